@@ -1,0 +1,99 @@
+"""Site configuration: ``content/site.yaml``. Every default lives here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import SourceError
+from .yamlsource import load_yaml_mapping
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    title: str = "Paper Atlas"
+    description: str = "Machine-learning papers from daily digests, by topic and date."
+    # Where the site is served: a path ("/atlas/") or a full URL
+    # ("https://user.github.io/atlas/"). Links are built from its path; feeds and
+    # canonical links need the full URL.
+    base_url: str = "/"
+    language: str = "en"
+    # Used when neither a digest's date line nor its file name gives a year.
+    digest_year: int | None = None
+    # A directory whose templates replace the built-in ones of the same name.
+    templates_dir: Path | None = None
+    # How many digest dates the home page lists.
+    home_recent_dates: int = 8
+    # Custom domain for GitHub Pages: written to CNAME on deploy.
+    domain: str | None = None
+
+    @property
+    def base_path(self) -> str:
+        path = urlsplit(self.base_url).path or "/"
+        return "/" + path.strip("/") + "/" if path.strip("/") else "/"
+
+    @property
+    def absolute_base(self) -> str | None:
+        """The full site URL with a trailing slash, when base_url has a host."""
+        parts = urlsplit(self.base_url)
+        if not parts.scheme or not parts.netloc:
+            return None
+        return f"{parts.scheme}://{parts.netloc}{self.base_path}"
+
+
+_TYPES: dict[str, type] = {
+    "title": str, "description": str, "base_url": str, "language": str,
+    "digest_year": int, "templates_dir": str, "home_recent_dates": int, "domain": str,
+}
+
+
+def parse_config(data: dict[str, Any], lines: dict[str, int], path: Path) -> SiteConfig:
+    known = {f.name for f in fields(SiteConfig)}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        line = lines.get(key)
+        if key not in known:
+            raise SourceError(
+                f"unknown setting {key!r}", path, line,
+                hint=f"known settings: {', '.join(sorted(known))}",
+            )
+        expected = _TYPES[key]
+        if value is None:
+            continue
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise SourceError(
+                f"{key} must be {'a number' if expected is int else 'text'}, not {value!r}",
+                path, line,
+            )
+        values[key] = value
+    if "templates_dir" in values:
+        values["templates_dir"] = (path.parent / values["templates_dir"]).resolve()
+    if "base_url" in values:
+        values["base_url"] = check_base_url(values["base_url"], path, lines.get("base_url"))
+    return SiteConfig(**values)
+
+
+def check_base_url(value: str, path: Path | str | None = None, line: int | None = None) -> str:
+    parts = urlsplit(value)
+    if parts.query or parts.fragment or not (parts.path.startswith("/") or parts.netloc):
+        raise SourceError(
+            f"base_url {value!r} is not a path or site URL", path, line,
+            hint="use '/' or '/atlas/' or 'https://user.github.io/atlas/'",
+        )
+    return value
+
+
+def load_config(path: Path) -> SiteConfig:
+    """Load site.yaml; a missing file means all defaults."""
+    if not path.exists():
+        return SiteConfig()
+    data, lines = load_yaml_mapping(path)
+    return parse_config(data, lines, path)
+
+
+def with_base_url(config: SiteConfig, base_url: str | None) -> SiteConfig:
+    if base_url is None:
+        return config
+    return replace(config, base_url=check_base_url(base_url, "--base-url"))

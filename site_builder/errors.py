@@ -1,0 +1,45 @@
+"""The project's one error type: a message that knows where it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class SourceError(Exception):
+    """A user-facing problem in an input file.
+
+    Printed as ``path:line: message`` so editors and terminals can jump to it.
+    ``hint`` tells the user how to fix it; it is printed on the same line so the
+    error stays one line long.
+    """
+
+    message: str
+    path: Path | str | None = None
+    line: int | None = None
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
+        text = f"{where}{self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+@dataclass(frozen=True)
+class BuildErrors(Exception):
+    """Several source errors gathered in one pass, so the user fixes them all at once."""
+
+    errors: tuple[SourceError, ...]
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)
+
+
+def raise_if_any(errors: list[SourceError]) -> None:
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise BuildErrors(tuple(errors))

@@ -1,0 +1,281 @@
+"""Papers: merge digest entries, give each a stable slug, and read and write
+``content/papers/<slug>.md`` without losing what the user added."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+from slugify import slugify
+
+from .digest import Digest
+from .errors import SourceError, raise_if_any
+from .yamlsource import parse_yaml_mapping
+
+# Front-matter keys that ingest owns and rewrites from the digests. Every
+# other key, and everything from the "## Notes" heading on, belongs to the user.
+MANAGED_KEYS = ("title", "slug", "dates", "topics", "links")
+
+_NOTES_HEADING = re.compile(r"^##\s+Notes\s*$", re.MULTILINE)
+_URL = re.compile(r"https?://[^\s<>\"]+")
+_SLUG_MAX = 80
+# python-slugify folds Greek to single Latin letters (π → p); names read better
+# in a URL ("pangu-pi"), and Greek letters are common in paper titles.
+_GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
+    "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu",
+    "ν": "nu", "ξ": "xi", "ο": "omicron", "π": "pi", "ρ": "rho", "σ": "sigma",
+    "ς": "sigma", "τ": "tau", "υ": "upsilon", "φ": "phi", "χ": "chi", "ψ": "psi",
+    "ω": "omega",
+}
+_SLUG_REPLACEMENTS = [[k, f" {v} "] for k, v in _GREEK.items()] + [
+    [k.upper(), f" {v} "] for k, v in _GREEK.items() if k != "ς"
+]
+
+
+@dataclass(frozen=True)
+class PaperRecord:
+    """One paper as the digests describe it, merged across digests."""
+
+    key: str
+    title: str
+    abstract: str
+    dates: tuple[dt.date, ...]
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One paper as ``content/papers/<slug>.md`` holds it: the knowledge base."""
+
+    slug: str
+    title: str
+    dates: tuple[dt.date, ...]
+    topics: tuple[str, ...] | None  # None: the file sets no topics; assign them at build
+    links: tuple[str, ...]
+    abstract: str  # Markdown
+    notes: str  # Markdown, after the "## Notes" heading; "" when there are none
+    extra: tuple[tuple[str, Any], ...]  # the user's own front-matter keys, in file order
+    path: Path
+
+
+def title_key(title: str) -> str:
+    """The identity of a paper across digests: case, spacing and Unicode forms ignored."""
+    text = unicodedata.normalize("NFKC", title).casefold()
+    return " ".join(text.split()).rstrip(" .")
+
+
+def slug_for(title: str) -> str:
+    slug = slugify(
+        title, max_length=_SLUG_MAX, word_boundary=True, replacements=_SLUG_REPLACEMENTS
+    )
+    return slug or "paper"
+
+
+def extract_links(text: str) -> tuple[str, ...]:
+    links: list[str] = []
+    for match in _URL.finditer(text):
+        url = match.group(0).rstrip(".,;:!?'\"")
+        # A closing bracket ends the URL unless the URL opened it: "(see https://x.org/a)".
+        while url[-1] in ")]" and url.count(url[-1]) > url.count("(" if url[-1] == ")" else "["):
+            url = url[:-1].rstrip(".,;:!?'\"")
+        if url not in links:
+            links.append(url)
+    return tuple(links)
+
+
+def merge_entries(digests: Iterable[Digest]) -> tuple[PaperRecord, ...]:
+    """One record per distinct title, ordered by first appearance (date, then file).
+
+    The first appearance's title and abstract win, so a later digest cannot
+    silently rewrite a paper.
+    """
+    ordered = sorted(digests, key=lambda d: (d.date, d.path.name))
+    first: dict[str, tuple[str, str]] = {}
+    dates: dict[str, set[dt.date]] = {}
+    for digest in ordered:
+        for entry in digest.entries:
+            key = title_key(entry.title)
+            first.setdefault(key, (entry.title, entry.abstract))
+            dates.setdefault(key, set()).add(entry.date)
+    return tuple(
+        PaperRecord(key, title, abstract, tuple(sorted(dates[key])))
+        for key, (title, abstract) in first.items()
+    )
+
+
+# --- paper files -----------------------------------------------------------
+
+
+def split_front_matter(text: str, path: Path) -> tuple[str, str]:
+    if not text.startswith("---\n"):
+        raise SourceError(
+            "paper file does not start with '---' front matter", path, 1,
+            hint="begin the file with '---', YAML lines such as 'title: ...', then '---'",
+        )
+    end = text.find("\n---\n", 3)
+    if end == -1:
+        if text.endswith("\n---"):
+            end = len(text) - 4
+        else:
+            raise SourceError(
+                "front matter is not closed", path, 1, hint="add a line '---' after the YAML"
+            )
+    return text[4 : end + 1], text[end + 5 :]
+
+
+def _as_date(value: Any, path: Path, line: int | None) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise SourceError(
+            f"{value!r} is not a date", path, line, hint="write dates as YYYY-MM-DD"
+        ) from None
+
+
+def _as_strings(value: Any, key: str, path: Path, line: int | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return tuple(str(v) for v in value)
+    raise SourceError(f"{key} must be a list of text values", path, line)
+
+
+def parse_paper(text: str, path: Path) -> Paper:
+    front, body = split_front_matter(text, path)
+    data, lines = parse_yaml_mapping(front, path, first_line=2)
+    title = data.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise SourceError("paper has no title", path, lines.get("title", 1), hint="add 'title: ...'")
+    raw_dates = data.get("dates") or []
+    if not isinstance(raw_dates, list):
+        raw_dates = [raw_dates]
+    dates = tuple(sorted({_as_date(d, path, lines.get("dates")) for d in raw_dates}))
+    topics = (
+        _as_strings(data["topics"], "topics", path, lines.get("topics"))
+        if "topics" in data
+        else None
+    )
+    links = _as_strings(data.get("links"), "links", path, lines.get("links"))
+    notes_match = _NOTES_HEADING.search(body)
+    abstract = body[: notes_match.start()] if notes_match else body
+    notes = body[notes_match.end() :] if notes_match else ""
+    extra = tuple((k, v) for k, v in data.items() if k not in MANAGED_KEYS)
+    return Paper(
+        slug=path.stem, title=title.strip(), dates=dates, topics=topics, links=links,
+        abstract=abstract.strip(), notes=notes.strip(), extra=extra, path=path,
+    )
+
+
+def _body_tail(text: str) -> str:
+    """Everything from the "## Notes" heading on, verbatim."""
+    match = _NOTES_HEADING.search(text)
+    return text[match.start() :] if match else ""
+
+
+def render_paper_file(
+    record: PaperRecord, slug: str, topics: tuple[str, ...], existing_text: str | None, path: Path
+) -> str:
+    """The file text for ``record``, keeping the user's keys and notes from ``existing_text``."""
+    user_keys: dict[str, Any] = {}
+    notes = ""
+    if existing_text is not None:
+        front, body = split_front_matter(existing_text, path)
+        data, _lines = parse_yaml_mapping(front, path, first_line=2)
+        user_keys = {k: v for k, v in data.items() if k not in MANAGED_KEYS}
+        notes = _body_tail(body)
+    front_matter = {
+        "title": record.title,
+        "slug": slug,
+        "dates": list(record.dates),
+        "topics": list(topics),
+        "links": list(extract_links(record.abstract)),
+        **user_keys,
+    }
+    dumped = yaml.safe_dump(
+        front_matter, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=None
+    )
+    text = f"---\n{dumped}---\n\n{record.abstract}\n"
+    if notes:
+        text += "\n" + notes.rstrip("\n") + "\n"
+    return text
+
+
+@dataclass(frozen=True)
+class IngestPlan:
+    """What ingest would write: every paper file's final text, and which changed."""
+
+    texts: tuple[tuple[Path, str], ...]  # every paper file, sorted by path
+    changed: tuple[Path, ...]  # files to write (new or different)
+    new_papers: int
+
+
+def plan_ingest(
+    records: Iterable[PaperRecord],
+    existing: dict[Path, str],
+    papers_dir: Path,
+    assign_topics: Any,
+) -> IngestPlan:
+    """Decide each record's file and text. Pure: ``existing`` maps paper file
+    paths to their current text; nothing is read or written here.
+
+    Slugs are stable: a paper whose title already has a file keeps that file's
+    slug, and new papers never take a slug in use, so adding or reordering
+    digests never moves a page.
+    """
+    errors: list[SourceError] = []
+    slug_by_key: dict[str, str] = {}
+    for path, text in existing.items():
+        try:
+            paper = parse_paper(text, path)
+        except SourceError as error:
+            errors.append(error)
+            continue
+        slug_by_key.setdefault(title_key(paper.title), path.stem)
+    raise_if_any(errors)
+
+    taken = {path.stem for path in existing}
+    texts = dict(existing)
+    changed: list[Path] = []
+    new_papers = 0
+    for record in sorted(records, key=lambda r: (r.dates[0], r.key)):
+        slug = slug_by_key.get(record.key)
+        if slug is None:
+            slug = _free_slug(slug_for(record.title), taken)
+            taken.add(slug)
+            new_papers += 1
+        path = papers_dir / f"{slug}.md"
+        topics = assign_topics(record.title, record.abstract)
+        text = render_paper_file(record, slug, topics, existing.get(path), path)
+        if existing.get(path) != text:
+            changed.append(path)
+        texts[path] = text
+    return IngestPlan(tuple(sorted(texts.items())), tuple(sorted(changed)), new_papers)
+
+
+def _free_slug(base: str, taken: set[str]) -> str:
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def parse_papers(texts: Iterable[tuple[Path, str]]) -> tuple[Paper, ...]:
+    """Parse every paper file, gathering all errors before raising."""
+    papers: list[Paper] = []
+    errors: list[SourceError] = []
+    for path, text in texts:
+        try:
+            papers.append(parse_paper(text, path))
+        except SourceError as error:
+            errors.append(error)
+    raise_if_any(errors)
+    return tuple(papers)

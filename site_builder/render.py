@@ -1,0 +1,83 @@
+"""Markdown and Jinja factories, and rendering the site model to bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Mapping
+
+import jinja2
+from markdown_it import MarkdownIt
+
+from .config import SiteConfig
+from .errors import SourceError
+from .site import Page, Site
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def make_markdown() -> Callable[[str], str]:
+    """CommonMark with tables and bare-URL links; raw HTML is shown as text, and
+    there is deliberately no math plugin: "$100K" in an abstract stays "$100K"."""
+    md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+    md.enable(["linkify", "table", "strikethrough"])
+    return md.render
+
+
+def make_environment(config: SiteConfig, builtin: Path = BUILTIN_TEMPLATES) -> jinja2.Environment:
+    """Templates from the user's ``templates_dir`` first, then the built-in ones."""
+    search_path = [str(builtin)]
+    if config.templates_dir is not None:
+        search_path.insert(0, str(config.templates_dir))
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(search_path),
+        autoescape=True,
+        # A typo in a template variable is an error, not an empty string on the page.
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    base_path = config.base_path
+
+    def url(path: str) -> str:
+        return base_path + path.lstrip("/")
+
+    env.filters["url"] = url
+    env.globals["site"] = config
+    return env
+
+
+def render_page(env: jinja2.Environment, page: Page, site: Site, assets: Mapping[str, str]) -> bytes:
+    try:
+        template = env.get_template(page.template)
+        html = template.render(page=page, assets=assets, nav_topics=site.topics, **page.context)
+    except jinja2.TemplateSyntaxError as error:
+        raise SourceError(
+            f"template syntax error: {error.message}", error.filename or error.name, error.lineno,
+            hint="fix the Jinja tag on that line",
+        ) from None
+    except jinja2.TemplateNotFound as error:
+        raise SourceError(f"template {error.name!r} not found", page.template) from None
+    except jinja2.UndefinedError as error:
+        raise SourceError(
+            f"template error while rendering /{page.url}: {error.message}",
+            *_template_location(error),
+            hint="check the variable name; see README for what each template receives",
+        ) from None
+    return html.encode("utf-8")
+
+
+def _template_location(error: BaseException) -> tuple[str | None, int | None]:
+    """The innermost template frame of a rendering error's traceback."""
+    location: tuple[str | None, int | None] = (None, None)
+    tb = error.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".html"):
+            location = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return location
+
+
+def render_site(env: jinja2.Environment, site: Site, assets: Mapping[str, str]) -> dict[str, bytes]:
+    return {page.output_path: render_page(env, page, site, assets) for page in site.pages}

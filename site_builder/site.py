@@ -1,0 +1,238 @@
+"""The site model: every page's URL, template and context, computed in memory.
+
+``build_site`` is a pure function of the papers, the taxonomy and the
+configuration. It decides what pages exist and what each shows; rendering and
+writing happen later, elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Callable, Iterable, Mapping
+
+from .config import SiteConfig
+from .errors import SourceError, raise_if_any
+from .papers import Paper, title_key
+from .topics import Taxonomy, assign_topics
+
+
+@dataclass(frozen=True)
+class TopicView:
+    slug: str
+    name: str
+    description: str
+    url: str
+    count: int
+
+
+@dataclass(frozen=True)
+class DateView:
+    date: dt.date
+    url: str
+    count: int
+
+    @property
+    def iso(self) -> str:
+        return self.date.isoformat()
+
+    @property
+    def label(self) -> str:
+        return f"{self.date:%b} {self.date.day}, {self.date.year}"
+
+
+@dataclass(frozen=True)
+class MonthView:
+    key: str  # "2025-03"
+    label: str  # "March 2025"
+    url: str
+    dates: tuple[DateView, ...]
+
+    @property
+    def count(self) -> int:
+        return sum(d.count for d in self.dates)
+
+
+@dataclass(frozen=True)
+class PaperView:
+    slug: str
+    title: str
+    url: str
+    dates: tuple[DateView, ...]
+    topics: tuple[TopicView, ...]
+    links: tuple[str, ...]
+    abstract_html: str
+    notes_html: str
+    extra: Mapping[str, Any]
+    summary: str  # plain text, for lists and meta descriptions
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str  # relative to the site root: "" (home), "papers/x/", "404.html"
+    template: str
+    context: Mapping[str, Any]
+    title: str = ""
+
+    @property
+    def output_path(self) -> str:
+        return self.url + "index.html" if self.url == "" or self.url.endswith("/") else self.url
+
+
+@dataclass(frozen=True)
+class Site:
+    config: SiteConfig
+    pages: tuple[Page, ...]
+    papers: tuple[PaperView, ...]  # A–Z
+    topics: tuple[TopicView, ...]
+    dates: tuple[DateView, ...]  # newest first
+    counts: Mapping[str, int] = field(default_factory=dict)  # pages per template
+
+
+def summarize(text: str, limit: int = 220) -> str:
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:.") + "…"
+
+
+def _sort_key_title(title: str) -> tuple[str, str]:
+    return (title_key(title).lstrip("\"'“‘(["), title)
+
+
+def build_site(
+    config: SiteConfig,
+    papers: Iterable[Paper],
+    taxonomy: Taxonomy,
+    render_markdown: Callable[[str], str],
+    digest_order: Mapping[dt.date, tuple[str, ...]] = MappingProxyType({}),
+) -> Site:
+    """Compute every page. ``digest_order`` gives, per date, the title keys in the
+    order the digests listed them, so date pages keep the digest's ranking."""
+    papers = sorted(papers, key=lambda p: _sort_key_title(p.title))
+    errors: list[SourceError] = []
+    paper_topics: dict[str, tuple[str, ...]] = {}
+    for paper in papers:
+        slugs = paper.topics if paper.topics is not None else assign_topics(
+            taxonomy, paper.title, paper.abstract
+        )
+        for slug in slugs:
+            if taxonomy.get(slug) is None:
+                errors.append(SourceError(
+                    f"unknown topic {slug!r}", paper.path, None,
+                    hint="use a slug from content/topics.yaml or add the topic there",
+                ))
+        paper_topics[paper.slug] = slugs
+    raise_if_any(errors)
+
+    by_topic: dict[str, list[Paper]] = defaultdict(list)
+    by_date: dict[dt.date, list[Paper]] = defaultdict(list)
+    for paper in papers:
+        for slug in paper_topics[paper.slug]:
+            by_topic[slug].append(paper)
+        for date in paper.dates:
+            by_date[date].append(paper)
+
+    topic_views = {
+        t.slug: TopicView(t.slug, t.name, t.description, f"topics/{t.slug}/", len(by_topic[t.slug]))
+        for t in taxonomy.topics
+    }
+    date_views = {
+        d: DateView(d, f"dates/{d.isoformat()}/", len(by_date[d])) for d in sorted(by_date)
+    }
+    views = tuple(
+        PaperView(
+            slug=p.slug, title=p.title, url=f"papers/{p.slug}/",
+            dates=tuple(date_views[d] for d in p.dates),
+            topics=tuple(topic_views[s] for s in paper_topics[p.slug]),
+            links=p.links,
+            abstract_html=render_markdown(p.abstract),
+            notes_html=render_markdown(p.notes) if p.notes else "",
+            extra=MappingProxyType(dict(p.extra)),
+            summary=summarize(p.abstract),
+        )
+        for p in papers
+    )
+    view_of = {v.slug: v for v in views}
+
+    def newest_first(group: Iterable[Paper]) -> tuple[PaperView, ...]:
+        ordered = sorted(group, key=lambda p: _sort_key_title(p.title))
+        ordered.sort(key=lambda p: p.dates[-1] if p.dates else dt.date.min, reverse=True)
+        return tuple(view_of[p.slug] for p in ordered)
+
+    def in_digest_order(date: dt.date) -> tuple[PaperView, ...]:
+        rank = {key: i for i, key in enumerate(digest_order.get(date, ()))}
+        ordered = sorted(
+            by_date[date],
+            key=lambda p: (rank.get(title_key(p.title), len(rank)), _sort_key_title(p.title)),
+        )
+        return tuple(view_of[p.slug] for p in ordered)
+
+    dates_newest = tuple(reversed(date_views.values()))
+    topics_used = tuple(topic_views[t.slug] for t in taxonomy.topics if by_topic[t.slug])
+    months = _months(dates_newest)
+    pages: list[Page] = []
+
+    def page(url: str, template: str, title: str, **context: Any) -> None:
+        pages.append(Page(url, template, MappingProxyType(context), title))
+
+    latest = dates_newest[0] if dates_newest else None
+    page(
+        "", "home.html", "",
+        latest=latest,
+        latest_papers=in_digest_order(latest.date) if latest else (),
+        topics=tuple(sorted(topics_used, key=lambda t: (-t.count, t.name))),
+        recent_dates=dates_newest[: config.home_recent_dates],
+        paper_count=len(views),
+    )
+    for index, view in enumerate(views):
+        page(
+            view.url, "paper.html", view.title,
+            paper=view,
+            previous=views[index - 1] if index > 0 else None,
+            next=views[index + 1] if index + 1 < len(views) else None,
+        )
+    page("papers/", "papers.html", "All papers", papers=views, groups=_letter_groups(views))
+    page("topics/", "topics.html", "Topics", topics=topics_used)
+    for topic in topics_used:
+        page(topic.url, "topic.html", topic.name, topic=topic,
+             papers=newest_first(by_topic[topic.slug]))
+    page("dates/", "dates.html", "Dates", months=months)
+    for month in months:
+        page(month.url, "month.html", month.label, month=month,
+             days=tuple((d, in_digest_order(d.date)) for d in month.dates))
+    for index, date in enumerate(dates_newest):
+        page(
+            date.url, "date.html", date.label, date=date, papers=in_digest_order(date.date),
+            newer=dates_newest[index - 1] if index > 0 else None,
+            older=dates_newest[index + 1] if index + 1 < len(dates_newest) else None,
+        )
+    page("search/", "search.html", "Search")
+    page("404.html", "404.html", "Page not found")
+
+    counts: dict[str, int] = defaultdict(int)
+    for p in pages:
+        counts[p.template.removesuffix(".html")] += 1
+    return Site(config, tuple(pages), views, topics_used, dates_newest, MappingProxyType(dict(counts)))
+
+
+def _months(dates_newest: tuple[DateView, ...]) -> tuple[MonthView, ...]:
+    grouped: dict[str, list[DateView]] = {}
+    for date in dates_newest:
+        grouped.setdefault(f"{date.date:%Y-%m}", []).append(date)
+    return tuple(
+        MonthView(key, f"{days[0].date:%B %Y}", f"dates/{key}/", tuple(days))
+        for key, days in grouped.items()
+    )
+
+
+def _letter_groups(views: tuple[PaperView, ...]) -> tuple[tuple[str, tuple[PaperView, ...]], ...]:
+    groups: dict[str, list[PaperView]] = {}
+    for view in views:
+        first = _sort_key_title(view.title)[0][:1].upper()
+        letter = first if first.isalpha() and first.isascii() else "#"
+        groups.setdefault(letter, []).append(view)
+    return tuple((letter, tuple(items)) for letter, items in groups.items())

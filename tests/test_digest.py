@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from site_builder.digest import load_digests, parse_date_line, parse_digest, read_digest
+from site_builder.errors import BuildErrors, SourceError
+
+HEADER = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nbyAK and the research community\n\n"
+
+
+def digest_text(date_line: str, *paragraphs: str) -> str:
+    return HEADER + date_line + "\n\n" + "\n\n".join(paragraphs) + "\n"
+
+
+def test_parses_titles_and_abstracts_after_the_date_line():
+    text = digest_text("Mar 18", "First Title", "First abstract.", "Second: $100K π", "Second abstract.")
+    digest = parse_digest(text, Path("d.txt"), default_year=2025)
+    assert digest.date == dt.date(2025, 3, 18)
+    assert [(e.title, e.abstract) for e in digest.entries] == [
+        ("First Title", "First abstract."),
+        ("Second: $100K π", "Second abstract."),
+    ]
+    assert [e.line for e in digest.entries] == [11, 15]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Mar 18", (3, 18, 2024)),
+        ("March 18", (3, 18, 2024)),
+        ("Mar 18, 2025", (3, 18, 2025)),
+        ("Sept 3 2023", (9, 3, 2023)),
+        ("2025-03-18", (3, 18, 2025)),
+        ("Marching orders", None),
+        ("May the force", None),
+    ],
+)
+def test_date_line_forms(line, expected):
+    assert parse_date_line(line, 2024) == expected
+
+
+def test_date_line_without_year_takes_year_from_filename():
+    digest = parse_digest(digest_text("Mar 18", "T", "A"), Path("hf-2023-03-18.txt"), default_year=2025)
+    assert digest.date == dt.date(2023, 3, 18)
+
+
+def test_date_line_year_beats_filename_and_default():
+    digest = parse_digest(digest_text("Mar 18, 2022", "T", "A"), Path("hf-2023-03-18.txt"), default_year=2025)
+    assert digest.date == dt.date(2022, 3, 18)
+
+
+def test_missing_year_is_an_error_that_says_how_to_fix_it():
+    with pytest.raises(SourceError) as info:
+        parse_digest(digest_text("Mar 18", "T", "A"), Path("d.txt"))
+    assert str(info.value).startswith("d.txt:9: date line 'Mar 18' has no year (")
+    assert "digest_year" in str(info.value)
+
+
+def test_impossible_date_names_its_line():
+    with pytest.raises(SourceError) as info:
+        parse_digest(digest_text("Feb 30", "T", "A"), Path("d.txt"), 2025)
+    assert str(info.value).startswith("d.txt:9: 'Feb 30' is not a real date")
+
+
+def test_no_date_line_is_an_error():
+    with pytest.raises(SourceError) as info:
+        parse_digest("Title\n\nAbstract\n", Path("d.txt"), 2025)
+    assert str(info.value).startswith("d.txt:1: no date line found")
+
+
+def test_title_without_abstract_names_the_title_line():
+    with pytest.raises(SourceError) as info:
+        parse_digest(digest_text("Mar 18", "T1", "A1", "Lonely title"), Path("d.txt"), 2025)
+    assert str(info.value).startswith("d.txt:15: title 'Lonely title' has no abstract")
+
+
+def test_wrapped_lines_in_a_paragraph_are_joined():
+    digest = parse_digest(digest_text("Mar 18", "A long\ntitle", "An abstract\nthat wraps."), Path("d.txt"), 2025)
+    assert digest.entries[0].title == "A long title"
+    assert digest.entries[0].abstract == "An abstract that wraps."
+
+
+def test_crlf_line_endings_and_bom(tmp_path):
+    path = tmp_path / "d.txt"
+    path.write_bytes(("\ufeff" + digest_text("Mar 18", "T", "A")).replace("\n", "\r\n").encode())
+    digest = read_digest(path, 2025)
+    assert digest.entries[0].title == "T" and digest.entries[0].abstract == "A"
+
+
+def test_invalid_utf8_names_the_line(tmp_path):
+    path = tmp_path / "d.txt"
+    path.write_bytes(b"Mar 18\n\nTitle\n\nCaf\xe9 abstract\n")
+    with pytest.raises(SourceError) as info:
+        read_digest(path, 2025)
+    assert str(info.value).startswith(f"{path}:5: digest is not valid UTF-8")
+
+
+def test_load_digests_gathers_every_error(tmp_path):
+    (tmp_path / "a.txt").write_text("no date here\n")
+    (tmp_path / "b.txt").write_text(digest_text("Mar 18", "T"))
+    with pytest.raises(BuildErrors) as info:
+        load_digests(tmp_path, 2025)
+    assert [Path(str(e.path)).name for e in info.value.errors] == ["a.txt", "b.txt"]
+
+
+def test_shipped_digests_hold_417_entries():
+    digests = load_digests(Path(__file__).parent.parent / "content" / "digests", 2025)
+    assert len(digests) == 5
+    assert sum(len(d.entries) for d in digests) == 417
+    assert sorted({d.date.isoformat() for d in digests}) == ["2025-03-11", "2025-03-17", "2025-03-18", "2025-09-10"]

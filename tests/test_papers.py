@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from site_builder.digest import Digest, DigestEntry
+from site_builder.errors import SourceError
+from site_builder.papers import (
+    extract_links, merge_entries, parse_paper, plan_ingest, slug_for, title_key,
+)
+
+PAPERS = Path("papers")
+
+
+def no_topics(title: str, abstract: str) -> tuple[str, ...]:
+    return ("other",)
+
+
+def digest(date: dt.date, name: str, *pairs: tuple[str, str]) -> Digest:
+    path = Path(name)
+    return Digest(path, date, tuple(DigestEntry(t, a, date, path, i) for i, (t, a) in enumerate(pairs)))
+
+
+MAR17 = dt.date(2025, 3, 17)
+MAR18 = dt.date(2025, 3, 18)
+
+
+def test_slug_is_ascii_and_keeps_greek_letters_readable():
+    assert slug_for("PanGu-π: Enhancing Language Model Architectures") == "pangu-pi-enhancing-language-model-architectures"
+    assert slug_for("$\\pi$-Tuning: Über 100K") == "pi-tuning-uber-100k"
+
+
+def test_slug_is_capped_at_a_word_boundary():
+    slug = slug_for("word " * 40)
+    assert len(slug) <= 80 and not slug.endswith("-")
+
+
+def test_title_key_ignores_case_spacing_and_trailing_period():
+    assert title_key("Attention  Is All You Need.") == title_key("attention is all you need")
+
+
+def test_links_drop_trailing_punctuation():
+    text = "Code: https://github.com/a/b. Demo (https://x.org/demo_(v2)), also https://rb.gy/ws1ile."
+    assert extract_links(text) == ("https://github.com/a/b", "https://x.org/demo_(v2)", "https://rb.gy/ws1ile")
+
+
+def test_merge_joins_a_paper_across_digests_and_keeps_first_abstract():
+    records = merge_entries([
+        digest(MAR18, "b.txt", ("Same Paper", "later abstract")),
+        digest(MAR17, "a.txt", ("same paper", "first abstract"), ("Other", "x")),
+    ])
+    assert [(r.title, r.abstract, r.dates) for r in records] == [
+        ("same paper", "first abstract", (MAR17, MAR18)),
+        ("Other", "x", (MAR17,)),
+    ]
+
+
+def ingest_texts(digests, existing=None):
+    plan = plan_ingest(merge_entries(digests), existing or {}, PAPERS, no_topics)
+    return plan, dict(plan.texts)
+
+
+def test_ingest_writes_front_matter_and_abstract():
+    plan, texts = ingest_texts([digest(MAR18, "a.txt", ("PanGu-π: $100K", "See https://x.org/a."))])
+    assert list(texts) == [PAPERS / "pangu-pi-100k.md"]
+    paper = parse_paper(texts[PAPERS / "pangu-pi-100k.md"], PAPERS / "pangu-pi-100k.md")
+    assert paper.title == "PanGu-π: $100K"
+    assert paper.dates == (MAR18,)
+    assert paper.links == ("https://x.org/a",)
+    assert paper.topics == ("other",)
+    assert paper.abstract == "See https://x.org/a."
+    assert plan.new_papers == 1
+
+
+def test_colliding_slugs_get_a_number():
+    _, texts = ingest_texts([digest(MAR18, "a.txt", ("Same Slug!", "a"), ("Same slug?", "b"))])
+    assert sorted(p.name for p in texts) == ["same-slug-2.md", "same-slug.md"]
+
+
+def test_adding_an_earlier_digest_never_changes_existing_slugs():
+    _, first = ingest_texts([digest(MAR18, "b.txt", ("Same Slug?", "b"))])
+    assert list(first) == [PAPERS / "same-slug.md"]
+    # A new digest, dated earlier, brings a different paper with the same slug.
+    _, second = ingest_texts(
+        [digest(MAR17, "a.txt", ("Same Slug!", "a")), digest(MAR18, "b.txt", ("Same Slug?", "b"))], first
+    )
+    assert parse_paper(second[PAPERS / "same-slug.md"], PAPERS / "same-slug.md").abstract == "b"
+    assert parse_paper(second[PAPERS / "same-slug-2.md"], PAPERS / "same-slug-2.md").abstract == "a"
+
+
+def test_reingest_keeps_user_keys_and_notes_and_changes_nothing_else():
+    digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-paper.md"
+    edited = texts[path].replace("---\n\n", "starred: true\ntags: [read-later]\n---\n\n", 1)
+    edited += "\n## Notes\n\nMy *own* thoughts.\n"
+    plan, again = ingest_texts(digests + [digest(MAR17, "b.txt", ("a paper", "x"))], {path: edited})
+    paper = parse_paper(again[path], path)
+    assert dict(paper.extra) == {"starred": True, "tags": ["read-later"]}
+    assert paper.notes == "My *own* thoughts."
+    assert paper.dates == (MAR17, MAR18)
+    plan, unchanged = ingest_texts(digests + [digest(MAR17, "b.txt", ("a paper", "x"))], {path: again[path]})
+    assert plan.changed == () and unchanged[path] == again[path]
+
+
+def test_hand_written_paper_files_are_kept():
+    own = PAPERS / "my-paper.md"
+    _, texts = ingest_texts([], {own: "---\ntitle: Mine\n---\n\nText.\n"})
+    paper = parse_paper(texts[own], own)
+    assert (paper.slug, paper.title, paper.topics) == ("my-paper", "Mine", None)
+
+
+def test_broken_front_matter_names_file_and_line():
+    with pytest.raises(SourceError) as info:
+        parse_paper("---\ntitle: ok\ndates: [2025-03-18\n---\n\nx\n", PAPERS / "p.md")
+    assert str(info.value).startswith("papers/p.md:4: invalid YAML")
+
+
+def test_bad_date_in_front_matter():
+    with pytest.raises(SourceError) as info:
+        parse_paper("---\ntitle: ok\ndates: [yesterday]\n---\n", PAPERS / "p.md")
+    assert str(info.value).startswith("papers/p.md:3: 'yesterday' is not a date")
