@@ -1,0 +1,119 @@
+"""End to end: build the shipped digests and check the site a reader gets."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from site_builder.digest import load_digests
+from site_builder.pipeline import Paths, build
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = "/atlas/"
+
+
+class LinkCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if "id" in attributes:
+            self.ids.add(attributes["id"])
+        for name in ("href", "src"):
+            if attributes.get(name) and not (tag == "form"):
+                self.links.append(attributes[name])
+        if tag == "form" and attributes.get("action"):
+            self.links.append(attributes["action"])
+
+
+def page_text(site: Path, relative: str) -> str:
+    return (site / relative).read_text(encoding="utf-8")
+
+
+def test_shipped_site_has_a_page_per_distinct_paper(shipped_site):
+    pages = list((shipped_site / "papers").glob("*/index.html"))
+    assert len(pages) == 358
+    content_papers = list((ROOT / "content" / "papers").glob("*.md"))
+    assert len(content_papers) == 358, "content/papers/ is committed and must match the digests"
+
+
+def test_shipped_site_has_one_page_per_digest_date(shipped_site):
+    dates = sorted(p.parent.name for p in (shipped_site / "dates").glob("????-??-??/index.html"))
+    assert dates == ["2025-03-11", "2025-03-17", "2025-03-18", "2025-09-10"]
+    months = sorted(p.parent.name for p in (shipped_site / "dates").glob("????-??/index.html"))
+    assert months == ["2025-03", "2025-09"]
+
+
+def test_two_digests_with_one_date_share_one_page(shipped_site):
+    digests = load_digests(ROOT / "content" / "digests", 2025)
+    mar17_titles = {e.title for d in digests if d.date.isoformat() == "2025-03-17" for e in d.entries}
+    page = html.unescape(page_text(shipped_site, "dates/2025-03-17/index.html"))
+    assert all(title in page for title in mar17_titles)
+    assert page.count('class="paper-item"') == len({t.casefold() for t in mar17_titles})
+
+
+def test_every_paper_page_shows_its_title_and_abstract(shipped_site):
+    digests = load_digests(ROOT / "content" / "digests", 2025)
+    by_title = {e.title.casefold(): e for d in digests for e in d.entries}
+    seen = 0
+    for index in (shipped_site / "papers").glob("*/index.html"):
+        text = html.unescape(re.sub(r"<[^>]+>", "", index.read_text(encoding="utf-8")))
+        title = re.search(r"<h1>(.*?)</h1>", index.read_text(encoding="utf-8"), re.S).group(1)
+        title = html.unescape(re.sub(r"<[^>]+>", "", title)).replace("★", "").strip()
+        entry = by_title[title.casefold()]
+        assert entry.abstract[:200] in " ".join(text.split()), index
+        seen += 1
+    assert seen == 358
+
+
+def test_titles_with_dollar_and_pi_survive(shipped_site):
+    pages = [p for p in (shipped_site / "papers").glob("pangu-pi*/index.html")]
+    assert pages, "PanGu-π gets the slug pangu-pi-…"
+    assert "PanGu-π" in pages[0].read_text(encoding="utf-8")
+
+
+def test_every_internal_link_and_asset_resolves_under_the_subpath(shipped_site):
+    broken: list[str] = []
+    for page in sorted(shipped_site.rglob("*.html")):
+        relative = page.relative_to(shipped_site).as_posix()
+        page_url = BASE + (relative.removesuffix("index.html"))
+        collector = LinkCollector()
+        collector.feed(page.read_text(encoding="utf-8"))
+        for link in collector.links:
+            target = urlsplit(urljoin("http://host" + page_url, link))
+            if target.netloc != "host":
+                continue
+            assert target.path.startswith(BASE), f"{relative}: {link} escapes {BASE}"
+            path = target.path[len(BASE):]
+            file = shipped_site / path
+            if path == "" or path.endswith("/"):
+                file = file / "index.html"
+            if not file.is_file():
+                broken.append(f"{relative}: {link}")
+    assert broken == []
+
+
+def test_same_inputs_give_byte_identical_site(tmp_path):
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    paths = [Paths(tmp_path / "content", tmp_path / name) for name in ("one", "two")]
+    for p in paths:
+        build(p)
+    files_one = {p.relative_to(paths[0].out): p.read_bytes() for p in paths[0].out.rglob("*") if p.is_file()}
+    files_two = {p.relative_to(paths[1].out): p.read_bytes() for p in paths[1].out.rglob("*") if p.is_file()}
+    assert files_one.keys() == files_two.keys()
+    assert [k for k in files_one if files_one[k] != files_two[k]] == []
+
+
+def test_shipped_paper_files_are_up_to_date_with_the_digests(tmp_path):
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    report = build(Paths(tmp_path / "content", tmp_path / "_site"))
+    assert report.plan.changed == (), "run `python build.py ingest` and commit content/papers/"
