@@ -162,6 +162,10 @@ def read_digest(path: Path, default_year: int | None = None) -> Digest:
         raw = path.read_bytes()
     except OSError as error:
         raise SourceError(f"cannot read digest: {error.strerror}", path) from None
+    return parse_digest_bytes(raw, path, default_year)
+
+
+def parse_digest_bytes(raw: bytes, path: Path, default_year: int | None = None) -> Digest:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

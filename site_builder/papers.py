@@ -8,7 +8,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Hashable, Iterable, TypeVar
 
 import yaml
 from slugify import slugify
@@ -16,6 +16,14 @@ from slugify import slugify
 from .digest import Digest
 from .errors import SourceError, raise_if_any
 from .yamlsource import parse_yaml_mapping
+
+T = TypeVar("T")
+Memo = Callable[[Hashable, Callable[[], T]], T]
+
+
+def no_memo(key: Hashable, compute: Callable[[], T]) -> T:
+    return compute()
+
 
 # Front-matter keys that ingest owns and rewrites from the digests. Every
 # other key, and everything from the "## Notes" heading on, belongs to the user.
@@ -222,7 +230,8 @@ def plan_ingest(
     records: Iterable[PaperRecord],
     existing: dict[Path, str],
     papers_dir: Path,
-    assign_topics: Any,
+    assign_topics: Callable[[str, str], tuple[str, ...]],
+    memo: Memo = no_memo,
 ) -> IngestPlan:
     """Decide each record's file and text. Pure: ``existing`` maps paper file
     paths to their current text; nothing is read or written here.
@@ -235,7 +244,7 @@ def plan_ingest(
     slug_by_key: dict[str, str] = {}
     for path, text in existing.items():
         try:
-            paper = parse_paper(text, path)
+            paper = memo(("paper", path, text), lambda: parse_paper(text, path))
         except SourceError as error:
             errors.append(error)
             continue
@@ -253,8 +262,15 @@ def plan_ingest(
             taken.add(slug)
             new_papers += 1
         path = papers_dir / f"{slug}.md"
-        topics = assign_topics(record.title, record.abstract)
-        text = render_paper_file(record, slug, topics, existing.get(path), path)
+        topics = memo(
+            ("topics", assign_topics, record.title, record.abstract),
+            lambda: assign_topics(record.title, record.abstract),
+        )
+        old = existing.get(path)
+        text = memo(
+            ("paper-file", record, slug, topics, old),
+            lambda: render_paper_file(record, slug, topics, old, path),
+        )
         if existing.get(path) != text:
             changed.append(path)
         texts[path] = text
@@ -268,13 +284,13 @@ def _free_slug(base: str, taken: set[str]) -> str:
     return slug
 
 
-def parse_papers(texts: Iterable[tuple[Path, str]]) -> tuple[Paper, ...]:
+def parse_papers(texts: Iterable[tuple[Path, str]], memo: Memo = no_memo) -> tuple[Paper, ...]:
     """Parse every paper file, gathering all errors before raising."""
     papers: list[Paper] = []
     errors: list[SourceError] = []
     for path, text in texts:
         try:
-            papers.append(parse_paper(text, path))
+            papers.append(memo(("paper", path, text), lambda: parse_paper(text, path)))
         except SourceError as error:
             errors.append(error)
     raise_if_any(errors)

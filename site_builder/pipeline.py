@@ -12,16 +12,18 @@ import gzip
 import hashlib
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Callable, Mapping
 
 from .config import SiteConfig, load_config, with_base_url
-from .digest import Digest, load_digests
-from .errors import SourceError
+from .cache import BuildCache
+from .digest import Digest, parse_digest_bytes
+from .errors import SourceError, raise_if_any
 from .papers import IngestPlan, merge_entries, parse_papers, plan_ingest, title_key
 from .render import make_environment, make_markdown, render_site
 from .site import Site, build_site
-from .topics import Taxonomy, assign_topics, load_taxonomy
+from .topics import Taxonomy, assign_topics, parse_taxonomy
 from .writer import write_files, write_site
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -60,30 +62,41 @@ class BuildReport:
     timings: Mapping[str, float] = field(default_factory=dict)
 
 
-def read_inputs(paths: Paths, base_url: str | None = None) -> Inputs:
+def read_inputs(paths: Paths, base_url: str | None = None, cache: BuildCache | None = None) -> Inputs:
+    cache = cache or BuildCache()
     if not paths.content.is_dir():
         raise SourceError(
             "content directory not found", paths.content,
             hint="run from the project root or pass --content DIR",
         )
     config = with_base_url(load_config(paths.content / "site.yaml"), base_url)
-    taxonomy = load_taxonomy(paths.content / "topics.yaml")
-    digests = load_digests(paths.digests, config.digest_year) if paths.digests.is_dir() else ()
-    existing = {
-        path: _read_text(path) for path in sorted(paths.papers.glob("*.md"))
-    } if paths.papers.is_dir() else {}
-    plan = plan_ingest(
-        merge_entries(digests), existing, paths.papers,
-        lambda title, abstract: assign_topics(taxonomy, title, abstract),
+    taxonomy_path = paths.content / "topics.yaml"
+    taxonomy_text = cache.read_text(taxonomy_path) if taxonomy_path.exists() else ""
+    taxonomy = cache.memo(("taxonomy", taxonomy_text), lambda: parse_taxonomy(taxonomy_text, taxonomy_path))
+    digests = _read_digests(paths.digests, config.digest_year, cache)
+    existing = (
+        {path: cache.read_text(path) for path in sorted(paths.papers.glob("*.md"))}
+        if paths.papers.is_dir() else {}
     )
+    # One assign function per taxonomy text, so memoised topic assignments are
+    # reused exactly as long as topics.yaml is unchanged.
+    assign = cache.memo(("assign", taxonomy), lambda: partial(assign_topics, taxonomy))
+    plan = plan_ingest(merge_entries(digests), existing, paths.papers, assign, cache.memo)
     return Inputs(config, taxonomy, digests, plan)
 
 
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise SourceError(f"cannot read paper file: {error}", path) from None
+def _read_digests(directory: Path, default_year: int | None, cache: BuildCache) -> tuple[Digest, ...]:
+    digests: list[Digest] = []
+    errors: list[SourceError] = []
+    for path in sorted(directory.glob("*.txt")) if directory.is_dir() else ():
+        try:
+            raw = cache.read_bytes(path)
+            digests.append(cache.memo(("digest", path, raw, default_year),
+                                      lambda: parse_digest_bytes(raw, path, default_year)))
+        except SourceError as error:
+            errors.append(error)
+    raise_if_any(errors)
+    return tuple(digests)
 
 
 def write_ingest(plan: IngestPlan) -> None:
@@ -92,6 +105,7 @@ def write_ingest(plan: IngestPlan) -> None:
 
 
 def ingest(paths: Paths) -> IngestPlan:
+    """Update content/papers/ from the digests; nothing else is read or written."""
     plan = read_inputs(paths).plan
     write_ingest(plan)
     return plan
@@ -126,11 +140,25 @@ def collect_assets(static_dir: Path) -> tuple[dict[str, str], dict[str, bytes]]:
     return names, files
 
 
-def build(
+@dataclass(frozen=True)
+class SiteBuild:
+    """Everything a build produces, in memory, before anything is written."""
+
+    site: Site
+    plan: IngestPlan
+    files: Mapping[str, bytes]  # output path → bytes
+    rendered: tuple[str, ...]  # pages rendered this time (the rest came from the cache)
+    timings: Mapping[str, float]
+
+
+def make_site(
     paths: Paths,
     base_url: str | None = None,
+    cache: BuildCache | None = None,
     progress: Callable[[str], None] = lambda message: None,
-) -> BuildReport:
+) -> SiteBuild:
+    """Read, check and render everything; write nothing."""
+    cache = cache or BuildCache()
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -141,26 +169,43 @@ def build(
         clock = now
 
     progress("reading digests and papers")
-    inputs = read_inputs(paths, base_url)
-    papers = parse_papers(inputs.plan.texts)
+    inputs = read_inputs(paths, base_url, cache)
+    papers = parse_papers(inputs.plan.texts, cache.memo)
     lap("read")
     progress(f"building the site model for {len(papers)} papers")
+    markdown = make_markdown()
     site = build_site(
-        inputs.config, papers, inputs.taxonomy, make_markdown(), digest_order(inputs.digests)
+        inputs.config, papers, inputs.taxonomy,
+        lambda text: cache.memo(("markdown", text), lambda: markdown(text)),
+        digest_order(inputs.digests),
     )
     lap("model")
     progress(f"rendering {len(site.pages)} pages")
     assets, files = collect_assets(paths.static)
     env = make_environment(inputs.config)
-    files.update(render_site(env, site, assets))
+    pages, rendered = render_site(env, site, assets, cache.pages)
+    files.update(pages)
     lap("render")
+    cache.end_build()
+    return SiteBuild(site, inputs.plan, files, rendered, timings)
+
+
+def build(
+    paths: Paths,
+    base_url: str | None = None,
+    progress: Callable[[str], None] = lambda message: None,
+    cache: BuildCache | None = None,
+) -> BuildReport:
+    """A full build: make the site, then write paper files and swap in the output."""
+    result = make_site(paths, base_url, cache, progress)
+    start = time.perf_counter()
     progress("writing")
-    write_ingest(inputs.plan)
-    write_site(paths.out, files)
-    lap("write")
+    write_ingest(result.plan)
+    write_site(paths.out, result.files)
+    timings = {**result.timings, "write": time.perf_counter() - start}
     return BuildReport(
-        site=site, plan=inputs.plan, files=len(files),
-        bytes=sum(len(data) for data in files.values()), timings=timings,
+        site=result.site, plan=result.plan, files=len(result.files),
+        bytes=sum(len(data) for data in result.files.values()), timings=timings,
     )
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Mapping
+import hashlib
+from typing import Any, Callable, Mapping
 
 import jinja2
+from jinja2 import meta
 from markdown_it import MarkdownIt
 
 from .config import SiteConfig
@@ -79,5 +81,71 @@ def _template_location(error: BaseException) -> tuple[str | None, int | None]:
     return location
 
 
-def render_site(env: jinja2.Environment, site: Site, assets: Mapping[str, str]) -> dict[str, bytes]:
-    return {page.output_path: render_page(env, page, site, assets) for page in site.pages}
+def template_fingerprints(env: jinja2.Environment, names: set[str]) -> dict[str, str]:
+    """For each template, a hash of its source and of every template it extends
+    or includes, so a change re-renders exactly the pages that use it."""
+    sources: dict[str, str] = {}
+    references: dict[str, set[str]] = {}
+
+    def visit(name: str) -> None:
+        if name in sources:
+            return
+        try:
+            source, _filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
+            parsed = env.parse(source, name)
+        except jinja2.TemplateSyntaxError as error:
+            raise SourceError(
+                f"template syntax error: {error.message}", error.filename or error.name, error.lineno,
+                hint="fix the Jinja tag on that line",
+            ) from None
+        except jinja2.TemplateNotFound:
+            sources[name], references[name] = "", set()
+            return
+        sources[name] = source
+        references[name] = {ref for ref in meta.find_referenced_templates(parsed) if ref}
+        for ref in references[name]:
+            visit(ref)
+
+    def closure(name: str, seen: set[str]) -> set[str]:
+        if name not in seen:
+            seen.add(name)
+            for ref in references.get(name, ()):
+                closure(ref, seen)
+        return seen
+
+    for name in names:
+        visit(name)
+    return {
+        name: hashlib.sha256(
+            "\0".join(f"{n}\0{sources[n]}" for n in sorted(closure(name, set()))).encode()
+        ).hexdigest()
+        for name in names
+    }
+
+
+def render_site(
+    env: jinja2.Environment,
+    site: Site,
+    assets: Mapping[str, str],
+    previous: dict[str, tuple[Any, bytes]],
+) -> tuple[dict[str, bytes], tuple[str, ...]]:
+    """Render every page, reusing ``previous`` output for pages whose template,
+    context and shared values are unchanged. ``previous`` is updated in place
+    and dropped of pages that no longer exist. Returns (files, rendered paths)."""
+    fingerprints = template_fingerprints(env, {page.template for page in site.pages})
+    shared = (site.config, tuple(assets.items()), site.topics)
+    files: dict[str, bytes] = {}
+    rendered: list[str] = []
+    for page in site.pages:
+        path = page.output_path
+        key = (fingerprints[page.template], shared, page)
+        cached = previous.get(path)
+        if cached is not None and cached[0] == key:
+            files[path] = cached[1]
+            continue
+        files[path] = render_page(env, page, site, assets)
+        previous[path] = (key, files[path])
+        rendered.append(path)
+    for gone in previous.keys() - files.keys():
+        del previous[gone]
+    return files, tuple(rendered)
