@@ -1,0 +1,385 @@
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from site_builder.errors import BuildErrors, SourceError
+from site_builder.topics import (
+    Taxonomy,
+    Topic,
+    assign_topics,
+    load_taxonomy,
+    parse_taxonomy,
+    score_topics,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def topic(slug: str, keywords: dict[str, float] | None = None, **fields) -> Topic:
+    title_keywords = fields.pop("title_keywords", {})
+    return Topic(
+        slug, slug.title(), "", tuple((keywords or {}).items()), tuple(title_keywords.items()), **fields
+    )
+
+
+def matches(phrase: str, text: str) -> bool:
+    """Whether ``phrase`` matches ``text`` as a title (one title hit reaches min_score)."""
+    taxonomy = Taxonomy((topic("t", {phrase: 1}),), min_score=1, max_topics=3, title_weight=1)
+    return assign_topics(taxonomy, text, "") == ("t",)
+
+
+# --- matching ------------------------------------------------------------------
+
+
+def test_phrase_ending_in_star_matches_words_that_start_with_it():
+    assert matches("quantiz*", "Quantized Models")
+    assert matches("quantiz*", "post-training quantization")
+    assert not matches("quantiz*", "dequantized")
+
+
+def test_plain_phrase_matches_whole_words_and_their_plural_only():
+    assert matches("rag", "Modular RAG")
+    assert matches("rag", "RAGs and agents")
+    assert matches("rag", "RAG-based QA")
+    assert not matches("rag", "an average of scores")
+    assert not matches("rag", "ragged arrays")
+    assert not matches("agent", "a chemical reagent")
+    assert not matches("agent", "agentic workflows")
+    assert matches("agent*", "agentic workflows")
+
+
+def test_space_or_hyphen_in_a_phrase_matches_space_hyphen_or_nothing():
+    for text in ("Fine-Tuning LLMs", "fine tuning", "finetuned models"):
+        assert matches("fine-tun*", text), text
+    assert matches("mixture of experts", "Mixture-of-Experts layers")
+    assert not matches("fine-tun*", "fine, tuning")
+
+
+def test_phrase_with_symbols_matches_literally():
+    assert matches("4-bit", "4-bit and 8-bit weights")
+    assert not matches("4-bit", "14-bit")
+    assert matches("c++", "C++ code")
+
+
+def test_title_hit_counts_title_weight_times_and_abstract_hits_are_capped_at_three():
+    taxonomy = Taxonomy((topic("q", {"quantiz*": 2}),), min_score=1, max_topics=3, title_weight=3)
+    abstract = "Quantization. " * 5
+    assert score_topics(taxonomy, "Quantized LLMs", abstract) == (2 * 3 + 2 * 3,)
+    assert score_topics(taxonomy, "LLMs", "We quantize once.") == (2,)
+
+
+def test_title_keywords_count_in_the_title_only():
+    taxonomy = Taxonomy(
+        (topic("s", title_keywords={"survey": 2}),), min_score=6, max_topics=3, title_weight=3
+    )
+    assert assign_topics(taxonomy, "A Survey of Agents", "") == ("s",)
+    assert assign_topics(taxonomy, "Agents", "This survey covers survey surveys.") == ()
+
+
+def test_negative_weight_cancels_a_false_friend():
+    speech = topic("speech", {"speech": 3, "part of speech": -3})
+    taxonomy = Taxonomy((speech,), min_score=3, max_topics=3, title_weight=3)
+    assert assign_topics(taxonomy, "Part-of-Speech Tagging", "part-of-speech tags") == ()
+    assert assign_topics(taxonomy, "Speech Synthesis", "") == ("speech",)
+
+
+def test_topic_is_assigned_when_score_reaches_min_score_or_its_own_override():
+    taxonomy = Taxonomy(
+        (topic("loose", {"memory": 1}), topic("strict", {"memory": 1}, min_score=4)),
+        min_score=2, max_topics=3, title_weight=3,
+    )
+    assert assign_topics(taxonomy, "", "memory") == ()
+    assert assign_topics(taxonomy, "", "memory memory") == ("loose",)
+    assert assign_topics(taxonomy, "Memory", "memory") == ("loose", "strict")
+
+
+def test_keeps_max_topics_best_first_and_ties_in_taxonomy_order():
+    taxonomy = Taxonomy(
+        (
+            topic("a", {"alpha": 1}),
+            topic("b", {"beta": 1}),
+            topic("c", {"gamma": 1}),
+            topic("d", {"delta": 1}),
+        ),
+        min_score=1, max_topics=3, title_weight=3,
+    )
+    assert assign_topics(taxonomy, "Delta", "alpha beta gamma") == ("d", "a", "b")
+
+
+def test_paper_no_topic_reaches_goes_to_the_fallback_topic():
+    taxonomy = Taxonomy(
+        (topic("other", fallback=True), topic("rag", {"rag": 3})), min_score=3, max_topics=3, title_weight=3
+    )
+    assert assign_topics(taxonomy, "RAG", "") == ("rag",)
+    assert assign_topics(taxonomy, "On averages", "") == ("other",)
+
+
+def test_without_a_fallback_topic_an_unmatched_paper_gets_no_topics():
+    taxonomy = Taxonomy((topic("rag", {"rag": 3}),), min_score=3, max_topics=3, title_weight=3)
+    assert assign_topics(taxonomy, "On averages", "") == ()
+
+
+def test_taxonomy_finds_topics_by_slug_and_is_hashable():
+    taxonomy = Taxonomy((topic("rag", {"rag": 3}),), min_score=3, max_topics=3, title_weight=3)
+    assert taxonomy.get("rag") == topic("rag", {"rag": 3})
+    assert taxonomy.get("nope") is None
+    assert hash(taxonomy) == hash(Taxonomy((topic("rag", {"rag": 3}),), 3, 3, 3))
+
+
+# --- reading topics.yaml -----------------------------------------------------------
+
+
+def test_parses_settings_topics_weights_and_fallback():
+    taxonomy = parse_taxonomy(
+        "min_score: 4\n"
+        "max_topics: 2\n"
+        "title_weight: 2.5\n"
+        "topics:\n"
+        "  - slug: quantization\n"
+        "    name: Quantization & Compression\n"
+        "    description: Smaller models.\n"
+        "    min_score: 5\n"
+        "    keywords: {quantiz*: 3, \"post-training quantization\": 4, pruning: 2}\n"
+        "    title_keywords: {\"4-bit\": 3}\n"
+        "  - slug: other\n"
+        "    name: Other\n"
+        "    fallback: true\n",
+        "topics.yaml",
+    )
+    assert (taxonomy.min_score, taxonomy.max_topics, taxonomy.title_weight) == (4, 2, 2.5)
+    assert taxonomy.topics == (
+        Topic(
+            "quantization", "Quantization & Compression", "Smaller models.",
+            (("quantiz*", 3.0), ("post-training quantization", 4.0), ("pruning", 2.0)),
+            (("4-bit", 3.0),), False, 5.0,
+        ),
+        Topic("other", "Other", "", (), (), True),
+    )
+
+
+def test_missing_or_empty_topics_file_means_no_topics(tmp_path):
+    assert load_taxonomy(tmp_path / "topics.yaml").topics == ()
+    (tmp_path / "topics.yaml").write_text("# nothing yet\n", encoding="utf-8")
+    assert load_taxonomy(tmp_path / "topics.yaml").topics == ()
+
+
+VALID_TOPIC = "  - slug: rag\n    name: RAG\n    keywords: {rag: 3}\n"
+
+
+def error_text(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "topics.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises((SourceError, BuildErrors)) as caught:
+        load_taxonomy(path)
+    return str(caught.value).replace(str(path), "topics.yaml")
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path):
+    assert error_text(tmp_path, "topics:\n  - slug: a\n    name: A: B\n") == (
+        "topics.yaml:3: invalid YAML: mapping values are not allowed here "
+        "(check indentation; quote a phrase with a comma, braces or ': ' in it, or starting with '*')"
+    )
+
+
+def test_file_that_is_not_a_mapping(tmp_path):
+    assert error_text(tmp_path, "- slug: rag\n") == (
+        "topics.yaml:1: expected a mapping with 'topics:' and optional settings "
+        "(start the file with 'topics:' followed by '- slug: ...' items)"
+    )
+
+
+def test_unknown_setting_and_topics_that_are_not_a_list(tmp_path):
+    assert error_text(tmp_path, "min_scores: 3\ntopics: rag\n") == (
+        "topics.yaml:1: unknown setting 'min_scores' "
+        "(did you mean 'min_score'? allowed: min_score, max_topics, title_weight, topics)\n"
+        "topics.yaml:2: topics must be a list of '- slug: ...' items"
+    )
+
+
+def test_settings_must_be_positive_numbers(tmp_path):
+    assert error_text(tmp_path, "min_score: 0\nmax_topics: 2.5\ntitle_weight: high\n") == (
+        "topics.yaml:1: min_score must be a number greater than 0, not '0'\n"
+        "topics.yaml:2: max_topics must be a whole number, not '2.5'\n"
+        "topics.yaml:3: title_weight must be a number greater than 0, not 'high'"
+    )
+
+
+def test_topic_without_slug(tmp_path):
+    assert error_text(tmp_path, "topics:\n  - name: RAG\n    keywords: {rag: 3}\n") == (
+        "topics.yaml:2: topic has no slug (add 'slug: ...' to the topic)"
+    )
+
+
+def test_topic_with_empty_name(tmp_path):
+    assert error_text(tmp_path, "topics:\n  - slug: rag\n    name: ''\n    keywords: {rag: 3}\n") == (
+        "topics.yaml:3: topic 'rag' has no name (add 'name: ...' to the topic)"
+    )
+
+
+def test_slug_with_characters_not_allowed_in_urls(tmp_path):
+    assert error_text(tmp_path, "topics:\n  - slug: Long Context\n    name: LC\n    keywords: {long: 1}\n") == (
+        "topics.yaml:2: slug 'Long Context' may only use a-z, 0-9 and '-' "
+        "(slugs become URLs, e.g. 'long-context')"
+    )
+
+
+def test_duplicate_slug(tmp_path):
+    assert error_text(tmp_path, "topics:\n" + VALID_TOPIC + VALID_TOPIC) == (
+        "topics.yaml:5: duplicate topic slug 'rag' "
+        "(first used on line 2; each topic needs its own slug)"
+    )
+
+
+def test_keyword_weight_that_is_not_a_number(tmp_path):
+    text = "topics:\n  - slug: rag\n    name: RAG\n    keywords:\n      rag: 3\n      retrieval: high\n"
+    assert error_text(tmp_path, text) == (
+        "topics.yaml:6: keyword 'retrieval' needs a number as its weight, not 'high' "
+        "(write one 'phrase: weight' per keyword, e.g. keywords: {quantiz*: 3, pruning: 2})"
+    )
+
+
+def test_unknown_topic_key_such_as_a_typo(tmp_path):
+    text = "topics:\n  - slug: rag\n    name: RAG\n    keyword: {rag: 3}\n"
+    assert error_text(tmp_path, text) == (
+        "topics.yaml:4: unknown topic key 'keyword' (did you mean 'keywords'? "
+        "allowed: slug, name, description, min_score, keywords, title_keywords, fallback)"
+    )
+
+
+def test_second_fallback_topic(tmp_path):
+    text = (
+        "topics:\n"
+        "  - slug: other\n    name: Other\n    fallback: true\n"
+        "  - slug: misc\n    name: Misc\n    fallback: true\n"
+    )
+    assert error_text(tmp_path, text) == (
+        "topics.yaml:7: topic 'misc' is a second fallback topic "
+        "(only one topic may say 'fallback: true'; 'other' does on line 4)"
+    )
+
+
+def test_fallback_must_be_true_or_false(tmp_path):
+    text = "topics:\n  - slug: other\n    name: Other\n    fallback: maybe\n"
+    assert error_text(tmp_path, text) == "topics.yaml:4: fallback must be true or false, not 'maybe'"
+
+
+def test_topic_without_keywords_that_is_not_the_fallback(tmp_path):
+    assert error_text(tmp_path, "topics:\n  - slug: rag\n    name: RAG\n    keywords: {}\n") == (
+        "topics.yaml:2: topic 'rag' has no keywords (write one 'phrase: weight' per keyword, "
+        "e.g. keywords: {quantiz*: 3, pruning: 2}; or make it the catch-all with 'fallback: true')"
+    )
+
+
+def test_phrase_repeated_in_another_spelling(tmp_path):
+    text = 'topics:\n  - slug: lc\n    name: LC\n    keywords:\n      long context: 3\n      "Long-Contexts": 1\n'
+    assert error_text(tmp_path, text) == (
+        "topics.yaml:6: keyword 'Long-Contexts' repeats 'long context' from line 5 "
+        "(case, spaces, hyphens and a plural 's' make no difference, so each hit would count twice; keep one)"
+    )
+
+
+def test_star_inside_a_phrase(tmp_path):
+    text = "topics:\n  - slug: q\n    name: Q\n    title_keywords: {quant*ization: 3}\n"
+    assert error_text(tmp_path, text) == (
+        "topics.yaml:4: title keyword 'quant*ization': '*' may only end a phrase "
+        "('quantiz*' matches words that start with 'quantiz')"
+    )
+
+
+def test_repeated_key_in_a_topic(tmp_path):
+    text = "topics:\n  - slug: rag\n    name: RAG\n    name: Retrieval\n    keywords: {rag: 3}\n"
+    assert error_text(tmp_path, text) == (
+        "topics.yaml:4: topic key 'name' is given twice (first given on line 3)"
+    )
+
+
+def test_all_problems_are_reported_together_in_line_order(tmp_path):
+    text = "topics:\n  - slug: Bad\n    name: Bad\n    keywords: {x: 1}\n  - slug: ok\n    keywords: {x: 1}\n"
+    assert error_text(tmp_path, text) == (
+        "topics.yaml:2: slug 'Bad' may only use a-z, 0-9 and '-' (slugs become URLs, e.g. 'long-context')\n"
+        "topics.yaml:5: topic 'ok' has no name (add 'name: ...' to the topic)"
+    )
+
+
+# --- the shipped taxonomy over the shipped digests -------------------------------
+
+DIGEST_HEADER = {
+    "new", "Get trending papers in your email inbox!", "Subscribe", "Daily Papers",
+    "byAK and the research community",
+}
+DATE_LINE = re.compile(r"[A-Z][a-z]+ \d{1,2}(, \d{4})?")
+
+
+def shipped_papers() -> list[tuple[str, str]]:
+    """(title, abstract) of each distinct paper in content/digests. A local splitter,
+    so this test checks the taxonomy and not the digest parser."""
+    papers: dict[str, tuple[str, str]] = {}
+    for path in sorted((ROOT / "content" / "digests").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+        while paragraphs and (paragraphs[0] in DIGEST_HEADER or DATE_LINE.fullmatch(paragraphs[0])):
+            paragraphs.pop(0)
+        for title, abstract in zip(paragraphs[::2], paragraphs[1::2]):
+            papers.setdefault(title.lower(), (title, abstract))
+    return list(papers.values())
+
+
+@pytest.fixture(scope="module")
+def shipped() -> tuple[Taxonomy, dict[str, tuple[str, ...]]]:
+    taxonomy = load_taxonomy(ROOT / "content" / "topics.yaml")
+    return taxonomy, {title: assign_topics(taxonomy, title, abstract) for title, abstract in shipped_papers()}
+
+
+def test_shipped_taxonomy_covers_every_paper_with_balanced_topics(shipped):
+    taxonomy, assigned = shipped
+    fallback = [t.slug for t in taxonomy.topics if t.fallback]
+    counts = Counter(slug for slugs in assigned.values() for slug in slugs)
+    assert len(assigned) > 300
+    assert len(taxonomy.topics) >= 15 and fallback == ["other"]
+    assert all(assigned.values()), [title for title, slugs in assigned.items() if not slugs]
+    assert max(counts.values()) <= 0.40 * len(assigned), counts.most_common(3)
+    assert counts["other"] <= 0.05 * len(assigned)
+
+
+@pytest.mark.parametrize(
+    ("title_start", "slug"),
+    [
+        ("Understanding the Impact of Post-Training Quantization", "compression"),
+        ("Calibrated Language Models Must Hallucinate", "hallucination"),
+        ("CosyVoice 2", "speech"),
+        ("Adaptive-RAG", "retrieval"),
+        ("DyLoRA", "peft"),
+        ("A Survey on Mixture of Experts", "mixture-of-experts"),
+        ("A Survey on Mixture of Experts", "surveys"),
+        ("WebRL", "agents"),
+        ("Confronting Reward Model Overoptimization", "alignment"),
+        ("LongLoRA", "long-context"),
+        ("Multi-Objective Fine-Tuning for Enhanced Program Repair", "code"),
+        ("AlphaMath Almost Zero", "reasoning"),
+        ("InvestLM", "finance"),
+        ("Zhongjing", "medicine"),
+    ],
+)
+def test_known_papers_land_in_their_topic(shipped, title_start, slug):
+    _taxonomy, assigned = shipped
+    (slugs,) = [slugs for title, slugs in assigned.items() if title.startswith(title_start)]
+    assert slug in slugs
+
+
+@pytest.mark.parametrize(
+    ("title_start", "slug"),
+    [
+        ("The Journey Matters: Average Parameter Count", "retrieval"),  # "average" is not RAG
+        ("Contextual Code Switching for Machine Translation", "code"),  # code-switching is linguistics
+        ("Dynamic Gradient Alignment for Online Data Mixing", "alignment"),  # gradients, not preferences
+        ("AuditLLM: A Tool for Auditing", "agents"),  # a software tool, not tool use
+    ],
+)
+def test_false_friends_stay_out_of_a_topic(shipped, title_start, slug):
+    _taxonomy, assigned = shipped
+    (slugs,) = [slugs for title, slugs in assigned.items() if title.startswith(title_start)]
+    assert slug not in slugs
