@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-@dataclass(frozen=True)
+# Not frozen: Python sets __traceback__ on exceptions as they propagate, which a
+# frozen dataclass forbids (it fails inside context managers).
+@dataclass(eq=False)
 class SourceError(Exception):
     """A user-facing problem in an input file.
 
@@ -28,7 +30,7 @@ class SourceError(Exception):
         return f"{text} ({self.hint})" if self.hint else text
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class BuildErrors(Exception):
     """Several source errors gathered in one pass, so the user fixes them all at once."""
 

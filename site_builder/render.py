@@ -91,8 +91,8 @@ def template_fingerprints(env: jinja2.Environment, names: set[str]) -> dict[str,
         if name in sources:
             return
         try:
-            source, _filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
-            parsed = env.parse(source, name)
+            source, filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
+            parsed = env.parse(source, name, filename)
         except jinja2.TemplateSyntaxError as error:
             raise SourceError(
                 f"template syntax error: {error.message}", error.filename or error.name, error.lineno,

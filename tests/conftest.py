@@ -33,3 +33,60 @@ def require_chromium() -> None:
     if os.environ.get("CI"):
         pytest.fail("CI must run the browser tests: /usr/bin/chromium is missing (apt-get install chromium)")
     pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+
+
+class _SubpathHandler:
+    """Builds a request handler class that serves ``site`` under ``prefix``."""
+
+    @staticmethod
+    def make(site: Path, prefix: str):
+        import http.server
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, directory=str(site), **kwargs)
+
+            def translate_path(self, path: str) -> str:
+                if not path.startswith(prefix):
+                    return str(site / "__outside_prefix__")
+                return super().translate_path("/" + path[len(prefix):])
+
+            def log_message(self, *args) -> None:
+                pass
+
+        return Handler
+
+
+@pytest.fixture(scope="session")
+def serve_site():
+    """Serve a built site directory under a URL prefix; returns the site's base URL."""
+    import http.server
+    import threading
+
+    servers = []
+
+    def start(site: Path, prefix: str = "/atlas/") -> str:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SubpathHandler.make(site, prefix))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}{prefix}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"],
+        )
+        yield instance
+        instance.close()

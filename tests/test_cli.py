@@ -1,0 +1,102 @@
+"""The command line as a user meets it: help, summaries, and errors that lose nothing."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADER = "new\n\nSubscribe\n\n"
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture()
+def project(tmp_path) -> Path:
+    content = tmp_path / "content"
+    (content / "digests").mkdir(parents=True)
+    shutil.copy(ROOT / "content" / "site.yaml", content / "site.yaml")
+    shutil.copy(ROOT / "content" / "topics.yaml", content / "topics.yaml")
+    (content / "digests" / "a.txt").write_text(
+        HEADER + "Mar 18\n\nA Paper on Speech\n\nWe study speech synthesis.\n\nAnother Paper\n\nAbout things.\n"
+    )
+    return tmp_path
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in directory.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("args", [["--help"], ["build", "--help"], ["ingest", "--help"]])
+def test_help_describes_the_commands(args, project):
+    result = run(*args, cwd=project)
+    assert result.returncode == 0
+    assert "usage: build.py" in result.stdout
+    assert ("--base-url" in result.stdout) == (args[0] == "build")
+
+
+def test_build_prints_a_summary_and_writes_the_site(project):
+    result = run(cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "Built " in result.stdout and "2 papers" in result.stdout and "2 paper" in result.stdout
+    assert (project / "_site" / "index.html").is_file()
+    assert len(list((project / "content" / "papers").glob("*.md"))) == 2
+
+
+def test_build_with_out_and_base_url(project):
+    result = run("build", "--out", "public", "--base-url", "/atlas/", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert 'href="/atlas/papers/' in (project / "public" / "index.html").read_text()
+
+
+def test_broken_digest_is_one_clear_error_and_loses_nothing(project):
+    assert run(cwd=project).returncode == 0
+    paper = next((project / "content" / "papers").glob("a-paper-on-speech.md"))
+    paper.write_text(paper.read_text() + "\n## Notes\n\nMine.\n")
+    assert run(cwd=project).returncode == 0
+    site_before = snapshot(project / "_site")
+    papers_before = snapshot(project / "content" / "papers")
+
+    (project / "content" / "digests" / "b.txt").write_text(HEADER + "Mar 19\n\nNew Paper\n\nNew abstract.\n\nNo abstract\n")
+    result = run(cwd=project)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    digest = project / "content" / "digests" / "b.txt"
+    assert f"error: {digest.relative_to(project)}:11: title 'No abstract' has no abstract" in result.stderr
+    assert snapshot(project / "_site") == site_before
+    assert snapshot(project / "content" / "papers") == papers_before
+
+
+def test_broken_site_yaml_names_the_line(project):
+    (project / "content" / "site.yaml").write_text("title: Atlas\nbase_url: [oops\n")
+    result = run(cwd=project)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: content/site.yaml:3: invalid YAML")
+
+
+def test_unknown_setting_is_reported(project):
+    (project / "content" / "site.yaml").write_text("title: Atlas\ntitel: typo\n")
+    result = run(cwd=project)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: content/site.yaml:2: unknown setting 'titel'")
+
+
+def test_ingest_twice_rewrites_nothing(project):
+    first = run("ingest", cwd=project)
+    assert first.returncode == 0 and "2 new" in first.stdout
+    second = run("ingest", cwd=project)
+    assert "0 written, 2 unchanged" in second.stdout
+
+
+def test_missing_content_directory(tmp_path):
+    result = run(cwd=tmp_path)
+    assert result.returncode == 1
+    assert "error: content: content directory not found" in result.stderr

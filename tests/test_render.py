@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from site_builder.config import SiteConfig
+from site_builder.errors import SourceError
+from site_builder.papers import Paper
+from site_builder.render import make_environment, make_markdown, render_page, render_site
+from site_builder.site import build_site
+from site_builder.topics import parse_taxonomy
+
+TAXONOMY = parse_taxonomy(
+    "topics:\n"
+    "  - {slug: speech, name: Speech, description: Audio., keywords: {speech: 3}}\n"
+    "  - {slug: other, name: Other, description: Rest., fallback: true}\n",
+    "topics.yaml",
+)
+ASSETS = {"style.css": "static/style.0.css", "favicon.svg": "static/favicon.0.svg"}
+
+
+def paper(slug: str, title: str, abstract: str = "An abstract.", **extra) -> Paper:
+    return Paper(slug, title, (dt.date(2025, 3, 18),), None, (), abstract, extra.pop("notes", ""),
+                 tuple(extra.items()), Path(f"{slug}.md"))
+
+
+def site_for(*papers: Paper, config: SiteConfig = SiteConfig()):
+    return build_site(config, papers, TAXONOMY, make_markdown())
+
+
+def test_markdown_leaves_dollar_signs_alone():
+    html = make_markdown()("It costs $100K and $\\pi$ is fine; $x$ too.")
+    assert "$100K" in html and "$x$" in html
+
+
+def test_markdown_shows_raw_html_as_text():
+    html = make_markdown()("<script>alert(1)</script> and <b>bold</b>")
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_markdown_links_bare_urls_without_trailing_full_stop():
+    html = make_markdown()("Code at https://github.com/a/b.")
+    assert '<a href="https://github.com/a/b">https://github.com/a/b</a>.' in html
+
+
+def test_titles_are_escaped_on_every_page():
+    site = site_for(paper("x", "<img src=x onerror=alert(1)>"))
+    files, _ = render_site(make_environment(site.config), site, ASSETS, {})
+    for name, data in files.items():
+        assert b"<img src=x" not in data, name
+    assert b"&lt;img src=x onerror=alert(1)&gt;" in files["papers/x/index.html"]
+
+
+def test_links_honour_the_base_path():
+    site = site_for(paper("x", "A Paper"), config=SiteConfig(base_url="https://u.github.io/atlas/"))
+    files, _ = render_site(make_environment(site.config), site, ASSETS, {})
+    home = files["index.html"].decode()
+    assert 'href="/atlas/papers/x/"' in home and 'href="/atlas/static/style.0.css"' in home
+
+
+def test_user_notes_and_keys_render_on_the_paper_page():
+    site = site_for(paper("x", "A Paper", notes="My **note**.", starred=True, tags=["later"]))
+    files, _ = render_site(make_environment(site.config), site, ASSETS, {})
+    page = files["papers/x/index.html"].decode()
+    assert "<strong>note</strong>" in page and "★" in page and "#later" in page
+
+
+def test_topics_are_assigned_when_a_paper_file_has_none():
+    site = site_for(paper("x", "Speech synthesis at scale"), paper("y", "Something else"))
+    topics = {view.slug: [t.slug for t in view.topics] for view in site.papers}
+    assert topics == {"x": ["speech"], "y": ["other"]}
+
+
+def test_user_template_overrides_builtin(tmp_path):
+    (tmp_path / "404.html").write_text('{% extends "base.html" %}{% block main %}Custom 404{% endblock %}')
+    site = site_for(paper("x", "A Paper"), config=SiteConfig(templates_dir=tmp_path))
+    files, _ = render_site(make_environment(site.config), site, ASSETS, {})
+    assert b"Custom 404" in files["404.html"]
+    assert b"Custom 404" not in files["index.html"]
+
+
+def test_template_syntax_error_names_file_and_line(tmp_path):
+    (tmp_path / "404.html").write_text("line one\n{% if %}\n")
+    site = site_for(paper("x", "A Paper"), config=SiteConfig(templates_dir=tmp_path))
+    with pytest.raises(SourceError) as info:
+        render_site(make_environment(site.config), site, ASSETS, {})
+    assert str(info.value).startswith(f"{tmp_path / '404.html'}:2: template syntax error")
+
+
+def test_undefined_variable_in_template_is_an_error(tmp_path):
+    (tmp_path / "404.html").write_text('{% extends "base.html" %}{% block main %}\n{{ nope.title }}{% endblock %}')
+    site = site_for(paper("x", "A Paper"), config=SiteConfig(templates_dir=tmp_path))
+    with pytest.raises(SourceError) as info:
+        render_site(make_environment(site.config), site, ASSETS, {})
+    assert str(info.value).startswith(f"{tmp_path / '404.html'}:2: template error while rendering /404.html: 'nope' is undefined")
+
+
+def test_unchanged_pages_are_not_rendered_again():
+    cache: dict = {}
+    site = site_for(paper("x", "A Paper"), paper("y", "B Paper"))
+    env = make_environment(site.config)
+    _, first = render_site(env, site, ASSETS, cache)
+    _, second = render_site(env, site, ASSETS, cache)
+    assert len(first) == len(site.pages) and second == ()
+    changed = site_for(paper("x", "A Paper", notes="new"), paper("y", "B Paper"))
+    _, third = render_site(env, changed, ASSETS, cache)
+    assert "papers/x/index.html" in third and "papers/y/index.html" in third  # y links to x
+    assert "404.html" not in third and "topics/index.html" not in third
