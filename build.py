@@ -43,6 +43,8 @@ def command_build(args: argparse.Namespace) -> int:
     report = build(_paths(args), args.base_url, progress=_progress(args.quiet))
     if sys.stderr.isatty() and not args.quiet:
         print("\r\033[K", end="", file=sys.stderr)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(summarize(report, time.perf_counter() - start))
     print(f"  output: {Path(args.out).resolve()}")
     return 0

@@ -29,6 +29,14 @@ class BuildCache:
     hits: int = 0
     misses: int = 0
 
+    @staticmethod
+    def stat_key(path: Path) -> tuple[int, int, int]:
+        try:
+            stat = os.stat(path)
+        except OSError as error:
+            raise SourceError(f"cannot read file: {error.strerror}", path) from None
+        return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
     def read_bytes(self, path: Path) -> bytes:
         """The file's bytes, re-read only when its size, mtime or inode changed."""
         try:

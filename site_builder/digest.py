@@ -52,12 +52,23 @@ class Digest:
     path: Path
     date: dt.date
     entries: tuple[DigestEntry, ...]
+    # Problems the build can work around but the user should hear about.
+    warnings: tuple[SourceError, ...] = ()
 
 
 @dataclass(frozen=True)
 class _Paragraph:
     text: str
     line: int
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _looks_like_title(text: str) -> bool:
+    """Short and not a sentence: what a title looks like and an abstract does not."""
+    return len(text) < 160 and not text.rstrip().endswith((".", "!", "?"))
 
 
 def year_from_filename(path: Path) -> int | None:
@@ -82,12 +93,15 @@ def parse_date_line(text: str, default_year: int | None) -> tuple[int, int, int 
     return _MONTHS[match.group(1).lower()], int(match.group(2)), year
 
 
-def _paragraphs(lines: Iterable[str], first_line: int) -> Iterator[_Paragraph]:
+def _paragraphs(numbered: Iterator[tuple[int, str]], path: Path) -> Iterator[_Paragraph]:
     """Group lines into blank-line separated paragraphs, joining wrapped lines."""
     buffer: list[str] = []
-    start = first_line
-    for number, raw in enumerate(lines, start=first_line):
-        line = raw.strip()
+    start = 0
+    for number, raw in numbered:
+        if "\0" in raw:
+            raise _nul_error(path, number)
+        # Collapse tabs, non-breaking spaces and runs of spaces pasted from web pages.
+        line = " ".join(raw.split())
         if line:
             if not buffer:
                 start = number
@@ -102,77 +116,139 @@ def _paragraphs(lines: Iterable[str], first_line: int) -> Iterator[_Paragraph]:
 def parse_digest(text: str, path: Path, default_year: int | None = None) -> Digest:
     """Parse one digest. ``default_year`` is used when neither the date line nor
     the file name carries a year (``digest_year`` in site.yaml)."""
-    year_fallback = year_from_filename(path) or default_year
-    lines = text.splitlines()
-    date: dt.date | None = None
-    body_start = 0
-    for index, line in enumerate(lines):
-        found = parse_date_line(line, year_fallback)
+    if not text.strip():
+        raise SourceError("digest is empty", path, 1, hint="paste a Daily Papers page into it, or delete it")
+    return parse_digest_lines(text.splitlines(), path, default_year)
+
+
+def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | None = None) -> Digest:
+    """Parse a digest from its lines, holding only a few paragraphs at a time,
+    so a digest of any size needs memory only for the entries it yields."""
+    numbered = enumerate(lines, start=1)
+    date, date_line = _find_date(numbered, path, year_from_filename(path) or default_year)
+    paragraphs = _paragraphs(numbered, path)
+    entries: list[DigestEntry] = []
+    warnings: list[SourceError] = []
+    seen: dict[str, int] = {}
+    window = [next(paragraphs, None), next(paragraphs, None), next(paragraphs, None)]
+    while window[0] is not None:
+        title, abstract, after = window
+        if abstract is None:
+            raise SourceError(
+                f"title {_clip(title.text)!r} has no abstract", path, title.line,
+                hint="add the abstract as the next paragraph, or delete the title",
+            )
+        if len(title.text) > _MAX_TITLE_CHARS:
+            raise SourceError(
+                f"expected a paper title but found a paragraph of {len(title.text):,} characters",
+                path, title.line,
+                hint="titles and abstracts must alternate; a title or abstract may be missing above this line",
+            )
+        if _looks_like_title(abstract.text) and after is not None and not _looks_like_title(after.text):
+            raise SourceError(
+                f"two titles in a row: {_clip(title.text)!r} then {_clip(abstract.text)!r}",
+                path, abstract.line,
+                hint="add the missing abstract after the first title, or delete that title",
+            )
+        key = " ".join(title.text.casefold().split())
+        if key in seen:
+            warnings.append(SourceError(
+                f"{_clip(title.text)!r} is listed twice in this digest (first on line {seen[key]}); "
+                "the first is kept", path, title.line,
+            ))
+        else:
+            seen[key] = title.line
+            entries.append(DigestEntry(title.text, abstract.text, date, path, title.line))
+        window = [after, next(paragraphs, None), next(paragraphs, None)]
+    if not entries:
+        raise SourceError(
+            "digest has a date but no papers", path, date_line,
+            hint="add title and abstract paragraphs after the date line, or delete the file",
+        )
+    return Digest(path, date, tuple(entries), tuple(warnings))
+
+
+def _find_date(numbered: Iterator[tuple[int, str]], path: Path, year_fallback: int | None) -> tuple[dt.date, int]:
+    """Consume lines up to and including the date line; return its date and line."""
+    for number, line in numbered:
+        if "\0" in line:
+            raise _nul_error(path, number)
+        found = parse_date_line(" ".join(line.split()), year_fallback)
         if found is None:
             continue
         month, day, year = found
         if year is None:
             raise SourceError(
-                f"date line {line.strip()!r} has no year",
-                path, index + 1,
+                f"date line {line.strip()!r} has no year", path, number,
                 hint="write it as 'Mar 18, 2025', put an ISO date in the file name, "
                 "or set digest_year in content/site.yaml",
             )
         try:
-            date = dt.date(year, month, day)
+            return dt.date(year, month, day), number
         except ValueError:
             raise SourceError(
-                f"{line.strip()!r} is not a real date", path, index + 1,
+                f"{line.strip()!r} is not a real date", path, number,
                 hint="fix the day or month of the date line",
             ) from None
-        body_start = index + 1
-        break
-    if date is None:
-        raise SourceError(
-            "no date line found", path, 1 if lines else None,
-            hint="add a line such as 'Mar 18' or '2025-03-18' above the first title",
-        )
+    raise SourceError(
+        "no date line found", path, 1,
+        hint="add a line such as 'Mar 18' or '2025-03-18' above the first title",
+    )
 
-    paragraphs = list(_paragraphs(lines[body_start:], body_start + 1))
-    entries: list[DigestEntry] = []
-    for title, abstract in zip(paragraphs[0::2], paragraphs[1::2]):
-        if len(title.text) > _MAX_TITLE_CHARS:
-            raise SourceError(
-                f"expected a paper title but found a paragraph of {len(title.text)} characters",
-                path, title.line,
-                hint="titles and abstracts must alternate; a title or abstract may be missing above this line",
-            )
-        entries.append(DigestEntry(title.text, abstract.text, date, path, title.line))
-    if len(paragraphs) % 2:
-        last = paragraphs[-1]
-        raise SourceError(
-            f"title {last.text[:60]!r} has no abstract", path, last.line,
-            hint="add the abstract as the next paragraph, or delete the title",
-        )
-    if not entries:
-        raise SourceError(
-            "digest has a date but no papers", path, body_start,
-            hint="add title and abstract paragraphs after the date line, or delete the file",
-        )
-    return Digest(path, date, tuple(entries))
+
+def _nul_error(path: Path, line: int) -> SourceError:
+    return SourceError(
+        "digest contains NUL bytes: it looks like a binary file, not text", path, line,
+        hint="save the digest as plain UTF-8 text",
+    )
 
 
 def read_digest(path: Path, default_year: int | None = None) -> Digest:
+    """Read and parse a digest file, streaming it line by line."""
     try:
-        raw = path.read_bytes()
+        if path.stat().st_size == 0:
+            raise SourceError("digest is empty", path, 1, hint="paste a Daily Papers page into it, or delete it")
+        with path.open("rb") as handle:
+            return parse_digest_lines(_decoded_lines(handle, path), path, default_year)
     except OSError as error:
         raise SourceError(f"cannot read digest: {error.strerror}", path) from None
-    return parse_digest_bytes(raw, path, default_year)
+
+
+def _decoded_lines(handle: Iterable[bytes], path: Path) -> Iterator[str]:
+    """UTF-8 lines from a binary file; CRLF and lone CR endings both end a line."""
+    number = 0
+    for raw in handle:
+        if number == 0 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = number + raw[: error.start].count(b"\r") + 1
+            raise SourceError(
+                f"digest is not valid UTF-8 (byte 0x{raw[error.start]:02x})", path, line,
+                hint="save the file as UTF-8; from Latin-1: iconv -f latin1 -t utf-8",
+            ) from None
+        for line in text.splitlines():
+            number += 1
+            yield line
 
 
 def parse_digest_bytes(raw: bytes, path: Path, default_year: int | None = None) -> Digest:
+    if not raw.strip():
+        raise SourceError("digest is empty", path, 1, hint="paste a Daily Papers page into it, or delete it")
+    nul = raw.find(b"\0")
+    if nul != -1:
+        raise SourceError(
+            "digest contains NUL bytes: it looks like a binary file, not text", path,
+            raw[:nul].count(b"\n") + 1, hint="save the digest as plain UTF-8 text",
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise SourceError(
-            "digest is not valid UTF-8", path, line,
-            hint="save the file as UTF-8",
+            f"digest is not valid UTF-8 (byte 0x{raw[error.start]:02x})", path, line,
+            hint="save the file as UTF-8; from Latin-1: iconv -f latin1 -t utf-8",
         ) from None
     return parse_digest(text, path, default_year)
 

@@ -13,7 +13,7 @@ from typing import Any, Callable, Hashable, Iterable, TypeVar
 import yaml
 from slugify import slugify
 
-from .digest import Digest
+from .digest import Digest, DigestEntry
 from .errors import SourceError, raise_if_any
 from .yamlsource import parse_yaml_mapping
 
@@ -54,6 +54,18 @@ class PaperRecord:
     title: str
     abstract: str
     dates: tuple[dt.date, ...]
+    # Different abstracts a later digest gave for the same title: (date, text).
+    other_abstracts: tuple[tuple[dt.date, str], ...] = ()
+
+    @property
+    def body(self) -> str:
+        """The managed part of the paper file's body: the abstract, then any other versions."""
+        if not self.other_abstracts:
+            return self.abstract
+        versions = "\n\n".join(
+            f"### As of {date.isoformat()}\n\n{text}" for date, text in self.other_abstracts
+        )
+        return f"{self.abstract}\n\n## Other versions of the abstract\n\n{versions}"
 
 
 @dataclass(frozen=True)
@@ -96,24 +108,52 @@ def extract_links(text: str) -> tuple[str, ...]:
     return tuple(links)
 
 
-def merge_entries(digests: Iterable[Digest]) -> tuple[PaperRecord, ...]:
+@dataclass(frozen=True)
+class Merged:
+    records: tuple[PaperRecord, ...]
+    warnings: tuple[SourceError, ...]
+
+
+def merge_entries(digests: Iterable[Digest]) -> Merged:
     """One record per distinct title, ordered by first appearance (date, then file).
 
     The first appearance's title and abstract win, so a later digest cannot
-    silently rewrite a paper.
+    silently rewrite a paper; a different abstract under the same title is kept
+    as another version, and the user is told.
     """
     ordered = sorted(digests, key=lambda d: (d.date, d.path.name))
-    first: dict[str, tuple[str, str]] = {}
+    first: dict[str, DigestEntry] = {}
     dates: dict[str, set[dt.date]] = {}
+    others: dict[str, dict[str, dt.date]] = {}
+    warnings: list[SourceError] = []
     for digest in ordered:
+        warnings.extend(digest.warnings)
         for entry in digest.entries:
             key = title_key(entry.title)
-            first.setdefault(key, (entry.title, entry.abstract))
+            original = first.setdefault(key, entry)
             dates.setdefault(key, set()).add(entry.date)
-    return tuple(
-        PaperRecord(key, title, abstract, tuple(sorted(dates[key])))
-        for key, (title, abstract) in first.items()
+            if _same_text(entry.abstract, original.abstract):
+                continue
+            versions = others.setdefault(key, {})
+            if not any(_same_text(entry.abstract, text) for text in versions):
+                versions[entry.abstract] = entry.date
+                warnings.append(SourceError(
+                    f"{entry.title[:60]!r} has a different abstract than in "
+                    f"{original.path.name}:{original.line}; both are kept on its page",
+                    entry.path, entry.line,
+                ))
+    records = tuple(
+        PaperRecord(
+            key, entry.title, entry.abstract, tuple(sorted(dates[key])),
+            tuple((date, text) for text, date in others.get(key, {}).items()),
+        )
+        for key, entry in first.items()
     )
+    return Merged(records, tuple(warnings))
+
+
+def _same_text(a: str, b: str) -> bool:
+    return a.split() == b.split()
 
 
 # --- paper files -----------------------------------------------------------
@@ -205,13 +245,13 @@ def render_paper_file(
         "slug": slug,
         "dates": list(record.dates),
         "topics": list(topics),
-        "links": list(extract_links(record.abstract)),
+        "links": list(extract_links(record.body)),
         **user_keys,
     }
     dumped = yaml.safe_dump(
         front_matter, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=None
     )
-    text = f"---\n{dumped}---\n\n{record.abstract}\n"
+    text = f"---\n{dumped}---\n\n{record.body}\n"
     if notes:
         text += "\n" + notes.rstrip("\n") + "\n"
     return text

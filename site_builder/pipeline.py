@@ -18,7 +18,7 @@ from typing import Callable, Mapping
 
 from .config import SiteConfig, load_config, with_base_url
 from .cache import BuildCache
-from .digest import Digest, parse_digest_bytes
+from .digest import Digest, read_digest
 from .errors import SourceError, raise_if_any
 from .papers import IngestPlan, merge_entries, parse_papers, plan_ingest, title_key
 from .render import make_environment, make_markdown, render_site
@@ -51,6 +51,7 @@ class Inputs:
     taxonomy: Taxonomy
     digests: tuple[Digest, ...]
     plan: IngestPlan
+    warnings: tuple[SourceError, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class BuildReport:
     files: int
     bytes: int
     timings: Mapping[str, float] = field(default_factory=dict)
+    warnings: tuple[SourceError, ...] = ()
 
 
 def read_inputs(paths: Paths, base_url: str | None = None, cache: BuildCache | None = None) -> Inputs:
@@ -81,8 +83,9 @@ def read_inputs(paths: Paths, base_url: str | None = None, cache: BuildCache | N
     # One assign function per taxonomy text, so memoised topic assignments are
     # reused exactly as long as topics.yaml is unchanged.
     assign = cache.memo(("assign", taxonomy), lambda: partial(assign_topics, taxonomy))
-    plan = plan_ingest(merge_entries(digests), existing, paths.papers, assign, cache.memo)
-    return Inputs(config, taxonomy, digests, plan)
+    merged = merge_entries(digests)
+    plan = plan_ingest(merged.records, existing, paths.papers, assign, cache.memo)
+    return Inputs(config, taxonomy, digests, plan, merged.warnings)
 
 
 def _read_digests(directory: Path, default_year: int | None, cache: BuildCache) -> tuple[Digest, ...]:
@@ -90,9 +93,10 @@ def _read_digests(directory: Path, default_year: int | None, cache: BuildCache) 
     errors: list[SourceError] = []
     for path in sorted(directory.glob("*.txt")) if directory.is_dir() else ():
         try:
-            raw = cache.read_bytes(path)
-            digests.append(cache.memo(("digest", path, raw, default_year),
-                                      lambda: parse_digest_bytes(raw, path, default_year)))
+            # Keyed by the file's stat, not its bytes: digests are streamed
+            # from disk, so a huge one never sits in memory as a whole.
+            key = ("digest", path, cache.stat_key(path), default_year)
+            digests.append(cache.memo(key, lambda: read_digest(path, default_year)))
         except SourceError as error:
             errors.append(error)
     raise_if_any(errors)
@@ -149,6 +153,7 @@ class SiteBuild:
     files: Mapping[str, bytes]  # output path → bytes
     rendered: tuple[str, ...]  # pages rendered this time (the rest came from the cache)
     timings: Mapping[str, float]
+    warnings: tuple[SourceError, ...] = ()
 
 
 def make_site(
@@ -187,7 +192,7 @@ def make_site(
     files.update(pages)
     lap("render")
     cache.end_build()
-    return SiteBuild(site, inputs.plan, files, rendered, timings)
+    return SiteBuild(site, inputs.plan, files, rendered, timings, inputs.warnings)
 
 
 def build(
@@ -206,6 +211,7 @@ def build(
     return BuildReport(
         site=result.site, plan=result.plan, files=len(result.files),
         bytes=sum(len(data) for data in result.files.values()), timings=timings,
+        warnings=result.warnings,
     )
 
 

@@ -20,7 +20,7 @@ def no_topics(title: str, abstract: str) -> tuple[str, ...]:
 
 def digest(date: dt.date, name: str, *pairs: tuple[str, str]) -> Digest:
     path = Path(name)
-    return Digest(path, date, tuple(DigestEntry(t, a, date, path, i) for i, (t, a) in enumerate(pairs)))
+    return Digest(path, date, tuple(DigestEntry(t, a, date, path, i) for i, (t, a) in enumerate(pairs, 1)))
 
 
 MAR17 = dt.date(2025, 3, 17)
@@ -47,18 +47,36 @@ def test_links_drop_trailing_punctuation():
 
 
 def test_merge_joins_a_paper_across_digests_and_keeps_first_abstract():
-    records = merge_entries([
-        digest(MAR18, "b.txt", ("Same Paper", "later abstract")),
+    merged = merge_entries([
+        digest(MAR18, "b.txt", ("Same Paper", "first   abstract")),
         digest(MAR17, "a.txt", ("same paper", "first abstract"), ("Other", "x")),
     ])
-    assert [(r.title, r.abstract, r.dates) for r in records] == [
+    assert [(r.title, r.abstract, r.dates) for r in merged.records] == [
         ("same paper", "first abstract", (MAR17, MAR18)),
         ("Other", "x", (MAR17,)),
     ]
+    assert merged.warnings == ()
+
+
+def test_same_title_with_a_different_abstract_keeps_both_and_says_so():
+    merged = merge_entries([
+        digest(MAR17, "a.txt", ("A Paper", "Version one.")),
+        digest(MAR18, "b.txt", ("A Paper", "Version two.")),
+    ])
+    (record,) = merged.records
+    assert record.abstract == "Version one."
+    assert record.other_abstracts == ((MAR18, "Version two."),)
+    assert [str(w) for w in merged.warnings] == [
+        "b.txt:1: 'A Paper' has a different abstract than in a.txt:1; both are kept on its page"
+    ]
+    _, texts = ingest_texts([digest(MAR17, "a.txt", ("A Paper", "Version one.")),
+                             digest(MAR18, "b.txt", ("A Paper", "Version two."))])
+    body = parse_paper(texts[PAPERS / "a-paper.md"], PAPERS / "a-paper.md").abstract
+    assert "Version one." in body and "### As of 2025-03-18\n\nVersion two." in body
 
 
 def ingest_texts(digests, existing=None):
-    plan = plan_ingest(merge_entries(digests), existing or {}, PAPERS, no_topics)
+    plan = plan_ingest(merge_entries(digests).records, existing or {}, PAPERS, no_topics)
     return plan, dict(plan.texts)
 
 

@@ -1,0 +1,130 @@
+"""The digest parser under fire: every input gives a digest or the project's own error."""
+
+from __future__ import annotations
+
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from site_builder.digest import parse_digest, parse_digest_bytes, read_digest
+from site_builder.errors import SourceError
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL = sorted((ROOT / "content" / "digests").glob("*.txt"))
+HEADER = "new\n\nSubscribe\n\n"
+PATH = Path("d.txt")
+
+
+def parse(data: bytes | str):
+    raw = data.encode() if isinstance(data, str) else data
+    return parse_digest_bytes(raw, PATH, 2025)
+
+
+def error_of(data: bytes | str) -> str:
+    with pytest.raises(SourceError) as info:
+        parse(data)
+    return str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"", "d.txt:1: digest is empty"),
+        (b" \n\n\t\n", "d.txt:1: digest is empty"),
+        (HEADER, "d.txt:1: no date line found"),
+        ("Title\n\nAbstract.\n", "d.txt:1: no date line found"),
+        (HEADER + "Feb 30\n\nT\n\nA.\n", "d.txt:5: 'Feb 30' is not a real date"),
+        (HEADER + "Mar 18\n\nT\n\nA long enough abstract.\n\nLast title\n", "d.txt:11: title 'Last title' has no abstract"),
+        (HEADER + "Mar 18\n\nFirst title\n\nSecond title\n\nThe abstract of the second.\n",
+         "d.txt:9: two titles in a row: 'First title' then 'Second title'"),
+        (b"Mar 18\n\nTitle\n\nCaf\xe9 au lait.\n", "d.txt:5: digest is not valid UTF-8 (byte 0xe9)"),
+        (b"Mar 18\n\nTi\x00tle\n\nAbstract.\n", "d.txt:3: digest contains NUL bytes"),
+        (HEADER + "Mar 18\n\n" + "x" * 10_000 + "\n\nAbstract.\n", "d.txt:7: expected a paper title but found a paragraph of 10,000 characters"),
+        (HEADER + "Mar 18\n", "d.txt:5: digest has a date but no papers"),
+    ],
+    ids=["empty", "blank", "header-only", "no-date", "feb-30", "title-at-end", "two-titles",
+         "latin-1", "nul", "huge-title", "date-only"],
+)
+def test_named_bad_inputs_give_a_clear_error(data, expected):
+    message = error_of(data)
+    assert message.startswith(expected), message
+    assert "(" in message, "every error says how to fix it"
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_crlf_and_cr_line_endings(newline):
+    text = (HEADER + "Mar 18\n\nA Title\n\nAn abstract.\n").replace("\n", newline)
+    digest = parse(text)
+    assert [(e.title, e.abstract, e.line) for e in digest.entries] == [("A Title", "An abstract.", 7)]
+
+
+def test_utf8_bom_is_ignored():
+    assert parse("\ufeffMar 18\n\nT\n\nA.\n".encode()).entries[0].title == "T"
+
+
+def test_tabs_and_non_breaking_spaces_are_plain_spaces():
+    digest = parse("Mar\u00a018\n\n\tA\u00a0Title  here\n\u00a0\nAn\tabstract.\n")
+    assert (digest.entries[0].title, digest.entries[0].abstract) == ("A Title here", "An abstract.")
+
+
+def test_same_paper_twice_in_one_digest_is_kept_once_with_a_warning():
+    digest = parse(HEADER + "Mar 18\n\nA Title\n\nOne.\n\nA title\n\nTwo.\n")
+    assert [e.abstract for e in digest.entries] == ["One."]
+    assert [str(w) for w in digest.warnings] == [
+        "d.txt:11: 'A title' is listed twice in this digest (first on line 7); the first is kept"
+    ]
+
+
+def test_a_large_digest_parses_in_bounded_memory(tmp_path):
+    entry = "A Title Number {i}\n\n" + "An abstract sentence that goes on. " * 30 + "\n\n"
+    path = tmp_path / "big.txt"
+    with path.open("w") as handle:
+        handle.write("Mar 18\n\n")
+        i = 0
+        while handle.tell() < 50_000_000:
+            handle.write(entry.format(i=i))
+            i += 1
+    tracemalloc.start()
+    digest = read_digest(path, 2025)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert len(digest.entries) == i
+    # The entries themselves are ~50 MB of text; parsing may not hold many more copies.
+    assert peak < 4 * 50_000_000, f"peak {peak / 1e6:.0f} MB"
+
+
+def _outcome(raw: bytes) -> None:
+    try:
+        parse_digest_bytes(raw, PATH, 2025)
+    except SourceError as error:
+        assert error.path == PATH
+        assert error.line is None or error.line >= 1
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=2000))
+def test_arbitrary_bytes_give_a_digest_or_our_error(raw):
+    _outcome(raw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("Mar 18\n\r\t\u00a0.ab,:$π") + ["\n\n", "Sep 10", "2025-03-18", "Feb 30"]), max_size=120))
+def test_digest_like_text_gives_a_digest_or_our_error(pieces):
+    _outcome("".join(pieces).encode())
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    which=st.integers(0, len(REAL) - 1),
+    cuts=st.lists(st.tuples(st.integers(0, 60_000), st.integers(0, 400)), max_size=4),
+    insert=st.binary(max_size=20),
+)
+def test_mutated_real_digests_give_a_digest_or_our_error(which, cuts, insert):
+    raw = bytearray(REAL[which].read_bytes())
+    for start, length in cuts:
+        start %= max(len(raw), 1)
+        raw[start:start + length] = insert
+    _outcome(bytes(raw))
