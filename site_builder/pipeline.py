@@ -24,7 +24,7 @@ from .papers import IngestPlan, merge_entries, parse_papers, plan_ingest, title_
 from .render import make_environment, make_markdown, render_site
 from .site import Site, build_site
 from .topics import Taxonomy, assign_topics, parse_taxonomy
-from .writer import write_files, write_site
+from .writer import remove_stale_temp_files, write_files, write_site
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -104,6 +104,8 @@ def _read_digests(directory: Path, default_year: int | None, cache: BuildCache) 
 
 
 def write_ingest(plan: IngestPlan) -> None:
+    for directory in {path.parent for path, _text in plan.texts}:
+        remove_stale_temp_files(directory)
     texts = dict(plan.texts)
     write_files({path: texts[path].encode("utf-8") for path in plan.changed})
 

@@ -20,6 +20,7 @@ from typing import Mapping
 from .errors import SourceError
 
 _RENAME_EXCHANGE = 2
+TEMP_SUFFIX = ".atlas-tmp"
 
 
 def check_output_path(relative: str) -> PurePosixPath:
@@ -31,18 +32,27 @@ def check_output_path(relative: str) -> PurePosixPath:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that the file is either old or new, never partial."""
+    """Write ``data`` to ``path`` so that the file is either old or new, never partial.
+
+    The rename is what makes a killed build harmless. There is no fsync per
+    file: ingesting thousands of papers would wait on the disk thousands of
+    times, and ext4 already flushes a file replaced by rename.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def remove_stale_temp_files(directory: Path) -> None:
+    """Temp files a killed process left behind; hidden, but not worth keeping."""
+    for stale in directory.glob(f".*{TEMP_SUFFIX}"):
+        stale.unlink(missing_ok=True)
 
 
 def write_files(files: Mapping[Path, bytes]) -> None:

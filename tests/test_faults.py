@@ -1,0 +1,104 @@
+"""Faults: a build killed at any moment, a full disk, an unwritable output."""
+
+from __future__ import annotations
+
+import errno
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from site_builder.errors import SourceError
+from site_builder.papers import parse_paper
+from site_builder.pipeline import Paths, build
+from site_builder.writer import write_site
+
+ROOT = Path(__file__).resolve().parent.parent
+NEW_DIGEST = "Mar 19\n\nA Brand New Paper About Killing Builds\n\nWe kill builds at random points and check nothing is lost.\n"
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def test_killed_builds_leave_the_old_or_the_new_site_and_whole_paper_files(tmp_path):
+    base = tmp_path / "base"
+    shutil.copytree(ROOT / "content", base / "content")
+    build(Paths(base / "content", base / "_site"))
+    old_site, old_papers = snapshot(base / "_site"), snapshot(base / "content" / "papers")
+
+    reference = tmp_path / "reference"
+    shutil.copytree(base / "content", reference / "content")
+    (reference / "content" / "digests" / "zz-new.txt").write_text(NEW_DIGEST)
+    start = time.perf_counter()
+    build(Paths(reference / "content", reference / "_site"))
+    build_seconds = time.perf_counter() - start + 0.6  # plus interpreter start-up
+    new_site, new_papers = snapshot(reference / "_site"), snapshot(reference / "content" / "papers")
+    assert new_site != old_site
+
+    rng = random.Random(1234)
+    outcomes = {"old": 0, "new": 0}
+    for trial in range(12):
+        work = tmp_path / f"trial{trial}"
+        shutil.copytree(base, work)
+        (work / "content" / "digests" / "zz-new.txt").write_text(NEW_DIGEST)
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "build.py"), "build", "-q"], cwd=work,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0.0, build_seconds * 1.2))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        site = snapshot(work / "_site")
+        assert site in (old_site, new_site), f"trial {trial}: _site is a mix of old and new"
+        outcomes["old" if site == old_site else "new"] += 1
+        for path in (work / "content" / "papers").glob("*.md"):
+            name = path.relative_to(work / "content" / "papers").as_posix()
+            assert path.read_bytes() in (old_papers.get(name), new_papers.get(name)), f"trial {trial}: {name}"
+            parse_paper(path.read_text(), path)
+        # The next build cleans up whatever the killed one left.
+        build(Paths(work / "content", work / "_site"))
+        assert snapshot(work / "_site") == new_site
+        leftovers = [p.name for p in work.iterdir() if p.name.startswith("._site")]
+        leftovers += [p.name for p in (work / "content" / "papers").iterdir() if p.name.startswith(".")]
+        assert leftovers == []
+    print(f"killed builds: {outcomes}")
+
+
+def test_disk_full_gives_a_clear_error_and_keeps_the_old_site(tmp_path, monkeypatch):
+    out = tmp_path / "_site"
+    write_site(out, {"index.html": b"old"})
+    real_write = Path.write_bytes
+
+    def full_disk(self, data):
+        if self.name == "b.html":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full_disk)
+    with pytest.raises(SourceError) as info:
+        write_site(out, {"index.html": b"new", "b.html": b"x"})
+    assert "cannot write the site: No space left on device" in str(info.value)
+    assert snapshot(out) == {"index.html": b"old"}
+    assert [p.name for p in tmp_path.iterdir()] == ["_site"], "no staging directory left behind"
+
+
+def test_output_path_that_cannot_be_a_directory(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("I am a file")
+    with pytest.raises(SourceError) as info:
+        write_site(blocker / "_site", {"index.html": b"x"})
+    assert str(info.value).startswith(f"{blocker}: cannot create output directory")
+
+
+def test_writer_refuses_paths_outside_the_output(tmp_path):
+    for bad in ("../escape.html", "/etc/passwd", "a/../../b"):
+        with pytest.raises(SourceError, match="outside the output directory"):
+            write_site(tmp_path / "_site", {bad: b"x"})
+    assert not (tmp_path / "escape.html").exists()
