@@ -69,7 +69,14 @@ def parse_config(data: dict[str, Any], lines: dict[str, int], path: Path) -> Sit
             )
         values[key] = value
     if "templates_dir" in values:
-        values["templates_dir"] = (path.parent / values["templates_dir"]).resolve()
+        templates_dir = (path.parent / values["templates_dir"]).resolve()
+        if not templates_dir.is_dir():
+            # Otherwise a typo in the path silently builds with the built-in templates.
+            raise SourceError(
+                f"templates_dir {values['templates_dir']!r} is not a directory", path,
+                lines.get("templates_dir"), hint="the path is relative to site.yaml",
+            )
+        values["templates_dir"] = templates_dir
     if "base_url" in values:
         values["base_url"] = check_base_url(values["base_url"], path, lines.get("base_url"))
     return SiteConfig(**values)

@@ -59,12 +59,24 @@ def render_page(env: jinja2.Environment, page: Page, site: Site, assets: Mapping
             hint="fix the Jinja tag on that line",
         ) from None
     except jinja2.TemplateNotFound as error:
-        raise SourceError(f"template {error.name!r} not found", page.template) from None
+        path, line = _template_location(error)
+        raise SourceError(f"template {error.name!r} not found", path or page.template, line) from None
     except jinja2.UndefinedError as error:
         raise SourceError(
             f"template error while rendering /{page.url}: {error.message}",
             *_template_location(error),
             hint="check the variable name; see README for what each template receives",
+        ) from None
+    except UnicodeDecodeError as error:
+        raise SourceError(f"template is not valid UTF-8: {error.reason}", page.template) from None
+    except Exception as error:
+        # An expression in a user's template such as {{ "a" + 1 }} or {{ 1 / 0 }}
+        # is the user's mistake; an error raised outside any template is ours.
+        path, line = _template_location(error)
+        if path is None or isinstance(error, SourceError):
+            raise
+        raise SourceError(
+            f"template error while rendering /{page.url}: {type(error).__name__}: {error}", path, line
         ) from None
     return html.encode("utf-8")
 
@@ -79,6 +91,15 @@ def _template_location(error: BaseException) -> tuple[str | None, int | None]:
             location = (filename, tb.tb_lineno)
         tb = tb.tb_next
     return location
+
+
+def _template_file(env: jinja2.Environment, name: str) -> str:
+    """The file the loader would read for ``name``, for errors raised before Jinja knows it."""
+    for directory in getattr(env.loader, "searchpath", ()):
+        candidate = Path(directory) / name
+        if candidate.is_file():
+            return str(candidate)
+    return name
 
 
 def template_fingerprints(env: jinja2.Environment, names: set[str]) -> dict[str, str]:
@@ -101,6 +122,11 @@ def template_fingerprints(env: jinja2.Environment, names: set[str]) -> dict[str,
         except jinja2.TemplateNotFound:
             sources[name], references[name] = "", set()
             return
+        except UnicodeDecodeError as error:
+            raise SourceError(
+                f"template {name!r} is not valid UTF-8: {error.reason}", _template_file(env, name),
+                error.object[: error.start].count(b"\n") + 1, hint="save the file as UTF-8",
+            ) from None
         sources[name] = source
         references[name] = {ref for ref in meta.find_referenced_templates(parsed) if ref}
         for ref in references[name]:

@@ -158,6 +158,8 @@ def parse_taxonomy(text: str, path: Path | str) -> Taxonomy:
         ) from None
     except yaml.YAMLError as error:  # e.g. a control character: no line to point at
         raise SourceError(f"invalid YAML: {' '.join(str(error).split())}", path) from None
+    except RecursionError:  # PyYAML composes "[[[[..." recursively
+        raise SourceError("invalid YAML: nested too deeply", path) from None
     if root is None:
         return Taxonomy(())
     if not isinstance(root, yaml.MappingNode):
@@ -338,7 +340,10 @@ def _scalar(node: yaml.Node) -> object:
     """A scalar as safe_load reads it (3, 2.5, true, null); None for a list or mapping."""
     if not isinstance(node, yaml.ScalarNode):
         return None
-    return SafeConstructor().construct_object(node, deep=True)
+    try:
+        return SafeConstructor().construct_object(node, deep=True)
+    except ValueError:  # an impossible date such as 2025-02-30: text, so checks report it
+        return node.value
 
 
 def _is_null(node: yaml.Node) -> bool:

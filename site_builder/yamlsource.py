@@ -9,6 +9,27 @@ import yaml
 
 from .errors import SourceError
 
+_HINT = "check indentation, and quote values that contain ': ' or start with a special character"
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that reports an impossible date such as 2025-02-30 at its
+    line, like any other YAML mistake, instead of a bare ValueError."""
+
+
+class _BadDate(yaml.constructor.ConstructorError):
+    pass
+
+
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> object:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError as error:
+        raise _BadDate(None, None, f"{node.value!r} is not a valid date: {error}", node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
 
 def parse_yaml_mapping(
     text: str, path: Path | str, first_line: int = 1
@@ -18,25 +39,36 @@ def parse_yaml_mapping(
     ``first_line`` is the file line the text starts on (front matter starts on 2).
     """
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + first_line if mark else first_line
+        if isinstance(error, _BadDate):
+            raise SourceError(
+                str(error.problem), path, line, hint="write dates as YYYY-MM-DD, or quote the value to keep it as text"
+            ) from None
         problem = error.problem or error.context or "invalid YAML"
-        raise SourceError(
-            f"invalid YAML: {problem}", path, line,
-            hint="check indentation, and quote values that contain ': ' or start with a special character",
-        ) from None
+        raise SourceError(f"invalid YAML: {problem}", path, line, hint=_HINT) from None
     except yaml.YAMLError as error:
         raise SourceError(f"invalid YAML: {error}", path, first_line) from None
+    except RecursionError:
+        # PyYAML composes nested lists recursively: "[[[[..." thousands deep.
+        raise SourceError("invalid YAML: nested too deeply", path, first_line) from None
     if data is None:
         return {}, {}
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
         raise SourceError("expected a mapping of 'key: value' lines", path, first_line)
-    lines = {
-        str(key.value): key.start_mark.line + first_line for key, _value in node.value
-    }
+    lines: dict[str, int] = {}
+    for key, _value in node.value:
+        name, line = str(key.value), key.start_mark.line + first_line
+        if name in lines:
+            # YAML would silently keep the last value; the user meant one of them.
+            raise SourceError(
+                f"{name!r} is set twice (first on line {lines[name]})", path, line,
+                hint="keep one of the two lines",
+            )
+        lines[name] = line
     return {str(k): v for k, v in data.items()}, lines
 
 
