@@ -30,6 +30,10 @@ def no_memo(key: Hashable, compute: Callable[[], T]) -> T:
 MANAGED_KEYS = ("title", "slug", "dates", "topics", "links")
 
 _NOTES_HEADING = re.compile(r"^##\s+Notes\s*$", re.MULTILINE)
+# A paper file's name is its page's URL segment, so it must be one: no dots,
+# spaces, quotes or other characters a URL or the output directory would read
+# differently ("..md" would be the page papers/./, which is the paper list).
+_FILE_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _URL = re.compile(r"https?://[^\s<>\"]+")
 _SLUG_MAX = 80
 # python-slugify folds Greek to single Latin letters (π → p); names read better
@@ -81,6 +85,10 @@ class Paper:
     notes: str  # Markdown, after the "## Notes" heading; "" when there are none
     extra: tuple[tuple[str, Any], ...]  # the user's own front-matter keys, in file order
     path: Path
+    key_lines: tuple[tuple[str, int], ...] = ()  # front-matter key → file line, for errors
+
+    def line_of(self, key: str) -> int | None:
+        return dict(self.key_lines).get(key)
 
 
 def title_key(title: str) -> str:
@@ -198,6 +206,11 @@ def _as_strings(value: Any, key: str, path: Path, line: int | None) -> tuple[str
 
 
 def parse_paper(text: str, path: Path) -> Paper:
+    if not _FILE_SLUG.fullmatch(path.stem):
+        raise SourceError(
+            f"paper file name {path.name!r} cannot be a page address", path,
+            hint=f"use lower-case letters, digits and '-', e.g. {slug_for(path.stem)}.md",
+        )
     front, body = split_front_matter(text, path)
     data, lines = parse_yaml_mapping(front, path, first_line=2)
     title = data.get("title")
@@ -220,6 +233,7 @@ def parse_paper(text: str, path: Path) -> Paper:
     return Paper(
         slug=path.stem, title=title.strip(), dates=dates, topics=topics, links=links,
         abstract=abstract.strip(), notes=notes.strip(), extra=extra, path=path,
+        key_lines=tuple(lines.items()),
     )
 
 

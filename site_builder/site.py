@@ -122,7 +122,7 @@ def build_site(
         for slug in slugs:
             if taxonomy.get(slug) is None:
                 errors.append(SourceError(
-                    f"unknown topic {slug!r}", paper.path, None,
+                    f"unknown topic {slug!r}", paper.path, paper.line_of("topics"),
                     hint="use a slug from content/topics.yaml or add the topic there",
                 ))
         paper_topics[paper.slug] = slugs
