@@ -1,0 +1,180 @@
+"""Mistakes in configuration, paper files and templates, as a user meets them at
+the command line: one line naming file and line, exit status 1, and the previous
+site and every paper file left byte for byte as they were.
+
+Digest errors are in test_digest_robustness.py and test_cli.py; the checks of
+each topics.yaml rule are in test_topics.py. Here each kind of input gets at
+least one end-to-end case, and every message the code improved gets its own.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# build.py is a script, not a package module: load it to call main() in-process.
+_spec = importlib.util.spec_from_file_location("atlas_cli", ROOT / "build.py")
+cli = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(cli)
+DIGEST = "new\n\nSubscribe\n\nMar 18\n\nA Paper on Speech\n\nWe study speech synthesis.\n\nAnother Paper\n\nAbout things.\n"
+PAPER = "content/papers/a-paper-on-speech.md"
+
+
+@pytest.fixture()
+def project(tmp_path, monkeypatch) -> Path:
+    """A built project whose paper file holds the user's notes; cwd is the project."""
+    content = tmp_path / "content"
+    (content / "digests").mkdir(parents=True)
+    shutil.copy(ROOT / "content" / "site.yaml", content / "site.yaml")
+    shutil.copy(ROOT / "content" / "topics.yaml", content / "topics.yaml")
+    (content / "digests" / "2025-03-18.txt").write_text(DIGEST)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["-q"]) == 0
+    paper = tmp_path / PAPER
+    paper.write_text(paper.read_text() + "\n## Notes\n\nMy own notes.\n")
+    return tmp_path
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def append(path: str, text: str) -> Callable[[Path], None]:
+    def change(project: Path) -> None:
+        with open(project / path, "a", encoding="utf-8") as handle:
+            handle.write(text)
+    return change
+
+
+def replace_in(path: str, old: str, new: str) -> Callable[[Path], None]:
+    def change(project: Path) -> None:
+        file = project / path
+        text = file.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} not in {path}"
+        file.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return change
+
+
+def write(path: str, data: str | bytes) -> Callable[[Path], None]:
+    def change(project: Path) -> None:
+        file = project / path
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_bytes(data.encode() if isinstance(data, str) else data)
+    return change
+
+
+def user_template(name: str, source: str | bytes) -> Callable[[Path], None]:
+    def change(project: Path) -> None:
+        append("content/site.yaml", "templates_dir: ../my-templates\n")(project)
+        write(f"my-templates/{name}", source)(project)
+    return change
+
+
+SITE_LINES = len((ROOT / "content" / "site.yaml").read_text().splitlines())
+# The shipped paper file: line 2 title, 3 slug, 4 dates, 5 topics, 6 links.
+CASES = {
+    "site-yaml-tab-indent": (
+        append("content/site.yaml", "title: Atlas\n\tlanguage: en\n"),
+        f"content/site.yaml:{SITE_LINES + 2}: invalid YAML: found character '\\t' that cannot start any token",
+    ),
+    "site-yaml-key-twice": (
+        append("content/site.yaml", "title: Another Title\n"),
+        f"content/site.yaml:{SITE_LINES + 1}: 'title' is set twice (first on line 2) (keep one of the two lines)",
+    ),
+    "site-yaml-impossible-date": (
+        append("content/site.yaml", "domain: 2025-02-30\n"),
+        f"content/site.yaml:{SITE_LINES + 1}: '2025-02-30' is not a valid date: day is out of range for month "
+        "(write dates as YYYY-MM-DD, or quote the value to keep it as text)",
+    ),
+    "site-yaml-templates-dir-missing": (
+        append("content/site.yaml", "templates_dir: ../no-such-dir\n"),
+        f"content/site.yaml:{SITE_LINES + 1}: templates_dir '../no-such-dir' is not a directory "
+        "(the path is relative to site.yaml)",
+    ),
+    "topics-yaml-unclosed-bracket": (
+        write("content/topics.yaml", "topics:\n  - slug: speech\n    name: [Speech\n"),
+        "content/topics.yaml:4: invalid YAML: expected ',' or ']', but got '<stream end>'",
+    ),
+    "topics-yaml-invalid-rule": (
+        write("content/topics.yaml", "topics:\n  - slug: speech\n    name: Speech\n    keywords: {speech: lots}\n"),
+        "content/topics.yaml:4: keyword 'speech' needs a number as its weight, not 'lots'",
+    ),
+    "topics-yaml-nested-too-deeply": (
+        write("content/topics.yaml", "topics: " + "[" * 5000 + "]" * 5000 + "\n"),
+        "content/topics.yaml: invalid YAML: nested too deeply",
+    ),
+    "front-matter-broken-yaml": (
+        replace_in(PAPER, "title: A Paper on Speech", "title: [A Paper on Speech"),
+        f"{PAPER}:3: invalid YAML: expected ',' or ']', but got ':'",
+    ),
+    "front-matter-impossible-date": (
+        replace_in(PAPER, "---\n\n", "read_on: 2025-02-30\n---\n\n"),
+        f"{PAPER}:7: '2025-02-30' is not a valid date: day is out of range for month",
+    ),
+    "front-matter-key-twice": (
+        replace_in(PAPER, "---\n\n", "starred: true\nstarred: false\n---\n\n"),
+        f"{PAPER}:8: 'starred' is set twice (first on line 7) (keep one of the two lines)",
+    ),
+    "front-matter-unknown-topic": (
+        write("content/papers/my-paper.md", "---\ntitle: Mine\ndates: [2025-03-18]\ntopics: [no-such-topic]\n---\n\nText.\n"),
+        "content/papers/my-paper.md:4: unknown topic 'no-such-topic'",
+    ),
+    "paper-file-name-not-a-url": (
+        write("content/papers/My Paper.md", "---\ntitle: Mine\n---\n\nText.\n"),
+        "content/papers/My Paper.md: paper file name 'My Paper.md' cannot be a page address "
+        "(use lower-case letters, digits and '-', e.g. my-paper.md)",
+    ),
+    "template-syntax-error": (
+        user_template("paper.html", '{% extends "base.html" %}\n{% block main %}\n{% for x in %}\n{% endblock %}\n'),
+        "{project}/my-templates/paper.html:3: template syntax error: Expected an expression, got 'end of statement block'",
+    ),
+    "template-undefined-variable": (
+        user_template("paper.html", '{% extends "base.html" %}\n{% block main %}\n{{ paper.titel }}\n{% endblock %}\n'),
+        "{project}/my-templates/paper.html:3: template error while rendering /papers/a-paper-on-speech/: "
+        "'site_builder.site.PaperView object' has no attribute 'titel'",
+    ),
+    "template-missing-include": (
+        user_template("404.html", '{% extends "base.html" %}\n{% block main %}\n{% include "nav.html" %}\n{% endblock %}\n'),
+        "{project}/my-templates/404.html:3: template 'nav.html' not found",
+    ),
+    "template-expression-fails": (
+        user_template("404.html", '{% extends "base.html" %}\n{% block main %}\n{{ site.title + 1 }}\n{% endblock %}\n'),
+        "{project}/my-templates/404.html:3: template error while rendering /404.html: "
+        'TypeError: can only concatenate str (not "int") to str',
+    ),
+    "template-not-utf8": (
+        user_template("404.html", b'{% extends "base.html" %}\n{% block main %}Caf\xe9{% endblock %}\n'),
+        "{project}/my-templates/404.html:2: template '404.html' is not valid UTF-8: invalid continuation byte",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_mistake_is_one_line_with_file_and_line_and_loses_nothing(case, project, capsys):
+    change, expected = CASES[case]
+    site_before = snapshot(project / "_site")
+    change(project)
+    papers_with_mistake = snapshot(project / "content" / "papers")
+    capsys.readouterr()
+
+    assert cli.main(["-q"]) == 1
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, errors
+    assert errors[0].startswith("error: " + expected.format(project=project)), errors[0]
+    assert snapshot(project / "_site") == site_before
+    assert snapshot(project / "content" / "papers") == papers_with_mistake
+
+
+def test_ingest_stops_on_the_same_mistakes(project, capsys):
+    """`ingest` reads the same inputs: a broken paper file stops it before it writes."""
+    replace_in(PAPER, "title: A Paper on Speech", "title: [A Paper on Speech")(project)
+    write("content/digests/2025-03-19.txt", DIGEST.replace("Mar 18", "Mar 19").replace("Another", "A Third"))(project)
+    papers_before = snapshot(project / "content" / "papers")
+    assert cli.main(["ingest", "-q"]) == 1
+    assert f"error: {PAPER}:3: invalid YAML" in capsys.readouterr().err
+    assert snapshot(project / "content" / "papers") == papers_before
