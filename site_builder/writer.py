@@ -125,3 +125,33 @@ def _remove_stale_builds(out_dir: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
     for stale in out_dir.parent.glob(f".{out_dir.name}.old-*"):
         shutil.rmtree(stale, ignore_errors=True)
+
+
+def update_site(out_dir: Path, files: Mapping[str, bytes], previous: Mapping[str, bytes]) -> tuple[str, ...]:
+    """Bring ``out_dir`` (which holds ``previous``) to exactly ``files`` in place.
+
+    For the preview server: only files whose bytes changed are written (each
+    atomically) and removed ones are deleted, so a one-page edit costs one
+    file write and a browser never sees a missing directory mid-swap.
+    Returns the output paths written or removed.
+    """
+    touched: list[str] = []
+    try:
+        for relative, data in sorted(files.items()):
+            if previous.get(relative) != data:
+                write_atomic(out_dir.joinpath(*check_output_path(relative).parts), data)
+                touched.append(relative)
+        for relative in sorted(previous.keys() - files.keys()):
+            target = out_dir.joinpath(*check_output_path(relative).parts)
+            target.unlink(missing_ok=True)
+            touched.append(relative)
+            _remove_empty_parents(target.parent, out_dir)
+    except OSError as error:
+        raise SourceError(f"cannot write the site: {error.strerror}", error.filename or out_dir) from None
+    return tuple(touched)
+
+
+def _remove_empty_parents(directory: Path, root: Path) -> None:
+    while directory != root and directory.is_dir() and not any(directory.iterdir()):
+        directory.rmdir()
+        directory = directory.parent

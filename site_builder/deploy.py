@@ -1,0 +1,117 @@
+"""Publishing the built site to a ``gh-pages`` branch.
+
+The commit is made with git plumbing and a temporary index (GIT_INDEX_FILE):
+blobs are hashed straight from the output directory, a tree is written from
+the temporary index, and the branch ref is moved to a new commit on top of
+the previous deploy. The user's working tree, index and current branch are
+never touched, so deploying from a dirty checkout is safe.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import SourceError
+
+
+@dataclass(frozen=True)
+class Deployment:
+    commit: str
+    parent: str | None
+    files: int
+    pushed: bool
+    unchanged: bool  # the site is the same as the previous deploy: no new commit
+
+
+def deploy_site(
+    site_dir: Path,
+    repo: Path,
+    remote: str | None = "origin",
+    branch: str = "gh-pages",
+    message: str = "Deploy Paper Atlas site",
+    domain: str | None = None,
+) -> Deployment:
+    """Commit ``site_dir`` (plus ``.nojekyll`` and ``CNAME``) to ``branch`` and push it."""
+    git = _Git(repo)
+    git.run("rev-parse", "--git-dir", what="find the git repository",
+            hint="run deploy inside your project's git checkout")
+    ref = f"refs/heads/{branch}"
+    git.run("check-ref-format", ref, what=f"use branch name {branch!r}")
+    extra = {".nojekyll": ""}  # GitHub Pages would otherwise drop files starting with "_"
+    if domain:
+        extra["CNAME"] = f"{domain}\n"
+    files = _site_files(site_dir)
+    local_tip = git.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
+    parent = _remote_tip(git, remote, ref) or local_tip or None
+    tree = _write_tree(git, site_dir, files, extra)
+    if parent is not None and git.run("rev-parse", f"{parent}^{{tree}}") == tree:
+        commit, unchanged = parent, True
+    else:
+        commit = git.run("commit-tree", tree, *(("-p", parent) if parent else ()), "-m", message,
+                         what="commit the site", hint="set git config user.name and user.email")
+        unchanged = False
+    # The expected old value ("" = must not exist) guards against a concurrent change.
+    git.run("update-ref", "-m", "deploy", ref, commit, local_tip, what=f"update branch {branch}")
+    if remote is not None:
+        git.run("push", "--quiet", remote, f"{ref}:{ref}", what=f"push {branch} to {remote}",
+                hint="check the remote's name and that you may push to it")
+    return Deployment(commit, parent, len(files) + len(extra), remote is not None, unchanged)
+
+
+class _Git:
+    def __init__(self, repo: Path) -> None:
+        self.repo = repo
+
+    def run(self, *args: str, what: str = "", hint: str = "", stdin: str | None = None,
+            env: dict[str, str] | None = None, check: bool = True) -> str:
+        result = subprocess.run(
+            ["git", *args], cwd=self.repo, input=stdin, capture_output=True, text=True,
+            env={**os.environ, **(env or {})},
+        )
+        if check and result.returncode != 0:
+            detail = result.stderr.strip().splitlines()
+            raise SourceError(
+                f"cannot {what or 'run git ' + args[0]}: {detail[-1] if detail else 'git failed'}",
+                self.repo, hint=hint,
+            )
+        return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def _site_files(site_dir: Path) -> list[str]:
+    if not (site_dir / "index.html").is_file():
+        raise SourceError("no built site to deploy", site_dir, hint="run python build.py build first")
+    return sorted(
+        path.relative_to(site_dir).as_posix() for path in site_dir.rglob("*")
+        if path.is_file() and not path.is_symlink()
+    )
+
+
+def _remote_tip(git: _Git, remote: str | None, ref: str) -> str | None:
+    """The remote's branch, fetched, so the new commit goes on top of it and
+    the push is a fast-forward even from a fresh clone."""
+    if remote is None:
+        return None
+    listed = git.run("ls-remote", remote, ref, what=f"reach remote {remote!r}",
+                     hint="add it with git remote add, or pass --remote")
+    tip = listed.split("\t")[0]
+    if tip:
+        git.run("fetch", "--quiet", remote, ref, what=f"fetch {ref} from {remote}")
+    return tip or None
+
+
+def _write_tree(git: _Git, site_dir: Path, files: list[str], extra: dict[str, str]) -> str:
+    hashes = git.run("hash-object", "-w", "--stdin-paths", "--no-filters",
+                     stdin="".join(f"{site_dir / name}\n" for name in files), what="store the site files")
+    entries = dict(zip(files, hashes.splitlines()))
+    for name, text in extra.items():
+        entries[name] = git.run("hash-object", "-w", "--stdin", stdin=text, what=f"store {name}")
+    listing = "".join(f"100644 {sha}\t{name}\n" for name, sha in sorted(entries.items()))
+    # A temporary index, so the user's own index is never touched.
+    with tempfile.TemporaryDirectory(prefix="atlas-deploy-") as temp:
+        index = {"GIT_INDEX_FILE": str(Path(temp) / "index")}
+        git.run("update-index", "--add", "--index-info", stdin=listing, env=index, what="index the site")
+        return git.run("write-tree", env=index, what="write the site tree")

@@ -1,0 +1,467 @@
+"""The preview server: watch, debounce, rebuild, live reload, the HTTP handler.
+
+One long-lived :class:`BuildCache` makes a rebuild re-render only the pages
+whose inputs changed, and only files whose bytes changed are rewritten in the
+output directory. One build thread runs rebuilds; file events only queue a
+change and wake it. Each successful rebuild bumps a version number that open
+pages watch over server-sent events. After a failed rebuild the last good site
+keeps being served, with the error laid over every page.
+
+The reload script and the error overlay are added to HTML responses as they
+are sent; nothing of them is ever written to the output directory, so what
+you preview is what you deploy.
+"""
+
+from __future__ import annotations
+
+import errno
+import html
+import json
+import mimetypes
+import os
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable
+from urllib.parse import quote, unquote, urlsplit
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from .cache import BuildCache
+from .errors import BuildErrors, SourceError
+from .pipeline import Paths, SiteBuild, make_site, write_ingest
+from .render import BUILTIN_TEMPLATES
+from .writer import update_site, write_site
+
+# Reserved URL prefix for the server's own files; outside any base path, and a
+# name no site page can take (page URLs never start with "__").
+RESERVED = "/__atlas/"
+CLIENT_FILES = Path(__file__).resolve().parent / "preview"
+DEBOUNCE_SECONDS = 0.15
+KEEPALIVE_SECONDS = 10.0
+# Editors write swap and backup files next to the one being edited; inotify
+# also reports mere opens and reads (our own builds make those).
+_IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp")
+_CHANGE_EVENTS = {"created", "modified", "deleted", "moved"}
+
+
+@dataclass(frozen=True)
+class Rebuild:
+    """What one rebuild did, for the terminal and for tests."""
+
+    seconds: float
+    pages: int
+    rendered: tuple[str, ...]
+    written: tuple[str, ...]
+    changes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PreviewState:
+    version: int  # bumped after each successful build
+    error: str | None  # the last build's error, while it stands
+    base_path: str
+
+
+class Preview:
+    """The state shared by the build thread and the request handlers."""
+
+    def __init__(
+        self, paths: Paths, base_url: str | None = None, log: Callable[[str], None] = print,
+        debounce: float = DEBOUNCE_SECONDS,
+    ) -> None:
+        self.paths = Paths(paths.content.resolve(), paths.out.resolve(), paths.static.resolve())
+        self.base_url = base_url
+        self.log = log
+        self.debounce = debounce
+        self.cache = BuildCache()
+        self.rebuilds = 0  # rebuilds started after the first build
+        self.last: Rebuild | None = None
+        self.templates_dir: Path | None = None
+        self._files: dict[str, bytes] | None = None  # the last good site, as written
+        self._own_writes: dict[Path, bytes] = {}  # paper files our ingest wrote
+        self._state = PreviewState(0, None, "/")
+        self._pending: set[Path] = set()
+        self._last_change = 0.0
+        self._stopping = False
+        self._changed = threading.Condition()
+
+    @property
+    def state(self) -> PreviewState:
+        with self._changed:
+            return self._state
+
+    # -- building ---------------------------------------------------------
+
+    def build(self, changes: tuple[str, ...] = ()) -> bool:
+        """Build once; on failure keep the last good site and record the error."""
+        start = time.perf_counter()
+        try:
+            result = make_site(self.paths, self.base_url, self.cache)
+            changed = set(result.plan.changed)
+            self._own_writes = {path: text.encode("utf-8") for path, text in result.plan.texts if path in changed}
+            write_ingest(result.plan)
+            written = self._write(result)
+        except (SourceError, BuildErrors) as error:
+            self._fail(str(error), start)
+            return False
+        except Exception:  # a bug must not take the preview down; show it like a user error
+            self._fail("internal error while building:\n" + traceback.format_exc(), start)
+            return False
+        seconds = time.perf_counter() - start
+        self.last = Rebuild(seconds, len(result.site.pages), result.rendered, written, changes)
+        self.templates_dir = result.site.config.templates_dir
+        with self._changed:
+            self._state = PreviewState(self._state.version + 1, None, result.site.config.base_path)
+            self._changed.notify_all()
+        for warning in result.warnings:
+            self.log(f"warning: {warning}")
+        self.log(describe(self.last))
+        return True
+
+    def _write(self, result: SiteBuild) -> tuple[str, ...]:
+        files = dict(result.files)
+        if self._files is None:
+            # First build: replace whatever an earlier run left in the output.
+            write_site(self.paths.out, files)
+            written = tuple(sorted(files))
+        else:
+            written = update_site(self.paths.out, files, self._files)
+        self._files = files
+        return written
+
+    def _fail(self, message: str, start: float) -> None:
+        with self._changed:
+            self._state = PreviewState(self._state.version, message, self._state.base_path)
+            self._changed.notify_all()
+        seconds = time.perf_counter() - start
+        self.log(f"Build failed after {seconds:.2f}s:")
+        for line in message.splitlines():
+            self.log(f"error: {line}")
+        self.log("Still serving the last good site; save a fix to rebuild.")
+
+    # -- watching ---------------------------------------------------------
+
+    def watch_roots(self) -> tuple[Path, ...]:
+        roots = [self.paths.content, self.paths.static, BUILTIN_TEMPLATES]
+        if self.templates_dir is not None:
+            roots.append(self.templates_dir)
+        return tuple(dict.fromkeys(root for root in roots if root.is_dir()))
+
+    def notice(self, path: Path) -> None:
+        """A file changed on disk: queue a rebuild unless it is noise."""
+        if self._is_noise(path):
+            return
+        with self._changed:
+            self._pending.add(path)
+            self._last_change = time.monotonic()
+            self._changed.notify_all()
+
+    def _is_noise(self, path: Path) -> bool:
+        name = path.name
+        if name.startswith(".") or name.endswith(_IGNORED_SUFFIXES) or name == "4913":
+            return True
+        if path == self.paths.out or self.paths.out in path.parents:
+            return True
+        own = self._own_writes.get(path)
+        if own is not None:
+            try:
+                return path.read_bytes() == own
+            except OSError:
+                return False
+        return False
+
+    def run_builds(self, after_build: Callable[[], None] = lambda: None) -> None:
+        """The build thread: wait for changes, let a burst settle, rebuild."""
+        while True:
+            with self._changed:
+                while not self._pending and not self._stopping:
+                    self._changed.wait()
+                while not self._stopping:
+                    quiet_for = time.monotonic() - self._last_change
+                    if quiet_for >= self.debounce:
+                        break
+                    self._changed.wait(self.debounce - quiet_for)
+                if self._stopping:
+                    return
+                changes = tuple(sorted(_display(path) for path in self._pending))
+                self._pending.clear()
+                self.rebuilds += 1
+            self.build(changes)
+            after_build()
+
+    def wait_for_state(self, seen: PreviewState | None, timeout: float) -> PreviewState | None:
+        """The state once it differs from ``seen`` (or after ``timeout``); None when stopping."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._stopping or self._state != seen, timeout)
+            return None if self._stopping else self._state
+
+    def stop(self) -> None:
+        with self._changed:
+            self._stopping = True
+            self._changed.notify_all()
+
+
+def describe(rebuild: Rebuild) -> str:
+    if not rebuild.changes:
+        return f"Built {rebuild.pages} pages in {rebuild.seconds:.2f}s, {len(rebuild.written)} files written"
+    cause = ""
+    if rebuild.changes:
+        shown = ", ".join(rebuild.changes[:3])
+        more = f" and {len(rebuild.changes) - 3} more" if len(rebuild.changes) > 3 else ""
+        cause = f" after changes to {shown}{more}"
+    return (
+        f"Rebuilt in {rebuild.seconds:.2f}s{cause}: {len(rebuild.rendered)} of {rebuild.pages} pages "
+        f"rendered, {len(rebuild.written)} files written"
+    )
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+class _EventHandler(FileSystemEventHandler):
+    def __init__(self, preview: Preview) -> None:
+        self.preview = preview
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type not in _CHANGE_EVENTS or (event.is_directory and event.event_type == "modified"):
+            return
+        self.preview.notice(Path(os.fsdecode(event.src_path)))
+        if event.event_type == "moved":
+            self.preview.notice(Path(os.fsdecode(event.dest_path)))
+
+
+# -- requests ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Resolved:
+    status: int
+    file: Path | None = None
+    location: str | None = None
+
+
+def resolve_request(out_dir: Path, base_path: str, raw_path: str) -> Resolved:
+    """Map a request path to a file inside ``out_dir``, a redirect, or a refusal.
+
+    Refuses ``..`` in any spelling (the path is decoded first, so ``%2e%2e``
+    is caught too) and anything whose real path, after symlinks, is outside
+    the output directory.
+    """
+    decoded = unquote(urlsplit(raw_path).path)
+    segments = decoded.split("/")
+    if any(s in (".", "..") for s in segments) or "\\" in decoded or "\0" in decoded:
+        return Resolved(HTTPStatus.FORBIDDEN)
+    if decoded in ("", "/", base_path.rstrip("/")) and decoded != base_path:
+        return Resolved(HTTPStatus.FOUND, location=base_path)
+    if not decoded.startswith(base_path):
+        return Resolved(HTTPStatus.NOT_FOUND)
+    target = out_dir.joinpath(*(s for s in decoded[len(base_path):].split("/") if s))
+    if target.is_dir():
+        if not decoded.endswith("/"):
+            return Resolved(HTTPStatus.MOVED_PERMANENTLY, location=quote(decoded + "/"))
+        target = target / "index.html"
+    real = Path(os.path.realpath(target))
+    root = Path(os.path.realpath(out_dir))
+    if real != root and root not in real.parents:
+        return Resolved(HTTPStatus.FORBIDDEN)
+    if not real.is_file():
+        return Resolved(HTTPStatus.NOT_FOUND)
+    return Resolved(HTTPStatus.OK, file=real)
+
+
+def inject(page: bytes, state: PreviewState) -> bytes:
+    """Add the reload script, and the error overlay while a build error stands."""
+    overlay = ""
+    if state.error is not None:
+        overlay = (
+            '<div id="atlas-preview-error" role="alert"><p>The last build failed; showing the last good '
+            f"site.</p><pre>{html.escape(state.error)}</pre></div>"
+        )
+    snippet = (
+        f'<link rel="stylesheet" href="{RESERVED}overlay.css">{overlay}'
+        f'<script src="{RESERVED}reload.js" data-version="{state.version}" '
+        f'data-events="{RESERVED}events"></script>'
+    ).encode("utf-8")
+    at = page.lower().rfind(b"</body>")
+    return page + snippet if at < 0 else page[:at] + snippet + page[at:]
+
+
+def _content_type(path: Path) -> str:
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    textual = kind.startswith("text/") or kind.endswith(("javascript", "json", "xml", "+xml"))
+    return f"{kind}; charset=utf-8" if textual else kind
+
+
+_MISSING_404 = b"<!doctype html><title>Not found</title><h1>Not found</h1></body>"
+
+
+def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
+    class PreviewHandler(BaseHTTPRequestHandler):
+        server_version = "PaperAtlasPreview"
+
+        def do_GET(self) -> None:
+            self._respond(send_body=True)
+
+        def do_HEAD(self) -> None:
+            self._respond(send_body=False)
+
+        def _respond(self, send_body: bool) -> None:
+            path = urlsplit(self.path).path
+            if path.startswith(RESERVED):
+                self._reserved(path[len(RESERVED):], send_body)
+                return
+            state = preview.state
+            resolved = resolve_request(preview.paths.out, state.base_path, self.path)
+            if resolved.location is not None:
+                self._send(resolved.status, b"", "text/plain; charset=utf-8", send_body,
+                           {"Location": resolved.location})
+            elif resolved.status == HTTPStatus.FORBIDDEN:
+                self._send(resolved.status, b"forbidden\n", "text/plain; charset=utf-8", send_body)
+            elif resolved.file is not None and self._send_file(resolved.file, HTTPStatus.OK, state, send_body):
+                pass
+            else:
+                not_found = preview.paths.out / "404.html"
+                if not self._send_file(not_found, HTTPStatus.NOT_FOUND, state, send_body):
+                    self._send(HTTPStatus.NOT_FOUND, inject(_MISSING_404, state),
+                               "text/html; charset=utf-8", send_body)
+
+        def _send_file(self, path: Path, status: int, state: PreviewState, send_body: bool) -> bool:
+            try:
+                data = path.read_bytes()
+            except OSError:  # replaced or removed by a rebuild since it was resolved
+                return False
+            kind = _content_type(path)
+            if kind.startswith("text/html"):
+                data = inject(data, state)
+            self._send(status, data, kind, send_body)
+            return True
+
+        def _reserved(self, name: str, send_body: bool) -> None:
+            if name == "events":
+                self._events()
+            elif name in ("reload.js", "overlay.css"):
+                data = (CLIENT_FILES / name).read_bytes()
+                self._send(HTTPStatus.OK, data, _content_type(Path(name)), send_body)
+            else:
+                self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8", send_body)
+
+        def _events(self) -> None:
+            """Server-sent events: the state now, then each time it changes."""
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            seen: PreviewState | None = None
+            try:
+                self.wfile.write(b"retry: 1000\n\n")
+                while True:
+                    state = preview.wait_for_state(seen, KEEPALIVE_SECONDS)
+                    if state is None:
+                        return
+                    if state == seen:
+                        self.wfile.write(b": keepalive\n\n")
+                    else:
+                        payload = json.dumps({"version": state.version, "error": state.error})
+                        self.wfile.write(f"event: state\ndata: {payload}\n\n".encode("utf-8"))
+                        seen = state
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                return  # the tab was closed or reloaded
+
+        def _send(self, status: int, body: bytes, kind: str, send_body: bool,
+                  headers: dict[str, str] | None = None) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-cache")
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            if send_body:
+                self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass  # the terminal is for rebuilds and errors, not one line per request
+
+    return PreviewHandler
+
+
+# -- running ----------------------------------------------------------------
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Room for a burst of connections (many tabs, a load test) before accept().
+    request_queue_size = 256
+
+
+def bind(host: str, port: int, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    try:
+        return _Server((host, port), handler)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise SourceError(
+                f"port {port} on {host} is already in use", "--port",
+                hint="stop the other server or pass another --port",
+            ) from None
+        raise SourceError(f"cannot listen on {host}:{port}: {error.strerror}", "--host") from None
+
+
+class PreviewServer:
+    """The HTTP server, the watcher and the build thread, started and stopped together."""
+
+    def __init__(
+        self, paths: Paths, base_url: str | None = None, host: str = "127.0.0.1", port: int = 8000,
+        log: Callable[[str], None] = print, debounce: float = DEBOUNCE_SECONDS,
+    ) -> None:
+        self.preview = Preview(paths, base_url, log, debounce)
+        # Bind before building, so a taken port fails fast and writes nothing.
+        self.http = bind(host, port, make_handler(self.preview))
+        self.observer = Observer()
+        self._watched: dict[Path, object] = {}
+
+    @property
+    def url(self) -> str:
+        host, port = self.http.server_address[:2]
+        return f"http://{host}:{port}{self.preview.state.base_path}"
+
+    def start(self) -> None:
+        """Build, then watch and serve in background threads."""
+        self.preview.build()
+        self._sync_watches()
+        self.observer.start()
+        # After each rebuild, re-check the watches: site.yaml may name another templates_dir.
+        builder = threading.Thread(target=self.preview.run_builds, args=(self._sync_watches,), daemon=True)
+        for thread in (builder, threading.Thread(target=self.http.serve_forever, daemon=True)):
+            thread.start()
+
+    def _sync_watches(self) -> None:
+        roots = set(self.preview.watch_roots())
+        for root in set(self._watched) - roots:
+            self.observer.unschedule(self._watched.pop(root))  # type: ignore[arg-type]
+        for root in roots - set(self._watched):
+            self._watched[root] = self.observer.schedule(_EventHandler(self.preview), str(root), recursive=True)
+
+    def stop(self) -> None:
+        self.preview.stop()
+        self.observer.stop()
+        self.http.shutdown()
+        self.http.server_close()
+        self.observer.join()
+
+    def __enter__(self) -> PreviewServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

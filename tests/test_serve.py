@@ -1,0 +1,375 @@
+"""The preview server, started on a free port against a private copy of the content."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from site_builder.errors import SourceError
+from site_builder.pipeline import Paths
+from site_builder.serve import PreviewServer, PreviewState, inject, resolve_request
+from site_builder.writer import update_site
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "TOP-SECRET-MARKER-5d1f"
+PAPER = "a-benchmark-for-learning-to-translate-a-new-language-from-one-grammar-book"
+# Generous: how long to wait for a rebuild before calling it lost (not a speed test).
+EVENT_TIMEOUT = 60.0
+
+
+def make_project(root: Path) -> Paths:
+    """A copy of the shipped content served under /atlas/, with paper.html
+    overridden from a theme directory so a test can edit a template."""
+    shutil.copytree(ROOT / "content", root / "content")
+    (root / "theme").mkdir()
+    shutil.copy(ROOT / "templates" / "paper.html", root / "theme" / "paper.html")
+    site_yaml = root / "content" / "site.yaml"
+    site_yaml.write_text(
+        site_yaml.read_text().replace("base_url: /\n", "base_url: /atlas/\n") + "templates_dir: ../theme\n"
+    )
+    (root / "secret.txt").write_text(SECRET)
+    return Paths(content=root / "content", out=root / "_site")
+
+
+def start_server(root: Path) -> tuple[PreviewServer, list[str]]:
+    log: list[str] = []
+    server = PreviewServer(make_project(root), port=0, log=log.append)
+    server.start()
+    return server, log
+
+
+@pytest.fixture
+def server(tmp_path):
+    server, log = start_server(tmp_path)
+    server.log = log
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory):
+    """One server for the tests that only read."""
+    server, _log = start_server(tmp_path_factory.mktemp("served"))
+    yield server
+    server.stop()
+
+
+def fetch(server: PreviewServer, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    """Send ``path`` exactly as written (no client-side normalising of ``..``)."""
+    host, port = server.http.server_address[:2]
+    connection = http.client.HTTPConnection(host, port, timeout=30)
+    try:
+        connection.request(method, path)
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+class EventStream:
+    """A client of the server-sent events endpoint, as an open page would be."""
+
+    def __init__(self, server: PreviewServer) -> None:
+        host, port = server.http.server_address[:2]
+        self.connection = http.client.HTTPConnection(host, port, timeout=EVENT_TIMEOUT)
+        self.connection.request("GET", "/__atlas/events")
+        self.response = self.connection.getresponse()
+        assert self.response.getheader("Content-Type").startswith("text/event-stream")
+
+    def next_state(self) -> dict:
+        event = None
+        while True:
+            line = self.response.fp.readline().decode("utf-8")
+            if not line:
+                raise AssertionError("event stream closed")
+            if line.startswith("event:"):
+                event = line.removeprefix("event:").strip()
+            elif line.startswith("data:") and event == "state":
+                return json.loads(line.removeprefix("data:"))
+
+    def wait_for(self, predicate) -> dict:
+        while True:
+            state = self.next_state()
+            if predicate(state):
+                return state
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+@pytest.fixture
+def events(server):
+    stream = EventStream(server)
+    yield stream
+    stream.close()
+
+
+def paper_file(server: PreviewServer) -> Path:
+    return server.preview.paths.papers / f"{PAPER}.md"
+
+
+# -- serving ------------------------------------------------------------------
+
+
+def test_root_redirects_to_base_path_and_pages_are_served_under_it(shared_server):
+    status, headers, _ = fetch(shared_server, "/")
+    assert (status, headers["Location"]) == (302, "/atlas/")
+    status, headers, _ = fetch(shared_server, "/atlas")
+    assert (status, headers["Location"]) == (302, "/atlas/")
+    status, headers, body = fetch(shared_server, "/atlas/")
+    assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
+    assert b"<title>Paper Atlas</title>" in body
+    assert shared_server.url.endswith("/atlas/")
+
+
+def test_directory_request_serves_its_index_and_adds_missing_slash(shared_server):
+    status, headers, _ = fetch(shared_server, "/atlas/papers")
+    assert (status, headers["Location"]) == (301, "/atlas/papers/")
+    status, _, body = fetch(shared_server, f"/atlas/papers/{PAPER}/")
+    assert status == 200 and b"A Benchmark for Learning to Translate" in body
+
+
+def test_static_files_have_their_type_and_no_reload_snippet(shared_server):
+    css = next(name for name in shared_server.preview._files if name.endswith(".css"))
+    status, headers, body = fetch(shared_server, f"/atlas/{css}")
+    assert status == 200 and headers["Content-Type"] == "text/css; charset=utf-8"
+    assert b"__atlas" not in body
+
+
+def test_unknown_path_gets_the_sites_404_page(shared_server):
+    status, _, body = fetch(shared_server, "/atlas/papers/no-such-paper/")
+    assert status == 404 and b"Page not found" in body
+    status, _, body = fetch(shared_server, "/elsewhere/index.html")
+    assert status == 404 and b"Page not found" in body
+
+
+def test_head_request_sends_headers_only(shared_server):
+    status, headers, body = fetch(shared_server, "/atlas/", method="HEAD")
+    assert status == 200 and int(headers["Content-Length"]) > 1000 and body == b""
+
+
+@pytest.mark.parametrize("path", [
+    "/atlas/../secret.txt",
+    "/../secret.txt",
+    "/atlas/papers/../../secret.txt",
+    "/atlas/%2e%2e/secret.txt",
+    "/atlas/%2E%2E/secret.txt",
+    "/atlas/%2e%2e%2fsecret.txt",
+    "/atlas/..%2fsecret.txt",
+    "/atlas/..%5csecret.txt",
+    "/atlas/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    "/atlas/secret.txt%00.html",
+    "//etc/passwd",
+    "/atlas//etc/passwd",
+])
+def test_path_traversal_is_refused(shared_server, path):
+    status, _, body = fetch(shared_server, path)
+    assert status in (403, 404)
+    assert SECRET.encode() not in body and b"root:" not in body
+
+
+def test_symlinks_out_of_the_output_directory_are_refused(shared_server):
+    out = shared_server.preview.paths.out
+    secret = out.parent / "secret.txt"
+    (out / "leak.txt").symlink_to(secret)
+    (out / "leakdir").symlink_to(out.parent, target_is_directory=True)
+    for path in ("/atlas/leak.txt", "/atlas/leakdir/secret.txt", "/atlas/leakdir/"):
+        status, _, body = fetch(shared_server, path)
+        assert status == 403 and SECRET.encode() not in body, path
+
+
+def test_reload_snippet_is_only_in_served_responses(shared_server):
+    _, _, page = fetch(shared_server, "/atlas/")
+    assert b'<script src="/__atlas/reload.js" data-version="1"' in page
+    assert page.index(b"/__atlas/reload.js") < page.index(b"</body>")
+    status, headers, script = fetch(shared_server, "/__atlas/reload.js")
+    assert status == 200 and headers["Content-Type"].startswith("text/javascript")
+    assert b"EventSource" in script
+    on_disk = [path for path in shared_server.preview.paths.out.rglob("*") if path.is_file()]
+    assert len(on_disk) > 300
+    assert not [path for path in on_disk if b"__atlas" in path.read_bytes()]
+
+
+def test_200_concurrent_requests_all_succeed(shared_server):
+    pages = [f"/atlas/papers/{PAPER}/", "/atlas/", "/atlas/topics/", "/atlas/papers/", "/atlas/no-such/"]
+    start = threading.Barrier(200)
+
+    def one(index: int) -> tuple[int, bool]:
+        path = pages[index % len(pages)]
+        start.wait()
+        status, _, body = fetch(shared_server, path)
+        return status, b"</html>" in body
+
+    with ThreadPoolExecutor(max_workers=200) as pool:
+        results = list(pool.map(one, range(200)))
+    assert [status for status, _ in results] == [404 if i % 5 == 4 else 200 for i in range(200)]
+    assert all(complete for _, complete in results)
+
+
+# -- rebuilding ------------------------------------------------------------------
+
+
+def test_note_edit_reloads_and_rerenders_only_the_pages_showing_that_paper(server, events):
+    version = events.next_state()["version"]
+    path = paper_file(server)
+    path.write_text(path.read_text() + "\n## Notes\n\nRead this with *care*.\n")
+    state = events.wait_for(lambda s: s["version"] > version)
+    assert state == {"version": version + 1, "error": None}
+    _, _, body = fetch(server, f"/atlas/papers/{PAPER}/")
+    assert b"Read this with <em>care</em>." in body
+    rebuild = server.preview.last
+    assert f"papers/{PAPER}/index.html" in rebuild.rendered
+    assert len(rebuild.rendered) < 20 < rebuild.pages
+    assert rebuild.written == (f"papers/{PAPER}/index.html",)
+    assert any("Rebuilt in" in line and f"{PAPER}.md" in line for line in server.log)
+
+
+def test_template_edit_rerenders_the_pages_that_use_it(server, events):
+    version = events.next_state()["version"]
+    template = server.preview.paths.content.parent / "theme" / "paper.html"
+    template.write_text(template.read_text().replace("{% block main %}", "{% block main %}<p>THEMED</p>", 1))
+    events.wait_for(lambda s: s["version"] > version)
+    _, _, body = fetch(server, f"/atlas/papers/{PAPER}/")
+    assert b"<p>THEMED</p>" in body
+    rendered = server.preview.last.rendered
+    papers = {name for name in server.preview._files if name.startswith("papers/") and name != "papers/index.html"}
+    assert set(rendered) == papers
+
+
+def test_burst_of_100_saves_in_one_second_gives_one_rebuild(server, events):
+    version = events.next_state()["version"]
+    rebuilds = server.preview.rebuilds
+    path = paper_file(server)
+    original = path.read_text()
+    for save in range(100):
+        text = f"{original}\n## Notes\n\nSave number {save}.\n"
+        if save % 2:
+            path.write_text(text)
+        else:  # the way many editors save: a hidden temp file renamed over the original
+            temp = path.with_name(f".{path.name}.swp")
+            temp.write_text(text)
+            os.replace(temp, path)
+        time.sleep(0.005)
+    events.wait_for(lambda s: s["version"] > version)
+    time.sleep(5 * server.preview.debounce)  # a second rebuild would have started by now
+    assert server.preview.rebuilds == rebuilds + 1
+    _, _, body = fetch(server, f"/atlas/papers/{PAPER}/")
+    assert b"Save number 99." in body
+
+
+def test_broken_front_matter_shows_an_overlay_then_a_fix_recovers(server, events):
+    version = events.next_state()["version"]
+    path = paper_file(server)
+    good = path.read_text()
+    path.write_text(good.replace("title:", "title: [unclosed\n  oops:", 1))
+    state = events.wait_for(lambda s: s["error"] is not None)
+    assert state["version"] == version
+    assert f"{PAPER}.md:" in state["error"]
+    status, _, body = fetch(server, f"/atlas/papers/{PAPER}/")
+    assert status == 200 and b"A Benchmark for Learning to Translate" in body  # the last good page
+    assert b'<div id="atlas-preview-error" role="alert">' in body
+    assert f"{PAPER}.md:".encode() in body
+    assert any(line.startswith("error: ") and f"{PAPER}.md:" in line for line in server.log)
+
+    path.write_text(good)
+    state = events.wait_for(lambda s: s["version"] > version)
+    assert state["error"] is None
+    _, _, body = fetch(server, f"/atlas/papers/{PAPER}/")
+    assert b"atlas-preview-error" not in body
+
+
+def test_new_digest_adds_its_papers(server, events):
+    version = events.next_state()["version"]
+    digests = server.preview.paths.digests
+    (digests / "2025-03-20.txt").write_text(
+        "Daily Papers\n\nMar 20\n\nA Wholly New Preview Paper\n\n"
+        "We show that previews rebuild quickly when a digest is added.\n"
+    )
+    events.wait_for(lambda s: s["version"] > version)
+    status, _, body = fetch(server, "/atlas/papers/a-wholly-new-preview-paper/")
+    assert status == 200 and b"A Wholly New Preview Paper" in body
+    assert (server.preview.paths.papers / "a-wholly-new-preview-paper.md").exists()
+    # Ingest wrote that paper file; the server must not rebuild again for its own write.
+    time.sleep(5 * server.preview.debounce)
+    assert server.preview.state.version == version + 1
+
+
+# -- pieces -------------------------------------------------------------------
+
+
+def test_resolve_request_refuses_dot_segments_in_any_spelling(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "index.html").write_text("x")
+    assert resolve_request(tmp_path, "/", "/a/").file == tmp_path / "a" / "index.html"
+    for path in ("/a/../a/", "/a/%2e%2e/a/", "/./a/", "/a/%2E/"):
+        assert resolve_request(tmp_path, "/", path).status == 403, path
+
+
+def test_inject_adds_overlay_with_escaped_error_before_body_end():
+    page = b"<html><body><p>x</p></body></html>"
+    served = inject(page, PreviewState(3, "papers/x.md:2: bad <value>", "/"))
+    assert served.endswith(b"</body></html>")
+    assert b"papers/x.md:2: bad &lt;value&gt;" in served
+    assert b'data-version="3"' in served
+
+
+def test_update_site_writes_only_changed_files_and_removes_gone_ones(tmp_path):
+    previous = {"index.html": b"old", "gone/index.html": b"bye", "same.css": b"same"}
+    for name, data in previous.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    untouched = (tmp_path / "same.css").stat().st_mtime_ns
+    touched = update_site(tmp_path, {"index.html": b"new", "same.css": b"same"}, previous)
+    assert touched == ("index.html", "gone/index.html")
+    assert (tmp_path / "index.html").read_bytes() == b"new"
+    assert not (tmp_path / "gone").exists()
+    assert (tmp_path / "same.css").stat().st_mtime_ns == untouched
+
+
+def test_port_in_use_is_a_clear_error_without_traceback(tmp_path):
+    paths = make_project(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SourceError, match=f"port {port} on 127.0.0.1 is already in use"):
+            PreviewServer(paths, port=port)
+        result = subprocess.run(
+            [sys.executable, "build.py", "serve", "--content", str(paths.content), "--out", str(paths.out),
+             "--port", str(port)],
+            cwd=ROOT, capture_output=True, text=True, timeout=60,
+        )
+    assert result.returncode == 1
+    assert f"error: --port: port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not paths.out.exists()
+
+
+@pytest.mark.browser
+def test_open_page_reloads_after_a_save_and_shows_build_errors(server, browser):
+    page = browser.new_page()
+    try:
+        page.goto(f"{server.url}papers/{PAPER}/")
+        path = paper_file(server)
+        good = path.read_text()
+        path.write_text(good.replace("title:", "title: [unclosed\n  oops:", 1))
+        overlay = page.locator("#atlas-preview-error")
+        overlay.wait_for(timeout=EVENT_TIMEOUT * 1000)
+        assert f"{PAPER}.md:" in overlay.inner_text()
+
+        path.write_text(good + "\n## Notes\n\nSeen in the browser.\n")
+        page.get_by_text("Seen in the browser.").wait_for(timeout=EVENT_TIMEOUT * 1000)
+        assert page.locator("#atlas-preview-error").count() == 0
+    finally:
+        page.close()
