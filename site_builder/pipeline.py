@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import time
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Callable, Mapping
@@ -22,6 +23,7 @@ from .digest import Digest, read_digest
 from .errors import SourceError, raise_if_any
 from .papers import IngestPlan, merge_entries, parse_papers, plan_ingest, title_key
 from .render import make_environment, make_markdown, render_site
+from .search import LUNR_JS, PendingSearchIndex, SearchFiles, search_documents
 from .site import Site, build_site
 from .topics import Taxonomy, assign_topics, parse_taxonomy
 from .writer import remove_stale_temp_files, write_files, write_site
@@ -62,6 +64,7 @@ class BuildReport:
     bytes: int
     timings: Mapping[str, float] = field(default_factory=dict)
     warnings: tuple[SourceError, ...] = ()
+    search: SearchFiles | None = None
 
 
 def read_inputs(paths: Paths, base_url: str | None = None, cache: BuildCache | None = None) -> Inputs:
@@ -128,15 +131,27 @@ def digest_order(digests: tuple[Digest, ...]) -> dict[dt.date, tuple[str, ...]]:
     return {date: tuple(keys) for date, keys in order.items()}
 
 
-def collect_assets(static_dir: Path) -> tuple[dict[str, str], dict[str, bytes]]:
-    """Static files under ``static/``, with a content hash in each name so
-    browsers may cache them forever. Returns (logical name → URL path, files)."""
+def collect_assets(
+    static_dir: Path, packages: Mapping[str, Path] = MappingProxyType({}),
+) -> tuple[dict[str, str], dict[str, bytes]]:
+    """Static files under ``static/`` and files taken from installed packages
+    (logical name → path), with a content hash in each name so browsers may
+    cache them forever. Returns (logical name → URL path, files)."""
     names: dict[str, str] = {}
     files: dict[str, bytes] = {}
-    if not static_dir.is_dir():
-        return names, files
-    for path in sorted(p for p in static_dir.rglob("*") if p.is_file()):
-        logical = path.relative_to(static_dir).as_posix()
+    sources = {
+        path.relative_to(static_dir).as_posix(): path
+        for path in (static_dir.rglob("*") if static_dir.is_dir() else ())
+        if path.is_file()
+    }
+    for logical, path in packages.items():
+        if not path.is_file():
+            raise SourceError(
+                f"{logical} is not installed ({path} is missing)",
+                hint="run 'make setup' (or 'npm ci') in the project directory",
+            )
+        sources[logical] = path
+    for logical, path in sorted(sources.items()):
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()[:10]
         pure = PurePosixPath(logical)
@@ -156,6 +171,7 @@ class SiteBuild:
     rendered: tuple[str, ...]  # pages rendered this time (the rest came from the cache)
     timings: Mapping[str, float]
     warnings: tuple[SourceError, ...] = ()
+    search: SearchFiles | None = None
 
 
 def make_site(
@@ -187,14 +203,21 @@ def make_site(
         digest_order(inputs.digests),
     )
     lap("model")
+    # Node builds the search index on the other core while Python renders.
+    documents = search_documents(site.papers)
+    pending = cache.memo(("search", documents), lambda: PendingSearchIndex(documents))
     progress(f"rendering {len(site.pages)} pages")
-    assets, files = collect_assets(paths.static)
+    assets, files = collect_assets(paths.static, {"lunr.js": LUNR_JS})
     env = make_environment(inputs.config)
     pages, rendered = render_site(env, site, assets, cache.pages)
     files.update(pages)
     lap("render")
+    progress("finishing the search index")
+    search = pending.result()
+    files.update(search.files)
+    lap("search")
     cache.end_build()
-    return SiteBuild(site, inputs.plan, files, rendered, timings, inputs.warnings)
+    return SiteBuild(site, inputs.plan, files, rendered, timings, inputs.warnings, search)
 
 
 def build(
@@ -213,7 +236,7 @@ def build(
     return BuildReport(
         site=result.site, plan=result.plan, files=len(result.files),
         bytes=sum(len(data) for data in result.files.values()), timings=timings,
-        warnings=result.warnings,
+        warnings=result.warnings, search=result.search,
     )
 
 

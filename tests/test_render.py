@@ -18,7 +18,10 @@ TAXONOMY = parse_taxonomy(
     "  - {slug: other, name: Other, description: Rest., fallback: true}\n",
     "topics.yaml",
 )
-ASSETS = {"style.css": "static/style.0.css", "favicon.svg": "static/favicon.0.svg"}
+ASSETS = {
+    name: f"static/{name.replace('.', '.0.', 1)}"
+    for name in ("style.css", "favicon.svg", "site.js", "lunr.js", "search-core.js", "search.js")
+}
 
 
 def paper(slug: str, title: str, abstract: str = "An abstract.", **extra) -> Paper:

@@ -1,0 +1,243 @@
+"""Search documents and the lunr index the browser searches.
+
+The index is built by lunr.js under Node (``js/build_index.js``), the same
+library the browser runs, so stemming, stop words and tokenisation agree by
+construction. lunr.py would stem ``survey`` to ``survei`` where lunr.js keeps
+``survey``, and such words would silently find nothing.
+
+Output, under ``search/``:
+
+- ``manifest.json`` (fixed name, so pages can find it) names every other file;
+- a small site gets one serialized lunr index and one document store;
+- a large site gets the index split by term prefix into shards and the
+  document store split into numbered chunks, so a query downloads only the
+  shards of its terms and the documents it shows. Every file but the manifest
+  carries a content hash in its name and may be cached forever.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from .errors import SourceError
+
+JS_DIR = Path(__file__).resolve().parent / "js"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+NODE_MODULES = PROJECT_ROOT / "node_modules"
+LUNR_JS = NODE_MODULES / "lunr" / "lunr.js"
+
+# Title words count most: a paper is usually half-remembered by its name.
+FIELDS: tuple[tuple[str, int], ...] = (("title", 10), ("topics", 3), ("abstract", 1))
+SINGLE_FILE_MAX_DOCS = 500  # up to here one index file (refs = slugs) is simplest
+SHARD_TARGET_BYTES = 60_000  # raw JSON per shard; about a quarter of that gzipped
+DOCUMENT_CHUNK = 50  # documents per store chunk in a sharded index
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    slug: str
+    title: str
+    url: str  # relative to the site root
+    dates: tuple[str, ...]
+    topics: tuple[str, ...]  # topic names
+    abstract: str  # plain text
+    snippet: str
+
+
+@dataclass(frozen=True)
+class SearchFiles:
+    files: Mapping[str, bytes]  # output path → bytes
+    index_bytes: int
+    index_gzip: int
+    documents_bytes: int
+    documents_gzip: int
+    shards: int
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def html_to_text(fragment: str) -> str:
+    """Text of HTML that our own Markdown renderer produced (raw HTML is off,
+    so every tag in it is one we made)."""
+    return " ".join(html.unescape(_TAG.sub(" ", fragment)).split())
+
+
+def search_documents(papers: Sequence) -> tuple[SearchDocument, ...]:
+    """One document per paper, from the site model's paper views."""
+    return tuple(
+        SearchDocument(
+            slug=paper.slug,
+            title=paper.title,
+            url=paper.url,
+            dates=tuple(date.iso for date in paper.dates),
+            topics=tuple(topic.name for topic in paper.topics),
+            abstract=html_to_text(paper.abstract_html),
+            snippet=paper.summary,
+        )
+        for paper in papers
+    )
+
+
+def _hashed(directory: str, stem: str, data: bytes) -> str:
+    return f"{directory}/{stem}.{hashlib.sha256(data).hexdigest()[:10]}.json"
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _gzip_size(data: bytes) -> int:
+    return len(gzip.compress(data, compresslevel=6, mtime=0))
+
+
+def _store_entry(doc: SearchDocument) -> dict:
+    return {"t": doc.title, "u": doc.url, "d": list(doc.dates), "g": list(doc.topics), "s": doc.snippet}
+
+
+def _index_request(documents: Sequence[SearchDocument], sharded: bool, shard_target: int,
+                   emit_monolithic: bool) -> bytes:
+    return _json({
+        "fields": [{"name": name, "boost": boost} for name, boost in FIELDS],
+        "documents": [
+            {
+                # Sharded indexes use document numbers as refs: short postings,
+                # and the store chunk of a result follows from its number.
+                "ref": str(number) if sharded else doc.slug,
+                "title": doc.title,
+                "topics": " ".join(doc.topics),
+                "abstract": doc.abstract,
+            }
+            for number, doc in enumerate(documents)
+        ],
+        "sharded": sharded,
+        "shard_target": shard_target,
+        "emit_monolithic": emit_monolithic,
+    })
+
+
+def _parse_frames(output: bytes) -> list[tuple[str, bytes]]:
+    frames = []
+    position = 0
+    while position < len(output):
+        newline = output.index(b"\n", position)
+        name, length = output[position:newline].decode("utf-8").rsplit(" ", 1)
+        start = newline + 1
+        frames.append((name, output[start:start + int(length)]))
+        position = start + int(length)
+    return frames
+
+
+def node_executable() -> str:
+    node = shutil.which("node")
+    if node is None:
+        raise SourceError(
+            "Node.js is needed to build the search index but 'node' is not on PATH",
+            hint="install Node.js (e.g. apt-get install nodejs npm), then run make setup",
+        )
+    if not LUNR_JS.is_file():
+        raise SourceError(
+            f"lunr.js is not installed ({LUNR_JS} is missing)",
+            hint="run 'make setup' (or 'npm ci') in the project directory",
+        )
+    return node
+
+
+class PendingSearchIndex:
+    """The index build running under Node while Python renders pages."""
+
+    def __init__(self, documents: Sequence[SearchDocument], *, sharded: bool | None = None,
+                 shard_target: int = SHARD_TARGET_BYTES, emit_monolithic: bool = False) -> None:
+        self.documents = tuple(documents)
+        self.sharded = len(self.documents) > SINGLE_FILE_MAX_DOCS if sharded is None else sharded
+        request = _index_request(self.documents, self.sharded, shard_target, emit_monolithic)
+        self._process = subprocess.Popen(
+            [node_executable(), str(JS_DIR / "build_index.js")],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env={**os.environ, "ATLAS_NODE_MODULES": str(NODE_MODULES)},
+        )
+        self._outcome: tuple[bytes, bytes] = (b"", b"")
+        self._result: SearchFiles | None = None
+        # One thread feeds stdin and drains stdout/stderr so neither pipe can
+        # fill up while the caller is busy rendering.
+        self._thread = threading.Thread(target=self._communicate, args=(request,), daemon=True)
+        self._thread.start()
+
+    def _communicate(self, request: bytes) -> None:
+        self._outcome = self._process.communicate(request)
+
+    def frames(self) -> list[tuple[str, bytes]]:
+        self._thread.join()
+        output, errors = self._outcome
+        if self._process.returncode != 0:
+            message = errors.decode("utf-8", "replace").strip().splitlines()
+            raise SourceError(
+                "building the search index failed: " + (message[-1] if message else f"exit {self._process.returncode}"),
+                JS_DIR / "build_index.js",
+                hint="check that 'make setup' installed lunr (npm ci)",
+            )
+        return _parse_frames(output)
+
+    def result(self) -> SearchFiles:
+        if self._result is None:
+            self._result = assemble(self.documents, self.sharded, self.frames())
+        return self._result
+
+
+def assemble(documents: Sequence[SearchDocument], sharded: bool,
+             frames: Sequence[tuple[str, bytes]]) -> SearchFiles:
+    files: dict[str, bytes] = {}
+    if sharded:
+        shards = []
+        for name, data in frames:
+            if name.startswith("shard:"):
+                path = _hashed("search", "shard", data)
+                files[path] = data
+                shards.append([name.removeprefix("shard:"), path])
+        chunks = []
+        for start in range(0, len(documents), DOCUMENT_CHUNK):
+            data = _json([_store_entry(doc) for doc in documents[start:start + DOCUMENT_CHUNK]])
+            path = _hashed("search", f"documents-{start // DOCUMENT_CHUNK}", data)
+            files[path] = data
+            chunks.append(path)
+        index_files = [path for _prefix, path in shards]
+        manifest = {
+            "lunr": "2.3.9",
+            "fields": [name for name, _boost in FIELDS],
+            "documents": {"count": len(documents), "chunk": DOCUMENT_CHUNK, "files": chunks},
+            "shards": shards,
+        }
+    else:
+        (name, index), = [(name, data) for name, data in frames if name == "index"]
+        index_path = _hashed("search", "index", index)
+        store = _json({doc.slug: _store_entry(doc) for doc in documents})
+        store_path = _hashed("search", "documents", store)
+        files[index_path] = index
+        files[store_path] = store
+        index_files, chunks = [index_path], [store_path]
+        manifest = {
+            "lunr": "2.3.9",
+            "fields": [name for name, _boost in FIELDS],
+            "documents": {"count": len(documents), "files": chunks},
+            "index": index_path,
+        }
+    files["search/manifest.json"] = _json(manifest)
+    return SearchFiles(
+        files=files,
+        index_bytes=sum(len(files[p]) for p in index_files),
+        index_gzip=sum(_gzip_size(files[p]) for p in index_files),
+        documents_bytes=sum(len(files[p]) for p in chunks),
+        documents_gzip=sum(_gzip_size(files[p]) for p in chunks),
+        shards=len(index_files),
+    )

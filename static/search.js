@@ -1,0 +1,143 @@
+/* Paper Atlas search page: reads ?q=, searches as you type, keeps the URL
+ * shareable, and lets the keyboard move through results. All text is put in
+ * the page with textContent, never as HTML. */
+(function () {
+  "use strict";
+  var app = document.getElementById("search-app");
+  var input = document.getElementById("site-search");
+  if (!app || !input || !window.AtlasSearch) return;
+  var root = app.getAttribute("data-root");
+  var status = document.getElementById("search-status");
+  var list = document.getElementById("search-results");
+  var more = document.getElementById("search-more");
+  var PAGE = 20;
+  var searcher = null;
+  var current = { results: [], shown: 0, stems: [] };
+  var generation = 0;
+
+  function fetchJSON(path) {
+    return fetch(root + path).then(function (response) {
+      if (!response.ok) throw new Error(response.status + " " + path);
+      return response.json();
+    });
+  }
+
+  function setStatus(text) { status.textContent = text; }
+
+  function appendMarked(parent, text) {
+    AtlasSearch.highlight(text, current.stems).forEach(function (part) {
+      if (part[1]) {
+        var mark = document.createElement("mark");
+        mark.textContent = part[0];
+        parent.appendChild(mark);
+      } else {
+        parent.appendChild(document.createTextNode(part[0]));
+      }
+    });
+  }
+
+  function renderResult(doc) {
+    var item = document.createElement("li");
+    item.className = "result";
+    var heading = document.createElement("h2");
+    var link = document.createElement("a");
+    link.href = root + doc.u;
+    appendMarked(link, doc.t);
+    heading.appendChild(link);
+    item.appendChild(heading);
+    var meta = document.createElement("p");
+    meta.className = "meta";
+    meta.textContent = doc.d.join(", ") + (doc.g.length ? " · " + doc.g.join(", ") : "");
+    item.appendChild(meta);
+    var snippet = document.createElement("p");
+    snippet.className = "snippet";
+    appendMarked(snippet, doc.s);
+    item.appendChild(snippet);
+    return item;
+  }
+
+  function showMore(mine) {
+    var batch = current.results.slice(current.shown, current.shown + PAGE);
+    return Promise.all(batch.map(function (result) { return searcher.documentFor(result.ref); }))
+      .then(function (docs) {
+        if (mine !== generation) return;
+        docs.forEach(function (doc) { if (doc) list.appendChild(renderResult(doc)); });
+        current.shown += batch.length;
+        more.hidden = current.shown >= current.results.length;
+      });
+  }
+
+  function run(raw, typing) {
+    var mine = ++generation;
+    var text = raw.trim();
+    syncURL(text);
+    if (!text) {
+      list.textContent = "";
+      more.hidden = true;
+      setStatus("Type to search titles, topics and abstracts.");
+      return Promise.resolve();
+    }
+    return searcher.search(text, typing).then(function (outcome) {
+      if (mine !== generation) return;
+      list.textContent = "";
+      current = { results: outcome.results, shown: 0, stems: AtlasSearch.highlightStems(text) };
+      var n = outcome.results.length;
+      if (n === 0) {
+        setStatus("No papers match “" + text + "”. Try fewer or different words, or a word's beginning.");
+        more.hidden = true;
+        return;
+      }
+      setStatus(n + (n === 1 ? " paper matches" : " papers match") + " “" + text + "”");
+      return showMore(mine);
+    }).catch(function (error) {
+      if (mine !== generation) return;
+      setStatus("Search could not load its index (" + error.message + "). Reload the page to try again.");
+    });
+  }
+
+  function syncURL(text) {
+    var url = new URL(window.location.href);
+    if (text) url.searchParams.set("q", text); else url.searchParams.delete("q");
+    if (url.href !== window.location.href) window.history.replaceState(null, "", url.href);
+  }
+
+  function links() { return Array.prototype.slice.call(list.querySelectorAll(".result h2 a")); }
+
+  function onKey(event) {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    var all = links();
+    if (!all.length) return;
+    var at = all.indexOf(document.activeElement);
+    var next;
+    if (event.key === "ArrowDown") next = at < 0 ? 0 : Math.min(at + 1, all.length - 1);
+    else next = at <= 0 ? -1 : at - 1;
+    event.preventDefault();
+    if (next < 0) input.focus(); else all[next].focus();
+  }
+
+  var timer = null;
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () { run(input.value, true); }, 80);
+  });
+  input.form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    clearTimeout(timer);
+    run(input.value, false).then(function () { var first = links()[0]; if (first) first.focus(); });
+  });
+  document.addEventListener("keydown", onKey);
+  more.addEventListener("click", function () { showMore(generation); });
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) run(input.value, false);
+  });
+
+  setStatus("Loading search…");
+  fetchJSON(app.getAttribute("data-manifest")).then(function (manifest) {
+    searcher = new AtlasSearch.Searcher(manifest, fetchJSON);
+    var q = new URL(window.location.href).searchParams.get("q") || "";
+    input.value = q;
+    return run(q, false);
+  }).catch(function (error) {
+    setStatus("Search could not load its index (" + error.message + ").");
+  });
+})();

@@ -1,0 +1,125 @@
+"""Search in a real browser, on the site served under /atlas/."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import expect
+
+from site_builder.pipeline import Paths, build
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def open_page(browser, url: str):
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    dialogs: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(url)
+    return context, page, errors, dialogs
+
+
+def result_titles(page) -> list[str]:
+    page.wait_for_selector("#search-results .result")
+    return page.locator("#search-results .result h2").all_inner_texts()
+
+
+def test_header_search_from_a_paper_page_finds_clicks_and_shares(browser, shipped_site, serve_site):
+    base = serve_site(shipped_site)
+    context, page, errors, _ = open_page(browser, base + "papers/")
+    page.locator(".title-list a").first.click()
+    page.wait_for_load_state()
+    assert "/atlas/papers/" in page.url
+
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "site-search"
+    page.keyboard.type("CosyVoice")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/atlas/search/?q=CosyVoice")
+    titles = result_titles(page)
+    assert titles[0].startswith("CosyVoice 2")
+    assert "1 paper matches" in page.locator("#search-status").inner_text()
+    assert page.locator("#search-results .result mark").first.inner_text() == "CosyVoice"
+
+    page.locator("#search-results .result h2 a").first.click()
+    page.wait_for_url("**/atlas/papers/**")
+    assert page.locator("h1").inner_text().strip().endswith(titles[0])
+
+    page.go_back()
+    page.wait_for_url("**/atlas/search/?q=CosyVoice")
+    assert result_titles(page)[0] == titles[0]
+
+    shared = base + "search/?q=" + quote("WECHSEL")
+    page.goto(shared)
+    first = result_titles(page)[0]
+    page.reload()
+    assert result_titles(page)[0] == first and first.startswith("WECHSEL")
+    assert errors == []
+    context.close()
+
+
+def test_results_follow_typing_and_the_keyboard(browser, shipped_site, serve_site):
+    base = serve_site(shipped_site)
+    context, page, errors, _ = open_page(browser, base + "search/")
+    box = page.locator("#site-search")
+    box.click()
+    box.type("quant")
+    page.wait_for_url("**/search/?q=quant")
+    titles = result_titles(page)
+    assert any("Quantiz" in title for title in titles[:5])
+    box.press("ArrowDown")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == titles[0]
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.textContent") == titles[1]
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/atlas/papers/**")
+    assert page.locator("h1").inner_text().strip().endswith(titles[1])
+    assert errors == []
+    context.close()
+
+
+@pytest.mark.parametrize("query", ["title:", '"unclosed', "~2", "^", "*", "😀", "<script>alert(1)</script>", "x" * 2000])
+def test_any_query_shows_results_or_a_message(browser, shipped_site, serve_site, query):
+    base = serve_site(shipped_site)
+    context, page, errors, dialogs = open_page(browser, base + "search/?q=" + quote(query))
+    expect(page.locator("#search-status")).to_contain_text("match")
+    status = page.locator("#search-status").inner_text()
+    assert "paper" in status
+    assert errors == [] and dialogs == []
+    context.close()
+
+
+def test_a_hostile_title_is_text_in_results(browser, serve_site, tmp_path):
+    content = tmp_path / "content"
+    (content / "digests").mkdir(parents=True)
+    shutil.copy(ROOT / "content" / "site.yaml", content / "site.yaml")
+    shutil.copy(ROOT / "content" / "topics.yaml", content / "topics.yaml")
+    (content / "digests" / "2025-03-18.txt").write_text(
+        "Daily Papers\nMar 18\n\n"
+        "<img src=x onerror=alert(1)> Zebrafish Tokenizer\n\n"
+        "A paper whose title tries to run code. <script>alert(2)</script> It is about zebrafish.\n",
+        encoding="utf-8",
+    )
+    build(Paths(content=content, out=tmp_path / "_site"), base_url="/atlas/")
+    base = serve_site(tmp_path / "_site")
+    context, page, errors, dialogs = open_page(browser, base + "search/?q=zebrafish")
+    titles = result_titles(page)
+    assert titles == ["<img src=x onerror=alert(1)> Zebrafish Tokenizer"]
+    assert page.locator("#search-results img").count() == 0
+    assert "<script>" in page.locator("#search-results .snippet").inner_text()
+    page.locator("#search-results .result h2 a").click()
+    page.wait_for_url("**/atlas/papers/**")
+    assert page.locator("h1").inner_text().strip().endswith(titles[0])
+    assert page.locator("main img").count() == 0
+    assert errors == [] and dialogs == []
+    context.close()

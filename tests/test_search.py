@@ -1,0 +1,262 @@
+"""Search over the shipped digests, run the way readers run it: lunr.js 2.3.9
+and the site's own search-core.js under Node, against the files the build
+wrote. Expectations come from the papers' text, not from the index."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from site_builder.pipeline import Paths, make_site
+from site_builder.search import PendingSearchIndex, SearchDocument, search_documents
+
+ROOT = Path(__file__).resolve().parent.parent
+HARNESS = ROOT / "tests" / "js" / "run_queries.js"
+
+
+def run_queries(site: Path, queries: list[dict], monolithic: Path | None = None) -> list[dict]:
+    spec = site / "queries.json"
+    spec.write_text(json.dumps(queries))
+    command = ["node", str(HARNESS), str(site), str(spec)] + ([str(monolithic)] if monolithic else [])
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory) -> tuple[SearchDocument, ...]:
+    work = tmp_path_factory.mktemp("docs")
+    shutil.copytree(ROOT / "content", work / "content")
+    return search_documents(make_site(Paths(work / "content", work / "_site")).site.papers)
+
+
+def text_of(doc: SearchDocument) -> str:
+    return f"{doc.title}\n{' '.join(doc.topics)}\n{doc.abstract}".lower()
+
+
+def by_title(documents) -> dict[str, SearchDocument]:
+    return {doc.title: doc for doc in documents}
+
+
+# A paper's distinctive title word(s) → a fragment of that paper's title.
+TITLE_QUERIES = [
+    ("WECHSEL", "WECHSEL:"),
+    ("CosyVoice", "CosyVoice 2"),
+    ("eDKM", "eDKM:"),
+    ("NOLA", "NOLA:"),
+    ("LLM2LLM", "LLM2LLM:"),
+    ("OpenMoE", "OpenMoE"),
+    ("JetMoE", "JetMoE"),
+    ("DyLoRA", "DyLoRA"),
+    ("MonoByte", "MonoByte"),
+    ("PanGu", "PanGu"),
+    ("QuantLLM", "QuantLLM"),
+    ("bert2BERT", "bert2BERT"),
+    ("NoteLLM", "NoteLLM"),
+    ("ALLoRA", "ALLoRA"),
+    ("LoRA-GGPO", "LoRA-GGPO"),
+]
+
+# A subject → words one of which every top-5 paper must contain.
+SUBJECT_QUERIES = [
+    ("quantization", r"quanti[sz]|low-bit|\d-bit|ternary|fp8|int[48]"),
+    ("hallucination", r"hallucinat"),
+    ("low-rank adaptation", r"low-rank|low rank|lora"),
+    ("mixture of experts", r"mixture[- ]of[- ]experts|\bmoe\b|experts"),
+    ("instruction tuning", r"instruction"),
+    ("retrieval augmented generation", r"retriev"),
+    ("code generation", r"\bcode\b|program"),
+    ("multilingual", r"multilingual|cross-lingual|languages"),
+]
+
+# Words lunr.py's stemmer gets wrong for lunr.js (survey → survei), and terms
+# lunr.py's trimmer keeps punctuation on: each must find exactly the papers
+# with one of these word forms as a token.
+AGREEMENT_QUERIES = [
+    ("survey", {"survey", "surveys", "surveyed", "surveying"}),
+    ("deploying", {"deploy", "deploys", "deployed", "deploying", "deployment", "deployments"}),
+    ("decay", {"decay", "decays", "decayed", "decaying"}),
+    ("key", {"key", "keys"}),
+    ("replay", {"replay", "replays", "replayed", "replaying"}),
+    ("weight decay", {"weight", "weights", "weighted", "weighting", "decay", "decays", "decayed", "decaying"}),
+    ("1.5", {"1.5"}),
+    ("e.g.", {"e.g"}),
+]
+
+
+def tokens(doc: SearchDocument) -> set[str]:
+    """Tokens as lunr.js makes them: split at whitespace and hyphens, then
+    stripped of non-word characters (ASCII, as in JavaScript) at both ends."""
+    words = re.split(r"[\s\-]+", text_of(doc))
+    return {re.sub(r"^[^A-Za-z0-9_]+|[^A-Za-z0-9_]+$", "", word) for word in words}
+
+
+HOSTILE_QUERIES = [
+    "title:", "+", "-", '"unclosed', "*", "~2", "^", "x" * 2000, "😀 🤖", "<script>alert(1)</script>",
+    "title:survey", "abstract:", ":::", "+-+-", "lora~", "a^^b", "\\", "'", "%00", "foo:bar",
+]
+
+
+@pytest.fixture(scope="module")
+def table(shipped_site) -> dict[str, dict]:
+    queries = (
+        [{"q": q} for q, _ in TITLE_QUERIES]
+        + [{"q": q} for q, _ in SUBJECT_QUERIES]
+        + [{"q": "catastrophic forgetting"}, {"q": "quant", "typing": True}]
+        + [{"q": q} for q in HOSTILE_QUERIES]
+    )
+    return {entry["q"]: entry for entry in run_queries(shipped_site, queries)}
+
+
+def test_query_table_has_at_least_twenty_ranking_queries():
+    assert len(TITLE_QUERIES) + len(SUBJECT_QUERIES) >= 20
+
+
+@pytest.mark.parametrize("query,fragment", TITLE_QUERIES)
+def test_distinctive_title_words_rank_the_paper_first(table, query, fragment):
+    titles = table[query]["titles"]
+    assert titles, f"{query!r} found nothing"
+    assert fragment in titles[0], titles[:3]
+
+
+@pytest.mark.parametrize("query,pattern", SUBJECT_QUERIES)
+def test_subject_queries_return_only_papers_on_the_subject_in_top_five(table, documents, query, pattern):
+    titles = table[query]["titles"][:5]
+    assert len(titles) == 5
+    docs = by_title(documents)
+    for title in titles:
+        assert re.search(pattern, text_of(docs[title])), f"{title!r} is not about {query!r}"
+
+
+@pytest.mark.parametrize("query,forms", AGREEMENT_QUERIES)
+def test_build_and_browser_agree_on_stems_and_tokens(shipped_site, documents, query, forms):
+    """Every paper containing the word is found, and everything found contains it."""
+    expected = {doc.slug for doc in documents if tokens(doc) & forms}
+    assert expected, f"the corpus has no {query!r}: the test would prove nothing"
+    (entry,) = run_queries(shipped_site, [{"q": query}])
+    found = {ref for ref, _score in entry["results"]}
+    assert found == expected
+
+
+def test_multi_word_query_lists_papers_with_every_word_first(table, documents):
+    words = [r"\bcatastrophic", r"\bforget(s|ting)?\b"]
+    both = {doc.title for doc in documents if all(re.search(w, text_of(doc)) for w in words)}
+    assert len(both) >= 2
+    top = table["catastrophic forgetting"]["titles"][: min(len(both), 10)]
+    assert set(top) <= both
+
+
+def test_typing_matches_the_beginning_of_the_last_word(table, documents):
+    entry = table["quant"]
+    expected = {doc.slug for doc in documents if re.search(r"\bquant", text_of(doc))}
+    assert {ref for ref, _ in entry["results"]} == expected
+
+
+@pytest.mark.parametrize("query", HOSTILE_QUERIES)
+def test_hostile_queries_give_results_or_a_message_never_an_error(table, query):
+    entry = table[query]
+    assert entry["error"] in (None, "syntax")
+    assert isinstance(entry["results"], list)
+
+
+def test_field_query_searches_titles_only(table, documents):
+    docs = {doc.slug: doc for doc in documents}
+    results = table["title:survey"]["results"]
+    assert results
+    assert all("survey" in docs[ref].title.lower() for ref, _ in results)
+
+
+def test_single_file_index_is_plain_lunr_with_slug_refs(shipped_site, documents):
+    manifest = json.loads((shipped_site / "search" / "manifest.json").read_text())
+    index = json.loads((shipped_site / manifest["index"]).read_text())
+    assert index["version"] == "2.3.9"
+    assert index["fields"] == ["title", "topics", "abstract"]
+    refs = {key.split("/", 1)[1] for key, _vector in index["fieldVectors"]}
+    assert refs == {doc.slug for doc in documents}
+    store = json.loads((shipped_site / manifest["documents"]["files"][0]).read_text())
+    some = documents[0]
+    assert store[some.slug] == {
+        "t": some.title, "u": some.url, "d": list(some.dates), "g": list(some.topics), "s": some.snippet,
+    }
+
+
+def test_search_files_are_fingerprinted_and_referenced_from_the_manifest(shipped_site):
+    search = shipped_site / "search"
+    manifest = json.loads((search / "manifest.json").read_text())
+    listed = {manifest["index"], *manifest["documents"]["files"]}
+    on_disk = {f"search/{p.name}" for p in search.glob("*.json") if p.name != "manifest.json"}
+    assert listed == on_disk
+    for name in on_disk:
+        assert re.fullmatch(r"search/[a-z0-9-]+\.[0-9a-f]{10}\.json", name)
+
+
+# Sharded indexes: what a large site uses, forced here on the shipped corpus
+# with small shards so that queries read only a few of them.
+
+SHARD_QUERIES = [
+    "survey", "quantization", "quant*", "title:survey", "+lora -vision", "low-rank adaptation",
+    "mixture of experts", "hallucination", "weight decay", "deploying", "lora", "speech synthesis",
+    "code", "multilingual transfer", "title:lora +fine", "abstract:benchmark", "instruction tuning",
+    "agent*", "retrieval augmented generation", "-model", "long context", "1.5", "e.g", "cosyvoice",
+    "wechsel", "edkm", "nola", "llm2llm", "pretrain*", "alignment", "data curation", "tokeni*",
+    "evaluat*", "lora~1", "*former", "translation^10 speech",
+]
+
+
+@pytest.fixture(scope="module")
+def sharded_site(tmp_path_factory, documents) -> Path:
+    site = tmp_path_factory.mktemp("sharded")
+    pending = PendingSearchIndex(documents, sharded=True, shard_target=8_000, emit_monolithic=True)
+    for name, data in pending.frames():
+        if name == "monolithic":
+            (site / "monolithic.json").write_bytes(data)
+    for path, data in pending.result().files.items():
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_bytes(data)
+    return site
+
+
+def test_sharded_search_equals_the_monolithic_index(sharded_site):
+    assert len(SHARD_QUERIES) >= 30
+    results = run_queries(sharded_site, [{"q": q} for q in SHARD_QUERIES], sharded_site / "monolithic.json")
+    for entry in results:
+        assert entry["error"] is None, entry["q"]
+        assert entry["lunr"] == entry["monolithic"], entry["q"]
+    assert sum(bool(entry["lunr"]) for entry in results) >= 30
+
+
+def test_sharded_query_reads_only_the_shards_it_needs(sharded_site):
+    manifest = json.loads((sharded_site / "search" / "manifest.json").read_text())
+    assert len(manifest["shards"]) > 20
+    (entry,) = run_queries(sharded_site, [{"q": "wechsel"}])
+    shards_read = [f for f in entry["files"] if "/shard." in f]
+    assert len(shards_read) == 1
+    read = sum(len(gzip.compress((sharded_site / f).read_bytes())) for f in entry["files"])
+    total = sum(len(gzip.compress((sharded_site / path).read_bytes())) for _key, path in manifest["shards"])
+    assert read < total / 10
+
+
+def test_shards_partition_the_terms(sharded_site):
+    manifest = json.loads((sharded_site / "search" / "manifest.json").read_text())
+    keys = [key for key, _path in manifest["shards"]]
+    monolithic = json.loads((sharded_site / "monolithic.json").read_text())
+    seen: dict[str, str] = {}
+    for key, path in manifest["shards"]:
+        for term in json.loads((sharded_site / path).read_text()):
+            owner = max((k for k in keys if term.startswith(k)), key=len)
+            assert owner == key, f"{term!r} is in shard {key!r} but belongs to {owner!r}"
+            assert term not in seen
+            seen[term] = key
+    assert set(seen) == {term for term, _posting in monolithic["invertedIndex"]}
+
+
+def test_index_build_is_deterministic(documents):
+    first = PendingSearchIndex(documents).result().files
+    second = PendingSearchIndex(documents).result().files
+    assert first == second
