@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
 from pathlib import Path
 
 from site_builder.errors import BuildErrors, SourceError
+from site_builder.deploy import deploy_site
 from site_builder.pipeline import BuildReport, Paths, build, ingest
+from site_builder.serve import PreviewServer
 
 
 def _paths(args: argparse.Namespace) -> Paths:
@@ -71,6 +74,39 @@ def command_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_serve(args: argparse.Namespace) -> int:
+    server = PreviewServer(_paths(args), args.base_url, args.host, args.port)
+    try:
+        server.start()
+        print(f"Serving {server.url}  (watching content, templates and static files; Ctrl+C stops)",
+              flush=True)
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("\nStopped.")
+    finally:
+        server.stop()
+    return 0
+
+
+def command_deploy(args: argparse.Namespace) -> int:
+    paths = _paths(args)
+    report = build(paths, args.base_url)
+    print(f"Built {len(report.site.pages)} pages into {paths.out}")
+    try:
+        result = deploy_site(
+            paths.out, Path.cwd(), None if args.no_push else args.remote, args.branch, args.message,
+            report.site.config.domain,
+        )
+    except SourceError as error:
+        print(f"error: {error}", file=sys.stderr)
+        print(f"The site in {paths.out} is built; {args.branch} was not published.", file=sys.stderr)
+        return 1
+    what = "unchanged since the last deploy" if result.unchanged else f"committed {result.commit[:12]}"
+    where = f", pushed to {args.remote}" if result.pushed else " (not pushed)"
+    print(f"{args.branch}: {what} ({result.files} files){where}")
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="build.py",
@@ -101,6 +137,33 @@ def make_parser() -> argparse.ArgumentParser:
         "content/papers/, keeping your own front-matter keys and '## Notes'.",
     )
     ingest_parser.set_defaults(run=command_ingest)
+
+    base_url_help = ("where the site is served, e.g. / or /atlas/ or https://user.github.io/atlas/ "
+                     "(default: base_url in site.yaml)")
+    serve_parser = sub.add_parser(
+        "serve", parents=[common], help="build, serve on localhost and rebuild on every change",
+        description="Build the site, serve it at http://HOST:PORT under its base path and watch content/, "
+        "templates/ and static/: each save rebuilds what changed and open pages reload. Build errors show "
+        "in the terminal and over the page; the last good site stays up.",
+    )
+    serve_parser.add_argument("--host", default="127.0.0.1",
+                              help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve_parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    serve_parser.add_argument("--base-url", metavar="URL", help=base_url_help)
+    serve_parser.set_defaults(run=command_serve)
+
+    deploy_parser = sub.add_parser(
+        "deploy", parents=[common], help="build, commit the site to a gh-pages branch and push it",
+        description="Build the site, commit the output (with .nojekyll, and CNAME when site.yaml sets "
+        "domain) as one new commit on a branch, then push it. Your working tree, index and current "
+        "branch are not touched. Run inside the project's git checkout.",
+    )
+    deploy_parser.add_argument("--remote", default="origin", help="remote to push to (default: origin)")
+    deploy_parser.add_argument("--branch", default="gh-pages", help="branch to commit to (default: gh-pages)")
+    deploy_parser.add_argument("--message", default="Deploy Paper Atlas site", help="commit message")
+    deploy_parser.add_argument("--no-push", action="store_true", help="commit to the branch but do not push")
+    deploy_parser.add_argument("--base-url", metavar="URL", help=base_url_help)
+    deploy_parser.set_defaults(run=command_deploy)
     return parser
 
 
