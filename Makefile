@@ -15,14 +15,18 @@ $(SETUP_STAMP): pyproject.toml package.json package-lock.json
 
 setup: $(SETUP_STAMP)
 
+# BASE_URL=/atlas/ (or a full URL) builds for a GitHub Pages project site; empty means site.yaml's.
+BASE_URL ?=
+BASE_URL_ARG = $(if $(BASE_URL),--base-url "$(BASE_URL)")
+
 site: setup
-	$(PY) build.py build
+	$(PY) build.py build $(BASE_URL_ARG)
 
 ingest: setup
 	$(PY) build.py ingest
 
 serve: setup
-	$(PY) build.py serve
+	$(PY) build.py serve $(BASE_URL_ARG)
 
 test: setup
 	$(PY) -m pytest
