@@ -226,6 +226,13 @@ def parse_paper(text: str, path: Path) -> Paper:
         else None
     )
     links = _as_strings(data.get("links"), "links", path, lines.get("links"))
+    for link in links:
+        # Links become href attributes: a "javascript:" one would run when clicked.
+        if not _URL.fullmatch(link):
+            raise SourceError(
+                f"link {link[:80]!r} is not a web address", path, lines.get("links"),
+                hint="links start with http:// or https://",
+            )
     notes_match = _NOTES_HEADING.search(body)
     abstract = body[: notes_match.start()] if notes_match else body
     notes = body[notes_match.end() :] if notes_match else ""

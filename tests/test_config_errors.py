@@ -124,6 +124,11 @@ CASES = {
         write("content/papers/my-paper.md", "---\ntitle: Mine\ndates: [2025-03-18]\ntopics: [no-such-topic]\n---\n\nText.\n"),
         "content/papers/my-paper.md:4: unknown topic 'no-such-topic'",
     ),
+    "front-matter-javascript-link": (
+        write("content/papers/my-paper.md", "---\ntitle: Mine\nlinks: ['javascript:alert(1)']\n---\n\nText.\n"),
+        "content/papers/my-paper.md:3: link 'javascript:alert(1)' is not a web address "
+        "(links start with http:// or https://)",
+    ),
     "paper-file-name-not-a-url": (
         write("content/papers/My Paper.md", "---\ntitle: Mine\n---\n\nText.\n"),
         "content/papers/My Paper.md: paper file name 'My Paper.md' cannot be a page address "
