@@ -31,6 +31,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import ObservedWatch
 
 from .cache import BuildCache
 from .errors import BuildErrors, SourceError
@@ -85,6 +86,7 @@ class Preview:
         self.templates_dir: Path | None = None
         self._files: dict[str, bytes] | None = None  # the last good site, as written
         self._own_writes: dict[Path, bytes] = {}  # paper files our ingest wrote
+        self._warnings: list[str] = []
         self._state = PreviewState(0, None, "/")
         self._pending: set[Path] = set()
         self._last_change = 0.0
@@ -119,8 +121,11 @@ class Preview:
         with self._changed:
             self._state = PreviewState(self._state.version + 1, None, result.site.config.base_path)
             self._changed.notify_all()
-        for warning in result.warnings:
-            self.log(f"warning: {warning}")
+        # Warnings stand until their file changes; repeat them only when they do.
+        if [str(w) for w in result.warnings] != self._warnings:
+            self._warnings = [str(w) for w in result.warnings]
+            for warning in self._warnings:
+                self.log(f"warning: {warning}")
         self.log(describe(self.last))
         return True
 
@@ -428,7 +433,8 @@ class PreviewServer:
         # Bind before building, so a taken port fails fast and writes nothing.
         self.http = bind(host, port, make_handler(self.preview))
         self.observer = Observer()
-        self._watched: dict[Path, object] = {}
+        self._watched: dict[Path, ObservedWatch] = {}
+        self._serving = False
 
     @property
     def url(self) -> str:
@@ -437,27 +443,33 @@ class PreviewServer:
 
     def start(self) -> None:
         """Build, then watch and serve in background threads."""
-        self.preview.build()
+        # Watch from before the first build, so a save made during it is not missed.
         self._sync_watches()
         self.observer.start()
+        self.preview.build()
+        self._sync_watches()
         # After each rebuild, re-check the watches: site.yaml may name another templates_dir.
         builder = threading.Thread(target=self.preview.run_builds, args=(self._sync_watches,), daemon=True)
         for thread in (builder, threading.Thread(target=self.http.serve_forever, daemon=True)):
             thread.start()
+        self._serving = True
 
     def _sync_watches(self) -> None:
         roots = set(self.preview.watch_roots())
         for root in set(self._watched) - roots:
-            self.observer.unschedule(self._watched.pop(root))  # type: ignore[arg-type]
+            self.observer.unschedule(self._watched.pop(root))
         for root in roots - set(self._watched):
             self._watched[root] = self.observer.schedule(_EventHandler(self.preview), str(root), recursive=True)
 
     def stop(self) -> None:
+        """Stop whatever was started (Ctrl+C may come during the first build)."""
         self.preview.stop()
-        self.observer.stop()
-        self.http.shutdown()
+        if self._serving:
+            self.http.shutdown()  # waits for serve_forever, so only once it runs
         self.http.server_close()
-        self.observer.join()
+        if self.observer.is_alive():
+            self.observer.stop()
+            self.observer.join()
 
     def __enter__(self) -> PreviewServer:
         self.start()
