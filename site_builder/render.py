@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 import hashlib
+from functools import partial
 from typing import Any, Callable, Mapping
 
 import jinja2
@@ -12,6 +13,7 @@ from markdown_it import MarkdownIt
 
 from .config import SiteConfig
 from .errors import SourceError
+from .feeds import absolute_url
 from .site import Page, Site
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -45,6 +47,7 @@ def make_environment(config: SiteConfig, builtin: Path = BUILTIN_TEMPLATES) -> j
         return base_path + path.lstrip("/")
 
     env.filters["url"] = url
+    env.filters["absolute"] = partial(absolute_url, config)
     env.globals["site"] = config
     return env
 

@@ -8,14 +8,17 @@ writing happen later, elsewhere.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping
 
+from .charts import build_topic_chart, build_topics_overview
 from .config import SiteConfig
 from .errors import SourceError, raise_if_any
+from .feeds import build_feed, build_sitemap
 from .papers import Paper, title_key
+from .related import related_indices
 from .topics import Taxonomy, assign_topics
 
 
@@ -67,6 +70,7 @@ class PaperView:
     notes_html: str
     extra: Mapping[str, Any]
     summary: str  # plain text, for lists and meta descriptions
+    abstract_text: str  # the whole abstract on one line, for structured data
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,10 @@ class Page:
     @property
     def output_path(self) -> str:
         return self.url + "index.html" if self.url == "" or self.url.endswith("/") else self.url
+
+    @property
+    def kind(self) -> str:
+        return self.template.rsplit(".", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -153,10 +161,12 @@ def build_site(
             notes_html=render_markdown(p.notes) if p.notes else "",
             extra=MappingProxyType(dict(p.extra)),
             summary=summarize(p.abstract),
+            abstract_text=" ".join(p.abstract.split()),
         )
         for p in papers
     )
     view_of = {v.slug: v for v in views}
+    related = related_indices([f"{p.title}\n{p.title}\n{p.abstract}" for p in papers])
 
     def newest_first(group: Iterable[Paper]) -> tuple[PaperView, ...]:
         ordered = sorted(group, key=lambda p: _sort_key_title(p.title))
@@ -180,6 +190,11 @@ def build_site(
         pages.append(Page(url, template, MappingProxyType(context), title))
 
     latest = dates_newest[0] if dates_newest else None
+    site_feed = build_feed(
+        config, "feed.xml", config.title, "",
+        tuple(paper for date in dates_newest for paper in in_digest_order(date.date)
+              if paper.dates[-1] == date),
+    )
     page(
         "", "home.html", "",
         latest=latest,
@@ -192,14 +207,25 @@ def build_site(
         page(
             view.url, "paper.html", view.title,
             paper=view,
+            related=tuple(views[other] for other in related[index]),
             previous=views[index - 1] if index > 0 else None,
             next=views[index + 1] if index + 1 < len(views) else None,
         )
     page("papers/", "papers.html", "All papers", papers=views, groups=_letter_groups(views))
-    page("topics/", "topics.html", "Topics", topics=topics_used)
+    dates_oldest = tuple(reversed(dates_newest))
+    per_date = {
+        topic.slug: Counter(d for p in by_topic[topic.slug] for d in p.dates) for topic in topics_used
+    }
+    page("topics/", "topics.html", "Topics", topics=topics_used,
+         overview=build_topics_overview(topics_used, dates_oldest, per_date))
     for topic in topics_used:
-        page(topic.url, "topic.html", topic.name, topic=topic,
-             papers=newest_first(by_topic[topic.slug]))
+        topic_papers = newest_first(by_topic[topic.slug])
+        feed = build_feed(config, f"{topic.url}feed.xml", f"{topic.name} · {config.title}", topic.url,
+                          topic_papers)
+        page(topic.url, "topic.html", topic.name, topic=topic, papers=topic_papers, feed=feed,
+             chart=build_topic_chart(topic.name, dates_oldest, per_date[topic.slug]))
+        page(feed.path, "feed.xml", feed.title, feed=feed)
+    page(site_feed.path, "feed.xml", site_feed.title, feed=site_feed)
     page("dates/", "dates.html", "Dates", months=months)
     for month in months:
         page(month.url, "month.html", month.label, month=month,
@@ -212,10 +238,16 @@ def build_site(
         )
     page("search/", "search.html", "Search")
     page("404.html", "404.html", "Page not found")
+    lastmod = {view.url: view.dates[-1].date for view in views if view.dates}
+    lastmod.update({date.url: date.date for date in dates_newest})
+    page("sitemap.xml", "sitemap.xml", "", entries=build_sitemap(
+        config, tuple(p.url for p in pages if p.template.endswith(".html") and p.url != "404.html"), lastmod,
+    ))
+    page("robots.txt", "robots.txt", "")
 
     counts: dict[str, int] = defaultdict(int)
     for p in pages:
-        counts[p.template.removesuffix(".html")] += 1
+        counts[p.kind] += 1
     return Site(config, tuple(pages), views, topics_used, dates_newest, MappingProxyType(dict(counts)))
 
 

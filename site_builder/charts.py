@@ -1,0 +1,182 @@
+"""Small charts drawn at build time: geometry here, SVG markup in templates.
+
+A topic page shows a bar chart of its papers per digest date; ``/topics/`` a
+heat map of every topic across dates. Past ``MAX_COLUMNS`` dates both switch to
+months, so two years of daily digests still give a legible chart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Mapping
+
+if TYPE_CHECKING:
+    from .site import DateView, TopicView
+
+MAX_COLUMNS = 31
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str  # short, under the bar or column: "Mar 18" or "Mar 2025"
+    long_label: str  # for titles: "Mar 18, 2025" or "March 2025"
+    dates: tuple[dt.date, ...]
+
+
+def columns_for(dates_oldest: tuple[DateView, ...]) -> tuple[Column, ...]:
+    if len(dates_oldest) <= MAX_COLUMNS:
+        return tuple(Column(f"{d.date:%b} {d.date.day}", d.label, (d.date,)) for d in dates_oldest)
+    months: dict[str, list[dt.date]] = {}
+    for d in dates_oldest:
+        months.setdefault(f"{d.date:%Y-%m}", []).append(d.date)
+    return tuple(
+        Column(f"{days[0]:%b %Y}", f"{days[0]:%B %Y}", tuple(days)) for days in months.values()
+    )
+
+
+def _papers(count: int) -> str:
+    return f"{count} paper{'' if count == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    count: int
+    label: str
+    title: str  # "Mar 18, 2025: 4 papers"
+    show_label: bool
+
+
+@dataclass(frozen=True)
+class BarChart:
+    title: str
+    description: str
+    width: int
+    height: int
+    baseline: float
+    bars: tuple[Bar, ...]
+    show_counts: bool
+
+
+def build_topic_chart(
+    topic_name: str, dates_oldest: tuple[DateView, ...], per_date: Mapping[dt.date, int]
+) -> BarChart:
+    columns = columns_for(dates_oldest)
+    counts = [sum(per_date.get(d, 0) for d in column.dates) for column in columns]
+    width, top, bottom, side = 480, 22, 26, 8
+    height = 150
+    plot = height - top - bottom
+    slot = (width - 2 * side) / max(1, len(columns))
+    gap = min(8.0, slot * 0.2)
+    highest = max(counts, default=0) or 1
+    # Label every bar when they fit, else about eight evenly spaced ones.
+    every = 1 if slot >= 46 else -(-len(columns) // 8)
+    bars = tuple(
+        Bar(
+            x=round(side + i * slot + gap / 2, 2),
+            y=round(top + plot - plot * n / highest, 2),
+            width=round(slot - gap, 2),
+            height=round(plot * n / highest, 2),
+            count=n,
+            label=column.label,
+            title=f"{column.long_label}: {_papers(n)}",
+            show_label=i % every == 0,
+        )
+        for i, (column, n) in enumerate(zip(columns, counts))
+    )
+    unit = "digest date" if len(columns) == len(dates_oldest) else "month"
+    busiest = max(range(len(counts)), key=lambda i: (counts[i], -i)) if counts else None
+    description = (
+        f"{_papers(sum(per_date.values()))} across {len(columns)} {unit}s"
+        + (f"; most on {columns[busiest].long_label} ({counts[busiest]})." if busiest is not None else ".")
+        + " " + "; ".join(bar.title for bar in bars) + "."
+    )
+    return BarChart(
+        title=f"{topic_name}: papers per {unit}",
+        description=description,
+        width=width, height=height, baseline=top + plot, bars=bars,
+        show_counts=slot >= 22,
+    )
+
+
+@dataclass(frozen=True)
+class Cell:
+    x: float
+    y: float
+    count: int
+    level: int  # 0 (none) to 4 (the busiest cells)
+    title: str
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    name: str
+    y: float
+    cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    title: str
+    description: str
+    width: int
+    height: int
+    label_width: int
+    cell_width: float
+    cell_height: int
+    header: tuple[tuple[float, str], ...]  # (x of the column's centre, label)
+    rows: tuple[HeatRow, ...]
+    show_counts: bool
+
+
+def build_topics_overview(
+    topics: tuple[TopicView, ...],
+    dates_oldest: tuple[DateView, ...],
+    per_topic: Mapping[str, Mapping[dt.date, int]],
+) -> Heatmap:
+    columns = columns_for(dates_oldest)
+    # About 6.8 units per character of 12.5px text, so the longest name fits.
+    label_width = 16 + round(6.8 * max((len(topic.name) for topic in topics), default=10))
+    cell_height, header_height = 22, 26
+    cell_width = max(18.0, min(72.0, 430 / max(1, len(columns))))
+    counts = {
+        topic.slug: [sum(per_topic[topic.slug].get(d, 0) for d in column.dates) for column in columns]
+        for topic in topics
+    }
+    highest = max((n for row in counts.values() for n in row), default=0) or 1
+    every = 1 if cell_width >= 46 else -(-len(columns) // 6)
+    header = tuple(
+        (round(label_width + (i + 0.5) * cell_width, 2), column.label)
+        for i, column in enumerate(columns) if i % every == 0
+    )
+    rows = tuple(
+        HeatRow(
+            name=topic.name,
+            y=header_height + r * cell_height,
+            cells=tuple(
+                Cell(
+                    x=round(label_width + i * cell_width, 2), y=header_height + r * cell_height,
+                    count=n, level=0 if n == 0 else min(4, 1 + 4 * (n - 1) // highest),
+                    title=f"{topic.name}, {column.long_label}: {_papers(n)}",
+                )
+                for i, (column, n) in enumerate(zip(columns, counts[topic.slug]))
+            ),
+        )
+        for r, topic in enumerate(topics)
+    )
+    unit = "digest date" if len(columns) == len(dates_oldest) else "month"
+    return Heatmap(
+        title=f"Papers per topic and {unit}",
+        description=(
+            f"{len(topics)} topics across {len(columns)} {unit}s; darker cells hold more papers, "
+            f"up to {_papers(highest)} in one cell."
+        ),
+        width=int(label_width + cell_width * len(columns) + 4),
+        height=header_height + cell_height * len(topics) + 2,
+        label_width=label_width, cell_width=round(cell_width, 2), cell_height=cell_height,
+        header=header, rows=rows, show_counts=cell_width >= 24,
+    )

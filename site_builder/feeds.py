@@ -1,0 +1,103 @@
+"""Atom feeds and the sitemap: the parts of the site read by programs.
+
+Both need absolute URLs, which only a ``base_url`` with a host gives. With a
+bare path ("/atlas/") links fall back to site-relative ones, which feed readers
+resolve against the feed's own address, and entry ids to ``urn:uuid`` values
+derived from that path, so they stay stable as long as ``base_url`` does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Mapping
+
+from .config import SiteConfig
+
+if TYPE_CHECKING:
+    from .site import PaperView
+
+# Entries per feed: readers poll often, and a feed of every paper would grow
+# without bound (tens of megabytes at 20,000 papers).
+FEED_ENTRIES = 50
+
+
+def absolute_url(config: SiteConfig, path: str) -> str:
+    """The full URL of a site path when base_url has a host, else a site-relative one."""
+    return (config.absolute_base or config.base_path) + path.lstrip("/")
+
+
+def stable_id(config: SiteConfig, path: str) -> str:
+    if config.absolute_base:
+        return absolute_url(config, path)
+    return uuid.uuid5(uuid.NAMESPACE_URL, absolute_url(config, path)).urn
+
+
+def atom_time(date: dt.date) -> str:
+    return f"{date.isoformat()}T00:00:00Z"
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    id: str
+    url: str
+    title: str
+    published: str  # first digest date, Atom date-time
+    updated: str  # latest digest date
+    summary: str
+    content_html: str
+    topics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Feed:
+    path: str  # site path of the feed itself: "feed.xml", "topics/x/feed.xml"
+    id: str
+    url: str  # absolute (or site-relative) URL of the feed
+    page_url: str  # the HTML page the feed follows
+    title: str
+    updated: str
+    entries: tuple[FeedEntry, ...]
+
+
+def build_feed(
+    config: SiteConfig, path: str, title: str, page_path: str, papers: tuple[PaperView, ...]
+) -> Feed:
+    """A feed of ``papers``, which come newest first; only the first FEED_ENTRIES."""
+    dated = [paper for paper in papers if paper.dates][:FEED_ENTRIES]
+    entries = tuple(
+        FeedEntry(
+            id=stable_id(config, paper.url),
+            url=absolute_url(config, paper.url),
+            title=paper.title,
+            published=atom_time(paper.dates[0].date),
+            updated=atom_time(paper.dates[-1].date),
+            summary=paper.summary,
+            content_html=paper.abstract_html,
+            topics=tuple(topic.name for topic in paper.topics),
+        )
+        for paper in dated
+    )
+    # The newest digest date in the feed, never the clock: same inputs, same bytes.
+    newest = max((paper.dates[-1].date for paper in dated), default=dt.date(1970, 1, 1))
+    return Feed(
+        path=path, id=stable_id(config, path), url=absolute_url(config, path),
+        page_url=absolute_url(config, page_path), title=title, updated=atom_time(newest),
+        entries=entries,
+    )
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    url: str
+    lastmod: str | None
+
+
+def build_sitemap(
+    config: SiteConfig, paths: tuple[str, ...], lastmod: Mapping[str, dt.date]
+) -> tuple[SitemapEntry, ...]:
+    return tuple(
+        SitemapEntry(absolute_url(config, path), lastmod[path].isoformat() if path in lastmod else None)
+        for path in paths
+    )

@@ -1,0 +1,99 @@
+"""Charts drawn at build time as inline SVG: geometry, labels and what a page shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import xml.etree.ElementTree as ET
+
+from site_builder.charts import MAX_COLUMNS, build_topic_chart, build_topics_overview
+from site_builder.site import DateView, TopicView
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def dates(*days: dt.date) -> tuple[DateView, ...]:
+    return tuple(DateView(day, f"dates/{day.isoformat()}/", 0) for day in days)
+
+
+MAR = dates(dt.date(2025, 3, 11), dt.date(2025, 3, 17), dt.date(2025, 3, 18))
+
+
+def test_bars_are_proportional_to_papers_per_date():
+    chart = build_topic_chart("Reasoning", MAR, {dt.date(2025, 3, 11): 2, dt.date(2025, 3, 17): 8})
+    heights = [bar.height for bar in chart.bars]
+    assert [bar.count for bar in chart.bars] == [2, 8, 0]
+    assert heights[1] == max(heights) and heights[2] == 0
+    assert abs(heights[0] * 4 - heights[1]) < 0.05
+    assert all(bar.y + bar.height == chart.baseline for bar in chart.bars)
+    assert [bar.title for bar in chart.bars] == [
+        "Mar 11, 2025: 2 papers", "Mar 17, 2025: 8 papers", "Mar 18, 2025: 0 papers",
+    ]
+    assert chart.title == "Reasoning: papers per digest date"
+    assert "most on Mar 17, 2025 (8)" in chart.description
+
+
+def test_bars_do_not_overlap_and_fit_the_chart():
+    many = dates(*(dt.date(2025, 1, 1) + dt.timedelta(days=n) for n in range(MAX_COLUMNS)))
+    chart = build_topic_chart("Agents", many, {d.date: 1 for d in many})
+    for left, right in zip(chart.bars, chart.bars[1:]):
+        assert left.x + left.width < right.x
+    assert chart.bars[-1].x + chart.bars[-1].width <= chart.width
+    assert 4 <= sum(bar.show_label for bar in chart.bars) <= 10
+
+
+def test_two_years_of_daily_digests_are_charted_by_month():
+    days = dates(*(dt.date(2024, 1, 1) + dt.timedelta(days=n) for n in range(730)))
+    chart = build_topic_chart("Agents", days, {d.date: 1 for d in days})
+    assert len(chart.bars) == 24
+    assert chart.bars[0].title == "January 2024: 31 papers"
+    assert chart.title == "Agents: papers per month"
+
+
+def test_overview_shades_cells_by_papers_and_fits_the_longest_topic_name():
+    topics = (
+        TopicView("a", "Agents", "", "topics/a/", 9),
+        TopicView("b", "Continual Learning, Editing & Merging", "", "topics/b/", 1),
+    )
+    per_topic = {"a": {MAR[0].date: 8, MAR[1].date: 1}, "b": {MAR[2].date: 1}}
+    chart = build_topics_overview(topics, MAR, per_topic)
+    levels = [[cell.level for cell in row.cells] for row in chart.rows]
+    assert levels == [[4, 1, 0], [0, 0, 1]]
+    assert chart.rows[0].cells[0].title == "Agents, Mar 11, 2025: 8 papers"
+    assert chart.label_width > 6 * len(topics[1].name)
+    assert [label for _x, label in chart.header] == ["Mar 11", "Mar 17", "Mar 18"]
+
+
+def svg_of(page: str) -> ET.Element:
+    match = re.search(r"<svg.*?</svg>", page, re.S)
+    assert match, "the page has an inline SVG chart"
+    return ET.fromstring(match.group(0).replace("<svg ", f'<svg xmlns="{SVG[1:-1]}" ', 1))
+
+
+def test_topic_page_has_an_accessible_chart_without_scripts(shipped_site):
+    page = (shipped_site / "topics" / "reasoning" / "index.html").read_text(encoding="utf-8")
+    svg = svg_of(page)
+    assert svg.get("role") == "img"
+    labelled_by = svg.get("aria-labelledby").split()
+    ids = {element.get("id"): element for element in svg.iter() if element.get("id")}
+    assert [ids[i].tag for i in labelled_by] == [f"{SVG}title", f"{SVG}desc"]
+    assert ids[labelled_by[0]].text == "Reasoning & Math: papers per digest date"
+    bar_titles = [g.find(f"{SVG}title").text for g in svg.iter(f"{SVG}g")]
+    assert bar_titles == [
+        "Mar 11, 2025: 0 papers", "Mar 17, 2025: 16 papers", "Mar 18, 2025: 1 paper", "Sep 10, 2025: 0 papers",
+    ]
+    labels = [t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "label"]
+    assert labels == ["Mar 11", "Mar 17", "Mar 18", "Sep 10"]
+    assert "<script" not in page.split("<svg", 1)[1].split("</svg>", 1)[0]
+
+
+def test_topics_page_shows_every_topic_across_dates(shipped_site):
+    page = (shipped_site / "topics" / "index.html").read_text(encoding="utf-8")
+    svg = svg_of(page)
+    row_labels = [t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "row-label"]
+    topic_links = re.findall(r'<h2><a href="/atlas/topics/[^"]+/">([^<]+)</a>', page)
+    assert len(row_labels) == len(topic_links) > 20
+    assert {label.replace("&", "&amp;") for label in row_labels} == set(topic_links)
+    cells = [g.find(f"{SVG}title").text for g in svg.iter(f"{SVG}g")]
+    assert len(cells) == len(row_labels) * 4
+    assert "Reasoning & Math, Mar 17, 2025: 16 papers" in cells

@@ -1,0 +1,221 @@
+"""Feeds, sitemap, robots.txt and the tags that describe each page to programs."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from site_builder.pipeline import Paths, build
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE_URL = "https://example.org/atlas/"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("feeds")
+    shutil.copytree(ROOT / "content", work / "content")
+    build(Paths(content=work / "content", out=work / "_site"), base_url=SITE_URL)
+    return work / "_site"
+
+
+@pytest.fixture(scope="module")
+def bare_path_site(tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("feeds-bare")
+    shutil.copytree(ROOT / "content", work / "content")
+    build(Paths(content=work / "content", out=work / "_site"), base_url="/atlas/")
+    return work / "_site"
+
+
+class HeadTags(HTMLParser):
+    """The <link>, <meta> and JSON-LD blocks of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[dict[str, str]] = []
+        self.meta: dict[str, str] = {}
+        self.json_ld: list[str] = []
+        self._in_json_ld = False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = {k: v or "" for k, v in attrs}
+        if tag == "link":
+            self.links.append(attributes)
+        elif tag == "meta" and ("name" in attributes or "property" in attributes):
+            self.meta[attributes.get("property") or attributes["name"]] = attributes.get("content", "")
+        elif tag == "script" and attributes.get("type") == "application/ld+json":
+            self._in_json_ld = True
+            self.json_ld.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_json_ld = False
+
+    def handle_data(self, data):
+        if self._in_json_ld:
+            self.json_ld[-1] += data
+
+
+def head_tags(path: Path) -> HeadTags:
+    parser = HeadTags()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def html_pages(site: Path) -> list[Path]:
+    return sorted(p for p in site.rglob("*.html") if p.name != "404.html")
+
+
+def url_of(site: Path, page: Path) -> str:
+    relative = page.relative_to(site).as_posix()
+    return SITE_URL + relative.removesuffix("index.html")
+
+
+def test_site_feed_parses_and_lists_newest_digest_first(site):
+    feed = feedparser.parse((site / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.version == "atom10"
+    assert feed.feed.link == SITE_URL
+    assert 0 < len(feed.entries) <= 50
+    updated = [entry.updated for entry in feed.entries]
+    assert updated == sorted(updated, reverse=True)
+    assert updated[0] == "2025-09-10T00:00:00Z"
+    assert feed.feed.updated == updated[0]
+
+
+def test_feed_entries_carry_absolute_urls_ids_abstract_and_dates(site):
+    feed = feedparser.parse((site / "feed.xml").read_bytes())
+    ids = [entry.id for entry in feed.entries]
+    assert len(set(ids)) == len(ids)
+    for entry in feed.entries:
+        assert entry.link.startswith(SITE_URL + "papers/") and entry.link.endswith("/")
+        assert entry.id == entry.link, "a paper's URL never changes, so it is its id"
+        slug = entry.link.removeprefix(SITE_URL + "papers/").strip("/")
+        assert (site / "papers" / slug / "index.html").is_file()
+        assert len(entry.content[0].value) > 100 and entry.content[0].value.startswith("<p>")
+        assert entry.published <= entry.updated
+
+
+def test_feed_ids_are_the_same_in_every_build(site, tmp_path):
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    build(Paths(content=tmp_path / "content", out=tmp_path / "_site"), base_url=SITE_URL)
+    assert (tmp_path / "_site" / "feed.xml").read_bytes() == (site / "feed.xml").read_bytes()
+
+
+def test_every_topic_has_a_feed_of_its_own_papers(site):
+    topic_dirs = sorted(p.parent for p in (site / "topics").glob("*/index.html"))
+    assert len(topic_dirs) > 20
+    for directory in topic_dirs:
+        feed = feedparser.parse((directory / "feed.xml").read_bytes())
+        assert not feed.bozo, (directory.name, feed.get("bozo_exception"))
+        topic_name = feed.feed.title.split(" · ")[0]
+        page = (directory / "index.html").read_text(encoding="utf-8")
+        assert feed.feed.link == SITE_URL + f"topics/{directory.name}/"
+        for entry in feed.entries:
+            assert topic_name in {tag.term for tag in entry.tags}
+            assert entry.link.removeprefix(SITE_URL) in page
+
+
+def test_pages_advertise_their_feeds(site):
+    home = head_tags(site / "index.html")
+    alternates = [link["href"] for link in home.links if link.get("rel") == "alternate"
+                  and link.get("type") == "application/atom+xml"]
+    assert alternates == ["/atlas/feed.xml"]
+    topic = head_tags(site / "topics" / "reasoning" / "index.html")
+    alternates = [link["href"] for link in topic.links if link.get("type") == "application/atom+xml"]
+    assert alternates == ["/atlas/feed.xml", "/atlas/topics/reasoning/feed.xml"]
+
+
+def test_sitemap_lists_every_page_with_absolute_urls(site):
+    tree = ET.parse(site / "sitemap.xml")
+    locs = [loc.text for loc in tree.getroot().iter(f"{SITEMAP}loc")]
+    assert len(locs) == len(set(locs))
+    assert sorted(locs) == sorted(url_of(site, page) for page in html_pages(site))
+    lastmods = {url.find(f"{SITEMAP}loc").text: url.find(f"{SITEMAP}lastmod")
+                for url in tree.getroot().iter(f"{SITEMAP}url")}
+    assert lastmods[SITE_URL + "dates/2025-03-17/"].text == "2025-03-17"
+
+
+def test_robots_txt_points_at_the_sitemap(site):
+    robots = (site / "robots.txt").read_text(encoding="utf-8")
+    assert "User-agent: *" in robots
+    assert f"Sitemap: {SITE_URL}sitemap.xml" in robots.splitlines()
+
+
+def test_every_page_has_canonical_description_and_open_graph(site):
+    for page in html_pages(site):
+        tags = head_tags(page)
+        canonical = [link["href"] for link in tags.links if link.get("rel") == "canonical"]
+        assert canonical == [url_of(site, page)], page
+        assert tags.meta["og:url"] == canonical[0]
+        assert len(tags.meta["description"]) > 20, page
+        assert tags.meta["og:description"] == tags.meta["description"]
+        assert tags.meta["og:title"] and tags.meta["og:site_name"] == "Paper Atlas"
+
+
+def test_paper_pages_describe_a_scholarly_article(site):
+    papers = sorted((site / "papers").glob("*/index.html"))
+    assert len(papers) == 358
+    for page in papers:
+        tags = head_tags(page)
+        assert len(tags.json_ld) == 1, page
+        data = json.loads(tags.json_ld[0])
+        assert data["@type"] == "ScholarlyArticle"
+        assert data["url"] == url_of(site, page)
+        assert tags.meta["og:type"] == "article"
+        assert data["headline"] == tags.meta["og:title"]
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d", data["datePublished"])
+        assert len(data["abstract"]) >= len(tags.meta["description"].rstrip("…"))
+
+
+def test_structured_data_cannot_close_its_script_element(tmp_path):
+    content = tmp_path / "content"
+    (content / "papers").mkdir(parents=True)
+    (content / "papers" / "tricky.md").write_text(
+        "---\ntitle: 'Breaking </script><script>alert(1)</script> out'\ndates: [2025-03-18]\n"
+        "topics: []\n---\n\nAn abstract that says </script> too.\n",
+        encoding="utf-8",
+    )
+    build(Paths(content=content, out=tmp_path / "_site"), base_url=SITE_URL)
+    page = (tmp_path / "_site" / "papers" / "tricky" / "index.html").read_text(encoding="utf-8")
+    block = page.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+    assert json.loads(block)["headline"] == "Breaking </script><script>alert(1)</script> out"
+
+
+def test_a_bare_path_base_url_gives_site_relative_links_and_stable_ids(bare_path_site):
+    feed = feedparser.parse(
+        (bare_path_site / "feed.xml").read_bytes(),
+        response_headers={"content-location": "https://host/atlas/feed.xml", "content-type": "application/atom+xml"},
+    )
+    assert not feed.bozo
+    entry = feed.entries[0]
+    assert entry.link.startswith("https://host/atlas/papers/"), "readers resolve links against the feed"
+    assert re.fullmatch(r"urn:uuid:[0-9a-f-]{36}", entry.id)
+    robots = (bare_path_site / "robots.txt").read_text(encoding="utf-8")
+    assert "Sitemap:" not in robots, "robots.txt needs an absolute sitemap URL"
+    tags = head_tags(bare_path_site / "index.html")
+    assert [link["href"] for link in tags.links if link.get("rel") == "canonical"] == ["/atlas/"]
+    assert "og:url" not in tags.meta
+
+
+def test_a_recurring_paper_says_how_many_digests_it_appeared_in(site):
+    recurring = single = 0
+    for page in sorted((site / "papers").glob("*/index.html")):
+        text = page.read_text(encoding="utf-8")
+        digests = len(re.findall(r'<a href="/atlas/dates/\d{4}-\d\d-\d\d/"><time', text.split("</header>")[1]))
+        match = re.search(r"Appears in (\d+) digests", text)
+        if digests > 1:
+            recurring += 1
+            assert match and int(match.group(1)) == digests, page
+        else:
+            single += 1
+            assert match is None, page
+    assert recurring and single

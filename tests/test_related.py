@@ -1,0 +1,99 @@
+"""Related papers: TF-IDF signatures compared through an inverted index."""
+
+from __future__ import annotations
+
+import html
+import random
+import re
+
+from site_builder import related
+from site_builder.related import related_indices
+
+DOCUMENTS = [
+    "Sparse mixture of experts routing: load balancing experts with a router for sparse transformers.",
+    "Quantization of weights to four bits: post-training quantization with outlier channels.",
+    "Expert routing collapse in sparse mixture of experts, and a router loss that balances experts.",
+    "Protein folding with diffusion: structure generation for proteins by denoising diffusion.",
+    "Outlier-aware quantization of activations and weights to low bits after training.",
+    "Denoising diffusion for protein structure design and protein folding benchmarks.",
+]
+
+
+def test_papers_sharing_distinctive_words_are_related():
+    result = related_indices(DOCUMENTS, count=1)
+    assert result == ((2,), (4,), (0,), (5,), (1,), (3,))
+
+
+def test_the_most_similar_comes_first_and_a_paper_is_never_its_own_relative():
+    result = related_indices(DOCUMENTS)
+    for index, others in enumerate(result):
+        assert index not in others
+        assert len(others) == len(set(others)) <= 5
+    assert result[0][0] == 2
+
+
+def test_papers_with_no_word_in_common_have_no_related_papers():
+    assert related_indices(["alpha beta gamma", "delta epsilon zeta", "eta theta iota"]) == ((), (), ())
+
+
+def test_a_single_paper_or_none_has_no_related_papers():
+    assert related_indices([]) == ()
+    assert related_indices(["just one paper about routing"]) == ((),)
+
+
+def test_stop_words_alone_do_not_relate_papers():
+    assert related_indices(["we propose a new method for the task", "we propose a method for this"]) == ((), ())
+
+
+def test_equal_scores_keep_the_earlier_paper():
+    documents = ["tokenizer merges", "tokenizer merges", "tokenizer merges", "tokenizer merges"]
+    assert related_indices(documents, count=2) == ((1, 2), (0, 2), (0, 1), (0, 1))
+
+
+def test_result_does_not_depend_on_the_hash_seed_or_run():
+    rng = random.Random(7)
+    words = [f"term{n}" for n in range(300)]
+    documents = [" ".join(rng.choices(words, k=40)) for _ in range(200)]
+    first = related_indices(documents)
+    assert related_indices(list(documents)) == first
+    assert sum(len(others) == 5 for others in first) > 150
+
+
+def test_candidates_stay_within_a_budget_when_every_paper_shares_a_word(monkeypatch):
+    # 300 papers all mention "transformer"; each also shares a rarer word with
+    # two neighbours. The common word must not make everything a candidate of
+    # everything (which would fill five places), and the rare words must still
+    # find the neighbours.
+    monkeypatch.setattr(related, "CANDIDATES_PER_PAPER", 8)
+    documents = [f"transformer transformer topic{n // 3} topic{n // 3}" for n in range(300)]
+    result = related_indices(documents, count=5)
+    for index, others in enumerate(result):
+        group = {3 * (index // 3) + k for k in range(3)} - {index}
+        assert set(others) == group
+
+
+def test_a_word_in_too_many_signatures_relates_nothing(monkeypatch):
+    monkeypatch.setattr(related, "MAX_POSTINGS", 10)
+    documents = [f"transformer only{n}" for n in range(20)]
+    assert related_indices(documents) == ((),) * 20
+    monkeypatch.setattr(related, "MAX_POSTINGS", 20)
+    assert all(len(others) == 5 for others in related_indices(documents))
+
+
+def test_every_shipped_paper_page_lists_related_papers_that_exist(shipped_site):
+    pages = sorted((shipped_site / "papers").glob("*/index.html"))
+    with_related = 0
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        if 'id="related-heading"' not in text:
+            continue
+        with_related += 1
+        section = text.split('id="related-heading"', 1)[1].split("</section>", 1)[0]
+        links = re.findall(r'<a href="/atlas/papers/([^/"]+)/">([^<]+)</a>', section)
+        assert 1 <= len(links) <= 5
+        own_slug = page.parent.name
+        for slug, title in links:
+            assert slug != own_slug
+            target = (shipped_site / "papers" / slug / "index.html").read_text(encoding="utf-8")
+            assert f"<h1>{title}</h1>" in target or html.unescape(title) in html.unescape(target)
+    assert with_related >= len(pages) - 5
