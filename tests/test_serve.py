@@ -286,19 +286,31 @@ def test_burst_of_100_saves_in_one_second_gives_one_rebuild_while_200_requests_s
     assert b"Save number 99." in body
 
 
-def test_broken_front_matter_shows_an_overlay_then_a_fix_recovers(server, events):
+BREAKAGES = {
+    # name: (file under the project, how to break it, where the error must point)
+    "paper front matter": (f"content/papers/{PAPER}.md", lambda text: text.replace("title:", "title: [x\n  y:", 1),
+                           f"{PAPER}.md:"),
+    "template": ("theme/paper.html", lambda text: text + "\n{% if %}\n", "paper.html:"),
+    "digest": ("content/digests/001_fb62f30fb9b09ce4.txt", lambda text: "Daily Papers\n\nFeb 30\n\n" + text,
+               "001_fb62f30fb9b09ce4.txt:3:"),
+}
+
+
+@pytest.mark.parametrize("broken", list(BREAKAGES))
+def test_broken_file_shows_an_overlay_then_a_fix_recovers(server, events, broken):
+    relative, breaker, location = BREAKAGES[broken]
     version = events.next_state()["version"]
-    path = paper_file(server)
+    path = server.preview.paths.content.parent / relative
     good = path.read_text()
-    path.write_text(good.replace("title:", "title: [unclosed\n  oops:", 1))
+    path.write_text(breaker(good))
     state = events.wait_for(lambda s: s["error"] is not None)
     assert state["version"] == version
-    assert f"{PAPER}.md:" in state["error"]
+    assert location in state["error"]
     status, _, body = fetch(server, f"/atlas/papers/{PAPER}/")
     assert status == 200 and b"A Benchmark for Learning to Translate" in body  # the last good page
     assert b'<div id="atlas-preview-error" role="alert">' in body
-    assert f"{PAPER}.md:".encode() in body
-    assert any(line.startswith("error: ") and f"{PAPER}.md:" in line for line in server.log)
+    assert location.encode() in body
+    assert any(line.startswith("error: ") and location in line for line in server.log)
 
     path.write_text(good)
     state = events.wait_for(lambda s: s["version"] > version)
