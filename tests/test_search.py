@@ -260,3 +260,42 @@ def test_index_build_is_deterministic(documents):
     first = PendingSearchIndex(documents).result().files
     second = PendingSearchIndex(documents).result().files
     assert first == second
+
+
+def _node_index(request: dict) -> bytes:
+    done = subprocess.run(
+        ["node", str(ROOT / "site_builder" / "js" / "build_index.js")],
+        input=json.dumps(request).encode(), capture_output=True, check=True,
+    )
+    frames = {}
+    output = done.stdout
+    while output:
+        header, rest = output.split(b"\n", 1)
+        name, length = header.decode().rsplit(" ", 1)
+        frames[name], output = rest[: int(length)], rest[int(length):]
+    return frames.get("index") or frames.get("reference") or frames["monolithic"]
+
+
+EDGE_DOCUMENTS = [
+    {"ref": "2023", "title": "Numbers 2023 and 0.5B — (1.5, e.g.)", "topics": "", "abstract": "—  -- ... !!"},
+    {"ref": "0", "title": "The the THE a an of", "topics": "Agents & Tool Use", "abstract": "constructor __proto__ toString hasOwnProperty"},
+    {"ref": "zeta", "title": "Tabs\tand\u00a0non-breaking\u2003spaces", "topics": "Speech", "abstract": "surveys surveyed deploying keys replay decay"},
+    {"ref": "alpha", "title": "PanGu-π: Greek π and emoji 😀", "topics": "Code", "abstract": ""},
+    {"ref": "10", "title": "Low-Rank Adaptation (LoRA) of LLMs", "topics": "Parameter-efficient fine-tuning", "abstract": "LoRA lora LORA low-rank low rank"},
+]
+
+
+@pytest.mark.parametrize("numeric_refs", [False, True])
+def test_fast_builder_writes_exactly_what_lunr_builder_writes(documents, numeric_refs):
+    """build_index.js builds without lunr.Builder for speed; its output must be
+    byte-identical to lunr.Builder's on the shipped corpus and on edge cases."""
+    fields = [{"name": "title", "boost": 10}, {"name": "topics", "boost": 3}, {"name": "abstract", "boost": 1}]
+    shipped = [
+        {"ref": str(i) if numeric_refs else doc.slug, "title": doc.title,
+         "topics": " ".join(doc.topics), "abstract": doc.abstract}
+        for i, doc in enumerate(documents)
+    ]
+    for docs in (shipped, EDGE_DOCUMENTS):
+        request = {"fields": fields, "documents": docs, "sharded": False, "shard_target": 1000,
+                   "emit_monolithic": False}
+        assert _node_index(request) == _node_index({**request, "reference": True})

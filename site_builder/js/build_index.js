@@ -20,62 +20,163 @@
 const path = require("path");
 const lunr = require(path.join(process.env.ATLAS_NODE_MODULES || path.resolve(__dirname, "../../node_modules"), "lunr"));
 
-// The Porter stemmer is the hot spot of indexing and words repeat a lot, so
-// stem each distinct word once. Only the indexing pipeline uses this wrapper;
-// the serialized search pipeline still names lunr's own "stemmer".
-function memoizedStemmer() {
-  const cache = new Map();
-  const stemmer = function (token) {
-    return token.update(function (word) {
-      let stem = cache.get(word);
-      if (stem === undefined) {
-        stem = lunr.stemmer(new lunr.Token(word)).toString();
-        cache.set(word, stem);
+// lunr's own Builder spends most of its time on Token objects, repeated
+// toString() calls and garbage. This builder does the same computation —
+// lunr's tokenizer split, lunr's trimmer, stop-word filter and stemmer (each
+// distinct word processed once), the same term numbering, BM25 expression
+// and rounding — over plain strings, and yields the same serialized index,
+// byte for byte (tests compare it with lunr.Builder's output). It also keeps
+// each term's scores by document, which the shards need.
+function buildFast(request) {
+  const fields = request.fields.map((field) => field.name);
+  const boosts = request.fields.map((field) => field.boost || 1);
+  const k1 = 1.2, b = 0.75;
+  const termOf = new Map();
+  function termFor(word) {
+    let term = termOf.get(word);
+    if (term === undefined) {
+      let token = lunr.trimmer(new lunr.Token(word, {}));
+      token = token && lunr.stopWordFilter(token);
+      token = token && lunr.stemmer(token);
+      term = token === null || token === undefined ? null : token.toString();
+      termOf.set(word, term);
+    }
+    return term;
+  }
+  // term → {index, docs: postings over all fields, scores: per field [ref, score, ...]}
+  const inverted = new Map();
+  const fieldDocs = []; // in lunr's order: doc by doc, field by field
+  const totals = fields.map(() => 0);
+  for (const doc of request.documents) {
+    const ref = doc.ref;
+    for (let f = 0; f < fields.length; f++) {
+      const value = doc[fields[f]];
+      const words = value === null || value === undefined ? [] : value.toString().toLowerCase().split(SEPARATOR);
+      const frequencies = new Map();
+      let length = 0;
+      for (const word of words) {
+        if (word.length === 0) continue;
+        const term = termFor(word);
+        if (term === null) continue;
+        length += 1;
+        const seen = frequencies.get(term);
+        if (seen !== undefined) {
+          frequencies.set(term, seen + 1);
+          continue;
+        }
+        frequencies.set(term, 1);
+        let entry = inverted.get(term);
+        if (entry === undefined) {
+          entry = { index: inverted.size, docs: 0, scores: fields.map(() => []) };
+          inverted.set(term, entry);
+        }
+        entry.docs += 1;
       }
-      return stem;
-    });
-  };
-  lunr.Pipeline.registerFunction(stemmer, "atlasMemoizedStemmer");
-  return stemmer;
+      totals[f] += length;
+      fieldDocs.push([fields[f] + "/" + ref, f, ref, frequencies, length]);
+    }
+  }
+  const count = request.documents.length;
+  const average = totals.map((total) => total / count);
+  const fieldVectors = new Array(fieldDocs.length);
+  fieldDocs.forEach(function ([fieldRef, f, ref, frequencies, length], position) {
+    const pairs = [];
+    for (const [term, tf] of frequencies) {
+      const entry = inverted.get(term);
+      if (entry.idf === undefined) {
+        // lunr.idf, with the document count it gets from the postings.
+        const x = (count - entry.docs + 0.5) / (entry.docs + 0.5);
+        entry.idf = Math.log(1 + Math.abs(x));
+      }
+      let score = entry.idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (length / average[f])) + tf);
+      score *= boosts[f];
+      const rounded = Math.round(score * 1000) / 1000;
+      pairs.push(entry.index, rounded);
+      entry.scores[f].push(ref, rounded);
+    }
+    fieldVectors[position] = [fieldRef, sortPairs(pairs)];
+    fieldDocs[position] = null;
+  });
+  return { fields, fieldVectors, inverted };
 }
 
-function buildIndex(request) {
-  const stemmer = memoizedStemmer();
+// [index, value, index, value, ...] sorted by index, as lunr.Vector keeps it.
+function sortPairs(flat) {
+  const order = [];
+  for (let i = 0; i < flat.length; i += 2) order.push(i);
+  order.sort((x, y) => flat[x] - flat[y]);
+  const sorted = new Array(flat.length);
+  order.forEach(function (i, k) { sorted[2 * k] = flat[i]; sorted[2 * k + 1] = flat[i + 1]; });
+  return sorted;
+}
+
+// JSON.stringify(lunr index.toJSON()), written out directly: posting
+// objects for every term would cost more than the whole build.
+function serializeIndex(built) {
+  const fields = built.fields;
+  const terms = [...built.inverted.keys()].sort();
+  const parts = [];
+  for (const term of terms) {
+    const entry = built.inverted.get(term);
+    let posting = '{"_index":' + entry.index;
+    fields.forEach(function (field, f) {
+      const refs = [];
+      const scores = entry.scores[f];
+      for (let i = 0; i < scores.length; i += 2) refs.push(scores[i]);
+      posting += "," + JSON.stringify(field) + ":{" + objectKeyOrder(refs).map((ref) => JSON.stringify(ref) + ":{}").join(",") + "}";
+    });
+    parts.push("[" + JSON.stringify(term) + "," + posting + "}]");
+  }
+  return '{"version":' + JSON.stringify(lunr.version) + ',"fields":' + JSON.stringify(fields) +
+    ',"fieldVectors":' + JSON.stringify(built.fieldVectors) + ',"invertedIndex":[' + parts.join(",") +
+    '],"pipeline":["stemmer"]}';
+}
+
+// The order JavaScript enumerates object keys in: array-index keys first,
+// ascending, then the rest in insertion order.
+function objectKeyOrder(keys) {
+  const indexes = [], others = [];
+  for (const key of keys) {
+    if (/^(0|[1-9][0-9]*)$/.test(key) && Number(key) < 4294967295) indexes.push(key); else others.push(key);
+  }
+  indexes.sort((x, y) => Number(x) - Number(y));
+  return indexes.concat(others);
+}
+
+const SEPARATOR = lunr.tokenizer.separator.source === "[\\s\\-]+" ? /[\s\-]/ : null;
+if (SEPARATOR === null) throw new Error("lunr's tokenizer separator changed; update build_index.js");
+
+// lunr.Builder itself, for tests that prove buildFast equal to it.
+function buildReference(request) {
   return lunr(function () {
     this.ref("ref");
     for (const field of request.fields) this.field(field.name, { boost: field.boost });
-    this.pipeline.reset();
-    this.pipeline.add(lunr.trimmer, lunr.stopWordFilter, stemmer);
     for (const doc of request.documents) this.add(doc);
-  });
+  }).toJSON();
 }
 
 // Per term: [termIndex, {field: [refDelta, score, refDelta, score, ...]}].
 // Refs are document numbers in sharded indexes, so deltas keep shards small.
-function shardEntries(serialized) {
-  const fields = serialized.fields;
-  const scores = new Map(); // "field/ref" -> Map(termIndex -> score)
-  for (const [fieldRef, elements] of serialized.fieldVectors) {
-    const map = new Map();
-    for (let i = 0; i < elements.length; i += 2) map.set(elements[i], elements[i + 1]);
-    scores.set(fieldRef, map);
-  }
+function shardEntries(built) {
   const entries = [];
-  for (const [term, posting] of serialized.invertedIndex) {
+  for (const [term, entry] of built.inverted) {
     const perField = {};
-    for (const field of fields) {
-      const refs = Object.keys(posting[field]).map(Number);
-      const packed = [];
+    built.fields.forEach(function (field, f) {
+      const flat = entry.scores[f];
+      if (!flat.length) return;
+      const packed = new Array(flat.length);
       let previous = 0;
-      for (const ref of refs) {
-        packed.push(ref - previous, scores.get(field + "/" + ref).get(posting._index));
+      for (let i = 0; i < flat.length; i += 2) {
+        const ref = Number(flat[i]);
+        packed[i] = ref - previous;
+        packed[i + 1] = flat[i + 1];
         previous = ref;
       }
-      if (packed.length) perField[field] = packed;
-    }
-    const json = JSON.stringify([posting._index, perField]);
-    entries.push({ term, json });
+      perField[field] = packed;
+    });
+    entries.push({ term, json: JSON.stringify([entry.index, perField]) });
   }
+  entries.sort((x, y) => (x.term < y.term ? -1 : x.term > y.term ? 1 : 0));
   return entries;
 }
 
@@ -130,18 +231,21 @@ function writeFrame(name, text) {
 
 function main() {
   const request = JSON.parse(require("fs").readFileSync(0, "utf8"));
-  const index = buildIndex(request);
-  const serialized = index.toJSON();
-  if (!request.sharded) {
-    writeFrame("index", JSON.stringify(serialized));
+  if (request.reference) {
+    writeFrame("reference", JSON.stringify(buildReference(request)));
     return;
   }
-  const shards = partition(shardEntries(serialized), request.shard_target);
+  const built = buildFast(request);
+  if (!request.sharded) {
+    writeFrame("index", serializeIndex(built));
+    return;
+  }
+  const shards = partition(shardEntries(built), request.shard_target);
   for (const shard of shards) {
     const body = "{" + shard.entries.map((entry) => JSON.stringify(entry.term) + ":" + entry.json).join(",") + "}";
     writeFrame("shard:" + shard.prefix, body);
   }
-  if (request.emit_monolithic) writeFrame("monolithic", JSON.stringify(serialized));
+  if (request.emit_monolithic) writeFrame("monolithic", serializeIndex(built));
 }
 
 main();
