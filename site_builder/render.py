@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 import hashlib
 from functools import partial
+from urllib.parse import quote
 from typing import Any, Callable, Mapping
 
 import jinja2
@@ -48,8 +49,15 @@ def make_environment(config: SiteConfig, builtin: Path = BUILTIN_TEMPLATES) -> j
 
     env.filters["url"] = url
     env.filters["absolute"] = partial(absolute_url, config)
+    env.filters["href"] = quote_href
     env.globals["site"] = config
     return env
+
+
+def quote_href(link: str) -> str:
+    """A link as a valid URL: text pulled from abstracts can carry characters
+    such as braces that a URL may not hold unescaped."""
+    return quote(link, safe=":/?#[]@!$&'()*+,;=%~")
 
 
 def render_page(env: jinja2.Environment, page: Page, site: Site, assets: Mapping[str, str]) -> bytes:

@@ -1,0 +1,113 @@
+"""The web's own checkers: the Nu Html Checker on every page, axe-core in Chromium.
+
+Both come from npm (``vnu-jar``, ``axe-core``; ``make setup`` installs them);
+the checker needs Java (``.ci/run`` installs it when missing).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+# One page of each kind a reader lands on, and the overviews with charts.
+AXE_PAGES = [
+    "",
+    "papers/a-benchmark-for-learning-to-translate-a-new-language-from-one-grammar-book/",
+    "topics/reasoning/",
+    "topics/",
+    "dates/2025-03-17/",
+    "dates/",
+    "search/",
+    "search/?q=reasoning",
+]
+
+
+def require_java() -> str:
+    java = shutil.which("java")
+    if java:
+        return java
+    if os.environ.get("CI"):
+        pytest.fail("CI must run the HTML checker: java is missing (apt-get install default-jre-headless)")
+    pytest.skip("java is not installed (apt-get install default-jre-headless)")
+
+
+def test_every_page_is_valid_html(shipped_site):
+    java = require_java()
+    assert VNU_JAR.is_file(), "run 'make setup' to install vnu-jar"
+    pages = sorted(shipped_site.rglob("*.html"))
+    assert len(pages) > 400
+    result = subprocess.run(
+        [java, "-Xss8m", "-jar", str(VNU_JAR), "--format", "json", "--also-check-css",
+         "--errors-only", "--skip-non-html", str(shipped_site)],
+        capture_output=True, text=True, timeout=600,
+    )
+    messages = json.loads(result.stderr or result.stdout)["messages"]
+    problems = [
+        f"{m.get('url', '?').split(str(shipped_site), 1)[-1]}:{m.get('lastLine', '?')}: {m['message']}"
+        for m in messages
+    ]
+    assert problems == [], "\n".join(problems[:40])
+
+
+@pytest.fixture(scope="module")
+def site_url(shipped_site, serve_site) -> str:
+    return serve_site(shipped_site)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_serious_violations(browser, site_url, scheme):
+    assert AXE_JS.is_file(), "run 'make setup' to install axe-core"
+    # The pages forbid inline and foreign scripts (CSP); only the test's
+    # injected checker is let through.
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.emulate_media(color_scheme=scheme)
+    failures = []
+    try:
+        for path in AXE_PAGES:
+            page.goto(site_url + path)
+            page.wait_for_load_state("networkidle")
+            page.add_script_tag(path=str(AXE_JS))
+            results = page.evaluate(
+                "axe.run(document, {resultTypes: ['violations']})"
+            )
+            for violation in results["violations"]:
+                if violation["impact"] in ("serious", "critical"):
+                    targets = [node["target"] for node in violation["nodes"][:3]]
+                    failures.append(f"/{path} [{scheme}] {violation['id']}: {violation['help']} {targets}")
+    finally:
+        context.close()
+    assert failures == [], "\n".join(failures)
+
+
+@pytest.mark.browser
+def test_keyboard_reaches_a_visible_skip_link_then_the_content(browser, site_url):
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    try:
+        page.goto(site_url + "topics/reasoning/")
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "(() => { const e = document.activeElement, r = e.getBoundingClientRect(),"
+            " s = getComputedStyle(e);"
+            " return {text: e.textContent, top: r.top, left: r.left, width: r.width,"
+            " outline: s.outlineStyle, outlineWidth: parseFloat(s.outlineWidth)}; })()"
+        )
+        assert focused["text"] == "Skip to content"
+        assert focused["left"] >= 0 and focused["top"] >= 0 and focused["width"] > 0
+        assert focused["outline"] != "none" and focused["outlineWidth"] >= 2, "focus must be visible"
+        page.keyboard.press("Enter")
+        page.keyboard.press("Tab")
+        inside_main = page.evaluate("document.querySelector('main').contains(document.activeElement)")
+        assert inside_main, "after the skip link, Tab continues inside the main content"
+    finally:
+        page.close()
