@@ -96,7 +96,10 @@
       Object.keys(shard).forEach(function (term) { entries.push([term, shard[term]]); });
     });
     entries.sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0; });
-    var vectors = Object.create(null);
+    // lunr only reads posting metadata (there is none here), so every
+    // posting can share one empty object.
+    var noMetadata = Object.freeze({});
+    var vectors = Object.create(null); // "field/ref" -> [termIndex, score, ...]
     var invertedIndex = entries.map(function (entry) {
       var termIndex = entry[1][0], perField = entry[1][1];
       var posting = { _index: termIndex };
@@ -106,9 +109,11 @@
         var ref = 0;
         for (var i = 0; i < packed.length; i += 2) {
           ref += packed[i];
-          postings[ref] = {};
+          postings[ref] = noMetadata;
           var key = field + "/" + ref;
-          (vectors[key] || (vectors[key] = [])).push([termIndex, packed[i + 1]]);
+          var vector = vectors[key];
+          if (vector === undefined) vectors[key] = [termIndex, packed[i + 1]];
+          else vector.push(termIndex, packed[i + 1]);
         }
         posting[field] = postings;
       });
@@ -122,14 +127,20 @@
     } else {
       keys = Object.keys(vectors);
     }
-    var fieldVectors = keys.map(function (key) {
-      var pairs = (vectors[key] || []).sort(function (a, b) { return a[0] - b[0]; });
-      var flat = [];
-      pairs.forEach(function (pair) { flat.push(pair[0], pair[1]); });
-      return [key, flat];
-    });
+    var fieldVectors = keys.map(function (key) { return [key, sortedPairs(vectors[key] || [])]; });
     return { version: lunr.version, fields: fields, fieldVectors: fieldVectors,
              invertedIndex: invertedIndex, pipeline: ["stemmer"] };
+  }
+
+  /* [index, value, ...] ordered by index, as lunr.Vector keeps its elements. */
+  function sortedPairs(flat) {
+    if (flat.length <= 2) return flat;
+    var order = [];
+    for (var i = 0; i < flat.length; i += 2) order.push(i);
+    order.sort(function (a, b) { return flat[a] - flat[b]; });
+    var sorted = [];
+    order.forEach(function (i) { sorted.push(flat[i], flat[i + 1]); });
+    return sorted;
   }
 
   /* lunr ranks by score alone, so a paper matching one query word in its

@@ -69,6 +69,7 @@
 
   function run(raw, typing) {
     var mine = ++generation;
+    var started = performance.now();
     var text = raw.trim();
     syncURL(text);
     if (!text) {
@@ -88,7 +89,10 @@
         return;
       }
       setStatus(n + (n === 1 ? " paper matches" : " papers match") + " “" + text + "”");
-      return showMore(mine);
+      return showMore(mine).then(function () {
+        // Time to the first results on screen, for bench/search_bench.py.
+        if (mine === generation) performance.measure("atlas-search", { start: started });
+      });
     }).catch(function (error) {
       if (mine !== generation) return;
       setStatus("Search could not load its index (" + error.message + "). Reload the page to try again.");

@@ -1,0 +1,118 @@
+"""First-query cost of search in headless Chromium: bytes and milliseconds.
+
+For each query a fresh browser context (empty cache) opens the search page,
+types the query and presses Enter; we record the time from the search call
+to the first results on screen (a ``performance.measure`` the page makes)
+and what the query downloaded: the search data (manifest, index shards,
+document chunks) and the scripts, each as gzip bytes, which is what a
+static host such as GitHub Pages sends.
+
+    python bench/search_bench.py SITE_DIR [--prefix /] [--queries q1,q2,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gzip
+import http.server
+import statistics
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+CHROMIUM = "/usr/bin/chromium"
+DEFAULT_QUERIES = (
+    "survey", "quantization", "low-rank adaptation", "mixture of experts", "hallucination",
+    "large language models", "title:survey", "+lora -vision", "quant*", "agent",
+)
+
+
+def _serve(site: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@functools.lru_cache(maxsize=None)
+def _gzip_size(path: Path) -> int:
+    return len(gzip.compress(path.read_bytes(), compresslevel=6, mtime=0))
+
+
+def measure(site: Path, queries=DEFAULT_QUERIES, prefix: str = "/") -> list[dict]:
+    """One row per query: ms to first results, gzip KB of search data and scripts, result count."""
+    from playwright.sync_api import sync_playwright
+
+    server, origin = _serve(site)
+    rows = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+            for query in queries:
+                context = browser.new_context(bypass_csp=True)  # lets the bench poll with evaluate
+                page = context.new_page()
+                fetched: list[str] = []
+                page.on("response", lambda response: fetched.append(urlparse(response.url).path))
+                page.goto(origin + prefix + "search/")
+                page.wait_for_selector("#search-status:has-text('Type to search')")
+                fetched.clear()  # the page itself is not the query's cost
+                page.fill("#site-search", query)
+                page.press("#site-search", "Enter")
+                page.wait_for_function(
+                    "performance.getEntriesByName('atlas-search').length > 0", polling=10)
+                ms = page.evaluate("performance.getEntriesByName('atlas-search')[0].duration")
+                count = page.locator("#search-status").inner_text()
+                page.goto(origin + prefix + "search/")  # scripts, on a cold cache, for the record
+                context.close()
+                data = [p for p in fetched if "/search/" in p and p.endswith(".json")]
+                rows.append({
+                    "query": query,
+                    "ms": ms,
+                    "search_kb": sum(_gzip_size(site / unquote(p)[len(prefix):]) for p in data) / 1024,
+                    "files": len(data),
+                    "status": count,
+                })
+            scripts = sorted((site / "static").glob("*.js"))
+            script_kb = sum(_gzip_size(p) for p in scripts) / 1024
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    for row in rows:
+        row["scripts_kb"] = script_kb
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| query | first results (ms) | search data (KB gzip) | files | + scripts (KB gzip) |",
+             "|---|---:|---:|---:|---:|"]
+    for row in rows:
+        lines.append(f"| `{row['query']}` | {row['ms']:.0f} | {row['search_kb']:.0f} | {row['files']} | "
+                     f"{row['scripts_kb']:.0f} |")
+    ms = [row["ms"] for row in rows]
+    kb = [row["search_kb"] + row["scripts_kb"] for row in rows]
+    lines.append(f"| **median / max** | {statistics.median(ms):.0f} / {max(ms):.0f} | | | "
+                 f"total {statistics.median(kb):.0f} / {max(kb):.0f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("site", type=Path, help="a built site directory")
+    parser.add_argument("--prefix", default="/", help="the base path the site was built for")
+    parser.add_argument("--queries", help="comma-separated queries (default: a fixed table)")
+    args = parser.parse_args(argv)
+    queries = tuple(q.strip() for q in args.queries.split(",")) if args.queries else DEFAULT_QUERIES
+    print(table(measure(args.site, queries, args.prefix)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
