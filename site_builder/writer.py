@@ -24,10 +24,12 @@ TEMP_SUFFIX = ".atlas-tmp"
 
 
 def check_output_path(relative: str) -> PurePosixPath:
-    """Refuse paths that would land outside the output directory."""
+    """Refuse paths that would land outside the output directory, and paths
+    that are not written the one way (``papers/./index.html`` is
+    ``papers/index.html``: two outputs must never share one file)."""
     path = PurePosixPath(relative)
-    if path.is_absolute() or ".." in path.parts or not path.parts:
-        raise SourceError(f"refusing to write outside the output directory: {relative!r}")
+    if path.is_absolute() or ".." in path.parts or not path.parts or path.as_posix() != relative:
+        raise SourceError(f"refusing to write {relative!r}: outside the output directory or not a plain path")
     return path
 
 

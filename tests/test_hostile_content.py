@@ -22,7 +22,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from site_builder.errors import SourceError
 from site_builder.pipeline import Paths, build
+from site_builder.writer import check_output_path
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_URL = "https://example.org/atlas/"
@@ -296,6 +298,14 @@ def test_every_output_and_every_link_stays_inside_the_site(hostile):
             path = parts.path
             if not parts.netloc and path.startswith("/"):
                 assert path.startswith(BASE_PATH) and ".." not in path.split("/"), (page, url)
+
+
+@pytest.mark.parametrize("relative", ["papers/./index.html", "papers//index.html", "papers/x/"])
+def test_writer_refuses_two_spellings_of_one_path(relative):
+    """Paths outside the output are refused too (test_faults.py); a path in
+    another spelling would let a second output overwrite the first."""
+    with pytest.raises(SourceError, match="refusing to write"):
+        check_output_path(relative)
 
 
 # --- feeds, sitemaps and search files ----------------------------------------------
