@@ -45,6 +45,14 @@ def summarize(report: BuildReport, seconds: float) -> str:
             f"  search: index {_kib(search.index_bytes)} ({_kib(search.index_gzip)} gzip){shards}, "
             f"documents {_kib(search.documents_bytes)} ({_kib(search.documents_gzip)} gzip)"
         )
+    if report.first_visit is not None:
+        weight = report.first_visit
+        scripts = sum(t.gzip for t in weight.scripts)
+        lines.append(
+            f"  first visit to a paper page (the heaviest): {weight.raw / 1024:.1f} KiB "
+            f"({weight.gzip / 1024:.1f} KiB gzip): HTML, stylesheet and icon"
+            + (f"; its scripts add {scripts / 1024:.1f} KiB gzip, not needed to read it" if weight.scripts else "")
+        )
     lines.append(f"  {timing} · total {seconds:.2f}s")
     return "\n".join(lines)
 

@@ -26,6 +26,7 @@ from .render import make_environment, make_markdown, render_site
 from .search import LUNR_JS, PendingSearchIndex, SearchFiles, search_documents
 from .site import Site, build_site
 from .topics import Taxonomy, assign_topics, parse_taxonomy
+from .weight import PageWeight, measure_first_visit
 from .writer import remove_stale_temp_files, write_files, write_site
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +66,7 @@ class BuildReport:
     timings: Mapping[str, float] = field(default_factory=dict)
     warnings: tuple[SourceError, ...] = ()
     search: SearchFiles | None = None
+    first_visit: PageWeight | None = None  # the heaviest paper page, with what it loads
 
 
 def read_inputs(paths: Paths, base_url: str | None = None, cache: BuildCache | None = None) -> Inputs:
@@ -237,7 +239,15 @@ def build(
         site=result.site, plan=result.plan, files=len(result.files),
         bytes=sum(len(data) for data in result.files.values()), timings=timings,
         warnings=result.warnings, search=result.search,
+        first_visit=_heaviest_paper_page(result.files, result.site.config.base_path),
     )
+
+
+def _heaviest_paper_page(files: Mapping[str, bytes], base_path: str) -> PageWeight | None:
+    pages = [path for path in files if path.startswith("papers/") and path.count("/") == 2]
+    if not pages:
+        return None
+    return measure_first_visit(files, max(sorted(pages), key=lambda path: len(files[path])), base_path)
 
 
 def gzip_size(data: bytes) -> int:

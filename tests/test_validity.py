@@ -111,3 +111,35 @@ def test_keyboard_reaches_a_visible_skip_link_then_the_content(browser, site_url
         assert inside_main, "after the skip link, Tab continues inside the main content"
     finally:
         page.close()
+
+
+def test_first_visit_counts_the_page_and_what_it_loads():
+    from site_builder.weight import measure_first_visit
+
+    files = {
+        "papers/x/index.html": b'<link rel="stylesheet" href="/a/static/s.css"><link rel="icon" href="/a/static/f.svg">'
+                               b'<link rel="alternate" href="/a/feed.xml"><script src="/a/static/j.js" defer></script>',
+        "static/s.css": b"body{}" * 100,
+        "static/f.svg": b"<svg/>",
+        "static/j.js": b"x()",
+        "feed.xml": b"<feed/>" * 1000,
+    }
+    weight = measure_first_visit(files, "papers/x/index.html", "/a/")
+    assert [t.path for t in weight.needed] == ["papers/x/index.html", "static/s.css", "static/f.svg"]
+    assert weight.raw == len(files["papers/x/index.html"]) + 600 + 6
+    assert weight.gzip < weight.raw
+    assert [t.path for t in weight.scripts] == ["static/j.js"]
+
+
+@pytest.mark.browser
+def test_a_paper_page_reads_without_javascript(browser, site_url):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(site_url + AXE_PAGES[1])
+        assert page.locator("h1").inner_text().startswith("A Benchmark for Learning to Translate")
+        assert page.locator(".abstract p").first.is_visible()
+        assert page.locator(".related li").count() == 5
+        assert page.locator(".tags a").count() >= 1
+    finally:
+        context.close()
