@@ -49,7 +49,7 @@ class SearchDocument:
     slug: str
     title: str
     url: str  # relative to the site root
-    dates: tuple[str, ...]
+    dates: tuple[str, ...]  # "Mar 17, 2025"
     topics: tuple[str, ...]  # topic names
     abstract: str  # plain text
     snippet: str
@@ -81,7 +81,7 @@ def search_documents(papers: Sequence) -> tuple[SearchDocument, ...]:
             slug=paper.slug,
             title=paper.title,
             url=paper.url,
-            dates=tuple(date.iso for date in paper.dates),
+            dates=tuple(date.label for date in paper.dates),
             topics=tuple(topic.name for topic in paper.topics),
             abstract=html_to_text(paper.abstract_html),
             snippet=paper.summary,
