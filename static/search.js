@@ -10,7 +10,7 @@
   var status = document.getElementById("search-status");
   var list = document.getElementById("search-results");
   var more = document.getElementById("search-more");
-  var PAGE = 20;
+  var PAGE = 10;
   var searcher = null;
   var current = { results: [], shown: 0, stems: [] };
   var generation = 0;
