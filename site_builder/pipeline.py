@@ -24,6 +24,7 @@ from .errors import SourceError, raise_if_any
 from .papers import IngestPlan, merge_entries, parse_papers, plan_ingest, title_key
 from .render import make_environment, make_markdown, render_site
 from .search import LUNR_JS, PendingSearchIndex, SearchFiles, search_documents
+from .related import related_indices
 from .site import Site, build_site
 from .topics import Taxonomy, assign_topics, parse_taxonomy
 from .weight import PageWeight, measure_first_visit
@@ -203,6 +204,7 @@ def make_site(
         inputs.config, papers, inputs.taxonomy,
         lambda text: cache.memo(("markdown", text), lambda: markdown(text)),
         digest_order(inputs.digests),
+        lambda documents: cache.memo(("related", tuple(documents)), lambda: related_indices(documents)),
     )
     lap("model")
     # Node builds the search index on the other core while Python renders.

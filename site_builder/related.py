@@ -86,8 +86,9 @@ def _signatures(documents: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.nd
     weight = tf[frequency] * idf[term]
 
     # Within each document, highest weight first; the sort is stable, so equal
-    # weights keep the order the words first appear in the text.
-    order = np.lexsort((-weight, doc))
+    # weights keep the order the words first appear in the text. Weights stay
+    # far below 4096 (that would take a word repeated e^370 times).
+    order = np.argsort(doc * 4096.0 - weight, kind="stable")
     doc, term, weight = doc[order], term[order], weight[order]
     rank = np.arange(len(doc)) - np.searchsorted(doc, doc)
     keep = rank < SIGNATURE_TERMS
@@ -109,7 +110,9 @@ def _top_matches(
     # many as keep its candidate list within a budget (and at least one), so
     # the work grows linearly with the corpus however common its words are.
     lengths = posting_length[term]
-    order = np.lexsort((term, lengths, doc))
+    # By document, then rarest term first; the stable sort keeps equal lengths
+    # in signature order. Entries already come grouped by document.
+    order = np.argsort(doc * (int(lengths.max(initial=0)) + 1) + lengths, kind="stable")
     doc, term, weight, lengths = doc[order], term[order], weight[order], lengths[order]
     running = np.cumsum(lengths)
     first = np.searchsorted(doc, doc)
@@ -136,8 +139,10 @@ def _top_matches(
     mask = rows != other
     rows, other, scores = rows[mask], other[mask], scores[mask]
 
-    # Highest score first; equal scores (to 12 digits) keep the earlier document.
-    order = np.lexsort((other, -np.round(scores, 12), rows))
+    # Per document, highest score first; equal scores (to 9 digits, well above
+    # the key's rounding) keep the earlier document, as the pairs come ordered
+    # by (document, other) and the sort is stable. Scores are at most 1.
+    order = np.argsort(rows * 4.0 - np.round(scores, 9), kind="stable")
     rows, other = rows[order], other[order]
     bounds = np.searchsorted(rows, np.arange(total + 1))
     return tuple(

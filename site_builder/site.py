@@ -11,7 +11,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .charts import build_topic_chart, build_topics_overview
 from .config import SiteConfig
@@ -117,9 +117,12 @@ def build_site(
     taxonomy: Taxonomy,
     render_markdown: Callable[[str], str],
     digest_order: Mapping[dt.date, tuple[str, ...]] = MappingProxyType({}),
+    find_related: Callable[[Sequence[str]], tuple[tuple[int, ...], ...]] = related_indices,
 ) -> Site:
     """Compute every page. ``digest_order`` gives, per date, the title keys in the
-    order the digests listed them, so date pages keep the digest's ranking."""
+    order the digests listed them, so date pages keep the digest's ranking.
+    ``find_related`` maps each paper's title and abstract to the indices of its
+    related papers (a rebuild passes a memoised one)."""
     papers = sorted(papers, key=lambda p: _sort_key_title(p.title))
     errors: list[SourceError] = []
     paper_topics: dict[str, tuple[str, ...]] = {}
@@ -166,7 +169,8 @@ def build_site(
         for p in papers
     )
     view_of = {v.slug: v for v in views}
-    related = related_indices([f"{p.title}\n{p.title}\n{p.abstract}" for p in papers])
+    # The title twice: its words say more about the paper than the abstract's.
+    related = find_related([f"{p.title}\n{p.title}\n{p.abstract}" for p in papers])
 
     def newest_first(group: Iterable[Paper]) -> tuple[PaperView, ...]:
         ordered = sorted(group, key=lambda p: _sort_key_title(p.title))

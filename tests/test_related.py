@@ -97,3 +97,38 @@ def test_every_shipped_paper_page_lists_related_papers_that_exist(shipped_site):
             target = (shipped_site / "papers" / slug / "index.html").read_text(encoding="utf-8")
             assert f"<h1>{title}</h1>" in target or html.unescape(title) in html.unescape(target)
     assert with_related >= len(pages) - 5
+
+
+def test_a_rebuild_reuses_related_papers_until_a_title_or_abstract_changes(tmp_path, monkeypatch):
+    from site_builder import pipeline
+    from site_builder.cache import BuildCache
+
+    calls = []
+
+    def counting(documents):
+        calls.append(len(documents))
+        return related_indices(documents)
+
+    monkeypatch.setattr(pipeline, "related_indices", counting)
+    papers = tmp_path / "content" / "papers"
+    papers.mkdir(parents=True)
+    for slug, words in [("moe", "sparse experts routing"), ("moe-2", "experts routing balance"),
+                        ("quant", "weight quantization bits")]:
+        (papers / f"{slug}.md").write_text(
+            f"---\ntitle: {slug}\ndates: [2025-03-18]\ntopics: []\n---\n\nAbout {words}.\n", encoding="utf-8"
+        )
+    paths = pipeline.Paths(content=tmp_path / "content", out=tmp_path / "_site")
+    cache = BuildCache()
+    pipeline.make_site(paths, cache=cache)
+    (papers / "moe.md").write_text(
+        (papers / "moe.md").read_text(encoding="utf-8") + "\n## Notes\n\nRead it.\n", encoding="utf-8"
+    )
+    built = pipeline.make_site(paths, cache=cache)
+    assert calls == [3]
+    assert "papers/moe-2/" in built.files["papers/moe/index.html"].decode()
+    (papers / "quant.md").write_text(
+        "---\ntitle: quant\ndates: [2025-03-18]\ntopics: []\n---\n\nAbout sparse experts routing.\n",
+        encoding="utf-8",
+    )
+    pipeline.make_site(paths, cache=cache)
+    assert calls == [3, 3]
