@@ -23,6 +23,7 @@ from .errors import SourceError, raise_if_any
 # not outvote a title; three mentions already say "this is what it is about".
 ABSTRACT_HIT_CAP = 3
 SLUG_PATTERN = re.compile(r"[a-z0-9-]+")
+_WORD = re.compile(r"\w+")
 TOP_LEVEL_KEYS = ("min_score", "max_topics", "title_weight", "topics")
 TOPIC_KEYS = ("slug", "name", "description", "min_score", "keywords", "title_keywords", "fallback")
 KEYWORDS_HINT = "write one 'phrase: weight' per keyword, e.g. keywords: {quantiz*: 3, pruning: 2}"
@@ -50,6 +51,10 @@ class _Phrase:
 
     pattern: re.Pattern[str]
     weight: float
+    # A hit starts a word with the phrase's first word, so the word-character
+    # run that begins it ("fine" of "fine-tuning") starts some word of the text;
+    # checking that in a set first skips almost every regex search.
+    head: str = ""
 
     @classmethod
     def compile(cls, phrase: str, weight: float) -> _Phrase:
@@ -57,7 +62,8 @@ class _Phrase:
         words = re.split(r"[\s\-]+", phrase.rstrip("*").strip().lower())
         body = r"[\s\-]?".join(re.escape(word) for word in words)
         end = "" if phrase.endswith("*") else r"(?:s|es)?(?!\w)"
-        return cls(re.compile(body + end), weight)
+        head = _WORD.match(words[0])
+        return cls(re.compile(body + end), weight, head.group(0) if head else "")
 
     def hits(self, lowered: str, cap: int) -> int:
         count, position = 0, 0
@@ -68,6 +74,59 @@ class _Phrase:
             else:
                 count, position = count + 1, max(match.end(), start + 1)
         return count
+
+
+@dataclass(frozen=True)
+class _HeadFinder:
+    """Which phrase heads begin some word of a text, in one regex scan.
+
+    The pattern is a trie of the heads, longest alternative first, so at each
+    word start it matches the longest head there; every shorter head that
+    matches there is a prefix of it, found through ``closure``.
+    """
+
+    pattern: re.Pattern[str]
+    closure: Mapping[str, frozenset[str]]
+    # head → (topic index, position in the topic's rules, phrase, title only)
+    phrases: Mapping[str, tuple[tuple[int, int, _Phrase, bool], ...]]
+
+    @classmethod
+    def compile(cls, rules: tuple[tuple[tuple[_Phrase, ...], tuple[_Phrase, ...]], ...]) -> _HeadFinder:
+        phrases: dict[str, list[tuple[int, int, _Phrase, bool]]] = {}
+        for topic_index, (keywords, title_keywords) in enumerate(rules):
+            ordered = [(p, False) for p in keywords] + [(p, True) for p in title_keywords]
+            for order, (phrase, title_only) in enumerate(ordered):
+                phrases.setdefault(phrase.head, []).append((topic_index, order, phrase, title_only))
+        words = sorted(head for head in phrases if head)
+        closure = {
+            head: frozenset({""} | {other for other in words if head.startswith(other)}) for head in words
+        }
+        pattern = re.compile(r"\b(?:" + _trie_pattern(words) + ")") if words else re.compile(r"(?!)")
+        return cls(pattern, closure, {head: tuple(items) for head, items in phrases.items()})
+
+    def present(self, lowered: str) -> set[str]:
+        found = {""}
+        for head in set(self.pattern.findall(lowered)):
+            found |= self.closure[head]
+        return found
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """A regex matching the longest of ``words`` (sorted, non-empty) at a position."""
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(word[0], []).append(word[1:])
+    branches = []
+    for first, rests in groups.items():
+        longer = [rest for rest in rests if rest]
+        tail = _trie_pattern(longer) if longer else ""
+        if not longer:
+            branches.append(re.escape(first))
+        elif "" in rests:
+            branches.append(f"{re.escape(first)}(?:{tail})?")
+        else:
+            branches.append(f"{re.escape(first)}(?:{tail})")
+    return "|".join(branches)
 
 
 @dataclass(frozen=True)
@@ -82,6 +141,7 @@ class Taxonomy:
         init=False, repr=False, compare=False
     )
     _by_slug: Mapping[str, Topic] = field(init=False, repr=False, compare=False)
+    _heads: _HeadFinder = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         rules = tuple(
@@ -93,6 +153,7 @@ class Taxonomy:
         )
         object.__setattr__(self, "_rules", rules)
         object.__setattr__(self, "_by_slug", {topic.slug: topic for topic in self.topics})
+        object.__setattr__(self, "_heads", _HeadFinder.compile(rules))
 
     def get(self, slug: str) -> Topic | None:
         return self._by_slug.get(slug)
@@ -102,15 +163,26 @@ def score_topics(taxonomy: Taxonomy, title: str, abstract: str) -> tuple[float, 
     """Each topic's score, in taxonomy order: weight x title_weight for each phrase
     in the title, plus weight x its hits in the abstract (at most ABSTRACT_HIT_CAP)."""
     title, abstract = title.lower(), abstract.lower()
-    scores = []
-    for keywords, title_keywords in taxonomy._rules:
+    # Skipping a phrase without hits adds nothing, so scores stay bit-identical.
+    # Only phrases whose head begins a word can hit; the others would add 0.0,
+    # so leaving them out and adding the rest in rule order keeps every score
+    # bit-identical to scoring each phrase.
+    terms: dict[int, list[tuple[int, float]]] = {}
+    for head in taxonomy._heads.present(f"{title} {abstract}"):
+        for topic_index, order, phrase, title_only in taxonomy._heads.phrases.get(head, ()):
+            if title_only:
+                value = phrase.weight * taxonomy.title_weight * phrase.hits(title, 1)
+            else:
+                in_title = phrase.hits(title, 1) * taxonomy.title_weight
+                value = phrase.weight * (in_title + phrase.hits(abstract, ABSTRACT_HIT_CAP))
+            if value:
+                terms.setdefault(topic_index, []).append((order, value))
+    scores = [0.0] * len(taxonomy._rules)
+    for topic_index, values in terms.items():
         score = 0.0
-        for phrase in keywords:
-            in_title = phrase.hits(title, 1) * taxonomy.title_weight
-            score += phrase.weight * (in_title + phrase.hits(abstract, ABSTRACT_HIT_CAP))
-        for phrase in title_keywords:
-            score += phrase.weight * taxonomy.title_weight * phrase.hits(title, 1)
-        scores.append(score)
+        for _order, value in sorted(values):
+            score += value
+        scores[topic_index] = score
     return tuple(scores)
 
 
