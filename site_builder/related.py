@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from collections import Counter, defaultdict
 from itertools import chain
 from typing import Sequence
@@ -35,7 +34,11 @@ CANDIDATES_PER_PAPER = 96
 # A term in more signatures than this never proposes candidates.
 MAX_POSTINGS = 2000
 
-_WORD = re.compile(r"[a-z][a-z0-9-]*")
+# Every ASCII character but letters, digits and hyphens separates words:
+# str.translate and str.split tokenise 20,000 abstracts faster than a regex.
+_SEPARATORS = str.maketrans(
+    {chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "-")}
+)
 _STOPWORDS = frozenset(
     """about above across after again against all also although among an and another any are as at
     be because been before being below between both but by can could did do does doing done down
@@ -65,15 +68,17 @@ def related_indices(documents: Sequence[str], count: int = 5) -> tuple[tuple[int
 def _signatures(documents: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Flat arrays (document, term id, weight) of every document's signature,
     ordered by document, weights normalised to unit length per document."""
-    # Stop words take the first ids, so one comparison drops them all.
     vocabulary: defaultdict[str, int] = defaultdict(itertools.count().__next__)
-    for word in _STOPWORDS:
-        vocabulary[word]
-    counts = [Counter(_WORD.findall(text.lower())) for text in documents]
+    counts = [Counter(text.lower().translate(_SEPARATORS).split()) for text in documents]
     term = np.fromiter(chain.from_iterable(map(vocabulary.__getitem__, c) for c in counts), dtype=np.int64)
     frequency = np.fromiter(chain.from_iterable(c.values() for c in counts), dtype=np.int64)
     doc = np.repeat(np.arange(len(counts)), [len(c) for c in counts])
-    content = term >= len(_STOPWORDS)
+    # Words start with a letter ("4-bit" and "2025" are not words); checked once
+    # per distinct word, not per occurrence.
+    is_word = np.fromiter(
+        (word[0].isalpha() and word not in _STOPWORDS for word in vocabulary), dtype=bool, count=len(vocabulary)
+    )
+    content = is_word[term]
     doc, term, frequency = doc[content], term[content], frequency[content]
 
     document_frequency = np.bincount(term, minlength=len(vocabulary))
