@@ -8,6 +8,7 @@ months, so two years of daily digests still give a legible chart.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
@@ -59,7 +60,9 @@ class BarChart:
     height: int
     baseline: float
     bars: tuple[Bar, ...]
-    show_counts: bool
+    show_counts: bool  # above each bar; else one line marks the peak
+    peak: int
+    peak_y: float
 
 
 def build_topic_chart(
@@ -73,8 +76,9 @@ def build_topic_chart(
     slot = (width - 2 * side) / max(1, len(columns))
     gap = min(8.0, slot * 0.2)
     highest = max(counts, default=0) or 1
-    # Label every bar when they fit, else about eight evenly spaced ones.
-    every = 1 if slot >= 46 else -(-len(columns) // 8)
+    # Labels at least 90 units apart: room for "Sep 2025" at the larger
+    # font a phone gets.
+    every = math.ceil(90 / slot)
     bars = tuple(
         Bar(
             x=round(side + i * slot + gap / 2, 2),
@@ -99,7 +103,7 @@ def build_topic_chart(
         title=f"{topic_name}: papers per {unit}",
         description=description,
         width=width, height=height, baseline=top + plot, bars=bars,
-        show_counts=slot >= 22,
+        show_counts=slot >= 22, peak=max(counts, default=0), peak_y=top,
     )
 
 
@@ -133,6 +137,12 @@ class Heatmap:
     show_counts: bool
 
 
+def _level(count: int, highest: int) -> int:
+    """0 for none, else 1 to 4 on a square-root scale, so one busy topic does
+    not leave every other cell in the palest shade."""
+    return 0 if count == 0 else max(1, min(4, math.ceil(4 * math.sqrt(count / highest))))
+
+
 def build_topics_overview(
     topics: tuple[TopicView, ...],
     dates_oldest: tuple[DateView, ...],
@@ -160,7 +170,7 @@ def build_topics_overview(
             cells=tuple(
                 Cell(
                     x=round(label_width + i * cell_width, 2), y=header_height + r * cell_height,
-                    count=n, level=0 if n == 0 else min(4, 1 + 4 * (n - 1) // highest),
+                    count=n, level=_level(n, highest),
                     title=f"{topic.name}, {column.long_label}: {_papers(n)}",
                 )
                 for i, (column, n) in enumerate(zip(columns, counts[topic.slug]))
@@ -172,7 +182,7 @@ def build_topics_overview(
     return Heatmap(
         title=f"Papers per topic and {unit}",
         description=(
-            f"{len(topics)} topics across {len(columns)} {unit}s; darker cells hold more papers, "
+            f"{len(topics)} topics across {len(columns)} {unit}s; the stronger the colour, the more papers, "
             f"up to {_papers(highest)} in one cell."
         ),
         width=int(label_width + cell_width * len(columns) + 4),
