@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 import sys
 import threading
 import time
@@ -13,6 +14,9 @@ from site_builder.errors import BuildErrors, SourceError
 from site_builder.deploy import deploy_site
 from site_builder.pipeline import BuildReport, Paths, build, ingest
 from site_builder.serve import PreviewServer
+
+
+CACHE_DIR = ".atlas-cache"
 
 
 def _paths(args: argparse.Namespace) -> Paths:
@@ -63,7 +67,11 @@ def _kib(size: int) -> str:
 
 def command_build(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    report = build(_paths(args), args.base_url, progress=_progress(args.quiet))
+    paths = _paths(args)
+    if not args.no_cache:
+        # Beside the output, not in content/: it is build output, never committed.
+        paths = replace(paths, cache=paths.out.parent / CACHE_DIR)
+    report = build(paths, args.base_url, progress=_progress(args.quiet))
     if sys.stderr.isatty() and not args.quiet:
         print("\r\033[K", end="", file=sys.stderr)
     for warning in report.warnings:
@@ -136,6 +144,10 @@ def make_parser() -> argparse.ArgumentParser:
         "--base-url", metavar="URL",
         help="where the site is served, e.g. / or /atlas/ or https://user.github.io/atlas/ "
         "(default: base_url in site.yaml)",
+    )
+    build_parser.add_argument(
+        "--no-cache", action="store_true",
+        help=f"do not reuse or save work in {CACHE_DIR}/ next to the output directory (a clean build)",
     )
     build_parser.set_defaults(run=command_build)
 

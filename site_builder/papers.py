@@ -251,15 +251,20 @@ def _body_tail(text: str) -> str:
 
 
 def render_paper_file(
-    record: PaperRecord, slug: str, topics: tuple[str, ...], existing_text: str | None, path: Path
+    record: PaperRecord, slug: str, topics: tuple[str, ...], existing_text: str | None, path: Path,
+    existing: Paper | None = None,
 ) -> str:
-    """The file text for ``record``, keeping the user's keys and notes from ``existing_text``."""
+    """The file text for ``record``, keeping the user's keys and notes from
+    ``existing_text`` (``existing`` is that text parsed, when the caller has it)."""
     user_keys: dict[str, Any] = {}
     notes = ""
     if existing_text is not None:
         front, body = split_front_matter(existing_text, path)
-        data, _lines = parse_yaml_mapping(front, path, first_line=2)
-        user_keys = {k: v for k, v in data.items() if k not in MANAGED_KEYS}
+        if existing is None:
+            data, _lines = parse_yaml_mapping(front, path, first_line=2)
+            user_keys = {k: v for k, v in data.items() if k not in MANAGED_KEYS}
+        else:
+            user_keys = dict(existing.extra)
         notes = _body_tail(body)
     front_matter = {
         "title": record.title,
@@ -269,13 +274,42 @@ def render_paper_file(
         "links": list(extract_links(record.body)),
         **user_keys,
     }
-    dumped = yaml.safe_dump(
-        front_matter, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=None
+    dumper = _CSafeDumper if _CSafeDumper and _libyaml_emits_alike(front_matter) else yaml.SafeDumper
+    dumped = yaml.dump(
+        front_matter, Dumper=dumper, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=None
     )
     text = f"---\n{dumped}---\n\n{record.body}\n"
     if notes:
         text += "\n" + notes.rstrip("\n") + "\n"
     return text
+
+
+_CSafeDumper = getattr(yaml, "CSafeDumper", None)
+# libyaml's emitter writes the same bytes as PyYAML's for text made of these
+# characters (checked on random text of up to 5,000 of them, every YAML
+# special character included); outside them, such as emoji or U+2028, it
+# quotes differently, so PyYAML's own emitter is used, six times slower.
+_LIBYAML_ALIKE_TEXT = re.compile("[\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*")
+_PLAIN_SCALARS = (bool, int, float, dt.date, type(None))
+
+
+def _libyaml_emits_alike(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        return _LIBYAML_ALIKE_TEXT.fullmatch(value) is not None
+    if isinstance(value, _PLAIN_SCALARS):
+        return True
+    if depth > 20:
+        return False
+    if isinstance(value, list):
+        return all(_libyaml_emits_alike(item, depth + 1) for item in value)
+    if isinstance(value, dict):
+        # Keys of 128 characters or more are written as complex keys, differently.
+        return all(
+            isinstance(key, str) and len(key) < 100 and _libyaml_emits_alike(key)
+            and _libyaml_emits_alike(item, depth + 1)
+            for key, item in value.items()
+        )
+    return False
 
 
 @dataclass(frozen=True)
@@ -303,9 +337,10 @@ def plan_ingest(
     """
     errors: list[SourceError] = []
     slug_by_key: dict[str, str] = {}
+    parsed: dict[Path, Paper] = {}
     for path, text in existing.items():
         try:
-            paper = memo(("paper", path, text), lambda: parse_paper(text, path))
+            paper = parsed[path] = memo(("paper", path, text), lambda: parse_paper(text, path))
         except SourceError as error:
             errors.append(error)
             continue
@@ -330,7 +365,7 @@ def plan_ingest(
         old = existing.get(path)
         text = memo(
             ("paper-file", record, slug, topics, old),
-            lambda: render_paper_file(record, slug, topics, old, path),
+            lambda: render_paper_file(record, slug, topics, old, path, parsed.get(path)),
         )
         if existing.get(path) != text:
             changed.append(path)

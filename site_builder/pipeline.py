@@ -10,25 +10,25 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import os
 import time
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Callable, Mapping
 
 from .config import SiteConfig, load_config, with_base_url
-from .cache import BuildCache
+from .cache import CACHE_FILE, BuildCache, content_digest, dump_cache, load_cache
 from .digest import Digest, read_digest
 from .errors import SourceError, raise_if_any
 from .papers import IngestPlan, merge_entries, parse_papers, plan_ingest, title_key
-from .render import make_environment, make_markdown, render_site
+from .render import StoredPages, make_environment, make_markdown, render_site
 from .search import LUNR_JS, PendingSearchIndex, SearchFiles, search_documents
 from .related import related_indices
 from .site import Site, build_site
 from .topics import Taxonomy, assign_topics, parse_taxonomy
 from .weight import PageWeight, measure_first_visit
-from .writer import remove_stale_temp_files, write_files, write_site
+from .writer import remove_stale_temp_files, write_atomic, write_files, write_site
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -39,6 +39,9 @@ class Paths:
     content: Path
     out: Path
     static: Path = STATIC_DIR
+    # Where a build keeps work for the next one (the CLI's .atlas-cache/);
+    # None: every build starts from nothing.
+    cache: Path | None = None
 
     @property
     def digests(self) -> Path:
@@ -88,7 +91,7 @@ def read_inputs(paths: Paths, base_url: str | None = None, cache: BuildCache | N
     )
     # One assign function per taxonomy text, so memoised topic assignments are
     # reused exactly as long as topics.yaml is unchanged.
-    assign = cache.memo(("assign", taxonomy), lambda: partial(assign_topics, taxonomy))
+    assign = cache.memo(("assign", taxonomy), lambda: TopicRules(hashlib.sha256(taxonomy_text.encode()).hexdigest(), taxonomy))
     merged = merge_entries(digests)
     plan = plan_ingest(merged.records, existing, paths.papers, assign, cache.memo)
     return Inputs(config, taxonomy, digests, plan, merged.warnings)
@@ -101,12 +104,39 @@ def _read_digests(directory: Path, default_year: int | None, cache: BuildCache) 
         try:
             # Keyed by the file's stat, not its bytes: digests are streamed
             # from disk, so a huge one never sits in memory as a whole.
-            key = ("digest", path, cache.stat_key(path), default_year)
+            key = ("digest", path, file_digest(path), default_year)
             digests.append(cache.memo(key, lambda: read_digest(path, default_year)))
         except SourceError as error:
             errors.append(error)
     raise_if_any(errors)
     return tuple(digests)
+
+
+@dataclass(frozen=True)
+class TopicRules:
+    """assign_topics for one topics.yaml: equal, hashed and (in cache keys)
+    pickled as that file's hash, so keys stay small and survive between builds."""
+
+    fingerprint: str
+    taxonomy: Taxonomy = field(compare=False, repr=False)
+
+    def __call__(self, title: str, abstract: str) -> tuple[str, ...]:
+        return assign_topics(self.taxonomy, title, abstract)
+
+    def __reduce__(self) -> tuple[type, tuple[str]]:
+        return str, (f"topic-rules:{self.fingerprint}",)
+
+
+def file_digest(path: Path) -> str:
+    """A hash of the file's bytes, read in blocks (a digest may be large)."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+    except OSError as error:
+        raise SourceError(f"cannot read file: {error.strerror}", path) from None
+    return digest.hexdigest()
 
 
 def write_ingest(plan: IngestPlan) -> None:
@@ -182,8 +212,10 @@ def make_site(
     base_url: str | None = None,
     cache: BuildCache | None = None,
     progress: Callable[[str], None] = lambda message: None,
+    workers: int | None = None,
 ) -> SiteBuild:
-    """Read, check and render everything; write nothing."""
+    """Read, check and render everything; write nothing. Pages render in
+    ``workers`` processes (default: up to two, one per core)."""
     cache = cache or BuildCache()
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -213,7 +245,9 @@ def make_site(
     progress(f"rendering {len(site.pages)} pages")
     assets, files = collect_assets(paths.static, {"lunr.js": LUNR_JS})
     env = make_environment(inputs.config)
-    pages, rendered = render_site(env, site, assets, cache.pages)
+    stored = StoredPages(cache.stored_page) if cache.persistent else None
+    pages, rendered = render_site(env, site, assets, cache.pages, stored, default_workers() if workers is None else workers)
+    cache.page_digests = stored.digests if stored else {}
     files.update(pages)
     lap("render")
     progress("finishing the search index")
@@ -229,13 +263,30 @@ def build(
     base_url: str | None = None,
     progress: Callable[[str], None] = lambda message: None,
     cache: BuildCache | None = None,
+    workers: int | None = None,
 ) -> BuildReport:
-    """A full build: make the site, then write paper files and swap in the output."""
-    result = make_site(paths, base_url, cache, progress)
+    """A full build: make the site, then write paper files and swap in the output.
+
+    Without a ``cache`` and with ``paths.cache`` set, work is reused from the
+    previous build's on-disk cache and saved for the next one; the output is
+    byte-identical either way, and an unchanged site is not rewritten."""
+    persistent = cache is None and paths.cache is not None
+    if persistent:
+        cache = load_cache(paths.cache, paths.out)
+    result = make_site(paths, base_url, cache, progress, workers)
     start = time.perf_counter()
     progress("writing")
     write_ingest(result.plan)
-    write_site(paths.out, result.files)
+    if persistent:
+        manifest = {path: content_digest(data) for path, data in result.files.items()}
+        if not _output_unchanged(paths.out, result, manifest, cache):
+            write_site(paths.out, result.files)
+        digests = cache.page_digests
+        write_atomic(paths.cache / CACHE_FILE, dump_cache(
+            cache, {path: (digests.get(path, b""), digest) for path, digest in manifest.items()}
+        ))
+    else:
+        write_site(paths.out, result.files)
     timings = {**result.timings, "write": time.perf_counter() - start}
     return BuildReport(
         site=result.site, plan=result.plan, files=len(result.files),
@@ -243,6 +294,38 @@ def build(
         warnings=result.warnings, search=result.search,
         first_visit=_heaviest_paper_page(result.files, result.site.config.base_path),
     )
+
+
+def default_workers() -> int:
+    """One process per core, at most two: beyond that, writing dominates."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(2, cores))
+
+
+def _output_unchanged(out: Path, result: SiteBuild, manifest: Mapping[str, bytes], cache: BuildCache) -> bool:
+    """Whether ``out`` already holds exactly ``result.files``, so writing can be skipped.
+
+    Pages reused from the cache were read back from ``out`` and checked, so
+    only the rendered pages and other files are compared with the disk here.
+    """
+    stored = cache.stored_pages
+    if result.rendered or stored.keys() != manifest.keys():
+        return False
+    if any(stored[path][1] != digest for path, digest in manifest.items()):
+        return False
+    on_disk = {
+        (Path(root) / name).relative_to(out).as_posix()
+        for root, _dirs, names in os.walk(out) for name in names
+    }
+    if on_disk != manifest.keys():
+        return False
+    for path in manifest.keys() - cache.page_digests.keys():
+        try:
+            if content_digest(out.joinpath(*path.split("/")).read_bytes()) != manifest[path]:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def _heaviest_paper_page(files: Mapping[str, bytes], base_path: str) -> PageWeight | None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 import hashlib
+import os
+import pickle
+from dataclasses import dataclass, field
 from functools import partial
 from urllib.parse import quote
 from typing import Any, Callable, Mapping
@@ -15,7 +18,8 @@ from markdown_it import MarkdownIt
 from .config import SiteConfig
 from .errors import SourceError
 from .feeds import absolute_url
-from .site import Page, Site
+from .cache import KeyDigester
+from .site import Page, PaperView, Site
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -165,14 +169,21 @@ def render_site(
     site: Site,
     assets: Mapping[str, str],
     previous: dict[str, tuple[Any, bytes]],
+    stored: StoredPages | None = None,
+    workers: int = 1,
 ) -> tuple[dict[str, bytes], tuple[str, ...]]:
     """Render every page, reusing ``previous`` output for pages whose template,
     context and shared values are unchanged. ``previous`` is updated in place
-    and dropped of pages that no longer exist. Returns (files, rendered paths)."""
+    and dropped of pages that no longer exist. Returns (files, rendered paths).
+
+    With ``stored`` (the on-disk cache of a CLI build), a page is also reused
+    from the previous build's output when its context digest is unchanged,
+    and every page's context digest is recorded in ``stored.digests``. Pages
+    are rendered in ``workers`` processes; the output does not depend on it."""
     fingerprints = template_fingerprints(env, {page.template for page in site.pages})
     shared = (site.config, tuple(assets.items()), site.topics)
     files: dict[str, bytes] = {}
-    rendered: list[str] = []
+    todo: list[tuple[str, Any, Page]] = []
     for page in site.pages:
         path = page.output_path
         key = (fingerprints[page.template], shared, page)
@@ -180,9 +191,77 @@ def render_site(
         if cached is not None and cached[0] == key:
             files[path] = cached[1]
             continue
-        files[path] = render_page(env, page, site, assets)
-        previous[path] = (key, files[path])
-        rendered.append(path)
+        if stored is not None:
+            digest = stored.digester.digest(key)
+            if digest is not None:
+                stored.digests[path] = digest
+                data = stored.lookup(path, digest)
+                if data is not None:
+                    files[path] = data
+                    previous[path] = (key, data)
+                    continue
+        todo.append((path, key, page))
+    for (path, key, _page), data in zip(todo, _render_pages(env, site, assets, [t[2] for t in todo], workers)):
+        files[path] = data
+        previous[path] = (key, data)
     for gone in previous.keys() - files.keys():
         del previous[gone]
-    return files, tuple(rendered)
+    return files, tuple(path for path, _key, _page in todo)
+
+
+@dataclass
+class StoredPages:
+    lookup: Callable[[str, bytes], bytes | None]  # (output path, context digest) → bytes or None
+    digester: KeyDigester = field(default_factory=lambda: KeyDigester(frozenset({PaperView})))
+    digests: dict[str, bytes] = field(default_factory=dict)
+
+
+# Below this many pages a second process costs more than it saves.
+_PARALLEL_MIN_PAGES = 200
+
+
+def _render_pages(
+    env: jinja2.Environment, site: Site, assets: Mapping[str, str], pages: list[Page], workers: int
+) -> list[bytes]:
+    """Render ``pages`` in order. With workers > 1 the list is cut into that
+    many contiguous parts, each rendered in a forked copy of this process; a
+    part whose process fails is rendered here, so its error is the usual one."""
+    if workers < 2 or len(pages) < _PARALLEL_MIN_PAGES or not hasattr(os, "fork"):
+        return [render_page(env, page, site, assets) for page in pages]
+    for name in sorted({page.template for page in pages}):
+        try:
+            env.get_template(name)  # compiled once, before forking, for every process
+        except jinja2.TemplateError:
+            break  # render_page reports it below
+    size = -(-len(pages) // workers)
+    parts = [pages[start : start + size] for start in range(0, len(pages), size)]
+    children = [_fork_renderer(env, site, assets, part) for part in parts[1:]]
+    results = [render_page(env, page, site, assets) for page in parts[0]]
+    for part, (pid, reader) in zip(parts[1:], children):
+        with os.fdopen(reader, "rb") as stream:
+            payload = stream.read()
+        _pid, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) == 0:
+            results.extend(pickle.loads(payload))
+        else:
+            results.extend(render_page(env, page, site, assets) for page in part)
+    return results
+
+
+def _fork_renderer(env: jinja2.Environment, site: Site, assets: Mapping[str, str], part: list[Page]) -> tuple[int, int]:
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(writer)
+        return pid, reader
+    # The child: render, send the bytes back, and leave without running the
+    # parent's cleanup (atexit handlers, open files, the test runner).
+    code = 1
+    try:
+        os.close(reader)
+        payload = pickle.dumps([render_page(env, page, site, assets) for page in part], protocol=5)
+        with os.fdopen(writer, "wb") as stream:
+            stream.write(payload)
+        code = 0
+    finally:
+        os._exit(code)

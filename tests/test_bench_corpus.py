@@ -1,0 +1,64 @@
+"""The benchmark's corpus generator and a small benchmark run (speed itself is not asserted)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.corpus import generate, write_corpus
+from site_builder.digest import load_digests
+from site_builder.papers import merge_entries
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_same_size_and_seed_give_the_same_digests_byte_for_byte():
+    assert generate(120) == generate(120)
+    assert generate(120, seed=7) != generate(120)
+
+
+def test_a_corpus_holds_the_requested_papers_and_parses_without_warnings(tmp_path):
+    content = write_corpus(95, tmp_path / "content")
+    digests = load_digests(content / "digests")
+    assert all(not digest.warnings for digest in digests)
+    merged = merge_entries(digests)
+    assert len(merged.records) == 95
+    assert not merged.warnings
+    # Some papers come back in a later digest, as in the real ones, and are merged.
+    assert sum(len(digest.entries) for digest in digests) > 95
+    assert any(len(record.dates) > 1 for record in merged.records)
+
+
+def test_digests_are_daily_files_whose_date_line_matches_the_name(tmp_path):
+    content = write_corpus(100, tmp_path / "content")
+    names = sorted(path.name for path in (content / "digests").glob("*.txt"))
+    assert names == ["2024-01-01.txt", "2024-01-02.txt", "2024-01-03.txt", "2024-01-04.txt"]
+    for digest in load_digests(content / "digests"):
+        assert digest.date == dt.date.fromisoformat(digest.path.stem)
+        assert 1 <= len(digest.entries) <= 31
+
+
+def test_twenty_thousand_papers_span_about_two_years():
+    names = sorted(generate(20_000))
+    first, last = (dt.date.fromisoformat(name.removesuffix(".txt")) for name in (names[0], names[-1]))
+    assert len(names) == 667
+    assert 600 <= (last - first).days <= 760
+
+
+def test_a_small_benchmark_run_prints_a_markdown_table():
+    command = [sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "50"]
+    if shutil.which("hugo") is None:
+        command.append("--no-hugo")
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[-3].startswith("| papers | first build (ingest) | full build | Hugo |")
+    assert re.fullmatch(r"\|(---\|)+", lines[-2])
+    row = lines[-1].split("|")
+    assert row[1].strip() == "50"
+    assert re.fullmatch(r" \d+\.\d s ", row[3])  # the full build
+    assert re.fullmatch(r" \d+ MB ", row[10])  # peak memory

@@ -1,0 +1,156 @@
+"""Rebuilds that reuse the on-disk cache, and parallel rendering, give exactly
+the bytes of a clean serial build."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from site_builder.cache import CACHE_FILE, load_cache
+from site_builder.pipeline import Paths, build
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def tree(directory: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(directory).as_posix(): path.read_bytes()
+        for path in sorted(directory.rglob("*")) if path.is_file()
+    }
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    return tmp_path
+
+
+def cached_paths(work: Path) -> Paths:
+    return Paths(content=work / "content", out=work / "site", cache=work / ".atlas-cache")
+
+
+def clean_build(work: Path, name: str = "clean") -> dict[str, bytes]:
+    """A build from scratch: a copy of the content, no cache, one process."""
+    copy = work / f"{name}-content"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(work / "content", copy)
+    build(Paths(content=copy, out=work / name), workers=1)
+    return tree(work / name)
+
+
+def test_a_rebuild_with_nothing_changed_reuses_every_page_and_rewrites_nothing(work):
+    paths = cached_paths(work)
+    build(paths)
+    first = tree(paths.out)
+    index = paths.out / "index.html"
+    written = index.stat().st_mtime_ns
+    cache = load_cache(paths.cache, paths.out)
+    assert cache.stored and cache.stored_pages.keys() == first.keys()
+
+    build(paths)
+    assert tree(paths.out) == first == clean_build(work)
+    assert index.stat().st_mtime_ns == written, "an unchanged site is not written again"
+
+
+def test_after_editing_a_note_the_cached_build_equals_a_clean_one(work):
+    paths = cached_paths(work)
+    build(paths)
+    paper = sorted((paths.papers).glob("*.md"))[10]
+    paper.write_text(paper.read_text(encoding="utf-8") + "\n## Notes\n\nRead this *twice*.\n", encoding="utf-8")
+    build(paths)
+    site = tree(paths.out)
+    assert "<em>twice</em>" in site[f"papers/{paper.stem}/index.html"].decode()
+    assert site == clean_build(work)
+
+
+def test_after_editing_a_template_the_cached_build_equals_a_clean_one(work):
+    paths = cached_paths(work)
+    build(paths)
+    templates = work / "my-templates"
+    templates.mkdir()
+    original = (ROOT / "templates" / "paper.html").read_text(encoding="utf-8")
+    (templates / "paper.html").write_text(original.replace("<h2 id=\"abstract-heading\">Abstract</h2>",
+                                                           "<h2 id=\"abstract-heading\">Summary</h2>"), encoding="utf-8")
+    site_yaml = paths.content / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text(encoding="utf-8") + "templates_dir: ../my-templates\n", encoding="utf-8")
+    build(paths)
+    site = tree(paths.out)
+    assert b">Summary</h2>" in next(data for path, data in site.items() if path.startswith("papers/"))
+    shutil.copytree(templates, work / "my-templates-copy")
+    assert site == clean_build(work)
+
+
+def test_after_adding_a_digest_the_cached_build_equals_a_clean_one(work):
+    paths = cached_paths(work)
+    build(paths)
+    (paths.digests / "2025-10-01.txt").write_text(
+        "Oct 1\n\nA Brand New Paper About Caches\n\nWe show that caches are fast. They are also tricky.\n",
+        encoding="utf-8",
+    )
+    build(paths)
+    site = tree(paths.out)
+    assert "papers/a-brand-new-paper-about-caches/index.html" in site
+    assert "dates/2025-10-01/index.html" in site
+    assert site == clean_build(work)
+
+
+def test_a_page_changed_in_the_output_directory_is_rendered_again(work):
+    paths = cached_paths(work)
+    build(paths)
+    expected = tree(paths.out)
+    (paths.out / "topics" / "index.html").write_text("tampered", encoding="utf-8")
+    (paths.out / "stray.html").write_text("left over", encoding="utf-8")
+    build(paths)
+    assert tree(paths.out) == expected
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "flipped byte", "empty"])
+def test_a_corrupt_cache_file_is_ignored(work, damage):
+    paths = cached_paths(work)
+    build(paths)
+    expected = tree(paths.out)
+    cache_file = paths.cache / CACHE_FILE
+    data = cache_file.read_bytes()
+    damaged = {
+        "garbage": b"\x80\x05not a pickle at all" * 100,
+        "truncated": data[: len(data) // 2],
+        "flipped byte": data[:-100] + bytes([data[-100] ^ 0xFF]) + data[-99:],
+        "empty": b"",
+    }[damage]
+    cache_file.write_bytes(damaged)
+    assert not load_cache(paths.cache, paths.out).stored
+    shutil.rmtree(paths.out)
+    build(paths)
+    assert tree(paths.out) == expected
+
+
+def test_a_cache_from_another_site_gives_this_sites_output(work):
+    paths = cached_paths(work)
+    build(paths)
+    other = replace(paths, content=work / "other")
+    shutil.copytree(paths.content, other.content)
+    for digest in sorted(other.digests.glob("*.txt"))[1:]:
+        digest.unlink()
+    shutil.rmtree(other.papers)
+    build(other)  # same cache and output directory, other content
+    assert tree(other.out) == _clean_of(work, other)
+
+
+def _clean_of(work: Path, paths: Paths) -> dict[str, bytes]:
+    copy = work / "other-clean-content"
+    shutil.copytree(paths.content, copy)
+    build(Paths(content=copy, out=work / "other-clean"), workers=1)
+    return tree(work / "other-clean")
+
+
+def test_parallel_and_serial_rendering_give_the_same_site(work):
+    paths = Paths(content=work / "content", out=work / "serial")
+    build(paths, workers=1)
+    build(replace(paths, out=work / "parallel"), workers=2)
+    build(replace(paths, out=work / "three"), workers=3)
+    serial = tree(work / "serial")
+    assert len(serial) > 300
+    assert tree(work / "parallel") == serial == tree(work / "three")
