@@ -9,15 +9,15 @@ after it, so the cache holds one site's worth of work, not every edit's.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import io
 import os
 import pickle
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Hashable, TypeVar
+from typing import Any, BinaryIO, Callable, Hashable, TypeVar
 
 from .errors import SourceError
 
@@ -43,6 +43,10 @@ class BuildCache:
     persistent: bool = False
     # Context digest of every page the last build rendered or reused.
     page_digests: dict[str, bytes] = field(default_factory=dict)
+    # Output digest of each page reused from the output directory (read and checked).
+    verified: dict[str, bytes] = field(default_factory=dict)
+    last_misses: int = 0
+    _key_digests: dict[Hashable, bytes | None] = field(default_factory=dict)
 
     @staticmethod
     def stat_key(path: Path) -> tuple[int, int, int]:
@@ -78,18 +82,40 @@ class BuildCache:
         if key in self._memo:
             self.hits += 1
             value = self._memo[key]
-        elif self.stored and _persisted(key) and (digest := key_digest(key)) in self.stored:
+        elif self.stored and _persisted(key) and (digest := self._digest(key)) in self.stored:
             self.hits += 1
             value = self.stored[digest]
+            if value == _SAME_AS_BEFORE and key[0] == "paper-file":
+                value = key[-1]
         else:
             self.misses += 1
             value = compute()
         self._used[key] = value
         return value
 
+    def memo_many(self, keys: list[Hashable], compute_many: Callable[[list[Hashable]], list[Any]]) -> None:
+        """Compute the keys no build has computed yet in one call (on both
+        cores), so their :meth:`memo` calls that follow are hits."""
+        missing = [key for key in dict.fromkeys(keys) if not self._has(key)]
+        if missing:
+            self._used.update(zip(missing, compute_many(missing)))
+            self.misses += len(missing)
+
+    def _has(self, key: Hashable) -> bool:
+        if key in self._used or key in self._memo:
+            return True
+        return bool(self.stored) and _persisted(key) and self._digest(key) in self.stored
+
+    def _digest(self, key: Hashable) -> bytes | None:
+        digest = self._key_digests.get(key)
+        if digest is None:
+            digest = self._key_digests[key] = key_digest(key)
+        return digest
+
     def end_build(self) -> None:
         """Forget what this build did not use."""
         self._memo, self._used = self._used, {}
+        self.last_misses = self.misses
         self.hits = self.misses = 0
         self.stored = {}
 
@@ -103,7 +129,10 @@ class BuildCache:
             data = self.out_dir.joinpath(*path.split("/")).read_bytes()
         except OSError:
             return None
-        return data if content_digest(data) == entry[1] else None
+        if content_digest(data) != entry[1]:
+            return None
+        self.verified[path] = entry[1]
+        return data
 
 
 # Memo entries worth keeping between CLI builds: each is slow to compute and
@@ -116,70 +145,69 @@ CACHE_FILE = "build-cache.pickle"
 def _persisted(key: Hashable) -> bool:
     return isinstance(key, tuple) and bool(key) and key[0] in PERSISTED_KINDS
 _MAGIC = b"paper-atlas-cache\n"
+_DIGEST_SIZE = 20
+# Stored for a paper file whose text is the one it had (the last part of its key).
+_SAME_AS_BEFORE = "same-as-before"
 
 
-def content_digest(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=20).digest()
+def content_digest(data: bytes | memoryview) -> bytes:
+    return hashlib.blake2b(data, digest_size=_DIGEST_SIZE).digest()
 
 
-class _KeyPickler(pickle.Pickler):
-    """Pickles a key to bytes that depend on its value only: no memo (so
-    shared objects do not change the bytes) and read-only mappings as dicts.
-    Objects of the ``summarized`` types are replaced by their own digest,
-    computed once, so a value shared by thousands of page contexts (a paper
-    in lists, previous/next links) is pickled once, not thousands of times."""
+def key_digest(key: Hashable) -> bytes | None:
+    """A digest of a memo key's value; None for a key that cannot be pickled.
 
-    def __init__(self, buffer: io.BytesIO, digester: KeyDigester | None = None) -> None:
-        super().__init__(buffer, protocol=5)
-        self.fast = True
-        self.digester = digester
-
-    def reducer_override(self, obj: Any) -> Any:
-        if type(obj) is MappingProxyType:
-            return _read_only, (dict(obj),)
-        return NotImplemented
-
-    def persistent_id(self, obj: Any) -> Any:
-        if self.digester is not None and type(obj) in self.digester.summarized:
-            return self.digester.digest(obj, summarize_top=False)
+    Pickle shares repeated objects, so equal keys built differently could
+    pickle differently; that costs a cache miss, never a wrong hit."""
+    try:
+        return content_digest(pickle.dumps(key, protocol=5))
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError, ValueError):
         return None
-
-
-def _read_only(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
-    return MappingProxyType(mapping)
 
 
 @dataclass
 class KeyDigester:
+    """Digests of page contexts, which are large and overlap: each object of a
+    ``summarized`` type (a paper, listed on many pages) is digested once and
+    stands for itself by that digest; read-only mappings count as dicts."""
+
     summarized: frozenset[type] = frozenset()
-    _known: dict[int, tuple[Any, bytes | None]] = field(default_factory=dict)
+    _known: dict[int, tuple[Any, bytes]] = field(default_factory=dict)
+    _fields: dict[type, tuple[str, ...]] = field(default_factory=dict)
 
-    def digest(self, key: Any, summarize_top: bool = True) -> bytes | None:
-        """A digest of the key's value; None for a key that cannot be pickled."""
-        if not summarize_top or type(key) in self.summarized:
-            known = self._known.get(id(key))
-            if known is not None and known[0] is key:
-                return known[1]
-        buffer = io.BytesIO()
-        pickler = _KeyPickler(buffer, self)
+    def digest(self, key: Any) -> bytes | None:
         try:
-            if type(key) in self.summarized:
-                # Pickle the fields, not the object itself (which would refer to its own digest).
-                pickler.dump((type(key).__qualname__, tuple(vars(key).items())))
-            else:
-                pickler.dump(key)
-        except (pickle.PicklingError, TypeError, AttributeError, RecursionError, ValueError, KeyError):
-            result = None
-        else:
-            result = content_digest(buffer.getvalue())
-        if type(key) in self.summarized:
-            self._known[id(key)] = (key, result)
-        return result
+            return content_digest(pickle.dumps(self._plain(key), protocol=5))
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError, ValueError):
+            return None
 
+    def _plain(self, value: Any) -> Any:
+        """``value`` as tuples, dicts and scalars, with summarized objects as digests."""
+        kind = type(value)
+        if kind is str or kind is int or value is None:
+            return value
+        if kind is tuple or kind is list:
+            return kind(self._plain(item) for item in value)
+        if kind is MappingProxyType or kind is dict:
+            return {key: self._plain(item) for key, item in value.items()}
+        if isinstance(value, tuple):  # a named tuple
+            return (kind.__module__, kind.__qualname__, tuple(self._plain(item) for item in value))
+        if kind in self.summarized:
+            known = self._known.get(id(value))
+            if known is None or known[0] is not value:
+                digest = content_digest(pickle.dumps(self._fields_of(value), protocol=5))
+                known = self._known[id(value)] = (value, digest)
+            return ("digest", known[1])
+        if dataclasses.is_dataclass(kind):
+            return self._fields_of(value)
+        return value
 
-def key_digest(key: Hashable) -> bytes | None:
-    """A digest of the key's value; None for a key that cannot be pickled."""
-    return KeyDigester().digest(key)
+    def _fields_of(self, value: Any) -> tuple[Any, ...]:
+        kind = type(value)
+        names = self._fields.get(kind)
+        if names is None:
+            names = self._fields[kind] = tuple(f.name for f in dataclasses.fields(kind))
+        return (kind.__module__, kind.__qualname__, *(self._plain(getattr(value, name)) for name in names))
 
 
 def code_fingerprint() -> bytes:
@@ -196,14 +224,14 @@ def load_cache(directory: Path, out_dir: Path) -> BuildCache:
     from other code, truncated or corrupt: it is checked, never trusted blindly."""
     cache = BuildCache(out_dir=out_dir, persistent=True)
     try:
-        raw = (directory / CACHE_FILE).read_bytes()
+        raw = memoryview((directory / CACHE_FILE).read_bytes())
     except OSError:
         return cache
-    header = len(_MAGIC) + 40
-    if len(raw) < header or not raw.startswith(_MAGIC):
+    head, tail = len(_MAGIC) + _DIGEST_SIZE, _DIGEST_SIZE
+    if len(raw) < head + tail or raw[: len(_MAGIC)] != _MAGIC:
         return cache
-    fingerprint, checksum, payload = raw[len(_MAGIC):len(_MAGIC) + 20], raw[len(_MAGIC) + 20:header], raw[header:]
-    if fingerprint != code_fingerprint() or checksum != content_digest(payload):
+    payload = raw[head:-tail]
+    if raw[len(_MAGIC):head] != code_fingerprint() or raw[-tail:] != content_digest(payload):
         return cache
     try:
         stored, pages = pickle.loads(payload)
@@ -214,19 +242,31 @@ def load_cache(directory: Path, out_dir: Path) -> BuildCache:
     return cache
 
 
-def dump_cache(cache: BuildCache, page_digests: dict[str, tuple[bytes, bytes]]) -> bytes:
-    """The bytes :func:`load_cache` reads: what the last build used, by key digest."""
+def dump_cache(cache: BuildCache, page_digests: dict[str, tuple[bytes, bytes]], handle: BinaryIO) -> None:
+    """Write what :func:`load_cache` reads: the values the last build used, by
+    key digest; then a checksum of them, so a torn or damaged file is ignored."""
     stored: dict[bytes, Any] = {}
     for key, value in cache._memo.items():
         if not _persisted(key):
             continue
         if hasattr(value, "result"):  # a search index built in the background
             value = Resolved(value.result())
-        digest = key_digest(key)
+        elif key[0] == "paper-file" and value == key[-1]:
+            value = _SAME_AS_BEFORE  # most paper files are as ingest left them
+        digest = cache._key_digests.get(key) or key_digest(key)
         if digest is not None:
             stored[digest] = value
-    payload = pickle.dumps((stored, page_digests), protocol=pickle.HIGHEST_PROTOCOL)
-    return _MAGIC + code_fingerprint() + content_digest(payload) + payload
+    checksum = hashlib.blake2b(digest_size=_DIGEST_SIZE)
+
+    class Checksummed:
+        @staticmethod
+        def write(data: bytes) -> int:
+            checksum.update(data)
+            return handle.write(data)
+
+    handle.write(_MAGIC + code_fingerprint())
+    pickle.dump((stored, page_digests), Checksummed, protocol=pickle.HIGHEST_PROTOCOL)
+    handle.write(checksum.digest())
 
 
 @dataclass(frozen=True)

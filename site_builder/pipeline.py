@@ -14,6 +14,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Callable, Mapping
 
@@ -28,7 +29,8 @@ from .related import related_indices
 from .site import Site, build_site
 from .topics import Taxonomy, assign_topics, parse_taxonomy
 from .weight import PageWeight, measure_first_visit
-from .writer import remove_stale_temp_files, write_atomic, write_files, write_site
+from .parallel import default_workers, fork_map
+from .writer import remove_stale_temp_files, write_atomic_with, write_files, write_site
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -73,7 +75,9 @@ class BuildReport:
     first_visit: PageWeight | None = None  # the heaviest paper page, with what it loads
 
 
-def read_inputs(paths: Paths, base_url: str | None = None, cache: BuildCache | None = None) -> Inputs:
+def read_inputs(
+    paths: Paths, base_url: str | None = None, cache: BuildCache | None = None, workers: int = 1,
+) -> Inputs:
     cache = cache or BuildCache()
     if not paths.content.is_dir():
         raise SourceError(
@@ -93,6 +97,10 @@ def read_inputs(paths: Paths, base_url: str | None = None, cache: BuildCache | N
     # reused exactly as long as topics.yaml is unchanged.
     assign = cache.memo(("assign", taxonomy), lambda: TopicRules(hashlib.sha256(taxonomy_text.encode()).hexdigest(), taxonomy))
     merged = merge_entries(digests)
+    cache.memo_many(
+        [("topics", assign, record.title, record.abstract) for record in merged.records],
+        lambda keys: fork_map(lambda key: assign(key[2], key[3]), keys, workers),
+    )
     plan = plan_ingest(merged.records, existing, paths.papers, assign, cache.memo)
     return Inputs(config, taxonomy, digests, plan, merged.warnings)
 
@@ -227,11 +235,16 @@ def make_site(
         clock = now
 
     progress("reading digests and papers")
-    inputs = read_inputs(paths, base_url, cache)
+    workers = default_workers() if workers is None else workers
+    inputs = read_inputs(paths, base_url, cache, workers)
     papers = parse_papers(inputs.plan.texts, cache.memo)
     lap("read")
     progress(f"building the site model for {len(papers)} papers")
     markdown = make_markdown()
+    cache.memo_many(
+        [("markdown", text) for paper in papers for text in (paper.abstract, paper.notes) if text],
+        lambda keys: fork_map(lambda key: markdown(key[1]), keys, workers),
+    )
     site = build_site(
         inputs.config, papers, inputs.taxonomy,
         lambda text: cache.memo(("markdown", text), lambda: markdown(text)),
@@ -246,7 +259,7 @@ def make_site(
     assets, files = collect_assets(paths.static, {"lunr.js": LUNR_JS})
     env = make_environment(inputs.config)
     stored = StoredPages(cache.stored_page) if cache.persistent else None
-    pages, rendered = render_site(env, site, assets, cache.pages, stored, default_workers() if workers is None else workers)
+    pages, rendered = render_site(env, site, assets, cache.pages, stored, workers)
     cache.page_digests = stored.digests if stored else {}
     files.update(pages)
     lap("render")
@@ -278,13 +291,15 @@ def build(
     progress("writing")
     write_ingest(result.plan)
     if persistent:
-        manifest = {path: content_digest(data) for path, data in result.files.items()}
-        if not _output_unchanged(paths.out, result, manifest, cache):
+        manifest = {path: cache.verified.get(path) or content_digest(data) for path, data in result.files.items()}
+        unchanged = _output_unchanged(paths.out, result, manifest, cache)
+        if not unchanged:
             write_site(paths.out, result.files)
-        digests = cache.page_digests
-        write_atomic(paths.cache / CACHE_FILE, dump_cache(
-            cache, {path: (digests.get(path, b""), digest) for path, digest in manifest.items()}
-        ))
+        # A build that computed nothing new would save the cache it loaded.
+        if not (unchanged and cache.last_misses == 0):
+            digests = {path: (cache.page_digests.get(path, b""), digest) for path, digest in manifest.items()}
+            cache.pages.clear()  # rendered bytes are not kept on disk; free them first
+            write_atomic_with(paths.cache / CACHE_FILE, partial(dump_cache, cache, digests))
     else:
         write_site(paths.out, result.files)
     timings = {**result.timings, "write": time.perf_counter() - start}
@@ -294,12 +309,6 @@ def build(
         warnings=result.warnings, search=result.search,
         first_visit=_heaviest_paper_page(result.files, result.site.config.base_path),
     )
-
-
-def default_workers() -> int:
-    """One process per core, at most two: beyond that, writing dominates."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(2, cores))
 
 
 def _output_unchanged(out: Path, result: SiteBuild, manifest: Mapping[str, bytes], cache: BuildCache) -> bool:
@@ -313,8 +322,9 @@ def _output_unchanged(out: Path, result: SiteBuild, manifest: Mapping[str, bytes
         return False
     if any(stored[path][1] != digest for path, digest in manifest.items()):
         return False
+    prefix = len(str(out)) + 1
     on_disk = {
-        (Path(root) / name).relative_to(out).as_posix()
+        f"{root[prefix:]}/{name}" if len(root) > prefix else name
         for root, _dirs, names in os.walk(out) for name in names
     }
     if on_disk != manifest.keys():

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 import hashlib
-import os
-import pickle
 from dataclasses import dataclass, field
 from functools import partial
 from urllib.parse import quote
@@ -17,9 +15,10 @@ from markdown_it import MarkdownIt
 
 from .config import SiteConfig
 from .errors import SourceError
+from .parallel import PARALLEL_MIN_ITEMS, fork_map
 from .feeds import absolute_url
 from .cache import KeyDigester
-from .site import Page, PaperView, Site
+from .site import DateView, Page, PaperView, Site, TopicView
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -212,56 +211,17 @@ def render_site(
 @dataclass
 class StoredPages:
     lookup: Callable[[str, bytes], bytes | None]  # (output path, context digest) → bytes or None
-    digester: KeyDigester = field(default_factory=lambda: KeyDigester(frozenset({PaperView})))
+    digester: KeyDigester = field(default_factory=lambda: KeyDigester(frozenset({PaperView, TopicView, DateView})))
     digests: dict[str, bytes] = field(default_factory=dict)
-
-
-# Below this many pages a second process costs more than it saves.
-_PARALLEL_MIN_PAGES = 200
 
 
 def _render_pages(
     env: jinja2.Environment, site: Site, assets: Mapping[str, str], pages: list[Page], workers: int
 ) -> list[bytes]:
-    """Render ``pages`` in order. With workers > 1 the list is cut into that
-    many contiguous parts, each rendered in a forked copy of this process; a
-    part whose process fails is rendered here, so its error is the usual one."""
-    if workers < 2 or len(pages) < _PARALLEL_MIN_PAGES or not hasattr(os, "fork"):
-        return [render_page(env, page, site, assets) for page in pages]
-    for name in sorted({page.template for page in pages}):
-        try:
-            env.get_template(name)  # compiled once, before forking, for every process
-        except jinja2.TemplateError:
-            break  # render_page reports it below
-    size = -(-len(pages) // workers)
-    parts = [pages[start : start + size] for start in range(0, len(pages), size)]
-    children = [_fork_renderer(env, site, assets, part) for part in parts[1:]]
-    results = [render_page(env, page, site, assets) for page in parts[0]]
-    for part, (pid, reader) in zip(parts[1:], children):
-        with os.fdopen(reader, "rb") as stream:
-            payload = stream.read()
-        _pid, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) == 0:
-            results.extend(pickle.loads(payload))
-        else:
-            results.extend(render_page(env, page, site, assets) for page in part)
-    return results
-
-
-def _fork_renderer(env: jinja2.Environment, site: Site, assets: Mapping[str, str], part: list[Page]) -> tuple[int, int]:
-    reader, writer = os.pipe()
-    pid = os.fork()
-    if pid:
-        os.close(writer)
-        return pid, reader
-    # The child: render, send the bytes back, and leave without running the
-    # parent's cleanup (atexit handlers, open files, the test runner).
-    code = 1
-    try:
-        os.close(reader)
-        payload = pickle.dumps([render_page(env, page, site, assets) for page in part], protocol=5)
-        with os.fdopen(writer, "wb") as stream:
-            stream.write(payload)
-        code = 0
-    finally:
-        os._exit(code)
+    if workers > 1 and len(pages) >= PARALLEL_MIN_ITEMS:
+        for name in sorted({page.template for page in pages}):
+            try:
+                env.get_template(name)  # compiled once, before forking, for every process
+            except jinja2.TemplateError:
+                break  # render_page reports it
+    return fork_map(lambda page: render_page(env, page, site, assets), pages, workers)

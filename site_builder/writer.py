@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
-from typing import Mapping
+from typing import BinaryIO, Callable, Mapping
 
 from .errors import SourceError
 
@@ -40,11 +40,17 @@ def write_atomic(path: Path, data: bytes) -> None:
     file: ingesting thousands of papers would wait on the disk thousands of
     times, and ext4 already flushes a file replaced by rename.
     """
+    write_atomic_with(path, lambda handle: handle.write(data))
+
+
+def write_atomic_with(path: Path, produce: Callable[[BinaryIO], object]) -> None:
+    """Like :func:`write_atomic`, with the bytes written by ``produce(handle)``,
+    so a large file (the build cache) need not sit in memory whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            produce(handle)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
