@@ -9,8 +9,8 @@ after it, so the cache holds one site's worth of work, not every edit's.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
+import io
 import os
 import pickle
 import sys
@@ -45,7 +45,9 @@ class BuildCache:
     page_digests: dict[str, bytes] = field(default_factory=dict)
     # Output digest of each page reused from the output directory (read and checked).
     verified: dict[str, bytes] = field(default_factory=dict)
-    last_misses: int = 0
+    # Entries worth saving computed by this build and by the last one.
+    new_entries: int = 0
+    last_new_entries: int = 0
     _key_digests: dict[Hashable, bytes | None] = field(default_factory=dict)
 
     @staticmethod
@@ -89,6 +91,7 @@ class BuildCache:
                 value = key[-1]
         else:
             self.misses += 1
+            self.new_entries += _persisted(key)
             value = compute()
         self._used[key] = value
         return value
@@ -100,6 +103,7 @@ class BuildCache:
         if missing:
             self._used.update(zip(missing, compute_many(missing)))
             self.misses += len(missing)
+            self.new_entries += sum(map(_persisted, missing))
 
     def _has(self, key: Hashable) -> bool:
         if key in self._used or key in self._memo:
@@ -115,8 +119,8 @@ class BuildCache:
     def end_build(self) -> None:
         """Forget what this build did not use."""
         self._memo, self._used = self._used, {}
-        self.last_misses = self.misses
-        self.hits = self.misses = 0
+        self.last_new_entries = self.new_entries
+        self.hits = self.misses = self.new_entries = 0
         self.stored = {}
 
     def stored_page(self, path: str, context_digest: bytes) -> bytes | None:
@@ -165,49 +169,49 @@ def key_digest(key: Hashable) -> bytes | None:
         return None
 
 
-@dataclass
 class KeyDigester:
     """Digests of page contexts, which are large and overlap: each object of a
     ``summarized`` type (a paper, listed on many pages) is digested once and
-    stands for itself by that digest; read-only mappings count as dicts."""
+    pickled as that digest wherever it appears; read-only mappings as dicts.
+    Everything else is pickled by pickle's C code, object by object."""
 
-    summarized: frozenset[type] = frozenset()
-    _known: dict[int, tuple[Any, bytes]] = field(default_factory=dict)
-    _fields: dict[type, tuple[str, ...]] = field(default_factory=dict)
+    def __init__(self, summarized: frozenset[type] = frozenset()) -> None:
+        self._known: dict[int, tuple[Any, bytes]] = {}
+        self._table: dict[type, Callable[[Any], Any]] = {MappingProxyType: _reduce_read_only}
+        self._table.update(dict.fromkeys(summarized, self._reduce_summarized))
 
     def digest(self, key: Any) -> bytes | None:
         try:
-            return content_digest(pickle.dumps(self._plain(key), protocol=5))
-        except (pickle.PicklingError, TypeError, AttributeError, RecursionError, ValueError):
+            return content_digest(self._dumps(key))
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError, ValueError, KeyError):
             return None
 
-    def _plain(self, value: Any) -> Any:
-        """``value`` as tuples, dicts and scalars, with summarized objects as digests."""
-        kind = type(value)
-        if kind is str or kind is int or value is None:
-            return value
-        if kind is tuple or kind is list:
-            return kind(self._plain(item) for item in value)
-        if kind is MappingProxyType or kind is dict:
-            return {key: self._plain(item) for key, item in value.items()}
-        if isinstance(value, tuple):  # a named tuple
-            return (kind.__module__, kind.__qualname__, tuple(self._plain(item) for item in value))
-        if kind in self.summarized:
-            known = self._known.get(id(value))
-            if known is None or known[0] is not value:
-                digest = content_digest(pickle.dumps(self._fields_of(value), protocol=5))
-                known = self._known[id(value)] = (value, digest)
-            return ("digest", known[1])
-        if dataclasses.is_dataclass(kind):
-            return self._fields_of(value)
-        return value
+    def _dumps(self, value: Any) -> bytes:
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=5)
+        pickler.dispatch_table = self._table
+        pickler.fast = True  # no memo: the bytes depend on values, not on which objects are shared
+        pickler.dump(value)
+        return buffer.getvalue()
 
-    def _fields_of(self, value: Any) -> tuple[Any, ...]:
-        kind = type(value)
-        names = self._fields.get(kind)
-        if names is None:
-            names = self._fields[kind] = tuple(f.name for f in dataclasses.fields(kind))
-        return (kind.__module__, kind.__qualname__, *(self._plain(getattr(value, name)) for name in names))
+    def _reduce_summarized(self, value: Any) -> tuple[Any, ...]:
+        known = self._known.get(id(value))
+        if known is None or known[0] is not value:
+            fields = (type(value).__module__, type(value).__qualname__, tuple(vars(value).items()))
+            known = self._known[id(value)] = (value, content_digest(self._dumps(fields)))
+        return _digest_of, (known[1],)
+
+
+def _reduce_read_only(mapping: MappingProxyType[Any, Any]) -> tuple[Any, ...]:
+    return _read_only, (dict(mapping),)
+
+
+def _read_only(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(mapping)
+
+
+def _digest_of(digest: bytes) -> bytes:
+    return digest
 
 
 def code_fingerprint() -> bytes:

@@ -296,7 +296,7 @@ def build(
         if not unchanged:
             write_site(paths.out, result.files)
         # A build that computed nothing new would save the cache it loaded.
-        if not (unchanged and cache.last_misses == 0):
+        if not (unchanged and cache.last_new_entries == 0):
             digests = {path: (cache.page_digests.get(path, b""), digest) for path, digest in manifest.items()}
             cache.pages.clear()  # rendered bytes are not kept on disk; free them first
             write_atomic_with(paths.cache / CACHE_FILE, partial(dump_cache, cache, digests))

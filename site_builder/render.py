@@ -183,6 +183,8 @@ def render_site(
     shared = (site.config, tuple(assets.items()), site.topics)
     files: dict[str, bytes] = {}
     todo: list[tuple[str, Any, Page]] = []
+    # What every page shares is digested once, not once per page.
+    shared_digest = stored.digester.digest(shared) if stored is not None else None
     for page in site.pages:
         path = page.output_path
         key = (fingerprints[page.template], shared, page)
@@ -191,8 +193,8 @@ def render_site(
             files[path] = cached[1]
             continue
         if stored is not None:
-            digest = stored.digester.digest(key)
-            if digest is not None:
+            digest = stored.digester.digest((fingerprints[page.template], shared_digest, page))
+            if digest is not None and shared_digest is not None:
                 stored.digests[path] = digest
                 data = stored.lookup(path, digest)
                 if data is not None:
