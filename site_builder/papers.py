@@ -34,7 +34,12 @@ _NOTES_HEADING = re.compile(r"^##\s+Notes\s*$", re.MULTILINE)
 # spaces, quotes or other characters a URL or the output directory would read
 # differently ("..md" would be the page papers/./, which is the paper list).
 _FILE_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
-_URL = re.compile(r"https?://[^\s<>\"]+")
+# Braces end a URL: abstracts copied from arXiv carry LaTeX leftovers such as
+# "https://x.org/a{https://x.org/a}" and "https://x.org/{this https URL}".
+_URL = re.compile(r"https?://[^\s<>\"{}]+")
+# What a link in front matter may be: any http(s) address without spaces or
+# markup characters (older files may hold braces from before _URL stopped at them).
+_WEB_ADDRESS = re.compile(r"https?://[^\s<>\"]+")
 _SLUG_MAX = 80
 # python-slugify folds Greek to single Latin letters (π → p); names read better
 # in a URL ("pangu-pi"), and Greek letters are common in paper titles.
@@ -228,7 +233,7 @@ def parse_paper(text: str, path: Path) -> Paper:
     links = _as_strings(data.get("links"), "links", path, lines.get("links"))
     for link in links:
         # Links become href attributes: a "javascript:" one would run when clicked.
-        if not _URL.fullmatch(link):
+        if not _WEB_ADDRESS.fullmatch(link):
             raise SourceError(
                 f"link {link[:80]!r} is not a web address", path, lines.get("links"),
                 hint="links start with http:// or https://",

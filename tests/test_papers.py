@@ -46,6 +46,12 @@ def test_links_drop_trailing_punctuation():
     assert extract_links(text) == ("https://github.com/a/b", "https://x.org/demo_(v2)", "https://rb.gy/ws1ile")
 
 
+def test_links_end_at_latex_braces_left_by_arxiv():
+    text = ("Code at https://github.com/a/LaRA{https://github.com/a/LaRA}. "
+            "Model at https://huggingface.co/org/model/{this https URL}, fostering")
+    assert extract_links(text) == ("https://github.com/a/LaRA", "https://huggingface.co/org/model/")
+
+
 def test_merge_joins_a_paper_across_digests_and_keeps_first_abstract():
     merged = merge_entries([
         digest(MAR18, "b.txt", ("Same Paper", "first   abstract")),

@@ -70,6 +70,13 @@ def test_user_notes_and_keys_render_on_the_paper_page():
     assert "<strong>note</strong>" in page and "★" in page and "#later" in page
 
 
+def test_a_single_tag_written_as_a_string_is_one_tag():
+    site = site_for(paper("x", "A Paper", tags="read-later"))
+    files, _ = render_site(make_environment(site.config), site, ASSETS, {})
+    page = files["papers/x/index.html"].decode()
+    assert page.count('class="tag user-tag"') == 1 and "#read-later" in page
+
+
 def test_topics_are_assigned_when_a_paper_file_has_none():
     site = site_for(paper("x", "Speech synthesis at scale"), paper("y", "Something else"))
     topics = {view.slug: [t.slug for t in view.topics] for view in site.papers}
