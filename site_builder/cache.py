@@ -159,14 +159,8 @@ def content_digest(data: bytes | memoryview) -> bytes:
 
 
 def key_digest(key: Hashable) -> bytes | None:
-    """A digest of a memo key's value; None for a key that cannot be pickled.
-
-    Pickle shares repeated objects, so equal keys built differently could
-    pickle differently; that costs a cache miss, never a wrong hit."""
-    try:
-        return content_digest(pickle.dumps(key, protocol=5))
-    except (pickle.PicklingError, TypeError, AttributeError, RecursionError, ValueError):
-        return None
+    """A digest of a memo key's value; None for a key that cannot be pickled."""
+    return KeyDigester().digest(key)
 
 
 class KeyDigester:

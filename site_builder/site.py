@@ -124,6 +124,10 @@ def build_site(
     ``find_related`` maps each paper's title and abstract to the indices of its
     related papers (a rebuild passes a memoised one)."""
     papers = sorted(papers, key=lambda p: _sort_key_title(p.title))
+    # Computed once: the lists below sort tens of thousands of papers, and a
+    # paper's place in title order is its title sort key.
+    title_rank = {p.slug: index for index, p in enumerate(papers)}
+    key_of = {p.slug: title_key(p.title) for p in papers}
     errors: list[SourceError] = []
     paper_topics: dict[str, tuple[str, ...]] = {}
     for paper in papers:
@@ -173,17 +177,18 @@ def build_site(
     related = find_related([f"{p.title}\n{p.title}\n{p.abstract}" for p in papers])
 
     def newest_first(group: Iterable[Paper]) -> tuple[PaperView, ...]:
-        ordered = sorted(group, key=lambda p: _sort_key_title(p.title))
+        ordered = sorted(group, key=lambda p: title_rank[p.slug])
         ordered.sort(key=lambda p: p.dates[-1] if p.dates else dt.date.min, reverse=True)
         return tuple(view_of[p.slug] for p in ordered)
 
+    digest_lists: dict[dt.date, tuple[PaperView, ...]] = {}
+
     def in_digest_order(date: dt.date) -> tuple[PaperView, ...]:
-        rank = {key: i for i, key in enumerate(digest_order.get(date, ()))}
-        ordered = sorted(
-            by_date[date],
-            key=lambda p: (rank.get(title_key(p.title), len(rank)), _sort_key_title(p.title)),
-        )
-        return tuple(view_of[p.slug] for p in ordered)
+        if date not in digest_lists:
+            rank = {key: i for i, key in enumerate(digest_order.get(date, ()))}
+            ordered = sorted(by_date[date], key=lambda p: (rank.get(key_of[p.slug], len(rank)), title_rank[p.slug]))
+            digest_lists[date] = tuple(view_of[p.slug] for p in ordered)
+        return digest_lists[date]
 
     dates_newest = tuple(reversed(date_views.values()))
     topics_used = tuple(topic_views[t.slug] for t in taxonomy.topics if by_topic[t.slug])
