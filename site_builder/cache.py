@@ -5,6 +5,13 @@ Correctness never depends on it: every entry is keyed by the complete input it
 was computed from (file text, record, page context), so a cached result is
 exactly what recomputing would give. Entries not used by a build are dropped
 after it, so the cache holds one site's worth of work, not every edit's.
+
+Between CLI builds the same work is kept on disk (``.atlas-cache/``): the
+values by a digest of their key, and each page's output digest under a digest
+of everything it was rendered from. A page whose digest is unchanged is read
+back from the output directory and checked against its output digest. The
+file carries the code's fingerprint and a checksum; any mismatch means an
+empty cache, never a guess.
 """
 
 from __future__ import annotations
@@ -49,14 +56,6 @@ class BuildCache:
     new_entries: int = 0
     last_new_entries: int = 0
     _key_digests: dict[Hashable, bytes | None] = field(default_factory=dict)
-
-    @staticmethod
-    def stat_key(path: Path) -> tuple[int, int, int]:
-        try:
-            stat = os.stat(path)
-        except OSError as error:
-            raise SourceError(f"cannot read file: {error.strerror}", path) from None
-        return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
     def read_bytes(self, path: Path) -> bytes:
         """The file's bytes, re-read only when its size, mtime or inode changed."""
