@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from site_builder.errors import SourceError
-from site_builder.pipeline import Paths
+from site_builder.pipeline import Paths, build
 from site_builder.serve import PreviewServer, PreviewState, inject, resolve_request
 from site_builder.writer import update_site
 
@@ -242,6 +242,35 @@ def test_note_edit_reloads_and_rerenders_only_the_pages_showing_that_paper(serve
     assert len(rebuild.rendered) < 20 < rebuild.pages
     assert rebuild.written == (f"papers/{PAPER}/index.html",)
     assert any("Rebuilt in" in line and f"{PAPER}.md" in line for line in server.log)
+
+
+def site_files(directory: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(directory).as_posix(): path.read_bytes()
+        for path in sorted(directory.rglob("*")) if path.is_file()
+    }
+
+
+def test_note_edit_renders_one_page_and_gives_what_a_full_build_gives(server, events, tmp_path):
+    version = events.next_state()["version"]
+    path = paper_file(server)
+    path.write_text(path.read_text() + "\n## Notes\n\nFirst *note*.\n")
+    version = events.wait_for(lambda s: s["version"] > version)["version"]
+    assert server.preview.last.rendered == (f"papers/{PAPER}/index.html",)
+    path.write_text(path.read_text().replace("First *note*.", "Second note, with a [link](https://x.org/)."))
+    events.wait_for(lambda s: s["version"] > version)
+    assert server.preview.last.rendered == (f"papers/{PAPER}/index.html",)
+    clean = tmp_path / "clean"
+    build(Paths(server.preview.paths.content, clean), cache=None)
+    assert site_files(server.preview.paths.out) == site_files(clean)
+
+
+def test_a_front_matter_edit_is_not_mistaken_for_a_note(server, events):
+    version = events.next_state()["version"]
+    path = paper_file(server)
+    path.write_text(path.read_text().replace("\n---\n", "\nstarred: true\n---\n", 1) + "\n## Notes\n\nA note.\n")
+    events.wait_for(lambda s: s["version"] > version)
+    assert len(server.preview.last.rendered) > 1
 
 
 def test_template_edit_rerenders_the_pages_that_use_it(server, events):
