@@ -71,20 +71,22 @@ def test_killed_builds_leave_the_old_or_the_new_site_and_whole_paper_files(tmp_p
     print(f"killed builds: {outcomes}")
 
 
-def test_disk_full_gives_a_clear_error_and_keeps_the_old_site(tmp_path, monkeypatch):
+# Simulated, because the tests may run as root, whom permissions do not stop.
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS, errno.EACCES], ids=["disk-full", "read-only", "no-permission"])
+def test_disk_full_or_read_only_output_gives_a_clear_error_and_keeps_the_old_site(tmp_path, monkeypatch, code):
     out = tmp_path / "_site"
     write_site(out, {"index.html": b"old"})
     real_write = Path.write_bytes
 
-    def full_disk(self, data):
+    def failing_disk(self, data):
         if self.name == "b.html":
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+            raise OSError(code, os.strerror(code), str(self))
         return real_write(self, data)
 
-    monkeypatch.setattr(Path, "write_bytes", full_disk)
+    monkeypatch.setattr(Path, "write_bytes", failing_disk)
     with pytest.raises(SourceError) as info:
         write_site(out, {"index.html": b"new", "b.html": b"x"})
-    assert "cannot write the site: No space left on device" in str(info.value)
+    assert f"cannot write the site: {os.strerror(code)}" in str(info.value)
     assert snapshot(out) == {"index.html": b"old"}
     assert [p.name for p in tmp_path.iterdir()] == ["_site"], "no staging directory left behind"
 
