@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import argparse
 import functools
-import gzip
 import http.server
 import statistics
 import sys
 import threading
 from pathlib import Path
 from urllib.parse import unquote, urlparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from site_builder.weight import gzip_size  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 DEFAULT_QUERIES = (
@@ -43,7 +45,7 @@ def _serve(site: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
 
 @functools.lru_cache(maxsize=None)
 def _gzip_size(path: Path) -> int:
-    return len(gzip.compress(path.read_bytes(), compresslevel=6, mtime=0))
+    return gzip_size(path.read_bytes())
 
 
 def measure(site: Path, queries=DEFAULT_QUERIES, prefix: str = "/") -> list[dict]:

@@ -8,7 +8,6 @@ were.
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import hashlib
 import os
 import time
@@ -213,6 +212,7 @@ class SiteBuild:
     timings: Mapping[str, float]
     warnings: tuple[SourceError, ...] = ()
     search: SearchFiles | None = None
+    assets: Mapping[str, str] = field(default_factory=dict)  # logical name → fingerprinted path
 
 
 def make_site(
@@ -268,7 +268,7 @@ def make_site(
     files.update(search.files)
     lap("search")
     cache.end_build()
-    return SiteBuild(site, inputs.plan, files, rendered, timings, inputs.warnings, search)
+    return SiteBuild(site, inputs.plan, files, rendered, timings, inputs.warnings, search, assets)
 
 
 def build(
@@ -344,6 +344,3 @@ def _heaviest_paper_page(files: Mapping[str, bytes], base_path: str) -> PageWeig
         return None
     return measure_first_visit(files, max(sorted(pages), key=lambda path: len(files[path])), base_path)
 
-
-def gzip_size(data: bytes) -> int:
-    return len(gzip.compress(data, mtime=0))

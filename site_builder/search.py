@@ -17,7 +17,6 @@ Output, under ``search/``:
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import html
 import json
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from .errors import SourceError
+from .weight import gzip_size
 
 JS_DIR = Path(__file__).resolve().parent / "js"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -96,10 +96,6 @@ def _hashed(directory: str, stem: str, data: bytes) -> str:
 
 def _json(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _gzip_size(data: bytes) -> int:
-    return len(gzip.compress(data, compresslevel=6, mtime=0))
 
 
 def _store_entry(doc: SearchDocument) -> dict:
@@ -236,8 +232,8 @@ def assemble(documents: Sequence[SearchDocument], sharded: bool,
     return SearchFiles(
         files=files,
         index_bytes=sum(len(files[p]) for p in index_files),
-        index_gzip=sum(_gzip_size(files[p]) for p in index_files),
+        index_gzip=sum(gzip_size(files[p]) for p in index_files),
         documents_bytes=sum(len(files[p]) for p in chunks),
-        documents_gzip=sum(_gzip_size(files[p]) for p in chunks),
+        documents_gzip=sum(gzip_size(files[p]) for p in chunks),
         shards=len(index_files),
     )

@@ -27,9 +27,10 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import MappingProxyType
-from typing import Callable
+from typing import Callable, Mapping
 from urllib.parse import quote, unquote, urlsplit
 
+import jinja2
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
@@ -37,7 +38,7 @@ from watchdog.observers.api import ObservedWatch
 from .cache import BuildCache
 from .errors import BuildErrors, SourceError
 from .papers import parse_paper
-from .pipeline import LUNR_JS, Paths, SiteBuild, collect_assets, make_site, write_ingest
+from .pipeline import Paths, SiteBuild, make_site, write_ingest
 from .render import BUILTIN_TEMPLATES, make_environment, make_markdown, render_page
 from .site import Site
 from .writer import update_site, write_site
@@ -88,8 +89,10 @@ class Preview:
         self.last: Rebuild | None = None
         self.templates_dir: Path | None = None
         self._files: dict[str, bytes] | None = None  # the last good site, as written
-        self._site: Site | None = None  # its model
         self._texts: dict[Path, str] = {}  # its paper files' text
+        # What re-rendering one paper page needs, from the last good build;
+        # None when a template other than paper.html may show notes.
+        self._notes_page: tuple[Site, jinja2.Environment, Mapping[str, str]] | None = None
         self._own_writes: dict[Path, bytes] = {}  # paper files our ingest wrote
         self._warnings: list[str] = []
         self._state = PreviewState(0, None, "/")
@@ -125,29 +128,27 @@ class Preview:
         except Exception:  # a bug must not take the preview down; show it like a user error
             self._fail("internal error while building:\n" + traceback.format_exc(), start)
             return False
-        self._site = result.site
         self._texts = dict(result.plan.texts)
-        seconds = time.perf_counter() - start
-        self.last = Rebuild(seconds, len(result.site.pages), result.rendered, written, changes)
+        env = make_environment(result.site.config)
+        shows_notes = [name for name in env.list_templates() if "notes" in env.loader.get_source(env, name)[0]]
+        self._notes_page = (result.site, env, result.assets) if shows_notes == ["paper.html"] else None
         self.templates_dir = result.site.config.templates_dir
-        with self._changed:
-            self._state = PreviewState(self._state.version + 1, None, result.site.config.base_path)
-            self._changed.notify_all()
         # Warnings stand until their file changes; repeat them only when they do.
         if [str(w) for w in result.warnings] != self._warnings:
             self._warnings = [str(w) for w in result.warnings]
             for warning in self._warnings:
                 self.log(f"warning: {warning}")
-        self.log(describe(self.last))
+        rebuild = Rebuild(time.perf_counter() - start, len(result.site.pages), result.rendered, written, changes)
+        self._succeeded(rebuild, result.site.config.base_path)
         return True
 
     def _notes_only(self, changed: tuple[Path, ...], start: float, changes: tuple[str, ...]) -> bool:
         """Saving a paper's notes, the commonest edit, changes one page: only
-        paper.html shows notes. Re-render that page alone instead of the whole
-        site model (seconds at 20,000 papers). Anything else, or any doubt,
-        returns False and the full rebuild runs; tests check both give the
-        same bytes."""
-        if len(changed) != 1 or self._site is None or self._files is None or self._state.error:
+        paper.html shows notes. Re-render that page alone, with the last
+        build's site model, environment and assets, instead of the whole site
+        (seconds at 20,000 papers). Anything else, or any doubt, returns
+        False and the full rebuild runs; tests check both give the same bytes."""
+        if len(changed) != 1 or self._notes_page is None or self._files is None or self._state.error:
             return False
         (path,) = changed
         old_text = self._texts.get(path)
@@ -159,27 +160,29 @@ class Preview:
         old, new = parse_paper(old_text, path), parse_paper(text, path)
         if replace(old, notes=new.notes) != new:
             return False
-        env = make_environment(self._site.config)
-        for name in env.list_templates():
-            if name != "paper.html" and "notes" in env.loader.get_source(env, name)[0]:
-                return False  # a user template shows notes elsewhere too
+        site, env, assets = self._notes_page
         url = f"papers/{new.slug}/"
-        (page,) = [page for page in self._site.pages if page.url == url]
+        (page,) = [page for page in site.pages if page.url == url]
         view = replace(page.context["paper"], notes_html=make_markdown()(new.notes) if new.notes else "")
         page = replace(page, context=MappingProxyType({**page.context, "paper": view}))
-        assets, _ = collect_assets(self.paths.static, {"lunr.js": LUNR_JS})
         files = dict(self._files)
-        files[page.output_path] = render_page(env, page, self._site, assets)
+        files[page.output_path] = render_page(env, page, site, assets)
         written = update_site(self.paths.out, files, self._files)
         self._files = files
         self._texts[path] = text
-        self._site = replace(self._site, pages=tuple(page if p.url == url else p for p in self._site.pages))
-        self.last = Rebuild(time.perf_counter() - start, len(self._site.pages), (page.output_path,), written, changes)
-        with self._changed:
-            self._state = PreviewState(self._state.version + 1, None, self._state.base_path)
-            self._changed.notify_all()
-        self.log(describe(self.last))
+        site = replace(site, pages=tuple(page if p.url == url else p for p in site.pages))
+        self._notes_page = (site, env, assets)
+        rebuild = Rebuild(time.perf_counter() - start, len(site.pages), (page.output_path,), written, changes)
+        self._succeeded(rebuild, self._state.base_path)
         return True
+
+    def _succeeded(self, rebuild: Rebuild, base_path: str) -> None:
+        """Bump the version open pages watch, and say what was done."""
+        self.last = rebuild
+        with self._changed:
+            self._state = PreviewState(self._state.version + 1, None, base_path)
+            self._changed.notify_all()
+        self.log(describe(rebuild))
 
     def _write(self, result: SiteBuild) -> tuple[str, ...]:
         files = dict(result.files)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from site_builder.pipeline import Paths, make_site
-from site_builder.search import PendingSearchIndex, SearchDocument, search_documents
+from site_builder.search import PendingSearchIndex, SearchDocument, _parse_frames, search_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 HARNESS = ROOT / "tests" / "js" / "run_queries.js"
@@ -267,12 +267,7 @@ def _node_index(request: dict) -> bytes:
         ["node", str(ROOT / "site_builder" / "js" / "build_index.js")],
         input=json.dumps(request).encode(), capture_output=True, check=True,
     )
-    frames = {}
-    output = done.stdout
-    while output:
-        header, rest = output.split(b"\n", 1)
-        name, length = header.decode().rsplit(" ", 1)
-        frames[name], output = rest[: int(length)], rest[int(length):]
+    frames = dict(_parse_frames(done.stdout))
     return frames.get("index") or frames.get("reference") or frames["monolithic"]
 
 

@@ -273,6 +273,19 @@ def test_a_front_matter_edit_is_not_mistaken_for_a_note(server, events):
     assert len(server.preview.last.rendered) > 1
 
 
+def test_note_edit_rebuilds_fully_when_another_template_shows_notes(server, events):
+    version = events.next_state()["version"]
+    theme = server.preview.paths.content.parent / "theme"
+    (theme / "home.html").write_text(
+        (ROOT / "templates" / "home.html").read_text() + "{# this theme lists notes here #}\n"
+    )
+    version = events.wait_for(lambda s: s["version"] > version)["version"]
+    path = paper_file(server)
+    path.write_text(path.read_text() + "\n## Notes\n\nA note.\n")
+    events.wait_for(lambda s: s["version"] > version)
+    assert len(server.preview.last.rendered) > 1
+
+
 def test_template_edit_rerenders_the_pages_that_use_it(server, events):
     version = events.next_state()["version"]
     template = server.preview.paths.content.parent / "theme" / "paper.html"
