@@ -75,6 +75,17 @@ class _Phrase:
                 count, position = count + 1, max(match.end(), start + 1)
         return count
 
+    def hits_at(self, lowered: str, starts: list[int], cap: int) -> int:
+        """:meth:`hits`, given every word start where the phrase's head begins
+        (ascending): a hit starts a word, so only those places are tried."""
+        count, position = 0, 0
+        for start in starts:
+            if start >= position and (match := self.pattern.match(lowered, start)):
+                count, position = count + 1, max(match.end(), start + 1)
+                if count == cap:
+                    break
+        return count
+
 
 @dataclass(frozen=True)
 class _HeadFinder:
@@ -86,7 +97,7 @@ class _HeadFinder:
     """
 
     pattern: re.Pattern[str]
-    closure: Mapping[str, frozenset[str]]
+    closure: Mapping[str, tuple[str, ...]]
     # head → (topic index, position in the topic's rules, phrase, title only)
     phrases: Mapping[str, tuple[tuple[int, int, _Phrase, bool], ...]]
 
@@ -98,17 +109,18 @@ class _HeadFinder:
             for order, (phrase, title_only) in enumerate(ordered):
                 phrases.setdefault(phrase.head, []).append((topic_index, order, phrase, title_only))
         words = sorted(head for head in phrases if head)
-        closure = {
-            head: frozenset({""} | {other for other in words if head.startswith(other)}) for head in words
-        }
+        closure = {head: tuple(other for other in words if head.startswith(other)) for head in words}
         pattern = re.compile(r"\b(?:" + _trie_pattern(words) + ")") if words else re.compile(r"(?!)")
         return cls(pattern, closure, {head: tuple(items) for head, items in phrases.items()})
 
-    def present(self, lowered: str) -> set[str]:
-        found = {""}
-        for head in set(self.pattern.findall(lowered)):
-            found |= self.closure[head]
-        return found
+    def starts(self, lowered: str) -> dict[str, list[int]]:
+        """Each head that begins some word of ``lowered`` → those word starts, ascending."""
+        starts: dict[str, list[int]] = {}
+        for match in self.pattern.finditer(lowered):
+            start = match.start()
+            for head in self.closure[match.group()]:
+                starts.setdefault(head, []).append(start)
+        return starts
 
 
 def _trie_pattern(words: list[str]) -> str:
@@ -167,14 +179,23 @@ def score_topics(taxonomy: Taxonomy, title: str, abstract: str) -> tuple[float, 
     # Only phrases whose head begins a word can hit; the others would add 0.0,
     # so leaving them out and adding the rest in rule order keeps every score
     # bit-identical to scoring each phrase.
+    heads = taxonomy._heads
+    in_title, in_abstract = heads.starts(title), heads.starts(abstract)
     terms: dict[int, list[tuple[int, float]]] = {}
-    for head in taxonomy._heads.present(f"{title} {abstract}"):
-        for topic_index, order, phrase, title_only in taxonomy._heads.phrases.get(head, ()):
+
+    def title_hits(phrase: _Phrase) -> int:
+        return phrase.hits_at(title, in_title.get(phrase.head, []), 1) if phrase.head else phrase.hits(title, 1)
+
+    for head in {"", *in_title, *in_abstract}:
+        for topic_index, order, phrase, title_only in heads.phrases.get(head, ()):
             if title_only:
-                value = phrase.weight * taxonomy.title_weight * phrase.hits(title, 1)
+                value = phrase.weight * taxonomy.title_weight * title_hits(phrase)
             else:
-                in_title = phrase.hits(title, 1) * taxonomy.title_weight
-                value = phrase.weight * (in_title + phrase.hits(abstract, ABSTRACT_HIT_CAP))
+                abstract_hits = (
+                    phrase.hits_at(abstract, in_abstract.get(head, []), ABSTRACT_HIT_CAP) if head
+                    else phrase.hits(abstract, ABSTRACT_HIT_CAP)
+                )
+                value = phrase.weight * (title_hits(phrase) * taxonomy.title_weight + abstract_hits)
             if value:
                 terms.setdefault(topic_index, []).append((order, value))
     scores = [0.0] * len(taxonomy._rules)

@@ -5,9 +5,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from site_builder.errors import BuildErrors, SourceError
 from site_builder.topics import (
+    ABSTRACT_HIT_CAP,
     Taxonomy,
     Topic,
     assign_topics,
@@ -383,3 +385,59 @@ def test_false_friends_stay_out_of_a_topic(shipped, title_start, slug):
     _taxonomy, assigned = shipped
     (slugs,) = [slugs for title, slugs in assigned.items() if title.startswith(title_start)]
     assert slug not in slugs
+
+
+# --- fast scoring equals the definition -------------------------------------
+
+
+def scores_by_definition(taxonomy: Taxonomy, title: str, abstract: str) -> tuple[float, ...]:
+    """score_topics as topics.yaml defines it: every phrase searched for in
+    the whole title and abstract, added in rule order."""
+    title, abstract = title.lower(), abstract.lower()
+    scores = []
+    for keywords, title_keywords in taxonomy._rules:
+        score = 0.0
+        for phrase in keywords:
+            score += phrase.weight * (phrase.hits(title, 1) * taxonomy.title_weight
+                                      + phrase.hits(abstract, ABSTRACT_HIT_CAP))
+        for phrase in title_keywords:
+            score += phrase.weight * taxonomy.title_weight * phrase.hits(title, 1)
+        scores.append(score)
+    return tuple(scores)
+
+
+def test_scores_equal_the_definition_on_every_shipped_paper():
+    taxonomy = load_taxonomy(ROOT / "content" / "topics.yaml")
+    for title, abstract in shipped_papers():
+        assert score_topics(taxonomy, title, abstract) == scores_by_definition(taxonomy, title, abstract), title
+
+
+SHIPPED_TAXONOMY = load_taxonomy(ROOT / "content" / "topics.yaml")
+PHRASE_WORDS = sorted({
+    word for topic_ in SHIPPED_TAXONOMY.topics for phrase, _weight in topic_.keywords + topic_.title_keywords
+    for word in re.split(r"[\s\-*]+", phrase) if word
+})
+GLUE = ["", " ", "-", "_", ".", "é", "s", "es", "2", " (", "/", "\u00a0"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(PHRASE_WORDS), st.sampled_from(GLUE)), max_size=30),
+       st.lists(st.tuples(st.sampled_from(PHRASE_WORDS), st.sampled_from(GLUE)), max_size=8))
+def test_scores_equal_the_definition_on_text_made_of_keyword_pieces(abstract_parts, title_parts):
+    abstract = "".join(word + glue for word, glue in abstract_parts)
+    title = "".join(word.upper() if len(word) % 2 else word for word, glue in title_parts for word in (word + glue,))
+    assert score_topics(SHIPPED_TAXONOMY, title, abstract) == scores_by_definition(SHIPPED_TAXONOMY, title, abstract)
+
+
+ECHO_TAXONOMY = Taxonomy(
+    (topic("echo", {"deep deep": 1, "re re*": 2, "ab-ab": 1.5, "re": 0.5}, title_keywords={"deep": 1}),
+     topic("other", {"dee*": 1, "ab": -1})),
+    min_score=1, max_topics=2, title_weight=2,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["deep", "re", "ab", "dee", "are"]), st.sampled_from(GLUE)), max_size=20))
+def test_scores_equal_the_definition_where_phrases_overlap_themselves(parts):
+    text = "".join(word + glue for word, glue in parts)
+    assert score_topics(ECHO_TAXONOMY, text[:30], text) == scores_by_definition(ECHO_TAXONOMY, text[:30], text)
