@@ -4,11 +4,13 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
+from linkify_it import LinkifyIt
 
 from site_builder.config import SiteConfig
 from site_builder.errors import SourceError
 from site_builder.papers import Paper
-from site_builder.render import make_environment, make_markdown, render_page, render_site
+from site_builder.render import QuickLinkify, make_environment, make_markdown, render_page, render_site
 from site_builder.site import build_site
 from site_builder.topics import parse_taxonomy
 
@@ -46,6 +48,34 @@ def test_markdown_shows_raw_html_as_text():
 def test_markdown_links_bare_urls_without_trailing_full_stop():
     html = make_markdown()("Code at https://github.com/a/b.")
     assert '<a href="https://github.com/a/b">https://github.com/a/b</a>.' in html
+
+
+LINKISH_TEXT = st.text(
+    alphabet=st.sampled_from(list("ab.:/@ wxhtpsmailocomrgf12390-_<>|()[]'\"\u00a0\uff5c\u0440\u0444K\u212a\u017f")),
+    max_size=40,
+)
+LINK_SHAPES = [
+    "see http://x.org", "x(http://a.b)", "mail me@host.org", "www.site", "go to a.com now", "localhost:8080",
+    "ip 10.0.0.1", "//cdn.example/x", "e.g. 3.5 points", "\uff5chttps://a.b", "_http://a.b", "mailto:x@y",
+    "FTP://A.B", "xn--d1acufc.xn--p1ai", "сайт.рф", "end.", "", "no links here at all",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(LINKISH_TEXT, st.sampled_from(LINK_SHAPES)))
+def test_quick_linkify_pretest_agrees_with_linkify_it(text):
+    assert QuickLinkify().pretest(text) == LinkifyIt().pretest(text)
+
+
+def test_quick_linkify_pretest_agrees_on_every_shipped_abstract():
+    quick, full = QuickLinkify(), LinkifyIt()
+    abstracts = [
+        path.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+        for path in sorted(Path("content/papers").glob("*.md"))
+    ]
+    assert len(abstracts) > 300
+    assert [quick.pretest(text) for text in abstracts] == [full.pretest(text) for text in abstracts]
+    assert any(quick.pretest(text) for text in abstracts) and not all(quick.pretest(text) for text in abstracts)
 
 
 def test_titles_are_escaped_on_every_page():
