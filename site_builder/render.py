@@ -87,10 +87,10 @@ def quote_href(link: str) -> str:
     return quote(link, safe=":/?#[]@!$&'()*+,;=%~")
 
 
-def render_page(env: jinja2.Environment, page: Page, site: Site, assets: Mapping[str, str]) -> bytes:
+def render_page(env: jinja2.Environment, page: Page, assets: Mapping[str, str]) -> bytes:
     try:
         template = env.get_template(page.template)
-        html = template.render(page=page, assets=assets, nav_topics=site.topics, **page.context)
+        html = template.render(page=page, assets=assets, **page.context)
     except jinja2.TemplateSyntaxError as error:
         raise SourceError(
             f"template syntax error: {error.message}", error.filename or error.name, error.lineno,
@@ -204,7 +204,7 @@ def render_site(
     and every page's context digest is recorded in ``stored.digests``. Pages
     are rendered in ``workers`` processes; the output does not depend on it."""
     fingerprints = template_fingerprints(env, {page.template for page in site.pages})
-    shared = (site.config, tuple(assets.items()), site.topics)
+    shared = (site.config, tuple(assets.items()))
     files: dict[str, bytes] = {}
     todo: list[tuple[str, Any, Page, bytes | None]] = []
     # What every page shares is digested once, not once per page.
@@ -236,7 +236,7 @@ def render_site(
     def render(item: tuple[str, Any, Page, bytes | None]) -> tuple[bytes | None, bytes]:
         # Digested here, on both cores, when no stored page could be reused.
         _path, _key, page, digest = item
-        return digest if digest is not None else context_digest(page), render_page(env, page, site, assets)
+        return digest if digest is not None else context_digest(page), render_page(env, page, assets)
 
     rendered = _render_pages(env, site, render, todo, workers)
     for (path, key, _page, _digest), (digest, data) in zip(todo, rendered):

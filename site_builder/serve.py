@@ -166,7 +166,7 @@ class Preview:
         view = replace(page.context["paper"], notes_html=make_markdown()(new.notes) if new.notes else "")
         page = replace(page, context=MappingProxyType({**page.context, "paper": view}))
         files = dict(self._files)
-        files[page.output_path] = render_page(env, page, site, assets)
+        files[page.output_path] = render_page(env, page, assets)
         written = update_site(self.paths.out, files, self._files)
         self._files = files
         self._texts[path] = text

@@ -32,10 +32,21 @@ class TopicView:
 
 
 @dataclass(frozen=True)
-class DateView:
+class TopicLink:
+    """A topic as a paper shows it. Without the topic's count, a paper's page
+    stays the same (and is not rendered again) when its topic grows."""
+
+    slug: str
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class DateLink:
+    """A digest date as a paper shows it (see TopicLink)."""
+
     date: dt.date
     url: str
-    count: int
 
     @property
     def iso(self) -> str:
@@ -44,6 +55,11 @@ class DateView:
     @property
     def label(self) -> str:
         return f"{self.date:%b} {self.date.day}, {self.date.year}"
+
+
+@dataclass(frozen=True)
+class DateView(DateLink):
+    count: int
 
 
 @dataclass(frozen=True)
@@ -63,8 +79,8 @@ class PaperView:
     slug: str
     title: str
     url: str
-    dates: tuple[DateView, ...]
-    topics: tuple[TopicView, ...]
+    dates: tuple[DateLink, ...]
+    topics: tuple[TopicLink, ...]
     links: tuple[str, ...]
     abstract_html: str
     notes_html: str
@@ -158,11 +174,13 @@ def build_site(
     date_views = {
         d: DateView(d, f"dates/{d.isoformat()}/", len(by_date[d])) for d in sorted(by_date)
     }
+    topic_links = {t.slug: TopicLink(t.slug, t.name, t.url) for t in topic_views.values()}
+    date_links = {d.date: DateLink(d.date, d.url) for d in date_views.values()}
     views = tuple(
         PaperView(
             slug=p.slug, title=p.title, url=f"papers/{p.slug}/",
-            dates=tuple(date_views[d] for d in p.dates),
-            topics=tuple(topic_views[s] for s in paper_topics[p.slug]),
+            dates=tuple(date_links[d] for d in p.dates),
+            topics=tuple(topic_links[s] for s in paper_topics[p.slug]),
             links=p.links,
             abstract_html=render_markdown(p.abstract),
             notes_html=render_markdown(p.notes) if p.notes else "",
@@ -202,7 +220,7 @@ def build_site(
     site_feed = build_feed(
         config, "feed.xml", config.title, "",
         tuple(paper for date in dates_newest for paper in in_digest_order(date.date)
-              if paper.dates[-1] == date),
+              if paper.dates[-1].date == date.date),
     )
     page(
         "", "home.html", "",
