@@ -24,9 +24,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, BinaryIO, Callable, Hashable, TypeVar
+from typing import Any, BinaryIO, Callable, Hashable, Iterable, TypeVar
 
 from .errors import SourceError
+from .parallel import fork_map
 
 T = TypeVar("T")
 
@@ -95,14 +96,19 @@ class BuildCache:
         self._used[key] = value
         return value
 
-    def memo_many(self, keys: list[Hashable], compute_many: Callable[[list[Hashable]], list[Any]]) -> None:
-        """Compute the keys no build has computed yet in one call (on both
-        cores), so their :meth:`memo` calls that follow are hits."""
-        missing = [key for key in dict.fromkeys(keys) if not self._has(key)]
-        if missing:
-            self._used.update(zip(missing, compute_many(missing)))
-            self.misses += len(missing)
-            self.new_entries += sum(map(_persisted, missing))
+    def prefetch(self, jobs: Iterable[tuple[Hashable, Callable[[], Any]]], workers: int) -> None:
+        """Compute the ``(key, compute)`` jobs no build has computed yet, in
+        ``workers`` processes, so the :meth:`memo` calls that follow are hits.
+        A job that raises SourceError is left out: its memo call computes it
+        again and raises there, where the caller gathers errors."""
+        missing = {key: compute for key, compute in jobs if not self._has(key)}
+        if not missing:
+            return
+        for key, (ok, value) in zip(missing, fork_map(_attempt, list(missing.values()), workers)):
+            if ok:
+                self._used[key] = value
+                self.misses += 1
+                self.new_entries += _persisted(key)
 
     def _has(self, key: Hashable) -> bool:
         if key in self._used or key in self._memo:
@@ -276,6 +282,13 @@ class Resolved:
 
     def result(self) -> Any:
         return self.value
+
+
+def _attempt(compute: Callable[[], T]) -> tuple[bool, T | None]:
+    try:
+        return True, compute()
+    except SourceError:
+        return False, None
 
 
 def _decode(data: bytes, path: Path) -> str:

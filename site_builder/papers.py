@@ -7,6 +7,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Hashable, Iterable, TypeVar
 
@@ -19,6 +20,12 @@ from .yamlsource import parse_yaml_mapping
 
 T = TypeVar("T")
 Memo = Callable[[Hashable, Callable[[], T]], T]
+# Computes memo entries ahead, all at once (on both cores): BuildCache.prefetch.
+Prefetch = Callable[[Iterable[tuple[Hashable, Callable[[], Any]]]], None]
+
+
+def no_prefetch(jobs: Iterable[tuple[Hashable, Callable[[], Any]]]) -> None:
+    return None
 
 
 def no_memo(key: Hashable, compute: Callable[[], T]) -> T:
@@ -332,6 +339,7 @@ def plan_ingest(
     papers_dir: Path,
     assign_topics: Callable[[str, str], tuple[str, ...]],
     memo: Memo = no_memo,
+    prefetch: Prefetch = no_prefetch,
 ) -> IngestPlan:
     """Decide each record's file and text. Pure: ``existing`` maps paper file
     paths to their current text; nothing is read or written here.
@@ -343,6 +351,7 @@ def plan_ingest(
     errors: list[SourceError] = []
     slug_by_key: dict[str, str] = {}
     parsed: dict[Path, Paper] = {}
+    prefetch(((("paper", path, text), partial(parse_paper, text, path)) for path, text in existing.items()))
     for path, text in existing.items():
         try:
             paper = parsed[path] = memo(("paper", path, text), lambda: parse_paper(text, path))
@@ -356,6 +365,7 @@ def plan_ingest(
     texts = dict(existing)
     changed: list[Path] = []
     new_papers = 0
+    files: list[tuple[Path, Hashable, Callable[[], str]]] = []
     for record in sorted(records, key=lambda r: (r.dates[0], r.key)):
         slug = slug_by_key.get(record.key)
         if slug is None:
@@ -365,13 +375,16 @@ def plan_ingest(
         path = papers_dir / f"{slug}.md"
         topics = memo(
             ("topics", assign_topics, record.title, record.abstract),
-            lambda: assign_topics(record.title, record.abstract),
+            partial(assign_topics, record.title, record.abstract),
         )
         old = existing.get(path)
-        text = memo(
-            ("paper-file", record, slug, topics, old),
-            lambda: render_paper_file(record, slug, topics, old, path, parsed.get(path)),
-        )
+        files.append((
+            path, ("paper-file", record, slug, topics, old),
+            partial(render_paper_file, record, slug, topics, old, path, parsed.get(path)),
+        ))
+    prefetch((key, render) for _path, key, render in files)
+    for path, key, render in files:
+        text = memo(key, render)
         if existing.get(path) != text:
             changed.append(path)
         texts[path] = text
@@ -385,10 +398,14 @@ def _free_slug(base: str, taken: set[str]) -> str:
     return slug
 
 
-def parse_papers(texts: Iterable[tuple[Path, str]], memo: Memo = no_memo) -> tuple[Paper, ...]:
+def parse_papers(
+    texts: Iterable[tuple[Path, str]], memo: Memo = no_memo, prefetch: Prefetch = no_prefetch,
+) -> tuple[Paper, ...]:
     """Parse every paper file, gathering all errors before raising."""
     papers: list[Paper] = []
     errors: list[SourceError] = []
+    texts = tuple(texts)
+    prefetch(((("paper", path, text), partial(parse_paper, text, path)) for path, text in texts))
     for path, text in texts:
         try:
             papers.append(memo(("paper", path, text), lambda: parse_paper(text, path)))

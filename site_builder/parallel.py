@@ -25,15 +25,16 @@ def default_workers() -> int:
 
 
 def fork_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
-    """``[function(item) for item in items]``, the list cut into ``workers``
-    contiguous parts, each but the first computed in a forked child. A part
-    whose child fails is computed here, so an error is raised as usual."""
+    """``[function(item) for item in items]``, the list dealt into ``workers``
+    parts (every ``workers``-th item, so slow items that cluster, such as the
+    index pages after the paper pages, are shared out), each but the first
+    computed in a forked child. A part whose child fails is computed here, so
+    an error is raised as usual."""
     if workers < 2 or len(items) < PARALLEL_MIN_ITEMS or not hasattr(os, "fork"):
         return [function(item) for item in items]
-    size = -(-len(items) // workers)
-    parts = [items[start : start + size] for start in range(0, len(items), size)]
+    parts = [items[start::workers] for start in range(workers)]
     children = [_fork(function, part) for part in parts[1:]]
-    results = [function(item) for item in parts[0]]
+    done_parts = [[function(item) for item in parts[0]]]
     for part, (pid, reader) in zip(parts[1:], children):
         with os.fdopen(reader, "rb") as stream:
             try:
@@ -44,7 +45,10 @@ def fork_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> li
         _pid, status = os.waitpid(pid, 0)
         if done is None or os.waitstatus_to_exitcode(status) != 0:
             done = [function(item) for item in part]
-        results.extend(done)
+        done_parts.append(done)
+    results: list[R] = [None] * len(items)  # type: ignore[list-item]
+    for start, done in enumerate(done_parts):
+        results[start::workers] = done
     return results
 
 
@@ -65,3 +69,4 @@ def _fork(function: Callable[[T], R], part: Sequence[T]) -> tuple[int, int]:
         code = 0
     finally:
         os._exit(code)
+

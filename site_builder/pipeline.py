@@ -96,11 +96,16 @@ def read_inputs(
     # reused exactly as long as topics.yaml is unchanged.
     assign = cache.memo(("assign", taxonomy), lambda: TopicRules(hashlib.sha256(taxonomy_text.encode()).hexdigest(), taxonomy))
     merged = merge_entries(digests)
-    cache.memo_many(
-        [("topics", assign, record.title, record.abstract) for record in merged.records],
-        lambda keys: fork_map(lambda key: assign(key[2], key[3]), keys, workers),
+    cache.prefetch(
+        (
+            (("topics", assign, record.title, record.abstract), partial(assign, record.title, record.abstract))
+            for record in merged.records
+        ),
+        workers,
     )
-    plan = plan_ingest(merged.records, existing, paths.papers, assign, cache.memo)
+    plan = plan_ingest(
+        merged.records, existing, paths.papers, assign, cache.memo, partial(cache.prefetch, workers=workers)
+    )
     return Inputs(config, taxonomy, digests, plan, merged.warnings)
 
 
@@ -237,13 +242,16 @@ def make_site(
     progress("reading digests and papers")
     workers = default_workers() if workers is None else workers
     inputs = read_inputs(paths, base_url, cache, workers)
-    papers = parse_papers(inputs.plan.texts, cache.memo)
+    papers = parse_papers(inputs.plan.texts, cache.memo, partial(cache.prefetch, workers=workers))
     lap("read")
     progress(f"building the site model for {len(papers)} papers")
     markdown = make_markdown()
-    cache.memo_many(
-        [("markdown", text) for paper in papers for text in (paper.abstract, paper.notes) if text],
-        lambda keys: fork_map(lambda key: markdown(key[1]), keys, workers),
+    cache.prefetch(
+        (
+            (("markdown", text), partial(markdown, text))
+            for paper in papers for text in (paper.abstract, paper.notes) if text
+        ),
+        workers,
     )
     site = build_site(
         inputs.config, papers, inputs.taxonomy,
@@ -258,7 +266,7 @@ def make_site(
     progress(f"rendering {len(site.pages)} pages")
     assets, files = collect_assets(paths.static, {"lunr.js": LUNR_JS})
     env = make_environment(inputs.config)
-    stored = StoredPages(cache.stored_page) if cache.persistent else None
+    stored = StoredPages(cache.stored_page, any=bool(cache.stored_pages)) if cache.persistent else None
     pages, rendered = render_site(env, site, assets, cache.pages, stored, workers)
     cache.page_digests = stored.digests if stored else {}
     files.update(pages)

@@ -24,7 +24,8 @@ import os
 import re
 import shutil
 import subprocess
-import threading
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -158,24 +159,34 @@ class PendingSearchIndex:
         self.documents = tuple(documents)
         self.sharded = len(self.documents) > SINGLE_FILE_MAX_DOCS if sharded is None else sharded
         request = _index_request(self.documents, self.sharded, shard_target, emit_monolithic)
+        # Node reads and writes files, not pipes: a thread of ours feeding a
+        # pipe would need the GIL for every 64 KiB while pages render, and
+        # Node would sit waiting for it.
+        self._streams = [tempfile.TemporaryFile() for _name in ("stdin", "stdout", "stderr")]
+        stdin, stdout, stderr = self._streams
+        stdin.write(request)
+        stdin.seek(0)
         self._process = subprocess.Popen(
             [node_executable(), str(JS_DIR / "build_index.js")],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=stdin, stdout=stdout, stderr=stderr,
             env={**os.environ, "ATLAS_NODE_MODULES": str(NODE_MODULES)},
         )
-        self._outcome: tuple[bytes, bytes] = (b"", b"")
+        self._frames: list[tuple[str, bytes]] | None = None
         self._result: SearchFiles | None = None
-        # One thread feeds stdin and drains stdout/stderr so neither pipe can
-        # fill up while the caller is busy rendering.
-        self._thread = threading.Thread(target=self._communicate, args=(request,), daemon=True)
-        self._thread.start()
-
-    def _communicate(self, request: bytes) -> None:
-        self._outcome = self._process.communicate(request)
 
     def frames(self) -> list[tuple[str, bytes]]:
-        self._thread.join()
-        output, errors = self._outcome
+        if self._frames is None:
+            self._frames = self._read_frames()
+        return self._frames
+
+    def _read_frames(self) -> list[tuple[str, bytes]]:
+        self._process.wait()
+        _stdin, stdout, stderr = self._streams
+        stdout.seek(0)
+        stderr.seek(0)
+        output, errors = stdout.read(), stderr.read()
+        for stream in self._streams:
+            stream.close()
         if self._process.returncode != 0:
             message = errors.decode("utf-8", "replace").strip().splitlines()
             raise SourceError(
@@ -229,11 +240,15 @@ def assemble(documents: Sequence[SearchDocument], sharded: bool,
             "index": index_path,
         }
     files["search/manifest.json"] = _json(manifest)
+    # zlib lets go of the GIL, so two threads measure on both cores.
+    with ThreadPoolExecutor(2) as pool:
+        index_gzip = sum(pool.map(gzip_size, [files[p] for p in index_files]))
+        documents_gzip = sum(pool.map(gzip_size, [files[p] for p in chunks]))
     return SearchFiles(
         files=files,
         index_bytes=sum(len(files[p]) for p in index_files),
-        index_gzip=sum(gzip_size(files[p]) for p in index_files),
+        index_gzip=index_gzip,
         documents_bytes=sum(len(files[p]) for p in chunks),
-        documents_gzip=sum(gzip_size(files[p]) for p in chunks),
+        documents_gzip=documents_gzip,
         shards=len(index_files),
     )
