@@ -33,15 +33,17 @@ def _progress(quiet: bool):
 
 def summarize(report: BuildReport, seconds: float) -> str:
     site = report.site
-    kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(report.site.counts.items()))
+    kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(site.counts.items()))
     timing = " · ".join(f"{name} {value:.2f}s" for name, value in report.timings.items())
     plan = report.plan
     lines = [
-        f"Built {len(site.pages)} pages ({kinds})",
-        f"  {len(site.papers)} papers · {len(site.topics)} topics · {len(site.dates)} dates · "
+        f"Built {site.pages} pages ({kinds})",
+        f"  {site.papers} papers · {site.topics} topics · {site.dates} dates · "
         f"{report.files} files, {report.bytes / 1024:.0f} KiB",
         f"  ingest: {plan.new_papers} new papers, {len(plan.changed)} paper files written",
     ]
+    if report.skipped:
+        lines[0] = f"Nothing changed since the last build: its {site.pages} pages ({kinds}) are up to date"
     if report.search is not None:
         search = report.search
         shards = f" in {search.shards} shards" if search.shards > 1 else ""
@@ -107,11 +109,11 @@ def command_serve(args: argparse.Namespace) -> int:
 def command_deploy(args: argparse.Namespace) -> int:
     paths = _paths(args)
     report = build(paths, args.base_url)
-    print(f"Built {len(report.site.pages)} pages into {paths.out}")
+    print(f"Built {report.site.pages} pages into {paths.out}")
     try:
         result = deploy_site(
             paths.out, Path.cwd(), None if args.no_push else args.remote, args.branch, args.message,
-            report.site.config.domain,
+            report.site.domain,
         )
     except SourceError as error:
         print(f"error: {error}", file=sys.stderr)

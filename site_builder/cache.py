@@ -216,11 +216,13 @@ def _digest_of(digest: bytes) -> bytes:
 
 
 def code_fingerprint() -> bytes:
-    """The build's code and Python version: a cache from other code is not used."""
+    """The build's code (Python and JavaScript) and Python version: a cache from other code is not used."""
     package = Path(__file__).resolve().parent
     digest = hashlib.blake2b(sys.version.encode(), digest_size=20)
-    for source in sorted(package.rglob("*.py")):
-        digest.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
+    for source in sorted(package.rglob("*")):
+        # Python and the Node script that builds the search index, not bytecode.
+        if source.is_file() and "__pycache__" not in source.parts:
+            digest.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
     return digest.digest()
 
 

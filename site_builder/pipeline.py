@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from functools import partial
 from pathlib import Path, PurePosixPath
@@ -20,15 +20,18 @@ from typing import Callable, Mapping
 from .config import SiteConfig, load_config, with_base_url
 from .cache import CACHE_FILE, BuildCache, content_digest, dump_cache, load_cache
 from .digest import Digest, read_digest
+from .lastbuild import (
+    LastBuild, input_files, load_last_build, output_stats, save_last_build, unchanged_since,
+)
 from .errors import SourceError, raise_if_any
 from .papers import IngestPlan, merge_entries, parse_papers, plan_ingest, title_key
-from .render import StoredPages, make_environment, make_markdown, render_site
+from .render import BUILTIN_TEMPLATES, StoredPages, make_environment, make_markdown, render_site
 from .search import LUNR_JS, PendingSearchIndex, SearchFiles, search_documents
 from .related import related_indices
 from .site import Site, build_site
 from .topics import Taxonomy, assign_topics, parse_taxonomy
 from .weight import PageWeight, measure_first_visit
-from .parallel import default_workers, fork_map
+from .parallel import default_workers
 from .writer import remove_stale_temp_files, write_atomic_with, write_files, write_site
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -63,8 +66,26 @@ class Inputs:
 
 
 @dataclass(frozen=True)
+class SiteSummary:
+    """What a build report says about the site (kept, unlike the whole
+    model, for showing again when a build finds nothing changed)."""
+
+    pages: int
+    counts: Mapping[str, int]  # pages per kind
+    papers: int
+    topics: int
+    dates: int
+    domain: str | None
+
+    @classmethod
+    def of(cls, site: Site) -> SiteSummary:
+        return cls(len(site.pages), dict(site.counts), len(site.papers), len(site.topics), len(site.dates),
+                   site.config.domain)
+
+
+@dataclass(frozen=True)
 class BuildReport:
-    site: Site
+    site: SiteSummary
     plan: IngestPlan
     files: int
     bytes: int
@@ -72,6 +93,7 @@ class BuildReport:
     warnings: tuple[SourceError, ...] = ()
     search: SearchFiles | None = None
     first_visit: PageWeight | None = None  # the heaviest paper page, with what it loads
+    skipped: bool = False  # nothing changed since the last build, so nothing was done
 
 
 def read_inputs(
@@ -292,7 +314,15 @@ def build(
     previous build's on-disk cache and saved for the next one; the output is
     byte-identical either way, and an unchanged site is not rewritten."""
     persistent = cache is None and paths.cache is not None
+    inputs = None
     if persistent:
+        start = time.perf_counter()
+        progress("checking for changes")
+        inputs = input_files(paths, base_url, (BUILTIN_TEMPLATES, LUNR_JS))
+        last = load_last_build(paths.cache)
+        if unchanged_since(last, inputs, paths.out):
+            return replace(last.report, plan=IngestPlan((), (), 0), skipped=True,
+                           timings={"check": time.perf_counter() - start})
         cache = load_cache(paths.cache, paths.out)
     result = make_site(paths, base_url, cache, progress, workers)
     start = time.perf_counter()
@@ -304,19 +334,28 @@ def build(
         if not unchanged:
             write_site(paths.out, result.files)
         # A build that computed nothing new would save the cache it loaded.
+        # (Saving runs after writing, not beside it: in a thread the two
+        # convoy on the GIL, and a forked child copies every page both touch.)
         if not (unchanged and cache.last_new_entries == 0):
             digests = {path: (cache.page_digests.get(path, b""), digest) for path, digest in manifest.items()}
             cache.pages.clear()  # rendered bytes are not kept on disk; free them first
             write_atomic_with(paths.cache / CACHE_FILE, partial(dump_cache, cache, digests))
     else:
         write_site(paths.out, result.files)
-    timings = {**result.timings, "write": time.perf_counter() - start}
-    return BuildReport(
-        site=result.site, plan=result.plan, files=len(result.files),
-        bytes=sum(len(data) for data in result.files.values()), timings=timings,
+    report = BuildReport(
+        site=SiteSummary.of(result.site), plan=result.plan, files=len(result.files),
+        bytes=sum(len(data) for data in result.files.values()), timings={},
         warnings=result.warnings, search=result.search,
         first_visit=_heaviest_paper_page(result.files, result.site.config.base_path),
     )
+    if persistent and inputs is not None:
+        # The inputs as this build leaves them: as it read them, with the
+        # paper files it wrote. A file someone changed meanwhile differs from
+        # both, so the next build is a real one.
+        texts = dict(result.plan.texts)
+        inputs = inputs.with_texts((path, texts[path]) for path in result.plan.changed)
+        save_last_build(paths.cache, LastBuild(inputs.fingerprint(), output_stats(paths.out), report))
+    return replace(report, timings={**result.timings, "write": time.perf_counter() - start})
 
 
 def _output_unchanged(out: Path, result: SiteBuild, manifest: Mapping[str, bytes], cache: BuildCache) -> bool:

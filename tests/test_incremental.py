@@ -3,6 +3,7 @@ the bytes of a clean serial build."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from site_builder.cache import CACHE_FILE, load_cache
+from site_builder.lastbuild import LAST_BUILD_FILE
 from site_builder.pipeline import Paths, build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,9 +52,125 @@ def test_a_rebuild_with_nothing_changed_reuses_every_page_and_rewrites_nothing(w
     cache = load_cache(paths.cache, paths.out)
     assert cache.stored and cache.stored_pages.keys() == first.keys()
 
-    build(paths)
+    (paths.cache / LAST_BUILD_FILE).unlink()  # so this build checks every page instead of skipping
+    report = build(paths)
+    assert not report.skipped
     assert tree(paths.out) == first == clean_build(work)
     assert index.stat().st_mtime_ns == written, "an unchanged site is not written again"
+
+
+def test_a_build_with_nothing_changed_is_skipped_and_says_so(work):
+    paths = cached_paths(work)
+    first_report = build(paths)
+    first = tree(paths.out)
+    cache_written = (paths.cache / CACHE_FILE).stat().st_mtime_ns
+    for path in list(paths.papers.glob("*.md"))[:5] + [paths.content / "topics.yaml"]:
+        os.utime(path)  # touched, not changed: inputs are compared by content
+    report = build(paths)
+    assert report.skipped and not first_report.skipped
+    assert report.site == first_report.site and report.search == first_report.search
+    assert report.plan.changed == () and set(report.timings) == {"check"}
+    assert tree(paths.out) == first
+    assert (paths.cache / CACHE_FILE).stat().st_mtime_ns == cache_written
+
+
+def _edit_note(work: Path, paths: Paths) -> Paths:
+    paper = sorted(paths.papers.glob("*.md"))[3]
+    paper.write_text(paper.read_text(encoding="utf-8") + "\n## Notes\n\nNoted.\n", encoding="utf-8")
+    return paths
+
+
+def _edit_topics(work: Path, paths: Paths) -> Paths:
+    topics = paths.content / "topics.yaml"
+    topics.write_text(topics.read_text(encoding="utf-8").replace("max_topics: 3", "max_topics: 2"), encoding="utf-8")
+    return paths
+
+
+def _edit_static(work: Path, paths: Paths) -> Paths:
+    static = work / "static"
+    shutil.copytree(ROOT / "static", static, dirs_exist_ok=True)
+    (static / "extra.txt").write_text("one more file\n", encoding="utf-8")
+    return replace(paths, static=static)
+
+
+def _edit_user_template(work: Path, paths: Paths) -> Paths:
+    template = paths.content / "my-templates" / "404.html"
+    template.write_text(template.read_text(encoding="utf-8").replace("</h1>", "!</h1>", 1), encoding="utf-8")
+    return paths
+
+
+def _remove_a_page(work: Path, paths: Paths) -> Paths:
+    (paths.out / "topics" / "index.html").unlink()
+    return paths
+
+
+def _edit_a_page_by_hand(work: Path, paths: Paths) -> Paths:
+    page = paths.out / "index.html"
+    stat = page.stat()
+    page.write_bytes(page.read_bytes().replace(b"<html", b"<html data-edited", 1))
+    os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+    return paths
+
+
+@pytest.mark.parametrize("change", [
+    _edit_note, _edit_topics, _edit_static, _edit_user_template, _remove_a_page, _edit_a_page_by_hand,
+])
+def test_any_change_to_an_input_or_the_output_means_a_real_build(work, change):
+    templates = work / "content" / "my-templates"
+    templates.mkdir()
+    shutil.copy(ROOT / "templates" / "404.html", templates / "404.html")
+    site_yaml = work / "content" / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text(encoding="utf-8") + "templates_dir: my-templates\n", encoding="utf-8")
+    paths = cached_paths(work)
+    build(paths)
+    paths = change(work, paths)
+    report = build(paths)
+    assert not report.skipped
+    clean_paths = replace(paths, out=work / "clean", cache=None)
+    shutil.copytree(paths.content, work / "clean-content")
+    build(replace(clean_paths, content=work / "clean-content"), workers=1)
+    assert tree(paths.out) == tree(work / "clean")
+    assert build(paths).skipped, "and the build after it has nothing to do"
+
+
+def test_another_base_url_means_a_real_build(work):
+    paths = cached_paths(work)
+    build(paths)
+    report = build(paths, base_url="/elsewhere/")
+    assert not report.skipped
+    assert b'href="/elsewhere/' in (paths.out / "index.html").read_bytes()
+
+
+def test_after_a_build_that_ingests_new_papers_the_next_is_skipped(work):
+    paths = cached_paths(work)
+    shutil.rmtree(paths.papers)
+    report = build(paths)
+    assert report.plan.changed and not report.skipped
+    assert build(paths).skipped
+
+
+def test_a_paper_file_changed_during_a_build_is_seen_by_the_next_one(work, monkeypatch):
+    paths = cached_paths(work)
+    build(paths)
+    import site_builder.pipeline as pipeline
+
+    real_make_site = pipeline.make_site
+    edited: list[Path] = []
+
+    def make_site_then_edit(*args, **kwargs):
+        result = real_make_site(*args, **kwargs)
+        # A file this build read but does not write, edited after it was read.
+        paper = next(path for path, _text in result.plan.texts if path not in result.plan.changed)
+        paper.write_text(paper.read_text(encoding="utf-8") + "\n## Notes\n\nWritten mid-build.\n", encoding="utf-8")
+        edited.append(paper)
+        return result
+
+    _edit_topics(work, paths)  # a real build
+    monkeypatch.setattr(pipeline, "make_site", make_site_then_edit)
+    assert not build(paths).skipped
+    monkeypatch.setattr(pipeline, "make_site", real_make_site)
+    assert not build(paths).skipped
+    assert "Written mid-build." in (paths.out / "papers" / edited[0].stem / "index.html").read_text(encoding="utf-8")
 
 
 def test_after_editing_a_note_the_cached_build_equals_a_clean_one(work):

@@ -1,0 +1,130 @@
+"""Skipping a build when nothing changed since the last one.
+
+A CLI build with the on-disk cache records a fingerprint of everything it
+read (the content directory, templates, static files, lunr.js, the build's
+own code and the options), the size and modification time of every file it
+left in the output directory, and its report. The next build that finds the
+same fingerprint and the output exactly as it was left does nothing and
+shows that report again. Inputs are compared by content hash, so touching a
+file changes nothing; the output by stat, as make and rsync do, so anything
+that touched it (a deleted page, an edit by hand) means a real build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Mapping
+
+from .cache import code_fingerprint
+from .config import load_config
+from .errors import SourceError
+from .writer import write_atomic_with
+
+if TYPE_CHECKING:
+    from .pipeline import BuildReport, Paths
+
+LAST_BUILD_FILE = "last-build.pickle"
+_VERSION = b"paper-atlas-last-build-1"
+
+
+@dataclass(frozen=True)
+class LastBuild:
+    inputs: bytes  # InputFiles.fingerprint() of what the build read and wrote
+    outputs: Mapping[str, tuple[int, int]]  # output path → (size, mtime in ns), as written
+    report: BuildReport
+
+
+@dataclass(frozen=True)
+class InputFiles:
+    """The hash of every file a build reads, with its options."""
+
+    header: bytes  # the build's code and options
+    files: Mapping[str, bytes]  # path → SHA-256 of its bytes
+
+    def with_texts(self, texts: Iterable[tuple[Path, str]]) -> InputFiles:
+        """These inputs after the build wrote ``texts`` (the paper files ingest wrote)."""
+        files = dict(self.files)
+        files.update((str(path), hashlib.sha256(text.encode("utf-8")).digest()) for path, text in texts)
+        return InputFiles(self.header, files)
+
+    def fingerprint(self) -> bytes:
+        digest = hashlib.sha256(self.header)
+        for path in sorted(self.files):
+            digest.update(os.fsencode(path) + b"\0" + self.files[path])
+        return digest.digest()
+
+
+def input_files(paths: Paths, base_url: str | None, extra_files: Iterable[Path]) -> InputFiles | None:
+    """Every file a build reads, hashed; None when site.yaml cannot be read
+    or a file vanishes meanwhile (the build itself then says what is wrong)."""
+    try:
+        config = load_config(paths.content / "site.yaml")
+    except SourceError:
+        return None
+    header = _VERSION + code_fingerprint() + repr(base_url).encode()
+    skip = {paths.out.resolve(), *([paths.cache.resolve()] if paths.cache else [])}
+    roots = [paths.content, paths.static, *([config.templates_dir] if config.templates_dir else []), *extra_files]
+    files: dict[str, bytes] = {}
+    for root in roots:
+        header += b"\0" + os.fsencode(root)
+        for path in _files_under(root, skip):
+            try:
+                files[str(path)] = hashlib.sha256(path.read_bytes()).digest()
+            except OSError:
+                return None
+    return InputFiles(header, files)
+
+
+def _files_under(root: Path, skip: set[Path]) -> list[Path]:
+    if root.is_file():
+        return [root]
+    found: list[Path] = []
+    for directory, subdirectories, names in os.walk(root):
+        subdirectories[:] = sorted(d for d in subdirectories if Path(directory, d).resolve() not in skip)
+        found.extend(Path(directory, name) for name in sorted(names))
+    return found
+
+
+def output_stats(out: Path) -> dict[str, tuple[int, int]]:
+    """Every file under ``out`` (relative POSIX path) with its size and mtime."""
+    stats: dict[str, tuple[int, int]] = {}
+    prefix = len(str(out)) + 1
+    for directory, _subdirectories, names in os.walk(out):
+        relative = directory[prefix:]
+        for name in names:
+            try:
+                stat = os.stat(os.path.join(directory, name))
+            except OSError:
+                continue
+            stats[f"{relative}/{name}" if relative else name] = (stat.st_size, stat.st_mtime_ns)
+    return stats
+
+
+def load_last_build(cache_dir: Path) -> LastBuild | None:
+    try:
+        with open(cache_dir / LAST_BUILD_FILE, "rb") as handle:
+            if handle.read(len(_VERSION)) != _VERSION:
+                return None
+            last = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError, ValueError):
+        return None
+    return last if isinstance(last, LastBuild) else None
+
+
+def unchanged_since(last: LastBuild | None, inputs: InputFiles | None, out: Path) -> bool:
+    return (
+        last is not None and inputs is not None and last.inputs == inputs.fingerprint()
+        and output_stats(out) == last.outputs
+    )
+
+
+def save_last_build(cache_dir: Path, last: LastBuild) -> None:
+    def dump(handle) -> None:
+        handle.write(_VERSION)
+        pickle.dump(last, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+    write_atomic_with(cache_dir / LAST_BUILD_FILE, dump)
