@@ -7,6 +7,7 @@ back in input order, so the output never depends on how many processes ran.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 from typing import Callable, Sequence, TypeVar
@@ -33,19 +34,26 @@ def fork_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> li
     if workers < 2 or len(items) < PARALLEL_MIN_ITEMS or not hasattr(os, "fork"):
         return [function(item) for item in items]
     parts = [items[start::workers] for start in range(workers)]
-    children = [_fork(function, part) for part in parts[1:]]
-    done_parts = [[function(item) for item in parts[0]]]
-    for part, (pid, reader) in zip(parts[1:], children):
-        with os.fdopen(reader, "rb") as stream:
-            try:
-                # Unpickled as it arrives, so the results are not held twice.
-                done: list[R] | None = pickle.load(stream)
-            except (EOFError, pickle.UnpicklingError):
-                done = None
-        _pid, status = os.waitpid(pid, 0)
-        if done is None or os.waitstatus_to_exitcode(status) != 0:
-            done = [function(item) for item in part]
-        done_parts.append(done)
+    # The garbage collector writes to every object it scans, which would copy
+    # every page of memory this process and its children share; frozen
+    # objects are not scanned, here or in the children.
+    gc.freeze()
+    try:
+        children = [_fork(function, part) for part in parts[1:]]
+        done_parts = [[function(item) for item in parts[0]]]
+        for part, (pid, reader) in zip(parts[1:], children):
+            with os.fdopen(reader, "rb") as stream:
+                try:
+                    # Unpickled as it arrives, so the results are not held twice.
+                    done: list[R] | None = pickle.load(stream)
+                except (EOFError, pickle.UnpicklingError):
+                    done = None
+            _pid, status = os.waitpid(pid, 0)
+            if done is None or os.waitstatus_to_exitcode(status) != 0:
+                done = [function(item) for item in part]
+            done_parts.append(done)
+    finally:
+        gc.unfreeze()
     results: list[R] = [None] * len(items)  # type: ignore[list-item]
     for start, done in enumerate(done_parts):
         results[start::workers] = done
