@@ -12,6 +12,7 @@ from typing import Any, Callable, Mapping, TypeVar
 
 import jinja2
 from jinja2 import meta
+from markupsafe import Markup
 from linkify_it import LinkifyIt
 from markdown_it import MarkdownIt
 
@@ -78,7 +79,26 @@ def make_environment(config: SiteConfig, builtin: Path = BUILTIN_TEMPLATES) -> j
     env.filters["absolute"] = partial(absolute_url, config)
     env.filters["href"] = quote_href
     env.globals["site"] = config
+    env.globals["paper_item"] = _paper_items(env)
     return env
+
+
+PAPER_ITEM = "partials/paper_item.html"
+
+
+def _paper_items(env: jinja2.Environment) -> Callable[[Any], Markup]:
+    """A paper's list item, rendered once per environment and reused on every
+    list that shows the paper (topic, date and month pages list each paper
+    several times over). Keyed by the view object itself, which is kept."""
+    rendered: dict[int, tuple[Any, Markup]] = {}
+
+    def paper_item(paper: Any) -> Markup:
+        hit = rendered.get(id(paper))
+        if hit is None or hit[0] is not paper:
+            hit = rendered[id(paper)] = (paper, Markup(env.get_template(PAPER_ITEM).render(paper=paper)))
+        return hit[1]
+
+    return paper_item
 
 
 def quote_href(link: str) -> str:
@@ -203,8 +223,9 @@ def render_site(
     from the previous build's output when its context digest is unchanged,
     and every page's context digest is recorded in ``stored.digests``. Pages
     are rendered in ``workers`` processes; the output does not depend on it."""
-    fingerprints = template_fingerprints(env, {page.template for page in site.pages})
-    shared = (site.config, tuple(assets.items()))
+    # paper_item() renders PAPER_ITEM for any page, unseen by Jinja's reference scan.
+    fingerprints = template_fingerprints(env, {page.template for page in site.pages} | {PAPER_ITEM})
+    shared = (site.config, tuple(assets.items()), fingerprints[PAPER_ITEM])
     files: dict[str, bytes] = {}
     todo: list[tuple[str, Any, Page, bytes | None]] = []
     # What every page shares is digested once, not once per page.
@@ -261,7 +282,7 @@ def _render_pages(
     env: jinja2.Environment, site: Site, render: Callable[[T], R], todo: list[T], workers: int
 ) -> list[R]:
     if workers > 1 and len(todo) >= PARALLEL_MIN_ITEMS:
-        for name in sorted({page.template for page in site.pages}):
+        for name in sorted({page.template for page in site.pages} | {PAPER_ITEM}):
             try:
                 env.get_template(name)  # compiled once, before forking, for every process
             except jinja2.TemplateError:

@@ -47,14 +47,13 @@ class DateLink:
 
     date: dt.date
     url: str
+    # Formatted once: list pages show each date tens of thousands of times.
+    iso: str = field(init=False)
+    label: str = field(init=False)
 
-    @property
-    def iso(self) -> str:
-        return self.date.isoformat()
-
-    @property
-    def label(self) -> str:
-        return f"{self.date:%b} {self.date.day}, {self.date.year}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "iso", self.date.isoformat())
+        object.__setattr__(self, "label", f"{self.date:%b} {self.date.day}, {self.date.year}")
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ the bytes of a clean serial build."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -198,6 +199,26 @@ def test_after_editing_a_template_the_cached_build_equals_a_clean_one(work):
     site = tree(paths.out)
     assert b">Summary</h2>" in next(data for path, data in site.items() if path.startswith("papers/"))
     shutil.copytree(templates, work / "my-templates-copy")
+    assert site == clean_build(work)
+
+
+def test_after_editing_the_paper_item_partial_every_list_is_rendered_again(work):
+    """List pages show partials/paper_item.html through paper_item(), which
+    Jinja's reference scan cannot see; the cache must notice it anyway."""
+    paths = cached_paths(work)
+    build(paths)
+    templates = paths.content / "my-templates"
+    (templates / "partials").mkdir(parents=True)
+    site_yaml = paths.content / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text(encoding="utf-8") + "templates_dir: my-templates\n", encoding="utf-8")
+    build(paths)  # the same templates, found in another directory: nothing to render again
+    original = (ROOT / "templates" / "partials" / "paper_item.html").read_text(encoding="utf-8")
+    (templates / "partials" / "paper_item.html").write_text(
+        original.replace('<li class="paper-item">', '<li class="paper-item edited">'), encoding="utf-8")
+    build(paths)
+    site = tree(paths.out)
+    for page in ("index.html", "topics/agents/index.html", next(p for p in site if re.fullmatch(r"dates/\d{4}-\d\d-\d\d/index.html", p))):
+        assert b'<li class="paper-item edited">' in site[page], page
     assert site == clean_build(work)
 
 
