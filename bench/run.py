@@ -4,8 +4,9 @@ For each size N it writes a corpus (bench/corpus.py) into a temporary
 directory and measures, each as a separate process (wall time, peak RSS):
 
 - the first build, which also ingests every paper into content/papers/;
-- a full build: no .atlas-cache/, the search index included;
-- a rebuild with nothing changed (the on-disk cache of the full build);
+- a full build: no .atlas-cache/ and no output directory (as Hugo's run),
+  the search index included;
+- a rebuild with nothing changed (with the .atlas-cache/ the full build left);
 - in the preview server: a paper's notes saved → its new page served, and a
   new digest added → its papers served;
 - Hugo building the same papers (content/papers/ with a date in the front
@@ -168,7 +169,9 @@ def bench_size(n: int, work: Path, pools: Pools, with_hugo: bool, with_serve: bo
     write_corpus(n, content, pools=pools)
     out = work / "site"
     first = atlas_build(content, out, "--no-cache")
+    # Measured as Hugo is below: no cache and no output directory.
     shutil.rmtree(work / ".atlas-cache", ignore_errors=True)
+    shutil.rmtree(out)
     full = atlas_build(content, out)
     unchanged = atlas_build(content, out)
     hugo = None
