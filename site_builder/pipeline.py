@@ -321,8 +321,7 @@ def build(
         inputs = input_files(paths, base_url, (BUILTIN_TEMPLATES, LUNR_JS))
         last = load_last_build(paths.cache)
         if unchanged_since(last, inputs, paths.out):
-            return replace(last.report, plan=IngestPlan((), (), 0), skipped=True,
-                           timings={"check": time.perf_counter() - start})
+            return replace(last.report, skipped=True, timings={"check": time.perf_counter() - start})
         cache = load_cache(paths.cache, paths.out)
     result = make_site(paths, base_url, cache, progress, workers)
     start = time.perf_counter()
@@ -354,7 +353,11 @@ def build(
         # both, so the next build is a real one.
         texts = dict(result.plan.texts)
         inputs = inputs.with_texts((path, texts[path]) for path in result.plan.changed)
-        save_last_build(paths.cache, LastBuild(inputs.fingerprint(), output_stats(paths.out), report))
+        # The report without what only this build needs: every paper file's
+        # text and the search files (tens of megabytes at 20,000 papers).
+        shown = replace(report, plan=IngestPlan((), (), 0),
+                        search=replace(report.search, files={}) if report.search else None)
+        save_last_build(paths.cache, LastBuild(inputs.fingerprint(), output_stats(paths.out), shown))
     return replace(report, timings={**result.timings, "write": time.perf_counter() - start})
 
 
