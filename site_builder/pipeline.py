@@ -26,7 +26,7 @@ from .lastbuild import (
 from .errors import SourceError, raise_if_any
 from .papers import IngestPlan, merge_entries, parse_papers, plan_ingest, title_key
 from .render import BUILTIN_TEMPLATES, StoredPages, make_environment, make_markdown, render_site
-from .search import LUNR_JS, PendingSearchIndex, SearchFiles, search_documents
+from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, search_documents
 from .related import related_indices
 from .site import Site, build_site
 from .topics import Taxonomy, assign_topics, parse_taxonomy
@@ -91,7 +91,7 @@ class BuildReport:
     bytes: int
     timings: Mapping[str, float] = field(default_factory=dict)
     warnings: tuple[SourceError, ...] = ()
-    search: SearchFiles | None = None
+    search: SearchSizes | None = None
     first_visit: PageWeight | None = None  # the heaviest paper page, with what it loads
     skipped: bool = False  # nothing changed since the last build, so nothing was done
 
@@ -344,7 +344,7 @@ def build(
     report = BuildReport(
         site=SiteSummary.of(result.site), plan=result.plan, files=len(result.files),
         bytes=sum(len(data) for data in result.files.values()), timings={},
-        warnings=result.warnings, search=result.search,
+        warnings=result.warnings, search=result.search.sizes() if result.search else None,
         first_visit=_heaviest_paper_page(result.files, result.site.config.base_path),
     )
     if persistent and inputs is not None:
@@ -353,10 +353,9 @@ def build(
         # both, so the next build is a real one.
         texts = dict(result.plan.texts)
         inputs = inputs.with_texts((path, texts[path]) for path in result.plan.changed)
-        # The report without what only this build needs: every paper file's
-        # text and the search files (tens of megabytes at 20,000 papers).
-        shown = replace(report, plan=IngestPlan((), (), 0),
-                        search=replace(report.search, files={}) if report.search else None)
+        # The report without every paper file's text (tens of megabytes at
+        # 20,000 papers), which only this build needs.
+        shown = replace(report, plan=IngestPlan((), (), 0))
         save_last_build(paths.cache, LastBuild(inputs.fingerprint(), output_stats(paths.out), shown))
     return replace(report, timings={**result.timings, "write": time.perf_counter() - start})
 

@@ -59,6 +59,27 @@ class SearchDocument:
 @dataclass(frozen=True)
 class SearchFiles:
     files: Mapping[str, bytes]  # output path → bytes
+    index_paths: tuple[str, ...]  # the serialized index or its shards
+    document_paths: tuple[str, ...]  # the document store or its chunks
+
+    def sizes(self) -> SearchSizes:
+        """Measured only when asked (the build summary): gzip takes a second at
+        20,000 papers, which the preview server need not spend."""
+        # zlib lets go of the GIL, so two threads measure on both cores.
+        with ThreadPoolExecutor(2) as pool:
+            index_gzip = sum(pool.map(gzip_size, [self.files[p] for p in self.index_paths]))
+            documents_gzip = sum(pool.map(gzip_size, [self.files[p] for p in self.document_paths]))
+        return SearchSizes(
+            index_bytes=sum(len(self.files[p]) for p in self.index_paths),
+            index_gzip=index_gzip,
+            documents_bytes=sum(len(self.files[p]) for p in self.document_paths),
+            documents_gzip=documents_gzip,
+            shards=len(self.index_paths),
+        )
+
+
+@dataclass(frozen=True)
+class SearchSizes:
     index_bytes: int
     index_gzip: int
     documents_bytes: int
@@ -240,15 +261,4 @@ def assemble(documents: Sequence[SearchDocument], sharded: bool,
             "index": index_path,
         }
     files["search/manifest.json"] = _json(manifest)
-    # zlib lets go of the GIL, so two threads measure on both cores.
-    with ThreadPoolExecutor(2) as pool:
-        index_gzip = sum(pool.map(gzip_size, [files[p] for p in index_files]))
-        documents_gzip = sum(pool.map(gzip_size, [files[p] for p in chunks]))
-    return SearchFiles(
-        files=files,
-        index_bytes=sum(len(files[p]) for p in index_files),
-        index_gzip=index_gzip,
-        documents_bytes=sum(len(files[p]) for p in chunks),
-        documents_gzip=documents_gzip,
-        shards=len(index_files),
-    )
+    return SearchFiles(files=files, index_paths=tuple(index_files), document_paths=tuple(chunks))

@@ -149,11 +149,16 @@ def update_site(out_dir: Path, files: Mapping[str, bytes], previous: Mapping[str
             if previous.get(relative) != data:
                 write_atomic(out_dir.joinpath(*check_output_path(relative).parts), data)
                 touched.append(relative)
+        emptied: set[Path] = set()
         for relative in sorted(previous.keys() - files.keys()):
             target = out_dir.joinpath(*check_output_path(relative).parts)
             target.unlink(missing_ok=True)
             touched.append(relative)
-            _remove_empty_parents(target.parent, out_dir)
+            emptied.add(target.parent)
+        # Each directory once, deepest first: a new search index replaces
+        # thousands of files in one directory.
+        for directory in sorted(emptied, key=lambda path: len(path.parts), reverse=True):
+            _remove_empty_parents(directory, out_dir)
     except OSError as error:
         raise SourceError(f"cannot write the site: {error.strerror}", error.filename or out_dir) from None
     return tuple(touched)
