@@ -50,7 +50,9 @@ class Run:
 
 def run_measured(command: list[str], cwd: Path | None = None) -> tuple[Run, str]:
     """Run a command to its end; its wall time, peak memory (of it and its
-    children, from wait4) and the stage timings our build prints."""
+    children, from wait4) and the stage timings our build prints. Files the
+    steps before wrote are flushed to disk first, so no run pays for another's."""
+    os.sync()
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert process.stdout is not None

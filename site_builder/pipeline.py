@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from functools import partial
@@ -326,6 +327,11 @@ def build(
     result = make_site(paths, base_url, cache, progress, workers)
     start = time.perf_counter()
     progress("writing")
+    # The search files' gzip sizes, for the summary, are measured while the
+    # site is written: zlib and the file writes both let go of the GIL.
+    measuring = ThreadPoolExecutor(1)
+    search_sizes = measuring.submit(result.search.sizes) if result.search else None
+    measuring.shutdown(wait=False)
     write_ingest(result.plan)
     if persistent:
         manifest = {path: cache.verified.get(path) or content_digest(data) for path, data in result.files.items()}
@@ -344,7 +350,7 @@ def build(
     report = BuildReport(
         site=SiteSummary.of(result.site), plan=result.plan, files=len(result.files),
         bytes=sum(len(data) for data in result.files.values()), timings={},
-        warnings=result.warnings, search=result.search.sizes() if result.search else None,
+        warnings=result.warnings, search=search_sizes.result() if search_sizes else None,
         first_visit=_heaviest_paper_page(result.files, result.site.config.base_path),
     )
     if persistent and inputs is not None:
