@@ -17,7 +17,7 @@ import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
 from .cache import code_fingerprint
 from .config import load_config
@@ -89,18 +89,24 @@ def _files_under(root: Path, skip: set[Path]) -> list[Path]:
     return found
 
 
-def output_stats(out: Path) -> dict[str, tuple[int, int]]:
-    """Every file under ``out`` (relative POSIX path) with its size and mtime."""
-    stats: dict[str, tuple[int, int]] = {}
+def output_files(out: Path) -> Iterator[tuple[str, str]]:
+    """Every file under ``out``: (relative POSIX path, path to open)."""
     prefix = len(str(out)) + 1
     for directory, _subdirectories, names in os.walk(out):
         relative = directory[prefix:]
         for name in names:
-            try:
-                stat = os.stat(os.path.join(directory, name))
-            except OSError:
-                continue
-            stats[f"{relative}/{name}" if relative else name] = (stat.st_size, stat.st_mtime_ns)
+            yield (f"{relative}/{name}" if relative else name), os.path.join(directory, name)
+
+
+def output_stats(out: Path) -> dict[str, tuple[int, int]]:
+    """Every file under ``out`` with its size and mtime."""
+    stats: dict[str, tuple[int, int]] = {}
+    for relative, path in output_files(out):
+        try:
+            stat = os.stat(path)
+        except OSError:
+            continue
+        stats[relative] = (stat.st_size, stat.st_mtime_ns)
     return stats
 
 

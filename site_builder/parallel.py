@@ -77,4 +77,3 @@ def _fork(function: Callable[[T], R], part: Sequence[T]) -> tuple[int, int]:
         code = 0
     finally:
         os._exit(code)
-

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -22,7 +21,7 @@ from .config import SiteConfig, load_config, with_base_url
 from .cache import CACHE_FILE, BuildCache, content_digest, dump_cache, load_cache
 from .digest import Digest, read_digest
 from .lastbuild import (
-    LastBuild, input_files, load_last_build, output_stats, save_last_build, unchanged_since,
+    LastBuild, input_files, load_last_build, output_files, output_stats, save_last_build, unchanged_since,
 )
 from .errors import SourceError, raise_if_any
 from .papers import IngestPlan, merge_entries, parse_papers, plan_ingest, title_key
@@ -289,7 +288,7 @@ def make_site(
     progress(f"rendering {len(site.pages)} pages")
     assets, files = collect_assets(paths.static, {"lunr.js": LUNR_JS})
     env = make_environment(inputs.config)
-    stored = StoredPages(cache.stored_page, any=bool(cache.stored_pages)) if cache.persistent else None
+    stored = StoredPages(cache.stored_page, available=bool(cache.stored_pages)) if cache.persistent else None
     pages, rendered = render_site(env, site, assets, cache.pages, stored, workers)
     cache.page_digests = stored.digests if stored else {}
     files.update(pages)
@@ -329,24 +328,9 @@ def build(
     progress("writing")
     # The search files' gzip sizes, for the summary, are measured while the
     # site is written: zlib and the file writes both let go of the GIL.
-    measuring = ThreadPoolExecutor(1)
-    search_sizes = measuring.submit(result.search.sizes) if result.search else None
-    measuring.shutdown(wait=False)
-    write_ingest(result.plan)
-    if persistent:
-        manifest = {path: cache.verified.get(path) or content_digest(data) for path, data in result.files.items()}
-        unchanged = _output_unchanged(paths.out, result, manifest, cache)
-        if not unchanged:
-            write_site(paths.out, result.files)
-        # A build that computed nothing new would save the cache it loaded.
-        # (Saving runs after writing, not beside it: in a thread the two
-        # convoy on the GIL, and a forked child copies every page both touch.)
-        if not (unchanged and cache.last_new_entries == 0):
-            digests = {path: (cache.page_digests.get(path, b""), digest) for path, digest in manifest.items()}
-            cache.pages.clear()  # rendered bytes are not kept on disk; free them first
-            write_atomic_with(paths.cache / CACHE_FILE, partial(dump_cache, cache, digests))
-    else:
-        write_site(paths.out, result.files)
+    with ThreadPoolExecutor(1) as measuring:
+        search_sizes = measuring.submit(result.search.sizes) if result.search else None
+        _write_outputs(paths, result, cache if persistent else None)
     report = BuildReport(
         site=SiteSummary.of(result.site), plan=result.plan, files=len(result.files),
         bytes=sum(len(data) for data in result.files.values()), timings={},
@@ -366,6 +350,26 @@ def build(
     return replace(report, timings={**result.timings, "write": time.perf_counter() - start})
 
 
+def _write_outputs(paths: Paths, result: SiteBuild, cache: BuildCache | None) -> None:
+    """Write the paper files ingest changed and the site; with an on-disk
+    ``cache``, skip an unchanged site and save the cache for the next build."""
+    write_ingest(result.plan)
+    if cache is not None:
+        manifest = {path: cache.verified.get(path) or content_digest(data) for path, data in result.files.items()}
+        unchanged = _output_unchanged(paths.out, result, manifest, cache)
+        if not unchanged:
+            write_site(paths.out, result.files)
+        # A build that computed nothing new would save the cache it loaded.
+        # (Saving runs after writing, not beside it: in a thread the two
+        # convoy on the GIL, and a forked child copies every page both touch.)
+        if not (unchanged and cache.last_new_entries == 0):
+            digests = {path: (cache.page_digests.get(path, b""), digest) for path, digest in manifest.items()}
+            cache.pages.clear()  # rendered bytes are not kept on disk; free them first
+            write_atomic_with(paths.cache / CACHE_FILE, partial(dump_cache, cache, digests))
+    else:
+        write_site(paths.out, result.files)
+
+
 def _output_unchanged(out: Path, result: SiteBuild, manifest: Mapping[str, bytes], cache: BuildCache) -> bool:
     """Whether ``out`` already holds exactly ``result.files``, so writing can be skipped.
 
@@ -377,12 +381,7 @@ def _output_unchanged(out: Path, result: SiteBuild, manifest: Mapping[str, bytes
         return False
     if any(stored[path][1] != digest for path, digest in manifest.items()):
         return False
-    prefix = len(str(out)) + 1
-    on_disk = {
-        f"{root[prefix:]}/{name}" if len(root) > prefix else name
-        for root, _dirs, names in os.walk(out) for name in names
-    }
-    if on_disk != manifest.keys():
+    if {relative for relative, _path in output_files(out)} != manifest.keys():
         return False
     for path in manifest.keys() - cache.page_digests.keys():
         try:

@@ -244,7 +244,7 @@ def render_site(
             files[path] = cached[1]
             continue
         digest = None
-        if stored is not None and stored.any:
+        if stored is not None and stored.available:
             digest = context_digest(page)
             data = stored.lookup(path, digest) if digest is not None else None
             if data is not None:
@@ -273,7 +273,7 @@ def render_site(
 @dataclass
 class StoredPages:
     lookup: Callable[[str, bytes], bytes | None]  # (output path, context digest) → bytes or None
-    any: bool = True  # whether lookup can find anything at all
+    available: bool = True  # whether lookup can find anything at all
     digester: KeyDigester = field(default_factory=lambda: KeyDigester(frozenset({PaperView, TopicView, DateView})))
     digests: dict[str, bytes] = field(default_factory=dict)
 

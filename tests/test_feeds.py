@@ -27,14 +27,6 @@ def site(tmp_path_factory) -> Path:
     return work / "_site"
 
 
-@pytest.fixture(scope="module")
-def bare_path_site(tmp_path_factory) -> Path:
-    work = tmp_path_factory.mktemp("feeds-bare")
-    shutil.copytree(ROOT / "content", work / "content")
-    build(Paths(content=work / "content", out=work / "_site"), base_url="/atlas/")
-    return work / "_site"
-
-
 class HeadTags(HTMLParser):
     """The <link>, <meta> and JSON-LD blocks of a page."""
 
@@ -190,7 +182,8 @@ def test_structured_data_cannot_close_its_script_element(tmp_path):
     assert json.loads(block)["headline"] == "Breaking </script><script>alert(1)</script> out"
 
 
-def test_a_bare_path_base_url_gives_site_relative_links_and_stable_ids(bare_path_site):
+def test_a_bare_path_base_url_gives_site_relative_links_and_stable_ids(shipped_site):
+    bare_path_site = shipped_site  # built by conftest with base_url /atlas/
     feed = feedparser.parse(
         (bare_path_site / "feed.xml").read_bytes(),
         response_headers={"content-location": "https://host/atlas/feed.xml", "content-type": "application/atom+xml"},
