@@ -47,11 +47,11 @@
   }
 
   /* The shards a query reads: for each clause, the shard owning its term or,
-   * for a prefix, every shard that can hold a term with that prefix. Fuzzy,
-   * leading-wildcard and all-negative queries read everything. */
+   * for a prefix, every shard that can hold a term with that prefix. Fuzzy
+   * and leading-wildcard queries read everything. */
   function shardsFor(parsedQuery, shards) {
     var needed = {};
-    var everything = parsedQuery.isNegated();
+    var everything = false;
     parsedQuery.clauses.forEach(function (clause) {
       var term = clause.term;
       if (clause.editDistance > 0 || term.indexOf("*") !== -1 && !/^[^*]+\*$/.test(term) ||
@@ -84,65 +84,6 @@
     return best;
   }
 
-  /* A serialized lunr index made of the given shards. For the terms in them
-   * it has the same postings, term indexes and field-vector entries as the
-   * monolithic index, which is all lunr's scoring reads. With every shard it
-   * is the monolithic index, empty field vectors included (all-negative
-   * queries list every field vector). */
-  function mergeShards(manifest, shardData, complete) {
-    var fields = manifest.fields;
-    var entries = [];
-    shardData.forEach(function (shard) {
-      Object.keys(shard).forEach(function (term) { entries.push([term, shard[term]]); });
-    });
-    entries.sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0; });
-    // lunr only reads posting metadata (there is none here), so every
-    // posting can share one empty object.
-    var noMetadata = Object.freeze({});
-    var vectors = Object.create(null); // "field/ref" -> [termIndex, score, ...]
-    var invertedIndex = entries.map(function (entry) {
-      var termIndex = entry[1][0], perField = entry[1][1];
-      var posting = { _index: termIndex };
-      fields.forEach(function (field) {
-        var postings = Object.create(null);
-        var packed = perField[field] || [];
-        var ref = 0;
-        for (var i = 0; i < packed.length; i += 2) {
-          ref += packed[i];
-          postings[ref] = noMetadata;
-          var key = field + "/" + ref;
-          var vector = vectors[key];
-          if (vector === undefined) vectors[key] = [termIndex, packed[i + 1]];
-          else vector.push(termIndex, packed[i + 1]);
-        }
-        posting[field] = postings;
-      });
-      return [entry[0], posting];
-    });
-    var keys = [];
-    if (complete) {
-      for (var doc = 0; doc < manifest.documents.count; doc++) {
-        fields.forEach(function (field) { keys.push(field + "/" + doc); });
-      }
-    } else {
-      keys = Object.keys(vectors);
-    }
-    var fieldVectors = keys.map(function (key) { return [key, sortedPairs(vectors[key] || [])]; });
-    return { version: lunr.version, fields: fields, fieldVectors: fieldVectors,
-             invertedIndex: invertedIndex, pipeline: ["stemmer"] };
-  }
-
-  /* [index, value, ...] ordered by index, as lunr.Vector keeps its elements. */
-  function sortedPairs(flat) {
-    if (flat.length <= 2) return flat;
-    var order = [];
-    for (var i = 0; i < flat.length; i += 2) order.push(i);
-    order.sort(function (a, b) { return flat[a] - flat[b]; });
-    var sorted = [];
-    order.forEach(function (i) { sorted.push(flat[i], flat[i + 1]); });
-    return sorted;
-  }
-
   /* lunr ranks by score alone, so a paper matching one query word in its
    * title can outrank one matching every word. Readers expect papers with
    * all their words first: order by how many of the query's words a result
@@ -166,15 +107,231 @@
     });
     var keys = Object.keys(groups);
     if (keys.length < 2) return results;
+    var coverage = new Map(); // results that matched the same terms share one array
     var scored = results.map(function (result, position) {
-      var terms = Object.keys(result.matchData.metadata);
-      var covered = keys.filter(function (key) {
-        return groups[key].some(function (matches) { return terms.some(matches); });
-      }).length;
+      var terms = result.terms, covered = coverage.get(terms);
+      if (covered === undefined) {
+        covered = keys.filter(function (key) {
+          return groups[key].some(function (matches) { return terms.some(matches); });
+        }).length;
+        coverage.set(terms, covered);
+      }
       return { result: result, covered: covered, position: position };
     });
     scored.sort(function (a, b) { return b.covered - a.covered || a.position - b.position; });
     return scored.map(function (entry) { return entry.result; });
+  }
+
+  /* lunr.Index#query over shard data, without building lunr's objects.
+   *
+   * lunr 2.3.9 makes a MatchData, a FieldRef and a string key for every
+   * (document, field, term) it visits, so a query for common words takes
+   * half a second at 20,000 papers. This does the same arithmetic over typed
+   * arrays: a document field's score is the dot product of the query vector
+   * with the field vector, taken over ascending term indexes, divided by the
+   * query vector's magnitude; a document's score adds its fields' scores in
+   * the order lunr first met them; the stable sort keeps lunr's order among
+   * equal scores. Terms are expanded by lunr's own TokenSet, and query
+   * vectors are lunr.Vectors, so every floating-point operation is the one
+   * lunr performs. tests/test_search.py compares the answers with a
+   * monolithic lunr index's on a table of queries and on generated ones. */
+  function ShardIndex(manifest, shardData) {
+    this.fields = manifest.fields;
+    this.count = manifest.documents.count;
+    this.postings = Object.create(null);
+    var terms = [];
+    var postings = this.postings;
+    shardData.forEach(function (shard) {
+      Object.keys(shard).forEach(function (term) { postings[term] = shard[term]; terms.push(term); });
+    });
+    terms.sort(function (a, b) { return a < b ? -1 : a > b ? 1 : 0; });
+    var builder = new lunr.TokenSet.Builder();
+    terms.forEach(function (term) { builder.insert(term); });
+    builder.finish();
+    this.tokenSet = builder.root;
+    this.pipeline = lunr.Pipeline.load(["stemmer"]);
+  }
+
+  ShardIndex.prototype.search = function (text) {
+    var query = parse(text, this.fields);
+    var presence = lunr.Query.presence;
+    var fields = this.fields, F = fields.length, N = this.count;
+    var fieldNumber = Object.create(null);
+    fields.forEach(function (field, f) { fieldNumber[field] = f; });
+    var queryVectors = fields.map(function () { return new lunr.Vector(); });
+    var scored = fields.map(function () { return Object.create(null); }); // termIndex -> packed postings
+    // Field refs (document * F + field) in the order lunr first meets them.
+    var seen = new Uint8Array(N * F), order = new Int32Array(N * F), met = 0;
+    var termFieldDone = Object.create(null);
+    var matched = new TermSets(N);
+    var required = new Array(F).fill(null), prohibited = new Array(F).fill(null);
+
+    for (var c = 0; c < query.clauses.length; c++) {
+      var clause = query.clauses[c];
+      var clauseMatches = clause.presence === presence.REQUIRED ? new Uint8Array(N) : null;
+      var terms = clause.usePipeline ? this.pipeline.runString(clause.term, { fields: clause.fields }) : [clause.term];
+      for (var m = 0; m < terms.length; m++) {
+        clause.term = terms[m];
+        var expanded = this.tokenSet.intersect(lunr.TokenSet.fromClause(clause)).toArray();
+        if (expanded.length === 0 && clause.presence === presence.REQUIRED) {
+          clause.fields.forEach(function (field) { required[fieldNumber[field]] = new Uint8Array(N); });
+          break;
+        }
+        for (var j = 0; j < expanded.length; j++) {
+          var term = expanded[j], entry = this.postings[term], termIndex = entry[0];
+          for (var k = 0; k < clause.fields.length; k++) {
+            var field = clause.fields[k], f = fieldNumber[field];
+            var packed = entry[1][field] || [];
+            var ref = 0, i;
+            if (clause.presence === presence.REQUIRED) {
+              for (i = 0; i < packed.length; i += 2) { ref += packed[i]; clauseMatches[ref] = 1; }
+              if (required[f] === null) required[f] = COMPLETE;
+            }
+            if (clause.presence === presence.PROHIBITED) {
+              if (prohibited[f] === null) prohibited[f] = new Uint8Array(N);
+              for (i = 0, ref = 0; i < packed.length; i += 2) { ref += packed[i]; prohibited[f][ref] = 1; }
+              continue;
+            }
+            queryVectors[f].upsert(termIndex, clause.boost, add);
+            scored[f][termIndex] = packed;
+            var termField = term + "/" + field;
+            if (termFieldDone[termField]) continue;
+            termFieldDone[termField] = true;
+            var t = matched.number(term);
+            for (i = 0, ref = 0; i < packed.length; i += 2) {
+              ref += packed[i];
+              var code = ref * F + f;
+              if (!seen[code]) { seen[code] = 1; order[met++] = code; }
+              matched.add(ref, t);
+            }
+          }
+        }
+      }
+      if (clause.presence === presence.REQUIRED) {
+        clause.fields.forEach(function (field) {
+          var f = fieldNumber[field];
+          if (required[f] === COMPLETE) required[f] = clauseMatches.slice();
+          else for (var d = 0; d < N; d++) required[f][d] &= clauseMatches[d];
+        });
+      }
+    }
+
+    var allowed = new Uint8Array(N).fill(1);
+    for (var f2 = 0; f2 < F; f2++) {
+      var need = required[f2], not = prohibited[f2];
+      for (var d = 0; d < N; d++) {
+        if (need !== null && need !== COMPLETE && !need[d] || not !== null && not[d]) allowed[d] = 0;
+      }
+    }
+
+    var dots = new Float64Array(N * F);
+    queryVectors.forEach(function (vector, f) {
+      var elements = vector.elements;
+      for (var e = 0; e < elements.length; e += 2) {
+        var weight = elements[e + 1], packed = scored[f][elements[e]];
+        for (var i = 0, ref = 0; i < packed.length; i += 2) {
+          ref += packed[i];
+          dots[ref * F + f] += weight * packed[i + 1];
+        }
+      }
+    });
+    var magnitudes = queryVectors.map(function (vector) { return vector.magnitude(); });
+    var docScore = new Float64Array(N), docSeen = new Uint8Array(N), docs = [];
+    if (query.isNegated()) {
+      // lunr lists every field vector, document by document, each scoring
+      // 0 against an empty query vector.
+      for (var every = 0; every < N * F; every++) order[met++] = every;
+    }
+    for (var o = 0; o < met; o++) {
+      var fieldRef = order[o], doc = (fieldRef - fieldRef % F) / F;
+      if (!allowed[doc]) continue;
+      var score = dots[fieldRef] / magnitudes[fieldRef % F] || 0;
+      if (docSeen[doc]) {
+        docScore[doc] += score;
+      } else {
+        docSeen[doc] = 1;
+        docScore[doc] = score;
+        docs.push(doc);
+      }
+    }
+    return stableByScore(docs, docScore).map(function (doc) {
+      return { ref: String(doc), score: docScore[doc], terms: matched.of(doc) };
+    });
+  };
+
+  var COMPLETE = "complete"; // lunr.Set.complete: a required field no clause has narrowed yet
+  function add(a, b) { return a + b; }
+
+  /* Docs ordered as lunr's results.sort(b.score - a.score) orders them,
+   * a stable sort: by score, highest first, then in the order given. Sorting
+   * the distinct scores as numbers is much faster than a comparator. */
+  function stableByScore(docs, docScore) {
+    var groups = new Map();
+    docs.forEach(function (doc) {
+      var group = groups.get(docScore[doc]);
+      if (group === undefined) groups.set(docScore[doc], [doc]);
+      else group.push(doc);
+    });
+    var scores = Float64Array.from(groups.keys()).sort();
+    var sorted = [];
+    for (var i = scores.length - 1; i >= 0; i--) {
+      var group = groups.get(scores[i]);
+      for (var j = 0; j < group.length; j++) sorted.push(group[j]);
+    }
+    return sorted;
+  }
+
+  /* The terms each document matched. Up to 31 distinct terms a bit mask per
+   * document, and documents with the same mask share one array of terms;
+   * broad prefix queries keep one array per document. */
+  function TermSets(count) {
+    this.names = [];
+    this.numbers = Object.create(null);
+    this.masks = new Int32Array(count);
+    this.lists = null;
+    this.shared = new Map();
+  }
+  TermSets.prototype.number = function (term) {
+    if (this.numbers[term] === undefined) {
+      this.numbers[term] = this.names.length;
+      this.names.push(term);
+      if (this.names.length === 32) this.toLists();
+    }
+    return this.numbers[term];
+  };
+  TermSets.prototype.add = function (doc, t) {
+    if (this.lists === null) {
+      this.masks[doc] |= 1 << t;
+    } else {
+      var list = this.lists[doc] || (this.lists[doc] = []);
+      if (list[list.length - 1] !== this.names[t] && list.indexOf(this.names[t]) === -1) list.push(this.names[t]);
+    }
+  };
+  TermSets.prototype.toLists = function () {
+    var self = this;
+    this.lists = Array.prototype.map.call(this.masks, function (mask) { return self.fromMask(mask).slice(); });
+  };
+  TermSets.prototype.fromMask = function (mask) {
+    var terms = this.shared.get(mask);
+    if (terms === undefined) {
+      terms = this.names.filter(function (_name, t) { return mask & (1 << t); });
+      this.shared.set(mask, terms);
+    }
+    return terms;
+  };
+  TermSets.prototype.of = function (doc) {
+    return this.lists === null ? this.fromMask(this.masks[doc]) : this.lists[doc] || [];
+  };
+
+  /* A small site's single lunr index, answering like ShardIndex. */
+  function SingleIndex(serialized) { this.index = lunr.Index.load(serialized); }
+  SingleIndex.prototype.search = function (text) { return withTerms(this.index.search(text)); };
+
+  /* lunr's results as ShardIndex gives them: ref, score and matched terms. */
+  function withTerms(results) {
+    return results.map(function (result) {
+      return { ref: result.ref, score: result.score, terms: Object.keys(result.matchData.metadata) };
+    });
   }
 
   /* Searcher over a manifest; fetchJSON(path) returns a promise of the parsed
@@ -185,33 +342,30 @@
     this.shardCache = Object.create(null);
     this.chunkCache = Object.create(null);
     this.single = null;
-    this.merged = { key: null, index: null };
+    this.loaded = { key: null, index: null };
   }
 
   Searcher.prototype.indexFor = function (text) {
     var self = this, manifest = this.manifest;
     if (manifest.index) {
       if (!self.single) {
-        self.single = self.fetchJSON(manifest.index).then(function (data) { return lunr.Index.load(data); });
+        self.single = self.fetchJSON(manifest.index).then(function (data) { return new SingleIndex(data); });
       }
       return self.single;
     }
     var needed = shardsFor(parse(text, manifest.fields), manifest.shards);
-    var complete = needed.length === manifest.shards.length;
     return Promise.all(needed.map(function (shard) {
       if (!self.shardCache[shard[1]]) self.shardCache[shard[1]] = self.fetchJSON(shard[1]);
       return self.shardCache[shard[1]];
     })).then(function (data) {
       var key = needed.map(function (shard) { return shard[1]; }).join(" ");
-      if (self.merged.key !== key) {
-        self.merged = { key: key, index: lunr.Index.load(mergeShards(manifest, data, complete)) };
-      }
-      return self.merged.index;
+      if (self.loaded.key !== key) self.loaded = { key: key, index: new ShardIndex(manifest, data) };
+      return self.loaded.index;
     });
   };
 
-  /* Resolves to {query, results, lunrResults, error}: lunrResults as lunr
-   * returned them, results in the order shown. Never rejects for a query,
+  /* Resolves to {query, results, lunrResults, error}: lunrResults in lunr's
+   * order, results in the order shown. Never rejects for a query,
    * only when the index cannot be fetched. */
   Searcher.prototype.search = function (raw, typing) {
     var self = this;
@@ -284,7 +438,7 @@
     prepareQuery: prepareQuery,
     plainWords: plainWords,
     shardsFor: shardsFor,
-    mergeShards: mergeShards,
+    ShardIndex: ShardIndex,
     parse: parse,
     Searcher: Searcher,
     highlightStems: highlightStems,

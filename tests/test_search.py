@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 import re
 import shutil
 import subprocess
@@ -231,13 +232,66 @@ def test_sharded_search_equals_the_monolithic_index(sharded_site):
     assert sum(bool(entry["lunr"]) for entry in results) >= 30
 
 
-def test_sharded_query_reads_only_the_shards_it_needs(sharded_site):
+def generated_queries(documents, count: int, seed: int) -> list[str]:
+    """Queries of every shape lunr parses, from the corpus's own words: plain
+    words (common, rare, repeated, stop words), prefixes, fields, boosts,
+    required, prohibited and fuzzy terms, in random combinations."""
+    rng = random.Random(seed)
+    words = sorted({word for doc in documents for word in tokens(doc) if re.fullmatch(r"[a-z][a-z0-9]+", word)})
+    common = ["model", "models", "language", "large", "learning", "the", "of", "data", "training", "llm"]
+    fields = ["title", "topics", "abstract"]
+
+    def term() -> str:
+        word = rng.choice(common) if rng.random() < 0.4 else rng.choice(words)
+        shape = rng.random()
+        if shape < 0.15:
+            return word[: rng.randint(2, 5)] + "*"
+        if shape < 0.3:
+            return f"{rng.choice(fields)}:{word}"
+        if shape < 0.4:
+            return f"{word}^{rng.randint(2, 10)}"
+        if shape < 0.45:
+            return f"{word}~1"
+        return word
+
+    queries = []
+    for _ in range(count):
+        clauses = []
+        for _ in range(rng.randint(1, 4)):
+            mark = rng.choices(["", "+", "-"], weights=[6, 2, 2])[0]
+            clauses.append(mark + term())
+        queries.append(" ".join(clauses))
+    return queries
+
+
+def test_sharded_search_equals_the_monolithic_index_on_generated_queries(sharded_site, documents):
+    # Plus a word met again through another field or another form of it.
+    queries = generated_queries(documents, 300, seed=7) + [
+        "lora title:lora", "title:model lora abstract:model", "title:model abstract:model model", "model models modeling",
+        "+lora +title:lora", "+title:survey +abstract:survey survey",
+    ]
+    results = run_queries(sharded_site, [{"q": q} for q in queries], sharded_site / "monolithic.json")
+    compared = [entry for entry in results if entry["error"] is None]
+    assert len(compared) > 250
+    for entry in compared:
+        assert entry["lunr"] == entry["monolithic"], entry["q"]
+    negated = [entry for entry in compared if all(word.startswith("-") for word in entry["prepared"].split())]
+    assert len(negated) > 10
+    many = [entry for entry in compared if len(entry["lunr"]) > 100]
+    assert len(many) > 20
+    ties = [entry for entry in compared if len({score for _ref, score, _terms in entry["lunr"]}) < len(entry["lunr"])]
+    assert len(ties) > 20
+
+
+def test_sharded_query_reads_only_the_shards_it_needs(sharded_site, documents):
     manifest = json.loads((sharded_site / "search" / "manifest.json").read_text())
     assert len(manifest["shards"]) > 20
-    (entry,) = run_queries(sharded_site, [{"q": "wechsel"}])
-    shards_read = [f for f in entry["files"] if "/shard." in f]
-    assert len(shards_read) == 1
-    read = sum(len(gzip.compress((sharded_site / f).read_bytes())) for f in entry["files"])
+    wechsel, without = run_queries(sharded_site, [{"q": "wechsel"}, {"q": "-wechsel"}])
+    assert len(without["lunr"]) == len(documents) - len(wechsel["lunr"])
+    for entry in (wechsel, without):
+        shards_read = [f for f in entry["files"] if "/shard." in f]
+        assert len(shards_read) == 1
+    read = sum(len(gzip.compress((sharded_site / f).read_bytes())) for f in wechsel["files"])
     total = sum(len(gzip.compress((sharded_site / path).read_bytes())) for _key, path in manifest["shards"])
     assert read < total / 10
 

@@ -5,8 +5,8 @@
 //
 // Each query is {"q": text, "typing": bool}. Output: one entry per query with
 // the refs and scores the Searcher returns, the titles of the top results,
-// and, given a monolithic index file, that index's refs and scores for the
-// same prepared query string.
+// and, given a monolithic index file, that index's refs, scores and matched
+// terms for the same prepared query string.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -36,10 +36,11 @@ async function main() {
     const entry = {
       q: query.q, prepared: outcome.query, error: outcome.error,
       results: outcome.results.map((r) => [r.ref, r.score]),
-      lunr: outcome.lunrResults.map((r) => [r.ref, r.score]), titles: top, files,
+      lunr: outcome.lunrResults.map((r) => [r.ref, r.score, r.terms.slice().sort()]), titles: top, files,
     };
     if (monolithic && outcome.query) {
-      entry.monolithic = monolithic.search(outcome.query).map((r) => [r.ref, r.score]);
+      entry.monolithic = monolithic.search(outcome.query)
+        .map((r) => [r.ref, r.score, Object.keys(r.matchData.metadata).sort()]);
     }
     out.push(entry);
   }
