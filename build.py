@@ -84,7 +84,9 @@ def command_build(args: argparse.Namespace) -> int:
 
 
 def command_ingest(args: argparse.Namespace) -> int:
-    plan = ingest(_paths(args))
+    plan, kept = ingest(_paths(args))
+    for warning in kept:
+        print(f"warning: {warning}", file=sys.stderr)
     print(
         f"Ingested {len(plan.texts)} paper files: {plan.new_papers} new, "
         f"{len(plan.changed)} written, {len(plan.texts) - len(plan.changed)} unchanged"

@@ -331,6 +331,9 @@ class IngestPlan:
     texts: tuple[tuple[Path, str], ...]  # every paper file, sorted by path
     changed: tuple[Path, ...]  # files to write (new or different)
     new_papers: int
+    # Each changed file's text when it was read (None: it did not exist), so
+    # that a file saved again since is not overwritten.
+    read_as: tuple[tuple[Path, str | None], ...] = ()
 
 
 def plan_ingest(
@@ -388,7 +391,10 @@ def plan_ingest(
         if existing.get(path) != text:
             changed.append(path)
         texts[path] = text
-    return IngestPlan(tuple(sorted(texts.items())), tuple(sorted(changed)), new_papers)
+    changed.sort()
+    return IngestPlan(
+        tuple(sorted(texts.items())), tuple(changed), new_papers, tuple((path, existing.get(path)) for path in changed)
+    )
 
 
 def _free_slug(base: str, taken: set[str]) -> str:

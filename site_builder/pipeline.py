@@ -173,18 +173,43 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_ingest(plan: IngestPlan) -> None:
+def write_ingest(plan: IngestPlan) -> tuple[SourceError, ...]:
+    """Write the paper files ingest changed, except any saved again since the
+    build read it: the build's text was made from the old one, so writing it
+    would undo that edit. Such files are left as saved, with a warning; the
+    next build starts from them."""
     for directory in {path.parent for path, _text in plan.texts}:
         remove_stale_temp_files(directory)
     texts = dict(plan.texts)
-    write_files({path: texts[path].encode("utf-8") for path in plan.changed})
+    writes: dict[Path, bytes] = {}
+    kept: list[SourceError] = []
+    for path, read_as in plan.read_as:
+        if _still_reads_as(path, read_as):
+            writes[path] = texts[path].encode("utf-8")
+        else:
+            kept.append(SourceError(
+                "saved while the build was running, so ingest left it as saved",
+                path, hint="build again to add what the digests say about this paper",
+            ))
+    write_files(writes)
+    return tuple(kept)
 
 
-def ingest(paths: Paths) -> IngestPlan:
-    """Update content/papers/ from the digests; nothing else is read or written."""
+def _still_reads_as(path: Path, text: str | None) -> bool:
+    """Whether the file holds ``text`` as the build reads it (None: no file)."""
+    try:
+        return path.read_bytes().decode("utf-8-sig") == text
+    except FileNotFoundError:
+        return text is None
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def ingest(paths: Paths) -> tuple[IngestPlan, tuple[SourceError, ...]]:
+    """Update content/papers/ from the digests; nothing else is read or
+    written. Returns the plan and the files left as saved meanwhile."""
     plan = read_inputs(paths).plan
-    write_ingest(plan)
-    return plan
+    return plan, write_ingest(plan)
 
 
 def digest_order(digests: tuple[Digest, ...]) -> dict[dt.date, tuple[str, ...]]:
@@ -330,11 +355,11 @@ def build(
     # site is written: zlib and the file writes both let go of the GIL.
     with ThreadPoolExecutor(1) as measuring:
         search_sizes = measuring.submit(result.search.sizes) if result.search else None
-        _write_outputs(paths, result, cache if persistent else None)
+        kept = _write_outputs(paths, result, cache if persistent else None)
     report = BuildReport(
         site=SiteSummary.of(result.site), plan=result.plan, files=len(result.files),
         bytes=sum(len(data) for data in result.files.values()), timings={},
-        warnings=result.warnings, search=search_sizes.result() if search_sizes else None,
+        warnings=result.warnings + kept, search=search_sizes.result() if search_sizes else None,
         first_visit=_heaviest_paper_page(result.files, result.site.config.base_path),
     )
     if persistent and inputs is not None:
@@ -350,10 +375,11 @@ def build(
     return replace(report, timings={**result.timings, "write": time.perf_counter() - start})
 
 
-def _write_outputs(paths: Paths, result: SiteBuild, cache: BuildCache | None) -> None:
+def _write_outputs(paths: Paths, result: SiteBuild, cache: BuildCache | None) -> tuple[SourceError, ...]:
     """Write the paper files ingest changed and the site; with an on-disk
-    ``cache``, skip an unchanged site and save the cache for the next build."""
-    write_ingest(result.plan)
+    ``cache``, skip an unchanged site and save the cache for the next build.
+    Returns warnings for paper files left as saved during the build."""
+    kept = write_ingest(result.plan)
     if cache is not None:
         manifest = {path: cache.verified.get(path) or content_digest(data) for path, data in result.files.items()}
         unchanged = _output_unchanged(paths.out, result, manifest, cache)
@@ -368,6 +394,7 @@ def _write_outputs(paths: Paths, result: SiteBuild, cache: BuildCache | None) ->
             write_atomic_with(paths.cache / CACHE_FILE, partial(dump_cache, cache, digests))
     else:
         write_site(paths.out, result.files)
+    return kept
 
 
 def _output_unchanged(out: Path, result: SiteBuild, manifest: Mapping[str, bytes], cache: BuildCache) -> bool:

@@ -120,7 +120,8 @@ class Preview:
             result = make_site(self.paths, self.base_url, self.cache)
             changed = set(result.plan.changed)
             self._own_writes = {path: text.encode("utf-8") for path, text in result.plan.texts if path in changed}
-            write_ingest(result.plan)
+            for warning in write_ingest(result.plan):
+                self.log(f"warning: {warning}")  # the watcher brings the edit's own rebuild
             written = self._write(result)
         except (SourceError, BuildErrors) as error:
             self._fail(str(error), start)

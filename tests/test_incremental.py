@@ -177,6 +177,34 @@ def test_a_paper_file_changed_during_a_build_is_seen_by_the_next_one(work, monke
     assert "Written mid-build." in (paths.out / "papers" / edited[0].stem / "index.html").read_text(encoding="utf-8")
 
 
+def test_a_paper_file_saved_while_a_build_would_write_it_is_left_as_saved(work, monkeypatch):
+    paths = cached_paths(work)
+    build(paths)
+    paper = sorted(paths.papers.glob("*.md"))[5]
+    saved = paper.read_text(encoding="utf-8") + "\n## Notes\n\nSaved mid-build.\n"
+    paper.unlink()  # so the next build writes it again from the digests
+    import site_builder.pipeline as pipeline
+
+    real_make_site = pipeline.make_site
+
+    def make_site_then_save(*args, **kwargs):
+        result = real_make_site(*args, **kwargs)
+        assert paper in result.plan.changed
+        paper.write_text(saved, encoding="utf-8")  # after the build read the papers
+        return result
+
+    monkeypatch.setattr(pipeline, "make_site", make_site_then_save)
+    report = build(paths)
+    assert paper.read_text(encoding="utf-8") == saved
+    (warning,) = [w for w in report.warnings if w.path == paper]
+    assert "left it as saved" in str(warning) and "build again" in str(warning)
+    monkeypatch.setattr(pipeline, "make_site", real_make_site)
+    report = build(paths)
+    assert not report.skipped and paper not in report.plan.changed
+    assert paper.read_text(encoding="utf-8") == saved
+    assert "Saved mid-build." in (paths.out / "papers" / paper.stem / "index.html").read_text(encoding="utf-8")
+
+
 def test_after_editing_a_note_the_cached_build_equals_a_clean_one(work):
     paths = cached_paths(work)
     build(paths)
