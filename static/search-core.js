@@ -107,8 +107,10 @@
     });
     var keys = Object.keys(groups);
     if (keys.length < 2) return results;
+    // Results by how many words they cover, each group in lunr's order.
     var coverage = new Map(); // results that matched the same terms share one array
-    var scored = results.map(function (result, position) {
+    var byCovered = keys.map(function () { return []; }).concat([[]]);
+    results.forEach(function (result) {
       var terms = result.terms, covered = coverage.get(terms);
       if (covered === undefined) {
         covered = keys.filter(function (key) {
@@ -116,10 +118,9 @@
         }).length;
         coverage.set(terms, covered);
       }
-      return { result: result, covered: covered, position: position };
+      byCovered[covered].push(result);
     });
-    scored.sort(function (a, b) { return b.covered - a.covered || a.position - b.position; });
-    return scored.map(function (entry) { return entry.result; });
+    return [].concat.apply([], byCovered.reverse());
   }
 
   /* lunr.Index#query over shard data, without building lunr's objects.
