@@ -31,7 +31,7 @@ from site_builder.weight import gzip_size  # noqa: E402
 CHROMIUM = "/usr/bin/chromium"
 DEFAULT_QUERIES = (
     "survey", "quantization", "low-rank adaptation", "mixture of experts", "hallucination",
-    "large language models", "title:survey", "+lora -vision", "quant*", "agent",
+    "large language models", "title:survey", "+lora -vision", "quant*", "agent", "-model", "model",
 )
 
 
