@@ -89,7 +89,7 @@
         more.hidden = true;
         return;
       }
-      setStatus(n + (n === 1 ? " paper matches" : " papers match") + " “" + text + "”");
+      setStatus(n.toLocaleString("en-US") + (n === 1 ? " paper matches" : " papers match") + " “" + text + "”");
       return showMore(mine).then(function () {
         // Time to the answer (above) and to the first results on screen,
         // for bench/search_bench.py.
