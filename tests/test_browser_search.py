@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from urllib.parse import quote
@@ -123,3 +124,30 @@ def test_a_hostile_title_is_text_in_results(browser, serve_site, tmp_path):
     assert page.locator("main img").count() == 0
     assert errors == [] and dialogs == []
     context.close()
+
+
+def test_a_sharded_index_answers_in_the_browser_as_under_node(browser, serve_site, tmp_path, monkeypatch):
+    """Sites of more than 500 papers get a sharded index that the browser
+    scores itself (ShardIndex); here the shipped papers are forced into shards.
+    Under Node the same code equals a monolithic lunr index (test_search.py);
+    the browser must show what Node computes."""
+    import site_builder.search as search
+    from test_search import run_queries
+
+    monkeypatch.setattr(search, "SINGLE_FILE_MAX_DOCS", 10)
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    site = tmp_path / "_site"
+    build(Paths(content=tmp_path / "content", out=site), base_url="/atlas/")
+    manifest = json.loads((site / "search" / "manifest.json").read_text())
+    assert manifest.get("shards") and "index" not in manifest
+    queries = ["wechsel", "large language models", "+lora -vision", "-model", "quant*", "title:survey"]
+    expected = {entry["q"]: entry for entry in run_queries(site, [{"q": q} for q in queries])}
+    base = serve_site(site)
+    for query in queries:
+        context, page, errors, _ = open_page(browser, base + "search/?q=" + quote(query))
+        count = len(expected[query]["results"])
+        assert count > 0, query
+        expect(page.locator("#search-status")).to_contain_text(f"{count:,} paper")
+        assert result_titles(page) == expected[query]["titles"], query
+        assert errors == []
+        context.close()
