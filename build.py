@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from site_builder.errors import BuildErrors, SourceError

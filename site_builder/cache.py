@@ -154,6 +154,8 @@ CACHE_FILE = "build-cache.pickle"
 
 def _persisted(key: Hashable) -> bool:
     return isinstance(key, tuple) and bool(key) and key[0] in PERSISTED_KINDS
+
+
 _MAGIC = b"paper-atlas-cache\n"
 _DIGEST_SIZE = 20
 # Stored for a paper file whose text is the one it had (the last part of its key).

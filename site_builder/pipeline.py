@@ -116,7 +116,8 @@ def read_inputs(
     )
     # One assign function per taxonomy text, so memoised topic assignments are
     # reused exactly as long as topics.yaml is unchanged.
-    assign = cache.memo(("assign", taxonomy), lambda: TopicRules(hashlib.sha256(taxonomy_text.encode()).hexdigest(), taxonomy))
+    rules_id = hashlib.sha256(taxonomy_text.encode()).hexdigest()
+    assign = cache.memo(("assign", taxonomy), lambda: TopicRules(rules_id, taxonomy))
     merged = merge_entries(digests)
     cache.prefetch(
         (
@@ -136,8 +137,9 @@ def _read_digests(directory: Path, default_year: int | None, cache: BuildCache) 
     errors: list[SourceError] = []
     for path in sorted(directory.glob("*.txt")) if directory.is_dir() else ():
         try:
-            # Keyed by the file's stat, not its bytes: digests are streamed
-            # from disk, so a huge one never sits in memory as a whole.
+            # Keyed by a hash of the file's bytes read in blocks, not by the
+            # bytes: digests are streamed from disk, so a huge one never sits
+            # in memory as a whole.
             key = ("digest", path, file_digest(path), default_year)
             digests.append(cache.memo(key, lambda: read_digest(path, default_year)))
         except SourceError as error:

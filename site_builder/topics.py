@@ -86,6 +86,13 @@ class _Phrase:
                     break
         return count
 
+    def hits_in(self, lowered: str, head_starts: Mapping[str, list[int]], cap: int) -> int:
+        """:meth:`hits`, through :meth:`hits_at` when the phrase has a head
+        (``head_starts``: :meth:`_HeadFinder.starts` of the same text)."""
+        if not self.head:
+            return self.hits(lowered, cap)
+        return self.hits_at(lowered, head_starts.get(self.head, []), cap)
+
 
 @dataclass(frozen=True)
 class _HeadFinder:
@@ -182,20 +189,14 @@ def score_topics(taxonomy: Taxonomy, title: str, abstract: str) -> tuple[float, 
     heads = taxonomy._heads
     in_title, in_abstract = heads.starts(title), heads.starts(abstract)
     terms: dict[int, list[tuple[int, float]]] = {}
-
-    def title_hits(phrase: _Phrase) -> int:
-        return phrase.hits_at(title, in_title.get(phrase.head, []), 1) if phrase.head else phrase.hits(title, 1)
-
     for head in {"", *in_title, *in_abstract}:
         for topic_index, order, phrase, title_only in heads.phrases.get(head, ()):
+            title_hits = phrase.hits_in(title, in_title, 1)
             if title_only:
-                value = phrase.weight * taxonomy.title_weight * title_hits(phrase)
+                value = phrase.weight * taxonomy.title_weight * title_hits
             else:
-                abstract_hits = (
-                    phrase.hits_at(abstract, in_abstract.get(head, []), ABSTRACT_HIT_CAP) if head
-                    else phrase.hits(abstract, ABSTRACT_HIT_CAP)
-                )
-                value = phrase.weight * (title_hits(phrase) * taxonomy.title_weight + abstract_hits)
+                abstract_hits = phrase.hits_in(abstract, in_abstract, ABSTRACT_HIT_CAP)
+                value = phrase.weight * (title_hits * taxonomy.title_weight + abstract_hits)
             if value:
                 terms.setdefault(topic_index, []).append((order, value))
     scores = [0.0] * len(taxonomy._rules)
