@@ -19,6 +19,7 @@ Prints a Markdown table. Usage: ``make bench`` or
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import re
@@ -112,12 +113,13 @@ def serve_probe(content: Path, out: Path) -> dict[str, float]:
     server = PreviewServer(Paths(content, out), host="127.0.0.1", port=0, log=lambda message: None)
     server.start()
     try:
+        reloads = _Reloads(server.http.server_address[:2])
         paper = sorted((content / "papers").glob("*.md"))[len(list((content / "papers").glob("*.md"))) // 2]
         marker = f"bench-note-{time.time_ns()}"
         start = time.perf_counter()
         with paper.open("a", encoding="utf-8") as handle:
             handle.write(f"\n## Notes\n\nA note: {marker}\n")
-        note = _wait_for(f"{server.url}papers/{paper.stem}/", marker, start)
+        note = reloads.served(f"{server.url}papers/{paper.stem}/", marker, start)
 
         # One more day of thirty papers; its first title is new for sure.
         (text,) = generate(30, seed=time.time_ns()).values()
@@ -127,22 +129,46 @@ def serve_probe(content: Path, out: Path) -> dict[str, float]:
         title = paragraphs[date_line + 1] = f"Probe {marker} {paragraphs[date_line + 1]}"
         start = time.perf_counter()
         (content / "digests" / "2099-12-31.txt").write_text("\n\n".join(paragraphs), encoding="utf-8")
-        digest = _wait_for(f"{server.url}papers/{slug_for(title)}/", "<h1", start)
+        digest = reloads.served(f"{server.url}papers/{slug_for(title)}/", "<h1", start)
+        reloads.close()
     finally:
         server.stop()
     return {"note": note, "digest": digest}
 
 
-def _wait_for(url: str, text: str, start: float, limit: float = 120.0) -> float:
-    while time.perf_counter() - start < limit:
-        try:
-            with urllib.request.urlopen(url, timeout=10) as response:
-                if text in response.read().decode("utf-8", "replace"):
-                    return time.perf_counter() - start
-        except OSError:
-            pass
-        time.sleep(0.005)
-    raise SystemExit(f"{url} did not show {text!r} within {limit:.0f} s")
+class _Reloads:
+    """The server's reload events, as an open page receives them. A page is
+    fetched once per reload, as a browser does: polling it instead would
+    take the GIL from the very rebuild being measured."""
+
+    def __init__(self, address: tuple[str, int]) -> None:
+        self.connection = http.client.HTTPConnection(*address, timeout=120)
+        self.connection.request("GET", "/__atlas/events")
+        self.response = self.connection.getresponse()
+        self.version = self._next_state()["version"]
+
+    def _next_state(self) -> dict:
+        event = None
+        while line := self.response.fp.readline().decode("utf-8"):
+            if line.startswith("event:"):
+                event = line.removeprefix("event:").strip()
+            elif line.startswith("data:") and event == "state":
+                return json.loads(line.removeprefix("data:"))
+        raise SystemExit("the preview server closed its event stream")
+
+    def served(self, url: str, text: str, start: float, limit: float = 120.0) -> float:
+        """Seconds from ``start`` until a reload's page at ``url`` shows ``text``."""
+        while time.perf_counter() - start < limit:
+            state = self._next_state()
+            if state["version"] > self.version:
+                self.version = state["version"]
+                with urllib.request.urlopen(url, timeout=30) as response:
+                    if text in response.read().decode("utf-8", "replace"):
+                        return time.perf_counter() - start
+        raise SystemExit(f"{url} did not show {text!r} within {limit:.0f} s")
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 def measure_serve(content: Path, out: Path) -> dict[str, float] | None:

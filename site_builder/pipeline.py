@@ -25,7 +25,9 @@ from .lastbuild import (
 )
 from .errors import SourceError, raise_if_any
 from .papers import IngestPlan, merge_entries, parse_papers, plan_ingest, title_key
-from .render import BUILTIN_TEMPLATES, StoredPages, make_environment, make_markdown, render_site
+from .render import (
+    BUILTIN_TEMPLATES, LaterPage, StoredPages, make_environment, make_markdown, render_site,
+)
 from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, search_documents
 from .related import related_indices
 from .site import Site, build_site
@@ -267,6 +269,10 @@ class SiteBuild:
     warnings: tuple[SourceError, ...] = ()
     search: SearchFiles | None = None
     assets: Mapping[str, str] = field(default_factory=dict)  # logical name → fingerprinted path
+    # With make_site(defer=True): the pages left to render, and the search
+    # index still being built (then ``search`` is None).
+    later: Mapping[str, LaterPage] = field(default_factory=dict)
+    pending_search: PendingSearchIndex | None = None
 
 
 def make_site(
@@ -275,9 +281,14 @@ def make_site(
     cache: BuildCache | None = None,
     progress: Callable[[str], None] = lambda message: None,
     workers: int | None = None,
+    defer: bool = False,
 ) -> SiteBuild:
     """Read, check and render everything; write nothing. Pages render in
-    ``workers`` processes (default: up to two, one per core)."""
+    ``workers`` processes (default: up to two, one per core).
+
+    With ``defer`` (the preview server), pages are left to render when
+    requested, but for one page per template, and the search index is not
+    waited for: see :attr:`SiteBuild.later` and :attr:`SiteBuild.pending_search`."""
     cache = cache or BuildCache()
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -316,10 +327,16 @@ def make_site(
     assets, files = collect_assets(paths.static, {"lunr.js": LUNR_JS})
     env = make_environment(inputs.config)
     stored = StoredPages(cache.stored_page, available=bool(cache.stored_pages)) if cache.persistent else None
-    pages, rendered = render_site(env, site, assets, cache.pages, stored, workers)
+    later: dict[str, LaterPage] | None = {} if defer else None
+    pages, rendered = render_site(env, site, assets, cache.pages, stored, workers, later)
     cache.page_digests = stored.digests if stored else {}
     files.update(pages)
     lap("render")
+    if later is not None:
+        cache.end_build()
+        return SiteBuild(
+            site, inputs.plan, files, rendered, timings, inputs.warnings, None, assets, later, pending,
+        )
     progress("finishing the search index")
     search = pending.result()
     files.update(search.files)

@@ -214,10 +214,15 @@ def render_site(
     previous: dict[str, tuple[Any, bytes]],
     stored: StoredPages | None = None,
     workers: int = 1,
+    later: dict[str, LaterPage] | None = None,
 ) -> tuple[dict[str, bytes], tuple[str, ...]]:
     """Render every page, reusing ``previous`` output for pages whose template,
     context and shared values are unchanged. ``previous`` is updated in place
     and dropped of pages that no longer exist. Returns (files, rendered paths).
+
+    With ``later`` (the preview server), the pages to render are not rendered
+    but put there, to be rendered when requested; the caller then stores
+    their bytes in ``previous`` under :attr:`LaterPage.key`.
 
     With ``stored`` (the on-disk cache of a CLI build), a page is also reused
     from the previous build's output when its context digest is unchanged,
@@ -253,6 +258,14 @@ def render_site(
                 previous[path] = (key, data)
                 continue
         todo.append((path, key, page, digest))
+    if later is not None:
+        # The first page of each template is rendered now, so that a broken
+        # template fails this build instead of a request.
+        now = {page.template: path for path, _key, page, _digest in reversed(todo)}
+        for path, key, page, _digest in todo:
+            if now[page.template] != path:
+                later[path] = LaterPage(key, partial(render_page, env, page, assets))
+        todo = [item for item in todo if now[item[2].template] == item[0]]
 
     def render(item: tuple[str, Any, Page, bytes | None]) -> tuple[bytes | None, bytes]:
         # Digested here, on both cores, when no stored page could be reused.
@@ -265,9 +278,17 @@ def render_site(
         previous[path] = (key, data)
         if stored is not None and digest is not None:
             stored.digests[path] = digest
-    for gone in previous.keys() - files.keys():
+    for gone in previous.keys() - files.keys() - (later or {}).keys():
         del previous[gone]
     return files, tuple(path for path, _key, _page, _digest in todo)
+
+
+@dataclass(frozen=True)
+class LaterPage:
+    """A page left to render: what it is rendered from, and how."""
+
+    key: Any
+    render: Callable[[], bytes]
 
 
 @dataclass

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import html
+import itertools
 import json
 import mimetypes
 import os
@@ -27,7 +28,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import MappingProxyType
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import quote, unquote, urlsplit
 
 import jinja2
@@ -38,16 +39,21 @@ from watchdog.observers.api import ObservedWatch
 from .cache import BuildCache
 from .errors import BuildErrors, SourceError
 from .papers import parse_paper
+from .parallel import PARALLEL_MIN_ITEMS, default_workers, fork_map
 from .pipeline import Paths, SiteBuild, make_site, write_ingest
-from .render import BUILTIN_TEMPLATES, make_environment, make_markdown, render_page
+from .render import BUILTIN_TEMPLATES, LaterPage, make_environment, make_markdown, render_page
+from .search import PendingSearchIndex
 from .site import Site
-from .writer import update_site, write_site
+from .writer import check_output_path, update_site, write_atomic, write_site
 
 # Reserved URL prefix for the server's own files; outside any base path, and a
 # name no site page can take (page URLs never start with "__").
 RESERVED = "/__atlas/"
 CLIENT_FILES = Path(__file__).resolve().parent / "preview"
 DEBOUNCE_SECONDS = 0.15
+# After a rebuild, open pages reload at once; background rendering starts a
+# moment later, so their requests do not wait behind it.
+FINISH_DELAY_SECONDS = 0.25
 KEEPALIVE_SECONDS = 10.0
 # Editors write swap and backup files next to the one being edited; inotify
 # also reports mere opens and reads (our own builds make those).
@@ -64,6 +70,7 @@ class Rebuild:
     rendered: tuple[str, ...]
     written: tuple[str, ...]
     changes: tuple[str, ...]
+    later: tuple[str, ...] = ()  # pages left to render on request or in the background
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,16 @@ class PreviewState:
 
 
 class Preview:
-    """The state shared by the build thread and the request handlers."""
+    """The state shared by the build thread and the request handlers.
+
+    A rebuild renders no page but one per template (so a broken template
+    fails it); the others are rendered when requested, and meanwhile in the
+    background by the build thread, which also writes the search index when
+    Node has built it. A rebuild at 20,000 papers would otherwise spend
+    seconds rendering pages nobody is looking at before the reload. Until
+    that is done, the output directory holds the previous bytes of those
+    pages; when it is, it holds exactly what a full build writes.
+    """
 
     def __init__(
         self, paths: Paths, base_url: str | None = None, log: Callable[[str], None] = print,
@@ -95,6 +111,13 @@ class Preview:
         self._notes_page: tuple[Site, jinja2.Environment, Mapping[str, str]] | None = None
         self._own_writes: dict[Path, bytes] = {}  # paper files our ingest wrote
         self._warnings: list[str] = []
+        # Held while the output directory, _files, _later or _search change.
+        self._output = threading.Lock()
+        self._later: dict[str, LaterPage] = {}  # pages of the current site not rendered yet
+        self._search: PendingSearchIndex | None = None  # its search index, until written
+        self._search_paths: frozenset[str] = frozenset()  # the search files in the output
+        # Pages rendered since the last build, for the page cache of the next.
+        self._rendered_later: dict[str, tuple[Any, bytes]] = {}
         self._state = PreviewState(0, None, "/")
         self._pending: set[Path] = set()
         self._last_change = 0.0
@@ -117,7 +140,10 @@ class Preview:
         except Exception:  # the fast path is an optimisation: on any doubt, build fully
             pass
         try:
-            result = make_site(self.paths, self.base_url, self.cache)
+            with self._output:
+                self.cache.pages.update(self._rendered_later)
+                self._rendered_later.clear()
+            result = make_site(self.paths, self.base_url, self.cache, defer=self._files is not None)
             changed = set(result.plan.changed)
             self._own_writes = {path: text.encode("utf-8") for path, text in result.plan.texts if path in changed}
             for warning in write_ingest(result.plan):
@@ -139,7 +165,10 @@ class Preview:
             self._warnings = [str(w) for w in result.warnings]
             for warning in self._warnings:
                 self.log(f"warning: {warning}")
-        rebuild = Rebuild(time.perf_counter() - start, len(result.site.pages), result.rendered, written, changes)
+        rebuild = Rebuild(
+            time.perf_counter() - start, len(result.site.pages), result.rendered, written, changes,
+            tuple(sorted(result.later)),
+        )
         self._succeeded(rebuild, result.site.config.base_path)
         return True
 
@@ -166,10 +195,13 @@ class Preview:
         (page,) = [page for page in site.pages if page.url == url]
         view = replace(page.context["paper"], notes_html=make_markdown()(new.notes) if new.notes else "")
         page = replace(page, context=MappingProxyType({**page.context, "paper": view}))
-        files = dict(self._files)
-        files[page.output_path] = render_page(env, page, assets)
-        written = update_site(self.paths.out, files, self._files)
-        self._files = files
+        data = render_page(env, page, assets)
+        with self._output:
+            self._later.pop(page.output_path, None)
+            files = dict(self._files)
+            files[page.output_path] = data
+            written = update_site(self.paths.out, files, self._files)
+            self._files = files
         self._texts[path] = text
         site = replace(site, pages=tuple(page if p.url == url else p for p in site.pages))
         self._notes_page = (site, env, assets)
@@ -186,15 +218,103 @@ class Preview:
         self.log(describe(rebuild))
 
     def _write(self, result: SiteBuild) -> tuple[str, ...]:
-        files = dict(result.files)
         if self._files is None:
             # First build: replace whatever an earlier run left in the output.
+            files = dict(result.files)
             write_site(self.paths.out, files)
-            written = tuple(sorted(files))
-        else:
-            written = update_site(self.paths.out, files, self._files)
-        self._files = files
+            self._files = files
+            self._search_paths = frozenset(result.search.files) if result.search else frozenset()
+            return tuple(sorted(files))
+        with self._output:
+            # Pages left for later, and the search index until the new one is
+            # written, keep their previous bytes meanwhile.
+            old = self._files
+            kept = {path: old[path] for path in itertools.chain(result.later, self._search_paths) if path in old}
+            files = {**kept, **result.files}
+            written = update_site(self.paths.out, files, old)
+            self._files = files
+            self._later = dict(result.later)
+            self._search = result.pending_search
         return written
+
+    # -- pages left for later ----------------------------------------------
+
+    @property
+    def unfinished(self) -> bool:
+        """Whether pages or the search index are still to be written."""
+        return bool(self._later) or self._search is not None
+
+    def ensure(self, relative: str) -> None:
+        """Render and write the output file ``relative`` now if it was left
+        for later (a search file: write the search index, once Node is done)."""
+        if relative not in self._later and not (self._search is not None and relative.startswith("search/")):
+            return
+        with self._output:
+            try:
+                later = self._later.pop(relative, None)
+                if later is not None:
+                    self._commit({relative: (later.key, later.render())})
+                elif self._search is not None and relative.startswith("search/"):
+                    self._commit_search()
+            except (SourceError, BuildErrors) as error:
+                self._fail(str(error), time.perf_counter())
+
+    def finish(self, interrupted: Callable[[], bool] = lambda: False) -> None:
+        """Render the pages left for later, on both cores, and write the search
+        index, until done or ``interrupted()``. Runs in the build thread."""
+        start = time.perf_counter()
+        rendered = 0
+        while not interrupted() and self.unfinished:
+            # Request handlers render only while holding the lock, so no fork
+            # happens while one of them is inside Jinja (and holds its locks).
+            with self._output:
+                try:
+                    batch = list(itertools.islice(self._later.items(), PARALLEL_MIN_ITEMS))
+                    if batch:
+                        pages = fork_map(_render_later, [later for _path, later in batch], default_workers())
+                        self._commit({
+                            path: (later.key, data) for (path, later), data in zip(batch, pages)
+                            if self._later.pop(path, None) is later
+                        })
+                        rendered += len(batch)
+                    elif self._search is not None:
+                        self._commit_search()
+                except (SourceError, BuildErrors) as error:
+                    self._later.clear()
+                    self._search = None
+                    self._fail(str(error), start)
+                    return
+        if not self.unfinished and rendered:
+            self.log(f"Rendered the other {rendered} pages in {time.perf_counter() - start:.2f}s; the output is complete")
+        with self._changed:
+            self._changed.notify_all()
+
+    def _commit(self, pages: Mapping[str, tuple[Any, bytes]]) -> None:
+        """Write rendered pages (the caller holds the lock)."""
+        assert self._files is not None
+        try:
+            for path, (key, data) in pages.items():
+                if self._files.get(path) != data:
+                    write_atomic(self.paths.out.joinpath(*check_output_path(path).parts), data)
+                self._files[path] = data
+                self._rendered_later[path] = (key, data)
+        except OSError as error:
+            raise SourceError(f"cannot write the site: {error.strerror}", error.filename or self.paths.out) from None
+
+    def _commit_search(self) -> None:
+        """Wait for the search index, then swap it in (the caller holds the lock)."""
+        assert self._files is not None and self._search is not None
+        pending, self._search = self._search, None
+        files = pending.result().files
+        old = {path: self._files.pop(path) for path in self._search_paths if path in self._files}
+        update_site(self.paths.out, files, old)
+        self._files.update(files)
+        self._search_paths = frozenset(files)
+
+    def wait_until_finished(self, timeout: float) -> bool:
+        """For tests: wait until nothing is left for later; whether it is so."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self.unfinished, timeout)
 
     def _fail(self, message: str, start: float) -> None:
         with self._changed:
@@ -238,11 +358,19 @@ class Preview:
         return False
 
     def run_builds(self, after_build: Callable[[], None] = lambda: None) -> None:
-        """The build thread: wait for changes, let a burst settle, rebuild."""
+        """The build thread: wait for changes, let a burst settle, rebuild;
+        while nothing changes, finish what the last rebuild left for later."""
         while True:
             with self._changed:
-                while not self._pending and not self._stopping:
-                    self._changed.wait()
+                delay = FINISH_DELAY_SECONDS if self.unfinished else None
+                if not self._changed.wait_for(lambda: self._pending or self._stopping, delay):
+                    finish = True
+                else:
+                    finish = False
+            if finish:
+                self.finish(interrupted=lambda: bool(self._pending) or self._stopping)
+                continue
+            with self._changed:
                 while not self._stopping:
                     quiet_for = time.monotonic() - self._last_change
                     if quiet_for >= self.debounce:
@@ -269,6 +397,10 @@ class Preview:
             self._changed.notify_all()
 
 
+def _render_later(later: LaterPage) -> bytes:
+    return later.render()
+
+
 def describe(rebuild: Rebuild) -> str:
     if not rebuild.changes:
         return f"Built {rebuild.pages} pages in {rebuild.seconds:.2f}s, {len(rebuild.written)} files written"
@@ -277,9 +409,10 @@ def describe(rebuild: Rebuild) -> str:
         shown = ", ".join(rebuild.changes[:3])
         more = f" and {len(rebuild.changes) - 3} more" if len(rebuild.changes) > 3 else ""
         cause = f" after changes to {shown}{more}"
+    later = f"; the other {len(rebuild.later)} render when requested or in the background" if rebuild.later else ""
     return (
         f"Rebuilt in {rebuild.seconds:.2f}s{cause}: {len(rebuild.rendered)} of {rebuild.pages} pages "
-        f"rendered, {len(rebuild.written)} files written"
+        f"rendered, {len(rebuild.written)} files written{later}"
     )
 
 
@@ -341,6 +474,18 @@ def resolve_request(out_dir: Path, base_path: str, raw_path: str) -> Resolved:
     return Resolved(HTTPStatus.OK, file=real)
 
 
+def requested_outputs(base_path: str, raw_path: str) -> tuple[str, ...]:
+    """The output paths a request may be served from: ``a/b`` and
+    ``a/b/index.html`` (which :func:`resolve_request` then checks)."""
+    decoded = unquote(urlsplit(raw_path).path)
+    if not decoded.startswith(base_path):
+        return ()
+    relative = decoded[len(base_path):]
+    if relative == "" or relative.endswith("/"):
+        return (relative + "index.html",)
+    return (relative, relative + "/index.html")
+
+
 def inject(page: bytes, state: PreviewState) -> bytes:
     """Add the reload script, and the error overlay while a build error stands."""
     overlay = ""
@@ -383,6 +528,9 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
                 self._reserved(path[len(RESERVED):], send_body)
                 return
             state = preview.state
+            for relative in requested_outputs(state.base_path, self.path):
+                preview.ensure(relative)
+            state = preview.state  # with the error, if rendering the page failed
             resolved = resolve_request(preview.paths.out, state.base_path, self.path)
             if resolved.location is not None:
                 self._send(resolved.status, b"", "text/plain; charset=utf-8", send_body,
@@ -392,6 +540,7 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
             elif resolved.file is not None and self._send_file(resolved.file, HTTPStatus.OK, state, send_body):
                 pass
             else:
+                preview.ensure("404.html")
                 not_found = preview.paths.out / "404.html"
                 if not self._send_file(not_found, HTTPStatus.NOT_FOUND, state, send_body):
                     self._send(HTTPStatus.NOT_FOUND, inject(_MISSING_404, state),

@@ -18,7 +18,7 @@ import pytest
 
 from site_builder.errors import SourceError
 from site_builder.pipeline import Paths, build
-from site_builder.serve import PreviewServer, PreviewState, inject, resolve_request
+from site_builder.serve import Preview, PreviewServer, PreviewState, inject, resolve_request
 from site_builder.writer import update_site
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -270,7 +270,7 @@ def test_a_front_matter_edit_is_not_mistaken_for_a_note(server, events):
     path = paper_file(server)
     path.write_text(path.read_text().replace("\n---\n", "\nstarred: true\n---\n", 1) + "\n## Notes\n\nA note.\n")
     events.wait_for(lambda s: s["version"] > version)
-    assert len(server.preview.last.rendered) > 1
+    assert len(server.preview.last.rendered + server.preview.last.later) > 1
 
 
 def test_note_edit_rebuilds_fully_when_another_template_shows_notes(server, events):
@@ -283,19 +283,84 @@ def test_note_edit_rebuilds_fully_when_another_template_shows_notes(server, even
     path = paper_file(server)
     path.write_text(path.read_text() + "\n## Notes\n\nA note.\n")
     events.wait_for(lambda s: s["version"] > version)
-    assert len(server.preview.last.rendered) > 1
+    assert len(server.preview.last.rendered + server.preview.last.later) > 1
 
 
-def test_template_edit_rerenders_the_pages_that_use_it(server, events):
+def test_template_edit_rerenders_the_pages_that_use_it(server, events, tmp_path):
     version = events.next_state()["version"]
     template = server.preview.paths.content.parent / "theme" / "paper.html"
     template.write_text(template.read_text().replace("{% block main %}", "{% block main %}<p>THEMED</p>", 1))
     events.wait_for(lambda s: s["version"] > version)
     _, _, body = fetch(server, f"/atlas/papers/{PAPER}/")
     assert b"<p>THEMED</p>" in body
-    rendered = server.preview.last.rendered
+    rebuild = server.preview.last
     papers = {name for name in server.preview._files if name.startswith("papers/") and name != "papers/index.html"}
-    assert set(rendered) == papers
+    # One page renders in the rebuild; the others when requested or in the background.
+    assert len(rebuild.rendered) == 1
+    assert set(rebuild.rendered + rebuild.later) == papers
+    assert server.preview.wait_until_finished(EVENT_TIMEOUT)
+    assert any(line.startswith(f"Rendered the other {len(papers) - 1} pages") for line in server.log)
+    clean = tmp_path / "clean"
+    build(Paths(server.preview.paths.content, clean), cache=None)
+    assert site_files(server.preview.paths.out) == site_files(clean)
+
+
+def themed(root: Path, replacement: str) -> Path:
+    template = root / "theme" / "paper.html"
+    template.write_text(template.read_text().replace("{% block main %}", "{% block main %}" + replacement, 1))
+    return template
+
+
+def add_digest(paths: Paths, title: str) -> Path:
+    digest = paths.digests / "2025-03-20.txt"
+    digest.write_text(f"Daily Papers\n\nMar 20\n\n{title}\n\nWe show that previews rebuild quickly.\n")
+    return digest
+
+
+def test_pages_left_for_later_render_on_request_and_end_as_a_full_build(tmp_path):
+    """No background thread here: each step is taken by hand."""
+    paths = make_project(tmp_path)
+    preview = Preview(paths, log=lambda line: None)
+    assert preview.build() and not preview.unfinished
+    assert preview.build(("paper.html",), (themed(tmp_path, "<p>THEMED</p>"),))
+    later = preview.last.later
+    assert len(later) > 300 and preview.unfinished
+    page = later[len(later) // 2]
+    assert b"THEMED" not in (paths.out / page).read_bytes()  # the previous page, until rendered
+
+    # A second change before anything was finished: a new paper and so a new search index.
+    assert preview.build(("digest",), (add_digest(paths, "A Wholly New Preview Paper"),))
+    clean = tmp_path / "clean"
+    build(Paths(paths.content, clean), cache=None)
+    preview.ensure(page)
+    assert (paths.out / page).read_bytes() == (clean / page).read_bytes()
+    old_manifest = (paths.out / "search" / "manifest.json").read_bytes()
+    preview.ensure("search/manifest.json")
+    assert (paths.out / "search" / "manifest.json").read_bytes() == (clean / "search" / "manifest.json").read_bytes()
+    assert old_manifest != (clean / "search" / "manifest.json").read_bytes()
+
+    preview.finish(interrupted=lambda: True)
+    assert preview.unfinished
+    preview.finish()
+    assert not preview.unfinished
+    assert site_files(paths.out) == site_files(clean)
+    # What was rendered later is reused by the next rebuild.
+    assert preview.build(("nothing",), ())
+    assert preview.last.rendered == () and preview.last.later == ()
+
+
+def test_a_page_that_fails_when_rendered_later_shows_the_error(tmp_path):
+    paths = make_project(tmp_path)
+    preview = Preview(paths, log=lambda line: None)
+    assert preview.build()
+    template = themed(tmp_path, "{% if paper.slug == 'PLACEHOLDER' %}{{ paper.no_such_field.x }}{% endif %}")
+    assert preview.build(("paper.html",), (template,))
+    page = preview.last.later[0]
+    template.write_text(template.read_text().replace("PLACEHOLDER", page.split("/")[1]))
+    assert preview.build(("paper.html",), (template,))
+    assert preview.state.error is None and page in preview.last.later
+    preview.ensure(page)
+    assert "paper.html" in (preview.state.error or "")
 
 
 def test_burst_of_100_saves_in_one_second_gives_one_rebuild_while_200_requests_succeed(server, events):
