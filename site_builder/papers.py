@@ -364,7 +364,8 @@ def plan_ingest(
         slug_by_key.setdefault(title_key(paper.title), path.stem)
     raise_if_any(errors)
 
-    taken = {path.stem for path in existing}
+    file_of = {path.stem: path for path in existing}
+    taken = set(file_of)
     texts = dict(existing)
     changed: list[Path] = []
     new_papers = 0
@@ -375,7 +376,9 @@ def plan_ingest(
             slug = _free_slug(slug_for(record.title), taken)
             taken.add(slug)
             new_papers += 1
-        path = papers_dir / f"{slug}.md"
+        # An existing file's own Path: a new one per paper (made, then hashed
+        # from scratch) cost a second per rebuild at 20,000 papers.
+        path = file_of.get(slug) or papers_dir / f"{slug}.md"
         topics = memo(
             ("topics", assign_topics, record.title, record.abstract),
             partial(assign_topics, record.title, record.abstract),

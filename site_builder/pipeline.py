@@ -318,6 +318,7 @@ def make_site(
         lambda text: cache.memo(("markdown", text), lambda: markdown(text)),
         digest_order(inputs.digests),
         lambda documents: cache.memo(("related", tuple(documents)), lambda: related_indices(documents)),
+        cache.memo,
     )
     lap("model")
     # Node builds the search index on the other core while Python renders.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -17,7 +18,7 @@ from .charts import build_topic_chart, build_topics_overview
 from .config import SiteConfig
 from .errors import SourceError, raise_if_any
 from .feeds import build_feed, build_sitemap
-from .papers import Paper, title_key
+from .papers import Memo, Paper, no_memo, title_key
 from .related import related_indices
 from .topics import Taxonomy, assign_topics
 
@@ -126,6 +127,19 @@ def _sort_key_title(title: str) -> tuple[str, str]:
     return (title_key(title).lstrip("\"'“‘(["), title)
 
 
+def _paper_view(
+    p: Paper, dates: tuple[DateLink, ...], topics: tuple[TopicLink, ...], render_markdown: Callable[[str], str],
+) -> PaperView:
+    return PaperView(
+        slug=p.slug, title=p.title, url=f"papers/{p.slug}/", dates=dates, topics=topics, links=p.links,
+        abstract_html=render_markdown(p.abstract),
+        notes_html=render_markdown(p.notes) if p.notes else "",
+        extra=MappingProxyType(dict(p.extra)),
+        summary=summarize(p.abstract),
+        abstract_text=" ".join(p.abstract.split()),
+    )
+
+
 def build_site(
     config: SiteConfig,
     papers: Iterable[Paper],
@@ -133,11 +147,15 @@ def build_site(
     render_markdown: Callable[[str], str],
     digest_order: Mapping[dt.date, tuple[str, ...]] = MappingProxyType({}),
     find_related: Callable[[Sequence[str]], tuple[tuple[int, ...], ...]] = related_indices,
+    memo: Memo = no_memo,
 ) -> Site:
     """Compute every page. ``digest_order`` gives, per date, the title keys in the
     order the digests listed them, so date pages keep the digest's ranking.
     ``find_related`` maps each paper's title and abstract to the indices of its
-    related papers (a rebuild passes a memoised one)."""
+    related papers (a rebuild passes a memoised one). ``memo`` keeps a
+    paper's view between rebuilds while it is unchanged: besides the work,
+    that makes the page contexts of a rebuild share objects with the last
+    one's, so telling which pages changed is mostly comparing pointers."""
     papers = sorted(papers, key=lambda p: _sort_key_title(p.title))
     # Computed once: the lists below sort tens of thousands of papers, and a
     # paper's place in title order is its title sort key.
@@ -175,20 +193,13 @@ def build_site(
     }
     topic_links = {t.slug: TopicLink(t.slug, t.name, t.url) for t in topic_views.values()}
     date_links = {d.date: DateLink(d.date, d.url) for d in date_views.values()}
-    views = tuple(
-        PaperView(
-            slug=p.slug, title=p.title, url=f"papers/{p.slug}/",
-            dates=tuple(date_links[d] for d in p.dates),
-            topics=tuple(topic_links[s] for s in paper_topics[p.slug]),
-            links=p.links,
-            abstract_html=render_markdown(p.abstract),
-            notes_html=render_markdown(p.notes) if p.notes else "",
-            extra=MappingProxyType(dict(p.extra)),
-            summary=summarize(p.abstract),
-            abstract_text=" ".join(p.abstract.split()),
-        )
-        for p in papers
-    )
+    views = []
+    for p in papers:
+        dates = tuple(date_links[d] for d in p.dates)
+        topics = tuple(topic_links[s] for s in paper_topics[p.slug])
+        # Everything the view is made of; extra by repr, where 1, 1.0 and True differ.
+        key = ("paper-view", p.slug, p.title, p.abstract, p.notes, p.links, repr(p.extra), dates, topics)
+        views.append(memo(key, partial(_paper_view, p, dates, topics, render_markdown)))
     view_of = {v.slug: v for v in views}
     # The title twice: its words say more about the paper than the abstract's.
     related = find_related([f"{p.title}\n{p.title}\n{p.abstract}" for p in papers])
