@@ -173,7 +173,7 @@ def merge_entries(digests: Iterable[Digest]) -> Merged:
 
 
 def _same_text(a: str, b: str) -> bool:
-    return a.split() == b.split()
+    return a == b or a.split() == b.split()
 
 
 # --- paper files -----------------------------------------------------------

@@ -28,7 +28,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from .errors import SourceError
 from .weight import gzip_size
@@ -96,8 +96,11 @@ def html_to_text(fragment: str) -> str:
     return " ".join(html.unescape(_TAG.sub(" ", fragment)).split())
 
 
-def search_documents(papers: Sequence) -> tuple[SearchDocument, ...]:
-    """One document per paper, from the site model's paper views."""
+def search_documents(
+    papers: Sequence, text_of: Callable[[str], str] = html_to_text,
+) -> tuple[SearchDocument, ...]:
+    """One document per paper, from the site model's paper views
+    (``text_of``: :func:`html_to_text`, which a rebuild passes memoised)."""
     return tuple(
         SearchDocument(
             slug=paper.slug,
@@ -105,7 +108,7 @@ def search_documents(papers: Sequence) -> tuple[SearchDocument, ...]:
             url=paper.url,
             dates=tuple(date.label for date in paper.dates),
             topics=tuple(topic.name for topic in paper.topics),
-            abstract=html_to_text(paper.abstract_html),
+            abstract=text_of(paper.abstract_html),
             snippet=paper.summary,
         )
         for paper in papers

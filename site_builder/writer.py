@@ -59,8 +59,14 @@ def write_atomic_with(path: Path, produce: Callable[[BinaryIO], object]) -> None
 
 def remove_stale_temp_files(directory: Path) -> None:
     """Temp files a killed process left behind; hidden, but not worth keeping."""
-    for stale in directory.glob(f".*{TEMP_SUFFIX}"):
-        stale.unlink(missing_ok=True)
+    # Listed by name: glob() would make a Path of each of 20,000 paper files.
+    try:
+        names = os.listdir(directory)
+    except FileNotFoundError:
+        return
+    for name in names:
+        if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+            (directory / name).unlink(missing_ok=True)
 
 
 def write_files(files: Mapping[Path, bytes]) -> None:
