@@ -100,8 +100,18 @@ class BuildCache:
         """Compute the ``(key, compute)`` jobs no build has computed yet, in
         ``workers`` processes, so the :meth:`memo` calls that follow are hits.
         A job that raises SourceError is left out: its memo call computes it
-        again and raises there, where the caller gathers errors."""
-        missing = {key: compute for key, compute in jobs if not self._has(key)}
+        again and raises there, where the caller gathers errors.
+
+        A job the last build computed counts as used by this one, even if no
+        memo call asks for it: one may be skipped because a memo call over it
+        hit (a paper's view over its Markdown), and forgetting the entry would
+        make the next build compute it again."""
+        missing = {}
+        for key, compute in jobs:
+            if key in self._memo:
+                self._used[key] = self._memo[key]
+            elif not self._has(key):
+                missing[key] = compute
         if not missing:
             return
         for key, (ok, value) in zip(missing, fork_map(_attempt, list(missing.values()), workers)):

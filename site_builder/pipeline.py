@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 from .config import SiteConfig, load_config, with_base_url
 from .cache import CACHE_FILE, BuildCache, content_digest, dump_cache, load_cache
@@ -30,7 +30,7 @@ from .render import (
     BUILTIN_TEMPLATES, LaterPage, StoredPages, make_environment, make_markdown, render_site,
 )
 from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, html_to_text, search_documents
-from .related import related_indices
+from .related import related_indices, word_counts
 from .site import Site, build_site
 from .topics import Taxonomy, assign_topics, parse_taxonomy
 from .weight import PageWeight, measure_first_visit
@@ -149,6 +149,20 @@ def _read_digests(directory: Path, default_year: int | None, cache: BuildCache) 
             errors.append(error)
     raise_if_any(errors)
     return tuple(digests)
+
+
+def _related(cache: BuildCache, keep_words: bool, documents: Sequence[str]) -> tuple[tuple[int, ...], ...]:
+    """Related papers, memoised; with ``keep_words`` (the preview server) each
+    document's word counts are too, so a new digest counts only its own papers'
+    words (a second at 20,000 papers), for 50 MB kept between rebuilds."""
+    if not keep_words:
+        return cache.memo(("related", tuple(documents)), lambda: related_indices(documents))
+    # Asked for on every rebuild, so that they are kept while the related
+    # papers themselves come from the memo.
+    counts = {text: cache.memo(("words", text), partial(word_counts, text)) for text in documents}
+    return cache.memo(
+        ("related", tuple(documents)), lambda: related_indices(documents, count_words=counts.__getitem__),
+    )
 
 
 def files_ending(directory: Path, suffix: str) -> list[Path]:
@@ -324,7 +338,7 @@ def make_site(
         inputs.config, papers, inputs.taxonomy,
         lambda text: cache.memo(("markdown", text), lambda: markdown(text)),
         digest_order(inputs.digests),
-        lambda documents: cache.memo(("related", tuple(documents)), lambda: related_indices(documents)),
+        partial(_related, cache, defer),
         cache.memo,
     )
     lap("model")

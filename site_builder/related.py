@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
 from collections import Counter, defaultdict
 from itertools import chain
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -55,24 +56,39 @@ _STOPWORDS = frozenset(
 )
 
 
-def related_indices(documents: Sequence[str], count: int = 5) -> tuple[tuple[int, ...], ...]:
+WordCounts = tuple[tuple[str, ...], tuple[int, ...]]
+
+
+def word_counts(text: str) -> WordCounts:
+    """The words of ``text`` in order of first appearance, and how often each
+    occurs. Words are interned: a rebuild may keep 20,000 documents' counts."""
+    counts = Counter(text.lower().translate(_SEPARATORS).split())
+    return tuple(map(sys.intern, counts)), tuple(counts.values())
+
+
+def related_indices(
+    documents: Sequence[str], count: int = 5, count_words: Callable[[str], WordCounts] = word_counts,
+) -> tuple[tuple[int, ...], ...]:
     """For each document, the indices of up to ``count`` most similar others,
-    most similar first; documents sharing no signature term are never related."""
+    most similar first; documents sharing no signature term are never related.
+    ``count_words`` is :func:`word_counts` (the preview server passes it
+    memoised: a new digest changes every paper's weights, not its words)."""
     total = len(documents)
     if total < 2:
         return tuple(() for _ in documents)
-    doc, term, weight = _signatures(documents)
+    doc, term, weight = _signatures([count_words(text) for text in documents])
     return _top_matches(doc, term, weight, total, count)
 
 
-def _signatures(documents: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _signatures(counts: Sequence[WordCounts]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Flat arrays (document, term id, weight) of every document's signature,
     ordered by document, weights normalised to unit length per document."""
     vocabulary: defaultdict[str, int] = defaultdict(itertools.count().__next__)
-    counts = [Counter(text.lower().translate(_SEPARATORS).split()) for text in documents]
-    term = np.fromiter(chain.from_iterable(map(vocabulary.__getitem__, c) for c in counts), dtype=np.int64)
-    frequency = np.fromiter(chain.from_iterable(c.values() for c in counts), dtype=np.int64)
-    doc = np.repeat(np.arange(len(counts)), [len(c) for c in counts])
+    term = np.fromiter(
+        chain.from_iterable(map(vocabulary.__getitem__, words) for words, _n in counts), dtype=np.int64
+    )
+    frequency = np.fromiter(chain.from_iterable(n for _words, n in counts), dtype=np.int64)
+    doc = np.repeat(np.arange(len(counts)), [len(n) for _words, n in counts])
     # Words start with a letter ("4-bit" and "2025" are not words); checked once
     # per distinct word, not per occurrence.
     is_word = np.fromiter(
@@ -86,7 +102,7 @@ def _signatures(documents: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.nd
     # words (the rarest, so the highest weighted) would fill the signatures.
     shared = document_frequency[term] > 1
     doc, term, frequency = doc[shared], term[shared], frequency[shared]
-    idf = np.array([math.log((1 + len(documents)) / (1 + df)) + 1 for df in document_frequency.tolist()])
+    idf = np.array([math.log((1 + len(counts)) / (1 + df)) + 1 for df in document_frequency.tolist()])
     tf = np.array([0.0] + [1 + math.log(n) for n in range(1, int(frequency.max(initial=1)) + 1)])
     weight = tf[frequency] * idf[term]
 
@@ -98,7 +114,7 @@ def _signatures(documents: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.nd
     rank = np.arange(len(doc)) - np.searchsorted(doc, doc)
     keep = rank < SIGNATURE_TERMS
     doc, term, weight = doc[keep], term[keep], weight[keep]
-    norms = np.sqrt(np.bincount(doc, weight * weight, minlength=len(documents)))
+    norms = np.sqrt(np.bincount(doc, weight * weight, minlength=len(counts)))
     return doc, term, weight / norms[doc]
 
 

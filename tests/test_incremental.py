@@ -324,3 +324,31 @@ def test_parallel_and_serial_rendering_give_the_same_site(work):
     serial = tree(work / "serial")
     assert len(serial) > 300
     assert tree(work / "parallel") == serial == tree(work / "three")
+
+
+def test_a_long_lived_cache_renders_each_abstract_once_across_rebuilds(work, monkeypatch):
+    """The preview's cache: a paper's view comes from the memo, so its
+    Markdown is not asked for; it must still be kept, or every other rebuild
+    would render all abstracts again."""
+    from site_builder import pipeline
+    from site_builder.cache import BuildCache
+
+    rendered: list[str] = []
+    real = pipeline.make_markdown
+
+    def counting_markdown():
+        markdown = real()
+        return lambda text: rendered.append(text) or markdown(text)
+
+    monkeypatch.setattr(pipeline, "make_markdown", counting_markdown)
+    paths = Paths(content=work / "content", out=work / "site")
+    cache = BuildCache()
+    pipeline.make_site(paths, cache=cache, workers=1, defer=True)
+    assert len(rendered) > 300
+    for day in (20, 21, 22):
+        rendered.clear()
+        (paths.digests / f"2025-03-{day}.txt").write_text(
+            f"Daily Papers\n\nMar {day}\n\nA Paper of the {day}th\n\nWe study day {day}.\n", encoding="utf-8"
+        )
+        pipeline.make_site(paths, cache=cache, workers=1, defer=True)
+        assert rendered == [f"We study day {day}."]

@@ -105,9 +105,9 @@ def test_a_rebuild_reuses_related_papers_until_a_title_or_abstract_changes(tmp_p
 
     calls = []
 
-    def counting(documents):
+    def counting(documents, **options):
         calls.append(len(documents))
-        return related_indices(documents)
+        return related_indices(documents, **options)
 
     monkeypatch.setattr(pipeline, "related_indices", counting)
     papers = tmp_path / "content" / "papers"
@@ -132,3 +132,35 @@ def test_a_rebuild_reuses_related_papers_until_a_title_or_abstract_changes(tmp_p
     )
     pipeline.make_site(paths, cache=cache)
     assert calls == [3, 3]
+
+
+def test_the_preview_counts_words_only_for_papers_whose_text_changed(tmp_path, monkeypatch):
+    from site_builder import pipeline
+    from site_builder.cache import BuildCache
+    from site_builder.related import word_counts
+
+    counted = []
+
+    def counting(text):
+        counted.append(text.split("\n", 1)[0])
+        return word_counts(text)
+
+    monkeypatch.setattr(pipeline, "word_counts", counting)
+    papers = tmp_path / "content" / "papers"
+    papers.mkdir(parents=True)
+    for slug, words in [("moe", "sparse experts routing"), ("moe-2", "experts routing balance")]:
+        (papers / f"{slug}.md").write_text(
+            f"---\ntitle: {slug}\ndates: [2025-03-18]\ntopics: []\n---\n\nAbout {words}.\n", encoding="utf-8"
+        )
+    paths = pipeline.Paths(content=tmp_path / "content", out=tmp_path / "_site")
+    cache = BuildCache()
+    pipeline.make_site(paths, cache=cache, defer=True)
+    assert sorted(counted) == ["moe", "moe-2"]
+    (papers / "quant.md").write_text(
+        "---\ntitle: quant\ndates: [2025-03-19]\ntopics: []\n---\n\nAbout sparse experts routing.\n",
+        encoding="utf-8",
+    )
+    built = pipeline.make_site(paths, cache=cache, defer=True)
+    assert sorted(counted) == ["moe", "moe-2", "quant"]
+    # And the related papers are what a build from nothing finds.
+    assert built.site.pages == pipeline.make_site(paths).site.pages
