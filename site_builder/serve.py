@@ -250,6 +250,7 @@ class Preview:
         if relative not in self._later and not (self._search is not None and relative.startswith("search/")):
             return
         with self._output:
+            start = time.perf_counter()
             try:
                 later = self._later.pop(relative, None)
                 if later is not None:
@@ -257,7 +258,7 @@ class Preview:
                 elif self._search is not None and relative.startswith("search/"):
                     self._commit_search()
             except (SourceError, BuildErrors) as error:
-                self._fail(str(error), time.perf_counter())
+                self._fail(str(error), start, f"Rendering {relative}")
 
     def finish(self, interrupted: Callable[[], bool] = lambda: False) -> None:
         """Render the pages left for later, on both cores, and write the search
@@ -282,7 +283,7 @@ class Preview:
                 except (SourceError, BuildErrors) as error:
                     self._later.clear()
                     self._search = None
-                    self._fail(str(error), start)
+                    self._fail(str(error), start, "Rendering the other pages")
                     return
         if not self.unfinished and rendered:
             self.log(f"Rendered the other {rendered} pages in {time.perf_counter() - start:.2f}s; the output is complete")
@@ -316,12 +317,12 @@ class Preview:
         with self._changed:
             return self._changed.wait_for(lambda: not self.unfinished, timeout)
 
-    def _fail(self, message: str, start: float) -> None:
+    def _fail(self, message: str, start: float, what: str = "Build") -> None:
         with self._changed:
             self._state = PreviewState(self._state.version, message, self._state.base_path)
             self._changed.notify_all()
         seconds = time.perf_counter() - start
-        self.log(f"Build failed after {seconds:.2f}s:")
+        self.log(f"{what} failed after {seconds:.2f}s:")
         for line in message.splitlines():
             self.log(f"error: {line}")
         self.log("Still serving the last good site; save a fix to rebuild.")

@@ -351,7 +351,8 @@ def test_pages_left_for_later_render_on_request_and_end_as_a_full_build(tmp_path
 
 def test_a_page_that_fails_when_rendered_later_shows_the_error(tmp_path):
     paths = make_project(tmp_path)
-    preview = Preview(paths, log=lambda line: None)
+    log: list[str] = []
+    preview = Preview(paths, log=log.append)
     assert preview.build()
     template = themed(tmp_path, "{% if paper.slug == 'PLACEHOLDER' %}{{ paper.no_such_field.x }}{% endif %}")
     assert preview.build(("paper.html",), (template,))
@@ -361,6 +362,8 @@ def test_a_page_that_fails_when_rendered_later_shows_the_error(tmp_path):
     assert preview.state.error is None and page in preview.last.later
     preview.ensure(page)
     assert "paper.html" in (preview.state.error or "")
+    assert any(line.startswith(f"Rendering {page} failed") for line in log)
+    assert any(line.startswith("error: ") and "paper.html" in line for line in log)
 
 
 def test_burst_of_100_saves_in_one_second_gives_one_rebuild_while_200_requests_succeed(server, events):
