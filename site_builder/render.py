@@ -259,13 +259,17 @@ def render_site(
                 continue
         todo.append((path, key, page, digest))
     if later is not None:
-        # The first page of each template is rendered now, so that a broken
-        # template fails this build instead of a request.
-        now = {page.template: path for path, _key, page, _digest in reversed(todo)}
+        # A template that changed (or whose shared values did) renders its
+        # first page now, so that a broken template fails this build instead
+        # of a request; one that rendered the last build as it is need not.
+        unchanged = _rendered_as_now(previous, shared)
+        now = {
+            page.template: path for path, key, page, _digest in reversed(todo) if key[0] not in unchanged
+        }
         for path, key, page, _digest in todo:
-            if now[page.template] != path:
+            if now.get(page.template) != path:
                 later[path] = LaterPage(key, partial(render_page, env, page, assets))
-        todo = [item for item in todo if now[item[2].template] == item[0]]
+        todo = [item for item in todo if now.get(item[2].template) == item[0]]
 
     def render(item: tuple[str, Any, Page, bytes | None]) -> tuple[bytes | None, bytes]:
         # Digested here, on both cores, when no stored page could be reused.
@@ -281,6 +285,15 @@ def render_site(
     for gone in previous.keys() - files.keys() - (later or {}).keys():
         del previous[gone]
     return files, tuple(path for path, _key, _page, _digest in todo)
+
+
+def _rendered_as_now(previous: Mapping[str, tuple[Any, bytes]], shared: Any) -> set[str]:
+    """The fingerprints of the templates that rendered pages in ``previous``
+    with these ``shared`` values (each build's pages share one such tuple)."""
+    by_shared: dict[int, tuple[Any, set[str]]] = {}
+    for key, _data in previous.values():
+        by_shared.setdefault(id(key[1]), (key[1], set()))[1].add(key[0])
+    return set().union(*(fingerprints for values, fingerprints in by_shared.values() if values == shared))
 
 
 @dataclass(frozen=True)

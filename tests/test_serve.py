@@ -329,7 +329,9 @@ def test_pages_left_for_later_render_on_request_and_end_as_a_full_build(tmp_path
     assert b"THEMED" not in (paths.out / page).read_bytes()  # the previous page, until rendered
 
     # A second change before anything was finished: a new paper and so a new search index.
+    # No template changed, so no page is rendered before the reload.
     assert preview.build(("digest",), (add_digest(paths, "A Wholly New Preview Paper"),))
+    assert preview.last.rendered == () and preview.last.later
     clean = tmp_path / "clean"
     build(Paths(paths.content, clean), cache=None)
     preview.ensure(page)
@@ -347,6 +349,17 @@ def test_pages_left_for_later_render_on_request_and_end_as_a_full_build(tmp_path
     # What was rendered later is reused by the next rebuild.
     assert preview.build(("nothing",), ())
     assert preview.last.rendered == () and preview.last.later == ()
+
+
+def test_a_broken_partial_fails_the_rebuild_not_a_later_request(tmp_path):
+    paths = make_project(tmp_path)
+    preview = Preview(paths, log=lambda line: None)
+    assert preview.build()
+    partial = tmp_path / "theme" / "partials" / "paper_item.html"
+    partial.parent.mkdir()
+    partial.write_text((ROOT / "templates" / "partials" / "paper_item.html").read_text() + "{{ paper.nope.x }}")
+    assert not preview.build(("paper_item.html",), (partial,))
+    assert "paper_item.html" in (preview.state.error or "")
 
 
 def test_a_page_that_fails_when_rendered_later_shows_the_error(tmp_path):
