@@ -36,9 +36,7 @@ def fork_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> li
     parts = [items[start::workers] for start in range(workers)]
     # The garbage collector writes to every object it scans, which would copy
     # every page of memory this process and its children share; frozen
-    # objects are not scanned, here or in the children. Objects someone else
-    # froze (the preview server, between rebuilds) stay frozen.
-    frozen_already = gc.get_freeze_count() > 0
+    # objects are not scanned, here or in the children.
     gc.freeze()
     try:
         children = [_fork(function, part) for part in parts[1:]]
@@ -55,8 +53,7 @@ def fork_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> li
                 done = [function(item) for item in part]
             done_parts.append(done)
     finally:
-        if not frozen_already:
-            gc.unfreeze()
+        gc.unfreeze()
     results: list[R] = [None] * len(items)  # type: ignore[list-item]
     for start, done in enumerate(done_parts):
         results[start::workers] = done

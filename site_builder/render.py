@@ -160,9 +160,12 @@ def _template_file(env: jinja2.Environment, name: str) -> str:
     return name
 
 
-def template_fingerprints(env: jinja2.Environment, names: set[str]) -> dict[str, str]:
+def template_fingerprints(
+    env: jinja2.Environment, names: set[str], read: dict[str, tuple[str, str | None]] | None = None,
+) -> dict[str, str]:
     """For each template, a hash of its source and of every template it extends
-    or includes, so a change re-renders exactly the pages that use it."""
+    or includes, so a change re-renders exactly the pages that use it.
+    ``read``, if given, receives each template found: (source, file name)."""
     sources: dict[str, str] = {}
     references: dict[str, set[str]] = {}
 
@@ -186,6 +189,8 @@ def template_fingerprints(env: jinja2.Environment, names: set[str]) -> dict[str,
                 error.object[: error.start].count(b"\n") + 1, hint="save the file as UTF-8",
             ) from None
         sources[name] = source
+        if read is not None:
+            read[name] = (source, filename)
         references[name] = {ref for ref in meta.find_referenced_templates(parsed) if ref}
         for ref in references[name]:
             visit(ref)
@@ -229,7 +234,10 @@ def render_site(
     and every page's context digest is recorded in ``stored.digests``. Pages
     are rendered in ``workers`` processes; the output does not depend on it."""
     # paper_item() renders PAPER_ITEM for any page, unseen by Jinja's reference scan.
-    fingerprints = template_fingerprints(env, {page.template for page in site.pages} | {PAPER_ITEM})
+    read: dict[str, tuple[str, str | None]] = {}
+    fingerprints = template_fingerprints(env, {page.template for page in site.pages} | {PAPER_ITEM}, read)
+    if later is not None:
+        env = _as_read(env, read)
     shared = (site.config, tuple(assets.items()), fingerprints[PAPER_ITEM])
     files: dict[str, bytes] = {}
     todo: list[tuple[str, Any, Page, bytes | None]] = []
@@ -285,6 +293,25 @@ def render_site(
     for gone in previous.keys() - files.keys() - (later or {}).keys():
         del previous[gone]
     return files, tuple(path for path, _key, _page, _digest in todo)
+
+
+def _as_read(env: jinja2.Environment, read: Mapping[str, tuple[str, str | None]]) -> jinja2.Environment:
+    """``env`` with the templates as :func:`template_fingerprints` read them:
+    a page rendered later must not take up a template saved since, as the
+    fingerprint in its cache key would not say so. (A template it did not
+    see, included by a computed name, is still read when needed.)"""
+    loader = env.loader
+
+    def source(name: str) -> tuple[str, str | None, Callable[[], bool]]:
+        if name in read:
+            text, filename = read[name]
+            return text, filename, lambda: True
+        assert loader is not None
+        return loader.get_source(env, name)
+
+    frozen = env.overlay(loader=jinja2.FunctionLoader(source), cache_size=400)
+    frozen.globals = {**env.globals, "paper_item": _paper_items(frozen)}
+    return frozen
 
 
 def _rendered_as_now(previous: Mapping[str, tuple[Any, bytes]], shared: Any) -> set[str]:

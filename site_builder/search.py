@@ -43,6 +43,7 @@ FIELDS: tuple[tuple[str, int], ...] = (("title", 10), ("topics", 3), ("abstract"
 SINGLE_FILE_MAX_DOCS = 500  # up to here one index file (refs = slugs) is simplest
 SHARD_TARGET_BYTES = 60_000  # raw JSON per shard; about a quarter of that gzipped
 DOCUMENT_CHUNK = 16  # documents per store chunk: a page of results reads ~20 small files
+MANIFEST_PATH = "search/manifest.json"  # the one search file with a fixed name: it names the others
 
 
 @dataclass(frozen=True)
@@ -197,10 +198,19 @@ class PendingSearchIndex:
         )
         self._frames: list[tuple[str, bytes]] | None = None
         self._result: SearchFiles | None = None
+        # Node's output is read once: asked again (the preview memoises this
+        # object), a failure is raised again, not a read of closed files.
+        self._error: SourceError | None = None
 
     def frames(self) -> list[tuple[str, bytes]]:
+        if self._error is not None:
+            raise self._error
         if self._frames is None:
-            self._frames = self._read_frames()
+            try:
+                self._frames = self._read_frames()
+            except SourceError as error:
+                self._error = error
+                raise
         return self._frames
 
     def _read_frames(self) -> list[tuple[str, bytes]]:
@@ -263,5 +273,5 @@ def assemble(documents: Sequence[SearchDocument], sharded: bool,
             "documents": {"count": len(documents), "files": chunks},
             "index": index_path,
         }
-    files["search/manifest.json"] = _json(manifest)
+    files[MANIFEST_PATH] = _json(manifest)
     return SearchFiles(files=files, index_paths=tuple(index_files), document_paths=tuple(chunks))

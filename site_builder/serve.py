@@ -43,7 +43,7 @@ from .papers import parse_paper
 from .parallel import PARALLEL_MIN_ITEMS, default_workers, fork_map
 from .pipeline import Paths, SiteBuild, make_site, write_ingest
 from .render import BUILTIN_TEMPLATES, LaterPage, make_environment, make_markdown, render_page
-from .search import PendingSearchIndex
+from .search import MANIFEST_PATH, PendingSearchIndex
 from .site import Site
 from .writer import check_output_path, update_site, write_atomic, write_site
 
@@ -150,11 +150,8 @@ class Preview:
             for warning in write_ingest(result.plan):
                 self.log(f"warning: {warning}")  # the watcher brings the edit's own rebuild
             written = self._write(result)
-        except (SourceError, BuildErrors) as error:
-            self._fail(str(error), start)
-            return False
-        except Exception:  # a bug must not take the preview down; show it like a user error
-            self._fail("internal error while building:\n" + traceback.format_exc(), start)
+        except Exception as error:  # a bug must not take the preview down; show it like a user error
+            self._fail(_error_text(error), start)
             return False
         self._texts = dict(result.plan.texts)
         env = make_environment(result.site.config)
@@ -248,7 +245,7 @@ class Preview:
     def ensure(self, relative: str) -> None:
         """Render and write the output file ``relative`` now if it was left
         for later (a search file: write the search index, once Node is done)."""
-        if relative not in self._later and not (self._search is not None and relative.startswith("search/")):
+        if relative not in self._later and not self._waits_for_search(relative):
             return
         with self._output:
             start = time.perf_counter()
@@ -256,10 +253,15 @@ class Preview:
                 later = self._later.pop(relative, None)
                 if later is not None:
                     self._commit({relative: (later.key, later.render())})
-                elif self._search is not None and relative.startswith("search/"):
+                elif self._waits_for_search(relative):
                     self._commit_search()
-            except (SourceError, BuildErrors) as error:
-                self._fail(str(error), start, f"Rendering {relative}")
+            except Exception as error:  # a bug must not take the preview down either
+                self._fail(_error_text(error), start, f"Rendering {relative}")
+
+    def _waits_for_search(self, relative: str) -> bool:
+        """Whether ``relative`` must wait for the new search index: its
+        manifest, which names the other new files, or an old search file."""
+        return self._search is not None and (relative == MANIFEST_PATH or relative in self._search_paths)
 
     def finish(self, interrupted: Callable[[], bool] = lambda: False) -> None:
         """Render the pages left for later, on both cores, and write the search
@@ -281,13 +283,13 @@ class Preview:
                         rendered += len(batch)
                     elif self._search is not None:
                         self._commit_search()
-                except (SourceError, BuildErrors) as error:
+                except Exception as error:
+                    # The pages keep their previous bytes, under the error, until
+                    # a rebuild; the search index does not depend on them.
                     self._later.clear()
-                    self._search = None
-                    self._fail(str(error), start, "Rendering the other pages")
-                    return
+                    self._fail(_error_text(error), start, "Rendering the other pages")
         if not self.unfinished:
-            if rendered:
+            if rendered and self.state.error is None:
                 seconds = time.perf_counter() - start
                 self.log(f"Rendered the other {rendered} pages in {seconds:.2f}s; the output is complete")
             settle_memory()
@@ -401,6 +403,12 @@ class Preview:
             self._stopping = True
             self._changed.notify_all()
         gc.unfreeze()  # what settle_memory() froze is collected as usual again
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, (SourceError, BuildErrors)):
+        return str(error)
+    return "internal error while building:\n" + "".join(traceback.format_exception(error))
 
 
 def settle_memory() -> None:

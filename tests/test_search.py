@@ -348,3 +348,16 @@ def test_fast_builder_writes_exactly_what_lunr_builder_writes(documents, numeric
         request = {"fields": fields, "documents": docs, "sharded": False, "shard_target": 1000,
                    "emit_monolithic": False}
         assert _node_index(request) == _node_index({**request, "reference": True})
+
+
+def test_a_failed_index_build_fails_the_same_way_when_asked_again(monkeypatch):
+    """The preview memoises the pending index: asking it again after Node
+    failed must give Node's error, not a read of files already closed."""
+    from site_builder import search
+    from site_builder.errors import SourceError
+
+    monkeypatch.setattr(search, "node_executable", lambda: shutil.which("false") or "false")
+    pending = PendingSearchIndex([SearchDocument("a", "A", "papers/a/", (), (), "text", "text")])
+    for _attempt in range(2):
+        with pytest.raises(SourceError, match="building the search index failed"):
+            pending.result()

@@ -351,6 +351,20 @@ def test_pages_left_for_later_render_on_request_and_end_as_a_full_build(tmp_path
     assert preview.last.rendered == () and preview.last.later == ()
 
 
+def test_a_page_rendered_later_uses_the_templates_its_rebuild_read(tmp_path):
+    """Its cache key names the template as that rebuild read it; a template
+    saved since is the next rebuild's business."""
+    paths = make_project(tmp_path)
+    preview = Preview(paths, log=lambda line: None)
+    assert preview.build()
+    template = themed(tmp_path, "<p>THEMED</p>")
+    assert preview.build(("paper.html",), (template,))
+    page = preview.last.later[0]
+    template.write_text(template.read_text().replace("THEMED", "SAVED SINCE"))
+    preview.ensure(page)
+    assert b"<p>THEMED</p>" in (paths.out / page).read_bytes()
+
+
 def test_a_broken_partial_fails_the_rebuild_not_a_later_request(tmp_path):
     paths = make_project(tmp_path)
     preview = Preview(paths, log=lambda line: None)
@@ -377,6 +391,23 @@ def test_a_page_that_fails_when_rendered_later_shows_the_error(tmp_path):
     assert "paper.html" in (preview.state.error or "")
     assert any(line.startswith(f"Rendering {page} failed") for line in log)
     assert any(line.startswith("error: ") and "paper.html" in line for line in log)
+
+
+def test_a_page_that_fails_in_the_background_leaves_the_search_index_written(tmp_path):
+    paths = make_project(tmp_path)
+    log: list[str] = []
+    preview = Preview(paths, log=log.append)
+    assert preview.build()
+    manifest = json.loads((paths.out / "search" / "manifest.json").read_text())
+    template = themed(tmp_path, "{% if paper.slug == 'PLACEHOLDER' %}{{ paper.no_such_field.x }}{% endif %}")
+    assert preview.build(("paper.html",), (template,))
+    template.write_text(template.read_text().replace("PLACEHOLDER", preview.last.later[0].split("/")[1]))
+    assert preview.build(("paper.html", "digest"), (template, add_digest(paths, "A Wholly New Preview Paper")))
+    preview.finish()
+    assert "paper.html" in (preview.state.error or "") and not preview.unfinished
+    assert not any(line.startswith("Rendered the other") for line in log)
+    written = json.loads((paths.out / "search" / "manifest.json").read_text())
+    assert written["documents"]["count"] == manifest["documents"]["count"] + 1
 
 
 def test_burst_of_100_saves_in_one_second_gives_one_rebuild_while_200_requests_succeed(server, events):
