@@ -110,7 +110,7 @@ class BuildCache:
         for key, compute in jobs:
             if key in self._memo:
                 self._used[key] = self._memo[key]
-            elif not self._has(key):
+            elif not self.has(key):
                 missing[key] = compute
         if not missing:
             return
@@ -120,7 +120,8 @@ class BuildCache:
                 self.misses += 1
                 self.new_entries += _persisted(key)
 
-    def _has(self, key: Hashable) -> bool:
+    def has(self, key: Hashable) -> bool:
+        """Whether :meth:`memo` would find ``key`` without computing it."""
         if key in self._used or key in self._memo:
             return True
         return bool(self.stored) and _persisted(key) and self._digest(key) in self.stored

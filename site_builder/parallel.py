@@ -10,7 +10,8 @@ from __future__ import annotations
 import gc
 import os
 import pickle
-from typing import Callable, Sequence, TypeVar
+import signal
+from typing import Callable, Generic, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -58,6 +59,43 @@ def fork_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> li
     for start, done in enumerate(done_parts):
         results[start::workers] = done
     return results
+
+
+class Forked(Generic[R]):
+    """``function()`` computed in a forked child while this process goes on:
+    :meth:`result` waits for it (computing it here if the child failed, so
+    an error is raised as usual); :meth:`close` stops a child never asked."""
+
+    def __init__(self, function: Callable[[], R]) -> None:
+        self.function = function
+        self._child: tuple[int, int] | None = _fork(_call, [function]) if hasattr(os, "fork") else None
+
+    def result(self) -> R:
+        if self._child is None:
+            return self.function()
+        pid, reader = self._child
+        self._child = None
+        with os.fdopen(reader, "rb") as stream:
+            try:
+                done: list[R] | None = pickle.load(stream)
+            except (EOFError, pickle.UnpicklingError):
+                done = None
+        _pid, status = os.waitpid(pid, 0)
+        if done is None or os.waitstatus_to_exitcode(status) != 0:
+            return self.function()
+        return done[0]
+
+    def close(self) -> None:
+        if self._child is not None:
+            pid, reader = self._child
+            self._child = None
+            os.kill(pid, signal.SIGKILL)
+            os.close(reader)
+            os.waitpid(pid, 0)
+
+
+def _call(function: Callable[[], R]) -> R:
+    return function()
 
 
 def _fork(function: Callable[[T], R], part: Sequence[T]) -> tuple[int, int]:

@@ -31,10 +31,10 @@ from .render import (
 )
 from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, html_to_text, search_documents
 from .related import related_indices, word_counts
-from .site import Site, build_site
+from .site import Site, build_site, related_documents
 from .topics import Taxonomy, assign_topics, parse_taxonomy
 from .weight import PageWeight, measure_first_visit
-from .parallel import default_workers
+from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers
 from .writer import remove_stale_temp_files, write_atomic_with, write_files, write_site
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -151,18 +151,37 @@ def _read_digests(directory: Path, default_year: int | None, cache: BuildCache) 
     return tuple(digests)
 
 
-def _related(cache: BuildCache, keep_words: bool, documents: Sequence[str]) -> tuple[tuple[int, ...], ...]:
-    """Related papers, memoised; with ``keep_words`` (the preview server) each
-    document's word counts are too, so a new digest counts only its own papers'
-    words (a second at 20,000 papers), for 50 MB kept between rebuilds."""
-    if not keep_words:
-        return cache.memo(("related", tuple(documents)), lambda: related_indices(documents))
-    # Asked for on every rebuild, so that they are kept while the related
-    # papers themselves come from the memo.
-    counts = {text: cache.memo(("words", text), partial(word_counts, text)) for text in documents}
-    return cache.memo(
-        ("related", tuple(documents)), lambda: related_indices(documents, count_words=counts.__getitem__),
-    )
+Related = tuple[tuple[int, ...], ...]
+
+
+def _start_related(
+    cache: BuildCache, keep_words: bool, documents: Sequence[str], workers: int,
+) -> tuple[Callable[[Sequence[str]], Related], Forked[Related] | None]:
+    """Related papers for ``documents``, memoised, as build_site asks for them;
+    started now in a child process on the other core, when not in the memo,
+    so that they are found while the rest of the site model is built (they
+    are its largest serial part). With ``keep_words`` (the preview server)
+    each document's word counts are memoised too, so a new digest counts only
+    its own papers' words, for 50 MB kept between rebuilds. Returns the
+    function for build_site and the child, to close once it is done."""
+    key = ("related", tuple(documents))
+    compute: Callable[[], Related] = partial(related_indices, documents)
+    if keep_words:
+        # Asked for on every rebuild, so that they are kept while the related
+        # papers themselves come from the memo.
+        counts = {text: cache.memo(("words", text), partial(word_counts, text)) for text in documents}
+        compute = partial(related_indices, documents, count_words=counts.__getitem__)
+    forked = None
+    if workers > 1 and len(documents) >= PARALLEL_MIN_ITEMS and not cache.has(key):
+        forked = Forked(compute)
+        compute = forked.result
+
+    def find_related(asked: Sequence[str]) -> Related:
+        if tuple(asked) != key[1]:
+            raise AssertionError("build_site asked for the related papers of other documents")
+        return cache.memo(key, compute)
+
+    return find_related, forked
 
 
 def files_ending(directory: Path, suffix: str) -> list[Path]:
@@ -326,21 +345,24 @@ def make_site(
     papers = parse_papers(inputs.plan.texts, cache.memo, partial(cache.prefetch, workers=workers))
     lap("read")
     progress(f"building the site model for {len(papers)} papers")
-    markdown = make_markdown()
-    cache.prefetch(
-        (
-            (("markdown", text), partial(markdown, text))
-            for paper in papers for text in (paper.abstract, paper.notes) if text
-        ),
-        workers,
-    )
-    site = build_site(
-        inputs.config, papers, inputs.taxonomy,
-        lambda text: cache.memo(("markdown", text), lambda: markdown(text)),
-        digest_order(inputs.digests),
-        partial(_related, cache, defer),
-        cache.memo,
-    )
+    find_related, forked = _start_related(cache, defer, related_documents(papers), workers)
+    try:
+        markdown = make_markdown()
+        cache.prefetch(
+            (
+                (("markdown", text), partial(markdown, text))
+                for paper in papers for text in (paper.abstract, paper.notes) if text
+            ),
+            workers,
+        )
+        site = build_site(
+            inputs.config, papers, inputs.taxonomy,
+            lambda text: cache.memo(("markdown", text), lambda: markdown(text)),
+            digest_order(inputs.digests), find_related, cache.memo,
+        )
+    finally:
+        if forked is not None:
+            forked.close()  # a child never asked for (the model failed first)
     lap("model")
     # Node builds the search index on the other core while Python renders.
     documents = search_documents(

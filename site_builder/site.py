@@ -140,6 +140,20 @@ def _paper_view(
     )
 
 
+def in_title_order(papers: Iterable[Paper]) -> list[Paper]:
+    return sorted(papers, key=lambda p: _sort_key_title(p.title))
+
+
+def related_documents(papers: Iterable[Paper]) -> list[str]:
+    """What :func:`build_site` finds related papers from, in its order."""
+    return [_related_document(p) for p in in_title_order(papers)]
+
+
+def _related_document(p: Paper) -> str:
+    # The title twice: its words say more about the paper than the abstract's.
+    return f"{p.title}\n{p.title}\n{p.abstract}"
+
+
 def build_site(
     config: SiteConfig,
     papers: Iterable[Paper],
@@ -156,7 +170,7 @@ def build_site(
     paper's view between rebuilds while it is unchanged: besides the work,
     that makes the page contexts of a rebuild share objects with the last
     one's, so telling which pages changed is mostly comparing pointers."""
-    papers = sorted(papers, key=lambda p: _sort_key_title(p.title))
+    papers = in_title_order(papers)
     # Computed once: the lists below sort tens of thousands of papers, and a
     # paper's place in title order is its title sort key.
     title_rank = {p.slug: index for index, p in enumerate(papers)}
@@ -201,8 +215,7 @@ def build_site(
         key = ("paper-view", p.slug, p.title, p.abstract, p.notes, p.links, repr(p.extra), dates, topics)
         views.append(memo(key, partial(_paper_view, p, dates, topics, render_markdown)))
     view_of = {v.slug: v for v in views}
-    # The title twice: its words say more about the paper than the abstract's.
-    related = find_related([f"{p.title}\n{p.title}\n{p.abstract}" for p in papers])
+    related = find_related([_related_document(p) for p in papers])
 
     def newest_first(group: Iterable[Paper]) -> tuple[PaperView, ...]:
         ordered = sorted(group, key=lambda p: title_rank[p.slug])

@@ -6,6 +6,8 @@ import html
 import random
 import re
 
+import pytest
+
 from site_builder import related
 from site_builder.related import related_indices
 
@@ -164,3 +166,37 @@ def test_the_preview_counts_words_only_for_papers_whose_text_changed(tmp_path, m
     assert sorted(counted) == ["moe", "moe-2", "quant"]
     # And the related papers are what a build from nothing finds.
     assert built.site.pages == pipeline.make_site(paths).site.pages
+
+
+def test_related_papers_found_in_a_child_equal_those_found_here_and_a_failed_model_reaps_it(
+    tmp_path, monkeypatch,
+):
+    import shutil
+    from pathlib import Path
+
+    from site_builder import pipeline
+    from site_builder.errors import SourceError
+
+    root = Path(__file__).resolve().parent.parent
+    shutil.copytree(root / "content", tmp_path / "content")
+    paths = pipeline.Paths(content=tmp_path / "content", out=tmp_path / "_site")
+    started = []
+
+    class Recorded(pipeline.Forked):
+        def __init__(self, function):
+            super().__init__(function)
+            started.append(self)
+
+    monkeypatch.setattr(pipeline, "Forked", Recorded)
+    forked = pipeline.make_site(paths, workers=2).site.pages
+    assert len(started) == 1
+    assert forked == pipeline.make_site(paths, workers=1).site.pages
+    assert len(started) == 1  # one process: nothing forked
+
+    def failing_model(*args, **kwargs):
+        raise SourceError("the model failed before it asked for related papers")
+
+    monkeypatch.setattr(pipeline, "build_site", failing_model)
+    with pytest.raises(SourceError, match="model failed"):
+        pipeline.make_site(paths, workers=2)
+    assert len(started) == 2 and started[1]._child is None  # closed: killed and reaped
