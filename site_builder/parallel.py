@@ -11,7 +11,7 @@ import gc
 import os
 import pickle
 import signal
-from typing import Callable, Generic, Sequence, TypeVar
+from typing import Any, Callable, Generic, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -42,17 +42,9 @@ def fork_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> li
     try:
         children = [_fork(function, part) for part in parts[1:]]
         done_parts = [[function(item) for item in parts[0]]]
-        for part, (pid, reader) in zip(parts[1:], children):
-            with os.fdopen(reader, "rb") as stream:
-                try:
-                    # Unpickled as it arrives, so the results are not held twice.
-                    done: list[R] | None = pickle.load(stream)
-                except (EOFError, pickle.UnpicklingError):
-                    done = None
-            _pid, status = os.waitpid(pid, 0)
-            if done is None or os.waitstatus_to_exitcode(status) != 0:
-                done = [function(item) for item in part]
-            done_parts.append(done)
+        for part, child in zip(parts[1:], children):
+            done = _collect(child)
+            done_parts.append(done if done is not None else [function(item) for item in part])
     finally:
         gc.unfreeze()
     results: list[R] = [None] * len(items)  # type: ignore[list-item]
@@ -73,17 +65,9 @@ class Forked(Generic[R]):
     def result(self) -> R:
         if self._child is None:
             return self.function()
-        pid, reader = self._child
-        self._child = None
-        with os.fdopen(reader, "rb") as stream:
-            try:
-                done: list[R] | None = pickle.load(stream)
-            except (EOFError, pickle.UnpicklingError):
-                done = None
-        _pid, status = os.waitpid(pid, 0)
-        if done is None or os.waitstatus_to_exitcode(status) != 0:
-            return self.function()
-        return done[0]
+        child, self._child = self._child, None
+        done = _collect(child)
+        return done[0] if done is not None else self.function()
 
     def close(self) -> None:
         if self._child is not None:
@@ -92,6 +76,19 @@ class Forked(Generic[R]):
             os.kill(pid, signal.SIGKILL)
             os.close(reader)
             os.waitpid(pid, 0)
+
+
+def _collect(child: tuple[int, int]) -> list[Any] | None:
+    """A forked child's results, or None if it failed."""
+    pid, reader = child
+    with os.fdopen(reader, "rb") as stream:
+        try:
+            # Unpickled as it arrives, so the results are not held twice.
+            done: list[Any] | None = pickle.load(stream)
+        except (EOFError, pickle.UnpicklingError):
+            done = None
+    _pid, status = os.waitpid(pid, 0)
+    return done if os.waitstatus_to_exitcode(status) == 0 else None
 
 
 def _call(function: Callable[[], R]) -> R:
