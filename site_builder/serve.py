@@ -45,7 +45,7 @@ from .pipeline import Paths, SiteBuild, make_site, write_ingest
 from .render import BUILTIN_TEMPLATES, LaterPage, make_environment, make_markdown, render_page
 from .search import MANIFEST_PATH, PendingSearchIndex
 from .site import Site
-from .writer import check_output_path, update_site, write_atomic, write_site
+from .writer import update_site, write_site
 
 # Reserved URL prefix for the server's own files; outside any base path, and a
 # name no site page can take (page URLs never start with "__").
@@ -299,14 +299,10 @@ class Preview:
     def _commit(self, pages: Mapping[str, tuple[Any, bytes]]) -> None:
         """Write rendered pages (the caller holds the lock)."""
         assert self._files is not None
-        try:
-            for path, (key, data) in pages.items():
-                if self._files.get(path) != data:
-                    write_atomic(self.paths.out.joinpath(*check_output_path(path).parts), data)
-                self._files[path] = data
-                self._rendered_later[path] = (key, data)
-        except OSError as error:
-            raise SourceError(f"cannot write the site: {error.strerror}", error.filename or self.paths.out) from None
+        files = {path: data for path, (_key, data) in pages.items()}
+        update_site(self.paths.out, files, {path: self._files[path] for path in files if path in self._files})
+        self._files.update(files)
+        self._rendered_later.update(pages)
 
     def _commit_search(self) -> None:
         """Wait for the search index, then swap it in (the caller holds the lock)."""
