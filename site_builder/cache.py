@@ -57,6 +57,9 @@ class BuildCache:
     new_entries: int = 0
     last_new_entries: int = 0
     _key_digests: dict[Hashable, bytes | None] = field(default_factory=dict)
+    # Whether this cache serves later builds in this process (the preview
+    # server's): then work only a rebuild profits from is kept too.
+    long_lived: bool = False
 
     def read_bytes(self, path: Path) -> bytes:
         """The file's bytes, re-read only when its size, mtime or inode changed."""

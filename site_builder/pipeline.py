@@ -30,7 +30,7 @@ from .render import (
     BUILTIN_TEMPLATES, LaterPage, StoredPages, make_environment, make_markdown, render_site,
 )
 from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, html_to_text, search_documents
-from .related import related_indices, word_counts
+from .related import WordCounts, related_indices, word_counts
 from .site import Site, build_site, related_documents
 from .topics import Taxonomy, assign_topics, parse_taxonomy
 from .weight import PageWeight, measure_first_visit
@@ -152,36 +152,65 @@ def _read_digests(directory: Path, default_year: int | None, cache: BuildCache) 
 
 
 Related = tuple[tuple[int, ...], ...]
+RelatedAndCounts = tuple[Related, dict[str, WordCounts]]
 
 
 def _start_related(
-    cache: BuildCache, keep_words: bool, documents: Sequence[str], workers: int,
-) -> tuple[Callable[[Sequence[str]], Related], Forked[Related] | None]:
+    cache: BuildCache, documents: Sequence[str], workers: int,
+) -> tuple[Callable[[Sequence[str]], Related], Forked[RelatedAndCounts] | None]:
     """Related papers for ``documents``, memoised, as build_site asks for them;
     started now in a child process on the other core, when not in the memo,
     so that they are found while the rest of the site model is built (they
-    are its largest serial part). With ``keep_words`` (the preview server)
-    each document's word counts are memoised too, so a new digest counts only
-    its own papers' words, for 50 MB kept between rebuilds. Returns the
-    function for build_site and the child, to close once it is done."""
+    are its largest serial part). With a long-lived cache (the preview
+    server's) each document's word counts are memoised too, so a new digest
+    counts only its own papers' words, for 50 MB kept between rebuilds; the
+    child sends back the counts it made. Returns the function for build_site
+    and the child, to close once it is done."""
     key = ("related", tuple(documents))
-    compute: Callable[[], Related] = partial(related_indices, documents)
-    if keep_words:
+    known: dict[str, WordCounts] = {}
+    if cache.long_lived:
         # Asked for on every rebuild, so that they are kept while the related
         # papers themselves come from the memo.
-        counts = {text: cache.memo(("words", text), partial(word_counts, text)) for text in documents}
-        compute = partial(related_indices, documents, count_words=counts.__getitem__)
+        known = {
+            text: cache.memo(("words", text), partial(word_counts, text))
+            for text in documents if cache.has(("words", text))
+        }
+    compute: Callable[[], RelatedAndCounts] = partial(
+        _related_and_new_counts, documents, known, cache.long_lived,
+    )
     forked = None
     if workers > 1 and len(documents) >= PARALLEL_MIN_ITEMS and not cache.has(key):
         forked = Forked(compute)
         compute = forked.result
 
+    def related_keeping_counts() -> Related:
+        related, counted = compute()
+        for text, counts in counted.items():
+            cache.memo(("words", text), lambda counts=counts: counts)
+        return related
+
     def find_related(asked: Sequence[str]) -> Related:
         if tuple(asked) != key[1]:
             raise AssertionError("build_site asked for the related papers of other documents")
-        return cache.memo(key, compute)
+        return cache.memo(key, related_keeping_counts)
 
     return find_related, forked
+
+
+def _related_and_new_counts(
+    documents: Sequence[str], known: Mapping[str, WordCounts], keep: bool,
+) -> RelatedAndCounts:
+    """The related papers, and (with ``keep``) the word counts made for them
+    that were not ``known``."""
+    counted: dict[str, WordCounts] = {}
+
+    def count_words(text: str) -> WordCounts:
+        counts = known.get(text)
+        if counts is None:
+            counts = counted[text] = word_counts(text)
+        return counts
+
+    return related_indices(documents, count_words=count_words), counted if keep else {}
 
 
 def files_ending(directory: Path, suffix: str) -> list[Path]:
@@ -345,7 +374,7 @@ def make_site(
     papers = parse_papers(inputs.plan.texts, cache.memo, partial(cache.prefetch, workers=workers))
     lap("read")
     progress(f"building the site model for {len(papers)} papers")
-    find_related, forked = _start_related(cache, defer, related_documents(papers), workers)
+    find_related, forked = _start_related(cache, related_documents(papers), workers)
     try:
         markdown = make_markdown()
         cache.prefetch(

@@ -101,7 +101,7 @@ class Preview:
         self.base_url = base_url
         self.log = log
         self.debounce = debounce
-        self.cache = BuildCache()
+        self.cache = BuildCache(long_lived=True)
         self.rebuilds = 0  # rebuilds started after the first build
         self.last: Rebuild | None = None
         self.templates_dir: Path | None = None

@@ -136,7 +136,8 @@ def test_a_rebuild_reuses_related_papers_until_a_title_or_abstract_changes(tmp_p
     assert calls == [3, 3]
 
 
-def test_the_preview_counts_words_only_for_papers_whose_text_changed(tmp_path, monkeypatch):
+@pytest.mark.parametrize("in_a_child", [False, True])
+def test_the_preview_counts_words_only_for_papers_whose_text_changed(tmp_path, monkeypatch, in_a_child):
     from site_builder import pipeline
     from site_builder.cache import BuildCache
     from site_builder.related import word_counts
@@ -148,6 +149,12 @@ def test_the_preview_counts_words_only_for_papers_whose_text_changed(tmp_path, m
         return word_counts(text)
 
     monkeypatch.setattr(pipeline, "word_counts", counting)
+    if in_a_child:  # counted there, sent back, and still counted once
+        monkeypatch.setattr(pipeline, "PARALLEL_MIN_ITEMS", 2)
+        from site_builder.parallel import Forked
+
+        children = []
+        monkeypatch.setattr(pipeline, "Forked", lambda f: children.append(f) or Forked(f))
     papers = tmp_path / "content" / "papers"
     papers.mkdir(parents=True)
     for slug, words in [("moe", "sparse experts routing"), ("moe-2", "experts routing balance")]:
@@ -155,15 +162,19 @@ def test_the_preview_counts_words_only_for_papers_whose_text_changed(tmp_path, m
             f"---\ntitle: {slug}\ndates: [2025-03-18]\ntopics: []\n---\n\nAbout {words}.\n", encoding="utf-8"
         )
     paths = pipeline.Paths(content=tmp_path / "content", out=tmp_path / "_site")
-    cache = BuildCache()
-    pipeline.make_site(paths, cache=cache, defer=True)
-    assert sorted(counted) == ["moe", "moe-2"]
+    cache = BuildCache(long_lived=True)
+    pipeline.make_site(paths, cache=cache, workers=2)
+    # A child's counts are made in the child: none here.
+    assert sorted(counted) == ([] if in_a_child else ["moe", "moe-2"])
     (papers / "quant.md").write_text(
         "---\ntitle: quant\ndates: [2025-03-19]\ntopics: []\n---\n\nAbout sparse experts routing.\n",
         encoding="utf-8",
     )
-    built = pipeline.make_site(paths, cache=cache, defer=True)
-    assert sorted(counted) == ["moe", "moe-2", "quant"]
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_ITEMS", 10**6)  # the rest counted here, where we can see
+    built = pipeline.make_site(paths, cache=cache, defer=True, workers=2)
+    assert sorted(counted) == (["quant"] if in_a_child else ["moe", "moe-2", "quant"])
+    if in_a_child:
+        assert len(children) == 1
     # And the related papers are what a build from nothing finds.
     assert built.site.pages == pipeline.make_site(paths).site.pages
 
