@@ -215,7 +215,6 @@ def build_site(
         key = ("paper-view", p.slug, p.title, p.abstract, p.notes, p.links, repr(p.extra), dates, topics)
         views.append(memo(key, partial(_paper_view, p, dates, topics, render_markdown)))
     view_of = {v.slug: v for v in views}
-    related = find_related([_related_document(p) for p in papers])
 
     def newest_first(group: Iterable[Paper]) -> tuple[PaperView, ...]:
         ordered = sorted(group, key=lambda p: title_rank[p.slug])
@@ -253,14 +252,7 @@ def build_site(
         recent_dates=dates_newest[: config.home_recent_dates],
         paper_count=len(views),
     )
-    for index, view in enumerate(views):
-        page(
-            view.url, "paper.html", view.title,
-            paper=view,
-            related=tuple(views[other] for other in related[index]),
-            previous=views[index - 1] if index > 0 else None,
-            next=views[index + 1] if index + 1 < len(views) else None,
-        )
+    papers_at = len(pages)  # the paper pages go here, once their related papers are known
     page("papers/", "papers.html", "All papers", papers=views, groups=_letter_groups(views))
     dates_oldest = tuple(reversed(dates_newest))
     per_date = {
@@ -290,10 +282,23 @@ def build_site(
     page("404.html", "404.html", "Page not found")
     lastmod = {view.url: view.dates[-1].date for view in views if view.dates}
     lastmod.update({date.url: date.date for date in dates_newest})
-    page("sitemap.xml", "sitemap.xml", "", entries=build_sitemap(
-        config, tuple(p.url for p in pages if p.template.endswith(".html") and p.url != "404.html"), lastmod,
-    ))
+    listed = [p.url for p in pages if p.template.endswith(".html") and p.url != "404.html"]
+    listed[papers_at:papers_at] = [view.url for view in views]  # all before it are listed
+    page("sitemap.xml", "sitemap.xml", "", entries=build_sitemap(config, tuple(listed), lastmod))
     page("robots.txt", "robots.txt", "")
+
+    # Asked for last: find_related may be a child process that works while
+    # the pages above are made.
+    related = find_related([_related_document(p) for p in papers])
+    pages[papers_at:papers_at] = [
+        Page(view.url, "paper.html", MappingProxyType({
+            "paper": view,
+            "related": tuple(views[other] for other in related[index]),
+            "previous": views[index - 1] if index > 0 else None,
+            "next": views[index + 1] if index + 1 < len(views) else None,
+        }), view.title)
+        for index, view in enumerate(views)
+    ]
 
     counts: dict[str, int] = defaultdict(int)
     for p in pages:
