@@ -402,7 +402,10 @@ def make_site(
     documents = search_documents(
         site.papers, lambda html: cache.memo(("search-text", html), lambda: html_to_text(html)),
     )
-    pending = cache.memo(("search", documents), lambda: PendingSearchIndex(documents))
+    pending = cache.memo(
+        ("search", documents),
+        lambda: PendingSearchIndex(documents, memo=cache.memo if cache.long_lived else no_memo),
+    )
     progress(f"rendering {len(site.pages)} pages")
     assets, files = collect_assets(paths.static, {"lunr.js": LUNR_JS})
     env = make_environment(inputs.config)

@@ -27,10 +27,12 @@ import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from .errors import SourceError
+from .papers import Memo, no_memo
 from .weight import gzip_size
 
 JS_DIR = Path(__file__).resolve().parent / "js"
@@ -129,24 +131,31 @@ def _store_entry(doc: SearchDocument) -> dict:
 
 
 def _index_request(documents: Sequence[SearchDocument], sharded: bool, shard_target: int,
-                   emit_monolithic: bool) -> bytes:
-    return _json({
+                   emit_monolithic: bool, memo: Memo = no_memo) -> bytes:
+    """The JSON Node reads. Each document's fields are encoded once per text
+    (``memo``: the preview keeps them, as a new digest leaves most unchanged),
+    then joined with its ref: a new paper renumbers the ones after it."""
+    head = _json({
         "fields": [{"name": name, "boost": boost} for name, boost in FIELDS],
-        "documents": [
-            {
-                # Sharded indexes use document numbers as refs: short postings,
-                # and the store chunk of a result follows from its number.
-                "ref": str(number) if sharded else doc.slug,
-                "title": doc.title,
-                "topics": " ".join(doc.topics),
-                "abstract": doc.abstract,
-            }
-            for number, doc in enumerate(documents)
-        ],
         "sharded": sharded,
         "shard_target": shard_target,
         "emit_monolithic": emit_monolithic,
     })
+    # Sharded indexes use document numbers as refs: short postings, and the
+    # store chunk of a result follows from its number.
+    entries = b",".join(
+        b'{"ref":' + _json(str(number) if sharded else doc.slug) + b"," + memo(
+            ("search-request", doc.title, doc.topics, doc.abstract),
+            partial(_request_fields, doc.title, doc.topics, doc.abstract),
+        )
+        for number, doc in enumerate(documents)
+    )
+    return head[:-1] + b',"documents":[' + entries + b"]}"
+
+
+def _request_fields(title: str, topics: tuple[str, ...], abstract: str) -> bytes:
+    """A document's fields, as JSON object members (no braces)."""
+    return _json({"title": title, "topics": " ".join(topics), "abstract": abstract})[1:-1] + b"}"
 
 
 def _parse_frames(output: bytes) -> list[tuple[str, bytes]]:
@@ -180,10 +189,11 @@ class PendingSearchIndex:
     """The index build running under Node while Python renders pages."""
 
     def __init__(self, documents: Sequence[SearchDocument], *, sharded: bool | None = None,
-                 shard_target: int = SHARD_TARGET_BYTES, emit_monolithic: bool = False) -> None:
+                 shard_target: int = SHARD_TARGET_BYTES, emit_monolithic: bool = False,
+                 memo: Memo = no_memo) -> None:
         self.documents = tuple(documents)
         self.sharded = len(self.documents) > SINGLE_FILE_MAX_DOCS if sharded is None else sharded
-        request = _index_request(self.documents, self.sharded, shard_target, emit_monolithic)
+        request = _index_request(self.documents, self.sharded, shard_target, emit_monolithic, memo)
         # Node reads and writes files, not pipes: a thread of ours feeding a
         # pipe would need the GIL for every 64 KiB while pages render, and
         # Node would sit waiting for it.

@@ -316,6 +316,39 @@ def test_index_build_is_deterministic(documents):
     assert first == second
 
 
+@pytest.mark.parametrize("sharded", [False, True])
+def test_index_request_is_the_documents_as_json_and_reuses_memoised_fields(documents, sharded):
+    from site_builder.search import FIELDS, _index_request
+
+    memo: dict = {}
+    computed = []
+
+    def remembering(key, compute):
+        if key not in memo:
+            computed.append(key)
+            memo[key] = compute()
+        return memo[key]
+
+    docs = documents[1:]
+    request = json.loads(_index_request(docs, sharded, 1000, False, remembering))
+    assert request == {
+        "fields": [{"name": name, "boost": boost} for name, boost in FIELDS],
+        "documents": [
+            {"ref": str(n) if sharded else d.slug, "title": d.title, "topics": " ".join(d.topics),
+             "abstract": d.abstract}
+            for n, d in enumerate(docs)
+        ],
+        "sharded": sharded, "shard_target": 1000, "emit_monolithic": False,
+    }
+    assert len(computed) == len(docs)
+    # A paper added before the others renumbers them; only its own fields are encoded.
+    again = json.loads(_index_request(documents, sharded, 1000, False, remembering))
+    assert len(computed) == len(docs) + 1
+    assert again["documents"][1:] == [
+        {**entry, "ref": str(n + 1) if sharded else entry["ref"]} for n, entry in enumerate(request["documents"])
+    ]
+
+
 def _node_index(request: dict) -> bytes:
     done = subprocess.run(
         ["node", str(ROOT / "site_builder" / "js" / "build_index.js")],
