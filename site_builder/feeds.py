@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping
+from itertools import islice
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from .config import SiteConfig
 
@@ -62,10 +63,10 @@ class Feed:
 
 
 def build_feed(
-    config: SiteConfig, path: str, title: str, page_path: str, papers: tuple[PaperView, ...]
+    config: SiteConfig, path: str, title: str, page_path: str, papers: Iterable[PaperView]
 ) -> Feed:
     """A feed of ``papers``, which come newest first; only the first FEED_ENTRIES."""
-    dated = [paper for paper in papers if paper.dates][:FEED_ENTRIES]
+    dated = list(islice((paper for paper in papers if paper.dates), FEED_ENTRIES))
     entries = tuple(
         FeedEntry(
             id=stable_id(config, paper.url),

@@ -207,13 +207,21 @@ def build_site(
     }
     topic_links = {t.slug: TopicLink(t.slug, t.name, t.url) for t in topic_views.values()}
     date_links = {d.date: DateLink(d.date, d.url) for d in date_views.values()}
-    views = []
-    for p in papers:
+    def view_of_paper(p: Paper, slugs: tuple[str, ...]) -> PaperView:
         dates = tuple(date_links[d] for d in p.dates)
-        topics = tuple(topic_links[s] for s in paper_topics[p.slug])
-        # Everything the view is made of; extra by repr, where 1, 1.0 and True differ.
-        key = ("paper-view", p.slug, p.title, p.abstract, p.notes, p.links, repr(p.extra), dates, topics)
-        views.append(memo(key, partial(_paper_view, p, dates, topics, render_markdown)))
+        return _paper_view(p, dates, tuple(topic_links[slug] for slug in slugs), render_markdown)
+
+    views = []
+    topic_names: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
+    for p in papers:
+        slugs = paper_topics[p.slug]
+        names = topic_names.get(slugs)
+        if names is None:
+            names = topic_names[slugs] = tuple((slug, topic_links[slug].name) for slug in slugs)
+        # Everything the view is made of: its links follow from the dates and
+        # the topics' slugs and names. Extra by repr, where 1, 1.0 and True differ.
+        key = ("paper-view", p.slug, p.title, p.abstract, p.notes, p.links, repr(p.extra), p.dates, names)
+        views.append(memo(key, partial(view_of_paper, p, slugs)))
     view_of = {v.slug: v for v in views}
 
     def newest_first(group: Iterable[Paper]) -> tuple[PaperView, ...]:
@@ -241,8 +249,7 @@ def build_site(
     latest = dates_newest[0] if dates_newest else None
     site_feed = build_feed(
         config, "feed.xml", config.title, "",
-        tuple(paper for date in dates_newest for paper in in_digest_order(date.date)
-              if paper.dates[-1].date == date.date),
+        (paper for date in dates_newest for paper in in_digest_order(date.date) if paper.dates[-1].date == date.date),
     )
     page(
         "", "home.html", "",

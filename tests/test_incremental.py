@@ -352,3 +352,23 @@ def test_a_long_lived_cache_renders_each_abstract_once_across_rebuilds(work, mon
         )
         pipeline.make_site(paths, cache=cache, workers=1, defer=True)
         assert rendered == [f"We study day {day}."]
+
+
+def test_a_long_lived_cache_shows_a_renamed_topic_on_every_paper_page(work):
+    """A paper's view is memoised by its dates and its topics' slugs and
+    names: renaming a topic in topics.yaml must reach every paper in it."""
+    from site_builder import pipeline
+    from site_builder.cache import BuildCache
+
+    paths = Paths(content=work / "content", out=work / "site")
+    cache = BuildCache(long_lived=True)
+    before = pipeline.make_site(paths, cache=cache, workers=1).files
+    topics = paths.content / "topics.yaml"
+    topics.write_text(
+        topics.read_text(encoding="utf-8").replace("name: Pre-training & Scaling", "name: Scaling Laws Etc"),
+        encoding="utf-8",
+    )
+    after = pipeline.make_site(paths, cache=cache, workers=1).files
+    renamed = [path for path, data in after.items() if path.startswith("papers/") and b"Scaling Laws Etc" in data]
+    assert len(renamed) > 10 and not any(b"Scaling Laws Etc" in before[path] for path in renamed)
+    assert after == pipeline.make_site(paths, workers=1).files
