@@ -256,7 +256,11 @@ def write_ingest(plan: IngestPlan) -> tuple[SourceError, ...]:
     build read it: the build's text was made from the old one, so writing it
     would undo that edit. Such files are left as saved, with a warning; the
     next build starts from them."""
-    for directory in {path.parent for path, _text in plan.texts}:
+    if not plan.read_as:
+        return ()
+    # Temp files a killed ingest left, where this one writes (not per paper:
+    # 20,000 of them are in one directory).
+    for directory in {path.parent for path, _text in plan.read_as}:
         remove_stale_temp_files(directory)
     texts = dict(plan.texts)
     writes: dict[Path, bytes] = {}
