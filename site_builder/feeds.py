@@ -26,7 +26,12 @@ FEED_ENTRIES = 50
 
 def absolute_url(config: SiteConfig, path: str) -> str:
     """The full URL of a site path when base_url has a host, else a site-relative one."""
-    return (config.absolute_base or config.base_path) + path.lstrip("/")
+    return url_base(config) + path.lstrip("/")
+
+
+def url_base(config: SiteConfig) -> str:
+    """What :func:`absolute_url` puts before a path (config parses base_url each time)."""
+    return config.absolute_base or config.base_path
 
 
 def stable_id(config: SiteConfig, path: str) -> str:
@@ -98,7 +103,8 @@ class SitemapEntry:
 def build_sitemap(
     config: SiteConfig, paths: tuple[str, ...], lastmod: Mapping[str, dt.date]
 ) -> tuple[SitemapEntry, ...]:
+    base = url_base(config)
     return tuple(
-        SitemapEntry(absolute_url(config, path), lastmod[path].isoformat() if path in lastmod else None)
+        SitemapEntry(base + path.lstrip("/"), lastmod[path].isoformat() if path in lastmod else None)
         for path in paths
     )
