@@ -14,6 +14,7 @@ import errno
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable, Mapping
 
@@ -106,10 +107,14 @@ def write_site(out_dir: Path, files: Mapping[str, bytes]) -> None:
     except OSError as error:
         raise SourceError(f"cannot create output directory: {error.strerror}", parent) from None
     try:
-        for relative, data in sorted(files.items()):
-            target = staging.joinpath(*check_output_path(relative).parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+        items = sorted(files.items())
+        half = len(items) // 2
+        # Two writers, each on its own run of directories: creating 20,000
+        # directories and files is a wait on the disk per call, and two calls
+        # in flight overlap those waits (each lets go of the GIL).
+        with ThreadPoolExecutor(2) as writers:
+            for part in [writers.submit(_write_tree, staging, run) for run in (items[:half], items[half:])]:
+                part.result()
         os.chmod(staging, 0o755)
         _swap_in(staging, out_dir)
     except OSError as error:
@@ -118,6 +123,16 @@ def write_site(out_dir: Path, files: Mapping[str, bytes]) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _write_tree(root: Path, items: list[tuple[str, bytes]]) -> None:
+    made: set[Path] = set()
+    for relative, data in items:
+        target = root.joinpath(*check_output_path(relative).parts)
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        target.write_bytes(data)
 
 
 def _swap_in(staging: Path, out_dir: Path) -> None:
