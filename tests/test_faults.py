@@ -104,3 +104,19 @@ def test_writer_refuses_paths_outside_the_output(tmp_path):
         with pytest.raises(SourceError, match="outside the output directory"):
             write_site(tmp_path / "_site", {bad: b"x"})
     assert not (tmp_path / "escape.html").exists()
+
+
+def test_paper_files_are_all_written_or_the_failing_one_is_named(tmp_path):
+    from site_builder.writer import write_files
+
+    files = {tmp_path / "papers" / f"p{n}.md": f"paper {n}\n".encode() for n in range(7)}
+    files[tmp_path / "other" / "q.md"] = b"q\n"
+    write_files(files)
+    assert {path: path.read_bytes() for path in files} == files
+    assert sorted(p.name for p in (tmp_path / "papers").iterdir()) == [f"p{n}.md" for n in range(7)]
+
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a directory")
+    with pytest.raises(SourceError) as info:
+        write_files({tmp_path / "papers" / "p0.md": b"new\n", blocker / "x.md": b"x\n"})
+    assert str(info.value).startswith(f"{blocker / 'x.md'}: cannot write file")
