@@ -119,6 +119,7 @@ class Preview:
         self._search_paths: frozenset[str] = frozenset()  # the search files in the output
         # Pages rendered since the last build, for the page cache of the next.
         self._rendered_later: dict[str, tuple[Any, bytes]] = {}
+        self._settled = True  # garbage collected since the last build (see settle_memory)
         self._state = PreviewState(0, None, "/")
         self._pending: set[Path] = set()
         self._last_change = 0.0
@@ -140,6 +141,21 @@ class Preview:
                 return True
         except Exception:  # the fast path is an optimisation: on any doubt, build fully
             pass
+        # No garbage collection during a rebuild: it makes little garbage but
+        # hundreds of thousands of new objects, and each full collection would
+        # scan the whole site model (unfrozen by every fork). Its objects are
+        # frozen at the end, so that no collection runs over them either
+        # before settle_memory collects, once the server is idle. (0.5 s of a
+        # 3 s rebuild at 20,000 papers.)
+        self._settled = False
+        gc.disable()
+        try:
+            return self._build_fully(changes, start)
+        finally:
+            gc.freeze()
+            gc.enable()
+
+    def _build_fully(self, changes: tuple[str, ...], start: float) -> bool:
         try:
             with self._output:
                 self.cache.pages.update(self._rendered_later)
@@ -293,6 +309,7 @@ class Preview:
                 seconds = time.perf_counter() - start
                 self.log(f"Rendered the other {rendered} pages in {seconds:.2f}s; the output is complete")
             settle_memory()
+            self._settled = True
         with self._changed:
             self._changed.notify_all()
 
@@ -365,7 +382,7 @@ class Preview:
         while nothing changes, finish what the last rebuild left for later."""
         while True:
             with self._changed:
-                delay = FINISH_DELAY_SECONDS if self.unfinished else None
+                delay = FINISH_DELAY_SECONDS if self.unfinished or not self._settled else None
                 if not self._changed.wait_for(lambda: self._pending or self._stopping, delay):
                     finish = True
                 else:

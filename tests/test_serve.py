@@ -557,3 +557,30 @@ def test_open_page_reloads_after_a_save_and_shows_build_errors(server, browser):
         assert page.locator("#atlas-preview-error").count() == 0
     finally:
         page.close()
+
+
+def test_a_rebuild_collects_no_garbage_and_the_idle_server_collects_it(tmp_path):
+    """Collections during a rebuild would scan the whole site model; the
+    rebuild freezes what it made, and finishing (once idle) collects."""
+    import gc
+
+    paths = make_project(tmp_path)
+    preview = Preview(paths, log=lambda line: None)
+    assert preview.build()
+    preview.finish()
+    collections: list[int] = []
+
+    def record(phase, info):
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(record)
+    try:
+        assert preview.build(("digest",), (add_digest(paths, "A Paper Built Without Collecting"),))
+        during = len(collections)
+        assert during == 0 and gc.isenabled() and gc.get_freeze_count() > 0
+        preview.finish()
+        assert 2 in collections[during:]
+    finally:
+        gc.callbacks.remove(record)
+        gc.unfreeze()
