@@ -308,6 +308,7 @@ class Preview:
             if rendered and self.state.error is None:
                 seconds = time.perf_counter() - start
                 self.log(f"Rendered the other {rendered} pages in {seconds:.2f}s; the output is complete")
+            self.cache.release()
             settle_memory()
             self._settled = True
         with self._changed:

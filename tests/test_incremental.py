@@ -372,3 +372,33 @@ def test_a_long_lived_cache_shows_a_renamed_topic_on_every_paper_page(work):
     renamed = [path for path, data in after.items() if path.startswith("papers/") and b"Scaling Laws Etc" in data]
     assert len(renamed) > 10 and not any(b"Scaling Laws Etc" in before[path] for path in renamed)
     assert after == pipeline.make_site(paths, workers=1).files
+
+
+def test_a_cache_forgets_what_a_build_did_not_use_and_frees_it_when_released():
+    import gc
+    import weakref
+
+    from site_builder.cache import BuildCache
+
+    class Value:
+        pass
+
+    made: list[str] = []
+
+    def make(name: str):
+        made.append(name)
+        return Value()
+
+    cache = BuildCache(long_lived=True)
+    first_b = cache.memo("b", lambda: make("b"))
+    cache.memo("a", lambda: make("a"))
+    cache.end_build()
+    cache.memo("a", lambda: make("a"))  # the second build uses a only
+    cache.end_build()
+    freed = weakref.ref(first_b)
+    del first_b
+    cache.release()
+    gc.collect()
+    assert freed() is None
+    cache.memo("b", lambda: make("b"))
+    assert made == ["b", "a", "b"]
