@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -348,9 +349,36 @@ class SiteBuild:
     search: SearchFiles | None = None
     assets: Mapping[str, str] = field(default_factory=dict)  # logical name → fingerprinted path
     # With make_site(defer=True): the pages left to render, and the search
-    # index still being built (then ``search`` is None).
+    # index, not started yet (then ``search`` is None).
     later: Mapping[str, LaterPage] = field(default_factory=dict)
-    pending_search: PendingSearchIndex | None = None
+    pending_search: LaterSearch | None = None
+
+
+class LaterSearch:
+    """A deferred build's search index: its documents are gathered and Node
+    started by the first :meth:`start` (the preview server calls it once the
+    new pages are served), from whichever thread comes first."""
+
+    def __init__(self, start: Callable[[], PendingSearchIndex]) -> None:
+        self._start = start
+        self._pending: PendingSearchIndex | None = None
+        self._error: SourceError | None = None  # raised again when asked again
+        self._lock = threading.Lock()
+
+    def start(self) -> PendingSearchIndex:
+        with self._lock:
+            if self._error is not None:
+                raise self._error
+            if self._pending is None:
+                try:
+                    self._pending = self._start()
+                except SourceError as error:
+                    self._error = error
+                    raise
+            return self._pending
+
+    def result(self) -> SearchFiles:
+        return self.start().result()
 
 
 def make_site(
@@ -402,14 +430,19 @@ def make_site(
         if forked is not None:
             forked.close()  # a child never asked for (the model failed first)
     lap("model")
-    # Node builds the search index on the other core while Python renders.
-    documents = search_documents(
-        site.papers, lambda html: cache.memo(("search-text", html), lambda: html_to_text(html)),
-    )
-    pending = cache.memo(
-        ("search", documents),
-        lambda: PendingSearchIndex(documents, memo=cache.memo if cache.long_lived else no_memo),
-    )
+
+    def start_search() -> PendingSearchIndex:
+        documents = search_documents(
+            site.papers, lambda html: cache.memo(("search-text", html), lambda: html_to_text(html)),
+        )
+        return cache.memo(
+            ("search", documents),
+            lambda: PendingSearchIndex(documents, memo=cache.memo if cache.long_lived else no_memo),
+        )
+
+    # Node builds the search index on the other core while Python renders;
+    # a deferred build leaves even starting it for later.
+    pending = None if defer else start_search()
     progress(f"rendering {len(site.pages)} pages")
     assets, files = collect_assets(paths.static, {"lunr.js": LUNR_JS})
     env = make_environment(inputs.config)
@@ -420,10 +453,12 @@ def make_site(
     files.update(pages)
     lap("render")
     if later is not None:
-        cache.end_build()
+        cache.end_build()  # what start_search memoises counts as used by the next build
         return SiteBuild(
-            site, inputs.plan, files, rendered, timings, inputs.warnings, None, assets, later, pending,
+            site, inputs.plan, files, rendered, timings, inputs.warnings, None, assets, later,
+            LaterSearch(start_search),
         )
+    assert pending is not None
     progress("finishing the search index")
     search = pending.result()
     files.update(search.files)

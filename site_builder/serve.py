@@ -14,6 +14,7 @@ you preview is what you deploy.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import gc
 import html
@@ -41,9 +42,9 @@ from .cache import BuildCache
 from .errors import BuildErrors, SourceError
 from .papers import parse_paper
 from .parallel import PARALLEL_MIN_ITEMS, default_workers, fork_map
-from .pipeline import Paths, SiteBuild, make_site, write_ingest
+from .pipeline import LaterSearch, Paths, SiteBuild, make_site, write_ingest
 from .render import BUILTIN_TEMPLATES, LaterPage, make_environment, make_markdown, render_page
-from .search import MANIFEST_PATH, PendingSearchIndex
+from .search import MANIFEST_PATH
 from .site import Site
 from .writer import update_site, write_site
 
@@ -115,7 +116,7 @@ class Preview:
         # Held while the output directory, _files, _later or _search change.
         self._output = threading.Lock()
         self._later: dict[str, LaterPage] = {}  # pages of the current site not rendered yet
-        self._search: PendingSearchIndex | None = None  # its search index, until written
+        self._search: LaterSearch | None = None  # its search index, until written
         self._search_paths: frozenset[str] = frozenset()  # the search files in the output
         # Pages rendered since the last build, for the page cache of the next.
         self._rendered_later: dict[str, tuple[Any, bytes]] = {}
@@ -284,6 +285,12 @@ class Preview:
         index, until done or ``interrupted()``. Runs in the build thread."""
         start = time.perf_counter()
         rendered = 0
+        search = self._search
+        if search is not None and not interrupted():
+            # Node builds the index on the other core while pages render here;
+            # an error is shown when the index is written, below.
+            with contextlib.suppress(Exception):
+                search.start()
         while not interrupted() and self.unfinished:
             # Request handlers render only while holding the lock, so no fork
             # happens while one of them is inside Jinja (and holds its locks).

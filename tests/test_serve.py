@@ -584,3 +584,36 @@ def test_a_rebuild_collects_no_garbage_and_the_idle_server_collects_it(tmp_path)
     finally:
         gc.callbacks.remove(record)
         gc.unfreeze()
+
+
+def test_a_deferred_build_starts_its_search_index_only_when_asked(tmp_path, monkeypatch):
+    """The preview starts Node once the new pages are served; the index is
+    then the one a full build writes, and a failure to start is kept."""
+    from site_builder import pipeline
+    from site_builder.cache import BuildCache
+
+    started = []
+    real = pipeline.PendingSearchIndex
+    monkeypatch.setattr(pipeline, "PendingSearchIndex", lambda *a, **k: started.append(1) or real(*a, **k))
+    paths = make_project(tmp_path)
+    cache = BuildCache(long_lived=True)
+    pipeline.make_site(paths, cache=cache)
+    assert started == [1]
+    add_digest(paths, "A Paper Whose Index Waits")
+    deferred = pipeline.make_site(paths, cache=cache, defer=True)
+    assert started == [1] and deferred.search is None
+    searched = deferred.pending_search.result()
+    assert started == [1, 1]
+    assert searched.files == pipeline.make_site(paths).search.files
+    assert deferred.pending_search.start() is deferred.pending_search.start()
+    assert started == [1, 1, 1]  # the last make_site only
+
+    def no_node(*args, **kwargs):
+        raise SourceError("Node.js is needed")
+
+    monkeypatch.setattr(pipeline, "PendingSearchIndex", no_node)
+    add_digest(paths, "Another Paper Whose Index Fails")
+    failing = pipeline.make_site(paths, cache=cache, defer=True).pending_search
+    for _ in range(2):
+        with pytest.raises(SourceError, match="Node.js is needed"):
+            failing.start()
