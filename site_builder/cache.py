@@ -81,13 +81,20 @@ class BuildCache:
         return self.memo(("utf-8", path, data), lambda: _decode(data, path))
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """``compute()``, or its result from a build that had the same ``key``."""
-        if key in self._used:
+        """``compute()``, or its result from a build that had the same ``key``.
+
+        Each dictionary is read once, by ``get``: the preview server may start
+        a deferred search index from a request thread while the next build
+        runs, and a build that ends meanwhile (swapping the dictionaries) can
+        then at worst make a value be computed again, never fail a lookup."""
+        used = self._used
+        value = used.get(key, _MISSING)
+        if value is not _MISSING:
             self.hits += 1
-            return self._used[key]
-        if key in self._memo:
+            return value
+        value = self._memo.get(key, _MISSING)
+        if value is not _MISSING:
             self.hits += 1
-            value = self._memo[key]
         elif self.stored and _persisted(key) and (digest := self._digest(key)) in self.stored:
             self.hits += 1
             value = self.stored[digest]
@@ -97,7 +104,7 @@ class BuildCache:
             self.misses += 1
             self.new_entries += _persisted(key)
             value = compute()
-        self._used[key] = value
+        used[key] = value
         return value
 
     def prefetch(self, jobs: Iterable[tuple[Hashable, Callable[[], Any]]], workers: int) -> None:
@@ -178,6 +185,7 @@ def _persisted(key: Hashable) -> bool:
     return isinstance(key, tuple) and bool(key) and key[0] in PERSISTED_KINDS
 
 
+_MISSING: Any = object()
 _MAGIC = b"paper-atlas-cache\n"
 _DIGEST_SIZE = 20
 # Stored for a paper file whose text is the one it had (the last part of its key).

@@ -394,7 +394,7 @@ def make_site(
 
     With ``defer`` (the preview server), pages are left to render when
     requested, but for one page per template, and the search index is not
-    waited for: see :attr:`SiteBuild.later` and :attr:`SiteBuild.pending_search`."""
+    even started: see :attr:`SiteBuild.later` and :class:`LaterSearch`."""
     cache = cache or BuildCache()
     timings: dict[str, float] = {}
     clock = time.perf_counter()

@@ -145,9 +145,10 @@ class Preview:
         # No garbage collection during a rebuild: it makes little garbage but
         # hundreds of thousands of new objects, and each full collection would
         # scan the whole site model (unfrozen by every fork). Its objects are
-        # frozen at the end, so that no collection runs over them either
-        # before settle_memory collects, once the server is idle. (0.5 s of a
-        # 3 s rebuild at 20,000 papers.)
+        # frozen at the end, so that the collection due when the collector is
+        # back on does not scan them all before the reload; settle_memory
+        # collects once the server is idle. (0.5 s of a 3 s rebuild at 20,000
+        # papers.)
         self._settled = False
         gc.disable()
         try:

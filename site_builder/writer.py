@@ -111,9 +111,11 @@ def write_site(out_dir: Path, files: Mapping[str, bytes]) -> None:
     try:
         items = sorted(files.items())
         half = len(items) // 2
-        # Two writers, each on its own run of directories: creating 20,000
-        # directories and files is a wait on the disk per call, and two calls
-        # in flight overlap those waits (each lets go of the GIL).
+        # Two writers, each on its own half of the sorted paths (so mostly
+        # its own directories; a parent both need is made by either, exist_ok):
+        # creating 20,000 directories and files is a wait on the disk per
+        # call, and two calls in flight overlap those waits (each lets go of
+        # the GIL).
         with ThreadPoolExecutor(2) as writers:
             for part in [writers.submit(_write_tree, staging, run) for run in (items[:half], items[half:])]:
                 part.result()

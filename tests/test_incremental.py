@@ -402,3 +402,28 @@ def test_a_cache_forgets_what_a_build_did_not_use_and_frees_it_when_released():
     assert freed() is None
     cache.memo("b", lambda: make("b"))
     assert made == ["b", "a", "b"]
+
+
+def test_a_memo_lookup_survives_a_build_ending_in_the_middle_of_it():
+    """The preview may start a deferred search index (memo calls) from a
+    request thread while the build thread ends a build; simulated here by a
+    key whose hashing ends the build, between looking up and reading."""
+    from site_builder.cache import BuildCache
+
+    cache = BuildCache(long_lived=True)
+    armed: list[bool] = []
+
+    class Key:
+        def __hash__(self) -> int:
+            if armed:
+                armed.clear()
+                cache.end_build()
+            return 1
+
+        def __eq__(self, other: object) -> bool:
+            return other is self
+
+    key = Key()
+    assert cache.memo(key, lambda: "value") == "value"
+    armed.append(True)
+    assert cache.memo(key, lambda: "computed again") == "value"
