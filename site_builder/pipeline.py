@@ -362,19 +362,14 @@ class LaterSearch:
     def __init__(self, start: Callable[[], PendingSearchIndex]) -> None:
         self._start = start
         self._pending: PendingSearchIndex | None = None
-        self._error: SourceError | None = None  # raised again when asked again
         self._lock = threading.Lock()
 
     def start(self) -> PendingSearchIndex:
+        # A start that failed is tried again when asked again: the memo keeps
+        # no failure, so it fails the same way.
         with self._lock:
-            if self._error is not None:
-                raise self._error
             if self._pending is None:
-                try:
-                    self._pending = self._start()
-                except SourceError as error:
-                    self._error = error
-                    raise
+                self._pending = self._start()
             return self._pending
 
     def result(self) -> SearchFiles:

@@ -588,7 +588,7 @@ def test_a_rebuild_collects_no_garbage_and_the_idle_server_collects_it(tmp_path)
 
 def test_a_deferred_build_starts_its_search_index_only_when_asked(tmp_path, monkeypatch):
     """The preview starts Node once the new pages are served; the index is
-    then the one a full build writes, and a failure to start is kept."""
+    then the one a full build writes, and a failure to start fails again."""
     from site_builder import pipeline
     from site_builder.cache import BuildCache
 
