@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Hashable, Iterable, TypeVar
@@ -98,6 +98,15 @@ class Paper:
     extra: tuple[tuple[str, Any], ...]  # the user's own front-matter keys, in file order
     path: Path
     key_lines: tuple[tuple[str, int], ...] = ()  # front-matter key → file line, for errors
+    # Made from the title once, as the paper is read: lists sort tens of
+    # thousands of papers by it on every rebuild.
+    key: str = field(init=False, repr=False, compare=False)  # title_key(title)
+    sort_key: tuple[str, str] = field(init=False, repr=False, compare=False)  # title_sort_key(title)
+
+    def __post_init__(self) -> None:
+        key = title_key(self.title)
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "sort_key", _sort_key(key, self.title))
 
     def line_of(self, key: str) -> int | None:
         return dict(self.key_lines).get(key)
@@ -107,6 +116,15 @@ def title_key(title: str) -> str:
     """The identity of a paper across digests: case, spacing and Unicode forms ignored."""
     text = unicodedata.normalize("NFKC", title).casefold()
     return " ".join(text.split()).rstrip(" .")
+
+
+def title_sort_key(title: str) -> tuple[str, str]:
+    """Where a title goes in A–Z order: by its key, leading quotes and brackets ignored."""
+    return _sort_key(title_key(title), title)
+
+
+def _sort_key(key: str, title: str) -> tuple[str, str]:
+    return (key.lstrip("\"'“‘(["), title)
 
 
 def slug_for(title: str) -> str:
@@ -361,7 +379,7 @@ def plan_ingest(
         except SourceError as error:
             errors.append(error)
             continue
-        slug_by_key.setdefault(title_key(paper.title), path.stem)
+        slug_by_key.setdefault(paper.key, path.stem)
     raise_if_any(errors)
 
     file_of = {path.stem: path for path in existing}

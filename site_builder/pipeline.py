@@ -32,7 +32,7 @@ from .render import (
 )
 from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, html_to_text, search_documents
 from .related import WordCounts, related_indices, word_counts
-from .site import Site, build_site, related_documents
+from .site import Related, RelatedSource, Site, build_site, related_sources, related_text
 from .topics import Taxonomy, assign_topics, parse_taxonomy
 from .weight import PageWeight, measure_first_visit
 from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers
@@ -152,66 +152,69 @@ def _read_digests(directory: Path, default_year: int | None, cache: BuildCache) 
     return tuple(digests)
 
 
-Related = tuple[tuple[int, ...], ...]
-RelatedAndCounts = tuple[Related, dict[str, WordCounts]]
+RelatedAndCounts = tuple[Related, dict[RelatedSource, WordCounts]]
 
 
 def _start_related(
-    cache: BuildCache, documents: Sequence[str], workers: int,
-) -> tuple[Callable[[Sequence[str]], Related], Forked[RelatedAndCounts] | None]:
-    """Related papers for ``documents``, memoised, as build_site asks for them;
+    cache: BuildCache, sources: Sequence[RelatedSource], workers: int,
+) -> tuple[Callable[[Sequence[RelatedSource]], Related], Forked[RelatedAndCounts] | None]:
+    """Related papers for ``sources``, memoised, as build_site asks for them;
     started now in a child process on the other core, when not in the memo,
     so that they are found while the rest of the site model is built (they
     are its largest serial part). With a long-lived cache (the preview
-    server's) each document's word counts are memoised too, so a new digest
+    server's) each paper's word counts are memoised too, so a new digest
     counts only its own papers' words, for 50 MB kept between rebuilds; the
     child sends back the counts it made. Returns the function for build_site
     and the child, to close once it is done."""
-    key = ("related", tuple(documents))
-    known: dict[str, WordCounts] = {}
+    key = ("related", tuple(sources))
+    known: dict[RelatedSource, WordCounts] = {}
     if cache.long_lived:
         # Asked for on every rebuild, so that they are kept while the related
         # papers themselves come from the memo.
         known = {
-            text: cache.memo(("words", text), partial(word_counts, text))
-            for text in documents if cache.has(("words", text))
+            source: cache.memo(("words", source), partial(_source_word_counts, source))
+            for source in sources if cache.has(("words", source))
         }
     compute: Callable[[], RelatedAndCounts] = partial(
-        _related_and_new_counts, documents, known, cache.long_lived,
+        _related_and_new_counts, sources, known, cache.long_lived,
     )
     forked = None
-    if workers > 1 and len(documents) >= PARALLEL_MIN_ITEMS and not cache.has(key):
+    if workers > 1 and len(sources) >= PARALLEL_MIN_ITEMS and not cache.has(key):
         forked = Forked(compute)
         compute = forked.result
 
     def related_keeping_counts() -> Related:
         related, counted = compute()
-        for text, counts in counted.items():
-            cache.memo(("words", text), lambda counts=counts: counts)
+        for source, counts in counted.items():
+            cache.memo(("words", source), lambda counts=counts: counts)
         return related
 
-    def find_related(asked: Sequence[str]) -> Related:
+    def find_related(asked: Sequence[RelatedSource]) -> Related:
         if tuple(asked) != key[1]:
-            raise AssertionError("build_site asked for the related papers of other documents")
+            raise AssertionError("build_site asked for the related papers of other papers")
         return cache.memo(key, related_keeping_counts)
 
     return find_related, forked
 
 
+def _source_word_counts(source: RelatedSource) -> WordCounts:
+    return word_counts(related_text(source))
+
+
 def _related_and_new_counts(
-    documents: Sequence[str], known: Mapping[str, WordCounts], keep: bool,
+    sources: Sequence[RelatedSource], known: Mapping[RelatedSource, WordCounts], keep: bool,
 ) -> RelatedAndCounts:
     """The related papers, and (with ``keep``) the word counts made for them
     that were not ``known``."""
-    counted: dict[str, WordCounts] = {}
+    counted: dict[RelatedSource, WordCounts] = {}
 
-    def count_words(text: str) -> WordCounts:
-        counts = known.get(text)
+    def count_words(source: RelatedSource) -> WordCounts:
+        counts = known.get(source)
         if counts is None:
-            counts = counted[text] = word_counts(text)
+            counts = counted[source] = _source_word_counts(source)
         return counts
 
-    return related_indices(documents, count_words=count_words), counted if keep else {}
+    return related_indices(sources, count_words=count_words), counted if keep else {}
 
 
 def files_ending(directory: Path, suffix: str, memo: Memo = no_memo) -> tuple[Path, ...]:
@@ -406,7 +409,7 @@ def make_site(
     papers = parse_papers(inputs.plan.texts, cache.memo, partial(cache.prefetch, workers=workers))
     lap("read")
     progress(f"building the site model for {len(papers)} papers")
-    find_related, forked = _start_related(cache, related_documents(papers), workers)
+    find_related, forked = _start_related(cache, related_sources(papers), workers)
     try:
         markdown = make_markdown()
         cache.prefetch(

@@ -24,7 +24,7 @@ import math
 import sys
 from collections import Counter, defaultdict
 from itertools import chain
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -67,12 +67,13 @@ def word_counts(text: str) -> WordCounts:
 
 
 def related_indices(
-    documents: Sequence[str], count: int = 5, count_words: Callable[[str], WordCounts] = word_counts,
+    documents: Sequence[Any], count: int = 5, count_words: Callable[[Any], WordCounts] = word_counts,
 ) -> tuple[tuple[int, ...], ...]:
     """For each document, the indices of up to ``count`` most similar others,
     most similar first; documents sharing no signature term are never related.
-    ``count_words`` is :func:`word_counts` (the preview server passes it
-    memoised: a new digest changes every paper's weights, not its words)."""
+    ``count_words`` counts a document's words: :func:`word_counts` of texts
+    (the preview server passes one memoised: a new digest changes every
+    paper's weights, not its words)."""
     total = len(documents)
     if total < 2:
         return tuple(() for _ in documents)

@@ -11,6 +11,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import partial
+from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -18,7 +19,7 @@ from .charts import build_topic_chart, build_topics_overview
 from .config import SiteConfig
 from .errors import SourceError, raise_if_any
 from .feeds import build_feed, build_sitemap
-from .papers import Memo, Paper, no_memo, title_key
+from .papers import Memo, Paper, no_memo, title_sort_key
 from .related import related_indices
 from .topics import Taxonomy, assign_topics
 
@@ -123,10 +124,6 @@ def summarize(text: str, limit: int = 220) -> str:
     return cut.rstrip(",;:.") + "…"
 
 
-def _sort_key_title(title: str) -> tuple[str, str]:
-    return (title_key(title).lstrip("\"'“‘(["), title)
-
-
 def _paper_view(
     p: Paper, dates: tuple[DateLink, ...], topics: tuple[TopicLink, ...], render_markdown: Callable[[str], str],
 ) -> PaperView:
@@ -141,17 +138,29 @@ def _paper_view(
 
 
 def in_title_order(papers: Iterable[Paper]) -> list[Paper]:
-    return sorted(papers, key=lambda p: _sort_key_title(p.title))
+    return sorted(papers, key=attrgetter("sort_key"))
 
 
-def related_documents(papers: Iterable[Paper]) -> list[str]:
-    """What :func:`build_site` finds related papers from, in its order."""
-    return [_related_document(p) for p in in_title_order(papers)]
+# What a paper's related papers are found from: its title and abstract.
+RelatedSource = tuple[str, str]
+Related = tuple[tuple[int, ...], ...]
 
 
-def _related_document(p: Paper) -> str:
+def related_sources(papers: Iterable[Paper]) -> list[RelatedSource]:
+    """What :func:`build_site` asks related papers for, in its order. Pairs
+    of the papers' own strings, not texts made of them: a rebuild compares
+    them with the last build's by pointer and hashes none of them again."""
+    return [(p.title, p.abstract) for p in in_title_order(papers)]
+
+
+def related_text(source: RelatedSource) -> str:
+    title, abstract = source
     # The title twice: its words say more about the paper than the abstract's.
-    return f"{p.title}\n{p.title}\n{p.abstract}"
+    return f"{title}\n{title}\n{abstract}"
+
+
+def find_related_papers(sources: Sequence[RelatedSource]) -> Related:
+    return related_indices([related_text(source) for source in sources])
 
 
 def build_site(
@@ -160,7 +169,7 @@ def build_site(
     taxonomy: Taxonomy,
     render_markdown: Callable[[str], str],
     digest_order: Mapping[dt.date, tuple[str, ...]] = MappingProxyType({}),
-    find_related: Callable[[Sequence[str]], tuple[tuple[int, ...], ...]] = related_indices,
+    find_related: Callable[[Sequence[RelatedSource]], Related] = find_related_papers,
     memo: Memo = no_memo,
 ) -> Site:
     """Compute every page. ``digest_order`` gives, per date, the title keys in the
@@ -174,7 +183,7 @@ def build_site(
     # Computed once: the lists below sort tens of thousands of papers, and a
     # paper's place in title order is its title sort key.
     title_rank = {p.slug: index for index, p in enumerate(papers)}
-    key_of = {p.slug: title_key(p.title) for p in papers}
+    key_of = {p.slug: p.key for p in papers}
     errors: list[SourceError] = []
     paper_topics: dict[str, tuple[str, ...]] = {}
     for paper in papers:
@@ -296,7 +305,7 @@ def build_site(
 
     # Asked for last: find_related may be a child process that works while
     # the pages above are made.
-    related = find_related([_related_document(p) for p in papers])
+    related = find_related([(p.title, p.abstract) for p in papers])
     pages[papers_at:papers_at] = [
         Page(view.url, "paper.html", MappingProxyType({
             "paper": view,
@@ -326,7 +335,7 @@ def _months(dates_newest: tuple[DateView, ...]) -> tuple[MonthView, ...]:
 def _letter_groups(views: tuple[PaperView, ...]) -> tuple[tuple[str, tuple[PaperView, ...]], ...]:
     groups: dict[str, list[PaperView]] = {}
     for view in views:
-        first = _sort_key_title(view.title)[0][:1].upper()
+        first = title_sort_key(view.title)[0][:1].upper()
         letter = first if first.isalpha() and first.isascii() else "#"
         groups.setdefault(letter, []).append(view)
     return tuple((letter, tuple(items)) for letter, items in groups.items())
