@@ -179,11 +179,8 @@ def build_site(
     paper's view between rebuilds while it is unchanged: besides the work,
     that makes the page contexts of a rebuild share objects with the last
     one's, so telling which pages changed is mostly comparing pointers."""
+    # A–Z first: the lists below are stable sorts of this order.
     papers = in_title_order(papers)
-    # Computed once: the lists below sort tens of thousands of papers, and a
-    # paper's place in title order is its title sort key.
-    title_rank = {p.slug: index for index, p in enumerate(papers)}
-    key_of = {p.slug: p.key for p in papers}
     errors: list[SourceError] = []
     paper_topics: dict[str, tuple[str, ...]] = {}
     for paper in papers:
@@ -199,11 +196,14 @@ def build_site(
         paper_topics[paper.slug] = slugs
     raise_if_any(errors)
 
+    # Each topic's papers newest first, then A–Z, as its page lists them:
+    # one stable sort of all papers rather than one per topic.
     by_topic: dict[str, list[Paper]] = defaultdict(list)
-    by_date: dict[dt.date, list[Paper]] = defaultdict(list)
-    for paper in papers:
+    for paper in sorted(papers, key=lambda p: p.dates[-1] if p.dates else dt.date.min, reverse=True):
         for slug in paper_topics[paper.slug]:
             by_topic[slug].append(paper)
+    by_date: dict[dt.date, list[Paper]] = defaultdict(list)
+    for paper in papers:
         for date in paper.dates:
             by_date[date].append(paper)
 
@@ -233,17 +233,13 @@ def build_site(
         views.append(memo(key, partial(view_of_paper, p, slugs)))
     view_of = {v.slug: v for v in views}
 
-    def newest_first(group: Iterable[Paper]) -> tuple[PaperView, ...]:
-        ordered = sorted(group, key=lambda p: title_rank[p.slug])
-        ordered.sort(key=lambda p: p.dates[-1] if p.dates else dt.date.min, reverse=True)
-        return tuple(view_of[p.slug] for p in ordered)
-
     digest_lists: dict[dt.date, tuple[PaperView, ...]] = {}
 
     def in_digest_order(date: dt.date) -> tuple[PaperView, ...]:
         if date not in digest_lists:
             rank = {key: i for i, key in enumerate(digest_order.get(date, ()))}
-            ordered = sorted(by_date[date], key=lambda p: (rank.get(key_of[p.slug], len(rank)), title_rank[p.slug]))
+            # Stable: papers a digest did not rank stay A–Z after those it did.
+            ordered = sorted(by_date[date], key=lambda p: rank.get(p.key, len(rank)))
             digest_lists[date] = tuple(view_of[p.slug] for p in ordered)
         return digest_lists[date]
 
@@ -277,7 +273,7 @@ def build_site(
     page("topics/", "topics.html", "Topics", topics=topics_used,
          overview=build_topics_overview(topics_used, dates_oldest, per_date))
     for topic in topics_used:
-        topic_papers = newest_first(by_topic[topic.slug])
+        topic_papers = tuple(view_of[p.slug] for p in by_topic[topic.slug])
         feed = build_feed(config, f"{topic.url}feed.xml", f"{topic.name} · {config.title}", topic.url,
                           topic_papers)
         page(topic.url, "topic.html", topic.name, topic=topic, papers=topic_papers, feed=feed,

@@ -113,6 +113,26 @@ def test_topics_are_assigned_when_a_paper_file_has_none():
     assert topics == {"x": ["speech"], "y": ["other"]}
 
 
+def test_lists_are_ordered_newest_first_and_by_digest_rank_then_a_to_z():
+    d1, d2 = dt.date(2025, 3, 18), dt.date(2025, 3, 19)
+
+    def dated(slug: str, title: str, *dates: dt.date) -> Paper:
+        return Paper(slug, title, dates, None, (), "Speech models.", "", (), Path(f"{slug}.md"))
+
+    papers = [
+        dated("b", "Beta speech", d1), dated("a", "\"Alpha\" speech", d1), dated("c", "Gamma speech", d2),
+        dated("d", "delta speech", d1, d2), dated("e", "Epsilon speech", d2),
+    ]
+    # The digest of d2 ranked Gamma above delta; Epsilon is not ranked (added by hand).
+    order = {d2: ("gamma speech", "delta speech")}
+    site = build_site(SiteConfig(), reversed(papers), TAXONOMY, make_markdown(), order)
+    pages = {page.url: page.context for page in site.pages}
+    assert [v.slug for v in site.papers] == ["a", "b", "d", "e", "c"]
+    assert [v.slug for v in pages["topics/speech/"]["papers"]] == ["d", "e", "c", "a", "b"]
+    assert [v.slug for v in pages["dates/2025-03-19/"]["papers"]] == ["c", "d", "e"]
+    assert [v.slug for v in pages["dates/2025-03-18/"]["papers"]] == ["a", "b", "d"]
+
+
 def test_user_template_overrides_builtin(tmp_path):
     (tmp_path / "404.html").write_text('{% extends "base.html" %}{% block main %}Custom 404{% endblock %}')
     site = site_for(paper("x", "A Paper"), config=SiteConfig(templates_dir=tmp_path))
