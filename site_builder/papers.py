@@ -403,7 +403,10 @@ def plan_ingest(
         )
         old = existing.get(path)
         files.append((
-            path, ("paper-file", record, slug, topics, old),
+            # What the text is made of, flat: a key holding the record would
+            # hash and compare it in Python, four times per paper and rebuild.
+            path, ("paper-file", record.title, record.abstract, record.dates, record.other_abstracts,
+                   slug, topics, old),
             partial(render_paper_file, record, slug, topics, old, path, parsed.get(path)),
         ))
     prefetch((key, render) for _path, key, render in files)
