@@ -26,7 +26,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, BinaryIO, Callable, Hashable, Iterable, TypeVar
 
-from .errors import SourceError
+from .errors import SourceError, raise_if_any
 from .parallel import fork_map
 
 T = TypeVar("T")
@@ -92,44 +92,59 @@ class BuildCache:
         if value is not _MISSING:
             self.hits += 1
             return value
-        value = self._memo.get(key, _MISSING)
-        if value is not _MISSING:
-            self.hits += 1
-        elif self.stored and _persisted(key) and (digest := self._digest(key)) in self.stored:
-            self.hits += 1
-            value = self.stored[digest]
-            if value == _SAME_AS_BEFORE and key[0] == "paper-file":
-                value = key[-1]
-        else:
+        value = self._earlier(key)
+        if value is _MISSING:
             self.misses += 1
             self.new_entries += _persisted(key)
             value = compute()
         used[key] = value
         return value
 
-    def prefetch(self, jobs: Iterable[tuple[Hashable, Callable[[], Any]]], workers: int) -> None:
-        """Compute the ``(key, compute)`` jobs no build has computed yet, in
-        ``workers`` processes, so the :meth:`memo` calls that follow are hits.
-        A job that raises SourceError is left out: its memo call computes it
-        again and raises there, where the caller gathers errors.
-
-        A job the last build computed counts as used by this one, even if no
-        memo call asks for it: one may be skipped because a memo call over it
-        hit (a paper's view over its Markdown), and forgetting the entry would
-        make the next build compute it again."""
-        missing = {}
+    def memo_many(self, jobs: Iterable[tuple[Hashable, Callable[[], Any]]], workers: int) -> list[Any]:
+        """``[memo(key, compute) for key, compute in jobs]``, in one pass, with
+        what no build has computed yet computed in ``workers`` processes.
+        Every job is tried; then the SourceErrors they raised are raised together."""
+        used = self._used
+        values: list[Any] = []
+        missing: dict[Hashable, tuple[Callable[[], Any], list[int]]] = {}
         for key, compute in jobs:
-            if key in self._memo:
-                self._used[key] = self._memo[key]
-            elif not self.has(key):
-                missing[key] = compute
-        if not missing:
-            return
-        for key, (ok, value) in zip(missing, fork_map(_attempt, list(missing.values()), workers)):
-            if ok:
-                self._used[key] = value
-                self.misses += 1
-                self.new_entries += _persisted(key)
+            value = used.get(key, _MISSING)
+            if value is not _MISSING:
+                self.hits += 1
+            else:
+                value = self._earlier(key)
+                if value is _MISSING:
+                    missing.setdefault(key, (compute, []))[1].append(len(values))
+                else:
+                    used[key] = value
+            values.append(value)
+        errors: list[SourceError] = []
+        computes = [compute for compute, _places in missing.values()]
+        for (key, (compute, places)), (ok, value) in zip(missing.items(), fork_map(_attempt, computes, workers)):
+            if not ok:
+                try:  # again here, for the error itself (one from a child may not pickle)
+                    value = compute()
+                except SourceError as error:
+                    errors.append(error)
+                    continue
+            used[key] = value
+            self.misses += 1
+            self.new_entries += _persisted(key)
+            for place in places:
+                values[place] = value
+        raise_if_any(errors)
+        return values
+
+    def _earlier(self, key: Hashable) -> Any:
+        """``key``'s value from the last build or from the disk cache, or _MISSING."""
+        value = self._memo.get(key, _MISSING)
+        if value is _MISSING and self.stored and _persisted(key) and (digest := self._digest(key)) in self.stored:
+            value = self.stored[digest]
+            if value == _SAME_AS_BEFORE and key[0] == "paper-file":
+                value = key[-1]
+        if value is not _MISSING:
+            self.hits += 1
+        return value
 
     def has(self, key: Hashable) -> bool:
         """Whether :meth:`memo` would find ``key`` without computing it."""

@@ -20,16 +20,26 @@ from .yamlsource import parse_yaml_mapping
 
 T = TypeVar("T")
 Memo = Callable[[Hashable, Callable[[], T]], T]
-# Computes memo entries ahead, all at once (on both cores): BuildCache.prefetch.
-Prefetch = Callable[[Iterable[tuple[Hashable, Callable[[], Any]]]], None]
-
-
-def no_prefetch(jobs: Iterable[tuple[Hashable, Callable[[], Any]]]) -> None:
-    return None
+# memo over many jobs at once, computing the missing ones on both cores, and
+# raising every SourceError together: BuildCache.memo_many.
+MemoMany = Callable[[Iterable[tuple[Hashable, Callable[[], Any]]]], list[Any]]
 
 
 def no_memo(key: Hashable, compute: Callable[[], T]) -> T:
     return compute()
+
+
+def compute_each(jobs: Iterable[tuple[Hashable, Callable[[], Any]]]) -> list[Any]:
+    """A MemoMany that keeps nothing."""
+    values: list[Any] = []
+    errors: list[SourceError] = []
+    for _key, compute in jobs:
+        try:
+            values.append(compute())
+        except SourceError as error:
+            errors.append(error)
+    raise_if_any(errors)
+    return values
 
 
 # Front-matter keys that ingest owns and rewrites from the digests. Every
@@ -359,8 +369,7 @@ def plan_ingest(
     existing: dict[Path, str],
     papers_dir: Path,
     assign_topics: Callable[[str, str], tuple[str, ...]],
-    memo: Memo = no_memo,
-    prefetch: Prefetch = no_prefetch,
+    memo_many: MemoMany = compute_each,
 ) -> IngestPlan:
     """Decide each record's file and text. Pure: ``existing`` maps paper file
     paths to their current text; nothing is read or written here.
@@ -369,18 +378,12 @@ def plan_ingest(
     slug, and new papers never take a slug in use, so adding or reordering
     digests never moves a page.
     """
-    errors: list[SourceError] = []
+    parsed: dict[Path, Paper] = dict(zip(existing, memo_many(
+        (("paper", path, text), partial(parse_paper, text, path)) for path, text in existing.items()
+    )))
     slug_by_key: dict[str, str] = {}
-    parsed: dict[Path, Paper] = {}
-    prefetch(((("paper", path, text), partial(parse_paper, text, path)) for path, text in existing.items()))
-    for path, text in existing.items():
-        try:
-            paper = parsed[path] = memo(("paper", path, text), lambda: parse_paper(text, path))
-        except SourceError as error:
-            errors.append(error)
-            continue
+    for path, paper in parsed.items():
         slug_by_key.setdefault(paper.key, path.stem)
-    raise_if_any(errors)
 
     file_of = {path.stem: path for path in existing}
     taken = set(file_of)
@@ -388,7 +391,12 @@ def plan_ingest(
     changed: list[Path] = []
     new_papers = 0
     files: list[tuple[Path, Hashable, Callable[[], str]]] = []
-    for record in sorted(records, key=lambda r: (r.dates[0], r.key)):
+    ordered = sorted(records, key=lambda r: (r.dates[0], r.key))
+    assigned = memo_many(
+        (("topics", assign_topics, r.title, r.abstract), partial(assign_topics, r.title, r.abstract))
+        for r in ordered
+    )
+    for record, topics in zip(ordered, assigned):
         slug = slug_by_key.get(record.key)
         if slug is None:
             slug = _free_slug(slug_for(record.title), taken)
@@ -397,10 +405,6 @@ def plan_ingest(
         # An existing file's own Path: a new one per paper (made, then hashed
         # from scratch) cost a second per rebuild at 20,000 papers.
         path = file_of.get(slug) or papers_dir / f"{slug}.md"
-        topics = memo(
-            ("topics", assign_topics, record.title, record.abstract),
-            partial(assign_topics, record.title, record.abstract),
-        )
         old = existing.get(path)
         files.append((
             # What the text is made of, flat: a key holding the record would
@@ -409,9 +413,7 @@ def plan_ingest(
                    slug, topics, old),
             partial(render_paper_file, record, slug, topics, old, path, parsed.get(path)),
         ))
-    prefetch((key, render) for _path, key, render in files)
-    for path, key, render in files:
-        text = memo(key, render)
+    for (path, _key, _render), text in zip(files, memo_many((key, render) for _path, key, render in files)):
         if existing.get(path) != text:
             changed.append(path)
         texts[path] = text
@@ -428,18 +430,6 @@ def _free_slug(base: str, taken: set[str]) -> str:
     return slug
 
 
-def parse_papers(
-    texts: Iterable[tuple[Path, str]], memo: Memo = no_memo, prefetch: Prefetch = no_prefetch,
-) -> tuple[Paper, ...]:
+def parse_papers(texts: Iterable[tuple[Path, str]], memo_many: MemoMany = compute_each) -> tuple[Paper, ...]:
     """Parse every paper file, gathering all errors before raising."""
-    papers: list[Paper] = []
-    errors: list[SourceError] = []
-    texts = tuple(texts)
-    prefetch(((("paper", path, text), partial(parse_paper, text, path)) for path, text in texts))
-    for path, text in texts:
-        try:
-            papers.append(memo(("paper", path, text), lambda: parse_paper(text, path)))
-        except SourceError as error:
-            errors.append(error)
-    raise_if_any(errors)
-    return tuple(papers)
+    return tuple(memo_many((("paper", path, text), partial(parse_paper, text, path)) for path, text in texts))

@@ -123,16 +123,7 @@ def read_inputs(
     rules_id = hashlib.sha256(taxonomy_text.encode()).hexdigest()
     assign = cache.memo(("assign", taxonomy), lambda: TopicRules(rules_id, taxonomy))
     merged = merge_entries(digests)
-    cache.prefetch(
-        (
-            (("topics", assign, record.title, record.abstract), partial(assign, record.title, record.abstract))
-            for record in merged.records
-        ),
-        workers,
-    )
-    plan = plan_ingest(
-        merged.records, existing, paths.papers, assign, cache.memo, partial(cache.prefetch, workers=workers)
-    )
+    plan = plan_ingest(merged.records, existing, paths.papers, assign, partial(cache.memo_many, workers=workers))
     return Inputs(config, taxonomy, digests, plan, merged.warnings)
 
 
@@ -406,13 +397,14 @@ def make_site(
     progress("reading digests and papers")
     workers = default_workers() if workers is None else workers
     inputs = read_inputs(paths, base_url, cache, workers)
-    papers = parse_papers(inputs.plan.texts, cache.memo, partial(cache.prefetch, workers=workers))
+    papers = parse_papers(inputs.plan.texts, partial(cache.memo_many, workers=workers))
     lap("read")
     progress(f"building the site model for {len(papers)} papers")
     find_related, forked = _start_related(cache, related_sources(papers), workers)
     try:
         markdown = make_markdown()
-        cache.prefetch(
+        # Rendered here on both cores; the views ask for them one by one.
+        cache.memo_many(
             (
                 (("markdown", text), partial(markdown, text))
                 for paper in papers for text in (paper.abstract, paper.notes) if text

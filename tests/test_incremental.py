@@ -427,3 +427,29 @@ def test_a_memo_lookup_survives_a_build_ending_in_the_middle_of_it():
     assert cache.memo(key, lambda: "value") == "value"
     armed.append(True)
     assert cache.memo(key, lambda: "computed again") == "value"
+
+
+def test_memo_many_computes_what_no_build_did_on_both_cores_and_raises_every_error():
+    from site_builder.cache import BuildCache
+    from site_builder.errors import BuildErrors, SourceError
+
+    def square(n: int) -> tuple[int, int]:
+        if n in (7, 300):
+            raise SourceError(f"bad {n}", f"n{n}.md", n)
+        return n * n, os.getpid()
+
+    cache = BuildCache(long_lived=True)
+    known = cache.memo(("n", 5), lambda: square(5))
+    jobs = [(("n", n), lambda n=n: square(n)) for n in [*range(400), 5, 5]]
+    with pytest.raises(BuildErrors) as raised:
+        cache.memo_many(jobs, workers=2)
+    assert [str(error) for error in raised.value.errors] == ["n7.md:7: bad 7", "n300.md:300: bad 300"]
+
+    ok = [(key, compute) for key, compute in jobs if key[1] not in (7, 300)]
+    values = cache.memo_many(ok, workers=2)
+    assert [value for value, _pid in values] == [n * n for n in range(400) if n not in (7, 300)] + [25, 25]
+    assert values[5] is known and values[-1] is known  # a value the build already had, not computed again
+    assert len({pid for _value, pid in values}) == 2  # the missing ones were shared with a child
+    cache.end_build()
+    nine = values[[key[1] for key, _compute in ok].index(9)]
+    assert cache.memo_many([(("n", 9), lambda: "computed again")], workers=2) == [nine]
