@@ -61,9 +61,12 @@ WordCounts = tuple[tuple[str, ...], tuple[int, ...]]
 
 def word_counts(text: str) -> WordCounts:
     """The words of ``text`` in order of first appearance, and how often each
-    occurs. Words are interned: a rebuild may keep 20,000 documents' counts."""
+    occurs. Words start with a letter ("4-bit" and "2025" are not words), and
+    stopwords are left out. Words are interned: a rebuild may keep 20,000
+    documents' counts."""
     counts = Counter(text.lower().translate(_SEPARATORS).split())
-    return tuple(map(sys.intern, counts)), tuple(counts.values())
+    words = [word for word in counts if word[0].isalpha() and word not in _STOPWORDS]
+    return tuple(map(sys.intern, words)), tuple(counts[word] for word in words)
 
 
 def related_indices(
@@ -90,13 +93,6 @@ def _signatures(counts: Sequence[WordCounts]) -> tuple[np.ndarray, np.ndarray, n
     )
     frequency = np.fromiter(chain.from_iterable(n for _words, n in counts), dtype=np.int64)
     doc = np.repeat(np.arange(len(counts)), [len(n) for _words, n in counts])
-    # Words start with a letter ("4-bit" and "2025" are not words); checked once
-    # per distinct word, not per occurrence.
-    is_word = np.fromiter(
-        (word[0].isalpha() and word not in _STOPWORDS for word in vocabulary), dtype=bool, count=len(vocabulary)
-    )
-    content = is_word[term]
-    doc, term, frequency = doc[content], term[content], frequency[content]
 
     document_frequency = np.bincount(term, minlength=len(vocabulary))
     # A word in one document only cannot relate it to another; left in, such
@@ -112,11 +108,18 @@ def _signatures(counts: Sequence[WordCounts]) -> tuple[np.ndarray, np.ndarray, n
     # far below 4096 (that would take a word repeated e^370 times).
     order = np.argsort(doc * 4096.0 - weight, kind="stable")
     doc, term, weight = doc[order], term[order], weight[order]
-    rank = np.arange(len(doc)) - np.searchsorted(doc, doc)
+    rank = np.arange(len(doc)) - _first_of_group(doc, len(counts))
     keep = rank < SIGNATURE_TERMS
     doc, term, weight = doc[keep], term[keep], weight[keep]
     norms = np.sqrt(np.bincount(doc, weight * weight, minlength=len(counts)))
     return doc, term, weight / norms[doc]
+
+
+def _first_of_group(doc: np.ndarray, total: int) -> np.ndarray:
+    """For ``doc`` sorted, each entry's index of the first entry with its value:
+    ``np.searchsorted(doc, doc)`` without a binary search per entry."""
+    sizes = np.bincount(doc, minlength=total)
+    return (np.cumsum(sizes) - sizes)[doc]
 
 
 def _top_matches(
@@ -137,7 +140,7 @@ def _top_matches(
     order = np.argsort(doc * (int(lengths.max(initial=0)) + 1) + lengths, kind="stable")
     doc, term, weight, lengths = doc[order], term[order], weight[order], lengths[order]
     running = np.cumsum(lengths)
-    first = np.searchsorted(doc, doc)
+    first = _first_of_group(doc, total)
     within = running - (running[first] - lengths[first])
     keep = ((within <= CANDIDATES_PER_PAPER) | (np.arange(len(doc)) == first)) & (lengths <= MAX_POSTINGS)
     doc, term, weight = doc[keep], term[keep], weight[keep]
