@@ -23,16 +23,17 @@ class Column:
     label: str  # short, under the bar or column: "Mar 18" or "Mar 2025"
     long_label: str  # for titles: "Mar 18, 2025" or "March 2025"
     dates: tuple[dt.date, ...]
+    unit: str  # what a column stands for: "digest date" or "month"
 
 
 def columns_for(dates_oldest: tuple[DateView, ...]) -> tuple[Column, ...]:
     if len(dates_oldest) <= MAX_COLUMNS:
-        return tuple(Column(f"{d.date:%b} {d.date.day}", d.label, (d.date,)) for d in dates_oldest)
+        return tuple(Column(f"{d.date:%b} {d.date.day}", d.label, (d.date,), "digest date") for d in dates_oldest)
     months: dict[str, list[dt.date]] = {}
     for d in dates_oldest:
         months.setdefault(f"{d.date:%Y-%m}", []).append(d.date)
     return tuple(
-        Column(f"{days[0]:%b %Y}", f"{days[0]:%B %Y}", tuple(days)) for days in months.values()
+        Column(f"{days[0]:%b %Y}", f"{days[0]:%B %Y}", tuple(days), "month") for days in months.values()
     )
 
 
@@ -65,10 +66,8 @@ class BarChart:
     peak_y: float
 
 
-def build_topic_chart(
-    topic_name: str, dates_oldest: tuple[DateView, ...], per_date: Mapping[dt.date, int]
-) -> BarChart:
-    columns = columns_for(dates_oldest)
+def build_topic_chart(topic_name: str, columns: tuple[Column, ...], per_date: Mapping[dt.date, int]) -> BarChart:
+    """``columns`` are :func:`columns_for` the site's dates: the same for every topic."""
     counts = [sum(per_date.get(d, 0) for d in column.dates) for column in columns]
     width, top, bottom, side = 480, 22, 26, 8
     height = 150
@@ -92,7 +91,7 @@ def build_topic_chart(
         )
         for i, (column, n) in enumerate(zip(columns, counts))
     )
-    unit = "digest date" if len(columns) == len(dates_oldest) else "month"
+    unit = columns[0].unit if columns else "digest date"
     busiest = max(range(len(counts)), key=lambda i: (counts[i], -i)) if counts else None
     description = (
         f"{_papers(sum(per_date.values()))} across {len(columns)} {unit}s"
@@ -145,10 +144,9 @@ def _level(count: int, highest: int) -> int:
 
 def build_topics_overview(
     topics: tuple[TopicView, ...],
-    dates_oldest: tuple[DateView, ...],
+    columns: tuple[Column, ...],
     per_topic: Mapping[str, Mapping[dt.date, int]],
 ) -> Heatmap:
-    columns = columns_for(dates_oldest)
     # About 6.8 units per character of 12.5px text, so the longest name fits.
     label_width = 16 + round(6.8 * max((len(topic.name) for topic in topics), default=10))
     cell_height, header_height = 22, 26
@@ -178,7 +176,7 @@ def build_topics_overview(
         )
         for r, topic in enumerate(topics)
     )
-    unit = "digest date" if len(columns) == len(dates_oldest) else "month"
+    unit = columns[0].unit if columns else "digest date"
     return Heatmap(
         title=f"Papers per topic and {unit}",
         description=(

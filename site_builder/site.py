@@ -15,7 +15,7 @@ from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from .charts import build_topic_chart, build_topics_overview
+from .charts import build_topic_chart, build_topics_overview, columns_for
 from .config import SiteConfig
 from .errors import SourceError, raise_if_any
 from .feeds import build_feed, build_sitemap
@@ -266,18 +266,18 @@ def build_site(
     )
     papers_at = len(pages)  # the paper pages go here, once their related papers are known
     page("papers/", "papers.html", "All papers", papers=views, groups=_letter_groups(views))
-    dates_oldest = tuple(reversed(dates_newest))
+    columns = columns_for(tuple(reversed(dates_newest)))
     per_date = {
         topic.slug: Counter(d for p in by_topic[topic.slug] for d in p.dates) for topic in topics_used
     }
     page("topics/", "topics.html", "Topics", topics=topics_used,
-         overview=build_topics_overview(topics_used, dates_oldest, per_date))
+         overview=build_topics_overview(topics_used, columns, per_date))
     for topic in topics_used:
         topic_papers = tuple(view_of[p.slug] for p in by_topic[topic.slug])
         feed = build_feed(config, f"{topic.url}feed.xml", f"{topic.name} · {config.title}", topic.url,
                           topic_papers)
         page(topic.url, "topic.html", topic.name, topic=topic, papers=topic_papers, feed=feed,
-             chart=build_topic_chart(topic.name, dates_oldest, per_date[topic.slug]))
+             chart=build_topic_chart(topic.name, columns, per_date[topic.slug]))
         page(feed.path, "feed.xml", feed.title, feed=feed)
     page(site_feed.path, "feed.xml", site_feed.title, feed=site_feed)
     page("dates/", "dates.html", "Dates", months=months)

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 
-from site_builder.charts import MAX_COLUMNS, build_topic_chart, build_topics_overview
+from site_builder.charts import MAX_COLUMNS, build_topic_chart, build_topics_overview, columns_for
 from site_builder.site import DateView, TopicView
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -20,7 +20,7 @@ MAR = dates(dt.date(2025, 3, 11), dt.date(2025, 3, 17), dt.date(2025, 3, 18))
 
 
 def test_bars_are_proportional_to_papers_per_date():
-    chart = build_topic_chart("Reasoning", MAR, {dt.date(2025, 3, 11): 2, dt.date(2025, 3, 17): 8})
+    chart = build_topic_chart("Reasoning", columns_for(MAR), {dt.date(2025, 3, 11): 2, dt.date(2025, 3, 17): 8})
     heights = [bar.height for bar in chart.bars]
     assert [bar.count for bar in chart.bars] == [2, 8, 0]
     assert heights[1] == max(heights) and heights[2] == 0
@@ -35,7 +35,7 @@ def test_bars_are_proportional_to_papers_per_date():
 
 def test_bars_do_not_overlap_and_fit_the_chart():
     many = dates(*(dt.date(2025, 1, 1) + dt.timedelta(days=n) for n in range(MAX_COLUMNS)))
-    chart = build_topic_chart("Agents", many, {d.date: 1 for d in many})
+    chart = build_topic_chart("Agents", columns_for(many), {d.date: 1 for d in many})
     for left, right in zip(chart.bars, chart.bars[1:]):
         assert left.x + left.width < right.x
     assert chart.bars[-1].x + chart.bars[-1].width <= chart.width
@@ -46,7 +46,7 @@ def test_bars_do_not_overlap_and_fit_the_chart():
 
 def test_two_years_of_daily_digests_are_charted_by_month():
     days = dates(*(dt.date(2024, 1, 1) + dt.timedelta(days=n) for n in range(730)))
-    chart = build_topic_chart("Agents", days, {d.date: 1 for d in days})
+    chart = build_topic_chart("Agents", columns_for(days), {d.date: 1 for d in days})
     assert len(chart.bars) == 24
     assert chart.bars[0].title == "January 2024: 31 papers"
     assert chart.title == "Agents: papers per month"
@@ -59,7 +59,7 @@ def test_overview_shades_cells_by_papers_and_fits_the_longest_topic_name():
         TopicView("b", "Continual Learning, Editing & Merging", "", "topics/b/", 1),
     )
     per_topic = {"a": {MAR[0].date: 64, MAR[1].date: 1, MAR[2].date: 16}, "b": {MAR[2].date: 36}}
-    chart = build_topics_overview(topics, MAR, per_topic)
+    chart = build_topics_overview(topics, columns_for(MAR), per_topic)
     levels = [[cell.level for cell in row.cells] for row in chart.rows]
     assert levels == [[4, 1, 2], [0, 0, 3]]
     assert chart.rows[0].cells[0].title == "Agents, Mar 11, 2025: 64 papers"
