@@ -34,14 +34,12 @@ T = TypeVar("T")
 
 @dataclass
 class BuildCache:
-    _files: dict[Path, tuple[tuple[int, int, int], bytes]] = field(default_factory=dict)
+    _files: dict[Path, tuple[tuple[int, int, int], str]] = field(default_factory=dict)
     _memo: dict[Hashable, Any] = field(default_factory=dict)
     _used: dict[Hashable, Any] = field(default_factory=dict)
     _forgotten: dict[Hashable, Any] = field(default_factory=dict)  # see end_build
     # Rendered pages by output path: (what they were rendered from, bytes).
     pages: dict[str, tuple[Any, bytes]] = field(default_factory=dict)
-    hits: int = 0
-    misses: int = 0
     # From the on-disk cache of the previous CLI build: memo values by key
     # digest, and each page's (context digest, output digest). Empty in serve.
     stored: dict[bytes, Any] = field(default_factory=dict)
@@ -62,8 +60,8 @@ class BuildCache:
     # server's): then work only a rebuild profits from is kept too.
     long_lived: bool = False
 
-    def read_bytes(self, path: Path) -> bytes:
-        """The file's bytes, re-read only when its size, mtime or inode changed."""
+    def read_text(self, path: Path) -> str:
+        """The file's text, read again only when its size, mtime or inode changed."""
         try:
             stat = os.stat(path)
             key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
@@ -73,12 +71,20 @@ class BuildCache:
             data = path.read_bytes()
         except OSError as error:
             raise SourceError(f"cannot read file: {error.strerror}", path) from None
-        self._files[path] = (key, data)
-        return data
+        text = _decode(data, path)
+        self._files[path] = (key, text)
+        return text
 
-    def read_text(self, path: Path) -> str:
-        data = self.read_bytes(path)
-        return self.memo(("utf-8", path, data), lambda: _decode(data, path))
+    def kept(self, key: Hashable) -> Any:
+        """What :meth:`memo` would give for ``key`` without computing it, or
+        None: a value only worth having if a build already made it."""
+        value = self._used.get(key, _MISSING)
+        if value is _MISSING:
+            value = self._earlier(key)
+            if value is _MISSING:
+                return None
+            self._used[key] = value
+        return value
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, or its result from a build that had the same ``key``.
@@ -90,11 +96,9 @@ class BuildCache:
         used = self._used
         value = used.get(key, _MISSING)
         if value is not _MISSING:
-            self.hits += 1
             return value
         value = self._earlier(key)
         if value is _MISSING:
-            self.misses += 1
             self.new_entries += _persisted(key)
             value = compute()
         used[key] = value
@@ -109,9 +113,7 @@ class BuildCache:
         missing: dict[Hashable, tuple[Callable[[], Any], list[int]]] = {}
         for key, compute in jobs:
             value = used.get(key, _MISSING)
-            if value is not _MISSING:
-                self.hits += 1
-            else:
+            if value is _MISSING:
                 value = self._earlier(key)
                 if value is _MISSING:
                     missing.setdefault(key, (compute, []))[1].append(len(values))
@@ -128,7 +130,6 @@ class BuildCache:
                     errors.append(error)
                     continue
             used[key] = value
-            self.misses += 1
             self.new_entries += _persisted(key)
             for place in places:
                 values[place] = value
@@ -142,8 +143,6 @@ class BuildCache:
             value = self.stored[digest]
             if value == _SAME_AS_BEFORE and key[0] == "paper-file":
                 value = key[-1]
-        if value is not _MISSING:
-            self.hits += 1
         return value
 
     def has(self, key: Hashable) -> bool:
@@ -165,7 +164,7 @@ class BuildCache:
         server spends better once it is idle."""
         self._forgotten, self._memo, self._used = self._memo, self._used, {}
         self.last_new_entries = self.new_entries
-        self.hits = self.misses = self.new_entries = 0
+        self.new_entries = 0
         self.stored = {}
 
     def release(self) -> None:

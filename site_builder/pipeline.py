@@ -162,10 +162,10 @@ def _start_related(
     if cache.long_lived:
         # Asked for on every rebuild, so that they are kept while the related
         # papers themselves come from the memo.
-        known = {
-            source: cache.memo(("words", source), partial(_source_word_counts, source))
-            for source in sources if cache.has(("words", source))
-        }
+        for source in sources:
+            counts = cache.kept(("words", source))
+            if counts is not None:
+                known[source] = counts
     compute: Callable[[], RelatedAndCounts] = partial(
         _related_and_new_counts, sources, known, cache.long_lived,
     )
