@@ -239,6 +239,12 @@ def render_site(
     if later is not None:
         env = _as_read(env, read)
     shared = (site.config, tuple(assets.items()), fingerprints[PAPER_ITEM])
+    for key, _data in previous.values():
+        if key[1] == shared:
+            # The last build's equal values: each page's key below then
+            # compares them by pointer, not the configuration field by field.
+            shared = key[1]
+        break
     files: dict[str, bytes] = {}
     todo: list[tuple[str, Any, Page, bytes | None]] = []
     # What every page shares is digested once, not once per page.
