@@ -10,7 +10,9 @@ from linkify_it import LinkifyIt
 from site_builder.config import SiteConfig
 from site_builder.errors import SourceError
 from site_builder.papers import Paper
-from site_builder.render import QuickLinkify, make_environment, make_markdown, render_page, render_site
+from site_builder.render import (
+    QuickLinkify, _first_characters, _render_markdown, make_environment, make_markdown, markdown_parser, render_page, render_site,
+)
 from site_builder.site import build_site
 from site_builder.topics import parse_taxonomy
 
@@ -54,6 +56,43 @@ LINKISH_TEXT = st.text(
     alphabet=st.sampled_from(list("ab.:/@ wxhtpsmailocomrgf12390-_<>|()[]'\"\u00a0\uff5c\u0440\u0444K\u212a\u017f")),
     max_size=40,
 )
+# Text made of what plain abstracts hold and of everything that makes Markdown
+# more than plain paragraphs: markup characters, block starts, spaces at line
+# ends, blank and whitespace-only lines, Unicode spaces, entities and links.
+MARKDOWNISH_TEXT = st.lists(
+    st.sampled_from([
+        "word", "Word", "ü", "π", " ", " ", "  ", "\n", "\n", "\n\n", "\n \n", ".", ",", "'", '"', "$", "(", ")",
+        "3", "1.", "2)", "-", "+", "*", "_", "#", "=", ">", "<", "&", "&amp;", "`", "~", "|", "[", "]", "!", "\\",
+        "\t", "\u00a0", "\u2028", "\r", "\x00", "x.com", "http://a.b", "@", "---", "===",
+    ]),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(MARKDOWNISH_TEXT)
+def test_markdown_fast_path_renders_what_markdown_it_does(text):
+    assert make_markdown()(text) == markdown_parser().render(text)
+
+
+def test_markdown_fast_path_agrees_on_every_shipped_abstract_and_takes_most_of_them():
+    texts = [
+        path.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+        for path in sorted(Path("content/papers").glob("*.md"))
+    ]
+    parser = markdown_parser()
+    parsed: list[str] = []
+
+    def parse(text: str) -> str:
+        parsed.append(text)
+        return parser.render(text)
+
+    assert [_render_markdown(parse, parser.linkify.pretest, text) for text in texts] == [
+        parser.render(text) for text in texts
+    ]
+    assert 0 < len(parsed) < len(texts) / 2
+
+
 LINK_SHAPES = [
     "see http://x.org", "x(http://a.b)", "mail me@host.org", "www.site", "go to a.com now", "localhost:8080",
     "ip 10.0.0.1", "//cdn.example/x", "e.g. 3.5 points", "\uff5chttps://a.b", "_http://a.b", "mailto:x@y",
@@ -65,6 +104,12 @@ LINK_SHAPES = [
 @given(st.one_of(LINKISH_TEXT, st.sampled_from(LINK_SHAPES)))
 def test_quick_linkify_pretest_agrees_with_linkify_it(text):
     assert QuickLinkify().pretest(text) == LinkifyIt().pretest(text)
+
+
+def test_first_characters_of_a_pattern_or_none_when_not_simple():
+    assert _first_characters(r"@|http:|\.\d|(?:\.(?:com|org))") == ".@Hh"
+    for pattern in ("a|b*", r"\d|a", "[ab]c", "x|", "(?:a)b|c", ".x", "a?b"):
+        assert _first_characters(pattern) is None, pattern
 
 
 def test_quick_linkify_pretest_agrees_on_every_shipped_abstract():
