@@ -165,6 +165,9 @@ def make_environment(config: SiteConfig, builtin: Path = BUILTIN_TEMPLATES) -> j
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Each build makes its own environment, and its templates do not
+        # change under it: no stat of the template file on every page.
+        auto_reload=False,
     )
     base_path = config.base_path
 
