@@ -132,10 +132,11 @@ def _split_alternatives(pattern: str) -> tuple[list[str], list[int | None]]:
         char = pattern[i]
         if char == "\\":
             i += 1
-        elif char == "[":
-            i += 1
-            while pattern[i] != "]" or pattern[i - 1] == "\\":
-                i += 1
+        elif char == "[":  # to its closing "]": escapes skipped, a "]" first is a member
+            i += 2 if pattern[i + 1:i + 2] == "^" else 1
+            i += pattern[i:i + 1] == "]"
+            while pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
         elif char == "(":
             depth += 1
         elif char == ")":

@@ -53,6 +53,14 @@ def test_two_years_of_daily_digests_are_charted_by_month():
     assert not chart.show_counts and chart.peak == 31, "too narrow for counts: the peak is marked instead"
 
 
+def test_one_digest_a_month_for_three_years_is_charted_and_named_by_month():
+    days = dates(*(dt.date(2022 + m // 12, m % 12 + 1, 1) for m in range(36)))
+    chart = build_topic_chart("Agents", columns_for(days), {d.date: 1 for d in days})
+    assert chart.bars[0].title == "January 2022: 1 paper"
+    assert chart.title == "Agents: papers per month"
+    assert "across 36 months" in chart.description
+
+
 def test_overview_shades_cells_by_papers_and_fits_the_longest_topic_name():
     topics = (
         TopicView("a", "Agents", "", "topics/a/", 9),

@@ -110,6 +110,9 @@ def test_first_characters_of_a_pattern_or_none_when_not_simple():
     assert _first_characters(r"@|http:|\.\d|(?:\.(?:com|org))") == ".@Hh"
     for pattern in ("a|b*", r"\d|a", "[ab]c", "x|", "(?:a)b|c", ".x", "a?b"):
         assert _first_characters(pattern) is None, pattern
+    # Character classes hide no alternatives, however they end.
+    assert _first_characters(r"a[\\]|b[c]") == "ABab"
+    assert _first_characters(r"a[]|]|b|c[^]|]") == "ABCabc"
 
 
 def test_quick_linkify_pretest_agrees_on_every_shipped_abstract():
