@@ -116,8 +116,8 @@ class Site:
     counts: Mapping[str, int] = field(default_factory=dict)  # pages per template
 
 
-def summarize(text: str, limit: int = 220) -> str:
-    flat = " ".join(text.split())
+def summarize(flat: str, limit: int = 220) -> str:
+    """The start of ``flat`` (text whose whitespace is single spaces), cut after a word."""
     if len(flat) <= limit:
         return flat
     cut = flat[:limit].rsplit(" ", 1)[0]
@@ -127,13 +127,14 @@ def summarize(text: str, limit: int = 220) -> str:
 def _paper_view(
     p: Paper, dates: tuple[DateLink, ...], topics: tuple[TopicLink, ...], render_markdown: Callable[[str], str],
 ) -> PaperView:
+    flat = " ".join(p.abstract.split())
     return PaperView(
         slug=p.slug, title=p.title, url=f"papers/{p.slug}/", dates=dates, topics=topics, links=p.links,
         abstract_html=render_markdown(p.abstract),
         notes_html=render_markdown(p.notes) if p.notes else "",
         extra=MappingProxyType(dict(p.extra)),
-        summary=summarize(p.abstract),
-        abstract_text=" ".join(p.abstract.split()),
+        summary=summarize(flat),
+        abstract_text=flat,
     )
 
 
