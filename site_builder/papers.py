@@ -111,7 +111,7 @@ class Paper:
     # Made from the title once, as the paper is read: lists sort tens of
     # thousands of papers by it on every rebuild.
     key: str = field(init=False, repr=False, compare=False)  # title_key(title)
-    sort_key: tuple[str, str] = field(init=False, repr=False, compare=False)  # title_sort_key(title)
+    sort_key: tuple[str, str] = field(init=False, repr=False, compare=False)  # _sort_key(key, title)
 
     def __post_init__(self) -> None:
         key = title_key(self.title)
@@ -128,12 +128,8 @@ def title_key(title: str) -> str:
     return " ".join(text.split()).rstrip(" .")
 
 
-def title_sort_key(title: str) -> tuple[str, str]:
-    """Where a title goes in A–Z order: by its key, leading quotes and brackets ignored."""
-    return _sort_key(title_key(title), title)
-
-
 def _sort_key(key: str, title: str) -> tuple[str, str]:
+    """Where a title goes in A–Z order: by its key, leading quotes and brackets ignored."""
     return (key.lstrip("\"'“‘(["), title)
 
 

@@ -47,9 +47,7 @@ def markdown_parser() -> MarkdownIt:
 # meaning anywhere (escapes, code, emphasis, links, images, autolinks,
 # entities, strikethrough, tables, NUL), or whitespace other than spaces and
 # newlines (a tab indents; Unicode spaces are trimmed like spaces).
-_MARKUP_CHARACTER = re.compile("[" + re.escape("\\`*_[]<>!&~|\0") + "".join(
-    re.escape(chr(code)) for code in range(0x110000) if chr(code).isspace() and chr(code) not in " \n"
-) + "]")
+_MARKUP_CHARACTER = re.compile("[" + re.escape("\\`*_[]<>!&~|\0") + "]|[^\\S \n]")
 # A line starting with one of these may start a block (indented code, lists,
 # headings, quotes, setext underlines, ordered lists).
 _BLOCK_START = frozenset(" -+#=>0123456789")
@@ -339,12 +337,11 @@ def render_site(
     if later is not None:
         env = _as_read(env, read)
     shared = (site.config, tuple(assets.items()), fingerprints[PAPER_ITEM])
-    for key, _data in previous.values():
-        if key[1] == shared:
-            # The last build's equal values: each page's key below then
-            # compares them by pointer, not the configuration field by field.
-            shared = key[1]
-        break
+    last = next(iter(previous.values()), None)
+    if last is not None and last[0][1] == shared:
+        # The last build's equal values: each page's key below then compares
+        # them by pointer, not the configuration field by field.
+        shared = last[0][1]
     files: dict[str, bytes] = {}
     todo: list[tuple[str, Any, Page, bytes | None]] = []
     # What every page shares is digested once, not once per page.

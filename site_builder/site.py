@@ -19,7 +19,7 @@ from .charts import build_topic_chart, build_topics_overview, columns_for
 from .config import SiteConfig
 from .errors import SourceError, raise_if_any
 from .feeds import build_feed, build_sitemap
-from .papers import Memo, Paper, no_memo, title_sort_key
+from .papers import Memo, Paper, no_memo
 from .related import related_indices
 from .topics import Taxonomy, assign_topics
 
@@ -266,7 +266,7 @@ def build_site(
         paper_count=len(views),
     )
     papers_at = len(pages)  # the paper pages go here, once their related papers are known
-    page("papers/", "papers.html", "All papers", papers=views, groups=_letter_groups(views))
+    page("papers/", "papers.html", "All papers", papers=views, groups=_letter_groups(papers, views))
     columns = columns_for(tuple(reversed(dates_newest)))
     per_date = {
         topic.slug: Counter(d for p in by_topic[topic.slug] for d in p.dates) for topic in topics_used
@@ -329,10 +329,13 @@ def _months(dates_newest: tuple[DateView, ...]) -> tuple[MonthView, ...]:
     )
 
 
-def _letter_groups(views: tuple[PaperView, ...]) -> tuple[tuple[str, tuple[PaperView, ...]], ...]:
+def _letter_groups(
+    papers: Sequence[Paper], views: Sequence[PaperView],
+) -> tuple[tuple[str, tuple[PaperView, ...]], ...]:
+    """The views (of ``papers``, in the same A–Z order) by first letter of their sort key."""
     groups: dict[str, list[PaperView]] = {}
-    for view in views:
-        first = title_sort_key(view.title)[0][:1].upper()
+    for paper, view in zip(papers, views):
+        first = paper.sort_key[0][:1].upper()
         letter = first if first.isalpha() and first.isascii() else "#"
         groups.setdefault(letter, []).append(view)
     return tuple((letter, tuple(items)) for letter, items in groups.items())
