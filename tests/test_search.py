@@ -310,6 +310,14 @@ def test_shards_partition_the_terms(sharded_site):
     assert set(seen) == {term for term, _posting in monolithic["invertedIndex"]}
 
 
+def test_shards_are_the_same_when_the_monolithic_index_is_not_made(sharded_site, documents):
+    # Without it, Node skips the field vectors that only a monolithic index holds.
+    alone = PendingSearchIndex(documents, sharded=True, shard_target=8_000).result().files
+    written = {path.relative_to(sharded_site).as_posix() for path in (sharded_site / "search").iterdir()}
+    assert set(alone) == written
+    assert all(data == (sharded_site / path).read_bytes() for path, data in alone.items())
+
+
 def test_index_build_is_deterministic(documents):
     first = PendingSearchIndex(documents).result().files
     second = PendingSearchIndex(documents).result().files

@@ -26,8 +26,9 @@ const lunr = require(path.join(process.env.ATLAS_NODE_MODULES || path.resolve(__
 // distinct word processed once), the same term numbering, BM25 expression
 // and rounding — over plain strings, and yields the same serialized index,
 // byte for byte (tests compare it with lunr.Builder's output). It also keeps
-// each term's scores by document, which the shards need.
-function buildFast(request) {
+// each term's scores by document, which the shards need; shards alone do not
+// need the field vectors (withVectors false), which are then not made.
+function buildFast(request, withVectors) {
   const fields = request.fields.map((field) => field.name);
   const boosts = request.fields.map((field) => field.boost || 1);
   const k1 = 1.2, b = 0.75;
@@ -78,9 +79,9 @@ function buildFast(request) {
   }
   const count = request.documents.length;
   const average = totals.map((total) => total / count);
-  const fieldVectors = new Array(fieldDocs.length);
+  const fieldVectors = withVectors ? new Array(fieldDocs.length) : null;
   fieldDocs.forEach(function ([fieldRef, f, ref, frequencies, length], position) {
-    const pairs = [];
+    const pairs = withVectors ? [] : null;
     for (const [term, tf] of frequencies) {
       const entry = inverted.get(term);
       if (entry.idf === undefined) {
@@ -91,10 +92,10 @@ function buildFast(request) {
       let score = entry.idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (length / average[f])) + tf);
       score *= boosts[f];
       const rounded = Math.round(score * 1000) / 1000;
-      pairs.push(entry.index, rounded);
+      if (withVectors) pairs.push(entry.index, rounded);
       entry.scores[f].push(ref, rounded);
     }
-    fieldVectors[position] = [fieldRef, sortPairs(pairs)];
+    if (withVectors) fieldVectors[position] = [fieldRef, sortPairs(pairs)];
     fieldDocs[position] = null;
   });
   return { fields, fieldVectors, inverted };
@@ -235,7 +236,7 @@ function main() {
     writeFrame("reference", JSON.stringify(buildReference(request)));
     return;
   }
-  const built = buildFast(request);
+  const built = buildFast(request, !request.sharded || request.emit_monolithic);
   if (!request.sharded) {
     writeFrame("index", serializeIndex(built));
     return;
