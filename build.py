@@ -13,6 +13,7 @@ from pathlib import Path
 from site_builder.errors import BuildErrors, SourceError
 from site_builder.deploy import deploy_site
 from site_builder.pipeline import BuildReport, Paths, build, ingest
+from site_builder.search import SearchPart
 from site_builder.serve import PreviewServer
 
 
@@ -45,11 +46,10 @@ def summarize(report: BuildReport, seconds: float) -> str:
     if report.skipped:
         lines[0] = f"Nothing changed since the last build: its {site.pages} pages ({kinds}) are up to date"
     if report.search is not None:
-        search = report.search
-        shards = f" in {search.shards} shards" if search.shards > 1 else ""
+        index, documents = report.search.index, report.search.documents
         lines.append(
-            f"  search: index {_kib(search.index_bytes)} ({_kib(search.index_gzip)} gzip){shards}, "
-            f"documents {_kib(search.documents_bytes)} ({_kib(search.documents_gzip)} gzip)"
+            f"  search: index {_search_part(index, 'shards')}, documents {_search_part(documents, 'files')}"
+            + ("; a query loads the shards of its words and the files of its results" if index.files > 1 else "")
         )
     if report.first_visit is not None:
         weight = report.first_visit
@@ -65,6 +65,12 @@ def summarize(report: BuildReport, seconds: float) -> str:
 
 def _kib(size: int) -> str:
     return f"{size / 1024:.0f} KiB"
+
+
+def _search_part(part: SearchPart, files: str) -> str:
+    if part.gzip is not None:
+        return f"{_kib(part.bytes)} ({_kib(part.gzip)} gzip)"
+    return f"{_kib(part.bytes)} in {part.files} {files} of {part.bytes / part.files / 1024:.1f} KiB on average"
 
 
 def command_build(args: argparse.Namespace) -> int:

@@ -12,7 +12,6 @@ import hashlib
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from functools import partial
@@ -482,15 +481,11 @@ def build(
     result = make_site(paths, base_url, cache, progress, workers)
     start = time.perf_counter()
     progress("writing")
-    # The search files' gzip sizes, for the summary, are measured while the
-    # site is written: zlib and the file writes both let go of the GIL.
-    with ThreadPoolExecutor(1) as measuring:
-        search_sizes = measuring.submit(result.search.sizes) if result.search else None
-        kept = _write_outputs(paths, result, cache if persistent else None)
+    kept = _write_outputs(paths, result, cache if persistent else None)
     report = BuildReport(
         site=SiteSummary.of(result.site), plan=result.plan, files=len(result.files),
         bytes=sum(len(data) for data in result.files.values()), timings={},
-        warnings=result.warnings + kept, search=search_sizes.result() if search_sizes else None,
+        warnings=result.warnings + kept, search=result.search.sizes() if result.search else None,
         first_visit=_heaviest_paper_page(result.files, result.site.config.base_path),
     )
     if persistent and inputs is not None:

@@ -25,7 +25,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -66,28 +65,31 @@ class SearchFiles:
     document_paths: tuple[str, ...]  # the document store or its chunks
 
     def sizes(self) -> SearchSizes:
-        """Measured only when asked (the build summary): gzip takes a second at
-        20,000 papers, which the preview server need not spend."""
-        # zlib lets go of the GIL, so two threads measure on both cores.
-        with ThreadPoolExecutor(2) as pool:
-            index_gzip = sum(pool.map(gzip_size, [self.files[p] for p in self.index_paths]))
-            documents_gzip = sum(pool.map(gzip_size, [self.files[p] for p in self.document_paths]))
+        """What the files weigh; gzipped too for an index or store that is one
+        file, which the first query downloads whole. (A query downloads only
+        some shards and chunks: the gzip size of all of them would say little
+        and take seconds to measure at 20,000 papers.)"""
         return SearchSizes(
-            index_bytes=sum(len(self.files[p]) for p in self.index_paths),
-            index_gzip=index_gzip,
-            documents_bytes=sum(len(self.files[p]) for p in self.document_paths),
-            documents_gzip=documents_gzip,
-            shards=len(self.index_paths),
+            index=self._part(self.index_paths),
+            documents=self._part(self.document_paths),
         )
+
+    def _part(self, paths: Sequence[str]) -> SearchPart:
+        sizes = [len(self.files[path]) for path in paths]
+        return SearchPart(sum(sizes), len(sizes), gzip_size(self.files[paths[0]]) if len(paths) == 1 else None)
+
+
+@dataclass(frozen=True)
+class SearchPart:
+    bytes: int
+    files: int
+    gzip: int | None  # when it is one file
 
 
 @dataclass(frozen=True)
 class SearchSizes:
-    index_bytes: int
-    index_gzip: int
-    documents_bytes: int
-    documents_gzip: int
-    shards: int
+    index: SearchPart
+    documents: SearchPart
 
 
 _TAG = re.compile(r"<[^>]+>")

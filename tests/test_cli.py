@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -47,6 +48,7 @@ def test_build_prints_a_summary_and_writes_the_site(project):
     result = run(cwd=project)
     assert result.returncode == 0, result.stderr
     assert "Built " in result.stdout and "2 papers" in result.stdout and "2 paper" in result.stdout
+    assert re.search(r"search: index \d+ KiB \(\d+ KiB gzip\), documents \d+ KiB \(\d+ KiB gzip\)\n", result.stdout)
     assert (project / "_site" / "index.html").is_file()
     assert len(list((project / "content" / "papers").glob("*.md"))) == 2
 

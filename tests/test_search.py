@@ -318,6 +318,20 @@ def test_shards_are_the_same_when_the_monolithic_index_is_not_made(sharded_site,
     assert all(data == (sharded_site / path).read_bytes() for path, data in alone.items())
 
 
+def test_sizes_gzip_a_one_file_index_and_count_the_files_of_a_sharded_one(documents):
+    single = PendingSearchIndex(documents).result()
+    sizes = single.sizes()
+    (index,), (store,) = single.index_paths, single.document_paths
+    assert (sizes.index.bytes, sizes.index.files) == (len(single.files[index]), 1)
+    assert sizes.index.gzip == len(gzip.compress(single.files[index], compresslevel=6, mtime=0))
+    assert sizes.documents.gzip == len(gzip.compress(single.files[store], compresslevel=6, mtime=0))
+    sharded = PendingSearchIndex(documents, sharded=True, shard_target=8_000).result()
+    sizes = sharded.sizes()
+    assert sizes.index.files == len(sharded.index_paths) > 1 and sizes.index.gzip is None
+    assert sizes.documents.files == len(sharded.document_paths) > 1 and sizes.documents.gzip is None
+    assert sizes.index.bytes == sum(len(sharded.files[path]) for path in sharded.index_paths)
+
+
 def test_index_build_is_deterministic(documents):
     first = PendingSearchIndex(documents).result().files
     second = PendingSearchIndex(documents).result().files
