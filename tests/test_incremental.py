@@ -3,6 +3,7 @@ the bytes of a clean serial build."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -453,3 +454,32 @@ def test_memo_many_computes_what_no_build_did_on_both_cores_and_raises_every_err
     cache.end_build()
     nine = values[[key[1] for key, _compute in ok].index(9)]
     assert cache.memo_many([(("n", 9), lambda: "computed again")], workers=2) == [nine]
+
+
+def test_digests_parse_alike_on_both_cores_and_every_error_is_reported_in_file_order(tmp_path):
+    from site_builder.errors import BuildErrors
+    from site_builder.pipeline import read_inputs
+
+    digests = tmp_path / "content" / "digests"
+    digests.mkdir(parents=True)
+    for day in range(250):  # enough to be shared with a child process
+        date = dt.date(2024, 1, 1) + dt.timedelta(days=day)
+        (digests / f"{date}.txt").write_text(f"{date:%b} {date.day}, {date.year}\n\nPaper {day}\n\nAbstract {day}.\n")
+    paths = Paths(content=tmp_path / "content", out=tmp_path / "site")
+    serial, parallel = read_inputs(paths, workers=1), read_inputs(paths, workers=2)
+    assert len(serial.digests) == 250 and parallel.digests == serial.digests
+
+    (digests / "2024-02-01.txt").write_text("")  # empty
+    (digests / "2024-03-01.txt").write_bytes(b"Mar 1, 2024\n\nT\xff\n\nA.\n")  # not UTF-8
+    (digests / "2024-04-01.txt").unlink()
+    (digests / "2024-04-01.txt").mkdir()  # cannot be read at all
+    (digests / "2024-05-01.txt").write_text("no date line\n\nT\n\nA.\n")
+    reported = []
+    for workers in (1, 2):
+        with pytest.raises(BuildErrors) as raised:
+            read_inputs(paths, workers=workers)
+        reported.append([str(error) for error in raised.value.errors])
+    assert reported[0] == reported[1]
+    assert [message.split(":")[0] for message in reported[0]] == [
+        str(digests / name) for name in ("2024-02-01.txt", "2024-03-01.txt", "2024-04-01.txt", "2024-05-01.txt")
+    ]
