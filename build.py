@@ -69,9 +69,9 @@ def _kib(size: int) -> str:
 
 
 def _search_part(part: SearchPart, files: str) -> str:
-    if part.gzip is not None:
-        return f"{_kib(part.bytes)} ({_kib(part.gzip)} gzip)"
-    return f"{_kib(part.bytes)} in {part.files} {files} of {part.bytes / part.files / 1024:.1f} KiB on average"
+    if part.files > 1:
+        return f"{_kib(part.bytes)} in {part.files} {files} of {part.bytes / part.files / 1024:.1f} KiB on average"
+    return f"{_kib(part.bytes)} ({_kib(part.gzip)} gzip)" if part.gzip is not None else _kib(part.bytes)
 
 
 def command_build(args: argparse.Namespace) -> int:

@@ -102,3 +102,12 @@ def test_missing_content_directory(tmp_path):
     result = run(cwd=tmp_path)
     assert result.returncode == 1
     assert "error: content: content directory not found" in result.stderr
+
+
+def test_search_summary_says_one_file_with_its_gzip_many_files_by_count_and_none_without_failing():
+    from build import _search_part
+    from site_builder.search import SearchPart
+
+    assert _search_part(SearchPart(4096, 1, 1024), "shards") == "4 KiB (1 KiB gzip)"
+    assert _search_part(SearchPart(6144, 4, None), "shards") == "6 KiB in 4 shards of 1.5 KiB on average"
+    assert _search_part(SearchPart(0, 0, None), "shards") == "0 KiB"  # no terms at all
