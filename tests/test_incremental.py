@@ -456,9 +456,14 @@ def test_memo_many_computes_what_no_build_did_on_both_cores_and_raises_every_err
     assert cache.memo_many([(("n", 9), lambda: "computed again")], workers=2) == [nine]
 
 
-def test_digests_parse_alike_on_both_cores_and_every_error_is_reported_in_file_order(tmp_path):
+def test_digests_parse_alike_on_both_cores_and_every_error_is_reported_in_file_order(tmp_path, monkeypatch):
+    from site_builder import parallel
     from site_builder.errors import BuildErrors
     from site_builder.pipeline import read_inputs
+
+    forks = []
+    fork = parallel._fork
+    monkeypatch.setattr(parallel, "_fork", lambda function, part: forks.append(len(part)) or fork(function, part))
 
     digests = tmp_path / "content" / "digests"
     digests.mkdir(parents=True)
@@ -466,8 +471,11 @@ def test_digests_parse_alike_on_both_cores_and_every_error_is_reported_in_file_o
         date = dt.date(2024, 1, 1) + dt.timedelta(days=day)
         (digests / f"{date}.txt").write_text(f"{date:%b} {date.day}, {date.year}\n\nPaper {day}\n\nAbstract {day}.\n")
     paths = Paths(content=tmp_path / "content", out=tmp_path / "site")
-    serial, parallel = read_inputs(paths, workers=1), read_inputs(paths, workers=2)
-    assert len(serial.digests) == 250 and parallel.digests == serial.digests
+    serial = read_inputs(paths, workers=1)
+    assert forks == []
+    both = read_inputs(paths, workers=2)
+    assert forks and forks[0] == 125  # the digests, half of them in a child
+    assert len(serial.digests) == 250 and both.digests == serial.digests
 
     (digests / "2024-02-01.txt").write_text("")  # empty
     (digests / "2024-03-01.txt").write_bytes(b"Mar 1, 2024\n\nT\xff\n\nA.\n")  # not UTF-8
