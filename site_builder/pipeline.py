@@ -30,8 +30,8 @@ from .render import (
     BUILTIN_TEMPLATES, LaterPage, StoredPages, make_environment, make_markdown, render_site,
 )
 from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, html_to_text, search_documents
-from .related import WordCounts, related_indices, word_counts
-from .site import Related, RelatedSource, Site, build_site, related_sources, related_text
+from .related import WordCounts, related_indices
+from .site import Related, RelatedSource, Site, build_site, related_sources, source_word_counts
 from .topics import Taxonomy, assign_topics, parse_taxonomy
 from .weight import PageWeight, measure_first_visit
 from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers
@@ -196,10 +196,6 @@ def _start_related(
     return find_related, forked
 
 
-def _source_word_counts(source: RelatedSource) -> WordCounts:
-    return word_counts(related_text(source))
-
-
 def _related_and_new_counts(
     sources: Sequence[RelatedSource], known: Mapping[RelatedSource, WordCounts], keep: bool,
 ) -> RelatedAndCounts:
@@ -210,7 +206,7 @@ def _related_and_new_counts(
     def count_words(source: RelatedSource) -> WordCounts:
         counts = known.get(source)
         if counts is None:
-            counts = counted[source] = _source_word_counts(source)
+            counts = counted[source] = source_word_counts(source)
         return counts
 
     return related_indices(sources, count_words=count_words), counted if keep else {}

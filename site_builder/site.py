@@ -20,7 +20,7 @@ from .config import SiteConfig
 from .errors import SourceError, raise_if_any
 from .feeds import build_feed, build_sitemap
 from .papers import Memo, Paper, no_memo
-from .related import related_indices
+from .related import WordCounts, related_indices, word_counts
 from .topics import Taxonomy, assign_topics
 
 
@@ -154,14 +154,15 @@ def related_sources(papers: Iterable[Paper]) -> list[RelatedSource]:
     return [(p.title, p.abstract) for p in in_title_order(papers)]
 
 
-def related_text(source: RelatedSource) -> str:
+def source_word_counts(source: RelatedSource) -> WordCounts:
+    """The words related papers are found from: the title twice (its words
+    say more about the paper than the abstract's), then the abstract."""
     title, abstract = source
-    # The title twice: its words say more about the paper than the abstract's.
-    return f"{title}\n{title}\n{abstract}"
+    return word_counts(f"{title}\n{title}\n{abstract}")
 
 
 def find_related_papers(sources: Sequence[RelatedSource]) -> Related:
-    return related_indices([related_text(source) for source in sources])
+    return related_indices(sources, count_words=source_word_counts)
 
 
 def build_site(
@@ -302,7 +303,7 @@ def build_site(
 
     # Asked for last: find_related may be a child process that works while
     # the pages above are made.
-    related = find_related([(p.title, p.abstract) for p in papers])
+    related = find_related(related_sources(papers))
     pages[papers_at:papers_at] = [
         Page(view.url, "paper.html", MappingProxyType({
             "paper": view,

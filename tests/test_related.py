@@ -138,7 +138,7 @@ def test_a_rebuild_reuses_related_papers_until_a_title_or_abstract_changes(tmp_p
 
 @pytest.mark.parametrize("in_a_child", [False, True])
 def test_the_preview_counts_words_only_for_papers_whose_text_changed(tmp_path, monkeypatch, in_a_child):
-    from site_builder import pipeline
+    from site_builder import pipeline, site
     from site_builder.cache import BuildCache
     from site_builder.related import word_counts
 
@@ -148,7 +148,7 @@ def test_the_preview_counts_words_only_for_papers_whose_text_changed(tmp_path, m
         counted.append(text.split("\n", 1)[0])
         return word_counts(text)
 
-    monkeypatch.setattr(pipeline, "word_counts", counting)
+    monkeypatch.setattr(site, "word_counts", counting)
     if in_a_child:  # counted there, sent back, and still counted once
         monkeypatch.setattr(pipeline, "PARALLEL_MIN_ITEMS", 2)
         from site_builder.parallel import Forked
