@@ -129,6 +129,42 @@ def test_reingest_keeps_user_keys_and_notes_and_changes_nothing_else():
     assert plan.changed == () and unchanged[path] == again[path]
 
 
+def test_a_file_that_already_says_what_ingest_would_is_left_byte_for_byte():
+    digests = [digest(MAR18, "a.txt", ("A Paper", "See https://x.org/a."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-paper.md"
+    # The user's own layout: a comment, keys reordered, a list in block style.
+    own = (
+        "---\n# read this one first\nslug: a-paper\nstarred: true\ntitle: A Paper\n"
+        "topics:\n  - other\ndates: [2025-03-18]\nlinks: ['https://x.org/a']\n---\n\n"
+        "See https://x.org/a.\n\n## Notes\n\nMine.\n"
+    )
+    assert parse_paper(own, path).title == parse_paper(texts[path], path).title
+    plan, again = ingest_texts(digests, {path: own})
+    assert plan.changed == () and again[path] == own
+
+
+@pytest.mark.parametrize("edit", [
+    ("slug: a-paper", "slug: another"),  # ingest owns the slug line
+    ("slug: a-paper\n", ""),
+    ("topics: [other]", "topics: [mine]"),
+    ("dates: [2025-03-18]", "dates: [2025-03-19]"),
+    ("links: ['https://x.org/a']", "links: []"),
+    ("title: A Paper", "title: A paper"),
+    ("See https://x.org/a.", "An abstract of my own."),
+])
+def test_a_file_that_differs_in_any_value_ingest_owns_is_rewritten(edit):
+    digests = [digest(MAR18, "a.txt", ("A Paper", "See https://x.org/a."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-paper.md"
+    old, new = edit
+    assert old in texts[path]
+    edited = texts[path].replace(old, new, 1) + "\n## Notes\n\nMine.\n"
+    plan, again = ingest_texts(digests, {path: edited})
+    assert plan.changed == (path,)
+    assert again[path] == texts[path] + "\n## Notes\n\nMine.\n"
+
+
 def test_hand_written_paper_files_are_kept():
     own = PAPERS / "my-paper.md"
     _, texts = ingest_texts([], {own: "---\ntitle: Mine\n---\n\nText.\n"})
