@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from site_builder.errors import SourceError
+from site_builder.lastbuild import output_stats
 from site_builder.papers import parse_paper
 from site_builder.pipeline import Paths, build
 from site_builder.writer import write_site
@@ -76,14 +77,14 @@ def test_killed_builds_leave_the_old_or_the_new_site_and_whole_paper_files(tmp_p
 def test_disk_full_or_read_only_output_gives_a_clear_error_and_keeps_the_old_site(tmp_path, monkeypatch, code):
     out = tmp_path / "_site"
     write_site(out, {"index.html": b"old"})
-    real_write = Path.write_bytes
+    real_open = os.open
 
-    def failing_disk(self, data):
-        if self.name == "b.html":
-            raise OSError(code, os.strerror(code), str(self))
-        return real_write(self, data)
+    def failing_disk(path, *args, **kwargs):
+        if os.path.basename(path) == "b.html":
+            raise OSError(code, os.strerror(code), str(path))
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "write_bytes", failing_disk)
+    monkeypatch.setattr(os, "open", failing_disk)
     with pytest.raises(SourceError) as info:
         write_site(out, {"index.html": b"new", "b.html": b"x"})
     assert f"cannot write the site: {os.strerror(code)}" in str(info.value)
@@ -120,3 +121,11 @@ def test_paper_files_are_all_written_or_the_failing_one_is_named(tmp_path):
     with pytest.raises(SourceError) as info:
         write_files({tmp_path / "papers" / "p0.md": b"new\n", blocker / "x.md": b"x\n"})
     assert str(info.value).startswith(f"{blocker / 'x.md'}: cannot write file")
+
+
+def test_write_site_reports_the_stats_a_later_look_at_the_disk_finds(tmp_path):
+    out = tmp_path / "_site"
+    write_site(out, {"index.html": b"old", "gone/index.html": b"x"})
+    files = {"index.html": b"new page", "papers/a/index.html": b"a" * 70_000, "empty.txt": b""}
+    assert write_site(out, files) == output_stats(out)
+    assert set(output_stats(out)) == set(files)

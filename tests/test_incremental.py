@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from site_builder.cache import CACHE_FILE, load_cache
+from site_builder.errors import SourceError
 from site_builder.lastbuild import LAST_BUILD_FILE
 from site_builder.pipeline import Paths, build
 
@@ -136,6 +137,39 @@ def test_any_change_to_an_input_or_the_output_means_a_real_build(work, change):
     build(replace(clean_paths, content=work / "clean-content"), workers=1)
     assert tree(paths.out) == tree(work / "clean")
     assert build(paths).skipped, "and the build after it has nothing to do"
+
+
+def test_a_first_build_hashes_its_inputs_on_the_other_core_as_a_serial_one_does(work, monkeypatch):
+    import site_builder.pipeline as pipeline
+    from site_builder.lastbuild import input_files, load_last_build
+
+    forked = []
+
+    class Spy(pipeline.Forked):
+        def __init__(self, function):
+            forked.append(getattr(function, "func", function))
+            super().__init__(function)
+
+    monkeypatch.setattr(pipeline, "Forked", Spy)
+    paths = cached_paths(work)
+    build(paths, workers=2)
+    assert input_files in forked, "no last build to compare with: hashed beside the build"
+    beside = load_last_build(paths.cache)
+    assert build(paths, workers=2).skipped
+    shutil.rmtree(paths.cache)
+    forked.clear()
+    build(paths, workers=1)
+    assert input_files not in forked
+    assert load_last_build(paths.cache).inputs == beside.inputs
+
+
+def test_a_failing_first_build_leaves_no_hashing_process_behind(work):
+    paths = cached_paths(work)
+    (paths.content / "topics.yaml").write_text("topics: [\n", encoding="utf-8")
+    with pytest.raises(SourceError):
+        build(paths, workers=2)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # every child was waited for
 
 
 def test_another_base_url_means_a_real_build(work):
