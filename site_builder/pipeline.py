@@ -474,6 +474,7 @@ def build(
     previous build's on-disk cache and saved for the next one; the output is
     byte-identical either way, and an unchanged site is not rewritten."""
     persistent = cache is None and paths.cache is not None
+    parallel = (default_workers() if workers is None else workers) > 1
     inputs = None
     hashing: Forked[InputFiles | None] | None = None
     if persistent:
@@ -481,7 +482,7 @@ def build(
         progress("checking for changes")
         hash_inputs = partial(input_files, paths, base_url, (BUILTIN_TEMPLATES, LUNR_JS))
         last = load_last_build(paths.cache)
-        if last is None and (default_workers() if workers is None else workers) > 1:
+        if last is None and parallel:
             # Nothing to compare with: the inputs are hashed for the next
             # build on the other core, while this one reads them (a second
             # read of every paper file, 0.9 s at 20,000 papers).
@@ -500,7 +501,7 @@ def build(
             hashing.close()
     start = time.perf_counter()
     progress("writing")
-    kept, written = _write_outputs(paths, result, cache if persistent else None)
+    kept, written = _write_outputs(paths, result, cache if persistent else None, parallel)
     report = BuildReport(
         site=SiteSummary.of(result.site), plan=result.plan, files=len(result.files),
         bytes=sum(len(data) for data in result.files.values()), timings={},
@@ -522,28 +523,45 @@ def build(
 
 
 def _write_outputs(
-    paths: Paths, result: SiteBuild, cache: BuildCache | None,
+    paths: Paths, result: SiteBuild, cache: BuildCache | None, parallel: bool = False,
 ) -> tuple[tuple[SourceError, ...], dict[str, tuple[int, int]] | None]:
     """Write the paper files ingest changed and the site; with an on-disk
     ``cache``, skip an unchanged site and save the cache for the next build.
     Returns warnings for paper files left as saved during the build, and
     the output files' stats when the site was written (None: left as it was)."""
     kept = write_ingest(result.plan)
+    if cache is None:
+        return kept, write_site(paths.out, result.files)
     written = None
-    if cache is not None:
-        manifest = {path: cache.verified.get(path) or content_digest(data) for path, data in result.files.items()}
-        unchanged = _output_unchanged(paths.out, result, manifest, cache)
+    assert paths.cache is not None  # a cache to save means a directory to save it in
+    save_path = paths.cache / CACHE_FILE
+    manifest = {path: cache.verified.get(path) or content_digest(data) for path, data in result.files.items()}
+    unchanged = _output_unchanged(paths.out, result, manifest, cache)
+    save: Callable[[], None] | None = None
+    saving: Forked[None] | None = None
+    # A build that computed nothing new would save the cache it loaded.
+    if not (unchanged and cache.last_new_entries == 0):
+        digests = {path: (cache.page_digests.get(path, b""), digest) for path, digest in manifest.items()}
+        cache.pages.clear()  # rendered bytes are not kept on disk; free them first
+        save = partial(write_atomic_with, save_path, partial(dump_cache, cache, digests))
+        if not unchanged and parallel:
+            # Pickled by a forked child while this process writes the site,
+            # which mostly waits on the kernel. (In a thread the two would
+            # convoy on the GIL.)
+            saving = Forked(save)
+    try:
         if not unchanged:
             written = write_site(paths.out, result.files)
-        # A build that computed nothing new would save the cache it loaded.
-        # (Saving runs after writing, not beside it: in a thread the two
-        # convoy on the GIL, and a forked child copies every page both touch.)
-        if not (unchanged and cache.last_new_entries == 0):
-            digests = {path: (cache.page_digests.get(path, b""), digest) for path, digest in manifest.items()}
-            cache.pages.clear()  # rendered bytes are not kept on disk; free them first
-            write_atomic_with(paths.cache / CACHE_FILE, partial(dump_cache, cache, digests))
-    else:
-        written = write_site(paths.out, result.files)
+        if saving is not None:
+            saving.result()  # saved here instead if the child failed
+        elif save is not None:
+            save()
+    finally:
+        if saving is not None:
+            # Stops a child still saving when writing the site failed, and
+            # removes the temp file it was writing.
+            saving.close()
+            remove_stale_temp_files(save_path.parent)
     return kept, written
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import re
 import shutil
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -139,18 +140,25 @@ def test_any_change_to_an_input_or_the_output_means_a_real_build(work, change):
     assert build(paths).skipped, "and the build after it has nothing to do"
 
 
-def test_a_first_build_hashes_its_inputs_on_the_other_core_as_a_serial_one_does(work, monkeypatch):
+@pytest.fixture
+def forked(monkeypatch) -> list:
+    """The functions the build hands to a forked child, as it does."""
     import site_builder.pipeline as pipeline
-    from site_builder.lastbuild import input_files, load_last_build
 
-    forked = []
+    functions = []
 
     class Spy(pipeline.Forked):
         def __init__(self, function):
-            forked.append(getattr(function, "func", function))
+            functions.append(getattr(function, "func", function))
             super().__init__(function)
 
     monkeypatch.setattr(pipeline, "Forked", Spy)
+    return functions
+
+
+def test_a_first_build_hashes_its_inputs_on_the_other_core_as_a_serial_one_does(work, forked):
+    from site_builder.lastbuild import input_files, load_last_build
+
     paths = cached_paths(work)
     build(paths, workers=2)
     assert input_files in forked, "no last build to compare with: hashed beside the build"
@@ -161,6 +169,49 @@ def test_a_first_build_hashes_its_inputs_on_the_other_core_as_a_serial_one_does(
     build(paths, workers=1)
     assert input_files not in forked
     assert load_last_build(paths.cache).inputs == beside.inputs
+
+
+def test_the_cache_saved_by_a_child_while_the_site_is_written_is_the_one_a_serial_build_saves(work, forked):
+    from site_builder.writer import write_atomic_with
+
+    paths = cached_paths(work)
+    build(paths, workers=2)
+    assert write_atomic_with in forked
+    beside = load_cache(paths.cache, paths.out)
+    shutil.rmtree(paths.cache)
+    shutil.rmtree(paths.out)
+    forked.clear()
+    build(paths, workers=1)
+    assert write_atomic_with not in forked
+    serial = load_cache(paths.cache, paths.out)
+    assert beside.stored and beside.stored.keys() == serial.stored.keys()
+    assert beside.stored_pages == serial.stored_pages
+
+
+def test_a_site_that_cannot_be_written_leaves_no_saving_process_or_temp_file_behind(work, monkeypatch):
+    import site_builder.pipeline as pipeline
+
+    paths = cached_paths(work)
+
+    def stuck_save(cache, digests, handle):
+        handle.write(b"half a cache")
+        handle.flush()
+        time.sleep(60)
+
+    def full_disk(out, files):
+        # Fails once the child is halfway through saving the cache.
+        deadline = time.monotonic() + 30
+        while not (paths.cache.is_dir() and any(paths.cache.iterdir())) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        raise SourceError("cannot write the site: No space left on device", out)
+
+    monkeypatch.setattr(pipeline, "dump_cache", stuck_save)
+    monkeypatch.setattr(pipeline, "write_site", full_disk)
+    with pytest.raises(SourceError):
+        build(paths, workers=2)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+    assert not [path.name for path in paths.cache.iterdir() if path.name.endswith(".atlas-tmp")]
 
 
 def test_a_failing_first_build_leaves_no_hashing_process_behind(work):
