@@ -48,8 +48,10 @@ class BuildCache:
     # cache will be saved (then pages get context digests as they render).
     out_dir: Path | None = None
     persistent: bool = False
-    # Context digest of every page the last build rendered or reused.
+    # Context digest of every page the last build rendered or reused, but
+    # for those in undigested_pages: there, how to make it, when saving.
     page_digests: dict[str, bytes] = field(default_factory=dict)
+    undigested_pages: dict[str, Callable[[], bytes | None]] = field(default_factory=dict)
     # Output digest of each page reused from the output directory (read and checked).
     verified: dict[str, bytes] = field(default_factory=dict)
     # Entries worth saving computed by this build and by the last one.

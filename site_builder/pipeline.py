@@ -444,6 +444,7 @@ def make_site(
     later: dict[str, LaterPage] | None = {} if defer else None
     pages, rendered = render_site(env, site, assets, cache.pages, stored, workers, later)
     cache.page_digests = stored.digests if stored else {}
+    cache.undigested_pages = stored.undigested if stored else {}
     files.update(pages)
     lap("render")
     if later is not None:
@@ -541,13 +542,12 @@ def _write_outputs(
     saving: Forked[None] | None = None
     # A build that computed nothing new would save the cache it loaded.
     if not (unchanged and cache.last_new_entries == 0):
-        digests = {path: (cache.page_digests.get(path, b""), digest) for path, digest in manifest.items()}
         cache.pages.clear()  # rendered bytes are not kept on disk; free them first
-        save = partial(write_atomic_with, save_path, partial(dump_cache, cache, digests))
+        save = partial(_save_cache, cache, manifest, save_path)
         if not unchanged and parallel:
-            # Pickled by a forked child while this process writes the site,
-            # which mostly waits on the kernel. (In a thread the two would
-            # convoy on the GIL.)
+            # Digested and pickled by a forked child while this process
+            # writes the site, which mostly waits on the kernel. (In a thread
+            # the two would convoy on the GIL.)
             saving = Forked(save)
     try:
         if not unchanged:
@@ -563,6 +563,18 @@ def _write_outputs(
             saving.close()
             remove_stale_temp_files(save_path.parent)
     return kept, written
+
+
+def _save_cache(cache: BuildCache, manifest: Mapping[str, bytes], path: Path) -> None:
+    """Save ``cache`` for the next build, with each output's (context digest,
+    output digest); the context digests pages were rendered without are made here."""
+    page_digests = dict(cache.page_digests)
+    for page, make_digest in cache.undigested_pages.items():
+        digest = make_digest()
+        if digest is not None:
+            page_digests[page] = digest
+    digests = {output: (page_digests.get(output, b""), digest) for output, digest in manifest.items()}
+    write_atomic_with(path, partial(dump_cache, cache, digests))
 
 
 def _output_unchanged(out: Path, result: SiteBuild, manifest: Mapping[str, bytes], cache: BuildCache) -> bool:

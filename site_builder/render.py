@@ -339,7 +339,8 @@ def render_site(
 
     With ``stored`` (the on-disk cache of a CLI build), a page is also reused
     from the previous build's output when its context digest is unchanged,
-    and every page's context digest is recorded in ``stored.digests``. Pages
+    and every page's context digest is recorded in ``stored.digests`` (or,
+    for a page rendered without one, how to make it in ``stored.undigested``). Pages
     are rendered in ``workers`` processes; the output does not depend on it."""
     # paper_item() renders PAPER_ITEM for any page, unseen by Jinja's reference scan.
     read: dict[str, tuple[str, str | None]] = {}
@@ -392,17 +393,17 @@ def render_site(
                 later[path] = LaterPage(key, partial(render_page, env, page, assets))
         todo = [item for item in todo if now.get(item[2].template) == item[0]]
 
-    def render(item: tuple[str, Any, Page, bytes | None]) -> tuple[bytes | None, bytes]:
-        # Digested here, on both cores, when no stored page could be reused.
-        _path, _key, page, digest = item
-        return digest if digest is not None else context_digest(page), render_page(env, page, assets)
+    def render(item: tuple[str, Any, Page, bytes | None]) -> bytes:
+        return render_page(env, item[2], assets)
 
     rendered = _render_pages(env, site, render, todo, workers)
-    for (path, key, _page, _digest), (digest, data) in zip(todo, rendered):
+    for (path, key, page, digest), data in zip(todo, rendered):
         files[path] = data
         previous[path] = (key, data)
         if stored is not None and digest is not None:
             stored.digests[path] = digest
+        elif stored is not None:
+            stored.undigested[path] = partial(context_digest, page)
     for gone in previous.keys() - files.keys() - (later or {}).keys():
         del previous[gone]
     return files, tuple(path for path, _key, _page, _digest in todo)
@@ -450,6 +451,9 @@ class StoredPages:
     available: bool = True  # whether lookup can find anything at all
     digester: KeyDigester = field(default_factory=lambda: KeyDigester(frozenset({PaperView, TopicView, DateView})))
     digests: dict[str, bytes] = field(default_factory=dict)
+    # The pages rendered without a digest: only the saved cache needs theirs,
+    # so they are made as it is saved, beside the writing of the site.
+    undigested: dict[str, Callable[[], bytes | None]] = field(default_factory=dict)
 
 
 def _render_pages(
