@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from site_builder import serve
 from site_builder.errors import SourceError
 from site_builder.pipeline import Paths, build
 from site_builder.serve import Preview, PreviewServer, PreviewState, inject, resolve_request
@@ -617,3 +618,28 @@ def test_a_deferred_build_starts_its_search_index_only_when_asked(tmp_path, monk
     for _ in range(2):
         with pytest.raises(SourceError, match="Node.js is needed"):
             failing.start()
+
+
+def test_the_watch_asks_for_changes_not_for_every_file_the_build_reads(tmp_path, monkeypatch):
+    seen: list[str] = []
+    handle = serve._EventHandler.on_any_event
+
+    def record(self, event):
+        seen.append(event.event_type)
+        handle(self, event)
+
+    monkeypatch.setattr(serve._EventHandler, "on_any_event", record)
+    server, _log = start_server(tmp_path)
+    try:
+        stream = EventStream(server)
+        version = stream.next_state()["version"]
+        for path in server.preview.paths.papers.glob("*.md"):
+            path.read_bytes()  # as every build does
+        path = paper_file(server)
+        path.write_text(path.read_text() + "\n## Notes\n\nSeen.\n")
+        stream.wait_for(lambda state: state["version"] > version)
+        stream.close()
+    finally:
+        server.stop()
+    assert "modified" in seen
+    assert not {"opened", "closed_no_write"} & set(seen)
