@@ -22,7 +22,7 @@ from .config import SiteConfig, load_config, with_base_url
 from .cache import CACHE_FILE, BuildCache, content_digest, dump_cache, load_cache
 from .digest import Digest, read_digest
 from .lastbuild import (
-    InputFiles, LastBuild, input_files, load_last_build, output_files, output_stats, save_last_build, unchanged_since,
+    LastBuild, input_files, load_last_build, output_files, output_stats, save_last_build, unchanged_since,
 )
 from .errors import BuildErrors, SourceError, raise_if_any
 from .papers import IngestPlan, Memo, merge_entries, no_memo, parse_papers, plan_ingest, title_key
@@ -477,29 +477,18 @@ def build(
     persistent = cache is None and paths.cache is not None
     parallel = (default_workers() if workers is None else workers) > 1
     inputs = None
-    hashing: Forked[InputFiles | None] | None = None
     if persistent:
         start = time.perf_counter()
         progress("checking for changes")
-        hash_inputs = partial(input_files, paths, base_url, (BUILTIN_TEMPLATES, LUNR_JS))
+        # Hashed before the build reads them, never beside it: a file saved
+        # meanwhile is then recorded as it was, and the next build is a real
+        # one, instead of being recorded as saved and skipped over.
+        inputs = input_files(paths, base_url, (BUILTIN_TEMPLATES, LUNR_JS))
         last = load_last_build(paths.cache)
-        if last is None and parallel:
-            # Nothing to compare with: the inputs are hashed for the next
-            # build on the other core, while this one reads them (a second
-            # read of every paper file, 0.9 s at 20,000 papers).
-            hashing = Forked(hash_inputs)
-        else:
-            inputs = hash_inputs()
-            if unchanged_since(last, inputs, paths.out):
-                return replace(last.report, skipped=True, timings={"check": time.perf_counter() - start})
+        if unchanged_since(last, inputs, paths.out):
+            return replace(last.report, skipped=True, timings={"check": time.perf_counter() - start})
         cache = load_cache(paths.cache, paths.out)
-    try:
-        result = make_site(paths, base_url, cache, progress, workers)
-        if hashing is not None:
-            inputs = hashing.result()
-    finally:
-        if hashing is not None:
-            hashing.close()
+    result = make_site(paths, base_url, cache, progress, workers)
     start = time.perf_counter()
     progress("writing")
     kept, written = _write_outputs(paths, result, cache if persistent else None, parallel)
