@@ -34,7 +34,8 @@ T = TypeVar("T")
 
 @dataclass
 class BuildCache:
-    _files: dict[Path, tuple[tuple[int, int, int], str]] = field(default_factory=dict)
+    # Each file read: (size, mtime and inode; text; SHA-256 of its bytes).
+    _files: dict[Path, tuple[tuple[int, int, int], str, bytes]] = field(default_factory=dict)
     _memo: dict[Hashable, Any] = field(default_factory=dict)
     _used: dict[Hashable, Any] = field(default_factory=dict)
     _forgotten: dict[Hashable, Any] = field(default_factory=dict)  # see end_build
@@ -74,8 +75,13 @@ class BuildCache:
         except OSError as error:
             raise SourceError(f"cannot read file: {error.strerror}", path) from None
         text = _decode(data, path)
-        self._files[path] = (key, text)
+        self._files[path] = (key, text, hashlib.sha256(data).digest())
         return text
+
+    def read_digest(self, path: Path) -> bytes | None:
+        """The SHA-256 of the bytes :meth:`read_text` last read from ``path``."""
+        cached = self._files.get(path)
+        return cached[2] if cached is not None else None
 
     def kept(self, key: Hashable) -> Any:
         """What :meth:`memo` would give for ``key`` without computing it, or

@@ -47,8 +47,12 @@ class InputFiles:
 
     def with_texts(self, texts: Iterable[tuple[Path, str]]) -> InputFiles:
         """These inputs after the build wrote ``texts`` (the paper files ingest wrote)."""
+        return self.with_hashes((path, hashlib.sha256(text.encode("utf-8")).digest()) for path, text in texts)
+
+    def with_hashes(self, hashes: Iterable[tuple[Path, bytes]]) -> InputFiles:
+        """These inputs with ``hashes`` (path, SHA-256 of its bytes) added or replaced."""
         files = dict(self.files)
-        files.update((str(path), hashlib.sha256(text.encode("utf-8")).digest()) for path, text in texts)
+        files.update((str(path), digest) for path, digest in hashes)
         return InputFiles(self.header, files)
 
     def fingerprint(self) -> bytes:
@@ -58,9 +62,13 @@ class InputFiles:
         return digest.digest()
 
 
-def input_files(paths: Paths, base_url: str | None, extra_files: Iterable[Path]) -> InputFiles | None:
+def input_files(
+    paths: Paths, base_url: str | None, extra_files: Iterable[Path], papers_hashed_as_read: bool = False,
+) -> InputFiles | None:
     """Every file a build reads, hashed; None when site.yaml cannot be read
-    or a file vanishes meanwhile (the build itself then says what is wrong)."""
+    or a file vanishes meanwhile (the build itself then says what is wrong).
+    With ``papers_hashed_as_read``, the paper files (``*.md`` in the papers
+    directory) are left out: the build adds the hashes of the bytes it reads."""
     try:
         config = load_config(paths.content / "site.yaml")
     except SourceError:
@@ -72,6 +80,8 @@ def input_files(paths: Paths, base_url: str | None, extra_files: Iterable[Path])
     for root in roots:
         header += b"\0" + os.fsencode(root)
         for path in _files_under(root, skip):
+            if papers_hashed_as_read and path.name.endswith(".md") and path.parent == paths.papers:
+                continue
             try:
                 files[str(path)] = hashlib.sha256(path.read_bytes()).digest()
             except OSError:

@@ -476,19 +476,24 @@ def build(
     byte-identical either way, and an unchanged site is not rewritten."""
     persistent = cache is None and paths.cache is not None
     parallel = (default_workers() if workers is None else workers) > 1
-    inputs = None
+    inputs = last = None
     if persistent:
         start = time.perf_counter()
         progress("checking for changes")
+        last = load_last_build(paths.cache)
         # Hashed before the build reads them, never beside it: a file saved
         # meanwhile is then recorded as it was, and the next build is a real
-        # one, instead of being recorded as saved and skipped over.
-        inputs = input_files(paths, base_url, (BUILTIN_TEMPLATES, LUNR_JS))
-        last = load_last_build(paths.cache)
+        # one, instead of being recorded as saved and skipped over. With no
+        # last build to compare with, the paper files are hashed as the build
+        # reads them, not read twice (0.9 s at 20,000 papers).
+        inputs = input_files(paths, base_url, (BUILTIN_TEMPLATES, LUNR_JS), papers_hashed_as_read=last is None)
         if unchanged_since(last, inputs, paths.out):
             return replace(last.report, skipped=True, timings={"check": time.perf_counter() - start})
         cache = load_cache(paths.cache, paths.out)
     result = make_site(paths, base_url, cache, progress, workers)
+    if persistent and inputs is not None and last is None:
+        read = ((path, cache.read_digest(path)) for path, _text in result.plan.texts)
+        inputs = inputs.with_hashes((path, digest) for path, digest in read if digest is not None)
     start = time.perf_counter()
     progress("writing")
     kept, written = _write_outputs(paths, result, cache if persistent else None, parallel)

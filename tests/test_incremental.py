@@ -173,6 +173,26 @@ def forked(monkeypatch) -> ForkedChildren:
     return children
 
 
+def test_a_first_build_hashes_the_paper_files_as_it_reads_them_and_records_every_input(work, monkeypatch):
+    import site_builder.pipeline as pipeline
+    from site_builder.lastbuild import input_files, load_last_build
+
+    asked = []
+
+    def spy(*args, **kwargs):
+        asked.append(kwargs.get("papers_hashed_as_read", False))
+        return input_files(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "input_files", spy)
+    paths = cached_paths(work)
+    (paths.papers / "my-own.md").write_bytes("\ufeff---\ntitle: Mine\n---\n\nText.\n".encode())  # with a BOM
+    build(paths)
+    assert asked == [True], "no last build: the paper files are not read twice"
+    recorded = load_last_build(paths.cache).inputs
+    assert recorded == input_files(paths, None, (pipeline.BUILTIN_TEMPLATES, pipeline.LUNR_JS)).fingerprint()
+    assert build(paths).skipped and asked == [True, False]
+
+
 def test_a_paper_saved_while_the_first_build_reads_is_built_by_the_next_one(work, monkeypatch):
     """The inputs are recorded as they were before the build read them, so
     an edit saved meanwhile is never recorded as built and skipped over."""
