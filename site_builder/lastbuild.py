@@ -93,7 +93,15 @@ def _files_under(root: Path, skip: set[Path]) -> list[Path]:
     if root.is_file():
         return [root]
     found: list[Path] = []
-    for directory, subdirectories, names in os.walk(root):
+    seen: set[tuple[int, int]] = set()
+    # Into linked directories too (content/papers may be a link to where the
+    # notes are kept), each directory once, so a link loop ends.
+    for directory, subdirectories, names in os.walk(root, followlinks=True):
+        stat = os.stat(directory)
+        if (stat.st_dev, stat.st_ino) in seen:
+            subdirectories[:] = []
+            continue
+        seen.add((stat.st_dev, stat.st_ino))
         subdirectories[:] = sorted(d for d in subdirectories if Path(directory, d).resolve() not in skip)
         found.extend(Path(directory, name) for name in sorted(names))
     return found

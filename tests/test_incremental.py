@@ -264,6 +264,20 @@ def test_a_site_that_cannot_be_written_leaves_no_saving_process_or_temp_file_beh
     assert not [path.name for path in paths.cache.iterdir() if path.name.endswith(".atlas-tmp")]
 
 
+def test_an_edit_in_a_linked_papers_directory_means_a_real_build(work):
+    paths = cached_paths(work)
+    kept_elsewhere = work / "notes-repo"
+    shutil.move(paths.papers, kept_elsewhere)
+    paths.papers.symlink_to(kept_elsewhere, target_is_directory=True)
+    (kept_elsewhere / "loop").symlink_to(kept_elsewhere, target_is_directory=True)  # a link loop ends
+    build(paths)
+    assert build(paths).skipped
+    paper = sorted(kept_elsewhere.glob("*.md"))[0]
+    paper.write_text(paper.read_text() + "\n## Notes\n\nEdited where the notes are kept.\n")
+    assert not build(paths).skipped
+    assert "Edited where the notes are kept." in (paths.out / "papers" / paper.stem / "index.html").read_text()
+
+
 def test_another_base_url_means_a_real_build(work):
     paths = cached_paths(work)
     build(paths)
