@@ -46,7 +46,8 @@ class BuildCache:
     stored: dict[bytes, Any] = field(default_factory=dict)
     stored_pages: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
     # The output directory the stored pages were written to, and whether this
-    # cache will be saved (then pages get context digests as they render).
+    # cache will be saved (then every page gets a context digest: before it
+    # renders when stored pages can be looked up, else as the cache is saved).
     out_dir: Path | None = None
     persistent: bool = False
     # Context digest of every page the last build rendered or reused, but
