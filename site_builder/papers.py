@@ -87,11 +87,21 @@ class PaperRecord:
     def body(self) -> str:
         """The managed part of the paper file's body: the abstract, then any other versions."""
         if not self.other_abstracts:
-            return self.abstract
+            return _escape_notes_heading(self.abstract)
         versions = "\n\n".join(
             f"### As of {date.isoformat()}\n\n{text}" for date, text in self.other_abstracts
         )
-        return f"{self.abstract}\n\n## Other versions of the abstract\n\n{versions}"
+        return _escape_notes_heading(f"{self.abstract}\n\n## Other versions of the abstract\n\n{versions}")
+
+
+def _escape_notes_heading(text: str) -> str:
+    """``text`` with a line that would read as the "## Notes" heading escaped
+    (Markdown shows it as the text it is): the user's notes begin at the first
+    such heading, so one in an abstract would make the abstract's tail notes,
+    written again below the abstract on every build."""
+    if "Notes" not in text:
+        return text
+    return _NOTES_HEADING.sub(lambda match: "\\" + match.group(0), text)
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,20 @@ def test_a_file_that_differs_in_any_value_ingest_owns_is_rewritten(edit):
     assert again[path] == texts[path] + "\n## Notes\n\nMine.\n"
 
 
+@pytest.mark.parametrize("abstract", ["Before.\n## Notes\nAfter.", "## Notes", "Before.\n##   Notes  \nAfter."])
+def test_an_abstract_line_that_reads_as_the_notes_heading_stays_in_the_abstract(abstract):
+    digests = [digest(MAR18, "a.txt", ("A Paper", abstract))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-paper.md"
+    with_notes = texts[path] + "\n## Notes\n\nMine.\n"
+    paper = parse_paper(with_notes, path)
+    assert paper.notes == "Mine."
+    assert " ".join(paper.abstract.split()).replace("\\", "") == " ".join(abstract.split())
+    # Building again leaves the file as it is, instead of adding another "## Notes" each time.
+    plan, again = ingest_texts(digests, {path: with_notes})
+    assert plan.changed == () and again[path] == with_notes
+
+
 def test_hand_written_paper_files_are_kept():
     own = PAPERS / "my-paper.md"
     _, texts = ingest_texts([], {own: "---\ntitle: Mine\n---\n\nText.\n"})
