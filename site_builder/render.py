@@ -46,8 +46,10 @@ def markdown_parser() -> MarkdownIt:
 # What makes text more than plain paragraphs: a character Markdown gives a
 # meaning anywhere (escapes, code, emphasis, links, images, autolinks,
 # entities, strikethrough, tables, NUL), or whitespace other than spaces and
-# newlines (a tab indents; Unicode spaces are trimmed like spaces).
-_MARKUP_CHARACTER = re.compile("[" + re.escape("\\`*_[]<>!&~|\0") + "]|[^\\S \n]")
+# newlines (a tab indents; Unicode spaces are trimmed like spaces). One
+# character class: as "[...]|[^\\S \n]" the search took three times as long.
+_OTHER_WHITESPACE = "\t\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_MARKUP_CHARACTER = re.compile("[" + re.escape("\\`*_[]<>!&~|\0") + _OTHER_WHITESPACE + "]")
 # A line starting with one of these may start a block (indented code, lists,
 # headings, quotes, setext underlines, ordered lists).
 _BLOCK_START = frozenset(" -+#=>0123456789")

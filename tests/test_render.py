@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from site_builder.config import SiteConfig
 from site_builder.errors import SourceError
 from site_builder.papers import Paper
 from site_builder.render import (
-    QuickLinkify, _first_characters, _render_markdown, make_environment, make_markdown, markdown_parser, render_page, render_site,
+    QuickLinkify, _MARKUP_CHARACTER, _first_characters, _render_markdown, make_environment, make_markdown, markdown_parser, render_page, render_site,
 )
 from site_builder.site import build_site
 from site_builder.topics import parse_taxonomy
@@ -82,6 +83,11 @@ def stock_parser():
 @given(MARKDOWNISH_TEXT)
 def test_markdown_fast_path_renders_what_markdown_it_does(text):
     assert make_markdown()(text) == stock_parser().render(text)
+
+
+def test_markdown_fast_path_sends_every_markup_character_and_unusual_space_to_the_parser():
+    sent = {c for c in map(chr, range(0x110000)) if _MARKUP_CHARACTER.search(c)}
+    assert sent == set("\\`*_[]<>!&~|\0") | {c for c in map(chr, range(0x110000)) if re.fullmatch(r"[^\S \n]", c)}
 
 
 def test_markdown_fast_path_agrees_on_every_shipped_abstract_and_takes_most_of_them():
