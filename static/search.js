@@ -112,8 +112,9 @@
   function onKey(event) {
     if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
     var all = links();
-    if (!all.length) return;
     var at = all.indexOf(document.activeElement);
+    // Elsewhere the arrows keep scrolling the page.
+    if (!all.length || (at < 0 && document.activeElement !== input)) return;
     var next;
     if (event.key === "ArrowDown") next = at < 0 ? 0 : Math.min(at + 1, all.length - 1);
     else next = at <= 0 ? -1 : at - 1;

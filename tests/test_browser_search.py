@@ -89,6 +89,20 @@ def test_results_follow_typing_and_the_keyboard(browser, shipped_site, serve_sit
     context.close()
 
 
+def test_arrow_keys_scroll_the_results_when_focus_is_elsewhere(browser, shipped_site, serve_site):
+    base = serve_site(shipped_site)
+    context, page, errors, _ = open_page(browser, base + "search/?q=model")
+    expect(page.locator("#search-status")).to_contain_text("match")
+    page.locator("h1").click()  # focus leaves the box, as after reading a while
+    page.evaluate("window.scrollTo(0, 600)")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(300)  # smooth scrolling, if any, moves on from 600
+    assert page.evaluate("window.scrollY") > 600
+    assert page.evaluate("document.activeElement === document.body")
+    assert errors == []
+    context.close()
+
+
 @pytest.mark.parametrize("query", ["title:", '"unclosed', "~2", "^", "*", "😀", "<script>alert(1)</script>", "x" * 2000])
 def test_any_query_shows_results_or_a_message(browser, shipped_site, serve_site, query):
     base = serve_site(shipped_site)
