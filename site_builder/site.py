@@ -69,10 +69,7 @@ class MonthView:
     label: str  # "March 2025"
     url: str
     dates: tuple[DateView, ...]
-
-    @property
-    def count(self) -> int:
-        return sum(d.count for d in self.dates)
+    count: int  # different papers: one in two of the month's digests counts once
 
 
 @dataclass(frozen=True)
@@ -247,7 +244,7 @@ def build_site(
 
     dates_newest = tuple(reversed(date_views.values()))
     topics_used = tuple(topic_views[t.slug] for t in taxonomy.topics if by_topic[t.slug])
-    months = _months(dates_newest)
+    months = _months(dates_newest, by_date)
     pages: list[Page] = []
 
     def page(url: str, template: str, title: str, **context: Any) -> None:
@@ -320,12 +317,15 @@ def build_site(
     return Site(config, tuple(pages), views, topics_used, dates_newest, MappingProxyType(dict(counts)))
 
 
-def _months(dates_newest: tuple[DateView, ...]) -> tuple[MonthView, ...]:
+def _months(dates_newest: tuple[DateView, ...], by_date: Mapping[dt.date, Sequence[Paper]]) -> tuple[MonthView, ...]:
     grouped: dict[str, list[DateView]] = {}
     for date in dates_newest:
         grouped.setdefault(f"{date.date:%Y-%m}", []).append(date)
     return tuple(
-        MonthView(key, f"{days[0].date:%B %Y}", f"dates/{key}/", tuple(days))
+        MonthView(
+            key, f"{days[0].date:%B %Y}", f"dates/{key}/", tuple(days),
+            len({p.slug for day in days for p in by_date[day.date]}),
+        )
         for key, days in grouped.items()
     )
 

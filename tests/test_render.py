@@ -248,3 +248,10 @@ def test_unchanged_pages_are_not_rendered_again():
     _, third = render_site(env, changed, ASSETS, cache)
     assert "papers/x/index.html" in third and "papers/y/index.html" in third  # y links to x
     assert "404.html" not in third and "topics/index.html" not in third
+
+
+def test_a_month_counts_a_paper_in_two_of_its_digests_once():
+    again = Paper("b", "Twice", (dt.date(2025, 3, 17), dt.date(2025, 3, 18)), None, (), "x", "", (), Path("b.md"))
+    site = site_for(paper("a", "Once"), again)
+    (march,) = [page.context["month"] for page in site.pages if page.template == "month.html"]
+    assert [d.count for d in march.dates] == [2, 1] and march.count == 2
