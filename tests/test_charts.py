@@ -76,9 +76,13 @@ def test_overview_shades_cells_by_papers_and_fits_the_longest_topic_name():
 
 
 def svg_of(page: str) -> ET.Element:
-    match = re.search(r"<svg.*?</svg>", page, re.S)
-    assert match, "the page has an inline SVG chart"
-    return ET.fromstring(match.group(0).replace("<svg ", f'<svg xmlns="{SVG[1:-1]}" ', 1))
+    return svgs_of(page)[0]
+
+
+def svgs_of(page: str) -> list[ET.Element]:
+    found = re.findall(r"<svg.*?</svg>", page, re.S)
+    assert found, "the page has an inline SVG chart"
+    return [ET.fromstring(svg.replace("<svg ", f'<svg xmlns="{SVG[1:-1]}" ', 1)) for svg in found]
 
 
 def test_topic_page_has_an_accessible_chart_without_scripts(shipped_site):
@@ -100,8 +104,9 @@ def test_topic_page_has_an_accessible_chart_without_scripts(shipped_site):
 
 def test_topics_page_shows_every_topic_across_dates(shipped_site):
     page = (shipped_site / "topics" / "index.html").read_text(encoding="utf-8")
-    svg = svg_of(page)
-    row_labels = [t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "row-label"]
+    labels, svg = svgs_of(page)[:2]
+    row_labels = [t.text for t in labels.iter(f"{SVG}text") if t.get("class") == "row-label"]
+    assert labels.get("aria-hidden") == "true" and svg.get("role") == "img"
     topic_links = re.findall(r'<h2><a href="/atlas/topics/[^"]+/">([^<]+)</a>', page)
     assert len(row_labels) == len(topic_links) > 20
     assert {label.replace("&", "&amp;") for label in row_labels} == set(topic_links)
