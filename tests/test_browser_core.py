@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def open_page(browser, url: str, **options):
@@ -49,5 +53,37 @@ def test_paper_page_fits_a_phone(browser, shipped_site, serve_site, scheme):
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     dark = background in ("rgb(21, 23, 27)",)
     assert dark == (scheme == "dark")
+    assert errors == []
+    context.close()
+
+
+WIDE_NOTES = (
+    "\n## Notes\n\nRun `pip install a-package-name-long-enough-to-need-a-line-of-its-own` first.\n\n"
+    "```python\nfor batch in loader: model.train_step(batch, learning_rate=3e-4, accumulation_steps=8, clip=1.0)\n```\n\n"
+    "| setting | value | why it matters for the run we did on the long-context benchmark |\n|---|---|---|\n"
+    "| lr | 3e-4 | the larger one diverged in the first thousand steps of the warm-up phase |\n"
+)
+
+
+def test_wide_notes_and_the_topics_chart_fit_a_phone(browser, tmp_path, serve_site):
+    from site_builder.pipeline import Paths, build
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    paper = sorted((content / "papers").glob("*.md"))[0]
+    paper.write_text(paper.read_text(encoding="utf-8") + WIDE_NOTES, encoding="utf-8")
+    build(Paths(content=content, out=tmp_path / "_site"), base_url="/atlas/")
+    base = serve_site(tmp_path / "_site")
+    context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": 390, "height": 844})
+    assert page.locator(".notes pre").count() == 1 and page.locator(".notes table").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    page.goto(base + "topics/")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    # The row names stay where they are while the weeks scroll sideways.
+    label = page.locator(".row-label").first
+    before = label.bounding_box()
+    page.locator(".chart-scroll").evaluate("element => { element.scrollLeft = element.scrollWidth; }")
+    assert page.locator(".chart-scroll").evaluate("element => element.scrollLeft") > 0
+    assert label.bounding_box() == before
     assert errors == []
     context.close()
