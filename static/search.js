@@ -101,7 +101,11 @@
     });
   }
 
+  var pageTitle = document.title;
+
   function syncURL(text) {
+    // The tab and the history entry say what was searched for.
+    document.title = text ? text + " · " + pageTitle : pageTitle;
     var url = new URL(window.location.href);
     if (text) url.searchParams.set("q", text); else url.searchParams.delete("q");
     if (url.href !== window.location.href) window.history.replaceState(null, "", url.href);

@@ -75,6 +75,7 @@ def test_results_follow_typing_and_the_keyboard(browser, shipped_site, serve_sit
     box.click()
     box.type("quant")
     page.wait_for_url("**/search/?q=quant")
+    assert page.title().startswith("quant · Search")
     titles = result_titles(page)
     assert any("Quantiz" in title for title in titles[:5])
     box.press("ArrowDown")
