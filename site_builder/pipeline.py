@@ -35,7 +35,7 @@ from .site import Related, RelatedSource, Site, build_site, related_sources, sou
 from .topics import Taxonomy, assign_topics, parse_taxonomy
 from .weight import PageWeight, measure_first_visit
 from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers
-from .writer import remove_stale_temp_files, write_atomic_with, write_files, write_site
+from .writer import check_output_dir, remove_stale_temp_files, write_atomic_with, write_files, write_site
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -57,6 +57,11 @@ class Paths:
     @property
     def papers(self) -> Path:
         return self.content / "papers"
+
+    @property
+    def inputs(self) -> tuple[Path, ...]:
+        """The directories a build reads, which its output must stay clear of."""
+        return (self.content, self.static, BUILTIN_TEMPLATES)
 
 
 @dataclass(frozen=True)
@@ -474,6 +479,7 @@ def build(
     Without a ``cache`` and with ``paths.cache`` set, work is reused from the
     previous build's on-disk cache and saved for the next one; the output is
     byte-identical either way, and an unchanged site is not rewritten."""
+    check_output_dir(paths.out, paths.inputs)
     persistent = cache is None and paths.cache is not None
     parallel = (default_workers() if workers is None else workers) > 1
     inputs = last = None

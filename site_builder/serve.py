@@ -49,7 +49,7 @@ from .pipeline import LaterSearch, Paths, SiteBuild, make_site, write_ingest
 from .render import BUILTIN_TEMPLATES, LaterPage, make_environment, make_markdown, render_page
 from .search import MANIFEST_PATH
 from .site import Site
-from .writer import update_site, write_site
+from .writer import check_output_dir, update_site, write_site
 
 # Reserved URL prefix for the server's own files; outside any base path, and a
 # name no site page can take (page URLs never start with "__").
@@ -109,6 +109,7 @@ class Preview:
         debounce: float = DEBOUNCE_SECONDS,
     ) -> None:
         self.paths = Paths(paths.content.resolve(), paths.out.resolve(), paths.static.resolve())
+        check_output_dir(self.paths.out, self.paths.inputs)
         self.base_url = base_url
         self.log = log
         self.debounce = debounce

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Callable, Mapping
+from typing import BinaryIO, Callable, Iterable, Mapping
 
 from .errors import SourceError
 
@@ -96,6 +96,38 @@ def _exchange(a: Path, b: Path) -> bool:
     if ctypes.get_errno() in (errno.EINVAL, errno.ENOSYS):
         return False
     raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(b))
+
+
+def check_output_dir(out_dir: Path, inputs: Iterable[Path]) -> None:
+    """Refuse an output directory whose replacement would delete what is not
+    a site: one that holds or lies inside an input (``--out .`` or ``--out
+    content``), holds the working directory or is the home directory, holds
+    a git repository, or holds anything at all but no home page."""
+    out = out_dir.resolve()
+    hint = "each build replaces the whole output directory: choose a new one or a site, e.g. --out _site"
+    for source in map(Path.resolve, inputs):
+        if out == source or out in source.parents or source in out.parents:
+            raise SourceError(f"the output directory overlaps {source}, which the build reads", out_dir, hint=hint)
+    here = Path.cwd().resolve()
+    if out == here or out in here.parents:
+        raise SourceError("the output directory holds the current directory", out_dir, hint=hint)
+    if out == Path.home().resolve():
+        raise SourceError("the output directory is your home directory", out_dir, hint=hint)
+    if not out.is_dir():
+        if out.exists():
+            raise SourceError("the output directory is a file", out_dir, hint="choose a directory, e.g. --out _site")
+        return
+    names = os.listdir(out)
+    if ".git" in names:
+        raise SourceError(
+            "the output directory holds a git repository (.git), which the build would delete", out_dir,
+            hint="build into another directory; 'build.py deploy' publishes to GitHub Pages without one",
+        )
+    if names and "index.html" not in names:
+        raise SourceError(
+            "the output directory is not empty and holds no site (no index.html); the build would delete it",
+            out_dir, hint="choose a new or empty directory, or delete this one yourself",
+        )
 
 
 def write_site(out_dir: Path, files: Mapping[str, bytes]) -> dict[str, tuple[int, int]]:

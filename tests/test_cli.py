@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -111,3 +112,35 @@ def test_search_summary_says_one_file_with_its_gzip_many_files_by_count_and_none
     assert _search_part(SearchPart(4096, 1, 1024), "shards") == "4 KiB (1 KiB gzip)"
     assert _search_part(SearchPart(6144, 4, None), "shards") == "6 KiB in 4 shards of 1.5 KiB on average"
     assert _search_part(SearchPart(0, 0, None), "shards") == "0 KiB"  # no terms at all
+
+
+@pytest.mark.parametrize("out", [".", "content", "content/papers", "..", "notes", "hidden", "repo", "home", "a-file.txt"])
+def test_an_output_directory_that_is_not_a_site_is_refused_and_nothing_is_deleted(project, out):
+    (project / "notes").mkdir()
+    (project / "notes" / "mine.txt").write_text("my notes")
+    (project / "hidden").mkdir()
+    (project / "hidden" / ".keep").write_text("")
+    (project / "repo" / ".git").mkdir(parents=True)
+    (project / "repo" / "index.html").write_text("a site in a git work tree")
+    (project / "home").mkdir()
+    (project / "home" / "index.html").write_text("a home page of one's own")
+    (project / "a-file.txt").write_text("text")
+    assert run("ingest", cwd=project).returncode == 0
+    before = snapshot(project)
+    for command in ("build", "serve", "deploy"):
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "build.py"), command, "--out", out], cwd=project, capture_output=True,
+            text=True, timeout=120, env={**os.environ, "HOME": str(project / "home")},
+        )
+        assert result.returncode == 1, (command, result.stdout)
+        assert "the output directory" in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert snapshot(project) == before
+    assert not (project.parent / ".atlas-cache").exists()
+
+
+def test_a_new_empty_or_earlier_output_directory_is_built_into(project):
+    (project / "empty").mkdir()
+    for out in ("empty", "new/site", "empty"):
+        result = run("build", "--out", out, cwd=project)
+        assert result.returncode == 0, result.stderr
+        assert (project / out / "index.html").is_file()
