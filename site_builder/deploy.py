@@ -45,8 +45,14 @@ def deploy_site(
     if domain:
         extra["CNAME"] = f"{domain}\n"
     files = _site_files(site_dir)
+    if f"branch {ref}" in git.run("worktree", "list", "--porcelain", what="list the work trees").splitlines():
+        raise SourceError(f"branch {branch!r} is checked out; deploy would replace its files with the site",
+                          repo, hint="deploy to a branch of its own, e.g. --branch gh-pages")
     local_tip = git.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
     parent = _remote_tip(git, remote, ref) or local_tip or None
+    if parent is not None and not git.run("ls-tree", "--name-only", parent, ".nojekyll", what=f"read {branch}"):
+        raise SourceError(f"branch {branch!r} holds no deployed site (no .nojekyll); deploy would replace its files",
+                          repo, hint="deploy to a branch of its own, e.g. --branch gh-pages")
     tree = _write_tree(git, site_dir, files, extra)
     if parent is not None and git.run("rev-parse", f"{parent}^{{tree}}") == tree:
         commit, unchanged = parent, True
@@ -74,8 +80,10 @@ class _Git:
         )
         if check and result.returncode != 0:
             detail = result.stderr.strip().splitlines()
+            # git's own verdict ("fatal: ..."), not the advice lines after it.
+            said = next((line for line in detail if line.startswith(("fatal:", "error:"))), detail[-1] if detail else "")
             raise SourceError(
-                f"cannot {what or 'run git ' + args[0]}: {detail[-1] if detail else 'git failed'}",
+                f"cannot {what or 'run git ' + args[0]}: {said or 'git failed'}",
                 self.repo, hint=hint,
             )
         return result.stdout.strip() if result.returncode == 0 else ""

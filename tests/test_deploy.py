@@ -144,7 +144,7 @@ def test_unknown_remote_is_a_clear_error_and_nothing_is_committed(project):
     repo, _remote = project
     result = run_deploy(repo, "--remote", "nowhere")
     assert result.returncode == 1
-    assert "error: " in result.stderr and "cannot reach remote 'nowhere'" in result.stderr
+    assert "error: " in result.stderr and "cannot reach remote 'nowhere': fatal: 'nowhere' does not appear" in result.stderr
     assert "Traceback" not in result.stderr
     assert git(repo, "for-each-ref", "refs/heads/gh-pages") == ""
 
@@ -155,3 +155,15 @@ def test_deploy_outside_a_git_repository_says_so(tmp_path):
     (site / "index.html").write_text("x")
     with pytest.raises(SourceError, match="cannot find the git repository"):
         deploy_site(site, tmp_path, remote=None)
+
+
+@pytest.mark.parametrize("branch", ["main", "notes"])
+def test_a_branch_that_is_checked_out_or_holds_no_site_is_refused(project, branch):
+    repo, remote = project
+    git(repo, "branch", "notes")  # the user's own branch, not checked out
+    before = checkout_state(repo), git(repo, "for-each-ref")
+    result = run_deploy(repo, "--no-push", "--branch", branch)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    reason = "is checked out" if branch == "main" else "holds no deployed site"
+    assert f"error: " in result.stderr and f"branch {branch!r} {reason}" in result.stderr, result.stderr
+    assert (checkout_state(repo), git(repo, "for-each-ref")) == before
