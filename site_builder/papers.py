@@ -46,7 +46,10 @@ def compute_each(jobs: Iterable[tuple[Hashable, Callable[[], Any]]]) -> list[Any
 # other key, and everything from the "## Notes" heading on, belongs to the user.
 MANAGED_KEYS = ("title", "slug", "dates", "topics", "links")
 
-_NOTES_HEADING = re.compile(r"^##\s+Notes\s*$", re.MULTILINE)
+# "## Notes", and the ways people write it: any level, any case, a colon.
+_NOTES_HEADING = re.compile(r"^#{1,6}[ \t]+notes[ \t]*:?[ \t]*$", re.MULTILINE | re.IGNORECASE)
+# Headings ingest writes itself, above the notes (see PaperRecord.body).
+_INGEST_HEADING = re.compile(r"## Other versions of the abstract|### As of \d{4}-\d{2}-\d{2}")
 # A paper file's name is its page's URL segment, so it must be one: no dots,
 # spaces, quotes or other characters a URL or the output directory would read
 # differently ("..md" would be the page papers/./, which is the paper list).
@@ -99,8 +102,6 @@ def _escape_notes_heading(text: str) -> str:
     (Markdown shows it as the text it is): the user's notes begin at the first
     such heading, so one in an abstract would make the abstract's tail notes,
     written again below the abstract on every build."""
-    if "Notes" not in text:
-        return text
     return _NOTES_HEADING.sub(lambda match: "\\" + match.group(0), text)
 
 
@@ -294,6 +295,10 @@ def parse_paper(text: str, path: Path) -> Paper:
     )
 
 
+def _notes_of(text: str, path: Path) -> str:
+    return _body_tail(split_front_matter(text, path)[1])
+
+
 def _body_tail(text: str) -> str:
     """Everything from the "## Notes" heading on, verbatim."""
     match = _NOTES_HEADING.search(text)
@@ -316,6 +321,12 @@ def render_paper_file(
         else:
             user_keys = dict(existing.extra)
         notes = _body_tail(body)
+        kept = _text_ingest_would_drop(body[: len(body) - len(notes)], record.body)
+        if kept:
+            # The part above the notes is ingest's, rewritten from the digests;
+            # what the user wrote there moves to the top of the notes.
+            heading, _, rest = notes.partition("\n")
+            notes = f"{heading or '## Notes'}\n\n{kept}\n\n{rest.strip()}".rstrip() + "\n"
     front_matter = {
         "title": record.title,
         "slug": slug,
@@ -332,6 +343,20 @@ def render_paper_file(
     if notes:
         text += "\n" + notes.rstrip("\n") + "\n"
     return text
+
+
+def _text_ingest_would_drop(managed: str, body: str) -> str:
+    """The paragraphs of ``managed`` (a file's text above its notes) that
+    ``body`` (what ingest writes there now) does not hold: the user's own."""
+    written = {" ".join(paragraph.split()) for paragraph in _paragraphs(body)}
+    return "\n\n".join(
+        paragraph for paragraph in _paragraphs(managed)
+        if " ".join(paragraph.split()) not in written and not _INGEST_HEADING.fullmatch(paragraph)
+    )
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [part.strip() for part in re.split(r"\n[ \t]*\n", text) if part.strip()]
 
 
 _CSafeDumper = getattr(yaml, "CSafeDumper", None)
@@ -372,6 +397,7 @@ class IngestPlan:
     # Each changed file's text when it was read (None: it did not exist), so
     # that a file saved again since is not overwritten.
     read_as: tuple[tuple[Path, str | None], ...] = ()
+    warnings: tuple[SourceError, ...] = ()
 
 
 def plan_ingest(
@@ -425,13 +451,21 @@ def plan_ingest(
                    slug, topics, old),
             partial(render_paper_file, record, slug, topics, old, path, parsed.get(path)),
         ))
+    warnings: list[SourceError] = []
     for (path, _key, _render), text in zip(files, memo_many((key, render) for _path, key, render in files)):
-        if existing.get(path) != text:
+        old = existing.get(path)
+        if old != text:
             changed.append(path)
+            if old is not None and _notes_of(old, path) != _notes_of(text, path):
+                warnings.append(SourceError(
+                    "text above the notes that is not from the digests was moved under the notes heading", path,
+                    hint="ingest rewrites the abstract from the digests; write your own text under '## Notes'",
+                ))
         texts[path] = text
     changed.sort()
     return IngestPlan(
-        tuple(sorted(texts.items())), tuple(changed), new_papers, tuple((path, existing.get(path)) for path in changed)
+        tuple(sorted(texts.items())), tuple(changed), new_papers, tuple((path, existing.get(path)) for path in changed),
+        tuple(sorted(warnings, key=lambda warning: str(warning.path))),
     )
 
 

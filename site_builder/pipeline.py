@@ -128,7 +128,7 @@ def read_inputs(
     assign = cache.memo(("assign", taxonomy), lambda: TopicRules(rules_id, taxonomy))
     merged = merge_entries(digests)
     plan = plan_ingest(merged.records, existing, paths.papers, assign, partial(cache.memo_many, workers=workers))
-    return Inputs(config, taxonomy, digests, plan, merged.warnings)
+    return Inputs(config, taxonomy, digests, plan, merged.warnings + plan.warnings)
 
 
 def _read_digests(

@@ -151,7 +151,6 @@ def test_a_file_that_already_says_what_ingest_would_is_left_byte_for_byte():
     ("dates: [2025-03-18]", "dates: [2025-03-19]"),
     ("links: ['https://x.org/a']", "links: []"),
     ("title: A Paper", "title: A paper"),
-    ("See https://x.org/a.", "An abstract of my own."),
 ])
 def test_a_file_that_differs_in_any_value_ingest_owns_is_rewritten(edit):
     digests = [digest(MAR18, "a.txt", ("A Paper", "See https://x.org/a."))]
@@ -177,6 +176,46 @@ def test_an_abstract_line_that_reads_as_the_notes_heading_stays_in_the_abstract(
     # Building again leaves the file as it is, instead of adding another "## Notes" each time.
     plan, again = ingest_texts(digests, {path: with_notes})
     assert plan.changed == () and again[path] == with_notes
+
+
+@pytest.mark.parametrize("heading", ["## Notes", "## notes", "### Notes", "# NOTES", "## Notes:"])
+def test_notes_under_any_notes_heading_are_kept(heading):
+    digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-paper.md"
+    edited = texts[path] + f"\n{heading}\n\nMine.\n"
+    assert parse_paper(edited, path).notes == "Mine."
+    plan, again = ingest_texts(digests + [digest(MAR17, "b.txt", ("A Paper", "The abstract."))], {path: edited})
+    assert plan.changed == (path,) and again[path].endswith(f"\n{heading}\n\nMine.\n")
+
+
+@pytest.mark.parametrize("notes", ["", "\n## Notes\n\nMine.\n"])
+def test_text_written_above_the_notes_moves_under_them_instead_of_being_lost(notes):
+    digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract.\n\nSecond paragraph."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-paper.md"
+    edited = texts[path].replace("Second paragraph.", "Second paragraph, typo fixed.\n\nA thought of mine.") + notes
+    plan, again = ingest_texts(digests, {path: edited})
+    assert plan.changed == (path,)
+    paper = parse_paper(again[path], path)
+    assert paper.abstract == "The abstract.\n\nSecond paragraph."
+    assert paper.notes == "Second paragraph, typo fixed.\n\nA thought of mine." + ("\n\nMine." if notes else "")
+    (warning,) = plan.warnings
+    assert warning.path == path and "moved under the notes heading" in str(warning)
+    plan, unchanged = ingest_texts(digests, {path: again[path]})
+    assert plan.changed == ()
+
+
+def test_a_new_version_of_the_abstract_moves_nothing_to_the_notes():
+    first = [digest(MAR17, "a.txt", ("A Paper", "The abstract."))]
+    _, texts = ingest_texts(first)
+    path = PAPERS / "a-paper.md"
+    plan, again = ingest_texts(first + [digest(MAR18, "b.txt", ("A Paper", "A better abstract."))], {path: texts[path]})
+    later = [digest(MAR18, "c.txt", ("A Paper", "The newest abstract."))]
+    plan, third = ingest_texts(first + later + [digest(MAR18, "b.txt", ("A Paper", "A better abstract."))],
+                               {path: again[path]})
+    assert parse_paper(again[path], path).notes == parse_paper(third[path], path).notes == ""
+    assert plan.changed == (path,) and plan.warnings == ()
 
 
 def test_hand_written_paper_files_are_kept():
