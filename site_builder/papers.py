@@ -417,9 +417,22 @@ def plan_ingest(
     parsed: dict[Path, Paper] = dict(zip(existing, memo_many(
         (("paper", path, text), partial(parse_paper, text, path)) for path, text in existing.items()
     )))
-    slug_by_key: dict[str, str] = {}
+    first_file: dict[str, Path] = {}
+    clashes: list[tuple[Path, Path]] = []
     for path, paper in parsed.items():
-        slug_by_key.setdefault(paper.key, path.stem)
+        first = first_file.setdefault(paper.key, path)
+        if first is not path:
+            clashes.append((min(first, path), max(first, path)))
+    # Papers are told apart by title: a digest paper would go to one file of
+    # the two, and the site would show two pages of one name.
+    raise_if_any([
+        SourceError(
+            f"paper has the same title as {first.name} ({parsed[second].title[:60]!r})", second,
+            parsed[second].line_of("title"), hint="give one of the two files another title, or delete it",
+        )
+        for first, second in sorted(clashes)
+    ])
+    slug_by_key = {key: path.stem for key, path in first_file.items()}
 
     file_of = {path.stem: path for path in existing}
     taken = set(file_of)

@@ -218,6 +218,17 @@ def test_a_new_version_of_the_abstract_moves_nothing_to_the_notes():
     assert plan.changed == (path,) and plan.warnings == ()
 
 
+def test_two_paper_files_with_one_title_are_an_error_naming_both():
+    digests = [digest(MAR18, "a.txt", ("Is Attention All You Need?", "The abstract."))]
+    _, texts = ingest_texts(digests)
+    copy = PAPERS / "a-copy.md"
+    own = {**texts, copy: "---\nmine: true\ntitle: is attention all you need?\n---\n\nMy own write-up.\n"}
+    with pytest.raises(SourceError) as raised:
+        ingest_texts(digests, own)
+    assert raised.value.path == PAPERS / "is-attention-all-you-need.md" and raised.value.line == 2
+    assert "same title as a-copy.md" in str(raised.value)
+
+
 def test_hand_written_paper_files_are_kept():
     own = PAPERS / "my-paper.md"
     _, texts = ingest_texts([], {own: "---\ntitle: Mine\n---\n\nText.\n"})
