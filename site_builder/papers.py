@@ -218,6 +218,8 @@ def _same_text(a: str, b: str) -> bool:
 
 
 def split_front_matter(text: str, path: Path) -> tuple[str, str]:
+    if "\r" in text:  # saved with Windows line ends
+        text = text.replace("\r\n", "\n")
     if not text.startswith("---\n"):
         raise SourceError(
             "paper file does not start with '---' front matter", path, 1,

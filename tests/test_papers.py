@@ -229,6 +229,17 @@ def test_two_paper_files_with_one_title_are_an_error_naming_both():
     assert "same title as a-copy.md" in str(raised.value)
 
 
+def test_a_paper_file_with_windows_line_ends_reads_as_with_unix_ones():
+    digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-paper.md"
+    unix = texts[path] + "\n## Notes\n\nMine.\n"
+    windows = unix.replace("\n", "\r\n")
+    assert parse_paper(windows, path) == parse_paper(unix, path)
+    plan, again = ingest_texts(digests, {path: windows})
+    assert plan.changed == () and again[path] == windows
+
+
 def test_hand_written_paper_files_are_kept():
     own = PAPERS / "my-paper.md"
     _, texts = ingest_texts([], {own: "---\ntitle: Mine\n---\n\nText.\n"})
