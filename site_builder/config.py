@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -79,12 +80,30 @@ def parse_config(data: dict[str, Any], lines: dict[str, int], path: Path) -> Sit
         values["templates_dir"] = templates_dir
     if "base_url" in values:
         values["base_url"] = check_base_url(values["base_url"], path, lines.get("base_url"))
+    for key, (low, high, hint) in _RANGES.items():
+        if key in values and not low <= values[key] <= high:
+            raise SourceError(f"{key} must be from {low} to {high}, not {values[key]}", path, lines.get(key), hint=hint)
+    if "domain" in values and not _HOST.fullmatch(values["domain"]):
+        raise SourceError(
+            f"domain {values['domain']!r} is not a host name", path, lines.get("domain"),
+            hint="write the name alone, e.g. papers.example.org: it goes into GitHub Pages' CNAME file",
+        )
     return SiteConfig(**values)
+
+
+_RANGES = {
+    "digest_year": (1900, 9999, "the year of digests whose date line and file name give none, e.g. 2025"),
+    "home_recent_dates": (0, 10_000, "how many digest dates the home page lists, e.g. 8"),
+}
+_HOST = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
 
 
 def check_base_url(value: str, path: Path | str | None = None, line: int | None = None) -> str:
     parts = urlsplit(value)
-    if parts.query or parts.fragment or not (parts.path.startswith("/") or parts.netloc):
+    if (
+        parts.query or parts.fragment or not (parts.path.startswith("/") or parts.netloc)
+        or parts.scheme not in ("", "http", "https") or bool(parts.scheme) != bool(parts.netloc)
+    ):
         raise SourceError(
             f"base_url {value!r} is not a path or site URL", path, line,
             hint="use '/' or '/atlas/' or 'https://user.github.io/atlas/'",

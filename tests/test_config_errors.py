@@ -96,6 +96,22 @@ CASES = {
         f"content/site.yaml:{SITE_LINES + 1}: templates_dir '../no-such-dir' is not a directory "
         "(the path is relative to site.yaml)",
     ),
+    "site-yaml-base-url-not-web": (
+        replace_in("content/site.yaml", "base_url: /", "base_url: ftp://example.org/atlas/"),
+        "content/site.yaml:6: base_url 'ftp://example.org/atlas/' is not a path or site URL",
+    ),
+    "site-yaml-domain-with-scheme": (
+        append("content/site.yaml", "domain: https://papers.example.org/\n"),
+        f"content/site.yaml:{SITE_LINES + 1}: domain 'https://papers.example.org/' is not a host name",
+    ),
+    "site-yaml-year-out-of-range": (
+        replace_in("content/site.yaml", "digest_year: 2025", "digest_year: 99999"),
+        "content/site.yaml:8: digest_year must be from 1900 to 9999, not 99999",
+    ),
+    "site-yaml-negative-count": (
+        append("content/site.yaml", "home_recent_dates: -1\n"),
+        f"content/site.yaml:{SITE_LINES + 1}: home_recent_dates must be from 0 to 10000, not -1",
+    ),
     "topics-yaml-unclosed-bracket": (
         write("content/topics.yaml", "topics:\n  - slug: speech\n    name: [Speech\n"),
         "content/topics.yaml:4: invalid YAML: expected ',' or ']', but got '<stream end>'",
