@@ -179,7 +179,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     serve_parser.add_argument("--host", default="127.0.0.1",
                               help="address to listen on (default: 127.0.0.1, this machine only)")
-    serve_parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    serve_parser.add_argument("--port", type=_port, default=8000, help="port to listen on (default: 8000)")
     serve_parser.add_argument("--base-url", metavar="URL", help=base_url_help)
     serve_parser.set_defaults(run=command_serve)
 
@@ -196,6 +196,12 @@ def make_parser() -> argparse.ArgumentParser:
     deploy_parser.add_argument("--base-url", metavar="URL", help=base_url_help)
     deploy_parser.set_defaults(run=command_deploy)
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535; 0 picks a free one)")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -266,6 +266,10 @@ def parse_paper(text: str, path: Path) -> Paper:
     front, body = split_front_matter(text, path)
     data, lines = parse_yaml_mapping(front, path, first_line=2)
     title = data.get("title")
+    if title is not None and not isinstance(title, str):
+        raise SourceError(
+            f"title must be text, not {title!r}", path, lines.get("title"), hint=f"quote it: title: '{title}'"
+        )
     if not isinstance(title, str) or not title.strip():
         raise SourceError("paper has no title", path, lines.get("title", 1), hint="add 'title: ...'")
     raw_dates = data.get("dates") or []

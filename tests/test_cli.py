@@ -144,3 +144,10 @@ def test_a_new_empty_or_earlier_output_directory_is_built_into(project):
         result = run("build", "--out", out, cwd=project)
         assert result.returncode == 0, result.stderr
         assert (project / out / "index.html").is_file()
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_a_port_that_is_not_one_is_a_usage_error(project, port):
+    result = run("serve", "--port", port, cwd=project)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"argument --port: '{port}' is not a port number" in result.stderr

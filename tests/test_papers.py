@@ -240,6 +240,13 @@ def test_a_paper_file_with_windows_line_ends_reads_as_with_unix_ones():
     assert plan.changed == () and again[path] == windows
 
 
+def test_a_title_that_yaml_reads_as_a_number_asks_for_quotes():
+    with pytest.raises(SourceError) as raised:
+        parse_paper("---\ntitle: 123\n---\n\nText.\n", PAPERS / "mine.md")
+    assert (raised.value.line, raised.value.message) == (2, "title must be text, not 123")
+    assert "title: '123'" in raised.value.hint
+
+
 def test_hand_written_paper_files_are_kept():
     own = PAPERS / "my-paper.md"
     _, texts = ingest_texts([], {own: "---\ntitle: Mine\n---\n\nText.\n"})
