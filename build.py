@@ -118,6 +118,8 @@ def command_serve(args: argparse.Namespace) -> int:
 def command_deploy(args: argparse.Namespace) -> int:
     paths = _paths(args)
     report = build(paths, args.base_url)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"Built {report.site.pages} pages into {paths.out}")
     try:
         result = deploy_site(

@@ -128,7 +128,16 @@ def read_inputs(
     assign = cache.memo(("assign", taxonomy), lambda: TopicRules(rules_id, taxonomy))
     merged = merge_entries(digests)
     plan = plan_ingest(merged.records, existing, paths.papers, assign, partial(cache.memo_many, workers=workers))
-    return Inputs(config, taxonomy, digests, plan, merged.warnings + plan.warnings)
+    return Inputs(config, taxonomy, digests, plan, _unread_digest_files(paths.digests) + merged.warnings + plan.warnings)
+
+
+def _unread_digest_files(directory: Path) -> tuple[SourceError, ...]:
+    """Files in the digests directory that are not read: digests are .txt files."""
+    names = sorted(os.listdir(directory)) if directory.is_dir() else []
+    return tuple(
+        SourceError("not read: digests are .txt files", directory / name, hint=f"rename it to {Path(name).stem}.txt")
+        for name in names if not name.endswith(".txt") and not name.startswith(".") and (directory / name).is_file()
+    )
 
 
 def _read_digests(

@@ -151,3 +151,16 @@ def test_a_port_that_is_not_one_is_a_usage_error(project, port):
     result = run("serve", "--port", port, cwd=project)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert f"argument --port: '{port}' is not a port number" in result.stderr
+
+
+def test_a_digest_without_the_txt_ending_is_named_in_a_warning(project):
+    digests = project / "content" / "digests"
+    (digests / "2025-03-19").write_text(HEADER + "Mar 19\n\nA Third Paper\n\nAbout more things.\n")
+    (digests / "2025-03-20.TXT").write_text(HEADER + "Mar 20\n\nA Fourth Paper\n\nAbout others.\n")
+    (digests / ".DS_Store").write_bytes(b"\0")
+    result = run(cwd=project)
+    assert result.returncode == 0, result.stderr
+    warned = [line for line in result.stderr.splitlines() if "not read" in line]
+    assert len(warned) == 2
+    assert "2025-03-19: not read: digests are .txt files (rename it to 2025-03-19.txt)" in warned[0]
+    assert "2025-03-20.TXT: not read" in warned[1]

@@ -167,3 +167,11 @@ def test_a_branch_that_is_checked_out_or_holds_no_site_is_refused(project, branc
     reason = "is checked out" if branch == "main" else "holds no deployed site"
     assert f"error: " in result.stderr and f"branch {branch!r} {reason}" in result.stderr, result.stderr
     assert (checkout_state(repo), git(repo, "for-each-ref")) == before
+
+
+def test_deploy_shows_the_build_warnings(project):
+    repo, _remote = project
+    (repo / "content" / "digests" / "notes-to-self.md").write_text("not a digest\n")
+    result = run_deploy(repo, "--no-push")
+    assert result.returncode == 0, result.stderr
+    assert "warning: content/digests/notes-to-self.md: not read: digests are .txt files" in result.stderr
