@@ -26,7 +26,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, BinaryIO, Callable, Hashable, Iterable, TypeVar
 
-from .errors import SourceError, raise_if_any
+from .errors import SourceError, decode_utf8, raise_if_any
 from .parallel import fork_map
 
 T = TypeVar("T")
@@ -75,7 +75,7 @@ class BuildCache:
             data = path.read_bytes()
         except OSError as error:
             raise SourceError(f"cannot read file: {error.strerror}", path) from None
-        text = _decode(data, path)
+        text = decode_utf8(data, path)
         self._files[path] = (key, text, hashlib.sha256(data).digest())
         return text
 
@@ -347,10 +347,3 @@ def _attempt(compute: Callable[[], T]) -> tuple[bool, T | None]:
     except SourceError:
         return False, None
 
-
-def _decode(data: bytes, path: Path) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise SourceError("file is not valid UTF-8", path, line, hint="save the file as UTF-8") from None

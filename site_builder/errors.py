@@ -45,3 +45,23 @@ def raise_if_any(errors: list[SourceError]) -> None:
         raise errors[0]
     if errors:
         raise BuildErrors(tuple(errors))
+
+
+def decode_utf8(data: bytes, path: Path | str) -> str:
+    """A file's bytes as text (a leading BOM dropped), or an error naming the line."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise SourceError(
+            f"file is not valid UTF-8 (byte 0x{data[error.start]:02x})", path, line,
+            hint="save the file as UTF-8; from Latin-1: iconv -f latin1 -t utf-8",
+        ) from None
+
+
+def read_utf8(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise SourceError(f"cannot read file: {error.strerror}", path) from None
+    return decode_utf8(data, path)

@@ -17,7 +17,7 @@ from typing import Iterator, Mapping
 import yaml
 from yaml.constructor import SafeConstructor
 
-from .errors import SourceError, raise_if_any
+from .errors import SourceError, raise_if_any, read_utf8
 
 # Abstract hits are capped so an abstract that repeats a word ten times does
 # not outvote a title; three mentions already say "this is what it is about".
@@ -232,11 +232,7 @@ def load_taxonomy(path: Path) -> Taxonomy:
     missing site.yaml means all defaults)."""
     if not path.exists():
         return Taxonomy(())
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise SourceError(f"cannot read file: {error}", path) from None
-    return parse_taxonomy(text, path)
+    return parse_taxonomy(read_utf8(path), path)
 
 
 def parse_taxonomy(text: str, path: Path | str) -> Taxonomy:

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from .errors import SourceError
+from .errors import SourceError, read_utf8
 
 _HINT = "check indentation, and quote values that contain ': ' or start with a special character"
 
@@ -106,8 +106,4 @@ def parse_yaml_mapping(
 
 
 def load_yaml_mapping(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise SourceError(f"cannot read file: {error}", path) from None
-    return parse_yaml_mapping(text, path)
+    return parse_yaml_mapping(read_utf8(path), path)

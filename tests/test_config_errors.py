@@ -112,6 +112,18 @@ CASES = {
         append("content/site.yaml", "home_recent_dates: -1\n"),
         f"content/site.yaml:{SITE_LINES + 1}: home_recent_dates must be from 0 to 10000, not -1",
     ),
+    "site-yaml-latin-1": (
+        write("content/site.yaml", "title: Caf\xe9 Atlas\n".encode("latin-1")),
+        "content/site.yaml:1: file is not valid UTF-8 (byte 0xe9) (save the file as UTF-8; from Latin-1: iconv",
+    ),
+    "topics-yaml-latin-1": (
+        write("content/topics.yaml", "topics:\n  - slug: cafe\n    name: Caf\xe9\n".encode("latin-1")),
+        "content/topics.yaml:3: file is not valid UTF-8 (byte 0xe9)",
+    ),
+    "paper-latin-1": (
+        write(PAPER, "---\ntitle: A Paper on Speech\n---\n\nCaf\xe9.\n".encode("latin-1")),
+        f"{PAPER}:5: file is not valid UTF-8 (byte 0xe9)",
+    ),
     "topics-yaml-unclosed-bracket": (
         write("content/topics.yaml", "topics:\n  - slug: speech\n    name: [Speech\n"),
         "content/topics.yaml:4: invalid YAML: expected ',' or ']', but got '<stream end>'",
