@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .errors import SourceError, raise_if_any
+from .errors import SourceError, decode_utf8, raise_if_any
 
 _MONTHS = {
     name: number
@@ -242,15 +242,7 @@ def parse_digest_bytes(raw: bytes, path: Path, default_year: int | None = None) 
             "digest contains NUL bytes: it looks like a binary file, not text", path,
             raw[:nul].count(b"\n") + 1, hint="save the digest as plain UTF-8 text",
         )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise SourceError(
-            f"digest is not valid UTF-8 (byte 0x{raw[error.start]:02x})", path, line,
-            hint="save the file as UTF-8; from Latin-1: iconv -f latin1 -t utf-8",
-        ) from None
-    return parse_digest(text, path, default_year)
+    return parse_digest(decode_utf8(raw, path, "digest"), path, default_year)
 
 
 def load_digests(directory: Path, default_year: int | None = None) -> tuple[Digest, ...]:

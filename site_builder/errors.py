@@ -47,14 +47,14 @@ def raise_if_any(errors: list[SourceError]) -> None:
         raise BuildErrors(tuple(errors))
 
 
-def decode_utf8(data: bytes, path: Path | str) -> str:
+def decode_utf8(data: bytes, path: Path | str, what: str = "file") -> str:
     """A file's bytes as text (a leading BOM dropped), or an error naming the line."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise SourceError(
-            f"file is not valid UTF-8 (byte 0x{data[error.start]:02x})", path, line,
+            f"{what} is not valid UTF-8 (byte 0x{data[error.start]:02x})", path, line,
             hint="save the file as UTF-8; from Latin-1: iconv -f latin1 -t utf-8",
         ) from None
 
