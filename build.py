@@ -91,8 +91,8 @@ def command_build(args: argparse.Namespace) -> int:
 
 
 def command_ingest(args: argparse.Namespace) -> int:
-    plan, kept = ingest(_paths(args))
-    for warning in kept:
+    plan, warnings = ingest(_paths(args))
+    for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(
         f"Ingested {len(plan.texts)} paper files: {plan.new_papers} new, "
@@ -201,7 +201,7 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def _port(text: str) -> int:
-    if not text.isdigit() or int(text) > 65535:
+    if not (text.isascii() and text.isdigit()) or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535; 0 picks a free one)")
     return int(text)
 

@@ -47,12 +47,14 @@ def deploy_site(
     files = _site_files(site_dir)
     if f"branch {ref}" in git.run("worktree", "list", "--porcelain", what="list the work trees").splitlines():
         raise SourceError(f"branch {branch!r} is checked out; deploy would replace its files with the site",
-                          repo, hint="deploy to a branch of its own, e.g. --branch gh-pages")
+                          repo, hint="deploy to another branch with --branch, or check out another branch "
+                                     "(a work tree removed by hand: git worktree prune)")
     local_tip = git.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
     parent = _remote_tip(git, remote, ref) or local_tip or None
     if parent is not None and not git.run("ls-tree", "--name-only", parent, ".nojekyll", what=f"read {branch}"):
         raise SourceError(f"branch {branch!r} holds no deployed site (no .nojekyll); deploy would replace its files",
-                          repo, hint="deploy to a branch of its own, e.g. --branch gh-pages")
+                          repo, hint="deploy to another branch with --branch; if it holds a site made another way "
+                                     "you no longer want, delete the branch first")
     tree = _write_tree(git, site_dir, files, extra)
     if parent is not None and git.run("rev-parse", f"{parent}^{{tree}}") == tree:
         commit, unchanged = parent, True

@@ -46,8 +46,9 @@ def compute_each(jobs: Iterable[tuple[Hashable, Callable[[], Any]]]) -> list[Any
 # other key, and everything from the "## Notes" heading on, belongs to the user.
 MANAGED_KEYS = ("title", "slug", "dates", "topics", "links")
 
-# "## Notes", and the ways people write it: any level, any case, a colon.
-_NOTES_HEADING = re.compile(r"^#{1,6}[ \t]+notes[ \t]*:?[ \t]*$", re.MULTILINE | re.IGNORECASE)
+# "## Notes", and the ways people write it: "### Notes", "## notes", "## Notes:".
+# Not "# Notes", which is as likely a comment in a code block as a heading.
+_NOTES_HEADING = re.compile(r"^###?[ \t]+notes[ \t]*:?[ \t]*$", re.MULTILINE | re.IGNORECASE)
 # Headings ingest writes itself, above the notes (see PaperRecord.body).
 _INGEST_HEADING = re.compile(r"## Other versions of the abstract|### As of \d{4}-\d{2}-\d{2}")
 # A paper file's name is its page's URL segment, so it must be one: no dots,
@@ -303,8 +304,9 @@ def parse_paper(text: str, path: Path) -> Paper:
     )
 
 
-def _notes_of(text: str, path: Path) -> str:
-    return _body_tail(split_front_matter(text, path)[1])
+def _moved_to_notes(text: str, path: Path, record: PaperRecord) -> bool:
+    body = split_front_matter(text, path)[1]
+    return bool(_text_ingest_would_drop(body[: len(body) - len(_body_tail(body))], record.body))
 
 
 def _body_tail(text: str) -> str:
@@ -332,9 +334,10 @@ def render_paper_file(
         kept = _text_ingest_would_drop(body[: len(body) - len(notes)], record.body)
         if kept:
             # The part above the notes is ingest's, rewritten from the digests;
-            # what the user wrote there moves to the top of the notes.
+            # what it would drop there (the user's words, or an abstract the
+            # digests no longer give) moves to the top of the notes.
             heading, _, rest = notes.partition("\n")
-            notes = f"{heading or '## Notes'}\n\n{kept}\n\n{rest.strip()}".rstrip() + "\n"
+            notes = f"{heading or '## Notes'}\n\n{kept}\n\n{rest.strip(chr(10))}".rstrip() + "\n"
     front_matter = {
         "title": record.title,
         "slug": slug,
@@ -355,7 +358,7 @@ def render_paper_file(
 
 def _text_ingest_would_drop(managed: str, body: str) -> str:
     """The paragraphs of ``managed`` (a file's text above its notes) that
-    ``body`` (what ingest writes there now) does not hold: the user's own."""
+    ``body`` (what ingest writes there now) does not hold."""
     written = {" ".join(paragraph.split()) for paragraph in _paragraphs(body)}
     return "\n\n".join(
         paragraph for paragraph in _paragraphs(managed)
@@ -447,7 +450,7 @@ def plan_ingest(
     texts = dict(existing)
     changed: list[Path] = []
     new_papers = 0
-    files: list[tuple[Path, Hashable, Callable[[], str]]] = []
+    files: list[tuple[Path, PaperRecord, Hashable, Callable[[], str]]] = []
     ordered = sorted(records, key=lambda r: (r.dates[0], r.key))
     assigned = memo_many(
         (("topics", assign_topics, r.title, r.abstract), partial(assign_topics, r.title, r.abstract))
@@ -466,21 +469,22 @@ def plan_ingest(
         if old is not None and _already_says(parsed[path], record, slug, topics):
             continue  # left byte for byte as it is, the user's formatting and comments too
         files.append((
+            path, record,
             # What the text is made of, flat: a key holding the record would
             # hash and compare it in Python, four times per paper and rebuild.
-            path, ("paper-file", record.title, record.abstract, record.dates, record.other_abstracts,
+            ("paper-file", record.title, record.abstract, record.dates, record.other_abstracts,
                    slug, topics, old),
             partial(render_paper_file, record, slug, topics, old, path, parsed.get(path)),
         ))
     warnings: list[SourceError] = []
-    for (path, _key, _render), text in zip(files, memo_many((key, render) for _path, key, render in files)):
+    for (path, record, _key, _render), text in zip(files, memo_many((key, render) for *_, key, render in files)):
         old = existing.get(path)
         if old != text:
             changed.append(path)
-            if old is not None and _notes_of(old, path) != _notes_of(text, path):
+            if old is not None and _moved_to_notes(old, path, record):
                 warnings.append(SourceError(
-                    "text above the notes that is not from the digests was moved under the notes heading", path,
-                    hint="ingest rewrites the abstract from the digests; write your own text under '## Notes'",
+                    "text above the notes that the digests do not give (any more) was moved under the notes heading",
+                    path, hint="ingest rewrites the abstract from the digests; write your own text under '## Notes'",
                 ))
         texts[path] = text
     changed.sort()

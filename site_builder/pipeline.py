@@ -60,8 +60,9 @@ class Paths:
 
     @property
     def inputs(self) -> tuple[Path, ...]:
-        """The directories a build reads, which its output must stay clear of."""
-        return (self.content, self.static, BUILTIN_TEMPLATES)
+        """The directories a build reads, which its output may neither be, hold
+        nor lie in (it may lie in the content directory, beside them)."""
+        return (self.digests, self.papers, self.static, BUILTIN_TEMPLATES)
 
 
 @dataclass(frozen=True)
@@ -132,11 +133,15 @@ def read_inputs(
 
 
 def _unread_digest_files(directory: Path) -> tuple[SourceError, ...]:
-    """Files in the digests directory that are not read: digests are .txt files."""
+    """Files in the digests directory that are not read, but for hidden
+    files and an editor's backups ("x.txt~", "x.txt.bak"): digests are .txt files."""
     names = sorted(os.listdir(directory)) if directory.is_dir() else []
     return tuple(
-        SourceError("not read: digests are .txt files", directory / name, hint=f"rename it to {Path(name).stem}.txt")
-        for name in names if not name.endswith(".txt") and not name.startswith(".") and (directory / name).is_file()
+        SourceError("not read: digests are .txt files", directory / name,
+                    hint="if it is a digest, give its name the .txt ending")
+        for name in names
+        if not name.endswith(".txt") and not name.startswith(".") and not name.endswith("~") and ".txt." not in name
+        and (directory / name).is_file()
     )
 
 
@@ -302,9 +307,10 @@ def _still_reads_as(path: Path, text: str | None) -> bool:
 
 def ingest(paths: Paths) -> tuple[IngestPlan, tuple[SourceError, ...]]:
     """Update content/papers/ from the digests; nothing else is read or
-    written. Returns the plan and the files left as saved meanwhile."""
-    plan = read_inputs(paths).plan
-    return plan, write_ingest(plan)
+    written. Returns the plan and its warnings, the files left as saved
+    meanwhile among them."""
+    inputs = read_inputs(paths)
+    return inputs.plan, inputs.warnings + write_ingest(inputs.plan)
 
 
 def digest_order(digests: tuple[Digest, ...]) -> dict[dt.date, tuple[str, ...]]:

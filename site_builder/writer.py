@@ -100,9 +100,9 @@ def _exchange(a: Path, b: Path) -> bool:
 
 def check_output_dir(out_dir: Path, inputs: Iterable[Path]) -> None:
     """Refuse an output directory whose replacement would delete what is not
-    a site: one that holds or lies inside an input (``--out .`` or ``--out
-    content``), holds the working directory or is the home directory, holds
-    a git repository, or holds anything at all but no home page."""
+    a site: one that is, holds or lies inside an input (``--out .`` or ``--out
+    content`` hold content/papers/), holds the working directory or is the
+    home directory, holds a git repository, or holds anything but no home page."""
     out = out_dir.resolve()
     hint = "each build replaces the whole output directory: choose a new one or a site, e.g. --out _site"
     for source in map(Path.resolve, inputs):

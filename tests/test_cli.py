@@ -140,10 +140,14 @@ def test_an_output_directory_that_is_not_a_site_is_refused_and_nothing_is_delete
 
 def test_a_new_empty_or_earlier_output_directory_is_built_into(project):
     (project / "empty").mkdir()
-    for out in ("empty", "new/site", "empty"):
+    for out in ("empty", "new/site", "empty", "content/_site"):
         result = run("build", "--out", out, cwd=project)
         assert result.returncode == 0, result.stderr
         assert (project / out / "index.html").is_file()
+    # The content files in the project directory itself, the site beside them.
+    result = run("build", "--content", ".", "--out", "_site", cwd=project / "content")
+    assert result.returncode == 0, result.stderr
+    assert (project / "content" / "_site" / "index.html").is_file()
 
 
 @pytest.mark.parametrize("port", ["99999", "-1", "http"])
@@ -158,9 +162,23 @@ def test_a_digest_without_the_txt_ending_is_named_in_a_warning(project):
     (digests / "2025-03-19").write_text(HEADER + "Mar 19\n\nA Third Paper\n\nAbout more things.\n")
     (digests / "2025-03-20.TXT").write_text(HEADER + "Mar 20\n\nA Fourth Paper\n\nAbout others.\n")
     (digests / ".DS_Store").write_bytes(b"\0")
+    for backup in ("a.txt~", "a.txt.bak"):  # an editor's, of a.txt: renaming it would overwrite a.txt
+        (digests / backup).write_text("an older a.txt\n")
     result = run(cwd=project)
     assert result.returncode == 0, result.stderr
     warned = [line for line in result.stderr.splitlines() if "not read" in line]
     assert len(warned) == 2
-    assert "2025-03-19: not read: digests are .txt files (rename it to 2025-03-19.txt)" in warned[0]
+    assert "2025-03-19: not read: digests are .txt files (if it is a digest, give its name the .txt ending)" in warned[0]
     assert "2025-03-20.TXT: not read" in warned[1]
+
+
+def test_ingest_shows_the_same_warnings_as_a_build(project):
+    assert run("ingest", cwd=project).returncode == 0
+    paper = project / "content" / "papers" / "another-paper.md"
+    paper.write_text(paper.read_text().replace("About things.", "About things.\n\nA thought of mine."))
+    (project / "content" / "digests" / "README.md").write_text("My digests.\n")
+    result = run("ingest", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "another-paper.md: text above the notes that the digests do not give" in result.stderr
+    assert "README.md: not read" in result.stderr
+    assert "A thought of mine." in paper.read_text().split("## Notes", 1)[1]

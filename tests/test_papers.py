@@ -178,7 +178,7 @@ def test_an_abstract_line_that_reads_as_the_notes_heading_stays_in_the_abstract(
     assert plan.changed == () and again[path] == with_notes
 
 
-@pytest.mark.parametrize("heading", ["## Notes", "## notes", "### Notes", "# NOTES", "## Notes:"])
+@pytest.mark.parametrize("heading", ["## Notes", "## notes", "### Notes", "## NOTES", "## Notes:"])
 def test_notes_under_any_notes_heading_are_kept(heading):
     digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
     _, texts = ingest_texts(digests)
@@ -204,6 +204,21 @@ def test_text_written_above_the_notes_moves_under_them_instead_of_being_lost(not
     assert warning.path == path and "moved under the notes heading" in str(warning)
     plan, unchanged = ingest_texts(digests, {path: again[path]})
     assert plan.changed == ()
+
+
+def test_notes_without_a_final_line_end_are_not_taken_for_moved_text():
+    digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-paper.md"
+    edited = texts[path] + "\n## Notes\n\nMine.\n\n  indented code\n\n"
+    plan, again = ingest_texts(digests + [digest(MAR17, "b.txt", ("A Paper", "The abstract."))], {path: edited})
+    assert plan.changed == (path,) and plan.warnings == ()
+    assert parse_paper(again[path], path).notes == "Mine.\n\n  indented code"
+
+
+def test_a_code_comment_in_a_paper_of_ones_own_does_not_start_the_notes():
+    text = "---\ntitle: Mine\n---\n\nRun it:\n\n```bash\n# Notes\n./run.sh\n```\n"
+    assert parse_paper(text, PAPERS / "mine.md").notes == ""
 
 
 def test_a_new_version_of_the_abstract_moves_nothing_to_the_notes():
