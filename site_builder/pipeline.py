@@ -61,8 +61,9 @@ class Paths:
     @property
     def inputs(self) -> tuple[Path, ...]:
         """The directories a build reads, which its output may neither be, hold
-        nor lie in (it may lie in the content directory, beside them)."""
-        return (self.digests, self.papers, self.static, BUILTIN_TEMPLATES)
+        nor lie in (not even in content/ beside digests/ and papers/: the
+        preview server watches all of content/, and the site is not content)."""
+        return (self.content, self.static, BUILTIN_TEMPLATES)
 
 
 @dataclass(frozen=True)

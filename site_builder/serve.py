@@ -108,8 +108,8 @@ class Preview:
         self, paths: Paths, base_url: str | None = None, log: Callable[[str], None] = print,
         debounce: float = DEBOUNCE_SECONDS,
     ) -> None:
+        check_output_dir(paths.out, paths.inputs)
         self.paths = Paths(paths.content.resolve(), paths.out.resolve(), paths.static.resolve())
-        check_output_dir(self.paths.out, self.paths.inputs)
         self.base_url = base_url
         self.log = log
         self.debounce = debounce

@@ -101,10 +101,13 @@ def _exchange(a: Path, b: Path) -> bool:
 def check_output_dir(out_dir: Path, inputs: Iterable[Path]) -> None:
     """Refuse an output directory whose replacement would delete what is not
     a site: one that is, holds or lies inside an input (``--out .`` or ``--out
-    content`` hold content/papers/), holds the working directory or is the
-    home directory, holds a git repository, or holds anything but no home page."""
-    out = out_dir.resolve()
+    content``), holds the working directory or is the home directory, holds
+    a git repository, or holds anything but no home page."""
     hint = "each build replaces the whole output directory: choose a new one or a site, e.g. --out _site"
+    try:
+        out = out_dir.resolve()
+    except (OSError, RuntimeError):  # a link that loops
+        raise SourceError("the output directory is a link that cannot be followed", out_dir, hint=hint) from None
     for source in map(Path.resolve, inputs):
         if out == source or out in source.parents or source in out.parents:
             raise SourceError(f"the output directory overlaps {source}, which the build reads", out_dir, hint=hint)

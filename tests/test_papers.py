@@ -206,6 +206,15 @@ def test_text_written_above_the_notes_moves_under_them_instead_of_being_lost(not
     assert plan.changed == ()
 
 
+def test_moved_text_goes_above_notes_that_open_with_indented_code_and_keeps_them_as_written():
+    digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-paper.md"
+    edited = texts[path].replace("The abstract.", "The abstract.\n\nMine, above.") + "\n## Notes\n\n    code line\n"
+    plan, again = ingest_texts(digests, {path: edited})
+    assert again[path].endswith("\n## Notes\n\nMine, above.\n\n    code line\n")
+
+
 def test_notes_without_a_final_line_end_are_not_taken_for_moved_text():
     digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
     _, texts = ingest_texts(digests)
