@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .errors import SourceError, decode_utf8, raise_if_any
+from .errors import SourceError, decode_utf8, raise_if_any, utf8_hint
 
 _MONTHS = {
     name: number
@@ -170,9 +170,11 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
 
 def _find_date(numbered: Iterator[tuple[int, str]], path: Path, year_fallback: int | None) -> tuple[dt.date, int]:
     """Consume lines up to and including the date line; return its date and line."""
+    blank = True
     for number, line in numbered:
         if "\0" in line:
             raise _nul_error(path, number)
+        blank = blank and not line.strip()
         found = parse_date_line(" ".join(line.split()), year_fallback)
         if found is None:
             continue
@@ -180,8 +182,8 @@ def _find_date(numbered: Iterator[tuple[int, str]], path: Path, year_fallback: i
         if year is None:
             raise SourceError(
                 f"date line {line.strip()!r} has no year", path, number,
-                hint="write it as 'Mar 18, 2025', put an ISO date in the file name, "
-                "or set digest_year in content/site.yaml",
+                hint=f"write it with its year, e.g. '{' '.join(line.split())}, 2025', put an ISO date in the "
+                "file name, or set digest_year in content/site.yaml",
             )
         try:
             return dt.date(year, month, day), number
@@ -190,6 +192,8 @@ def _find_date(numbered: Iterator[tuple[int, str]], path: Path, year_fallback: i
                 f"{line.strip()!r} is not a real date", path, number,
                 hint="fix the day or month of the date line",
             ) from None
+    if blank:
+        raise SourceError("digest is empty", path, 1, hint="paste a Daily Papers page into it, or delete it")
     raise SourceError(
         "no date line found", path, 1,
         hint="add a line such as 'Mar 18' or '2025-03-18' above the first title",
@@ -226,7 +230,7 @@ def _decoded_lines(handle: Iterable[bytes], path: Path) -> Iterator[str]:
             line = number + raw[: error.start].count(b"\r") + 1
             raise SourceError(
                 f"digest is not valid UTF-8 (byte 0x{raw[error.start]:02x})", path, line,
-                hint="save the file as UTF-8; from Latin-1: iconv -f latin1 -t utf-8",
+                hint=utf8_hint(raw if number == 0 else b""),
             ) from None
         for line in text.splitlines():
             number += 1
@@ -236,6 +240,8 @@ def _decoded_lines(handle: Iterable[bytes], path: Path) -> Iterator[str]:
 def parse_digest_bytes(raw: bytes, path: Path, default_year: int | None = None) -> Digest:
     if not raw.strip():
         raise SourceError("digest is empty", path, 1, hint="paste a Daily Papers page into it, or delete it")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16, whose NUL bytes would be blamed below
+        decode_utf8(raw, path, "digest")
     nul = raw.find(b"\0")
     if nul != -1:
         raise SourceError(

@@ -54,9 +54,14 @@ def decode_utf8(data: bytes, path: Path | str, what: str = "file") -> str:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise SourceError(
-            f"{what} is not valid UTF-8 (byte 0x{data[error.start]:02x})", path, line,
-            hint="save the file as UTF-8; from Latin-1: iconv -f latin1 -t utf-8",
+            f"{what} is not valid UTF-8 (byte 0x{data[error.start]:02x})", path, line, hint=utf8_hint(data),
         ) from None
+
+
+def utf8_hint(start: bytes) -> str:
+    """How to convert a file that begins with ``start`` to UTF-8."""
+    source = "utf-16" if start.startswith((b"\xff\xfe", b"\xfe\xff")) else "latin1"
+    return f"save the file as UTF-8; from {'UTF-16' if source == 'utf-16' else 'Latin-1'}: iconv -f {source} -t utf-8"
 
 
 def read_utf8(path: Path) -> str:

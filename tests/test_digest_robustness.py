@@ -128,3 +128,25 @@ def test_mutated_real_digests_give_a_digest_or_our_error(which, cuts, insert):
         start %= max(len(raw), 1)
         raw[start:start + length] = insert
     _outcome(bytes(raw))
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (b" \n\n\t\n", "d.txt:1: digest is empty"),
+    ("Sep 10\n\nT\n\nA.\n".encode("utf-16"), "from UTF-16: iconv -f utf-16 -t utf-8"),
+    (b"Mar 18, 2025\n\nTitle\n\nCaf\xe9 au lait.\n", "from Latin-1: iconv -f latin1 -t utf-8"),
+])
+def test_a_digest_file_read_as_the_build_reads_it_gets_the_same_clear_errors(tmp_path, data, expected):
+    path = tmp_path / "d.txt"
+    path.write_bytes(data)
+    with pytest.raises(SourceError) as streamed:
+        read_digest(path)
+    with pytest.raises(SourceError) as whole:
+        parse_digest_bytes(data, path)
+    for error in (streamed.value, whole.value):
+        assert expected in str(error).replace(f"{tmp_path}/", ""), str(error)
+
+
+def test_a_date_line_without_a_year_is_shown_with_one_in_the_hint():
+    with pytest.raises(SourceError) as info:
+        parse_digest_bytes(b"Sep 10\n\nT\n\nA.\n", PATH, None)
+    assert str(info.value).startswith("d.txt:1: date line 'Sep 10' has no year (write it with its year, e.g. 'Sep 10, 2025'")
