@@ -50,7 +50,9 @@ MANAGED_KEYS = ("title", "slug", "dates", "topics", "links")
 # Not "# Notes", which is as likely a comment in a code block as a heading.
 _NOTES_HEADING = re.compile(r"^###?[ \t]+notes[ \t]*:?[ \t]*$", re.MULTILINE | re.IGNORECASE)
 # Headings ingest writes itself, above the notes (see PaperRecord.body).
-_INGEST_HEADING = re.compile(r"## Other versions of the abstract|### As of \d{4}-\d{2}-\d{2}")
+_OTHER_VERSIONS = "## Other versions of the abstract"
+_AS_OF = re.compile(r"### As of \d{4}-\d{2}-\d{2}")
+_INGEST_HEADING = re.compile(f"{_OTHER_VERSIONS}|{_AS_OF.pattern}")
 # A paper file's name is its page's URL segment, so it must be one: no dots,
 # spaces, quotes or other characters a URL or the output directory would read
 # differently ("..md" would be the page papers/./, which is the paper list).
@@ -95,7 +97,27 @@ class PaperRecord:
         versions = "\n\n".join(
             f"### As of {date.isoformat()}\n\n{text}" for date, text in self.other_abstracts
         )
-        return _escape_notes_heading(f"{self.abstract}\n\n## Other versions of the abstract\n\n{versions}")
+        return _escape_notes_heading(f"{self.abstract}\n\n{_OTHER_VERSIONS}\n\n{versions}")
+
+
+def digest_body_parts(body: str) -> list[tuple[int, str]] | None:
+    """The parts of a body as :attr:`PaperRecord.body` writes it, in order:
+    (heading level, heading text) for its headings and (0, text) for each
+    abstract, a digest's text as it was (one paragraph: digests join wrapped
+    lines). None when ``body`` is not such a body."""
+    paragraphs = body.split("\n\n")
+    if any("\n" in paragraph or paragraph != paragraph.strip() for paragraph in paragraphs):
+        return None
+    parts: list[tuple[int, str]] = [(0, paragraphs[0])]
+    if len(paragraphs) > 1:
+        if paragraphs[1] != _OTHER_VERSIONS or len(paragraphs) % 2:
+            return None
+        parts.append((2, _OTHER_VERSIONS[3:]))
+        for heading, text in zip(paragraphs[2::2], paragraphs[3::2]):
+            if not _AS_OF.fullmatch(heading):
+                return None
+            parts += [(3, heading[4:]), (0, text)]
+    return parts
 
 
 def _escape_notes_heading(text: str) -> str:

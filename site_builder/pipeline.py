@@ -27,7 +27,7 @@ from .lastbuild import (
 from .errors import BuildErrors, SourceError, raise_if_any
 from .papers import IngestPlan, Memo, merge_entries, no_memo, parse_papers, plan_ingest, title_key
 from .render import (
-    BUILTIN_TEMPLATES, LaterPage, StoredPages, make_environment, make_markdown, render_site,
+    BUILTIN_TEMPLATES, LaterPage, StoredPages, make_digest_text, make_environment, make_markdown, render_site,
 )
 from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, html_to_text, search_documents
 from .related import WordCounts, related_indices
@@ -427,19 +427,25 @@ def make_site(
     progress(f"building the site model for {len(papers)} papers")
     find_related, forked = _start_related(cache, related_sources(papers), workers)
     try:
-        markdown = make_markdown()
+        markdown, digest_text = make_markdown(), make_digest_text()
+        order = digest_order(inputs.digests)
+        in_digests = {key for keys in order.values() for key in keys}
         # Rendered here on both cores; the views ask for them one by one.
         cache.memo_many(
             (
-                (("markdown", text), partial(markdown, text))
-                for paper in papers for text in (paper.abstract, paper.notes) if text
+                job for paper in papers for job in (
+                    (("digest-text", paper.abstract), partial(digest_text, paper.abstract))
+                    if paper.key in in_digests else (("markdown", paper.abstract), partial(markdown, paper.abstract)),
+                    (("markdown", paper.notes), partial(markdown, paper.notes)),
+                ) if job[0][1]
             ),
             workers,
         )
         site = build_site(
             inputs.config, papers, inputs.taxonomy,
             lambda text: cache.memo(("markdown", text), lambda: markdown(text)),
-            digest_order(inputs.digests), find_related, cache.memo,
+            order, find_related, cache.memo,
+            lambda text: cache.memo(("digest-text", text), lambda: digest_text(text)),
         )
     finally:
         if forked is not None:

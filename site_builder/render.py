@@ -15,6 +15,7 @@ from jinja2 import meta
 from markupsafe import Markup
 from linkify_it import LinkifyIt
 from markdown_it import MarkdownIt
+from markdown_it.common import normalize_url
 from markdown_it.common.utils import escapeHtml
 
 from .config import SiteConfig
@@ -22,6 +23,7 @@ from .errors import SourceError
 from .parallel import PARALLEL_MIN_ITEMS, fork_map
 from .feeds import absolute_url
 from .cache import KeyDigester
+from .papers import digest_body_parts
 from .site import DateView, Page, PaperView, Site, TopicView
 
 T = TypeVar("T")
@@ -75,6 +77,63 @@ def _render_markdown(render: Callable[[str], str], may_link: Callable[[str], boo
         elif paragraphs[-1]:
             paragraphs.append([])
     return "".join(f"<p>{escapeHtml(chr(10).join(lines))}</p>\n" for lines in paragraphs if lines)
+
+
+def make_digest_text() -> Callable[[str], str | None]:
+    """HTML for an abstract as ingest writes it from the digests (None for
+    text ingest did not write, which is Markdown): digests are plain text
+    copied from a web page, so their characters mean themselves. "8*16B"
+    starts no emphasis and LaTeX quotes (`where') no code. Addresses with a
+    scheme become links as Markdown's linkify makes them, but neither a name
+    such as "methods.In" (a missing space) nor "pass@1" is taken for an
+    address without one; a backslash escape still
+    shows only the character it escapes, as arXiv abstracts mean "87.73\\%"
+    and as ingest escapes a line that would read as the notes heading."""
+    return partial(_render_digest_body, LinkifyIt())
+
+
+# CommonMark's backslash escapes: a backslash before ASCII punctuation.
+_BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@[-`{-~])")
+
+
+def _render_digest_body(linkify: LinkifyIt, body: str) -> str | None:
+    parts = digest_body_parts(body)
+    if parts is None:
+        return None
+    html = []
+    for level, text in parts:
+        if level:
+            html.append(f"<h{level}>{escapeHtml(text)}</h{level}>\n")
+        elif text:
+            html.append(f"<p>{_digest_text(linkify, text)}</p>\n")
+    return "".join(html)
+
+
+def _digest_text(linkify: LinkifyIt, text: str) -> str:
+    """One paragraph of digest text as HTML, its addresses linked as
+    markdown-it's linkify rule links addresses with a scheme."""
+    pieces, last = [], 0
+    for scheme in _SCHEME.finditer(text) if "://" in text else ():
+        link = linkify.match_at_start(text[scheme.start():]) if scheme.start() >= last else None
+        if link is None:
+            continue
+        url = link.url.rstrip("*")
+        href = normalize_url.normalizeLink(url)
+        if not normalize_url.validateLink(href):
+            continue
+        shown = normalize_url.normalizeLinkText(url)
+        pieces += [_plain(text[last:scheme.start()]), f'<a href="{escapeHtml(href)}">{escapeHtml(shown)}</a>']
+        last = scheme.start() + len(url)
+    pieces.append(_plain(text[last:]))
+    return "".join(pieces)
+
+
+# A scheme name before "://", not in the middle of a word.
+_SCHEME = re.compile(r"(?<![a-z0-9.+-])[a-z][a-z0-9.+-]*(?=://)", re.IGNORECASE)
+
+
+def _plain(text: str) -> str:
+    return escapeHtml(_BACKSLASH_ESCAPE.sub(r"\1", text) if "\\" in text else text)
 
 
 class QuickLinkify(LinkifyIt):

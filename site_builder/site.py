@@ -123,11 +123,13 @@ def summarize(flat: str, limit: int = 220) -> str:
 
 def _paper_view(
     p: Paper, dates: tuple[DateLink, ...], topics: tuple[TopicLink, ...], render_markdown: Callable[[str], str],
+    render_digest_text: Callable[[str], str | None] | None = None,
 ) -> PaperView:
     flat = " ".join(p.abstract.split())
+    abstract_html = render_digest_text(p.abstract) if render_digest_text else None
     return PaperView(
         slug=p.slug, title=p.title, url=f"papers/{p.slug}/", dates=dates, topics=topics, links=p.links,
-        abstract_html=render_markdown(p.abstract),
+        abstract_html=render_markdown(p.abstract) if abstract_html is None else abstract_html,
         notes_html=render_markdown(p.notes) if p.notes else "",
         extra=MappingProxyType(dict(p.extra)),
         summary=summarize(flat),
@@ -170,6 +172,7 @@ def build_site(
     digest_order: Mapping[dt.date, tuple[str, ...]] = MappingProxyType({}),
     find_related: Callable[[Sequence[RelatedSource]], Related] = find_related_papers,
     memo: Memo = no_memo,
+    render_digest_text: Callable[[str], str | None] | None = None,
 ) -> Site:
     """Compute every page. ``digest_order`` gives, per date, the title keys in the
     order the digests listed them, so date pages keep the digest's ranking.
@@ -177,7 +180,10 @@ def build_site(
     related papers (a rebuild passes a memoised one). ``memo`` keeps a
     paper's view between rebuilds while it is unchanged: besides the work,
     that makes the page contexts of a rebuild share objects with the last
-    one's, so telling which pages changed is mostly comparing pointers."""
+    one's, so telling which pages changed is mostly comparing pointers.
+    ``render_digest_text`` renders the abstract of a paper the digests list
+    (None: as Markdown, like every abstract and note; see
+    :func:`~site_builder.render.make_digest_text`)."""
     # A–Z first: the lists below are stable sorts of this order.
     papers = in_title_order(papers)
     errors: list[SourceError] = []
@@ -215,9 +221,14 @@ def build_site(
     }
     topic_links = {t.slug: TopicLink(t.slug, t.name, t.url) for t in topic_views.values()}
     date_links = {d.date: DateLink(d.date, d.url) for d in date_views.values()}
+    in_digests = {key for keys in digest_order.values() for key in keys} if render_digest_text else set()
+
     def view_of_paper(p: Paper, slugs: tuple[str, ...]) -> PaperView:
         dates = tuple(date_links[d] for d in p.dates)
-        return _paper_view(p, dates, tuple(topic_links[slug] for slug in slugs), render_markdown)
+        return _paper_view(
+            p, dates, tuple(topic_links[slug] for slug in slugs), render_markdown,
+            render_digest_text if p.key in in_digests else None,
+        )
 
     views = []
     topic_names: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
@@ -228,7 +239,10 @@ def build_site(
             names = topic_names[slugs] = tuple((slug, topic_links[slug].name) for slug in slugs)
         # Everything the view is made of: its links follow from the dates and
         # the topics' slugs and names. Extra by repr, where 1, 1.0 and True differ.
-        key = ("paper-view", p.slug, p.title, p.abstract, p.notes, p.links, repr(p.extra), p.dates, names)
+        key = (
+            "paper-view", p.slug, p.title, p.abstract, p.notes, p.links, repr(p.extra), p.dates, names,
+            p.key in in_digests,
+        )
         views.append(memo(key, partial(view_of_paper, p, slugs)))
     view_of = {v.slug: v for v in views}
 

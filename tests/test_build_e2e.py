@@ -75,6 +75,21 @@ def test_every_paper_page_shows_its_title_and_abstract(shipped_site):
     assert seen == 358
 
 
+def test_every_abstract_reads_on_its_page_as_the_digest_wrote_it(shipped_site):
+    """Digests are plain text: "8*16B", LaTeX quotes (`where') and **x** show
+    as written, not as Markdown; only arXiv's backslash escapes ("87.73\\%")
+    show the character they escape."""
+    digests = load_digests(ROOT / "content" / "digests", 2025)
+    by_title = {e.title.casefold(): e for d in digests for e in d.entries}
+    for index in (shipped_site / "papers").glob("*/index.html"):
+        page = index.read_text(encoding="utf-8")
+        title = html.unescape(re.sub(r"<[^>]+>", "", re.search(r"<h1>(.*?)</h1>", page, re.S).group(1)))
+        section = re.search(r'<section class="abstract".*?</section>', page, re.S).group(0)
+        shown = " ".join(html.unescape(re.sub(r"<[^>]+>", "", section)).split())
+        written = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", by_title[title.replace("★", "").strip().casefold()].abstract)
+        assert written in shown, index
+
+
 def test_titles_with_dollar_and_pi_survive(shipped_site):
     pages = [p for p in (shipped_site / "papers").glob("pangu-pi*/index.html")]
     assert pages, "PanGu-π gets the slug pangu-pi-…"

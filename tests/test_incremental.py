@@ -469,19 +469,22 @@ def test_parallel_and_serial_rendering_give_the_same_site(work):
 
 def test_a_long_lived_cache_renders_each_abstract_once_across_rebuilds(work, monkeypatch):
     """The preview's cache: a paper's view comes from the memo, so its
-    Markdown is not asked for; it must still be kept, or every other rebuild
-    would render all abstracts again."""
+    abstract's HTML is not asked for; it must still be kept, or every other
+    rebuild would render all abstracts again (as Markdown, or as the digests'
+    text)."""
     from site_builder import pipeline
     from site_builder.cache import BuildCache
 
     rendered: list[str] = []
-    real = pipeline.make_markdown
 
-    def counting_markdown():
-        markdown = real()
-        return lambda text: rendered.append(text) or markdown(text)
+    def counting(make):
+        def make_counting():
+            render = make()
+            return lambda text: rendered.append(text) or render(text)
+        return make_counting
 
-    monkeypatch.setattr(pipeline, "make_markdown", counting_markdown)
+    monkeypatch.setattr(pipeline, "make_markdown", counting(pipeline.make_markdown))
+    monkeypatch.setattr(pipeline, "make_digest_text", counting(pipeline.make_digest_text))
     paths = Paths(content=work / "content", out=work / "site")
     cache = BuildCache()
     pipeline.make_site(paths, cache=cache, workers=1, defer=True)

@@ -10,9 +10,10 @@ from linkify_it import LinkifyIt
 
 from site_builder.config import SiteConfig
 from site_builder.errors import SourceError
-from site_builder.papers import Paper
+from site_builder.papers import Paper, PaperRecord, title_key
 from site_builder.render import (
-    QuickLinkify, _MARKUP_CHARACTER, _first_characters, _render_markdown, make_environment, make_markdown, markdown_parser, render_page, render_site,
+    QuickLinkify, _MARKUP_CHARACTER, _first_characters, _render_markdown, make_digest_text, make_environment,
+    make_markdown, markdown_parser, render_page, render_site,
 )
 from site_builder.site import build_site
 from site_builder.topics import parse_taxonomy
@@ -51,6 +52,73 @@ def test_markdown_shows_raw_html_as_text():
 def test_markdown_links_bare_urls_without_trailing_full_stop():
     html = make_markdown()("Code at https://github.com/a/b.")
     assert '<a href="https://github.com/a/b">https://github.com/a/b</a>.' in html
+
+
+def test_digest_text_shows_what_markdown_would_take_for_markup_as_the_digest_wrote_it():
+    abstract = (
+        "A bilingual 8*16B model answers the `where' and ``question'' cases with **TheoremLlama**, "
+        "a_b_c and <b>tags</b> & more, reaching 87.73\\% on [1]."
+    )
+    assert make_digest_text()(abstract) == (
+        "<p>A bilingual 8*16B model answers the `where' and ``question'' cases with **TheoremLlama**, "
+        "a_b_c and &lt;b&gt;tags&lt;/b&gt; &amp; more, reaching 87.73% on [1].</p>\n"
+    )
+    assert re.search("<em>|<code>|<strong>", make_markdown()(abstract))  # what the digests' papers used to get
+
+
+def test_digest_text_links_addresses_with_a_scheme_and_takes_no_name_for_one():
+    html = make_digest_text()("Code at https://github.com/a/b. See methods.In and arxiv.org, pass@1 and a@b.org.")
+    assert re.findall("<a [^>]*>[^<]*</a>", html) == ['<a href="https://github.com/a/b">https://github.com/a/b</a>']
+
+
+# One paragraph as a digest gives it: no Markdown markup but backslash
+# escapes, no block start, no line break; addresses with and without a scheme.
+DIGEST_TEXT = st.lists(
+    st.sampled_from([
+        "word", "Word", "ü", "π", " ", ".", ",", "'", '"', "$", "(", ")", "3", "-", "+", "#", "=", "%", "\\%",
+        "\\#", ":", "/", "//", "://", "http://a.b", "https://x.org/a_b", "http:", "x.com", "ftp://f.g/h.", "mailto:",
+        "\u00a0", "(https://q.r/s)",
+    ]),
+    max_size=30,
+).map(lambda parts: " ".join(("Text " + "".join(parts)).split()))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(DIGEST_TEXT)
+def test_digest_text_renders_text_without_markup_as_commonmark_links_addresses_with_a_scheme(text):
+    commonmark = markdown_parser()
+    commonmark.linkify = LinkifyIt()
+    # The inline rule links an address at its "://"; the core rule would
+    # then look for more, names without a scheme too, in what is left.
+    commonmark.core.ruler.disable("linkify")
+    assert make_digest_text()(text) == commonmark.render(text)
+
+
+def test_digest_text_keeps_the_other_versions_and_shows_an_escaped_notes_line_as_written():
+    record = PaperRecord(
+        title_key("T"), "T", "## Notes", (dt.date(2025, 3, 17),), ((dt.date(2025, 3, 18), "Version *two*."),),
+    )
+    assert make_digest_text()(record.body) == (
+        "<p>## Notes</p>\n<h2>Other versions of the abstract</h2>\n<h3>As of 2025-03-18</h3>\n<p>Version *two*.</p>\n"
+    )
+
+
+@pytest.mark.parametrize("text", [
+    "Two\nlines", " Indented", "A\n\n## A heading\n\nB", "A\n\n## Other versions of the abstract\n\nNo date",
+    "A\n\n## Other versions of the abstract\n\n### As of 2025-03-18",
+])
+def test_digest_text_leaves_text_ingest_did_not_write_to_markdown(text):
+    assert make_digest_text()(text) is None
+
+
+def test_a_digest_papers_abstract_is_text_and_a_paper_of_ones_own_is_markdown():
+    digested, own = paper("digested", "From a digest", "Uses 8*16B **experts**."), paper("own", "Mine", "Is **bold**.")
+    site = build_site(
+        SiteConfig(), (digested, own), TAXONOMY, make_markdown(), {dt.date(2025, 3, 18): (digested.key,)},
+        render_digest_text=make_digest_text(),
+    )
+    html = {view.slug: view.abstract_html for view in site.papers}
+    assert html == {"digested": "<p>Uses 8*16B **experts**.</p>\n", "own": "<p>Is <strong>bold</strong>.</p>\n"}
 
 
 LINKISH_TEXT = st.text(
