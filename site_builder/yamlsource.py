@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +48,97 @@ _NESTING_MARKS = ("[", "{", "- ", "? ")
 _FAST_MAX_MARKS = 500
 
 
+# --- the front matter ingest writes, read without a parser ------------------
+# One "key: value" line per key, each value a plain or single-quoted scalar
+# or a flow list of them ("dates: [2025-03-18]", "links: ['https://…']").
+# Where every key and value reads as text, or a value as a date, this gives
+# what the YAML parser gives, four times faster; anything else (other types,
+# other quoting, comments, indentation) goes to the parser, which also words
+# every error.
+
+_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_ -]*?): (.*)")
+_SINGLE_QUOTED = re.compile(r"'((?:[^']|'')*)'")
+_FLOW_ITEM = re.compile(r"'((?:[^']|'')*)'|([^,\[\]{}'\"][^,\[\]{}]*)")
+# What a plain scalar may not start with (YAML indicators and spaces), and
+# what ends or breaks one inside a line.
+_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@` \t")
+_PLAIN_BREAKS = (": ", " #", "\t")
+# Text the YAML reader refuses or reads as a line break: left to the parser.
+_NOT_FLAT = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_RESOLVER = yaml.resolver.Resolver()
+_STR = "tag:yaml.org,2002:str"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_NOT_FLAT_VALUE = object()
+
+
+def _parse_flat(text: str, first_line: int) -> tuple[dict[str, Any], dict[str, int]] | None:
+    """``text`` as the parser would read it, with each key's line; None
+    when it is not flat front matter of text and dates."""
+    if _NOT_FLAT.search(text):
+        return None
+    data: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    for number, line in enumerate(text.split("\n"), first_line):
+        if not line:
+            continue
+        match = _KEY_LINE.fullmatch(line)
+        if match is None:
+            return None
+        key, value = match.groups()
+        if key in data or _plain_value(key) != key:
+            return None
+        data[key] = _flat_value(value)
+        if data[key] is _NOT_FLAT_VALUE:
+            return None
+        lines[key] = number
+    return data, lines
+
+
+def _flat_value(value: str) -> Any:
+    if value.startswith("["):
+        if not value.endswith("]"):
+            return _NOT_FLAT_VALUE
+        items, inner, position = [], value[1:-1], 0
+        while position < len(inner):
+            match = _FLOW_ITEM.match(inner, position)
+            if match is None:
+                return _NOT_FLAT_VALUE
+            quoted, plain = match.groups()
+            item = quoted.replace("''", "'") if plain is None else _plain_value(plain)
+            if item is _NOT_FLAT_VALUE:
+                return _NOT_FLAT_VALUE
+            items.append(item)
+            position = match.end()
+            if position < len(inner):
+                if not inner.startswith(", ", position) or position + 2 == len(inner):
+                    return _NOT_FLAT_VALUE
+                position += 2
+        return items
+    quoted = _SINGLE_QUOTED.fullmatch(value)
+    if quoted:
+        return quoted.group(1).replace("''", "'")
+    return _plain_value(value)
+
+
+@lru_cache(maxsize=4096)  # keys, dates and topics recur in every paper file
+def _plain_value(text: str) -> Any:
+    """A plain scalar's value when it reads as text or a date (in a flow
+    list too: the items hold no ",[]{}", the only other characters that
+    end a plain scalar there)."""
+    if not text or text[0] in _INDICATORS or text[-1] in " :" or any(mark in text for mark in _PLAIN_BREAKS):
+        return _NOT_FLAT_VALUE
+    tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
+    if tag == _STR:
+        return text
+    if tag == _TIMESTAMP and _ISO_DATE.fullmatch(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            return _NOT_FLAT_VALUE  # the parser words the error
+    return _NOT_FLAT_VALUE
+
+
 def _compose_and_load(text: str, loader_class: type) -> tuple[yaml.Node | None, Any]:
     """The node tree (for key lines) and the data, from one parse."""
     loader = loader_class(text)
@@ -72,6 +166,9 @@ def parse_yaml_mapping(
 
     ``first_line`` is the file line the text starts on (front matter starts on 2).
     """
+    flat = _parse_flat(text, first_line)
+    if flat is not None:
+        return flat
     try:
         node, data = _parse_fast(text) or _compose_and_load(text, _Loader)
     except yaml.MarkedYAMLError as error:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings, strategies as st
 
 from site_builder.errors import SourceError
 from site_builder.papers import _libyaml_emits_alike
-from site_builder.yamlsource import parse_yaml_mapping
+from site_builder.yamlsource import _parse_flat, parse_yaml_mapping
 
 DUMP = dict(sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=None)
 TRICKY = [
@@ -62,3 +64,69 @@ def test_deep_nesting_is_an_error_not_a_crash():
     with pytest.raises(SourceError) as raised:
         parse_yaml_mapping("a: " + "[" * 100_000 + "]" * 100_000, "paper.md", first_line=2)
     assert "nested too deeply" in str(raised.value)
+
+
+# --- flat front matter, read without the parser ---------------------------
+
+
+def parser_reads(text: str) -> tuple[dict, dict[str, int]] | None:
+    """What PyYAML's parser makes of ``text`` (keys, values and key lines), None when it refuses it."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    if data is None:
+        return {}, {}  # as parse_yaml_mapping reads an empty mapping
+    if not isinstance(data, dict) or len(node.value) != len(data):
+        return None
+    return data, {key.value: key.start_mark.line + 2 for key, _value in node.value}
+
+
+FLAT_PIECES = [
+    "a", "Word", "π", "中文", " ", "  ", ":", ": ", "#", " #", "'", "''", '"', ",", ", ", "[", "]", "{", "}", "-",
+    "- ", "?", "&", "*", "!", "|", ">", "%", "@", "`", "\t", "\u00a0", "\u2028", "\x85", "\ufeff", "yes", "no",
+    "null", "~", "true", "1", "0x1F", "1e3", "3.5", "2025-03-18", "2025-02-30", "2025-3-8", "=", "<<",
+    "https://x.org/a", "\\",
+]
+FLAT_VALUE = st.lists(st.sampled_from(FLAT_PIECES), max_size=8).map("".join)
+FLAT_TEXT = st.lists(
+    st.tuples(
+        st.sampled_from(["title", "slug", "dates", "topics", "links", "starred", "yes", "my key", "title"]),
+        st.one_of(
+            FLAT_VALUE,
+            FLAT_VALUE.map(lambda value: "'" + value + "'"),
+            st.lists(FLAT_VALUE, max_size=3).map(lambda items: "[" + ", ".join(items) + "]"),
+            st.lists(FLAT_VALUE.map(lambda value: "'" + value.replace("'", "''") + "'"), max_size=3).map(
+                lambda items: "[" + ", ".join(items) + "]"
+            ),
+        ),
+    ),
+    max_size=5,
+).map(lambda pairs: "".join(f"{key}: {value}\n" for key, value in pairs))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(FLAT_TEXT)
+def test_flat_front_matter_is_read_as_the_parser_reads_it_or_left_to_it(text):
+    flat = _parse_flat(text, 2)
+    if flat is not None:
+        assert flat == parser_reads(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.text(max_size=60), min_size=1, max_size=3), st.lists(st.dates(), max_size=3))
+def test_front_matter_as_ingest_writes_it_is_read_without_the_parser_when_it_is_text_and_dates(texts, dates):
+    data = {"title": texts[0], "slug": "s", "dates": dates, "topics": ["agents"], "links": texts[1:]}
+    text = yaml.dump(data, Dumper=yaml.SafeDumper, **DUMP)
+    flat = _parse_flat(text, 2)
+    if flat is not None:
+        assert flat == parser_reads(text)
+
+
+def test_every_shipped_paper_files_front_matter_is_read_without_the_parser():
+    fronts = [path.read_text(encoding="utf-8").split("\n---\n", 1)[0][4:] + "\n"
+              for path in sorted(Path("content/papers").glob("*.md"))]
+    assert len(fronts) == 358
+    assert all(_parse_flat(front, 2) == parser_reads(front) for front in fronts)
+    assert all(_parse_flat(front, 2) is not None for front in fronts)
