@@ -86,13 +86,6 @@ class _Phrase:
                     break
         return count
 
-    def hits_in(self, lowered: str, head_starts: Mapping[str, list[int]], cap: int) -> int:
-        """:meth:`hits`, through :meth:`hits_at` when the phrase has a head
-        (``head_starts``: :meth:`_HeadFinder.starts` of the same text)."""
-        if not self.head:
-            return self.hits(lowered, cap)
-        return self.hits_at(lowered, head_starts.get(self.head, []), cap)
-
 
 @dataclass(frozen=True)
 class _HeadFinder:
@@ -188,15 +181,25 @@ def score_topics(taxonomy: Taxonomy, title: str, abstract: str) -> tuple[float, 
     # bit-identical to scoring each phrase.
     heads = taxonomy._heads
     in_title, in_abstract = heads.starts(title), heads.starts(abstract)
+    title_weight = taxonomy.title_weight
     terms: dict[int, list[tuple[int, float]]] = {}
     for head in {"", *in_title, *in_abstract}:
+        # A phrase with a head can hit only where its head begins a word: a
+        # text without one (most titles) is not searched at all.
+        title_starts, abstract_starts = in_title.get(head), in_abstract.get(head)
         for topic_index, order, phrase, title_only in heads.phrases.get(head, ()):
-            title_hits = phrase.hits_in(title, in_title, 1)
-            if title_only:
-                value = phrase.weight * taxonomy.title_weight * title_hits
+            if not head:
+                title_hits = phrase.hits(title, 1)
             else:
-                abstract_hits = phrase.hits_in(abstract, in_abstract, ABSTRACT_HIT_CAP)
-                value = phrase.weight * (title_hits * taxonomy.title_weight + abstract_hits)
+                title_hits = phrase.hits_at(title, title_starts, 1) if title_starts else 0
+            if title_only:
+                value = phrase.weight * title_weight * title_hits
+            else:
+                if not head:
+                    abstract_hits = phrase.hits(abstract, ABSTRACT_HIT_CAP)
+                else:
+                    abstract_hits = phrase.hits_at(abstract, abstract_starts, ABSTRACT_HIT_CAP) if abstract_starts else 0
+                value = phrase.weight * (title_hits * title_weight + abstract_hits)
             if value:
                 terms.setdefault(topic_index, []).append((order, value))
     scores = [0.0] * len(taxonomy._rules)
