@@ -100,6 +100,24 @@ class PaperRecord:
         return _escape_notes_heading(f"{self.abstract}\n\n{_OTHER_VERSIONS}\n\n{versions}")
 
 
+# CommonMark's backslash escapes: a backslash before ASCII punctuation.
+_BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@[-`{-~])")
+
+
+def resolve_escapes(text: str) -> str:
+    """``text`` with each backslash escape replaced by the character it
+    escapes, as Markdown shows it: arXiv abstracts write "87.73\\%", and
+    ingest escapes a line that would read as the notes heading so."""
+    return _BACKSLASH_ESCAPE.sub(r"\1", text) if "\\" in text else text
+
+
+def digest_abstract(body: str) -> str | None:
+    """The first abstract of a body as :attr:`PaperRecord.body` writes it,
+    as the digest gave it; None when ``body`` is not such a body."""
+    parts = digest_body_parts(body)
+    return resolve_escapes(parts[0][1]) if parts else None
+
+
 def digest_body_parts(body: str) -> list[tuple[int, str]] | None:
     """The parts of a body as :attr:`PaperRecord.body` writes it, in order:
     (heading level, heading text) for its headings and (0, text) for each

@@ -23,7 +23,7 @@ from .errors import SourceError
 from .parallel import PARALLEL_MIN_ITEMS, fork_map
 from .feeds import absolute_url
 from .cache import KeyDigester
-from .papers import digest_body_parts
+from .papers import digest_body_parts, resolve_escapes
 from .site import DateView, Page, PaperView, Site, TopicView
 
 T = TypeVar("T")
@@ -92,10 +92,6 @@ def make_digest_text() -> Callable[[str], str | None]:
     return partial(_render_digest_body, LinkifyIt())
 
 
-# CommonMark's backslash escapes: a backslash before ASCII punctuation.
-_BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@[-`{-~])")
-
-
 def _render_digest_body(linkify: LinkifyIt, body: str) -> str | None:
     parts = digest_body_parts(body)
     if parts is None:
@@ -111,13 +107,13 @@ def _render_digest_body(linkify: LinkifyIt, body: str) -> str | None:
 
 def _digest_text(linkify: LinkifyIt, text: str) -> str:
     """One paragraph of digest text as HTML, its addresses linked as
-    markdown-it's linkify rule links addresses with a scheme."""
+    markdown-it's linkify rules link addresses with a scheme."""
     pieces, last = [], 0
     for scheme in _SCHEME.finditer(text) if "://" in text else ():
         link = linkify.match_at_start(text[scheme.start():]) if scheme.start() >= last else None
         if link is None:
             continue
-        url = link.url.rstrip("*")
+        url = _ADDRESS_END.split(link.url, 1)[0].rstrip("*")
         href = normalize_url.normalizeLink(url)
         if not normalize_url.validateLink(href):
             continue
@@ -128,12 +124,17 @@ def _digest_text(linkify: LinkifyIt, text: str) -> str:
     return "".join(pieces)
 
 
-# A scheme name before "://", not in the middle of a word.
-_SCHEME = re.compile(r"(?<![a-z0-9.+-])[a-z][a-z0-9.+-]*(?=://)", re.IGNORECASE)
+# Where linkify-it's schemes with "://" start a link: not after a letter, a
+# digit or "+" (which would make them part of another scheme's name), so
+# "page.https://…", a missing space, is linked too.
+_SCHEME = re.compile(r"(?<![A-Za-z0-9+])(?:https?|ftp)(?=://)", re.IGNORECASE)
+# What ends an address in digest text before linkify-it would: a LaTeX brace
+# (see papers._URL) and a backslash escape.
+_ADDRESS_END = re.compile(r"[{}\\]")
 
 
 def _plain(text: str) -> str:
-    return escapeHtml(_BACKSLASH_ESCAPE.sub(r"\1", text) if "\\" in text else text)
+    return escapeHtml(resolve_escapes(text))
 
 
 class QuickLinkify(LinkifyIt):

@@ -19,7 +19,7 @@ from .charts import build_topic_chart, build_topics_overview, columns_for
 from .config import SiteConfig
 from .errors import SourceError, raise_if_any
 from .feeds import build_feed, build_sitemap
-from .papers import Memo, Paper, no_memo
+from .papers import Memo, Paper, digest_abstract, no_memo
 from .related import WordCounts, related_indices, word_counts
 from .topics import Taxonomy, assign_topics
 
@@ -125,7 +125,8 @@ def _paper_view(
     p: Paper, dates: tuple[DateLink, ...], topics: tuple[TopicLink, ...], render_markdown: Callable[[str], str],
     render_digest_text: Callable[[str], str | None] | None = None,
 ) -> PaperView:
-    flat = " ".join(p.abstract.split())
+    # A digest's abstract is summed up by its first version, as the digest wrote it.
+    flat = " ".join(((render_digest_text and digest_abstract(p.abstract)) or p.abstract).split())
     abstract_html = render_digest_text(p.abstract) if render_digest_text else None
     return PaperView(
         slug=p.slug, title=p.title, url=f"papers/{p.slug}/", dates=dates, topics=topics, links=p.links,

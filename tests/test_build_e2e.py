@@ -88,6 +88,10 @@ def test_every_abstract_reads_on_its_page_as_the_digest_wrote_it(shipped_site):
         shown = " ".join(html.unescape(re.sub(r"<[^>]+>", "", section)).split())
         written = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", by_title[title.replace("★", "").strip().casefold()].abstract)
         assert written in shown, index
+        # Its addresses are links, each to an address the digest wrote.
+        addresses = re.findall(r'<a href="([^"]*)"', section)
+        assert all(address in written for address in addresses), index
+        assert bool(addresses) == ("https://" in written), index
 
 
 def test_titles_with_dollar_and_pi_survive(shipped_site):

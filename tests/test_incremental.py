@@ -634,3 +634,22 @@ def test_digests_parse_alike_on_both_cores_and_every_error_is_reported_in_file_o
     assert [message.split(":")[0] for message in reported[0]] == [
         str(digests / name) for name in ("2024-02-01.txt", "2024-03-01.txt", "2024-04-01.txt", "2024-05-01.txt")
     ]
+
+
+def test_a_long_lived_cache_shows_markdown_once_no_digest_lists_the_paper(work):
+    """A paper no digest lists any more is a paper of one's own, whose
+    abstract is Markdown: the memoised view of its digest text must not be
+    shown again (as the preview server would, keeping one cache)."""
+    from site_builder.cache import BuildCache
+
+    paths = Paths(content=work / "content", out=work / "site")
+    digest = paths.digests / "2025-03-30.txt"
+    digest.write_text("Daily Papers\n\nMar 30\n\nA Starry Paper\n\nWe use 8*16B *experts*.\n", encoding="utf-8")
+    cache = BuildCache(long_lived=True)
+    build(paths, cache=cache, workers=1)
+    page = "papers/a-starry-paper/index.html"
+    assert "8*16B *experts*" in tree(paths.out)[page].decode()
+    digest.unlink()
+    build(paths, cache=cache, workers=1)
+    assert "<em>" in tree(paths.out)[page].decode()
+    assert tree(paths.out) == clean_build(work)
