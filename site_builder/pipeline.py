@@ -31,7 +31,7 @@ from .render import (
 )
 from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, html_to_text, search_documents
 from .related import WordCounts, related_indices
-from .site import Related, RelatedSource, Site, build_site, related_sources, source_word_counts
+from .site import Related, RelatedSource, Site, build_site, listed_in, related_sources, source_word_counts
 from .topics import Taxonomy, assign_topics, parse_taxonomy
 from .weight import PageWeight, measure_first_visit
 from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers
@@ -429,7 +429,7 @@ def make_site(
     try:
         markdown, digest_text = make_markdown(), make_digest_text()
         order = digest_order(inputs.digests)
-        in_digests = {key for keys in order.values() for key in keys}
+        in_digests = listed_in(order)
         # Rendered here on both cores; the views ask for them one by one.
         cache.memo_many(
             (

@@ -138,6 +138,12 @@ def _paper_view(
     )
 
 
+def listed_in(digest_order: Mapping[dt.date, tuple[str, ...]]) -> frozenset[str]:
+    """The title keys of the papers some digest lists: their abstracts are
+    the digests' text, not Markdown."""
+    return frozenset(key for keys in digest_order.values() for key in keys)
+
+
 def in_title_order(papers: Iterable[Paper]) -> list[Paper]:
     return sorted(papers, key=attrgetter("sort_key"))
 
@@ -222,7 +228,7 @@ def build_site(
     }
     topic_links = {t.slug: TopicLink(t.slug, t.name, t.url) for t in topic_views.values()}
     date_links = {d.date: DateLink(d.date, d.url) for d in date_views.values()}
-    in_digests = {key for keys in digest_order.values() for key in keys} if render_digest_text else set()
+    in_digests = listed_in(digest_order) if render_digest_text else frozenset()
 
     def view_of_paper(p: Paper, slugs: tuple[str, ...]) -> PaperView:
         dates = tuple(date_links[d] for d in p.dates)

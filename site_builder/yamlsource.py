@@ -58,7 +58,8 @@ _FAST_MAX_MARKS = 500
 
 _KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_ -]*?): (.*)")
 _SINGLE_QUOTED = re.compile(r"'((?:[^']|'')*)'")
-_FLOW_ITEM = re.compile(r"'((?:[^']|'')*)'|([^,\[\]{}'\"][^,\[\]{}]*)")
+# In a flow list "?" ends a plain scalar too (PyYAML then refuses the list).
+_FLOW_ITEM = re.compile(r"'((?:[^']|'')*)'|([^,?\[\]{}'\"][^,?\[\]{}]*)")
 # What a plain scalar may not start with (YAML indicators and spaces), and
 # what ends or breaks one inside a line.
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@` \t")
@@ -88,8 +89,8 @@ def _parse_flat(text: str, first_line: int) -> tuple[dict[str, Any], dict[str, i
         key, value = match.groups()
         if key in data or _plain_value(key) != key:
             return None
-        data[key] = _flat_value(value)
-        if data[key] is _NOT_FLAT_VALUE:
+        data[key] = parsed = _flat_value(value)
+        if parsed is _NOT_FLAT_VALUE:
             return None
         lines[key] = number
     return data, lines
@@ -124,7 +125,7 @@ def _flat_value(value: str) -> Any:
 @lru_cache(maxsize=4096)  # keys, dates and topics recur in every paper file
 def _plain_value(text: str) -> Any:
     """A plain scalar's value when it reads as text or a date (in a flow
-    list too: the items hold no ",[]{}", the only other characters that
+    list too: the items hold no ",?[]{}", the only other characters that
     end a plain scalar there)."""
     if not text or text[0] in _INDICATORS or text[-1] in " :" or any(mark in text for mark in _PLAIN_BREAKS):
         return _NOT_FLAT_VALUE

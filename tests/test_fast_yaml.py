@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from site_builder.errors import SourceError
 from site_builder.papers import _libyaml_emits_alike
@@ -108,6 +108,7 @@ FLAT_TEXT = st.lists(
 
 @settings(max_examples=3000, deadline=None)
 @given(FLAT_TEXT)
+@example("title: [a?]\n")  # "?" ends a plain scalar in a flow list: PyYAML refuses it
 def test_flat_front_matter_is_read_as_the_parser_reads_it_or_left_to_it(text):
     flat = _parse_flat(text, 2)
     if flat is not None:
