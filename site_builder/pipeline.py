@@ -430,17 +430,23 @@ def make_site(
         markdown, digest_text = make_markdown(), make_digest_text()
         order = digest_order(inputs.digests)
         in_digests = listed_in(order)
-        # Rendered here on both cores; the views ask for them one by one.
-        cache.memo_many(
-            (
-                job for paper in papers for job in (
-                    (("digest-text", paper.abstract), partial(digest_text, paper.abstract))
-                    if paper.key in in_digests else (("markdown", paper.abstract), partial(markdown, paper.abstract)),
-                    (("markdown", paper.notes), partial(markdown, paper.notes)),
-                ) if job[0][1]
-            ),
-            workers,
-        )
+        # Rendered here on both cores; the views ask for them one by one. A
+        # deferred rebuild (the preview's) has all but a few views in its
+        # memo, and the views' own misses are too few to share out: asking
+        # for 40,000 texts here would cost more than they do (0.15 s at
+        # 20,000 papers). The texts are then forgotten until a view changes.
+        if not defer:
+            cache.memo_many(
+                (
+                    job for paper in papers for job in (
+                        (("digest-text", paper.abstract), partial(digest_text, paper.abstract))
+                        if paper.key in in_digests
+                        else (("markdown", paper.abstract), partial(markdown, paper.abstract)),
+                        (("markdown", paper.notes), partial(markdown, paper.notes)),
+                    ) if job[0][1]
+                ),
+                workers,
+            )
         site = build_site(
             inputs.config, papers, inputs.taxonomy,
             lambda text: cache.memo(("markdown", text), lambda: markdown(text)),
