@@ -198,6 +198,8 @@ def slug_for(title: str) -> str:
 
 
 def extract_links(text: str) -> tuple[str, ...]:
+    if "http" not in text:  # most abstracts; ingest asks for every paper on every build
+        return ()
     links: list[str] = []
     for match in _URL.finditer(text):
         url = match.group(0).rstrip(".,;:!?'\"")
@@ -483,9 +485,10 @@ def plan_ingest(
         )
         for first, second in sorted(clashes)
     ])
-    slug_by_key = {key: path.stem for key, path in first_file.items()}
+    file_of = {path.stem: path for path in existing}  # (Path.stem is computed anew on each use)
+    slug_of = {path: slug for slug, path in file_of.items()}
+    slug_by_key = {key: slug_of[path] for key, path in first_file.items()}
 
-    file_of = {path.stem: path for path in existing}
     taken = set(file_of)
     texts = dict(existing)
     changed: list[Path] = []
