@@ -123,6 +123,9 @@ def serve_probe(content: Path, out: Path) -> dict[str, float]:
         reloads = _Reloads(server.http.server_address[:2])
         papers = sorted((content / "papers").glob("*.md"))
         for probe in range(PROBES):
+            # As every measured command: the files written before (the first
+            # build, the pages the last try left for later) are flushed first.
+            os.sync()
             paper = papers[len(papers) * (probe + 1) // (PROBES + 1)]
             marker = f"bench-note-{time.time_ns()}"
             start = time.perf_counter()
