@@ -4,6 +4,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import jinja2
 import pytest
 from hypothesis import given, settings, strategies as st
 from linkify_it import LinkifyIt
@@ -13,7 +14,7 @@ from site_builder.errors import SourceError
 from site_builder.papers import Paper, PaperRecord, title_key
 from site_builder.render import (
     QuickLinkify, _MARKUP_CHARACTER, _first_characters, _render_markdown, make_digest_text, make_environment,
-    make_markdown, markdown_parser, render_page, render_site,
+    make_markdown, markdown_parser, render_page, render_site, template_fingerprints,
 )
 from site_builder.site import build_site
 from site_builder.topics import parse_taxonomy
@@ -350,3 +351,18 @@ def test_a_month_counts_a_paper_in_two_of_its_digests_once():
     site = site_for(paper("a", "Once"), again)
     (march,) = [page.context["month"] for page in site.pages if page.template == "month.html"]
     assert [d.count for d in march.dates] == [2, 1] and march.count == 2
+
+
+def test_a_template_s_references_follow_the_environment_s_delimiters(tmp_path):
+    """References are kept per source text; the same text read with other
+    delimiters includes another template, or none."""
+    (tmp_path / "page.html").write_text("{% include 'a.html' %}<% include 'b.html' %>")
+    (tmp_path / "a.html").write_text("A")
+    (tmp_path / "b.html").write_text("B")
+    loader = jinja2.FileSystemLoader(str(tmp_path))
+    usual = jinja2.Environment(loader=loader)
+    other = jinja2.Environment(loader=loader, block_start_string="<%", block_end_string="%>")
+    for env, included in ((usual, "a.html"), (other, "b.html"), (usual, "a.html")):
+        read: dict[str, tuple[str, str | None]] = {}
+        template_fingerprints(env, {"page.html"}, read)
+        assert set(read) == {"page.html", included}
