@@ -382,7 +382,8 @@ def template_fingerprints(
     }
 
 
-# What a template's parse depends on besides its text: the lexer's settings.
+# What a template's parse depends on besides its text: the lexer's settings
+# (make_environment adds no extensions, which could add tags).
 _LEXER_SETTINGS = (
     "block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
     "comment_start_string", "comment_end_string", "line_statement_prefix", "line_comment_prefix",

@@ -352,7 +352,7 @@ class Preview:
         self._search_paths = frozenset(files)
 
     def wait_until_finished(self, timeout: float) -> bool:
-        """For tests: wait until nothing is left for later; whether it is so."""
+        """For tests and the benchmark: wait until nothing is left for later; whether it is so."""
         with self._changed:
             return self._changed.wait_for(lambda: not self.unfinished, timeout)
 
