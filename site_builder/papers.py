@@ -53,6 +53,7 @@ _NOTES_HEADING = re.compile(r"^###?[ \t]+notes[ \t]*:?[ \t]*$", re.MULTILINE | r
 _OTHER_VERSIONS = "## Other versions of the abstract"
 _AS_OF = re.compile(r"### As of \d{4}-\d{2}-\d{2}")
 _INGEST_HEADING = re.compile(f"{_OTHER_VERSIONS}|{_AS_OF.pattern}")
+_LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 # A paper file's name is its page's URL segment, so it must be one: no dots,
 # spaces, quotes or other characters a URL or the output directory would read
 # differently ("..md" would be the page papers/./, which is the paper list).
@@ -341,9 +342,16 @@ def parse_paper(text: str, path: Path) -> Paper:
     slug_written = data.get("slug")
     return Paper(
         slug=path.stem, title=title.strip(), dates=dates, topics=topics, links=links,
-        abstract=abstract.strip(), notes=notes.strip(), extra=extra, path=path,
+        abstract=abstract.strip(), notes=_without_blank_edges(notes), extra=extra, path=path,
         key_lines=tuple(lines.items()), slug_written=slug_written if isinstance(slug_written, str) else None,
     )
+
+
+def _without_blank_edges(text: str) -> str:
+    """``text`` without its leading blank lines and trailing white space: unlike
+    strip(), it keeps the indentation of the first line, which makes notes
+    that open with an indented code block a code block."""
+    return _LEADING_BLANK_LINES.sub("", text.rstrip())
 
 
 def _moved_to_notes(text: str, path: Path, record: PaperRecord) -> bool:

@@ -10,6 +10,7 @@ from site_builder.errors import SourceError
 from site_builder.papers import (
     extract_links, merge_entries, parse_paper, plan_ingest, slug_for, title_key,
 )
+from site_builder.render import make_markdown
 
 PAPERS = Path("papers")
 
@@ -213,6 +214,13 @@ def test_moved_text_goes_above_notes_that_open_with_indented_code_and_keeps_them
     edited = texts[path].replace("The abstract.", "The abstract.\n\nMine, above.") + "\n## Notes\n\n    code line\n"
     plan, again = ingest_texts(digests, {path: edited})
     assert again[path].endswith("\n## Notes\n\nMine, above.\n\n    code line\n")
+
+
+def test_notes_that_open_with_indented_code_keep_its_indentation():
+    text = "---\ntitle: Mine\n---\n\nMy abstract.\n\n## Notes\n\n  \n    for step in plan:\n        run(step)\n\nThen it ends.\n\n"
+    notes = parse_paper(text, PAPERS / "mine.md").notes
+    assert notes == "    for step in plan:\n        run(step)\n\nThen it ends."
+    assert "<pre><code>for step in plan:\n    run(step)\n</code></pre>" in make_markdown()(notes)
 
 
 def test_notes_without_a_final_line_end_are_not_taken_for_moved_text():
