@@ -29,9 +29,11 @@ from .papers import IngestPlan, Memo, merge_entries, no_memo, parse_papers, plan
 from .render import (
     BUILTIN_TEMPLATES, LaterPage, StoredPages, make_digest_text, make_environment, make_markdown, render_site,
 )
-from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, html_to_text, search_documents
+from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, search_documents
 from .related import WordCounts, related_indices
-from .site import Related, RelatedSource, Site, build_site, listed_in, related_sources, source_word_counts
+from .site import (
+    Related, RelatedSource, Site, build_site, html_to_text, listed_in, related_sources, source_word_counts,
+)
 from .topics import Taxonomy, assign_topics, parse_taxonomy
 from .weight import PageWeight, measure_first_visit
 from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers

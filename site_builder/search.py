@@ -18,10 +18,8 @@ Output, under ``search/``:
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -32,6 +30,7 @@ from typing import Callable, Mapping, Sequence
 
 from .errors import SourceError
 from .papers import Memo, no_memo
+from .site import html_to_text
 from .weight import gzip_size
 
 JS_DIR = Path(__file__).resolve().parent / "js"
@@ -90,15 +89,6 @@ class SearchPart:
 class SearchSizes:
     index: SearchPart
     documents: SearchPart
-
-
-_TAG = re.compile(r"<[^>]+>")
-
-
-def html_to_text(fragment: str) -> str:
-    """Text of HTML that our own Markdown renderer produced (raw HTML is off,
-    so every tag in it is one we made)."""
-    return " ".join(html.unescape(_TAG.sub(" ", fragment)).split())
 
 
 def search_documents(

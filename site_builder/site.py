@@ -8,6 +8,8 @@ writing happen later, elsewhere.
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import partial
@@ -113,6 +115,18 @@ class Site:
     counts: Mapping[str, int] = field(default_factory=dict)  # pages per template
 
 
+_TAG = re.compile(r"<[^>]+>")
+# Tags that end a word: "<p>One</p><p>Two</p>" reads "One Two", but
+# "<code>x</code>:" reads "x:".
+_BLOCK_TAG = re.compile(r"</?(?:p|h[1-6]|li|[ou]l|pre|blockquote|hr|br|table|thead|tbody|tr|t[dh]|dl|d[td])\b[^>]*>")
+
+
+def html_to_text(fragment: str) -> str:
+    """Text of HTML that our own Markdown renderer produced (raw HTML is off,
+    so every tag in it is one we made)."""
+    return " ".join(html.unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", fragment))).split())
+
+
 def summarize(flat: str, limit: int = 220) -> str:
     """The start of ``flat`` (text whose whitespace is single spaces), cut after a word."""
     if len(flat) <= limit:
@@ -125,12 +139,16 @@ def _paper_view(
     p: Paper, dates: tuple[DateLink, ...], topics: tuple[TopicLink, ...], render_markdown: Callable[[str], str],
     render_digest_text: Callable[[str], str | None] | None = None,
 ) -> PaperView:
-    # A digest's abstract is summed up by its first version, as the digest wrote it.
-    flat = " ".join(((render_digest_text and digest_abstract(p.abstract)) or p.abstract).split())
     abstract_html = render_digest_text(p.abstract) if render_digest_text else None
+    if abstract_html is None:
+        abstract_html = render_markdown(p.abstract)
+    # A digest's abstract is summed up by its first version, as the digest
+    # wrote it; any other by the text its Markdown shows, not its markup.
+    first_version = render_digest_text and digest_abstract(p.abstract)
+    flat = " ".join(first_version.split()) if first_version else html_to_text(abstract_html)
     return PaperView(
         slug=p.slug, title=p.title, url=f"papers/{p.slug}/", dates=dates, topics=topics, links=p.links,
-        abstract_html=render_markdown(p.abstract) if abstract_html is None else abstract_html,
+        abstract_html=abstract_html,
         notes_html=render_markdown(p.notes) if p.notes else "",
         extra=MappingProxyType(dict(p.extra)),
         summary=summarize(flat),
