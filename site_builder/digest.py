@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -45,6 +46,18 @@ class DigestEntry:
     date: dt.date
     path: Path
     line: int  # line of the title, 1-based
+    # The paper's identity (title_key), made once as the digest is read: a
+    # rebuild asks for it of every entry of every digest, twice.
+    key: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", title_key(self.title))
+
+
+def title_key(title: str) -> str:
+    """The identity of a paper across digests: case, spacing and Unicode forms ignored."""
+    text = unicodedata.normalize("NFKC", title).casefold()
+    return " ".join(text.split()).rstrip(" .")
 
 
 @dataclass(frozen=True)

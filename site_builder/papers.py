@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any, Callable, Hashable, Iterable, TypeVar
 import yaml
 from slugify import slugify
 
-from .digest import Digest, DigestEntry
+from .digest import Digest, DigestEntry, title_key
 from .errors import SourceError, raise_if_any
 from .yamlsource import parse_yaml_mapping
 
@@ -180,12 +179,6 @@ class Paper:
         return dict(self.key_lines).get(key)
 
 
-def title_key(title: str) -> str:
-    """The identity of a paper across digests: case, spacing and Unicode forms ignored."""
-    text = unicodedata.normalize("NFKC", title).casefold()
-    return " ".join(text.split()).rstrip(" .")
-
-
 def _sort_key(key: str, title: str) -> tuple[str, str]:
     """Where a title goes in A–Z order: by its key, leading quotes and brackets ignored."""
     return (key.lstrip("\"'“‘(["), title)
@@ -233,7 +226,7 @@ def merge_entries(digests: Iterable[Digest]) -> Merged:
     for digest in ordered:
         warnings.extend(digest.warnings)
         for entry in digest.entries:
-            key = title_key(entry.title)
+            key = entry.key
             original = first.setdefault(key, entry)
             dates.setdefault(key, set()).add(entry.date)
             if _same_text(entry.abstract, original.abstract):

@@ -25,7 +25,7 @@ from .lastbuild import (
     LastBuild, input_files, load_last_build, output_files, output_stats, save_last_build, unchanged_since,
 )
 from .errors import BuildErrors, SourceError, raise_if_any
-from .papers import IngestPlan, Memo, merge_entries, no_memo, parse_papers, plan_ingest, title_key
+from .papers import IngestPlan, Memo, merge_entries, no_memo, parse_papers, plan_ingest
 from .render import (
     BUILTIN_TEMPLATES, LaterPage, StoredPages, make_digest_text, make_environment, make_markdown, render_site,
 )
@@ -321,9 +321,8 @@ def digest_order(digests: tuple[Digest, ...]) -> dict[dt.date, tuple[str, ...]]:
     for digest in sorted(digests, key=lambda d: (d.date, d.path.name)):
         keys = order.setdefault(digest.date, [])
         for entry in digest.entries:
-            key = title_key(entry.title)
-            if key not in keys:
-                keys.append(key)
+            if entry.key not in keys:
+                keys.append(entry.key)
     return {date: tuple(keys) for date, keys in order.items()}
 
 
