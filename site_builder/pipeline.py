@@ -30,7 +30,7 @@ from .render import (
     BUILTIN_TEMPLATES, LaterPage, StoredPages, make_digest_text, make_environment, make_markdown, render_site,
 )
 from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, search_documents
-from .related import WordCounts, related_indices
+from .related import Terms, Vocabulary, related_by_terms
 from .site import (
     Related, RelatedSource, Site, build_site, html_to_text, listed_in, related_sources, source_word_counts,
 )
@@ -173,65 +173,76 @@ def _read_digests(
     return tuple(digests)
 
 
-RelatedAndCounts = tuple[Related, dict[RelatedSource, WordCounts]]
+# The related papers; the terms made for papers that had none kept, and the
+# words that took new ids meanwhile (in a child: its vocabulary is a copy).
+RelatedAndTerms = tuple[Related, dict[RelatedSource, Terms], tuple[str, ...]]
 
 
 def _start_related(
     cache: BuildCache, sources: Sequence[RelatedSource], workers: int,
-) -> tuple[Callable[[Sequence[RelatedSource]], Related], Forked[RelatedAndCounts] | None]:
+) -> tuple[Callable[[Sequence[RelatedSource]], Related], Forked[RelatedAndTerms] | None]:
     """Related papers for ``sources``, memoised, as build_site asks for them;
     started now in a child process on the other core, when not in the memo,
     so that they are found while the rest of the site model is built (they
     are its largest serial part). With a long-lived cache (the preview
-    server's) each paper's word counts are memoised too, so a new digest
-    counts only its own papers' words, for 50 MB kept between rebuilds; the
-    child sends back the counts it made. Returns the function for build_site
-    and the child, to close once it is done."""
+    server's) each paper's terms are memoised too, with one vocabulary for
+    all builds, so a new digest counts only its own papers' words (about
+    30 MB kept between rebuilds); the child sends back the terms it made and
+    the words it numbered. Returns the function for build_site and the
+    child, to close once it is done."""
     key = ("related", tuple(sources))
-    known: dict[RelatedSource, WordCounts] = {}
+    known: dict[RelatedSource, Terms] = {}
+    vocabulary = Vocabulary()
     if cache.long_lived:
+        # The one memo entry that changes: it only grows, and terms are
+        # keyed by it, so terms are never read with another's ids.
+        vocabulary = cache.memo(("vocabulary",), Vocabulary)
         # Asked for on every rebuild, so that they are kept while the related
         # papers themselves come from the memo.
         for source in sources:
-            counts = cache.kept(("words", source))
-            if counts is not None:
-                known[source] = counts
-    compute: Callable[[], RelatedAndCounts] = partial(
-        _related_and_new_counts, sources, known, cache.long_lived,
+            terms = cache.kept(("terms", vocabulary, source))
+            if terms is not None:
+                known[source] = terms
+    compute: Callable[[], RelatedAndTerms] = partial(
+        _related_and_new_terms, sources, known, vocabulary, cache.long_lived,
     )
     forked = None
     if workers > 1 and len(sources) >= PARALLEL_MIN_ITEMS and not cache.has(key):
         forked = Forked(compute)
         compute = forked.result
 
-    def related_keeping_counts() -> Related:
-        related, counted = compute()
-        for source, counts in counted.items():
-            cache.memo(("words", source), lambda counts=counts: counts)
+    def related_keeping_terms() -> Related:
+        related, made, numbered = compute()
+        vocabulary.extend(numbered)  # what the child numbered; numbered already if done here
+        for source, terms in made.items():
+            cache.memo(("terms", vocabulary, source), lambda terms=terms: terms)
         return related
 
     def find_related(asked: Sequence[RelatedSource]) -> Related:
         if tuple(asked) != key[1]:
             raise AssertionError("build_site asked for the related papers of other papers")
-        return cache.memo(key, related_keeping_counts)
+        return cache.memo(key, related_keeping_terms)
 
     return find_related, forked
 
 
-def _related_and_new_counts(
-    sources: Sequence[RelatedSource], known: Mapping[RelatedSource, WordCounts], keep: bool,
-) -> RelatedAndCounts:
-    """The related papers, and (with ``keep``) the word counts made for them
-    that were not ``known``."""
-    counted: dict[RelatedSource, WordCounts] = {}
+def _related_and_new_terms(
+    sources: Sequence[RelatedSource], known: Mapping[RelatedSource, Terms], vocabulary: Vocabulary, keep: bool,
+) -> RelatedAndTerms:
+    """The related papers, and (with ``keep``) the terms made for them that
+    were not ``known`` and the words ``vocabulary`` numbered for them."""
+    size = len(vocabulary)
+    made: dict[RelatedSource, Terms] = {}
 
-    def count_words(source: RelatedSource) -> WordCounts:
-        counts = known.get(source)
-        if counts is None:
-            counts = counted[source] = source_word_counts(source)
-        return counts
+    def terms_of(source: RelatedSource) -> Terms:
+        terms = known.get(source)
+        if terms is None:
+            terms = made[source] = vocabulary.terms(source_word_counts(source))
+        return terms
 
-    return related_indices(sources, count_words=count_words), counted if keep else {}
+    terms = [terms_of(source) for source in sources]
+    related = related_by_terms(terms, len(vocabulary))
+    return (related, made, vocabulary.words_since(size)) if keep else (related, {}, ())
 
 
 def files_ending(directory: Path, suffix: str, memo: Memo = no_memo) -> tuple[Path, ...]:

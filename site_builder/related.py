@@ -22,8 +22,7 @@ from __future__ import annotations
 import itertools
 import math
 import sys
-from collections import Counter, defaultdict
-from itertools import chain
+from collections import Counter
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -69,37 +68,77 @@ def word_counts(text: str) -> WordCounts:
     return tuple(map(sys.intern, words)), tuple(counts[word] for word in words)
 
 
+# A document's words as term ids (see Vocabulary), and how often each occurs.
+Terms = tuple[np.ndarray, np.ndarray]
+
+
+class Vocabulary:
+    """Term ids for words, numbered in the order they are first seen.
+
+    Which id a word gets never changes a result: ids only tell words apart
+    (every order below is by document, weight or posting length, and ties
+    keep the words' order in the text). So the preview server keeps one
+    vocabulary, and each paper's terms, from build to build: words of
+    papers since deleted keep their ids, unused, and a new digest's words
+    get new ones."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def terms(self, counts: WordCounts) -> Terms:
+        ids = self._ids
+        words, numbers = counts
+        term = np.fromiter((ids.setdefault(word, len(ids)) for word in words), np.int64, len(words))
+        return term, np.array(numbers, dtype=np.int64)
+
+    def words_since(self, size: int) -> tuple[str, ...]:
+        """The words numbered since the vocabulary had ``size`` words, in order."""
+        return tuple(itertools.islice(self._ids, size, None))
+
+    def extend(self, words: Sequence[str]) -> None:
+        """Number ``words`` after the others, but for those already numbered:
+        a copy's :meth:`words_since` then gives both the same ids."""
+        ids = self._ids
+        for word in words:
+            ids.setdefault(word, len(ids))
+
+
 def related_indices(
     documents: Sequence[Any], count: int = 5, count_words: Callable[[Any], WordCounts] = word_counts,
 ) -> tuple[tuple[int, ...], ...]:
     """For each document, the indices of up to ``count`` most similar others,
     most similar first; documents sharing no signature term are never related.
-    ``count_words`` counts a document's words: :func:`word_counts` of texts
-    (the preview server passes one memoised: a new digest changes every
-    paper's weights, not its words)."""
-    total = len(documents)
+    ``count_words`` counts a document's words: :func:`word_counts` of texts."""
+    vocabulary = Vocabulary()
+    return related_by_terms([vocabulary.terms(count_words(document)) for document in documents], len(vocabulary), count)
+
+
+def related_by_terms(terms: Sequence[Terms], vocabulary_size: int, count: int = 5) -> tuple[tuple[int, ...], ...]:
+    """:func:`related_indices` of documents given as their terms, with ids
+    below ``vocabulary_size``."""
+    total = len(terms)
     if total < 2:
-        return tuple(() for _ in documents)
-    doc, term, weight = _signatures([count_words(text) for text in documents])
+        return tuple(() for _ in terms)
+    doc, term, weight = _signatures(terms, vocabulary_size)
     return _top_matches(doc, term, weight, total, count)
 
 
-def _signatures(counts: Sequence[WordCounts]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _signatures(terms: Sequence[Terms], vocabulary_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Flat arrays (document, term id, weight) of every document's signature,
     ordered by document, weights normalised to unit length per document."""
-    vocabulary: defaultdict[str, int] = defaultdict(itertools.count().__next__)
-    term = np.fromiter(
-        chain.from_iterable(map(vocabulary.__getitem__, words) for words, _n in counts), dtype=np.int64
-    )
-    frequency = np.fromiter(chain.from_iterable(n for _words, n in counts), dtype=np.int64)
-    doc = np.repeat(np.arange(len(counts)), [len(n) for _words, n in counts])
+    term = np.concatenate([ids for ids, _n in terms])
+    frequency = np.concatenate([n for _ids, n in terms])
+    doc = np.repeat(np.arange(len(terms)), [len(n) for _ids, n in terms])
 
-    document_frequency = np.bincount(term, minlength=len(vocabulary))
+    document_frequency = np.bincount(term, minlength=vocabulary_size)
     # A word in one document only cannot relate it to another; left in, such
     # words (the rarest, so the highest weighted) would fill the signatures.
     shared = document_frequency[term] > 1
     doc, term, frequency = doc[shared], term[shared], frequency[shared]
-    idf = np.array([math.log((1 + len(counts)) / (1 + df)) + 1 for df in document_frequency.tolist()])
+    idf = np.array([math.log((1 + len(terms)) / (1 + df)) + 1 for df in document_frequency.tolist()])
     tf = np.array([0.0] + [1 + math.log(n) for n in range(1, int(frequency.max(initial=1)) + 1)])
     weight = tf[frequency] * idf[term]
 
@@ -108,10 +147,10 @@ def _signatures(counts: Sequence[WordCounts]) -> tuple[np.ndarray, np.ndarray, n
     # far below 4096 (that would take a word repeated e^370 times).
     order = np.argsort(doc * 4096.0 - weight, kind="stable")
     doc, term, weight = doc[order], term[order], weight[order]
-    rank = np.arange(len(doc)) - _first_of_group(doc, len(counts))
+    rank = np.arange(len(doc)) - _first_of_group(doc, len(terms))
     keep = rank < SIGNATURE_TERMS
     doc, term, weight = doc[keep], term[keep], weight[keep]
-    norms = np.sqrt(np.bincount(doc, weight * weight, minlength=len(counts)))
+    norms = np.sqrt(np.bincount(doc, weight * weight, minlength=len(terms)))
     return doc, term, weight / norms[doc]
 
 

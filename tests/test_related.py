@@ -9,7 +9,7 @@ import re
 import pytest
 
 from site_builder import related
-from site_builder.related import related_indices
+from site_builder.related import Vocabulary, related_by_terms, related_indices, word_counts
 
 DOCUMENTS = [
     "Sparse mixture of experts routing: load balancing experts with a router for sparse transformers.",
@@ -61,6 +61,34 @@ def test_result_does_not_depend_on_the_hash_seed_or_run():
     assert sum(len(others) == 5 for others in first) > 150
 
 
+def test_which_id_a_word_gets_changes_no_result():
+    # Few words, so that papers share many and their weights often tie.
+    rng = random.Random(11)
+    words = [f"term{n}" for n in range(120)]
+    documents = [" ".join(rng.choices(words, k=rng.randint(3, 30))) for _ in range(300)]
+    expected = related_indices(documents)
+    # Numbered as the preview's vocabulary may have them: after words of
+    # papers since deleted, and in another order.
+    vocabulary = Vocabulary()
+    vocabulary.extend([f"gone{n}" for n in range(50)] + sorted(words, reverse=True))
+    terms = [vocabulary.terms(word_counts(document)) for document in reversed(documents)][::-1]
+    assert related_by_terms(terms, len(vocabulary)) == expected
+    assert sum(len(others) == 5 for others in expected) > 250
+
+
+def test_words_a_copy_numbered_are_numbered_alike_here():
+    vocabulary = Vocabulary()
+    vocabulary.terms(word_counts("alpha beta"))
+    child = Vocabulary()
+    child.extend(vocabulary.words_since(0))
+    size = len(child)
+    made, _counts = child.terms(word_counts("gamma alpha delta"))
+    vocabulary.extend(child.words_since(size))
+    vocabulary.extend(child.words_since(size))  # twice changes nothing
+    assert child.words_since(size) == ("gamma", "delta") and len(vocabulary) == 4
+    assert vocabulary.terms(word_counts("gamma alpha delta"))[0].tolist() == made.tolist() == [2, 0, 3]
+
+
 def test_candidates_stay_within_a_budget_when_every_paper_shares_a_word(monkeypatch):
     # 300 papers all mention "transformer"; each also shares a rarer word with
     # two neighbours. The common word must not make everything a candidate of
@@ -107,11 +135,11 @@ def test_a_rebuild_reuses_related_papers_until_a_title_or_abstract_changes(tmp_p
 
     calls = []
 
-    def counting(documents, **options):
-        calls.append(len(documents))
-        return related_indices(documents, **options)
+    def counting(terms, *args, **options):
+        calls.append(len(terms))
+        return related_by_terms(terms, *args, **options)
 
-    monkeypatch.setattr(pipeline, "related_indices", counting)
+    monkeypatch.setattr(pipeline, "related_by_terms", counting)
     papers = tmp_path / "content" / "papers"
     papers.mkdir(parents=True)
     for slug, words in [("moe", "sparse experts routing"), ("moe-2", "experts routing balance"),
