@@ -1,0 +1,78 @@
+"""Work on both cores: results in input order, and children that never linger."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from site_builder import parallel
+from site_builder.parallel import Forked, fork_map
+
+
+@pytest.fixture
+def children(monkeypatch) -> list[int]:
+    """The pids of the children forked; each child's exit is held up for a
+    second after it has sent its results, as freeing a large process's
+    memory holds it up."""
+    pids: list[int] = []
+    fork, exit_now = os.fork, os._exit
+
+    def recorded_fork() -> int:
+        pid = fork()
+        if pid:
+            pids.append(pid)
+        return pid
+
+    def slow_exit(code: int) -> None:
+        time.sleep(1)
+        exit_now(code)
+
+    monkeypatch.setattr(os, "fork", recorded_fork)
+    monkeypatch.setattr(os, "_exit", slow_exit)
+    return pids
+
+
+def exited(pid: int) -> bool:
+    try:
+        return os.waitpid(pid, os.WNOHANG) != (0, 0)
+    except ChildProcessError:  # already waited for
+        return True
+
+
+def reaped(pid: int, within: float = 30.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_results_are_used_before_the_child_has_exited_and_it_is_reaped_then(children):
+    items = list(range(parallel.PARALLEL_MIN_ITEMS))
+    assert fork_map(lambda n: n * n, items, 2) == [n * n for n in items]
+    (pid,) = children
+    assert not exited(pid), "the results came without waiting for the child to exit"
+    assert reaped(pid), "and the child is waited for (no zombie is left)"
+
+    forked = Forked(lambda: "done")
+    assert forked.result() == "done"
+    assert not exited(children[1]) and reaped(children[1])
+
+
+def test_a_child_that_fails_is_waited_for_and_its_part_computed_here(children):
+    def fails_in_the_child(n: int) -> int:
+        if os.getpid() != parent:
+            raise RuntimeError("only in the child")
+        return n + 1
+
+    parent = os.getpid()
+    items = list(range(parallel.PARALLEL_MIN_ITEMS))
+    assert fork_map(fails_in_the_child, items, 2) == [n + 1 for n in items]
+    (pid,) = children
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # waited for already
