@@ -15,6 +15,7 @@ you preview is what you deploy.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import gc
 import html
@@ -449,10 +450,26 @@ def settle_memory() -> None:
     left: the site model and memo of a large site (hundreds of MB) outlive
     every rebuild, and each full collection during a rebuild would scan them
     all again (about a second per rebuild at 20,000 papers). Unfrozen first,
-    so that the garbage of earlier rebuilds is collected here too."""
+    so that the garbage of earlier rebuilds is collected here too. Then the
+    C library's heap gives its free pages back to the system: glibc keeps
+    them, and the server's process grew from 740 MB after its first build
+    to 1,050 MB after four new digests at 20,000 papers (840 MB with this)."""
     gc.unfreeze()
     gc.collect()
     gc.freeze()
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's malloc_trim, where the C library has one."""
+    try:
+        return getattr(ctypes.CDLL(None), "malloc_trim", None)
+    except OSError:
+        return None
+
+
+_MALLOC_TRIM = _malloc_trim()
 
 
 def _render_later(later: LaterPage) -> bytes:
