@@ -113,7 +113,8 @@ def related_indices(
     most similar first; documents sharing no signature term are never related.
     ``count_words`` counts a document's words: :func:`word_counts` of texts."""
     vocabulary = Vocabulary()
-    return related_by_terms([vocabulary.terms(count_words(document)) for document in documents], len(vocabulary), count)
+    terms = [vocabulary.terms(count_words(document)) for document in documents]
+    return related_by_terms(terms, len(vocabulary), count)
 
 
 def related_by_terms(terms: Sequence[Terms], vocabulary_size: int, count: int = 5) -> tuple[tuple[int, ...], ...]:

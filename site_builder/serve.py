@@ -465,7 +465,7 @@ def _malloc_trim() -> Callable[[int], int] | None:
     """glibc's malloc_trim, where the C library has one."""
     try:
         return getattr(ctypes.CDLL(None), "malloc_trim", None)
-    except OSError:
+    except (OSError, TypeError):  # TypeError: Windows loads no library by None
         return None
 
 
