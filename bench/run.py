@@ -8,7 +8,8 @@ directory and measures, each as a separate process (wall time, peak RSS):
   the search index included;
 - a rebuild with nothing changed (with the .atlas-cache/ the full build left);
 - in the preview server: a paper's notes saved → its new page served, and a
-  new digest added → its papers served (each the median of three tries);
+  new digest added → its papers served (each the median of three tries),
+  and the server process's peak memory over them;
 - Hugo building the same papers (content/papers/ with a date in the front
   matter) with the minimal layout in bench/hugo/.
 
@@ -190,8 +191,9 @@ def measure_serve(content: Path, out: Path) -> dict[str, float] | None:
     if not (ROOT / "site_builder" / "serve.py").exists():
         return None
     command = [sys.executable, str(Path(__file__).resolve()), "--serve-probe", str(content), str(out)]
-    _run, output = run_measured(command)
-    return json.loads(output.strip().splitlines()[-1])
+    run, output = run_measured(command)
+    # The server ran in the probe's process: its peak is the server's.
+    return {**json.loads(output.strip().splitlines()[-1]), "peak_mb": run.peak_mb}
 
 
 # --- one size --------------------------------------------------------------
@@ -230,7 +232,7 @@ def bench_size(n: int, work: Path, pools: Pools, with_hugo: bool, with_serve: bo
 def table(results: list[Result]) -> str:
     header = (
         "| papers | first build (ingest) | full build | Hugo | full ÷ Hugo | nothing changed | ÷ full "
-        "| note → served | digest → served | peak RSS | full build by stage |"
+        "| note → served | digest → served | peak RSS | preview peak RSS | full build by stage |"
     )
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
     for r in results:
@@ -239,12 +241,13 @@ def table(results: list[Result]) -> str:
         serve_note = f"{r.serve['note']:.2f} s" if r.serve else "—"
         serve_digest = f"{r.serve['digest']:.2f} s" if r.serve else "—"
         peak = max(r.first.peak_mb, r.full.peak_mb, r.unchanged.peak_mb)
+        serve_peak = f"{r.serve['peak_mb']:.0f} MB" if r.serve else "—"
         stages = " · ".join(f"{name} {value / r.full.stages.get('total', 1):.0%}"
                             for name, value in r.full.stages.items() if name != "total")
         lines.append(
             f"| {r.n:,} | {r.first.seconds:.1f} s | {r.full.seconds:.1f} s | {hugo} | {ratio} "
             f"| {r.unchanged.seconds:.2f} s | {r.unchanged.seconds / r.full.seconds:.0%} "
-            f"| {serve_note} | {serve_digest} | {peak:.0f} MB | {stages} |"
+            f"| {serve_note} | {serve_digest} | {peak:.0f} MB | {serve_peak} | {stages} |"
         )
     return "\n".join(lines)
 

@@ -62,3 +62,4 @@ def test_a_small_benchmark_run_prints_a_markdown_table():
     assert row[1].strip() == "50"
     assert re.fullmatch(r" \d+\.\d s ", row[3])  # the full build
     assert re.fullmatch(r" \d+ MB ", row[10])  # peak memory
+    assert re.fullmatch(r" \d+ MB ", row[11])  # the preview server's
