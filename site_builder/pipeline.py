@@ -192,11 +192,10 @@ def _start_related(
     child, to close once it is done."""
     key = ("related", tuple(sources))
     known: dict[RelatedSource, Terms] = {}
-    vocabulary = Vocabulary()
+    # The one memo entry that changes: it only grows, and terms are keyed by
+    # it, so terms are never read with another vocabulary's ids.
+    vocabulary = cache.memo(("vocabulary",), Vocabulary) if cache.long_lived else Vocabulary()
     if cache.long_lived:
-        # The one memo entry that changes: it only grows, and terms are
-        # keyed by it, so terms are never read with another's ids.
-        vocabulary = cache.memo(("vocabulary",), Vocabulary)
         # Asked for on every rebuild, so that they are kept while the related
         # papers themselves come from the memo.
         for source in sources:

@@ -149,7 +149,6 @@ def test_a_digest_papers_summary_is_its_first_abstract_as_the_digest_wrote_it():
     assert view.summary == view.abstract_text == "Reaches 87.73% on ## tasks."
 
 
-
 def test_a_paper_of_ones_own_is_summed_up_by_the_text_its_markdown_shows():
     own = paper("own", "Mine", "## Idea\n\nIs **bold**, [linked](https://example.org) &amp; `coded`:\n\n- one\n- two")
     site = build_site(
@@ -157,6 +156,7 @@ def test_a_paper_of_ones_own_is_summed_up_by_the_text_its_markdown_shows():
     )
     (view,) = site.papers
     assert view.summary == view.abstract_text == "Idea Is bold, linked & coded: one two"
+
 
 LINKISH_TEXT = st.text(
     alphabet=st.sampled_from(list("ab.:/@ wxhtpsmailocomrgf12390-_<>|()[]'\"\u00a0\uff5c\u0440\u0444K\u212a\u017f")),
