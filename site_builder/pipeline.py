@@ -32,7 +32,8 @@ from .render import (
 from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, search_documents
 from .related import Terms, Vocabulary, related_by_terms
 from .site import (
-    Related, RelatedSource, Site, build_site, html_to_text, listed_in, related_sources, source_word_counts,
+    Related, RelatedSource, Site, build_site, html_to_text, in_title_order, listed_in, related_sources,
+    source_word_counts,
 )
 from .topics import Taxonomy, assign_topics, parse_taxonomy
 from .weight import PageWeight, measure_first_visit
@@ -158,7 +159,7 @@ def _read_digests(
             # Keyed by a hash of the file's bytes read in blocks, not by the
             # bytes: digests are streamed from disk, so a huge one never sits
             # in memory as a whole.
-            key = ("digest", path, file_digest(path), default_year)
+            key = ("digest", path, cache.file_digest(path), default_year)
             jobs.append((key, partial(read_digest, path, default_year)))
         except SourceError as error:
             errors.append(error)
@@ -268,18 +269,6 @@ class TopicRules:
 
     def __reduce__(self) -> tuple[type, tuple[str]]:
         return str, (f"topic-rules:{self.fingerprint}",)
-
-
-def file_digest(path: Path) -> str:
-    """A hash of the file's bytes, read in blocks (a digest may be large)."""
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as handle:
-            while block := handle.read(1 << 20):
-                digest.update(block)
-    except OSError as error:
-        raise SourceError(f"cannot read file: {error.strerror}", path) from None
-    return digest.hexdigest()
 
 
 def write_ingest(plan: IngestPlan) -> tuple[SourceError, ...]:
@@ -433,7 +422,9 @@ def make_site(
     progress("reading digests and papers")
     workers = default_workers() if workers is None else workers
     inputs = read_inputs(paths, base_url, cache, workers)
-    papers = parse_papers(inputs.plan.texts, partial(cache.memo_many, workers=workers))
+    # In title order from here on: the model's lists are stable sorts of it,
+    # and sorting a sorted list again takes one pass, not a sort.
+    papers = in_title_order(parse_papers(inputs.plan.texts, partial(cache.memo_many, workers=workers)))
     lap("read")
     progress(f"building the site model for {len(papers)} papers")
     find_related, forked = _start_related(cache, related_sources(papers), workers)
