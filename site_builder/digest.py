@@ -163,15 +163,17 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
                 path, abstract.line,
                 hint="add the missing abstract after the first title, or delete that title",
             )
-        key = " ".join(title.text.casefold().split())
-        if key in seen:
+        # Told apart as across digests (title_key), so that what this
+        # digest lists twice is what the site would show as one paper.
+        entry = DigestEntry(title.text, abstract.text, date, path, title.line)
+        if entry.key in seen:
             warnings.append(SourceError(
-                f"{_clip(title.text)!r} is listed twice in this digest (first on line {seen[key]}); "
+                f"{_clip(title.text)!r} is listed twice in this digest (first on line {seen[entry.key]}); "
                 "the first is kept", path, title.line,
             ))
         else:
-            seen[key] = title.line
-            entries.append(DigestEntry(title.text, abstract.text, date, path, title.line))
+            seen[entry.key] = title.line
+            entries.append(entry)
         window = [after, next(paragraphs, None), next(paragraphs, None)]
     if not entries:
         raise SourceError(

@@ -78,6 +78,13 @@ def test_same_paper_twice_in_one_digest_is_kept_once_with_a_warning():
     ]
 
 
+def test_a_title_listed_again_with_a_full_stop_or_another_unicode_form_is_the_same_paper():
+    # "ﬁ" (one ligature character) is "fi" once Unicode-normalised, as papers are merged across digests.
+    digest = parse(HEADER + "Mar 18\n\nFine Tuning\n\nOne.\n\nFine tuning.\n\nTwo.\n\nﬁne tuning\n\nThree.\n")
+    assert [e.abstract for e in digest.entries] == ["One."]
+    assert [w.line for w in digest.warnings] == [11, 15]
+
+
 def test_a_large_digest_parses_in_bounded_memory(tmp_path):
     entry = "A Title Number {i}\n\n" + "An abstract sentence that goes on. " * 30 + "\n\n"
     path = tmp_path / "big.txt"
