@@ -87,6 +87,7 @@ class PaperView:
     extra: Mapping[str, Any]
     summary: str  # plain text, for lists and meta descriptions
     abstract_text: str  # the whole abstract on one line, for structured data
+    listed: bool = True  # some digest lists it (else it is one of the user's own papers)
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def summarize(flat: str, limit: int = 220) -> str:
 
 def _paper_view(
     p: Paper, dates: tuple[DateLink, ...], topics: tuple[TopicLink, ...], render_markdown: Callable[[str], str],
-    render_digest_text: Callable[[str], str | None] | None = None,
+    render_digest_text: Callable[[str], str | None] | None = None, listed: bool = True,
 ) -> PaperView:
     abstract_html = render_digest_text(p.abstract) if render_digest_text else None
     if abstract_html is None:
@@ -153,6 +154,7 @@ def _paper_view(
         extra=MappingProxyType(dict(p.extra)),
         summary=summarize(flat),
         abstract_text=flat,
+        listed=listed,
     )
 
 
@@ -246,13 +248,14 @@ def build_site(
     }
     topic_links = {t.slug: TopicLink(t.slug, t.name, t.url) for t in topic_views.values()}
     date_links = {d.date: DateLink(d.date, d.url) for d in date_views.values()}
-    in_digests = listed_in(digest_order) if render_digest_text else frozenset()
+    listed_keys = listed_in(digest_order)
+    in_digests = listed_keys if render_digest_text else frozenset()
 
     def view_of_paper(p: Paper, slugs: tuple[str, ...]) -> PaperView:
         dates = tuple(date_links[d] for d in p.dates)
         return _paper_view(
             p, dates, tuple(topic_links[slug] for slug in slugs), render_markdown,
-            render_digest_text if p.key in in_digests else None,
+            render_digest_text if p.key in in_digests else None, p.key in listed_keys,
         )
 
     views = []
@@ -266,7 +269,7 @@ def build_site(
         # the topics' slugs and names. Extra by repr, where 1, 1.0 and True differ.
         key = (
             "paper-view", p.slug, p.title, p.abstract, p.notes, p.links, repr(p.extra), p.dates, names,
-            p.key in in_digests,
+            p.key in in_digests, p.key in listed_keys,
         )
         views.append(memo(key, partial(view_of_paper, p, slugs)))
     view_of = {v.slug: v for v in views}

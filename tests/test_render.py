@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import jinja2
@@ -156,6 +157,24 @@ def test_a_paper_of_ones_own_is_summed_up_by_the_text_its_markdown_shows():
     )
     (view,) = site.papers
     assert view.summary == view.abstract_text == "Idea Is bold, linked & coded: one two"
+
+
+def test_a_paper_says_which_digests_listed_it_and_a_paper_of_ones_own_only_its_dates():
+    digested = replace(paper("digested", "From a digest"), dates=(dt.date(2025, 3, 18), dt.date(2025, 3, 19)))
+    own, undated = paper("own", "Mine"), replace(paper("undated", "Undated"), dates=())
+    site = build_site(
+        SiteConfig(), (digested, own, undated), TAXONOMY, make_markdown(),
+        {dt.date(2025, 3, 18): (digested.key,), dt.date(2025, 3, 19): (digested.key,)},
+    )
+    files, _rendered = render_site(make_environment(SiteConfig()), site, ASSETS, {})
+
+    def dates_line(slug: str) -> str | None:
+        found = re.search(r'<p class="meta">(.*?)</p>', files[f"papers/{slug}/index.html"].decode(), re.S)
+        return " ".join(re.sub(r"<[^>]+>", "", found.group(1)).split()) if found else None
+
+    assert dates_line("digested") == "In the digests of Mar 18, 2025, Mar 19, 2025Appears in 2 digests"
+    assert dates_line("own") == "Dated Mar 18, 2025"
+    assert dates_line("undated") is None
 
 
 LINKISH_TEXT = st.text(
