@@ -32,20 +32,28 @@ function buildFast(request, withVectors) {
   const fields = request.fields.map((field) => field.name);
   const boosts = request.fields.map((field) => field.boost || 1);
   const k1 = 1.2, b = 0.75;
-  const termOf = new Map();
-  function termFor(word) {
-    let term = termOf.get(word);
-    if (term === undefined) {
+  // term → {term, index, docs: postings over all fields, scores: per field [ref, score, ...]};
+  // a term's index is its rank of first appearance, as lunr.Builder numbers terms.
+  const inverted = new Map();
+  // Each word seen → its term's entry (null: no term, a stop word): one
+  // lookup per word, and none by term string after it.
+  const entryOf = new Map();
+  function entryFor(word) {
+    let entry = entryOf.get(word);
+    if (entry === undefined) {
       let token = lunr.trimmer(new lunr.Token(word, {}));
       token = token && lunr.stopWordFilter(token);
       token = token && lunr.stemmer(token);
-      term = token === null || token === undefined ? null : token.toString();
-      termOf.set(word, term);
+      const term = token === null || token === undefined ? null : token.toString();
+      entry = term === null ? null : inverted.get(term);
+      if (entry === undefined) {
+        entry = { term, index: inverted.size, docs: 0, scores: fields.map(() => []), idf: undefined };
+        inverted.set(term, entry);
+      }
+      entryOf.set(word, entry);
     }
-    return term;
+    return entry;
   }
-  // term → {index, docs: postings over all fields, scores: per field [ref, score, ...]}
-  const inverted = new Map();
   const fieldDocs = []; // in lunr's order: doc by doc, field by field
   const totals = fields.map(() => 0);
   for (const doc of request.documents) {
@@ -53,49 +61,44 @@ function buildFast(request, withVectors) {
     for (let f = 0; f < fields.length; f++) {
       const value = doc[fields[f]];
       const words = value === null || value === undefined ? [] : value.toString().toLowerCase().split(SEPARATOR);
-      const frequencies = new Map();
+      const frequencies = new Map(); // entry → term frequency in this field
       let length = 0;
       for (const word of words) {
         if (word.length === 0) continue;
-        const term = termFor(word);
-        if (term === null) continue;
+        const entry = entryFor(word);
+        if (entry === null) continue;
         length += 1;
-        const seen = frequencies.get(term);
+        const seen = frequencies.get(entry);
         if (seen !== undefined) {
-          frequencies.set(term, seen + 1);
-          continue;
+          frequencies.set(entry, seen + 1);
+        } else {
+          frequencies.set(entry, 1);
+          entry.docs += 1;
         }
-        frequencies.set(term, 1);
-        let entry = inverted.get(term);
-        if (entry === undefined) {
-          entry = { index: inverted.size, docs: 0, scores: fields.map(() => []) };
-          inverted.set(term, entry);
-        }
-        entry.docs += 1;
       }
       totals[f] += length;
-      fieldDocs.push([fields[f] + "/" + ref, f, ref, frequencies, length]);
+      fieldDocs.push([f, ref, frequencies, length]);
     }
   }
   const count = request.documents.length;
   const average = totals.map((total) => total / count);
   const fieldVectors = withVectors ? new Array(fieldDocs.length) : null;
-  fieldDocs.forEach(function ([fieldRef, f, ref, frequencies, length], position) {
+  fieldDocs.forEach(function ([f, ref, frequencies, length], position) {
     const pairs = withVectors ? [] : null;
-    for (const [term, tf] of frequencies) {
-      const entry = inverted.get(term);
+    const scale = k1 * (1 - b + b * (length / average[f]));
+    for (const [entry, tf] of frequencies) {
       if (entry.idf === undefined) {
         // lunr.idf, with the document count it gets from the postings.
         const x = (count - entry.docs + 0.5) / (entry.docs + 0.5);
         entry.idf = Math.log(1 + Math.abs(x));
       }
-      let score = entry.idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (length / average[f])) + tf);
+      let score = entry.idf * ((k1 + 1) * tf) / (scale + tf);
       score *= boosts[f];
       const rounded = Math.round(score * 1000) / 1000;
       if (withVectors) pairs.push(entry.index, rounded);
       entry.scores[f].push(ref, rounded);
     }
-    if (withVectors) fieldVectors[position] = [fieldRef, sortPairs(pairs)];
+    if (withVectors) fieldVectors[position] = [fields[f] + "/" + ref, sortPairs(pairs)];
     fieldDocs[position] = null;
   });
   return { fields, fieldVectors, inverted };
