@@ -27,31 +27,55 @@ def default_workers() -> int:
     return max(1, min(2, cores))
 
 
+# Items are handed out in about this many runs of neighbours, each to whichever
+# process asks first: a process slowed down (by Node building the search index
+# on its core, or by slow items that cluster, such as the index pages after
+# the paper pages) takes fewer, instead of the other one waiting for it.
+CHUNKS = 128
+
+
 def fork_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
-    """``[function(item) for item in items]``, the list dealt into ``workers``
-    parts (every ``workers``-th item, so slow items that cluster, such as the
-    index pages after the paper pages, are shared out), each but the first
-    computed in a forked child. A part whose child fails is computed here, so
-    an error is raised as usual."""
+    """``[function(item) for item in items]``, computed by this process and
+    ``workers - 1`` forked children, each taking the next run of items until
+    none is left. Runs a child took but did not send back (it failed) are
+    computed here, so an error is raised as usual."""
     if workers < 2 or len(items) < PARALLEL_MIN_ITEMS or not hasattr(os, "fork"):
         return [function(item) for item in items]
-    parts = [items[start::workers] for start in range(workers)]
+    size = -(-len(items) // CHUNKS)
+    runs = range(-(-len(items) // size))
+    # The queue: one byte per run, all written before any process reads. A
+    # read of one byte from a pipe is atomic, so each run goes to one process.
+    queue, queue_writer = os.pipe()
+    os.write(queue_writer, bytes(runs))
+    os.close(queue_writer)
+
+    def take_runs() -> dict[int, list[R]]:
+        done: dict[int, list[R]] = {}
+        while run := os.read(queue, 1):
+            start = run[0] * size
+            done[run[0]] = [function(item) for item in items[start:start + size]]
+        return done
+
     # The garbage collector writes to every object it scans, which would copy
     # every page of memory this process and its children share; frozen
     # objects are not scanned, here or in the children.
     gc.freeze()
+    children: list[tuple[int, int]] = []
     try:
-        children = [_fork(function, part) for part in parts[1:]]
-        done_parts = [[function(item) for item in parts[0]]]
-        for part, child in zip(parts[1:], children):
-            done = _collect(child)
-            done_parts.append(done if done is not None else [function(item) for item in part])
+        children = [_fork(take_runs) for _worker in range(workers - 1)]
+        done = take_runs()
+        while children:
+            done.update(_collect(children.pop()) or {})
     finally:
         gc.unfreeze()
-    results: list[R] = [None] * len(items)  # type: ignore[list-item]
-    for start, done in enumerate(done_parts):
-        results[start::workers] = done
-    return results
+        os.close(queue)
+        for child in children:  # this process failed: stop the children
+            _stop(child)
+    for run in runs:
+        if run not in done:
+            start = run * size
+            done[run] = [function(item) for item in items[start:start + size]]
+    return [result for run in runs for result in done[run]]
 
 
 class Forked(Generic[R]):
@@ -61,7 +85,7 @@ class Forked(Generic[R]):
 
     def __init__(self, function: Callable[[], R]) -> None:
         self.function = function
-        self._child: tuple[int, int] | None = _fork(_call, [function]) if hasattr(os, "fork") else None
+        self._child: tuple[int, int] | None = _fork(lambda: [function()]) if hasattr(os, "fork") else None
 
     def result(self) -> R:
         if self._child is None:
@@ -72,20 +96,24 @@ class Forked(Generic[R]):
 
     def close(self) -> None:
         if self._child is not None:
-            pid, reader = self._child
-            self._child = None
-            os.kill(pid, signal.SIGKILL)
-            os.close(reader)
-            os.waitpid(pid, 0)
+            child, self._child = self._child, None
+            _stop(child)
 
 
-def _collect(child: tuple[int, int]) -> list[Any] | None:
+def _stop(child: tuple[int, int]) -> None:
+    pid, reader = child
+    os.kill(pid, signal.SIGKILL)
+    os.close(reader)
+    os.waitpid(pid, 0)
+
+
+def _collect(child: tuple[int, int]) -> Any:
     """A forked child's results, or None if it failed."""
     pid, reader = child
     with os.fdopen(reader, "rb") as stream:
         try:
             # Unpickled as it arrives, so the results are not held twice.
-            done: list[Any] = pickle.load(stream)
+            done = pickle.load(stream)
         except (EOFError, pickle.UnpicklingError):
             os.waitpid(pid, 0)
             return None
@@ -97,11 +125,9 @@ def _collect(child: tuple[int, int]) -> list[Any] | None:
     return done
 
 
-def _call(function: Callable[[], R]) -> R:
-    return function()
-
-
-def _fork(function: Callable[[T], R], part: Sequence[T]) -> tuple[int, int]:
+def _fork(compute: Callable[[], Any]) -> tuple[int, int]:
+    """Run ``compute()`` in a forked child, which sends back its result (never
+    None: :func:`_collect` tells a failed child by None)."""
     reader, writer = os.pipe()
     pid = os.fork()
     if pid:
@@ -112,7 +138,7 @@ def _fork(function: Callable[[T], R], part: Sequence[T]) -> tuple[int, int]:
     code = 1
     try:
         os.close(reader)
-        done = [function(item) for item in part]
+        done = compute()
         with os.fdopen(writer, "wb") as stream:
             pickle.dump(done, stream, protocol=pickle.HIGHEST_PROTOCOL)
         code = 0

@@ -68,6 +68,7 @@ def test_a_child_that_fails_is_waited_for_and_its_part_computed_here(children):
     def fails_in_the_child(n: int) -> int:
         if os.getpid() != parent:
             raise RuntimeError("only in the child")
+        time.sleep(0.005)  # so that the child takes some items before this process took them all
         return n + 1
 
     parent = os.getpid()
@@ -76,3 +77,34 @@ def test_a_child_that_fails_is_waited_for_and_its_part_computed_here(children):
     (pid,) = children
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # waited for already
+
+
+def test_a_process_slowed_down_takes_fewer_items_and_the_results_keep_their_order(children):
+    def square_slowly_in_the_child(n: int) -> tuple[int, int]:
+        # The child ten times slower, as a renderer sharing its core with Node.
+        time.sleep(0.005 if os.getpid() == parent else 0.05)
+        return os.getpid(), n * n
+
+    parent = os.getpid()
+    items = list(range(parallel.PARALLEL_MIN_ITEMS))
+    results = fork_map(square_slowly_in_the_child, items, 2)
+    assert [square for _pid, square in results] == [n * n for n in items]
+    by_child = sum(1 for pid, _square in results if pid != parent)
+    # Dealt into halves up front, the child would square half of them (5 s).
+    assert 0 < by_child < len(items) // 4
+
+
+def test_an_error_here_stops_the_children_and_is_raised(children):
+    def fails_here(n: int) -> int:
+        if os.getpid() == parent:
+            raise ValueError("in this process")
+        time.sleep(0.01)
+        return n
+
+    parent = os.getpid()
+    with pytest.raises(ValueError, match="in this process"):
+        fork_map(fails_here, list(range(parallel.PARALLEL_MIN_ITEMS)), 3)
+    assert len(children) == 2
+    for pid in children:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # killed and waited for already
