@@ -32,7 +32,7 @@ from .render import (
 from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, search_documents
 from .related import Terms, Vocabulary, related_by_terms
 from .site import (
-    Related, RelatedSource, Site, build_site, html_to_text, in_title_order, listed_in, related_sources,
+    PaperView, Related, RelatedSource, Site, build_site, html_to_text, in_title_order, listed_in, related_sources,
     source_word_counts,
 )
 from .topics import Taxonomy, assign_topics, parse_taxonomy
@@ -427,6 +427,25 @@ def make_site(
     papers = in_title_order(parse_papers(inputs.plan.texts, partial(cache.memo_many, workers=workers)))
     lap("read")
     progress(f"building the site model for {len(papers)} papers")
+
+    def start_search(views: Sequence[PaperView]) -> PendingSearchIndex:
+        documents = search_documents(
+            views, lambda html: cache.memo(("search-text", html), lambda: html_to_text(html)),
+        )
+        return cache.memo(
+            ("search", documents),
+            lambda: PendingSearchIndex(documents, memo=cache.memo if cache.long_lived else no_memo),
+        )
+
+    # Node builds the search index on the other core while the related
+    # papers are found and pages render; a deferred build leaves even
+    # starting it for later.
+    searches: list[PendingSearchIndex] = []
+
+    def views_made(views: tuple[PaperView, ...]) -> None:
+        if not defer:
+            searches.append(start_search(views))
+
     find_related, forked = _start_related(cache, related_sources(papers), workers)
     try:
         markdown, digest_text = make_markdown(), make_digest_text()
@@ -453,25 +472,12 @@ def make_site(
             inputs.config, papers, inputs.taxonomy,
             lambda text: cache.memo(("markdown", text), lambda: markdown(text)),
             order, find_related, cache.memo,
-            lambda text: cache.memo(("digest-text", text), lambda: digest_text(text)),
+            lambda text: cache.memo(("digest-text", text), lambda: digest_text(text)), views_made,
         )
     finally:
         if forked is not None:
             forked.close()  # a child never asked for (the model failed first)
     lap("model")
-
-    def start_search() -> PendingSearchIndex:
-        documents = search_documents(
-            site.papers, lambda html: cache.memo(("search-text", html), lambda: html_to_text(html)),
-        )
-        return cache.memo(
-            ("search", documents),
-            lambda: PendingSearchIndex(documents, memo=cache.memo if cache.long_lived else no_memo),
-        )
-
-    # Node builds the search index on the other core while Python renders;
-    # a deferred build leaves even starting it for later.
-    pending = None if defer else start_search()
     progress(f"rendering {len(site.pages)} pages")
     assets, files = collect_assets(paths.static, {"lunr.js": LUNR_JS})
     env = make_environment(inputs.config)
@@ -486,9 +492,9 @@ def make_site(
         cache.end_build()  # what start_search memoises counts as used by the next build
         return SiteBuild(
             site, inputs.plan, files, rendered, timings, inputs.warnings, None, assets, later,
-            LaterSearch(start_search),
+            LaterSearch(partial(start_search, site.papers)),
         )
-    assert pending is not None
+    (pending,) = searches
     progress("finishing the search index")
     search = pending.result()
     files.update(search.files)

@@ -200,6 +200,7 @@ def build_site(
     find_related: Callable[[Sequence[RelatedSource]], Related] = find_related_papers,
     memo: Memo = no_memo,
     render_digest_text: Callable[[str], str | None] | None = None,
+    views_made: Callable[[tuple[PaperView, ...]], None] = lambda views: None,
 ) -> Site:
     """Compute every page. ``digest_order`` gives, per date, the title keys in the
     order the digests listed them, so date pages keep the digest's ranking.
@@ -210,7 +211,10 @@ def build_site(
     one's, so telling which pages changed is mostly comparing pointers.
     ``render_digest_text`` renders the abstract of a paper the digests list
     (None: as Markdown, like every abstract and note; see
-    :func:`~site_builder.render.make_digest_text`)."""
+    :func:`~site_builder.render.make_digest_text`). ``views_made`` is given
+    the paper views, in the site's order, before related papers are asked
+    for (the pipeline starts the search index there, while a child process
+    may still be finding them)."""
     # A–Z first: the lists below are stable sorts of this order.
     papers = in_title_order(papers)
     errors: list[SourceError] = []
@@ -342,6 +346,7 @@ def build_site(
 
     # Asked for last: find_related may be a child process that works while
     # the pages above are made.
+    views_made(tuple(views))
     related = find_related(related_sources(papers))
     pages[papers_at:papers_at] = [
         Page(view.url, "paper.html", MappingProxyType({

@@ -159,6 +159,18 @@ def test_a_paper_of_ones_own_is_summed_up_by_the_text_its_markdown_shows():
     assert view.summary == view.abstract_text == "Idea Is bold, linked & coded: one two"
 
 
+def test_the_paper_views_are_handed_on_before_related_papers_are_asked_for():
+    # The pipeline starts the search index there, while a child finds related papers.
+    calls: list = []
+    site = build_site(
+        SiteConfig(), (paper("b", "Beta"), paper("a", "Alpha")), TAXONOMY, make_markdown(),
+        find_related=lambda sources: calls.append("related") or ((),) * len(sources),
+        views_made=lambda views: calls.append(views),
+    )
+    assert calls == [tuple(site.papers), "related"]
+    assert [view.slug for view in site.papers] == ["a", "b"]
+
+
 def test_a_paper_says_which_digests_listed_it_and_a_paper_of_ones_own_only_its_dates():
     digested = replace(paper("digested", "From a digest"), dates=(dt.date(2025, 3, 18), dt.date(2025, 3, 19)))
     own, undated = paper("own", "Mine"), replace(paper("undated", "Undated"), dates=())
