@@ -18,6 +18,7 @@ Output, under ``search/``:
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -26,7 +27,7 @@ import tempfile
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import BinaryIO, Callable, Mapping, Sequence
 
 from .errors import SourceError
 from .papers import Memo, no_memo
@@ -124,25 +125,36 @@ def _store_entry(doc: SearchDocument) -> dict:
 
 def _index_request(documents: Sequence[SearchDocument], sharded: bool, shard_target: int,
                    emit_monolithic: bool, memo: Memo = no_memo) -> bytes:
-    """The JSON Node reads. Each document's fields are encoded once per text
-    (``memo``: the preview keeps them, as a new digest leaves most unchanged),
-    then joined with its ref: a new paper renumbers the ones after it."""
+    """The JSON Node reads (see :func:`_write_index_request`)."""
+    buffer = io.BytesIO()
+    _write_index_request(buffer, documents, sharded, shard_target, emit_monolithic, memo)
+    return buffer.getvalue()
+
+
+def _write_index_request(stream: BinaryIO, documents: Sequence[SearchDocument], sharded: bool,
+                         shard_target: int, emit_monolithic: bool, memo: Memo = no_memo) -> None:
+    """Write the JSON Node reads, a document at a time (at 20,000 papers it
+    is 25 MB, which need not be held in memory beside the site model).
+    Each document's fields are encoded once per text (``memo``: the preview
+    keeps them, as a new digest leaves most unchanged), then joined with its
+    ref: a new paper renumbers the ones after it."""
     head = _json({
         "fields": [{"name": name, "boost": boost} for name, boost in FIELDS],
         "sharded": sharded,
         "shard_target": shard_target,
         "emit_monolithic": emit_monolithic,
     })
-    # Sharded indexes use document numbers as refs: short postings, and the
-    # store chunk of a result follows from its number.
-    entries = b",".join(
-        b'{"ref":' + _json(str(number) if sharded else doc.slug) + b"," + memo(
+    stream.write(head[:-1] + b',"documents":[')
+    for number, doc in enumerate(documents):
+        # Sharded indexes use document numbers as refs: short postings, and
+        # the store chunk of a result follows from its number.
+        stream.write(b'{"ref":' if number == 0 else b',{"ref":')
+        stream.write(_json(str(number) if sharded else doc.slug) + b",")
+        stream.write(memo(
             ("search-request", doc.title, doc.topics, doc.abstract),
             partial(_request_fields, doc.title, doc.topics, doc.abstract),
-        )
-        for number, doc in enumerate(documents)
-    )
-    return head[:-1] + b',"documents":[' + entries + b"]}"
+        ))
+    stream.write(b"]}")
 
 
 def _request_fields(title: str, topics: tuple[str, ...], abstract: str) -> bytes:
@@ -185,13 +197,12 @@ class PendingSearchIndex:
                  memo: Memo = no_memo) -> None:
         self.documents = tuple(documents)
         self.sharded = len(self.documents) > SINGLE_FILE_MAX_DOCS if sharded is None else sharded
-        request = _index_request(self.documents, self.sharded, shard_target, emit_monolithic, memo)
         # Node reads and writes files, not pipes: a thread of ours feeding a
         # pipe would need the GIL for every 64 KiB while pages render, and
         # Node would sit waiting for it.
         self._streams = [tempfile.TemporaryFile() for _name in ("stdin", "stdout", "stderr")]
         stdin, stdout, stderr = self._streams
-        stdin.write(request)
+        _write_index_request(stdin, self.documents, self.sharded, shard_target, emit_monolithic, memo)
         stdin.seek(0)
         self._process = subprocess.Popen(
             [node_executable(), str(JS_DIR / "build_index.js")],
