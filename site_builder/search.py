@@ -18,7 +18,6 @@ Output, under ``search/``:
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -121,14 +120,6 @@ def _json(value: object) -> bytes:
 
 def _store_entry(doc: SearchDocument) -> dict:
     return {"t": doc.title, "u": doc.url, "d": list(doc.dates), "g": list(doc.topics), "s": doc.snippet}
-
-
-def _index_request(documents: Sequence[SearchDocument], sharded: bool, shard_target: int,
-                   emit_monolithic: bool, memo: Memo = no_memo) -> bytes:
-    """The JSON Node reads (see :func:`_write_index_request`)."""
-    buffer = io.BytesIO()
-    _write_index_request(buffer, documents, sharded, shard_target, emit_monolithic, memo)
-    return buffer.getvalue()
 
 
 def _write_index_request(stream: BinaryIO, documents: Sequence[SearchDocument], sharded: bool,

@@ -5,6 +5,7 @@ wrote. Expectations come from the papers' text, not from the index."""
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import random
 import re
@@ -340,7 +341,12 @@ def test_index_build_is_deterministic(documents):
 
 @pytest.mark.parametrize("sharded", [False, True])
 def test_index_request_is_the_documents_as_json_and_reuses_memoised_fields(documents, sharded):
-    from site_builder.search import FIELDS, _index_request
+    from site_builder.search import FIELDS, _write_index_request
+
+    def _index_request(*args) -> bytes:
+        written = io.BytesIO()
+        _write_index_request(written, *args)
+        return written.getvalue()
 
     memo: dict = {}
     computed = []
