@@ -446,47 +446,53 @@ def make_site(
         if not defer:
             searches.append(start_search(views))
 
-    find_related, forked = _start_related(cache, related_sources(papers), workers)
+    # Node would work on for seconds after a failed build: nothing waits for it.
     try:
-        markdown, digest_text = make_markdown(), make_digest_text()
-        order = digest_order(inputs.digests)
-        in_digests = listed_in(order)
-        # Rendered here on both cores; the views ask for them one by one. A
-        # deferred rebuild (the preview's) has all but a few views in its
-        # memo, and the views' own misses are too few to share out: asking
-        # for 40,000 texts here would cost more than they do (0.15 s at
-        # 20,000 papers). The texts are then forgotten until a view changes.
-        if not defer:
-            cache.memo_many(
-                (
-                    job for paper in papers for job in (
-                        (("digest-text", paper.abstract), partial(digest_text, paper.abstract))
-                        if paper.key in in_digests
-                        else (("markdown", paper.abstract), partial(markdown, paper.abstract)),
-                        (("markdown", paper.notes), partial(markdown, paper.notes)),
-                    ) if job[0][1]
-                ),
-                workers,
+        find_related, forked = _start_related(cache, related_sources(papers), workers)
+        try:
+            markdown, digest_text = make_markdown(), make_digest_text()
+            order = digest_order(inputs.digests)
+            in_digests = listed_in(order)
+            # Rendered here on both cores; the views ask for them one by one. A
+            # deferred rebuild (the preview's) has all but a few views in its
+            # memo, and the views' own misses are too few to share out: asking
+            # for 40,000 texts here would cost more than they do (0.15 s at
+            # 20,000 papers). The texts are then forgotten until a view changes.
+            if not defer:
+                cache.memo_many(
+                    (
+                        job for paper in papers for job in (
+                            (("digest-text", paper.abstract), partial(digest_text, paper.abstract))
+                            if paper.key in in_digests
+                            else (("markdown", paper.abstract), partial(markdown, paper.abstract)),
+                            (("markdown", paper.notes), partial(markdown, paper.notes)),
+                        ) if job[0][1]
+                    ),
+                    workers,
+                )
+            site = build_site(
+                inputs.config, papers, inputs.taxonomy,
+                lambda text: cache.memo(("markdown", text), lambda: markdown(text)),
+                order, find_related, cache.memo,
+                lambda text: cache.memo(("digest-text", text), lambda: digest_text(text)), views_made,
             )
-        site = build_site(
-            inputs.config, papers, inputs.taxonomy,
-            lambda text: cache.memo(("markdown", text), lambda: markdown(text)),
-            order, find_related, cache.memo,
-            lambda text: cache.memo(("digest-text", text), lambda: digest_text(text)), views_made,
-        )
-    finally:
-        if forked is not None:
-            forked.close()  # a child never asked for (the model failed first)
-    lap("model")
-    progress(f"rendering {len(site.pages)} pages")
-    assets, files = collect_assets(paths.static, {"lunr.js": LUNR_JS})
-    env = make_environment(inputs.config)
-    stored = StoredPages(cache.stored_page, available=bool(cache.stored_pages)) if cache.persistent else None
-    later: dict[str, LaterPage] | None = {} if defer else None
-    pages, rendered = render_site(env, site, assets, cache.pages, stored, workers, later)
-    cache.page_digests = stored.digests if stored else {}
-    cache.undigested_pages = stored.undigested if stored else {}
-    files.update(pages)
+        finally:
+            if forked is not None:
+                forked.close()  # a child never asked for (the model failed first)
+        lap("model")
+        progress(f"rendering {len(site.pages)} pages")
+        assets, files = collect_assets(paths.static, {"lunr.js": LUNR_JS})
+        env = make_environment(inputs.config)
+        stored = StoredPages(cache.stored_page, available=bool(cache.stored_pages)) if cache.persistent else None
+        later: dict[str, LaterPage] | None = {} if defer else None
+        pages, rendered = render_site(env, site, assets, cache.pages, stored, workers, later)
+        cache.page_digests = stored.digests if stored else {}
+        cache.undigested_pages = stored.undigested if stored else {}
+        files.update(pages)
+    except BaseException:
+        for pending in searches:
+            pending.cancel()
+        raise
     lap("render")
     if later is not None:
         cache.end_build()  # what start_search memoises counts as used by the next build

@@ -194,21 +194,40 @@ class PendingSearchIndex:
         self._streams = [tempfile.TemporaryFile() for _name in ("stdin", "stdout", "stderr")]
         stdin, stdout, stderr = self._streams
         _write_index_request(stdin, self.documents, self.sharded, shard_target, emit_monolithic, memo)
-        stdin.seek(0)
-        self._process = subprocess.Popen(
-            [node_executable(), str(JS_DIR / "build_index.js")],
-            stdin=stdin, stdout=stdout, stderr=stderr,
-            env={**os.environ, "ATLAS_NODE_MODULES": str(NODE_MODULES)},
-        )
+        self._process = self._start()
+        self._cancelled = False
         self._frames: list[tuple[str, bytes]] | None = None
         self._result: SearchFiles | None = None
         # Node's output is read once: asked again (the preview memoises this
         # object), a failure is raised again, not a read of closed files.
         self._error: SourceError | None = None
 
+    def _start(self) -> subprocess.Popen:
+        stdin, stdout, stderr = self._streams
+        stdin.seek(0)
+        for output in (stdout, stderr):
+            output.seek(0)
+            output.truncate()
+        return subprocess.Popen(
+            [node_executable(), str(JS_DIR / "build_index.js")],
+            stdin=stdin, stdout=stdout, stderr=stderr,
+            env={**os.environ, "ATLAS_NODE_MODULES": str(NODE_MODULES)},
+        )
+
+    def cancel(self) -> None:
+        """Stop Node, for a build that failed before it asked for the index:
+        nothing would wait for it, and it would work on for seconds. Asked
+        for after all (the preview memoises this object), it starts again."""
+        if self._frames is None and self._error is None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+            self._cancelled = True
+
     def frames(self) -> list[tuple[str, bytes]]:
         if self._error is not None:
             raise self._error
+        if self._cancelled:
+            self._process, self._cancelled = self._start(), False
         if self._frames is None:
             try:
                 self._frames = self._read_frames()

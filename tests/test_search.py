@@ -422,3 +422,34 @@ def test_a_failed_index_build_fails_the_same_way_when_asked_again(monkeypatch):
     for _attempt in range(2):
         with pytest.raises(SourceError, match="building the search index failed"):
             pending.result()
+
+
+def test_a_cancelled_index_stops_node_and_starts_again_when_asked_for(documents):
+    pending = PendingSearchIndex(documents)
+    pending.cancel()
+    assert pending._process.returncode is not None  # Node is gone, not working on
+    assert pending.result().files == PendingSearchIndex(documents).result().files
+
+
+def test_a_build_that_fails_after_the_index_started_stops_node(tmp_path, monkeypatch):
+    import site_builder.pipeline as pipeline
+    from site_builder.errors import SourceError
+
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    (tmp_path / "my-templates").mkdir()
+    # Fails in rendering, after the site model started the index.
+    (tmp_path / "my-templates" / "404.html").write_text("{{ nope.at_all }}\n")
+    with (tmp_path / "content" / "site.yaml").open("a") as handle:
+        handle.write("templates_dir: ../my-templates\n")
+    started: list[PendingSearchIndex] = []
+
+    class Recorded(PendingSearchIndex):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(pipeline, "PendingSearchIndex", Recorded)
+    with pytest.raises(SourceError, match="404.html"):
+        make_site(Paths(tmp_path / "content", tmp_path / "_site"))
+    (pending,) = started
+    assert pending._process.returncode is not None
