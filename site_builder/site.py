@@ -116,6 +116,8 @@ class Site:
     counts: Mapping[str, int] = field(default_factory=dict)  # pages per template
 
 
+HOME_LATEST_PAPERS = 10  # the latest digest's papers on the home page; its date page has all
+
 _TAG = re.compile(r"<[^>]+>")
 # Tags that end a word: "<p>One</p><p>Two</p>" reads "One Two", but
 # "<code>x</code>:" reads "x:".
@@ -304,10 +306,13 @@ def build_site(
     page(
         "", "home.html", "",
         latest=latest,
-        latest_papers=in_digest_order(latest.date) if latest else (),
+        # A taste of the latest digest: all of it (60 papers in the shipped
+        # one) put the topics and dates 20,000 pixels down on a phone.
+        latest_papers=in_digest_order(latest.date)[:HOME_LATEST_PAPERS] if latest else (),
         topics=tuple(sorted(topics_used, key=lambda t: (-t.count, t.name))),
         recent_dates=dates_newest[: config.home_recent_dates],
         paper_count=len(views),
+        date_count=len(dates_newest),
     )
     papers_at = len(pages)  # the paper pages go here, once their related papers are known
     page("papers/", "papers.html", "All papers", papers=views, groups=_letter_groups(papers, views))

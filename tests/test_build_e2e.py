@@ -61,6 +61,16 @@ def test_two_digests_with_one_date_share_one_page(shipped_site):
     assert page.count('class="paper-item"') == len({t.casefold() for t in mar17_titles})
 
 
+def test_home_page_opens_the_latest_digest_and_links_to_all_of_it(shipped_site):
+    home = html.unescape(page_text(shipped_site, "index.html"))
+    latest = html.unescape(page_text(shipped_site, "dates/2025-09-10/index.html"))
+    titles = re.findall(r'class="paper-title"><a href="[^"]*">(.*?)</a>', latest)
+    assert len(titles) > 10  # the shipped latest digest is long enough to be cut
+    assert re.findall(r'class="paper-title"><a href="[^"]*">(.*?)</a>', home) == titles[:10]
+    assert f'<a href="{BASE}dates/2025-09-10/">All {len(titles)} papers of Sep 10, 2025 →</a>' in home
+    assert "358 papers · 31 topics · 4 digest dates" in home
+
+
 def test_every_paper_page_shows_its_title_and_abstract(shipped_site):
     digests = load_digests(ROOT / "content" / "digests", 2025)
     by_title = {e.title.casefold(): e for d in digests for e in d.entries}
