@@ -122,6 +122,7 @@ _TAG = re.compile(r"<[^>]+>")
 # Tags that end a word: "<p>One</p><p>Two</p>" reads "One Two", but
 # "<code>x</code>:" reads "x:".
 _BLOCK_TAG = re.compile(r"</?(?:p|h[1-6]|li|[ou]l|pre|blockquote|hr|br|table|thead|tbody|tr|t[dh]|dl|d[td])\b[^>]*>")
+_HEADING = re.compile(r"<h[1-6]\b.*?</h[1-6]>", re.S)
 
 
 def html_to_text(fragment: str) -> str:
@@ -149,12 +150,16 @@ def _paper_view(
     # wrote it; any other by the text its Markdown shows, not its markup.
     first_version = render_digest_text and digest_abstract(p.abstract)
     flat = " ".join(first_version.split()) if first_version else html_to_text(abstract_html)
+    # Without its headings: "## Idea" then "Is bold." would sum up as "Idea Is bold."
+    summary = flat
+    if not first_version and "<h" in abstract_html:
+        summary = html_to_text(_HEADING.sub("", abstract_html)) or flat
     return PaperView(
         slug=p.slug, title=p.title, url=f"papers/{p.slug}/", dates=dates, topics=topics, links=p.links,
         abstract_html=abstract_html,
         notes_html=render_markdown(p.notes) if p.notes else "",
         extra=MappingProxyType(dict(p.extra)),
-        summary=summarize(flat),
+        summary=summarize(summary),
         abstract_text=flat,
         listed=listed,
     )

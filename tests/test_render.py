@@ -156,7 +156,15 @@ def test_a_paper_of_ones_own_is_summed_up_by_the_text_its_markdown_shows():
         SiteConfig(), (own,), TAXONOMY, make_markdown(), {}, render_digest_text=make_digest_text(),
     )
     (view,) = site.papers
-    assert view.summary == view.abstract_text == "Idea Is bold, linked & coded: one two"
+    assert view.abstract_text == "Idea Is bold, linked & coded: one two"
+    assert view.summary == "Is bold, linked & coded: one two"  # a heading is not the start of a sentence
+
+
+def test_a_paper_of_ones_own_with_only_headings_is_summed_up_by_them():
+    own = paper("own", "Mine", "## Idea\n\n### Later")
+    site = build_site(SiteConfig(), (own,), TAXONOMY, make_markdown(), {}, render_digest_text=make_digest_text())
+    (view,) = site.papers
+    assert view.summary == view.abstract_text == "Idea Later"
 
 
 def test_the_paper_views_are_handed_on_before_related_papers_are_asked_for():
