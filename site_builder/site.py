@@ -116,6 +116,37 @@ class Site:
     counts: Mapping[str, int] = field(default_factory=dict)  # pages per template
 
 
+TOPIC_PAGE_SIZE = 50  # papers per topic page: a topic of 4,000 papers was one 3 MB page
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """One page of a list split into pages: page 1 at the list's own URL,
+    page n at "page/n/" under it (as Hugo numbers them)."""
+
+    number: int  # from 1
+    pages: int
+    first: int  # the first item shown, counted from 1
+    last: int
+    total: int
+    url: str
+    newer: str | None  # the page before, which lists newer papers
+    older: str | None
+
+
+def paginate(url: str, total: int, size: int = TOPIC_PAGE_SIZE) -> tuple[Pagination, ...]:
+    """The pages of a list of ``total`` items (at least one page, if empty)."""
+    pages = max(1, -(-total // size))
+    urls = [url] + [f"{url}page/{number}/" for number in range(2, pages + 1)]
+    return tuple(
+        Pagination(
+            number, pages, (number - 1) * size + 1, min(number * size, total), total, urls[number - 1],
+            urls[number - 2] if number > 1 else None, urls[number] if number < pages else None,
+        )
+        for number in range(1, pages + 1)
+    )
+
+
 HOME_LATEST_PAPERS = 10  # the latest digest's papers on the home page; its date page has all
 
 _TAG = re.compile(r"<[^>]+>")
@@ -331,8 +362,11 @@ def build_site(
         topic_papers = tuple(view_of[p.slug] for p in by_topic[topic.slug])
         feed = build_feed(config, f"{topic.url}feed.xml", f"{topic.name} · {config.title}", topic.url,
                           topic_papers)
-        page(topic.url, "topic.html", topic.name, topic=topic, papers=topic_papers, feed=feed,
-             chart=build_topic_chart(topic.name, columns, per_date[topic.slug]))
+        chart = build_topic_chart(topic.name, columns, per_date[topic.slug])
+        for part in paginate(topic.url, len(topic_papers)):
+            page(part.url, "topic.html", topic.name if part.number == 1 else f"{topic.name} · page {part.number}",
+                 topic=topic, papers=topic_papers[part.first - 1:part.last], feed=feed, pagination=part,
+                 chart=chart if part.number == 1 else None)
         page(feed.path, "feed.xml", feed.title, feed=feed)
     page(site_feed.path, "feed.xml", site_feed.title, feed=site_feed)
     page("dates/", "dates.html", "Dates", months=months)

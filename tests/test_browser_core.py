@@ -40,6 +40,22 @@ def test_home_page_links_to_a_paper_page(browser, shipped_site, serve_site):
     context.close()
 
 
+def test_a_long_topic_pages_on_to_older_papers(browser, shipped_site, serve_site):
+    base = serve_site(shipped_site)
+    context, page, errors = open_page(browser, base + "topics/fine-tuning/")
+    first_page = page.locator(".paper-title a").all_inner_texts()
+    page.get_by_role("link", name="Older →").click()
+    page.wait_for_load_state()
+    assert page.url == base + "topics/fine-tuning/page/2/"
+    second_page = page.locator(".paper-title a").all_inner_texts()
+    assert second_page and not set(first_page) & set(second_page)
+    page.get_by_role("link", name="← Newer").click()
+    page.wait_for_load_state()
+    assert page.url == base + "topics/fine-tuning/"
+    assert errors == []
+    context.close()
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_paper_page_fits_a_phone(browser, shipped_site, serve_site, scheme):
     base = serve_site(shipped_site)

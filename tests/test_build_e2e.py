@@ -71,6 +71,20 @@ def test_home_page_opens_the_latest_digest_and_links_to_all_of_it(shipped_site):
     assert "358 papers · 31 topics · 4 digest dates" in home
 
 
+def test_a_topic_s_pages_list_each_of_its_papers_once(shipped_site):
+    topic = "fine-tuning"  # the shipped corpus's largest topic: more than one page
+    pages, url = [], f"{BASE}topics/{topic}/"
+    while url:
+        pages.append(page_text(shipped_site, url.removeprefix(BASE) + "index.html"))
+        found = re.search(r'<a class="next" href="([^"]+)" rel="next">', pages[-1])
+        url = found.group(1) if found else None
+    listed = [slug for page in pages for slug in re.findall(r'class="paper-title"><a href="/atlas/papers/([^/"]+)/"', page)]
+    tagged = [p.parent.name for p in (shipped_site / "papers").glob("*/index.html")
+              if f'class="tag" href="{BASE}topics/{topic}/"' in p.read_text(encoding="utf-8")]
+    assert len(pages) > 1 and len(listed) == len(set(listed))
+    assert sorted(listed) == sorted(tagged)
+
+
 def test_every_paper_page_shows_its_title_and_abstract(shipped_site):
     digests = load_digests(ROOT / "content" / "digests", 2025)
     by_title = {e.title.casefold(): e for d in digests for e in d.entries}

@@ -357,6 +357,40 @@ def test_lists_are_ordered_newest_first_and_by_digest_rank_then_a_to_z():
     assert [v.slug for v in pages["dates/2025-03-18/"]["papers"]] == ["a", "b", "d"]
 
 
+def test_a_long_topic_is_split_into_pages_of_fifty_newest_first():
+    first = dt.date(2025, 1, 1)
+    papers = [
+        Paper(f"p{n:03}", f"Speech paper {n:03}", (first + dt.timedelta(days=n),), None, (), "Speech.", "", (),
+              Path(f"p{n:03}.md"))
+        for n in range(120)
+    ]
+    site = site_for(*papers)
+    pages = {page.url: page for page in site.pages if page.template == "topic.html"}
+    parts = [pages[url] for url in ("topics/speech/", "topics/speech/page/2/", "topics/speech/page/3/")]
+    assert len(pages) == 3
+    shown = [view.slug for part in parts for view in part.context["papers"]]
+    assert shown == [f"p{n:03}" for n in reversed(range(120))]
+    assert [len(part.context["papers"]) for part in parts] == [50, 50, 20]
+    assert [(p.context["pagination"].newer, p.context["pagination"].older) for p in parts] == [
+        (None, "topics/speech/page/2/"), ("topics/speech/", "topics/speech/page/3/"), ("topics/speech/page/2/", None),
+    ]
+    assert [part.title for part in parts] == ["Speech", "Speech · page 2", "Speech · page 3"]
+    assert parts[0].context["chart"] is not None and parts[1].context["chart"] is None
+    files = render_site(make_environment(SiteConfig()), site, ASSETS, {})[0]
+    second = files["topics/speech/page/2/index.html"].decode()
+    assert "Papers 51–100 of 120, newest first · page 2 of 3" in second
+    assert 'href="/topics/speech/" rel="prev"' in second and 'href="/topics/speech/page/3/" rel="next"' in second
+    sitemap = files["sitemap.xml"].decode()
+    assert "topics/speech/page/3/" in sitemap
+
+
+def test_a_short_topic_is_one_page_without_a_pager():
+    site = site_for(paper("x", "Speech synthesis at scale"))
+    (topic,) = [page for page in site.pages if page.url == "topics/speech/"]
+    page = render_site(make_environment(SiteConfig()), site, ASSETS, {})[0]["topics/speech/index.html"].decode()
+    assert topic.context["pagination"].pages == 1 and "pager" not in page and "page 1 of" not in page
+
+
 def test_user_template_overrides_builtin(tmp_path):
     (tmp_path / "404.html").write_text('{% extends "base.html" %}{% block main %}Custom 404{% endblock %}')
     site = site_for(paper("x", "A Paper"), config=SiteConfig(templates_dir=tmp_path))

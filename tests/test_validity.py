@@ -23,6 +23,7 @@ AXE_PAGES = [
     "",
     "papers/a-benchmark-for-learning-to-translate-a-new-language-from-one-grammar-book/",
     "topics/reasoning/",
+    "topics/fine-tuning/page/2/",
     "topics/",
     "dates/2025-03-17/",
     "dates/",
