@@ -117,6 +117,16 @@ class Site:
 
 
 TOPIC_PAGE_SIZE = 50  # papers per topic page: a topic of 4,000 papers was one 3 MB page
+TITLE_PAGE_SIZE = 500  # titles per page of the A–Z list: 20,000 were one 4.6 MB page
+
+
+@dataclass(frozen=True)
+class LetterLink:
+    """A heading of the A–Z list and where it is: ``url`` + "#" + ``anchor``."""
+
+    letter: str
+    url: str
+    anchor: str
 
 
 @dataclass(frozen=True)
@@ -130,8 +140,8 @@ class Pagination:
     last: int
     total: int
     url: str
-    newer: str | None  # the page before, which lists newer papers
-    older: str | None
+    previous: str | None  # the URL of the page before (a topic's: newer papers)
+    next: str | None
 
 
 def paginate(url: str, total: int, size: int = TOPIC_PAGE_SIZE) -> tuple[Pagination, ...]:
@@ -351,7 +361,9 @@ def build_site(
         date_count=len(dates_newest),
     )
     papers_at = len(pages)  # the paper pages go here, once their related papers are known
-    page("papers/", "papers.html", "All papers", papers=views, groups=_letter_groups(papers, views))
+    for part, groups, letters in _title_list_pages(papers, views):
+        page(part.url, "papers.html", "All papers" if part.number == 1 else f"All papers · page {part.number}",
+             papers=views[part.first - 1:part.last], pagination=part, groups=groups, letters=letters)
     columns = columns_for(tuple(reversed(dates_newest)))
     per_date = {
         topic.slug: Counter(d for p in by_topic[topic.slug] for d in p.dates) for topic in topics_used
@@ -421,13 +433,35 @@ def _months(dates_newest: tuple[DateView, ...], by_date: Mapping[dt.date, Sequen
     )
 
 
-def _letter_groups(
+def _title_list_pages(
     papers: Sequence[Paper], views: Sequence[PaperView],
-) -> tuple[tuple[str, tuple[PaperView, ...]], ...]:
-    """The views (of ``papers``, in the same A–Z order) by first letter of their sort key."""
-    groups: dict[str, list[PaperView]] = {}
-    for paper, view in zip(papers, views):
-        first = paper.sort_key[0][:1].upper()
-        letter = first if first.isalpha() and first.isascii() else "#"
-        groups.setdefault(letter, []).append(view)
-    return tuple((letter, tuple(items)) for letter, items in groups.items())
+) -> list[tuple[Pagination, tuple[tuple[LetterLink, tuple[PaperView, ...]], ...], tuple[LetterLink, ...]]]:
+    """The pages of the A–Z list of ``views`` (of ``papers``, in that order):
+    each page's place, its titles under their letters, and every letter with
+    the page where its titles begin."""
+    parts = paginate("papers/", len(views), TITLE_PAGE_SIZE)
+    letter_of = [_letter(paper) for paper in papers]
+    letters: dict[str, LetterLink] = {}
+    for part in parts:
+        for index in range(part.first - 1, part.last):
+            if letter_of[index] not in letters:
+                letters[letter_of[index]] = LetterLink(letter_of[index], part.url, _anchor(letter_of[index]))
+    pages = []
+    for part in parts:
+        groups: dict[str, list[PaperView]] = {}
+        for index in range(part.first - 1, part.last):
+            groups.setdefault(letter_of[index], []).append(views[index])
+        pages.append((
+            part, tuple((letters[letter], tuple(items)) for letter, items in groups.items()), tuple(letters.values()),
+        ))
+    return pages
+
+
+def _letter(paper: Paper) -> str:
+    """The A–Z list's heading for ``paper``: the first letter of its sort key, or "#"."""
+    first = paper.sort_key[0][:1].upper()
+    return first if first.isalpha() and first.isascii() else "#"
+
+
+def _anchor(letter: str) -> str:
+    return f"letter-{letter if letter != '#' else 'num'}"

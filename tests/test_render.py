@@ -371,7 +371,7 @@ def test_a_long_topic_is_split_into_pages_of_fifty_newest_first():
     shown = [view.slug for part in parts for view in part.context["papers"]]
     assert shown == [f"p{n:03}" for n in reversed(range(120))]
     assert [len(part.context["papers"]) for part in parts] == [50, 50, 20]
-    assert [(p.context["pagination"].newer, p.context["pagination"].older) for p in parts] == [
+    assert [(p.context["pagination"].previous, p.context["pagination"].next) for p in parts] == [
         (None, "topics/speech/page/2/"), ("topics/speech/", "topics/speech/page/3/"), ("topics/speech/page/2/", None),
     ]
     assert [part.title for part in parts] == ["Speech", "Speech · page 2", "Speech · page 3"]
@@ -382,6 +382,29 @@ def test_a_long_topic_is_split_into_pages_of_fifty_newest_first():
     assert 'href="/topics/speech/" rel="prev"' in second and 'href="/topics/speech/page/3/" rel="next"' in second
     sitemap = files["sitemap.xml"].decode()
     assert "topics/speech/page/3/" in sitemap
+
+
+def test_the_a_to_z_list_is_split_into_pages_and_each_letter_links_to_where_it_begins(monkeypatch):
+    import site_builder.site as site_module
+
+    monkeypatch.setattr(site_module, "TITLE_PAGE_SIZE", 3)
+    titles = ["Alpha", "Apex", "Axis", "Avid", "Beta", "Bold", "2-bit", "Zeta"]  # "2-bit" sorts first, under "#"
+    site = site_for(*(paper(title.lower(), title) for title in titles))
+    parts = [page for page in site.pages if page.template == "papers.html"]
+    assert [part.url for part in parts] == ["papers/", "papers/page/2/", "papers/page/3/"]
+    assert [[view.title for view in part.context["papers"]] for part in parts] == [
+        ["2-bit", "Alpha", "Apex"], ["Avid", "Axis", "Beta"], ["Bold", "Zeta"],
+    ]
+    assert [(link.letter, link.url) for link in parts[1].context["letters"]] == [
+        ("#", "papers/"), ("A", "papers/"), ("B", "papers/page/2/"), ("Z", "papers/page/3/"),
+    ]
+    files = render_site(make_environment(SiteConfig()), site, ASSETS, {})[0]
+    second = files["papers/page/2/index.html"].decode()
+    # "A" began on page 1: its link goes there, and its heading here is not the link's target.
+    assert '<a href="/papers/#letter-A">A</a>' in second and '<a href="#letter-B">B</a>' in second
+    assert '<h2 id="letter-A-2">A</h2>' in second and '<h2 id="letter-B">B</h2>' in second
+    assert "Titles 4–6 of 8, A–Z · page 2 of 3" in second
+    assert 'href="/papers/" rel="prev"' in second and 'href="/papers/page/3/" rel="next"' in second
 
 
 def test_a_short_topic_is_one_page_without_a_pager():
