@@ -368,6 +368,9 @@ class Resolved:
     def result(self) -> Any:
         return self.value
 
+    def cancel(self) -> None:
+        """Nothing to stop: it is done."""
+
 
 def _attempt(compute: Callable[[], T]) -> tuple[bool, T | None]:
     try:

@@ -425,10 +425,20 @@ def test_a_failed_index_build_fails_the_same_way_when_asked_again(monkeypatch):
 
 
 def test_a_cancelled_index_stops_node_and_starts_again_when_asked_for(documents):
+    import signal
+
     pending = PendingSearchIndex(documents)
     pending.cancel()
-    assert pending._process.returncode is not None  # Node is gone, not working on
+    assert pending._process.returncode == -signal.SIGKILL  # stopped, not waited for
     assert pending.result().files == PendingSearchIndex(documents).result().files
+
+
+def break_a_template(project: Path) -> None:
+    """Make rendering fail, after the site model started the search index."""
+    (project / "my-templates").mkdir()
+    (project / "my-templates" / "404.html").write_text("{{ nope.at_all }}\n")
+    with (project / "content" / "site.yaml").open("a") as handle:
+        handle.write("templates_dir: ../my-templates\n")
 
 
 def test_a_build_that_fails_after_the_index_started_stops_node(tmp_path, monkeypatch):
@@ -436,20 +446,29 @@ def test_a_build_that_fails_after_the_index_started_stops_node(tmp_path, monkeyp
     from site_builder.errors import SourceError
 
     shutil.copytree(ROOT / "content", tmp_path / "content")
-    (tmp_path / "my-templates").mkdir()
-    # Fails in rendering, after the site model started the index.
-    (tmp_path / "my-templates" / "404.html").write_text("{{ nope.at_all }}\n")
-    with (tmp_path / "content" / "site.yaml").open("a") as handle:
-        handle.write("templates_dir: ../my-templates\n")
-    started: list[PendingSearchIndex] = []
+    break_a_template(tmp_path)
+    cancelled: list[PendingSearchIndex] = []
 
     class Recorded(PendingSearchIndex):
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            started.append(self)
+        def cancel(self) -> None:
+            super().cancel()
+            cancelled.append(self)
 
     monkeypatch.setattr(pipeline, "PendingSearchIndex", Recorded)
     with pytest.raises(SourceError, match="404.html"):
         make_site(Paths(tmp_path / "content", tmp_path / "_site"))
-    (pending,) = started
+    (pending,) = cancelled
     assert pending._process.returncode is not None
+
+
+def test_a_failed_build_with_the_index_from_the_last_build_reports_its_error(tmp_path):
+    """The index then comes from the on-disk cache, finished: nothing to stop."""
+    from site_builder.errors import SourceError
+    from site_builder.pipeline import build
+
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    paths = Paths(tmp_path / "content", tmp_path / "_site", cache=tmp_path / "cache")
+    build(paths)
+    break_a_template(tmp_path)
+    with pytest.raises(SourceError, match="404.html"):
+        build(paths)
