@@ -378,7 +378,7 @@ def build_site(
         for part in paginate(topic.url, len(topic_papers)):
             page(part.url, "topic.html", topic.name if part.number == 1 else f"{topic.name} · page {part.number}",
                  topic=topic, papers=topic_papers[part.first - 1:part.last], feed=feed, pagination=part,
-                 chart=chart if part.number == 1 else None)
+                 chart=chart)
         page(feed.path, "feed.xml", feed.title, feed=feed)
     page(site_feed.path, "feed.xml", site_feed.title, feed=site_feed)
     page("dates/", "dates.html", "Dates", months=months)
@@ -435,7 +435,7 @@ def _months(dates_newest: tuple[DateView, ...], by_date: Mapping[dt.date, Sequen
 
 def _title_list_pages(
     papers: Sequence[Paper], views: Sequence[PaperView],
-) -> list[tuple[Pagination, tuple[tuple[LetterLink, tuple[PaperView, ...]], ...], tuple[LetterLink, ...]]]:
+) -> list[tuple[Pagination, tuple[tuple[str, tuple[PaperView, ...]], ...], tuple[LetterLink, ...]]]:
     """The pages of the A–Z list of ``views`` (of ``papers``, in that order):
     each page's place, its titles under their letters, and every letter with
     the page where its titles begin."""
@@ -451,9 +451,7 @@ def _title_list_pages(
         groups: dict[str, list[PaperView]] = {}
         for index in range(part.first - 1, part.last):
             groups.setdefault(letter_of[index], []).append(views[index])
-        pages.append((
-            part, tuple((letters[letter], tuple(items)) for letter, items in groups.items()), tuple(letters.values()),
-        ))
+        pages.append((part, tuple((letter, tuple(items)) for letter, items in groups.items()), tuple(letters.values())))
     return pages
 
 

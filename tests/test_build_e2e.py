@@ -68,7 +68,7 @@ def test_home_page_opens_the_latest_digest_and_links_to_all_of_it(shipped_site):
     assert len(titles) > 10  # the shipped latest digest is long enough to be cut
     assert re.findall(r'class="paper-title"><a href="[^"]*">(.*?)</a>', home) == titles[:10]
     assert f'<a href="{BASE}dates/2025-09-10/">All {len(titles)} papers of Sep 10, 2025 →</a>' in home
-    assert "358 papers · 31 topics · 4 digest dates" in home
+    assert "358 papers · 31 topics · 4 dates" in home
 
 
 def test_a_topic_s_pages_list_each_of_its_papers_once(shipped_site):

@@ -59,6 +59,24 @@ def test_every_page_is_valid_html(shipped_site):
     assert problems == [], "\n".join(problems[:40])
 
 
+def test_the_pages_of_long_lists_are_valid_html(tmp_path):
+    """The shipped corpus is too small for a second page of the A–Z list."""
+    from bench.corpus import write_corpus
+    from site_builder.pipeline import Paths, build
+
+    java = require_java()
+    content = write_corpus(600, tmp_path / "content")
+    build(Paths(content, tmp_path / "_site"), base_url="/atlas/")
+    pages = [tmp_path / "_site" / "papers" / "page" / "2" / "index.html", tmp_path / "_site" / "papers" / "index.html"]
+    pages += sorted((tmp_path / "_site" / "topics").glob("*/page/2/index.html"))[:2]
+    assert len(pages) == 4 and all(page.is_file() for page in pages)
+    result = subprocess.run(
+        [java, "-jar", str(VNU_JAR), "--format", "json", "--errors-only", *map(str, pages)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert json.loads(result.stderr or result.stdout)["messages"] == []
+
+
 @pytest.fixture(scope="module")
 def site_url(shipped_site, serve_site) -> str:
     return serve_site(shipped_site)
