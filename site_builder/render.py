@@ -246,6 +246,7 @@ def make_environment(config: SiteConfig, builtin: Path = BUILTIN_TEMPLATES) -> j
         return base_path + path.lstrip("/")
 
     env.filters["url"] = url
+    env.filters["number"] = "{:,}".format  # 20,000 papers, not 20000
     env.filters["absolute"] = partial(absolute_url, config)
     env.filters["href"] = quote_href
     env.globals["site"] = config

@@ -407,6 +407,11 @@ def test_the_a_to_z_list_is_split_into_pages_and_each_letter_links_to_where_it_b
     assert 'href="/papers/" rel="prev"' in second and 'href="/papers/page/3/" rel="next"' in second
 
 
+def test_counts_are_written_with_thousands_separators():
+    env = make_environment(SiteConfig())
+    assert env.from_string("{{ 20000 | number }} · {{ 999 | number }}").render() == "20,000 · 999"
+
+
 def test_a_short_topic_is_one_page_without_a_pager():
     site = site_for(paper("x", "Speech synthesis at scale"))
     (topic,) = [page for page in site.pages if page.url == "topics/speech/"]
