@@ -214,16 +214,17 @@ def bench_size(n: int, work: Path, pools: Pools, with_hugo: bool, with_serve: bo
     write_corpus(n, content, pools=pools)
     out = work / "site"
     first = atlas_build(content, out, "--no-cache")
-    # Measured as Hugo is below: no cache and no output directory.
-    shutil.rmtree(work / ".atlas-cache", ignore_errors=True)
-    shutil.rmtree(out)
-    full = atlas_build(content, out)
-    unchanged = atlas_build(content, out)
+    # Measured as Hugo is below: no cache and no output directory. Into a
+    # new directory, the last one kept: on ext4 without a journal, creating
+    # files soon after a large tree was deleted takes several times the
+    # kernel time (see README), so nothing is deleted until every size is done.
+    assert not (work / ".atlas-cache").exists()
+    full = atlas_build(content, work / "site-full")
+    unchanged = atlas_build(content, work / "site-full")
     hugo = None
     if with_hugo:
         write_hugo_site(content / "papers", work / "hugo")
-        hugo_build(work / "hugo", work / "hugo-public")  # warm the disk cache like our first build did
-        shutil.rmtree(work / "hugo-public")
+        hugo_build(work / "hugo", work / "hugo-warm")  # warm the disk cache like our first build did
         hugo = hugo_build(work / "hugo", work / "hugo-public")
     serve = measure_serve(content, work / "serve-site") if with_serve else None
     return Result(n, first, full, unchanged, hugo, serve)
@@ -269,14 +270,15 @@ def main(argv: list[str] | None = None) -> int:
         print(HUGO_HELP, file=sys.stderr)
     pools = load_pools()
     results = []
-    for n in sizes:
-        work = Path(tempfile.mkdtemp(prefix=f"atlas-bench-{n}-"))
-        try:
+    works: list[Path] = []
+    try:
+        for n in sizes:
+            works.append(work := Path(tempfile.mkdtemp(prefix=f"atlas-bench-{n}-")))
             print(f"… {n:,} papers in {work}", file=sys.stderr, flush=True)
             results.append(bench_size(n, work, pools, with_hugo, not args.quick))
-        finally:
-            if not args.keep:
-                shutil.rmtree(work, ignore_errors=True)
+    finally:
+        for work in works if not args.keep else ():
+            shutil.rmtree(work, ignore_errors=True)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"Paper Atlas vs Hugo ({_hugo_version() if with_hugo else 'Hugo not run'}), {cores} cores, "
           f"Python {sys.version.split()[0]}\n")
