@@ -246,12 +246,19 @@ def make_environment(config: SiteConfig, builtin: Path = BUILTIN_TEMPLATES) -> j
         return base_path + path.lstrip("/")
 
     env.filters["url"] = url
-    env.filters["number"] = "{:,}".format  # 20,000 papers, not 20000
+    env.filters["number"] = _number
     env.filters["absolute"] = partial(absolute_url, config)
     env.filters["href"] = quote_href
     env.globals["site"] = config
     env.globals["paper_item"] = _paper_items(env)
     return env
+
+
+def _number(value: int) -> str:
+    """20,000, not 20000; a misspelt variable stays the usual undefined-variable error."""
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    return f"{value:,}"
 
 
 PAPER_ITEM = "partials/paper_item.html"
