@@ -394,6 +394,19 @@ def test_a_page_that_fails_when_rendered_later_shows_the_error(tmp_path):
     assert any(line.startswith("error: ") and "paper.html" in line for line in log)
 
 
+def test_a_first_build_that_fails_then_is_fixed_writes_the_search_index(tmp_path):
+    """The failed build stopped Node; the fixed one starts it again."""
+    paths = make_project(tmp_path)
+    preview = Preview(paths, log=lambda line: None)
+    working = (tmp_path / "theme" / "paper.html").read_text()
+    template = themed(tmp_path, "{{ paper.no_such_field.x }}")
+    assert not preview.build()
+    template.write_text(working)
+    assert preview.build(("paper.html",), (template,))
+    manifest = json.loads((paths.out / "search" / "manifest.json").read_text())
+    assert manifest["documents"]["count"] == len(list((paths.content / "papers").glob("*.md")))
+
+
 def test_a_page_that_fails_in_the_background_leaves_the_search_index_written(tmp_path):
     paths = make_project(tmp_path)
     log: list[str] = []
