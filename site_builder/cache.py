@@ -371,6 +371,9 @@ class Resolved:
     def cancel(self) -> None:
         """Nothing to stop: it is done."""
 
+    def resume(self) -> None:
+        """Nothing to start again."""
+
 
 def _attempt(compute: Callable[[], T]) -> tuple[bool, T | None]:
     try:

@@ -432,10 +432,14 @@ def make_site(
         documents = search_documents(
             views, lambda html: cache.memo(("search-text", html), lambda: html_to_text(html)),
         )
-        return cache.memo(
+        pending = cache.memo(
             ("search", documents),
             lambda: PendingSearchIndex(documents, memo=cache.memo if cache.long_lived else no_memo),
         )
+        # The same documents as a build that failed: its Node run, stopped
+        # then, starts now, beside rendering, not once rendering is done.
+        pending.resume()
+        return pending
 
     # Node builds the search index on the other core while the related
     # papers are found and pages render; a deferred build leaves even

@@ -217,17 +217,21 @@ class PendingSearchIndex:
     def cancel(self) -> None:
         """Stop Node, for a build that failed before it asked for the index:
         nothing would wait for it, and it would work on for seconds. Asked
-        for after all (the preview memoises this object), it starts again."""
+        for again (the preview memoises this object), it starts again."""
         if self._frames is None and self._error is None and self._process.poll() is None:
             self._process.kill()
             self._process.wait()
             self._cancelled = True
 
+    def resume(self) -> None:
+        """Start Node again if a failed build cancelled it."""
+        if self._cancelled:
+            self._process, self._cancelled = self._start(), False
+
     def frames(self) -> list[tuple[str, bytes]]:
         if self._error is not None:
             raise self._error
-        if self._cancelled:
-            self._process, self._cancelled = self._start(), False
+        self.resume()
         if self._frames is None:
             try:
                 self._frames = self._read_frames()

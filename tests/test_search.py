@@ -461,6 +461,30 @@ def test_a_build_that_fails_after_the_index_started_stops_node(tmp_path, monkeyp
     assert pending._process.returncode is not None
 
 
+def test_a_build_after_a_failed_one_starts_the_stopped_index_before_rendering(tmp_path, monkeypatch):
+    import site_builder.pipeline as pipeline
+    from site_builder.cache import BuildCache
+    from site_builder.errors import SourceError
+
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    break_a_template(tmp_path)
+    paths, cache = Paths(tmp_path / "content", tmp_path / "_site"), BuildCache(long_lived=True)
+    with pytest.raises(SourceError):
+        make_site(paths, cache=cache)
+    (tmp_path / "my-templates" / "404.html").unlink()
+    running_while_rendering = []
+    render_site = pipeline.render_site
+
+    def rendering(*args, **kwargs):
+        (pending,) = [value for key, value in cache._used.items() if key[0] == "search"]
+        running_while_rendering.append(not pending._cancelled and pending._process.returncode is None)
+        return render_site(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "render_site", rendering)
+    assert make_site(paths, cache=cache).search.files
+    assert running_while_rendering == [True]
+
+
 def test_a_failed_build_with_the_index_from_the_last_build_reports_its_error(tmp_path):
     """The index then comes from the on-disk cache, finished: nothing to stop."""
     from site_builder.errors import SourceError
