@@ -122,11 +122,10 @@ TITLE_PAGE_SIZE = 500  # titles per page of the A–Z list: 20,000 were one 4.6 
 
 @dataclass(frozen=True)
 class LetterLink:
-    """A heading of the A–Z list and where it is: ``url`` + "#" + ``anchor``."""
+    """A heading of the A–Z list and the page where its titles begin."""
 
     letter: str
     url: str
-    anchor: str
 
 
 @dataclass(frozen=True)
@@ -142,6 +141,10 @@ class Pagination:
     url: str
     previous: str | None  # the URL of the page before (a topic's: newer papers)
     next: str | None
+
+    def title(self, name: str) -> str:
+        """The title of this page of the list called ``name``."""
+        return name if self.number == 1 else f"{name} · page {self.number}"
 
 
 def paginate(url: str, total: int, size: int = TOPIC_PAGE_SIZE) -> tuple[Pagination, ...]:
@@ -362,8 +365,7 @@ def build_site(
     )
     papers_at = len(pages)  # the paper pages go here, once their related papers are known
     for part, groups, letters in _title_list_pages(papers, views):
-        page(part.url, "papers.html", "All papers" if part.number == 1 else f"All papers · page {part.number}",
-             papers=views[part.first - 1:part.last], pagination=part, groups=groups, letters=letters)
+        page(part.url, "papers.html", part.title("All papers"), papers=views[part.first - 1:part.last], pagination=part, groups=groups, letters=letters)
     columns = columns_for(tuple(reversed(dates_newest)))
     per_date = {
         topic.slug: Counter(d for p in by_topic[topic.slug] for d in p.dates) for topic in topics_used
@@ -376,8 +378,7 @@ def build_site(
                           topic_papers)
         chart = build_topic_chart(topic.name, columns, per_date[topic.slug])
         for part in paginate(topic.url, len(topic_papers)):
-            page(part.url, "topic.html", topic.name if part.number == 1 else f"{topic.name} · page {part.number}",
-                 topic=topic, papers=topic_papers[part.first - 1:part.last], feed=feed, pagination=part,
+            page(part.url, "topic.html", part.title(topic.name), topic=topic, papers=topic_papers[part.first - 1:part.last], feed=feed, pagination=part,
                  chart=chart)
         page(feed.path, "feed.xml", feed.title, feed=feed)
     page(site_feed.path, "feed.xml", site_feed.title, feed=site_feed)
@@ -442,10 +443,9 @@ def _title_list_pages(
     parts = paginate("papers/", len(views), TITLE_PAGE_SIZE)
     letter_of = [_letter(paper) for paper in papers]
     letters: dict[str, LetterLink] = {}
-    for part in parts:
-        for index in range(part.first - 1, part.last):
-            if letter_of[index] not in letters:
-                letters[letter_of[index]] = LetterLink(letter_of[index], part.url, _anchor(letter_of[index]))
+    for index, letter in enumerate(letter_of):
+        if letter not in letters:
+            letters[letter] = LetterLink(letter, parts[index // TITLE_PAGE_SIZE].url)
     pages = []
     for part in parts:
         groups: dict[str, list[PaperView]] = {}
@@ -459,7 +459,3 @@ def _letter(paper: Paper) -> str:
     """The A–Z list's heading for ``paper``: the first letter of its sort key, or "#"."""
     first = paper.sort_key[0][:1].upper()
     return first if first.isalpha() and first.isascii() else "#"
-
-
-def _anchor(letter: str) -> str:
-    return f"letter-{letter if letter != '#' else 'num'}"
