@@ -467,11 +467,21 @@ def test_a_build_after_a_failed_one_starts_the_stopped_index_before_rendering(tm
     from site_builder.errors import SourceError
 
     shutil.copytree(ROOT / "content", tmp_path / "content")
-    break_a_template(tmp_path)
     paths, cache = Paths(tmp_path / "content", tmp_path / "_site"), BuildCache(long_lived=True)
+    build_site = pipeline.build_site
+
+    def failing_once_the_index_started(*args):
+        def views_made(views):
+            args[-1](views)
+            raise SourceError("fails while Node surely runs")
+        return build_site(*args[:-1], views_made)
+
+    # Failing as soon as Node started, not later: a build that failed after
+    # Node had finished would leave a finished index, with nothing to restart.
+    monkeypatch.setattr(pipeline, "build_site", failing_once_the_index_started)
     with pytest.raises(SourceError):
         make_site(paths, cache=cache)
-    (tmp_path / "my-templates" / "404.html").unlink()
+    monkeypatch.setattr(pipeline, "build_site", build_site)
     running_while_rendering = []
     render_site = pipeline.render_site
 
