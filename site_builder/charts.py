@@ -147,10 +147,12 @@ def build_topics_overview(
     columns: tuple[Column, ...],
     per_topic: Mapping[str, Mapping[dt.date, int]],
 ) -> Heatmap:
-    # About 6.8 units per character of 12.5px text, so the longest name fits.
+    # The cells start after room for the longest name (about 6.8 units per
+    # character of 12.5px text): the template shows the names beside the cells.
     label_width = 16 + round(6.8 * max((len(topic.name) for topic in topics), default=10))
     cell_height, header_height = 22, 26
-    cell_width = max(18.0, min(72.0, 430 / max(1, len(columns))))
+    # At most 52 wide, so that four dates fit beside the names on a 390px phone.
+    cell_width = max(18.0, min(52.0, 430 / max(1, len(columns))))
     counts = {
         topic.slug: [sum(per_topic[topic.slug].get(d, 0) for d in column.dates) for column in columns]
         for topic in topics

@@ -95,7 +95,23 @@ def test_wide_notes_and_the_topics_chart_fit_a_phone(browser, tmp_path, serve_si
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     page.goto(base + "topics/")
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
-    # The row names stay where they are while the weeks scroll sideways.
+    # The shipped site's four dates fit beside the names at 390px, each name
+    # on its row; a narrower phone scrolls the dates, not the names.
+    assert page.locator(".chart-scroll").evaluate("element => element.scrollWidth - element.clientWidth") <= 0
+    names, cells = page.locator(".row-label"), page.locator(".chart-scroll rect")
+    columns = page.locator(".chart-scroll text.label").count()
+    assert names.count() * columns == cells.count() and columns == 4
+
+    def middle(locator):
+        box = locator.bounding_box()
+        return box["y"] + box["height"] / 2
+
+    rows = (0, 9, names.count() - 1)
+    assert [middle(names.nth(row)) for row in rows] == pytest.approx(
+        [middle(cells.nth(row * columns)) for row in rows], abs=1.5
+    )
+    page.set_viewport_size({"width": 320, "height": 700})
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     label = page.locator(".row-label").first
     before = label.bounding_box()
     page.locator(".chart-scroll").evaluate("element => { element.scrollLeft = element.scrollWidth; }")

@@ -317,6 +317,22 @@ def test_links_honour_the_base_path():
     assert 'href="/atlas/papers/x/"' in home and 'href="/atlas/static/style.0.css"' in home
 
 
+def test_the_navigation_marks_the_section_of_the_page():
+    site = site_for(paper("x", "A Paper"))
+    files, _ = render_site(make_environment(site.config), site, ASSETS, {})
+
+    def marked(path):
+        return re.findall(r'<a href="/([a-z]+)/" aria-current="([a-z]+)">', files[path].decode())
+
+    assert marked("index.html") == [] and marked("search/index.html") == []
+    assert marked("papers/index.html") == [("papers", "page")]
+    assert marked("papers/x/index.html") == [("papers", "true")]
+    assert marked("topics/index.html") == [("topics", "page")]
+    assert marked("dates/index.html") == [("dates", "page")]
+    dated = [path for path in files if path.startswith("dates/20")]  # a day's and a month's page
+    assert len(dated) == 2 and all(marked(path) == [("dates", "true")] for path in dated)
+
+
 def test_user_notes_and_keys_render_on_the_paper_page():
     site = site_for(paper("x", "A Paper", notes="My **note**.", starred=True, tags=["later"]))
     files, _ = render_site(make_environment(site.config), site, ASSETS, {})
