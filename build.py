@@ -11,7 +11,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from site_builder.errors import BuildErrors, SourceError
+from site_builder.errors import NOTHING_WRITTEN, BuildErrors, OutputError, SourceError
 from site_builder.deploy import deploy_site
 from site_builder.pipeline import BuildReport, Paths, build, ingest
 from site_builder.search import SearchPart
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
             print("\r\033[K", end="", file=sys.stderr)
         for line in str(error).splitlines():
             print(f"error: {line}", file=sys.stderr)
-        print("Nothing was written; the previous site and your paper files are unchanged.", file=sys.stderr)
+        print(error.written if isinstance(error, OutputError) else NOTHING_WRITTEN, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -30,6 +30,17 @@ class SourceError(Exception):
         return f"{text} ({self.hint})" if self.hint else text
 
 
+NOTHING_WRITTEN = "Nothing was written; the previous site and your paper files are unchanged."
+
+
+@dataclass(eq=False)
+class OutputError(SourceError):
+    """A failure to write an output once the inputs were good, saying what
+    was written before it (a paper file is never half-written)."""
+
+    written: str = NOTHING_WRITTEN
+
+
 @dataclass(eq=False)
 class BuildErrors(Exception):
     """Several source errors gathered in one pass, so the user fixes them all at once."""

@@ -24,7 +24,7 @@ from .digest import Digest, read_digest
 from .lastbuild import (
     LastBuild, input_files, load_last_build, output_files, output_stats, save_last_build, unchanged_since,
 )
-from .errors import BuildErrors, SourceError, raise_if_any
+from .errors import BuildErrors, OutputError, SourceError, raise_if_any
 from .papers import IngestPlan, Memo, merge_entries, no_memo, parse_papers, plan_ingest
 from .render import (
     BUILTIN_TEMPLATES, LaterPage, StoredPages, make_digest_text, make_environment, make_markdown, render_site,
@@ -565,7 +565,12 @@ def build(
         # 20,000 papers), which only this build needs.
         shown = replace(report, plan=IngestPlan((), (), 0))
         outputs = written if written is not None else output_stats(paths.out)
-        save_last_build(paths.cache, LastBuild(inputs.fingerprint(), outputs, shown))
+        try:
+            save_last_build(paths.cache, LastBuild(inputs.fingerprint(), outputs, shown))
+        except OSError as error:
+            unsaved = _unsaved_cache(error, paths.cache)
+            if str(unsaved) not in map(str, report.warnings):
+                report = replace(report, warnings=report.warnings + (unsaved,))
     return replace(report, timings={**result.timings, "write": time.perf_counter() - start})
 
 
@@ -577,8 +582,25 @@ def _write_outputs(
     Returns warnings for paper files left as saved during the build, and
     the output files' stats when the site was written (None: left as it was)."""
     kept = write_ingest(result.plan)
+    try:
+        site_kept, written = _write_site_and_cache(paths, result, cache, parallel)
+    except OutputError:
+        raise
+    except SourceError as error:
+        if len(kept) == len(result.plan.read_as):  # no paper file was written
+            raise
+        raise OutputError(
+            error.message, error.path, error.line, error.hint,
+            written=f"{len(result.plan.read_as) - len(kept)} paper files were written; the previous site is unchanged.",
+        ) from None
+    return kept + site_kept, written
+
+
+def _write_site_and_cache(
+    paths: Paths, result: SiteBuild, cache: BuildCache | None, parallel: bool,
+) -> tuple[tuple[SourceError, ...], dict[str, tuple[int, int]] | None]:
     if cache is None:
-        return kept, write_site(paths.out, result.files)
+        return (), write_site(paths.out, result.files)
     written = None
     assert paths.cache is not None  # a cache to save means a directory to save it in
     save_path = paths.cache / CACHE_FILE
@@ -595,20 +617,37 @@ def _write_outputs(
             # writes the site, which mostly waits on the kernel. (In a thread
             # the two would convoy on the GIL.)
             saving = Forked(save)
+    warnings: tuple[SourceError, ...] = ()
     try:
         if not unchanged:
             written = write_site(paths.out, result.files)
-        if saving is not None:
-            saving.result()  # saved here instead if the child failed
-        elif save is not None:
-            save()
+        try:
+            if saving is not None:
+                saving.result()  # saved here instead if the child failed
+            elif save is not None:
+                save()
+        except OSError as error:
+            warnings = (_unsaved_cache(error, paths.cache),)
     finally:
         if saving is not None:
             # Stops a child still saving when writing the site failed, and
             # removes the temp file it was writing.
             saving.close()
             remove_stale_temp_files(save_path.parent)
-    return kept, written
+    return warnings, written
+
+
+def _unsaved_cache(error: OSError, cache_dir: Path) -> SourceError:
+    """The site is written; a cache that cannot be saved only makes the next build slower."""
+    if cache_dir.exists() and not cache_dir.is_dir():
+        return SourceError(
+            "cannot save the build cache: this is a file, not a directory", cache_dir,
+            hint="the site was built; delete the file so that the next build can reuse this one's work",
+        )
+    return SourceError(
+        f"cannot save the build cache: {error.strerror}", cache_dir,
+        hint="the site was built; the next build starts from scratch unless this directory becomes writable",
+    )
 
 
 def _save_cache(cache: BuildCache, manifest: Mapping[str, bytes], path: Path) -> None:

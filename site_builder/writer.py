@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable, Iterable, Mapping
 
-from .errors import SourceError
+from .errors import NOTHING_WRITTEN, OutputError, SourceError
 
 _RENAME_EXCHANGE = 2
 TEMP_SUFFIX = ".atlas-tmp"
@@ -63,7 +63,7 @@ def remove_stale_temp_files(directory: Path) -> None:
     # Listed by name: glob() would make a Path of each of 20,000 paper files.
     try:
         names = os.listdir(directory)
-    except FileNotFoundError:
+    except OSError:  # none, or not a directory: nothing of ours to remove
         return
     for name in names:
         if name.startswith(".") and name.endswith(TEMP_SUFFIX):
@@ -73,11 +73,15 @@ def remove_stale_temp_files(directory: Path) -> None:
 def write_files(files: Mapping[Path, bytes]) -> None:
     # One by one: paper files share one directory, whose lock makes a second
     # writer thread wait (measured: no faster).
-    for path, data in files.items():
+    for done, (path, data) in enumerate(files.items()):
         try:
             write_atomic(path, data)
         except OSError as error:
-            raise SourceError(f"cannot write file: {error.strerror}", path) from None
+            raise OutputError(
+                f"cannot write file: {error.strerror}", path,
+                written=f"{done} of the {len(files)} paper files to write were written before it; "
+                "the previous site is unchanged." if done else NOTHING_WRITTEN,
+            ) from None
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -198,13 +202,16 @@ def _swap_in(staging: Path, out_dir: Path) -> None:
     if not out_dir.exists():
         os.rename(staging, out_dir)
         return
+    # Once swapped, the new site is in place: a previous site that cannot be
+    # deleted (made by another user, say) is left where the next build
+    # tries again (_remove_stale_builds), rather than failing this one.
     if _exchange(staging, out_dir):
-        shutil.rmtree(staging)  # now holds the previous site
+        shutil.rmtree(staging, ignore_errors=True)  # now holds the previous site
         return
     old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
     os.rename(out_dir, old)
     os.rename(staging, out_dir)
-    shutil.rmtree(old)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _remove_stale_builds(out_dir: Path) -> None:

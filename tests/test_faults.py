@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.errors import SourceError
+from site_builder.errors import NOTHING_WRITTEN, OutputError, SourceError
 from site_builder.lastbuild import output_stats
 from site_builder.papers import parse_paper
 from site_builder.pipeline import Paths, build
@@ -118,9 +118,76 @@ def test_paper_files_are_all_written_or_the_failing_one_is_named(tmp_path):
 
     blocker = tmp_path / "blocker"
     blocker.write_text("a file, not a directory")
-    with pytest.raises(SourceError) as info:
+    with pytest.raises(OutputError) as info:
         write_files({tmp_path / "papers" / "p0.md": b"new\n", blocker / "x.md": b"x\n"})
     assert str(info.value).startswith(f"{blocker / 'x.md'}: cannot write file")
+    assert info.value.written == "1 of the 2 paper files to write were written before it; the previous site is unchanged."
+    assert (tmp_path / "papers" / "p0.md").read_bytes() == b"new\n"
+    with pytest.raises(OutputError) as info:
+        write_files({blocker / "x.md": b"x\n", tmp_path / "papers" / "p1.md": b"new\n"})
+    assert info.value.written == NOTHING_WRITTEN
+
+
+def copy_project(tmp_path: Path) -> Path:
+    """A directory to build in, with a copy of the shipped content."""
+    work = tmp_path / "work"
+    shutil.copytree(ROOT / "content", work / "content")
+    return work
+
+
+def test_a_site_that_cannot_be_written_after_ingest_wrote_says_what_was_written(tmp_path, monkeypatch, capsys):
+    import build as cli
+
+    work = copy_project(tmp_path)
+    monkeypatch.chdir(work)
+    assert cli.main(["build", "-q"]) == 0
+    site = snapshot(work / "_site")
+    (work / "content" / "digests" / "new.txt").write_text(NEW_DIGEST, encoding="utf-8")
+
+    def full_disk(out_dir, files):
+        raise SourceError("cannot write the site: No space left on device", out_dir)
+
+    monkeypatch.setattr("site_builder.pipeline.write_site", full_disk)
+    capsys.readouterr()
+    assert cli.main(["build", "-q"]) == 1
+    error = capsys.readouterr().err
+    assert "cannot write the site: No space left on device" in error
+    assert "1 paper files were written; the previous site is unchanged." in error
+    assert "Nothing was written" not in error
+    assert snapshot(work / "_site") == site
+    assert (work / "content" / "papers" / "a-brand-new-paper-about-killing-builds.md").exists()
+
+
+def test_a_cache_that_cannot_be_saved_is_a_warning_and_the_site_is_built(tmp_path, monkeypatch, capsys):
+    import build as cli
+
+    work = copy_project(tmp_path)
+    monkeypatch.chdir(work)
+    (work / ".atlas-cache").write_text("not a directory")
+    for _ in range(2):  # the second build finds no cache to start from either
+        assert cli.main(["build", "-q"]) == 0
+        error = capsys.readouterr().err
+        assert error.count("warning: .atlas-cache: cannot save the build cache: this is a file") == 1
+        assert (work / "_site" / "index.html").exists()
+    assert (work / ".atlas-cache").read_text() == "not a directory"
+
+
+def test_a_previous_site_that_cannot_be_deleted_does_not_fail_the_build(tmp_path, monkeypatch):
+    # As another user's files would (simulated: the tests may run as root).
+    out = tmp_path / "_site"
+    write_site(out, {"index.html": b"old"})
+    real_rmtree = shutil.rmtree
+
+    def undeletable(path, ignore_errors=False, **kwargs):
+        if not ignore_errors:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr(shutil, "rmtree", undeletable)
+    write_site(out, {"index.html": b"new"})
+    assert snapshot(out) == {"index.html": b"new"}
+    monkeypatch.setattr(shutil, "rmtree", real_rmtree)
+    write_site(out, {"index.html": b"newer"})  # and the next build removes it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_site"]
 
 
 def test_write_site_reports_the_stats_a_later_look_at_the_disk_finds(tmp_path):
