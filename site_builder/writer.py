@@ -12,7 +12,9 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import secrets
 import shutil
+import stat
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
@@ -48,7 +50,7 @@ def write_atomic_with(path: Path, produce: Callable[[BinaryIO], object]) -> None
     """Like :func:`write_atomic`, with the bytes written by ``produce(handle)``,
     so a large file (the build cache) need not sit in memory whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    fd, temp = _new_temp_file(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             produce(handle)
@@ -56,6 +58,25 @@ def write_atomic_with(path: Path, produce: Callable[[BinaryIO], object]) -> None
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _new_temp_file(path: Path) -> tuple[int, Path]:
+    """An empty temp file beside ``path``, with the mode ``path`` has, or a
+    new file would get (not mkstemp's 0600: a paper file is shared like
+    any other file of the project)."""
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        mode = None
+    while True:
+        temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
+        except FileExistsError:
+            continue
+        if mode is not None:
+            os.fchmod(fd, mode)
+        return fd, temp
 
 
 def remove_stale_temp_files(directory: Path) -> None:

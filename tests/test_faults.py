@@ -196,3 +196,19 @@ def test_write_site_reports_the_stats_a_later_look_at_the_disk_finds(tmp_path):
     files = {"index.html": b"new page", "papers/a/index.html": b"a" * 70_000, "empty.txt": b""}
     assert write_site(out, files) == output_stats(out)
     assert set(output_stats(out)) == set(files)
+
+
+def test_paper_files_get_the_mode_of_the_file_they_replace_or_of_a_new_file(tmp_path):
+    from site_builder.writer import write_files
+
+    old_umask = os.umask(0o022)
+    try:
+        new, kept = tmp_path / "new.md", tmp_path / "kept.md"
+        kept.write_text("old\n")
+        kept.chmod(0o640)
+        write_files({new: b"new\n", kept: b"newer\n"})
+        assert (new.stat().st_mode & 0o777, kept.stat().st_mode & 0o777) == (0o644, 0o640)
+        assert kept.read_bytes() == b"newer\n"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.md", "new.md"]
+    finally:
+        os.umask(old_umask)
