@@ -270,7 +270,7 @@ def load_digests(directory: Path, default_year: int | None = None) -> tuple[Dige
     """Every ``*.txt`` digest in ``directory``, in file-name order; all errors gathered."""
     digests: list[Digest] = []
     errors: list[SourceError] = []
-    for path in sorted(directory.glob("*.txt")):
+    for path in sorted(directory.glob("[!.]*.txt")):
         try:
             digests.append(read_digest(path, default_year))
         except SourceError as error:

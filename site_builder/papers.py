@@ -328,6 +328,13 @@ def parse_paper(text: str, path: Path) -> Paper:
                 f"link {link[:80]!r} is not a web address", path, lines.get("links"),
                 hint="links start with http:// or https://",
             )
+    starred = data.get("starred")
+    if starred is not None and not isinstance(starred, bool):
+        # Templates test it for truth: 'starred: "no"' would show a star.
+        raise SourceError(
+            f"starred must be true or false, not {starred!r}", path, lines.get("starred"),
+            hint="write starred: true, or remove the line",
+        )
     notes_match = _NOTES_HEADING.search(body)
     abstract = body[: notes_match.start()] if notes_match else body
     notes = body[notes_match.end() :] if notes_match else ""

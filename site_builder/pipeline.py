@@ -133,20 +133,27 @@ def read_inputs(
     assign = cache.memo(("assign", taxonomy), lambda: TopicRules(rules_id, taxonomy))
     merged = merge_entries(digests)
     plan = plan_ingest(merged.records, existing, paths.papers, assign, partial(cache.memo_many, workers=workers))
-    return Inputs(config, taxonomy, digests, plan, _unread_digest_files(paths.digests) + merged.warnings + plan.warnings)
+    unread = _unread_files(paths.digests, ".txt", "digests") + _unread_files(paths.papers, ".md", "paper files")
+    return Inputs(config, taxonomy, digests, plan, unread + merged.warnings + plan.warnings)
 
 
-def _unread_digest_files(directory: Path) -> tuple[SourceError, ...]:
-    """Files in the digests directory that are not read, but for hidden
-    files and an editor's backups ("x.txt~", "x.txt.bak"): digests are .txt files."""
+def _unread_files(directory: Path, suffix: str, what: str) -> tuple[SourceError, ...]:
+    """What is in ``directory`` but not read, for a warning: files without
+    ``suffix`` and subdirectories. Hidden files (".DS_Store", a Mac's "._x.txt")
+    and an editor's backups ("x.txt~", "x.txt.bak") pass unmentioned."""
     names = sorted(os.listdir(directory)) if directory.is_dir() else []
-    return tuple(
-        SourceError("not read: digests are .txt files", directory / name,
-                    hint="if it is a digest, give its name the .txt ending")
-        for name in names
-        if not name.endswith(".txt") and not name.startswith(".") and not name.endswith("~") and ".txt." not in name
-        and (directory / name).is_file()
-    )
+    unread = []
+    for name in names:
+        if name.endswith(suffix) or name.startswith(".") or name.endswith("~") or f"{suffix}." in name:
+            continue
+        path = directory / name
+        if path.is_dir():
+            unread.append(SourceError(f"not read: {what} in folders are not read", path,
+                                      hint=f"move them up into {directory}"))
+        elif path.is_file():
+            unread.append(SourceError(f"not read: {what} are {suffix} files", path,
+                                      hint=f"if it is one, give its name the {suffix} ending"))
+    return tuple(unread)
 
 
 def _read_digests(
@@ -246,13 +253,14 @@ def _related_and_new_terms(
 
 
 def files_ending(directory: Path, suffix: str, memo: Memo = no_memo) -> tuple[Path, ...]:
-    """``sorted(directory.glob("*" + suffix))``, five times faster: listed by
+    """``sorted(directory.glob("*" + suffix))`` but for hidden files (a Mac's
+    "._x.txt" beside each file it copies), five times faster: listed by
     name, with a Path made only for the names that match. Memoised, a
     rebuild gets the same Path objects as the last: their hashes are
     computed once, not for every dictionary they key."""
     return tuple(
         memo(("path", directory, name), partial(directory.joinpath, name))
-        for name in sorted(os.listdir(directory)) if name.endswith(suffix)
+        for name in sorted(os.listdir(directory)) if name.endswith(suffix) and not name.startswith(".")
     )
 
 

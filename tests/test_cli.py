@@ -156,19 +156,29 @@ def test_a_port_that_is_not_one_is_a_usage_error(project, port):
     assert f"argument --port: '{port}' is not a port number" in result.stderr
 
 
-def test_a_digest_without_the_txt_ending_is_named_in_a_warning(project):
+def test_files_that_are_not_read_are_named_in_a_warning_but_hidden_files_and_backups(project):
     digests = project / "content" / "digests"
     (digests / "2025-03-19").write_text(HEADER + "Mar 19\n\nA Third Paper\n\nAbout more things.\n")
     (digests / "2025-03-20.TXT").write_text(HEADER + "Mar 20\n\nA Fourth Paper\n\nAbout others.\n")
     (digests / ".DS_Store").write_bytes(b"\0")
+    (digests / "._a.txt").write_bytes(b"\0\5\26\7 Mac OS X resource fork")  # what a Mac copies beside a.txt
     for backup in ("a.txt~", "a.txt.bak"):  # an editor's, of a.txt: renaming it would overwrite a.txt
         (digests / backup).write_text("an older a.txt\n")
+    (digests / "2024").mkdir()
+    (digests / "2024" / "2024-12-01.txt").write_text(HEADER + "Dec 1\n\nAn Old Paper\n\nFrom last year.\n")
+    papers = project / "content" / "papers"
+    papers.mkdir()
+    (papers / "my-idea.markdown").write_text("---\ntitle: My Idea\n---\n\nIt is good.\n")
     result = run(cwd=project)
     assert result.returncode == 0, result.stderr
     warned = [line for line in result.stderr.splitlines() if "not read" in line]
-    assert len(warned) == 2
-    assert "2025-03-19: not read: digests are .txt files (if it is a digest, give its name the .txt ending)" in warned[0]
-    assert "2025-03-20.TXT: not read" in warned[1]
+    assert len(warned) == 4, warned
+    assert "2024: not read: digests in folders are not read (move them up into " in warned[0]
+    assert "2025-03-19: not read: digests are .txt files (if it is one, give its name the .txt ending)" in warned[1]
+    assert "2025-03-20.TXT: not read" in warned[2]
+    assert "my-idea.markdown: not read: paper files are .md files (if it is one, give its name the .md ending)" in warned[3]
+    assert not (project / "_site" / "papers" / "an-old-paper").exists()
+    assert (project / "_site" / "papers" / "a-paper-on-speech").is_dir()
 
 
 def test_ingest_shows_the_same_warnings_as_a_build(project):

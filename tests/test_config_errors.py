@@ -148,6 +148,10 @@ CASES = {
         replace_in(PAPER, "---\n\n", "starred: true\nstarred: false\n---\n\n"),
         f"{PAPER}:8: 'starred' is set twice (first on line 7) (keep one of the two lines)",
     ),
+    "front-matter-starred-not-true-or-false": (
+        replace_in(PAPER, "---\n\n", "starred: 'no'\n---\n\n"),
+        f"{PAPER}:7: starred must be true or false, not 'no' (write starred: true, or remove the line)",
+    ),
     "front-matter-unknown-topic": (
         write("content/papers/my-paper.md", "---\ntitle: Mine\ndates: [2025-03-18]\ntopics: [no-such-topic]\n---\n\nText.\n"),
         "content/papers/my-paper.md:4: unknown topic 'no-such-topic'",
