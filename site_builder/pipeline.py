@@ -120,8 +120,12 @@ def read_inputs(
         )
     config = with_base_url(load_config(paths.content / "site.yaml"), base_url)
     taxonomy_path = paths.content / "topics.yaml"
-    taxonomy_text = cache.read_text(taxonomy_path) if taxonomy_path.exists() else ""
-    taxonomy = cache.memo(("taxonomy", taxonomy_text), lambda: parse_taxonomy(taxonomy_text, taxonomy_path))
+    # None, not "": no file is a site without topics, an empty one an error.
+    taxonomy_text = cache.read_text(taxonomy_path) if taxonomy_path.exists() else None
+    taxonomy = cache.memo(
+        ("taxonomy", taxonomy_text),
+        lambda: parse_taxonomy(taxonomy_text, taxonomy_path) if taxonomy_text is not None else Taxonomy(()),
+    )
     digests = _read_digests(paths.digests, config.digest_year, cache, workers)
     existing = (
         {path: cache.read_text(path) for path in files_ending(paths.papers, ".md", cache.memo)}
@@ -129,7 +133,7 @@ def read_inputs(
     )
     # One assign function per taxonomy text, so memoised topic assignments are
     # reused exactly as long as topics.yaml is unchanged.
-    rules_id = hashlib.sha256(taxonomy_text.encode()).hexdigest()
+    rules_id = hashlib.sha256((taxonomy_text or "").encode()).hexdigest()
     assign = cache.memo(("assign", taxonomy), lambda: TopicRules(rules_id, taxonomy))
     merged = merge_entries(digests)
     plan = plan_ingest(merged.records, existing, paths.papers, assign, partial(cache.memo_many, workers=workers))

@@ -254,7 +254,7 @@ def parse_taxonomy(text: str, path: Path | str) -> Taxonomy:
     except RecursionError:  # PyYAML composes "[[[[..." recursively
         raise SourceError("invalid YAML: nested too deeply", path) from None
     if root is None:
-        return Taxonomy(())
+        raise _no_topics(path)
     if not isinstance(root, yaml.MappingNode):
         raise SourceError("expected a mapping with 'topics:' and optional settings", path, _line(root),
                           hint="start the file with 'topics:' followed by '- slug: ...' items")
@@ -269,6 +269,8 @@ def parse_taxonomy(text: str, path: Path | str) -> Taxonomy:
                 reader.error(f"max_topics must be a whole number, not {_written(value)}", value)
             settings[key] = number
     raise_if_any(sorted(reader.errors, key=lambda error: error.line or 0))
+    if not topics:
+        raise _no_topics(path, next((_line(key) for key, _value in root.value if key.value == "topics"), None))
     if "max_topics" in settings:
         settings["max_topics"] = int(settings["max_topics"])
     return Taxonomy(topics, **settings)  # type: ignore[arg-type]
@@ -423,6 +425,16 @@ def _spellings(phrase: str) -> set[str]:
     if word.endswith("*"):
         return {word}
     return {word} | {word[: -len(end)] for end in ("s", "es") if word.endswith(end)}
+
+
+def _no_topics(path: Path | str, line: int | None = None) -> SourceError:
+    # A file that is there but defines no topics is a mistake (a truncated
+    # save, say), not a wish: the build would take every paper's topics
+    # away and rewrite each paper file. A site without topics has no file.
+    return SourceError(
+        "defines no topics: every paper would lose its topics", path, line,
+        hint="add topics under 'topics:', or delete the file for a site without topics",
+    )
 
 
 def _line(node: yaml.Node) -> int:

@@ -132,6 +132,11 @@ CASES = {
         write("content/topics.yaml", "topics:\n  - slug: speech\n    name: Speech\n    keywords: {speech: lots}\n"),
         "content/topics.yaml:4: keyword 'speech' needs a number as its weight, not 'lots'",
     ),
+    "topics-yaml-emptied": (
+        write("content/topics.yaml", ""),
+        "content/topics.yaml: defines no topics: every paper would lose its topics "
+        "(add topics under 'topics:', or delete the file for a site without topics)",
+    ),
     "topics-yaml-nested-too-deeply": (
         write("content/topics.yaml", "topics: " + "[" * 5000 + "]" * 5000 + "\n"),
         "content/topics.yaml: invalid YAML: nested too deeply",

@@ -163,10 +163,18 @@ def test_parses_settings_topics_weights_and_fallback():
     )
 
 
-def test_missing_or_empty_topics_file_means_no_topics(tmp_path):
+def test_a_missing_topics_file_means_no_topics_and_one_without_topics_is_an_error(tmp_path):
     assert load_taxonomy(tmp_path / "topics.yaml").topics == ()
-    (tmp_path / "topics.yaml").write_text("# nothing yet\n", encoding="utf-8")
-    assert load_taxonomy(tmp_path / "topics.yaml").topics == ()
+    # An empty file is more likely a truncated save than a wish: it would take
+    # every paper's topics away.
+    for text, where in [("", ""), ("# nothing yet\n", ""), ("min_score: 6\ntopics: []\n", ":2")]:
+        (tmp_path / "topics.yaml").write_text(text, encoding="utf-8")
+        with pytest.raises(SourceError) as caught:
+            load_taxonomy(tmp_path / "topics.yaml")
+        assert str(caught.value) == (
+            f"{tmp_path / 'topics.yaml'}{where}: defines no topics: every paper would lose its topics "
+            "(add topics under 'topics:', or delete the file for a site without topics)"
+        )
 
 
 VALID_TOPIC = "  - slug: rag\n    name: RAG\n    keywords: {rag: 3}\n"
