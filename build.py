@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 import threading
 import time
@@ -35,13 +36,16 @@ def _progress(quiet: bool):
 
 def summarize(report: BuildReport, seconds: float) -> str:
     site = report.site
-    kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(site.counts.items()))
+    # The many first; "1 404" read as a thousand and four.
+    many = sorted((-count, kind) for kind, count in site.counts.items() if count > 1)
+    ones = sorted(kind for kind, count in site.counts.items() if count == 1)
+    kinds = ", ".join([f"{-count:,} {kind}" for count, kind in many] + ([f"one each of {', '.join(ones)}"] if ones else []))
     timing = " · ".join(f"{name} {value:.2f}s" for name, value in report.timings.items())
     plan = report.plan
     lines = [
-        f"Built {site.pages} pages ({kinds})",
-        f"  {site.papers} papers · {site.topics} topics · {site.dates} dates · "
-        f"{report.files} files, {report.bytes / 1024:.0f} KiB",
+        f"Built {site.pages:,} pages ({kinds})",
+        f"  {site.papers:,} papers · {site.topics:,} topics · {site.dates:,} dates · "
+        f"{report.files:,} files, {report.bytes / 1024:,.0f} KiB",
         f"  ingest: {plan.new_papers} new papers, {len(plan.changed)} paper files written",
     ]
     if report.skipped:
@@ -224,6 +228,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The summary piped into `head`, which has read enough. Python would
+        # report the pipe again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

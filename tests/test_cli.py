@@ -48,10 +48,30 @@ def test_help_describes_the_commands(args, project):
 def test_build_prints_a_summary_and_writes_the_site(project):
     result = run(cwd=project)
     assert result.returncode == 0, result.stderr
-    assert "Built " in result.stdout and "2 papers" in result.stdout and "2 paper" in result.stdout
+    assert "\n  2 papers · " in result.stdout
+    # Page kinds, the many first; a kind with one page is not "1 404" (read as 1,404).
+    kinds = re.search(r"^Built \d+ pages \(((?:\d+ [a-z]+, )+)one each of 404, date, dates, home, ", result.stdout, re.M)
+    assert kinds and "2 paper, " in kinds[1]
+    counts = [int(count) for count in re.findall(r"(\d+) [a-z]+, ", kinds[1])]
+    assert counts == sorted(counts, reverse=True) and min(counts) > 1
     assert re.search(r"search: index \d+ KiB \(\d+ KiB gzip\), documents \d+ KiB \(\d+ KiB gzip\)\n", result.stdout)
     assert (project / "_site" / "index.html").is_file()
     assert len(list((project / "content" / "papers").glob("*.md"))) == 2
+
+
+def test_a_summary_piped_into_a_reader_that_stops_early_is_no_traceback(project):
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # as `build.py | head -1` once head has its line
+    try:
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "build.py")], cwd=project, stdout=write_end, stderr=subprocess.PIPE,
+            text=True, timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in result.stderr and "Broken pipe" not in result.stderr, result.stderr
+    assert result.returncode == 141
+    assert (project / "_site" / "index.html").is_file()
 
 
 def test_build_with_out_and_base_url(project):
