@@ -186,12 +186,15 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
 def _find_date(numbered: Iterator[tuple[int, str]], path: Path, year_fallback: int | None) -> tuple[dt.date, int]:
     """Consume lines up to and including the date line; return its date and line."""
     blank = True
+    suspect: tuple[int, str] | None = None  # the first short line with a digit: a mistyped date?
     for number, line in numbered:
         if "\0" in line:
             raise _nul_error(path, number)
         blank = blank and not line.strip()
         found = parse_date_line(" ".join(line.split()), year_fallback)
         if found is None:
+            if suspect is None and len(line.strip()) <= 30 and any(c.isdigit() for c in line):
+                suspect = number, line.strip()
             continue
         month, day, year = found
         if year is None:
@@ -209,6 +212,11 @@ def _find_date(numbered: Iterator[tuple[int, str]], path: Path, year_fallback: i
             ) from None
     if blank:
         raise SourceError("digest is empty", path, 1, hint="paste a Daily Papers page into it, or delete it")
+    if suspect is not None:
+        raise SourceError(
+            f"no date line found; is {suspect[1]!r} meant to be one?", path, suspect[0],
+            hint="write the date as 'Mar 18', 'Mar 18, 2025' or '2025-03-18', alone on its line above the first title",
+        )
     raise SourceError(
         "no date line found", path, 1,
         hint="add a line such as 'Mar 18' or '2025-03-18' above the first title",

@@ -36,6 +36,8 @@ def error_of(data: bytes | str) -> str:
         (b" \n\n\t\n", "d.txt:1: digest is empty"),
         (HEADER, "d.txt:1: no date line found"),
         ("Title\n\nAbstract.\n", "d.txt:1: no date line found"),
+        (HEADER + "Mrch 2O\n\nT\n\nA.\n", "d.txt:5: no date line found; is 'Mrch 2O' meant to be one?"),
+        (HEADER + "18 March 2025\n\nT\n\nA.\n", "d.txt:5: no date line found; is '18 March 2025' meant to be one?"),
         (HEADER + "Feb 30\n\nT\n\nA.\n", "d.txt:5: 'Feb 30' is not a real date"),
         (HEADER + "Mar 18\n\nT\n\nA long enough abstract.\n\nLast title\n", "d.txt:11: title 'Last title' has no abstract"),
         (HEADER + "Mar 18\n\nFirst title\n\nSecond title\n\nThe abstract of the second.\n",
@@ -45,7 +47,7 @@ def error_of(data: bytes | str) -> str:
         (HEADER + "Mar 18\n\n" + "x" * 10_000 + "\n\nAbstract.\n", "d.txt:7: expected a paper title but found a paragraph of 10,000 characters"),
         (HEADER + "Mar 18\n", "d.txt:5: digest has a date but no papers"),
     ],
-    ids=["empty", "blank", "header-only", "no-date", "feb-30", "title-at-end", "two-titles",
+    ids=["empty", "blank", "header-only", "no-date", "mistyped-date", "day-first-date", "feb-30", "title-at-end", "two-titles",
          "latin-1", "nul", "huge-title", "date-only"],
 )
 def test_named_bad_inputs_give_a_clear_error(data, expected):
