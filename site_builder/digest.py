@@ -75,7 +75,7 @@ class _Paragraph:
     line: int
 
 
-def _clip(text: str, limit: int = 60) -> str:
+def clip(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -148,7 +148,7 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
         title, abstract, after = window
         if abstract is None:
             raise SourceError(
-                f"title {_clip(title.text)!r} has no abstract", path, title.line,
+                f"title {clip(title.text)!r} has no abstract", path, title.line,
                 hint="add the abstract as the next paragraph, or delete the title",
             )
         if len(title.text) > _MAX_TITLE_CHARS:
@@ -159,7 +159,7 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
             )
         if _looks_like_title(abstract.text) and after is not None and not _looks_like_title(after.text):
             raise SourceError(
-                f"two titles in a row: {_clip(title.text)!r} then {_clip(abstract.text)!r}",
+                f"two titles in a row: {clip(title.text)!r} then {clip(abstract.text)!r}",
                 path, abstract.line,
                 hint="add the missing abstract after the first title, or delete that title",
             )
@@ -168,7 +168,7 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
         entry = DigestEntry(title.text, abstract.text, date, path, title.line)
         if entry.key in seen:
             warnings.append(SourceError(
-                f"{_clip(title.text)!r} is listed twice in this digest (first on line {seen[entry.key]}); "
+                f"{clip(title.text)!r} is listed twice in this digest (first on line {seen[entry.key]}); "
                 "the first is kept", path, title.line,
             ))
         else:

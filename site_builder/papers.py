@@ -8,12 +8,12 @@ import re
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Hashable, Iterable, TypeVar
+from typing import Any, Callable, Hashable, Iterable, Mapping, TypeVar
 
 import yaml
 from slugify import slugify
 
-from .digest import Digest, DigestEntry, title_key
+from .digest import Digest, DigestEntry, clip, title_key
 from .errors import SourceError, raise_if_any
 from .yamlsource import parse_yaml_mapping
 
@@ -503,6 +503,16 @@ def plan_ingest(
     new_papers = 0
     files: list[tuple[Path, PaperRecord, Hashable, Callable[[], str]]] = []
     ordered = sorted(records, key=lambda r: (r.dates[0], r.key))
+    retitled = _retitled_files(ordered, parsed, slug_by_key)
+    warnings: list[SourceError] = []
+    for record in ordered:
+        if (path := retitled.get(record.key)) is not None:
+            slug_by_key[record.key] = path.stem
+            warnings.append(SourceError(
+                f"the title was changed from the digests' {clip(record.title)!r}, which ingest put back",
+                path, parsed[path].line_of("title"),
+                hint="ingest owns the title; keep yours under another key (my_title: ...) or in your notes",
+            ))
     assigned = memo_many(
         (("topics", assign_topics, r.title, r.abstract), partial(assign_topics, r.title, r.abstract))
         for r in ordered
@@ -527,7 +537,6 @@ def plan_ingest(
                    slug, topics, old),
             partial(render_paper_file, record, slug, topics, old, path, parsed.get(path)),
         ))
-    warnings: list[SourceError] = []
     for (path, record, _key, _render), text in zip(files, memo_many((key, render) for *_, key, render in files)):
         old = existing.get(path)
         if old != text:
@@ -543,6 +552,32 @@ def plan_ingest(
         tuple(sorted(texts.items())), tuple(changed), new_papers, tuple((path, existing.get(path)) for path in changed),
         tuple(sorted(warnings, key=lambda warning: str(warning.path))),
     )
+
+
+def _retitled_files(
+    records: list[PaperRecord], parsed: Mapping[Path, Paper], slug_by_key: Mapping[str, str],
+) -> dict[str, Path]:
+    """Digest papers whose file's title someone edited: record key → that file.
+
+    Papers are told apart by title, so such a record finds no file, and
+    would get a second file and page beside its own. Its file is the one
+    that ingest wrote (its ``slug:`` is its name) and that holds the record's
+    abstract word for word, while no digest paper has its title.
+    """
+    unmatched = [record for record in records if record.key not in slug_by_key]
+    if not unmatched:
+        return {}
+    listed = {record.key for record in records}
+    by_abstract: dict[str, list[Path]] = {}
+    for path, paper in parsed.items():
+        if paper.key not in listed and paper.slug_written == path.stem:
+            by_abstract.setdefault(paper.abstract, []).append(path)
+    found: dict[str, Path] = {}
+    for record in unmatched:
+        paths = by_abstract.get(record.body.strip(), [])
+        if len(paths) == 1 and paths[0] not in found.values():
+            found[record.key] = paths[0]
+    return found
 
 
 def _already_says(paper: Paper, record: PaperRecord, slug: str, topics: tuple[str, ...]) -> bool:

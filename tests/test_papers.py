@@ -115,6 +115,31 @@ def test_adding_an_earlier_digest_never_changes_existing_slugs():
     assert parse_paper(second[PAPERS / "same-slug-2.md"], PAPERS / "same-slug-2.md").abstract == "a"
 
 
+def test_a_digest_paper_whose_title_was_edited_keeps_its_one_file_and_gets_the_title_back():
+    digests = [digest(MAR18, "a.txt", ("A Survey of LLMs", "We survey them."), ("Another Paper", "Other words."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-survey-of-llms.md"
+    edited = texts[path].replace("title: A Survey of LLMs", "title: My Favourite Survey") + "\n## Notes\n\nMine.\n"
+    plan, again = ingest_texts(digests, {**texts, path: edited})
+    assert sorted(again) == sorted(texts), "no second file for the paper"
+    paper = parse_paper(again[path], path)
+    assert (paper.title, paper.notes, plan.new_papers, plan.changed) == ("A Survey of LLMs", "Mine.", 0, (path,))
+    (warning,) = plan.warnings
+    assert str(warning) == (
+        f"{path}:2: the title was changed from the digests' 'A Survey of LLMs', which ingest put back "
+        "(ingest owns the title; keep yours under another key (my_title: ...) or in your notes)"
+    )
+
+
+def test_a_paper_of_ones_own_with_a_digest_abstract_is_not_taken_for_that_digest_paper():
+    digests = [digest(MAR18, "a.txt", ("A Survey of LLMs", "We survey them."))]
+    mine = PAPERS / "my-copy.md"  # written by hand: no slug: key of ingest's
+    own = "---\ntitle: My Copy\n---\n\nWe survey them.\n"
+    plan, texts = ingest_texts(digests, {mine: own})
+    assert sorted(p.name for p in texts) == ["a-survey-of-llms.md", "my-copy.md"] and texts[mine] == own
+    assert plan.new_papers == 1 and plan.warnings == ()
+
+
 def test_reingest_keeps_user_keys_and_notes_and_changes_nothing_else():
     digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
     _, texts = ingest_texts(digests)
