@@ -95,7 +95,7 @@ def command_build(args: argparse.Namespace) -> int:
 
 
 def command_ingest(args: argparse.Namespace) -> int:
-    plan, warnings = ingest(_paths(args))
+    plan, warnings = ingest(Paths(content=Path(args.content), out=Path("_site")))  # writes no site
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(
@@ -146,17 +146,19 @@ def make_parser() -> argparse.ArgumentParser:
         description="Paper Atlas: turn Hugging Face Daily Papers digests into a static site. "
         "With no command, runs 'build'.",
     )
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--content", default="content", metavar="DIR",
-                        help="content directory with site.yaml, topics.yaml, digests/, papers/ (default: content)")
+    # Each command takes only the options it uses.
+    reads = argparse.ArgumentParser(add_help=False)
+    reads.add_argument("--content", default="content", metavar="DIR",
+                       help="content directory with site.yaml, topics.yaml, digests/, papers/ (default: content)")
+    common = argparse.ArgumentParser(add_help=False, parents=[reads])
     common.add_argument("--out", default="_site", metavar="DIR", help="output directory (default: _site)")
-    common.add_argument("-q", "--quiet", action="store_true", help="no progress line")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     build_parser = sub.add_parser(
         "build", parents=[common], help="ingest digests, then render the site (default)",
         description="Ingest digests into content/papers/, then render the whole site into the output directory.",
     )
+    build_parser.add_argument("-q", "--quiet", action="store_true", help="no progress line")
     build_parser.add_argument(
         "--base-url", metavar="URL",
         help="where the site is served, e.g. / or /atlas/ or https://user.github.io/atlas/ "
@@ -169,7 +171,7 @@ def make_parser() -> argparse.ArgumentParser:
     build_parser.set_defaults(run=command_build)
 
     ingest_parser = sub.add_parser(
-        "ingest", parents=[common], help="update content/papers/ from the digests only",
+        "ingest", parents=[reads], help="update content/papers/ from the digests only",
         description="Parse content/digests/*.txt and write one Markdown file per paper to "
         "content/papers/, keeping your own front-matter keys and '## Notes'.",
     )

@@ -217,6 +217,6 @@ def test_ingest_stops_on_the_same_mistakes(project, capsys):
     replace_in(PAPER, "title: A Paper on Speech", "title: [A Paper on Speech")(project)
     write("content/digests/2025-03-19.txt", DIGEST.replace("Mar 18", "Mar 19").replace("Another", "A Third"))(project)
     papers_before = snapshot(project / "content" / "papers")
-    assert cli.main(["ingest", "-q"]) == 1
+    assert cli.main(["ingest"]) == 1
     assert f"error: {PAPER}:3: invalid YAML" in capsys.readouterr().err
     assert snapshot(project / "content" / "papers") == papers_before
