@@ -135,7 +135,11 @@ def check_output_dir(out_dir: Path, inputs: Iterable[Path]) -> None:
         raise SourceError("the output directory is a link that cannot be followed", out_dir, hint=hint) from None
     for source in map(Path.resolve, inputs):
         if out == source or out in source.parents or source in out.parents:
-            raise SourceError(f"the output directory overlaps {source}, which the build reads", out_dir, hint=hint)
+            raise SourceError(
+                f"the output directory overlaps {source}, which the build reads", out_dir,
+                hint="each build replaces the whole output directory: choose one apart from the content "
+                "directory, templates and static files",
+            )
     here = Path.cwd().resolve()
     if out == here or out in here.parents:
         raise SourceError("the output directory holds the current directory", out_dir, hint=hint)

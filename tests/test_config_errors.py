@@ -104,6 +104,10 @@ CASES = {
         append("content/site.yaml", "domain: https://papers.example.org/\n"),
         f"content/site.yaml:{SITE_LINES + 1}: domain 'https://papers.example.org/' is not a host name",
     ),
+    "site-yaml-number-in-quotes": (
+        replace_in("content/site.yaml", "digest_year: 2025", 'digest_year: "2025"'),
+        "content/site.yaml:8: digest_year must be a number, not '2025' (remove the quotes: digest_year: 2025)",
+    ),
     "site-yaml-year-out-of-range": (
         replace_in("content/site.yaml", "digest_year: 2025", "digest_year: 99999"),
         "content/site.yaml:8: digest_year must be from 1900 to 9999, not 99999",
