@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from site_builder.digest import load_digests
+from site_builder.digest import load_digests, title_key
+from site_builder.papers import parse_paper, slug_for
 from site_builder.pipeline import Paths, build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,3 +164,76 @@ def test_shipped_paper_files_are_up_to_date_with_the_digests(tmp_path):
     shutil.copytree(ROOT / "content", tmp_path / "content")
     report = build(Paths(tmp_path / "content", tmp_path / "_site"))
     assert report.plan.changed == (), "run `python build.py ingest` and commit content/papers/"
+
+
+def site_files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def test_builds_in_processes_with_different_hash_seeds_give_byte_identical_sites(tmp_path):
+    """Two builds in one process share its string hash seed, so an order
+    that follows a set of strings comes out the same in both; only separate
+    processes with different seeds show it."""
+    sites, processes = [], []
+    for seed in ("1", "2"):
+        work = tmp_path / f"seed{seed}"
+        shutil.copytree(ROOT / "content", work / "content")
+        sites.append(work / "_site")
+        processes.append(subprocess.Popen(
+            [sys.executable, str(ROOT / "build.py"), "build", "--content", "content", "--out", "_site",
+             "-q", "--no-cache"],
+            cwd=work, env={**os.environ, "PYTHONHASHSEED": seed},
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        ))
+    for process in processes:  # both at once: the suite's time, not a speed check
+        output, _ = process.communicate(timeout=300)
+        assert process.returncode == 0, output
+    one, two = (site_files(site) for site in sites)
+    assert len(one) > 400 and one.keys() == two.keys()
+    assert [name for name in one if one[name] != two[name]] == []
+
+
+def paper_titles(site: Path) -> dict[str, str]:
+    """Each paper page's slug and the title its heading shows."""
+    return {
+        page.parent.name: re.search(r"<h1>(.*?)</h1>", page.read_text(encoding="utf-8"), re.S).group(1)
+        for page in (site / "papers").glob("*/index.html")
+    }
+
+
+def test_an_earlier_digest_with_a_title_of_an_existing_slug_moves_no_page(tmp_path):
+    """Slugs go to papers in date order; a digest added later but dated
+    earlier must not take the slug of a paper that already has a page."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    build(Paths(content, tmp_path / "before"))
+    # Pages, not assets: a search index's name is a hash of what it holds.
+    pages_before = {name for name in site_files(tmp_path / "before") if name.endswith(".html")}
+    titles_before = paper_titles(tmp_path / "before")
+
+    # A title that differs from a shipped paper's only in punctuation: another
+    # paper to the build (another key), but the same slug.
+    existing = next(
+        paper for paper in (parse_paper(path.read_text(encoding="utf-8"), path)
+                            for path in sorted((content / "papers").glob("*.md")))
+        if paper.slug == slug_for(paper.title)
+    )
+    colliding = existing.title + "!"
+    assert slug_for(colliding) == existing.slug and title_key(colliding) != existing.key
+    shipped = (content / "digests" / "000_f00605fbe72ead07.txt").read_text(encoding="utf-8")
+    header = shipped[: shipped.index("\nMar 18\n") + 1]  # the lines above the date line
+    earliest = min(path.name for path in (tmp_path / "before" / "dates").glob("????-??-??"))
+    assert earliest > "2025-03-10", "the new digest must come first in date order"
+    (content / "digests" / "2025-03-10.txt").write_text(
+        f"{header}Mar 10\n\n{colliding}\n\nAn exclaimed version of an earlier title.\n\n"
+        "A Wholly New Paper About Stable Addresses\n\nWe add a digest dated before all the others.\n",
+        encoding="utf-8",
+    )
+    build(Paths(content, tmp_path / "after"))
+    titles_after = paper_titles(tmp_path / "after")
+
+    assert pages_before - set(site_files(tmp_path / "after")) == set()
+    assert {slug: titles_after.get(slug) for slug in titles_before} == titles_before
+    # Both new papers got pages at addresses no page had before.
+    added = {html.unescape(title) for slug, title in titles_after.items() if slug not in titles_before}
+    assert added == {colliding, "A Wholly New Paper About Stable Addresses"}

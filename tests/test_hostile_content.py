@@ -353,8 +353,8 @@ def test_xml_outputs_parse_and_carry_content_as_text(hostile):
         if _local(root.tag) in ("feed", "rss"):
             feed_texts |= {(element.text or "").strip() for element in root.iter()}
     assert problems == []
-    if feed_texts:
-        assert "<script>alert(1)</script> Attention Is All You Need" in feed_texts, "feeds carry the hostile titles"
+    assert feed_texts, "the site has feeds"
+    assert "<script>alert(1)</script> Attention Is All You Need" in feed_texts, "feeds carry the hostile titles"
 
 
 @pytest.mark.parametrize(
@@ -414,9 +414,9 @@ def test_json_outputs_parse_and_carry_no_live_markup(hostile):
             if verbatim not in sources:
                 problems += audit_markup(text, f"{where} {key!r}")
     assert problems == []
-    if files:
-        carried = "\n".join(f.read_text(encoding="utf-8") for f in files)
-        assert "<script>alert(1)</script> Attention Is All You Need" in carried, "search covers the hostile titles"
+    assert files, "the site has a search index"
+    carried = "\n".join(f.read_text(encoding="utf-8") for f in files)
+    assert "<script>alert(1)</script> Attention Is All You Need" in carried, "search covers the hostile titles"
 
 
 # --- in the browser ----------------------------------------------------------------

@@ -1,0 +1,113 @@
+"""Errors point at the place to fix: the file and line, or the option, the
+user wrote. Each expected line number is found in the text the test writes."""
+
+from __future__ import annotations
+
+import errno
+import os
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+
+import build as cli
+from site_builder import search
+from site_builder.errors import NOTHING_WRITTEN, SourceError
+from site_builder.papers import parse_paper
+from site_builder.serve import bind
+
+
+def line_of(text: str, line: str) -> int:
+    """The 1-based number of the first line of ``text`` that is exactly ``line``."""
+    return text.split("\n").index(line) + 1
+
+
+PAPER_ERRORS = {
+    # name: (paper file text, the line the error must name, its message)
+    "no opening ---": (
+        "title: A Paper Without Front Matter\ndates: [2025-03-18]\n\nAn abstract.\n",
+        "title: A Paper Without Front Matter", "paper file does not start with '---' front matter",
+    ),
+    "front matter not closed": (  # named at its opening '---', the one without a match
+        "---\ntitle: A Paper Never Closed\ndates: [2025-03-18]\n\nAn abstract.\n",
+        "---", "front matter is not closed",
+    ),
+    "topics not text": (
+        "---\ntitle: A Paper\ndates: [2025-03-18]\nslug: a-paper\ntopics:\n  - agents\n  - {nested: map}\n---\n\nAn abstract.\n",
+        "topics:", "topics must be a list of text values",
+    ),
+    "links not text": (
+        "---\ntitle: A Paper\ndates: [2025-03-18]\nlinks:\n  - [https://x.org/a]\n---\n\nAn abstract.\n",
+        "links:", "links must be a list of text values",
+    ),
+    "empty title": (
+        "---\ndates: [2025-03-18]\ntopics: [agents]\ntitle: '   '\n---\n\nAn abstract.\n",
+        "title: '   '", "paper has no title",
+    ),
+    "no title key": (  # no title line to name: the front matter's first
+        "---\ndates: [2025-03-18]\ntopics: [agents]\n---\n\nAn abstract.\n",
+        "---", "paper has no title",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(PAPER_ERRORS))
+def test_a_paper_file_error_names_the_file_and_line(tmp_path, name):
+    text, bad_line, message = PAPER_ERRORS[name]
+    path = tmp_path / "content" / "papers" / "a-paper.md"
+    for saved in (text, text.replace("\n", "\r\n")):  # Windows line ends count the same lines
+        with pytest.raises(SourceError) as info:
+            parse_paper(saved, path)
+        assert str(info.value).startswith(f"{path}:{line_of(text, bad_line)}: {message}")
+
+
+def test_a_setting_of_the_wrong_type_names_site_yaml_and_its_line_without_a_traceback(tmp_path, monkeypatch, capsys):
+    content = tmp_path / "content"
+    (content / "digests").mkdir(parents=True)
+    (content / "digests" / "2025-03-18.txt").write_text("Mar 18\n\nA Paper\n\nAn abstract.\n", encoding="utf-8")
+    site_yaml = "# Paper Atlas settings\ntitle: My Atlas\n\nhome_recent_dates: three\nbase_url: /\n"
+    (content / "site.yaml").write_text(site_yaml, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["build", "-q", "--no-cache"]) == 1
+    line = line_of(site_yaml, "home_recent_dates: three")
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {Path('content', 'site.yaml')}:{line}: home_recent_dates must be a number, not 'three'",
+        NOTHING_WRITTEN,
+    ]
+    assert not (tmp_path / "_site").exists()
+
+
+def test_a_missing_node_is_named_with_how_to_install_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # a directory without node
+    with pytest.raises(SourceError) as info:
+        search.node_executable()
+    assert str(info.value).startswith("Node.js is needed to build the search index but 'node' is not on PATH (install")
+
+
+def test_a_missing_lunr_is_named_by_its_path(tmp_path, monkeypatch):
+    missing = tmp_path / "node_modules" / "lunr" / "lunr.js"
+    monkeypatch.setattr(search, "LUNR_JS", missing)
+    with pytest.raises(SourceError) as info:
+        search.node_executable()
+    assert str(info.value).startswith(f"lunr.js is not installed ({missing} is missing) (run 'make setup'")
+
+
+# 192.0.2.1 is reserved for documentation (RFC 5737): no machine has it, so
+# binding to it fails, and not because a port is taken (test_serve covers that).
+UNASSIGNED_HOST = "192.0.2.1"
+
+
+def test_an_address_the_server_cannot_listen_on_names_the_host_option(tmp_path, capsys):
+    with pytest.raises(SourceError) as info:
+        bind(UNASSIGNED_HOST, 8000, BaseHTTPRequestHandler)
+    reason = os.strerror(errno.EADDRNOTAVAIL)
+    assert str(info.value) == f"--host: cannot listen on {UNASSIGNED_HOST}:8000: {reason}"
+
+    content = tmp_path / "content"
+    (content / "digests").mkdir(parents=True)
+    argv = ["serve", "--content", str(content), "--out", str(tmp_path / "_site"), "--host", UNASSIGNED_HOST]
+    assert cli.main(argv) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: --host: cannot listen on {UNASSIGNED_HOST}:8000: {reason}", NOTHING_WRITTEN,
+    ]
+    assert not (tmp_path / "_site").exists()
