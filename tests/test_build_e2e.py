@@ -17,6 +17,7 @@ import pytest
 from site_builder.digest import load_digests, title_key
 from site_builder.papers import parse_paper, slug_for
 from site_builder.pipeline import Paths, build
+from files import snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "/atlas/"
@@ -166,9 +167,6 @@ def test_shipped_paper_files_are_up_to_date_with_the_digests(tmp_path):
     assert report.plan.changed == (), "run `python build.py ingest` and commit content/papers/"
 
 
-def site_files(site: Path) -> dict[str, bytes]:
-    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
-
 
 def test_builds_in_processes_with_different_hash_seeds_give_byte_identical_sites(tmp_path):
     """Two builds in one process share its string hash seed, so an order
@@ -188,7 +186,7 @@ def test_builds_in_processes_with_different_hash_seeds_give_byte_identical_sites
     for process in processes:  # both at once: the suite's time, not a speed check
         output, _ = process.communicate(timeout=300)
         assert process.returncode == 0, output
-    one, two = (site_files(site) for site in sites)
+    one, two = (snapshot(site) for site in sites)
     assert len(one) > 400 and one.keys() == two.keys()
     assert [name for name in one if one[name] != two[name]] == []
 
@@ -208,7 +206,7 @@ def test_an_earlier_digest_with_a_title_of_an_existing_slug_moves_no_page(tmp_pa
     shutil.copytree(ROOT / "content", content)
     build(Paths(content, tmp_path / "before"))
     # Pages, not assets: a search index's name is a hash of what it holds.
-    pages_before = {name for name in site_files(tmp_path / "before") if name.endswith(".html")}
+    pages_before = {name for name in snapshot(tmp_path / "before") if name.endswith(".html")}
     titles_before = paper_titles(tmp_path / "before")
 
     # A title that differs from a shipped paper's only in punctuation: another
@@ -232,7 +230,7 @@ def test_an_earlier_digest_with_a_title_of_an_existing_slug_moves_no_page(tmp_pa
     build(Paths(content, tmp_path / "after"))
     titles_after = paper_titles(tmp_path / "after")
 
-    assert pages_before - set(site_files(tmp_path / "after")) == set()
+    assert pages_before - set(snapshot(tmp_path / "after")) == set()
     assert {slug: titles_after.get(slug) for slug in titles_before} == titles_before
     # Both new papers got pages at addresses no page had before.
     added = {html.unescape(title) for slug, title in titles_after.items() if slug not in titles_before}

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from files import snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "new\n\nSubscribe\n\n"
@@ -32,9 +33,6 @@ def project(tmp_path) -> Path:
     )
     return tmp_path
 
-
-def snapshot(directory: Path) -> dict[str, bytes]:
-    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in directory.rglob("*") if p.is_file()}
 
 
 @pytest.mark.parametrize("args", [["--help"], ["build", "--help"], ["ingest", "--help"]])

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from files import snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 # build.py is a script, not a package module: load it to call main() in-process.
@@ -39,9 +40,6 @@ def project(tmp_path, monkeypatch) -> Path:
     paper.write_text(paper.read_text() + "\n## Notes\n\nMy own notes.\n")
     return tmp_path
 
-
-def snapshot(directory: Path) -> dict[str, bytes]:
-    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
 def append(path: str, text: str) -> Callable[[Path], None]:

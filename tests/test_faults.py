@@ -19,13 +19,11 @@ from site_builder.lastbuild import output_stats
 from site_builder.papers import parse_paper
 from site_builder.pipeline import Paths, build
 from site_builder.writer import write_site
+from files import snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 NEW_DIGEST = "Mar 19\n\nA Brand New Paper About Killing Builds\n\nWe kill builds at random points and check nothing is lost.\n"
 
-
-def snapshot(directory: Path) -> dict[str, bytes]:
-    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
 def test_killed_builds_leave_the_old_or_the_new_site_and_whole_paper_files(tmp_path):

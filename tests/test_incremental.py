@@ -17,15 +17,10 @@ from site_builder.cache import CACHE_FILE, load_cache
 from site_builder.errors import SourceError
 from site_builder.lastbuild import LAST_BUILD_FILE
 from site_builder.pipeline import Paths, build
+from files import snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-def tree(directory: Path) -> dict[str, bytes]:
-    return {
-        path.relative_to(directory).as_posix(): path.read_bytes()
-        for path in sorted(directory.rglob("*")) if path.is_file()
-    }
 
 
 @pytest.fixture
@@ -44,13 +39,13 @@ def clean_build(work: Path, name: str = "clean") -> dict[str, bytes]:
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(work / "content", copy)
     build(Paths(content=copy, out=work / name), workers=1)
-    return tree(work / name)
+    return snapshot(work / name)
 
 
 def test_a_rebuild_with_nothing_changed_reuses_every_page_and_rewrites_nothing(work):
     paths = cached_paths(work)
     build(paths)
-    first = tree(paths.out)
+    first = snapshot(paths.out)
     index = paths.out / "index.html"
     written = index.stat().st_mtime_ns
     cache = load_cache(paths.cache, paths.out)
@@ -59,14 +54,14 @@ def test_a_rebuild_with_nothing_changed_reuses_every_page_and_rewrites_nothing(w
     (paths.cache / LAST_BUILD_FILE).unlink()  # so this build checks every page instead of skipping
     report = build(paths)
     assert not report.skipped
-    assert tree(paths.out) == first == clean_build(work)
+    assert snapshot(paths.out) == first == clean_build(work)
     assert index.stat().st_mtime_ns == written, "an unchanged site is not written again"
 
 
 def test_a_build_with_nothing_changed_is_skipped_and_says_so(work):
     paths = cached_paths(work)
     first_report = build(paths)
-    first = tree(paths.out)
+    first = snapshot(paths.out)
     cache_written = (paths.cache / CACHE_FILE).stat().st_mtime_ns
     for path in list(paths.papers.glob("*.md"))[:5] + [paths.content / "topics.yaml"]:
         os.utime(path)  # touched, not changed: inputs are compared by content
@@ -77,7 +72,7 @@ def test_a_build_with_nothing_changed_is_skipped_and_says_so(work):
     papers_size = sum(path.stat().st_size for path in paths.papers.glob("*.md"))
     assert (paths.cache / LAST_BUILD_FILE).stat().st_size < papers_size / 10, "no paper texts or search files kept"
     assert report.plan.changed == () and set(report.timings) == {"check"}
-    assert tree(paths.out) == first
+    assert snapshot(paths.out) == first
     assert (paths.cache / CACHE_FILE).stat().st_mtime_ns == cache_written
 
 
@@ -136,7 +131,7 @@ def test_any_change_to_an_input_or_the_output_means_a_real_build(work, change):
     clean_paths = replace(paths, out=work / "clean", cache=None)
     shutil.copytree(paths.content, work / "clean-content")
     build(replace(clean_paths, content=work / "clean-content"), workers=1)
-    assert tree(paths.out) == tree(work / "clean")
+    assert snapshot(paths.out) == snapshot(work / "clean")
     assert build(paths).skipped, "and the build after it has nothing to do"
 
 
@@ -352,7 +347,7 @@ def test_after_editing_a_note_the_cached_build_equals_a_clean_one(work):
     paper = sorted((paths.papers).glob("*.md"))[10]
     paper.write_text(paper.read_text(encoding="utf-8") + "\n## Notes\n\nRead this *twice*.\n", encoding="utf-8")
     build(paths)
-    site = tree(paths.out)
+    site = snapshot(paths.out)
     assert "<em>twice</em>" in site[f"papers/{paper.stem}/index.html"].decode()
     assert site == clean_build(work)
 
@@ -368,7 +363,7 @@ def test_after_editing_a_template_the_cached_build_equals_a_clean_one(work):
     site_yaml = paths.content / "site.yaml"
     site_yaml.write_text(site_yaml.read_text(encoding="utf-8") + "templates_dir: ../my-templates\n", encoding="utf-8")
     build(paths)
-    site = tree(paths.out)
+    site = snapshot(paths.out)
     assert b">Summary</h2>" in next(data for path, data in site.items() if path.startswith("papers/"))
     shutil.copytree(templates, work / "my-templates-copy")
     assert site == clean_build(work)
@@ -388,7 +383,7 @@ def test_after_editing_the_paper_item_partial_every_list_is_rendered_again(work)
     (templates / "partials" / "paper_item.html").write_text(
         original.replace('<li class="paper-item">', '<li class="paper-item edited">'), encoding="utf-8")
     build(paths)
-    site = tree(paths.out)
+    site = snapshot(paths.out)
     for page in ("index.html", "topics/agents/index.html", next(p for p in site if re.fullmatch(r"dates/\d{4}-\d\d-\d\d/index.html", p))):
         assert b'<li class="paper-item edited">' in site[page], page
     assert site == clean_build(work)
@@ -402,7 +397,7 @@ def test_after_adding_a_digest_the_cached_build_equals_a_clean_one(work):
         encoding="utf-8",
     )
     build(paths)
-    site = tree(paths.out)
+    site = snapshot(paths.out)
     assert "papers/a-brand-new-paper-about-caches/index.html" in site
     assert "dates/2025-10-01/index.html" in site
     assert site == clean_build(work)
@@ -411,18 +406,18 @@ def test_after_adding_a_digest_the_cached_build_equals_a_clean_one(work):
 def test_a_page_changed_in_the_output_directory_is_rendered_again(work):
     paths = cached_paths(work)
     build(paths)
-    expected = tree(paths.out)
+    expected = snapshot(paths.out)
     (paths.out / "topics" / "index.html").write_text("tampered", encoding="utf-8")
     (paths.out / "stray.html").write_text("left over", encoding="utf-8")
     build(paths)
-    assert tree(paths.out) == expected
+    assert snapshot(paths.out) == expected
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "flipped byte", "empty"])
 def test_a_corrupt_cache_file_is_ignored(work, damage):
     paths = cached_paths(work)
     build(paths)
-    expected = tree(paths.out)
+    expected = snapshot(paths.out)
     cache_file = paths.cache / CACHE_FILE
     data = cache_file.read_bytes()
     damaged = {
@@ -435,7 +430,7 @@ def test_a_corrupt_cache_file_is_ignored(work, damage):
     assert not load_cache(paths.cache, paths.out).stored
     shutil.rmtree(paths.out)
     build(paths)
-    assert tree(paths.out) == expected
+    assert snapshot(paths.out) == expected
 
 
 def test_a_cache_from_another_site_gives_this_sites_output(work):
@@ -447,14 +442,14 @@ def test_a_cache_from_another_site_gives_this_sites_output(work):
         digest.unlink()
     shutil.rmtree(other.papers)
     build(other)  # same cache and output directory, other content
-    assert tree(other.out) == _clean_of(work, other)
+    assert snapshot(other.out) == _clean_of(work, other)
 
 
 def _clean_of(work: Path, paths: Paths) -> dict[str, bytes]:
     copy = work / "other-clean-content"
     shutil.copytree(paths.content, copy)
     build(Paths(content=copy, out=work / "other-clean"), workers=1)
-    return tree(work / "other-clean")
+    return snapshot(work / "other-clean")
 
 
 def test_parallel_and_serial_rendering_give_the_same_site(work):
@@ -462,9 +457,9 @@ def test_parallel_and_serial_rendering_give_the_same_site(work):
     build(paths, workers=1)
     build(replace(paths, out=work / "parallel"), workers=2)
     build(replace(paths, out=work / "three"), workers=3)
-    serial = tree(work / "serial")
+    serial = snapshot(work / "serial")
     assert len(serial) > 300
-    assert tree(work / "parallel") == serial == tree(work / "three")
+    assert snapshot(work / "parallel") == serial == snapshot(work / "three")
 
 
 def test_a_long_lived_cache_renders_each_abstract_once_across_rebuilds(work, monkeypatch):
@@ -649,11 +644,11 @@ def test_a_long_lived_cache_shows_markdown_once_no_digest_lists_the_paper(work):
     cache = BuildCache(long_lived=True)
     build(paths, cache=cache, workers=1)
     page = "papers/a-starry-paper/index.html"
-    assert "8*16B *experts*" in tree(paths.out)[page].decode()
+    assert "8*16B *experts*" in snapshot(paths.out)[page].decode()
     digest.unlink()
     build(paths, cache=cache, workers=1)
-    assert "<em>" in tree(paths.out)[page].decode()
-    assert tree(paths.out) == clean_build(work)
+    assert "<em>" in snapshot(paths.out)[page].decode()
+    assert snapshot(paths.out) == clean_build(work)
 
 
 def test_a_long_lived_cache_hashes_a_digest_again_only_once_it_changed(tmp_path, monkeypatch):

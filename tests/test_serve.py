@@ -21,6 +21,7 @@ from site_builder.errors import SourceError
 from site_builder.pipeline import Paths, build
 from site_builder.serve import Preview, PreviewServer, PreviewState, inject, resolve_request
 from site_builder.writer import update_site
+from files import snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "TOP-SECRET-MARKER-5d1f"
@@ -278,12 +279,6 @@ def test_note_edit_reloads_and_rerenders_only_the_pages_showing_that_paper(serve
     assert any("Rebuilt in" in line and f"{PAPER}.md" in line for line in server.log)
 
 
-def site_files(directory: Path) -> dict[str, bytes]:
-    return {
-        path.relative_to(directory).as_posix(): path.read_bytes()
-        for path in sorted(directory.rglob("*")) if path.is_file()
-    }
-
 
 def test_note_edit_renders_one_page_and_gives_what_a_full_build_gives(server, events, tmp_path):
     version = events.next_state()["version"]
@@ -296,7 +291,7 @@ def test_note_edit_renders_one_page_and_gives_what_a_full_build_gives(server, ev
     assert server.preview.last.rendered == (f"papers/{PAPER}/index.html",)
     clean = tmp_path / "clean"
     build(Paths(server.preview.paths.content, clean), cache=None)
-    assert site_files(server.preview.paths.out) == site_files(clean)
+    assert snapshot(server.preview.paths.out) == snapshot(clean)
 
 
 def test_a_front_matter_edit_is_not_mistaken_for_a_note(server, events):
@@ -336,7 +331,7 @@ def test_template_edit_rerenders_the_pages_that_use_it(server, events, tmp_path)
     assert any(line.startswith(f"Rendered the other {len(papers) - 1} pages") for line in server.log)
     clean = tmp_path / "clean"
     build(Paths(server.preview.paths.content, clean), cache=None)
-    assert site_files(server.preview.paths.out) == site_files(clean)
+    assert snapshot(server.preview.paths.out) == snapshot(clean)
 
 
 def themed(root: Path, replacement: str) -> Path:
@@ -379,7 +374,7 @@ def test_pages_left_for_later_render_on_request_and_end_as_a_full_build(tmp_path
     assert preview.unfinished
     preview.finish()
     assert not preview.unfinished
-    assert site_files(paths.out) == site_files(clean)
+    assert snapshot(paths.out) == snapshot(clean)
     # What was rendered later is reused by the next rebuild.
     assert preview.build(("nothing",), ())
     assert preview.last.rendered == () and preview.last.later == ()
