@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from site_builder.errors import NOTHING_WRITTEN, BuildErrors, OutputError, SourceError
-from site_builder.deploy import deploy_site
+from site_builder.deploy import check_target, deploy_site
 from site_builder.pipeline import BuildReport, Paths, build, ingest
 from site_builder.search import SearchPart
 from site_builder.serve import PreviewServer
@@ -121,15 +121,14 @@ def command_serve(args: argparse.Namespace) -> int:
 
 def command_deploy(args: argparse.Namespace) -> int:
     paths = _paths(args)
+    # The branch and remote first: a deploy they refuse leaves the site as it was.
+    target = check_target(Path.cwd(), None if args.no_push else args.remote, args.branch)
     report = build(paths, args.base_url)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    print(f"Built {report.site.pages} pages into {paths.out}")
+    print(f"Built {report.site.pages:,} pages into {paths.out}")
     try:
-        result = deploy_site(
-            paths.out, Path.cwd(), None if args.no_push else args.remote, args.branch, args.message,
-            report.site.domain,
-        )
+        result = deploy_site(paths.out, target, args.message, report.site.domain)
     except SourceError as error:
         print(f"error: {error}", file=sys.stderr)
         print(f"The site in {paths.out} is built; {args.branch} was not published.", file=sys.stderr)

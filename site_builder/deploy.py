@@ -27,24 +27,26 @@ class Deployment:
     unchanged: bool  # the site is the same as the previous deploy: no new commit
 
 
-def deploy_site(
-    site_dir: Path,
-    repo: Path,
-    remote: str | None = "origin",
-    branch: str = "gh-pages",
-    message: str = "Deploy Paper Atlas site",
-    domain: str | None = None,
-) -> Deployment:
-    """Commit ``site_dir`` (plus ``.nojekyll`` and ``CNAME``) to ``branch`` and push it."""
+@dataclass(frozen=True)
+class DeployTarget:
+    """Where a deploy goes, checked before the site is built, so that a
+    refused deploy does not replace the output directory first."""
+
+    repo: Path
+    remote: str | None  # None: commit only, no push
+    branch: str
+    local_tip: str  # the local branch's commit; "": no such branch
+    parent: str | None  # what the new commit goes on top of: the remote's branch, else the local one
+
+
+def check_target(repo: Path, remote: str | None = "origin", branch: str = "gh-pages") -> DeployTarget:
+    """Check that ``branch`` of the git checkout ``repo`` may take a deploy and
+    that ``remote`` answers; fetch the remote's branch to build on it."""
     git = _Git(repo)
     git.run("rev-parse", "--git-dir", what="find the git repository",
             hint="run deploy inside your project's git checkout")
     ref = f"refs/heads/{branch}"
     git.run("check-ref-format", ref, what=f"use branch name {branch!r}")
-    extra = {".nojekyll": ""}  # GitHub Pages would otherwise drop files starting with "_"
-    if domain:
-        extra["CNAME"] = f"{domain}\n"
-    files = _site_files(site_dir)
     if f"branch {ref}" in git.run("worktree", "list", "--porcelain", what="list the work trees").splitlines():
         raise SourceError(f"branch {branch!r} is checked out; deploy would replace its files with the site",
                           repo, hint="deploy to another branch with --branch, or check out another branch "
@@ -55,6 +57,23 @@ def deploy_site(
         raise SourceError(f"branch {branch!r} holds no deployed site (no .nojekyll); deploy would replace its files",
                           repo, hint="deploy to another branch with --branch; if it holds a site made another way "
                                      "you no longer want, delete the branch first")
+    return DeployTarget(repo, remote, branch, local_tip, parent)
+
+
+def deploy_site(
+    site_dir: Path,
+    target: DeployTarget,
+    message: str = "Deploy Paper Atlas site",
+    domain: str | None = None,
+) -> Deployment:
+    """Commit ``site_dir`` (plus ``.nojekyll`` and ``CNAME``) to the target's branch and push it."""
+    git = _Git(target.repo)
+    ref = f"refs/heads/{target.branch}"
+    extra = {".nojekyll": ""}  # GitHub Pages would otherwise drop files starting with "_"
+    if domain:
+        extra["CNAME"] = f"{domain}\n"
+    files = _site_files(site_dir)
+    parent = target.parent
     tree = _write_tree(git, site_dir, files, extra)
     if parent is not None and git.run("rev-parse", f"{parent}^{{tree}}") == tree:
         commit, unchanged = parent, True
@@ -63,11 +82,11 @@ def deploy_site(
                          what="commit the site", hint="set git config user.name and user.email")
         unchanged = False
     # The expected old value ("" = must not exist) guards against a concurrent change.
-    git.run("update-ref", "-m", "deploy", ref, commit, local_tip, what=f"update branch {branch}")
-    if remote is not None:
-        git.run("push", "--quiet", remote, f"{ref}:{ref}", what=f"push {branch} to {remote}",
+    git.run("update-ref", "-m", "deploy", ref, commit, target.local_tip, what=f"update branch {target.branch}")
+    if target.remote is not None:
+        git.run("push", "--quiet", target.remote, f"{ref}:{ref}", what=f"push {target.branch} to {target.remote}",
                 hint="check the remote's name and that you may push to it")
-    return Deployment(commit, parent, len(files) + len(extra), remote is not None, unchanged)
+    return Deployment(commit, parent, len(files) + len(extra), target.remote is not None, unchanged)
 
 
 class _Git:

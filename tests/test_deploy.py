@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from files import snapshot
 
-from site_builder.deploy import deploy_site
+from site_builder.deploy import check_target, deploy_site
 from site_builder.errors import SourceError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,7 +134,7 @@ def test_no_cname_without_a_domain_and_no_push_keeps_it_local(project, tmp_path)
     site.mkdir()
     (site / "index.html").write_text("<!doctype html><title>x</title>")
     (site / "_hidden.css").write_text("body{}")
-    result = deploy_site(site, repo, remote=None, branch="pages", message="local only")
+    result = deploy_site(site, check_target(repo, remote=None, branch="pages"), message="local only")
     assert result.pushed is False and result.parent is None
     files = git(repo, "ls-tree", "-r", "--name-only", "refs/heads/pages").splitlines()
     assert files == [".nojekyll", "_hidden.css", "index.html"]
@@ -147,6 +148,7 @@ def test_unknown_remote_is_a_clear_error_and_nothing_is_committed(project):
     assert "error: " in result.stderr and "cannot reach remote 'nowhere': fatal: 'nowhere' does not appear" in result.stderr
     assert "Traceback" not in result.stderr
     assert git(repo, "for-each-ref", "refs/heads/gh-pages") == ""
+    assert not (repo / "_site").exists(), "the remote is checked before the site is built"
 
 
 def test_deploy_outside_a_git_repository_says_so(tmp_path):
@@ -154,7 +156,7 @@ def test_deploy_outside_a_git_repository_says_so(tmp_path):
     site.mkdir()
     (site / "index.html").write_text("x")
     with pytest.raises(SourceError, match="cannot find the git repository"):
-        deploy_site(site, tmp_path, remote=None)
+        check_target(tmp_path, remote=None)
 
 
 @pytest.mark.parametrize("branch", ["main", "notes"])
@@ -162,11 +164,16 @@ def test_a_branch_that_is_checked_out_or_holds_no_site_is_refused(project, branc
     repo, remote = project
     git(repo, "branch", "notes")  # the user's own branch, not checked out
     before = checkout_state(repo), git(repo, "for-each-ref")
+    (repo / "_site").mkdir()
+    (repo / "_site" / "index.html").write_text("the site as it was")
     result = run_deploy(repo, "--no-push", "--branch", branch)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     reason = "is checked out" if branch == "main" else "holds no deployed site"
     assert f"error: " in result.stderr and f"branch {branch!r} {reason}" in result.stderr, result.stderr
     assert (checkout_state(repo), git(repo, "for-each-ref")) == before
+    # Refused before the build: the output directory is as it was.
+    assert snapshot(repo / "_site") == {"index.html": b"the site as it was"}
+    assert "Nothing was written" in result.stderr
 
 
 def test_deploy_shows_the_build_warnings(project):
