@@ -17,6 +17,7 @@ from site_builder.deploy import check_target, deploy_site
 from site_builder.pipeline import BuildReport, Paths, build, ingest
 from site_builder.search import SearchPart
 from site_builder.serve import PreviewServer
+from site_builder.writer import check_output_dir
 
 
 CACHE_DIR = ".atlas-cache"
@@ -121,7 +122,9 @@ def command_serve(args: argparse.Namespace) -> int:
 
 def command_deploy(args: argparse.Namespace) -> int:
     paths = _paths(args)
-    # The branch and remote first: a deploy they refuse leaves the site as it was.
+    # The output directory, the branch and the remote first: a deploy they
+    # refuse leaves the site as it was.
+    check_output_dir(paths.out, paths.inputs)
     target = check_target(Path.cwd(), None if args.no_push else args.remote, args.branch)
     report = build(paths, args.base_url)
     for warning in report.warnings:
