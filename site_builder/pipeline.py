@@ -28,6 +28,7 @@ from .errors import BuildErrors, OutputError, SourceError, raise_if_any
 from .papers import IngestPlan, Memo, merge_entries, no_memo, parse_papers, plan_ingest
 from .render import (
     BUILTIN_TEMPLATES, LaterPage, StoredPages, make_digest_text, make_environment, make_markdown, render_site,
+    unused_templates,
 )
 from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, search_documents
 from .related import Terms, Vocabulary, related_by_terms
@@ -499,6 +500,7 @@ def make_site(
         progress(f"rendering {len(site.pages)} pages")
         assets, files = collect_assets(paths.static, {"lunr.js": LUNR_JS})
         env = make_environment(inputs.config)
+        warnings = inputs.warnings + unused_templates(env, inputs.config.templates_dir)
         stored = StoredPages(cache.stored_page, available=bool(cache.stored_pages)) if cache.persistent else None
         later: dict[str, LaterPage] | None = {} if defer else None
         pages, rendered = render_site(env, site, assets, cache.pages, stored, workers, later)
@@ -513,7 +515,7 @@ def make_site(
     if later is not None:
         cache.end_build()  # what start_search memoises counts as used by the next build
         return SiteBuild(
-            site, inputs.plan, files, rendered, timings, inputs.warnings, None, assets, later,
+            site, inputs.plan, files, rendered, timings, warnings, None, assets, later,
             LaterSearch(partial(start_search, site.papers)),
         )
     (pending,) = searches
@@ -522,7 +524,7 @@ def make_site(
     files.update(search.files)
     lap("search")
     cache.end_build()
-    return SiteBuild(site, inputs.plan, files, rendered, timings, inputs.warnings, search, assets)
+    return SiteBuild(site, inputs.plan, files, rendered, timings, warnings, search, assets)
 
 
 def build(

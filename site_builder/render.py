@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+import difflib
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -413,6 +414,33 @@ def _parsed_references(
 ) -> frozenset[str]:
     parsed = jinja2.Environment(**dict(settings)).parse(source, name, filename)
     return frozenset(ref for ref in meta.find_referenced_templates(parsed) if ref)
+
+
+def unused_templates(env: jinja2.Environment, templates_dir: Path | None) -> tuple[SourceError, ...]:
+    """Files in the user's ``templates_dir`` that no page can use: no built-in
+    template has the name, and no template names it in an extends, include or
+    import. (A misspelt override, "pape.html", is otherwise silently ignored.)"""
+    if templates_dir is None:
+        return ()
+    try:
+        named: set[str] = set()
+        for name in env.list_templates():
+            source, filename, _uptodate = env.loader.get_source(env, name)
+            named |= _referenced_templates(env, source, name, filename)
+    except (jinja2.TemplateError, UnicodeDecodeError):
+        return ()  # rendering reports it, with its line
+    builtin = {path.relative_to(BUILTIN_TEMPLATES).as_posix() for path in BUILTIN_TEMPLATES.rglob("*") if path.is_file()}
+    unused = []
+    for path in sorted(templates_dir.rglob("*")):
+        name = path.relative_to(templates_dir).as_posix()
+        if not path.is_file() or path.name.startswith(".") or name.endswith("~") or name in builtin or name in named:
+            continue
+        guess = difflib.get_close_matches(name, sorted(builtin), n=1)
+        unused.append(SourceError(
+            "not used: no built-in template has this name, and no template names it", path,
+            hint=f"did you mean {guess[0]}?" if guess else "built-in names: " + ", ".join(sorted(builtin)),
+        ))
+    return tuple(unused)
 
 
 def render_site(

@@ -16,6 +16,7 @@ from site_builder.papers import Paper, PaperRecord, title_key
 from site_builder.render import (
     QuickLinkify, _MARKUP_CHARACTER, _first_characters, _render_markdown, make_digest_text, make_environment,
     make_markdown, markdown_parser, render_page, render_site, template_fingerprints,
+    unused_templates,
 )
 from site_builder.site import build_site
 from site_builder.topics import parse_taxonomy
@@ -443,6 +444,20 @@ def test_user_template_overrides_builtin(tmp_path):
     files, _ = render_site(make_environment(site.config), site, ASSETS, {})
     assert b"Custom 404" in files["404.html"]
     assert b"Custom 404" not in files["index.html"]
+
+
+def test_a_template_no_page_can_use_is_named_in_a_warning(tmp_path):
+    (tmp_path / "pape.html").write_text('{% extends "base.html" %}{% block main %}Mine{% endblock %}')  # misspelt
+    (tmp_path / "404.html").write_text('{% extends "base.html" %}{% block main %}{% include "mine/box.html" %}{% endblock %}')
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "box.html").write_text("a partial of one's own, included above")
+    (tmp_path / "404.html~").write_text("an editor's backup")
+    config = SiteConfig(templates_dir=tmp_path)
+    assert [str(warning) for warning in unused_templates(make_environment(config), tmp_path)] == [
+        f"{tmp_path / 'pape.html'}: not used: no built-in template has this name, and no template names it "
+        "(did you mean paper.html?)"
+    ]
+    assert unused_templates(make_environment(SiteConfig()), None) == ()
 
 
 def test_template_syntax_error_names_file_and_line(tmp_path):
