@@ -9,6 +9,7 @@ import pytest
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def open_page(browser, url: str, **options):
@@ -81,6 +82,44 @@ WIDE_NOTES = (
 )
 
 
+def assert_each_name_is_beside_its_row(page) -> None:
+    """The topics heat map's row names sit level with their rows, left of the cells."""
+    names, cells = page.locator(".row-label"), page.locator(".chart-scroll rect")
+    columns = page.locator(".chart-scroll text.label").count()
+    assert names.count() * columns == cells.count() and columns == 4
+
+    def middle(locator):
+        box = locator.bounding_box()
+        return box["y"] + box["height"] / 2
+
+    rows = (0, 9, names.count() - 1)
+    assert [middle(names.nth(row)) for row in rows] == pytest.approx(
+        [middle(cells.nth(row * columns)) for row in rows], abs=1.5
+    )
+    names_end = page.evaluate("Math.max(...[...document.querySelectorAll('.row-label')].map("
+                              "e => e.closest('.heatmap-names, .heatmap-labels').getBoundingClientRect().right))")
+    assert names_end <= page.locator(".chart-scroll").bounding_box()["x"] + 0.5
+
+
+def test_a_copy_of_the_heat_map_made_when_names_were_a_picture_still_names_each_row(browser, tmp_path, serve_site):
+    from site_builder.pipeline import Paths, build
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    (tmp_path / "my-templates" / "partials").mkdir(parents=True)
+    shutil.copy(FIXTURES / "heatmap-before-names-were-text.html", tmp_path / "my-templates" / "partials" / "heatmap.html")
+    with (content / "site.yaml").open("a", encoding="utf-8") as site_yaml:
+        site_yaml.write("templates_dir: ../my-templates\n")
+    build(Paths(content=content, out=tmp_path / "_site"), base_url="/atlas/")
+    base = serve_site(tmp_path / "_site")
+    for width in (390, 1200):
+        context, page, errors = open_page(browser, base + "topics/", viewport={"width": width, "height": 900})
+        assert page.locator("svg .row-label").count() > 20, "the old partial is the one in use"
+        assert_each_name_is_beside_its_row(page)
+        assert errors == []
+        context.close()
+
+
 def test_wide_notes_and_the_topics_chart_fit_a_phone(browser, tmp_path, serve_site):
     from site_builder.pipeline import Paths, build
 
@@ -98,18 +137,7 @@ def test_wide_notes_and_the_topics_chart_fit_a_phone(browser, tmp_path, serve_si
     # The shipped site's four dates fit beside the names at 390px, each name
     # on its row; a narrower phone scrolls the dates, not the names.
     assert page.locator(".chart-scroll").evaluate("element => element.scrollWidth - element.clientWidth") <= 0
-    names, cells = page.locator(".row-label"), page.locator(".chart-scroll rect")
-    columns = page.locator(".chart-scroll text.label").count()
-    assert names.count() * columns == cells.count() and columns == 4
-
-    def middle(locator):
-        box = locator.bounding_box()
-        return box["y"] + box["height"] / 2
-
-    rows = (0, 9, names.count() - 1)
-    assert [middle(names.nth(row)) for row in rows] == pytest.approx(
-        [middle(cells.nth(row * columns)) for row in rows], abs=1.5
-    )
+    assert_each_name_is_beside_its_row(page)
     page.set_viewport_size({"width": 320, "height": 700})
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     label = page.locator(".row-label").first

@@ -107,7 +107,7 @@ def test_topics_page_shows_every_topic_across_dates(shipped_site):
     (svg,) = svgs_of(page)[:1]
     # The row names are HTML beside the picture (so a long one can end in an
     # ellipsis), hidden from screen readers: the picture's cells name them.
-    (labels,) = re.findall(r'<ul class="heatmap-labels" aria-hidden="true">(.*?)</ul>', page, re.S)
+    (labels,) = re.findall(r'<ul class="heatmap-names" aria-hidden="true">(.*?)</ul>', page, re.S)
     row_labels = re.findall(r'<li class="row-label">([^<]+)</li>', labels)
     assert svg.get("role") == "img"
     topic_links = re.findall(r'<h2><a href="/atlas/topics/[^"]+/">([^<]+)</a>', page)
