@@ -221,7 +221,9 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(0, "build")
     args = parser.parse_args(argv)
     try:
-        return args.run(args)
+        status = args.run(args)
+        sys.stdout.flush()  # here, where a closed pipe is caught below, not at exit
+        return status
     except (SourceError, BuildErrors) as error:
         if sys.stderr.isatty():
             print("\r\033[K", end="", file=sys.stderr)

@@ -61,9 +61,11 @@ def test_a_summary_piped_into_a_reader_that_stops_early_is_no_traceback(project)
     read_end, write_end = os.pipe()
     os.close(read_end)  # as `build.py | head -1` once head has its line
     try:
+        # Buffered, as stdout into a pipe is unless PYTHONUNBUFFERED is set.
+        env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
         result = subprocess.run(
             [sys.executable, str(ROOT / "build.py")], cwd=project, stdout=write_end, stderr=subprocess.PIPE,
-            text=True, timeout=120,
+            text=True, timeout=120, env=env,
         )
     finally:
         os.close(write_end)
