@@ -508,10 +508,12 @@ def plan_ingest(
     for record in ordered:
         if (path := retitled.get(record.key)) is not None:
             slug_by_key[record.key] = path.stem
+            # Edited in the file, or corrected in a digest: either way the
+            # file's title is replaced, so the warning keeps it.
             warnings.append(SourceError(
-                f"the title was changed from the digests' {clip(record.title)!r}, which ingest put back",
-                path, parsed[path].line_of("title"),
-                hint="ingest owns the title; keep yours under another key (my_title: ...) or in your notes",
+                f"title {parsed[path].title!r} is not the digests' {clip(record.title)!r}: ingest wrote "
+                "theirs, and the paper keeps this file and its address", path, parsed[path].line_of("title"),
+                hint="ingest owns the title; keep your own under another key (my_title: ...) or in your notes",
             ))
     assigned = memo_many(
         (("topics", assign_topics, r.title, r.abstract), partial(assign_topics, r.title, r.abstract))

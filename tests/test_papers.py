@@ -126,9 +126,18 @@ def test_a_digest_paper_whose_title_was_edited_keeps_its_one_file_and_gets_the_t
     assert (paper.title, paper.notes, plan.new_papers, plan.changed) == ("A Survey of LLMs", "Mine.", 0, (path,))
     (warning,) = plan.warnings
     assert str(warning) == (
-        f"{path}:2: the title was changed from the digests' 'A Survey of LLMs', which ingest put back "
-        "(ingest owns the title; keep yours under another key (my_title: ...) or in your notes)"
+        f"{path}:2: title 'My Favourite Survey' is not the digests' 'A Survey of LLMs': ingest wrote theirs, "
+        "and the paper keeps this file and its address "
+        "(ingest owns the title; keep your own under another key (my_title: ...) or in your notes)"
     )
+
+
+def test_a_title_corrected_in_a_digest_keeps_the_papers_file_and_address():
+    _, texts = ingest_texts([digest(MAR18, "a.txt", ("A Survy of LLMs", "We survey them."))])
+    (path,) = texts
+    plan, again = ingest_texts([digest(MAR18, "a.txt", ("A Survey of LLMs", "We survey them."))], texts)
+    assert list(again) == [path] and parse_paper(again[path], path).title == "A Survey of LLMs"
+    assert "title 'A Survy of LLMs' is not the digests' 'A Survey of LLMs'" in str(plan.warnings[0])
 
 
 def test_a_paper_of_ones_own_with_a_digest_abstract_is_not_taken_for_that_digest_paper():
