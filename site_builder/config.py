@@ -64,7 +64,7 @@ def parse_config(data: dict[str, Any], lines: dict[str, int], path: Path) -> Sit
         if value is None:
             continue
         if not isinstance(value, expected) or isinstance(value, bool):
-            quoted_number = expected is int and isinstance(value, str) and value.strip().isdigit()
+            quoted_number = expected is int and isinstance(value, str) and value.strip().isascii() and value.strip().isdigit()
             raise SourceError(
                 f"{key} must be {'a number' if expected is int else 'text'}, not {value!r}",
                 path, line, hint=f"remove the quotes: {key}: {value.strip()}" if quoted_number else "",

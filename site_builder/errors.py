@@ -33,6 +33,10 @@ class SourceError(Exception):
 NOTHING_WRITTEN = "Nothing was written; the previous site and your paper files are unchanged."
 
 
+def paper_files_written(count: int) -> str:
+    return f"{count} paper file was written" if count == 1 else f"{count} paper files were written"
+
+
 @dataclass(eq=False)
 class OutputError(SourceError):
     """A failure to write an output once the inputs were good, saying what

@@ -24,7 +24,7 @@ from .digest import Digest, read_digest
 from .lastbuild import (
     LastBuild, input_files, load_last_build, output_files, output_stats, save_last_build, unchanged_since,
 )
-from .errors import BuildErrors, OutputError, SourceError, raise_if_any
+from .errors import BuildErrors, OutputError, SourceError, paper_files_written, raise_if_any
 from .papers import IngestPlan, Memo, merge_entries, no_memo, parse_papers, plan_ingest
 from .render import (
     BUILTIN_TEMPLATES, LaterPage, StoredPages, make_digest_text, make_environment, make_markdown, render_site,
@@ -149,12 +149,14 @@ def _unread_files(directory: Path, suffix: str, what: str) -> tuple[SourceError,
     names = sorted(os.listdir(directory)) if directory.is_dir() else []
     unread = []
     for name in names:
-        if name.endswith(suffix) or name.startswith(".") or name.endswith("~") or f"{suffix}." in name:
+        # Editors' files beside the one being edited: Emacs's "#x.md#", JetBrains' "x.md___jb_tmp___".
+        if (name.endswith(suffix) or name.startswith((".", "#")) or name.endswith("~") or f"{suffix}." in name
+                or f"{suffix}___jb_" in name):
             continue
         path = directory / name
         if path.is_dir():
-            unread.append(SourceError(f"not read: {what} in folders are not read", path,
-                                      hint=f"move them up into {directory}"))
+            unread.append(SourceError(f"not read: a folder ({what} are read from {directory} alone)", path,
+                                      hint=f"to build them, move them up into {directory}"))
         elif path.is_file():
             unread.append(SourceError(f"not read: {what} are {suffix} files", path,
                                       hint=f"if it is one, give its name the {suffix} ending"))
@@ -593,21 +595,20 @@ def _write_outputs(
 ) -> tuple[tuple[SourceError, ...], dict[str, tuple[int, int]] | None]:
     """Write the paper files ingest changed and the site; with an on-disk
     ``cache``, skip an unchanged site and save the cache for the next build.
-    Returns warnings for paper files left as saved during the build, and
-    the output files' stats when the site was written (None: left as it was)."""
+    Returns warnings (paper files left as saved during the build, a cache
+    that could not be saved), and the output files' stats when the site was
+    written (None: left as it was)."""
     kept = write_ingest(result.plan)
     try:
-        site_kept, written = _write_site_and_cache(paths, result, cache, parallel)
-    except OutputError:
-        raise
+        cache_warnings, written = _write_site_and_cache(paths, result, cache, parallel)
     except SourceError as error:
         if len(kept) == len(result.plan.read_as):  # no paper file was written
             raise
         raise OutputError(
             error.message, error.path, error.line, error.hint,
-            written=f"{len(result.plan.read_as) - len(kept)} paper files were written; the previous site is unchanged.",
+            written=f"{paper_files_written(len(result.plan.read_as) - len(kept))}; the previous site is unchanged.",
         ) from None
-    return kept + site_kept, written
+    return kept + cache_warnings, written
 
 
 def _write_site_and_cache(

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable, Iterable, Mapping
 
-from .errors import NOTHING_WRITTEN, OutputError, SourceError
+from .errors import NOTHING_WRITTEN, OutputError, SourceError, paper_files_written
 
 _RENAME_EXCHANGE = 2
 TEMP_SUFFIX = ".atlas-tmp"
@@ -100,8 +100,8 @@ def write_files(files: Mapping[Path, bytes]) -> None:
         except OSError as error:
             raise OutputError(
                 f"cannot write file: {error.strerror}", path,
-                written=f"{done} of the {len(files)} paper files to write were written before it; "
-                "the previous site is unchanged." if done else NOTHING_WRITTEN,
+                written=f"{paper_files_written(done)} before it, of {len(files)}; the previous site is unchanged."
+                if done else NOTHING_WRITTEN,
             ) from None
 
 
@@ -235,7 +235,11 @@ def _swap_in(staging: Path, out_dir: Path) -> None:
         return
     old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
     os.rename(out_dir, old)
-    os.rename(staging, out_dir)
+    try:
+        os.rename(staging, out_dir)
+    except OSError:
+        os.rename(old, out_dir)  # the previous site back where it was
+        raise
     shutil.rmtree(old, ignore_errors=True)
 
 

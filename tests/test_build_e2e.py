@@ -155,8 +155,7 @@ def test_same_inputs_give_byte_identical_site(tmp_path):
     paths = [Paths(tmp_path / "content", tmp_path / name) for name in ("one", "two")]
     for p in paths:
         build(p)
-    files_one = {p.relative_to(paths[0].out): p.read_bytes() for p in paths[0].out.rglob("*") if p.is_file()}
-    files_two = {p.relative_to(paths[1].out): p.read_bytes() for p in paths[1].out.rglob("*") if p.is_file()}
+    files_one, files_two = (snapshot(p.out) for p in paths)
     assert files_one.keys() == files_two.keys()
     assert [k for k in files_one if files_one[k] != files_two[k]] == []
 

@@ -182,6 +182,7 @@ def test_files_that_are_not_read_are_named_in_a_warning_but_hidden_files_and_bac
     (digests / "2025-03-20.TXT").write_text(HEADER + "Mar 20\n\nA Fourth Paper\n\nAbout others.\n")
     (digests / ".DS_Store").write_bytes(b"\0")
     (digests / "._a.txt").write_bytes(b"\0\5\26\7 Mac OS X resource fork")  # what a Mac copies beside a.txt
+    (digests / "#a.txt#").write_text("Emacs's autosave of a.txt\n")
     for backup in ("a.txt~", "a.txt.bak"):  # an editor's, of a.txt: renaming it would overwrite a.txt
         (digests / backup).write_text("an older a.txt\n")
     (digests / "2024").mkdir()
@@ -193,7 +194,7 @@ def test_files_that_are_not_read_are_named_in_a_warning_but_hidden_files_and_bac
     assert result.returncode == 0, result.stderr
     warned = [line for line in result.stderr.splitlines() if "not read" in line]
     assert len(warned) == 4, warned
-    assert "2024: not read: digests in folders are not read (move them up into " in warned[0]
+    assert "2024: not read: a folder (digests are read from " in warned[0]
     assert "2025-03-19: not read: digests are .txt files (if it is one, give its name the .txt ending)" in warned[1]
     assert "2025-03-20.TXT: not read" in warned[2]
     assert "my-idea.markdown: not read: paper files are .md files (if it is one, give its name the .md ending)" in warned[3]

@@ -128,7 +128,7 @@ def test_paper_files_are_all_written_or_the_failing_one_is_named(tmp_path):
     with pytest.raises(OutputError) as info:
         write_files({tmp_path / "papers" / "p0.md": b"new\n", blocker / "x.md": b"x\n"})
     assert str(info.value).startswith(f"{blocker / 'x.md'}: cannot write file")
-    assert info.value.written == "1 of the 2 paper files to write were written before it; the previous site is unchanged."
+    assert info.value.written == "1 paper file was written before it, of 2; the previous site is unchanged."
     assert (tmp_path / "papers" / "p0.md").read_bytes() == b"new\n"
     with pytest.raises(OutputError) as info:
         write_files({blocker / "x.md": b"x\n", tmp_path / "papers" / "p1.md": b"new\n"})
@@ -159,7 +159,7 @@ def test_a_site_that_cannot_be_written_after_ingest_wrote_says_what_was_written(
     assert cli.main(["build", "-q"]) == 1
     error = capsys.readouterr().err
     assert "cannot write the site: No space left on device" in error
-    assert "1 paper files were written; the previous site is unchanged." in error
+    assert "1 paper file was written; the previous site is unchanged." in error
     assert "Nothing was written" not in error
     assert snapshot(work / "_site") == site
     assert (work / "content" / "papers" / "a-brand-new-paper-about-killing-builds.md").exists()
@@ -230,6 +230,24 @@ def test_without_an_atomic_exchange_the_new_site_is_renamed_in_and_nothing_is_le
     write_site(out, {"index.html": b"new", "papers/a/index.html": b"a"})
     assert snapshot(out) == {"index.html": b"new", "papers/a/index.html": b"a"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["_site"], "no .old- or .new- directory is left"
+
+
+def test_without_an_atomic_exchange_a_failed_rename_puts_the_previous_site_back(tmp_path, monkeypatch):
+    out = tmp_path / "_site"
+    write_site(out, {"index.html": b"old"})
+    monkeypatch.setattr("site_builder.writer._exchange", lambda staging, out_dir: False)
+    real_rename = os.rename
+
+    def rename(source, target):
+        if os.path.basename(source).startswith("._site.new-"):
+            raise OSError(errno.EIO, os.strerror(errno.EIO), str(source))
+        real_rename(source, target)
+
+    monkeypatch.setattr(os, "rename", rename)
+    with pytest.raises(SourceError, match="cannot write the site"):
+        write_site(out, {"index.html": b"new"})
+    assert snapshot(out) == {"index.html": b"old"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_site"]
 
 
 def small_content(root: Path, digest: str) -> Path:

@@ -431,6 +431,24 @@ def test_counts_are_written_with_thousands_separators():
         env.from_string("{{ paper_cont | number }}").render()
 
 
+def test_page_headings_count_one_paper_as_one_paper():
+    one = site_for(paper("x", "A Paper"))
+    two = site_for(paper("x", "A Paper"), paper("y", "Another Paper"))
+
+    def counts(site):
+        files, _ = render_site(make_environment(site.config), site, ASSETS, {})
+        return {
+            path: re.findall(r'<span class="count">([^<]*)</span>', files[path].decode())
+            for path in ("dates/2025-03-18/index.html", "dates/2025-03/index.html", "dates/index.html")
+        }
+
+    assert counts(one) == {
+        "dates/2025-03-18/index.html": ["1 paper"], "dates/2025-03/index.html": ["1 paper", "1 paper"],
+        "dates/index.html": ["1 paper", "1 paper"],
+    }
+    assert counts(two)["dates/2025-03-18/index.html"] == ["2 papers"]
+
+
 def test_a_short_topic_is_one_page_without_a_pager():
     site = site_for(paper("x", "Speech synthesis at scale"))
     (topic,) = [page for page in site.pages if page.url == "topics/speech/"]
