@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Hashable, Iterable, Mapping, TypeVar
+from typing import Any, Callable, Collection, Hashable, Iterable, Mapping, TypeVar
 
 import yaml
 from slugify import slugify
@@ -373,6 +373,7 @@ def render_paper_file(
     ``existing_text`` (``existing`` is that text parsed, when the caller has it)."""
     user_keys: dict[str, Any] = {}
     notes = ""
+    front = None
     if existing_text is not None:
         front, body = split_front_matter(existing_text, path)
         if existing is None:
@@ -396,14 +397,58 @@ def render_paper_file(
         "links": list(extract_links(record.body)),
         **user_keys,
     }
-    dumper = _CSafeDumper if _CSafeDumper and _libyaml_emits_alike(front_matter) else yaml.SafeDumper
-    dumped = yaml.dump(
-        front_matter, Dumper=dumper, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=None
-    )
+    dumped = _dump(front_matter)
+    if front is not None:
+        dumped = _updated_in_place(front, dumped, MANAGED_KEYS, path) or dumped
     text = f"---\n{dumped}---\n\n{record.body}\n"
     if notes:
         text += "\n" + notes.rstrip("\n") + "\n"
     return text
+
+
+def _dump(mapping: Mapping[str, Any]) -> str:
+    dumper = _CSafeDumper if _CSafeDumper and _libyaml_emits_alike(mapping) else yaml.SafeDumper
+    return yaml.dump(
+        mapping, Dumper=dumper, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=None
+    )
+
+
+_TOP_LEVEL_KEY = re.compile(r"([A-Za-z_][\w-]*):(?:\s|$)")
+
+
+def _updated_in_place(front: str, dumped: str, managed: Collection[str], path: Path) -> str | None:
+    """``front`` (a file's front matter) with the line of each key ingest owns
+    (``managed``) replaced by that key's line in ``dumped`` (the whole new
+    front matter), so that the user's lines around them (comments, key order,
+    layout) stay as they were. None when a key ingest owns is missing from
+    either or takes more than one line, or the result would not read as
+    ``dumped`` does."""
+    old, new = _managed_lines(front, managed), _managed_lines(dumped, managed)
+    if old is None or new is None:
+        return None
+    lines = front.splitlines(keepends=True)
+    for key, number in old.items():
+        lines[number] = dumped.splitlines(keepends=True)[new[key]]
+    updated = "".join(lines)
+    try:
+        same = parse_yaml_mapping(updated, path, first_line=2)[0] == parse_yaml_mapping(dumped, path, first_line=2)[0]
+    except SourceError:
+        return None
+    return updated if same else None
+
+
+def _managed_lines(front: str, managed: Collection[str]) -> dict[str, int] | None:
+    """The line of each of the ``managed`` keys, if each is there once on a line of its own."""
+    lines = front.splitlines()
+    at: dict[str, int] = {}
+    for number, line in enumerate(lines):
+        match = _TOP_LEVEL_KEY.match(line)
+        if match and match.group(1) in managed:
+            following = lines[number + 1] if number + 1 < len(lines) else ""
+            if match.group(1) in at or following[:1] in (" ", "\t", "-"):  # twice, or over several lines
+                return None
+            at[match.group(1)] = number
+    return at if at.keys() == set(managed) else None
 
 
 def _text_ingest_would_drop(managed: str, body: str) -> str:

@@ -164,6 +164,29 @@ def test_reingest_keeps_user_keys_and_notes_and_changes_nothing_else():
     assert plan.changed == () and unchanged[path] == again[path]
 
 
+def test_a_rewritten_file_keeps_the_users_comments_order_and_layout_around_the_lines_ingest_owns():
+    digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-paper.md"
+    own = texts[path].replace("---\ntitle:", "---\n# read this one first\nstarred: true  # loved it\ntitle:", 1)
+    own = own.replace("topics:", "tags:\n  - read-later\n  - lora\ntopics:", 1)
+    plan, again = ingest_texts(digests + [digest(MAR17, "b.txt", ("A Paper", "The abstract."))], {path: own})
+    assert plan.changed == (path,)
+    expected = own.replace("dates: [2025-03-18]", "dates: [2025-03-17, 2025-03-18]")
+    assert expected != own and again[path] == expected
+
+
+def test_a_rewritten_file_whose_lines_ingest_owns_are_not_one_each_is_written_whole():
+    digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-paper.md"
+    own = texts[path].replace("dates: [2025-03-18]", "dates:\n  - 2025-03-18", 1).replace("---\n\n", "mine: 1\n---\n\n", 1)
+    _, again = ingest_texts(digests + [digest(MAR17, "b.txt", ("A paper", "x"))], {path: own})
+    paper = parse_paper(again[path], path)
+    assert paper.dates == (MAR17, MAR18) and dict(paper.extra) == {"mine": 1}
+    assert "dates: [2025-03-17, 2025-03-18]\n" in again[path]
+
+
 def test_a_file_that_already_says_what_ingest_would_is_left_byte_for_byte():
     digests = [digest(MAR18, "a.txt", ("A Paper", "See https://x.org/a."))]
     _, texts = ingest_texts(digests)
