@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Collection, Hashable, Iterable, Mapping, TypeVar
+from typing import Any, Callable, Collection, Hashable, Iterable, Mapping, Sequence, TypeVar
 
 import yaml
 from slugify import slugify
@@ -416,20 +416,33 @@ def _dump(mapping: Mapping[str, Any]) -> str:
 _TOP_LEVEL_KEY = re.compile(r"([A-Za-z_][\w-]*):(?:\s|$)")
 
 
-def _updated_in_place(front: str, dumped: str, managed: Collection[str], path: Path) -> str | None:
+def _updated_in_place(front: str, dumped: str, managed: Sequence[str], path: Path) -> str | None:
     """``front`` (a file's front matter) with the line of each key ingest owns
     (``managed``) replaced by that key's line in ``dumped`` (the whole new
-    front matter), so that the user's lines around them (comments, key order,
-    layout) stay as they were. None when a key ingest owns is missing from
-    either or takes more than one line, or the result would not read as
-    ``dumped`` does."""
+    front matter), and any of them it lacks added where ingest writes it, so that
+    the user's lines around them (comments, key order, layout) stay as they
+    were. None when a key ingest owns is there twice or over several lines,
+    or the result would not read as ``dumped`` does."""
     old, new = _managed_lines(front, managed), _managed_lines(dumped, managed)
-    if old is None or new is None:
+    if old is None or new is None or new.keys() != set(managed):
         return None
-    lines = front.splitlines(keepends=True)
+    lines, new_lines = front.splitlines(keepends=True), dumped.splitlines(keepends=True)
     for key, number in old.items():
-        lines[number] = dumped.splitlines(keepends=True)[new[key]]
+        lines[number] = new_lines[new[key]]
+    # A missing key goes where ingest writes it: after the one before it in
+    # ingest's order (or first), so that a deleted line comes back in place.
+    at = dict(old)
+    for index, key in enumerate(managed):
+        if key in at:
+            continue
+        before = [at[earlier] for earlier in managed[:index] if earlier in at]
+        position = max(before) + 1 if before else min(at.values(), default=0)
+        lines.insert(position, new_lines[new[key]])
+        at = {name: line + (line >= position) for name, line in at.items()}
+        at[key] = position
     updated = "".join(lines)
+    if updated == dumped:  # a file with nothing of the user's in its front matter
+        return updated
     try:
         same = parse_yaml_mapping(updated, path, first_line=2)[0] == parse_yaml_mapping(dumped, path, first_line=2)[0]
     except SourceError:
@@ -438,7 +451,8 @@ def _updated_in_place(front: str, dumped: str, managed: Collection[str], path: P
 
 
 def _managed_lines(front: str, managed: Collection[str]) -> dict[str, int] | None:
-    """The line of each of the ``managed`` keys, if each is there once on a line of its own."""
+    """The line of each of the ``managed`` keys that ``front`` has; None if
+    one is there twice or takes more than its line."""
     lines = front.splitlines()
     at: dict[str, int] = {}
     for number, line in enumerate(lines):
@@ -448,7 +462,7 @@ def _managed_lines(front: str, managed: Collection[str]) -> dict[str, int] | Non
             if match.group(1) in at or following[:1] in (" ", "\t", "-"):  # twice, or over several lines
                 return None
             at[match.group(1)] = number
-    return at if at.keys() == set(managed) else None
+    return at
 
 
 def _text_ingest_would_drop(managed: str, body: str) -> str:
@@ -556,7 +570,7 @@ def plan_ingest(
             # Edited in the file, or corrected in a digest: either way the
             # file's title is replaced, so the warning keeps it.
             warnings.append(SourceError(
-                f"title {parsed[path].title!r} is not the digests' {clip(record.title)!r}: ingest wrote "
+                f"title {clip(parsed[path].title)!r} is not the digests' {clip(record.title)!r}: ingest wrote "
                 "theirs, and the paper keeps this file and its address", path, parsed[path].line_of("title"),
                 hint="ingest owns the title; keep your own under another key (my_title: ...) or in your notes",
             ))

@@ -8,6 +8,7 @@ a rename, so none is ever half-written.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
@@ -238,7 +239,8 @@ def _swap_in(staging: Path, out_dir: Path) -> None:
     try:
         os.rename(staging, out_dir)
     except OSError:
-        os.rename(old, out_dir)  # the previous site back where it was
+        with contextlib.suppress(OSError):  # the error to report is the first one
+            os.rename(old, out_dir)  # the previous site back where it was
         raise
     shutil.rmtree(old, ignore_errors=True)
 

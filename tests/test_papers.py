@@ -176,6 +176,21 @@ def test_a_rewritten_file_keeps_the_users_comments_order_and_layout_around_the_l
     assert expected != own and again[path] == expected
 
 
+def test_a_rewritten_file_that_lacks_a_key_ingest_owns_gets_it_back_in_place_and_keeps_its_comments():
+    digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-paper.md"
+    assert "links: []\n" in texts[path]
+    own = texts[path].replace("links: []\n", "# keep me\nmine: 1  # and me\n")  # the empty links line deleted
+    _, again = ingest_texts(digests + [digest(MAR17, "b.txt", ("A Paper", "The abstract."))], {path: own})
+    assert again[path] == own.replace("dates: [2025-03-18]", "dates: [2025-03-17, 2025-03-18]").replace(
+        "topics: [other]\n", "topics: [other]\nlinks: []\n"
+    )
+    moved = texts[path].replace("slug: a-paper\n", "").replace("title: A Paper\n", "# mine\ntitle: A Paper\n")
+    _, again = ingest_texts(digests, {path: moved})
+    assert again[path] == texts[path].replace("title: A Paper\n", "# mine\ntitle: A Paper\n")
+
+
 def test_a_rewritten_file_whose_lines_ingest_owns_are_not_one_each_is_written_whole():
     digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
     _, texts = ingest_texts(digests)
