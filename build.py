@@ -170,14 +170,14 @@ def make_parser() -> argparse.ArgumentParser:
         "--no-cache", action="store_true",
         help=f"do not reuse or save work in {CACHE_DIR}/ next to the output directory (a clean build)",
     )
-    build_parser.set_defaults(run=command_build)
+    build_parser.set_defaults(run=command_build, parser=build_parser)
 
     ingest_parser = sub.add_parser(
         "ingest", parents=[reads], help="update content/papers/ from the digests only",
         description="Parse content/digests/*.txt and write one Markdown file per paper to "
         "content/papers/, keeping your own front-matter keys and '## Notes'.",
     )
-    ingest_parser.set_defaults(run=command_ingest)
+    ingest_parser.set_defaults(run=command_ingest, parser=ingest_parser)
 
     base_url_help = ("where the site is served, e.g. / or /atlas/ or https://user.github.io/atlas/ "
                      "(default: base_url in site.yaml)")
@@ -191,7 +191,7 @@ def make_parser() -> argparse.ArgumentParser:
                               help="address to listen on (default: 127.0.0.1, this machine only)")
     serve_parser.add_argument("--port", type=_port, default=8000, help="port to listen on (default: 8000)")
     serve_parser.add_argument("--base-url", metavar="URL", help=base_url_help)
-    serve_parser.set_defaults(run=command_serve)
+    serve_parser.set_defaults(run=command_serve, parser=serve_parser)
 
     deploy_parser = sub.add_parser(
         "deploy", parents=[common], help="build, commit the site to a gh-pages branch and push it",
@@ -204,7 +204,7 @@ def make_parser() -> argparse.ArgumentParser:
     deploy_parser.add_argument("--message", default="Deploy Paper Atlas site", help="commit message")
     deploy_parser.add_argument("--no-push", action="store_true", help="commit to the branch but do not push")
     deploy_parser.add_argument("--base-url", metavar="URL", help=base_url_help)
-    deploy_parser.set_defaults(run=command_deploy)
+    deploy_parser.set_defaults(run=command_deploy, parser=deploy_parser)
     return parser
 
 
@@ -219,7 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
         argv.insert(0, "build")
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # told with the command's own usage, not the top level's
+        args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         status = args.run(args)
         sys.stdout.flush()  # here, where a closed pipe is caught below, not at exit

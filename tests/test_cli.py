@@ -176,6 +176,16 @@ def test_a_port_that_is_not_one_is_a_usage_error(project, port):
     assert f"argument --port: '{port}' is not a port number" in result.stderr
 
 
+@pytest.mark.parametrize("args", [("build", "--outt", "x"), ("--outt", "x"), ("ingest", "--out", "x")])
+def test_an_unknown_option_is_told_with_the_commands_own_usage(project, args):
+    command = "ingest" if "ingest" in args else "build"
+    result = run(*args, cwd=project)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"usage: build.py {command} [-h]")
+    assert f"build.py {command}: error: unrecognized arguments: {' '.join(args[-2:])}" in result.stderr
+    assert not (project / "_site").exists()
+
+
 def test_files_that_are_not_read_are_named_in_a_warning_but_hidden_files_and_backups(project):
     digests = project / "content" / "digests"
     (digests / "2025-03-19").write_text(HEADER + "Mar 19\n\nA Third Paper\n\nAbout more things.\n")
