@@ -146,12 +146,12 @@ def _unread_files(directory: Path, suffix: str, what: str) -> tuple[SourceError,
     """What is in ``directory`` but not read, for a warning: files without
     ``suffix`` and subdirectories. Hidden files (".DS_Store", a Mac's "._x.txt")
     and an editor's backups ("x.txt~", "x.txt.bak") pass unmentioned."""
-    names = sorted(os.listdir(directory)) if directory.is_dir() else []
+    # The ones read left out first: at 20,000 papers, sorting them all took most of the time.
+    names = sorted(name for name in os.listdir(directory) if not name.endswith(suffix)) if directory.is_dir() else []
     unread = []
     for name in names:
         # Editors' files beside the one being edited: Emacs's "#x.md#", JetBrains' "x.md___jb_tmp___".
-        if (name.endswith(suffix) or name.startswith((".", "#")) or name.endswith("~") or f"{suffix}." in name
-                or f"{suffix}___jb_" in name):
+        if name.startswith((".", "#")) or name.endswith("~") or f"{suffix}." in name or f"{suffix}___jb_" in name:
             continue
         path = directory / name
         if path.is_dir():
