@@ -502,7 +502,7 @@ def make_site(
         progress(f"rendering {len(site.pages)} pages")
         assets, files = collect_assets(paths.static, {"lunr.js": LUNR_JS})
         env = make_environment(inputs.config)
-        warnings = inputs.warnings + unused_templates(env, inputs.config.templates_dir)
+        warnings = inputs.warnings + unused_templates(env, site)
         stored = StoredPages(cache.stored_page, available=bool(cache.stored_pages)) if cache.persistent else None
         later: dict[str, LaterPage] | None = {} if defer else None
         pages, rendered = render_site(env, site, assets, cache.pages, stored, workers, later)

@@ -416,31 +416,32 @@ def _parsed_references(
     return frozenset(ref for ref in meta.find_referenced_templates(parsed) if ref)
 
 
-def unused_templates(env: jinja2.Environment, templates_dir: Path | None) -> tuple[SourceError, ...]:
-    """Files in the user's ``templates_dir`` that no page can use: no built-in
-    template has the name, and no template names it in an extends, include or
-    import. (A misspelt override, "pape.html", is otherwise silently ignored.)"""
+def unused_templates(env: jinja2.Environment, site: Site) -> tuple[SourceError, ...]:
+    """Files in the user's ``templates_dir`` that no page can use: neither a
+    page's template nor one it extends, includes or imports, however deep.
+    (A misspelt override, "pape.html", is otherwise silently ignored.)"""
+    templates_dir = site.config.templates_dir
     if templates_dir is None:
         return ()
-    try:
-        named: set[str] = set()
-        for name in env.list_templates():
-            source, filename, _uptodate = env.loader.get_source(env, name)
-            named |= _referenced_templates(env, source, name, filename)
-    except (jinja2.TemplateError, UnicodeDecodeError):
-        return ()  # rendering reports it, with its line
-    builtin = {path.relative_to(BUILTIN_TEMPLATES).as_posix() for path in BUILTIN_TEMPLATES.rglob("*") if path.is_file()}
+    used: dict[str, tuple[str, str | None]] = {}
+    template_fingerprints(env, _page_templates(site), used)
+    builtin = sorted(path.relative_to(BUILTIN_TEMPLATES).as_posix() for path in BUILTIN_TEMPLATES.rglob("*") if path.is_file())
     unused = []
     for path in sorted(templates_dir.rglob("*")):
         name = path.relative_to(templates_dir).as_posix()
-        if not path.is_file() or path.name.startswith(".") or name.endswith("~") or name in builtin or name in named:
+        if not path.is_file() or path.name.startswith(".") or name.endswith("~") or name in used:
             continue
-        guess = difflib.get_close_matches(name, sorted(builtin), n=1)
+        guess = difflib.get_close_matches(name, builtin, n=1)
         unused.append(SourceError(
-            "not used: no built-in template has this name, and no template names it", path,
-            hint=f"did you mean {guess[0]}?" if guess else "built-in names: " + ", ".join(sorted(builtin)),
+            "not used: no page's template has this name, or extends, includes or imports it", path,
+            hint=f"did you mean {guess[0]}?" if guess else "built-in names: " + ", ".join(builtin),
         ))
     return tuple(unused)
+
+
+def _page_templates(site: Site) -> set[str]:
+    # paper_item() renders PAPER_ITEM for any page, unseen by Jinja's reference scan.
+    return {page.template for page in site.pages} | {PAPER_ITEM}
 
 
 def render_site(
@@ -465,9 +466,8 @@ def render_site(
     and every page's context digest is recorded in ``stored.digests`` (or,
     for a page rendered without one, how to make it in ``stored.undigested``). Pages
     are rendered in ``workers`` processes; the output does not depend on it."""
-    # paper_item() renders PAPER_ITEM for any page, unseen by Jinja's reference scan.
     read: dict[str, tuple[str, str | None]] = {}
-    fingerprints = template_fingerprints(env, {page.template for page in site.pages} | {PAPER_ITEM}, read)
+    fingerprints = template_fingerprints(env, _page_templates(site), read)
     if later is not None:
         env = _as_read(env, read)
     shared = (site.config, tuple(assets.items()), fingerprints[PAPER_ITEM])

@@ -470,12 +470,18 @@ def test_a_template_no_page_can_use_is_named_in_a_warning(tmp_path):
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "box.html").write_text("a partial of one's own, included above")
     (tmp_path / "404.html~").write_text("an editor's backup")
-    config = SiteConfig(templates_dir=tmp_path)
-    assert [str(warning) for warning in unused_templates(make_environment(config), tmp_path)] == [
-        f"{tmp_path / 'pape.html'}: not used: no built-in template has this name, and no template names it "
+    site = site_for(paper("x", "A Paper"), config=SiteConfig(templates_dir=tmp_path))
+    assert [str(warning) for warning in unused_templates(make_environment(site.config), site)] == [
+        f"{tmp_path / 'pape.html'}: not used: no page's template has this name, or extends, includes or imports it "
         "(did you mean paper.html?)"
     ]
-    assert unused_templates(make_environment(SiteConfig()), None) == ()
+    # A partial only an unused template includes is no more use than it.
+    (tmp_path / "pape.html").write_text('{% extends "base.html" %}{% block main %}{% include "mine/only.html" %}{% endblock %}')
+    (tmp_path / "mine" / "only.html").write_text("included by pape.html alone")
+    assert [warning.path for warning in unused_templates(make_environment(site.config), site)] == [
+        tmp_path / "mine" / "only.html", tmp_path / "pape.html",
+    ]
+    assert unused_templates(make_environment(SiteConfig()), site_for(paper("x", "A Paper"))) == ()
 
 
 def test_template_syntax_error_names_file_and_line(tmp_path):
