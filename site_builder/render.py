@@ -255,11 +255,14 @@ def make_environment(config: SiteConfig, builtin: Path = BUILTIN_TEMPLATES) -> j
     return env
 
 
-def _number(value: int) -> str:
-    """20,000, not 20000; a misspelt variable stays the usual undefined-variable error."""
+def _number(value: int, noun: str = "") -> str:
+    """20,000, not 20000, and with a ``noun`` "1 paper" or "20,000 papers";
+    a misspelt variable stays the usual undefined-variable error."""
     if isinstance(value, jinja2.Undefined):
         value._fail_with_undefined_error()
-    return f"{value:,}"
+    if not noun:
+        return f"{value:,}"
+    return f"{value:,} {noun}" if value == 1 else f"{value:,} {noun}s"
 
 
 PAPER_ITEM = "partials/paper_item.html"

@@ -427,6 +427,7 @@ def test_the_a_to_z_list_is_split_into_pages_and_each_letter_links_to_where_it_b
 def test_counts_are_written_with_thousands_separators():
     env = make_environment(SiteConfig())
     assert env.from_string("{{ 20000 | number }} · {{ 999 | number }}").render() == "20,000 · 999"
+    assert env.from_string("{{ 1 | number('paper') }} · {{ 20000 | number('paper') }}").render() == "1 paper · 20,000 papers"
     with pytest.raises(jinja2.UndefinedError, match="'paper_cont' is undefined"):
         env.from_string("{{ paper_cont | number }}").render()
 
