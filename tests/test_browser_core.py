@@ -57,6 +57,27 @@ def test_a_long_topic_pages_on_to_older_papers(browser, shipped_site, serve_site
     context.close()
 
 
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_letter_bar_stays_in_view_above_the_letter_jumped_to(browser, shipped_site, serve_site, width):
+    base = serve_site(shipped_site)
+    context, page, errors = open_page(browser, base + "papers/", viewport={"width": width, "height": 800})
+    page.locator(".letters a", has_text="M").click()
+    page.wait_for_function("location.hash === '#letter-M'")
+    bar = page.locator(".letters").bounding_box()
+    heading = page.locator("#letter-M").bounding_box()
+    assert page.evaluate("scrollY") > 1000  # the list scrolled far down, not the bar with it
+    assert bar["y"] == 0 and bar["height"] < 80  # one row, at the top of the screen
+    assert bar["y"] + bar["height"] <= heading["y"] < bar["y"] + bar["height"] + 60  # just below it, not under it
+    # Further down the bar still leads back up.
+    page.mouse.wheel(0, 1500)
+    page.wait_for_function("scrollY > 2000")
+    page.locator(".letters a", has_text="B").click()
+    page.wait_for_function("location.hash === '#letter-B'")
+    assert page.locator("#letter-B").bounding_box()["y"] >= page.locator(".letters").bounding_box()["height"]
+    assert errors == []
+    context.close()
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_paper_page_fits_a_phone(browser, shipped_site, serve_site, scheme):
     base = serve_site(shipped_site)
