@@ -102,6 +102,17 @@ def hugo_build(site: Path, out: Path) -> Run:
     return run_measured([hugo_binary() or "hugo", "--quiet", "--source", str(site), "--destination", str(out)])[0]
 
 
+def check_same_pages(hugo_out: Path, our_out: Path, n: int) -> None:
+    """Stop unless Hugo made a page for every paper and the topic pages ours
+    has: a ratio against a build that left pages out would flatter neither."""
+    papers = sum(1 for page in hugo_out.glob("papers/*/index.html") if page.parent.name != "page")
+    hugo_topics, our_topics = ({path.name for path in (out / "topics").iterdir() if path.is_dir()}
+                               for out in (hugo_out, our_out))
+    if papers != n or hugo_topics != our_topics:
+        raise SystemExit(f"Hugo built pages for {papers:,} of {n:,} papers and topics {sorted(hugo_topics)} "
+                         f"where ours has {sorted(our_topics)}: bench/hugo/ no longer matches the paper files")
+
+
 # --- the preview server ----------------------------------------------------
 
 
@@ -227,6 +238,7 @@ def bench_size(n: int, work: Path, pools: Pools, with_hugo: bool, with_serve: bo
         write_hugo_site(content / "papers", work / "hugo")
         hugo_build(work / "hugo", work / "hugo-warm")  # warm the disk cache like our first build did
         hugo = hugo_build(work / "hugo", work / "hugo-public")
+        check_same_pages(work / "hugo-public", work / "site-full", n)
     serve = measure_serve(content, work / "serve-site") if with_serve else None
     return Result(n, first, full, unchanged, hugo, serve)
 

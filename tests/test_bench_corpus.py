@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from bench.corpus import generate, write_corpus
 from site_builder.digest import load_digests
@@ -51,7 +54,10 @@ def test_twenty_thousand_papers_span_about_two_years():
 
 def test_a_small_benchmark_run_prints_a_markdown_table():
     command = [sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "50"]
-    if shutil.which("hugo") is None:
+    with_hugo = shutil.which("hugo") is not None
+    if not with_hugo:
+        # CI installs Hugo (.ci/run), so the comparison README reports cannot rot unseen.
+        assert not os.environ.get("CI"), "CI must run the Hugo comparison: apt-get install hugo"
         command.append("--no-hugo")
     result = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -61,5 +67,24 @@ def test_a_small_benchmark_run_prints_a_markdown_table():
     row = lines[-1].split("|")
     assert row[1].strip() == "50"
     assert re.fullmatch(r" \d+\.\d s ", row[3])  # the full build
+    if with_hugo:  # run, and (bench/run.py checks) with a page for every paper and topic
+        assert re.fullmatch(r" \d+\.\d s ", row[4]) and re.fullmatch(r" \d+\.\d\d ", row[5])
     assert re.fullmatch(r" \d+ MB ", row[10])  # peak memory
     assert re.fullmatch(r" \d+ MB ", row[11])  # the preview server's
+
+
+def test_the_benchmark_stops_when_hugo_left_pages_out(tmp_path):
+    from bench.run import check_same_pages
+
+    def site(root: Path, papers: list[str], topics: list[str]) -> Path:
+        for name in [f"papers/{paper}" for paper in papers] + [f"topics/{topic}" for topic in topics]:
+            (root / name).mkdir(parents=True)
+            (root / name / "index.html").write_text("<p>")
+        return root
+
+    ours = site(tmp_path / "ours", ["a", "b", "page"], ["agents", "vision"])
+    check_same_pages(site(tmp_path / "hugo", ["a", "b"], ["agents", "vision"]), ours, 2)
+    with pytest.raises(SystemExit, match="pages for 1 of 2 papers"):
+        check_same_pages(site(tmp_path / "hugo-short", ["a"], ["agents", "vision"]), ours, 2)
+    with pytest.raises(SystemExit, match="topics"):
+        check_same_pages(site(tmp_path / "hugo-untagged", ["a", "b"], ["agents"]), ours, 2)
