@@ -26,7 +26,7 @@ import tempfile
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO, Callable, Mapping, Sequence
+from typing import BinaryIO, Callable, Mapping, NamedTuple, Sequence
 
 from .errors import SourceError
 from .papers import Memo, no_memo
@@ -46,13 +46,21 @@ DOCUMENT_CHUNK = 16  # documents per store chunk: a page of results reads ~20 sm
 MANIFEST_PATH = "search/manifest.json"  # the one search file with a fixed name: it names the others
 
 
+class Link(NamedTuple):
+    """A result's date or topic, shown as a link as in the site's own lists
+    (a list of two in the document store's JSON)."""
+
+    url: str  # relative to the site root
+    text: str  # "Mar 17, 2025", or the topic's name
+
+
 @dataclass(frozen=True)
 class SearchDocument:
     slug: str
     title: str
     url: str  # relative to the site root
-    dates: tuple[str, ...]  # "Mar 17, 2025"
-    topics: tuple[str, ...]  # topic names
+    dates: tuple[Link, ...]
+    topics: tuple[Link, ...]
     abstract: str  # plain text
     snippet: str
 
@@ -101,8 +109,8 @@ def search_documents(
             slug=paper.slug,
             title=paper.title,
             url=paper.url,
-            dates=tuple(date.label for date in paper.dates),
-            topics=tuple(topic.name for topic in paper.topics),
+            dates=tuple(Link(date.url, date.label) for date in paper.dates),
+            topics=tuple(Link(topic.url, topic.name) for topic in paper.topics),
             abstract=text_of(paper.abstract_html),
             snippet=paper.summary,
         )
@@ -148,9 +156,10 @@ def _write_index_request(stream: BinaryIO, documents: Sequence[SearchDocument], 
     stream.write(b"]}")
 
 
-def _request_fields(title: str, topics: tuple[str, ...], abstract: str) -> bytes:
+def _request_fields(title: str, topics: tuple[Link, ...], abstract: str) -> bytes:
     """A document's fields, as JSON object members (no braces)."""
-    return _json({"title": title, "topics": " ".join(topics), "abstract": abstract})[1:-1] + b"}"
+    fields = {"title": title, "topics": " ".join(topic.text for topic in topics), "abstract": abstract}
+    return _json(fields)[1:-1] + b"}"
 
 
 def _parse_frames(output: bytes) -> list[tuple[str, bytes]]:

@@ -36,6 +36,15 @@
     });
   }
 
+  // A [url, text] pair of the document store.
+  function linkTo(pair, className) {
+    var link = document.createElement("a");
+    link.className = className;
+    link.href = root + pair[0];
+    link.textContent = pair[1];
+    return link;
+  }
+
   function renderResult(doc) {
     var item = document.createElement("li");
     item.className = "result";
@@ -45,9 +54,14 @@
     appendMarked(link, doc.t);
     heading.appendChild(link);
     item.appendChild(heading);
+    // Dates and topics link to their pages, as in the site's own lists (partials/paper_item.html).
     var meta = document.createElement("p");
     meta.className = "meta";
-    meta.textContent = doc.d.join(", ") + (doc.g.length ? " · " + doc.g.join(", ") : "");
+    doc.d.forEach(function (date, index) {
+      if (index) meta.appendChild(document.createTextNode(", "));
+      meta.appendChild(linkTo(date, "date"));
+    });
+    doc.g.forEach(function (topic) { meta.appendChild(linkTo(topic, "tag")); });
     item.appendChild(meta);
     var snippet = document.createElement("p");
     snippet.className = "snippet";

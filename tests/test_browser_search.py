@@ -59,6 +59,20 @@ def test_header_search_from_a_paper_page_finds_clicks_and_shares(browser, shippe
     page.wait_for_url("**/atlas/search/?q=CosyVoice")
     assert result_titles(page)[0] == titles[0]
 
+    # A result's dates and topics lead to their pages, as in the site's lists.
+    meta = page.locator("#search-results .result .meta").first
+    date, topic = meta.locator("a.date").first, meta.locator("a.tag").first
+    date_label, topic_name = date.inner_text(), topic.inner_text()
+    date.click()
+    page.wait_for_url("**/atlas/dates/**")
+    assert date_label in page.locator("h1").inner_text()
+    page.go_back()
+    page.wait_for_url("**/atlas/search/?q=CosyVoice")
+    page.locator("#search-results .result .meta a.tag").first.click()
+    page.wait_for_url("**/atlas/topics/**")
+    assert page.locator("h1").inner_text().startswith(topic_name)
+    page.go_back()
+
     shared = base + "search/?q=" + quote("WECHSEL")
     page.goto(shared)
     first = result_titles(page)[0]

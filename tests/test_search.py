@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import html
 import json
 import random
 import re
@@ -39,7 +40,7 @@ def documents(tmp_path_factory) -> tuple[SearchDocument, ...]:
 
 
 def text_of(doc: SearchDocument) -> str:
-    return f"{doc.title}\n{' '.join(doc.topics)}\n{doc.abstract}".lower()
+    return f"{doc.title}\n{' '.join(topic.text for topic in doc.topics)}\n{doc.abstract}".lower()
 
 
 def by_title(documents) -> dict[str, SearchDocument]:
@@ -183,9 +184,14 @@ def test_single_file_index_is_plain_lunr_with_slug_refs(shipped_site, documents)
     assert refs == {doc.slug for doc in documents}
     store = json.loads((shipped_site / manifest["documents"]["files"][0]).read_text())
     some = documents[0]
-    assert store[some.slug] == {
-        "t": some.title, "u": some.url, "d": list(some.dates), "g": list(some.topics), "s": some.snippet,
-    }
+    entry = store[some.slug]
+    assert (entry["t"], entry["u"], entry["s"]) == (some.title, some.url, some.snippet)
+    # Dates and topics as [url, text], the links the paper's own page has (base URL /atlas/).
+    page = html.unescape((shipped_site / some.url / "index.html").read_text())
+    assert entry["d"] and entry["g"]
+    for url, text in entry["d"] + entry["g"]:
+        assert f'href="/atlas/{url}"' in page and text in page
+    assert [text for _url, text in entry["g"]] == re.findall(r'class="tag" href="[^"]+">([^<]+)<', page)
 
 
 def test_search_files_are_fingerprinted_and_referenced_from_the_manifest(shipped_site):
@@ -362,8 +368,8 @@ def test_index_request_is_the_documents_as_json_and_reuses_memoised_fields(docum
     assert request == {
         "fields": [{"name": name, "boost": boost} for name, boost in FIELDS],
         "documents": [
-            {"ref": str(n) if sharded else d.slug, "title": d.title, "topics": " ".join(d.topics),
-             "abstract": d.abstract}
+            {"ref": str(n) if sharded else d.slug, "title": d.title,
+             "topics": " ".join(topic.text for topic in d.topics), "abstract": d.abstract}
             for n, d in enumerate(docs)
         ],
         "sharded": sharded, "shard_target": 1000, "emit_monolithic": False,
@@ -402,7 +408,7 @@ def test_fast_builder_writes_exactly_what_lunr_builder_writes(documents, numeric
     fields = [{"name": "title", "boost": 10}, {"name": "topics", "boost": 3}, {"name": "abstract", "boost": 1}]
     shipped = [
         {"ref": str(i) if numeric_refs else doc.slug, "title": doc.title,
-         "topics": " ".join(doc.topics), "abstract": doc.abstract}
+         "topics": " ".join(topic.text for topic in doc.topics), "abstract": doc.abstract}
         for i, doc in enumerate(documents)
     ]
     for docs in (shipped, EDGE_DOCUMENTS):
