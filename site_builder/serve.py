@@ -360,12 +360,16 @@ class Preview:
     def _fail(self, message: str, start: float, what: str = "Build") -> None:
         with self._changed:
             self._state = PreviewState(self._state.version, message, self._state.base_path)
+            built = self._state.version > 0
             self._changed.notify_all()
         seconds = time.perf_counter() - start
         self.log(f"{what} failed after {seconds:.2f}s:")
         for line in message.splitlines():
             self.log(f"error: {line}")
-        self.log("Still serving the last good site; save a fix to rebuild.")
+        if built:
+            self.log("Still serving the last good site; save a fix to rebuild.")
+        else:
+            self.log("Nothing to serve until the site builds; save a fix to rebuild.")
 
     # -- watching ---------------------------------------------------------
 
@@ -566,8 +570,8 @@ def inject(page: bytes, state: PreviewState) -> bytes:
     overlay = ""
     if state.error is not None:
         overlay = (
-            '<div id="atlas-preview-error" role="alert"><p>The last build failed; showing the last good '
-            f"site.</p><pre>{html.escape(state.error)}</pre></div>"
+            f'<div id="atlas-preview-error" role="alert"><p>{_error_heading(state)}</p>'
+            f"<pre>{html.escape(state.error)}</pre></div>"
         )
     snippet = (
         f'<link rel="stylesheet" href="{RESERVED}overlay.css">{overlay}'
@@ -578,6 +582,12 @@ def inject(page: bytes, state: PreviewState) -> bytes:
     return page + snippet if at < 0 else page[:at] + snippet + page[at:]
 
 
+def _error_heading(state: PreviewState) -> str:
+    if state.version == 0:
+        return "The build failed; save a fix and this page shows the site."
+    return "The last build failed; showing the last good site."
+
+
 def _content_type(path: Path) -> str:
     kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     textual = kind.startswith("text/") or kind.endswith(("javascript", "json", "xml", "+xml"))
@@ -585,6 +595,7 @@ def _content_type(path: Path) -> str:
 
 
 _MISSING_404 = b"<!doctype html><title>Not found</title><h1>Not found</h1></body>"
+_NOT_BUILT = b"<!doctype html><title>Build failed</title><h1>Nothing to show until the site builds</h1></body>"
 
 
 def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
@@ -603,6 +614,12 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
                 self._reserved(path[len(RESERVED):], send_body)
                 return
             state = preview.state
+            if state.version == 0 and state.error is not None:
+                # Nothing built yet: what the output directory holds is not
+                # this content's site (and may be built for another base URL).
+                self._send(HTTPStatus.SERVICE_UNAVAILABLE, inject(_NOT_BUILT, state), "text/html; charset=utf-8",
+                           send_body)
+                return
             for relative in requested_outputs(state.base_path, self.path):
                 preview.ensure(relative)
             state = preview.state  # with the error, if rendering the page failed

@@ -523,6 +523,35 @@ def test_broken_file_shows_an_overlay_then_a_fix_recovers(server, events, broken
     assert b"atlas-preview-error" not in body
 
 
+def test_a_failed_first_build_shows_the_error_not_what_the_output_held_before(tmp_path):
+    paths = make_project(tmp_path)
+    build(paths, base_url="/elsewhere/")  # an earlier site, built for another base URL
+    topics = paths.content / "topics.yaml"
+    good = topics.read_text()
+    topics.write_text("topics:\n  - slug: [\n")
+    log: list[str] = []
+    server = PreviewServer(paths, port=0, log=log.append)
+    server.start()
+    try:
+        stream = EventStream(server)
+        for path in ("/", "/atlas/", f"/atlas/papers/{PAPER}/", "/elsewhere/"):
+            status, _, body = fetch(server, path)
+            assert status == 503, path
+            assert b"topics.yaml:3" in body and b"The build failed; save a fix" in body
+            assert b"/elsewhere/" not in body and b"last good site" not in body
+        assert "Nothing to serve until the site builds; save a fix to rebuild." in log
+        assert not any("last good site" in line for line in log)
+
+        topics.write_text(good)
+        assert stream.wait_for(lambda state: state["version"] == 1)["error"] is None
+        status, _, body = fetch(server, f"/atlas/papers/{PAPER}/")
+        assert status == 200 and b"A Benchmark for Learning to Translate" in body
+        assert b"atlas-preview-error" not in body
+        stream.close()
+    finally:
+        server.stop()
+
+
 def test_new_digest_adds_its_papers(server, events, monkeypatch):
     notices = Notices(server.preview, monkeypatch)
     version = events.next_state()["version"]
