@@ -595,7 +595,12 @@ def _content_type(path: Path) -> str:
 
 
 _MISSING_404 = b"<!doctype html><title>Not found</title><h1>Not found</h1></body>"
-_NOT_BUILT = b"<!doctype html><title>Build failed</title><h1>Nothing to show until the site builds</h1></body>"
+_NOT_BUILT = (
+    b'<!doctype html><meta name="viewport" content="width=device-width,initial-scale=1"><title>Build failed</title>'
+    b"<style>:root{color-scheme:light dark}body{font:1rem/1.5 system-ui,sans-serif;margin:2rem 1.25rem}</style>"
+    b"<h1>Nothing to show until the site builds</h1>"
+    b"<p>The preview server has not built this site yet: its first build failed (below).</p></body>"
+)
 
 
 def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
