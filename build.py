@@ -12,6 +12,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from site_builder import __version__
 from site_builder.errors import NOTHING_WRITTEN, BuildErrors, OutputError, SourceError
 from site_builder.deploy import check_target, deploy_site
 from site_builder.pipeline import BuildReport, Paths, build, ingest
@@ -148,6 +149,7 @@ def make_parser() -> argparse.ArgumentParser:
         description="Paper Atlas: turn Hugging Face Daily Papers digests into a static site. "
         "With no command, runs 'build'.",
     )
+    parser.add_argument("--version", action="version", version=f"Paper Atlas {__version__}")
     # Each command takes only the options it uses.
     reads = argparse.ArgumentParser(add_help=False)
     reads.add_argument("--content", default="content", metavar="DIR",
@@ -217,7 +219,7 @@ def _port(text: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv.insert(0, "build")
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # told with the command's own usage, not the top level's

@@ -43,6 +43,14 @@ def test_help_describes_the_commands(args, project):
     assert ("--base-url" in result.stdout) == (args[0] == "build")
 
 
+def test_version_is_the_installed_packages(project):
+    from importlib.metadata import version
+
+    result = run("--version", cwd=project)
+    assert result.returncode == 0 and result.stdout == f"Paper Atlas {version('paper-atlas')}\n"
+    assert not (project / "_site").exists()  # not taken for a build's option
+
+
 def test_build_prints_a_summary_and_writes_the_site(project):
     result = run(cwd=project)
     assert result.returncode == 0, result.stderr
