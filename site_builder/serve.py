@@ -275,12 +275,15 @@ class Preview:
     def ensure(self, relative: str) -> None:
         """Render and write the output file ``relative`` now if it was left
         for later (a search file: write the search index, once Node is done)."""
+        # Unlocked, so requests for other files never wait on a render: a file
+        # leaves _later (or the search's) only once it is written, under the
+        # lock, so a request that finds it gone reads the new bytes.
         if relative not in self._later and not self._waits_for_search(relative):
             return
         with self._output:
             start = time.perf_counter()
             try:
-                later = self._later.pop(relative, None)
+                later = self._later.get(relative)
                 if later is not None:
                     self._commit({relative: (later.key, later.render())})
                 elif self._waits_for_search(relative):
@@ -312,10 +315,7 @@ class Preview:
                     batch = list(itertools.islice(self._later.items(), PARALLEL_MIN_ITEMS))
                     if batch:
                         pages = fork_map(_render_later, [later for _path, later in batch], default_workers())
-                        self._commit({
-                            path: (later.key, data) for (path, later), data in zip(batch, pages)
-                            if self._later.pop(path, None) is later
-                        })
+                        self._commit({path: (later.key, data) for (path, later), data in zip(batch, pages)})
                         rendered += len(batch)
                     elif self._search is not None:
                         self._commit_search()
@@ -335,22 +335,29 @@ class Preview:
             self._changed.notify_all()
 
     def _commit(self, pages: Mapping[str, tuple[Any, bytes]]) -> None:
-        """Write rendered pages (the caller holds the lock)."""
+        """Write rendered pages, then take them off the pages left for later
+        (the caller holds the lock)."""
         assert self._files is not None
         files = {path: data for path, (_key, data) in pages.items()}
         update_site(self.paths.out, files, {path: self._files[path] for path in files if path in self._files})
         self._files.update(files)
         self._rendered_later.update(pages)
+        for path in pages:
+            self._later.pop(path, None)
 
     def _commit_search(self) -> None:
         """Wait for the search index, then swap it in (the caller holds the lock)."""
         assert self._files is not None and self._search is not None
-        pending, self._search = self._search, None
-        files = pending.result().files
-        old = {path: self._files.pop(path) for path in self._search_paths if path in self._files}
-        update_site(self.paths.out, files, old)
-        self._files.update(files)
-        self._search_paths = frozenset(files)
+        try:
+            files = self._search.result().files
+            old = {path: self._files.pop(path) for path in self._search_paths if path in self._files}
+            update_site(self.paths.out, files, old)
+            self._files.update(files)
+            self._search_paths = frozenset(files)
+        finally:
+            # Only now: until it is written, requests for its files wait (ensure);
+            # one that failed is not tried again until a rebuild.
+            self._search = None
 
     def wait_until_finished(self, timeout: float) -> bool:
         """For tests and the benchmark: wait until nothing is left for later; whether it is so."""

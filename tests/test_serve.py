@@ -380,6 +380,34 @@ def test_pages_left_for_later_render_on_request_and_end_as_a_full_build(tmp_path
     assert preview.last.rendered == () and preview.last.later == ()
 
 
+def test_a_page_left_for_later_counts_as_pending_until_its_new_bytes_are_written(tmp_path, monkeypatch):
+    """A request checks, without the lock, whether its file is still to be
+    written; a file taken off that list before its bytes are on disk is
+    served stale, under the new version, so an open tab never reloads again."""
+    paths = make_project(tmp_path)
+    preview = Preview(paths, log=lambda line: None)
+    assert preview.build()
+    assert preview.build(("paper.html",), (themed(tmp_path, "<p>THEMED</p>"),))
+    assert preview.build(("digest",), (add_digest(paths, "A Wholly New Preview Paper"),))
+    requested = preview.last.later[0]
+    served_stale: list[str] = []
+    real_update_site = serve.update_site
+
+    def update_site(out_dir, files, previous):
+        # What an unlocked check would tell a request for each file about to be written.
+        served_stale.extend(
+            path for path in files if path in previous and path not in preview._later
+            and not preview._waits_for_search(path)
+        )
+        return real_update_site(out_dir, files, previous)
+
+    monkeypatch.setattr(serve, "update_site", update_site)
+    preview.ensure(requested)
+    preview.finish()
+    assert not preview.unfinished
+    assert served_stale == []
+
+
 def test_a_page_rendered_later_uses_the_templates_its_rebuild_read(tmp_path):
     """Its cache key names the template as that rebuild read it; a template
     saved since is the next rebuild's business."""
