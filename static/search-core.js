@@ -28,6 +28,21 @@
     return text.toLowerCase();
   }
 
+  /* The last word of a prepared query when it is matched as a beginning too
+   * ("hallucina hallucina*"), or null. */
+  function typedBeginning(text) {
+    var match = /(?:^|\s)([\p{L}\p{N}]{4,}) \1\*$/u.exec(text);
+    return match ? match[1] : null;
+  }
+
+  /* Endings that complete a word's beginning into a word lunr's stemmer
+   * shortens below that beginning ("trainin" + "g" → "train"). */
+  var ENDINGS = [
+    "e", "s", "es", "ed", "d", "n", "ns", "g", "gs", "ng", "ngs", "on", "ons", "ion", "ions", "tion", "tions",
+    "ation", "ations", "ing", "ings", "al", "ally", "ly", "y", "ies", "ity", "ities", "ive", "ement", "ment",
+    "ness", "er", "ers", "ize", "ized", "izes", "izing", "ization", "izations",
+  ];
+
   /* Fall-back for queries lunr cannot parse (a dangling "title:", "^", "~"):
    * the same words without any query syntax. */
   function plainWords(text) {
@@ -372,6 +387,37 @@
     var self = this;
     var text = prepareQuery(raw, typing);
     if (!text) return Promise.resolve({ query: "", results: [], lunrResults: [], error: null });
+    if (!typing) {
+      // A query sent whole means its words; one that finds nothing is read as
+      // typed, so Enter (or a shared link) never loses what typing showed.
+      return this.answer(text).then(function (outcome) {
+        if (outcome.results.length || outcome.error || prepareQuery(raw, true) === text) return outcome;
+        return self.search(raw, true);
+      });
+    }
+    return this.answer(withStemBeginning(text));
+  };
+
+  /* A word being typed can be longer than the stem the index holds for the
+   * words it begins: "hallucina" of "hallucination" (indexed "hallucin"),
+   * "trainin" of "training" ("train"), so it would find nothing until the
+   * word is whole. The shortest such stem is added as a beginning too. */
+  function withStemBeginning(text) {
+    var word = typedBeginning(text), shortest = null;
+    if (!word) return text;
+    ENDINGS.forEach(function (ending) {
+      stem(word + ending).forEach(function (s) {
+        if (s.length >= 3 && s.length < word.length && word.indexOf(s) === 0 && !(shortest && shortest.length <= s.length)) {
+          shortest = s;
+        }
+      });
+    });
+    return shortest ? text + " " + shortest + "*" : text;
+  }
+
+  /* search() for a prepared query. */
+  Searcher.prototype.answer = function (text) {
+    var self = this;
     var attempts = [text, plainWords(text)].filter(function (t, i, all) { return t && all.indexOf(t) === i; });
     function attempt(i) {
       if (i >= attempts.length) return Promise.resolve({ query: text, results: [], lunrResults: [], error: "syntax" });

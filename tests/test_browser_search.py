@@ -104,6 +104,30 @@ def test_results_follow_typing_and_the_keyboard(browser, shipped_site, serve_sit
     context.close()
 
 
+def test_typing_a_word_never_empties_the_results_and_enter_keeps_them(browser, shipped_site, serve_site):
+    base = serve_site(shipped_site)
+    context, page, errors, _ = open_page(browser, base + "search/")
+    box = page.locator("#site-search")
+    box.click()
+    status = page.locator("#search-status")
+    # Past "hallucin", the stem the index holds, and before the word is whole.
+    for letter in "hallucinatio":
+        box.press(letter)
+        typed = box.input_value()
+        if len(typed) >= 3:
+            expect(status).to_contain_text(f"“{typed}”")
+            assert "No papers match" not in status.inner_text(), typed
+    count = status.inner_text().split(" ")[0]
+    box.press("Enter")
+    page.wait_for_url("**/search/?q=hallucinatio")
+    expect(status).to_contain_text(f"{count} papers match “hallucinatio”")
+    # A shared link to the half-typed word finds the same.
+    page.goto(base + "search/?q=transfor")
+    expect(status).to_contain_text("papers match “transfor”")
+    assert errors == []
+    context.close()
+
+
 def test_arrow_keys_scroll_the_results_when_focus_is_elsewhere(browser, shipped_site, serve_site):
     base = serve_site(shipped_site)
     context, page, errors, _ = open_page(browser, base + "search/?q=model")

@@ -111,10 +111,13 @@ def table(shipped_site) -> dict[str, dict]:
     queries = (
         [{"q": q} for q, _ in TITLE_QUERIES]
         + [{"q": q} for q, _ in SUBJECT_QUERIES]
-        + [{"q": "catastrophic forgetting"}, {"q": "quant", "typing": True}]
+        + [{"q": "catastrophic forgetting"}, {"q": "hallucin*"}, {"q": "train*"}, {"q": "optim*"}, {"q": "key"}]
+        + [{"q": q, "typing": True} for q in ("quant", "hallucina", "trainin", "optimizatio")]
+        + [{"q": "transfor", "label": "transfor (sent)"}, {"q": "hallucina", "label": "hallucina (sent)"}]
         + [{"q": q} for q in HOSTILE_QUERIES]
     )
-    return {entry["q"]: entry for entry in run_queries(shipped_site, queries)}
+    entries = run_queries(shipped_site, queries)
+    return {query.get("label", query["q"]): entry for query, entry in zip(queries, entries)}
 
 
 def test_query_table_has_at_least_twenty_ranking_queries():
@@ -157,8 +160,24 @@ def test_multi_word_query_lists_papers_with_every_word_first(table, documents):
 
 def test_typing_matches_the_beginning_of_the_last_word(table, documents):
     entry = table["quant"]
+    assert entry["prepared"] == "quant quant*"
     expected = {doc.slug for doc in documents if re.search(r"\bquant", text_of(doc))}
     assert {ref for ref, _ in entry["results"]} == expected
+
+
+@pytest.mark.parametrize("typed,stem", [("hallucina", "hallucin"), ("trainin", "train"), ("optimizatio", "optim")])
+def test_a_word_typed_past_its_stem_also_matches_as_the_stems_beginning(table, typed, stem):
+    # As typed, "hallucina" begins no indexed term: hallucination is indexed as "hallucin".
+    entry = table[typed]
+    assert entry["prepared"] == f"{typed} {typed}* {stem}*"
+    assert entry["results"] and {ref for ref, _ in entry["results"]} == {ref for ref, _ in table[f"{stem}*"]["results"]}
+
+
+def test_a_query_sent_whole_means_its_words_unless_they_find_nothing(table):
+    assert table["key"]["prepared"] == "key"  # not "keyword" too: the word as sent
+    # Sent with Enter, a beginning that finds nothing as a word is read as typed.
+    assert table["transfor (sent)"]["prepared"] == "transfor transfor*" and table["transfor (sent)"]["results"]
+    assert table["hallucina (sent)"]["results"] == table["hallucina"]["results"]
 
 
 @pytest.mark.parametrize("query", HOSTILE_QUERIES)
@@ -232,11 +251,16 @@ def sharded_site(tmp_path_factory, documents) -> Path:
 
 def test_sharded_search_equals_the_monolithic_index(sharded_site):
     assert len(SHARD_QUERIES) >= 30
-    results = run_queries(sharded_site, [{"q": q} for q in SHARD_QUERIES], sharded_site / "monolithic.json")
+    typed = [{"q": q, "typing": True} for q in ("hallucina", "trainin", "large hallucina", "quant")]
+    results = run_queries(sharded_site, [{"q": q} for q in SHARD_QUERIES] + typed, sharded_site / "monolithic.json")
     for entry in results:
         assert entry["error"] is None, entry["q"]
         assert entry["lunr"] == entry["monolithic"], entry["q"]
     assert sum(bool(entry["lunr"]) for entry in results) >= 30
+    assert [entry["prepared"] for entry in results[-len(typed):]] == [
+        "hallucina hallucina* hallucin*", "trainin trainin* train*", "large hallucina hallucina* hallucin*",
+        "quant quant*",
+    ]
 
 
 def generated_queries(documents, count: int, seed: int) -> list[str]:
