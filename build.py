@@ -197,9 +197,10 @@ def make_parser() -> argparse.ArgumentParser:
 
     deploy_parser = sub.add_parser(
         "deploy", parents=[common], help="build, commit the site to a gh-pages branch and push it",
-        description="Build the site, commit the output (with .nojekyll, and CNAME when site.yaml sets "
-        "domain) as one new commit on a branch, then push it. Your working tree, index and current "
-        "branch are not touched. Run inside the project's git checkout.",
+        description="Build the site (ingesting new digest papers into content/papers/, as build does), "
+        "commit the output (with .nojekyll, and CNAME when site.yaml sets domain) as one new commit on a "
+        "branch, then push it. Your index and current branch are not touched, nor your working tree beyond "
+        "that ingest. Run inside the project's git checkout.",
     )
     deploy_parser.add_argument("--remote", default="origin", help="remote to push to (default: origin)")
     deploy_parser.add_argument("--branch", default="gh-pages", help="branch to commit to (default: gh-pages)")

@@ -3,8 +3,9 @@
 The commit is made with git plumbing and a temporary index (GIT_INDEX_FILE):
 blobs are hashed straight from the output directory, a tree is written from
 the temporary index, and the branch ref is moved to a new commit on top of
-the previous deploy. The user's working tree, index and current branch are
-never touched, so deploying from a dirty checkout is safe.
+the previous deploy. The user's index and current branch are never touched,
+nor the working tree beyond the build's own ingest, so deploying from a dirty
+checkout is safe.
 """
 
 from __future__ import annotations
