@@ -89,6 +89,14 @@ def year_from_filename(path: Path) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def date_from_filename(path: Path) -> dt.date | None:
+    match = _ISO_IN_NAME.search(path.name)
+    try:
+        return dt.date(*map(int, match.groups())) if match else None
+    except ValueError:  # 2025-13-45: no date, though still a year
+        return None
+
+
 def parse_date_line(text: str, default_year: int | None) -> tuple[int, int, int | None] | None:
     """Return (month, day, year-or-default) if ``text`` is a date line, else None.
 
@@ -104,6 +112,20 @@ def parse_date_line(text: str, default_year: int | None) -> tuple[int, int, int 
         return None
     year = int(match.group(3)) if match.group(3) else default_year
     return _MONTHS[match.group(1).lower()], int(match.group(2)), year
+
+
+def _nearest_year(month: int, day: int, near: dt.date) -> int:
+    """The year in which month/day is nearest ``near``, within half a year;
+    else (Feb 30, say, reported later as no real date) ``near``'s year."""
+    nearest, shortest = near.year, 183
+    for year in (near.year, near.year - 1, near.year + 1):
+        try:
+            distance = abs((dt.date(year, month, day) - near).days)
+        except ValueError:
+            continue
+        if distance < shortest:
+            nearest, shortest = year, distance
+    return nearest
 
 
 def _paragraphs(numbered: Iterator[tuple[int, str]], path: Path) -> Iterator[_Paragraph]:
@@ -138,7 +160,7 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
     """Parse a digest from its lines, holding only a few paragraphs at a time,
     so a digest of any size needs memory only for the entries it yields."""
     numbered = enumerate(lines, start=1)
-    date, date_line = _find_date(numbered, path, year_from_filename(path) or default_year)
+    date, date_line = _find_date(numbered, path, date_from_filename(path), year_from_filename(path) or default_year)
     paragraphs = _paragraphs(numbered, path)
     entries: list[DigestEntry] = []
     warnings: list[SourceError] = []
@@ -183,20 +205,28 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
     return Digest(path, date, tuple(entries), tuple(warnings))
 
 
-def _find_date(numbered: Iterator[tuple[int, str]], path: Path, year_fallback: int | None) -> tuple[dt.date, int]:
-    """Consume lines up to and including the date line; return its date and line."""
+def _find_date(
+    numbered: Iterator[tuple[int, str]], path: Path, named: dt.date | None, default_year: int | None,
+) -> tuple[dt.date, int]:
+    """Consume lines up to and including the date line; return its date and line.
+    A date line without a year takes the year that puts it nearest the date in
+    the file's name (``Dec 31`` in 2026-01-01.txt, pasted the day after, is in
+    2025), else ``default_year``."""
     blank = True
     suspect: tuple[int, str] | None = None  # the first short line with a digit: a mistyped date?
     for number, line in numbered:
         if "\0" in line:
             raise _nul_error(path, number)
         blank = blank and not line.strip()
-        found = parse_date_line(" ".join(line.split()), year_fallback)
+        found = parse_date_line(" ".join(line.split()), None)
         if found is None:
             if suspect is None and len(line.strip()) <= 30 and any(c.isdigit() for c in line):
                 suspect = number, line.strip()
             continue
         month, day, year = found
+        if year is None and named is not None:
+            year = _nearest_year(month, day, named)
+        year = default_year if year is None else year
         if year is None:
             raise SourceError(
                 f"date line {line.strip()!r} has no year", path, number,

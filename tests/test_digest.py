@@ -47,6 +47,18 @@ def test_date_line_without_year_takes_year_from_filename():
     assert digest.date == dt.date(2023, 3, 18)
 
 
+@pytest.mark.parametrize("name,line,expected", [
+    ("2026-01-01.txt", "Dec 31", dt.date(2025, 12, 31)),  # pasted the day after: not a year ahead
+    ("2025-12-31.txt", "Jan 1", dt.date(2026, 1, 1)),
+    ("2025-09-28.txt", "Sep 29", dt.date(2025, 9, 29)),
+    ("2024-03-01.txt", "Feb 29", dt.date(2024, 2, 29)),
+    ("2025-06-30.txt", "Jan 2", dt.date(2025, 1, 2)),  # half a year either way: the name's year
+    ("2025-13-45.txt", "Dec 31", dt.date(2025, 12, 31)),  # no date in the name, still its year
+])
+def test_date_line_without_year_takes_the_year_nearest_the_date_in_the_filename(name, line, expected):
+    assert parse_digest(digest_text(line, "T", "A"), Path(name), default_year=2030).date == expected
+
+
 def test_date_line_year_beats_filename_and_default():
     digest = parse_digest(digest_text("Mar 18, 2022", "T", "A"), Path("hf-2023-03-18.txt"), default_year=2025)
     assert digest.date == dt.date(2022, 3, 18)
