@@ -347,7 +347,8 @@ def build_site(
     def page(url: str, template: str, title: str, **context: Any) -> None:
         pages.append(Page(url, template, MappingProxyType(context), title))
 
-    latest = dates_newest[0] if dates_newest else None
+    # The newest date a digest has: a paper of one's own dated later is no digest.
+    latest = next((date for date in dates_newest if date.date in digest_order), None)
     site_feed = build_feed(
         config, "feed.xml", config.title, "",
         (paper for date in dates_newest for paper in in_digest_order(date.date) if paper.dates[-1].date == date.date),

@@ -38,8 +38,13 @@ def paper(slug: str, title: str, abstract: str = "An abstract.", **extra) -> Pap
                  tuple(extra.items()), Path(f"{slug}.md"))
 
 
-def site_for(*papers: Paper, config: SiteConfig = SiteConfig()):
-    return build_site(config, papers, TAXONOMY, make_markdown())
+def site_for(*papers: Paper, config: SiteConfig = SiteConfig(), listed: bool = False):
+    """The site of ``papers``: of one's own, or (``listed``) as the digests of their dates listed them."""
+    order: dict[dt.date, tuple[str, ...]] = {}
+    for listed_paper in papers if listed else ():
+        for date in listed_paper.dates:
+            order[date] = order.get(date, ()) + (listed_paper.key,)
+    return build_site(config, papers, TAXONOMY, make_markdown(), order)
 
 
 def test_markdown_leaves_dollar_signs_alone():
@@ -312,10 +317,23 @@ def test_titles_are_escaped_on_every_page():
 
 
 def test_links_honour_the_base_path():
-    site = site_for(paper("x", "A Paper"), config=SiteConfig(base_url="https://u.github.io/atlas/"))
+    site = site_for(paper("x", "A Paper"), config=SiteConfig(base_url="https://u.github.io/atlas/"), listed=True)
     files, _ = render_site(make_environment(site.config), site, ASSETS, {})
     home = files["index.html"].decode()
     assert 'href="/atlas/papers/x/"' in home and 'href="/atlas/static/style.0.css"' in home
+
+
+def test_the_latest_digest_on_the_home_page_is_a_digests_not_a_later_paper_of_ones_own():
+    listed = paper("x", "A Paper From A Digest")
+    own = replace(paper("y", "A Paper Of My Own"), dates=(dt.date(2025, 10, 5),))
+    order = {dt.date(2025, 3, 18): (listed.key,)}
+    home = next(page for page in build_site(SiteConfig(), (listed, own), TAXONOMY, make_markdown(), order).pages
+                if page.url == "")
+    assert home.context["latest"].date == dt.date(2025, 3, 18)
+    assert [view.slug for view in home.context["latest_papers"]] == ["x"]
+    assert [date.date for date in home.context["recent_dates"]][:2] == [dt.date(2025, 10, 5), dt.date(2025, 3, 18)]
+    only_own = next(page for page in site_for(own).pages if page.url == "")
+    assert only_own.context["latest"] is None and only_own.context["latest_papers"] == ()
 
 
 def test_the_navigation_marks_the_section_of_the_page():
