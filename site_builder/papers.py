@@ -57,6 +57,7 @@ _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 # spaces, quotes or other characters a URL or the output directory would read
 # differently ("..md" would be the page papers/./, which is the paper list).
 _FILE_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_WORDS = re.compile(r"\w+")
 # Braces end a URL: abstracts copied from arXiv carry LaTeX leftovers such as
 # "https://x.org/a{https://x.org/a}" and "https://x.org/{this https URL}".
 _URL = re.compile(r"https?://[^\s<>\"{}]+")
@@ -621,24 +622,45 @@ def _retitled_files(
     """Digest papers whose file's title someone edited: record key → that file.
 
     Papers are told apart by title, so such a record finds no file, and
-    would get a second file and page beside its own. Its file is the one
-    that ingest wrote (its ``slug:`` is its name) and that holds the record's
-    abstract word for word, while no digest paper has its title.
+    would get a second file and page beside its own. Its file is one that
+    ingest wrote (its ``slug:`` is its name) for a title no digest lists
+    now, and that holds the record's abstract word for word; or, when the
+    abstract changed too (text put above it in the file, a typo fixed in
+    the digest along with the title), that is of one of the record's dates
+    and holds the abstract, or nearly its words.
     """
     unmatched = [record for record in records if record.key not in slug_by_key]
     if not unmatched:
         return {}
     listed = {record.key for record in records}
+    orphans = [(path, paper) for path, paper in parsed.items()
+               if paper.key not in listed and paper.slug_written == path.stem]
     by_abstract: dict[str, list[Path]] = {}
-    for path, paper in parsed.items():
-        if paper.key not in listed and paper.slug_written == path.stem:
-            by_abstract.setdefault(paper.abstract, []).append(path)
+    for path, paper in orphans:
+        by_abstract.setdefault(paper.abstract, []).append(path)
     found: dict[str, Path] = {}
     for record in unmatched:
-        paths = by_abstract.get(record.body.strip(), [])
+        body = record.body.strip()
+        paths = by_abstract.get(body) or [path for path, paper in orphans if _edited_from(paper, record.dates, body)]
         if len(paths) == 1 and paths[0] not in found.values():
             found[record.key] = paths[0]
     return found
+
+
+# Share of their words two versions of one abstract have in common at least
+# (a typo fixed: about 0.99; another paper of the same day: about 0.2).
+_SAME_ABSTRACT_WORDS = 0.8
+
+
+def _edited_from(paper: Paper, dates: tuple[dt.date, ...], abstract: str) -> bool:
+    """Whether ``paper``'s file could be the digests' paper of ``dates`` and
+    ``abstract`` with its title and abstract both changed since."""
+    if not set(paper.dates) & set(dates):
+        return False
+    if abstract in paper.abstract:
+        return True
+    ours, theirs = set(_WORDS.findall(paper.abstract.lower())), set(_WORDS.findall(abstract.lower()))
+    return len(ours & theirs) >= _SAME_ABSTRACT_WORDS * len(ours | theirs)
 
 
 def _already_says(paper: Paper, record: PaperRecord, slug: str, topics: tuple[str, ...]) -> bool:

@@ -140,6 +140,37 @@ def test_a_title_corrected_in_a_digest_keeps_the_papers_file_and_address():
     assert "title 'A Survy of LLMs' is not the digests' 'A Survey of LLMs'" in str(plan.warnings[0])
 
 
+def test_a_title_edited_with_text_put_above_the_abstract_keeps_the_papers_one_file():
+    digests = [digest(MAR18, "a.txt", ("A Survey of LLMs", "We survey them."), ("Another Paper", "Other words."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-survey-of-llms.md"
+    edited = texts[path].replace("title: A Survey of LLMs", "title: EDITED Survey").replace(
+        "---\n\nWe survey", "---\n\nMy line above it.\n\nWe survey")
+    plan, again = ingest_texts(digests, {**texts, path: edited})
+    assert sorted(again) == sorted(texts) and plan.new_papers == 0, "no second file for the paper"
+    paper = parse_paper(again[path], path)
+    assert paper.title == "A Survey of LLMs" and "My line above it." in paper.notes
+    assert [str(w).split(": ", 1)[1][:22] for w in plan.warnings] == [
+        "title 'EDITED Survey' ", "text above the notes t",
+    ]
+
+
+def test_a_title_and_abstract_corrected_together_in_a_digest_keep_the_papers_file():
+    words = "We show shows that calibrated language models must hallucinate at a certain rate on facts seen once."
+    _, texts = ingest_texts([digest(MAR18, "a.txt", ("Calibrated Models Must Hallucinate", words))])
+    (path,) = texts
+    fixed = digest(MAR18, "a.txt", ("Calibrated Models Must Always Hallucinate", words.replace("show shows", "show")))
+    plan, again = ingest_texts([fixed], texts)
+    assert list(again) == [path] and plan.new_papers == 0
+    assert parse_paper(again[path], path).title == "Calibrated Models Must Always Hallucinate"
+    # Another paper of another day, or with other words, is not taken for it.
+    fixed_words = words.replace("show shows", "show")
+    other_day = digest(MAR17, "b.txt", ("Calibrated Models Must Always Hallucinate", fixed_words))
+    assert ingest_texts([other_day], texts)[0].new_papers == 1
+    other_words = digest(MAR18, "a.txt", ("A New Title", "Entirely different words about speech synthesis here."))
+    assert ingest_texts([other_words], texts)[0].new_papers == 1
+
+
 def test_a_paper_of_ones_own_with_a_digest_abstract_is_not_taken_for_that_digest_paper():
     digests = [digest(MAR18, "a.txt", ("A Survey of LLMs", "We survey them."))]
     mine = PAPERS / "my-copy.md"  # written by hand: no slug: key of ingest's
