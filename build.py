@@ -118,6 +118,9 @@ def command_serve(args: argparse.Namespace) -> int:
         print("\nStopped.")
     finally:
         server.stop()
+    incomplete = server.preview.incomplete()
+    if incomplete:
+        print(f"note: {incomplete}; 'python build.py build' completes it")
     return 0
 
 

@@ -272,6 +272,18 @@ class Preview:
         """Whether pages or the search index are still to be written."""
         return bool(self._later) or self._search is not None
 
+    def incomplete(self) -> str | None:
+        """What the output directory still lacks, said for a server stopped
+        before finishing it; None when it is what a full build writes."""
+        with self._output:
+            pages, search = len(self._later), self._search is not None
+        if not pages and not search:
+            return None
+        left = " and ".join(part for part in (
+            f"{pages} {'page' if pages == 1 else 'pages'}" if pages else "", "the search index" if search else "",
+        ) if part)
+        return f"{self.paths.out} is not complete: the last rebuild left {left} unwritten"
+
     def ensure(self, relative: str) -> None:
         """Render and write the output file ``relative`` now if it was left
         for later (a search file: write the search index, once Node is done)."""

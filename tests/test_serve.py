@@ -408,6 +408,20 @@ def test_a_page_left_for_later_counts_as_pending_until_its_new_bytes_are_written
     assert served_stale == []
 
 
+def test_a_server_stopped_before_finishing_says_what_the_output_lacks(tmp_path):
+    paths = make_project(tmp_path)
+    preview = Preview(paths, log=lambda line: None)
+    assert preview.build() and preview.incomplete() is None
+    assert preview.build(("digest",), (add_digest(paths, "A Wholly New Preview Paper"),))
+    left = len(preview.last.later)
+    assert left > 1
+    assert preview.incomplete() == (
+        f"{paths.out.resolve()} is not complete: the last rebuild left {left} pages and the search index unwritten"
+    )
+    preview.finish()
+    assert preview.incomplete() is None
+
+
 def test_a_page_rendered_later_uses_the_templates_its_rebuild_read(tmp_path):
     """Its cache key names the template as that rebuild read it; a template
     saved since is the next rebuild's business."""
