@@ -23,6 +23,7 @@ import itertools
 import json
 import mimetypes
 import os
+import re
 import threading
 import time
 import traceback
@@ -64,6 +65,9 @@ KEEPALIVE_SECONDS = 10.0
 # Editors write swap and backup files next to the one being edited; inotify
 # also reports mere opens and reads (our own builds make those).
 _IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp")
+# Temp files saved under another name and renamed over the file: vim's
+# "4913" probe, `sed -i`'s "sedAbC123", JetBrains' "x.md___jb_tmp___".
+_EDITOR_TEMP = re.compile(r"4913|sed[A-Za-z0-9]{6}|.*___jb_(?:tmp|old)___")
 _CHANGE_EVENTS = {"created", "modified", "deleted", "moved"}
 # The only events asked of the kernel: by default inotify also reports every
 # open and close of a file for reading, and a build reads every paper file
@@ -128,6 +132,7 @@ class Preview:
         # Held while the output directory, _files, _later or _search change.
         self._output = threading.Lock()
         self._later: dict[str, LaterPage] = {}  # pages of the current site not rendered yet
+        self._rendered_on_request = 0  # of the current site's pages left for later
         self._search: LaterSearch | None = None  # its search index, until written
         self._search_paths: frozenset[str] = frozenset()  # the search files in the output
         # Pages rendered since the last build, for the page cache of the next.
@@ -262,6 +267,7 @@ class Preview:
             written = update_site(self.paths.out, files, old)
             self._files = files
             self._later = dict(result.later)
+            self._rendered_on_request = 0
             self._search = result.pending_search
         return written
 
@@ -298,6 +304,7 @@ class Preview:
                 later = self._later.get(relative)
                 if later is not None:
                     self._commit({relative: (later.key, later.render())})
+                    self._rendered_on_request += 1
                 elif self._waits_for_search(relative):
                     self._commit_search()
             except Exception as error:  # a bug must not take the preview down either
@@ -339,7 +346,9 @@ class Preview:
         if not self.unfinished:
             if rendered and self.state.error is None:
                 seconds = time.perf_counter() - start
-                self.log(f"Rendered the other {rendered} pages in {seconds:.2f}s; the output is complete")
+                asked = f" ({self._rendered_on_request} more on request)" if self._rendered_on_request else ""
+                self.log(f"Rendered the other {_count(rendered, 'page')} in {seconds:.2f}s{asked}; "
+                         "the output is complete")
             self.cache.release()
             settle_memory()
             self._settled = True
@@ -409,7 +418,7 @@ class Preview:
 
     def _is_noise(self, path: Path) -> bool:
         name = path.name
-        if name.startswith(".") or name.endswith(_IGNORED_SUFFIXES) or name == "4913":
+        if name.startswith(".") or name.endswith(_IGNORED_SUFFIXES) or _EDITOR_TEMP.fullmatch(name):
             return True
         if path == self.paths.out or self.paths.out in path.parents:
             return True
@@ -499,9 +508,14 @@ def _render_later(later: LaterPage) -> bytes:
     return later.render()
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def describe(rebuild: Rebuild) -> str:
+    written = _count(len(rebuild.written), "file")
     if not rebuild.changes:
-        return f"Built {rebuild.pages} pages in {rebuild.seconds:.2f}s, {len(rebuild.written)} files written"
+        return f"Built {rebuild.pages} pages in {rebuild.seconds:.2f}s, {written} written"
     cause = ""
     if rebuild.changes:
         shown = ", ".join(rebuild.changes[:3])
@@ -510,7 +524,7 @@ def describe(rebuild: Rebuild) -> str:
     later = f"; the other {len(rebuild.later)} render when requested or in the background" if rebuild.later else ""
     return (
         f"Rebuilt in {rebuild.seconds:.2f}s{cause}: {len(rebuild.rendered)} of {rebuild.pages} pages "
-        f"rendered, {len(rebuild.written)} files written{later}"
+        f"rendered, {written} written{later}"
     )
 
 

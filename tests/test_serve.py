@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -422,6 +423,22 @@ def test_a_server_stopped_before_finishing_says_what_the_output_lacks(tmp_path):
     assert preview.incomplete() is None
 
 
+def test_the_pages_rendered_on_request_are_counted_with_those_rendered_in_the_background(tmp_path):
+    paths = make_project(tmp_path)
+    log: list[str] = []
+    preview = Preview(paths, log=log.append)
+    assert preview.build()
+    assert preview.build(("paper.html",), (themed(tmp_path, "<p>THEMED</p>"),))
+    later = preview.last.later
+    assert f"; the other {len(later)} render when requested or in the background" in log[-1]
+    preview.ensure(later[0])
+    preview.finish()
+    assert re.fullmatch(
+        rf"Rendered the other {len(later) - 1} pages in \d+\.\d\ds \(1 more on request\); the output is complete",
+        log[-1],
+    )
+
+
 def test_a_page_rendered_later_uses_the_templates_its_rebuild_read(tmp_path):
     """Its cache key names the template as that rebuild read it; a template
     saved since is the next rebuild's business."""
@@ -789,3 +806,13 @@ def test_the_watch_asks_for_changes_not_for_every_file_the_build_reads(tmp_path,
         server.stop()
     assert "modified" in seen
     assert not {"opened", "closed_no_write"} & set(seen)
+
+
+@pytest.mark.parametrize("name", ["sedAb12Cd", "4913", "x.md___jb_tmp___", "x.md___jb_old___", ".x.md.swp", "x.md~"])
+def test_an_editors_temp_file_is_no_change_to_name(tmp_path, name):
+    preview = Preview(make_project(tmp_path), log=lambda line: None)
+    preview.notice(preview.paths.papers / name)
+    assert preview._pending == set()
+    real = preview.paths.papers / "sedan-cars.md"  # a name like a temp file's, but a paper's
+    preview.notice(real)
+    assert preview._pending == {real}
