@@ -571,6 +571,13 @@ def resolve_request(out_dir: Path, base_path: str, raw_path: str) -> Resolved:
     if decoded in ("", "/", base_path.rstrip("/")) and decoded != base_path:
         return Resolved(HTTPStatus.FOUND, location=base_path)
     if not decoded.startswith(base_path):
+        # An address from before base_url changed (an open tab reloading, a
+        # bookmark): the same page under the base path, if there is one.
+        moved = base_path + decoded.lstrip("/")
+        found = (HTTPStatus.OK, HTTPStatus.MOVED_PERMANENTLY)
+        if base_path != "/" and resolve_request(out_dir, base_path, moved).status in found:
+            query = urlsplit(raw_path).query
+            return Resolved(HTTPStatus.FOUND, location=quote(moved) + (f"?{query}" if query else ""))
         return Resolved(HTTPStatus.NOT_FOUND)
     target = out_dir.joinpath(*(s for s in decoded[len(base_path):].split("/") if s))
     if target.is_dir():

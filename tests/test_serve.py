@@ -169,6 +169,16 @@ def test_root_redirects_to_base_path_and_pages_are_served_under_it(shared_server
     assert shared_server.url.endswith("/atlas/")
 
 
+def test_an_address_from_before_the_base_path_changed_leads_to_its_page_under_it(shared_server):
+    # A tab open on /papers/x/ while base_url became /atlas/ reloads there.
+    status, headers, _ = fetch(shared_server, f"/papers/{PAPER}/")
+    assert (status, headers["Location"]) == (302, f"/atlas/papers/{PAPER}/")
+    status, headers, _ = fetch(shared_server, "/search/?q=speech%20synthesis")
+    assert (status, headers["Location"]) == (302, "/atlas/search/?q=speech%20synthesis")
+    assert fetch(shared_server, "/no-such-page/")[0] == 404
+    assert fetch(shared_server, "/secret.txt")[0] == 404
+
+
 def test_directory_request_serves_its_index_and_adds_missing_slash(shared_server):
     status, headers, _ = fetch(shared_server, "/atlas/papers")
     assert (status, headers["Location"]) == (301, "/atlas/papers/")
