@@ -6,7 +6,7 @@ from pathlib import Path
 import difflib
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache, partial
 from urllib.parse import quote
 from typing import Any, Callable, Mapping, TypeVar
@@ -25,7 +25,9 @@ from .parallel import PARALLEL_MIN_ITEMS, fork_map
 from .feeds import absolute_url
 from .cache import KeyDigester
 from .papers import digest_body_parts, resolve_escapes
-from .site import DateView, Page, PaperView, Site, TopicView
+from .site import (
+    DateLink, DateView, LetterLink, MonthView, Page, Pagination, PaperView, Site, TopicLink, TopicView,
+)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -303,7 +305,7 @@ def render_page(env: jinja2.Environment, page: Page, assets: Mapping[str, str]) 
         raise SourceError(f"template {error.name!r} not found", path or page.template, line) from None
     except jinja2.UndefinedError as error:
         raise SourceError(
-            f"template error while rendering /{page.url}: {error.message}",
+            f"template error while rendering /{page.url}: {_undefined_message(error.message or '')}",
             *_template_location(error),
             hint="check the variable name; see README for what each template receives",
         ) from None
@@ -319,6 +321,35 @@ def render_page(env: jinja2.Environment, page: Page, assets: Mapping[str, str]) 
             f"template error while rendering /{page.url}: {type(error).__name__}: {error}", path, line
         ) from None
     return html.encode("utf-8")
+
+
+# What templates are given, by the name Jinja's errors give their type.
+_TEMPLATE_VALUES = {
+    f"{kind.__module__}.{kind.__qualname__}": (name, kind)
+    for name, kind in (
+        ("a paper", PaperView), ("a topic", TopicView), ("a topic link", TopicLink), ("a date", DateView),
+        ("a date link", DateLink), ("a month", MonthView), ("the page", Page), ("site", SiteConfig),
+        ("a letter link", LetterLink), ("pagination", Pagination),
+    )
+}
+_NO_ATTRIBUTE = re.compile(r"'([\w.]+) object' has no attribute '(.*)'")
+
+
+def _undefined_message(message: str) -> str:
+    """Jinja's 'site_builder.site.PaperView object' has no attribute 'titel',
+    said in the template's terms: a paper has no 'titel' (did you mean 'title'?)."""
+    match = _NO_ATTRIBUTE.fullmatch(message)
+    if match is None:
+        return message
+    kind, attribute = match.groups()
+    if kind == "mappingproxy":  # paper.extra, page and site.counts are read-only mappings
+        return f"no key {attribute!r} here"
+    if kind not in _TEMPLATE_VALUES:
+        return message
+    name, cls = _TEMPLATE_VALUES[kind]
+    known = [f.name for f in fields(cls)] + [n for n, value in vars(cls).items() if isinstance(value, property)]
+    close = difflib.get_close_matches(attribute, known, n=1)
+    return f"{name} has no {attribute!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
 
 
 def _template_location(error: BaseException) -> tuple[str | None, int | None]:

@@ -180,7 +180,7 @@ CASES = {
     "template-undefined-variable": (
         user_template("paper.html", '{% extends "base.html" %}\n{% block main %}\n{{ paper.titel }}\n{% endblock %}\n'),
         "{project}/my-templates/paper.html:3: template error while rendering /papers/a-paper-on-speech/: "
-        "'site_builder.site.PaperView object' has no attribute 'titel'",
+        "a paper has no 'titel' (did you mean 'title'?)",
     ),
     "template-missing-include": (
         user_template("404.html", '{% extends "base.html" %}\n{% block main %}\n{% include "nav.html" %}\n{% endblock %}\n'),

@@ -552,3 +552,19 @@ def test_a_template_s_references_follow_the_environment_s_delimiters(tmp_path):
         read: dict[str, tuple[str, str | None]] = {}
         template_fingerprints(env, {"page.html"}, read)
         assert set(read) == {"page.html", included}
+
+
+@pytest.mark.parametrize("source,message", [
+    ("{{ paper.titel }}", "a paper has no 'titel' (did you mean 'title'?)"),
+    ("{{ paper.topics[0].nme }}", "a topic link has no 'nme' (did you mean 'name'?)"),
+    ("{{ site.titl.x }}", "site has no 'titl' (did you mean 'title'?)"),
+    ("{{ paper.extra.boom.x }}", "no key 'boom' here"),
+    ("{{ nope.x }}", "'nope' is undefined"),
+])
+def test_a_template_mistake_is_told_in_the_templates_terms(tmp_path, source, message):
+    (tmp_path / "paper.html").write_text('{% extends "base.html" %}{% block main %}' + source + "{% endblock %}")
+    site = site_for(paper("x", "Speech synthesis"), config=SiteConfig(templates_dir=tmp_path))
+    with pytest.raises(SourceError) as info:
+        render_site(make_environment(site.config), site, ASSETS, {})
+    assert str(info.value) == f"{tmp_path / 'paper.html'}:1: template error while rendering /papers/x/: {message} " \
+        "(check the variable name; see README for what each template receives)"
