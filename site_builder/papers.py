@@ -366,6 +366,24 @@ def _body_tail(text: str) -> str:
     return text[match.start() :] if match else ""
 
 
+def _without_versions_section(notes: str) -> str:
+    """``notes`` without an "Other versions of the abstract" section as ingest
+    writes it (its heading, then "### As of" headings each with one paragraph,
+    up to the next "##" heading or the end): someone moved "## Notes" above it,
+    and ingest writes the section again above the notes. Anything else there
+    makes it the user's, and it stays."""
+    start = notes.find(f"\n{_OTHER_VERSIONS}\n")
+    if start < 0:
+        return notes
+    rest = notes[start + 1:]
+    following = re.search(r"^## ", rest[len(_OTHER_VERSIONS):], re.MULTILINE)
+    end = len(rest) if following is None else len(_OTHER_VERSIONS) + following.start()
+    section = rest[:end].strip("\n")
+    if digest_body_parts(f"x\n\n{section}") is None:
+        return notes
+    return (notes[: start + 1].rstrip("\n") + "\n\n" + rest[end:]).rstrip("\n") + "\n"
+
+
 def render_paper_file(
     record: PaperRecord, slug: str, topics: tuple[str, ...], existing_text: str | None, path: Path,
     existing: Paper | None = None,
@@ -382,8 +400,8 @@ def render_paper_file(
             user_keys = {k: v for k, v in data.items() if k not in MANAGED_KEYS}
         else:
             user_keys = dict(existing.extra)
-        notes = _body_tail(body)
-        kept = _text_ingest_would_drop(body[: len(body) - len(notes)], record.body)
+        notes = _without_versions_section(_body_tail(body))
+        kept = _text_ingest_would_drop(body[: len(body) - len(_body_tail(body))], record.body)
         if kept:
             # The part above the notes is ingest's, rewritten from the digests;
             # what it would drop there (the user's words, or an abstract the

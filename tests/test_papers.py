@@ -82,6 +82,20 @@ def test_same_title_with_a_different_abstract_keeps_both_and_says_so():
     assert "Version one." in body and "### As of 2025-03-18\n\nVersion two." in body
 
 
+def test_notes_moved_above_the_other_versions_of_the_abstract_do_not_get_a_second_copy_of_them():
+    digests = [digest(MAR17, "a.txt", ("A Paper", "Version one.")), digest(MAR18, "b.txt", ("A Paper", "Version two."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-paper.md"
+    versions = "## Other versions of the abstract\n\n### As of 2025-03-18\n\nVersion two.\n"
+    moved = texts[path].replace("Version one.\n\n" + versions, "Version one.\n\n## Notes\n\nMine.\n\n" + versions)
+    _, again = ingest_texts(digests, {path: moved + "\n## Later\n\nMore of mine.\n"})
+    assert again[path].count("## Other versions") == 1
+    assert again[path].endswith("Version one.\n\n" + versions + "\n## Notes\n\nMine.\n\n## Later\n\nMore of mine.\n")
+    # Words of the user's in that section make it theirs: it stays.
+    _, kept = ingest_texts(digests, {path: moved.replace("Version two.\n", "Version two.\n\nMy thought on it.\n")})
+    assert kept[path].count("## Other versions") == 2 and "My thought on it." in kept[path]
+
+
 def ingest_texts(digests, existing=None):
     plan = plan_ingest(merge_entries(digests).records, existing or {}, PAPERS, no_topics)
     return plan, dict(plan.texts)
