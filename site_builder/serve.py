@@ -43,6 +43,11 @@ from watchdog.events import (
 from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
+try:
+    import fcntl
+except ImportError:  # not a POSIX system
+    fcntl = None  # type: ignore[assignment]
+
 from .cache import BuildCache
 from .errors import BuildErrors, SourceError
 from .papers import parse_paper
@@ -765,6 +770,34 @@ def bind(host: str, port: int, handler: type[BaseHTTPRequestHandler]) -> Threadi
         raise SourceError(f"cannot listen on {host}:{port}: {error.strerror}", "--host") from None
 
 
+def _lock_content(content: Path) -> int | None:
+    """An exclusive lock on the content directory while a server runs: two
+    preview servers of one project would both ingest every save (each taking
+    the other's writes for edits). The open directory, locked: nothing is
+    written. None where there is no flock, or no directory yet (the build
+    reports that)."""
+    if fcntl is None:
+        return None
+    try:
+        descriptor = os.open(content, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(descriptor)
+        raise SourceError(
+            "another 'build.py serve' is already previewing this content directory", content,
+            hint="use that one, or stop it first (Ctrl+C in its terminal)",
+        ) from None
+    return descriptor
+
+
+def _unlock(descriptor: int | None) -> None:
+    if descriptor is not None:
+        os.close(descriptor)  # which lets go of the lock
+
+
 class PreviewServer:
     """The HTTP server, the watcher and the build thread, started and stopped together."""
 
@@ -772,9 +805,14 @@ class PreviewServer:
         self, paths: Paths, base_url: str | None = None, host: str = "127.0.0.1", port: int = 8000,
         log: Callable[[str], None] = print, debounce: float = DEBOUNCE_SECONDS,
     ) -> None:
-        self.preview = Preview(paths, base_url, log, debounce)
-        # Bind before building, so a taken port fails fast and writes nothing.
-        self.http = bind(host, port, make_handler(self.preview))
+        self._lock = _lock_content(paths.content)
+        try:
+            self.preview = Preview(paths, base_url, log, debounce)
+            # Bind before building, so a taken port fails fast and writes nothing.
+            self.http = bind(host, port, make_handler(self.preview))
+        except BaseException:
+            _unlock(self._lock)
+            raise
         self.observer = Observer()
         self._watched: dict[Path, ObservedWatch] = {}
         self._serving = False
@@ -816,6 +854,8 @@ class PreviewServer:
         if self.observer.is_alive():
             self.observer.stop()
             self.observer.join()
+        _unlock(self._lock)
+        self._lock = None
 
     def __enter__(self) -> PreviewServer:
         self.start()

@@ -826,3 +826,20 @@ def test_an_editors_temp_file_is_no_change_to_name(tmp_path, name):
     real = preview.paths.papers / "sedan-cars.md"  # a name like a temp file's, but a paper's
     preview.notice(real)
     assert preview._pending == {real}
+
+
+def test_a_second_server_on_one_content_directory_is_refused_until_the_first_stops(tmp_path):
+    first, _log = start_server(tmp_path)
+    paths = first.preview.paths
+    try:
+        with pytest.raises(SourceError) as info:
+            PreviewServer(Paths(paths.content, tmp_path / "other-site"), port=0, log=lambda line: None)
+        assert str(info.value) == (
+            f"{paths.content}: another 'build.py serve' is already previewing this content directory "
+            "(use that one, or stop it first (Ctrl+C in its terminal))"
+        )
+        assert not (tmp_path / "other-site").exists()
+    finally:
+        first.stop()
+    second = PreviewServer(Paths(paths.content, tmp_path / "other-site"), port=0, log=lambda line: None)
+    second.stop()
