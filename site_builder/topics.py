@@ -18,6 +18,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from .errors import SourceError, raise_if_any, read_utf8
+from .yamlsource import yaml_problem
 
 # Abstract hits are capped so an abstract that repeats a word ten times does
 # not outvote a title; three mentions already say "this is what it is about".
@@ -244,9 +245,9 @@ def parse_taxonomy(text: str, path: Path | str) -> Taxonomy:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
+        problem, line = yaml_problem(error)
         raise SourceError(
-            f"invalid YAML: {error.problem or error.context}", path, mark.line + 1 if mark else None,
+            f"invalid YAML: {problem}", path, None if line is None else line + 1,
             hint="check indentation; quote a phrase with a comma, braces or ': ' in it, or starting with '*'",
         ) from None
     except yaml.YAMLError as error:  # e.g. a control character: no line to point at

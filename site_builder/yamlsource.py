@@ -160,6 +160,26 @@ def _parse_fast(text: str) -> tuple[yaml.Node | None, Any] | None:
         return None
 
 
+_UNCLOSED = {
+    "while parsing a flow sequence": "a '[' list", "while parsing a flow mapping": "a '{' mapping",
+    "while scanning a quoted scalar": "a quoted value",
+}
+
+
+def yaml_problem(error: yaml.MarkedYAMLError) -> tuple[str, int | None]:
+    """What is wrong, and its 0-based line: for a bracket or quote that is
+    never closed, the line it opens on (PyYAML's own mark is where the text
+    ran out: the front matter's closing '---', say)."""
+    problem = error.problem or error.context or "invalid YAML"
+    unclosed = _UNCLOSED.get(error.context or "")
+    # The text ran out, or went on past where the closing bracket belonged.
+    ran_on = "<stream end>" in problem or "end of stream" in problem or problem.startswith("expected ','")
+    if unclosed and ran_on and error.context_mark is not None:
+        return f"{unclosed} begun on this line is not closed ({problem})", error.context_mark.line
+    mark = error.problem_mark or error.context_mark
+    return problem, mark.line if mark else None
+
+
 def parse_yaml_mapping(
     text: str, path: Path | str, first_line: int = 1
 ) -> tuple[dict[str, Any], dict[str, int]]:
@@ -173,14 +193,14 @@ def parse_yaml_mapping(
     try:
         node, data = _parse_fast(text) or _compose_and_load(text, _Loader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + first_line if mark else first_line
         if isinstance(error, _BadDate):
+            mark = error.problem_mark or error.context_mark
             raise SourceError(
-                str(error.problem), path, line, hint="write dates as YYYY-MM-DD, or quote the value to keep it as text"
+                str(error.problem), path, mark.line + first_line if mark else first_line,
+                hint="write dates as YYYY-MM-DD, or quote the value to keep it as text",
             ) from None
-        problem = error.problem or error.context or "invalid YAML"
-        raise SourceError(f"invalid YAML: {problem}", path, line, hint=_HINT) from None
+        problem, line = yaml_problem(error)
+        raise SourceError(f"invalid YAML: {problem}", path, first_line + (line or 0), hint=_HINT) from None
     except yaml.YAMLError as error:
         raise SourceError(f"invalid YAML: {error}", path, first_line) from None
     except RecursionError:

@@ -406,7 +406,8 @@ def test_hand_written_paper_files_are_kept():
 def test_broken_front_matter_names_file_and_line():
     with pytest.raises(SourceError) as info:
         parse_paper("---\ntitle: ok\ndates: [2025-03-18\n---\n\nx\n", PAPERS / "p.md")
-    assert str(info.value).startswith("papers/p.md:4: invalid YAML")
+    # Where the bracket opens, not where the front matter ran out.
+    assert str(info.value).startswith("papers/p.md:3: invalid YAML: a '[' list begun on this line is not closed")
 
 
 def test_bad_date_in_front_matter():
