@@ -127,7 +127,7 @@ def read_inputs(
         ("taxonomy", taxonomy_text),
         lambda: parse_taxonomy(taxonomy_text, taxonomy_path) if taxonomy_text is not None else Taxonomy(()),
     )
-    digests = _read_digests(paths.digests, config.digest_year, cache, workers)
+    digests, copies = _read_digests(paths.digests, config.digest_year, cache, workers)
     existing = (
         {path: cache.read_text(path) for path in files_ending(paths.papers, ".md", cache.memo)}
         if paths.papers.is_dir() else {}
@@ -139,7 +139,7 @@ def read_inputs(
     merged = merge_entries(digests)
     plan = plan_ingest(merged.records, existing, paths.papers, assign, partial(cache.memo_many, workers=workers))
     unread = _unread_files(paths.digests, ".txt", "digests") + _unread_files(paths.papers, ".md", "paper files")
-    return Inputs(config, taxonomy, digests, plan, unread + merged.warnings + plan.warnings)
+    return Inputs(config, taxonomy, digests, plan, unread + copies + merged.warnings + plan.warnings)
 
 
 def _unread_files(directory: Path, suffix: str, what: str) -> tuple[SourceError, ...]:
@@ -165,18 +165,30 @@ def _unread_files(directory: Path, suffix: str, what: str) -> tuple[SourceError,
 
 def _read_digests(
     directory: Path, default_year: int | None, cache: BuildCache, workers: int = 1,
-) -> tuple[Digest, ...]:
+) -> tuple[tuple[Digest, ...], tuple[SourceError, ...]]:
+    """The digests, and a warning for each that is a byte-for-byte copy of
+    another (a second download, "2025-03-18 (1).txt"): its papers count once."""
     jobs = []
     errors: list[SourceError] = []
+    copies: list[SourceError] = []
+    first_with: dict[str, Path] = {}
     for path in files_ending(directory, ".txt", cache.memo) if directory.is_dir() else ():
         try:
             # Keyed by a hash of the file's bytes read in blocks, not by the
             # bytes: digests are streamed from disk, so a huge one never sits
             # in memory as a whole.
-            key = ("digest", path, cache.file_digest(path), default_year)
+            digest = cache.file_digest(path)
+            key = ("digest", path, digest, default_year)
             jobs.append((key, partial(read_digest, path, default_year)))
         except SourceError as error:
             errors.append(error)
+            continue
+        original = first_with.setdefault(digest, path)
+        if original is not path:
+            copies.append(SourceError(
+                f"the same text as {original.name}: its papers are read once", path,
+                hint="delete one of the two files",
+            ))
     # Parsed on both cores: two years of daily digests take half a second.
     try:
         digests = cache.memo_many(jobs, workers)
@@ -185,7 +197,7 @@ def _read_digests(
     except SourceError as error:
         errors.append(error)
     raise_if_any(sorted(errors, key=lambda error: str(error.path)))  # in file order, as listed
-    return tuple(digests)
+    return tuple(digests), tuple(copies)
 
 
 # The related papers; the terms made for papers that had none kept, and the

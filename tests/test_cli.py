@@ -220,6 +220,15 @@ def test_files_that_are_not_read_are_named_in_a_warning_but_hidden_files_and_bac
     assert (project / "_site" / "papers" / "a-paper-on-speech").is_dir()
 
 
+def test_a_digest_downloaded_twice_is_read_once_with_a_warning(project):
+    digests = project / "content" / "digests"
+    (digests / "a (1).txt").write_bytes((digests / "a.txt").read_bytes())
+    result = run(cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "a.txt: the same text as a (1).txt: its papers are read once (delete one of the two files)" in result.stderr
+    assert "\n  2 papers · " in result.stdout
+
+
 def test_ingest_shows_the_same_warnings_as_a_build(project):
     assert run("ingest", cwd=project).returncode == 0
     paper = project / "content" / "papers" / "another-paper.md"
