@@ -110,7 +110,7 @@ def test_broken_site_yaml_names_the_line(project):
     (project / "content" / "site.yaml").write_text("title: Atlas\nbase_url: [oops\n")
     result = run(cwd=project)
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stderr.startswith("error: content/site.yaml:3: invalid YAML")
+    assert result.stderr.startswith("error: content/site.yaml:2: invalid YAML: a '[' list begun on this line is not closed")
 
 
 def test_unknown_setting_is_reported(project):
