@@ -366,20 +366,20 @@ def _body_tail(text: str) -> str:
     return text[match.start() :] if match else ""
 
 
-def _without_versions_section(notes: str) -> str:
-    """``notes`` without an "Other versions of the abstract" section as ingest
-    writes it (its heading, then "### As of" headings each with one paragraph,
-    up to the next "##" heading or the end): someone moved "## Notes" above it,
-    and ingest writes the section again above the notes. Anything else there
-    makes it the user's, and it stays."""
+def _without_versions_section(notes: str, body: str) -> str:
+    """``notes`` without the "Other versions of the abstract" section of
+    ``body`` (the record's, which ingest writes above the notes), when the
+    notes hold it word for word: someone moved "## Notes" above it. Any
+    other text there (a version the digests no longer give, an edit, a
+    version of one's own) is not ingest's to drop, and stays."""
+    at = body.find(f"\n\n{_OTHER_VERSIONS}\n")
     start = notes.find(f"\n{_OTHER_VERSIONS}\n")
-    if start < 0:
+    if at < 0 or start < 0:
         return notes
     rest = notes[start + 1:]
     following = re.search(r"^## ", rest[len(_OTHER_VERSIONS):], re.MULTILINE)
     end = len(rest) if following is None else len(_OTHER_VERSIONS) + following.start()
-    section = rest[:end].strip("\n")
-    if digest_body_parts(f"x\n\n{section}") is None:
+    if rest[:end].strip("\n") != body[at:].strip("\n"):
         return notes
     return (notes[: start + 1].rstrip("\n") + "\n\n" + rest[end:]).rstrip("\n") + "\n"
 
@@ -400,7 +400,7 @@ def render_paper_file(
             user_keys = {k: v for k, v in data.items() if k not in MANAGED_KEYS}
         else:
             user_keys = dict(existing.extra)
-        notes = _without_versions_section(_body_tail(body))
+        notes = _without_versions_section(_body_tail(body), record.body)
         kept = _text_ingest_would_drop(body[: len(body) - len(_body_tail(body))], record.body)
         if kept:
             # The part above the notes is ingest's, rewritten from the digests;
@@ -657,11 +657,20 @@ def _retitled_files(
     for path, paper in orphans:
         by_abstract.setdefault(paper.abstract, []).append(path)
     found: dict[str, Path] = {}
+    # Word-for-word matches first, so a near one never takes a file from them.
     for record in unmatched:
-        body = record.body.strip()
-        paths = by_abstract.get(body) or [path for path, paper in orphans if _edited_from(paper, record.dates, body)]
+        paths = by_abstract.get(record.body.strip(), [])
         if len(paths) == 1 and paths[0] not in found.values():
             found[record.key] = paths[0]
+    taken = set(found.values())
+    for record in unmatched:
+        if record.key in found:
+            continue
+        body = record.body.strip()
+        paths = [path for path, paper in orphans if path not in taken and _edited_from(paper, record.dates, body)]
+        if len(paths) == 1:
+            found[record.key] = paths[0]
+            taken.add(paths[0])
     return found
 
 

@@ -91,9 +91,15 @@ def test_notes_moved_above_the_other_versions_of_the_abstract_do_not_get_a_secon
     _, again = ingest_texts(digests, {path: moved + "\n## Later\n\nMore of mine.\n"})
     assert again[path].count("## Other versions") == 1
     assert again[path].endswith("Version one.\n\n" + versions + "\n## Notes\n\nMine.\n\n## Later\n\nMore of mine.\n")
-    # Words of the user's in that section make it theirs: it stays.
-    _, kept = ingest_texts(digests, {path: moved.replace("Version two.\n", "Version two.\n\nMy thought on it.\n")})
-    assert kept[path].count("## Other versions") == 2 and "My thought on it." in kept[path]
+    # Anything but what ingest writes there again is not ingest's to drop: a version of one's
+    # own, an edited version, or one the digests no longer give (b.txt deleted).
+    own = moved.replace("Version two.\n", "Version two.\n\n### As of 2025-04-01\n\nAuthors say v3 is coming.\n")
+    edited = moved.replace("Version two.", "Version two, as I read it.")
+    for text, words in ((own, "Authors say v3 is coming."), (edited, "as I read it")):
+        _, kept = ingest_texts(digests, {path: text})
+        assert kept[path].count("## Other versions") == 2 and words in kept[path]
+    _, kept = ingest_texts(digests[:1], {path: moved})
+    assert "Version two." in kept[path]
 
 
 def ingest_texts(digests, existing=None):
@@ -183,6 +189,10 @@ def test_a_title_and_abstract_corrected_together_in_a_digest_keep_the_papers_fil
     assert ingest_texts([other_day], texts)[0].new_papers == 1
     other_words = digest(MAR18, "a.txt", ("A New Title", "Entirely different words about speech synthesis here."))
     assert ingest_texts([other_words], texts)[0].new_papers == 1
+    # A near match never takes the file of a paper whose abstract is word for word its own.
+    near = ("Calibrated Models Must Always Hallucinate", fixed_words)
+    plan, both = ingest_texts([digest(MAR18, "a.txt", near, ("Calibrated Models Must Hallucinate Again", words))], texts)
+    assert parse_paper(both[path], path).title == "Calibrated Models Must Hallucinate Again" and plan.new_papers == 1
 
 
 def test_a_paper_of_ones_own_with_a_digest_abstract_is_not_taken_for_that_digest_paper():
