@@ -103,7 +103,7 @@
    * title can outrank one matching every word. Readers expect papers with
    * all their words first: order by how many of the query's words a result
    * matches, then by lunr's score (the sort is stable). */
-  function byCoverage(parsedQuery, results) {
+  function byCoverage(parsedQuery, results, sameWord) {
     var groups = Object.create(null);
     parsedQuery.clauses.forEach(function (clause) {
       if (clause.presence === lunr.Query.presence.PROHIBITED) return;
@@ -118,7 +118,8 @@
         var stems = clause.usePipeline ? stem(raw) : [raw];
         matcher = function (term) { return stems.indexOf(term) !== -1; };
       }
-      (groups[raw] || (groups[raw] = [])).push(matcher);
+      var key = sameWord && sameWord[raw] || raw;  // a stem added for a half-typed word is that word
+      (groups[key] || (groups[key] = [])).push(matcher);
     });
     var keys = Object.keys(groups);
     if (keys.length < 2) return results;
@@ -395,16 +396,21 @@
         return self.search(raw, true);
       });
     }
-    return this.answer(withStemBeginning(text));
+    var word = typedBeginning(text), beginning = word && stemBeginning(word);
+    if (!beginning) return this.answer(text);
+    var sameWord = Object.create(null);
+    sameWord[beginning] = word;
+    return this.answer(text + " " + beginning + "*", sameWord);
   };
 
   /* A word being typed can be longer than the stem the index holds for the
    * words it begins: "hallucina" of "hallucination" (indexed "hallucin"),
    * "trainin" of "training" ("train"), so it would find nothing until the
-   * word is whole. The shortest such stem is added as a beginning too. */
-  function withStemBeginning(text) {
-    var word = typedBeginning(text), shortest = null;
-    if (!word) return text;
+   * word is whole. Returns the shortest such stem, to add as a beginning;
+   * null for a word that is whole ("planning" finds "plan" as a word, and
+   * "plan*" would add planets). */
+  function stemBeginning(word) {
+    var shortest = null, own = stem(word);
     ENDINGS.forEach(function (ending) {
       stem(word + ending).forEach(function (s) {
         if (s.length >= 3 && s.length < word.length && word.indexOf(s) === 0 && !(shortest && shortest.length <= s.length)) {
@@ -412,11 +418,11 @@
         }
       });
     });
-    return shortest ? text + " " + shortest + "*" : text;
+    return shortest && own.indexOf(shortest) === -1 ? shortest : null;
   }
 
   /* search() for a prepared query. */
-  Searcher.prototype.answer = function (text) {
+  Searcher.prototype.answer = function (text, sameWord) {
     var self = this;
     var attempts = [text, plainWords(text)].filter(function (t, i, all) { return t && all.indexOf(t) === i; });
     function attempt(i) {
@@ -428,7 +434,7 @@
       return self.indexFor(candidate).then(function (index) {
         try {
           var found = index.search(candidate);
-          return { query: candidate, results: byCoverage(parse(candidate, self.manifest.fields), found),
+          return { query: candidate, results: byCoverage(parse(candidate, self.manifest.fields), found, sameWord),
                    lunrResults: found, error: null };
         } catch (e) {
           if (e instanceof lunr.QueryParseError) return attempt(i + 1);

@@ -112,7 +112,7 @@ def table(shipped_site) -> dict[str, dict]:
         [{"q": q} for q, _ in TITLE_QUERIES]
         + [{"q": q} for q, _ in SUBJECT_QUERIES]
         + [{"q": "catastrophic forgetting"}, {"q": "hallucin*"}, {"q": "train*"}, {"q": "optim*"}, {"q": "key"}]
-        + [{"q": q, "typing": True} for q in ("quant", "hallucina", "trainin", "optimizatio")]
+        + [{"q": q, "typing": True} for q in ("quant", "hallucina", "trainin", "optimizatio", "large trainin", "planning")]
         + [{"q": "transfor", "label": "transfor (sent)"}, {"q": "hallucina", "label": "hallucina (sent)"}]
         + [{"q": q} for q in HOSTILE_QUERIES]
     )
@@ -171,6 +171,24 @@ def test_a_word_typed_past_its_stem_also_matches_as_the_stems_beginning(table, t
     entry = table[typed]
     assert entry["prepared"] == f"{typed} {typed}* {stem}*"
     assert entry["results"] and {ref for ref, _ in entry["results"]} == {ref for ref, _ in table[f"{stem}*"]["results"]}
+
+
+def test_a_stem_added_for_a_half_typed_word_counts_as_that_word_in_the_ranking(table):
+    # Papers with both words come first; "train" stands in for "trainin", not for a third word.
+    entry = table["large trainin"]
+    assert entry["prepared"] == "large trainin trainin* train*"
+    terms = {ref: set(matched) for ref, _score, matched in entry["lunr"]}
+
+    def words(ref):
+        return ("larg" in terms[ref]) + any(term.startswith("train") for term in terms[ref])
+
+    covered = [words(ref) for ref, _score in entry["results"]]
+    assert covered == sorted(covered, reverse=True) and covered[0] == 2 and covered[-1] == 1
+
+
+def test_a_whole_word_typed_adds_no_shorter_stem(table):
+    # "planning" is indexed as "plan": "plan*" would add planets and planarity.
+    assert table["planning"]["prepared"] == "planning planning*"
 
 
 def test_a_query_sent_whole_means_its_words_unless_they_find_nothing(table):
