@@ -57,7 +57,7 @@ def test_a_long_topic_pages_on_to_older_papers(browser, shipped_site, serve_site
     context.close()
 
 
-@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("width", [390, 820, 1280])  # a phone, a tablet (where letters wrapped), a desktop
 def test_the_letter_bar_stays_in_view_above_the_letter_jumped_to(browser, shipped_site, serve_site, width):
     base = serve_site(shipped_site)
     context, page, errors = open_page(browser, base + "papers/", viewport={"width": width, "height": 800})
