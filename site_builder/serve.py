@@ -286,8 +286,8 @@ class Preview:
     def incomplete(self) -> str | None:
         """What the output directory still lacks, said for a server stopped
         before finishing it; None when it is what a full build writes."""
-        with self._output:
-            pages, search = len(self._later), self._search is not None
+        # Without the lock: the build thread may hold it while Node finishes.
+        pages, search = len(self._later), self._search is not None
         if not pages and not search:
             return None
         left = " and ".join(part for part in (
@@ -313,6 +313,9 @@ class Preview:
                 elif self._waits_for_search(relative):
                     self._commit_search()
             except Exception as error:  # a bug must not take the preview down either
+                # The page keeps its previous bytes, under the error, until a
+                # rebuild: it is not rendered again for every request.
+                self._later.pop(relative, None)
                 self._fail(_error_text(error), start, f"Rendering {relative}")
 
     def _waits_for_search(self, relative: str) -> bool:
@@ -580,7 +583,7 @@ def resolve_request(out_dir: Path, base_path: str, raw_path: str) -> Resolved:
         # bookmark): the same page under the base path, if there is one.
         moved = base_path + decoded.lstrip("/")
         found = (HTTPStatus.OK, HTTPStatus.MOVED_PERMANENTLY)
-        if base_path != "/" and resolve_request(out_dir, base_path, moved).status in found:
+        if base_path != "/" and resolve_request(out_dir, base_path, quote(moved)).status in found:
             query = urlsplit(raw_path).query
             return Resolved(HTTPStatus.FOUND, location=quote(moved) + (f"?{query}" if query else ""))
         return Resolved(HTTPStatus.NOT_FOUND)
@@ -784,8 +787,10 @@ def _lock_content(content: Path) -> int | None:
         return None
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    except OSError as error:
         os.close(descriptor)
+        if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+            return None  # no locks on this file system (NFS without lockd, say): serve unguarded
         raise SourceError(
             "another 'build.py serve' is already previewing this content directory", content,
             hint="use that one, or stop it first (Ctrl+C in its terminal)",

@@ -177,6 +177,16 @@ def test_an_address_from_before_the_base_path_changed_leads_to_its_page_under_it
     assert (status, headers["Location"]) == (302, "/atlas/search/?q=speech%20synthesis")
     assert fetch(shared_server, "/no-such-page/")[0] == 404
     assert fetch(shared_server, "/secret.txt")[0] == 404
+    # An escaped character is decoded once: "%3F" is a "?" in the page's name, not a query.
+    odd = shared_server.preview.paths.out / "papers" / "odd?name"
+    odd.mkdir()
+    try:
+        (odd / "index.html").write_text("<p>odd</p>")
+        status, headers, _ = fetch(shared_server, "/papers/odd%3Fname/")
+        assert (status, headers["Location"]) == (302, "/atlas/papers/odd%3Fname/")
+        assert fetch(shared_server, headers["Location"])[0] == 200
+    finally:
+        shutil.rmtree(odd)
 
 
 def test_directory_request_serves_its_index_and_adds_missing_slash(shared_server):
@@ -489,6 +499,13 @@ def test_a_page_that_fails_when_rendered_later_shows_the_error(tmp_path):
     assert "paper.html" in (preview.state.error or "")
     assert any(line.startswith(f"Rendering {page} failed") for line in log)
     assert any(line.startswith("error: ") and "paper.html" in line for line in log)
+    # Asked again, it is not rendered (and reported) again; the other pages still render.
+    logged = len(log)
+    preview.ensure(page)
+    assert len(log) == logged
+    preview.finish()
+    assert not preview.unfinished
+    assert set(preview.last.later) - {page} <= set(preview._rendered_later)
 
 
 def test_a_first_build_that_fails_then_is_fixed_writes_the_search_index(tmp_path):
@@ -843,3 +860,14 @@ def test_a_second_server_on_one_content_directory_is_refused_until_the_first_sto
         first.stop()
     second = PreviewServer(Paths(paths.content, tmp_path / "other-site"), port=0, log=lambda line: None)
     second.stop()
+
+
+def test_a_file_system_without_locks_does_not_stop_the_server(tmp_path, monkeypatch):
+    import errno
+
+    def no_locks(descriptor, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(serve.fcntl, "flock", no_locks)
+    server = PreviewServer(make_project(tmp_path), port=0, log=lambda line: None)
+    server.stop()
