@@ -247,7 +247,7 @@ def parse_taxonomy(text: str, path: Path | str) -> Taxonomy:
     except yaml.MarkedYAMLError as error:
         problem, line = yaml_problem(error)
         raise SourceError(
-            f"invalid YAML: {problem}", path, None if line is None else line + 1,
+            f"invalid YAML: {problem}", path, line,
             hint="check indentation; quote a phrase with a comma, braces or ': ' in it, or starting with '*'",
         ) from None
     except yaml.YAMLError as error:  # e.g. a control character: no line to point at

@@ -166,18 +166,21 @@ _UNCLOSED = {
 }
 
 
-def yaml_problem(error: yaml.MarkedYAMLError) -> tuple[str, int | None]:
-    """What is wrong, and its 0-based line: for a bracket or quote that is
-    never closed, the line it opens on (PyYAML's own mark is where the text
-    ran out: the front matter's closing '---', say)."""
+def yaml_problem(error: yaml.MarkedYAMLError, first_line: int = 1) -> tuple[str, int | None]:
+    """What is wrong, and its line (``first_line``: the text's first line in
+    its file). A bracket or quote that the text ran out inside is reported on
+    the line it opens (PyYAML's mark is where the text ended: a paper file's
+    closing '---', say); a mistake inside one that opened lines above says
+    where it opened."""
     problem = error.problem or error.context or "invalid YAML"
-    unclosed = _UNCLOSED.get(error.context or "")
-    # The text ran out, or went on past where the closing bracket belonged.
-    ran_on = "<stream end>" in problem or "end of stream" in problem or problem.startswith("expected ','")
-    if unclosed and ran_on and error.context_mark is not None:
-        return f"{unclosed} begun on this line is not closed ({problem})", error.context_mark.line
-    mark = error.problem_mark or error.context_mark
-    return problem, mark.line if mark else None
+    opened = _UNCLOSED.get(error.context or "")
+    context, mark = error.context_mark, error.problem_mark or error.context_mark
+    if opened and context is not None:
+        if "<stream end>" in problem or "end of stream" in problem:
+            return f"{opened} begun on this line is not closed ({problem})", context.line + first_line
+        if mark is not None and mark.line > context.line:
+            problem += f" (in {opened} begun on line {context.line + first_line})"
+    return problem, None if mark is None else mark.line + first_line
 
 
 def parse_yaml_mapping(
@@ -199,8 +202,8 @@ def parse_yaml_mapping(
                 str(error.problem), path, mark.line + first_line if mark else first_line,
                 hint="write dates as YYYY-MM-DD, or quote the value to keep it as text",
             ) from None
-        problem, line = yaml_problem(error)
-        raise SourceError(f"invalid YAML: {problem}", path, first_line + (line or 0), hint=_HINT) from None
+        problem, line = yaml_problem(error, first_line)
+        raise SourceError(f"invalid YAML: {problem}", path, first_line if line is None else line, hint=_HINT) from None
     except yaml.YAMLError as error:
         raise SourceError(f"invalid YAML: {error}", path, first_line) from None
     except RecursionError:

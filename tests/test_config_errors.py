@@ -146,7 +146,7 @@ CASES = {
     ),
     "front-matter-broken-yaml": (
         replace_in(PAPER, "title: A Paper on Speech", "title: [A Paper on Speech"),
-        f"{PAPER}:2: invalid YAML: a '[' list begun on this line is not closed (expected ',' or ']', but got ':')",
+        f"{PAPER}:3: invalid YAML: expected ',' or ']', but got ':' (in a '[' list begun on line 2)",
     ),
     "front-matter-impossible-date": (
         replace_in(PAPER, "---\n\n", "read_on: 2025-02-30\n---\n\n"),
@@ -221,5 +221,5 @@ def test_ingest_stops_on_the_same_mistakes(project, capsys):
     write("content/digests/2025-03-19.txt", DIGEST.replace("Mar 18", "Mar 19").replace("Another", "A Third"))(project)
     papers_before = snapshot(project / "content" / "papers")
     assert cli.main(["ingest"]) == 1
-    assert f"error: {PAPER}:2: invalid YAML" in capsys.readouterr().err
+    assert f"error: {PAPER}:3: invalid YAML" in capsys.readouterr().err
     assert snapshot(project / "content" / "papers") == papers_before

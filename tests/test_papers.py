@@ -420,6 +420,17 @@ def test_broken_front_matter_names_file_and_line():
     assert str(info.value).startswith("papers/p.md:3: invalid YAML: a '[' list begun on this line is not closed")
 
 
+def test_a_mistake_inside_a_closed_list_is_not_called_an_unclosed_list():
+    with pytest.raises(SourceError) as info:
+        parse_paper("---\ntitle: ok\ntags: [\n  a,\n  'b' c,\n]\n---\n\nx\n", PAPERS / "p.md")
+    assert str(info.value).startswith(
+        "papers/p.md:5: invalid YAML: expected ',' or ']', but got '<scalar>' (in a '[' list begun on line 3)"
+    )
+    with pytest.raises(SourceError) as info:
+        parse_paper("---\ntitle: ok\ntags: ['a' b]\n---\n\nx\n", PAPERS / "p.md")
+    assert "not closed" not in str(info.value) and str(info.value).startswith("papers/p.md:3: invalid YAML")
+
+
 def test_bad_date_in_front_matter():
     with pytest.raises(SourceError) as info:
         parse_paper("---\ntitle: ok\ndates: [yesterday]\n---\n", PAPERS / "p.md")
