@@ -114,18 +114,23 @@ def parse_date_line(text: str, default_year: int | None) -> tuple[int, int, int 
     return _MONTHS[match.group(1).lower()], int(match.group(2)), year
 
 
+# A digest is saved on its day or after it: its date line may be up to this
+# many days after the date in its file's name, and up to a year before it.
+_DAYS_AHEAD_OF_NAME = 7
+
+
 def _nearest_year(month: int, day: int, near: dt.date) -> int:
-    """The year in which month/day is nearest ``near``, within half a year;
-    else (Feb 30, say, reported later as no real date) ``near``'s year."""
-    nearest, shortest = near.year, 183
+    """The year that puts month/day within a year before ``near`` (or a few
+    days after it); else (Feb 29 of no such year, Feb 30, reported later as no
+    real date) ``near``'s year."""
     for year in (near.year, near.year - 1, near.year + 1):
         try:
-            distance = abs((dt.date(year, month, day) - near).days)
+            ahead = (dt.date(year, month, day) - near).days
         except ValueError:
             continue
-        if distance < shortest:
-            nearest, shortest = year, distance
-    return nearest
+        if _DAYS_AHEAD_OF_NAME - 365 <= ahead <= _DAYS_AHEAD_OF_NAME:
+            return year
+    return near.year
 
 
 def _paragraphs(numbered: Iterator[tuple[int, str]], path: Path) -> Iterator[_Paragraph]:
@@ -209,9 +214,9 @@ def _find_date(
     numbered: Iterator[tuple[int, str]], path: Path, named: dt.date | None, default_year: int | None,
 ) -> tuple[dt.date, int]:
     """Consume lines up to and including the date line; return its date and line.
-    A date line without a year takes the year that puts it nearest the date in
-    the file's name (``Dec 31`` in 2026-01-01.txt, pasted the day after, is in
-    2025), else ``default_year``."""
+    A date line without a year takes the year that puts it on or before the
+    date in the file's name, within a year (``Dec 31`` in 2026-01-01.txt,
+    pasted the day after, is in 2025), else ``default_year``."""
     blank = True
     suspect: tuple[int, str] | None = None  # the first short line with a digit: a mistyped date?
     for number, line in numbered:

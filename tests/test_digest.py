@@ -52,11 +52,19 @@ def test_date_line_without_year_takes_year_from_filename():
     ("2025-12-31.txt", "Jan 1", dt.date(2026, 1, 1)),
     ("2025-09-28.txt", "Sep 29", dt.date(2025, 9, 29)),
     ("2024-03-01.txt", "Feb 29", dt.date(2024, 2, 29)),
-    ("2025-06-30.txt", "Jan 2", dt.date(2025, 1, 2)),  # half a year either way: the name's year
+    ("2025-08-15.txt", "Feb 10", dt.date(2025, 2, 10)),  # saved months later: never a date ahead
+    ("2025-07-03.txt", "Jan 1", dt.date(2025, 1, 1)),
+    ("2025-01-05.txt", "Jan 12", dt.date(2025, 1, 12)),  # named a few days early
+    ("2024-03-01.txt", "Feb 29", dt.date(2024, 2, 29)),
     ("2025-13-45.txt", "Dec 31", dt.date(2025, 12, 31)),  # no date in the name, still its year
 ])
-def test_date_line_without_year_takes_the_year_nearest_the_date_in_the_filename(name, line, expected):
+def test_date_line_without_year_takes_the_year_up_to_the_date_in_the_filename(name, line, expected):
     assert parse_digest(digest_text(line, "T", "A"), Path(name), default_year=2030).date == expected
+
+
+def test_a_feb_29_with_none_in_the_year_before_the_filename_is_no_real_date():
+    with pytest.raises(SourceError, match="'Feb 29' is not a real date"):
+        parse_digest(digest_text("Feb 29", "T", "A"), Path("2026-03-01.txt"))
 
 
 def test_date_line_year_beats_filename_and_default():
