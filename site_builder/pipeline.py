@@ -186,7 +186,7 @@ def _read_digests(
         original = first_with.setdefault(digest, path)
         if original is not path:
             copies.append(SourceError(
-                f"the same text as {original.name}: its papers are read once", path,
+                f"the same text as {original.name}: the papers of the two are read once", path,
                 hint="delete one of the two files",
             ))
     # Parsed on both cores: two years of daily digests take half a second.

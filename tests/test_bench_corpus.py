@@ -82,8 +82,8 @@ def test_the_benchmark_stops_when_hugo_left_pages_out(tmp_path):
             (root / name / "index.html").write_text("<p>")
         return root
 
-    ours = site(tmp_path / "ours", ["a", "b", "page"], ["agents", "vision"])
-    check_same_pages(site(tmp_path / "hugo", ["a", "b"], ["agents", "vision"]), ours, 2)
+    ours = site(tmp_path / "ours", ["a", "b"], ["agents", "vision"])
+    check_same_pages(site(tmp_path / "hugo", ["a", "page", "page/2"], ["agents", "vision"]), ours, 2)  # "page": a slug
     with pytest.raises(SystemExit, match="pages for 1 of 2 papers"):
         check_same_pages(site(tmp_path / "hugo-short", ["a"], ["agents", "vision"]), ours, 2)
     with pytest.raises(SystemExit, match="topics"):

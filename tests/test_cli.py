@@ -225,7 +225,7 @@ def test_a_digest_downloaded_twice_is_read_once_with_a_warning(project):
     (digests / "a (1).txt").write_bytes((digests / "a.txt").read_bytes())
     result = run(cwd=project)
     assert result.returncode == 0, result.stderr
-    assert "a.txt: the same text as a (1).txt: its papers are read once (delete one of the two files)" in result.stderr
+    assert "a.txt: the same text as a (1).txt: the papers of the two are read once (delete one of the two files)" in result.stderr
     assert "\n  2 papers · " in result.stdout
 
 
