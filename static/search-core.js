@@ -390,7 +390,7 @@
     if (!text) return Promise.resolve({ query: "", results: [], lunrResults: [], error: null });
     if (!typing) {
       // A query sent whole means its words; one that finds nothing is read as
-      // typed, so Enter (or a shared link) never loses what typing showed.
+      // typed, so Enter (or a shared link) never turns what typing found into nothing.
       return this.answer(text).then(function (outcome) {
         if (outcome.results.length || outcome.error || prepareQuery(raw, true) === text) return outcome;
         return self.search(raw, true);
