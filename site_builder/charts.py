@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
+from .errors import counted
+
 if TYPE_CHECKING:
     from .site import DateView, TopicView
 
@@ -35,10 +37,6 @@ def columns_for(dates_oldest: tuple[DateView, ...]) -> tuple[Column, ...]:
     return tuple(
         Column(f"{days[0]:%b %Y}", f"{days[0]:%B %Y}", tuple(days), "month") for days in months.values()
     )
-
-
-def _papers(count: int) -> str:
-    return f"{count} paper{'' if count == 1 else 's'}"
 
 
 @dataclass(frozen=True)
@@ -86,7 +84,7 @@ def build_topic_chart(topic_name: str, columns: tuple[Column, ...], per_date: Ma
             height=round(plot * n / highest, 2),
             count=n,
             label=column.label,
-            title=f"{column.long_label}: {_papers(n)}",
+            title=f"{column.long_label}: {counted(n, 'paper')}",
             show_label=i % every == 0,
         )
         for i, (column, n) in enumerate(zip(columns, counts))
@@ -94,7 +92,7 @@ def build_topic_chart(topic_name: str, columns: tuple[Column, ...], per_date: Ma
     unit = columns[0].unit if columns else "digest date"
     busiest = max(range(len(counts)), key=lambda i: (counts[i], -i)) if counts else None
     description = (
-        f"{_papers(sum(per_date.values()))} across {len(columns)} {unit}s"
+        f"{counted(sum(per_date.values()), 'paper')} across {len(columns)} {unit}s"
         + (f"; most on {columns[busiest].long_label} ({counts[busiest]})." if busiest is not None else ".")
         + " " + "; ".join(bar.title for bar in bars) + "."
     )
@@ -171,7 +169,7 @@ def build_topics_overview(
                 Cell(
                     x=round(label_width + i * cell_width, 2), y=header_height + r * cell_height,
                     count=n, level=_level(n, highest),
-                    title=f"{topic.name}, {column.long_label}: {_papers(n)}",
+                    title=f"{topic.name}, {column.long_label}: {counted(n, 'paper')}",
                 )
                 for i, (column, n) in enumerate(zip(columns, counts[topic.slug]))
             ),
@@ -183,7 +181,7 @@ def build_topics_overview(
         title=f"Papers per topic and {unit}",
         description=(
             f"{len(topics)} topics across {len(columns)} {unit}s; the stronger the colour, the more papers, "
-            f"up to {_papers(highest)} in one cell."
+            f"up to {counted(highest, 'paper')} in one cell."
         ),
         width=int(label_width + cell_width * len(columns) + 4),
         height=header_height + cell_height * len(topics) + 2,

@@ -33,6 +33,11 @@ class SourceError(Exception):
 NOTHING_WRITTEN = "Nothing was written; the previous site and your paper files are unchanged."
 
 
+def counted(number: int, noun: str) -> str:
+    """"1 paper", "20,000 papers": the one way messages, charts and templates count."""
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
+
+
 def paper_files_written(count: int) -> str:
     return f"{count} paper file was written" if count == 1 else f"{count} paper files were written"
 

@@ -20,7 +20,7 @@ from markdown_it.common import normalize_url
 from markdown_it.common.utils import escapeHtml
 
 from .config import SiteConfig
-from .errors import SourceError
+from .errors import SourceError, counted
 from .parallel import PARALLEL_MIN_ITEMS, fork_map
 from .feeds import absolute_url
 from .cache import KeyDigester
@@ -262,9 +262,7 @@ def _number(value: int, noun: str = "") -> str:
     a misspelt variable stays the usual undefined-variable error."""
     if isinstance(value, jinja2.Undefined):
         value._fail_with_undefined_error()
-    if not noun:
-        return f"{value:,}"
-    return f"{value:,} {noun}" if value == 1 else f"{value:,} {noun}s"
+    return counted(value, noun) if noun else f"{value:,}"
 
 
 PAPER_ITEM = "partials/paper_item.html"

@@ -49,7 +49,7 @@ except ImportError:  # not a POSIX system
     fcntl = None  # type: ignore[assignment]
 
 from .cache import BuildCache
-from .errors import BuildErrors, SourceError
+from .errors import BuildErrors, SourceError, counted
 from .papers import parse_paper
 from .parallel import PARALLEL_MIN_ITEMS, default_workers, fork_map
 from .pipeline import LaterSearch, Paths, SiteBuild, make_site, write_ingest
@@ -291,7 +291,7 @@ class Preview:
         if not pages and not search:
             return None
         left = " and ".join(part for part in (
-            f"{pages} {'page' if pages == 1 else 'pages'}" if pages else "", "the search index" if search else "",
+            counted(pages, "page") if pages else "", "the search index" if search else "",
         ) if part)
         return f"{self.paths.out} is not complete: the last rebuild left {left} unwritten"
 
@@ -355,7 +355,7 @@ class Preview:
             if rendered and self.state.error is None:
                 seconds = time.perf_counter() - start
                 asked = f" ({self._rendered_on_request} more on request)" if self._rendered_on_request else ""
-                self.log(f"Rendered the other {_count(rendered, 'page')} in {seconds:.2f}s{asked}; "
+                self.log(f"Rendered the other {counted(rendered, 'page')} in {seconds:.2f}s{asked}; "
                          "the output is complete")
             self.cache.release()
             settle_memory()
@@ -516,12 +516,8 @@ def _render_later(later: LaterPage) -> bytes:
     return later.render()
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
-
-
 def describe(rebuild: Rebuild) -> str:
-    written = _count(len(rebuild.written), "file")
+    written = counted(len(rebuild.written), "file")
     if not rebuild.changes:
         return f"Built {rebuild.pages} pages in {rebuild.seconds:.2f}s, {written} written"
     cause = ""
