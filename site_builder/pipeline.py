@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -142,6 +143,17 @@ def read_inputs(
     return Inputs(config, taxonomy, digests, plan, unread + copies + merged.warnings + plan.warnings)
 
 
+# What editors and tools keep beside a file being edited, which no build
+# reads and no save of one's own is: hidden files (".x.md.swp", a Mac's
+# "._x.txt", ".DS_Store"), Emacs's "#x.md#" and "x.md~", temp files ("x.tmp"),
+# vim's "4913" probe, `sed -i`'s "sedAbC123", JetBrains' "x.md___jb_tmp___".
+_EDITORS_FILE = re.compile(r"[.#].*|.*(?:~|\.swp|\.swx|\.tmp)|4913|sed[A-Za-z0-9]{6}|.*___jb_(?:tmp|old)___")
+
+
+def editors_file(name: str) -> bool:
+    return _EDITORS_FILE.fullmatch(name) is not None
+
+
 def _unread_files(directory: Path, suffix: str, what: str) -> tuple[SourceError, ...]:
     """What is in ``directory`` but not read, for a warning: files without
     ``suffix`` and subdirectories. Hidden files (".DS_Store", a Mac's "._x.txt")
@@ -150,8 +162,7 @@ def _unread_files(directory: Path, suffix: str, what: str) -> tuple[SourceError,
     names = sorted(name for name in os.listdir(directory) if not name.endswith(suffix)) if directory.is_dir() else []
     unread = []
     for name in names:
-        # Editors' files beside the one being edited: Emacs's "#x.md#", JetBrains' "x.md___jb_tmp___".
-        if name.startswith((".", "#")) or name.endswith("~") or f"{suffix}." in name or f"{suffix}___jb_" in name:
+        if editors_file(name) or f"{suffix}." in name:  # or a backup of a file read: "x.txt.bak"
             continue
         path = directory / name
         if path.is_dir():

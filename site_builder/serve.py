@@ -23,7 +23,6 @@ import itertools
 import json
 import mimetypes
 import os
-import re
 import threading
 import time
 import traceback
@@ -52,7 +51,7 @@ from .cache import BuildCache
 from .errors import BuildErrors, SourceError, counted
 from .papers import parse_paper
 from .parallel import PARALLEL_MIN_ITEMS, default_workers, fork_map
-from .pipeline import LaterSearch, Paths, SiteBuild, make_site, write_ingest
+from .pipeline import LaterSearch, Paths, SiteBuild, editors_file, make_site, write_ingest
 from .render import BUILTIN_TEMPLATES, LaterPage, make_environment, make_markdown, render_page
 from .search import MANIFEST_PATH
 from .site import Site
@@ -67,12 +66,6 @@ DEBOUNCE_SECONDS = 0.15
 # moment later, so their requests do not wait behind it.
 FINISH_DELAY_SECONDS = 0.25
 KEEPALIVE_SECONDS = 10.0
-# Editors write swap and backup files next to the one being edited; inotify
-# also reports mere opens and reads (our own builds make those).
-_IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp")
-# Temp files saved under another name and renamed over the file: vim's
-# "4913" probe, `sed -i`'s "sedAbC123", JetBrains' "x.md___jb_tmp___".
-_EDITOR_TEMP = re.compile(r"4913|sed[A-Za-z0-9]{6}|.*___jb_(?:tmp|old)___")
 _CHANGE_EVENTS = {"created", "modified", "deleted", "moved"}
 # The only events asked of the kernel: by default inotify also reports every
 # open and close of a file for reading, and a build reads every paper file
@@ -425,8 +418,7 @@ class Preview:
             self._changed.notify_all()
 
     def _is_noise(self, path: Path) -> bool:
-        name = path.name
-        if name.startswith(".") or name.endswith(_IGNORED_SUFFIXES) or _EDITOR_TEMP.fullmatch(name):
+        if editors_file(path.name):  # a swap, backup or temp file saved and renamed over the file
             return True
         if path == self.paths.out or self.paths.out in path.parents:
             return True

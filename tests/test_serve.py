@@ -835,7 +835,9 @@ def test_the_watch_asks_for_changes_not_for_every_file_the_build_reads(tmp_path,
     assert not {"opened", "closed_no_write"} & set(seen)
 
 
-@pytest.mark.parametrize("name", ["sedAb12Cd", "4913", "x.md___jb_tmp___", "x.md___jb_old___", ".x.md.swp", "x.md~"])
+@pytest.mark.parametrize(
+    "name", ["sedAb12Cd", "4913", "x.md___jb_tmp___", "x.md___jb_old___", ".x.md.swp", "x.md~", "#x.md#"],
+)
 def test_an_editors_temp_file_is_no_change_to_name(tmp_path, name):
     preview = Preview(make_project(tmp_path), log=lambda line: None)
     preview.notice(preview.paths.papers / name)
