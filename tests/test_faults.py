@@ -286,3 +286,28 @@ def test_a_disk_that_fills_while_the_site_is_written_leaves_the_previous_site_as
     assert calls[0] >= 5 and len(previous) > 5, "the disk filled part way through the site"
     assert snapshot(out) == previous
     assert sorted(p.name for p in tmp_path.iterdir()) == ["_site", "content"], "no staging directory left behind"
+
+
+def _start_serving(work: Path) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "build.py"), "serve", "--port", "0"], cwd=work,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    for line in process.stdout:
+        if line.startswith("Serving http://"):
+            return process
+    raise AssertionError(f"the server did not start (exit {process.wait()})")
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=["kill", "terminal-closed"])
+def test_a_server_stopped_by_a_signal_stops_as_with_ctrl_c(tmp_path, stop):
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    process = _start_serving(tmp_path)
+    process.send_signal(stop)
+    rest, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, rest
+    assert "Stopped." in rest and "Traceback" not in rest
+    # Its content directory is free at once: a new server starts.
+    again = _start_serving(tmp_path)
+    again.send_signal(signal.SIGINT)
+    assert again.wait(timeout=60) == 0
