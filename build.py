@@ -92,8 +92,9 @@ def command_build(args: argparse.Namespace) -> int:
         print("\r\033[K", end="", file=sys.stderr)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    print(summarize(report, time.perf_counter() - start))
-    print(f"  output: {Path(args.out).resolve()}")
+    if not args.quiet:
+        print(summarize(report, time.perf_counter() - start))
+        print(f"  output: {Path(args.out).resolve()}")
     return 0
 
 
@@ -166,7 +167,7 @@ def make_parser() -> argparse.ArgumentParser:
         "build", parents=[common], help="ingest digests, then render the site (default)",
         description="Ingest digests into content/papers/, then render the whole site into the output directory.",
     )
-    build_parser.add_argument("-q", "--quiet", action="store_true", help="no progress line")
+    build_parser.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors: no progress line, no summary")
     build_parser.add_argument(
         "--base-url", metavar="URL",
         help="where the site is served, e.g. / or /atlas/ or https://user.github.io/atlas/ "

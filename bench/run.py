@@ -73,7 +73,8 @@ def run_measured(command: list[str], cwd: Path | None = None) -> tuple[Run, str]
 
 
 def atlas_build(content: Path, out: Path, *extra: str) -> Run:
-    command = [sys.executable, str(ROOT / "build.py"), "build", "--content", str(content), "--out", str(out), "-q"]
+    # Not quiet: the summary has the stage timings.
+    command = [sys.executable, str(ROOT / "build.py"), "build", "--content", str(content), "--out", str(out)]
     return run_measured(command + list(extra))[0]
 
 

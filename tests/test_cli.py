@@ -229,6 +229,16 @@ def test_a_digest_downloaded_twice_is_read_once_with_a_warning(project):
     assert "\n  2 papers · " in result.stdout
 
 
+
+def test_quiet_build_prints_only_warnings(project):
+    digests = project / "content" / "digests"
+    (digests / "a (1).txt").write_bytes((digests / "a.txt").read_bytes())
+    result = run("build", "-q", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert result.stderr.startswith("warning: ") and "the same text as" in result.stderr
+    assert (project / "_site" / "papers" / "a-paper-on-speech" / "index.html").is_file()
+
 def test_ingest_shows_the_same_warnings_as_a_build(project):
     assert run("ingest", cwd=project).returncode == 0
     paper = project / "content" / "papers" / "another-paper.md"
