@@ -189,17 +189,19 @@ def _read_digests(
             # bytes: digests are streamed from disk, so a huge one never sits
             # in memory as a whole.
             digest = cache.file_digest(path)
-            key = ("digest", path, digest, default_year)
-            jobs.append((key, partial(read_digest, path, default_year)))
         except SourceError as error:
             errors.append(error)
             continue
         original = first_with.setdefault(digest, path)
         if original is not path:
+            # Not read at all: a copy named for another day or year would
+            # otherwise give its papers that date too.
             copies.append(SourceError(
                 f"the same text as {original.name}: the papers of the two are read once", path,
                 hint="delete one of the two files",
             ))
+            continue
+        jobs.append((("digest", path, digest, default_year), partial(read_digest, path, default_year)))
     # Parsed on both cores: two years of daily digests take half a second.
     try:
         digests = cache.memo_many(jobs, workers)

@@ -230,6 +230,16 @@ def test_a_digest_downloaded_twice_is_read_once_with_a_warning(project):
 
 
 
+
+def test_a_copy_named_for_another_year_gives_its_papers_no_second_date(project):
+    digests = project / "content" / "digests"
+    (digests / "a.txt").rename(digests / "2025-03-18.txt")
+    (digests / "2026-03-18.txt").write_bytes((digests / "2025-03-18.txt").read_bytes())
+    result = run(cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "2026-03-18.txt: the same text as 2025-03-18.txt: the papers of the two are read once" in result.stderr
+    assert sorted(path.name for path in (project / "_site" / "dates").glob("????-??-??")) == ["2025-03-18"]
+
 def test_quiet_build_prints_only_warnings(project):
     digests = project / "content" / "digests"
     (digests / "a (1).txt").write_bytes((digests / "a.txt").read_bytes())
