@@ -145,10 +145,12 @@ def _write_index_request(stream: BinaryIO, documents: Sequence[SearchDocument], 
     })
     stream.write(head[:-1] + b',"documents":[')
     for number, doc in enumerate(documents):
-        # Sharded indexes use document numbers as refs: short postings, and
-        # the store chunk of a result follows from its number.
+        # Refs are document numbers: a ref is written once per posting, and
+        # slugs made a one-file index of 358 papers 4 MB (620 KB gzip)
+        # instead of 1.1 MB (270 KB). A result's store entry (or chunk)
+        # follows from its number.
         stream.write(b'{"ref":' if number == 0 else b',{"ref":')
-        stream.write(_json(str(number) if sharded else doc.slug) + b",")
+        stream.write(_json(str(number)) + b",")
         stream.write(memo(
             ("search-request", doc.title, doc.topics, doc.abstract),
             partial(_request_fields, doc.title, doc.topics, doc.abstract),
@@ -298,7 +300,7 @@ def assemble(documents: Sequence[SearchDocument], sharded: bool,
     else:
         (name, index), = [(name, data) for name, data in frames if name == "index"]
         index_path = _hashed("search", "index", index)
-        store = _json({doc.slug: _store_entry(doc) for doc in documents})
+        store = _json([_store_entry(doc) for doc in documents])
         store_path = _hashed("search", "documents", store)
         files[index_path] = index
         files[store_path] = store

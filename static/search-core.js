@@ -447,12 +447,12 @@
 
   /* The stored document of a result ref. */
   Searcher.prototype.documentFor = function (ref) {
-    var docs = this.manifest.documents, self = this;
-    var chunk = docs.chunk ? Math.floor(Number(ref) / docs.chunk) : 0;
+    var docs = this.manifest.documents, self = this, number = Number(ref);
+    var chunk = docs.chunk ? Math.floor(number / docs.chunk) : 0;
     var path = docs.files[chunk];
     if (!self.chunkCache[path]) self.chunkCache[path] = self.fetchJSON(path);
     return self.chunkCache[path].then(function (data) {
-      return docs.chunk ? data[Number(ref) - chunk * docs.chunk] : data[ref];
+      return data[docs.chunk ? number - chunk * docs.chunk : number];
     });
   };
 
