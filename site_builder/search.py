@@ -61,8 +61,8 @@ class SearchDocument:
     url: str  # relative to the site root
     dates: tuple[Link, ...]
     topics: tuple[Link, ...]
-    abstract: str  # plain text
-    snippet: str
+    abstract: str  # plain text, as indexed
+    shown: str  # the text a result shows an excerpt of: the abstract without headings (or other versions)
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def search_documents(
             dates=tuple(Link(date.url, date.label) for date in paper.dates),
             topics=tuple(Link(topic.url, topic.name) for topic in paper.topics),
             abstract=text_of(paper.abstract_html),
-            snippet=paper.summary,
+            shown=paper.abstract_text,
         )
         for paper in papers
     )
@@ -127,7 +127,7 @@ def _json(value: object) -> bytes:
 
 
 def _store_entry(doc: SearchDocument) -> dict:
-    return {"t": doc.title, "u": doc.url, "d": list(doc.dates), "g": list(doc.topics), "s": doc.snippet}
+    return {"t": doc.title, "u": doc.url, "d": list(doc.dates), "g": list(doc.topics), "a": doc.shown}
 
 
 def _write_index_request(stream: BinaryIO, documents: Sequence[SearchDocument], sharded: bool,
@@ -277,6 +277,20 @@ class PendingSearchIndex:
 def assemble(documents: Sequence[SearchDocument], sharded: bool,
              frames: Sequence[tuple[str, bytes]]) -> SearchFiles:
     files: dict[str, bytes] = {}
+    # The store in chunks of DOCUMENT_CHUNK papers, whatever the index: a
+    # query fetches the chunks of the results it shows, not every paper's
+    # abstract (the shipped site's would be 670 KB, 200 KB gzip).
+    chunks = []
+    for start in range(0, len(documents), DOCUMENT_CHUNK):
+        data = _json([_store_entry(doc) for doc in documents[start:start + DOCUMENT_CHUNK]])
+        path = _hashed("search", f"documents-{start // DOCUMENT_CHUNK}", data)
+        files[path] = data
+        chunks.append(path)
+    manifest: dict[str, object] = {
+        "lunr": "2.3.9",
+        "fields": [name for name, _boost in FIELDS],
+        "documents": {"count": len(documents), "chunk": DOCUMENT_CHUNK, "files": chunks},
+    }
     if sharded:
         shards = []
         for name, data in frames:
@@ -284,32 +298,13 @@ def assemble(documents: Sequence[SearchDocument], sharded: bool,
                 path = _hashed("search", "shard", data)
                 files[path] = data
                 shards.append([name.removeprefix("shard:"), path])
-        chunks = []
-        for start in range(0, len(documents), DOCUMENT_CHUNK):
-            data = _json([_store_entry(doc) for doc in documents[start:start + DOCUMENT_CHUNK]])
-            path = _hashed("search", f"documents-{start // DOCUMENT_CHUNK}", data)
-            files[path] = data
-            chunks.append(path)
         index_files = [path for _prefix, path in shards]
-        manifest = {
-            "lunr": "2.3.9",
-            "fields": [name for name, _boost in FIELDS],
-            "documents": {"count": len(documents), "chunk": DOCUMENT_CHUNK, "files": chunks},
-            "shards": shards,
-        }
+        manifest["shards"] = shards
     else:
         (name, index), = [(name, data) for name, data in frames if name == "index"]
         index_path = _hashed("search", "index", index)
-        store = _json([_store_entry(doc) for doc in documents])
-        store_path = _hashed("search", "documents", store)
         files[index_path] = index
-        files[store_path] = store
-        index_files, chunks = [index_path], [store_path]
-        manifest = {
-            "lunr": "2.3.9",
-            "fields": [name for name, _boost in FIELDS],
-            "documents": {"count": len(documents), "files": chunks},
-            "index": index_path,
-        }
+        index_files = [index_path]
+        manifest["index"] = index_path
     files[MANIFEST_PATH] = _json(manifest)
     return SearchFiles(files=files, index_paths=tuple(index_files), document_paths=tuple(chunks))

@@ -86,7 +86,7 @@ class PaperView:
     notes_html: str
     extra: Mapping[str, Any]
     summary: str  # plain text, for lists and meta descriptions
-    abstract_text: str  # the whole abstract on one line, for structured data
+    abstract_text: str  # the whole abstract on one line, without headings: for structured data and search results
     listed: bool = True  # some digest lists it (else it is one of the user's own papers)
 
 
@@ -193,17 +193,19 @@ def _paper_view(
     # A digest's abstract is summed up by its first version, as the digest
     # wrote it; any other by the text its Markdown shows, not its markup.
     first_version = render_digest_text and digest_abstract(p.abstract)
-    flat = " ".join(first_version.split()) if first_version else html_to_text(abstract_html)
-    # Without its headings: "## Idea" then "Is bold." would sum up as "Idea Is bold."
-    summary = flat
-    if not first_version and "<h" in abstract_html:
-        summary = html_to_text(_HEADING.sub("", abstract_html)) or flat
+    if first_version:
+        flat = " ".join(first_version.split())
+    else:
+        flat = html_to_text(abstract_html)
+        # Without its headings: "## Idea" then "Is bold." would read "Idea Is bold."
+        if "<h" in abstract_html:
+            flat = html_to_text(_HEADING.sub("", abstract_html)) or flat
     return PaperView(
         slug=p.slug, title=p.title, url=f"papers/{p.slug}/", dates=dates, topics=topics, links=p.links,
         abstract_html=abstract_html,
         notes_html=render_markdown(p.notes) if p.notes else "",
         extra=MappingProxyType(dict(p.extra)),
-        summary=summarize(summary),
+        summary=summarize(flat),
         abstract_text=flat,
         listed=listed,
     )

@@ -469,22 +469,53 @@
     return stems;
   }
 
-  /* Splits text into [segment, marked] pairs. */
-  function highlight(text, stems) {
-    var parts = [], last = 0, match;
+  /* Each word of text to mark: [start, end] pairs, in order; with
+   * firstOnly, the first alone. */
+  function marked(text, stems, firstOnly) {
+    var found = [], match;
     var word = /[\p{L}\p{N}]+/gu;
     while ((match = word.exec(text)) !== null) {
       var lower = match[0].toLowerCase();
       var stemmed = stem(lower)[0] || lower;
-      var hit = stems.some(function (s) { return stemmed.indexOf(s) === 0 || lower.indexOf(s) === 0; });
-      if (hit) {
-        if (match.index > last) parts.push([text.slice(last, match.index), false]);
-        parts.push([match[0], true]);
-        last = match.index + match[0].length;
+      if (stems.some(function (s) { return stemmed.indexOf(s) === 0 || lower.indexOf(s) === 0; })) {
+        found.push([match.index, match.index + match[0].length]);
+        if (firstOnly) break;
       }
     }
+    return found;
+  }
+
+  /* Splits text into [segment, marked] pairs. */
+  function highlight(text, stems) {
+    var parts = [], last = 0;
+    marked(text, stems, false).forEach(function (span) {
+      if (span[0] > last) parts.push([text.slice(last, span[0]), false]);
+      parts.push([text.slice(span[0], span[1]), true]);
+      last = span[1];
+    });
     if (last < text.length) parts.push([text.slice(last), false]);
     return parts;
+  }
+
+  var EXCERPT = 220;  // characters, as the site's lists sum a paper up (site.py's summarize)
+
+  /* What a result shows of a paper's text: its start, as the site's lists
+   * do, unless the first word asked for comes later; then the passage
+   * around it, from its sentence's start when that is near. */
+  function excerpt(text, stems) {
+    text = text || "";
+    if (text.length <= EXCERPT) return text;
+    var first = marked(text, stems, true)[0];
+    var start = 0;
+    if (first && first[1] > EXCERPT - 20) {
+      var before = text.slice(Math.max(0, first[0] - 120), first[0]);
+      var sentence = /[.!?]\s+(?=\S)/g, end = -1, match;
+      while ((match = sentence.exec(before)) !== null) end = match.index + match[0].length;
+      start = first[0] - before.length + (end >= 0 ? end : Math.max(0, before.indexOf(" ", before.length - 60) + 1));
+    }
+    var shown = text.slice(start, start + EXCERPT);
+    if (start + EXCERPT < text.length) shown = shown.slice(0, shown.lastIndexOf(" ")).replace(/[,;:.]+$/, "") + "…";
+    return start > 0 ? "…" + shown : shown;
   }
 
   return {
@@ -496,5 +527,6 @@
     Searcher: Searcher,
     highlightStems: highlightStems,
     highlight: highlight,
+    excerpt: excerpt,
   };
 });

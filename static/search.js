@@ -65,7 +65,7 @@
     item.appendChild(meta);
     var snippet = document.createElement("p");
     snippet.className = "snippet";
-    appendMarked(snippet, doc.s);
+    appendMarked(snippet, AtlasSearch.excerpt(doc.a, current.stems));
     item.appendChild(snippet);
     return item;
   }

@@ -162,8 +162,8 @@ def test_a_paper_of_ones_own_is_summed_up_by_the_text_its_markdown_shows():
         SiteConfig(), (own,), TAXONOMY, make_markdown(), {}, render_digest_text=make_digest_text(),
     )
     (view,) = site.papers
-    assert view.abstract_text == "Idea Is bold, linked & coded: one two"
-    assert view.summary == "Is bold, linked & coded: one two"  # a heading is not the start of a sentence
+    # A heading is not the start of a sentence: "Idea Is bold" would read as one.
+    assert view.summary == view.abstract_text == "Is bold, linked & coded: one two"
 
 
 def test_a_paper_of_ones_own_with_only_headings_is_summed_up_by_them():

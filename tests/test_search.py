@@ -140,6 +140,20 @@ def test_subject_queries_return_only_papers_on_the_subject_in_top_five(table, do
         assert re.search(pattern, text_of(docs[title])), f"{title!r} is not about {query!r}"
 
 
+@pytest.mark.parametrize("query", ["quantization", "low-rank adaptation", "hallucination", "mixture of experts"])
+def test_a_results_excerpt_shows_a_word_asked_for_where_its_abstract_has_one(table, documents, query):
+    """Not the abstract's start alone, where the word may come later."""
+    entry = table[query]
+    later = 0
+    for (ref, _score), excerpt in zip(entry["results"], entry["excerpts"]):
+        text = documents[int(ref)].shown
+        shown = "".join(part for part, _marked in excerpt["parts"])
+        assert shown.strip("…") in text and len(shown) <= 222, shown
+        assert any(marked for _part, marked in excerpt["parts"]) == excerpt["anywhere"], shown
+        later += shown.startswith("…")
+    assert later, "every word asked for was near its abstract's start: the test proved nothing"
+
+
 @pytest.mark.parametrize("query,forms", AGREEMENT_QUERIES)
 def test_build_and_browser_agree_on_stems_and_tokens(shipped_site, documents, query, forms):
     """Every paper containing the word is found, and everything found contains it."""
@@ -218,11 +232,14 @@ def test_single_file_index_is_plain_lunr_with_numbered_refs(shipped_site, docume
     assert index["fields"] == ["title", "topics", "abstract"]
     refs = {key.split("/", 1)[1] for key, _vector in index["fieldVectors"]}
     assert refs == {str(number) for number in range(len(documents))}
-    store = json.loads((shipped_site / manifest["documents"]["files"][0]).read_text())
+    # In chunks, as a sharded index's: a query fetches the chunks of the results it shows.
+    chunk = manifest["documents"]["chunk"]
+    store = [entry for path in manifest["documents"]["files"] for entry in json.loads((shipped_site / path).read_text())]
+    assert len(manifest["documents"]["files"]) == -(-len(documents) // chunk) > 1
     assert [entry["u"] for entry in store] == [doc.url for doc in documents]
     some = documents[0]
     entry = store[0]
-    assert (entry["t"], entry["u"], entry["s"]) == (some.title, some.url, some.snippet)
+    assert (entry["t"], entry["u"], entry["a"]) == (some.title, some.url, some.shown)
     # Dates and topics as [url, text], the links the paper's own page has (base URL /atlas/).
     page = html.unescape((shipped_site / some.url / "index.html").read_text())
     assert entry["d"] and entry["g"]
@@ -370,10 +387,10 @@ def test_shards_are_the_same_when_the_monolithic_index_is_not_made(sharded_site,
 def test_sizes_gzip_a_one_file_index_and_count_the_files_of_a_sharded_one(documents):
     single = PendingSearchIndex(documents).result()
     sizes = single.sizes()
-    (index,), (store,) = single.index_paths, single.document_paths
+    (index,) = single.index_paths
     assert (sizes.index.bytes, sizes.index.files) == (len(single.files[index]), 1)
     assert sizes.index.gzip == len(gzip.compress(single.files[index], compresslevel=6, mtime=0))
-    assert sizes.documents.gzip == len(gzip.compress(single.files[store], compresslevel=6, mtime=0))
+    assert sizes.documents.files == len(single.document_paths) > 1 and sizes.documents.gzip is None
     sharded = PendingSearchIndex(documents, sharded=True, shard_target=8_000).result()
     sizes = sharded.sizes()
     assert sizes.index.files == len(sharded.index_paths) > 1 and sizes.index.gzip is None

@@ -4,8 +4,9 @@
 //   node run_queries.js SITE_DIR QUERIES_JSON [MONOLITHIC_INDEX_JSON]
 //
 // Each query is {"q": text, "typing": bool}. Output: one entry per query with
-// the refs and scores the Searcher returns, the titles of the top results,
-// and, given a monolithic index file, that index's refs, scores and matched
+// the refs and scores the Searcher returns, the titles of the top results
+// and their excerpts as the page shows them ([text, marked] parts, and whether
+// the whole text has a word to mark), and, given a monolithic index file, that index's refs, scores and matched
 // terms for the same prepared query string.
 "use strict";
 const fs = require("fs");
@@ -31,12 +32,20 @@ async function main() {
     fetched.length = 0;
     const outcome = await searcher.search(query.q, !!query.typing);
     const files = fetched.slice();
-    const top = [];
-    for (const result of outcome.results.slice(0, 10)) top.push((await searcher.documentFor(result.ref)).t);
+    const top = [], excerpts = [];
+    const stems = AtlasSearch.highlightStems(query.q.trim());
+    for (const result of outcome.results.slice(0, 10)) {
+      const doc = await searcher.documentFor(result.ref);
+      top.push(doc.t);
+      excerpts.push({
+        parts: AtlasSearch.highlight(AtlasSearch.excerpt(doc.a, stems), stems),
+        anywhere: AtlasSearch.highlight(doc.a, stems).some((part) => part[1]),
+      });
+    }
     const entry = {
       q: query.q, prepared: outcome.query, error: outcome.error,
       results: outcome.results.map((r) => [r.ref, r.score]),
-      lunr: outcome.lunrResults.map((r) => [r.ref, r.score, r.terms.slice().sort()]), titles: top, files,
+      lunr: outcome.lunrResults.map((r) => [r.ref, r.score, r.terms.slice().sort()]), titles: top, excerpts, files,
     };
     if (monolithic && outcome.query) {
       entry.monolithic = monolithic.search(outcome.query)
