@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -56,9 +57,10 @@ def parse_config(data: dict[str, Any], lines: dict[str, int], path: Path) -> Sit
     for key, value in data.items():
         line = lines.get(key)
         if key not in known:
+            guess = difflib.get_close_matches(str(key), known, n=1)
             raise SourceError(
                 f"unknown setting {key!r}", path, line,
-                hint=f"known settings: {', '.join(sorted(known))}",
+                hint=(f"did you mean {guess[0]!r}? " if guess else "") + f"known settings: {', '.join(sorted(known))}",
             )
         expected = _TYPES[key]
         if value is None:

@@ -120,6 +120,7 @@ def read_inputs(
             "content directory not found", paths.content,
             hint="run from the project root or pass --content DIR",
         )
+    _check_content_directory(paths.content)
     config = with_base_url(load_config(paths.content / "site.yaml"), base_url)
     taxonomy_path = paths.content / "topics.yaml"
     # None, not "": no file is a site without topics, an empty one an error.
@@ -141,6 +142,25 @@ def read_inputs(
     plan = plan_ingest(merged.records, existing, paths.papers, assign, partial(cache.memo_many, workers=workers))
     unread = _unread_files(paths.digests, ".txt", "digests") + _unread_files(paths.papers, ".md", "paper files")
     return Inputs(config, taxonomy, digests, plan, unread + copies + merged.warnings + plan.warnings)
+
+
+def _check_content_directory(content: Path) -> None:
+    """Refuse a content directory that is not one, or whose settings files
+    are misnamed: built on, it would replace the site with an empty one, or
+    (without topics.yaml) rewrite every paper file with no topics."""
+    names = os.listdir(content)
+    if not {"site.yaml", "topics.yaml", "digests", "papers"} & set(names):
+        raise SourceError(
+            "not a content directory: it has none of site.yaml, topics.yaml, digests/ and papers/", content,
+            hint="pass the directory that holds them (--content DIR; default: content)",
+        )
+    misnamed = [
+        SourceError(f"not read: settings are read from {wanted}", content / name, hint=f"rename it to {wanted}")
+        for wanted in ("site.yaml", "topics.yaml") if wanted not in names
+        for name in sorted(names)
+        if name.lower().startswith(wanted.split(".")[0] + ".y") and not editors_file(name)  # .yml, .YAML, .yaml.txt
+    ]
+    raise_if_any(misnamed)
 
 
 # What editors and tools keep beside a file being edited, which no build

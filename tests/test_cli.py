@@ -117,7 +117,7 @@ def test_unknown_setting_is_reported(project):
     (project / "content" / "site.yaml").write_text("title: Atlas\ntitel: typo\n")
     result = run(cwd=project)
     assert result.returncode == 1
-    assert result.stderr.startswith("error: content/site.yaml:2: unknown setting 'titel'")
+    assert result.stderr.startswith("error: content/site.yaml:2: unknown setting 'titel' (did you mean 'title'? known settings: ")
 
 
 def test_ingest_twice_rewrites_nothing(project):
@@ -239,6 +239,29 @@ def test_a_copy_named_for_another_year_gives_its_papers_no_second_date(project):
     assert result.returncode == 0, result.stderr
     assert "2026-03-18.txt: the same text as 2025-03-18.txt: the papers of the two are read once" in result.stderr
     assert sorted(path.name for path in (project / "_site" / "dates").glob("????-??-??")) == ["2025-03-18"]
+
+
+@pytest.mark.parametrize("content", ["content/digests", "content/papers", "empty"])
+def test_a_directory_that_is_not_a_content_directory_is_refused(project, content):
+    run(cwd=project)  # a site, and paper files
+    (project / "empty").mkdir()
+    before = snapshot(project / "_site")
+    result = run("--content", content, cwd=project)
+    assert result.returncode == 1
+    assert "not a content directory: it has none of site.yaml, topics.yaml, digests/ and papers/" in result.stderr
+    assert snapshot(project / "_site") == before
+
+
+@pytest.mark.parametrize("wanted,misnamed", [("topics.yaml", "topics.yml"), ("site.yaml", "Site.YAML")])
+def test_a_misnamed_settings_file_is_an_error_not_a_site_without_it(project, wanted, misnamed):
+    content = project / "content"
+    run(cwd=project)
+    papers = snapshot(content / "papers")
+    (content / wanted).rename(content / misnamed)
+    result = run(cwd=project)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: content/{misnamed}: not read: settings are read from {wanted} (rename it to {wanted})")
+    assert snapshot(content / "papers") == papers  # not rewritten without their topics
 
 def test_quiet_build_prints_only_warnings(project):
     digests = project / "content" / "digests"
