@@ -13,13 +13,22 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from site_builder import __version__
-from site_builder.errors import NOTHING_WRITTEN, BuildErrors, OutputError, SourceError
-from site_builder.deploy import check_target, deploy_site
-from site_builder.pipeline import BuildReport, Paths, build, ingest
-from site_builder.search import SearchPart
-from site_builder.serve import PreviewServer
-from site_builder.writer import check_output_dir
+try:
+    from site_builder import __version__
+    from site_builder.errors import NOTHING_WRITTEN, BuildErrors, OutputError, SourceError
+    from site_builder.deploy import check_target, deploy_site
+    from site_builder.pipeline import BuildReport, Paths, build, ingest
+    from site_builder.search import SearchPart
+    from site_builder.serve import PreviewServer
+    from site_builder.writer import check_output_dir
+except ModuleNotFoundError as missing:
+    if (missing.name or "").startswith("site_builder"):
+        raise
+    # Run by a Python other than the project's (python3 build.py, outside .venv).
+    sys.exit(
+        f"error: this Python ({sys.executable}) lacks the module {missing.name!r} Paper Atlas needs\n"
+        "run 'make setup' once, then '.venv/bin/python build.py' (or activate .venv first: . .venv/bin/activate)"
+    )
 
 
 CACHE_DIR = ".atlas-cache"

@@ -51,6 +51,15 @@ def test_version_is_the_installed_packages(project):
     assert not (project / "_site").exists()  # not taken for a build's option
 
 
+
+def test_a_python_without_the_dependencies_says_which_python_to_use(project):
+    # -S: without site-packages, as a system Python outside .venv is.
+    result = subprocess.run([sys.executable, "-S", str(ROOT / "build.py"), "--help"], cwd=project,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"error: this Python ({sys.executable}) lacks the module ")
+    assert "'make setup' once, then '.venv/bin/python build.py'" in result.stderr
+
 def test_build_prints_a_summary_and_writes_the_site(project):
     result = run(cwd=project)
     assert result.returncode == 0, result.stderr
