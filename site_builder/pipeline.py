@@ -623,8 +623,14 @@ def build(
         texts = dict(result.plan.texts)
         inputs = inputs.with_texts((path, texts[path]) for path in result.plan.changed)
         # The report without every paper file's text (tens of megabytes at
-        # 20,000 papers), which only this build needs.
-        shown = replace(report, plan=IngestPlan((), (), 0))
+        # 20,000 papers), which only this build needs, and without the
+        # warnings about what it did to paper files: the next build, if it
+        # finds nothing changed, repeats the warnings about what still is.
+        done = {id(warning) for warning in result.plan.warnings + kept}
+        shown = replace(
+            report, plan=IngestPlan((), (), 0),
+            warnings=tuple(warning for warning in report.warnings if id(warning) not in done),
+        )
         outputs = written if written is not None else output_stats(paths.out)
         try:
             save_last_build(paths.cache, LastBuild(inputs.fingerprint(), outputs, shown))

@@ -42,6 +42,22 @@ def clean_build(work: Path, name: str = "clean") -> dict[str, bytes]:
     return snapshot(work / name)
 
 
+def test_a_skipped_build_repeats_the_warnings_about_what_is_not_about_what_was_done(work):
+    paths = cached_paths(work)
+    paper = sorted(paths.papers.glob("*.md"))[0]
+    text = paper.read_text()
+    body = text.index("\n---\n", 4) + 5
+    paper.write_text(text[:body] + "\nMy own thought above the abstract.\n" + text[body:])
+    (paths.digests / "notes.md").write_text("not a digest\n")
+    first = build(paths)
+    again = build(paths)
+    assert again.skipped
+    assert [warning.message for warning in first.warnings] == [
+        "not read: digests are .txt files",
+        "text above the notes that the digests do not give (any more) was moved under the notes heading",
+    ]
+    assert [warning.message for warning in again.warnings] == ["not read: digests are .txt files"]
+
 def test_a_rebuild_with_nothing_changed_reuses_every_page_and_rewrites_nothing(work):
     paths = cached_paths(work)
     build(paths)
