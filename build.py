@@ -15,7 +15,7 @@ from pathlib import Path
 
 try:
     from site_builder import __version__
-    from site_builder.errors import NOTHING_WRITTEN, BuildErrors, OutputError, SourceError
+    from site_builder.errors import NOTHING_WRITTEN, BuildErrors, OutputError, SourceError, counted
     from site_builder.deploy import check_target, deploy_site
     from site_builder.pipeline import BuildReport, Paths, build, ingest
     from site_builder.search import SearchPart
@@ -58,7 +58,7 @@ def summarize(report: BuildReport, seconds: float) -> str:
         f"Built {site.pages:,} pages ({kinds})",
         f"  {site.papers:,} papers · {site.topics:,} topics · {site.dates:,} dates · "
         f"{report.files:,} files, {report.bytes / 1024:,.0f} KiB",
-        f"  ingest: {plan.new_papers} new papers, {len(plan.changed)} paper files written",
+        f"  ingest: {counted(plan.new_papers, 'new paper')}, {counted(len(plan.changed), 'paper file')} written",
     ]
     if report.skipped:
         lines[0] = f"Nothing changed since the last build: its {site.pages} pages ({kinds}) are up to date"
@@ -112,7 +112,7 @@ def command_ingest(args: argparse.Namespace) -> int:
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(
-        f"Ingested {len(plan.texts)} paper files: {plan.new_papers} new, "
+        f"Ingested {counted(len(plan.texts), 'paper file')}: {plan.new_papers} new, "
         f"{len(plan.changed)} written, {len(plan.texts) - len(plan.changed)} unchanged"
     )
     return 0

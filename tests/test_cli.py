@@ -72,6 +72,9 @@ def test_build_prints_a_summary_and_writes_the_site(project):
     assert re.search(r"search: index \d+ KiB \(\d+ KiB gzip\), documents \d+ KiB \(\d+ KiB gzip\)\n", result.stdout)
     assert (project / "_site" / "index.html").is_file()
     assert len(list((project / "content" / "papers").glob("*.md"))) == 2
+    assert "\n  ingest: 2 new papers, 2 paper files written\n" in result.stdout
+    (project / "content" / "digests" / "b.txt").write_text(HEADER + "Mar 19\n\nA Third Paper\n\nAbout more.\n")
+    assert "\n  ingest: 1 new paper, 1 paper file written\n" in run(cwd=project).stdout
 
 
 def test_a_summary_piped_into_a_reader_that_stops_early_is_no_traceback(project):
