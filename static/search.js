@@ -137,7 +137,15 @@
     if (event.key === "ArrowDown") next = at < 0 ? 0 : Math.min(at + 1, all.length - 1);
     else next = at <= 0 ? -1 : at - 1;
     event.preventDefault();
-    if (next < 0) input.focus(); else all[next].focus();
+    if (next < 0) { input.focus(); return; }
+    // The whole result in view, not its title at the screen's edge with its snippet below.
+    all[next].focus({ preventScroll: true });
+    all[next].closest(".result").scrollIntoView({ block: "nearest" });
+  }
+
+  function focusResult(number) {
+    var link = links()[number];
+    if (link) link.focus();
   }
 
   var timer = null;
@@ -148,10 +156,14 @@
   input.form.addEventListener("submit", function (event) {
     event.preventDefault();
     clearTimeout(timer);
-    run(input.value, false).then(function () { var first = links()[0]; if (first) first.focus(); });
+    run(input.value, false).then(function () { focusResult(0); });
   });
   document.addEventListener("keydown", onKey);
-  more.addEventListener("click", function () { showMore(generation); });
+  more.addEventListener("click", function () {
+    // On to the first result the button added, not left on the button below them.
+    var shown = current.shown;
+    showMore(generation).then(function () { focusResult(shown); });
+  });
   window.addEventListener("pageshow", function (event) {
     if (event.persisted) run(input.value, false);
   });
@@ -161,7 +173,16 @@
     searcher = new AtlasSearch.Searcher(manifest, fetchJSON);
     var q = new URL(window.location.href).searchParams.get("q") || "";
     input.value = q;
-    return run(q, false);
+    // Arrived with a query (the header's box on another page, or a link), as
+    // after Enter here: on the first result, for the arrow keys and Enter.
+    // Without one, in the box.
+    if (!q) {
+      input.focus();
+      return run(q, false);
+    }
+    return run(q, false).then(function () {
+      if (document.activeElement === document.body) focusResult(0);
+    });
   }).catch(function (error) {
     setStatus("Search could not load its index (" + error.message + ").");
   });

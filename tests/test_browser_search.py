@@ -49,6 +49,8 @@ def test_header_search_from_a_paper_page_finds_clicks_and_shares(browser, shippe
     titles = result_titles(page)
     assert titles[0].startswith("CosyVoice 2")
     assert "1 paper matches" in page.locator("#search-status").inner_text()
+    # Arrived by Enter, as after Enter on the search page: on the first result.
+    expect(page.locator("#search-results .result h2 a").first).to_be_focused()
     assert page.locator("#search-results .result mark").first.inner_text() == "CosyVoice"
 
     page.locator("#search-results .result h2 a").first.click()
@@ -127,6 +129,28 @@ def test_typing_a_word_never_empties_the_results_and_enter_keeps_them(browser, s
     assert errors == []
     context.close()
 
+
+def test_the_keyboard_reaches_every_result_and_sees_each_whole(browser, shipped_site, serve_site):
+    base = serve_site(shipped_site)
+    context = browser.new_context(viewport={"width": 390, "height": 700})
+    page = context.new_page()
+    page.goto(base + "search/")
+    expect(page.locator("#site-search")).to_be_focused()  # no query yet: in the box
+    page.goto(base + "search/?q=model")
+    links = page.locator("#search-results .result h2 a")
+    expect(links.first).to_be_focused()
+    for _result in range(4):
+        page.keyboard.press("ArrowDown")
+        # The focused result whole on screen: its snippet too, not its title at the bottom edge.
+        box = page.evaluate("document.activeElement.closest('.result').getBoundingClientRect().toJSON()")
+        assert 0 <= box["top"] and box["bottom"] <= 700.5, box  # (subpixel layout)
+    expect(links).to_have_count(10)
+    page.locator("#search-more").focus()
+    page.keyboard.press("Enter")
+    expect(links).to_have_count(20)
+    # On to the first result it added, not left on the button below the ten new ones.
+    expect(links.nth(10)).to_be_focused()
+    context.close()
 
 def test_arrow_keys_scroll_the_results_when_focus_is_elsewhere(browser, shipped_site, serve_site):
     base = serve_site(shipped_site)
