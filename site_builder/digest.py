@@ -161,6 +161,11 @@ def parse_digest(text: str, path: Path, default_year: int | None = None) -> Dige
     return parse_digest_lines(text.splitlines(), path, default_year)
 
 
+# What a copy of the web page holds beside the papers: who submitted one, its
+# upvote count. Taken for a title or abstract, each would make a paper.
+_PAGE_LINE = re.compile(r"(?:Submitted by|Upvote)\b.*|[\d.,]+\s*[kK]?", re.IGNORECASE)
+
+
 def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | None = None) -> Digest:
     """Parse a digest from its lines, holding only a few paragraphs at a time,
     so a digest of any size needs memory only for the entries it yields."""
@@ -190,6 +195,14 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
                 path, abstract.line,
                 hint="add the missing abstract after the first title, or delete that title",
             )
+        for paragraph, what in ((title, "title"), (abstract, "abstract")):
+            if _PAGE_LINE.fullmatch(paragraph.text):
+                raise SourceError(
+                    f"{clip(paragraph.text)!r} is a line of the Daily Papers web page, not a paper's {what}",
+                    path, paragraph.line,
+                    hint="delete the page's other lines (submitters, upvote counts) from the digest: "
+                    "after its date line it alternates paper titles and abstracts",
+                )
         # Told apart as across digests (title_key), so that what this
         # digest lists twice is what the site would show as one paper.
         entry = DigestEntry(title.text, abstract.text, date, path, title.line)

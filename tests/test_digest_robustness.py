@@ -46,9 +46,14 @@ def error_of(data: bytes | str) -> str:
         (b"Mar 18\n\nTi\x00tle\n\nAbstract.\n", "d.txt:3: digest contains NUL bytes"),
         (HEADER + "Mar 18\n\n" + "x" * 10_000 + "\n\nAbstract.\n", "d.txt:7: expected a paper title but found a paragraph of 10,000 characters"),
         (HEADER + "Mar 18\n", "d.txt:5: digest has a date but no papers"),
+        # Lines of the web page copied with the papers, which would each make a paper.
+        (HEADER + "Mar 18\n\nSubmitted by akhaliq\n\n42\n\nA Title\n\nIts abstract.\n",
+         "d.txt:7: 'Submitted by akhaliq' is a line of the Daily Papers web page, not a paper's title"),
+        (HEADER + "Mar 18\n\nA Title\n\n1.2k\n\nAnother Title\n\nIts abstract.\n",
+         "d.txt:9: '1.2k' is a line of the Daily Papers web page, not a paper's abstract"),
     ],
     ids=["empty", "blank", "header-only", "no-date", "mistyped-date", "day-first-date", "feb-30", "title-at-end", "two-titles",
-         "latin-1", "nul", "huge-title", "date-only"],
+         "latin-1", "nul", "huge-title", "date-only", "page-submitter", "page-upvotes"],
 )
 def test_named_bad_inputs_give_a_clear_error(data, expected):
     message = error_of(data)
