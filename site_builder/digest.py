@@ -242,6 +242,7 @@ def _find_date(
                 suspect = number, line.strip()
             continue
         month, day, year = found
+        written = year
         if year is None and named is not None:
             year = _nearest_year(month, day, named)
         year = default_year if year is None else year
@@ -254,9 +255,11 @@ def _find_date(
         try:
             return dt.date(year, month, day), number
         except ValueError:
+            # A year it was given, from the file's name or site.yaml: "Feb 29" is a date in 2024.
+            taken = "" if written is not None else f" in {year}"
             raise SourceError(
-                f"{line.strip()!r} is not a real date", path, number,
-                hint="fix the day or month of the date line",
+                f"{line.strip()!r} is not a real date{taken}", path, number,
+                hint="fix the day or month of the date line" + ("" if written is not None else f", or write its year if not {year}"),
             ) from None
     if blank:
         raise SourceError("digest is empty", path, 1, hint="paste a Daily Papers page into it, or delete it")

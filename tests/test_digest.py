@@ -63,7 +63,7 @@ def test_date_line_without_year_takes_the_year_up_to_the_date_in_the_filename(na
 
 
 def test_a_feb_29_with_none_in_the_year_before_the_filename_is_no_real_date():
-    with pytest.raises(SourceError, match="'Feb 29' is not a real date"):
+    with pytest.raises(SourceError, match="'Feb 29' is not a real date in 2026 \\(fix the day or month of the date line, or write its year if not 2026\\)"):
         parse_digest(digest_text("Feb 29", "T", "A"), Path("2026-03-01.txt"))
 
 

@@ -38,7 +38,8 @@ def error_of(data: bytes | str) -> str:
         ("Title\n\nAbstract.\n", "d.txt:1: no date line found"),
         (HEADER + "Mrch 2O\n\nT\n\nA.\n", "d.txt:5: no date line found; is 'Mrch 2O' meant to be one?"),
         (HEADER + "18 March 2025\n\nT\n\nA.\n", "d.txt:5: no date line found; is '18 March 2025' meant to be one?"),
-        (HEADER + "Feb 30\n\nT\n\nA.\n", "d.txt:5: 'Feb 30' is not a real date"),
+        (HEADER + "Feb 30\n\nT\n\nA.\n", "d.txt:5: 'Feb 30' is not a real date in 2025 (fix the day or month"),
+        (HEADER + "Feb 29, 2025\n\nT\n\nA.\n", "d.txt:5: 'Feb 29, 2025' is not a real date (fix the day or month of the date line)"),
         (HEADER + "Mar 18\n\nT\n\nA long enough abstract.\n\nLast title\n", "d.txt:11: title 'Last title' has no abstract"),
         (HEADER + "Mar 18\n\nFirst title\n\nSecond title\n\nThe abstract of the second.\n",
          "d.txt:9: two titles in a row: 'First title' then 'Second title'"),
@@ -52,7 +53,7 @@ def error_of(data: bytes | str) -> str:
         (HEADER + "Mar 18\n\nA Title\n\n1.2k\n\nAnother Title\n\nIts abstract.\n",
          "d.txt:9: '1.2k' is a line of the Daily Papers web page, not a paper's abstract"),
     ],
-    ids=["empty", "blank", "header-only", "no-date", "mistyped-date", "day-first-date", "feb-30", "title-at-end", "two-titles",
+    ids=["empty", "blank", "header-only", "no-date", "mistyped-date", "day-first-date", "feb-30", "feb-29-written", "title-at-end", "two-titles",
          "latin-1", "nul", "huge-title", "date-only", "page-submitter", "page-upvotes"],
 )
 def test_named_bad_inputs_give_a_clear_error(data, expected):
