@@ -95,6 +95,31 @@ def test_paper_page_fits_a_phone(browser, shipped_site, serve_site, scheme):
     context.close()
 
 
+TOO_SMALL_TO_TAP = """() => Array.from(document.querySelectorAll('a'))
+  .filter((a) => !a.closest('.visually-hidden, .skip-link'))
+  .map((a) => [a.textContent.trim().slice(0, 40), a.getBoundingClientRect()])
+  .filter(([_text, box]) => box.width && box.height < 24)
+  .map(([text, box]) => text + ': ' + box.height.toFixed(1) + 'px')"""
+
+
+def test_every_link_is_big_enough_to_tap_on_a_phone(browser, shipped_site, serve_site):
+    base = serve_site(shipped_site)
+    context, page, errors = open_page(
+        browser, base, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True,
+    )
+    pages = [base]
+    for kind in ("papers/", "topics/", "dates/"):
+        page.goto(base + kind)
+        pages += [base + kind, page.locator("main li a").first.get_attribute("href")]
+    pages.append(base + "search/?q=lora")
+    for url in pages:
+        page.goto(url if url.startswith("http") else base.split("/atlas/")[0] + url)
+        if "search" in url:
+            page.wait_for_selector("#search-results .result")
+        assert page.evaluate(TOO_SMALL_TO_TAP) == [], url
+    assert errors == []
+    context.close()
+
 WIDE_NOTES = (
     "\n## Notes\n\nRun `pip install a-package-name-long-enough-to-need-a-line-of-its-own` first.\n\n"
     "```python\nfor batch in loader: model.train_step(batch, learning_rate=3e-4, accumulation_steps=8, clip=1.0)\n```\n\n"
