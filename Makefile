@@ -8,17 +8,26 @@ PYTHON ?= $(or $(SYSTEM_PYTHON),python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 SETUP_STAMP := $(VENV)/.setup-done
+TEST_SETUP_STAMP := $(VENV)/.test-setup-done
 
-.PHONY: setup site ingest serve test bench clean
+.PHONY: setup test-setup site ingest serve test bench clean
 
+# What building needs: the package and lunr.
 $(SETUP_STAMP): pyproject.toml package.json package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	npm ci --omit=dev --no-audit --no-fund --loglevel=error
+	touch $@
+
+# What the tests need besides: pytest, Playwright, the HTML and accessibility checkers.
+$(TEST_SETUP_STAMP): $(SETUP_STAMP)
 	$(PY) -m pip install --quiet -e '.[test]'
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 setup: $(SETUP_STAMP)
+test-setup: $(TEST_SETUP_STAMP)
 
 # BASE_URL=/atlas/ (or a full URL) builds for a GitHub Pages project site; empty means site.yaml's.
 BASE_URL ?=
@@ -33,11 +42,11 @@ ingest: setup
 serve: setup
 	$(PY) build.py serve $(BASE_URL_ARG)
 
-test: setup
+test: test-setup
 	$(PY) -m pytest
 
 bench: setup
 	$(PY) bench/run.py
 
 clean:
-	rm -rf _site .pytest_cache
+	rm -rf _site .atlas-cache .pytest_cache
