@@ -321,11 +321,13 @@ class Preview:
         index, until done or ``interrupted()``. Runs in the build thread."""
         start = time.perf_counter()
         rendered = 0
-        # What the last build forgot (the old search index's files, pages and
-        # views no longer asked for) freed before the renderers are forked and
-        # the new index is made, not beside them: at 20,000 papers the preview
-        # with its children peaked at 1,075 MB in one run, 1,010 MB with this.
-        self.cache.release()
+        # The old search index (at 20,000 papers 44 MB of files, the store
+        # with each abstract) freed before the renderers are forked and the
+        # new one is made, not beside them; the rest of what the last build
+        # forgot once the output is complete, when freeing it delays no
+        # request. In two runs each at 20,000 papers, the preview with its
+        # children peaked at 1,011–1,054 MB without this, 1,016–1,018 with it.
+        self.cache.release_kind("search")
         search = self._search
         if search is not None and not interrupted():
             # Node builds the index on the other core while pages render here;

@@ -559,6 +559,30 @@ def test_a_cache_forgets_what_a_build_did_not_use_and_frees_it_when_released():
     assert made == ["b", "a", "b"]
 
 
+def test_the_preview_can_free_one_kind_of_forgotten_entry_before_the_rest():
+    """The old search index goes before the renderers fork; the many small entries wait."""
+    import gc
+    import weakref
+
+    from site_builder.cache import BuildCache
+
+    class Value:
+        pass
+
+    cache = BuildCache(long_lived=True)
+    values = {key: cache.memo(key, Value) for key in (("search", 1), ("markdown", "x"), "plain")}
+    cache.end_build()
+    cache.end_build()  # the second build used none of them: all forgotten
+    refs = {key: weakref.ref(value) for key, value in values.items()}
+    del values
+    cache.release_kind("search")
+    gc.collect()
+    assert {key: ref() is None for key, ref in refs.items()} == {("search", 1): True, ("markdown", "x"): False, "plain": False}
+    cache.release()
+    gc.collect()
+    assert all(ref() is None for ref in refs.values())
+
+
 def test_a_memo_lookup_survives_a_build_ending_in_the_middle_of_it():
     """The preview may start a deferred search index (memo calls) from a
     request thread while the build thread ends a build; simulated here by a
