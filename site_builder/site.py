@@ -386,9 +386,11 @@ def build_site(
         page(feed.path, "feed.xml", feed.title, feed=feed)
     page(site_feed.path, "feed.xml", site_feed.title, feed=site_feed)
     page("dates/", "dates.html", "Dates", months=months)
-    for month in months:
+    for index, month in enumerate(months):  # newest first, as the dates
         page(month.url, "month.html", month.label, month=month,
-             days=tuple((d, in_digest_order(d.date)) for d in month.dates))
+             days=tuple((d, in_digest_order(d.date)) for d in month.dates),
+             newer=months[index - 1] if index > 0 else None,
+             older=months[index + 1] if index + 1 < len(months) else None)
     for index, date in enumerate(dates_newest):
         page(
             date.url, "date.html", date.label, date=date, papers=in_digest_order(date.date),

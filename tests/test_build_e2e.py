@@ -56,6 +56,10 @@ def test_shipped_site_has_one_page_per_digest_date(shipped_site):
     assert dates == ["2025-03-11", "2025-03-17", "2025-03-18", "2025-09-10"]
     months = sorted(p.parent.name for p in (shipped_site / "dates").glob("????-??/index.html"))
     assert months == ["2025-03", "2025-09"]
+    # A month leads on to the next and the last, as a day does.
+    march, september = (page_text(shipped_site, f"dates/{month}/index.html") for month in months)
+    assert re.findall(r'<a class="(prev|next)" href="([^"]+)" rel="\1"', march) == [("prev", "/atlas/dates/2025-09/")]
+    assert re.findall(r'<a class="(prev|next)" href="([^"]+)" rel="\1"', september) == [("next", "/atlas/dates/2025-03/")]
 
 
 def test_two_digests_with_one_date_share_one_page(shipped_site):
