@@ -270,7 +270,8 @@ if __name__ == "__main__":
     # preview server lets go of its content directory at once instead of
     # through its children's exit seconds later.
     for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
+        # Left alone where it is ignored: `nohup` keeps a server running after the terminal closes.
+        if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) is signal.SIG_DFL:
             signal.signal(getattr(signal, name), _stop_as_if_interrupted)
     # A build makes millions of objects that live until it ends. At Python's
     # default thresholds the cyclic collector walks all of them again and

@@ -795,7 +795,10 @@ def _lock_content(content: Path) -> int | None:
 
 def _unlock(descriptor: int | None) -> None:
     if descriptor is not None:
-        os.close(descriptor)  # which lets go of the lock
+        # Unlocked, not only closed: forked children share the descriptor's
+        # lock, and would hold it until they exit.
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
+        os.close(descriptor)
 
 
 class PreviewServer:

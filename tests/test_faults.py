@@ -288,10 +288,10 @@ def test_a_disk_that_fills_while_the_site_is_written_leaves_the_previous_site_as
     assert sorted(p.name for p in tmp_path.iterdir()) == ["_site", "content"], "no staging directory left behind"
 
 
-def _start_serving(work: Path) -> subprocess.Popen:
+def _start_serving(work: Path, **options) -> subprocess.Popen:
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "build.py"), "serve", "--port", "0"], cwd=work,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **options,
     )
     for line in process.stdout:
         if line.startswith("Serving http://"):
@@ -311,3 +311,14 @@ def test_a_server_stopped_by_a_signal_stops_as_with_ctrl_c(tmp_path, stop):
     again = _start_serving(tmp_path)
     again.send_signal(signal.SIGINT)
     assert again.wait(timeout=60) == 0
+
+
+def test_a_server_started_with_nohup_outlives_its_terminal(tmp_path):
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    # As `nohup` starts it: hang-ups ignored.
+    process = _start_serving(tmp_path, preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+    process.send_signal(signal.SIGHUP)
+    time.sleep(1)
+    assert process.poll() is None, "stopped by the hang-up nohup ignores"
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 0

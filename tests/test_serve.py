@@ -864,6 +864,25 @@ def test_a_second_server_on_one_content_directory_is_refused_until_the_first_sto
     second.stop()
 
 
+def test_a_stopped_server_lets_go_of_its_content_directory_though_a_child_still_runs(tmp_path):
+    """Forked children (the renderers) share the lock's descriptor: closing
+    ours alone would leave the directory locked until the last child exits."""
+    import signal
+
+    content = tmp_path / "content"
+    content.mkdir()
+    lock = serve._lock_content(content)
+    child = os.fork()
+    if child == 0:  # a renderer still at work
+        time.sleep(30)
+        os._exit(0)
+    try:
+        serve._unlock(lock)
+        serve._unlock(serve._lock_content(content))  # not refused
+    finally:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+
 def test_a_file_system_without_locks_does_not_stop_the_server(tmp_path, monkeypatch):
     import errno
 
