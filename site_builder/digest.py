@@ -163,7 +163,7 @@ def parse_digest(text: str, path: Path, default_year: int | None = None) -> Dige
 
 # What a copy of the web page holds beside the papers: who submitted one, its
 # upvote count. Taken for a title or abstract, each would make a paper.
-_PAGE_LINE = re.compile(r"(?:Submitted by|Upvote)\b.*|[\d.,]+\s*[kK]?", re.IGNORECASE)
+_PAGE_LINE = re.compile(r"Submitted by\b.*|(?:Upvote\s*)?\d[\d.,]*\s*k?|Upvote", re.IGNORECASE)
 
 
 def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | None = None) -> Digest:
@@ -183,6 +183,14 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
                 f"title {clip(title.text)!r} has no abstract", path, title.line,
                 hint="add the abstract as the next paragraph, or delete the title",
             )
+        for paragraph, what in ((title, "title"), (abstract, "abstract")):
+            if _PAGE_LINE.fullmatch(paragraph.text):
+                raise SourceError(
+                    f"{clip(paragraph.text)!r} is a line of the Daily Papers web page, not a paper's {what}",
+                    path, paragraph.line,
+                    hint="delete the page's other lines (submitters, upvote counts) from the digest: "
+                    "after its date line it alternates paper titles and abstracts",
+                )
         if len(title.text) > _MAX_TITLE_CHARS:
             raise SourceError(
                 f"expected a paper title but found a paragraph of {len(title.text):,} characters",
@@ -195,14 +203,6 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
                 path, abstract.line,
                 hint="add the missing abstract after the first title, or delete that title",
             )
-        for paragraph, what in ((title, "title"), (abstract, "abstract")):
-            if _PAGE_LINE.fullmatch(paragraph.text):
-                raise SourceError(
-                    f"{clip(paragraph.text)!r} is a line of the Daily Papers web page, not a paper's {what}",
-                    path, paragraph.line,
-                    hint="delete the page's other lines (submitters, upvote counts) from the digest: "
-                    "after its date line it alternates paper titles and abstracts",
-                )
         # Told apart as across digests (title_key), so that what this
         # digest lists twice is what the site would show as one paper.
         entry = DigestEntry(title.text, abstract.text, date, path, title.line)
@@ -256,10 +256,10 @@ def _find_date(
             return dt.date(year, month, day), number
         except ValueError:
             # A year it was given, from the file's name or site.yaml: "Feb 29" is a date in 2024.
-            taken = "" if written is not None else f" in {year}"
+            taken = "" if written is not None or not _in_some_year(month, day) else f" in {year}"
             raise SourceError(
                 f"{line.strip()!r} is not a real date{taken}", path, number,
-                hint="fix the day or month of the date line" + ("" if written is not None else f", or write its year if not {year}"),
+                hint="fix the day or month of the date line" + (f", or write its year if not {year}" if taken else ""),
             ) from None
     if blank:
         raise SourceError("digest is empty", path, 1, hint="paste a Daily Papers page into it, or delete it")
@@ -272,6 +272,14 @@ def _find_date(
         "no date line found", path, 1,
         hint="add a line such as 'Mar 18' or '2025-03-18' above the first title",
     )
+
+
+def _in_some_year(month: int, day: int) -> bool:
+    try:
+        dt.date(2000, month, day)  # a leap year
+    except ValueError:
+        return False
+    return True
 
 
 def _nul_error(path: Path, line: int) -> SourceError:

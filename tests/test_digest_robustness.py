@@ -38,7 +38,7 @@ def error_of(data: bytes | str) -> str:
         ("Title\n\nAbstract.\n", "d.txt:1: no date line found"),
         (HEADER + "Mrch 2O\n\nT\n\nA.\n", "d.txt:5: no date line found; is 'Mrch 2O' meant to be one?"),
         (HEADER + "18 March 2025\n\nT\n\nA.\n", "d.txt:5: no date line found; is '18 March 2025' meant to be one?"),
-        (HEADER + "Feb 30\n\nT\n\nA.\n", "d.txt:5: 'Feb 30' is not a real date in 2025 (fix the day or month"),
+        (HEADER + "Feb 30\n\nT\n\nA.\n", "d.txt:5: 'Feb 30' is not a real date (fix the day or month of the date line)"),
         (HEADER + "Feb 29, 2025\n\nT\n\nA.\n", "d.txt:5: 'Feb 29, 2025' is not a real date (fix the day or month of the date line)"),
         (HEADER + "Mar 18\n\nT\n\nA long enough abstract.\n\nLast title\n", "d.txt:11: title 'Last title' has no abstract"),
         (HEADER + "Mar 18\n\nFirst title\n\nSecond title\n\nThe abstract of the second.\n",
@@ -52,14 +52,27 @@ def error_of(data: bytes | str) -> str:
          "d.txt:7: 'Submitted by akhaliq' is a line of the Daily Papers web page, not a paper's title"),
         (HEADER + "Mar 18\n\nA Title\n\n1.2k\n\nAnother Title\n\nIts abstract.\n",
          "d.txt:9: '1.2k' is a line of the Daily Papers web page, not a paper's abstract"),
+        # One such line alone between two papers: not taken for a title without an abstract.
+        (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nSubmitted by akhaliq\n\nT2\n\nAbstract two.\n",
+         "d.txt:11: 'Submitted by akhaliq' is a line of the Daily Papers web page, not a paper's title"),
     ],
     ids=["empty", "blank", "header-only", "no-date", "mistyped-date", "day-first-date", "feb-30", "feb-29-written", "title-at-end", "two-titles",
-         "latin-1", "nul", "huge-title", "date-only", "page-submitter", "page-upvotes"],
+         "latin-1", "nul", "huge-title", "date-only", "page-submitter", "page-upvotes",
+         "page-line-alone"],
 )
 def test_named_bad_inputs_give_a_clear_error(data, expected):
     message = error_of(data)
     assert message.startswith(expected), message
     assert "(" in message, "every error says how to fix it"
+
+
+@pytest.mark.parametrize("title,abstract", [
+    ("Upvote or Downvote? Predicting Community Feedback with LLMs", "We predict votes."),
+    ("A Title", "..."),
+])
+def test_a_paper_that_only_starts_like_a_line_of_the_page_is_a_paper(title, abstract):
+    (entry,) = parse(f"{HEADER}Mar 18\n\n{title}\n\n{abstract}\n").entries
+    assert (entry.title, entry.abstract) == (title, abstract)
 
 
 @pytest.mark.parametrize("newline", ["\r\n", "\r"])
