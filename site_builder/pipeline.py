@@ -144,6 +144,13 @@ def read_inputs(
     return Inputs(config, taxonomy, digests, plan, unread + copies + merged.warnings + plan.warnings)
 
 
+def _misnamings(wanted: str) -> tuple[str, ...]:
+    """Names a settings file is saved under by mistake, lower-cased: "topics.yml",
+    "Topics.YAML", "topics.yaml.txt". Not a backup such as "topics.yaml.bak"."""
+    stem = wanted.removesuffix(".yaml")
+    return tuple(f"{stem}{ending}" for ending in (".yaml", ".yml", ".yaml.txt", ".yml.txt"))
+
+
 def _check_content_directory(content: Path) -> None:
     """Refuse a content directory that is not one, or whose settings files
     are misnamed: built on, it would replace the site with an empty one, or
@@ -157,8 +164,7 @@ def _check_content_directory(content: Path) -> None:
     misnamed = [
         SourceError(f"not read: settings are read from {wanted}", content / name, hint=f"rename it to {wanted}")
         for wanted in ("site.yaml", "topics.yaml") if wanted not in names
-        for name in sorted(names)
-        if name.lower().startswith(wanted.split(".")[0] + ".y") and not editors_file(name)  # .yml, .YAML, .yaml.txt
+        for name in sorted(names) if name.lower() in _misnamings(wanted)
     ]
     raise_if_any(misnamed)
 

@@ -264,7 +264,9 @@ def test_a_directory_that_is_not_a_content_directory_is_refused(project, content
     assert snapshot(project / "_site") == before
 
 
-@pytest.mark.parametrize("wanted,misnamed", [("topics.yaml", "topics.yml"), ("site.yaml", "Site.YAML")])
+@pytest.mark.parametrize("wanted,misnamed", [
+    ("topics.yaml", "topics.yml"), ("site.yaml", "Site.YAML"), ("topics.yaml", "topics.yaml.txt"),
+])
 def test_a_misnamed_settings_file_is_an_error_not_a_site_without_it(project, wanted, misnamed):
     content = project / "content"
     run(cwd=project)
@@ -274,6 +276,14 @@ def test_a_misnamed_settings_file_is_an_error_not_a_site_without_it(project, wan
     assert result.returncode == 1
     assert result.stderr.startswith(f"error: content/{misnamed}: not read: settings are read from {wanted} (rename it to {wanted})")
     assert snapshot(content / "papers") == papers  # not rewritten without their topics
+
+def test_a_backup_of_a_settings_file_is_not_taken_for_it(project):
+    # README: without topics.yaml, a site without topics; a backup beside it changes nothing.
+    content = project / "content"
+    (content / "topics.yaml").rename(content / "topics.yaml.bak")
+    result = run(cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "\n  2 papers · 0 topics · " in result.stdout
 
 def test_quiet_build_prints_only_warnings(project):
     digests = project / "content" / "digests"
