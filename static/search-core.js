@@ -459,12 +459,15 @@
   /* Stems of the words a reader asked for, to mark them in titles and
    * snippets: a word is marked when its stem starts with one of these. */
   function highlightStems(text) {
-    var words = plainWords(text).toLowerCase().split(" ").filter(Boolean);
     var stems = [];
-    words.forEach(function (word) {
-      if (word.indexOf(":") !== -1) word = word.split(":").pop();
-      if (word.length < 2 || !lunr.stopWordFilter(new lunr.Token(word))) return;
-      stem(word).forEach(function (s) { if (s && stems.indexOf(s) === -1) stems.push(s); });
+    prepareQuery(text, false).split(" ").forEach(function (word) {
+      // A word the reader excluded is not marked, nor the name of a field
+      // ("title:survey" marks "survey", not "title"), nor a boost ("^10").
+      if (!word || word.charAt(0) === "-") return;
+      plainWords(word.split(":").pop().replace(/[\^~][\d.]*$/, "")).split(" ").forEach(function (part) {
+        if (part.length < 2 || !lunr.stopWordFilter(new lunr.Token(part))) return;
+        stem(part).forEach(function (s) { if (s && stems.indexOf(s) === -1) stems.push(s); });
+      });
     });
     return stems;
   }
@@ -514,7 +517,12 @@
       start = first[0] - before.length + (end >= 0 ? end : Math.max(0, before.indexOf(" ", before.length - 60) + 1));
     }
     var shown = text.slice(start, start + EXCERPT);
-    if (start + EXCERPT < text.length) shown = shown.slice(0, shown.lastIndexOf(" ")).replace(/[,;:.]+$/, "") + "…";
+    if (start + EXCERPT < text.length) {
+      var cut = shown.lastIndexOf(" ");
+      // Without a space, not between the halves of a character outside the BMP (𝒪, an emoji).
+      if (cut <= 0) cut = /[\uD800-\uDBFF]$/.test(shown) ? shown.length - 1 : shown.length;
+      shown = shown.slice(0, cut).replace(/[,;:.]+$/, "") + "…";
+    }
     return start > 0 ? "…" + shown : shown;
   }
 

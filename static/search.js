@@ -161,8 +161,8 @@
   document.addEventListener("keydown", onKey);
   more.addEventListener("click", function () {
     // On to the first result the button added, not left on the button below them.
-    var shown = current.shown;
-    showMore(generation).then(function () { focusResult(shown); });
+    var shown = current.shown, mine = generation;
+    showMore(mine).then(function () { if (mine === generation) focusResult(shown); });
   });
   window.addEventListener("pageshow", function (event) {
     if (event.persisted) run(input.value, false);

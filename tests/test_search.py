@@ -154,6 +154,26 @@ def test_a_results_excerpt_shows_a_word_asked_for_where_its_abstract_has_one(tab
     assert later, "every word asked for was near its abstract's start: the test proved nothing"
 
 
+def search_core(expression: str):
+    """The value of a JavaScript expression over static/search-core.js (as ``core``)."""
+    script = (f"const lunr = require({json.dumps(str(ROOT / 'node_modules' / 'lunr'))});"
+              f"const core = require({json.dumps(str(ROOT / 'static' / 'search-core.js'))})(lunr);"
+              f"process.stdout.write(JSON.stringify({expression}));")
+    done = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def test_the_words_marked_are_those_asked_for_not_field_names_exclusions_or_boosts():
+    queries = ["title:survey", "lora -vision", "+lora -vision", "survey^10", '"mixture of experts"', "low-rank"]
+    marked = search_core(f"{json.dumps(queries)}.map((q) => core.highlightStems(q))")
+    assert marked == [["survey"], ["lora"], ["lora"], ["survey"], ["mixtur", "expert"], ["low", "rank"]]
+
+
+def test_an_excerpt_cut_where_there_is_no_space_keeps_characters_whole():
+    shown = search_core("core.excerpt('\\u{1D4AA}'.repeat(300), [])")
+    assert shown.endswith("…") and len(shown) <= 222 and shown[:-1] == "\U0001D4AA" * (len(shown) - 1)
+
+
 @pytest.mark.parametrize("query,forms", AGREEMENT_QUERIES)
 def test_build_and_browser_agree_on_stems_and_tokens(shipped_site, documents, query, forms):
     """Every paper containing the word is found, and everything found contains it."""
