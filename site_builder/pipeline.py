@@ -498,10 +498,7 @@ def make_site(
         documents = search_documents(
             views, lambda html: cache.memo(("search-text", html), lambda: html_to_text(html)),
         )
-        pending = cache.memo(
-            ("search", documents),
-            lambda: PendingSearchIndex(documents, memo=cache.memo if cache.long_lived else no_memo),
-        )
+        pending = cache.memo(("search", documents), lambda: PendingSearchIndex(documents))
         # The same documents as a build that failed: its Node run, stopped
         # then, starts now, beside rendering, not once rendering is done.
         pending.resume()

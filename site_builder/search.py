@@ -24,12 +24,10 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import BinaryIO, Callable, Mapping, NamedTuple, Sequence
 
 from .errors import SourceError
-from .papers import Memo, no_memo
 from .site import html_to_text
 from .weight import gzip_size
 
@@ -131,12 +129,11 @@ def _store_entry(doc: SearchDocument) -> dict:
 
 
 def _write_index_request(stream: BinaryIO, documents: Sequence[SearchDocument], sharded: bool,
-                         shard_target: int, emit_monolithic: bool, memo: Memo = no_memo) -> None:
+                         shard_target: int, emit_monolithic: bool) -> None:
     """Write the JSON Node reads, a document at a time (at 20,000 papers it
-    is 25 MB, which need not be held in memory beside the site model).
-    Each document's fields are encoded once per text (``memo``: the preview
-    keeps them, as a new digest leaves most unchanged), then joined with its
-    ref: a new paper renumbers the ones after it."""
+    is 25 MB, which need not be held in memory beside the site model). Not
+    memoised in the preview, where it is written after the pages a rebuild
+    serves first: kept, the encoded fields were 32 MB at 20,000 papers."""
     head = _json({
         "fields": [{"name": name, "boost": boost} for name, boost in FIELDS],
         "sharded": sharded,
@@ -151,10 +148,7 @@ def _write_index_request(stream: BinaryIO, documents: Sequence[SearchDocument], 
         # follows from its number.
         stream.write(b'{"ref":' if number == 0 else b',{"ref":')
         stream.write(_json(str(number)) + b",")
-        stream.write(memo(
-            ("search-request", doc.title, doc.topics, doc.abstract),
-            partial(_request_fields, doc.title, doc.topics, doc.abstract),
-        ))
+        stream.write(_request_fields(doc.title, doc.topics, doc.abstract))
     stream.write(b"]}")
 
 
@@ -195,8 +189,7 @@ class PendingSearchIndex:
     """The index build running under Node while Python renders pages."""
 
     def __init__(self, documents: Sequence[SearchDocument], *, sharded: bool | None = None,
-                 shard_target: int = SHARD_TARGET_BYTES, emit_monolithic: bool = False,
-                 memo: Memo = no_memo) -> None:
+                 shard_target: int = SHARD_TARGET_BYTES, emit_monolithic: bool = False) -> None:
         self.documents = tuple(documents)
         self.sharded = len(self.documents) > SINGLE_FILE_MAX_DOCS if sharded is None else sharded
         # Node reads and writes files, not pipes: a thread of ours feeding a
@@ -204,7 +197,7 @@ class PendingSearchIndex:
         # Node would sit waiting for it.
         self._streams = [tempfile.TemporaryFile() for _name in ("stdin", "stdout", "stderr")]
         stdin, stdout, stderr = self._streams
-        _write_index_request(stdin, self.documents, self.sharded, shard_target, emit_monolithic, memo)
+        _write_index_request(stdin, self.documents, self.sharded, shard_target, emit_monolithic)
         self._process = self._start()
         self._cancelled = False
         self._frames: list[tuple[str, bytes]] | None = None

@@ -329,12 +329,16 @@ class Preview:
         # children peaked at 1,011–1,054 MB without this, 1,016–1,018 with it.
         self.cache.release_kind("search")
         search = self._search
-        if search is not None and not interrupted():
-            # Node builds the index on the other core while pages render here;
-            # an error is shown when the index is written, below.
-            with contextlib.suppress(Exception):
-                search.start()
         while not interrupted() and self.unfinished:
+            if search is not None and rendered:
+                # Node builds the index on the other core while pages render
+                # here; an error is shown when the index is written, below.
+                # Started after the first batch, not before: writing what Node
+                # reads takes a third of a second at 20,000 papers, which the
+                # page of a new digest, asked for right away, would wait on.
+                with contextlib.suppress(Exception):
+                    search.start()
+                search = None
             # Request handlers render only while holding the lock, so no fork
             # happens while one of them is inside Jinja (and holds its locks).
             with self._output:

@@ -425,41 +425,20 @@ def test_index_build_is_deterministic(documents):
 
 
 @pytest.mark.parametrize("sharded", [False, True])
-def test_index_request_is_the_documents_as_json_and_reuses_memoised_fields(documents, sharded):
+def test_index_request_is_the_documents_as_json(documents, sharded):
     from site_builder.search import FIELDS, _write_index_request
 
-    def _index_request(*args) -> bytes:
-        written = io.BytesIO()
-        _write_index_request(written, *args)
-        return written.getvalue()
-
-    memo: dict = {}
-    computed = []
-
-    def remembering(key, compute):
-        if key not in memo:
-            computed.append(key)
-            memo[key] = compute()
-        return memo[key]
-
-    docs = documents[1:]
-    request = json.loads(_index_request(docs, sharded, 1000, False, remembering))
-    assert request == {
+    written = io.BytesIO()
+    _write_index_request(written, documents, sharded, 1000, False)
+    assert json.loads(written.getvalue()) == {
         "fields": [{"name": name, "boost": boost} for name, boost in FIELDS],
         "documents": [
             {"ref": str(n), "title": d.title,
              "topics": " ".join(topic.text for topic in d.topics), "abstract": d.abstract}
-            for n, d in enumerate(docs)
+            for n, d in enumerate(documents)
         ],
         "sharded": sharded, "shard_target": 1000, "emit_monolithic": False,
     }
-    assert len(computed) == len(docs)
-    # A paper added before the others renumbers them; only its own fields are encoded.
-    again = json.loads(_index_request(documents, sharded, 1000, False, remembering))
-    assert len(computed) == len(docs) + 1
-    assert again["documents"][1:] == [
-        {**entry, "ref": str(n + 1)} for n, entry in enumerate(request["documents"])
-    ]
 
 
 def _node_index(request: dict) -> bytes:
