@@ -168,6 +168,13 @@
     if (event.persisted) run(input.value, false);
   });
 
+  // A click or key before the results arrive is the reader's own way on:
+  // focus is then not moved (nor the page scrolled) to the first result.
+  var interacted = false;
+  ["pointerdown", "keydown", "wheel", "touchstart"].forEach(function (type) {
+    document.addEventListener(type, function () { interacted = true; }, { capture: true, once: true, passive: true });
+  });
+
   setStatus("Loading search…");
   fetchJSON(app.getAttribute("data-manifest")).then(function (manifest) {
     searcher = new AtlasSearch.Searcher(manifest, fetchJSON);
@@ -181,7 +188,7 @@
       return run(q, false);
     }
     return run(q, false).then(function () {
-      if (document.activeElement === document.body) focusResult(0);
+      if (!interacted) focusResult(0);
     });
   }).catch(function (error) {
     setStatus("Search could not load its index (" + error.message + ").");
