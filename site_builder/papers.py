@@ -543,7 +543,7 @@ def plan_ingest(
     records: Iterable[PaperRecord],
     existing: dict[Path, str],
     papers_dir: Path,
-    assign_topics: Callable[[str, str], tuple[str, ...]],
+    assign_topics: Callable[[str, str, str], tuple[str, ...]],
     memo_many: MemoMany = compute_each,
 ) -> IngestPlan:
     """Decide each record's file and text. Pure: ``existing`` maps paper file
@@ -593,16 +593,20 @@ def plan_ingest(
                 "theirs, and the paper keeps this file and its address", path, parsed[path].line_of("title"),
                 hint="ingest owns the title; keep your own under another key (my_title: ...) or in your notes",
             ))
-    assigned = memo_many(
-        (("topics", assign_topics, r.title, r.abstract), partial(assign_topics, r.title, r.abstract))
-        for r in ordered
-    )
-    for record, topics in zip(ordered, assigned):
+    slugs = []
+    for record in ordered:
         slug = slug_by_key.get(record.key)
         if slug is None:
             slug = _free_slug(slug_for(record.title), taken)
             taken.add(slug)
             new_papers += 1
+        slugs.append(slug)
+    # The slug too: topics.yaml may place a paper by hand.
+    assigned = memo_many(
+        (("topics", assign_topics, r.title, r.abstract, slug), partial(assign_topics, r.title, r.abstract, slug))
+        for r, slug in zip(ordered, slugs)
+    )
+    for record, slug, topics in zip(ordered, slugs, assigned):
         # An existing file's own Path: a new one per paper (made, then hashed
         # from scratch) cost a second per rebuild at 20,000 papers.
         path = file_of.get(slug) or papers_dir / f"{slug}.md"

@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Iterable, Iterator, Mapping
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -26,7 +26,11 @@ ABSTRACT_HIT_CAP = 3
 SLUG_PATTERN = re.compile(r"[a-z0-9-]+")
 _WORD = re.compile(r"\w+")
 TOP_LEVEL_KEYS = ("min_score", "max_topics", "title_weight", "topics")
-TOPIC_KEYS = ("slug", "name", "description", "min_score", "keywords", "title_keywords", "fallback")
+TOPIC_KEYS = (
+    "slug", "name", "description", "min_score", "keywords", "title_keywords", "fallback", "papers", "not_papers",
+)
+# A paper's slug, as papers.py allows in a file name.
+PAPER_SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
 KEYWORDS_HINT = "write one 'phrase: weight' per keyword, e.g. keywords: {quantiz*: 3, pruning: 2}"
 
 
@@ -39,6 +43,10 @@ class Topic:
     title_keywords: tuple[tuple[str, float], ...]  # phrase, weight: matched in the title only
     fallback: bool = False  # the catch-all for papers no rule matches
     min_score: float | None = None  # None: the taxonomy's min_score
+    # Placed by hand: papers (by slug, with the line that names them) always
+    # filed under this topic, whatever their score, and papers never filed here.
+    papers: tuple[tuple[str, int], ...] = ()
+    not_papers: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -155,6 +163,9 @@ class Taxonomy:
     )
     _by_slug: Mapping[str, Topic] = field(init=False, repr=False, compare=False)
     _heads: _HeadFinder = field(init=False, repr=False, compare=False)
+    # paper slug → indexes of the topics that place it by hand (papers:, not_papers:)
+    _always: Mapping[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
+    _never: Mapping[str, frozenset[int]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         rules = tuple(
@@ -167,6 +178,15 @@ class Taxonomy:
         object.__setattr__(self, "_rules", rules)
         object.__setattr__(self, "_by_slug", {topic.slug: topic for topic in self.topics})
         object.__setattr__(self, "_heads", _HeadFinder.compile(rules))
+        always: dict[str, list[int]] = {}
+        never: dict[str, set[int]] = {}
+        for index, topic in enumerate(self.topics):
+            for slug, _line in topic.papers:
+                always.setdefault(slug, []).append(index)
+            for slug, _line in topic.not_papers:
+                never.setdefault(slug, set()).add(index)
+        object.__setattr__(self, "_always", {slug: tuple(indexes) for slug, indexes in always.items()})
+        object.__setattr__(self, "_never", {slug: frozenset(indexes) for slug, indexes in never.items()})
 
     def get(self, slug: str) -> Topic | None:
         return self._by_slug.get(slug)
@@ -212,18 +232,45 @@ def score_topics(taxonomy: Taxonomy, title: str, abstract: str) -> tuple[float, 
     return tuple(scores)
 
 
-def assign_topics(taxonomy: Taxonomy, title: str, abstract: str) -> tuple[str, ...]:
-    """Topic slugs for a paper, best first: at most max_topics topics whose score
-    reaches their min_score, ties in taxonomy order; else the fallback topic."""
+def assign_topics(taxonomy: Taxonomy, title: str, abstract: str, slug: str = "") -> tuple[str, ...]:
+    """Topic slugs for the paper ``slug``: first the topics that list it under
+    ``papers:``, in taxonomy order; then, up to max_topics in all, the topics
+    whose score reaches their min_score, best first, ties in taxonomy order,
+    but not those that list it under ``not_papers:``; with none of either,
+    the fallback topic (unless it lists the paper under ``not_papers:``)."""
     scores = score_topics(taxonomy, title, abstract)
+    always = taxonomy._always.get(slug, ())
+    never = taxonomy._never.get(slug, frozenset())
     kept = sorted(
         (-score, index)
         for index, (topic, score) in enumerate(zip(taxonomy.topics, scores))
         if score >= (taxonomy.min_score if topic.min_score is None else topic.min_score)
+        and index not in never and index not in always
     )
-    if kept:
-        return tuple(taxonomy.topics[index].slug for _score, index in kept[: taxonomy.max_topics])
-    return tuple(topic.slug for topic in taxonomy.topics if topic.fallback)[:1]
+    chosen = [*always, *(index for _score, index in kept[: max(taxonomy.max_topics - len(always), 0)])]
+    if not chosen:
+        chosen = [index for index, topic in enumerate(taxonomy.topics) if topic.fallback and index not in never]
+    return tuple(taxonomy.topics[index].slug for index in chosen)
+
+
+def unknown_papers(taxonomy: Taxonomy, slugs: Iterable[str], path: Path | str) -> tuple[SourceError, ...]:
+    """A warning for each slug that ``papers:`` or ``not_papers:`` names but
+    no paper has: a typo, or a paper whose digest is not added yet. (``slugs``
+    is read only if some topic places papers by hand.)"""
+    warnings = []
+    known: set[str] | None = None
+    for topic in taxonomy.topics:
+        for key, placed in (("papers", topic.papers), ("not_papers", topic.not_papers)):
+            for slug, line in placed:
+                known = set(slugs) if known is None else known
+                if slug not in known:
+                    guess = difflib.get_close_matches(slug, known, n=1, cutoff=0.8)
+                    warnings.append(SourceError(
+                        f"topic {topic.slug!r} {key}: no paper has the slug {slug!r}", path, line,
+                        hint=f"did you mean {guess[0]!r}?" if guess else
+                        "a paper's slug is its file name in content/papers/ without .md",
+                    ))
+    return tuple(warnings)
 
 
 # --- reading topics.yaml ----------------------------------------------------
@@ -356,10 +403,13 @@ class _Reader:
         rules: dict[str, tuple[tuple[str, float], ...]] = {}
         min_score: float | None = None
         fallback = False
+        placed: dict[str, tuple[tuple[str, int], ...]] = {}
         for key, key_node, value in self.items(node, "topic key", TOPIC_KEYS):
             keys[key] = key_node
             if key in ("slug", "name", "description"):
                 text[key] = self.text(value, key)
+            elif key in ("papers", "not_papers"):
+                placed[key] = self.paper_slugs(value, key)
             elif key in ("keywords", "title_keywords"):
                 rules[key] = self.keywords(value, key)
             elif key == "min_score":
@@ -376,6 +426,13 @@ class _Reader:
         if slug and not SLUG_PATTERN.fullmatch(slug):
             self.error(f"slug {slug!r} may only use a-z, 0-9 and '-'", keys["slug"],
                        hint="slugs become URLs, e.g. 'long-context'")
+        both = {paper for paper, _line in placed.get("papers", ())} & {paper for paper, _line in placed.get("not_papers", ())}
+        for paper, line in placed.get("not_papers", ()):
+            if paper in both:
+                self.errors.append(SourceError(
+                    f"{label} lists {paper!r} under both papers and not_papers", self.path, line,
+                    hint="keep it under one of the two",
+                ))
         if not any(rules.values()) and not fallback and len(self.errors) == errors_before:
             self.error(f"{label} has no keywords", node,
                        hint=f"{KEYWORDS_HINT}; or make it the catch-all with 'fallback: true'")
@@ -384,7 +441,28 @@ class _Reader:
         return Topic(
             slug, text.get("name") or "", text.get("description") or "",
             rules.get("keywords", ()), rules.get("title_keywords", ()), fallback, min_score,
+            placed.get("papers", ()), placed.get("not_papers", ()),
         ), keys
+
+    def paper_slugs(self, node: yaml.Node, key: str) -> tuple[tuple[str, int], ...]:
+        """Each paper slug listed, with its line; a slug listed twice counts once."""
+        if _is_null(node):
+            return ()
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        found: dict[str, int] = {}
+        for item in items:
+            slug = self.text(item, f"each slug of {key}")
+            if slug is None:
+                continue
+            if not PAPER_SLUG_PATTERN.fullmatch(slug):
+                self.error(
+                    f"{key}: {slug!r} is not a paper's slug", item,
+                    hint="write the paper's file name in content/papers/ without .md, "
+                    "e.g. papers: [a-survey-of-large-language-models]",
+                )
+            else:
+                found.setdefault(slug, _line(item))
+        return tuple(found.items())
 
     def keywords(self, node: yaml.Node, key: str) -> tuple[tuple[str, float], ...]:
         if _is_null(node):

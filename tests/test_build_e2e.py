@@ -238,3 +238,33 @@ def test_an_earlier_digest_with_a_title_of_an_existing_slug_moves_no_page(tmp_pa
     # Both new papers got pages at addresses no page had before.
     added = {html.unescape(title) for slug, title in titles_after.items() if slug not in titles_before}
     assert added == {colliding, "A Wholly New Paper About Stable Addresses"}
+
+
+def test_topics_yaml_places_a_digest_paper_by_hand(tmp_path):
+    """papers: files a digest paper under a topic its words do not reach,
+    not_papers: keeps it out of one they do; ingest writes both into the
+    paper's file, and a slug no paper has is a warning at its line."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    slug = "a-benchmark-for-learning-to-translate-a-new-language-from-one-grammar-book"
+    paper_file = content / "papers" / f"{slug}.md"
+    assert "topics: [multilingual, evaluation]\n" in paper_file.read_text(encoding="utf-8")
+    taxonomy = content / "topics.yaml"
+    text = taxonomy.read_text(encoding="utf-8")
+    text = text.replace("  - slug: agents\n", f"  - slug: agents\n    papers: [{slug}, no-such-paper]\n", 1)
+    text = text.replace("  - slug: evaluation\n", f"  - slug: evaluation\n    not_papers: [{slug}]\n", 1)
+    taxonomy.write_text(text, encoding="utf-8")
+    line = text.splitlines().index(f"    papers: [{slug}, no-such-paper]") + 1
+
+    report = build(Paths(content, tmp_path / "_site"))
+
+    assert report.plan.changed == (paper_file,)
+    assert "topics: [agents, multilingual]\n" in paper_file.read_text(encoding="utf-8")
+    agents = (tmp_path / "_site" / "topics" / "agents" / "index.html").read_text(encoding="utf-8")
+    evaluation_pages = (tmp_path / "_site" / "topics" / "evaluation").rglob("index.html")
+    assert f"papers/{slug}/" in agents
+    assert not any(f"papers/{slug}/" in page.read_text(encoding="utf-8") for page in evaluation_pages)
+    assert [str(w) for w in report.warnings if "no-such-paper" in str(w)] == [
+        f"{taxonomy}:{line}: topic 'agents' papers: no paper has the slug 'no-such-paper' "
+        "(a paper's slug is its file name in content/papers/ without .md)"
+    ]

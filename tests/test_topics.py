@@ -16,6 +16,7 @@ from site_builder.topics import (
     load_taxonomy,
     parse_taxonomy,
     score_topics,
+    unknown_papers,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,6 +124,93 @@ def test_paper_no_topic_reaches_goes_to_the_fallback_topic():
 def test_without_a_fallback_topic_an_unmatched_paper_gets_no_topics():
     taxonomy = Taxonomy((topic("rag", {"rag": 3}),), min_score=3, max_topics=3, title_weight=3)
     assert assign_topics(taxonomy, "On averages", "") == ()
+
+
+# --- papers placed by hand (papers:, not_papers:) ------------------------------
+
+
+def placed(slug: str, keywords: dict[str, float] | None = None, papers=(), not_papers=(), **fields) -> Topic:
+    return topic(
+        slug, keywords, papers=tuple((paper, 1) for paper in papers),
+        not_papers=tuple((paper, 1) for paper in not_papers), **fields,
+    )
+
+
+def test_papers_puts_a_paper_under_a_topic_first_whatever_its_score():
+    taxonomy = Taxonomy(
+        (placed("a", {"alpha": 1}), placed("b", {"beta": 1}), placed("c", {"gamma": 1}, papers=["mine"])),
+        min_score=1, max_topics=2, title_weight=3,
+    )
+    assert assign_topics(taxonomy, "Alpha", "beta", "mine") == ("c", "a")
+    assert assign_topics(taxonomy, "Alpha", "beta", "other") == ("a", "b")
+    # Scored topics fill the places left; a paper placed by hand keeps every such topic.
+    crowded = Taxonomy(
+        (placed("a", {"alpha": 1}), placed("b", {"beta": 1}, papers=["mine"]), placed("c", {"gamma": 1}, papers=["mine"])),
+        min_score=1, max_topics=1, title_weight=3,
+    )
+    assert assign_topics(crowded, "Alpha", "", "mine") == ("b", "c")
+
+
+def test_not_papers_keeps_a_paper_out_of_a_topic_it_would_reach():
+    taxonomy = Taxonomy(
+        (placed("other", fallback=True), placed("rag", {"rag": 3}, not_papers=["averages"]), placed("qa", {"qa": 3})),
+        min_score=3, max_topics=3, title_weight=3,
+    )
+    assert assign_topics(taxonomy, "RAG for QA", "", "averages") == ("qa",)
+    assert assign_topics(taxonomy, "RAG for QA", "", "another") == ("rag", "qa")
+    # Kept out of its only topic, a paper goes to the fallback, unless kept out of that too.
+    assert assign_topics(taxonomy, "RAG", "", "averages") == ("other",)
+    strict = Taxonomy(
+        (placed("other", fallback=True, not_papers=["averages"]), placed("rag", {"rag": 3}, not_papers=["averages"])),
+        min_score=3, max_topics=3, title_weight=3,
+    )
+    assert assign_topics(strict, "RAG", "", "averages") == ()
+
+
+def test_papers_and_not_papers_are_read_with_their_lines(tmp_path):
+    path = tmp_path / "topics.yaml"
+    path.write_text(
+        "topics:\n  - slug: rag\n    name: RAG\n    keywords: {rag: 3}\n"
+        "    papers: [modular-rag, long_rag]\n    not_papers:\n      - on-averages\n"
+        "  - slug: qa\n    name: QA\n    keywords: {qa: 3}\n    papers: one-paper\n",
+        encoding="utf-8",
+    )
+    rag, qa = load_taxonomy(path).topics
+    assert (rag.slug, qa.slug) == ("rag", "qa")
+    assert rag.papers == (("modular-rag", 5), ("long_rag", 5)) and rag.not_papers == (("on-averages", 7),)
+    assert qa.papers == (("one-paper", 11),)
+
+
+def test_a_paper_slug_that_could_be_no_file_name(tmp_path):
+    text = "topics:\n  - slug: rag\n    name: RAG\n    keywords: {rag: 3}\n    papers: [Modular RAG]\n"
+    assert error_text(tmp_path, text) == (
+        "topics.yaml:5: papers: 'Modular RAG' is not a paper's slug (write the paper's file name in "
+        "content/papers/ without .md, e.g. papers: [a-survey-of-large-language-models])"
+    )
+
+
+def test_a_paper_both_placed_and_kept_out(tmp_path):
+    text = (
+        "topics:\n  - slug: rag\n    name: RAG\n    keywords: {rag: 3}\n"
+        "    papers: [modular-rag]\n    not_papers: [modular-rag]\n"
+    )
+    assert error_text(tmp_path, text) == (
+        "topics.yaml:6: topic 'rag' lists 'modular-rag' under both papers and not_papers (keep it under one of the two)"
+    )
+
+
+def test_a_slug_no_paper_has_is_a_warning_with_a_guess():
+    taxonomy = Taxonomy(
+        (topic("rag", {"rag": 3}, papers=(("modular-ragg", 5),), not_papers=(("zzz", 6),)),),
+    )
+    warnings = unknown_papers(taxonomy, iter(["modular-rag", "other-paper"]), "topics.yaml")
+    assert [str(warning) for warning in warnings] == [
+        "topics.yaml:5: topic 'rag' papers: no paper has the slug 'modular-ragg' (did you mean 'modular-rag'?)",
+        "topics.yaml:6: topic 'rag' not_papers: no paper has the slug 'zzz' "
+        "(a paper's slug is its file name in content/papers/ without .md)",
+    ]
+    # Without papers placed by hand, the slugs are not even read.
+    assert unknown_papers(Taxonomy((topic("rag", {"rag": 3}),)), iter(()), "topics.yaml") == ()
 
 
 def test_taxonomy_finds_topics_by_slug_and_is_hashable():
@@ -256,7 +344,7 @@ def test_unknown_topic_key_such_as_a_typo(tmp_path):
     text = "topics:\n  - slug: rag\n    name: RAG\n    keyword: {rag: 3}\n"
     assert error_text(tmp_path, text) == (
         "topics.yaml:4: unknown topic key 'keyword' (did you mean 'keywords'? "
-        "allowed: slug, name, description, min_score, keywords, title_keywords, fallback)"
+        "allowed: slug, name, description, min_score, keywords, title_keywords, fallback, papers, not_papers)"
     )
 
 
