@@ -197,13 +197,21 @@ def extract_links(text: str) -> tuple[str, ...]:
         return ()
     links: list[str] = []
     for match in _URL.finditer(text):
-        url = match.group(0).rstrip(".,;:!?'\"")
-        # A closing bracket ends the URL unless the URL opened it: "(see https://x.org/a)".
-        while url[-1] in ")]" and url.count(url[-1]) > url.count("(" if url[-1] == ")" else "["):
-            url = url[:-1].rstrip(".,;:!?'\"")
+        url = trim_address(match.group(0))
         if url not in links:
             links.append(url)
     return tuple(links)
+
+
+def trim_address(url: str) -> str:
+    """An address found in text, without the punctuation that ends its
+    sentence: "see https://x.org/a." and "(see https://x.org/a.)" both give
+    https://x.org/a, as GitHub's autolinks do (a closing bracket ends the
+    address unless the address opened it)."""
+    url = url.rstrip(".,;:!?'\"")
+    while url[-1] in ")]" and url.count(url[-1]) > url.count("(" if url[-1] == ")" else "["):
+        url = url[:-1].rstrip(".,;:!?'\"")
+    return url
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from .errors import SourceError, counted
 from .parallel import PARALLEL_MIN_ITEMS, fork_map
 from .feeds import absolute_url
 from .cache import KeyDigester
-from .papers import digest_body_parts, resolve_escapes
+from .papers import digest_body_parts, resolve_escapes, trim_address
 from .site import (
     DateLink, DateView, LetterLink, MonthView, Page, Pagination, PaperView, Site, TopicLink, TopicView,
 )
@@ -116,7 +116,8 @@ def _digest_text(linkify: LinkifyIt, text: str) -> str:
         link = linkify.match_at_start(text[scheme.start():]) if scheme.start() >= last else None
         if link is None:
             continue
-        url = _ADDRESS_END.split(link.url, 1)[0].rstrip("*")
+        # Where the paper's links: end it, so the two agree ("….)" ends a sentence in brackets).
+        url = trim_address(_ADDRESS_END.split(link.url, 1)[0].rstrip("*"))
         href = normalize_url.normalizeLink(url)
         if not normalize_url.validateLink(href):
             continue

@@ -12,7 +12,7 @@ from linkify_it import LinkifyIt
 
 from site_builder.config import SiteConfig
 from site_builder.errors import SourceError
-from site_builder.papers import Paper, PaperRecord, title_key
+from site_builder.papers import Paper, PaperRecord, extract_links, title_key, trim_address
 from site_builder.render import (
     QuickLinkify, _MARKUP_CHARACTER, _first_characters, _render_markdown, make_digest_text, make_environment,
     make_markdown, markdown_parser, render_page, render_site, template_fingerprints,
@@ -110,9 +110,38 @@ DIGEST_TEXT = st.lists(
 def test_digest_text_renders_text_without_markup_as_commonmark_links_addresses_with_a_scheme(text):
     commonmark = markdown_parser()
     # Only addresses with a scheme and "://": no names, no "//x.org", no "mailto:".
-    commonmark.linkify = LinkifyIt(options={"fuzzy_link": False, "fuzzy_email": False}).add("//", None)
+    commonmark.linkify = EndedAsLinksList(options={"fuzzy_link": False, "fuzzy_email": False}).add("//", None)
     commonmark.linkify.add("mailto:", None)
     assert make_digest_text()(text) == commonmark.render(text)
+
+
+class EndedAsLinksList(LinkifyIt):
+    """linkify-it's addresses, ended where a paper's links: list ends them
+    (it leaves a full stop before a closing bracket, or a semicolon, in)."""
+
+    def match(self, text):
+        return [self._ended(found) for found in super().match(text) or ()] or None
+
+    def match_at_start(self, text):
+        found = super().match_at_start(text)
+        return found and self._ended(found)
+
+    @staticmethod
+    def _ended(found):
+        cut = len(found.raw) - len(trim_address(found.raw))
+        if cut:
+            found.raw = found.text = found.url = found.raw[:-cut]
+            found.last_index -= cut
+        return found
+
+
+def test_digest_text_ends_an_address_where_the_links_list_does():
+    text = "Code is available (in https://github.com/Facico/Dynamic-Logit-Fusion.) and at https://x.org/a;."
+    html = make_digest_text()(text)
+    assert re.findall('href="([^"]*)"', html) == list(extract_links(text)) == [
+        "https://github.com/Facico/Dynamic-Logit-Fusion", "https://x.org/a",
+    ]
+    assert html.endswith("Dynamic-Logit-Fusion</a>.) and at <a href=\"https://x.org/a\">https://x.org/a</a>;.</p>\n")
 
 
 def test_digest_text_keeps_the_other_versions_and_shows_an_escaped_notes_line_as_written():
