@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from .errors import counted
 
@@ -64,9 +64,21 @@ class BarChart:
     peak_y: float
 
 
-def build_topic_chart(topic_name: str, columns: tuple[Column, ...], per_date: Mapping[dt.date, int]) -> BarChart:
-    """``columns`` are :func:`columns_for` the site's dates: the same for every topic."""
-    counts = [sum(per_date.get(d, 0) for d in column.dates) for column in columns]
+def column_counts(columns: tuple[Column, ...], papers_dates: Iterable[Iterable[dt.date]]) -> tuple[int, ...]:
+    """How many of the papers (given by their dates) each column has: a paper
+    twice in one month is one paper of that month, as the month's page lists it."""
+    column_of = {date: index for index, column in enumerate(columns) for date in column.dates}
+    counts = [0] * len(columns)
+    for dates in papers_dates:
+        for index in {column_of[date] for date in dates if date in column_of}:
+            counts[index] += 1
+    return tuple(counts)
+
+
+def build_topic_chart(topic_name: str, columns: tuple[Column, ...], counts: tuple[int, ...], total: int) -> BarChart:
+    """``columns`` are :func:`columns_for` the site's dates (the same for
+    every topic), ``counts`` the topic's :func:`column_counts`, ``total`` its
+    papers: a paper of two dates is in two bars, but one paper."""
     width, top, bottom, side = 480, 22, 26, 8
     height = 150
     plot = height - top - bottom
@@ -92,7 +104,7 @@ def build_topic_chart(topic_name: str, columns: tuple[Column, ...], per_date: Ma
     unit = columns[0].unit if columns else "digest date"
     busiest = max(range(len(counts)), key=lambda i: (counts[i], -i)) if counts else None
     description = (
-        f"{counted(sum(per_date.values()), 'paper')} across {len(columns)} {unit}s"
+        f"{counted(total, 'paper')} across {len(columns)} {unit}s"
         + (f"; most on {columns[busiest].long_label} ({counts[busiest]})." if busiest is not None else ".")
         + " " + "; ".join(bar.title for bar in bars) + "."
     )
@@ -143,18 +155,15 @@ def _level(count: int, highest: int) -> int:
 def build_topics_overview(
     topics: tuple[TopicView, ...],
     columns: tuple[Column, ...],
-    per_topic: Mapping[str, Mapping[dt.date, int]],
+    counts: Mapping[str, tuple[int, ...]],
 ) -> Heatmap:
+    """``counts``: each topic's :func:`column_counts`, by slug."""
     # The cells start after room for the longest name (about 6.8 units per
     # character of 12.5px text): the template shows the names beside the cells.
     label_width = 16 + round(6.8 * max((len(topic.name) for topic in topics), default=10))
     cell_height, header_height = 22, 26
     # At most 52 wide, so that four dates fit beside the names on a 390px phone.
     cell_width = max(18.0, min(52.0, 430 / max(1, len(columns))))
-    counts = {
-        topic.slug: [sum(per_topic[topic.slug].get(d, 0) for d in column.dates) for column in columns]
-        for topic in topics
-    }
     highest = max((n for row in counts.values() for n in row), default=0) or 1
     every = 1 if cell_width >= 46 else -(-len(columns) // 6)
     header = tuple(

@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import partial
 from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from .charts import build_topic_chart, build_topics_overview, columns_for
+from .charts import build_topic_chart, build_topics_overview, column_counts, columns_for
 from .config import SiteConfig
 from .errors import SourceError, raise_if_any
 from .feeds import build_feed, build_sitemap
@@ -370,16 +370,14 @@ def build_site(
     for part, groups, letters in _title_list_pages(papers, views):
         page(part.url, "papers.html", part.title("All papers"), papers=views[part.first - 1:part.last], pagination=part, groups=groups, letters=letters)
     columns = columns_for(tuple(reversed(dates_newest)))
-    per_date = {
-        topic.slug: Counter(d for p in by_topic[topic.slug] for d in p.dates) for topic in topics_used
-    }
+    counts = {topic.slug: column_counts(columns, (p.dates for p in by_topic[topic.slug])) for topic in topics_used}
     page("topics/", "topics.html", "Topics", topics=topics_used,
-         overview=build_topics_overview(topics_used, columns, per_date))
+         overview=build_topics_overview(topics_used, columns, counts))
     for topic in topics_used:
         topic_papers = tuple(view_of[p.slug] for p in by_topic[topic.slug])
         feed = build_feed(config, f"{topic.url}feed.xml", f"{topic.name} · {config.title}", topic.url,
                           topic_papers)
-        chart = build_topic_chart(topic.name, columns, per_date[topic.slug])
+        chart = build_topic_chart(topic.name, columns, counts[topic.slug], len(topic_papers))
         for part in paginate(topic.url, len(topic_papers)):
             page(part.url, "topic.html", part.title(topic.name), topic=topic, papers=topic_papers[part.first - 1:part.last], feed=feed, pagination=part,
                  chart=chart)

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 
-from site_builder.charts import MAX_COLUMNS, build_topic_chart, build_topics_overview, columns_for
+from site_builder.charts import MAX_COLUMNS, build_topic_chart, build_topics_overview, column_counts, columns_for
 from site_builder.site import DateView, TopicView
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -20,7 +20,7 @@ MAR = dates(dt.date(2025, 3, 11), dt.date(2025, 3, 17), dt.date(2025, 3, 18))
 
 
 def test_bars_are_proportional_to_papers_per_date():
-    chart = build_topic_chart("Reasoning", columns_for(MAR), {dt.date(2025, 3, 11): 2, dt.date(2025, 3, 17): 8})
+    chart = build_topic_chart("Reasoning", columns_for(MAR), (2, 8, 0), 9)
     heights = [bar.height for bar in chart.bars]
     assert [bar.count for bar in chart.bars] == [2, 8, 0]
     assert heights[1] == max(heights) and heights[2] == 0
@@ -30,12 +30,23 @@ def test_bars_are_proportional_to_papers_per_date():
         "Mar 11, 2025: 2 papers", "Mar 17, 2025: 8 papers", "Mar 18, 2025: 0 papers",
     ]
     assert chart.title == "Reasoning: papers per digest date"
-    assert "most on Mar 17, 2025 (8)" in chart.description
+    assert chart.description.startswith("9 papers across 3 digest dates; most on Mar 17, 2025 (8).")
+
+
+def test_a_paper_counts_once_per_column_and_once_in_all():
+    """A paper in two digests of one month is one paper of that month, as the
+    month's page lists it; in two months it is in both months' bars."""
+    days = dates(*(dt.date(2024, 1, 1) + dt.timedelta(days=n) for n in range(MAX_COLUMNS + 1)))
+    columns = columns_for(days)
+    assert [column.label for column in columns] == ["Jan 2024", "Feb 2024"]
+    papers = [(dt.date(2024, 1, 3), dt.date(2024, 1, 9)), (dt.date(2024, 1, 30), dt.date(2024, 2, 1)), ()]
+    assert column_counts(columns, papers) == (2, 1)
+    assert column_counts(columns_for(MAR), [(MAR[0].date, MAR[1].date)]) == (1, 1, 0)
 
 
 def test_bars_do_not_overlap_and_fit_the_chart():
     many = dates(*(dt.date(2025, 1, 1) + dt.timedelta(days=n) for n in range(MAX_COLUMNS)))
-    chart = build_topic_chart("Agents", columns_for(many), {d.date: 1 for d in many})
+    chart = build_topic_chart("Agents", columns_for(many), (1,) * len(many), len(many))
     for left, right in zip(chart.bars, chart.bars[1:]):
         assert left.x + left.width < right.x
     assert chart.bars[-1].x + chart.bars[-1].width <= chart.width
@@ -46,7 +57,8 @@ def test_bars_do_not_overlap_and_fit_the_chart():
 
 def test_two_years_of_daily_digests_are_charted_by_month():
     days = dates(*(dt.date(2024, 1, 1) + dt.timedelta(days=n) for n in range(730)))
-    chart = build_topic_chart("Agents", columns_for(days), {d.date: 1 for d in days})
+    columns = columns_for(days)
+    chart = build_topic_chart("Agents", columns, column_counts(columns, [(d.date,) for d in days]), len(days))
     assert len(chart.bars) == 24
     assert chart.bars[0].title == "January 2024: 31 papers"
     assert chart.title == "Agents: papers per month"
@@ -55,7 +67,8 @@ def test_two_years_of_daily_digests_are_charted_by_month():
 
 def test_one_digest_a_month_for_three_years_is_charted_and_named_by_month():
     days = dates(*(dt.date(2022 + m // 12, m % 12 + 1, 1) for m in range(36)))
-    chart = build_topic_chart("Agents", columns_for(days), {d.date: 1 for d in days})
+    columns = columns_for(days)
+    chart = build_topic_chart("Agents", columns, column_counts(columns, [(d.date,) for d in days]), len(days))
     assert chart.bars[0].title == "January 2022: 1 paper"
     assert chart.title == "Agents: papers per month"
     assert "across 36 months" in chart.description
@@ -66,8 +79,7 @@ def test_overview_shades_cells_by_papers_and_fits_the_longest_topic_name():
         TopicView("a", "Agents", "", "topics/a/", 9),
         TopicView("b", "Continual Learning, Editing & Merging", "", "topics/b/", 1),
     )
-    per_topic = {"a": {MAR[0].date: 64, MAR[1].date: 1, MAR[2].date: 16}, "b": {MAR[2].date: 36}}
-    chart = build_topics_overview(topics, columns_for(MAR), per_topic)
+    chart = build_topics_overview(topics, columns_for(MAR), {"a": (64, 1, 16), "b": (0, 0, 36)})
     levels = [[cell.level for cell in row.cells] for row in chart.rows]
     assert levels == [[4, 1, 2], [0, 0, 3]]
     assert chart.rows[0].cells[0].title == "Agents, Mar 11, 2025: 64 papers"
@@ -116,3 +128,13 @@ def test_topics_page_shows_every_topic_across_dates(shipped_site):
     cells = [g.find(f"{SVG}title").text for g in svg.iter(f"{SVG}g")]
     assert len(cells) == len(row_labels) * 4
     assert "Reasoning & Math, Mar 17, 2025: 16 papers" in cells
+
+
+def test_a_topic_chart_counts_each_paper_once_as_its_heading_does(shipped_site):
+    """Papers recur across digests: the chart's total was the bars' sum (89
+    papers on a page of 79)."""
+    for page in (shipped_site / "topics").glob("*/index.html"):
+        text = page.read_text(encoding="utf-8")
+        (heading,) = re.findall(r'<h1>.*<span class="count">([\d,]+) papers?</span></h1>', text)
+        (described,) = re.findall(r'<desc id="topic-chart-desc">([\d,]+) papers? across', text)
+        assert described == heading, page
