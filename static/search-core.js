@@ -14,18 +14,36 @@
 
   var MAX_QUERY = 256;
 
-  /* What the reader typed, made safe for lunr's query syntax:
-   * quotes and brackets (lunr has no phrases) and punctuation stuck to words
-   * go; a plain last word also matches as a prefix, so results follow typing. */
+  /* What the reader typed, as the terms the index holds: each word trimmed
+   * as lunr's trimmer trimmed the documents' words, which lunr does not do to
+   * a query ("(LoRA)," finds lora, "Pretrainer's" pretrainer's, "$100K" 100k,
+   * "87.73%" 87.73), and lunr's query syntax kept (+ and -, a field, a
+   * wildcard, a boost); a plain last word also matches as a prefix, so
+   * results follow typing. */
   function prepareQuery(raw, typing) {
-    var text = String(raw || "").slice(0, MAX_QUERY);
-    text = text.replace(/["'“”‘’()[\]{}<>,;!?|\\/]+/g, " ");
-    text = text.replace(/(\S)[.]+(?=\s|$)/g, "$1");
-    text = text.replace(/\s+/g, " ").trim();
+    var words = [];
+    String(raw || "").slice(0, MAX_QUERY).replace(/\\/g, " ").split(/\s+/).forEach(function (token) {
+      var syntax = /^([+-]?)(?:(\w+):(?=.*\w))?(.*?)(\*?(?:[\^~]\d*)?)$/.exec(token);
+      // lunr's query lexer, as its tokenizer, takes a hyphen between letters for a space.
+      var terms = syntax[3].split("-").map(trimmedTerm).filter(Boolean);
+      if (!terms.length) return;
+      terms[0] = syntax[1] + (syntax[2] ? syntax[2] + ":" : "") + terms[0];
+      terms[terms.length - 1] += syntax[4];
+      words.push(terms.join(" "));
+    });
+    var text = words.join(" ");
     if (!text) return "";
     var last = /(?:^|\s)([\p{L}\p{N}]{2,})$/u.exec(text);
     if (typing && last) text += " " + last[1] + "*";
     return text.toLowerCase();
+  }
+
+  /* lunr.trimmer: what is not [A-Za-z0-9_] goes from both ends of a word
+   * (a wildcard at either end stays). */
+  function trimmedTerm(term) {
+    var star = /^(\*?)(.*?)(\*?)$/.exec(term);
+    var word = star[2].replace(/^\W+/, "").replace(/\W+$/, "");
+    return word && star[1] + word + star[3];
   }
 
   /* The last word of a prepared query when it is matched as a beginning too
@@ -464,7 +482,8 @@
       // A word the reader excluded is not marked, nor the name of a field
       // ("title:survey" marks "survey", not "title"), nor a boost ("^10").
       if (!word || word.charAt(0) === "-") return;
-      plainWords(word.split(":").pop().replace(/[\^~][\d.]*$/, "")).split(" ").forEach(function (part) {
+      // The runs of letters and digits the excerpt's words are ("pretrainer" of "pretrainer's").
+      plainWords(word.split(":").pop().replace(/[\^~][\d.]*$/, "")).split(/[^\p{L}\p{N}]+/u).forEach(function (part) {
         if (part.length < 2 || !lunr.stopWordFilter(new lunr.Token(part))) return;
         stem(part).forEach(function (s) { if (s && stems.indexOf(s) === -1) stems.push(s); });
       });
