@@ -23,13 +23,18 @@
   function prepareQuery(raw, typing) {
     var words = [];
     String(raw || "").slice(0, MAX_QUERY).replace(/\\/g, " ").split(/\s+/).forEach(function (token) {
+      if (/^\*+$/.test(token)) return words.push("*");  // every paper
       var syntax = /^([+-]?)(?:(\w+):(?=.*\w))?(.*?)(\*?(?:[\^~]\d*)?)$/.exec(token);
       // lunr's query lexer, as its tokenizer, takes a hyphen between letters for a space.
       var terms = syntax[3].split("-").map(trimmedTerm).filter(Boolean);
       if (!terms.length) return;
-      terms[0] = syntax[1] + (syntax[2] ? syntax[2] + ":" : "") + terms[0];
+      var field = syntax[2] ? syntax[2] + ":" : "";
+      // A plain word also means its parts, so that "LLM's" finds the papers
+      // that say LLM (the ones that say LLM's come first: they match twice).
+      var parts = syntax[1] || syntax[4] ? [] : [].concat.apply([], terms.map(partsOf));
+      terms[0] = syntax[1] + field + terms[0];
       terms[terms.length - 1] += syntax[4];
-      words.push(terms.join(" "));
+      words.push(terms.concat(parts.map(function (part) { return field + part; })).join(" "));
     });
     var text = words.join(" ");
     if (!text) return "";
@@ -44,6 +49,29 @@
     var star = /^(\*?)(.*?)(\*?)$/.exec(term);
     var word = star[2].replace(/^\W+/, "").replace(/\W+$/, "");
     return word && star[1] + word + star[3];
+  }
+
+  /* The words inside a word that has punctuation between letters ("llm's" →
+   * llm, "encoder/decoder" → encoder and decoder; not "10,000" or "1.5"), as
+   * lunr's trimmer leaves them; none for other words. */
+  function partsOf(word) {
+    if (!/\p{L}[^\p{L}\p{N}_]+\p{L}/u.test(word)) return [];
+    return word.split(/[^\p{L}\p{N}_]+/u).map(trimmedTerm).filter(function (part) {
+      return part.length >= 2 && part !== word;
+    });
+  }
+
+  /* sameWord for a prepared query, with each part of a word (partsOf) taken
+   * for that word, so a paper is not ranked as if it had two words of the
+   * query for having one. */
+  function withWholes(text, sameWord) {
+    var map = Object.create(null);
+    Object.keys(sameWord || {}).forEach(function (key) { map[key] = sameWord[key]; });
+    text.split(" ").forEach(function (word) {
+      var body = word.split(":").pop();
+      partsOf(body).forEach(function (part) { if (!(part in map)) map[part] = body; });
+    });
+    return map;
   }
 
   /* The last word of a prepared query when it is matched as a beginning too
@@ -442,6 +470,7 @@
   /* search() for a prepared query. */
   Searcher.prototype.answer = function (text, sameWord) {
     var self = this;
+    sameWord = withWholes(text, sameWord);
     var attempts = [text, plainWords(text)].filter(function (t, i, all) { return t && all.indexOf(t) === i; });
     function attempt(i) {
       if (i >= attempts.length) return Promise.resolve({ query: text, results: [], lunrResults: [], error: "syntax" });
