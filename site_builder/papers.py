@@ -207,10 +207,10 @@ def trim_address(url: str) -> str:
     """An address found in text, without the punctuation that ends its
     sentence: "see https://x.org/a." and "(see https://x.org/a.)" both give
     https://x.org/a, as GitHub's autolinks do (a closing bracket ends the
-    address unless the address opened it)."""
-    url = url.rstrip(".,;:!?'\"")
+    address unless the address opened it; so does "**" of bold text)."""
+    url = url.rstrip(".,;:!?'\"*")
     while url[-1] in ")]" and url.count(url[-1]) > url.count("(" if url[-1] == ")" else "["):
-        url = url[:-1].rstrip(".,;:!?'\"")
+        url = url[:-1].rstrip(".,;:!?'\"*")
     return url
 
 
@@ -545,6 +545,8 @@ class IngestPlan:
     # that a file saved again since is not overwritten.
     read_as: tuple[tuple[Path, str | None], ...] = ()
     warnings: tuple[SourceError, ...] = ()
+    # Papers of your own with a topics: line, by slug: no rule files them.
+    own_topics: frozenset[str] = frozenset()
 
 
 def plan_ingest(
@@ -640,9 +642,11 @@ def plan_ingest(
                 ))
         texts[path] = text
     changed.sort()
+    in_digests = set(slugs)
     return IngestPlan(
         tuple(sorted(texts.items())), tuple(changed), new_papers, tuple((path, existing.get(path)) for path in changed),
         tuple(sorted(warnings, key=lambda warning: str(warning.path))),
+        frozenset(path.stem for path, paper in parsed.items() if paper.topics is not None and path.stem not in in_digests),
     )
 
 

@@ -37,7 +37,7 @@ from .site import (
     PaperView, Related, RelatedSource, Site, build_site, html_to_text, in_title_order, listed_in, related_sources,
     source_word_counts,
 )
-from .topics import Taxonomy, assign_topics, parse_taxonomy, unknown_papers
+from .topics import Taxonomy, assign_topics, parse_taxonomy, placement_warnings
 from .weight import PageWeight, measure_first_visit
 from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers
 from .writer import check_output_dir, remove_stale_temp_files, write_atomic_with, write_files, write_site
@@ -141,7 +141,7 @@ def read_inputs(
     merged = merge_entries(digests)
     plan = plan_ingest(merged.records, existing, paths.papers, assign, partial(cache.memo_many, workers=workers))
     unread = _unread_files(paths.digests, ".txt", "digests") + _unread_files(paths.papers, ".md", "paper files")
-    misplaced = unknown_papers(taxonomy, (path.stem for path, _text in plan.texts), taxonomy_path)
+    misplaced = placement_warnings(taxonomy, (path.stem for path, _text in plan.texts), plan.own_topics, taxonomy_path)
     return Inputs(config, taxonomy, digests, plan, unread + copies + merged.warnings + plan.warnings + misplaced)
 
 

@@ -117,7 +117,7 @@ def _digest_text(linkify: LinkifyIt, text: str) -> str:
         if link is None:
             continue
         # Where the paper's links: end it, so the two agree ("….)" ends a sentence in brackets).
-        url = trim_address(_ADDRESS_END.split(link.url, 1)[0].rstrip("*"))
+        url = trim_address(_ADDRESS_END.split(link.url, 1)[0])
         href = normalize_url.normalizeLink(url)
         if not normalize_url.validateLink(href):
             continue

@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
+from typing import Collection, Iterable, Iterator, Mapping
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -253,17 +253,26 @@ def assign_topics(taxonomy: Taxonomy, title: str, abstract: str, slug: str = "")
     return tuple(taxonomy.topics[index].slug for index in chosen)
 
 
-def unknown_papers(taxonomy: Taxonomy, slugs: Iterable[str], path: Path | str) -> tuple[SourceError, ...]:
+def placement_warnings(
+    taxonomy: Taxonomy, slugs: Iterable[str], own_topics: Collection[str], path: Path | str,
+) -> tuple[SourceError, ...]:
     """A warning for each slug that ``papers:`` or ``not_papers:`` names but
-    no paper has: a typo, or a paper whose digest is not added yet. (``slugs``
-    is read only if some topic places papers by hand.)"""
+    no paper has (a typo, or a paper whose digest is not added yet), or that
+    is a paper of your own with topics of its own (``own_topics``), which
+    they do not change. ``slugs`` is read only if some topic places papers."""
     warnings = []
     known: set[str] | None = None
     for topic in taxonomy.topics:
         for key, placed in (("papers", topic.papers), ("not_papers", topic.not_papers)):
             for slug, line in placed:
                 known = set(slugs) if known is None else known
-                if slug not in known:
+                if slug in own_topics:
+                    warnings.append(SourceError(
+                        f"topic {topic.slug!r} {key}: {slug!r} has topics of its own (the topics: line of its "
+                        "file), which this does not change", path, line,
+                        hint="remove that line to file it by the rules and this list, or edit it there",
+                    ))
+                elif slug not in known:
                     guess = difflib.get_close_matches(slug, known, n=1, cutoff=0.8)
                     warnings.append(SourceError(
                         f"topic {topic.slug!r} {key}: no paper has the slug {slug!r}", path, line,

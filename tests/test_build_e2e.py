@@ -251,10 +251,11 @@ def test_topics_yaml_places_a_digest_paper_by_hand(tmp_path):
     assert "topics: [multilingual, evaluation]\n" in paper_file.read_text(encoding="utf-8")
     taxonomy = content / "topics.yaml"
     text = taxonomy.read_text(encoding="utf-8")
-    text = text.replace("  - slug: agents\n", f"  - slug: agents\n    papers: [{slug}, no-such-paper]\n", 1)
+    (content / "papers" / "my-notes.md").write_text("---\ntitle: My Notes\ntopics: [surveys]\n---\n\nMine.\n")
+    text = text.replace("  - slug: agents\n", f"  - slug: agents\n    papers: [{slug}, no-such-paper, my-notes]\n", 1)
     text = text.replace("  - slug: evaluation\n", f"  - slug: evaluation\n    not_papers: [{slug}]\n", 1)
     taxonomy.write_text(text, encoding="utf-8")
-    line = text.splitlines().index(f"    papers: [{slug}, no-such-paper]") + 1
+    line = text.splitlines().index(f"    papers: [{slug}, no-such-paper, my-notes]") + 1
 
     report = build(Paths(content, tmp_path / "_site"))
 
@@ -264,7 +265,10 @@ def test_topics_yaml_places_a_digest_paper_by_hand(tmp_path):
     evaluation_pages = (tmp_path / "_site" / "topics" / "evaluation").rglob("index.html")
     assert f"papers/{slug}/" in agents
     assert not any(f"papers/{slug}/" in page.read_text(encoding="utf-8") for page in evaluation_pages)
-    assert [str(w) for w in report.warnings if "no-such-paper" in str(w)] == [
+    assert [str(w) for w in report.warnings if str(w).startswith(str(taxonomy))] == [
         f"{taxonomy}:{line}: topic 'agents' papers: no paper has the slug 'no-such-paper' "
-        "(a paper's slug is its file name in content/papers/ without .md)"
+        "(a paper's slug is its file name in content/papers/ without .md)",
+        f"{taxonomy}:{line}: topic 'agents' papers: 'my-notes' has topics of its own (the topics: line of its "
+        "file), which this does not change (remove that line to file it by the rules and this list, or edit it there)",
     ]
+    assert "papers/my-notes/" not in agents

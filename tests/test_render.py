@@ -136,12 +136,16 @@ class EndedAsLinksList(LinkifyIt):
 
 
 def test_digest_text_ends_an_address_where_the_links_list_does():
-    text = "Code is available (in https://github.com/Facico/Dynamic-Logit-Fusion.) and at https://x.org/a;."
+    text = (
+        "Code is available (in https://github.com/Facico/Dynamic-Logit-Fusion.) and at https://x.org/a;. "
+        "See **https://github.com/x/y**."
+    )
     html = make_digest_text()(text)
     assert re.findall('href="([^"]*)"', html) == list(extract_links(text)) == [
-        "https://github.com/Facico/Dynamic-Logit-Fusion", "https://x.org/a",
+        "https://github.com/Facico/Dynamic-Logit-Fusion", "https://x.org/a", "https://github.com/x/y",
     ]
-    assert html.endswith("Dynamic-Logit-Fusion</a>.) and at <a href=\"https://x.org/a\">https://x.org/a</a>;.</p>\n")
+    assert "Dynamic-Logit-Fusion</a>.) and at <a href=\"https://x.org/a\">https://x.org/a</a>;. See **<a" in html
+    assert html.endswith("https://github.com/x/y</a>**.</p>\n")
 
 
 def test_digest_text_keeps_the_other_versions_and_shows_an_escaped_notes_line_as_written():

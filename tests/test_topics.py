@@ -16,7 +16,7 @@ from site_builder.topics import (
     load_taxonomy,
     parse_taxonomy,
     score_topics,
-    unknown_papers,
+    placement_warnings,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -199,18 +199,20 @@ def test_a_paper_both_placed_and_kept_out(tmp_path):
     )
 
 
-def test_a_slug_no_paper_has_is_a_warning_with_a_guess():
+def test_a_slug_no_paper_has_or_of_a_paper_with_its_own_topics_is_a_warning():
     taxonomy = Taxonomy(
-        (topic("rag", {"rag": 3}, papers=(("modular-ragg", 5),), not_papers=(("zzz", 6),)),),
+        (topic("rag", {"rag": 3}, papers=(("modular-ragg", 5), ("my-own", 5)), not_papers=(("zzz", 6),)),),
     )
-    warnings = unknown_papers(taxonomy, iter(["modular-rag", "other-paper"]), "topics.yaml")
+    warnings = placement_warnings(taxonomy, iter(["modular-rag", "other-paper", "my-own"]), {"my-own"}, "topics.yaml")
     assert [str(warning) for warning in warnings] == [
         "topics.yaml:5: topic 'rag' papers: no paper has the slug 'modular-ragg' (did you mean 'modular-rag'?)",
+        "topics.yaml:5: topic 'rag' papers: 'my-own' has topics of its own (the topics: line of its file), "
+        "which this does not change (remove that line to file it by the rules and this list, or edit it there)",
         "topics.yaml:6: topic 'rag' not_papers: no paper has the slug 'zzz' "
         "(a paper's slug is its file name in content/papers/ without .md)",
     ]
     # Without papers placed by hand, the slugs are not even read.
-    assert unknown_papers(Taxonomy((topic("rag", {"rag": 3}),)), iter(()), "topics.yaml") == ()
+    assert placement_warnings(Taxonomy((topic("rag", {"rag": 3}),)), iter(()), {"my-own"}, "topics.yaml") == ()
 
 
 def test_taxonomy_finds_topics_by_slug_and_is_hashable():
