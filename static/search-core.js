@@ -25,12 +25,12 @@
     String(raw || "").slice(0, MAX_QUERY).replace(/\\/g, " ").split(/\s+/).forEach(function (token) {
       if (/^\*+$/.test(token)) return words.push("*");  // every paper
       var syntax = /^([+-]?)(?:(\w+):(?=.*\w))?(.*?)(\*?(?:[\^~]\d*)?)$/.exec(token);
-      // lunr's query lexer, as its tokenizer, takes a hyphen between letters for a space.
+      // lunr's query lexer, as its tokenizer, takes a hyphen inside a word for a space.
       var terms = syntax[3].split("-").map(trimmedTerm).filter(Boolean);
       if (!terms.length) return;
       var field = syntax[2] ? syntax[2] + ":" : "";
       // A plain word also means its parts, so that "LLM's" finds the papers
-      // that say LLM (the ones that say LLM's come first: they match twice).
+      // that say LLM (those that say LLM's rank first, for the rarer word).
       var parts = syntax[1] || syntax[4] ? [] : [].concat.apply([], terms.map(partsOf));
       terms[0] = syntax[1] + field + terms[0];
       terms[terms.length - 1] += syntax[4];
