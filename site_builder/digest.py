@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .errors import SourceError, decode_utf8, raise_if_any, utf8_hint
+from .errors import SourceError, check_not_binary, decode_utf8, raise_if_any, utf8_hint
 
 _MONTHS = {
     name: number
@@ -295,6 +295,8 @@ def read_digest(path: Path, default_year: int | None = None) -> Digest:
         if path.stat().st_size == 0:
             raise SourceError("digest is empty", path, 1, hint="paste a Daily Papers page into it, or delete it")
         with path.open("rb") as handle:
+            check_not_binary(handle.read(8), path, "digest")
+            handle.seek(0)
             return parse_digest_lines(_decoded_lines(handle, path), path, default_year)
     except OSError as error:
         raise SourceError(f"cannot read digest: {error.strerror}", path) from None
@@ -322,6 +324,7 @@ def _decoded_lines(handle: Iterable[bytes], path: Path) -> Iterator[str]:
 def parse_digest_bytes(raw: bytes, path: Path, default_year: int | None = None) -> Digest:
     if not raw.strip():
         raise SourceError("digest is empty", path, 1, hint="paste a Daily Papers page into it, or delete it")
+    check_not_binary(raw, path, "digest")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16, whose NUL bytes would be blamed below
         decode_utf8(raw, path, "digest")
     nul = raw.find(b"\0")

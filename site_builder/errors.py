@@ -69,6 +69,7 @@ def raise_if_any(errors: list[SourceError]) -> None:
 
 def decode_utf8(data: bytes, path: Path | str, what: str = "file") -> str:
     """A file's bytes as text (a leading BOM dropped), or an error naming the line."""
+    check_not_binary(data, path, what)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -78,10 +79,28 @@ def decode_utf8(data: bytes, path: Path | str, what: str = "file") -> str:
         ) from None
 
 
+def check_not_binary(start: bytes, path: Path | str, what: str = "file") -> None:
+    """An error if a file beginning with ``start`` is an image, a PDF, a
+    document or an archive: one a user saved under a text file's name."""
+    kind = next((kind for magic, kind in _BINARY_STARTS if start.startswith(magic)), None)
+    if kind is not None:
+        raise SourceError(f"{what} is not text: it looks like {kind}", path, hint=f"save the {what} as plain UTF-8 text")
+
+
+_BINARY_STARTS = (
+    (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF"), (b"PK\x03\x04", "a zip file (a .docx or .odt document, say)"), (b"\x1f\x8b", "gzip data"),
+    (b"\xd0\xcf\x11\xe0", "an old Word or Excel document"), (b"{\\rtf", "an RTF document"),
+)
+
+
 def utf8_hint(start: bytes) -> str:
     """How to convert a file that begins with ``start`` to UTF-8."""
-    source = "utf-16" if start.startswith((b"\xff\xfe", b"\xfe\xff")) else "latin1"
-    return f"save the file as UTF-8; from {'UTF-16' if source == 'utf-16' else 'Latin-1'}: iconv -f {source} -t utf-8"
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "save the file as UTF-8; from UTF-16: iconv -f utf-16 -t utf-8"
+    # Windows' "ANSI" (Notepad's default in older Windows) is Windows-1252,
+    # which Latin-1 reads wrongly: its quotes, dashes and "…" become control characters.
+    return "save the file as UTF-8; from Windows' ANSI or Latin-1: iconv -f windows-1252 -t utf-8"
 
 
 def read_utf8(path: Path) -> str:

@@ -116,7 +116,7 @@ CASES = {
     ),
     "site-yaml-latin-1": (
         write("content/site.yaml", "title: Caf\xe9 Atlas\n".encode("latin-1")),
-        "content/site.yaml:1: file is not valid UTF-8 (byte 0xe9) (save the file as UTF-8; from Latin-1: iconv",
+        "content/site.yaml:1: file is not valid UTF-8 (byte 0xe9) (save the file as UTF-8; from Windows' ANSI or Latin-1: iconv",
     ),
     "topics-yaml-latin-1": (
         write("content/topics.yaml", "topics:\n  - slug: cafe\n    name: Caf\xe9\n".encode("latin-1")),

@@ -161,7 +161,11 @@ def test_mutated_real_digests_give_a_digest_or_our_error(which, cuts, insert):
 @pytest.mark.parametrize(("data", "expected"), [
     (b" \n\n\t\n", "d.txt:1: digest is empty"),
     ("Sep 10\n\nT\n\nA.\n".encode("utf-16"), "from UTF-16: iconv -f utf-16 -t utf-8"),
-    (b"Mar 18, 2025\n\nTitle\n\nCaf\xe9 au lait.\n", "from Latin-1: iconv -f latin1 -t utf-8"),
+    (b"Mar 18, 2025\n\nTitle\n\nCaf\xe9 au lait.\n", "from Windows' ANSI or Latin-1: iconv -f windows-1252 -t utf-8"),
+    # A file saved under a digest's name that is no text at all.
+    (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "d.txt: digest is not text: it looks like a PNG image"),
+    (b"%PDF-1.4\n%\xe2\xe3\n1 0 obj\0", "d.txt: digest is not text: it looks like a PDF"),
+    (b"PK\x03\x04\x14\0\x06\0word/document.xml", "d.txt: digest is not text: it looks like a zip file (a .docx"),
 ])
 def test_a_digest_file_read_as_the_build_reads_it_gets_the_same_clear_errors(tmp_path, data, expected):
     path = tmp_path / "d.txt"
