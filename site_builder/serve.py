@@ -528,10 +528,17 @@ def describe(rebuild: Rebuild) -> str:
         shown = ", ".join(rebuild.changes[:3])
         more = f" and {len(rebuild.changes) - 3} more" if len(rebuild.changes) > 3 else ""
         cause = f" after changes to {shown}{more}"
-    later = f"; the other {len(rebuild.later)} render when requested or in the background" if rebuild.later else ""
+    if not rebuild.later:
+        return (
+            f"Rebuilt in {rebuild.seconds:.2f}s{cause}: {len(rebuild.rendered)} of {rebuild.pages} pages "
+            f"rendered, {written} written"
+        )
+    # Said first, the pages changed: "0 of 442 pages rendered" read as if nothing had.
+    changed = len(rebuild.rendered) + len(rebuild.later)
     return (
-        f"Rebuilt in {rebuild.seconds:.2f}s{cause}: {len(rebuild.rendered)} of {rebuild.pages} pages "
-        f"rendered, {written} written{later}"
+        f"Rebuilt in {rebuild.seconds:.2f}s{cause}: {changed} of {rebuild.pages} pages changed, "
+        f"{len(rebuild.rendered)} rendered now ({written} written); the other {len(rebuild.later)} "
+        "render when requested or in the background"
     )
 
 

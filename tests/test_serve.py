@@ -450,7 +450,12 @@ def test_the_pages_rendered_on_request_are_counted_with_those_rendered_in_the_ba
     assert preview.build()
     assert preview.build(("paper.html",), (themed(tmp_path, "<p>THEMED</p>"),))
     later = preview.last.later
-    assert f"; the other {len(later)} render when requested or in the background" in log[-1]
+    rendered = len(preview.last.rendered)
+    assert re.fullmatch(
+        rf"Rebuilt in \d+\.\d\ds after changes to \S*paper\.html: {rendered + len(later)} of \d+ pages changed, "
+        rf"{rendered} rendered now \(\d+ files? written\); the other {len(later)} render when requested or in the background",
+        log[-1],
+    ), log[-1]
     preview.ensure(later[0])
     preview.finish()
     assert re.fullmatch(
