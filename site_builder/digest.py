@@ -55,9 +55,21 @@ class DigestEntry:
 
 
 def title_key(title: str) -> str:
-    """The identity of a paper across digests: case, spacing and Unicode forms ignored."""
-    text = unicodedata.normalize("NFKC", title).casefold()
+    """The identity of a paper across digests: case, spacing, Unicode forms
+    and invisible characters ignored."""
+    text = unicodedata.normalize("NFKC", visible(title)).casefold()
     return " ".join(text.split()).rstrip(" .")
+
+
+# Characters that show nothing, which a copy from a web page may hold: a soft
+# hyphen, zero-width spaces and joiners, direction marks, a byte order mark.
+# (Not U+200C and U+200D, which join letters of some scripts and emoji.)
+_INVISIBLE = re.compile("[\u00ad\u200b\u200e\u200f\u2060-\u2064\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def visible(text: str) -> str:
+    """``text`` without the characters that show nothing (_INVISIBLE)."""
+    return text if text.isascii() else _INVISIBLE.sub("", text)
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,7 @@ class Digest:
 class _Paragraph:
     text: str
     line: int
+    first: str  # its first line, for errors
 
 
 def clip(text: str, limit: int = 60) -> str:
@@ -140,17 +153,18 @@ def _paragraphs(numbered: Iterator[tuple[int, str]], path: Path) -> Iterator[_Pa
     for number, raw in numbered:
         if "\0" in raw:
             raise _nul_error(path, number)
-        # Collapse tabs, non-breaking spaces and runs of spaces pasted from web pages.
-        line = " ".join(raw.split())
+        # Collapse tabs, non-breaking spaces and runs of spaces pasted from
+        # web pages; a line of invisible characters is a blank line.
+        line = " ".join(visible(raw).split())
         if line:
             if not buffer:
                 start = number
             buffer.append(line)
         elif buffer:
-            yield _Paragraph(" ".join(buffer), start)
+            yield _Paragraph(" ".join(buffer), start, buffer[0])
             buffer = []
     if buffer:
-        yield _Paragraph(" ".join(buffer), start)
+        yield _Paragraph(" ".join(buffer), start, buffer[0])
 
 
 def parse_digest(text: str, path: Path, default_year: int | None = None) -> Digest:
@@ -162,8 +176,14 @@ def parse_digest(text: str, path: Path, default_year: int | None = None) -> Dige
 
 
 # What a copy of the web page holds beside the papers: who submitted one, its
-# upvote count. Taken for a title or abstract, each would make a paper.
-_PAGE_LINE = re.compile(r"Submitted by\b.*|(?:Upvote\s*)?\d[\d.,]*\s*k?|Upvote", re.IGNORECASE)
+# upvote count, its authors and links, the page's header and buttons. Taken
+# for a title or abstract, each would make a paper.
+_PAGE_LINE = re.compile(
+    r"Submitted by\b.*|(?:Upvote\s*)?\d[\d.,]*\s*k?|Upvote|Published on\b.*|[·•]?\s*\d+\s+authors?"
+    r"|new|subscribe|daily papers|by\s*AK and the research community|get trending papers in your email inbox!?"
+    r"|previous|next|load more|view all papers|view arxiv page|view pdf",
+    re.IGNORECASE,
+)
 
 
 def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | None = None) -> Digest:
@@ -178,6 +198,14 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
     window = [next(paragraphs, None), next(paragraphs, None), next(paragraphs, None)]
     while window[0] is not None:
         title, abstract, after = window
+        if len(title.text) > _MAX_TITLE_CHARS:
+            raise SourceError(
+                f"expected a paper title but found a paragraph of {len(title.text):,} characters",
+                path, title.line,
+                hint=f"if its first line {clip(title.first)!r} is a title, put a blank line after it: a title and "
+                "its abstract are paragraphs of their own" if _looks_like_title(title.first) and title.first != title.text
+                else "titles and abstracts must alternate; a title or abstract may be missing above this line",
+            )
         if abstract is None:
             raise SourceError(
                 f"title {clip(title.text)!r} has no abstract", path, title.line,
@@ -188,15 +216,15 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
                 raise SourceError(
                     f"{clip(paragraph.text)!r} is a line of the Daily Papers web page, not a paper's {what}",
                     path, paragraph.line,
-                    hint="delete the page's other lines (submitters, upvote counts) from the digest: "
-                    "after its date line it alternates paper titles and abstracts",
+                    hint="delete the page's other lines (its header, submitters, upvote counts) from the digest: "
+                    "after its date line it alternates paper titles and abstracts; another day's papers go in "
+                    "a file of their own",
                 )
-        if len(title.text) > _MAX_TITLE_CHARS:
-            raise SourceError(
-                f"expected a paper title but found a paragraph of {len(title.text):,} characters",
-                path, title.line,
-                hint="titles and abstracts must alternate; a title or abstract may be missing above this line",
-            )
+            if parse_date_line(paragraph.text, None) is not None:
+                raise SourceError(
+                    f"a second date line {clip(paragraph.text)!r}: a digest holds one day's papers", path, paragraph.line,
+                    hint="move this date line and the papers after it into a digest file of their own",
+                )
         if _looks_like_title(abstract.text) and after is not None and not _looks_like_title(after.text):
             raise SourceError(
                 f"two titles in a row: {clip(title.text)!r} then {clip(abstract.text)!r}",
@@ -235,6 +263,7 @@ def _find_date(
     for number, line in numbered:
         if "\0" in line:
             raise _nul_error(path, number)
+        line = visible(line)
         blank = blank and not line.strip()
         found = parse_date_line(" ".join(line.split()), None)
         if found is None:

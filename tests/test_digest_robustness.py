@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from site_builder.digest import parse_digest, parse_digest_bytes, read_digest
+from site_builder.digest import parse_digest, parse_digest_bytes, read_digest, title_key
 from site_builder.errors import SourceError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,10 +55,25 @@ def error_of(data: bytes | str) -> str:
         # One such line alone between two papers: not taken for a title without an abstract.
         (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nSubmitted by akhaliq\n\nT2\n\nAbstract two.\n",
          "d.txt:11: 'Submitted by akhaliq' is a line of the Daily Papers web page, not a paper's title"),
+        # Two days pasted into one file: the second page's header made papers of its lines.
+        (HEADER + "Mar 20\n\nT1\n\nAbstract one.\n\n" + HEADER + "Mar 19\n\nT2\n\nAbstract two.\n",
+         "d.txt:11: 'new' is a line of the Daily Papers web page, not a paper's title"),
+        (HEADER + "Mar 20\n\nT1\n\nAbstract one.\n\nMar 19\n\nT2\n\nAbstract two.\n",
+         "d.txt:11: a second date line 'Mar 19': a digest holds one day's papers"),
+        # Pairs of the page's lines, each pair once a paper.
+        (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nPublished on Mar 19\n\n· 12 authors\n\nT2\n\nAbstract two.\n",
+         "d.txt:11: 'Published on Mar 19' is a line of the Daily Papers web page, not a paper's title"),
+        (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nView arXiv page\n\nView PDF\n",
+         "d.txt:11: 'View arXiv page' is a line of the Daily Papers web page, not a paper's title"),
+        # Title and abstract with no blank line between them.
+        (HEADER + "Mar 18\n\nA Title\n" + "The abstract goes on. " * 30 + "\n",
+         "d.txt:7: expected a paper title but found a paragraph of 667 characters (if its first line 'A Title' is a "
+         "title, put a blank line after it"),
     ],
     ids=["empty", "blank", "header-only", "no-date", "mistyped-date", "day-first-date", "feb-30", "feb-29-written", "title-at-end", "two-titles",
          "latin-1", "nul", "huge-title", "date-only", "page-submitter", "page-upvotes",
-         "page-line-alone"],
+         "page-line-alone", "two-days-with-header", "second-date-line", "page-published-and-authors",
+         "page-buttons", "no-blank-line-after-title"],
 )
 def test_named_bad_inputs_give_a_clear_error(data, expected):
     message = error_of(data)
@@ -182,3 +197,19 @@ def test_a_date_line_without_a_year_is_shown_with_one_in_the_hint():
     with pytest.raises(SourceError) as info:
         parse_digest_bytes(b"Sep 10\n\nT\n\nA.\n", PATH, None)
     assert str(info.value).startswith("d.txt:1: date line 'Sep 10' has no year (write it with its year, e.g. 'Sep 10, 2025'")
+
+
+def test_characters_that_show_nothing_are_not_part_of_a_digest():
+    """A zero-width space, soft hyphen or direction mark copied from the page
+    made a second paper of a title, and a line of them no blank line."""
+    digest = parse(
+        HEADER + "Mar 18\n\nCalibrated Language Models\u200b Must Hallu\u00adcinate\n\nWe show \u200ethat.\n"
+        "\u200b\n\u2060Second Title\nwraps\n\nIts abstract.\n"
+    )
+    assert [(entry.title, entry.abstract, entry.line) for entry in digest.entries] == [
+        ("Calibrated Language Models Must Hallucinate", "We show that.", 7),
+        ("Second Title wraps", "Its abstract.", 11),
+    ]
+    assert title_key("Calibrated\u00ad Language Models\u200b Must Hallucinate") == title_key(
+        "Calibrated Language Models Must Hallucinate"
+    )
