@@ -138,6 +138,7 @@ class Preview:
         self._settled = True  # garbage collected since the last build (see settle_memory)
         self._state = PreviewState(0, None, "/")
         self._pending: set[Path] = set()
+        self._unbuilt: set[str] = set()  # changes that no build has succeeded with yet
         self._last_change = 0.0
         self._stopping = False
         self._changed = threading.Condition()
@@ -151,6 +152,14 @@ class Preview:
 
     def build(self, changes: tuple[str, ...] = (), changed_paths: tuple[Path, ...] = ()) -> bool:
         """Build once; on failure keep the last good site and record the error."""
+        # The files saved since the last good build are all in the one that
+        # succeeds: it names them all, not only the fix.
+        changes = tuple(sorted(set(changes) | self._unbuilt))
+        built = self._build_once(changes, changed_paths)
+        self._unbuilt = set() if built else set(changes)
+        return built
+
+    def _build_once(self, changes: tuple[str, ...], changed_paths: tuple[Path, ...]) -> bool:
         start = time.perf_counter()
         try:
             if self._notes_only(changed_paths, start, changes):

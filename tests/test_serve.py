@@ -489,6 +489,25 @@ def test_a_broken_partial_fails_the_rebuild_not_a_later_request(tmp_path):
     assert "paper_item.html" in (preview.state.error or "")
 
 
+def test_the_rebuild_that_succeeds_names_every_file_saved_since_the_last_good_one(tmp_path):
+    paths = make_project(tmp_path)
+    log: list[str] = []
+    preview = Preview(paths, log=log.append)
+    assert preview.build()
+    topics = paths.content / "topics.yaml"
+    good = topics.read_text(encoding="utf-8")
+    topics.write_text("topics: [", encoding="utf-8")
+    assert not preview.build(("content/topics.yaml",), (topics,))
+    note = next((paths.content / "papers").glob("*.md"))
+    note.write_text(note.read_text(encoding="utf-8") + "\n## Notes\n\nRead it.\n", encoding="utf-8")
+    assert not preview.build((f"content/papers/{note.name}",), (note,))
+    topics.write_text(good, encoding="utf-8")
+    assert preview.build(("content/topics.yaml",), (topics,))
+    assert re.match(rf"Rebuilt in \d+\.\d\ds after changes to content/papers/{re.escape(note.name)}, content/topics.yaml:", log[-1]), log[-1]
+    assert preview.build(("content/topics.yaml",), (topics,))
+    assert "after changes to content/topics.yaml:" in log[-1]
+
+
 def test_a_page_that_fails_when_rendered_later_shows_the_error(tmp_path):
     paths = make_project(tmp_path)
     log: list[str] = []
