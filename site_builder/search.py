@@ -38,7 +38,7 @@ LUNR_JS = NODE_MODULES / "lunr" / "lunr.js"
 
 # Title words count most: a paper is usually half-remembered by its name.
 FIELDS: tuple[tuple[str, int], ...] = (("title", 10), ("topics", 3), ("abstract", 1))
-SINGLE_FILE_MAX_DOCS = 500  # up to here one index file (refs = slugs) is simplest
+SINGLE_FILE_MAX_DOCS = 500  # up to here one index file (refs = paper numbers) is simplest
 SHARD_TARGET_BYTES = 60_000  # raw JSON per shard; about a quarter of that gzipped
 DOCUMENT_CHUNK = 16  # documents per store chunk: a page of results reads ~20 small files
 MANIFEST_PATH = "search/manifest.json"  # the one search file with a fixed name: it names the others

@@ -1,6 +1,6 @@
 """The web's own checkers: the Nu Html Checker on every page, axe-core in Chromium.
 
-Both come from npm (``vnu-jar``, ``axe-core``; ``make setup`` installs them);
+Both come from npm (``vnu-jar``, ``axe-core``; ``make test-setup`` installs them);
 the checker needs Java (``.ci/run`` installs it when missing).
 """
 
