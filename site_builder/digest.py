@@ -92,6 +92,17 @@ def clip(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _blank_line_hint(paragraph: _Paragraph) -> str | None:
+    """The hint for a paragraph that is a title with its abstract on the next
+    line (some browsers copy the page with single line breaks); else None."""
+    if paragraph.first == paragraph.text or not _looks_like_title(paragraph.first) or _looks_like_title(paragraph.text):
+        return None
+    return (
+        f"if its first line {clip(paragraph.first)!r} is a title, put a blank line after it: "
+        "a title and its abstract are paragraphs of their own"
+    )
+
+
 def _looks_like_title(text: str) -> bool:
     """Short and not a sentence: what a title looks like and an abstract does not."""
     return len(text) < 160 and not text.rstrip().endswith((".", "!", "?"))
@@ -202,14 +213,20 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
             raise SourceError(
                 f"expected a paper title but found a paragraph of {len(title.text):,} characters",
                 path, title.line,
-                hint=f"if its first line {clip(title.first)!r} is a title, put a blank line after it: a title and "
-                "its abstract are paragraphs of their own" if _looks_like_title(title.first) and title.first != title.text
-                else "titles and abstracts must alternate; a title or abstract may be missing above this line",
+                hint=_blank_line_hint(title)
+                or "titles and abstracts must alternate; a title or abstract may be missing above this line",
+            )
+        if title.text.endswith(".") and (hint := _blank_line_hint(title)):
+            # A title with its abstract on the next lines, taken whole for a
+            # title (titles end in no full stop), would pair with the next paragraph.
+            raise SourceError(
+                f"title {clip(title.text)!r} runs on into a sentence: is it a title with its abstract?",
+                path, title.line, hint=hint,
             )
         if abstract is None:
             raise SourceError(
                 f"title {clip(title.text)!r} has no abstract", path, title.line,
-                hint="add the abstract as the next paragraph, or delete the title",
+                hint=_blank_line_hint(title) or "add the abstract as the next paragraph, or delete the title",
             )
         for paragraph, what in ((title, "title"), (abstract, "abstract")):
             if _PAGE_LINE.fullmatch(paragraph.text):
@@ -229,7 +246,7 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
             raise SourceError(
                 f"two titles in a row: {clip(title.text)!r} then {clip(abstract.text)!r}",
                 path, abstract.line,
-                hint="add the missing abstract after the first title, or delete that title",
+                hint=_blank_line_hint(title) or "add the missing abstract after the first title, or delete that title",
             )
         # Told apart as across digests (title_key), so that what this
         # digest lists twice is what the site would show as one paper.

@@ -69,11 +69,20 @@ def error_of(data: bytes | str) -> str:
         (HEADER + "Mar 18\n\nA Title\n" + "The abstract goes on. " * 30 + "\n",
          "d.txt:7: expected a paper title but found a paragraph of 667 characters (if its first line 'A Title' is a "
          "title, put a blank line after it"),
+        (HEADER + "Mar 18\nA Title\nWe study things at length.\n\nTitle B\nIts abstract, also at length.\n",
+         "d.txt:6: title 'A Title We study things at length.' runs on into a sentence: is it a title with its "
+         "abstract? (if its first line 'A Title' is a title, put a blank line after it"),
+        (HEADER + "Mar 18\n\nA Title\nWe study things at length.\n\nTitle B\n\nIts abstract, at length.\n",
+         "d.txt:7: title 'A Title We study things at length.' runs on into a sentence"),
+        (HEADER + "Mar 18\n\nA Title\nWe study " + "things at length and " * 9 + "more\n",
+         "d.txt:7: title 'A Title We study things at length and things at length and …' has no abstract (if its "
+         "first line 'A Title' is a title, put a blank line after it"),
     ],
     ids=["empty", "blank", "header-only", "no-date", "mistyped-date", "day-first-date", "feb-30", "feb-29-written", "title-at-end", "two-titles",
          "latin-1", "nul", "huge-title", "date-only", "page-submitter", "page-upvotes",
          "page-line-alone", "two-days-with-header", "second-date-line", "page-published-and-authors",
-         "page-buttons", "no-blank-line-after-title"],
+         "page-buttons", "no-blank-line-after-title", "no-blank-lines-at-all", "no-blank-line-short",
+         "no-blank-line-last"],
 )
 def test_named_bad_inputs_give_a_clear_error(data, expected):
     message = error_of(data)
