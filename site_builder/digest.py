@@ -190,7 +190,8 @@ def parse_digest(text: str, path: Path, default_year: int | None = None) -> Dige
 # upvote count, its authors and links, the page's header and buttons. Taken
 # for a title or abstract, each would make a paper.
 _PAGE_LINE = re.compile(
-    r"Submitted by\b.*|(?:Upvote\s*)?\d[\d.,]*\s*k?|Upvote|Published on\b.*|[·•]?\s*\d+\s+authors?"
+    r"Submitted by\b.*|(?:Upvote\s*)?\d[\d.,]*\s*k?|Upvote|Published on [A-Za-z]{3,9}\.? \d{1,2}(?:, \d{4})?"
+    r"|[·•]?\s*\d+\s+authors?"
     r"|new|subscribe|daily papers|by\s*AK and the research community|get trending papers in your email inbox!?"
     r"|previous|next|load more|view all papers|view arxiv page|view pdf",
     re.IGNORECASE,
@@ -221,7 +222,7 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
             # title (titles end in no full stop), would pair with the next paragraph.
             raise SourceError(
                 f"title {clip(title.text)!r} runs on into a sentence: is it a title with its abstract?",
-                path, title.line, hint=hint,
+                path, title.line, hint=f"{hint}; or, for a title that ends in a full stop, join it onto one line",
             )
         if abstract is None:
             raise SourceError(

@@ -13,7 +13,7 @@ from typing import Any, Callable, Collection, Hashable, Iterable, Mapping, Seque
 import yaml
 from slugify import slugify
 
-from .digest import Digest, DigestEntry, clip, title_key
+from .digest import Digest, DigestEntry, clip, title_key, visible
 from .errors import SourceError, raise_if_any
 from .yamlsource import parse_yaml_mapping
 
@@ -495,10 +495,12 @@ def _managed_lines(front: str, managed: Collection[str]) -> dict[str, int] | Non
 def _text_ingest_would_drop(managed: str, body: str) -> str:
     """The paragraphs of ``managed`` (a file's text above its notes) that
     ``body`` (what ingest writes there now) does not hold."""
-    written = {" ".join(paragraph.split()) for paragraph in _paragraphs(body)}
+    # Characters that show nothing do not count: files of older versions
+    # hold those that the digests' text no longer does.
+    written = {" ".join(visible(paragraph).split()) for paragraph in _paragraphs(body)}
     return "\n\n".join(
         paragraph for paragraph in _paragraphs(managed)
-        if " ".join(paragraph.split()) not in written and not _INGEST_HEADING.fullmatch(paragraph)
+        if " ".join(visible(paragraph).split()) not in written and not _INGEST_HEADING.fullmatch(paragraph)
     )
 
 

@@ -542,10 +542,11 @@ def describe(rebuild: Rebuild) -> str:
             f"Rebuilt in {rebuild.seconds:.2f}s{cause}: {len(rebuild.rendered)} of {rebuild.pages} pages "
             f"rendered, {written} written"
         )
-    # Said first, the pages changed: "0 of 442 pages rendered" read as if nothing had.
-    changed = len(rebuild.rendered) + len(rebuild.later)
+    # Said first, the pages to render: "0 of 442 pages rendered" read as if
+    # nothing had changed. (They include pages the last rebuild left unrendered.)
+    to_render = len(rebuild.rendered) + len(rebuild.later)
     return (
-        f"Rebuilt in {rebuild.seconds:.2f}s{cause}: {changed} of {rebuild.pages} pages changed, "
+        f"Rebuilt in {rebuild.seconds:.2f}s{cause}: {to_render} of {rebuild.pages} pages to render, "
         f"{len(rebuild.rendered)} rendered now ({written} written); the other {len(rebuild.later)} "
         "render when requested or in the background"
     )

@@ -73,7 +73,9 @@ def error_of(data: bytes | str) -> str:
          "d.txt:6: title 'A Title We study things at length.' runs on into a sentence: is it a title with its "
          "abstract? (if its first line 'A Title' is a title, put a blank line after it"),
         (HEADER + "Mar 18\n\nA Title\nWe study things at length.\n\nTitle B\n\nIts abstract, at length.\n",
-         "d.txt:7: title 'A Title We study things at length.' runs on into a sentence"),
+         "d.txt:7: title 'A Title We study things at length.' runs on into a sentence: is it a title with its "
+         "abstract? (if its first line 'A Title' is a title, put a blank line after it: a title and its abstract are "
+         "paragraphs of their own; or, for a title that ends in a full stop, join it onto one line)"),
         (HEADER + "Mar 18\n\nA Title\nWe study " + "things at length and " * 9 + "more\n",
          "d.txt:7: title 'A Title We study things at length and things at length and …' has no abstract (if its "
          "first line 'A Title' is a title, put a blank line after it"),
@@ -93,6 +95,8 @@ def test_named_bad_inputs_give_a_clear_error(data, expected):
 @pytest.mark.parametrize("title,abstract", [
     ("Upvote or Downvote? Predicting Community Feedback with LLMs", "We predict votes."),
     ("A Title", "..."),
+    ("Next-Token Prediction Is Enough", "Published on arXiv, this paper studies next-token prediction."),
+    ("New Frontiers in Previous Work", "Mar 18, 2025 was the day we ran it."),
 ])
 def test_a_paper_that_only_starts_like_a_line_of_the_page_is_a_paper(title, abstract):
     (entry,) = parse(f"{HEADER}Mar 18\n\n{title}\n\n{abstract}\n").entries

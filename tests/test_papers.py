@@ -8,7 +8,7 @@ import pytest
 from site_builder.digest import Digest, DigestEntry
 from site_builder.errors import SourceError
 from site_builder.papers import (
-    extract_links, merge_entries, parse_paper, plan_ingest, slug_for, title_key,
+    PaperRecord, extract_links, merge_entries, parse_paper, plan_ingest, slug_for, title_key,
 )
 from site_builder.render import make_markdown
 
@@ -117,6 +117,19 @@ def test_ingest_writes_front_matter_and_abstract():
     assert paper.topics == ("other",)
     assert paper.abstract == "See https://x.org/a."
     assert plan.new_papers == 1
+
+
+def test_a_file_that_holds_characters_showing_nothing_gets_the_digests_text_and_no_notes():
+    """Files ingest wrote before such characters were dropped from digests:
+    the abstract is rewritten, not taken for the reader's own text."""
+    old = PaperRecord(title_key("Lan\u00adguage Models"), "Lan\u00adguage Models", "We show lan\u00adguage\u200b use.", (MAR18,))
+    path = PAPERS / "language-models.md"
+    before = dict(plan_ingest([old], {}, PAPERS, no_topics).texts)[path]
+    record = PaperRecord(title_key("Language Models"), "Language Models", "We show language use.", (MAR18,))
+    plan = plan_ingest([record], {path: before}, PAPERS, no_topics)
+    assert plan.warnings == ()
+    assert dict(plan.texts)[path] == dict(plan_ingest([record], {}, PAPERS, no_topics).texts)[path]
+    assert "Notes" not in dict(plan.texts)[path] and "\u00ad" not in dict(plan.texts)[path]
 
 
 def test_colliding_slugs_get_a_number():

@@ -452,7 +452,7 @@ def test_the_pages_rendered_on_request_are_counted_with_those_rendered_in_the_ba
     later = preview.last.later
     rendered = len(preview.last.rendered)
     assert re.fullmatch(
-        rf"Rebuilt in \d+\.\d\ds after changes to \S*paper\.html: {rendered + len(later)} of \d+ pages changed, "
+        rf"Rebuilt in \d+\.\d\ds after changes to \S*paper\.html: {rendered + len(later)} of \d+ pages to render, "
         rf"{rendered} rendered now \(\d+ files? written\); the other {len(later)} render when requested or in the background",
         log[-1],
     ), log[-1]
