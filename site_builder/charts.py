@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Mapping
 
@@ -69,9 +70,11 @@ def column_counts(columns: tuple[Column, ...], papers_dates: Iterable[Iterable[d
     twice in one month is one paper of that month, as the month's page lists it."""
     column_of = {date: index for index, column in enumerate(columns) for date in column.dates}
     counts = [0] * len(columns)
-    for dates in papers_dates:
+    # Papers by their dates first: far fewer kinds than papers (a rebuild at
+    # 20,000 papers does this for every topic).
+    for dates, papers in Counter(map(tuple, papers_dates)).items():
         for index in {column_of[date] for date in dates if date in column_of}:
-            counts[index] += 1
+            counts[index] += papers
     return tuple(counts)
 
 
