@@ -648,7 +648,9 @@ def plan_ingest(
     return IngestPlan(
         tuple(sorted(texts.items())), tuple(changed), new_papers, tuple((path, existing.get(path)) for path in changed),
         tuple(sorted(warnings, key=lambda warning: str(warning.path))),
-        frozenset(path.stem for path, paper in parsed.items() if paper.topics is not None and path.stem not in in_digests),
+        frozenset(
+            slug_of[path] for path, paper in parsed.items() if paper.topics is not None and slug_of[path] not in in_digests
+        ),
     )
 
 
