@@ -224,12 +224,9 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
                 f"title {clip(title.text)!r} runs on into a sentence: is it a title with its abstract?",
                 path, title.line, hint=f"{hint}; or, for a title that ends in a full stop, join it onto one line",
             )
-        if abstract is None:
-            raise SourceError(
-                f"title {clip(title.text)!r} has no abstract", path, title.line,
-                hint=_blank_line_hint(title) or "add the abstract as the next paragraph, or delete the title",
-            )
         for paragraph, what in ((title, "title"), (abstract, "abstract")):
+            if paragraph is None:
+                continue
             if _PAGE_LINE.fullmatch(paragraph.text):
                 raise SourceError(
                     f"{clip(paragraph.text)!r} is a line of the Daily Papers web page, not a paper's {what}",
@@ -243,6 +240,11 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
                     f"a second date line {clip(paragraph.text)!r}: a digest holds one day's papers", path, paragraph.line,
                     hint="move this date line and the papers after it into a digest file of their own",
                 )
+        if abstract is None:
+            raise SourceError(
+                f"title {clip(title.text)!r} has no abstract", path, title.line,
+                hint=_blank_line_hint(title) or "add the abstract as the next paragraph, or delete the title",
+            )
         if _looks_like_title(abstract.text) and after is not None and not _looks_like_title(after.text):
             raise SourceError(
                 f"two titles in a row: {clip(title.text)!r} then {clip(abstract.text)!r}",
