@@ -56,7 +56,7 @@ _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 # A paper file's name is its page's URL segment, so it must be one: no dots,
 # spaces, quotes or other characters a URL or the output directory would read
 # differently ("..md" would be the page papers/./, which is the paper list).
-_FILE_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
+FILE_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _WORDS = re.compile(r"\w+")
 # Braces end a URL: abstracts copied from arXiv carry LaTeX leftovers such as
 # "https://x.org/a{https://x.org/a}" and "https://x.org/{this https URL}".
@@ -306,7 +306,7 @@ def _as_strings(value: Any, key: str, path: Path, line: int | None) -> tuple[str
 
 
 def parse_paper(text: str, path: Path) -> Paper:
-    if not _FILE_SLUG.fullmatch(path.stem):
+    if not FILE_SLUG.fullmatch(path.stem):
         raise SourceError(
             f"paper file name {path.name!r} cannot be a page address", path,
             hint=f"use lower-case letters, digits and '-', e.g. {slug_for(path.stem)}.md",

@@ -18,6 +18,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from .errors import SourceError, raise_if_any, read_utf8
+from .papers import FILE_SLUG
 from .yamlsource import yaml_problem
 
 # Abstract hits are capped so an abstract that repeats a word ten times does
@@ -29,8 +30,6 @@ TOP_LEVEL_KEYS = ("min_score", "max_topics", "title_weight", "topics")
 TOPIC_KEYS = (
     "slug", "name", "description", "min_score", "keywords", "title_keywords", "fallback", "papers", "not_papers",
 )
-# A paper's slug, as papers.py allows in a file name.
-PAPER_SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
 KEYWORDS_HINT = "write one 'phrase: weight' per keyword, e.g. keywords: {quantiz*: 3, pruning: 2}"
 
 
@@ -463,7 +462,7 @@ class _Reader:
             slug = self.text(item, f"each slug of {key}")
             if slug is None:
                 continue
-            if not PAPER_SLUG_PATTERN.fullmatch(slug):
+            if not FILE_SLUG.fullmatch(slug):
                 self.error(
                     f"{key}: {slug!r} is not a paper's slug", item,
                     hint="write the paper's file name in content/papers/ without .md, "
