@@ -156,6 +156,8 @@ def test_arrow_keys_scroll_the_results_when_focus_is_elsewhere(browser, shipped_
     base = serve_site(shipped_site)
     context, page, errors, _ = open_page(browser, base + "search/?q=model")
     expect(page.locator("#search-status")).to_contain_text("match")
+    # The status comes before the results' documents: scroll once they are on the page.
+    expect(page.locator("#search-results .result h2 a").first).to_be_focused()
     page.locator("h1").click()  # focus leaves the box, as after reading a while
     page.evaluate("window.scrollTo(0, 600)")
     page.keyboard.press("ArrowDown")
