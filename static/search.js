@@ -70,15 +70,24 @@
     return item;
   }
 
-  function showMore(mine) {
-    var batch = current.results.slice(current.shown, current.shown + PAGE);
-    return Promise.all(batch.map(function (result) { return searcher.documentFor(result.ref); }))
+  /* The next batch of the current results. While one loads, another click
+   * waits for it rather than asking for the same results again. */
+  function showMore() {
+    var state = current;
+    if (state.loading) return state.loading;
+    var batch = state.results.slice(state.shown, state.shown + PAGE);
+    state.loading = Promise.all(batch.map(function (result) { return searcher.documentFor(result.ref); }))
       .then(function (docs) {
-        if (mine !== generation) return;
+        state.loading = null;
+        if (state !== current) return;
         docs.forEach(function (doc) { if (doc) list.appendChild(renderResult(doc)); });
-        current.shown += batch.length;
-        more.hidden = current.shown >= current.results.length;
+        state.shown += batch.length;
+        more.hidden = state.shown >= state.results.length;
+      }, function (error) {
+        state.loading = null;
+        throw error;
       });
+    return state.loading;
   }
 
   function run(raw, typing) {
@@ -89,6 +98,7 @@
     if (!text) {
       list.textContent = "";
       more.hidden = true;
+      current = { results: [], shown: 0, stems: [] };
       setStatus("Type to search titles, topics and abstracts.");
       return Promise.resolve();
     }
@@ -96,15 +106,15 @@
       if (mine !== generation) return;
       performance.measure("atlas-answer", { start: started });
       list.textContent = "";
+      more.hidden = true;  // until this query's first results are on the page
       current = { results: outcome.results, shown: 0, stems: AtlasSearch.highlightStems(text) };
       var n = outcome.results.length;
       if (n === 0) {
         setStatus("No papers match “" + text + "”. Try fewer or different words, or a word's beginning.");
-        more.hidden = true;
         return;
       }
       setStatus(n.toLocaleString("en-US") + (n === 1 ? " paper matches" : " papers match") + " “" + text + "”");
-      return showMore(mine).then(function () {
+      return showMore().then(function () {
         // Time to the answer (above) and to the first results on screen,
         // for bench/search_bench.py.
         if (mine === generation) performance.measure("atlas-search", { start: started });
@@ -161,8 +171,8 @@
   document.addEventListener("keydown", onKey);
   more.addEventListener("click", function () {
     // On to the first result the button added, not left on the button below them.
-    var shown = current.shown, mine = generation;
-    showMore(mine).then(function () { if (mine === generation) focusResult(shown); });
+    var state = current, shown = current.shown;
+    showMore().then(function () { if (state === current) focusResult(shown); });
   });
   window.addEventListener("pageshow", function (event) {
     if (event.persisted) run(input.value, false);

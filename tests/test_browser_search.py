@@ -230,3 +230,39 @@ def test_a_sharded_index_answers_in_the_browser_as_under_node(browser, serve_sit
         assert result_titles(page) == expected[query]["titles"], query
         assert errors == []
         context.close()
+
+
+# Results' documents that arrive late, as on a slow connection, once the page asks for them.
+SLOW_DOCUMENTS = """
+window.slowDocuments = false;
+const fetchNow = window.fetch;
+window.fetch = function (url, options) {
+  const response = fetchNow.call(window, url, options);
+  if (!window.slowDocuments || !String(url).includes("documents-")) return response;
+  return response.then(r => new Promise(done => setTimeout(() => done(r), 1500)));
+};
+"""
+
+
+def test_show_more_while_a_new_query_loads_shows_no_result_twice(browser, shipped_site, serve_site):
+    base = serve_site(shipped_site)
+    context = browser.new_context()
+    context.add_init_script(SLOW_DOCUMENTS)
+    page = context.new_page()
+    page.goto(base + "search/?q=lora")
+    more = page.locator("#search-more")
+    expect(more).to_be_visible()  # more than ten papers
+    page.evaluate("window.slowDocuments = true")
+    box = page.locator("#site-search")
+    box.fill("speech")
+    expect(page.locator("#search-status")).to_contain_text("“speech”")
+    # The count is there, the results' documents not yet: the button, if still
+    # shown, would show the same results again.
+    if more.is_visible():
+        more.click()
+    expect(page.locator("#search-results .result")).not_to_have_count(0)
+    page.wait_for_timeout(2000)  # any second batch has arrived by now
+    titles = page.locator("#search-results .result h2").all_inner_texts()
+    count = int(page.locator("#search-status").inner_text().split(" ")[0])
+    assert len(titles) == len(set(titles)) == min(count, 10)
+    context.close()
