@@ -78,6 +78,25 @@ def test_the_letter_bar_stays_in_view_above_the_letter_jumped_to(browser, shippe
     context.close()
 
 
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_link_focused_going_back_up_the_list_is_not_under_the_letter_bar(browser, shipped_site, serve_site, width):
+    base = serve_site(shipped_site)
+    context, page, errors = open_page(browser, base + "papers/", viewport={"width": width, "height": 800})
+    page.locator(".title-list a").last.focus()
+    for _step in range(60):  # up through titles and letter headings, Shift+Tab by Shift+Tab
+        page.keyboard.press("Shift+Tab")
+        focused = page.evaluate(
+            "(() => { const e = document.activeElement; if (e.closest('.letters')) return null;"
+            " return [e.textContent, e.getBoundingClientRect().top]; })()"
+        )
+        if focused is None:
+            break
+        bar = page.locator(".letters").bounding_box()
+        assert focused[1] >= bar["y"] + bar["height"] - 0.5, focused  # on screen below the bar
+    assert errors == []
+    context.close()
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_paper_page_fits_a_phone(browser, shipped_site, serve_site, scheme):
     base = serve_site(shipped_site)
@@ -183,6 +202,12 @@ def test_wide_notes_and_the_topics_chart_fit_a_phone(browser, tmp_path, serve_si
     # The shipped site's four dates fit beside the names at 390px, each name
     # on its row; a narrower phone scrolls the dates, not the names.
     assert page.locator(".chart-scroll").evaluate("element => element.scrollWidth - element.clientWidth") <= 0
+    assert_each_name_is_beside_its_row(page)
+    # A window as narrow as a phone's layout but with room to spare (a desktop
+    # zoomed to 200%) shows every name whole.
+    page.set_viewport_size({"width": 640, "height": 900})
+    cut = "names => names.filter(name => name.scrollWidth > name.clientWidth).map(name => name.textContent)"
+    assert page.locator(".heatmap-names .row-label").evaluate_all(cut) == []
     assert_each_name_is_beside_its_row(page)
     page.set_viewport_size({"width": 320, "height": 700})
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
