@@ -254,8 +254,13 @@ def test_markdown_links_to_scripts_stay_text(hostile):
 def test_user_paper_file_with_hostile_front_matter_and_notes(hostile):
     page = paper_page(hostile / "_site", "my-hostile-paper")
     assert element_text(page, "h1") == '★ <script>alert("title")</script> My "Own" Paper {{ 7*7 }}'
-    tags = [html.unescape(tag) for tag in re.findall(r'<span class="tag user-tag">(.*?)</span>', page)]
+    pills = re.findall(r'<span class="tag user-tag" title="([^"<>]*)">([^<>]*)</span>', page)
+    tags = [html.unescape(tag) for _title, tag in pills]
     assert tags == ["#<img src=x onerror=alert(1)>", "#{{ config }}", "#javascript:alert(1)", "#../../etc"]
+    # Whole in the pill's title, for a tag too long for the pill.
+    assert [html.unescape(title) for title, _tag in pills] == tags
+    # The star is named for a screen reader, not read as "black star".
+    assert '<span class="star" role="img" aria-label="Starred"' in page
     notes = page[page.index('id="notes-heading"'):]
     for literal in ("&lt;script&gt;alert('notes')&lt;/script&gt;", "&lt;img src=x onerror=alert(1)&gt;",
                     "&lt;iframe src=&quot;javascript:alert(1)&quot;&gt;", "[click](javascript:alert(1))",
