@@ -401,7 +401,8 @@ def build_site(
     lastmod.update({date.url: date.date for date in dates_newest})
     listed = [p.url for p in pages if p.template.endswith(".html") and p.url != "404.html"]
     listed[papers_at:papers_at] = [view.url for view in views]  # all before it are listed
-    page("sitemap.xml", "sitemap.xml", "", entries=build_sitemap(config, tuple(listed), lastmod))
+    if config.absolute_base:  # the sitemap protocol takes full URLs only: no sitemap beats a broken one
+        page("sitemap.xml", "sitemap.xml", "", entries=build_sitemap(config, tuple(listed), lastmod))
     page("robots.txt", "robots.txt", "")
 
     # Asked for last: find_related may be a child process that works while

@@ -194,6 +194,8 @@ def test_a_bare_path_base_url_gives_site_relative_links_and_stable_ids(shipped_s
     assert re.fullmatch(r"urn:uuid:[0-9a-f-]{36}", entry.id)
     robots = (bare_path_site / "robots.txt").read_text(encoding="utf-8")
     assert "Sitemap:" not in robots, "robots.txt needs an absolute sitemap URL"
+    # The sitemap protocol takes full URLs only: no sitemap rather than one search engines refuse.
+    assert not (bare_path_site / "sitemap.xml").exists()
     tags = head_tags(bare_path_site / "index.html")
     assert [link["href"] for link in tags.links if link.get("rel") == "canonical"] == ["/atlas/"]
     assert "og:url" not in tags.meta
