@@ -72,6 +72,16 @@ def parse_config(data: dict[str, Any], lines: dict[str, int], path: Path) -> Sit
                 path, line, hint=f"remove the quotes: {key}: {value.strip()}" if quoted_number else "",
             )
         values[key] = value
+    if "title" in values and not values["title"].strip():
+        raise SourceError(
+            "title must not be blank", path, lines.get("title"),
+            hint="write the site's name, e.g. title: Paper Atlas, or remove the line for that default",
+        )
+    if "language" in values and not _LANGUAGE_TAG.fullmatch(values["language"]):
+        raise SourceError(
+            f"language {values['language']!r} is not a language tag", path, lines.get("language"),
+            hint="write a tag such as en, en-GB or de: it becomes the pages' lang attribute",
+        )
     if "templates_dir" in values:
         templates_dir = (path.parent / values["templates_dir"]).resolve()
         if not templates_dir.is_dir():
@@ -98,6 +108,8 @@ _RANGES = {
     "digest_year": (1900, 9999, "the year of digests whose date line and file name give none, e.g. 2025"),
     "home_recent_dates": (0, 10_000, "how many digest dates the home page lists, e.g. 8"),
 }
+# BCP 47's shape (language, then subtags of letters and digits), not its registry.
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 _HOST = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
 
 

@@ -110,6 +110,16 @@ CASES = {
         replace_in("content/site.yaml", "digest_year: 2025", "digest_year: 99999"),
         "content/site.yaml:8: digest_year must be from 1900 to 9999, not 99999",
     ),
+    "site-yaml-blank-title": (
+        replace_in("content/site.yaml", "title: Paper Atlas", 'title: "  "'),
+        "content/site.yaml:2: title must not be blank "
+        "(write the site's name, e.g. title: Paper Atlas, or remove the line for that default)",
+    ),
+    "site-yaml-language-not-a-tag": (
+        append("content/site.yaml", "language: english please\n"),
+        f"content/site.yaml:{SITE_LINES + 1}: language 'english please' is not a language tag "
+        "(write a tag such as en, en-GB or de: it becomes the pages' lang attribute)",
+    ),
     "site-yaml-negative-count": (
         append("content/site.yaml", "home_recent_dates: -1\n"),
         f"content/site.yaml:{SITE_LINES + 1}: home_recent_dates must be from 0 to 10000, not -1",
