@@ -645,6 +645,18 @@ def plan_ingest(
         texts[path] = text
     changed.sort()
     in_digests = set(slugs)
+    warnings.extend(
+        # Hugo and Jekyll take slug: for the address; here the file name is
+        # (ingest writes it back into a digest paper's file, but not into yours).
+        SourceError(
+            f"slug {paper.slug_written!r} is not this paper's address: its address is its file name, "
+            f"papers/{slug_of[path]}/", path, paper.line_of("slug"),
+            hint=f"rename the file to {slug_for(paper.slug_written)}.md to move the page there, which ends its "
+                 "old address; or remove the slug: line",
+        )
+        for path, paper in parsed.items()
+        if paper.slug_written is not None and paper.slug_written != slug_of[path]
+    )
     return IngestPlan(
         tuple(sorted(texts.items())), tuple(changed), new_papers, tuple((path, existing.get(path)) for path in changed),
         tuple(sorted(warnings, key=lambda warning: str(warning.path))),
