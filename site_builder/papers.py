@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass, field
 from functools import partial
@@ -319,6 +320,14 @@ def parse_paper(text: str, path: Path) -> Paper:
             f"title must be text, not {title!r}", path, lines.get("title"), hint=f"quote it: title: '{title}'"
         )
     if not isinstance(title, str) or not title.strip():
+        misspelt = None if "title" in data else next(
+            (key for key in data if isinstance(key, str) and difflib.get_close_matches(key.lower(), ["title"])), None
+        )
+        if misspelt is not None:
+            raise SourceError(
+                f"paper has no title: did you mean 'title' for {misspelt!r}?", path, lines.get(misspelt),
+                hint=f"write title: where it says {misspelt}:",
+            )
         raise SourceError("paper has no title", path, lines.get("title", 1), hint="add 'title: ...'")
     raw_dates = data.get("dates") or []
     if not isinstance(raw_dates, list):

@@ -44,6 +44,10 @@ PAPER_ERRORS = {
         "---\ndates: [2025-03-18]\ntopics: [agents]\ntitle: '   '\n---\n\nAn abstract.\n",
         "title: '   '", "paper has no title",
     ),
+    "title misspelt": (  # named at the misspelt key, with the key it may mean
+        "---\ndates: [2025-03-18]\nTitel: A Paper\n---\n\nAn abstract.\n",
+        "Titel: A Paper", "paper has no title: did you mean 'title' for 'Titel'? (write title: where it says Titel:)",
+    ),
     "no title key": (  # no title line to name: the front matter's first
         "---\ndates: [2025-03-18]\ntopics: [agents]\n---\n\nAn abstract.\n",
         "---", "paper has no title",
