@@ -19,7 +19,7 @@ from site_builder.render import (
     unused_templates,
 )
 from site_builder.site import build_site
-from site_builder.topics import parse_taxonomy
+from site_builder.topics import Taxonomy, parse_taxonomy
 
 TAXONOMY = parse_taxonomy(
     "topics:\n"
@@ -370,6 +370,21 @@ def test_the_latest_digest_on_the_home_page_is_a_digests_not_a_later_paper_of_on
     assert [date.date for date in home.context["recent_dates"]][:2] == [dt.date(2025, 10, 5), dt.date(2025, 3, 18)]
     only_own = next(page for page in site_for(own).pages if page.url == "")
     assert only_own.context["latest"] is None and only_own.context["latest_papers"] == ()
+
+
+def test_the_home_pages_sidebar_leaves_out_a_section_with_nothing_to_list_and_says_what_it_counts():
+    listed = paper("x", "A Paper From A Digest")
+    order = {dt.date(2025, 3, 18): (listed.key,)}
+
+    def home(config, taxonomy):
+        site = build_site(config, (listed,), taxonomy, make_markdown(), order)
+        return render_site(make_environment(config), site, ASSETS, {})[0]["index.html"].decode()
+
+    shown = home(SiteConfig(), TAXONOMY)
+    assert "Recent digests" in shown and 'id="topics-heading"' in shown
+    assert re.search(r'<span class="count">1<span class="visually-hidden"> paper</span></span>', shown)
+    assert "Recent digests" not in home(SiteConfig(home_recent_dates=0), TAXONOMY)
+    assert 'id="topics-heading"' not in home(SiteConfig(), Taxonomy(()))
 
 
 def test_the_navigation_marks_the_section_of_the_page():
