@@ -49,4 +49,4 @@ bench: setup
 	$(PY) bench/run.py
 
 clean:
-	rm -rf _site .atlas-cache .pytest_cache
+	rm -rf _site .atlas-cache .pytest_cache .hypothesis paper_atlas.egg-info
