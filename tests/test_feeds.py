@@ -151,6 +151,9 @@ def test_every_page_has_canonical_description_and_open_graph(site):
         assert len(tags.meta["description"]) > 20, page
         assert tags.meta["og:description"] == tags.meta["description"]
         assert tags.meta["og:title"] and tags.meta["og:site_name"] == "Paper Atlas"
+    # Served at any address that has no page: none of its own to name.
+    not_found = head_tags(site / "404.html")
+    assert "og:url" not in not_found.meta and not [link for link in not_found.links if link.get("rel") == "canonical"]
 
 
 def test_paper_pages_describe_a_scholarly_article(site):
