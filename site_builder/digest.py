@@ -141,6 +141,9 @@ def parse_date_line(text: str, default_year: int | None) -> tuple[int, int, int 
 # A digest is saved on its day or after it: its date line may be up to this
 # many days after the date in its file's name, and up to a year before it.
 _DAYS_AHEAD_OF_NAME = 7
+# A digest dated further than this from the date in its file's name is named
+# in a warning: one of the two has a typo, more likely than not.
+_DAYS_APART_WARNED = 31
 
 
 def _nearest_year(month: int, day: int, near: dt.date) -> int:
@@ -202,10 +205,20 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
     """Parse a digest from its lines, holding only a few paragraphs at a time,
     so a digest of any size needs memory only for the entries it yields."""
     numbered = enumerate(lines, start=1)
-    date, date_line = _find_date(numbered, path, date_from_filename(path), year_from_filename(path) or default_year)
+    named = date_from_filename(path)
+    date, date_line = _find_date(numbered, path, named, year_from_filename(path) or default_year)
     paragraphs = _paragraphs(numbered, path)
     entries: list[DigestEntry] = []
     warnings: list[SourceError] = []
+    if named is not None and abs((date - named).days) > _DAYS_APART_WARNED:
+        # Apr 20 in 2025-03-20.txt is dated 2024-04-20, by the rule; a typo, more likely.
+        apart = (date - named).days
+        warnings.append(SourceError(
+            f"the digest is dated {date.isoformat()}, {abs(apart)} days {'after' if apart > 0 else 'before'} "
+            f"the date in its file name ({named.isoformat()})", path, date_line,
+            hint="if the date line or the file name has a typo, fix it; a file named for the day you saved it "
+            "can be named for the digest's day instead",
+        ))
     seen: dict[str, int] = {}
     window = [next(paragraphs, None), next(paragraphs, None), next(paragraphs, None)]
     while window[0] is not None:

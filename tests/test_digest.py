@@ -62,6 +62,20 @@ def test_date_line_without_year_takes_the_year_up_to_the_date_in_the_filename(na
     assert parse_digest(digest_text(line, "T", "A"), Path(name), default_year=2030).date == expected
 
 
+@pytest.mark.parametrize("name,line,warned", [
+    ("2025-03-20.txt", "Apr 20", "the digest is dated 2024-04-20, 334 days before the date in its file name (2025-03-20)"),
+    ("2025-03-20.txt", "Mar 20, 2026", "the digest is dated 2026-03-20, 365 days after the date in its file name (2025-03-20)"),
+    ("2025-08-15.txt", "Feb 10", "the digest is dated 2025-02-10, 186 days before the date in its file name (2025-08-15)"),
+    ("2025-03-20.txt", "Feb 16", "the digest is dated 2025-02-16, 32 days before the date in its file name (2025-03-20)"),
+    ("2025-03-20.txt", "Feb 17", None),  # saved within a month of its day
+    ("2025-01-05.txt", "Jan 12", None),
+    ("digest.txt", "Apr 20, 2025", None),  # no date in the name to disagree with
+])
+def test_a_date_line_far_from_the_date_in_the_file_name_is_a_warning_at_its_line(name, line, warned):
+    digest = parse_digest(digest_text(line, "T", "A"), Path(name))
+    assert [str(warning).split(" (if ")[0] for warning in digest.warnings] == ([f"{name}:9: {warned}"] if warned else [])
+
+
 def test_a_feb_29_with_none_in_the_year_before_the_filename_is_no_real_date():
     with pytest.raises(SourceError, match="'Feb 29' is not a real date in 2026 \\(fix the day or month of the date line, or write its year if not 2026\\)"):
         parse_digest(digest_text("Feb 29", "T", "A"), Path("2026-03-01.txt"))
