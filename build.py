@@ -56,8 +56,8 @@ def summarize(report: BuildReport, seconds: float) -> str:
     plan = report.plan
     lines = [
         f"Built {site.pages:,} pages ({kinds})",
-        f"  {site.papers:,} papers · {site.topics:,} topics · {site.dates:,} dates · "
-        f"{report.files:,} files, {report.bytes / 1024:,.0f} KiB",
+        f"  {counted(site.papers, 'paper')} · {counted(site.topics, 'topic')} · {counted(site.dates, 'date')} · "
+        f"{counted(report.files, 'file')}, {report.bytes / 1024:,.0f} KiB",
         f"  ingest: {counted(plan.new_papers, 'new paper')}, {counted(len(plan.changed), 'paper file')} written",
     ]
     if report.skipped:
