@@ -190,7 +190,7 @@ class Preview:
             changed = set(result.plan.changed)
             self._own_writes = {path: text.encode("utf-8") for path, text in result.plan.texts if path in changed}
             for warning in write_ingest(result.plan):
-                self.log(f"warning: {warning}")  # the watcher brings the edit's own rebuild
+                self.log(f"warning: {_as_build_says(str(warning))}")  # the watcher brings the edit's own rebuild
             written = self._write(result)
         except Exception as error:  # a bug must not take the preview down; show it like a user error
             self._fail(_error_text(error), start)
@@ -201,8 +201,9 @@ class Preview:
         self._notes_page = (result.site, env, result.assets) if shows_notes == ["paper.html"] else None
         self.templates_dir = result.site.config.templates_dir
         # Warnings stand until their file changes; repeat them only when they do.
-        if [str(w) for w in result.warnings] != self._warnings:
-            self._warnings = [str(w) for w in result.warnings]
+        warnings = [_as_build_says(str(w)) for w in result.warnings]
+        if warnings != self._warnings:
+            self._warnings = warnings
             for warning in self._warnings:
                 self.log(f"warning: {warning}")
         rebuild = Rebuild(
@@ -493,7 +494,7 @@ class Preview:
 
 def _error_text(error: Exception) -> str:
     if isinstance(error, (SourceError, BuildErrors)):
-        return str(error)
+        return _as_build_says(str(error))
     return "internal error while building:\n" + "".join(traceback.format_exception(error))
 
 
@@ -550,6 +551,13 @@ def describe(rebuild: Rebuild) -> str:
         f"{len(rebuild.rendered)} rendered now ({written} written); the other {len(rebuild.later)} "
         "render when requested or in the background"
     )
+
+
+def _as_build_says(message: str) -> str:
+    """``message`` with the paths under the working directory relative, as
+    ``build`` names them (the preview works with absolute paths)."""
+    prefix = os.path.join(os.getcwd(), "")
+    return message.replace(prefix, "") if prefix != os.sep else message
 
 
 def _display(path: Path) -> str:

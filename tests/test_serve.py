@@ -508,6 +508,23 @@ def test_the_rebuild_that_succeeds_names_every_file_saved_since_the_last_good_on
     assert "after changes to content/topics.yaml:" in log[-1]
 
 
+def test_errors_and_warnings_name_files_as_build_does_relative_to_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    paths = make_project(Path("."))  # relative, as `serve` is mostly run
+    log: list[str] = []
+    preview = Preview(paths, log=log.append)
+    digest = next((paths.content / "digests").glob("*.txt"))
+    digest.write_text(digest.read_text(encoding="utf-8") + "\n\nA Title Without Its Abstract\n", encoding="utf-8")
+    assert not preview.build()
+    assert any(line.startswith(f"error: content/digests/{digest.name}:") for line in log), log
+    assert (preview.state.error or "").startswith(f"content/digests/{digest.name}:")
+    digest.write_text(digest.read_text(encoding="utf-8").replace("A Title Without Its Abstract", ""), encoding="utf-8")
+    paper = next((paths.content / "papers").glob("*.md"))
+    paper.write_text(paper.read_text(encoding="utf-8").replace(f"slug: {paper.stem}\n", "slug: elsewhere\n", 1), encoding="utf-8")
+    assert preview.build()
+    assert f"warning: content/papers/{paper.name}:3: slug 'elsewhere' is not" in "\n".join(log), log
+
+
 def test_a_page_that_fails_when_rendered_later_shows_the_error(tmp_path):
     paths = make_project(tmp_path)
     log: list[str] = []
