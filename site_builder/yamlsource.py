@@ -204,6 +204,13 @@ def parse_yaml_mapping(
             ) from None
         problem, line = yaml_problem(error, first_line)
         raise SourceError(f"invalid YAML: {problem}", path, first_line if line is None else line, hint=_HINT) from None
+    except yaml.reader.ReaderError as error:
+        # A control character, say; PyYAML names its offset in the text, on a line of its own.
+        raise SourceError(
+            f"invalid YAML: a control character (U+{error.character:04X}) is not allowed",
+            path, text.count("\n", 0, error.position) + first_line,
+            hint="delete it: most editors show it as nothing, or as a box",
+        ) from None
     except yaml.YAMLError as error:
         raise SourceError(f"invalid YAML: {error}", path, first_line) from None
     except RecursionError:

@@ -120,6 +120,15 @@ CASES = {
         f"content/site.yaml:{SITE_LINES + 1}: language 'english please' is not a language tag "
         "(write a tag such as en, en-GB or de: it becomes the pages' lang attribute)",
     ),
+    "site-yaml-control-character": (
+        append("content/site.yaml", "title: Paper\x07Atlas\n"),
+        f"content/site.yaml:{SITE_LINES + 1}: invalid YAML: a control character (U+0007) is not allowed "
+        "(delete it: most editors show it as nothing, or as a box)",
+    ),
+    "front-matter-control-character": (
+        replace_in(PAPER, "title: A Paper on Speech", "title: A Paper\x1b on Speech"),
+        f"{PAPER}:2: invalid YAML: a control character (U+001B) is not allowed",
+    ),
     "site-yaml-negative-count": (
         append("content/site.yaml", "home_recent_dates: -1\n"),
         f"content/site.yaml:{SITE_LINES + 1}: home_recent_dates must be from 0 to 10000, not -1",
