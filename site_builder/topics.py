@@ -551,4 +551,7 @@ def _number(node: yaml.Node) -> float | None:
 
 
 def _written(node: yaml.Node) -> str:
-    return repr(str(node.value)) if isinstance(node, yaml.ScalarNode) else "a list or mapping"
+    """A value as the message quotes it: a number as written ("not 0"), text in quotes ("not 'three'")."""
+    if not isinstance(node, yaml.ScalarNode):
+        return "a list or mapping"
+    return str(node.value) if node.style is None and _number(node) is not None else repr(str(node.value))

@@ -301,10 +301,14 @@ def test_unknown_setting_and_topics_that_are_not_a_list(tmp_path):
 
 
 def test_settings_must_be_positive_numbers(tmp_path):
+    # A number is quoted as written, text in quotes (a quoted '5' is text: not a number).
     assert error_text(tmp_path, "min_score: 0\nmax_topics: 2.5\ntitle_weight: high\n") == (
-        "topics.yaml:1: min_score must be a number greater than 0, not '0'\n"
-        "topics.yaml:2: max_topics must be a whole number, not '2.5'\n"
+        "topics.yaml:1: min_score must be a number greater than 0, not 0\n"
+        "topics.yaml:2: max_topics must be a whole number, not 2.5\n"
         "topics.yaml:3: title_weight must be a number greater than 0, not 'high'"
+    )
+    assert error_text(tmp_path, "min_score: '5'\n").startswith(
+        "topics.yaml:1: min_score must be a number greater than 0, not '5'"
     )
 
 
