@@ -321,7 +321,9 @@ def parse_paper(text: str, path: Path) -> Paper:
         )
     if not isinstance(title, str) or not title.strip():
         misspelt = None if "title" in data else next(
-            (key for key in data if isinstance(key, str) and difflib.get_close_matches(key.lower(), ["title"])), None
+            # 0.8: "titel", "tittle", "Title", but not "my_title" or "subtitle", keys of your own.
+            (key for key in data if isinstance(key, str) and difflib.get_close_matches(key.lower(), ["title"], cutoff=0.8)),
+            None,
         )
         if misspelt is not None:
             raise SourceError(

@@ -48,6 +48,10 @@ PAPER_ERRORS = {
         "---\ndates: [2025-03-18]\nTitel: A Paper\n---\n\nAn abstract.\n",
         "Titel: A Paper", "paper has no title: did you mean 'title' for 'Titel'? (write title: where it says Titel:)",
     ),
+    "no title key but my_title": (  # a key of one's own, as README suggests: not taken for a misspelling
+        "---\nmy_title: Mine\nsubtitle: More\n---\n\nAn abstract.\n",
+        "---", "paper has no title (add 'title: ...')",
+    ),
     "no title key": (  # no title line to name: the front matter's first
         "---\ndates: [2025-03-18]\ntopics: [agents]\n---\n\nAn abstract.\n",
         "---", "paper has no title",
