@@ -158,14 +158,20 @@
     if (link) link.focus();
   }
 
+  // Typed or submitted before the index's manifest is in (a slow network):
+  // searched for once it is, and kept in the box.
+  var typed = false, submitted = false;
   var timer = null;
   input.addEventListener("input", function () {
+    typed = true;
     clearTimeout(timer);
+    if (!searcher) return;
     timer = setTimeout(function () { run(input.value, true); }, 80);
   });
   input.form.addEventListener("submit", function (event) {
     event.preventDefault();
     clearTimeout(timer);
+    if (!searcher) { submitted = true; return; }
     run(input.value, false).then(function () { focusResult(0); });
   });
   document.addEventListener("keydown", onKey);
@@ -188,6 +194,8 @@
   setStatus("Loading search…");
   fetchJSON(app.getAttribute("data-manifest")).then(function (manifest) {
     searcher = new AtlasSearch.Searcher(manifest, fetchJSON);
+    if (submitted) return run(input.value, false).then(function () { focusResult(0); });
+    if (typed) return run(input.value, true);
     var q = new URL(window.location.href).searchParams.get("q") || "";
     input.value = q;
     // Arrived with a query (the header's box on another page, or a link), as

@@ -87,6 +87,8 @@ def test_header_search_from_a_paper_page_finds_clicks_and_shares(browser, shippe
 def test_results_follow_typing_and_the_keyboard(browser, shipped_site, serve_site):
     base = serve_site(shipped_site)
     context, page, errors, _ = open_page(browser, base + "search/")
+    # Typing waits for the index's manifest, as the page says once it has it.
+    expect(page.locator("#search-status")).to_have_text("Type to search titles, topics and abstracts.")
     box = page.locator("#site-search")
     box.click()
     box.type("quant")
@@ -109,9 +111,10 @@ def test_results_follow_typing_and_the_keyboard(browser, shipped_site, serve_sit
 def test_typing_a_word_never_empties_the_results_and_enter_keeps_them(browser, shipped_site, serve_site):
     base = serve_site(shipped_site)
     context, page, errors, _ = open_page(browser, base + "search/")
+    status = page.locator("#search-status")
+    expect(status).to_have_text("Type to search titles, topics and abstracts.")  # the manifest is in
     box = page.locator("#site-search")
     box.click()
-    status = page.locator("#search-status")
     # Past "hallucin", the stem the index holds, and before the word is whole.
     for letter in "hallucinatio":
         box.press(letter)
@@ -161,8 +164,7 @@ def test_arrow_keys_scroll_the_results_when_focus_is_elsewhere(browser, shipped_
     page.locator("h1").click()  # focus leaves the box, as after reading a while
     page.evaluate("window.scrollTo(0, 600)")
     page.keyboard.press("ArrowDown")
-    page.wait_for_timeout(300)  # smooth scrolling, if any, moves on from 600
-    assert page.evaluate("window.scrollY") > 600
+    page.wait_for_function("() => window.scrollY > 600")  # scrolled on (smoothly, if so), not held by the results
     assert page.evaluate("document.activeElement === document.body")
     assert errors == []
     context.close()
@@ -175,6 +177,7 @@ def test_any_query_shows_results_or_a_message(browser, shipped_site, serve_site,
     expect(page.locator("#search-status")).to_contain_text("match")
     status = page.locator("#search-status").inner_text()
     assert "paper" in status
+    page.wait_for_load_state("networkidle")  # the results' documents in and drawn, errors and all
     assert errors == [] and dialogs == []
     context.close()
 
@@ -235,11 +238,13 @@ def test_a_sharded_index_answers_in_the_browser_as_under_node(browser, serve_sit
 # Results' documents that arrive late, as on a slow connection, once the page asks for them.
 SLOW_DOCUMENTS = """
 window.slowDocuments = false;
+window.documentsOnTheirWay = 0;
 const fetchNow = window.fetch;
 window.fetch = function (url, options) {
   const response = fetchNow.call(window, url, options);
   if (!window.slowDocuments || !String(url).includes("documents-")) return response;
-  return response.then(r => new Promise(done => setTimeout(() => done(r), 1500)));
+  window.documentsOnTheirWay++;
+  return response.then(r => new Promise(done => setTimeout(() => { window.documentsOnTheirWay--; done(r); }, 1500)));
 };
 """
 
@@ -261,8 +266,44 @@ def test_show_more_while_a_new_query_loads_shows_no_result_twice(browser, shippe
     if more.is_visible():
         more.click()
     expect(page.locator("#search-results .result")).not_to_have_count(0)
-    page.wait_for_timeout(2000)  # any second batch has arrived by now
+    page.wait_for_function("() => window.documentsOnTheirWay === 0")  # any second batch has arrived
+    page.wait_for_timeout(100)  # and been drawn (a task after its response)
     titles = page.locator("#search-results .result h2").all_inner_texts()
     count = int(page.locator("#search-status").inner_text().split(" ")[0])
     assert len(titles) == len(set(titles)) == min(count, 10)
+    context.close()
+
+
+# The index's manifest arriving late, as on a slow network.
+SLOW_MANIFEST = """
+const fetchNow = window.fetch;
+window.fetch = function (url, options) {
+  const response = fetchNow.call(window, url, options);
+  if (!String(url).includes("manifest")) return response;
+  return response.then(r => new Promise(done => setTimeout(() => done(r), 800)));
+};
+"""
+
+
+def test_words_typed_before_the_search_index_is_in_are_kept_and_searched_for(browser, shipped_site, serve_site):
+    base = serve_site(shipped_site)
+    context = browser.new_context()
+    context.add_init_script(SLOW_MANIFEST)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(base + "search/")
+    status, box = page.locator("#search-status"), page.locator("#site-search")
+    expect(status).to_have_text("Loading search…")
+    box.press_sequentially("quantization", delay=40)
+    expect(status).to_contain_text("papers match “quantization”")
+    assert box.input_value() == "quantization" and page.url.endswith("search/?q=quantization")
+    # Enter before the index is in: on to the first result once it is.
+    page.goto(base + "search/")
+    expect(status).to_have_text("Loading search…")
+    box.press_sequentially("lora", delay=20)
+    box.press("Enter")
+    expect(page.locator("#search-results .result h2 a").first).to_be_focused()
+    expect(status).to_contain_text("papers match “lora”")
+    assert errors == []
     context.close()
