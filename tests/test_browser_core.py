@@ -62,17 +62,18 @@ def test_the_letter_bar_stays_in_view_above_the_letter_jumped_to(browser, shippe
     base = serve_site(shipped_site)
     context, page, errors = open_page(browser, base + "papers/", viewport={"width": width, "height": 800})
     page.locator(".letters a", has_text="M").click()
-    page.wait_for_function("location.hash === '#letter-M'")
+    page.wait_for_function("() => location.hash === '#letter-M'")
     bar = page.locator(".letters").bounding_box()
     heading = page.locator("#letter-M").bounding_box()
     assert page.evaluate("scrollY") > 1000  # the list scrolled far down, not the bar with it
     assert bar["y"] == 0 and bar["height"] < 80  # one row, at the top of the screen
     assert bar["y"] + bar["height"] <= heading["y"] < bar["y"] + bar["height"] + 60  # just below it, not under it
     # Further down the bar still leads back up.
+    below = page.evaluate("scrollY")
     page.mouse.wheel(0, 1500)
-    page.wait_for_function("scrollY > 2000")
+    page.wait_for_function("below => scrollY > below + 1000", arg=below)
     page.locator(".letters a", has_text="B").click()
-    page.wait_for_function("location.hash === '#letter-B'")
+    page.wait_for_function("() => location.hash === '#letter-B'")
     assert page.locator("#letter-B").bounding_box()["y"] >= page.locator(".letters").bounding_box()["height"]
     assert errors == []
     context.close()

@@ -288,10 +288,17 @@ def test_a_disk_that_fills_while_the_site_is_written_leaves_the_previous_site_as
     assert sorted(p.name for p in tmp_path.iterdir()) == ["_site", "content"], "no staging directory left behind"
 
 
-def _start_serving(work: Path, **options) -> subprocess.Popen:
+def _start_serving(work: Path, preexec_fn=None) -> subprocess.Popen:
+    def in_the_child() -> None:
+        # Ctrl+C's signal as in a terminal, whatever this run inherited: a
+        # background job of a non-interactive shell has SIGINT ignored.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        if preexec_fn is not None:
+            preexec_fn()
+
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "build.py"), "serve", "--port", "0"], cwd=work,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **options,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=in_the_child,
     )
     for line in process.stdout:
         if line.startswith("Serving http://"):

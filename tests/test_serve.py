@@ -155,6 +155,15 @@ class Notices:
             time.sleep(0.01)
 
 
+def wait_for_log(server: PreviewServer, predicate) -> None:
+    """Until the server has logged a line ``predicate`` accepts: the build
+    thread logs after it publishes the state (or finishes) that a test waits for."""
+    deadline = time.monotonic() + EVENT_TIMEOUT
+    while not any(predicate(line) for line in list(server.log)):
+        assert time.monotonic() < deadline, server.log
+        time.sleep(0.01)
+
+
 # -- serving ------------------------------------------------------------------
 
 
@@ -297,7 +306,7 @@ def test_note_edit_reloads_and_rerenders_only_the_pages_showing_that_paper(serve
     assert f"papers/{PAPER}/index.html" in rebuild.rendered
     assert len(rebuild.rendered) < 20 < rebuild.pages
     assert rebuild.written == (f"papers/{PAPER}/index.html",)
-    assert any("Rebuilt in" in line and f"{PAPER}.md" in line for line in server.log)
+    wait_for_log(server, lambda line: "Rebuilt in" in line and f"{PAPER}.md" in line)
 
 
 
@@ -349,7 +358,7 @@ def test_template_edit_rerenders_the_pages_that_use_it(server, events, tmp_path)
     assert len(rebuild.rendered) == 1
     assert set(rebuild.rendered + rebuild.later) == papers
     assert server.preview.wait_until_finished(EVENT_TIMEOUT)
-    assert any(line.startswith(f"Rendered the other {len(papers) - 1} pages") for line in server.log)
+    wait_for_log(server, lambda line: line.startswith(f"Rendered the other {len(papers) - 1} pages"))
     clean = tmp_path / "clean"
     build(Paths(server.preview.paths.content, clean), cache=None)
     assert snapshot(server.preview.paths.out) == snapshot(clean)
@@ -641,7 +650,7 @@ def test_broken_file_shows_an_overlay_then_a_fix_recovers(server, events, broken
     assert status == 200 and b"A Benchmark for Learning to Translate" in body  # the last good page
     assert b'<div id="atlas-preview-error" role="alert">' in body
     assert location.encode() in body
-    assert any(line.startswith("error: ") and location in line for line in server.log)
+    wait_for_log(server, lambda line: line.startswith("error: ") and location in line)
 
     path.write_text(good)
     state = events.wait_for(lambda s: s["version"] > version)
