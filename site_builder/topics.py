@@ -19,7 +19,7 @@ from yaml.constructor import SafeConstructor
 
 from .errors import SourceError, raise_if_any, read_utf8
 from .papers import FILE_SLUG
-from .yamlsource import yaml_problem
+from .yamlsource import control_character_error, yaml_problem
 
 # Abstract hits are capped so an abstract that repeats a word ten times does
 # not outvote a title; three mentions already say "this is what it is about".
@@ -305,7 +305,9 @@ def parse_taxonomy(text: str, path: Path | str) -> Taxonomy:
             f"invalid YAML: {problem}", path, line,
             hint="check indentation; quote a phrase with a comma, braces or ': ' in it, or starting with '*'",
         ) from None
-    except yaml.YAMLError as error:  # e.g. a control character: no line to point at
+    except yaml.reader.ReaderError as error:
+        raise control_character_error(error, text, path) from None
+    except yaml.YAMLError as error:
         raise SourceError(f"invalid YAML: {' '.join(str(error).split())}", path) from None
     except RecursionError:  # PyYAML composes "[[[[..." recursively
         raise SourceError("invalid YAML: nested too deeply", path) from None

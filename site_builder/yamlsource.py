@@ -183,6 +183,20 @@ def yaml_problem(error: yaml.MarkedYAMLError, first_line: int = 1) -> tuple[str,
     return problem, None if mark is None else mark.line + first_line
 
 
+# The line breaks PyYAML counts lines by.
+_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+
+
+def control_character_error(error: yaml.reader.ReaderError, text: str, path: Path | str, first_line: int = 1) -> SourceError:
+    """A control character in YAML text, at its line: PyYAML names only its
+    offset in the text, on a line of its own."""
+    return SourceError(
+        f"invalid YAML: a control character (U+{error.character:04X}) is not allowed",
+        path, len(_LINE_BREAK.findall(text, 0, error.position)) + first_line,
+        hint="delete it: most editors show it as nothing, or as a box",
+    )
+
+
 def parse_yaml_mapping(
     text: str, path: Path | str, first_line: int = 1
 ) -> tuple[dict[str, Any], dict[str, int]]:
@@ -205,12 +219,7 @@ def parse_yaml_mapping(
         problem, line = yaml_problem(error, first_line)
         raise SourceError(f"invalid YAML: {problem}", path, first_line if line is None else line, hint=_HINT) from None
     except yaml.reader.ReaderError as error:
-        # A control character, say; PyYAML names its offset in the text, on a line of its own.
-        raise SourceError(
-            f"invalid YAML: a control character (U+{error.character:04X}) is not allowed",
-            path, text.count("\n", 0, error.position) + first_line,
-            hint="delete it: most editors show it as nothing, or as a box",
-        ) from None
+        raise control_character_error(error, text, path, first_line) from None
     except yaml.YAMLError as error:
         raise SourceError(f"invalid YAML: {error}", path, first_line) from None
     except RecursionError:

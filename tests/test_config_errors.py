@@ -150,6 +150,14 @@ CASES = {
         "content/topics.yaml:3: invalid YAML: a '[' list begun on this line is not closed "
         "(expected ',' or ']', but got '<stream end>')",
     ),
+    "topics-yaml-control-character": (
+        write("content/topics.yaml", "topics:\n  - slug: speech\n    name: Spe\x07ech\n"),
+        "content/topics.yaml:3: invalid YAML: a control character (U+0007) is not allowed",
+    ),
+    "site-yaml-control-character-old-mac-line-ends": (  # lines ended by CR alone, as PyYAML counts them
+        write("content/site.yaml", "title: Paper Atlas\rbase_url: /\rdescription: x\x07y\r"),
+        "content/site.yaml:3: invalid YAML: a control character (U+0007) is not allowed",
+    ),
     "topics-yaml-invalid-rule": (
         write("content/topics.yaml", "topics:\n  - slug: speech\n    name: Speech\n    keywords: {speech: lots}\n"),
         "content/topics.yaml:4: keyword 'speech' needs a number as its weight, not 'lots'",
