@@ -320,10 +320,10 @@ def parse_paper(text: str, path: Path) -> Paper:
             f"title must be text, not {title!r}", path, lines.get("title"), hint=f"quote it: title: '{title}'"
         )
     if not isinstance(title, str) or not title.strip():
+        # "Titel", "tilte", "tittle": one letter off, or two swapped; not
+        # "time", "file", "subtitle" or "my_title", keys of your own.
         misspelt = None if "title" in data else next(
-            # 0.8: "titel", "tittle", "Title", but not "my_title" or "subtitle", keys of your own.
-            (key for key in data if isinstance(key, str) and difflib.get_close_matches(key.lower(), ["title"], cutoff=0.8)),
-            None,
+            (key for key in data if isinstance(key, str) and _one_edit_apart(key.lower(), "title")), None
         )
         if misspelt is not None:
             raise SourceError(
@@ -365,6 +365,16 @@ def parse_paper(text: str, path: Path) -> Paper:
         abstract=abstract.strip(), notes=_without_blank_edges(notes), extra=extra, path=path,
         key_lines=tuple(lines.items()), slug_written=slug_written if isinstance(slug_written, str) else None,
     )
+
+
+def _one_edit_apart(word: str, other: str) -> bool:
+    """Whether ``word`` is ``other`` with one letter added, dropped or
+    changed, or two neighbours swapped (or is ``other``)."""
+    if abs(len(word) - len(other)) > 1:
+        return False
+    start = next((i for i, (a, b) in enumerate(zip(word, other)) if a != b), min(len(word), len(other)))
+    a, b = word[start:], other[start:]
+    return a[1:] == b[1:] or a[1:] == b or a == b[1:] or (a[:2] == b[1::-1] and a[2:] == b[2:])
 
 
 def _without_blank_edges(text: str) -> str:
@@ -657,8 +667,8 @@ def plan_ingest(
     changed.sort()
     in_digests = set(slugs)
     warnings.extend(
-        # Hugo and Jekyll take slug: for the address; here the file name is
-        # (ingest writes it back into a digest paper's file, but not into yours).
+        # Hugo and Jekyll take slug: for the address; here the file name is.
+        # (A digest paper's slug: is ingest's, written back as its file name.)
         SourceError(
             f"slug {paper.slug_written!r} is not this paper's address: its address is its file name, "
             f"papers/{slug_of[path]}/", path, paper.line_of("slug"),
@@ -666,7 +676,8 @@ def plan_ingest(
                  "old address; or remove the slug: line",
         )
         for path, paper in parsed.items()
-        if paper.slug_written is not None and paper.slug_written != slug_of[path]
+        if paper.slug_written is not None and slug_for(paper.slug_written) != slug_of[path]
+        and slug_of[path] not in in_digests
     )
     return IngestPlan(
         tuple(sorted(texts.items())), tuple(changed), new_papers, tuple((path, existing.get(path)) for path in changed),

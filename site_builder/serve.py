@@ -23,6 +23,7 @@ import itertools
 import json
 import mimetypes
 import os
+import re
 import threading
 import time
 import traceback
@@ -554,10 +555,11 @@ def describe(rebuild: Rebuild) -> str:
 
 
 def _as_build_says(message: str) -> str:
-    """``message`` with the paths under the working directory relative, as
-    ``build`` names them (the preview works with absolute paths)."""
+    """``message`` with the paths under the working directory that begin its
+    lines relative, as ``build`` names them (the preview works with absolute
+    paths); a path quoted inside a message is left as it was written."""
     prefix = os.path.join(os.getcwd(), "")
-    return message.replace(prefix, "") if prefix != os.sep else message
+    return re.sub(f"(?m)^{re.escape(prefix)}", "", message) if prefix != os.sep else message
 
 
 def _display(path: Path) -> str:

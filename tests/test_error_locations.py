@@ -45,7 +45,7 @@ PAPER_ERRORS = {
         "title: '   '", "paper has no title",
     ),
     "title misspelt": (  # named at the misspelt key, with the key it may mean
-        "---\ndates: [2025-03-18]\nTitel: A Paper\n---\n\nAn abstract.\n",
+        "---\ndates: [2025-03-18]\nsubtitle: More\ntime: 20 min\nTitel: A Paper\n---\n\nAn abstract.\n",
         "Titel: A Paper", "paper has no title: did you mean 'title' for 'Titel'? (write title: where it says Titel:)",
     ),
     "no title key but my_title": (  # a key of one's own, as README suggests: not taken for a misspelling

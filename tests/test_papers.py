@@ -450,20 +450,22 @@ def test_bad_date_in_front_matter():
     assert str(info.value).startswith("papers/p.md:3: 'yesterday' is not a date")
 
 
-def test_a_slug_line_that_is_not_the_file_name_is_a_warning_at_its_line():
+def test_a_slug_line_of_ones_own_that_is_not_the_file_name_is_a_warning_at_its_line():
     digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
     _, texts = ingest_texts(digests)
     theirs = PAPERS / "a-paper.md"
-    edited = texts[theirs].replace("slug: a-paper", "slug: better-name")
-    mine = PAPERS / "mine.md"
+    mine, same = PAPERS / "mine.md", PAPERS / "my-paper.md"
     own = "---\ntitle: My Own\nslug: My Address\ndates: [2025-03-18]\n---\n\nText.\n"
-    plan, again = ingest_texts(digests, {theirs: edited, mine: own})
-    assert [(warning.path, warning.line) for warning in plan.warnings] == [(theirs, 3), (mine, 3)]
-    assert str(plan.warnings[1]) == (
+    spelt_otherwise = "---\ntitle: Another\nslug: My Paper\n---\n\nText.\n"  # the file name, written as a title
+    # A digest paper's slug: is ingest's: written back as its file name, renamed or not, without a word.
+    renamed = PAPERS / "better-name.md"
+    plan, again = ingest_texts(digests, {renamed: texts[theirs], mine: own, same: spelt_otherwise})
+    assert [(warning.path, warning.line) for warning in plan.warnings] == [(mine, 3)]
+    assert str(plan.warnings[0]) == (
         f"{mine}:3: slug 'My Address' is not this paper's address: its address is its file name, papers/mine/ "
         "(rename the file to my-address.md to move the page there, which ends its old address; "
         "or remove the slug: line)"
     )
-    assert "slug: a-paper" in again[theirs] and again[mine] == own  # a digest paper's line written back, yours kept
-    plan, _ = ingest_texts(digests, {theirs: again[theirs]})
+    assert "slug: better-name" in again[renamed] and again[mine] == own
+    plan, _ = ingest_texts(digests, {renamed: again[renamed], same: spelt_otherwise})
     assert plan.warnings == ()

@@ -528,10 +528,21 @@ def test_errors_and_warnings_name_files_as_build_does_relative_to_the_working_di
     assert any(line.startswith(f"error: content/digests/{digest.name}:") for line in log), log
     assert (preview.state.error or "").startswith(f"content/digests/{digest.name}:")
     digest.write_text(digest.read_text(encoding="utf-8").replace("A Title Without Its Abstract", ""), encoding="utf-8")
-    paper = next((paths.content / "papers").glob("*.md"))
-    paper.write_text(paper.read_text(encoding="utf-8").replace(f"slug: {paper.stem}\n", "slug: elsewhere\n", 1), encoding="utf-8")
+    mine = paths.content / "papers" / "mine.md"
+    mine.write_text("---\ntitle: Mine\nslug: elsewhere\n---\n\nText.\n", encoding="utf-8")
     assert preview.build()
-    assert f"warning: content/papers/{paper.name}:3: slug 'elsewhere' is not" in "\n".join(log), log
+    assert "warning: content/papers/mine.md:3: slug 'elsewhere' is not" in "\n".join(log), log
+
+
+def test_only_the_paths_that_begin_a_message_line_are_made_relative(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    here = os.getcwd()
+    message = f"{here}/content/site.yaml:11: templates_dir '{here}/t' is not a directory\n{here}/content/papers/x.md: y"
+    assert serve._as_build_says(message) == (
+        f"content/site.yaml:11: templates_dir '{here}/t' is not a directory\ncontent/papers/x.md: y"
+    )
+    elsewhere = f"/tmp/other{here}/content/a.txt:1: z"  # holds the working directory's path, is not under it
+    assert serve._as_build_says(elsewhere) == elsewhere
 
 
 def test_a_page_that_fails_when_rendered_later_shows_the_error(tmp_path):
