@@ -67,9 +67,11 @@ def parse_config(data: dict[str, Any], lines: dict[str, int], path: Path) -> Sit
             continue
         if not isinstance(value, expected) or isinstance(value, bool):
             quoted_number = expected is int and isinstance(value, str) and value.strip().isascii() and value.strip().isdigit()
+            # YAML reads no, yes, on and off as true or false: language: no (Norwegian) among them.
+            hint = (f"remove the quotes: {key}: {value.strip()}" if quoted_number
+                    else f"put it in quotes: {key}: '…'" if expected is str else "")
             raise SourceError(
-                f"{key} must be {'a number' if expected is int else 'text'}, not {value!r}",
-                path, line, hint=f"remove the quotes: {key}: {value.strip()}" if quoted_number else "",
+                f"{key} must be {'a number' if expected is int else 'text'}, not {value!r}", path, line, hint=hint,
             )
         values[key] = value
     if "title" in values and not values["title"].strip():
@@ -108,8 +110,9 @@ _RANGES = {
     "digest_year": (1900, 9999, "the year of digests whose date line and file name give none, e.g. 2025"),
     "home_recent_dates": (0, 10_000, "how many digest dates the home page lists, e.g. 8"),
 }
-# BCP 47's shape (language, then subtags of letters and digits), not its registry.
-_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
+# BCP 47's shape (a two- or three-letter language, then subtags), not its
+# registry: "English" and "german" are names, not tags.
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 _HOST = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
 
 

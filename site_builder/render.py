@@ -462,7 +462,9 @@ def unused_templates(env: jinja2.Environment, site: Site) -> tuple[SourceError, 
     unused = []
     for path in sorted(templates_dir.rglob("*")):
         name = path.relative_to(templates_dir).as_posix()
-        if not path.is_file() or path.name.startswith(".") or name.endswith("~") or name in used:
+        # A built-in name is no misspelling: it replaces that template, which
+        # this site may not use (sitemap.xml without a full base_url).
+        if not path.is_file() or path.name.startswith(".") or name.endswith("~") or name in used or name in builtin:
             continue
         guess = difflib.get_close_matches(name, builtin, n=1)
         unused.append(SourceError(

@@ -116,9 +116,13 @@ CASES = {
         "(write the site's name, e.g. title: Paper Atlas, or remove the line for that default)",
     ),
     "site-yaml-language-not-a-tag": (
-        append("content/site.yaml", "language: english please\n"),
-        f"content/site.yaml:{SITE_LINES + 1}: language 'english please' is not a language tag "
+        append("content/site.yaml", "language: English\n"),
+        f"content/site.yaml:{SITE_LINES + 1}: language 'English' is not a language tag "
         "(write a tag such as en, en-GB or de: it becomes the pages' lang attribute)",
+    ),
+    "site-yaml-language-read-as-false": (  # YAML's "no" is false: Norwegian needs quotes
+        append("content/site.yaml", "language: no\n"),
+        f"content/site.yaml:{SITE_LINES + 1}: language must be text, not False (put it in quotes: language: '…')",
     ),
     "site-yaml-control-character": (
         append("content/site.yaml", "title: Paper\x07Atlas\n"),
