@@ -385,6 +385,7 @@ def test_the_home_pages_sidebar_leaves_out_a_section_with_nothing_to_list_and_sa
     assert re.search(r'<span class="count">1<span class="visually-hidden"> paper</span></span>', shown)
     assert "Recent digests" not in home(SiteConfig(home_recent_dates=0), TAXONOMY)
     assert 'id="topics-heading"' not in home(SiteConfig(), Taxonomy(()))
+    assert "<aside" not in home(SiteConfig(home_recent_dates=0), Taxonomy(()))  # no empty landmark
 
 
 def test_the_navigation_marks_the_section_of_the_page():
