@@ -307,3 +307,19 @@ def test_words_typed_before_the_search_index_is_in_are_kept_and_searched_for(bro
     expect(status).to_contain_text("papers match “lora”")
     assert errors == []
     context.close()
+
+
+def test_show_more_pressed_again_while_its_results_load_adds_them_once(browser, shipped_site, serve_site):
+    base = serve_site(shipped_site)
+    context, page, errors, _ = open_page(browser, base + "search/?q=model")
+    links = page.locator("#search-results .result h2 a")
+    expect(links).to_have_count(10)
+    # Three presses in one go, before the first batch's documents can be in.
+    page.evaluate("() => { const more = document.getElementById('search-more'); more.click(); more.click(); more.click(); }")
+    expect(links).to_have_count(20)
+    page.wait_for_load_state("networkidle")
+    titles = links.all_inner_texts()
+    assert len(titles) == len(set(titles)) == 20
+    expect(links.nth(10)).to_be_focused()
+    assert errors == []
+    context.close()
