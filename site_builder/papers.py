@@ -676,8 +676,9 @@ def plan_ingest(
                  "old address; or remove the slug: line",
         )
         for path, paper in parsed.items()
-        if paper.slug_written is not None and slug_for(paper.slug_written) != slug_of[path]
-        and slug_of[path] not in in_digests
+        # Cheapest test first: slugify costs 20,000 × 40 µs a rebuild.
+        if paper.slug_written is not None and paper.slug_written != slug_of[path]
+        and slug_of[path] not in in_digests and slug_for(paper.slug_written) != slug_of[path]
     )
     return IngestPlan(
         tuple(sorted(texts.items())), tuple(changed), new_papers, tuple((path, existing.get(path)) for path in changed),
