@@ -397,11 +397,11 @@ def build_site(
         )
     page("search/", "search.html", "Search")
     page("404.html", "404.html", "Page not found")
-    lastmod = {view.url: view.dates[-1].date for view in views if view.dates}
-    lastmod.update({date.url: date.date for date in dates_newest})
-    listed = [p.url for p in pages if p.template.endswith(".html") and p.url != "404.html"]
-    listed[papers_at:papers_at] = [view.url for view in views]  # all before it are listed
     if config.absolute_base:  # the sitemap protocol takes full URLs only: no sitemap beats a broken one
+        lastmod = {view.url: view.dates[-1].date for view in views if view.dates}
+        lastmod.update({date.url: date.date for date in dates_newest})
+        listed = [p.url for p in pages if p.template.endswith(".html") and p.url != "404.html"]
+        listed[papers_at:papers_at] = [view.url for view in views]  # all before it are listed
         page("sitemap.xml", "sitemap.xml", "", entries=build_sitemap(config, tuple(listed), lastmod))
     page("robots.txt", "robots.txt", "")
 
