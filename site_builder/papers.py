@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from dataclasses import dataclass, field
 from functools import partial
@@ -676,7 +675,7 @@ def plan_ingest(
                  "old address; or remove the slug: line",
         )
         for path, paper in parsed.items()
-        # Cheapest test first: slugify costs 20,000 × 40 µs a rebuild.
+        # Cheapest test first: slugifying every paper's slug: cost 0.2 s a rebuild at 20,000 papers.
         if paper.slug_written is not None and paper.slug_written != slug_of[path]
         and slug_of[path] not in in_digests and slug_for(paper.slug_written) != slug_of[path]
     )
