@@ -17,8 +17,10 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def open_page(browser, url: str):
+def open_page(browser, url: str, init_script: str | None = None):
     context = browser.new_context()
+    if init_script is not None:
+        context.add_init_script(init_script)
     page = context.new_page()
     errors: list[str] = []
     dialogs: list[str] = []
@@ -235,29 +237,30 @@ def test_a_sharded_index_answers_in_the_browser_as_under_node(browser, serve_sit
         context.close()
 
 
-# Results' documents that arrive late, as on a slow connection, once the page asks for them.
-SLOW_DOCUMENTS = """
-window.slowDocuments = false;
-window.documentsOnTheirWay = 0;
+def slow_fetch(part: str, milliseconds: int, from_the_start: bool = True) -> str:
+    """A page's init script: responses to addresses holding ``part`` arrive
+    ``milliseconds`` late, as on a slow network, while ``window.slowFetch``
+    is true; ``window.onTheirWay`` counts those held back."""
+    return f"""
+window.slowFetch = {json.dumps(from_the_start)};
+window.onTheirWay = 0;
 const fetchNow = window.fetch;
-window.fetch = function (url, options) {
+window.fetch = function (url, options) {{
   const response = fetchNow.call(window, url, options);
-  if (!window.slowDocuments || !String(url).includes("documents-")) return response;
-  window.documentsOnTheirWay++;
-  return response.then(r => new Promise(done => setTimeout(() => { window.documentsOnTheirWay--; done(r); }, 1500)));
-};
+  if (!window.slowFetch || !String(url).includes({json.dumps(part)})) return response;
+  window.onTheirWay++;
+  return response.then(r => new Promise(done => setTimeout(() => {{ window.onTheirWay--; done(r); }}, {milliseconds})));
+}};
 """
 
 
 def test_show_more_while_a_new_query_loads_shows_no_result_twice(browser, shipped_site, serve_site):
     base = serve_site(shipped_site)
-    context = browser.new_context()
-    context.add_init_script(SLOW_DOCUMENTS)
-    page = context.new_page()
-    page.goto(base + "search/?q=lora")
+    # The results' documents late, once the first query's are in.
+    context, page, errors, _ = open_page(browser, base + "search/?q=lora", slow_fetch("documents-", 1500, False))
     more = page.locator("#search-more")
     expect(more).to_be_visible()  # more than ten papers
-    page.evaluate("window.slowDocuments = true")
+    page.evaluate("window.slowFetch = true")
     box = page.locator("#site-search")
     box.fill("speech")
     expect(page.locator("#search-status")).to_contain_text("“speech”")
@@ -266,33 +269,19 @@ def test_show_more_while_a_new_query_loads_shows_no_result_twice(browser, shippe
     if more.is_visible():
         more.click()
     expect(page.locator("#search-results .result")).not_to_have_count(0)
-    page.wait_for_function("() => window.documentsOnTheirWay === 0")  # any second batch has arrived
+    page.wait_for_function("() => window.onTheirWay === 0")  # any second batch has arrived
     page.wait_for_timeout(100)  # and been drawn (a task after its response)
     titles = page.locator("#search-results .result h2").all_inner_texts()
     count = int(page.locator("#search-status").inner_text().split(" ")[0])
     assert len(titles) == len(set(titles)) == min(count, 10)
+    assert errors == []
     context.close()
-
-
-# The index's manifest arriving late, as on a slow network.
-SLOW_MANIFEST = """
-const fetchNow = window.fetch;
-window.fetch = function (url, options) {
-  const response = fetchNow.call(window, url, options);
-  if (!String(url).includes("manifest")) return response;
-  return response.then(r => new Promise(done => setTimeout(() => done(r), 800)));
-};
-"""
 
 
 def test_words_typed_before_the_search_index_is_in_are_kept_and_searched_for(browser, shipped_site, serve_site):
     base = serve_site(shipped_site)
-    context = browser.new_context()
-    context.add_init_script(SLOW_MANIFEST)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(base + "search/")
+    # The index's manifest late, as on a slow network.
+    context, page, errors, _ = open_page(browser, base + "search/", slow_fetch("manifest", 800))
     status, box = page.locator("#search-status"), page.locator("#site-search")
     expect(status).to_have_text("Loading search…")
     box.press_sequentially("quantization", delay=40)
