@@ -23,7 +23,6 @@ import itertools
 import json
 import mimetypes
 import os
-import re
 import threading
 import time
 import traceback
@@ -191,7 +190,7 @@ class Preview:
             changed = set(result.plan.changed)
             self._own_writes = {path: text.encode("utf-8") for path, text in result.plan.texts if path in changed}
             for warning in write_ingest(result.plan):
-                self.log(f"warning: {_as_build_says(str(warning))}")  # the watcher brings the edit's own rebuild
+                self.log(f"warning: {_as_build_says(warning)}")  # the watcher brings the edit's own rebuild
             written = self._write(result)
         except Exception as error:  # a bug must not take the preview down; show it like a user error
             self._fail(_error_text(error), start)
@@ -202,7 +201,7 @@ class Preview:
         self._notes_page = (result.site, env, result.assets) if shows_notes == ["paper.html"] else None
         self.templates_dir = result.site.config.templates_dir
         # Warnings stand until their file changes; repeat them only when they do.
-        warnings = [_as_build_says(str(w)) for w in result.warnings]
+        warnings = [_as_build_says(w) for w in result.warnings]
         if warnings != self._warnings:
             self._warnings = warnings
             for warning in self._warnings:
@@ -495,7 +494,7 @@ class Preview:
 
 def _error_text(error: Exception) -> str:
     if isinstance(error, (SourceError, BuildErrors)):
-        return _as_build_says(str(error))
+        return _as_build_says(error)
     return "internal error while building:\n" + "".join(traceback.format_exception(error))
 
 
@@ -554,12 +553,13 @@ def describe(rebuild: Rebuild) -> str:
     )
 
 
-def _as_build_says(message: str) -> str:
-    """``message`` with the paths under the working directory that begin its
-    lines relative, as ``build`` names them (the preview works with absolute
-    paths); a path quoted inside a message is left as it was written."""
-    prefix = os.path.join(os.getcwd(), "")
-    return re.sub(f"(?m)^{re.escape(prefix)}", "", message) if prefix != os.sep else message
+def _as_build_says(error: SourceError | BuildErrors) -> str:
+    """The error as ``build`` prints it: its file named relative to the
+    working directory when under it (the preview works with absolute paths).
+    Only the error's path changes, never a path quoted in its message."""
+    if isinstance(error, BuildErrors):
+        return "\n".join(map(_as_build_says, error.errors))
+    return str(error if error.path is None else replace(error, path=_display(Path(error.path))))
 
 
 def _display(path: Path) -> str:

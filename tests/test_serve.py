@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from site_builder import serve
-from site_builder.errors import SourceError
+from site_builder.errors import BuildErrors, SourceError
 from site_builder.pipeline import Paths, build
 from site_builder.serve import Preview, PreviewServer, PreviewState, inject, resolve_request
 from site_builder.writer import update_site
@@ -534,15 +534,19 @@ def test_errors_and_warnings_name_files_as_build_does_relative_to_the_working_di
     assert "warning: content/papers/mine.md:3: slug 'elsewhere' is not" in "\n".join(log), log
 
 
-def test_only_the_paths_that_begin_a_message_line_are_made_relative(tmp_path, monkeypatch):
+def test_only_the_errors_paths_are_made_relative_not_paths_in_their_messages(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     here = os.getcwd()
-    message = f"{here}/content/site.yaml:11: templates_dir '{here}/t' is not a directory\n{here}/content/papers/x.md: y"
-    assert serve._as_build_says(message) == (
+    errors = BuildErrors((
+        SourceError(f"templates_dir '{here}/t' is not a directory", Path(here, "content", "site.yaml"), 11),
+        SourceError("y", f"{here}/content/papers/x.md"),
+    ))
+    assert serve._as_build_says(errors) == (
         f"content/site.yaml:11: templates_dir '{here}/t' is not a directory\ncontent/papers/x.md: y"
     )
     elsewhere = f"/tmp/other{here}/content/a.txt:1: z"  # holds the working directory's path, is not under it
-    assert serve._as_build_says(elsewhere) == elsewhere
+    assert serve._as_build_says(SourceError("z", f"/tmp/other{here}/content/a.txt", 1)) == elsewhere
+    assert serve._as_build_says(SourceError("no file")) == "no file"
 
 
 def test_a_page_that_fails_when_rendered_later_shows_the_error(tmp_path):
