@@ -162,6 +162,11 @@
   // searched for once it is, and kept in the box.
   var typed = false, submitted = false;
   var timer = null;
+
+  /* Enter in the box: the search, then the first result, for the arrow keys and Enter. */
+  function submit() {
+    return run(input.value, false).then(function () { focusResult(0); });
+  }
   input.addEventListener("input", function () {
     typed = true;
     clearTimeout(timer);
@@ -172,7 +177,7 @@
     event.preventDefault();
     clearTimeout(timer);
     if (!searcher) { submitted = true; return; }
-    run(input.value, false).then(function () { focusResult(0); });
+    submit();
   });
   document.addEventListener("keydown", onKey);
   more.addEventListener("click", function () {
@@ -194,7 +199,7 @@
   setStatus("Loading search…");
   fetchJSON(app.getAttribute("data-manifest")).then(function (manifest) {
     searcher = new AtlasSearch.Searcher(manifest, fetchJSON);
-    if (submitted) return run(input.value, false).then(function () { focusResult(0); });
+    if (submitted) return submit();
     if (typed) return run(input.value, true);
     var q = new URL(window.location.href).searchParams.get("q") || "";
     input.value = q;
