@@ -10,7 +10,6 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
 
 try:
@@ -34,8 +33,11 @@ except ModuleNotFoundError as missing:
 CACHE_DIR = ".atlas-cache"
 
 
-def _paths(args: argparse.Namespace) -> Paths:
-    return Paths(content=Path(args.content), out=Path(args.out))
+def _paths(args: argparse.Namespace, cached: bool = False) -> Paths:
+    """The command's paths; ``cached``: with the cache of work kept between runs,
+    beside the output (not in content/: it is build output, never committed)."""
+    out = Path(args.out)
+    return Paths(content=Path(args.content), out=out, cache=out.parent / CACHE_DIR if cached else None)
 
 
 def _progress(quiet: bool):
@@ -92,10 +94,7 @@ def _search_part(part: SearchPart, files: str) -> str:
 
 def command_build(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    paths = _paths(args)
-    if not args.no_cache:
-        # Beside the output, not in content/: it is build output, never committed.
-        paths = replace(paths, cache=paths.out.parent / CACHE_DIR)
+    paths = _paths(args, cached=not args.no_cache)
     report = build(paths, args.base_url, progress=_progress(args.quiet))
     if sys.stderr.isatty() and not args.quiet:
         print("\r\033[K", end="", file=sys.stderr)
@@ -119,7 +118,7 @@ def command_ingest(args: argparse.Namespace) -> int:
 
 
 def command_serve(args: argparse.Namespace) -> int:
-    server = PreviewServer(_paths(args), args.base_url, args.host, args.port)
+    server = PreviewServer(_paths(args, cached=True), args.base_url, args.host, args.port)
     try:
         server.start()
         print(f"Serving {server.url}  (watching content, templates and static files; Ctrl+C stops)",

@@ -94,6 +94,15 @@ class Forked(Generic[R]):
         done = _collect(child)
         return done[0] if done is not None else self.function()
 
+    def outcome(self) -> R | None:
+        """Wait for the child: its result, or None if it failed. Never
+        computes here (for work that must not be done on later state)."""
+        if self._child is None:
+            return None
+        child, self._child = self._child, None
+        done = _collect(child)
+        return done[0] if done is not None else None
+
     def close(self) -> None:
         if self._child is not None:
             child, self._child = self._child, None

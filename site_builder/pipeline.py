@@ -639,7 +639,7 @@ def build(
         try:
             save_last_build(paths.cache, LastBuild(inputs.fingerprint(), outputs, shown))
         except OSError as error:
-            unsaved = _unsaved_cache(error, paths.cache)
+            unsaved = unsaved_cache(error, paths.cache)
             if str(unsaved) not in map(str, report.warnings):
                 report = replace(report, warnings=report.warnings + (unsaved,))
     return replace(report, timings={**result.timings, "write": time.perf_counter() - start})
@@ -681,7 +681,7 @@ def _write_site_and_cache(
     # A build that computed nothing new would save the cache it loaded.
     if not (unchanged and cache.last_new_entries == 0):
         cache.pages.clear()  # rendered bytes are not kept on disk; free them first
-        save = partial(_save_cache, cache, manifest, save_path)
+        save = partial(save_cache, cache, manifest, save_path)
         if not unchanged and parallel:
             # Digested and pickled by a forked child while this process
             # writes the site, which mostly waits on the kernel. (In a thread
@@ -697,7 +697,7 @@ def _write_site_and_cache(
             elif save is not None:
                 save()
         except OSError as error:
-            warnings = (_unsaved_cache(error, paths.cache),)
+            warnings = (unsaved_cache(error, paths.cache),)
     finally:
         if saving is not None:
             # Stops a child still saving when writing the site failed, and
@@ -707,7 +707,7 @@ def _write_site_and_cache(
     return warnings, written
 
 
-def _unsaved_cache(error: OSError, cache_dir: Path) -> SourceError:
+def unsaved_cache(error: OSError, cache_dir: Path) -> SourceError:
     """The site is written; a cache that cannot be saved only makes the next build slower."""
     if cache_dir.exists() and not cache_dir.is_dir():
         return SourceError(
@@ -720,7 +720,7 @@ def _unsaved_cache(error: OSError, cache_dir: Path) -> SourceError:
     )
 
 
-def _save_cache(cache: BuildCache, manifest: Mapping[str, bytes], path: Path) -> None:
+def save_cache(cache: BuildCache, manifest: Mapping[str, bytes], path: Path) -> None:
     """Save ``cache`` for the next build, with each output's (context digest,
     output digest); the context digests pages were rendered without are made here."""
     page_digests = dict(cache.page_digests)

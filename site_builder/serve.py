@@ -47,15 +47,15 @@ try:
 except ImportError:  # not a POSIX system
     fcntl = None  # type: ignore[assignment]
 
-from .cache import BuildCache
+from .cache import CACHE_FILE, BuildCache, content_digest, load_cache
 from .errors import BuildErrors, SourceError, counted
 from .papers import parse_paper
-from .parallel import PARALLEL_MIN_ITEMS, default_workers, fork_map
-from .pipeline import LaterSearch, Paths, SiteBuild, editors_file, make_site, write_ingest
+from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers, fork_map
+from .pipeline import LaterSearch, Paths, SiteBuild, editors_file, make_site, save_cache, unsaved_cache, write_ingest
 from .render import BUILTIN_TEMPLATES, LaterPage, make_environment, make_markdown, render_page
 from .search import MANIFEST_PATH
 from .site import Site
-from .writer import check_output_dir, update_site, write_site
+from .writer import check_output_dir, sync_site, update_site
 
 # Reserved URL prefix for the server's own files; outside any base path, and a
 # name no site page can take (page URLs never start with "__").
@@ -65,6 +65,7 @@ DEBOUNCE_SECONDS = 0.15
 # After a rebuild, open pages reload at once; background rendering starts a
 # moment later, so their requests do not wait behind it.
 FINISH_DELAY_SECONDS = 0.25
+SAVE_WAIT_SECONDS = 30.0
 KEEPALIVE_SECONDS = 10.0
 _CHANGE_EVENTS = {"created", "modified", "deleted", "moved"}
 # The only events asked of the kernel: by default inotify also reports every
@@ -112,11 +113,15 @@ class Preview:
         debounce: float = DEBOUNCE_SECONDS,
     ) -> None:
         check_output_dir(paths.out, paths.inputs)
-        self.paths = Paths(paths.content.resolve(), paths.out.resolve(), paths.static.resolve())
+        self.paths = Paths(
+            paths.content.resolve(), paths.out.resolve(), paths.static.resolve(),
+            paths.cache.resolve() if paths.cache is not None else None,
+        )
         self.base_url = base_url
         self.log = log
         self.debounce = debounce
         self.cache = BuildCache(long_lived=True)
+        self._saving: threading.Thread | None = None  # the first build's work, going to paths.cache
         self.rebuilds = 0  # rebuilds started after the first build
         self.last: Rebuild | None = None
         self.templates_dir: Path | None = None
@@ -186,12 +191,17 @@ class Preview:
             with self._output:
                 self.cache.pages.update(self._rendered_later)
                 self._rendered_later.clear()
-            result = make_site(self.paths, self.base_url, self.cache, defer=self._files is not None)
+            first = self._files is None
+            if first:
+                self._load_disk_cache()
+            result = make_site(self.paths, self.base_url, self.cache, defer=not first)
             changed = set(result.plan.changed)
             self._own_writes = {path: text.encode("utf-8") for path, text in result.plan.texts if path in changed}
             for warning in write_ingest(result.plan):
                 self.log(f"warning: {_as_build_says(warning)}")  # the watcher brings the edit's own rebuild
             written = self._write(result)
+            if first:
+                self._save_disk_cache(result)
         except Exception as error:  # a bug must not take the preview down; show it like a user error
             self._fail(_error_text(error), start)
             return False
@@ -258,14 +268,59 @@ class Preview:
             self._changed.notify_all()
         self.log(describe(rebuild))
 
+    def _load_disk_cache(self) -> None:
+        """Start from the work the last build or preview saved in paths.cache:
+        at 20,000 papers the first build then takes seconds, not a full
+        build's time, and reuses the pages already in the output directory."""
+        if self.paths.cache is None:
+            return
+        loaded = load_cache(self.paths.cache, self.paths.out)
+        self.cache.stored, self.cache.stored_pages = loaded.stored, loaded.stored_pages
+        self.cache.out_dir, self.cache.persistent = loaded.out_dir, True
+
+    def _save_disk_cache(self, result: SiteBuild) -> None:
+        """Save the first build's work for the next start (and the next CLI
+        build), as `build` does, by a forked child while the server goes on;
+        the rebuilds after it render pages later, so only the first build
+        has a whole site to save. Nothing is saved when it computed nothing."""
+        cache, directory = self.cache, self.paths.cache
+        if directory is None or not cache.persistent:
+            return
+        cache.persistent = False
+        if cache.last_new_entries or result.rendered:
+            files, verified = result.files, cache.verified
+
+            def save() -> str | None:
+                manifest = {path: verified.get(path) or content_digest(data) for path, data in files.items()}
+                try:
+                    save_cache(cache, manifest, directory / CACHE_FILE)
+                except OSError as error:
+                    return _as_build_says(unsaved_cache(error, directory))
+                return None
+
+            saving = Forked(save)
+
+            def report() -> None:
+                # A child that failed otherwise (a bug) saved nothing: the
+                # next start is a full build, which is all the cache is for.
+                problem = saving.outcome()
+                if problem:
+                    self.log(f"warning: {problem}")
+
+            self._saving = threading.Thread(target=report, daemon=True)
+            self._saving.start()
+        # The child has its copy; the next builds look up no stored page.
+        cache.stored_pages, cache.page_digests, cache.undigested_pages, cache.verified = {}, {}, {}, {}
+
     def _write(self, result: SiteBuild) -> tuple[str, ...]:
         if self._files is None:
-            # First build: replace whatever an earlier run left in the output.
+            # First build: the output may hold the last build's site, mostly
+            # these very bytes, or anything else; it is made exactly this.
             files = dict(result.files)
-            write_site(self.paths.out, files)
+            written = sync_site(self.paths.out, files, self.cache.verified)
             self._files = files
             self._search_paths = frozenset(result.search.files) if result.search else frozenset()
-            return tuple(sorted(files))
+            return written
         with self._output:
             # Pages left for later, and the search index until the new one is
             # written, keep their previous bytes meanwhile.
@@ -489,6 +544,8 @@ class Preview:
         with self._changed:
             self._stopping = True
             self._changed.notify_all()
+        if self._saving is not None:
+            self._saving.join(SAVE_WAIT_SECONDS)  # a cache half-saved is not saved: wait a while
         gc.unfreeze()  # what settle_memory() froze is collected as usual again
 
 

@@ -19,7 +19,7 @@ import stat
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Callable, Iterable, Mapping
+from typing import BinaryIO, Callable, Collection, Iterable, Iterator, Mapping
 
 from .errors import NOTHING_WRITTEN, OutputError, SourceError, paper_files_written
 
@@ -253,8 +253,11 @@ def _remove_stale_builds(out_dir: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
-def update_site(out_dir: Path, files: Mapping[str, bytes], previous: Mapping[str, bytes]) -> tuple[str, ...]:
-    """Bring ``out_dir`` (which holds ``previous``) to exactly ``files`` in place.
+def update_site(
+    out_dir: Path, files: Mapping[str, bytes], previous: Mapping[str, bytes | None],
+) -> tuple[str, ...]:
+    """Bring ``out_dir`` (which holds ``previous``; None: a file whose bytes
+    are not known) to exactly ``files`` in place.
 
     For the preview server: only files whose bytes changed are written (each
     atomically) and removed ones are deleted, so a one-page edit costs one
@@ -280,6 +283,42 @@ def update_site(out_dir: Path, files: Mapping[str, bytes], previous: Mapping[str
     except OSError as error:
         raise SourceError(f"cannot write the site: {error.strerror}", error.filename or out_dir) from None
     return tuple(touched)
+
+
+def sync_site(out_dir: Path, files: Mapping[str, bytes], checked: Collection[str] = ()) -> tuple[str, ...]:
+    """Bring ``out_dir``, whatever it holds, to exactly ``files`` in place,
+    writing only the files whose bytes differ from the disk's (as
+    :func:`update_site` does). ``checked``: paths already read back and found
+    to hold their bytes.
+
+    For the preview server's first build: a site already in the output
+    directory (from the last build or preview) is mostly what it would
+    write, and rewriting 23,000 files at 20,000 papers takes seconds more
+    than comparing them."""
+    previous: dict[str, bytes | None] = {}
+    try:
+        for relative, path in output_files(out_dir):
+            data = files.get(relative)
+            same = data is not None and (relative in checked or _holds(path, data))
+            previous[relative] = data if same else None
+    except OSError as error:
+        raise SourceError(f"cannot read the output directory: {error.strerror}", error.filename or out_dir) from None
+    return update_site(out_dir, files, previous)
+
+
+def _holds(path: str, data: bytes) -> bool:
+    """Whether the file at ``path`` holds exactly ``data``."""
+    with open(path, "rb") as handle:
+        return os.fstat(handle.fileno()).st_size == len(data) and handle.read() == data
+
+
+def output_files(out: Path) -> Iterator[tuple[str, str]]:
+    """Every file under ``out``: (relative POSIX path, path to open)."""
+    prefix = len(str(out)) + 1
+    for directory, _subdirectories, names in os.walk(out):
+        relative = directory[prefix:]
+        for name in names:
+            yield (f"{relative}/{name}" if relative else name), os.path.join(directory, name)
 
 
 def _remove_empty_parents(directory: Path, root: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from site_builder.cache import CACHE_FILE
 from site_builder.errors import NOTHING_WRITTEN, OutputError, SourceError
 from site_builder.lastbuild import output_stats
 from site_builder.papers import parse_paper
@@ -314,6 +315,7 @@ def test_a_server_stopped_by_a_signal_stops_as_with_ctrl_c(tmp_path, stop):
     rest, _ = process.communicate(timeout=60)
     assert process.returncode == 0, rest
     assert "Stopped." in rest and "Traceback" not in rest
+    assert (tmp_path / ".atlas-cache" / CACHE_FILE).is_file(), "its first build's work, saved beside _site for the next"
     # Its content directory is free at once: a new server starts.
     again = _start_serving(tmp_path)
     again.send_signal(signal.SIGINT)

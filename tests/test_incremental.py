@@ -234,7 +234,7 @@ def test_a_paper_saved_while_the_first_build_reads_is_built_by_the_next_one(work
 
 
 def test_the_cache_saved_by_a_child_while_the_site_is_written_is_the_one_a_serial_build_saves(work, forked):
-    from site_builder.pipeline import _save_cache as save_cache
+    from site_builder.pipeline import save_cache
 
     paths = cached_paths(work)
     build(paths, workers=2)
@@ -271,7 +271,7 @@ def test_a_site_that_cannot_be_written_leaves_no_saving_process_or_temp_file_beh
     monkeypatch.setattr(pipeline, "write_site", full_disk)
     with pytest.raises(SourceError):
         build(paths, workers=2)
-    assert pipeline._save_cache in forked.functions and forked.all_waited_for()
+    assert pipeline.save_cache in forked.functions and forked.all_waited_for()
     assert not [path.name for path in paths.cache.iterdir() if path.name.endswith(".atlas-tmp")]
 
 

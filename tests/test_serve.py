@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from site_builder import serve
 from site_builder.errors import BuildErrors, SourceError
 from site_builder.pipeline import Paths, build
 from site_builder.serve import Preview, PreviewServer, PreviewState, inject, resolve_request
-from site_builder.writer import update_site
+from site_builder.writer import sync_site, update_site
 from files import snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -703,6 +704,67 @@ def test_a_failed_first_build_shows_the_error_not_what_the_output_held_before(tm
         server.stop()
 
 
+def _inodes(directory: Path) -> dict[str, int]:
+    return {path.relative_to(directory).as_posix(): path.stat().st_ino for path in directory.rglob("*") if path.is_file()}
+
+
+def _started_and_stopped(paths: Paths) -> tuple[serve.Rebuild, list[str]]:
+    """The first build of a server started on ``paths``, and its log once stopped."""
+    log: list[str] = []
+    server = PreviewServer(paths, port=0, log=log.append)
+    server.start()
+    server.stop()  # and waits for the cache it may be saving
+    assert server.preview.last is not None
+    return server.preview.last, log
+
+
+def test_a_server_started_after_a_build_reuses_its_work_and_corrects_what_was_changed_in_the_output(tmp_path):
+    paths = replace(make_project(tmp_path), cache=tmp_path / ".atlas-cache")
+    build(paths)
+    built = snapshot(paths.out)
+    page = paths.out / "atlas-page.html"  # not one of the site's files
+    page.write_text("left by hand")
+    paper_page = paths.out / "papers" / PAPER / "index.html"
+    paper_page.write_text("edited by hand")
+    inodes = _inodes(paths.out)
+
+    first, _log = _started_and_stopped(paths)
+
+    assert first.rendered == (f"papers/{PAPER}/index.html",), "every other page came from the cache and the output"
+    assert set(first.written) == {f"papers/{PAPER}/index.html", "atlas-page.html"}
+    assert snapshot(paths.out) == built
+    assert {path: inode for path, inode in _inodes(paths.out).items() if inodes.get(path) != inode} == {
+        f"papers/{PAPER}/index.html": (paths.out / "papers" / PAPER / "index.html").stat().st_ino
+    }, "the files that were right are left as they were"
+
+
+def test_a_server_saves_its_work_for_the_next_start_and_the_next_build(tmp_path):
+    paths = replace(make_project(tmp_path), cache=tmp_path / ".atlas-cache")
+    first, log = _started_and_stopped(paths)
+    assert len(first.rendered) == first.pages and not any("warning" in line for line in log)
+
+    again, _log = _started_and_stopped(paths)
+    assert again.rendered == () and again.written == ()
+
+    served, inodes = snapshot(paths.out), _inodes(paths.out)
+    build(paths)
+    assert _inodes(paths.out) == inodes, "the build found every page as the server left it"
+    clean = replace(paths, out=tmp_path / "clean", cache=None)
+    build(clean)
+    assert served == snapshot(clean.out)
+
+
+def test_a_cache_the_server_cannot_save_is_a_warning(tmp_path):
+    paths = replace(make_project(tmp_path), cache=tmp_path / ".atlas-cache")
+    paths.cache.write_text("not a directory")
+    first, log = _started_and_stopped(paths)
+    assert first.pages and snapshot(paths.out)
+    assert [line for line in log if line.startswith("warning:")] == [
+        f"warning: {paths.cache}: cannot save the build cache: this is a file, not a directory "
+        "(the site was built; delete the file so that the next build can reuse this one's work)"
+    ]
+
+
 def test_new_digest_adds_its_papers(server, events, monkeypatch):
     notices = Notices(server.preview, monkeypatch)
     version = events.next_state()["version"]
@@ -756,6 +818,22 @@ def test_update_site_writes_only_changed_files_and_removes_gone_ones(tmp_path):
     assert (tmp_path / "index.html").read_bytes() == b"new"
     assert not (tmp_path / "gone").exists()
     assert (tmp_path / "same.css").stat().st_mtime_ns == untouched
+
+
+def test_sync_site_writes_only_what_differs_from_the_disk_and_removes_the_rest(tmp_path):
+    on_disk = {"index.html": b"old", "same.css": b"same", "checked.html": b"page", "stray/deep/junk.txt": b"x"}
+    for name, data in on_disk.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    untouched = {name: (tmp_path / name).stat() for name in ("same.css", "checked.html")}
+    files = {"index.html": b"new", "same.css": b"same", "checked.html": b"page", "new/index.html": b"n"}
+    touched = sync_site(tmp_path, files, checked={"checked.html"})
+    assert sorted(touched) == ["index.html", "new/index.html", "stray/deep/junk.txt"]
+    assert snapshot(tmp_path) == files
+    assert not (tmp_path / "stray").exists()
+    for name, stat in untouched.items():
+        now = (tmp_path / name).stat()
+        assert (now.st_ino, now.st_mtime_ns) == (stat.st_ino, stat.st_mtime_ns)
 
 
 def test_port_in_use_is_a_clear_error_without_traceback(tmp_path):
