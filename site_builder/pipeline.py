@@ -43,6 +43,8 @@ from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers
 from .writer import check_output_dir, remove_stale_temp_files, write_atomic_with, write_files, write_site
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# In the cache directory: the site the last build replaced, which the next makes its new one from.
+PREVIOUS_SITE = "previous-site"
 STATIC_DIR = PROJECT_ROOT / "static"
 
 
@@ -690,7 +692,7 @@ def _write_site_and_cache(
     warnings: tuple[SourceError, ...] = ()
     try:
         if not unchanged:
-            written = write_site(paths.out, result.files)
+            written = write_site(paths.out, result.files, keep_previous_in=paths.cache / PREVIOUS_SITE)
         try:
             if saving is not None:
                 saving.result()  # saved here instead if the child failed

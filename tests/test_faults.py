@@ -18,7 +18,7 @@ from site_builder.cache import CACHE_FILE
 from site_builder.errors import NOTHING_WRITTEN, OutputError, SourceError
 from site_builder.lastbuild import output_stats
 from site_builder.papers import parse_paper
-from site_builder.pipeline import Paths, build
+from site_builder.pipeline import PREVIOUS_SITE, Paths, build
 from site_builder.writer import write_site
 from files import snapshot
 
@@ -152,7 +152,7 @@ def test_a_site_that_cannot_be_written_after_ingest_wrote_says_what_was_written(
     site = snapshot(work / "_site")
     (work / "content" / "digests" / "new.txt").write_text(NEW_DIGEST, encoding="utf-8")
 
-    def full_disk(out_dir, files):
+    def full_disk(out_dir, files, keep_previous_in=None):
         raise SourceError("cannot write the site: No space left on device", out_dir)
 
     monkeypatch.setattr("site_builder.pipeline.write_site", full_disk)
@@ -204,6 +204,50 @@ def test_write_site_reports_the_stats_a_later_look_at_the_disk_finds(tmp_path):
     files = {"index.html": b"new page", "papers/a/index.html": b"a" * 70_000, "empty.txt": b""}
     assert write_site(out, files) == output_stats(out)
     assert set(output_stats(out)) == set(files)
+
+
+def test_a_site_kept_for_the_next_build_becomes_its_new_site_with_only_what_differs_written(tmp_path):
+    out, keep = tmp_path / "_site", tmp_path / "cache" / "previous-site"
+    first = {"index.html": b"one", "same/index.html": b"same", "gone/index.html": b"x"}
+    write_site(out, first, keep_previous_in=keep)
+    assert not keep.exists(), "no site was replaced"
+    second = {"index.html": b"two", "same/index.html": b"same", "new/index.html": b"n"}
+    write_site(out, second, keep_previous_in=keep)
+    assert snapshot(out) == second and snapshot(keep) == first
+
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(b"not the site's")
+    (keep / "link.html").symlink_to(outside)  # a link must be replaced, never written through
+    (keep / "stray" / "deep").mkdir(parents=True)
+    (keep / "stray" / "deep" / "x.html").write_bytes(b"x")
+    unchanged = (keep / "same" / "index.html").stat()
+    third = {"index.html": b"three", "same/index.html": b"same", "link.html": b"page"}
+    stats = write_site(out, third, keep_previous_in=keep)
+
+    assert snapshot(out) == third and not (out / "link.html").is_symlink()
+    assert stats == output_stats(out)
+    now = (out / "same" / "index.html").stat()
+    assert (now.st_ino, now.st_mtime_ns) == (unchanged.st_ino, unchanged.st_mtime_ns), "not written again"
+    assert outside.read_bytes() == b"not the site's"
+    assert snapshot(keep) == second
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_site", "cache", "outside.txt"]
+
+
+def test_a_kept_site_that_cannot_be_brought_up_to_date_is_replaced_by_a_new_tree(tmp_path, monkeypatch):
+    from site_builder import writer
+
+    out, keep = tmp_path / "_site", tmp_path / "previous-site"
+    write_site(out, {"index.html": b"one"}, keep_previous_in=keep)
+    write_site(out, {"index.html": b"two"}, keep_previous_in=keep)
+
+    def unreadable(root, files):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(root))
+
+    monkeypatch.setattr(writer, "_remove_strays", unreadable)
+    write_site(out, {"index.html": b"three", "a/index.html": b"a"}, keep_previous_in=keep)
+    assert snapshot(out) == {"index.html": b"three", "a/index.html": b"a"}
+    assert snapshot(keep) == {"index.html": b"two"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_site", "previous-site"]
 
 
 def test_paper_files_get_the_mode_of_the_file_they_replace_or_of_a_new_file(tmp_path):
@@ -258,7 +302,8 @@ def small_content(root: Path, digest: str) -> Path:
     return content
 
 
-def test_a_disk_that_fills_while_the_site_is_written_leaves_the_previous_site_as_it_was(tmp_path, monkeypatch):
+@pytest.mark.parametrize("kept", [False, True], ids=["new-tree", "kept-tree"])
+def test_a_disk_that_fills_while_the_site_is_written_leaves_the_previous_site_as_it_was(tmp_path, monkeypatch, kept):
     import threading
 
     from site_builder import writer
@@ -266,6 +311,10 @@ def test_a_disk_that_fills_while_the_site_is_written_leaves_the_previous_site_as
     content = small_content(tmp_path, "Mar 18\n\nA Paper About Full Disks\n\nDisks fill up.\n")
     out = tmp_path / "_site"
     build(Paths(content, out))
+    paths = Paths(content, out, cache=tmp_path / ".atlas-cache" if kept else None)
+    if kept:  # a build that replaces the site and keeps it for the next to make its new one from
+        build(paths)
+        assert (tmp_path / ".atlas-cache" / PREVIOUS_SITE / "index.html").is_file()
     previous = snapshot(out)
     (content / "digests" / "2025-03-19.txt").write_text(NEW_DIGEST, encoding="utf-8")
 
@@ -282,11 +331,13 @@ def test_a_disk_that_fills_while_the_site_is_written_leaves_the_previous_site_as
 
     monkeypatch.setattr(writer, "_write_new_file", full_after_four_files)
     with pytest.raises(SourceError) as info:
-        build(Paths(content, out))
+        build(paths)
     assert f"cannot write the site: {os.strerror(errno.ENOSPC)}" in str(info.value)
     assert calls[0] >= 5 and len(previous) > 5, "the disk filled part way through the site"
     assert snapshot(out) == previous
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["_site", "content"], "no staging directory left behind"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".atlas-cache") == ["_site", "content"], (
+        "no staging directory left behind"
+    )
 
 
 def _start_serving(work: Path, preexec_fn=None) -> subprocess.Popen:

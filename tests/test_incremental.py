@@ -260,7 +260,7 @@ def test_a_site_that_cannot_be_written_leaves_no_saving_process_or_temp_file_beh
         handle.flush()
         time.sleep(60)
 
-    def full_disk(out, files):
+    def full_disk(out, files, keep_previous_in=None):
         # Fails once the child is halfway through saving the cache.
         deadline = time.monotonic() + 30
         while not (paths.cache.is_dir() and any(paths.cache.iterdir())) and time.monotonic() < deadline:
@@ -417,6 +417,27 @@ def test_after_adding_a_digest_the_cached_build_equals_a_clean_one(work):
     assert "papers/a-brand-new-paper-about-caches/index.html" in site
     assert "dates/2025-10-01/index.html" in site
     assert site == clean_build(work)
+
+
+def test_a_build_makes_its_site_out_of_the_one_the_last_build_replaced_and_equals_a_clean_one(work):
+    paths = cached_paths(work)
+    build(paths)
+    def identities() -> dict[str, tuple[int, int]]:
+        return {path: (stat.st_ino, stat.st_mtime_ns) for path in snapshot(paths.out) if (stat := (paths.out / path).stat())}
+
+    first = identities()
+    paper = next(paths.papers.glob("*.md"))
+    paper.write_text(paper.read_text(encoding="utf-8") + "\n## Notes\n\nRead it twice.\n", encoding="utf-8")
+    build(paths)
+    (paths.digests / "2025-10-01.txt").write_text(
+        "Oct 1\n\nA Brand New Paper About Caches\n\nWe show that caches are fast.\n", encoding="utf-8",
+    )
+    build(paths)
+    site = snapshot(paths.out)
+    assert site == clean_build(work)
+    reused = [path for path, identity in identities().items() if identity == first.get(path)]
+    assert len(reused) > len(site) * 0.8, "most files of the first site are the third's, not written again"
+    assert f"papers/{paper.stem}/index.html" not in reused and "index.html" not in reused
 
 
 def test_a_page_changed_in_the_output_directory_is_rendered_again(work):
