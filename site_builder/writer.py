@@ -24,6 +24,11 @@ from typing import BinaryIO, Callable, Collection, Iterable, Iterator, Mapping
 
 from .errors import NOTHING_WRITTEN, OutputError, SourceError, paper_files_written
 
+try:
+    import fcntl
+except ImportError:  # not POSIX: no lock, so no site is kept between builds
+    fcntl = None  # type: ignore[assignment]
+
 _RENAME_EXCHANGE = 2
 TEMP_SUFFIX = ".atlas-tmp"
 
@@ -189,24 +194,69 @@ def write_site(
     except OSError as error:
         raise SourceError(f"cannot create output directory: {error.strerror}", parent) from None
     keep = _usable_keep(keep_previous_in, parent)
+    lock = _lock(keep.parent) if keep is not None else None
+    if lock is None:
+        keep = None  # another build is using it: write a new tree, and delete the site it replaces
+    try:
+        try:
+            return _write_site(out_dir, files, keep)
+        except _NotMovable:
+            assert keep is not None
+            shutil.rmtree(keep, ignore_errors=True)
+            return _write_site(out_dir, files, None)
+    finally:
+        if lock is not None:
+            os.close(lock)
+
+
+class _NotMovable(Exception):
+    """The kept site cannot be renamed to the output: another mount of the
+    same file system (a bind mount, a container's volume) looks the same to
+    stat but refuses the rename."""
+
+
+def _lock(directory: Path) -> int | None:
+    """An exclusive lock on ``directory`` (its open descriptor), or None if
+    another process holds it or locks are not to be had: two builds at once
+    must not both make their site out of the one kept."""
+    if fcntl is None:
+        return None
+    try:
+        descriptor = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(descriptor)
+        return None
+    return descriptor
+
+
+def _write_site(out_dir: Path, files: Mapping[str, bytes], keep: Path | None) -> dict[str, tuple[int, int]]:
     items = sorted(files.items())
     staging: Path | None = None
     stats: dict[str, tuple[int, int]] = {}
     if keep is not None and keep.is_dir():
+        # Read once, before the writer threads: setting it back is process-wide.
+        umask = os.umask(0)
+        os.umask(umask)
         try:
-            _remove_strays(keep, files)
-            stats = _in_two_halves(partial(_bring_up_to_date, keep), items)
+            _remove_strays(keep, files, 0o777 & ~umask)
+            stats = _in_two_halves(partial(_bring_up_to_date, keep, 0o666 & ~umask), items)
             staging = keep
         except OSError:  # anything odd in it (a file where a directory goes): start anew
             shutil.rmtree(keep, ignore_errors=True)
     try:
         if staging is None:
-            staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=parent))
+            staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
             stats = _in_two_halves(partial(_write_tree, staging), items)
         os.chmod(staging, 0o755)
         _swap_in(staging, out_dir, keep)
     except OSError as error:
         _discard(staging, keep)
+        if staging == keep and error.errno == errno.EXDEV:
+            raise _NotMovable from None
         raise SourceError(f"cannot write the site: {error.strerror}", error.filename or out_dir) from None
     except BaseException:
         _discard(staging, keep)
@@ -252,10 +302,11 @@ def _usable_keep(keep: Path | None, parent: Path) -> Path | None:
     return keep
 
 
-def _remove_strays(root: Path, files: Mapping[str, bytes]) -> None:
+def _remove_strays(root: Path, files: Mapping[str, bytes], directory_mode: int) -> None:
     """Remove from ``root`` every file that is not one of ``files``, links of
     any kind (written through, they would write elsewhere), and the
-    directories left empty."""
+    directories left empty; give the others a new directory's mode, as a
+    new tree's would have."""
 
     def clear(directory: str, relative: str) -> bool:
         """Whether ``directory`` holds anything once cleared."""
@@ -266,6 +317,8 @@ def _remove_strays(root: Path, files: Mapping[str, bytes]) -> None:
                 if entry.is_dir(follow_symlinks=False):
                     if clear(entry.path, f"{name}/"):
                         kept = True
+                        if stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode) != directory_mode:
+                            os.chmod(entry.path, directory_mode)
                     else:
                         os.rmdir(entry.path)
                 elif entry.is_file(follow_symlinks=False) and name in files:
@@ -277,25 +330,34 @@ def _remove_strays(root: Path, files: Mapping[str, bytes]) -> None:
     clear(str(root), "")
 
 
-def _bring_up_to_date(root: Path, items: list[tuple[str, bytes]]) -> dict[str, tuple[int, int]]:
-    """Make each file under ``root`` hold its bytes, writing only those that
-    differ, in place (no temp file): ``root`` is no one's site yet."""
+def _bring_up_to_date(root: Path, mode: int, items: list[tuple[str, bytes]]) -> dict[str, tuple[int, int]]:
+    """Make each file under ``root`` hold its bytes with a new file's
+    ``mode``, writing only those that differ, in place (no temp file:
+    ``root`` is no one's site yet). A file with other links (a backup made
+    with ``cp -al``, say) is replaced, never written through."""
     made: set[Path] = set()
     stats: dict[str, tuple[int, int]] = {}
     for relative, data in items:
         target = root.joinpath(*check_output_path(relative).parts)
         try:
-            with open(target, "rb") as handle:
-                stat = os.fstat(handle.fileno())
-                if stat.st_size == len(data) and handle.read() == data:
-                    stats[relative] = stat.st_size, stat.st_mtime_ns
-                    continue
+            with open(target, "rb", opener=_not_following_links) as handle:
+                found = os.fstat(handle.fileno())
+                if found.st_nlink == 1 and stat.S_IMODE(found.st_mode) == mode:
+                    if found.st_size == len(data) and handle.read() == data:
+                        stats[relative] = found.st_size, found.st_mtime_ns
+                        continue
+                else:
+                    target.unlink()
         except FileNotFoundError:
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
         stats[relative] = _write_new_file(target, data)
     return stats
+
+
+def _not_following_links(path: str, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0))
 
 
 def _write_tree(root: Path, items: list[tuple[str, bytes]]) -> dict[str, tuple[int, int]]:

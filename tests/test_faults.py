@@ -240,7 +240,7 @@ def test_a_kept_site_that_cannot_be_brought_up_to_date_is_replaced_by_a_new_tree
     write_site(out, {"index.html": b"one"}, keep_previous_in=keep)
     write_site(out, {"index.html": b"two"}, keep_previous_in=keep)
 
-    def unreadable(root, files):
+    def unreadable(root, files, directory_mode):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(root))
 
     monkeypatch.setattr(writer, "_remove_strays", unreadable)
@@ -248,6 +248,91 @@ def test_a_kept_site_that_cannot_be_brought_up_to_date_is_replaced_by_a_new_tree
     assert snapshot(out) == {"index.html": b"three", "a/index.html": b"a"}
     assert snapshot(keep) == {"index.html": b"two"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["_site", "previous-site"]
+
+
+def test_two_builds_at_once_do_not_both_make_their_site_out_of_the_kept_one(tmp_path, monkeypatch):
+    from site_builder import writer
+
+    out, keep = tmp_path / "_site", tmp_path / ".atlas-cache" / "previous-site"
+
+    def version(tag: str) -> dict[str, bytes]:
+        return {f"p{i:02d}/index.html": f"{tag} page {i}".encode() for i in range(20)}
+
+    write_site(out, version("v0"), keep_previous_in=keep)
+    write_site(out, version("v1"), keep_previous_in=keep)  # v1 in _site, v0 kept
+    real = writer._in_two_halves
+
+    def b_halfway_then_a(write, items):
+        # Build B has brought half the kept site up to date when build A runs from start to end.
+        monkeypatch.setattr(writer, "_in_two_halves", real)
+        stats = write(items[:10])
+        write_site(out, version("vA"), keep_previous_in=keep)
+        stats.update(write(items[10:]))
+        return stats
+
+    monkeypatch.setattr(writer, "_in_two_halves", b_halfway_then_a)
+    stats = write_site(out, version("vB"), keep_previous_in=keep)
+    assert snapshot(out) == version("vB"), "the site of one build, not a mix"
+    assert stats == output_stats(out)
+
+
+def test_a_kept_site_gets_the_modes_of_a_new_tree_and_is_never_written_through_a_hard_link(tmp_path):
+    out, keep = tmp_path / "_site", tmp_path / ".atlas-cache" / "previous-site"
+
+    def version(tag: str) -> dict[str, bytes]:
+        return {"index.html": tag.encode(), "papers/a/index.html": b"same", "feed.xml": b"same"}
+
+    old_umask = os.umask(0o077)  # two builds with a private umask (cron, sudo -u)
+    try:
+        write_site(out, version("1"), keep_previous_in=keep)
+        (tmp_path / "backup").mkdir()
+        os.link(out / "index.html", tmp_path / "backup" / "index.html")  # as `cp -al` makes
+        write_site(out, version("2"), keep_previous_in=keep)
+    finally:
+        os.umask(0o022)
+    try:
+        write_site(out, version("3"), keep_previous_in=keep)
+        write_site(tmp_path / "clean", version("3"))
+    finally:
+        os.umask(old_umask)
+
+    def modes(root: Path) -> dict[str, int]:
+        return {path: (root / path).stat().st_mode & 0o777 for path in ("index.html", "papers", "papers/a", "papers/a/index.html", "feed.xml")}
+
+    assert snapshot(out) == version("3")
+    assert modes(out) == modes(tmp_path / "clean")
+    assert (tmp_path / "backup" / "index.html").read_bytes() == b"1"
+
+
+def test_a_kept_site_that_cannot_be_renamed_into_place_gives_way_to_a_new_tree(tmp_path, monkeypatch):
+    from site_builder import writer
+
+    out, keep = tmp_path / "_site", tmp_path / ".atlas-cache" / "previous-site"
+    write_site(out, {"index.html": b"one"}, keep_previous_in=keep)
+    write_site(out, {"index.html": b"two"}, keep_previous_in=keep)
+    real_exchange = writer._exchange
+
+    def across_mounts(a, b):
+        # Another mount of the same file system (a bind mount, a container's volume).
+        if Path(a) == keep.resolve() or Path(b) == keep.resolve():
+            raise OSError(errno.EXDEV, os.strerror(errno.EXDEV), str(b))
+        return real_exchange(a, b)
+
+    monkeypatch.setattr(writer, "_exchange", across_mounts)
+    monkeypatch.setattr(writer.os, "rename", _refusing_renames_to_or_from(keep, os.rename))
+    for version in (b"three", b"four"):
+        write_site(out, {"index.html": version}, keep_previous_in=keep)
+        assert snapshot(out) == {"index.html": version}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".atlas-cache", "_site"]
+
+
+def _refusing_renames_to_or_from(keep: Path, rename):
+    def refusing(source, target):
+        if keep.resolve() in (Path(source).resolve(), Path(target).resolve()):
+            raise OSError(errno.EXDEV, os.strerror(errno.EXDEV), str(target))
+        return rename(source, target)
+
+    return refusing
 
 
 def test_paper_files_get_the_mode_of_the_file_they_replace_or_of_a_new_file(tmp_path):
