@@ -192,6 +192,14 @@ class BuildCache:
         self.new_entries = 0
         self.stored = {}
 
+    def leave_disk_cache(self) -> None:
+        """Forget what only work stored on disk needed: the preview server's
+        first build looks pages and values up there, its rebuilds do not, and
+        the key digests alone would keep every old key alive."""
+        self.persistent = False
+        self.stored, self.stored_pages, self._key_digests = {}, {}, {}
+        self.page_digests, self.undigested_pages, self.verified = {}, {}, {}
+
     def release(self) -> None:
         """Free what the last build forgot."""
         self._forgotten = {}

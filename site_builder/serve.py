@@ -23,6 +23,7 @@ import itertools
 import json
 import mimetypes
 import os
+import signal
 import threading
 import time
 import traceback
@@ -275,6 +276,7 @@ class Preview:
         if self.paths.cache is None:
             return
         loaded = load_cache(self.paths.cache, self.paths.out)
+        self.cache.verified = {}  # a failed first build's checks say nothing of this one's pages
         self.cache.stored, self.cache.stored_pages = loaded.stored, loaded.stored_pages
         self.cache.out_dir, self.cache.persistent = loaded.out_dir, True
 
@@ -286,11 +288,12 @@ class Preview:
         cache, directory = self.cache, self.paths.cache
         if directory is None or not cache.persistent:
             return
-        cache.persistent = False
         if cache.last_new_entries or result.rendered:
             files, verified = result.files, cache.verified
 
             def save() -> str | None:
+                # Ctrl+C reaches the whole process group: the save must outlive it.
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
                 manifest = {path: verified.get(path) or content_digest(data) for path, data in files.items()}
                 try:
                     save_cache(cache, manifest, directory / CACHE_FILE)
@@ -309,8 +312,7 @@ class Preview:
 
             self._saving = threading.Thread(target=report, daemon=True)
             self._saving.start()
-        # The child has its copy; the next builds look up no stored page.
-        cache.stored_pages, cache.page_digests, cache.undigested_pages, cache.verified = {}, {}, {}, {}
+        cache.leave_disk_cache()  # the child has its copy
 
     def _write(self, result: SiteBuild) -> tuple[str, ...]:
         if self._files is None:
@@ -456,6 +458,11 @@ class Preview:
             # Only now: until it is written, requests for its files wait (ensure);
             # one that failed is not tried again until a rebuild.
             self._search = None
+
+    def wait_until_saved(self, timeout: float | None = None) -> None:
+        """For the benchmark: wait until the first build's work is saved, if it is being saved."""
+        if self._saving is not None:
+            self._saving.join(timeout)
 
     def wait_until_finished(self, timeout: float) -> bool:
         """For tests and the benchmark: wait until nothing is left for later; whether it is so."""

@@ -765,6 +765,48 @@ def test_a_cache_the_server_cannot_save_is_a_warning(tmp_path):
     ]
 
 
+def test_a_first_build_that_fails_then_succeeds_writes_every_page_it_changed(tmp_path):
+    paths = replace(make_project(tmp_path), cache=tmp_path / ".atlas-cache")
+    build(paths)
+    # Started with a broken topic template: the paper pages are found
+    # unchanged in the output, then the topic pages fail.
+    topic = tmp_path / "theme" / "topic.html"
+    good = (ROOT / "templates" / "topic.html").read_text()
+    topic.write_text(good.replace("{% block main %}", "{% block main %}{{ topic.no_such.x }}", 1))
+    preview = Preview(paths, log=lambda line: None)
+    assert not preview.build()
+    assert len(preview.cache.verified) > 100, "the failed build found pages unchanged in the output"
+    # The fix and a note, saved together: the note's page differs from the output's.
+    topic.write_text(good)
+    paper = paths.papers / f"{PAPER}.md"
+    paper.write_text(paper.read_text() + "\n## Notes\n\nA note written while the build was broken.\n")
+    assert preview.build(("topic.html", paper.name), (topic, paper))
+    preview.stop()  # and waits for the cache it saves
+    assert b"A note written while the build was broken." in (paths.out / "papers" / PAPER / "index.html").read_bytes()
+    build(paths)  # from the cache the server saved
+    clean = replace(paths, out=tmp_path / "clean", cache=None)
+    build(clean)
+    assert snapshot(paths.out) == snapshot(clean.out)
+
+
+def test_the_first_builds_work_is_saved_though_ctrl_c_reaches_the_saving_process(tmp_path, monkeypatch):
+    import signal
+
+    paths = replace(make_project(tmp_path), cache=tmp_path / ".atlas-cache")
+    real_save = serve.save_cache
+
+    def interrupted_save(*args):
+        # Ctrl+C in a terminal signals every process of the server's group.
+        os.kill(os.getpid(), signal.SIGINT)
+        real_save(*args)
+
+    monkeypatch.setattr(serve, "save_cache", interrupted_save)
+    _first, log = _started_and_stopped(paths)
+    assert (paths.cache / "build-cache.pickle").is_file(), "the saving process was stopped by the interrupt"
+    again, _log = _started_and_stopped(paths)
+    assert again.rendered == ()
+
+
 def test_new_digest_adds_its_papers(server, events, monkeypatch):
     notices = Notices(server.preview, monkeypatch)
     version = events.next_state()["version"]
