@@ -16,7 +16,7 @@ try:
     from site_builder import __version__
     from site_builder.errors import NOTHING_WRITTEN, BuildErrors, OutputError, SourceError, counted
     from site_builder.deploy import check_target, deploy_site
-    from site_builder.pipeline import BuildReport, Paths, build, ingest
+    from site_builder.pipeline import CACHE_DIR, BuildReport, Paths, build, ingest
     from site_builder.search import SearchPart
     from site_builder.serve import PreviewServer
     from site_builder.writer import check_output_dir
@@ -30,7 +30,6 @@ except ModuleNotFoundError as missing:
     )
 
 
-CACHE_DIR = ".atlas-cache"
 
 
 def _paths(args: argparse.Namespace, cached: bool = False) -> Paths:

@@ -7,9 +7,13 @@ directory and measures, each as a separate process (wall time, peak RSS):
 - a full build: no .atlas-cache/ and no output directory (as Hugo's run),
   the search index included;
 - a rebuild with nothing changed (with the .atlas-cache/ the full build left);
-- in the preview server: a paper's notes saved → its new page served, and a
-  new digest added → its papers served (each the median of three tries),
-  and the server process's peak memory over them;
+- a build after a new day's digest, as every day's: the second of two such
+  builds (the first makes its site anew and keeps the one it replaced, which
+  every later build makes its new site out of);
+- in the preview server, started on that site and its cache: the time until
+  it serves, then a paper's notes saved → its new page served, and a new
+  digest added → its papers served (each the median of three tries), and
+  the server process's peak memory over them;
 - Hugo building the same papers (content/papers/ with a date in the front
   matter) with the minimal layout in bench/hugo/.
 
@@ -20,6 +24,7 @@ Prints a Markdown table. Usage: ``make bench`` or
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import http.client
 import json
 import os
@@ -126,11 +131,16 @@ def serve_probe(content: Path, out: Path) -> dict[str, float]:
     """In this process: start the preview server, then time saved notes and
     new digests until the server answers with the new pages (medians)."""
     from site_builder.papers import slug_for
-    from site_builder.pipeline import Paths
+    from site_builder.pipeline import CACHE_DIR, Paths
     from site_builder.serve import PreviewServer
 
-    server = PreviewServer(Paths(content, out), host="127.0.0.1", port=0, log=lambda message: None)
+    start = time.perf_counter()
+    server = PreviewServer(
+        Paths(content, out, cache=out.parent / CACHE_DIR), host="127.0.0.1", port=0, log=lambda message: None,
+    )
     server.start()
+    started = time.perf_counter() - start
+    server.preview.wait_until_saved()  # the cache, when the first build computed anything
     notes, digests = [], []
     try:
         reloads = _Reloads(server.http.server_address[:2])
@@ -146,14 +156,8 @@ def serve_probe(content: Path, out: Path) -> dict[str, float]:
                 handle.write(f"\n## Notes\n\nA note: {marker}\n")
             notes.append(reloads.served(f"{server.url}papers/{paper.stem}/", marker, start))
 
-            # One more day of thirty papers; its first title is new for sure.
-            (text,) = generate(30, seed=time.time_ns()).values()
-            paragraphs = text.split("\n\n")
-            date_line = paragraphs.index("Jan 1")
-            paragraphs[date_line] = f"Dec {31 - probe}, 2099"
-            title = paragraphs[date_line + 1] = f"Probe {marker} {paragraphs[date_line + 1]}"
             start = time.perf_counter()
-            (content / "digests" / f"2099-12-{31 - probe}.txt").write_text("\n\n".join(paragraphs), encoding="utf-8")
+            title = write_day(content, dt.date(2099, 12, 31 - probe), marker)
             digests.append(reloads.served(f"{server.url}papers/{slug_for(title)}/", "<h1", start))
             # The next try starts once the pages left for later are rendered,
             # as when someone adds a digest after reading the last one's pages.
@@ -161,7 +165,18 @@ def serve_probe(content: Path, out: Path) -> dict[str, float]:
         reloads.close()
     finally:
         server.stop()
-    return {"note": statistics.median(notes), "digest": statistics.median(digests)}
+    return {"start": started, "note": statistics.median(notes), "digest": statistics.median(digests)}
+
+
+def write_day(content: Path, date: dt.date, marker: str) -> str:
+    """One more day's digest of thirty papers; the title of its first, new for sure."""
+    (text,) = generate(30, seed=time.time_ns()).values()
+    paragraphs = text.split("\n\n")
+    date_line = paragraphs.index("Jan 1")
+    paragraphs[date_line] = f"{date:%b} {date.day}, {date.year}"
+    title = paragraphs[date_line + 1] = f"Probe {marker} {paragraphs[date_line + 1]}"
+    (content / "digests" / f"{date.isoformat()}.txt").write_text("\n\n".join(paragraphs), encoding="utf-8")
+    return title
 
 
 class _Reloads:
@@ -219,6 +234,7 @@ class Result:
     unchanged: Run
     hugo: Run | None
     serve: dict[str, float] | None
+    daily: Run
 
 
 def bench_size(n: int, work: Path, pools: Pools, with_hugo: bool, with_serve: bool) -> Result:
@@ -240,14 +256,18 @@ def bench_size(n: int, work: Path, pools: Pools, with_hugo: bool, with_serve: bo
         hugo_build(work / "hugo", work / "hugo-warm")  # warm the disk cache like our first build did
         hugo = hugo_build(work / "hugo", work / "hugo-public")
         check_same_pages(work / "hugo-public", work / "site-full", n)
-    serve = measure_serve(content, work / "serve-site") if with_serve else None
-    return Result(n, first, full, unchanged, hugo, serve)
+    for day in (1, 2):  # after Hugo's run, which builds the papers of the full build
+        write_day(content, dt.date(2099, 11, day), f"day-{day}")
+        daily = atlas_build(content, work / "site-full")
+    serve = measure_serve(content, work / "site-full") if with_serve else None
+    return Result(n, first, full, unchanged, hugo, serve, daily)
 
 
 def table(results: list[Result]) -> str:
     header = (
         "| papers | first build (ingest) | full build | Hugo | full ÷ Hugo | nothing changed | ÷ full "
-        "| note → served | digest → served | peak RSS | preview peak RSS | full build by stage |"
+        "| note → served | digest → served | peak RSS | preview peak RSS | full build by stage "
+        "| a day's digest | preview start |"
     )
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
     for r in results:
@@ -255,14 +275,16 @@ def table(results: list[Result]) -> str:
         ratio = f"{r.full.seconds / r.hugo.seconds:.2f}" if r.hugo else "—"
         serve_note = f"{r.serve['note']:.2f} s" if r.serve else "—"
         serve_digest = f"{r.serve['digest']:.2f} s" if r.serve else "—"
-        peak = max(r.first.peak_mb, r.full.peak_mb, r.unchanged.peak_mb)
+        peak = max(r.first.peak_mb, r.full.peak_mb, r.unchanged.peak_mb, r.daily.peak_mb)
+        serve_start = f"{r.serve['start']:.1f} s" if r.serve else "—"
         serve_peak = f"{r.serve['peak_mb']:.0f} MB" if r.serve else "—"
         stages = " · ".join(f"{name} {value / r.full.stages.get('total', 1):.0%}"
                             for name, value in r.full.stages.items() if name != "total")
         lines.append(
             f"| {r.n:,} | {r.first.seconds:.1f} s | {r.full.seconds:.1f} s | {hugo} | {ratio} "
             f"| {r.unchanged.seconds:.2f} s | {r.unchanged.seconds / r.full.seconds:.0%} "
-            f"| {serve_note} | {serve_digest} | {peak:.0f} MB | {serve_peak} | {stages} |"
+            f"| {serve_note} | {serve_digest} | {peak:.0f} MB | {serve_peak} | {stages} "
+            f"| {r.daily.seconds:.1f} s | {serve_start} |"
         )
     return "\n".join(lines)
 

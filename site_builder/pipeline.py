@@ -43,6 +43,8 @@ from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers
 from .writer import check_output_dir, remove_stale_temp_files, write_atomic_with, write_files, write_site
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Where the command line keeps work between runs, beside the output directory.
+CACHE_DIR = ".atlas-cache"
 # In the cache directory: the site the last build replaced, which the next makes its new one from.
 PREVIOUS_SITE = "previous-site"
 STATIC_DIR = PROJECT_ROOT / "static"

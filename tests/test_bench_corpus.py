@@ -72,6 +72,7 @@ def test_a_small_benchmark_run_prints_a_markdown_table():
     assert re.fullmatch(r" \d+ MB ", row[10])  # peak memory
     assert re.fullmatch(r" \d+ MB ", row[11])  # the preview server's
     assert re.fullmatch(r" read \d+% · model \d+% · render \d+% · search \d+% · write \d+% ", row[12])
+    assert re.fullmatch(r" \d+\.\d s ", row[13]) and re.fullmatch(r" \d+\.\d s ", row[14])  # a day's digest, preview start
 
 
 def test_the_benchmark_stops_when_hugo_left_pages_out(tmp_path):
