@@ -418,6 +418,20 @@ def test_a_single_tag_written_as_a_string_is_one_tag():
     assert page.count('class="tag user-tag"') == 1 and "#read-later" in page
 
 
+def test_dates_topics_and_tags_read_as_separate_words_in_copied_text_and_screen_readers():
+    site = site_for(replace(paper("x", "A paper", tags=["later", "reread"]), topics=("speech", "other")))
+    files, _ = render_site(make_environment(site.config), site, ASSETS, {})
+
+    def text(html: str, element: str) -> str:
+        (inner,) = re.findall(rf'<p class="{element}">(.*?)</p>', html, re.S)
+        return " ".join(re.sub(r"<[^>]+>", "", inner).split())
+
+    page = files["papers/x/index.html"].decode()
+    assert text(page, "tags") == "Speech Other #later #reread"
+    listed = files["topics/speech/index.html"].decode()
+    assert text(listed, "meta") == "Mar 18, 2025 Speech Other"
+
+
 def test_topics_are_assigned_when_a_paper_file_has_none():
     site = site_for(paper("x", "Speech synthesis at scale"), paper("y", "Something else"))
     topics = {view.slug: [t.slug for t in view.topics] for view in site.papers}
