@@ -30,8 +30,6 @@ except ModuleNotFoundError as missing:
     )
 
 
-
-
 def _paths(args: argparse.Namespace, cached: bool = False) -> Paths:
     """The command's paths; ``cached``: with the cache of work kept between runs,
     beside the output (not in content/: it is build output, never committed)."""
