@@ -56,7 +56,7 @@ from .pipeline import LaterSearch, Paths, SiteBuild, editors_file, make_site, sa
 from .render import BUILTIN_TEMPLATES, LaterPage, make_environment, make_markdown, render_page
 from .search import MANIFEST_PATH
 from .site import Site
-from .writer import check_output_dir, sync_site, update_site
+from .writer import check_output_dir, sync_site, update_site, write_site
 
 # Reserved URL prefix for the server's own files; outside any base path, and a
 # name no site page can take (page URLs never start with "__").
@@ -319,7 +319,11 @@ class Preview:
             # First build: the output may hold the last build's site, mostly
             # these very bytes, or anything else; it is made exactly this.
             files = dict(result.files)
-            written = sync_site(self.paths.out, files, self.cache.verified)
+            try:
+                written = sync_site(self.paths.out, files, self.cache.verified)
+            except SourceError:  # in the way of the new site (a file where a directory goes, say)
+                write_site(self.paths.out, files)
+                written = tuple(sorted(files))
             self._files = files
             self._search_paths = frozenset(result.search.files) if result.search else frozenset()
             return written

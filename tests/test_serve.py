@@ -738,6 +738,16 @@ def test_a_server_started_after_a_build_reuses_its_work_and_corrects_what_was_ch
     }, "the files that were right are left as they were"
 
 
+def test_a_server_started_on_an_output_with_a_file_where_a_directory_goes_replaces_it(tmp_path):
+    paths = replace(make_project(tmp_path), cache=tmp_path / ".atlas-cache")
+    build(paths)
+    built = snapshot(paths.out)
+    shutil.rmtree(paths.out / "topics")
+    (paths.out / "topics").write_text("a file where the topics' pages go")
+    first, log = _started_and_stopped(paths)
+    assert snapshot(paths.out) == built and not any("error" in line for line in log)
+
+
 def test_a_server_saves_its_work_for_the_next_start_and_the_next_build(tmp_path):
     paths = replace(make_project(tmp_path), cache=tmp_path / ".atlas-cache")
     first, log = _started_and_stopped(paths)
