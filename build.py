@@ -15,7 +15,8 @@ from pathlib import Path
 try:
     from site_builder import __version__
     from site_builder.errors import NOTHING_WRITTEN, BuildErrors, OutputError, SourceError, counted
-    from site_builder.deploy import check_target, deploy_site
+    from site_builder.config import load_config, with_base_url
+    from site_builder.deploy import check_target, deploy_site, pages_mismatch
     from site_builder.pipeline import CACHE_DIR, BuildReport, Paths, build, ingest
     from site_builder.search import SearchPart
     from site_builder.serve import PreviewServer
@@ -140,6 +141,9 @@ def command_deploy(args: argparse.Namespace) -> int:
     report = build(paths, args.base_url)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    mismatch = pages_mismatch(Path.cwd(), args.remote, with_base_url(load_config(paths.content / "site.yaml"), args.base_url))
+    if mismatch:
+        print(f"warning: {mismatch}", file=sys.stderr)
     print(f"Built {report.site.pages:,} pages into {paths.out}")
     try:
         result = deploy_site(paths.out, target, args.message, report.site.domain)

@@ -11,12 +11,17 @@ checkout is safe.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .config import SiteConfig
 from .errors import SourceError
+
+# A GitHub remote, by HTTPS or SSH: its owner and repository.
+_GITHUB_REMOTE = re.compile(r"github\.com[:/]+([A-Za-z0-9-]+)/([A-Za-z0-9._-]+?)(?:\.git)?/*$")
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,29 @@ def deploy_site(
         git.run("push", "--quiet", target.remote, f"{ref}:{ref}", what=f"push {target.branch} to {target.remote}",
                 hint="check the remote's name and that you may push to it")
     return Deployment(commit, parent, len(files) + len(extra), target.remote is not None, unchanged)
+
+
+def pages_mismatch(repo: Path, remote: str, config: SiteConfig) -> str | None:
+    """What is wrong when GitHub Pages will serve the site of ``remote`` (a
+    github.com repository) under another path than the site is built for:
+    its pages would then find neither their stylesheet nor their links.
+    None when they agree, or the remote is not on GitHub, or a custom domain
+    serves the site at its root."""
+    address = _Git(repo).run("remote", "get-url", remote, check=False) or remote
+    match = _GITHUB_REMOTE.search(address)
+    if match is None or config.domain:
+        return None
+    owner, name = match.groups()
+    user_site = name.lower() == f"{owner.lower()}.github.io"
+    served = "/" if user_site else f"/{name}/"
+    if config.base_path == served:
+        return None
+    url = f"https://{owner.lower()}.github.io{served}"
+    return (
+        f"GitHub Pages will serve this site at {url}, but it is built for the path {config.base_path}: "
+        f"its pages would find neither their stylesheet nor their links there "
+        f"(set base_url: {served} in content/site.yaml, or deploy with --base-url {served})"
+    )
 
 
 class _Git:

@@ -182,3 +182,36 @@ def test_deploy_shows_the_build_warnings(project):
     result = run_deploy(repo, "--no-push")
     assert result.returncode == 0, result.stderr
     assert "warning: content/digests/notes-to-self.md: not read: digests are .txt files" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("address", "site_yaml", "args", "served"),
+    [
+        ("https://github.com/someone/atlas.git", "base_url: /\n", (), "https://someone.github.io/atlas/"),
+        ("git@github.com:someone/atlas.git", "base_url: /\n", ("--base-url", "/atlas/"), None),
+        ("git@github.com:Someone/someone.github.io.git", "base_url: /atlas/\n", (), "https://someone.github.io/"),
+        ("https://github.com/someone/someone.github.io", "base_url: /\n", (), None),
+        ("https://github.com/someone/atlas", "base_url: /\ndomain: atlas.example.org\n", (), None),
+        ("https://gitlab.com/someone/atlas.git", "base_url: /\n", (), None),
+    ],
+    ids=["project-site-built-for-root", "project-site-built-for-its-path", "user-site-built-for-a-path",
+         "user-site", "custom-domain", "not-github"],
+)
+def test_a_site_built_for_another_path_than_github_pages_serves_it_at_is_a_warning(
+    project, address, site_yaml, args, served,
+):
+    repo, _remote = project
+    (repo / "content" / "site.yaml").write_text(f"title: Deployed Atlas\ndigest_year: 2025\n{site_yaml}")
+    git(repo, "remote", "set-url", "origin", address)
+    result = run_deploy(repo, "--no-push", *args)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "GitHub Pages will serve" in line]
+    if served is None:
+        assert warnings == []
+    else:
+        path = served.split(".github.io", 1)[1]
+        assert warnings == [
+            f"warning: GitHub Pages will serve this site at {served}, but it is built for the path "
+            f"{'/atlas/' if path == '/' else '/'}: its pages would find neither their stylesheet nor their "
+            f"links there (set base_url: {path} in content/site.yaml, or deploy with --base-url {path})"
+        ]
