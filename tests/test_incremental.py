@@ -499,6 +499,29 @@ def test_parallel_and_serial_rendering_give_the_same_site(work):
     assert snapshot(work / "parallel") == serial == snapshot(work / "three")
 
 
+def test_a_long_lived_cache_started_from_the_disk_cache_counts_only_a_new_papers_words(work, monkeypatch):
+    """The preview's first build finds the related papers on disk, but not
+    each paper's terms, which only its long-lived cache keeps: they are made
+    then, not by the first rebuild, which counts only the new paper's words."""
+    from site_builder import pipeline
+
+    paths = cached_paths(work)
+    build(paths)
+    cache = load_cache(paths.cache, paths.out)
+    cache.long_lived = True
+    counted: list[str] = []
+    real = pipeline.source_word_counts
+    monkeypatch.setattr(pipeline, "source_word_counts", lambda source: counted.append(source[0]) or real(source))
+    first = pipeline.make_site(paths, cache=cache, workers=1)
+    assert len(counted) == len(first.site.papers), "every paper's words, counted in the first build"
+    counted.clear()
+    (paths.digests / "2025-03-20.txt").write_text(
+        "Daily Papers\n\nMar 20\n\nA Paper of the Twentieth\n\nWe study one day.\n", encoding="utf-8"
+    )
+    pipeline.make_site(paths, cache=cache, workers=1, defer=True)
+    assert counted == ["A Paper of the Twentieth"]
+
+
 def test_a_long_lived_cache_renders_each_abstract_once_across_rebuilds(work, monkeypatch):
     """The preview's cache: a paper's view comes from the memo, so its
     abstract's HTML is not asked for; it must still be kept, or every other
