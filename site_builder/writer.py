@@ -472,11 +472,25 @@ def sync_site(out_dir: Path, files: Mapping[str, bytes], checked: Collection[str
     write, and rewriting 23,000 files at 20,000 papers takes seconds more
     than comparing them."""
     previous: dict[str, bytes | None] = {}
+
+    def compare(directory: str, relative: str) -> None:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                name = f"{relative}{entry.name}"
+                if entry.is_dir(follow_symlinks=False):
+                    compare(entry.path, f"{name}/")
+                elif entry.is_symlink() and entry.is_dir():
+                    # Written through, it would write outside the output: the
+                    # caller replaces the output whole instead.
+                    raise SourceError("a link to a directory is in the output directory", entry.path)
+                else:
+                    data = files.get(name)
+                    same = data is not None and not entry.is_symlink() and (name in checked or _holds(entry.path, data))
+                    previous[name] = data if same else None
+
     try:
-        for relative, path in output_files(out_dir):
-            data = files.get(relative)
-            same = data is not None and (relative in checked or _holds(path, data))
-            previous[relative] = data if same else None
+        if out_dir.is_dir():
+            compare(str(out_dir), "")
     except OSError as error:
         raise SourceError(f"cannot read the output directory: {error.strerror}", error.filename or out_dir) from None
     return update_site(out_dir, files, previous)

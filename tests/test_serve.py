@@ -748,6 +748,27 @@ def test_a_server_started_on_an_output_with_a_file_where_a_directory_goes_replac
     assert snapshot(paths.out) == built and not any("error" in line for line in log)
 
 
+def test_a_server_started_on_an_output_with_links_writes_nothing_through_them(tmp_path):
+    paths = replace(make_project(tmp_path), cache=tmp_path / ".atlas-cache")
+    build(paths)
+    built = snapshot(paths.out)
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(paths.out / "topics", elsewhere)
+    (paths.out / "topics").symlink_to(elsewhere, target_is_directory=True)
+    outside_page = next(elsewhere.rglob("index.html"))
+    outside_page.write_text("a page outside the output")
+    outside_file = tmp_path / "robots-elsewhere.txt"
+    outside_file.write_bytes((paths.out / "robots.txt").read_bytes())  # the very bytes of the site's
+    (paths.out / "robots.txt").unlink()
+    (paths.out / "robots.txt").symlink_to(outside_file)
+
+    _first, log = _started_and_stopped(paths)
+
+    assert outside_page.read_text() == "a page outside the output", "written through a link to a directory"
+    assert not (paths.out / "topics").is_symlink() and not (paths.out / "robots.txt").is_symlink()
+    assert snapshot(paths.out) == built and not any("error" in line for line in log)
+
+
 def test_a_server_saves_its_work_for_the_next_start_and_the_next_build(tmp_path):
     paths = replace(make_project(tmp_path), cache=tmp_path / ".atlas-cache")
     first, log = _started_and_stopped(paths)
