@@ -61,7 +61,11 @@
       if (index) meta.appendChild(document.createTextNode(", "));
       meta.appendChild(linkTo(date, "date"));
     });
-    doc.g.forEach(function (topic) { meta.appendChild(linkTo(topic, "tag")); });
+    doc.g.forEach(function (topic) {
+      // A space before each pill, as in partials/paper_item.html: copied text reads as words.
+      meta.appendChild(document.createTextNode(" "));
+      meta.appendChild(linkTo(topic, "tag"));
+    });
     item.appendChild(meta);
     var snippet = document.createElement("p");
     snippet.className = "snippet";

@@ -66,6 +66,8 @@ def test_header_search_from_a_paper_page_finds_clicks_and_shares(browser, shippe
     # A result's dates and topics lead to their pages, as in the site's lists.
     meta = page.locator("#search-results .result .meta").first
     date, topic = meta.locator("a.date").first, meta.locator("a.tag").first
+    dates, tags = meta.locator("a.date").all_inner_texts(), meta.locator("a.tag").all_inner_texts()
+    assert tags and " ".join(meta.text_content().split()) == " ".join([", ".join(dates), *tags]), "read as words"
     date_label, topic_name = date.inner_text(), topic.inner_text()
     date.click()
     page.wait_for_url("**/atlas/dates/**")
