@@ -141,7 +141,8 @@ def command_deploy(args: argparse.Namespace) -> int:
     report = build(paths, args.base_url)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    mismatch = pages_mismatch(Path.cwd(), args.remote, with_base_url(load_config(paths.content / "site.yaml"), args.base_url))
+    site_yaml = paths.content / "site.yaml"
+    mismatch = pages_mismatch(Path.cwd(), args.remote, with_base_url(load_config(site_yaml), args.base_url), site_yaml)
     if mismatch:
         print(f"warning: {mismatch}", file=sys.stderr)
     print(f"Built {report.site.pages:,} pages into {paths.out}")

@@ -16,12 +16,18 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .config import SiteConfig
 from .errors import SourceError
 
-# A GitHub remote, by HTTPS or SSH: its owner and repository.
-_GITHUB_REMOTE = re.compile(r"github\.com[:/]+([A-Za-z0-9-]+)/([A-Za-z0-9._-]+?)(?:\.git)?/*$")
+# A GitHub remote, by HTTPS or SSH (with or without a user, a port or .git):
+# its owner and repository. Anchored at the host: github.com.example is not it.
+_GITHUB_REMOTE = re.compile(
+    r"(?:[a-z+]+://(?:[^@/]*@)?|[^@/:]*@)?(?:www\.|ssh\.)?github\.com(?::\d+)?[:/]+"
+    r"([A-Za-z0-9-]+)/([A-Za-z0-9._-]+?)(?:\.git)?/*",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -95,26 +101,33 @@ def deploy_site(
     return Deployment(commit, parent, len(files) + len(extra), target.remote is not None, unchanged)
 
 
-def pages_mismatch(repo: Path, remote: str, config: SiteConfig) -> str | None:
+def pages_mismatch(repo: Path, remote: str, config: SiteConfig, site_yaml: Path) -> str | None:
     """What is wrong when GitHub Pages will serve the site of ``remote`` (a
     github.com repository) under another path than the site is built for:
     its pages would then find neither their stylesheet nor their links.
-    None when they agree, or the remote is not on GitHub, or a custom domain
-    serves the site at its root."""
+    None when they agree, or the remote is not on GitHub."""
     address = _Git(repo).run("remote", "get-url", remote, check=False) or remote
-    match = _GITHUB_REMOTE.search(address)
-    if match is None or config.domain:
+    match = _GITHUB_REMOTE.fullmatch(address)
+    if match is None:
         return None
     owner, name = match.groups()
-    user_site = name.lower() == f"{owner.lower()}.github.io"
-    served = "/" if user_site else f"/{name}/"
-    if config.base_path == served:
+    if config.domain:  # a custom domain is served at its root
+        host, served = config.domain, "/"
+    else:
+        host = f"{owner.lower()}.github.io"
+        served = "/" if name.lower() == host else f"/{name}/"
+    if config.base_path.lower() == served.lower():
         return None
-    url = f"https://{owner.lower()}.github.io{served}"
+    url = f"https://{host}{served}"
+    # A full base_url (for the sitemap and the feeds' links) is told the full address.
+    advice = url if config.absolute_base else served
+    hint = f"set base_url: {advice} in {site_yaml}, or deploy with --base-url {advice}"
+    meant = urlsplit(config.base_url).hostname
+    if not config.domain and meant and not meant.endswith(".github.io"):
+        hint += f"; or, for a site at https://{meant}/, set domain: {meant}"
     return (
         f"GitHub Pages will serve this site at {url}, but it is built for the path {config.base_path}: "
-        f"its pages would find neither their stylesheet nor their links there "
-        f"(set base_url: {served} in content/site.yaml, or deploy with --base-url {served})"
+        f"its pages would find neither their stylesheet nor their links there ({hint})"
     )
 
 

@@ -184,34 +184,58 @@ def test_deploy_shows_the_build_warnings(project):
     assert "warning: content/digests/notes-to-self.md: not read: digests are .txt files" in result.stderr
 
 
-@pytest.mark.parametrize(
-    ("address", "site_yaml", "args", "served"),
-    [
-        ("https://github.com/someone/atlas.git", "base_url: /\n", (), "https://someone.github.io/atlas/"),
-        ("git@github.com:someone/atlas.git", "base_url: /\n", ("--base-url", "/atlas/"), None),
-        ("git@github.com:Someone/someone.github.io.git", "base_url: /atlas/\n", (), "https://someone.github.io/"),
-        ("https://github.com/someone/someone.github.io", "base_url: /\n", (), None),
-        ("https://github.com/someone/atlas", "base_url: /\ndomain: atlas.example.org\n", (), None),
-        ("https://gitlab.com/someone/atlas.git", "base_url: /\n", (), None),
-    ],
-    ids=["project-site-built-for-root", "project-site-built-for-its-path", "user-site-built-for-a-path",
-         "user-site", "custom-domain", "not-github"],
-)
+GITHUB_CASES = {
+    # id: (remote address, site.yaml's base_url and domain, deploy options, (served at, built for, advice) or None)
+    "project-site-built-for-root": (
+        "https://github.com/someone/atlas.git", "base_url: /\n", (),
+        ("https://someone.github.io/atlas/", "/", "/atlas/"),
+    ),
+    "project-site-built-for-its-path": ("git@github.com:someone/atlas.git", "base_url: /\n", ("--base-url", "/atlas/"), None),
+    "user-site-built-for-a-path": (
+        "git@github.com:Someone/someone.github.io.git", "base_url: /atlas/\n", (),
+        ("https://someone.github.io/", "/atlas/", "/"),
+    ),
+    "user-site": ("https://github.com/someone/someone.github.io", "base_url: /\n", (), None),
+    "custom-domain": ("https://github.com/someone/atlas", "base_url: /\ndomain: atlas.example.org\n", (), None),
+    "custom-domain-built-for-a-path": (
+        "https://github.com/someone/atlas", "base_url: /atlas/\ndomain: atlas.example.org\n", (),
+        ("https://atlas.example.org/", "/atlas/", "/"),
+    ),
+    "full-base-url-keeps-its-host": (
+        "ssh://git@ssh.github.com:443/someone/atlas.git", "base_url: https://someone.github.io/\n", (),
+        ("https://someone.github.io/atlas/", "/", "https://someone.github.io/atlas/"),
+    ),
+    "not-github": ("https://gitlab.com/someone/atlas.git", "base_url: /\n", (), None),
+    "not-github-though-named-so": ("https://mygithub.com/someone/atlas.git", "base_url: /\n", (), None),
+}
+
+
+@pytest.mark.parametrize(("address", "site_yaml", "args", "expected"), GITHUB_CASES.values(), ids=GITHUB_CASES.keys())
 def test_a_site_built_for_another_path_than_github_pages_serves_it_at_is_a_warning(
-    project, address, site_yaml, args, served,
+    project, address, site_yaml, args, expected,
 ):
     repo, _remote = project
-    (repo / "content" / "site.yaml").write_text(f"title: Deployed Atlas\ndigest_year: 2025\n{site_yaml}")
+    (repo / "content").rename(repo / "notes")  # the warning names the site.yaml it read
+    (repo / "notes" / "site.yaml").write_text(f"title: Deployed Atlas\ndigest_year: 2025\n{site_yaml}")
     git(repo, "remote", "set-url", "origin", address)
-    result = run_deploy(repo, "--no-push", *args)
+    result = run_deploy(repo, "--no-push", "--content", "notes", *args)
     assert result.returncode == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if "GitHub Pages will serve" in line]
-    if served is None:
+    if expected is None:
         assert warnings == []
     else:
-        path = served.split(".github.io", 1)[1]
+        served, built, advice = expected
         assert warnings == [
-            f"warning: GitHub Pages will serve this site at {served}, but it is built for the path "
-            f"{'/atlas/' if path == '/' else '/'}: its pages would find neither their stylesheet nor their "
-            f"links there (set base_url: {path} in content/site.yaml, or deploy with --base-url {path})"
+            f"warning: GitHub Pages will serve this site at {served}, but it is built for the path {built}: "
+            f"its pages would find neither their stylesheet nor their links there "
+            f"(set base_url: {advice} in notes/site.yaml, or deploy with --base-url {advice})"
         ]
+
+
+def test_a_site_meant_for_a_domain_of_its_own_is_told_to_set_domain(project):
+    repo, _remote = project
+    (repo / "content" / "site.yaml").write_text("title: Deployed Atlas\ndigest_year: 2025\nbase_url: https://atlas.example.org/\n")
+    git(repo, "remote", "set-url", "origin", "https://github.com/someone/atlas.git")
+    result = run_deploy(repo, "--no-push")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("; or, for a site at https://atlas.example.org/, set domain: atlas.example.org)") == 1
