@@ -192,6 +192,14 @@ class BuildCache:
         self.new_entries = 0
         self.stored = {}
 
+    def enter_disk_cache(self, directory: Path, out_dir: Path) -> None:
+        """Look work up in the disk cache saved in ``directory`` too, as a CLI
+        build's cache does (the preview server's first build)."""
+        loaded = load_cache(directory, out_dir)
+        self.stored, self.stored_pages = loaded.stored, loaded.stored_pages
+        # What a failed build before this one read back says nothing of this one's pages.
+        self.out_dir, self.persistent, self.verified = out_dir, True, {}
+
     def leave_disk_cache(self) -> None:
         """Forget what only work stored on disk needed: the preview server's
         first build looks pages and values up there, its rebuilds do not, and

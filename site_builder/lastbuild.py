@@ -17,12 +17,12 @@ import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
 from .cache import code_fingerprint
 from .config import load_config
 from .errors import SourceError
-from .writer import output_files, write_atomic_with
+from .writer import write_atomic_with
 
 if TYPE_CHECKING:
     from .pipeline import BuildReport, Paths
@@ -105,6 +105,15 @@ def _files_under(root: Path, skip: set[Path]) -> list[Path]:
         subdirectories[:] = sorted(d for d in subdirectories if Path(directory, d).resolve() not in skip)
         found.extend(Path(directory, name) for name in sorted(names))
     return found
+
+
+def output_files(out: Path) -> Iterator[tuple[str, str]]:
+    """Every file under ``out``: (relative POSIX path, path to open)."""
+    prefix = len(str(out)) + 1
+    for directory, _subdirectories, names in os.walk(out):
+        relative = directory[prefix:]
+        for name in names:
+            yield (f"{relative}/{name}" if relative else name), os.path.join(directory, name)
 
 
 def output_stats(out: Path) -> dict[str, tuple[int, int]]:

@@ -43,12 +43,7 @@ from watchdog.events import (
 from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
-try:
-    import fcntl
-except ImportError:  # not a POSIX system
-    fcntl = None  # type: ignore[assignment]
-
-from .cache import CACHE_FILE, BuildCache, content_digest, load_cache
+from .cache import CACHE_FILE, BuildCache, content_digest
 from .errors import BuildErrors, SourceError, counted
 from .papers import parse_paper
 from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers, fork_map
@@ -56,7 +51,7 @@ from .pipeline import LaterSearch, Paths, SiteBuild, editors_file, make_site, sa
 from .render import BUILTIN_TEMPLATES, LaterPage, make_environment, make_markdown, render_page
 from .search import MANIFEST_PATH
 from .site import Site
-from .writer import check_output_dir, sync_site, update_site, write_site
+from .writer import check_output_dir, lock_directory, sync_site, unlock, update_site
 
 # Reserved URL prefix for the server's own files; outside any base path, and a
 # name no site page can take (page URLs never start with "__").
@@ -273,12 +268,8 @@ class Preview:
         """Start from the work the last build or preview saved in paths.cache:
         at 20,000 papers the first build then takes seconds, not a full
         build's time, and reuses the pages already in the output directory."""
-        if self.paths.cache is None:
-            return
-        loaded = load_cache(self.paths.cache, self.paths.out)
-        self.cache.verified = {}  # a failed first build's checks say nothing of this one's pages
-        self.cache.stored, self.cache.stored_pages = loaded.stored, loaded.stored_pages
-        self.cache.out_dir, self.cache.persistent = loaded.out_dir, True
+        if self.paths.cache is not None:
+            self.cache.enter_disk_cache(self.paths.cache, self.paths.out)
 
     def _save_disk_cache(self, result: SiteBuild) -> None:
         """Save the first build's work for the next start (and the next CLI
@@ -319,11 +310,7 @@ class Preview:
             # First build: the output may hold the last build's site, mostly
             # these very bytes, or anything else; it is made exactly this.
             files = dict(result.files)
-            try:
-                written = sync_site(self.paths.out, files, self.cache.verified)
-            except SourceError:  # in the way of the new site (a file where a directory goes, say)
-                write_site(self.paths.out, files)
-                written = tuple(sorted(files))
+            written = sync_site(self.paths.out, files, self.cache.verified)
             self._files = files
             self._search_paths = frozenset(result.search.files) if result.search else frozenset()
             return written
@@ -871,33 +858,15 @@ def _lock_content(content: Path) -> int | None:
     """An exclusive lock on the content directory while a server runs: two
     preview servers of one project would both ingest every save (each taking
     the other's writes for edits). The open directory, locked: nothing is
-    written. None where there is no flock, or no directory yet (the build
-    reports that)."""
-    if fcntl is None:
-        return None
+    written. None where there are no locks (the server runs unguarded), or
+    no directory yet (the build reports that)."""
     try:
-        descriptor = os.open(content, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as error:
-        os.close(descriptor)
-        if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
-            return None  # no locks on this file system (NFS without lockd, say): serve unguarded
+        return lock_directory(content)
+    except BlockingIOError:
         raise SourceError(
             "another 'build.py serve' is already previewing this content directory", content,
             hint="use that one, or stop it first (Ctrl+C in its terminal)",
         ) from None
-    return descriptor
-
-
-def _unlock(descriptor: int | None) -> None:
-    if descriptor is not None:
-        # Unlocked, not only closed: forked children share the descriptor's
-        # lock, and would hold it until they exit.
-        fcntl.flock(descriptor, fcntl.LOCK_UN)
-        os.close(descriptor)
 
 
 class PreviewServer:
@@ -913,7 +882,7 @@ class PreviewServer:
             # Bind before building, so a taken port fails fast and writes nothing.
             self.http = bind(host, port, make_handler(self.preview))
         except BaseException:
-            _unlock(self._lock)
+            unlock(self._lock)
             raise
         self.observer = Observer()
         self._watched: dict[Path, ObservedWatch] = {}
@@ -956,7 +925,7 @@ class PreviewServer:
         if self.observer.is_alive():
             self.observer.stop()
             self.observer.join()
-        _unlock(self._lock)
+        unlock(self._lock)
         self._lock = None
 
     def __enter__(self) -> PreviewServer:

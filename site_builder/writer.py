@@ -20,7 +20,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Callable, Collection, Iterable, Iterator, Mapping
+from typing import BinaryIO, Callable, Collection, Iterable, Mapping
 
 from .errors import NOTHING_WRITTEN, OutputError, SourceError, paper_files_written
 
@@ -194,9 +194,15 @@ def write_site(
     except OSError as error:
         raise SourceError(f"cannot create output directory: {error.strerror}", parent) from None
     keep = _usable_keep(keep_previous_in, parent)
-    lock = _lock(keep.parent) if keep is not None else None
+    lock = None
+    if keep is not None:
+        # Two builds at once must not both make their site out of the one kept.
+        try:
+            lock = lock_directory(keep.parent)
+        except BlockingIOError:
+            pass
     if lock is None:
-        keep = None  # another build is using it: write a new tree, and delete the site it replaces
+        keep = None  # in use by another build, or no lock to be had: a new tree, and the old one deleted
     try:
         try:
             return _write_site(out_dir, files, keep)
@@ -205,8 +211,7 @@ def write_site(
             shutil.rmtree(keep, ignore_errors=True)
             return _write_site(out_dir, files, None)
     finally:
-        if lock is not None:
-            os.close(lock)
+        unlock(lock)
 
 
 class _NotMovable(Exception):
@@ -215,22 +220,33 @@ class _NotMovable(Exception):
     stat but refuses the rename."""
 
 
-def _lock(directory: Path) -> int | None:
-    """An exclusive lock on ``directory`` (its open descriptor), or None if
-    another process holds it or locks are not to be had: two builds at once
-    must not both make their site out of the one kept."""
+def lock_directory(directory: Path) -> int | None:
+    """An exclusive lock on ``directory``, held by its open descriptor until
+    :func:`unlock`; None where locks are not to be had (no flock, a file
+    system without them) or there is no such directory. Raises
+    BlockingIOError while another process holds it."""
     if fcntl is None:
         return None
     try:
-        descriptor = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+        descriptor = os.open(directory, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return None
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    except OSError as error:
         os.close(descriptor)
-        return None
+        if error.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+            raise BlockingIOError(error.errno, error.strerror, str(directory)) from None
+        return None  # no locks on this file system (NFS without lockd, say)
     return descriptor
+
+
+def unlock(descriptor: int | None) -> None:
+    if descriptor is not None:
+        # Unlocked, not only closed: forked children share the descriptor's
+        # lock, and would hold it until they exit.
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
+        os.close(descriptor)
 
 
 def _write_site(out_dir: Path, files: Mapping[str, bytes], keep: Path | None) -> dict[str, tuple[int, int]]:
@@ -238,12 +254,10 @@ def _write_site(out_dir: Path, files: Mapping[str, bytes], keep: Path | None) ->
     staging: Path | None = None
     stats: dict[str, tuple[int, int]] = {}
     if keep is not None and keep.is_dir():
-        # Read once, before the writer threads: setting it back is process-wide.
-        umask = os.umask(0)
-        os.umask(umask)
+        directory_mode, file_mode = _new_modes()
         try:
-            _remove_strays(keep, files, 0o777 & ~umask)
-            stats = _in_two_halves(partial(_bring_up_to_date, keep, 0o666 & ~umask), items)
+            _remove_strays(keep, files, directory_mode)
+            stats = _in_two_halves(partial(_bring_up_to_date, keep, file_mode), items)
             staging = keep
         except OSError:  # anything odd in it (a file where a directory goes): start anew
             shutil.rmtree(keep, ignore_errors=True)
@@ -302,11 +316,14 @@ def _usable_keep(keep: Path | None, parent: Path) -> Path | None:
     return keep
 
 
-def _remove_strays(root: Path, files: Mapping[str, bytes], directory_mode: int) -> None:
+def _remove_strays(root: Path, files: Mapping[str, bytes], directory_mode: int) -> tuple[set[str], list[str]]:
     """Remove from ``root`` every file that is not one of ``files``, links of
     any kind (written through, they would write elsewhere), and the
     directories left empty; give the others a new directory's mode, as a
-    new tree's would have."""
+    new tree's would have. Returns the paths of ``files`` it holds, and
+    those of the files it removed."""
+    present: set[str] = set()
+    removed: list[str] = []
 
     def clear(directory: str, relative: str) -> bool:
         """Whether ``directory`` holds anything once cleared."""
@@ -323,11 +340,22 @@ def _remove_strays(root: Path, files: Mapping[str, bytes], directory_mode: int) 
                         os.rmdir(entry.path)
                 elif entry.is_file(follow_symlinks=False) and name in files:
                     kept = True
+                    present.add(name)
                 else:
                     os.unlink(entry.path)
+                    removed.append(name)
         return kept
 
     clear(str(root), "")
+    return present, removed
+
+
+def _new_modes() -> tuple[int, int]:
+    """A new directory's mode and a new file's, as the umask makes them. Read
+    before any writer thread starts: reading it means setting it, process-wide."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o777 & ~umask, 0o666 & ~umask
 
 
 def _bring_up_to_date(root: Path, mode: int, items: list[tuple[str, bytes]]) -> dict[str, tuple[int, int]]:
@@ -462,53 +490,31 @@ def update_site(
 
 
 def sync_site(out_dir: Path, files: Mapping[str, bytes], checked: Collection[str] = ()) -> tuple[str, ...]:
-    """Bring ``out_dir``, whatever it holds, to exactly ``files`` in place,
-    writing only the files whose bytes differ from the disk's (as
-    :func:`update_site` does). ``checked``: paths already read back and found
-    to hold their bytes.
+    """Bring ``out_dir``, whatever it holds, to exactly ``files`` in place:
+    what is not one of them (links included) is removed as a kept site's
+    strays are, then the files whose bytes differ are written, each
+    atomically, as :func:`update_site` writes them. ``checked``: paths
+    already read back and found to hold their bytes.
 
     For the preview server's first build: a site already in the output
     directory (from the last build or preview) is mostly what it would
     write, and rewriting 23,000 files at 20,000 papers takes seconds more
     than comparing them."""
-    previous: dict[str, bytes | None] = {}
-
-    def compare(directory: str, relative: str) -> None:
-        with os.scandir(directory) as entries:
-            for entry in entries:
-                name = f"{relative}{entry.name}"
-                if entry.is_dir(follow_symlinks=False):
-                    compare(entry.path, f"{name}/")
-                elif entry.is_symlink() and entry.is_dir():
-                    # Written through, it would write outside the output: the
-                    # caller replaces the output whole instead.
-                    raise SourceError("a link to a directory is in the output directory", entry.path)
-                else:
-                    data = files.get(name)
-                    same = data is not None and not entry.is_symlink() and (name in checked or _holds(entry.path, data))
-                    previous[name] = data if same else None
-
     try:
-        if out_dir.is_dir():
-            compare(str(out_dir), "")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        present, removed = _remove_strays(out_dir, files, _new_modes()[0])
+        previous = {
+            path: files[path] if path in checked or _holds(out_dir / path, files[path]) else None for path in present
+        }
     except OSError as error:
-        raise SourceError(f"cannot read the output directory: {error.strerror}", error.filename or out_dir) from None
-    return update_site(out_dir, files, previous)
+        raise SourceError(f"cannot write the site: {error.strerror}", error.filename or out_dir) from None
+    return tuple(removed) + update_site(out_dir, files, previous)
 
 
-def _holds(path: str, data: bytes) -> bool:
+def _holds(path: Path, data: bytes) -> bool:
     """Whether the file at ``path`` holds exactly ``data``."""
     with open(path, "rb") as handle:
         return os.fstat(handle.fileno()).st_size == len(data) and handle.read() == data
-
-
-def output_files(out: Path) -> Iterator[tuple[str, str]]:
-    """Every file under ``out``: (relative POSIX path, path to open)."""
-    prefix = len(str(out)) + 1
-    for directory, _subdirectories, names in os.walk(out):
-        relative = directory[prefix:]
-        for name in names:
-            yield (f"{relative}/{name}" if relative else name), os.path.join(directory, name)
 
 
 def _remove_empty_parents(directory: Path, root: Path) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import serve
+from site_builder import serve, writer
 from site_builder.errors import BuildErrors, SourceError
 from site_builder.pipeline import Paths, build
 from site_builder.serve import Preview, PreviewServer, PreviewState, inject, resolve_request
@@ -1093,8 +1093,8 @@ def test_a_stopped_server_lets_go_of_its_content_directory_though_a_child_still_
         time.sleep(30)
         os._exit(0)
     try:
-        serve._unlock(lock)
-        serve._unlock(serve._lock_content(content))  # not refused
+        serve.unlock(lock)
+        serve.unlock(serve._lock_content(content))  # not refused
     finally:
         os.kill(child, signal.SIGKILL)
         os.waitpid(child, 0)
@@ -1105,6 +1105,6 @@ def test_a_file_system_without_locks_does_not_stop_the_server(tmp_path, monkeypa
     def no_locks(descriptor, operation):
         raise OSError(errno.ENOLCK, "No locks available")
 
-    monkeypatch.setattr(serve.fcntl, "flock", no_locks)
+    monkeypatch.setattr(writer.fcntl, "flock", no_locks)
     server = PreviewServer(make_project(tmp_path), port=0, log=lambda line: None)
     server.stop()
