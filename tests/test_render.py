@@ -133,9 +133,18 @@ class EndedAsLinksList(LinkifyIt):
     def _ended(found):
         cut = len(found.raw) - len(trim_address(found.raw))
         if cut:
-            found.raw = found.text = found.url = found.raw[:-cut]
+            found.raw, found.text, found.url = found.raw[:-cut], found.text[:-cut], found.url[:-cut]
             found.last_index -= cut
         return found
+
+
+def test_notes_end_an_address_where_the_links_list_does():
+    text = "Code (in https://github.com/x/y.) and [https://x.org/a!] and (x.com.), (https://w.org/A_(b).)"
+    html = make_markdown()(text)
+    assert re.findall('href="([^"]*)"', html) == [
+        "https://github.com/x/y", "https://x.org/a", "http://x.com", "https://w.org/A_(b)",
+    ]
+    assert "https://github.com/x/y</a>.) and [<a" in html and "x.com</a>.)," in html
 
 
 def test_digest_text_ends_an_address_where_the_links_list_does():
@@ -258,10 +267,11 @@ MARKDOWNISH_TEXT = st.lists(
 
 
 def stock_parser():
-    """Our Markdown parser with linkify-it as it comes: the reference for
-    the fast path and for QuickLinkify."""
+    """Our Markdown parser with linkify-it as it comes, its addresses ended as
+    a paper's links: list ends them: the reference for the fast path and for
+    QuickLinkify."""
     parser = markdown_parser()
-    parser.linkify = LinkifyIt()
+    parser.linkify = EndedAsLinksList()
     return parser
 
 
