@@ -285,6 +285,9 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str]:
 
 
 def _as_date(value: Any, path: Path, line: int | None) -> dt.date:
+    if isinstance(value, dt.datetime):
+        # A time, as Hugo's and Jekyll's front matter often has: the site lists papers by day.
+        return value.date()
     if isinstance(value, dt.date):
         return value
     try:
@@ -300,23 +303,34 @@ def _as_strings(value: Any, key: str, path: Path, line: int | None) -> tuple[str
         return ()
     if isinstance(value, str):
         return (value,)
-    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
         return tuple(str(v) for v in value)
-    raise SourceError(f"{key} must be a list of text values", path, line)
+    raise SourceError(
+        f"{key} must be a list of text values, not {_clipped_repr(value)}", path, line,
+        hint=f"write {key}: [first, second], quoting a value that YAML reads as something else ('yes', '~')",
+    )
+
+
+def _clipped_repr(value: Any) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
 def parse_paper(text: str, path: Path) -> Paper:
     if not FILE_SLUG.fullmatch(path.stem):
         raise SourceError(
             f"paper file name {path.name!r} cannot be a page address", path,
-            hint=f"use lower-case letters, digits and '-', e.g. {slug_for(path.stem)}.md",
+            hint=f"use lower-case letters, digits, '-' and '_', e.g. {slug_for(path.stem)}.md",
         )
     front, body = split_front_matter(text, path)
     data, lines = parse_yaml_mapping(front, path, first_line=2)
     title = data.get("title")
     if title is not None and not isinstance(title, str):
         raise SourceError(
-            f"title must be text, not {title!r}", path, lines.get("title"), hint=f"quote it: title: '{title}'"
+            f"title must be text, not {_clipped_repr(title)}", path, lines.get("title"),
+            # YAML read brackets or braces as a list or a mapping, which no quotes around Python's repr would undo.
+            hint="write the title as one line of text, quoted if it starts with [ or {: title: \"[Re] A Paper\""
+            if isinstance(title, (list, dict)) else f"quote it: title: '{title}'",
         )
     if not isinstance(title, str) or not title.strip():
         # "Titel", "tilte", "tittle": one letter off, or two swapped; not
@@ -347,6 +361,9 @@ def parse_paper(text: str, path: Path) -> Paper:
                 f"link {link[:80]!r} is not a web address", path, lines.get("links"),
                 hint="links start with http:// or https://",
             )
+    if "tags" in data:
+        # Only shown, but shown for each value: "#None" and "#['a']" help no one.
+        _as_strings(data["tags"], "tags", path, lines.get("tags"))
     starred = data.get("starred")
     if starred is not None and not isinstance(starred, bool):
         # Templates test it for truth: 'starred: "no"' would show a star.

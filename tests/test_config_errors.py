@@ -203,7 +203,7 @@ CASES = {
     "paper-file-name-not-a-url": (
         write("content/papers/My Paper.md", "---\ntitle: Mine\n---\n\nText.\n"),
         "content/papers/My Paper.md: paper file name 'My Paper.md' cannot be a page address "
-        "(use lower-case letters, digits and '-', e.g. my-paper.md)",
+        "(use lower-case letters, digits, '-' and '_', e.g. my-paper.md)",
     ),
     "template-syntax-error": (
         user_template("paper.html", '{% extends "base.html" %}\n{% block main %}\n{% for x in %}\n{% endblock %}\n'),

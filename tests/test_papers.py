@@ -450,6 +450,52 @@ def test_bad_date_in_front_matter():
     assert str(info.value).startswith("papers/p.md:3: 'yesterday' is not a date")
 
 
+def test_dates_with_a_time_of_day_are_their_days():
+    # As Hugo's and Jekyll's front matter writes them; one list may mix both.
+    paper = parse_paper(
+        "---\ntitle: ok\ndates: [2025-03-18T10:00:00Z, 2025-03-17, 2025-03-18 23:59:59]\n---\n", PAPERS / "p.md"
+    )
+    assert paper.dates == (MAR17, MAR18) and all(type(date) is dt.date for date in paper.dates)
+    assert parse_paper("---\ntitle: ok\ndates: 2025-03-18T10:00:00\n---\n", PAPERS / "p.md").dates == (MAR18,)
+
+
+@pytest.mark.parametrize(("tags", "shown"), [
+    ("5", "5"), ("[null]", "[None]"), ("[[a], b]", "[['a'], 'b']"), ("[yes]", "[True]"), ("{a: 1}", "{'a': 1}"),
+])
+def test_tags_that_are_not_text_values_are_an_error_at_their_line(tags, shown):
+    with pytest.raises(SourceError) as info:
+        parse_paper(f"---\ntitle: ok\ntags: {tags}\n---\n", PAPERS / "p.md")
+    assert str(info.value) == (
+        f"papers/p.md:3: tags must be a list of text values, not {shown} "
+        "(write tags: [first, second], quoting a value that YAML reads as something else ('yes', '~'))"
+    )
+    assert parse_paper("---\ntitle: ok\ntags: [read-later, 2024, 'yes']\n---\n", PAPERS / "p.md").title == "ok"
+
+
+def test_a_title_yaml_reads_as_a_list_gets_a_hint_that_is_yaml():
+    with pytest.raises(SourceError) as info:
+        parse_paper("---\ntitle: [Re] A Paper\n---\n", PAPERS / "p.md")
+    assert str(info.value).startswith("papers/p.md:2: invalid YAML")  # YAML itself stops at "] A"
+    with pytest.raises(SourceError) as info:
+        parse_paper("---\ntitle: [a, b]\n---\n", PAPERS / "p.md")
+    assert str(info.value) == (
+        "papers/p.md:2: title must be text, not ['a', 'b'] "
+        '(write the title as one line of text, quoted if it starts with [ or {: title: "[Re] A Paper")'
+    )
+    with pytest.raises(SourceError) as info:
+        parse_paper("---\ntitle: 2024\n---\n", PAPERS / "p.md")
+    assert str(info.value) == "papers/p.md:2: title must be text, not 2024 (quote it: title: '2024')"
+
+
+def test_a_file_name_that_is_no_address_is_told_the_characters_it_may_use():
+    with pytest.raises(SourceError) as info:
+        parse_paper("---\ntitle: ok\n---\n", PAPERS / "My_Paper.md")
+    assert "use lower-case letters, digits, '-' and '_', e.g. my-paper.md" in str(
+        info.value
+    )
+    assert parse_paper("---\ntitle: ok\n---\n", PAPERS / "my_paper.md").slug == "my_paper"
+
+
 def test_a_slug_line_of_ones_own_that_is_not_the_file_name_is_a_warning_at_its_line():
     digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
     _, texts = ingest_texts(digests)
