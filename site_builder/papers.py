@@ -586,6 +586,8 @@ class IngestPlan:
     warnings: tuple[SourceError, ...] = ()
     # Papers of your own with a topics: line, by slug: no rule files them.
     own_topics: frozenset[str] = frozenset()
+    # Digest papers filed under some topic whose files ingest rewrites with none.
+    unfiled: int = 0
 
 
 def plan_ingest(
@@ -655,6 +657,7 @@ def plan_ingest(
         (("topics", assign_topics, r.title, r.abstract, slug), partial(assign_topics, r.title, r.abstract, slug))
         for r, slug in zip(ordered, slugs)
     )
+    unfiled = 0
     for record, slug, topics in zip(ordered, slugs, assigned):
         # An existing file's own Path: a new one per paper (made, then hashed
         # from scratch) cost a second per rebuild at 20,000 papers.
@@ -662,6 +665,7 @@ def plan_ingest(
         old = existing.get(path)
         if old is not None and _already_says(parsed[path], record, slug, topics):
             continue  # left byte for byte as it is, the user's formatting and comments too
+        unfiled += bool(old is not None and parsed[path].topics and not topics)
         files.append((
             path, record,
             # What the text is made of, flat: a key holding the record would
@@ -702,6 +706,7 @@ def plan_ingest(
         frozenset(
             slug_of[path] for path, paper in parsed.items() if paper.topics is not None and slug_of[path] not in in_digests
         ),
+        unfiled,
     )
 
 

@@ -25,7 +25,7 @@ from .digest import Digest, read_digest
 from .lastbuild import (
     LastBuild, input_files, load_last_build, output_files, output_stats, save_last_build, unchanged_since,
 )
-from .errors import BuildErrors, OutputError, SourceError, paper_files_written, raise_if_any
+from .errors import BuildErrors, OutputError, SourceError, counted, paper_files_written, raise_if_any
 from .papers import IngestPlan, Memo, merge_entries, no_memo, parse_papers, plan_ingest
 from .render import (
     BUILTIN_TEMPLATES, LaterPage, StoredPages, make_digest_text, make_environment, make_markdown, render_site,
@@ -146,6 +146,14 @@ def read_inputs(
     plan = plan_ingest(merged.records, existing, paths.papers, assign, partial(cache.memo_many, workers=workers))
     unread = _unread_files(paths.digests, ".txt", "digests") + _unread_files(paths.papers, ".md", "paper files")
     misplaced = placement_warnings(taxonomy, (path.stem for path, _text in plan.texts), plan.own_topics, taxonomy_path)
+    if taxonomy_text is None and plan.unfiled:
+        # Without the file the site has no topics, as README says; but a file
+        # deleted or lost by mistake would take them away without a word.
+        misplaced += (SourceError(
+            f"not found: ingest takes the topics away from {counted(plan.unfiled, 'paper')}", taxonomy_path,
+            hint="restore the file (git checkout content/topics.yaml, say) to file them again; "
+                 "for a site without topics, nothing more is needed",
+        ),)
     return Inputs(config, taxonomy, digests, plan, unread + copies + merged.warnings + plan.warnings + misplaced)
 
 

@@ -285,6 +285,23 @@ def test_a_backup_of_a_settings_file_is_not_taken_for_it(project):
     assert result.returncode == 0, result.stderr
     assert "\n  2 papers · 0 topics · " in result.stdout
 
+def test_a_deleted_topics_file_is_a_warning_once_when_papers_lose_their_topics(project):
+    content = project / "content"
+    assert run(cwd=project).returncode == 0
+    assert "topics: [speech]" in (content / "papers" / "a-paper-on-speech.md").read_text()
+    (content / "topics.yaml").unlink()
+    result = run(cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (
+        "warning: content/topics.yaml: not found: ingest takes the topics away from 2 papers (restore the file "
+        "(git checkout content/topics.yaml, say) to file them again; for a site without topics, nothing more is needed)\n"
+    )
+    assert "topics: []" in (content / "papers" / "a-paper-on-speech.md").read_text()
+    (content / "digests" / "b.txt").write_text("Mar 19\n\nA Third Paper\n\nOn speech synthesis.\n")
+    result = run(cwd=project)  # a site without topics, as wished: nothing more to say
+    assert result.returncode == 0 and result.stderr == ""
+
+
 def test_quiet_build_prints_only_warnings(project):
     digests = project / "content" / "digests"
     (digests / "a (1).txt").write_bytes((digests / "a.txt").read_bytes())
