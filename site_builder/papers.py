@@ -681,7 +681,9 @@ def plan_ingest(
             if old is not None and _moved_to_notes(old, path, record):
                 warnings.append(SourceError(
                     "text above the notes that the digests do not give (any more) was moved under the notes heading",
-                    path, hint="ingest rewrites the abstract from the digests; write your own text under '## Notes'",
+                    # Whether the user or a digest changed it, only a history of the file could tell.
+                    path, hint="ingest rewrites the abstract from the digests; write your own text under '## Notes', "
+                    "and delete what moved there if it is only the digests' earlier wording",
                 ))
         texts[path] = text
     changed.sort()
