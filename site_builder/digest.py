@@ -8,13 +8,14 @@ anything but :class:`SourceError`, and every error names the file and line.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import BinaryIO, Iterable, Iterator
 
-from .errors import SourceError, check_not_binary, decode_utf8, raise_if_any, utf8_hint
+from .errors import SourceError, check_not_binary, raise_if_any, utf8_hint
 
 _MONTHS = {
     name: number
@@ -184,8 +185,6 @@ def _paragraphs(numbered: Iterator[tuple[int, str]], path: Path) -> Iterator[_Pa
 def parse_digest(text: str, path: Path, default_year: int | None = None) -> Digest:
     """Parse one digest. ``default_year`` is used when neither the date line nor
     the file name carries a year (``digest_year`` in site.yaml)."""
-    if not text.strip():
-        raise SourceError("digest is empty", path, 1, hint="paste a Daily Papers page into it, or delete it")
     return parse_digest_lines(text.splitlines(), path, default_year)
 
 
@@ -354,14 +353,16 @@ def _nul_error(path: Path, line: int) -> SourceError:
 def read_digest(path: Path, default_year: int | None = None) -> Digest:
     """Read and parse a digest file, streaming it line by line."""
     try:
-        if path.stat().st_size == 0:
-            raise SourceError("digest is empty", path, 1, hint="paste a Daily Papers page into it, or delete it")
         with path.open("rb") as handle:
-            check_not_binary(handle.read(8), path, "digest")
-            handle.seek(0)
-            return parse_digest_lines(_decoded_lines(handle, path), path, default_year)
+            return _parse_digest_stream(handle, path, default_year)
     except OSError as error:
         raise SourceError(f"cannot read digest: {error.strerror}", path) from None
+
+
+def _parse_digest_stream(handle: BinaryIO, path: Path, default_year: int | None) -> Digest:
+    check_not_binary(handle.read(8), path, "digest")
+    handle.seek(0)
+    return parse_digest_lines(_decoded_lines(handle, path), path, default_year)
 
 
 def _decoded_lines(handle: Iterable[bytes], path: Path) -> Iterator[str]:
@@ -384,18 +385,8 @@ def _decoded_lines(handle: Iterable[bytes], path: Path) -> Iterator[str]:
 
 
 def parse_digest_bytes(raw: bytes, path: Path, default_year: int | None = None) -> Digest:
-    if not raw.strip():
-        raise SourceError("digest is empty", path, 1, hint="paste a Daily Papers page into it, or delete it")
-    check_not_binary(raw, path, "digest")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16, whose NUL bytes would be blamed below
-        decode_utf8(raw, path, "digest")
-    nul = raw.find(b"\0")
-    if nul != -1:
-        raise SourceError(
-            "digest contains NUL bytes: it looks like a binary file, not text", path,
-            raw[:nul].count(b"\n") + 1, hint="save the digest as plain UTF-8 text",
-        )
-    return parse_digest(decode_utf8(raw, path, "digest"), path, default_year)
+    """:func:`read_digest` of a file holding ``raw``."""
+    return _parse_digest_stream(io.BytesIO(raw), path, default_year)
 
 
 def load_digests(directory: Path, default_year: int | None = None) -> tuple[Digest, ...]:
