@@ -171,6 +171,11 @@ def make_parser() -> argparse.ArgumentParser:
                        help="content directory with site.yaml, topics.yaml, digests/, papers/ (default: content)")
     common = argparse.ArgumentParser(add_help=False, parents=[reads])
     common.add_argument("--out", default="_site", metavar="DIR", help="output directory (default: _site)")
+    common.add_argument(
+        "--base-url", metavar="URL",
+        help="where the site is served, e.g. / or /atlas/ or https://user.github.io/atlas/ "
+        "(default: base_url in site.yaml)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     build_parser = sub.add_parser(
@@ -178,11 +183,6 @@ def make_parser() -> argparse.ArgumentParser:
         description="Ingest digests into content/papers/, then render the whole site into the output directory.",
     )
     build_parser.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors: no progress line, no summary")
-    build_parser.add_argument(
-        "--base-url", metavar="URL",
-        help="where the site is served, e.g. / or /atlas/ or https://user.github.io/atlas/ "
-        "(default: base_url in site.yaml)",
-    )
     build_parser.add_argument(
         "--no-cache", action="store_true",
         help=f"do not reuse or save work in {CACHE_DIR}/ next to the output directory (a clean build)",
@@ -196,8 +196,6 @@ def make_parser() -> argparse.ArgumentParser:
     )
     ingest_parser.set_defaults(run=command_ingest, parser=ingest_parser)
 
-    base_url_help = ("where the site is served, e.g. / or /atlas/ or https://user.github.io/atlas/ "
-                     "(default: base_url in site.yaml)")
     serve_parser = sub.add_parser(
         "serve", parents=[common], help="build, serve on localhost and rebuild on every change",
         description="Build the site, serve it at http://HOST:PORT under its base path and watch content/, "
@@ -207,7 +205,6 @@ def make_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--host", default="127.0.0.1",
                               help="address to listen on (default: 127.0.0.1, this machine only)")
     serve_parser.add_argument("--port", type=_port, default=8000, help="port to listen on (default: 8000)")
-    serve_parser.add_argument("--base-url", metavar="URL", help=base_url_help)
     serve_parser.set_defaults(run=command_serve, parser=serve_parser)
 
     deploy_parser = sub.add_parser(
@@ -221,7 +218,6 @@ def make_parser() -> argparse.ArgumentParser:
     deploy_parser.add_argument("--branch", default="gh-pages", help="branch to commit to (default: gh-pages)")
     deploy_parser.add_argument("--message", default="Deploy Paper Atlas site", help="commit message")
     deploy_parser.add_argument("--no-push", action="store_true", help="commit to the branch but do not push")
-    deploy_parser.add_argument("--base-url", metavar="URL", help=base_url_help)
     deploy_parser.set_defaults(run=command_deploy, parser=deploy_parser)
     return parser
 

@@ -44,7 +44,8 @@ class BuildCache:
     # Rendered pages by output path: (what they were rendered from, bytes).
     pages: dict[str, tuple[Any, bytes]] = field(default_factory=dict)
     # From the on-disk cache of the previous CLI build: memo values by key
-    # digest, and each page's (context digest, output digest). Empty in serve.
+    # digest, and each page's (context digest, output digest). Filled for the
+    # preview's first build too (enter_disk_cache), emptied after it.
     stored: dict[bytes, Any] = field(default_factory=dict)
     stored_pages: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
     # The output directory the stored pages were written to, and whether this

@@ -431,20 +431,17 @@ def _without_versions_section(notes: str, body: str) -> str:
 
 def render_paper_file(
     record: PaperRecord, slug: str, topics: tuple[str, ...], existing_text: str | None, path: Path,
-    existing: Paper | None = None,
+    existing: Paper | None,
 ) -> str:
     """The file text for ``record``, keeping the user's keys and notes from
-    ``existing_text`` (``existing`` is that text parsed, when the caller has it)."""
+    ``existing_text`` (``existing``: that text parsed; None when there is no file)."""
     user_keys: dict[str, Any] = {}
     notes = ""
     front = None
     if existing_text is not None:
+        assert existing is not None
         front, body = split_front_matter(existing_text, path)
-        if existing is None:
-            data, _lines = parse_yaml_mapping(front, path, first_line=2)
-            user_keys = {k: v for k, v in data.items() if k not in MANAGED_KEYS}
-        else:
-            user_keys = dict(existing.extra)
+        user_keys = dict(existing.extra)
         notes = _without_versions_section(_body_tail(body), record.body)
         kept = _text_ingest_would_drop(body[: len(body) - len(_body_tail(body))], record.body)
         if kept:

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field, fields
 from functools import lru_cache, partial
 from urllib.parse import quote
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Callable, Mapping
 
 import jinja2
 from jinja2 import meta
@@ -30,8 +30,6 @@ from .site import (
     DateLink, DateView, LetterLink, MonthView, Page, Pagination, PaperView, Site, TopicLink, TopicView,
 )
 
-T = TypeVar("T")
-R = TypeVar("R")
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
@@ -247,9 +245,9 @@ def _split_alternatives(pattern: str) -> tuple[list[str], list[int | None]]:
     return alternatives, ends
 
 
-def make_environment(config: SiteConfig, builtin: Path = BUILTIN_TEMPLATES) -> jinja2.Environment:
+def make_environment(config: SiteConfig) -> jinja2.Environment:
     """Templates from the user's ``templates_dir`` first, then the built-in ones."""
-    search_path = [str(builtin)]
+    search_path = [str(BUILTIN_TEMPLATES)]
     if config.templates_dir is not None:
         search_path.insert(0, str(config.templates_dir))
     env = jinja2.Environment(
@@ -315,10 +313,7 @@ def render_page(env: jinja2.Environment, page: Page, assets: Mapping[str, str]) 
         template = env.get_template(page.template)
         html = template.render(page=page, assets=assets, **page.context)
     except jinja2.TemplateSyntaxError as error:
-        raise SourceError(
-            f"template syntax error: {error.message}", error.filename or error.name, error.lineno,
-            hint="fix the Jinja tag on that line",
-        ) from None
+        raise _syntax_error(error) from None
     except jinja2.TemplateNotFound as error:
         path, line = _template_location(error)
         raise SourceError(f"template {error.name!r} not found", path or page.template, line) from None
@@ -371,6 +366,13 @@ def _undefined_message(message: str) -> str:
     return f"{name} has no {attribute!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
 
 
+def _syntax_error(error: jinja2.TemplateSyntaxError) -> SourceError:
+    return SourceError(
+        f"template syntax error: {error.message}", error.filename or error.name, error.lineno,
+        hint="fix the Jinja tag on that line",
+    )
+
+
 def _template_location(error: BaseException) -> tuple[str | None, int | None]:
     """The innermost template frame of a rendering error's traceback."""
     location: tuple[str | None, int | None] = (None, None)
@@ -408,10 +410,7 @@ def template_fingerprints(
             source, filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
             referenced = _referenced_templates(env, source, name, filename)
         except jinja2.TemplateSyntaxError as error:
-            raise SourceError(
-                f"template syntax error: {error.message}", error.filename or error.name, error.lineno,
-                hint="fix the Jinja tag on that line",
-            ) from None
+            raise _syntax_error(error) from None
         except jinja2.TemplateNotFound:
             sources[name], references[name] = "", set()
             return
@@ -537,7 +536,7 @@ def render_site(
     shared_digest = stored.digester.digest(shared) if stored is not None else None
 
     def context_digest(page: Page) -> bytes | None:
-        if stored is None or shared_digest is None:
+        if shared_digest is None:
             return None
         return stored.digester.digest((fingerprints[page.template], shared_digest, page))
 
@@ -576,10 +575,13 @@ def render_site(
                 later[path] = LaterPage(key, partial(render_page, env, page, assets))
         todo = [item for item in todo if now.get(item[2].template) == item[0]]
 
-    def render(item: tuple[str, Any, Page, bytes | None]) -> bytes:
-        return render_page(env, item[2], assets)
-
-    rendered = _render_pages(env, site, render, todo, workers)
+    if workers > 1 and len(todo) >= PARALLEL_MIN_ITEMS:
+        for name in sorted(fingerprints):
+            try:
+                env.get_template(name)  # compiled once, before forking, for every process
+            except jinja2.TemplateError:
+                break  # render_page reports it
+    rendered = fork_map(lambda item: render_page(env, item[2], assets), todo, workers)
     for (path, key, page, digest), data in zip(todo, rendered):
         files[path] = data
         previous[path] = (key, data)
@@ -638,14 +640,3 @@ class StoredPages:
     # so they are made as it is saved, beside the writing of the site.
     undigested: dict[str, Callable[[], bytes | None]] = field(default_factory=dict)
 
-
-def _render_pages(
-    env: jinja2.Environment, site: Site, render: Callable[[T], R], todo: list[T], workers: int
-) -> list[R]:
-    if workers > 1 and len(todo) >= PARALLEL_MIN_ITEMS:
-        for name in sorted({page.template for page in site.pages} | {PAPER_ITEM}):
-            try:
-                env.get_template(name)  # compiled once, before forking, for every process
-            except jinja2.TemplateError:
-                break  # render_page reports it
-    return fork_map(render, todo, workers)

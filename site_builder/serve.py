@@ -510,10 +510,7 @@ class Preview:
         while True:
             with self._changed:
                 delay = FINISH_DELAY_SECONDS if self.unfinished or not self._settled else None
-                if not self._changed.wait_for(lambda: self._pending or self._stopping, delay):
-                    finish = True
-                else:
-                    finish = False
+                finish = not self._changed.wait_for(lambda: self._pending or self._stopping, delay)
             if finish:
                 self.finish(interrupted=lambda: bool(self._pending) or self._stopping)
                 continue
@@ -588,11 +585,9 @@ def describe(rebuild: Rebuild) -> str:
     written = counted(len(rebuild.written), "file")
     if not rebuild.changes:
         return f"Built {rebuild.pages} pages in {rebuild.seconds:.2f}s, {written} written"
-    cause = ""
-    if rebuild.changes:
-        shown = ", ".join(rebuild.changes[:3])
-        more = f" and {len(rebuild.changes) - 3} more" if len(rebuild.changes) > 3 else ""
-        cause = f" after changes to {shown}{more}"
+    shown = ", ".join(rebuild.changes[:3])
+    more = f" and {len(rebuild.changes) - 3} more" if len(rebuild.changes) > 3 else ""
+    cause = f" after changes to {shown}{more}"
     if not rebuild.later:
         return (
             f"Rebuilt in {rebuild.seconds:.2f}s{cause}: {len(rebuild.rendered)} of {rebuild.pages} pages "

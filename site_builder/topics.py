@@ -195,7 +195,6 @@ def score_topics(taxonomy: Taxonomy, title: str, abstract: str) -> tuple[float, 
     """Each topic's score, in taxonomy order: weight x title_weight for each phrase
     in the title, plus weight x its hits in the abstract (at most ABSTRACT_HIT_CAP)."""
     title, abstract = title.lower(), abstract.lower()
-    # Skipping a phrase without hits adds nothing, so scores stay bit-identical.
     # Only phrases whose head begins a word can hit; the others would add 0.0,
     # so leaving them out and adding the rest in rule order keeps every score
     # bit-identical to scoring each phrase.
