@@ -36,7 +36,7 @@ T = TypeVar("T")
 class BuildCache:
     # Each file read: (size, mtime and inode; text; SHA-256 of its bytes).
     _files: dict[Path, tuple[tuple[int, int, int], str, bytes]] = field(default_factory=dict)
-    # Each file hashed by file_digest: (size, mtime and inode; its hash).
+    # Each file hashed by file_hash: (size, mtime and inode; its hash).
     _hashes: dict[Path, tuple[tuple[int, int, int], str]] = field(default_factory=dict)
     _memo: dict[Hashable, Any] = field(default_factory=dict)
     _used: dict[Hashable, Any] = field(default_factory=dict)
@@ -82,7 +82,7 @@ class BuildCache:
         self._files[path] = (key, text, hashlib.sha256(data).digest())
         return text
 
-    def file_digest(self, path: Path) -> str:
+    def file_hash(self, path: Path) -> str:
         """A hash of the file's bytes, made again only when its size, mtime
         or inode changed (a rebuild of the preview hashes only the digests
         saved since the last: 3 ms instead of 30 ms at two years of digests)."""
@@ -93,10 +93,10 @@ class BuildCache:
         key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
         cached = self._hashes.get(path)
         if cached is None or cached[0] != key:
-            cached = self._hashes[path] = (key, file_digest(path))
+            cached = self._hashes[path] = (key, file_hash(path))
         return cached[1]
 
-    def read_digest(self, path: Path) -> bytes | None:
+    def read_hash(self, path: Path) -> bytes | None:
         """The SHA-256 of the bytes :meth:`read_text` last read from ``path``."""
         cached = self._files.get(path)
         return cached[2] if cached is not None else None
@@ -238,8 +238,8 @@ class BuildCache:
         return data
 
 
-def file_digest(path: Path) -> str:
-    """A hash of the file's bytes, read in blocks (a digest may be large)."""
+def file_hash(path: Path) -> str:
+    """A hash of the file's bytes, read in blocks (a digest file may be large)."""
     digest = hashlib.sha256()
     try:
         with path.open("rb") as handle:

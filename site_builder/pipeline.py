@@ -227,11 +227,11 @@ def _read_digests(
             # Keyed by a hash of the file's bytes read in blocks, not by the
             # bytes: digests are streamed from disk, so a huge one never sits
             # in memory as a whole.
-            digest = cache.file_digest(path)
+            file_hash = cache.file_hash(path)
         except SourceError as error:
             errors.append(error)
             continue
-        original = first_with.setdefault(digest, path)
+        original = first_with.setdefault(file_hash, path)
         if original is not path:
             # Not read at all: a copy named for another day or year would
             # otherwise give its papers that date too.
@@ -240,7 +240,7 @@ def _read_digests(
                 hint="delete one of the two files",
             ))
             continue
-        jobs.append((("digest", path, digest, default_year), partial(read_digest, path, default_year)))
+        jobs.append((("digest", path, file_hash, default_year), partial(read_digest, path, default_year)))
     # Parsed on both cores: two years of daily digests take half a second.
     try:
         digests = cache.memo_many(jobs, workers)
@@ -628,7 +628,7 @@ def build(
         cache = load_cache(paths.cache, paths.out)
     result = make_site(paths, base_url, cache, progress, workers)
     if persistent and inputs is not None and last is None:
-        read = ((path, cache.read_digest(path)) for path, _text in result.plan.texts)
+        read = ((path, cache.read_hash(path)) for path, _text in result.plan.texts)
         inputs = inputs.with_hashes((path, digest) for path, digest in read if digest is not None)
     start = time.perf_counter()
     progress("writing")

@@ -741,19 +741,19 @@ def test_a_long_lived_cache_hashes_a_digest_again_only_once_it_changed(tmp_path,
     from site_builder import cache as cache_module
 
     hashed: list[Path] = []
-    real = cache_module.file_digest
-    monkeypatch.setattr(cache_module, "file_digest", lambda path: hashed.append(path) or real(path))
+    real = cache_module.file_hash
+    monkeypatch.setattr(cache_module, "file_hash", lambda path: hashed.append(path) or real(path))
     digest = tmp_path / "2024-03-18.txt"
     digest.write_text("Mar 18\n\nOne title\n\nOne abstract.\n")
     cache = cache_module.BuildCache(long_lived=True)
-    first = cache.file_digest(digest)
-    assert cache.file_digest(digest) == first and hashed == [digest]
+    first = cache.file_hash(digest)
+    assert cache.file_hash(digest) == first and hashed == [digest]
     # The same size, saved a moment later: hashed again, to the new bytes.
     stat = digest.stat()
     digest.write_text("Mar 18\n\nOne title\n\nTwo abstract.\n")
     os.utime(digest, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
-    assert cache.file_digest(digest) == hashlib.sha256(digest.read_bytes()).hexdigest() != first
+    assert cache.file_hash(digest) == hashlib.sha256(digest.read_bytes()).hexdigest() != first
     assert hashed == [digest, digest]
     digest.unlink()
     with pytest.raises(SourceError, match="cannot read file"):
-        cache.file_digest(digest)
+        cache.file_hash(digest)
