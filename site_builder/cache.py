@@ -24,7 +24,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, BinaryIO, Callable, Hashable, Iterable, TypeVar
+from typing import Any, BinaryIO, Callable, Hashable, Iterable, Mapping, TypeVar
 
 from .errors import SourceError, decode_utf8, raise_if_any
 from .parallel import fork_map
@@ -95,6 +95,10 @@ class BuildCache:
         if cached is None or cached[0] != key:
             cached = self._hashes[path] = (key, file_hash(path))
         return cached[1]
+
+    def manifest(self, files: Mapping[str, bytes]) -> dict[str, bytes]:
+        """Each output file's content digest; a page read back and checked has it already."""
+        return {path: self.verified.get(path) or content_digest(data) for path, data in files.items()}
 
     def read_hash(self, path: Path) -> bytes | None:
         """The SHA-256 of the bytes :meth:`read_text` last read from ``path``."""

@@ -693,7 +693,7 @@ def _write_site_and_cache(
     written = None
     assert paths.cache is not None  # a cache to save means a directory to save it in
     save_path = paths.cache / CACHE_FILE
-    manifest = {path: cache.verified.get(path) or content_digest(data) for path, data in result.files.items()}
+    manifest = cache.manifest(result.files)
     unchanged = _output_unchanged(paths.out, result, manifest, cache)
     save: Callable[[], None] | None = None
     saving: Forked[None] | None = None

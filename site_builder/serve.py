@@ -43,7 +43,7 @@ from watchdog.events import (
 from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
-from .cache import CACHE_FILE, BuildCache, content_digest
+from .cache import CACHE_FILE, BuildCache
 from .errors import BuildErrors, SourceError, counted
 from .papers import parse_paper
 from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers, fork_map
@@ -280,14 +280,12 @@ class Preview:
         if directory is None or not cache.persistent:
             return
         if cache.last_new_entries or result.rendered:
-            files, verified = result.files, cache.verified
 
             def save() -> str | None:
                 # Ctrl+C reaches the whole process group: the save must outlive it.
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
-                manifest = {path: verified.get(path) or content_digest(data) for path, data in files.items()}
                 try:
-                    save_cache(cache, manifest, directory / CACHE_FILE)
+                    save_cache(cache, cache.manifest(result.files), directory / CACHE_FILE)
                 except OSError as error:
                     return _as_build_says(unsaved_cache(error, directory))
                 return None
