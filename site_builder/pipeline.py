@@ -143,7 +143,9 @@ def read_inputs(
     rules_id = hashlib.sha256((taxonomy_text or "").encode()).hexdigest()
     assign = cache.memo(("assign", taxonomy), lambda: TopicRules(rules_id, taxonomy))
     merged = merge_entries(digests)
-    plan = plan_ingest(merged.records, existing, paths.papers, assign, partial(cache.memo_many, workers=workers))
+    plan = plan_ingest(
+        merged.records, existing, paths.papers, assign, partial(cache.memo_many, workers=workers), cache.before,
+    )
     unread = _unread_files(paths.digests, ".txt", "digests") + _unread_files(paths.papers, ".md", "paper files")
     misplaced = placement_warnings(taxonomy, (path.stem for path, _text in plan.texts), plan.own_topics, taxonomy_path)
     if taxonomy_text is None and plan.unfiled:

@@ -302,6 +302,20 @@ def test_a_deleted_topics_file_is_a_warning_once_when_papers_lose_their_topics(p
     assert result.returncode == 0 and result.stderr == ""
 
 
+def test_a_topics_line_edited_by_hand_is_written_back_and_the_build_says_so(project):
+    paper = project / "content" / "papers" / "a-paper-on-speech.md"
+    assert run(cwd=project).returncode == 0
+    filed = paper.read_text()
+    paper.write_text(filed.replace("topics: [speech]", "topics: [speech, agents]"))
+    result = run("build", "-q", cwd=project)
+    assert result.returncode == 0 and paper.read_text() == filed
+    assert result.stderr.startswith(
+        "warning: content/papers/a-paper-on-speech.md:5: topics [speech, agents] edited by hand: ingest writes "
+        "back the topics the rules give, [speech] (to file this paper by hand, list a-paper-on-speech under "
+    ), result.stderr
+    assert run("build", "-q", cwd=project).stderr == ""
+
+
 def test_quiet_build_prints_only_warnings(project):
     digests = project / "content" / "digests"
     (digests / "a (1).txt").write_bytes((digests / "a.txt").read_bytes())
