@@ -316,6 +316,23 @@ def test_a_topics_line_edited_by_hand_is_written_back_and_the_build_says_so(proj
     assert run("build", "-q", cwd=project).stderr == ""
 
 
+def test_readme_gives_every_setting_of_site_yaml_with_its_default(tmp_path):
+    import dataclasses
+    import re
+
+    from site_builder.config import SiteConfig, load_config
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### `content/site.yaml`", 1)[1].split("\n\n", 2)[1]
+    documented = dict(re.findall(r"^\| `(\w+)` \| (`[^`]*`|none) \|", table, re.MULTILINE))
+    fields = {field.name: field.default for field in dataclasses.fields(SiteConfig)}
+    assert documented.keys() == fields.keys()
+    # The defaults of a site.yaml that sets nothing, as README writes them.
+    (tmp_path / "site.yaml").write_text("# nothing set\n")
+    loaded = load_config(tmp_path / "site.yaml")
+    assert {name: f"`{value}`" if value is not None else "none" for name, value in vars(loaded).items()} == documented
+
+
 def test_quiet_build_prints_only_warnings(project):
     digests = project / "content" / "digests"
     (digests / "a (1).txt").write_bytes((digests / "a.txt").read_bytes())

@@ -196,6 +196,7 @@ GITHUB_CASES = {
         ("https://someone.github.io/", "/atlas/", "/"),
     ),
     "user-site": ("https://github.com/someone/someone.github.io", "base_url: /\n", (), None),
+    "user-site-spelt-with-capitals": ("git@github.com:Someone/Someone.github.io.git", "base_url: /\n", (), None),
     "custom-domain": ("https://github.com/someone/atlas", "base_url: /\ndomain: atlas.example.org\n", (), None),
     "custom-domain-built-for-a-path": (
         "https://github.com/someone/atlas", "base_url: /atlas/\ndomain: atlas.example.org\n", (),

@@ -44,6 +44,8 @@ def error_of(data: bytes | str) -> str:
         (HEADER + "Mar 18\n\nFirst title\n\nSecond title\n\nThe abstract of the second.\n",
          "d.txt:9: two titles in a row: 'First title' then 'Second title'"),
         (b"Mar 18\n\nTitle\n\nCaf\xe9 au lait.\n", "d.txt:5: digest is not valid UTF-8 (byte 0xe9)"),
+        # Lines ended by CR alone (classic Mac OS): a file read as bytes sees one long line.
+        (b"Mar 18\r\rTitle\r\rCaf\xe9 au lait.\r", "d.txt:5: digest is not valid UTF-8 (byte 0xe9)"),
         (b"Mar 18\n\nTi\x00tle\n\nAbstract.\n", "d.txt:3: digest contains NUL bytes"),
         (HEADER + "Mar 18\n\n" + "x" * 10_000 + "\n\nAbstract.\n", "d.txt:7: expected a paper title but found a paragraph of 10,000 characters"),
         (HEADER + "Mar 18\n", "d.txt:5: digest has a date but no papers"),
@@ -83,7 +85,7 @@ def error_of(data: bytes | str) -> str:
          "first line 'A Title' is a title, put a blank line after it"),
     ],
     ids=["empty", "blank", "header-only", "no-date", "mistyped-date", "day-first-date", "feb-30", "feb-29-written", "title-at-end", "two-titles",
-         "latin-1", "nul", "huge-title", "date-only", "page-submitter", "page-upvotes",
+         "latin-1", "latin-1-lines-ended-by-cr", "nul", "huge-title", "date-only", "page-submitter", "page-upvotes",
          "page-line-alone", "two-days-with-header", "second-date-line", "page-published-and-authors",
          "page-buttons", "page-button-at-end", "no-blank-line-after-title", "no-blank-lines-at-all", "no-blank-line-short",
          "no-blank-line-last"],

@@ -83,6 +83,20 @@ def test_site_feed_parses_and_lists_newest_digest_first(site):
     assert feed.feed.updated == updated[0]
 
 
+def test_every_feed_is_updated_when_its_newest_entry_was(site):
+    # A paper listed again in a later digest is updated then: its feed must say
+    # so, or a reader that goes by the feed's date skips the news.
+    feeds = sorted(site.rglob("feed.xml"))
+    assert len(feeds) > 5
+    again = 0
+    for path in feeds:
+        feed = feedparser.parse(path.read_bytes())
+        updated = [entry.updated for entry in feed.entries]
+        assert feed.feed.updated == max(updated), path
+        again += max(updated) > max(entry.published for entry in feed.entries)
+    assert again  # some feed whose newest news is a paper listed again
+
+
 def test_feed_entries_carry_absolute_urls_ids_abstract_and_dates(site):
     feed = feedparser.parse((site / "feed.xml").read_bytes())
     ids = [entry.id for entry in feed.entries]

@@ -289,6 +289,34 @@ def test_an_edit_in_a_linked_papers_directory_means_a_real_build(work):
     assert "Edited where the notes are kept." in (paths.out / "papers" / paper.stem / "index.html").read_text()
 
 
+def test_the_code_fingerprint_covers_the_node_script_and_python_not_bytecode(tmp_path):
+    # A new version's search index script must not leave an old index in the cache.
+    import subprocess
+    import sys
+
+    package = tmp_path / "site_builder"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "site_builder", package,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+
+    def fingerprint() -> str:
+        return subprocess.run(
+            [sys.executable, "-c", "from site_builder.cache import code_fingerprint; print(code_fingerprint().hex())"],
+            cwd=tmp_path, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+            capture_output=True, text=True, check=True,
+        ).stdout
+
+    first = fingerprint()
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "cache.cpython-311.pyc").write_bytes(b"bytecode")
+    assert fingerprint() == first
+    script = package / "js" / "build_index.js"
+    script.write_text(script.read_text() + "\n// a new version\n")
+    second = fingerprint()
+    assert second != first
+    (package / "search.py").write_text((package / "search.py").read_text() + "\n# a new version\n")
+    assert fingerprint() not in (first, second)
+
+
 def test_another_base_url_means_a_real_build(work):
     paths = cached_paths(work)
     build(paths)

@@ -480,6 +480,14 @@ def test_bad_date_in_front_matter():
     assert str(info.value).startswith("papers/p.md:3: 'yesterday' is not a date")
 
 
+def test_dates_are_read_in_order_whatever_order_they_are_written_in():
+    paper = parse_paper("---\ntitle: ok\ndates: [2025-03-20, 2025-03-18, 2024-12-31, 2025-03-19, 2025-01-05, 2025-03-18]\n---\n",
+                        PAPERS / "p.md")
+    assert paper.dates == (
+        dt.date(2024, 12, 31), dt.date(2025, 1, 5), MAR18, dt.date(2025, 3, 19), dt.date(2025, 3, 20),
+    )
+
+
 def test_dates_with_a_time_of_day_are_their_days():
     # As Hugo's and Jekyll's front matter writes them; one list may mix both.
     paper = parse_paper(

@@ -18,7 +18,7 @@ from site_builder.render import (
     make_markdown, markdown_parser, render_page, render_site, template_fingerprints,
     unused_templates,
 )
-from site_builder.site import build_site
+from site_builder.site import build_site, summarize
 from site_builder.topics import Taxonomy, parse_taxonomy
 
 TAXONOMY = parse_taxonomy(
@@ -490,7 +490,8 @@ def test_a_long_topic_is_split_into_pages_of_fifty_newest_first():
     second = files["topics/speech/page/2/index.html"].decode()
     assert 'id="topic-chart' in files["topics/speech/index.html"].decode() and 'id="topic-chart' not in second
     assert "Papers 51–100 of 120, newest first · page 2 of 3" in second
-    assert 'href="/topics/speech/" rel="prev"' in second and 'href="/topics/speech/page/3/" rel="next"' in second
+    assert 'href="/topics/speech/" rel="prev"><span>← Newer</span>Page 1</a>' in second
+    assert 'href="/topics/speech/page/3/" rel="next"><span>Older →</span>Page 3 of 3</a>' in second
     assert "sitemap.xml" not in files  # a bare path as base_url: its URLs could not be absolute
     sitemap = render_site(make_environment(ABSOLUTE), site_for(*papers, config=ABSOLUTE), ASSETS, {})[0]["sitemap.xml"]
     assert "<loc>https://example.org/atlas/topics/speech/page/3/</loc>" in sitemap.decode()
@@ -517,6 +518,35 @@ def test_the_a_to_z_list_is_split_into_pages_and_each_letter_links_to_where_it_b
     assert '<h2 id="letter-A">A</h2>' in second and '<h2 id="letter-B">B</h2>' in second
     assert "Titles 4–6 of 8, A–Z · page 2 of 3" in second
     assert 'href="/papers/" rel="prev"' in second and 'href="/papers/page/3/" rel="next"' in second
+
+
+def test_paper_pages_link_their_neighbours_in_title_order_and_the_ends_link_no_further():
+    site = site_for(paper("b", "Beta"), paper("a", "Alpha"), paper("c", "Gamma"))
+    pages = {page.url: page for page in site.pages if page.template == "paper.html"}
+    assert [
+        (url, page.context["previous"] and page.context["previous"].slug, page.context["next"] and page.context["next"].slug)
+        for url, page in sorted(pages.items())
+    ] == [("papers/a/", None, "b"), ("papers/b/", "a", "c"), ("papers/c/", "b", None)]
+    files = render_site(make_environment(SiteConfig()), site, ASSETS, {})[0]
+    first, last = files["papers/a/index.html"].decode(), files["papers/c/index.html"].decode()
+    assert 'rel="prev"' not in first and 'href="/papers/b/" rel="next"' in first
+    assert 'rel="next"' not in last and 'href="/papers/b/" rel="prev"' in last
+
+
+def test_a_related_paper_listed_again_shows_its_latest_date():
+    again = replace(paper("b", "Beta"), dates=(dt.date(2025, 3, 18), dt.date(2025, 4, 2)))
+    site = build_site(
+        SiteConfig(), (paper("a", "Alpha"), again), TAXONOMY, make_markdown(),
+        find_related=lambda sources: ((1,), (0,)),  # in title order: Alpha's is Beta, Beta's Alpha
+    )
+    files = render_site(make_environment(SiteConfig()), site, ASSETS, {})[0]
+    related = files["papers/a/index.html"].decode().split('class="related"', 1)[1]
+    assert '<a href="/papers/b/">Beta</a> <span class="meta"><time datetime="2025-04-02">Apr 2, 2025</time>' in related
+
+
+def test_a_summary_is_cut_after_a_word_without_the_punctuation_that_followed_it():
+    assert summarize("word, " * 60) == ("word, " * 36).rstrip(", ") + "…"
+    assert summarize("Short enough.") == "Short enough."
 
 
 def test_counts_are_written_with_thousands_separators():

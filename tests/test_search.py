@@ -302,6 +302,20 @@ def test_single_file_index_is_plain_lunr_with_numbered_refs(shipped_site, docume
     assert [text for _url, text in entry["g"]] == re.findall(r'class="tag" href="[^"]+">([^<]+)<', page)
 
 
+def test_a_results_text_is_the_abstract_without_its_other_versions_which_are_still_searched(tmp_path):
+    digests = tmp_path / "content" / "digests"
+    digests.mkdir(parents=True)
+    (digests / "2025-03-18.txt").write_text("Mar 18, 2025\n\nA Paper\n\nThe first wording of the abstract.\n")
+    (digests / "2025-03-19.txt").write_text("Mar 19, 2025\n\nA Paper\n\nA second wording, revised.\n")
+    result = make_site(Paths(tmp_path / "content", tmp_path / "_site"), workers=1)
+    files = result.files
+    manifest = json.loads(files["search/manifest.json"])
+    (entry,) = [entry for path in manifest["documents"]["files"] for entry in json.loads(files[path])]
+    assert entry["a"] == "The first wording of the abstract."
+    (document,) = search_documents(result.site.papers)
+    assert "A second wording, revised." in document.abstract and "Other versions" in document.abstract
+
+
 def test_search_files_are_fingerprinted_and_referenced_from_the_manifest(shipped_site):
     search = shipped_site / "search"
     manifest = json.loads((search / "manifest.json").read_text())
