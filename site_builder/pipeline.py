@@ -148,15 +148,16 @@ def read_inputs(
     )
     unread = _unread_files(paths.digests, ".txt", "digests") + _unread_files(paths.papers, ".md", "paper files")
     misplaced = placement_warnings(taxonomy, (path.stem for path, _text in plan.texts), plan.own_topics, taxonomy_path)
-    if taxonomy_text is None and plan.unfiled:
-        # Without the file the site has no topics, as README says; but a file
-        # deleted or lost by mistake would take them away without a word.
-        misplaced += (SourceError(
-            f"not found: ingest takes the topics away from {counted(plan.unfiled, 'paper')}", taxonomy_path,
-            hint="restore the file (git checkout content/topics.yaml, say) to file them again; "
-                 "for a site without topics, nothing more is needed",
-        ),)
-    return Inputs(config, taxonomy, digests, plan, unread + copies + merged.warnings + plan.warnings + misplaced)
+    # Without the file the site has no topics, as README says; but a file
+    # deleted or lost by mistake would take them away without a word.
+    unfiled = (SourceError(
+        f"not found: ingest takes the topics away from {counted(plan.unfiled, 'paper')}", taxonomy_path,
+        hint="restore the file (git checkout content/topics.yaml, say) to file them again; "
+             "for a site without topics, nothing more is needed",
+    ),) if taxonomy_text is None and plan.unfiled else ()
+    return Inputs(
+        config, taxonomy, digests, plan, unread + copies + merged.warnings + plan.warnings + misplaced + unfiled,
+    )
 
 
 def _misnamings(wanted: str) -> tuple[str, ...]:
