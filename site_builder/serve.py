@@ -165,8 +165,10 @@ class Preview:
         try:
             if self._notes_only(changed_paths, start, changes):
                 return True
-        except Exception:  # the fast path is an optimisation: on any doubt, build fully
-            pass
+        except (SourceError, OSError, ValueError):
+            pass  # a file in the middle of a save, say: the full build says what is wrong, if anything
+        except Exception as error:  # a bug of the fast path: the full build still serves the edit, and says so
+            self.log(f"warning: the notes-only rebuild failed ({type(error).__name__}: {error}); rebuilding in full")
         # No garbage collection during a rebuild: it makes little garbage but
         # hundreds of thousands of new objects, and each full collection would
         # scan the whole site model (unfrozen by every fork). Its objects are

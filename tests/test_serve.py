@@ -325,6 +325,25 @@ def test_note_edit_renders_one_page_and_gives_what_a_full_build_gives(server, ev
     assert snapshot(server.preview.paths.out) == snapshot(clean)
 
 
+def test_a_bug_in_the_notes_only_rebuild_is_logged_and_the_full_build_serves_the_note(server, events, monkeypatch):
+    import site_builder.serve as serve_module
+
+    def broken(*args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(serve_module, "render_page", broken)
+    version = events.next_state()["version"]
+    path = paper_file(server)
+    path.write_text(path.read_text() + "\n## Notes\n\nStill *served*.\n")
+    events.wait_for(lambda s: s["version"] > version)
+    _, _, body = fetch(server, f"/atlas/papers/{PAPER}/")
+    assert b"Still <em>served</em>." in body
+    assert len(server.preview.last.rendered + server.preview.last.later) > 1  # the full build did it
+    wait_for_log(server, lambda line: line == (
+        "warning: the notes-only rebuild failed (RuntimeError: a bug); rebuilding in full"
+    ))
+
+
 def test_a_front_matter_edit_is_not_mistaken_for_a_note(server, events):
     version = events.next_state()["version"]
     path = paper_file(server)
