@@ -175,12 +175,6 @@ class BuildCache:
                 value = key[-1]
         return value
 
-    def before(self, key: Hashable) -> Any:
-        """``key``'s value from the last build or the disk cache, or None;
-        unlike :meth:`kept`, never this build's own."""
-        value = self._earlier(key)
-        return None if value is _MISSING else value
-
     def has(self, key: Hashable) -> bool:
         """Whether :meth:`memo` would find ``key`` without computing it."""
         if key in self._used or key in self._memo:

@@ -593,12 +593,9 @@ def plan_ingest(
     papers_dir: Path,
     assign_topics: Callable[[str, str, str], tuple[str, ...]],
     memo_many: MemoMany = compute_each,
-    assigned_before: Callable[[Hashable], Any] = lambda key: None,
 ) -> IngestPlan:
     """Decide each record's file and text. Pure: ``existing`` maps paper file
     paths to their current text; nothing is read or written here.
-    ``assigned_before`` gives the topics a build before this one assigned
-    for a key of ``memo_many``'s, or None.
 
     Slugs are stable: a paper whose title already has a file keeps that file's
     slug, and new papers never take a slug in use, so adding or reordering
@@ -653,12 +650,12 @@ def plan_ingest(
             new_papers += 1
         slugs.append(slug)
     # The slug too: topics.yaml may place a paper by hand.
-    topic_keys = [("topics", assign_topics, r.title, r.abstract, slug) for r, slug in zip(ordered, slugs)]
     assigned = memo_many(
-        (key, partial(assign_topics, r.title, r.abstract, slug)) for key, r, slug in zip(topic_keys, ordered, slugs)
+        (("topics", assign_topics, r.title, r.abstract, slug), partial(assign_topics, r.title, r.abstract, slug))
+        for r, slug in zip(ordered, slugs)
     )
     unfiled = 0
-    for record, slug, topics, topic_key in zip(ordered, slugs, assigned, topic_keys):
+    for record, slug, topics in zip(ordered, slugs, assigned):
         # An existing file's own Path: a new one per paper (made, then hashed
         # from scratch) cost a second per rebuild at 20,000 papers.
         path = file_of.get(slug) or papers_dir / f"{slug}.md"
@@ -666,13 +663,6 @@ def plan_ingest(
         if old is not None and _already_says(parsed[path], record, slug, topics):
             continue  # left byte for byte as it is, the user's formatting and comments too
         unfiled += bool(old is not None and parsed[path].topics and not topics)
-        if old is not None and parsed[path].topics not in (None, topics) and assigned_before(topic_key) == topics:
-            # The rules gave this paper the same topics before: the line was edited since.
-            warnings.append(SourceError(
-                f"topics {_flow_list(parsed[path].topics)} edited by hand: ingest writes back the topics the rules "
-                f"give, {_flow_list(topics)}", path, parsed[path].line_of("topics"),
-                hint=f"to file this paper by hand, list {slug} under a topic's papers: or not_papers: in topics.yaml",
-            ))
         files.append((
             path, record,
             # What the text is made of, flat: a key holding the record would
@@ -717,10 +707,6 @@ def plan_ingest(
         ),
         unfiled,
     )
-
-
-def _flow_list(values: tuple[str, ...]) -> str:
-    return "[" + ", ".join(values) + "]"
 
 
 def _retitled_files(

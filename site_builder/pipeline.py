@@ -143,9 +143,7 @@ def read_inputs(
     rules_id = hashlib.sha256((taxonomy_text or "").encode()).hexdigest()
     assign = cache.memo(("assign", taxonomy), lambda: TopicRules(rules_id, taxonomy))
     merged = merge_entries(digests)
-    plan = plan_ingest(
-        merged.records, existing, paths.papers, assign, partial(cache.memo_many, workers=workers), cache.before,
-    )
+    plan = plan_ingest(merged.records, existing, paths.papers, assign, partial(cache.memo_many, workers=workers))
     unread = _unread_files(paths.digests, ".txt", "digests") + _unread_files(paths.papers, ".md", "paper files")
     misplaced = placement_warnings(taxonomy, (path.stem for path, _text in plan.texts), plan.own_topics, taxonomy_path)
     # Without the file the site has no topics, as README says; but a file

@@ -302,20 +302,6 @@ def test_a_deleted_topics_file_is_a_warning_once_when_papers_lose_their_topics(p
     assert result.returncode == 0 and result.stderr == ""
 
 
-def test_a_topics_line_edited_by_hand_is_written_back_and_the_build_says_so(project):
-    paper = project / "content" / "papers" / "a-paper-on-speech.md"
-    assert run(cwd=project).returncode == 0
-    filed = paper.read_text()
-    paper.write_text(filed.replace("topics: [speech]", "topics: [speech, agents]"))
-    result = run("build", "-q", cwd=project)
-    assert result.returncode == 0 and paper.read_text() == filed
-    assert result.stderr.startswith(
-        "warning: content/papers/a-paper-on-speech.md:5: topics [speech, agents] edited by hand: ingest writes "
-        "back the topics the rules give, [speech] (to file this paper by hand, list a-paper-on-speech under "
-    ), result.stderr
-    assert run("build", "-q", cwd=project).stderr == ""
-
-
 def test_readme_gives_every_setting_of_site_yaml_with_its_default(tmp_path):
     import dataclasses
     import re

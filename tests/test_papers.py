@@ -330,34 +330,6 @@ def test_notes_under_any_notes_heading_are_kept(heading):
     assert plan.changed == (path,) and again[path].endswith(f"\n{heading}\n\nMine.\n")
 
 
-def test_a_topics_line_edited_by_hand_is_written_back_with_a_warning_when_the_rules_gave_the_same_before():
-    records = merge_entries([digest(MAR18, "a.txt", ("A Paper", "The abstract."))]).records
-    texts = dict(plan_ingest(records, {}, PAPERS, no_topics).texts)
-    path = PAPERS / "a-paper.md"
-    edited = texts[path].replace("topics: [other]", "# mine:\ntopics: [other, agents]")
-    asked = []
-
-    def before(answer):
-        return lambda key: asked.append(key) or answer
-
-    plan = plan_ingest(records, {path: edited}, PAPERS, no_topics, assigned_before=before(("other",)))
-    assert dict(plan.texts)[path] == texts[path].replace("topics: [other]", "# mine:\ntopics: [other]")
-    assert [str(warning) for warning in plan.warnings] == [
-        f"{path}:6: topics [other, agents] edited by hand: ingest writes back the topics the rules give, [other] "
-        "(to file this paper by hand, list a-paper under a topic's papers: or not_papers: in topics.yaml)"
-    ]
-    assert asked == [("topics", no_topics, "A Paper", "The abstract.", "a-paper")]
-    # The rules gave it other topics before (topics.yaml changed), or no build
-    # before says: the line may be the rules' own of then, and nothing is said.
-    for answer in (("agents",), None):
-        plan = plan_ingest(records, {path: edited}, PAPERS, no_topics, assigned_before=before(answer))
-        assert plan.changed == (path,) and plan.warnings == ()
-    # A file that says what the rules give is not asked about.
-    asked.clear()
-    plan = plan_ingest(records, {path: texts[path]}, PAPERS, no_topics, assigned_before=before(("other",)))
-    assert plan.changed == () and asked == []
-
-
 @pytest.mark.parametrize("notes", ["", "\n## Notes\n\nMine.\n"])
 def test_text_written_above_the_notes_moves_under_them_instead_of_being_lost(notes):
     digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract.\n\nSecond paragraph."))]
