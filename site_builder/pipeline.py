@@ -146,16 +146,17 @@ def read_inputs(
     plan = plan_ingest(merged.records, existing, paths.papers, assign, partial(cache.memo_many, workers=workers))
     unread = _unread_files(paths.digests, ".txt", "digests") + _unread_files(paths.papers, ".md", "paper files")
     misplaced = placement_warnings(taxonomy, (path.stem for path, _text in plan.texts), plan.own_topics, taxonomy_path)
-    # Without the file the site has no topics, as README says; but a file
-    # deleted or lost by mistake would take them away without a word.
-    unfiled = (SourceError(
-        f"not found: ingest takes the topics away from {counted(plan.unfiled, 'paper')}", taxonomy_path,
-        hint="restore the file (git checkout content/topics.yaml, say) to file them again; "
-             "for a site without topics, nothing more is needed",
-    ),) if taxonomy_text is None and plan.unfiled else ()
-    return Inputs(
-        config, taxonomy, digests, plan, unread + copies + merged.warnings + plan.warnings + misplaced + unfiled,
-    )
+    if taxonomy_text is None and plan.unfiled:
+        # Without the file the site has no topics, as README says; but a file
+        # deleted or lost by mistake would take them away without a word. A
+        # warning about what ingest does: among the plan's, which a build found
+        # unchanged does not repeat.
+        plan = replace(plan, warnings=plan.warnings + (SourceError(
+            f"not found: ingest takes the topics away from {counted(plan.unfiled, 'paper')}", taxonomy_path,
+            hint=f"restore the file (git checkout {taxonomy_path}, say) to file them again; "
+                 "for a site without topics, nothing more is needed",
+        ),))
+    return Inputs(config, taxonomy, digests, plan, unread + copies + merged.warnings + plan.warnings + misplaced)
 
 
 def _misnamings(wanted: str) -> tuple[str, ...]:

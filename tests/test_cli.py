@@ -297,6 +297,8 @@ def test_a_deleted_topics_file_is_a_warning_once_when_papers_lose_their_topics(p
         "(git checkout content/topics.yaml, say) to file them again; for a site without topics, nothing more is needed)\n"
     )
     assert "topics: []" in (content / "papers" / "a-paper-on-speech.md").read_text()
+    result = run(cwd=project)  # nothing changed: what the last build did is not said again
+    assert result.returncode == 0 and result.stderr == "" and "Nothing changed" in result.stdout
     (content / "digests" / "b.txt").write_text("Mar 19\n\nA Third Paper\n\nOn speech synthesis.\n")
     result = run(cwd=project)  # a site without topics, as wished: nothing more to say
     assert result.returncode == 0 and result.stderr == ""
