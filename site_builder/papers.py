@@ -293,6 +293,10 @@ def _as_date(value: Any, path: Path, line: int | None) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
+        pass
+    try:  # quoted, YAML leaves a time as text
+        return dt.datetime.fromisoformat(str(value)).date()
+    except ValueError:
         raise SourceError(
             f"{value!r} is not a date", path, line, hint="write dates as YYYY-MM-DD"
         ) from None

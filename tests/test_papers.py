@@ -467,6 +467,8 @@ def test_dates_with_a_time_of_day_are_their_days():
     )
     assert paper.dates == (MAR17, MAR18) and all(type(date) is dt.date for date in paper.dates)
     assert parse_paper("---\ntitle: ok\ndates: 2025-03-18T10:00:00\n---\n", PAPERS / "p.md").dates == (MAR18,)
+    quoted = parse_paper("---\ntitle: ok\ndates: ['2025-03-18T10:00:00+09:00', '2025-03-17']\n---\n", PAPERS / "p.md")
+    assert quoted.dates == (MAR17, MAR18)
 
 
 @pytest.mark.parametrize(("tags", "shown"), [
