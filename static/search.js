@@ -12,7 +12,7 @@
   var more = document.getElementById("search-more");
   var PAGE = 10;
   var searcher = null;
-  var current = { results: [], shown: 0, stems: [] };
+  var current = { results: [], shown: 0, stems: [], text: "" };
   var generation = 0;
 
   function fetchJSON(path) {
@@ -102,7 +102,7 @@
     if (!text) {
       list.textContent = "";
       more.hidden = true;
-      current = { results: [], shown: 0, stems: [] };
+      current = { results: [], shown: 0, stems: [], text: "" };
       setStatus("Type to search titles, topics and abstracts.");
       return Promise.resolve();
     }
@@ -111,7 +111,7 @@
       performance.measure("atlas-answer", { start: started });
       list.textContent = "";
       more.hidden = true;  // until this query's first results are on the page
-      current = { results: outcome.results, shown: 0, stems: AtlasSearch.highlightStems(text) };
+      current = { results: outcome.results, shown: 0, stems: AtlasSearch.highlightStems(text), text: text };
       var n = outcome.results.length;
       if (n === 0) {
         setStatus("No papers match “" + text + "”. Try fewer or different words, or a word's beginning.");
@@ -142,9 +142,13 @@
   function links() { return Array.prototype.slice.call(list.querySelectorAll(".result h2 a")); }
 
   function onKey(event) {
-    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
     var all = links();
     var at = all.indexOf(document.activeElement);
+    if (event.key === "Escape" && at >= 0) {
+      input.focus();  // from a result back to the words, as ArrowUp from the first
+      return;
+    }
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
     // Elsewhere the arrows keep scrolling the page.
     if (!all.length || (at < 0 && document.activeElement !== input)) return;
     var next;
@@ -160,6 +164,33 @@
   function focusResult(number) {
     var link = links()[number];
     if (link) link.focus();
+  }
+
+  /* Where the reader is in the results, kept in this page's history entry:
+   * Back from a result (or a reload) then shows as many results as were
+   * shown, scrolled as they were, on the result left from. */
+  function remember(event) {
+    var results = Array.prototype.slice.call(list.children);
+    var target = event && event.target && event.target.closest ? event.target : document.activeElement;
+    var result = target && target.closest ? target.closest(".result") : null;
+    window.history.replaceState(
+      { q: current.text, shown: current.shown, result: results.indexOf(result), scroll: window.scrollY },
+      "", window.location.href
+    );
+  }
+
+  function restore(saved) {
+    var state = current;
+    function fill() {
+      if (state !== current || state.shown >= Math.min(saved.shown, state.results.length)) return undefined;
+      return showMore().then(fill);
+    }
+    return Promise.resolve(fill()).then(function () {
+      if (state !== current || interacted) return;
+      var link = links()[saved.result];
+      if (link) link.focus({ preventScroll: true });
+      window.scrollTo(0, saved.scroll);
+    });
   }
 
   // Typed or submitted before the index's manifest is in (a slow network):
@@ -189,9 +220,15 @@
     var state = current, shown = current.shown;
     showMore().then(function () { if (state === current) focusResult(shown); });
   });
+  list.addEventListener("click", remember);
+  window.addEventListener("pagehide", remember);
   window.addEventListener("pageshow", function (event) {
-    if (event.persisted) run(input.value, false);
+    // Back to the page as it was left (the back/forward cache): searched
+    // again only for words typed but not searched for yet.
+    if (event.persisted && searcher && input.value.trim() !== current.text) run(input.value, false);
   });
+  // The results come after the page loads: the scroll is restored with them.
+  if ("scrollRestoration" in window.history) window.history.scrollRestoration = "manual";
 
   // A click or key before the results arrive is the reader's own way on:
   // focus is then not moved (nor the page scrolled) to the first result.
@@ -214,7 +251,10 @@
       input.focus();
       return run(q, false);
     }
+    // Back here from a result, or reloaded: where the reader was.
+    var saved = window.history.state;
     return run(q, false).then(function () {
+      if (saved && saved.q === q.trim() && current.text === saved.q) return restore(saved);
       if (!interacted) focusResult(0);
     });
   }).catch(function (error) {

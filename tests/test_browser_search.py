@@ -314,3 +314,47 @@ def test_show_more_pressed_again_while_its_results_load_adds_them_once(browser, 
     expect(links.nth(10)).to_be_focused()
     assert errors == []
     context.close()
+
+
+def test_back_from_a_result_returns_to_it_with_as_many_results_shown(browser, shipped_site, serve_site):
+    base = serve_site(shipped_site)
+    context, page, errors, _ = open_page(browser, base + "search/?q=model")
+    links = page.locator("#search-results .result h2 a")
+    expect(links).to_have_count(10)
+    page.locator("#search-more").click()
+    expect(links).to_have_count(20)
+    title = links.nth(12).inner_text()
+    links.nth(12).scroll_into_view_if_needed()
+    scrolled = page.evaluate("window.scrollY")
+    assert scrolled > 0
+    links.nth(12).click()
+    page.wait_for_url("**/atlas/papers/**")
+    assert page.locator("h1").inner_text().strip().endswith(title)
+
+    # Loaded anew (Chromium under Playwright keeps no page whole for Back),
+    # with what its history entry kept.
+    page.go_back()
+    page.wait_for_url("**/atlas/search/?q=model")
+    expect(links).to_have_count(20)
+    expect(links.nth(12)).to_be_focused()
+    page.wait_for_function(f"() => Math.abs(window.scrollY - {scrolled}) < 2")
+    # A reload keeps the place too, as a browser keeps a form's.
+    page.reload()
+    expect(links).to_have_count(20)
+    expect(links.nth(12)).to_be_focused()
+    # Escape from a result: back in the box, for other words.
+    page.keyboard.press("Escape")
+    expect(page.locator("#site-search")).to_be_focused()
+
+    # Back to the page kept whole (the back/forward cache, as other browsers
+    # do): the results stay as they were; words typed but not yet searched
+    # for are searched for.
+    persisted = "window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))"
+    page.evaluate(persisted)
+    page.wait_for_timeout(300)
+    expect(links).to_have_count(20)
+    page.evaluate("document.getElementById('site-search').value = 'speech'")
+    page.evaluate(persisted)
+    expect(page.locator("#search-status")).to_contain_text("“speech”")
+    assert errors == []
+    context.close()
