@@ -370,19 +370,19 @@ def write_ingest(plan: IngestPlan) -> tuple[SourceError, ...]:
     # 20,000 of them are in one directory).
     for directory in {path.parent for path, _text in plan.read_as}:
         remove_stale_temp_files(directory)
-    texts = dict(plan.texts)
-    writes: dict[Path, bytes] = {}
-    kept: list[SourceError] = []
-    for path, read_as in plan.read_as:
-        if _still_reads_as(path, read_as):
-            writes[path] = texts[path].encode("utf-8")
-        else:
-            kept.append(SourceError(
-                "saved while the build was running, so ingest left it as saved",
-                path, hint="build again to add what the digests say about this paper",
-            ))
-    write_files(writes)
-    return tuple(kept)
+    texts, read_as = dict(plan.texts), dict(plan.read_as)
+    # Asked of each file the moment before it is replaced, not of all of
+    # them first: an edit saved while others are written is kept too.
+    left = write_files(
+        {path: texts[path].encode("utf-8") for path in read_as}, lambda path: _still_reads_as(path, read_as[path]),
+    )
+    return tuple(
+        SourceError(
+            "saved while the build was running, so ingest left it as saved",
+            path, hint="build again to add what the digests say about this paper",
+        )
+        for path in left
+    )
 
 
 def _still_reads_as(path: Path, text: str | None) -> bool:

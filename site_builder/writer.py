@@ -53,18 +53,26 @@ def write_atomic(path: Path, data: bytes) -> None:
     write_atomic_with(path, lambda handle: handle.write(data))
 
 
-def write_atomic_with(path: Path, produce: Callable[[BinaryIO], object]) -> None:
+def write_atomic_with(
+    path: Path, produce: Callable[[BinaryIO], object], replace_if: Callable[[], bool] = lambda: True,
+) -> bool:
     """Like :func:`write_atomic`, with the bytes written by ``produce(handle)``,
-    so a large file (the build cache) need not sit in memory whole."""
+    so a large file (the build cache) need not sit in memory whole. The new
+    file replaces the old only if ``replace_if()``, asked once its bytes are
+    written, the moment before the rename. Returns whether it did."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = _new_temp_file(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             produce(handle)
+        if not replace_if():
+            Path(temp).unlink()
+            return False
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+    return True
 
 
 def _new_temp_file(path: Path) -> tuple[int, Path]:
@@ -98,18 +106,25 @@ def remove_stale_temp_files(directory: Path) -> None:
             (directory / name).unlink(missing_ok=True)
 
 
-def write_files(files: Mapping[Path, bytes]) -> None:
+def write_files(files: Mapping[Path, bytes], unchanged: Callable[[Path], bool] = lambda path: True) -> tuple[Path, ...]:
+    """Write each file atomically, unless ``unchanged(path)``, asked the moment
+    before its rename, says someone saved it since it was read: then it is
+    left as saved. Returns the files left so."""
     # One by one: paper files share one directory, whose lock makes a second
     # writer thread wait (measured: no faster).
-    for done, (path, data) in enumerate(files.items()):
+    left: list[Path] = []
+    for tried, (path, data) in enumerate(files.items()):
         try:
-            write_atomic(path, data)
+            if not write_atomic_with(path, lambda handle: handle.write(data), partial(unchanged, path)):
+                left.append(path)
         except OSError as error:
+            done = tried - len(left)
             raise OutputError(
                 f"cannot write file: {error.strerror}", path,
                 written=f"{paper_files_written(done)} before it, of {len(files)}; the previous site is unchanged."
                 if done else NOTHING_WRITTEN,
             ) from None
+    return tuple(left)
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -385,6 +385,32 @@ def test_a_paper_file_saved_while_a_build_would_write_it_is_left_as_saved(work, 
     assert "Saved mid-build." in (paths.out / "papers" / paper.stem / "index.html").read_text(encoding="utf-8")
 
 
+def test_a_paper_file_saved_while_ingest_writes_others_is_left_as_saved(work, monkeypatch):
+    """Ingest asks whether a file is as it read it the moment before it
+    replaces that file, not of all of them before writing any: writing
+    20,000 files takes seconds, long enough for an editor to save one."""
+    paths = cached_paths(work)
+    build(paths)
+    first, second = sorted(paths.papers.glob("*.md"))[5:7]
+    saved = second.read_text(encoding="utf-8") + "\n## Notes\n\nSaved while ingest wrote another file.\n"
+    first.unlink()  # so the next build writes both again from the digests
+    second.unlink()
+    import site_builder.writer as writer
+
+    real_new_temp_file = writer._new_temp_file
+
+    def new_temp_file_and_save(path):
+        if path == first:  # ingest writes the first file: the editor saves the second
+            second.write_text(saved, encoding="utf-8")
+        return real_new_temp_file(path)
+
+    monkeypatch.setattr(writer, "_new_temp_file", new_temp_file_and_save)
+    report = build(paths)
+    assert second.read_text(encoding="utf-8") == saved and first.exists()
+    (warning,) = [w for w in report.warnings if w.path == second]
+    assert "left it as saved" in str(warning)
+
+
 def test_after_editing_a_note_the_cached_build_equals_a_clean_one(work):
     paths = cached_paths(work)
     build(paths)
