@@ -56,10 +56,21 @@ class DigestEntry:
 
 
 def title_key(title: str) -> str:
-    """The identity of a paper across digests: case, spacing, Unicode forms
-    and invisible characters ignored."""
+    """The identity of a paper across digests: its title's letters and digits,
+    case, spacing, punctuation, Unicode forms and invisible characters
+    ignored ("Multi-Modal" and "Multimodal", "Fine-Tuning" and "Fine Tuning"
+    are one paper's). A title of neither keeps its other characters."""
+    text = title_text(title)
+    return _NOT_ALPHANUMERIC.sub("", text) or text
+
+
+def title_text(title: str) -> str:
+    """A title as it reads: case, spacing, Unicode forms and invisible characters ignored."""
     text = unicodedata.normalize("NFKC", visible(title)).casefold()
     return " ".join(text.split()).rstrip(" .")
+
+
+_NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
 
 
 # Characters that show nothing, which a copy from a web page may hold: a soft

@@ -13,7 +13,7 @@ from typing import Any, Callable, Collection, Hashable, Iterable, Mapping, Seque
 import yaml
 from slugify import slugify
 
-from .digest import Digest, DigestEntry, clip, title_key, visible
+from .digest import Digest, DigestEntry, clip, title_key, title_text, visible
 from .errors import SourceError, raise_if_any
 from .yamlsource import parse_yaml_mapping
 
@@ -169,20 +169,20 @@ class Paper:
     # Made from the title once, as the paper is read: lists sort tens of
     # thousands of papers by it on every rebuild.
     key: str = field(init=False, repr=False, compare=False)  # title_key(title)
-    sort_key: tuple[str, str] = field(init=False, repr=False, compare=False)  # _sort_key(key, title)
+    sort_key: tuple[str, str] = field(init=False, repr=False, compare=False)  # _sort_key(title)
 
     def __post_init__(self) -> None:
         key = title_key(self.title)
         object.__setattr__(self, "key", key)
-        object.__setattr__(self, "sort_key", _sort_key(key, self.title))
+        object.__setattr__(self, "sort_key", _sort_key(self.title))
 
     def line_of(self, key: str) -> int | None:
         return dict(self.key_lines).get(key)
 
 
-def _sort_key(key: str, title: str) -> tuple[str, str]:
-    """Where a title goes in A–Z order: by its key, leading quotes and brackets ignored."""
-    return (key.lstrip("\"'“‘(["), title)
+def _sort_key(title: str) -> tuple[str, str]:
+    """Where a title goes in A–Z order: as it reads, leading quotes and brackets ignored."""
+    return (title_text(title).lstrip("\"'“‘(["), title)
 
 
 def slug_for(title: str) -> str:
@@ -616,13 +616,7 @@ def plan_ingest(
             clashes.append((min(first, path), max(first, path)))
     # Papers are told apart by title: a digest paper would go to one file of
     # the two, and the site would show two pages of one name.
-    raise_if_any([
-        SourceError(
-            f"paper has the same title as {first.name} ({parsed[second].title[:60]!r})", second,
-            parsed[second].line_of("title"), hint="give one of the two files another title, or delete it",
-        )
-        for first, second in sorted(clashes)
-    ])
+    raise_if_any([_same_title(first, parsed[first], second, parsed[second]) for first, second in sorted(clashes)])
     file_of = {path.stem: path for path in existing}  # (Path.stem is computed anew on each use)
     slug_of = {path: slug for slug, path in file_of.items()}
     slug_by_key = {key: slug_of[path] for key, path in first_file.items()}
@@ -638,13 +632,7 @@ def plan_ingest(
     for record in ordered:
         if (path := retitled.get(record.key)) is not None:
             slug_by_key[record.key] = path.stem
-            # Edited in the file, or corrected in a digest: either way the
-            # file's title is replaced, so the warning keeps it.
-            warnings.append(SourceError(
-                f"title {clip(parsed[path].title)!r} is not the digests' {clip(record.title)!r}: ingest wrote "
-                "theirs, and the paper keeps this file and its address", path, parsed[path].line_of("title"),
-                hint="ingest owns the title; keep your own under another key (my_title: ...) or in your notes",
-            ))
+            warnings.append(_title_replaced(parsed[path], record))
     slugs = []
     for record in ordered:
         slug = slug_by_key.get(record.key)
@@ -667,6 +655,11 @@ def plan_ingest(
         if old is not None and _already_says(parsed[path], record, slug, topics):
             continue  # left byte for byte as it is, the user's formatting and comments too
         unfiled += bool(old is not None and parsed[path].topics and not topics)
+        if old is not None and parsed[path].key == record.key and visible(parsed[path].title) != record.title:
+            # Its case or punctuation, edited in the file or by a digest that
+            # now comes first (an earlier date, a file of the same date); not
+            # characters that show nothing, which an older ingest kept.
+            warnings.append(_title_replaced(parsed[path], record))
         files.append((
             path, record,
             # What the text is made of, flat: a key holding the record would
@@ -710,6 +703,29 @@ def plan_ingest(
             slug_of[path] for path, paper in parsed.items() if paper.topics is not None and slug_of[path] not in in_digests
         ),
         unfiled,
+    )
+
+
+def _same_title(first: Path, paper: Paper, second: Path, other: Paper) -> SourceError:
+    if paper.title == other.title:
+        return SourceError(
+            f"paper has the same title as {first.name} ({other.title[:60]!r})", second, other.line_of("title"),
+            hint="give one of the two files another title, or delete it",
+        )
+    return SourceError(
+        f"paper's title {clip(other.title)!r} is {first.name}'s {clip(paper.title)!r} but for case, spacing or "
+        "punctuation, and papers are told apart by title", second, other.line_of("title"),
+        hint="if they are one paper, move your notes into one file and delete the other; else give one another title",
+    )
+
+
+def _title_replaced(paper: Paper, record: PaperRecord) -> SourceError:
+    # Edited in the file, or corrected in a digest: either way the file's
+    # title is replaced, so the warning keeps it.
+    return SourceError(
+        f"title {clip(paper.title)!r} is not the digests' {clip(record.title)!r}: ingest wrote "
+        "theirs, and the paper keeps this file and its address", paper.path, paper.line_of("title"),
+        hint="ingest owns the title; keep your own under another key (my_title: ...) or in your notes",
     )
 
 

@@ -212,21 +212,21 @@ def test_an_earlier_digest_with_a_title_of_an_existing_slug_moves_no_page(tmp_pa
     pages_before = {name for name in snapshot(tmp_path / "before") if name.endswith(".html")}
     titles_before = paper_titles(tmp_path / "before")
 
-    # A title that differs from a shipped paper's only in punctuation: another
+    # A title that differs from a shipped paper's in an accent: another
     # paper to the build (another key), but the same slug.
     existing = next(
         paper for paper in (parse_paper(path.read_text(encoding="utf-8"), path)
                             for path in sorted((content / "papers").glob("*.md")))
         if paper.slug == slug_for(paper.title)
     )
-    colliding = existing.title + "!"
+    colliding = existing.title.replace("e", "é", 1)
     assert slug_for(colliding) == existing.slug and title_key(colliding) != existing.key
     shipped = (content / "digests" / "000_f00605fbe72ead07.txt").read_text(encoding="utf-8")
     header = shipped[: shipped.index("\nMar 18\n") + 1]  # the lines above the date line
     earliest = min(path.name for path in (tmp_path / "before" / "dates").glob("????-??-??"))
     assert earliest > "2025-03-10", "the new digest must come first in date order"
     (content / "digests" / "2025-03-10.txt").write_text(
-        f"{header}Mar 10\n\n{colliding}\n\nAn exclaimed version of an earlier title.\n\n"
+        f"{header}Mar 10\n\n{colliding}\n\nAn accented version of an earlier title.\n\n"
         "A Wholly New Paper About Stable Addresses\n\nWe add a digest dated before all the others.\n",
         encoding="utf-8",
     )

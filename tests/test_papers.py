@@ -133,19 +133,20 @@ def test_a_file_that_holds_characters_showing_nothing_gets_the_digests_text_and_
 
 
 def test_colliding_slugs_get_a_number():
-    _, texts = ingest_texts([digest(MAR18, "a.txt", ("Same Slug!", "a"), ("Same slug?", "b"))])
-    assert sorted(p.name for p in texts) == ["same-slug-2.md", "same-slug.md"]
+    # Two papers (their titles differ in a letter) whose addresses would be one.
+    _, texts = ingest_texts([digest(MAR18, "a.txt", ("Naïve Slugs", "a"), ("Naive Slugs", "b"))])
+    assert sorted(p.name for p in texts) == ["naive-slugs-2.md", "naive-slugs.md"]
 
 
 def test_adding_an_earlier_digest_never_changes_existing_slugs():
-    _, first = ingest_texts([digest(MAR18, "b.txt", ("Same Slug?", "b"))])
-    assert list(first) == [PAPERS / "same-slug.md"]
+    _, first = ingest_texts([digest(MAR18, "b.txt", ("Naive Slugs", "b"))])
+    assert list(first) == [PAPERS / "naive-slugs.md"]
     # A new digest, dated earlier, brings a different paper with the same slug.
     _, second = ingest_texts(
-        [digest(MAR17, "a.txt", ("Same Slug!", "a")), digest(MAR18, "b.txt", ("Same Slug?", "b"))], first
+        [digest(MAR17, "a.txt", ("Naïve Slugs", "a")), digest(MAR18, "b.txt", ("Naive Slugs", "b"))], first
     )
-    assert parse_paper(second[PAPERS / "same-slug.md"], PAPERS / "same-slug.md").abstract == "b"
-    assert parse_paper(second[PAPERS / "same-slug-2.md"], PAPERS / "same-slug-2.md").abstract == "a"
+    assert parse_paper(second[PAPERS / "naive-slugs.md"], PAPERS / "naive-slugs.md").abstract == "b"
+    assert parse_paper(second[PAPERS / "naive-slugs-2.md"], PAPERS / "naive-slugs-2.md").abstract == "a"
 
 
 def test_a_digest_paper_whose_title_was_edited_keeps_its_one_file_and_gets_the_title_back():
@@ -400,7 +401,54 @@ def test_two_paper_files_with_one_title_are_an_error_naming_both():
     with pytest.raises(SourceError) as raised:
         ingest_texts(digests, own)
     assert raised.value.path == PAPERS / "is-attention-all-you-need.md" and raised.value.line == 2
-    assert "same title as a-copy.md" in str(raised.value)
+    assert "'Is Attention All You Need?' is a-copy.md's 'is attention all you need?' but for case" in str(raised.value)
+    # The same title, and one that differs only in punctuation (two files
+    # an older ingest made of one paper): one paper's to the digests too.
+    for title in ("Is Attention All You Need?", "Is-Attention All You Need!"):
+        with pytest.raises(SourceError) as raised:
+            ingest_texts(digests, {**own, copy: own[copy].replace("is attention all you need?", title)})
+        assert raised.value.path == PAPERS / "is-attention-all-you-need.md"
+        if title == "Is Attention All You Need?":
+            assert "same title as a-copy.md ('Is Attention All You Need?')" in str(raised.value)
+        else:
+            assert "but for case, spacing or punctuation" in str(raised.value)
+            assert "move your notes into one file and delete the other" in raised.value.hint
+
+
+def test_a_title_again_in_another_spelling_is_the_same_paper():
+    """Digests spell one title in more ways than its case: "Multi-Modal" and
+    "Multimodal", "Fine-Tuning" and "Fine Tuning". Each is the paper a digest
+    listed first, not a second page of it."""
+    assert title_key("A Multi-Modal Survey of Fine-Tuning") == title_key("A Multimodal Survey of Fine Tuning:")
+    assert title_key("GPT-4V(ision) for Robots") == title_key("GPT 4V (ision) for robots")
+    assert title_key("Naïve Bayes") != title_key("Naive Bayes")  # another letter: another paper
+    # Titles of neither letters nor digits keep their other characters.
+    assert title_key("∞") != title_key("!!!") and title_key("∞") != title_key("")
+    first = [digest(MAR17, "a.txt", ("A Multi-Modal Survey of Fine-Tuning", "We survey it."))]
+    _, texts = ingest_texts(first)
+    (path,) = texts
+    noted = {path: texts[path] + "\n## Notes\n\nMine.\n"}
+    plan, again = ingest_texts(first + [digest(MAR18, "b.txt", ("A Multimodal Survey of Fine Tuning", "We survey it."))],
+                               noted)
+    assert list(again) == [path] and plan.new_papers == 0 and plan.warnings == ()
+    paper = parse_paper(again[path], path)
+    assert (paper.title, paper.dates, paper.notes) == ("A Multi-Modal Survey of Fine-Tuning", (MAR17, MAR18), "Mine.")
+
+
+def test_a_title_edited_in_case_or_punctuation_gets_the_digests_back_with_a_warning():
+    digests = [digest(MAR18, "a.txt", ("A Survey of LLMs", "We survey them."))]
+    _, texts = ingest_texts(digests)
+    (path,) = texts
+    for edited in ("A survey of LLMs", "A Survey of LLMs!"):
+        plan, again = ingest_texts(digests, {path: texts[path].replace("title: A Survey of LLMs", f"title: {edited}")})
+        assert again == texts and plan.changed == (path,)
+        (warning,) = plan.warnings
+        assert (warning.path, warning.line) == (path, 2)
+        assert f"title {edited!r} is not the digests' 'A Survey of LLMs'" in str(warning)
+    # A digest dated earlier that spells it otherwise comes first now: its title, with the same warning.
+    plan, again = ingest_texts([digest(MAR17, "0.txt", ("A survey of LLMs", "We survey them."))] + digests, texts)
+    assert list(again) == [path] and parse_paper(again[path], path).title == "A survey of LLMs"
+    assert "title 'A Survey of LLMs' is not the digests' 'A survey of LLMs'" in str(plan.warnings[0])
 
 
 def test_a_paper_file_with_windows_line_ends_reads_as_with_unix_ones():

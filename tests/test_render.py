@@ -459,7 +459,7 @@ def test_lists_are_ordered_newest_first_and_by_digest_rank_then_a_to_z():
         dated("d", "delta speech", d1, d2), dated("e", "Epsilon speech", d2),
     ]
     # The digest of d2 ranked Gamma above delta; Epsilon is not ranked (added by hand).
-    order = {d2: ("gamma speech", "delta speech")}
+    order = {d2: (title_key("Gamma speech"), title_key("delta speech"))}
     site = build_site(SiteConfig(), reversed(papers), TAXONOMY, make_markdown(), order)
     pages = {page.url: page.context for page in site.pages}
     assert [v.slug for v in site.papers] == ["a", "b", "d", "e", "c"]
