@@ -655,6 +655,14 @@ def plan_ingest(
         if old is not None and _already_says(parsed[path], record, slug, topics):
             continue  # left byte for byte as it is, the user's formatting and comments too
         unfiled += bool(old is not None and parsed[path].topics and not topics)
+        if old is not None and parsed[path].slug_written is None and (replaced := _own_values_replaced(
+            parsed[path], record, topics,
+        )):
+            warnings.append(SourceError(
+                f"a digest lists this paper of your own now, so ingest wrote the digests' values over yours: {replaced}",
+                path, hint="ingest owns title, dates, topics and links of a digest's paper; keep your own under "
+                "other keys (my_links: [...]) or in your notes",
+            ))
         if old is not None and parsed[path].key == record.key and visible(parsed[path].title) != record.title:
             # Its case or punctuation, edited in the file or by a digest that
             # now comes first (an earlier date, a file of the same date); not
@@ -703,6 +711,18 @@ def plan_ingest(
             slug_of[path] for path, paper in parsed.items() if paper.topics is not None and slug_of[path] not in in_digests
         ),
         unfiled,
+    )
+
+
+def _own_values_replaced(paper: Paper, record: PaperRecord, topics: tuple[str, ...]) -> str:
+    """What of a file's own dates, topics and links ingest's values for
+    ``record`` leave out, as "dates [...], links [...]" ("" for nothing)."""
+    theirs = {"dates": set(record.dates), "topics": set(topics), "links": set(extract_links(record.body))}
+    ours = {"dates": paper.dates, "topics": paper.topics or (), "links": paper.links}
+    return ", ".join(
+        f"{key} [{', '.join(str(value) for value in values)}]"
+        for key, values in ((key, [value for value in ours[key] if value not in theirs[key]]) for key in theirs)
+        if values
     )
 
 

@@ -218,6 +218,31 @@ def test_a_paper_of_ones_own_with_a_digest_abstract_is_not_taken_for_that_digest
     assert plan.new_papers == 1 and plan.warnings == ()
 
 
+def test_a_paper_of_ones_own_a_digest_lists_says_which_of_its_values_ingest_replaced():
+    mine = PAPERS / "my-reading-of-moe.md"  # written by hand: no slug: key of ingest's
+    own = ("---\ntitle: Mixture of Experts Done Right\ndates: [2025-03-01, 2025-03-18]\ntopics: [moe]\n"
+           "links: [https://github.com/me/moe-code, https://x.org/moe]\nstarred: true\n---\n\n"
+           "We route. Code: https://x.org/moe.\n\n## Notes\n\nMine.\n")
+    digests = [digest(MAR18, "a.txt", ("Mixture of Experts Done Right", "We route. Code: https://x.org/moe."))]
+    plan, texts = ingest_texts(digests, {mine: own})
+    assert list(texts) == [mine] and plan.changed == (mine,)
+    paper = parse_paper(texts[mine], mine)
+    assert (paper.dates, paper.links, paper.notes) == ((MAR18,), ("https://x.org/moe",), "Mine.")
+    (warning,) = plan.warnings
+    assert warning.path == mine and warning.message.endswith(
+        "ingest wrote the digests' values over yours: dates [2025-03-01], topics [moe], links [https://github.com/me/moe-code]"
+    )
+    # Once ingest's (its slug: written), the file's values are the digests' without a word, as README says.
+    edited = texts[mine].replace("links: ['https://x.org/moe']", "links: ['https://x.org/moe', 'https://x.org/mine']")
+    assert edited != texts[mine]
+    plan, again = ingest_texts(digests, {mine: edited})
+    assert again == texts and plan.warnings == ()
+    # A paper of your own whose values the digests' hold already: nothing to say.
+    plan, _ = ingest_texts(digests, {mine: own.replace("2025-03-01, ", "").replace("[moe]", "[other]")
+                                     .replace("https://github.com/me/moe-code, ", "")})
+    assert plan.warnings == ()
+
+
 def test_reingest_keeps_user_keys_and_notes_and_changes_nothing_else():
     digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
     _, texts = ingest_texts(digests)
