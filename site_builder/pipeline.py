@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import stat
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -612,6 +613,9 @@ def build(
     previous build's on-disk cache and saved for the next one; the output is
     byte-identical either way, and an unchanged site is not rewritten."""
     check_output_dir(paths.out, paths.inputs)
+    distrusted = untrusted_cache(paths.cache) if cache is None and paths.cache is not None else None
+    if distrusted is not None:
+        paths = replace(paths, cache=None)
     persistent = cache is None and paths.cache is not None
     parallel = (default_workers() if workers is None else workers) > 1
     inputs = last = None
@@ -663,6 +667,8 @@ def build(
             unsaved = unsaved_cache(error, paths.cache)
             if str(unsaved) not in map(str, report.warnings):
                 report = replace(report, warnings=report.warnings + (unsaved,))
+    if distrusted is not None:
+        report = replace(report, warnings=(distrusted, *report.warnings))
     return replace(report, timings={**result.timings, "write": time.perf_counter() - start})
 
 
@@ -726,6 +732,27 @@ def _write_site_and_cache(
             saving.close()
             remove_stale_temp_files(save_path.parent)
     return warnings, written
+
+
+def untrusted_cache(cache_dir: Path) -> SourceError | None:
+    """Why a build must not use ``cache_dir``, or None. The cache is pickles,
+    which run code as they load, and the site kept in it becomes the next
+    output: one another user may write to (theirs, or writable by anyone,
+    as /tmp/.atlas-cache is for an output in /tmp) is neither read nor written."""
+    try:
+        found = os.stat(cache_dir)
+    except OSError:
+        return None  # none yet (this build makes it, its own), or reported when saving
+    if found.st_uid != os.getuid():
+        why = "it belongs to another user"
+    elif found.st_mode & stat.S_IWOTH:
+        why = "anyone may write to it"
+    else:
+        return None
+    return SourceError(
+        f"not using this build cache: {why}, and a build runs what it holds", cache_dir,
+        hint="delete it if you trust no one who could have written it, or build with --out in a directory of your own",
+    )
 
 
 def unsaved_cache(error: OSError, cache_dir: Path) -> SourceError:

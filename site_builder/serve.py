@@ -47,7 +47,9 @@ from .cache import CACHE_FILE, BuildCache
 from .errors import BuildErrors, SourceError, counted
 from .papers import parse_paper
 from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers, fork_map
-from .pipeline import LaterSearch, Paths, SiteBuild, editors_file, make_site, save_cache, unsaved_cache, write_ingest
+from .pipeline import (
+    LaterSearch, Paths, SiteBuild, editors_file, make_site, save_cache, unsaved_cache, untrusted_cache, write_ingest,
+)
 from .render import BUILTIN_TEMPLATES, LaterPage, make_environment, make_markdown, render_page
 from .search import MANIFEST_PATH
 from .site import Site
@@ -109,12 +111,15 @@ class Preview:
         debounce: float = DEBOUNCE_SECONDS,
     ) -> None:
         check_output_dir(paths.out, paths.inputs)
+        distrusted = untrusted_cache(paths.cache) if paths.cache is not None else None
         self.paths = Paths(
             paths.content.resolve(), paths.out.resolve(), paths.static.resolve(),
-            paths.cache.resolve() if paths.cache is not None else None,
+            paths.cache.resolve() if paths.cache is not None and distrusted is None else None,
         )
         self.base_url = base_url
         self.log = log
+        if distrusted is not None:
+            log(f"warning: {_as_build_says(distrusted)}")
         self.debounce = debounce
         self.cache = BuildCache(long_lived=True)
         self._saving: threading.Thread | None = None  # the first build's work, going to paths.cache

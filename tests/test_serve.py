@@ -493,6 +493,23 @@ def test_the_pages_rendered_on_request_are_counted_with_those_rendered_in_the_ba
     )
 
 
+def test_the_preview_uses_no_cache_anyone_may_write(tmp_path):
+    """As build: a cache is pickles, which run code as they load."""
+    paths = replace(make_project(tmp_path), cache=tmp_path / ".atlas-cache")
+    paths.cache.mkdir()
+    paths.cache.chmod(0o777)
+    log: list[str] = []
+    preview = Preview(paths, log=log.append)
+    assert preview.paths.cache is None
+    assert log == [f"warning: {paths.cache}: not using this build cache: anyone may write to it, and a build runs "
+                   "what it holds (delete it if you trust no one who could have written it, or build with --out in "
+                   "a directory of your own)"]
+    assert preview.build() and list(paths.cache.iterdir()) == []
+    paths.cache.chmod(0o755)
+    logged = len(log)
+    assert Preview(paths, log=log.append).paths.cache == paths.cache.resolve() and len(log) == logged
+
+
 def test_a_page_rendered_later_uses_the_templates_its_rebuild_read(tmp_path):
     """Its cache key names the template as that rebuild read it; a template
     saved since is the next rebuild's business."""
