@@ -109,13 +109,16 @@ def remove_stale_temp_files(directory: Path) -> None:
 def write_files(files: Mapping[Path, bytes], unchanged: Callable[[Path], bool] = lambda path: True) -> tuple[Path, ...]:
     """Write each file atomically, unless ``unchanged(path)``, asked the moment
     before its rename, says someone saved it since it was read: then it is
-    left as saved. Returns the files left so."""
+    left as saved. Returns the files left so. A file that is a symbolic link
+    is written where it leads (a note kept elsewhere stays one file), as
+    editors do."""
     # One by one: paper files share one directory, whose lock makes a second
     # writer thread wait (measured: no faster).
     left: list[Path] = []
     for tried, (path, data) in enumerate(files.items()):
+        target = Path(os.path.realpath(path)) if path.is_symlink() else path
         try:
-            if not write_atomic_with(path, lambda handle: handle.write(data), partial(unchanged, path)):
+            if not write_atomic_with(target, lambda handle: handle.write(data), partial(unchanged, path)):
                 left.append(path)
         except OSError as error:
             done = tried - len(left)

@@ -411,6 +411,25 @@ def test_a_paper_file_saved_while_ingest_writes_others_is_left_as_saved(work, mo
     assert "left it as saved" in str(warning)
 
 
+def test_a_paper_file_that_is_a_link_is_written_where_it_leads(work):
+    """A note kept elsewhere (a notes vault) and linked into content/papers/
+    stays one file: ingest writes through the link, as editors do."""
+    paths = cached_paths(work)
+    build(paths)
+    paper = sorted(paths.papers.glob("*.md"))[3]
+    vault = work / "vault" / paper.name
+    vault.parent.mkdir()
+    text = paper.read_text(encoding="utf-8") + "\n## Notes\n\nIn my vault.\n"
+    vault.write_text(text.replace("dates: [", "dates: [2020-01-01, ", 1), encoding="utf-8")  # for ingest to rewrite
+    paper.unlink()
+    paper.symlink_to(vault)
+    report = build(paths)
+    assert paper in report.plan.changed
+    assert paper.is_symlink() and paper.resolve() == vault.resolve()
+    assert vault.read_text(encoding="utf-8") == text
+    assert "In my vault." in (paths.out / "papers" / paper.stem / "index.html").read_text(encoding="utf-8")
+
+
 def test_after_editing_a_note_the_cached_build_equals_a_clean_one(work):
     paths = cached_paths(work)
     build(paths)
