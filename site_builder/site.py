@@ -280,7 +280,8 @@ def build_site(
             if taxonomy.get(slug) is None:
                 errors.append(SourceError(
                     f"unknown topic {slug!r}", paper.path, paper.line_of("topics"),
-                    hint="use a slug from content/topics.yaml or add the topic there",
+                    hint="use a slug from content/topics.yaml or add the topic there" if taxonomy.topics else
+                    "content/topics.yaml has no topics (is it missing?): restore it, or delete this topics: line",
                 ))
         paper_topics[paper.slug] = slugs
     raise_if_any(errors)

@@ -195,6 +195,14 @@ CASES = {
         write("content/papers/my-paper.md", "---\ntitle: Mine\ndates: [2025-03-18]\ntopics: [no-such-topic]\n---\n\nText.\n"),
         "content/papers/my-paper.md:4: unknown topic 'no-such-topic'",
     ),
+    "front-matter-topic-without-topics-yaml": (
+        lambda project: (
+            write("content/papers/my-paper.md", "---\ntitle: Mine\ndates: [2025-03-18]\ntopics: [speech]\n---\n\nText.\n")(project),
+            (project / "content" / "topics.yaml").unlink(),
+        ),
+        "content/papers/my-paper.md:4: unknown topic 'speech' (content/topics.yaml has no topics (is it missing?): "
+        "restore it, or delete this topics: line)",
+    ),
     "front-matter-javascript-link": (
         write("content/papers/my-paper.md", "---\ntitle: Mine\nlinks: ['javascript:alert(1)']\n---\n\nText.\n"),
         "content/papers/my-paper.md:3: link 'javascript:alert(1)' is not a web address "
