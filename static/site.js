@@ -9,3 +9,14 @@ document.addEventListener("keydown", function (event) {
   box.focus();
   box.select();
 });
+
+/* A chart that scrolls sideways is a stop for the keyboard, whose arrow keys
+ * then scroll it; one that fits its box is not a stop that does nothing. */
+function fitCharts() {
+  Array.prototype.forEach.call(document.querySelectorAll(".chart-scroll"), function (box) {
+    if (box.scrollWidth > box.clientWidth) box.setAttribute("tabindex", "0");
+    else box.removeAttribute("tabindex");
+  });
+}
+fitCharts();
+window.addEventListener("resize", fitCharts);

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
@@ -203,6 +204,7 @@ def test_wide_notes_and_the_topics_chart_fit_a_phone(browser, tmp_path, serve_si
     # The shipped site's four dates fit beside the names at 390px, each name
     # on its row; a narrower phone scrolls the dates, not the names.
     assert page.locator(".chart-scroll").evaluate("element => element.scrollWidth - element.clientWidth") <= 0
+    assert page.locator(".chart-scroll").get_attribute("tabindex") is None, "a keyboard stop that scrolls nothing"
     assert_each_name_is_beside_its_row(page)
     # A window as narrow as a phone's layout but with room to spare (a desktop
     # zoomed to 200%) shows every name whole.
@@ -212,6 +214,8 @@ def test_wide_notes_and_the_topics_chart_fit_a_phone(browser, tmp_path, serve_si
     assert_each_name_is_beside_its_row(page)
     page.set_viewport_size({"width": 320, "height": 700})
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    # Scrolling sideways now, it is a stop for the keyboard, whose arrows scroll it.
+    expect(page.locator(".chart-scroll")).to_have_attribute("tabindex", "0")
     label = page.locator(".row-label").first
     before = label.bounding_box()
     page.locator(".chart-scroll").evaluate("element => { element.scrollLeft = element.scrollWidth; }")
