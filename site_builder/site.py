@@ -390,9 +390,10 @@ def build_site(
              days=tuple((d, in_digest_order(d.date)) for d in month.dates),
              newer=months[index - 1] if index > 0 else None,
              older=months[index + 1] if index + 1 < len(months) else None)
+    month_of = {day.date: month for month in months for day in month.dates}
     for index, date in enumerate(dates_newest):
         page(
-            date.url, "date.html", date.label, date=date, papers=in_digest_order(date.date),
+            date.url, "date.html", date.label, date=date, papers=in_digest_order(date.date), month=month_of[date.date],
             newer=dates_newest[index - 1] if index > 0 else None,
             older=dates_newest[index + 1] if index + 1 < len(dates_newest) else None,
         )

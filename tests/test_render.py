@@ -448,6 +448,16 @@ def test_topics_are_assigned_when_a_paper_file_has_none():
     assert topics == {"x": ["speech"], "y": ["other"]}
 
 
+def test_a_date_page_leads_up_to_its_month_and_the_dates():
+    papers = [replace(paper("a", "Speech one"), dates=(dt.date(2025, 2, 28),)),
+              replace(paper("b", "Speech two"), dates=(dt.date(2025, 3, 1),))]
+    files = render_site(make_environment(SiteConfig()), site_for(*papers), ASSETS, {})[0]
+    for day, month in (("2025-02-28", '<a href="/dates/2025-02/">February 2025</a>'),
+                       ("2025-03-01", '<a href="/dates/2025-03/">March 2025</a>')):
+        page = files[f"dates/{day}/index.html"].decode()
+        assert f'<p class="crumbs"><a href="/dates/">Dates</a> / {month} /</p>' in page
+
+
 def test_lists_are_ordered_newest_first_and_by_digest_rank_then_a_to_z():
     d1, d2 = dt.date(2025, 3, 18), dt.date(2025, 3, 19)
 
@@ -490,7 +500,7 @@ def test_a_long_topic_is_split_into_pages_of_fifty_newest_first():
     second = files["topics/speech/page/2/index.html"].decode()
     assert 'id="topic-chart' in files["topics/speech/index.html"].decode() and 'id="topic-chart' not in second
     assert "Papers 51–100 of 120, newest first · page 2 of 3" in second
-    assert 'href="/topics/speech/" rel="prev"><span>← Newer</span>Page 1</a>' in second
+    assert 'href="/topics/speech/" rel="prev"><span>← Newer</span>Page 1 of 3</a>' in second
     assert 'href="/topics/speech/page/3/" rel="next"><span>Older →</span>Page 3 of 3</a>' in second
     assert "sitemap.xml" not in files  # a bare path as base_url: its URLs could not be absolute
     sitemap = render_site(make_environment(ABSOLUTE), site_for(*papers, config=ABSOLUTE), ASSETS, {})[0]["sitemap.xml"]
