@@ -482,27 +482,29 @@ _TOP_LEVEL_KEY = re.compile(r"([A-Za-z_][\w-]*):(?:\s|$)")
 
 
 def _updated_in_place(front: str, dumped: str, managed: Sequence[str], path: Path) -> str | None:
-    """``front`` (a file's front matter) with the line of each key ingest owns
-    (``managed``) replaced by that key's line in ``dumped`` (the whole new
-    front matter), and any of them it lacks added where ingest writes it, so that
-    the user's lines around them (comments, key order, layout) stay as they
-    were. None when a key ingest owns is there twice or over several lines,
-    or the result would not read as ``dumped`` does."""
-    old, new = _managed_lines(front, managed), _managed_lines(dumped, managed)
-    if old is None or new is None or new.keys() != set(managed):
+    """``front`` (a file's front matter) with the lines of each key ingest owns
+    (``managed``: its line, and those of a value written below it, such as a
+    block list) replaced by that key's line in ``dumped`` (the whole new
+    front matter), and any of them it lacks added where ingest writes it, so
+    that the user's lines around them (comments, key order, layout) stay as
+    they were. None when a key ingest owns is there twice, or the result
+    would not read as ``dumped`` does."""
+    old, new = _managed_spans(front, managed), _managed_spans(dumped, managed)
+    if old is None or new is None or new.keys() != set(managed) or any(end - start > 1 for start, end in new.values()):
         return None
     lines, new_lines = front.splitlines(keepends=True), dumped.splitlines(keepends=True)
-    for key, number in old.items():
-        lines[number] = new_lines[new[key]]
+    # From the last to the first: the lines above each stay where they are.
+    for key, (start, end) in sorted(old.items(), key=lambda item: item[1], reverse=True):
+        lines[start:end] = [new_lines[new[key][0]]]
     # A missing key goes where ingest writes it: after the one before it in
     # ingest's order (or first), so that a deleted line comes back in place.
-    at = dict(old)
+    at = {key: start for key, (start, _end) in (_managed_spans("".join(lines), managed) or {}).items()}
     for index, key in enumerate(managed):
         if key in at:
             continue
         before = [at[earlier] for earlier in managed[:index] if earlier in at]
         position = max(before) + 1 if before else min(at.values(), default=0)
-        lines.insert(position, new_lines[new[key]])
+        lines.insert(position, new_lines[new[key][0]])
         at = {name: line + (line >= position) for name, line in at.items()}
         at[key] = position
     updated = "".join(lines)
@@ -515,19 +517,22 @@ def _updated_in_place(front: str, dumped: str, managed: Sequence[str], path: Pat
     return updated if same else None
 
 
-def _managed_lines(front: str, managed: Collection[str]) -> dict[str, int] | None:
-    """The line of each of the ``managed`` keys that ``front`` has; None if
-    one is there twice or takes more than its line."""
+def _managed_spans(front: str, managed: Collection[str]) -> dict[str, tuple[int, int]] | None:
+    """The lines (start, end) of each of the ``managed`` keys that ``front``
+    has: its own, and those below it that are part of its value (indented,
+    or items of a block list); None if one is there twice."""
     lines = front.splitlines()
-    at: dict[str, int] = {}
+    spans: dict[str, tuple[int, int]] = {}
     for number, line in enumerate(lines):
         match = _TOP_LEVEL_KEY.match(line)
         if match and match.group(1) in managed:
-            following = lines[number + 1] if number + 1 < len(lines) else ""
-            if match.group(1) in at or following[:1] in (" ", "\t", "-"):  # twice, or over several lines
+            if match.group(1) in spans:
                 return None
-            at[match.group(1)] = number
-    return at
+            end = number + 1
+            while end < len(lines) and lines[end][:1] in (" ", "\t", "-"):
+                end += 1
+            spans[match.group(1)] = (number, end)
+    return spans
 
 
 def _text_ingest_would_drop(managed: str, body: str) -> str:

@@ -285,15 +285,20 @@ def test_a_rewritten_file_that_lacks_a_key_ingest_owns_gets_it_back_in_place_and
     assert again[path] == texts[path].replace("title: A Paper\n", "# mine\ntitle: A Paper\n")
 
 
-def test_a_rewritten_file_whose_lines_ingest_owns_are_not_one_each_is_written_whole():
+def test_a_value_ingest_owns_written_over_several_lines_becomes_its_line_and_the_comments_stay():
     digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
     _, texts = ingest_texts(digests)
     path = PAPERS / "a-paper.md"
-    own = texts[path].replace("dates: [2025-03-18]", "dates:\n  - 2025-03-18", 1).replace("---\n\n", "mine: 1\n---\n\n", 1)
-    _, again = ingest_texts(digests + [digest(MAR17, "b.txt", ("A paper", "x"))], {path: own})
-    paper = parse_paper(again[path], path)
-    assert paper.dates == (MAR17, MAR18) and dict(paper.extra) == {"mine": 1}
-    assert "dates: [2025-03-17, 2025-03-18]\n" in again[path]
+    own = (texts[path].replace("---\ntitle:", "---\n# found it via a friend\ntitle:", 1)
+           .replace("dates: [2025-03-18]", "dates:\n  - 2025-03-18", 1)
+           .replace("topics: [other]", "topics:\n- other\n# refile?", 1)
+           .replace("---\n\n", "rating: 5  # out of 5\n---\n\n", 1))
+    plan, again = ingest_texts(digests + [digest(MAR17, "b.txt", ("A Paper", "The abstract."))], {path: own})
+    assert plan.changed == (path,)
+    assert again[path] == (texts[path].replace("---\ntitle:", "---\n# found it via a friend\ntitle:", 1)
+                           .replace("dates: [2025-03-18]", "dates: [2025-03-17, 2025-03-18]", 1)
+                           .replace("topics: [other]", "topics: [other]\n# refile?", 1)
+                           .replace("---\n\n", "rating: 5  # out of 5\n---\n\n", 1))
 
 
 def test_a_file_that_already_says_what_ingest_would_is_left_byte_for_byte():
