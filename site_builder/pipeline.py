@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import os
 import re
-import stat
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -737,21 +736,20 @@ def _write_site_and_cache(
 def untrusted_cache(cache_dir: Path) -> SourceError | None:
     """Why a build must not use ``cache_dir``, or None. The cache is pickles,
     which run code as they load, and the site kept in it becomes the next
-    output: one another user may write to (theirs, or writable by anyone,
-    as /tmp/.atlas-cache is for an output in /tmp) is neither read nor written."""
+    output: another user's (one made first in /tmp, say, for an output in
+    /tmp) is neither read nor written. (One of the user's own that others
+    may write to is as open as the templates beside it, which run code too;
+    and on some file systems, such as Windows drives under WSL, every
+    directory is.)"""
     try:
         found = os.stat(cache_dir)
     except OSError:
         return None  # none yet (this build makes it, its own), or reported when saving
-    if found.st_uid != os.getuid():
-        why = "it belongs to another user"
-    elif found.st_mode & stat.S_IWOTH:
-        why = "anyone may write to it"
-    else:
+    if found.st_uid == os.getuid():
         return None
     return SourceError(
-        f"not using this build cache: {why}, and a build runs what it holds", cache_dir,
-        hint="delete it if you trust no one who could have written it, or build with --out in a directory of your own",
+        "not using this build cache: it belongs to another user, and a build runs what it holds", cache_dir,
+        hint="delete it, or build with --out in a directory of your own",
     )
 
 
