@@ -11,6 +11,8 @@
   var list = document.getElementById("search-results");
   var more = document.getElementById("search-more");
   var PAGE = 10;
+  var help = app.querySelector(".search-help");
+  if (help) help.hidden = false;
   var searcher = null;
   var current = { results: [], shown: 0, stems: [], text: "" };
   var generation = 0;

@@ -1,4 +1,11 @@
-/* On every page: "/" jumps to the search box, as on most sites with search. */
+/* On every page: "/" jumps to the search box, as on most sites with search.
+ * The box says so where there is a keyboard to press it on (not on a phone). */
+(function () {
+  var box = document.getElementById("site-search");
+  if (!box) return;
+  box.setAttribute("aria-keyshortcuts", "/");
+  if (window.matchMedia("(hover: hover) and (pointer: fine)").matches) box.placeholder += " (press /)";
+})();
 document.addEventListener("keydown", function (event) {
   if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
   var target = event.target;

@@ -358,3 +358,31 @@ def test_back_from_a_result_returns_to_it_with_as_many_results_shown(browser, sh
     expect(page.locator("#search-status")).to_contain_text("“speech”")
     assert errors == []
     context.close()
+
+
+def test_the_search_box_and_tips_promise_only_what_works(browser, shipped_site, serve_site):
+    base = serve_site(shipped_site)
+    box, tips = "#site-search", "#search-app .search-help"
+    # A desktop: the "/" shortcut works, and the box says so; the tips are shown.
+    context, page, errors, _ = open_page(browser, base + "search/?q=lora")
+    assert page.locator(box).get_attribute("placeholder") == "Search papers (press /)"
+    assert page.locator(box).get_attribute("aria-keyshortcuts") == "/"
+    expect(page.locator(tips)).to_be_visible()
+    assert errors == []
+    context.close()
+    # A phone has no "/" key to press.
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(base + "papers/")
+    expect(page.locator(box)).to_have_attribute("aria-keyshortcuts", "/")  # site.js has run
+    assert page.locator(box).get_attribute("placeholder") == "Search papers"
+    context.close()
+    # Without JavaScript there is no shortcut and no search to give tips for.
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(base + "search/?q=lora")
+    assert page.locator(box).get_attribute("placeholder") == "Search papers"
+    assert page.locator(box).get_attribute("aria-keyshortcuts") is None
+    expect(page.locator("noscript, #search-app p.lead").first).to_be_attached()
+    expect(page.locator(tips)).to_be_hidden()
+    context.close()
