@@ -56,12 +56,17 @@ class DigestEntry:
 
 
 def title_key(title: str) -> str:
-    """The identity of a paper across digests: its title's letters and digits,
-    case, spacing, punctuation, Unicode forms and invisible characters
-    ignored ("Multi-Modal" and "Multimodal", "Fine-Tuning" and "Fine Tuning"
-    are one paper's). A title of neither keeps its other characters."""
+    """The identity of a paper across digests: its title without case,
+    spacing, punctuation, Unicode forms and invisible characters ("Multi-Modal"
+    and "Multimodal", "Fine-Tuning" and "Fine Tuning" are one paper's), but
+    with its letters, digits, marks and symbols ("C++" is not "C#"). A title
+    of punctuation only keeps it."""
     text = title_text(title)
-    return _NOT_ALPHANUMERIC.sub("", text) or text
+    if text.isascii():  # most titles: one regex pass instead of a look-up per character
+        kept = _ASCII_PUNCTUATION_AND_SPACE.sub("", text)
+    else:
+        kept = "".join(char for char in text if unicodedata.category(char)[0] in "LMNS")
+    return kept or text
 
 
 def title_text(title: str) -> str:
@@ -70,7 +75,9 @@ def title_text(title: str) -> str:
     return " ".join(text.split()).rstrip(" .")
 
 
-_NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
+# What Unicode calls punctuation (P*), separators and controls among ASCII's
+# characters: its symbols ($ + < = > ^ ` | ~) are kept, as outside ASCII.
+_ASCII_PUNCTUATION_AND_SPACE = re.compile(r"""[\x00-\x20\x7f!"#%&'()*,\-./:;?@\[\\\]_{}]+""")
 
 
 # Characters that show nothing, which a copy from a web page may hold: a soft
@@ -229,7 +236,7 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
             hint="if the date line or the file name has a typo, fix it; a file named for the day you saved it "
             "can be named for the digest's day instead",
         ))
-    seen: dict[str, int] = {}
+    seen: dict[str, DigestEntry] = {}
     window = [next(paragraphs, None), next(paragraphs, None), next(paragraphs, None)]
     while window[0] is not None:
         title, abstract, after = window
@@ -278,12 +285,17 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
         # digest lists twice is what the site would show as one paper.
         entry = DigestEntry(title.text, abstract.text, date, path, title.line)
         if entry.key in seen:
+            first = seen[entry.key]
+            again = title_text(first.title) == title_text(entry.title)
             warnings.append(SourceError(
-                f"{clip(title.text)!r} is listed twice in this digest (first on line {seen[entry.key]}); "
-                "the first is kept", path, title.line,
+                f"{clip(title.text)!r} is listed twice in this digest (first on line {first.line}); the first is kept"
+                if again else
+                f"{clip(title.text)!r} is {clip(first.title)!r} of line {first.line} but for punctuation, so one "
+                "paper to the site: the first is kept, with its abstract", path, title.line,
+                hint="" if again else "if they are two papers, make their titles differ in a letter, digit or symbol",
             ))
         else:
-            seen[entry.key] = title.line
+            seen[entry.key] = entry
             entries.append(entry)
         window = [after, next(paragraphs, None), next(paragraphs, None)]
     if not entries:

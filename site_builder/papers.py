@@ -740,7 +740,8 @@ def _same_title(first: Path, paper: Paper, second: Path, other: Paper) -> Source
     return SourceError(
         f"paper's title {clip(other.title)!r} is {first.name}'s {clip(paper.title)!r} but for case, spacing or "
         "punctuation, and papers are told apart by title", second, other.line_of("title"),
-        hint="if they are one paper, move your notes into one file and delete the other; else give one another title",
+        hint="if they are one paper, move your notes into one file and delete the other; if not, make their titles "
+        "differ in a letter, digit or symbol (a digest's paper has its digest's title)",
     )
 
 

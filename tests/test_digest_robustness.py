@@ -133,9 +133,16 @@ def test_same_paper_twice_in_one_digest_is_kept_once_with_a_warning():
 
 def test_a_title_listed_again_with_a_full_stop_or_another_unicode_form_is_the_same_paper():
     # "ﬁ" (one ligature character) is "fi" once Unicode-normalised, as papers are merged across digests.
-    digest = parse(HEADER + "Mar 18\n\nFine Tuning\n\nOne.\n\nFine tuning.\n\nTwo.\n\nﬁne tuning\n\nThree.\n")
-    assert [e.abstract for e in digest.entries] == ["One."]
-    assert [w.line for w in digest.warnings] == [11, 15]
+    digest = parse(HEADER + "Mar 18\n\nFine Tuning\n\nOne.\n\nFine tuning.\n\nTwo.\n\nﬁne tuning\n\nThree.\n"
+                   "\nFine-Tuning\n\nFour.\n\nC++ Tricks\n\nFive.\n\nC# Tricks\n\nSix.\n")
+    assert [e.abstract for e in digest.entries] == ["One.", "Five.", "Six."]
+    assert [w.line for w in digest.warnings] == [11, 15, 19]
+    assert "listed twice" in str(digest.warnings[1])
+    assert digest.warnings[2].message == (
+        "'Fine-Tuning' is 'Fine Tuning' of line 7 but for punctuation, so one paper to the site: "
+        "the first is kept, with its abstract"
+    )
+    assert "make their titles differ in a letter, digit or symbol" in digest.warnings[2].hint
 
 
 def test_a_large_digest_parses_in_bounded_memory(tmp_path):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -452,8 +453,16 @@ def test_a_title_again_in_another_spelling_is_the_same_paper():
     assert title_key("A Multi-Modal Survey of Fine-Tuning") == title_key("A Multimodal Survey of Fine Tuning:")
     assert title_key("GPT-4V(ision) for Robots") == title_key("GPT 4V (ision) for robots")
     assert title_key("Naïve Bayes") != title_key("Naive Bayes")  # another letter: another paper
-    # Titles of neither letters nor digits keep their other characters.
-    assert title_key("∞") != title_key("!!!") and title_key("∞") != title_key("")
+    # Symbols and marks are a title's as its letters are: "+" is no "#", a
+    # vowel sign of Devanagari no other.
+    assert title_key("C++ Tricks") != title_key("C# Tricks") and title_key("3+4=7") != title_key("3-4-7")
+    assert title_key("किताब पढ़ना") != title_key("कताब पढ़ना")
+    assert title_key("🚀 Launch") != title_key("Launch")
+    # A title of punctuation only keeps it.
+    assert title_key("!!!") != title_key("???") and title_key("!!!") != title_key("")
+    # ASCII's characters are told apart by one regex, as all others by their Unicode category.
+    for char in map(chr, range(128)):
+        assert (title_key(f"a{char}b") == "ab") == (unicodedata.category(char)[0] not in "LMNS"), repr(char)
     first = [digest(MAR17, "a.txt", ("A Multi-Modal Survey of Fine-Tuning", "We survey it."))]
     _, texts = ingest_texts(first)
     (path,) = texts
