@@ -741,11 +741,12 @@ def untrusted_cache(cache_dir: Path) -> SourceError | None:
     may write to is as open as the templates beside it, which run code too;
     and on some file systems, such as Windows drives under WSL, every
     directory is.)"""
+    getuid = getattr(os, "getuid", None)  # (not on Windows, where a directory has no such owner)
     try:
         found = os.stat(cache_dir)
     except OSError:
         return None  # none yet (this build makes it, its own), or reported when saving
-    if found.st_uid == os.getuid():
+    if getuid is None or found.st_uid == getuid():
         return None
     return SourceError(
         "not using this build cache: it belongs to another user, and a build runs what it holds", cache_dir,
