@@ -89,6 +89,7 @@
         docs.forEach(function (doc) { if (doc) list.appendChild(renderResult(doc)); });
         state.shown += batch.length;
         more.hidden = state.shown >= state.results.length;
+        remember();
       }, function (error) {
         state.loading = null;
         throw error;
@@ -103,6 +104,7 @@
     syncURL(text);
     if (!text) {
       list.textContent = "";
+      lastResult = -1;
       more.hidden = true;
       current = { results: [], shown: 0, stems: [], text: "" };
       setStatus("Type to search titles, topics and abstracts.");
@@ -112,6 +114,7 @@
       if (mine !== generation) return;
       performance.measure("atlas-answer", { start: started });
       list.textContent = "";
+      lastResult = -1;
       more.hidden = true;  // until this query's first results are on the page
       current = { results: outcome.results, shown: 0, stems: AtlasSearch.highlightStems(text), text: text };
       var n = outcome.results.length;
@@ -168,15 +171,22 @@
     if (link) link.focus();
   }
 
-  /* Where the reader is in the results, kept in this page's history entry:
+  /* Where the reader is in the results, kept in this page's history entry
+   * as it changes (a change made as the page is left may not be kept):
    * Back from a result (or a reload) then shows as many results as were
-   * shown, scrolled as they were, on the result left from. */
-  function remember(event) {
-    var results = Array.prototype.slice.call(list.children);
-    var target = event && event.target && event.target.closest ? event.target : document.activeElement;
-    var result = target && target.closest ? target.closest(".result") : null;
+   * shown, scrolled as they were, on the result last focused or clicked
+   * (-1: none, or the box since). Clicked counts too: Safari focuses no
+   * link it opens. */
+  var lastResult = -1;
+
+  function resultOf(node) {
+    var result = node && node.closest ? node.closest(".result") : null;
+    return Array.prototype.indexOf.call(list.children, result);
+  }
+
+  function remember() {
     window.history.replaceState(
-      { q: current.text, shown: current.shown, result: results.indexOf(result), scroll: window.scrollY },
+      { q: current.text, shown: current.shown, result: lastResult, scroll: window.scrollY },
       "", window.location.href
     );
   }
@@ -222,7 +232,14 @@
     var state = current, shown = current.shown;
     showMore().then(function () { if (state === current) focusResult(shown); });
   });
-  list.addEventListener("click", remember);
+  list.addEventListener("focusin", function (event) { lastResult = resultOf(event.target); remember(); });
+  list.addEventListener("click", function (event) { lastResult = resultOf(event.target); remember(); });
+  input.addEventListener("focus", function () { lastResult = -1; remember(); });
+  var scrolled = null;
+  window.addEventListener("scroll", function () {
+    clearTimeout(scrolled);
+    scrolled = setTimeout(remember, 150);
+  }, { passive: true });
   window.addEventListener("pagehide", remember);
   window.addEventListener("pageshow", function (event) {
     // Back to the page as it was left (the back/forward cache): searched

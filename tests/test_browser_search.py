@@ -342,9 +342,22 @@ def test_back_from_a_result_returns_to_it_with_as_many_results_shown(browser, sh
     page.reload()
     expect(links).to_have_count(20)
     expect(links.nth(12)).to_be_focused()
-    # Escape from a result: back in the box, for other words.
+    # Escape from a result: back in the box, for other words; a reload then
+    # puts no result in focus.
     page.keyboard.press("Escape")
     expect(page.locator("#site-search")).to_be_focused()
+    page.reload()
+    expect(links).to_have_count(20)
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.activeElement.closest('.result')") is None
+    # A result opened without being focused (Safari focuses no link it opens):
+    # Back comes to it all the same.
+    page.evaluate("document.activeElement.blur()")
+    page.evaluate("document.querySelectorAll('#search-results .result h2 a')[15].click()")
+    page.wait_for_url("**/atlas/papers/**")
+    page.go_back()
+    expect(links).to_have_count(20)
+    expect(links.nth(15)).to_be_focused()
 
     # Back to the page kept whole (the back/forward cache, as other browsers
     # do): the results stay as they were; words typed but not yet searched
