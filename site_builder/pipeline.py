@@ -40,7 +40,9 @@ from .site import (
 from .topics import Taxonomy, assign_topics, parse_taxonomy, placement_warnings
 from .weight import PageWeight, measure_first_visit
 from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers
-from .writer import check_output_dir, remove_stale_temp_files, write_atomic_with, write_files, write_site
+from .writer import (
+    check_output_dir, remove_stale_temp_files, write_atomic_with, write_files, write_site, written_at,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Where the command line keeps work between runs, beside the output directory.
@@ -367,8 +369,8 @@ def write_ingest(plan: IngestPlan) -> tuple[SourceError, ...]:
     if not plan.read_as:
         return ()
     # Temp files a killed ingest left, where this one writes (not per paper:
-    # 20,000 of them are in one directory).
-    for directory in {path.parent for path, _text in plan.read_as}:
+    # 20,000 of them are in one directory), beside the file a link leads to too.
+    for directory in {written_at(path).parent for path, _text in plan.read_as}:
         remove_stale_temp_files(directory)
     texts, read_as = dict(plan.texts), dict(plan.read_as)
     # Asked of each file the moment before it is replaced, not of all of

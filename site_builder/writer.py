@@ -106,6 +106,11 @@ def remove_stale_temp_files(directory: Path) -> None:
             (directory / name).unlink(missing_ok=True)
 
 
+def written_at(path: Path) -> Path:
+    """Where :func:`write_files` writes ``path``: for a symbolic link, the file it leads to."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
 def write_files(files: Mapping[Path, bytes], unchanged: Callable[[Path], bool] = lambda path: True) -> tuple[Path, ...]:
     """Write each file atomically, unless ``unchanged(path)``, asked the moment
     before its rename, says someone saved it since it was read: then it is
@@ -116,9 +121,8 @@ def write_files(files: Mapping[Path, bytes], unchanged: Callable[[Path], bool] =
     # writer thread wait (measured: no faster).
     left: list[Path] = []
     for tried, (path, data) in enumerate(files.items()):
-        target = Path(os.path.realpath(path)) if path.is_symlink() else path
         try:
-            if not write_atomic_with(target, lambda handle: handle.write(data), partial(unchanged, path)):
+            if not write_atomic_with(written_at(path), lambda handle: handle.write(data), partial(unchanged, path)):
                 left.append(path)
         except OSError as error:
             done = tried - len(left)
