@@ -520,7 +520,8 @@ def _updated_in_place(front: str, dumped: str, managed: Sequence[str], path: Pat
 def _managed_spans(front: str, managed: Collection[str]) -> dict[str, tuple[int, int]] | None:
     """The lines (start, end) of each of the ``managed`` keys that ``front``
     has: its own, and those below it that are part of its value (indented,
-    or items of a block list); None if one is there twice."""
+    or items of a block list, blank lines between them too); None if one is
+    there twice."""
     lines = front.splitlines()
     spans: dict[str, tuple[int, int]] = {}
     for number, line in enumerate(lines):
@@ -528,9 +529,11 @@ def _managed_spans(front: str, managed: Collection[str]) -> dict[str, tuple[int,
         if match and match.group(1) in managed:
             if match.group(1) in spans:
                 return None
-            end = number + 1
-            while end < len(lines) and lines[end][:1] in (" ", "\t", "-"):
-                end += 1
+            end = after = number + 1
+            while after < len(lines) and (not lines[after].strip() or lines[after][:1] in (" ", "\t", "-")):
+                after += 1
+                if lines[after - 1].strip():
+                    end = after  # blank lines count only between lines of the value
             spans[match.group(1)] = (number, end)
     return spans
 

@@ -300,6 +300,10 @@ def test_a_value_ingest_owns_written_over_several_lines_becomes_its_line_and_the
                            .replace("dates: [2025-03-18]", "dates: [2025-03-17, 2025-03-18]", 1)
                            .replace("topics: [other]", "topics: [other]\n# refile?", 1)
                            .replace("---\n\n", "rating: 5  # out of 5\n---\n\n", 1))
+    # A list with a blank line in it, and a comment inside it, which goes with it (README says so).
+    spaced = own.replace("dates:\n  - 2025-03-18", "dates:\n  - 2025-03-18\n\n  # the day I read it\n  - 2025-03-18", 1)
+    _, again_spaced = ingest_texts(digests + [digest(MAR17, "b.txt", ("A Paper", "The abstract."))], {path: spaced})
+    assert again_spaced[path] == again[path]
 
 
 def test_a_file_that_already_says_what_ingest_would_is_left_byte_for_byte():
