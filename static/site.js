@@ -18,11 +18,20 @@ document.addEventListener("keydown", function (event) {
 });
 
 /* A chart that scrolls sideways is a stop for the keyboard, whose arrow keys
- * then scroll it; one that fits its box is not a stop that does nothing. */
+ * then scroll it, and a region that says it scrolls; one that fits its box
+ * is neither (the chart inside still has its own title). */
 function fitCharts() {
   Array.prototype.forEach.call(document.querySelectorAll(".chart-scroll"), function (box) {
-    if (box.scrollWidth > box.clientWidth) box.setAttribute("tabindex", "0");
-    else box.removeAttribute("tabindex");
+    if (!box.hasAttribute("data-label")) box.setAttribute("data-label", box.getAttribute("aria-label") || "");
+    if (box.scrollWidth > box.clientWidth) {
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", box.getAttribute("data-label"));
+    } else {
+      box.removeAttribute("tabindex");
+      box.removeAttribute("role");
+      box.removeAttribute("aria-label");
+    }
   });
 }
 fitCharts();

@@ -205,6 +205,7 @@ def test_wide_notes_and_the_topics_chart_fit_a_phone(browser, tmp_path, serve_si
     # on its row; a narrower phone scrolls the dates, not the names.
     assert page.locator(".chart-scroll").evaluate("element => element.scrollWidth - element.clientWidth") <= 0
     assert page.locator(".chart-scroll").get_attribute("tabindex") is None, "a keyboard stop that scrolls nothing"
+    assert page.locator(".chart-scroll").get_attribute("role") is None, "a region said to scroll that does not"
     assert_each_name_is_beside_its_row(page)
     # A window as narrow as a phone's layout but with room to spare (a desktop
     # zoomed to 200%) shows every name whole.
@@ -216,6 +217,7 @@ def test_wide_notes_and_the_topics_chart_fit_a_phone(browser, tmp_path, serve_si
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     # Scrolling sideways now, it is a stop for the keyboard, whose arrows scroll it.
     expect(page.locator(".chart-scroll")).to_have_attribute("tabindex", "0")
+    expect(page.get_by_role("region", name="(scrolls sideways)")).to_have_count(1)
     label = page.locator(".row-label").first
     before = label.bounding_box()
     page.locator(".chart-scroll").evaluate("element => { element.scrollLeft = element.scrollWidth; }")
