@@ -293,11 +293,27 @@ def _write_site(out_dir: Path, files: Mapping[str, bytes], keep: Path | None) ->
         _discard(staging, keep)
         if staging == keep and error.errno == errno.EXDEV:
             raise _NotMovable from None
-        raise SourceError(f"cannot write the site: {error.strerror}", error.filename or out_dir) from None
+        raise SourceError(
+            f"cannot write the site: {error.strerror}", _as_the_user_knows_it(error.filename, staging, out_dir),
+        ) from None
     except BaseException:
         _discard(staging, keep)
         raise
     return stats
+
+
+def _as_the_user_knows_it(filename: str | None, staging: Path | None, out_dir: Path) -> Path:
+    """The path a write error names: a file of the new site as under the
+    output directory, not the hidden one it is made in (gone by the time the
+    error is read); the output's parent when not even that could be made."""
+    if not filename:
+        return out_dir
+    path = Path(filename)
+    if staging is not None and path.is_relative_to(staging):
+        return out_dir / path.relative_to(staging)
+    if path.parent == out_dir.parent and path.name.startswith(f".{out_dir.name}.new-"):
+        return out_dir.parent
+    return path
 
 
 def _discard(staging: Path | None, keep: Path | None) -> None:

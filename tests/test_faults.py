@@ -96,8 +96,25 @@ def test_disk_full_or_read_only_output_gives_a_clear_error_and_keeps_the_old_sit
     with pytest.raises(SourceError) as info:
         write_site(out, {"index.html": b"new", "b.html": b"x"})
     assert f"cannot write the site: {os.strerror(code)}" in str(info.value)
+    assert info.value.path == out / "b.html", "named as in the site, not in the hidden one it was made in"
     assert snapshot(out) == {"index.html": b"old"}
     assert [p.name for p in tmp_path.iterdir()] == ["_site"], "no staging directory left behind"
+
+
+def test_an_output_directory_whose_parent_cannot_be_written_to_is_named_so(tmp_path, monkeypatch):
+    import tempfile
+
+    out = tmp_path / "_site"
+    write_site(out, {"index.html": b"old"})
+
+    def read_only_parent(prefix="", dir=None, **kwargs):  # as mkdtemp fails in a directory one may not write to
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.path.join(dir, prefix + "x1y2z3"))
+
+    monkeypatch.setattr(tempfile, "mkdtemp", read_only_parent)
+    with pytest.raises(SourceError) as info:
+        write_site(out, {"index.html": b"new"})
+    assert (info.value.path, info.value.message) == (tmp_path, "cannot write the site: Permission denied")
+    assert snapshot(out) == {"index.html": b"old"}
 
 
 def test_output_path_that_cannot_be_a_directory(tmp_path):
