@@ -90,7 +90,7 @@ def _new_temp_file(path: Path) -> tuple[int, Path]:
         except FileExistsError:
             continue
         if mode is not None:
-            os.fchmod(fd, mode)
+            os.chmod(temp, mode)  # (not fchmod: Windows has it only from Python 3.13)
         return fd, temp
 
 
