@@ -141,7 +141,7 @@
     document.title = text ? text + " · " + pageTitle : pageTitle;
     var url = new URL(window.location.href);
     if (text) url.searchParams.set("q", text); else url.searchParams.delete("q");
-    if (url.href !== window.location.href) window.history.replaceState(null, "", url.href);
+    if (url.href !== window.location.href) replaceState(null, url.href);
   }
 
   function links() { return Array.prototype.slice.call(list.querySelectorAll(".result h2 a")); }
@@ -185,14 +185,32 @@
   }
 
   function remember() {
-    window.history.replaceState(
-      { q: current.text, shown: current.shown, result: lastResult, scroll: window.scrollY },
-      "", window.location.href
-    );
+    clearTimeout(remembering);
+    replaceState({ q: current.text, shown: current.shown, result: lastResult, scroll: window.scrollY },
+                 window.location.href);
+  }
+
+  /* Moving through the results (the arrows, the wheel) is remembered once
+   * it pauses: Safari refuses more than 100 history changes in 10 s. */
+  var remembering = null;
+  function rememberSoon() {
+    clearTimeout(remembering);
+    remembering = setTimeout(remember, 200);
+  }
+
+  /* A history change refused (that limit) costs the reader the place kept,
+   * never the search. */
+  function replaceState(state, href) {
+    try {
+      window.history.replaceState(state, "", href);
+    } catch (error) {
+      // the next change, after the limit's window, keeps it again
+    }
   }
 
   function restore(saved) {
     var state = current;
+    lastResult = saved.result;  // what the batches shown on the way there remember
     function fill() {
       if (state !== current || state.shown >= Math.min(saved.shown, state.results.length)) return undefined;
       return showMore().then(fill);
@@ -232,14 +250,10 @@
     var state = current, shown = current.shown;
     showMore().then(function () { if (state === current) focusResult(shown); });
   });
-  list.addEventListener("focusin", function (event) { lastResult = resultOf(event.target); remember(); });
+  list.addEventListener("focusin", function (event) { lastResult = resultOf(event.target); rememberSoon(); });
   list.addEventListener("click", function (event) { lastResult = resultOf(event.target); remember(); });
   input.addEventListener("focus", function () { lastResult = -1; remember(); });
-  var scrolled = null;
-  window.addEventListener("scroll", function () {
-    clearTimeout(scrolled);
-    scrolled = setTimeout(remember, 150);
-  }, { passive: true });
+  window.addEventListener("scroll", rememberSoon, { passive: true });
   window.addEventListener("pagehide", remember);
   window.addEventListener("pageshow", function (event) {
     // Back to the page as it was left (the back/forward cache): searched

@@ -399,3 +399,34 @@ def test_the_search_box_and_tips_promise_only_what_works(browser, shipped_site, 
     expect(page.locator("noscript, #search-app p.lead").first).to_be_attached()
     expect(page.locator(tips)).to_be_hidden()
     context.close()
+
+
+def test_search_goes_on_when_the_browser_refuses_history_changes(browser, shipped_site, serve_site):
+    """Safari refuses more than 100 history changes in 10 s (a SecurityError):
+    that may cost the reader the place kept for Back, never the search."""
+    refusing = """
+const replaceStateNow = history.replaceState.bind(history);
+window.historyChanges = 0;
+history.replaceState = function (...args) {
+  if (++window.historyChanges > 3) throw new DOMException("too many history changes", "SecurityError");
+  return replaceStateNow(...args);
+};
+"""
+    base = serve_site(shipped_site)
+    context, page, errors, _ = open_page(browser, base + "search/?q=model", refusing)
+    links = page.locator("#search-results .result h2 a")
+    expect(links).to_have_count(10)
+    for _pass in range(3):  # up and down the results, with the arrows
+        for key in ["ArrowDown"] * 9 + ["ArrowUp"] * 9:
+            page.keyboard.press(key)
+    page.locator("#search-more").click()
+    expect(links).to_have_count(20)
+    box = page.locator("#site-search")
+    box.fill("language")
+    expect(page.locator("#search-status")).to_contain_text("papers match “language”")
+    box.press("Enter")
+    expect(links.first).to_be_focused()
+    assert "could not load" not in page.locator("#search-status").inner_text()
+    assert page.evaluate("window.historyChanges") > 3, "the browser did refuse some"
+    assert errors == []
+    context.close()
