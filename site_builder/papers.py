@@ -520,8 +520,8 @@ def _updated_in_place(front: str, dumped: str, managed: Sequence[str], path: Pat
 def _managed_spans(front: str, managed: Collection[str]) -> dict[str, tuple[int, int]] | None:
     """The lines (start, end) of each of the ``managed`` keys that ``front``
     has: its own, and those below it that are part of its value (indented,
-    or items of a block list, blank lines between them too); None if one is
-    there twice."""
+    or items of a block list, and the blank and comment lines between them);
+    None if one is there twice."""
     lines = front.splitlines()
     spans: dict[str, tuple[int, int]] = {}
     for number, line in enumerate(lines):
@@ -530,12 +530,17 @@ def _managed_spans(front: str, managed: Collection[str]) -> dict[str, tuple[int,
             if match.group(1) in spans:
                 return None
             end = after = number + 1
-            while after < len(lines) and (not lines[after].strip() or lines[after][:1] in (" ", "\t", "-")):
+            while after < len(lines) and (_blank_or_comment(lines[after]) or lines[after][:1] in (" ", "\t", "-")):
                 after += 1
-                if lines[after - 1].strip():
-                    end = after  # blank lines count only between lines of the value
+                if not _blank_or_comment(lines[after - 1]):
+                    end = after  # blank and comment lines count only before more of the value
             spans[match.group(1)] = (number, end)
     return spans
+
+
+def _blank_or_comment(line: str) -> bool:
+    text = line.strip()
+    return not text or text.startswith("#")
 
 
 def _text_ingest_would_drop(managed: str, body: str) -> str:

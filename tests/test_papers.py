@@ -300,10 +300,16 @@ def test_a_value_ingest_owns_written_over_several_lines_becomes_its_line_and_the
                            .replace("dates: [2025-03-18]", "dates: [2025-03-17, 2025-03-18]", 1)
                            .replace("topics: [other]", "topics: [other]\n# refile?", 1)
                            .replace("---\n\n", "rating: 5  # out of 5\n---\n\n", 1))
-    # A list with a blank line in it, and a comment inside it, which goes with it (README says so).
-    spaced = own.replace("dates:\n  - 2025-03-18", "dates:\n  - 2025-03-18\n\n  # the day I read it\n  - 2025-03-18", 1)
-    _, again_spaced = ingest_texts(digests + [digest(MAR17, "b.txt", ("A Paper", "The abstract."))], {path: spaced})
-    assert again_spaced[path] == again[path]
+    # A list with a blank line in it, and comments inside it (indented or
+    # not), which go with it (README says so).
+    for inside in ("  - 2025-03-18\n\n  # the day I read it\n  - 2025-03-18", "# first\n- 2025-03-18\n# read\n- 2025-03-18"):
+        spaced = own.replace("dates:\n  - 2025-03-18", f"dates:\n{inside}", 1)
+        _, again_spaced = ingest_texts(digests + [digest(MAR17, "b.txt", ("A Paper", "The abstract."))], {path: spaced})
+        assert again_spaced[path] == again[path], inside
+    # A comment after a value, before the next key, is the next key's: it stays.
+    noted = own.replace("rating: 5", "\n  # about the rating\nrating: 5", 1)
+    _, again_noted = ingest_texts(digests + [digest(MAR17, "b.txt", ("A Paper", "The abstract."))], {path: noted})
+    assert "\n\n  # about the rating\nrating: 5" in again_noted[path]
 
 
 def test_a_file_that_already_says_what_ingest_would_is_left_byte_for_byte():
