@@ -59,13 +59,17 @@ def title_key(title: str) -> str:
     """The identity of a paper across digests: its title without case,
     spacing, punctuation, Unicode forms and invisible characters ("Multi-Modal"
     and "Multimodal", "Fine-Tuning" and "Fine Tuning" are one paper's), but
-    with its letters, digits, marks and symbols ("C++" is not "C#"). A title
-    of punctuation only keeps it."""
+    with its letters, digits, marks and symbols, "#", "%", "&", "*" and "@"
+    among them ("C++", "C#" and "C" are three). A title of punctuation only
+    keeps it."""
     text = title_text(title)
     if text.isascii():  # most titles: one regex pass instead of a look-up per character
         kept = _ASCII_PUNCTUATION_AND_SPACE.sub("", text)
     else:
-        kept = "".join(char for char in text if unicodedata.category(char)[0] in "LMNS")
+        kept = "".join(
+            char for char in _VARIATION_SELECTORS.sub("", text)
+            if unicodedata.category(char)[0] in "LMNS" or char in _ASCII_SYMBOLS_UNICODE_CALLS_PUNCTUATION
+        )
     return kept or text
 
 
@@ -76,8 +80,12 @@ def title_text(title: str) -> str:
 
 
 # What Unicode calls punctuation (P*), separators and controls among ASCII's
-# characters: its symbols ($ + < = > ^ ` | ~) are kept, as outside ASCII.
-_ASCII_PUNCTUATION_AND_SPACE = re.compile(r"""[\x00-\x20\x7f!"#%&'()*,\-./:;?@\[\\\]_{}]+""")
+# characters, but for those that read as symbols in a title ("C#", "100%",
+# "Q&A"), which are kept, as its symbols ($ + < = > ^ ` | ~) are.
+_ASCII_SYMBOLS_UNICODE_CALLS_PUNCTUATION = "#%&*@"
+_ASCII_PUNCTUATION_AND_SPACE = re.compile(r"""[\x00-\x20\x7f!"'(),\-./:;?\[\\\]_{}]+""")
+# Emoji or text style of the character before: not another title.
+_VARIATION_SELECTORS = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 
 
 # Characters that show nothing, which a copy from a web page may hold: a soft
