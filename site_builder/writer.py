@@ -293,9 +293,9 @@ def _write_site(out_dir: Path, files: Mapping[str, bytes], keep: Path | None) ->
         _discard(staging, keep)
         if staging == keep and error.errno == errno.EXDEV:
             raise _NotMovable from None
-        raise SourceError(
-            f"cannot write the site: {error.strerror}", _as_the_user_knows_it(error.filename, staging, out_dir),
-        ) from None
+        # A new tree is hidden and gone once the error is read; the kept site is where it says.
+        named = _as_the_user_knows_it(error.filename, staging if staging != keep else None, out_dir)
+        raise SourceError(f"cannot write the site: {error.strerror}", named) from None
     except BaseException:
         _discard(staging, keep)
         raise
@@ -304,8 +304,8 @@ def _write_site(out_dir: Path, files: Mapping[str, bytes], keep: Path | None) ->
 
 def _as_the_user_knows_it(filename: str | None, staging: Path | None, out_dir: Path) -> Path:
     """The path a write error names: a file of the new site as under the
-    output directory, not the hidden one it is made in (gone by the time the
-    error is read); the output's parent when not even that could be made."""
+    output directory, not the new tree ``staging`` it is made in; the
+    output's parent when not even that could be made."""
     if not filename:
         return out_dir
     path = Path(filename)

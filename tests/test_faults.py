@@ -477,6 +477,9 @@ def test_a_disk_that_fills_while_the_site_is_written_leaves_the_previous_site_as
     with pytest.raises(SourceError) as info:
         build(paths)
     assert f"cannot write the site: {os.strerror(errno.ENOSPC)}" in str(info.value)
+    # The file that failed, as in the site: the new tree it was written in
+    # (after the kept site could not be brought up to date, too) is hidden, and gone.
+    assert Path(info.value.path).is_relative_to(out)
     assert calls[0] >= 5 and len(previous) > 5, "the disk filled part way through the site"
     assert snapshot(out) == previous
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".atlas-cache") == ["_site", "content"], (
