@@ -446,6 +446,29 @@ def small_content(root: Path, digest: str) -> Path:
     return content
 
 
+def test_an_error_in_the_site_kept_for_the_next_build_names_it_where_it_is(tmp_path, monkeypatch):
+    from site_builder import writer
+
+    content = small_content(tmp_path, "Mar 18\n\nA Paper About Kept Sites\n\nSites are kept.\n")
+    build(Paths(content, tmp_path / "_site"))
+    paths = Paths(content, tmp_path / "_site", cache=tmp_path / ".atlas-cache")
+    build(paths)  # replaces the site, and keeps it for the next to make its new one from
+    keep = tmp_path / ".atlas-cache" / PREVIOUS_SITE
+    assert (keep / "index.html").is_file()
+    (content / "digests" / "2025-03-19.txt").write_text(NEW_DIGEST, encoding="utf-8")
+    real_chmod = os.chmod
+
+    def refusing_the_kept_site(path, *args, **kwargs):
+        if Path(path) == keep:
+            raise PermissionError(errno.EPERM, os.strerror(errno.EPERM), str(path))
+        return real_chmod(path, *args, **kwargs)
+
+    monkeypatch.setattr(writer.os, "chmod", refusing_the_kept_site)
+    with pytest.raises(SourceError) as info:
+        build(paths)
+    assert (info.value.path, info.value.message) == (keep, f"cannot write the site: {os.strerror(errno.EPERM)}")
+
+
 @pytest.mark.parametrize("kept", [False, True], ids=["new-tree", "kept-tree"])
 def test_a_disk_that_fills_while_the_site_is_written_leaves_the_previous_site_as_it_was(tmp_path, monkeypatch, kept):
     import threading
