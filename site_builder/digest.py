@@ -66,8 +66,9 @@ def title_key(title: str) -> str:
     if text.isascii():  # most titles: one regex pass instead of a look-up per character
         kept = _ASCII_PUNCTUATION_AND_SPACE.sub("", text)
     else:
+        text = _VARIATION_SELECTORS.sub("", text)
         kept = "".join(
-            char for char in _VARIATION_SELECTORS.sub("", text)
+            char for char in text
             if unicodedata.category(char)[0] in "LMNS" or char in _ASCII_SYMBOLS_UNICODE_CALLS_PUNCTUATION
         )
     return kept or text

@@ -529,13 +529,22 @@ def _managed_spans(front: str, managed: Collection[str]) -> dict[str, tuple[int,
         if match and match.group(1) in managed:
             if match.group(1) in spans:
                 return None
+            # In a block scalar (title: >-) an indented "#" is text, not a comment.
+            between = _blank if _BLOCK_SCALAR.search(line) else _blank_or_comment
             end = after = number + 1
-            while after < len(lines) and (_blank_or_comment(lines[after]) or lines[after][:1] in (" ", "\t", "-")):
+            while after < len(lines) and (between(lines[after]) or lines[after][:1] in (" ", "\t", "-")):
                 after += 1
-                if not _blank_or_comment(lines[after - 1]):
+                if not between(lines[after - 1]):
                     end = after  # blank and comment lines count only before more of the value
             spans[match.group(1)] = (number, end)
     return spans
+
+
+_BLOCK_SCALAR = re.compile(r":\s*[|>][-+0-9]*\s*(?:#.*)?$")
+
+
+def _blank(line: str) -> bool:
+    return not line.strip()
 
 
 def _blank_or_comment(line: str) -> bool:

@@ -306,6 +306,10 @@ def test_a_value_ingest_owns_written_over_several_lines_becomes_its_line_and_the
         spaced = own.replace("dates:\n  - 2025-03-18", f"dates:\n{inside}", 1)
         _, again_spaced = ingest_texts(digests + [digest(MAR17, "b.txt", ("A Paper", "The abstract."))], {path: spaced})
         assert again_spaced[path] == again[path], inside
+    # A title written as a block scalar, a line of it starting with "#": all of it is the title's.
+    folded = own.replace("title: A Paper", "title: >-\n  A Paper\n  #1", 1)
+    _, again_folded = ingest_texts(digests + [digest(MAR17, "b.txt", ("A Paper", "The abstract."))], {path: folded})
+    assert again_folded[path] == again[path]
     # A comment after a value, before the next key, is the next key's: it stays.
     noted = own.replace("rating: 5", "\n  # about the rating\nrating: 5", 1)
     _, again_noted = ingest_texts(digests + [digest(MAR17, "b.txt", ("A Paper", "The abstract."))], {path: noted})
@@ -468,6 +472,7 @@ def test_a_title_again_in_another_spelling_is_the_same_paper():
     assert len({title_key("C++ Tricks"), title_key("C# Tricks"), title_key("C Tricks")}) == 3
     assert title_key("3+4=7") != title_key("3-4-7") and title_key("Q&A at 100%") != title_key("QA at 100")
     assert title_key("❤️ Love Models") == title_key("❤ Love Models")  # the emoji's style only
+    assert title_key("!\ufe0f") == title_key("!")
     assert title_key("किताब पढ़ना") != title_key("कताब पढ़ना")
     assert title_key("🚀 Launch") != title_key("Launch")
     # A title of punctuation only keeps it.
