@@ -141,6 +141,7 @@
     document.title = text ? text + " · " + pageTitle : pageTitle;
     var url = new URL(window.location.href);
     if (text) url.searchParams.set("q", text); else url.searchParams.delete("q");
+    wantedHref = url.href;
     if (url.href !== window.location.href) replaceState(null, url.href);
   }
 
@@ -186,9 +187,19 @@
 
   function remember() {
     clearTimeout(remembering);
-    replaceState({ q: current.text, shown: current.shown, result: lastResult, scroll: window.scrollY },
-                 window.location.href);
+    replaceState(
+      restoring && !interacted ? restoring
+        : { q: current.text, shown: current.shown, result: lastResult, scroll: window.scrollY },
+      wantedHref
+    );
   }
+
+  // The address of the query shown, which a refused change (below) may not
+  // have put in the address bar yet: the next change does.
+  var wantedHref = window.location.href;
+  // The place being restored, kept as it was until it is: leaving while its
+  // results load must not save the first ten, at the top, instead.
+  var restoring = null;
 
   /* Moving through the results (the arrows, the wheel) is remembered once
    * it pauses: Safari refuses more than 100 history changes in 10 s. */
@@ -220,6 +231,9 @@
       var link = links()[saved.result];
       if (link) link.focus({ preventScroll: true });
       window.scrollTo(0, saved.scroll);
+    }).finally(function () {
+      restoring = null;
+      remember();
     });
   }
 
@@ -286,8 +300,10 @@
     }
     // Back here from a result, or reloaded: where the reader was.
     var saved = window.history.state;
+    if (saved && saved.q === q.trim()) restoring = saved;
     return run(q, false).then(function () {
-      if (saved && saved.q === q.trim() && current.text === saved.q) return restore(saved);
+      if (restoring && current.text === saved.q) return restore(saved);
+      restoring = null;
       if (!interacted) focusResult(0);
     });
   }).catch(function (error) {

@@ -407,8 +407,9 @@ def test_search_goes_on_when_the_browser_refuses_history_changes(browser, shippe
     refusing = """
 const replaceStateNow = history.replaceState.bind(history);
 window.historyChanges = 0;
+window.refusing = false;
 history.replaceState = function (...args) {
-  if (++window.historyChanges > 3) throw new DOMException("too many history changes", "SecurityError");
+  if (++window.historyChanges > 3 && window.refusing) throw new DOMException("too many history changes", "SecurityError");
   return replaceStateNow(...args);
 };
 """
@@ -416,6 +417,7 @@ history.replaceState = function (...args) {
     context, page, errors, _ = open_page(browser, base + "search/?q=model", refusing)
     links = page.locator("#search-results .result h2 a")
     expect(links).to_have_count(10)
+    page.evaluate("window.refusing = true")
     for _pass in range(3):  # up and down the results, with the arrows
         for key in ["ArrowDown"] * 9 + ["ArrowUp"] * 9:
             page.keyboard.press(key)
@@ -428,5 +430,31 @@ history.replaceState = function (...args) {
     expect(links.first).to_be_focused()
     assert "could not load" not in page.locator("#search-status").inner_text()
     assert page.evaluate("window.historyChanges") > 3, "the browser did refuse some"
+    assert "q=model" in page.url  # the change to the new query's address was refused too
+    # Once the browser takes changes again, the next one (a scroll, say) puts
+    # the query shown in the address, and its place with it.
+    page.evaluate("window.refusing = false")
+    page.mouse.wheel(0, 400)
+    page.wait_for_url("**/search/?q=language")
+    page.wait_for_function("() => history.state && history.state.q === 'language'")
+    assert errors == []
+    context.close()
+
+
+def test_leaving_while_the_place_is_restored_keeps_it(browser, shipped_site, serve_site):
+    base = serve_site(shipped_site)
+    # The results' documents late, so that a reload comes while they load.
+    context, page, errors, _ = open_page(browser, base + "search/?q=model", slow_fetch("documents-", 800))
+    links = page.locator("#search-results .result h2 a")
+    expect(links).to_have_count(10)
+    page.locator("#search-more").click()
+    expect(links).to_have_count(20)
+    links.nth(12).click()
+    page.wait_for_url("**/atlas/papers/**")
+    page.go_back()
+    expect(links).to_have_count(10)  # the first batch of the place being restored; the second loads
+    page.reload()
+    expect(links).to_have_count(20)
+    expect(links.nth(12)).to_be_focused()
     assert errors == []
     context.close()
