@@ -656,13 +656,16 @@ def plan_ingest(
             slug_by_key[record.key] = path.stem
             warnings.append(_title_replaced(parsed[path], record))
     slugs = []
+    new_records = []
     for record in ordered:
         slug = slug_by_key.get(record.key)
         if slug is None:
             slug = _free_slug(slug_for(record.title), taken)
             taken.add(slug)
             new_papers += 1
+            new_records.append((record, slug))
         slugs.append(slug)
+    warnings.extend(_same_abstract_as_another(new_records, ordered, papers_dir))
     # The slug too: topics.yaml may place a paper by hand.
     assigned = memo_many(
         (("topics", assign_topics, r.title, r.abstract, slug), partial(assign_topics, r.title, r.abstract, slug))
@@ -734,6 +737,31 @@ def plan_ingest(
         ),
         unfiled,
     )
+
+
+def _same_abstract_as_another(
+    new: list[tuple[PaperRecord, str]], records: list[PaperRecord], papers_dir: Path,
+) -> list[SourceError]:
+    """A warning for each new paper whose abstract another of the digests'
+    papers has word for word: most likely one paper under two titles (a
+    digest spelt it with a letter or symbol more), now on two pages."""
+    wanted = {record.abstract: (record, slug) for record, slug in new}
+    # Asked on every build with a new digest, of every paper: their lengths
+    # first, so that almost none of the abstracts is hashed.
+    lengths = {len(abstract) for abstract in wanted}
+    warnings: dict[str, SourceError] = {}
+    for other in records if lengths else ():
+        abstract = other.abstract
+        if len(abstract) in lengths and abstract in wanted and abstract not in warnings:
+            record, slug = wanted[abstract]
+            if other.key != record.key:
+                warnings[abstract] = SourceError(
+                    f"new paper {clip(record.title)!r} has the abstract of {clip(other.title)!r} word for word: "
+                    "one paper on two pages?", papers_dir / f"{slug}.md",
+                    hint="if so, give both the same title in the digests (a paper's title is its digest's), then "
+                    "delete the newer file; if not, this is only a warning",
+                )
+    return list(warnings.values())
 
 
 def _own_values_replaced(paper: Paper, record: PaperRecord, topics: tuple[str, ...]) -> str:

@@ -494,6 +494,25 @@ def test_a_title_again_in_another_spelling_is_the_same_paper():
     assert (paper.title, paper.dates, paper.notes) == ("A Multi-Modal Survey of Fine-Tuning", (MAR17, MAR18), "Mine.")
 
 
+def test_a_new_paper_with_another_papers_abstract_word_for_word_is_a_warning():
+    """One paper spelt with a symbol more in a later digest ("C#" for "C")
+    is two papers to its titles; their one abstract says what they may be."""
+    first = [digest(MAR17, "a.txt", ("C# Tricks for Models", "We trick models."))]
+    _, texts = ingest_texts(first)
+    later = digest(MAR18, "b.txt", ("C Tricks for Models", "We trick models."), ("Other Tricks", "Other words."))
+    plan, again = ingest_texts(first + [later], texts)
+    assert plan.new_papers == 2
+    (warning,) = plan.warnings
+    assert warning.path == PAPERS / "c-tricks-for-models-2.md"
+    assert warning.message == (
+        "new paper 'C Tricks for Models' has the abstract of 'C# Tricks for Models' word for word: one paper on two pages?"
+    )
+    # Once that page is there, the next build says nothing more; two new at once are told apart too.
+    assert ingest_texts(first + [later], again)[0].warnings == ()
+    plan, _ = ingest_texts(first + [later], {})
+    assert [w.path.name for w in plan.warnings] == ["c-tricks-for-models-2.md"]
+
+
 def test_a_title_edited_in_case_or_punctuation_gets_the_digests_back_with_a_warning():
     digests = [digest(MAR18, "a.txt", ("A Survey of LLMs", "We survey them."))]
     _, texts = ingest_texts(digests)
