@@ -221,7 +221,7 @@
 
   function restore(saved) {
     var state = current;
-    lastResult = saved.result;  // what the batches shown on the way there remember
+    lastResult = saved.result;  // the result the place is on, until the reader moves
     function fill() {
       if (state !== current || state.shown >= Math.min(saved.shown, state.results.length)) return undefined;
       return showMore().then(fill);
