@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 from urllib.parse import urlsplit
 
 from .config import SiteConfig
@@ -58,17 +59,30 @@ def check_target(repo: Path, remote: str | None = "origin", branch: str = "gh-pa
     git.run("rev-parse", "--git-dir", what="find the git repository",
             hint="run deploy inside your project's git checkout")
     ref = f"refs/heads/{branch}"
-    git.run("check-ref-format", ref, what=f"use branch name {branch!r}")
+    git.run("check-ref-format", ref, what=f"use branch name {branch!r}", said=lambda _quiet: "git refuses it",
+            hint="a branch name has no spaces, '..', '~', '^', ':', '?', '*' or '[', "
+                 "and does not start with '-' or end with '/', '.' or '.lock'")
     if f"branch {ref}" in git.run("worktree", "list", "--porcelain", what="list the work trees").splitlines():
         raise SourceError(f"branch {branch!r} is checked out; deploy would replace its files with the site",
                           repo, hint="deploy to another branch with --branch, or check out another branch "
                                      "(a work tree removed by hand: git worktree prune)")
+    # Asked now, not at the commit after the build: git's own message says how to set it.
+    for who in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"):
+        git.run("var", who, what="commit the site",
+                hint="set git config user.name and user.email, as for any commit")
     local_tip = git.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
-    parent = _remote_tip(git, remote, ref) or local_tip or None
-    if parent is not None and not git.run("ls-tree", "--name-only", parent, ".nojekyll", what=f"read {branch}"):
-        raise SourceError(f"branch {branch!r} holds no deployed site (no .nojekyll); deploy would replace its files",
+    remote_tip = _remote_tip(git, remote, ref)
+    parent = remote_tip or local_tip or None
+    # --full-tree: ls-tree reads a path as relative to the directory deploy runs in.
+    if parent is not None and not git.run("ls-tree", "--full-tree", "--name-only", parent, ".nojekyll",
+                                          what=f"read {branch}"):
+        if remote_tip:
+            where, delete = f"branch {branch!r} of {remote}", f"git push {remote} --delete {branch}"
+        else:
+            where, delete = f"branch {branch!r}", f"git branch -D {branch}"
+        raise SourceError(f"{where} holds no deployed site (no .nojekyll); deploy would replace its files",
                           repo, hint="deploy to another branch with --branch; if it holds a site made another way "
-                                     "you no longer want, delete the branch first")
+                                     f"you no longer want, delete it first ({delete})")
     return DeployTarget(repo, remote, branch, local_tip, parent)
 
 
@@ -84,6 +98,8 @@ def deploy_site(
     extra = {".nojekyll": ""}  # GitHub Pages would otherwise drop files starting with "_"
     if domain:
         extra["CNAME"] = f"{domain}\n"
+    # Absolute: git reads the paths from the top of the checkout, not where deploy runs.
+    site_dir = site_dir.absolute()
     files = _site_files(site_dir)
     parent = target.parent
     tree = _write_tree(git, site_dir, files, extra)
@@ -96,16 +112,26 @@ def deploy_site(
     # The expected old value ("" = must not exist) guards against a concurrent change.
     git.run("update-ref", "-m", "deploy", ref, commit, target.local_tip, what=f"update branch {target.branch}")
     if target.remote is not None:
-        git.run("push", "--quiet", target.remote, f"{ref}:{ref}", what=f"push {target.branch} to {target.remote}",
-                hint="check the remote's name and that you may push to it")
+        try:
+            git.run("push", "--quiet", target.remote, f"{ref}:{ref}", what=f"push {target.branch} to {target.remote}",
+                    hint="the remote's reason is above; if someone deployed meanwhile, deploy again to build on "
+                         "their commit", said=_push_refusal)
+        except BaseException:
+            # Unpublished, so the local branch goes back to where it was (Ctrl-C included).
+            if target.local_tip:
+                git.run("update-ref", "-m", "deploy not pushed", ref, target.local_tip, commit, check=False)
+            else:
+                git.run("update-ref", "-d", ref, commit, check=False)
+            raise
     return Deployment(commit, parent, len(files) + len(extra), target.remote is not None, unchanged)
 
 
 def pages_mismatch(repo: Path, remote: str, config: SiteConfig, site_yaml: Path) -> str | None:
     """What is wrong when GitHub Pages will serve the site of ``remote`` (a
-    github.com repository) under another path than the site is built for:
-    its pages would then find neither their stylesheet nor their links.
-    None when they agree, or the remote is not on GitHub."""
+    github.com repository) under another path than the site is built for
+    (its pages would then find neither their stylesheet nor their links), or
+    on another host than a full base_url names. None when they agree, or the
+    remote is not on GitHub."""
     address = _Git(repo).run("remote", "get-url", remote, check=False) or remote
     match = _GITHUB_REMOTE.fullmatch(address)
     if match is None:
@@ -116,19 +142,24 @@ def pages_mismatch(repo: Path, remote: str, config: SiteConfig, site_yaml: Path)
     else:
         host = f"{owner.lower()}.github.io"
         served = "/" if name.lower() == host else f"/{name}/"
-    if config.base_path.lower() == served.lower():
-        return None
     url = f"https://{host}{served}"
-    # A full base_url (for the sitemap and the feeds' links) is told the full address.
-    advice = url if config.absolute_base else served
-    hint = f"set base_url: {advice} in {site_yaml}, or deploy with --base-url {advice}"
     meant = urlsplit(config.base_url).hostname
+    if config.base_path.lower() != served.lower():
+        built_for = f"the path {config.base_path}"
+        harm = "its pages would find neither their stylesheet nor their links there"
+        # A full base_url (for the sitemap and the feeds' links) is told the full address.
+        advice = url if config.absolute_base else served
+    elif meant is not None and meant != host.lower():
+        # The right path on another host: the pages work, but what points
+        # at them from outside sends readers and search engines elsewhere.
+        built_for, advice = config.base_url, url
+        harm = f"its canonical links, feeds and sitemap would lead to {meant}"
+    else:
+        return None
+    hint = f"set base_url: {advice} in {site_yaml}, or deploy with --base-url {advice}"
     if not config.domain and meant and not meant.endswith(".github.io"):
         hint += f"; or, for a site at https://{meant}/, set domain: {meant}"
-    return (
-        f"GitHub Pages will serve this site at {url}, but it is built for the path {config.base_path}: "
-        f"its pages would find neither their stylesheet nor their links there ({hint})"
-    )
+    return f"GitHub Pages will serve this site at {url}, but it is built for {built_for}: {harm} ({hint})"
 
 
 class _Git:
@@ -136,20 +167,34 @@ class _Git:
         self.repo = repo
 
     def run(self, *args: str, what: str = "", hint: str = "", stdin: str | None = None,
-            env: dict[str, str] | None = None, check: bool = True) -> str:
+            env: dict[str, str] | None = None, check: bool = True,
+            said: Callable[[list[str]], str] | None = None) -> str:
         result = subprocess.run(
             ["git", *args], cwd=self.repo, input=stdin, capture_output=True, text=True,
             env={**os.environ, **(env or {})},
         )
         if check and result.returncode != 0:
             detail = result.stderr.strip().splitlines()
-            # git's own verdict ("fatal: ..."), not the advice lines after it.
-            said = next((line for line in detail if line.startswith(("fatal:", "error:"))), detail[-1] if detail else "")
+            verdict = (said or _verdict)(detail)
             raise SourceError(
-                f"cannot {what or 'run git ' + args[0]}: {said or 'git failed'}",
+                f"cannot {what or 'run git ' + args[0]}: {verdict or 'git failed'}",
                 self.repo, hint=hint,
             )
         return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def _verdict(detail: list[str]) -> str:
+    """git's own verdict ("fatal: ..."), not the advice lines after it."""
+    return next((line for line in detail if line.startswith(("fatal:", "error:"))), detail[-1] if detail else "")
+
+
+def _push_refusal(detail: list[str]) -> str:
+    """Why a push was refused: what the remote said (a protected branch, say)
+    and the refused ref's line ("! [rejected] ... (fetch first)"), which come
+    before git's closing "error: failed to push some refs"."""
+    reasons = [line.strip() for line in detail
+               if (line.startswith("remote:") and line[7:].strip()) or line.startswith(" ! ")]
+    return "; ".join([*reasons, _verdict(detail)]) if reasons else _verdict(detail)
 
 
 def _site_files(site_dir: Path) -> list[str]:
@@ -166,8 +211,11 @@ def _remote_tip(git: _Git, remote: str | None, ref: str) -> str | None:
     the push is a fast-forward even from a fresh clone."""
     if remote is None:
         return None
+    remotes = git.run("remote", check=False).split()
+    known = f"this repository's remotes: {', '.join(remotes)}" if remotes else "this repository has no remote"
     listed = git.run("ls-remote", remote, ref, what=f"reach remote {remote!r}",
-                     hint="add it with git remote add, or pass --remote")
+                     hint=f"{known}; add one with git remote add, pass another with --remote, "
+                          "or commit without pushing with --no-push")
     tip = listed.split("\t")[0]
     if tip:
         git.run("fetch", "--quiet", remote, ref, what=f"fetch {ref} from {remote}")

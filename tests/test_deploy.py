@@ -146,6 +146,7 @@ def test_unknown_remote_is_a_clear_error_and_nothing_is_committed(project):
     result = run_deploy(repo, "--remote", "nowhere")
     assert result.returncode == 1
     assert "error: " in result.stderr and "cannot reach remote 'nowhere': fatal: 'nowhere' does not appear" in result.stderr
+    assert "this repository's remotes: origin;" in result.stderr and "--no-push" in result.stderr
     assert "Traceback" not in result.stderr
     assert git(repo, "for-each-ref", "refs/heads/gh-pages") == ""
     assert not (repo / "_site").exists(), "the remote is checked before the site is built"
@@ -174,6 +175,126 @@ def test_a_branch_that_is_checked_out_or_holds_no_site_is_refused(project, branc
     # Refused before the build: the output directory is as it was.
     assert snapshot(repo / "_site") == {"index.html": b"the site as it was"}
     assert "Nothing was written" in result.stderr
+
+
+def test_a_refused_push_says_why_and_leaves_the_local_branch_where_it_was(project):
+    repo, remote = project
+    assert run_deploy(repo).returncode == 0
+    tip = git(repo, "rev-parse", "refs/heads/gh-pages")
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'GH006: Protected branch update failed for refs/heads/gh-pages.' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    paper = repo / "content" / "papers" / "a-second-paper-about-pages.md"
+    paper.write_text(paper.read_text() + "\n## Notes\n\nNot published.\n")
+
+    result = run_deploy(repo)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    error = next(line for line in result.stderr.splitlines() if line.startswith("error: "))
+    assert "cannot push gh-pages to origin: remote: GH006: Protected branch update failed" in error
+    assert "! [remote rejected] gh-pages -> gh-pages (pre-receive hook declined)" in error
+    assert "gh-pages was not published" in result.stderr
+    # Unpublished, so not recorded as deployed: the next deploy starts from the remote as it is.
+    assert git(repo, "rev-parse", "refs/heads/gh-pages") == tip == git(remote, "rev-parse", "refs/heads/gh-pages")
+
+
+def test_a_first_deploy_refused_by_the_remote_leaves_no_local_branch(project):
+    repo, remote = project
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\nexit 1\n")
+    hook.chmod(0o755)
+    result = run_deploy(repo)
+    assert result.returncode == 1 and "pre-receive hook declined" in result.stderr
+    assert git(repo, "for-each-ref", "refs/heads/gh-pages") == ""
+
+
+def test_deploy_runs_from_a_subdirectory_of_the_checkout(project):
+    repo, remote = project
+    assert run_deploy(repo).returncode == 0
+    paper = repo / "content" / "papers" / "a-second-paper-about-pages.md"
+    paper.write_text(paper.read_text() + "\n## Notes\n\nDeployed from content/.\n")
+    result = run_deploy(repo / "content", "--content", ".", "--out", "../_site")
+    assert result.returncode == 0, result.stderr
+    tip = git(remote, "rev-parse", "refs/heads/gh-pages")
+    assert git(remote, "rev-list", "--count", tip) == "2"
+    assert "Deployed from content/." in git(remote, "show", f"{tip}:papers/a-second-paper-about-pages/index.html")
+
+
+def test_a_remote_branch_holding_another_site_is_named_with_how_to_delete_it(project, tmp_path):
+    repo, remote = project
+    old = tmp_path / "old-site"
+    git(tmp_path, "init", "--quiet", "-b", "gh-pages", str(old))
+    (old / "_config.yml").write_text("theme: minima\n")
+    git(old, "add", ".")
+    git(old, "commit", "--quiet", "-m", "a Jekyll site")
+    git(old, "push", "--quiet", str(remote), "gh-pages")
+
+    result = run_deploy(repo)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "branch 'gh-pages' of origin holds no deployed site" in result.stderr
+    assert "git push origin --delete gh-pages" in result.stderr
+    assert git(repo, "for-each-ref", "refs/heads/gh-pages") == ""
+
+
+def test_an_invalid_branch_name_says_what_a_branch_name_may_hold(project):
+    repo, _remote = project
+    result = run_deploy(repo, "--no-push", "--branch", "bad..name")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "cannot use branch name 'bad..name'" in result.stderr and "'..'" in result.stderr
+    assert "git failed" not in result.stderr
+
+
+def test_a_missing_git_identity_is_found_before_the_build(project, monkeypatch, tmp_path):
+    repo, _remote = project
+    for name in IDENTITY:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    # No guessing a name and address from the machine, as git does where it can.
+    monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
+    monkeypatch.setenv("GIT_CONFIG_KEY_0", "user.useConfigOnly")
+    monkeypatch.setenv("GIT_CONFIG_VALUE_0", "true")
+    result = run_deploy(repo, "--no-push")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "cannot commit the site" in result.stderr and "user.name and user.email" in result.stderr
+    assert not (repo / "_site").exists(), "the identity is checked before the site is built"
+
+
+HOSTS = {
+    # id: (remote address, site.yaml's base_url and domain, (served at, base_url, its host) or None)
+    "domain-but-another-host": (
+        "https://github.com/someone/atlas.git", "base_url: https://wrong.example.com/\ndomain: papers.example.org\n",
+        ("https://papers.example.org/", "https://wrong.example.com/", "wrong.example.com"),
+    ),
+    "project-site-on-another-host": (
+        "https://github.com/someone/atlas.git", "base_url: https://example.org/atlas/\n",
+        ("https://someone.github.io/atlas/", "https://example.org/atlas/", "example.org"),
+    ),
+    "domain-and-its-host": (
+        "https://github.com/someone/atlas.git", "base_url: https://Papers.example.org/\ndomain: papers.example.org\n", None,
+    ),
+    "project-site-and-its-host": ("https://github.com/Someone/atlas.git", "base_url: https://someone.github.io/atlas/\n", None),
+}
+
+
+@pytest.mark.parametrize(("address", "site_yaml", "expected"), HOSTS.values(), ids=HOSTS.keys())
+def test_a_full_base_url_on_another_host_than_github_pages_serves_is_a_warning(project, address, site_yaml, expected):
+    repo, _remote = project
+    (repo / "content" / "site.yaml").write_text(f"title: Deployed Atlas\ndigest_year: 2025\n{site_yaml}")
+    git(repo, "remote", "set-url", "origin", address)
+    result = run_deploy(repo, "--no-push")
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "GitHub Pages will serve" in line]
+    if expected is None:
+        assert warnings == []
+    else:
+        served, base_url, host = expected
+        assert len(warnings) == 1
+        assert warnings[0].startswith(
+            f"warning: GitHub Pages will serve this site at {served}, but it is built for {base_url}: "
+            f"its canonical links, feeds and sitemap would lead to {host} "
+            f"(set base_url: {served} in content/site.yaml, or deploy with --base-url {served}"
+        )
 
 
 def test_deploy_shows_the_build_warnings(project):
