@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 # without bound (tens of megabytes at 20,000 papers).
 FEED_ENTRIES = 50
 
+# sitemaps.org: a sitemap file lists at most 50,000 URLs, and search engines
+# refuse a longer one whole (a site of about 46,000 papers has more pages).
+SITEMAP_PROTOCOL_URL_LIMIT = 50_000
+
 
 def absolute_url(config: SiteConfig, path: str) -> str:
     """The full URL of a site path when base_url has a host, else a site-relative one."""
@@ -108,3 +112,32 @@ def build_sitemap(
         SitemapEntry(base + path.lstrip("/"), lastmod[path].isoformat() if path in lastmod else None)
         for path in paths
     )
+
+
+@dataclass(frozen=True)
+class SitemapPart:
+    """One file of a sitemap too long for one: ``sitemap-<n>.xml``, listed by
+    the sitemap index that ``sitemap.xml`` then is."""
+
+    path: str  # site path: "sitemap-1.xml"
+    url: str  # what the index gives as its loc
+    lastmod: str | None  # the newest lastmod of its entries, when any is known
+    entries: tuple[SitemapEntry, ...]
+
+
+def split_sitemap(
+    config: SiteConfig, entries: tuple[SitemapEntry, ...], limit: int = SITEMAP_PROTOCOL_URL_LIMIT,
+) -> tuple[SitemapPart, ...]:
+    """The parts of a sitemap of ``entries``, in their order, at most ``limit``
+    each; none when all fit in one file, so that a site within the limit keeps
+    its single ``sitemap.xml`` (and its bytes) as before."""
+    if len(entries) <= limit:
+        return ()
+    parts = []
+    for number, first in enumerate(range(0, len(entries), limit), start=1):
+        chunk = entries[first:first + limit]
+        path = f"sitemap-{number}.xml"
+        # ISO dates compare as strings; an entry without one says nothing of the part's.
+        newest = max((entry.lastmod for entry in chunk if entry.lastmod), default=None)
+        parts.append(SitemapPart(path, absolute_url(config, path), newest, chunk))
+    return tuple(parts)

@@ -482,7 +482,8 @@ def unused_templates(env: jinja2.Environment, site: Site) -> tuple[SourceError, 
     for path in sorted(templates_dir.rglob("*")):
         name = path.relative_to(templates_dir).as_posix()
         # A built-in name is no misspelling: it replaces that template, which
-        # this site may not use (sitemap.xml without a full base_url).
+        # this site may not use (sitemap.xml without a full base_url, sitemap_index.xml
+        # below 50,000 URLs).
         if not path.is_file() or path.name.startswith(".") or name.endswith("~") or name in used or name in builtin:
             continue
         guess = difflib.get_close_matches(name, builtin, n=1)

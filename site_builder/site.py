@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from .charts import build_topic_chart, build_topics_overview, column_counts, columns_for
 from .config import SiteConfig
 from .errors import SourceError, raise_if_any
-from .feeds import build_feed, build_sitemap
+from .feeds import SITEMAP_PROTOCOL_URL_LIMIT, build_feed, build_sitemap, split_sitemap
 from .papers import Memo, Paper, digest_abstract, no_memo
 from .related import WordCounts, related_indices, word_counts
 from .topics import Taxonomy, assign_topics
@@ -254,6 +254,7 @@ def build_site(
     memo: Memo = no_memo,
     render_digest_text: Callable[[str], str | None] | None = None,
     views_made: Callable[[tuple[PaperView, ...]], None] = lambda views: None,
+    sitemap_url_limit: int = SITEMAP_PROTOCOL_URL_LIMIT,
 ) -> Site:
     """Compute every page. ``digest_order`` gives, per date, the title keys in the
     order the digests listed them, so date pages keep the digest's ranking.
@@ -267,7 +268,8 @@ def build_site(
     :func:`~site_builder.render.make_digest_text`). ``views_made`` is given
     the paper views, in the site's order, before related papers are asked
     for (the pipeline starts the search index there, while a child process
-    may still be finding them)."""
+    may still be finding them). ``sitemap_url_limit`` is the most URLs one
+    sitemap file lists (tests lower it rather than build 50,000 pages)."""
     # A–Z first: the lists below are stable sorts of this order.
     papers = in_title_order(papers)
     errors: list[SourceError] = []
@@ -404,7 +406,14 @@ def build_site(
         lastmod.update({date.url: date.date for date in dates_newest})
         listed = [p.url for p in pages if p.template.endswith(".html") and p.url != "404.html"]
         listed[papers_at:papers_at] = [view.url for view in views]  # all before it are listed
-        page("sitemap.xml", "sitemap.xml", "", entries=build_sitemap(config, tuple(listed), lastmod))
+        sitemap = build_sitemap(config, tuple(listed), lastmod)
+        parts = split_sitemap(config, sitemap, sitemap_url_limit)
+        if parts:  # robots.txt names sitemap.xml only: past the limit it indexes the parts
+            page("sitemap.xml", "sitemap_index.xml", "", parts=parts)
+            for part in parts:
+                page(part.path, "sitemap.xml", "", entries=part.entries)
+        else:
+            page("sitemap.xml", "sitemap.xml", "", entries=sitemap)
     page("robots.txt", "robots.txt", "")
 
     # Asked for last: find_related may be a child process that works while

@@ -6,13 +6,18 @@ import json
 import re
 import shutil
 import xml.etree.ElementTree as ET
+from functools import partial
 from html.parser import HTMLParser
 from pathlib import Path
 
 import feedparser
 import pytest
 
+from site_builder import pipeline
+from site_builder.config import SiteConfig
+from site_builder.feeds import SITEMAP_PROTOCOL_URL_LIMIT, SitemapEntry, split_sitemap
 from site_builder.pipeline import Paths, build
+from site_builder.site import build_site
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_URL = "https://example.org/atlas/"
@@ -154,6 +159,75 @@ def test_robots_txt_points_at_the_sitemap(site):
     robots = (site / "robots.txt").read_text(encoding="utf-8")
     assert "User-agent: *" in robots
     assert f"Sitemap: {SITE_URL}sitemap.xml" in robots.splitlines()
+
+
+def sitemap_entries(count: int) -> tuple[SitemapEntry, ...]:
+    # Every third without a lastmod, as pages with no digest date (the home page, search).
+    return tuple(
+        SitemapEntry(f"{SITE_URL}papers/p{n}/", None if n % 3 == 0 else f"2025-0{1 + n % 9}-1{n % 10}")
+        for n in range(count)
+    )
+
+
+def test_a_sitemap_within_the_protocol_limit_stays_one_file():
+    config = SiteConfig(base_url=SITE_URL)
+    assert SITEMAP_PROTOCOL_URL_LIMIT == 50_000
+    assert split_sitemap(config, sitemap_entries(5), limit=6) == ()
+    assert split_sitemap(config, sitemap_entries(6), limit=6) == ()  # at the limit: still one file
+    assert split_sitemap(config, sitemap_entries(40)) == ()
+
+
+def test_a_sitemap_past_the_limit_splits_into_parts_that_keep_every_url_once_in_order():
+    config = SiteConfig(base_url=SITE_URL)
+    entries = sitemap_entries(7)
+    parts = split_sitemap(config, entries, limit=3)
+    assert [len(part.entries) for part in parts] == [3, 3, 1]
+    assert tuple(entry for part in parts for entry in part.entries) == entries
+    assert [(part.path, part.url) for part in parts] == [
+        (f"sitemap-{n}.xml", f"{SITE_URL}sitemap-{n}.xml") for n in (1, 2, 3)
+    ]
+    # The newest date of each part (entries 0–2, 3–5, 6); the last part has none known.
+    assert [part.lastmod for part in parts] == ["2025-03-12", "2025-06-15", None]
+    assert split_sitemap(config, entries, limit=3) == parts, "same entries, same parts"
+
+
+def test_a_site_past_the_sitemap_limit_builds_an_index_of_parts(site, tmp_path, monkeypatch):
+    single = ET.parse(site / "sitemap.xml").getroot()
+    every_url = [loc.text for loc in single.iter(f"{SITEMAP}loc")]
+    lastmod_of = {url.find(f"{SITEMAP}loc").text: getattr(url.find(f"{SITEMAP}lastmod"), "text", None)
+                  for url in single.iter(f"{SITEMAP}url")}
+    limit = len(every_url) // 3 + 1  # three parts, the last one shorter
+    monkeypatch.setattr(pipeline, "build_site", partial(build_site, sitemap_url_limit=limit))
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    report = build(Paths(content=tmp_path / "content", out=tmp_path / "_site"), base_url=SITE_URL)
+    out = tmp_path / "_site"
+
+    index = ET.parse(out / "sitemap.xml").getroot()
+    assert index.tag == f"{SITEMAP}sitemapindex"
+    part_urls = [entry.find(f"{SITEMAP}loc").text for entry in index.iter(f"{SITEMAP}sitemap")]
+    assert part_urls == [f"{SITE_URL}sitemap-{n}.xml" for n in (1, 2, 3)]
+    listed = []
+    for entry, url in zip(index.iter(f"{SITEMAP}sitemap"), part_urls):
+        part = ET.parse(out / url.removeprefix(SITE_URL)).getroot()
+        assert part.tag == f"{SITEMAP}urlset"
+        locs = [loc.text for loc in part.iter(f"{SITEMAP}loc")]
+        assert 0 < len(locs) <= limit
+        assert all(loc.startswith(SITE_URL) for loc in locs)
+        assert entry.find(f"{SITEMAP}lastmod").text == max(lastmod_of[loc] for loc in locs if lastmod_of[loc])
+        listed += locs
+    assert listed == every_url, "the parts hold the single sitemap's URLs, once each, in its order"
+    assert not (out / "sitemap-4.xml").exists()
+    assert f"Sitemap: {SITE_URL}sitemap.xml" in (out / "robots.txt").read_text(encoding="utf-8").splitlines()
+    assert report.site.counts["sitemap"] == 3 and report.site.counts["sitemap_index"] == 1
+
+
+def test_a_site_at_the_sitemap_limit_keeps_its_single_sitemap_byte_for_byte(site, tmp_path, monkeypatch):
+    count = len(list(ET.parse(site / "sitemap.xml").getroot().iter(f"{SITEMAP}url")))
+    monkeypatch.setattr(pipeline, "build_site", partial(build_site, sitemap_url_limit=count))
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    build(Paths(content=tmp_path / "content", out=tmp_path / "_site"), base_url=SITE_URL)
+    assert (tmp_path / "_site" / "sitemap.xml").read_bytes() == (site / "sitemap.xml").read_bytes()
+    assert not (tmp_path / "_site" / "sitemap-1.xml").exists()
 
 
 def test_every_page_has_canonical_description_and_open_graph(site):
