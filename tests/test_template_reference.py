@@ -94,7 +94,8 @@ def site() -> Site:
         )
     ]
     order = {paper.dates[0]: (paper.key,) for paper in papers}
-    return build_site(CONFIG, papers, taxonomy, make_markdown(), order)
+    # A sitemap limit of 2 URLs, so that the site has a sitemap index and its parts too.
+    return build_site(CONFIG, papers, taxonomy, make_markdown(), order, sitemap_url_limit=2)
 
 
 def probing_environment(templates: set[str]) -> jinja2.Environment:
