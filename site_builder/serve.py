@@ -44,6 +44,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
 from .cache import CACHE_FILE, BuildCache
+from .config import load_config
 from .errors import BuildErrors, SourceError, counted
 from .papers import parse_paper
 from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers, fork_map
@@ -207,6 +208,8 @@ class Preview:
                 self._save_disk_cache(result)
         except Exception as error:  # a bug must not take the preview down; show it like a user error
             self._fail(_error_text(error), start)
+            # Watched even now: the fix is often a save of a template there.
+            self.templates_dir = _templates_dir(self.paths.content / "site.yaml", self.templates_dir)
             return False
         self._texts = dict(result.plan.texts)
         env = make_environment(result.site.config)
@@ -934,3 +937,11 @@ class PreviewServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def _templates_dir(site_yaml: Path, known: Path | None) -> Path | None:
+    """The templates directory site.yaml names; ``known`` when it cannot be read."""
+    try:
+        return load_config(site_yaml).templates_dir
+    except SourceError:
+        return known

@@ -384,6 +384,25 @@ def test_template_edit_rerenders_the_pages_that_use_it(server, events, tmp_path)
     assert snapshot(server.preview.paths.out) == snapshot(clean)
 
 
+def test_a_templates_dir_is_watched_while_its_templates_break_the_build(tmp_path):
+    """The fix for a broken template is a save in its directory: the preview
+    must watch it though no build with it has succeeded yet."""
+    paths = make_project(tmp_path)
+    (tmp_path / "theme" / "paper.html").write_text("{{ nope }}")
+    preview = Preview(paths, log=lambda line: None)
+    assert not preview.build()
+    assert (tmp_path / "theme").resolve() in {root.resolve() for root in preview.watch_roots()}
+
+    # site.yaml now names another directory, whose template is broken too.
+    other = tmp_path / "other-theme"
+    other.mkdir()
+    (other / "base.html").write_text("{% block main %}")
+    site_yaml = paths.content / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text().replace("templates_dir: ../theme\n", "templates_dir: ../other-theme\n"))
+    assert not preview.build(("site.yaml",), (site_yaml,))
+    assert other.resolve() in {root.resolve() for root in preview.watch_roots()}
+
+
 def themed(root: Path, replacement: str) -> Path:
     template = root / "theme" / "paper.html"
     template.write_text(template.read_text().replace("{% block main %}", "{% block main %}" + replacement, 1))
