@@ -415,34 +415,48 @@ def digest_order(digests: tuple[Digest, ...]) -> dict[dt.date, tuple[str, ...]]:
     return {date: tuple(keys) for date, keys in order.items()}
 
 
+# Stylesheets and scripts, which templates link, carry a hash of their
+# content in their name, so browsers may keep them for good; other files keep
+# their names, so a stylesheet's url(img/logo.png) or a note's image finds them.
+_FINGERPRINTED = frozenset({".css", ".js", ".mjs"})
+
+
 def collect_assets(
     static_dir: Path, packages: Mapping[str, Path] = MappingProxyType({}),
-) -> tuple[dict[str, str], dict[str, bytes]]:
-    """Static files under ``static/`` and files taken from installed packages
-    (logical name → path), with a content hash in each name so browsers may
-    cache them forever. Returns (logical name → URL path, files)."""
+) -> tuple[dict[str, str], dict[str, bytes], tuple[SourceError, ...]]:
+    """Static files under ``static/`` (not an editor's backups or hidden
+    files) and files taken from installed packages (logical name → path).
+    Returns (logical name → URL path, files, warnings)."""
     names: dict[str, str] = {}
     files: dict[str, bytes] = {}
     sources = {
         path.relative_to(static_dir).as_posix(): path
         for path in (static_dir.rglob("*") if static_dir.is_dir() else ())
-        if path.is_file()
+        if path.is_file() and not any(editors_file(part) for part in path.relative_to(static_dir).parts)
     }
+    warnings = []
     for logical, path in packages.items():
         if not path.is_file():
             raise SourceError(
                 f"{logical} is not installed ({path} is missing)",
                 hint="run 'make setup' (or 'npm ci') in the project directory",
             )
+        if logical in sources:
+            warnings.append(SourceError(
+                f"not used: the site's {logical} is the installed package's", sources[logical],
+                hint="give your file another name",
+            ))
         sources[logical] = path
     for logical, path in sorted(sources.items()):
         data = path.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()[:10]
         pure = PurePosixPath(logical)
-        output = f"static/{pure.with_name(f'{pure.stem}.{digest}{pure.suffix}')}"
+        if pure.suffix.lower() in _FINGERPRINTED:
+            digest = hashlib.sha256(data).hexdigest()[:10]
+            pure = pure.with_name(f"{pure.stem}.{digest}{pure.suffix}")
+        output = f"static/{pure}"
         names[logical] = output
         files[output] = data
-    return names, files
+    return names, files, tuple(warnings)
 
 
 @dataclass(frozen=True)
@@ -572,9 +586,9 @@ def make_site(
                 forked.close()  # a child never asked for (the model failed first)
         lap("model")
         progress(f"rendering {len(site.pages)} pages")
-        assets, files = collect_assets(paths.static, {"lunr.js": LUNR_JS})
+        assets, files, asset_warnings = collect_assets(paths.static, {"lunr.js": LUNR_JS})
         env = make_environment(inputs.config)
-        warnings = inputs.warnings + unused_templates(env, site)
+        warnings = inputs.warnings + asset_warnings + unused_templates(env, site)
         stored = StoredPages(cache.stored_page, available=bool(cache.stored_pages)) if cache.persistent else None
         later: dict[str, LaterPage] | None = {} if defer else None
         pages, rendered = render_site(env, site, assets, cache.pages, stored, workers, later)

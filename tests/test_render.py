@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -13,6 +14,7 @@ from linkify_it import LinkifyIt
 from site_builder.config import SiteConfig
 from site_builder.errors import SourceError
 from site_builder.papers import Paper, PaperRecord, extract_links, title_key, trim_address
+from site_builder.pipeline import collect_assets
 from site_builder.render import (
     QuickLinkify, _MARKUP_CHARACTER, _first_characters, _render_markdown, make_digest_text, make_environment,
     make_markdown, markdown_parser, render_page, render_site, template_fingerprints,
@@ -688,3 +690,55 @@ def test_a_template_mistake_is_told_in_the_templates_terms(tmp_path, source, mes
         render_site(make_environment(site.config), site, ASSETS, {})
     assert str(info.value) == f"{tmp_path / 'paper.html'}:1: template error while rendering /papers/x/: {message} " \
         "(check the variable name; see README for what each template receives)"
+
+
+# -- static files ------------------------------------------------------------
+
+
+def test_stylesheets_and_scripts_get_a_content_hash_and_what_they_reach_keeps_its_name(tmp_path):
+    static = tmp_path / "static"
+    (static / "img").mkdir(parents=True)
+    (static / "fonts").mkdir()
+    (static / "extra.css").write_text("body { background: url(img/logo.png) } @font-face { src: url(fonts/a.woff2) }")
+    (static / "img" / "logo.png").write_bytes(b"\x89PNG logo")
+    (static / "fonts" / "a.woff2").write_bytes(b"wOF2")
+    (static / "app.js").write_text("console.log(1)")
+    names, files, warnings = collect_assets(static)
+    assert warnings == ()
+    assert re.fullmatch(r"static/extra\.[0-9a-f]{10}\.css", names["extra.css"])
+    assert re.fullmatch(r"static/app\.[0-9a-f]{10}\.js", names["app.js"])
+    assert names["img/logo.png"] == "static/img/logo.png" and names["fonts/a.woff2"] == "static/fonts/a.woff2"
+    assert files[names["img/logo.png"]] == b"\x89PNG logo"
+    # The stylesheet's own references resolve from where it is published.
+    css_dir = posixpath.dirname(names["extra.css"])
+    for reference in re.findall(r"url\(([^)]+)\)", files[names["extra.css"]].decode()):
+        assert posixpath.join(css_dir, reference) in files
+    # A changed stylesheet gets a new name; a changed image keeps its own.
+    (static / "extra.css").write_text("body { color: red }")
+    (static / "img" / "logo.png").write_bytes(b"\x89PNG new logo")
+    again, _files, _warnings = collect_assets(static)
+    assert again["extra.css"] != names["extra.css"] and again["img/logo.png"] == names["img/logo.png"]
+
+
+def test_an_editors_backups_and_hidden_files_in_static_are_not_published(tmp_path):
+    static = tmp_path / "static"
+    (static / ".git").mkdir(parents=True)
+    (static / "style.css").write_text("body {}")
+    for name in ("style.css~", ".style.css.swp", ".DS_Store", "#style.css#", ".git/config"):
+        (static / name).write_text("junk")
+    names, files, _warnings = collect_assets(static)
+    assert list(names) == ["style.css"] and list(files) == [names["style.css"]]
+
+
+def test_a_static_file_named_like_the_search_library_is_a_warning_not_a_silent_swap(tmp_path):
+    static = tmp_path / "static"
+    static.mkdir()
+    (static / "lunr.js").write_text("// my own lunr")
+    package = tmp_path / "node_modules" / "lunr" / "lunr.js"
+    package.parent.mkdir(parents=True)
+    package.write_text("// the package's lunr")
+    names, files, warnings = collect_assets(static, {"lunr.js": package})
+    assert files[names["lunr.js"]] == b"// the package's lunr"
+    assert [str(warning) for warning in warnings] == [
+        f"{static / 'lunr.js'}: not used: the site's lunr.js is the installed package's (give your file another name)"
+    ]
