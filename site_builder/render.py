@@ -23,7 +23,7 @@ from markdown_it.common.utils import escapeHtml
 from .config import SiteConfig
 from .errors import SourceError, counted
 from .parallel import PARALLEL_MIN_ITEMS, fork_map
-from .feeds import absolute_url
+from .feeds import Feed, FeedEntry, SitemapEntry, absolute_url
 from .cache import KeyDigester
 from .papers import digest_body_parts, resolve_escapes, trim_address
 from .site import (
@@ -343,7 +343,8 @@ _TEMPLATE_VALUES = {
     for name, kind in (
         ("a paper", PaperView), ("a topic", TopicView), ("a topic link", TopicLink), ("a date", DateView),
         ("a date link", DateLink), ("a month", MonthView), ("the page", Page), ("site", SiteConfig),
-        ("a letter link", LetterLink), ("pagination", Pagination),
+        ("a letter link", LetterLink), ("pagination", Pagination), ("the feed", Feed),
+        ("a feed entry", FeedEntry), ("a sitemap entry", SitemapEntry),
     )
 }
 _NO_ATTRIBUTE = re.compile(r"'([\w.]+) object' has no attribute '(.*)'")
@@ -374,13 +375,15 @@ def _syntax_error(error: jinja2.TemplateSyntaxError) -> SourceError:
 
 
 def _template_location(error: BaseException) -> tuple[str | None, int | None]:
-    """The innermost template frame of a rendering error's traceback."""
+    """The innermost template frame of a rendering error's traceback, whatever
+    the template's name (feed.xml, robots.txt, a partial.j2). Jinja rewrites
+    each frame of template code into one whose globals hold the exception it
+    raises again: that marks it, where a file name ending could not."""
     location: tuple[str | None, int | None] = (None, None)
     tb = error.__traceback__
     while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith(".html"):
-            location = (filename, tb.tb_lineno)
+        if "__jinja_exception__" in tb.tb_frame.f_globals:
+            location = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
         tb = tb.tb_next
     return location
 

@@ -85,6 +85,24 @@ def test_a_setting_of_the_wrong_type_names_site_yaml_and_its_line_without_a_trac
     assert not (tmp_path / "_site").exists()
 
 
+def test_a_mistake_in_a_template_not_named_html_is_one_line_with_its_file_and_line(tmp_path, monkeypatch, capsys):
+    content = tmp_path / "content"
+    (content / "digests").mkdir(parents=True)
+    (content / "digests" / "2025-03-18.txt").write_text("Mar 18\n\nA Paper\n\nAn abstract.\n", encoding="utf-8")
+    (content / "site.yaml").write_text("templates_dir: ../mytpl\n", encoding="utf-8")
+    robots = "User-agent: *\nAllow: {{ 1 / 0 }}\n"
+    (tmp_path / "mytpl").mkdir()
+    (tmp_path / "mytpl" / "robots.txt").write_text(robots, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["build", "-q", "--no-cache"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {tmp_path / 'mytpl' / 'robots.txt'}:{line_of(robots, 'Allow: {{ 1 / 0 }}')}: "
+        "template error while rendering /robots.txt: ZeroDivisionError: division by zero",
+        NOTHING_WRITTEN,
+    ]
+    assert not (tmp_path / "_site").exists()
+
+
 def test_a_missing_node_is_named_with_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # a directory without node
     with pytest.raises(SourceError) as info:

@@ -742,3 +742,31 @@ def test_a_static_file_named_like_the_search_library_is_a_warning_not_a_silent_s
     assert [str(warning) for warning in warnings] == [
         f"{static / 'lunr.js'}: not used: the site's lunr.js is the installed package's (give your file another name)"
     ]
+
+
+@pytest.mark.parametrize("name,source,message", [
+    ("feed.xml", "<feed>\n{{ feed.title + 1 }}", "/topics/speech/feed.xml: TypeError: can only concatenate str (not \"int\") to str"),
+    ("robots.txt", "User-agent: *\n{{ 1 / 0 }}", "/robots.txt: ZeroDivisionError: division by zero"),
+    ("feed.xml", "<feed>\n{{ feed.titel }}", "/topics/speech/feed.xml: the feed has no 'titel' (did you mean 'title'?) "
+     "(check the variable name; see README for what each template receives)"),
+    ("feed.xml", "<feed>\n{% for entry in feed.entries %}{{ entry.titl }}{% endfor %}",
+     "/topics/speech/feed.xml: a feed entry has no 'titl' (did you mean 'title'?) "
+     "(check the variable name; see README for what each template receives)"),
+])
+def test_a_mistake_in_a_template_not_named_html_names_its_file_and_line(tmp_path, name, source, message):
+    (tmp_path / name).write_text(source)
+    site = site_for(paper("x", "Speech synthesis"), config=SiteConfig(templates_dir=tmp_path))
+    with pytest.raises(SourceError) as info:
+        render_site(make_environment(site.config), site, ASSETS, {})
+    assert str(info.value) == f"{tmp_path / name}:2: template error while rendering {message}"
+
+
+def test_a_mistake_in_a_partial_not_named_html_names_the_partial(tmp_path):
+    (tmp_path / "box.j2").write_text("<div>\n{{ paper.titel }}</div>")
+    (tmp_path / "paper.html").write_text('{% extends "base.html" %}{% block main %}{% include "box.j2" %}{% endblock %}')
+    site = site_for(paper("x", "Speech synthesis"), config=SiteConfig(templates_dir=tmp_path))
+    with pytest.raises(SourceError) as info:
+        render_site(make_environment(site.config), site, ASSETS, {})
+    assert str(info.value).startswith(
+        f"{tmp_path / 'box.j2'}:2: template error while rendering /papers/x/: a paper has no 'titel' (did you mean 'title'?)"
+    )
