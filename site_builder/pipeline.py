@@ -29,7 +29,7 @@ from .errors import BuildErrors, OutputError, SourceError, counted, paper_files_
 from .papers import IngestPlan, Memo, merge_entries, no_memo, parse_papers, plan_ingest
 from .render import (
     BUILTIN_TEMPLATES, LaterPage, StoredPages, make_digest_text, make_environment, make_markdown, render_site,
-    unused_templates,
+    unshown_blocks, unused_templates,
 )
 from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, search_documents
 from .related import Terms, Vocabulary, related_by_terms
@@ -588,7 +588,7 @@ def make_site(
         progress(f"rendering {len(site.pages)} pages")
         assets, files, asset_warnings = collect_assets(paths.static, {"lunr.js": LUNR_JS})
         env = make_environment(inputs.config)
-        warnings = inputs.warnings + asset_warnings + unused_templates(env, site)
+        warnings = inputs.warnings + asset_warnings + unused_templates(env, site) + unshown_blocks(env, site)
         stored = StoredPages(cache.stored_page, available=bool(cache.stored_pages)) if cache.persistent else None
         later: dict[str, LaterPage] | None = {} if defer else None
         pages, rendered = render_site(env, site, assets, cache.pages, stored, workers, later)

@@ -8,11 +8,12 @@ import hashlib
 import re
 from dataclasses import dataclass, field, fields
 from functools import lru_cache, partial
+from types import MappingProxyType
 from urllib.parse import quote
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import jinja2
-from jinja2 import meta
+from jinja2 import meta, nodes
 from markupsafe import Markup
 from linkify_it import LinkifyIt
 from linkify_it.main import Match
@@ -411,7 +412,7 @@ def template_fingerprints(
             return
         try:
             source, filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
-            referenced = _referenced_templates(env, source, name, filename)
+            referenced = _template_outline(env, source, name, filename).references
         except jinja2.TemplateSyntaxError as error:
             raise _syntax_error(error) from None
         except jinja2.TemplateNotFound:
@@ -455,20 +456,50 @@ _LEXER_SETTINGS = (
 )
 
 
-def _referenced_templates(env: jinja2.Environment, source: str, name: str, filename: str | None) -> frozenset[str]:
-    """The templates ``source`` extends, includes or imports by name. Kept
-    per source text: every preview rebuild fingerprints every template, and
-    parsing them all again took a twentieth of a second at each."""
+@dataclass(frozen=True)
+class TemplateOutline:
+    """What a template's parse tells about it without rendering it."""
+
+    references: frozenset[str]  # the templates it extends, includes or imports by name
+    parent: str | None  # the template it extends, when it extends one named by a constant
+    blocks: Mapping[str, int]  # every block it defines, however deep: name → line
+    outer_blocks: tuple[tuple[str, int], ...]  # (name, line) of each block not inside another
+
+
+def _template_outline(env: jinja2.Environment, source: str, name: str, filename: str | None) -> TemplateOutline:
+    """``source``'s outline. Kept per source text: every preview rebuild
+    fingerprints every template, and parsing them all again took a
+    twentieth of a second at each."""
     settings = tuple((setting, getattr(env, setting)) for setting in _LEXER_SETTINGS)
-    return _parsed_references(source, name, filename, settings)
+    return _parsed_outline(source, name, filename, settings)
 
 
 @lru_cache(maxsize=256)
-def _parsed_references(
+def _parsed_outline(
     source: str, name: str, filename: str | None, settings: tuple[tuple[str, Any], ...],
-) -> frozenset[str]:
+) -> TemplateOutline:
     parsed = jinja2.Environment(**dict(settings)).parse(source, name, filename)
-    return frozenset(ref for ref in meta.find_referenced_templates(parsed) if ref)
+    extends = list(parsed.find_all(nodes.Extends))
+    # Two {% extends %} (in an {% if %}) or a computed name: which parent is
+    # used is known only when rendering, so no parent is assumed.
+    constant = len(extends) == 1 and isinstance(extends[0].template, nodes.Const)
+    parent = extends[0].template.value if constant else None  # type: ignore[attr-defined]
+    return TemplateOutline(
+        references=frozenset(ref for ref in meta.find_referenced_templates(parsed) if ref),
+        parent=parent if isinstance(parent, str) else None,
+        blocks=MappingProxyType({block.name: block.lineno for block in parsed.find_all(nodes.Block)}),
+        outer_blocks=tuple((block.name, block.lineno) for block in _outer_blocks(parsed)),
+    )
+
+
+def _outer_blocks(node: nodes.Node) -> Iterator[nodes.Block]:
+    """The blocks under ``node`` that are not inside another block: those a
+    child template's parent must call. A block inside one is shown with it."""
+    for child in node.iter_child_nodes():
+        if isinstance(child, nodes.Block):
+            yield child
+        else:
+            yield from _outer_blocks(child)
 
 
 def unused_templates(env: jinja2.Environment, site: Site) -> tuple[SourceError, ...]:
@@ -495,6 +526,83 @@ def unused_templates(env: jinja2.Environment, site: Site) -> tuple[SourceError, 
             hint=f"did you mean {guess[0]}?" if guess else "built-in names: " + ", ".join(builtin),
         ))
     return tuple(unused)
+
+
+def unshown_blocks(env: jinja2.Environment, site: Site) -> tuple[SourceError, ...]:
+    """Warnings for the blocks a template that extends another defines but
+    no template above it has. Jinja shows a child template only through its
+    parent's blocks, so a misspelt "{% block mian %}", or a base.html of
+    one's own without the block the built-in pages fill, silently leaves
+    pages empty. Only the templates pages use are checked, and only with a
+    ``templates_dir``: the built-in templates agree with each other (a test
+    says so). Templates are parsed once per source text (_parsed_outline),
+    so the check costs a reading of each template file."""
+    templates_dir = site.config.templates_dir
+    if templates_dir is None:
+        return ()
+    read: dict[str, tuple[str, str | None]] = {}
+    template_fingerprints(env, _page_templates(site), read)
+    outlines = {name: _template_outline(env, source, name, filename) for name, (source, filename) in read.items()}
+
+    users = templates_dir.resolve()
+    owned = {
+        name for name, (_source, filename) in read.items() if filename and Path(filename).resolve().is_relative_to(users)
+    }
+    warnings = []
+    # A built-in template's block missing from the user's template above it
+    # is the user's template's fault: told once, at that file, for all the
+    # built-in templates that fill it. (user's template, block) → those.
+    unfilled: dict[tuple[str, str], list[str]] = {}
+    for name in sorted(outlines):
+        chain = _parent_chain(name, outlines)
+        if not chain:
+            continue
+        shown = {block for parent in chain for block in outlines[parent].blocks}
+        for block, line in outlines[name].outer_blocks:
+            if block in shown:
+                continue
+            owners = [parent for parent in chain if parent in owned]
+            if owners and name not in owned:
+                unfilled.setdefault((owners[-1], block), []).append(name)
+                continue
+            close = difflib.get_close_matches(block, sorted(shown), n=1)
+            warnings.append(SourceError(
+                f"block {block!r} is not in {_either(chain)}, so it is never shown", read[name][1] or name, line,
+                hint=f"did you mean {close[0]!r}?" if close else f"blocks there: {', '.join(sorted(shown)) or 'none'}",
+            ))
+    filled = {block for name in outlines if outlines[name].parent for block, _line in outlines[name].outer_blocks}
+    for (owner, block), children in sorted(unfilled.items()):
+        # A block of the owner's that no child fills is likely the one misspelt: named at its line.
+        unused = sorted(set(outlines[owner].blocks) - filled)
+        close = difflib.get_close_matches(block, unused, n=1)
+        warnings.append(SourceError(
+            f"no block {block!r}, so what {_both(children)} put in it is never shown", read[owner][1] or owner,
+            outlines[owner].blocks[close[0]] if close else None,
+            hint=f"did you mean {block!r} for block {close[0]!r}?" if close
+            else f"add {{% block {block} %}}{{% endblock %}} where it should be shown",
+        ))
+    return tuple(warnings)
+
+
+def _parent_chain(name: str, outlines: Mapping[str, TemplateOutline]) -> tuple[str, ...]:
+    """The templates ``name`` extends, nearest first; empty when one of them
+    is unknown (not found, or extended by a computed name) or they loop."""
+    chain: list[str] = []
+    parent = outlines[name].parent
+    while parent is not None:
+        if parent not in outlines or parent in chain or parent == name:
+            return ()
+        chain.append(parent)
+        parent = outlines[parent].parent
+    return tuple(chain)
+
+
+def _either(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _both(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _page_templates(site: Site) -> set[str]:

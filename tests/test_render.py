@@ -18,7 +18,7 @@ from site_builder.pipeline import collect_assets
 from site_builder.render import (
     QuickLinkify, _MARKUP_CHARACTER, _first_characters, _render_markdown, make_digest_text, make_environment,
     make_markdown, markdown_parser, render_page, render_site, template_fingerprints,
-    unused_templates,
+    unshown_blocks, unused_templates,
 )
 from site_builder.site import build_site, summarize
 from site_builder.topics import Taxonomy, parse_taxonomy
@@ -623,6 +623,74 @@ def test_a_template_no_page_can_use_is_named_in_a_warning(tmp_path):
         tmp_path / "mine" / "only.html", tmp_path / "pape.html",
     ]
     assert unused_templates(make_environment(SiteConfig()), site_for(paper("x", "A Paper"))) == ()
+
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def test_a_block_no_template_above_has_is_named_in_a_warning(tmp_path):
+    paper_html = (BUILTIN_TEMPLATES / "paper.html").read_text()
+    (tmp_path / "paper.html").write_text(paper_html.replace("{% block main %}", "{% block mian %}"))
+    (tmp_path / "404.html").write_text('{% extends "base.html" %}\n{% block sidebar %}Mine{% endblock %}')
+    site = site_for(paper("x", "A Paper"), config=SiteConfig(templates_dir=tmp_path))
+    line = paper_html.split("\n").index("{% block main %}") + 1
+    assert [str(warning) for warning in unshown_blocks(make_environment(site.config), site)] == [
+        f"{tmp_path / '404.html'}:2: block 'sidebar' is not in base.html, so it is never shown "
+        "(blocks there: description, head, main, og_type, query, scripts, title)",
+        f"{tmp_path / 'paper.html'}:{line}: block 'mian' is not in base.html, so it is never shown "
+        "(did you mean 'main'?)",
+    ]
+    # What the warning is about: the paper's page is built without its article.
+    page = render_site(make_environment(site.config), site, ASSETS, {})[0]["papers/x/index.html"]
+    assert b"<article" not in page
+
+
+def test_a_base_template_of_ones_own_without_a_block_the_built_in_pages_fill_is_named_once(tmp_path):
+    base_html = (BUILTIN_TEMPLATES / "base.html").read_text()
+    line = base_html.split("\n").index("{% block main %}{% endblock %}") + 1
+    site = site_for(paper("x", "A Paper"), config=SiteConfig(templates_dir=tmp_path))
+    children = (
+        "404.html, date.html, dates.html, home.html, month.html, paper.html, papers.html, search.html, topic.html "
+        "and topics.html"
+    )
+    (tmp_path / "base.html").write_text(base_html.replace("{% block main %}", "{% block mian %}"))
+    assert [str(warning) for warning in unshown_blocks(make_environment(site.config), site)] == [
+        f"{tmp_path / 'base.html'}:{line}: no block 'main', so what {children} put in it is never shown "
+        "(did you mean 'main' for block 'mian'?)",
+    ]
+    (tmp_path / "base.html").write_text(base_html.replace("{% block main %}", "{% block content %}"))
+    # A child of one's own is named at its own block, the built-in ones once at base.html.
+    (tmp_path / "404.html").write_text('{% extends "base.html" %}{% block main %}Mine{% endblock %}')
+    assert [str(warning) for warning in unshown_blocks(make_environment(site.config), site)] == [
+        f"{tmp_path / '404.html'}:1: block 'main' is not in base.html, so it is never shown "
+        "(blocks there: content, description, head, og_type, query, scripts, title)",
+        f"{tmp_path / 'base.html'}: no block 'main', so what {children.replace('404.html, ', '')} put in it is never "
+        "shown (add {% block main %}{% endblock %} where it should be shown)",
+    ]
+
+
+def test_blocks_are_found_up_the_chain_and_inside_blocks_and_built_in_templates_agree(tmp_path):
+    for path in BUILTIN_TEMPLATES.rglob("*"):
+        if path.is_file():
+            (tmp_path / path.relative_to(BUILTIN_TEMPLATES)).parent.mkdir(exist_ok=True)
+            (tmp_path / path.relative_to(BUILTIN_TEMPLATES)).write_text(path.read_text())
+    # A block of the grandparent's; one inside a block the parent has, shown with it.
+    (tmp_path / "mine.html").write_text(
+        '{% extends "base.html" %}{% block main %}{% block inner %}{% endblock %}{% endblock %}'
+    )
+    (tmp_path / "404.html").write_text(
+        '{% extends "mine.html" %}{% block title %}x{% endblock %}{% block inner %}y{% endblock %}'
+    )
+    # Not used by any page, or extending a computed name: not checked.
+    (tmp_path / "pape.html").write_text('{% extends "base.html" %}{% block mian %}{% endblock %}')
+    (tmp_path / "topics.html").write_text('{% extends site.title ~ ".html" %}{% block mian %}{% endblock %}')
+    site = site_for(paper("x", "A Paper"), config=SiteConfig(templates_dir=tmp_path))
+    assert unshown_blocks(make_environment(site.config), site) == ()
+    (tmp_path / "404.html").write_text('{% extends "mine.html" %}{% block innr %}y{% endblock %}')
+    assert [str(warning) for warning in unshown_blocks(make_environment(site.config), site)] == [
+        f"{tmp_path / '404.html'}:1: block 'innr' is not in mine.html or base.html, so it is never shown "
+        "(did you mean 'inner'?)",
+    ]
 
 
 def test_template_syntax_error_names_file_and_line(tmp_path):
