@@ -33,9 +33,10 @@ class SourceError(Exception):
 NOTHING_WRITTEN = "Nothing was written; the previous site and your paper files are unchanged."
 
 
-def counted(number: int, noun: str) -> str:
-    """"1 paper", "20,000 papers": the one way messages, charts and templates count."""
-    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
+def counted(number: int, noun: str, plural: str = "") -> str:
+    """"1 paper", "20,000 papers": the one way messages, charts and templates
+    count. ``plural`` for a noun that does not just add "s" ("categories")."""
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {plural or noun + 's'}"
 
 
 def paper_files_written(count: int) -> str:

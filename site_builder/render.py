@@ -266,23 +266,74 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
     base_path = config.base_path
 
     def url(path: str) -> str:
-        return base_path + path.lstrip("/")
+        path = _site_path("url", path)
+        return path if _ABSOLUTE_ADDRESS.match(path) else base_path + path.lstrip("/")
+
+    def absolute(path: str) -> str:
+        path = _site_path("absolute", path)
+        return path if _ABSOLUTE_ADDRESS.match(path) else absolute_url(config, path)
 
     env.filters["url"] = url
     env.filters["number"] = _number
-    env.filters["absolute"] = partial(absolute_url, config)
+    env.filters["absolute"] = absolute
     env.filters["href"] = quote_href
     env.globals["site"] = config
     env.globals["paper_item"] = _paper_items(env)
     return env
 
 
-def _number(value: int, noun: str = "") -> str:
-    """20,000, not 20000, and with a ``noun`` "1 paper" or "20,000 papers";
-    a misspelt variable stays the usual undefined-variable error."""
+class FilterError(jinja2.TemplateRuntimeError):
+    """A filter given a value it cannot use, said in the template's terms
+    with how to fix it (render_page adds the template's file and line)."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+# An address that is not a site path, left as it is (as Hugo's relURL
+# leaves it): one with a scheme ("https:", "mailto:") or "//host". RFC 3986
+# lets no relative path have a colon in its first segment, for this reason.
+_ABSOLUTE_ADDRESS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|//")
+
+
+def _site_path(filter_name: str, value: Any) -> str:
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()  # a misspelt variable: the usual undefined-variable error
+    if not isinstance(value, str):
+        raise FilterError(
+            f"{filter_name} needs a site path, got {_described(value)}",
+            hint="give it text such as 'topics/' or paper.url, and wrap it in {% if %} where it may be missing",
+        )
+    return value
+
+
+def _number(value: Any, noun: str = "", plural: str = "") -> str:
+    """20,000, not 20000, and with a ``noun`` "1 paper" or "20,000 papers"
+    (``plural`` for a noun that does not add "s": number('category',
+    'categories')); a misspelt variable stays the usual undefined-variable error."""
     if isinstance(value, jinja2.Undefined):
         value._fail_with_undefined_error()
-    return counted(value, noun) if noun else f"{value:,}"
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise FilterError(
+            f"number needs a number, got {_described(value)}",
+            hint="for text that holds a number, write | int | number" if isinstance(value, str)
+            else "give it a count, such as papers | length",
+        )
+    return counted(value, noun, plural) if noun else f"{value:,}"
+
+
+def _described(value: Any) -> str:
+    """A value a filter could not use, as a template's author knows it."""
+    if value is None or isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    kind = type(value)
+    known = _TEMPLATE_VALUES.get(f"{kind.__module__}.{kind.__qualname__}")
+    if known is not None:
+        return known[0]
+    return f"{'an' if kind.__name__[0] in 'aeiou' else 'a'} {kind.__name__}"
 
 
 PAPER_ITEM = "partials/paper_item.html"
@@ -318,6 +369,12 @@ def render_page(env: jinja2.Environment, page: Page, assets: Mapping[str, str]) 
     except jinja2.TemplateNotFound as error:
         path, line = _template_location(error)
         raise SourceError(f"template {error.name!r} not found", path or page.template, line) from None
+    except FilterError as error:
+        path, line = _template_location(error)
+        raise SourceError(
+            f"template error while rendering /{page.url}: {error.message}", path or page.template, line,
+            hint=error.hint,
+        ) from None
     except jinja2.UndefinedError as error:
         raise SourceError(
             f"template error while rendering /{page.url}: {_undefined_message(error.message or '')}",

@@ -569,6 +569,38 @@ def test_counts_are_written_with_thousands_separators():
         env.from_string("{{ paper_cont | number }}").render()
 
 
+def test_a_count_takes_a_plural_that_is_not_the_noun_and_s():
+    env = make_environment(SiteConfig())
+    assert env.from_string(
+        "{{ 2 | number('category') }} · {{ 2 | number('category', 'categories') }} · {{ 1 | number('category', 'categories') }}"
+    ).render() == "2 categorys · 2 categories · 1 category"
+
+
+def test_url_and_absolute_leave_an_address_that_is_not_a_site_path_alone():
+    for config, site_path in ((SiteConfig(base_url="/atlas/"), "/atlas/topics/"), (ABSOLUTE, "/atlas/topics/")):
+        env = make_environment(config)
+        for address in ("https://example.org/x", "HTTP://example.org/x", "//cdn.example.org/a.js", "mailto:a@example.org"):
+            assert env.from_string("{{ a | url }} {{ a | absolute }}").render(a=address) == f"{address} {address}"
+        assert env.from_string("{{ '/topics/' | url }} {{ 'topics/' | absolute }}").render() == \
+            f"{site_path} {config.absolute_base or config.base_path}topics/"
+
+
+@pytest.mark.parametrize("source,message", [
+    ("{{ paper.extra.nothing | url }}", "url needs a site path, got None (give it text such as 'topics/' or paper.url, "
+     "and wrap it in {% if %} where it may be missing)"),
+    ("{{ 5 | absolute }}", "absolute needs a site path, got an int (give it text such as 'topics/' or paper.url, "
+     "and wrap it in {% if %} where it may be missing)"),
+    ("{{ '5' | number }}", "number needs a number, got the text '5' (for text that holds a number, write | int | number)"),
+    ("{{ paper | number('paper') }}", "number needs a number, got a paper (give it a count, such as papers | length)"),
+])
+def test_a_filter_given_a_value_it_cannot_use_says_what_it_got(tmp_path, source, message):
+    (tmp_path / "paper.html").write_text('{% extends "base.html" %}{% block main %}\n' + source + "{% endblock %}")
+    site = site_for(paper("x", "Speech synthesis", nothing=None), config=SiteConfig(templates_dir=tmp_path))
+    with pytest.raises(SourceError) as info:
+        render_site(make_environment(site.config), site, ASSETS, {})
+    assert str(info.value) == f"{tmp_path / 'paper.html'}:2: template error while rendering /papers/x/: {message}"
+
+
 def test_page_headings_count_one_paper_as_one_paper():
     one = site_for(paper("x", "A Paper"))
     two = site_for(paper("x", "A Paper"), paper("y", "Another Paper"))
