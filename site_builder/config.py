@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from .errors import SourceError
 from .yamlsource import load_yaml_mapping
@@ -116,17 +116,43 @@ _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 _HOST = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
 
 
+# What a URL path may hold as it is (RFC 3986's pchar, and "/"): anything
+# else, a space or a quote, would have to be percent-encoded in every link.
+_URL_PATH = re.compile(r"(?:[A-Za-z0-9\-._~!$&()*+,;=:@/]|%[0-9A-Fa-f]{2})*")
+
+
 def check_base_url(value: str, path: Path | str | None = None, line: int | None = None) -> str:
+    """``value`` if every link can start with it, else an error that says why."""
     parts = urlsplit(value)
-    if (
-        parts.query or parts.fragment or not (parts.path.startswith("/") or parts.netloc)
-        or parts.scheme not in ("", "http", "https") or bool(parts.scheme) != bool(parts.netloc)
+    if parts.scheme not in ("", "http", "https") or bool(parts.scheme) != bool(parts.netloc) or not (
+        parts.path.startswith("/") or parts.netloc
     ):
-        raise SourceError(
-            f"base_url {value!r} is not a path or site URL", path, line,
-            hint="use '/' or '/atlas/' or 'https://user.github.io/atlas/'",
-        )
-    return value
+        problem, hint = "is not a path or site URL", "use '/' or '/atlas/' or 'https://user.github.io/atlas/'"
+    elif parts.query or parts.fragment:
+        problem, hint = "has a query or fragment (after '?' or '#')", "give the site's address alone, e.g. '/atlas/'"
+    elif parts.netloc and (
+        parts.username is not None or not _HOST.fullmatch(parts.hostname or "") or _port(parts) is None
+    ):
+        problem = "does not name a host"
+        hint = "write the scheme and host alone before the path, e.g. 'https://user.github.io/'"
+    elif not _URL_PATH.fullmatch(parts.path):
+        problem = "has a character a link cannot hold as it is"
+        hint = "use letters, digits, '-', '_' and '.' in the path, e.g. '/my-atlas/'"
+    elif any(segment in (".", "..") for segment in parts.path.split("/")):
+        problem, hint = "has a '.' or '..' segment", "give the path the site is served at, e.g. '/atlas/'"
+    elif re.search(r"\.html?$", parts.path, re.IGNORECASE):
+        problem, hint = "names a page, not a directory", "give the directory the site is served at, e.g. '/atlas/'"
+    else:
+        return value
+    raise SourceError(f"base_url {value!r} {problem}", path, line, hint=hint)
+
+
+def _port(parts: SplitResult) -> int | None:
+    """The URL's port (0 when it names none); None when it is not a number."""
+    try:
+        return parts.port or 0
+    except ValueError:
+        return None
 
 
 def load_config(path: Path) -> SiteConfig:

@@ -10,12 +10,16 @@ least one end-to-end case, and every message the code improved gets its own.
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 from pathlib import Path
 from typing import Callable
 
 import pytest
 from files import snapshot
+
+from site_builder.config import check_base_url
+from site_builder.errors import SourceError
 
 ROOT = Path(__file__).resolve().parent.parent
 # build.py is a script, not a package module: load it to call main() in-process.
@@ -97,6 +101,24 @@ CASES = {
     "site-yaml-base-url-not-web": (
         replace_in("content/site.yaml", "base_url: /", "base_url: ftp://example.org/atlas/"),
         "content/site.yaml:6: base_url 'ftp://example.org/atlas/' is not a path or site URL",
+    ),
+    "site-yaml-base-url-with-a-space": (
+        replace_in("content/site.yaml", "base_url: /", "base_url: /my atlas/"),
+        "content/site.yaml:6: base_url '/my atlas/' has a character a link cannot hold as it is "
+        "(use letters, digits, '-', '_' and '.' in the path, e.g. '/my-atlas/')",
+    ),
+    "site-yaml-base-url-with-a-query": (
+        replace_in("content/site.yaml", "base_url: /", "base_url: /atlas/?ref=home"),
+        "content/site.yaml:6: base_url '/atlas/?ref=home' has a query or fragment (after '?' or '#') "
+        "(give the site's address alone, e.g. '/atlas/')",
+    ),
+    "site-yaml-base-url-naming-a-page": (
+        replace_in("content/site.yaml", "base_url: /", "base_url: /atlas/index.html"),
+        "content/site.yaml:6: base_url '/atlas/index.html' names a page, not a directory",
+    ),
+    "site-yaml-base-url-with-a-user": (
+        replace_in("content/site.yaml", "base_url: /", "base_url: https://me@example.org/atlas/"),
+        "content/site.yaml:6: base_url 'https://me@example.org/atlas/' does not name a host",
     ),
     "site-yaml-domain-with-scheme": (
         append("content/site.yaml", "domain: https://papers.example.org/\n"),
@@ -262,3 +284,27 @@ def test_ingest_stops_on_the_same_mistakes(project, capsys):
     assert cli.main(["ingest"]) == 1
     assert f"error: {PAPER}:3: invalid YAML" in capsys.readouterr().err
     assert snapshot(project / "content" / "papers") == papers_before
+
+
+@pytest.mark.parametrize("value", [
+    "/", "/atlas/", "/atlas", "/v1.2/", "/%7Eme/atlas/", "https://user.github.io/atlas/", "HTTPS://Example.org",
+    "http://localhost:8000/", "http://127.0.0.1:8000/atlas/",
+])
+def test_a_base_url_a_site_can_be_served_at_is_taken_as_written(value):
+    assert check_base_url(value) == value
+
+
+@pytest.mark.parametrize(("value", "problem"), [
+    ("/atlas/../x/", "has a '.' or '..' segment"),
+    ("/./", "has a '.' or '..' segment"),
+    ('/a"b/', "has a character a link cannot hold as it is"),
+    ("/atlas/#top", "has a query or fragment"),
+    ("https://example.org:99999/", "does not name a host"),
+    ("https://exa mple.org/", "does not name a host"),
+    ("/Atlas/Index.HTM", "names a page, not a directory"),
+    ("ftp://example.org/", "is not a path or site URL"),
+    ("atlas/", "is not a path or site URL"),
+])
+def test_a_base_url_no_link_could_use_is_refused_with_the_reason(value, problem):
+    with pytest.raises(SourceError, match="^base_url " + re.escape(f"{value!r} {problem}")):
+        check_base_url(value)
