@@ -74,7 +74,12 @@ def parse_config(data: dict[str, Any], lines: dict[str, int], path: Path) -> Sit
                 f"{key} must be {'a number' if expected is int else 'text'}, not {value!r}", path, line, hint=hint,
             )
         values[key] = value
-    if "title" in values and not values["title"].strip():
+    for key in ("title", "description"):
+        if key in values:
+            # One line in the header, a meta description and a feed's subtitle:
+            # a block scalar ("description: >" over three lines) is read as one.
+            values[key] = " ".join(values[key].split())
+    if "title" in values and not values["title"]:
         raise SourceError(
             "title must not be blank", path, lines.get("title"),
             hint="write the site's name, e.g. title: Paper Atlas, or remove the line for that default",

@@ -18,7 +18,7 @@ from typing import Callable
 import pytest
 from files import snapshot
 
-from site_builder.config import check_base_url
+from site_builder.config import check_base_url, load_config
 from site_builder.errors import SourceError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -308,3 +308,10 @@ def test_a_base_url_a_site_can_be_served_at_is_taken_as_written(value):
 def test_a_base_url_no_link_could_use_is_refused_with_the_reason(value, problem):
     with pytest.raises(SourceError, match="^base_url " + re.escape(f"{value!r} {problem}")):
         check_base_url(value)
+
+
+def test_a_title_or_description_over_several_lines_is_read_as_one_line(tmp_path):
+    site_yaml = tmp_path / "site.yaml"
+    site_yaml.write_text("title: >\n  Paper\n  Atlas\ndescription: |\n  Papers I follow,\n    by topic.\n")
+    config = load_config(site_yaml)
+    assert (config.title, config.description) == ("Paper Atlas", "Papers I follow, by topic.")
