@@ -114,6 +114,10 @@ class _Paragraph:
     text: str
     line: int
     first: str  # its first line, for errors
+    # The first of its lines that is a line of the web page (_PAGE_LINE), and
+    # that line's number: with no blank line around it, it would be read as
+    # part of a title or abstract.
+    page_line: tuple[int, str] | None = None
 
 
 def clip(text: str, limit: int = 60) -> str:
@@ -192,6 +196,7 @@ def _paragraphs(numbered: Iterator[tuple[int, str]], path: Path) -> Iterator[_Pa
     """Group lines into blank-line separated paragraphs, joining wrapped lines."""
     buffer: list[str] = []
     start = 0
+    page_line: tuple[int, str] | None = None
     for number, raw in numbered:
         if "\0" in raw:
             raise _nul_error(path, number)
@@ -202,11 +207,14 @@ def _paragraphs(numbered: Iterator[tuple[int, str]], path: Path) -> Iterator[_Pa
             if not buffer:
                 start = number
             buffer.append(line)
+            if page_line is None and _PAGE_LINE.fullmatch(line):
+                page_line = number, line
         elif buffer:
-            yield _Paragraph(" ".join(buffer), start, buffer[0])
+            yield _Paragraph(" ".join(buffer), start, buffer[0], page_line)
             buffer = []
+            page_line = None
     if buffer:
-        yield _Paragraph(" ".join(buffer), start, buffer[0])
+        yield _Paragraph(" ".join(buffer), start, buffer[0], page_line)
 
 
 def parse_digest(text: str, path: Path, default_year: int | None = None) -> Digest:
@@ -249,6 +257,9 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
     window = [next(paragraphs, None), next(paragraphs, None), next(paragraphs, None)]
     while window[0] is not None:
         title, abstract, after = window
+        # The title's own lines first: a line of the page glued to it would
+        # otherwise be reported as a paragraph too long, or a title run on.
+        _check_not_page_or_date_line(title, "title", path)
         if len(title.text) > _MAX_TITLE_CHARS:
             raise SourceError(
                 f"expected a paper title but found a paragraph of {len(title.text):,} characters",
@@ -263,27 +274,12 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
                 f"title {clip(title.text)!r} runs on into a sentence: is it a title with its abstract?",
                 path, title.line, hint=f"{hint}; or, for a title that ends in a full stop, join it onto one line",
             )
-        for paragraph, what in ((title, "title"), (abstract, "abstract")):
-            if paragraph is None:
-                continue
-            if _PAGE_LINE.fullmatch(paragraph.text):
-                raise SourceError(
-                    f"{clip(paragraph.text)!r} is a line of the Daily Papers web page, not a paper's {what}",
-                    path, paragraph.line,
-                    hint="delete the page's other lines (its header, submitters, upvote counts) from the digest: "
-                    "after its date line it alternates paper titles and abstracts; another day's papers go in "
-                    "a file of their own",
-                )
-            if parse_date_line(paragraph.text, None) is not None:
-                raise SourceError(
-                    f"a second date line {clip(paragraph.text)!r}: a digest holds one day's papers", path, paragraph.line,
-                    hint="move this date line and the papers after it into a digest file of their own",
-                )
         if abstract is None:
             raise SourceError(
                 f"title {clip(title.text)!r} has no abstract", path, title.line,
                 hint=_blank_line_hint(title) or "add the abstract as the next paragraph, or delete the title",
             )
+        _check_not_page_or_date_line(abstract, "abstract", path)
         if _looks_like_title(abstract.text) and after is not None and not _looks_like_title(after.text):
             raise SourceError(
                 f"two titles in a row: {clip(title.text)!r} then {clip(abstract.text)!r}",
@@ -313,6 +309,30 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
             hint="add title and abstract paragraphs after the date line, or delete the file",
         )
     return Digest(path, date, tuple(entries), tuple(warnings))
+
+
+def _check_not_page_or_date_line(paragraph: _Paragraph, what: str, path: Path) -> None:
+    """An error if ``paragraph`` is a line of the web page or a date line, or
+    has a line of the page among its lines."""
+    if _PAGE_LINE.fullmatch(paragraph.text):  # one line, or one wrapped: "Published on" "Mar 19"
+        raise _page_line_error(paragraph.text, f"a paper's {what}", path, paragraph.line)
+    if paragraph.page_line is not None:  # with no blank line between it and the paper's lines
+        line, text = paragraph.page_line
+        raise _page_line_error(text, f"part of a paper's {what}", path, line)
+    if parse_date_line(paragraph.text, None) is not None:
+        raise SourceError(
+            f"a second date line {clip(paragraph.text)!r}: a digest holds one day's papers", path, paragraph.line,
+            hint="move this date line and the papers after it into a digest file of their own",
+        )
+
+
+def _page_line_error(text: str, not_what: str, path: Path, line: int) -> SourceError:
+    return SourceError(
+        f"{clip(text)!r} is a line of the Daily Papers web page, not {not_what}", path, line,
+        hint="delete the page's other lines (its header, submitters, upvote counts) from the digest: "
+        "after its date line it alternates paper titles and abstracts; another day's papers go in "
+        "a file of their own",
+    )
 
 
 def _find_date(

@@ -69,6 +69,14 @@ def error_of(data: bytes | str) -> str:
          "d.txt:11: 'View arXiv page' is a line of the Daily Papers web page, not a paper's title"),
         (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nLoad more\n",
          "d.txt:11: 'Load more' is a line of the Daily Papers web page, not a paper's title"),
+        # A line of the page with no blank line between it and a title or
+        # abstract: it was silently part of it ("42 A Title", and its slug).
+        (HEADER + "Mar 18\n\n42\nA Title\n\nIts abstract.\n",
+         "d.txt:7: '42' is a line of the Daily Papers web page, not part of a paper's title"),
+        (HEADER + "Mar 18\n\nA Title\n· 3 authors\n\nIts abstract.\n",
+         "d.txt:8: '· 3 authors' is a line of the Daily Papers web page, not part of a paper's title"),
+        (HEADER + "Mar 18\n\nA Title\n\nIts abstract.\nSubmitted by akhaliq\n\nB Title\n\nIts abstract.\n",
+         "d.txt:10: 'Submitted by akhaliq' is a line of the Daily Papers web page, not part of a paper's abstract"),
         # Title and abstract with no blank line between them.
         (HEADER + "Mar 18\n\nA Title\n" + "The abstract goes on. " * 30 + "\n",
          "d.txt:7: expected a paper title but found a paragraph of 667 characters (if its first line 'A Title' is a "
@@ -87,7 +95,8 @@ def error_of(data: bytes | str) -> str:
     ids=["empty", "blank", "header-only", "no-date", "mistyped-date", "day-first-date", "feb-30", "feb-29-written", "title-at-end", "two-titles",
          "latin-1", "latin-1-lines-ended-by-cr", "nul", "huge-title", "date-only", "page-submitter", "page-upvotes",
          "page-line-alone", "two-days-with-header", "second-date-line", "page-published-and-authors",
-         "page-buttons", "page-button-at-end", "no-blank-line-after-title", "no-blank-lines-at-all", "no-blank-line-short",
+         "page-buttons", "page-button-at-end", "page-line-glued-above-title", "page-line-glued-below-title",
+         "page-line-glued-below-abstract", "no-blank-line-after-title", "no-blank-lines-at-all", "no-blank-line-short",
          "no-blank-line-last"],
 )
 def test_named_bad_inputs_give_a_clear_error(data, expected):
