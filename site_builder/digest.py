@@ -280,11 +280,20 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
                 hint=_blank_line_hint(title) or "add the abstract as the next paragraph, or delete the title",
             )
         _check_not_page_or_date_line(abstract, "abstract", path)
-        if _looks_like_title(abstract.text) and after is not None and not _looks_like_title(after.text):
+        if _looks_like_title(abstract.text):
+            if after is not None and not _looks_like_title(after.text):
+                raise SourceError(
+                    f"two titles in a row: {clip(title.text)!r} then {clip(abstract.text)!r}",
+                    path, abstract.line,
+                    hint=_blank_line_hint(title) or "add the missing abstract after the first title, or delete that title",
+                )
+            # Two short lines that are no paper, which would make one: a
+            # submitter and the authors, a pasted footer ("TOS", "Privacy").
             raise SourceError(
-                f"two titles in a row: {clip(title.text)!r} then {clip(abstract.text)!r}",
-                path, abstract.line,
-                hint=_blank_line_hint(title) or "add the missing abstract after the first title, or delete that title",
+                f"{clip(abstract.text)!r}, below the title {clip(title.text)!r}, does not look like an abstract: "
+                "it is short and not a sentence", path, abstract.line,
+                hint="if the two are lines of the page, such as a submitter and the authors or the page's footer, "
+                "delete them; if it is the paper's abstract, end it with a full stop",
             )
         # Told apart as across digests (title_key), so that what this
         # digest lists twice is what the site would show as one paper.

@@ -43,7 +43,7 @@ def test_date_line_forms(line, expected):
 
 
 def test_date_line_without_year_takes_year_from_filename():
-    digest = parse_digest(digest_text("Mar 18", "T", "A"), Path("hf-2023-03-18.txt"), default_year=2025)
+    digest = parse_digest(digest_text("Mar 18", "T", "A."), Path("hf-2023-03-18.txt"), default_year=2025)
     assert digest.date == dt.date(2023, 3, 18)
 
 
@@ -59,7 +59,7 @@ def test_date_line_without_year_takes_year_from_filename():
     ("2025-13-45.txt", "Dec 31", dt.date(2025, 12, 31)),  # no date in the name, still its year
 ])
 def test_date_line_without_year_takes_the_year_up_to_the_date_in_the_filename(name, line, expected):
-    assert parse_digest(digest_text(line, "T", "A"), Path(name), default_year=2030).date == expected
+    assert parse_digest(digest_text(line, "T", "A."), Path(name), default_year=2030).date == expected
 
 
 @pytest.mark.parametrize("name,line,warned", [
@@ -72,30 +72,30 @@ def test_date_line_without_year_takes_the_year_up_to_the_date_in_the_filename(na
     ("digest.txt", "Apr 20, 2025", None),  # no date in the name to disagree with
 ])
 def test_a_date_line_far_from_the_date_in_the_file_name_is_a_warning_at_its_line(name, line, warned):
-    digest = parse_digest(digest_text(line, "T", "A"), Path(name))
+    digest = parse_digest(digest_text(line, "T", "A."), Path(name))
     assert [str(warning).split(" (if ")[0] for warning in digest.warnings] == ([f"{name}:9: {warned}"] if warned else [])
 
 
 def test_a_feb_29_with_none_in_the_year_before_the_filename_is_no_real_date():
     with pytest.raises(SourceError, match="'Feb 29' is not a real date in 2026 \\(fix the day or month of the date line, or write its year if not 2026\\)"):
-        parse_digest(digest_text("Feb 29", "T", "A"), Path("2026-03-01.txt"))
+        parse_digest(digest_text("Feb 29", "T", "A."), Path("2026-03-01.txt"))
 
 
 def test_date_line_year_beats_filename_and_default():
-    digest = parse_digest(digest_text("Mar 18, 2022", "T", "A"), Path("hf-2023-03-18.txt"), default_year=2025)
+    digest = parse_digest(digest_text("Mar 18, 2022", "T", "A."), Path("hf-2023-03-18.txt"), default_year=2025)
     assert digest.date == dt.date(2022, 3, 18)
 
 
 def test_missing_year_is_an_error_that_says_how_to_fix_it():
     with pytest.raises(SourceError) as info:
-        parse_digest(digest_text("Mar 18", "T", "A"), Path("d.txt"))
+        parse_digest(digest_text("Mar 18", "T", "A."), Path("d.txt"))
     assert str(info.value).startswith("d.txt:9: date line 'Mar 18' has no year (")
     assert "digest_year" in str(info.value)
 
 
 def test_impossible_date_names_its_line():
     with pytest.raises(SourceError) as info:
-        parse_digest(digest_text("Feb 30", "T", "A"), Path("d.txt"), 2025)
+        parse_digest(digest_text("Feb 30", "T", "A."), Path("d.txt"), 2025)
     assert str(info.value).startswith("d.txt:9: 'Feb 30' is not a real date")
 
 
@@ -107,7 +107,7 @@ def test_no_date_line_is_an_error():
 
 def test_title_without_abstract_names_the_title_line():
     with pytest.raises(SourceError) as info:
-        parse_digest(digest_text("Mar 18", "T1", "A1", "Lonely title"), Path("d.txt"), 2025)
+        parse_digest(digest_text("Mar 18", "T1", "A1.", "Lonely title"), Path("d.txt"), 2025)
     assert str(info.value).startswith("d.txt:15: title 'Lonely title' has no abstract")
 
 
@@ -119,9 +119,9 @@ def test_wrapped_lines_in_a_paragraph_are_joined():
 
 def test_crlf_line_endings_and_bom(tmp_path):
     path = tmp_path / "d.txt"
-    path.write_bytes(("\ufeff" + digest_text("Mar 18", "T", "A")).replace("\n", "\r\n").encode())
+    path.write_bytes(("\ufeff" + digest_text("Mar 18", "T", "A.")).replace("\n", "\r\n").encode())
     digest = read_digest(path, 2025)
-    assert digest.entries[0].title == "T" and digest.entries[0].abstract == "A"
+    assert digest.entries[0].title == "T" and digest.entries[0].abstract == "A."
 
 
 def test_invalid_utf8_names_the_line(tmp_path):

@@ -77,6 +77,13 @@ def error_of(data: bytes | str) -> str:
          "d.txt:8: '· 3 authors' is a line of the Daily Papers web page, not part of a paper's title"),
         (HEADER + "Mar 18\n\nA Title\n\nIts abstract.\nSubmitted by akhaliq\n\nB Title\n\nIts abstract.\n",
          "d.txt:10: 'Submitted by akhaliq' is a line of the Daily Papers web page, not part of a paper's abstract"),
+        # Two short lines that are no paper, which made one: a submitter and
+        # the authors ("akhaliq" with its abstract "Alice Smith, Bob Jones"), a footer.
+        (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nakhaliq\n\nAlice Smith, Bob Jones\n\nT2\n\nAbstract two.\n",
+         "d.txt:13: 'Alice Smith, Bob Jones', below the title 'akhaliq', does not look like an abstract: it is short "
+         "and not a sentence"),
+        (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nTOS\n\nPrivacy\n",
+         "d.txt:13: 'Privacy', below the title 'TOS', does not look like an abstract"),
         # Title and abstract with no blank line between them.
         (HEADER + "Mar 18\n\nA Title\n" + "The abstract goes on. " * 30 + "\n",
          "d.txt:7: expected a paper title but found a paragraph of 667 characters (if its first line 'A Title' is a "
@@ -96,7 +103,7 @@ def error_of(data: bytes | str) -> str:
          "latin-1", "latin-1-lines-ended-by-cr", "nul", "huge-title", "date-only", "page-submitter", "page-upvotes",
          "page-line-alone", "two-days-with-header", "second-date-line", "page-published-and-authors",
          "page-buttons", "page-button-at-end", "page-line-glued-above-title", "page-line-glued-below-title",
-         "page-line-glued-below-abstract", "no-blank-line-after-title", "no-blank-lines-at-all", "no-blank-line-short",
+         "page-line-glued-below-abstract", "submitter-and-authors", "footer", "no-blank-line-after-title", "no-blank-lines-at-all", "no-blank-line-short",
          "no-blank-line-last"],
 )
 def test_named_bad_inputs_give_a_clear_error(data, expected):
