@@ -34,9 +34,10 @@ _MONTH_DAY = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _ISO_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
-# Header lines above the date line vary between copies of the page, so
-# everything above it is skipped. A "title" longer than this is almost surely
-# an abstract, which means a title or abstract is missing above it.
+# Header lines above the date line vary between copies of the page, so they
+# are skipped (a paper's abstract there is an error). A "title" longer than
+# this is almost surely an abstract, which means a title or abstract is
+# missing above it.
 _MAX_TITLE_CHARS = 500
 
 
@@ -285,7 +286,8 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
                 raise SourceError(
                     f"two titles in a row: {clip(title.text)!r} then {clip(abstract.text)!r}",
                     path, abstract.line,
-                    hint=_blank_line_hint(title) or "add the missing abstract after the first title, or delete that title",
+                    hint=_blank_line_hint(title)
+                    or "add the missing abstract after the first title, or delete that title",
                 )
             # Two short lines that are no paper, which would make one: a
             # submitter and the authors, a pasted footer ("TOS", "Privacy").
@@ -353,16 +355,40 @@ def _find_date(
     pasted the day after, is in 2025), else ``default_year``."""
     blank = True
     suspect: tuple[int, str] | None = None  # the first short line with a digit: a mistyped date?
+    # The header's paragraphs are skipped, but one that reads as an abstract
+    # is a paper pasted above the date line, which would be lost: its first
+    # line and its text (enough of it to tell).
+    paragraph: tuple[int, str] | None = None
+    abstract_above: tuple[int, str] | None = None
     for number, line in numbered:
         if "\0" in line:
             raise _nul_error(path, number)
         line = visible(line)
-        blank = blank and not line.strip()
-        found = parse_date_line(" ".join(line.split()), None)
+        text = " ".join(line.split())
+        blank = blank and not text
+        found = parse_date_line(text, None)
         if found is None:
             if suspect is None and len(line.strip()) <= 30 and any(c.isdigit() for c in line):
                 suspect = number, line.strip()
+            # The page's own lines ("Get trending papers in your email
+            # inbox!") end a paragraph as a blank line does: browsers that
+            # copy without blank lines run the header into one.
+            if text and not _PAGE_LINE.fullmatch(text):
+                start, so_far = paragraph or (number, "")
+                paragraph = start, f"{so_far} {text}".strip()[: _MAX_TITLE_CHARS + 1]
+            elif paragraph is not None:
+                abstract_above = abstract_above or _if_abstract(paragraph)
+                paragraph = None
             continue
+        abstract_above = abstract_above or _if_abstract(paragraph)
+        if abstract_above is not None:
+            line_above, text_above = abstract_above
+            raise SourceError(
+                f"{clip(text_above)!r} reads as a paper's abstract, but papers before the date line "
+                f"(line {number}) are not read", path, line_above,
+                hint="move them below it, or into a digest of their own if they are another day's; "
+                "if the paragraph is no paper's, delete it",
+            )
         month, day, year = found
         written = year
         if year is None and named is not None:
@@ -394,6 +420,11 @@ def _find_date(
         "no date line found", path, 1,
         hint="add a line such as 'Mar 18' or '2025-03-18' above the first title",
     )
+
+
+def _if_abstract(paragraph: tuple[int, str] | None) -> tuple[int, str] | None:
+    """``paragraph`` if it is long or a sentence: an abstract, not a title or a line of a header."""
+    return paragraph if paragraph is not None and not _looks_like_title(paragraph[1]) else None
 
 
 def _in_some_year(month: int, day: int) -> bool:

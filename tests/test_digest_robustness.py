@@ -84,6 +84,12 @@ def error_of(data: bytes | str) -> str:
          "and not a sentence"),
         (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nTOS\n\nPrivacy\n",
          "d.txt:13: 'Privacy', below the title 'TOS', does not look like an abstract"),
+        # A paper pasted above the date line, where the header is skipped: it was lost without a word.
+        ("A Title\n\nWe study widgets.\n\n" + HEADER + "Mar 18\n\nT\n\nA.\n",
+         "d.txt:3: 'We study widgets.' reads as a paper's abstract, but papers before the date line (line 9) are "
+         "not read (move them below it"),
+        ("A Title\n" + "Our widgets scale " * 10 + "\nSubscribe\nMar 18\n\nT\n\nA.\n",
+         "d.txt:1: 'A Title Our widgets scale Our widgets scale Our widgets sca…' reads as a paper's abstract"),
         # Title and abstract with no blank line between them.
         (HEADER + "Mar 18\n\nA Title\n" + "The abstract goes on. " * 30 + "\n",
          "d.txt:7: expected a paper title but found a paragraph of 667 characters (if its first line 'A Title' is a "
@@ -103,7 +109,9 @@ def error_of(data: bytes | str) -> str:
          "latin-1", "latin-1-lines-ended-by-cr", "nul", "huge-title", "date-only", "page-submitter", "page-upvotes",
          "page-line-alone", "two-days-with-header", "second-date-line", "page-published-and-authors",
          "page-buttons", "page-button-at-end", "page-line-glued-above-title", "page-line-glued-below-title",
-         "page-line-glued-below-abstract", "submitter-and-authors", "footer", "no-blank-line-after-title", "no-blank-lines-at-all", "no-blank-line-short",
+         "page-line-glued-below-abstract", "submitter-and-authors", "footer",
+         "paper-above-the-date-line", "long-paragraph-above-the-date-line",
+         "no-blank-line-after-title", "no-blank-lines-at-all", "no-blank-line-short",
          "no-blank-line-last"],
 )
 def test_named_bad_inputs_give_a_clear_error(data, expected):
@@ -121,6 +129,17 @@ def test_named_bad_inputs_give_a_clear_error(data, expected):
 def test_a_paper_that_only_starts_like_a_line_of_the_page_is_a_paper(title, abstract):
     (entry,) = parse(f"{HEADER}Mar 18\n\n{title}\n\n{abstract}\n").entries
     assert (entry.title, entry.abstract) == (title, abstract)
+
+
+@pytest.mark.parametrize("header", [
+    "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nDaily Papers\n\nbyAK and the research community\n\n",
+    # Copied with single line breaks, as some browsers do.
+    "new\nGet trending papers in your email inbox!\nSubscribe\nDaily Papers\nbyAK and the research community\n",
+    "Hugging Face\nModels\nDatasets\nSpaces\nDocs\nPricing\nLog In\nSign Up\n\nDaily Papers\n",
+])
+def test_the_page_header_above_the_date_line_is_skipped(header):
+    (entry,) = parse(f"{header}Mar 18\n\nA Title\n\nIts abstract.\n").entries
+    assert (entry.title, entry.abstract) == ("A Title", "Its abstract.")
 
 
 @pytest.mark.parametrize("newline", ["\r\n", "\r"])
