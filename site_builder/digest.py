@@ -221,7 +221,21 @@ def _paragraphs(numbered: Iterator[tuple[int, str]], path: Path) -> Iterator[_Pa
 def parse_digest(text: str, path: Path, default_year: int | None = None) -> Digest:
     """Parse one digest. ``default_year`` is used when neither the date line nor
     the file name carries a year (``digest_year`` in site.yaml)."""
-    return parse_digest_lines(text.splitlines(), path, default_year)
+    return parse_digest_lines(_split_lines(text), path, default_year)
+
+
+# What ends a line in an editor. Not str.splitlines(), which also breaks at
+# U+2028, U+2029, U+0085, a form feed and \x1c-\x1e: the line numbers of
+# errors after one would be a line or more past the editor's.
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _split_lines(text: str) -> list[str]:
+    """``text``'s lines as an editor counts them, without their endings."""
+    lines = _LINE_END.split(text)
+    if lines[-1] == "":  # what follows the last line ending is no line
+        lines.pop()
+    return lines
 
 
 # What a copy of the web page holds beside the papers: who submitted one, its
@@ -471,7 +485,7 @@ def _decoded_lines(handle: Iterable[bytes], path: Path) -> Iterator[str]:
                 f"digest is not valid UTF-8 (byte 0x{raw[error.start]:02x})", path, line,
                 hint=utf8_hint(raw if number == 0 else b""),
             ) from None
-        for line in text.splitlines():
+        for line in _split_lines(text):
             number += 1
             yield line
 

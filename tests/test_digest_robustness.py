@@ -149,6 +149,21 @@ def test_crlf_and_cr_line_endings(newline):
     assert [(e.title, e.abstract, e.line) for e in digest.entries] == [("A Title", "An abstract.", 7)]
 
 
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85", "\f", "\x1c", "\x1d", "\x1e"])
+def test_only_cr_and_lf_end_a_line_as_in_an_editor(separator):
+    """Python's str.splitlines() breaks lines at these too, so an error after
+    one named a line past the one an editor shows."""
+    text = HEADER + f"Mar 18\n\nA Title\n\nFirst sentence.{separator}Second sentence.\n\nT2\n\nAbstract two.\n"
+    assert [(e.abstract, e.line) for e in parse(text).entries] == [
+        ("First sentence. Second sentence.", 7), ("Abstract two.", 11),
+    ]
+    broken = text + "\nSubmitted by akhaliq\n"
+    with pytest.raises(SourceError) as from_text:
+        parse_digest(broken, PATH, 2025)
+    for message in (error_of(broken), str(from_text.value)):
+        assert message.startswith("d.txt:15: 'Submitted by akhaliq' is a line of the Daily Papers web page"), message
+
+
 def test_utf8_bom_is_ignored():
     assert parse("\ufeffMar 18\n\nT\n\nA.\n".encode()).entries[0].title == "T"
 
