@@ -172,7 +172,7 @@ def parse_date_line(text: str, default_year: int | None) -> tuple[int, int, int 
 
 
 # A digest is saved on its day or after it: its date line may be up to this
-# many days after the date in its file's name, and up to a year before it.
+# many days after the date in its file's name, and up to a year before that.
 _DAYS_AHEAD_OF_NAME = 7
 # A digest dated further than this from the date in its file's name is named
 # in a warning: one of the two has a typo, more likely than not.
@@ -180,17 +180,13 @@ _DAYS_APART_WARNED = 31
 
 
 def _nearest_year(month: int, day: int, near: dt.date) -> int:
-    """The year that puts month/day within a year before ``near`` (or a few
-    days after it); else (Feb 29 of no such year, Feb 30, reported later as no
-    real date) ``near``'s year."""
-    for year in (near.year, near.year - 1, near.year + 1):
-        try:
-            ahead = (dt.date(year, month, day) - near).days
-        except ValueError:
-            continue
-        if _DAYS_AHEAD_OF_NAME - 365 <= ahead <= _DAYS_AHEAD_OF_NAME:
-            return year
-    return near.year
+    """The year that puts month/day in the year that ends a few days after
+    ``near``: on or before that day, and after it a year before (a window of
+    365 or 366 days, so one year for each day: ``Jan 1`` a week after
+    2025-12-25 is in 2026, not also 358 days before it, in 2025). Feb 29 of
+    a year without one is reported later as no real date."""
+    latest = near + dt.timedelta(days=_DAYS_AHEAD_OF_NAME)
+    return latest.year if (month, day) <= (latest.month, latest.day) else latest.year - 1
 
 
 def _paragraphs(numbered: Iterator[tuple[int, str]], path: Path) -> Iterator[_Paragraph]:

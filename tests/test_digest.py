@@ -57,6 +57,13 @@ def test_date_line_without_year_takes_year_from_filename():
     ("2025-01-05.txt", "Jan 12", dt.date(2025, 1, 12)),  # named a few days early
     ("2024-03-01.txt", "Feb 29", dt.date(2024, 2, 29)),
     ("2025-13-45.txt", "Dec 31", dt.date(2025, 12, 31)),  # no date in the name, still its year
+    # The edges: up to a week after the name's date, else within the year before it.
+    ("2025-12-25.txt", "Jan 1", dt.date(2026, 1, 1)),  # 7 days after (not also 358 days before)
+    ("2025-12-25.txt", "Jan 2", dt.date(2025, 1, 2)),  # 8 days after: 357 days before
+    ("2025-12-24.txt", "Jan 1", dt.date(2025, 1, 1)),
+    ("2024-12-25.txt", "Jan 1", dt.date(2025, 1, 1)),  # a leap year before the name
+    ("2024-12-26.txt", "Jan 2", dt.date(2025, 1, 2)),
+    ("2024-12-26.txt", "Jan 3", dt.date(2024, 1, 3)),  # 358 days before, in a leap year
 ])
 def test_date_line_without_year_takes_the_year_up_to_the_date_in_the_filename(name, line, expected):
     assert parse_digest(digest_text(line, "T", "A."), Path(name), default_year=2030).date == expected
