@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
-from .errors import SourceError, check_not_binary, raise_if_any, utf8_hint
+from .errors import SourceError, check_not_binary, counted, raise_if_any, utf8_hint
 
 _MONTHS = {
     name: number
@@ -32,7 +32,9 @@ _MONTHS = {
 }
 _MONTH_DAY = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_ISO_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+# A date in a file's name: 2025-03-18, 2025_03_18, 2025.03.18 or 20250318,
+# not digits inside a longer number (an arXiv id, 2503.12345).
+_DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4})([-_.]?)(\d{2})\2(\d{2})(?!\d)")
 
 # Header lines above the date line vary between copies of the page, so they
 # are skipped (a paper's abstract there is an error). A "title" longer than
@@ -108,6 +110,9 @@ class Digest:
     entries: tuple[DigestEntry, ...]
     # Problems the build can work around but the user should hear about.
     warnings: tuple[SourceError, ...] = ()
+    date_line: int | None = None
+    # Neither its date line nor its file name has a year: it is digest_year's.
+    year_from_settings: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,17 +146,33 @@ def _looks_like_title(text: str) -> bool:
     return len(text) < 160 and not text.rstrip().endswith((".", "!", "?"))
 
 
+def _date_in_filename(path: Path) -> tuple[int, int, int] | None:
+    """Year, month and day written in a file's name (_DATE_IN_NAME), real or
+    not (2025-13-45); eight digits alone only if they are a real date, as
+    "12345678" may be any number."""
+    for match in _DATE_IN_NAME.finditer(path.name):
+        year, separator, month, day = match.groups()
+        parts = int(year), int(month), int(day)
+        if separator or _real_date(*parts) is not None:
+            return parts
+    return None
+
+
+def _real_date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
 def year_from_filename(path: Path) -> int | None:
-    match = _ISO_IN_NAME.search(path.name)
-    return int(match.group(1)) if match else None
+    parts = _date_in_filename(path)
+    return parts[0] if parts else None
 
 
 def date_from_filename(path: Path) -> dt.date | None:
-    match = _ISO_IN_NAME.search(path.name)
-    try:
-        return dt.date(*map(int, match.groups())) if match else None
-    except ValueError:  # 2025-13-45: no date, though still a year
-        return None
+    parts = _date_in_filename(path)
+    return _real_date(*parts) if parts else None  # 2025-13-45: no date, though still a year
 
 
 def parse_date_line(text: str, default_year: int | None) -> tuple[int, int, int | None] | None:
@@ -251,7 +272,8 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
     so a digest of any size needs memory only for the entries it yields."""
     numbered = enumerate(lines, start=1)
     named = date_from_filename(path)
-    date, date_line = _find_date(numbered, path, named, year_from_filename(path) or default_year)
+    year_in_name = year_from_filename(path)
+    date, date_line, year_written = _find_date(numbered, path, named, year_in_name or default_year)
     paragraphs = _paragraphs(numbered, path)
     entries: list[DigestEntry] = []
     warnings: list[SourceError] = []
@@ -329,7 +351,31 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
             "digest has a date but no papers", path, date_line,
             hint="add title and abstract paragraphs after the date line, or delete the file",
         )
-    return Digest(path, date, tuple(entries), tuple(warnings))
+    return Digest(
+        path, date, tuple(entries), tuple(warnings), date_line,
+        year_from_settings=not year_written and year_in_name is None,
+    )
+
+
+def new_year_warnings(digests: Iterable[Digest]) -> tuple[SourceError, ...]:
+    """A warning when digests dated by digest_year are in both December and
+    January: the January ones are most likely the next year's, which nothing
+    in their files says (file names with dates would)."""
+    dated = sorted((digest for digest in digests if digest.year_from_settings), key=lambda d: (d.date, d.path.name))
+    januaries = [digest for digest in dated if digest.date.month == 1]
+    decembers = [digest for digest in dated if digest.date.month == 12]
+    if not januaries or not decembers:
+        return ()
+    first, december = januaries[0], decembers[-1]
+    others = f" (so may {counted(len(januaries) - 1, 'other January digest')})" if len(januaries) > 1 else ""
+    next_year = first.date.replace(year=first.date.year + 1)
+    return (SourceError(
+        f"the digest is dated {first.date.isoformat()} by digest_year in site.yaml, as is {december.path.name} "
+        f"({december.date.isoformat()}): a January digest after December's belongs to the next year{others}",
+        first.path, first.date_line,
+        hint=f"name the file for its day, {next_year.isoformat()}.txt, or write the year in its date line; "
+        f"if it is of {first.date.year}, name it {first.date.isoformat()}.txt",
+    ),)
 
 
 def _check_not_page_or_date_line(paragraph: _Paragraph, what: str, path: Path) -> None:
@@ -358,11 +404,12 @@ def _page_line_error(text: str, not_what: str, path: Path, line: int) -> SourceE
 
 def _find_date(
     numbered: Iterator[tuple[int, str]], path: Path, named: dt.date | None, default_year: int | None,
-) -> tuple[dt.date, int]:
-    """Consume lines up to and including the date line; return its date and line.
-    A date line without a year takes the year that puts it on or before the
-    date in the file's name, within a year (``Dec 31`` in 2026-01-01.txt,
-    pasted the day after, is in 2025), else ``default_year``."""
+) -> tuple[dt.date, int, bool]:
+    """Consume lines up to and including the date line; return its date, its
+    line and whether it has a year of its own.
+    A date line without a year takes the latest year that puts it no more
+    than a week after the date in the file's name (``Dec 31`` in
+    2026-01-01.txt, pasted the day after, is in 2025), else ``default_year``."""
     blank = True
     suspect: tuple[int, str] | None = None  # the first short line with a digit: a mistyped date?
     # The header's paragraphs are skipped, but one that reads as an abstract
@@ -411,7 +458,7 @@ def _find_date(
                 "file name, or set digest_year in content/site.yaml",
             )
         try:
-            return dt.date(year, month, day), number
+            return dt.date(year, month, day), number, written is not None
         except ValueError:
             # A year it was given, from the file's name or site.yaml: "Feb 29" is a date in 2024.
             taken = "" if written is not None or not _in_some_year(month, day) else f" in {year}"

@@ -13,7 +13,7 @@ from typing import Any, Callable, Collection, Hashable, Iterable, Mapping, Seque
 import yaml
 from slugify import slugify
 
-from .digest import Digest, DigestEntry, clip, title_key, title_text, visible
+from .digest import Digest, DigestEntry, clip, new_year_warnings, title_key, title_text, visible
 from .errors import SourceError, raise_if_any
 from .yamlsource import parse_yaml_mapping
 
@@ -231,7 +231,7 @@ def merge_entries(digests: Iterable[Digest]) -> Merged:
     first: dict[str, DigestEntry] = {}
     dates: dict[str, set[dt.date]] = {}
     others: dict[str, dict[str, dt.date]] = {}
-    warnings: list[SourceError] = []
+    warnings: list[SourceError] = list(new_year_warnings(ordered))
     for digest in ordered:
         warnings.extend(digest.warnings)
         for entry in digest.entries:

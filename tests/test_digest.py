@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.digest import load_digests, parse_date_line, parse_digest, read_digest
+from site_builder.digest import load_digests, new_year_warnings, parse_date_line, parse_digest, read_digest
 from site_builder.errors import BuildErrors, SourceError
+from site_builder.papers import merge_entries
 
 HEADER = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nbyAK and the research community\n\n"
 
@@ -64,6 +65,14 @@ def test_date_line_without_year_takes_year_from_filename():
     ("2024-12-25.txt", "Jan 1", dt.date(2025, 1, 1)),  # a leap year before the name
     ("2024-12-26.txt", "Jan 2", dt.date(2025, 1, 2)),
     ("2024-12-26.txt", "Jan 3", dt.date(2024, 1, 3)),  # 358 days before, in a leap year
+    # Other ways to write a date in a name; not digits inside a longer number.
+    ("20260101.txt", "Jan 1", dt.date(2026, 1, 1)),
+    ("daily_2026_01_01.txt", "Jan 1", dt.date(2026, 1, 1)),
+    ("2026.01.01.txt", "Jan 1", dt.date(2026, 1, 1)),
+    ("papers-20251231 (1).txt", "Dec 31", dt.date(2025, 12, 31)),
+    ("2503.12345.txt", "Mar 18", dt.date(2030, 3, 18)),  # an arXiv id
+    ("12345678.txt", "Mar 18", dt.date(2030, 3, 18)),  # eight digits that are no date
+    ("120260101.txt", "Jan 1", dt.date(2030, 1, 1)),
 ])
 def test_date_line_without_year_takes_the_year_up_to_the_date_in_the_filename(name, line, expected):
     assert parse_digest(digest_text(line, "T", "A."), Path(name), default_year=2030).date == expected
@@ -81,6 +90,26 @@ def test_date_line_without_year_takes_the_year_up_to_the_date_in_the_filename(na
 def test_a_date_line_far_from_the_date_in_the_file_name_is_a_warning_at_its_line(name, line, warned):
     digest = parse_digest(digest_text(line, "T", "A."), Path(name))
     assert [str(warning).split(" (if ")[0] for warning in digest.warnings] == ([f"{name}:9: {warned}"] if warned else [])
+
+
+def test_december_and_january_both_dated_by_digest_year_is_a_warning_at_januarys_date_line():
+    december = parse_digest(digest_text("Dec 31", "T1", "A1."), Path("a.txt"), 2025)
+    january = parse_digest(digest_text("Jan 1", "T2", "A2."), Path("b.txt"), 2025)
+    january_2 = parse_digest(digest_text("Jan 2", "T3", "A3."), Path("c.txt"), 2025)
+    expected = (
+        "b.txt:9: the digest is dated 2025-01-01 by digest_year in site.yaml, as is a.txt (2025-12-31): a January "
+        "digest after December's belongs to the next year (so may 1 other January digest) (name the file for its "
+        "day, 2026-01-01.txt, or write the year in its date line; if it is of 2025, name it 2025-01-01.txt)"
+    )
+    assert [str(warning) for warning in new_year_warnings([january_2, december, january])] == [expected]
+    assert [str(warning) for warning in merge_entries([december, january, january_2]).warnings] == [expected]
+    # A year of its own, in the date line or the file's name: no warning.
+    for year_given in (
+        parse_digest(digest_text("Jan 1, 2025", "T2", "A2."), Path("b.txt"), 2025),
+        parse_digest(digest_text("Jan 1", "T2", "A2."), Path("2025-01-01.txt"), 2025),
+    ):
+        assert new_year_warnings([december, year_given]) == ()
+    assert new_year_warnings([january, january_2]) == ()
 
 
 def test_a_feb_29_with_none_in_the_year_before_the_filename_is_no_real_date():
