@@ -7,6 +7,7 @@ anything but :class:`SourceError`, and every error names the file and line.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import io
 import re
@@ -493,9 +494,11 @@ def _in_some_year(month: int, day: int) -> bool:
 
 
 def _nul_error(path: Path, line: int) -> SourceError:
+    # UTF-16 without a byte order mark cannot be told from binary for certain;
+    # its ASCII characters each come with a NUL byte.
     return SourceError(
-        "digest contains NUL bytes: it looks like a binary file, not text", path, line,
-        hint="save the digest as plain UTF-8 text",
+        "digest contains NUL bytes: it looks like a binary file, or text saved as UTF-16 without a byte order mark",
+        path, line, hint="save the digest as plain UTF-8 text; in Notepad: Save As, Encoding: UTF-8",
     )
 
 
@@ -509,9 +512,27 @@ def read_digest(path: Path, default_year: int | None = None) -> Digest:
 
 
 def _parse_digest_stream(handle: BinaryIO, path: Path, default_year: int | None) -> Digest:
-    check_not_binary(handle.read(8), path, "digest")
+    start = handle.read(8)
+    check_not_binary(start, path, "digest")
     handle.seek(0)
+    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return parse_digest_lines(_utf16_lines(handle.read(), path), path, default_year)
     return parse_digest_lines(_decoded_lines(handle, path), path, default_year)
+
+
+def _utf16_lines(data: bytes, path: Path) -> list[str]:
+    """The lines of a UTF-16 file that begins with a byte order mark (Windows
+    Notepad's "Unicode"), which tells its encoding for certain. Read whole:
+    files saved so are a day's digest, not a corpus."""
+    try:
+        return _split_lines(data.decode("utf-16"))  # the mark says which byte order, and is dropped
+    except UnicodeDecodeError as error:
+        before = data[: error.start].decode("utf-16", "replace")
+        raise SourceError(
+            f"digest is not valid UTF-16 (bytes {data[error.start:error.end].hex(' ')})",
+            path, len(_LINE_END.findall(before)) + 1,
+            hint="save the digest as UTF-8 text; in Notepad: Save As, Encoding: UTF-8",
+        ) from None
 
 
 def _decoded_lines(handle: Iterable[bytes], path: Path) -> Iterator[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import tracemalloc
 from pathlib import Path
 
@@ -249,7 +250,12 @@ def test_mutated_real_digests_give_a_digest_or_our_error(which, cuts, insert):
 
 @pytest.mark.parametrize(("data", "expected"), [
     (b" \n\n\t\n", "d.txt:1: digest is empty"),
-    ("Sep 10\n\nT\n\nA.\n".encode("utf-16"), "from UTF-16: iconv -f utf-16 -t utf-8"),
+    # UTF-16 without a byte order mark: told from binary by no certain sign.
+    ("Sep 10\n\nT\n\nA.\n".encode("utf-16-le"), "d.txt:1: digest contains NUL bytes: it looks like a binary file, "
+     "or text saved as UTF-16 without a byte order mark (save the digest as plain UTF-8 text; in Notepad: Save As, "
+     "Encoding: UTF-8)"),
+    (codecs.BOM_UTF16_LE + "Sep 10, 2025\r\n\r\nT\r\n\r\nA\ud800.\r\n".encode("utf-16-le", "surrogatepass"),
+     "d.txt:5: digest is not valid UTF-16 (bytes 00 d8) (save the digest as UTF-8 text"),
     (b"Mar 18, 2025\n\nTitle\n\nCaf\xe9 au lait.\n", "from Windows' ANSI or Latin-1: iconv -f windows-1252 -t utf-8"),
     # A file saved under a digest's name that is no text at all.
     (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "d.txt: digest is not text: it looks like a PNG image"),
@@ -265,6 +271,20 @@ def test_a_digest_file_read_as_the_build_reads_it_gets_the_same_clear_errors(tmp
         parse_digest_bytes(data, path)
     for error in (streamed.value, whole.value):
         assert expected in str(error).replace(f"{tmp_path}/", ""), str(error)
+
+
+@pytest.mark.parametrize("byte_order", ["utf-16-le", "utf-16-be"])
+def test_utf16_with_a_byte_order_mark_is_read_as_utf8_is(tmp_path, byte_order):
+    """Windows Notepad's "Unicode": the mark says the encoding for certain (it was
+    refused with a hint to convert it with iconv)."""
+    text = HEADER + "Mar 18\n\nπ-Scaling 🙂 Laws\n\nAn abstract, “quoted”.\n\nT2\n\nAbstract two.\n"
+    mark = codecs.BOM_UTF16_LE if byte_order == "utf-16-le" else codecs.BOM_UTF16_BE
+    path = tmp_path / "d.txt"
+    path.write_bytes(mark + text.replace("\n", "\r\n").encode(byte_order))
+    expected = [(e.title, e.abstract, e.line) for e in parse(text).entries]
+    assert expected[0] == ("π-Scaling 🙂 Laws", "An abstract, “quoted”.", 7)
+    for digest in (read_digest(path, 2025), parse_digest_bytes(path.read_bytes(), PATH, 2025)):
+        assert [(e.title, e.abstract, e.line) for e in digest.entries] == expected
 
 
 def test_a_date_line_without_a_year_is_shown_with_one_in_the_hint():
