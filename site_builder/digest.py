@@ -143,8 +143,11 @@ def _blank_line_hint(paragraph: _Paragraph) -> str | None:
 
 
 def _looks_like_title(text: str) -> bool:
-    """Short and not a sentence: what a title looks like and an abstract does not."""
-    return len(text) < 160 and not text.rstrip().endswith((".", "!", "?"))
+    """Short and not a sentence: what a title looks like and an abstract does
+    not. A question is a title ("Are Large Language Models Good
+    Statisticians?"), as eight of the shipped digests' are; an abstract
+    that short and ending in a question is rare."""
+    return len(text) < 160 and not text.rstrip().endswith((".", "!"))
 
 
 def _date_in_filename(path: Path) -> tuple[int, int, int] | None:

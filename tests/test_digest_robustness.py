@@ -44,6 +44,9 @@ def error_of(data: bytes | str) -> str:
         (HEADER + "Mar 18\n\nT\n\nA long enough abstract.\n\nLast title\n", "d.txt:11: title 'Last title' has no abstract"),
         (HEADER + "Mar 18\n\nFirst title\n\nSecond title\n\nThe abstract of the second.\n",
          "d.txt:9: two titles in a row: 'First title' then 'Second title'"),
+        # The second a question: taken for the first's abstract, it put the error two paragraphs on.
+        (HEADER + "Mar 18\n\nFirst title\n\nDo Widgets Dream of Electric Bars?\n\nWe ask whether widgets dream.\n",
+         "d.txt:9: two titles in a row: 'First title' then 'Do Widgets Dream of Electric Bars?'"),
         (b"Mar 18\n\nTitle\n\nCaf\xe9 au lait.\n", "d.txt:5: digest is not valid UTF-8 (byte 0xe9)"),
         # Lines ended by CR alone (classic Mac OS): a file read as bytes sees one long line.
         (b"Mar 18\r\rTitle\r\rCaf\xe9 au lait.\r", "d.txt:5: digest is not valid UTF-8 (byte 0xe9)"),
@@ -106,14 +109,14 @@ def error_of(data: bytes | str) -> str:
          "d.txt:7: title 'A Title We study things at length and things at length and …' has no abstract (if its "
          "first line 'A Title' is a title, put a blank line after it"),
     ],
-    ids=["empty", "blank", "header-only", "no-date", "mistyped-date", "day-first-date", "feb-30", "feb-29-written", "title-at-end", "two-titles",
-         "latin-1", "latin-1-lines-ended-by-cr", "nul", "huge-title", "date-only", "page-submitter", "page-upvotes",
-         "page-line-alone", "two-days-with-header", "second-date-line", "page-published-and-authors",
-         "page-buttons", "page-button-at-end", "page-line-glued-above-title", "page-line-glued-below-title",
-         "page-line-glued-below-abstract", "submitter-and-authors", "footer",
-         "paper-above-the-date-line", "long-paragraph-above-the-date-line",
-         "no-blank-line-after-title", "no-blank-lines-at-all", "no-blank-line-short",
-         "no-blank-line-last"],
+    ids=["empty", "blank", "header-only", "no-date", "mistyped-date", "day-first-date", "feb-30", "feb-29-written",
+         "title-at-end", "two-titles", "two-titles-the-second-a-question", "latin-1", "latin-1-lines-ended-by-cr",
+         "nul", "huge-title", "date-only", "page-submitter", "page-upvotes", "page-line-alone",
+         "two-days-with-header", "second-date-line", "page-published-and-authors", "page-buttons",
+         "page-button-at-end", "page-line-glued-above-title", "page-line-glued-below-title",
+         "page-line-glued-below-abstract", "submitter-and-authors", "footer", "paper-above-the-date-line",
+         "long-paragraph-above-the-date-line", "no-blank-line-after-title", "no-blank-lines-at-all",
+         "no-blank-line-short", "no-blank-line-last"],
 )
 def test_named_bad_inputs_give_a_clear_error(data, expected):
     message = error_of(data)
