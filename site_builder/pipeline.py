@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Collection, Mapping, Sequence
 
 from .config import SiteConfig, load_config, with_base_url
 from .cache import CACHE_FILE, BuildCache, content_digest, dump_cache, load_cache
@@ -68,6 +68,10 @@ class Paths:
     @property
     def papers(self) -> Path:
         return self.content / "papers"
+
+    @property
+    def public(self) -> Path:
+        return self.content / "public"
 
     @property
     def inputs(self) -> tuple[Path, ...]:
@@ -459,6 +463,40 @@ def collect_assets(
     return names, files, tuple(warnings)
 
 
+# Directories of the site's own files, which no file of content/public/ may join.
+_SITE_DIRECTORIES = ("static/", "search/")
+
+
+def collect_public(directory: Path, site_files: Collection[str]) -> dict[str, bytes]:
+    """The files of ``content/public/``, published as they are at the same
+    path from the site's root, as Hugo's static/ and Vite's public/ are: a
+    favicon.ico, a search engine's verification page, .well-known/. Not an
+    editor's backups or hidden files (but .well-known/). An error for one
+    that would replace a file of the site (``site_files``: output paths)."""
+    if not directory.is_dir():
+        return {}
+    files: dict[str, bytes] = {}
+    # A file where the site has a directory (content/public/topics), or in
+    # one where the site has a file (index.html/x), could not be written either.
+    site_directories = {str(parent) for name in site_files for parent in PurePosixPath(name).parents}
+    for path in sorted(directory.rglob("*")):
+        parts = path.relative_to(directory).parts
+        if not path.is_file() or any(editors_file(part) and part != ".well-known" for part in parts):
+            continue
+        name = "/".join(parts)
+        taken = next((prefix for prefix in _SITE_DIRECTORIES if name.startswith(prefix)), None)
+        if taken is None and (name in site_files or name in site_directories):
+            taken = name if name in site_files else f"{name}/"
+        taken = taken or next((str(parent) for parent in PurePosixPath(name).parents if str(parent) in site_files), None)
+        if taken is not None:
+            raise SourceError(
+                f"would replace the site's own /{taken}", path,
+                hint="rename it, or move it into a directory of its own, such as content/public/files/",
+            )
+        files[name] = path.read_bytes()
+    return files
+
+
 @dataclass(frozen=True)
 class SiteBuild:
     """Everything a build produces, in memory, before anything is written."""
@@ -587,6 +625,7 @@ def make_site(
         lap("model")
         progress(f"rendering {len(site.pages)} pages")
         assets, files, asset_warnings = collect_assets(paths.static, {"lunr.js": LUNR_JS})
+        files.update(collect_public(paths.public, {page.output_path for page in site.pages}))
         env = make_environment(inputs.config)
         warnings = inputs.warnings + asset_warnings + unused_templates(env, site) + unshown_blocks(env, site)
         stored = StoredPages(cache.stored_page, available=bool(cache.stored_pages)) if cache.persistent else None

@@ -120,6 +120,19 @@ CASES = {
         replace_in("content/site.yaml", "base_url: /", "base_url: https://me@example.org/atlas/"),
         "content/site.yaml:6: base_url 'https://me@example.org/atlas/' does not name a host",
     ),
+    "public-file-replacing-a-page": (
+        write("content/public/index.html", "<p>my own home page</p>"),
+        "content/public/index.html: would replace the site's own /index.html "
+        "(rename it, or move it into a directory of its own, such as content/public/files/)",
+    ),
+    "public-file-where-the-site-has-a-directory": (
+        write("content/public/topics", "not a directory"),
+        "content/public/topics: would replace the site's own /topics/",
+    ),
+    "public-file-in-the-sites-static-directory": (
+        write("content/public/static/extra.css", "body {}"),
+        "content/public/static/extra.css: would replace the site's own /static/",
+    ),
     "site-yaml-domain-with-scheme": (
         append("content/site.yaml", "domain: https://papers.example.org/\n"),
         f"content/site.yaml:{SITE_LINES + 1}: domain 'https://papers.example.org/' is not a host name",

@@ -117,6 +117,12 @@ def _edit_user_template(work: Path, paths: Paths) -> Paths:
     return paths
 
 
+def _add_a_public_file(work: Path, paths: Paths) -> Paths:
+    (paths.public / ".well-known").mkdir(parents=True)
+    (paths.public / ".well-known" / "security.txt").write_text("Contact: mailto:me@example.org\n", encoding="utf-8")
+    return paths
+
+
 def _remove_a_page(work: Path, paths: Paths) -> Paths:
     (paths.out / "topics" / "index.html").unlink()
     return paths
@@ -131,7 +137,8 @@ def _edit_a_page_by_hand(work: Path, paths: Paths) -> Paths:
 
 
 @pytest.mark.parametrize("change", [
-    _edit_note, _edit_topics, _edit_static, _edit_user_template, _remove_a_page, _edit_a_page_by_hand,
+    _edit_note, _edit_topics, _edit_static, _edit_user_template, _add_a_public_file, _remove_a_page,
+    _edit_a_page_by_hand,
 ])
 def test_any_change_to_an_input_or_the_output_means_a_real_build(work, change):
     templates = work / "content" / "my-templates"

@@ -14,7 +14,7 @@ from linkify_it import LinkifyIt
 from site_builder.config import SiteConfig
 from site_builder.errors import SourceError
 from site_builder.papers import Paper, PaperRecord, extract_links, title_key, trim_address
-from site_builder.pipeline import collect_assets
+from site_builder.pipeline import collect_assets, collect_public
 from site_builder.render import (
     QuickLinkify, _MARKUP_CHARACTER, _first_characters, _render_markdown, make_digest_text, make_environment,
     make_markdown, markdown_parser, render_page, render_site, template_fingerprints,
@@ -870,3 +870,37 @@ def test_a_mistake_in_a_partial_not_named_html_names_the_partial(tmp_path):
     assert str(info.value).startswith(
         f"{tmp_path / 'box.j2'}:2: template error while rendering /papers/x/: a paper has no 'titel' (did you mean 'title'?)"
     )
+
+
+def test_the_files_of_content_public_are_published_as_they_are_at_the_site_root(tmp_path):
+    public = tmp_path / "public"
+    (public / ".well-known").mkdir(parents=True)
+    (public / "img").mkdir()
+    (public / "favicon.ico").write_bytes(b"\0\0\1\0icon")
+    (public / "google1234.html").write_text("google-site-verification: google1234.html")
+    (public / ".well-known" / "security.txt").write_text("Contact: mailto:me@example.org")
+    (public / "img" / "plot.png").write_bytes(b"\x89PNG")
+    for junk in ("img/plot.png~", ".DS_Store", "img/.plot.png.swp", "#notes#"):
+        (public / junk).write_text("junk")
+    files = collect_public(public, {"index.html", "papers/x/index.html"})
+    assert files == {
+        ".well-known/security.txt": b"Contact: mailto:me@example.org",
+        "favicon.ico": b"\0\0\1\0icon",
+        "google1234.html": b"google-site-verification: google1234.html",
+        "img/plot.png": b"\x89PNG",
+    }
+    assert collect_public(tmp_path / "none", {"index.html"}) == {}
+
+
+@pytest.mark.parametrize(("name", "taken"), [
+    ("papers/x/index.html", "/papers/x/index.html"),
+    ("papers/x", "/papers/x/"),
+    ("index.html/x", "/index.html"),
+    ("search/mine.json", "/search/"),
+])
+def test_a_file_of_content_public_where_the_site_has_its_own_is_an_error(tmp_path, name, taken):
+    public = tmp_path / "public"
+    (public / name).parent.mkdir(parents=True, exist_ok=True)
+    (public / name).write_text("mine")
+    with pytest.raises(SourceError, match=re.escape(f"would replace the site's own {taken} ")):
+        collect_public(public, {"index.html", "papers/x/index.html"})
