@@ -28,8 +28,8 @@ from .lastbuild import (
 from .errors import BuildErrors, OutputError, SourceError, counted, paper_files_written, raise_if_any
 from .papers import IngestPlan, Memo, merge_entries, no_memo, parse_papers, plan_ingest
 from .render import (
-    BUILTIN_TEMPLATES, LaterPage, StoredPages, make_digest_text, make_environment, make_markdown, render_site,
-    unshown_blocks, unused_templates,
+    BUILTIN_TEMPLATES, LaterPage, StaticFiles, StoredPages, make_digest_text, make_environment, make_markdown,
+    render_site, unshown_blocks, unused_templates,
 )
 from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, search_documents
 from .related import Terms, Vocabulary, related_by_terms
@@ -427,11 +427,11 @@ _FINGERPRINTED = frozenset({".css", ".js", ".mjs"})
 
 def collect_assets(
     static_dir: Path, packages: Mapping[str, Path] = MappingProxyType({}),
-) -> tuple[dict[str, str], dict[str, bytes], tuple[SourceError, ...]]:
+) -> tuple[StaticFiles, dict[str, bytes], tuple[SourceError, ...]]:
     """Static files under ``static/`` (not an editor's backups or hidden
     files) and files taken from installed packages (logical name → path).
     Returns (logical name → URL path, files, warnings)."""
-    names: dict[str, str] = {}
+    names = StaticFiles()
     files: dict[str, bytes] = {}
     sources = {
         path.relative_to(static_dir).as_posix(): path
@@ -627,7 +627,9 @@ def make_site(
         assets, files, asset_warnings = collect_assets(paths.static, {"lunr.js": LUNR_JS})
         files.update(collect_public(paths.public, {page.output_path for page in site.pages}))
         env = make_environment(inputs.config)
-        warnings = inputs.warnings + asset_warnings + unused_templates(env, site) + unshown_blocks(env, site)
+        # A block that is never shown leaves pages empty: never what a template's author meant.
+        raise_if_any(list(unshown_blocks(env, site)))
+        warnings = inputs.warnings + asset_warnings + unused_templates(env, site)
         stored = StoredPages(cache.stored_page, available=bool(cache.stored_pages)) if cache.persistent else None
         later: dict[str, LaterPage] | None = {} if defer else None
         pages, rendered = render_site(env, site, assets, cache.pages, stored, workers, later)

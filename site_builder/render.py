@@ -291,6 +291,21 @@ class FilterError(jinja2.TemplateRuntimeError):
         self.hint = hint
 
 
+class StaticFiles(dict):
+    """``assets``: each file of static/ by name → the path it is published
+    at. A name no file has is an error in the template's terms, with the
+    closest name, where a dict would give Jinja's "'dict object' has no
+    attribute"."""
+
+    def __missing__(self, name: object) -> str:
+        close = difflib.get_close_matches(str(name), list(self), n=1)
+        raise FilterError(
+            f"no file {name!r} in static/ for assets",
+            hint=(f"did you mean {close[0]!r}? " if close else "")
+            + f"for a file of content/public/, write {{{{ {str(name)!r} | url }}}}",
+        )
+
+
 # An address that is not a site path, left as it is (as Hugo's relURL
 # leaves it): one with a scheme ("https:", "mailto:") or "//host". RFC 3986
 # lets no relative path have a colon in its first segment, for this reason.
@@ -379,7 +394,7 @@ def render_page(env: jinja2.Environment, page: Page, assets: Mapping[str, str]) 
         raise SourceError(
             f"template error while rendering /{page.url}: {_undefined_message(error.message or '')}",
             *_template_location(error),
-            hint="check the variable name; see README for what each template receives",
+            hint="check the variable name; docs/templates.md lists what each template receives",
         ) from None
     except UnicodeDecodeError as error:
         raise SourceError(f"template is not valid UTF-8: {error.reason}", page.template) from None
@@ -415,8 +430,8 @@ def _undefined_message(message: str) -> str:
     if match is None:
         return message
     kind, attribute = match.groups()
-    if kind == "mappingproxy":  # paper.extra, page and site.counts are read-only mappings
-        return f"no key {attribute!r} here"
+    if kind == "mappingproxy":  # paper.extra and page.context are read-only mappings
+        return f"no key {attribute!r} here (for a key only some papers have, write .get({attribute!r}))"
     if kind not in _TEMPLATE_VALUES:
         return message
     name, cls = _TEMPLATE_VALUES[kind]
@@ -586,7 +601,7 @@ def unused_templates(env: jinja2.Environment, site: Site) -> tuple[SourceError, 
 
 
 def unshown_blocks(env: jinja2.Environment, site: Site) -> tuple[SourceError, ...]:
-    """Warnings for the blocks a template that extends another defines but
+    """Errors for the blocks a template that extends another defines but
     no template above it has. Jinja shows a child template only through its
     parent's blocks, so a misspelt "{% block mian %}", or a base.html of
     one's own without the block the built-in pages fill, silently leaves

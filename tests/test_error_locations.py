@@ -103,7 +103,7 @@ def test_a_mistake_in_a_template_not_named_html_is_one_line_with_its_file_and_li
     assert not (tmp_path / "_site").exists()
 
 
-def test_a_misspelt_block_is_a_warning_with_its_file_and_line(tmp_path, monkeypatch, capsys):
+def test_a_misspelt_block_is_an_error_with_its_file_and_line(tmp_path, monkeypatch, capsys):
     content = tmp_path / "content"
     (content / "digests").mkdir(parents=True)
     (content / "digests" / "2025-03-18.txt").write_text("Mar 18\n\nA Paper\n\nAn abstract.\n", encoding="utf-8")
@@ -112,11 +112,13 @@ def test_a_misspelt_block_is_a_warning_with_its_file_and_line(tmp_path, monkeypa
     (tmp_path / "mytpl").mkdir()
     (tmp_path / "mytpl" / "404.html").write_text(page, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    assert cli.main(["build", "-q", "--no-cache"]) == 0
+    assert cli.main(["build", "-q", "--no-cache"]) == 1
     assert capsys.readouterr().err.splitlines() == [
-        f"warning: {tmp_path / 'mytpl' / '404.html'}:{line_of(page, '{% block mian %}Lost{% endblock %}')}: "
+        f"error: {tmp_path / 'mytpl' / '404.html'}:{line_of(page, '{% block mian %}Lost{% endblock %}')}: "
         "block 'mian' is not in base.html, so it is never shown (did you mean 'main'?)",
+        NOTHING_WRITTEN,
     ]
+    assert not (tmp_path / "_site").exists()
 
 
 def test_a_missing_node_is_named_with_how_to_install_it(tmp_path, monkeypatch):

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 import re
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from linkify_it import LinkifyIt
 from site_builder.config import SiteConfig
 from site_builder.errors import SourceError
 from site_builder.papers import Paper, PaperRecord, extract_links, title_key, trim_address
-from site_builder.pipeline import collect_assets, collect_public
+from site_builder.pipeline import STATIC_DIR, collect_assets, collect_public
+from site_builder.search import LUNR_JS
 from site_builder.render import (
     QuickLinkify, _MARKUP_CHARACTER, _first_characters, _render_markdown, make_digest_text, make_environment,
     make_markdown, markdown_parser, render_page, render_site, template_fingerprints,
@@ -780,7 +782,7 @@ def test_a_template_s_references_follow_the_environment_s_delimiters(tmp_path):
     ("{{ paper.titel }}", "a paper has no 'titel' (did you mean 'title'?)"),
     ("{{ paper.topics[0].nme }}", "a topic link has no 'nme' (did you mean 'name'?)"),
     ("{{ site.titl.x }}", "site has no 'titl' (did you mean 'title'?)"),
-    ("{{ paper.extra.boom.x }}", "no key 'boom' here"),
+    ("{{ paper.extra.boom.x }}", "no key 'boom' here (for a key only some papers have, write .get('boom'))"),
     ("{{ nope.x }}", "'nope' is undefined"),
 ])
 def test_a_template_mistake_is_told_in_the_templates_terms(tmp_path, source, message):
@@ -789,7 +791,7 @@ def test_a_template_mistake_is_told_in_the_templates_terms(tmp_path, source, mes
     with pytest.raises(SourceError) as info:
         render_site(make_environment(site.config), site, ASSETS, {})
     assert str(info.value) == f"{tmp_path / 'paper.html'}:1: template error while rendering /papers/x/: {message} " \
-        "(check the variable name; see README for what each template receives)"
+        "(check the variable name; docs/templates.md lists what each template receives)"
 
 
 # -- static files ------------------------------------------------------------
@@ -848,10 +850,10 @@ def test_a_static_file_named_like_the_search_library_is_a_warning_not_a_silent_s
     ("feed.xml", "<feed>\n{{ feed.title + 1 }}", "/topics/speech/feed.xml: TypeError: can only concatenate str (not \"int\") to str"),
     ("robots.txt", "User-agent: *\n{{ 1 / 0 }}", "/robots.txt: ZeroDivisionError: division by zero"),
     ("feed.xml", "<feed>\n{{ feed.titel }}", "/topics/speech/feed.xml: the feed has no 'titel' (did you mean 'title'?) "
-     "(check the variable name; see README for what each template receives)"),
+     "(check the variable name; docs/templates.md lists what each template receives)"),
     ("feed.xml", "<feed>\n{% for entry in feed.entries %}{{ entry.titl }}{% endfor %}",
      "/topics/speech/feed.xml: a feed entry has no 'titl' (did you mean 'title'?) "
-     "(check the variable name; see README for what each template receives)"),
+     "(check the variable name; docs/templates.md lists what each template receives)"),
 ])
 def test_a_mistake_in_a_template_not_named_html_names_its_file_and_line(tmp_path, name, source, message):
     (tmp_path / name).write_text(source)
@@ -904,3 +906,21 @@ def test_a_file_of_content_public_where_the_site_has_its_own_is_an_error(tmp_pat
     (public / name).write_text("mine")
     with pytest.raises(SourceError, match=re.escape(f"would replace the site's own {taken} ")):
         collect_public(public, {"index.html", "papers/x/index.html"})
+
+
+def test_an_assets_name_no_static_file_has_is_an_error_with_the_closest_name(tmp_path):
+    static = tmp_path / "static"
+    shutil.copytree(STATIC_DIR, static)
+    (static / "extra.css").write_text("body {}")
+    assets, _files, _warnings = collect_assets(static, {"lunr.js": LUNR_JS})
+    (tmp_path / "404.html").write_text(
+        '{% extends "base.html" %}\n{% block main %}\n<link href="{{ assets[\'extras.css\'] | url }}">\n{% endblock %}\n'
+    )
+    site = site_for(paper("x", "Speech synthesis"), config=SiteConfig(templates_dir=tmp_path))
+    [missing] = [page for page in site.pages if page.template == "404.html"]
+    with pytest.raises(SourceError) as info:
+        render_page(make_environment(site.config), missing, assets)
+    assert str(info.value) == (
+        f"{tmp_path / '404.html'}:3: template error while rendering /404.html: no file 'extras.css' in static/ for "
+        "assets (did you mean 'extra.css'? for a file of content/public/, write {{ 'extras.css' | url }})"
+    )
