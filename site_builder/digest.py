@@ -34,8 +34,11 @@ _MONTHS = {
 _MONTH_DAY = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 # A date in a file's name: 2025-03-18, 2025_03_18, 2025.03.18 or 20250318,
-# not digits inside a longer number (an arXiv id, 2503.12345).
-_DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4})([-_.]?)(\d{2})\2(\d{2})(?!\d)")
+# not digits inside a longer number (an arXiv id, 2503.12345); eight digits
+# in a row only as a word of their own, not inside a hash ("…e47061120d7b").
+_DATE_IN_NAME = re.compile(
+    r"(?<!\d)(\d{4})([-_.])(\d{2})\2(\d{2})(?!\d)|(?<![0-9A-Za-z])((?:19|20|21)\d\d)()(\d{2})(\d{2})(?![0-9A-Za-z])"
+)
 
 # Header lines above the date line vary between copies of the page, so they
 # are skipped (a paper's abstract there is an error). A "title" longer than
@@ -121,10 +124,10 @@ class _Paragraph:
     text: str
     line: int
     first: str  # its first line, for errors
-    # The first of its lines that is a line of the web page (_PAGE_LINE), and
-    # that line's number: with no blank line around it, it would be read as
-    # part of a title or abstract.
-    page_line: tuple[int, str] | None = None
+    # The first of its lines, in a paragraph of several, that is a line of
+    # the web page (_GLUED_PAGE_LINE) or a date line, with its number: with
+    # no blank line around it, it would be read as part of a title or abstract.
+    glued: tuple[int, str] | None = None
 
 
 def clip(text: str, limit: int = 60) -> str:
@@ -155,7 +158,7 @@ def _date_in_filename(path: Path) -> tuple[int, int, int] | None:
     not (2025-13-45); eight digits alone only if they are a real date, as
     "12345678" may be any number."""
     for match in _DATE_IN_NAME.finditer(path.name):
-        year, separator, month, day = match.groups()
+        year, separator, month, day = (a or b for a, b in zip(match.groups()[:4], match.groups()[4:]))
         parts = int(year), int(month), int(day)
         if separator or _real_date(*parts) is not None:
             return parts
@@ -218,7 +221,7 @@ def _paragraphs(numbered: Iterator[tuple[int, str]], path: Path) -> Iterator[_Pa
     """Group lines into blank-line separated paragraphs, joining wrapped lines."""
     buffer: list[str] = []
     start = 0
-    page_line: tuple[int, str] | None = None
+    glued: tuple[int, str] | None = None
     for number, raw in numbered:
         if "\0" in raw:
             raise _nul_error(path, number)
@@ -229,14 +232,14 @@ def _paragraphs(numbered: Iterator[tuple[int, str]], path: Path) -> Iterator[_Pa
             if not buffer:
                 start = number
             buffer.append(line)
-            if page_line is None and _PAGE_LINE.fullmatch(line):
-                page_line = number, line
+            if glued is None and (_GLUED_PAGE_LINE.fullmatch(line) or parse_date_line(line, None) is not None):
+                glued = number, line
         elif buffer:
-            yield _Paragraph(" ".join(buffer), start, buffer[0], page_line)
+            yield _Paragraph(" ".join(buffer), start, buffer[0], glued if len(buffer) > 1 else None)
             buffer = []
-            page_line = None
+            glued = None
     if buffer:
-        yield _Paragraph(" ".join(buffer), start, buffer[0], page_line)
+        yield _Paragraph(" ".join(buffer), start, buffer[0], glued if len(buffer) > 1 else None)
 
 
 def parse_digest(text: str, path: Path, default_year: int | None = None) -> Digest:
@@ -269,6 +272,19 @@ _PAGE_LINE = re.compile(
     r"|previous|next|load more|view all papers|view arxiv page|view pdf",
     re.IGNORECASE,
 )
+# The lines of the page that a browser copying without blank lines glues to
+# a title or abstract, told from a line of a paper's own wrapped text: not
+# "new" or "next", which may end a wrapped title, nor "submitted by crowd
+# workers", which may start a line of an abstract.
+_GLUED_PAGE_LINE = re.compile(
+    r"Submitted by \S+|(?:Upvote\s*)?\d{1,5}|Upvote|Published on [A-Za-z]{3,9}\.? \d{1,2}(?:, \d{4})?"
+    r"|[·•]\s*\d+\s+authors?|\d+\s+authors"
+    r"|(?i:daily papers|by\s*AK and the research community|get trending papers in your email inbox!?"
+    r"|load more|view all papers|view arxiv page|view pdf)",
+)
+# Where a sentence ends: ".", "!" or "?", maybe inside quotes or brackets,
+# then a space or the end ("… (code released.)", "… \"widget collapse.\"").
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s|$)")
 
 
 def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | None = None) -> Digest:
@@ -317,14 +333,13 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
                 hint=_blank_line_hint(title) or "add the abstract as the next paragraph, or delete the title",
             )
         _check_not_page_or_date_line(abstract, "abstract", path)
-        if _looks_like_title(abstract.text):
-            if after is not None and not _looks_like_title(after.text):
-                raise SourceError(
-                    f"two titles in a row: {clip(title.text)!r} then {clip(abstract.text)!r}",
-                    path, abstract.line,
-                    hint=_blank_line_hint(title)
-                    or "add the missing abstract after the first title, or delete that title",
-                )
+        if _looks_like_title(abstract.text) and after is not None and not _looks_like_title(after.text):
+            raise SourceError(
+                f"two titles in a row: {clip(title.text)!r} then {clip(abstract.text)!r}",
+                path, abstract.line,
+                hint=_blank_line_hint(title) or "add the missing abstract after the first title, or delete that title",
+            )
+        if _looks_like_title(abstract.text) and not _SENTENCE_END.search(abstract.text):
             # Two short lines that are no paper, which would make one: a
             # submitter and the authors, a pasted footer ("TOS", "Privacy").
             raise SourceError(
@@ -362,13 +377,14 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
 
 
 def new_year_warnings(digests: Iterable[Digest]) -> tuple[SourceError, ...]:
-    """A warning when digests dated by digest_year are in both December and
-    January: the January ones are most likely the next year's, which nothing
-    in their files says (file names with dates would)."""
+    """A warning when digests dated by digest_year are in December and
+    January and no month between: the January ones are most likely the next
+    year's, which nothing in their files says (file names with dates would).
+    A whole year of such digests, January to December, is no sign of it."""
     dated = sorted((digest for digest in digests if digest.year_from_settings), key=lambda d: (d.date, d.path.name))
     januaries = [digest for digest in dated if digest.date.month == 1]
     decembers = [digest for digest in dated if digest.date.month == 12]
-    if not januaries or not decembers:
+    if not januaries or not decembers or any(1 < digest.date.month < 12 for digest in dated):
         return ()
     first, december = januaries[0], decembers[-1]
     others = f" (so may {counted(len(januaries) - 1, 'other January digest')})" if len(januaries) > 1 else ""
@@ -384,17 +400,24 @@ def new_year_warnings(digests: Iterable[Digest]) -> tuple[SourceError, ...]:
 
 def _check_not_page_or_date_line(paragraph: _Paragraph, what: str, path: Path) -> None:
     """An error if ``paragraph`` is a line of the web page or a date line, or
-    has a line of the page among its lines."""
+    has one among its lines (the one glued on is told first: the whole
+    paragraph "Submitted by akhaliq A Title" reads as a line of the page)."""
+    if paragraph.glued is not None:  # with no blank line between it and the paper's lines
+        line, text = paragraph.glued
+        if parse_date_line(text, None) is not None:
+            raise _second_date_error(text, path, line)
+        raise _page_line_error(text, f"part of a paper's {what}", path, line)
     if _PAGE_LINE.fullmatch(paragraph.text):  # one line, or one wrapped: "Published on" "Mar 19"
         raise _page_line_error(paragraph.text, f"a paper's {what}", path, paragraph.line)
-    if paragraph.page_line is not None:  # with no blank line between it and the paper's lines
-        line, text = paragraph.page_line
-        raise _page_line_error(text, f"part of a paper's {what}", path, line)
     if parse_date_line(paragraph.text, None) is not None:
-        raise SourceError(
-            f"a second date line {clip(paragraph.text)!r}: a digest holds one day's papers", path, paragraph.line,
-            hint="move this date line and the papers after it into a digest file of their own",
-        )
+        raise _second_date_error(paragraph.text, path, paragraph.line)
+
+
+def _second_date_error(text: str, path: Path, line: int) -> SourceError:
+    return SourceError(
+        f"a second date line {clip(text)!r}: a digest holds one day's papers", path, line,
+        hint="move this date line and the papers after it into a digest file of their own",
+    )
 
 
 def _page_line_error(text: str, not_what: str, path: Path, line: int) -> SourceError:
@@ -484,8 +507,13 @@ def _find_date(
 
 
 def _if_abstract(paragraph: tuple[int, str] | None) -> tuple[int, str] | None:
-    """``paragraph`` if it is long or a sentence: an abstract, not a title or a line of a header."""
-    return paragraph if paragraph is not None and not _looks_like_title(paragraph[1]) else None
+    """``paragraph`` if it reads as an abstract: long, of sentences. Not the
+    page's header, whose lines copied without blank lines run into one long
+    paragraph without a sentence, nor a note of one's own ("Copied from HF
+    this morning.")."""
+    if paragraph is None or len(paragraph[1]) < 200 or len(_SENTENCE_END.findall(paragraph[1])) < 2:
+        return None
+    return paragraph
 
 
 def _in_some_year(month: int, day: int) -> bool:

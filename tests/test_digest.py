@@ -73,6 +73,10 @@ def test_date_line_without_year_takes_year_from_filename():
     ("2503.12345.txt", "Mar 18", dt.date(2030, 3, 18)),  # an arXiv id
     ("12345678.txt", "Mar 18", dt.date(2030, 3, 18)),  # eight digits that are no date
     ("120260101.txt", "Jan 1", dt.date(2030, 1, 1)),
+    # A hash in the name, as the shipped digests have, with eight digits that make a date.
+    ("631_6a9ce47061120d7b.txt", "Mar 18", dt.date(2030, 3, 18)),
+    ("631_47061120abcdef12.txt", "Mar 18", dt.date(2030, 3, 18)),
+    ("631_ab_47061120.txt", "Mar 18", dt.date(2030, 3, 18)),  # a year no digest has
 ])
 def test_date_line_without_year_takes_the_year_up_to_the_date_in_the_filename(name, line, expected):
     assert parse_digest(digest_text(line, "T", "A."), Path(name), default_year=2030).date == expected
@@ -110,6 +114,9 @@ def test_december_and_january_both_dated_by_digest_year_is_a_warning_at_januarys
     ):
         assert new_year_warnings([december, year_given]) == ()
     assert new_year_warnings([january, january_2]) == ()
+    # A year of digests dated by digest_year, January to December: no sign of a new year.
+    june = parse_digest(digest_text("Jun 9", "T4", "A4."), Path("d.txt"), 2025)
+    assert new_year_warnings([january, june, december]) == ()
 
 
 def test_a_feb_29_with_none_in_the_year_before_the_filename_is_no_real_date():

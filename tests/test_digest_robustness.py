@@ -89,11 +89,19 @@ def error_of(data: bytes | str) -> str:
         (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nTOS\n\nPrivacy\n",
          "d.txt:13: 'Privacy', below the title 'TOS', does not look like an abstract"),
         # A paper pasted above the date line, where the header is skipped: it was lost without a word.
-        ("A Title\n\nWe study widgets.\n\n" + HEADER + "Mar 18\n\nT\n\nA.\n",
-         "d.txt:3: 'We study widgets.' reads as a paper's abstract, but papers before the date line (line 9) are "
-         "not read (move them below it"),
-        ("A Title\n" + "Our widgets scale " * 10 + "\nSubscribe\nMar 18\n\nT\n\nA.\n",
-         "d.txt:1: 'A Title Our widgets scale Our widgets scale Our widgets sca…' reads as a paper's abstract"),
+        ("A Title\n\n" + "We study widgets at scale. " * 8 + "\n\n" + HEADER + "Mar 18\n\nT\n\nA.\n",
+         "d.txt:3: 'We study widgets at scale. We study widgets at scale. We st…' reads as a paper's abstract, "
+         "but papers before the date line (line 9) are not read (move them below it"),
+        ("A Title\n" + "Our widgets scale well. " * 10 + "\nSubscribe\nMar 18\n\nT\n\nA.\n",
+         "d.txt:1: 'A Title Our widgets scale well. Our widgets scale well. Our…' reads as a paper's abstract"),
+        # A line of the page glued on is told as itself, not with the title it is glued to.
+        (HEADER + "Mar 18\n\nSubmitted by akhaliq\nA Title\n\nAn abstract.\n",
+         "d.txt:7: 'Submitted by akhaliq' is a line of the Daily Papers web page, not part of a paper's title"),
+        # A date line glued to a paper: another day's papers pasted without a blank line.
+        (HEADER + "Mar 18\n\nT1\n\nAbstract one.\nMar 19\n\nT2\n\nAbstract two.\n",
+         "d.txt:10: a second date line 'Mar 19': a digest holds one day's papers"),
+        (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nMar 19\nT2\n\nAbstract two.\n",
+         "d.txt:11: a second date line 'Mar 19': a digest holds one day's papers"),
         # Title and abstract with no blank line between them.
         (HEADER + "Mar 18\n\nA Title\n" + "The abstract goes on. " * 30 + "\n",
          "d.txt:7: expected a paper title but found a paragraph of 667 characters (if its first line 'A Title' is a "
@@ -115,7 +123,8 @@ def error_of(data: bytes | str) -> str:
          "two-days-with-header", "second-date-line", "page-published-and-authors", "page-buttons",
          "page-button-at-end", "page-line-glued-above-title", "page-line-glued-below-title",
          "page-line-glued-below-abstract", "submitter-and-authors", "footer", "paper-above-the-date-line",
-         "long-paragraph-above-the-date-line", "no-blank-line-after-title", "no-blank-lines-at-all",
+         "long-paragraph-above-the-date-line", "submitter-glued-above-title", "date-line-glued-below-abstract",
+         "date-line-glued-above-title", "no-blank-line-after-title", "no-blank-lines-at-all",
          "no-blank-line-short", "no-blank-line-last"],
 )
 def test_named_bad_inputs_give_a_clear_error(data, expected):
@@ -135,11 +144,31 @@ def test_a_paper_that_only_starts_like_a_line_of_the_page_is_a_paper(title, abst
     assert (entry.title, entry.abstract) == (title, abstract)
 
 
+@pytest.mark.parametrize("title,abstract", [
+    # Short abstracts that are sentences without ending in a full stop.
+    ("A Title", "We release a 7B model. Weights: https://huggingface.co/foo/bar"),
+    ("A Title", "Can widgets scale? We show they can. But do they generalise?"),
+    ("A Title", "We find that widgets collapse (code released.)"),
+    ('A Title', 'We call this effect "widget collapse."'),
+    # Hard-wrapped lines that only look like lines of the page.
+    ("Widgets at Scale: Something\nNew", "We study widgets.\nsubmitted by crowd workers and checked twice.\n42.5\npoints."),
+    ("Scaling Widgets to\nNext-Generation Hardware", "We study widgets.\nPrevious work did not."),
+])
+def test_wrapped_or_short_abstracts_and_titles_that_parsed_before_still_parse(title, abstract):
+    (entry,) = parse(f"{HEADER}Mar 18\n\n{title}\n\n{abstract}\n\nAnother Title\n\nAnother abstract.\n").entries[:1]
+    assert (entry.title, entry.abstract) == (" ".join(title.split("\n")), " ".join(abstract.split("\n")))
+
+
 @pytest.mark.parametrize("header", [
     "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nDaily Papers\n\nbyAK and the research community\n\n",
     # Copied with single line breaks, as some browsers do.
     "new\nGet trending papers in your email inbox!\nSubscribe\nDaily Papers\nbyAK and the research community\n",
     "Hugging Face\nModels\nDatasets\nSpaces\nDocs\nPricing\nLog In\nSign Up\n\nDaily Papers\n",
+    # The whole header copied without blank lines, longer than any title, and a note of one's own.
+    "Hugging Face\nModels\nDatasets\nSpaces\nCommunity\nDocs\nEnterprise\nPricing\nLog In\nSign Up\nDaily Papers\n"
+    "byAK and the research community\nSearch any paper with AI\nSubmit a paper\nDaily\nWeekly\nMonthly\n"
+    "Trending papers of the day, picked by the community and ranked by their upvotes\n",
+    "My notes, copied from HF this morning.\n\n",
 ])
 def test_the_page_header_above_the_date_line_is_skipped(header):
     (entry,) = parse(f"{header}Mar 18\n\nA Title\n\nIts abstract.\n").entries
