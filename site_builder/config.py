@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -121,9 +122,10 @@ _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 _HOST = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
 
 
-# What a URL path may hold as it is (RFC 3986's pchar, and "/"): anything
-# else, a space or a quote, would have to be percent-encoded in every link.
-_URL_PATH = re.compile(r"(?:[A-Za-z0-9\-._~!$&()*+,;=:@/]|%[0-9A-Fa-f]{2})*")
+# What a URL path may hold as it is (RFC 3986's pchar, and "/"), and
+# letters beyond ASCII, which browsers encode (an IRI's): a space, a quote
+# or a control character would have to be percent-encoded in every link.
+_URL_PATH = re.compile(r"(?:[A-Za-z0-9\-._~!$&()*+,;=:@/]|%[0-9A-Fa-f]{2}|[^\x00-\x7f\s\x80-\x9f])*")
 
 
 def check_base_url(value: str, path: Path | str | None = None, line: int | None = None) -> str:
@@ -135,14 +137,13 @@ def check_base_url(value: str, path: Path | str | None = None, line: int | None 
         problem, hint = "is not a path or site URL", "use '/' or '/atlas/' or 'https://user.github.io/atlas/'"
     elif parts.query or parts.fragment:
         problem, hint = "has a query or fragment (after '?' or '#')", "give the site's address alone, e.g. '/atlas/'"
-    elif parts.netloc and (
-        parts.username is not None or not _HOST.fullmatch(parts.hostname or "") or _port(parts) is None
-    ):
+    elif parts.netloc and (parts.username is not None or not _is_host(parts.hostname or "") or _port(parts) is None):
         problem = "does not name a host"
         hint = "write the scheme and host alone before the path, e.g. 'https://user.github.io/'"
     elif not _URL_PATH.fullmatch(parts.path):
         problem = "has a character a link cannot hold as it is"
-        hint = "use letters, digits, '-', '_' and '.' in the path, e.g. '/my-atlas/'"
+        example = f"{parts.scheme}://{parts.netloc}/my-atlas/" if parts.netloc else "/my-atlas/"
+        hint = f"use letters, digits, '-', '_' and '.' in the path, e.g. '{example}'"
     elif any(segment in (".", "..") for segment in parts.path.split("/")):
         problem, hint = "has a '.' or '..' segment", "give the path the site is served at, e.g. '/atlas/'"
     elif re.search(r"\.html?$", parts.path, re.IGNORECASE):
@@ -150,6 +151,19 @@ def check_base_url(value: str, path: Path | str | None = None, line: int | None 
     else:
         return value
     raise SourceError(f"base_url {value!r} {problem}", path, line, hint=hint)
+
+
+def _is_host(name: str) -> bool:
+    """A host name (one beyond ASCII too, as IDNA writes it) or an IP address."""
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        pass
+    try:
+        return _HOST.fullmatch(name.encode("idna").decode("ascii")) is not None
+    except UnicodeError:
+        return False
 
 
 def _port(parts: SplitResult) -> int | None:

@@ -301,7 +301,8 @@ def test_ingest_stops_on_the_same_mistakes(project, capsys):
 
 @pytest.mark.parametrize("value", [
     "/", "/atlas/", "/atlas", "/v1.2/", "/%7Eme/atlas/", "https://user.github.io/atlas/", "HTTPS://Example.org",
-    "http://localhost:8000/", "http://127.0.0.1:8000/atlas/",
+    "http://localhost:8000/", "http://127.0.0.1:8000/atlas/", "/atlas-é/", "https://bücher.example/",
+    "http://[::1]:8000/atlas/",
 ])
 def test_a_base_url_a_site_can_be_served_at_is_taken_as_written(value):
     assert check_base_url(value) == value
@@ -316,6 +317,9 @@ def test_a_base_url_a_site_can_be_served_at_is_taken_as_written(value):
     ("https://exa mple.org/", "does not name a host"),
     ("/Atlas/Index.HTM", "names a page, not a directory"),
     ("ftp://example.org/", "is not a path or site URL"),
+    ("https://me.github.io/my atlas/", "has a character a link cannot hold as it is (use letters, digits, '-', '_' "
+     "and '.' in the path, e.g. 'https://me.github.io/my-atlas/')"),
+    ("/a\x85b/", "has a character a link cannot hold as it is"),
     ("atlas/", "is not a path or site URL"),
 ])
 def test_a_base_url_no_link_could_use_is_refused_with_the_reason(value, problem):

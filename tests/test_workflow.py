@@ -66,6 +66,7 @@ def test_pages_workflow_is_the_official_pages_flow(workflow):
     assert configure["id"] == "pages"
     [upload] = steps_using(build, "actions/upload-pages-artifact")
     assert upload["with"]["path"] == "_site"
+    assert upload["with"]["include-hidden-files"] is True, "or content/public/.well-known/ is not published"
     order = [step.get("uses", "run").split("@")[0] for step in build["steps"]]
     assert order.index("actions/configure-pages") < order.index("run") < order.index("actions/upload-pages-artifact")
     assert deploy["needs"] == "build"
