@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BASE_URL = "https://example.org/atlas/"
 BASE_PATH = "/atlas/"
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'"
 )
 LONG_WORD = "x" * 5000
