@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache, partial
 from types import MappingProxyType
 from urllib.parse import quote
+from xml.etree import ElementTree
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import jinja2
@@ -379,6 +380,8 @@ def render_page(env: jinja2.Environment, page: Page, assets: Mapping[str, str]) 
     try:
         template = env.get_template(page.template)
         html = template.render(page=page, assets=assets, **page.context)
+        if page.template.endswith(".xml") and env.globals["site"].templates_dir is not None:
+            _check_well_formed(html, page, template.filename)
     except jinja2.TemplateSyntaxError as error:
         raise _syntax_error(error) from None
     except jinja2.TemplateNotFound as error:
@@ -408,6 +411,21 @@ def render_page(env: jinja2.Environment, page: Page, assets: Mapping[str, str]) 
             f"template error while rendering /{page.url}: {type(error).__name__}: {error}", path, line
         ) from None
     return html.encode("utf-8")
+
+
+def _check_well_formed(xml: str, page: Page, filename: str | None) -> None:
+    """An error for a feed or sitemap that a template of one's own made
+    malformed (a tag left open): readers and search engines refuse it
+    whole, and Jinja, which knows no XML, says nothing. The built-in ones
+    are checked by the tests, not at each build."""
+    try:
+        ElementTree.fromstring(xml.encode("utf-8"))
+    except ElementTree.ParseError as error:
+        raise SourceError(
+            f"template made /{page.url}, which is not well-formed XML ({error}, in the page made)",
+            filename or page.template,
+            hint=f"feed readers and search engines refuse it whole; compare your copy with templates/{page.template}",
+        ) from None
 
 
 # What templates are given, by the name Jinja's errors give their type.

@@ -924,3 +924,22 @@ def test_an_assets_name_no_static_file_has_is_an_error_with_the_closest_name(tmp
         f"{tmp_path / '404.html'}:3: template error while rendering /404.html: no file 'extras.css' in static/ for "
         "assets (did you mean 'extra.css'? for a file of content/public/, write {{ 'extras.css' | url }})"
     )
+
+
+def test_a_feed_a_template_of_ones_own_makes_malformed_is_an_error_naming_the_template(tmp_path):
+    feed = (BUILTIN_TEMPLATES / "feed.xml").read_text()
+    assert "</summary>" in feed
+    (tmp_path / "feed.xml").write_text(feed.replace("</summary>", "", 1))
+    site = site_for(paper("x", "Speech synthesis"), config=SiteConfig(base_url="https://example.org/", templates_dir=tmp_path))
+    with pytest.raises(SourceError) as info:
+        render_site(make_environment(site.config), site, ASSETS, {})
+    assert re.fullmatch(
+        re.escape(f"{tmp_path / 'feed.xml'}: template made /") + r"(topics/speech/)?feed\.xml"
+        + re.escape(", which is not well-formed XML (mismatched tag: line ") + r"\d+, column \d+"
+        + re.escape(", in the page made) (feed readers and search engines refuse it whole; compare your copy with "
+                    "templates/feed.xml)"),
+        str(info.value),
+    ), str(info.value)
+    # The built-in feed, as it is, passes.
+    (tmp_path / "feed.xml").write_text(feed)
+    render_site(make_environment(site.config), site, ASSETS, {})
