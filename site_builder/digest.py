@@ -37,7 +37,7 @@ _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 # not digits inside a longer number (an arXiv id, 2503.12345); eight digits
 # in a row only as a word of their own, not inside a hash ("…e47061120d7b").
 _DATE_IN_NAME = re.compile(
-    r"(?<!\d)(\d{4})([-_.])(\d{2})\2(\d{2})(?!\d)|(?<![0-9A-Za-z])((?:19|20|21)\d\d)()(\d{2})(\d{2})(?![0-9A-Za-z])"
+    r"(?<!\d)((?:19|20|21)\d\d)([-_.])(\d{2})\2(\d{2})(?!\d)|(?<![0-9A-Za-z])((?:19|20|21)\d\d)()(\d{2})(\d{2})(?![0-9A-Za-z])"
 )
 
 # Header lines above the date line vary between copies of the page, so they
@@ -150,7 +150,7 @@ def _looks_like_title(text: str) -> bool:
     not. A question is a title ("Are Large Language Models Good
     Statisticians?"), as eight of the shipped digests' are; an abstract
     that short and ending in a question is rare."""
-    return len(text) < 160 and not text.rstrip().endswith((".", "!"))
+    return len(text) < 160 and not text.rstrip().endswith((".", "!", "。", "！"))
 
 
 def _date_in_filename(path: Path) -> tuple[int, int, int] | None:
@@ -277,14 +277,29 @@ _PAGE_LINE = re.compile(
 # "new" or "next", which may end a wrapped title, nor "submitted by crowd
 # workers", which may start a line of an abstract.
 _GLUED_PAGE_LINE = re.compile(
-    r"Submitted by \S+|(?:Upvote\s*)?\d{1,5}|Upvote|Published on [A-Za-z]{3,9}\.? \d{1,2}(?:, \d{4})?"
+    r"Submitted by(?: \S+)?|(?:Upvote\s*)?(?:\d{1,5}|\d{1,3}(?:,\d{3})+|\d+(?:\.\d)?\s*k)|Upvote"
+    r"|Published on [A-Za-z]{3,9}\.? \d{1,2}(?:, \d{4})?"
     r"|[·•]\s*\d+\s+authors?|\d+\s+authors"
     r"|(?i:daily papers|by\s*AK and the research community|get trending papers in your email inbox!?"
     r"|load more|view all papers|view arxiv page|view pdf)",
 )
 # Where a sentence ends: ".", "!" or "?", maybe inside quotes or brackets,
-# then a space or the end ("… (code released.)", "… \"widget collapse.\"").
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s|$)")
+# then a space or the end ("… (code released.)", "… \"widget collapse.\""),
+# or a full-width stop ("。").
+_SENTENCE_END = re.compile(r"[.!?…;][\"'”’)\]]*(?=\s|$)|[。！？]")
+
+
+def _not_an_abstract(text: str) -> bool:
+    """A line of the page that would pair with the one above it as a paper:
+    a word or four ("akhaliq", "TOS", "Privacy", "Alice Smith, Bob Jones")
+    or a list of names, with no sentence or address in it. A real abstract
+    that short ("We release the code at https://…") reads otherwise."""
+    if len(text) >= 160 or _SENTENCE_END.search(text) or "://" in text:
+        return False
+    if len(text.split()) <= 4:
+        return True
+    names = [name.split() for name in text.split(",")]
+    return len(names) > 1 and all(0 < len(name) <= 4 and all(word[:1].isupper() for word in name) for name in names)
 
 
 def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | None = None) -> Digest:
@@ -339,12 +354,12 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
                 path, abstract.line,
                 hint=_blank_line_hint(title) or "add the missing abstract after the first title, or delete that title",
             )
-        if _looks_like_title(abstract.text) and not _SENTENCE_END.search(abstract.text):
+        if _not_an_abstract(abstract.text):
             # Two short lines that are no paper, which would make one: a
             # submitter and the authors, a pasted footer ("TOS", "Privacy").
             raise SourceError(
                 f"{clip(abstract.text)!r}, below the title {clip(title.text)!r}, does not look like an abstract: "
-                "it is short and not a sentence", path, abstract.line,
+                "a few words or names, not a sentence", path, abstract.line,
                 hint="if the two are lines of the page, such as a submitter and the authors or the page's footer, "
                 "delete them; if it is the paper's abstract, end it with a full stop",
             )
@@ -378,13 +393,15 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
 
 def new_year_warnings(digests: Iterable[Digest]) -> tuple[SourceError, ...]:
     """A warning when digests dated by digest_year are in December and
-    January and no month between: the January ones are most likely the next
-    year's, which nothing in their files says (file names with dates would).
-    A whole year of such digests, January to December, is no sign of it."""
+    January, and half a year or more between them has none (Nov 28, Dec 30,
+    Jan 2): the January ones are most likely the next year's, which nothing
+    in their files says (file names with dates would). A year of digests,
+    January to December, is no sign of it."""
     dated = sorted((digest for digest in digests if digest.year_from_settings), key=lambda d: (d.date, d.path.name))
     januaries = [digest for digest in dated if digest.date.month == 1]
     decembers = [digest for digest in dated if digest.date.month == 12]
-    if not januaries or not decembers or any(1 < digest.date.month < 12 for digest in dated):
+    months = {digest.date.month for digest in dated}
+    if not januaries or not decembers or _longest_run_without(months) < 6:
         return ()
     first, december = januaries[0], decembers[-1]
     others = f" (so may {counted(len(januaries) - 1, 'other January digest')})" if len(januaries) > 1 else ""
@@ -396,6 +413,15 @@ def new_year_warnings(digests: Iterable[Digest]) -> tuple[SourceError, ...]:
         hint=f"name the file for its day, {next_year.isoformat()}.txt, or write the year in its date line; "
         f"if it is of {first.date.year}, name it {first.date.isoformat()}.txt",
     ),)
+
+
+def _longest_run_without(months: set[int]) -> int:
+    """The most months in a row, February to November, that ``months`` misses."""
+    longest = run = 0
+    for month in range(2, 12):
+        run = 0 if month in months else run + 1
+        longest = max(longest, run)
+    return longest
 
 
 def _check_not_page_or_date_line(paragraph: _Paragraph, what: str, path: Path) -> None:
@@ -459,7 +485,8 @@ def _find_date(
             # copy without blank lines run the header into one.
             if text and not _PAGE_LINE.fullmatch(text):
                 start, so_far = paragraph or (number, "")
-                paragraph = start, f"{so_far} {text}".strip()[: _MAX_TITLE_CHARS + 1]
+                # Enough of it to tell an abstract, which may take a few hundred characters to end a sentence.
+                paragraph = start, f"{so_far} {text}".strip()[:2000]
             elif paragraph is not None:
                 abstract_above = abstract_above or _if_abstract(paragraph)
                 paragraph = None

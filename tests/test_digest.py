@@ -117,6 +117,9 @@ def test_december_and_january_both_dated_by_digest_year_is_a_warning_at_januarys
     # A year of digests dated by digest_year, January to December: no sign of a new year.
     june = parse_digest(digest_text("Jun 9", "T4", "A4."), Path("d.txt"), 2025)
     assert new_year_warnings([january, june, december]) == ()
+    # Late in the year, then January: half a year without a digest between January and December.
+    november = parse_digest(digest_text("Nov 28", "T5", "A5."), Path("e.txt"), 2025)
+    assert len(new_year_warnings([november, december, january])) == 1
 
 
 def test_a_feb_29_with_none_in_the_year_before_the_filename_is_no_real_date():

@@ -84,8 +84,8 @@ def error_of(data: bytes | str) -> str:
         # Two short lines that are no paper, which made one: a submitter and
         # the authors ("akhaliq" with its abstract "Alice Smith, Bob Jones"), a footer.
         (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nakhaliq\n\nAlice Smith, Bob Jones\n\nT2\n\nAbstract two.\n",
-         "d.txt:13: 'Alice Smith, Bob Jones', below the title 'akhaliq', does not look like an abstract: it is short "
-         "and not a sentence"),
+         "d.txt:13: 'Alice Smith, Bob Jones', below the title 'akhaliq', does not look like an abstract: a few "
+         "words or names, not a sentence"),
         (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nTOS\n\nPrivacy\n",
          "d.txt:13: 'Privacy', below the title 'TOS', does not look like an abstract"),
         # A paper pasted above the date line, where the header is skipped: it was lost without a word.
@@ -94,6 +94,14 @@ def error_of(data: bytes | str) -> str:
          "but papers before the date line (line 9) are not read (move them below it"),
         ("A Title\n" + "Our widgets scale well. " * 10 + "\nSubscribe\nMar 18\n\nT\n\nA.\n",
          "d.txt:1: 'A Title Our widgets scale well. Our widgets scale well. Our…' reads as a paper's abstract"),
+        # Upvote counts as the page writes them, glued to a title; a list of authors after a paper.
+        (HEADER + "Mar 18\n\nA Title\n1.2k\n\nAn abstract.\n",
+         "d.txt:8: '1.2k' is a line of the Daily Papers web page, not part of a paper's title"),
+        (HEADER + "Mar 18\n\nA Title\nUpvote 1,234\n\nAn abstract.\n",
+         "d.txt:8: 'Upvote 1,234' is a line of the Daily Papers web page, not part of a paper's title"),
+        (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nakhaliq\n\nAlice Smith, Bob Jones, Carol Lee, Dan Wu\n",
+         "d.txt:13: 'Alice Smith, Bob Jones, Carol Lee, Dan Wu', below the title 'akhaliq', does not look like an "
+         "abstract"),
         # A line of the page glued on is told as itself, not with the title it is glued to.
         (HEADER + "Mar 18\n\nSubmitted by akhaliq\nA Title\n\nAn abstract.\n",
          "d.txt:7: 'Submitted by akhaliq' is a line of the Daily Papers web page, not part of a paper's title"),
@@ -123,7 +131,8 @@ def error_of(data: bytes | str) -> str:
          "two-days-with-header", "second-date-line", "page-published-and-authors", "page-buttons",
          "page-button-at-end", "page-line-glued-above-title", "page-line-glued-below-title",
          "page-line-glued-below-abstract", "submitter-and-authors", "footer", "paper-above-the-date-line",
-         "long-paragraph-above-the-date-line", "submitter-glued-above-title", "date-line-glued-below-abstract",
+         "long-paragraph-above-the-date-line", "upvotes-in-thousands-glued", "upvote-count-with-a-comma-glued",
+         "authors-after-a-paper", "submitter-glued-above-title", "date-line-glued-below-abstract",
          "date-line-glued-above-title", "no-blank-line-after-title", "no-blank-lines-at-all",
          "no-blank-line-short", "no-blank-line-last"],
 )
@@ -150,6 +159,13 @@ def test_a_paper_that_only_starts_like_a_line_of_the_page_is_a_paper(title, abst
     ("A Title", "Can widgets scale? We show they can. But do they generalise?"),
     ("A Title", "We find that widgets collapse (code released.)"),
     ('A Title', 'We call this effect "widget collapse."'),
+    # One sentence without a full stop, and a list of words that is no list of names.
+    ("A Title", "We release the code at https://github.com/x/y"),
+    ("A Title", "We find that widgets collapse (code released)"),
+    ("A Title", "我们研究小部件。"),
+    ("A Title", "Widgets, gadgets and gizmos scale in surprising ways"),
+    # Lines of a paper's own wrapped text that are numbers, but not upvote counts.
+    ("A Title", "We reach a score of\n42.5 on the benchmark."),
     # Hard-wrapped lines that only look like lines of the page.
     ("Widgets at Scale: Something\nNew", "We study widgets.\nsubmitted by crowd workers and checked twice.\n42.5\npoints."),
     ("Scaling Widgets to\nNext-Generation Hardware", "We study widgets.\nPrevious work did not."),
@@ -339,3 +355,21 @@ def test_characters_that_show_nothing_are_not_part_of_a_digest():
     assert title_key("Calibrated\u00ad Language Models\u200b Must Hallucinate") == title_key(
         "Calibrated Language Models Must Hallucinate"
     )
+
+
+@pytest.fixture(scope="module")
+def shipped_entries():
+    return [entry for path in sorted((ROOT / "content" / "digests").glob("*.txt")) for entry in read_digest(path, 2025).entries]
+
+
+@pytest.mark.parametrize("between", ["\n\n", "\n"], ids=["blank-lines", "copied-without-blank-lines"])
+def test_every_shipped_paper_pasted_above_the_date_line_is_an_error_not_lost(shipped_entries, between):
+    missed = []
+    for entry in shipped_entries:
+        try:
+            parse(f"{entry.title}{between}{entry.abstract}{between}{HEADER}Mar 18\n\nT\n\nAn abstract.\n")
+        except SourceError as error:
+            assert "papers before the date line" in str(error), str(error)
+        else:
+            missed.append(entry.title)
+    assert missed == []
