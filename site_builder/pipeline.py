@@ -464,34 +464,39 @@ def collect_assets(
 
 
 # Directories of the site's own files, which no file of content/public/ may join.
-_SITE_DIRECTORIES = ("static/", "search/")
+_SITE_DIRECTORIES = ("static", "search")
 
 
-def collect_public(directory: Path, site_files: Collection[str]) -> dict[str, bytes]:
+def collect_public(directory: Path, site_files: Mapping[str, str]) -> dict[str, bytes]:
     """The files of ``content/public/``, published as they are at the same
     path from the site's root, as Hugo's static/ and Vite's public/ are: a
     favicon.ico, a search engine's verification page, .well-known/. Not an
     editor's backups or hidden files (but .well-known/). An error for one
-    that would replace a file of the site (``site_files``: output paths)."""
+    that would replace a file of the site (``site_files``: output path →
+    the template that makes it)."""
     if not directory.is_dir():
         return {}
     files: dict[str, bytes] = {}
     # A file where the site has a directory (content/public/topics), or in
     # one where the site has a file (index.html/x), could not be written either.
     site_directories = {str(parent) for name in site_files for parent in PurePosixPath(name).parents}
+    site_directories.update(_SITE_DIRECTORIES)
     for path in sorted(directory.rglob("*")):
         parts = path.relative_to(directory).parts
         if not path.is_file() or any(editors_file(part) and part != ".well-known" for part in parts):
             continue
         name = "/".join(parts)
-        taken = next((prefix for prefix in _SITE_DIRECTORIES if name.startswith(prefix)), None)
+        taken = next((f"{parts[0]}/" for prefix in _SITE_DIRECTORIES if parts[0] == prefix), None)
         if taken is None and (name in site_files or name in site_directories):
             taken = name if name in site_files else f"{name}/"
         taken = taken or next((str(parent) for parent in PurePosixPath(name).parents if str(parent) in site_files), None)
         if taken is not None:
+            template = site_files.get(name)
             raise SourceError(
                 f"would replace the site's own /{taken}", path,
-                hint="rename it, or move it into a directory of its own, such as content/public/files/",
+                hint=f"the site makes it from the template {template}: to change it, copy templates/{template} "
+                "into your templates_dir" if template
+                else "rename it, or move it into a directory of its own, such as content/public/files/",
             )
         files[name] = path.read_bytes()
     return files
@@ -625,11 +630,11 @@ def make_site(
         lap("model")
         progress(f"rendering {len(site.pages)} pages")
         assets, files, asset_warnings = collect_assets(paths.static, {"lunr.js": LUNR_JS})
-        files.update(collect_public(paths.public, {page.output_path for page in site.pages}))
+        files.update(collect_public(paths.public, {page.output_path: page.template for page in site.pages}))
         env = make_environment(inputs.config)
-        # A block that is never shown leaves pages empty: never what a template's author meant.
-        raise_if_any(list(unshown_blocks(env, site)))
-        warnings = inputs.warnings + asset_warnings + unused_templates(env, site)
+        block_errors, block_warnings = unshown_blocks(env, site)
+        raise_if_any(list(block_errors))
+        warnings = inputs.warnings + asset_warnings + unused_templates(env, site) + block_warnings
         stored = StoredPages(cache.stored_page, available=bool(cache.stored_pages)) if cache.persistent else None
         later: dict[str, LaterPage] | None = {} if defer else None
         pages, rendered = render_site(env, site, assets, cache.pages, stored, workers, later)

@@ -294,16 +294,29 @@ class FilterError(jinja2.TemplateRuntimeError):
 
 class StaticFiles(dict):
     """``assets``: each file of static/ by name → the path it is published
-    at. A name no file has is an error in the template's terms, with the
-    closest name, where a dict would give Jinja's "'dict object' has no
-    attribute"."""
+    at. A name no file has is undefined, as a dict's is (``is defined`` and
+    ``default`` work), but used it is an error in the template's terms,
+    with the closest name, not Jinja's "'dict object' has no attribute"."""
 
-    def __missing__(self, name: object) -> str:
-        close = difflib.get_close_matches(str(name), list(self), n=1)
+    def __missing__(self, name: object) -> jinja2.Undefined:
+        return _NoStaticFile(str(name), tuple(self))
+
+
+class _NoStaticFile(jinja2.StrictUndefined):
+    __slots__ = ("_names",)
+
+    def __init__(self, name: str, names: tuple[str, ...]) -> None:
+        super().__init__(name=name)
+        self._names = names
+
+    def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> Any:
+        name = self._undefined_name
+        close = difflib.get_close_matches(str(name), self._names, n=1)
         raise FilterError(
             f"no file {name!r} in static/ for assets",
             hint=(f"did you mean {close[0]!r}? " if close else "")
-            + f"for a file of content/public/, write {{{{ {str(name)!r} | url }}}}",
+            + f"for a file of content/public/, write {{{{ {name!r} | url }}}}; "
+            + f"for one that may be missing, {{% if {name!r} in assets %}}",
         )
 
 
@@ -380,7 +393,7 @@ def render_page(env: jinja2.Environment, page: Page, assets: Mapping[str, str]) 
     try:
         template = env.get_template(page.template)
         html = template.render(page=page, assets=assets, **page.context)
-        if page.template.endswith(".xml") and env.globals["site"].templates_dir is not None:
+        if page.template.endswith(".xml") and _is_users(template.filename, env.globals["site"]):
             _check_well_formed(html, page, template.filename)
     except jinja2.TemplateSyntaxError as error:
         raise _syntax_error(error) from None
@@ -411,6 +424,12 @@ def render_page(env: jinja2.Environment, page: Page, assets: Mapping[str, str]) 
             f"template error while rendering /{page.url}: {type(error).__name__}: {error}", path, line
         ) from None
     return html.encode("utf-8")
+
+
+def _is_users(filename: str | None, config: SiteConfig) -> bool:
+    """Whether a template was read from the site's templates_dir."""
+    users = config.templates_dir
+    return filename is not None and users is not None and Path(filename).resolve().is_relative_to(users.resolve())
 
 
 def _check_well_formed(xml: str, page: Page, filename: str | None) -> None:
@@ -552,8 +571,11 @@ class TemplateOutline:
 
     references: frozenset[str]  # the templates it extends, includes or imports by name
     parent: str | None  # the template it extends, when it extends one named by a constant
+    # It extends a template known only when rendering: {% extends name %}, or two in an {% if %}.
+    parent_unknown: bool
     blocks: Mapping[str, int]  # every block it defines, however deep: name → line
     outer_blocks: tuple[tuple[str, int], ...]  # (name, line) of each block not inside another
+    called_blocks: frozenset[str]  # the blocks it shows itself, as {{ self.name() }}
 
 
 def _template_outline(env: jinja2.Environment, source: str, name: str, filename: str | None) -> TemplateOutline:
@@ -577,8 +599,13 @@ def _parsed_outline(
     return TemplateOutline(
         references=frozenset(ref for ref in meta.find_referenced_templates(parsed) if ref),
         parent=parent if isinstance(parent, str) else None,
+        parent_unknown=bool(extends) and not isinstance(parent, str),
         blocks=MappingProxyType({block.name: block.lineno for block in parsed.find_all(nodes.Block)}),
         outer_blocks=tuple((block.name, block.lineno) for block in _outer_blocks(parsed)),
+        called_blocks=frozenset(
+            node.attr for node in parsed.find_all(nodes.Getattr)
+            if isinstance(node.node, nodes.Name) and node.node.name == "self"
+        ),
     )
 
 
@@ -618,27 +645,27 @@ def unused_templates(env: jinja2.Environment, site: Site) -> tuple[SourceError, 
     return tuple(unused)
 
 
-def unshown_blocks(env: jinja2.Environment, site: Site) -> tuple[SourceError, ...]:
-    """Errors for the blocks a template that extends another defines but
-    no template above it has. Jinja shows a child template only through its
-    parent's blocks, so a misspelt "{% block mian %}", or a base.html of
-    one's own without the block the built-in pages fill, silently leaves
-    pages empty. Only the templates pages use are checked, and only with a
-    ``templates_dir``: the built-in templates agree with each other (a test
-    says so). Templates are parsed once per source text (_parsed_outline),
-    so the check costs a reading of each template file."""
+def unshown_blocks(env: jinja2.Environment, site: Site) -> tuple[tuple[SourceError, ...], tuple[SourceError, ...]]:
+    """(errors, warnings) for the blocks a template that extends another
+    defines but no template above it has, nor shows itself ({{ self.x() }}).
+    Jinja shows a child template only through its parent's blocks, so a
+    misspelt "{% block mian %}" silently leaves pages without what it
+    holds: an error. So does a base.html of one's own without the block the
+    built-in pages fill: an error for "main", which holds each page's
+    content, a warning for the others (a head without the pages' meta tags
+    may be meant). Only the templates pages use are checked, and only with
+    a ``templates_dir``: the built-in templates agree with each other (a
+    test says so). Templates are parsed once per source text
+    (_parsed_outline), so the check costs a reading of each template file."""
     templates_dir = site.config.templates_dir
     if templates_dir is None:
-        return ()
+        return (), ()
     read: dict[str, tuple[str, str | None]] = {}
     template_fingerprints(env, _page_templates(site), read)
     outlines = {name: _template_outline(env, source, name, filename) for name, (source, filename) in read.items()}
 
-    users = templates_dir.resolve()
-    owned = {
-        name for name, (_source, filename) in read.items() if filename and Path(filename).resolve().is_relative_to(users)
-    }
-    warnings = []
+    owned = {name for name, (_source, filename) in read.items() if _is_users(filename, site.config)}
+    errors, warnings = [], []
     # A built-in template's block missing from the user's template above it
     # is the user's template's fault: told once, at that file, for all the
     # built-in templates that fill it. (user's template, block) → those.
@@ -649,14 +676,14 @@ def unshown_blocks(env: jinja2.Environment, site: Site) -> tuple[SourceError, ..
             continue
         shown = {block for parent in chain for block in outlines[parent].blocks}
         for block, line in outlines[name].outer_blocks:
-            if block in shown:
+            if block in shown or block in outlines[name].called_blocks:
                 continue
             owners = [parent for parent in chain if parent in owned]
             if owners and name not in owned:
                 unfilled.setdefault((owners[-1], block), []).append(name)
                 continue
             close = difflib.get_close_matches(block, sorted(shown), n=1)
-            warnings.append(SourceError(
+            errors.append(SourceError(
                 f"block {block!r} is not in {_either(chain)}, so it is never shown", read[name][1] or name, line,
                 hint=f"did you mean {close[0]!r}?" if close else f"blocks there: {', '.join(sorted(shown)) or 'none'}",
             ))
@@ -665,13 +692,17 @@ def unshown_blocks(env: jinja2.Environment, site: Site) -> tuple[SourceError, ..
         # A block of the owner's that no child fills is likely the one misspelt: named at its line.
         unused = sorted(set(outlines[owner].blocks) - filled)
         close = difflib.get_close_matches(block, unused, n=1)
-        warnings.append(SourceError(
+        (errors if block == _CONTENT_BLOCK else warnings).append(SourceError(
             f"no block {block!r}, so what {_both(children)} put in it is never shown", read[owner][1] or owner,
             outlines[owner].blocks[close[0]] if close else None,
             hint=f"did you mean {block!r} for block {close[0]!r}?" if close
             else f"add {{% block {block} %}}{{% endblock %}} where it should be shown",
         ))
-    return tuple(warnings)
+    return tuple(errors), tuple(warnings)
+
+
+# The block of base.html that holds each page's own content.
+_CONTENT_BLOCK = "main"
 
 
 def _parent_chain(name: str, outlines: Mapping[str, TemplateOutline]) -> tuple[str, ...]:
@@ -684,6 +715,8 @@ def _parent_chain(name: str, outlines: Mapping[str, TemplateOutline]) -> tuple[s
             return ()
         chain.append(parent)
         parent = outlines[parent].parent
+    if chain and outlines[chain[-1]].parent_unknown:
+        return ()
     return tuple(chain)
 
 

@@ -123,7 +123,8 @@ CASES = {
     "public-file-replacing-a-page": (
         write("content/public/index.html", "<p>my own home page</p>"),
         "content/public/index.html: would replace the site's own /index.html "
-        "(rename it, or move it into a directory of its own, such as content/public/files/)",
+        "(the site makes it from the template home.html: to change it, copy templates/home.html into your "
+        "templates_dir)",
     ),
     "public-file-where-the-site-has-a-directory": (
         write("content/public/topics", "not a directory"),
@@ -320,6 +321,7 @@ def test_a_base_url_a_site_can_be_served_at_is_taken_as_written(value):
     ("https://me.github.io/my atlas/", "has a character a link cannot hold as it is (use letters, digits, '-', '_' "
      "and '.' in the path, e.g. 'https://me.github.io/my-atlas/')"),
     ("/a\x85b/", "has a character a link cannot hold as it is"),
+    ("https://[username].github.io/atlas/", "does not name a host"),
     ("atlas/", "is not a path or site URL"),
 ])
 def test_a_base_url_no_link_could_use_is_refused_with_the_reason(value, problem):

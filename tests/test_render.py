@@ -662,19 +662,29 @@ def test_a_template_no_page_can_use_is_named_in_a_warning(tmp_path):
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
-def test_a_block_no_template_above_has_is_named_in_a_warning(tmp_path):
+def block_problems(site) -> tuple[list[str], list[str]]:
+    errors, warnings = unshown_blocks(make_environment(site.config), site)
+    return [str(error) for error in errors], [str(warning) for warning in warnings]
+
+
+def test_a_block_no_template_above_has_is_named_in_an_error(tmp_path):
     paper_html = (BUILTIN_TEMPLATES / "paper.html").read_text()
     (tmp_path / "paper.html").write_text(paper_html.replace("{% block main %}", "{% block mian %}"))
     (tmp_path / "404.html").write_text('{% extends "base.html" %}\n{% block sidebar %}Mine{% endblock %}')
     site = site_for(paper("x", "A Paper"), config=SiteConfig(templates_dir=tmp_path))
     line = paper_html.split("\n").index("{% block main %}") + 1
-    assert [str(warning) for warning in unshown_blocks(make_environment(site.config), site)] == [
+    assert block_problems(site) == ([
         f"{tmp_path / '404.html'}:2: block 'sidebar' is not in base.html, so it is never shown "
         "(blocks there: description, head, main, og_type, query, scripts, title)",
         f"{tmp_path / 'paper.html'}:{line}: block 'mian' is not in base.html, so it is never shown "
         "(did you mean 'main'?)",
-    ]
-    # What the warning is about: the paper's page is built without its article.
+    ], [])
+    # A block the template shows itself is shown.
+    (tmp_path / "404.html").write_text(
+        '{% extends "base.html" %}\n{% block byline %}Mine{% endblock %}{% block main %}{{ self.byline() }}{% endblock %}'
+    )
+    assert len(block_problems(site)[0]) == 1
+    # What the error is about: the paper's page is built without its article.
     page = render_site(make_environment(site.config), site, ASSETS, {})[0]["papers/x/index.html"]
     assert b"<article" not in page
 
@@ -688,19 +698,27 @@ def test_a_base_template_of_ones_own_without_a_block_the_built_in_pages_fill_is_
         "and topics.html"
     )
     (tmp_path / "base.html").write_text(base_html.replace("{% block main %}", "{% block mian %}"))
-    assert [str(warning) for warning in unshown_blocks(make_environment(site.config), site)] == [
+    assert block_problems(site) == ([
         f"{tmp_path / 'base.html'}:{line}: no block 'main', so what {children} put in it is never shown "
         "(did you mean 'main' for block 'mian'?)",
-    ]
+    ], [])
     (tmp_path / "base.html").write_text(base_html.replace("{% block main %}", "{% block content %}"))
     # A child of one's own is named at its own block, the built-in ones once at base.html.
     (tmp_path / "404.html").write_text('{% extends "base.html" %}{% block main %}Mine{% endblock %}')
-    assert [str(warning) for warning in unshown_blocks(make_environment(site.config), site)] == [
+    assert block_problems(site) == ([
         f"{tmp_path / '404.html'}:1: block 'main' is not in base.html, so it is never shown "
         "(blocks there: content, description, head, og_type, query, scripts, title)",
         f"{tmp_path / 'base.html'}: no block 'main', so what {children.replace('404.html, ', '')} put in it is never "
         "shown (add {% block main %}{% endblock %} where it should be shown)",
-    ]
+    ], [])
+    # A base.html of one's own without the blocks of the pages' meta tags: their pages have content.
+    (tmp_path / "404.html").unlink()
+    minimal = "<!doctype html><title>{% block title %}{% endblock %}</title>{% block main %}{% endblock %}"
+    (tmp_path / "base.html").write_text(minimal)
+    errors, warnings = block_problems(site)
+    assert errors == [] and warnings and all(
+        warning.startswith(f"{tmp_path / 'base.html'}: no block '") and "'main'" not in warning for warning in warnings
+    )
 
 
 def test_blocks_are_found_up_the_chain_and_inside_blocks_and_built_in_templates_agree(tmp_path):
@@ -719,12 +737,17 @@ def test_blocks_are_found_up_the_chain_and_inside_blocks_and_built_in_templates_
     (tmp_path / "pape.html").write_text('{% extends "base.html" %}{% block mian %}{% endblock %}')
     (tmp_path / "topics.html").write_text('{% extends site.title ~ ".html" %}{% block mian %}{% endblock %}')
     site = site_for(paper("x", "A Paper"), config=SiteConfig(templates_dir=tmp_path))
-    assert unshown_blocks(make_environment(site.config), site) == ()
+    assert block_problems(site) == ([], [])
     (tmp_path / "404.html").write_text('{% extends "mine.html" %}{% block innr %}y{% endblock %}')
-    assert [str(warning) for warning in unshown_blocks(make_environment(site.config), site)] == [
+    assert block_problems(site) == ([
         f"{tmp_path / '404.html'}:1: block 'innr' is not in mine.html or base.html, so it is never shown "
         "(did you mean 'inner'?)",
-    ]
+    ], [])
+    # A template between them that extends one known only when rendering: not checked.
+    (tmp_path / "mine.html").write_text(
+        '{% if site.title %}{% extends "base.html" %}{% else %}{% extends "other.html" %}{% endif %}'
+    )
+    assert block_problems(site) == ([], [])
 
 
 def test_template_syntax_error_names_file_and_line(tmp_path):
@@ -884,28 +907,31 @@ def test_the_files_of_content_public_are_published_as_they_are_at_the_site_root(
     (public / "img" / "plot.png").write_bytes(b"\x89PNG")
     for junk in ("img/plot.png~", ".DS_Store", "img/.plot.png.swp", "#notes#"):
         (public / junk).write_text("junk")
-    files = collect_public(public, {"index.html", "papers/x/index.html"})
+    files = collect_public(public, {"index.html": "home.html", "papers/x/index.html": "paper.html"})
     assert files == {
         ".well-known/security.txt": b"Contact: mailto:me@example.org",
         "favicon.ico": b"\0\0\1\0icon",
         "google1234.html": b"google-site-verification: google1234.html",
         "img/plot.png": b"\x89PNG",
     }
-    assert collect_public(tmp_path / "none", {"index.html"}) == {}
+    assert collect_public(tmp_path / "none", {"index.html": "home.html"}) == {}
 
 
-@pytest.mark.parametrize(("name", "taken"), [
-    ("papers/x/index.html", "/papers/x/index.html"),
-    ("papers/x", "/papers/x/"),
-    ("index.html/x", "/index.html"),
-    ("search/mine.json", "/search/"),
+@pytest.mark.parametrize(("name", "taken", "hint"), [
+    ("papers/x/index.html", "/papers/x/index.html", "the site makes it from the template paper.html: to change it, "
+     "copy templates/paper.html into your templates_dir"),
+    ("robots.txt", "/robots.txt", "the site makes it from the template robots.txt"),
+    ("papers/x", "/papers/x/", "rename it"),
+    ("index.html/x", "/index.html", "rename it"),
+    ("search/mine.json", "/search/", "rename it"),
+    ("static", "/static/", "rename it"),
 ])
-def test_a_file_of_content_public_where_the_site_has_its_own_is_an_error(tmp_path, name, taken):
+def test_a_file_of_content_public_where_the_site_has_its_own_is_an_error(tmp_path, name, taken, hint):
     public = tmp_path / "public"
     (public / name).parent.mkdir(parents=True, exist_ok=True)
     (public / name).write_text("mine")
-    with pytest.raises(SourceError, match=re.escape(f"would replace the site's own {taken} ")):
-        collect_public(public, {"index.html", "papers/x/index.html"})
+    with pytest.raises(SourceError, match=re.escape(f"would replace the site's own {taken} ({hint}")):
+        collect_public(public, {"index.html": "home.html", "papers/x/index.html": "paper.html", "robots.txt": "robots.txt"})
 
 
 def test_an_assets_name_no_static_file_has_is_an_error_with_the_closest_name(tmp_path):
@@ -922,8 +948,16 @@ def test_an_assets_name_no_static_file_has_is_an_error_with_the_closest_name(tmp
         render_page(make_environment(site.config), missing, assets)
     assert str(info.value) == (
         f"{tmp_path / '404.html'}:3: template error while rendering /404.html: no file 'extras.css' in static/ for "
-        "assets (did you mean 'extra.css'? for a file of content/public/, write {{ 'extras.css' | url }})"
+        "assets (did you mean 'extra.css'? for a file of content/public/, write {{ 'extras.css' | url }}; "
+        "for one that may be missing, {% if 'extras.css' in assets %})"
     )
+    # A stylesheet that may be there: asked for, it is undefined, as in a dict.
+    (tmp_path / "404.html").write_text(
+        '{% extends "base.html" %}\n{% block main %}\n{% if assets["custom.css"] is defined %}custom{% endif %}'
+        '[{{ assets["custom.css"] | default("none") }}]{% if "extra.css" in assets %}extra{% endif %}\n{% endblock %}\n'
+    )
+    page = render_page(make_environment(site.config), missing, assets).decode()
+    assert "[none]extra" in page and "custom" not in page
 
 
 def test_a_feed_a_template_of_ones_own_makes_malformed_is_an_error_naming_the_template(tmp_path):
