@@ -128,9 +128,18 @@ _HOST = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(
 _URL_PATH = re.compile(r"(?:[A-Za-z0-9\-._~!$&()*+,;=:@/]|%[0-9A-Fa-f]{2}|[^\x00-\x7f\s\x80-\x9f])*")
 
 
+_HOST_HINT = "write the scheme and host alone before the path, e.g. 'https://user.github.io/'"
+
+
 def check_base_url(value: str, path: Path | str | None = None, line: int | None = None) -> str:
     """``value`` if every link can start with it, else an error that says why."""
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # "https://[username].github.io/": brackets are for IPv6 addresses
+        raise SourceError(
+            f"base_url {value!r} does not name a host", path, line,
+            hint=_HOST_HINT,
+        ) from None
     if parts.scheme not in ("", "http", "https") or bool(parts.scheme) != bool(parts.netloc) or not (
         parts.path.startswith("/") or parts.netloc
     ):
@@ -139,7 +148,7 @@ def check_base_url(value: str, path: Path | str | None = None, line: int | None 
         problem, hint = "has a query or fragment (after '?' or '#')", "give the site's address alone, e.g. '/atlas/'"
     elif parts.netloc and (parts.username is not None or not _is_host(parts.hostname or "") or _port(parts) is None):
         problem = "does not name a host"
-        hint = "write the scheme and host alone before the path, e.g. 'https://user.github.io/'"
+        hint = _HOST_HINT
     elif not _URL_PATH.fullmatch(parts.path):
         problem = "has a character a link cannot hold as it is"
         example = f"{parts.scheme}://{parts.netloc}/my-atlas/" if parts.netloc else "/my-atlas/"

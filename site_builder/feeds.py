@@ -9,6 +9,7 @@ derived from that path, so they stay stable as long as ``base_url`` does.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass
 from itertools import islice
@@ -71,6 +72,16 @@ class Feed:
     entries: tuple[FeedEntry, ...]
 
 
+# What XML 1.0 allows no document to hold, escaped or not: control
+# characters but tab and line ends, and U+FFFE and U+FFFF. One in a paper's
+# text (pasted from a PDF or a terminal) would make the whole feed unreadable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    return _NOT_XML.sub("", text) if not text.isprintable() else text
+
+
 def build_feed(
     config: SiteConfig, path: str, title: str, page_path: str, papers: Iterable[PaperView]
 ) -> Feed:
@@ -80,12 +91,12 @@ def build_feed(
         FeedEntry(
             id=stable_id(config, paper.url),
             url=absolute_url(config, paper.url),
-            title=paper.title,
+            title=xml_text(paper.title),
             published=atom_time(paper.dates[0].date),
             updated=atom_time(paper.dates[-1].date),
-            summary=paper.summary,
-            content_html=paper.abstract_html,
-            topics=tuple(topic.name for topic in paper.topics),
+            summary=xml_text(paper.summary),
+            content_html=xml_text(paper.abstract_html),
+            topics=tuple(xml_text(topic.name) for topic in paper.topics),
         )
         for paper in dated
     )
@@ -93,7 +104,7 @@ def build_feed(
     newest = max((paper.dates[-1].date for paper in dated), default=dt.date(1970, 1, 1))
     return Feed(
         path=path, id=stable_id(config, path), url=absolute_url(config, path),
-        page_url=absolute_url(config, page_path), title=title, updated=atom_time(newest),
+        page_url=absolute_url(config, page_path), title=xml_text(title), updated=atom_time(newest),
         entries=entries,
     )
 

@@ -305,3 +305,19 @@ def test_a_recurring_paper_says_how_many_digests_it_appeared_in(site):
             single += 1
             assert match is None, page
     assert recurring and single
+
+
+def test_control_characters_in_a_papers_text_leave_its_feeds_well_formed(tmp_path):
+    content = tmp_path / "content"
+    (content / "papers").mkdir(parents=True)
+    # Pasted from a PDF or a terminal: characters XML allows in no document.
+    (content / "papers" / "pasted.md").write_text(
+        "---\ntitle: \"Widgets\\x01 at Scale\"\ndates: [2025-03-18]\ntopics: []\n---\n\n"
+        "An abstract with a bell\x07 and an escape\x1b[0m in it.\n",
+        encoding="utf-8",
+    )
+    build(Paths(content=content, out=tmp_path / "_site"), base_url=SITE_URL)
+    feed = (tmp_path / "_site" / "feed.xml").read_bytes()
+    [entry] = ET.fromstring(feed).findall("{http://www.w3.org/2005/Atom}entry")
+    assert entry.findtext("{http://www.w3.org/2005/Atom}title") == "Widgets at Scale"
+    assert "a bell and an escape[0m in it." in entry.findtext("{http://www.w3.org/2005/Atom}summary")
