@@ -277,7 +277,7 @@ _PAGE_LINE = re.compile(
 # "new" or "next", which may end a wrapped title, nor "submitted by crowd
 # workers", which may start a line of an abstract.
 _GLUED_PAGE_LINE = re.compile(
-    r"Submitted by(?: \S+)?|(?:Upvote\s*)?(?:\d{1,5}|\d{1,3}(?:,\d{3})+|\d+(?:\.\d)?\s*k)|Upvote"
+    r"Submitted by(?: \S+){0,3}|(?:Upvote\s*)?(?:\d{1,5}|\d{1,3}(?:,\d{3})+|\d+(?:\.\d)?\s*[kK])|Upvote"
     r"|Published on [A-Za-z]{3,9}\.? \d{1,2}(?:, \d{4})?"
     r"|[·•]\s*\d+\s+authors?|\d+\s+authors"
     r"|(?i:daily papers|by\s*AK and the research community|get trending papers in your email inbox!?"
@@ -291,15 +291,30 @@ _SENTENCE_END = re.compile(r"[.!?…;][\"'”’)\]]*(?=\s|$)|[。！？]")
 
 def _not_an_abstract(text: str) -> bool:
     """A line of the page that would pair with the one above it as a paper:
-    a word or four ("akhaliq", "TOS", "Privacy", "Alice Smith, Bob Jones")
-    or a list of names, with no sentence or address in it. A real abstract
-    that short ("We release the code at https://…") reads otherwise."""
-    if len(text) >= 160 or _SENTENCE_END.search(text) or "://" in text:
+    a word or four ("akhaliq", "TOS", "Privacy", "Alice Smith, Bob Jones"),
+    a row of the page's footer, or a list of names ("A. Smith, B. Jones et
+    al.", "Ludwig van Beethoven; Jean de la Fontaine", "张三, 李四"), with no
+    sentence or address in it. A real abstract that short ("We release the
+    code at https://…", one in Chinese without a final 。) reads otherwise."""
+    if len(text) >= 160 or "://" in text:
         return False
-    if len(text.split()) <= 4:
-        return True
-    names = [name.split() for name in text.split(",")]
-    return len(names) > 1 and all(0 < len(name) <= 4 and all(word[:1].isupper() for word in name) for name in names)
+    plain = _ET_AL.sub("", text)
+    if _NAMES_SENTENCE_END.search(plain):
+        return False
+    words = plain.replace(",", " ").replace(";", " ").split()
+    if len(words) <= 4:
+        return not (_WIDE_SCRIPT.search(text) and len(text) >= 15)  # Chinese and Japanese write no spaces
+    # A list of names or a row of links: hardly a word in it starts lower-case.
+    lower = [word for word in words if word[:1].islower() and word not in _NAME_PARTICLES]
+    return not lower and len(words) <= 30
+
+
+# Where a sentence of a short paragraph ends, as _SENTENCE_END, but not at an
+# initial inside it ("A. Smith") or at ";", which lists of names hold.
+_NAMES_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$|(?<!\b[A-Z])[.!?…][\"'”’)\]]*(?=\s)|[。！？]")
+_ET_AL = re.compile(r"\bet al\.")
+_NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "la", "le", "bin", "ibn", "and"})
+_WIDE_SCRIPT = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | None = None) -> Digest:
@@ -394,17 +409,18 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
 def new_year_warnings(digests: Iterable[Digest]) -> tuple[SourceError, ...]:
     """A warning when digests dated by digest_year are in December and
     January, and half a year or more between them has none (Nov 28, Dec 30,
-    Jan 2): the January ones are most likely the next year's, which nothing
-    in their files says (file names with dates would). A year of digests,
-    January to December, is no sign of it."""
+    Jan 2, Feb 3): those before that gap are most likely the next year's,
+    which nothing in their files says (file names with dates would). A year
+    of digests, January to December, is no sign of it."""
     dated = sorted((digest for digest in digests if digest.year_from_settings), key=lambda d: (d.date, d.path.name))
-    januaries = [digest for digest in dated if digest.date.month == 1]
-    decembers = [digest for digest in dated if digest.date.month == 12]
     months = {digest.date.month for digest in dated}
-    if not januaries or not decembers or _longest_run_without(months) < 6:
+    gap = _longest_run_without(months)
+    if 1 not in months or 12 not in months or gap is None:
         return ()
-    first, december = januaries[0], decembers[-1]
-    others = f" (so may {counted(len(januaries) - 1, 'other January digest')})" if len(januaries) > 1 else ""
+    early = [digest for digest in dated if digest.date.month < gap]
+    first, december = early[0], dated[-1]
+    last = early[-1].date
+    others = f" (so may {counted(len(early) - 1, 'other digest')} up to {last:%b} {last.day})" if len(early) > 1 else ""
     next_year = first.date.replace(year=first.date.year + 1)
     return (SourceError(
         f"the digest is dated {first.date.isoformat()} by digest_year in site.yaml, as is {december.path.name} "
@@ -415,13 +431,16 @@ def new_year_warnings(digests: Iterable[Digest]) -> tuple[SourceError, ...]:
     ),)
 
 
-def _longest_run_without(months: set[int]) -> int:
-    """The most months in a row, February to November, that ``months`` misses."""
-    longest = run = 0
+def _longest_run_without(months: set[int]) -> int | None:
+    """The first month of the longest run of six or more months in a row,
+    February to November, that ``months`` misses; None without one."""
+    best: tuple[int, int] | None = None  # (length, first month)
+    run = 0
     for month in range(2, 12):
         run = 0 if month in months else run + 1
-        longest = max(longest, run)
-    return longest
+        if run >= 6 and (best is None or run > best[0]):
+            best = run, month - run + 1
+    return best[1] if best else None
 
 
 def _check_not_page_or_date_line(paragraph: _Paragraph, what: str, path: Path) -> None:

@@ -102,7 +102,7 @@ def test_december_and_january_both_dated_by_digest_year_is_a_warning_at_januarys
     january_2 = parse_digest(digest_text("Jan 2", "T3", "A3."), Path("c.txt"), 2025)
     expected = (
         "b.txt:9: the digest is dated 2025-01-01 by digest_year in site.yaml, as is a.txt (2025-12-31): a January "
-        "digest after December's belongs to the next year (so may 1 other January digest) (name the file for its "
+        "digest after December's belongs to the next year (so may 1 other digest up to Jan 2) (name the file for its "
         "day, 2026-01-01.txt, or write the year in its date line; if it is of 2025, name it 2025-01-01.txt)"
     )
     assert [str(warning) for warning in new_year_warnings([january_2, december, january])] == [expected]
@@ -120,6 +120,10 @@ def test_december_and_january_both_dated_by_digest_year_is_a_warning_at_januarys
     # Late in the year, then January: half a year without a digest between January and December.
     november = parse_digest(digest_text("Nov 28", "T5", "A5."), Path("e.txt"), 2025)
     assert len(new_year_warnings([november, december, january])) == 1
+    # The months after January up to the gap are named too: renaming January's alone would not do.
+    march = parse_digest(digest_text("Mar 3", "T6", "A6."), Path("f.txt"), 2025)
+    [warning] = new_year_warnings([november, december, january, january_2, march])
+    assert "(so may 2 other digests up to Mar 3)" in str(warning)
 
 
 def test_a_feb_29_with_none_in_the_year_before_the_filename_is_no_real_date():

@@ -102,6 +102,14 @@ def error_of(data: bytes | str) -> str:
         (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nakhaliq\n\nAlice Smith, Bob Jones, Carol Lee, Dan Wu\n",
          "d.txt:13: 'Alice Smith, Bob Jones, Carol Lee, Dan Wu', below the title 'akhaliq', does not look like an "
          "abstract"),
+        (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nakhaliq\n\nLudwig van Beethoven; Jean de la Fontaine, A. Smith et al.\n",
+         "d.txt:13: 'Ludwig van Beethoven; Jean de la Fontaine, A. Smith et al.', below the title 'akhaliq', does "
+         "not look like an abstract"),
+        (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nakhaliq\n\n张三, 李四, 王五, 赵六, 孙七\n",
+         "d.txt:13: '张三, 李四, 王五, 赵六, 孙七', below the title 'akhaliq', does not look like an abstract"),
+        (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nSystem theme\n\nCompany TOS Privacy About Jobs Website\n",
+         "d.txt:13: 'Company TOS Privacy About Jobs Website', below the title 'System theme', does not look like an "
+         "abstract"),
         # A line of the page glued on is told as itself, not with the title it is glued to.
         (HEADER + "Mar 18\n\nSubmitted by akhaliq\nA Title\n\nAn abstract.\n",
          "d.txt:7: 'Submitted by akhaliq' is a line of the Daily Papers web page, not part of a paper's title"),
@@ -132,7 +140,8 @@ def error_of(data: bytes | str) -> str:
          "page-button-at-end", "page-line-glued-above-title", "page-line-glued-below-title",
          "page-line-glued-below-abstract", "submitter-and-authors", "footer", "paper-above-the-date-line",
          "long-paragraph-above-the-date-line", "upvotes-in-thousands-glued", "upvote-count-with-a-comma-glued",
-         "authors-after-a-paper", "submitter-glued-above-title", "date-line-glued-below-abstract",
+         "authors-after-a-paper", "authors-with-particles-and-initials", "authors-in-chinese", "footer-as-a-row",
+         "submitter-glued-above-title", "date-line-glued-below-abstract",
          "date-line-glued-above-title", "no-blank-line-after-title", "no-blank-lines-at-all",
          "no-blank-line-short", "no-blank-line-last"],
 )
@@ -163,6 +172,7 @@ def test_a_paper_that_only_starts_like_a_line_of_the_page_is_a_paper(title, abst
     ("A Title", "We release the code at https://github.com/x/y"),
     ("A Title", "We find that widgets collapse (code released)"),
     ("A Title", "我们研究小部件。"),
+    ("Mamba", "我们提出了一种用于长序列建模的新型选择性状态空间模型，在语言、音频和基因组学上均达到最佳性能"),
     ("A Title", "Widgets, gadgets and gizmos scale in surprising ways"),
     # Lines of a paper's own wrapped text that are numbers, but not upvote counts.
     ("A Title", "We reach a score of\n42.5 on the benchmark."),
