@@ -299,24 +299,15 @@ class StaticFiles(dict):
     with the closest name, not Jinja's "'dict object' has no attribute"."""
 
     def __missing__(self, name: object) -> jinja2.Undefined:
-        return _NoStaticFile(str(name), tuple(self))
-
-
-class _NoStaticFile(jinja2.StrictUndefined):
-    __slots__ = ("_names",)
-
-    def __init__(self, name: str, names: tuple[str, ...]) -> None:
-        super().__init__(name=name)
-        self._names = names
-
-    def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> Any:
-        name = self._undefined_name
-        close = difflib.get_close_matches(str(name), self._names, n=1)
-        raise FilterError(
-            f"no file {name!r} in static/ for assets",
-            hint=(f"did you mean {close[0]!r}? " if close else "")
-            + f"for a file of content/public/, write {{{{ {name!r} | url }}}}; "
-            + f"for one that may be missing, {{% if {name!r} in assets %}}",
+        close = difflib.get_close_matches(str(name), list(self), n=1)
+        hint = (
+            (f"did you mean {close[0]!r}? " if close else "")
+            + f"for a file of content/public/, write {{{{ {str(name)!r} | url }}}}; "
+            + f"for one that may be missing, {{% if {str(name)!r} in assets %}}"
+        )
+        # Undefined raises its exception with its hint as the message, on every use.
+        return jinja2.StrictUndefined(
+            hint=f"no file {str(name)!r} in static/ for assets", name=str(name), exc=partial(FilterError, hint=hint),
         )
 
 
@@ -665,6 +656,8 @@ def unshown_blocks(env: jinja2.Environment, site: Site) -> tuple[tuple[SourceErr
     outlines = {name: _template_outline(env, source, name, filename) for name, (source, filename) in read.items()}
 
     owned = {name for name, (_source, filename) in read.items() if _is_users(filename, site.config)}
+    base = BUILTIN_TEMPLATES / "base.html"
+    builtin_blocks = _template_outline(env, base.read_text(encoding="utf-8"), "base.html", str(base)).blocks
     errors, warnings = [], []
     # A built-in template's block missing from the user's template above it
     # is the user's template's fault: told once, at that file, for all the
@@ -675,15 +668,20 @@ def unshown_blocks(env: jinja2.Environment, site: Site) -> tuple[tuple[SourceErr
         if not chain:
             continue
         shown = {block for parent in chain for block in outlines[parent].blocks}
+        called = set().union(*(outlines[template].called_blocks for template in (name, *chain)))
         for block, line in outlines[name].outer_blocks:
-            if block in shown or block in outlines[name].called_blocks:
+            if block in shown or block in called:
                 continue
             owners = [parent for parent in chain if parent in owned]
             if owners and name not in owned:
                 unfilled.setdefault((owners[-1], block), []).append(name)
                 continue
             close = difflib.get_close_matches(block, sorted(shown), n=1)
-            errors.append(SourceError(
+            # A block the built-in base.html has but the user's has not (a
+            # copy of paper.html's "description" under a base.html of one's
+            # own) leaves out only that; any other name is a slip of the pen.
+            is_error = block == _CONTENT_BLOCK or block not in builtin_blocks or not owners
+            (errors if is_error else warnings).append(SourceError(
                 f"block {block!r} is not in {_either(chain)}, so it is never shown", read[name][1] or name, line,
                 hint=f"did you mean {close[0]!r}?" if close else f"blocks there: {', '.join(sorted(shown)) or 'none'}",
             ))

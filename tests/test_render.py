@@ -719,6 +719,14 @@ def test_a_base_template_of_ones_own_without_a_block_the_built_in_pages_fill_is_
     assert errors == [] and warnings and all(
         warning.startswith(f"{tmp_path / 'base.html'}: no block '") and "'main'" not in warning for warning in warnings
     )
+    # So with a copy of a built-in page of one's own under it: its meta blocks are warnings too.
+    (tmp_path / "paper.html").write_text((BUILTIN_TEMPLATES / "paper.html").read_text())
+    errors, warnings = block_problems(site)
+    assert errors == [] and any(warning.startswith(f"{tmp_path / 'paper.html'}:") for warning in warnings)
+    # A block the parent shows itself, if the child has it, is shown.
+    (tmp_path / "base.html").write_text(minimal + "{{ self.extra() if self.extra is defined else '' }}")
+    (tmp_path / "404.html").write_text('{% extends "base.html" %}{% block extra %}EXTRA{% endblock %}')
+    assert not any("'extra'" in problem for problem in sum(block_problems(site), []))
 
 
 def test_blocks_are_found_up_the_chain_and_inside_blocks_and_built_in_templates_agree(tmp_path):
@@ -958,6 +966,13 @@ def test_an_assets_name_no_static_file_has_is_an_error_with_the_closest_name(tmp
     )
     page = render_page(make_environment(site.config), missing, assets).decode()
     assert "[none]extra" in page and "custom" not in page
+    # Used in any way, a missing one is told as itself.
+    for use in ("{{ assets['extras.css'] }}", "{% if assets['extras.css'] %}x{% endif %}",
+                "{{ assets['extras.css'] ~ '?v=1' }}", "{% for x in assets['extras.css'] %}{% endfor %}"):
+        (tmp_path / "404.html").write_text('{% extends "base.html" %}\n{% block main %}\n' + use + '\n{% endblock %}\n')
+        with pytest.raises(SourceError, match=re.escape(":3: template error while rendering /404.html: no file "
+                                                         "'extras.css' in static/ for assets (did you mean 'extra.css'?")):
+            render_page(make_environment(site.config), missing, assets)
 
 
 def test_a_feed_a_template_of_ones_own_makes_malformed_is_an_error_naming_the_template(tmp_path):
