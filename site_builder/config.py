@@ -80,6 +80,12 @@ def parse_config(data: dict[str, Any], lines: dict[str, int], path: Path) -> Sit
             # One line in the header, a meta description and a feed's subtitle:
             # a block scalar ("description: >" over three lines) is read as one.
             values[key] = " ".join(values[key].split())
+            control = _CONTROL.search(values[key])
+            if control:  # written as an escape ("\a"): YAML lets it through, XML feeds cannot hold it
+                raise SourceError(
+                    f"{key} holds a control character ({control.group()!r})", path, lines.get(key),
+                    hint="delete it: pages show nothing for it and feeds cannot hold it",
+                )
     if "title" in values and not values["title"]:
         raise SourceError(
             "title must not be blank", path, lines.get("title"),
@@ -112,6 +118,7 @@ def parse_config(data: dict[str, Any], lines: dict[str, int], path: Path) -> Sit
     return SiteConfig(**values)
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _RANGES = {
     "digest_year": (1900, 9999, "the year of digests whose date line and file name give none, e.g. 2025"),
     "home_recent_dates": (0, 10_000, "how many digest dates the home page lists, e.g. 8"),

@@ -134,6 +134,11 @@ CASES = {
         write("content/public/static/extra.css", "body {}"),
         "content/public/static/extra.css: would replace the site's own /static/",
     ),
+    "site-yaml-title-with-a-control-character": (
+        replace_in("content/site.yaml", "title: Paper Atlas", 'title: "Paper Atlas\\a"'),
+        "content/site.yaml:2: title holds a control character ('\\x07') "
+        "(delete it: pages show nothing for it and feeds cannot hold it)",
+    ),
     "site-yaml-domain-with-scheme": (
         append("content/site.yaml", "domain: https://papers.example.org/\n"),
         f"content/site.yaml:{SITE_LINES + 1}: domain 'https://papers.example.org/' is not a host name",
