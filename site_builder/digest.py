@@ -256,7 +256,9 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 
 def _split_lines(text: str) -> list[str]:
     """``text``'s lines as an editor counts them, without their endings."""
-    lines = _LINE_END.split(text)
+    # Most text has no CR: str.split, several times faster than the regex,
+    # which took a third of a digest's reading time.
+    lines = text.split("\n") if "\r" not in text else _LINE_END.split(text)
     if lines[-1] == "":  # what follows the last line ending is no line
         lines.pop()
     return lines
