@@ -416,7 +416,7 @@ def new_year_warnings(digests: Iterable[Digest]) -> tuple[SourceError, ...]:
     of digests, January to December, is no sign of it."""
     dated = sorted((digest for digest in digests if digest.year_from_settings), key=lambda d: (d.date, d.path.name))
     months = {digest.date.month for digest in dated}
-    gap = _longest_run_without(months)
+    gap = _first_month_of_a_long_gap(months)
     if 1 not in months or 12 not in months or gap is None:
         return ()
     early = [digest for digest in dated if digest.date.month < gap]
@@ -433,7 +433,7 @@ def new_year_warnings(digests: Iterable[Digest]) -> tuple[SourceError, ...]:
     ),)
 
 
-def _longest_run_without(months: set[int]) -> int | None:
+def _first_month_of_a_long_gap(months: set[int]) -> int | None:
     """The first month of the longest run of six or more months in a row,
     February to November, that ``months`` misses; None without one."""
     best: tuple[int, int] | None = None  # (length, first month)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import Callable, Collection, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from .config import SiteConfig, load_config, with_base_url
 from .cache import CACHE_FILE, BuildCache, content_digest, dump_cache, load_cache
@@ -474,22 +474,23 @@ def collect_public(directory: Path, site_files: Mapping[str, str]) -> dict[str, 
     editor's backups or hidden files (but .well-known/). An error for one
     that would replace a file of the site (``site_files``: output path →
     the template that makes it)."""
-    if not directory.is_dir():
-        return {}
     files: dict[str, bytes] = {}
     # A file where the site has a directory (content/public/topics), or in
     # one where the site has a file (index.html/x), could not be written either.
     site_directories = {str(parent) for name in site_files for parent in PurePosixPath(name).parents}
-    site_directories.update(_SITE_DIRECTORIES)
     for path in sorted(directory.rglob("*")):
         parts = path.relative_to(directory).parts
         if not path.is_file() or any(editors_file(part) and part != ".well-known" for part in parts):
             continue
         name = "/".join(parts)
-        taken = next((f"{parts[0]}/" for prefix in _SITE_DIRECTORIES if parts[0] == prefix), None)
-        if taken is None and (name in site_files or name in site_directories):
-            taken = name if name in site_files else f"{name}/"
-        taken = taken or next((str(parent) for parent in PurePosixPath(name).parents if str(parent) in site_files), None)
+        if parts[0] in _SITE_DIRECTORIES:
+            taken: str | None = f"{parts[0]}/"
+        elif name in site_files:
+            taken = name
+        elif name in site_directories:
+            taken = f"{name}/"
+        else:
+            taken = next((str(parent) for parent in PurePosixPath(name).parents if str(parent) in site_files), None)
         if taken is not None:
             template = site_files.get(name)
             raise SourceError(
@@ -630,7 +631,8 @@ def make_site(
         lap("model")
         progress(f"rendering {len(site.pages)} pages")
         assets, files, asset_warnings = collect_assets(paths.static, {"lunr.js": LUNR_JS})
-        files.update(collect_public(paths.public, {page.output_path: page.template for page in site.pages}))
+        if paths.public.is_dir():
+            files.update(collect_public(paths.public, {page.output_path: page.template for page in site.pages}))
         env = make_environment(inputs.config)
         block_errors, block_warnings = unshown_blocks(env, site)
         raise_if_any(list(block_errors))
