@@ -368,7 +368,13 @@ def _paper_items(env: jinja2.Environment) -> Callable[[Any], Markup]:
     def paper_item(paper: Any) -> Markup:
         hit = rendered.get(id(paper))
         if hit is None or hit[0] is not paper:
-            hit = rendered[id(paper)] = (paper, Markup(env.get_template(PAPER_ITEM).render(paper=paper)))
+            try:
+                html = env.get_template(PAPER_ITEM).render(paper=paper)
+            except Exception as error:
+                # Which paper's item failed, for the error about the page the list is on.
+                error.paper_item_of = getattr(paper, "url", None)  # type: ignore[attr-defined]
+                raise
+            hit = rendered[id(paper)] = (paper, Markup(html))
         return hit[1]
 
     return paper_item
@@ -394,12 +400,12 @@ def render_page(env: jinja2.Environment, page: Page, assets: Mapping[str, str]) 
     except FilterError as error:
         path, line = _template_location(error)
         raise SourceError(
-            f"template error while rendering /{page.url}: {error.message}", path or page.template, line,
+            f"template error while rendering {_rendered(page, error)}: {error.message}", path or page.template, line,
             hint=error.hint,
         ) from None
     except jinja2.UndefinedError as error:
         raise SourceError(
-            f"template error while rendering /{page.url}: {_undefined_message(error.message or '')}",
+            f"template error while rendering {_rendered(page, error)}: {_undefined_message(error.message or '')}",
             *_template_location(error),
             hint="check the variable name; docs/templates.md lists what each template receives",
         ) from None
@@ -412,7 +418,7 @@ def render_page(env: jinja2.Environment, page: Page, assets: Mapping[str, str]) 
         if path is None or isinstance(error, SourceError):
             raise
         raise SourceError(
-            f"template error while rendering /{page.url}: {type(error).__name__}: {error}", path, line
+            f"template error while rendering {_rendered(page, error)}: {type(error).__name__}: {error}", path, line
         ) from None
     return html.encode("utf-8")
 
@@ -436,6 +442,13 @@ def _check_well_formed(xml: str, page: Page, filename: str | None) -> None:
             filename or page.template,
             hint=f"feed readers and search engines refuse it whole; compare your copy with templates/{page.template}",
         ) from None
+
+
+def _rendered(page: Page, error: BaseException) -> str:
+    """The page an error was raised rendering, and the paper whose list item
+    it was rendering then, if any (a key only some papers have)."""
+    item = getattr(error, "paper_item_of", None)
+    return f"/{page.url}" + (f" (the list item of /{item})" if item else "")
 
 
 # What templates are given, by the name Jinja's errors give their type.

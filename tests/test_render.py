@@ -991,3 +991,15 @@ def test_a_feed_a_template_of_ones_own_makes_malformed_is_an_error_naming_the_te
     # The built-in feed, as it is, passes.
     (tmp_path / "feed.xml").write_text(feed)
     render_site(make_environment(site.config), site, ASSETS, {})
+
+
+def test_an_error_in_a_papers_list_item_names_that_paper(tmp_path):
+    (tmp_path / "partials").mkdir()
+    (tmp_path / "partials" / "paper_item.html").write_text("<li>{{ paper.title }} {{ paper.extra.rating }}</li>\n")
+    site = site_for(paper("rated", "A Rated Paper", rating=4), paper("unrated", "An Unrated Paper"),
+                    config=SiteConfig(templates_dir=tmp_path))
+    with pytest.raises(SourceError) as info:
+        render_site(make_environment(site.config), site, ASSETS, {}, workers=1)
+    assert re.search(r"template error while rendering /\S* \(the list item of /papers/unrated/\): no key 'rating' here",
+                     str(info.value)), str(info.value)
+    assert str(info.value).startswith(f"{tmp_path / 'partials' / 'paper_item.html'}:1: ")
