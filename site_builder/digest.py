@@ -287,8 +287,8 @@ _GLUED_PAGE_LINE = re.compile(
 )
 # Where a sentence ends: ".", "!" or "?", maybe inside quotes or brackets,
 # then a space or the end ("… (code released.)", "… \"widget collapse.\""),
-# or a full-width stop ("。").
-_SENTENCE_END = re.compile(r"[.!?…;][\"'”’)\]]*(?=\s|$)|[。！？]")
+# or a stop of another script ("。", "।", "۔").
+_SENTENCE_END = re.compile(r"[.!?…;][\"'”’)\]]*(?=\s|$)|[。！？।॥۔؟．]")
 
 
 def _not_an_abstract(text: str) -> bool:
@@ -297,25 +297,42 @@ def _not_an_abstract(text: str) -> bool:
     a row of the page's footer, or a list of names ("A. Smith, B. Jones et
     al.", "Ludwig van Beethoven; Jean de la Fontaine", "张三, 李四"), with no
     sentence or address in it. A real abstract that short ("We release the
-    code at https://…", one in Chinese without a final 。) reads otherwise."""
-    if len(text) >= 160 or "://" in text:
+    code at https://…", one in Chinese, Hindi or Arabic without a final
+    stop) reads otherwise."""
+    if len(text) >= 400 or "://" in text:
         return False
-    plain = _ET_AL.sub("", text)
+    plain = _ET_AL.sub("", text).rstrip(" ,;…")
     if _NAMES_SENTENCE_END.search(plain):
         return False
-    words = plain.replace(",", " ").replace(";", " ").split()
+    items = [item for item in _LIST_SEPARATOR.split(plain) if item]
+    if len(items) > 1 and all(len(item) <= 4 and not _has_case(item) for item in items):
+        return True  # names in scripts without spaces or case: 张三, 李四
+    words = _LIST_SEPARATOR.sub(" ", plain).split()
     if len(words) <= 4:
-        return not (_WIDE_SCRIPT.search(text) and len(text) >= 15)  # Chinese and Japanese write no spaces
-    # A list of names or a row of links: hardly a word in it starts lower-case.
-    lower = [word for word in words if word[:1].islower() and word not in _NAME_PARTICLES]
-    return not lower and len(words) <= 30
+        # A few words, unless in a script that writes no spaces (a sentence of Chinese is one "word").
+        return len(text) < 160 and not (_WIDE_SCRIPT.search(text) and max(map(len, words), default=0) >= 15)
+    # A list of names or a row of links: hardly a word in it is not capitalised
+    # (a word of a script without case, Hindi or Arabic, is prose).
+    lower = [word for word in words if not _has_case(word[:1]) or (word[:1].islower() and not _NAME_PARTICLE.fullmatch(word))]
+    return not lower and len(words) <= 60
+
+
+def _has_case(text: str) -> bool:
+    return any(char.isupper() or char.islower() for char in text)
 
 
 # Where a sentence of a short paragraph ends, as _SENTENCE_END, but not at an
-# initial inside it ("A. Smith") or at ";", which lists of names hold.
-_NAMES_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$|(?<!\b[A-Z])[.!?…][\"'”’)\]]*(?=\s)|[。！？]")
-_ET_AL = re.compile(r"\bet al\.")
-_NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "la", "le", "bin", "ibn", "and"})
+# initial ("A. Smith", "Lee K.", "Ch. Schmidt") or at ";", which lists of
+# names hold; a text that is one letter and a stop still is one ("A.").
+_NAMES_SENTENCE_END = re.compile(
+    r"(?<!\s[A-Z])(?<!\b[A-Z][a-z])[.!?][\"'”’)\]]*(?:\s|$)|[。！？।॥۔؟．]"
+)
+_ET_AL = re.compile(r"\bet al\b\.?")
+_LIST_SEPARATOR = re.compile(r"\s*[,;，、；]\s*")
+# Words a name holds in lower case: "van", "de la", "dos", "al-" in "al-Farabi".
+_NAME_PARTICLE = re.compile(
+    r"van|von|der|den|de|del|della|di|da|das|do|dos|du|la|las|le|los|ter|ten|zu|e|y|bin|ibn|and|[a-z]{1,3}-\S+"
+)
 _WIDE_SCRIPT = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 

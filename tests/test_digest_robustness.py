@@ -107,6 +107,16 @@ def error_of(data: bytes | str) -> str:
          "not look like an abstract"),
         (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nakhaliq\n\n张三, 李四, 王五, 赵六, 孙七\n",
          "d.txt:13: '张三, 李四, 王五, 赵六, 孙七', below the title 'akhaliq', does not look like an abstract"),
+        (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nakhaliq\n\n山田太郎、鈴木一郎、佐藤花子、田中次郎\n",
+         "d.txt:13: '山田太郎、鈴木一郎、佐藤花子、田中次郎', below the title 'akhaliq', does not look like an abstract"),
+        (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nakhaliq\n\nSmith J., Jones B., Lee K.\n",
+         "d.txt:13: 'Smith J., Jones B., Lee K.', below the title 'akhaliq', does not look like an abstract"),
+        (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nakhaliq\n\n" + ", ".join(
+            ["Gabriel dos Santos", "Ana do Carmo", "Omar al-Farabi", "Li Wei", "Hugo Touvron", "Thibaut Lavril",
+             "Gautier Izacard", "Xavier Martinet", "Marie-Anne Lachaux", "Timothée Lacroix", "Baptiste Rozière"]
+        ) + " et al\n",
+         "d.txt:13: 'Gabriel dos Santos, Ana do Carmo, Omar al-Farabi, Li Wei, H…', below the title 'akhaliq', "
+         "does not look like an abstract"),
         (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nSystem theme\n\nCompany TOS Privacy About Jobs Website\n",
          "d.txt:13: 'Company TOS Privacy About Jobs Website', below the title 'System theme', does not look like an "
          "abstract"),
@@ -140,7 +150,8 @@ def error_of(data: bytes | str) -> str:
          "page-button-at-end", "page-line-glued-above-title", "page-line-glued-below-title",
          "page-line-glued-below-abstract", "submitter-and-authors", "footer", "paper-above-the-date-line",
          "long-paragraph-above-the-date-line", "upvotes-in-thousands-glued", "upvote-count-with-a-comma-glued",
-         "authors-after-a-paper", "authors-with-particles-and-initials", "authors-in-chinese", "footer-as-a-row",
+         "authors-after-a-paper", "authors-with-particles-and-initials", "authors-in-chinese", "authors-in-japanese", "authors-with-initials-last",
+         "authors-eleven-with-particles", "footer-as-a-row",
          "submitter-glued-above-title", "date-line-glued-below-abstract",
          "date-line-glued-above-title", "no-blank-line-after-title", "no-blank-lines-at-all",
          "no-blank-line-short", "no-blank-line-last"],
@@ -173,6 +184,12 @@ def test_a_paper_that_only_starts_like_a_line_of_the_page_is_a_paper(title, abst
     ("A Title", "We find that widgets collapse (code released)"),
     ("A Title", "我们研究小部件。"),
     ("Mamba", "我们提出了一种用于长序列建模的新型选择性状态空间模型，在语言、音频和基因组学上均达到最佳性能"),
+    # Scripts without capital letters, with or without their own full stops.
+    ("A Title", "हम मशीन अनुवाद के लिए एक नया मॉडल प्रस्तुत करते हैं।"),
+    ("A Title", "نقدم نموذجا جديدا للترجمة الآلية بين اللغات"),
+    ("A Title", "우리는 기계 번역을 위한 새로운 모델을 제안한다"),
+    ("A Title", "我们提出了 MoE-LLaVA，一种基于 MoE 的稀疏 LVLM 架构，在 VQA 上表现良好"),
+    ("A Title", "本研究では LLM を用いた RAG 手法を提案し，MMLU で評価する．"),
     ("A Title", "Widgets, gadgets and gizmos scale in surprising ways"),
     # Lines of a paper's own wrapped text that are numbers, but not upvote counts.
     ("A Title", "We reach a score of\n42.5 on the benchmark."),
