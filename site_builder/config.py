@@ -83,7 +83,8 @@ def parse_config(data: dict[str, Any], lines: dict[str, int], path: Path) -> Sit
             control = _CONTROL.search(values[key])
             if control:  # written as an escape ("\a"): YAML lets it through, XML feeds cannot hold it
                 raise SourceError(
-                    f"{key} holds a control character ({control.group()!r})", path, lines.get(key),
+                    f"{key} holds a control character or another no page or feed can hold ({control.group()!r})",
+                    path, lines.get(key),
                     hint="delete it: pages show nothing for it and feeds cannot hold it",
                 )
     if "title" in values and not values["title"]:
@@ -118,7 +119,9 @@ def parse_config(data: dict[str, Any], lines: dict[str, int], path: Path) -> Sit
     return SiteConfig(**values)
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Control characters, and what no UTF-8 page or XML feed can hold: U+FFFE,
+# U+FFFF and surrogates (YAML's "\\ud800" escape).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 _RANGES = {
     "digest_year": (1900, 9999, "the year of digests whose date line and file name give none, e.g. 2025"),
     "home_recent_dates": (0, 10_000, "how many digest dates the home page lists, e.g. 8"),

@@ -317,12 +317,12 @@ class StaticFiles(dict):
 _ABSOLUTE_ADDRESS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|//")
 
 
-def _site_path(filter_name: str, value: Any) -> str:
+def _site_path(filter_name: str, value: Any, what: str = "a site path") -> str:
     if isinstance(value, jinja2.Undefined):
         value._fail_with_undefined_error()  # a misspelt variable: the usual undefined-variable error
     if not isinstance(value, str):
         raise FilterError(
-            f"{filter_name} needs a site path, got {_described(value)}",
+            f"{filter_name} needs {what}, got {_described(value)}",
             hint="give it text such as 'topics/' or paper.url, and wrap it in {% if %} where it may be missing",
         )
     return value
@@ -383,7 +383,7 @@ def _paper_items(env: jinja2.Environment) -> Callable[[Any], Markup]:
 def quote_href(link: str) -> str:
     """A link as a valid URL: text pulled from abstracts can carry characters
     such as braces that a URL may not hold unescaped."""
-    return quote(link, safe=":/?#[]@!$&'()*+,;=%~")
+    return quote(_site_path("href", link, "a link"), safe=":/?#[]@!$&'()*+,;=%~")
 
 
 def render_page(env: jinja2.Environment, page: Page, assets: Mapping[str, str]) -> bytes:
@@ -471,6 +471,8 @@ def _undefined_message(message: str) -> str:
     if match is None:
         return message
     kind, attribute = match.groups()
+    if kind == "jinja2.runtime.TemplateReference":  # self.x() with no block x
+        return f"no block {attribute!r} for self.{attribute}() here: define {{% block {attribute} %}}{{% endblock %}}"
     if kind == "mappingproxy":  # paper.extra and page.context are read-only mappings
         return f"no key {attribute!r} here (for a key only some papers have, write .get({attribute!r}))"
     if kind not in _TEMPLATE_VALUES:
@@ -700,8 +702,9 @@ def unshown_blocks(env: jinja2.Environment, site: Site) -> tuple[tuple[SourceErr
             ))
     filled = {block for name in outlines if outlines[name].parent for block, _line in outlines[name].outer_blocks}
     for (owner, block), children in sorted(unfilled.items()):
-        # A block of the owner's that no child fills is likely the one misspelt: named at its line.
-        unused = sorted(set(outlines[owner].blocks) - filled)
+        # A block of the owner's that no child fills, and that no built-in
+        # page fills either, is likely the one misspelt: named at its line.
+        unused = sorted(set(outlines[owner].blocks) - filled - set(builtin_blocks))
         close = difflib.get_close_matches(block, unused, n=1)
         (errors if block == _CONTENT_BLOCK else warnings).append(SourceError(
             f"no block {block!r}, so what {_both(children)} put in it is never shown", read[owner][1] or owner,

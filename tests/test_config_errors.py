@@ -136,7 +136,7 @@ CASES = {
     ),
     "site-yaml-title-with-a-control-character": (
         replace_in("content/site.yaml", "title: Paper Atlas", 'title: "Paper Atlas\\a"'),
-        "content/site.yaml:2: title holds a control character ('\\x07') "
+        "content/site.yaml:2: title holds a control character or another no page or feed can hold ('\\x07') "
         "(delete it: pages show nothing for it and feeds cannot hold it)",
     ),
     "site-yaml-domain-with-scheme": (
@@ -332,6 +332,14 @@ def test_a_base_url_a_site_can_be_served_at_is_taken_as_written(value):
 def test_a_base_url_no_link_could_use_is_refused_with_the_reason(value, problem):
     with pytest.raises(SourceError, match="^base_url " + re.escape(f"{value!r} {problem}")):
         check_base_url(value)
+
+
+@pytest.mark.parametrize("escape", ["\\a", "\\x1b", "\\uFFFE", "\\ud800"])
+def test_a_character_no_page_or_feed_can_hold_in_the_description_is_an_error(tmp_path, escape):
+    site_yaml = tmp_path / "site.yaml"
+    site_yaml.write_text(f'title: Atlas\ndescription: "Papers{escape} I follow"\n')
+    with pytest.raises(SourceError, match=r"^.*site\.yaml:2: description holds a control character"):
+        load_config(site_yaml)
 
 
 def test_a_title_or_description_over_several_lines_is_read_as_one_line(tmp_path):

@@ -594,6 +594,8 @@ def test_url_and_absolute_leave_an_address_that_is_not_a_site_path_alone():
      "and wrap it in {% if %} where it may be missing)"),
     ("{{ '5' | number }}", "number needs a number, got the text '5' (for text that holds a number, write | int | number)"),
     ("{{ paper | number('paper') }}", "number needs a number, got a paper (give it a count, such as papers | length)"),
+    ("{{ paper.extra.nothing | href }}", "href needs a link, got None (give it text such as 'topics/' or paper.url, "
+     "and wrap it in {% if %} where it may be missing)"),
 ])
 def test_a_filter_given_a_value_it_cannot_use_says_what_it_got(tmp_path, source, message):
     (tmp_path / "paper.html").write_text('{% extends "base.html" %}{% block main %}\n' + source + "{% endblock %}")
@@ -815,6 +817,7 @@ def test_a_template_s_references_follow_the_environment_s_delimiters(tmp_path):
     ("{{ site.titl.x }}", "site has no 'titl' (did you mean 'title'?)"),
     ("{{ paper.extra.boom.x }}", "no key 'boom' here (for a key only some papers have, write .get('boom'))"),
     ("{{ nope.x }}", "'nope' is undefined"),
+    ("{{ self.sidebar() }}", "no block 'sidebar' for self.sidebar() here: define {% block sidebar %}{% endblock %}"),
 ])
 def test_a_template_mistake_is_told_in_the_templates_terms(tmp_path, source, message):
     (tmp_path / "paper.html").write_text('{% extends "base.html" %}{% block main %}' + source + "{% endblock %}")
