@@ -697,7 +697,7 @@ def unshown_blocks(env: jinja2.Environment, site: Site) -> tuple[tuple[SourceErr
             # own) leaves out only that; any other name is a slip of the pen.
             is_error = block == _CONTENT_BLOCK or block not in builtin_blocks or not owners
             (errors if is_error else warnings).append(SourceError(
-                f"block {block!r} is not in {_either(chain)}, so it is never shown", read[name][1] or name, line,
+                f"block {block!r} is not in {_listed(chain, 'or')}, so it is never shown", read[name][1] or name, line,
                 hint=f"did you mean {close[0]!r}?" if close else f"blocks there: {', '.join(sorted(shown)) or 'none'}",
             ))
     filled = {block for name in outlines if outlines[name].parent for block, _line in outlines[name].outer_blocks}
@@ -707,7 +707,7 @@ def unshown_blocks(env: jinja2.Environment, site: Site) -> tuple[tuple[SourceErr
         unused = sorted(set(outlines[owner].blocks) - filled - set(builtin_blocks))
         close = difflib.get_close_matches(block, unused, n=1)
         (errors if block == _CONTENT_BLOCK else warnings).append(SourceError(
-            f"no block {block!r}, so what {_both(children)} put in it is never shown", read[owner][1] or owner,
+            f"no block {block!r}, so what {_listed(children, 'and')} put in it is never shown", read[owner][1] or owner,
             outlines[owner].blocks[close[0]] if close else None,
             hint=f"did you mean {block!r} for block {close[0]!r}?" if close
             else f"add {{% block {block} %}}{{% endblock %}} where it should be shown",
@@ -734,12 +734,9 @@ def _parent_chain(name: str, outlines: Mapping[str, TemplateOutline]) -> tuple[s
     return tuple(chain)
 
 
-def _either(names: Sequence[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
-
-
-def _both(names: Sequence[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+def _listed(names: Sequence[str], conjunction: str) -> str:
+    """"a.html", "a.html or b.html", "a.html, b.html and c.html"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
 
 
 def _page_templates(site: Site) -> set[str]:
