@@ -279,12 +279,7 @@ HOSTS = {
 
 @pytest.mark.parametrize(("address", "site_yaml", "expected"), HOSTS.values(), ids=HOSTS.keys())
 def test_a_full_base_url_on_another_host_than_github_pages_serves_is_a_warning(project, address, site_yaml, expected):
-    repo, _remote = project
-    (repo / "content" / "site.yaml").write_text(f"title: Deployed Atlas\ndigest_year: 2025\n{site_yaml}")
-    git(repo, "remote", "set-url", "origin", address)
-    result = run_deploy(repo, "--no-push")
-    assert result.returncode == 0, result.stderr
-    warnings = [line for line in result.stderr.splitlines() if "GitHub Pages will serve" in line]
+    warnings = pages_warnings(project[0], address, site_yaml)
     if expected is None:
         assert warnings == []
     else:
@@ -303,6 +298,17 @@ def test_deploy_shows_the_build_warnings(project):
     result = run_deploy(repo, "--no-push")
     assert result.returncode == 0, result.stderr
     assert "warning: content/digests/notes-to-self.md: not read: digests are .txt files" in result.stderr
+
+
+def pages_warnings(repo: Path, address: str, site_yaml: str, *args: str) -> list[str]:
+    """The GitHub Pages warnings of a deploy to ``address`` with ``site_yaml``'s
+    base_url and domain (in content/ unless --content says otherwise)."""
+    content = repo / (args[args.index("--content") + 1] if "--content" in args else "content")
+    (content / "site.yaml").write_text(f"title: Deployed Atlas\ndigest_year: 2025\n{site_yaml}")
+    git(repo, "remote", "set-url", "origin", address)
+    result = run_deploy(repo, "--no-push", *args)
+    assert result.returncode == 0, result.stderr
+    return [line for line in result.stderr.splitlines() if "GitHub Pages will serve" in line]
 
 
 GITHUB_CASES = {
@@ -338,11 +344,7 @@ def test_a_site_built_for_another_path_than_github_pages_serves_it_at_is_a_warni
 ):
     repo, _remote = project
     (repo / "content").rename(repo / "notes")  # the warning names the site.yaml it read
-    (repo / "notes" / "site.yaml").write_text(f"title: Deployed Atlas\ndigest_year: 2025\n{site_yaml}")
-    git(repo, "remote", "set-url", "origin", address)
-    result = run_deploy(repo, "--no-push", "--content", "notes", *args)
-    assert result.returncode == 0, result.stderr
-    warnings = [line for line in result.stderr.splitlines() if "GitHub Pages will serve" in line]
+    warnings = pages_warnings(repo, address, site_yaml, "--content", "notes", *args)
     if expected is None:
         assert warnings == []
     else:

@@ -69,56 +69,47 @@ def test_a_paper_file_error_names_the_file_and_line(tmp_path, name):
         assert str(info.value).startswith(f"{path}:{line_of(text, bad_line)}: {message}")
 
 
-def test_a_setting_of_the_wrong_type_names_site_yaml_and_its_line_without_a_traceback(tmp_path, monkeypatch, capsys):
+def failed_build_lines(tmp_path, monkeypatch, capsys, site_yaml: str, templates: dict[str, str] = {}) -> list[str]:
+    """What a build of one digest paper says, with ``site_yaml`` and ``templates``
+    in ../mytpl; it must fail and leave no site."""
     content = tmp_path / "content"
     (content / "digests").mkdir(parents=True)
     (content / "digests" / "2025-03-18.txt").write_text("Mar 18\n\nA Paper\n\nAn abstract.\n", encoding="utf-8")
-    site_yaml = "# Paper Atlas settings\ntitle: My Atlas\n\nhome_recent_dates: three\nbase_url: /\n"
     (content / "site.yaml").write_text(site_yaml, encoding="utf-8")
+    for name, text in templates.items():
+        (tmp_path / "mytpl").mkdir(exist_ok=True)
+        (tmp_path / "mytpl" / name).write_text(text, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     assert cli.main(["build", "-q", "--no-cache"]) == 1
+    assert not (tmp_path / "_site").exists()
+    return capsys.readouterr().err.splitlines()
+
+
+def test_a_setting_of_the_wrong_type_names_site_yaml_and_its_line_without_a_traceback(tmp_path, monkeypatch, capsys):
+    site_yaml = "# Paper Atlas settings\ntitle: My Atlas\n\nhome_recent_dates: three\nbase_url: /\n"
     line = line_of(site_yaml, "home_recent_dates: three")
-    assert capsys.readouterr().err.splitlines() == [
+    assert failed_build_lines(tmp_path, monkeypatch, capsys, site_yaml) == [
         f"error: {Path('content', 'site.yaml')}:{line}: home_recent_dates must be a number, not 'three'",
         NOTHING_WRITTEN,
     ]
-    assert not (tmp_path / "_site").exists()
 
 
 def test_a_mistake_in_a_template_not_named_html_is_one_line_with_its_file_and_line(tmp_path, monkeypatch, capsys):
-    content = tmp_path / "content"
-    (content / "digests").mkdir(parents=True)
-    (content / "digests" / "2025-03-18.txt").write_text("Mar 18\n\nA Paper\n\nAn abstract.\n", encoding="utf-8")
-    (content / "site.yaml").write_text("templates_dir: ../mytpl\n", encoding="utf-8")
     robots = "User-agent: *\nAllow: {{ 1 / 0 }}\n"
-    (tmp_path / "mytpl").mkdir()
-    (tmp_path / "mytpl" / "robots.txt").write_text(robots, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    assert cli.main(["build", "-q", "--no-cache"]) == 1
-    assert capsys.readouterr().err.splitlines() == [
+    assert failed_build_lines(tmp_path, monkeypatch, capsys, "templates_dir: ../mytpl\n", {"robots.txt": robots}) == [
         f"error: {tmp_path / 'mytpl' / 'robots.txt'}:{line_of(robots, 'Allow: {{ 1 / 0 }}')}: "
         "template error while rendering /robots.txt: ZeroDivisionError: division by zero",
         NOTHING_WRITTEN,
     ]
-    assert not (tmp_path / "_site").exists()
 
 
 def test_a_misspelt_block_is_an_error_with_its_file_and_line(tmp_path, monkeypatch, capsys):
-    content = tmp_path / "content"
-    (content / "digests").mkdir(parents=True)
-    (content / "digests" / "2025-03-18.txt").write_text("Mar 18\n\nA Paper\n\nAn abstract.\n", encoding="utf-8")
-    (content / "site.yaml").write_text("templates_dir: ../mytpl\n", encoding="utf-8")
     page = '{% extends "base.html" %}\n{% block title %}Lost{% endblock %}\n{% block mian %}Lost{% endblock %}\n'
-    (tmp_path / "mytpl").mkdir()
-    (tmp_path / "mytpl" / "404.html").write_text(page, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    assert cli.main(["build", "-q", "--no-cache"]) == 1
-    assert capsys.readouterr().err.splitlines() == [
+    assert failed_build_lines(tmp_path, monkeypatch, capsys, "templates_dir: ../mytpl\n", {"404.html": page}) == [
         f"error: {tmp_path / 'mytpl' / '404.html'}:{line_of(page, '{% block mian %}Lost{% endblock %}')}: "
         "block 'mian' is not in base.html, so it is never shown (did you mean 'main'?)",
         NOTHING_WRITTEN,
     ]
-    assert not (tmp_path / "_site").exists()
 
 
 def test_a_missing_node_is_named_with_how_to_install_it(tmp_path, monkeypatch):

@@ -259,16 +259,22 @@ def test_paper_pages_describe_a_scholarly_article(site):
         assert len(data["abstract"]) >= len(tags.meta["description"].rstrip("…"))
 
 
-def test_structured_data_cannot_close_its_script_element(tmp_path):
+def site_of_one_paper(tmp_path: Path, slug: str, paper_file: str) -> Path:
+    """The site (with a full base_url) of one paper of one's own."""
     content = tmp_path / "content"
     (content / "papers").mkdir(parents=True)
-    (content / "papers" / "tricky.md").write_text(
+    (content / "papers" / f"{slug}.md").write_text(paper_file, encoding="utf-8")
+    build(Paths(content=content, out=tmp_path / "_site"), base_url=SITE_URL)
+    return tmp_path / "_site"
+
+
+def test_structured_data_cannot_close_its_script_element(tmp_path):
+    site = site_of_one_paper(
+        tmp_path, "tricky",
         "---\ntitle: 'Breaking </script><script>alert(1)</script> out'\ndates: [2025-03-18]\n"
         "topics: []\n---\n\nAn abstract that says </script> too.\n",
-        encoding="utf-8",
     )
-    build(Paths(content=content, out=tmp_path / "_site"), base_url=SITE_URL)
-    page = (tmp_path / "_site" / "papers" / "tricky" / "index.html").read_text(encoding="utf-8")
+    page = (site / "papers" / "tricky" / "index.html").read_text(encoding="utf-8")
     block = page.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
     assert json.loads(block)["headline"] == "Breaking </script><script>alert(1)</script> out"
 
@@ -308,16 +314,13 @@ def test_a_recurring_paper_says_how_many_digests_it_appeared_in(site):
 
 
 def test_control_characters_in_a_papers_text_leave_its_feeds_well_formed(tmp_path):
-    content = tmp_path / "content"
-    (content / "papers").mkdir(parents=True)
     # Pasted from a PDF or a terminal: characters XML allows in no document.
-    (content / "papers" / "pasted.md").write_text(
+    site = site_of_one_paper(
+        tmp_path, "pasted",
         "---\ntitle: \"Widgets\\x01 at Scale\"\ndates: [2025-03-18]\ntopics: []\n---\n\n"
         "An abstract with a bell\x07 and an escape\x1b[0m in it.\n",
-        encoding="utf-8",
     )
-    build(Paths(content=content, out=tmp_path / "_site"), base_url=SITE_URL)
-    feed = (tmp_path / "_site" / "feed.xml").read_bytes()
+    feed = (site / "feed.xml").read_bytes()
     [entry] = ET.fromstring(feed).findall("{http://www.w3.org/2005/Atom}entry")
     assert entry.findtext("{http://www.w3.org/2005/Atom}title") == "Widgets at Scale"
     assert "a bell and an escape[0m in it." in entry.findtext("{http://www.w3.org/2005/Atom}summary")
