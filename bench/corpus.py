@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from site_builder.digest import load_digests  # noqa: E402
+from site_builder.digest_files import load_digests  # noqa: E402
 from site_builder.papers import title_key  # noqa: E402
 
 SHIPPED = ROOT / "content"

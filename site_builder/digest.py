@@ -3,42 +3,22 @@
 A digest is: header lines, a date line (``Mar 18``), then paragraphs separated
 by blank lines that alternate paper title and abstract. Nothing here raises
 anything but :class:`SourceError`, and every error names the file and line.
+Date lines and years are read by :mod:`.digest_dates`, files by :mod:`.digest_files`.
 """
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import Iterable, Iterator
 
-from .errors import SourceError, check_not_binary, counted, raise_if_any, utf8_hint
-
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
-            ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
-            ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-            ("dec", "december"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_MONTH_DAY = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-# A date in a file's name: 2025-03-18, 2025_03_18, 2025.03.18 or 20250318,
-# not digits inside a longer number (an arXiv id, 2503.12345); eight digits
-# in a row only as a word of their own, not inside a hash ("…e47061120d7b").
-_DATE_IN_NAME = re.compile(
-    r"(?<!\d)((?:19|20|21)\d\d)([-_.])(\d{2})\2(\d{2})(?!\d)|(?<![0-9A-Za-z])((?:19|20|21)\d\d)()(\d{2})(\d{2})(?![0-9A-Za-z])"
+from .digest_dates import (
+    DAYS_APART_WARNED, date_from_filename, in_some_year, nearest_year, parse_date_line, year_from_filename,
 )
+from .errors import SourceError
 
 # Header lines above the date line vary between copies of the page, so they
 # are skipped (a paper's abstract there is an error). A "title" longer than
@@ -153,70 +133,6 @@ def _looks_like_title(text: str) -> bool:
     return len(text) < 160 and not text.rstrip().endswith((".", "!", "。", "！"))
 
 
-def _date_in_filename(path: Path) -> tuple[int, int, int] | None:
-    """Year, month and day written in a file's name (_DATE_IN_NAME), real or
-    not (2025-13-45); eight digits alone only if they are a real date, as
-    "12345678" may be any number."""
-    for match in _DATE_IN_NAME.finditer(path.name):
-        year, separator, month, day = (a or b for a, b in zip(match.groups()[:4], match.groups()[4:]))
-        parts = int(year), int(month), int(day)
-        if separator or _real_date(*parts) is not None:
-            return parts
-    return None
-
-
-def _real_date(year: int, month: int, day: int) -> dt.date | None:
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
-
-
-def year_from_filename(path: Path) -> int | None:
-    parts = _date_in_filename(path)
-    return parts[0] if parts else None
-
-
-def date_from_filename(path: Path) -> dt.date | None:
-    parts = _date_in_filename(path)
-    return _real_date(*parts) if parts else None  # 2025-13-45: no date, though still a year
-
-
-def parse_date_line(text: str, default_year: int | None) -> tuple[int, int, int | None] | None:
-    """Return (month, day, year-or-default) if ``text`` is a date line, else None.
-
-    The date is not validated here: ``Feb 30`` is still recognised as a date
-    line so the caller can report it as a bad date rather than as a title.
-    """
-    text = text.strip()
-    iso = _ISO_DATE.match(text)
-    if iso:
-        return int(iso.group(2)), int(iso.group(3)), int(iso.group(1))
-    match = _MONTH_DAY.match(text)
-    if not match or match.group(1).lower() not in _MONTHS:
-        return None
-    year = int(match.group(3)) if match.group(3) else default_year
-    return _MONTHS[match.group(1).lower()], int(match.group(2)), year
-
-
-# A digest is saved on its day or after it: its date line may be up to this
-# many days after the date in its file's name, and up to a year before that.
-_DAYS_AHEAD_OF_NAME = 7
-# A digest dated further than this from the date in its file's name is named
-# in a warning: one of the two has a typo, more likely than not.
-_DAYS_APART_WARNED = 31
-
-
-def _nearest_year(month: int, day: int, near: dt.date) -> int:
-    """The year that puts month/day in the year that ends a few days after
-    ``near``: on or before that day, and after it a year before (a window of
-    365 or 366 days, so one year for each day: ``Jan 1`` a week after
-    2025-12-25 is in 2026, not also 358 days before it, in 2025). Feb 29 of
-    a year without one is reported later as no real date."""
-    latest = near + dt.timedelta(days=_DAYS_AHEAD_OF_NAME)
-    return latest.year if (month, day) <= (latest.month, latest.day) else latest.year - 1
-
-
 def _paragraphs(numbered: Iterator[tuple[int, str]], path: Path) -> Iterator[_Paragraph]:
     """Group lines into blank-line separated paragraphs, joining wrapped lines."""
     buffer: list[str] = []
@@ -245,7 +161,7 @@ def _paragraphs(numbered: Iterator[tuple[int, str]], path: Path) -> Iterator[_Pa
 def parse_digest(text: str, path: Path, default_year: int | None = None) -> Digest:
     """Parse one digest. ``default_year`` is used when neither the date line nor
     the file name carries a year (``digest_year`` in site.yaml)."""
-    return parse_digest_lines(_split_lines(text), path, default_year)
+    return parse_digest_lines(split_lines(text), path, default_year)
 
 
 # What ends a line in an editor. Not str.splitlines(), which also breaks at
@@ -254,7 +170,7 @@ def parse_digest(text: str, path: Path, default_year: int | None = None) -> Dige
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
 
-def _split_lines(text: str) -> list[str]:
+def split_lines(text: str) -> list[str]:
     """``text``'s lines as an editor counts them, without their endings."""
     # Most text has no CR: str.split, several times faster than the regex,
     # which took a third of a digest's reading time.
@@ -346,7 +262,7 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
     paragraphs = _paragraphs(numbered, path)
     entries: list[DigestEntry] = []
     warnings: list[SourceError] = []
-    if named is not None and abs((date - named).days) > _DAYS_APART_WARNED:
+    if named is not None and abs((date - named).days) > DAYS_APART_WARNED:
         # Apr 20 in 2025-03-20.txt is dated 2024-04-20, by the rule; a typo, more likely.
         apart = (date - named).days
         warnings.append(SourceError(
@@ -423,43 +339,6 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
         path, date, tuple(entries), tuple(warnings), date_line,
         year_from_settings=not year_written and year_in_name is None,
     )
-
-
-def new_year_warnings(digests: Iterable[Digest]) -> tuple[SourceError, ...]:
-    """A warning when digests dated by digest_year are in December and
-    January, and half a year or more between them has none (Nov 28, Dec 30,
-    Jan 2, Feb 3): those before that gap are most likely the next year's,
-    which nothing in their files says (file names with dates would). A year
-    of digests, January to December, is no sign of it."""
-    dated = sorted((digest for digest in digests if digest.year_from_settings), key=lambda d: (d.date, d.path.name))
-    months = {digest.date.month for digest in dated}
-    gap = _first_month_of_a_long_gap(months)
-    if 1 not in months or 12 not in months or gap is None:
-        return ()
-    early = [digest for digest in dated if digest.date.month < gap]
-    first, december = early[0], dated[-1]
-    last = early[-1].date
-    others = f" (so may {counted(len(early) - 1, 'other digest')} up to {last:%b} {last.day})" if len(early) > 1 else ""
-    next_year = first.date.replace(year=first.date.year + 1)
-    return (SourceError(
-        f"the digest is dated {first.date.isoformat()} by digest_year in site.yaml, as is {december.path.name} "
-        f"({december.date.isoformat()}): a January digest after December's belongs to the next year{others}",
-        first.path, first.date_line,
-        hint=f"name the file for its day, {next_year.isoformat()}.txt, or write the year in its date line; "
-        f"if it is of {first.date.year}, name it {first.date.isoformat()}.txt",
-    ),)
-
-
-def _first_month_of_a_long_gap(months: set[int]) -> int | None:
-    """The first month of the longest run of six or more months in a row,
-    February to November, that ``months`` misses; None without one."""
-    best: tuple[int, int] | None = None  # (length, first month)
-    run = 0
-    for month in range(2, 12):
-        run = 0 if month in months else run + 1
-        if run >= 6 and (best is None or run > best[0]):
-            best = run, month - run + 1
-    return best[1] if best else None
 
 
 def _check_not_page_or_date_line(paragraph: _Paragraph, what: str, path: Path) -> None:
@@ -541,7 +420,7 @@ def _find_date(
         month, day, year = found
         written = year
         if year is None and named is not None:
-            year = _nearest_year(month, day, named)
+            year = nearest_year(month, day, named)
         year = default_year if year is None else year
         if year is None:
             raise SourceError(
@@ -553,7 +432,7 @@ def _find_date(
             return dt.date(year, month, day), number, written is not None
         except ValueError:
             # A year it was given, from the file's name or site.yaml: "Feb 29" is a date in 2024.
-            taken = "" if written is not None or not _in_some_year(month, day) else f" in {year}"
+            taken = "" if written is not None or not in_some_year(month, day) else f" in {year}"
             raise SourceError(
                 f"{line.strip()!r} is not a real date{taken}", path, number,
                 hint="fix the day or month of the date line" + (f", or write its year if not {year}" if taken else ""),
@@ -581,14 +460,6 @@ def _if_abstract(paragraph: tuple[int, str] | None) -> tuple[int, str] | None:
     return paragraph
 
 
-def _in_some_year(month: int, day: int) -> bool:
-    try:
-        dt.date(2000, month, day)  # a leap year
-    except ValueError:
-        return False
-    return True
-
-
 def _nul_error(path: Path, line: int) -> SourceError:
     # UTF-16 without a byte order mark cannot be told from binary for certain;
     # its ASCII characters each come with a NUL byte.
@@ -596,73 +467,3 @@ def _nul_error(path: Path, line: int) -> SourceError:
         "digest contains NUL bytes: it looks like a binary file, or text saved as UTF-16 without a byte order mark",
         path, line, hint="save the digest as plain UTF-8 text; in Notepad: Save As, Encoding: UTF-8",
     )
-
-
-def read_digest(path: Path, default_year: int | None = None) -> Digest:
-    """Read and parse a digest file, streaming it line by line."""
-    try:
-        with path.open("rb") as handle:
-            return _parse_digest_stream(handle, path, default_year)
-    except OSError as error:
-        raise SourceError(f"cannot read digest: {error.strerror}", path) from None
-
-
-def _parse_digest_stream(handle: BinaryIO, path: Path, default_year: int | None) -> Digest:
-    start = handle.read(8)
-    check_not_binary(start, path, "digest")
-    handle.seek(0)
-    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return parse_digest_lines(_utf16_lines(handle.read(), path), path, default_year)
-    return parse_digest_lines(_decoded_lines(handle, path), path, default_year)
-
-
-def _utf16_lines(data: bytes, path: Path) -> list[str]:
-    """The lines of a UTF-16 file that begins with a byte order mark (Windows
-    Notepad's "Unicode"), which tells its encoding for certain. Read whole:
-    files saved so are a day's digest, not a corpus."""
-    try:
-        return _split_lines(data.decode("utf-16"))  # the mark says which byte order, and is dropped
-    except UnicodeDecodeError as error:
-        before = data[: error.start].decode("utf-16", "replace")
-        raise SourceError(
-            f"digest is not valid UTF-16 (bytes {data[error.start:error.end].hex(' ')})",
-            path, len(_LINE_END.findall(before)) + 1,
-            hint="save the digest as UTF-8 text; in Notepad: Save As, Encoding: UTF-8",
-        ) from None
-
-
-def _decoded_lines(handle: Iterable[bytes], path: Path) -> Iterator[str]:
-    """UTF-8 lines from a binary file; CRLF and lone CR endings both end a line."""
-    number = 0
-    for raw in handle:
-        if number == 0 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            line = number + raw[: error.start].count(b"\r") + 1
-            raise SourceError(
-                f"digest is not valid UTF-8 (byte 0x{raw[error.start]:02x})", path, line,
-                hint=utf8_hint(raw if number == 0 else b""),
-            ) from None
-        for line in _split_lines(text):
-            number += 1
-            yield line
-
-
-def parse_digest_bytes(raw: bytes, path: Path, default_year: int | None = None) -> Digest:
-    """:func:`read_digest` of a file holding ``raw``."""
-    return _parse_digest_stream(io.BytesIO(raw), path, default_year)
-
-
-def load_digests(directory: Path, default_year: int | None = None) -> tuple[Digest, ...]:
-    """Every ``*.txt`` digest in ``directory``, in file-name order; all errors gathered."""
-    digests: list[Digest] = []
-    errors: list[SourceError] = []
-    for path in sorted(directory.glob("[!.]*.txt")):
-        try:
-            digests.append(read_digest(path, default_year))
-        except SourceError as error:
-            errors.append(error)
-    raise_if_any(errors)
-    return tuple(digests)

@@ -13,7 +13,8 @@ from typing import Any, Callable, Collection, Hashable, Iterable, Mapping, Seque
 import yaml
 from slugify import slugify
 
-from .digest import Digest, DigestEntry, clip, new_year_warnings, title_key, title_text, visible
+from .digest import Digest, DigestEntry, clip, title_key, title_text, visible
+from .digest_dates import new_year_warnings
 from .errors import SourceError, raise_if_any
 from .yamlsource import parse_yaml_mapping
 

@@ -21,7 +21,8 @@ from typing import Callable, Mapping, Sequence
 
 from .config import SiteConfig, load_config, with_base_url
 from .cache import CACHE_FILE, BuildCache, content_digest, dump_cache, load_cache
-from .digest import Digest, read_digest
+from .digest import Digest
+from .digest_files import read_digest
 from .lastbuild import (
     LastBuild, input_files, load_last_build, output_files, output_stats, save_last_build, unchanged_since,
 )

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.corpus import generate, write_corpus
-from site_builder.digest import load_digests
+from site_builder.digest_files import load_digests
 from site_builder.papers import merge_entries
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,8 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from site_builder.digest import load_digests, title_key
+from site_builder.digest import title_key
+from site_builder.digest_files import load_digests
 from site_builder.papers import parse_paper, slug_for
 from site_builder.pipeline import Paths, build
 from files import snapshot

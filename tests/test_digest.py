@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.digest import load_digests, new_year_warnings, parse_date_line, parse_digest, read_digest
+from site_builder.digest import parse_digest
+from site_builder.digest_dates import new_year_warnings, parse_date_line
+from site_builder.digest_files import load_digests, read_digest
 from site_builder.errors import BuildErrors, SourceError
 from site_builder.papers import merge_entries
 

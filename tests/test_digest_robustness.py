@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from site_builder.digest import parse_digest, parse_digest_bytes, read_digest, title_key
+from site_builder.digest import parse_digest, title_key
+from site_builder.digest_files import parse_digest_bytes, read_digest
 from site_builder.errors import SourceError
 
 ROOT = Path(__file__).resolve().parent.parent
