@@ -28,9 +28,10 @@ from .lastbuild import (
 )
 from .errors import BuildErrors, OutputError, SourceError, counted, paper_files_written, raise_if_any
 from .papers import IngestPlan, Memo, merge_entries, no_memo, parse_papers, plan_ingest
+from .markup import make_digest_text, make_markdown
 from .render import (
-    BUILTIN_TEMPLATES, LaterPage, StaticFiles, StoredPages, make_digest_text, make_environment, make_markdown,
-    render_site, unshown_blocks, unused_templates,
+    BUILTIN_TEMPLATES, LaterPage, StaticFiles, StoredPages, make_environment, render_site, unshown_blocks,
+    unused_templates,
 )
 from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, search_documents
 from .related import Terms, Vocabulary, related_by_terms

@@ -51,7 +51,8 @@ from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers, fork_map
 from .pipeline import (
     LaterSearch, Paths, SiteBuild, editors_file, make_site, save_cache, unsaved_cache, untrusted_cache, write_ingest,
 )
-from .render import BUILTIN_TEMPLATES, LaterPage, make_environment, make_markdown, render_page
+from .markup import make_markdown
+from .render import BUILTIN_TEMPLATES, LaterPage, make_environment, render_page
 from .search import MANIFEST_PATH
 from .site import Site
 from .writer import check_output_dir, lock_directory, sync_site, unlock, update_site

@@ -265,7 +265,7 @@ def build_site(
     one's, so telling which pages changed is mostly comparing pointers.
     ``render_digest_text`` renders the abstract of a paper the digests list
     (None: as Markdown, like every abstract and note; see
-    :func:`~site_builder.render.make_digest_text`). ``views_made`` is given
+    :func:`~site_builder.markup.make_digest_text`). ``views_made`` is given
     the paper views, in the site's order, before related papers are asked
     for (the pipeline starts the search index there, while a child process
     may still be finding them). ``sitemap_url_limit`` is the most URLs one

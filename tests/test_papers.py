@@ -11,7 +11,7 @@ from site_builder.errors import SourceError
 from site_builder.papers import (
     PaperRecord, extract_links, merge_entries, parse_paper, plan_ingest, slug_for, title_key,
 )
-from site_builder.render import make_markdown
+from site_builder.markup import make_markdown
 
 PAPERS = Path("papers")
 

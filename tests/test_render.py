@@ -17,10 +17,12 @@ from site_builder.errors import SourceError
 from site_builder.papers import Paper, PaperRecord, extract_links, title_key, trim_address
 from site_builder.pipeline import STATIC_DIR, collect_assets, collect_public
 from site_builder.search import LUNR_JS
+from site_builder.markup import (
+    QuickLinkify, _MARKUP_CHARACTER, _first_characters, _render_markdown, make_digest_text, make_markdown,
+    markdown_parser,
+)
 from site_builder.render import (
-    QuickLinkify, _MARKUP_CHARACTER, _first_characters, _render_markdown, make_digest_text, make_environment,
-    make_markdown, markdown_parser, render_page, render_site, template_fingerprints,
-    unshown_blocks, unused_templates,
+    make_environment, render_page, render_site, template_fingerprints, unshown_blocks, unused_templates,
 )
 from site_builder.site import build_site, summarize
 from site_builder.topics import Taxonomy, parse_taxonomy

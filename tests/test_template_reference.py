@@ -23,7 +23,8 @@ from jinja2 import meta
 
 from site_builder.config import SiteConfig
 from site_builder.papers import Paper
-from site_builder.render import BUILTIN_TEMPLATES, PAPER_ITEM, make_environment, make_markdown, render_page
+from site_builder.markup import make_markdown
+from site_builder.render import BUILTIN_TEMPLATES, PAPER_ITEM, make_environment, render_page
 from site_builder.site import Page, Site, build_site
 from site_builder.topics import parse_taxonomy
 

@@ -1,0 +1,228 @@
+"""Text to HTML: Markdown (notes, papers of one's own) and digest abstracts,
+which are shown as the digest wrote them, with their addresses linked."""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+from typing import Callable
+
+from linkify_it import LinkifyIt
+from linkify_it.main import Match
+from markdown_it import MarkdownIt
+from markdown_it.common import normalize_url
+from markdown_it.common.utils import escapeHtml
+
+from .papers import digest_body_parts, resolve_escapes, trim_address
+
+
+def make_markdown() -> Callable[[str], str]:
+    """CommonMark with tables and bare-URL links; raw HTML is shown as text, and
+    there is deliberately no math plugin: "$100K" in an abstract stays "$100K"."""
+    md = markdown_parser()
+    return partial(_render_markdown, md.render, md.linkify.pretest)
+
+
+def markdown_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+    md.enable(["linkify", "table", "strikethrough"])
+    md.linkify = QuickLinkify()
+    return md
+
+
+# What makes text more than plain paragraphs: a character Markdown gives a
+# meaning anywhere (escapes, code, emphasis, links, images, autolinks,
+# entities, strikethrough, tables, NUL), or whitespace other than spaces and
+# newlines (a tab indents; Unicode spaces are trimmed like spaces). One
+# character class: as "[...]|[^\\S \n]" the search took three times as long.
+_OTHER_WHITESPACE = "\t\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_MARKUP_CHARACTER = re.compile("[" + re.escape("\\`*_[]<>!&~|\0") + _OTHER_WHITESPACE + "]")
+# A line starting with one of these may start a block (indented code, lists,
+# headings, quotes, setext underlines, ordered lists).
+_BLOCK_START = frozenset(" -+#=>0123456789")
+
+
+def _render_markdown(render: Callable[[str], str], may_link: Callable[[str], bool], text: str) -> str:
+    """``render(text)``; text that is only plain paragraphs (three abstracts
+    in four) gets the same HTML without the parser, four times faster."""
+    lines = text.split("\n")
+    if (
+        _MARKUP_CHARACTER.search(text)
+        or any(line and (line[0] in _BLOCK_START or line[-1] == " ") for line in lines)
+        # An address (one abstract in seven) goes to the parser without the
+        # slower check: it would say yes anyway.
+        or "://" in text
+        or may_link(text)
+    ):
+        return render(text)
+    paragraphs: list[list[str]] = [[]]
+    for line in lines:
+        if line:
+            paragraphs[-1].append(line)
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    return "".join(f"<p>{escapeHtml(chr(10).join(lines))}</p>\n" for lines in paragraphs if lines)
+
+
+def make_digest_text() -> Callable[[str], str | None]:
+    """HTML for an abstract as ingest writes it from the digests (None for
+    text ingest did not write, which is Markdown): digests are plain text
+    copied from a web page, so their characters mean themselves. "8*16B"
+    starts no emphasis and LaTeX quotes (`where') no code. Addresses with a
+    scheme become links as Markdown's linkify makes them, but neither a name
+    such as "methods.In" (a missing space) nor "pass@1" is taken for an
+    address without one; a backslash escape still
+    shows only the character it escapes, as arXiv abstracts mean "87.73\\%"
+    and as ingest escapes a line that would read as the notes heading."""
+    return partial(_render_digest_body, LinkifyIt())
+
+
+def _render_digest_body(linkify: LinkifyIt, body: str) -> str | None:
+    parts = digest_body_parts(body)
+    if parts is None:
+        return None
+    html = []
+    for level, text in parts:
+        if level:
+            html.append(f"<h{level}>{escapeHtml(text)}</h{level}>\n")
+        elif text:
+            html.append(f"<p>{_digest_text(linkify, text)}</p>\n")
+    return "".join(html)
+
+
+def _digest_text(linkify: LinkifyIt, text: str) -> str:
+    """One paragraph of digest text as HTML, its addresses linked as
+    markdown-it's linkify rules link addresses with a scheme."""
+    pieces, last = [], 0
+    for scheme in _SCHEME.finditer(text) if "://" in text else ():
+        link = linkify.match_at_start(text[scheme.start():]) if scheme.start() >= last else None
+        if link is None:
+            continue
+        # Where the paper's links: end it, so the two agree ("….)" ends a sentence in brackets).
+        url = trim_address(_ADDRESS_END.split(link.url, 1)[0])
+        href = normalize_url.normalizeLink(url)
+        if not normalize_url.validateLink(href):
+            continue
+        shown = normalize_url.normalizeLinkText(url)
+        pieces += [_plain(text[last:scheme.start()]), f'<a href="{escapeHtml(href)}">{escapeHtml(shown)}</a>']
+        last = scheme.start() + len(url)
+    pieces.append(_plain(text[last:]))
+    return "".join(pieces)
+
+
+# Where linkify-it's schemes with "://" start a link: not after a letter, a
+# digit or "+" (which would make them part of another scheme's name), so
+# "page.https://…", a missing space, is linked too.
+_SCHEME = re.compile(r"(?<![A-Za-z0-9+])(?:https?|ftp)(?=://)", re.IGNORECASE)
+# What ends an address in digest text before linkify-it would: a LaTeX brace
+# (see papers._URL) and a backslash escape.
+_ADDRESS_END = re.compile(r"[{}\\]")
+
+
+def _plain(text: str) -> str:
+    return escapeHtml(resolve_escapes(text))
+
+
+class QuickLinkify(LinkifyIt):
+    """linkify-it with the same answers, found faster, and addresses ended
+    where a paper's links: list and its abstract end them: linkify-it keeps
+    the full stop of "(see https://x.org/a.)" in the address.
+
+    linkify-it's pretest is one regex: a schema name preceded by a separator,
+    or a host-like piece of text, or ``@``. The separator check makes it slow
+    (it was two thirds of rendering an abstract). Without it the regex matches
+    wherever the full one does, so text it misses has no link for sure: only
+    text it matches gets linkify-it's pretest (about one abstract in six), and
+    of the text pieces markdown-it then asks :meth:`test` about, only those it
+    matches (four in a hundred) get linkify-it's slower search. The pretest
+    itself must stay exact: markdown-it asks it of a whole paragraph before
+    testing the pieces, which can hold a link the whole would not.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        schemas = "|".join(re.escape(name) for name, compiled in self._compiled.items() if name and compiled)
+        may_link = f"@|{schemas}|{self.re['host_fuzzy_test']}"
+        # Tried at every position, the alternatives cost more than they find;
+        # a look at the one character each can start with rules most positions out.
+        first = _first_characters(may_link)
+        if first is not None:
+            may_link = f"(?=[{re.escape(first)}])(?:{may_link})"
+        self._may_link = re.compile(may_link, re.IGNORECASE)
+
+    def pretest(self, text: str) -> bool:
+        return self._may_link.search(text) is not None and super().pretest(text)
+
+    def test(self, text: str) -> bool:
+        return self._may_link.search(text) is not None and super().test(text)
+
+    def match(self, text: str) -> list[Match] | None:
+        return [_ended(found) for found in super().match(text) or ()] or None
+
+    def match_at_start(self, text: str) -> Match | None:
+        found = super().match_at_start(text)
+        return found and _ended(found)
+
+
+def _ended(found: Match) -> Match:
+    """``found`` without the punctuation that ends its sentence (trim_address)."""
+    cut = len(found.raw) - len(trim_address(found.raw))
+    if cut:
+        # The address may hold more than the text ("http://" before "x.org"), never less.
+        found.raw, found.text, found.url = found.raw[:-cut], found.text[:-cut], found.url[:-cut]
+        found.last_index -= cut
+    return found
+
+
+def _first_characters(pattern: str) -> str | None:
+    """The characters a match of ``pattern`` can start with, in either case;
+    None when some alternative does not start with one literal character (a
+    class, an optional character, an empty alternative). Enough for
+    linkify-it's patterns: literals, escapes, groups and alternatives."""
+    alternatives, ends = _split_alternatives(pattern)
+    first: set[str] = set()
+    for alternative, group_end in zip(alternatives, ends):
+        if alternative.startswith("(?:") and group_end == len(alternative) - 1:
+            inner = _first_characters(alternative[3:-1])  # a group that is the whole alternative
+            if inner is None:
+                return None
+            first.update(inner)
+            continue
+        escaped = alternative.startswith("\\")
+        head = alternative[1:2] if escaped else alternative[:1]
+        literal = (not head.isalnum()) if escaped else (head != "" and head not in ".^$*+?{}[]|()")
+        if not literal or alternative[1 + escaped:][:1] in ("*", "?", "{"):
+            return None
+        first.update((head.lower(), head.upper()))
+    return "".join(sorted(first))
+
+
+def _split_alternatives(pattern: str) -> tuple[list[str], list[int | None]]:
+    """``pattern``'s top-level alternatives, and for each where the group
+    opened by its first character closes (None if it does not open one)."""
+    alternatives: list[str] = []
+    ends: list[int | None] = []
+    depth, start, first_group_end, i = 0, 0, None, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 1
+        elif char == "[":  # to its closing "]": escapes skipped, a "]" first is a member
+            i += 2 if pattern[i + 1:i + 2] == "^" else 1
+            i += pattern[i:i + 1] == "]"
+            while pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0 and first_group_end is None and pattern[start] == "(":
+                first_group_end = i - start
+        elif char == "|" and depth == 0:
+            alternatives.append(pattern[start:i])
+            ends.append(first_group_end)
+            start, first_group_end = i + 1, None
+        i += 1
+    alternatives.append(pattern[start:])
+    ends.append(first_group_end)
+    return alternatives, ends
