@@ -1,5 +1,6 @@
-"""Papers: merge digest entries, give each a stable slug, and read and write
-``content/papers/<slug>.md`` without losing what the user added."""
+"""Papers: merge digest entries, give each a stable slug, and read
+``content/papers/<slug>.md``. Ingest decides what to write (:mod:`.ingest`), and
+how, without losing what the user added (:mod:`.paper_file`)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,11 @@ import re
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Collection, Hashable, Iterable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Hashable, Iterable, TypeVar
 
-import yaml
 from slugify import slugify
 
-from .digest import Digest, DigestEntry, clip, title_key, title_text, visible
+from .digest import Digest, DigestEntry, title_key, title_text
 from .digest_dates import new_year_warnings
 from .errors import SourceError, raise_if_any
 from .yamlsource import parse_yaml_mapping
@@ -48,17 +48,16 @@ MANAGED_KEYS = ("title", "slug", "dates", "topics", "links")
 
 # "## Notes", and the ways people write it: "### Notes", "## notes", "## Notes:".
 # Not "# Notes", which is as likely a comment in a code block as a heading.
-_NOTES_HEADING = re.compile(r"^###?[ \t]+notes[ \t]*:?[ \t]*$", re.MULTILINE | re.IGNORECASE)
+NOTES_HEADING = re.compile(r"^###?[ \t]+notes[ \t]*:?[ \t]*$", re.MULTILINE | re.IGNORECASE)
 # Headings ingest writes itself, above the notes (see PaperRecord.body).
-_OTHER_VERSIONS = "## Other versions of the abstract"
+OTHER_VERSIONS = "## Other versions of the abstract"
 _AS_OF = re.compile(r"### As of \d{4}-\d{2}-\d{2}")
-_INGEST_HEADING = re.compile(f"{_OTHER_VERSIONS}|{_AS_OF.pattern}")
+INGEST_HEADING = re.compile(f"{OTHER_VERSIONS}|{_AS_OF.pattern}")
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 # A paper file's name is its page's URL segment, so it must be one: no dots,
 # spaces, quotes or other characters a URL or the output directory would read
 # differently ("..md" would be the page papers/./, which is the paper list).
 FILE_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
-_WORDS = re.compile(r"\w+")
 # Braces end a URL: abstracts copied from arXiv carry LaTeX leftovers such as
 # "https://x.org/a{https://x.org/a}" and "https://x.org/{this https URL}".
 _URL = re.compile(r"https?://[^\s<>\"{}]+")
@@ -99,7 +98,7 @@ class PaperRecord:
         versions = "\n\n".join(
             f"### As of {date.isoformat()}\n\n{text}" for date, text in self.other_abstracts
         )
-        return _escape_notes_heading(f"{self.abstract}\n\n{_OTHER_VERSIONS}\n\n{versions}")
+        return _escape_notes_heading(f"{self.abstract}\n\n{OTHER_VERSIONS}\n\n{versions}")
 
 
 # CommonMark's backslash escapes: a backslash before ASCII punctuation.
@@ -130,9 +129,9 @@ def digest_body_parts(body: str) -> list[tuple[int, str]] | None:
         return None
     parts: list[tuple[int, str]] = [(0, paragraphs[0])]
     if len(paragraphs) > 1:
-        if paragraphs[1] != _OTHER_VERSIONS or len(paragraphs) % 2:
+        if paragraphs[1] != OTHER_VERSIONS or len(paragraphs) % 2:
             return None
-        parts.append((2, _OTHER_VERSIONS[3:]))
+        parts.append((2, OTHER_VERSIONS[3:]))
         for heading, text in zip(paragraphs[2::2], paragraphs[3::2]):
             if not _AS_OF.fullmatch(heading):
                 return None
@@ -147,7 +146,7 @@ def _escape_notes_heading(text: str) -> str:
     written again below the abstract on every build."""
     if "#" not in text:  # most abstracts: a search for one character is ten times faster
         return text
-    return _NOTES_HEADING.sub(lambda match: "\\" + match.group(0), text)
+    return NOTES_HEADING.sub(lambda match: "\\" + match.group(0), text)
 
 
 @dataclass(frozen=True)
@@ -376,7 +375,7 @@ def parse_paper(text: str, path: Path) -> Paper:
             f"starred must be true or false, not {starred!r}", path, lines.get("starred"),
             hint="write starred: true, or remove the line",
         )
-    notes_match = _NOTES_HEADING.search(body)
+    notes_match = NOTES_HEADING.search(body)
     abstract = body[: notes_match.start()] if notes_match else body
     notes = body[notes_match.end() :] if notes_match else ""
     extra = tuple((k, v) for k, v in data.items() if k not in MANAGED_KEYS)
@@ -403,477 +402,6 @@ def _without_blank_edges(text: str) -> str:
     strip(), it keeps the indentation of the first line, which makes notes
     that open with an indented code block a code block."""
     return _LEADING_BLANK_LINES.sub("", text.rstrip())
-
-
-def _moved_to_notes(text: str, path: Path, record: PaperRecord) -> bool:
-    body = split_front_matter(text, path)[1]
-    return bool(_text_ingest_would_drop(body[: len(body) - len(_body_tail(body))], record.body))
-
-
-def _body_tail(text: str) -> str:
-    """Everything from the "## Notes" heading on, verbatim."""
-    match = _NOTES_HEADING.search(text)
-    return text[match.start() :] if match else ""
-
-
-def _without_versions_section(notes: str, body: str) -> str:
-    """``notes`` without the "Other versions of the abstract" section of
-    ``body`` (the record's, which ingest writes above the notes), when the
-    notes hold it word for word: someone moved "## Notes" above it. Any
-    other text there (a version the digests no longer give, an edit, a
-    version of one's own) is not ingest's to drop, and stays."""
-    at = body.find(f"\n\n{_OTHER_VERSIONS}\n")
-    start = notes.find(f"\n{_OTHER_VERSIONS}\n")
-    if at < 0 or start < 0:
-        return notes
-    rest = notes[start + 1:]
-    following = re.search(r"^## ", rest[len(_OTHER_VERSIONS):], re.MULTILINE)
-    end = len(rest) if following is None else len(_OTHER_VERSIONS) + following.start()
-    if rest[:end].strip("\n") != body[at:].strip("\n"):
-        return notes
-    return (notes[: start + 1].rstrip("\n") + "\n\n" + rest[end:]).rstrip("\n") + "\n"
-
-
-def render_paper_file(
-    record: PaperRecord, slug: str, topics: tuple[str, ...], existing_text: str | None, path: Path,
-    existing: Paper | None,
-) -> str:
-    """The file text for ``record``, keeping the user's keys and notes from
-    ``existing_text`` (``existing``: that text parsed; None when there is no file)."""
-    user_keys: dict[str, Any] = {}
-    notes = ""
-    front = None
-    if existing_text is not None:
-        assert existing is not None
-        front, body = split_front_matter(existing_text, path)
-        user_keys = dict(existing.extra)
-        notes = _without_versions_section(_body_tail(body), record.body)
-        kept = _text_ingest_would_drop(body[: len(body) - len(_body_tail(body))], record.body)
-        if kept:
-            # The part above the notes is ingest's, rewritten from the digests;
-            # what it would drop there (the user's words, or an abstract the
-            # digests no longer give) moves to the top of the notes.
-            heading, _, rest = notes.partition("\n")
-            notes = f"{heading or '## Notes'}\n\n{kept}\n\n{rest.strip(chr(10))}".rstrip() + "\n"
-    front_matter = {
-        "title": record.title,
-        "slug": slug,
-        "dates": list(record.dates),
-        "topics": list(topics),
-        "links": list(extract_links(record.body)),
-        **user_keys,
-    }
-    dumped = _dump(front_matter)
-    if front is not None:
-        dumped = _updated_in_place(front, dumped, MANAGED_KEYS, path) or dumped
-    text = f"---\n{dumped}---\n\n{record.body}\n"
-    if notes:
-        text += "\n" + notes.rstrip("\n") + "\n"
-    return text
-
-
-def _dump(mapping: Mapping[str, Any]) -> str:
-    dumper = _CSafeDumper if _CSafeDumper and _libyaml_emits_alike(mapping) else yaml.SafeDumper
-    return yaml.dump(
-        mapping, Dumper=dumper, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=None
-    )
-
-
-_TOP_LEVEL_KEY = re.compile(r"([A-Za-z_][\w-]*):(?:\s|$)")
-
-
-def _updated_in_place(front: str, dumped: str, managed: Sequence[str], path: Path) -> str | None:
-    """``front`` (a file's front matter) with the lines of each key ingest owns
-    (``managed``: its line, and those of a value written below it, such as a
-    block list) replaced by that key's line in ``dumped`` (the whole new
-    front matter), and any of them it lacks added where ingest writes it, so
-    that the user's lines around them (comments, key order, layout) stay as
-    they were. None when a key ingest owns is there twice, or the result
-    would not read as ``dumped`` does."""
-    old, new = _managed_spans(front, managed), _managed_spans(dumped, managed)
-    if old is None or new is None or new.keys() != set(managed) or any(end - start > 1 for start, end in new.values()):
-        return None
-    lines, new_lines = front.splitlines(keepends=True), dumped.splitlines(keepends=True)
-    # From the last to the first: the lines above each stay where they are.
-    for key, (start, end) in sorted(old.items(), key=lambda item: item[1], reverse=True):
-        lines[start:end] = [new_lines[new[key][0]]]
-    # A missing key goes where ingest writes it: after the one before it in
-    # ingest's order (or first), so that a deleted line comes back in place.
-    at = {key: start for key, (start, _end) in (_managed_spans("".join(lines), managed) or {}).items()}
-    for index, key in enumerate(managed):
-        if key in at:
-            continue
-        before = [at[earlier] for earlier in managed[:index] if earlier in at]
-        position = max(before) + 1 if before else min(at.values(), default=0)
-        lines.insert(position, new_lines[new[key][0]])
-        at = {name: line + (line >= position) for name, line in at.items()}
-        at[key] = position
-    updated = "".join(lines)
-    if updated == dumped:  # a file with nothing of the user's in its front matter
-        return updated
-    try:
-        same = parse_yaml_mapping(updated, path, first_line=2)[0] == parse_yaml_mapping(dumped, path, first_line=2)[0]
-    except SourceError:
-        return None
-    return updated if same else None
-
-
-def _managed_spans(front: str, managed: Collection[str]) -> dict[str, tuple[int, int]] | None:
-    """The lines (start, end) of each of the ``managed`` keys that ``front``
-    has: its own, and those below it that are part of its value (indented,
-    or items of a block list, and the blank and comment lines between them);
-    None if one is there twice."""
-    lines = front.splitlines()
-    spans: dict[str, tuple[int, int]] = {}
-    for number, line in enumerate(lines):
-        match = _TOP_LEVEL_KEY.match(line)
-        if match and match.group(1) in managed:
-            if match.group(1) in spans:
-                return None
-            # In a block scalar (title: >-) an indented "#" is text, not a comment.
-            between = _blank if _BLOCK_SCALAR.search(line) else _blank_or_comment
-            end = after = number + 1
-            while after < len(lines) and (between(lines[after]) or lines[after][:1] in (" ", "\t", "-")):
-                after += 1
-                if not between(lines[after - 1]):
-                    end = after  # blank and comment lines count only before more of the value
-            spans[match.group(1)] = (number, end)
-    return spans
-
-
-_BLOCK_SCALAR = re.compile(r":\s*[|>][-+0-9]*\s*(?:#.*)?$")
-
-
-def _blank(line: str) -> bool:
-    return not line.strip()
-
-
-def _blank_or_comment(line: str) -> bool:
-    text = line.strip()
-    return not text or text.startswith("#")
-
-
-def _text_ingest_would_drop(managed: str, body: str) -> str:
-    """The paragraphs of ``managed`` (a file's text above its notes) that
-    ``body`` (what ingest writes there now) does not hold."""
-    # Characters that show nothing do not count: files of older versions
-    # hold those that the digests' text no longer does.
-    written = {" ".join(visible(paragraph).split()) for paragraph in _paragraphs(body)}
-    return "\n\n".join(
-        paragraph for paragraph in _paragraphs(managed)
-        if " ".join(visible(paragraph).split()) not in written and not _INGEST_HEADING.fullmatch(paragraph)
-    )
-
-
-def _paragraphs(text: str) -> list[str]:
-    return [part.strip() for part in re.split(r"\n[ \t]*\n", text) if part.strip()]
-
-
-_CSafeDumper = getattr(yaml, "CSafeDumper", None)
-# libyaml's emitter writes the same bytes as PyYAML's for text made of these
-# characters (checked on random text of up to 5,000 of them, every YAML
-# special character included); outside them, such as emoji or U+2028, it
-# quotes differently, so PyYAML's own emitter is used, six times slower.
-_LIBYAML_ALIKE_TEXT = re.compile("[\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*")
-_PLAIN_SCALARS = (bool, int, float, dt.date, type(None))
-
-
-def _libyaml_emits_alike(value: Any, depth: int = 0) -> bool:
-    if isinstance(value, str):
-        return _LIBYAML_ALIKE_TEXT.fullmatch(value) is not None
-    if isinstance(value, _PLAIN_SCALARS):
-        return True
-    if depth > 20:
-        return False
-    if isinstance(value, list):
-        return all(_libyaml_emits_alike(item, depth + 1) for item in value)
-    if isinstance(value, dict):
-        # Keys of 128 characters or more are written as complex keys, differently.
-        return all(
-            isinstance(key, str) and len(key) < 100 and _libyaml_emits_alike(key)
-            and _libyaml_emits_alike(item, depth + 1)
-            for key, item in value.items()
-        )
-    return False
-
-
-@dataclass(frozen=True)
-class IngestPlan:
-    """What ingest would write: every paper file's final text, and which changed."""
-
-    texts: tuple[tuple[Path, str], ...]  # every paper file, sorted by path
-    changed: tuple[Path, ...]  # files to write (new or different)
-    new_papers: int
-    # Each changed file's text when it was read (None: it did not exist), so
-    # that a file saved again since is not overwritten.
-    read_as: tuple[tuple[Path, str | None], ...] = ()
-    warnings: tuple[SourceError, ...] = ()
-    # Papers of your own with a topics: line, by slug: no rule files them.
-    own_topics: frozenset[str] = frozenset()
-    # Digest papers filed under some topic whose files ingest rewrites with none.
-    unfiled: int = 0
-
-
-def plan_ingest(
-    records: Iterable[PaperRecord],
-    existing: dict[Path, str],
-    papers_dir: Path,
-    assign_topics: Callable[[str, str, str], tuple[str, ...]],
-    memo_many: MemoMany = compute_each,
-) -> IngestPlan:
-    """Decide each record's file and text. Pure: ``existing`` maps paper file
-    paths to their current text; nothing is read or written here.
-
-    Slugs are stable: a paper whose title already has a file keeps that file's
-    slug, and new papers never take a slug in use, so adding or reordering
-    digests never moves a page.
-    """
-    parsed: dict[Path, Paper] = dict(zip(existing, memo_many(
-        (("paper", path, text), partial(parse_paper, text, path)) for path, text in existing.items()
-    )))
-    first_file: dict[str, Path] = {}
-    clashes: list[tuple[Path, Path]] = []
-    for path, paper in parsed.items():
-        first = first_file.setdefault(paper.key, path)
-        if first is not path:
-            clashes.append((min(first, path), max(first, path)))
-    # Papers are told apart by title: a digest paper would go to one file of
-    # the two, and the site would show two pages of one name.
-    raise_if_any([_same_title(first, parsed[first], second, parsed[second]) for first, second in sorted(clashes)])
-    file_of = {path.stem: path for path in existing}  # (Path.stem is computed anew on each use)
-    slug_of = {path: slug for slug, path in file_of.items()}
-    slug_by_key = {key: slug_of[path] for key, path in first_file.items()}
-
-    taken = set(file_of)
-    texts = dict(existing)
-    changed: list[Path] = []
-    new_papers = 0
-    files: list[tuple[Path, PaperRecord, Hashable, Callable[[], str]]] = []
-    ordered = sorted(records, key=lambda r: (r.dates[0], r.key))
-    retitled = _retitled_files(ordered, parsed, slug_by_key)
-    warnings: list[SourceError] = []
-    for record in ordered:
-        if (path := retitled.get(record.key)) is not None:
-            slug_by_key[record.key] = path.stem
-            warnings.append(_title_replaced(parsed[path], record))
-    slugs = []
-    new_records = []
-    for record in ordered:
-        slug = slug_by_key.get(record.key)
-        if slug is None:
-            slug = _free_slug(slug_for(record.title), taken)
-            taken.add(slug)
-            new_papers += 1
-            new_records.append((record, slug))
-        slugs.append(slug)
-    warnings.extend(_same_abstract_as_another(new_records, ordered, papers_dir))
-    # The slug too: topics.yaml may place a paper by hand.
-    assigned = memo_many(
-        (("topics", assign_topics, r.title, r.abstract, slug), partial(assign_topics, r.title, r.abstract, slug))
-        for r, slug in zip(ordered, slugs)
-    )
-    unfiled = 0
-    for record, slug, topics in zip(ordered, slugs, assigned):
-        # An existing file's own Path: a new one per paper (made, then hashed
-        # from scratch) cost a second per rebuild at 20,000 papers.
-        path = file_of.get(slug) or papers_dir / f"{slug}.md"
-        old = existing.get(path)
-        if old is not None and _already_says(parsed[path], record, slug, topics):
-            continue  # left byte for byte as it is, the user's formatting and comments too
-        unfiled += bool(old is not None and parsed[path].topics and not topics)
-        if old is not None and parsed[path].slug_written is None and (replaced := _own_values_replaced(
-            parsed[path], record, topics,
-        )):
-            warnings.append(SourceError(
-                f"a digest lists this paper of your own now, so ingest wrote the digests' values over yours: {replaced}",
-                path, hint="ingest owns title, dates, topics and links of a digest's paper; keep your own under "
-                "other keys (my_links: [...]) or in your notes",
-            ))
-        if old is not None and parsed[path].key == record.key and visible(parsed[path].title) != record.title:
-            # Its case or punctuation, edited in the file or by a digest that
-            # now comes first (an earlier date, a file of the same date); not
-            # characters that show nothing, which an older ingest kept.
-            warnings.append(_title_replaced(parsed[path], record))
-        files.append((
-            path, record,
-            # What the text is made of, flat: a key holding the record would
-            # hash and compare it in Python, four times per paper and rebuild.
-            ("paper-file", record.title, record.abstract, record.dates, record.other_abstracts,
-                   slug, topics, old),
-            partial(render_paper_file, record, slug, topics, old, path, parsed.get(path)),
-        ))
-    for (path, record, _key, _render), text in zip(files, memo_many((key, render) for *_, key, render in files)):
-        old = existing.get(path)
-        if old != text:
-            changed.append(path)
-            if old is not None and _moved_to_notes(old, path, record):
-                warnings.append(SourceError(
-                    "text above the notes that the digests do not give (any more) was moved under the notes heading",
-                    # Whether the user or a digest changed it, only a history of the file could tell.
-                    path, hint="ingest rewrites the abstract from the digests; write your own text under '## Notes', "
-                    "and delete what moved there if it is only the digests' earlier wording",
-                ))
-        texts[path] = text
-    changed.sort()
-    in_digests = set(slugs)
-    warnings.extend(
-        # Hugo and Jekyll take slug: for the address; here the file name is.
-        # (A digest paper's slug: is ingest's, written back as its file name.)
-        SourceError(
-            f"slug {paper.slug_written!r} is not this paper's address: its address is its file name, "
-            f"papers/{slug_of[path]}/", path, paper.line_of("slug"),
-            hint=f"rename the file to {slug_for(paper.slug_written)}.md to move the page there, which ends its "
-                 "old address; or remove the slug: line",
-        )
-        for path, paper in parsed.items()
-        # Cheapest test first: slugifying every paper's slug: cost 0.2 s a rebuild at 20,000 papers.
-        if paper.slug_written is not None and paper.slug_written != slug_of[path]
-        and slug_of[path] not in in_digests and slug_for(paper.slug_written) != slug_of[path]
-    )
-    return IngestPlan(
-        tuple(sorted(texts.items())), tuple(changed), new_papers, tuple((path, existing.get(path)) for path in changed),
-        tuple(sorted(warnings, key=lambda warning: str(warning.path))),
-        frozenset(
-            slug_of[path] for path, paper in parsed.items() if paper.topics is not None and slug_of[path] not in in_digests
-        ),
-        unfiled,
-    )
-
-
-def _same_abstract_as_another(
-    new: list[tuple[PaperRecord, str]], records: list[PaperRecord], papers_dir: Path,
-) -> list[SourceError]:
-    """A warning for each new paper whose abstract another of the digests'
-    papers has word for word: most likely one paper under two titles (a
-    digest spelt it with a letter or symbol more), now on two pages."""
-    wanted = {record.abstract: (record, slug) for record, slug in new}
-    # Asked on every build with a new digest, of every paper: their lengths
-    # first, so that almost none of the abstracts is hashed.
-    lengths = {len(abstract) for abstract in wanted}
-    warnings: dict[str, SourceError] = {}
-    for other in records if lengths else ():
-        abstract = other.abstract
-        if len(abstract) in lengths and abstract in wanted and abstract not in warnings:
-            record, slug = wanted[abstract]
-            if other.key != record.key:
-                warnings[abstract] = SourceError(
-                    f"new paper {clip(record.title)!r} has the abstract of {clip(other.title)!r} word for word: "
-                    "one paper on two pages?", papers_dir / f"{slug}.md",
-                    hint="if so, give both the same title in the digests (a paper's title is its digest's), then "
-                    "delete the newer file; if not, this is only a warning",
-                )
-    return list(warnings.values())
-
-
-def _own_values_replaced(paper: Paper, record: PaperRecord, topics: tuple[str, ...]) -> str:
-    """What of a file's own dates, topics and links ingest's values for
-    ``record`` leave out, as "dates [...], links [...]" ("" for nothing)."""
-    theirs = {"dates": set(record.dates), "topics": set(topics), "links": set(extract_links(record.body))}
-    ours = {"dates": paper.dates, "topics": paper.topics or (), "links": paper.links}
-    return ", ".join(
-        f"{key} [{', '.join(str(value) for value in values)}]"
-        for key, values in ((key, [value for value in ours[key] if value not in theirs[key]]) for key in theirs)
-        if values
-    )
-
-
-def _same_title(first: Path, paper: Paper, second: Path, other: Paper) -> SourceError:
-    if paper.title == other.title:
-        return SourceError(
-            f"paper has the same title as {first.name} ({other.title[:60]!r})", second, other.line_of("title"),
-            hint="give one of the two files another title, or delete it",
-        )
-    return SourceError(
-        f"paper's title {clip(other.title)!r} is {first.name}'s {clip(paper.title)!r} but for case, spacing or "
-        "punctuation, and papers are told apart by title", second, other.line_of("title"),
-        hint="if they are one paper, move your notes into one file and delete the other; if not, make their titles "
-        "differ in a letter, digit or symbol (a digest's paper has its digest's title)",
-    )
-
-
-def _title_replaced(paper: Paper, record: PaperRecord) -> SourceError:
-    # Edited in the file, or corrected in a digest: either way the file's
-    # title is replaced, so the warning keeps it.
-    return SourceError(
-        f"title {clip(paper.title)!r} is not the digests' {clip(record.title)!r}: ingest wrote "
-        "theirs, and the paper keeps this file and its address", paper.path, paper.line_of("title"),
-        hint="ingest owns the title; keep your own under another key (my_title: ...) or in your notes",
-    )
-
-
-def _retitled_files(
-    records: list[PaperRecord], parsed: Mapping[Path, Paper], slug_by_key: Mapping[str, str],
-) -> dict[str, Path]:
-    """Digest papers whose file's title someone edited: record key → that file.
-
-    Papers are told apart by title, so such a record finds no file, and
-    would get a second file and page beside its own. Its file is one that
-    ingest wrote (its ``slug:`` is its name) for a title no digest lists
-    now, and that holds the record's abstract word for word; or, when the
-    abstract changed too (text put above it in the file, a typo fixed in
-    the digest along with the title), that is of one of the record's dates
-    and holds the abstract, or nearly its words.
-    """
-    unmatched = [record for record in records if record.key not in slug_by_key]
-    if not unmatched:
-        return {}
-    listed = {record.key for record in records}
-    orphans = [(path, paper) for path, paper in parsed.items()
-               if paper.key not in listed and paper.slug_written == path.stem]
-    by_abstract: dict[str, list[Path]] = {}
-    for path, paper in orphans:
-        by_abstract.setdefault(paper.abstract, []).append(path)
-    found: dict[str, Path] = {}
-    # Word-for-word matches first, so a near one never takes a file from them.
-    for record in unmatched:
-        paths = by_abstract.get(record.body.strip(), [])
-        if len(paths) == 1 and paths[0] not in found.values():
-            found[record.key] = paths[0]
-    taken = set(found.values())
-    for record in unmatched:
-        if record.key in found:
-            continue
-        body = record.body.strip()
-        paths = [path for path, paper in orphans if path not in taken and _edited_from(paper, record.dates, body)]
-        if len(paths) == 1:
-            found[record.key] = paths[0]
-            taken.add(paths[0])
-    return found
-
-
-# Share of their words two versions of one abstract have in common at least
-# (a typo fixed: about 0.99; another paper of the same day: about 0.2).
-_SAME_ABSTRACT_WORDS = 0.8
-
-
-def _edited_from(paper: Paper, dates: tuple[dt.date, ...], abstract: str) -> bool:
-    """Whether ``paper``'s file could be the digests' paper of ``dates`` and
-    ``abstract`` with its title and abstract both changed since."""
-    if not set(paper.dates) & set(dates):
-        return False
-    if abstract in paper.abstract:
-        return True
-    ours, theirs = set(_WORDS.findall(paper.abstract.lower())), set(_WORDS.findall(abstract.lower()))
-    return len(ours & theirs) >= _SAME_ABSTRACT_WORDS * len(ours | theirs)
-
-
-def _already_says(paper: Paper, record: PaperRecord, slug: str, topics: tuple[str, ...]) -> bool:
-    """Whether a paper file already holds every value ingest would write
-    into it for ``record``, so that writing it again would change nothing
-    the site shows. (Most files, in most builds: asking this is a hundred
-    times faster than making the file's text again.)"""
-    return (
-        paper.title == record.title and paper.slug_written == slug and paper.dates == record.dates
-        and paper.topics == topics and paper.abstract == record.body.strip()
-        and paper.links == extract_links(record.body)
-    )
-
-
-def _free_slug(base: str, taken: set[str]) -> str:
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 def parse_papers(texts: Iterable[tuple[Path, str]], memo_many: MemoMany = compute_each) -> tuple[Paper, ...]:

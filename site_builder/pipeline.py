@@ -27,7 +27,8 @@ from .lastbuild import (
     LastBuild, input_files, load_last_build, output_files, output_stats, save_last_build, unchanged_since,
 )
 from .errors import BuildErrors, OutputError, SourceError, counted, paper_files_written, raise_if_any
-from .papers import IngestPlan, Memo, merge_entries, no_memo, parse_papers, plan_ingest
+from .ingest import IngestPlan, plan_ingest
+from .papers import Memo, merge_entries, no_memo, parse_papers
 from .markup import make_digest_text, make_markdown
 from .render import (
     BUILTIN_TEMPLATES, LaterPage, StaticFiles, StoredPages, make_environment, render_site, unshown_blocks,

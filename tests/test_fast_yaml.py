@@ -11,7 +11,7 @@ import yaml
 from hypothesis import example, given, settings, strategies as st
 
 from site_builder.errors import SourceError
-from site_builder.papers import _libyaml_emits_alike
+from site_builder.paper_file import _libyaml_emits_alike
 from site_builder.yamlsource import _parse_flat, parse_yaml_mapping
 
 DUMP = dict(sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=None)

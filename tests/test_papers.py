@@ -8,9 +8,8 @@ import pytest
 
 from site_builder.digest import Digest, DigestEntry
 from site_builder.errors import SourceError
-from site_builder.papers import (
-    PaperRecord, extract_links, merge_entries, parse_paper, plan_ingest, slug_for, title_key,
-)
+from site_builder.ingest import plan_ingest
+from site_builder.papers import PaperRecord, extract_links, merge_entries, parse_paper, slug_for, title_key
 from site_builder.markup import make_markdown
 
 PAPERS = Path("papers")

@@ -1,0 +1,300 @@
+"""Ingest: which file each paper goes to, and what text (:mod:`.paper_file`).
+
+Pure: it is given the paper files as they are and returns a plan; the
+pipeline writes it. Slugs are stable, so adding digests never moves a page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Callable, Hashable, Iterable, Mapping
+
+from .digest import clip, visible
+from .errors import SourceError, raise_if_any
+from .paper_file import moved_to_notes, render_paper_file
+from .papers import MemoMany, Paper, PaperRecord, compute_each, extract_links, parse_paper, slug_for
+
+_WORDS = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class IngestPlan:
+    """What ingest would write: every paper file's final text, and which changed."""
+
+    texts: tuple[tuple[Path, str], ...]  # every paper file, sorted by path
+    changed: tuple[Path, ...]  # files to write (new or different)
+    new_papers: int
+    # Each changed file's text when it was read (None: it did not exist), so
+    # that a file saved again since is not overwritten.
+    read_as: tuple[tuple[Path, str | None], ...] = ()
+    warnings: tuple[SourceError, ...] = ()
+    # Papers of your own with a topics: line, by slug: no rule files them.
+    own_topics: frozenset[str] = frozenset()
+    # Digest papers filed under some topic whose files ingest rewrites with none.
+    unfiled: int = 0
+
+
+def plan_ingest(
+    records: Iterable[PaperRecord],
+    existing: dict[Path, str],
+    papers_dir: Path,
+    assign_topics: Callable[[str, str, str], tuple[str, ...]],
+    memo_many: MemoMany = compute_each,
+) -> IngestPlan:
+    """Decide each record's file and text. Pure: ``existing`` maps paper file
+    paths to their current text; nothing is read or written here.
+
+    Slugs are stable: a paper whose title already has a file keeps that file's
+    slug, and new papers never take a slug in use, so adding or reordering
+    digests never moves a page.
+    """
+    parsed: dict[Path, Paper] = dict(zip(existing, memo_many(
+        (("paper", path, text), partial(parse_paper, text, path)) for path, text in existing.items()
+    )))
+    first_file: dict[str, Path] = {}
+    clashes: list[tuple[Path, Path]] = []
+    for path, paper in parsed.items():
+        first = first_file.setdefault(paper.key, path)
+        if first is not path:
+            clashes.append((min(first, path), max(first, path)))
+    # Papers are told apart by title: a digest paper would go to one file of
+    # the two, and the site would show two pages of one name.
+    raise_if_any([_same_title(first, parsed[first], second, parsed[second]) for first, second in sorted(clashes)])
+    file_of = {path.stem: path for path in existing}  # (Path.stem is computed anew on each use)
+    slug_of = {path: slug for slug, path in file_of.items()}
+    slug_by_key = {key: slug_of[path] for key, path in first_file.items()}
+
+    taken = set(file_of)
+    texts = dict(existing)
+    changed: list[Path] = []
+    new_papers = 0
+    files: list[tuple[Path, PaperRecord, Hashable, Callable[[], str]]] = []
+    ordered = sorted(records, key=lambda r: (r.dates[0], r.key))
+    retitled = _retitled_files(ordered, parsed, slug_by_key)
+    warnings: list[SourceError] = []
+    for record in ordered:
+        if (path := retitled.get(record.key)) is not None:
+            slug_by_key[record.key] = path.stem
+            warnings.append(_title_replaced(parsed[path], record))
+    slugs = []
+    new_records = []
+    for record in ordered:
+        slug = slug_by_key.get(record.key)
+        if slug is None:
+            slug = _free_slug(slug_for(record.title), taken)
+            taken.add(slug)
+            new_papers += 1
+            new_records.append((record, slug))
+        slugs.append(slug)
+    warnings.extend(_same_abstract_as_another(new_records, ordered, papers_dir))
+    # The slug too: topics.yaml may place a paper by hand.
+    assigned = memo_many(
+        (("topics", assign_topics, r.title, r.abstract, slug), partial(assign_topics, r.title, r.abstract, slug))
+        for r, slug in zip(ordered, slugs)
+    )
+    unfiled = 0
+    for record, slug, topics in zip(ordered, slugs, assigned):
+        # An existing file's own Path: a new one per paper (made, then hashed
+        # from scratch) cost a second per rebuild at 20,000 papers.
+        path = file_of.get(slug) or papers_dir / f"{slug}.md"
+        old = existing.get(path)
+        if old is not None and _already_says(parsed[path], record, slug, topics):
+            continue  # left byte for byte as it is, the user's formatting and comments too
+        unfiled += bool(old is not None and parsed[path].topics and not topics)
+        if old is not None and parsed[path].slug_written is None and (replaced := _own_values_replaced(
+            parsed[path], record, topics,
+        )):
+            warnings.append(SourceError(
+                f"a digest lists this paper of your own now, so ingest wrote the digests' values over yours: {replaced}",
+                path, hint="ingest owns title, dates, topics and links of a digest's paper; keep your own under "
+                "other keys (my_links: [...]) or in your notes",
+            ))
+        if old is not None and parsed[path].key == record.key and visible(parsed[path].title) != record.title:
+            # Its case or punctuation, edited in the file or by a digest that
+            # now comes first (an earlier date, a file of the same date); not
+            # characters that show nothing, which an older ingest kept.
+            warnings.append(_title_replaced(parsed[path], record))
+        files.append((
+            path, record,
+            # What the text is made of, flat: a key holding the record would
+            # hash and compare it in Python, four times per paper and rebuild.
+            ("paper-file", record.title, record.abstract, record.dates, record.other_abstracts,
+                   slug, topics, old),
+            partial(render_paper_file, record, slug, topics, old, path, parsed.get(path)),
+        ))
+    for (path, record, _key, _render), text in zip(files, memo_many((key, render) for *_, key, render in files)):
+        old = existing.get(path)
+        if old != text:
+            changed.append(path)
+            if old is not None and moved_to_notes(old, path, record):
+                warnings.append(SourceError(
+                    "text above the notes that the digests do not give (any more) was moved under the notes heading",
+                    # Whether the user or a digest changed it, only a history of the file could tell.
+                    path, hint="ingest rewrites the abstract from the digests; write your own text under '## Notes', "
+                    "and delete what moved there if it is only the digests' earlier wording",
+                ))
+        texts[path] = text
+    changed.sort()
+    in_digests = set(slugs)
+    warnings.extend(
+        # Hugo and Jekyll take slug: for the address; here the file name is.
+        # (A digest paper's slug: is ingest's, written back as its file name.)
+        SourceError(
+            f"slug {paper.slug_written!r} is not this paper's address: its address is its file name, "
+            f"papers/{slug_of[path]}/", path, paper.line_of("slug"),
+            hint=f"rename the file to {slug_for(paper.slug_written)}.md to move the page there, which ends its "
+                 "old address; or remove the slug: line",
+        )
+        for path, paper in parsed.items()
+        # Cheapest test first: slugifying every paper's slug: cost 0.2 s a rebuild at 20,000 papers.
+        if paper.slug_written is not None and paper.slug_written != slug_of[path]
+        and slug_of[path] not in in_digests and slug_for(paper.slug_written) != slug_of[path]
+    )
+    return IngestPlan(
+        tuple(sorted(texts.items())), tuple(changed), new_papers, tuple((path, existing.get(path)) for path in changed),
+        tuple(sorted(warnings, key=lambda warning: str(warning.path))),
+        frozenset(
+            slug_of[path] for path, paper in parsed.items() if paper.topics is not None and slug_of[path] not in in_digests
+        ),
+        unfiled,
+    )
+
+
+def _same_abstract_as_another(
+    new: list[tuple[PaperRecord, str]], records: list[PaperRecord], papers_dir: Path,
+) -> list[SourceError]:
+    """A warning for each new paper whose abstract another of the digests'
+    papers has word for word: most likely one paper under two titles (a
+    digest spelt it with a letter or symbol more), now on two pages."""
+    wanted = {record.abstract: (record, slug) for record, slug in new}
+    # Asked on every build with a new digest, of every paper: their lengths
+    # first, so that almost none of the abstracts is hashed.
+    lengths = {len(abstract) for abstract in wanted}
+    warnings: dict[str, SourceError] = {}
+    for other in records if lengths else ():
+        abstract = other.abstract
+        if len(abstract) in lengths and abstract in wanted and abstract not in warnings:
+            record, slug = wanted[abstract]
+            if other.key != record.key:
+                warnings[abstract] = SourceError(
+                    f"new paper {clip(record.title)!r} has the abstract of {clip(other.title)!r} word for word: "
+                    "one paper on two pages?", papers_dir / f"{slug}.md",
+                    hint="if so, give both the same title in the digests (a paper's title is its digest's), then "
+                    "delete the newer file; if not, this is only a warning",
+                )
+    return list(warnings.values())
+
+
+def _own_values_replaced(paper: Paper, record: PaperRecord, topics: tuple[str, ...]) -> str:
+    """What of a file's own dates, topics and links ingest's values for
+    ``record`` leave out, as "dates [...], links [...]" ("" for nothing)."""
+    theirs = {"dates": set(record.dates), "topics": set(topics), "links": set(extract_links(record.body))}
+    ours = {"dates": paper.dates, "topics": paper.topics or (), "links": paper.links}
+    return ", ".join(
+        f"{key} [{', '.join(str(value) for value in values)}]"
+        for key, values in ((key, [value for value in ours[key] if value not in theirs[key]]) for key in theirs)
+        if values
+    )
+
+
+def _same_title(first: Path, paper: Paper, second: Path, other: Paper) -> SourceError:
+    if paper.title == other.title:
+        return SourceError(
+            f"paper has the same title as {first.name} ({other.title[:60]!r})", second, other.line_of("title"),
+            hint="give one of the two files another title, or delete it",
+        )
+    return SourceError(
+        f"paper's title {clip(other.title)!r} is {first.name}'s {clip(paper.title)!r} but for case, spacing or "
+        "punctuation, and papers are told apart by title", second, other.line_of("title"),
+        hint="if they are one paper, move your notes into one file and delete the other; if not, make their titles "
+        "differ in a letter, digit or symbol (a digest's paper has its digest's title)",
+    )
+
+
+def _title_replaced(paper: Paper, record: PaperRecord) -> SourceError:
+    # Edited in the file, or corrected in a digest: either way the file's
+    # title is replaced, so the warning keeps it.
+    return SourceError(
+        f"title {clip(paper.title)!r} is not the digests' {clip(record.title)!r}: ingest wrote "
+        "theirs, and the paper keeps this file and its address", paper.path, paper.line_of("title"),
+        hint="ingest owns the title; keep your own under another key (my_title: ...) or in your notes",
+    )
+
+
+def _retitled_files(
+    records: list[PaperRecord], parsed: Mapping[Path, Paper], slug_by_key: Mapping[str, str],
+) -> dict[str, Path]:
+    """Digest papers whose file's title someone edited: record key → that file.
+
+    Papers are told apart by title, so such a record finds no file, and
+    would get a second file and page beside its own. Its file is one that
+    ingest wrote (its ``slug:`` is its name) for a title no digest lists
+    now, and that holds the record's abstract word for word; or, when the
+    abstract changed too (text put above it in the file, a typo fixed in
+    the digest along with the title), that is of one of the record's dates
+    and holds the abstract, or nearly its words.
+    """
+    unmatched = [record for record in records if record.key not in slug_by_key]
+    if not unmatched:
+        return {}
+    listed = {record.key for record in records}
+    orphans = [(path, paper) for path, paper in parsed.items()
+               if paper.key not in listed and paper.slug_written == path.stem]
+    by_abstract: dict[str, list[Path]] = {}
+    for path, paper in orphans:
+        by_abstract.setdefault(paper.abstract, []).append(path)
+    found: dict[str, Path] = {}
+    # Word-for-word matches first, so a near one never takes a file from them.
+    for record in unmatched:
+        paths = by_abstract.get(record.body.strip(), [])
+        if len(paths) == 1 and paths[0] not in found.values():
+            found[record.key] = paths[0]
+    taken = set(found.values())
+    for record in unmatched:
+        if record.key in found:
+            continue
+        body = record.body.strip()
+        paths = [path for path, paper in orphans if path not in taken and _edited_from(paper, record.dates, body)]
+        if len(paths) == 1:
+            found[record.key] = paths[0]
+            taken.add(paths[0])
+    return found
+
+
+# Share of their words two versions of one abstract have in common at least
+# (a typo fixed: about 0.99; another paper of the same day: about 0.2).
+_SAME_ABSTRACT_WORDS = 0.8
+
+
+def _edited_from(paper: Paper, dates: tuple[dt.date, ...], abstract: str) -> bool:
+    """Whether ``paper``'s file could be the digests' paper of ``dates`` and
+    ``abstract`` with its title and abstract both changed since."""
+    if not set(paper.dates) & set(dates):
+        return False
+    if abstract in paper.abstract:
+        return True
+    ours, theirs = set(_WORDS.findall(paper.abstract.lower())), set(_WORDS.findall(abstract.lower()))
+    return len(ours & theirs) >= _SAME_ABSTRACT_WORDS * len(ours | theirs)
+
+
+def _already_says(paper: Paper, record: PaperRecord, slug: str, topics: tuple[str, ...]) -> bool:
+    """Whether a paper file already holds every value ingest would write
+    into it for ``record``, so that writing it again would change nothing
+    the site shows. (Most files, in most builds: asking this is a hundred
+    times faster than making the file's text again.)"""
+    return (
+        paper.title == record.title and paper.slug_written == slug and paper.dates == record.dates
+        and paper.topics == topics and paper.abstract == record.body.strip()
+        and paper.links == extract_links(record.body)
+    )
+
+
+def _free_slug(base: str, taken: set[str]) -> str:
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
