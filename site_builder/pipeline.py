@@ -40,7 +40,8 @@ from .site import (
     PaperView, Related, RelatedSource, Site, build_site, html_to_text, in_title_order, listed_in, related_sources,
     source_word_counts,
 )
-from .topics import Taxonomy, assign_topics, parse_taxonomy, placement_warnings
+from .topics import Taxonomy, assign_topics, placement_warnings
+from .topics_yaml import parse_taxonomy
 from .weight import PageWeight, measure_first_visit
 from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers
 from .writer import (

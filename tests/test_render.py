@@ -25,7 +25,8 @@ from site_builder.render import (
     make_environment, render_page, render_site, template_fingerprints, unshown_blocks, unused_templates,
 )
 from site_builder.site import build_site, summarize
-from site_builder.topics import Taxonomy, parse_taxonomy
+from site_builder.topics import Taxonomy
+from site_builder.topics_yaml import parse_taxonomy
 
 TAXONOMY = parse_taxonomy(
     "topics:\n"

@@ -26,7 +26,7 @@ from site_builder.papers import Paper
 from site_builder.markup import make_markdown
 from site_builder.render import BUILTIN_TEMPLATES, PAPER_ITEM, make_environment, render_page
 from site_builder.site import Page, Site, build_site
-from site_builder.topics import parse_taxonomy
+from site_builder.topics_yaml import parse_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "docs" / "templates.md"

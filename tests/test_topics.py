@@ -8,16 +8,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from site_builder.errors import BuildErrors, SourceError
-from site_builder.topics import (
-    ABSTRACT_HIT_CAP,
-    Taxonomy,
-    Topic,
-    assign_topics,
-    load_taxonomy,
-    parse_taxonomy,
-    score_topics,
-    placement_warnings,
-)
+from site_builder.topics import ABSTRACT_HIT_CAP, Taxonomy, Topic, assign_topics, placement_warnings, score_topics
+from site_builder.topics_yaml import load_taxonomy, parse_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
 

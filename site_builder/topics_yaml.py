@@ -1,0 +1,302 @@
+"""Read ``content/topics.yaml`` into a :class:`~.topics.Taxonomy`, checking it
+and collecting every mistake with its line before raising."""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import yaml
+from yaml.constructor import SafeConstructor
+
+from .errors import SourceError, raise_if_any, read_utf8
+from .papers import FILE_SLUG
+from .topics import Taxonomy, Topic
+from .yamlsource import control_character_error, yaml_problem
+
+SLUG_PATTERN = re.compile(r"[a-z0-9-]+")
+TOP_LEVEL_KEYS = ("min_score", "max_topics", "title_weight", "topics")
+TOPIC_KEYS = (
+    "slug", "name", "description", "min_score", "keywords", "title_keywords", "fallback", "papers", "not_papers",
+)
+KEYWORDS_HINT = "write one 'phrase: weight' per keyword, e.g. keywords: {quantiz*: 3, pruning: 2}"
+
+# The YAML is composed into nodes, not loaded into dicts: only nodes remember
+# the line of each topic, key and phrase, and they show repeated keys.
+
+
+def load_taxonomy(path: Path) -> Taxonomy:
+    """Load topics.yaml; a missing file means a site without topics (as a
+    missing site.yaml means all defaults)."""
+    if not path.exists():
+        return Taxonomy(())
+    return parse_taxonomy(read_utf8(path), path)
+
+
+def parse_taxonomy(text: str, path: Path | str) -> Taxonomy:
+    """Parse and check a taxonomy, collecting every problem first: one raises
+    SourceError, several raise BuildErrors; each names the file and line."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        problem, line = yaml_problem(error)
+        raise SourceError(
+            f"invalid YAML: {problem}", path, line,
+            hint="check indentation; quote a phrase with a comma, braces or ': ' in it, or starting with '*'",
+        ) from None
+    except yaml.reader.ReaderError as error:
+        raise control_character_error(error, text, path) from None
+    except yaml.YAMLError as error:
+        raise SourceError(f"invalid YAML: {' '.join(str(error).split())}", path) from None
+    except RecursionError:  # PyYAML composes "[[[[..." recursively
+        raise SourceError("invalid YAML: nested too deeply", path) from None
+    if root is None:
+        raise _no_topics(path)
+    if not isinstance(root, yaml.MappingNode):
+        raise SourceError("expected a mapping with 'topics:' and optional settings", path, _line(root),
+                          hint="start the file with 'topics:' followed by '- slug: ...' items")
+    reader = _Reader(path, [])
+    settings: dict[str, float] = {}
+    topics: tuple[Topic, ...] = ()
+    for key, _key_node, value in reader.items(root, "setting", TOP_LEVEL_KEYS):
+        if key == "topics":
+            topics = reader.topics(value)
+        elif (number := reader.number(value, key)) is not None:
+            if key == "max_topics" and number != int(number):
+                reader.error(f"max_topics must be a whole number, not {_written(value)}", value)
+            settings[key] = number
+    raise_if_any(sorted(reader.errors, key=lambda error: error.line or 0))
+    if not topics:
+        raise _no_topics(path, next((_line(key) for key, _value in root.value if key.value == "topics"), None))
+    if "max_topics" in settings:
+        settings["max_topics"] = int(settings["max_topics"])
+    return Taxonomy(topics, **settings)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """Turns nodes into values, adding a SourceError for each problem found."""
+
+    path: Path | str
+    errors: list[SourceError]
+
+    def error(self, message: str, node: yaml.Node, hint: str = "") -> None:
+        self.errors.append(SourceError(message, self.path, _line(node), hint))
+
+    def items(
+        self, node: yaml.MappingNode, what: str, allowed: tuple[str, ...]
+    ) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
+        """Each known key with its key node and value node; unknown or repeated
+        keys are reported (a typo like 'keyword:' must not be silently ignored)."""
+        seen: dict[str, int] = {}
+        for key_node, value in node.value:
+            key = str(key_node.value)
+            if key not in allowed:
+                guess = difflib.get_close_matches(key, allowed, n=1)
+                maybe = f"did you mean {guess[0]!r}? " if guess else ""
+                self.error(f"unknown {what} {key!r}", key_node, hint=f"{maybe}allowed: {', '.join(allowed)}")
+            elif key in seen:
+                self.error(f"{what} {key!r} is given twice", key_node, hint=f"first given on line {seen[key]}")
+            else:
+                seen[key] = _line(key_node)
+                yield key, key_node, value
+
+    def text(self, node: yaml.Node, what: str) -> str | None:
+        # The raw scalar text, so "name: yes" or "slug: 2024" stay the words written.
+        if isinstance(node, yaml.ScalarNode):
+            return str(node.value).strip()
+        self.error(f"{what} must be text, not a list or mapping", node)
+        return None
+
+    def number(self, node: yaml.Node, key: str) -> float | None:
+        value = _number(node)
+        if value is None or value <= 0:
+            self.error(f"{key} must be a number greater than 0, not {_written(node)}", node)
+            return None
+        return value
+
+    def topics(self, node: yaml.Node) -> tuple[Topic, ...]:
+        if _is_null(node):
+            return ()
+        if not isinstance(node, yaml.SequenceNode):
+            self.error("topics must be a list of '- slug: ...' items", node)
+            return ()
+        topics: list[Topic] = []
+        slug_lines: dict[str, int] = {}
+        fallback: tuple[str, int] | None = None
+        for item in node.value:
+            topic, keys = self.topic(item)
+            if topic is None:
+                continue
+            if topic.slug in slug_lines:
+                self.error(f"duplicate topic slug {topic.slug!r}", keys["slug"],
+                           hint=f"first used on line {slug_lines[topic.slug]}; each topic needs its own slug")
+            elif topic.fallback and fallback:
+                self.error(f"topic {topic.slug!r} is a second fallback topic", keys["fallback"],
+                           hint=f"only one topic may say 'fallback: true'; {fallback[0]!r} does on line {fallback[1]}")
+            else:
+                slug_lines[topic.slug] = _line(keys["slug"])
+                fallback = (topic.slug, _line(keys["fallback"])) if topic.fallback else fallback
+                topics.append(topic)
+        return tuple(topics)
+
+    def topic(self, node: yaml.Node) -> tuple[Topic | None, dict[str, yaml.Node]]:
+        """One topic, and the node of each key it sets, for later errors' lines."""
+        if not isinstance(node, yaml.MappingNode):
+            self.error("each topic must be a mapping of 'key: value' lines", node,
+                       hint="write '- slug: ...' and indent name, keywords, ... under it")
+            return None, {}
+        errors_before = len(self.errors)
+        keys: dict[str, yaml.Node] = {}
+        text: dict[str, str | None] = {}
+        rules: dict[str, tuple[tuple[str, float], ...]] = {}
+        min_score: float | None = None
+        fallback = False
+        placed: dict[str, tuple[tuple[str, int], ...]] = {}
+        for key, key_node, value in self.items(node, "topic key", TOPIC_KEYS):
+            keys[key] = key_node
+            if key in ("slug", "name", "description"):
+                text[key] = self.text(value, key)
+            elif key in ("papers", "not_papers"):
+                placed[key] = self.paper_slugs(value, key)
+            elif key in ("keywords", "title_keywords"):
+                rules[key] = self.keywords(value, key)
+            elif key == "min_score":
+                min_score = self.number(value, key)
+            elif isinstance(flag := _scalar(value), bool):
+                fallback = flag
+            else:
+                self.error(f"fallback must be true or false, not {_written(value)}", value)
+        slug = text.get("slug") or ""
+        label = f"topic {slug!r}" if slug else "topic"
+        for key in ("slug", "name"):
+            if key not in keys or text[key] == "":
+                self.error(f"{label} has no {key}", keys.get(key, node), hint=f"add '{key}: ...' to the topic")
+        if slug and not SLUG_PATTERN.fullmatch(slug):
+            self.error(f"slug {slug!r} may only use a-z, 0-9 and '-'", keys["slug"],
+                       hint="slugs become URLs, e.g. 'long-context'")
+        both = {paper for paper, _line in placed.get("papers", ())} & {paper for paper, _line in placed.get("not_papers", ())}
+        for paper, line in placed.get("not_papers", ()):
+            if paper in both:
+                self.errors.append(SourceError(
+                    f"{label} lists {paper!r} under both papers and not_papers", self.path, line,
+                    hint="keep it under one of the two",
+                ))
+        if not any(rules.values()) and not fallback and len(self.errors) == errors_before:
+            self.error(f"{label} has no keywords", node,
+                       hint=f"{KEYWORDS_HINT}; or make it the catch-all with 'fallback: true'")
+        if len(self.errors) > errors_before:
+            return None, keys
+        return Topic(
+            slug, text.get("name") or "", text.get("description") or "",
+            rules.get("keywords", ()), rules.get("title_keywords", ()), fallback, min_score,
+            placed.get("papers", ()), placed.get("not_papers", ()),
+        ), keys
+
+    def paper_slugs(self, node: yaml.Node, key: str) -> tuple[tuple[str, int], ...]:
+        """Each paper slug listed, with its line; a slug listed twice counts once."""
+        if _is_null(node):
+            return ()
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        found: dict[str, int] = {}
+        for item in items:
+            slug = self.text(item, f"each slug of {key}")
+            if slug is None:
+                continue
+            if not FILE_SLUG.fullmatch(slug):
+                self.error(
+                    f"{key}: {slug!r} is not a paper's slug", item,
+                    hint="write the paper's file name in content/papers/ without .md, "
+                    "e.g. papers: [a-survey-of-large-language-models]",
+                )
+            else:
+                found.setdefault(slug, _line(item))
+        return tuple(found.items())
+
+    def keywords(self, node: yaml.Node, key: str) -> tuple[tuple[str, float], ...]:
+        if _is_null(node):
+            return ()
+        if not isinstance(node, yaml.MappingNode):
+            self.error(f"{key} must be a mapping of phrase: weight", node, hint=KEYWORDS_HINT)
+            return ()
+        what = "keyword" if key == "keywords" else "title keyword"
+        found: list[tuple[str, float]] = []
+        earlier: dict[str, tuple[str, int]] = {}  # each spelling of a phrase: the phrase, its line
+        for phrase_node, weight_node in node.value:
+            phrase = self.text(phrase_node, what)
+            weight = _number(weight_node)
+            if phrase is None:
+                continue
+            same = [earlier[spelling] for spelling in _spellings(phrase) if spelling in earlier]
+            if not phrase.rstrip("*").strip():
+                self.error(f"empty {what} in {key}", phrase_node, hint=KEYWORDS_HINT)
+            elif "*" in phrase.rstrip("*") or phrase.endswith("**"):
+                self.error(f"{what} {phrase!r}: '*' may only end a phrase", phrase_node,
+                           hint="'quantiz*' matches words that start with 'quantiz'")
+            elif same:
+                self.error(f"{what} {phrase!r} repeats {same[0][0]!r} from line {same[0][1]}", phrase_node,
+                           hint="case, spaces, hyphens and a plural 's' make no difference, "
+                           "so each hit would count twice; keep one")
+            elif weight is None:
+                self.error(f"{what} {phrase!r} needs a number as its weight, not {_written(weight_node)}",
+                           weight_node, hint=KEYWORDS_HINT)
+            else:
+                earlier.update(dict.fromkeys(_spellings(phrase), (phrase, _line(phrase_node))))
+                found.append((phrase, weight))
+        return tuple(found)
+
+
+def _spellings(phrase: str) -> set[str]:
+    """Forms that match the same words: "Long-Context", "long context" and
+    "long contexts" all give "longcontext"."""
+    word = re.sub(r"[\s\-]+", "", phrase.lower())
+    if word.endswith("*"):
+        return {word}
+    return {word} | {word[: -len(end)] for end in ("s", "es") if word.endswith(end)}
+
+
+def _no_topics(path: Path | str, line: int | None = None) -> SourceError:
+    # A file that is there but defines no topics is a mistake (a truncated
+    # save, say), not a wish: the build would take every paper's topics
+    # away and rewrite each paper file. A site without topics has no file.
+    return SourceError(
+        "defines no topics: every paper would lose its topics", path, line,
+        hint="add topics under 'topics:', or delete the file for a site without topics",
+    )
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _scalar(node: yaml.Node) -> object:
+    """A scalar as safe_load reads it (3, 2.5, true, null); None for a list or mapping."""
+    if not isinstance(node, yaml.ScalarNode):
+        return None
+    try:
+        return SafeConstructor().construct_object(node, deep=True)
+    except ValueError:  # an impossible date such as 2025-02-30: text, so checks report it
+        return node.value
+
+
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and _scalar(node) is None
+
+
+def _number(node: yaml.Node) -> float | None:
+    value = _scalar(node)
+    # bool is an int in Python, but "weight: yes" is a mistake, not 1.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _written(node: yaml.Node) -> str:
+    """A value as the message quotes it: a number as written ("not 0"), text in quotes ("not 'three'")."""
+    if not isinstance(node, yaml.ScalarNode):
+        return "a list or mapping"
+    return str(node.value) if node.style is None and _number(node) is not None else repr(str(node.value))
