@@ -65,6 +65,9 @@ _URL = re.compile(r"https?://[^\s<>\"{}]+")
 # markup characters (older files may hold braces from before _URL stopped at them).
 _WEB_ADDRESS = re.compile(r"https?://[^\s<>\"]+")
 _SLUG_MAX = 80
+# An arXiv identifier: 2503.12345 (since 2007, four digits after the dot
+# until 2014), hep-th/9901001 or math.GT/0309136 before; a version, v2, may follow.
+ARXIV_ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
 # python-slugify folds Greek to single Latin letters (π → p); names read better
 # in a URL ("pangu-pi"), and Greek letters are common in paper titles.
 _GREEK = {
@@ -375,6 +378,8 @@ def parse_paper(text: str, path: Path) -> Paper:
             f"starred must be true or false, not {starred!r}", path, lines.get("starred"),
             hint="write starred: true, or remove the line",
         )
+    if "arxiv" in data:
+        _check_arxiv_id(data["arxiv"], path, lines.get("arxiv"))
     notes_match = NOTES_HEADING.search(body)
     abstract = body[: notes_match.start()] if notes_match else body
     notes = body[notes_match.end() :] if notes_match else ""
@@ -385,6 +390,23 @@ def parse_paper(text: str, path: Path) -> Paper:
         abstract=abstract.strip(), notes=_without_blank_edges(notes), extra=extra, path=path,
         key_lines=tuple(lines.items()), slug_written=slug_written if isinstance(slug_written, str) else None,
     )
+
+
+def _check_arxiv_id(value: Any, path: Path, line: int | None) -> None:
+    """The paper page links ``arxiv:`` to arXiv's abstract and PDF: an error
+    unless it is an identifier written as text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # YAML reads 2503.10100 as the number 2503.101: the link would go to another paper.
+        raise SourceError(
+            f"arxiv: {value!r} was read as a number, which drops an identifier's last zeros", path, line,
+            hint="write the identifier in quotes, e.g. arxiv: '2503.10100'",
+        )
+    if not isinstance(value, str) or not ARXIV_ID.fullmatch(value):
+        raise SourceError(
+            f"arxiv must be an arXiv identifier, not {_clipped_repr(value)}", path, line,
+            hint="write the identifier alone, in quotes, as arXiv shows it: arxiv: '2503.12345', "
+            "or 'hep-th/9901001' for a paper from before 2007",
+        )
 
 
 def _one_edit_apart(word: str, other: str) -> bool:

@@ -232,6 +232,17 @@ CASES = {
         replace_in(PAPER, "---\n\n", "starred: 'no'\n---\n\n"),
         f"{PAPER}:7: starred must be true or false, not 'no' (write starred: true, or remove the line)",
     ),
+    "front-matter-arxiv-read-as-a-number": (
+        replace_in(PAPER, "---\n\n", "arxiv: 2503.10100\n---\n\n"),
+        f"{PAPER}:7: arxiv: 2503.101 was read as a number, which drops an identifier's last zeros "
+        "(write the identifier in quotes, e.g. arxiv: '2503.10100')",
+    ),
+    "front-matter-arxiv-not-an-identifier": (
+        replace_in(PAPER, "---\n\n", "arxiv: https://arxiv.org/abs/2503.10100\n---\n\n"),
+        f"{PAPER}:7: arxiv must be an arXiv identifier, not 'https://arxiv.org/abs/2503.10100' (write the "
+        "identifier alone, in quotes, as arXiv shows it: arxiv: '2503.12345', or 'hep-th/9901001' for a paper "
+        "from before 2007)",
+    ),
     "front-matter-unknown-topic": (
         write("content/papers/my-paper.md", "---\ntitle: Mine\ndates: [2025-03-18]\ntopics: [no-such-topic]\n---\n\nText.\n"),
         "content/papers/my-paper.md:4: unknown topic 'no-such-topic'",

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import json
 import posixpath
 import re
 import shutil
+import urllib.parse
 from dataclasses import replace
 from pathlib import Path
 
@@ -426,6 +429,30 @@ def test_user_notes_and_keys_render_on_the_paper_page():
     files, _ = render_site(make_environment(site.config), site, ASSETS, {})
     page = files["papers/x/index.html"].decode()
     assert "<strong>note</strong>" in page and "★" in page and "#later" in page
+
+
+def test_a_paper_with_an_arxiv_identifier_links_its_abstract_and_pdf_and_names_it_in_the_json_ld():
+    site = site_for(replace(paper("x", "A Paper", arxiv="2503.10100v2"), links=("https://github.com/me/x",)))
+    files, _ = render_site(make_environment(site.config), site, ASSETS, {})
+    page = files["papers/x/index.html"].decode()
+    links = re.findall(r'href="(https://[^"]+)"', page.split('id="links-heading"')[1].split("</section>")[0])
+    assert links == ["https://arxiv.org/abs/2503.10100v2", "https://arxiv.org/pdf/2503.10100v2", "https://github.com/me/x"]
+    (ld,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    assert json.loads(ld)["sameAs"] == ["https://arxiv.org/abs/2503.10100v2", "https://github.com/me/x"]
+    assert "Find it by its title" not in page
+
+
+def test_a_paper_without_an_arxiv_identifier_links_a_search_for_its_title_on_arxiv_and_google_scholar():
+    title = "$\\pi$-Flow: Q&A for 100% of \"Models\" / Agents"
+    site = site_for(paper("x", title))
+    files, _ = render_site(make_environment(site.config), site, ASSETS, {})
+    section = files["papers/x/index.html"].decode().split('id="links-heading"')[1].split("</section>")[0]
+    arxiv, scholar = (html.unescape(link) for link in re.findall(r'href="([^"]+)"', section))
+    assert urllib.parse.urlsplit(arxiv)[:3] == ("https", "arxiv.org", "/search/")
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(arxiv).query) == {"searchtype": ["title"], "query": [title]}
+    assert urllib.parse.urlsplit(scholar)[:3] == ("https", "scholar.google.com", "/scholar")
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(scholar).query) == {"q": [f'"{title}"']}
+    assert "<ul>" not in section  # no links of its own
 
 
 def test_a_single_tag_written_as_a_string_is_one_tag():
