@@ -77,16 +77,8 @@ def parse_config(data: dict[str, Any], lines: dict[str, int], path: Path) -> Sit
         values[key] = value
     for key in ("title", "description"):
         if key in values:
-            # One line in the header, a meta description and a feed's subtitle:
-            # a block scalar ("description: >" over three lines) is read as one.
-            values[key] = " ".join(values[key].split())
-            control = _CONTROL.search(values[key])
-            if control:  # written as an escape ("\a"): YAML lets it through, XML feeds cannot hold it
-                raise SourceError(
-                    f"{key} holds a control character or another no page or feed can hold ({control.group()!r})",
-                    path, lines.get(key),
-                    hint="delete it: pages show nothing for it and feeds cannot hold it",
-                )
+            # One line in the header, a meta description and a feed's subtitle.
+            values[key] = one_line_text(values[key], key, path, lines.get(key))
     if "title" in values and not values["title"]:
         raise SourceError(
             "title must not be blank", path, lines.get("title"),
@@ -117,6 +109,20 @@ def parse_config(data: dict[str, Any], lines: dict[str, int], path: Path) -> Sit
             hint="write the name alone, e.g. papers.example.org: it goes into GitHub Pages' CNAME file",
         )
     return SiteConfig(**values)
+
+
+def one_line_text(value: str, key: str, path: Path, line: int | None) -> str:
+    """A title or description as one line (a block scalar, "description: >"
+    over three lines, is read as one), or an error for a character no page
+    or feed can hold."""
+    text = " ".join(value.split())
+    control = _CONTROL.search(text)
+    if control:  # written as an escape ("\a"): YAML lets it through, XML feeds cannot hold it
+        raise SourceError(
+            f"{key} holds a control character or another no page or feed can hold ({control.group()!r})",
+            path, line, hint="delete it: pages show nothing for it and feeds cannot hold it",
+        )
+    return text
 
 
 # Control characters, and what no UTF-8 page or XML feed can hold: U+FFFE,

@@ -268,12 +268,12 @@ def _same_text(a: str, b: str) -> bool:
 # --- paper files -----------------------------------------------------------
 
 
-def split_front_matter(text: str, path: Path) -> tuple[str, str]:
+def split_front_matter(text: str, path: Path, what: str = "paper file") -> tuple[str, str]:
     if "\r" in text:  # saved with Windows line ends
         text = text.replace("\r\n", "\n")
     if not text.startswith("---\n"):
         raise SourceError(
-            "paper file does not start with '---' front matter", path, 1,
+            f"{what} does not start with '---' front matter", path, 1,
             hint="begin the file with '---', YAML lines such as 'title: ...', then '---'",
         )
     end = text.find("\n---\n", 3)
