@@ -28,8 +28,9 @@ from .lastbuild import (
 )
 from .errors import BuildErrors, OutputError, SourceError, counted, paper_files_written, raise_if_any
 from .ingest import IngestPlan, plan_ingest
-from .papers import Memo, merge_entries, no_memo, parse_papers
 from .markup import make_digest_text, make_markdown
+from .pages import OwnPage, read_pages
+from .papers import Memo, merge_entries, no_memo, parse_papers
 from .render import (
     BUILTIN_TEMPLATES, LaterPage, StaticFiles, StoredPages, make_environment, render_site, unshown_blocks,
     unused_templates,
@@ -76,6 +77,10 @@ class Paths:
     @property
     def public(self) -> Path:
         return self.content / "public"
+
+    @property
+    def pages(self) -> Path:
+        return self.content / "pages"
 
     @property
     def inputs(self) -> tuple[Path, ...]:
@@ -167,6 +172,16 @@ def read_inputs(
                  "for a site without topics, nothing more is needed",
         ),))
     return Inputs(config, taxonomy, digests, plan, unread + copies + merged.warnings + plan.warnings + misplaced)
+
+
+def read_own_pages(paths: Paths, cache: BuildCache) -> tuple[tuple[OwnPage, ...], tuple[SourceError, ...]]:
+    """The pages of content/pages/, and warnings for what is there but not
+    read (a folder: a page's address is its file name alone). Not among the
+    inputs ingest reads: a mistake in a page stops a build, not an ingest."""
+    if not paths.pages.is_dir():
+        return (), ()
+    texts = ((path, cache.read_text(path)) for path in files_ending(paths.pages, ".md", cache.memo))
+    return read_pages(texts, paths.public), _unread_files(paths.pages, ".md", "pages")
 
 
 def _misnamings(wanted: str) -> tuple[str, ...]:
@@ -577,6 +592,7 @@ def make_site(
     # In title order from here on: the model's lists are stable sorts of it,
     # and sorting a sorted list again takes one pass, not a sort.
     papers = in_title_order(parse_papers(inputs.plan.texts, partial(cache.memo_many, workers=workers)))
+    own_pages, unread_pages = read_own_pages(paths, cache)
     lap("read")
     progress(f"building the site model for {len(papers)} papers")
 
@@ -628,6 +644,7 @@ def make_site(
                 lambda text: cache.memo(("markdown", text), lambda: markdown(text)),
                 order, find_related, cache.memo,
                 lambda text: cache.memo(("digest-text", text), lambda: digest_text(text)), views_made,
+                own_pages=own_pages,
             )
         finally:
             if forked is not None:
@@ -640,7 +657,7 @@ def make_site(
         env = make_environment(inputs.config)
         block_errors, block_warnings = unshown_blocks(env, site)
         raise_if_any(list(block_errors))
-        warnings = inputs.warnings + asset_warnings + unused_templates(env, site) + block_warnings
+        warnings = inputs.warnings + unread_pages + asset_warnings + unused_templates(env, site) + block_warnings
         stored = StoredPages(cache.stored_page, available=bool(cache.stored_pages)) if cache.persistent else None
         later: dict[str, LaterPage] | None = {} if defer else None
         pages, rendered = render_site(env, site, assets, cache.pages, stored, workers, later)

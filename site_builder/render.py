@@ -23,7 +23,7 @@ from .errors import SourceError, counted
 from .feeds import Feed, FeedEntry, SitemapEntry, absolute_url
 from .parallel import PARALLEL_MIN_ITEMS, fork_map
 from .site import (
-    DateLink, DateView, LetterLink, MonthView, Page, Pagination, PaperView, Site, TopicLink, TopicView,
+    DateLink, DateView, LetterLink, MonthView, NavLink, Page, Pagination, PaperView, Site, TopicLink, TopicView,
 )
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -240,7 +240,7 @@ _TEMPLATE_VALUES = {
         ("a paper", PaperView), ("a topic", TopicView), ("a topic link", TopicLink), ("a date", DateView),
         ("a date link", DateLink), ("a month", MonthView), ("the page", Page), ("site", SiteConfig),
         ("a letter link", LetterLink), ("pagination", Pagination), ("the feed", Feed),
-        ("a feed entry", FeedEntry), ("a sitemap entry", SitemapEntry),
+        ("a feed entry", FeedEntry), ("a sitemap entry", SitemapEntry), ("a nav link", NavLink),
     )
 }
 _NO_ATTRIBUTE = re.compile(r"'([\w.]+) object' has no attribute '(.*)'")

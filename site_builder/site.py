@@ -21,6 +21,7 @@ from .charts import build_topic_chart, build_topics_overview, column_counts, col
 from .config import SiteConfig
 from .errors import SourceError, raise_if_any
 from .feeds import SITEMAP_PROTOCOL_URL_LIMIT, build_feed, build_sitemap, split_sitemap
+from .pages import OwnPage
 from .papers import Memo, Paper, digest_abstract, no_memo
 from .related import WordCounts, related_indices, word_counts
 from .topics import Taxonomy, assign_topics
@@ -88,6 +89,14 @@ class PaperView:
     summary: str  # plain text, for lists and meta descriptions
     abstract_text: str  # the whole abstract on one line, without headings: for structured data and search results
     listed: bool = True  # some digest lists it (else it is one of the user's own papers)
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """A page of one's own in the header (its front matter says nav: true)."""
+
+    title: str
+    url: str
 
 
 @dataclass(frozen=True)
@@ -255,6 +264,7 @@ def build_site(
     render_digest_text: Callable[[str], str | None] | None = None,
     views_made: Callable[[tuple[PaperView, ...]], None] = lambda views: None,
     sitemap_url_limit: int = SITEMAP_PROTOCOL_URL_LIMIT,
+    own_pages: Sequence[OwnPage] = (),
 ) -> Site:
     """Compute every page. ``digest_order`` gives, per date, the title keys in the
     order the digests listed them, so date pages keep the digest's ranking.
@@ -269,7 +279,9 @@ def build_site(
     the paper views, in the site's order, before related papers are asked
     for (the pipeline starts the search index there, while a child process
     may still be finding them). ``sitemap_url_limit`` is the most URLs one
-    sitemap file lists (tests lower it rather than build 50,000 pages)."""
+    sitemap file lists (tests lower it rather than build 50,000 pages).
+    ``own_pages`` are the pages of content/pages/, each at its name, its
+    body rendered by ``render_markdown`` as notes are."""
     # A–Z first: the lists below are stable sorts of this order.
     papers = in_title_order(papers)
     errors: list[SourceError] = []
@@ -348,9 +360,12 @@ def build_site(
     topics_used = tuple(topic_views[t.slug] for t in taxonomy.topics if by_topic[t.slug])
     months = _months(dates_newest, by_date)
     pages: list[Page] = []
+    # Given to every page, not a template global: a page's context is what
+    # tells a rebuild to render it again, and every page shows the header.
+    nav = tuple(NavLink(own.title, own.url) for own in own_pages if own.nav)
 
-    def page(url: str, template: str, title: str, **context: Any) -> None:
-        pages.append(Page(url, template, MappingProxyType(context), title))
+    def page(url: str, template: str, page_title: str, /, **context: Any) -> None:
+        pages.append(Page(url, template, MappingProxyType({**context, "nav": nav}), page_title))
 
     # The newest date a digest has: a paper of one's own dated later is no digest.
     latest = next((date for date in dates_newest if date.date in digest_order), None)
@@ -400,6 +415,9 @@ def build_site(
             older=dates_newest[index + 1] if index + 1 < len(dates_newest) else None,
         )
     page("search/", "search.html", "Search")
+    for own in own_pages:
+        page(own.url, "page.html", own.title, title=own.title, description=own.description or None,
+             body_html=render_markdown(own.body))
     page("404.html", "404.html", "Page not found")
     if config.absolute_base:  # the sitemap protocol takes full URLs only: no sitemap beats a broken one
         lastmod = {view.url: view.dates[-1].date for view in views if view.dates}
@@ -426,6 +444,7 @@ def build_site(
             "related": tuple(views[other] for other in related[index]),
             "previous": views[index - 1] if index > 0 else None,
             "next": views[index + 1] if index + 1 < len(views) else None,
+            "nav": nav,
         }), view.title)
         for index, view in enumerate(views)
     ]

@@ -134,6 +134,29 @@ CASES = {
         write("content/public/static/extra.css", "body {}"),
         "content/public/static/extra.css: would replace the site's own /static/",
     ),
+    "page-without-a-title": (
+        write("content/pages/about.md", "---\ndescription: Who keeps it.\n---\n\nMe.\n"),
+        "content/pages/about.md:1: page has no title (add 'title: ...' to the front matter",
+    ),
+    "page-broken-yaml": (
+        write("content/pages/about.md", "---\ntitle: About\nnav: [true\n---\n"),
+        "content/pages/about.md:3: invalid YAML: a '[' list begun on this line is not closed",
+    ),
+    "page-name-not-an-address": (
+        write("content/pages/About Me.md", "---\ntitle: About\n---\n"),
+        "content/pages/About Me.md: page file name 'About Me.md' cannot be a page address "
+        "(use lower-case letters, digits and '-': rename it to about-me.md)",
+    ),
+    "page-named-as-the-sites-own": (
+        write("content/pages/topics.md", "---\ntitle: My topics\n---\n"),
+        "content/pages/topics.md: /topics/ is an address of the site's own (rename the file, e.g. to my-topics.md",
+    ),
+    "page-where-content-public-has-a-file": (
+        lambda project: (write("content/public/about/index.html", "<p>mine</p>")(project),
+                         write("content/pages/about.md", "---\ntitle: About\n---\n")(project)),
+        "content/pages/about.md: /about/ is also the address of content/public/about/index.html "
+        "(rename this file, or move content/public/about/index.html elsewhere in content/public/)",
+    ),
     "site-yaml-title-with-a-control-character": (
         replace_in("content/site.yaml", "title: Paper Atlas", 'title: "Paper Atlas\\a"'),
         "content/site.yaml:2: title holds a control character or another no page or feed can hold ('\\x07') "

@@ -22,6 +22,7 @@ import pytest
 from jinja2 import meta
 
 from site_builder.config import SiteConfig
+from site_builder.pages import OwnPage
 from site_builder.papers import Paper
 from site_builder.markup import make_markdown
 from site_builder.render import BUILTIN_TEMPLATES, PAPER_ITEM, make_environment, render_page
@@ -95,8 +96,9 @@ def site() -> Site:
         )
     ]
     order = {paper.dates[0]: (paper.key,) for paper in papers}
+    about = OwnPage("about", "About", "Who keeps it.", True, "Mine.", Path("pages/about.md"))
     # A sitemap limit of 2 URLs, so that the site has a sitemap index and its parts too.
-    return build_site(CONFIG, papers, taxonomy, make_markdown(), order, sitemap_url_limit=2)
+    return build_site(CONFIG, papers, taxonomy, make_markdown(), order, sitemap_url_limit=2, own_pages=[about])
 
 
 def probing_environment(templates: set[str]) -> jinja2.Environment:

@@ -1,0 +1,204 @@
+"""Pages of one's own: content/pages/<name>.md read and checked, then built at /<name>/."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from site_builder.errors import BuildErrors, SourceError
+from site_builder.pages import OwnPage, parse_page, read_pages
+from site_builder.pipeline import Paths, build
+from files import snapshot
+
+ROOT = Path(__file__).resolve().parent.parent
+DIGEST = "Daily Papers\n\nMar 18\n\nA Paper on Speech\n\nWe study speech synthesis.\n"
+ABOUT = (
+    "---\ntitle: About\ndescription: >\n  Who keeps this atlas,\n  and why.\nnav: true\n---\n\n"
+    "I read the **digests** every morning.\n\n<script>alert(1)</script>\n"
+)
+
+
+def page_error(text: str, name: str = "about.md", public: Path | None = None) -> str:
+    with pytest.raises(SourceError) as raised:
+        read_pages([(Path("content/pages") / name, text)], public or Path("no-public"))
+    return str(raised.value)
+
+
+def test_a_page_is_read_with_its_title_description_nav_and_body():
+    page = parse_page(ABOUT, Path("content/pages/about.md"))
+    assert page == OwnPage(
+        name="about", title="About", description="Who keeps this atlas, and why.", nav=True,
+        body="I read the **digests** every morning.\n\n<script>alert(1)</script>", path=Path("content/pages/about.md"),
+    )
+    assert page.url == "about/"
+
+
+def test_a_page_needs_only_a_title():
+    page = parse_page("---\ntitle: Reading list\n---\n", Path("content/pages/reading-list.md"))
+    assert (page.title, page.description, page.nav, page.body) == ("Reading list", "", False, "")
+
+
+def test_pages_are_read_in_name_order():
+    texts = [(Path(f"content/pages/{name}.md"), f"---\ntitle: {name}\n---\n") for name in ("b", "a2", "a")]
+    assert [page.name for page in read_pages(texts, Path("no-public"))] == ["a", "a2", "b"]
+
+
+def test_a_page_without_a_title_is_an_error_saying_how_to_add_one():
+    assert page_error("---\ndescription: Mine.\n---\n\nText.\n") == (
+        "content/pages/about.md:1: page has no title "
+        "(add 'title: ...' to the front matter: it heads the page and names it in browser tabs)"
+    )
+
+
+def test_a_misspelt_key_is_an_error_at_its_line_with_the_key_meant():
+    assert page_error("---\ntitle: About\ntitel: About\n---\n") == (
+        "content/pages/about.md:3: unknown key 'titel' "
+        "(did you mean 'title'? a page's keys are title, description and nav)"
+    )
+
+
+def test_broken_yaml_in_a_page_is_an_error_at_its_line():
+    assert page_error("---\ntitle: About\nnav: [true\n---\n").startswith(
+        "content/pages/about.md:3: invalid YAML: a '[' list begun on this line is not closed"
+    )
+
+
+def test_a_page_without_front_matter_is_an_error_at_line_1():
+    assert page_error("# About\n\nText.\n").startswith(
+        "content/pages/about.md:1: page file does not start with '---' front matter"
+    )
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("---\ntitle: 2025\n---\n", "content/pages/about.md:2: title must be text, not 2025 (quote it: title: '2025')"),
+    ("---\ntitle: '  '\n---\n", "content/pages/about.md:2: title must not be blank"),
+    ("---\ntitle: About\nnav: 'yes'\n---\n", "content/pages/about.md:3: nav must be true or false, not 'yes'"),
+    ("---\ntitle: \"About\\a\"\n---\n", "content/pages/about.md:2: title holds a control character"),
+])
+def test_a_value_of_the_wrong_kind_is_an_error_at_its_line(text, expected):
+    assert page_error(text).startswith(expected)
+
+
+@pytest.mark.parametrize(("name", "suggested"), [("About.md", "about.md"), ("my_page.md", "my-page.md"),
+                                                 ("reading list.md", "reading-list.md")])
+def test_a_file_name_that_is_no_address_is_an_error_naming_a_good_one(name, suggested):
+    assert page_error("---\ntitle: About\n---\n", name) == (
+        f"content/pages/{name}: page file name {name!r} cannot be a page address "
+        f"(use lower-case letters, digits and '-': rename it to {suggested})"
+    )
+
+
+@pytest.mark.parametrize("name", ["papers", "topics", "dates", "search", "static", "feed", "sitemap", "robots", "404"])
+def test_a_page_named_as_one_of_the_sites_own_addresses_is_an_error(name):
+    assert page_error("---\ntitle: Mine\n---\n", f"{name}.md") == (
+        f"content/pages/{name}.md: /{name}/ is an address of the site's own (rename the file, e.g. to my-{name}.md; "
+        "the site keeps 404, dates, feed, index, papers, robots, search, sitemap, static, topics)"
+    )
+
+
+@pytest.mark.parametrize("public_file", ["about/index.html", "about"])
+def test_a_page_where_content_public_has_a_file_is_an_error_naming_both(tmp_path, public_file):
+    public = tmp_path / "public"
+    (public / public_file).parent.mkdir(parents=True, exist_ok=True)
+    (public / public_file).write_text("mine")
+    assert page_error("---\ntitle: About\n---\n", public=public) == (
+        f"content/pages/about.md: /about/ is also the address of {public / public_file} "
+        f"(rename this file, or move {public / public_file} elsewhere in content/public/)"
+    )
+
+
+def test_a_file_of_content_public_beside_a_page_is_fine(tmp_path):
+    (tmp_path / "public" / "about").mkdir(parents=True)
+    (tmp_path / "public" / "about" / "me.png").write_bytes(b"\x89PNG")
+    assert len(read_pages([(Path("content/pages/about.md"), ABOUT)], tmp_path / "public")) == 1
+
+
+def test_every_bad_page_is_reported_at_once():
+    texts = [(Path("content/pages/a.md"), "---\n---\n"), (Path("content/pages/B.md"), "---\ntitle: B\n---\n")]
+    with pytest.raises(BuildErrors) as raised:
+        read_pages(texts, Path("no-public"))
+    assert [error.path.name for error in raised.value.errors] == ["a.md", "B.md"]
+
+
+# -- built -------------------------------------------------------------------
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    content = tmp_path / "content"
+    (content / "digests").mkdir(parents=True)
+    (content / "pages").mkdir()
+    (content / "site.yaml").write_text("title: Atlas\nbase_url: https://example.org/atlas/\n")
+    shutil.copy(ROOT / "content" / "topics.yaml", content / "topics.yaml")
+    (content / "digests" / "2025-03-18.txt").write_text(DIGEST)
+    (content / "pages" / "about.md").write_text(ABOUT)
+    (content / "pages" / "reading-list.md").write_text("---\ntitle: Reading list\n---\n\n- A Paper on Speech\n")
+    return content
+
+
+def test_a_page_is_built_at_its_name_with_its_markdown_as_notes_are(content, tmp_path):
+    build(Paths(content, tmp_path / "site"), workers=1)
+    about = (tmp_path / "site" / "about" / "index.html").read_text()
+    assert "<title>About · Atlas</title>" in about
+    assert '<meta name="description" content="Who keeps this atlas, and why.">' in about
+    assert "<h1>About</h1>" in about
+    assert "<p>I read the <strong>digests</strong> every morning.</p>" in about
+    assert "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>" in about, "raw HTML shows as text, as in notes"
+    reading = (tmp_path / "site" / "reading-list" / "index.html").read_text()
+    assert "<li>A Paper on Speech</li>" in reading
+    assert '<meta name="description" content="Machine-learning papers' in reading, "the site's, without its own"
+
+
+def test_a_page_is_in_the_sitemap_but_not_in_search_or_feeds(content, tmp_path):
+    report = build(Paths(content, tmp_path / "site"), workers=1)
+    site = tmp_path / "site"
+    sitemap = (site / "sitemap.xml").read_text()
+    assert "<loc>https://example.org/atlas/about/</loc>" in sitemap
+    assert "<loc>https://example.org/atlas/reading-list/</loc>" in sitemap
+    search = b"".join(path.read_bytes() for path in sorted((site / "search").glob("*.json")))
+    assert b"A Paper on Speech" in search
+    assert b"about/" not in search and b"Reading list" not in search
+    assert "about/" not in (site / "feed.xml").read_text()
+    assert report.site.counts["page"] == 2
+
+
+def test_a_page_with_nav_true_is_linked_from_every_pages_header(content, tmp_path):
+    build(Paths(content, tmp_path / "site"), workers=1)
+    site = tmp_path / "site"
+    link = '<a href="/atlas/about/">About</a>'
+    for page in ("index.html", "papers/a-paper-on-speech/index.html", "reading-list/index.html", "404.html"):
+        assert link in (site / page).read_text(), page
+    assert '<a href="/atlas/about/" aria-current="page">About</a>' in (site / "about" / "index.html").read_text()
+    assert "/atlas/reading-list/" not in (site / "index.html").read_text(), "no nav: true, no link"
+
+
+def test_a_folder_in_content_pages_is_not_read_and_the_build_says_so(content, tmp_path):
+    (content / "pages" / "notes").mkdir()
+    (content / "pages" / "notes" / "x.md").write_text("---\ntitle: X\n---\n")
+    report = build(Paths(content, tmp_path / "site"), workers=1)
+    assert [str(warning) for warning in report.warnings] == [
+        f"{content / 'pages' / 'notes'}: not read: a folder (pages are read from {content / 'pages'} alone) "
+        f"(to build them, move them up into {content / 'pages'})"
+    ]
+    assert not (tmp_path / "site" / "notes").exists() and not (tmp_path / "site" / "x").exists()
+
+
+def test_the_same_pages_give_byte_identical_sites(content, tmp_path):
+    build(Paths(content, tmp_path / "one"), workers=1)
+    build(Paths(content, tmp_path / "two"), workers=2)
+    assert snapshot(tmp_path / "one") == snapshot(tmp_path / "two")
+
+
+def test_a_bad_page_stops_the_build_and_leaves_the_site_as_it_was(content, tmp_path):
+    paths = Paths(content, tmp_path / "site")
+    build(paths, workers=1)
+    before = snapshot(paths.out)
+    (content / "pages" / "about.md").write_text("---\ntitle: About\nnav: [true\n---\n")
+    with pytest.raises(SourceError) as raised:
+        build(paths, workers=1)
+    assert str(raised.value).startswith(f"{content / 'pages' / 'about.md'}:3: invalid YAML")
+    assert snapshot(paths.out) == before
+    assert json.loads((paths.out / "search" / "manifest.json").read_text())  # still the whole site
