@@ -225,3 +225,33 @@ def test_wide_notes_and_the_topics_chart_fit_a_phone(browser, tmp_path, serve_si
     assert label.bounding_box() == before
     assert errors == []
     context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_page_of_ones_own_is_reached_from_the_header_and_fits_a_phone(browser, tmp_path, serve_site, width):
+    from site_builder.pipeline import Paths, build
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    (content / "pages").mkdir()
+    (content / "pages" / "about.md").write_text(
+        "---\ntitle: About this atlas\nnav: true\n---\n\nWhat I read, and why." + WIDE_NOTES.split("## Notes", 1)[1],
+        encoding="utf-8",
+    )
+    (content / "pages" / "reading-list.md").write_text("---\ntitle: Reading list\nnav: true\n---\n\n- One\n")
+    build(Paths(content=content, out=tmp_path / "_site"), base_url="/atlas/")
+    base = serve_site(tmp_path / "_site")
+    context, page, errors = open_page(
+        browser, base, viewport={"width": width, "height": 844}, color_scheme="dark", has_touch=width < 400,
+    )
+    page.locator(".site-nav").get_by_role("link", name="About this atlas").click()
+    page.wait_for_load_state()
+    assert page.url == base + "about/"
+    assert page.locator("h1").inner_text() == "About this atlas"
+    expect(page.locator(".site-nav a[aria-current=page]")).to_have_text("About this atlas")
+    assert page.locator(".own-page pre").count() == 1 and page.locator(".own-page table").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    if width < 400:
+        assert page.evaluate(TOO_SMALL_TO_TAP) == []
+    assert errors == []
+    context.close()

@@ -158,6 +158,31 @@ def test_any_change_to_an_input_or_the_output_means_a_real_build(work, change):
     assert build(paths).skipped, "and the build after it has nothing to do"
 
 
+def test_a_page_of_ones_own_added_edited_or_deleted_is_built_by_the_next_cached_build(work):
+    paths = cached_paths(work)
+    build(paths)
+    assert build(paths).skipped
+    about, page = paths.content / "pages" / "about.md", paths.out / "about" / "index.html"
+    about.parent.mkdir()
+    about.write_text("---\ntitle: About\nnav: true\n---\n\nFirst words.\n", encoding="utf-8")
+    assert not build(paths).skipped
+    assert "<p>First words.</p>" in page.read_text(encoding="utf-8")
+    assert '<a href="/about/">About</a>' in (paths.out / "topics" / "index.html").read_text(encoding="utf-8")
+    assert snapshot(paths.out) == clean_build(work)
+
+    about.write_text("---\ntitle: About me\nnav: true\n---\n\nSecond words.\n", encoding="utf-8")
+    assert not build(paths).skipped
+    assert "<p>Second words.</p>" in page.read_text(encoding="utf-8")
+    assert '<a href="/about/">About me</a>' in (paths.out / "topics" / "index.html").read_text(encoding="utf-8")
+    assert snapshot(paths.out) == clean_build(work)
+
+    about.unlink()
+    assert not build(paths).skipped
+    assert not page.exists() and "/about/" not in (paths.out / "topics" / "index.html").read_text(encoding="utf-8")
+    assert snapshot(paths.out) == clean_build(work)
+    assert build(paths).skipped
+
+
 class ForkedChildren:
     """The functions a build hands to forked children, and the children's pids."""
 

@@ -916,6 +916,40 @@ def test_new_digest_adds_its_papers(server, events, monkeypatch):
     assert verdicts and all(at is None for at in verdicts), "ingest's own write counted as a change"
 
 
+def test_a_page_of_ones_own_saved_is_rebuilt_and_open_pages_reload(server, events):
+    pages = server.preview.paths.content / "pages"
+    about = pages / "about.md"
+
+    def wait_until_served(text: bytes) -> None:
+        # Polled, not waited for by version: the folder made first may have a rebuild of its own.
+        deadline = time.monotonic() + EVENT_TIMEOUT
+        while True:
+            status, _headers, body = fetch(server, "/atlas/about/")
+            if status == 200 and text in body:
+                return
+            assert time.monotonic() < deadline, f"/atlas/about/ never showed {text!r}"
+            time.sleep(0.05)
+
+    version = server.preview.state.version
+    pages.mkdir()
+    about.write_text("---\ntitle: About\nnav: true\n---\n\nFirst words.\n")
+    wait_until_served(b"<p>First words.</p>")
+    assert events.wait_for(lambda state: state["version"] > version), "open pages are told to reload"
+    assert b'<a href="/atlas/about/">About</a>' in fetch(server, "/atlas/")[2]
+
+    version = server.preview.state.version
+    about.write_text("---\ntitle: About\nnav: true\n---\n\nSecond words.\n")
+    wait_until_served(b"<p>Second words.</p>")
+    assert events.wait_for(lambda state: state["version"] > version)
+    wait_for_log(server, lambda line: "after changes to" in line and "about.md" in line)
+
+    version = server.preview.state.version
+    about.unlink()
+    events.wait_for(lambda state: state["version"] > version)
+    assert fetch(server, "/atlas/about/")[0] == 404
+    assert b"/atlas/about/" not in fetch(server, "/atlas/")[2]
+
+
 # -- pieces -------------------------------------------------------------------
 
 
