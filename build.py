@@ -46,11 +46,16 @@ def _progress(quiet: bool):
     return show
 
 
+# Page kinds are their templates' names; "2 page" would say nothing of which.
+_KIND_NAMES = {"page": "own page"}
+
+
 def summarize(report: BuildReport, seconds: float) -> str:
     site = report.site
+    counts = {_KIND_NAMES.get(kind, kind): count for kind, count in site.counts.items()}
     # The many first; "1 404" read as a thousand and four.
-    many = sorted((-count, kind) for kind, count in site.counts.items() if count > 1)
-    ones = sorted(kind for kind, count in site.counts.items() if count == 1)
+    many = sorted((-count, kind) for kind, count in counts.items() if count > 1)
+    ones = sorted(kind for kind, count in counts.items() if count == 1)
     kinds = ", ".join([f"{-count:,} {kind}" for count, kind in many] + ([f"one each of {', '.join(ones)}"] if ones else []))
     timing = " · ".join(f"{name} {value:.2f}s" for name, value in report.timings.items())
     plan = report.plan

@@ -77,6 +77,15 @@ def test_build_prints_a_summary_and_writes_the_site(project):
     assert "\n  ingest: 1 new paper, 1 paper file written\n" in run(cwd=project).stdout
 
 
+def test_the_summary_counts_pages_of_ones_own_as_such(project):
+    pages = project / "content" / "pages"
+    pages.mkdir()
+    (pages / "about.md").write_text("---\ntitle: About\n---\n\nWho I am.\n")
+    assert re.search(r"^Built \d+ pages \(.*one each of 404, .*, own page, papers,", run(cwd=project).stdout, re.M)
+    (pages / "reading.md").write_text("---\ntitle: Reading list\n---\n\nTo read.\n")
+    assert re.search(r"^Built \d+ pages \(.*\b2 own page, .*one each of 404,", run(cwd=project).stdout, re.M)
+
+
 def test_a_summary_piped_into_a_reader_that_stops_early_is_no_traceback(project):
     read_end, write_end = os.pipe()
     os.close(read_end)  # as `build.py | head -1` once head has its line
