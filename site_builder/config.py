@@ -78,7 +78,7 @@ def parse_config(data: dict[str, Any], lines: dict[str, int], path: Path) -> Sit
     for key in ("title", "description"):
         if key in values:
             # One line in the header, a meta description and a feed's subtitle.
-            values[key] = one_line_text(values[key], key, path, lines.get(key))
+            values[key] = one_line_text(values[key])
     if "title" in values and not values["title"]:
         raise SourceError(
             "title must not be blank", path, lines.get("title"),
@@ -111,23 +111,13 @@ def parse_config(data: dict[str, Any], lines: dict[str, int], path: Path) -> Sit
     return SiteConfig(**values)
 
 
-def one_line_text(value: str, key: str, path: Path, line: int | None) -> str:
-    """A title or description as one line (a block scalar, "description: >"
-    over three lines, is read as one), or an error for a character no page
-    or feed can hold."""
-    text = " ".join(value.split())
-    control = _CONTROL.search(text)
-    if control:  # written as an escape ("\a"): YAML lets it through, XML feeds cannot hold it
-        raise SourceError(
-            f"{key} holds a control character or another no page or feed can hold ({control.group()!r})",
-            path, line, hint="delete it: pages show nothing for it and feeds cannot hold it",
-        )
-    return text
+def one_line_text(value: str) -> str:
+    """A title or description as one line: a block scalar ("description: >"
+    over three lines) is read as one. (A character no page can hold is an
+    error as the YAML is read.)"""
+    return " ".join(value.split())
 
 
-# Control characters, and what no UTF-8 page or XML feed can hold: U+FFFE,
-# U+FFFF and surrogates (YAML's "\\ud800" escape).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 _RANGES = {
     "digest_year": (1900, 9999, "the year of digests whose date line and file name give none, e.g. 2025"),
     "home_recent_dates": (0, 10_000, "how many digest dates the home page lists, e.g. 8"),

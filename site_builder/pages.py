@@ -91,7 +91,7 @@ def _text(data: dict[str, Any], key: str, path: Path, lines: dict[str, int]) -> 
     value = data[key]
     if not isinstance(value, str):
         raise SourceError(f"{key} must be text, not {value!r}", path, lines.get(key), hint=f"quote it: {key}: '{value}'")
-    return one_line_text(value, key, path, lines.get(key))
+    return one_line_text(value)
 
 
 def read_pages(texts: Iterable[tuple[Path, str]], public: Path) -> tuple[OwnPage, ...]:

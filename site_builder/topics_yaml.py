@@ -16,7 +16,7 @@ from yaml.constructor import SafeConstructor
 from .errors import SourceError, raise_if_any, read_utf8
 from .papers import FILE_SLUG
 from .topics import Taxonomy, Topic
-from .yamlsource import control_character_error, yaml_problem
+from .yamlsource import control_character_error, unholdable_problem, yaml_problem
 
 SLUG_PATTERN = re.compile(r"[a-z0-9-]+")
 TOP_LEVEL_KEYS = ("min_score", "max_topics", "title_weight", "topics")
@@ -108,7 +108,12 @@ class _Reader:
     def text(self, node: yaml.Node, what: str) -> str | None:
         # The raw scalar text, so "name: yes" or "slug: 2024" stay the words written.
         if isinstance(node, yaml.ScalarNode):
-            return str(node.value).strip()
+            text = str(node.value).strip()
+            problem = unholdable_problem(what, text)  # from an escape in quotes, "\ud800"
+            if problem is not None:
+                self.error(problem[0], node, hint=problem[1])
+                return None
+            return text
         self.error(f"{what} must be text, not a list or mapping", node)
         return None
 

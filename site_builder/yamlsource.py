@@ -239,7 +239,41 @@ def parse_yaml_mapping(
                 hint="keep one of the two lines",
             )
         lines[name] = line
-    return {str(k): v for k, v in data.items()}, lines
+    mapping = {str(k): v for k, v in data.items()}
+    if "\\" in text:  # only an escape in a double-quoted value ("\a", "\ud800") makes one
+        for key, value in mapping.items():
+            problem = unholdable_problem(key, value)
+            if problem is not None:
+                raise SourceError(problem[0], path, lines[key], hint=problem[1])
+    return mapping, lines
+
+
+# What a double-quoted value's escape can make that no UTF-8 page or XML
+# feed can hold: a control character but a tab or line break, U+FFFE,
+# U+FFFF, a surrogate (which made a build fail with a traceback).
+_UNHOLDABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
+def unholdable_problem(what: str, value: Any) -> tuple[str, str] | None:
+    """What is wrong and how to fix it, when ``value`` (text, or a list or
+    mapping of it) holds a character no page or feed can hold."""
+    found = _unholdable_character(value)
+    if found is None:
+        return None
+    return (f"{what} holds a control character or another no page or feed can hold ({found!r})",
+            "delete it: pages show nothing for it and feeds cannot hold it")
+
+
+def _unholdable_character(value: Any) -> str | None:
+    if isinstance(value, str):
+        found = _UNHOLDABLE.search(value)
+        return found.group() if found else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _unholdable_character(key) or _unholdable_character(item)
+        if found is not None:
+            return found
+    return None
 
 
 def load_yaml_mapping(path: Path) -> tuple[dict[str, Any], dict[str, int]]:

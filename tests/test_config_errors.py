@@ -266,6 +266,18 @@ CASES = {
         "identifier alone, in quotes, as arXiv shows it: arxiv: '2503.12345', or 'hep-th/9901001' for a paper "
         "from before 2007)",
     ),
+    "front-matter-surrogate-escape-in-title": (  # a traceback, in the search index's JSON
+        replace_in(PAPER, "title: A Paper on Speech", 'title: "A Paper on \\ud800 Speech"'),
+        f"{PAPER}:2: title holds a control character or another no page or feed can hold ('\\ud800')",
+    ),
+    "front-matter-control-escape-in-tags": (
+        replace_in(PAPER, "---\n\n", 'tags: [later, "re\\aread"]\n---\n\n'),
+        f"{PAPER}:7: tags holds a control character or another no page or feed can hold ('\\x07')",
+    ),
+    "topics-yaml-surrogate-escape-in-name": (
+        write("content/topics.yaml", 'topics:\n  - slug: speech\n    name: "Spe\\ud800ech"\n    keywords: {speech: 3}\n'),
+        "content/topics.yaml:3: name holds a control character or another no page or feed can hold ('\\ud800')",
+    ),
     "front-matter-unknown-topic": (
         write("content/papers/my-paper.md", "---\ntitle: Mine\ndates: [2025-03-18]\ntopics: [no-such-topic]\n---\n\nText.\n"),
         "content/papers/my-paper.md:4: unknown topic 'no-such-topic'",
