@@ -31,16 +31,14 @@ from .ingest import IngestPlan, plan_ingest
 from .markup import make_digest_text, make_markdown
 from .pages import OwnPage, read_pages
 from .papers import Memo, merge_entries, no_memo, parse_papers
-from .render import (
-    BUILTIN_TEMPLATES, LaterPage, StaticFiles, StoredPages, make_environment, render_site, unshown_blocks,
-    unused_templates,
-)
+from .render import BUILTIN_TEMPLATES, LaterPage, StaticFiles, StoredPages, make_environment, render_site
 from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, search_documents
 from .related import Terms, Vocabulary, related_by_terms
 from .site import (
     PaperView, Related, RelatedSource, Site, build_site, html_to_text, in_title_order, listed_in, related_sources,
     source_word_counts,
 )
+from .template_checks import unshown_blocks, unused_templates
 from .topics import Taxonomy, assign_topics, placement_warnings
 from .topics_yaml import parse_taxonomy
 from .weight import PageWeight, measure_first_visit

@@ -6,15 +6,13 @@ import difflib
 import hashlib
 import re
 from dataclasses import dataclass, field, fields
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Mapping
 from urllib.parse import quote
 from xml.etree import ElementTree
 
 import jinja2
-from jinja2 import meta, nodes
 from markupsafe import Markup
 
 from .cache import KeyDigester
@@ -25,6 +23,7 @@ from .parallel import PARALLEL_MIN_ITEMS, fork_map
 from .site import (
     DateLink, DateView, LetterLink, MonthView, NavLink, Page, Pagination, PaperView, Site, TopicLink, TopicView,
 )
+from .template_outline import template_outline
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -172,7 +171,7 @@ def render_page(env: jinja2.Environment, page: Page, assets: Mapping[str, str]) 
     try:
         template = env.get_template(page.template)
         html = template.render(page=page, assets=assets, **page.context)
-        if page.template.endswith(".xml") and _is_users(template.filename, env.globals["site"]):
+        if page.template.endswith(".xml") and is_users_template(template.filename, env.globals["site"]):
             _check_well_formed(html, page, template.filename)
     except jinja2.TemplateSyntaxError as error:
         raise _syntax_error(error) from None
@@ -205,7 +204,7 @@ def render_page(env: jinja2.Environment, page: Page, assets: Mapping[str, str]) 
     return html.encode("utf-8")
 
 
-def _is_users(filename: str | None, config: SiteConfig) -> bool:
+def is_users_template(filename: str | None, config: SiteConfig) -> bool:
     """Whether a template was read from the site's templates_dir."""
     users = config.templates_dir
     return filename is not None and users is not None and Path(filename).resolve().is_relative_to(users.resolve())
@@ -309,7 +308,7 @@ def template_fingerprints(
             return
         try:
             source, filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
-            referenced = _template_outline(env, source, name, filename).references
+            referenced = template_outline(env, source, name, filename).references
         except jinja2.TemplateSyntaxError as error:
             raise _syntax_error(error) from None
         except jinja2.TemplateNotFound:
@@ -344,184 +343,7 @@ def template_fingerprints(
     }
 
 
-# What a template's parse depends on besides its text: the lexer's settings
-# (make_environment adds no extensions, which could add tags).
-_LEXER_SETTINGS = (
-    "block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
-    "comment_start_string", "comment_end_string", "line_statement_prefix", "line_comment_prefix",
-    "trim_blocks", "lstrip_blocks", "newline_sequence", "keep_trailing_newline",
-)
-
-
-@dataclass(frozen=True)
-class TemplateOutline:
-    """What a template's parse tells about it without rendering it."""
-
-    references: frozenset[str]  # the templates it extends, includes or imports by name
-    parent: str | None  # the template it extends, when it extends one named by a constant
-    # It extends a template known only when rendering: {% extends name %}, or two in an {% if %}.
-    parent_unknown: bool
-    blocks: Mapping[str, int]  # every block it defines, however deep: name → line
-    outer_blocks: tuple[tuple[str, int], ...]  # (name, line) of each block not inside another
-    called_blocks: frozenset[str]  # the blocks it shows itself, as {{ self.name() }}
-
-
-def _template_outline(env: jinja2.Environment, source: str, name: str, filename: str | None) -> TemplateOutline:
-    """``source``'s outline. Kept per source text: every preview rebuild
-    fingerprints every template, and parsing them all again took a
-    twentieth of a second at each."""
-    settings = tuple((setting, getattr(env, setting)) for setting in _LEXER_SETTINGS)
-    return _parsed_outline(source, name, filename, settings)
-
-
-@lru_cache(maxsize=256)
-def _parsed_outline(
-    source: str, name: str, filename: str | None, settings: tuple[tuple[str, Any], ...],
-) -> TemplateOutline:
-    parsed = jinja2.Environment(**dict(settings)).parse(source, name, filename)
-    extends = list(parsed.find_all(nodes.Extends))
-    # Two {% extends %} (in an {% if %}) or a computed name: which parent is
-    # used is known only when rendering, so no parent is assumed.
-    constant = len(extends) == 1 and isinstance(extends[0].template, nodes.Const)
-    parent = extends[0].template.value if constant else None  # type: ignore[attr-defined]
-    return TemplateOutline(
-        references=frozenset(ref for ref in meta.find_referenced_templates(parsed) if ref),
-        parent=parent if isinstance(parent, str) else None,
-        parent_unknown=bool(extends) and not isinstance(parent, str),
-        blocks=MappingProxyType({block.name: block.lineno for block in parsed.find_all(nodes.Block)}),
-        outer_blocks=tuple((block.name, block.lineno) for block in _outer_blocks(parsed)),
-        called_blocks=frozenset(
-            node.attr for node in parsed.find_all(nodes.Getattr)
-            if isinstance(node.node, nodes.Name) and node.node.name == "self"
-        ),
-    )
-
-
-def _outer_blocks(node: nodes.Node) -> Iterator[nodes.Block]:
-    """The blocks under ``node`` that are not inside another block: those a
-    child template's parent must call. A block inside one is shown with it."""
-    for child in node.iter_child_nodes():
-        if isinstance(child, nodes.Block):
-            yield child
-        else:
-            yield from _outer_blocks(child)
-
-
-def unused_templates(env: jinja2.Environment, site: Site) -> tuple[SourceError, ...]:
-    """Files in the user's ``templates_dir`` that no page can use: neither a
-    page's template nor one it extends, includes or imports, however deep.
-    (A misspelt override, "pape.html", is otherwise silently ignored.)"""
-    templates_dir = site.config.templates_dir
-    if templates_dir is None:
-        return ()
-    used: dict[str, tuple[str, str | None]] = {}
-    template_fingerprints(env, _page_templates(site), used)
-    builtin = sorted(path.relative_to(BUILTIN_TEMPLATES).as_posix() for path in BUILTIN_TEMPLATES.rglob("*") if path.is_file())
-    unused = []
-    for path in sorted(templates_dir.rglob("*")):
-        name = path.relative_to(templates_dir).as_posix()
-        # A built-in name is no misspelling: it replaces that template, which
-        # this site may not use (sitemap.xml without a full base_url, sitemap_index.xml
-        # below 50,000 URLs).
-        if not path.is_file() or path.name.startswith(".") or name.endswith("~") or name in used or name in builtin:
-            continue
-        guess = difflib.get_close_matches(name, builtin, n=1)
-        unused.append(SourceError(
-            "not used: no page's template has this name, or extends, includes or imports it", path,
-            hint=f"did you mean {guess[0]}?" if guess else "built-in names: " + ", ".join(builtin),
-        ))
-    return tuple(unused)
-
-
-def unshown_blocks(env: jinja2.Environment, site: Site) -> tuple[tuple[SourceError, ...], tuple[SourceError, ...]]:
-    """(errors, warnings) for the blocks a template that extends another
-    defines but no template above it has, nor shows itself ({{ self.x() }}).
-    Jinja shows a child template only through its parent's blocks, so a
-    misspelt "{% block mian %}" silently leaves pages without what it
-    holds: an error. So does a base.html of one's own without the block the
-    built-in pages fill: an error for "main", which holds each page's
-    content, a warning for the others (a head without the pages' meta tags
-    may be meant). Only the templates pages use are checked, and only with
-    a ``templates_dir``: the built-in templates agree with each other (a
-    test says so). Templates are parsed once per source text
-    (_parsed_outline), so the check costs a reading of each template file."""
-    templates_dir = site.config.templates_dir
-    if templates_dir is None:
-        return (), ()
-    read: dict[str, tuple[str, str | None]] = {}
-    template_fingerprints(env, _page_templates(site), read)
-    outlines = {name: _template_outline(env, source, name, filename) for name, (source, filename) in read.items()}
-
-    owned = {name for name, (_source, filename) in read.items() if _is_users(filename, site.config)}
-    base = BUILTIN_TEMPLATES / "base.html"
-    builtin_blocks = _template_outline(env, base.read_text(encoding="utf-8"), "base.html", str(base)).blocks
-    errors, warnings = [], []
-    # A built-in template's block missing from the user's template above it
-    # is the user's template's fault: told once, at that file, for all the
-    # built-in templates that fill it. (user's template, block) → those.
-    unfilled: dict[tuple[str, str], list[str]] = {}
-    for name in sorted(outlines):
-        chain = _parent_chain(name, outlines)
-        if not chain:
-            continue
-        shown = {block for parent in chain for block in outlines[parent].blocks}
-        called = set().union(*(outlines[template].called_blocks for template in (name, *chain)))
-        for block, line in outlines[name].outer_blocks:
-            if block in shown or block in called:
-                continue
-            owners = [parent for parent in chain if parent in owned]
-            if owners and name not in owned:
-                unfilled.setdefault((owners[-1], block), []).append(name)
-                continue
-            close = difflib.get_close_matches(block, sorted(shown), n=1)
-            # A block the built-in base.html has but the user's has not (a
-            # copy of paper.html's "description" under a base.html of one's
-            # own) leaves out only that; any other name is a slip of the pen.
-            is_error = block == _CONTENT_BLOCK or block not in builtin_blocks or not owners
-            (errors if is_error else warnings).append(SourceError(
-                f"block {block!r} is not in {_listed(chain, 'or')}, so it is never shown", read[name][1] or name, line,
-                hint=f"did you mean {close[0]!r}?" if close else f"blocks there: {', '.join(sorted(shown)) or 'none'}",
-            ))
-    filled = {block for name in outlines if outlines[name].parent for block, _line in outlines[name].outer_blocks}
-    for (owner, block), children in sorted(unfilled.items()):
-        # A block of the owner's that no child fills, and that no built-in
-        # page fills either, is likely the one misspelt: named at its line.
-        unused = sorted(set(outlines[owner].blocks) - filled - set(builtin_blocks))
-        close = difflib.get_close_matches(block, unused, n=1)
-        (errors if block == _CONTENT_BLOCK else warnings).append(SourceError(
-            f"no block {block!r}, so what {_listed(children, 'and')} put in it is never shown", read[owner][1] or owner,
-            outlines[owner].blocks[close[0]] if close else None,
-            hint=f"did you mean {block!r} for block {close[0]!r}?" if close
-            else f"add {{% block {block} %}}{{% endblock %}} where it should be shown",
-        ))
-    return tuple(errors), tuple(warnings)
-
-
-# The block of base.html that holds each page's own content.
-_CONTENT_BLOCK = "main"
-
-
-def _parent_chain(name: str, outlines: Mapping[str, TemplateOutline]) -> tuple[str, ...]:
-    """The templates ``name`` extends, nearest first; empty when one of them
-    is unknown (not found, or extended by a computed name) or they loop."""
-    chain: list[str] = []
-    parent = outlines[name].parent
-    while parent is not None:
-        if parent not in outlines or parent in chain or parent == name:
-            return ()
-        chain.append(parent)
-        parent = outlines[parent].parent
-    if chain and outlines[chain[-1]].parent_unknown:
-        return ()
-    return tuple(chain)
-
-
-def _listed(names: Sequence[str], conjunction: str) -> str:
-    """"a.html", "a.html or b.html", "a.html, b.html and c.html"."""
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
-
-
-def _page_templates(site: Site) -> set[str]:
+def page_templates(site: Site) -> set[str]:
     # paper_item() renders PAPER_ITEM for any page, unseen by Jinja's reference scan.
     return {page.template for page in site.pages} | {PAPER_ITEM}
 
@@ -549,7 +371,7 @@ def render_site(
     for a page rendered without one, how to make it in ``stored.undigested``). Pages
     are rendered in ``workers`` processes; the output does not depend on it."""
     read: dict[str, tuple[str, str | None]] = {}
-    fingerprints = template_fingerprints(env, _page_templates(site), read)
+    fingerprints = template_fingerprints(env, page_templates(site), read)
     if later is not None:
         env = _as_read(env, read)
     shared = (site.config, tuple(assets.items()), fingerprints[PAPER_ITEM])

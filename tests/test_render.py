@@ -24,9 +24,8 @@ from site_builder.markup import (
     QuickLinkify, _MARKUP_CHARACTER, _first_characters, _render_markdown, make_digest_text, make_markdown,
     markdown_parser,
 )
-from site_builder.render import (
-    make_environment, render_page, render_site, template_fingerprints, unshown_blocks, unused_templates,
-)
+from site_builder.render import make_environment, render_page, render_site, template_fingerprints
+from site_builder.template_checks import unshown_blocks, unused_templates
 from site_builder.site import build_site, summarize
 from site_builder.topics import Taxonomy
 from site_builder.topics_yaml import parse_taxonomy

@@ -1,0 +1,129 @@
+"""Checks of the templates in use, before anything renders: a template of
+one's own that no page uses (a misspelt override), and blocks that no
+template above defines, which would never be shown."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Mapping, Sequence
+
+import jinja2
+
+from .errors import SourceError
+from .render import BUILTIN_TEMPLATES, is_users_template, page_templates, template_fingerprints
+from .site import Site
+from .template_outline import TemplateOutline, template_outline
+
+
+def unused_templates(env: jinja2.Environment, site: Site) -> tuple[SourceError, ...]:
+    """Files in the user's ``templates_dir`` that no page can use: neither a
+    page's template nor one it extends, includes or imports, however deep.
+    (A misspelt override, "pape.html", is otherwise silently ignored.)"""
+    templates_dir = site.config.templates_dir
+    if templates_dir is None:
+        return ()
+    used: dict[str, tuple[str, str | None]] = {}
+    template_fingerprints(env, page_templates(site), used)
+    builtin = sorted(path.relative_to(BUILTIN_TEMPLATES).as_posix() for path in BUILTIN_TEMPLATES.rglob("*") if path.is_file())
+    unused = []
+    for path in sorted(templates_dir.rglob("*")):
+        name = path.relative_to(templates_dir).as_posix()
+        # A built-in name is no misspelling: it replaces that template, which
+        # this site may not use (sitemap.xml without a full base_url, sitemap_index.xml
+        # below 50,000 URLs).
+        if not path.is_file() or path.name.startswith(".") or name.endswith("~") or name in used or name in builtin:
+            continue
+        guess = difflib.get_close_matches(name, builtin, n=1)
+        unused.append(SourceError(
+            "not used: no page's template has this name, or extends, includes or imports it", path,
+            hint=f"did you mean {guess[0]}?" if guess else "built-in names: " + ", ".join(builtin),
+        ))
+    return tuple(unused)
+
+
+def unshown_blocks(env: jinja2.Environment, site: Site) -> tuple[tuple[SourceError, ...], tuple[SourceError, ...]]:
+    """(errors, warnings) for the blocks a template that extends another
+    defines but no template above it has, nor shows itself ({{ self.x() }}).
+    Jinja shows a child template only through its parent's blocks, so a
+    misspelt "{% block mian %}" silently leaves pages without what it
+    holds: an error. So does a base.html of one's own without the block the
+    built-in pages fill: an error for "main", which holds each page's
+    content, a warning for the others (a head without the pages' meta tags
+    may be meant). Only the templates pages use are checked, and only with
+    a ``templates_dir``: the built-in templates agree with each other (a
+    test says so). Templates are parsed once per source text
+    (_parsed_outline), so the check costs a reading of each template file."""
+    templates_dir = site.config.templates_dir
+    if templates_dir is None:
+        return (), ()
+    read: dict[str, tuple[str, str | None]] = {}
+    template_fingerprints(env, page_templates(site), read)
+    outlines = {name: template_outline(env, source, name, filename) for name, (source, filename) in read.items()}
+
+    owned = {name for name, (_source, filename) in read.items() if is_users_template(filename, site.config)}
+    base = BUILTIN_TEMPLATES / "base.html"
+    builtin_blocks = template_outline(env, base.read_text(encoding="utf-8"), "base.html", str(base)).blocks
+    errors, warnings = [], []
+    # A built-in template's block missing from the user's template above it
+    # is the user's template's fault: told once, at that file, for all the
+    # built-in templates that fill it. (user's template, block) → those.
+    unfilled: dict[tuple[str, str], list[str]] = {}
+    for name in sorted(outlines):
+        chain = _parent_chain(name, outlines)
+        if not chain:
+            continue
+        shown = {block for parent in chain for block in outlines[parent].blocks}
+        called = set().union(*(outlines[template].called_blocks for template in (name, *chain)))
+        for block, line in outlines[name].outer_blocks:
+            if block in shown or block in called:
+                continue
+            owners = [parent for parent in chain if parent in owned]
+            if owners and name not in owned:
+                unfilled.setdefault((owners[-1], block), []).append(name)
+                continue
+            close = difflib.get_close_matches(block, sorted(shown), n=1)
+            # A block the built-in base.html has but the user's has not (a
+            # copy of paper.html's "description" under a base.html of one's
+            # own) leaves out only that; any other name is a slip of the pen.
+            is_error = block == _CONTENT_BLOCK or block not in builtin_blocks or not owners
+            (errors if is_error else warnings).append(SourceError(
+                f"block {block!r} is not in {_listed(chain, 'or')}, so it is never shown", read[name][1] or name, line,
+                hint=f"did you mean {close[0]!r}?" if close else f"blocks there: {', '.join(sorted(shown)) or 'none'}",
+            ))
+    filled = {block for name in outlines if outlines[name].parent for block, _line in outlines[name].outer_blocks}
+    for (owner, block), children in sorted(unfilled.items()):
+        # A block of the owner's that no child fills, and that no built-in
+        # page fills either, is likely the one misspelt: named at its line.
+        unused = sorted(set(outlines[owner].blocks) - filled - set(builtin_blocks))
+        close = difflib.get_close_matches(block, unused, n=1)
+        (errors if block == _CONTENT_BLOCK else warnings).append(SourceError(
+            f"no block {block!r}, so what {_listed(children, 'and')} put in it is never shown", read[owner][1] or owner,
+            outlines[owner].blocks[close[0]] if close else None,
+            hint=f"did you mean {block!r} for block {close[0]!r}?" if close
+            else f"add {{% block {block} %}}{{% endblock %}} where it should be shown",
+        ))
+    return tuple(errors), tuple(warnings)
+
+
+# The block of base.html that holds each page's own content.
+_CONTENT_BLOCK = "main"
+
+
+def _parent_chain(name: str, outlines: Mapping[str, TemplateOutline]) -> tuple[str, ...]:
+    """The templates ``name`` extends, nearest first; empty when one of them
+    is unknown (not found, or extended by a computed name) or they loop."""
+    chain: list[str] = []
+    parent = outlines[name].parent
+    while parent is not None:
+        if parent not in outlines or parent in chain or parent == name:
+            return ()
+        chain.append(parent)
+        parent = outlines[parent].parent
+    if chain and outlines[chain[-1]].parent_unknown:
+        return ()
+    return tuple(chain)
+
+
+def _listed(names: Sequence[str], conjunction: str) -> str:
+    """"a.html", "a.html or b.html", "a.html, b.html and c.html"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
