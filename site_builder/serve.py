@@ -1,4 +1,5 @@
-"""The preview server: watch, debounce, rebuild, live reload, the HTTP handler.
+"""The preview server: watch, debounce, rebuild, live reload (its HTTP side is
+:mod:`.preview_http`).
 
 One long-lived :class:`BuildCache` makes a rebuild re-render only the pages
 whose inputs changed, and only files whose bytes changed are rewritten in the
@@ -16,24 +17,17 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import errno
 import gc
-import html
 import itertools
-import json
-import mimetypes
 import os
 import signal
 import threading
 import time
 import traceback
 from dataclasses import dataclass, replace
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
-from urllib.parse import quote, unquote, urlsplit
 
 import jinja2
 from watchdog.events import (
@@ -46,27 +40,23 @@ from watchdog.observers.api import ObservedWatch
 from .cache import CACHE_FILE, BuildCache
 from .config import load_config
 from .errors import BuildErrors, SourceError, counted
+from .markup import make_markdown
 from .papers import parse_paper
 from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers, fork_map
 from .pipeline import (
     LaterSearch, Paths, SiteBuild, editors_file, make_site, save_cache, unsaved_cache, untrusted_cache, write_ingest,
 )
-from .markup import make_markdown
+from .preview_http import PreviewState, bind, make_handler
 from .render import BUILTIN_TEMPLATES, LaterPage, make_environment, render_page
 from .search import MANIFEST_PATH
 from .site import Site
 from .writer import check_output_dir, lock_directory, sync_site, unlock, update_site
 
-# Reserved URL prefix for the server's own files; outside any base path, and a
-# name no site page can take (page URLs never start with "__").
-RESERVED = "/__atlas/"
-CLIENT_FILES = Path(__file__).resolve().parent / "preview"
 DEBOUNCE_SECONDS = 0.15
 # After a rebuild, open pages reload at once; background rendering starts a
 # moment later, so their requests do not wait behind it.
 FINISH_DELAY_SECONDS = 0.25
 SAVE_WAIT_SECONDS = 30.0
-KEEPALIVE_SECONDS = 10.0
 _CHANGE_EVENTS = {"created", "modified", "deleted", "moved"}
 # The only events asked of the kernel: by default inotify also reports every
 # open and close of a file for reading, and a build reads every paper file
@@ -87,13 +77,6 @@ class Rebuild:
     written: tuple[str, ...]
     changes: tuple[str, ...]
     later: tuple[str, ...] = ()  # pages left to render on request or in the background
-
-
-@dataclass(frozen=True)
-class PreviewState:
-    version: int  # bumped after each successful build
-    error: str | None  # the last build's error, while it stands
-    base_path: str
 
 
 class Preview:
@@ -641,221 +624,6 @@ class _EventHandler(FileSystemEventHandler):
 
 
 # -- requests ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Resolved:
-    status: int
-    file: Path | None = None
-    location: str | None = None
-
-
-def resolve_request(out_dir: Path, base_path: str, raw_path: str) -> Resolved:
-    """Map a request path to a file inside ``out_dir``, a redirect, or a refusal.
-
-    Refuses ``..`` in any spelling (the path is decoded first, so ``%2e%2e``
-    is caught too) and anything whose real path, after symlinks, is outside
-    the output directory.
-    """
-    decoded = unquote(urlsplit(raw_path).path)
-    segments = decoded.split("/")
-    if any(s in (".", "..") for s in segments) or "\\" in decoded or "\0" in decoded:
-        return Resolved(HTTPStatus.FORBIDDEN)
-    if decoded in ("", "/", base_path.rstrip("/")) and decoded != base_path:
-        return Resolved(HTTPStatus.FOUND, location=base_path)
-    if not decoded.startswith(base_path):
-        # An address from before base_url changed (an open tab reloading, a
-        # bookmark): the same page under the base path, if there is one.
-        moved = base_path + decoded.lstrip("/")
-        found = (HTTPStatus.OK, HTTPStatus.MOVED_PERMANENTLY)
-        if base_path != "/" and resolve_request(out_dir, base_path, quote(moved)).status in found:
-            query = urlsplit(raw_path).query
-            return Resolved(HTTPStatus.FOUND, location=quote(moved) + (f"?{query}" if query else ""))
-        return Resolved(HTTPStatus.NOT_FOUND)
-    target = out_dir.joinpath(*(s for s in decoded[len(base_path):].split("/") if s))
-    if target.is_dir():
-        if not decoded.endswith("/"):
-            return Resolved(HTTPStatus.MOVED_PERMANENTLY, location=quote(decoded + "/"))
-        target = target / "index.html"
-    real = Path(os.path.realpath(target))
-    root = Path(os.path.realpath(out_dir))
-    if real != root and root not in real.parents:
-        return Resolved(HTTPStatus.FORBIDDEN)
-    if not real.is_file():
-        return Resolved(HTTPStatus.NOT_FOUND)
-    return Resolved(HTTPStatus.OK, file=real)
-
-
-def requested_outputs(base_path: str, raw_path: str) -> tuple[str, ...]:
-    """The output paths a request may be served from: ``a/b`` and
-    ``a/b/index.html`` (which :func:`resolve_request` then checks)."""
-    decoded = unquote(urlsplit(raw_path).path)
-    if not decoded.startswith(base_path):
-        return ()
-    relative = decoded[len(base_path):]
-    if relative == "" or relative.endswith("/"):
-        return (relative + "index.html",)
-    return (relative, relative + "/index.html")
-
-
-def inject(page: bytes, state: PreviewState) -> bytes:
-    """Add the reload script, and the error overlay while a build error stands."""
-    overlay = ""
-    if state.error is not None:
-        overlay = (
-            f'<div id="atlas-preview-error" role="alert"><p>{_error_heading(state)}</p>'
-            f"<pre>{html.escape(state.error)}</pre></div>"
-        )
-    snippet = (
-        f'<link rel="stylesheet" href="{RESERVED}overlay.css">{overlay}'
-        f'<script src="{RESERVED}reload.js" data-version="{state.version}" '
-        f'data-events="{RESERVED}events"></script>'
-    ).encode("utf-8")
-    at = page.lower().rfind(b"</body>")
-    return page + snippet if at < 0 else page[:at] + snippet + page[at:]
-
-
-def _error_heading(state: PreviewState) -> str:
-    if state.version == 0:
-        return "The build failed; save a fix and this page shows the site."
-    return "The last build failed; showing the last good site."
-
-
-def _content_type(path: Path) -> str:
-    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    textual = kind.startswith("text/") or kind.endswith(("javascript", "json", "xml", "+xml"))
-    return f"{kind}; charset=utf-8" if textual else kind
-
-
-_MISSING_404 = b"<!doctype html><title>Not found</title><h1>Not found</h1></body>"
-_NOT_BUILT = (
-    b'<!doctype html><meta name="viewport" content="width=device-width,initial-scale=1"><title>Build failed</title>'
-    b"<style>:root{color-scheme:light dark}body{font:1rem/1.5 system-ui,sans-serif;margin:2rem 1.25rem}</style>"
-    b"<h1>Nothing to show until the site builds</h1>"
-    b"<p>The preview server has not built this site yet: its first build failed (below).</p></body>"
-)
-
-
-def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
-    class PreviewHandler(BaseHTTPRequestHandler):
-        server_version = "PaperAtlasPreview"
-
-        def do_GET(self) -> None:
-            self._respond(send_body=True)
-
-        def do_HEAD(self) -> None:
-            self._respond(send_body=False)
-
-        def _respond(self, send_body: bool) -> None:
-            path = urlsplit(self.path).path
-            if path.startswith(RESERVED):
-                self._reserved(path[len(RESERVED):], send_body)
-                return
-            state = preview.state
-            if state.version == 0 and state.error is not None:
-                # Nothing built yet: what the output directory holds is not
-                # this content's site (and may be built for another base URL).
-                self._send(HTTPStatus.SERVICE_UNAVAILABLE, inject(_NOT_BUILT, state), "text/html; charset=utf-8",
-                           send_body)
-                return
-            for relative in requested_outputs(state.base_path, self.path):
-                preview.ensure(relative)
-            state = preview.state  # with the error, if rendering the page failed
-            resolved = resolve_request(preview.paths.out, state.base_path, self.path)
-            if resolved.location is not None:
-                self._send(resolved.status, b"", "text/plain; charset=utf-8", send_body,
-                           {"Location": resolved.location})
-            elif resolved.status == HTTPStatus.FORBIDDEN:
-                self._send(resolved.status, b"forbidden\n", "text/plain; charset=utf-8", send_body)
-            elif resolved.file is not None and self._send_file(resolved.file, HTTPStatus.OK, state, send_body):
-                pass
-            else:
-                preview.ensure("404.html")
-                not_found = preview.paths.out / "404.html"
-                if not self._send_file(not_found, HTTPStatus.NOT_FOUND, state, send_body):
-                    self._send(HTTPStatus.NOT_FOUND, inject(_MISSING_404, state),
-                               "text/html; charset=utf-8", send_body)
-
-        def _send_file(self, path: Path, status: int, state: PreviewState, send_body: bool) -> bool:
-            try:
-                data = path.read_bytes()
-            except OSError:  # replaced or removed by a rebuild since it was resolved
-                return False
-            kind = _content_type(path)
-            if kind.startswith("text/html"):
-                data = inject(data, state)
-            self._send(status, data, kind, send_body)
-            return True
-
-        def _reserved(self, name: str, send_body: bool) -> None:
-            if name == "events":
-                self._events()
-            elif name in ("reload.js", "overlay.css"):
-                data = (CLIENT_FILES / name).read_bytes()
-                self._send(HTTPStatus.OK, data, _content_type(Path(name)), send_body)
-            else:
-                self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8", send_body)
-
-        def _events(self) -> None:
-            """Server-sent events: the state now, then each time it changes."""
-            self.send_response(HTTPStatus.OK)
-            self.send_header("Content-Type", "text/event-stream; charset=utf-8")
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            seen: PreviewState | None = None
-            try:
-                self.wfile.write(b"retry: 1000\n\n")
-                while True:
-                    state = preview.wait_for_state(seen, KEEPALIVE_SECONDS)
-                    if state is None:
-                        return
-                    if state == seen:
-                        self.wfile.write(b": keepalive\n\n")
-                    else:
-                        payload = json.dumps({"version": state.version, "error": state.error})
-                        self.wfile.write(f"event: state\ndata: {payload}\n\n".encode("utf-8"))
-                        seen = state
-                    self.wfile.flush()
-            except (BrokenPipeError, ConnectionResetError):
-                return  # the tab was closed or reloaded
-
-        def _send(self, status: int, body: bytes, kind: str, send_body: bool,
-                  headers: dict[str, str] | None = None) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-cache")
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            if send_body:
-                self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass  # the terminal is for rebuilds and errors, not one line per request
-
-    return PreviewHandler
-
-
-# -- running ----------------------------------------------------------------
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # Room for a burst of connections (many tabs, a load test) before accept().
-    request_queue_size = 256
-
-
-def bind(host: str, port: int, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
-    try:
-        return _Server((host, port), handler)
-    except OSError as error:
-        if error.errno == errno.EADDRINUSE:
-            raise SourceError(
-                f"port {port} on {host} is already in use", "--port",
-                hint="stop the other server or pass another --port",
-            ) from None
-        raise SourceError(f"cannot listen on {host}:{port}: {error.strerror}", "--host") from None
 
 
 def _lock_content(content: Path) -> int | None:

@@ -14,7 +14,7 @@ import build as cli
 from site_builder import search
 from site_builder.errors import NOTHING_WRITTEN, SourceError
 from site_builder.papers import parse_paper
-from site_builder.serve import bind
+from site_builder.preview_http import bind
 
 
 def line_of(text: str, line: str) -> int:

@@ -21,7 +21,8 @@ import pytest
 from site_builder import serve, writer
 from site_builder.errors import BuildErrors, SourceError
 from site_builder.pipeline import Paths, build
-from site_builder.serve import Preview, PreviewServer, PreviewState, inject, resolve_request
+from site_builder.preview_http import PreviewState, inject, resolve_request
+from site_builder.serve import Preview, PreviewServer
 from site_builder.writer import sync_site, update_site
 from files import snapshot
 

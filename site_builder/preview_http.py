@@ -1,0 +1,250 @@
+"""The preview server's HTTP side: which file a request gets, the live-reload
+script and error overlay added to HTML as it is sent (never written to the
+output directory), server-sent events for open pages, and binding the port."""
+
+from __future__ import annotations
+
+import errno
+import html
+import json
+import mimetypes
+import os
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote, unquote, urlsplit
+
+from .errors import SourceError
+
+if TYPE_CHECKING:
+    from .serve import Preview
+
+# Reserved URL prefix for the server's own files; outside any base path, and a
+# name no site page can take (page URLs never start with "__").
+RESERVED = "/__atlas/"
+CLIENT_FILES = Path(__file__).resolve().parent / "preview"
+KEEPALIVE_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class PreviewState:
+    version: int  # bumped after each successful build
+    error: str | None  # the last build's error, while it stands
+    base_path: str
+
+
+@dataclass(frozen=True)
+class Resolved:
+    status: int
+    file: Path | None = None
+    location: str | None = None
+
+
+def resolve_request(out_dir: Path, base_path: str, raw_path: str) -> Resolved:
+    """Map a request path to a file inside ``out_dir``, a redirect, or a refusal.
+
+    Refuses ``..`` in any spelling (the path is decoded first, so ``%2e%2e``
+    is caught too) and anything whose real path, after symlinks, is outside
+    the output directory.
+    """
+    decoded = unquote(urlsplit(raw_path).path)
+    segments = decoded.split("/")
+    if any(s in (".", "..") for s in segments) or "\\" in decoded or "\0" in decoded:
+        return Resolved(HTTPStatus.FORBIDDEN)
+    if decoded in ("", "/", base_path.rstrip("/")) and decoded != base_path:
+        return Resolved(HTTPStatus.FOUND, location=base_path)
+    if not decoded.startswith(base_path):
+        # An address from before base_url changed (an open tab reloading, a
+        # bookmark): the same page under the base path, if there is one.
+        moved = base_path + decoded.lstrip("/")
+        found = (HTTPStatus.OK, HTTPStatus.MOVED_PERMANENTLY)
+        if base_path != "/" and resolve_request(out_dir, base_path, quote(moved)).status in found:
+            query = urlsplit(raw_path).query
+            return Resolved(HTTPStatus.FOUND, location=quote(moved) + (f"?{query}" if query else ""))
+        return Resolved(HTTPStatus.NOT_FOUND)
+    target = out_dir.joinpath(*(s for s in decoded[len(base_path):].split("/") if s))
+    if target.is_dir():
+        if not decoded.endswith("/"):
+            return Resolved(HTTPStatus.MOVED_PERMANENTLY, location=quote(decoded + "/"))
+        target = target / "index.html"
+    real = Path(os.path.realpath(target))
+    root = Path(os.path.realpath(out_dir))
+    if real != root and root not in real.parents:
+        return Resolved(HTTPStatus.FORBIDDEN)
+    if not real.is_file():
+        return Resolved(HTTPStatus.NOT_FOUND)
+    return Resolved(HTTPStatus.OK, file=real)
+
+
+def requested_outputs(base_path: str, raw_path: str) -> tuple[str, ...]:
+    """The output paths a request may be served from: ``a/b`` and
+    ``a/b/index.html`` (which :func:`resolve_request` then checks)."""
+    decoded = unquote(urlsplit(raw_path).path)
+    if not decoded.startswith(base_path):
+        return ()
+    relative = decoded[len(base_path):]
+    if relative == "" or relative.endswith("/"):
+        return (relative + "index.html",)
+    return (relative, relative + "/index.html")
+
+
+def inject(page: bytes, state: PreviewState) -> bytes:
+    """Add the reload script, and the error overlay while a build error stands."""
+    overlay = ""
+    if state.error is not None:
+        overlay = (
+            f'<div id="atlas-preview-error" role="alert"><p>{_error_heading(state)}</p>'
+            f"<pre>{html.escape(state.error)}</pre></div>"
+        )
+    snippet = (
+        f'<link rel="stylesheet" href="{RESERVED}overlay.css">{overlay}'
+        f'<script src="{RESERVED}reload.js" data-version="{state.version}" '
+        f'data-events="{RESERVED}events"></script>'
+    ).encode("utf-8")
+    at = page.lower().rfind(b"</body>")
+    return page + snippet if at < 0 else page[:at] + snippet + page[at:]
+
+
+def _error_heading(state: PreviewState) -> str:
+    if state.version == 0:
+        return "The build failed; save a fix and this page shows the site."
+    return "The last build failed; showing the last good site."
+
+
+def _content_type(path: Path) -> str:
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    textual = kind.startswith("text/") or kind.endswith(("javascript", "json", "xml", "+xml"))
+    return f"{kind}; charset=utf-8" if textual else kind
+
+
+_MISSING_404 = b"<!doctype html><title>Not found</title><h1>Not found</h1></body>"
+_NOT_BUILT = (
+    b'<!doctype html><meta name="viewport" content="width=device-width,initial-scale=1"><title>Build failed</title>'
+    b"<style>:root{color-scheme:light dark}body{font:1rem/1.5 system-ui,sans-serif;margin:2rem 1.25rem}</style>"
+    b"<h1>Nothing to show until the site builds</h1>"
+    b"<p>The preview server has not built this site yet: its first build failed (below).</p></body>"
+)
+
+
+def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
+    class PreviewHandler(BaseHTTPRequestHandler):
+        server_version = "PaperAtlasPreview"
+
+        def do_GET(self) -> None:
+            self._respond(send_body=True)
+
+        def do_HEAD(self) -> None:
+            self._respond(send_body=False)
+
+        def _respond(self, send_body: bool) -> None:
+            path = urlsplit(self.path).path
+            if path.startswith(RESERVED):
+                self._reserved(path[len(RESERVED):], send_body)
+                return
+            state = preview.state
+            if state.version == 0 and state.error is not None:
+                # Nothing built yet: what the output directory holds is not
+                # this content's site (and may be built for another base URL).
+                self._send(HTTPStatus.SERVICE_UNAVAILABLE, inject(_NOT_BUILT, state), "text/html; charset=utf-8",
+                           send_body)
+                return
+            for relative in requested_outputs(state.base_path, self.path):
+                preview.ensure(relative)
+            state = preview.state  # with the error, if rendering the page failed
+            resolved = resolve_request(preview.paths.out, state.base_path, self.path)
+            if resolved.location is not None:
+                self._send(resolved.status, b"", "text/plain; charset=utf-8", send_body,
+                           {"Location": resolved.location})
+            elif resolved.status == HTTPStatus.FORBIDDEN:
+                self._send(resolved.status, b"forbidden\n", "text/plain; charset=utf-8", send_body)
+            elif resolved.file is not None and self._send_file(resolved.file, HTTPStatus.OK, state, send_body):
+                pass
+            else:
+                preview.ensure("404.html")
+                not_found = preview.paths.out / "404.html"
+                if not self._send_file(not_found, HTTPStatus.NOT_FOUND, state, send_body):
+                    self._send(HTTPStatus.NOT_FOUND, inject(_MISSING_404, state),
+                               "text/html; charset=utf-8", send_body)
+
+        def _send_file(self, path: Path, status: int, state: PreviewState, send_body: bool) -> bool:
+            try:
+                data = path.read_bytes()
+            except OSError:  # replaced or removed by a rebuild since it was resolved
+                return False
+            kind = _content_type(path)
+            if kind.startswith("text/html"):
+                data = inject(data, state)
+            self._send(status, data, kind, send_body)
+            return True
+
+        def _reserved(self, name: str, send_body: bool) -> None:
+            if name == "events":
+                self._events()
+            elif name in ("reload.js", "overlay.css"):
+                data = (CLIENT_FILES / name).read_bytes()
+                self._send(HTTPStatus.OK, data, _content_type(Path(name)), send_body)
+            else:
+                self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8", send_body)
+
+        def _events(self) -> None:
+            """Server-sent events: the state now, then each time it changes."""
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            seen: PreviewState | None = None
+            try:
+                self.wfile.write(b"retry: 1000\n\n")
+                while True:
+                    state = preview.wait_for_state(seen, KEEPALIVE_SECONDS)
+                    if state is None:
+                        return
+                    if state == seen:
+                        self.wfile.write(b": keepalive\n\n")
+                    else:
+                        payload = json.dumps({"version": state.version, "error": state.error})
+                        self.wfile.write(f"event: state\ndata: {payload}\n\n".encode("utf-8"))
+                        seen = state
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                return  # the tab was closed or reloaded
+
+        def _send(self, status: int, body: bytes, kind: str, send_body: bool,
+                  headers: dict[str, str] | None = None) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-cache")
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            if send_body:
+                self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass  # the terminal is for rebuilds and errors, not one line per request
+
+    return PreviewHandler
+
+
+# -- running ----------------------------------------------------------------
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Room for a burst of connections (many tabs, a load test) before accept().
+    request_queue_size = 256
+
+
+def bind(host: str, port: int, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    try:
+        return _Server((host, port), handler)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise SourceError(
+                f"port {port} on {host} is already in use", "--port",
+                hint="stop the other server or pass another --port",
+            ) from None
+        raise SourceError(f"cannot listen on {host}:{port}: {error.strerror}", "--host") from None
