@@ -582,11 +582,11 @@ def test_a_build_after_a_failed_one_starts_the_stopped_index_before_rendering(tm
     paths, cache = Paths(tmp_path / "content", tmp_path / "_site"), BuildCache(long_lived=True)
     build_site = pipeline.build_site
 
-    def failing_once_the_index_started(*args):
+    def failing_once_the_index_started(*args, **kwargs):
         def views_made(views):
             args[-1](views)
             raise SourceError("fails while Node surely runs")
-        return build_site(*args[:-1], views_made)
+        return build_site(*args[:-1], views_made, **kwargs)
 
     # Failing as soon as Node started, not later: a build that failed after
     # Node had finished would leave a finished index, with nothing to restart.
