@@ -25,7 +25,8 @@ from .errors import SourceError
 from .writer import write_atomic_with
 
 if TYPE_CHECKING:
-    from .pipeline import BuildReport, Paths
+    from .inputs import Paths
+    from .pipeline import BuildReport
 
 LAST_BUILD_FILE = "last-build.pickle"
 _VERSION = b"paper-atlas-last-build-1"

@@ -7,94 +7,40 @@ were.
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import os
-import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from types import MappingProxyType
 from functools import partial
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from .config import SiteConfig, load_config, with_base_url
+from .assets import collect_assets, collect_public
 from .cache import CACHE_FILE, BuildCache, content_digest, dump_cache, load_cache
-from .digest import Digest
-from .digest_files import read_digest
+from .errors import OutputError, SourceError, paper_files_written, raise_if_any
+from .ingest import IngestPlan
+from .inputs import Paths, digest_order, read_inputs, read_own_pages, write_ingest
 from .lastbuild import (
     LastBuild, input_files, load_last_build, output_files, output_stats, save_last_build, unchanged_since,
 )
-from .errors import BuildErrors, OutputError, SourceError, counted, paper_files_written, raise_if_any
-from .ingest import IngestPlan, plan_ingest
 from .markup import make_digest_text, make_markdown
-from .pages import OwnPage, read_pages
-from .papers import Memo, merge_entries, no_memo, parse_papers
-from .render import BUILTIN_TEMPLATES, LaterPage, StaticFiles, StoredPages, make_environment, render_site
-from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, search_documents
+from .papers import parse_papers
+from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers
 from .related import Terms, Vocabulary, related_by_terms
+from .render import BUILTIN_TEMPLATES, LaterPage, StoredPages, make_environment, render_site
+from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, search_documents
 from .site import (
     PaperView, Related, RelatedSource, Site, build_site, html_to_text, in_title_order, listed_in, related_sources,
     source_word_counts,
 )
 from .template_checks import unshown_blocks, unused_templates
-from .topics import Taxonomy, assign_topics, placement_warnings
-from .topics_yaml import parse_taxonomy
 from .weight import PageWeight, measure_first_visit
-from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers
-from .writer import (
-    check_output_dir, remove_stale_temp_files, write_atomic_with, write_files, write_site, written_at,
-)
+from .writer import check_output_dir, remove_stale_temp_files, write_atomic_with, write_site
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Where the command line keeps work between runs, beside the output directory.
 CACHE_DIR = ".atlas-cache"
 # In the cache directory: the site the last build replaced, which the next makes its new one from.
 PREVIOUS_SITE = "previous-site"
-STATIC_DIR = PROJECT_ROOT / "static"
-
-
-@dataclass(frozen=True)
-class Paths:
-    content: Path
-    out: Path
-    static: Path = STATIC_DIR
-    # Where a build keeps work for the next one (the CLI's .atlas-cache/);
-    # None: every build starts from nothing.
-    cache: Path | None = None
-
-    @property
-    def digests(self) -> Path:
-        return self.content / "digests"
-
-    @property
-    def papers(self) -> Path:
-        return self.content / "papers"
-
-    @property
-    def public(self) -> Path:
-        return self.content / "public"
-
-    @property
-    def pages(self) -> Path:
-        return self.content / "pages"
-
-    @property
-    def inputs(self) -> tuple[Path, ...]:
-        """The directories a build reads, which its output may neither be, hold
-        nor lie in (not even in content/ beside digests/ and papers/: the
-        preview server watches all of content/, and the site is not content)."""
-        return (self.content, self.static, BUILTIN_TEMPLATES)
-
-
-@dataclass(frozen=True)
-class Inputs:
-    config: SiteConfig
-    taxonomy: Taxonomy
-    digests: tuple[Digest, ...]
-    plan: IngestPlan
-    warnings: tuple[SourceError, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,155 +72,6 @@ class BuildReport:
     search: SearchSizes | None = None
     first_visit: PageWeight | None = None  # the heaviest paper page, with what it loads
     skipped: bool = False  # nothing changed since the last build, so nothing was done
-
-
-def read_inputs(
-    paths: Paths, base_url: str | None = None, cache: BuildCache | None = None, workers: int = 1,
-) -> Inputs:
-    cache = cache or BuildCache()
-    if not paths.content.is_dir():
-        raise SourceError(
-            "content directory not found", paths.content,
-            hint="run from the project root or pass --content DIR",
-        )
-    _check_content_directory(paths.content)
-    config = with_base_url(load_config(paths.content / "site.yaml"), base_url)
-    taxonomy_path = paths.content / "topics.yaml"
-    # None, not "": no file is a site without topics, an empty one an error.
-    taxonomy_text = cache.read_text(taxonomy_path) if taxonomy_path.exists() else None
-    taxonomy = cache.memo(
-        ("taxonomy", taxonomy_text),
-        lambda: parse_taxonomy(taxonomy_text, taxonomy_path) if taxonomy_text is not None else Taxonomy(()),
-    )
-    digests, copies = _read_digests(paths.digests, config.digest_year, cache, workers)
-    existing = (
-        {path: cache.read_text(path) for path in files_ending(paths.papers, ".md", cache.memo)}
-        if paths.papers.is_dir() else {}
-    )
-    # One assign function per taxonomy text, so memoised topic assignments are
-    # reused exactly as long as topics.yaml is unchanged.
-    rules_id = hashlib.sha256((taxonomy_text or "").encode()).hexdigest()
-    assign = cache.memo(("assign", taxonomy), lambda: TopicRules(rules_id, taxonomy))
-    merged = merge_entries(digests)
-    plan = plan_ingest(merged.records, existing, paths.papers, assign, partial(cache.memo_many, workers=workers))
-    unread = _unread_files(paths.digests, ".txt", "digests") + _unread_files(paths.papers, ".md", "paper files")
-    misplaced = placement_warnings(taxonomy, (path.stem for path, _text in plan.texts), plan.own_topics, taxonomy_path)
-    if taxonomy_text is None and plan.unfiled:
-        # Without the file the site has no topics, as README says; but a file
-        # deleted or lost by mistake would take them away without a word. A
-        # warning about what ingest does: among the plan's, which a build found
-        # unchanged does not repeat.
-        plan = replace(plan, warnings=plan.warnings + (SourceError(
-            f"not found: ingest takes the topics away from {counted(plan.unfiled, 'paper')}", taxonomy_path,
-            hint=f"restore the file (git checkout {taxonomy_path}, say) to file them again; "
-                 "for a site without topics, nothing more is needed",
-        ),))
-    return Inputs(config, taxonomy, digests, plan, unread + copies + merged.warnings + plan.warnings + misplaced)
-
-
-def read_own_pages(paths: Paths, cache: BuildCache) -> tuple[tuple[OwnPage, ...], tuple[SourceError, ...]]:
-    """The pages of content/pages/, and warnings for what is there but not
-    read (a folder: a page's address is its file name alone). Not among the
-    inputs ingest reads: a mistake in a page stops a build, not an ingest."""
-    if not paths.pages.is_dir():
-        return (), ()
-    texts = ((path, cache.read_text(path)) for path in files_ending(paths.pages, ".md", cache.memo))
-    return read_pages(texts, paths.public), _unread_files(paths.pages, ".md", "pages")
-
-
-def _misnamings(wanted: str) -> tuple[str, ...]:
-    """Names a settings file is saved under by mistake, lower-cased: "topics.yml",
-    "Topics.YAML", "topics.yaml.txt". Not a backup such as "topics.yaml.bak"."""
-    stem = wanted.removesuffix(".yaml")
-    return tuple(f"{stem}{ending}" for ending in (".yaml", ".yml", ".yaml.txt", ".yml.txt"))
-
-
-def _check_content_directory(content: Path) -> None:
-    """Refuse a content directory that is not one, or whose settings files
-    are misnamed: built on, it would replace the site with an empty one, or
-    (without topics.yaml) rewrite every paper file with no topics."""
-    names = os.listdir(content)
-    if not {"site.yaml", "topics.yaml", "digests", "papers"} & set(names):
-        raise SourceError(
-            "not a content directory: it has none of site.yaml, topics.yaml, digests/ and papers/", content,
-            hint="pass the directory that holds them (--content DIR; default: content)",
-        )
-    misnamed = [
-        SourceError(f"not read: settings are read from {wanted}", content / name, hint=f"rename it to {wanted}")
-        for wanted in ("site.yaml", "topics.yaml") if wanted not in names
-        for name in sorted(names) if name.lower() in _misnamings(wanted)
-    ]
-    raise_if_any(misnamed)
-
-
-# What editors and tools keep beside a file being edited, which no build
-# reads and no save of one's own is: hidden files (".x.md.swp", a Mac's
-# "._x.txt", ".DS_Store"), Emacs's "#x.md#" and "x.md~", temp files ("x.tmp"),
-# vim's "4913" probe, `sed -i`'s "sedAbC123", JetBrains' "x.md___jb_tmp___".
-_EDITORS_FILE = re.compile(r"[.#].*|.*(?:~|\.swp|\.swx|\.tmp)|4913|sed[A-Za-z0-9]{6}|.*___jb_(?:tmp|old)___")
-
-
-def editors_file(name: str) -> bool:
-    return _EDITORS_FILE.fullmatch(name) is not None
-
-
-def _unread_files(directory: Path, suffix: str, what: str) -> tuple[SourceError, ...]:
-    """What is in ``directory`` but not read, for a warning: files without
-    ``suffix`` and subdirectories. Hidden files (".DS_Store", a Mac's "._x.txt")
-    and an editor's backups ("x.txt~", "x.txt.bak") pass unmentioned."""
-    # The ones read left out first: at 20,000 papers, sorting them all took most of the time.
-    names = sorted(name for name in os.listdir(directory) if not name.endswith(suffix)) if directory.is_dir() else []
-    unread = []
-    for name in names:
-        if editors_file(name) or f"{suffix}." in name:  # or a backup of a file read: "x.txt.bak"
-            continue
-        path = directory / name
-        if path.is_dir():
-            unread.append(SourceError(f"not read: a folder ({what} are read from {directory} alone)", path,
-                                      hint=f"to build them, move them up into {directory}"))
-        elif path.is_file():
-            unread.append(SourceError(f"not read: {what} are {suffix} files", path,
-                                      hint=f"if it is one, give its name the {suffix} ending"))
-    return tuple(unread)
-
-
-def _read_digests(
-    directory: Path, default_year: int | None, cache: BuildCache, workers: int = 1,
-) -> tuple[tuple[Digest, ...], tuple[SourceError, ...]]:
-    """The digests, and a warning for each that is a byte-for-byte copy of
-    another (a second download, "2025-03-18 (1).txt"): its papers count once."""
-    jobs = []
-    errors: list[SourceError] = []
-    copies: list[SourceError] = []
-    first_with: dict[str, Path] = {}
-    for path in files_ending(directory, ".txt", cache.memo) if directory.is_dir() else ():
-        try:
-            # Keyed by a hash of the file's bytes read in blocks, not by the
-            # bytes: digests are streamed from disk, so a huge one never sits
-            # in memory as a whole.
-            file_hash = cache.file_hash(path)
-        except SourceError as error:
-            errors.append(error)
-            continue
-        original = first_with.setdefault(file_hash, path)
-        if original is not path:
-            # Not read at all: a copy named for another day or year would
-            # otherwise give its papers that date too.
-            copies.append(SourceError(
-                f"the same text as {original.name}: the papers of the two are read once", path,
-                hint="delete one of the two files",
-            ))
-            continue
-        jobs.append((("digest", path, file_hash, default_year), partial(read_digest, path, default_year)))
-    # Parsed on both cores: two years of daily digests take half a second.
-    try:
-        digests = cache.memo_many(jobs, workers)
-    except BuildErrors as error:
-        errors.extend(error.errors)
-    except SourceError as error:
-        errors.append(error)
-    raise_if_any(sorted(errors, key=lambda error: str(error.path)))  # in file order, as listed
-    return tuple(digests), tuple(copies)
 
 
 # The related papers; the terms made for papers that had none kept, and the
@@ -353,171 +150,6 @@ def _related_and_new_terms(
     terms = [terms_of(source) for source in sources]
     related = related_by_terms(terms, len(vocabulary))
     return (related, made, vocabulary.words_since(size)) if keep else (related, {}, ())
-
-
-def files_ending(directory: Path, suffix: str, memo: Memo = no_memo) -> tuple[Path, ...]:
-    """``sorted(directory.glob("*" + suffix))`` but for hidden files (a Mac's
-    "._x.txt" beside each file it copies), five times faster: listed by
-    name, with a Path made only for the names that match. Memoised, a
-    rebuild gets the same Path objects as the last: their hashes are
-    computed once, not for every dictionary they key."""
-    return tuple(
-        memo(("path", directory, name), partial(directory.joinpath, name))
-        for name in sorted(os.listdir(directory)) if name.endswith(suffix) and not name.startswith(".")
-    )
-
-
-@dataclass(frozen=True)
-class TopicRules:
-    """assign_topics for one topics.yaml: equal, hashed and (in cache keys)
-    pickled as that file's hash, so keys stay small and survive between builds."""
-
-    fingerprint: str
-    taxonomy: Taxonomy = field(compare=False, repr=False)
-
-    def __call__(self, title: str, abstract: str, slug: str) -> tuple[str, ...]:
-        return assign_topics(self.taxonomy, title, abstract, slug)
-
-    def __reduce__(self) -> tuple[type, tuple[str]]:
-        return str, (f"topic-rules:{self.fingerprint}",)
-
-
-def write_ingest(plan: IngestPlan) -> tuple[SourceError, ...]:
-    """Write the paper files ingest changed, except any saved again since the
-    build read it: the build's text was made from the old one, so writing it
-    would undo that edit. Such files are left as saved, with a warning; the
-    next build starts from them."""
-    if not plan.read_as:
-        return ()
-    # Temp files a killed ingest left, where this one writes (not per paper:
-    # 20,000 of them are in one directory), beside the file a link leads to too.
-    for directory in {written_at(path).parent for path, _text in plan.read_as}:
-        remove_stale_temp_files(directory)
-    texts, read_as = dict(plan.texts), dict(plan.read_as)
-    # Asked of each file the moment before it is replaced, not of all of
-    # them first: an edit saved while others are written is kept too.
-    left = write_files(
-        {path: texts[path].encode("utf-8") for path in read_as}, lambda path: _still_reads_as(path, read_as[path]),
-    )
-    return tuple(
-        SourceError(
-            "saved while the build was running, so ingest left it as saved",
-            path, hint="build again to add what the digests say about this paper",
-        )
-        for path in left
-    )
-
-
-def _still_reads_as(path: Path, text: str | None) -> bool:
-    """Whether the file holds ``text`` as the build reads it (None: no file)."""
-    try:
-        return path.read_bytes().decode("utf-8-sig") == text
-    except FileNotFoundError:
-        return text is None
-    except (OSError, UnicodeDecodeError):
-        return False
-
-
-def ingest(paths: Paths) -> tuple[IngestPlan, tuple[SourceError, ...]]:
-    """Update content/papers/ from the digests; nothing else is read or
-    written. Returns the plan and its warnings, the files left as saved
-    meanwhile among them."""
-    inputs = read_inputs(paths)
-    return inputs.plan, inputs.warnings + write_ingest(inputs.plan)
-
-
-def digest_order(digests: tuple[Digest, ...]) -> dict[dt.date, tuple[str, ...]]:
-    order: dict[dt.date, list[str]] = {}
-    for digest in sorted(digests, key=lambda d: (d.date, d.path.name)):
-        keys = order.setdefault(digest.date, [])
-        for entry in digest.entries:
-            if entry.key not in keys:
-                keys.append(entry.key)
-    return {date: tuple(keys) for date, keys in order.items()}
-
-
-# Stylesheets and scripts, which templates link, carry a hash of their
-# content in their name, so browsers may keep them for good; other files keep
-# their names, so a stylesheet's url(img/logo.png) or a note's image finds them.
-_FINGERPRINTED = frozenset({".css", ".js", ".mjs"})
-
-
-def collect_assets(
-    static_dir: Path, packages: Mapping[str, Path] = MappingProxyType({}),
-) -> tuple[StaticFiles, dict[str, bytes], tuple[SourceError, ...]]:
-    """Static files under ``static/`` (not an editor's backups or hidden
-    files) and files taken from installed packages (logical name → path).
-    Returns (logical name → URL path, files, warnings)."""
-    names = StaticFiles()
-    files: dict[str, bytes] = {}
-    sources = {
-        path.relative_to(static_dir).as_posix(): path
-        for path in (static_dir.rglob("*") if static_dir.is_dir() else ())
-        if path.is_file() and not any(editors_file(part) for part in path.relative_to(static_dir).parts)
-    }
-    warnings = []
-    for logical, path in packages.items():
-        if not path.is_file():
-            raise SourceError(
-                f"{logical} is not installed ({path} is missing)",
-                hint="run 'make setup' (or 'npm ci') in the project directory",
-            )
-        if logical in sources:
-            warnings.append(SourceError(
-                f"not used: the site's {logical} is the installed package's", sources[logical],
-                hint="give your file another name",
-            ))
-        sources[logical] = path
-    for logical, path in sorted(sources.items()):
-        data = path.read_bytes()
-        pure = PurePosixPath(logical)
-        if pure.suffix.lower() in _FINGERPRINTED:
-            digest = hashlib.sha256(data).hexdigest()[:10]
-            pure = pure.with_name(f"{pure.stem}.{digest}{pure.suffix}")
-        output = f"static/{pure}"
-        names[logical] = output
-        files[output] = data
-    return names, files, tuple(warnings)
-
-
-# Directories of the site's own files, which no file of content/public/ may join.
-_SITE_DIRECTORIES = ("static", "search")
-
-
-def collect_public(directory: Path, site_files: Mapping[str, str]) -> dict[str, bytes]:
-    """The files of ``content/public/``, published as they are at the same
-    path from the site's root, as Hugo's static/ and Vite's public/ are: a
-    favicon.ico, a search engine's verification page, .well-known/. Not an
-    editor's backups or hidden files (but .well-known/). An error for one
-    that would replace a file of the site (``site_files``: output path →
-    the template that makes it)."""
-    files: dict[str, bytes] = {}
-    # A file where the site has a directory (content/public/topics), or in
-    # one where the site has a file (index.html/x), could not be written either.
-    site_directories = {str(parent) for name in site_files for parent in PurePosixPath(name).parents}
-    for path in sorted(directory.rglob("*")):
-        parts = path.relative_to(directory).parts
-        if not path.is_file() or any(editors_file(part) and part != ".well-known" for part in parts):
-            continue
-        name = "/".join(parts)
-        if parts[0] in _SITE_DIRECTORIES:
-            taken: str | None = f"{parts[0]}/"
-        elif name in site_files:
-            taken = name
-        elif name in site_directories:
-            taken = f"{name}/"
-        else:
-            taken = next((str(parent) for parent in PurePosixPath(name).parents if str(parent) in site_files), None)
-        if taken is not None:
-            template = site_files.get(name)
-            raise SourceError(
-                f"would replace the site's own /{taken}", path,
-                hint=f"the site makes it from the template {template}: to change it, copy templates/{template} "
-                "into your templates_dir" if template
-                else "rename it, or move it into a directory of its own, such as content/public/files/",
-            )
-        files[name] = path.read_bytes()
-    return files
 
 
 @dataclass(frozen=True)

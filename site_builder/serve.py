@@ -43,9 +43,8 @@ from .errors import BuildErrors, SourceError, counted
 from .markup import make_markdown
 from .papers import parse_paper
 from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers, fork_map
-from .pipeline import (
-    LaterSearch, Paths, SiteBuild, editors_file, make_site, save_cache, unsaved_cache, untrusted_cache, write_ingest,
-)
+from .inputs import Paths, editors_file, write_ingest
+from .pipeline import LaterSearch, SiteBuild, make_site, save_cache, unsaved_cache, untrusted_cache
 from .preview_http import PreviewState, bind, make_handler
 from .render import BUILTIN_TEMPLATES, LaterPage, make_environment, render_page
 from .search import MANIFEST_PATH

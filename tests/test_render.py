@@ -18,7 +18,8 @@ from linkify_it import LinkifyIt
 from site_builder.config import SiteConfig
 from site_builder.errors import SourceError
 from site_builder.papers import Paper, PaperRecord, extract_links, title_key, trim_address
-from site_builder.pipeline import STATIC_DIR, collect_assets, collect_public
+from site_builder.assets import collect_assets, collect_public
+from site_builder.inputs import STATIC_DIR
 from site_builder.search import LUNR_JS
 from site_builder.markup import (
     QuickLinkify, _MARKUP_CHARACTER, _first_characters, _render_markdown, make_digest_text, make_markdown,
