@@ -1,0 +1,254 @@
+"""Text to HTML (site_builder/markup.py): notes and papers of one's own as
+Markdown, digest abstracts as the digest wrote them, links ended where the
+Links list ends them, and the fast paths agreeing with the libraries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+from linkify_it import LinkifyIt
+
+from site_builder.markup import (
+    QuickLinkify, _MARKUP_CHARACTER, _first_characters, _render_markdown, make_digest_text, make_markdown,
+    markdown_parser,
+)
+from site_builder.papers import PaperRecord, extract_links, title_key, trim_address
+
+
+class EndedAsLinksList(LinkifyIt):
+    """linkify-it's addresses, ended where a paper's links: list ends them
+    (it leaves a full stop before a closing bracket, or a semicolon, in)."""
+
+    def match(self, text):
+        return [self._ended(found) for found in super().match(text) or ()] or None
+
+    def match_at_start(self, text):
+        found = super().match_at_start(text)
+        return found and self._ended(found)
+
+    @staticmethod
+    def _ended(found):
+        cut = len(found.raw) - len(trim_address(found.raw))
+        if cut:
+            found.raw, found.text, found.url = found.raw[:-cut], found.text[:-cut], found.url[:-cut]
+            found.last_index -= cut
+        return found
+
+
+def test_markdown_leaves_dollar_signs_alone():
+    html = make_markdown()("It costs $100K and $\\pi$ is fine; $x$ too.")
+    assert "$100K" in html and "$x$" in html
+
+
+def test_markdown_shows_raw_html_as_text():
+    html = make_markdown()("<script>alert(1)</script> and <b>bold</b>")
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_markdown_links_bare_urls_without_trailing_full_stop():
+    html = make_markdown()("Code at https://github.com/a/b.")
+    assert '<a href="https://github.com/a/b">https://github.com/a/b</a>.' in html
+
+
+def test_digest_text_shows_what_markdown_would_take_for_markup_as_the_digest_wrote_it():
+    abstract = (
+        "A bilingual 8*16B model answers the `where' and ``question'' cases with **TheoremLlama**, "
+        "a_b_c and <b>tags</b> & more, reaching 87.73\\% on [1]."
+    )
+    assert make_digest_text()(abstract) == (
+        "<p>A bilingual 8*16B model answers the `where' and ``question'' cases with **TheoremLlama**, "
+        "a_b_c and &lt;b&gt;tags&lt;/b&gt; &amp; more, reaching 87.73% on [1].</p>\n"
+    )
+    assert re.search("<em>|<code>|<strong>", make_markdown()(abstract))  # what the digests' papers used to get
+
+
+def test_digest_text_links_addresses_with_a_scheme_and_takes_no_name_for_one():
+    html = make_digest_text()(
+        "Code at https://github.com/a/b. See methods.In and arxiv.org, pass@1 and a@b.org, page.https://c.d/e."
+    )
+    assert re.findall("<a [^>]*>[^<]*</a>", html) == [
+        '<a href="https://github.com/a/b">https://github.com/a/b</a>', '<a href="https://c.d/e">https://c.d/e</a>',
+    ]
+
+
+def test_digest_text_ends_an_address_at_a_latex_brace_as_the_links_list_does():
+    html = make_digest_text()("Code: https://github.com/x/LaRA{https://github.com/x/LaRA}.")
+    assert re.findall('href="([^"]*)"', html) == ["https://github.com/x/LaRA", "https://github.com/x/LaRA"]
+
+
+# One paragraph as a digest gives it: no Markdown markup but backslash
+# escapes, no block start, no line break; addresses with and without a
+# scheme, whole ones and escapes after a space. (Where an address runs into
+# the next or into an escape, as in "https://a.b(https://c.d)" or
+# "https://a.b\\%", Markdown's two linkify rules end it in ways that depend on
+# which rule comes first; digest text links left to right and ends an
+# address at a backslash.)
+DIGEST_TEXT = st.lists(
+    st.sampled_from([
+        "word", "Word", "ü", "π", " ", ".", ",", "'", '"', "$", "(", ")", "3", "-", "+", "#", "=", "%", " \\%",
+        " \\#", ":", "/", "//", "://", " http://a.b", " https://x.org/a_b", "http:", "x.com", " ftp://f.g/h.",
+        "mailto:", "https", "HTTP", "ftp", "ab+", "é", ";", "\u00a0", " (https://q.r/s)",
+    ]),
+    max_size=30,
+).map(lambda parts: " ".join(("Text " + "".join(parts)).split()))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(DIGEST_TEXT)
+def test_digest_text_renders_text_without_markup_as_commonmark_links_addresses_with_a_scheme(text):
+    commonmark = markdown_parser()
+    # Only addresses with a scheme and "://": no names, no "//x.org", no "mailto:".
+    commonmark.linkify = EndedAsLinksList(options={"fuzzy_link": False, "fuzzy_email": False}).add("//", None)
+    commonmark.linkify.add("mailto:", None)
+    assert make_digest_text()(text) == commonmark.render(text)
+
+
+def test_notes_end_an_address_where_the_links_list_does():
+    text = "Code (in https://github.com/x/y.) and [https://x.org/a!] and (x.com.), (https://w.org/A_(b).)"
+    html = make_markdown()(text)
+    assert re.findall('href="([^"]*)"', html) == [
+        "https://github.com/x/y", "https://x.org/a", "http://x.com", "https://w.org/A_(b)",
+    ]
+    assert "https://github.com/x/y</a>.) and [<a" in html and "x.com</a>.)," in html
+
+
+def test_digest_text_ends_an_address_where_the_links_list_does():
+    text = (
+        "Code is available (in https://github.com/Facico/Dynamic-Logit-Fusion.) and at https://x.org/a;. "
+        "See **https://github.com/x/y**."
+    )
+    html = make_digest_text()(text)
+    assert re.findall('href="([^"]*)"', html) == list(extract_links(text)) == [
+        "https://github.com/Facico/Dynamic-Logit-Fusion", "https://x.org/a", "https://github.com/x/y",
+    ]
+    assert "Dynamic-Logit-Fusion</a>.) and at <a href=\"https://x.org/a\">https://x.org/a</a>;. See **<a" in html
+    assert html.endswith("https://github.com/x/y</a>**.</p>\n")
+
+
+def test_digest_text_keeps_the_other_versions_and_shows_an_escaped_notes_line_as_written():
+    record = PaperRecord(
+        title_key("T"), "T", "## Notes", (dt.date(2025, 3, 17),), ((dt.date(2025, 3, 18), "Version *two*."),),
+    )
+    assert make_digest_text()(record.body) == (
+        "<p>## Notes</p>\n<h2>Other versions of the abstract</h2>\n<h3>As of 2025-03-18</h3>\n<p>Version *two*.</p>\n"
+    )
+
+
+@pytest.mark.parametrize("text", [
+    "Two\nlines", " Indented", "A\n\n## A heading\n\nB", "A\n\n## Other versions of the abstract\n\nNo date",
+    "A\n\n## Other versions of the abstract\n\n### As of 2025-03-18",
+])
+def test_digest_text_leaves_text_ingest_did_not_write_to_markdown(text):
+    assert make_digest_text()(text) is None
+
+
+LINKISH_TEXT = st.text(
+    alphabet=st.sampled_from(list("ab.:/@ wxhtpsmailocomrgf12390-_<>|()[]'\"\u00a0\uff5c\u0440\u0444K\u212a\u017f")),
+    max_size=40,
+)
+
+
+# Text made of what plain abstracts hold and of everything that makes Markdown
+# more than plain paragraphs: markup characters, block starts, spaces at line
+# ends, blank and whitespace-only lines, Unicode spaces, entities and links.
+MARKDOWNISH_TEXT = st.lists(
+    st.sampled_from([
+        "word", "Word", "ü", "π", " ", " ", "  ", "\n", "\n", "\n\n", "\n \n", ".", ",", "'", '"', "$", "(", ")",
+        "3", "1.", "2)", "-", "+", "*", "_", "#", "=", ">", "<", "&", "&amp;", "`", "~", "|", "[", "]", "!", "\\",
+        "\t", "\u00a0", "\u2028", "\r", "\x00", "x.com", "http://a.b", "@", "---", "===", "//", "~~", "http:",
+        "old.example.com",
+    ]),
+    max_size=30,
+).map("".join)
+
+
+def stock_parser():
+    """Our Markdown parser with linkify-it as it comes, its addresses ended as
+    a paper's links: list ends them: the reference for the fast path and for
+    QuickLinkify."""
+    parser = markdown_parser()
+    parser.linkify = EndedAsLinksList()
+    return parser
+
+
+@settings(max_examples=1500, deadline=None)
+@given(MARKDOWNISH_TEXT)
+def test_markdown_fast_path_renders_what_markdown_it_does(text):
+    assert make_markdown()(text) == stock_parser().render(text)
+
+
+def test_markdown_fast_path_sends_every_markup_character_and_unusual_space_to_the_parser():
+    sent = {c for c in map(chr, range(0x110000)) if _MARKUP_CHARACTER.search(c)}
+    assert sent == set("\\`*_[]<>!&~|\0") | {c for c in map(chr, range(0x110000)) if re.fullmatch(r"[^\S \n]", c)}
+
+
+def test_markdown_fast_path_agrees_on_every_shipped_abstract_and_takes_most_of_them():
+    texts = [
+        path.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+        for path in sorted(Path("content/papers").glob("*.md"))
+    ]
+    parser, stock = markdown_parser(), stock_parser()
+    parsed: list[str] = []
+
+    def parse(text: str) -> str:
+        parsed.append(text)
+        return parser.render(text)
+
+    assert [_render_markdown(parse, parser.linkify.pretest, text) for text in texts] == [
+        stock.render(text) for text in texts
+    ]
+    assert 0 < len(parsed) < len(texts) / 2
+
+
+# A piece of a paragraph can hold a link that the whole paragraph's pretest
+# rules out (its separators differ): the pretest must say no there too.
+PIECE_LINKS = [
+    "Use `x//y` for floor division; the mirror ~~old.example.com~~ is gone.", "_//example.abc_",
+    "`x`//example.abc", "x~~s~~//example.abc", "1//2 and example.com~~x~~", "3//4 and see example.com`x`",
+]
+
+
+@pytest.mark.parametrize("text", PIECE_LINKS)
+def test_markdown_links_what_stock_linkify_it_links_in_pieces_of_a_paragraph(text):
+    assert make_markdown()(text) == stock_parser().render(text)
+    assert markdown_parser().render(text) == stock_parser().render(text)
+
+
+LINK_SHAPES = [
+    "see http://x.org", "x(http://a.b)", "mail me@host.org", "www.site", "go to a.com now", "localhost:8080",
+    "ip 10.0.0.1", "//cdn.example/x", "e.g. 3.5 points", "\uff5chttps://a.b", "_http://a.b", "mailto:x@y",
+    "FTP://A.B", "xn--d1acufc.xn--p1ai", "сайт.рф", "end.", "", "no links here at all",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(LINKISH_TEXT, st.sampled_from(LINK_SHAPES)))
+def test_quick_linkify_agrees_with_linkify_it(text):
+    quick, full = QuickLinkify(), LinkifyIt()
+    assert quick.pretest(text) == full.pretest(text)
+    assert quick.test(text) == full.test(text)
+
+
+def test_first_characters_of_a_pattern_or_none_when_not_simple():
+    assert _first_characters(r"@|http:|\.\d|(?:\.(?:com|org))") == ".@Hh"
+    for pattern in ("a|b*", r"\d|a", "[ab]c", "x|", "(?:a)b|c", ".x", "a?b"):
+        assert _first_characters(pattern) is None, pattern
+    # Character classes hide no alternatives, however they end.
+    assert _first_characters(r"a[\\]|b[c]") == "ABab"
+    assert _first_characters(r"a[]|]|b|c[^]|]") == "ABCabc"
+
+
+def test_quick_linkify_agrees_on_every_shipped_abstract():
+    quick, full = QuickLinkify(), LinkifyIt()
+    abstracts = [
+        path.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+        for path in sorted(Path("content/papers").glob("*.md"))
+    ]
+    assert len(abstracts) > 300
+    assert [quick.pretest(text) for text in abstracts] == [full.pretest(text) for text in abstracts]
+    assert [quick.test(text) for text in abstracts] == [full.test(text) for text in abstracts]
+    assert any(quick.test(text) for text in abstracts) and not all(quick.pretest(text) for text in abstracts)
