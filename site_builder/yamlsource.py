@@ -239,13 +239,14 @@ def parse_yaml_mapping(
                 hint="keep one of the two lines",
             )
         lines[name] = line
-    mapping = {str(k): v for k, v in data.items()}
-    if "\\" in text:  # only an escape in a double-quoted value ("\a", "\ud800") makes one
-        for key, value in mapping.items():
-            problem = unholdable_problem(key, value)
-            if problem is not None:
-                raise SourceError(problem[0], path, lines[key], hint=problem[1])
-    return mapping, lines
+    if "\\" in text:  # only an escape in double quotes ("\a", "\ud800") makes one
+        for key, value in node.value:
+            found = _unholdable_in(key) or _unholdable_in(value)
+            if found is not None:
+                character, scalar = found
+                message, hint = _unholdable_message("a key" if scalar is key else str(key.value), character)
+                raise SourceError(message, path, scalar.start_mark.line + first_line, hint=hint)
+    return {str(k): v for k, v in data.items()}, lines
 
 
 # What a double-quoted value's escape can make that no UTF-8 page or XML
@@ -254,23 +255,32 @@ def parse_yaml_mapping(
 _UNHOLDABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 
 
-def unholdable_problem(what: str, value: Any) -> tuple[str, str] | None:
-    """What is wrong and how to fix it, when ``value`` (text, or a list or
-    mapping of it) holds a character no page or feed can hold."""
-    found = _unholdable_character(value)
-    if found is None:
-        return None
-    return (f"{what} holds a control character or another no page or feed can hold ({found!r})",
+def unholdable_problem(what: str, text: str) -> tuple[str, str] | None:
+    """What is wrong and how to fix it, when ``text`` holds a character no
+    page or feed can hold."""
+    found = _UNHOLDABLE.search(text)
+    return None if found is None else _unholdable_message(what, found.group())
+
+
+def _unholdable_message(what: str, character: str) -> tuple[str, str]:
+    return (f"{what} holds a control character or another no page or feed can hold ({character!r})",
             "delete it: pages show nothing for it and feeds cannot hold it")
 
 
-def _unholdable_character(value: Any) -> str | None:
-    if isinstance(value, str):
-        found = _UNHOLDABLE.search(value)
-        return found.group() if found else None
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        found = _unholdable_character(key) or _unholdable_character(item)
+def _unholdable_in(node: yaml.Node, seen: set[int] | None = None) -> tuple[str, yaml.ScalarNode] | None:
+    """The first such character in a scalar of ``node`` (a key, a value, a
+    list or mapping of them: the node's text as written, whatever type YAML
+    then makes of it), with that scalar."""
+    if isinstance(node, yaml.ScalarNode):
+        found = _UNHOLDABLE.search(node.value)
+        return None if found is None else (found.group(), node)
+    seen = set() if seen is None else seen
+    if id(node) in seen:  # an alias of a node above it: "&a [*a]"
+        return None
+    seen.add(id(node))
+    children = [child for pair in node.value for child in pair] if isinstance(node, yaml.MappingNode) else node.value
+    for child in children:
+        found = _unholdable_in(child, seen)
         if found is not None:
             return found
     return None

@@ -274,6 +274,14 @@ CASES = {
         replace_in(PAPER, "---\n\n", 'tags: [later, "re\\aread"]\n---\n\n'),
         f"{PAPER}:7: tags holds a control character or another no page or feed can hold ('\\x07')",
     ),
+    "front-matter-control-escape-under-a-key-yaml-reads-as-true": (  # a KeyError, in a first version
+        replace_in(PAPER, "---\n\n", 'yes: "\\a"\n---\n\n'),
+        f"{PAPER}:7: yes holds a control character or another no page or feed can hold ('\\x07')",
+    ),
+    "front-matter-control-escape-in-a-key": (
+        replace_in(PAPER, "---\n\n", '"read\\a": true\n---\n\n'),
+        f"{PAPER}:7: a key holds a control character or another no page or feed can hold ('\\x07')",
+    ),
     "topics-yaml-surrogate-escape-in-name": (
         write("content/topics.yaml", 'topics:\n  - slug: speech\n    name: "Spe\\ud800ech"\n    keywords: {speech: 3}\n'),
         "content/topics.yaml:3: name holds a control character or another no page or feed can hold ('\\ud800')",
