@@ -167,14 +167,14 @@ def parse_digest(text: str, path: Path, default_year: int | None = None) -> Dige
 # What ends a line in an editor. Not str.splitlines(), which also breaks at
 # U+2028, U+2029, U+0085, a form feed and \x1c-\x1e: the line numbers of
 # errors after one would be a line or more past the editor's.
-_LINE_END = re.compile(r"\r\n|\r|\n")
+LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def split_lines(text: str) -> list[str]:
     """``text``'s lines as an editor counts them, without their endings."""
     # Most text has no CR: str.split, several times faster than the regex,
     # which took a third of a digest's reading time.
-    lines = text.split("\n") if "\r" not in text else _LINE_END.split(text)
+    lines = text.split("\n") if "\r" not in text else LINE_END.split(text)
     if lines[-1] == "":  # what follows the last line ending is no line
         lines.pop()
     return lines

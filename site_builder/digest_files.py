@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
-from .digest import Digest, parse_digest_lines, split_lines
+from .digest import LINE_END, Digest, parse_digest_lines, split_lines
 from .errors import SourceError, check_not_binary, raise_if_any, utf8_hint
 
 
@@ -40,7 +40,7 @@ def _utf16_lines(data: bytes, path: Path) -> list[str]:
         before = data[: error.start].decode("utf-16", "replace")
         raise SourceError(
             f"digest is not valid UTF-16 (bytes {data[error.start:error.end].hex(' ')})",
-            path, len(split_lines(before)),
+            path, len(LINE_END.findall(before)) + 1,
             hint="save the digest as UTF-8 text; in Notepad: Save As, Encoding: UTF-8",
         ) from None
 

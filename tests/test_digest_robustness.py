@@ -332,6 +332,10 @@ def test_mutated_real_digests_give_a_digest_or_our_error(which, cuts, insert):
      "Encoding: UTF-8)"),
     (codecs.BOM_UTF16_LE + "Sep 10, 2025\r\n\r\nT\r\n\r\nA\ud800.\r\n".encode("utf-16-le", "surrogatepass"),
      "d.txt:5: digest is not valid UTF-16 (bytes 00 d8) (save the digest as UTF-8 text"),
+    # The bad bytes at the start of a line: that line, not the one before.
+    (codecs.BOM_UTF16_LE + "Sep 10, 2025\r\n\r\nT\r\n".encode("utf-16-le") + b"\x00\xdc",
+     "d.txt:4: digest is not valid UTF-16 (bytes 00 dc)"),
+    (codecs.BOM_UTF16_LE + b"\x00\xdc", "d.txt:1: digest is not valid UTF-16 (bytes 00 dc)"),
     (b"Mar 18, 2025\n\nTitle\n\nCaf\xe9 au lait.\n", "from Windows' ANSI or Latin-1: iconv -f windows-1252 -t utf-8"),
     # A file saved under a digest's name that is no text at all.
     (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "d.txt: digest is not text: it looks like a PNG image"),
