@@ -360,12 +360,14 @@ def build_site(
     topics_used = tuple(topic_views[t.slug] for t in taxonomy.topics if by_topic[t.slug])
     months = _months(dates_newest, by_date)
     pages: list[Page] = []
-    # Given to every page, not a template global: a page's context is what
-    # tells a rebuild to render it again, and every page shows the header.
+    # Given to every HTML page, not a template global: a page's context is
+    # what tells a rebuild to render it again, and those show the header
+    # (feeds, sitemaps and robots.txt do not, and are not rendered again).
     nav = tuple(NavLink(own.title, own.url) for own in own_pages if own.nav)
 
     def page(url: str, template: str, page_title: str, /, **context: Any) -> None:
-        pages.append(Page(url, template, MappingProxyType({**context, "nav": nav}), page_title))
+        shown = {**context, "nav": nav} if template.endswith(".html") else context
+        pages.append(Page(url, template, MappingProxyType(shown), page_title))
 
     # The newest date a digest has: a paper of one's own dated later is no digest.
     latest = next((date for date in dates_newest if date.date in digest_order), None)

@@ -18,6 +18,7 @@ from site_builder.config import SiteConfig
 from site_builder.errors import SourceError
 from site_builder.inputs import STATIC_DIR
 from site_builder.markup import make_digest_text, make_markdown
+from site_builder.pages import OwnPage
 from site_builder.papers import Paper, PaperRecord, title_key
 from site_builder.render import make_environment, render_page, render_site, template_fingerprints
 from site_builder.search import LUNR_JS
@@ -579,6 +580,19 @@ def test_unchanged_pages_are_not_rendered_again():
     _, third = render_site(env, changed, ASSETS, cache)
     assert "papers/x/index.html" in third and "papers/y/index.html" in third  # y links to x
     assert "404.html" not in third and "topics/index.html" not in third
+
+
+def test_a_page_of_ones_own_joining_the_header_renders_the_html_pages_again_not_the_feeds():
+    cache: dict = {}
+    site = site_for(paper("x", "A Paper"), config=ABSOLUTE)
+    env = make_environment(site.config)
+    render_site(env, site, ASSETS, cache)
+    about = OwnPage("about", "About", "", True, "Who I am.", Path("about.md"))
+    with_about = build_site(ABSOLUTE, (paper("x", "A Paper"),), TAXONOMY, make_markdown(), {}, own_pages=(about,))
+    _, again = render_site(env, with_about, ASSETS, cache)
+    assert {"papers/x/index.html", "index.html", "404.html", "about/index.html"} <= set(again)
+    assert "sitemap.xml" in again  # which lists the new page
+    assert {"feed.xml", "robots.txt"}.isdisjoint(again)
 
 
 def test_a_month_counts_a_paper_in_two_of_its_digests_once():

@@ -126,17 +126,21 @@ def test_the_model_has_a_page_of_every_built_in_template(site):
 
 def test_each_template_is_documented_with_the_variables_it_is_given(reference, site):
     everywhere = row_names(reference["Every template"][""])
+    every_html_page = row_names(reference["Every HTML page"][""])
     env = probing_environment(page_templates(site))
     given = {}
     for template in sorted(page_templates(site)):
         first = next(page for page in site.pages if page.template == template)
-        given[template] = sorted(seen(render_page(env, first, ASSETS)) - everywhere)
+        html = every_html_page if template.endswith(".html") else set()
+        given[template] = sorted(seen(render_page(env, first, ASSETS)) - everywhere - html)
     documented = {template: sorted(row_names(rows)) for template, rows in reference["Page templates"].items()}
     assert documented == given
-    # What is documented for every template is given to every one.
+    # What is documented for every template is given to every one, and for every HTML page to those only.
     for template in page_templates(site):
         first = next(page for page in site.pages if page.template == template)
-        assert everywhere <= seen(render_page(env, first, ASSETS)), template
+        names = seen(render_page(env, first, ASSETS))
+        assert everywhere <= names, template
+        assert (every_html_page <= names) if template.endswith(".html") else not (every_html_page & names), template
 
 
 def test_the_paper_item_partial_sees_what_the_doc_says(reference, site):
