@@ -66,8 +66,11 @@ _URL = re.compile(r"https?://[^\s<>\"{}]+")
 _WEB_ADDRESS = re.compile(r"https?://[^\s<>\"]+")
 _SLUG_MAX = 80
 # An arXiv identifier: 2503.12345 (since 2007, four digits after the dot
-# until 2014), hep-th/9901001 or math.GT/0309136 before; a version, v2, may follow.
-ARXIV_ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
+# until 2014), hep-th/9901001 or math/0309136 before; a version, v2, may follow.
+ARXIV_ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)*/\d{7})(?:v\d+)?")
+# An old identifier written with its subject class, as papers cite them
+# (math.GT/0309136): arXiv's addresses leave the class out (math/0309136).
+_ARXIV_ID_WITH_CLASS = re.compile(r"([a-z]+(?:-[a-z]+)*)\.[A-Z]{2}(/\d{7}(?:v\d+)?)")
 # python-slugify folds Greek to single Latin letters (π → p); names read better
 # in a URL ("pangu-pi"), and Greek letters are common in paper titles.
 _GREEK = {
@@ -378,7 +381,7 @@ def parse_paper(text: str, path: Path) -> Paper:
             f"starred must be true or false, not {starred!r}", path, lines.get("starred"),
             hint="write starred: true, or remove the line",
         )
-    if "arxiv" in data:
+    if data.get("arxiv") is not None:  # "arxiv:" left empty, as in a file made from a template: none
         _check_arxiv_id(data["arxiv"], path, lines.get("arxiv"))
     notes_match = NOTES_HEADING.search(body)
     abstract = body[: notes_match.start()] if notes_match else body
@@ -398,8 +401,15 @@ def _check_arxiv_id(value: Any, path: Path, line: int | None) -> None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         # YAML reads 2503.10100 as the number 2503.101: the link would go to another paper.
         raise SourceError(
-            f"arxiv: {value!r} was read as a number, which drops an identifier's last zeros", path, line,
-            hint="write the identifier in quotes, e.g. arxiv: '2503.10100'",
+            f"arxiv: {value!r} was read as a number, which drops an identifier's last zeros "
+            "(2503.10100 is read as 2503.101)", path, line,
+            hint="write the identifier in quotes, as arXiv shows it: arxiv: '2503.10100'",
+        )
+    with_class = _ARXIV_ID_WITH_CLASS.fullmatch(value) if isinstance(value, str) else None
+    if with_class:
+        raise SourceError(
+            f"arxiv: {value!r} holds the subject class, which arXiv's addresses leave out", path, line,
+            hint=f"write arxiv: '{with_class.group(1)}{with_class.group(2)}'",
         )
     if not isinstance(value, str) or not ARXIV_ID.fullmatch(value):
         raise SourceError(

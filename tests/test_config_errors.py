@@ -258,7 +258,12 @@ CASES = {
     "front-matter-arxiv-read-as-a-number": (
         replace_in(PAPER, "---\n\n", "arxiv: 2503.10100\n---\n\n"),
         f"{PAPER}:7: arxiv: 2503.101 was read as a number, which drops an identifier's last zeros "
-        "(write the identifier in quotes, e.g. arxiv: '2503.10100')",
+        "(2503.10100 is read as 2503.101) (write the identifier in quotes, as arXiv shows it: arxiv: '2503.10100')",
+    ),
+    "front-matter-arxiv-with-its-subject-class": (  # arXiv's addresses have none
+        replace_in(PAPER, "---\n\n", "arxiv: 'math.AG/0601001v2'\n---\n\n"),
+        f"{PAPER}:7: arxiv: 'math.AG/0601001v2' holds the subject class, which arXiv's addresses leave out "
+        "(write arxiv: 'math/0601001v2')",
     ),
     "front-matter-arxiv-not-an-identifier": (
         replace_in(PAPER, "---\n\n", "arxiv: https://arxiv.org/abs/2503.10100\n---\n\n"),
