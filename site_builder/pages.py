@@ -51,9 +51,10 @@ def parse_page(text: str, path: Path) -> OwnPage:
     """The page ``path`` holds, or the first thing wrong with it, at its line."""
     name = path.name.removesuffix(".md")
     if not PAGE_NAME.fullmatch(name):
+        good = slug_for(name)
         raise SourceError(
             f"page file name {path.name!r} cannot be a page address", path,
-            hint=f"use lower-case letters, digits and '-': rename it to {slug_for(name)}.md",
+            hint=f"use lower-case letters, digits and '-': rename it to {'my-' * (good in RESERVED_NAMES)}{good}.md",
         )
     if name in RESERVED_NAMES:
         raise SourceError(
@@ -90,7 +91,10 @@ def parse_page(text: str, path: Path) -> OwnPage:
 def _text(data: dict[str, Any], key: str, path: Path, lines: dict[str, int]) -> str:
     value = data[key]
     if not isinstance(value, str):
-        raise SourceError(f"{key} must be text, not {value!r}", path, lines.get(key), hint=f"quote it: {key}: '{value}'")
+        # Brackets or braces made a list or a mapping, which no quotes around Python's repr would undo.
+        hint = (f"write it as one line of text, quoted if it starts with [ or {{: {key}: \"[Draft] About\""
+                if isinstance(value, (list, dict)) else f"quote it: {key}: '{value}'")
+        raise SourceError(f"{key} must be text, not {value!r}", path, lines.get(key), hint=hint)
     return one_line_text(value)
 
 

@@ -77,13 +77,17 @@ def test_a_page_without_front_matter_is_an_error_at_line_1():
     ("---\ntitle: '  '\n---\n", "content/pages/about.md:2: title must not be blank"),
     ("---\ntitle: About\nnav: 'yes'\n---\n", "content/pages/about.md:3: nav must be true or false, not 'yes'"),
     ("---\ntitle: \"About\\a\"\n---\n", "content/pages/about.md:2: title holds a control character"),
+    # Brackets make a list: the hint is YAML that reads as text, not Python's repr in quotes.
+    ("---\ntitle: [Draft, About]\n---\n", "content/pages/about.md:2: title must be text, not ['Draft', 'About'] (write it "
+     "as one line of text, quoted if it starts with [ or {: title: \"[Draft] About\")"),
 ])
 def test_a_value_of_the_wrong_kind_is_an_error_at_its_line(text, expected):
     assert page_error(text).startswith(expected)
 
 
 @pytest.mark.parametrize(("name", "suggested"), [("About.md", "about.md"), ("my_page.md", "my-page.md"),
-                                                 ("reading list.md", "reading-list.md")])
+                                                 ("reading list.md", "reading-list.md"),
+                                                 ("Papers.md", "my-papers.md")])  # not an address the site keeps
 def test_a_file_name_that_is_no_address_is_an_error_naming_a_good_one(name, suggested):
     assert page_error("---\ntitle: About\n---\n", name) == (
         f"content/pages/{name}: page file name {name!r} cannot be a page address "
