@@ -17,8 +17,8 @@ try:
     from site_builder.errors import NOTHING_WRITTEN, BuildErrors, OutputError, SourceError, counted
     from site_builder.config import load_config, with_base_url
     from site_builder.deploy import check_target, deploy_site, pages_mismatch
-    from site_builder.inputs import ingest
-    from site_builder.pipeline import CACHE_DIR, BuildReport, Paths, build
+    from site_builder.inputs import Paths, ingest
+    from site_builder.pipeline import CACHE_DIR, BuildReport, build
     from site_builder.search import SearchPart
     from site_builder.serve import PreviewServer
     from site_builder.writer import check_output_dir

@@ -1,4 +1,4 @@
-"""Text to HTML: Markdown (notes, papers of one's own) and digest abstracts,
+"""Text to HTML: Markdown (notes, papers and pages of one's own) and digest abstracts,
 which are shown as the digest wrote them, with their addresses linked."""
 
 from __future__ import annotations

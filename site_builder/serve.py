@@ -40,10 +40,10 @@ from watchdog.observers.api import ObservedWatch
 from .cache import CACHE_FILE, BuildCache
 from .config import load_config
 from .errors import BuildErrors, SourceError, counted
+from .inputs import Paths, editors_file, write_ingest
 from .markup import make_markdown
 from .papers import parse_paper
 from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers, fork_map
-from .inputs import Paths, editors_file, write_ingest
 from .pipeline import LaterSearch, SiteBuild, make_site, save_cache, unsaved_cache, untrusted_cache
 from .preview_http import PreviewState, bind, make_handler
 from .render import BUILTIN_TEMPLATES, LaterPage, make_environment, render_page

@@ -52,7 +52,7 @@ def unshown_blocks(env: jinja2.Environment, site: Site) -> tuple[tuple[SourceErr
     may be meant). Only the templates pages use are checked, and only with
     a ``templates_dir``: the built-in templates agree with each other (a
     test says so). Templates are parsed once per source text
-    (_parsed_outline), so the check costs a reading of each template file."""
+    (template_outline), so the check costs a reading of each template file."""
     templates_dir = site.config.templates_dir
     if templates_dir is None:
         return (), ()
