@@ -78,13 +78,21 @@ _VARIATION_SELECTORS = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 
 # Characters that show nothing, which a copy from a web page may hold: a soft
 # hyphen, zero-width spaces and joiners, direction marks, a byte order mark.
-# (Not U+200C and U+200D, which join letters of some scripts and emoji.)
-_INVISIBLE = re.compile("[\u00ad\u200b\u200e\u200f\u2060-\u2064\u202a-\u202e\u2066-\u2069\ufeff]")
+# (Not U+200C and U+200D, which join letters of some scripts and emoji.) And
+# control characters, which no page or feed can hold (a bell, a terminal's
+# escape, the C1 controls of text decoded twice: "It\u00e2\x80\x99s"), and
+# U+FFFE and U+FFFF; not those str.split() takes for spaces (tab, form feed,
+# U+001C-U+001F, U+0085), which end a word.
+_INVISIBLE = re.compile(
+    "[\x01-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u00ad\u200b\u200e\u200f\u2060-\u2064\u202a-\u202e\u2066-\u2069"
+    "\ufeff\ufffe\uffff]"
+)
 
 
 def visible(text: str) -> str:
     """``text`` without the characters that show nothing (_INVISIBLE)."""
-    return text if text.isascii() else _INVISIBLE.sub("", text)
+    # Printable text holds none of them: most lines are, and skip the regex.
+    return text if text.isprintable() else _INVISIBLE.sub("", text)
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,22 @@ def test_the_summary_counts_pages_of_ones_own_as_such(project):
     assert re.search(r"^Built \d+ pages \(.*\b2 own page, .*one each of 404,", run(cwd=project).stdout, re.M)
 
 
+def test_control_characters_in_a_digest_are_dropped_and_its_paper_builds(project):
+    # "It's" decoded twice (C1 controls), a bell and a terminal's escape: ingest
+    # used to write them as escapes into the paper's title, which the build then refused.
+    (project / "content" / "digests" / "a.txt").write_text(
+        HEADER + "Mar 18\n\nA Title It\u00e2\x80\x99s Here\x07\n\nAn abstract with a bell\x07 and an escape\x1b[0m.\n",
+        encoding="utf-8",
+    )
+    result = run(cwd=project)
+    assert result.returncode == 0, result.stderr
+    (paper,) = (project / "content" / "papers").glob("*.md")
+    assert "title: A Title It\u00e2s Here\n" in paper.read_text(encoding="utf-8")
+    page = (project / "_site" / "papers" / paper.stem / "index.html").read_text(encoding="utf-8")
+    assert "An abstract with a bell and an escape[0m." in page
+    assert not [char for char in page if ord(char) < 32 and char not in "\t\n" or 0x7f <= ord(char) <= 0x9f]
+
+
 def test_a_summary_piped_into_a_reader_that_stops_early_is_no_traceback(project):
     read_end, write_end = os.pipe()
     os.close(read_end)  # as `build.py | head -1` once head has its line
