@@ -267,22 +267,22 @@ def _unholdable_message(what: str, character: str) -> tuple[str, str]:
             "delete it: pages show nothing for it and feeds cannot hold it")
 
 
-def _unholdable_in(node: yaml.Node, seen: set[int] | None = None) -> tuple[str, yaml.ScalarNode] | None:
+def _unholdable_in(node: yaml.Node) -> tuple[str, yaml.ScalarNode] | None:
     """The first such character in a scalar of ``node`` (a key, a value, a
     list or mapping of them: the node's text as written, whatever type YAML
-    then makes of it), with that scalar."""
-    if isinstance(node, yaml.ScalarNode):
-        found = _UNHOLDABLE.search(node.value)
-        return None if found is None else (found.group(), node)
-    seen = set() if seen is None else seen
-    if id(node) in seen:  # an alias of a node above it: "&a [*a]"
-        return None
-    seen.add(id(node))
-    children = [child for pair in node.value for child in pair] if isinstance(node, yaml.MappingNode) else node.value
-    for child in children:
-        found = _unholdable_in(child, seen)
-        if found is not None:
-            return found
+    then makes of it), with that scalar. A loop, not recursion: block
+    mappings nest as deep as lines are indented."""
+    stack, seen = [node], set()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            found = _UNHOLDABLE.search(node.value)
+            if found is not None:
+                return found.group(), node
+        elif id(node) not in seen:  # an alias of a node above it, "&a [*a]", is walked once
+            seen.add(id(node))
+            children = [child for pair in node.value for child in pair] if isinstance(node, yaml.MappingNode) else node.value
+            stack.extend(reversed(children))
     return None
 
 
