@@ -18,7 +18,7 @@ from typing import Any, Iterable
 from .config import one_line_text
 from .errors import SourceError, raise_if_any
 from .papers import slug_for, split_front_matter
-from .yamlsource import parse_yaml_mapping
+from .yamlsource import parse_yaml_mapping, text_hint
 
 # A page's address is its file name: one path segment that needs no escaping.
 PAGE_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -75,7 +75,7 @@ def parse_page(text: str, path: Path) -> OwnPage:
             "page has no title", path, lines.get("title", 1),
             hint="add 'title: ...' to the front matter: it heads the page and names it in browser tabs",
         )
-    title = _text(data, "title", path, lines)
+    title = _text(data, "title", path, lines, front)
     if not title:
         raise SourceError("title must not be blank", path, lines["title"], hint="write the page's title after title:")
     nav = data.get("nav", False)
@@ -84,17 +84,17 @@ def parse_page(text: str, path: Path) -> OwnPage:
             f"nav must be true or false, not {nav!r}", path, lines.get("nav"),
             hint="write nav: true to link the page from the header, or remove the line",
         )
-    description = _text(data, "description", path, lines) if data.get("description") is not None else ""
+    description = _text(data, "description", path, lines, front) if data.get("description") is not None else ""
     return OwnPage(name=name, title=title, description=description, nav=nav, body=body.strip("\n"), path=path)
 
 
-def _text(data: dict[str, Any], key: str, path: Path, lines: dict[str, int]) -> str:
+def _text(data: dict[str, Any], key: str, path: Path, lines: dict[str, int], front: str) -> str:
     value = data[key]
     if not isinstance(value, str):
-        # Brackets or braces made a list or a mapping, which no quotes around Python's repr would undo.
-        hint = (f"write it as one line of text, quoted if it starts with [ or {{: {key}: \"[Draft] About\""
-                if isinstance(value, (list, dict)) else f"quote it: {key}: '{value}'")
-        raise SourceError(f"{key} must be text, not {value!r}", path, lines.get(key), hint=hint)
+        raise SourceError(
+            f"{key} must be text, not {value!r}", path, lines.get(key),
+            hint=text_hint(key, value, front, lines.get(key), first_line=2),
+        )
     return one_line_text(value)
 
 

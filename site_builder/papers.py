@@ -16,7 +16,7 @@ from slugify import slugify
 from .digest import Digest, DigestEntry, title_key, title_text
 from .digest_dates import new_year_warnings
 from .errors import SourceError, raise_if_any
-from .yamlsource import parse_yaml_mapping
+from .yamlsource import parse_yaml_mapping, text_hint
 
 T = TypeVar("T")
 Memo = Callable[[Hashable, Callable[[], T]], T]
@@ -338,9 +338,7 @@ def parse_paper(text: str, path: Path) -> Paper:
     if title is not None and not isinstance(title, str):
         raise SourceError(
             f"title must be text, not {_clipped_repr(title)}", path, lines.get("title"),
-            # YAML read brackets or braces as a list or a mapping, which no quotes around Python's repr would undo.
-            hint="write the title as one line of text, quoted if it starts with [ or {: title: \"[Re] A Paper\""
-            if isinstance(title, (list, dict)) else f"quote it: title: '{title}'",
+            hint=text_hint("title", title, front, lines.get("title"), first_line=2),
         )
     if not isinstance(title, str) or not title.strip():
         # "Titel", "tilte", "tittle": one letter off, or two swapped; not

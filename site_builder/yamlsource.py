@@ -286,5 +286,17 @@ def _unholdable_in(node: yaml.Node) -> tuple[str, yaml.ScalarNode] | None:
     return None
 
 
+def text_hint(key: str, value: Any, text: str, line: int | None, first_line: int = 1) -> str:
+    """How to write ``key`` as text, when YAML read its value, on ``line``
+    of ``text``, as something else: in quotes as written ("yes" read as
+    True is to be quoted as 'yes', not 'True'); a list or a mapping, which
+    no quotes around its value would undo, as one line of text."""
+    if isinstance(value, (list, dict)):
+        return f'write it as one line of text, in quotes if it starts with [ or {{: {key}: "[Re] A Paper"'
+    lines = text.split("\n")
+    written = lines[line - first_line].partition(":")[2].split(" #")[0].strip() if line else ""
+    return f"quote it: {key}: '{written.replace(chr(39), chr(39) * 2) or '…'}'"
+
+
 def load_yaml_mapping(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     return parse_yaml_mapping(read_utf8(path), path)

@@ -79,7 +79,8 @@ def test_a_page_without_front_matter_is_an_error_at_line_1():
     ("---\ntitle: \"About\\a\"\n---\n", "content/pages/about.md:2: title holds a control character"),
     # Brackets make a list: the hint is YAML that reads as text, not Python's repr in quotes.
     ("---\ntitle: [Draft, About]\n---\n", "content/pages/about.md:2: title must be text, not ['Draft', 'About'] (write it "
-     "as one line of text, quoted if it starts with [ or {: title: \"[Draft] About\")"),
+     "as one line of text, in quotes if it starts with [ or {: title: \"[Re] A Paper\")"),
+    ("---\ntitle: yes\n---\n", "content/pages/about.md:2: title must be text, not True (quote it: title: 'yes')"),
 ])
 def test_a_value_of_the_wrong_kind_is_an_error_at_its_line(text, expected):
     assert page_error(text).startswith(expected)

@@ -617,11 +617,18 @@ def test_a_title_yaml_reads_as_a_list_gets_a_hint_that_is_yaml():
         parse_paper("---\ntitle: [a, b]\n---\n", PAPERS / "p.md")
     assert str(info.value) == (
         "papers/p.md:2: title must be text, not ['a', 'b'] "
-        '(write the title as one line of text, quoted if it starts with [ or {: title: "[Re] A Paper")'
+        '(write it as one line of text, in quotes if it starts with [ or {: title: "[Re] A Paper")'
     )
     with pytest.raises(SourceError) as info:
         parse_paper("---\ntitle: 2024\n---\n", PAPERS / "p.md")
     assert str(info.value) == "papers/p.md:2: title must be text, not 2024 (quote it: title: '2024')"
+    # Quoted as written, not as YAML read it: yes is True, 0x1F 31, 1.50 1.5.
+    for written, read in (("yes", "True"), ("0x1F", "31"), ("1.50", "1.5"), ("No  # maybe", "False")):
+        with pytest.raises(SourceError) as info:
+            parse_paper(f"---\ntitle: {written}\n---\n", PAPERS / "p.md")
+        assert str(info.value) == (
+            f"papers/p.md:2: title must be text, not {read} (quote it: title: '{written.split(' #')[0].strip()}')"
+        )
 
 
 def test_a_file_name_that_is_no_address_is_told_the_characters_it_may_use():
