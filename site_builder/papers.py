@@ -379,7 +379,7 @@ def parse_paper(text: str, path: Path) -> Paper:
             f"starred must be true or false, not {starred!r}", path, lines.get("starred"),
             hint="write starred: true, or remove the line",
         )
-    if data.get("arxiv") is not None:  # "arxiv:" left empty, as in a file made from a template: none
+    if data.get("arxiv") not in (None, ""):  # "arxiv:" left empty, as in a file made from a template: none
         _check_arxiv_id(data["arxiv"], path, lines.get("arxiv"))
     notes_match = NOTES_HEADING.search(body)
     abstract = body[: notes_match.start()] if notes_match else body
@@ -399,8 +399,9 @@ def _check_arxiv_id(value: Any, path: Path, line: int | None) -> None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         # YAML reads 2503.10100 as the number 2503.101: the link would go to another paper.
         raise SourceError(
-            f"arxiv: {value!r} was read as a number, which drops an identifier's last zeros "
-            "(2503.10100 is read as 2503.101)", path, line,
+            f"arxiv: {value!r} was read as a number"
+            + (", which drops an identifier's last zeros (2503.10100 is read as 2503.101)" if isinstance(value, float) else ""),
+            path, line,
             hint="write the identifier in quotes, as arXiv shows it: arxiv: '2503.10100'",
         )
     with_class = _ARXIV_ID_WITH_CLASS.fullmatch(value) if isinstance(value, str) else None

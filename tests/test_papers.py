@@ -664,7 +664,7 @@ def test_a_slug_line_of_ones_own_that_is_not_the_file_name_is_a_warning_at_its_l
 @pytest.mark.parametrize(("written", "kept"), [
     ("'2503.12345'", "2503.12345"), ("'2503.12345v2'", "2503.12345v2"), ("'1501.0001'", "1501.0001"),
     ("'hep-th/9901001'", "hep-th/9901001"), ("'math/0309136v3'", "math/0309136v3"),
-    ("", None),  # left empty, as in a file made from a template of one's own: no identifier
+    ("", None), ("''", ""),  # left empty, as in a file made from a template of one's own: no identifier
 ])
 def test_an_arxiv_identifier_is_kept_as_written_and_an_empty_one_is_none(written, kept):
     paper = parse_paper(f"---\ntitle: A Paper\narxiv: {written}\n---\n\nText.\n", PAPERS / "a-paper.md")
