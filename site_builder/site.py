@@ -424,7 +424,8 @@ def build_site(
     if config.absolute_base:  # the sitemap protocol takes full URLs only: no sitemap beats a broken one
         lastmod = {view.url: view.dates[-1].date for view in views if view.dates}
         lastmod.update({date.url: date.date for date in dates_newest})
-        listed = [p.url for p in pages if p.template.endswith(".html") and p.url != "404.html"]
+        # Not the search page: a form whose results are made in the browser, nothing to index.
+        listed = [p.url for p in pages if p.template.endswith(".html") and p.url not in ("404.html", "search/")]
         listed[papers_at:papers_at] = [view.url for view in views]  # all before it are listed
         sitemap = build_sitemap(config, tuple(listed), lastmod)
         parts = split_sitemap(config, sitemap, sitemap_url_limit)

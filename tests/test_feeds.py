@@ -145,11 +145,14 @@ def test_pages_advertise_their_feeds(site):
     assert alternates == ["/atlas/feed.xml", "/atlas/topics/reasoning/feed.xml"]
 
 
-def test_sitemap_lists_every_page_with_absolute_urls(site):
+def test_sitemap_lists_every_page_but_search_with_absolute_urls(site):
     tree = ET.parse(site / "sitemap.xml")
     locs = [loc.text for loc in tree.getroot().iter(f"{SITEMAP}loc")]
     assert len(locs) == len(set(locs))
-    assert sorted(locs) == sorted(url_of(site, page) for page in html_pages(site))
+    search = site / "search" / "index.html"
+    assert sorted(locs) == sorted(url_of(site, page) for page in html_pages(site) if page != search)
+    # A form whose results are made in the browser: not for a search engine to list.
+    assert '<meta name="robots" content="noindex">' in search.read_text(encoding="utf-8")
     lastmods = {url.find(f"{SITEMAP}loc").text: url.find(f"{SITEMAP}lastmod")
                 for url in tree.getroot().iter(f"{SITEMAP}url")}
     assert lastmods[SITE_URL + "dates/2025-03-17/"].text == "2025-03-17"
