@@ -13,7 +13,7 @@ from urllib.parse import quote
 from xml.etree import ElementTree
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .cache import KeyDigester
 from .config import SiteConfig
@@ -140,13 +140,18 @@ def _described(value: Any) -> str:
 PAPER_ITEM = "partials/paper_item.html"
 
 
-def _paper_items(env: jinja2.Environment) -> Callable[[Any], Markup]:
+def _paper_items(env: jinja2.Environment) -> Callable[..., Markup]:
     """A paper's list item, rendered once per environment and reused on every
     list that shows the paper (topic, date and month pages list each paper
-    several times over). Keyed by the view object itself, which is kept."""
+    several times over). Keyed by the view object itself, which is kept.
+
+    ``current`` is the address of the date or topic the list is on: the
+    item's link to it is marked ``aria-current``, so that a date page's
+    eighty links to itself are told apart (and styled) as where one is, while
+    the item is still rendered once."""
     rendered: dict[int, tuple[Any, Markup]] = {}
 
-    def paper_item(paper: Any) -> Markup:
+    def paper_item(paper: Any, current: str | None = None) -> Markup:
         hit = rendered.get(id(paper))
         if hit is None or hit[0] is not paper:
             try:
@@ -156,7 +161,11 @@ def _paper_items(env: jinja2.Environment) -> Callable[[Any], Markup]:
                 error.paper_item_of = getattr(paper, "url", None)  # type: ignore[attr-defined]
                 raise
             hit = rendered[id(paper)] = (paper, Markup(html))
-        return hit[1]
+        if not current:
+            return hit[1]
+        href = f'href="{escape(current)}"'
+        # str's replace: Markup's would escape the quotes it is given.
+        return Markup(str.replace(hit[1], href, f'{href} aria-current="true"'))
 
     return paper_item
 

@@ -255,6 +255,35 @@ def test_a_date_page_leads_up_to_its_month_and_the_dates():
         assert f'<p class="crumbs"><a href="/dates/">Dates</a> / {month} /</p>' in page
 
 
+def test_a_list_marks_each_items_link_to_the_date_or_topic_it_is_the_list_of():
+    """A paper of two dates and two topics: on each date page its link to
+    that date is the current one, its other date's is not; likewise its topic
+    pills on a topic page; a list of no date or topic (home) marks nothing."""
+    both = replace(paper("a", "Speech one"), dates=(dt.date(2025, 3, 18), dt.date(2025, 3, 19)),
+                   topics=("speech", "other"))
+    files = render_site(make_environment(SiteConfig()), site_for(both, listed=True), ASSETS, {})[0]
+
+    def current_links(url: str) -> list[str]:
+        item = re.search(r'<li class="paper-item">.*?</li>', files[url].decode(), re.S).group(0)
+        return re.findall(r'<a [^>]*aria-current="true"[^>]*>', item)
+
+    assert current_links("dates/2025-03-18/index.html") == ['<a class="date" href="/dates/2025-03-18/" aria-current="true">']
+    assert current_links("dates/2025-03-19/index.html") == ['<a class="date" href="/dates/2025-03-19/" aria-current="true">']
+    assert current_links("topics/other/index.html") == ['<a class="tag" href="/topics/other/" aria-current="true">']
+    assert current_links("topics/speech/index.html") == ['<a class="tag" href="/topics/speech/" aria-current="true">']
+    assert current_links("index.html") == []
+
+
+def test_a_list_item_is_rendered_once_whatever_list_marks_it():
+    env = make_environment(SiteConfig())
+    (view,) = site_for(paper("a", "Speech one")).papers
+    plain = env.globals["paper_item"](view)
+    marked = env.globals["paper_item"](view, "/dates/2025-03-18/")
+    assert marked == str.replace(plain, 'href="/dates/2025-03-18/"', 'href="/dates/2025-03-18/" aria-current="true"')
+    assert marked != plain
+    assert env.globals["paper_item"](view) == plain
+
+
 def test_lists_are_ordered_newest_first_and_by_digest_rank_then_a_to_z():
     d1, d2 = dt.date(2025, 3, 18), dt.date(2025, 3, 19)
 
