@@ -292,8 +292,9 @@
     var q = new URL(window.location.href).searchParams.get("q") || "";
     input.value = q;
     // Arrived with a query (the header's box on another page, or a link), as
-    // after Enter here: on the first result, for the arrow keys and Enter.
-    // Without one, in the box.
+    // after Enter here: on the first result, for the arrow keys and Enter;
+    // but not on a touch screen, which has no arrow keys to use it and showed
+    // only a focus ring around the first title. Without one, in the box.
     if (!q) {
       input.focus();
       return run(q, false);
@@ -304,7 +305,7 @@
     return run(q, false).then(function () {
       if (restoring && current.text === saved.q) return restore(saved);
       restoring = null;
-      if (!interacted) focusResult(0);
+      if (!interacted && !window.matchMedia("(pointer: coarse)").matches) focusResult(0);
     });
   }).catch(function (error) {
     setStatus("Search could not load its index (" + error.message + ").");

@@ -159,6 +159,20 @@ def test_the_keyboard_reaches_every_result_and_sees_each_whole(browser, shipped_
     expect(links.nth(10)).to_be_focused()
     context.close()
 
+def test_arriving_with_a_query_on_a_touch_screen_leaves_the_results_unfocused(browser, shipped_site, serve_site):
+    """A phone has no arrow keys to go on from the first result: focusing it
+    only drew a focus ring around its title. With a mouse it is focused."""
+    base = serve_site(shipped_site)
+    for touch, focused in ((True, "BODY"), (False, "A")):
+        context = browser.new_context(viewport={"width": 390, "height": 700}, has_touch=touch)
+        page = context.new_page()
+        page.goto(base + "search/?q=model")
+        expect(page.locator("#search-status")).to_contain_text("papers match")
+        expect(page.locator("#search-results .result")).to_have_count(10)
+        assert page.evaluate("document.activeElement.tagName") == focused, touch
+        context.close()
+
+
 def test_arrow_keys_scroll_the_results_when_focus_is_elsewhere(browser, shipped_site, serve_site):
     base = serve_site(shipped_site)
     context, page, errors, _ = open_page(browser, base + "search/?q=model")
