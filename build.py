@@ -62,8 +62,8 @@ def summarize(report: BuildReport, seconds: float) -> str:
     plan = report.plan
     lines = [
         f"Built {site.pages:,} pages ({kinds})",
-        f"  {counted(site.papers, 'paper')} · {counted(site.topics, 'topic')} · {counted(site.dates, 'date')} · "
-        f"{counted(report.files, 'file')}, {report.bytes / 1024:,.0f} KiB",
+        f"  {counted(site.papers, 'paper')}{_left_off(site.drafts)} · {counted(site.topics, 'topic')} · "
+        f"{counted(site.dates, 'date')} · {counted(report.files, 'file')}, {report.bytes / 1024:,.0f} KiB",
         f"  ingest: {counted(plan.new_papers, 'new paper')}, {counted(len(plan.changed), 'paper file')} written",
     ]
     if report.skipped:
@@ -84,6 +84,10 @@ def summarize(report: BuildReport, seconds: float) -> str:
         )
     lines.append(f"  {timing} · total {seconds:.2f}s")
     return "\n".join(lines)
+
+
+def _left_off(drafts: int) -> str:
+    return f" ({counted(drafts, 'draft')} left off)" if drafts else ""
 
 
 def _kib(size: int) -> str:

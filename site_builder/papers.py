@@ -177,6 +177,13 @@ class Paper:
     key: str = field(init=False, repr=False, compare=False)  # title_key(title)
     sort_key: tuple[str, str] = field(init=False, repr=False, compare=False)  # _sort_key(title)
 
+    @property
+    def draft(self) -> bool:
+        """Marked ``draft: true``: left off the site, as Hugo and Jekyll
+        leave their drafts, while its file keeps the next build from writing
+        it again from the digests."""
+        return ("draft", True) in self.extra
+
     def __post_init__(self) -> None:
         key = title_key(self.title)
         object.__setattr__(self, "key", key)
@@ -372,13 +379,14 @@ def parse_paper(text: str, path: Path) -> Paper:
     if "tags" in data:
         # Only shown, but shown for each value: "#None" and "#['a']" help no one.
         _as_strings(data["tags"], "tags", path, lines.get("tags"))
-    starred = data.get("starred")
-    if starred is not None and not isinstance(starred, bool):
-        # Templates test it for truth: 'starred: "no"' would show a star.
-        raise SourceError(
-            f"starred must be true or false, not {starred!r}", path, lines.get("starred"),
-            hint="write starred: true, or remove the line",
-        )
+    for flag in ("starred", "draft"):
+        value = data.get(flag)
+        if value is not None and not isinstance(value, bool):
+            # Tested for truth: 'starred: "no"' would show a star, 'draft: "no"' hide the paper.
+            raise SourceError(
+                f"{flag} must be true or false, not {_clipped_repr(value)}", path, lines.get(flag),
+                hint=f"write {flag}: true, or remove the line",
+            )
     if data.get("arxiv") not in (None, ""):  # "arxiv:" left empty, as in a file made from a template: none
         _check_arxiv_id(data["arxiv"], path, lines.get("arxiv"))
     notes_match = NOTES_HEADING.search(body)

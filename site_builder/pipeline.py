@@ -54,11 +54,12 @@ class SiteSummary:
     topics: int
     dates: int
     domain: str | None
+    drafts: int = 0  # papers left off the site, marked draft: true
 
     @classmethod
-    def of(cls, site: Site) -> SiteSummary:
+    def of(cls, site: Site, drafts: int = 0) -> SiteSummary:
         return cls(len(site.pages), dict(site.counts), len(site.papers), len(site.topics), len(site.dates),
-                   site.config.domain)
+                   site.config.domain, drafts)
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,7 @@ class SiteBuild:
     # index, not started yet (then ``search`` is None).
     later: Mapping[str, LaterPage] = field(default_factory=dict)
     pending_search: LaterSearch | None = None
+    drafts: int = 0  # papers left off the site, marked draft: true
 
 
 class LaterSearch:
@@ -221,7 +223,8 @@ def make_site(
     inputs = read_inputs(paths, base_url, cache, workers)
     # In title order from here on: the model's lists are stable sorts of it,
     # and sorting a sorted list again takes one pass, not a sort.
-    papers = in_title_order(parse_papers(inputs.plan.texts, partial(cache.memo_many, workers=workers)))
+    parsed = parse_papers(inputs.plan.texts, partial(cache.memo_many, workers=workers))
+    papers = in_title_order(paper for paper in parsed if not paper.draft)
     own_pages, unread_pages = read_own_pages(paths, cache)
     lap("read")
     progress(f"building the site model for {len(papers)} papers")
@@ -303,7 +306,7 @@ def make_site(
         cache.end_build()  # what start_search memoises counts as used by the next build
         return SiteBuild(
             site, inputs.plan, files, rendered, timings, warnings, None, assets, later,
-            LaterSearch(partial(start_search, site.papers)),
+            LaterSearch(partial(start_search, site.papers)), drafts=len(parsed) - len(papers),
         )
     (pending,) = searches
     progress("finishing the search index")
@@ -311,7 +314,7 @@ def make_site(
     files.update(search.files)
     lap("search")
     cache.end_build()
-    return SiteBuild(site, inputs.plan, files, rendered, timings, warnings, search, assets)
+    return SiteBuild(site, inputs.plan, files, rendered, timings, warnings, search, assets, drafts=len(parsed) - len(papers))
 
 
 def build(
@@ -354,7 +357,7 @@ def build(
     progress("writing")
     kept, written = _write_outputs(paths, result, cache if persistent else None, parallel)
     report = BuildReport(
-        site=SiteSummary.of(result.site), plan=result.plan, files=len(result.files),
+        site=SiteSummary.of(result.site, result.drafts), plan=result.plan, files=len(result.files),
         bytes=sum(len(data) for data in result.files.values()), timings={},
         warnings=result.warnings + kept, search=result.search.sizes() if result.search else None,
         first_visit=_heaviest_paper_page(result.files, result.site.config.base_path),

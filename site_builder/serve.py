@@ -228,7 +228,7 @@ class Preview:
         if text == old_text:
             return False
         old, new = parse_paper(old_text, path), parse_paper(text, path)
-        if replace(old, notes=new.notes) != new:
+        if replace(old, notes=new.notes) != new or new.draft:  # a draft has no page to render
             return False
         site, env, assets = self._notes_page
         url = f"papers/{new.slug}/"

@@ -255,6 +255,10 @@ CASES = {
         replace_in(PAPER, "---\n\n", "starred: 'no'\n---\n\n"),
         f"{PAPER}:7: starred must be true or false, not 'no' (write starred: true, or remove the line)",
     ),
+    "front-matter-draft-not-true-or-false": (
+        replace_in(PAPER, "---\n\n", "draft: 'yes'\n---\n\n"),
+        f"{PAPER}:7: draft must be true or false, not 'yes' (write draft: true, or remove the line)",
+    ),
     "front-matter-arxiv-read-as-a-number": (
         replace_in(PAPER, "---\n\n", "arxiv: 2503.10100\n---\n\n"),
         f"{PAPER}:7: arxiv: 2503.101 was read as a number, which drops an identifier's last zeros "

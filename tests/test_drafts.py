@@ -1,0 +1,115 @@
+"""`draft: true` in a paper file leaves the paper off the site, and its file
+where it is, so that the digests do not bring it back."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from site_builder.errors import SourceError
+from site_builder.papers import parse_paper
+from site_builder.pipeline import Paths, build
+from site_builder.serve import Preview
+from files import snapshot
+
+ROOT = Path(__file__).resolve().parent.parent
+# A paper of two digests, with a link in its abstract and related papers.
+SLUG = "flm-101b-an-open-llm-and-how-to-train-it-with-100k-budget"
+TITLE = "FLM-101B: An Open LLM and How to Train It with $100K Budget"
+
+
+def paper_text(front: str = "") -> str:
+    return f"---\ntitle: A paper\ndates: [2025-03-18]\n{front}---\n\nAn abstract.\n"
+
+
+@pytest.mark.parametrize("front, draft", [
+    ("", False), ("draft: true\n", True), ("draft: false\n", False), ("draft: yes\n", True), ("draft:\n", False),
+])
+def test_a_paper_is_a_draft_only_when_its_front_matter_says_draft_true(front, draft):
+    assert parse_paper(paper_text(front), Path("a-paper.md")).draft is draft
+
+
+@pytest.mark.parametrize("value", ["'no'", "1", "[true]", "'true'"])
+def test_a_draft_that_is_not_true_or_false_is_an_error_at_its_line(value):
+    with pytest.raises(SourceError) as info:
+        parse_paper(paper_text(f"topics: [x]\ndraft: {value}\n"), Path("a-paper.md"))
+    assert (info.value.line, info.value.hint) == (5, "write draft: true, or remove the line")
+    assert info.value.message.startswith("draft must be true or false, not ")
+
+
+def mark_draft(content: Path, slug: str = SLUG, draft: str = "true") -> Path:
+    path = content / "papers" / f"{slug}.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\n---\n", f"\ndraft: {draft}\n---\n", 1), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    return tmp_path / "content"
+
+
+def test_a_draft_is_on_no_page_list_feed_sitemap_or_search_and_its_file_is_kept(content, tmp_path):
+    site_yaml = content / "site.yaml"  # an absolute address, for a sitemap
+    site_yaml.write_text(site_yaml.read_text().replace("base_url: /\n", "base_url: https://example.org/atlas/\n"))
+    full = build(Paths(content, tmp_path / "full"), workers=1)
+    path = mark_draft(content)
+    kept = path.read_bytes()
+    report = build(Paths(content, tmp_path / "site"), workers=1)
+    assert path.read_bytes() == kept, "ingest left the draft's file as it was"
+    assert (report.site.papers, report.site.drafts) == (full.site.papers - 1, 1)
+    site = snapshot(tmp_path / "site")
+    before = snapshot(tmp_path / "full")
+    assert f"papers/{SLUG}/index.html" in before and f"papers/{SLUG}/index.html" not in site
+    # Its address and its title are nowhere: not in the A–Z list, the topics',
+    # dates' and months' lists, the home page, related papers, feeds, the sitemap
+    # or the search index and its documents.
+    showed = {name for name, data in before.items() if SLUG.encode() in data}
+    assert {"papers/index.html", "sitemap.xml", "dates/2025-03-18/index.html", "topics/pretraining/index.html"} <= showed
+    assert any(name.startswith("search/") for name in showed) and any(name.endswith(".xml") for name in showed - {"sitemap.xml"})
+    assert [name for name, data in site.items() if SLUG.encode() in data or b"FLM-101B: An Open" in data] == []
+    # Counts leave it out too: the dates' count, for one.
+    assert b"82 papers" in before["dates/2025-03-18/index.html"]
+    assert b"81 papers" in site["dates/2025-03-18/index.html"]
+
+
+def test_the_build_summary_says_how_many_drafts_were_left_off(content, tmp_path):
+    mark_draft(content)
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "build", "--content", str(content), "--out", str(tmp_path / "site")],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "  357 papers (1 draft left off) · 31 topics · " in run.stdout
+
+
+def test_a_cached_build_after_marking_or_unmarking_a_draft_equals_a_clean_one(content, tmp_path):
+    paths = Paths(content, tmp_path / "site", cache=tmp_path / ".atlas-cache")
+    build(paths)
+    original = snapshot(paths.out)
+    path = mark_draft(content)
+    assert not build(paths).skipped
+    shutil.copytree(content, tmp_path / "copy")
+    build(Paths(tmp_path / "copy", tmp_path / "clean"), workers=1)
+    assert snapshot(paths.out) == snapshot(tmp_path / "clean") != original
+    path.write_text(path.read_text(encoding="utf-8").replace("draft: true\n", "draft: false\n"), encoding="utf-8")
+    assert not build(paths).skipped
+    assert snapshot(paths.out) == original
+
+
+def test_the_preview_takes_a_paper_off_when_it_is_marked_a_draft(content, tmp_path):
+    paths = Paths(content, tmp_path / "site")
+    preview = Preview(paths, log=lambda line: None)
+    assert preview.build()
+    assert (paths.out / "papers" / SLUG / "index.html").exists()
+    path = mark_draft(content)
+    assert preview.build((path.name,), (path,))
+    preview.finish()
+    assert not (paths.out / "papers" / SLUG / "index.html").exists()
+    build(Paths(content, tmp_path / "clean"), cache=None)
+    assert snapshot(paths.out) == snapshot(tmp_path / "clean")
