@@ -113,3 +113,17 @@ def test_the_preview_takes_a_paper_off_when_it_is_marked_a_draft(content, tmp_pa
     assert not (paths.out / "papers" / SLUG / "index.html").exists()
     build(Paths(content, tmp_path / "clean"), cache=None)
     assert snapshot(paths.out) == snapshot(tmp_path / "clean")
+
+
+def test_a_draft_listed_again_by_a_new_digest_gains_the_date_and_stays_a_draft(content, tmp_path):
+    path = mark_draft(content)
+    (content / "digests" / "2025-03-20.txt").write_text(
+        f"Daily Papers\n\nMar 20\n\n{TITLE}\n\nThe abstract again.\n\nA Wholly New Paper\n\nNew work.\n"
+    )
+    report = build(Paths(content, tmp_path / "site"), workers=1)
+    text = path.read_text(encoding="utf-8")
+    assert "dates: [2025-03-17, 2025-03-18, 2025-03-20]" in text and "\ndraft: true\n" in text
+    assert report.site.drafts == 1 and report.plan.new_papers == 1
+    site = snapshot(tmp_path / "site")
+    assert b"A Wholly New Paper" in site["dates/2025-03-20/index.html"]
+    assert [name for name, data in site.items() if SLUG.encode() in data] == []
