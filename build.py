@@ -62,7 +62,8 @@ def summarize(report: BuildReport, seconds: float) -> str:
     plan = report.plan
     lines = [
         f"Built {site.pages:,} pages ({kinds})",
-        f"  {counted(site.papers, 'paper')}{_left_off(site.drafts)} · {counted(site.topics, 'topic')} · "
+        f"  {counted(site.papers, 'paper')}{_left_off(site.drafts)} · {counted(site.topics, 'topic')}"
+        f"{f' ({site.unused_topics} more with no paper)' if site.unused_topics else ''} · "
         f"{counted(site.dates, 'date')} · {counted(report.files, 'file')}, {report.bytes / 1024:,.0f} KiB",
         f"  ingest: {counted(plan.new_papers, 'new paper')}, {counted(len(plan.changed), 'paper file')} written",
     ]

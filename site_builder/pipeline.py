@@ -55,11 +55,12 @@ class SiteSummary:
     dates: int
     domain: str | None
     drafts: int = 0  # papers left off the site, marked draft: true
+    unused_topics: int = 0  # topics of topics.yaml that no paper has, and so have no page
 
     @classmethod
     def of(cls, site: Site, drafts: int = 0) -> SiteSummary:
         return cls(len(site.pages), dict(site.counts), len(site.papers), len(site.topics), len(site.dates),
-                   site.config.domain, drafts)
+                   site.config.domain, drafts, len(site.unused_topics))
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,7 @@ class Site:
     topics: tuple[TopicView, ...]
     dates: tuple[DateView, ...]  # newest first
     counts: Mapping[str, int] = field(default_factory=dict)  # pages per template
+    unused_topics: tuple[TopicView, ...] = ()  # of topics.yaml, that no paper has
 
 
 TOPIC_PAGE_SIZE = 50  # papers per topic page: a topic of 4,000 papers was one 3 MB page
@@ -358,6 +359,9 @@ def build_site(
 
     dates_newest = tuple(reversed(date_views.values()))
     topics_used = tuple(topic_views[t.slug] for t in taxonomy.topics if by_topic[t.slug])
+    # Named on the topics page: a topic just added whose keywords match nothing
+    # would otherwise be nowhere, as if it had not been read.
+    topics_unused = tuple(topic_views[t.slug] for t in taxonomy.topics if not by_topic[t.slug])
     months = _months(dates_newest, by_date)
     pages: list[Page] = []
     # Given to every HTML page, not a template global: a page's context is
@@ -391,7 +395,7 @@ def build_site(
         page(part.url, "papers.html", part.title("All papers"), papers=views[part.first - 1:part.last], pagination=part, groups=groups, letters=letters)
     columns = columns_for(tuple(reversed(dates_newest)))
     counts = {topic.slug: column_counts(columns, (p.dates for p in by_topic[topic.slug])) for topic in topics_used}
-    page("topics/", "topics.html", "Topics", topics=topics_used,
+    page("topics/", "topics.html", "Topics", topics=topics_used, unused_topics=topics_unused,
          overview=build_topics_overview(topics_used, columns, counts))
     for topic in topics_used:
         topic_papers = tuple(view_of[p.slug] for p in by_topic[topic.slug])
@@ -455,7 +459,7 @@ def build_site(
     counts: dict[str, int] = defaultdict(int)
     for p in pages:
         counts[p.kind] += 1
-    return Site(config, tuple(pages), views, topics_used, dates_newest, MappingProxyType(dict(counts)))
+    return Site(config, tuple(pages), views, topics_used, dates_newest, MappingProxyType(dict(counts)), topics_unused)
 
 
 def _months(dates_newest: tuple[DateView, ...], by_date: Mapping[dt.date, Sequence[Paper]]) -> tuple[MonthView, ...]:

@@ -346,6 +346,15 @@ def test_readme_gives_every_setting_of_site_yaml_with_its_default(tmp_path):
     assert {name: f"`{value}`" if value is not None else "none" for name, value in vars(loaded).items()} == documented
 
 
+def test_the_summary_counts_the_topics_no_paper_has(project):
+    result = run("build", cwd=project)
+    assert result.returncode == 0, result.stderr
+    topics = (project / "content" / "topics.yaml").read_text().count("\n  - slug: ")
+    used = len([p for p in (project / "_site" / "topics").iterdir() if p.is_dir()])
+    assert 0 < used < topics
+    assert f" · {used} topics ({topics - used} more with no paper) · " in result.stdout
+
+
 def test_quiet_build_prints_only_warnings(project):
     digests = project / "content" / "digests"
     (digests / "a (1).txt").write_bytes((digests / "a.txt").read_bytes())

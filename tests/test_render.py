@@ -284,6 +284,17 @@ def test_a_list_item_is_rendered_once_whatever_list_marks_it():
     assert env.globals["paper_item"](view) == plain
 
 
+def test_the_topics_page_names_the_topics_no_paper_has_which_get_no_page():
+    """A topic just added whose keywords match nothing was nowhere on the site."""
+    site = site_for(paper("a", "Speech one"))
+    assert [t.slug for t in site.topics] == ["speech"] and [t.slug for t in site.unused_topics] == ["other"]
+    files = render_site(make_environment(SiteConfig()), site, ASSETS, {})[0]
+    assert '<p class="meta unused-topics">No paper yet: Other</p>' in files["topics/index.html"].decode()
+    assert not any(name.startswith("topics/other/") for name in files)
+    everything = render_site(make_environment(SiteConfig()), site_for(paper("a", "Speech one"), paper("b", "Else")), ASSETS, {})[0]
+    assert "unused-topics" not in everything["topics/index.html"].decode()
+
+
 def test_lists_are_ordered_newest_first_and_by_digest_rank_then_a_to_z():
     d1, d2 = dt.date(2025, 3, 18), dt.date(2025, 3, 19)
 
