@@ -25,6 +25,7 @@ from .errors import SourceError
 # this is almost surely an abstract, which means a title or abstract is
 # missing above it.
 _MAX_TITLE_CHARS = 500
+_SENTENCE_BREAK = re.compile(r"[a-z][.!?] [A-Z]")
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,14 @@ def _blank_line_hint(paragraph: _Paragraph) -> str | None:
     return (
         f"if its first line {clip(paragraph.first)!r} is a title, put a blank line after it: "
         "a title and its abstract are paragraphs of their own"
+    )
+
+
+def _reads_as_a_sentence(text: str) -> bool:
+    """Ends as a sentence and is one: long, or with a web address or a
+    sentence break inside. No title of the shipped digests ends in a full stop."""
+    return text.endswith((".", "。")) and (
+        len(text.split()) >= 12 or "://" in text or _SENTENCE_BREAK.search(text) is not None
     )
 
 
@@ -281,6 +290,7 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
         ))
     seen: dict[str, DigestEntry] = {}
     window = [next(paragraphs, None), next(paragraphs, None), next(paragraphs, None)]
+    previous: _Paragraph | None = None  # the title of the last entry
     while window[0] is not None:
         title, abstract, after = window
         # The title's own lines first: a line of the page glued to it would
@@ -299,6 +309,16 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
             raise SourceError(
                 f"title {clip(title.text)!r} runs on into a sentence: is it a title with its abstract?",
                 path, title.line, hint=f"{hint}; or, for a title that ends in a full stop, join it onto one line",
+            )
+        if previous is not None and _reads_as_a_sentence(title.text):
+            # An abstract pasted as two paragraphs: its second would be taken
+            # for the next title, and pair with whatever follows.
+            raise SourceError(
+                f"{clip(title.text)!r} is where a title should be but reads as a sentence: is it a further "
+                f"paragraph of the abstract of {clip(previous.text)!r} (line {previous.line})?",
+                path, title.line,
+                hint="join it to that abstract by deleting the blank line above it; "
+                "if it is a title, write it without its full stop",
             )
         if abstract is None:
             raise SourceError(
@@ -337,6 +357,7 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
         else:
             seen[entry.key] = entry
             entries.append(entry)
+        previous = title
         window = [after, next(paragraphs, None), next(paragraphs, None)]
     if not entries:
         raise SourceError(

@@ -143,6 +143,20 @@ def error_of(data: bytes | str) -> str:
         (HEADER + "Mar 18\n\nA Title\nWe study " + "things at length and " * 9 + "more\n",
          "d.txt:7: title 'A Title We study things at length and things at length and …' has no abstract (if its "
          "first line 'A Title' is a title, put a blank line after it"),
+        # An abstract pasted as two paragraphs: its second was taken for a title, followed by
+        # two titles in a row, told at the second (and "delete that title" lost text) ...
+        (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nWe further show that it transfers to vision and speech, "
+         "with gains over strong baselines.\n\nT2\n\nAbstract two.\n",
+         "d.txt:11: 'We further show that it transfers to vision and speech, wit…' is where a title should be but "
+         "reads as a sentence: is it a further paragraph of the abstract of 'T1' (line 7)? (join it to that abstract "
+         "by deleting the blank line above it; if it is a title, write it without its full stop)"),
+        # ... and as three, the second made a paper of its own, the third its abstract, without a word.
+        (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nOur code is at https://github.com/x/y.\n\n"
+         "It works. Really well.\n\nT2\n\nAbstract two.\n",
+         "d.txt:11: 'Our code is at https://github.com/x/y.' is where a title should be but reads as a sentence"),
+        (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nT2\n\nAbstract two.\n\nIt works. Really well.\n\nT3\n\nThree.\n",
+         "d.txt:15: 'It works. Really well.' is where a title should be but reads as a sentence: is it a further "
+         "paragraph of the abstract of 'T2' (line 11)?"),
     ],
     ids=["empty", "blank", "header-only", "no-date", "mistyped-date", "day-first-date", "feb-30", "feb-29-written",
          "title-at-end", "two-titles", "two-titles-the-second-a-question", "latin-1", "latin-1-lines-ended-by-cr",
@@ -155,7 +169,8 @@ def error_of(data: bytes | str) -> str:
          "authors-eleven-with-particles", "footer-as-a-row",
          "submitter-glued-above-title", "date-line-glued-below-abstract",
          "date-line-glued-above-title", "no-blank-line-after-title", "no-blank-lines-at-all",
-         "no-blank-line-short", "no-blank-line-last"],
+         "no-blank-line-short", "no-blank-line-last", "abstract-in-two-paragraphs", "abstract-in-three-paragraphs",
+         "abstract-of-two-sentences-in-two-paragraphs"],
 )
 def test_named_bad_inputs_give_a_clear_error(data, expected):
     message = error_of(data)
