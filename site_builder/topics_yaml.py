@@ -43,7 +43,7 @@ def parse_taxonomy(text: str, path: Path | str) -> Taxonomy:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
-        problem, line = yaml_problem(error)
+        problem, line = yaml_problem(error, text=text)
         raise SourceError(
             f"invalid YAML: {problem}", path, line,
             hint="check indentation; quote a phrase with a comma, braces or ': ' in it, or starting with '*'",

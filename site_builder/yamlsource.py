@@ -166,13 +166,14 @@ _UNCLOSED = {
 }
 
 
-def yaml_problem(error: yaml.MarkedYAMLError, first_line: int = 1) -> tuple[str, int | None]:
+def yaml_problem(error: yaml.MarkedYAMLError, first_line: int = 1, text: str = "") -> tuple[str, int | None]:
     """What is wrong, and its line (``first_line``: the text's first line in
     its file). A bracket or quote that the text ran out inside is reported on
     the line it opens (PyYAML's mark is where the text ended: a paper file's
     closing '---', say); a mistake inside one that opened lines above says
-    where it opened."""
-    problem = error.problem or error.context or "invalid YAML"
+    where it opened. PyYAML's words for a line indented wrong, or a value
+    with ': ' in it, are said plainly (``text`` tells the two apart)."""
+    problem = _plainly(error, text)
     opened = _UNCLOSED.get(error.context or "")
     context, mark = error.context_mark, error.problem_mark or error.context_mark
     if opened and context is not None:
@@ -181,6 +182,28 @@ def yaml_problem(error: yaml.MarkedYAMLError, first_line: int = 1) -> tuple[str,
         if mark is not None and mark.line > context.line:
             problem += f" (in {opened} begun on line {context.line + first_line})"
     return problem, None if mark is None else mark.line + first_line
+
+
+_INDENTED_WRONG = "this line is indented unlike the lines above it"
+
+
+def _plainly(error: yaml.MarkedYAMLError, text: str) -> str:
+    """PyYAML's problem, in words for someone who wrote YAML by hand:
+    "expected <block end>, but found '<block mapping start>'" is a line
+    indented deeper than the key above, which already has its value."""
+    problem = error.problem or error.context or "invalid YAML"
+    if problem.startswith("expected <block end>, but found "):
+        if problem.endswith("'-'"):
+            return "a list item ('- ') where a 'key: value' line should be"
+        return _INDENTED_WRONG
+    mark = error.problem_mark
+    if problem == "mapping values are not allowed here" and mark is not None and text:
+        lines = _LINE_BREAK.split(text)
+        before = lines[mark.line][: mark.column] if mark.line < len(lines) else ""
+        if re.search(r":\s", before):  # the line's own key: its value holds ': '
+            return "a value with ': ' in it must be in quotes"
+        return _INDENTED_WRONG
+    return problem
 
 
 # The line breaks PyYAML counts lines by.
@@ -216,7 +239,7 @@ def parse_yaml_mapping(
                 str(error.problem), path, mark.line + first_line if mark else first_line,
                 hint="write dates as YYYY-MM-DD, or quote the value to keep it as text",
             ) from None
-        problem, line = yaml_problem(error, first_line)
+        problem, line = yaml_problem(error, first_line, text)
         raise SourceError(f"invalid YAML: {problem}", path, first_line if line is None else line, hint=_HINT) from None
     except yaml.reader.ReaderError as error:
         raise control_character_error(error, text, path, first_line) from None

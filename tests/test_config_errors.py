@@ -243,6 +243,18 @@ CASES = {
         replace_in(PAPER, "title: A Paper on Speech", "title: [A Paper on Speech"),
         f"{PAPER}:3: invalid YAML: expected ',' or ']', but got ':' (in a '[' list begun on line 2)",
     ),
+    "front-matter-key-indented": (
+        replace_in(PAPER, "---\n\n", "  starred: true\n---\n\n"),
+        f"{PAPER}:7: invalid YAML: this line is indented unlike the lines above it (check indentation, ",
+    ),
+    "front-matter-value-with-colon-unquoted": (
+        replace_in(PAPER, "---\n\n", "note: see: this\n---\n\n"),
+        f"{PAPER}:7: invalid YAML: a value with ': ' in it must be in quotes",
+    ),
+    "front-matter-list-item-not-under-its-key": (
+        replace_in(PAPER, "---\n\n", "- read-later\n---\n\n"),
+        f"{PAPER}:7: invalid YAML: a list item ('- ') where a 'key: value' line should be",
+    ),
     "front-matter-impossible-date": (
         replace_in(PAPER, "---\n\n", "read_on: 2025-02-30\n---\n\n"),
         f"{PAPER}:7: '2025-02-30' is not a valid date: day is out of range for month",

@@ -272,7 +272,7 @@ def error_text(tmp_path: Path, text: str) -> str:
 
 def test_yaml_syntax_error_names_the_line(tmp_path):
     assert error_text(tmp_path, "topics:\n  - slug: a\n    name: A: B\n") == (
-        "topics.yaml:3: invalid YAML: mapping values are not allowed here "
+        "topics.yaml:3: invalid YAML: a value with ': ' in it must be in quotes "
         "(check indentation; quote a phrase with a comma, braces or ': ' in it, or starting with '*')"
     )
 
