@@ -63,7 +63,7 @@ def test_a_python_without_the_dependencies_says_which_python_to_use(project):
 def test_build_prints_a_summary_and_writes_the_site(project):
     result = run(cwd=project)
     assert result.returncode == 0, result.stderr
-    assert re.search(r"\n  2 papers · \d+ topics · 1 date · \d+ files, ", result.stdout)  # "1 date", not "1 dates"
+    assert re.search(r"\n  2 papers · \d+ topics \(\d+ more with no paper\) · 1 date · \d+ files, ", result.stdout)  # "1 date", not "1 dates"
     # Page kinds, the many first; a kind with one page is not "1 404" (read as 1,404).
     kinds = re.search(r"^Built \d+ pages \(((?:\d+ [a-z]+, )+)one each of 404, date, dates, home, ", result.stdout, re.M)
     assert kinds and "2 paper, " in kinds[1]
