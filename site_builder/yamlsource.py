@@ -184,25 +184,28 @@ def yaml_problem(error: yaml.MarkedYAMLError, first_line: int = 1, text: str = "
     return problem, None if mark is None else mark.line + first_line
 
 
-_INDENTED_WRONG = "this line is indented unlike the lines above it"
-
-
 def _plainly(error: yaml.MarkedYAMLError, text: str) -> str:
     """PyYAML's problem, in words for someone who wrote YAML by hand:
     "expected <block end>, but found '<block mapping start>'" is a line
     indented deeper than the key above, which already has its value."""
     problem = error.problem or error.context or "invalid YAML"
-    if problem.startswith("expected <block end>, but found "):
-        if problem.endswith("'-'"):
-            return "a list item ('- ') where a 'key: value' line should be"
-        return _INDENTED_WRONG
+    found = problem.removeprefix("expected <block end>, but found ")
+    if found in ("'<block mapping start>'", "'<block sequence start>'"):
+        return "this line is indented unlike the lines above it"
+    if found == "'-'":
+        return "a list item ('- ') where a 'key: value' line should be"
+    if found == "'<scalar>'":
+        return ("text goes on after a quoted value or a list has ended; an apostrophe ends a value in '…', "
+                "so write \"Don't …\" in double quotes")
     mark = error.problem_mark
     if problem == "mapping values are not allowed here" and mark is not None and text:
         lines = _LINE_BREAK.split(text)
         before = lines[mark.line][: mark.column] if mark.line < len(lines) else ""
         if re.search(r":\s", before):  # the line's own key: its value holds ': '
             return "a value with ': ' in it must be in quotes"
-        return _INDENTED_WRONG
+        # A line indented too far, or a value that went on from the line above.
+        return ("this ': ' cannot be read here: quote the value it is in (which may begin on a line above), "
+                "or indent this line as the keys above it")
     return problem
 
 

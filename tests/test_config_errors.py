@@ -251,6 +251,16 @@ CASES = {
         replace_in(PAPER, "---\n\n", "note: see: this\n---\n\n"),
         f"{PAPER}:7: invalid YAML: a value with ': ' in it must be in quotes",
     ),
+    "front-matter-apostrophe-in-single-quotes": (
+        replace_in(PAPER, "---\n\n", "note: 'Don't stop'\n---\n\n"),
+        f"{PAPER}:7: invalid YAML: text goes on after a quoted value or a list has ended; an apostrophe ends a "
+        "value in '…', so write \"Don't …\" in double quotes",
+    ),
+    "front-matter-value-going-on-with-a-colon": (
+        replace_in(PAPER, "---\n\n", "note: a thought that wraps\n  and goes on: here\n---\n\n"),
+        f"{PAPER}:8: invalid YAML: this ': ' cannot be read here: quote the value it is in (which may begin on a "
+        "line above), or indent this line as the keys above it",
+    ),
     "front-matter-list-item-not-under-its-key": (
         replace_in(PAPER, "---\n\n", "- read-later\n---\n\n"),
         f"{PAPER}:7: invalid YAML: a list item ('- ') where a 'key: value' line should be",
