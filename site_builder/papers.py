@@ -45,6 +45,8 @@ def compute_each(jobs: Iterable[tuple[Hashable, Callable[[], Any]]]) -> list[Any
 # Front-matter keys that ingest owns and rewrites from the digests. Every
 # other key, and everything from the "## Notes" heading on, belongs to the user.
 MANAGED_KEYS = ("title", "slug", "dates", "topics", "links")
+# The keys the build reads, besides ingest's: spelt in another case, each is an error.
+KNOWN_KEYS = frozenset(MANAGED_KEYS + ("starred", "draft", "tags", "arxiv"))
 
 # "## Notes", and the ways people write it: "### Notes", "## notes", "## Notes:".
 # Not "# Notes", which is as likely a comment in a code block as a heading.
@@ -341,6 +343,13 @@ def parse_paper(text: str, path: Path) -> Paper:
         )
     front, body = split_front_matter(text, path)
     data, lines = parse_yaml_mapping(front, path, first_line=2)
+    for key in data:
+        # 'Draft: true' would be a key of one's own, and the paper published.
+        if isinstance(key, str) and key not in KNOWN_KEYS and key.lower() in KNOWN_KEYS:
+            raise SourceError(
+                f"{key!r} is read as a key of your own, not as {key.lower()!r}: keys are told apart by case",
+                path, lines.get(key), hint=f"write {key.lower()}: in lower case",
+            )
     title = data.get("title")
     if title is not None and not isinstance(title, str):
         raise SourceError(

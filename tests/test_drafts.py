@@ -41,6 +41,15 @@ def test_a_draft_that_is_not_true_or_false_is_an_error_at_its_line(value):
     assert info.value.message.startswith("draft must be true or false, not ")
 
 
+@pytest.mark.parametrize("key", ["Draft", "DRAFT", "Starred", "Tags", "Title"])
+def test_a_key_the_build_reads_spelt_in_another_case_is_an_error(key):
+    """'Draft: true' was a key of one's own: the paper stayed published."""
+    with pytest.raises(SourceError) as info:
+        parse_paper(f"---\ntitle: A paper\n{key}: true\n---\n\nAn abstract.\n", Path("a-paper.md"))
+    assert (info.value.line, info.value.hint) == (3, f"write {key.lower()}: in lower case")
+    assert info.value.message == f"{key!r} is read as a key of your own, not as {key.lower()!r}: keys are told apart by case"
+
+
 def mark_draft(content: Path, slug: str = SLUG, draft: str = "true") -> Path:
     path = content / "papers" / f"{slug}.md"
     text = path.read_text(encoding="utf-8")
