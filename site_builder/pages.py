@@ -27,7 +27,9 @@ PAGE_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 # their place, or pass for one of them. A fixed list, not this build's pages,
 # so that a name that builds today still builds once base_url has a host and
 # the site a sitemap.
-RESERVED_NAMES = ("404", "dates", "feed", "index", "papers", "robots", "search", "sitemap", "static", "topics")
+RESERVED_NAMES = (
+    "404", "dates", "feed", "index", "papers", "robots", "search", "sitemap", "starred", "static", "tags", "topics",
+)
 PAGE_KEYS = ("title", "description", "nav")
 
 

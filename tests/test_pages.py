@@ -88,7 +88,8 @@ def test_a_value_of_the_wrong_kind_is_an_error_at_its_line(text, expected):
 
 @pytest.mark.parametrize(("name", "suggested"), [("About.md", "about.md"), ("my_page.md", "my-page.md"),
                                                  ("reading list.md", "reading-list.md"),
-                                                 ("Papers.md", "my-papers.md")])  # not an address the site keeps
+                                                 ("Papers.md", "my-papers.md"),  # not an address the site keeps
+                                                 ("Tags.md", "my-tags.md")])
 def test_a_file_name_that_is_no_address_is_an_error_naming_a_good_one(name, suggested):
     assert page_error("---\ntitle: About\n---\n", name) == (
         f"content/pages/{name}: page file name {name!r} cannot be a page address "
@@ -96,11 +97,13 @@ def test_a_file_name_that_is_no_address_is_an_error_naming_a_good_one(name, sugg
     )
 
 
-@pytest.mark.parametrize("name", ["papers", "topics", "dates", "search", "static", "feed", "sitemap", "robots", "404"])
+@pytest.mark.parametrize(
+    "name", ["papers", "topics", "dates", "search", "static", "feed", "sitemap", "robots", "404", "tags", "starred"],
+)
 def test_a_page_named_as_one_of_the_sites_own_addresses_is_an_error(name):
     assert page_error("---\ntitle: Mine\n---\n", f"{name}.md") == (
         f"content/pages/{name}.md: /{name}/ is an address of the site's own (rename the file, e.g. to my-{name}.md; "
-        "the site keeps 404, dates, feed, index, papers, robots, search, sitemap, static, topics)"
+        "the site keeps 404, dates, feed, index, papers, robots, search, sitemap, starred, static, tags, topics)"
     )
 
 
