@@ -47,8 +47,9 @@ def _progress(quiet: bool):
     return show
 
 
-# Page kinds are their templates' names; "2 page" would say nothing of which.
-_KIND_NAMES = {"page": "own page"}
+# Page kinds are their templates' names; "2 page" would say nothing of which,
+# and "2 starred" would read as two starred papers.
+_KIND_NAMES = {"page": "own page", "starred": "starred page"}
 
 
 def summarize(report: BuildReport, seconds: float) -> str:

@@ -200,11 +200,14 @@ def _sort_key(title: str) -> tuple[str, str]:
     return (title_text(title).lstrip("\"'“‘(["), title)
 
 
+def slug_of(text: str) -> str:
+    """``text`` as one segment of an address: lower-case ASCII words joined
+    by '-', Greek letters spelt out; "" when it has no letters or digits."""
+    return slugify(text, max_length=_SLUG_MAX, word_boundary=True, replacements=_SLUG_REPLACEMENTS)
+
+
 def slug_for(title: str) -> str:
-    slug = slugify(
-        title, max_length=_SLUG_MAX, word_boundary=True, replacements=_SLUG_REPLACEMENTS
-    )
-    return slug or "paper"
+    return slug_of(title) or "paper"
 
 
 def extract_links(text: str) -> tuple[str, ...]:

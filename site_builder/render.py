@@ -23,6 +23,7 @@ from .parallel import PARALLEL_MIN_ITEMS, fork_map
 from .site import (
     DateLink, DateView, LetterLink, MonthView, NavLink, Page, Pagination, PaperView, Site, TopicLink, TopicView,
 )
+from .tags import TagLink, TagView
 from .template_outline import template_outline
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -249,6 +250,7 @@ _TEMPLATE_VALUES = {
         ("a date link", DateLink), ("a month", MonthView), ("the page", Page), ("site", SiteConfig),
         ("a letter link", LetterLink), ("pagination", Pagination), ("the feed", Feed),
         ("a feed entry", FeedEntry), ("a sitemap entry", SitemapEntry), ("a nav link", NavLink),
+        ("a tag", TagView), ("a tag link", TagLink),
     )
 }
 _NO_ATTRIBUTE = re.compile(r"'([\w.]+) object' has no attribute '(.*)'")

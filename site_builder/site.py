@@ -24,6 +24,7 @@ from .feeds import SITEMAP_PROTOCOL_URL_LIMIT, build_feed, build_sitemap, split_
 from .pages import OwnPage
 from .papers import Memo, Paper, digest_abstract, no_memo
 from .related import WordCounts, related_indices, word_counts
+from .tags import TagLink, gather_tags
 from .topics import Taxonomy, assign_topics
 
 
@@ -89,6 +90,7 @@ class PaperView:
     summary: str  # plain text, for lists and meta descriptions
     abstract_text: str  # the whole abstract on one line, without headings: for structured data and search results
     listed: bool = True  # some digest lists it (else it is one of the user's own papers)
+    tags: tuple[TagLink, ...] = ()  # its tags: key, each with its page: paper_item gets the paper alone
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ class Site:
     dates: tuple[DateView, ...]  # newest first
     counts: Mapping[str, int] = field(default_factory=dict)  # pages per template
     unused_topics: tuple[TopicView, ...] = ()  # of topics.yaml, that no paper has
+    warnings: tuple[SourceError, ...] = ()  # about the papers as the site shows them
 
 
 TOPIC_PAGE_SIZE = 50  # papers per topic page: a topic of 4,000 papers was one 3 MB page
@@ -196,6 +199,7 @@ def summarize(flat: str, limit: int = 220) -> str:
 def _paper_view(
     p: Paper, dates: tuple[DateLink, ...], topics: tuple[TopicLink, ...], render_markdown: Callable[[str], str],
     render_digest_text: Callable[[str], str | None] | None = None, listed: bool = True,
+    tags: tuple[TagLink, ...] = (),
 ) -> PaperView:
     abstract_html = render_digest_text(p.abstract) if render_digest_text else None
     if abstract_html is None:
@@ -218,6 +222,7 @@ def _paper_view(
         summary=summarize(flat),
         abstract_text=flat,
         listed=listed,
+        tags=tags,
     )
 
 
@@ -303,10 +308,13 @@ def build_site(
 
     # Each topic's papers newest first, then A–Z, as its page lists them:
     # one stable sort of all papers rather than one per topic.
+    newest_first = sorted(papers, key=lambda p: p.dates[-1] if p.dates else dt.date.min, reverse=True)
     by_topic: dict[str, list[Paper]] = defaultdict(list)
-    for paper in sorted(papers, key=lambda p: p.dates[-1] if p.dates else dt.date.min, reverse=True):
+    for paper in newest_first:
         for slug in paper_topics[paper.slug]:
             by_topic[slug].append(paper)
+    # In the same order: a tag's page and the starred one list papers as a topic's does.
+    tags = gather_tags(newest_first)
     by_date: dict[dt.date, list[Paper]] = defaultdict(list)
     for paper in papers:
         for date in paper.dates:
@@ -328,7 +336,7 @@ def build_site(
         dates = tuple(date_links[d] for d in p.dates)
         return _paper_view(
             p, dates, tuple(topic_links[slug] for slug in slugs), render_markdown,
-            render_digest_text if p.key in in_digests else None, p.key in listed_keys,
+            render_digest_text if p.key in in_digests else None, p.key in listed_keys, tags.links.get(p.slug, ()),
         )
 
     views = []
@@ -339,10 +347,11 @@ def build_site(
         if names is None:
             names = topic_names[slugs] = tuple((slug, topic_links[slug].name) for slug in slugs)
         # Everything the view is made of: its links follow from the dates and
-        # the topics' slugs and names. Extra by repr, where 1, 1.0 and True differ.
+        # the topics' slugs and names. Extra by repr, where 1, 1.0 and True
+        # differ. Its tags as well as its extra: a tag is named as most papers spell it.
         key = (
             "paper-view", p.slug, p.title, p.abstract, p.notes, p.links, repr(p.extra), p.dates, names,
-            p.key in in_digests, p.key in listed_keys,
+            p.key in in_digests, p.key in listed_keys, tags.links.get(p.slug, ()),
         )
         views.append(memo(key, partial(view_of_paper, p, slugs)))
     view_of = {v.slug: v for v in views}
@@ -373,6 +382,11 @@ def build_site(
         shown = {**context, "nav": nav} if template.endswith(".html") else context
         pages.append(Page(url, template, MappingProxyType(shown), page_title))
 
+    def paged(url: str, template: str, name: str, listed: tuple[PaperView, ...], /, **context: Any) -> None:
+        """A list of papers in pages of TOPIC_PAGE_SIZE, the first at ``url``."""
+        for part in paginate(url, len(listed)):
+            page(part.url, template, part.title(name), **context, papers=listed[part.first - 1:part.last], pagination=part)
+
     # The newest date a digest has: a paper of one's own dated later is no digest.
     latest = next((date for date in dates_newest if date.date in digest_order), None)
     site_feed = build_feed(
@@ -402,9 +416,7 @@ def build_site(
         feed = build_feed(config, f"{topic.url}feed.xml", f"{topic.name} · {config.title}", topic.url,
                           topic_papers)
         chart = build_topic_chart(topic.name, columns, counts[topic.slug], len(topic_papers))
-        for part in paginate(topic.url, len(topic_papers)):
-            page(part.url, "topic.html", part.title(topic.name), topic=topic, papers=topic_papers[part.first - 1:part.last], feed=feed, pagination=part,
-                 chart=chart)
+        paged(topic.url, "topic.html", topic.name, topic_papers, topic=topic, feed=feed, chart=chart)
         page(feed.path, "feed.xml", feed.title, feed=feed)
     page(site_feed.path, "feed.xml", site_feed.title, feed=site_feed)
     page("dates/", "dates.html", "Dates", months=months)
@@ -420,6 +432,13 @@ def build_site(
             newer=dates_newest[index - 1] if index > 0 else None,
             older=dates_newest[index + 1] if index + 1 < len(dates_newest) else None,
         )
+    # No pages at all for a site without tags or stars: it stays as it was.
+    if tags.tags or tags.starred:
+        page("tags/", "tags.html", "Tags", tags=tags.tags, starred_count=len(tags.starred))
+    for tag in tags.tags:
+        paged(tag.url, "tag.html", f"#{tag.name}", tuple(view_of[slug] for slug in tags.papers[tag.slug]), tag=tag)
+    if tags.starred:
+        paged("starred/", "starred.html", "Starred", tuple(view_of[slug] for slug in tags.starred))
     page("search/", "search.html", "Search")
     for own in own_pages:
         page(own.url, "page.html", own.title, title=own.title, description=own.description or None,
@@ -459,7 +478,10 @@ def build_site(
     counts: dict[str, int] = defaultdict(int)
     for p in pages:
         counts[p.kind] += 1
-    return Site(config, tuple(pages), views, topics_used, dates_newest, MappingProxyType(dict(counts)), topics_unused)
+    return Site(
+        config, tuple(pages), views, topics_used, dates_newest, MappingProxyType(dict(counts)), topics_unused,
+        tags.warnings,
+    )
 
 
 def _months(dates_newest: tuple[DateView, ...], by_date: Mapping[dt.date, Sequence[Paper]]) -> tuple[MonthView, ...]:

@@ -90,7 +90,7 @@ def site() -> Site:
     )
     papers = [
         Paper(slug, title, (date,), None, ("https://example.org/x",), "A speech model.", "Notes.",
-              (("rating", 4),), Path(f"{slug}.md"))
+              (("rating", 4), ("tags", ["later"]), ("starred", True)), Path(f"{slug}.md"))
         for slug, title, date in (
             ("one", "One speech paper", dt.date(2025, 3, 18)), ("two", "Two speech papers", dt.date(2025, 4, 1)),
         )

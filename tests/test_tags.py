@@ -1,0 +1,199 @@
+"""Tags and stars of one's own: a page per tag of the papers' ``tags:`` keys,
+the tags index, the starred page, and the links that lead to them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from site_builder.config import SiteConfig
+from site_builder.markup import make_markdown
+from site_builder.papers import Paper
+from site_builder.pipeline import Paths, build, make_site
+from site_builder.render import make_environment, render_site
+from site_builder.site import build_site
+from site_builder.topics_yaml import parse_taxonomy
+from files import snapshot
+
+ROOT = Path(__file__).resolve().parent.parent
+TAXONOMY = parse_taxonomy(
+    "topics:\n"
+    "  - {slug: speech, name: Speech, description: Audio., keywords: {speech: 3}}\n"
+    "  - {slug: other, name: Other, description: Rest., fallback: true}\n",
+    "topics.yaml",
+)
+ASSETS = {
+    name: f"static/{name.replace('.', '.0.', 1)}"
+    for name in ("style.css", "favicon.svg", "site.js", "lunr.js", "search-core.js", "search.js")
+}
+WARNING_HINT = "its papers show it, unlinked, and it has no page; add a word to it to give it one"
+
+
+def paper(slug: str, title: str = "", *, tags=None, starred: bool = False, day: int = 18, topics=None) -> Paper:
+    """A paper file content/papers/<slug>.md whose tags: key is on line 5."""
+    extra = (("tags", tags),) if tags is not None else ()
+    extra += (("starred", True),) if starred else ()
+    return Paper(
+        slug, title or slug.title(), (dt.date(2025, 3, day),), topics, (), "An abstract.", "", extra,
+        Path(f"content/papers/{slug}.md"), key_lines=(("title", 2), ("dates", 3), ("tags", 5)),
+    )
+
+
+def site_for(*papers: Paper, config: SiteConfig = SiteConfig()):
+    return build_site(config, papers, TAXONOMY, make_markdown())
+
+
+def pages_of(site, template: str):
+    return [page for page in site.pages if page.template == template]
+
+
+def render(site) -> dict[str, str]:
+    files, _rendered = render_site(make_environment(site.config), site, ASSETS, {})
+    return {path: data.decode() for path, data in files.items()}
+
+
+def tag_index(site) -> list[tuple[str, str, int]]:
+    (index,) = pages_of(site, "tags.html")
+    return [(tag.slug, tag.name, tag.count) for tag in index.context["tags"]]
+
+
+# -- the model -----------------------------------------------------------------
+
+
+def test_spellings_that_make_one_address_are_one_tag_named_as_most_papers_spell_it():
+    site = site_for(paper("a", tags=["Read later"]), paper("b", tags=["read-later"]), paper("c", tags="read-later"))
+    assert tag_index(site) == [("read-later", "read-later", 3)]
+    # Every paper shows the tag by that name, whatever its own file says.
+    assert {view.slug: [(tag.name, tag.url) for tag in view.tags] for view in site.papers} == {
+        slug: [("read-later", "tags/read-later/")] for slug in "abc"
+    }
+    (page,) = pages_of(site, "tag.html")
+    assert (page.url, page.title) == ("tags/read-later/", "#read-later")
+
+
+@pytest.mark.parametrize("titles", [("Alpha", "Beta"), ("Beta", "Alpha")])
+def test_spellings_used_by_as_many_papers_give_the_first_in_sorted_order_whatever_the_papers_order(titles):
+    site = site_for(paper("a", titles[0], tags=["read-later"]), paper("b", titles[1], tags=["Read later"]))
+    assert tag_index(site) == [("read-later", "Read later", 2)]
+
+
+def test_a_paper_naming_a_tag_twice_shows_it_once_where_first_written_and_counts_once():
+    site = site_for(paper("a", tags=["rlhf", "later", "RLHF", "rlhf"]), paper("b", tags=["RLHF"]))
+    by_slug = {view.slug: [tag.name for tag in view.tags] for view in site.papers}
+    # Named as most papers spell it: "RLHF" and "rlhf" once each, and then A–Z.
+    assert by_slug == {"a": ["RLHF", "later"], "b": ["RLHF"]}
+    assert tag_index(site) == [("later", "later", 1), ("rlhf", "RLHF", 2)]
+
+
+def test_the_tags_index_sorts_tags_by_name_whatever_their_case_and_counts_the_starred_papers():
+    site = site_for(
+        paper("a", tags=["beta"], starred=True), paper("b", tags=["Alpha", "gamma"]), paper("c", tags=["beta", 2024]),
+    )
+    assert tag_index(site) == [("2024", "2024", 1), ("alpha", "Alpha", 1), ("beta", "beta", 2), ("gamma", "gamma", 1)]
+    (index,) = pages_of(site, "tags.html")
+    assert index.context["starred_count"] == 1
+    html = render(site)["tags/index.html"]
+    items = [" ".join(re.sub(r"<[^>]+>", "", item).split()) for item in re.findall(r"<li\b.*?</li>", html, re.S)]
+    assert items == ["★ Starred 1 paper", "#2024 1 paper", "#Alpha 1 paper", "#beta 2 papers", "#gamma 1 paper"]
+
+
+def test_a_tag_page_and_the_starred_one_list_papers_as_a_topic_page_does_fifty_to_a_page():
+    papers = [
+        paper(f"p{i:02}", f"Speech paper {i:02}", tags=["long"], starred=True, day=1 + i % 20, topics=("speech",))
+        for i in range(60)
+    ]
+    site = site_for(*papers)
+    topic, tag, starred = (pages_of(site, template) for template in ("topic.html", "tag.html", "starred.html"))
+    assert [page.url for page in tag] == ["tags/long/", "tags/long/page/2/"]
+    assert [page.url for page in starred] == ["starred/", "starred/page/2/"]
+    assert [page.title for page in tag] == ["#long", "#long · page 2"]
+    assert [page.title for page in starred] == ["Starred", "Starred · page 2"]
+    for listed in (tag, starred):
+        assert [page.context["papers"] for page in listed] == [page.context["papers"] for page in topic]
+        assert [(p.number, p.pages, p.first, p.last, p.total) for p in (page.context["pagination"] for page in listed)] == [
+            (1, 2, 1, 50, 60), (2, 2, 51, 60, 60),
+        ]
+    newest_first = [view.dates[-1].date for page in tag for view in page.context["papers"]]
+    assert newest_first == sorted(newest_first, reverse=True)
+    html = render(site)
+    assert 'href="/tags/long/page/2/" rel="next"' in html["tags/long/index.html"]
+    assert 'href="/starred/page/2/" rel="next"' in html["starred/index.html"]
+
+
+def test_a_tag_with_no_letters_or_digits_has_no_page_and_a_warning_at_the_first_files_tags_line():
+    # Title order (Alpha: b.md first) is not path order (a.md first).
+    site = site_for(paper("b", "Alpha", tags=["🔥", "rlhf"]), paper("a", "Zeta", tags=["!!", "🔥"]))
+    assert [str(warning) for warning in site.warnings] == [
+        f"content/papers/a.md:5: tag '!!' has no letters or digits to make an address of ({WARNING_HINT})",
+        f"content/papers/a.md:5: tag '🔥' has no letters or digits to make an address of ({WARNING_HINT})",
+    ]
+    assert tag_index(site) == [("rlhf", "rlhf", 1)]
+    assert {view.slug: [(tag.name, tag.url) for tag in view.tags] for view in site.papers} == {
+        "b": [("🔥", None), ("rlhf", "tags/rlhf/")], "a": [("!!", None), ("🔥", None)],
+    }
+
+
+@pytest.mark.parametrize("tags", [None, [], "🔥"])
+def test_a_site_without_tags_or_stars_has_no_tag_pages_and_no_links_to_them(tags):
+    site = site_for(paper("a", tags=tags), paper("b"))
+    assert not [page for page in site.pages if page.url.startswith(("tags/", "starred/"))]
+    assert not {"tag", "tags", "starred"} & set(site.counts)
+    for path, html in render(site).items():
+        assert 'href="/tags/' not in html and 'href="/starred/' not in html, path
+
+
+def test_tag_and_starred_pages_are_in_the_sitemap_as_topic_pages_are_and_have_no_feeds():
+    papers = [paper(f"p{i:02}", tags=["long"], starred=i == 0) for i in range(51)]
+    site = site_for(*papers, config=SiteConfig(base_url="https://example.org/atlas/"))
+    (sitemap,) = pages_of(site, "sitemap.xml")
+    listed = [entry.url for entry in sitemap.context["entries"]]
+    base = "https://example.org/atlas/"
+    for url in ("topics/other/", "tags/", "tags/long/", "tags/long/page/2/", "starred/"):
+        assert base + url in listed, url
+    assert [page.url for page in pages_of(site, "feed.xml")] == ["topics/other/feed.xml", "feed.xml"]
+
+
+def test_drafts_tags_and_stars_are_left_out(tmp_path):
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    first, second = sorted((tmp_path / "content" / "papers").glob("*.md"))[:2]
+    for path, front in ((first, "tags: [shared, drafted]\nstarred: true\ndraft: true\n"), (second, "tags: [shared]\n")):
+        path.write_text(path.read_text(encoding="utf-8").replace("\n---\n", f"\n{front}---\n", 1), encoding="utf-8")
+    site = make_site(Paths(tmp_path / "content", tmp_path / "out"), workers=1).site
+    assert tag_index(site) == [("shared", "shared", 1)]
+    assert not pages_of(site, "starred.html")
+    (index,) = pages_of(site, "tags.html")
+    assert index.context["starred_count"] == 0
+
+
+# -- the pages -----------------------------------------------------------------
+
+
+def test_the_tag_templates_can_be_replaced_from_templates_dir(tmp_path):
+    for name, shown in (("tag.html", "{{ tag.name }}"), ("tags.html", "{{ tags | length }}"), ("starred.html", "{{ pagination.total }}")):
+        (tmp_path / name).write_text('{% extends "base.html" %}{% block main %}MINE ' + shown + "{% endblock %}")
+    site = site_for(paper("a", tags=["rlhf"], starred=True), config=SiteConfig(templates_dir=tmp_path))
+    html = render(site)
+    assert "MINE rlhf" in html["tags/rlhf/index.html"]
+    assert "MINE 1" in html["tags/index.html"] and "MINE 1" in html["starred/index.html"]
+
+
+# -- a whole build -------------------------------------------------------------
+
+
+def test_a_paper_with_an_empty_tags_list_and_no_star_changes_no_byte_of_the_site(tmp_path):
+    """The shipped site has no tags: building it gives no tag pages and no
+    links to any, and a paper saying it has none changes nothing."""
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    build(Paths(tmp_path / "content", tmp_path / "before"), workers=1)
+    before = snapshot(tmp_path / "before")
+    assert not [path for path in before if path.startswith(("tags/", "starred/"))]
+    for path, data in before.items():
+        assert b'href="/tags/' not in data and b'href="/starred/' not in data, path
+    some = sorted((tmp_path / "content" / "papers").glob("*.md"))[5]
+    some.write_text(some.read_text(encoding="utf-8").replace("\n---\n", "\ntags: []\nstarred: false\n---\n", 1), encoding="utf-8")
+    build(Paths(tmp_path / "content", tmp_path / "after"), workers=1)
+    assert snapshot(tmp_path / "after") == before
