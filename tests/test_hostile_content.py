@@ -254,13 +254,19 @@ def test_markdown_links_to_scripts_stay_text(hostile):
 def test_user_paper_file_with_hostile_front_matter_and_notes(hostile):
     page = paper_page(hostile / "_site", "my-hostile-paper")
     assert element_text(page, "h1") == '★ <script>alert("title")</script> My "Own" Paper {{ 7*7 }}'
-    pills = re.findall(r'<span class="tag user-tag" title="([^"<>]*)">([^<>]*)</span>', page)
-    tags = [html.unescape(tag) for _title, tag in pills]
+    pills = re.findall(r'<a class="tag user-tag" href="([^"<>]*)" title="([^"<>]*)">([^<>]*)</a>', page)
+    tags = [html.unescape(tag) for _href, _title, tag in pills]
     assert tags == ["#<img src=x onerror=alert(1)>", "#{{ config }}", "#javascript:alert(1)", "#../../etc"]
     # Whole in the pill's title, for a tag too long for the pill.
-    assert [html.unescape(title) for title, _tag in pills] == tags
+    assert [html.unescape(title) for _href, title, _tag in pills] == tags
+    # Each links its page at an address of letters, digits and '-' only.
+    slugs = ["img-src-x-onerror-alert-1", "config", "javascript-alert-1", "etc"]
+    assert [href for href, _title, _tag in pills] == [f"/atlas/tags/{slug}/" for slug in slugs]
+    site = hostile / "_site"
+    assert sorted(path.parent.name for path in (site / "tags").glob("*/index.html")) == sorted(slugs)
+    assert "<h1>#&lt;img src=x onerror=alert(1)&gt;&nbsp;" in (site / "tags" / slugs[0] / "index.html").read_text()
     # The star is named for a screen reader, not read as "black star".
-    assert '<span class="star" role="img" aria-label="Starred"' in page
+    assert '<a class="star" href="/atlas/starred/" aria-label="Starred"' in page
     notes = page[page.index('id="notes-heading"'):]
     for literal in ("&lt;script&gt;alert('notes')&lt;/script&gt;", "&lt;img src=x onerror=alert(1)&gt;",
                     "&lt;iframe src=&quot;javascript:alert(1)&quot;&gt;", "[click](javascript:alert(1))",

@@ -236,7 +236,7 @@ def test_dates_topics_and_tags_read_as_separate_words_in_copied_text_and_screen_
     page = files["papers/x/index.html"].decode()
     assert text(page, "tags") == "Speech Other #later #reread"
     listed = files["topics/speech/index.html"].decode()
-    assert text(listed, "meta") == "Mar 18, 2025 Speech Other"
+    assert text(listed, "meta") == "Mar 18, 2025 Speech Other #later #reread"
 
 
 def test_topics_are_assigned_when_a_paper_file_has_none():

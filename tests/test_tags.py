@@ -61,6 +61,16 @@ def tag_index(site) -> list[tuple[str, str, int]]:
     return [(tag.slug, tag.name, tag.count) for tag in index.context["tags"]]
 
 
+def user_pills(html: str) -> list[tuple[str, str | None, bool]]:
+    """The user-tag pills of ``html``: (text, link or None, marked as the current page)."""
+    return [
+        (text, href or None, bool(current))
+        for _tag, href, current, text in re.findall(
+            r'<(a|span) class="tag user-tag"(?: href="([^"]*)")?( aria-current="true")? title="[^"]*">([^<]*)</\1>', html
+        )
+    ]
+
+
 # -- the model -----------------------------------------------------------------
 
 
@@ -132,9 +142,13 @@ def test_a_tag_with_no_letters_or_digits_has_no_page_and_a_warning_at_the_first_
         f"content/papers/a.md:5: tag '🔥' has no letters or digits to make an address of ({WARNING_HINT})",
     ]
     assert tag_index(site) == [("rlhf", "rlhf", 1)]
-    assert {view.slug: [(tag.name, tag.url) for tag in view.tags] for view in site.papers} == {
-        "b": [("🔥", None), ("rlhf", "tags/rlhf/")], "a": [("!!", None), ("🔥", None)],
-    }
+    html = render(site)
+    assert user_pills(html["papers/b/index.html"]) == [("#🔥", None, False), ("#rlhf", "/tags/rlhf/", False)]
+    assert user_pills(html["papers/a/index.html"]) == [("#!!", None, False), ("#🔥", None, False)]
+    # In the lists too, unlinked.
+    assert user_pills(html["topics/other/index.html"]) == [
+        ("#🔥", None, False), ("#rlhf", "/tags/rlhf/", False), ("#!!", None, False), ("#🔥", None, False),
+    ]
 
 
 @pytest.mark.parametrize("tags", [None, [], "🔥"])
@@ -170,6 +184,32 @@ def test_drafts_tags_and_stars_are_left_out(tmp_path):
 
 
 # -- the pages -----------------------------------------------------------------
+
+
+def test_a_papers_tags_link_their_pages_and_its_star_the_starred_papers():
+    site = site_for(paper("a", tags=["Read later", "rlhf"], starred=True), config=SiteConfig(base_url="/atlas/"))
+    page = render(site)["papers/a/index.html"]
+    assert user_pills(page) == [("#Read later", "/atlas/tags/read-later/", False), ("#rlhf", "/atlas/tags/rlhf/", False)]
+    assert '<a class="tag user-tag" href="/atlas/tags/read-later/" title="#Read later">#Read later</a>' in page
+    # The star keeps its name for a screen reader, now as a link's.
+    assert '<h1><a class="star" href="/atlas/starred/" aria-label="Starred" title="Starred">★</a> A</h1>' in page
+
+
+def test_list_items_show_the_tags_after_the_topics_and_a_tag_page_marks_its_own():
+    site = site_for(paper("a", tags=["rlhf", "later"], topics=("speech",)), paper("b", tags=["rlhf"], topics=("speech",)))
+    html = render(site)
+    topic = html["topics/speech/index.html"]
+    first_item = re.search(r'<li class="paper-item">.*?</li>', topic, re.S).group(0)
+    assert re.search(r'href="/topics/speech/"[^>]*>Speech</a> <a class="tag user-tag" href="/tags/rlhf/"', first_item)
+    assert user_pills(topic) == [("#rlhf", "/tags/rlhf/", False), ("#later", "/tags/later/", False), ("#rlhf", "/tags/rlhf/", False)]
+    assert user_pills(html["tags/rlhf/index.html"]) == [
+        ("#rlhf", "/tags/rlhf/", True), ("#later", "/tags/later/", False), ("#rlhf", "/tags/rlhf/", True),
+    ]
+    assert user_pills(html["tags/later/index.html"]) == [("#rlhf", "/tags/rlhf/", False), ("#later", "/tags/later/", True)]
+    tag_page = html["tags/rlhf/index.html"]
+    assert '<p class="crumbs"><a href="/tags/">Tags</a> /</p>' in tag_page
+    assert '<h1>#rlhf&nbsp;<span class="count">2 papers</span></h1>' in tag_page
+    assert "<title>#rlhf · Paper Atlas</title>" in tag_page
 
 
 def test_the_tag_templates_can_be_replaced_from_templates_dir(tmp_path):
