@@ -403,6 +403,8 @@ def build_site(
         recent_dates=dates_newest[: config.home_recent_dates],
         paper_count=len(views),
         date_count=len(dates_newest),
+        tag_count=len(tags.tags),
+        starred_count=len(tags.starred),
     )
     papers_at = len(pages)  # the paper pages go here, once their related papers are known
     for part, groups, letters in _title_list_pages(papers, views):

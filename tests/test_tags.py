@@ -212,6 +212,20 @@ def test_list_items_show_the_tags_after_the_topics_and_a_tag_page_marks_its_own(
     assert "<title>#rlhf · Paper Atlas</title>" in tag_page
 
 
+def test_the_home_page_links_the_tags_and_the_starred_papers_when_there_are_some():
+    def sidebar(*papers: Paper) -> str:
+        html = render(site_for(*papers))["index.html"]
+        found = re.search(r'<section aria-labelledby="tags-heading">.*?</section>', html, re.S)
+        return " ".join(re.sub(r"<[^>]+>", " ", found.group(0)).split()) if found else ""
+
+    assert sidebar(paper("a", tags=["x", "y"], starred=True)) == "Your tags ★ Starred 1 paper All 2 tags →"
+    assert sidebar(paper("a", tags=["x"])) == "Your tags All 1 tag →"
+    assert sidebar(paper("a", starred=True)) == "Your tags ★ Starred 1 paper Tags →"
+    assert sidebar(paper("a")) == ""
+    html = render(site_for(paper("a", tags=["x"], starred=True)))["index.html"]
+    assert 'href="/tags/"' in html and 'href="/starred/"' in html
+
+
 def test_the_tag_templates_can_be_replaced_from_templates_dir(tmp_path):
     for name, shown in (("tag.html", "{{ tag.name }}"), ("tags.html", "{{ tags | length }}"), ("starred.html", "{{ pagination.total }}")):
         (tmp_path / name).write_text('{% extends "base.html" %}{% block main %}MINE ' + shown + "{% endblock %}")
