@@ -255,3 +255,41 @@ def test_a_page_of_ones_own_is_reached_from_the_header_and_fits_a_phone(browser,
         assert page.evaluate(TOO_SMALL_TO_TAP) == []
     assert errors == []
     context.close()
+
+
+def test_a_tag_pill_leads_to_its_tag_page_and_on_to_a_paper(browser, tmp_path, serve_site):
+    from site_builder.pipeline import Paths, build
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    tagged = sorted((content / "papers").glob("*.md"))[:2]
+    # Two spellings of one tag, as many papers each: named by the first in sorted order.
+    for paper, front in zip(tagged, ("tags: [Read later]\nstarred: true\n", "tags: [read-later, rlhf]\n")):
+        paper.write_text(paper.read_text(encoding="utf-8").replace("\n---\n", f"\n{front}---\n", 1), encoding="utf-8")
+    build(Paths(content=content, out=tmp_path / "_site"), base_url="/atlas/")
+    base = serve_site(tmp_path / "_site")
+    context, page, errors = open_page(
+        browser, base + f"papers/{tagged[1].stem}/", viewport={"width": 390, "height": 844}, has_touch=True,
+    )
+    assert page.evaluate(TOO_SMALL_TO_TAP) == []
+    page.locator(".tags").get_by_role("link", name="#Read later").click()
+    page.wait_for_load_state()
+    assert page.url == base + "tags/read-later/"
+    expect(page.locator(".paper-item")).to_have_count(2)
+    expect(page.locator(".user-tag[aria-current=true]")).to_have_count(2)
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert page.evaluate(TOO_SMALL_TO_TAP) == []
+    page.locator(f'.paper-title a[href$="/{tagged[0].stem}/"]').click()
+    page.wait_for_load_state()
+    assert page.url == base + f"papers/{tagged[0].stem}/"
+    page.get_by_role("link", name="Starred", exact=True).click()
+    page.wait_for_load_state()
+    assert page.url == base + "starred/"
+    page.locator(".crumbs").get_by_role("link", name="Tags").click()
+    page.wait_for_load_state()
+    assert page.url == base + "tags/"
+    items = [" ".join(text.split()) for text in page.locator(".tag-index li").all_inner_texts()]
+    assert items == ["★ Starred 1 paper", "#Read later 2 papers", "#rlhf 1 paper"]
+    assert page.evaluate(TOO_SMALL_TO_TAP) == []
+    assert errors == []
+    context.close()

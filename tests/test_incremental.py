@@ -475,6 +475,38 @@ def test_after_editing_a_note_the_cached_build_equals_a_clean_one(work):
     assert site == clean_build(work)
 
 
+def _front_matter_with(paper: Path, front: str) -> None:
+    """``paper`` with ``front`` as its only keys after the ones ingest writes (links: is the last)."""
+    text = paper.read_text(encoding="utf-8")
+    head, rest = text.split("\nlinks:", 1)
+    links, body = rest.split("\n---\n", 1)
+    paper.write_text(f"{head}\nlinks:{links.splitlines()[0]}\n{front}---\n{body}", encoding="utf-8")
+
+
+def test_after_adding_renaming_and_removing_tags_the_cached_build_equals_a_clean_one(work):
+    """A tag page lists papers of other files than the one edited, and a
+    tag is named as most of its papers spell it: a paper's view, and every
+    list showing it, must follow an edit of another paper's tags."""
+    paths = cached_paths(work)
+    build(paths)
+    first, second = sorted(paths.papers.glob("*.md"))[10:12]
+    steps = [
+        # Added: one tag in two spellings, the first paper's the minority, and a star.
+        ("tags: [Read later]\nstarred: true\n", "tags: [read-later, rlhf]\n", {"tags/read-later/", "tags/rlhf/", "starred/"}),
+        # Renamed in one paper: the other keeps the old tag; the star goes.
+        ("tags: [Read later]\n", "tags: [to-read, rlhf]\n", {"tags/read-later/", "tags/to-read/", "tags/rlhf/"}),
+        ("", "", set()),  # removed: no tag pages at all
+    ]
+    for first_front, second_front, tag_pages in steps:
+        _front_matter_with(first, first_front)
+        _front_matter_with(second, second_front)
+        build(paths)
+        site = snapshot(paths.out)
+        made = {path.removesuffix("index.html") for path in site if path.startswith(("tags/", "starred/"))}
+        assert made == tag_pages | ({"tags/"} if tag_pages else set())
+        assert site == clean_build(work)
+
+
 def test_after_editing_a_template_the_cached_build_equals_a_clean_one(work):
     paths = cached_paths(work)
     build(paths)

@@ -450,6 +450,25 @@ def test_pages_left_for_later_render_on_request_and_end_as_a_full_build(tmp_path
     assert preview.last.rendered == () and preview.last.later == ()
 
 
+def test_editing_a_papers_tags_in_the_preview_updates_the_tag_pages_as_a_build_does(tmp_path):
+    """A tag edit is no note edit: the preview rebuilds the tag pages, the
+    lists that show the paper and the home page, and ends as a build does."""
+    paths = make_project(tmp_path)
+    preview = Preview(paths, log=lambda line: None)
+    assert preview.build()
+    paper = paths.papers / f"{PAPER}.md"
+    original = paper.read_text()
+    for step, front in enumerate(("tags: [Read later, rlhf]\nstarred: true\n", "tags: [to-read]\n", "")):
+        paper.write_text(original.replace("\n---\n", f"\n{front}---\n", 1))
+        assert preview.build(("paper",), (paper,))
+        preview.finish()
+        clean = tmp_path / f"clean-{step}"
+        build(Paths(paths.content, clean), cache=None)
+        assert snapshot(paths.out) == snapshot(clean)
+        assert (paths.out / "tags" / "index.html").exists() is bool(front)
+    assert not (paths.out / "starred").exists() and not (paths.out / "tags").exists()
+
+
 def test_a_page_left_for_later_counts_as_pending_until_its_new_bytes_are_written(tmp_path, monkeypatch):
     """A request checks, without the lock, whether its file is still to be
     written; a file taken off that list before its bytes are on disk is

@@ -82,6 +82,58 @@ def site_url(shipped_site, serve_site) -> str:
     return serve_site(shipped_site)
 
 
+# The shipped papers have no tags: a copy with some, and the pages they make.
+TAG_PAGES = ["", "tags/", "tags/read-later/", "starred/"]
+
+
+@pytest.fixture(scope="module")
+def tagged_site(tmp_path_factory) -> tuple[Path, list[str]]:
+    from site_builder.pipeline import Paths, build
+
+    work = tmp_path_factory.mktemp("tagged")
+    shutil.copytree(ROOT / "content", work / "content")
+    papers = sorted((work / "content" / "papers").glob("*.md"))[:3]
+    for paper, front in zip(papers, ("tags: [read-later, rlhf]\nstarred: true\n", "tags: [Read later, '🔥']\n", "tags: x\n")):
+        paper.write_text(paper.read_text(encoding="utf-8").replace("\n---\n", f"\n{front}---\n", 1), encoding="utf-8")
+    build(Paths(work / "content", work / "_site"), base_url="/atlas/")
+    pages = TAG_PAGES + [f"papers/{paper.stem}/" for paper in papers[:2]]
+    assert all((work / "_site" / page / "index.html").is_file() for page in pages)
+    return work / "_site", pages
+
+
+def test_the_tag_pages_and_the_pages_linking_them_are_valid_html(tagged_site):
+    java = require_java()
+    site, pages = tagged_site
+    files = [str(site / page / "index.html") for page in pages]
+    result = subprocess.run(
+        [java, "-jar", str(VNU_JAR), "--format", "json", "--errors-only", *files],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert json.loads(result.stderr or result.stdout)["messages"] == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_serious_violations_on_the_tag_pages(browser, tagged_site, serve_site, scheme):
+    site, pages = tagged_site
+    base = serve_site(site)
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.emulate_media(color_scheme=scheme)
+    failures = []
+    try:
+        for path in pages:
+            page.goto(base + path)
+            page.wait_for_load_state("networkidle")
+            page.add_script_tag(path=str(AXE_JS))
+            for violation in page.evaluate("axe.run(document, {resultTypes: ['violations']})")["violations"]:
+                if violation["impact"] in ("serious", "critical"):
+                    failures.append(f"/{path} [{scheme}] {violation['id']}: {violation['help']}")
+    finally:
+        context.close()
+    assert failures == [], "\n".join(failures)
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_serious_violations(browser, site_url, scheme):
