@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Hashable, Iterable, TypeVar
+from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
 
 from slugify import slugify
 
@@ -200,10 +200,11 @@ def _sort_key(title: str) -> tuple[str, str]:
     return (title_text(title).lstrip("\"'“‘(["), title)
 
 
-def slug_of(text: str) -> str:
+def slug_of(text: str, max_length: int = _SLUG_MAX, replacements: Sequence[Sequence[str]] = ()) -> str:
     """``text`` as one segment of an address: lower-case ASCII words joined
-    by '-', Greek letters spelt out; "" when it has no letters or digits."""
-    return slugify(text, max_length=_SLUG_MAX, word_boundary=True, replacements=_SLUG_REPLACEMENTS)
+    by '-', Greek letters spelt out; "" when it has no letters or digits.
+    ``max_length`` 0 keeps every word."""
+    return slugify(text, max_length=max_length, word_boundary=True, replacements=[*replacements, *_SLUG_REPLACEMENTS])
 
 
 def slug_for(title: str) -> str:
@@ -391,6 +392,13 @@ def parse_paper(text: str, path: Path) -> Paper:
     if "tags" in data:
         # Only shown, but shown for each value: "#None" and "#['a']" help no one.
         _as_strings(data["tags"], "tags", path, lines.get("tags"))
+        number = next((v for v in data["tags"] if not isinstance(v, str)), None) if isinstance(data["tags"], list) else None
+        if number is not None:
+            # Each names a page: YAML reads 3.10 as 3.1, 007 as 7 and 12:30 as 750.
+            raise SourceError(
+                f"tags: {number!r} was read as a number, which may not be the tag as written", path, lines.get("tags"),
+                hint="write it in quotes, as you mean it: tags: ['3.10']",
+            )
     for flag in ("starred", "draft"):
         value = data.get(flag)
         if value is not None and not isinstance(value, bool):

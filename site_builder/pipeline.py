@@ -291,9 +291,7 @@ def make_site(
         env = make_environment(inputs.config)
         block_errors, block_warnings = unshown_blocks(env, site)
         raise_if_any(list(block_errors))
-        warnings = (
-            inputs.warnings + unread_pages + site.warnings + asset_warnings + unused_templates(env, site) + block_warnings
-        )
+        warnings = inputs.warnings + unread_pages + asset_warnings + unused_templates(env, site) + block_warnings
         stored = StoredPages(cache.stored_page, available=bool(cache.stored_pages)) if cache.persistent else None
         later: dict[str, LaterPage] | None = {} if defer else None
         pages, rendered = render_site(env, site, assets, cache.pages, stored, workers, later)

@@ -126,7 +126,6 @@ class Site:
     dates: tuple[DateView, ...]  # newest first
     counts: Mapping[str, int] = field(default_factory=dict)  # pages per template
     unused_topics: tuple[TopicView, ...] = ()  # of topics.yaml, that no paper has
-    warnings: tuple[SourceError, ...] = ()  # about the papers as the site shows them
 
 
 TOPIC_PAGE_SIZE = 50  # papers per topic page: a topic of 4,000 papers was one 3 MB page
@@ -480,10 +479,7 @@ def build_site(
     counts: dict[str, int] = defaultdict(int)
     for p in pages:
         counts[p.kind] += 1
-    return Site(
-        config, tuple(pages), views, topics_used, dates_newest, MappingProxyType(dict(counts)), topics_unused,
-        tags.warnings,
-    )
+    return Site(config, tuple(pages), views, topics_used, dates_newest, MappingProxyType(dict(counts)), topics_unused)
 
 
 def _months(dates_newest: tuple[DateView, ...], by_date: Mapping[dt.date, Sequence[Paper]]) -> tuple[MonthView, ...]:

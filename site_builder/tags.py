@@ -2,37 +2,43 @@
 writes in paper files, gathered for a page per tag, an index of the tags and
 a page of the starred papers.
 
-A topic has a slug of its own in topics.yaml; a tag is only the text written,
-so it is addressed by the slug of that text (the one paper addresses are
-made with), and spellings with one slug ("Read later", "read-later") are one
-tag: two pages could not have the one address.
+A topic has a slug of its own in topics.yaml; a tag is only the text written.
+Spellings that differ only in case and in the spaces, hyphens or underscores
+between words ("Read later", "read-later") are one tag; any other two texts
+are two tags, with two addresses, even where their slugs would be one ("C++"
+and "C", "a/b" and "a.b", two Chinese words spelt alike in pinyin).
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from operator import attrgetter
 from typing import Mapping, Sequence
 
-from .errors import SourceError
 from .papers import Paper, slug_of
+
+# Symbols that tell tags apart ("C++", "C#", "R&D"): spelt out in addresses
+# instead of dropped. Whole words only, with no length limit: a cut slug
+# would make two long tags one.
+_TAG_REPLACEMENTS = (("+", " plus "), ("#", " sharp "), ("&", " and "), ("@", " at "))
+_BETWEEN_WORDS = re.compile(r"[\s_\-]+")
 
 
 @dataclass(frozen=True)
 class TagLink:
     """A tag as a paper shows it: named as its tag is on every page, not as
-    this paper's file spells it. A tag with no letters or digits has no
-    address, and so no page: its ``slug`` is "" and its ``url`` None."""
+    this paper's file spells it."""
 
     slug: str
     name: str
-    url: str | None
+    url: str
 
 
 @dataclass(frozen=True)
 class TagView:
-    """A tag with a page."""
+    """A tag with its page."""
 
     slug: str
     name: str
@@ -48,17 +54,24 @@ class Tags:
     papers: Mapping[str, tuple[str, ...]]  # a tag's slug → its papers' slugs, in the order gather_tags was given
     links: Mapping[str, tuple[TagLink, ...]]  # a paper's slug → its tags, in its file's order, each once
     starred: tuple[str, ...]  # the starred papers' slugs, in the order given
-    warnings: tuple[SourceError, ...]  # one per tag that can have no page
 
 
 def tag_texts(paper: Paper) -> tuple[str, ...]:
-    """What a paper file's ``tags:`` holds, each on one line. (parse_paper
-    lets through only text, or a list of text and numbers.)"""
+    """What a paper file's ``tags:`` holds, each on one line, without the '#'
+    a tag is shown with (written "#rlhf", it is "rlhf"); blank ones left out.
+    (parse_paper lets through only text, or a list of text.)"""
     value = dict(paper.extra).get("tags")
     if value is None:
         return ()
     values = [value] if isinstance(value, str) else value
-    return tuple(" ".join(str(text).split()) for text in values)
+    texts = (" ".join(str(text).split()).lstrip("#").strip() for text in values)
+    return tuple(text for text in texts if text)
+
+
+def tag_key(text: str) -> str:
+    """What tells one tag from another: the text without its case and with
+    one '-' between words."""
+    return _BETWEEN_WORDS.sub("-", text.casefold()).strip("-") or text
 
 
 def is_starred(paper: Paper) -> bool:
@@ -71,57 +84,53 @@ def gather_tags(papers: Sequence[Paper]) -> Tags:
     not depend on the order papers are read in."""
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     members: dict[str, list[str]] = defaultdict(list)
-    written: dict[str, tuple[tuple[str, str], ...]] = {}  # a paper's slug → its (slug, text) pairs, each tag once
-    slugs: dict[str, str] = {}  # text → slug, made once: a few tags are on many papers
+    written: dict[str, tuple[str, ...]] = {}  # a paper's slug → its tags' keys, each once, as first written
     for paper in papers:
         texts = tag_texts(paper)
         if not texts:
             continue
-        # Each tag once, as first written: by its slug, or by its text when
-        # it has none (such a text has no letters or digits, unlike any slug).
-        own: dict[str, tuple[str, str]] = {}
-        for text in texts:
-            slug = slugs.get(text)
-            if slug is None:
-                slug = slugs[text] = slug_of(text)
-            own.setdefault(slug or text, (slug, text))
-        for text in set(texts):  # each spelling counts once per paper
-            if slugs[text]:
-                spellings[slugs[text]][text] += 1
-        for slug, _text in own.values():
-            if slug:
-                members[slug].append(paper.slug)
-        written[paper.slug] = tuple(own.values())
-    names = {slug: min(counts.items(), key=lambda item: (-item[1], item[0]))[0] for slug, counts in spellings.items()}
+        own = {tag_key(text): text for text in reversed(texts)}  # each key's first spelling in the file
+        keys = tuple(dict.fromkeys(tag_key(text) for text in texts))
+        for key in keys:
+            spellings[key][own[key]] += 1
+            members[key].append(paper.slug)
+        written[paper.slug] = keys
+    names = {key: min(counts.items(), key=lambda item: (-item[1], item[0]))[0] for key, counts in spellings.items()}
+    slugs = _addresses(names)
     links = {
-        paper_slug: tuple(
-            TagLink(slug, names[slug], f"tags/{slug}/") if slug else TagLink("", text, None) for slug, text in own
-        )
-        for paper_slug, own in written.items()
+        paper_slug: tuple(TagLink(slugs[key], names[key], f"tags/{slugs[key]}/") for key in keys)
+        for paper_slug, keys in written.items()
     }
     views = sorted(
-        (TagView(slug, names[slug], f"tags/{slug}/", len(members[slug])) for slug in members),
+        (TagView(slugs[key], names[key], f"tags/{slugs[key]}/", len(members[key])) for key in members),
         key=lambda tag: (tag.name.casefold(), tag.name),
     )
     return Tags(
-        tuple(views), {slug: tuple(paper_slugs) for slug, paper_slugs in members.items()}, links,
-        tuple(paper.slug for paper in papers if is_starred(paper)), _addressless(papers, slugs),
+        tuple(views), {slugs[key]: tuple(paper_slugs) for key, paper_slugs in members.items()}, links,
+        tuple(paper.slug for paper in papers if is_starred(paper)),
     )
 
 
-def _addressless(papers: Sequence[Paper], slugs: Mapping[str, str]) -> tuple[SourceError, ...]:
-    """A warning for each tag with no letters or digits (an emoji, say),
-    at the tags: line of the first paper file with it, in path order.
-    ``slugs`` holds the slug of every tag text of ``papers``."""
-    if all(slugs.values()):
-        return ()
-    warned: dict[str, SourceError] = {}
-    for paper in sorted(papers, key=attrgetter("path")):
-        for text in tag_texts(paper):
-            if text not in warned and not slugs[text]:
-                warned[text] = SourceError(
-                    f"tag {text!r} has no letters or digits to make an address of", paper.path,
-                    paper.line_of("tags"),
-                    hint="its papers show it, unlinked, and it has no page; add a word to it to give it one",
-                )
-    return tuple(warned.values())
+def _addresses(names: Mapping[str, str]) -> dict[str, str]:
+    """A slug for each tag (by key), each its own: where two tags' slugs
+    would be one, the later in sorted order gets "-2" (then "-3", ...). A tag
+    with no letters or digits an address can hold (an emoji, a script with no
+    Latin spelling) is addressed by a short hash of its text."""
+    wanted = {
+        key: slug_of(name, max_length=0, replacements=_TAG_REPLACEMENTS)
+        or "tag-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+        for key, name in names.items()
+    }
+    slugs: dict[str, str] = {}
+    for key in sorted(wanted, key=lambda key: (wanted[key], key)):
+        slugs.setdefault(wanted[key], key)  # the first of each slug keeps it
+    addresses = {key: slug for slug, key in slugs.items()}
+    # Numbered past every slug wanted, so that a tag "a-b-2" keeps its own.
+    taken = set(slugs)
+    for key in sorted(set(wanted) - set(addresses), key=lambda key: (wanted[key], key)):
+        number = 2
+        while f"{wanted[key]}-{number}" in taken:
+            number += 1
+        addresses[key] = f"{wanted[key]}-{number}"
+        taken.add(addresses[key])
+    return addresses

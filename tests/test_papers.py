@@ -606,7 +606,18 @@ def test_tags_that_are_not_text_values_are_an_error_at_their_line(tags, shown):
         f"papers/p.md:3: tags must be a list of text values, not {shown} "
         "(write tags: [first, second], quoting a value that YAML reads as something else ('yes', '~'))"
     )
-    assert parse_paper("---\ntitle: ok\ntags: [read-later, 2024, 'yes']\n---\n", PAPERS / "p.md").title == "ok"
+    assert parse_paper("---\ntitle: ok\ntags: [read-later, '2024', 'yes']\n---\n", PAPERS / "p.md").title == "ok"
+
+
+@pytest.mark.parametrize(("tags", "read"), [("[3.10]", "3.1"), ("[a, 007]", "7"), ("[12:30]", "750"), ("[2024]", "2024")])
+def test_a_tag_yaml_reads_as_a_number_is_an_error_at_its_line(tags, read):
+    """Each tag names a page: 3.10 made the page #3.1, shared with a tag '3.1'."""
+    with pytest.raises(SourceError) as info:
+        parse_paper(f"---\ntitle: ok\ntags: {tags}\n---\n", PAPERS / "p.md")
+    assert str(info.value) == (
+        f"papers/p.md:3: tags: {read} was read as a number, which may not be the tag as written "
+        "(write it in quotes, as you mean it: tags: ['3.10'])"
+    )
 
 
 def test_a_title_yaml_reads_as_a_list_gets_a_hint_that_is_yaml():

@@ -30,7 +30,6 @@ ASSETS = {
     name: f"static/{name.replace('.', '.0.', 1)}"
     for name in ("style.css", "favicon.svg", "site.js", "lunr.js", "search-core.js", "search.js")
 }
-WARNING_HINT = "its papers show it, unlinked, and it has no page; add a word to it to give it one"
 
 
 def paper(slug: str, title: str = "", *, tags=None, starred: bool = False, day: int = 18, topics=None) -> Paper:
@@ -134,24 +133,48 @@ def test_a_tag_page_and_the_starred_one_list_papers_as_a_topic_page_does_fifty_t
     assert 'href="/starred/page/2/" rel="next"' in html["starred/index.html"]
 
 
-def test_a_tag_with_no_letters_or_digits_has_no_page_and_a_warning_at_the_first_files_tags_line():
-    # Title order (Alpha: b.md first) is not path order (a.md first).
-    site = site_for(paper("b", "Alpha", tags=["🔥", "rlhf"]), paper("a", "Zeta", tags=["!!", "🔥"]))
-    assert [str(warning) for warning in site.warnings] == [
-        f"content/papers/a.md:5: tag '!!' has no letters or digits to make an address of ({WARNING_HINT})",
-        f"content/papers/a.md:5: tag '🔥' has no letters or digits to make an address of ({WARNING_HINT})",
-    ]
-    assert tag_index(site) == [("rlhf", "rlhf", 1)]
+def test_tags_that_slugify_alike_are_two_tags_with_two_addresses():
+    """The slug was the tag: "C" and "C++" were one, shown as "#C++" on both
+    papers, as were two long tags cut at 80 characters and two Chinese words
+    spelt alike in pinyin."""
+    long = "efficient long-context language modeling methods for transformer architectures: "
+    site = site_for(
+        paper("a", "Alpha", tags=["C++", "#rlhf"]), paper("b", "Beta", tags=["C#", "c++"]),
+        paper("c", "Gamma", tags=["C", "a/b", "a.b", "a-b-2"]), paper("d", "Delta", tags=[long + "sparse attention", "实验"]),
+        paper("e", "Epsilon", tags=[long + "linear attention", "时延"]),
+    )
+    slugs = {name: slug for slug, name, _count in tag_index(site)}
+    assert {name: slugs[name] for name in ("C", "C++", "C#", "rlhf", "a/b", "a.b", "a-b-2", "实验", "时延")} == {
+        "C": "c", "C++": "c-plus-plus", "C#": "c-sharp", "rlhf": "rlhf",
+        "a.b": "a-b", "a/b": "a-b-3", "a-b-2": "a-b-2",  # numbered past every slug a tag has of its own
+        "实验": "shi-yan", "时延": "shi-yan-2",
+    }
+    assert slugs[long + "sparse attention"] != slugs[long + "linear attention"]
+    assert len(set(slugs.values())) == len(slugs)
+    # Each paper shows its own tags, by name.
+    assert {view.slug: [tag.name for tag in view.tags] for view in site.papers}["b"] == ["C#", "C++"]
+
+
+def test_a_tag_with_no_letters_an_address_can_hold_is_addressed_by_a_hash_of_it():
+    site = site_for(paper("b", "Alpha", tags=["🔥", "rlhf"]), paper("a", "Zeta", tags=["!!", "🔥", "ꦗꦮ"]))
+    index = {name: (slug, count) for slug, name, count in tag_index(site)}
+    assert index["🔥"][1] == 2 and index["rlhf"] == ("rlhf", 1)
+    assert all(re.fullmatch(r"tag-[0-9a-f]{8}", index[name][0]) for name in ("🔥", "!!", "ꦗꦮ"))
+    assert len({slug for slug, _count in index.values()}) == 4
+    again = site_for(paper("a", "Zeta", tags=["🔥"]))
+    assert tag_index(again)[0][0] == index["🔥"][0], "the same text, the same address"
     html = render(site)
-    assert user_pills(html["papers/b/index.html"]) == [("#🔥", None, False), ("#rlhf", "/tags/rlhf/", False)]
-    assert user_pills(html["papers/a/index.html"]) == [("#!!", None, False), ("#🔥", None, False)]
-    # In the lists too, unlinked.
-    assert user_pills(html["topics/other/index.html"]) == [
-        ("#🔥", None, False), ("#rlhf", "/tags/rlhf/", False), ("#!!", None, False), ("#🔥", None, False),
+    assert user_pills(html["papers/b/index.html"]) == [
+        ("#🔥", f"/tags/{index['🔥'][0]}/", False), ("#rlhf", "/tags/rlhf/", False),
     ]
 
 
-@pytest.mark.parametrize("tags", [None, [], "🔥"])
+def test_a_tag_written_with_its_hash_mark_is_the_tag_and_a_blank_one_is_none():
+    site = site_for(paper("a", tags=["#rlhf", "  ", "#"]), paper("b", tags="RLHF"))
+    assert tag_index(site) == [("rlhf", "RLHF", 2)]  # on a tie, the first in sorted order
+
+
+@pytest.mark.parametrize("tags", [None, [], "#", [" "]])
 def test_a_site_without_tags_or_stars_has_no_tag_pages_and_no_links_to_them(tags):
     site = site_for(paper("a", tags=tags), paper("b"))
     assert not [page for page in site.pages if page.url.startswith(("tags/", "starred/"))]
