@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Mapping, Sequence
@@ -24,6 +25,7 @@ from .papers import Paper, slug_of
 # would make two long tags one.
 _TAG_REPLACEMENTS = (("+", " plus "), ("#", " sharp "), ("&", " and "), ("@", " at "))
 _BETWEEN_WORDS = re.compile(r"[\s_\-]+")
+_SLUG_MAX = 80  # as a paper's
 
 
 @dataclass(frozen=True)
@@ -64,14 +66,15 @@ def tag_texts(paper: Paper) -> tuple[str, ...]:
     if value is None:
         return ()
     values = [value] if isinstance(value, str) else value
-    texts = (" ".join(str(text).split()).lstrip("#").strip() for text in values)
-    return tuple(text for text in texts if text)
+    texts = (" ".join(str(text).split()).lstrip("# ") for text in values)
+    return tuple(text for text in texts if _BETWEEN_WORDS.sub("", text))
 
 
 def tag_key(text: str) -> str:
     """What tells one tag from another: the text without its case and with
-    one '-' between words."""
-    return _BETWEEN_WORDS.sub("-", text.casefold()).strip("-") or text
+    one '-' between words, its characters in one Unicode form (an "é" pasted
+    from a PDF is two characters, typed it is one)."""
+    return _BETWEEN_WORDS.sub("-", unicodedata.normalize("NFKC", text).casefold()).strip("-")
 
 
 def is_starred(paper: Paper) -> bool:
@@ -116,11 +119,7 @@ def _addresses(names: Mapping[str, str]) -> dict[str, str]:
     would be one, the later in sorted order gets "-2" (then "-3", ...). A tag
     with no letters or digits an address can hold (an emoji, a script with no
     Latin spelling) is addressed by a short hash of its text."""
-    wanted = {
-        key: slug_of(name, max_length=0, replacements=_TAG_REPLACEMENTS)
-        or "tag-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
-        for key, name in names.items()
-    }
+    wanted = {key: _slug(key, name) for key, name in names.items()}
     slugs: dict[str, str] = {}
     for key in sorted(wanted, key=lambda key: (wanted[key], key)):
         slugs.setdefault(wanted[key], key)  # the first of each slug keeps it
@@ -134,3 +133,17 @@ def _addresses(names: Mapping[str, str]) -> dict[str, str]:
         addresses[key] = f"{wanted[key]}-{number}"
         taken.add(addresses[key])
     return addresses
+
+
+def _slug(key: str, name: str) -> str:
+    """The address a tag would have alone: its whole text's slug; past
+    _SLUG_MAX characters, cut at a word and told apart by a hash of the tag
+    (a file name holds 255 bytes, and two long tags must not become one);
+    a hash alone for a tag with nothing a slug can hold."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+    slug = slug_of(name, max_length=0, replacements=_TAG_REPLACEMENTS)
+    if not slug:
+        return f"tag-{digest}"
+    if len(slug) > _SLUG_MAX:
+        return f"{slug_of(name, max_length=_SLUG_MAX - 9, replacements=_TAG_REPLACEMENTS)}-{digest}"
+    return slug

@@ -169,6 +169,29 @@ def test_a_tag_with_no_letters_an_address_can_hold_is_addressed_by_a_hash_of_it(
     ]
 
 
+def test_a_long_tag_is_cut_with_a_hash_so_that_its_address_fits_a_file_name_and_stays_its_own(tmp_path):
+    """Uncut, a 300-character tag stopped the build: "File name too long"."""
+    long = "reinforcement learning from human feedback " * 7
+    site = site_for(paper("a", tags=[long, long + "again", "强化学习" * 10]))
+    slugs = [slug for slug, _name, _count in tag_index(site)]
+    assert len(set(slugs)) == 3 and all(len(slug) <= 80 for slug in slugs)
+    assert all(re.fullmatch(r"[a-z0-9-]+-[0-9a-f]{8}", slug) for slug in slugs)
+    content = shutil.copytree(ROOT / "content", tmp_path / "content")
+    path = sorted((content / "papers").glob("*.md"))[0]
+    path.write_text(path.read_text().replace("\n---\n", f"\ntags: ['{long}']\n---\n", 1))
+    build(Paths(content, tmp_path / "site"), workers=1)
+    assert len(list((tmp_path / "site" / "tags").glob("*/index.html"))) == 1
+
+
+def test_one_text_in_two_unicode_forms_is_one_tag_and_separators_alone_are_none():
+    import unicodedata
+
+    site = site_for(
+        paper("a", tags=[unicodedata.normalize("NFD", "café"), "-", "_", "# #"]), paper("b", tags=["Café"]),
+    )
+    assert [(slug, count) for slug, _name, count in tag_index(site)] == [("cafe", 2)]
+
+
 def test_a_tag_written_with_its_hash_mark_is_the_tag_and_a_blank_one_is_none():
     site = site_for(paper("a", tags=["#rlhf", "  ", "#"]), paper("b", tags="RLHF"))
     assert tag_index(site) == [("rlhf", "RLHF", 2)]  # on a tie, the first in sorted order
