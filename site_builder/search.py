@@ -37,7 +37,8 @@ NODE_MODULES = PROJECT_ROOT / "node_modules"
 LUNR_JS = NODE_MODULES / "lunr" / "lunr.js"
 
 # Title words count most: a paper is usually half-remembered by its name.
-FIELDS: tuple[tuple[str, int], ...] = (("title", 10), ("topics", 3), ("abstract", 1))
+# A tag, written by the reader, counts as a topic does.
+FIELDS: tuple[tuple[str, int], ...] = (("title", 10), ("topics", 3), ("tags", 3), ("abstract", 1))
 SINGLE_FILE_MAX_DOCS = 500  # up to here one index file (refs = paper numbers) is simplest
 SHARD_TARGET_BYTES = 60_000  # raw JSON per shard; about a quarter of that gzipped
 DOCUMENT_CHUNK = 16  # documents per store chunk: a page of results reads ~20 small files
@@ -61,6 +62,7 @@ class SearchDocument:
     topics: tuple[Link, ...]
     abstract: str  # plain text, as indexed
     shown: str  # the text a result shows an excerpt of: the abstract without headings (or other versions)
+    tags: tuple[str, ...] = ()  # the names of its tags, as indexed
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,7 @@ def search_documents(
             topics=tuple(Link(topic.url, topic.name) for topic in paper.topics),
             abstract=text_of(paper.abstract_html),
             shown=paper.abstract_text,
+            tags=tuple(tag.name for tag in paper.tags),
         )
         for paper in papers
     )
@@ -148,13 +151,15 @@ def _write_index_request(stream: BinaryIO, documents: Sequence[SearchDocument], 
         # follows from its number.
         stream.write(b'{"ref":' if number == 0 else b',{"ref":')
         stream.write(_json(str(number)) + b",")
-        stream.write(_request_fields(doc.title, doc.topics, doc.abstract))
+        stream.write(_request_fields(doc.title, doc.topics, doc.tags, doc.abstract))
     stream.write(b"]}")
 
 
-def _request_fields(title: str, topics: tuple[Link, ...], abstract: str) -> bytes:
+def _request_fields(title: str, topics: tuple[Link, ...], tags: tuple[str, ...], abstract: str) -> bytes:
     """A document's fields, as JSON object members (no braces)."""
-    fields = {"title": title, "topics": " ".join(topic.text for topic in topics), "abstract": abstract}
+    fields = {
+        "title": title, "topics": " ".join(topic.text for topic in topics), "tags": " ".join(tags), "abstract": abstract,
+    }
     return _json(fields)[1:-1] + b"}"
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.pipeline import Paths, make_site
+from site_builder.pipeline import Paths, build, make_site
 from site_builder.search import PendingSearchIndex, SearchDocument, _parse_frames, search_documents
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -283,7 +283,7 @@ def test_single_file_index_is_plain_lunr_with_numbered_refs(shipped_site, docume
     manifest = json.loads((shipped_site / "search" / "manifest.json").read_text())
     index = json.loads((shipped_site / manifest["index"]).read_text())
     assert index["version"] == "2.3.9"
-    assert index["fields"] == ["title", "topics", "abstract"]
+    assert index["fields"] == ["title", "topics", "tags", "abstract"]
     refs = {key.split("/", 1)[1] for key, _vector in index["fieldVectors"]}
     assert refs == {str(number) for number in range(len(documents))}
     # In chunks, as a sharded index's: a query fetches the chunks of the results it shows.
@@ -314,6 +314,19 @@ def test_a_results_text_is_the_abstract_without_its_other_versions_which_are_sti
     assert entry["a"] == "The first wording of the abstract."
     (document,) = search_documents(result.site.papers)
     assert "A second wording, revised." in document.abstract and "Other versions" in document.abstract
+
+
+def test_a_paper_is_found_by_its_tags_and_by_a_tags_field_query(tmp_path):
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    path = sorted((tmp_path / "content" / "papers").glob("*.md"))[5]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\n---\n", "\ntags: [zyxwordtag, Read later]\n---\n", 1), encoding="utf-8")
+    title = re.search(r"^title: (.*)$", text, re.M).group(1).strip("'\"")
+    build(Paths(tmp_path / "content", tmp_path / "_site"), workers=1)
+    found = run_queries(tmp_path / "_site", [{"q": "zyxwordtag"}, {"q": "tags:zyxwordtag"}, {"q": "tags:later"}])
+    for entry in found:
+        assert entry["titles"] == [title], entry
+    assert run_queries(tmp_path / "_site", [{"q": "title:zyxwordtag"}])[0]["titles"] == []
 
 
 def test_search_files_are_fingerprinted_and_referenced_from_the_manifest(shipped_site):
@@ -482,7 +495,7 @@ def test_index_request_is_the_documents_as_json(documents, sharded):
         "fields": [{"name": name, "boost": boost} for name, boost in FIELDS],
         "documents": [
             {"ref": str(n), "title": d.title,
-             "topics": " ".join(topic.text for topic in d.topics), "abstract": d.abstract}
+             "topics": " ".join(topic.text for topic in d.topics), "tags": " ".join(d.tags), "abstract": d.abstract}
             for n, d in enumerate(documents)
         ],
         "sharded": sharded, "shard_target": 1000, "emit_monolithic": False,
