@@ -19,10 +19,9 @@ from .cache import KeyDigester
 from .config import SiteConfig
 from .errors import SourceError, counted
 from .feeds import Feed, FeedEntry, SitemapEntry, absolute_url
+from .pagination import LetterLink, Pagination
 from .parallel import PARALLEL_MIN_ITEMS, fork_map
-from .site import (
-    DateLink, DateView, LetterLink, MonthView, NavLink, Page, Pagination, PaperView, Site, TopicLink, TopicView,
-)
+from .site import DateLink, DateView, MonthView, NavLink, Page, PaperView, Site, TopicLink, TopicView
 from .tags import TagLink, TagView
 from .template_outline import template_outline
 

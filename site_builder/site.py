@@ -22,6 +22,7 @@ from .config import SiteConfig
 from .errors import SourceError, raise_if_any
 from .feeds import SITEMAP_PROTOCOL_URL_LIMIT, build_feed, build_sitemap, split_sitemap
 from .pages import OwnPage
+from .pagination import paginate, title_list_pages
 from .papers import Memo, Paper, digest_abstract, no_memo
 from .related import WordCounts, related_indices, word_counts
 from .tags import TagLink, gather_tags
@@ -126,50 +127,6 @@ class Site:
     dates: tuple[DateView, ...]  # newest first
     counts: Mapping[str, int] = field(default_factory=dict)  # pages per template
     unused_topics: tuple[TopicView, ...] = ()  # of topics.yaml, that no paper has
-
-
-TOPIC_PAGE_SIZE = 50  # papers per topic page: a topic of 4,000 papers was one 3 MB page
-TITLE_PAGE_SIZE = 500  # titles per page of the A–Z list: 20,000 were one 4.6 MB page
-
-
-@dataclass(frozen=True)
-class LetterLink:
-    """A heading of the A–Z list and the page where its titles begin."""
-
-    letter: str
-    url: str
-
-
-@dataclass(frozen=True)
-class Pagination:
-    """One page of a list split into pages: page 1 at the list's own URL,
-    page n at "page/n/" under it (as Hugo numbers them)."""
-
-    number: int  # from 1
-    pages: int
-    first: int  # the first item shown, counted from 1
-    last: int
-    total: int
-    url: str
-    previous: str | None  # the URL of the page before (a topic's: newer papers)
-    next: str | None
-
-    def title(self, name: str) -> str:
-        """The title of this page of the list called ``name``."""
-        return name if self.number == 1 else f"{name} · page {self.number}"
-
-
-def paginate(url: str, total: int, size: int = TOPIC_PAGE_SIZE) -> tuple[Pagination, ...]:
-    """The pages of a list of ``total`` items (at least one page, if empty)."""
-    pages = max(1, -(-total // size))
-    urls = [url] + [f"{url}page/{number}/" for number in range(2, pages + 1)]
-    return tuple(
-        Pagination(
-            number, pages, (number - 1) * size + 1, min(number * size, total), total, urls[number - 1],
-            urls[number - 2] if number > 1 else None, urls[number] if number < pages else None,
-        )
-        for number in range(1, pages + 1)
-    )
 
 
 HOME_LATEST_PAPERS = 10  # the latest digest's papers on the home page; its date page has all
@@ -406,7 +363,7 @@ def build_site(
         starred_count=len(tags.starred),
     )
     papers_at = len(pages)  # the paper pages go here, once their related papers are known
-    for part, groups, letters in _title_list_pages(papers, views):
+    for part, groups, letters in title_list_pages(papers, views):
         page(part.url, "papers.html", part.title("All papers"), papers=views[part.first - 1:part.last], pagination=part, groups=groups, letters=letters)
     columns = columns_for(tuple(reversed(dates_newest)))
     counts = {topic.slug: column_counts(columns, (p.dates for p in by_topic[topic.slug])) for topic in topics_used}
@@ -495,28 +452,3 @@ def _months(dates_newest: tuple[DateView, ...], by_date: Mapping[dt.date, Sequen
     )
 
 
-def _title_list_pages(
-    papers: Sequence[Paper], views: Sequence[PaperView],
-) -> list[tuple[Pagination, tuple[tuple[str, tuple[PaperView, ...]], ...], tuple[LetterLink, ...]]]:
-    """The pages of the A–Z list of ``views`` (of ``papers``, in that order):
-    each page's place, its titles under their letters, and every letter with
-    the page where its titles begin."""
-    parts = paginate("papers/", len(views), TITLE_PAGE_SIZE)
-    letter_of = [_letter(paper) for paper in papers]
-    letters: dict[str, LetterLink] = {}
-    for index, letter in enumerate(letter_of):
-        if letter not in letters:
-            letters[letter] = LetterLink(letter, parts[index // TITLE_PAGE_SIZE].url)
-    pages = []
-    for part in parts:
-        groups: dict[str, list[PaperView]] = {}
-        for index in range(part.first - 1, part.last):
-            groups.setdefault(letter_of[index], []).append(views[index])
-        pages.append((part, tuple((letter, tuple(items)) for letter, items in groups.items()), tuple(letters.values())))
-    return pages
-
-
-def _letter(paper: Paper) -> str:
-    """The A–Z list's heading for ``paper``: the first letter of its sort key, or "#"."""
-    first = paper.sort_key[0][:1].upper()
-    return first if first.isalpha() and first.isascii() else "#"

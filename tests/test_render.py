@@ -345,9 +345,9 @@ def test_a_long_topic_is_split_into_pages_of_fifty_newest_first():
 
 
 def test_the_a_to_z_list_is_split_into_pages_and_each_letter_links_to_where_it_begins(monkeypatch):
-    import site_builder.site as site_module
+    import site_builder.pagination as pagination_module
 
-    monkeypatch.setattr(site_module, "TITLE_PAGE_SIZE", 3)
+    monkeypatch.setattr(pagination_module, "TITLE_PAGE_SIZE", 3)
     titles = ["Alpha", "Apex", "Axis", "Avid", "Beta", "Bold", "2-bit", "Zeta"]  # "2-bit" sorts first, under "#"
     site = site_for(*(paper(title.lower(), title) for title in titles))
     parts = [page for page in site.pages if page.template == "papers.html"]
