@@ -62,7 +62,7 @@ class SearchDocument:
     topics: tuple[Link, ...]
     abstract: str  # plain text, as indexed
     shown: str  # the text a result shows an excerpt of: the abstract without headings (or other versions)
-    tags: tuple[str, ...] = ()  # the names of its tags, as indexed
+    tags: tuple[Link, ...] = ()  # its tags' pages and names, the names indexed
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def search_documents(
             topics=tuple(Link(topic.url, topic.name) for topic in paper.topics),
             abstract=text_of(paper.abstract_html),
             shown=paper.abstract_text,
-            tags=tuple(tag.name for tag in paper.tags),
+            tags=tuple(Link(tag.url, tag.name) for tag in paper.tags),
         )
         for paper in papers
     )
@@ -128,7 +128,10 @@ def _json(value: object) -> bytes:
 
 
 def _store_entry(doc: SearchDocument) -> dict:
-    return {"t": doc.title, "u": doc.url, "d": list(doc.dates), "g": list(doc.topics), "a": doc.shown}
+    entry = {"t": doc.title, "u": doc.url, "d": list(doc.dates), "g": list(doc.topics), "a": doc.shown}
+    if doc.tags:  # shown after the topics; a site without tags keeps its store as it was
+        entry["k"] = list(doc.tags)
+    return entry
 
 
 def index_fields(documents: Sequence[SearchDocument]) -> tuple[tuple[str, int], ...]:
@@ -167,7 +170,7 @@ def _request_fields(doc: SearchDocument, tagged: bool) -> bytes:
     """A document's fields, as JSON object members (no braces)."""
     fields = {"title": doc.title, "topics": " ".join(topic.text for topic in doc.topics)}
     if tagged:
-        fields["tags"] = " ".join(doc.tags)
+        fields["tags"] = " ".join(tag.text for tag in doc.tags)
     fields["abstract"] = doc.abstract
     return _json(fields)[1:-1] + b"}"
 

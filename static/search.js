@@ -68,6 +68,10 @@
       meta.appendChild(document.createTextNode(" "));
       meta.appendChild(linkTo(topic, "tag"));
     });
+    (doc.k || []).forEach(function (tag) {  // the reader's own tags, after the topics
+      meta.appendChild(document.createTextNode(" "));
+      meta.appendChild(linkTo([tag[0], "#" + tag[1]], "tag user-tag"));
+    });
     item.appendChild(meta);
     var snippet = document.createElement("p");
     snippet.className = "snippet";

@@ -291,5 +291,11 @@ def test_a_tag_pill_leads_to_its_tag_page_and_on_to_a_paper(browser, tmp_path, s
     items = [" ".join(text.split()) for text in page.locator(".tag-index li").all_inner_texts()]
     assert items == ["★ Starred 1 paper", "#Read later 2 papers", "#rlhf 1 paper"]
     assert page.evaluate(TOO_SMALL_TO_TAP) == []
+    # Search finds a paper by its tag, and the result shows the tags after the topics, as a list does.
+    page.goto(base + "search/?q=tags:rlhf")
+    expect(page.locator("#search-results .result")).to_have_count(1)
+    page.locator("#search-results .user-tag").get_by_text("#rlhf", exact=True).click()
+    page.wait_for_load_state()
+    assert page.url == base + "tags/rlhf/"
     assert errors == []
     context.close()

@@ -327,6 +327,13 @@ def test_a_paper_is_found_by_its_tags_and_by_a_tags_field_query(tmp_path):
     for entry in found:
         assert entry["titles"] == [title], entry
     assert run_queries(tmp_path / "_site", [{"q": "title:zyxwordtag"}])[0]["titles"] == []
+    # A result shows its tags, linked: the store holds them for tagged papers only.
+    site = tmp_path / "_site"
+    manifest = json.loads((site / "search" / "manifest.json").read_text())
+    store = [entry for path in manifest["documents"]["files"] for entry in json.loads((site / path).read_text())]
+    assert [entry["k"] for entry in store if "k" in entry] == [
+        [["tags/zyxwordtag/", "zyxwordtag"], ["tags/read-later/", "Read later"]],
+    ]
 
 
 def test_search_files_are_fingerprinted_and_referenced_from_the_manifest(shipped_site):
