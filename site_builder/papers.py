@@ -326,12 +326,23 @@ def _as_strings(value: Any, key: str, path: Path, line: int | None) -> tuple[str
         return ()
     if isinstance(value, str):
         return (value,)
-    if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
-        return tuple(str(v) for v in value)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    numbers = [v for v in value if _is_number(v)] if isinstance(value, list) else []
+    if numbers and all(isinstance(v, str) or _is_number(v) for v in value):
+        # Each names a page or an address: YAML reads 3.10 as 3.1, 007 as 7 and 12:30 as 750.
+        raise SourceError(
+            f"{key}: {numbers[0]!r} was read as a number, which may not be the {key.removesuffix('s')} as written",
+            path, line, hint=f"write it in quotes, as you mean it: {key}: ['3.10']",
+        )
     raise SourceError(
         f"{key} must be a list of text values, not {_clipped_repr(value)}", path, line,
         hint=f"write {key}: [first, second], quoting a value that YAML reads as something else ('yes', '~')",
     )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _clipped_repr(value: Any) -> str:
@@ -392,13 +403,6 @@ def parse_paper(text: str, path: Path) -> Paper:
     if "tags" in data:
         # Only shown, but shown for each value: "#None" and "#['a']" help no one.
         _as_strings(data["tags"], "tags", path, lines.get("tags"))
-        number = next((v for v in data["tags"] if not isinstance(v, str)), None) if isinstance(data["tags"], list) else None
-        if number is not None:
-            # Each names a page: YAML reads 3.10 as 3.1, 007 as 7 and 12:30 as 750.
-            raise SourceError(
-                f"tags: {number!r} was read as a number, which may not be the tag as written", path, lines.get("tags"),
-                hint="write it in quotes, as you mean it: tags: ['3.10']",
-            )
     for flag in ("starred", "draft"):
         value = data.get(flag)
         if value is not None and not isinstance(value, bool):
@@ -424,7 +428,7 @@ def parse_paper(text: str, path: Path) -> Paper:
 def _check_arxiv_id(value: Any, path: Path, line: int | None) -> None:
     """The paper page links ``arxiv:`` to arXiv's abstract and PDF: an error
     unless it is an identifier written as text."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if _is_number(value):
         # YAML reads 2503.10100 as the number 2503.101: the link would go to another paper.
         raise SourceError(
             f"arxiv: {value!r} was read as a number"

@@ -620,6 +620,15 @@ def test_a_tag_yaml_reads_as_a_number_is_an_error_at_its_line(tags, read):
     )
 
 
+def test_topics_yaml_reads_as_a_number_are_told_so_as_tags_are():
+    with pytest.raises(SourceError) as info:
+        parse_paper("---\ntitle: ok\ntopics: [rag, 3.10]\n---\n", PAPERS / "p.md")
+    assert str(info.value) == (
+        "papers/p.md:3: topics: 3.1 was read as a number, which may not be the topic as written "
+        "(write it in quotes, as you mean it: topics: ['3.10'])"
+    )
+
+
 def test_a_title_yaml_reads_as_a_list_gets_a_hint_that_is_yaml():
     with pytest.raises(SourceError) as info:
         parse_paper("---\ntitle: [Re] A Paper\n---\n", PAPERS / "p.md")

@@ -25,18 +25,8 @@ from site_builder.search import LUNR_JS
 from site_builder.site import build_site, summarize
 from site_builder.template_checks import unshown_blocks, unused_templates
 from site_builder.topics import Taxonomy
-from site_builder.topics_yaml import parse_taxonomy
+from small_site import ASSETS, TAXONOMY
 
-TAXONOMY = parse_taxonomy(
-    "topics:\n"
-    "  - {slug: speech, name: Speech, description: Audio., keywords: {speech: 3}}\n"
-    "  - {slug: other, name: Other, description: Rest., fallback: true}\n",
-    "topics.yaml",
-)
-ASSETS = {
-    name: f"static/{name.replace('.', '.0.', 1)}"
-    for name in ("style.css", "favicon.svg", "site.js", "lunr.js", "search-core.js", "search.js")
-}
 
 
 def paper(slug: str, title: str, abstract: str = "An abstract.", **extra) -> Paper:

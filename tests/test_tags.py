@@ -16,20 +16,10 @@ from site_builder.papers import Paper
 from site_builder.pipeline import Paths, build, make_site
 from site_builder.render import make_environment, render_site
 from site_builder.site import build_site
-from site_builder.topics_yaml import parse_taxonomy
 from files import snapshot
+from small_site import ASSETS, TAXONOMY
 
 ROOT = Path(__file__).resolve().parent.parent
-TAXONOMY = parse_taxonomy(
-    "topics:\n"
-    "  - {slug: speech, name: Speech, description: Audio., keywords: {speech: 3}}\n"
-    "  - {slug: other, name: Other, description: Rest., fallback: true}\n",
-    "topics.yaml",
-)
-ASSETS = {
-    name: f"static/{name.replace('.', '.0.', 1)}"
-    for name in ("style.css", "favicon.svg", "site.js", "lunr.js", "search-core.js", "search.js")
-}
 
 
 def paper(slug: str, title: str = "", *, tags=None, starred: bool = False, day: int = 18, topics=None) -> Paper:
