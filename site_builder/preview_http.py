@@ -19,7 +19,7 @@ from urllib.parse import quote, unquote, urlsplit
 from .errors import SourceError
 
 if TYPE_CHECKING:
-    from .serve import Preview
+    from .preview import Preview
 
 # Reserved URL prefix for the server's own files; outside any base path, and a
 # name no site page can take (page URLs never start with "__").

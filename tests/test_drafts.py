@@ -13,7 +13,7 @@ import pytest
 from site_builder.errors import SourceError
 from site_builder.papers import parse_paper
 from site_builder.pipeline import Paths, build
-from site_builder.serve import Preview
+from site_builder.preview import Preview
 from files import snapshot
 
 ROOT = Path(__file__).resolve().parent.parent

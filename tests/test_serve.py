@@ -18,11 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import serve, writer
+from site_builder import preview as preview_module, preview_output, serve, writer
 from site_builder.errors import BuildErrors, SourceError
 from site_builder.pipeline import Paths, build
 from site_builder.preview_http import PreviewState, inject, resolve_request
-from site_builder.serve import Preview, PreviewServer
+from site_builder.preview import Preview
+from site_builder.serve import PreviewServer
 from site_builder.writer import sync_site, update_site
 from files import snapshot
 
@@ -208,7 +209,7 @@ def test_directory_request_serves_its_index_and_adds_missing_slash(shared_server
 
 
 def test_static_files_have_their_type_and_no_reload_snippet(shared_server):
-    css = next(name for name in shared_server.preview._files if name.endswith(".css"))
+    css = next(name for name in shared_server.preview.output.files if name.endswith(".css"))
     status, headers, body = fetch(shared_server, f"/atlas/{css}")
     assert status == 200 and headers["Content-Type"] == "text/css; charset=utf-8"
     assert b"__atlas" not in body
@@ -327,12 +328,10 @@ def test_note_edit_renders_one_page_and_gives_what_a_full_build_gives(server, ev
 
 
 def test_a_bug_in_the_notes_only_rebuild_is_logged_and_the_full_build_serves_the_note(server, events, monkeypatch):
-    import site_builder.serve as serve_module
-
     def broken(*args):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(serve_module, "render_page", broken)
+    monkeypatch.setattr(preview_module, "render_page", broken)
     version = events.next_state()["version"]
     path = paper_file(server)
     path.write_text(path.read_text() + "\n## Notes\n\nStill *served*.\n")
@@ -374,7 +373,7 @@ def test_template_edit_rerenders_the_pages_that_use_it(server, events, tmp_path)
     _, _, body = fetch(server, f"/atlas/papers/{PAPER}/")
     assert b"<p>THEMED</p>" in body
     rebuild = server.preview.last
-    papers = {name for name in server.preview._files if name.startswith("papers/") and name != "papers/index.html"}
+    papers = {name for name in server.preview.output.files if name.startswith("papers/") and name != "papers/index.html"}
     # One page renders in the rebuild; the others when requested or in the background.
     assert len(rebuild.rendered) == 1
     assert set(rebuild.rendered + rebuild.later) == papers
@@ -480,17 +479,17 @@ def test_a_page_left_for_later_counts_as_pending_until_its_new_bytes_are_written
     assert preview.build(("digest",), (add_digest(paths, "A Wholly New Preview Paper"),))
     requested = preview.last.later[0]
     served_stale: list[str] = []
-    real_update_site = serve.update_site
+    real_update_site = preview_output.update_site
 
     def update_site(out_dir, files, previous):
         # What an unlocked check would tell a request for each file about to be written.
         served_stale.extend(
-            path for path in files if path in previous and path not in preview._later
-            and not preview._waits_for_search(path)
+            path for path in files if path in previous and path not in preview.output.later
+            and not preview.output.waits_for_search(path)
         )
         return real_update_site(out_dir, files, previous)
 
-    monkeypatch.setattr(serve, "update_site", update_site)
+    monkeypatch.setattr(preview_output, "update_site", update_site)
     preview.ensure(requested)
     preview.finish()
     assert not preview.unfinished
@@ -617,12 +616,12 @@ def test_only_the_errors_paths_are_made_relative_not_paths_in_their_messages(tmp
         SourceError(f"templates_dir '{here}/t' is not a directory", Path(here, "content", "site.yaml"), 11),
         SourceError("y", f"{here}/content/papers/x.md"),
     ))
-    assert serve._as_build_says(errors) == (
+    assert preview_module._as_build_says(errors) == (
         f"content/site.yaml:11: templates_dir '{here}/t' is not a directory\ncontent/papers/x.md: y"
     )
     elsewhere = f"/tmp/other{here}/content/a.txt:1: z"  # holds the working directory's path, is not under it
-    assert serve._as_build_says(SourceError("z", f"/tmp/other{here}/content/a.txt", 1)) == elsewhere
-    assert serve._as_build_says(SourceError("no file")) == "no file"
+    assert preview_module._as_build_says(SourceError("z", f"/tmp/other{here}/content/a.txt", 1)) == elsewhere
+    assert preview_module._as_build_says(SourceError("no file")) == "no file"
 
 
 def test_a_page_that_fails_when_rendered_later_shows_the_error(tmp_path):
@@ -646,7 +645,7 @@ def test_a_page_that_fails_when_rendered_later_shows_the_error(tmp_path):
     assert len(log) == logged
     preview.finish()
     assert not preview.unfinished
-    assert set(preview.last.later) - {page} <= set(preview._rendered_later)
+    assert set(preview.last.later) - {page} <= set(preview.output.take_rendered())
 
 
 def test_a_first_build_that_fails_then_is_fixed_writes_the_search_index(tmp_path):
@@ -783,7 +782,7 @@ def _inodes(directory: Path) -> dict[str, int]:
     return {path.relative_to(directory).as_posix(): path.stat().st_ino for path in directory.rglob("*") if path.is_file()}
 
 
-def _started_and_stopped(paths: Paths) -> tuple[serve.Rebuild, list[str]]:
+def _started_and_stopped(paths: Paths) -> tuple[preview_module.Rebuild, list[str]]:
     """The first build of a server started on ``paths``, and its log once stopped."""
     log: list[str] = []
     server = PreviewServer(paths, port=0, log=log.append)
@@ -899,14 +898,14 @@ def test_the_first_builds_work_is_saved_though_ctrl_c_reaches_the_saving_process
     import signal
 
     paths = replace(make_project(tmp_path), cache=tmp_path / ".atlas-cache")
-    real_save = serve.save_cache
+    real_save = preview_module.save_cache
 
     def interrupted_save(*args):
         # Ctrl+C in a terminal signals every process of the server's group.
         os.kill(os.getpid(), signal.SIGINT)
         real_save(*args)
 
-    monkeypatch.setattr(serve, "save_cache", interrupted_save)
+    monkeypatch.setattr(preview_module, "save_cache", interrupted_save)
     _first, log = _started_and_stopped(paths)
     assert (paths.cache / "build-cache.pickle").is_file(), "the saving process was stopped by the interrupt"
     again, _log = _started_and_stopped(paths)
@@ -1056,7 +1055,7 @@ def test_open_page_reloads_after_a_save_and_shows_build_errors(server, browser):
         page.close()
 
 
-@pytest.mark.skipif(serve._MALLOC_TRIM is None, reason="the C library has no malloc_trim (not glibc)")
+@pytest.mark.skipif(preview_module._MALLOC_TRIM is None, reason="the C library has no malloc_trim (not glibc)")
 def test_the_idle_server_gives_free_heap_memory_back_to_the_system():
     def resident() -> int:
         with open("/proc/self/statm") as statm:
@@ -1070,7 +1069,7 @@ def test_the_idle_server_gives_free_heap_memory_back_to_the_system():
     kept = blocks[-1]
     del blocks
     before = resident()
-    serve.settle_memory()
+    preview_module.settle_memory()
     assert before - resident() > 100 * 2**20
     assert kept
 

@@ -1,0 +1,494 @@
+"""The preview: builds and rebuilds a site into its output directory for
+:mod:`.serve`, which watches the files and serves it (its HTTP side is
+:mod:`.preview_http`).
+
+One long-lived :class:`BuildCache` makes a rebuild re-render only the pages
+whose inputs changed, and only files whose bytes changed are rewritten in the
+output directory (:mod:`.preview_output`). One build thread runs rebuilds;
+file events only queue a change and wake it. Each successful rebuild bumps a
+version number that open pages watch over server-sent events. After a failed
+rebuild the last good site keeps being served, with the error laid over every
+page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import signal
+import threading
+import time
+import traceback
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Callable, Mapping
+
+import jinja2
+
+from .cache import CACHE_FILE, BuildCache
+from .config import load_config
+from .errors import BuildErrors, SourceError, counted
+from .inputs import Paths, editors_file, write_ingest
+from .markup import make_markdown
+from .papers import parse_paper
+from .parallel import Forked
+from .pipeline import SiteBuild, make_site, save_cache, unsaved_cache, untrusted_cache
+from .preview_http import PreviewState
+from .preview_output import PreviewOutput
+from .render import BUILTIN_TEMPLATES, make_environment, render_page
+from .site import Site
+from .writer import check_output_dir
+
+DEBOUNCE_SECONDS = 0.15
+# After a rebuild, open pages reload at once; background rendering starts a
+# moment later, so their requests do not wait behind it.
+FINISH_DELAY_SECONDS = 0.25
+SAVE_WAIT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Rebuild:
+    """What one rebuild did, for the terminal and for tests."""
+
+    seconds: float
+    pages: int
+    rendered: tuple[str, ...]
+    written: tuple[str, ...]
+    changes: tuple[str, ...]
+    later: tuple[str, ...] = ()  # pages left to render on request or in the background
+
+
+class Preview:
+    """The state shared by the build thread and the request handlers.
+
+    A rebuild renders no page but one per template (so a broken template
+    fails it); the others are rendered when requested, and meanwhile in the
+    background by the build thread, which also writes the search index when
+    Node has built it. A rebuild at 20,000 papers would otherwise spend
+    seconds rendering pages nobody is looking at before the reload. Until
+    that is done, the output directory holds the previous bytes of those
+    pages; when it is, it holds exactly what a full build writes.
+    """
+
+    def __init__(
+        self, paths: Paths, base_url: str | None = None, log: Callable[[str], None] = print,
+        debounce: float = DEBOUNCE_SECONDS,
+    ) -> None:
+        check_output_dir(paths.out, paths.inputs)
+        distrusted = untrusted_cache(paths.cache) if paths.cache is not None else None
+        self.paths = Paths(
+            paths.content.resolve(), paths.out.resolve(), paths.static.resolve(),
+            paths.cache.resolve() if paths.cache is not None and distrusted is None else None,
+        )
+        self.base_url = base_url
+        self.log = log
+        if distrusted is not None:
+            log(f"warning: {_as_build_says(distrusted)}")
+        self.debounce = debounce
+        self.cache = BuildCache(long_lived=True)
+        self._saving: threading.Thread | None = None  # the first build's work, going to paths.cache
+        self.rebuilds = 0  # rebuilds started after the first build
+        self.last: Rebuild | None = None
+        self.templates_dir: Path | None = None
+        self._texts: dict[Path, str] = {}  # its paper files' text
+        # What re-rendering one paper page needs, from the last good build;
+        # None when a template other than paper.html may show notes.
+        self._notes_page: tuple[Site, jinja2.Environment, Mapping[str, str]] | None = None
+        self._own_writes: dict[Path, bytes] = {}  # paper files our ingest wrote
+        self._warnings: list[str] = []
+        self.output = PreviewOutput(self.paths.out)
+        self._settled = True  # garbage collected since the last build (see settle_memory)
+        self._state = PreviewState(0, None, "/")
+        self._pending: set[Path] = set()
+        self._unbuilt: set[str] = set()  # changes that no build has succeeded with yet
+        self._last_change = 0.0
+        self._stopping = False
+        self._changed = threading.Condition()
+
+    @property
+    def state(self) -> PreviewState:
+        with self._changed:
+            return self._state
+
+    # -- building ---------------------------------------------------------
+
+    def build(self, changes: tuple[str, ...] = (), changed_paths: tuple[Path, ...] = ()) -> bool:
+        """Build once; on failure keep the last good site and record the error."""
+        # The files saved since the last good build are all in the one that
+        # succeeds: it names them all, not only the fix.
+        changes = tuple(sorted(set(changes) | self._unbuilt))
+        built = self._build_once(changes, changed_paths)
+        self._unbuilt = set() if built else set(changes)
+        return built
+
+    def _build_once(self, changes: tuple[str, ...], changed_paths: tuple[Path, ...]) -> bool:
+        start = time.perf_counter()
+        try:
+            if self._notes_only(changed_paths, start, changes):
+                return True
+        except (SourceError, OSError, ValueError):
+            pass  # a file in the middle of a save, say: the full build says what is wrong, if anything
+        except Exception as error:  # a bug of the fast path: the full build still serves the edit, and says so
+            self.log(f"warning: the notes-only rebuild failed ({type(error).__name__}: {error}); rebuilding in full")
+        # No garbage collection during a rebuild: it makes little garbage but
+        # hundreds of thousands of new objects, and each full collection would
+        # scan the whole site model (unfrozen by every fork). Its objects are
+        # frozen at the end, so that the collection due when the collector is
+        # back on does not scan them all before the reload; settle_memory
+        # collects once the server is idle. (0.5 s of a 3 s rebuild at 20,000
+        # papers.)
+        self._settled = False
+        gc.disable()
+        try:
+            return self._build_fully(changes, start)
+        finally:
+            gc.freeze()
+            gc.enable()
+
+    def _build_fully(self, changes: tuple[str, ...], start: float) -> bool:
+        try:
+            self.cache.pages.update(self.output.take_rendered())
+            first = self.output.files is None
+            if first:
+                self._load_disk_cache()
+            result = make_site(self.paths, self.base_url, self.cache, defer=not first)
+            changed = set(result.plan.changed)
+            self._own_writes = {path: text.encode("utf-8") for path, text in result.plan.texts if path in changed}
+            for warning in write_ingest(result.plan):
+                self.log(f"warning: {_as_build_says(warning)}")  # the watcher brings the edit's own rebuild
+            written = self.output.write(result, self.cache.verified)
+            if first:
+                self._save_disk_cache(result)
+        except Exception as error:  # a bug must not take the preview down; show it like a user error
+            self._fail(_error_text(error), start)
+            # Watched even now: the fix is often a save of a template there.
+            self.templates_dir = _templates_dir(self.paths.content / "site.yaml", self.templates_dir)
+            return False
+        self._texts = dict(result.plan.texts)
+        env = make_environment(result.site.config)
+        shows_notes = [name for name in env.list_templates() if "notes" in env.loader.get_source(env, name)[0]]
+        self._notes_page = (result.site, env, result.assets) if shows_notes == ["paper.html"] else None
+        self.templates_dir = result.site.config.templates_dir
+        # Warnings stand until their file changes; repeat them only when they do.
+        warnings = [_as_build_says(w) for w in result.warnings]
+        if warnings != self._warnings:
+            self._warnings = warnings
+            for warning in self._warnings:
+                self.log(f"warning: {warning}")
+        rebuild = Rebuild(
+            time.perf_counter() - start, len(result.site.pages), result.rendered, written, changes,
+            tuple(sorted(result.later)),
+        )
+        self._succeeded(rebuild, result.site.config.base_path)
+        return True
+
+    def _notes_only(self, changed: tuple[Path, ...], start: float, changes: tuple[str, ...]) -> bool:
+        """Saving a paper's notes, the commonest edit, changes one page: only
+        paper.html shows notes. Re-render that page alone, with the last
+        build's site model, environment and assets, instead of the whole site
+        (seconds at 20,000 papers). Anything else, or any doubt, returns
+        False and the full rebuild runs; tests check both give the same bytes."""
+        if len(changed) != 1 or self._notes_page is None or self.output.files is None or self._state.error:
+            return False
+        (path,) = changed
+        old_text = self._texts.get(path)
+        if old_text is None:
+            return False
+        text = path.read_text(encoding="utf-8")
+        if text == old_text:
+            return False
+        old, new = parse_paper(old_text, path), parse_paper(text, path)
+        if replace(old, notes=new.notes) != new or new.draft:  # a draft has no page to render
+            return False
+        site, env, assets = self._notes_page
+        url = f"papers/{new.slug}/"
+        (page,) = [page for page in site.pages if page.url == url]
+        view = replace(page.context["paper"], notes_html=make_markdown()(new.notes) if new.notes else "")
+        page = replace(page, context=MappingProxyType({**page.context, "paper": view}))
+        written = self.output.write_page(page.output_path, render_page(env, page, assets))
+        self._texts[path] = text
+        site = replace(site, pages=tuple(page if p.url == url else p for p in site.pages))
+        self._notes_page = (site, env, assets)
+        rebuild = Rebuild(time.perf_counter() - start, len(site.pages), (page.output_path,), written, changes)
+        self._succeeded(rebuild, self._state.base_path)
+        return True
+
+    def _succeeded(self, rebuild: Rebuild, base_path: str) -> None:
+        """Bump the version open pages watch, and say what was done."""
+        self.last = rebuild
+        with self._changed:
+            self._state = PreviewState(self._state.version + 1, None, base_path)
+            self._changed.notify_all()
+        self.log(describe(rebuild))
+
+    def _load_disk_cache(self) -> None:
+        """Start from the work the last build or preview saved in paths.cache:
+        at 20,000 papers the first build then takes seconds, not a full
+        build's time, and reuses the pages already in the output directory."""
+        if self.paths.cache is not None:
+            self.cache.enter_disk_cache(self.paths.cache, self.paths.out)
+
+    def _save_disk_cache(self, result: SiteBuild) -> None:
+        """Save the first build's work for the next start (and the next CLI
+        build), as `build` does, by a forked child while the server goes on;
+        the rebuilds after it render pages later, so only the first build
+        has a whole site to save. Nothing is saved when it computed nothing."""
+        cache, directory = self.cache, self.paths.cache
+        if directory is None or not cache.persistent:
+            return
+        if cache.last_new_entries or result.rendered:
+
+            def save() -> str | None:
+                # Ctrl+C reaches the whole process group: the save must outlive it.
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                try:
+                    save_cache(cache, cache.manifest(result.files), directory / CACHE_FILE)
+                except OSError as error:
+                    return _as_build_says(unsaved_cache(error, directory))
+                return None
+
+            saving = Forked(save)
+
+            def report() -> None:
+                # A child that failed otherwise (a bug) saved nothing: the
+                # next start is a full build, which is all the cache is for.
+                problem = saving.outcome()
+                if problem:
+                    self.log(f"warning: {problem}")
+
+            self._saving = threading.Thread(target=report, daemon=True)
+            self._saving.start()
+        cache.leave_disk_cache()  # the child has its copy
+
+    # -- pages left for later ----------------------------------------------
+
+    @property
+    def unfinished(self) -> bool:
+        """Whether pages or the search index are still to be written."""
+        return self.output.unfinished
+
+    def incomplete(self) -> str | None:
+        """What the output directory still lacks; None when it is what a full build writes."""
+        return self.output.incomplete()
+
+    def ensure(self, relative: str) -> None:
+        """Render and write the output file ``relative`` now if it was left for later."""
+        start = time.perf_counter()
+        try:
+            self.output.ensure(relative)
+        except Exception as error:  # a bug must not take the preview down either
+            self._fail(_error_text(error), start, f"Rendering {relative}")
+
+    def finish(self, interrupted: Callable[[], bool] = lambda: False) -> None:
+        """Render the pages left for later, on both cores, and write the search
+        index, until done or ``interrupted()``. Runs in the build thread."""
+        start = time.perf_counter()
+        rendered = 0
+        # The old search index (at 20,000 papers 44 MB of files, the store
+        # with each abstract) freed before the renderers are forked and the
+        # new one is made, not beside them; the rest of what the last build
+        # forgot once the output is complete, when freeing it delays no
+        # request. In two runs each at 20,000 papers, the preview with its
+        # children peaked at 1,011–1,054 MB without this, 1,016–1,018 with it.
+        self.cache.release_kind("search")
+        search = self.output.search
+        while not interrupted() and self.unfinished:
+            if search is not None and rendered:
+                # Node builds the index on the other core while pages render
+                # here; an error is shown when the index is written.
+                # Started after the first batch, not before: writing what Node
+                # reads takes a third of a second at 20,000 papers, which the
+                # page of a new digest, asked for right away, would wait on.
+                with contextlib.suppress(Exception):
+                    search.start()
+                search = None
+            try:
+                rendered += self.output.render_next()
+            except Exception as error:
+                self._fail(_error_text(error), start, "Rendering the other pages")
+        if not self.unfinished:
+            if rendered and self.state.error is None:
+                seconds = time.perf_counter() - start
+                on_request = self.output.rendered_on_request
+                asked = f" ({on_request} more on request)" if on_request else ""
+                self.log(f"Rendered the other {counted(rendered, 'page')} in {seconds:.2f}s{asked}; "
+                         "the output is complete")
+            self.cache.release()
+            settle_memory()
+            self._settled = True
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait_until_saved(self, timeout: float | None = None) -> None:
+        """For the benchmark: wait until the first build's work is saved, if it is being saved."""
+        if self._saving is not None:
+            self._saving.join(timeout)
+
+    def wait_until_finished(self, timeout: float) -> bool:
+        """For tests and the benchmark: wait until nothing is left for later; whether it is so."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self.unfinished, timeout)
+
+    def _fail(self, message: str, start: float, what: str = "Build") -> None:
+        with self._changed:
+            self._state = PreviewState(self._state.version, message, self._state.base_path)
+            built = self._state.version > 0
+            self._changed.notify_all()
+        seconds = time.perf_counter() - start
+        self.log(f"{what} failed after {seconds:.2f}s:")
+        for line in message.splitlines():
+            self.log(f"error: {line}")
+        if built:
+            self.log("Still serving the last good site; save a fix to rebuild.")
+        else:
+            self.log("Nothing to serve until the site builds; save a fix to rebuild.")
+
+    # -- watching ---------------------------------------------------------
+
+    def watch_roots(self) -> tuple[Path, ...]:
+        roots = [self.paths.content, self.paths.static, BUILTIN_TEMPLATES]
+        if self.templates_dir is not None:
+            roots.append(self.templates_dir)
+        return tuple(dict.fromkeys(root for root in roots if root.is_dir()))
+
+    def notice(self, path: Path) -> None:
+        """A file changed on disk: queue a rebuild unless it is noise."""
+        if self._is_noise(path):
+            return
+        with self._changed:
+            self._pending.add(path)
+            self._last_change = time.monotonic()
+            self._changed.notify_all()
+
+    def _is_noise(self, path: Path) -> bool:
+        if editors_file(path.name):  # a swap, backup or temp file saved and renamed over the file
+            return True
+        if path == self.paths.out or self.paths.out in path.parents:
+            return True
+        own = self._own_writes.get(path)
+        if own is not None:
+            try:
+                return path.read_bytes() == own
+            except OSError:
+                return False
+        return False
+
+    def run_builds(self, after_build: Callable[[], None] = lambda: None) -> None:
+        """The build thread: wait for changes, let a burst settle, rebuild;
+        while nothing changes, finish what the last rebuild left for later."""
+        while True:
+            with self._changed:
+                delay = FINISH_DELAY_SECONDS if self.unfinished or not self._settled else None
+                finish = not self._changed.wait_for(lambda: self._pending or self._stopping, delay)
+            if finish:
+                self.finish(interrupted=lambda: bool(self._pending) or self._stopping)
+                continue
+            with self._changed:
+                while not self._stopping:
+                    quiet_for = time.monotonic() - self._last_change
+                    if quiet_for >= self.debounce:
+                        break
+                    self._changed.wait(self.debounce - quiet_for)
+                if self._stopping:
+                    return
+                changes = tuple(sorted(_display(path) for path in self._pending))
+                changed_paths = tuple(sorted(self._pending))
+                self._pending.clear()
+                self.rebuilds += 1
+            self.build(changes, changed_paths)
+            after_build()
+
+    def wait_for_state(self, seen: PreviewState | None, timeout: float) -> PreviewState | None:
+        """The state once it differs from ``seen`` (or after ``timeout``); None when stopping."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._stopping or self._state != seen, timeout)
+            return None if self._stopping else self._state
+
+    def stop(self) -> None:
+        with self._changed:
+            self._stopping = True
+            self._changed.notify_all()
+        if self._saving is not None:
+            self._saving.join(SAVE_WAIT_SECONDS)  # a cache half-saved is not saved: wait a while
+        gc.unfreeze()  # what settle_memory() froze is collected as usual again
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, (SourceError, BuildErrors)):
+        return _as_build_says(error)
+    return "internal error while building:\n" + "".join(traceback.format_exception(error))
+
+
+def settle_memory() -> None:
+    """Collect garbage now, while the server is idle, then freeze what is
+    left: the site model and memo of a large site (hundreds of MB) outlive
+    every rebuild, and each full collection during a rebuild would scan them
+    all again (about a second per rebuild at 20,000 papers). Unfrozen first,
+    so that the garbage of earlier rebuilds is collected here too. Then the
+    C library's heap gives its free pages back to the system: glibc keeps
+    them, and the server's process grew from 740 MB after its first build
+    to 1,050 MB after four new digests at 20,000 papers (840 MB with this)."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's malloc_trim, where the C library has one."""
+    try:
+        return getattr(ctypes.CDLL(None), "malloc_trim", None)
+    except (OSError, TypeError):  # TypeError: Windows loads no library by None
+        return None
+
+
+_MALLOC_TRIM = _malloc_trim()
+
+
+def describe(rebuild: Rebuild) -> str:
+    written = counted(len(rebuild.written), "file")
+    if not rebuild.changes:
+        return f"Built {rebuild.pages} pages in {rebuild.seconds:.2f}s, {written} written"
+    shown = ", ".join(rebuild.changes[:3])
+    more = f" and {len(rebuild.changes) - 3} more" if len(rebuild.changes) > 3 else ""
+    cause = f" after changes to {shown}{more}"
+    if not rebuild.later:
+        return (
+            f"Rebuilt in {rebuild.seconds:.2f}s{cause}: {len(rebuild.rendered)} of {rebuild.pages} pages "
+            f"rendered, {written} written"
+        )
+    # Said first, the pages to render: "0 of 442 pages rendered" read as if
+    # nothing had changed. (They include pages the last rebuild left unrendered.)
+    to_render = len(rebuild.rendered) + len(rebuild.later)
+    return (
+        f"Rebuilt in {rebuild.seconds:.2f}s{cause}: {to_render} of {rebuild.pages} pages to render, "
+        f"{len(rebuild.rendered)} rendered now ({written} written); the other {len(rebuild.later)} "
+        "render when requested or in the background"
+    )
+
+
+def _as_build_says(error: SourceError | BuildErrors) -> str:
+    """The error as ``build`` prints it: its file named relative to the
+    working directory when under it (the preview works with absolute paths).
+    Only the error's path changes, never a path quoted in its message."""
+    if isinstance(error, BuildErrors):
+        return "\n".join(map(_as_build_says, error.errors))
+    return str(error if error.path is None else replace(error, path=_display(Path(error.path))))
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _templates_dir(site_yaml: Path, known: Path | None) -> Path | None:
+    """The templates directory site.yaml names; ``known`` when it cannot be read."""
+    try:
+        return load_config(site_yaml).templates_dir
+    except SourceError:
+        return known
