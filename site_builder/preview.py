@@ -219,9 +219,13 @@ class Preview:
         """Bump the version open pages watch, and say what was done."""
         self.last = rebuild
         with self._changed:
-            self._state = PreviewState(self._state.version + 1, None, base_path)
+            old = self._state
+            self._state = PreviewState(old.version + 1, None, base_path, old.earlier_bases | {old.base_path})
             self._changed.notify_all()
         self.log(describe(rebuild))
+        if base_path != old.base_path and (old.version or old.error):
+            # Said, as the address the server printed at its start is not the site's any more.
+            self.log(f"The site is served under {base_path} now: open pages and earlier addresses go there")
 
     def _load_disk_cache(self) -> None:
         """Start from the work the last build or preview saved in paths.cache:
@@ -333,7 +337,7 @@ class Preview:
 
     def _fail(self, message: str, start: float, what: str = "Build") -> None:
         with self._changed:
-            self._state = PreviewState(self._state.version, message, self._state.base_path)
+            self._state = replace(self._state, error=message)
             built = self._state.version > 0
             self._changed.notify_all()
         seconds = time.perf_counter() - start

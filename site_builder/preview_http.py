@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Collection
 from urllib.parse import quote, unquote, urlsplit
 
 from .errors import SourceError
@@ -33,6 +33,9 @@ class PreviewState:
     version: int  # bumped after each successful build
     error: str | None  # the last build's error, while it stands
     base_path: str
+    # Every base path a build of this server was made for: an address under
+    # one from before base_url changed is the same page under the new one.
+    earlier_bases: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -42,12 +45,15 @@ class Resolved:
     location: str | None = None
 
 
-def resolve_request(out_dir: Path, base_path: str, raw_path: str) -> Resolved:
+def resolve_request(out_dir: Path, base_path: str, raw_path: str, earlier_bases: Collection[str] = ()) -> Resolved:
     """Map a request path to a file inside ``out_dir``, a redirect, or a refusal.
 
     Refuses ``..`` in any spelling (the path is decoded first, so ``%2e%2e``
     is caught too) and anything whose real path, after symlinks, is outside
-    the output directory.
+    the output directory. An address found under none of it, but under the
+    site's root or one of ``earlier_bases`` (from before base_url changed: an
+    open tab reloading, a bookmark), redirects to the same page under
+    ``base_path``, if there is one.
     """
     decoded = unquote(urlsplit(raw_path).path)
     segments = decoded.split("/")
@@ -55,14 +61,22 @@ def resolve_request(out_dir: Path, base_path: str, raw_path: str) -> Resolved:
         return Resolved(HTTPStatus.FORBIDDEN)
     if decoded in ("", "/", base_path.rstrip("/")) and decoded != base_path:
         return Resolved(HTTPStatus.FOUND, location=base_path)
-    if not decoded.startswith(base_path):
-        # An address from before base_url changed (an open tab reloading, a
-        # bookmark): the same page under the base path, if there is one.
-        moved = base_path + decoded.lstrip("/")
-        found = (HTTPStatus.OK, HTTPStatus.MOVED_PERMANENTLY)
-        if base_path != "/" and resolve_request(out_dir, base_path, quote(moved)).status in found:
+    resolved = _resolve(out_dir, base_path, decoded)
+    if resolved.status != HTTPStatus.NOT_FOUND:
+        return resolved
+    # The longest first: under /a/b/ and then /a/, /a/b/x is the page x.
+    for earlier in sorted({"/", *earlier_bases} - {base_path}, key=len, reverse=True):
+        if not decoded.startswith(earlier):
+            continue
+        moved = base_path + decoded[len(earlier):]
+        if _resolve(out_dir, base_path, moved).status in (HTTPStatus.OK, HTTPStatus.MOVED_PERMANENTLY):
             query = urlsplit(raw_path).query
             return Resolved(HTTPStatus.FOUND, location=quote(moved) + (f"?{query}" if query else ""))
+    return resolved
+
+
+def _resolve(out_dir: Path, base_path: str, decoded: str) -> Resolved:
+    if not decoded.startswith(base_path):
         return Resolved(HTTPStatus.NOT_FOUND)
     target = out_dir.joinpath(*(s for s in decoded[len(base_path):].split("/") if s))
     if target.is_dir():
@@ -153,7 +167,7 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
             for relative in requested_outputs(state.base_path, self.path):
                 preview.ensure(relative)
             state = preview.state  # with the error, if rendering the page failed
-            resolved = resolve_request(preview.paths.out, state.base_path, self.path)
+            resolved = resolve_request(preview.paths.out, state.base_path, self.path, state.earlier_bases)
             if resolved.location is not None:
                 self._send(resolved.status, b"", "text/plain; charset=utf-8", send_body,
                            {"Location": resolved.location})

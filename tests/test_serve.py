@@ -201,6 +201,51 @@ def test_an_address_from_before_the_base_path_changed_leads_to_its_page_under_it
         shutil.rmtree(odd)
 
 
+def test_an_address_under_an_earlier_base_path_leads_to_its_page_under_the_new_one(tmp_path):
+    (tmp_path / "papers" / "x").mkdir(parents=True)
+    (tmp_path / "papers" / "x" / "index.html").write_text("<p>x</p>")
+    earlier = {"/repo/", "/repo/sub/"}
+    for old in ("/repo/papers/x/", "/repo/sub/papers/x/", "/papers/x/"):
+        resolved = resolve_request(tmp_path, "/atlas/", old + "?q=a", earlier)
+        assert (resolved.status, resolved.location) == (302, "/atlas/papers/x/?q=a"), old
+    # Back at the root: an address under either earlier base is its page there.
+    assert resolve_request(tmp_path, "/", "/repo/papers/x/", earlier).location == "/papers/x/"
+    assert resolve_request(tmp_path, "/", "/repo/papers/x", earlier).location == "/papers/x"
+    # Without knowing the earlier base, or with no such page, it is not found.
+    assert resolve_request(tmp_path, "/", "/repo/papers/x/").status == 404
+    assert resolve_request(tmp_path, "/", "/repo/papers/y/", earlier).status == 404
+
+
+def test_changing_base_url_while_serving_moves_open_pages_and_says_where(server):
+    site_yaml = server.preview.paths.content / "site.yaml"
+    for old, new in (("/atlas/", "/repo/"), ("/repo/", "/")):
+        version = server.preview.state.version
+        site_yaml.write_text(site_yaml.read_text().replace(f"base_url: {old}\n", f"base_url: {new}\n"))
+        wait_for_log(server, lambda line, new=new: line.startswith(f"The site is served under {new} now"))
+        assert server.preview.state.version > version
+        for earlier in ("/atlas/", "/repo/")[: 1 if new == "/repo/" else 2]:
+            status, headers, _ = fetch(server, f"{earlier}papers/{PAPER}/")
+            assert (status, headers["Location"]) == (302, f"{new}papers/{PAPER}/"), earlier
+        assert fetch(server, f"{new}papers/{PAPER}/")[0] == 200
+
+
+def test_a_first_build_that_failed_then_built_says_the_base_path_it_is_served_under(tmp_path):
+    paths = make_project(tmp_path)
+    broken = paths.papers / f"{PAPER}.md"
+    text = broken.read_text()
+    broken.write_text(text.replace("title:", "title: [", 1))
+    log: list[str] = []
+    preview = Preview(paths, log=log.append)
+    assert not preview.build()
+    broken.write_text(text)
+    assert preview.build(("paper",), (broken,))
+    assert "The site is served under /atlas/ now: open pages and earlier addresses go there" in log
+    # A first build that succeeds says nothing of it: the server prints its address then.
+    log.clear()
+    assert Preview(replace(paths, out=tmp_path / "other"), log=log.append).build()
+    assert not any("served under" in line for line in log)
+
+
 def test_directory_request_serves_its_index_and_adds_missing_slash(shared_server):
     status, headers, _ = fetch(shared_server, "/atlas/papers")
     assert (status, headers["Location"]) == (301, "/atlas/papers/")
