@@ -39,8 +39,11 @@ site: setup
 ingest: setup
 	$(PY) build.py ingest
 
+# PORT=8001 when 8000 is taken.
+PORT ?= 8000
+
 serve: setup
-	$(PY) build.py serve $(BASE_URL_ARG)
+	$(PY) build.py serve --port "$(PORT)" $(BASE_URL_ARG)
 
 test: test-setup
 	$(PY) -m pytest

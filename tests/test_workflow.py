@@ -95,3 +95,12 @@ def test_make_site_passes_base_url_to_the_build():
     assert 'build.py build --base-url "https://user.github.io/atlas/"' in dry_run
     plain = subprocess.run(["make", "-n", "site"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert re.search(r"build\.py build\s*$", plain, re.MULTILINE)
+
+
+def test_make_serve_passes_port_and_base_url_to_the_preview():
+    dry_run = subprocess.run(
+        ["make", "-n", "serve", "PORT=8001", "BASE_URL=/atlas/"], cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout
+    assert 'build.py serve --port "8001" --base-url "/atlas/"' in dry_run
+    plain = subprocess.run(["make", "-n", "serve"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert re.search(r'build\.py serve --port "8000"\s*$', plain, re.MULTILINE)
