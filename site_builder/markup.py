@@ -30,6 +30,21 @@ def markdown_parser() -> MarkdownIt:
     return md
 
 
+# A link or image our Markdown made whose address starts at the site's root
+# ("/img/plot.png", not "//host/x"); raw HTML is off, so every tag is ours and
+# its attributes escaped.
+_ROOT_ADDRESS = re.compile(r'(<(?:a|img)\s[^>]*?\b(?:href|src)=")/(?!/)')
+
+
+def under_base(html: str, base_path: str) -> str:
+    """Rendered Markdown whose addresses from the site's root lead under its
+    base path: in a note or page, "/img/plot.png" means the site's own file,
+    which a GitHub Pages project site serves at "/repo/img/plot.png"."""
+    if base_path == "/" or '="/' not in html:
+        return html
+    return _ROOT_ADDRESS.sub(lambda found: found.group(1) + base_path, html)
+
+
 # What makes text more than plain paragraphs: a character Markdown gives a
 # meaning anywhere (escapes, code, emphasis, links, images, autolinks,
 # entities, strikethrough, tables, NUL), or whitespace other than spaces and

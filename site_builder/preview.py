@@ -31,7 +31,7 @@ from .cache import CACHE_FILE, BuildCache
 from .config import load_config
 from .errors import BuildErrors, SourceError, counted
 from .inputs import Paths, editors_file, write_ingest
-from .markup import make_markdown
+from .markup import make_markdown, under_base
 from .papers import parse_paper
 from .parallel import Forked
 from .pipeline import SiteBuild, make_site, save_cache, unsaved_cache, untrusted_cache
@@ -205,7 +205,8 @@ class Preview:
         site, env, assets = self._notes_page
         url = f"papers/{new.slug}/"
         (page,) = [page for page in site.pages if page.url == url]
-        view = replace(page.context["paper"], notes_html=make_markdown()(new.notes) if new.notes else "")
+        notes_html = under_base(make_markdown()(new.notes), site.config.base_path) if new.notes else ""
+        view = replace(page.context["paper"], notes_html=notes_html)
         page = replace(page, context=MappingProxyType({**page.context, "paper": view}))
         written = self.output.write_page(page.output_path, render_page(env, page, assets))
         self._texts[path] = text

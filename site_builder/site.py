@@ -21,6 +21,7 @@ from .charts import build_topic_chart, build_topics_overview, column_counts, col
 from .config import SiteConfig
 from .errors import SourceError, raise_if_any
 from .feeds import SITEMAP_PROTOCOL_URL_LIMIT, build_feed, build_sitemap, split_sitemap
+from .markup import under_base
 from .pages import OwnPage
 from .pagination import paginate, title_list_pages
 from .papers import Memo, Paper, digest_abstract, no_memo
@@ -288,10 +289,13 @@ def build_site(
     listed_keys = listed_in(digest_order)
     in_digests = listed_keys if render_digest_text else frozenset()
 
+    def render_here(text: str) -> str:
+        return under_base(render_markdown(text), config.base_path)
+
     def view_of_paper(p: Paper, slugs: tuple[str, ...]) -> PaperView:
         dates = tuple(date_links[d] for d in p.dates)
         return _paper_view(
-            p, dates, tuple(topic_links[slug] for slug in slugs), render_markdown,
+            p, dates, tuple(topic_links[slug] for slug in slugs), render_here,
             render_digest_text if p.key in in_digests else None, p.key in listed_keys, tags.links.get(p.slug, ()),
         )
 
@@ -304,10 +308,11 @@ def build_site(
             names = topic_names[slugs] = tuple((slug, topic_links[slug].name) for slug in slugs)
         # Everything the view is made of: its links follow from the dates and
         # the topics' slugs and names. Extra by repr, where 1, 1.0 and True
-        # differ. Its tags as well as its extra: a tag is named as most papers spell it.
+        # differ. Its tags as well as its extra: a tag is named as most papers
+        # spell it. The base path, for the addresses from the root in its Markdown.
         key = (
             "paper-view", p.slug, p.title, p.abstract, p.notes, p.links, repr(p.extra), p.dates, names,
-            p.key in in_digests, p.key in listed_keys, tags.links.get(p.slug, ()),
+            p.key in in_digests, p.key in listed_keys, tags.links.get(p.slug, ()), config.base_path,
         )
         views.append(memo(key, partial(view_of_paper, p, slugs)))
     view_of = {v.slug: v for v in views}
@@ -400,7 +405,7 @@ def build_site(
     page("search/", "search.html", "Search")
     for own in own_pages:
         page(own.url, "page.html", own.title, title=own.title, description=own.description or None,
-             body_html=render_markdown(own.body))
+             body_html=render_here(own.body))
     page("404.html", "404.html", "Page not found")
     if config.absolute_base:  # the sitemap protocol takes full URLs only: no sitemap beats a broken one
         lastmod = {view.url: view.dates[-1].date for view in views if view.dates}

@@ -14,7 +14,7 @@ from linkify_it import LinkifyIt
 
 from site_builder.markup import (
     QuickLinkify, _MARKUP_CHARACTER, _first_characters, _render_markdown, make_digest_text, make_markdown,
-    markdown_parser,
+    markdown_parser, under_base,
 )
 from site_builder.papers import PaperRecord, extract_links, title_key, trim_address
 
@@ -42,6 +42,23 @@ class EndedAsLinksList(LinkifyIt):
 def test_markdown_leaves_dollar_signs_alone():
     html = make_markdown()("It costs $100K and $\\pi$ is fine; $x$ too.")
     assert "$100K" in html and "$x$" in html
+
+
+def test_addresses_from_the_sites_root_lead_under_its_base_path():
+    html = make_markdown()(
+        "![plot](/img/plot.png) [topics](/topics/) [ref]\n\n"
+        "[other](//cdn.example.org/x) [web](https://example.org/a) [near](../../img/plot.png)\n\n"
+        "Text with =\"/not-a-link\" and `<a href=\"/code\">`.\n\n[ref]: /about/\n"
+    )
+    moved = under_base(html, "/repo/")
+    assert '<img src="/repo/img/plot.png" alt="plot" />' in moved
+    assert '<a href="/repo/topics/">topics</a>' in moved
+    assert '<a href="/repo/about/">ref</a>' in moved
+    # Another host, a full address, a relative one and text are as written.
+    for kept in ('href="//cdn.example.org/x"', 'href="https://example.org/a"', 'href="../../img/plot.png"',
+                 '=&quot;/not-a-link&quot;', '&lt;a href=&quot;/code&quot;&gt;'):
+        assert kept in moved, kept
+    assert under_base(html, "/") == html
 
 
 def test_markdown_shows_raw_html_as_text():

@@ -143,7 +143,9 @@ def content(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "content" / "topics.yaml", content / "topics.yaml")
     (content / "digests" / "2025-03-18.txt").write_text(DIGEST)
     (content / "pages" / "about.md").write_text(ABOUT)
-    (content / "pages" / "reading-list.md").write_text("---\ntitle: Reading list\n---\n\n- A Paper on Speech\n")
+    (content / "pages" / "reading-list.md").write_text(
+        "---\ntitle: Reading list\n---\n\n- A Paper on Speech\n- [All topics](/topics/)\n"
+    )
     return content
 
 
@@ -157,6 +159,7 @@ def test_a_page_is_built_at_its_name_with_its_markdown_as_notes_are(content, tmp
     assert "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>" in about, "raw HTML shows as text, as in notes"
     reading = (tmp_path / "site" / "reading-list" / "index.html").read_text()
     assert "<li>A Paper on Speech</li>" in reading
+    assert '<li><a href="/atlas/topics/">All topics</a></li>' in reading, "under the base path, as the site's links"
     assert '<meta name="description" content="Machine-learning papers' in reading, "the site's, without its own"
 
 

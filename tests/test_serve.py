@@ -364,9 +364,12 @@ def test_note_edit_renders_one_page_and_gives_what_a_full_build_gives(server, ev
     path.write_text(path.read_text() + "\n## Notes\n\nFirst *note*.\n")
     version = events.wait_for(lambda s: s["version"] > version)["version"]
     assert server.preview.last.rendered == (f"papers/{PAPER}/index.html",)
-    path.write_text(path.read_text().replace("First *note*.", "Second note, with a [link](https://x.org/)."))
+    path.write_text(path.read_text().replace(
+        "First *note*.", "Second note, with a [link](https://x.org/) and ![a plot](/img/plot.png).",
+    ))
     events.wait_for(lambda s: s["version"] > version)
     assert server.preview.last.rendered == (f"papers/{PAPER}/index.html",)
+    assert b'<img src="/atlas/img/plot.png" alt="a plot" />' in fetch(server, f"/atlas/papers/{PAPER}/")[2]
     clean = tmp_path / "clean"
     build(Paths(server.preview.paths.content, clean), cache=None)
     assert snapshot(server.preview.paths.out) == snapshot(clean)
