@@ -165,7 +165,10 @@ def command_deploy(args: argparse.Namespace) -> int:
         print(f"The site in {paths.out} is built; {args.branch} was not published.", file=sys.stderr)
         return 1
     what = "unchanged since the last deploy" if result.unchanged else f"committed {result.commit[:12]}"
-    where = f", pushed to {args.remote}" if result.pushed else " (not pushed)"
+    if result.pushed:
+        where = f", pushed to {args.remote}"
+    else:
+        where = f"; {args.remote} has it already" if target.remote is not None else " (not pushed)"
     print(f"{args.branch}: {what} ({result.files} files){where}")
     return 0
 

@@ -50,6 +50,7 @@ class DeployTarget:
     branch: str
     local_tip: str  # the local branch's commit; "": no such branch
     parent: str | None  # what the new commit goes on top of: the remote's branch, else the local one
+    remote_tip: str | None = None  # the remote's branch's commit; None: no such branch, or no remote
 
 
 def check_target(repo: Path, remote: str | None = "origin", branch: str = "gh-pages") -> DeployTarget:
@@ -83,7 +84,7 @@ def check_target(repo: Path, remote: str | None = "origin", branch: str = "gh-pa
         raise SourceError(f"{where} holds no deployed site (no .nojekyll); deploy would replace its files",
                           repo, hint="deploy to another branch with --branch; if it holds a site made another way "
                                      f"you no longer want, delete it first ({delete})")
-    return DeployTarget(repo, remote, branch, local_tip, parent)
+    return DeployTarget(repo, remote, branch, local_tip, parent, remote_tip)
 
 
 def deploy_site(
@@ -111,7 +112,9 @@ def deploy_site(
         unchanged = False
     # The expected old value ("" = must not exist) guards against a concurrent change.
     git.run("update-ref", "-m", "deploy", ref, commit, target.local_tip, what=f"update branch {target.branch}")
-    if target.remote is not None:
+    # A site unchanged since the deploy the remote holds has nothing to push.
+    push = target.remote is not None and commit != target.remote_tip
+    if push:
         try:
             git.run("push", "--quiet", target.remote, f"{ref}:{ref}", what=f"push {target.branch} to {target.remote}",
                     hint="the remote's reason is above; if someone deployed meanwhile, deploy again to build on "
@@ -123,7 +126,7 @@ def deploy_site(
             else:
                 git.run("update-ref", "-d", ref, commit, check=False)
             raise
-    return Deployment(commit, parent, len(files) + len(extra), target.remote is not None, unchanged)
+    return Deployment(commit, parent, len(files) + len(extra), push, unchanged)
 
 
 def pages_mismatch(repo: Path, remote: str, config: SiteConfig, site_yaml: Path) -> str | None:
@@ -147,16 +150,15 @@ def pages_mismatch(repo: Path, remote: str, config: SiteConfig, site_yaml: Path)
     if config.base_path.lower() != served.lower():
         built_for = f"the path {config.base_path}"
         harm = "its pages would find neither their stylesheet nor their links there"
-        # A full base_url (for the sitemap and the feeds' links) is told the full address.
-        advice = url if config.absolute_base else served
     elif meant is not None and meant != host.lower():
         # The right path on another host: the pages work, but what points
         # at them from outside sends readers and search engines elsewhere.
-        built_for, advice = config.base_url, url
+        built_for = config.base_url
         harm = f"its canonical links, feeds and sitemap would lead to {meant}"
     else:
         return None
-    hint = f"set base_url: {advice} in {site_yaml}, or deploy with --base-url {advice}"
+    # The full address, not the path alone: the sitemap and the feeds' links need it.
+    hint = f"set base_url: {url} in {site_yaml}, or deploy with --base-url {url}"
     if not config.domain and meant and not meant.endswith(".github.io"):
         hint += f"; or, for a site at https://{meant}/, set domain: {meant}"
     return f"GitHub Pages will serve this site at {url}, but it is built for {built_for}: {harm} ({hint})"

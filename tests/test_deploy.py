@@ -125,7 +125,18 @@ def test_deploying_an_unchanged_site_makes_no_new_commit(project):
     tip = git(remote, "rev-parse", "refs/heads/gh-pages")
     again = run_deploy(repo)
     assert again.returncode == 0 and "unchanged since the last deploy" in again.stdout
+    assert "origin has it already" in again.stdout and "pushed" not in again.stdout
     assert git(remote, "rev-parse", "refs/heads/gh-pages") == tip
+
+
+def test_an_unchanged_site_committed_but_not_pushed_is_pushed_by_the_next_deploy(project):
+    repo, remote = project
+    assert run_deploy(repo, "--no-push").returncode == 0
+    local = git(repo, "rev-parse", "refs/heads/gh-pages")
+    again = run_deploy(repo)
+    assert again.returncode == 0 and "unchanged since the last deploy" in again.stdout
+    assert "pushed to origin" in again.stdout
+    assert git(remote, "rev-parse", "refs/heads/gh-pages") == local
 
 
 def test_no_cname_without_a_domain_and_no_push_keeps_it_local(project, tmp_path):
@@ -312,22 +323,23 @@ def pages_warnings(repo: Path, address: str, site_yaml: str, *args: str) -> list
 
 
 GITHUB_CASES = {
-    # id: (remote address, site.yaml's base_url and domain, deploy options, (served at, built for, advice) or None)
+    # id: (remote address, site.yaml's base_url and domain, deploy options, (served at, built for, advice) or None);
+    # the advice is the full address, which also gives the feeds and sitemap theirs
     "project-site-built-for-root": (
         "https://github.com/someone/atlas.git", "base_url: /\n", (),
-        ("https://someone.github.io/atlas/", "/", "/atlas/"),
+        ("https://someone.github.io/atlas/", "/", "https://someone.github.io/atlas/"),
     ),
     "project-site-built-for-its-path": ("git@github.com:someone/atlas.git", "base_url: /\n", ("--base-url", "/atlas/"), None),
     "user-site-built-for-a-path": (
         "git@github.com:Someone/someone.github.io.git", "base_url: /atlas/\n", (),
-        ("https://someone.github.io/", "/atlas/", "/"),
+        ("https://someone.github.io/", "/atlas/", "https://someone.github.io/"),
     ),
     "user-site": ("https://github.com/someone/someone.github.io", "base_url: /\n", (), None),
     "user-site-spelt-with-capitals": ("git@github.com:Someone/Someone.github.io.git", "base_url: /\n", (), None),
     "custom-domain": ("https://github.com/someone/atlas", "base_url: /\ndomain: atlas.example.org\n", (), None),
     "custom-domain-built-for-a-path": (
         "https://github.com/someone/atlas", "base_url: /atlas/\ndomain: atlas.example.org\n", (),
-        ("https://atlas.example.org/", "/atlas/", "/"),
+        ("https://atlas.example.org/", "/atlas/", "https://atlas.example.org/"),
     ),
     "full-base-url-keeps-its-host": (
         "ssh://git@ssh.github.com:443/someone/atlas.git", "base_url: https://someone.github.io/\n", (),
