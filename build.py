@@ -60,13 +60,12 @@ def summarize(report: BuildReport, seconds: float) -> str:
     ones = sorted(kind for kind, count in counts.items() if count == 1)
     kinds = ", ".join([f"{-count:,} {kind}" for count, kind in many] + ([f"one each of {', '.join(ones)}"] if ones else []))
     timing = " · ".join(f"{name} {value:.2f}s" for name, value in report.timings.items())
-    plan = report.plan
     lines = [
         f"Built {site.pages:,} pages ({kinds})",
         f"  {counted(site.papers, 'paper')}{_left_off(site.drafts)} · {counted(site.topics, 'topic')}"
         f"{f' ({site.unused_topics} more with no paper)' if site.unused_topics else ''} · "
         f"{counted(site.dates, 'date')} · {counted(report.files, 'file')}, {report.bytes / 1024:,.0f} KiB",
-        f"  ingest: {counted(plan.new_papers, 'new paper')}, {counted(len(plan.changed), 'paper file')} written",
+        f"  ingest: {report.plan.summary}",
     ]
     if report.skipped:
         lines[0] = f"Nothing changed since the last build: its {site.pages} pages ({kinds}) are up to date"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Hashable, Iterable, Mapping
 
 from .digest import clip, visible
-from .errors import SourceError, raise_if_any
+from .errors import SourceError, counted, raise_if_any
 from .paper_file import moved_to_notes, render_paper_file
 from .papers import MemoMany, Paper, PaperRecord, compute_each, extract_links, parse_paper, slug_for
 
@@ -36,6 +36,10 @@ class IngestPlan:
     own_topics: frozenset[str] = frozenset()
     # Digest papers filed under some topic whose files ingest rewrites with none.
     unfiled: int = 0
+
+    @property
+    def summary(self) -> str:
+        return f"{counted(self.new_papers, 'new paper')}, {counted(len(self.changed), 'paper file')} written"
 
 
 def plan_ingest(

@@ -58,6 +58,7 @@ class Rebuild:
     written: tuple[str, ...]
     changes: tuple[str, ...]
     later: tuple[str, ...] = ()  # pages left to render on request or in the background
+    ingest: str = ""  # what ingest added to content/papers/, when it wrote any file
 
 
 class Preview:
@@ -179,7 +180,7 @@ class Preview:
                 self.log(f"warning: {warning}")
         rebuild = Rebuild(
             time.perf_counter() - start, len(result.site.pages), result.rendered, written, changes,
-            tuple(sorted(result.later)),
+            tuple(sorted(result.later)), result.plan.summary if result.plan.changed else "",
         )
         self._succeeded(rebuild, result.site.config.base_path)
         return True
@@ -455,15 +456,17 @@ _MALLOC_TRIM = _malloc_trim()
 
 def describe(rebuild: Rebuild) -> str:
     written = counted(len(rebuild.written), "file")
+    # A digest added, or a digest's paper file deleted (written again), says so.
+    ingest = f"; ingest: {rebuild.ingest}" if rebuild.ingest else ""
     if not rebuild.changes:
-        return f"Built {rebuild.pages} pages in {rebuild.seconds:.2f}s, {written} written"
+        return f"Built {rebuild.pages} pages in {rebuild.seconds:.2f}s, {written} written{ingest}"
     shown = ", ".join(rebuild.changes[:3])
     more = f" and {len(rebuild.changes) - 3} more" if len(rebuild.changes) > 3 else ""
     cause = f" after changes to {shown}{more}"
     if not rebuild.later:
         return (
             f"Rebuilt in {rebuild.seconds:.2f}s{cause}: {len(rebuild.rendered)} of {rebuild.pages} pages "
-            f"rendered, {written} written"
+            f"rendered, {written} written{ingest}"
         )
     # Said first, the pages to render: "0 of 442 pages rendered" read as if
     # nothing had changed. (They include pages the last rebuild left unrendered.)
@@ -471,7 +474,7 @@ def describe(rebuild: Rebuild) -> str:
     return (
         f"Rebuilt in {rebuild.seconds:.2f}s{cause}: {to_render} of {rebuild.pages} pages to render, "
         f"{len(rebuild.rendered)} rendered now ({written} written); the other {len(rebuild.later)} "
-        "render when requested or in the background"
+        f"render when requested or in the background{ingest}"
     )
 
 

@@ -463,6 +463,23 @@ def add_digest(paths: Paths, title: str) -> Path:
     return digest
 
 
+def test_a_rebuild_says_what_ingest_wrote_to_content_papers(tmp_path):
+    paths = make_project(tmp_path)
+    log: list[str] = []
+    preview = Preview(paths, log=log.append)
+    assert preview.build()
+    assert not any("ingest:" in line for line in log), "nothing to say when ingest wrote nothing"
+    assert preview.build(("digest",), (add_digest(paths, "A Wholly New Preview Paper"),))
+    assert log[-1].endswith("; ingest: 1 new paper, 1 paper file written"), log[-1]
+    # A digest's paper file deleted is written again from the digests, and said to be.
+    written = paths.papers / "a-wholly-new-preview-paper.md"
+    written.unlink()
+    assert preview.build(("paper",), (written,))
+    assert written.is_file() and log[-1].endswith("; ingest: 1 new paper, 1 paper file written"), log[-1]
+    assert preview.build(("paper.html",), (themed(tmp_path, "<p>THEMED</p>"),))
+    assert "ingest:" not in log[-1]
+
+
 def test_pages_left_for_later_render_on_request_and_end_as_a_full_build(tmp_path):
     """No background thread here: each step is taken by hand."""
     paths = make_project(tmp_path)
