@@ -338,9 +338,12 @@ def build_site(
     # what tells a rebuild to render it again, and those show the header
     # (feeds, sitemaps and robots.txt do not, and are not rendered again).
     nav = tuple(NavLink(own.title, own.url) for own in own_pages if own.nav)
+    # The header links the tags index only when there is one: a site without
+    # tags or stars keeps the header, and every page, as they were.
+    has_tags = bool(tags.tags or tags.starred)
 
     def page(url: str, template: str, page_title: str, /, **context: Any) -> None:
-        shown = {**context, "nav": nav} if template.endswith(".html") else context
+        shown = {**context, "nav": nav, "has_tags": has_tags} if template.endswith(".html") else context
         pages.append(Page(url, template, MappingProxyType(shown), page_title))
 
     def paged(url: str, template: str, name: str, listed: tuple[PaperView, ...], /, **context: Any) -> None:
@@ -396,7 +399,7 @@ def build_site(
             older=dates_newest[index + 1] if index + 1 < len(dates_newest) else None,
         )
     # No pages at all for a site without tags or stars: it stays as it was.
-    if tags.tags or tags.starred:
+    if has_tags:
         page("tags/", "tags.html", "Tags", tags=tags.tags, starred_count=len(tags.starred))
     for tag in tags.tags:
         paged(tag.url, "tag.html", f"#{tag.name}", tuple(view_of[slug] for slug in tags.papers[tag.slug]), tag=tag)
@@ -434,6 +437,7 @@ def build_site(
             "previous": views[index - 1] if index > 0 else None,
             "next": views[index + 1] if index + 1 < len(views) else None,
             "nav": nav,
+            "has_tags": has_tags,
         }), view.title)
         for index, view in enumerate(views)
     ]

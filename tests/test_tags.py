@@ -262,6 +262,26 @@ def test_the_home_page_links_the_tags_and_the_starred_papers_when_there_are_some
     assert 'href="/tags/"' in html and 'href="/starred/"' in html
 
 
+def header_nav(html: str) -> list[tuple[str, str, str]]:
+    """The header's links: (text, link, its aria-current or "")."""
+    nav = re.search(r'<nav class="site-nav".*?</nav>', html, re.S).group(0)
+    return re.findall(r'<a href="([^"]*)"(?: aria-current="([^"]*)")?>([^<]*)</a>', nav)
+
+
+@pytest.mark.parametrize("tagged", [paper("a", tags=["x"]), paper("a", starred=True)], ids=["tag", "star"])
+def test_the_header_links_the_tags_index_after_dates_marked_on_the_tag_and_starred_pages(tagged):
+    """The tag pages were reached from the home page's sidebar and a paper's pills only."""
+    html = render(site_for(tagged, config=SiteConfig(base_url="/atlas/")))
+    current = {path: {text: mark for _href, mark, text in header_nav(page)} for path, page in html.items() if path.endswith(".html")}
+    assert [text for _href, _mark, text in header_nav(html["index.html"])] == ["Papers", "Topics", "Dates", "Tags"]
+    assert ("/atlas/tags/", "", "Tags") in header_nav(html["papers/a/index.html"])
+    assert current["tags/index.html"]["Tags"] == "page"
+    for path in ("tags/x/index.html", "starred/index.html"):
+        if path in current:
+            assert current[path]["Tags"] == "true", path
+    assert all(marks["Tags"] == "" for path, marks in current.items() if not path.startswith(("tags/", "starred/")))
+
+
 def test_the_tag_templates_can_be_replaced_from_templates_dir(tmp_path):
     for name, shown in (("tag.html", "{{ tag.name }}"), ("tags.html", "{{ tags | length }}"), ("starred.html", "{{ pagination.total }}")):
         (tmp_path / name).write_text('{% extends "base.html" %}{% block main %}MINE ' + shown + "{% endblock %}")
