@@ -282,6 +282,12 @@ def test_a_tag_pill_leads_to_its_tag_page_and_on_to_a_paper(browser, tmp_path, s
     page.locator(f'.paper-title a[href$="/{tagged[0].stem}/"]').click()
     page.wait_for_load_state()
     assert page.url == base + f"papers/{tagged[0].stem}/"
+    # The star after the title: named after it, a finger's width, not underlined as a word would be.
+    title = page.locator("h1").evaluate("h1 => h1.firstChild.textContent.trim()")
+    expect(page.get_by_role("heading", level=1)).to_have_accessible_name(f"{title} Starred")
+    star = page.locator("h1 .star").bounding_box()
+    assert star["width"] >= 24 and star["height"] >= 24, star
+    assert page.locator("h1 .star").evaluate("star => getComputedStyle(star).textDecorationLine") == "none"
     page.get_by_role("link", name="Starred", exact=True).click()
     page.wait_for_load_state()
     assert page.url == base + "starred/"

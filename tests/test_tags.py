@@ -227,8 +227,11 @@ def test_a_papers_tags_link_their_pages_and_its_star_the_starred_papers():
     page = render(site)["papers/a/index.html"]
     assert user_pills(page) == [("#Read later", "/atlas/tags/read-later/", False), ("#rlhf", "/atlas/tags/rlhf/", False)]
     assert '<a class="tag user-tag" href="/atlas/tags/read-later/" title="#Read later">#Read later</a>' in page
-    # The star keeps its name for a screen reader, now as a link's.
-    assert '<h1><a class="star" href="/atlas/starred/" aria-label="Starred" title="Starred">★</a> A</h1>' in page
+    # After the title, so that the heading reads "A Starred", not "Starred A".
+    assert (
+        '<h1>A <a class="star" href="/atlas/starred/" title="Starred">'
+        '<span aria-hidden="true">★</span><span class="visually-hidden">Starred</span></a></h1>'
+    ) in page
 
 
 def test_list_items_show_the_tags_after_the_topics_and_a_tag_page_marks_its_own():
