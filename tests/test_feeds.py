@@ -306,7 +306,7 @@ def test_a_recurring_paper_says_how_many_digests_it_appeared_in(site):
     for page in sorted((site / "papers").glob("*/index.html")):
         text = page.read_text(encoding="utf-8")
         digests = len(re.findall(r'<a href="/atlas/dates/\d{4}-\d\d-\d\d/"><time', text.split("</header>")[1]))
-        match = re.search(r"Appears in (\d+) digests", text)
+        match = re.search(r"In (\d+) digests:", text)
         if digests > 1:
             recurring += 1
             assert match and int(match.group(1)) == digests, page

@@ -112,7 +112,8 @@ def test_a_paper_says_which_digests_listed_it_and_a_paper_of_ones_own_only_its_d
         found = re.search(r'<p class="meta">(.*?)</p>', files[f"papers/{slug}/index.html"].decode(), re.S)
         return " ".join(re.sub(r"<[^>]+>", "", found.group(1)).split()) if found else None
 
-    assert dates_line("digested") == "In the digests of Mar 18, 2025, Mar 19, 2025 Appears in 2 digests"
+    # How many, once: not again in a pill that looked like a link.
+    assert dates_line("digested") == "In 2 digests: Mar 18, 2025, Mar 19, 2025"
     assert dates_line("own") == "Dated Mar 18, 2025"
     assert dates_line("undated") is None
 
