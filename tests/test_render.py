@@ -447,6 +447,25 @@ def test_page_headings_count_one_paper_as_one_paper():
     assert counts(two)["dates/2025-03-18/index.html"] == ["2 papers"]
 
 
+def test_the_topics_and_a_to_z_headings_say_what_their_counts_count():
+    """A screen reader read "Pre-training & Scaling 60" and "All papers 358"."""
+
+    def headings(site) -> dict[str, list[str]]:
+        files, _ = render_site(make_environment(site.config), site, ASSETS, {})
+        return {
+            path: [" ".join(re.sub(r"<[^>]+>", "", h).replace("&nbsp;", " ").split())
+                   for h in re.findall(r"<h[12]>(.*?)</h[12]>", files[path].decode())]
+            for path in ("topics/index.html", "papers/index.html")
+        }
+
+    one = headings(site_for(paper("x", "A Paper")))
+    assert one["topics/index.html"] == ["Topics", "Other 1 paper"]
+    assert one["papers/index.html"][0] == "All papers 1 paper"
+    two = headings(site_for(paper("x", "A Paper"), paper("y", "Another Paper")))
+    assert two["topics/index.html"][1] == "Other 2 papers"
+    assert two["papers/index.html"][0] == "All papers 2 papers"
+
+
 def test_a_short_topic_is_one_page_without_a_pager():
     site = site_for(paper("x", "Speech synthesis at scale"))
     (topic,) = [page for page in site.pages if page.url == "topics/speech/"]
