@@ -227,6 +227,23 @@ def test_wide_notes_and_the_topics_chart_fit_a_phone(browser, tmp_path, serve_si
     context.close()
 
 
+@pytest.mark.parametrize("path", ["topics/", "topics/reasoning/"])
+def test_a_chart_is_named_once_to_a_screen_reader_and_captioned_for_the_eye(browser, shipped_site, serve_site, path):
+    """Its caption and its picture's name both held its title (and the heat map's description)."""
+    base = serve_site(shipped_site)
+    context, page, errors = open_page(browser, base + path, viewport={"width": 1280, "height": 900})
+    svg = page.locator(".chart svg").first
+    title = svg.locator("title").first.text_content()
+    description = svg.locator("desc").text_content()
+    tree = page.locator("main").aria_snapshot()
+    assert tree.count(title) == 1 and tree.count(description) == 1, tree[:600]
+    expect(page.get_by_role("img", name=f"{title} {description}")).to_have_count(1)
+    expect(page.locator(".chart-caption")).to_be_visible()
+    assert title in page.locator(".chart-caption").inner_text()
+    assert errors == []
+    context.close()
+
+
 @pytest.mark.parametrize("width", [390, 1280])
 def test_a_page_of_ones_own_is_reached_from_the_header_and_fits_a_phone(browser, tmp_path, serve_site, width):
     from site_builder.pipeline import Paths, build
