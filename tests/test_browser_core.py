@@ -274,6 +274,39 @@ def test_a_page_of_ones_own_is_reached_from_the_header_and_fits_a_phone(browser,
     context.close()
 
 
+ITEM_LINES = """() => [...document.querySelectorAll('.paper-item')].map((item) => ({
+  title: item.querySelector('.paper-title').getBoundingClientRect().bottom,
+  date: item.querySelector('.meta time').getBoundingClientRect().top,
+  pills: [...item.querySelectorAll('.meta .tag')].map((pill) => pill.getBoundingClientRect().height),
+}))"""
+
+
+@pytest.mark.parametrize("phone", [True, False], ids=["phone", "desktop"])
+def test_pills_are_one_height_and_each_items_dates_sit_as_far_below_its_title(browser, tmp_path, serve_site, phone):
+    """A user tag's border made its pill 2px taller than a topic's; on a touch
+    screen the pills, grown for a finger, pushed the dates of some items 9px
+    further from their titles than others'."""
+    from site_builder.pipeline import Paths, build
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    for paper in sorted((content / "papers").glob("*.md"))[::7]:
+        paper.write_text(paper.read_text(encoding="utf-8").replace("\n---\n", "\ntags: [rlhf]\n---\n", 1), encoding="utf-8")
+    build(Paths(content=content, out=tmp_path / "_site"), base_url="/atlas/")
+    base = serve_site(tmp_path / "_site")
+    size = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 800}
+    context, page, errors = open_page(browser, base + "tags/rlhf/", viewport=size, has_touch=phone, is_mobile=phone)
+    items = page.evaluate(ITEM_LINES)
+    assert len(items) > 40 and all(item["pills"] for item in items)
+    assert len({round(height, 1) for item in items for height in item["pills"]}) == 1
+    # A date alone on its row (its pills wrapped to the next) sits at most half
+    # a grown pill's extra height higher than one beside a pill.
+    offsets = [item["date"] - item["title"] for item in items]
+    assert max(offsets) - min(offsets) <= 3.5, sorted(set(round(offset, 1) for offset in offsets))
+    assert errors == []
+    context.close()
+
+
 def test_a_tag_pill_leads_to_its_tag_page_and_on_to_a_paper(browser, tmp_path, serve_site):
     from site_builder.pipeline import Paths, build
 
