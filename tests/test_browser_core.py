@@ -274,6 +274,24 @@ def test_a_page_of_ones_own_is_reached_from_the_header_and_fits_a_phone(browser,
     context.close()
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_pills_letters_and_pager_cards_answer_the_pointer(browser, shipped_site, serve_site, scheme):
+    base = serve_site(shipped_site)
+    context, page, errors = open_page(browser, base + "topics/fine-tuning/", viewport={"width": 1280, "height": 800},
+                                      color_scheme=scheme)
+    look = "e => { const s = getComputedStyle(e); return [s.backgroundColor, s.borderTopColor, s.color]; }"
+    for path, selector in (("topics/fine-tuning/", ".paper-item .tag:not([aria-current])"), ("papers/", ".letters a"),
+                           ("topics/fine-tuning/", ".pager a")):
+        page.goto(base + path)
+        target = page.locator(selector).first
+        page.mouse.move(0, 0)
+        before = target.evaluate(look)
+        target.hover()
+        assert target.evaluate(look) != before, selector
+    assert errors == []
+    context.close()
+
+
 ITEM_LINES = """() => [...document.querySelectorAll('.paper-item')].map((item) => ({
   title: item.querySelector('.paper-title').getBoundingClientRect().bottom,
   date: item.querySelector('.meta time').getBoundingClientRect().top,
