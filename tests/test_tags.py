@@ -251,6 +251,16 @@ def test_list_items_show_the_tags_after_the_topics_and_a_tag_page_marks_its_own(
     assert "<title>#rlhf · Paper Atlas</title>" in tag_page
 
 
+def test_a_starred_papers_list_item_has_a_star_after_its_title_named_for_a_screen_reader():
+    site = site_for(paper("a", "Alpha", starred=True, topics=("speech",)), paper("b", "Beta", topics=("speech",)))
+    topic = render(site)["topics/speech/index.html"]
+    titles = dict(re.findall(r'<h3 class="paper-title"><a href="/papers/(\w)/">.*?</a>(.*?)</h3>', topic))
+    assert titles == {
+        "a": ' <span class="star"><span aria-hidden="true">★</span><span class="visually-hidden">Starred</span></span>',
+        "b": "",
+    }
+
+
 def test_the_home_page_links_the_tags_and_the_starred_papers_when_there_are_some():
     def sidebar(*papers: Paper) -> str:
         html = render(site_for(*papers))["index.html"]
