@@ -162,6 +162,18 @@ def test_the_home_pages_sidebar_leaves_out_a_section_with_nothing_to_list_and_sa
     assert "<aside" not in home(SiteConfig(home_recent_dates=0), Taxonomy(()))  # no empty landmark
 
 
+@pytest.mark.parametrize("title, footer", [
+    ("Paper Atlas", "Built with Paper Atlas from daily paper digests · Atom feed"),
+    ("My reading", "My reading · built with Paper Atlas from daily paper digests · Atom feed"),
+])
+def test_the_footer_names_the_site_and_the_tool_once_each(title, footer):
+    """With the default title it read "Paper Atlas · built with Paper Atlas …"."""
+    site = site_for(paper("x", "A Paper"), config=SiteConfig(title=title))
+    files, _ = render_site(make_environment(site.config), site, ASSETS, {})
+    found = re.search(r'<footer class="site-footer">(.*?)</footer>', files["index.html"].decode(), re.S)
+    assert " ".join(re.sub(r"<[^>]+>", "", found.group(1)).split()) == footer
+
+
 def test_the_navigation_marks_the_section_of_the_page():
     site = site_for(paper("x", "A Paper"))
     files, _ = render_site(make_environment(site.config), site, ASSETS, {})
