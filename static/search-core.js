@@ -89,6 +89,18 @@
     "ness", "er", "ers", "ize", "ized", "izes", "izing", "ization", "izations",
   ];
 
+  /* Whether a query's words are all words lunr leaves out of the index ("a",
+   * "the", "of"), so that it finds nothing however it is worded; a wildcard
+   * ("the*") is a beginning, and is searched for. */
+  function onlyStopWords(raw) {
+    var text = String(raw || "").slice(0, MAX_QUERY);
+    if (text.indexOf("*") !== -1) return false;
+    var words = text.toLowerCase().split(/[\s-]+/).map(function (token) {
+      return trimmedTerm(token.replace(/^[+-]?(?:\w+:)?/, "").replace(/[\^~]\d*$/, ""));
+    }).filter(Boolean);
+    return words.length > 0 && words.every(function (word) { return !lunr.stopWordFilter(new lunr.Token(word)); });
+  }
+
   /* Fall-back for queries lunr cannot parse (a dangling "title:", "^", "~"):
    * the same words without any query syntax. */
   function plainWords(text) {
@@ -577,6 +589,7 @@
   return {
     prepareQuery: prepareQuery,
     plainWords: plainWords,
+    onlyStopWords: onlyStopWords,
     shardsFor: shardsFor,
     ShardIndex: ShardIndex,
     parse: parse,

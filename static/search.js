@@ -123,7 +123,13 @@
       current = { results: outcome.results, shown: 0, stems: AtlasSearch.highlightStems(text), text: text };
       var n = outcome.results.length;
       if (n === 0) {
-        setStatus("No papers match “" + text + "”. Try fewer or different words, or a word's beginning.");
+        // Other words would not help a query that is all "the" and "of": the index holds none of them.
+        if (AtlasSearch.onlyStopWords(text)) {
+          setStatus("“" + text + "” " + (/\s/.test(text) ? "are words" : "is a word") +
+            " too common to search for. Add one that says what the papers are about.");
+          return;
+        }
+        setStatus("No papers match “" + text + "”. Try fewer or different words, or a word’s beginning.");
         return;
       }
       setStatus(n.toLocaleString("en-US") + (n === 1 ? " paper matches" : " papers match") + " “" + text + "”");

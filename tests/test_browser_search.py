@@ -200,6 +200,22 @@ def test_any_query_shows_results_or_a_message(browser, shipped_site, serve_site,
     context.close()
 
 
+@pytest.mark.parametrize("query, said", [
+    ("a", "“a” is a word too common to search for. Add one that says what the papers are about."),
+    ("+of -the", "“+of -the” are words too common to search for. Add one that says what the papers are about."),
+    ("zzzqqq", "No papers match “zzzqqq”. Try fewer or different words, or a word’s beginning."),
+])
+def test_a_query_that_finds_nothing_says_why_in_curly_quotes(browser, shipped_site, serve_site, query, said):
+    """A stop word was told to try fewer or different words, and the message
+    had a straight apostrophe among its curly quotes."""
+    base = serve_site(shipped_site)
+    context, page, errors, dialogs = open_page(browser, base + "search/?q=" + quote(query))
+    expect(page.locator("#search-status")).to_have_text(said)
+    assert "'" not in page.locator("#search-status").inner_text()
+    assert errors == [] and dialogs == []
+    context.close()
+
+
 def test_a_hostile_title_is_text_in_results(browser, serve_site, tmp_path):
     content = tmp_path / "content"
     (content / "digests").mkdir(parents=True)

@@ -174,6 +174,13 @@ def test_the_words_marked_are_those_asked_for_not_field_names_exclusions_or_boos
     assert marked == [["survey"], ["lora"], ["lora"], ["survey"], ["mixtur", "expert"], ["low", "rank"]]
 
 
+def test_a_query_of_words_the_index_leaves_out_is_told_apart_from_one_that_found_nothing():
+    common = ["a", "The", "of the", "+the -of", "title:a", "(the),"]
+    searched = ["the*", "lora", "a lora", "", "title:", "😀", "theory"]
+    said = search_core(f"{json.dumps(common + searched)}.map((q) => core.onlyStopWords(q))")
+    assert said == [True] * len(common) + [False] * len(searched)
+
+
 def test_an_excerpt_cut_where_there_is_no_space_keeps_characters_whole():
     shown = search_core("core.excerpt('\\u{1D4AA}'.repeat(300), [])")
     assert shown.endswith("…") and len(shown) <= 222 and shown[:-1] == "\U0001D4AA" * (len(shown) - 1)
