@@ -131,6 +131,7 @@ class Site:
 
 
 HOME_LATEST_PAPERS = 10  # the latest digest's papers on the home page; its date page has all
+HOME_TAGS = 10  # the tags the home page lists, those with most papers; /tags/ has all
 
 _TAG = re.compile(r"<[^>]+>")
 # Tags that end a word: "<p>One</p><p>Two</p>" reads "One Two", but
@@ -368,6 +369,7 @@ def build_site(
         paper_count=len(views),
         date_count=len(dates_newest),
         tag_count=len(tags.tags),
+        top_tags=tuple(sorted(tags.tags, key=lambda t: (-t.count, t.name.casefold(), t.name)))[:HOME_TAGS],
         starred_count=len(tags.starred),
     )
     papers_at = len(pages)  # the paper pages go here, once their related papers are known

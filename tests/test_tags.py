@@ -267,9 +267,17 @@ def test_the_home_page_links_the_tags_and_the_starred_papers_when_there_are_some
         found = re.search(r'<section aria-labelledby="tags-heading">.*?</section>', html, re.S)
         return " ".join(re.sub(r"<[^>]+>", " ", found.group(0)).split()) if found else ""
 
-    assert sidebar(paper("a", tags=["x", "y"], starred=True)) == "Your tags ★ Starred 1 paper All 2 tags →"
-    assert sidebar(paper("a", tags=["x"])) == "Your tags All 1 tag →"
-    assert sidebar(paper("a", starred=True)) == "Your tags ★ Starred 1 paper Tags →"
+    # The tags themselves, most papers first: "All 2 tags" alone named none of them.
+    tagged = (paper("a", tags=["x", "y"], starred=True), paper("b", tags=["y"]))
+    assert sidebar(*tagged) == "Your tags ★ Starred 1 paper #y 2 papers #x 1 paper"
+    assert sidebar(paper("a", tags=["x"])) == "Your tags #x 1 paper"
+    assert sidebar(paper("a", starred=True)) == "Your tags ★ Starred 1 paper"
+    # Past ten, the others are a link away.
+    many = [f"t{n:02}" for n in range(12)]
+    shown = sidebar(paper("a", tags=many), paper("b", tags=many[5:]))
+    assert shown == "Your tags " + " ".join(
+        [f"#{tag} 2 papers" for tag in many[5:]] + [f"#{tag} 1 paper" for tag in many[:3]]
+    ) + " All 12 tags →"
     assert sidebar(paper("a")) == ""
     html = render(site_for(paper("a", tags=["x"], starred=True)))["index.html"]
     assert 'href="/tags/"' in html and 'href="/starred/"' in html
