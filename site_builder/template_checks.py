@@ -33,7 +33,10 @@ def unused_templates(env: jinja2.Environment, site: Site) -> tuple[SourceError, 
         # below 50,000 URLs).
         if not path.is_file() or path.name.startswith(".") or name.endswith("~") or name in used or name in builtin:
             continue
-        guess = difflib.get_close_matches(name, builtin, n=1)
+        # The file of a built-in in another folder first: "paper_item.html" is the
+        # partial put beside the pages, which "paper.html" by spelling is not.
+        moved = [other for other in builtin if other.rsplit("/", 1)[-1] == path.name]
+        guess = moved or difflib.get_close_matches(name, builtin, n=1)
         unused.append(SourceError(
             "not used: no page's template has this name, or extends, includes or imports it", path,
             hint=f"did you mean {guess[0]}?" if guess else "built-in names: " + ", ".join(builtin),

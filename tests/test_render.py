@@ -507,6 +507,14 @@ def test_a_template_no_page_can_use_is_named_in_a_warning(tmp_path):
         f"{tmp_path / 'pape.html'}: not used: no page's template has this name, or extends, includes or imports it "
         "(did you mean paper.html?)"
     ]
+    # A built-in partial put beside the pages is told its folder, not a page spelt like it.
+    (tmp_path / "paper_item.html").write_text("<li>{{ paper.title }}</li>")
+    warnings = {warning.path: str(warning) for warning in unused_templates(make_environment(site.config), site)}
+    assert warnings[tmp_path / "paper_item.html"] == (
+        f"{tmp_path / 'paper_item.html'}: not used: no page's template has this name, or extends, includes or "
+        "imports it (did you mean partials/paper_item.html?)"
+    )
+    (tmp_path / "paper_item.html").unlink()
     # A partial only an unused template includes is no more use than it.
     (tmp_path / "pape.html").write_text('{% extends "base.html" %}{% block main %}{% include "mine/only.html" %}{% endblock %}')
     (tmp_path / "mine" / "only.html").write_text("included by pape.html alone")
