@@ -281,11 +281,11 @@ class Preview:
 
     def ensure(self, relative: str) -> None:
         """Render and write the output file ``relative`` now if it was left for later."""
-        start = time.perf_counter()
-        try:
-            self.output.ensure(relative)
-        except Exception as error:  # a bug must not take the preview down either
+
+        def failed(error: Exception, start: float) -> None:  # a bug must not take the preview down either
             self._fail(_error_text(error), start, f"Rendering {relative}")
+
+        self.output.ensure(relative, failed)
 
     def finish(self, interrupted: Callable[[], bool] = lambda: False) -> None:
         """Render the pages left for later, on both cores, and write the search

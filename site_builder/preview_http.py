@@ -66,9 +66,12 @@ def resolve_request(out_dir: Path, base_path: str, raw_path: str, earlier_bases:
         return resolved
     # The longest first: under /a/b/ and then /a/, /a/b/x is the page x.
     for earlier in sorted({"/", *earlier_bases} - {base_path}, key=len, reverse=True):
+        if decoded + "/" == earlier:  # the earlier home page, written without its slash
+            return Resolved(HTTPStatus.FOUND, location=base_path)
         if not decoded.startswith(earlier):
             continue
-        moved = base_path + decoded[len(earlier):]
+        # Never "//x", which a browser takes for the host x: "/repo//x" is "/x".
+        moved = base_path + decoded[len(earlier):].lstrip("/")
         if _resolve(out_dir, base_path, moved).status in (HTTPStatus.OK, HTTPStatus.MOVED_PERMANENTLY):
             query = urlsplit(raw_path).query
             return Resolved(HTTPStatus.FOUND, location=quote(moved) + (f"?{query}" if query else ""))
@@ -81,7 +84,8 @@ def _resolve(out_dir: Path, base_path: str, decoded: str) -> Resolved:
     target = out_dir.joinpath(*(s for s in decoded[len(base_path):].split("/") if s))
     if target.is_dir():
         if not decoded.endswith("/"):
-            return Resolved(HTTPStatus.MOVED_PERMANENTLY, location=quote(decoded + "/"))
+            # One leading slash: "//x/" would send the browser to the host x.
+            return Resolved(HTTPStatus.MOVED_PERMANENTLY, location=quote("/" + decoded.lstrip("/") + "/"))
         target = target / "index.html"
     real = Path(os.path.realpath(target))
     root = Path(os.path.realpath(out_dir))

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from pathlib import Path
-from typing import Any, Collection, Mapping
+from typing import Any, Callable, Collection, Mapping
 
 from .errors import counted
 from .parallel import PARALLEL_MIN_ITEMS, default_workers, fork_map
@@ -97,14 +98,18 @@ class PreviewOutput:
         ) if part)
         return f"{self.out} is not complete: the last rebuild left {left} unwritten"
 
-    def ensure(self, relative: str) -> None:
+    def ensure(self, relative: str, failed: Callable[[Exception, float], None]) -> None:
         """Render and write the output file ``relative`` now if it was left
         for later (a search file: write the search index, once Node is done).
         A page that fails to render keeps its previous bytes until a rebuild,
-        and is not tried again for every request; the error is raised."""
+        and is not tried again for every request: ``failed`` is told the error
+        and when the render started, still under the lock, so that no rebuild
+        can succeed between the failure and its report (which would lay this
+        site's error over the next)."""
         if relative not in self.later and not self.waits_for_search(relative):
             return
         with self.lock:
+            start = time.perf_counter()
             try:
                 later = self.later.get(relative)
                 if later is not None:
@@ -112,9 +117,9 @@ class PreviewOutput:
                     self.rendered_on_request += 1
                 elif self.waits_for_search(relative):
                     self._commit_search()
-            except Exception:
+            except Exception as error:
                 self.later.pop(relative, None)
-                raise
+                failed(error, start)
 
     def waits_for_search(self, relative: str) -> bool:
         """Whether ``relative`` must wait for the new search index: its

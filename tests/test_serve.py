@@ -214,6 +214,12 @@ def test_an_address_under_an_earlier_base_path_leads_to_its_page_under_the_new_o
     # Without knowing the earlier base, or with no such page, it is not found.
     assert resolve_request(tmp_path, "/", "/repo/papers/x/").status == 404
     assert resolve_request(tmp_path, "/", "/repo/papers/y/", earlier).status == 404
+    # An earlier home page without its slash is the home page.
+    assert resolve_request(tmp_path, "/atlas/", "/repo", earlier).location == "/atlas/"
+    # Never a redirect to "//papers/x/", which a browser reads as the host "papers".
+    for path in ("/repo//papers/x/", "/repo/%2Fpapers/x/"):
+        assert resolve_request(tmp_path, "/", path, earlier).location == "/papers/x/", path
+    assert resolve_request(tmp_path, "/", "/%2Fpapers/x").location == "/papers/x/"
 
 
 def test_changing_base_url_while_serving_moves_open_pages_and_says_where(server):
@@ -227,6 +233,23 @@ def test_changing_base_url_while_serving_moves_open_pages_and_says_where(server)
             status, headers, _ = fetch(server, f"{earlier}papers/{PAPER}/")
             assert (status, headers["Location"]) == (302, f"{new}papers/{PAPER}/"), earlier
         assert fetch(server, f"{new}papers/{PAPER}/")[0] == 200
+
+
+def test_a_notes_links_from_the_root_follow_a_base_url_changed_while_serving(tmp_path):
+    paths = make_project(tmp_path)
+    note = paths.papers / f"{PAPER}.md"
+    note.write_text(note.read_text() + "\n## Notes\n\nSee [the topics](/topics/).\n")
+    preview = Preview(paths, log=lambda line: None)
+    assert preview.build()
+    site_yaml = paths.content / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text().replace("base_url: /atlas/\n", "base_url: /repo/\n"))
+    assert preview.build(("site.yaml",), (site_yaml,))
+    preview.finish()
+    page = (paths.out / "papers" / PAPER / "index.html").read_text()
+    assert '<a href="/repo/topics/">the topics</a>' in page
+    clean = tmp_path / "clean"
+    build(Paths(paths.content, clean), cache=None)
+    assert snapshot(paths.out) == snapshot(clean)
 
 
 def test_a_first_build_that_failed_then_built_says_the_base_path_it_is_served_under(tmp_path):
@@ -687,6 +710,30 @@ def test_only_the_errors_paths_are_made_relative_not_paths_in_their_messages(tmp
     elsewhere = f"/tmp/other{here}/content/a.txt:1: z"  # holds the working directory's path, is not under it
     assert preview_module._as_build_says(SourceError("z", f"/tmp/other{here}/content/a.txt", 1)) == elsewhere
     assert preview_module._as_build_says(SourceError("no file")) == "no file"
+
+
+def test_a_render_on_request_that_fails_is_reported_before_a_rebuild_can_write(tmp_path, monkeypatch):
+    """A rebuild that succeeds between a failed render and its report would
+    have its good site shown under the failure's error: the report is made
+    while the output is locked, as every rebuild's writing is."""
+    paths = make_project(tmp_path)
+    preview = Preview(paths, log=lambda line: None)
+    assert preview.build()
+    template = themed(tmp_path, "{% if paper.slug == 'PLACEHOLDER' %}{{ paper.no_such_field.x }}{% endif %}")
+    assert preview.build(("paper.html",), (template,))
+    page = preview.last.later[0]
+    template.write_text(template.read_text().replace("PLACEHOLDER", page.split("/")[1]))
+    assert preview.build(("paper.html",), (template,)) and page in preview.last.later
+    locked_at_failure: list[bool] = []
+    real_fail = preview._fail
+
+    def fail(*args):
+        locked_at_failure.append(preview.output.lock.locked())
+        real_fail(*args)
+
+    monkeypatch.setattr(preview, "_fail", fail)
+    preview.ensure(page)
+    assert locked_at_failure == [True] and preview.state.error
 
 
 def test_a_page_that_fails_when_rendered_later_shows_the_error(tmp_path):
