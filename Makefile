@@ -39,8 +39,9 @@ site: setup
 ingest: setup
 	$(PY) build.py ingest
 
-# PORT=8001 when 8000 is taken.
-PORT ?= 8000
+# make serve PORT=8001 when 8000 is taken. Not read from the environment, where
+# many shells and containers set PORT for other servers.
+PORT := 8000
 
 serve: setup
 	$(PY) build.py serve --port "$(PORT)" $(BASE_URL_ARG)

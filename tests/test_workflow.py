@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -102,5 +103,8 @@ def test_make_serve_passes_port_and_base_url_to_the_preview():
         ["make", "-n", "serve", "PORT=8001", "BASE_URL=/atlas/"], cwd=ROOT, capture_output=True, text=True, check=True,
     ).stdout
     assert 'build.py serve --port "8001" --base-url "/atlas/"' in dry_run
-    plain = subprocess.run(["make", "-n", "serve"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    # A PORT in the environment is some other server's: not the preview's.
+    plain = subprocess.run(
+        ["make", "-n", "serve"], cwd=ROOT, capture_output=True, text=True, check=True, env={**os.environ, "PORT": "3000"},
+    ).stdout
     assert re.search(r'build\.py serve --port "8000"\s*$', plain, re.MULTILINE)
