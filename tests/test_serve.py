@@ -712,18 +712,25 @@ def test_only_the_errors_paths_are_made_relative_not_paths_in_their_messages(tmp
     assert preview_module._as_build_says(SourceError("no file")) == "no file"
 
 
-def test_a_render_on_request_that_fails_is_reported_before_a_rebuild_can_write(tmp_path, monkeypatch):
-    """A rebuild that succeeds between a failed render and its report would
-    have its good site shown under the failure's error: the report is made
-    while the output is locked, as every rebuild's writing is."""
-    paths = make_project(tmp_path)
-    preview = Preview(paths, log=lambda line: None)
+def failing_later_page(tmp_path: Path, log: list[str]) -> tuple[Preview, str]:
+    """A preview whose last rebuild succeeded, leaving for later a page whose
+    template fails to render it (and it alone)."""
+    preview = Preview(make_project(tmp_path), log=log.append)
     assert preview.build()
     template = themed(tmp_path, "{% if paper.slug == 'PLACEHOLDER' %}{{ paper.no_such_field.x }}{% endif %}")
     assert preview.build(("paper.html",), (template,))
     page = preview.last.later[0]
     template.write_text(template.read_text().replace("PLACEHOLDER", page.split("/")[1]))
-    assert preview.build(("paper.html",), (template,)) and page in preview.last.later
+    assert preview.build(("paper.html",), (template,))
+    assert preview.state.error is None and page in preview.last.later
+    return preview, page
+
+
+def test_a_render_on_request_that_fails_is_reported_before_a_rebuild_can_write(tmp_path, monkeypatch):
+    """A rebuild that succeeds between a failed render and its report would
+    have its good site shown under the failure's error: the report is made
+    while the output is locked, as every rebuild's writing is."""
+    preview, page = failing_later_page(tmp_path, [])
     locked_at_failure: list[bool] = []
     real_fail = preview._fail
 
@@ -737,16 +744,8 @@ def test_a_render_on_request_that_fails_is_reported_before_a_rebuild_can_write(t
 
 
 def test_a_page_that_fails_when_rendered_later_shows_the_error(tmp_path):
-    paths = make_project(tmp_path)
     log: list[str] = []
-    preview = Preview(paths, log=log.append)
-    assert preview.build()
-    template = themed(tmp_path, "{% if paper.slug == 'PLACEHOLDER' %}{{ paper.no_such_field.x }}{% endif %}")
-    assert preview.build(("paper.html",), (template,))
-    page = preview.last.later[0]
-    template.write_text(template.read_text().replace("PLACEHOLDER", page.split("/")[1]))
-    assert preview.build(("paper.html",), (template,))
-    assert preview.state.error is None and page in preview.last.later
+    preview, page = failing_later_page(tmp_path, log)
     preview.ensure(page)
     assert "paper.html" in (preview.state.error or "")
     assert any(line.startswith(f"Rendering {page} failed") for line in log)
