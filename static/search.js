@@ -59,10 +59,14 @@
     // Dates and topics link to their pages, as in the site's own lists (partials/paper_item.html).
     var meta = document.createElement("p");
     meta.className = "meta";
+    // The dates in one box, as the lists have them: the line is a flex row.
+    var dates = document.createElement("span");
+    dates.className = "dates";
     doc.d.forEach(function (date, index) {
-      if (index) meta.appendChild(document.createTextNode(", "));
-      meta.appendChild(linkTo(date, "date"));
+      if (index) dates.appendChild(document.createTextNode(", "));
+      dates.appendChild(linkTo(date, "date"));
     });
+    if (doc.d.length) meta.appendChild(dates);
     doc.g.forEach(function (topic) {
       // A space before each pill, as in partials/paper_item.html: copied text reads as words.
       meta.appendChild(document.createTextNode(" "));
@@ -125,7 +129,7 @@
       if (n === 0) {
         // Other words would not help a query that is all "the" and "of": the index holds none of them.
         if (AtlasSearch.onlyStopWords(text)) {
-          setStatus("“" + text + "” " + (/\s/.test(text) ? "are words" : "is a word") +
+          setStatus("“" + text + "” " + (/[\s-]/.test(text.trim()) ? "are words" : "is a word") +
             " too common to search for. Add one that says what the papers are about.");
           return;
         }

@@ -17,6 +17,11 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# In a list item's or result's line of dates and pills: from the dates' end to the first pill.
+GAP_AFTER_DATES = """(meta) => meta.querySelector(".tag").getBoundingClientRect().left
+    - meta.querySelector(".dates").getBoundingClientRect().right"""
+
+
 def open_page(browser, url: str, init_script: str | None = None):
     context = browser.new_context()
     if init_script is not None:
@@ -68,6 +73,7 @@ def test_header_search_from_a_paper_page_finds_clicks_and_shares(browser, shippe
     date, topic = meta.locator("a.date").first, meta.locator("a.tag").first
     dates, tags = meta.locator("a.date").all_inner_texts(), meta.locator("a.tag").all_inner_texts()
     assert tags and " ".join(meta.text_content().split()) == " ".join([", ".join(dates), *tags]), "read as words"
+    result_gap = meta.evaluate(GAP_AFTER_DATES)
     date_label, topic_name = date.inner_text(), topic.inner_text()
     date.click()
     page.wait_for_url("**/atlas/dates/**")
@@ -77,6 +83,8 @@ def test_header_search_from_a_paper_page_finds_clicks_and_shares(browser, shippe
     page.locator("#search-results .result .meta a.tag").first.click()
     page.wait_for_url("**/atlas/topics/**")
     assert page.locator("h1").inner_text().startswith(topic_name)
+    # The dates and the first pill are spaced as in the site's lists.
+    assert abs(page.locator(".paper-item .meta").first.evaluate(GAP_AFTER_DATES) - result_gap) < 0.5
     page.go_back()
 
     shared = base + "search/?q=" + quote("WECHSEL")
@@ -203,6 +211,7 @@ def test_any_query_shows_results_or_a_message(browser, shipped_site, serve_site,
 @pytest.mark.parametrize("query, said", [
     ("a", "“a” is a word too common to search for. Add one that says what the papers are about."),
     ("+of -the", "“+of -the” are words too common to search for. Add one that says what the papers are about."),
+    ("the-a", "“the-a” are words too common to search for. Add one that says what the papers are about."),
     ("zzzqqq", "No papers match “zzzqqq”. Try fewer or different words, or a word’s beginning."),
 ])
 def test_a_query_that_finds_nothing_says_why_in_curly_quotes(browser, shipped_site, serve_site, query, said):
