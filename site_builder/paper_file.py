@@ -172,13 +172,29 @@ def _blank_or_comment(line: str) -> bool:
 def _text_ingest_would_drop(managed: str, body: str) -> str:
     """The paragraphs of ``managed`` (a file's text above its notes) that
     ``body`` (what ingest writes there now) does not hold."""
+    written = {_flat(paragraph) for paragraph in _paragraphs(body)}
+    return "\n\n".join(
+        _after_written_lines(paragraph, written) for paragraph in _paragraphs(managed)
+        if _flat(paragraph) not in written and not INGEST_HEADING.fullmatch(paragraph)
+    )
+
+
+def _flat(text: str) -> str:
     # Characters that show nothing do not count: files of older versions
     # hold those that the digests' text no longer does.
-    written = {" ".join(visible(paragraph).split()) for paragraph in _paragraphs(body)}
-    return "\n\n".join(
-        paragraph for paragraph in _paragraphs(managed)
-        if " ".join(visible(paragraph).split()) not in written and not INGEST_HEADING.fullmatch(paragraph)
-    )
+    return " ".join(visible(text).split())
+
+
+def _after_written_lines(paragraph: str, written: set[str]) -> str:
+    """``paragraph`` without its first lines when they are a paragraph ingest
+    writes: lines typed straight after the abstract, with no blank line
+    between, are the user's own, and the abstract stays where it is instead
+    of showing again under the notes."""
+    lines = paragraph.split("\n")
+    for end in range(1, len(lines)):
+        if _flat("\n".join(lines[:end])) in written:
+            return "\n".join(lines[end:]).strip()
+    return paragraph
 
 
 def _paragraphs(text: str) -> list[str]:

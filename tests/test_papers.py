@@ -394,6 +394,26 @@ def test_text_written_above_the_notes_moves_under_them_instead_of_being_lost(not
     assert plan.changed == ()
 
 
+def test_lines_typed_straight_after_the_abstract_move_under_the_notes_without_it():
+    """With no blank line between, the abstract and the lines after it were
+    one paragraph, which moved whole: the abstract showed twice."""
+    digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract.\n\nSecond paragraph."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-paper.md"
+    edited = texts[path].replace("Second paragraph.", "Second paragraph.\nA thought of mine,\non two lines.")
+    plan, again = ingest_texts(digests, {path: edited})
+    paper = parse_paper(again[path], path)
+    assert paper.abstract == "The abstract.\n\nSecond paragraph."
+    assert paper.notes == "A thought of mine,\non two lines."
+    (warning,) = plan.warnings
+    assert "moved under the notes heading" in str(warning)
+    assert ingest_texts(digests, {path: again[path]})[0].changed == ()
+    # Typed on the abstract's own line, they cannot be told apart from an edit of it: the line moves whole.
+    edited = texts[path].replace("Second paragraph.", "Second paragraph. A thought of mine.")
+    _plan, again = ingest_texts(digests, {path: edited})
+    assert parse_paper(again[path], path).notes == "Second paragraph. A thought of mine."
+
+
 def test_moved_text_goes_above_notes_that_open_with_indented_code_and_keeps_them_as_written():
     digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
     _, texts = ingest_texts(digests)
