@@ -89,16 +89,18 @@
     "ness", "er", "ers", "ize", "ized", "izes", "izing", "ization", "izations",
   ];
 
-  /* Whether a query's words are all words lunr leaves out of the index ("a",
-   * "the", "of"), so that it finds nothing however it is worded; a wildcard
-   * ("the*") is a beginning, and is searched for. */
-  function onlyStopWords(raw) {
+  /* How many words a query has when they are all words lunr leaves out of
+   * the index ("a", "the", "of"), so that it finds nothing however it is
+   * worded; 0 when one is not. A wildcard ("the*") is a beginning, and is
+   * searched for. */
+  function stopWordCount(raw) {
     var text = String(raw || "").slice(0, MAX_QUERY);
-    if (text.indexOf("*") !== -1) return false;
+    if (text.indexOf("*") !== -1) return 0;
     var words = text.toLowerCase().split(/[\s-]+/).map(function (token) {
       return trimmedTerm(token.replace(/^[+-]?(?:\w+:)?/, "").replace(/[\^~]\d*$/, ""));
     }).filter(Boolean);
-    return words.length > 0 && words.every(function (word) { return !lunr.stopWordFilter(new lunr.Token(word)); });
+    var common = words.every(function (word) { return !lunr.stopWordFilter(new lunr.Token(word)); });
+    return common ? words.length : 0;
   }
 
   /* Fall-back for queries lunr cannot parse (a dangling "title:", "^", "~"):
@@ -589,7 +591,7 @@
   return {
     prepareQuery: prepareQuery,
     plainWords: plainWords,
-    onlyStopWords: onlyStopWords,
+    stopWordCount: stopWordCount,
     shardsFor: shardsFor,
     ShardIndex: ShardIndex,
     parse: parse,

@@ -128,8 +128,9 @@
       var n = outcome.results.length;
       if (n === 0) {
         // Other words would not help a query that is all "the" and "of": the index holds none of them.
-        if (AtlasSearch.onlyStopWords(text)) {
-          setStatus("“" + text + "” " + (/[\s-]/.test(text.trim()) ? "are words" : "is a word") +
+        var common = AtlasSearch.stopWordCount(text);
+        if (common) {
+          setStatus("“" + text + "” " + (common > 1 ? "are words" : "is a word") +
             " too common to search for. Add one that says what the papers are about.");
           return;
         }
