@@ -173,10 +173,11 @@ def _text_ingest_would_drop(managed: str, body: str) -> str:
     """The paragraphs of ``managed`` (a file's text above its notes) that
     ``body`` (what ingest writes there now) does not hold."""
     written = {_flat(paragraph) for paragraph in _paragraphs(body)}
-    return "\n\n".join(
-        _after_written_lines(paragraph, written) for paragraph in _paragraphs(managed)
+    dropped = (
+        _without_written_lines(paragraph, written) for paragraph in _paragraphs(managed)
         if _flat(paragraph) not in written and not INGEST_HEADING.fullmatch(paragraph)
     )
+    return "\n\n".join(paragraph for paragraph in dropped if paragraph)
 
 
 def _flat(text: str) -> str:
@@ -185,16 +186,20 @@ def _flat(text: str) -> str:
     return " ".join(visible(text).split())
 
 
-def _after_written_lines(paragraph: str, written: set[str]) -> str:
-    """``paragraph`` without its first lines when they are a paragraph ingest
-    writes: lines typed straight after the abstract, with no blank line
-    between, are the user's own, and the abstract stays where it is instead
-    of showing again under the notes."""
+def _without_written_lines(paragraph: str, written: set[str]) -> str:
+    """``paragraph`` without the lines that are paragraphs ingest writes (or
+    show nothing): lines typed straight before or after the abstract, or
+    before a heading of its versions, with no blank line between, are the
+    user's own, and the abstract stays where it is instead of showing again
+    under the notes. A run of lines at the start that together are one
+    paragraph ingest writes goes too: an abstract rewrapped onto several
+    lines, with lines added after it."""
     lines = paragraph.split("\n")
-    for end in range(1, len(lines)):
+    for end in range(2, len(lines)):
         if _flat("\n".join(lines[:end])) in written:
-            return "\n".join(lines[end:]).strip()
-    return paragraph
+            lines = lines[end:]
+            break
+    return "\n".join(line for line in lines if _flat(line) and _flat(line) not in written).strip()
 
 
 def _paragraphs(text: str) -> list[str]:

@@ -408,10 +408,31 @@ def test_lines_typed_straight_after_the_abstract_move_under_the_notes_without_it
     (warning,) = plan.warnings
     assert "moved under the notes heading" in str(warning)
     assert ingest_texts(digests, {path: again[path]})[0].changed == ()
+    # Typed straight before the abstract, too.
+    edited = texts[path].replace("The abstract.", "A thought of mine.\nThe abstract.")
+    paper = parse_paper(ingest_texts(digests, {path: edited})[1][path], path)
+    assert (paper.abstract, paper.notes) == ("The abstract.\n\nSecond paragraph.", "A thought of mine.")
+    # A line that shows nothing moves nowhere.
+    edited = texts[path].replace("Second paragraph.", "Second paragraph.\n\u200b")
+    plan, again = ingest_texts(digests, {path: edited})
+    assert plan.warnings == () and parse_paper(again[path], path).notes == ""
     # Typed on the abstract's own line, they cannot be told apart from an edit of it: the line moves whole.
     edited = texts[path].replace("Second paragraph.", "Second paragraph. A thought of mine.")
     _plan, again = ingest_texts(digests, {path: edited})
     assert parse_paper(again[path], path).notes == "Second paragraph. A thought of mine."
+
+
+def test_a_line_typed_just_above_a_heading_of_the_other_versions_moves_without_it():
+    digests = [digest(MAR17, "a.txt", ("A Paper", "Version one.")), digest(MAR18, "b.txt", ("A Paper", "Version two."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-paper.md"
+    for before in ("\n## Other versions of the abstract\n", "\n### As of 2025-03-18\n", "\nVersion two.\n"):
+        assert texts[path].count(before) == 1
+        edited = texts[path].replace(before, "\nMine." + before)
+        plan, again = ingest_texts(digests, {path: edited})
+        assert parse_paper(again[path], path).notes == "Mine.", before
+        assert again[path].replace("\n## Notes\n\nMine.\n", "") == texts[path], before
+        assert ingest_texts(digests, {path: again[path]})[0].changed == ()
 
 
 def test_moved_text_goes_above_notes_that_open_with_indented_code_and_keeps_them_as_written():
