@@ -100,6 +100,7 @@ class Preview:
         self._own_writes: dict[Path, bytes] = {}  # paper files our ingest wrote
         self._warnings: list[str] = []
         self.output = PreviewOutput(self.paths.out)
+        self._render_failed_in: int | None = None  # the output.generation a page last failed to render in
         self._settled = True  # garbage collected since the last build (see settle_memory)
         self._state = PreviewState(0, None, "/")
         self._pending: set[Path] = set()
@@ -222,7 +223,10 @@ class Preview:
         self.last = rebuild
         with self._changed:
             old = self._state
-            self._state = PreviewState(old.version + 1, None, base_path, old.earlier_bases | {old.base_path})
+            # A page of the site just written, asked for before this (requests
+            # are served once it is written), that failed to render keeps its error.
+            error = old.error if self._render_failed_in == self.output.generation else None
+            self._state = PreviewState(old.version + 1, error, base_path, old.earlier_bases | {old.base_path})
             self._changed.notify_all()
         self.log(describe(rebuild))
         if base_path != old.base_path and (old.version or old.error):
@@ -283,6 +287,7 @@ class Preview:
         """Render and write the output file ``relative`` now if it was left for later."""
 
         def failed(error: Exception, start: float) -> None:  # a bug must not take the preview down either
+            self._render_failed_in = self.output.generation
             self._fail(_error_text(error), start, f"Rendering {relative}")
 
         self.output.ensure(relative, failed)

@@ -30,6 +30,7 @@ class PreviewOutput:
     def __init__(self, out: Path) -> None:
         self.out = out
         self.files: dict[str, bytes] | None = None  # the last good site, as written; None before the first
+        self.generation = 0  # how many sites have been written
         # Held while the output directory, files, later or search change. A
         # request finds a file off `later` (or the search's) only once it is
         # written, under the lock, so it checks without waiting on a render.
@@ -55,6 +56,7 @@ class PreviewOutput:
             files = dict(result.files)
             written = sync_site(self.out, files, verified)
             self.files = files
+            self.generation += 1
             self._search_paths = frozenset(result.search.files) if result.search else frozenset()
             return written
         with self.lock:
@@ -65,6 +67,7 @@ class PreviewOutput:
             files = {**kept, **result.files}
             written = update_site(self.out, files, old)
             self.files = files
+            self.generation += 1
             self.later = dict(result.later)
             self.rendered_on_request = 0
             self.search = result.pending_search

@@ -743,6 +743,22 @@ def test_a_render_on_request_that_fails_is_reported_before_a_rebuild_can_write(t
     assert locked_at_failure == [True] and preview.state.error
 
 
+def test_a_render_that_fails_between_a_rebuilds_writing_and_its_success_keeps_its_error(tmp_path, monkeypatch):
+    """Requests are served as soon as a rebuild has written its site, before
+    it says it succeeded: a page of that site that fails to render then is
+    not cleared by the success that follows."""
+    preview, page = failing_later_page(tmp_path, [])
+    real_succeeded = preview._succeeded
+
+    def succeeded(*args):
+        preview.ensure(page)  # a request, come once the site is written
+        real_succeeded(*args)
+
+    monkeypatch.setattr(preview, "_succeeded", succeeded)
+    assert preview.build(("theme/paper.html",), ())
+    assert "paper.html" in (preview.state.error or ""), "the failure was cleared by the success after it"
+
+
 def test_a_page_that_fails_when_rendered_later_shows_the_error(tmp_path):
     log: list[str] = []
     preview, page = failing_later_page(tmp_path, log)
