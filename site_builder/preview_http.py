@@ -55,37 +55,37 @@ def resolve_request(out_dir: Path, base_path: str, raw_path: str, earlier_bases:
     open tab reloading, a bookmark), redirects to the same page under
     ``base_path``, if there is one.
     """
-    decoded = unquote(urlsplit(raw_path).path)
+    parts = urlsplit(raw_path)
+    decoded, query = unquote(parts.path), f"?{parts.query}" if parts.query else ""
     segments = decoded.split("/")
     if any(s in (".", "..") for s in segments) or "\\" in decoded or "\0" in decoded:
         return Resolved(HTTPStatus.FORBIDDEN)
     if decoded in ("", "/", base_path.rstrip("/")) and decoded != base_path:
-        return Resolved(HTTPStatus.FOUND, location=base_path)
-    resolved = _resolve(out_dir, base_path, decoded)
+        return Resolved(HTTPStatus.FOUND, location=base_path + query)
+    resolved = _resolve(out_dir, base_path, decoded, query)
     if resolved.status != HTTPStatus.NOT_FOUND:
         return resolved
     # The longest first: under /a/b/ and then /a/, /a/b/x is the page x.
     for earlier in sorted({"/", *earlier_bases} - {base_path}, key=len, reverse=True):
         if decoded + "/" == earlier:  # the earlier home page, written without its slash
-            return Resolved(HTTPStatus.FOUND, location=base_path)
+            return Resolved(HTTPStatus.FOUND, location=base_path + query)
         if not decoded.startswith(earlier):
             continue
         # Never "//x", which a browser takes for the host x: "/repo//x" is "/x".
         moved = base_path + decoded[len(earlier):].lstrip("/")
         if _resolve(out_dir, base_path, moved).status in (HTTPStatus.OK, HTTPStatus.MOVED_PERMANENTLY):
-            query = urlsplit(raw_path).query
-            return Resolved(HTTPStatus.FOUND, location=quote(moved) + (f"?{query}" if query else ""))
+            return Resolved(HTTPStatus.FOUND, location=quote(moved) + query)
     return resolved
 
 
-def _resolve(out_dir: Path, base_path: str, decoded: str) -> Resolved:
+def _resolve(out_dir: Path, base_path: str, decoded: str, query: str = "") -> Resolved:
     if not decoded.startswith(base_path):
         return Resolved(HTTPStatus.NOT_FOUND)
     target = out_dir.joinpath(*(s for s in decoded[len(base_path):].split("/") if s))
     if target.is_dir():
         if not decoded.endswith("/"):
             # One leading slash: "//x/" would send the browser to the host x.
-            return Resolved(HTTPStatus.MOVED_PERMANENTLY, location=quote("/" + decoded.lstrip("/") + "/"))
+            return Resolved(HTTPStatus.MOVED_PERMANENTLY, location=quote("/" + decoded.lstrip("/") + "/") + query)
         target = target / "index.html"
     real = Path(os.path.realpath(target))
     root = Path(os.path.realpath(out_dir))

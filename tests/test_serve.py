@@ -215,7 +215,9 @@ def test_an_address_under_an_earlier_base_path_leads_to_its_page_under_the_new_o
     assert resolve_request(tmp_path, "/", "/repo/papers/x/").status == 404
     assert resolve_request(tmp_path, "/", "/repo/papers/y/", earlier).status == 404
     # An earlier home page without its slash is the home page.
-    assert resolve_request(tmp_path, "/atlas/", "/repo", earlier).location == "/atlas/"
+    assert resolve_request(tmp_path, "/atlas/", "/repo?q=a", earlier).location == "/atlas/?q=a"
+    assert resolve_request(tmp_path, "/atlas/", "/?q=a", earlier).location == "/atlas/?q=a"
+    assert resolve_request(tmp_path, "/", "/papers/x?q=a").location == "/papers/x/?q=a"
     # Never a redirect to "//papers/x/", which a browser reads as the host "papers".
     for path in ("/repo//papers/x/", "/repo/%2Fpapers/x/"):
         assert resolve_request(tmp_path, "/", path, earlier).location == "/papers/x/", path
