@@ -44,7 +44,7 @@ ingest: setup
 PORT := 8000
 
 serve: setup
-	$(PY) build.py serve --port "$(PORT)" $(BASE_URL_ARG)
+	$(PY) build.py serve $(if $(PORT),--port "$(PORT)") $(BASE_URL_ARG)
 
 test: test-setup
 	$(PY) -m pytest
