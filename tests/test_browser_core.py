@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -371,5 +372,38 @@ def test_a_tag_pill_leads_to_its_tag_page_and_on_to_a_paper(browser, tmp_path, s
     page.locator("#search-results .user-tag").get_by_text("#rlhf", exact=True).click()
     page.wait_for_load_state()
     assert page.url == base + "tags/rlhf/"
+    assert errors == []
+    context.close()
+
+
+def _longest_link_page(site: Path) -> str:
+    """The paper page whose links list holds the longest address."""
+    pages = {
+        page: max(map(len, re.findall(r'<li><a href="(http[^"]+)"', page.read_text(encoding="utf-8"))), default=0)
+        for page in (site / "papers").glob("*/index.html")
+    }
+    return max(sorted(pages), key=pages.get).parent.name
+
+
+@pytest.mark.parametrize("width", [1280, 1100])
+def test_a_paper_pages_links_and_related_papers_stand_beside_it_on_a_wide_screen(browser, shipped_site, serve_site, width):
+    base = serve_site(shipped_site)
+    slug = _longest_link_page(shipped_site)
+    context, page, errors = open_page(browser, base + f"papers/{slug}/", viewport={"width": width, "height": 900})
+    abstract = page.locator(".abstract").bounding_box()
+    related = page.locator(".related").bounding_box()
+    assert related["x"] >= abstract["x"] + abstract["width"], "related papers are not beside the abstract"
+    assert related["y"] < 900, "related papers are not in view without scrolling"
+    # The longest address of the site wraps in the narrow column.
+    side = page.locator(".paper-side").bounding_box()
+    link = page.locator(".links li").first.bounding_box()
+    assert link["x"] + link["width"] <= side["x"] + side["width"] + 0.5
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    # On a phone, below the paper, in the order a screen reader reads them.
+    page.set_viewport_size({"width": 390, "height": 844})
+    abstract = page.locator(".abstract").bounding_box()
+    assert page.locator(".links").bounding_box()["y"] > abstract["y"] + abstract["height"]
+    assert page.locator(".related").bounding_box()["y"] > page.locator(".links").bounding_box()["y"]
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     assert errors == []
     context.close()
