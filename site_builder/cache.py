@@ -16,7 +16,9 @@ empty cache, never a guess.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.metadata
 import io
 import os
 import pickle
@@ -327,10 +329,34 @@ def _digest_of(digest: bytes) -> bytes:
     return digest
 
 
+# The libraries whose code shapes the output, by distribution name: after
+# pip install -U markdown-it-py, notes render anew, and the HTML a cache holds
+# (or a site found unchanged) is the old version's.
+OUTPUT_LIBRARIES = (
+    "jinja2", "markupsafe", "markdown-it-py", "mdurl", "linkify-it-py", "pyyaml", "python-slugify", "text-unidecode",
+    "numpy",
+)
+
+
+@functools.cache
+def library_versions() -> bytes:
+    """The installed versions of :data:`OUTPUT_LIBRARIES`, read once per
+    process: a library upgraded while the preview server runs is still the
+    old one in it, and its cache must say so."""
+    versions = []
+    for name in OUTPUT_LIBRARIES:
+        try:
+            versions.append(f"{name}=={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{name} not installed")
+    return "\n".join(versions).encode()
+
+
 def code_fingerprint() -> bytes:
-    """The build's code (Python and JavaScript) and Python version: a cache from other code is not used."""
+    """The build's code (Python and JavaScript), Python's version and the
+    libraries': a cache from other code is not used."""
     package = Path(__file__).resolve().parent
-    digest = hashlib.blake2b(sys.version.encode(), digest_size=20)
+    digest = hashlib.blake2b(sys.version.encode() + b"\0" + library_versions(), digest_size=20)
     for source in sorted(package.rglob("*")):
         # Python and the Node script that builds the search index, not bytecode.
         if source.is_file() and "__pycache__" not in source.parts:

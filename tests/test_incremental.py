@@ -349,6 +349,27 @@ def test_the_code_fingerprint_covers_the_node_script_and_python_not_bytecode(tmp
     assert fingerprint() not in (first, second)
 
 
+def test_a_library_upgraded_since_the_last_build_means_a_real_build_without_its_cache(work, monkeypatch):
+    # pip install -U markdown-it-py may render notes anew: neither the site
+    # found unchanged nor the HTML the cache holds is the new version's.
+    import importlib.metadata
+
+    from site_builder.cache import library_versions
+
+    paths = cached_paths(work)
+    build(paths)
+    installed = importlib.metadata.version
+    monkeypatch.setattr(
+        importlib.metadata, "version", lambda name: "99.0" if name == "markdown-it-py" else installed(name),
+    )
+    library_versions.cache_clear()
+    try:
+        assert not load_cache(paths.cache, paths.out).stored, "the old version's cache is not used"
+        assert not build(paths).skipped
+    finally:
+        library_versions.cache_clear()
+
+
 def test_another_base_url_means_a_real_build(work):
     paths = cached_paths(work)
     build(paths)
