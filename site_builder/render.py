@@ -312,13 +312,15 @@ def template_fingerprints(
     ``read``, if given, receives each template found: (source, file name)."""
     sources: dict[str, str] = {}
     references: dict[str, set[str]] = {}
+    computed: set[str] = set()  # the templates that name one by a computed name
 
     def visit(name: str) -> None:
         if name in sources:
             return
         try:
             source, filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
-            referenced = template_outline(env, source, name, filename).references
+            outline = template_outline(env, source, name, filename)
+            referenced = outline.references
         except jinja2.TemplateSyntaxError as error:
             raise _syntax_error(error) from None
         except jinja2.TemplateNotFound:
@@ -333,6 +335,8 @@ def template_fingerprints(
         if read is not None:
             read[name] = (source, filename)
         references[name] = referenced
+        if outline.names_unknown:
+            computed.add(name)
         for ref in references[name]:
             visit(ref)
 
@@ -345,12 +349,30 @@ def template_fingerprints(
 
     for name in names:
         visit(name)
-    return {
-        name: hashlib.sha256(
-            "\0".join(f"{n}\0{sources[n]}" for n in sorted(closure(name, set()))).encode()
-        ).hexdigest()
-        for name in names
-    }
+    # A template that includes one by a computed name may render any: the
+    # pages that use it depend on every template (a partial it includes so,
+    # saved, kept its old text on them in a cached build).
+    every = _every_template_source(env) if computed else ""
+
+    def fingerprint(name: str) -> str:
+        used = closure(name, set())
+        text = "\0".join(f"{n}\0{sources[n]}" for n in sorted(used))
+        return hashlib.sha256((text + ("\0\0" + every if used & computed else "")).encode()).hexdigest()
+
+    return {name: fingerprint(name) for name in names}
+
+
+def _every_template_source(env: jinja2.Environment) -> str:
+    """Every template the loader finds, each name with its source, as one
+    text; one it cannot read stands as its name alone (rendering it reports that)."""
+    parts = []
+    for name in env.list_templates():
+        try:
+            source, _filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        except (jinja2.TemplateNotFound, UnicodeDecodeError):
+            source = ""
+        parts.append(f"{name}\0{source}")
+    return "\0".join(parts)
 
 
 def page_templates(site: Site) -> set[str]:

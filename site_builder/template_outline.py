@@ -27,6 +27,9 @@ class TemplateOutline:
     """What a template's parse tells about it without rendering it."""
 
     references: frozenset[str]  # the templates it extends, includes or imports by name
+    # It extends, includes or imports a template by a computed name ({% include part %}):
+    # which, is known only when rendering, so it may use any template.
+    names_unknown: bool
     parent: str | None  # the template it extends, when it extends one named by a constant
     # It extends a template known only when rendering: {% extends name %}, or two in an {% if %}.
     parent_unknown: bool
@@ -53,8 +56,10 @@ def _parsed_outline(
     # used is known only when rendering, so no parent is assumed.
     constant = len(extends) == 1 and isinstance(extends[0].template, nodes.Const)
     parent = extends[0].template.value if constant else None  # type: ignore[attr-defined]
+    referenced = list(meta.find_referenced_templates(parsed))  # None for a computed name
     return TemplateOutline(
-        references=frozenset(ref for ref in meta.find_referenced_templates(parsed) if ref),
+        references=frozenset(ref for ref in referenced if ref),
+        names_unknown=None in referenced,
         parent=parent if isinstance(parent, str) else None,
         parent_unknown=bool(extends) and not isinstance(parent, str),
         blocks=MappingProxyType({block.name: block.lineno for block in parsed.find_all(nodes.Block)}),

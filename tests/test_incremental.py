@@ -545,6 +545,28 @@ def test_after_editing_a_template_the_cached_build_equals_a_clean_one(work):
     assert site == clean_build(work)
 
 
+def test_after_editing_a_partial_included_by_a_computed_name_the_cached_build_equals_a_clean_one(work):
+    """Jinja's reference scan cannot name a template included as
+    {% include part %}: the pages that do so depend on every template."""
+    paths = cached_paths(work)
+    templates = paths.content / "my-templates"
+    (templates / "partials").mkdir(parents=True)
+    (templates / "404.html").write_text(
+        '{% extends "base.html" %}\n{% block main %}{% set part = "partials/" ~ "lost.html" %}{% include part %}'
+        "{% endblock %}\n", encoding="utf-8",
+    )
+    partial = templates / "partials" / "lost.html"
+    partial.write_text("<p>Nothing here.</p>\n", encoding="utf-8")
+    site_yaml = paths.content / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text(encoding="utf-8") + "templates_dir: my-templates\n", encoding="utf-8")
+    build(paths)
+    partial.write_text("<p>Nothing here any more.</p>\n", encoding="utf-8")
+    build(paths)
+    site = snapshot(paths.out)
+    assert b"<p>Nothing here any more.</p>" in site["404.html"]
+    assert site == clean_build(work)
+
+
 def test_after_editing_the_paper_item_partial_every_list_is_rendered_again(work):
     """List pages show partials/paper_item.html through paper_item(), which
     Jinja's reference scan cannot see; the cache must notice it anyway."""
