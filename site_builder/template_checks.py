@@ -24,6 +24,10 @@ def unused_templates(env: jinja2.Environment, site: Site) -> tuple[SourceError, 
         return ()
     used: dict[str, tuple[str, str | None]] = {}
     template_fingerprints(env, page_templates(site), used)
+    # A template in use that includes one by a computed name ({% include part %})
+    # may use any: none can be told unused.
+    if any(template_outline(env, source, name, filename).names_unknown for name, (source, filename) in used.items()):
+        return ()
     builtin = sorted(path.relative_to(BUILTIN_TEMPLATES).as_posix() for path in BUILTIN_TEMPLATES.rglob("*") if path.is_file())
     unused = []
     for path in sorted(templates_dir.rglob("*")):

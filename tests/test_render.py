@@ -527,6 +527,22 @@ def test_a_template_no_page_can_use_is_named_in_a_warning(tmp_path):
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
+
+def test_no_template_is_told_unused_when_one_in_use_includes_by_a_computed_name(tmp_path):
+    (tmp_path / "404.html").write_text(
+        '{% extends "base.html" %}{% block main %}{% set part = "mine/" ~ "box.html" %}{% include part %}{% endblock %}'
+    )
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "box.html").write_text("included by a name made when rendering")
+    site = site_for(paper("x", "A Paper"), config=SiteConfig(templates_dir=tmp_path))
+    assert unused_templates(make_environment(site.config), site) == ()
+    # One that no page uses may still include so: the others are checked.
+    (tmp_path / "404.html").write_text('{% extends "base.html" %}{% block main %}Lost{% endblock %}')
+    (tmp_path / "pape.html").write_text('{% set part = "mine/" ~ "box.html" %}{% include part %}')
+    assert {warning.path for warning in unused_templates(make_environment(site.config), site)} == {
+        tmp_path / "pape.html", tmp_path / "mine" / "box.html",
+    }
+
 def block_problems(site) -> tuple[list[str], list[str]]:
     errors, warnings = unshown_blocks(make_environment(site.config), site)
     return [str(error) for error in errors], [str(warning) for warning in warnings]
