@@ -370,6 +370,19 @@ def test_a_library_upgraded_since_the_last_build_means_a_real_build_without_its_
         library_versions.cache_clear()
 
 
+def test_every_dependency_is_in_the_code_fingerprint_or_known_not_to_shape_the_output():
+    """A library added to pyproject.toml is named in OUTPUT_LIBRARIES, or
+    here as one that shapes no page: an upgrade of it would otherwise leave
+    the old version's HTML in a site found unchanged."""
+    from site_builder.cache import OUTPUT_LIBRARIES
+
+    listed = (ROOT / "pyproject.toml").read_text(encoding="utf-8").split("\ndependencies = [", 1)[1].split("]", 1)[0]
+    dependencies = {re.match(r'\s*"([A-Za-z0-9_.\-]+)', line).group(1).lower() for line in listed.splitlines() if '"' in line}
+    shapes_no_page = {"watchdog", "lunr", "mdit-py-plugins"}  # the preview's file watch; neither of the others is imported
+    assert dependencies - shapes_no_page <= set(OUTPUT_LIBRARIES)
+    assert "markdown-it-py" in dependencies and shapes_no_page <= dependencies
+
+
 def test_another_base_url_means_a_real_build(work):
     paths = cached_paths(work)
     build(paths)
