@@ -366,17 +366,19 @@ SHARD_QUERIES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def sharded_site(tmp_path_factory, documents) -> Path:
-    site = tmp_path_factory.mktemp("sharded")
-    pending = PendingSearchIndex(documents, sharded=True, shard_target=8_000, emit_monolithic=True)
-    for name, data in pending.frames():
-        if name == "monolithic":
-            (site / "monolithic.json").write_bytes(data)
+def write_sharded_site(site: Path, documents, shard_target: int) -> Path:
+    """The search files of a sharded index, and monolithic.json beside them."""
+    pending = PendingSearchIndex(documents, sharded=True, shard_target=shard_target, emit_monolithic=True)
+    (site / "monolithic.json").write_bytes(dict(pending.frames())["monolithic"])
     for path, data in pending.result().files.items():
         (site / path).parent.mkdir(parents=True, exist_ok=True)
         (site / path).write_bytes(data)
     return site
+
+
+@pytest.fixture(scope="module")
+def sharded_site(tmp_path_factory, documents) -> Path:
+    return write_sharded_site(tmp_path_factory.mktemp("sharded"), documents, shard_target=8_000)
 
 
 def test_sharded_search_equals_the_monolithic_index(sharded_site):
@@ -469,6 +471,23 @@ def test_shards_partition_the_terms(sharded_site):
             assert term not in seen
             seen[term] = key
     assert set(seen) == {term for term, _posting in monolithic["invertedIndex"]}
+
+
+def test_a_shard_prefix_never_ends_inside_a_character_outside_the_bmp(tmp_path):
+    # Many words "x𝒪w<n>", a few "x𝔼q<n>": the terms under "x" split by their
+    # next character, 𝒪 or 𝔼, both a surrogate pair beginning with the same
+    # half. Split after that half, the prefix reached the manifest as
+    # "x\ufffd", and the shard of "x𝔼q1" was never read.
+    abstracts = [" ".join(f"x\U0001d4aaw{n * 40 + k}" for k in range(40)) for n in range(30)]
+    abstracts.append("x\U0001d53cq1 x\U0001d53cq2")
+    documents = [SearchDocument(f"p{n}", f"Paper {n}", f"papers/p{n}/", (), (), text, text)
+                 for n, text in enumerate(abstracts)]
+    site = write_sharded_site(tmp_path, documents, shard_target=2_000)
+    (entry,) = run_queries(site, [{"q": "x\U0001d53cq1"}], site / "monolithic.json")
+    assert [ref for ref, _score, _terms in entry["monolithic"]] == [str(len(abstracts) - 1)]
+    assert entry["lunr"] == entry["monolithic"]
+    keys = [key for key, _path in json.loads((site / "search" / "manifest.json").read_text())["shards"]]
+    assert not [key for key in keys if "\ufffd" in key]
 
 
 def test_shards_are_the_same_when_the_monolithic_index_is_not_made(sharded_site, documents):

@@ -198,7 +198,7 @@ function partition(entries, target) {
     const children = new Map();
     for (const entry of group) {
       if (entry.term.length <= prefix.length) continue;
-      const key = entry.term.slice(0, prefix.length + 1);
+      const key = prefixOneLonger(entry.term, prefix.length);
       if (!children.has(key)) children.set(key, []);
       children.get(key).push(entry);
     }
@@ -225,6 +225,14 @@ function partition(entries, target) {
   visit("", entries);
   shards.sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
   return shards;
+}
+
+// The term's first length code units and the character after them, whole:
+// a prefix ending in half a surrogate pair ("x" and half of "𝔼" in "x𝔼q")
+// is no string UTF-8 can carry, and its shard's name reached the manifest as
+// "x\uFFFD", which no term starts with, so the browser never read that shard.
+function prefixOneLonger(term, length) {
+  return term.slice(0, length) + String.fromCodePoint(term.codePointAt(length));
 }
 
 function writeFrame(name, text) {
