@@ -427,17 +427,33 @@ def generated_queries(documents, count: int, seed: int) -> list[str]:
     return queries
 
 
+# Shapes generated_queries does not make: wildcards leading, inside and
+# alone, fuzzy words whose first letter an edit changes (every shard is read),
+# zero and fractional boosts, contradictions, punctuation, Unicode, stop
+# words, query syntax left dangling, odd whitespace.
+ODD_SHAPES = [
+    "*former", "tr*ing", "*", "**", "*ora*", "+*lora", "-*", "lora~2", "ora~1", "bora~1", "a~1", "lo~2", "x~2",
+    "survey^0", "+survey^0", "survey^1.5", "+lora -lora", "-title:survey +abstract:lora*", "+title:survey -title:survey",
+    "fine-tuning", "gpt-4o", "o1-preview", "c++", '"quoted words"', "π", "café naïve", "日本語", "🚀", "LLM's (LoRA),",
+    "100k $100k 3.14", "THE OF", "the", "the lora of", "title:", "lora:", "a:b", "^", "~", "lora~", "lora^",
+    " \t lora \u00a0 survey\u3000 ", "constructor __proto__",
+]
+
+
 def test_sharded_search_equals_the_monolithic_index_on_generated_queries(sharded_site, documents):
     # Plus a word met again through another field or another form of it.
     queries = generated_queries(documents, 300, seed=7) + [
         "lora title:lora", "title:model lora abstract:model", "title:model abstract:model model", "model models modeling",
         "+lora +title:lora", "+title:survey +abstract:survey survey",
-    ]
+    ] + ODD_SHAPES
     results = run_queries(sharded_site, [{"q": q} for q in queries], sharded_site / "monolithic.json")
-    compared = [entry for entry in results if entry["error"] is None]
-    assert len(compared) > 250
+    # None fails: what lunr cannot parse falls back to its plain words, so
+    # every query is compared (an error here would hide a difference).
+    assert [entry["q"] for entry in results if entry["error"] is not None] == []
+    compared = results
     for entry in compared:
-        assert entry["lunr"] == entry["monolithic"], entry["q"]
+        # A query of no searchable word ("π", "^") is searched for by neither.
+        assert entry["lunr"] == entry.get("monolithic", []), entry["q"]
     negated = [entry for entry in compared if all(word.startswith("-") for word in entry["prepared"].split())]
     assert len(negated) > 10
     many = [entry for entry in compared if len(entry["lunr"]) > 100]
