@@ -422,18 +422,29 @@
     this.loaded = { key: null, index: null };
   }
 
+  /* The parsed file at path, fetched once and kept in cache; a fetch that
+   * failed (the connection dropped) is not kept, so the next query that
+   * needs the file asks for it again instead of failing until a reload. */
+  Searcher.prototype.fetchOnce = function (cache, path) {
+    if (!cache[path]) {
+      cache[path] = this.fetchJSON(path);
+      cache[path].catch(function () { delete cache[path]; });
+    }
+    return cache[path];
+  };
+
   Searcher.prototype.indexFor = function (text) {
     var self = this, manifest = this.manifest;
     if (manifest.index) {
       if (!self.single) {
-        self.single = self.fetchJSON(manifest.index).then(function (data) { return new SingleIndex(data); });
+        self.single = self.fetchOnce(self.shardCache, manifest.index).then(function (data) { return new SingleIndex(data); });
+        self.single.catch(function () { self.single = null; });
       }
       return self.single;
     }
     var needed = shardsFor(parse(text, manifest.fields), manifest.shards);
     return Promise.all(needed.map(function (shard) {
-      if (!self.shardCache[shard[1]]) self.shardCache[shard[1]] = self.fetchJSON(shard[1]);
-      return self.shardCache[shard[1]];
+      return self.fetchOnce(self.shardCache, shard[1]);
     })).then(function (data) {
       var key = needed.map(function (shard) { return shard[1]; }).join(" ");
       if (self.loaded.key !== key) self.loaded = { key: key, index: new ShardIndex(manifest, data) };
@@ -511,8 +522,7 @@
     var docs = this.manifest.documents, self = this, number = Number(ref);
     var chunk = docs.chunk ? Math.floor(number / docs.chunk) : 0;
     var path = docs.files[chunk];
-    if (!self.chunkCache[path]) self.chunkCache[path] = self.fetchJSON(path);
-    return self.chunkCache[path].then(function (data) {
+    return self.fetchOnce(self.chunkCache, path).then(function (data) {
       return data[docs.chunk ? number - chunk * docs.chunk : number];
     });
   };

@@ -145,7 +145,7 @@
       });
     }).catch(function (error) {
       if (mine !== generation) return;
-      setStatus("Search could not load its index (" + error.message + "). Reload the page to try again.");
+      setStatus("Search could not load its index (" + error.message + "). Press Enter to try again.");
     });
   }
 

@@ -497,3 +497,31 @@ def test_leaving_while_the_place_is_restored_keeps_it(browser, shipped_site, ser
     expect(links.nth(12)).to_be_focused()
     assert errors == []
     context.close()
+
+
+@pytest.mark.parametrize("dropped", ["search/index.", "search/documents-"])
+def test_a_search_file_that_failed_to_load_is_asked_for_again_by_the_next_search(browser, shipped_site, serve_site, dropped):
+    """A connection dropped once (a train's tunnel) costs one search, not
+    every search until the page is reloaded: the failed fetch is not kept."""
+    base = serve_site(shipped_site)
+    context, page, errors, _ = open_page(browser, base + "search/")
+    failed: list[str] = []
+
+    def drop_once(route):
+        if not failed:
+            failed.append(route.request.url)
+            return route.abort()
+        return route.continue_()
+
+    page.route(f"**/{dropped}*", drop_once)
+    box = page.locator("#site-search")
+    box.fill("quantization")
+    box.press("Enter")
+    expect(page.locator("#search-status")).to_contain_text("could not load its index")
+    expect(page.locator("#search-status")).to_contain_text("Press Enter to try again")
+    box.press("Enter")
+    expect(page.locator("#search-status")).to_contain_text("papers match “quantization”")
+    expect(page.locator("#search-results .result")).not_to_have_count(0)
+    assert len(failed) == 1
+    assert [error for error in errors if "net::ERR_FAILED" not in error] == []
+    context.close()
