@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import os
 import signal
 import threading
 import time
@@ -104,6 +105,7 @@ class Preview:
         self._settled = True  # garbage collected since the last build (see settle_memory)
         self._state = PreviewState(0, None, "/")
         self._pending: set[Path] = set()
+        self._links: dict[Path, Path] = {}  # where a link in content/ leads outside it → the link (see linked)
         self._unbuilt: set[str] = set()  # changes that no build has succeeded with yet
         self._last_change = 0.0
         self._stopping = False
@@ -364,6 +366,27 @@ class Preview:
             roots.append(self.templates_dir)
         return tuple(dict.fromkeys(root for root in roots if root.is_dir()))
 
+    def linked(self) -> tuple[Path, ...]:
+        """Where links in content/ lead outside the watched roots: a paper
+        file, or content/papers itself, kept in a notes vault. A watch on
+        content/ sees no save made there, so the server watches these too,
+        and notices a save there as one of the path in content/ that leads
+        to it (remembered here for :meth:`notice_linked`)."""
+        roots = self.watch_roots()
+        links = links_out_of(self.paths.content)
+        self._links = {real: path for real, path in links.items() if not any(_within(real, root) for root in roots)}
+        return tuple(self._links)
+
+    def notice_linked(self, path: Path) -> None:
+        """A file changed where a link in content/ leads: a change of the path
+        in content/ that reaches it (so that a vault's note is a note saved,
+        and ingest's write through the link its own); the other files beside
+        a linked one are not the site's."""
+        for real, linked in self._links.items():
+            if _within(path, real):
+                self.notice(linked / path.relative_to(real))
+                return
+
     def notice(self, path: Path) -> None:
         """A file changed on disk: queue a rebuild unless it is noise."""
         if self._is_noise(path):
@@ -497,6 +520,32 @@ def _display(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+def links_out_of(root: Path) -> dict[Path, Path]:
+    """Every file or directory a link under ``root`` leads to outside it (its
+    real path), with the path under ``root`` that reaches it. Linked
+    directories are walked too, each once, so a link loop ends."""
+    real_root = Path(os.path.realpath(root))
+    found: dict[Path, Path] = {}
+    seen: set[tuple[int, int]] = set()
+    for directory, subdirectories, _names in os.walk(root, followlinks=True):
+        stat = os.stat(directory)
+        if (stat.st_dev, stat.st_ino) in seen:
+            subdirectories[:] = []
+            continue
+        seen.add((stat.st_dev, stat.st_ino))
+        with os.scandir(directory) as entries:  # is_symlink() from the directory listing: no stat per paper file
+            for entry in entries:
+                if entry.is_symlink():
+                    real = Path(os.path.realpath(entry.path))
+                    if not _within(real, real_root):
+                        found[real] = Path(entry.path)
+    return found
+
+
+def _within(path: Path, directory: Path) -> bool:
+    return path == directory or directory in path.parents
 
 
 def _templates_dir(site_yaml: Path, known: Path | None) -> Path | None:

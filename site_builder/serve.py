@@ -37,15 +37,19 @@ _WATCHED_EVENTS = [
 
 
 class _EventHandler(FileSystemEventHandler):
-    def __init__(self, preview: Preview) -> None:
+    """``linked``: for a directory a link in content/ leads to (Preview.linked)."""
+
+    def __init__(self, preview: Preview, linked: bool = False) -> None:
         self.preview = preview
+        self.linked = linked
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type not in _CHANGE_EVENTS or (event.is_directory and event.event_type == "modified"):
             return
-        self.preview.notice(Path(os.fsdecode(event.src_path)))
+        notice = self.preview.notice_linked if self.linked else self.preview.notice
+        notice(Path(os.fsdecode(event.src_path)))
         if event.event_type == "moved":
-            self.preview.notice(Path(os.fsdecode(event.dest_path)))
+            notice(Path(os.fsdecode(event.dest_path)))
 
 
 # -- requests ---------------------------------------------------------------
@@ -82,7 +86,7 @@ class PreviewServer:
             unlock(self._lock)
             raise
         self.observer = Observer()
-        self._watched: dict[Path, ObservedWatch] = {}
+        self._watched: dict[tuple[Path, bool, bool], ObservedWatch] = {}
         self._serving = False
 
     @property
@@ -105,12 +109,19 @@ class PreviewServer:
         self._serving = True
 
     def _sync_watches(self) -> None:
-        roots = set(self.preview.watch_roots())
-        for root in set(self._watched) - roots:
-            self.observer.unschedule(self._watched.pop(root))
-        for root in roots - set(self._watched):
-            self._watched[root] = self.observer.schedule(
-                _EventHandler(self.preview), str(root), recursive=True, event_filter=_WATCHED_EVENTS,
+        # Each watch: its directory, whether all below it too, and whether a link leads there.
+        wanted = {(root, True, False) for root in self.preview.watch_roots()}
+        for real in self.preview.linked():
+            # A linked file's directory alone: a notes vault may hold much else.
+            watch = (real, True, True) if real.is_dir() else (real.parent, False, True)
+            if watch[0].is_dir():  # not a dangling link's: the build says what is wrong with it
+                wanted.add(watch)
+        for watch in set(self._watched) - wanted:
+            self.observer.unschedule(self._watched.pop(watch))
+        for watch in wanted - set(self._watched):
+            directory, recursive, linked = watch
+            self._watched[watch] = self.observer.schedule(
+                _EventHandler(self.preview, linked), str(directory), recursive=recursive, event_filter=_WATCHED_EVENTS,
             )
 
     def stop(self) -> None:

@@ -1288,6 +1288,53 @@ def test_the_watch_asks_for_changes_not_for_every_file_the_build_reads(tmp_path,
     assert not {"opened", "closed_no_write"} & set(seen)
 
 
+@pytest.mark.parametrize("linked", ["paper file", "papers directory"])
+def test_a_save_where_a_link_in_content_leads_rebuilds_as_a_save_of_the_link(tmp_path, linked):
+    """A paper file, or content/papers itself, kept in a notes vault outside
+    content/ (README: a paper file may be a symbolic link): the watch on
+    content/ sees no save made there, so the vault is watched too."""
+    paths = make_project(tmp_path)
+    vault = tmp_path / "vault"
+    if linked == "paper file":
+        vault.mkdir()
+        (vault / "unlinked.md").write_text("a note of the vault's own, no paper\n")
+        (vault / f"{PAPER}.md").write_bytes((paths.papers / f"{PAPER}.md").read_bytes())
+        (paths.papers / f"{PAPER}.md").unlink()
+        (paths.papers / f"{PAPER}.md").symlink_to(vault / f"{PAPER}.md")
+    else:
+        paths.papers.rename(vault)
+        paths.papers.symlink_to(vault, target_is_directory=True)
+    log: list[str] = []
+    server = PreviewServer(paths, port=0, log=log.append)
+    server.start()
+    server.log = log
+    try:
+        saved = vault / f"{PAPER}.md"
+        saved.write_text(saved.read_text() + "\n## Notes\n\nWritten in the vault.\n")
+        wait_for_log(server, lambda line: line.startswith("Rebuilt"))
+        _status, _, body = fetch(server, f"/atlas/papers/{PAPER}/")
+        assert b"Written in the vault." in body
+        # Noticed as a save of the paper file: the notes-only rebuild, named as content/ names it.
+        assert f"papers/{PAPER}.md: 1 of " in log[-1], log[-1]
+    finally:
+        server.stop()
+
+
+def test_only_the_linked_files_of_a_vault_are_noticed(tmp_path):
+    paths = make_project(tmp_path)
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / f"{PAPER}.md").write_bytes((paths.papers / f"{PAPER}.md").read_bytes())
+    (paths.papers / f"{PAPER}.md").unlink()
+    (paths.papers / f"{PAPER}.md").symlink_to(vault / f"{PAPER}.md")
+    preview = Preview(paths, log=lambda line: None)
+    assert preview.linked() == (vault / f"{PAPER}.md",)
+    preview.notice_linked(vault / "a-note-of-the-vaults-own.md")
+    assert preview._pending == set()
+    preview.notice_linked(vault / f"{PAPER}.md")
+    assert preview._pending == {preview.paths.papers / f"{PAPER}.md"}
+
+
 @pytest.mark.parametrize(
     "name", ["sedAb12Cd", "4913", "x.md___jb_tmp___", "x.md___jb_old___", ".x.md.swp", "x.md~", "#x.md#"],
 )
