@@ -41,6 +41,7 @@ from .preview_output import PreviewOutput
 from .render import BUILTIN_TEMPLATES, make_environment, render_page
 from .site import Site
 from .writer import check_output_dir
+from .yamlsource import load_yaml_mapping
 
 DEBOUNCE_SECONDS = 0.15
 # After a rebuild, open pages reload at once; background rendering starts a
@@ -106,6 +107,7 @@ class Preview:
         self._state = PreviewState(0, None, "/")
         self._pending: set[Path] = set()
         self._links: dict[Path, Path] = {}  # where a link in content/ leads outside it → the link (see linked)
+        self._awaited: Path | None = None  # see awaited_templates_dir
         self._unbuilt: set[str] = set()  # changes that no build has succeeded with yet
         self._last_change = 0.0
         self._stopping = False
@@ -377,6 +379,22 @@ class Preview:
         self._links = {real: path for real, path in links.items() if not any(_within(real, root) for root in roots)}
         return tuple(self._links)
 
+    def awaited_templates_dir(self) -> Path | None:
+        """The templates_dir site.yaml names while it is no directory yet (an
+        error the build reports, as a typo would be): the server watches the
+        directory it is to be made in, so that making it rebuilds, as no save
+        in a watched directory need follow. Remembered for :meth:`notice_awaited`."""
+        named = _named_templates_dir(self.paths.content / "site.yaml")
+        self._awaited = named if named is not None and not named.is_dir() else None
+        return self._awaited
+
+    def notice_awaited(self, path: Path) -> None:
+        """A change beside the awaited templates_dir: only its making (or a
+        directory on the way to it) is one of the site's."""
+        awaited = self._awaited
+        if awaited is not None and _within(awaited, path):
+            self.notice(path)
+
     def notice_linked(self, path: Path) -> None:
         """A file changed where a link in content/ leads: a change of the path
         in content/ that reaches it (so that a vault's note is a note saved,
@@ -546,6 +564,16 @@ def links_out_of(root: Path) -> dict[Path, Path]:
 
 def _within(path: Path, directory: Path) -> bool:
     return path == directory or directory in path.parents
+
+
+def _named_templates_dir(site_yaml: Path) -> Path | None:
+    """The templates_dir site.yaml names, made or not; None when it names none or cannot be read."""
+    try:
+        data, _lines = load_yaml_mapping(site_yaml)
+    except (SourceError, OSError):
+        return None
+    named = data.get("templates_dir")
+    return (site_yaml.parent / named).resolve() if isinstance(named, str) and named else None
 
 
 def _templates_dir(site_yaml: Path, known: Path | None) -> Path | None:

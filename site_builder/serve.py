@@ -37,16 +37,18 @@ _WATCHED_EVENTS = [
 
 
 class _EventHandler(FileSystemEventHandler):
-    """``linked``: for a directory a link in content/ leads to (Preview.linked)."""
+    """``notice``: the name of the Preview method told of each change: notice
+    for the watched roots, notice_linked where links in content/ lead,
+    notice_awaited beside a templates_dir not made yet."""
 
-    def __init__(self, preview: Preview, linked: bool = False) -> None:
+    def __init__(self, preview: Preview, notice: str = "notice") -> None:
         self.preview = preview
-        self.linked = linked
+        self.notice = notice
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type not in _CHANGE_EVENTS or (event.is_directory and event.event_type == "modified"):
             return
-        notice = self.preview.notice_linked if self.linked else self.preview.notice
+        notice = getattr(self.preview, self.notice)  # looked up at each event, as tests replace it
         notice(Path(os.fsdecode(event.src_path)))
         if event.event_type == "moved":
             notice(Path(os.fsdecode(event.dest_path)))
@@ -86,7 +88,7 @@ class PreviewServer:
             unlock(self._lock)
             raise
         self.observer = Observer()
-        self._watched: dict[tuple[Path, bool, bool], ObservedWatch] = {}
+        self._watched: dict[tuple[Path, bool, str], ObservedWatch] = {}
         self._serving = False
 
     @property
@@ -109,19 +111,25 @@ class PreviewServer:
         self._serving = True
 
     def _sync_watches(self) -> None:
-        # Each watch: its directory, whether all below it too, and whether a link leads there.
-        wanted = {(root, True, False) for root in self.preview.watch_roots()}
+        # Each watch: its directory, whether all below it too, and the Preview method told of changes.
+        roots = self.preview.watch_roots()
+        wanted = {(root, True, "notice") for root in roots}
         for real in self.preview.linked():
             # A linked file's directory alone: a notes vault may hold much else.
-            watch = (real, True, True) if real.is_dir() else (real.parent, False, True)
+            watch = (real, True, "notice_linked") if real.is_dir() else (real.parent, False, "notice_linked")
             if watch[0].is_dir():  # not a dangling link's: the build says what is wrong with it
                 wanted.add(watch)
+        awaited = self.preview.awaited_templates_dir()
+        if awaited is not None:
+            made = next(parent for parent in awaited.parents if parent.is_dir())
+            if not any(made == root or root in made.parents for root in roots):
+                wanted.add((made, False, "notice_awaited"))
         for watch in set(self._watched) - wanted:
             self.observer.unschedule(self._watched.pop(watch))
         for watch in wanted - set(self._watched):
-            directory, recursive, linked = watch
+            directory, recursive, notice = watch
             self._watched[watch] = self.observer.schedule(
-                _EventHandler(self.preview, linked), str(directory), recursive=recursive, event_filter=_WATCHED_EVENTS,
+                _EventHandler(self.preview, notice), str(directory), recursive=recursive, event_filter=_WATCHED_EVENTS,
             )
 
     def stop(self) -> None:

@@ -476,6 +476,47 @@ def test_a_templates_dir_is_watched_while_its_templates_break_the_build(tmp_path
     assert other.resolve() in {root.resolve() for root in preview.watch_roots()}
 
 
+def test_a_templates_dir_named_before_it_is_made_rebuilds_once_it_is(tmp_path):
+    """site.yaml names the directory first (an error: it is none yet), then
+    it is made with a template in it: no save in a watched directory, but
+    the build `build` would now make is served, error gone."""
+    paths = make_project(tmp_path)
+    log: list[str] = []
+    server = PreviewServer(paths, port=0, log=log.append)
+    server.start()
+    server.log = log
+    try:
+        site_yaml = paths.content / "site.yaml"
+        site_yaml.write_text(site_yaml.read_text().replace("templates_dir: ../theme\n", "templates_dir: ../my/theme\n"))
+        wait_for_log(server, lambda line: "is not a directory" in line)
+        deadline = time.monotonic() + EVENT_TIMEOUT
+        while not any(notice == "notice_awaited" for _dir, _all, notice in list(server._watched)):
+            assert time.monotonic() < deadline, "the directory it is to be made in is not watched"
+            time.sleep(0.01)  # watched after the failed build is reported
+        (tmp_path / "my" / "theme").mkdir(parents=True)
+        (tmp_path / "my" / "theme" / "paper.html").write_text(
+            (tmp_path / "theme" / "paper.html").read_text().replace("</article>", "<p>MY THEME</p></article>"))
+        wait_for_log(server, lambda line: line.startswith("Rebuilt"))
+        assert server.preview.state.error is None
+        _status, _, body = fetch(server, f"/atlas/papers/{PAPER}/")
+        assert b"MY THEME" in body
+    finally:
+        server.stop()
+
+
+def test_only_the_making_of_a_missing_templates_dir_is_noticed_beside_it(tmp_path):
+    paths = make_project(tmp_path)
+    site_yaml = paths.content / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text().replace("templates_dir: ../theme\n", "templates_dir: ../my/theme\n"))
+    preview = Preview(paths, log=lambda line: None)
+    assert not preview.build()
+    assert preview.awaited_templates_dir() == (tmp_path / "my" / "theme").resolve()
+    preview.notice_awaited(tmp_path / "README.md")
+    assert preview._pending == set()
+    preview.notice_awaited(tmp_path / "my")
+    assert preview._pending == {tmp_path / "my"}
+
+
 def themed(root: Path, replacement: str) -> Path:
     template = root / "theme" / "paper.html"
     template.write_text(template.read_text().replace("{% block main %}", "{% block main %}" + replacement, 1))
