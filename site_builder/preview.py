@@ -13,6 +13,7 @@ page.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import ctypes
 import gc
@@ -543,22 +544,31 @@ def _display(path: Path) -> str:
 def links_out_of(root: Path) -> dict[Path, Path]:
     """Every file or directory a link under ``root`` leads to outside it (its
     real path), with the path under ``root`` that reaches it. Linked
-    directories are walked too, each once, so a link loop ends."""
+    directories are walked too, each once, so a link loop ends; nearest
+    first, so a place reached again through a loop keeps its first path. One
+    listing per directory, whose entries say what they are without a stat
+    each: it runs after every rebuild, and content/papers may hold 20,000 files."""
     real_root = Path(os.path.realpath(root))
     found: dict[Path, Path] = {}
     seen: set[tuple[int, int]] = set()
-    for directory, subdirectories, _names in os.walk(root, followlinks=True):
-        stat = os.stat(directory)
-        if (stat.st_dev, stat.st_ino) in seen:
-            subdirectories[:] = []
-            continue
-        seen.add((stat.st_dev, stat.st_ino))
-        with os.scandir(directory) as entries:  # is_symlink() from the directory listing: no stat per paper file
-            for entry in entries:
-                if entry.is_symlink():
-                    real = Path(os.path.realpath(entry.path))
-                    if not _within(real, real_root):
-                        found[real] = Path(entry.path)
+    directories = collections.deque([str(root)])
+    while directories:
+        directory = directories.popleft()
+        try:
+            stat = os.stat(directory)
+            if (stat.st_dev, stat.st_ino) in seen:
+                continue
+            seen.add((stat.st_dev, stat.st_ino))
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    if entry.is_symlink():
+                        real = Path(os.path.realpath(entry.path))
+                        if not _within(real, real_root):
+                            found.setdefault(real, Path(entry.path))
+                    if entry.is_dir():
+                        directories.append(entry.path)
+        except OSError:
+            continue  # gone meanwhile, or unreadable: the build says so if it matters
     return found
 
 

@@ -1361,6 +1361,21 @@ def test_a_save_where_a_link_in_content_leads_rebuilds_as_a_save_of_the_link(tmp
         server.stop()
 
 
+def test_links_out_of_content_are_found_through_linked_directories_and_a_loop_ends(tmp_path):
+    content, vault = tmp_path / "content", tmp_path / "vault"
+    (content / "papers").mkdir(parents=True)
+    (vault / "notes").mkdir(parents=True)
+    (vault / "notes" / "x.md").write_text("x")
+    (content / "papers" / "inside.md").symlink_to(content / "papers" / "nowhere.md")  # stays in content: watched
+    (content / "linked").symlink_to(vault, target_is_directory=True)
+    (vault / "back").symlink_to(vault, target_is_directory=True)  # a loop
+    (vault / "notes" / "far.md").symlink_to(tmp_path / "far.md")
+    assert preview_module.links_out_of(content) == {
+        vault: content / "linked",
+        tmp_path / "far.md": content / "linked" / "notes" / "far.md",
+    }
+
+
 def test_only_the_linked_files_of_a_vault_are_noticed(tmp_path):
     paths = make_project(tmp_path)
     vault = tmp_path / "vault"
