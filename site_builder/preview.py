@@ -401,8 +401,10 @@ class Preview:
         in content/ that reaches it (so that a vault's note is a note saved,
         and ingest's write through the link its own); the other files beside
         a linked one are not the site's."""
-        for real, linked in self._links.items():
-            if _within(path, real):
+        links = self._links
+        for real in (path, *path.parents):  # a look-up per level: a vault may link every paper file
+            linked = links.get(real)
+            if linked is not None:
                 self.notice(linked / path.relative_to(real))
                 return
 
