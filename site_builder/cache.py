@@ -23,6 +23,7 @@ import io
 import os
 import pickle
 import sys
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -338,6 +339,15 @@ OUTPUT_LIBRARIES = (
 )
 
 
+# Each library's module, for one not installed as a distribution (vendored,
+# in a zipapp, on PYTHONPATH): importlib.metadata cannot name its version then.
+_LIBRARY_MODULES = {
+    "jinja2": "jinja2", "markupsafe": "markupsafe", "markdown-it-py": "markdown_it", "mdurl": "mdurl",
+    "linkify-it-py": "linkify_it", "pyyaml": "yaml", "python-slugify": "slugify", "text-unidecode": "text_unidecode",
+    "numpy": "numpy",
+}
+
+
 @functools.cache
 def library_versions() -> bytes:
     """The installed versions of :data:`OUTPUT_LIBRARIES`, read once per
@@ -348,8 +358,31 @@ def library_versions() -> bytes:
         try:
             versions.append(f"{name}=={importlib.metadata.version(name)}")
         except importlib.metadata.PackageNotFoundError:
-            versions.append(f"{name} not installed")
+            versions.append(f"{name} {_module_version(_LIBRARY_MODULES[name])}")
     return "\n".join(versions).encode()
+
+
+def _module_version(module_name: str) -> str:
+    """What the module says of its version, where no distribution does (one
+    upgraded there must still change the fingerprint): its ``__version__``,
+    else its file's size and time."""
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return "not installed"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # markupsafe's __version__ is deprecated
+            version = getattr(module, "__version__", None)
+    except Exception:  # markupsafe's asks importlib.metadata, which knows of none
+        version = None
+    if isinstance(version, str):
+        return f"{version} (module)"
+    try:
+        stat = os.stat(module.__file__ or "")
+    except (OSError, TypeError):
+        return "of unknown version"
+    return f"of a {stat.st_size}-byte file of {stat.st_mtime_ns}"
 
 
 def code_fingerprint() -> bytes:

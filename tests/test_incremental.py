@@ -370,6 +370,34 @@ def test_a_library_upgraded_since_the_last_build_means_a_real_build_without_its_
         library_versions.cache_clear()
 
 
+def test_a_library_not_installed_as_a_distribution_still_has_its_upgrade_noticed(monkeypatch):
+    # Vendored, in a zipapp or on PYTHONPATH, a library has no metadata for
+    # importlib.metadata: its module's own version stands in, so an upgrade
+    # there still changes the code fingerprint.
+    import importlib.metadata
+
+    import markdown_it
+
+    from site_builder.cache import _LIBRARY_MODULES, OUTPUT_LIBRARIES, code_fingerprint, library_versions
+
+    assert set(_LIBRARY_MODULES) == set(OUTPUT_LIBRARIES)
+
+    def no_distribution(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", no_distribution)
+    fingerprints = []
+    try:
+        for version in ("3.0.0", "4.0.0"):
+            monkeypatch.setattr(markdown_it, "__version__", version)
+            library_versions.cache_clear()
+            fingerprints.append(code_fingerprint())
+        assert b"markdown-it-py 4.0.0" in library_versions()
+    finally:
+        library_versions.cache_clear()
+    assert fingerprints[0] != fingerprints[1]
+
+
 def test_every_dependency_is_in_the_code_fingerprint_or_known_not_to_shape_the_output():
     """A library added to pyproject.toml is named in OUTPUT_LIBRARIES, or
     here as one that shapes no page: an upgrade of it would otherwise leave
