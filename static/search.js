@@ -137,7 +137,8 @@
         setStatus("No papers match “" + text + "”. Try fewer or different words, or a word’s beginning.");
         return;
       }
-      setStatus(n.toLocaleString("en-US") + (n === 1 ? " paper matches" : " papers match") + " “" + text + "”");
+      current.said = n.toLocaleString("en-US") + (n === 1 ? " paper matches" : " papers match") + " “" + text + "”";
+      setStatus(current.said);
       return showMore().then(function () {
         // Time to the answer (above) and to the first results on screen,
         // for bench/search_bench.py.
@@ -277,7 +278,15 @@
   more.addEventListener("click", function () {
     // On to the first result the button added, not left on the button below them.
     var state = current, shown = current.shown;
-    showMore().then(function () { if (state === current) focusResult(shown); });
+    showMore().then(function () {
+      if (state !== current) return;
+      // Not a failure of a press before (the same words are not announced again).
+      if (status.textContent !== state.said) setStatus(state.said);
+      focusResult(shown);
+    }, function (error) {
+      // Said, not left to fail unheard: the next press fetches the files again.
+      if (state === current) setStatus("More results could not load (" + error.message + "). Press the button to try again.");
+    });
   });
   list.addEventListener("focusin", function (event) { lastResult = resultOf(event.target); rememberSoon(); });
   list.addEventListener("click", function (event) { lastResult = resultOf(event.target); remember(); });

@@ -525,3 +525,38 @@ def test_a_search_file_that_failed_to_load_is_asked_for_again_by_the_next_search
     assert len(failed) == 1
     assert [error for error in errors if "net::ERR_FAILED" not in error] == []
     context.close()
+
+
+def test_more_results_that_failed_to_load_say_so_and_load_on_the_next_press(browser, shipped_site, serve_site):
+    """A dropped connection as "Show more results" fetches the next results'
+    document files: the status says so (no promise left to fail unheard in
+    the console), and the next press loads them."""
+    base = serve_site(shipped_site)
+    context, page, errors, _ = open_page(browser, base + "search/")
+    dropping: list[bool] = []
+    failed: list[str] = []
+
+    def drop_once(route):
+        if dropping and not failed:
+            failed.append(route.request.url)
+            return route.abort()
+        return route.continue_()
+
+    page.route("**/search/documents-*", drop_once)
+    box = page.locator("#site-search")
+    box.fill("model")
+    box.press("Enter")
+    expect(page.locator("#search-results .result")).to_have_count(10)
+    status = page.locator("#search-status").inner_text()
+    dropping.append(True)
+    more = page.locator("#search-more")
+    more.click()
+    expect(page.locator("#search-status")).to_contain_text("could not load")
+    assert failed, "the second batch fetched no document file: pick another query"
+    expect(page.locator("#search-results .result")).to_have_count(10)
+    more.click()
+    expect(page.locator("#search-results .result")).to_have_count(20)
+    expect(page.locator("#search-status")).to_have_text(status)
+    assert len(failed) == 1
+    assert [error for error in errors if "net::ERR_FAILED" not in error] == []
+    context.close()
