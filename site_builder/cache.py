@@ -335,7 +335,7 @@ def _digest_of(digest: bytes) -> bytes:
 # (or a site found unchanged) is the old version's.
 OUTPUT_LIBRARIES = (
     "jinja2", "markupsafe", "markdown-it-py", "mdurl", "linkify-it-py", "pyyaml", "python-slugify", "text-unidecode",
-    "numpy",
+    "numpy", "uc-micro-py",
 )
 
 
@@ -344,7 +344,7 @@ OUTPUT_LIBRARIES = (
 _LIBRARY_MODULES = {
     "jinja2": "jinja2", "markupsafe": "markupsafe", "markdown-it-py": "markdown_it", "mdurl": "mdurl",
     "linkify-it-py": "linkify_it", "pyyaml": "yaml", "python-slugify": "slugify", "text-unidecode": "text_unidecode",
-    "numpy": "numpy",
+    "numpy": "numpy", "uc-micro-py": "uc_micro",
 }
 
 

@@ -364,12 +364,16 @@ def template_fingerprints(
 
 def _every_template_source(env: jinja2.Environment) -> str:
     """Every template the loader finds, each name with its source, as one
-    text; one it cannot read stands as its name alone (rendering it reports that)."""
+    text; one it cannot read stands as its name alone (rendering it reports
+    that). Not an editor's backup or swap file, nor a hidden folder's (.git):
+    they change at every save, and would render the pages again each time."""
     parts = []
     for name in env.list_templates():
+        if name.endswith("~") or any(part.startswith(".") for part in name.split("/")):
+            continue
         try:
             source, _filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
-        except (jinja2.TemplateNotFound, UnicodeDecodeError):
+        except (jinja2.TemplateNotFound, UnicodeDecodeError, OSError):
             source = ""
         parts.append(f"{name}\0{source}")
     return "\0".join(parts)

@@ -898,3 +898,22 @@ def test_an_error_in_a_papers_list_item_names_that_paper(tmp_path):
     assert re.search(r"template error while rendering /\S* \(the list item of /papers/unrated/\): no key 'rating' here",
                      str(info.value)), str(info.value)
     assert str(info.value).startswith(f"{tmp_path / 'partials' / 'paper_item.html'}:1: ")
+
+
+def test_a_computed_include_makes_pages_depend_on_every_template_but_not_on_editors_files(tmp_path):
+    (tmp_path / "404.html").write_text(
+        '{% extends "base.html" %}{% block main %}{% set part = "mine/" ~ "box.html" %}{% include part %}{% endblock %}'
+    )
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "box.html").write_text("included by a name made when rendering")
+    env = make_environment(SiteConfig(templates_dir=tmp_path))
+    before = template_fingerprints(env, {"404.html", "paper.html"})
+    # An editor's swap file, a backup and a folder of git: none a template any page includes.
+    (tmp_path / "mine" / ".box.html.swp").write_bytes(b"\x00swap")
+    (tmp_path / "mine" / "box.html~").write_text("the text before the last save")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "index").write_bytes(b"DIRC")
+    assert template_fingerprints(make_environment(SiteConfig(templates_dir=tmp_path)), {"404.html", "paper.html"}) == before
+    (tmp_path / "mine" / "box.html").write_text("saved again")
+    after = template_fingerprints(make_environment(SiteConfig(templates_dir=tmp_path)), {"404.html", "paper.html"})
+    assert after["404.html"] != before["404.html"] and after["paper.html"] == before["paper.html"]
