@@ -394,6 +394,17 @@ def test_a_related_paper_listed_again_shows_its_latest_date():
     assert '<a href="/papers/b/">Beta</a> <span class="meta"><time datetime="2025-04-02">Apr 2, 2025</time>' in related
 
 
+def test_the_side_of_a_paper_page_is_named_for_what_it_holds():
+    site = build_site(
+        SiteConfig(), (paper("a", "Alpha"), paper("b", "Beta"), paper("c", "Gamma")), TAXONOMY, make_markdown(),
+        find_related=lambda sources: ((1,), (0,), ()),  # Gamma has no related papers
+    )
+    files = render_site(make_environment(SiteConfig()), site, ASSETS, {})[0]
+    assert '<aside class="paper-side" aria-label="Links and related papers">' in files["papers/a/index.html"].decode()
+    assert '<aside class="paper-side" aria-label="Links">' in files["papers/c/index.html"].decode()
+    assert 'class="related"' not in files["papers/c/index.html"].decode()
+
+
 def test_a_summary_is_cut_after_a_word_without_the_punctuation_that_followed_it():
     assert summarize("word, " * 60) == ("word, " * 36).rstrip(", ") + "…"
     assert summarize("Short enough.") == "Short enough."
