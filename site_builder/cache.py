@@ -22,6 +22,7 @@ import importlib.metadata
 import io
 import os
 import pickle
+import shutil
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -385,11 +386,29 @@ def _module_version(module_name: str) -> str:
     return f"of a {stat.st_size}-byte file of {stat.st_mtime_ns}"
 
 
+def node_identity() -> bytes:
+    """Which Node builds the search index: its file's path, size and time.
+    lunr lower-cases words with Node's own Unicode tables, which a new
+    version can change; a stat, not ``node --version``, which would start
+    a process at every build, even one that finds nothing changed."""
+    node = shutil.which("node")
+    if node is None:
+        return b"no node"  # the build says so when it needs one
+    real = os.path.realpath(node)
+    try:
+        stat = os.stat(real)
+    except OSError:
+        return b"no node"
+    return f"{real} {stat.st_size} {stat.st_mtime_ns}".encode()
+
+
 def code_fingerprint() -> bytes:
-    """The build's code (Python and JavaScript), Python's version and the
-    libraries': a cache from other code is not used."""
+    """The build's code (Python and JavaScript), Python's version, the
+    libraries' and Node's: a cache from other code is not used."""
     package = Path(__file__).resolve().parent
-    digest = hashlib.blake2b(sys.version.encode() + b"\0" + library_versions(), digest_size=20)
+    digest = hashlib.blake2b(
+        sys.version.encode() + b"\0" + library_versions() + b"\0" + node_identity(), digest_size=20,
+    )
     for source in sorted(package.rglob("*")):
         # Python and the Node script that builds the search index, not bytecode.
         if source.is_file() and "__pycache__" not in source.parts:

@@ -398,6 +398,27 @@ def test_a_library_not_installed_as_a_distribution_still_has_its_upgrade_noticed
     assert fingerprints[0] != fingerprints[1]
 
 
+def test_another_node_means_a_real_build_without_its_cache(work, monkeypatch, tmp_path):
+    # lunr lower-cases words with Node's Unicode tables: a Node upgraded (or
+    # another on PATH) may index words anew.
+    import shutil as shutil_module
+
+    paths = cached_paths(work)
+    build(paths)
+    other = tmp_path / "bin" / "node"
+    other.parent.mkdir()
+    other.symlink_to(shutil_module.which("node"))  # the same program, as another install on PATH
+    monkeypatch.setenv("PATH", f"{other.parent}{os.pathsep}{os.environ['PATH']}")
+    assert load_cache(paths.cache, paths.out).stored, "a link to the same Node is the same Node"
+    another = tmp_path / "bin2" / "node"  # another install, as a wrapper (copying Node is 100 MB)
+    another.parent.mkdir()
+    another.write_text(f'#!/bin/sh\nexec "{shutil_module.which("node")}" "$@"\n')
+    another.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{another.parent}{os.pathsep}{os.environ['PATH']}")
+    assert not load_cache(paths.cache, paths.out).stored, "the other Node's cache is not used"
+    assert not build(paths).skipped
+
+
 def test_every_dependency_is_in_the_code_fingerprint_or_known_not_to_shape_the_output():
     """A library added to pyproject.toml is named in OUTPUT_LIBRARIES, or
     here as one that shapes no page: an upgrade of it would otherwise leave
