@@ -405,6 +405,17 @@ def test_the_side_of_a_paper_page_is_named_for_what_it_holds():
     assert 'class="related"' not in files["papers/c/index.html"].decode()
 
 
+def test_a_site_of_one_paper_and_one_date_has_no_empty_pager_landmarks():
+    site = site_for(paper("x", "A Paper"))
+    files = render_site(make_environment(SiteConfig()), site, ASSETS, {})[0]
+    date_page = next(path for path in files if path.startswith("dates/20") and path.count("/") == 2)
+    for path in ("papers/x/index.html", date_page):
+        assert 'class="pager"' not in files[path].decode(), path
+    two = site_for(paper("x", "A Paper"), paper("y", "Another Paper"))
+    files = render_site(make_environment(SiteConfig()), two, ASSETS, {})[0]
+    assert '<nav class="pager" aria-label="Previous and next paper, A to Z">' in files["papers/x/index.html"].decode()
+
+
 def test_a_summary_is_cut_after_a_word_without_the_punctuation_that_followed_it():
     assert summarize("word, " * 60) == ("word, " * 36).rstrip(", ") + "…"
     assert summarize("Short enough.") == "Short enough."
