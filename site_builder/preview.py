@@ -376,7 +376,7 @@ class Preview:
         and notices a save there as one of the path in content/ that leads
         to it (remembered here for :meth:`notice_linked`)."""
         roots = self.watch_roots()
-        links = links_out_of(self.paths.content)
+        links = links_out_of(self.paths.content, (*roots, self.paths.out))
         self._links = {real: path for real, path in links.items() if not any(_within(real, root) for root in roots)}
         return tuple(self._links)
 
@@ -543,14 +543,20 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def links_out_of(root: Path) -> dict[Path, Path]:
+def links_out_of(root: Path, apart: tuple[Path, ...] = ()) -> dict[Path, Path]:
     """Every file or directory a link under ``root`` leads to outside it (its
     real path), with the path under ``root`` that reaches it. Linked
     directories are walked too, each once, so a link loop ends; nearest
     first, so a place reached again through a loop keeps its first path. One
     listing per directory, whose entries say what they are without a stat
-    each: it runs after every rebuild, and content/papers may hold 20,000 files."""
+    each: it runs after every rebuild, and content/papers may hold 20,000 files.
+    A link to a directory that holds ``root`` or one of ``apart`` (/, the home
+    directory, a vault the project lives in) is neither followed nor
+    returned: watched, every write of the build's output and anywhere else
+    below it would be a change in content/, and / took a walk of every file
+    system and more watches than inotify allows."""
     real_root = Path(os.path.realpath(root))
+    holders = {real_root, *(Path(os.path.realpath(path)) for path in apart)}
     found: dict[Path, Path] = {}
     seen: set[tuple[int, int]] = set()
     directories = collections.deque([str(root)])
@@ -565,6 +571,8 @@ def links_out_of(root: Path) -> dict[Path, Path]:
                 for entry in entries:
                     if entry.is_symlink():
                         real = Path(os.path.realpath(entry.path))
+                        if any(_within(holder, real) for holder in holders):
+                            continue
                         if not _within(real, real_root):
                             found.setdefault(real, Path(entry.path))
                     if entry.is_dir():

@@ -1376,6 +1376,26 @@ def test_links_out_of_content_are_found_through_linked_directories_and_a_loop_en
     }
 
 
+def test_a_link_in_content_to_a_directory_holding_the_project_is_not_followed(tmp_path):
+    """A link to /, the home directory or a vault the project lives in:
+    watched, the build's own writes to the output directory were a change in
+    content/ (a rebuild after every rebuild, naming hundreds of output files),
+    and / took a walk of every file system after each rebuild, then a watch
+    the inotify limit refused (a traceback, the server not started)."""
+    paths = make_project(tmp_path)
+    (tmp_path / "vault").mkdir()
+    (paths.content / "root").symlink_to("/", target_is_directory=True)
+    (paths.content / "project").symlink_to(tmp_path, target_is_directory=True)
+    (paths.content / "output").symlink_to(tmp_path / "_site", target_is_directory=True)  # no site yet: dangling
+    (paths.content / "vault").symlink_to(tmp_path / "vault", target_is_directory=True)  # beside the project: followed
+    preview = Preview(paths, log=lambda line: None)
+    started = time.monotonic()
+    assert preview.linked() == (tmp_path / "vault",)
+    assert time.monotonic() - started < 5  # not a walk of /
+    preview.notice_linked(tmp_path / "_site" / "index.html")
+    assert preview._pending == set()
+
+
 def test_only_the_linked_files_of_a_vault_are_noticed(tmp_path):
     paths = make_project(tmp_path)
     vault = tmp_path / "vault"
