@@ -88,7 +88,7 @@ class PreviewServer:
             unlock(self._lock)
             raise
         self.observer = Observer()
-        self._watched: dict[tuple[Path, bool, str], ObservedWatch] = {}
+        self._watched: dict[tuple[Path, bool, str], tuple[ObservedWatch, _EventHandler]] = {}
         self._serving = False
 
     @property
@@ -125,11 +125,20 @@ class PreviewServer:
             if not any(made == root or root in made.parents for root in roots):
                 wanted.add((made, False, "notice_awaited"))
         for watch in set(self._watched) - wanted:
-            self.observer.unschedule(self._watched.pop(watch))
+            observed, handler = self._watched.pop(watch)
+            # watchdog keeps one watch per directory for all its handlers (a
+            # linked file's and an awaited templates_dir's): unscheduled, it
+            # would take the other's too.
+            if any(other == observed for other, _handler in self._watched.values()):
+                self.observer.remove_handler_for_watch(handler, observed)
+            else:
+                self.observer.unschedule(observed)
         for watch in wanted - set(self._watched):
             directory, recursive, notice = watch
-            self._watched[watch] = self.observer.schedule(
-                _EventHandler(self.preview, notice), str(directory), recursive=recursive, event_filter=_WATCHED_EVENTS,
+            handler = _EventHandler(self.preview, notice)
+            self._watched[watch] = (
+                self.observer.schedule(handler, str(directory), recursive=recursive, event_filter=_WATCHED_EVENTS),
+                handler,
             )
 
     def stop(self) -> None:

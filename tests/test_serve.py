@@ -1396,6 +1396,40 @@ def test_a_link_in_content_to_a_directory_holding_the_project_is_not_followed(tm
     assert preview._pending == set()
 
 
+def test_a_linked_file_stays_watched_when_a_templates_dir_is_made_beside_it(tmp_path):
+    """One directory watched twice, for a linked file in it and for a
+    templates_dir to be made in it: watchdog keeps one watch for both, and
+    unscheduling the second once the templates_dir was made took the first
+    too, so a save of the linked file was no longer seen."""
+    paths = make_project(tmp_path)
+    (tmp_path / f"{PAPER}.md").write_bytes((paths.papers / f"{PAPER}.md").read_bytes())
+    (paths.papers / f"{PAPER}.md").unlink()
+    (paths.papers / f"{PAPER}.md").symlink_to(tmp_path / f"{PAPER}.md")
+    site_yaml = paths.content / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text().replace("templates_dir: ../theme\n", "templates_dir: ../made\n"))
+    log: list[str] = []
+    server = PreviewServer(paths, port=0, log=log.append)
+    server.start()
+    server.log = log
+    try:
+        assert {notice for directory, _all, notice in server._watched if directory == tmp_path} == {
+            "notice_linked", "notice_awaited"}
+        shutil.copytree(tmp_path / "theme", tmp_path / "made")
+        wait_for_log(server, lambda line: line.startswith("Rebuilt"))
+        deadline = time.monotonic() + EVENT_TIMEOUT
+        while any(notice == "notice_awaited" for _dir, _all, notice in list(server._watched)):
+            assert time.monotonic() < deadline, "the made templates_dir is still awaited"
+            time.sleep(0.01)
+        log.clear()
+        saved = tmp_path / f"{PAPER}.md"
+        saved.write_text(saved.read_text() + "\n## Notes\n\nWritten beside the theme.\n")
+        wait_for_log(server, lambda line: line.startswith("Rebuilt"))
+        _status, _, body = fetch(server, f"/atlas/papers/{PAPER}/")
+        assert b"Written beside the theme." in body
+    finally:
+        server.stop()
+
+
 def test_only_the_linked_files_of_a_vault_are_noticed(tmp_path):
     paths = make_project(tmp_path)
     vault = tmp_path / "vault"
