@@ -88,7 +88,8 @@ class PreviewServer:
             unlock(self._lock)
             raise
         self.observer = Observer()
-        self._watched: dict[tuple[Path, bool, str], tuple[ObservedWatch, _EventHandler]] = {}
+        # None: a watch the system refused, not tried again while it is wanted.
+        self._watched: dict[tuple[Path, bool, str], tuple[ObservedWatch | None, _EventHandler]] = {}
         self._serving = False
 
     @property
@@ -98,9 +99,11 @@ class PreviewServer:
 
     def start(self) -> None:
         """Build, then watch and serve in background threads."""
-        # Watch from before the first build, so a save made during it is not missed.
-        self._sync_watches()
+        # Watch from before the first build, so a save made during it is not
+        # missed. Started first, so that each watch is made as it is
+        # scheduled, and one the system refuses is known by its directory.
         self.observer.start()
+        self._sync_watches()
         self.preview.build()
         self.preview.finish()
         self._sync_watches()
@@ -126,6 +129,8 @@ class PreviewServer:
                 wanted.add((made, False, "notice_awaited"))
         for watch in set(self._watched) - wanted:
             observed, handler = self._watched.pop(watch)
+            if observed is None:
+                continue
             # watchdog keeps one watch per directory for all its handlers (a
             # linked file's and an awaited templates_dir's): unscheduled, it
             # would take the other's too.
@@ -136,10 +141,18 @@ class PreviewServer:
         for watch in wanted - set(self._watched):
             directory, recursive, notice = watch
             handler = _EventHandler(self.preview, notice)
-            self._watched[watch] = (
-                self.observer.schedule(handler, str(directory), recursive=recursive, event_filter=_WATCHED_EVENTS),
-                handler,
-            )
+            try:
+                observed = self.observer.schedule(
+                    handler, str(directory), recursive=recursive, event_filter=_WATCHED_EVENTS,
+                )
+            except OSError as error:
+                # inotify's watch limit (a vault of many directories), or the
+                # directory gone meanwhile: raised here, it failed the start
+                # with a traceback, or ended the build thread after a rebuild.
+                self.preview.log(f"warning: {directory} is not watched ({error.strerror or error}): "
+                                 "saves there rebuild nothing")
+                observed = None
+            self._watched[watch] = (observed, handler)
 
     def stop(self) -> None:
         """Stop whatever was started (Ctrl+C may come during the first build)."""

@@ -1430,6 +1430,49 @@ def test_a_linked_file_stays_watched_when_a_templates_dir_is_made_beside_it(tmp_
         server.stop()
 
 
+def test_a_watch_the_system_refuses_is_a_warning_not_a_dead_server(tmp_path, monkeypatch):
+    """inotify's watch limit, reached by a vault of many directories (or a
+    directory gone between its check and its watch): the server started with
+    a traceback, or, after a rebuild, its build thread died and no save
+    rebuilt again."""
+    import errno
+
+    paths = make_project(tmp_path)
+    vault, papers_vault = tmp_path / "vault", tmp_path / "papers-vault"
+    vault.mkdir()
+    papers_vault.mkdir()
+    (papers_vault / f"{PAPER}.md").write_bytes((paths.papers / f"{PAPER}.md").read_bytes())
+    log: list[str] = []
+    server = PreviewServer(paths, port=0, log=log.append)
+    emitter = server.observer._emitter_class
+
+    class Refused(emitter):
+        def on_thread_start(self):
+            if Path(self.watch.path) in (vault, papers_vault):
+                raise OSError(errno.ENOSPC, "inotify watch limit reached")
+            super().on_thread_start()
+
+    monkeypatch.setattr(server.observer, "_emitter_class", Refused)
+    (vault / "notes.md").write_text("the vault's own\n")
+    (paths.content / "notes.md").symlink_to(vault / "notes.md")  # no file the build reads
+    server.start()
+    server.log = log
+    try:
+        assert [line for line in log if "not watched" in line] == [
+            f"warning: {vault} is not watched (inotify watch limit reached): saves there rebuild nothing"]
+        (paths.papers / f"{PAPER}.md").unlink()
+        (paths.papers / f"{PAPER}.md").symlink_to(papers_vault / f"{PAPER}.md")
+        wait_for_log(server, lambda line: line.startswith("Rebuilt"))
+        wait_for_log(server, lambda line: f"{papers_vault} is not watched" in line)
+        log.clear()
+        site_yaml = paths.content / "site.yaml"
+        site_yaml.write_text(site_yaml.read_text().replace("title:", "title: Still", 1))
+        wait_for_log(server, lambda line: line.startswith("Rebuilt"))
+        assert not [line for line in log if "not watched" in line]  # said once, not tried again at each rebuild
+    finally:
+        server.stop()
+
+
 def test_only_the_linked_files_of_a_vault_are_noticed(tmp_path):
     paths = make_project(tmp_path)
     vault = tmp_path / "vault"
