@@ -1545,3 +1545,25 @@ def test_a_file_system_without_locks_does_not_stop_the_server(tmp_path, monkeypa
     monkeypatch.setattr(writer.fcntl, "flock", no_locks)
     server = PreviewServer(make_project(tmp_path), port=0, log=lambda line: None)
     server.stop()
+
+
+def test_where_a_link_leads_is_what_realpath_says_for_every_shape_of_link(tmp_path):
+    (tmp_path / "vault" / "papers").mkdir(parents=True)
+    (tmp_path / "vault" / "papers" / "x.md").write_text("x")
+    (tmp_path / "elsewhere").symlink_to(tmp_path / "vault", target_is_directory=True)
+    (tmp_path / "vault" / "chained.md").symlink_to(tmp_path / "vault" / "papers" / "x.md")
+    links = tmp_path / "content" / "papers"
+    links.mkdir(parents=True)
+    shapes = {
+        "relative.md": "../../vault/papers/x.md",
+        "absolute.md": str(tmp_path / "vault" / "papers" / "x.md"),
+        "through-a-linked-directory.md": "../../elsewhere/papers/x.md",
+        "to-a-link.md": "../../vault/chained.md",
+        "dot-dot": "../../vault/papers/..",
+        "dangling.md": "../../vault/nowhere.md",
+    }
+    for name, target in shapes.items():
+        (links / name).symlink_to(target)
+    real_directories: dict[str, str] = {}
+    for name in shapes:
+        assert preview_module._real_path(str(links / name), real_directories) == os.path.realpath(links / name), name
