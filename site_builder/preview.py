@@ -570,14 +570,21 @@ def links_out_of(root: Path, apart: tuple[Path, ...] = ()) -> dict[Path, Path]:
             seen.add((stat.st_dev, stat.st_ino))
             with os.scandir(directory) as entries:
                 for entry in entries:
-                    if entry.is_symlink():
-                        real = _real_path(entry.path, real_directories)
-                        if any(_within(holder, real) for holder in holders):
-                            continue
-                        if not _within(real, real_root):
-                            found.setdefault(real, entry.path)
-                    if entry.is_dir():
-                        directories.append(entry.path)
+                    try:
+                        if entry.is_symlink():
+                            real = _real_path(entry.path, real_directories)
+                            if any(_within(holder, real) for holder in holders):
+                                continue
+                            if not _within(real, real_root):
+                                found.setdefault(real, entry.path)
+                        if entry.is_dir():
+                            directories.append(entry.path)
+                    except OSError:
+                        # A link is_dir cannot follow (a loop, one through a
+                        # file or into a directory not searchable), or one gone
+                        # before its readlink: only it, not the rest of its
+                        # directory, whose links would not be watched.
+                        continue
         except OSError:
             continue  # gone meanwhile, or unreadable: the build says so if it matters
     return {Path(real): Path(link) for real, link in found.items()}

@@ -1567,3 +1567,21 @@ def test_where_a_link_leads_is_what_realpath_says_for_every_shape_of_link(tmp_pa
     real_directories: dict[str, str] = {}
     for name in shapes:
         assert preview_module._real_path(str(links / name), real_directories) == os.path.realpath(links / name), name
+
+
+def test_a_link_that_cannot_be_followed_skips_only_itself_when_links_out_of_content_are_found(tmp_path):
+    # DirEntry.is_dir raises for a link loop, one through a file, or one into
+    # a directory the user may not search (only a missing target is False):
+    # it ended the listing of its directory, and the links listed after it
+    # were not watched.
+    (tmp_path / "vault").mkdir()
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "loop").symlink_to("loop")
+    (tmp_path / "vault" / "other.md").write_text("x")
+    (content / "through-a-file").symlink_to("../vault/other.md/..")
+    for number in range(50):  # listed in no set order: most after the two
+        (tmp_path / "vault" / f"{number}.md").write_text("x")
+        (content / f"{number}.md").symlink_to(f"../vault/{number}.md")
+    found = preview_module.links_out_of(content)
+    assert {content / f"{number}.md" for number in range(50)} <= set(found.values())
