@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import preview as preview_module, preview_output, serve, writer
+from site_builder import preview as preview_module, preview_output, serve, watch_paths, writer
 from site_builder.errors import BuildErrors, SourceError
 from site_builder.pipeline import Paths, build
 from site_builder.preview_http import PreviewState, inject, resolve_request
@@ -1370,7 +1370,7 @@ def test_links_out_of_content_are_found_through_linked_directories_and_a_loop_en
     (content / "linked").symlink_to(vault, target_is_directory=True)
     (vault / "back").symlink_to(vault, target_is_directory=True)  # a loop
     (vault / "notes" / "far.md").symlink_to(tmp_path / "far.md")
-    assert preview_module.links_out_of(content) == {
+    assert watch_paths.links_out_of(content) == {
         vault: content / "linked",
         tmp_path / "far.md": content / "linked" / "notes" / "far.md",
     }
@@ -1566,7 +1566,7 @@ def test_where_a_link_leads_is_what_realpath_says_for_every_shape_of_link(tmp_pa
         (links / name).symlink_to(target)
     real_directories: dict[str, str] = {}
     for name in shapes:
-        assert preview_module._real_path(str(links / name), real_directories) == os.path.realpath(links / name), name
+        assert watch_paths.real_path(str(links / name), real_directories) == os.path.realpath(links / name), name
 
 
 def test_a_link_that_cannot_be_followed_skips_only_itself_when_links_out_of_content_are_found(tmp_path):
@@ -1583,5 +1583,5 @@ def test_a_link_that_cannot_be_followed_skips_only_itself_when_links_out_of_cont
     for number in range(50):  # listed in no set order: most after the two
         (tmp_path / "vault" / f"{number}.md").write_text("x")
         (content / f"{number}.md").symlink_to(f"../vault/{number}.md")
-    found = preview_module.links_out_of(content)
+    found = watch_paths.links_out_of(content)
     assert {content / f"{number}.md" for number in range(50)} <= set(found.values())
