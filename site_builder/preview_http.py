@@ -82,7 +82,9 @@ def _resolve(out_dir: Path, base_path: str, decoded: str, query: str = "") -> Re
     if not decoded.startswith(base_path):
         return Resolved(HTTPStatus.NOT_FOUND)
     target = out_dir.joinpath(*(s for s in decoded[len(base_path):].split("/") if s))
-    if target.is_dir():
+    # os.path's checks, not Path's: Path.is_dir raises ENAMETOOLONG (a segment
+    # past 255 bytes) instead of answering False, and the request went unanswered.
+    if os.path.isdir(target):
         if not decoded.endswith("/"):
             # One leading slash: "//x/" would send the browser to the host x.
             return Resolved(HTTPStatus.MOVED_PERMANENTLY, location=quote("/" + decoded.lstrip("/") + "/") + query)
@@ -91,7 +93,7 @@ def _resolve(out_dir: Path, base_path: str, decoded: str, query: str = "") -> Re
     root = Path(os.path.realpath(out_dir))
     if real != root and root not in real.parents:
         return Resolved(HTTPStatus.FORBIDDEN)
-    if not real.is_file():
+    if not os.path.isfile(real):
         return Resolved(HTTPStatus.NOT_FOUND)
     return Resolved(HTTPStatus.OK, file=real)
 

@@ -317,6 +317,14 @@ def test_path_traversal_is_refused(shared_server, path):
     assert SECRET.encode() not in body and b"root:" not in body
 
 
+def test_a_name_too_long_for_the_file_system_gets_the_404_page(shared_server):
+    # Past 255 bytes a segment is ENAMETOOLONG, which Path.is_dir raises
+    # rather than answers: the connection was dropped without a response.
+    for path in ("/atlas/" + "x" * 300, "/atlas/" + "y" * 300 + "/", "/atlas/papers/" + "z" * 300 + "/index.html"):
+        status, _, body = fetch(shared_server, path)
+        assert status == 404 and b"Page not found" in body, path
+
+
 def test_symlinks_out_of_the_output_directory_are_refused(shared_server):
     out = shared_server.preview.paths.out
     secret = out.parent / "secret.txt"
