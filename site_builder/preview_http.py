@@ -84,10 +84,12 @@ def _resolve(out_dir: Path, base_path: str, decoded: str, query: str = "") -> Re
     target = out_dir.joinpath(*(s for s in decoded[len(base_path):].split("/") if s))
     # os.path's checks, not Path's: Path.is_dir raises ENAMETOOLONG (a segment
     # past 255 bytes) instead of answering False, and the request went unanswered.
-    if os.path.isdir(target):
-        if not decoded.endswith("/"):
-            # One leading slash: "//x/" would send the browser to the host x.
-            return Resolved(HTTPStatus.MOVED_PERMANENTLY, location=quote("/" + decoded.lstrip("/") + "/") + query)
+    if os.path.isdir(target) and not decoded.endswith("/"):
+        # One leading slash: "//x/" would send the browser to the host x.
+        return Resolved(HTTPStatus.MOVED_PERMANENTLY, location=quote("/" + decoded.lstrip("/") + "/") + query)
+    if decoded.endswith("/"):
+        # Even where a file has the name: a static host answers /index.html/
+        # with 404, and served, its relative links would resolve under it.
         target = target / "index.html"
     real = Path(os.path.realpath(target))
     root = Path(os.path.realpath(out_dir))

@@ -325,6 +325,14 @@ def test_a_name_too_long_for_the_file_system_gets_the_404_page(shared_server):
         assert status == 404 and b"Page not found" in body, path
 
 
+def test_a_file_asked_for_as_a_directory_is_not_found(shared_server):
+    # As on a static host: /index.html/ is no page (its relative links would
+    # resolve under index.html/), and /robots.txt/ no file.
+    for path in ("/atlas/index.html/", "/atlas/robots.txt/", f"/atlas/papers/{PAPER}/index.html/"):
+        status, _, body = fetch(shared_server, path)
+        assert status == 404 and b"Page not found" in body, path
+
+
 def test_symlinks_out_of_the_output_directory_are_refused(shared_server):
     out = shared_server.preview.paths.out
     secret = out.parent / "secret.txt"
