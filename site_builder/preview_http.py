@@ -9,6 +9,7 @@ import html
 import json
 import mimetypes
 import os
+import sys
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -258,6 +259,13 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     # Room for a burst of connections (many tabs, a load test) before accept().
     request_queue_size = 256
+
+    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
+        # A reload or a closed tab stops a page mid-send: no traceback in the
+        # terminal for that, which is for rebuilds and errors.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def bind(host: str, port: int, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:

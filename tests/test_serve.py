@@ -333,6 +333,17 @@ def test_a_file_asked_for_as_a_directory_is_not_found(shared_server):
         assert status == 404 and b"Page not found" in body, path
 
 
+def test_a_client_gone_mid_response_prints_no_traceback(shared_server, capsys):
+    # A reload or a closed tab stops a page mid-send; the terminal is for
+    # rebuilds and errors, and printed a traceback for each.
+    for error in (BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "Connection reset by peer")):
+        try:
+            raise error
+        except ConnectionError:
+            shared_server.http.handle_error(None, ("127.0.0.1", 1))
+    assert capsys.readouterr().err == ""
+
+
 def test_symlinks_out_of_the_output_directory_are_refused(shared_server):
     out = shared_server.preview.paths.out
     secret = out.parent / "secret.txt"
