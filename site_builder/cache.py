@@ -331,18 +331,11 @@ def _digest_of(digest: bytes) -> bytes:
     return digest
 
 
-# The libraries whose code shapes the output, by distribution name: after
-# pip install -U markdown-it-py, notes render anew, and the HTML a cache holds
-# (or a site found unchanged) is the old version's.
-OUTPUT_LIBRARIES = (
-    "jinja2", "markupsafe", "markdown-it-py", "mdurl", "linkify-it-py", "pyyaml", "python-slugify", "text-unidecode",
-    "numpy", "uc-micro-py",
-)
-
-
-# Each library's module, for one not installed as a distribution (vendored,
-# in a zipapp, on PYTHONPATH): importlib.metadata cannot name its version then.
-_LIBRARY_MODULES = {
+# The libraries whose code shapes the output, by distribution name, each with
+# its module (by which one not installed as a distribution, vendored or on
+# PYTHONPATH, is known): after pip install -U markdown-it-py, notes render
+# anew, and the HTML a cache holds (or a site found unchanged) is the old version's.
+OUTPUT_LIBRARIES = {
     "jinja2": "jinja2", "markupsafe": "markupsafe", "markdown-it-py": "markdown_it", "mdurl": "mdurl",
     "linkify-it-py": "linkify_it", "pyyaml": "yaml", "python-slugify": "slugify", "text-unidecode": "text_unidecode",
     "numpy": "numpy", "uc-micro-py": "uc_micro",
@@ -355,11 +348,11 @@ def library_versions() -> bytes:
     process: a library upgraded while the preview server runs is still the
     old one in it, and its cache must say so."""
     versions = []
-    for name in OUTPUT_LIBRARIES:
+    for name, module in OUTPUT_LIBRARIES.items():
         try:
             versions.append(f"{name}=={importlib.metadata.version(name)}")
         except importlib.metadata.PackageNotFoundError:
-            versions.append(f"{name} {_module_version(_LIBRARY_MODULES[name])}")
+            versions.append(f"{name} {_module_version(module)}")
     return "\n".join(versions).encode()
 
 
