@@ -367,9 +367,11 @@ def _every_template_source(env: jinja2.Environment) -> str:
     text; one it cannot read stands as its name alone (rendering it reports
     that). Not an editor's backup or swap file, nor a hidden folder's (.git):
     they change at every save, and would render the pages again each time."""
+    from .inputs import editors_file  # here: inputs imports this module
+
     parts = []
     for name in env.list_templates():
-        if name.endswith("~") or any(part.startswith(".") for part in name.split("/")):
+        if any(editors_file(part) for part in name.split("/")):
             continue
         try:
             source, _filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]

@@ -10,6 +10,7 @@ from typing import Mapping, Sequence
 import jinja2
 
 from .errors import SourceError
+from .inputs import editors_file
 from .render import BUILTIN_TEMPLATES, is_users_template, page_templates, template_fingerprints
 from .site import Site
 from .template_outline import TemplateOutline, template_outline
@@ -35,7 +36,7 @@ def unused_templates(env: jinja2.Environment, site: Site) -> tuple[SourceError, 
         # A built-in name is no misspelling: it replaces that template, which
         # this site may not use (sitemap.xml without a full base_url, sitemap_index.xml
         # below 50,000 URLs).
-        if not path.is_file() or path.name.startswith(".") or name.endswith("~") or name in used or name in builtin:
+        if not path.is_file() or any(map(editors_file, name.split("/"))) or name in used or name in builtin:
             continue
         # The file of a built-in in another folder first: "paper_item.html" is the
         # partial put beside the pages, which "paper.html" by spelling is not.

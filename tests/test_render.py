@@ -521,6 +521,8 @@ def test_a_template_no_page_can_use_is_named_in_a_warning(tmp_path):
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "box.html").write_text("a partial of one's own, included above")
     (tmp_path / "404.html~").write_text("an editor's backup")
+    (tmp_path / ".git").mkdir()  # the templates kept in a repository of their own
+    (tmp_path / ".git" / "HEAD").write_text("ref: refs/heads/main")
     # Replaces a built-in this site does not build (no sitemap for a bare base_url): no misspelling.
     (tmp_path / "sitemap.xml").write_text("{{ entries }}")
     (tmp_path / "sitemap_index.xml").write_text("{{ parts }}")  # built only past 50,000 URLs
