@@ -24,6 +24,7 @@ from .errors import SourceError
 from .inputs import Paths
 from .preview import DEBOUNCE_SECONDS, Preview
 from .preview_http import bind, make_handler
+from .watch_paths import within
 from .writer import lock_directory, unlock
 
 _CHANGE_EVENTS = {"created", "modified", "deleted", "moved"}
@@ -125,7 +126,7 @@ class PreviewServer:
         awaited = self.preview.awaited_templates_dir()
         if awaited is not None:
             made = next(parent for parent in awaited.parents if parent.is_dir())
-            if not any(made == root or root in made.parents for root in roots):
+            if not any(within(made, root) for root in roots):
                 wanted.add((made, False, "notice_awaited"))
         for watch in set(self._watched) - wanted:
             observed, handler = self._watched.pop(watch)

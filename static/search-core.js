@@ -437,7 +437,8 @@
     var self = this, manifest = this.manifest;
     if (manifest.index) {
       if (!self.single) {
-        self.single = self.fetchOnce(self.shardCache, manifest.index).then(function (data) { return new SingleIndex(data); });
+        // Kept as the loaded index alone, not its file too; asked for again after a failure.
+        self.single = self.fetchJSON(manifest.index).then(function (data) { return new SingleIndex(data); });
         self.single.catch(function () { self.single = null; });
       }
       return self.single;
