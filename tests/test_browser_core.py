@@ -208,10 +208,16 @@ def test_wide_notes_and_the_topics_chart_fit_a_phone(browser, tmp_path, serve_si
     assert page.locator(".chart-scroll").get_attribute("tabindex") is None, "a keyboard stop that scrolls nothing"
     assert page.locator(".chart-scroll").get_attribute("role") is None, "a region said to scroll that does not"
     assert_each_name_is_beside_its_row(page)
+    # Every name is whole: one too long for its column takes two lines of its
+    # row (a line clamped away would add a line's 11px to its scrolling height).
+    cut = ("names => names.filter(name => name.scrollWidth > name.clientWidth"
+           " || name.firstElementChild.scrollHeight > name.firstElementChild.clientHeight + 2).map(name => name.textContent)")
+    assert page.locator(".heatmap-names .row-label").evaluate_all(cut) == []
+    two_lines = "names => names.filter(name => name.firstElementChild.getClientRects().length === 1 && name.firstElementChild.getBoundingClientRect().height > 15).length"
+    assert page.locator(".heatmap-names .row-label").evaluate_all(two_lines) > 0, "no name needed two lines: the test shows nothing"
     # A window as narrow as a phone's layout but with room to spare (a desktop
     # zoomed to 200%) shows every name whole.
     page.set_viewport_size({"width": 640, "height": 900})
-    cut = "names => names.filter(name => name.scrollWidth > name.clientWidth).map(name => name.textContent)"
     assert page.locator(".heatmap-names .row-label").evaluate_all(cut) == []
     assert_each_name_is_beside_its_row(page)
     page.set_viewport_size({"width": 320, "height": 700})

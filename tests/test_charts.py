@@ -120,7 +120,7 @@ def test_topics_page_shows_every_topic_across_dates(shipped_site):
     # The row names are HTML beside the picture (so a long one can end in an
     # ellipsis), hidden from screen readers: the picture's cells name them.
     (labels,) = re.findall(r'<ul class="heatmap-names" aria-hidden="true">(.*?)</ul>', page, re.S)
-    row_labels = re.findall(r'<li class="row-label">([^<]+)</li>', labels)
+    row_labels = re.findall(r'<li class="row-label"><span>([^<]+)</span></li>', labels)
     assert svg.get("role") == "img"
     topic_links = re.findall(r'<h2><a href="/atlas/topics/[^"]+/">([^<]+)</a>', page)
     assert len(row_labels) == len(topic_links) > 20
