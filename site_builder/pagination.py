@@ -80,5 +80,5 @@ def title_list_pages(
 
 def letter_of_paper(paper: Paper) -> str:
     """The A–Z list's heading for ``paper``: the first letter of its sort key, or "#"."""
-    first = paper.sort_key[0][:1].upper()
+    first = paper.sort_key[0][:1].upper()  # "\0" before a title that starts otherwise
     return first if first.isalpha() and first.isascii() else "#"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -196,8 +197,15 @@ class Paper:
 
 
 def _sort_key(title: str) -> tuple[str, str]:
-    """Where a title goes in A–Z order: as it reads, leading quotes and brackets ignored."""
-    return (title_text(title).lstrip("\"'“‘(["), title)
+    """Where a title goes in A–Z order: as it reads, leading quotes and brackets
+    ignored, and accents too (``Émile`` among the E's). A title that starts
+    with no letter of A–Z (``2-bit``, ``$100K``, ``π-Zero``) goes first, under
+    the list's one "#": ``π`` sorted after ``z``, in a second "#" at the end."""
+    text = title_text(title).lstrip("\"'“‘([")
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    initial = text[:1]
+    return (text if initial.isascii() and initial.isalpha() else "\0" + text, title)
 
 
 def slug_of(text: str, max_length: int = _SLUG_MAX, replacements: Sequence[Sequence[str]] = ()) -> str:

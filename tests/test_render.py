@@ -370,6 +370,28 @@ def test_the_a_to_z_list_is_split_into_pages_and_each_letter_links_to_where_it_b
     assert 'href="/papers/" rel="prev"' in second and 'href="/papers/page/3/" rel="next"' in second
 
 
+def test_titles_that_begin_with_other_letters_are_under_one_hash_first_and_accents_under_their_letter(monkeypatch):
+    """"π-Zero" sorted after "Zeta", in a second "#" group at the end of the
+    last page that the "#" link (to the first page's) never reached, and
+    "Émile" went there too, not under E."""
+    import site_builder.pagination as pagination_module
+
+    monkeypatch.setattr(pagination_module, "TITLE_PAGE_SIZE", 2)
+    titles = ["Zeta", "π-Zero", "Émile", "2-bit", "Alpha", "Ever"]
+    site = site_for(*(paper(f"p{n}", title) for n, title in enumerate(titles)))
+    parts = [page for page in site.pages if page.template == "papers.html"]
+    assert [[view.title for view in part.context["papers"]] for part in parts] == [
+        ["2-bit", "π-Zero"], ["Alpha", "Émile"], ["Ever", "Zeta"],
+    ]
+    assert [(link.letter, link.url) for link in parts[0].context["letters"]] == [
+        ("#", "papers/"), ("A", "papers/page/2/"), ("E", "papers/page/2/"), ("Z", "papers/page/3/"),
+    ]
+    assert [[letter for letter, _items in part.context["groups"]] for part in parts] == [["#"], ["A", "E"], ["E", "Z"]]
+    files = render_site(make_environment(SiteConfig()), site, ASSETS, {})[0]
+    pi_zero = files["papers/p1/index.html"].decode()  # between 2-bit and Alpha
+    assert 'href="/papers/p3/" rel="prev"' in pi_zero and 'href="/papers/p4/" rel="next"' in pi_zero
+
+
 def test_paper_pages_link_their_neighbours_in_title_order_and_the_ends_link_no_further():
     site = site_for(paper("b", "Beta"), paper("a", "Alpha"), paper("c", "Gamma"))
     pages = {page.url: page for page in site.pages if page.template == "paper.html"}
