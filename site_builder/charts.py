@@ -168,7 +168,11 @@ def build_topics_overview(
     # At most 52 wide, so that four dates fit beside the names on a 390px phone.
     cell_width = max(18.0, min(52.0, 430 / max(1, len(columns))))
     highest = max((n for row in counts.values() for n in row), default=0) or 1
-    every = 1 if cell_width >= 46 else -(-len(columns) // 6)
+    # A label over every column where it fits, else over every few, at least
+    # its width apart: about 7.4 units a character of the 12px text ("May 2024"
+    # is 59 px in DejaVu Sans), so months ran into each other over 52-unit cells.
+    longest = max((len(column.label) for column in columns), default=0)
+    every = max(1 if cell_width >= 46 else -(-len(columns) // 6), math.ceil((7.4 * longest + 3) / cell_width))
     header = tuple(
         (round(label_width + (i + 0.5) * cell_width, 2), column.label)
         for i, column in enumerate(columns) if i % every == 0

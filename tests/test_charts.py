@@ -87,6 +87,20 @@ def test_overview_shades_cells_by_papers_and_fits_the_longest_topic_name():
     assert [label for _x, label in chart.header] == ["Mar 11", "Mar 17", "Mar 18"]
 
 
+def test_overview_labels_do_not_run_into_each_other():
+    """Five months of daily digests: "Jan 2024" (about 55 px at the chart's
+    12 px) over every 52 px column ran into "Feb 2024"."""
+    topics = (TopicView("a", "Agents", "", "topics/a/", 9),)
+    for days in (130, 31, 9, 3):
+        columns = columns_for(dates(*(dt.date(2024, 1, 1) + dt.timedelta(days=n) for n in range(days))))
+        chart = build_topics_overview(topics, columns, {"a": (1,) * len(columns)})
+        xs = [x for x, _label in chart.header]
+        widest = 7.4 * max(len(label) for _x, label in chart.header)
+        assert len(xs) >= min(3, len(columns))
+        assert all(right - left >= widest for left, right in zip(xs, xs[1:])), (days, chart.header)
+    assert [label for _x, label in chart.header] == ["Jan 1", "Jan 2", "Jan 3"]  # each, where they fit
+
+
 def svg_of(page: str) -> ET.Element:
     return svgs_of(page)[0]
 
