@@ -162,6 +162,20 @@ def test_the_home_pages_sidebar_leaves_out_a_section_with_nothing_to_list_and_sa
     assert "<aside" not in home(SiteConfig(home_recent_dates=0), Taxonomy(()))  # no empty landmark
 
 
+def test_a_site_with_no_papers_yet_says_so_on_its_lists_without_an_empty_chart_or_landmark():
+    """The topics page drew an empty heat map captioned "0 topics across 0
+    digest dates; … up to 1 paper in one cell", the A–Z page an empty "Jump
+    to letter" landmark, and the dates page nothing under its heading."""
+    files = {path: data.decode() for path, data in render_site(make_environment(SiteConfig()), site_for(), ASSETS, {})[0].items()}
+    assert "<svg" not in files["topics/index.html"] and "0 topics across" not in files["topics/index.html"]
+    assert "No paper yet: " in files["topics/index.html"]  # the topics of topics.yaml, each named
+    assert 'class="letters"' not in files["papers/index.html"]
+    assert "No papers yet" in files["papers/index.html"] and "No digests yet" in files["dates/index.html"]
+    one = {path: data.decode() for path, data in render_site(make_environment(SiteConfig()), site_for(paper("x", "A Paper")), ASSETS, {})[0].items()}
+    assert "<svg" in one["topics/index.html"] and 'class="letters"' in one["papers/index.html"]
+    assert "No papers yet" not in one["papers/index.html"] and "No digests yet" not in one["dates/index.html"]
+
+
 @pytest.mark.parametrize("title, footer", [
     ("Paper Atlas", "Built with Paper Atlas from daily paper digests · Atom feed"),
     ("My reading", "My reading · built with Paper Atlas from daily paper digests · Atom feed"),
