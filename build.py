@@ -68,7 +68,7 @@ def summarize(report: BuildReport, seconds: float) -> str:
         f"  ingest: {report.plan.summary}",
     ]
     if report.skipped:
-        lines[0] = f"Nothing changed since the last build: its {site.pages} pages ({kinds}) are up to date"
+        lines[0] = f"Nothing changed since the last build: its {site.pages:,} pages ({kinds}) are up to date"
     if report.search is not None:
         index, documents = report.search.index, report.search.documents
         lines.append(
@@ -92,12 +92,12 @@ def _left_off(drafts: int) -> str:
 
 
 def _kib(size: int) -> str:
-    return f"{size / 1024:.0f} KiB"
+    return f"{size / 1024:,.0f} KiB"
 
 
 def _search_part(part: SearchPart, files: str) -> str:
     if part.files > 1:
-        return f"{_kib(part.bytes)} in {part.files} {files} of {part.bytes / part.files / 1024:.1f} KiB on average"
+        return f"{_kib(part.bytes)} in {part.files:,} {files} of {part.bytes / part.files / 1024:.1f} KiB on average"
     return f"{_kib(part.bytes)} ({_kib(part.gzip)} gzip)" if part.gzip is not None else _kib(part.bytes)
 
 
@@ -120,8 +120,8 @@ def command_ingest(args: argparse.Namespace) -> int:
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(
-        f"Ingested {counted(len(plan.texts), 'paper file')}: {plan.new_papers} new, "
-        f"{len(plan.changed)} written, {len(plan.texts) - len(plan.changed)} unchanged"
+        f"Ingested {counted(len(plan.texts), 'paper file')}: {plan.new_papers:,} new, "
+        f"{len(plan.changed):,} written, {len(plan.texts) - len(plan.changed):,} unchanged"
     )
     return 0
 
@@ -168,7 +168,7 @@ def command_deploy(args: argparse.Namespace) -> int:
         where = f", pushed to {args.remote}"
     else:
         where = f"; {args.remote} has it already" if target.remote is not None else " (not pushed)"
-    print(f"{args.branch}: {what} ({result.files} files){where}")
+    print(f"{args.branch}: {what} ({counted(result.files, 'file')}){where}")
     return 0
 
 

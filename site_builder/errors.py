@@ -40,7 +40,7 @@ def counted(number: int, noun: str, plural: str = "") -> str:
 
 
 def paper_files_written(count: int) -> str:
-    return f"{count} paper file was written" if count == 1 else f"{count} paper files were written"
+    return f"{count} paper file was written" if count == 1 else f"{count:,} paper files were written"
 
 
 @dataclass(eq=False)

@@ -228,7 +228,7 @@ def make_site(
     papers = in_title_order(paper for paper in parsed if not paper.draft)
     own_pages, unread_pages = read_own_pages(paths, cache)
     lap("read")
-    progress(f"building the site model for {len(papers)} papers")
+    progress(f"building the site model for {len(papers):,} papers")
 
     def start_search(views: Sequence[PaperView]) -> PendingSearchIndex:
         documents = search_documents(
@@ -284,7 +284,7 @@ def make_site(
             if forked is not None:
                 forked.close()  # a child never asked for (the model failed first)
         lap("model")
-        progress(f"rendering {len(site.pages)} pages")
+        progress(f"rendering {len(site.pages):,} pages")
         assets, files, asset_warnings = collect_assets(paths.static, {"lunr.js": LUNR_JS})
         if paths.public.is_dir():
             files.update(collect_public(paths.public, {page.output_path: page.template for page in site.pages}))

@@ -506,21 +506,21 @@ def describe(rebuild: Rebuild) -> str:
     # A digest added, or a digest's paper file deleted (written again), says so.
     ingest = f"; ingest: {rebuild.ingest}" if rebuild.ingest else ""
     if not rebuild.changes:
-        return f"Built {rebuild.pages} pages in {rebuild.seconds:.2f}s, {written} written{ingest}"
+        return f"Built {rebuild.pages:,} pages in {rebuild.seconds:.2f}s, {written} written{ingest}"
     shown = ", ".join(rebuild.changes[:3])
-    more = f" and {len(rebuild.changes) - 3} more" if len(rebuild.changes) > 3 else ""
+    more = f" and {len(rebuild.changes) - 3:,} more" if len(rebuild.changes) > 3 else ""
     cause = f" after changes to {shown}{more}"
     if not rebuild.later:
         return (
-            f"Rebuilt in {rebuild.seconds:.2f}s{cause}: {len(rebuild.rendered)} of {rebuild.pages} pages "
+            f"Rebuilt in {rebuild.seconds:.2f}s{cause}: {len(rebuild.rendered):,} of {rebuild.pages:,} pages "
             f"rendered, {written} written{ingest}"
         )
     # Said first, the pages to render: "0 of 442 pages rendered" read as if
     # nothing had changed. (They include pages the last rebuild left unrendered.)
     to_render = len(rebuild.rendered) + len(rebuild.later)
     return (
-        f"Rebuilt in {rebuild.seconds:.2f}s{cause}: {to_render} of {rebuild.pages} pages to render, "
-        f"{len(rebuild.rendered)} rendered now ({written} written); the other {len(rebuild.later)} "
+        f"Rebuilt in {rebuild.seconds:.2f}s{cause}: {to_render:,} of {rebuild.pages:,} pages to render, "
+        f"{len(rebuild.rendered):,} rendered now ({written} written); the other {len(rebuild.later):,} "
         f"render when requested or in the background{ingest}"
     )
 

@@ -385,3 +385,28 @@ def test_ingest_shows_the_same_warnings_as_a_build(project):
     assert "another-paper.md: text above the notes that the digests do not give" in result.stderr
     assert "README.md: not read" in result.stderr
     assert "A thought of mine." in paper.read_text().split("## Notes", 1)[1]
+
+
+def test_the_terminal_writes_thousands_as_the_build_summary_does(monkeypatch, capsys):
+    """"Built 4,282 pages" from build, then "Built 4249 pages" and "1006 of
+    4282 pages to render" from serve, "3900 unchanged" from ingest and
+    "(4636 files)" from deploy: each count now as the summary writes it."""
+    import types
+
+    import build as build_module
+    from site_builder.errors import paper_files_written
+    from site_builder.preview import Rebuild, describe
+
+    later = tuple(f"p{n}" for n in range(1006))
+    assert "4,249 pages" in describe(Rebuild(1.0, 4249, (), (), ()))
+    said = describe(Rebuild(1.0, 4282, ("a",), (), ("x",) * 5, later))
+    assert "1,007 of 4,282 pages to render" in said and "the other 1,006 render" in said and "and 2 more" in said
+    assert "1,234 rendered now" in describe(Rebuild(1.0, 4282, ("a",) * 1234, (), ("x",), later))
+    assert "1,234 of 4,282 pages rendered" in describe(Rebuild(1.0, 4282, ("a",) * 1234, (), ("x",)))
+    assert paper_files_written(3904) == "3,904 paper files were written"
+    plan = types.SimpleNamespace(texts=("t",) * 3905, new_papers=1005, changed=("c",) * 1005)
+    monkeypatch.setattr(build_module, "ingest", lambda paths: (plan, ()))
+    build_module.command_ingest(types.SimpleNamespace(content="content"))
+    assert capsys.readouterr().out == "Ingested 3,905 paper files: 1,005 new, 1,005 written, 2,900 unchanged\n"
+    part = types.SimpleNamespace(bytes=3424 * 1024, files=1099, gzip=None)
+    assert build_module._search_part(part, "shards") == "3,424 KiB in 1,099 shards of 3.1 KiB on average"
