@@ -168,6 +168,7 @@ def test_a_site_with_no_papers_yet_says_so_on_its_lists_without_an_empty_chart_o
     to letter" landmark, and the dates page nothing under its heading."""
     files = {path: data.decode() for path, data in render_site(make_environment(SiteConfig()), site_for(), ASSETS, {})[0].items()}
     assert "<svg" not in files["topics/index.html"] and "0 topics across" not in files["topics/index.html"]
+    assert 'class="topic-grid"' not in files["topics/index.html"]  # no empty list
     assert "No paper yet: " in files["topics/index.html"]  # the topics of topics.yaml, each named
     assert 'class="letters"' not in files["papers/index.html"]
     assert "No papers yet" in files["papers/index.html"] and "No digests yet" in files["dates/index.html"]
