@@ -3,6 +3,7 @@ which are shown as the digest wrote them, with their addresses linked."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import partial
 from typing import Callable
@@ -12,22 +13,47 @@ from linkify_it.main import Match
 from markdown_it import MarkdownIt
 from markdown_it.common import normalize_url
 from markdown_it.common.utils import escapeHtml
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
 
 from .papers import digest_body_parts, resolve_escapes, trim_address
 
 
 def make_markdown() -> Callable[[str], str]:
-    """CommonMark with tables and bare-URL links; raw HTML is shown as text, and
-    there is deliberately no math plugin: "$100K" in an abstract stays "$100K"."""
+    """CommonMark with tables, strikethrough, footnotes, task lists and
+    bare-URL links; raw HTML is shown as text, and there is deliberately no
+    math plugin: "$100K" in an abstract stays "$100K"."""
     md = markdown_parser()
-    return partial(_render_markdown, md.render, md.linkify.pretest)
+    return partial(_render_markdown, partial(markdown_html, md), md.linkify.pretest)
 
 
 def markdown_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
     md.enable(["linkify", "table", "strikethrough"])
+    # A task's checkbox inside a <label> with its text: named for a screen
+    # reader, and with no id that two lists on one page could both use.
+    md.use(footnote_plugin).use(tasklists_plugin, label=True)
+    rules = md.renderer.rules
+    rules["footnote_anchor"] = partial(_named_backref, rules["footnote_anchor"])
     md.linkify = QuickLinkify()
     return md
+
+
+def _named_backref(render: Callable[..., str], tokens: list, idx: int, options: object, env: dict) -> str:
+    # The way back from a footnote is a bare "↩", which a screen reader reads
+    # as the arrow's name.
+    return render(tokens, idx, options, env).replace(
+        'class="footnote-backref">', 'class="footnote-backref" aria-label="Back to the text">', 1,
+    )
+
+
+def markdown_html(md: MarkdownIt, text: str) -> str:
+    """``md.render(text)``, its footnotes' ids named after the text: a paper of
+    one's own shows its abstract and its notes on one page, and the first
+    footnote of each would otherwise be "fn1" twice."""
+    if "^" not in text:  # "[^1]" and "^[inline]" both hold it
+        return md.render(text)
+    return md.render(text, {"docId": hashlib.blake2b(text.encode("utf-8"), digest_size=4).hexdigest()})
 
 
 # A link or image our Markdown made whose address starts at the site's root

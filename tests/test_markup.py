@@ -14,7 +14,7 @@ from linkify_it import LinkifyIt
 
 from site_builder.markup import (
     QuickLinkify, _MARKUP_CHARACTER, _first_characters, _render_markdown, make_digest_text, make_markdown,
-    markdown_parser, under_base,
+    markdown_html, markdown_parser, under_base,
 )
 from site_builder.papers import PaperRecord, extract_links, title_key, trim_address
 
@@ -42,6 +42,25 @@ class EndedAsLinksList(LinkifyIt):
 def test_markdown_leaves_dollar_signs_alone():
     html = make_markdown()("It costs $100K and $\\pi$ is fine; $x$ too.")
     assert "$100K" in html and "$x$" in html
+
+
+def test_notes_have_task_lists_and_footnotes_whose_ids_are_the_texts_own():
+    markdown = make_markdown()
+    notes = "- [ ] re-run it\n- [x] read [it](https://x.org)\n\nSmall gain.[^1] Cheap.^[Table 2.]\n\n[^1]: Three seeds.\n"
+    html = markdown(notes)
+    # A task's box is named by its text, as a checkbox in a <label>, and cannot be ticked on the site.
+    assert '<li class="task-list-item"><label><input class="task-list-item-checkbox" disabled="disabled" type="checkbox"> re-run it</label></li>' in html
+    assert 'checked="checked" disabled="disabled" type="checkbox"> read <a href="https://x.org">it</a></label>' in html
+    references = re.findall(r'<sup class="footnote-ref"><a href="#(fn[^"]+)" id="(fnref[^"]+)">\[(\d)\]</a></sup>', html)
+    notes_ids = re.findall(r'<li id="(fn[^"]+)" class="footnote-item"><p>([^<]+) <a href="#(fnref[^"]+)" class="footnote-backref" aria-label="Back to the text">', html)
+    assert [(ref, back) for ref, back, _n in references] == [(note, back) for note, _text, back in notes_ids]
+    assert [text for _id, text, _back in notes_ids] == ["Three seeds.", "Table 2."]
+    # Another text (a paper's own abstract, on the same page as its notes) numbers its footnotes with other ids.
+    abstract = markdown("Read next.[^1]\n\n[^1]: March.\n")
+    other_ids = set(re.findall(r'id="([^"]+)"', abstract))
+    assert len(other_ids) == 2 and not other_ids & set(re.findall(r'id="([^"]+)"', html))
+    assert markdown(notes) == html, "the same text, the same ids: a build is deterministic"
+    assert "task-list" not in markdown("- [] not a task\n- [y] nor this\n") and "footnote" not in markdown("x^2 and [^1] with no note\n")
 
 
 def test_addresses_from_the_sites_root_lead_under_its_base_path():
@@ -195,7 +214,7 @@ def stock_parser():
 @settings(max_examples=1500, deadline=None)
 @given(MARKDOWNISH_TEXT)
 def test_markdown_fast_path_renders_what_markdown_it_does(text):
-    assert make_markdown()(text) == stock_parser().render(text)
+    assert make_markdown()(text) == markdown_html(stock_parser(), text)
 
 
 def test_markdown_fast_path_sends_every_markup_character_and_unusual_space_to_the_parser():
@@ -231,8 +250,8 @@ PIECE_LINKS = [
 
 @pytest.mark.parametrize("text", PIECE_LINKS)
 def test_markdown_links_what_stock_linkify_it_links_in_pieces_of_a_paragraph(text):
-    assert make_markdown()(text) == stock_parser().render(text)
-    assert markdown_parser().render(text) == stock_parser().render(text)
+    assert make_markdown()(text) == markdown_html(stock_parser(), text)
+    assert markdown_html(markdown_parser(), text) == markdown_html(stock_parser(), text)
 
 
 LINK_SHAPES = [

@@ -82,8 +82,18 @@ def site_url(shipped_site, serve_site) -> str:
     return serve_site(shipped_site)
 
 
-# The shipped papers have no tags: a copy with some, and the pages they make.
-TAG_PAGES = ["", "tags/", "tags/read-later/", "starred/"]
+# The shipped papers have no tags: a copy with some, and the pages they make;
+# and notes with task lists and footnotes, in a digest paper's notes and in
+# both the abstract and the notes of a paper of one's own.
+TAG_PAGES = ["", "tags/", "tags/read-later/", "starred/", "papers/my-reading-list/"]
+FOOTNOTED_NOTES = (
+    "\n## Notes\n\n- [ ] re-run the ablation\n- [x] read section 3 of [the paper](https://arxiv.org/abs/1)\n\n"
+    "The gain is small.[^1] So is the cost.^[Table 2.]\n\n[^1]: Within the noise of three seeds.\n"
+)
+OWN_PAPER = (
+    "---\ntitle: My reading list\ndates: [2025-03-18]\n---\n\nPapers to read next.[^1]\n\n"
+    "[^1]: From the March digests.\n" + FOOTNOTED_NOTES
+)
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +105,9 @@ def tagged_site(tmp_path_factory) -> tuple[Path, list[str]]:
     papers = sorted((work / "content" / "papers").glob("*.md"))[:3]
     for paper, front in zip(papers, ("tags: [read-later, rlhf]\nstarred: true\n", "tags: [Read later, '🔥']\n", "tags: x\n")):
         paper.write_text(paper.read_text(encoding="utf-8").replace("\n---\n", f"\n{front}---\n", 1), encoding="utf-8")
+    with papers[0].open("a", encoding="utf-8") as notes:
+        notes.write(FOOTNOTED_NOTES)
+    (work / "content" / "papers" / "my-reading-list.md").write_text(OWN_PAPER, encoding="utf-8")
     build(Paths(work / "content", work / "_site"), base_url="/atlas/")
     pages = TAG_PAGES + [f"papers/{paper.stem}/" for paper in papers[:2]]
     assert all((work / "_site" / page / "index.html").is_file() for page in pages)
