@@ -506,25 +506,27 @@ def update_site(
     file write and a browser never sees a missing directory mid-swap.
     Returns the output paths written or removed.
     """
-    touched: list[str] = []
+    written: list[str] = []
+    removed = sorted(previous.keys() - files.keys())
     try:
-        for relative, data in sorted(files.items()):
-            if previous.get(relative) != data:
-                write_atomic(out_dir.joinpath(*check_output_path(relative).parts), data)
-                touched.append(relative)
+        # Removed first: a file of content/public/ that became a folder of
+        # its name (or the reverse) is written where the old one was.
         emptied: set[Path] = set()
-        for relative in sorted(previous.keys() - files.keys()):
+        for relative in removed:
             target = out_dir.joinpath(*check_output_path(relative).parts)
             target.unlink(missing_ok=True)
-            touched.append(relative)
             emptied.add(target.parent)
         # Each directory once, deepest first: a new search index replaces
         # thousands of files in one directory.
         for directory in sorted(emptied, key=lambda path: len(path.parts), reverse=True):
             _remove_empty_parents(directory, out_dir)
+        for relative, data in sorted(files.items()):
+            if previous.get(relative) != data:
+                write_atomic(out_dir.joinpath(*check_output_path(relative).parts), data)
+                written.append(relative)
     except OSError as error:
         raise SourceError(f"cannot write the site: {error.strerror}", error.filename or out_dir) from None
-    return tuple(touched)
+    return tuple(written + removed)
 
 
 def sync_site(out_dir: Path, files: Mapping[str, bytes], checked: Collection[str] = ()) -> tuple[str, ...]:

@@ -573,6 +573,27 @@ def test_a_rebuild_says_what_ingest_wrote_to_content_papers(tmp_path):
     assert "ingest:" not in log[-1]
 
 
+def test_a_public_file_that_becomes_a_folder_of_its_name_and_back_is_rebuilt_by_the_preview(tmp_path):
+    """The preview writes the new files before removing the old ones: a file
+    written into docs/ failed while docs was still the old file (and the
+    reverse), and every rebuild after failed the same way."""
+    paths = make_project(tmp_path)
+    public = paths.content / "public"
+    public.mkdir()
+    (public / "docs").write_text("a file")
+    preview = Preview(paths, log=lambda line: None)
+    assert preview.build()
+    (public / "docs").unlink()
+    (public / "docs").mkdir()
+    (public / "docs" / "guide.txt").write_text("a guide")
+    assert preview.build(("public",), (public / "docs" / "guide.txt",)), preview.state.error
+    assert (paths.out / "docs" / "guide.txt").read_text() == "a guide"
+    shutil.rmtree(public / "docs")
+    (public / "docs").write_text("a file again")
+    assert preview.build(("public",), (public / "docs",)), preview.state.error
+    assert (paths.out / "docs").read_text() == "a file again"
+
+
 def test_pages_left_for_later_render_on_request_and_end_as_a_full_build(tmp_path):
     """No background thread here: each step is taken by hand."""
     paths = make_project(tmp_path)
