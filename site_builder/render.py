@@ -34,7 +34,7 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
     if config.templates_dir is not None:
         search_path.insert(0, str(config.templates_dir))
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(search_path),
+        loader=_TemplateLoader(search_path),
         autoescape=True,
         # A typo in a template variable is an error, not an empty string on the page.
         undefined=jinja2.StrictUndefined,
@@ -62,6 +62,21 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
     env.globals["site"] = config
     env.globals["paper_item"] = _paper_items(env)
     return env
+
+
+class _TemplateLoader(jinja2.FileSystemLoader):
+    """A template that is not UTF-8 is an error with its file and line
+    wherever it is read: one included by a computed name is read only as a
+    page renders, where Jinja's UnicodeDecodeError names neither."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as error:
+            raise SourceError(
+                f"template {template!r} is not valid UTF-8: {error.reason}", _template_file(self, template),
+                error.object[: error.start].count(b"\n") + 1, hint="save the file as UTF-8",
+            ) from None
 
 
 class FilterError(jinja2.TemplateRuntimeError):
@@ -199,8 +214,6 @@ def render_page(env: jinja2.Environment, page: Page, assets: Mapping[str, str]) 
             *_template_location(error),
             hint="check the variable name; docs/templates.md lists what each template receives",
         ) from None
-    except UnicodeDecodeError as error:
-        raise SourceError(f"template is not valid UTF-8: {error.reason}", page.template) from None
     except Exception as error:
         # An expression in a user's template such as {{ "a" + 1 }} or {{ 1 / 0 }}
         # is the user's mistake; an error raised outside any template is ours.
@@ -295,9 +308,9 @@ def _template_location(error: BaseException) -> tuple[str | None, int | None]:
     return location
 
 
-def _template_file(env: jinja2.Environment, name: str) -> str:
-    """The file the loader would read for ``name``, for errors raised before Jinja knows it."""
-    for directory in getattr(env.loader, "searchpath", ()):
+def _template_file(loader: jinja2.FileSystemLoader, name: str) -> str:
+    """The file ``loader`` would read for ``name``, for errors raised before Jinja knows it."""
+    for directory in loader.searchpath:
         candidate = Path(directory) / name
         if candidate.is_file():
             return str(candidate)
@@ -326,11 +339,6 @@ def template_fingerprints(
         except jinja2.TemplateNotFound:
             sources[name], references[name] = "", set()
             return
-        except UnicodeDecodeError as error:
-            raise SourceError(
-                f"template {name!r} is not valid UTF-8: {error.reason}", _template_file(env, name),
-                error.object[: error.start].count(b"\n") + 1, hint="save the file as UTF-8",
-            ) from None
         sources[name] = source
         if read is not None:
             read[name] = (source, filename)
@@ -375,7 +383,7 @@ def _every_template_source(env: jinja2.Environment) -> str:
             continue
         try:
             source, _filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
-        except (jinja2.TemplateNotFound, UnicodeDecodeError, OSError):
+        except (jinja2.TemplateNotFound, SourceError, OSError):
             source = ""
         parts.append(f"{name}\0{source}")
     return "\0".join(parts)

@@ -361,6 +361,14 @@ CASES = {
         user_template("404.html", b'{% extends "base.html" %}\n{% block main %}Caf\xe9{% endblock %}\n'),
         "{project}/my-templates/404.html:2: template '404.html' is not valid UTF-8: invalid continuation byte",
     ),
+    "template-not-utf8-included-by-a-computed-name": (
+        lambda project: (
+            user_template("404.html", '{% extends "base.html" %}\n{% block main %}\n'
+                          '{% set part = "parts/" + "note.html" %}{% include part %}\n{% endblock %}\n')(project),
+            write("my-templates/parts/note.html", b"<p>A note</p>\n<p>Caf\xe9</p>\n")(project),
+        ),
+        "{project}/my-templates/parts/note.html:2: template 'parts/note.html' is not valid UTF-8: invalid continuation byte",
+    ),
 }
 
 
