@@ -37,7 +37,7 @@ from .parallel import Forked
 from .pipeline import SiteBuild, make_site, save_cache, unsaved_cache, untrusted_cache
 from .preview_http import PreviewState
 from .preview_output import PreviewOutput
-from .render import BUILTIN_TEMPLATES, make_environment, render_page
+from .render import BUILTIN_TEMPLATES, make_environment, render_page, template_sources
 from .site import Site
 from .watch_paths import links_out_of, named_templates_dir, within
 from .writer import check_output_dir
@@ -173,7 +173,7 @@ class Preview:
             return False
         self._texts = dict(result.plan.texts)
         env = make_environment(result.site.config)
-        shows_notes = [name for name in env.list_templates() if "notes" in env.loader.get_source(env, name)[0]]
+        shows_notes = [name for name, source in template_sources(env) if "notes" in source]
         self._notes_page = (result.site, env, result.assets) if shows_notes == ["paper.html"] else None
         self.templates_dir = result.site.config.templates_dir
         # Warnings stand until their file changes; repeat them only when they do.

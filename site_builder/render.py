@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field, fields
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 from urllib.parse import quote
 from xml.etree import ElementTree
 
@@ -371,13 +371,18 @@ def template_fingerprints(
 
 
 def _every_template_source(env: jinja2.Environment) -> str:
-    """Every template the loader finds, each name with its source, as one
-    text; one it cannot read stands as its name alone (rendering it reports
+    """Every template the loader finds, each name with its source, as one text."""
+    return "\0".join(f"{name}\0{source}" for name, source in template_sources(env))
+
+
+def template_sources(env: jinja2.Environment) -> Iterator[tuple[str, str]]:
+    """Every template the loader finds, by name, with its source; one it
+    cannot read (an image, a file not UTF-8) has none (rendering it reports
     that). Not an editor's backup or swap file, nor a hidden folder's (.git):
-    they change at every save, and would render the pages again each time."""
+    they are no templates, and change at every save (in a fingerprint, they
+    would render the pages again each time)."""
     from .inputs import editors_file  # here: inputs imports this module
 
-    parts = []
     for name in env.list_templates():
         if any(editors_file(part) for part in name.split("/")):
             continue
@@ -385,8 +390,7 @@ def _every_template_source(env: jinja2.Environment) -> str:
             source, _filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
         except (jinja2.TemplateNotFound, SourceError, OSError):
             source = ""
-        parts.append(f"{name}\0{source}")
-    return "\0".join(parts)
+        yield name, source
 
 
 def page_templates(site: Site) -> set[str]:

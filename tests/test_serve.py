@@ -573,6 +573,18 @@ def test_a_rebuild_says_what_ingest_wrote_to_content_papers(tmp_path):
     assert "ingest:" not in log[-1]
 
 
+def test_a_file_in_the_templates_dir_that_is_not_text_leaves_the_preview_building(tmp_path):
+    """An editor's swap file beside the template being edited, or an image:
+    the preview read every file there as a template, to see which show
+    notes, and its build raised UnicodeDecodeError, ending the server."""
+    paths = make_project(tmp_path)
+    (tmp_path / "theme" / ".paper.html.swp").write_bytes(b"b0VIM 9.0\x00\x10\x00\xff\xfe")
+    (tmp_path / "theme" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\xff")
+    preview = Preview(paths, log=lambda line: None)
+    assert preview.build(), preview.state.error
+    assert preview.build(("paper.html",), (themed(tmp_path, "<p>THEMED</p>"),)), preview.state.error
+
+
 def test_a_public_file_that_becomes_a_folder_of_its_name_and_back_is_rebuilt_by_the_preview(tmp_path):
     """The preview writes the new files before removing the old ones: a file
     written into docs/ failed while docs was still the old file (and the
