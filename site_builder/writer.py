@@ -162,7 +162,11 @@ def check_output_dir(out_dir: Path, inputs: Iterable[Path]) -> None:
         out = out_dir.resolve()
     except (OSError, RuntimeError):  # a link that loops
         raise SourceError("the output directory is a link that cannot be followed", out_dir, hint=hint) from None
-    for source in map(Path.resolve, inputs):
+    for source in inputs:
+        try:
+            source = source.resolve()
+        except (OSError, RuntimeError):  # a link that loops: no input, as reading it says
+            continue
         if out == source or out in source.parents or source in out.parents:
             raise SourceError(
                 f"the output directory overlaps {source}, which the build reads", out_dir,

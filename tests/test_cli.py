@@ -181,6 +181,15 @@ def test_missing_content_directory(tmp_path):
     assert "error: content: content directory not found" in result.stderr
 
 
+def test_a_content_directory_that_is_a_link_that_loops_is_one_not_found(tmp_path):
+    """The output directory's check resolved it first, and Python's
+    RuntimeError for the loop was a traceback."""
+    (tmp_path / "content").symlink_to("content")
+    result = run(cwd=tmp_path)
+    assert result.returncode == 1
+    assert "error: content: content directory not found" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_search_summary_says_one_file_with_its_gzip_many_files_by_count_and_none_without_failing():
     from build import _search_part
     from site_builder.search import SearchPart
