@@ -12,6 +12,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
+import glob
 import os
 import secrets
 import shutil
@@ -493,9 +494,10 @@ def _set_aside(previous: Path, keep: Path | None) -> None:
 
 def _remove_stale_builds(out_dir: Path) -> None:
     """Staging directories left by a build that was killed."""
-    for stale in out_dir.parent.glob(f".{out_dir.name}.new-*"):
+    name = glob.escape(out_dir.name)  # "site[1]" is a name, not a pattern
+    for stale in out_dir.parent.glob(f".{name}.new-*"):
         shutil.rmtree(stale, ignore_errors=True)
-    for stale in out_dir.parent.glob(f".{out_dir.name}.old-*"):
+    for stale in out_dir.parent.glob(f".{name}.old-*"):
         shutil.rmtree(stale, ignore_errors=True)
 
 

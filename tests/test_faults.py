@@ -257,6 +257,15 @@ def test_a_previous_site_that_cannot_be_deleted_does_not_fail_the_build(tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["_site"]
 
 
+def test_stale_builds_are_told_by_the_output_directorys_name_as_written_not_as_a_pattern(tmp_path):
+    """A name with [ ] or * matched other names as a glob: site[1]'s stale
+    builds stayed forever, and site1's, maybe in the making, were deleted."""
+    for stale in (".site[1].new-abc", ".site[1].old-1", ".site1.new-abc"):
+        (tmp_path / stale).mkdir()
+    write_site(tmp_path / "site[1]", {"index.html": b"x"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site1.new-abc", "site[1]"]
+
+
 def test_write_site_reports_the_stats_a_later_look_at_the_disk_finds(tmp_path):
     out = tmp_path / "_site"
     write_site(out, {"index.html": b"old", "gone/index.html": b"x"})
