@@ -26,9 +26,10 @@ from .errors import SourceError
 # missing above it.
 _MAX_TITLE_CHARS = 500
 # The word before a full stop that a capital follows: a sentence's end, but
-# for the abbreviations titles use ("Kaplan et al. Scaling Laws").
+# for the abbreviations titles use ("Kaplan et al. Scaling Laws"). The word
+# holds no full stop: "e.g." and "i.e." are found as "g" and "e".
 _SENTENCE_BREAK = re.compile(r"(\w+)\. (?=[A-Z])")
-_ABBREVIATIONS = frozenset({"al", "vs", "e.g", "g", "i.e", "e", "etc", "cf", "fig", "eq", "no", "vol", "dr", "mr", "st"})
+_ABBREVIATIONS = frozenset({"al", "vs", "g", "e", "etc", "cf", "fig", "eq", "no", "vol", "dr", "mr", "st"})
 
 
 @dataclass(frozen=True)
