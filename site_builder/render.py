@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from .cache import KeyDigester
 from .config import SiteConfig
-from .errors import SourceError, counted
+from .errors import SourceError, counted, raise_if_any
 from .feeds import Feed, FeedEntry, SitemapEntry, absolute_url
 from .pagination import LetterLink, Pagination
 from .parallel import PARALLEL_MIN_ITEMS, fork_map
@@ -322,10 +322,13 @@ def template_fingerprints(
 ) -> dict[str, str]:
     """For each template, a hash of its source and of every template it extends
     or includes, so a change re-renders exactly the pages that use it.
-    ``read``, if given, receives each template found: (source, file name)."""
+    ``read``, if given, receives each template found: (source, file name).
+    A template that cannot be read or parsed is an error; those of all are
+    raised together, in file order."""
     sources: dict[str, str] = {}
     references: dict[str, set[str]] = {}
     computed: set[str] = set()  # the templates that name one by a computed name
+    errors: list[SourceError] = []
 
     def visit(name: str) -> None:
         if name in sources:
@@ -334,9 +337,13 @@ def template_fingerprints(
             source, filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
             outline = template_outline(env, source, name, filename)
             referenced = outline.references
-        except jinja2.TemplateSyntaxError as error:
-            raise _syntax_error(error) from None
-        except jinja2.TemplateNotFound:
+        except (jinja2.TemplateNotFound, jinja2.TemplateSyntaxError, SourceError) as error:
+            # One not found, rendering reports; one not Jinja or not UTF-8 is
+            # told with the others' below, so that all are fixed at once.
+            if isinstance(error, jinja2.TemplateSyntaxError):
+                errors.append(_syntax_error(error))
+            elif isinstance(error, SourceError):
+                errors.append(error)
             sources[name], references[name] = "", set()
             return
         sources[name] = source
@@ -355,8 +362,9 @@ def template_fingerprints(
                 closure(ref, seen)
         return seen
 
-    for name in names:
+    for name in sorted(names):
         visit(name)
+    raise_if_any(sorted(errors, key=lambda error: (str(error.path), error.line or 0)))
     # A template that includes one by a computed name may render any: the
     # pages that use it depend on every template (a partial it includes so,
     # saved, kept its old text on them in a cached build).

@@ -15,7 +15,7 @@ import pytest
 
 from site_builder.assets import collect_assets, collect_public
 from site_builder.config import SiteConfig
-from site_builder.errors import SourceError
+from site_builder.errors import BuildErrors, SourceError
 from site_builder.inputs import STATIC_DIR
 from site_builder.markup import make_digest_text, make_markdown
 from site_builder.pages import OwnPage
@@ -706,6 +706,20 @@ def test_template_syntax_error_names_file_and_line(tmp_path):
     with pytest.raises(SourceError) as info:
         render_site(make_environment(site.config), site, ASSETS, {})
     assert str(info.value).startswith(f"{tmp_path / '404.html'}:2: template syntax error")
+
+
+def test_syntax_errors_in_several_templates_are_told_together_in_file_order(tmp_path):
+    """Each was told alone, and which one depended on the order of a set of
+    names, which differs from run to run."""
+    for name in ("paper.html", "404.html", "partials/paper_item.html"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("line one\n{% if %}\n")
+    site = site_for(paper("x", "A Paper"), config=SiteConfig(templates_dir=tmp_path))
+    with pytest.raises(BuildErrors) as info:
+        render_site(make_environment(site.config), site, ASSETS, {})
+    assert [str(error).split(": template")[0] for error in info.value.errors] == [
+        f"{tmp_path / name}:2" for name in ("404.html", "paper.html", "partials/paper_item.html")
+    ]
 
 
 def test_undefined_variable_in_template_is_an_error(tmp_path):
