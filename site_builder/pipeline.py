@@ -58,7 +58,7 @@ class SiteSummary:
     unused_topics: int = 0  # topics of topics.yaml that no paper has, and so have no page
 
     @classmethod
-    def of(cls, site: Site, drafts: int = 0) -> SiteSummary:
+    def of(cls, site: Site, drafts: int) -> SiteSummary:
         return cls(len(site.pages), dict(site.counts), len(site.papers), len(site.topics), len(site.dates),
                    site.config.domain, drafts, len(site.unused_topics))
 
@@ -391,7 +391,7 @@ def build(
 
 
 def _write_outputs(
-    paths: Paths, result: SiteBuild, cache: BuildCache | None, parallel: bool = False,
+    paths: Paths, result: SiteBuild, cache: BuildCache | None, parallel: bool,
 ) -> tuple[tuple[SourceError, ...], dict[str, tuple[int, int]] | None]:
     """Write the paper files ingest changed and the site; with an on-disk
     ``cache``, skip an unchanged site and save the cache for the next build.

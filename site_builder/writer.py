@@ -535,7 +535,7 @@ def update_site(
     return tuple(written + removed)
 
 
-def sync_site(out_dir: Path, files: Mapping[str, bytes], checked: Collection[str] = ()) -> tuple[str, ...]:
+def sync_site(out_dir: Path, files: Mapping[str, bytes], checked: Collection[str]) -> tuple[str, ...]:
     """Bring ``out_dir``, whatever it holds, to exactly ``files`` in place:
     what is not one of them (links included) is removed as a kept site's
     strays are, then the files whose bytes differ are written, each
