@@ -38,7 +38,8 @@ def fork_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> li
     """``[function(item) for item in items]``, computed by this process and
     ``workers - 1`` forked children, each taking the next run of items until
     none is left. Runs a child took but did not send back (it failed) are
-    computed here, so an error is raised as usual."""
+    computed here, so an error is raised as usual: the first in input order,
+    whichever process met it."""
     if workers < 2 or len(items) < PARALLEL_MIN_ITEMS or not hasattr(os, "fork"):
         return [function(item) for item in items]
     size = -(-len(items) // CHUNKS)
@@ -49,21 +50,37 @@ def fork_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> li
     os.write(queue_writer, bytes(runs))
     os.close(queue_writer)
 
-    def take_runs() -> dict[int, list[R]]:
-        done: dict[int, list[R]] = {}
+    def take_runs(done: dict[int, list[R]]) -> dict[int, list[R]]:
         while run := os.read(queue, 1):
-            start = run[0] * size
-            done[run[0]] = [function(item) for item in items[start:start + size]]
+            taking[:] = [run[0]]
+            done[run[0]] = compute(run[0])
         return done
+
+    def compute(run: int) -> list[R]:
+        start = run * size
+        return [function(item) for item in items[start:start + size]]
 
     # The garbage collector writes to every object it scans, which would copy
     # every page of memory this process and its children share; frozen
     # objects are not scanned, here or in the children.
     gc.freeze()
     children: list[tuple[int, int]] = []
+    done: dict[int, list[R]] = {}
+    taking: list[int] = []  # the run this process is computing
     try:
-        children = [_fork(take_runs) for _worker in range(workers - 1)]
-        done = take_runs()
+        children = [_fork(lambda: take_runs({})) for _worker in range(workers - 1)]
+        try:
+            take_runs(done)
+        except Exception:
+            # The error to raise is the first in input order, as in one
+            # process, not the first this process met: the runs before this
+            # one that the children took are computed again here.
+            while children:
+                _stop(children.pop())
+            for run in range(taking[0]):
+                if run not in done:
+                    compute(run)
+            raise
         while children:
             done.update(_collect(children.pop()) or {})
     finally:
@@ -73,8 +90,7 @@ def fork_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> li
             _stop(child)
     for run in runs:
         if run not in done:
-            start = run * size
-            done[run] = [function(item) for item in items[start:start + size]]
+            done[run] = compute(run)
     return [result for run in runs for result in done[run]]
 
 

@@ -108,3 +108,19 @@ def test_an_error_here_stops_the_children_and_is_raised(children):
     for pid in children:
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)  # killed and waited for already
+
+
+def test_of_several_errors_the_first_in_input_order_is_raised_whichever_process_met_it(children):
+    """As a map in one process raises it. This process raised the one it met,
+    so a template error on every paper page named one paper, then another."""
+    def fails_after_the_first_run(n: int) -> int:
+        if n >= size:
+            raise ValueError(n)
+        time.sleep(0.01)  # so that the child takes the second run, and fails, while this process does the first
+        return n
+
+    items = list(range(parallel.PARALLEL_MIN_ITEMS * 4))
+    size = -(-len(items) // parallel.CHUNKS)
+    with pytest.raises(ValueError) as info:
+        fork_map(fails_after_the_first_run, items, 2)
+    assert info.value.args == (size,)
