@@ -15,14 +15,20 @@ from markdown_it.common import normalize_url
 from markdown_it.common.utils import escapeHtml
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
 
 from .papers import digest_body_parts, resolve_escapes, trim_address
 
 
 def make_markdown() -> Callable[[str], str]:
-    """CommonMark with tables, strikethrough, footnotes, task lists and
-    bare-URL links; raw HTML is shown as text, and there is deliberately no
-    math plugin: "$100K" in an abstract stays "$100K"."""
+    """CommonMark with tables, strikethrough, footnotes, task lists, code
+    coloured by its language and bare-URL links; raw HTML is shown as text,
+    and there is deliberately no math plugin: "$100K" in an abstract stays
+    "$100K"."""
     md = markdown_parser()
     return partial(_render_markdown, partial(markdown_html, md), md.linkify.pretest)
 
@@ -33,6 +39,7 @@ def markdown_parser() -> MarkdownIt:
     # A task's checkbox inside a <label> with its text: named for a screen
     # reader, and with no id that two lists on one page could both use.
     md.use(footnote_plugin).use(tasklists_plugin, label=True)
+    md.options["highlight"] = _code_highlighter()
     rules = md.renderer.rules
     rules["footnote_anchor"] = partial(_named_backref, rules["footnote_anchor"])
     md.linkify = QuickLinkify()
@@ -45,6 +52,29 @@ def _named_backref(render: Callable[..., str], tokens: list, idx: int, options: 
     return render(tokens, idx, options, env).replace(
         'class="footnote-backref">', 'class="footnote-backref" aria-label="Back to the text">', 1,
     )
+
+
+def _code_highlighter() -> Callable[[str, str, str], str]:
+    """markdown-it's ``highlight``: a fenced block that names a language
+    Pygments knows is coloured by its tokens, as classes (``tok-k``, a
+    keyword) that the stylesheet colours in light and dark; any other is
+    left to markdown-it, as text."""
+    formatter = HtmlFormatter(nowrap=True, classprefix="tok-")
+    lexers: dict[str, Lexer | None] = {}
+
+    def highlight_code(code: str, language: str, _attributes: str) -> str:
+        if not language:
+            return ""
+        if language not in lexers:
+            try:
+                # stripnl=False: the block's blank first lines are the writer's.
+                lexers[language] = get_lexer_by_name(language, stripnl=False)
+            except ClassNotFound:
+                lexers[language] = None
+        lexer = lexers[language]
+        return highlight(code, lexer, formatter) if lexer is not None else ""
+
+    return highlight_code
 
 
 def markdown_html(md: MarkdownIt, text: str) -> str:

@@ -63,6 +63,21 @@ def test_notes_have_task_lists_and_footnotes_whose_ids_are_the_texts_own():
     assert "task-list" not in markdown("- [] not a task\n- [y] nor this\n") and "footnote" not in markdown("x^2 and [^1] with no note\n")
 
 
+def test_code_that_names_a_language_pygments_knows_is_coloured_by_its_tokens():
+    markdown = make_markdown()
+    html = markdown("```python\n\nfor x in range(3):  # <b>\n    print('a', 1.5)\n```\n")
+    assert html.startswith('<pre><code class="language-python">\n<span class="tok-k">for</span> ')
+    for token in ('<span class="tok-nb">range</span>', '<span class="tok-c1"># &lt;b&gt;</span>',
+                  "<span class=\"tok-s1\">'a'</span>", '<span class="tok-mf">1.5</span>'):
+        assert token in html, token
+    (code,) = re.findall(r"<code[^>]*>(.*)</code>", html, re.S)
+    assert re.sub(r"<[^>]+>", "", code).replace("&lt;", "<").replace("&gt;", ">") == "\nfor x in range(3):  # <b>\n    print('a', 1.5)\n"
+    # A language Pygments does not know, and none, are text as markdown-it makes it.
+    assert markdown("```no-such-language\na < b\n```\n") == '<pre><code class="language-no-such-language">a &lt; b\n</code></pre>\n'
+    assert markdown("```\nfor x in y\n```\n") == "<pre><code>for x in y\n</code></pre>\n"
+    assert markdown("    for x in y\n") == "<pre><code>for x in y\n</code></pre>\n"
+
+
 def test_addresses_from_the_sites_root_lead_under_its_base_path():
     html = make_markdown()(
         "![plot](/img/plot.png) [topics](/topics/) [ref]\n\n"

@@ -83,12 +83,14 @@ def site_url(shipped_site, serve_site) -> str:
 
 
 # The shipped papers have no tags: a copy with some, and the pages they make;
-# and notes with task lists and footnotes, in a digest paper's notes and in
-# both the abstract and the notes of a paper of one's own.
+# and notes with task lists, footnotes and coloured code, in a digest paper's
+# notes and in both the abstract and the notes of a paper of one's own.
 TAG_PAGES = ["", "tags/", "tags/read-later/", "starred/", "papers/my-reading-list/"]
 FOOTNOTED_NOTES = (
     "\n## Notes\n\n- [ ] re-run the ablation\n- [x] read section 3 of [the paper](https://arxiv.org/abs/1)\n\n"
-    "The gain is small.[^1] So is the cost.^[Table 2.]\n\n[^1]: Within the noise of three seeds.\n"
+    "The gain is small.[^1] So is the cost.^[Table 2.]\n\n"
+    "```python\n@torch.no_grad()\ndef evaluate(model, n=3):  # three seeds\n    return sum(model(s) for s in range(n)) / 1.5e3\n```\n\n"
+    "```diff\n- lr: 3e-4\n+ lr: 1e-4\n```\n\n[^1]: Within the noise of three seeds.\n"
 )
 OWN_PAPER = (
     "---\ntitle: My reading list\ndates: [2025-03-18]\n---\n\nPapers to read next.[^1]\n\n"
