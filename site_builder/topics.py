@@ -37,6 +37,10 @@ class Topic:
     not_papers: tuple[tuple[str, int], ...] = ()
 
 
+_SEPARATOR = r"[\s\-]?"  # spaces and hyphens are optional: "fine-tuning", "fine tuning", "finetuning"
+_WHOLE_WORD_END = r"(?:s|es)?(?!\w)"
+
+
 @dataclass(frozen=True)
 class _Phrase:
     """One phrase compiled for lower-cased text (topics.yaml documents the rules).
@@ -49,18 +53,20 @@ class _Phrase:
     pattern: re.Pattern[str]
     weight: float
     # A hit starts a word with the phrase's first word, so the word-character
-    # run that begins it ("fine" of "fine-tuning") starts some word of the text;
-    # checking that in a set first skips almost every regex search.
+    # run that begins it ("fine" of "fine-tuning") starts some word of the text.
     head: str = ""
+    # The pattern in pieces (an escaped character, a separator, the end), for
+    # _HeadFinder to merge with the other phrases' pieces.
+    pieces: tuple[str, ...] = ()
 
     @classmethod
     def compile(cls, phrase: str, weight: float) -> _Phrase:
-        # Spaces and hyphens are optional: papers write "fine-tuning", "fine tuning", "finetuning".
         words = re.split(r"[\s\-]+", phrase.rstrip("*").strip().lower())
-        body = r"[\s\-]?".join(re.escape(word) for word in words)
-        end = "" if phrase.endswith("*") else r"(?:s|es)?(?!\w)"
+        pieces = [piece for word in words for piece in (_SEPARATOR, *map(re.escape, word))][1:]
+        if not phrase.endswith("*"):
+            pieces.append(_WHOLE_WORD_END)
         head = _WORD.match(words[0])
-        return cls(re.compile(body + end), weight, head.group(0) if head else "")
+        return cls(re.compile("".join(pieces)), weight, head.group(0) if head else "", tuple(pieces))
 
     def hits(self, lowered: str, cap: int) -> int:
         count, position = 0, 0
@@ -73,8 +79,9 @@ class _Phrase:
         return count
 
     def hits_at(self, lowered: str, starts: list[int], cap: int) -> int:
-        """:meth:`hits`, given every word start where the phrase's head begins
-        (ascending): a hit starts a word, so only those places are tried."""
+        """:meth:`hits`, given word starts where the phrase's head begins
+        (ascending), among them every one where the pattern matches: a hit
+        starts a word, so only those places are tried."""
         count, position = 0, 0
         for start in starts:
             if start >= position and (match := self.pattern.match(lowered, start)):
@@ -86,56 +93,103 @@ class _Phrase:
 
 @dataclass(frozen=True)
 class _HeadFinder:
-    """Which phrase heads begin some word of a text, in one regex scan.
+    """The word starts of a text where some phrase matches, with the phrase
+    heads that begin a word there, in one regex scan.
 
-    The pattern is a trie of the heads, longest alternative first, so at each
-    word start it matches the longest head there; every shorter head that
-    matches there is a prefix of it, found through ``closure``.
+    At each word start the pattern first checks, in a lookahead, that some
+    phrase's pattern matches there: all of them merged into one trie, so the
+    engine reads on from a word only as far as some phrase goes on like it.
+    Then it matches a trie of the heads, longest alternative first, so the
+    longest head there; every shorter head that matches there is a prefix of
+    it, found through ``closure``. Most word starts where a head begins are
+    not where a phrase matches ("in" of "in the", "data" of "data and"), so
+    the phrases of that head are not tried there: fewer than half as many
+    are tried. The title_keywords count in the title only, so the abstract's
+    pattern leaves them out.
     """
 
-    pattern: re.Pattern[str]
+    title_pattern: re.Pattern[str]
+    abstract_pattern: re.Pattern[str]
     closure: Mapping[str, tuple[str, ...]]
-    # head → (topic index, position in the topic's rules, phrase, title only)
+    # head → (number, topic index, phrase, title only); phrases are numbered
+    # in rule order, topic by topic, the order their scores are added in
     phrases: Mapping[str, tuple[tuple[int, int, _Phrase, bool], ...]]
 
     @classmethod
     def compile(cls, rules: tuple[tuple[tuple[_Phrase, ...], tuple[_Phrase, ...]], ...]) -> _HeadFinder:
+        ordered = [
+            (topic_index, phrase, title_only)
+            for topic_index, (keywords, title_keywords) in enumerate(rules)
+            for phrase, title_only in [(p, False) for p in keywords] + [(p, True) for p in title_keywords]
+        ]
         phrases: dict[str, list[tuple[int, int, _Phrase, bool]]] = {}
-        for topic_index, (keywords, title_keywords) in enumerate(rules):
-            ordered = [(p, False) for p in keywords] + [(p, True) for p in title_keywords]
-            for order, (phrase, title_only) in enumerate(ordered):
-                phrases.setdefault(phrase.head, []).append((topic_index, order, phrase, title_only))
+        for number, (topic_index, phrase, title_only) in enumerate(ordered):
+            phrases.setdefault(phrase.head, []).append((number, topic_index, phrase, title_only))
         words = sorted(head for head in phrases if head)
         closure = {head: tuple(other for other in words if head.startswith(other)) for head in words}
-        pattern = re.compile(r"\b(?:" + _trie_pattern(words) + ")") if words else re.compile(r"(?!)")
-        return cls(pattern, closure, {head: tuple(items) for head, items in phrases.items()})
+        heads = _trie_pattern([tuple(map(re.escape, head)) for head in words])
 
-    def starts(self, lowered: str) -> dict[str, list[int]]:
-        """Each head that begins some word of ``lowered`` → those word starts, ascending."""
+        def finder(title: bool) -> re.Pattern[str]:
+            matched = {  # phrases with no head are searched for everywhere instead
+                phrase.pieces for items in phrases.values() for _n, _t, phrase, title_only in items
+                if phrase.head and (title or not title_only)
+            }
+            if not matched:
+                return re.compile(r"(?!)")
+            # A word start is a non-word character and then the head: the
+            # engine skips to the next non-word character faster than it
+            # checks for a word boundary (\b) at each character.
+            # (Sorted, so every run compiles the same pattern.)
+            return re.compile(r"\W(?=" + _trie_pattern(sorted(matched)) + ")(" + heads + ")")
+
+        return cls(
+            finder(title=True), finder(title=False), closure,
+            {head: tuple(items) for head, items in phrases.items()},
+        )
+
+    def starts(self, lowered: str, title: bool) -> dict[str, list[int]]:
+        """Each head that begins some word of ``lowered`` where some phrase
+        matches (with the title_keywords if ``title``) → those word starts, ascending."""
         starts: dict[str, list[int]] = {}
-        for match in self.pattern.finditer(lowered):
+        # The space stands for the start of the text, which starts a word
+        # too; where the non-word character before a head is, in the text
+        # with the space, is where the head is in the text.
+        for match in (self.title_pattern if title else self.abstract_pattern).finditer(" " + lowered):
             start = match.start()
-            for head in self.closure[match.group()]:
-                starts.setdefault(head, []).append(start)
+            for head in self.closure[match.group(1)]:
+                if (places := starts.get(head)) is None:
+                    starts[head] = [start]
+                else:
+                    places.append(start)
         return starts
 
 
-def _trie_pattern(words: list[str]) -> str:
-    """A regex matching the longest of ``words`` (sorted, non-empty) at a position."""
-    groups: dict[str, list[str]] = {}
-    for word in words:
-        groups.setdefault(word[0], []).append(word[1:])
+def _trie_pattern(sequences: list[tuple[str, ...]]) -> str:
+    """A regex that matches at a position where one of ``sequences`` (each
+    a run of regex pieces: escaped characters, separators, an end) matches,
+    all in one: those that start with the same piece share one branch, so
+    the engine tries it once. Of sequences of characters only, it matches
+    the longest that matches."""
+    return "|".join(_trie_branches(sequences))
+
+
+def _trie_branches(sequences: list[tuple[str, ...]]) -> list[str]:
+    groups: dict[str, list[tuple[str, ...]]] = {}
+    for sequence in sequences:
+        groups.setdefault(sequence[0], []).append(sequence[1:])
     branches = []
     for first, rests in groups.items():
         longer = [rest for rest in rests if rest]
-        tail = _trie_pattern(longer) if longer else ""
-        if not longer:
-            branches.append(re.escape(first))
-        elif "" in rests:
-            branches.append(f"{re.escape(first)}(?:{tail})?")
+        tails = _trie_branches(longer) if longer else []
+        if not tails:
+            branches.append(first)
+        elif len(longer) < len(rests):  # one of them ends here
+            branches.append(f"{first}(?:{'|'.join(tails)})?")
+        elif len(tails) == 1:
+            branches.append(first + tails[0])
         else:
-            branches.append(f"{re.escape(first)}(?:{tail})")
-    return "|".join(branches)
+            branches.append(f"{first}(?:{'|'.join(tails)})")
+    return branches
 
 
 @dataclass(frozen=True)
@@ -184,18 +238,19 @@ def score_topics(taxonomy: Taxonomy, title: str, abstract: str) -> tuple[float, 
     """Each topic's score, in taxonomy order: weight x title_weight for each phrase
     in the title, plus weight x its hits in the abstract (at most ABSTRACT_HIT_CAP)."""
     title, abstract = title.lower(), abstract.lower()
-    # Only phrases whose head begins a word can hit; the others would add 0.0,
-    # so leaving them out and adding the rest in rule order keeps every score
-    # bit-identical to scoring each phrase.
+    # Only the phrases of the heads found where some phrase matches are tried:
+    # any other would add 0.0 (a phrase hits only where its head begins a word
+    # and it matches), so leaving them out and adding the rest in rule order
+    # keeps every score bit-identical to scoring each phrase.
     heads = taxonomy._heads
-    in_title, in_abstract = heads.starts(title), heads.starts(abstract)
+    in_title, in_abstract = heads.starts(title, title=True), heads.starts(abstract, title=False)
     title_weight = taxonomy.title_weight
-    terms: dict[int, list[tuple[int, float]]] = {}
+    terms: list[tuple[int, int, float]] = []  # phrase number, topic index, value
     for head in {"", *in_title, *in_abstract}:
         # A phrase with a head can hit only where its head begins a word: a
         # text without one (most titles) is not searched at all.
         title_starts, abstract_starts = in_title.get(head), in_abstract.get(head)
-        for topic_index, order, phrase, title_only in heads.phrases.get(head, ()):
+        for number, topic_index, phrase, title_only in heads.phrases.get(head, ()):
             if not head:
                 title_hits = phrase.hits(title, 1)
             else:
@@ -209,13 +264,11 @@ def score_topics(taxonomy: Taxonomy, title: str, abstract: str) -> tuple[float, 
                     abstract_hits = phrase.hits_at(abstract, abstract_starts, ABSTRACT_HIT_CAP) if abstract_starts else 0
                 value = phrase.weight * (title_hits * title_weight + abstract_hits)
             if value:
-                terms.setdefault(topic_index, []).append((order, value))
+                terms.append((number, topic_index, value))
     scores = [0.0] * len(taxonomy._rules)
-    for topic_index, values in terms.items():
-        score = 0.0
-        for _order, value in sorted(values):
-            score += value
-        scores[topic_index] = score
+    terms.sort()  # into rule order
+    for _number, topic_index, value in terms:
+        scores[topic_index] += value
     return tuple(scores)
 
 
