@@ -138,11 +138,17 @@ _TAG = re.compile(r"<[^>]+>")
 # "<code>x</code>:" reads "x:".
 _BLOCK_TAG = re.compile(r"</?(?:p|h[1-6]|li|[ou]l|pre|blockquote|hr|br|table|thead|tbody|tr|t[dh]|dl|d[td])\b[^>]*>")
 _HEADING = re.compile(r"<h[1-6]\b.*?</h[1-6]>", re.S)
+# A footnote's marks: its number in the text ("[1]") and its way back ("↩︎"),
+# which are no words; and the footnotes after the text.
+_FOOTNOTE_MARK = re.compile(r'<sup class="footnote-ref">.*?</sup>|<a [^>]*class="footnote-backref"[^>]*>.*?</a>')
+_FOOTNOTES = re.compile(r'<hr class="footnotes-sep" />\s*<section class="footnotes">.*?</section>', re.S)
 
 
 def html_to_text(fragment: str) -> str:
     """Text of HTML that our own Markdown renderer produced (raw HTML is off,
-    so every tag in it is one we made)."""
+    so every tag in it is one we made), without footnotes' marks."""
+    if "footnote" in fragment:
+        fragment = _FOOTNOTE_MARK.sub("", fragment)
     return " ".join(html.unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", fragment))).split())
 
 
@@ -168,10 +174,12 @@ def _paper_view(
     if first_version:
         flat = " ".join(first_version.split())
     else:
-        flat = html_to_text(abstract_html)
+        # Without its footnotes, the text's asides, which would follow its last sentence.
+        shown = _FOOTNOTES.sub("", abstract_html) if "footnotes-sep" in abstract_html else abstract_html
+        flat = html_to_text(shown)
         # Without its headings: "## Idea" then "Is bold." would read "Idea Is bold."
-        if "<h" in abstract_html:
-            flat = html_to_text(_HEADING.sub("", abstract_html)) or flat
+        if "<h" in shown:
+            flat = html_to_text(_HEADING.sub("", shown)) or flat
     return PaperView(
         slug=p.slug, title=p.title, url=f"papers/{p.slug}/", dates=dates, topics=topics, links=p.links,
         abstract_html=abstract_html,

@@ -21,7 +21,7 @@ from site_builder.markup import make_digest_text, make_markdown
 from site_builder.pages import OwnPage
 from site_builder.papers import Paper, PaperRecord, title_key
 from site_builder.render import make_environment, render_page, render_site, template_fingerprints
-from site_builder.search import LUNR_JS
+from site_builder.search import LUNR_JS, search_documents
 from site_builder.site import build_site, summarize
 from site_builder.template_checks import unshown_blocks, unused_templates
 from site_builder.topics import Taxonomy
@@ -85,6 +85,19 @@ def test_a_paper_of_ones_own_with_only_headings_is_summed_up_by_them():
     site = build_site(SiteConfig(), (own,), TAXONOMY, make_markdown(), {}, render_digest_text=make_digest_text())
     (view,) = site.papers
     assert view.summary == view.abstract_text == "Idea Later"
+
+
+def test_a_paper_of_ones_own_with_footnotes_is_summed_up_and_indexed_without_their_marks():
+    own = paper("own", "Mine", "Small gain.[^1] Cheap.^[Table 2.]\n\n[^1]: Three seeds.\n")
+    site = build_site(SiteConfig(), (own,), TAXONOMY, make_markdown(), {}, render_digest_text=make_digest_text())
+    (view,) = site.papers
+    assert "footnote-ref" in view.abstract_html
+    # Not "Small gain.[1] Cheap.[2] Three seeds. ↩︎ Table 2. ↩︎": the footnotes are
+    # the abstract's asides, as its headings are not its sentences.
+    assert view.summary == view.abstract_text == "Small gain. Cheap."
+    # Search still finds a footnote's words, without the marks around them.
+    (document,) = search_documents(site.papers)
+    assert document.abstract == "Small gain. Cheap. Three seeds. Table 2."
 
 
 def test_the_paper_views_are_handed_on_before_related_papers_are_asked_for():
