@@ -234,6 +234,42 @@ def test_wide_notes_and_the_topics_chart_fit_a_phone(browser, tmp_path, serve_si
     context.close()
 
 
+TASK_NOTES = (
+    "\n## Notes\n\n- [ ] re-run the ablation\n  - [x] seed 1\n  - [ ] seed 2\n- [x] read section 3\n"
+    "- a plain item among tasks\n"
+)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_tasks_box_stands_where_a_bullet_would_and_tasks_in_a_task_are_indented(browser, tmp_path, serve_site, width):
+    from site_builder.pipeline import Paths, build
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    paper = sorted((content / "papers").glob("*.md"))[0]
+    paper.write_text(paper.read_text(encoding="utf-8") + TASK_NOTES, encoding="utf-8")
+    build(Paths(content=content, out=tmp_path / "_site"), base_url="/atlas/")
+    base = serve_site(tmp_path / "_site")
+    context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": width, "height": 844})
+    boxes = page.locator(".notes .task-list-item-checkbox")
+    assert boxes.count() == 4
+    outer, inner = boxes.nth(0).bounding_box(), boxes.nth(1).bounding_box()
+    assert inner["x"] > outer["x"] + 10, "a task's own tasks stand under it, not beside it"
+    # Each item's text starts a bullet's room in from its list's edge, and a
+    # task's box stands in that room: a plain item's bullet is not drawn over
+    # the notes' border, nor a task's text further in than a plain item's.
+    items = page.locator(".notes li").evaluate_all(
+        "items => items.map(item => [item.getBoundingClientRect().x, item.parentElement.getBoundingClientRect().x,"
+        " item.querySelector('input') && item.querySelector('input').getBoundingClientRect().right])"
+    )
+    assert len(items) == 5
+    for left, list_left, box_right in items:
+        assert left >= list_left + 15
+        assert box_right is None or list_left < box_right <= left
+    assert errors == []
+    context.close()
+
+
 @pytest.mark.parametrize("path", ["topics/", "topics/reasoning/"])
 def test_a_chart_is_named_once_to_a_screen_reader_and_captioned_for_the_eye(browser, shipped_site, serve_site, path):
     """Its caption and its picture's name both held its title (and the heat map's description)."""
