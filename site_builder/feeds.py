@@ -12,6 +12,7 @@ import datetime as dt
 import re
 import uuid
 from dataclasses import dataclass
+from html import escape
 from itertools import islice
 from typing import TYPE_CHECKING, Iterable, Mapping
 
@@ -82,6 +83,19 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub("", text) if not text.isprintable() else text
 
 
+# A link within the page (a footnote's, "#fn-…") that our Markdown made: raw
+# HTML is off, so every tag is ours and its attributes escaped.
+_FRAGMENT_LINK = re.compile(r'(<a\s[^>]*?\bhref=")#')
+
+
+def entry_html(html: str, url: str) -> str:
+    """A paper's HTML for its feed entry: a reader resolves a link against the
+    feed, so one to a place on the paper's page names the page."""
+    if 'href="#' not in html:
+        return html
+    return _FRAGMENT_LINK.sub(lambda found: found.group(1) + escape(url) + "#", html)
+
+
 def build_feed(
     config: SiteConfig, path: str, title: str, page_path: str, papers: Iterable[PaperView]
 ) -> Feed:
@@ -95,7 +109,7 @@ def build_feed(
             published=atom_time(paper.dates[0].date),
             updated=atom_time(paper.dates[-1].date),
             summary=xml_text(paper.summary),
-            content_html=xml_text(paper.abstract_html),
+            content_html=xml_text(entry_html(paper.abstract_html, absolute_url(config, paper.url))),
             topics=tuple(xml_text(topic.name) for topic in paper.topics),
         )
         for paper in dated

@@ -262,12 +262,12 @@ def test_paper_pages_describe_a_scholarly_article(site):
         assert len(data["abstract"]) >= len(tags.meta["description"].rstrip("…"))
 
 
-def site_of_one_paper(tmp_path: Path, slug: str, paper_file: str) -> Path:
-    """The site (with a full base_url) of one paper of one's own."""
+def site_of_one_paper(tmp_path: Path, slug: str, paper_file: str, base_url: str = SITE_URL) -> Path:
+    """The site (with a full base_url unless told) of one paper of one's own."""
     content = tmp_path / "content"
     (content / "papers").mkdir(parents=True)
     (content / "papers" / f"{slug}.md").write_text(paper_file, encoding="utf-8")
-    build(Paths(content=content, out=tmp_path / "_site"), base_url=SITE_URL)
+    build(Paths(content=content, out=tmp_path / "_site"), base_url=base_url)
     return tmp_path / "_site"
 
 
@@ -328,3 +328,19 @@ def test_control_characters_in_a_papers_text_leave_its_feeds_well_formed(tmp_pat
     [entry] = ET.fromstring(feed).findall("{http://www.w3.org/2005/Atom}entry")
     assert entry.findtext("{http://www.w3.org/2005/Atom}title") == "Widgets at Scale"
     assert "a bell and an escape[0m in it." in entry.findtext("{http://www.w3.org/2005/Atom}summary")
+
+
+
+@pytest.mark.parametrize("base_url", [SITE_URL, "/atlas/"])
+def test_a_footnote_in_a_feed_entry_leads_to_the_papers_page_not_the_feed(tmp_path, base_url):
+    # Readers resolve a link in an entry's content against the feed: "#fn-…"
+    # alone would lead to the feed, where no footnote is.
+    site = site_of_one_paper(
+        tmp_path, "noted", "---\ntitle: Noted\ndates: [2025-03-18]\ntopics: []\n---\n\nA claim.[^1]\n\n[^1]: A source.\n",
+        base_url,
+    )
+    [entry] = feedparser.parse((site / "feed.xml").read_bytes()).entries
+    hrefs = re.findall(r'href="([^"]*)"', entry.content[0].value)
+    assert len(hrefs) == 2 and all(href.startswith(base_url + "papers/noted/#fn") for href in hrefs), hrefs
+    page = (site / "papers" / "noted" / "index.html").read_text(encoding="utf-8")
+    assert all(f'id="{href.split("#")[1]}"' in page for href in hrefs)
