@@ -326,7 +326,7 @@ class Preview:
             if rendered and self.state.error is None:
                 seconds = time.perf_counter() - start
                 on_request = self.output.rendered_on_request
-                asked = f" ({on_request} more on request)" if on_request else ""
+                asked = f" ({on_request:,} more on request)" if on_request else ""
                 self.log(f"Rendered the other {counted(rendered, 'page')} in {seconds:.2f}s{asked}; "
                          "the output is complete")
             self.cache.release()

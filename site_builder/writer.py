@@ -129,7 +129,7 @@ def write_files(files: Mapping[Path, bytes], unchanged: Callable[[Path], bool] =
             done = tried - len(left)
             raise OutputError(
                 f"cannot write file: {error.strerror}", path,
-                written=f"{paper_files_written(done)} before it, of {len(files)}; the previous site is unchanged."
+                written=f"{paper_files_written(done)} before it, of {len(files):,}; the previous site is unchanged."
                 if done else NOTHING_WRITTEN,
             ) from None
     return tuple(left)

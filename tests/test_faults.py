@@ -153,6 +153,18 @@ def test_paper_files_are_all_written_or_the_failing_one_is_named(tmp_path):
     assert info.value.written == NOTHING_WRITTEN
 
 
+def test_a_failed_ingest_counts_thousands_as_the_rest_of_the_terminal_does(tmp_path):
+    """"1,200 paper files were written before it, of 1201", at 20,000 papers "of 20000"."""
+    from site_builder.writer import write_files
+
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a directory")
+    files = {tmp_path / "papers" / f"p{n}.md": b"new\n" for n in range(1200)}
+    with pytest.raises(OutputError) as info:
+        write_files({**files, blocker / "x.md": b"x\n"})
+    assert info.value.written == "1,200 paper files were written before it, of 1,201; the previous site is unchanged."
+
+
 def copy_project(tmp_path: Path) -> Path:
     """A directory to build in, with a copy of the shipped content."""
     work = tmp_path / "work"

@@ -640,6 +640,17 @@ def test_pages_left_for_later_render_on_request_and_end_as_a_full_build(tmp_path
     assert preview.last.rendered == () and preview.last.later == ()
 
 
+def test_the_pages_rendered_on_request_are_counted_with_thousands_as_the_rest(tmp_path):
+    paths = make_project(tmp_path)
+    log: list[str] = []
+    preview = Preview(paths, log=log.append)
+    assert preview.build()
+    assert preview.build(("paper.html",), (themed(tmp_path, "<p>THEMED</p>"),)) and preview.unfinished
+    preview.output.rendered_on_request = 1234  # a crawler's worth of pages asked for
+    preview.finish()
+    assert log[-1].startswith("Rendered the other ") and log[-1].endswith(" (1,234 more on request); the output is complete")
+
+
 def test_editing_a_papers_tags_in_the_preview_updates_the_tag_pages_as_a_build_does(tmp_path):
     """A tag edit is no note edit: the preview rebuilds the tag pages, the
     lists that show the paper and the home page, and ends as a build does."""
