@@ -77,7 +77,8 @@ def fork_map(function: Callable[[T], R], items: Sequence[T], workers: int) -> li
             # one that the children took are computed again here.
             while children:
                 _stop(children.pop())
-            for run in range(taking[0]):
+            # (None taken: the error is this process's own, in no run.)
+            for run in range(taking[0] if taking else 0):
                 if run not in done:
                     compute(run)
             raise

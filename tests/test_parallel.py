@@ -124,3 +124,20 @@ def test_of_several_errors_the_first_in_input_order_is_raised_whichever_process_
     with pytest.raises(ValueError) as info:
         fork_map(fails_after_the_first_run, items, 2)
     assert info.value.args == (size,)
+
+
+def test_an_error_here_before_this_process_took_a_run_is_raised_as_it_is(children, monkeypatch):
+    """It has no place in input order: it was an IndexError (the run this process took, of none)."""
+    parent, read = os.getpid(), os.read
+
+    def fails_here(fd: int, size: int) -> bytes:
+        if os.getpid() == parent:
+            raise OSError(5, "Input/output error")
+        return read(fd, size)
+
+    monkeypatch.setattr(os, "read", fails_here)
+    with pytest.raises(OSError, match="Input/output error"):
+        fork_map(lambda n: n, list(range(parallel.PARALLEL_MIN_ITEMS * 2)), 2)
+    (pid,) = children
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # stopped and waited for already
