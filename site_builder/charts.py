@@ -144,7 +144,7 @@ class Heatmap:
     label_width: int
     cell_width: float
     cell_height: int
-    header: tuple[tuple[float, str], ...]  # (x of the column's centre, label)
+    header: tuple[tuple[float, str], ...]  # (x of the label's centre: its column's, or moved in to stay in the picture; label)
     rows: tuple[HeatRow, ...]
     show_counts: bool
 
@@ -173,10 +173,16 @@ def build_topics_overview(
     # is 59 px in DejaVu Sans), so months ran into each other over 52-unit cells.
     longest = max((len(column.label) for column in columns), default=0)
     every = max(1 if cell_width >= 46 else -(-len(columns) // 6), math.ceil((7.4 * longest + 3) / cell_width))
-    header = tuple(
-        (round(label_width + (i + 0.5) * cell_width, 2), column.label)
-        for i, column in enumerate(columns) if i % every == 0
-    )
+    # Centred over its column, but inside the cells' width: the first label
+    # ("Jan 1", about 40 units) over a column narrower than itself stuck out
+    # to the left of the picture, where the scrolling box cut it ("an 1").
+    right = label_width + cell_width * len(columns)
+
+    def label_x(i: int, label: str) -> float:
+        half = 3.7 * len(label) + 1
+        return round(max(label_width + half, min(right - half, label_width + (i + 0.5) * cell_width)), 2)
+
+    header = tuple((label_x(i, column.label), column.label) for i, column in enumerate(columns) if i % every == 0)
     rows = tuple(
         HeatRow(
             name=topic.name,

@@ -152,3 +152,19 @@ def test_a_topic_chart_counts_each_paper_once_as_its_heading_does(shipped_site):
         (heading,) = re.findall(r'<h1>.*<span class="count">([\d,]+) papers?</span></h1>', text)
         (described,) = re.findall(r'<desc id="topic-chart-desc">([\d,]+) papers? across', text)
         assert described == heading, page
+
+
+def test_overview_labels_stay_inside_the_picture():
+    """The picture starts at the first column, in a box that scrolls and cuts
+    what sticks out: "Jan 1" centred over an 18-unit column showed as "an 1"."""
+    topics = (TopicView("a", "Agents", "", "topics/a/", 9),)
+    for days in (3, 9, 12, 27, 31, 60, 400, 800):
+        columns = columns_for(dates(*(dt.date(2024, 1, 1) + dt.timedelta(days=n) for n in range(days))))
+        chart = build_topics_overview(topics, columns, {"a": (1,) * len(columns)})
+        right = chart.label_width + chart.cell_width * len(columns)
+        for x, label in chart.header:
+            half = 7.4 * len(label) / 2
+            assert chart.label_width <= x - half and x + half <= right, (days, x, label)
+        # Each still over its column where it fits there.
+        if chart.cell_width >= 7.4 * len(chart.header[0][1]):
+            assert chart.header[0][0] == round(chart.label_width + chart.cell_width / 2, 2)
