@@ -127,6 +127,10 @@
       current = { results: outcome.results, shown: 0, stems: AtlasSearch.highlightStems(text), text: text };
       var n = outcome.results.length;
       if (n === 0) {
+        if (searcher.manifest.documents.count === 0) {  // no other words would help either
+          setStatus("There are no papers to search yet: the site has none.");
+          return;
+        }
         // Other words would not help a query that is all "the" and "of": the index holds none of them.
         var common = AtlasSearch.stopWordCount(text);
         if (common) {

@@ -225,6 +225,20 @@ def test_a_query_that_finds_nothing_says_why_in_curly_quotes(browser, shipped_si
     context.close()
 
 
+def test_a_site_with_no_papers_yet_says_so_not_to_try_other_words(browser, serve_site, tmp_path):
+    content = tmp_path / "content"
+    (content / "digests").mkdir(parents=True)
+    shutil.copy(ROOT / "content" / "site.yaml", content / "site.yaml")
+    shutil.copy(ROOT / "content" / "topics.yaml", content / "topics.yaml")
+    build(Paths(content=content, out=tmp_path / "_site"), base_url="/atlas/")
+    base = serve_site(tmp_path / "_site")
+    context, page, errors, dialogs = open_page(browser, base + "search/?q=lora")
+    expect(page.locator("#search-status")).to_have_text("There are no papers to search yet: the site has none.")
+    assert page.locator("#search-results .result").count() == 0
+    assert errors == [] and dialogs == []
+    context.close()
+
+
 def test_a_hostile_title_is_text_in_results(browser, serve_site, tmp_path):
     content = tmp_path / "content"
     (content / "digests").mkdir(parents=True)
