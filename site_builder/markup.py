@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from functools import partial
 from typing import Callable
 
@@ -18,7 +19,7 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_by_name
+from pygments.lexers import find_lexer_class_by_name
 from pygments.util import ClassNotFound
 
 from .papers import digest_body_parts, resolve_escapes, trim_address
@@ -60,21 +61,48 @@ def _code_highlighter() -> Callable[[str, str, str], str]:
     keyword) that the stylesheet colours in light and dark; any other is
     left to markdown-it, as text."""
     formatter = HtmlFormatter(nowrap=True, classprefix="tok-")
-    lexers: dict[str, Lexer | None] = {}
+    lexer_classes: dict[str, type[Lexer] | None] = {}
 
     def highlight_code(code: str, language: str, _attributes: str) -> str:
         if not language:
             return ""
-        if language not in lexers:
+        if language not in lexer_classes:
             try:
-                # stripnl=False: the block's blank first lines are the writer's.
-                lexers[language] = get_lexer_by_name(language, stripnl=False)
+                lexer_classes[language] = find_lexer_class_by_name(language)
             except ClassNotFound:
-                lexers[language] = None
-        lexer = lexers[language]
-        return highlight(code, lexer, formatter) if lexer is not None else ""
+                lexer_classes[language] = None
+        lexer_class = lexer_classes[language]
+        if lexer_class is None:
+            return ""
+        # Each block is coloured as if it were the first: by a lexer of its
+        # own (Modula-2's keeps the dialect one block named for the next),
+        # and without what a lexer's class kept from the blocks before.
+        _forget_lexer_state()
+        # stripnl=False: the block's blank first lines are the writer's.
+        return highlight(code, lexer_class(stripnl=False), formatter)
 
     return highlight_code
+
+
+# Where Pygments lexers keep what one text set in their class, for every later
+# text to see: Csound's user-defined opcodes (the orchestra's, which a .csd
+# document's lexer uses too), Haxe's stack of #if, XQuery's open braces. A
+# page would change with the notes rendered before it in the process, which a
+# clean build, a cached one (that renders one changed paper) and the
+# preview's rebuild of one paper's notes do not share.
+_LEXER_CLASS_STATE = (
+    ("pygments.lexers.csound", "CsoundOrchestraLexer", "user_defined_opcodes"),
+    ("pygments.lexers.haxe", "HaxeLexer", "preproc_stack"),
+    ("pygments.lexers.webmisc", "XQueryLexer", "xquery_parse_state"),
+)
+
+
+def _forget_lexer_state() -> None:
+    for module_name, class_name, attribute in _LEXER_CLASS_STATE:
+        module = sys.modules.get(module_name)  # not loaded: nothing was kept
+        state = getattr(getattr(module, class_name, None), attribute, None)
+        if state:
+            state.clear()
 
 
 def markdown_html(md: MarkdownIt, text: str) -> str:

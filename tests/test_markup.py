@@ -78,6 +78,29 @@ def test_code_that_names_a_language_pygments_knows_is_coloured_by_its_tokens():
     assert markdown("    for x in y\n") == "<pre><code>for x in y\n</code></pre>\n"
 
 
+def test_a_code_blocks_colours_do_not_depend_on_the_blocks_coloured_before_it():
+    """Some lexers keep what one text set, in the lexer (Modula-2's dialect)
+    or in its class (Csound's opcodes, Haxe's #if stack, XQuery's open
+    braces), for the next: a note's page would then change with the notes
+    rendered before it in the process, which a clean build, a cached one and
+    the preview's rebuild of one paper's notes do not share."""
+    pairs = [
+        ("modula2", "(*!m2r10*)\nMODULE A;\nEND A.", "MODULE B;\nVAR s : BITSET;\nBEGIN INC(s); HALT END B."),
+        ("csound", "opcode myop, a, a\nendop", "aout myop ain"),
+        ("csound-csd", "<CsoundSynthesizer><CsInstruments>\nopcode other, a, a\nendop\n</CsInstruments></CsoundSynthesizer>",
+         "<CsoundSynthesizer><CsInstruments>\naout other ain\n</CsInstruments></CsoundSynthesizer>"),
+        ("haxe", "class A {\n#if js", "#else\n}"),
+        ("xquery", "return {", "1 } 2"),
+    ]
+    for language, before, block in pairs:
+        before, block = f"```{language}\n{before}\n```\n", f"```{language}\n{block}\n```\n"
+        markdown = make_markdown()
+        alone = markdown(block)
+        markdown(before)
+        assert markdown(block) == alone, language
+        assert make_markdown()(block) == alone, language
+
+
 def test_addresses_from_the_sites_root_lead_under_its_base_path():
     html = make_markdown()(
         "![plot](/img/plot.png) [topics](/topics/) [ref]\n\n"
