@@ -17,22 +17,24 @@ document.addEventListener("keydown", function (event) {
   box.select();
 });
 
-/* A chart that scrolls sideways is a stop for the keyboard, whose arrow keys
- * then scroll it, and a region that says it scrolls; one that fits its box
- * is neither (the chart inside still has its own title). */
-function fitCharts() {
-  Array.prototype.forEach.call(document.querySelectorAll(".chart-scroll"), function (box) {
-    if (!box.hasAttribute("data-label")) box.setAttribute("data-label", box.getAttribute("aria-label") || "");
-    if (box.scrollWidth > box.clientWidth) {
-      box.setAttribute("tabindex", "0");
+/* A box that scrolls sideways (a chart, or the code or a table of notes) is a
+ * stop for the keyboard, whose arrow keys then scroll it; a chart or code is
+ * then also a region that says it scrolls (a table keeps its own role). One
+ * that fits its box is none of these (the chart inside still has its own title). */
+function fitScrolling() {
+  Array.prototype.forEach.call(document.querySelectorAll(".chart-scroll, main pre, main table"), function (box) {
+    var scrolls = box.scrollWidth > box.clientWidth;
+    if (scrolls) box.setAttribute("tabindex", "0"); else box.removeAttribute("tabindex");
+    if (box.tagName === "TABLE") return;
+    if (!box.hasAttribute("data-label")) box.setAttribute("data-label", box.getAttribute("aria-label") || "Code (scrolls sideways)");
+    if (scrolls) {
       box.setAttribute("role", "region");
       box.setAttribute("aria-label", box.getAttribute("data-label"));
     } else {
-      box.removeAttribute("tabindex");
       box.removeAttribute("role");
       box.removeAttribute("aria-label");
     }
   });
 }
-fitCharts();
-window.addEventListener("resize", fitCharts);
+fitScrolling();
+window.addEventListener("resize", fitScrolling);

@@ -147,6 +147,7 @@ WIDE_NOTES = (
     "```python\nfor batch in loader: model.train_step(batch, learning_rate=3e-4, accumulation_steps=8, clip=1.0)\n```\n\n"
     "| setting | value | why it matters for the run we did on the long-context benchmark |\n|---|---|---|\n"
     "| lr | 3e-4 | the larger one diverged in the first thousand steps of the warm-up phase |\n"
+    "| schedule | `cosine_with_restarts_and_linear_warmup_over_two_thousand_steps` | no word to break it at |\n"
 )
 
 
@@ -200,6 +201,15 @@ def test_wide_notes_and_the_topics_chart_fit_a_phone(browser, tmp_path, serve_si
     context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": 390, "height": 844})
     assert page.locator(".notes pre").count() == 1 and page.locator(".notes table").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    # Code and a table that scroll sideways are stops for the keyboard, whose
+    # arrows scroll them; the code is a region that says so, the table a table.
+    expect(page.locator(".notes pre")).to_have_attribute("tabindex", "0")
+    expect(page.get_by_role("region", name="Code (scrolls sideways)")).to_have_count(1)
+    expect(page.locator(".notes table")).to_have_attribute("tabindex", "0")
+    expect(page.locator(".notes").get_by_role("table")).to_have_count(1)
+    page.locator(".notes table").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('.notes table').scrollLeft > 0")  # scrolled, maybe smoothly
     page.goto(base + "topics/")
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     # The shipped site's four dates fit beside the names at 390px, each name
