@@ -552,7 +552,8 @@ def _start_serving(work: Path, preexec_fn=None) -> subprocess.Popen:
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=["kill", "terminal-closed"])
 def test_a_server_stopped_by_a_signal_stops_as_with_ctrl_c(tmp_path, stop):
     shutil.copytree(ROOT / "content", tmp_path / "content")
-    process = _start_serving(tmp_path)
+    # As a terminal starts it, whatever started these tests (nohup ignores hang-ups for its children).
+    process = _start_serving(tmp_path, preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL))
     process.send_signal(stop)
     rest, _ = process.communicate(timeout=60)
     assert process.returncode == 0, rest
