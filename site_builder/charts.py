@@ -108,7 +108,7 @@ def build_topic_chart(topic_name: str, columns: tuple[Column, ...], counts: tupl
     busiest = max(range(len(counts)), key=lambda i: (counts[i], -i)) if counts else None
     description = (
         f"{counted(total, 'paper')} across {len(columns)} {unit}s"
-        + (f"; most on {columns[busiest].long_label} ({counts[busiest]})." if busiest is not None else ".")
+        + (f"; most on {columns[busiest].long_label} ({counts[busiest]:,})." if busiest is not None else ".")
         + " " + "; ".join(bar.title for bar in bars) + "."
     )
     return BarChart(

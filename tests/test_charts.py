@@ -31,6 +31,9 @@ def test_bars_are_proportional_to_papers_per_date():
     ]
     assert chart.title == "Reasoning: papers per digest date"
     assert chart.description.startswith("9 papers across 3 digest dates; most on Mar 17, 2025 (8).")
+    # Thousands are written as everywhere else on the site.
+    busy = build_topic_chart("Reasoning", columns_for(MAR), (200, 1500, 0), 1700)
+    assert busy.description.startswith("1,700 papers across 3 digest dates; most on Mar 17, 2025 (1,500).")
 
 
 def test_a_paper_counts_once_per_column_and_once_in_all():
