@@ -196,6 +196,14 @@ class Paper:
         return dict(self.key_lines).get(key)
 
 
+# Latin letters that are no letter with an accent, so that NFKD leaves them
+# whole: each sorts as the letters it is written for ("Øresund" under O).
+_LATIN_LETTERS = str.maketrans({
+    "Ø": "O", "ø": "o", "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ð": "D", "ð": "d",
+    "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Þ": "Th", "þ": "th", "ß": "ss",
+})
+
+
 def _sort_key(title: str) -> tuple[str, str]:
     """Where a title goes in A–Z order: as it reads, leading quotes and brackets
     ignored, and accents too (``Émile`` among the E's). A title that starts
@@ -204,6 +212,7 @@ def _sort_key(title: str) -> tuple[str, str]:
     text = title_text(title).lstrip("\"'“‘([")
     if not text.isascii():
         text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+        text = text.translate(_LATIN_LETTERS)
     initial = text[:1]
     return (text if initial.isascii() and initial.isalpha() else "\0" + text, title)
 

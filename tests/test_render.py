@@ -418,6 +418,10 @@ def test_titles_that_begin_with_other_letters_are_under_one_hash_first_and_accen
     files = render_site(make_environment(SiteConfig()), site, ASSETS, {})[0]
     pi_zero = files["papers/p1/index.html"].decode()  # between 2-bit and Alpha
     assert 'href="/papers/p3/" rel="prev"' in pi_zero and 'href="/papers/p4/" rel="next"' in pi_zero
+    # Letters NFKD leaves whole sort as the letters they are written for.
+    site = site_for(*(paper(f"q{n}", title) for n, title in enumerate(["Łukasiewicz Logic", "Øresund", "Æther", "Mango"])))
+    parts = [page for page in site.pages if page.template == "papers.html"]
+    assert [[letter for letter, _items in part.context["groups"]] for part in parts] == [["A", "L"], ["M", "O"]]
 
 
 def test_paper_pages_link_their_neighbours_in_title_order_and_the_ends_link_no_further():
