@@ -155,6 +155,12 @@ def _level(count: int, highest: int) -> int:
     return 0 if count == 0 else max(1, min(4, math.ceil(4 * math.sqrt(count / highest))))
 
 
+def _header_label_width(label: str) -> float:
+    """The width a column label of the 12px text takes, with a little room:
+    about 7.4 units a character ("May 2024" is 59 px in DejaVu Sans)."""
+    return 7.4 * len(label) + 2
+
+
 def build_topics_overview(
     topics: tuple[TopicView, ...],
     columns: tuple[Column, ...],
@@ -169,17 +175,16 @@ def build_topics_overview(
     cell_width = max(18.0, min(52.0, 430 / max(1, len(columns))))
     highest = max((n for row in counts.values() for n in row), default=0) or 1
     # A label over every column where it fits, else over every few, at least
-    # its width apart: about 7.4 units a character of the 12px text ("May 2024"
-    # is 59 px in DejaVu Sans), so months ran into each other over 52-unit cells.
-    longest = max((len(column.label) for column in columns), default=0)
-    every = max(1 if cell_width >= 46 else -(-len(columns) // 6), math.ceil((7.4 * longest + 3) / cell_width))
+    # its width apart: months ran into each other over 52-unit cells.
+    widest = max((_header_label_width(column.label) for column in columns), default=0.0)
+    every = max(1 if cell_width >= 46 else -(-len(columns) // 6), math.ceil(widest / cell_width))
     # Centred over its column, but inside the cells' width: the first label
     # ("Jan 1", about 40 units) over a column narrower than itself stuck out
     # to the left of the picture, where the scrolling box cut it ("an 1").
     right = label_width + cell_width * len(columns)
 
     def label_x(i: int, label: str) -> float:
-        half = 3.7 * len(label) + 1
+        half = _header_label_width(label) / 2
         return round(max(label_width + half, min(right - half, label_width + (i + 0.5) * cell_width)), 2)
 
     header = tuple((label_x(i, column.label), column.label) for i, column in enumerate(columns) if i % every == 0)

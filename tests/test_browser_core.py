@@ -151,6 +151,19 @@ WIDE_NOTES = (
 )
 
 
+def serve_with_notes(tmp_path, serve_site, notes: str):
+    """The shipped site under /atlas/, its first paper with ``notes`` added;
+    its address and that paper's file."""
+    from site_builder.pipeline import Paths, build
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    paper = sorted((content / "papers").glob("*.md"))[0]
+    paper.write_text(paper.read_text(encoding="utf-8") + notes, encoding="utf-8")
+    build(Paths(content=content, out=tmp_path / "_site"), base_url="/atlas/")
+    return serve_site(tmp_path / "_site"), paper
+
+
 def assert_each_name_is_beside_its_row(page) -> None:
     """The topics heat map's row names sit level with their rows, left of the cells."""
     names, cells = page.locator(".row-label"), page.locator(".chart-scroll rect")
@@ -190,14 +203,7 @@ def test_a_copy_of_the_heat_map_made_when_names_were_a_picture_still_names_each_
 
 
 def test_wide_notes_and_the_topics_chart_fit_a_phone(browser, tmp_path, serve_site):
-    from site_builder.pipeline import Paths, build
-
-    content = tmp_path / "content"
-    shutil.copytree(ROOT / "content", content)
-    paper = sorted((content / "papers").glob("*.md"))[0]
-    paper.write_text(paper.read_text(encoding="utf-8") + WIDE_NOTES, encoding="utf-8")
-    build(Paths(content=content, out=tmp_path / "_site"), base_url="/atlas/")
-    base = serve_site(tmp_path / "_site")
+    base, paper = serve_with_notes(tmp_path, serve_site, WIDE_NOTES)
     context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": 390, "height": 844})
     assert page.locator(".notes pre").count() == 1 and page.locator(".notes table").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
@@ -252,14 +258,7 @@ TASK_NOTES = (
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_a_tasks_box_stands_where_a_bullet_would_and_tasks_in_a_task_are_indented(browser, tmp_path, serve_site, width):
-    from site_builder.pipeline import Paths, build
-
-    content = tmp_path / "content"
-    shutil.copytree(ROOT / "content", content)
-    paper = sorted((content / "papers").glob("*.md"))[0]
-    paper.write_text(paper.read_text(encoding="utf-8") + TASK_NOTES, encoding="utf-8")
-    build(Paths(content=content, out=tmp_path / "_site"), base_url="/atlas/")
-    base = serve_site(tmp_path / "_site")
+    base, paper = serve_with_notes(tmp_path, serve_site, TASK_NOTES)
     context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": width, "height": 844})
     boxes = page.locator(".notes .task-list-item-checkbox")
     assert boxes.count() == 4
