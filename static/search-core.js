@@ -32,8 +32,18 @@
       // A plain word also means its parts, so that "LLM's" finds the papers
       // that say LLM (those that say LLM's rank first, for the rarer word).
       var parts = syntax[1] || syntax[4] ? [] : [].concat.apply([], terms.map(partsOf));
-      terms[0] = syntax[1] + field + terms[0];
-      terms[terms.length - 1] += syntax[4];
+      // Each piece of a hyphenated word is asked for as the word is: lunr
+      // would give its first piece alone the sign and the field, and the
+      // last alone the boost, so "-fine-tuning" asked for papers on tuning
+      // and "title:low-rank" for "rank" anywhere. A wildcard stays at the end,
+      // and a piece the index leaves out is not required ("+mixture-of-experts"
+      // would find nothing), unless all are.
+      var star = syntax[4].charAt(0) === "*" ? "*" : "", modifier = syntax[4].slice(star.length);
+      var indexed = terms.map(function (term) { return !!lunr.stopWordFilter(new lunr.Token(term.toLowerCase())); });
+      terms = terms.map(function (term, i) {
+        var sign = syntax[1] === "+" && !indexed[i] && indexed.indexOf(true) !== -1 ? "" : syntax[1];
+        return sign + field + term + (i === terms.length - 1 ? star : "") + modifier;
+      });
       words.push(terms.concat(parts.map(function (part) { return field + part; })).join(" "));
     });
     var text = words.join(" ");

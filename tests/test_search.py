@@ -221,6 +221,32 @@ def test_a_word_with_punctuation_inside_finds_its_parts_too(shipped_site, docume
     assert set(found[:len(whole)]) == whole
 
 
+def test_each_piece_of_a_hyphenated_word_keeps_its_sign_field_and_boost():
+    queries = ["title:low-rank", "+low-rank", "-fine-tuning", "low-rank^10", "fine-tun*", "low-rank", "+mixture-of-experts"]
+    prepared = search_core(f"{json.dumps(queries)}.map((q) => core.prepareQuery(q, false))")
+    assert prepared == [
+        "title:low title:rank", "+low +rank", "-fine -tuning", "low^10 rank^10", "fine tun*", "low rank",
+        "+mixture of +experts",  # "of", which the index leaves out, is not required: it would find nothing
+    ]
+
+
+def test_a_hyphenated_word_excluded_required_or_in_a_field_is_so_whole(shipped_site, documents):
+    """lunr gives '-', '+' and 'title:' to the first piece of "fine-tuning"
+    alone: "lora -fine-tuning" listed papers on prompt tuning without LoRA."""
+    entries = run_queries(shipped_site, [{"q": "lora -fine-tuning"}, {"q": "+low-rank"}, {"q": "title:low-rank"},
+                                         {"q": "+mixture-of-experts"}])
+    excluded, required, titled, experts = ([documents[int(ref)] for ref, _score in entry["results"]] for entry in entries)
+
+    def has(words: set[str], stem: str) -> bool:  # a form of the word: "ranking" is indexed as "rank"
+        return any(word.startswith(stem) for word in words)
+
+    assert excluded and all("lora" in tokens(doc) and not {"fine", "tuning"} & tokens(doc) for doc in excluded)
+    assert required and all(has(tokens(doc), "low") and has(tokens(doc), "rank") for doc in required)
+    title_words = [set(re.split(r"[\s\-]+", doc.title.lower())) for doc in titled]
+    assert titled and all(has(words, "low") or has(words, "rank") for words in title_words)
+    assert experts and all(has(tokens(doc), "mixture") and has(tokens(doc), "expert") for doc in experts)
+
+
 def test_multi_word_query_lists_papers_with_every_word_first(table, documents):
     words = [r"\bcatastrophic", r"\bforget(s|ting)?\b"]
     both = {doc.title for doc in documents if all(re.search(w, text_of(doc)) for w in words)}
