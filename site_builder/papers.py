@@ -304,20 +304,24 @@ def _same_text(a: str, b: str) -> bool:
 def split_front_matter(text: str, path: Path, what: str = "paper file") -> tuple[str, str]:
     if "\r" in text:  # saved with Windows line ends
         text = text.replace("\r\n", "\n")
-    if not text.startswith("---\n"):
+    opening = _FRONT_MATTER_LINE.match(text)
+    if opening is None:
         raise SourceError(
             f"{what} does not start with '---' front matter", path, 1,
             hint="begin the file with '---', YAML lines such as 'title: ...', then '---'",
         )
-    end = text.find("\n---\n", 3)
-    if end == -1:
-        if text.endswith("\n---"):
-            end = len(text) - 4
-        else:
-            raise SourceError(
-                "front matter is not closed", path, 1, hint="add a line '---' after the YAML"
-            )
-    return text[4 : end + 1], text[end + 5 :]
+    closing = _FRONT_MATTER_LINE.search(text, opening.end())
+    if closing is None:
+        raise SourceError(
+            "front matter is not closed", path, 1, hint="add a line '---' after the YAML"
+        )
+    return text[opening.end() : closing.start()], text[closing.end() :]
+
+
+# A line of '---' that opens or closes front matter, with any spaces an
+# editor left after it (as Jekyll reads it): a closing "--- " was "not
+# closed", an error at line 1 that asked for the line the file has.
+_FRONT_MATTER_LINE = re.compile(r"^---[ \t]*(?:\n|\Z)", re.MULTILINE)
 
 
 def _as_date(value: Any, path: Path, line: int | None) -> dt.date:

@@ -580,6 +580,20 @@ def test_a_paper_file_with_windows_line_ends_reads_as_with_unix_ones():
     assert plan.changed == () and again[path] == windows
 
 
+def test_front_matter_lines_with_spaces_after_their_dashes_open_and_close_it():
+    """As an editor may leave them: the closing "--- " was "not closed", at line 1."""
+    digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-paper.md"
+    plain = texts[path] + "\n## Notes\n\nMine.\n"
+    spaced = plain.replace("---\n", "--- \n", 1).replace("\n---\n", "\n---\t \n", 1)
+    assert spaced != plain and parse_paper(spaced, path) == parse_paper(plain, path)
+    plan, again = ingest_texts(digests, {path: spaced})
+    assert plan.changed == () and again[path] == spaced
+    _, again = ingest_texts([*digests, digest(MAR17, "0.txt", ("A Paper", "The abstract."))], {path: spaced})
+    assert parse_paper(again[path], path).notes == "Mine." and again[path].startswith("---\ntitle: A Paper\n")
+
+
 def test_a_title_that_yaml_reads_as_a_number_asks_for_quotes():
     with pytest.raises(SourceError) as raised:
         parse_paper("---\ntitle: 123\n---\n\nText.\n", PAPERS / "mine.md")
