@@ -21,8 +21,17 @@
    * wildcard, a boost); a plain last word also matches as a prefix, so
    * results follow typing. */
   function prepareQuery(raw, typing) {
-    var words = [];
-    String(raw || "").slice(0, MAX_QUERY).replace(/\\/g, " ").split(/\s+/).forEach(function (token) {
+    var words = [], tokens = String(raw || "").slice(0, MAX_QUERY).replace(/\\/g, " ").split(/\s+/);
+    // A word the index leaves out ("the") is not required when the query
+    // has others: "+the lora" would find nothing, as "+mixture-of-experts".
+    var anyIndexed = tokens.some(function (token) {
+      if (token.indexOf("*") !== -1) return true;  // a beginning ("the*" finds "theory")
+      return token.replace(/^[+-]?(?:\w+:)?/, "").split("-").some(function (term) {
+        term = trimmedTerm(term.replace(/[\^~]\d*$/, ""));
+        return !!term && isIndexed(term);
+      });
+    });
+    tokens.forEach(function (token) {
       if (/^\*+$/.test(token)) return words.push("*");  // every paper
       var syntax = /^([+-]?)(?:(\w+):(?=.*\w))?(.*?)(\*?(?:[\^~]\d*)?)$/.exec(token);
       // lunr's query lexer, as its tokenizer, takes a hyphen inside a word for a space.
@@ -37,11 +46,11 @@
       // last alone the boost, so "-fine-tuning" asked for papers on tuning
       // and "title:low-rank" for "rank" anywhere. A wildcard stays at the end,
       // and a piece the index leaves out is not required ("+mixture-of-experts"
-      // would find nothing), unless all are.
+      // would find nothing), unless all the query's are.
       var star = syntax[4].charAt(0) === "*" ? "*" : "", modifier = syntax[4].slice(star.length);
-      var indexed = terms.map(function (term) { return !!lunr.stopWordFilter(new lunr.Token(term.toLowerCase())); });
       terms = terms.map(function (term, i) {
-        var sign = syntax[1] === "+" && !indexed[i] && indexed.indexOf(true) !== -1 ? "" : syntax[1];
+        var beginning = star && i === terms.length - 1;
+        var sign = syntax[1] === "+" && anyIndexed && !beginning && !isIndexed(term) ? "" : syntax[1];
         return sign + field + term + (i === terms.length - 1 ? star : "") + modifier;
       });
       words.push(terms.concat(parts.map(function (part) { return field + part; })).join(" "));
@@ -51,6 +60,11 @@
     var last = /(?:^|\s)([\p{L}\p{N}]{2,})$/u.exec(text);
     if (typing && last) text += " " + last[1] + "*";
     return text.toLowerCase();
+  }
+
+  /* Whether lunr's index pipeline keeps ``term`` (its stop-word filter drops "the", "of"). */
+  function isIndexed(term) {
+    return !!lunr.stopWordFilter(new lunr.Token(term.toLowerCase()));
   }
 
   /* lunr.trimmer: what is not [A-Za-z0-9_] goes from both ends of a word
@@ -109,7 +123,7 @@
     var words = text.toLowerCase().split(/[\s-]+/).map(function (token) {
       return trimmedTerm(token.replace(/^[+-]?(?:\w+:)?/, "").replace(/[\^~]\d*$/, ""));
     }).filter(Boolean);
-    var common = words.every(function (word) { return !lunr.stopWordFilter(new lunr.Token(word)); });
+    var common = words.every(function (word) { return !isIndexed(word); });
     return common ? words.length : 0;
   }
 
@@ -178,7 +192,7 @@
     parsedQuery.clauses.forEach(function (clause) {
       if (clause.presence === lunr.Query.presence.PROHIBITED) return;
       var raw = clause.term.replace(/\*+$/, "");
-      if (!raw || !lunr.stopWordFilter(new lunr.Token(raw))) return;
+      if (!raw || !isIndexed(raw)) return;
       var matcher;
       if (clause.editDistance > 0 || raw.indexOf("*") !== -1) {
         matcher = function () { return true; };
@@ -548,7 +562,7 @@
       if (!word || word.charAt(0) === "-") return;
       // The runs of letters and digits the excerpt's words are ("pretrainer" of "pretrainer's").
       plainWords(word.split(":").pop().replace(/[\^~][\d.]*$/, "")).split(/[^\p{L}\p{N}]+/u).forEach(function (part) {
-        if (part.length < 2 || !lunr.stopWordFilter(new lunr.Token(part))) return;
+        if (part.length < 2 || !isIndexed(part)) return;
         stem(part).forEach(function (s) { if (s && stems.indexOf(s) === -1) stems.push(s); });
       });
     });

@@ -230,12 +230,26 @@ def test_each_piece_of_a_hyphenated_word_keeps_its_sign_field_and_boost():
     ]
 
 
+def test_a_word_the_index_leaves_out_is_not_required_beside_others():
+    queries = ["+the +lora", "+the", "+the* lora", "-the lora"]
+    prepared = search_core(f"{json.dumps(queries)}.map((q) => core.prepareQuery(q, false))")
+    assert prepared == [
+        "the +lora",  # "+the" would find nothing
+        "+the",  # alone, it finds nothing either way, and the page says why
+        "+the* lora",  # a beginning ("theory") is in the index
+        "-the lora",
+    ]
+
+
 def test_a_hyphenated_word_excluded_required_or_in_a_field_is_so_whole(shipped_site, documents):
     """lunr gives '-', '+' and 'title:' to the first piece of "fine-tuning"
-    alone: "lora -fine-tuning" listed papers on prompt tuning without LoRA."""
+    alone: "lora -fine-tuning" listed papers on prompt tuning without LoRA.
+    A common word required ("+the") required nothing."""
     entries = run_queries(shipped_site, [{"q": "lora -fine-tuning"}, {"q": "+low-rank"}, {"q": "title:low-rank"},
-                                         {"q": "+mixture-of-experts"}])
-    excluded, required, titled, experts = ([documents[int(ref)] for ref, _score in entry["results"]] for entry in entries)
+                                         {"q": "+mixture-of-experts"}, {"q": "+the +lora"}, {"q": "+lora"}])
+    excluded, required, titled, experts, the_lora, lora = (
+        [documents[int(ref)] for ref, _score in entry["results"]] for entry in entries
+    )
 
     def has(words: set[str], stem: str) -> bool:  # a form of the word: "ranking" is indexed as "rank"
         return any(word.startswith(stem) for word in words)
@@ -245,6 +259,7 @@ def test_a_hyphenated_word_excluded_required_or_in_a_field_is_so_whole(shipped_s
     title_words = [set(re.split(r"[\s\-]+", doc.title.lower())) for doc in titled]
     assert titled and all(has(words, "low") or has(words, "rank") for words in title_words)
     assert experts and all(has(tokens(doc), "mixture") and has(tokens(doc), "expert") for doc in experts)
+    assert lora and the_lora == lora  # "the", never indexed, required nothing
 
 
 def test_multi_word_query_lists_papers_with_every_word_first(table, documents):
