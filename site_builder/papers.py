@@ -380,11 +380,15 @@ def parse_paper(text: str, path: Path) -> Paper:
     front, body = split_front_matter(text, path)
     data, lines = parse_yaml_mapping(front, path, first_line=2)
     for key in data:
-        # 'Draft: true' would be a key of one's own, and the paper published.
-        if isinstance(key, str) and key not in KNOWN_KEYS and key.lower() in KNOWN_KEYS:
+        # 'Draft: true' would be a key of one's own, and the paper published;
+        # so would a 'draft' with a no-break space pasted before it.
+        if isinstance(key, str) and key not in KNOWN_KEYS and (known := key.strip().lower()) in KNOWN_KEYS:
+            if key.lower() == known:
+                reason, hint = "keys are told apart by case", f"write {known}: in lower case"
+            else:
+                reason, hint = "a space beside it is not a plain one", f"type {known}: again, at the start of its line"
             raise SourceError(
-                f"{key!r} is read as a key of your own, not as {key.lower()!r}: keys are told apart by case",
-                path, lines.get(key), hint=f"write {key.lower()}: in lower case",
+                f"{key!r} is read as a key of your own, not as {known!r}: {reason}", path, lines.get(key), hint=hint,
             )
     title = data.get("title")
     if title is not None and not isinstance(title, str):

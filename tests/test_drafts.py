@@ -50,6 +50,16 @@ def test_a_key_the_build_reads_spelt_in_another_case_is_an_error(key):
     assert info.value.message == f"{key!r} is read as a key of your own, not as {key.lower()!r}: keys are told apart by case"
 
 
+@pytest.mark.parametrize("key", ["\xa0draft", "draft\xa0", "\u3000tags"])
+def test_a_key_the_build_reads_with_a_pasted_space_beside_it_is_an_error(key):
+    """A no-break space pasted before 'draft' made it a key of one's own: the paper stayed published."""
+    with pytest.raises(SourceError) as info:
+        parse_paper(f"---\ntitle: A paper\n{key}: true\n---\n\nAn abstract.\n", Path("a-paper.md"))
+    known = key.strip()
+    assert (info.value.line, info.value.hint) == (3, f"type {known}: again, at the start of its line")
+    assert info.value.message == f"{key!r} is read as a key of your own, not as {known!r}: a space beside it is not a plain one"
+
+
 def mark_draft(content: Path, slug: str = SLUG, draft: str = "true") -> Path:
     path = content / "papers" / f"{slug}.md"
     text = path.read_text(encoding="utf-8")
