@@ -194,10 +194,14 @@ def _plainly(error: yaml.MarkedYAMLError, text: str) -> str:
         return "this line is indented unlike the lines above it"
     if found == "'-'":
         return "a list item ('- ') where a 'key: value' line should be"
-    if found == "'<scalar>'":
-        return ("text goes on after a quoted value or a list has ended; an apostrophe ends a value in '…', "
-                "so write \"Don't …\" in double quotes")
     mark = error.problem_mark
+    if found == "'<scalar>'":
+        return _text_after_its_end(_value_at(text, mark))
+    character = _UNSTARTABLE.fullmatch(problem)
+    if character is not None:
+        if character.group(1) == "\\t":
+            return "a tab where YAML needs a space: use spaces"
+        return f"a value or key cannot begin with '{character.group(1)}', which YAML keeps for itself: put it in quotes"
     if problem == "mapping values are not allowed here" and mark is not None and text:
         lines = _LINE_BREAK.split(text)
         before = lines[mark.line][: mark.column] if mark.line < len(lines) else ""
@@ -208,6 +212,30 @@ def _plainly(error: yaml.MarkedYAMLError, text: str) -> str:
                 "or indent this line as the keys above it")
     return problem
 
+
+def _text_after_its_end(value: str) -> str:
+    """Why text goes on after a value ended, by how the value begins."""
+    if value.startswith(("[", "{")):
+        kind = "list" if value[0] == "[" else "mapping"
+        return (f"a value that begins with '{value[0]}' is a {kind} in YAML, and text goes on after it ends: "
+                f"put the whole value in double quotes")
+    if value.startswith('"'):
+        return 'text goes on after a value in "…" has ended: a double quote inside it ends it, so write it as \\"'
+    return ("text goes on after a quoted value or a list has ended; an apostrophe ends a value in '…', "
+            "so write \"Don't …\" in double quotes")
+
+
+def _value_at(text: str, mark: yaml.Mark | None) -> str:
+    """The value written after the key on ``mark``'s line ("" when none is)."""
+    lines = _LINE_BREAK.split(text)
+    if mark is None or mark.line >= len(lines):
+        return ""
+    key, colon, value = lines[mark.line].partition(": ")
+    return value.strip() if colon else ""
+
+
+# PyYAML's words for a character no token begins with: a tab, '@', '`'.
+_UNSTARTABLE = re.compile(r"found character '(.+)' that cannot start any token")
 
 # The line breaks PyYAML counts lines by.
 _LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")

@@ -82,7 +82,7 @@ SITE_LINES = len((ROOT / "content" / "site.yaml").read_text().splitlines())
 CASES = {
     "site-yaml-tab-indent": (
         append("content/site.yaml", "title: Atlas\n\tlanguage: en\n"),
-        f"content/site.yaml:{SITE_LINES + 2}: invalid YAML: found character '\\t' that cannot start any token",
+        f"content/site.yaml:{SITE_LINES + 2}: invalid YAML: a tab where YAML needs a space: use spaces",
     ),
     "site-yaml-key-twice": (
         append("content/site.yaml", "title: Another Title\n"),
@@ -255,6 +255,20 @@ CASES = {
         replace_in(PAPER, "---\n\n", "note: 'Don't stop'\n---\n\n"),
         f"{PAPER}:7: invalid YAML: text goes on after a quoted value or a list has ended; an apostrophe ends a "
         "value in '…', so write \"Don't …\" in double quotes",
+    ),
+    "front-matter-text-after-a-list": (
+        replace_in(PAPER, "---\n\n", "note: [Re] A Paper\n---\n\n"),
+        f"{PAPER}:7: invalid YAML: a value that begins with '[' is a list in YAML, and text goes on after it ends: "
+        "put the whole value in double quotes",
+    ),
+    "front-matter-double-quote-in-double-quotes": (
+        replace_in(PAPER, "---\n\n", 'note: "A "quoted" word"\n---\n\n'),
+        f'{PAPER}:7: invalid YAML: text goes on after a value in "…" has ended: a double quote inside it ends it, '
+        'so write it as \\"',
+    ),
+    "front-matter-value-beginning-with-at": (
+        replace_in(PAPER, "---\n\n", "note: @home\n---\n\n"),
+        f"{PAPER}:7: invalid YAML: a value or key cannot begin with '@', which YAML keeps for itself: put it in quotes",
     ),
     "front-matter-value-going-on-with-a-colon": (
         replace_in(PAPER, "---\n\n", "note: a thought that wraps\n  and goes on: here\n---\n\n"),
