@@ -85,6 +85,9 @@ def render_paper_file(
     text = f"---\n{dumped}---\n\n{record.body}\n"
     if notes:
         text += "\n" + notes.rstrip("\n") + "\n"
+    if existing_text is not None and "\r\n" in existing_text:
+        # Saved with Windows line ends, it keeps them: git would show every line changed.
+        text = text.replace("\n", "\r\n")
     return text
 
 

@@ -580,6 +580,18 @@ def test_a_paper_file_with_windows_line_ends_reads_as_with_unix_ones():
     assert plan.changed == () and again[path] == windows
 
 
+def test_a_paper_file_with_windows_line_ends_keeps_them_when_ingest_rewrites_it():
+    """It came back with Unix ones: git showed every line of it changed."""
+    digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-paper.md"
+    windows = (texts[path] + "\n## Notes\n\nMine.\n").replace("\n", "\r\n")
+    plan, again = ingest_texts([*digests, digest(MAR17, "0.txt", ("A Paper", "The abstract."))], {path: windows})
+    assert plan.changed == (path,) and "2025-03-17" in again[path]
+    assert again[path].count("\n") == again[path].count("\r\n") and again[path].endswith("Mine.\r\n")
+    assert parse_paper(again[path], path).notes == "Mine."
+
+
 def test_front_matter_lines_with_spaces_after_their_dashes_open_and_close_it():
     """As an editor may leave them: the closing "--- " was "not closed", at line 1."""
     digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
