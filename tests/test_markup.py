@@ -63,6 +63,17 @@ def test_notes_have_task_lists_and_footnotes_whose_ids_are_the_texts_own():
     assert "task-list" not in markdown("- [] not a task\n- [y] nor this\n") and "footnote" not in markdown("x^2 and [^1] with no note\n")
 
 
+def test_a_table_columns_alignment_is_a_class_the_stylesheet_aligns_not_a_style_the_csp_refuses():
+    html = make_markdown()("| a | b | c | d |\n|:--|:-:|--:|---|\n| 1 | 2 | 3 | 4 |\n")
+    # The pages' Content-Security-Policy (style-src 'self') ignores a style
+    # attribute: the column would stand left-aligned whatever the table said.
+    assert "style=" not in html
+    assert re.findall(r"<td(?: class=\"([^\"]+)\")?>", html) == ["align-left", "align-center", "align-right", ""]
+    assert '<th class="align-right">c</th>' in html
+    stylesheet = (Path(__file__).parent.parent / "static" / "style.css").read_text(encoding="utf-8")
+    assert "td.align-center" in stylesheet and "td.align-right" in stylesheet
+
+
 def test_code_that_names_a_language_pygments_knows_is_coloured_by_its_tokens():
     markdown = make_markdown()
     html = markdown("```python\n\nfor x in range(3):  # <b>\n    print('a', 1.5)\n```\n")
