@@ -12,9 +12,10 @@ import datetime as dt
 import re
 import uuid
 from dataclasses import dataclass
-from html import escape
+from html import escape, unescape
 from itertools import islice
 from typing import TYPE_CHECKING, Iterable, Mapping
+from urllib.parse import urljoin
 
 from .config import SiteConfig
 
@@ -83,17 +84,26 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub("", text) if not text.isprintable() else text
 
 
-# A link within the page (a footnote's, "#fn-…") that our Markdown made: raw
-# HTML is off, so every tag is ours and its attributes escaped.
-_FRAGMENT_LINK = re.compile(r'(<a\s[^>]*?\bhref=")#')
+# A link or image our Markdown made whose address has no scheme, so names a
+# place relative to the paper's page: on it (a footnote's, "#fn-…"), from it
+# ("../other-paper/", "fig.png", as a page of one's own links), or from the
+# site's root ("/atlas/img/plot.png"). Raw HTML is off, so every tag is ours
+# and its attributes escaped.
+_RELATIVE_REFERENCE = re.compile(r'(<(?:a|img)\s[^>]*?\b(?:href|src)=")(?![A-Za-z][A-Za-z0-9+.-]*:)([^"]*)"')
 
 
 def entry_html(html: str, url: str) -> str:
-    """A paper's HTML for its feed entry: a reader resolves a link against the
-    feed, so one to a place on the paper's page names the page."""
-    if 'href="#' not in html:
+    """A paper's HTML for its feed entry: a reader resolves a relative link
+    against the feed, not the paper's page ("../other-paper/" from
+    /atlas/feed.xml is /other-paper/), so each is resolved against the page
+    here (a full address when base_url has a host)."""
+    if '="' not in html:
         return html
-    return _FRAGMENT_LINK.sub(lambda found: found.group(1) + escape(url) + "#", html)
+    return _RELATIVE_REFERENCE.sub(lambda found: f'{found.group(1)}{_joined(url, found.group(2))}"', html)
+
+
+def _joined(url: str, reference: str) -> str:
+    return escape(urljoin(url, unescape(reference)))
 
 
 def build_feed(

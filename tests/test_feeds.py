@@ -344,3 +344,26 @@ def test_a_footnote_in_a_feed_entry_leads_to_the_papers_page_not_the_feed(tmp_pa
     assert len(hrefs) == 2 and all(href.startswith(base_url + "papers/noted/#fn") for href in hrefs), hrefs
     page = (site / "papers" / "noted" / "index.html").read_text(encoding="utf-8")
     assert all(f'id="{href.split("#")[1]}"' in page for href in hrefs)
+
+
+@pytest.mark.parametrize("base_url", [SITE_URL, "/atlas/"])
+def test_a_link_relative_to_a_papers_page_leads_from_its_feed_entry_where_it_leads_from_the_page(tmp_path, base_url):
+    # Readers resolve a link in an entry's content against the feed:
+    # "../widgets/" from /atlas/feed.xml is /widgets/, and from a topic's feed
+    # /atlas/topics/x/widgets/, neither a page. Both papers are one's own, so
+    # their abstracts are Markdown that links as a page of one's own does.
+    content = tmp_path / "content"
+    (content / "papers").mkdir(parents=True)
+    (content / "papers" / "widgets.md").write_text(
+        "---\ntitle: Widgets\ndates: [2025-03-17]\ntopics: []\n---\n\nWidgets, measured.\n", encoding="utf-8")
+    (content / "papers" / "gadgets.md").write_text(
+        "---\ntitle: Gadgets\ndates: [2025-03-18]\ntopics: []\n---\n\n"
+        "Builds on [widgets](../widgets/), with ![a plot](plot.png), [the dates](/dates/) and "
+        "[a search](?q=a&b).\n", encoding="utf-8")
+    build(Paths(content=content, out=tmp_path / "_site"), base_url=base_url)
+    site = tmp_path / "_site"
+    entry = next(entry for entry in feedparser.parse((site / "feed.xml").read_bytes()).entries
+                 if entry.title == "Gadgets")
+    references = re.findall(r'(?:href|src)="([^"]*)"', entry.content[0].value)
+    assert references == [base_url + "papers/widgets/", base_url + "papers/gadgets/plot.png",
+                          base_url + "dates/", base_url + "papers/gadgets/?q=a&amp;b"]
