@@ -208,7 +208,7 @@ def _own_values_replaced(paper: Paper, record: PaperRecord, topics: tuple[str, .
 def _same_title(first: Path, paper: Paper, second: Path, other: Paper) -> SourceError:
     if paper.title == other.title:
         return SourceError(
-            f"paper has the same title as {first.name} ({other.title[:60]!r})", second, other.line_of("title"),
+            f"paper has the same title as {first.name} ({clip(other.title)!r})", second, other.line_of("title"),
             hint="give one of the two files another title, or delete it",
         )
     return SourceError(

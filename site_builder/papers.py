@@ -14,7 +14,7 @@ from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
 
 from slugify import slugify
 
-from .digest import Digest, DigestEntry, title_key, title_text
+from .digest import Digest, DigestEntry, clip, title_key, title_text
 from .digest_dates import new_year_warnings
 from .errors import SourceError, raise_if_any
 from .yamlsource import parse_yaml_mapping, text_hint
@@ -280,7 +280,7 @@ def merge_entries(digests: Iterable[Digest]) -> Merged:
             if not any(_same_text(entry.abstract, text) for text in versions):
                 versions[entry.abstract] = entry.date
                 warnings.append(SourceError(
-                    f"{entry.title[:60]!r} has a different abstract than in "
+                    f"{clip(entry.title)!r} has a different abstract than in "
                     f"{original.path.name}:{original.line}; both are kept on its page",
                     entry.path, entry.line,
                 ))
@@ -422,7 +422,7 @@ def parse_paper(text: str, path: Path) -> Paper:
         # Links become href attributes: a "javascript:" one would run when clicked.
         if not _WEB_ADDRESS.fullmatch(link):
             raise SourceError(
-                f"link {link[:80]!r} is not a web address", path, lines.get("links"),
+                f"link {clip(link, 80)!r} is not a web address", path, lines.get("links"),
                 hint="links start with http:// or https://",
             )
     if "tags" in data:

@@ -82,6 +82,20 @@ def test_same_title_with_a_different_abstract_keeps_both_and_says_so():
     assert "Version one." in body and "### As of 2025-03-18\n\nVersion two." in body
 
 
+def test_a_long_title_quoted_in_a_warning_is_marked_where_it_is_cut():
+    # Cut bare, "… Open Mixture of Experts Language-Models" read as
+    # "… Open Mixture of Experts Language": a title the digest never had.
+    title = "OpenMoE: An Early Effort on Open Mixture of Experts Language-Models"
+    merged = merge_entries([
+        digest(MAR17, "a.txt", (title, "Version one.")),
+        digest(MAR18, "b.txt", (title, "Version two.")),
+    ])
+    assert [str(w) for w in merged.warnings] == [
+        "b.txt:1: 'OpenMoE: An Early Effort on Open Mixture of Experts Languag…' has a different abstract "
+        "than in a.txt:1; both are kept on its page"
+    ]
+
+
 def test_notes_moved_above_the_other_versions_of_the_abstract_do_not_get_a_second_copy_of_them():
     digests = [digest(MAR17, "a.txt", ("A Paper", "Version one.")), digest(MAR18, "b.txt", ("A Paper", "Version two."))]
     _, texts = ingest_texts(digests)
