@@ -144,11 +144,19 @@ _FOOTNOTE_MARK = re.compile(r'<sup class="footnote-ref">.*?</sup>|<a [^>]*class=
 _FOOTNOTES = re.compile(r'<hr class="footnotes-sep" />\s*<section class="footnotes">.*?</section>', re.S)
 
 
+# An image our Markdown made, for its text: its alt ("![a plot](plot.png)"),
+# without which "with ![a plot](plot.png)." read "with ." in a summary.
+_IMAGE = re.compile(r'<img src="[^"]*" alt="([^"]*)"[^>]*>')
+
+
 def html_to_text(fragment: str) -> str:
     """Text of HTML that our own Markdown renderer produced (raw HTML is off,
-    so every tag in it is one we made), without footnotes' marks."""
+    so every tag in it is one we made), without footnotes' marks, with an
+    image's alt text for the image."""
     if "footnote" in fragment:
         fragment = _FOOTNOTE_MARK.sub("", fragment)
+    if "<img" in fragment:
+        fragment = _IMAGE.sub(r"\1", fragment)
     return " ".join(html.unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", fragment))).split())
 
 

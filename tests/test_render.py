@@ -80,6 +80,14 @@ def test_a_paper_of_ones_own_is_summed_up_by_the_text_its_markdown_shows():
     assert view.summary == view.abstract_text == "Is bold, linked & coded: one two"
 
 
+def test_an_image_in_a_paper_of_ones_own_is_summed_up_by_its_alt_text():
+    own = paper("own", "Mine", 'Routing, as ![a plot of load](/img/load.png "Load") shows.')
+    site = build_site(SiteConfig(), (own,), TAXONOMY, make_markdown(), {}, render_digest_text=make_digest_text())
+    (view,) = site.papers
+    # Not "Routing, as shows.": the alt text is the image's words.
+    assert view.summary == view.abstract_text == "Routing, as a plot of load shows."
+
+
 def test_a_paper_of_ones_own_with_only_headings_is_summed_up_by_them():
     own = paper("own", "Mine", "## Idea\n\n### Later")
     site = build_site(SiteConfig(), (own,), TAXONOMY, make_markdown(), {}, render_digest_text=make_digest_text())
