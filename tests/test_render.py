@@ -25,6 +25,7 @@ from site_builder.search import LUNR_JS, search_documents
 from site_builder.site import build_site, summarize
 from site_builder.template_checks import unshown_blocks, unused_templates
 from site_builder.topics import Taxonomy
+from site_builder.topics_yaml import parse_taxonomy
 from small_site import ASSETS, TAXONOMY
 
 
@@ -145,6 +146,24 @@ def test_titles_are_escaped_on_every_page():
     for name, data in files.items():
         assert b"<img src=x" not in data, name
     assert b"&lt;img src=x onerror=alert(1)&gt;" in files["papers/x/index.html"]
+
+
+def test_a_paper_that_is_a_title_alone_and_a_topic_without_a_description_leave_nothing_empty():
+    # A paper of one's own needs only its title, and a topic no description:
+    # their pages had an empty meta description, an "Abstract" heading over
+    # nothing, and empty paragraphs in the lists.
+    taxonomy = parse_taxonomy(
+        "topics:\n  - {slug: speech, name: Speech, keywords: {speech: 3}}\n"
+        "  - {slug: other, name: Other, fallback: true}\n", "topics.yaml",
+    )
+    config = SiteConfig(description="Papers I read.")
+    site = build_site(config, (paper("bare", "Speech Alone", ""),), taxonomy, make_markdown(), {})
+    files = {name: data.decode() for name, data in render_site(make_environment(config), site, ASSETS, {})[0].items()}
+    for name in ("papers/bare/index.html", "topics/speech/index.html"):
+        assert '<meta name="description" content="Papers I read.">' in files[name], name
+    assert "Abstract" not in files["papers/bare/index.html"]
+    for name in ("topics/speech/index.html", "topics/index.html", "dates/2025-03-18/index.html"):
+        assert not re.search(r"<p[^>]*>\s*</p>", files[name]), name
 
 
 def test_links_honour_the_base_path():
