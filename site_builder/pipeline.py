@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
 from .assets import collect_assets, collect_public
 from .cache import CACHE_FILE, BuildCache, content_digest, dump_cache, load_cache
@@ -23,8 +23,10 @@ from .inputs import Paths, digest_order, read_inputs, read_own_pages, write_inge
 from .lastbuild import (
     LastBuild, input_files, load_last_build, output_files, output_stats, save_last_build, unchanged_since,
 )
+from .links import links_to_nowhere
 from .markup import make_digest_text, make_markdown
-from .papers import parse_papers
+from .pages import OwnPage
+from .papers import Paper, parse_papers
 from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers
 from .related import Terms, Vocabulary, related_by_terms
 from .render import BUILTIN_TEMPLATES, LaterPage, StoredPages, make_environment, render_site
@@ -298,6 +300,10 @@ def make_site(
         cache.page_digests = stored.digests if stored else {}
         cache.undigested_pages = stored.undigested if stored else {}
         files.update(pages)
+        warnings += links_to_nowhere(
+            site.config.base_path, _written(site, papers, own_pages),
+            files.keys() | {page.output_path for page in site.pages}, cache.read_text,
+        )
     except BaseException:
         for pending in searches:
             pending.cancel()
@@ -316,6 +322,21 @@ def make_site(
     lap("search")
     cache.end_build()
     return SiteBuild(site, inputs.plan, files, rendered, timings, warnings, search, assets, drafts=len(parsed) - len(papers))
+
+
+def _written(site: Site, papers: Sequence[Paper], own_pages: Sequence[OwnPage]) -> Iterator[tuple[str, str, Path]]:
+    """What you wrote, as the site shows it: each page's URL, the HTML you
+    wrote there (notes; the abstract of a paper of your own; a page of your
+    own), and the file it is in."""
+    path_of = {paper.slug: paper.path for paper in papers}
+    for view in site.papers:
+        if view.notes_html:
+            yield view.url, view.notes_html, path_of[view.slug]
+        if not view.listed:
+            yield view.url, view.abstract_html, path_of[view.slug]
+    shown = {page.url: page.context["body_html"] for page in site.pages if page.template == "page.html"}
+    for own in own_pages:
+        yield own.url, shown[own.url], own.path
 
 
 def build(

@@ -31,6 +31,7 @@ from .cache import CACHE_FILE, BuildCache
 from .config import load_config
 from .errors import BuildErrors, SourceError, counted
 from .inputs import Paths, editors_file, write_ingest
+from .links import links_to_nowhere
 from .markup import make_markdown, under_base
 from .papers import parse_paper
 from .parallel import Forked
@@ -211,6 +212,11 @@ class Preview:
         url = f"papers/{new.slug}/"
         (page,) = [page for page in site.pages if page.url == url]
         notes_html = under_base(make_markdown()(new.notes), site.config.base_path) if new.notes else ""
+        # A link that leads nowhere, before or now: the full rebuild says so, or that it no longer is.
+        outputs = self.output.files.keys() | {page.output_path for page in site.pages}
+        shown = ((url, html, path) for html in (page.context["paper"].notes_html, notes_html))
+        if links_to_nowhere(site.config.base_path, shown, outputs, lambda _path: text):
+            return False
         view = replace(page.context["paper"], notes_html=notes_html)
         page = replace(page, context=MappingProxyType({**page.context, "paper": view}))
         written = self.output.write_page(page.output_path, render_page(env, page, assets))

@@ -417,11 +417,11 @@ def test_note_edit_renders_one_page_and_gives_what_a_full_build_gives(server, ev
     version = events.wait_for(lambda s: s["version"] > version)["version"]
     assert server.preview.last.rendered == (f"papers/{PAPER}/index.html",)
     path.write_text(path.read_text().replace(
-        "First *note*.", "Second note, with a [link](https://x.org/) and ![a plot](/img/plot.png).",
+        "First *note*.", "Second note, with a [link](https://x.org/) and ![an icon](/static/favicon.svg).",
     ))
     events.wait_for(lambda s: s["version"] > version)
     assert server.preview.last.rendered == (f"papers/{PAPER}/index.html",)
-    assert b'<img src="/atlas/img/plot.png" alt="a plot" />' in fetch(server, f"/atlas/papers/{PAPER}/")[2]
+    assert b'<img src="/atlas/static/favicon.svg" alt="an icon" />' in fetch(server, f"/atlas/papers/{PAPER}/")[2]
     clean = tmp_path / "clean"
     build(Paths(server.preview.paths.content, clean), cache=None)
     assert snapshot(server.preview.paths.out) == snapshot(clean)
@@ -441,6 +441,20 @@ def test_a_bug_in_the_notes_only_rebuild_is_logged_and_the_full_build_serves_the
     assert len(server.preview.last.rendered + server.preview.last.later) > 1  # the full build did it
     wait_for_log(server, lambda line: line == (
         "warning: the notes-only rebuild failed (RuntimeError: a bug); rebuilding in full"
+    ))
+
+
+def test_a_note_that_links_to_no_page_is_built_in_full_which_warns_of_it(server, events):
+    """The notes-only rebuild would not say so."""
+    version = events.next_state()["version"]
+    path = paper_file(server)
+    path.write_text(path.read_text() + "\n## Notes\n\nSee [this](/papers/gone/).\n")
+    events.wait_for(lambda s: s["version"] > version)
+    assert len(server.preview.last.rendered + server.preview.last.later) > 1
+    wait_for_log(server, lambda line: line.startswith("warning: ") and line.endswith(
+        f"{PAPER}.md:{path.read_text().count(chr(10))}: link to '/papers/gone/' leads to no page or file of the site "
+        "(a paper's page is /papers/<its file name>/, a page of yours /<its file name>/, a file of content/public/ "
+        "at its path there)"
     ))
 
 

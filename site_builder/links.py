@@ -1,0 +1,73 @@
+"""Links in what you wrote (notes, papers and pages of your own) that lead to
+no page or file of the site: a mistyped paper address, a page renamed, or
+the base path written in by hand ("/atlas/papers/x/", which the build puts
+under /atlas/ again). Warnings, as MkDocs gives them: the site still builds."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Callable, Collection, Iterable
+from urllib.parse import unquote, urljoin, urlsplit
+
+from .errors import SourceError
+
+# An address our Markdown made (raw HTML is off: every tag is ours, and its
+# attributes escaped), and one with a scheme ("https:", "mailto:"), not the site's.
+_REFERENCE = re.compile(r'<(?:a|img)\s[^>]*?\b(?:href|src)="([^"]*)"')
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def links_to_nowhere(
+    base_path: str,
+    written: Iterable[tuple[str, str, Path]],
+    outputs: Collection[str],
+    read: Callable[[Path], str],
+) -> tuple[SourceError, ...]:
+    """A warning for each address in ``written`` (each: the page's URL from
+    the site's root, the HTML shown there, the file it was written in) that
+    is none of ``outputs`` (the site's files, by path) once resolved against
+    its page; at the line of the file that has it (``read``: the file's text)."""
+    warnings: list[SourceError] = []
+    for url, fragment, path in written:
+        for found in _REFERENCE.finditer(fragment):
+            reference = html.unescape(found.group(1))
+            if not reference or reference.startswith(("#", "//")) or _SCHEME.match(reference):
+                continue
+            target = unquote(urlsplit(urljoin(base_path + url, reference)).path)
+            if _leads_somewhere(target, base_path, outputs):
+                continue
+            # As written: a link from the root got the base path in front of it.
+            as_written = reference[len(base_path) - 1:] if reference.startswith(base_path) else reference
+            doubled = base_path != "/" and as_written.startswith(base_path)
+            hint = (
+                f"write {as_written[len(base_path) - 1:]!r}: the build puts the base path {base_path} in front "
+                "of a link from the site's root" if doubled else
+                "a paper's page is /papers/<its file name>/, a page of yours /<its file name>/, "
+                "a file of content/public/ at its path there"
+            )
+            warnings.append(SourceError(
+                f"link to {as_written!r} leads to no page or file of the site", path,
+                _line_with(read(path), as_written), hint=hint,
+            ))
+    return tuple(warnings)
+
+
+def _leads_somewhere(target: str, base_path: str, outputs: Collection[str]) -> bool:
+    if not target.startswith(base_path):
+        return False  # out of the site: "../../.." from a page near its root
+    relative = target[len(base_path):]
+    if relative == "" or relative.endswith("/"):
+        return f"{relative}index.html" in outputs
+    # A folder without its slash: servers, GitHub Pages' too, add it.
+    return relative in outputs or f"{relative}/index.html" in outputs
+
+
+def _line_with(text: str, address: str) -> int | None:
+    """The first line of ``text`` that holds ``address``, as written or decoded."""
+    for wanted in dict.fromkeys((address, unquote(address))):
+        at = text.find(wanted)
+        if at != -1:
+            return text.count("\n", 0, at) + 1
+    return None

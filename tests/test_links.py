@@ -1,0 +1,66 @@
+"""Links in what you wrote that lead to no page or file of the site: warnings at their line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from site_builder.links import links_to_nowhere
+from site_builder.markup import make_markdown, under_base
+from site_builder.pipeline import Paths, build
+
+ROOT = Path(__file__).resolve().parent.parent
+
+NOTE = Path("content/papers/a.md")
+OUTPUTS = {
+    "index.html", "papers/index.html", "papers/a/index.html", "papers/b/index.html", "feed.xml",
+    "files/résumé.pdf", "static/favicon.svg", "search/index.html",
+}
+
+
+def warned(notes: str, base_path: str = "/", url: str = "papers/a/") -> list[tuple[int | None, str, str]]:
+    text = f"---\ntitle: A\n---\n\nThe abstract.\n\n## Notes\n\n{notes}\n"
+    html = under_base(make_markdown()(notes), base_path)
+    return [(w.line, w.message, w.hint) for w in links_to_nowhere(base_path, [(url, html, NOTE)], OUTPUTS, lambda _: text)]
+
+
+def test_links_that_lead_to_a_page_or_file_of_the_site_are_not_warned_about():
+    assert warned(
+        "[b](/papers/b/) [b without its slash](/papers/b) [b from here](../b/) [home](/) [feed](/feed.xml) "
+        "[a file](/files/résumé.pdf) [encoded](/files/r%C3%A9sum%C3%A9.pdf) [on this page](#notes) "
+        "[search](/search/?q=lora#top) [elsewhere](https://example.org/x) [mail](mailto:me@example.org) "
+        "![icon](/static/favicon.svg) <https://example.org/>"
+    ) == []
+
+
+def test_a_link_to_no_page_is_a_warning_at_its_line_of_the_file():
+    (found,) = warned("Fine.\n\nSee [c](/papers/c/).")
+    assert found[:2] == (11, "link to '/papers/c/' leads to no page or file of the site")
+    assert "/papers/<its file name>/" in found[2]
+    assert [line for line, _, _ in warned("![plot](plot.png)\n\n[up](../../../../x/)")] == [9, 11]
+
+
+def test_the_base_path_written_in_by_hand_is_a_warning_that_says_to_leave_it_out():
+    assert warned("[b](/papers/b/) and [b again](../b/)", "/atlas/") == []
+    (found,) = warned("[b](/atlas/papers/b/)", "/atlas/")
+    assert found == (
+        9, "link to '/atlas/papers/b/' leads to no page or file of the site",
+        "write '/papers/b/': the build puts the base path /atlas/ in front of a link from the site's root",
+    )
+
+
+def test_a_build_warns_of_a_notes_link_to_no_page_and_of_none_that_leads_somewhere(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    papers = sorted((content / "papers").glob("*.md"))
+    first, second = papers[0], papers[1]
+    first.write_text(first.read_text() + f"\n## Notes\n\nSee [it](/papers/{second.stem}/) and [this](/papers/gone/).\n")
+    pages = content / "pages"
+    pages.mkdir()
+    (pages / "about.md").write_text("---\ntitle: About\n---\n\n[Papers](/papers/) and [old](/old-page/).\n")
+    report = build(Paths(content, tmp_path / "site"), cache=None)
+    found = [(Path(w.path).name, w.message) for w in report.warnings if "leads to no page" in w.message]
+    assert found == [
+        (first.name, "link to '/papers/gone/' leads to no page or file of the site"),
+        ("about.md", "link to '/old-page/' leads to no page or file of the site"),
+    ]
