@@ -55,21 +55,26 @@ def resolve_request(out_dir: Path, base_path: str, raw_path: str, earlier_bases:
     site's root or one of ``earlier_bases`` (from before base_url changed: an
     open tab reloading, a bookmark), redirects to the same page under
     ``base_path``, if there is one.
+
+    The request's path is compared decoded, so the base path is too: a
+    base_url of "/my%20atlas/" or "/π/" is asked for as "/my%20atlas/" and
+    "/%CF%80/". A Location names it encoded, as a header holds ASCII alone.
     """
+    base_path = unquote(base_path)
     parts = urlsplit(raw_path)
     decoded, query = unquote(parts.path), f"?{parts.query}" if parts.query else ""
     segments = decoded.split("/")
     if any(s in (".", "..") for s in segments) or "\\" in decoded or "\0" in decoded:
         return Resolved(HTTPStatus.FORBIDDEN)
     if decoded in ("", "/", base_path.rstrip("/")) and decoded != base_path:
-        return Resolved(HTTPStatus.FOUND, location=base_path + query)
+        return Resolved(HTTPStatus.FOUND, location=quote(base_path) + query)
     resolved = _resolve(out_dir, base_path, decoded, query)
     if resolved.status != HTTPStatus.NOT_FOUND:
         return resolved
     # The longest first: under /a/b/ and then /a/, /a/b/x is the page x.
-    for earlier in sorted({"/", *earlier_bases} - {base_path}, key=len, reverse=True):
+    for earlier in sorted({"/", *map(unquote, earlier_bases)} - {base_path}, key=len, reverse=True):
         if decoded + "/" == earlier:  # the earlier home page, written without its slash
-            return Resolved(HTTPStatus.FOUND, location=base_path + query)
+            return Resolved(HTTPStatus.FOUND, location=quote(base_path) + query)
         if not decoded.startswith(earlier):
             continue
         # Never "//x", which a browser takes for the host x: "/repo//x" is "/x".
@@ -104,7 +109,7 @@ def _resolve(out_dir: Path, base_path: str, decoded: str, query: str = "") -> Re
 def requested_outputs(base_path: str, raw_path: str) -> tuple[str, ...]:
     """The output paths a request may be served from: ``a/b`` and
     ``a/b/index.html`` (which :func:`resolve_request` then checks)."""
-    decoded = unquote(urlsplit(raw_path).path)
+    decoded, base_path = unquote(urlsplit(raw_path).path), unquote(base_path)
     if not decoded.startswith(base_path):
         return ()
     relative = decoded[len(base_path):]

@@ -15,13 +15,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
 from site_builder import preview as preview_module, preview_output, serve, watch_paths, writer
 from site_builder.errors import BuildErrors, SourceError
 from site_builder.pipeline import Paths, build
-from site_builder.preview_http import PreviewState, inject, resolve_request
+from site_builder.preview_http import PreviewState, inject, requested_outputs, resolve_request
 from site_builder.preview import Preview
 from site_builder.serve import PreviewServer
 from site_builder.writer import sync_site, update_site
@@ -1233,6 +1234,24 @@ def test_resolve_request_refuses_dot_segments_in_any_spelling(tmp_path):
     assert resolve_request(tmp_path, "/", "/a/").file == tmp_path / "a" / "index.html"
     for path in ("/a/../a/", "/a/%2e%2e/a/", "/./a/", "/a/%2E/"):
         assert resolve_request(tmp_path, "/", path).status == 403, path
+
+
+@pytest.mark.parametrize("base_path, asked", [("/my%20atlas/", "/my%20atlas/"), ("/π/", "/%CF%80/")])
+def test_a_base_path_beyond_plain_ascii_is_served_and_redirected_to_as_the_browser_asks(tmp_path, base_path, asked):
+    # config takes these base_urls, and the pages' links name them as written;
+    # the server compared the request, decoded, with the base path as written
+    # (every page of "/my%20atlas/" was not found) and put "/π/" into a
+    # Location header, which holds ASCII alone (the request got no answer).
+    (tmp_path / "papers").mkdir()
+    (tmp_path / "index.html").write_text("home")
+    (tmp_path / "papers" / "index.html").write_text("papers")
+    assert resolve_request(tmp_path, base_path, asked).file == tmp_path / "index.html"
+    assert resolve_request(tmp_path, base_path, asked + "papers/").file == tmp_path / "papers" / "index.html"
+    for path in ("/", asked.rstrip("/"), "/papers/"):
+        location = resolve_request(tmp_path, base_path, path + "?q=1").location
+        assert location is not None and location.isascii() and location.endswith("?q=1"), path
+        assert unquote(location) == unquote(base_path) + ("papers/" if path == "/papers/" else "") + "?q=1"
+    assert requested_outputs(base_path, asked + "papers/") == ("papers/index.html",)
 
 
 def test_inject_adds_overlay_with_escaped_error_before_body_end():
