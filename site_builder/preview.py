@@ -422,7 +422,11 @@ class Preview:
             self._changed.notify_all()
 
     def _is_noise(self, path: Path) -> bool:
-        if editors_file(path.name):  # a swap, backup or temp file saved and renamed over the file
+        # A swap, backup or temp file saved and renamed over the file, or any
+        # file in a hidden folder, which no build reads (but public/.well-known/):
+        # a notes app's .obsidian/workspace.json, rewritten at each click in
+        # a vault opened on content/papers, reloaded the open pages each time.
+        if any(editors_file(part) and part != ".well-known" for part in self._parts_below_root(path)):
             return True
         if path == self.paths.out or self.paths.out in path.parents:
             return True
@@ -433,6 +437,17 @@ class Preview:
             except OSError:
                 return False
         return False
+
+    def _parts_below_root(self, path: Path) -> tuple[str, ...]:
+        """The parts of ``path`` below the deepest watched root that holds it
+        (a templates_dir may be content/.theme); its name alone outside them
+        (a templates_dir being made). Not those above it: the project may
+        live in a hidden folder itself."""
+        roots = [root for root in (self.paths.content, self.paths.static, BUILTIN_TEMPLATES, self.templates_dir)
+                 if root is not None and within(path, root)]
+        if not roots:
+            return (path.name,)
+        return path.relative_to(max(roots, key=lambda root: len(str(root)))).parts
 
     def run_builds(self, after_build: Callable[[], None] = lambda: None) -> None:
         """The build thread: wait for changes, let a burst settle, rebuild;

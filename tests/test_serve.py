@@ -1604,6 +1604,23 @@ def test_an_editors_temp_file_is_no_change_to_name(tmp_path, name):
     assert preview._pending == {real}
 
 
+def test_a_file_in_a_hidden_folder_is_no_change_but_in_public_well_known(tmp_path):
+    # A notes app opened on content/papers rewrites .obsidian/workspace.json
+    # at each click: each was a rebuild, and every open page reloaded.
+    project = tmp_path / ".projects" / "atlas"  # hidden folders above the project are not noise
+    project.mkdir(parents=True)
+    preview = Preview(make_project(project), log=lambda line: None)
+    content = preview.paths.content
+    for noise in (content / "papers" / ".obsidian" / "workspace.json", content / ".git" / "objects" / "ab",
+                  preview.paths.static / ".sass-cache" / "x.css", content / "public" / "drafts~" / "a.png"):
+        preview.notice(noise)
+        assert preview._pending == set(), noise
+    published = content / "public" / ".well-known" / "security.txt"
+    for change in (content / "papers" / f"{PAPER}.md", published):
+        preview.notice(change)
+    assert preview._pending == {content / "papers" / f"{PAPER}.md", published}
+
+
 def test_a_second_server_on_one_content_directory_is_refused_until_the_first_stops(tmp_path):
     first, _log = start_server(tmp_path)
     paths = first.preview.paths
