@@ -107,7 +107,7 @@ def build_topic_chart(topic_name: str, columns: tuple[Column, ...], counts: tupl
     unit = columns[0].unit if columns else "digest date"
     busiest = max(range(len(counts)), key=lambda i: (counts[i], -i)) if counts else None
     description = (
-        f"{counted(total, 'paper')} across {len(columns)} {unit}s"
+        f"{counted(total, 'paper')} across {counted(len(columns), unit)}"
         + (f"; most on {columns[busiest].long_label} ({counts[busiest]:,})." if busiest is not None else ".")
         + " " + "; ".join(bar.title for bar in bars) + "."
     )
@@ -207,8 +207,8 @@ def build_topics_overview(
     return Heatmap(
         title=f"Papers per topic and {unit}",
         description=(
-            f"{len(topics)} topics across {len(columns)} {unit}s; the stronger the colour, the more papers, "
-            f"up to {counted(highest, 'paper')} in one cell."
+            f"{counted(len(topics), 'topic')} across {counted(len(columns), unit)}; "
+            f"the stronger the colour, the more papers, up to {counted(highest, 'paper')} in one cell."
         ),
         width=int(label_width + cell_width * len(columns) + 4),
         height=header_height + cell_height * len(topics) + 2,

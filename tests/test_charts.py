@@ -171,3 +171,22 @@ def test_overview_labels_stay_inside_the_picture():
         # Each still over its column where it fits there.
         if chart.cell_width >= 7.4 * len(chart.header[0][1]):
             assert chart.header[0][0] == round(chart.label_width + chart.cell_width / 2, 2)
+
+
+def test_a_chart_counts_one_date_topic_and_paper_as_the_site_does():
+    # A first site, of one digest, said "1 topics across 1 digest dates"; and
+    # past 21 columns the peak's line said "1 papers", or "1500 papers".
+    one = columns_for(MAR[:1])
+    assert build_topic_chart("Agents", one, (2,), 2).description.startswith("2 papers across 1 digest date;")
+    overview = build_topics_overview((TopicView("a", "Agents", "", "topics/a/", 2),), one, {"a": (2,)})
+    assert overview.description.startswith("1 topic across 1 digest date;")
+    from site_builder.config import SiteConfig
+    from site_builder.render import make_environment
+
+    partial = make_environment(SiteConfig()).get_template("partials/bar_chart.html")
+    many = columns_for(dates(*(dt.date(2025, 1, 1) + dt.timedelta(days=n) for n in range(MAX_COLUMNS))))
+    for peak, said in ((1, "1 paper"), (1500, "1,500 papers")):
+        chart = build_topic_chart("Agents", many, (peak,) + (0,) * (len(many) - 1), peak)
+        assert not chart.show_counts
+        labels = [t.text for t in svg_of(partial.render(chart=chart, chart_id="c")).iter(f"{SVG}text")]
+        assert labels[0] == said
