@@ -109,7 +109,7 @@ def build_topic_chart(topic_name: str, columns: tuple[Column, ...], counts: tupl
     description = (
         f"{counted(total, 'paper')} across {counted(len(columns), unit)}"
         + (f"; most on {columns[busiest].long_label} ({counts[busiest]:,})." if busiest is not None else ".")
-        + " " + "; ".join(bar.title for bar in bars) + "."
+        + (" " + "; ".join(bar.title for bar in bars) + "." if bars else "")
     )
     return BarChart(
         title=f"{topic_name}: papers per {unit}",

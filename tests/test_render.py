@@ -14,6 +14,7 @@ import jinja2
 import pytest
 
 from site_builder.assets import collect_assets, collect_public
+from site_builder.charts import build_topic_chart
 from site_builder.config import SiteConfig
 from site_builder.errors import BuildErrors, SourceError
 from site_builder.inputs import STATIC_DIR
@@ -215,6 +216,19 @@ def test_a_site_with_no_papers_yet_says_so_on_its_lists_without_an_empty_chart_o
     one = {path: data.decode() for path, data in render_site(make_environment(SiteConfig()), site_for(paper("x", "A Paper")), ASSETS, {})[0].items()}
     assert "<svg" in one["topics/index.html"] and 'class="letters"' in one["papers/index.html"]
     assert "No papers yet" not in one["papers/index.html"] and "No digests yet" not in one["dates/index.html"]
+
+
+def test_a_topic_page_draws_no_empty_chart_while_the_site_has_no_dates():
+    """A site of papers of one's own without dates drew, on each topic page,
+    an axis alone captioned "1 paper across 0 digest dates. .", as the topics
+    page no longer draws its heat map."""
+    undated = replace(paper("x", "A Speech Paper", "On speech."), dates=())
+    files = render_site(make_environment(SiteConfig()), site_for(undated), ASSETS, {})[0]
+    (topic_page,) = [data.decode() for path, data in files.items() if re.fullmatch(r"topics/[^/]+/index.html", path)]
+    assert "A Speech Paper" in topic_page and "<svg" not in topic_page and "0 digest dates" not in topic_page
+    assert build_topic_chart("Speech", (), (), 1).description == "1 paper across 0 digest dates."
+    dated = render_site(make_environment(SiteConfig()), site_for(paper("x", "A Speech Paper")), ASSETS, {})[0]
+    assert "<svg" in dated["topics/speech/index.html"].decode()
 
 
 @pytest.mark.parametrize("title, footer", [
