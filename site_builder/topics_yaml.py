@@ -56,6 +56,15 @@ def parse_taxonomy(text: str, path: Path | str) -> Taxonomy:
         raise SourceError("invalid YAML: nested too deeply", path) from None
     if root is None:
         raise _no_topics(path)
+    tagged = _unknown_tag(root)
+    if tagged is not None:
+        # Only the values read as numbers or true/false are constructed, so
+        # "weight: !w 3" raised ConstructorError, a traceback, and a name or
+        # phrase starting with "!" lost it silently: an error, as in site.yaml.
+        raise SourceError(
+            f"invalid YAML: {tagged.tag!r} is read as a tag, which this file has no use for", path, _line(tagged),
+            hint="quote a phrase, name or value that starts with '!', e.g. \"!important\": 2",
+        )
     if not isinstance(root, yaml.MappingNode):
         raise SourceError("expected a mapping with 'topics:' and optional settings", path, _line(root),
                           hint="start the file with 'topics:' followed by '- slug: ...' items")
@@ -272,6 +281,27 @@ def _no_topics(path: Path | str, line: int | None = None) -> SourceError:
         "defines no topics: every paper would lose its topics", path, line,
         hint="add topics under 'topics:', or delete the file for a site without topics",
     )
+
+
+_PLAIN_TAGS = frozenset(SafeConstructor.yaml_constructors) - {None}
+
+
+def _unknown_tag(root: yaml.Node) -> yaml.Node | None:
+    """The first node with a tag the safe loader cannot construct ("!w", or
+    "!important" written before a phrase), if any."""
+    nodes, seen = [root], set()
+    while nodes:
+        node = nodes.pop()
+        if id(node) in seen:  # an alias of a node already seen, or of its own parent
+            continue
+        seen.add(id(node))
+        if node.tag not in _PLAIN_TAGS and node.tag != "tag:yaml.org,2002:merge":
+            return node
+        if isinstance(node, yaml.SequenceNode):
+            nodes.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            nodes.extend(item for pair in reversed(node.value) for item in reversed(pair))
+    return None
 
 
 def _line(node: yaml.Node) -> int:

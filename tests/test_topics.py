@@ -279,6 +279,29 @@ def test_yaml_syntax_error_names_the_line(tmp_path):
     )
 
 
+@pytest.mark.parametrize("line, tag", [
+    ("    keywords: {rag: !w 3}", "!w"),  # a traceback: only numbers and true/false are constructed
+    ("    keywords: {rag: 3, !not-rag: -3}", "!not-rag:"),  # read as the phrase '-3' with no weight
+    ("    fallback: !custom true", "!custom"),
+])
+def test_a_yaml_tag_is_an_error_at_its_line_not_a_traceback(tmp_path, line, tag):
+    assert error_text(tmp_path, "topics:\n  - slug: rag\n    name: RAG\n" + line + "\n") == (
+        f"topics.yaml:4: invalid YAML: {tag!r} is read as a tag, which this file has no use for "
+        """(quote a phrase, name or value that starts with '!', e.g. "!important": 2)"""
+    )
+
+
+def test_a_name_starting_with_an_exclamation_mark_is_an_error_not_cut(tmp_path):
+    # The tag was dropped: the topic was named "topic", not "!Wow topic".
+    assert error_text(tmp_path, "topics:\n  - slug: rag\n    name: !Wow topic\n    keywords: {rag: 3}\n").startswith(
+        "topics.yaml:3: invalid YAML: '!Wow' is read as a tag"
+    )
+    path = tmp_path / "topics.yaml"
+    path.write_text('topics:\n  - slug: rag\n    name: "!Wow topic"\n    keywords: {"!rag": 3, x: !!float 2}\n')
+    (topic,) = load_taxonomy(path).topics
+    assert (topic.name, topic.keywords) == ("!Wow topic", (("!rag", 3.0), ("x", 2.0)))
+
+
 def test_file_that_is_not_a_mapping(tmp_path):
     assert error_text(tmp_path, "- slug: rag\n") == (
         "topics.yaml:1: expected a mapping with 'topics:' and optional settings "
