@@ -151,13 +151,16 @@ WIDE_NOTES = (
 )
 
 
-def serve_with_notes(tmp_path, serve_site, notes: str):
-    """The shipped site under /atlas/, its first paper with ``notes`` added;
-    its address and that paper's file."""
+def serve_with_notes(tmp_path, serve_site, notes: str, public: dict[str, str] | None = None):
+    """The shipped site under /atlas/, its first paper with ``notes`` added
+    (and ``public``'s files in content/public/); its address and that paper's file."""
     from site_builder.pipeline import Paths, build
 
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content)
+    for name, text in (public or {}).items():
+        (content / "public" / name).parent.mkdir(parents=True, exist_ok=True)
+        (content / "public" / name).write_text(text, encoding="utf-8")
     paper = sorted((content / "papers").glob("*.md"))[0]
     paper.write_text(paper.read_text(encoding="utf-8") + notes, encoding="utf-8")
     build(Paths(content=content, out=tmp_path / "_site"), base_url="/atlas/")
@@ -246,6 +249,26 @@ def test_wide_notes_and_the_topics_chart_fit_a_phone(browser, tmp_path, serve_si
     page.locator(".chart-scroll").evaluate("element => { element.scrollLeft = element.scrollWidth; }")
     assert page.locator(".chart-scroll").evaluate("element => element.scrollLeft") > 0
     assert label.bounding_box() == before
+    assert errors == []
+    context.close()
+
+
+WIDE_PLOT = '<svg xmlns="http://www.w3.org/2000/svg" width="1600" height="400"><rect width="1600" height="400" fill="teal"/></svg>'
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_an_image_in_notes_is_no_wider_than_the_column(browser, tmp_path, serve_site, width):
+    """A plot wider than the column (1600px) shrinks to it, keeping its shape;
+    it widened a phone's page fourfold, and a desktop's past the window."""
+    base, paper = serve_with_notes(tmp_path, serve_site, "\n## Notes\n\n![the loss curve](/img/wide.svg)\n",
+                                   public={"img/wide.svg": WIDE_PLOT})
+    context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": width, "height": 844})
+    image = page.get_by_role("img", name="the loss curve")
+    page.wait_for_function("() => document.querySelector('.notes img').complete")
+    box, notes = image.bounding_box(), page.locator(".notes").bounding_box()
+    assert box["x"] + box["width"] <= notes["x"] + notes["width"] + 0.5
+    assert box["width"] / box["height"] == pytest.approx(4, abs=0.05), "squeezed, not scaled"
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     assert errors == []
     context.close()
 
