@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import shutil
 from pathlib import Path
@@ -298,6 +299,57 @@ def test_a_tasks_box_stands_where_a_bullet_would_and_tasks_in_a_task_are_indente
     for left, list_left, box_right in items:
         assert left >= list_left + 15
         assert box_right is None or list_left < box_right <= left
+    assert errors == []
+    context.close()
+
+
+PIXELS = """async (png) => {
+  const image = new Image();
+  image.src = "data:image/png;base64," + png;
+  await image.decode();
+  const canvas = document.createElement("canvas");
+  canvas.width = image.width; canvas.height = image.height;
+  const context = canvas.getContext("2d");
+  context.drawImage(image, 0, 0);
+  return Array.from(context.getImageData(0, 0, image.width, image.height).data);
+}"""
+
+
+def contrast(one, other) -> float:
+    def luminance(rgb):
+        channels = [c / 255 for c in rgb]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    high, low = sorted((luminance(one), luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_tasks_box_shows_ticked_or_not_at_3_to_1(browser, tmp_path, serve_site, scheme):
+    """A task's box is disabled, and the browser drew it pale: in light mode a
+    ticked box was a white tick on light grey (1.5:1), hardly told from an
+    empty one. Its edge, and a ticked box's fill, read 3:1 against the page
+    (WCAG 1.4.11), and the tick 3:1 against the fill."""
+    base, paper = serve_with_notes(tmp_path, serve_site, "\n## Notes\n\n- [x] read section 3\n- [ ] re-run the ablation\n")
+    context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": 390, "height": 844},
+                                      color_scheme=scheme, device_scale_factor=2)
+    canvas = context.new_page()  # about:blank, where no CSP keeps a canvas from reading a picture
+    background = [int(c) for c in re.findall(r"\d+", page.evaluate("getComputedStyle(document.body).backgroundColor"))]
+
+    def pixels(box):
+        data = canvas.evaluate(PIXELS, base64.b64encode(box.screenshot()).decode())
+        return [tuple(data[i:i + 3]) for i in range(0, len(data), 4)]
+
+    ticked, empty = page.locator(".task-list-item-checkbox").nth(0), page.locator(".task-list-item-checkbox").nth(1)
+    assert ticked.is_checked() and not empty.is_checked() and ticked.is_disabled()
+    # An empty box: an edge that shows, around the page's own colour.
+    strong = [p for p in pixels(empty) if contrast(p, background) >= 3]
+    assert len(strong) >= 0.2 * len(pixels(empty)), "the empty box's edge is too faint"
+    # A ticked box: filled at 3:1, with a tick at 3:1 on the fill.
+    ticked_pixels = pixels(ticked)
+    fill = max(set(ticked_pixels), key=ticked_pixels.count)
+    assert contrast(fill, background) >= 3, f"a ticked box's fill {fill} on {background}"
+    assert any(contrast(p, fill) >= 3 for p in ticked_pixels), "no tick shows on the fill"
     assert errors == []
     context.close()
 
