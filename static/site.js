@@ -22,11 +22,16 @@ document.addEventListener("keydown", function (event) {
  * then also a region that says it scrolls (a table keeps its own role). One
  * that fits its box is none of these (the chart inside still has its own title). */
 function fitScrolling() {
+  // Two regions of one name cannot be told apart in a screen reader's list of
+  // them: a page with several blocks of code numbers them.
+  var code = Array.prototype.slice.call(document.querySelectorAll("main pre"));
   Array.prototype.forEach.call(document.querySelectorAll(".chart-scroll, main pre, main table"), function (box) {
     var scrolls = box.scrollWidth > box.clientWidth;
     if (scrolls) box.setAttribute("tabindex", "0"); else box.removeAttribute("tabindex");
     if (box.tagName === "TABLE") return;
-    if (!box.hasAttribute("data-label")) box.setAttribute("data-label", box.getAttribute("aria-label") || "Code (scrolls sideways)");
+    var at = code.indexOf(box);
+    var name = at >= 0 && code.length > 1 ? "Code " + (at + 1) + " of " + code.length : "Code";
+    if (!box.hasAttribute("data-label")) box.setAttribute("data-label", box.getAttribute("aria-label") || name + " (scrolls sideways)");
     if (scrolls) {
       box.setAttribute("role", "region");
       box.setAttribute("aria-label", box.getAttribute("data-label"));

@@ -292,6 +292,21 @@ def test_an_image_in_notes_is_no_wider_than_the_column(browser, tmp_path, serve_
     context.close()
 
 
+def test_two_blocks_of_code_that_scroll_are_regions_of_two_names(browser, tmp_path, serve_site):
+    """Both were 'Code (scrolls sideways)': a screen reader's list of regions
+    showed two of one name (axe: landmark-unique)."""
+    code = "```python\nfor batch in loader: model.train_step(batch, learning_rate=3e-4, accumulation_steps=8, clip=1.0)\n```\n\n"
+    base, paper = serve_with_notes(tmp_path, serve_site, "\n## Notes\n\n" + code + "Then:\n\n" + code.replace("for", "while"))
+    context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": 390, "height": 844})
+    regions = page.locator(".notes pre[role=region]")
+    assert regions.count() == 2
+    assert [regions.nth(n).get_attribute("aria-label") for n in (0, 1)] == [
+        "Code 1 of 2 (scrolls sideways)", "Code 2 of 2 (scrolls sideways)"]
+    expect(page.get_by_role("region", name="Code 2 of 2 (scrolls sideways)")).to_have_count(1)
+    assert errors == []
+    context.close()
+
+
 TASK_NOTES = (
     "\n## Notes\n\n- [ ] re-run the ablation\n  - [x] seed 1\n  - [ ] seed 2\n- [x] read section 3\n"
     "- a plain item among tasks\n"
