@@ -307,6 +307,26 @@ def test_two_blocks_of_code_that_scroll_are_regions_of_two_names(browser, tmp_pa
     context.close()
 
 
+def test_tab_on_a_phone_goes_through_the_topic_cards_before_the_heat_map_below_them(browser, shipped_site, serve_site):
+    """On a phone the cards come first and the heat map after them, but Tab
+    followed the page's source: from the search box down to the heat map (a
+    stop while it scrolls sideways, 5,000px down), then back up to the first card."""
+    base = serve_site(shipped_site)
+    context, page, errors = open_page(browser, base + "topics/", viewport={"width": 320, "height": 700})
+    expect(page.locator(".chart-scroll")).to_have_attribute("tabindex", "0")
+    page.locator("#site-search").focus()
+    page.keyboard.press("Tab")
+    expect(page.locator(".topic-grid a").first).to_be_focused()
+    cards = page.locator(".topic-grid a").count()
+    for _ in range(cards - 1):
+        page.keyboard.press("Tab")
+    expect(page.locator(".topic-grid a").last).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator(".chart-scroll")).to_be_focused()
+    assert errors == []
+    context.close()
+
+
 TASK_NOTES = (
     "\n## Notes\n\n- [ ] re-run the ablation\n  - [x] seed 1\n  - [ ] seed 2\n- [x] read section 3\n"
     "- a plain item among tasks\n"

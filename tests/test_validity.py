@@ -33,6 +33,13 @@ AXE_PAGES = [
 ]
 
 
+# CSS properties browsers have and the checker does not know yet: its one
+# message about each is left out, and the property must be in the stylesheet.
+# reading-flow (CSS Display 4, Chromium 137): on a phone, Tab on the topics
+# page follows the cards the flex order shows first.
+NEWER_THAN_THE_CHECKER = ("reading-flow",)
+
+
 def require_java() -> str:
     java = shutil.which("java")
     if java:
@@ -53,9 +60,12 @@ def test_every_page_is_valid_html(shipped_site):
         capture_output=True, text=True, timeout=600,
     )
     messages = json.loads(result.stderr or result.stdout)["messages"]
+    unknown = [f"CSS: “{name}”: Property “{name}” doesn't exist." for name in NEWER_THAN_THE_CHECKER]
+    stylesheet = next((shipped_site / "static").glob("style.*.css")).read_text(encoding="utf-8")
+    assert all(f"{name}:" in stylesheet for name in NEWER_THAN_THE_CHECKER), "an exception no longer needed"
     problems = [
         f"{m.get('url', '?').split(str(shipped_site), 1)[-1]}:{m.get('lastLine', '?')}: {m['message']}"
-        for m in messages
+        for m in messages if m["message"] not in unknown
     ]
     assert problems == [], "\n".join(problems[:40])
 
