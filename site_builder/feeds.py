@@ -12,12 +12,14 @@ import datetime as dt
 import re
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from html import escape, unescape
 from itertools import islice
 from typing import TYPE_CHECKING, Iterable, Mapping
 from urllib.parse import urljoin
 
 from .config import SiteConfig
+from .markup import ADDRESS, has_scheme
 
 if TYPE_CHECKING:
     from .site import PaperView
@@ -84,14 +86,6 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub("", text) if not text.isprintable() else text
 
 
-# A link or image our Markdown made whose address has no scheme, so names a
-# place relative to the paper's page: on it (a footnote's, "#fn-…"), from it
-# ("../other-paper/", "fig.png", as a page of one's own links), or from the
-# site's root ("/atlas/img/plot.png"). Raw HTML is off, so every tag is ours
-# and its attributes escaped.
-_RELATIVE_REFERENCE = re.compile(r'(<(?:a|img)\s[^>]*?\b(?:href|src)=")(?![A-Za-z][A-Za-z0-9+.-]*:)([^"]*)"')
-
-
 def entry_html(html: str, url: str) -> str:
     """A paper's HTML for its feed entry: a reader resolves a relative link
     against the feed, not the paper's page ("../other-paper/" from
@@ -99,11 +93,17 @@ def entry_html(html: str, url: str) -> str:
     here (a full address when base_url has a host)."""
     if '="' not in html:
         return html
-    return _RELATIVE_REFERENCE.sub(lambda found: f'{found.group(1)}{_joined(url, found.group(2))}"', html)
+    return ADDRESS.sub(partial(_from_page, url), html)
 
 
-def _joined(url: str, reference: str) -> str:
-    return escape(urljoin(url, unescape(reference)))
+def _from_page(url: str, found: re.Match[str]) -> str:
+    """The address ``found`` resolved against the page at ``url``: on it (a
+    footnote's, "#fn-…"), from it ("../other-paper/", "fig.png", as a page
+    of one's own links), or from the site's root ("/atlas/img/plot.png")."""
+    address = found.group(2)
+    if has_scheme(address):
+        return found.group(0)
+    return f'{found.group(1)}{escape(urljoin(url, unescape(address)))}"'
 
 
 def build_feed(

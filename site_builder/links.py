@@ -6,17 +6,12 @@ under /atlas/ again). Warnings, as MkDocs gives them: the site still builds."""
 from __future__ import annotations
 
 import html
-import re
 from pathlib import Path
 from typing import Callable, Collection, Iterable
 from urllib.parse import unquote, urljoin, urlsplit
 
 from .errors import SourceError
-
-# An address our Markdown made (raw HTML is off: every tag is ours, and its
-# attributes escaped), and one with a scheme ("https:", "mailto:"), not the site's.
-_REFERENCE = re.compile(r'<(?:a|img)\s[^>]*?\b(?:href|src)="([^"]*)"')
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+from .markup import ADDRESS, has_scheme
 
 
 def links_to_nowhere(
@@ -31,9 +26,9 @@ def links_to_nowhere(
     its page; at the line of the file that has it (``read``: the file's text)."""
     warnings: list[SourceError] = []
     for url, fragment, path in written:
-        for found in _REFERENCE.finditer(fragment):
-            reference = html.unescape(found.group(1))
-            if not reference or reference.startswith(("#", "//")) or _SCHEME.match(reference):
+        for found in ADDRESS.finditer(fragment):
+            reference = html.unescape(found.group(2))
+            if not reference or reference.startswith(("#", "//")) or has_scheme(reference):
                 continue
             target = unquote(urlsplit(urljoin(base_path + url, reference)).path)
             if _leads_somewhere(target, base_path, outputs):

@@ -127,10 +127,16 @@ def markdown_html(md: MarkdownIt, text: str) -> str:
     return md.render(text, {"docId": hashlib.blake2b(text.encode("utf-8"), digest_size=4).hexdigest()})
 
 
-# A link or image our Markdown made whose address starts at the site's root
-# ("/img/plot.png", not "//host/x"); raw HTML is off, so every tag is ours and
-# its attributes escaped.
-_ROOT_ADDRESS = re.compile(r'(<(?:a|img)\s[^>]*?\b(?:href|src)=")/(?!/)')
+# The address of a link or image our Markdown made, after what comes before
+# it in the tag: raw HTML is off, so every tag is ours and its attributes
+# escaped. Read here, by feeds and by the links check.
+ADDRESS = re.compile(r'(<(?:a|img)\s[^>]*?\b(?:href|src)=")([^"]*)"')
+_ANY_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def has_scheme(address: str) -> bool:
+    """Whether ``address`` names its own scheme ("https:", "mailto:"), so no place on the site."""
+    return _ANY_SCHEME.match(address) is not None
 
 
 def under_base(html: str, base_path: str) -> str:
@@ -139,7 +145,16 @@ def under_base(html: str, base_path: str) -> str:
     which a GitHub Pages project site serves at "/repo/img/plot.png"."""
     if base_path == "/" or '="/' not in html:
         return html
-    return _ROOT_ADDRESS.sub(lambda found: found.group(1) + base_path, html)
+    return ADDRESS.sub(lambda found: _from_root_under(base_path, found), html)
+
+
+def _from_root_under(base_path: str, found: re.Match[str]) -> str:
+    """The address ``found`` under ``base_path`` when it starts at the site's
+    root ("/img/plot.png", not "//host/x"), else as it is."""
+    address = found.group(2)
+    if address[:1] != "/" or address[1:2] == "/":
+        return found.group(0)
+    return f'{found.group(1)}{base_path}{address[1:]}"'
 
 
 # What makes text more than plain paragraphs: a character Markdown gives a
