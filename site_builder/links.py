@@ -25,19 +25,22 @@ def links_to_nowhere(
     is none of ``outputs`` (the site's files, by path) once resolved against
     its page; at the line of the file that has it (``read``: the file's text)."""
     warnings: list[SourceError] = []
+    # Decoded, as each address is: base_url "/my%20atlas/" is the folder
+    # "my atlas", which no decoded address starts with as written.
+    base = unquote(base_path)
     for url, fragment, path in written:
         for found in ADDRESS.finditer(fragment):
             reference = html.unescape(found.group(2))
             if not reference or reference.startswith(("#", "//")) or has_scheme(reference):
                 continue
             target = unquote(urlsplit(urljoin(base_path + url, reference)).path)
-            if _leads_somewhere(target, base_path, outputs):
+            if _leads_somewhere(target, base, outputs):
                 continue
             # As written: a link from the root got the base path in front of it.
             as_written = reference[len(base_path) - 1:] if reference.startswith(base_path) else reference
-            doubled = base_path != "/" and as_written.startswith(base_path)
+            doubled = base != "/" and unquote(as_written).startswith(base)
             hint = (
-                f"write {as_written[len(base_path) - 1:]!r}: the build puts the base path {base_path} in front "
+                f"write {unquote(as_written)[len(base) - 1:]!r}: the build puts the base path {base_path} in front "
                 "of a link from the site's root" if doubled else
                 "a paper's page is /papers/<its file name>/, a page of yours /<its file name>/, "
                 "a file of content/public/ at its path there"

@@ -64,3 +64,17 @@ def test_a_build_warns_of_a_notes_link_to_no_page_and_of_none_that_leads_somewhe
         (first.name, "link to '/papers/gone/' leads to no page or file of the site"),
         ("about.md", "link to '/old-page/' leads to no page or file of the site"),
     ]
+
+
+def test_a_base_path_written_encoded_is_compared_decoded_as_the_addresses_are():
+    # base_url '/my%20atlas/' is the folder 'my atlas': each link's address,
+    # decoded, was compared with the base path as written, and every link warned.
+    assert warned("[b](/papers/b/) [b again](../b/) [home](/) [a file](/files/résumé.pdf)", "/my%20atlas/") == []
+    assert warned("[b](/papers/b/) [b again](../b/)", "/%CF%80/") == []
+    (found,) = warned("[b](/my%20atlas/papers/b/)", "/my%20atlas/")
+    assert found == (
+        9, "link to '/my%20atlas/papers/b/' leads to no page or file of the site",
+        "write '/papers/b/': the build puts the base path /my%20atlas/ in front of a link from the site's root",
+    )
+    (found,) = warned("[b](/π/papers/b/)", "/π/")
+    assert found[0] == 9 and found[2].startswith("write '/papers/b/': ")
