@@ -17,14 +17,18 @@ from .markup import ADDRESS, has_scheme
 def links_to_nowhere(
     base_path: str,
     written: Iterable[tuple[str, str, Path]],
-    outputs: Collection[str],
+    outputs: Callable[[], Collection[str]],
     read: Callable[[Path], str],
 ) -> tuple[SourceError, ...]:
     """A warning for each address in ``written`` (each: the page's URL from
     the site's root, the HTML shown there, the file it was written in) that
-    is none of ``outputs`` (the site's files, by path) once resolved against
+    is none of ``outputs()`` (the site's files, by path) once resolved against
     its page; at the line of the file that has it (``read``: the file's text)."""
     warnings: list[SourceError] = []
+    # Made at the first address on the site, if any: the set of every output
+    # (tens of thousands of paths) is no cost to notes that link elsewhere
+    # alone, as the preview's saved note mostly does.
+    known: Collection[str] | None = None
     # Decoded, as each address is: base_url "/my%20atlas/" is the folder
     # "my atlas", which no decoded address starts with as written.
     base = unquote(base_path)
@@ -34,7 +38,8 @@ def links_to_nowhere(
             if not reference or reference.startswith(("#", "//")) or has_scheme(reference):
                 continue
             target = unquote(urlsplit(urljoin(base_path + url, reference)).path)
-            if _leads_somewhere(target, base, outputs):
+            known = outputs() if known is None else known
+            if _leads_somewhere(target, base, known):
                 continue
             # As written: a link from the root got the base path in front of it.
             as_written = reference[len(base_path) - 1:] if reference.startswith(base_path) else reference

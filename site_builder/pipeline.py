@@ -300,10 +300,10 @@ def make_site(
         cache.page_digests = stored.digests if stored else {}
         cache.undigested_pages = stored.undigested if stored else {}
         files.update(pages)
-        written = tuple(_written(site, papers, own_pages))
-        if written:  # (most sites' papers have no notes: no set of every output to make)
-            outputs = files.keys() | {page.output_path for page in site.pages}
-            warnings += links_to_nowhere(site.config.base_path, written, outputs, cache.read_text)
+        warnings += links_to_nowhere(
+            site.config.base_path, _written(site, papers, own_pages),
+            lambda: files.keys() | {page.output_path for page in site.pages}, cache.read_text,
+        )
     except BaseException:
         for pending in searches:
             pending.cancel()

@@ -213,9 +213,12 @@ class Preview:
         (page,) = [page for page in site.pages if page.url == url]
         notes_html = under_base(make_markdown()(new.notes), site.config.base_path) if new.notes else ""
         # A link that leads nowhere, before or now: the full rebuild says so, or that it no longer is.
-        outputs = self.output.files.keys() | {page.output_path for page in site.pages}
+        files = self.output.files
         shown = ((url, html, path) for html in (page.context["paper"].notes_html, notes_html))
-        if links_to_nowhere(site.config.base_path, shown, outputs, lambda _path: text):
+        if links_to_nowhere(
+            site.config.base_path, shown, lambda: files.keys() | {page.output_path for page in site.pages},
+            lambda _path: text,
+        ):
             return False
         view = replace(page.context["paper"], notes_html=notes_html)
         page = replace(page, context=MappingProxyType({**page.context, "paper": view}))
