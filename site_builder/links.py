@@ -6,6 +6,7 @@ under /atlas/ again). Warnings, as MkDocs gives them: the site still builds."""
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 from typing import Callable, Collection, Iterable
 from urllib.parse import unquote, urljoin, urlsplit
@@ -32,6 +33,9 @@ def links_to_nowhere(
     # Decoded, as each address is: base_url "/my%20atlas/" is the folder
     # "my atlas", which no decoded address starts with as written.
     base = unquote(base_path)
+    # Where each file's search for an address goes on from: an address linked
+    # twice is warned of at each of its lines, not twice at the first.
+    searched_to: dict[tuple[Path, str], int] = {}
     for url, fragment, path in written:
         for found in ADDRESS.finditer(fragment):
             reference = html.unescape(found.group(2))
@@ -50,9 +54,11 @@ def links_to_nowhere(
                 "a paper's page is /papers/<its file name>/, a page of yours /<its file name>/, "
                 "a file of content/public/ at its path there"
             )
+            line, searched_to[path, as_written] = _line_with(
+                read(path), as_written, searched_to.get((path, as_written), 0),
+            )
             warnings.append(SourceError(
-                f"link to {as_written!r} leads to no page or file of the site", path,
-                _line_with(read(path), as_written), hint=hint,
+                f"link to {as_written!r} leads to no page or file of the site", path, line, hint=hint,
             ))
     return tuple(warnings)
 
@@ -67,10 +73,15 @@ def _leads_somewhere(target: str, base_path: str, outputs: Collection[str]) -> b
     return relative in outputs or f"{relative}/index.html" in outputs
 
 
-def _line_with(text: str, address: str) -> int | None:
-    """The first line of ``text`` that holds ``address``, as written or decoded."""
+def _line_with(text: str, address: str, start: int) -> tuple[int | None, int]:
+    """The first line of ``text`` from ``start`` on (else from its beginning)
+    that holds ``address`` as a link's, as written or decoded, and where the
+    next search for it starts. As a link's: after "(", "<" or a space, so not
+    the end of another address ("https://huggingface.co/papers/x" in the
+    front matter's links for a note's "/papers/x")."""
     for wanted in dict.fromkeys((address, unquote(address))):
-        at = text.find(wanted)
-        if at != -1:
-            return text.count("\n", 0, at) + 1
-    return None
+        linked = re.compile(r"(?<=[(<\s])" + re.escape(wanted))
+        found = linked.search(text, start) or linked.search(text)
+        if found is not None:
+            return text.count("\n", 0, found.start()) + 1, found.end()
+    return None, start

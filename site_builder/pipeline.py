@@ -330,10 +330,12 @@ def _written(site: Site, papers: Sequence[Paper], own_pages: Sequence[OwnPage]) 
     own), and the file it is in."""
     path_of = {paper.slug: paper.path for paper in papers}
     for view in site.papers:
-        if view.notes_html:
-            yield view.url, view.notes_html, path_of[view.slug]
+        # In the file's order, abstract then notes: an address in both is
+        # found at each one's line.
         if not view.listed:
             yield view.url, view.abstract_html, path_of[view.slug]
+        if view.notes_html:
+            yield view.url, view.notes_html, path_of[view.slug]
     shown = {page.url: page.context["body_html"] for page in site.pages if page.template == "page.html"}
     for own in own_pages:
         yield own.url, shown[own.url], own.path

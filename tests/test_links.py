@@ -88,3 +88,24 @@ def test_the_set_of_every_output_is_made_only_for_a_link_to_a_place_on_the_site(
 
     html = make_markdown()("[x](https://example.org/) <https://example.org/y> [up](#notes) [mail](mailto:a@b.org)")
     assert links_to_nowhere("/", [("papers/a/", html, NOTE)], outputs, lambda _: "") == ()
+
+
+def test_an_address_linked_twice_is_warned_of_at_each_of_its_lines_not_where_it_ends_another():
+    # Both were at the first line that held the address anywhere: the
+    # front matter's links, or the first of two links. A reference link is
+    # at the line that gives its address.
+    text = ("---\ntitle: A\nlinks: [https://huggingface.co/papers/c/]\n---\n\nSee [c](/papers/c/).\n\n"
+            "## Notes\n\nAgain [c](/papers/c/), [c][ref].\n\n[ref]: /papers/c/\n")
+    abstract, notes = text.split("## Notes")
+    written = [("papers/a/", make_markdown()(abstract.split("---\n")[-1]), NOTE),
+               ("papers/a/", make_markdown()(notes), NOTE)]
+    assert [w.line for w in links_to_nowhere("/", written, lambda: OUTPUTS, lambda _: text)] == [6, 10, 12]
+
+
+def test_a_paper_of_ones_own_is_warned_of_at_its_abstracts_line_and_its_notes(tmp_path):
+    papers = tmp_path / "content" / "papers"
+    papers.mkdir(parents=True)
+    (papers / "mine.md").write_text(
+        "---\ntitle: Mine\n---\n\nAfter [it](/papers/gone/).\n\n## Notes\n\nSee [it](/papers/gone/).\n")
+    report = build(Paths(tmp_path / "content", tmp_path / "site"), cache=None)
+    assert [w.line for w in report.warnings if "leads to no page" in w.message] == [5, 9]
