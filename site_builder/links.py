@@ -52,7 +52,7 @@ def links_to_nowhere(
                 f"write {unquote(as_written)[len(base) - 1:]!r}: the build puts the base path {base_path} in front "
                 "of a link from the site's root" if doubled else
                 "a paper's page is /papers/<its file name>/, a page of yours /<its file name>/, "
-                "a file of content/public/ at its path there"
+                "a file of content/public/ at its path there; a draft has none until it is published"
             )
             line, searched_to[path, as_written] = _line_with(
                 read(path), as_written, searched_to.get((path, as_written), 0),

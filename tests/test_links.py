@@ -109,3 +109,14 @@ def test_a_paper_of_ones_own_is_warned_of_at_its_abstracts_line_and_its_notes(tm
         "---\ntitle: Mine\n---\n\nAfter [it](/papers/gone/).\n\n## Notes\n\nSee [it](/papers/gone/).\n")
     report = build(Paths(tmp_path / "content", tmp_path / "site"), cache=None)
     assert [w.line for w in report.warnings if "leads to no page" in w.message] == [5, 9]
+
+
+def test_a_link_to_a_drafts_page_is_a_warning_that_says_drafts_have_none(tmp_path):
+    # Its address was right, and the hint told only how addresses are made.
+    papers = tmp_path / "content" / "papers"
+    papers.mkdir(parents=True)
+    (papers / "mine.md").write_text("---\ntitle: Mine\n---\n\nBefore [the next](../next/).\n")
+    (papers / "next.md").write_text("---\ntitle: Next\ndraft: true\n---\n\nSoon.\n")
+    report = build(Paths(tmp_path / "content", tmp_path / "site"), cache=None)
+    (hint,) = [w.hint for w in report.warnings if "leads to no page" in w.message]
+    assert "a draft has none until it is published" in hint

@@ -455,7 +455,7 @@ def test_a_note_that_links_to_no_page_is_built_in_full_which_warns_of_it(server,
     wait_for_log(server, lambda line: line.startswith("warning: ") and line.endswith(
         f"{PAPER}.md:{path.read_text().count(chr(10))}: link to '/papers/gone/' leads to no page or file of the site "
         "(a paper's page is /papers/<its file name>/, a page of yours /<its file name>/, a file of content/public/ "
-        "at its path there)"
+        "at its path there; a draft has none until it is published)"
     ))
 
 
