@@ -487,8 +487,11 @@
     if (!typing) {
       // A query sent whole means its words; one that finds nothing is read as
       // typed, so Enter (or a shared link) never turns what typing found into nothing.
+      // Not one of words too common to index alone: "the" is not "theory" and
+      // "of" not "offline", and the page says why it finds nothing.
       return this.answer(text).then(function (outcome) {
         if (outcome.results.length || outcome.error || prepareQuery(raw, true) === text) return outcome;
+        if (stopWordCount(raw)) return outcome;
         return self.search(raw, true);
       });
     }

@@ -210,6 +210,8 @@ def test_any_query_shows_results_or_a_message(browser, shipped_site, serve_site,
 
 @pytest.mark.parametrize("query, said", [
     ("a", "“a” is a word too common to search for. Add one that says what the papers are about."),
+    ("the", "“the” is a word too common to search for. Add one that says what the papers are about."),
+    ("the of", "“the of” are words too common to search for. Add one that says what the papers are about."),
     ("+of -the", "“+of -the” are words too common to search for. Add one that says what the papers are about."),
     ("the-a", "“the-a” are words too common to search for. Add one that says what the papers are about."),
     ("zzzqqq", "No papers match “zzzqqq”. Try fewer or different words, or a word’s beginning."),

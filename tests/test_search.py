@@ -119,6 +119,7 @@ def table(shipped_site) -> dict[str, dict]:
         + [{"q": "catastrophic forgetting"}, {"q": "hallucin*"}, {"q": "train*"}, {"q": "optim*"}, {"q": "key"}]
         + [{"q": q, "typing": True} for q in ("quant", "hallucina", "trainin", "optimizatio", "large trainin", "planning")]
         + [{"q": "transfor", "label": "transfor (sent)"}, {"q": "hallucina", "label": "hallucina (sent)"}]
+        + [{"q": q, "label": q + " (sent)"} for q in ("the", "of", "The of", "the the")]
         + [{"q": q} for q in HOSTILE_QUERIES]
     )
     entries = run_queries(shipped_site, queries)
@@ -308,6 +309,14 @@ def test_a_query_sent_whole_means_its_words_unless_they_find_nothing(table):
     # Sent with Enter, a beginning that finds nothing as a word is read as typed.
     assert table["transfor (sent)"]["prepared"] == "transfor transfor*" and table["transfor (sent)"]["results"]
     assert table["hallucina (sent)"]["results"] == table["hallucina"]["results"]
+
+
+@pytest.mark.parametrize("query", ["the", "of", "The of", "the the"])
+def test_a_query_sent_whole_of_words_too_common_to_index_finds_nothing(table, query):
+    """Sent with Enter or a link, "the" listed 72 papers on "theory" and
+    "theorem" (read as typed, "the*"), none with a word marked, and the page
+    never said that "the" is too common to search for."""
+    assert table[query + " (sent)"]["results"] == []
 
 
 @pytest.mark.parametrize("query", HOSTILE_QUERIES)
