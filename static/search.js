@@ -262,9 +262,16 @@
   var typed = false, submitted = false;
   var timer = null;
 
-  /* Enter in the box: the search, then the first result, for the arrow keys and Enter. */
+  /* Enter in the box: the search, then the first result, for the arrow keys
+   * and Enter; on a touch screen (its keyboard's Search key), out of the box,
+   * which puts the on-screen keyboard away, and on no result, as when it
+   * arrives with a query: it has no arrow keys, and focus only drew a ring
+   * around the first title. */
   function submit() {
-    return run(input.value, false).then(function () { focusResult(0); });
+    return run(input.value, false).then(function () {
+      if (window.matchMedia("(pointer: coarse)").matches) input.blur();
+      else focusResult(0);
+    });
   }
   input.addEventListener("input", function () {
     typed = true;

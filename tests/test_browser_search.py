@@ -181,6 +181,29 @@ def test_arriving_with_a_query_on_a_touch_screen_leaves_the_results_unfocused(br
         context.close()
 
 
+def test_enter_on_a_touch_screen_puts_the_keyboard_away_and_focuses_no_result(browser, shipped_site, serve_site):
+    """The Search key of a phone's keyboard focused the first result, as Enter
+    does with a keyboard: a focus ring around its title, and nothing to move
+    it with. Out of the box (the keyboard put away), on no result, as when
+    the page is reached with ?q=."""
+    base = serve_site(shipped_site)
+    for touch, focused in ((True, "BODY"), (False, "A")):
+        context = browser.new_context(viewport={"width": 390, "height": 700}, has_touch=touch)
+        page = context.new_page()
+        page.goto(base + "search/")
+        expect(page.locator("#search-status")).to_have_text("Type to search titles, topics and abstracts.")
+        box = page.locator("#site-search")
+        box.focus()
+        page.keyboard.type("rag")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/search/?q=rag")
+        expect(page.locator("#search-results .result")).to_have_count(10)
+        expect(page.locator("#search-status")).to_contain_text("papers match “rag”")
+        page.wait_for_function("() => document.activeElement !== document.getElementById('site-search')")
+        assert page.evaluate("document.activeElement.tagName") == focused, touch
+        context.close()
+
+
 def test_arrow_keys_scroll_the_results_when_focus_is_elsewhere(browser, shipped_site, serve_site):
     base = serve_site(shipped_site)
     context, page, errors, _ = open_page(browser, base + "search/?q=model")
