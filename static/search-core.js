@@ -555,32 +555,46 @@
     });
   };
 
-  /* Stems of the words a reader asked for, to mark them in titles and
-   * snippets: a word is marked when its stem starts with one of these. */
+  /* Stems of the words a query searched for (the query search() answered,
+   * as it was read), to mark them in titles and snippets: a word is marked
+   * when its stem is one of these, or begins with one ending in "*" (a
+   * wildcard, or the beginning of a word being typed); "rank" does not mark
+   * "Ranker", which lunr does not find for it. */
   function highlightStems(text) {
     var stems = [];
     prepareQuery(text, false).split(" ").forEach(function (word) {
       // A word the reader excluded is not marked, nor the name of a field
       // ("title:survey" marks "survey", not "title"), nor a boost ("^10").
       if (!word || word.charAt(0) === "-") return;
+      var body = word.split(":").pop().replace(/[\^~][\d.]*$/, "");
+      var beginning = body.indexOf("*") !== -1;
       // The runs of letters and digits the excerpt's words are ("pretrainer" of "pretrainer's").
-      plainWords(word.split(":").pop().replace(/[\^~][\d.]*$/, "")).split(/[^\p{L}\p{N}]+/u).forEach(function (part) {
-        if (part.length < 2 || !isIndexed(part)) return;
-        stem(part).forEach(function (s) { if (s && stems.indexOf(s) === -1) stems.push(s); });
+      plainWords(body).split(/[^\p{L}\p{N}]+/u).forEach(function (part) {
+        // A beginning can be a word the index leaves out ("the*" finds "theory").
+        if (part.length < 2 || !beginning && !isIndexed(part)) return;
+        (beginning ? [part + "*"] : stem(part)).forEach(function (s) {
+          if (s && stems.indexOf(s) === -1) stems.push(s);
+        });
       });
     });
     return stems;
   }
 
   /* Each word of text to mark: [start, end] pairs, in order; with
-   * firstOnly, the first alone. */
+   * firstOnly, the first alone. Words the index leaves out ("the" of
+   * "the*") are never marked: nothing found them. */
   function marked(text, stems, firstOnly) {
     var found = [], match;
     var word = /[\p{L}\p{N}]+/gu;
     while ((match = word.exec(text)) !== null) {
       var lower = match[0].toLowerCase();
+      if (!isIndexed(lower)) continue;
       var stemmed = stem(lower)[0] || lower;
-      if (stems.some(function (s) { return stemmed.indexOf(s) === 0 || lower.indexOf(s) === 0; })) {
+      if (stems.some(function (s) {
+        if (s.charAt(s.length - 1) !== "*") return stemmed === s;
+        s = s.slice(0, -1);
+        return stemmed.indexOf(s) === 0 || lower.indexOf(s) === 0;
+      })) {
         found.push([match.index, match.index + match[0].length]);
         if (firstOnly) break;
       }

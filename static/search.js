@@ -124,7 +124,7 @@
       list.textContent = "";
       lastResult = -1;
       more.hidden = true;  // until this query's first results are on the page
-      current = { results: outcome.results, shown: 0, stems: AtlasSearch.highlightStems(text), text: text };
+      current = { results: outcome.results, shown: 0, stems: AtlasSearch.highlightStems(outcome.query), text: text };
       var n = outcome.results.length;
       if (n === 0) {
         if (searcher.manifest.documents.count === 0) {  // no other words would help either

@@ -204,6 +204,38 @@ def test_enter_on_a_touch_screen_puts_the_keyboard_away_and_focuses_no_result(br
         context.close()
 
 
+def show_every_result(page) -> None:
+    """Presses Show more until every result the status counts is shown."""
+    count = int(page.locator("#search-status").inner_text().split(" ")[0].replace(",", ""))
+    results = page.locator("#search-results .result")
+    expect(results).to_have_count(min(count, 10))
+    for shown in range(10, count, 10):
+        page.locator("#search-more").click()
+        expect(results).to_have_count(min(count, shown + 10))
+
+
+def test_the_words_marked_are_those_the_query_found(browser, shipped_site, serve_site):
+    """Sent, "Low-Rank" marked "Ranker" in "Language Ranker: …", a word it does
+    not find; typed, "rank" is a beginning too, and finds and marks it."""
+    base = serve_site(shipped_site)
+    context, page, errors, _ = open_page(browser, base + "search/?q=" + quote("Low-Rank"))
+    expect(page.locator("#search-status")).to_contain_text("papers match")
+    show_every_result(page)
+    ranker = page.locator("#search-results .result", has_text="Language Ranker")
+    expect(ranker).to_have_count(1)
+    assert "Ranker" not in ranker.locator("mark").all_inner_texts()
+    marks = {mark.lower() for mark in page.locator("#search-results mark").all_inner_texts()}
+    assert {"low", "rank", "ranking"} <= marks and "ranker" not in marks  # "ranking" is indexed as "rank"
+    box = page.locator("#site-search")
+    box.fill("")
+    box.type("rank")
+    expect(page.locator("#search-status")).to_contain_text("papers match “rank”")
+    show_every_result(page)
+    expect(page.locator("#search-results .result", has_text="Language Ranker").locator("h2 mark", has_text="Ranker")).to_have_count(1)
+    assert errors == []
+    context.close()
+
+
 def test_arrow_keys_scroll_the_results_when_focus_is_elsewhere(browser, shipped_site, serve_site):
     base = serve_site(shipped_site)
     context, page, errors, _ = open_page(browser, base + "search/?q=model")

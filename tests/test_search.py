@@ -175,6 +175,18 @@ def test_the_words_marked_are_those_asked_for_not_field_names_exclusions_or_boos
     assert marked == [["survey"], ["lora"], ["lora"], ["survey"], ["mixtur", "expert"], ["low", "rank"]]
 
 
+def test_a_word_is_marked_when_the_query_found_it_not_for_beginning_like_a_word_asked_for():
+    """"low-rank" marked "Ranker" (its stem begins with "rank"), which lunr
+    does not find for it; only a beginning ("rank*", typed or a wildcard)
+    marks it. "the*" marks "theory" but never "the", which nothing found."""
+    title = "Language Ranker: ranks the theory of low-rank LoRA"
+    queries = ["low-rank", "rank rank*", "the the*", "quant*"]
+    marked = search_core(
+        f"{json.dumps(queries)}.map((q) => core.highlight({json.dumps(title)}, core.highlightStems(q))"
+        ".filter((part) => part[1]).map((part) => part[0]))")
+    assert marked == [["ranks", "low", "rank"], ["Ranker", "ranks", "rank"], ["theory"], []]
+
+
 def test_a_query_of_words_the_index_leaves_out_is_told_apart_from_one_that_found_nothing():
     common = {"a": 1, "The": 1, "of the": 2, "+the -of": 2, "title:a": 1, "(the),": 1, "-the": 1, "the-a": 2}
     searched = ["the*", "lora", "a lora", "", "title:", "😀", "theory"]

@@ -33,7 +33,7 @@ async function main() {
     const outcome = await searcher.search(query.q, !!query.typing);
     const files = fetched.slice();
     const top = [], excerpts = [];
-    const stems = AtlasSearch.highlightStems(query.q.trim());
+    const stems = AtlasSearch.highlightStems(outcome.query);  // as the page marks them
     for (const result of outcome.results.slice(0, 10)) {
       const doc = await searcher.documentFor(result.ref);
       top.push(doc.t);
