@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from colours import contrast
+
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -142,6 +144,7 @@ def test_every_link_is_big_enough_to_tap_on_a_phone(browser, shipped_site, serve
         assert page.evaluate(TOO_SMALL_TO_TAP) == [], url
     assert errors == []
     context.close()
+
 
 def test_a_footnotes_number_and_its_way_back_are_big_enough_to_tap(browser, tmp_path, serve_site):
     """A footnote's [1] (small, in a superscript) and its ↩ were 19 by 21px and
@@ -366,15 +369,6 @@ PIXELS = """async (png) => {
   context.drawImage(image, 0, 0);
   return Array.from(context.getImageData(0, 0, image.width, image.height).data);
 }"""
-
-
-def contrast(one, other) -> float:
-    def luminance(rgb):
-        channels = [c / 255 for c in rgb]
-        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b
-    high, low = sorted((luminance(one), luminance(other)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from colours import contrast, hex_rgb
+
 ROOT = Path(__file__).resolve().parent.parent
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -243,13 +245,7 @@ def test_a_paper_page_reads_without_javascript(browser, site_url):
 
 
 def _contrast(one: str, other: str) -> float:
-    def luminance(colour: str) -> float:
-        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-    light, dark = sorted((luminance(one), luminance(other)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
+    return contrast(hex_rgb(one), hex_rgb(other))
 
 
 def test_every_code_colour_reads_at_4_5_to_1_on_the_code_background_light_and_dark():
