@@ -328,17 +328,21 @@ def _written(site: Site, papers: Sequence[Paper], own_pages: Sequence[OwnPage]) 
     """What you wrote, as the site shows it: each page's URL, the HTML you
     wrote there (notes; the abstract of a paper of your own; a page of your
     own), and the file it is in."""
-    path_of = {paper.slug: paper.path for paper in papers}
-    for view in site.papers:
+    yours = [view for view in site.papers if view.notes_html or not view.listed]
+    # Each paper's file, looked up only when a paper has something of yours
+    # (a site of digests alone, rebuilt in the preview, has none).
+    path_of = {paper.slug: paper.path for paper in papers} if yours else {}
+    for view in yours:
         # In the file's order, abstract then notes: an address in both is
         # found at each one's line.
         if not view.listed:
             yield view.url, view.abstract_html, path_of[view.slug]
         if view.notes_html:
             yield view.url, view.notes_html, path_of[view.slug]
-    shown = {page.url: page.context["body_html"] for page in site.pages if page.template == "page.html"}
-    for own in own_pages:
-        yield own.url, shown[own.url], own.path
+    if own_pages:
+        shown = {page.url: page.context["body_html"] for page in site.pages if page.template == "page.html"}
+        for own in own_pages:
+            yield own.url, shown[own.url], own.path
 
 
 def build(

@@ -21,17 +21,11 @@
    * wildcard, a boost); a plain last word also matches as a prefix, so
    * results follow typing. */
   function prepareQuery(raw, typing) {
-    var words = [], tokens = String(raw || "").slice(0, MAX_QUERY).replace(/\\/g, " ").split(/\s+/);
+    var words = [];
     // A word the index leaves out ("the") is not required when the query
     // has others: "+the lora" would find nothing, as "+mixture-of-experts".
-    var anyIndexed = tokens.some(function (token) {
-      if (token.indexOf("*") !== -1) return true;  // a beginning ("the*" finds "theory")
-      return token.replace(/^[+-]?(?:\w+:)?/, "").split("-").some(function (term) {
-        term = trimmedTerm(term.replace(/[\^~]\d*$/, ""));
-        return !!term && isIndexed(term);
-      });
-    });
-    tokens.forEach(function (token) {
+    var anyIndexed = !stopWordCount(raw);
+    String(raw || "").slice(0, MAX_QUERY).replace(/\\/g, " ").split(/\s+/).forEach(function (token) {
       if (/^\*+$/.test(token)) return words.push("*");  // every paper
       var syntax = /^([+-]?)(?:(\w+):(?=.*\w))?(.*?)(\*?(?:[\^~]\d*)?)$/.exec(token);
       // lunr's query lexer, as its tokenizer, takes a hyphen inside a word for a space.

@@ -167,39 +167,29 @@ def test_the_keyboard_reaches_every_result_and_sees_each_whole(browser, shipped_
     expect(links.nth(10)).to_be_focused()
     context.close()
 
-def test_arriving_with_a_query_on_a_touch_screen_leaves_the_results_unfocused(browser, shipped_site, serve_site):
+
+@pytest.mark.parametrize("arriving", ["with ?q=", "typed, then Enter"])
+def test_on_a_touch_screen_no_result_is_focused_and_with_a_mouse_the_first_is(browser, shipped_site, serve_site, arriving):
     """A phone has no arrow keys to go on from the first result: focusing it
-    only drew a focus ring around its title. With a mouse it is focused."""
+    only drew a focus ring around its title. So neither a page reached with
+    ?q= nor the Search key of a phone's keyboard (which leaves the box, and
+    so puts the keyboard away) focuses it; with a mouse, both do."""
     base = serve_site(shipped_site)
     for touch, focused in ((True, "BODY"), (False, "A")):
         context = browser.new_context(viewport={"width": 390, "height": 700}, has_touch=touch)
         page = context.new_page()
-        page.goto(base + "search/?q=model")
-        expect(page.locator("#search-status")).to_contain_text("papers match")
+        if arriving == "with ?q=":
+            page.goto(base + "search/?q=model")
+        else:
+            page.goto(base + "search/")
+            expect(page.locator("#search-status")).to_have_text("Type to search titles, topics and abstracts.")
+            page.locator("#site-search").focus()
+            page.keyboard.type("model")
+            page.keyboard.press("Enter")
+            page.wait_for_url("**/search/?q=model")
+            page.wait_for_function("() => document.activeElement !== document.getElementById('site-search')")
+        expect(page.locator("#search-status")).to_contain_text("papers match “model”")
         expect(page.locator("#search-results .result")).to_have_count(10)
-        assert page.evaluate("document.activeElement.tagName") == focused, touch
-        context.close()
-
-
-def test_enter_on_a_touch_screen_puts_the_keyboard_away_and_focuses_no_result(browser, shipped_site, serve_site):
-    """The Search key of a phone's keyboard focused the first result, as Enter
-    does with a keyboard: a focus ring around its title, and nothing to move
-    it with. Out of the box (the keyboard put away), on no result, as when
-    the page is reached with ?q=."""
-    base = serve_site(shipped_site)
-    for touch, focused in ((True, "BODY"), (False, "A")):
-        context = browser.new_context(viewport={"width": 390, "height": 700}, has_touch=touch)
-        page = context.new_page()
-        page.goto(base + "search/")
-        expect(page.locator("#search-status")).to_have_text("Type to search titles, topics and abstracts.")
-        box = page.locator("#site-search")
-        box.focus()
-        page.keyboard.type("rag")
-        page.keyboard.press("Enter")
-        page.wait_for_url("**/search/?q=rag")
-        expect(page.locator("#search-results .result")).to_have_count(10)
-        expect(page.locator("#search-status")).to_contain_text("papers match “rag”")
-        page.wait_for_function("() => document.activeElement !== document.getElementById('site-search')")
         assert page.evaluate("document.activeElement.tagName") == focused, touch
         context.close()
 
