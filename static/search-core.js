@@ -15,7 +15,7 @@
   var MAX_QUERY = 256;
 
   /* What the reader typed, as the terms the index holds: each word trimmed
-   * as lunr's trimmer trimmed the documents' words, which lunr does not do to
+   * as the build trimmed the documents' words, which lunr does not do to
    * a query ("(LoRA)," finds lora, "Pretrainer's" pretrainer's, "$100K" 100k,
    * "87.73%" 87.73), and lunr's query syntax kept (+ and -, a field, a
    * wildcard, a boost); a plain last word also matches as a prefix, so
@@ -61,20 +61,21 @@
     return !!lunr.stopWordFilter(new lunr.Token(term.toLowerCase()));
   }
 
-  /* lunr.trimmer: what is not [A-Za-z0-9_] goes from both ends of a word
-   * (a wildcard at either end stays). */
+  /* The build's trimmer (site_builder/js/build_index.js): what is not a
+   * letter, mark, digit or _ goes from both ends of a word (a wildcard at
+   * either end stays). */
   function trimmedTerm(term) {
     var star = /^(\*?)(.*?)(\*?)$/.exec(term);
-    var word = star[2].replace(/^\W+/, "").replace(/\W+$/, "");
+    var word = star[2].replace(/^[^\p{L}\p{M}\p{N}_]+|[^\p{L}\p{M}\p{N}_]+$/gu, "");
     return word && star[1] + word + star[3];
   }
 
   /* The words inside a word that has punctuation between letters ("llm's" →
    * llm, "encoder/decoder" → encoder and decoder; not "10,000" or "1.5"), as
-   * lunr's trimmer leaves them; none for other words. */
+   * the trimmer leaves them; none for other words. */
   function partsOf(word) {
-    if (!/\p{L}[^\p{L}\p{N}_]+\p{L}/u.test(word)) return [];
-    return word.split(/[^\p{L}\p{N}_]+/u).map(trimmedTerm).filter(function (part) {
+    if (!/\p{L}[^\p{L}\p{M}\p{N}_]+\p{L}/u.test(word)) return [];
+    return word.split(/[^\p{L}\p{M}\p{N}_]+/u).map(trimmedTerm).filter(function (part) {
       return part.length >= 2 && part !== word;
     });
   }
@@ -565,7 +566,8 @@
       // The runs of letters and digits the excerpt's words are ("pretrainer" of "pretrainer's").
       plainWords(body).split(/[^\p{L}\p{N}]+/u).forEach(function (part) {
         // A beginning can be a word the index leaves out ("the*" finds "theory").
-        if (part.length < 2 || !beginning && !isIndexed(part)) return;
+        // One Latin letter or digit is not marked ("s" of "llm's"); "π" is.
+        if (!part || /^[a-z0-9]$/i.test(part) || !beginning && !isIndexed(part)) return;
         (beginning ? [part + "*"] : stem(part)).forEach(function (s) {
           if (s && stems.indexOf(s) === -1) stems.push(s);
         });

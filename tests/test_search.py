@@ -95,14 +95,18 @@ AGREEMENT_QUERIES = [
     ("10,000", {"10,000"}),
     ("$100K", {"100k"}),
     ("87.73%", {"87.73"}),
+    # Letters beyond ASCII are letters: PanGu-π and PanGu-α.
+    ("π", {"π"}),
+    ("α", {"α"}),
 ]
 
 
 def tokens(doc: SearchDocument) -> set[str]:
-    """Tokens as lunr.js makes them: split at whitespace and hyphens, then
-    stripped of non-word characters (ASCII, as in JavaScript) at both ends."""
+    """Tokens as the build makes them: split at whitespace and hyphens, then
+    stripped of what is not a letter, mark, digit or _ at both ends."""
     words = re.split(r"[\s\-]+", text_of(doc))
-    return {re.sub(r"^[^A-Za-z0-9_]+|[^A-Za-z0-9_]+$", "", word) for word in words}
+    edge = r"[^\w\u0300-\u036f]+"  # \w is Unicode letters, digits and _ in Python
+    return {re.sub(rf"^{edge}|{edge}$", "", word) for word in words}
 
 
 HOSTILE_QUERIES = [
@@ -180,11 +184,11 @@ def test_a_word_is_marked_when_the_query_found_it_not_for_beginning_like_a_word_
     does not find for it; only a beginning ("rank*", typed or a wildcard)
     marks it. "the*" marks "theory" but never "the", which nothing found."""
     title = "Language Ranker: ranks the theory of low-rank LoRA"
-    queries = ["low-rank", "rank rank*", "the the*", "quant*"]
+    queries = ["low-rank", "rank rank*", "the the*", "quant*", "π"]
     marked = search_core(
-        f"{json.dumps(queries)}.map((q) => core.highlight({json.dumps(title)}, core.highlightStems(q))"
+        f"{json.dumps(queries)}.map((q) => core.highlight({json.dumps(title + ' (PanGu-π)')}, core.highlightStems(q))"
         ".filter((part) => part[1]).map((part) => part[0]))")
-    assert marked == [["ranks", "low", "rank"], ["Ranker", "ranks", "rank"], ["theory"], []]
+    assert marked == [["ranks", "low", "rank"], ["Ranker", "ranks", "rank"], ["theory"], [], ["π"]]
 
 
 def test_a_query_of_words_the_index_leaves_out_is_told_apart_from_one_that_found_nothing():
@@ -514,7 +518,7 @@ def test_sharded_search_equals_the_monolithic_index_on_generated_queries(sharded
     assert [entry["q"] for entry in results if entry["error"] is not None] == []
     compared = results
     for entry in compared:
-        # A query of no searchable word ("π", "^") is searched for by neither.
+        # A query of no searchable word ("🚀", "^") is searched for by neither.
         assert entry["lunr"] == entry.get("monolithic", []), entry["q"]
     negated = [entry for entry in compared if all(word.startswith("-") for word in entry["prepared"].split())]
     assert len(negated) > 10
@@ -566,6 +570,22 @@ def test_a_shard_prefix_never_ends_inside_a_character_outside_the_bmp(tmp_path):
     assert entry["lunr"] == entry["monolithic"]
     keys = [key for key, _path in json.loads((site / "search" / "manifest.json").read_text())["shards"]]
     assert not [key for key in keys if "\ufffd" in key]
+
+
+def test_words_of_every_script_are_found(tmp_path):
+    # lunr's trimmer keeps only [A-Za-z0-9_] at a word's ends: "π" and "日本語"
+    # were no word, so found nothing, and "Émile" was indexed as "mile".
+    titles = ["PanGu-π: Nonlinearity Compensation", "PanGu-α: Chinese Models", "Émile Borel's Paradox",
+              "A Mile of Road", "日本語 Benchmarks", "Cafe Tables", "Café (naïve) Bayes"]
+    documents = [SearchDocument(f"p{n}", title, f"papers/p{n}/", (), (), "", "")
+                 for n, title in enumerate(titles)]
+    site = write_sharded_site(tmp_path, documents, shard_target=100)
+    queries = {"π": [0], "PanGu-α": [1, 0], "α": [1], "émile": [2], "Émile": [2], "mile": [3], "日本語": [4],
+               "café": [6], "naïve": [6], "(π)": [0]}
+    results = run_queries(tmp_path, [{"q": q} for q in queries], site / "monolithic.json")
+    for entry, expected in zip(results, queries.values(), strict=True):
+        assert [int(ref) for ref, _score, _terms in entry["lunr"]] == expected, entry["q"]
+        assert entry["lunr"] == entry["monolithic"], entry["q"]
 
 
 def test_shards_are_the_same_when_the_monolithic_index_is_not_made(sharded_site, documents):
@@ -627,7 +647,7 @@ EDGE_DOCUMENTS = [
     {"ref": "2023", "title": "Numbers 2023 and 0.5B — (1.5, e.g.)", "topics": "", "abstract": "—  -- ... !!"},
     {"ref": "0", "title": "The the THE a an of", "topics": "Agents & Tool Use", "abstract": "constructor __proto__ toString hasOwnProperty"},
     {"ref": "zeta", "title": "Tabs\tand\u00a0non-breaking\u2003spaces", "topics": "Speech", "abstract": "surveys surveyed deploying keys replay decay"},
-    {"ref": "alpha", "title": "PanGu-π: Greek π and emoji 😀", "topics": "Code", "abstract": ""},
+    {"ref": "alpha", "title": "PanGu-π: Greek π and emoji 😀", "topics": "Code", "abstract": "Émile's café, naïve (日本語). ‹α›"},
     {"ref": "10", "title": "Low-Rank Adaptation (LoRA) of LLMs", "topics": "Parameter-efficient fine-tuning", "abstract": "LoRA lora LORA low-rank low rank"},
 ]
 

@@ -20,9 +20,19 @@
 const path = require("path");
 const lunr = require(path.join(process.env.ATLAS_NODE_MODULES || path.resolve(__dirname, "../../node_modules"), "lunr"));
 
+// lunr.trimmer takes from both ends of a word what is not [A-Za-z0-9_], so
+// "π", "α" and "日本語" were no word at all and "Émile" was "mile". This one
+// keeps letters, marks and digits of every script (as lunr-languages'
+// trimmers do for theirs); search-core.js trims a query's words the same way.
+const EDGES = /^[^\p{L}\p{M}\p{N}_]+|[^\p{L}\p{M}\p{N}_]+$/gu;
+function trimmer(token) {
+  return token.update((word) => word.replace(EDGES, ""));
+}
+lunr.Pipeline.registerFunction(trimmer, "atlasTrimmer");
+
 // lunr's own Builder spends most of its time on Token objects, repeated
 // toString() calls and garbage. This builder does the same computation —
-// lunr's tokenizer split, lunr's trimmer, stop-word filter and stemmer (each
+// lunr's tokenizer split, the trimmer above, lunr's stop-word filter and stemmer (each
 // distinct word processed once), the same term numbering, BM25 expression
 // and rounding — over plain strings, and yields the same serialized index,
 // byte for byte (tests compare it with lunr.Builder's output). It also keeps
@@ -41,7 +51,7 @@ function buildFast(request, withVectors) {
   function entryFor(word) {
     let entry = entryOf.get(word);
     if (entry === undefined) {
-      let token = lunr.trimmer(new lunr.Token(word, {}));
+      let token = trimmer(new lunr.Token(word, {}));
       token = token && lunr.stopWordFilter(token);
       token = token && lunr.stemmer(token);
       const term = token === null || token === undefined ? null : token.toString();
@@ -153,6 +163,8 @@ if (SEPARATOR === null) throw new Error("lunr's tokenizer separator changed; upd
 // lunr.Builder itself, for tests that prove buildFast equal to it.
 function buildReference(request) {
   return lunr(function () {
+    this.pipeline.after(lunr.trimmer, trimmer);
+    this.pipeline.remove(lunr.trimmer);
     this.ref("ref");
     for (const field of request.fields) this.field(field.name, { boost: field.boost });
     for (const doc of request.documents) this.add(doc);
