@@ -401,6 +401,25 @@ def test_a_tasks_box_shows_ticked_or_not_at_3_to_1(browser, tmp_path, serve_site
     context.close()
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_rule_in_notes_is_one_line_of_the_pages_line_colour(browser, tmp_path, serve_site, scheme):
+    """The browser's own rule is drawn grey above and white below: on a dark
+    page, a bright line louder than anything near it."""
+    base, paper = serve_with_notes(tmp_path, serve_site, "\n## Notes\n\nAbove.\n\n***\n\nBelow.[^1]\n\n[^1]: A note.\n")
+    context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": 390, "height": 844},
+                                      color_scheme=scheme)
+    line = page.evaluate("getComputedStyle(document.querySelector('main')).getPropertyValue('--line')")
+    probe = "element => { const s = getComputedStyle(element); return [s.borderTopWidth, s.borderTopStyle, s.borderTopColor, s.borderBottomWidth]; }"
+    colour = page.evaluate("(value) => { const e = document.createElement('i'); e.style.color = value;"
+                           " document.body.append(e); const c = getComputedStyle(e).color; e.remove(); return c; }", line)
+    rules = page.locator("main hr")
+    assert rules.count() == 2  # the note's, and the footnotes' above them
+    for n in range(2):
+        assert rules.nth(n).evaluate(probe) == ["1px", "solid", colour, "0px"]
+    assert errors == []
+    context.close()
+
+
 @pytest.mark.parametrize("path", ["topics/", "topics/reasoning/"])
 def test_a_chart_is_named_once_to_a_screen_reader_and_captioned_for_the_eye(browser, shipped_site, serve_site, path):
     """Its caption and its picture's name both held its title (and the heat map's description)."""
