@@ -156,13 +156,31 @@
 
   var pageTitle = document.title;
 
+  /* Whether this history entry holds a search to come back to: one sent
+   * with Enter or arrived at with its address. The next words typed then
+   * start an entry of their own, so Back returns to that search; words
+   * typed after them change their own entry, not one per key. */
+  var kept = false;
+
   function syncURL(text) {
     // The tab and the history entry say what was searched for.
     document.title = text ? text + " · " + pageTitle : pageTitle;
     var url = new URL(window.location.href);
     if (text) url.searchParams.set("q", text); else url.searchParams.delete("q");
+    if (url.href === window.location.href) return;
+    if (kept) {
+      remember();  // the place in the search left behind, for Back
+      kept = false;
+      wantedHref = url.href;
+      try {
+        window.history.pushState(null, "", url.href);
+        return;
+      } catch (error) {
+        // refused (too many changes at once): this entry takes the words, as without one kept
+      }
+    }
     wantedHref = url.href;
-    if (url.href !== window.location.href) replaceState(null, url.href);
+    replaceState(null, url.href);
   }
 
   function links() { return Array.prototype.slice.call(list.querySelectorAll(".result h2 a")); }
@@ -268,7 +286,9 @@
    * arrives with a query: it has no arrow keys, and focus only drew a ring
    * around the first title. */
   function submit() {
-    return run(input.value, false).then(function () {
+    var sent = run(input.value, false);
+    kept = !!input.value.trim();
+    return sent.then(function () {
       if (window.matchMedia("(pointer: coarse)").matches) input.blur();
       else focusResult(0);
     });
@@ -307,7 +327,17 @@
   window.addEventListener("pageshow", function (event) {
     // Back to the page as it was left (the back/forward cache): searched
     // again only for words typed but not searched for yet.
-    if (event.persisted && searcher && input.value.trim() !== current.text) run(input.value, false);
+    if (!event.persisted) return;
+    if (searcher && input.value.trim() !== current.text) run(input.value, false);
+    kept = !!current.text;
+  });
+  // Back or Forward to another search of this page: its words, results and place.
+  window.addEventListener("popstate", function () {
+    var q = (new URL(window.location.href).searchParams.get("q") || "").trim();
+    // Not the skip link's "#main", which comes here too: that search is on the page.
+    if (!searcher || q === current.text && input.value.trim() === q) return;
+    watchInteraction();
+    arrive();
   });
   // The results come after the page loads: the scroll is restored with them.
   if ("scrollRestoration" in window.history) window.history.scrollRestoration = "manual";
@@ -315,17 +345,22 @@
   // A click or key before the results arrive is the reader's own way on:
   // focus is then not moved (nor the page scrolled) to the first result.
   var interacted = false;
-  ["pointerdown", "keydown", "wheel", "touchstart"].forEach(function (type) {
-    document.addEventListener(type, function () { interacted = true; }, { capture: true, once: true, passive: true });
-  });
+  function onInteraction() { interacted = true; }
+  function watchInteraction() {
+    interacted = false;
+    ["pointerdown", "keydown", "wheel", "touchstart"].forEach(function (type) {
+      document.addEventListener(type, onInteraction, { capture: true, once: true, passive: true });
+    });
+  }
+  watchInteraction();
 
-  setStatus("Loading search…");
-  fetchJSON(app.getAttribute("data-manifest")).then(function (manifest) {
-    searcher = new AtlasSearch.Searcher(manifest, fetchJSON);
-    if (submitted) return submit();
-    if (typed) return run(input.value, true);
+  /* The search the address asks for, and the place kept in its history entry. */
+  function arrive() {
+    clearTimeout(timer);
     var q = new URL(window.location.href).searchParams.get("q") || "";
     input.value = q;
+    wantedHref = window.location.href;
+    kept = !!q.trim();
     // Arrived with a query (the header's box on another page, or a link), as
     // after Enter here: on the first result, for the arrow keys and Enter;
     // but not on a touch screen, which has no arrow keys to use it and showed
@@ -342,6 +377,14 @@
       restoring = null;
       if (!interacted && !window.matchMedia("(pointer: coarse)").matches) focusResult(0);
     });
+  }
+
+  setStatus("Loading search…");
+  fetchJSON(app.getAttribute("data-manifest")).then(function (manifest) {
+    searcher = new AtlasSearch.Searcher(manifest, fetchJSON);
+    if (submitted) return submit();
+    if (typed) return run(input.value, true);
+    return arrive();
   }).catch(function (error) {
     setStatus("Search could not load its index (" + error.message + ").");
   });

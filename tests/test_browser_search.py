@@ -473,6 +473,60 @@ def test_back_from_a_result_returns_to_it_with_as_many_results_shown(browser, sh
     context.close()
 
 
+def test_back_returns_to_each_search_sent_and_typing_adds_no_entry_per_key(browser, shipped_site, serve_site):
+    """Each search sent (Enter, or arrived at by its address) is a place in
+    the history; Back left the search page for the one before it, losing
+    every search made there."""
+    base = serve_site(shipped_site)
+    context, page, errors, _ = open_page(browser, base + "topics/")
+    page.goto(base + "search/?q=model")
+    links = page.locator("#search-results .result h2 a")
+    expect(links).to_have_count(10)
+    page.locator("#search-more").click()
+    expect(links).to_have_count(20)
+    box = page.locator("#site-search")
+    box.fill("speech")  # typed, not sent: the words' own entry, changed as they are
+    page.wait_for_url("**/search/?q=speech")
+    box.fill("speech synthesis")
+    page.wait_for_url("**/search/?q=speech+synthesis")
+    box.press("Enter")
+    expect(page.locator("#search-status")).to_contain_text("“speech synthesis”")
+    box.fill("lora")
+    page.wait_for_url("**/search/?q=lora")
+    expect(page.locator("#search-status")).to_contain_text("“lora”")
+
+    page.go_back()
+    page.wait_for_url("**/search/?q=speech+synthesis")
+    expect(box).to_have_value("speech synthesis")
+    expect(page.locator("#search-status")).to_contain_text("“speech synthesis”")
+    assert page.title().startswith("speech synthesis · ")
+    # A search left by typing comes back as the reader left it: as many results shown.
+    page.go_back()
+    page.wait_for_url("**/search/?q=model")
+    expect(box).to_have_value("model")
+    expect(links).to_have_count(20)
+    page.go_forward()
+    page.wait_for_url("**/search/?q=speech+synthesis")
+    expect(page.locator("#search-status")).to_contain_text("“speech synthesis”")
+    page.go_back()
+    page.wait_for_url("**/search/?q=model")
+    expect(links).to_have_count(20)
+    # The skip link's "#main" is a step of the history too, not another search.
+    page.locator(".skip-link").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search/?q=model#main")
+    page.wait_for_timeout(300)
+    expect(links).to_have_count(20)
+    page.go_back()
+    page.wait_for_url("**/search/?q=model")
+    page.wait_for_timeout(300)
+    expect(links).to_have_count(20)
+    page.go_back()
+    page.wait_for_url("**/atlas/topics/")
+    assert errors == []
+    context.close()
+
+
 def test_the_search_box_and_tips_promise_only_what_works(browser, shipped_site, serve_site):
     base = serve_site(shipped_site)
     box, tips = "#site-search", "#search-app .search-help"
@@ -505,13 +559,15 @@ def test_search_goes_on_when_the_browser_refuses_history_changes(browser, shippe
     """Safari refuses more than 100 history changes in 10 s (a SecurityError):
     that may cost the reader the place kept for Back, never the search."""
     refusing = """
-const replaceStateNow = history.replaceState.bind(history);
 window.historyChanges = 0;
 window.refusing = false;
-history.replaceState = function (...args) {
-  if (++window.historyChanges > 3 && window.refusing) throw new DOMException("too many history changes", "SecurityError");
-  return replaceStateNow(...args);
-};
+for (const name of ["replaceState", "pushState"]) {
+  const changeNow = history[name].bind(history);
+  history[name] = function (...args) {
+    if (++window.historyChanges > 3 && window.refusing) throw new DOMException("too many history changes", "SecurityError");
+    return changeNow(...args);
+  };
+}
 """
     base = serve_site(shipped_site)
     context, page, errors, _ = open_page(browser, base + "search/?q=model", refusing)
