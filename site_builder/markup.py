@@ -195,7 +195,8 @@ def make_digest_text() -> Callable[[str], str | None]:
     """HTML for an abstract as ingest writes it from the digests (None for
     text ingest did not write, which is Markdown): digests are plain text
     copied from a web page, so their characters mean themselves. "8*16B"
-    starts no emphasis and LaTeX quotes (`where') no code. Addresses with a
+    starts no emphasis and LaTeX quotes (`where') no code, but read as
+    the quotes they stand for (‘where’). Addresses with a
     scheme become links as Markdown's linkify makes them, but neither a name
     such as "methods.In" (a missing space) nor "pass@1" is taken for an
     address without one; a backslash escape still
@@ -247,7 +248,21 @@ _ADDRESS_END = re.compile(r"[{}\\]")
 
 
 def _plain(text: str) -> str:
-    return escapeHtml(resolve_escapes(text))
+    return escapeHtml(tex_quotes(resolve_escapes(text)))
+
+
+# LaTeX's quotes, which arXiv abstracts keep: ``a'' (or ``a"), and `a'.
+_TEX_DOUBLE = re.compile(r"``([^\s`](?:[^`\n]{0,300}?[^\s`])?)(?:''|\")")
+_TEX_SINGLE = re.compile(r"`([^\s`'](?:[^`\n]{0,300}?[^\s`])?)'(?!\w)")
+
+
+def tex_quotes(text: str) -> str:
+    """Digest text with LaTeX's quotes shown as the quotes they stand for:
+    ``knowledge overshadowing'' as “knowledge overshadowing”, `where' as
+    ‘where’. A lone backquote stays as it is."""
+    if "`" not in text:
+        return text
+    return _TEX_SINGLE.sub(r"‘\1’", _TEX_DOUBLE.sub(r"“\1”", text))
 
 
 class QuickLinkify(LinkifyIt):

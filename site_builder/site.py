@@ -21,7 +21,7 @@ from .charts import build_topic_chart, build_topics_overview, column_counts, col
 from .config import SiteConfig
 from .errors import SourceError, raise_if_any
 from .feeds import SITEMAP_PROTOCOL_URL_LIMIT, build_feed, build_sitemap, split_sitemap
-from .markup import under_base
+from .markup import tex_quotes, under_base
 from .pages import OwnPage
 from .pagination import paginate, title_list_pages
 from .papers import Memo, Paper, digest_abstract, no_memo
@@ -180,7 +180,7 @@ def _paper_view(
     # wrote it; any other by the text its Markdown shows, not its markup.
     first_version = render_digest_text and digest_abstract(p.abstract)
     if first_version:
-        flat = " ".join(first_version.split())
+        flat = " ".join(tex_quotes(first_version).split())
     else:
         # Without its footnotes, the text's asides, which would follow its last sentence.
         shown = _FOOTNOTES.sub("", abstract_html) if "footnotes-sep" in abstract_html else abstract_html

@@ -16,6 +16,7 @@ import pytest
 
 from site_builder.digest import title_key
 from site_builder.digest_files import load_digests
+from site_builder.markup import tex_quotes
 from site_builder.papers import parse_paper, slug_for
 from site_builder.pipeline import Paths, build
 from files import snapshot
@@ -110,9 +111,10 @@ def test_every_paper_page_shows_its_title_and_abstract(shipped_site):
 
 
 def test_every_abstract_reads_on_its_page_as_the_digest_wrote_it(shipped_site):
-    """Digests are plain text: "8*16B", LaTeX quotes (`where') and **x** show
-    as written, not as Markdown; only arXiv's backslash escapes ("87.73\\%")
-    show the character they escape."""
+    """Digests are plain text: "8*16B" and **x** show as written, not as
+    Markdown; only arXiv's backslash escapes ("87.73\\%") show the character
+    they escape, and LaTeX quotes (`where') the quotes they stand for
+    (tests/test_markup.py shows those)."""
     digests = load_digests(ROOT / "content" / "digests", 2025)
     by_title = {e.title.casefold(): e for d in digests for e in d.entries}
     for index in (shipped_site / "papers").glob("*/index.html"):
@@ -120,7 +122,7 @@ def test_every_abstract_reads_on_its_page_as_the_digest_wrote_it(shipped_site):
         title = html.unescape(re.sub(r"<[^>]+>", "", re.search(r"<h1>(.*?)</h1>", page, re.S).group(1)))
         section = re.search(r'<section class="abstract".*?</section>', page, re.S).group(0)
         shown = " ".join(html.unescape(re.sub(r"<[^>]+>", "", section)).split())
-        written = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", by_title[title.replace("★", "").strip().casefold()].abstract)
+        written = tex_quotes(re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", by_title[title.replace("★", "").strip().casefold()].abstract))
         assert written in shown, index
         # Its addresses are links, each to an address the digest wrote.
         addresses = re.findall(r'<a href="([^"]*)"', section)

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 from linkify_it import LinkifyIt
+from markdown_it.common.utils import escapeHtml
 
 from site_builder.markup import (
     QuickLinkify, _MARKUP_CHARACTER, _first_characters, _render_markdown, make_digest_text, make_markdown,
-    markdown_html, markdown_parser, under_base,
+    markdown_html, markdown_parser, tex_quotes, under_base,
 )
 from site_builder.papers import PaperRecord, extract_links, title_key, trim_address
 
@@ -145,10 +146,24 @@ def test_digest_text_shows_what_markdown_would_take_for_markup_as_the_digest_wro
         "a_b_c and <b>tags</b> & more, reaching 87.73\\% on [1]."
     )
     assert make_digest_text()(abstract) == (
-        "<p>A bilingual 8*16B model answers the `where' and ``question'' cases with **TheoremLlama**, "
+        "<p>A bilingual 8*16B model answers the ‘where’ and “question” cases with **TheoremLlama**, "
         "a_b_c and &lt;b&gt;tags&lt;/b&gt; &amp; more, reaching 87.73% on [1].</p>\n"
     )
     assert re.search("<em>|<code>|<strong>", make_markdown()(abstract))  # what the digests' papers used to get
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("as ``knowledge overshadowing'': when", "as “knowledge overshadowing”: when"),
+    ('other ``mainstream" languages', "other “mainstream” languages"),
+    ("the `where' and `how' questions", "the ‘where’ and ‘how’ questions"),
+    ("`what to align with' has not", "‘what to align with’ has not"),
+    ("`don't guess' here", "‘don't guess’ here"),
+    ("a lone ` and the LLMs' own", "a lone ` and the LLMs' own"),
+    ("`` spaced '' stays", "`` spaced '' stays"),
+])
+def test_digest_text_shows_latex_quotes_as_the_quotes_they_stand_for(text, shown):
+    assert tex_quotes(text) == shown
+    assert make_digest_text()(text) == f"<p>{escapeHtml(shown)}</p>\n"
 
 
 def test_digest_text_links_addresses_with_a_scheme_and_takes_no_name_for_one():

@@ -572,6 +572,13 @@ def test_a_shard_prefix_never_ends_inside_a_character_outside_the_bmp(tmp_path):
     assert not [key for key in keys if "\ufffd" in key]
 
 
+def test_results_show_latex_quotes_as_the_quotes_they_stand_for(documents):
+    """The shipped digests write ``knowledge overshadowing'' and `where', as arXiv keeps them."""
+    quoted = [doc for doc in documents if "“knowledge overshadowing”" in doc.shown]
+    assert len(quoted) == 1 and "“knowledge overshadowing”" in quoted[0].abstract
+    assert [doc.title for doc in documents if "`" in doc.shown + doc.abstract] == []
+
+
 def test_words_of_every_script_are_found(tmp_path):
     # lunr's trimmer keeps only [A-Za-z0-9_] at a word's ends: "π" and "日本語"
     # were no word, so found nothing, and "Émile" was indexed as "mile".
