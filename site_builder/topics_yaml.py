@@ -141,19 +141,31 @@ class _Reader:
             return ()
         topics: list[Topic] = []
         slug_lines: dict[str, int] = {}
+        # A name as readers tell names apart → the first topic so named, its line:
+        # "RAG" and " rag " would be two topics no link or heading tells apart.
+        names: dict[str, tuple[Topic, int]] = {}
         fallback: tuple[str, int] | None = None
         for item in node.value:
             topic, keys = self.topic(item)
             if topic is None:
                 continue
+            same_name = names.get(_name_key(topic.name))
             if topic.slug in slug_lines:
                 self.error(f"duplicate topic slug {topic.slug!r}", keys["slug"],
                            hint=f"first used on line {slug_lines[topic.slug]}; each topic needs its own slug")
+            elif same_name:
+                first, line = same_name
+                unlike = "" if first.name == topic.name else (
+                    f": {first.name!r} and {topic.name!r} differ only in case or spaces")
+                self.error(f"topic {topic.slug!r} has the same name as topic {first.slug!r} on line {line}{unlike}",
+                           keys["name"], hint="give each topic its own name: links and headings show the name alone, "
+                           "so no reader could tell the two apart")
             elif topic.fallback and fallback:
                 self.error(f"topic {topic.slug!r} is a second fallback topic", keys["fallback"],
                            hint=f"only one topic may say 'fallback: true'; {fallback[0]!r} does on line {fallback[1]}")
             else:
                 slug_lines[topic.slug] = _line(keys["slug"])
+                names[_name_key(topic.name)] = (topic, _line(keys["name"]))
                 fallback = (topic.slug, _line(keys["fallback"])) if topic.fallback else fallback
                 topics.append(topic)
         return tuple(topics)
@@ -167,6 +179,7 @@ class _Reader:
         errors_before = len(self.errors)
         keys: dict[str, yaml.Node] = {}
         text: dict[str, str | None] = {}
+        nulls: dict[str, str] = {}  # a key whose value is YAML's word for no value ("null", "~") → that word
         rules: dict[str, tuple[tuple[str, float], ...]] = {}
         min_score: float | None = None
         fallback = False
@@ -174,7 +187,12 @@ class _Reader:
         for key, key_node, value in self.items(node, "topic key", TOPIC_KEYS):
             keys[key] = key_node
             if key in ("slug", "name", "description"):
-                text[key] = self.text(value, key)
+                if _is_null(value):
+                    # "name: null" is no name, as "name:" is; not a topic named "null".
+                    text[key] = ""
+                    nulls[key] = str(value.value)
+                else:
+                    text[key] = self.text(value, key)
             elif key in ("papers", "not_papers"):
                 placed[key] = self.paper_slugs(value, key)
             elif key in ("keywords", "title_keywords"):
@@ -188,7 +206,10 @@ class _Reader:
         slug = text.get("slug") or ""
         label = f"topic {slug!r}" if slug else "topic"
         for key in ("slug", "name"):
-            if key not in keys or text[key] == "":
+            if nulls.get(key):
+                self.error(f"{label} has no {key}: YAML reads {nulls[key]} as no value", keys[key],
+                           hint=f"quote it if you mean the word: {key}: '{nulls[key]}'")
+            elif key not in keys or text[key] == "":
                 self.error(f"{label} has no {key}", keys.get(key, node), hint=f"add '{key}: ...' to the topic")
         if slug and not SLUG_PATTERN.fullmatch(slug):
             self.error(f"slug {slug!r} may only use a-z, 0-9 and '-'", keys["slug"],
@@ -262,6 +283,10 @@ class _Reader:
                 earlier.update(dict.fromkeys(_spellings(phrase), (phrase, _line(phrase_node))))
                 found.append((phrase, weight))
         return tuple(found)
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
 
 
 def _spellings(phrase: str) -> set[str]:

@@ -78,6 +78,8 @@ def user_template(name: str, source: str | bytes) -> Callable[[Path], None]:
 
 
 SITE_LINES = len((ROOT / "content" / "site.yaml").read_text().splitlines())
+TOPICS_LINES = len((ROOT / "content" / "topics.yaml").read_text().splitlines())
+SPEECH_NAME_LINE = (ROOT / "content" / "topics.yaml").read_text().splitlines().index("    name: Speech & Audio") + 1
 # The shipped paper file: line 2 title, 3 slug, 4 dates, 5 topics, 6 links.
 CASES = {
     "site-yaml-tab-indent": (
@@ -229,6 +231,16 @@ CASES = {
     "topics-yaml-invalid-rule": (
         write("content/topics.yaml", "topics:\n  - slug: speech\n    name: Speech\n    keywords: {speech: lots}\n"),
         "content/topics.yaml:4: keyword 'speech' needs a number as its weight, not 'lots'",
+    ),
+    "topics-yaml-same-name-twice": (
+        append("content/topics.yaml", "  - slug: speech-again\n    name: speech & audio\n    keywords: {voice: 3}\n"),
+        f"content/topics.yaml:{TOPICS_LINES + 2}: topic 'speech-again' has the same name as topic 'speech' on line "
+        f"{SPEECH_NAME_LINE}: 'Speech & Audio' and 'speech & audio' differ only in case or spaces (give each topic its own name",
+    ),
+    "topics-yaml-name-null": (
+        replace_in("content/topics.yaml", "name: Speech & Audio", "name: null"),
+        f"content/topics.yaml:{SPEECH_NAME_LINE}: topic 'speech' has no name: YAML reads null as no value "
+        "(quote it if you mean the word: name: 'null')",
     ),
     "topics-yaml-emptied": (
         write("content/topics.yaml", ""),

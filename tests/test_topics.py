@@ -355,6 +355,41 @@ def test_duplicate_slug(tmp_path):
     )
 
 
+def test_two_topics_with_the_same_name(tmp_path):
+    text = "topics:\n" + VALID_TOPIC + VALID_TOPIC.replace("slug: rag", "slug: retrieval")
+    assert error_text(tmp_path, text) == (
+        "topics.yaml:6: topic 'retrieval' has the same name as topic 'rag' on line 3 "
+        "(give each topic its own name: links and headings show the name alone, so no reader could tell the two apart)"
+    )
+
+
+def test_two_topic_names_that_differ_only_in_case_or_spaces_are_the_same_name(tmp_path):
+    text = "topics:\n" + VALID_TOPIC + "  - slug: retrieval\n    name: '  rag '\n    keywords: {retrieval: 3}\n"
+    assert error_text(tmp_path, text).startswith(
+        "topics.yaml:6: topic 'retrieval' has the same name as topic 'rag' on line 3: "
+        "'RAG' and 'rag' differ only in case or spaces (give each topic its own name"
+    )
+
+
+@pytest.mark.parametrize("written", ["null", "~", "Null"])
+def test_a_name_or_slug_yaml_reads_as_no_value_is_no_name_not_the_word(tmp_path, written):
+    assert error_text(tmp_path, f"topics:\n  - slug: rag\n    name: {written}\n    keywords: {{rag: 3}}\n") == (
+        f"topics.yaml:3: topic 'rag' has no name: YAML reads {written} as no value "
+        f"(quote it if you mean the word: name: '{written}')"
+    )
+    assert error_text(tmp_path, f"topics:\n  - slug: {written}\n    name: RAG\n    keywords: {{rag: 3}}\n") == (
+        f"topics.yaml:2: topic has no slug: YAML reads {written} as no value "
+        f"(quote it if you mean the word: slug: '{written}')"
+    )
+
+
+def test_a_quoted_null_is_the_word_and_a_description_of_null_is_none(tmp_path):
+    taxonomy = parse_taxonomy(
+        "topics:\n  - slug: rag\n    name: 'null'\n    description: null\n    keywords: {rag: 3}\n", "topics.yaml",
+    )
+    assert (taxonomy.topics[0].name, taxonomy.topics[0].description) == ("null", "")
+
+
 def test_keyword_weight_that_is_not_a_number(tmp_path):
     text = "topics:\n  - slug: rag\n    name: RAG\n    keywords:\n      rag: 3\n      retrieval: high\n"
     assert error_text(tmp_path, text) == (
