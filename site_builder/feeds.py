@@ -16,7 +16,7 @@ from functools import partial
 from html import escape, unescape
 from itertools import islice
 from typing import TYPE_CHECKING, Iterable, Mapping
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from .config import SiteConfig
 from .markup import ADDRESS, has_scheme
@@ -41,6 +41,26 @@ def absolute_url(config: SiteConfig, path: str) -> str:
 def url_base(config: SiteConfig) -> str:
     """What :func:`absolute_url` puts before a path (config parses base_url each time)."""
     return config.absolute_base or config.base_path
+
+
+def as_uri(url: str) -> str:
+    """``url`` as a URI (RFC 3986), as a sitemap must give it: a path beyond
+    ASCII percent-encoded as UTF-8 ("/π/" → "/%CF%80/") and a host as IDNA
+    writes it for DNS ("bücher.example" → "xn--bcher-kva.example"). An
+    address in ASCII already (its "%20" too) stays as it is.
+
+    Only where a URI is required: HTML links, and an Atom feed's links and
+    ids, may be IRIs (RFC 4287), which browsers and feed readers encode; and
+    a feed whose ids changed would show its entries to readers again as new."""
+    if url.isascii():
+        return url
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if not netloc.isascii():  # a host and maybe a port: base_url allows no user name; an IPv6 address is ASCII
+        host, colon, port = netloc.partition(":")
+        netloc = host.encode("idna").decode("ascii") + colon + port
+    # "%" stays as it is: base_url holds it only before two hex digits, as an escape.
+    return urlunsplit(parts._replace(netloc=netloc, path=quote(parts.path, safe="/%!$&'()*+,;=:@")))
 
 
 def stable_id(config: SiteConfig, path: str) -> str:
@@ -144,7 +164,7 @@ def build_sitemap(
 ) -> tuple[SitemapEntry, ...]:
     base = url_base(config)
     return tuple(
-        SitemapEntry(base + path.lstrip("/"), lastmod[path].isoformat() if path in lastmod else None)
+        SitemapEntry(as_uri(base + path.lstrip("/")), lastmod[path].isoformat() if path in lastmod else None)
         for path in paths
     )
 
@@ -174,5 +194,5 @@ def split_sitemap(
         path = f"sitemap-{number}.xml"
         # ISO dates compare as strings; an entry without one says nothing of the part's.
         newest = max((entry.lastmod for entry in chunk if entry.lastmod), default=None)
-        parts.append(SitemapPart(path, absolute_url(config, path), newest, chunk))
+        parts.append(SitemapPart(path, as_uri(absolute_url(config, path)), newest, chunk))
     return tuple(parts)

@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 from .cache import KeyDigester
 from .config import SiteConfig
 from .errors import SourceError, counted, raise_if_any
-from .feeds import Feed, FeedEntry, SitemapEntry, absolute_url
+from .feeds import Feed, FeedEntry, SitemapEntry, absolute_url, as_uri
 from .pagination import LetterLink, Pagination
 from .parallel import PARALLEL_MIN_ITEMS, fork_map
 from .site import DateLink, DateView, MonthView, NavLink, Page, PaperView, Site, TopicLink, TopicView
@@ -58,6 +58,7 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
     env.filters["url"] = url
     env.filters["number"] = _number
     env.filters["absolute"] = absolute
+    env.filters["uri"] = as_uri
     env.filters["href"] = quote_href
     env.globals["site"] = config
     env.globals["paper_item"] = _paper_items(env)

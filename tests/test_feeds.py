@@ -15,7 +15,7 @@ import pytest
 
 from site_builder import pipeline
 from site_builder.config import SiteConfig
-from site_builder.feeds import SITEMAP_PROTOCOL_URL_LIMIT, SitemapEntry, split_sitemap
+from site_builder.feeds import SITEMAP_PROTOCOL_URL_LIMIT, SitemapEntry, as_uri, build_sitemap, split_sitemap
 from site_builder.pipeline import Paths, build
 from site_builder.site import build_site
 
@@ -231,6 +231,46 @@ def test_a_site_at_the_sitemap_limit_keeps_its_single_sitemap_byte_for_byte(site
     build(Paths(content=tmp_path / "content", out=tmp_path / "_site"), base_url=SITE_URL)
     assert (tmp_path / "_site" / "sitemap.xml").read_bytes() == (site / "sitemap.xml").read_bytes()
     assert not (tmp_path / "_site" / "sitemap-1.xml").exists()
+
+
+def test_a_sitemap_under_a_base_beyond_ascii_gives_uris_and_pages_keep_the_address_as_written(tmp_path):
+    # A sitemap's loc must be a URI (RFC 3986): "π" and "bücher" were written as they are.
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    build(Paths(content=tmp_path / "content", out=tmp_path / "_site"), base_url="https://bücher.example/π/")
+    out = tmp_path / "_site"
+    locs = [loc.text for loc in ET.parse(out / "sitemap.xml").getroot().iter(f"{SITEMAP}loc")]
+    assert len(locs) > 100
+    assert locs[0] == "https://xn--bcher-kva.example/%CF%80/"
+    assert all(loc.startswith("https://xn--bcher-kva.example/%CF%80/") and loc.isascii() for loc in locs)
+    robots = (out / "robots.txt").read_text(encoding="utf-8").splitlines()
+    assert "Sitemap: https://xn--bcher-kva.example/%CF%80/sitemap.xml" in robots
+    # An HTML link and an Atom feed's links and ids may be IRIs (RFC 4287), which browsers
+    # and feed readers encode: they stay as written, and the feeds' ids with them.
+    canonical = [link["href"] for link in head_tags(out / "index.html").links if link.get("rel") == "canonical"]
+    assert canonical == ["https://bücher.example/π/"]
+    feed = feedparser.parse((out / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.feed.id == "https://bücher.example/π/feed.xml"
+
+
+def test_the_parts_of_a_long_sitemap_under_a_path_beyond_ascii_are_uris():
+    config = SiteConfig(base_url="https://example.org/π/")
+    entries = build_sitemap(config, ("", "papers/x/", "papers/y/"), {})
+    assert [entry.url for entry in entries] == [
+        "https://example.org/%CF%80/", "https://example.org/%CF%80/papers/x/", "https://example.org/%CF%80/papers/y/",
+    ]
+    parts = split_sitemap(config, entries, limit=2)
+    assert [part.url for part in parts] == [f"https://example.org/%CF%80/sitemap-{n}.xml" for n in (1, 2)]
+
+
+@pytest.mark.parametrize(("url", "uri"), [
+    # What a URI may hold stays as it is: "%20" is not encoded again.
+    ("https://example.org/~me/my%20atlas/(π)/", "https://example.org/~me/my%20atlas/(%CF%80)/"),
+    ("https://bücher.example:8443/atlas/", "https://xn--bcher-kva.example:8443/atlas/"),
+    ("/日本/", "/%E6%97%A5%E6%9C%AC/"),
+])
+def test_a_url_as_a_uri_encodes_only_what_is_beyond_ascii(url, uri):
+    assert as_uri(url) == uri
 
 
 def test_every_page_has_canonical_description_and_open_graph(site):
