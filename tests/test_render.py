@@ -266,15 +266,31 @@ def test_user_notes_and_keys_render_on_the_paper_page():
     assert "<strong>note</strong>" in page and "★" in page and "#later" in page
 
 
+def json_ld(page: str | bytes) -> dict:
+    """The structured data of a paper's page: its one application/ld+json block."""
+    text = page.decode() if isinstance(page, bytes) else page
+    (block,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', text, re.S)
+    return json.loads(block)
+
+
 def test_a_paper_with_an_arxiv_identifier_links_its_abstract_and_pdf_and_names_it_in_the_json_ld():
     site = site_for(replace(paper("x", "A Paper", arxiv="2503.10100v2"), links=("https://github.com/me/x",)))
     files, _ = render_site(make_environment(site.config), site, ASSETS, {})
     page = files["papers/x/index.html"].decode()
     links = re.findall(r'href="(https://[^"]+)"', page.split('id="links-heading"')[1].split("</section>")[0])
     assert links == ["https://arxiv.org/abs/2503.10100v2", "https://arxiv.org/pdf/2503.10100v2", "https://github.com/me/x"]
-    (ld,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
-    assert json.loads(ld)["sameAs"] == ["https://arxiv.org/abs/2503.10100v2", "https://github.com/me/x"]
+    assert json_ld(page)["sameAs"] == ["https://arxiv.org/abs/2503.10100v2", "https://github.com/me/x"]
     assert "Find it by its title" not in page
+
+
+def test_the_json_ld_of_a_paper_that_is_a_title_alone_leaves_out_what_it_lacks():
+    site = site_for(paper("x", "A Paper", abstract=""), replace(paper("y", "Undated", abstract=""), dates=()))
+    files, _ = render_site(make_environment(site.config), site, ASSETS, {})
+    assert json_ld(files["papers/x/index.html"]).keys() == {
+        "@context", "@type", "headline", "name", "url", "datePublished", "keywords", "sameAs", "isPartOf",
+    }, "no abstract: no 'abstract' key, not an empty one"
+    undated = json_ld(files["papers/y/index.html"])
+    assert "abstract" not in undated and "datePublished" not in undated, "no date: no null"
 
 
 def test_a_paper_without_an_arxiv_identifier_links_a_search_for_its_title_on_arxiv_and_google_scholar():
