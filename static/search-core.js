@@ -248,6 +248,12 @@
     this.pipeline = lunr.Pipeline.load(["stemmer"]);
   }
 
+  /* How many papers hold ``term`` in some field (one in two fields counts twice). */
+  ShardIndex.prototype.documentCount = function (term) {
+    var fields = this.postings[term][1];
+    return Object.keys(fields).reduce(function (sum, field) { return sum + fields[field].length / 2; }, 0);
+  };
+
   ShardIndex.prototype.search = function (text) {
     var query = parse(text, this.fields);
     var presence = lunr.Query.presence;
@@ -420,8 +426,15 @@
   };
 
   /* A small site's single lunr index, answering like ShardIndex. */
-  function SingleIndex(serialized) { this.index = lunr.Index.load(serialized); }
+  function SingleIndex(serialized) {
+    this.index = lunr.Index.load(serialized);
+    this.tokenSet = this.index.tokenSet;
+  }
   SingleIndex.prototype.search = function (text) { return withTerms(this.index.search(text)); };
+  SingleIndex.prototype.documentCount = function (term) {
+    var fields = this.index.invertedIndex[term];
+    return this.index.fields.reduce(function (sum, field) { return sum + Object.keys(fields[field]).length; }, 0);
+  };
 
   /* lunr's results as ShardIndex gives them: ref, score and matched terms. */
   function withTerms(results) {
@@ -472,10 +485,20 @@
     });
   };
 
-  /* Resolves to {query, results, lunrResults, error}: lunrResults in lunr's
-   * order, results in the order shown. Never rejects for a query,
-   * only when the index cannot be fetched. */
+  /* Resolves to {query, results, lunrResults, error, similar}: lunrResults
+   * in lunr's order, results in the order shown; similar when the query
+   * found nothing and these are for words like its own (a typo:
+   * "hallucnation"). Never rejects for a query, only when the index cannot
+   * be fetched. */
   Searcher.prototype.search = function (raw, typing) {
+    var self = this;
+    return this.searchAsWritten(raw, typing).then(function (outcome) {
+      if (outcome.results.length || outcome.error || !outcome.query || stopWordCount(raw)) return outcome;
+      return self.similar(raw).then(function (similar) { return similar || outcome; });
+    });
+  };
+
+  Searcher.prototype.searchAsWritten = function (raw, typing) {
     var self = this;
     var text = prepareQuery(raw, typing);
     if (!text) return Promise.resolve({ query: "", results: [], lunrResults: [], error: null });
@@ -487,7 +510,7 @@
       return this.answer(text).then(function (outcome) {
         if (outcome.results.length || outcome.error || prepareQuery(raw, true) === text) return outcome;
         if (stopWordCount(raw)) return outcome;
-        return self.search(raw, true);
+        return self.searchAsWritten(raw, true);
       });
     }
     var word = typedBeginning(text), beginning = word && stemBeginning(word);
@@ -539,6 +562,47 @@
     }
     return attempt(0);
   };
+
+  /* For a query of plain words that found nothing (so the index holds none
+   * of them), the answer for the words the index holds that are most like
+   * them: a term one edit away (a letter added, dropped, changed, or two
+   * swapped; two edits cost tens of milliseconds on long words), in the
+   * shards already loaded for the query, so nothing more is fetched; the one
+   * in most papers. Null when no word has one, or the query has syntax of
+   * its own (+, -, a field, a wildcard, ~, ^), which is taken as meant. */
+  Searcher.prototype.similar = function (raw) {
+    var self = this, text = prepareQuery(raw, false);
+    var words = text.split(" ");
+    if (!words.every(function (word) { return /^[^+\-:*~^]+$/.test(word); })) return Promise.resolve(null);
+    return this.indexFor(text).then(function (index) {
+      var changed = false;
+      var like = words.map(function (word) {
+        var term = similarTerm(index, word);
+        changed = changed || term !== null;
+        return term || word;
+      });
+      if (!changed) return null;
+      return self.answer(like.join(" ")).then(function (outcome) {
+        if (!outcome.results.length) return null;
+        outcome.similar = true;
+        return outcome;
+      });
+    });
+  };
+
+  function similarTerm(index, word) {
+    var own = isIndexed(word) ? stem(word)[0] : null;
+    if (!own || own.length < 4) return null;
+    var best = null, most = 0;
+    var fuzzy = lunr.TokenSet.fromFuzzyString(own, 1);
+    index.tokenSet.intersect(fuzzy).toArray().forEach(function (term) {
+      // Searched for through the stemmer, which must leave it as it is.
+      if (stem(term)[0] !== term) return;
+      var count = index.documentCount(term);
+      if (count > most || count === most && term < best) { best = term; most = count; }
+    });
+    return best;
+  }
 
   /* The stored document of a result ref. */
   Searcher.prototype.documentFor = function (ref) {

@@ -141,7 +141,10 @@
         setStatus("No papers match “" + text + "”. Try fewer or different words, or a word’s beginning.");
         return;
       }
-      current.said = n.toLocaleString("en-US") + (n === 1 ? " paper matches" : " papers match") + " “" + text + "”";
+      var count = n.toLocaleString("en-US") + (n === 1 ? " paper" : " papers");
+      current.said = outcome.similar
+        ? "No papers match “" + text + "”. " + count + (n === 1 ? " matches" : " match") + " similar words, marked below."
+        : count + (n === 1 ? " matches" : " match") + " “" + text + "”";
       setStatus(current.said);
       return showMore().then(function () {
         // Time to the answer (above) and to the first results on screen,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import quote
@@ -268,6 +269,20 @@ def test_a_query_that_finds_nothing_says_why_in_curly_quotes(browser, shipped_si
     context, page, errors, dialogs = open_page(browser, base + "search/?q=" + quote(query))
     expect(page.locator("#search-status")).to_have_text(said)
     assert "'" not in page.locator("#search-status").inner_text()
+    assert errors == [] and dialogs == []
+    context.close()
+
+
+def test_a_typo_shows_the_papers_of_words_like_it_and_says_so(browser, shipped_site, serve_site):
+    base = serve_site(shipped_site)
+    context, page, errors, dialogs = open_page(browser, base + "search/")
+    box = page.locator("#site-search")
+    box.fill("hallucnation")
+    box.press("Enter")
+    expect(page.locator("#search-status")).to_have_text(
+        re.compile(r"^No papers match “hallucnation”\. \d+ papers match similar words, marked below\.$"))
+    marks = page.locator("#search-results .result h2 mark").all_inner_texts()
+    assert marks and all(mark.lower().startswith("hallucin") for mark in marks), marks
     assert errors == [] and dialogs == []
     context.close()
 

@@ -572,6 +572,29 @@ def test_a_shard_prefix_never_ends_inside_a_character_outside_the_bmp(tmp_path):
     assert not [key for key in keys if "\ufffd" in key]
 
 
+# A typo → the words the index holds that the query is then searched for.
+TYPOS = {"hallucnation": "hallucin", "lroa": "lora", "trasnformer": "transform", "mixtrue of experst": "mixtur of expert"}
+
+
+@pytest.mark.parametrize("site", ["single", "sharded"])
+def test_a_query_that_finds_nothing_finds_the_papers_of_words_like_its_own(shipped_site, sharded_site, site):
+    """Without a file more than the query itself read, and as the monolithic index answers the words found."""
+    site = shipped_site if site == "single" else sharded_site
+    monolithic = None if site == shipped_site else sharded_site / "monolithic.json"
+    typos = run_queries(site, [{"q": q} for q in TYPOS], monolithic)
+    direct = run_queries(site, [{"q": q} for q in TYPOS.values()])
+    for entry, plain in zip(typos, direct, strict=True):
+        assert entry["similar"] and entry["prepared"] == plain["q"], entry["q"]
+        assert entry["results"] == plain["results"] and len(entry["results"]) > 10
+        assert entry["files"] == plain["files"]
+        assert monolithic is None or entry["lunr"] == entry["monolithic"]
+    # Taken as meant: words it holds, the reader's own syntax, words too common, words like none it holds.
+    meant = run_queries(site, [{"q": q} for q in ["lora", "+hallucnation", "title:hallucnation", "hallucnation*",
+                                                   "-lroa", "lroa^2", "the", "xyzzyq", "hallucnat"]])
+    assert [entry["q"] for entry in meant if entry["similar"]] == []
+    assert [entry["q"] for entry in meant if entry["results"]] == ["lora", "-lroa"]
+
+
 def test_results_show_latex_quotes_as_the_quotes_they_stand_for(documents):
     """The shipped digests write ``knowledge overshadowing'' and `where', as arXiv keeps them."""
     quoted = [doc for doc in documents if "“knowledge overshadowing”" in doc.shown]

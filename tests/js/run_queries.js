@@ -43,7 +43,7 @@ async function main() {
       });
     }
     const entry = {
-      q: query.q, prepared: outcome.query, error: outcome.error,
+      q: query.q, prepared: outcome.query, error: outcome.error, similar: !!outcome.similar,
       results: outcome.results.map((r) => [r.ref, r.score]),
       lunr: outcome.lunrResults.map((r) => [r.ref, r.score, r.terms.slice().sort()]), titles: top, excerpts, files,
     };
