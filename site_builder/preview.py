@@ -5,10 +5,10 @@
 One long-lived :class:`BuildCache` makes a rebuild re-render only the pages
 whose inputs changed, and only files whose bytes changed are rewritten in the
 output directory (:mod:`.preview_output`). One build thread runs rebuilds;
-file events only queue a change and wake it. Each successful rebuild bumps a
-version number that open pages watch over server-sent events. After a failed
-rebuild the last good site keeps being served, with the error laid over every
-page.
+file events only queue a change and wake it. Each successful rebuild that
+changed the site bumps a version number that open pages watch over
+server-sent events. After a failed rebuild the last good site keeps being
+served, with the error laid over every page.
 """
 
 from __future__ import annotations
@@ -231,15 +231,16 @@ class Preview:
         return True
 
     def _succeeded(self, rebuild: Rebuild, base_path: str) -> None:
-        """Bump the version open pages watch, and say what was done."""
+        """Bump the version open pages watch, if they are to reload, and say what was done."""
         self.last = rebuild
         with self._changed:
             old = self._state
-            # A page of the site just written, asked for before this (requests
-            # are served once it is written), that failed to render keeps its error.
-            error = old.error if self._render_failed_in == self.output.generation else None
-            self._state = PreviewState(old.version + 1, error, base_path, old.earlier_bases | {old.base_path})
-            self._changed.notify_all()
+            if _reloads(rebuild, old, base_path):
+                # A page of the site just written, asked for before this (requests
+                # are served once it is written), that failed to render keeps its error.
+                error = old.error if self._render_failed_in == self.output.generation else None
+                self._state = PreviewState(old.version + 1, error, base_path, old.earlier_bases | {old.base_path})
+                self._changed.notify_all()
         self.log(describe(rebuild))
         if base_path != old.base_path and (old.version or old.error):
             # Said, as the address the server printed at its start is not the site's any more.
@@ -490,6 +491,18 @@ class Preview:
         if self._saving is not None:
             self._saving.join(SAVE_WAIT_SECONDS)  # a cache half-saved is not saved: wait a while
         gc.unfreeze()  # what settle_memory() froze is collected as usual again
+
+
+def _reloads(rebuild: Rebuild, shown: PreviewState, base_path: str) -> bool:
+    """Whether open pages reload after ``rebuild``: when it wrote or removed
+    a file of the site, or left pages to render (their new bytes are not
+    known yet). A file saved unchanged rebuilds and writes nothing: every
+    open tab reloaded for it all the same. Pages showing no site yet, or a
+    build error, reload however little was written: a fix that brings back
+    the last good bytes writes none."""
+    if shown.version == 0 or shown.error is not None or base_path != shown.base_path:
+        return True
+    return bool(rebuild.written or rebuild.later)
 
 
 def _error_text(error: Exception) -> str:

@@ -410,6 +410,30 @@ def test_note_edit_reloads_and_rerenders_only_the_pages_showing_that_paper(serve
     wait_for_log(server, lambda line: "Rebuilt in" in line and f"{PAPER}.md" in line)
 
 
+def test_a_save_that_changes_no_file_of_the_site_reloads_no_open_page(server, events):
+    """A paper file saved unchanged rebuilds and writes nothing: every open
+    tab reloaded all the same."""
+    version = events.next_state()["version"]
+    path = paper_file(server)
+    path.write_text(path.read_text())
+    wait_for_log(server, lambda line: line.startswith("Rebuilt in") and line.endswith(" 0 files written"))
+    assert server.preview.state.version == version
+    # The next event an open page gets is for the next save, which changes its page.
+    path.write_text(path.read_text() + "\n## Notes\n\nA change.\n")
+    assert events.next_state() == {"version": version + 1, "error": None}
+
+
+def test_a_rebuild_that_only_removes_a_file_of_the_site_reloads_open_pages(tmp_path):
+    paths = make_project(tmp_path)
+    paths.public.mkdir()
+    (paths.public / "notes.txt").write_text("A file to publish.\n")
+    preview = Preview(paths, log=lambda line: None)
+    assert preview.build()
+    version = preview.state.version
+    (paths.public / "notes.txt").unlink()
+    assert preview.build(("notes.txt",), (paths.public / "notes.txt",))
+    assert preview.last.written == ("notes.txt",) and preview.state.version == version + 1
+
 
 def test_note_edit_renders_one_page_and_gives_what_a_full_build_gives(server, events, tmp_path):
     version = events.next_state()["version"]
@@ -473,7 +497,8 @@ def test_note_edit_rebuilds_fully_when_another_template_shows_notes(server, even
     (theme / "home.html").write_text(
         (ROOT / "templates" / "home.html").read_text() + "{# this theme lists notes here #}\n"
     )
-    version = events.wait_for(lambda s: s["version"] > version)["version"]
+    # A comment: the home page renders anew with the same bytes, so no open page reloads.
+    wait_for_log(server, lambda line: line.startswith("Rebuilt in") and "home.html" in line)
     path = paper_file(server)
     path.write_text(path.read_text() + "\n## Notes\n\nA note.\n")
     events.wait_for(lambda s: s["version"] > version)
