@@ -209,19 +209,21 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
 
         def _reserved(self, name: str, send_body: bool) -> None:
             if name == "events":
-                self._events()
+                self._events(send_body)
             elif name in ("reload.js", "overlay.css"):
                 data = (CLIENT_FILES / name).read_bytes()
                 self._send(HTTPStatus.OK, data, _content_type(Path(name)), send_body)
             else:
                 self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8", send_body)
 
-        def _events(self) -> None:
+        def _events(self, send_body: bool) -> None:
             """Server-sent events: the state now, then each time it changes."""
             self.send_response(HTTPStatus.OK)
             self.send_header("Content-Type", "text/event-stream; charset=utf-8")
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
+            if not send_body:
+                return  # HEAD: the headers alone, as for a file (the stream never ends)
             seen: PreviewState | None = None
             try:
                 self.wfile.write(b"retry: 1000\n\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -22,7 +23,7 @@ import pytest
 from site_builder import preview as preview_module, preview_output, serve, watch_paths, writer
 from site_builder.errors import BuildErrors, SourceError
 from site_builder.pipeline import Paths, build
-from site_builder.preview_http import PreviewState, inject, requested_outputs, resolve_request
+from site_builder.preview_http import KEEPALIVE_SECONDS, PreviewState, inject, requested_outputs, resolve_request
 from site_builder.preview import Preview
 from site_builder.serve import PreviewServer
 from site_builder.writer import sync_site, update_site
@@ -296,6 +297,22 @@ def test_unknown_path_gets_the_sites_404_page(shared_server):
 def test_head_request_sends_headers_only(shared_server):
     status, headers, body = fetch(shared_server, "/atlas/", method="HEAD")
     assert status == 200 and int(headers["Content-Length"]) > 1000 and body == b""
+
+
+def test_head_on_the_event_stream_sends_its_headers_and_ends(shared_server):
+    # It streamed events to a HEAD request, never ending. (http.client reads
+    # no body after HEAD, so the socket is read here.)
+    host, port = shared_server.http.server_address[:2]
+    received, ended = b"", False
+    with socket.create_connection((host, port), timeout=KEEPALIVE_SECONDS / 2) as connection:
+        connection.sendall(b"HEAD /__atlas/events HTTP/1.1\r\nHost: preview\r\n\r\n")
+        with contextlib.suppress(TimeoutError):  # no more for half the keepalive: never ending
+            while chunk := connection.recv(65536):
+                received += chunk
+            ended = True
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.0 200 ") and b"Content-Type: text/event-stream" in head
+    assert (body, ended) == (b"", True)
 
 
 @pytest.mark.parametrize("path", [
