@@ -166,6 +166,16 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
         def do_HEAD(self) -> None:
             self._respond(send_body=False)
 
+        def _not_allowed(self) -> None:
+            """A method HTTP defines but a static site has nothing for: 405,
+            naming the ones it has. http.server answers 501 Not Implemented
+            to a method without a do_ method, which is right only for one
+            unknown to HTTP (a made-up one still gets it)."""
+            self._send(HTTPStatus.METHOD_NOT_ALLOWED, b"method not allowed\n", "text/plain; charset=utf-8",
+                       True, {"Allow": "GET, HEAD"})
+
+        do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _not_allowed
+
         def _respond(self, send_body: bool) -> None:
             path = urlsplit(self.path).path
             if path.startswith(RESERVED):

@@ -315,6 +315,15 @@ def test_head_on_the_event_stream_sends_its_headers_and_ends(shared_server):
     assert (body, ended) == (b"", True)
 
 
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"])
+def test_a_method_other_than_get_or_head_is_not_allowed_and_says_which_are(shared_server, method):
+    # http.server answered 501 Not Implemented, as if HTTP had no such method.
+    for path in ("/atlas/", "/__atlas/events", "/atlas/no-such/"):
+        status, headers, _ = fetch(shared_server, path, method=method)
+        assert (status, headers.get("Allow")) == (405, "GET, HEAD"), path
+    assert fetch(shared_server, "/atlas/", method="BREW")[0] == 501  # no method of HTTP's
+
+
 @pytest.mark.parametrize("path", [
     "/atlas/../secret.txt",
     "/../secret.txt",
