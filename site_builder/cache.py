@@ -30,7 +30,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, BinaryIO, Callable, Hashable, Iterable, Mapping, TypeVar
 
-from .errors import SourceError, decode_utf8, raise_if_any
+from .errors import BYTE_ORDER_MARK, SourceError, decode_utf8, raise_if_any
 from .parallel import fork_map
 
 T = TypeVar("T")
@@ -71,20 +71,23 @@ class BuildCache:
     # server's): then work only a rebuild profits from is kept too.
     long_lived: bool = False
 
-    def read_text(self, path: Path) -> str:
-        """The file's text, read again only when its size, mtime or inode changed."""
+    def read_text(self, path: Path, keep_bom: bool = False) -> str:
+        """The file's text, read again only when its size, mtime or inode
+        changed; with a leading BOM only if ``keep_bom`` (a paper file's, which
+        ingest writes back)."""
         try:
             stat = os.stat(path)
             key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
             cached = self._files.get(path)
             if cached is not None and cached[0] == key:
-                return cached[1]
-            data = path.read_bytes()
+                text = cached[1]
+            else:
+                data = path.read_bytes()
+                text = decode_utf8(data, path, keep_bom=True)
+                self._files[path] = (key, text, hashlib.sha256(data).digest())
         except OSError as error:
             raise SourceError(f"cannot read file: {error.strerror}", path) from None
-        text = decode_utf8(data, path)
-        self._files[path] = (key, text, hashlib.sha256(data).digest())
-        return text
+        return text if keep_bom else text.removeprefix(BYTE_ORDER_MARK)  # (the text itself when it has none)
 
     def file_hash(self, path: Path) -> str:
         """A hash of the file's bytes, made again only when its size, mtime

@@ -68,11 +68,16 @@ def raise_if_any(errors: list[SourceError]) -> None:
         raise BuildErrors(tuple(errors))
 
 
-def decode_utf8(data: bytes, path: Path | str, what: str = "file") -> str:
-    """A file's bytes as text (a leading BOM dropped), or an error naming the line."""
+# What Windows Notepad writes before the text of a file it saves as UTF-8.
+BYTE_ORDER_MARK = "\ufeff"
+
+
+def decode_utf8(data: bytes, path: Path | str, what: str = "file", keep_bom: bool = False) -> str:
+    """A file's bytes as text, or an error naming the line. A leading
+    BOM is dropped unless ``keep_bom``: to write it back, as ingest does."""
     check_not_binary(data, path, what)
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8" if keep_bom else "utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise SourceError(

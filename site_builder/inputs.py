@@ -95,7 +95,7 @@ def read_inputs(
     )
     digests, copies = _read_digests(paths.digests, config.digest_year, cache, workers)
     existing = (
-        {path: cache.read_text(path) for path in files_ending(paths.papers, ".md", cache.memo)}
+        {path: cache.read_text(path, keep_bom=True) for path in files_ending(paths.papers, ".md", cache.memo)}
         if paths.papers.is_dir() else {}
     )
     # One assign function per taxonomy text, so memoised topic assignments are
@@ -278,9 +278,9 @@ def write_ingest(plan: IngestPlan) -> tuple[SourceError, ...]:
 
 
 def _still_reads_as(path: Path, text: str | None) -> bool:
-    """Whether the file holds ``text`` as the build reads it (None: no file)."""
+    """Whether the file holds ``text`` as the build reads it, BOM and all (None: no file)."""
     try:
-        return path.read_bytes().decode("utf-8-sig") == text
+        return path.read_bytes().decode("utf-8") == text
     except FileNotFoundError:
         return text is None
     except (OSError, UnicodeDecodeError):

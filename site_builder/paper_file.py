@@ -12,7 +12,7 @@ from typing import Any, Collection, Mapping, Sequence
 import yaml
 
 from .digest import visible
-from .errors import SourceError
+from .errors import BYTE_ORDER_MARK, SourceError
 from .papers import (
     INGEST_HEADING, MANAGED_KEYS, NOTES_HEADING, OTHER_VERSIONS, Paper, PaperRecord, extract_links, split_front_matter,
 )
@@ -88,6 +88,9 @@ def render_paper_file(
     if existing_text is not None and "\r\n" in existing_text:
         # Saved with Windows line ends, it keeps them: git would show every line changed.
         text = text.replace("\n", "\r\n")
+    if existing_text is not None and existing_text.startswith(BYTE_ORDER_MARK):
+        # Saved with one (Windows Notepad writes it), it keeps it: git would show the first line changed.
+        text = BYTE_ORDER_MARK + text
     return text
 
 

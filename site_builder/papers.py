@@ -16,7 +16,7 @@ from slugify import slugify
 
 from .digest import Digest, DigestEntry, clip, title_key, title_text
 from .digest_dates import new_year_warnings
-from .errors import SourceError, raise_if_any
+from .errors import BYTE_ORDER_MARK, SourceError, raise_if_any
 from .yamlsource import parse_yaml_mapping, text_hint
 
 T = TypeVar("T")
@@ -302,6 +302,7 @@ def _same_text(a: str, b: str) -> bool:
 
 
 def split_front_matter(text: str, path: Path, what: str = "paper file") -> tuple[str, str]:
+    text = text.removeprefix(BYTE_ORDER_MARK)  # saved by Windows Notepad, say
     if "\r" in text:  # saved with Windows line ends
         text = text.replace("\r\n", "\n")
     opening = _FRONT_MATTER_LINE.match(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import shutil
@@ -173,6 +174,20 @@ def test_ingest_twice_rewrites_nothing(project):
     assert first.returncode == 0 and "2 new" in first.stdout
     second = run("ingest", cwd=project)
     assert "0 written, 2 unchanged" in second.stdout
+
+
+def test_a_paper_file_saved_with_a_byte_order_mark_is_read_and_rewritten_with_it(project):
+    """As Windows Notepad saves UTF-8: ingest read it, then wrote it back without the mark."""
+    assert run("ingest", cwd=project).returncode == 0
+    paper = project / "content" / "papers" / "a-paper-on-speech.md"
+    marked = codecs.BOM_UTF8 + paper.read_bytes().replace(b"\n", b"\r\n")
+    paper.write_bytes(marked)
+    result = run("ingest", cwd=project)
+    assert "0 written, 2 unchanged" in result.stdout and paper.read_bytes() == marked
+    (project / "content" / "digests" / "b.txt").write_text(HEADER + "Mar 17\n\nA Paper on Speech\n\nWe study speech synthesis.\n")
+    result = run("ingest", cwd=project)
+    assert result.returncode == 0 and "1 written" in result.stdout, result.stdout + result.stderr
+    assert paper.read_bytes() == marked.replace(b"dates: [2025-03-18]", b"dates: [2025-03-17, 2025-03-18]")
 
 
 def test_missing_content_directory(tmp_path):

@@ -606,6 +606,23 @@ def test_a_paper_file_with_windows_line_ends_keeps_them_when_ingest_rewrites_it(
     assert parse_paper(again[path], path).notes == "Mine."
 
 
+def test_a_paper_file_saved_with_a_byte_order_mark_keeps_it_when_ingest_rewrites_it():
+    """Windows Notepad saves UTF-8 with one: ingest dropped it, so git showed the first line changed."""
+    digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
+    later = [*digests, digest(MAR17, "0.txt", ("A Paper", "The abstract."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-paper.md"
+    unix = texts[path] + "\n## Notes\n\nMine.\n"
+    for saved in (unix, unix.replace("\n", "\r\n")):
+        marked = "\ufeff" + saved
+        assert parse_paper(marked, path) == parse_paper(saved, path)
+        plan, again = ingest_texts(digests, {path: marked})
+        assert plan.changed == () and again[path] == marked
+        plan, again = ingest_texts(later, {path: marked})
+        assert plan.changed == (path,) and "2025-03-17" in again[path]
+        assert again[path] == "\ufeff" + ingest_texts(later, {path: saved})[1][path]
+
+
 def test_front_matter_lines_with_spaces_after_their_dashes_open_and_close_it():
     """As an editor may leave them: the closing "--- " was "not closed", at line 1."""
     digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
