@@ -4,14 +4,19 @@ and ``content/public/``, published as it is at the site's root."""
 
 from __future__ import annotations
 
+import collections
+import errno
 import hashlib
+import os
+import stat
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import Mapping
+from typing import Callable, Mapping
 
 from .errors import SourceError
 from .inputs import editors_file
 from .render import StaticFiles
+from .watch_paths import within
 
 
 # Stylesheets and scripts, which templates link, carry a hash of their
@@ -28,12 +33,7 @@ def collect_assets(
     Returns (logical name → URL path, files, warnings)."""
     names = StaticFiles()
     files: dict[str, bytes] = {}
-    sources = {
-        path.relative_to(static_dir).as_posix(): path
-        for path in (static_dir.rglob("*") if static_dir.is_dir() else ())
-        if path.is_file() and not any(editors_file(part) for part in path.relative_to(static_dir).parts)
-    }
-    warnings = []
+    sources, warnings = files_under(static_dir, editors_file) if static_dir.is_dir() else ({}, [])
     for logical, path in packages.items():
         if not path.is_file():
             raise SourceError(
@@ -62,22 +62,23 @@ def collect_assets(
 _SITE_DIRECTORIES = ("static", "search")
 
 
-def collect_public(directory: Path, site_files: Mapping[str, str]) -> dict[str, bytes]:
+def collect_public(
+    directory: Path, site_files: Mapping[str, str],
+) -> tuple[dict[str, bytes], tuple[SourceError, ...]]:
     """The files of ``content/public/``, published as they are at the same
     path from the site's root, as Hugo's static/ and Vite's public/ are: a
     favicon.ico, a search engine's verification page, .well-known/. Not an
     editor's backups or hidden files (but .well-known/). An error for one
     that would replace a file of the site (``site_files``: output path →
-    the template that makes it)."""
+    the template that makes it). Returns the files and the warnings of
+    :func:`files_under`."""
     files: dict[str, bytes] = {}
     # A file where the site has a directory (content/public/topics), or in
     # one where the site has a file (index.html/x), could not be written either.
     site_directories = {str(parent) for name in site_files for parent in PurePosixPath(name).parents}
-    for path in sorted(directory.rglob("*")):
-        parts = path.relative_to(directory).parts
-        if not path.is_file() or any(editors_file(part) and part != ".well-known" for part in parts):
-            continue
-        name = "/".join(parts)
+    sources, warnings = files_under(directory, lambda part: editors_file(part) and part != ".well-known")
+    for name, path in sorted(sources.items()):
+        parts = name.split("/")
         if parts[0] in _SITE_DIRECTORIES:
             taken: str | None = f"{parts[0]}/"
         elif name in site_files:
@@ -95,4 +96,66 @@ def collect_public(directory: Path, site_files: Mapping[str, str]) -> dict[str, 
                 else "rename it, or move it into a directory of its own, such as content/public/files/",
             )
         files[name] = path.read_bytes()
-    return files
+    return files, tuple(warnings)
+
+
+def files_under(directory: Path, passed_over: Callable[[str], bool]) -> tuple[dict[str, Path], list[SourceError]]:
+    """Every file under ``directory`` by its POSIX path there, but those
+    whose name, or a folder's on the way, is ``passed_over``; through links,
+    to files and to folders, as a copy that follows them (``cp -rL``) has them. A warning
+    for each link that leads to no file: its target is missing, a loop of
+    links, or a folder it is in (which would hold itself without end); the
+    site builds without it, as without any file it lacks. (They were
+    passed over without a word; the folder's files too.)"""
+    files: dict[str, Path] = {}
+    warnings: list[SourceError] = []
+    # Each folder to list, with its path in ``directory`` and the real paths
+    # of those it is in; in the order listed, so warnings come in that order.
+    folders = collections.deque([(directory, "", (os.path.realpath(directory),))])
+    while folders:
+        folder, prefix, holders = folders.popleft()
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError as error:
+            warnings.append(SourceError(f"not published: its files cannot be listed ({error.strerror})", folder))
+            continue
+        for name in names:
+            if passed_over(name):
+                continue
+            path = folder / name
+            try:
+                mode = path.stat().st_mode
+            except OSError as error:
+                if path.is_symlink():  # else gone since it was listed
+                    warnings.append(_link_to_no_file(path, error))
+                continue
+            if stat.S_ISDIR(mode):
+                real = os.path.realpath(path)
+                if any(within(holder, real) for holder in holders):
+                    warnings.append(SourceError(
+                        "not published: a link to a folder it is in, which would hold itself without end", path,
+                        hint="link to the files or folders to publish, not to one above them",
+                    ))
+                    continue
+                folders.append((path, f"{prefix}{name}/", (*holders, real)))
+            elif stat.S_ISREG(mode):  # not a named pipe, which reading would wait on for ever
+                files[prefix + name] = path
+    return files, warnings
+
+
+def _link_to_no_file(link: Path, error: OSError) -> SourceError:
+    if error.errno == errno.ELOOP:
+        return SourceError(
+            "not published: a link in a loop of links, which leads to no file", link,
+            hint="make it a link to a file or folder, or delete it",
+        )
+    if isinstance(error, FileNotFoundError):
+        try:
+            target = f"{os.readlink(link)!r} "
+        except OSError:
+            target = ""  # deleted meanwhile
+        return SourceError(
+            f"not published: the link's target {target}is missing", link,
+            hint="restore the file it leads to, or delete the link",
+        )
+    return SourceError(f"not published: the file the link leads to cannot be read ({error.strerror})", link)

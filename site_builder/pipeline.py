@@ -289,7 +289,11 @@ def make_site(
         progress(f"rendering {len(site.pages):,} pages")
         assets, files, asset_warnings = collect_assets(paths.static, {"lunr.js": LUNR_JS})
         if paths.public.is_dir():
-            files.update(collect_public(paths.public, {page.output_path: page.template for page in site.pages}))
+            public, public_warnings = collect_public(
+                paths.public, {page.output_path: page.template for page in site.pages},
+            )
+            files.update(public)
+            asset_warnings += public_warnings
         env = make_environment(inputs.config)
         block_errors, block_warnings = unshown_blocks(env, site)
         raise_if_any(list(block_errors))

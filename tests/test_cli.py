@@ -292,6 +292,21 @@ def test_files_that_are_not_read_are_named_in_a_warning_but_hidden_files_and_bac
     assert (project / "_site" / "papers" / "a-paper-on-speech").is_dir()
 
 
+def test_a_link_in_content_public_whose_target_is_missing_is_a_warning_and_the_site_builds(project):
+    """It was passed over without a word, and the file was missing from the site."""
+    public = project / "content" / "public"
+    public.mkdir()
+    (public / "ok.txt").write_text("ok")
+    (public / "cv.pdf").symlink_to("../cv-2024.pdf")
+    warning = ("warning: content/public/cv.pdf: not published: the link's target '../cv-2024.pdf' is missing "
+               "(restore the file it leads to, or delete the link)")
+    for _again in range(2):  # and the next build says it again
+        result = run(cwd=project)
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+        assert warning in result.stderr.splitlines()
+    assert (project / "_site" / "ok.txt").read_text() == "ok" and not (project / "_site" / "cv.pdf").exists()
+
+
 def test_a_digest_downloaded_twice_is_read_once_with_a_warning(project):
     digests = project / "content" / "digests"
     (digests / "a (1).txt").write_bytes((digests / "a.txt").read_bytes())

@@ -959,13 +959,70 @@ def test_the_files_of_content_public_are_published_as_they_are_at_the_site_root(
     (public / "img" / "plot.png").write_bytes(b"\x89PNG")
     for junk in ("img/plot.png~", ".DS_Store", "img/.plot.png.swp", "#notes#"):
         (public / junk).write_text("junk")
-    files = collect_public(public, {"index.html": "home.html", "papers/x/index.html": "paper.html"})
+    files, warnings = collect_public(public, {"index.html": "home.html", "papers/x/index.html": "paper.html"})
+    assert warnings == ()
     assert files == {
         ".well-known/security.txt": b"Contact: mailto:me@example.org",
         "favicon.ico": b"\0\0\1\0icon",
         "google1234.html": b"google-site-verification: google1234.html",
         "img/plot.png": b"\x89PNG",
     }
+
+
+def test_a_link_in_content_public_to_a_folder_publishes_its_files_as_one_to_a_file_does(tmp_path):
+    """Only the linked file was published; the folder was passed over without a word."""
+    public, elsewhere = tmp_path / "public", tmp_path / "figures"
+    (elsewhere / "2025").mkdir(parents=True)
+    public.mkdir()
+    (elsewhere / "plot.png").write_bytes(b"\x89PNG plot")
+    (elsewhere / "2025" / "loss.png").write_bytes(b"\x89PNG loss")
+    (public / "img").symlink_to(elsewhere)
+    (public / "figures").symlink_to(elsewhere)  # the same folder twice, at two addresses
+    (public / "logo.png").symlink_to(elsewhere / "plot.png")
+    files, warnings = collect_public(public, {"index.html": "home.html"})
+    assert warnings == ()
+    assert files == {
+        "figures/2025/loss.png": b"\x89PNG loss", "figures/plot.png": b"\x89PNG plot",
+        "img/2025/loss.png": b"\x89PNG loss", "img/plot.png": b"\x89PNG plot", "logo.png": b"\x89PNG plot",
+    }
+
+
+def test_links_in_content_public_or_static_that_lead_to_no_file_are_warnings_and_the_rest_is_published(tmp_path):
+    """A link whose target is missing was passed over without a word; a
+    loop of links, or a link to a folder it is in, end with a warning too."""
+    public, elsewhere = tmp_path / "public", tmp_path / "elsewhere"
+    public.mkdir()
+    elsewhere.mkdir()
+    (public / "ok.txt").write_text("ok")
+    (public / "gone.pdf").symlink_to("slides.pdf")
+    (public / "loop").symlink_to("loop")
+    (public / "here").symlink_to(".")
+    (public / "up").symlink_to("..")
+    (public / "away").symlink_to(elsewhere)
+    (elsewhere / "back").symlink_to(public)  # through a folder outside, back to public/
+    files, warnings = collect_public(public, {"index.html": "home.html"})
+    assert files == {"ok.txt": b"ok"}
+    loop = "not published: a link to a folder it is in, which would hold itself without end " \
+           "(link to the files or folders to publish, not to one above them)"
+    assert [str(warning) for warning in warnings] == [
+        f"{public / 'gone.pdf'}: not published: the link's target 'slides.pdf' is missing "
+        "(restore the file it leads to, or delete the link)",
+        f"{public / 'here'}: {loop}",
+        f"{public / 'loop'}: not published: a link in a loop of links, which leads to no file "
+        "(make it a link to a file or folder, or delete it)",
+        f"{public / 'up'}: {loop}",
+        f"{public / 'away' / 'back'}: {loop}",
+    ]
+    static = tmp_path / "static"
+    static.mkdir()
+    (static / "style.css").write_text("body {}")
+    (static / "logo.svg").symlink_to("../logo.svg")
+    names, _files, warnings = collect_assets(static)
+    assert list(names) == ["style.css"]
+    assert [str(warning) for warning in warnings] == [
+        f"{static / 'logo.svg'}: not published: the link's target '../logo.svg' is missing "
+        "(restore the file it leads to, or delete the link)",
+    ]
 
 
 @pytest.mark.parametrize(("name", "taken", "hint"), [
