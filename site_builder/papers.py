@@ -306,6 +306,11 @@ def split_front_matter(text: str, path: Path, what: str = "paper file") -> tuple
     if "\r" in text:  # saved with Windows line ends
         text = text.replace("\r\n", "\n")
     opening = _FRONT_MATTER_LINE.match(text)
+    if opening is None and not text.strip():  # made by "touch", say, or a save cut short
+        raise SourceError(
+            f"{what} is empty", path, 1,
+            hint="write '---', YAML lines such as 'title: ...', then '---' in it, or delete it",
+        )
     if opening is None:
         raise SourceError(
             f"{what} does not start with '---' front matter", path, 1,

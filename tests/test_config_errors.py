@@ -360,6 +360,11 @@ CASES = {
         "content/papers/my-paper.md:3: link 'javascript:alert(1)' is not a web address "
         "(links start with http:// or https://)",
     ),
+    "paper-file-empty": (
+        write("content/papers/my-paper.md", b""),
+        "content/papers/my-paper.md:1: paper file is empty "
+        "(write '---', YAML lines such as 'title: ...', then '---' in it, or delete it)",
+    ),
     "paper-file-name-not-a-url": (
         write("content/papers/My Paper.md", "---\ntitle: Mine\n---\n\nText.\n"),
         "content/papers/My Paper.md: paper file name 'My Paper.md' cannot be a page address "

@@ -24,6 +24,10 @@ def line_of(text: str, line: str) -> int:
 
 PAPER_ERRORS = {
     # name: (paper file text, the line the error must name, its message)
+    "empty": (  # was "does not start with '---' front matter", of a file with nothing in it
+        "", "", "paper file is empty (write '---', YAML lines such as 'title: ...', then '---' in it, or delete it)",
+    ),
+    "blank lines only": ("\n  \n", "", "paper file is empty"),
     "no opening ---": (
         "title: A Paper Without Front Matter\ndates: [2025-03-18]\n\nAn abstract.\n",
         "title: A Paper Without Front Matter", "paper file does not start with '---' front matter",

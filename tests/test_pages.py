@@ -72,6 +72,14 @@ def test_a_page_without_front_matter_is_an_error_at_line_1():
     )
 
 
+def test_an_empty_page_file_is_an_error_that_says_so():
+    """It said the file did not start with '---' front matter."""
+    assert page_error("") == (
+        "content/pages/about.md:1: page file is empty "
+        "(write '---', YAML lines such as 'title: ...', then '---' in it, or delete it)"
+    )
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("---\ntitle: 2025\n---\n", "content/pages/about.md:2: title must be text, not 2025 (quote it: title: '2025')"),
     ("---\ntitle: '  '\n---\n", "content/pages/about.md:2: title must not be blank"),
