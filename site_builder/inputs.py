@@ -167,15 +167,23 @@ def editors_file(name: str) -> bool:
 
 def _unread_files(directory: Path, suffix: str, what: str) -> tuple[SourceError, ...]:
     """What is in ``directory`` but not read, for a warning: files without
-    ``suffix`` and subdirectories. Hidden files (".DS_Store", a Mac's "._x.txt")
-    and an editor's backups ("x.txt~", "x.txt.bak") pass unmentioned."""
+    ``suffix``, one named ``suffix`` alone, and subdirectories. Hidden files
+    (".DS_Store", a Mac's "._x.txt") and an editor's backups ("x.txt~",
+    "x.txt.bak") pass unmentioned."""
     # The ones read left out first: at 20,000 papers, sorting them all took most of the time.
-    names = sorted(name for name in os.listdir(directory) if not name.endswith(suffix)) if directory.is_dir() else []
+    names = sorted(
+        name for name in os.listdir(directory) if not name.endswith(suffix) or name == suffix
+    ) if directory.is_dir() else []
     unread = []
     for name in names:
+        path = directory / name
+        if name == suffix and path.is_file():
+            # Saved with no name typed: hidden, as its name starts with '.', but no file of an editor's.
+            unread.append(SourceError(f"not read: with no name before {suffix}, it is a hidden file", path,
+                                      hint=f"give it a name before the {suffix}"))
+            continue
         if editors_file(name) or f"{suffix}." in name:  # or a backup of a file read: "x.txt.bak"
             continue
-        path = directory / name
         if path.is_dir():
             unread.append(SourceError(f"not read: a folder ({what} are read from {directory} alone)", path,
                                       hint=f"to build them, move them up into {directory}"))

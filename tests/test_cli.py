@@ -280,14 +280,19 @@ def test_files_that_are_not_read_are_named_in_a_warning_but_hidden_files_and_bac
     papers = project / "content" / "papers"
     papers.mkdir()
     (papers / "my-idea.markdown").write_text("---\ntitle: My Idea\n---\n\nIt is good.\n")
+    # Saved with no name typed: they were passed over in silence, as hidden files.
+    (papers / ".md").write_text("---\ntitle: Saved Without a Name\n---\n\nHidden.\n")
+    (digests / ".txt").write_text(HEADER + "Mar 21\n\nA Fifth Paper\n\nAbout yet more.\n")
     result = run(cwd=project)
     assert result.returncode == 0, result.stderr
     warned = [line for line in result.stderr.splitlines() if "not read" in line]
-    assert len(warned) == 4, warned
-    assert "2024: not read: a folder (digests are read from " in warned[0]
-    assert "2025-03-19: not read: digests are .txt files (if it is one, give its name the .txt ending)" in warned[1]
-    assert "2025-03-20.TXT: not read" in warned[2]
-    assert "my-idea.markdown: not read: paper files are .md files (if it is one, give its name the .md ending)" in warned[3]
+    assert len(warned) == 6, warned
+    assert "digests/.txt: not read: with no name before .txt, it is a hidden file (give it a name before the .txt)" in warned[0]
+    assert "2024: not read: a folder (digests are read from " in warned[1]
+    assert "2025-03-19: not read: digests are .txt files (if it is one, give its name the .txt ending)" in warned[2]
+    assert "2025-03-20.TXT: not read" in warned[3]
+    assert "papers/.md: not read: with no name before .md, it is a hidden file (give it a name before the .md)" in warned[4]
+    assert "my-idea.markdown: not read: paper files are .md files (if it is one, give its name the .md ending)" in warned[5]
     assert not (project / "_site" / "papers" / "an-old-paper").exists()
     assert (project / "_site" / "papers" / "a-paper-on-speech").is_dir()
 
