@@ -83,6 +83,10 @@ def input_files(
         for path in _files_under(root, skip):
             if papers_hashed_as_read and path.name.endswith(".md") and path.parent == paths.papers:
                 continue
+            # Not a named pipe, which reading would wait on for ever, nor a
+            # broken link: no build reads them.
+            if not path.is_file():
+                continue
             try:
                 files[str(path)] = hashlib.sha256(path.read_bytes()).digest()
             except OSError:

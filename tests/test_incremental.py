@@ -321,6 +321,21 @@ def test_an_edit_in_a_linked_papers_directory_means_a_real_build(work):
     assert "Edited where the notes are kept." in (paths.out / "papers" / paper.stem / "index.html").read_text()
 
 
+def test_a_named_pipe_or_a_broken_link_in_content_does_not_stop_the_check_for_changes(work):
+    """Hashing every file of content/ read a named pipe, which waits for a
+    writer for ever: the build hung before it began."""
+    import subprocess
+    import sys
+
+    os.mkfifo(work / "content" / "pipe")
+    (work / "content" / "z-gone.md").symlink_to(work / "nowhere.md")  # after the pipe
+    command = [sys.executable, str(ROOT / "build.py"), "build", "--content", str(work / "content"),
+               "--out", str(work / "site")]
+    for expected in ("Built", "Nothing changed"):
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 0 and expected in done.stdout, done.stdout + done.stderr
+
+
 def test_the_code_fingerprint_covers_the_node_script_and_python_not_bytecode(tmp_path):
     # A new version's search index script must not leave an old index in the cache.
     import subprocess
