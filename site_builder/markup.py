@@ -26,16 +26,24 @@ from pygments.util import ClassNotFound
 from .papers import digest_body_parts, resolve_escapes, trim_address
 
 
-def make_markdown() -> Callable[[str], str]:
+# The level of the heading a text is shown under: notes and a paper's
+# abstract under their section's <h2> ("Notes", "Abstract"), a page of one's
+# own under its title's <h1>.
+UNDER_A_SECTION, UNDER_THE_TITLE = 2, 1
+
+
+def make_markdown(shown_under: int = UNDER_A_SECTION) -> Callable[[str], str]:
     """CommonMark with tables, strikethrough, footnotes, task lists, code
     coloured by its language and bare-URL links; raw HTML is shown as text,
     and there is deliberately no math plugin: "$100K" in an abstract stays
-    "$100K"."""
-    md = markdown_parser()
+    "$100K". The text's headings nest under an ``<h{shown_under}>``: its
+    shallowest level is one below it, deeper ones keep their depth (h6 at
+    most)."""
+    md = markdown_parser(shown_under)
     return partial(_render_markdown, partial(markdown_html, md), md.linkify.pretest)
 
 
-def markdown_parser() -> MarkdownIt:
+def markdown_parser(shown_under: int = UNDER_A_SECTION) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
     md.enable(["linkify", "table", "strikethrough"])
     # A task's checkbox inside a <label> with its text: named for a screen
@@ -45,8 +53,25 @@ def markdown_parser() -> MarkdownIt:
     rules = md.renderer.rules
     rules["footnote_anchor"] = partial(_named_backref, rules["footnote_anchor"])
     md.core.ruler.push("table_alignment_classes", _table_alignment_as_classes)
+    md.core.ruler.push("nested_headings", partial(_nest_headings, shown_under))
     md.linkify = QuickLinkify()
     return md
+
+
+def _nest_headings(shown_under: int, state: StateCore) -> None:
+    # Notes are written as files of their own are (Obsidian's "# Idea",
+    # "## Setup"), but shown below "Notes" on a page whose title is its one
+    # <h1>: as written, "# Idea" was a second <h1> and "## Setup" a sibling of
+    # "Notes", and a screen reader's list of headings told neither apart from
+    # the page's own. A text whose headings need no move (most have none) is
+    # walked once.
+    levels = [int(token.tag[1]) for token in state.tokens if token.type == "heading_open"]
+    shift = shown_under + 1 - min(levels, default=shown_under + 1)
+    if not shift:
+        return
+    for token in state.tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + shift, 6)}"
 
 
 def _table_alignment_as_classes(state: StateCore) -> None:

@@ -24,7 +24,7 @@ from .lastbuild import (
     LastBuild, input_files, load_last_build, output_files, output_stats, save_last_build, unchanged_since,
 )
 from .links import links_to_nowhere
-from .markup import make_digest_text, make_markdown
+from .markup import UNDER_THE_TITLE, make_digest_text, make_markdown
 from .pages import OwnPage
 from .papers import Paper, parse_papers
 from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers
@@ -256,6 +256,7 @@ def make_site(
         find_related, forked = _start_related(cache, related_sources(papers), workers)
         try:
             markdown, digest_text = make_markdown(), make_digest_text()
+            page_markdown = make_markdown(UNDER_THE_TITLE)
             order = digest_order(inputs.digests)
             in_digests = listed_in(order)
             # Rendered here on both cores; the views ask for them one by one. A
@@ -281,6 +282,7 @@ def make_site(
                 order, find_related, cache.memo,
                 lambda text: cache.memo(("digest-text", text), lambda: digest_text(text)), views_made,
                 own_pages=own_pages,
+                render_page_markdown=lambda text: cache.memo(("page-markdown", text), lambda: page_markdown(text)),
             )
         finally:
             if forked is not None:

@@ -21,7 +21,7 @@ from .charts import build_topic_chart, build_topics_overview, column_counts, col
 from .config import SiteConfig
 from .errors import SourceError, raise_if_any
 from .feeds import SITEMAP_PROTOCOL_URL_LIMIT, build_feed, build_sitemap, split_sitemap
-from .markup import tex_quotes, under_base
+from .markup import UNDER_THE_TITLE, make_markdown, tex_quotes, under_base
 from .pages import OwnPage
 from .pagination import paginate, title_list_pages
 from .papers import Memo, Paper, digest_abstract, no_memo
@@ -245,6 +245,7 @@ def build_site(
     views_made: Callable[[tuple[PaperView, ...]], None] = lambda views: None,
     sitemap_url_limit: int = SITEMAP_PROTOCOL_URL_LIMIT,
     own_pages: Sequence[OwnPage] = (),
+    render_page_markdown: Callable[[str], str] | None = None,
 ) -> Site:
     """Compute every page. ``digest_order`` gives, per date, the title keys in the
     order the digests listed them, so date pages keep the digest's ranking.
@@ -261,7 +262,9 @@ def build_site(
     may still be finding them). ``sitemap_url_limit`` is the most URLs one
     sitemap file lists (tests lower it rather than build 50,000 pages).
     ``own_pages`` are the pages of content/pages/, each at its name, its
-    body rendered by ``render_markdown`` as notes are."""
+    body rendered by ``render_page_markdown``: Markdown as notes are, its
+    headings nested under the page's title rather than under a section's
+    (None: by a renderer made here, ``make_markdown(UNDER_THE_TITLE)``)."""
     # A–Z first: the lists below are stable sorts of this order.
     papers = in_title_order(papers)
     errors: list[SourceError] = []
@@ -424,9 +427,11 @@ def build_site(
     if tags.starred:
         paged("starred/", "starred.html", "Starred", tuple(view_of[slug] for slug in tags.starred))
     page("search/", "search.html", "Search")
+    if own_pages:
+        render_page = render_page_markdown or make_markdown(UNDER_THE_TITLE)
     for own in own_pages:
         page(own.url, "page.html", own.title, title=own.title, description=own.description or None,
-             body_html=render_here(own.body))
+             body_html=under_base(render_page(own.body), config.base_path))
     page("404.html", "404.html", "Page not found")
     if config.absolute_base:  # the sitemap protocol takes full URLs only: no sitemap beats a broken one
         lastmod = {view.url: view.dates[-1].date for view in views if view.dates}

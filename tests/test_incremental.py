@@ -800,8 +800,8 @@ def test_a_long_lived_cache_renders_each_abstract_once_across_rebuilds(work, mon
     rendered: list[str] = []
 
     def counting(make):
-        def make_counting():
-            render = make()
+        def make_counting(*args):
+            render = make(*args)
             return lambda text: rendered.append(text) or render(text)
         return make_counting
 

@@ -14,8 +14,8 @@ from linkify_it import LinkifyIt
 from markdown_it.common.utils import escapeHtml
 
 from site_builder.markup import (
-    QuickLinkify, _MARKUP_CHARACTER, _first_characters, _render_markdown, make_digest_text, make_markdown,
-    markdown_html, markdown_parser, tex_quotes, under_base,
+    UNDER_THE_TITLE, QuickLinkify, _MARKUP_CHARACTER, _first_characters, _render_markdown, make_digest_text,
+    make_markdown, markdown_html, markdown_parser, tex_quotes, under_base,
 )
 from site_builder.papers import PaperRecord, extract_links, title_key, trim_address
 
@@ -62,6 +62,36 @@ def test_notes_have_task_lists_and_footnotes_whose_ids_are_the_texts_own():
     assert len(other_ids) == 2 and not other_ids & set(re.findall(r'id="([^"]+)"', html))
     assert markdown(notes) == html, "the same text, the same ids: a build is deterministic"
     assert "task-list" not in markdown("- [] not a task\n- [y] nor this\n") and "footnote" not in markdown("x^2 and [^1] with no note\n")
+
+
+@pytest.mark.parametrize("text, levels", [
+    ("# Idea\n\n## Setup\n\n### Detail", ["h3", "h4", "h5"]),  # as in Obsidian: a second <h1> before
+    ("## Setup\n\nText.\n\n## Results", ["h3", "h3"]),  # siblings of "Notes" before
+    ("### Only", ["h3"]),
+    ("#### Deep\n\n###### Deeper", ["h3", "h5"]),  # the shallowest under the section, the depth below it kept
+    ("# Top\n\n##### Five below\n\n###### Six below", ["h3", "h6", "h6"]),  # no <h7>
+    ("Setext\n======\n\nUnder it\n--------", ["h3", "h4"]),
+    ("> # Quoted\n\n- ## In a list", ["h3", "h4"]),
+    ("No heading, a [link](https://x.org) and `code`.", []),
+])
+def test_headings_in_notes_nest_under_their_sections_h2(text, levels):
+    html = make_markdown()(text)
+    assert re.findall(r"<(h[1-6])>", html) == levels
+    assert re.findall(r"</(h[1-6])>", html) == levels
+
+
+def test_headings_in_a_page_nest_under_its_titles_h1():
+    page = make_markdown(UNDER_THE_TITLE)
+    assert re.findall(r"<(h[1-6])>", page("# Reading\n\n## Next week")) == ["h2", "h3"]
+    assert page("## Reading\n\nSoon.") == "<h2>Reading</h2>\n<p>Soon.</p>\n", "written as nested, kept"
+
+
+def test_notes_with_headings_keep_their_footnotes_and_task_lists():
+    html = make_markdown()("# Idea\n\n- [x] read it\n\nSmall gain.[^1]\n\n## Why\n\n[^1]: Three seeds.\n")
+    assert html.startswith("<h3>Idea</h3>\n") and "<h4>Why</h4>" in html
+    assert 'type="checkbox"> read it</label>' in html
+    (note,) = re.findall(r'<a href="#(fn-[^"]+)" id="fnref-[^"]+">\[1\]</a>', html)
+    assert f'<li id="{note}" class="footnote-item"><p>Three seeds. <a href="#fnref-' in html
 
 
 def test_a_table_columns_alignment_is_a_class_the_stylesheet_aligns_not_a_style_the_csp_refuses():

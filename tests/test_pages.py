@@ -171,6 +171,19 @@ def test_a_page_is_built_at_its_name_with_its_markdown_as_notes_are(content, tmp
     assert '<meta name="description" content="Machine-learning papers' in reading, "the site's, without its own"
 
 
+def test_a_pages_headings_nest_under_its_title_and_the_same_text_in_notes_under_notes(content, tmp_path):
+    text = "# Why\n\n## How\n\nI read."
+    (content / "pages" / "about.md").write_text("---\ntitle: About\n---\n\n" + text + "\n")
+    build(Paths(content, tmp_path / "site"), workers=1)
+    paper = content / "papers" / "a-paper-on-speech.md"
+    paper.write_text(paper.read_text() + "\n## Notes\n\n" + text + "\n")
+    build(Paths(content, tmp_path / "site"), workers=1)
+    about = (tmp_path / "site" / "about" / "index.html").read_text()
+    assert "<h1>About</h1>\n  <h2>Why</h2>\n<h3>How</h3>\n" in about
+    notes = (tmp_path / "site" / "papers" / "a-paper-on-speech" / "index.html").read_text()
+    assert '<h2 id="notes-heading">Notes</h2>\n    <h3>Why</h3>\n<h4>How</h4>\n' in notes
+
+
 def test_a_page_is_in_the_sitemap_but_not_in_search_or_feeds(content, tmp_path):
     report = build(Paths(content, tmp_path / "site"), workers=1)
     site = tmp_path / "site"

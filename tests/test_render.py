@@ -97,6 +97,40 @@ def test_a_paper_of_ones_own_with_only_headings_is_summed_up_by_them():
     assert view.summary == view.abstract_text == "Idea Later"
 
 
+def outline(page: str) -> list[str]:
+    """A page's headings as a screen reader lists them: level and text."""
+    return [
+        f"h{level} {html.unescape(re.sub(r'<[^>]+>', '', text)).strip()}"
+        for level, text in re.findall(r"<h([1-6])\b[^>]*>(.*?)</h\1>", page, re.S)
+    ]
+
+
+def test_a_paper_pages_title_is_its_one_h1_and_its_abstracts_and_notes_headings_nest_under_their_sections():
+    own = paper(
+        "own", "Mine", "# Idea\n\nIs bold.\n\n## Why\n\nCheap.",
+        notes="# Reading\n\n## Method\n\nSmall gain.[^1]\n\n### Setup\n\n[^1]: Three seeds.\n",
+    )
+    site = site_for(own)
+    files, _ = render_site(make_environment(site.config), site, ASSETS, {})
+    assert outline(files["papers/own/index.html"].decode()) == [
+        "h1 Mine",
+        "h2 Abstract", "h3 Idea", "h4 Why",
+        "h2 Notes", "h3 Reading", "h4 Method", "h5 Setup",
+        "h2 Links",
+    ]
+
+
+def test_a_page_of_ones_own_nests_its_headings_under_its_title():
+    pages = (
+        OwnPage("reading", "Reading", "", False, "# This week\n\n## Speech\n\nA paper.", Path("reading.md")),
+        OwnPage("about", "About", "", False, "## Why\n\nTo read.\n\n### How", Path("about.md")),
+    )
+    site = build_site(SiteConfig(), (paper("x", "A Paper"),), TAXONOMY, make_markdown(), {}, own_pages=pages)
+    files, _ = render_site(make_environment(site.config), site, ASSETS, {})
+    assert outline(files["reading/index.html"].decode()) == ["h1 Reading", "h2 This week", "h3 Speech"]
+    assert outline(files["about/index.html"].decode()) == ["h1 About", "h2 Why", "h3 How"], "as written"
+
+
 def test_a_paper_of_ones_own_with_footnotes_is_summed_up_and_indexed_without_their_marks():
     own = paper("own", "Mine", "Small gain.[^1] Cheap.^[Table 2.]\n\n[^1]: Three seeds.\n")
     site = build_site(SiteConfig(), (own,), TAXONOMY, make_markdown(), {}, render_digest_text=make_digest_text())

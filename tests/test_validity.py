@@ -96,17 +96,18 @@ def site_url(shipped_site, serve_site) -> str:
 
 
 # The shipped papers have no tags: a copy with some, and the pages they make;
-# and notes with task lists, footnotes and coloured code, in a digest paper's
-# notes and in both the abstract and the notes of a paper of one's own.
+# and notes with headings (as Obsidian writes them), task lists, footnotes and
+# coloured code, in a digest paper's notes and in both the abstract and the
+# notes of a paper of one's own.
 TAG_PAGES = ["", "tags/", "tags/read-later/", "starred/", "papers/my-reading-list/"]
 FOOTNOTED_NOTES = (
-    "\n## Notes\n\n- [ ] re-run the ablation\n- [x] read section 3 of [the paper](https://arxiv.org/abs/1)\n\n"
-    "The gain is small.[^1] So is the cost.^[Table 2.]\n\n"
+    "\n## Notes\n\n# To do\n\n- [ ] re-run the ablation\n- [x] read section 3 of [the paper](https://arxiv.org/abs/1)\n\n"
+    "## Cost\n\nThe gain is small.[^1] So is the cost.^[Table 2.]\n\n### Code\n\n"
     "```python\n@torch.no_grad()\ndef evaluate(model, n=3):  # three seeds\n    return sum(model(s) for s in range(n)) / 1.5e3\n```\n\n"
     "```diff\n- lr: 3e-4\n+ lr: 1e-4\n```\n\n[^1]: Within the noise of three seeds.\n"
 )
 OWN_PAPER = (
-    "---\ntitle: My reading list\ndates: [2025-03-18]\n---\n\nPapers to read next.[^1]\n\n"
+    "---\ntitle: My reading list\ndates: [2025-03-18]\n---\n\n# Next\n\nPapers to read next.[^1]\n\n"
     "[^1]: From the March digests.\n" + FOOTNOTED_NOTES
 )
 
@@ -155,11 +156,38 @@ def test_axe_finds_no_serious_violations_on_the_tag_pages(browser, tagged_site, 
             page.wait_for_load_state("networkidle")
             page.add_script_tag(path=str(AXE_JS))
             for violation in page.evaluate("axe.run(document, {resultTypes: ['violations']})")["violations"]:
-                if violation["impact"] in ("serious", "critical"):
+                # A heading level skipped is "moderate" to axe, but notes
+                # shift their headings: it would be theirs to skip.
+                if violation["impact"] in ("serious", "critical") or violation["id"] == "heading-order":
                     failures.append(f"/{path} [{scheme}] {violation['id']}: {violation['help']}")
+            # The headings a screen reader lists: the page's title alone at
+            # level 1 (axe has no rule for a second), a note's below "Notes".
+            levels = [int(level) for level in re.findall(r"- heading .*\[level=(\d)\]", page.locator("main").aria_snapshot())]
+            if levels.count(1) != 1 or levels[0] != 1:
+                failures.append(f"/{path} [{scheme}] heading levels {levels}: the title is not the one level 1")
     finally:
         context.close()
     assert failures == [], "\n".join(failures)
+
+
+@pytest.mark.browser
+def test_notes_headings_are_listed_under_notes_and_an_own_abstracts_under_abstract(browser, tagged_site, serve_site):
+    site, pages = tagged_site
+    base = serve_site(site)
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        outlines = {}
+        for path in ("papers/my-reading-list/", pages[-2]):
+            page.goto(base + path)
+            outlines[path] = re.findall(r'- heading "([^"]*)" \[level=(\d)\]', page.locator("main").aria_snapshot())
+    finally:
+        context.close()
+    notes = [("Notes", "2"), ("To do", "3"), ("Cost", "4"), ("Code", "5")]
+    assert outlines["papers/my-reading-list/"][:7] == [("My reading list", "1"), ("Abstract", "2"), ("Next", "3"), *notes]
+    digest_paper = outlines[pages[-2]]
+    assert [level for _name, level in digest_paper[:2]] == ["1", "2"]
+    assert digest_paper[digest_paper.index(("Notes", "2")):][:4] == notes
 
 
 @pytest.mark.browser
