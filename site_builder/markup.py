@@ -237,6 +237,9 @@ def _render_digest_body(linkify: LinkifyIt, body: str) -> str | None:
     html = []
     for level, text in parts:
         if level:
+            # "## Other versions" an <h3> below the section's "Abstract", as
+            # Markdown nests the same body once it is edited.
+            level += 1
             html.append(f"<h{level}>{escapeHtml(text)}</h{level}>\n")
         elif text:
             html.append(f"<p>{_digest_text(linkify, text)}</p>\n")

@@ -264,8 +264,15 @@ def test_digest_text_keeps_the_other_versions_and_shows_an_escaped_notes_line_as
         title_key("T"), "T", "## Notes", (dt.date(2025, 3, 17),), ((dt.date(2025, 3, 18), "Version *two*."),),
     )
     assert make_digest_text()(record.body) == (
-        "<p>## Notes</p>\n<h2>Other versions of the abstract</h2>\n<h3>As of 2025-03-18</h3>\n<p>Version *two*.</p>\n"
+        "<p>## Notes</p>\n<h3>Other versions of the abstract</h3>\n<h4>As of 2025-03-18</h4>\n<p>Version *two*.</p>\n"
     )
+
+
+def test_the_other_versions_nest_under_the_abstracts_heading_as_digest_text_and_once_edited_as_markdown():
+    record = PaperRecord(title_key("T"), "T", "Version one.", (dt.date(2025, 3, 17),), ((dt.date(2025, 3, 18), "Two."),))
+    headings = "<h3>Other versions of the abstract</h3>\n<h4>As of 2025-03-18</h4>\n"
+    assert headings in make_digest_text()(record.body)
+    assert headings in make_markdown()(record.body.replace("Version one.", "Version one,\nedited."))
 
 
 @pytest.mark.parametrize("text", [
