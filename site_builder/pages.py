@@ -31,6 +31,9 @@ RESERVED_NAMES = (
     "404", "dates", "feed", "index", "papers", "robots", "search", "sitemap", "starred", "static", "tags", "topics",
 )
 PAGE_KEYS = ("title", "description", "nav")
+# A first line "# <the title>", as a page written for MkDocs opens: MkDocs
+# takes the page's title from it, here title: gives it (page.html's <h1>).
+_FIRST_LINE_HEADING = re.compile(r" {0,3}#[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*(?:\n|$)")
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,15 @@ class OwnPage:
     @property
     def url(self) -> str:
         return f"{self.name}/"
+
+    @property
+    def body_below_title(self) -> str:
+        """The body without a first line that heads it with its title: the
+        page shows its title once, as MkDocs shows such a page's."""
+        heading = _FIRST_LINE_HEADING.match(self.body)
+        if heading is None or one_line_text(heading.group(1)).casefold() != self.title.casefold():
+            return self.body
+        return self.body[heading.end():].lstrip("\n")
 
 
 def parse_page(text: str, path: Path) -> OwnPage:

@@ -431,7 +431,7 @@ def build_site(
         render_page = render_page_markdown or make_markdown(UNDER_THE_TITLE)
     for own in own_pages:
         page(own.url, "page.html", own.title, title=own.title, description=own.description or None,
-             body_html=under_base(render_page(own.body), config.base_path))
+             body_html=under_base(render_page(own.body_below_title), config.base_path))
     page("404.html", "404.html", "Page not found")
     if config.absolute_base:  # the sitemap protocol takes full URLs only: no sitemap beats a broken one
         lastmod = {view.url: view.dates[-1].date for view in views if view.dates}

@@ -184,6 +184,30 @@ def test_a_pages_headings_nest_under_its_title_and_the_same_text_in_notes_under_
     assert '<h2 id="notes-heading">Notes</h2>\n    <h3>Why</h3>\n<h4>How</h4>\n' in notes
 
 
+@pytest.mark.parametrize("body, shown", [
+    ("# About\n\n## Why\n\nTo read.", "## Why\n\nTo read."),  # as a page written for MkDocs opens
+    ("# about  us #\n\nTo read.", "To read."),  # the title in another case, spaced, with closing #s
+    ("# About", ""),
+    ("# About me\n\nTo read.", None),  # a heading of its own
+    ("#About\n\nTo read.", None),  # no heading: a paragraph
+    ("    # About\n\nTo read.", None),  # code
+    ("To read.\n\n# About", None),  # not its first line
+    ("About\n=====\n\nTo read.", None),  # MkDocs takes no title from an underlined heading either
+])
+def test_a_first_line_heading_the_page_with_its_title_is_not_shown_again(body, shown):
+    title = "About us" if "us" in body else "About"
+    page = OwnPage("about", title, "", False, body, Path("content/pages/about.md"))
+    assert page.body_below_title == (body if shown is None else shown)
+
+
+def test_a_page_written_for_mkdocs_shows_its_title_once_and_its_sections_below_it(content, tmp_path):
+    (content / "pages" / "about.md").write_text("---\ntitle: About\n---\n\n# About\n\n## Why\n\nTo read.\n")
+    build(Paths(content, tmp_path / "site"), workers=1)
+    about = (tmp_path / "site" / "about" / "index.html").read_text()
+    assert "<h1>About</h1>\n  <h2>Why</h2>\n<p>To read.</p>\n" in about
+    assert about.count(">About<") == 1, "the title, once"
+
+
 def test_a_page_is_in_the_sitemap_but_not_in_search_or_feeds(content, tmp_path):
     report = build(Paths(content, tmp_path / "site"), workers=1)
     site = tmp_path / "site"
