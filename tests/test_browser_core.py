@@ -420,6 +420,26 @@ def test_a_rule_in_notes_is_one_line_of_the_pages_line_colour(browser, tmp_path,
     context.close()
 
 
+HEADED_NOTES = "\n## Notes\n\n# Idea\n\nText.\n\n## Method\n\nText.\n\n### Setup\n\nText.\n\n#### Runs\n\nText.\n\n##### Seeds\n\nText.\n"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_notes_headings_step_down_from_notes_to_the_texts_size_then_by_colour(browser, tmp_path, serve_site, width):
+    """Notes nest their headings h3 to h6 under "Notes": the browser's own h5
+    and h6 were smaller than the text they head, and its h4 as large as the
+    site's h3."""
+    base, paper = serve_with_notes(tmp_path, serve_site, HEADED_NOTES)
+    context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": width, "height": 900})
+    style = "element => { const s = getComputedStyle(element); return [parseFloat(s.fontSize), s.color, s.fontStyle]; }"
+    headings = [tuple(page.locator(f".notes {tag}").first.evaluate(style)) for tag in ("h2", "h3", "h4", "h5", "h6")]
+    text_size = page.locator(".notes p").first.evaluate(style)[0]
+    sizes = [size for size, _colour, _style in headings]
+    assert sizes[0] > sizes[1] > sizes[2] >= sizes[3] >= sizes[4] >= text_size, sizes
+    assert len(set(headings[2:])) == 3, f"h4, h5 and h6 look alike: {headings[2:]}"
+    assert errors == []
+    context.close()
+
+
 @pytest.mark.parametrize("path", ["topics/", "topics/reasoning/"])
 def test_a_chart_is_named_once_to_a_screen_reader_and_captioned_for_the_eye(browser, shipped_site, serve_site, path):
     """Its caption and its picture's name both held its title (and the heat map's description)."""
