@@ -171,7 +171,10 @@
     var url = new URL(window.location.href);
     if (text) url.searchParams.set("q", text); else url.searchParams.delete("q");
     if (url.href === window.location.href) return;
-    if (kept) {
+    // The same words written another way ("lora " sent by the header's box
+    // as q=lora+, a space as %20) are this entry's search, not the next one.
+    var entryWords = (new URL(window.location.href).searchParams.get("q") || "").trim();
+    if (kept && entryWords !== text) {
       remember();  // the place in the search left behind, for Back
       kept = false;
       wantedHref = url.href;

@@ -542,6 +542,24 @@ def test_back_returns_to_each_search_sent_and_typing_adds_no_entry_per_key(brows
     context.close()
 
 
+@pytest.mark.parametrize("sent, written", [("lora+", "lora"), ("low%20rank", "low+rank")])
+def test_words_arrived_at_written_another_way_are_one_step_of_the_history(
+        browser, shipped_site, serve_site, sent, written):
+    """The header's box sends "lora " (a phone's keyboard adds the space) as
+    q=lora+, and a link may write a space %20: the page writes its address
+    its own way in the same step. It made a second step, so Back needed two
+    presses to leave the search."""
+    base = serve_site(shipped_site)
+    context, page, errors, _ = open_page(browser, base + "topics/")
+    page.goto(base + "search/?q=" + sent)
+    page.wait_for_url(f"**/search/?q={written}")
+    expect(page.locator("#search-results .result h2 a").first).to_be_focused()
+    page.go_back()
+    page.wait_for_url("**/atlas/topics/")
+    assert errors == []
+    context.close()
+
+
 def test_the_search_box_and_tips_promise_only_what_works(browser, shipped_site, serve_site):
     base = serve_site(shipped_site)
     box, tips = "#site-search", "#search-app .search-help"
