@@ -51,7 +51,7 @@
     });
     var text = words.join(" ");
     if (!text) return "";
-    var last = /(?:^|\s)([\p{L}\p{N}]{2,})$/u.exec(text);
+    var last = /(?:^|\s)([\p{L}\p{M}\p{N}]{2,})$/u.exec(text);
     if (typing && last) text += " " + last[1] + "*";
     return text.toLowerCase();
   }
@@ -627,8 +627,9 @@
       if (!word || word.charAt(0) === "-") return;
       var body = word.split(":").pop().replace(/[\^~][\d.]*$/, "");
       var beginning = body.indexOf("*") !== -1;
-      // The runs of letters and digits the excerpt's words are ("pretrainer" of "pretrainer's").
-      plainWords(body).split(/[^\p{L}\p{N}]+/u).forEach(function (part) {
+      // The runs of letters and digits the excerpt's words are ("pretrainer" of "pretrainer's"),
+      // with their marks: हिन्दी is one word, not ह, न and द.
+      plainWords(body).split(/[^\p{L}\p{M}\p{N}]+/u).forEach(function (part) {
         // A beginning can be a word the index leaves out ("the*" finds "theory").
         // One Latin letter or digit is not marked ("s" of "llm's"); "π" is.
         if (!part || /^[a-z0-9]$/i.test(part) || !beginning && !isIndexed(part)) return;
@@ -645,7 +646,7 @@
    * "the*") are never marked: nothing found them. */
   function marked(text, stems, firstOnly) {
     var found = [], match;
-    var word = /[\p{L}\p{N}]+/gu;
+    var word = /[\p{L}\p{M}\p{N}]+/gu;  // a letter's marks are of its word
     while ((match = word.exec(text)) !== null) {
       var lower = match[0].toLowerCase();
       if (!isIndexed(lower)) continue;

@@ -191,6 +191,21 @@ def test_a_word_is_marked_when_the_query_found_it_not_for_beginning_like_a_word_
     assert marked == [["ranks", "low", "rank"], ["Ranker", "ranks", "rank"], ["theory"], [], ["π"]]
 
 
+def test_a_word_with_combining_marks_is_marked_and_typed_whole():
+    """Devanagari writes most vowels as marks (हिन्दी), a Mac may write é as e
+    and a mark, and İ lowercases to i and a dot above. Marks split a word in
+    two: 'हिन्दी' marked its letters ह, न and द, 'Résumé' its pieces 'Re' and
+    'sume', 'İstanbul' nothing; and 'हिन्द' being typed was no beginning, so
+    it found nothing until it was whole."""
+    title = "हिन्दी नहीं: Re\u0301sume\u0301s of İstanbul"
+    queries = ["हिन्दी", "re\u0301sume\u0301", "İstanbul"]
+    marked = search_core(
+        f"{json.dumps(queries)}.map((q) => core.highlight({json.dumps(title)}, core.highlightStems(q))"
+        ".filter((part) => part[1]).map((part) => part[0]))")
+    assert marked == [["हिन्दी"], ["Re\u0301sume\u0301s"], ["İstanbul"]]
+    assert search_core("core.prepareQuery('हिन्द', true)") == "हिन्द हिन्द*"
+
+
 def test_a_query_of_words_the_index_leaves_out_is_told_apart_from_one_that_found_nothing():
     common = {"a": 1, "The": 1, "of the": 2, "+the -of": 2, "title:a": 1, "(the),": 1, "-the": 1, "the-a": 2}
     searched = ["the*", "lora", "a lora", "", "title:", "😀", "theory"]
