@@ -53,7 +53,14 @@
     if (!text) return "";
     var last = /(?:^|\s)([\p{L}\p{M}\p{N}]{2,})$/u.exec(text);
     if (typing && last) text += " " + last[1] + "*";
-    return text.toLowerCase();
+    return foldedLetters(text.toLowerCase());
+  }
+
+  /* Lowercased text's letters as the index holds them (the build's trimmer,
+   * site_builder/js/build_index.js): composed, so "é" typed as e and a mark
+   * is "é", and Turkish's "İ", lowercased to i and a dot above, is i. */
+  function foldedLetters(lower) {
+    return lower.normalize("NFC").replace(/i\u0307/g, "i");
   }
 
   /* Whether lunr's index pipeline keeps ``term`` (its stop-word filter drops "the", "of"). */
@@ -115,7 +122,7 @@
   function stopWordCount(raw) {
     var text = String(raw || "").slice(0, MAX_QUERY);
     if (text.indexOf("*") !== -1) return 0;
-    var words = text.toLowerCase().split(/[\s-]+/).map(function (token) {
+    var words = foldedLetters(text.toLowerCase()).split(/[\s-]+/).map(function (token) {
       return trimmedTerm(token.replace(/^[+-]?(?:\w+:)?/, "").replace(/[\^~]\d*$/, ""));
     }).filter(Boolean);
     var common = words.every(function (word) { return !isIndexed(word); });
@@ -648,7 +655,7 @@
     var found = [], match;
     var word = /[\p{L}\p{M}\p{N}]+/gu;  // a letter's marks are of its word
     while ((match = word.exec(text)) !== null) {
-      var lower = match[0].toLowerCase();
+      var lower = foldedLetters(match[0].toLowerCase());
       if (!isIndexed(lower)) continue;
       var stemmed = stem(lower)[0] || lower;
       if (stems.some(function (s) {

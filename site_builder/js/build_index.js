@@ -24,9 +24,13 @@ const lunr = require(path.join(process.env.ATLAS_NODE_MODULES || path.resolve(__
 // "π", "α" and "日本語" were no word at all and "Émile" was "mile". This one
 // keeps letters, marks and digits of every script (as lunr-languages'
 // trimmers do for theirs); search-core.js trims a query's words the same way.
+// A word is indexed composed (NFC): "é" saved as e and a mark (as a Mac may
+// save it) is the word "é" is, whichever way a query writes it. "İ" lowercases
+// to i and a dot above, Turkish's i: it is indexed as i, so "istanbul" finds
+// "İstanbul". search-core.js's foldedLetters does the same to a query.
 const EDGES = /^[^\p{L}\p{M}\p{N}_]+|[^\p{L}\p{M}\p{N}_]+$/gu;
 function trimmer(token) {
-  return token.update((word) => word.replace(EDGES, ""));
+  return token.update((word) => word.normalize("NFC").replace(/i\u0307/g, "i").replace(EDGES, ""));
 }
 lunr.Pipeline.registerFunction(trimmer, "atlasTrimmer");
 
