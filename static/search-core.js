@@ -255,8 +255,9 @@
     this.pipeline = lunr.Pipeline.load(["stemmer"]);
   }
 
-  /* How many papers hold ``term`` in some field (one in two fields counts twice). */
+  /* How many papers hold ``term`` in some field (one in two fields counts twice); 0 for a term it does not hold. */
   ShardIndex.prototype.documentCount = function (term) {
+    if (!this.postings[term]) return 0;
     var fields = this.postings[term][1];
     return Object.keys(fields).reduce(function (sum, field) { return sum + fields[field].length / 2; }, 0);
   };
@@ -440,6 +441,7 @@
   SingleIndex.prototype.search = function (text) { return withTerms(this.index.search(text)); };
   SingleIndex.prototype.documentCount = function (term) {
     var fields = this.index.invertedIndex[term];
+    if (!fields) return 0;
     return this.index.fields.reduce(function (sum, field) { return sum + Object.keys(fields[field]).length; }, 0);
   };
 
@@ -597,18 +599,58 @@
     });
   };
 
+  /* A word to search for in place of ``word``, for the term the index holds
+   * that is most like it, in the most papers: one edit from the stem the
+   * index would hold for it ("hallucnation", held as hallucn, is one from
+   * hallucin), or the stem of a word one edit from it as written. A typo in
+   * a word's ending keeps the stemmer from cutting the ending off:
+   * "reasonig" and "diffsion" are one letter from reasoning and diffusion,
+   * but four and three from reason and diffus, the stems the index holds. */
   function similarTerm(index, word) {
     var own = isIndexed(word) ? stem(word)[0] : null;
     if (!own || own.length < 4) return null;
-    var best = null, most = 0;
+    // Each term → a word the stemmer makes it of, as the search runs a word
+    // through the stemmer: the term itself if the stemmer leaves it as it
+    // is, else the word it was found by (for diffus, "diffusion": the
+    // stemmer makes diffus diffu).
+    var wordFor = new Map();
     var fuzzy = lunr.TokenSet.fromFuzzyString(own, 1);
     index.tokenSet.intersect(fuzzy).toArray().forEach(function (term) {
-      // Searched for through the stemmer, which must leave it as it is.
-      if (stem(term)[0] !== term) return;
-      var count = index.documentCount(term);
-      if (count > most || count === most && term < best) { best = term; most = count; }
+      if (stem(term)[0] === term) wordFor.set(term, term);
     });
-    return best;
+    oneEditFrom(word).forEach(function (variant) {
+      if (!isIndexed(variant)) return;
+      stem(variant).forEach(function (term) {
+        if (!wordFor.has(term)) wordFor.set(term, stem(term)[0] === term ? term : variant);
+      });
+    });
+    var best = null, most = 0;
+    wordFor.forEach(function (_word, term) {
+      var count = index.documentCount(term);
+      if (count > most || count === most && count > 0 && term < best) { best = term; most = count; }
+    });
+    return best && wordFor.get(best);
+  }
+
+  /* The words one edit from ``word``: a letter dropped, added or changed, or
+   * two side by side swapped. A letter added or changed is one of a–z, 0–9
+   * or the word's own (a word of another script has its stem's edits above). */
+  function oneEditFrom(word) {
+    var chars = Array.from(word), variants = new Set();
+    // Hundreds of stems a letter; a word longer than any typed (256 x's) would take a tenth of a second.
+    if (chars.length > 30) return variants;
+    var letters = new Set(Array.from("abcdefghijklmnopqrstuvwxyz0123456789").concat(chars));
+    for (var i = 0; i <= chars.length; i++) {
+      var head = chars.slice(0, i).join(""), tail = chars.slice(i).join(""), rest = chars.slice(i + 1).join("");
+      letters.forEach(function (letter) {
+        variants.add(head + letter + tail);
+        if (i < chars.length) variants.add(head + letter + rest);
+      });
+      if (i < chars.length) variants.add(head + rest);
+      if (i + 1 < chars.length) variants.add(head + chars[i + 1] + chars[i] + chars.slice(i + 2).join(""));
+    }
+    variants.delete(word);
+    return variants;
   }
 
   /* The stored document of a result ref. */

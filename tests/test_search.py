@@ -588,7 +588,10 @@ def test_a_shard_prefix_never_ends_inside_a_character_outside_the_bmp(tmp_path):
 
 
 # A typo → the words the index holds that the query is then searched for.
-TYPOS = {"hallucnation": "hallucin", "lroa": "lora", "trasnformer": "transform", "mixtrue of experst": "mixtur of expert"}
+# The stemmer cuts no ending with a typo in it: "reasonig" is one letter
+# from reasoning, but four from reason, the stem the index holds.
+TYPOS = {"hallucnation": "hallucin", "lroa": "lora", "trasnformer": "transform", "mixtrue of experst": "mixtur of expert",
+         "reasonig": "reason", "alignmnet": "align", "performace": "perform", "effcient": "effici"}
 
 
 @pytest.mark.parametrize("site", ["single", "sharded"])
@@ -608,6 +611,9 @@ def test_a_query_that_finds_nothing_finds_the_papers_of_words_like_its_own(shipp
                                                    "-lroa", "lroa^2", "the", "xyzzyq", "hallucnat"]])
     assert [entry["q"] for entry in meant if entry["similar"]] == []
     assert [entry["q"] for entry in meant if entry["results"]] == ["lora", "-lroa"]
+    # A stem the stemmer does not leave as it is (diffus is diffu) is searched for by the word it came from.
+    typo, word = run_queries(site, [{"q": "diffsion"}, {"q": "diffusion"}])
+    assert typo["similar"] and typo["prepared"] == "diffusion" and typo["results"] == word["results"] != []
 
 
 def test_results_show_latex_quotes_as_the_quotes_they_stand_for(documents):
