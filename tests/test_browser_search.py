@@ -281,6 +281,8 @@ def test_a_typo_shows_the_papers_of_words_like_it_and_says_so(browser, shipped_s
     box.press("Enter")
     expect(page.locator("#search-status")).to_have_text(
         re.compile(r"^No papers match “hallucnation”\. \d+ papers match similar words, marked below\.$"))
+    # The status comes before the results' documents are in: the marks with them.
+    expect(page.locator("#search-results .result h2 mark").first).to_be_visible()
     marks = page.locator("#search-results .result h2 mark").all_inner_texts()
     assert marks and all(mark.lower().startswith("hallucin") for mark in marks), marks
     assert errors == [] and dialogs == []
