@@ -377,7 +377,8 @@
     }
     // Back here from a result, or reloaded: where the reader was.
     var saved = window.history.state;
-    if (saved && saved.q === q.trim()) restoring = saved;
+    // (Not a place kept for another search, arrived at before by Back.)
+    restoring = saved && saved.q === q.trim() ? saved : null;
     return run(q, false).then(function () {
       if (restoring && current.text === saved.q) return restore(saved);
       restoring = null;
