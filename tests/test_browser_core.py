@@ -619,3 +619,41 @@ def test_a_paper_pages_links_and_related_papers_stand_beside_it_on_a_wide_screen
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     assert errors == []
     context.close()
+
+
+PRINTED_NOTES = (
+    "\n## Notes\n\nAs [the LoRA paper](https://arxiv.org/abs/2106.09685) says, and its code at"
+    " https://github.com/microsoft/LoRA shows.\n\n```python\nprint('trained')\n```\n"
+)
+RGB = re.compile(r"\d+(?:\.\d+)?")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_printed_paper_page_is_dark_text_on_white_with_its_side_column_below(
+        browser, tmp_path, serve_site, scheme):
+    """Printed, or saved as PDF, a paper's page was the screen's: the header's
+    links and search box, from a dark window pale text on nothing (a printer
+    leaves out backgrounds), and on a wide page its links and related papers
+    squeezed beside the text."""
+    base, paper = serve_with_notes(tmp_path, serve_site, PRINTED_NOTES)
+    context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": 1280, "height": 900},
+                                      color_scheme=scheme)
+    page.emulate_media(media="print")
+    for screen_only in (".site-nav", ".search-form", ".pager"):
+        expect(page.locator(screen_only)).to_be_hidden()
+    expect(page.locator(".brand")).to_be_visible()  # where the page came from, small at the top
+
+    def rgb(selector: str, what: str = "color") -> list[float]:
+        return [float(c) for c in RGB.findall(page.locator(selector).first.evaluate(f"e => getComputedStyle(e).{what}"))][:3]
+
+    white = [255, 255, 255]
+    assert rgb("body", "backgroundColor") == white
+    for text in ("h1", ".abstract p", ".notes p", ".notes pre code", ".paper-side h2", ".related a"):
+        assert contrast(rgb(text), white) >= 7, (text, rgb(text))
+    assert page.locator(".notes pre").evaluate("e => getComputedStyle(e).backgroundColor") == "rgba(0, 0, 0, 0)"
+    # The links and related papers follow the paper, at its width, not beside it.
+    article, side = page.locator(".paper").bounding_box(), page.locator(".paper-side").bounding_box()
+    assert side["y"] >= article["y"] + article["height"]
+    assert side["x"] == pytest.approx(article["x"], abs=1) and side["width"] == pytest.approx(article["width"], abs=1)
+    assert errors == []
+    context.close()

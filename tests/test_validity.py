@@ -281,9 +281,9 @@ def test_every_code_colour_reads_at_4_5_to_1_on_the_code_background_light_and_da
     are a gradient behind them. The stylesheet's own numbers, then: every
     --code-* colour against the background of code (--accent-soft) in both schemes."""
     css = (ROOT / "static" / "style.css").read_text(encoding="utf-8")
-    dark_blocks = re.findall(r"@media \(prefers-color-scheme: dark\) \{\n(.*?)\n\}\n", css, re.S)
+    dark_blocks = re.findall(r"@media screen and \(prefers-color-scheme: dark\) \{\n(.*?)\n\}\n", css, re.S)
     dark_css = "\n".join(dark_blocks)
-    light_css = re.sub(r"@media \(prefers-color-scheme: dark\) \{\n.*?\n\}\n", "", css, flags=re.S)
+    light_css = re.sub(r"@media screen and \(prefers-color-scheme: dark\) \{\n.*?\n\}\n", "", css, flags=re.S)
     schemes = {}
     for name, part in (("light", light_css), ("dark", dark_css)):
         background = re.search(r"--accent-soft: (#[0-9a-f]{6})", part).group(1)
