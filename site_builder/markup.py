@@ -31,6 +31,11 @@ from .papers import digest_body_parts, resolve_escapes, trim_address
 # own under its title's <h1>.
 UNDER_A_SECTION, UNDER_THE_TITLE = 2, 1
 
+# The class of a link whose text is its own address (a bare https://… in
+# text, or <https://…>): a printed page writes a link's address after its
+# text, which for these would say it twice.
+BARE_ADDRESS = "bare-address"
+
 
 def make_markdown(shown_under: int = UNDER_A_SECTION) -> Callable[[str], str]:
     """CommonMark with tables, strikethrough, footnotes, task lists, code
@@ -54,6 +59,7 @@ def markdown_parser(shown_under: int = UNDER_A_SECTION) -> MarkdownIt:
     rules["footnote_anchor"] = partial(_named_backref, rules["footnote_anchor"])
     md.core.ruler.push("table_alignment_classes", _table_alignment_as_classes)
     md.core.ruler.push("nested_headings", partial(_nest_headings, shown_under))
+    md.core.ruler.push("bare_addresses", _mark_bare_addresses)
     md.linkify = QuickLinkify()
     return md
 
@@ -72,6 +78,15 @@ def _nest_headings(shown_under: int, state: StateCore) -> None:
     for token in state.tokens:
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(int(token.tag[1]) + shift, 6)}"
+
+
+def _mark_bare_addresses(state: StateCore) -> None:
+    # linkify's links and <…> autolinks are the ones markdown-it calls "auto":
+    # their text is their address.
+    for token in state.tokens:
+        for child in token.children or ():
+            if child.type == "link_open" and child.info == "auto":
+                child.attrSet("class", BARE_ADDRESS)
 
 
 def _table_alignment_as_classes(state: StateCore) -> None:
@@ -260,7 +275,8 @@ def _digest_text(linkify: LinkifyIt, text: str) -> str:
         if not normalize_url.validateLink(href):
             continue
         shown = normalize_url.normalizeLinkText(url)
-        pieces += [_plain(text[last:scheme.start()]), f'<a href="{escapeHtml(href)}">{escapeHtml(shown)}</a>']
+        pieces += [_plain(text[last:scheme.start()]),
+                   f'<a href="{escapeHtml(href)}" class="{BARE_ADDRESS}">{escapeHtml(shown)}</a>']
         last = scheme.start() + len(url)
     pieces.append(_plain(text[last:]))
     return "".join(pieces)

@@ -629,12 +629,12 @@ RGB = re.compile(r"\d+(?:\.\d+)?")
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_a_printed_paper_page_is_dark_text_on_white_with_its_side_column_below(
+def test_a_printed_paper_page_is_dark_text_on_white_with_addresses_and_its_side_column_below(
         browser, tmp_path, serve_site, scheme):
     """Printed, or saved as PDF, a paper's page was the screen's: the header's
     links and search box, from a dark window pale text on nothing (a printer
-    leaves out backgrounds), and on a wide page its links and related papers
-    squeezed beside the text."""
+    leaves out backgrounds), links whose address the paper did not say, and on
+    a wide page its links and related papers squeezed beside the text."""
     base, paper = serve_with_notes(tmp_path, serve_site, PRINTED_NOTES)
     context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": 1280, "height": 900},
                                       color_scheme=scheme)
@@ -651,6 +651,10 @@ def test_a_printed_paper_page_is_dark_text_on_white_with_its_side_column_below(
     for text in ("h1", ".abstract p", ".notes p", ".notes pre code", ".paper-side h2", ".related a"):
         assert contrast(rgb(text), white) >= 7, (text, rgb(text))
     assert page.locator(".notes pre").evaluate("e => getComputedStyle(e).backgroundColor") == "rgba(0, 0, 0, 0)"
+    # A link out of the site says where it leads; one whose text is its address says it once.
+    after = "a => getComputedStyle(a, '::after').content"
+    assert page.locator(".notes a", has_text="the LoRA paper").evaluate(after) == '" (https://arxiv.org/abs/2106.09685)"'
+    assert page.locator(".notes a", has_text="https://github.com/microsoft/LoRA").evaluate(after) == "none"
     # The links and related papers follow the paper, at its width, not beside it.
     article, side = page.locator(".paper").bounding_box(), page.locator(".paper-side").bounding_box()
     assert side["y"] >= article["y"] + article["height"]

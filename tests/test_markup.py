@@ -167,7 +167,15 @@ def test_markdown_shows_raw_html_as_text():
 
 def test_markdown_links_bare_urls_without_trailing_full_stop():
     html = make_markdown()("Code at https://github.com/a/b.")
-    assert '<a href="https://github.com/a/b">https://github.com/a/b</a>.' in html
+    assert '<a href="https://github.com/a/b" class="bare-address">https://github.com/a/b</a>.' in html
+
+
+def test_a_link_whose_text_is_its_address_is_marked_so_that_print_does_not_write_the_address_twice():
+    # A printed page writes the address of a link out after its text (style.css).
+    html = make_markdown()("[the paper](https://x.org/p), https://x.org/a and <https://x.org/b>.")
+    assert re.findall(r'<a href="([^"]+)"( class="bare-address")?>', html) == [
+        ("https://x.org/p", ""), ("https://x.org/a", ' class="bare-address"'), ("https://x.org/b", ' class="bare-address"'),
+    ]
 
 
 def test_digest_text_shows_what_markdown_would_take_for_markup_as_the_digest_wrote_it():
@@ -201,7 +209,8 @@ def test_digest_text_links_addresses_with_a_scheme_and_takes_no_name_for_one():
         "Code at https://github.com/a/b. See methods.In and arxiv.org, pass@1 and a@b.org, page.https://c.d/e."
     )
     assert re.findall("<a [^>]*>[^<]*</a>", html) == [
-        '<a href="https://github.com/a/b">https://github.com/a/b</a>', '<a href="https://c.d/e">https://c.d/e</a>',
+        '<a href="https://github.com/a/b" class="bare-address">https://github.com/a/b</a>',
+        '<a href="https://c.d/e" class="bare-address">https://c.d/e</a>',
     ]
 
 
@@ -255,7 +264,7 @@ def test_digest_text_ends_an_address_where_the_links_list_does():
     assert re.findall('href="([^"]*)"', html) == list(extract_links(text)) == [
         "https://github.com/Facico/Dynamic-Logit-Fusion", "https://x.org/a", "https://github.com/x/y",
     ]
-    assert "Dynamic-Logit-Fusion</a>.) and at <a href=\"https://x.org/a\">https://x.org/a</a>;. See **<a" in html
+    assert "Dynamic-Logit-Fusion</a>.) and at <a href=\"https://x.org/a\" class=\"bare-address\">https://x.org/a</a>;. See **<a" in html
     assert html.endswith("https://github.com/x/y</a>**.</p>\n")
 
 
