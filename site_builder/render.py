@@ -60,6 +60,7 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
     env.filters["absolute"] = absolute
     env.filters["uri"] = as_uri
     env.filters["href"] = quote_href
+    env.filters["without_none"] = _without_none
     env.globals["site"] = config
     env.globals["paper_item"] = _paper_items(env)
     return env
@@ -123,6 +124,12 @@ def _site_path(filter_name: str, value: Any, what: str = "a site path") -> str:
             hint="give it text such as 'topics/' or paper.url, and wrap it in {% if %} where it may be missing",
         )
     return value
+
+
+def _without_none(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    # What dict(mapping | items | rejectattr(1, "none")) gives, in a microsecond
+    # instead of twelve: every paper page asks (0.24 s of CPU at 20,000 papers).
+    return {key: value for key, value in mapping.items() if value is not None}
 
 
 def _number(value: Any, noun: str = "", plural: str = "") -> str:
