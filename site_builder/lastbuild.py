@@ -83,10 +83,6 @@ def input_files(
         for path in _files_under(root, skip):
             if papers_hashed_as_read and path.name.endswith(".md") and path.parent == paths.papers:
                 continue
-            # Not a named pipe, which reading would wait on for ever, nor a
-            # broken link: no build reads them.
-            if not path.is_file():
-                continue
             try:
                 files[str(path)] = hashlib.sha256(path.read_bytes()).digest()
             except OSError:
@@ -95,20 +91,40 @@ def input_files(
 
 
 def _files_under(root: Path, skip: set[Path]) -> list[Path]:
+    """The files under ``root`` and links to files: not a named pipe, which
+    reading would wait on for ever, nor a broken link, which no build reads.
+    Told apart by the folder's listing, which says what each entry is: a
+    stat of each file took a sixth of the check at 20,000 paper files."""
     if root.is_file():
         return [root]
     found: list[Path] = []
     seen: set[tuple[int, int]] = set()
     # Into linked directories too (content/papers may be a link to where the
-    # notes are kept), each directory once, so a link loop ends.
-    for directory, subdirectories, names in os.walk(root, followlinks=True):
-        stat = os.stat(directory)
-        if (stat.st_dev, stat.st_ino) in seen:
-            subdirectories[:] = []
-            continue
-        seen.add((stat.st_dev, stat.st_ino))
-        subdirectories[:] = sorted(d for d in subdirectories if Path(directory, d).resolve() not in skip)
-        found.extend(Path(directory, name) for name in sorted(names))
+    # notes are kept), each directory once, so a link loop ends; depth first,
+    # in name order.
+    directories = [str(root)]
+    while directories:
+        directory = directories.pop()
+        try:
+            stat = os.stat(directory)
+            if (stat.st_dev, stat.st_ino) in seen:
+                continue
+            seen.add((stat.st_dev, stat.st_ino))
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            continue  # gone meanwhile, or not listable: the build says so if it reads there
+        subdirectories = []
+        for entry in entries:
+            try:
+                if entry.is_dir():
+                    if Path(entry.path).resolve() not in skip:
+                        subdirectories.append(entry.path)
+                elif entry.is_file():
+                    found.append(Path(entry.path))
+            except OSError:
+                continue  # a loop of links, or one into a folder not searchable
+        directories.extend(reversed(subdirectories))
     return found
 
 

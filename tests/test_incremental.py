@@ -336,6 +336,30 @@ def test_a_named_pipe_or_a_broken_link_in_content_does_not_stop_the_check_for_ch
         assert done.returncode == 0 and expected in done.stdout, done.stdout + done.stderr
 
 
+def test_the_check_for_changes_passes_over_a_pipe_without_a_stat_of_each_file(work, monkeypatch):
+    """A stat of each file, to pass over a named pipe or a broken link, took
+    a sixth of the check at 20,000 paper files: the folder's listing says
+    what each entry is."""
+    from site_builder.lastbuild import input_files
+
+    paths = cached_paths(work)
+    os.mkfifo(paths.content / "pipe")
+    (paths.content / "gone.md").symlink_to(work / "nowhere.md")
+    (work / "elsewhere").mkdir()
+    (work / "elsewhere" / "plot.png").write_bytes(b"\x89PNG")
+    (paths.content / "public").mkdir()
+    (paths.content / "public" / "img").symlink_to(work / "elsewhere")
+    stated: list[str] = []
+    stat = os.stat
+    monkeypatch.setattr(os, "stat", lambda path, *args, **kwargs: stated.append(str(path)) or stat(path, *args, **kwargs))
+    hashed = input_files(paths, None, ()).files
+    papers = sorted(str(path) for path in paths.papers.glob("*.md"))
+    assert papers and set(papers) <= hashed.keys()
+    assert str(paths.content / "public" / "img" / "plot.png") in hashed
+    assert not hashed.keys() & {str(paths.content / "pipe"), str(paths.content / "gone.md")}
+    assert [path for path in stated if path in papers] == []
+
+
 def test_the_code_fingerprint_covers_the_node_script_and_python_not_bytecode(tmp_path):
     # A new version's search index script must not leave an old index in the cache.
     import subprocess
