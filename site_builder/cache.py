@@ -30,7 +30,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, BinaryIO, Callable, Hashable, Iterable, Mapping, TypeVar
 
-from .errors import BYTE_ORDER_MARK, SourceError, decode_utf8, raise_if_any
+from .errors import BYTE_ORDER_MARK, SourceError, check_regular_file, decode_utf8, raise_if_any
 from .parallel import fork_map
 
 T = TypeVar("T")
@@ -82,6 +82,7 @@ class BuildCache:
             if cached is not None and cached[0] == key:
                 text = cached[1]
             else:
+                check_regular_file(stat.st_mode, path)
                 data = path.read_bytes()
                 text = decode_utf8(data, path, keep_bom=True)
                 self._files[path] = (key, text, hashlib.sha256(data).digest())
@@ -100,6 +101,7 @@ class BuildCache:
         key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
         cached = self._hashes.get(path)
         if cached is None or cached[0] != key:
+            check_regular_file(stat.st_mode, path)
             cached = self._hashes[path] = (key, file_hash(path))
         return cached[1]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,8 +111,18 @@ def utf8_hint(start: bytes) -> str:
     return "save the file as UTF-8; from Windows' ANSI or Latin-1: iconv -f windows-1252 -t utf-8"
 
 
+def check_regular_file(mode: int, path: Path | str) -> None:
+    """An error for what has a file's name but is none (``mode``: its
+    stat's): a named pipe, which reading would wait on for ever, so the
+    build hung with no word; a socket or a device."""
+    if not stat.S_ISREG(mode):
+        raise SourceError("cannot read file: it is a named pipe or a device, not a file", path,
+                          hint="delete it, or put the file it stands for in its place")
+
+
 def read_utf8(path: Path) -> str:
     try:
+        check_regular_file(os.stat(path).st_mode, path)
         data = path.read_bytes()
     except OSError as error:
         raise SourceError(f"cannot read file: {error.strerror}", path) from None

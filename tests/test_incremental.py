@@ -336,6 +336,26 @@ def test_a_named_pipe_or_a_broken_link_in_content_does_not_stop_the_check_for_ch
         assert done.returncode == 0 and expected in done.stdout, done.stdout + done.stderr
 
 
+@pytest.mark.parametrize("name", ["papers/pipe.md", "digests/pipe.txt", "pages/pipe.md", "topics.yaml", "site.yaml"])
+def test_a_named_pipe_where_the_build_reads_a_file_is_an_error_naming_it(work, name):
+    """The build read it as the file its name says, and waited for a writer for ever, without a word."""
+    import subprocess
+    import sys
+
+    pipe = work / "content" / name
+    pipe.parent.mkdir(exist_ok=True)
+    pipe.unlink(missing_ok=True)
+    os.mkfifo(pipe)
+    command = [sys.executable, str(ROOT / "build.py"), "build", "--content", str(work / "content"),
+               "--out", str(work / "site")]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stderr.startswith(
+        f"error: {pipe}: cannot read file: it is a named pipe or a device, not a file "
+        "(delete it, or put the file it stands for in its place)\n"
+    ), done.stderr
+
+
 def test_the_check_for_changes_passes_over_a_pipe_without_a_stat_of_each_file(work, monkeypatch):
     """A stat of each file, to pass over a named pipe or a broken link, took
     a sixth of the check at 20,000 paper files: the folder's listing says
