@@ -159,6 +159,11 @@
 
   var pageTitle = document.title;
 
+  /* The words of the search the page's address asks for, as written there. */
+  function wordsInAddress() {
+    return new URL(window.location.href).searchParams.get("q") || "";
+  }
+
   /* Whether this history entry holds a search to come back to: one sent
    * with Enter or arrived at with its address. The next words typed then
    * start an entry of their own, so Back returns to that search; words
@@ -173,8 +178,7 @@
     if (url.href === window.location.href) return;
     // The same words written another way ("lora " sent by the header's box
     // as q=lora+, a space as %20) are this entry's search, not the next one.
-    var entryWords = (new URL(window.location.href).searchParams.get("q") || "").trim();
-    if (kept && entryWords !== text) {
+    if (kept && wordsInAddress().trim() !== text) {
       remember();  // the place in the search left behind, for Back
       kept = false;
       wantedHref = url.href;
@@ -339,7 +343,7 @@
   });
   // Back or Forward to another search of this page: its words, results and place.
   window.addEventListener("popstate", function () {
-    var q = (new URL(window.location.href).searchParams.get("q") || "").trim();
+    var q = wordsInAddress().trim();
     // Not the skip link's "#main", which comes here too: that search is on the page.
     if (!searcher || q === current.text && input.value.trim() === q) return;
     watchInteraction();
@@ -363,7 +367,7 @@
   /* The search the address asks for, and the place kept in its history entry. */
   function arrive() {
     clearTimeout(timer);
-    var q = new URL(window.location.href).searchParams.get("q") || "";
+    var q = wordsInAddress();
     input.value = q;
     wantedHref = window.location.href;
     kept = !!q.trim();
