@@ -608,7 +608,8 @@
    * but four and three from reason and diffus, the stems the index holds. */
   function similarTerm(index, word) {
     var own = isIndexed(word) ? stem(word)[0] : null;
-    if (!own || own.length < 4) return null;
+    // A number has no near miss: 2019 is not a typo of 2015.
+    if (!own || own.length < 4 || /^[\d.,]+$/.test(own)) return null;
     // Each term → a word the stemmer makes it of, as the search runs a word
     // through the stemmer: the term itself if the stemmer leaves it as it
     // is, else the word it was found by (for diffus, "diffusion": the

@@ -608,7 +608,7 @@ def test_a_query_that_finds_nothing_finds_the_papers_of_words_like_its_own(shipp
         assert monolithic is None or entry["lunr"] == entry["monolithic"]
     # Taken as meant: words it holds, the reader's own syntax, words too common, words like none it holds.
     meant = run_queries(site, [{"q": q} for q in ["lora", "+hallucnation", "title:hallucnation", "hallucnation*",
-                                                   "-lroa", "lroa^2", "the", "xyzzyq", "hallucnat"]])
+                                                   "-lroa", "lroa^2", "the", "xyzzyq", "hallucnat", "2019", "3.25"]])
     assert [entry["q"] for entry in meant if entry["similar"]] == []
     assert [entry["q"] for entry in meant if entry["results"]] == ["lora", "-lroa"]
     # A stem the stemmer does not leave as it is (diffus is diffu) is searched for by the word it came from.
