@@ -32,9 +32,11 @@ test-setup: $(TEST_SETUP_STAMP)
 # BASE_URL=/atlas/ (or a full URL) builds for a GitHub Pages project site; empty means site.yaml's.
 BASE_URL ?=
 BASE_URL_ARG = $(if $(BASE_URL),--base-url "$(BASE_URL)")
+# STRICT=1: a build that warns fails (in CI, say), though it still writes _site/.
+STRICT ?=
 
 site: setup
-	$(PY) build.py build $(BASE_URL_ARG)
+	$(PY) build.py build $(BASE_URL_ARG) $(if $(filter 1 yes true,$(STRICT)),--strict)
 
 ingest: setup
 	$(PY) build.py ingest

@@ -112,7 +112,15 @@ def command_build(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(summarize(report, time.perf_counter() - start))
         print(f"  output: {Path(args.out).resolve()}")
+    if args.strict and report.warnings:
+        return _failed_strictly(len(report.warnings), f"the site in {args.out} is built, but this build fails")
     return 0
+
+
+def _failed_strictly(warnings: int, outcome: str) -> int:
+    print(f"error: {counted(warnings, 'warning')} above, and --strict fails a build that warns: {outcome} "
+          "(mend what they say, or leave out --strict)", file=sys.stderr)
+    return 1
 
 
 def command_ingest(args: argparse.Namespace) -> int:
@@ -157,6 +165,10 @@ def command_deploy(args: argparse.Namespace) -> int:
     if mismatch:
         print(f"warning: {mismatch}", file=sys.stderr)
     print(f"Built {report.site.pages:,} pages into {paths.out}")
+    if args.strict and (report.warnings or mismatch):
+        return _failed_strictly(
+            len(report.warnings) + bool(mismatch), f"the site in {paths.out} is built; {args.branch} was not published",
+        )
     try:
         result = deploy_site(paths.out, target, args.message, report.site.domain)
     except SourceError as error:
@@ -201,6 +213,9 @@ def make_parser() -> argparse.ArgumentParser:
         "--no-cache", action="store_true",
         help=f"do not reuse or save work in {CACHE_DIR}/ next to the output directory (a clean build)",
     )
+    # For CI, as MkDocs' --strict and Sphinx's -W: a broken link in a note fails the run.
+    build_parser.add_argument("--strict", action="store_true",
+                              help="exit with status 1 when the build warns (the site is still written)")
     build_parser.set_defaults(run=command_build, parser=build_parser)
 
     ingest_parser = sub.add_parser(
@@ -232,6 +247,8 @@ def make_parser() -> argparse.ArgumentParser:
     deploy_parser.add_argument("--branch", default="gh-pages", help="branch to commit to (default: gh-pages)")
     deploy_parser.add_argument("--message", default="Deploy Paper Atlas site", help="commit message")
     deploy_parser.add_argument("--no-push", action="store_true", help="commit to the branch but do not push")
+    deploy_parser.add_argument("--strict", action="store_true",
+                               help="publish nothing and exit with status 1 when the build warns")
     deploy_parser.set_defaults(run=command_deploy, parser=deploy_parser)
     return parser
 

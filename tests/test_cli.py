@@ -419,6 +419,24 @@ def test_quiet_build_prints_only_warnings(project):
     assert result.stderr.startswith("warning: ") and "the same text as" in result.stderr
     assert (project / "_site" / "papers" / "a-paper-on-speech" / "index.html").is_file()
 
+def test_strict_fails_a_build_that_warns_each_time_and_passes_one_that_does_not(project):
+    """For CI: a broken link in a note fails the run, as MkDocs' --strict does."""
+    assert run("build", "--strict", cwd=project).returncode == 0
+    paper = project / "content" / "papers" / "a-paper-on-speech.md"
+    paper.write_text(paper.read_text() + "\n## Notes\n\nSee [the other](/papers/another-papr/).\n")
+    for _again in range(2):  # the second finds nothing changed, and says the warning again
+        result = run("build", "--strict", "-q", cwd=project)
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        first, error = result.stderr.splitlines()
+        assert first.startswith("warning: content/papers/a-paper-on-speech.md:") and "another-papr" in first
+        assert error == ("error: 1 warning above, and --strict fails a build that warns: the site in _site is "
+                         "built, but this build fails (mend what they say, or leave out --strict)")
+        assert "another-papr" in (project / "_site" / "papers" / "a-paper-on-speech" / "index.html").read_text()
+    assert run("build", cwd=project).returncode == 0  # without it, a warning is no failure
+    paper.write_text(paper.read_text().replace("another-papr", "another-paper"))
+    assert run("build", "--strict", cwd=project).returncode == 0
+
+
 def test_ingest_shows_the_same_warnings_as_a_build(project):
     assert run("ingest", cwd=project).returncode == 0
     paper = project / "content" / "papers" / "another-paper.md"

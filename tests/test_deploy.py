@@ -311,6 +311,23 @@ def test_deploy_shows_the_build_warnings(project):
     assert "warning: content/digests/notes-to-self.md: not read: digests are .txt files" in result.stderr
 
 
+def test_a_strict_deploy_that_warns_publishes_nothing(project):
+    repo, remote = project
+    (repo / "content" / "digests" / "notes-to-self.md").write_text("not a digest\n")
+    result = run_deploy(repo, "--strict")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "error: 1 warning above, and --strict fails a build that warns: the site in _site is built; "
+        "gh-pages was not published (mend what they say, or leave out --strict)"
+    )
+    assert (repo / "_site" / "index.html").is_file()
+    for where in (repo, remote):
+        assert subprocess.run(["git", "rev-parse", "--verify", "--quiet", "gh-pages"], cwd=where).returncode == 1
+    (repo / "content" / "digests" / "notes-to-self.md").unlink()
+    assert run_deploy(repo, "--strict").returncode == 0
+    assert git(remote, "rev-parse", "--verify", "--quiet", "gh-pages")
+
+
 def pages_warnings(repo: Path, address: str, site_yaml: str, *args: str) -> list[str]:
     """The GitHub Pages warnings of a deploy to ``address`` with ``site_yaml``'s
     base_url and domain (in content/ unless --content says otherwise)."""
