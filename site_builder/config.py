@@ -31,6 +31,10 @@ class SiteConfig:
     home_recent_dates: int = 8
     # Custom domain for GitHub Pages: written to CNAME on deploy.
     domain: str | None = None
+    # Where the content directory opens in the repository's web editor
+    # ("https://github.com/USER/REPO/edit/main/content/"): a paper's page links
+    # its file there, to write notes from a phone as from a desk.
+    edit_url: str | None = None
 
     @property
     def base_path(self) -> str:
@@ -49,6 +53,7 @@ class SiteConfig:
 _TYPES: dict[str, type] = {
     "title": str, "description": str, "base_url": str, "language": str,
     "digest_year": int, "templates_dir": str, "home_recent_dates": int, "domain": str,
+    "edit_url": str,
 }
 
 
@@ -108,7 +113,27 @@ def parse_config(data: dict[str, Any], lines: dict[str, int], path: Path) -> Sit
             f"domain {values['domain']!r} is not a host name", path, lines.get("domain"),
             hint="write the name alone, e.g. papers.example.org: it goes into GitHub Pages' CNAME file",
         )
+    if "edit_url" in values:
+        values["edit_url"] = check_edit_url(values["edit_url"], path, lines.get("edit_url"))
     return SiteConfig(**values)
+
+
+def check_edit_url(value: str, path: Path, line: int | None) -> str:
+    """``value`` as a folder every file name can follow: with its "/" at the end."""
+    try:
+        parts = urlsplit(value)
+        usable = (parts.scheme in ("http", "https") and _is_host(parts.hostname or "")
+                  and not (parts.query or parts.fragment) and _URL_PATH.fullmatch(parts.path) is not None)
+    except ValueError:  # "https://[user].github.io/"
+        usable = False
+    if not usable:
+        raise SourceError(
+            f"edit_url {value!r} is not the web address of a folder", path, line,
+            hint="give the address of content/ in your repository's editor, "
+            "e.g. https://github.com/USER/REPO/edit/main/content/",
+        )
+    # As MkDocs' edit_uri: a file's path follows it.
+    return value if value.endswith("/") else value + "/"
 
 
 def one_line_text(value: str) -> str:

@@ -93,6 +93,7 @@ class PaperView:
     abstract_text: str  # the whole abstract on one line, without headings: for structured data and search results
     listed: bool = True  # some digest lists it (else it is one of the user's own papers)
     tags: tuple[TagLink, ...] = ()  # its tags: key, each with its page: paper_item gets the paper alone
+    source: str = ""  # its file, from the content directory: "papers/x.md"
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,7 @@ def _paper_view(
         abstract_text=flat,
         listed=listed,
         tags=tags,
+        source=f"papers/{p.path.name}",
     )
 
 
@@ -431,7 +433,7 @@ def build_site(
         render_page = render_page_markdown or make_markdown(UNDER_THE_TITLE)
     for own in own_pages:
         page(own.url, "page.html", own.title, title=own.title, description=own.description or None,
-             body_html=under_base(render_page(own.body_below_title), config.base_path))
+             source=f"pages/{own.path.name}", body_html=under_base(render_page(own.body_below_title), config.base_path))
     page("404.html", "404.html", "Page not found")
     if config.absolute_base:  # the sitemap protocol takes full URLs only: no sitemap beats a broken one
         lastmod = {view.url: view.dates[-1].date for view in views if view.dates}

@@ -168,6 +168,12 @@ CASES = {
         append("content/site.yaml", "domain: https://papers.example.org/\n"),
         f"content/site.yaml:{SITE_LINES + 1}: domain 'https://papers.example.org/' is not a host name",
     ),
+    "site-yaml-edit-url-without-scheme": (
+        append("content/site.yaml", "edit_url: github.com/me/atlas/edit/main/content/\n"),
+        f"content/site.yaml:{SITE_LINES + 1}: edit_url 'github.com/me/atlas/edit/main/content/' is not the web "
+        "address of a folder (give the address of content/ in your repository's editor, "
+        "e.g. https://github.com/USER/REPO/edit/main/content/)",
+    ),
     "site-yaml-number-in-quotes": (
         replace_in("content/site.yaml", "digest_year: 2025", 'digest_year: "2025"'),
         "content/site.yaml:8: digest_year must be a number, not '2025' (remove the quotes: digest_year: 2025)",

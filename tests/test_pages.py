@@ -171,6 +171,14 @@ def test_a_page_is_built_at_its_name_with_its_markdown_as_notes_are(content, tmp
     assert '<meta name="description" content="Machine-learning papers' in reading, "the site's, without its own"
 
 
+def test_with_an_edit_url_a_page_links_its_file_in_the_repositorys_editor(content, tmp_path):
+    (content / "site.yaml").write_text("title: Atlas\nedit_url: https://codeberg.org/me/atlas/_edit/main/content\n")
+    build(Paths(content, tmp_path / "site"), workers=1)
+    about = (tmp_path / "site" / "about" / "index.html").read_text()
+    assert ('<p class="edit"><a href="https://codeberg.org/me/atlas/_edit/main/content/pages/about.md" '
+            'rel="noopener">Edit this page</a></p>') in about
+
+
 def test_a_pages_headings_nest_under_its_title_and_the_same_text_in_notes_under_notes(content, tmp_path):
     text = "# Why\n\n## How\n\nI read."
     (content / "pages" / "about.md").write_text("---\ntitle: About\n---\n\n" + text + "\n")

@@ -340,6 +340,24 @@ def test_a_paper_without_an_arxiv_identifier_links_a_search_for_its_title_on_arx
     assert "<ul>" not in section  # no links of its own
 
 
+def test_with_an_edit_url_a_paper_page_links_its_file_in_the_repositorys_editor_and_without_one_nothing():
+    config = SiteConfig(edit_url="https://github.com/me/atlas/edit/main/content/")
+    noted = paper("noted", "Noted", notes="Read it.")
+    papers = (noted, paper("bare", "Bare"), replace(paper("mine", "Mine"), path=Path("content/papers/mine.md")))
+    site = site_for(*papers[:2], config=config, listed=True)
+    own = site_for(papers[2], config=config)
+    files = {**render_site(make_environment(config), site, ASSETS, {})[0],
+             **render_site(make_environment(config), own, ASSETS, {})[0]}
+    edit = {slug: re.findall(r'<p class="edit"><a href="([^"]+)" rel="noopener">([^<]+)</a></p>',
+                             files[f"papers/{slug}/index.html"].decode()) for slug in ("noted", "bare", "mine")}
+    base = "https://github.com/me/atlas/edit/main/content/papers/"
+    assert edit == {"noted": [(base + "noted.md", "Edit notes")], "bare": [(base + "bare.md", "Add notes")],
+                    "mine": [(base + "mine.md", "Edit this paper")]}
+    plain = site_for(noted, listed=True)
+    assert 'class="edit"' not in render_site(make_environment(plain.config), plain, ASSETS, {})[0][
+        "papers/noted/index.html"].decode()
+
+
 def test_a_single_tag_written_as_a_string_is_one_tag():
     site = site_for(paper("x", "A Paper", tags="read-later"))
     files, _ = render_site(make_environment(site.config), site, ASSETS, {})
