@@ -58,6 +58,7 @@ def markdown_parser(shown_under: int = UNDER_A_SECTION) -> MarkdownIt:
     rules = md.renderer.rules
     rules["footnote_anchor"] = partial(_named_backref, rules["footnote_anchor"])
     md.core.ruler.push("table_alignment_classes", _table_alignment_as_classes)
+    md.core.ruler.push("short_table_columns", _short_table_columns_unwrapped)
     md.core.ruler.push("nested_headings", partial(_nest_headings, shown_under))
     md.core.ruler.push("bare_addresses", _mark_bare_addresses)
     md.linkify = QuickLinkify()
@@ -98,6 +99,42 @@ def _table_alignment_as_classes(state: StateCore) -> None:
         if token.type in ("th_open", "td_open") and "style" in token.attrs:
             alignment = str(token.attrs.pop("style")).removeprefix("text-align:")
             token.attrSet("class", f"align-{alignment}")
+
+
+# The longest cell of a column its cells are kept on one line for: a name
+# ("Mistral-7B-Instruct-v0.2"), a figure, a date; not a sentence.
+SHORT_CELL = 30
+
+
+def _short_table_columns_unwrapped(state: StateCore) -> None:
+    # A table wider than a phone scrolls, but the browser first narrows its
+    # columns to their longest word, breaking a model's name at each hyphen
+    # ("Mistral-/7B-/Instruct/-v0.2"): a column of short cells keeps each on
+    # one line (class "short"), and one of sentences still wraps.
+    tokens = state.tokens
+    start = None
+    for index, token in enumerate(tokens):
+        if token.type == "table_open":
+            start, longest, column = index, {}, 0
+        elif start is None:
+            continue
+        elif token.type == "tr_open":
+            column = 0
+        elif token.type in ("th_open", "td_open"):
+            # The next token is the cell's inline content, its text as written.
+            longest[column] = max(longest.get(column, 0), len(tokens[index + 1].content.strip()))
+            column += 1
+        elif token.type == "table_close":
+            short = {column for column, length in longest.items() if length <= SHORT_CELL}
+            column = 0
+            for cell in tokens[start:index]:
+                if cell.type == "tr_open":
+                    column = 0
+                elif cell.type in ("th_open", "td_open"):
+                    if column in short:
+                        cell.attrSet("class", " ".join(filter(None, (cell.attrGet("class"), "short"))))
+                    column += 1
+            start = None
 
 
 def _named_backref(render: Callable[..., str], tokens: list, idx: int, options: object, env: dict) -> str:

@@ -275,6 +275,30 @@ def test_wide_notes_and_the_topics_chart_fit_a_phone(browser, tmp_path, serve_si
     context.close()
 
 
+MODEL_TABLE = (
+    "\n## Notes\n\n| Model | MMLU | GSM8K | HumanEval | License | Note |\n|---|--:|--:|--:|---|---|\n"
+    "| Mistral-7B-Instruct-v0.2 | 60.1 | 40.0 | 26.2 | Apache-2.0 | the one we kept for the long-context runs, "
+    "as it fits on one card |\n| LLaMA-2-70B-chat-hf | 68.9 | 56.8 | 29.9 | Llama 2 Community | |\n"
+)
+
+
+def test_a_table_of_names_and_figures_on_a_phone_keeps_each_name_on_a_line_and_scrolls(browser, tmp_path, serve_site):
+    """It squeezed its columns to their longest word first: "Mistral-7B-Instruct-v0.2" on four lines."""
+    base, paper = serve_with_notes(tmp_path, serve_site, MODEL_TABLE)
+    context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": 390, "height": 844})
+    # A cell's lines: the rows its text's boxes stand on (the cell is as tall as its row's tallest).
+    lines = page.locator(".notes td").evaluate_all(
+        "cells => cells.map(cell => { const text = document.createRange(); text.selectNodeContents(cell);"
+        " return new Set([...text.getClientRects()].map(box => Math.round(box.top))).size; })"
+    )
+    assert lines[:5] == [1] * 5 and lines[6:11] == [1] * 5, lines  # each name, figure and license on one line
+    assert lines[5] > 1, "the sentence wraps"
+    assert page.locator(".notes table").evaluate("table => table.scrollWidth > table.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert errors == []
+    context.close()
+
+
 WIDE_PLOT = '<svg xmlns="http://www.w3.org/2000/svg" width="1600" height="400"><rect width="1600" height="400" fill="teal"/></svg>'
 
 

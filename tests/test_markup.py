@@ -99,10 +99,27 @@ def test_a_table_columns_alignment_is_a_class_the_stylesheet_aligns_not_a_style_
     # The pages' Content-Security-Policy (style-src 'self') ignores a style
     # attribute: the column would stand left-aligned whatever the table said.
     assert "style=" not in html
-    assert re.findall(r"<td(?: class=\"([^\"]+)\")?>", html) == ["align-left", "align-center", "align-right", ""]
-    assert '<th class="align-right">c</th>' in html
+    # (and "short": a column of short cells, kept on one line)
+    assert re.findall(r"<td(?: class=\"([^\"]+)\")?>", html) == [
+        "align-left short", "align-center short", "align-right short", "short",
+    ]
+    assert '<th class="align-right short">c</th>' in html
     stylesheet = (Path(__file__).parent.parent / "static" / "style.css").read_text(encoding="utf-8")
     assert "td.align-center" in stylesheet and "td.align-right" in stylesheet
+
+
+def test_a_table_column_of_short_cells_is_marked_to_stay_on_one_line_and_one_with_a_sentence_is_not():
+    html = make_markdown()(
+        "| Model | MMLU | Note |\n|---|--:|---|\n| Mistral-7B-Instruct-v0.2 | 60.1 | kept |\n"
+        "| x | 1 | the one we kept for the long runs, as it fits on a card |\n"
+    )
+    assert re.findall(r"<t[hd](?: class=\"([^\"]+)\")?>", html) == [
+        "short", "align-right short", "", "short", "align-right short", "", "short", "align-right short", "",
+    ]
+    # A second table is measured for itself.
+    assert '<td class="short">one line</td>' in make_markdown()(
+        "| a |\n|---|\n| a sentence much longer than thirty characters |\n\n| b |\n|---|\n| one line |\n"
+    )
 
 
 def test_code_that_names_a_language_pygments_knows_is_coloured_by_its_tokens():
