@@ -2,9 +2,9 @@
 
 For each query a fresh browser context (empty cache) opens the search page
 and submits the query, as Enter does; we record the time from the search call
-to lunr's answer and to the first results on screen (``performance.measure``
-entries the page makes)
-and what the query downloaded: the search data (manifest, index shards,
+to lunr's answer (the status set) and to the first results on screen
+(``performance.measure`` entries the page makes; a query that finds nothing,
+which has none, is measured to its answer) and what the query downloaded: the search data (manifest, index shards,
 document chunks) and the scripts, each as gzip bytes, which is what a
 static host such as GitHub Pages sends.
 
@@ -65,7 +65,8 @@ def _gzip_size(path: Path) -> int:
 
 
 def measure(site: Path, queries=DEFAULT_QUERIES, prefix: str = "/") -> list[dict]:
-    """One row per query: ms to first results, gzip KB of search data and scripts, result count."""
+    """One row per query: ms to the answer and to first results (None when it
+    found nothing), gzip KB of search data and scripts, result count, status."""
     from playwright.sync_api import sync_playwright
 
     rows = []
@@ -85,10 +86,20 @@ def measure(site: Path, queries=DEFAULT_QUERIES, prefix: str = "/") -> list[dict
             page.evaluate(
                 "q => { const box = document.getElementById('site-search');"
                 " box.value = q; box.form.requestSubmit(); }", query)
+            # Answered (the status is set with it), then, for a query that
+            # found something, its first results on screen: a query that finds
+            # nothing has none to wait for.
             page.wait_for_function(
-                "performance.getEntriesByName('atlas-search').length > 0", polling=10)
-            ms = page.evaluate("performance.getEntriesByName('atlas-search')[0].duration")
-            answer_ms = page.evaluate("performance.getEntriesByName('atlas-answer')[0].duration")
+                "() => performance.getEntriesByName('atlas-answer').length > 0", polling=10)
+            # (A site built before the answer said its count has no detail: waited for results.)
+            answer_ms, results = page.evaluate(
+                "(() => { const entry = performance.getEntriesByName('atlas-answer')[0];"
+                " return [entry.duration, entry.detail ? entry.detail.results : null]; })()")
+            ms = None
+            if results != 0:
+                page.wait_for_function(
+                    "() => performance.getEntriesByName('atlas-search').length > 0", polling=10)
+                ms = page.evaluate("performance.getEntriesByName('atlas-search')[0].duration")
             count = page.locator("#search-status").inner_text()
             context.close()
             # Everything search fetched for this first query, the manifest included.
@@ -99,6 +110,7 @@ def measure(site: Path, queries=DEFAULT_QUERIES, prefix: str = "/") -> list[dict
                 "answer_ms": answer_ms,
                 "search_kb": sum(_gzip_size(site / unquote(p)[len(prefix):]) for p in data) / 1024,
                 "files": len(data),
+                "results": results,
                 "status": count,
             })
         browser.close()
@@ -113,13 +125,16 @@ def table(rows: list[dict]) -> str:
              "+ scripts (KB gzip) |",
              "|---|---:|---:|---:|---:|---:|"]
     for row in rows:
-        lines.append(f"| `{row['query']}` | {row['answer_ms']:.0f} | {row['ms']:.0f} | "
+        # A query that finds nothing shows no results: its status instead.
+        shown = f"{row['ms']:.0f}" if row["ms"] is not None else f"none: {row['status']}"
+        lines.append(f"| `{row['query']}` | {row['answer_ms']:.0f} | {shown} | "
                      f"{row['search_kb']:.0f} | {row['files']} | {row['scripts_kb']:.0f} |")
     answer = [row["answer_ms"] for row in rows]
-    ms = [row["ms"] for row in rows]
+    ms = [row["ms"] for row in rows if row["ms"] is not None]
     kb = [row["search_kb"] + row["scripts_kb"] for row in rows]
+    shown = f"{statistics.median(ms):.0f} / {max(ms):.0f}" if ms else "–"
     lines.append(f"| **median / max** | {statistics.median(answer):.0f} / {max(answer):.0f} | "
-                 f"{statistics.median(ms):.0f} / {max(ms):.0f} | | | "
+                 f"{shown} | | | "
                  f"total {statistics.median(kb):.0f} / {max(kb):.0f} |")
     return "\n".join(lines)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import quote
 
@@ -712,3 +714,21 @@ def test_more_results_that_failed_to_load_say_so_and_load_on_the_next_press(brow
     assert len(failed) == 1
     assert [error for error in errors if "net::ERR_FAILED" not in error] == []
     context.close()
+
+
+def test_the_search_benchmark_measures_a_query_that_finds_nothing(tmp_path):
+    """bench/search_bench.py waited for results on the page, so a query that
+    finds nothing (or only a typo's similar words) timed out there: it waits
+    for the answer, and for results only when there are any."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    build(Paths(content=content, out=tmp_path / "_site"), base_url="/")
+    ran = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "search_bench.py"), str(tmp_path / "_site"),
+         "--queries", "zzzqqq,hallucnation,lora"],
+        capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    rows = {line.split("|")[1].strip(): line.split("|")[2:4] for line in ran.stdout.splitlines()[2:-1]}
+    assert list(rows) == ["`zzzqqq`", "`hallucnation`", "`lora`"]
+    assert rows["`zzzqqq`"][1].strip().startswith("none: No papers match “zzzqqq”.")
+    assert all(re.fullmatch(r" \d+ ", cell) for row in ("`hallucnation`", "`lora`") for cell in rows[row])
