@@ -577,27 +577,81 @@
    * them: a term one edit away (a letter added, dropped, changed, or two
    * swapped; two edits cost tens of milliseconds on long words), in the
    * shards already loaded for the query, so nothing more is fetched; the one
-   * in most papers. Null when no word has one, or the query has syntax of
-   * its own (+, -, a field, a wildcard, ~, ^), which is taken as meant. */
+   * in most papers. Its outcome's ``instead`` is the query searched for, as
+   * words ("hallucination"), so that sent as a query it finds the same, and
+   * ``changed`` its words that are not the reader's. Null when no word has
+   * one, or the query has syntax of its own (+, -, a field, a wildcard, ~,
+   * ^), which is taken as meant. */
   Searcher.prototype.similar = function (raw) {
     var self = this, text = prepareQuery(raw, false);
     var words = text.split(" ");
     if (!words.every(function (word) { return /^[^+\-:*~^]+$/.test(word); })) return Promise.resolve(null);
     return this.indexFor(text).then(function (index) {
-      var changed = false;
-      var like = words.map(function (word) {
-        var term = similarTerm(index, word);
-        changed = changed || term !== null;
-        return term || word;
+      var parts = [];
+      var typed = words.filter(function (word) {
+        // Not the parts prepareQuery added for a word ("lroa" of "lroa's"): its word has them.
+        var part = parts.indexOf(word) !== -1;
+        parts = parts.concat(partsOf(word));
+        return !part;
       });
-      if (!changed) return null;
-      return self.answer(like.join(" ")).then(function (outcome) {
+      // [word, the word like it or null]; a word with none like it is
+      // searched for by its parts' ("encodr/decodr": encoder decoder).
+      var pairs = [].concat.apply([], typed.map(function (word) {
+        var other = similarTerm(index, word);
+        var parts = other ? [] : partsOf(word).map(function (part) { return [part, similarTerm(index, part)]; });
+        return parts.some(function (pair) { return pair[1]; }) ? parts : [[word, other]];
+      }));
+      if (!pairs.some(function (pair) { return pair[1]; })) return null;
+      typed = pairs.map(function (pair) { return pair[0]; });
+      var like = pairs.map(function (pair) { return pair[1] || pair[0]; });
+      return self.answer(prepareQuery(like.join(" "), false)).then(function (outcome) {
         if (!outcome.results.length) return null;
-        outcome.similar = true;
-        return outcome;
+        // The words named as the papers shown write them, which the page fetches
+        // next: a word one edit from the reader's the stemmer also makes
+        // another term of can be none ("reasonig" is one from reasonic too).
+        return Promise.all(outcome.results.slice(0, 10).map(function (result) {
+          return self.documentFor(result.ref);
+        })).catch(function () { return []; }).then(function (docs) {  // (the page says it when it fetches them)
+          var written = wordsWritten(docs);
+          like = like.map(function (word, i) {
+            return word === typed[i] ? word : asWritten(written, stem(word)[0], oneEditFrom(typed[i])) || word;
+          });
+          outcome.similar = true;
+          outcome.instead = like.join(" ");
+          outcome.query = prepareQuery(outcome.instead, false);  // its words' stems are those searched for
+          outcome.changed = like.filter(function (word, i) { return word !== typed[i]; });
+          return outcome;
+        });
       });
     });
   };
+
+  /* How often each word the index holds is written in the documents'
+   * titles and abstracts, lowercased, by its stem: stem → word → count. */
+  function wordsWritten(docs) {
+    var written = new Map();
+    docs.forEach(function (doc) {
+      ((doc && doc.t + " " + doc.a || "").match(/[\p{L}\p{M}\p{N}]+/gu) || []).forEach(function (found) {
+        var word = foldedLetters(found.toLowerCase());
+        if (!isIndexed(word)) return;
+        var term = stem(word)[0], counts = written.get(term) || new Map();
+        counts.set(word, (counts.get(word) || 0) + 1);
+        written.set(term, counts);
+      });
+    });
+    return written;
+  }
+
+  /* The word written for ``term`` most often, of those one edit from the
+   * reader's (``near``) if any is; null if none is written. */
+  function asWritten(written, term, near) {
+    var best = null, most = 0, bestNear = false;
+    (written.get(term) || new Map()).forEach(function (count, word) {
+      var isNear = near.has(word);
+      if (isNear && !bestNear || isNear === bestNear && count > most) { best = word; most = count; bestNear = isNear; }
+    });
+    return best;
+  }
 
   /* A word to search for in place of ``word``, for the term the index holds
    * that is most like it, in the most papers: one edit from the stem the
@@ -605,25 +659,32 @@
    * hallucin), or the stem of a word one edit from it as written. A typo in
    * a word's ending keeps the stemmer from cutting the ending off:
    * "reasonig" and "diffsion" are one letter from reasoning and diffusion,
-   * but four and three from reason and diffus, the stems the index holds. */
+   * but four and three from reason and diffus, the stems the index holds.
+   * The word is one the stemmer makes that term of, as written if it can
+   * be: "hallucination", not hallucin, which the page names. */
   function similarTerm(index, word) {
     var own = isIndexed(word) ? stem(word)[0] : null;
     // A number has no near miss: 2019 is not a typo of 2015.
     if (!own || own.length < 4 || /^[\d.,]+$/.test(own)) return null;
     // Each term → a word the stemmer makes it of, as the search runs a word
-    // through the stemmer: the term itself if the stemmer leaves it as it
-    // is, else the word it was found by (for diffus, "diffusion": the
+    // through the stemmer: a word one edit from the reader's; else, for a
+    // term one edit from its stem, the reader's word with that edit
+    // ("hallucnation" is hallucn + "ation": hallucin + "ation"), or the term
+    // itself if the stemmer leaves it as it is (for diffus, "diffusion": the
     // stemmer makes diffus diffu).
     var wordFor = new Map();
-    var fuzzy = lunr.TokenSet.fromFuzzyString(own, 1);
-    index.tokenSet.intersect(fuzzy).toArray().forEach(function (term) {
-      if (stem(term)[0] === term) wordFor.set(term, term);
-    });
     oneEditFrom(word).forEach(function (variant) {
       if (!isIndexed(variant)) return;
       stem(variant).forEach(function (term) {
-        if (!wordFor.has(term)) wordFor.set(term, stem(term)[0] === term ? term : variant);
+        if (!wordFor.has(term) && stem(variant)[0] === term) wordFor.set(term, variant);
       });
+    });
+    var fuzzy = lunr.TokenSet.fromFuzzyString(own, 1);
+    index.tokenSet.intersect(fuzzy).toArray().forEach(function (term) {
+      if (wordFor.has(term)) return;
+      var edited = word.indexOf(own) === 0 ? term + word.slice(own.length) : term;
+      if (isIndexed(edited) && stem(edited)[0] === term) wordFor.set(term, edited);
+      else if (stem(term)[0] === term) wordFor.set(term, term);
     });
     var best = null, most = 0;
     wordFor.forEach(function (_word, term) {

@@ -24,7 +24,34 @@
     });
   }
 
-  function setStatus(text) { status.textContent = text; }
+  /* The status: text, or a list of texts and [text, words] links that
+   * search for those words, put in whole, so that it is announced once. */
+  function setStatus(said) {
+    var parts = [].concat(said), fragment = document.createDocumentFragment();
+    parts.forEach(function (part) {
+      if (typeof part === "string") return fragment.appendChild(document.createTextNode(part));
+      var link = document.createElement("a");
+      var url = new URL(window.location.href);
+      url.searchParams.set("q", part[1]);
+      url.hash = "";
+      link.href = url.href;
+      link.setAttribute("data-q", part[1]);
+      link.textContent = part[0];
+      fragment.appendChild(link);
+    });
+    status.textContent = "";
+    status.appendChild(fragment);
+  }
+
+  /* The status when a query found nothing and its papers are those of
+   * words like its own, which it names, a handful at most. */
+  function similarSaid(text, outcome, count) {
+    var named = outcome.changed.length <= 5 ? [[outcome.instead, outcome.instead]]
+      : ["words like yours (", [outcome.changed.slice(0, 5).map(function (word) { return "“" + word + "”"; }).join(", ") +
+          " and " + (outcome.changed.length - 5) + " more", outcome.instead], ")"];
+    if (named.length === 1) return ["No papers match “" + text + "”. Showing " + count + " for “", named[0], "”."];
+    return ["No papers match “" + text + "”. Showing " + count + " for "].concat(named, ["."]);
+  }
 
   function appendMarked(parent, text) {
     AtlasSearch.highlight(text, current.stems).forEach(function (part) {
@@ -144,8 +171,7 @@
         return;
       }
       var count = n.toLocaleString("en-US") + (n === 1 ? " paper" : " papers");
-      current.said = outcome.similar
-        ? "No papers match “" + text + "”. " + count + (n === 1 ? " matches" : " match") + " similar words, marked below."
+      current.said = outcome.similar ? similarSaid(text, outcome, count)
         : count + (n === 1 ? " matches" : " match") + " “" + text + "”";
       setStatus(current.said);
       return showMore().then(function () {
@@ -316,6 +342,16 @@
     if (!searcher) { submitted = true; return; }
     submit();
   });
+  // The words a query like them was answered for, searched for as sent with Enter.
+  status.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-q]");
+    // Not a click that opens it elsewhere (a new tab), which its address does.
+    if (!link || !searcher || event.button || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    clearTimeout(timer);
+    input.value = link.getAttribute("data-q");
+    submit();
+  });
   document.addEventListener("keydown", onKey);
   more.addEventListener("click", function () {
     // On to the first result the button added, not left on the button below them.
@@ -323,7 +359,9 @@
     showMore().then(function () {
       if (state !== current) return;
       // Not a failure of a press before (the same words are not announced again).
-      if (status.textContent !== state.said) setStatus(state.said);
+      if (status.textContent !== [].concat(state.said).map(function (part) {
+        return typeof part === "string" ? part : part[0];
+      }).join("")) setStatus(state.said);
       focusResult(shown);
     }, function (error) {
       // Said, not left to fail unheard: the next press fetches the files again.

@@ -275,19 +275,71 @@ def test_a_query_that_finds_nothing_says_why_in_curly_quotes(browser, shipped_si
     context.close()
 
 
-def test_a_typo_shows_the_papers_of_words_like_it_and_says_so(browser, shipped_site, serve_site):
+def test_a_typo_shows_the_papers_of_words_like_it_and_names_them(browser, shipped_site, serve_site):
+    """The status said "15 papers match similar words, marked below." without
+    naming them: it names the words searched for instead, as the papers write
+    them, in a link to that search (in the status, a live region, read whole)."""
     base = serve_site(shipped_site)
     context, page, errors, dialogs = open_page(browser, base + "search/")
     box = page.locator("#site-search")
     box.fill("hallucnation")
     box.press("Enter")
-    expect(page.locator("#search-status")).to_have_text(
-        re.compile(r"^No papers match “hallucnation”\. \d+ papers match similar words, marked below\.$"))
+    status = page.locator("#search-status")
+    expect(status).to_have_text(re.compile(r"^No papers match “hallucnation”\. Showing \d+ papers for “hallucination”\.$"))
+    assert status.get_attribute("role") == "status"
+    link = status.get_by_role("link", name="hallucination", exact=True)
+    assert link.get_attribute("href").endswith("/atlas/search/?q=hallucination")
     # The status comes before the results' documents are in: the marks with them.
     expect(page.locator("#search-results .result h2 mark").first).to_be_visible()
     marks = page.locator("#search-results .result h2 mark").all_inner_texts()
     assert marks and all(mark.lower().startswith("hallucin") for mark in marks), marks
+    # Several words, each named; more than a handful, five of them.
+    page.goto(base + "search/?q=" + quote("mixtrue of experst"))
+    expect(status).to_have_text(re.compile(r"^No papers match “mixtrue of experst”\. Showing \d+ papers for “mixture of experts”\.$"))
+    typos = "hallucnation trasnformer reasonig alignmnet performace effcient"
+    page.goto(base + "search/?q=" + quote(typos))
+    expect(status).to_have_text(re.compile(
+        f"^No papers match “{typos}”\\. Showing \\d+ papers for words like yours \\(“hallucination”, “transformer”, "
+        "“reasoning”, “alignment”, “performance” and 1 more\\)\\.$"))
+    status.get_by_role("link").click()
+    page.wait_for_url("**/search/?q=hallucination+transformer+reasoning+alignment+performance+efficient")
     assert errors == [] and dialogs == []
+    context.close()
+
+
+def test_the_words_a_typo_was_searched_for_by_are_a_search_of_their_own_in_the_history(
+        browser, shipped_site, serve_site):
+    """The link in the status searches for its words as Enter does: the same
+    papers, now matching them, on the first result, a step of the history of
+    its own after a search sent; Back returns to the typo."""
+    base = serve_site(shipped_site)
+    context, page, errors, _ = open_page(browser, base + "topics/")
+    page.goto(base + "search/?q=reasonig")
+    status = page.locator("#search-status")
+    expect(status).to_contain_text("Showing")
+    titles = result_titles(page)
+    status.get_by_role("link", name="reasoning").click()
+    page.wait_for_url("**/search/?q=reasoning")
+    expect(status).to_have_text(re.compile(r"^\d+ papers match “reasoning”$"))
+    expect(page.locator("#site-search")).to_have_value("reasoning")
+    assert result_titles(page) == titles
+    expect(page.locator("#search-results .result h2 a").first).to_be_focused()
+    page.go_back()
+    page.wait_for_url("**/search/?q=reasonig")
+    expect(status).to_contain_text("No papers match “reasonig”. Showing")
+    expect(page.locator("#site-search")).to_have_value("reasonig")
+    # Typed, not sent, the typo is no step of its own, as words typed then sent with Enter.
+    page.locator("#site-search").fill("alignmnet")
+    page.wait_for_url("**/search/?q=alignmnet")
+    expect(status).to_contain_text("for “alignment”")
+    status.get_by_role("link", name="alignment").click()
+    page.wait_for_url("**/search/?q=alignment")
+    expect(status).to_have_text(re.compile(r"^\d+ papers match “alignment”$"))
+    page.go_back()
+    page.wait_for_url("**/search/?q=reasonig")
+    page.go_back()
+    page.wait_for_url("**/atlas/topics/")
+    assert errors == []
     context.close()
 
 

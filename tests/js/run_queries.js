@@ -7,7 +7,9 @@
 // the refs and scores the Searcher returns, the titles of the top results
 // and their excerpts as the page shows them ([text, marked] parts, and whether
 // the whole text has a word to mark), and, given a monolithic index file, that index's refs, scores and matched
-// terms for the same prepared query string.
+// terms for the same prepared query string. A query that found nothing and
+// was answered for words like its own (a typo) has them as "instead";
+// "documents" are the document files the top results were read from.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -32,6 +34,7 @@ async function main() {
     fetched.length = 0;
     const outcome = await searcher.search(query.q, !!query.typing);
     const files = fetched.slice();
+    fetched.length = 0;
     const top = [], excerpts = [];
     const stems = AtlasSearch.highlightStems(outcome.query);  // as the page marks them
     for (const result of outcome.results.slice(0, 10)) {
@@ -44,6 +47,7 @@ async function main() {
     }
     const entry = {
       q: query.q, prepared: outcome.query, error: outcome.error, similar: !!outcome.similar,
+      instead: outcome.instead || null, documents: [...new Set(fetched)].sort(),
       results: outcome.results.map((r) => [r.ref, r.score]),
       lunr: outcome.lunrResults.map((r) => [r.ref, r.score, r.terms.slice().sort()]), titles: top, excerpts, files,
     };
