@@ -600,7 +600,7 @@
       // [word, the word like it or null]; a word with none like it is
       // searched for by its parts' ("encodr/decodr": encoder decoder).
       var pairs = [].concat.apply([], typed.map(function (word) {
-        var other = similarTerm(index, word);
+        var other = similarTerm(index, word) || twoWords(index, word);
         var parts = other ? [] : partsOf(word).map(function (part) { return [part, similarTerm(index, part)]; });
         return parts.some(function (pair) { return pair[1]; }) ? parts : [[word, other]];
       }));
@@ -696,6 +696,25 @@
       if (count > most || count === most && count > 0 && term < best) { best = term; most = count; }
     });
     return best && wordFor.get(best);
+  }
+
+  /* For a word like none the index holds, two it holds that it is written
+   * of, as the papers write them ("zeroshot": zero-shot, "selfattention":
+   * self-attention; a word too common to be held, as "in" of "incontext", is
+   * one): of the places to cut it, the one whose rarer word is in most papers.
+   * Null for none, or for a number. */
+  function twoWords(index, word) {
+    var chars = Array.from(word), best = null, most = 0;
+    if (chars.length > 30 || /^[\d.,]+$/.test(word)) return null;
+    function papers(part) {
+      return isIndexed(part) ? index.documentCount(stem(part)[0]) : Infinity;
+    }
+    for (var i = 2; i <= chars.length - 2; i++) {
+      var head = chars.slice(0, i).join(""), tail = chars.slice(i).join("");
+      var count = Math.min(papers(head), papers(tail));
+      if (count > most && count < Infinity) { best = head + "-" + tail; most = count; }
+    }
+    return best;
   }
 
   /* The words one edit from ``word``: a letter dropped, added or changed, or

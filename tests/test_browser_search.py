@@ -296,6 +296,9 @@ def test_a_typo_shows_the_papers_of_words_like_it_and_names_them(browser, shippe
     # Several words, each named; more than a handful, five of them.
     page.goto(base + "search/?q=" + quote("mixtrue of experst"))
     expect(status).to_have_text(re.compile(r"^No papers match “mixtrue of experst”\. Showing \d+ papers for “mixture of experts”\.$"))
+    # A word written as one that the papers write as two.
+    page.goto(base + "search/?q=zeroshot")
+    expect(status).to_have_text(re.compile(r"^No papers match “zeroshot”\. Showing \d+ papers for “zero-shot”\.$"))
     typos = "hallucnation trasnformer reasonig alignmnet performace effcient"
     page.goto(base + "search/?q=" + quote(typos))
     expect(status).to_have_text(re.compile(

@@ -625,6 +625,21 @@ def test_a_query_that_finds_nothing_finds_the_papers_of_words_like_its_own(shipp
     assert typo["similar"] and typo["instead"] == "diffusion" and typo["results"] == word["results"] != []
 
 
+def test_a_word_written_as_one_finds_the_papers_that_write_it_as_two(shipped_site):
+    """"zeroshot" found nothing, and no word one letter from it: it is
+    searched for as the papers write it, zero-shot, which is named."""
+    ones = {"zeroshot": "zero-shot", "selfattention": "self-attention", "incontext": "in-context",
+            "LowRank": "low-rank"}
+    entries = run_queries(shipped_site, [{"q": q} for q in ones])
+    plain = run_queries(shipped_site, [{"q": q} for q in ones.values()])
+    for entry, two in zip(entries, plain, strict=True):
+        assert entry["similar"] and entry["instead"] == two["q"] and entry["prepared"] == two["prepared"], entry
+        assert entry["results"] == two["results"] and len(entry["results"]) > 10
+    # Words of none the index holds, and numbers, are not cut.
+    assert [entry["q"] for entry in run_queries(shipped_site, [{"q": "zzzqqq"}, {"q": "20192020"}])
+            if entry["similar"]] == []
+
+
 def test_results_show_latex_quotes_as_the_quotes_they_stand_for(documents):
     """The shipped digests write ``knowledge overshadowing'' and `where', as arXiv keeps them."""
     quoted = [doc for doc in documents if "“knowledge overshadowing”" in doc.shown]
