@@ -615,7 +615,7 @@
         return Promise.all(outcome.results.slice(0, 10).map(function (result) {
           return self.documentFor(result.ref);
         })).catch(function () { return []; }).then(function (docs) {  // (the page says it when it fetches them)
-          var written = wordsWritten(docs);
+          var written = wordsWritten(docs, like.filter(function (word, i) { return word !== typed[i]; }));
           like = like.map(function (word, i) {
             return word === typed[i] ? word : asWritten(written, stem(word)[0], oneEditFrom(typed[i])) || word;
           });
@@ -630,13 +630,15 @@
   };
 
   /* How often each word the index holds is written in the documents'
-   * titles and abstracts, lowercased, by its stem: stem → word → count. */
-  function wordsWritten(docs) {
-    var written = new Map();
+   * titles and abstracts, lowercased, by its stem: stem → word → count; of
+   * the words that begin as one of ``words`` (the stemmer changes a word's
+   * ending only), to stem no more than those. */
+  function wordsWritten(docs, words) {
+    var written = new Map(), starts = words.map(function (word) { return word.slice(0, 2); });
     docs.forEach(function (doc) {
       ((doc && doc.t + " " + doc.a || "").match(/[\p{L}\p{M}\p{N}]+/gu) || []).forEach(function (found) {
         var word = foldedLetters(found.toLowerCase());
-        if (!isIndexed(word)) return;
+        if (starts.indexOf(word.slice(0, 2)) === -1 || !isIndexed(word)) return;
         var term = stem(word)[0], counts = written.get(term) || new Map();
         counts.set(word, (counts.get(word) || 0) + 1);
         written.set(term, counts);
