@@ -15,6 +15,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common import normalize_url
 from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
+from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments import highlight
@@ -24,6 +25,7 @@ from pygments.lexers import find_lexer_class_by_name
 from pygments.util import ClassNotFound
 
 from .papers import digest_body_parts, resolve_escapes, trim_address
+from .tex import Unshown, math_error_html, mathml_of
 
 
 # The level of the heading a text is shown under: notes and a paper's
@@ -39,11 +41,12 @@ BARE_ADDRESS = "bare-address"
 
 def make_markdown(shown_under: int = UNDER_A_SECTION) -> Callable[[str], str]:
     """CommonMark with tables, strikethrough, footnotes, task lists, code
-    coloured by its language and bare-URL links; raw HTML is shown as text,
-    and there is deliberately no math plugin: "$100K" in an abstract stays
-    "$100K". The text's headings nest under an ``<h{shown_under}>``: its
-    shallowest level is one below it, deeper ones keep their depth (h6 at
-    most)."""
+    coloured by its language, bare-URL links and TeX math as MathML (``$x$``,
+    ``$$x$$``; money such as "$100K" or "$5 and $10" stays text); raw HTML is
+    shown as text. Digest abstracts are not Markdown (make_digest_text): they
+    are shown as written, dollar signs and all. The text's headings nest
+    under an ``<h{shown_under}>``: its shallowest level is one below it,
+    deeper ones keep their depth (h6 at most)."""
     md = markdown_parser(shown_under)
     return partial(_render_markdown, partial(markdown_html, md), md.linkify.pretest)
 
@@ -54,15 +57,65 @@ def markdown_parser(shown_under: int = UNDER_A_SECTION) -> MarkdownIt:
     # A task's checkbox inside a <label> with its text: named for a screen
     # reader, and with no id that two lists on one page could both use.
     md.use(footnote_plugin).use(tasklists_plugin, label=True)
+    # Math as pandoc reads it, so that money stays text: no space after the
+    # opening "$" nor before the closing one, no digit straight after it
+    # ("$5 and $10", "$100K"), nor a digit before the opening one ("5$");
+    # "\$" is a dollar sign. "$$…$$" is display math inside a paragraph too,
+    # and on lines of its own it ends at a blank line, as in LaTeX, so that
+    # a stray "$$" cannot take the rest of the text.
+    md.use(
+        dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False, allow_blank_lines=False,
+        double_inline=True,
+    )
     md.options["highlight"] = _code_highlighter()
     rules = md.renderer.rules
+    rules["math_inline"] = _math_html
+    rules["math_inline_double"] = _math_html
+    rules["math_block"] = _math_html
     rules["footnote_anchor"] = partial(_named_backref, rules["footnote_anchor"])
     md.core.ruler.push("table_alignment_classes", _table_alignment_as_classes)
     md.core.ruler.push("short_table_columns", _short_table_columns_unwrapped)
     md.core.ruler.push("nested_headings", partial(_nest_headings, shown_under))
     md.core.ruler.push("bare_addresses", _mark_bare_addresses)
+    md.core.ruler.push("math_as_mathml", _math_as_mathml)
     md.linkify = QuickLinkify()
     return md
+
+
+_MATH_TOKENS = ("math_inline", "math_inline_double", "math_block")
+
+
+def _math_as_mathml(state: StateCore) -> None:
+    # All of a text's formulas at once, as one document (equations numbered
+    # on across it); the converter is loaded only by a text that has one.
+    formulas = [
+        token
+        for block in state.tokens
+        for token in (block, *(block.children or ()))
+        if token.type in _MATH_TOKENS
+    ]
+    if not formulas:
+        return
+    # Ids (\label) named after the text, as its footnotes' are: a paper of
+    # one's own shows its abstract and its notes on one page.
+    id_prefix = f"eq-{hashlib.blake2b(state.src.encode('utf-8'), digest_size=4).hexdigest()}-"
+    shown = mathml_of([(token.content.strip(), token.type != "math_inline") for token in formulas], id_prefix)
+    for token, mathml in zip(formulas, shown):
+        token.meta["mathml"] = mathml
+
+
+def _math_html(tokens: list, idx: int, _options: object, _env: dict) -> str:
+    token = tokens[idx]
+    mathml = token.meta["mathml"]
+    if isinstance(mathml, Unshown):
+        return math_error_html(f"{token.markup}{token.content}{token.markup}", mathml.reason, token.block)
+    if token.type == "math_inline":
+        return mathml
+    # Display math scrolls on its own on a narrow screen (the stylesheet's
+    # .math-display), not the page; a <span>, as it may stand in a paragraph.
+    if token.block:
+        return f'<div class="math-display">{mathml}</div>\n'
+    return f'<span class="math-display">{mathml}</span>'
 
 
 def _nest_headings(shown_under: int, state: StateCore) -> None:
@@ -236,11 +289,11 @@ def _from_root_under(base_path: str, found: re.Match[str]) -> str:
 
 # What makes text more than plain paragraphs: a character Markdown gives a
 # meaning anywhere (escapes, code, emphasis, links, images, autolinks,
-# entities, strikethrough, tables, NUL), or whitespace other than spaces and
+# entities, strikethrough, tables, math, NUL), or whitespace other than spaces and
 # newlines (a tab indents; Unicode spaces are trimmed like spaces). One
 # character class: as "[...]|[^\\S \n]" the search took three times as long.
 _OTHER_WHITESPACE = "\t\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-_MARKUP_CHARACTER = re.compile("[" + re.escape("\\`*_[]<>!&~|\0") + _OTHER_WHITESPACE + "]")
+_MARKUP_CHARACTER = re.compile("[" + re.escape("\\`*_[]<>!&~|$\0") + _OTHER_WHITESPACE + "]")
 # A line starting with one of these may start a block (indented code, lists,
 # headings, quotes, setext underlines, ordered lists).
 _BLOCK_START = frozenset(" -+#=>0123456789")

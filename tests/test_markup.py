@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,7 @@ from site_builder.markup import (
     make_markdown, markdown_html, markdown_parser, tex_quotes, under_base,
 )
 from site_builder.papers import PaperRecord, extract_links, title_key, trim_address
+from site_builder.tex import clean_mathml, unshown_math
 
 
 class EndedAsLinksList(LinkifyIt):
@@ -40,9 +43,139 @@ class EndedAsLinksList(LinkifyIt):
         return found
 
 
-def test_markdown_leaves_dollar_signs_alone():
-    html = make_markdown()("It costs $100K and $\\pi$ is fine; $x$ too.")
-    assert "$100K" in html and "$x$" in html
+# Money as notes and abstracts write it, which pandoc's rules keep as text:
+# no space after the opening "$" nor before the closing one, no digit straight
+# after the closing one (nor, here, before the opening one); "\\$" is a dollar sign.
+@pytest.mark.parametrize("text, shown", [
+    ("It costs $5 and $10 a month.", "It costs $5 and $10 a month."),
+    ("A $100K Budget", "A $100K Budget"),
+    ("From $20,000 to $30,000.", "From $20,000 to $30,000."),
+    ("Between $5-$10 per run", "Between $5-$10 per run"),
+    ("It costs 5$ and 10$ in Europe.", "It costs 5$ and 10$ in Europe."),
+    ("A $ sign alone, and $ spaced $ too", "A $ sign alone, and $ spaced $ too"),
+    ("Escaped \\$x\\$ and \\$5", "Escaped $x$ and $5"),
+    ("US$5 and $3.50/hour", "US$5 and $3.50/hour"),
+    ("$$5 million", "$$5 million"),
+])
+def test_money_in_markdown_stays_text_beside_math(text, shown):
+    html = make_markdown()(f"{text} Beside $x$.")
+    assert html.startswith(f"<p>{shown} Beside <math><semantics><mi>x</mi>") and html.count("<math") == 1
+
+
+def test_inline_and_display_math_become_mathml_with_their_tex_as_annotation():
+    markdown = make_markdown()
+    inline = markdown("Loss $\\mathcal{L}(\\theta) = x^2$ falls, $a<b$ too.")
+    assert inline.startswith("<p>Loss <math><semantics>") and "<msup><mi>x</mi><mn>2</mn></msup>" in inline
+    assert re.findall(r'<annotation encoding="application/x-tex">([^<]*)</annotation>', inline) == [
+        "\\mathcal{L}(\\theta) = x^2", "a&lt;b",
+    ]
+    # On lines of its own (in a quote or a list too), a block that scrolls on a phone; in a paragraph, the same in a <span>.
+    for text in ("$$\n\\sum_{i=1}^n x_i\n$$", "$$\\sum_{i=1}^n x_i$$", "> $$\n> \\sum_{i=1}^n x_i\n> $$"):
+        html = markdown(text)
+        assert '<div class="math-display"><math display="block"><semantics>' in html and "<munderover>" in html, text
+        assert '<annotation encoding="application/x-tex">\\sum_{i=1}^n x_i</annotation>' in html
+    in_paragraph = markdown("So\n$$\\frac{1}{2}$$\nholds.")
+    assert in_paragraph.startswith('<p>So\n<span class="math-display"><math display="block"><semantics><mfrac>')
+    # Code stays code.
+    assert "<math" not in markdown("`$x$` and\n\n    $$x$$\n")
+
+
+def test_math_is_laid_out_by_classes_not_by_style_attributes_which_the_csp_refuses():
+    html = make_markdown()(
+        "$$\\begin{aligned}a &= b \\\\ c &= d\\end{aligned}$$\n\n"
+        "$$f(x) = \\begin{cases}1 & x > 0 \\\\ 0 & \\text{else}\\end{cases}$$\n\n"
+        "$$\\begin{array}{|c|c|}\\hline a & b\\end{array} \\color{red}{x}$$"
+    )
+    assert not re.search(r"\sstyle=", html) and "<mtable" in html
+    assert '<mtd class="math-end math-flush-right"><mi>a</mi></mtd><mtd class="math-start math-flush-left">' in html
+    assert {"math-gap-left", "math-rule-left", "math-rule-top", "math-rule-right"} <= set(" ".join(re.findall(r'class="([^"]*)"', html)).split())
+
+
+def test_tex_that_is_no_math_is_shown_as_code_saying_why():
+    html = make_markdown()("Bad $\\foo{x}$ and $x^{2$ here.\n\n$$\n\\frac{a}{b\n$$\n")
+    assert "<math" not in html
+    assert re.findall(r'<code class="math-error" title="([^"]*)">([^<]*)</code>', html) == [
+        ("Unknown command &quot;\\foo&quot;", "$\\foo{x}$"),
+        ("Expected closing token &quot;}&quot;, but reached end of input", "$x^{2$"),
+        ("Expected closing token &quot;}&quot;, but reached end of input", "$$\n\\frac{a}{b\n$$"),
+    ]
+    assert "<pre><code class=\"math-error\"" in html  # the block as it was written, on its lines
+    # One bad formula leaves the others math.
+    assert html.count("math-error") == 3 and make_markdown()("$\\foo$ and $x$").count("<math>") == 1
+
+
+def test_a_formula_shown_as_tex_is_a_warning_at_its_line():
+    note = "A note.\n\nFirst $x$ fine,\nthen $\\foo{x}$ not.\n\n$$\n\\frac{a}{b\n$$\n\nAgain $\\foo{x}$.\n"
+    path = Path("content/papers/a.md")
+    text = "---\ntitle: A\n---\n\n## Notes\n\n" + note
+    warnings = unshown_math([("papers/a/", make_markdown()(note), path)], lambda _path: text)
+    assert [(str(w.path), w.line) for w in warnings] == [(str(path), 10), (str(path), 13), (str(path), 16)]
+    assert str(warnings[0]) == (
+        'content/papers/a.md:10: math shown as its TeX, not as math: Unknown command "\\foo" '
+        "(fix the TeX; a dollar sign that starts no formula is written \\$)"
+    )
+    assert unshown_math([("papers/a/", make_markdown()("$x$ and $5"), path)], lambda _path: text) == ()
+
+
+@pytest.mark.parametrize("tex", [
+    "\\text{<script>alert(1)</script>}", "\\href{javascript:alert(1)}{x}", "\\style{color:red}{x}",
+    "\\class{evil}{x}", "\\color{red}{x}", "\\textcolor{red}{x}", "\\url{javascript:alert(1)}",
+    "\\mathrm{<img src=x onerror=alert(1)>}", "\\operatorname{<svg onload=alert(1)>}",
+    "\\begin{equation}x\\label{x\" onclick=\"alert(1)}\\end{equation}",
+    "\\begin{equation}x\\label{a}\\end{equation}\\eqref{javascript:alert(1)}", "\\unicode{x}\\htmlId{a}{b}",
+    "\\def\\a{\\a\\a}\\a", "{" * 8000 + "x" + "}" * 8000, "x+" * 100_000 + "x",
+])
+def test_hostile_tex_is_inert(tex):
+    for text in (f"${tex}$", f"$$\n{tex}\n$$"):
+        html = make_markdown()(text)
+        tags = re.findall(r"</?([a-z]+)([^>]*)>", html)
+        assert {name for name, _ in tags} <= {"p", "div", "span", "pre", "code", "math", "semantics", "annotation", "a"} | {
+            name for name, _ in tags if re.fullmatch("m[a-z]+", name)
+        }
+        attributes = [found for _, rest in tags for found in re.findall(r'\s([a-z-]+)="([^"]*)"', rest)]
+        assert not [name for name, _ in attributes if name.startswith("on") or name in ("style", "src")]
+        assert all(value.startswith("#") for name, value in attributes if name == "href")
+        assert all(word.startswith("math-") for name, value in attributes if name == "class" for word in value.split())
+        assert "evil" not in {word for name, value in attributes for word in value.split()}
+
+
+def test_mathml_keeps_only_known_elements_and_attributes():
+    cleaned = clean_mathml(
+        '<math display="block" onclick="x"><mi style="color:red;text-align: left" href="javascript:x">a</mi>'
+        '<script>alert(1)</script><mtext><a href="https://x.org">b</a><a href="#eq-1">(1)</a></mtext>'
+        '<mspace width="1em"/><foreignObject><b>c &amp; d</b></foreignObject></math>'
+    )
+    assert cleaned == (
+        '<math display="block"><mi class="math-start">a</mi>alert(1)<mtext><a>b</a><a href="#eq-1">(1)</a></mtext>'
+        '<mspace width="1em"/><b>c &amp; d</b></math>'
+    )
+
+
+def test_math_is_the_same_every_time_and_numbered_across_a_text():
+    text = "$$\\begin{align}a &= b \\label{first}\\end{align}$$\n\nSee \\eqref{first}: $\\eqref{first}$ and\n\n$$\\begin{equation}c\\end{equation}$$\n"
+    html = make_markdown()(text)
+    assert html == make_markdown()(text)
+    assert re.findall(r"<mtext>\((\d)\)</mtext>", html) == ["1", "2"]
+    (label,) = re.findall(r' id="([^"]+)"', html)
+    assert label.startswith("eq-") and label.endswith("-first") and f'<a href="#{label}">(1)</a>' in html
+    # Another text (a paper's own abstract, on the page of its notes) names its labels otherwise.
+    assert label not in make_markdown()(text.replace("See", "Read"))
+
+
+def test_digest_abstracts_are_shown_as_written_dollar_signs_and_all():
+    text = "A $100K Budget: $x^2$ and $$y$$ cost $5."
+    assert make_digest_text()(text) == f"<p>{text}</p>\n"
+    assert make_markdown()(text).count("<math") == 2  # once edited in its file, the abstract is Markdown
+
+
+def test_math_core_is_loaded_only_by_a_text_with_a_formula():
+    script = (
+        "import sys\nfrom site_builder.markup import make_markdown\nmarkdown = make_markdown()\n"
+        "markdown('No math: **bold**, $5 and $10, `code`.')\nprint('math_core' in sys.modules)\n"
+        "markdown('Math: $x$.')\nprint('math_core' in sys.modules)\n"
+    )
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert shown.split() == ["False", "True"]
 
 
 def test_notes_have_task_lists_and_footnotes_whose_ids_are_the_texts_own():
@@ -260,6 +393,8 @@ def test_digest_text_renders_text_without_markup_as_commonmark_links_addresses_w
     # Only addresses with a scheme and "://": no names, no "//x.org", no "mailto:".
     commonmark.linkify = EndedAsLinksList(options={"fuzzy_link": False, "fuzzy_email": False}).add("//", None)
     commonmark.linkify.add("mailto:", None)
+    # Nor math: a digest's "$5" and "$x$" are as it wrote them.
+    commonmark.disable(["math_inline", "math_block"])
     assert make_digest_text()(text) == commonmark.render(text)
 
 
@@ -346,7 +481,7 @@ def test_markdown_fast_path_renders_what_markdown_it_does(text):
 
 def test_markdown_fast_path_sends_every_markup_character_and_unusual_space_to_the_parser():
     sent = {c for c in map(chr, range(0x110000)) if _MARKUP_CHARACTER.search(c)}
-    assert sent == set("\\`*_[]<>!&~|\0") | {c for c in map(chr, range(0x110000)) if re.fullmatch(r"[^\S \n]", c)}
+    assert sent == set("\\`*_[]<>!&~|$\0") | {c for c in map(chr, range(0x110000)) if re.fullmatch(r"[^\S \n]", c)}
 
 
 def test_markdown_fast_path_agrees_on_every_shipped_abstract_and_takes_most_of_them():

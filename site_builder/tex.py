@@ -1,0 +1,220 @@
+"""TeX math in what you write ($x^2$, $$…$$) as MathML, which browsers lay out
+themselves: no script and no font on the page. The converter, math-core (MathML
+Core, the part of MathML that Chromium, Firefox and Safari all render), is
+loaded at the first formula: a site without math never imports it."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from markdown_it.common.utils import escapeHtml
+
+from .errors import SourceError
+
+
+# The class of a formula shown as the TeX it was written in, because it is
+# not math that the converter knows; read back here for the build's warning.
+MATH_ERROR = "math-error"
+
+# math-core recurses as formulas nest: 8,000 nested braces overflowed its
+# stack and ended the whole build without a word; 4,000 were fine. A
+# formula this long nests 2,500 deep at most, and no note needs more.
+LONGEST_FORMULA = 5_000
+
+
+@dataclass(frozen=True)
+class Unshown:
+    """A formula the converter refused, and why, in its words."""
+
+    reason: str
+
+
+def mathml_of(formulas: Sequence[tuple[str, bool]], id_prefix: str) -> list[str | Unshown]:
+    """For each of one text's ``formulas`` (its TeX, and whether it is shown
+    as a block), its MathML with the TeX as its annotation, or why it is not
+    math. Converted together, as one document: ``\\eqref`` finds a label in
+    another formula, and numbered equations count on across the text. Ids
+    (of ``\\label``) start with ``id_prefix``."""
+    shown: list[str | Unshown | None] = [
+        Unshown(f"it is longer than {LONGEST_FORMULA:,} characters") if len(tex) > LONGEST_FORMULA else None
+        for tex, _display in formulas
+    ]
+    converter, refused = _converter(id_prefix)
+    # One bad formula fails the whole batch, without saying which: each is
+    # then tried alone (a failure does not depend on the others), and the
+    # rest converted together again.
+    for _ in range(2):
+        todo = [index for index, done in enumerate(shown) if done is None]
+        try:
+            converted = converter.convert_all([formulas[index] for index in todo]) if todo else []
+        except refused:
+            for index in todo:
+                try:
+                    converter.convert_with_local_state(formulas[index][0], displaystyle=formulas[index][1])
+                except refused as error:
+                    shown[index] = Unshown(_plain_reason(str(error)))
+            continue
+        for index, mathml in zip(todo, converted):
+            shown[index] = clean_mathml(mathml)
+        break
+    return [done if done is not None else Unshown("it could not be converted") for done in shown]
+
+
+@lru_cache(maxsize=64)
+def _converter(id_prefix: str) -> tuple[Any, type[Exception]]:
+    from math_core import LatexError, LatexToMathML
+
+    return LatexToMathML(annotation=True, fancy_error=False, id_prefix=id_prefix), LatexError
+
+
+def _plain_reason(message: str) -> str:
+    """math-core's message without the offset it starts with ("0: Unknown command…")."""
+    return re.sub(r"^\d+: ", "", message.strip()).rstrip(".") or "the converter refused it"
+
+
+# What the converter writes, and all that reaches the page: MathML Core's
+# elements, and in text (\textbf{…}) the HTML it puts there. Anything else is
+# dropped, its text kept: a later version of the converter cannot put an
+# element or attribute on the page that nobody read.
+_ELEMENTS = frozenset({
+    "math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msub", "msup",
+    "msubsup", "munder", "mover", "munderover", "mmultiscripts", "mprescripts", "none", "mfrac", "msqrt",
+    "mroot", "mtable", "mtr", "mtd", "mstyle", "mpadded", "mphantom", "menclose", "merror",
+    "b", "i", "em", "strong", "u", "s", "code", "span", "a",
+})
+_ATTRIBUTES = frozenset({
+    "display", "displaystyle", "scriptlevel", "mathvariant", "stretchy", "fence", "separator", "lspace",
+    "rspace", "form", "accent", "accentunder", "linethickness", "notation", "width", "height", "depth",
+    "voffset", "minsize", "maxsize", "movablelimits", "symmetric", "largeop", "encoding", "columnspan",
+    "rowspan", "id", "href", "class", "style",
+})
+# The converter's own classes (its \cancel strokes, \textsf's font), which the stylesheet may draw.
+_CONVERTER_CLASS = re.compile(r"(?:menclose|math-core)-[a-z-]+")
+
+# The pages' Content-Security-Policy (style-src 'self') refuses style
+# attributes, which the converter uses to align columns (aligned, cases,
+# array) and rule tables: each declaration it writes becomes a class the
+# stylesheet gives the same look. The rest is dropped: a colour (\color)
+# would be unreadable in the other colour scheme, and a font size or a
+# margin changes little.
+_STYLE_CLASSES = {
+    "text-align: left": "math-start", "justify-items: start": "math-start",
+    "text-align: right": "math-end", "justify-items: end": "math-end",
+    "text-align: center": "math-center", "justify-items: center": "math-center",
+    "padding-left: 0": "math-flush-left", "padding-right: 0": "math-flush-right",
+    "padding-top: 0": "math-flush-rows", "padding-bottom: 0": "math-flush-rows",
+    "padding-left: 1em": "math-gap-left",
+    "width: 100%": "math-full-width", "width: 50%": "math-half-width", "width: 7.5%": "math-margin-width",
+    "font-variant-caps: small-caps": "math-small-caps",
+    **{
+        f"border-{side}: 0.05em {line} currentcolor": f"math-{'rule' if line == 'solid' else 'dashed'}-{side}"
+        for side in ("top", "right", "bottom", "left") for line in ("solid", "dashed")
+    },
+}
+
+
+def clean_mathml(mathml: str) -> str:
+    """The converter's MathML with only the elements and attributes above,
+    styles as classes, every text and value escaped again."""
+    cleaner = _MathMLCleaner()
+    cleaner.feed(mathml)
+    cleaner.close()
+    return "".join(cleaner.out)
+
+
+class _MathMLCleaner(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _ELEMENTS:
+            self.out.append(f"<{tag}{_attributes(tag, attrs)}>")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _ELEMENTS:
+            self.out.append(f"<{tag}{_attributes(tag, attrs)}/>")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _ELEMENTS:
+            self.out.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(escapeHtml(data))
+
+
+def _attributes(tag: str, attrs: list[tuple[str, str | None]]) -> str:
+    kept: dict[str, str] = {}
+    classes: list[str] = []
+    for name, value in attrs:
+        value = value or ""
+        if name not in _ATTRIBUTES:
+            continue
+        if name == "style":
+            classes += (_STYLE_CLASSES.get(_declaration(part), "") for part in value.split(";"))
+        elif name == "class":
+            classes += (word for word in value.split() if _CONVERTER_CLASS.fullmatch(word))
+        elif name == "href":
+            # \eqref's link to an equation of the same text, nothing else.
+            if tag == "a" and value.startswith("#"):
+                kept[name] = value
+        else:
+            kept[name] = value
+    named = " ".join(dict.fromkeys(word for word in classes if word))
+    if named:
+        kept["class"] = named
+    return "".join(f' {name}="{escapeHtml(value)}"' for name, value in kept.items())
+
+
+def _declaration(text: str) -> str:
+    name, _, value = text.partition(":")
+    return f"{name.strip().lower()}: {value.strip().lower()}"
+
+
+def math_error_html(written: str, reason: str, block: bool = False) -> str:
+    """A formula that is not shown as math: as it was written, as code,
+    saying why to whoever points at it."""
+    code = f'<code class="{MATH_ERROR}" title="{escapeHtml(reason)}">{escapeHtml(written)}</code>'
+    return f"<pre>{code}</pre>\n" if block else code
+
+
+_SHOWN_AS_TEX = re.compile(rf'<code class="{MATH_ERROR}" title="([^"]*)">([^<]*)</code>')
+
+
+def unshown_math(written: Iterable[tuple[str, str, Path]], read: Callable[[Path], str]) -> tuple[SourceError, ...]:
+    """A warning for each formula in ``written`` (each: the page's URL, the
+    HTML shown there, the file it was written in) shown as its TeX, at the
+    line of the file (``read``: its text) where the formula starts."""
+    warnings: list[SourceError] = []
+    # Where each file's search goes on from: a formula written twice is
+    # warned of at each of its lines.
+    searched_to: dict[tuple[Path, str], int] = {}
+    for _url, fragment, path in written:
+        if MATH_ERROR not in fragment:
+            continue
+        for found in _SHOWN_AS_TEX.finditer(fragment):
+            reason, tex = html.unescape(found.group(1)), html.unescape(found.group(2))
+            # Its first line of TeX: "$$" alone may be any display formula's,
+            # and in a quote or a list the lines after it start with "> " or spaces.
+            first_line = next((line for line in tex.split("\n") if line.strip("$ ")), tex)
+            line, searched_to[path, first_line] = _line_with(read(path), first_line, searched_to.get((path, first_line), 0))
+            warnings.append(SourceError(
+                f"math shown as its TeX, not as math: {reason}", path, line,
+                hint="fix the TeX; a dollar sign that starts no formula is written \\$",
+            ))
+    return tuple(warnings)
+
+
+def _line_with(text: str, wanted: str, start: int) -> tuple[int | None, int]:
+    found = text.find(wanted, start)
+    if found < 0:
+        found = text.find(wanted)
+    if found < 0:
+        return None, start
+    return text.count("\n", 0, found) + 1, found + len(wanted)
