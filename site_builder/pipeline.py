@@ -36,6 +36,7 @@ from .site import (
     source_word_counts,
 )
 from .template_checks import unshown_blocks, unused_templates
+from .tex import unshown_math
 from .weight import PageWeight, measure_first_visit
 from .writer import check_output_dir, remove_stale_temp_files, write_atomic_with, write_site
 
@@ -306,10 +307,12 @@ def make_site(
         cache.page_digests = stored.digests if stored else {}
         cache.undigested_pages = stored.undigested if stored else {}
         files.update(pages)
+        written = tuple(_written(site, papers, own_pages))
         warnings += links_to_nowhere(
-            site.config.base_path, _written(site, papers, own_pages),
+            site.config.base_path, written,
             lambda: files.keys() | {page.output_path for page in site.pages}, cache.read_text,
         )
+        warnings += unshown_math(written, cache.read_text)
     except BaseException:
         for pending in searches:
             pending.cancel()

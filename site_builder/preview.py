@@ -40,6 +40,7 @@ from .preview_http import PreviewState
 from .preview_output import PreviewOutput
 from .render import BUILTIN_TEMPLATES, make_environment, render_page, template_sources
 from .site import Site
+from .tex import MATH_ERROR
 from .watch_paths import links_out_of, named_templates_dir, within
 from .writer import check_output_dir
 
@@ -212,10 +213,11 @@ class Preview:
         url = f"papers/{new.slug}/"
         (page,) = [page for page in site.pages if page.url == url]
         notes_html = under_base(make_markdown()(new.notes), site.config.base_path) if new.notes else ""
-        # A link that leads nowhere, before or now: the full rebuild says so, or that it no longer is.
+        # A link that leads nowhere or a formula shown as its TeX, before or
+        # now: the full rebuild says so, or that it no longer is.
         files = self.output.files
-        shown = ((url, html, path) for html in (page.context["paper"].notes_html, notes_html))
-        if links_to_nowhere(
+        shown = tuple((url, html, path) for html in (page.context["paper"].notes_html, notes_html))
+        if any(MATH_ERROR in html for _url, html, _path in shown) or links_to_nowhere(
             site.config.base_path, shown, lambda: files.keys() | {page.output_path for page in site.pages},
             lambda _path: text,
         ):

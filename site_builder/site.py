@@ -148,16 +148,21 @@ _FOOTNOTES = re.compile(r'<hr class="footnotes-sep" />\s*<section class="footnot
 # An image our Markdown made, for its text: its alt ("![a plot](plot.png)"),
 # without which "with ![a plot](plot.png)." read "with ." in a summary.
 _IMAGE = re.compile(r'<img src="[^"]*" alt="([^"]*)"[^>]*>')
+# A formula's text is its TeX ("x^2"), as it was written and as one searches
+# for it, not the letters of its MathML run together ("x2").
+_MATH = re.compile(r'<math\b.*?<annotation encoding="application/x-tex">(.*?)</annotation>.*?</math>', re.DOTALL)
 
 
 def html_to_text(fragment: str) -> str:
     """Text of HTML that our own Markdown renderer produced (raw HTML is off,
     so every tag in it is one we made), without footnotes' marks, with an
-    image's alt text for the image."""
+    image's alt text for the image and a formula's TeX for the formula."""
     if "footnote" in fragment:
         fragment = _FOOTNOTE_MARK.sub("", fragment)
     if "<img" in fragment:
         fragment = _IMAGE.sub(r"\1", fragment)
+    if "<math" in fragment:
+        fragment = _MATH.sub(r"\1", fragment)
     return " ".join(html.unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", fragment))).split())
 
 

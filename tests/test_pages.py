@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from site_builder import markup
 from site_builder.errors import BuildErrors, SourceError
 from site_builder.pages import OwnPage, parse_page, read_pages
 from site_builder.pipeline import Paths, build
@@ -266,3 +267,53 @@ def test_a_bad_page_stops_the_build_and_leaves_the_site_as_it_was(content, tmp_p
     assert str(raised.value).startswith(f"{content / 'pages' / 'about.md'}:3: invalid YAML")
     assert snapshot(paths.out) == before
     assert json.loads((paths.out / "search" / "manifest.json").read_text())  # still the whole site
+
+
+# -- math ----------------------------------------------------------------------
+
+MATH_NOTE = (
+    "---\ntitle: A Paper of My Own\n---\n\nWe minimise $\\mathcal{L}(\\theta)$ for \\$5.\n\n## Notes\n\n"
+    "The update:\n\n$$\n\\theta_{t+1} = \\theta_t - \\eta \\nabla_\\theta \\mathcal{L}\n$$\n\n"
+    "Costs $5 and $10; a typo $\\thetaa$ here.\n"
+)
+
+
+def test_math_in_notes_and_pages_reaches_the_built_pages_the_same_on_any_core_and_bad_tex_is_a_warning_at_its_line(content, tmp_path):
+    (content / "papers").mkdir()
+    (content / "papers" / "my-own.md").write_text(MATH_NOTE)
+    (content / "pages" / "math.md").write_text("---\ntitle: Math\n---\n\nA matrix:\n\n$$\\begin{pmatrix}a & b\\\\ c & d\\end{pmatrix}$$\n")
+    report = build(Paths(content, tmp_path / "site"), workers=1)
+    build(Paths(content, tmp_path / "on-two-cores"), workers=2)
+    assert snapshot(tmp_path / "site") == snapshot(tmp_path / "on-two-cores")
+    paper = (tmp_path / "site" / "papers" / "my-own" / "index.html").read_text()
+    assert '<p>We minimise <math><semantics><mrow><mrow><mspace/><mi>ℒ︀</mi></mrow><mo stretchy="false">(</mo><mi>θ</mi>' in paper
+    assert paper.count("<math") == 2 and '<div class="math-display"><math display="block">' in paper
+    assert '<annotation encoding="application/x-tex">\\theta_{t+1} = \\theta_t - \\eta \\nabla_\\theta \\mathcal{L}</annotation>' in paper
+    assert "for $5.</p>" in paper and "Costs $5 and $10; a typo <code class=\"math-error\"" in paper
+    page = (tmp_path / "site" / "math" / "index.html").read_text()
+    assert "<mtable" in page and "<annotation encoding=\"application/x-tex\">\\begin{pmatrix}a &amp; b" in page
+    (warning,) = [w for w in report.warnings if "math" in w.message]
+    assert (Path(warning.path).name, warning.line, warning.message) == (
+        "my-own.md", 15, 'math shown as its TeX, not as math: Unknown command "\\thetaa"',
+    )
+    # Its text, in search and in the page's description, is the TeX as written.
+    assert '<meta name="description" content="We minimise \\mathcal{L}(\\theta) for $5.">' in paper
+
+
+def test_the_shipped_site_has_no_math_and_is_the_same_as_without_it(tmp_path, monkeypatch):
+    # The shipped papers come from digests (a title "… with $100K Budget",
+    # abstracts with "$"), which are shown as written: reading math in
+    # Markdown changes none of the site's bytes.
+    shipped = tmp_path / "content"
+    shutil.copytree(ROOT / "content", shipped)
+    build(Paths(shipped, tmp_path / "with-math"), workers=1)
+    parser_with_math = markup.markdown_parser
+
+    def parser_without_math(*args: object) -> object:
+        return parser_with_math(*args).disable(["math_inline", "math_block"])
+
+    monkeypatch.setattr(markup, "markdown_parser", parser_without_math)
+    build(Paths(shipped, tmp_path / "without-math"), workers=1)
+    with_math = snapshot(tmp_path / "with-math")
+    assert with_math == snapshot(tmp_path / "without-math")
+    assert not [name for name, data in with_math.items() if b"<math" in data]

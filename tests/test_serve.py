@@ -509,6 +509,19 @@ def test_a_note_that_links_to_no_page_is_built_in_full_which_warns_of_it(server,
     ))
 
 
+def test_a_note_with_tex_that_is_no_math_is_built_in_full_which_warns_of_it(server, events):
+    """The notes-only rebuild would not say so."""
+    version = events.next_state()["version"]
+    path = paper_file(server)
+    path.write_text(path.read_text() + "\n## Notes\n\nThe loss $\\mathcal{L}$ and $\\thetaa$.\n")
+    events.wait_for(lambda s: s["version"] > version)
+    assert len(server.preview.last.rendered + server.preview.last.later) > 1
+    wait_for_log(server, lambda line: line.startswith("warning: ") and line.endswith(
+        f"{PAPER}.md:{path.read_text().count(chr(10))}: math shown as its TeX, not as math: "
+        'Unknown command "\\thetaa" (fix the TeX; a dollar sign that starts no formula is written \\$)'
+    ))
+
+
 def test_a_front_matter_edit_is_not_mistaken_for_a_note(server, events):
     version = events.next_state()["version"]
     path = paper_file(server)
