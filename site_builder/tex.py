@@ -81,18 +81,20 @@ def _plain_reason(message: str) -> str:
 # What the converter writes, and all that reaches the page: MathML Core's
 # elements, and in text (\textbf{…}) the HTML it puts there. Anything else is
 # dropped, its text kept: a later version of the converter cannot put an
-# element or attribute on the page that nobody read.
+# element or attribute on the page that nobody read. So is \eqref's link: a
+# formula is one image to a screen reader, and a link inside it one that
+# cannot be reached (axe: nested-interactive); "(1)" stays.
 _ELEMENTS = frozenset({
     "math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msub", "msup",
     "msubsup", "munder", "mover", "munderover", "mmultiscripts", "mprescripts", "none", "mfrac", "msqrt",
     "mroot", "mtable", "mtr", "mtd", "mstyle", "mpadded", "mphantom", "menclose", "merror",
-    "b", "i", "em", "strong", "u", "s", "code", "span", "a",
+    "b", "i", "em", "strong", "u", "s", "code", "span",
 })
 _ATTRIBUTES = frozenset({
     "display", "displaystyle", "scriptlevel", "mathvariant", "stretchy", "fence", "separator", "lspace",
     "rspace", "form", "accent", "accentunder", "linethickness", "notation", "width", "height", "depth",
     "voffset", "minsize", "maxsize", "movablelimits", "symmetric", "largeop", "encoding", "columnspan",
-    "rowspan", "id", "href", "class", "style",
+    "rowspan", "id", "class", "style",
 })
 # The converter's own classes (its \cancel strokes, \textsf's font), which the stylesheet may draw.
 _CONVERTER_CLASS = re.compile(r"(?:menclose|math-core)-[a-z-]+")
@@ -121,35 +123,68 @@ _STYLE_CLASSES = {
 
 def clean_mathml(mathml: str) -> str:
     """The converter's MathML with only the elements and attributes above,
-    styles as classes, every text and value escaped again."""
+    styles as classes, every text and value escaped again, and valid as the
+    HTML checker reads MathML (see _attributes)."""
     cleaner = _MathMLCleaner()
     cleaner.feed(mathml)
     cleaner.close()
     return "".join(cleaner.out)
 
 
+# Where MathML 3, which the HTML checker validates against, allows these; MathML
+# Core allows them on every element. Elsewhere an <mstyle> around the element
+# holds them, which lays it out the same.
+_STYLE_HOLDERS = {"displaystyle": {"math", "mstyle", "mtable"}, "scriptlevel": {"math", "mstyle"}}
+
+
 class _MathMLCleaner(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
+        self.open: list[tuple[str, bool]] = []  # each open element, and whether an <mstyle> wraps it
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _ELEMENTS:
-            self.out.append(f"<{tag}{_attributes(tag, attrs)}>")
+        wrapper = self._start(tag, attrs, "")
+        self.open.append((tag, wrapper))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _ELEMENTS:
-            self.out.append(f"<{tag}{_attributes(tag, attrs)}/>")
+        if self._start(tag, attrs, "/"):
+            self.out.append("</mstyle>")
+
+    def _start(self, tag: str, attrs: list[tuple[str, str | None]], closed: str) -> bool:
+        if tag not in _ELEMENTS:
+            return False
+        kept = _attributes(tag, attrs)
+        moved = {name: kept.pop(name) for name, holders in _STYLE_HOLDERS.items() if name in kept and tag not in holders}
+        if moved:
+            self.out.append(f"<mstyle{_serialised(moved)}>")
+        self.out.append(f"<{tag}{_serialised(kept)}{closed}>")
+        return bool(moved)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _ELEMENTS:
-            self.out.append(f"</{tag}>")
+        while self.open:
+            opened, wrapped = self.open.pop()
+            if opened in _ELEMENTS:
+                self.out.append(f"</{opened}>" + ("</mstyle>" if wrapped else ""))
+            if opened == tag:
+                break
 
     def handle_data(self, data: str) -> None:
         self.out.append(escapeHtml(data))
 
 
-def _attributes(tag: str, attrs: list[tuple[str, str | None]]) -> str:
+def _serialised(attributes: dict[str, str]) -> str:
+    return "".join(f' {name}="{escapeHtml(value)}"' for name, value in attributes.items())
+
+
+# A length in rem (\hspace{1cm} is "2.8453rem"), which MathML 3 has not: in em,
+# the same at the text's size.
+_REM = re.compile(r"(-?[0-9.]+)rem")
+# What MathML 3 takes for an id (an XML name): \label{a<b} came as "a%3Cb".
+_NOT_IN_A_NAME = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def _attributes(tag: str, attrs: list[tuple[str, str | None]]) -> dict[str, str]:
     kept: dict[str, str] = {}
     classes: list[str] = []
     for name, value in attrs:
@@ -160,16 +195,14 @@ def _attributes(tag: str, attrs: list[tuple[str, str | None]]) -> str:
             classes += (_STYLE_CLASSES.get(_declaration(part), "") for part in value.split(";"))
         elif name == "class":
             classes += (word for word in value.split() if _CONVERTER_CLASS.fullmatch(word))
-        elif name == "href":
-            # \eqref's link to an equation of the same text, nothing else.
-            if tag == "a" and value.startswith("#"):
-                kept[name] = value
+        elif name == "id":
+            kept[name] = _NOT_IN_A_NAME.sub("-", value)
         else:
-            kept[name] = value
+            kept[name] = _REM.sub(r"\1em", value)
     named = " ".join(dict.fromkeys(word for word in classes if word))
     if named:
         kept["class"] = named
-    return "".join(f' {name}="{escapeHtml(value)}"' for name, value in kept.items())
+    return kept
 
 
 def _declaration(text: str) -> str:
