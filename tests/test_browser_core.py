@@ -319,6 +319,45 @@ def test_an_image_in_notes_is_no_wider_than_the_column(browser, tmp_path, serve_
     context.close()
 
 
+MATH_NOTES = (
+    "\n## Notes\n\nWith $\\alpha_i \\ge 0$ and $\\sum_i \\alpha_i = 1$, for $5 and $10:\n\n"
+    "$$\nW = \\begin{bmatrix} w_{11} & w_{12} & w_{13} & w_{14} & w_{15} & w_{16} & w_{17} & w_{18} & w_{19} \\\\ "
+    "w_{21} & w_{22} & w_{23} & w_{24} & w_{25} & w_{26} & w_{27} & w_{28} & w_{29} \\end{bmatrix}\n$$\n\n"
+    "$$\n\\begin{aligned} a &= b + c \\\\ &= d \\end{aligned}\n$$\n"
+)
+
+
+@pytest.mark.parametrize("width, scheme", [(390, "light"), (390, "dark"), (1280, "light")])
+def test_math_in_notes_is_laid_out_in_the_texts_colour_and_a_wide_formula_scrolls_inside_the_column(
+    browser, tmp_path, serve_site, width, scheme,
+):
+    """MathML the browser lays out itself: each formula takes room, in the
+    text's colour and size; a formula wider than a phone scrolls in its own
+    box, not the page; the styles the converter wrote, which the CSP would
+    refuse (a console error each), are classes."""
+    base, paper = serve_with_notes(tmp_path, serve_site, MATH_NOTES)
+    context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": width, "height": 844},
+                                      color_scheme=scheme)
+    formulas = page.locator(".notes math")
+    assert formulas.count() == 4
+    for n in range(4):
+        box = formulas.nth(n).bounding_box()
+        assert box["width"] > 10 and box["height"] > 10
+    looks = "e => [getComputedStyle(e).color, getComputedStyle(e).fontSize]"
+    assert formulas.first.evaluate(looks) == page.locator(".notes p").first.evaluate(looks)
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    wide = page.locator(".math-display").first
+    scrolls = wide.evaluate("e => e.scrollWidth > e.clientWidth")
+    assert scrolls == (width == 390)
+    # The aligned steps: the left column ends at "=" (a class), not centred.
+    ends, starts = page.locator(".notes mtd.math-end"), page.locator(".notes mtd.math-start")
+    assert ends.count() == starts.count() == 2
+    assert ends.first.evaluate("e => getComputedStyle(e).textAlign") == "right"
+    assert starts.first.evaluate("e => getComputedStyle(e).textAlign") == "left"
+    assert errors == []
+    context.close()
+
+
 def test_two_blocks_of_code_that_scroll_are_regions_of_two_names(browser, tmp_path, serve_site):
     """Both were 'Code (scrolls sideways)': a screen reader's list of regions
     showed two of one name (axe: landmark-unique)."""

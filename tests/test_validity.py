@@ -98,7 +98,7 @@ def site_url(shipped_site, serve_site) -> str:
 # The shipped papers have no tags: a copy with some, and the pages they make;
 # and notes with headings (as Obsidian writes them), task lists, footnotes and
 # coloured code, in a digest paper's notes and in both the abstract and the
-# notes of a paper of one's own.
+# notes of a paper of one's own, whose notes have math too.
 TAG_PAGES = ["", "tags/", "tags/read-later/", "starred/", "papers/my-reading-list/"]
 FOOTNOTED_NOTES = (
     "\n## Notes\n\n# To do\n\n- [ ] re-run the ablation\n- [x] read section 3 of [the paper](https://arxiv.org/abs/1)\n\n"
@@ -106,9 +106,17 @@ FOOTNOTED_NOTES = (
     "```python\n@torch.no_grad()\ndef evaluate(model, n=3):  # three seeds\n    return sum(model(s) for s in range(n)) / 1.5e3\n```\n\n"
     "```diff\n- lr: 3e-4\n+ lr: 1e-4\n```\n\n[^1]: Within the noise of three seeds.\n"
 )
+# Math, as MathML inside HTML, which the checker validates against MathML 3.
+MATH_NOTES = (
+    "\n## Math\n\nWith $\\alpha_i \\ge 0$, $\\tfrac{1}{2}$, $\\mathbb{R}^n$ and $\\operatorname{softmax}(x)$ for $5:\n\n"
+    "$$\n\\begin{align} h_t &= \\tanh(W h_{t-1}) \\label{rnn} \\\\ y_t &= \\dfrac{1}{Z} e^{h_t} \\end{align}\n$$\n\n"
+    "$$f(x) = \\begin{cases} x & x > 0 \\\\ 0 & \\text{\\textbf{else}} \\end{cases}, \\quad "
+    "\\begin{array}{|c|c|} \\hline a & b \\end{array}, \\hspace{1cm} x^{\\begin{pmatrix} a \\\\ b \\end{pmatrix}}$$\n\n"
+    "By $\\eqref{rnn}$, with a typo $\\thetaa$.\n"
+)
 OWN_PAPER = (
     "---\ntitle: My reading list\ndates: [2025-03-18]\n---\n\n# Next\n\nPapers to read next.[^1]\n\n"
-    "[^1]: From the March digests.\n" + FOOTNOTED_NOTES
+    "[^1]: From the March digests.\n" + FOOTNOTED_NOTES + MATH_NOTES
 )
 
 
