@@ -80,6 +80,13 @@ Body with <script>alert('body')</script> and {{ 7*7 }}.
 <style>body{display:none}</style>
 
 [r]: javascript:alert(1)
+
+Math: $\\text{<script>alert('tex')</script>}$ $\\href{javascript:alert(1)}{x}$ $\\style{color:red}{x}$
+$\\class{evil}{y}$ $\\color{red}{z}$ $\\mathrm{<img src=x onerror=alert(1)>}$
+
+$$
+\\begin{equation}x\\label{a" onclick="alert(1)}\\end{equation} \\url{javascript:alert(1)}
+$$
 """
 
 
@@ -276,6 +283,19 @@ def test_user_paper_file_with_hostile_front_matter_and_notes(hostile):
         assert literal in notes
     # The user's own keys are kept in the file but never rendered raw.
     assert "onmouseover" not in page
+
+
+def test_hostile_tex_in_notes_is_math_with_its_text_escaped_or_code(hostile):
+    page = paper_page(hostile / "_site", "my-hostile-paper")
+    notes = page[page.index('id="notes-heading"'):]
+    assert "<mtext>&lt;script&gt;alert(’tex’)&lt;/script&gt;</mtext>" in notes  # TeX's quotes in text
+    assert notes.count("<math>") == 3  # \text, \color (without its colour), \mathrm
+    refused = [html.unescape(tex) for tex in re.findall(r'<code class="math-error" title="[^"]*">([^<]*)</code>', notes)]
+    assert refused == [
+        "$\\href{javascript:alert(1)}{x}$", "$\\style{color:red}{x}$", "$\\class{evil}{y}$",
+        '$$\n\\begin{equation}x\\label{a" onclick="alert(1)}\\end{equation} \\url{javascript:alert(1)}\n$$',
+    ]
+    assert "evil" not in re.sub(r"<code.*?</code>|<annotation.*?</annotation>", "", notes)
 
 
 def test_a_very_long_word_is_kept_whole(hostile):
