@@ -344,7 +344,7 @@ OUTPUT_LIBRARIES = {
     "jinja2": "jinja2", "markupsafe": "markupsafe", "markdown-it-py": "markdown_it", "mdurl": "mdurl",
     "linkify-it-py": "linkify_it", "pyyaml": "yaml", "python-slugify": "slugify", "text-unidecode": "text_unidecode",
     "numpy": "numpy", "uc-micro-py": "uc_micro", "mdit-py-plugins": "mdit_py_plugins",
-    "pygments": "pygments",
+    "pygments": "pygments", "math-core": "math_core",
 }
 
 
