@@ -176,6 +176,19 @@ class SiteBuild:
     drafts: int = 0  # papers left off the site, marked draft: true
 
 
+def search_index_for(views: Sequence[PaperView], cache: BuildCache) -> PendingSearchIndex:
+    """The search index of ``views``, under way under Node: the one already
+    made for the same documents, if ``cache`` holds it."""
+    documents = search_documents(
+        views, lambda html: cache.memo(("search-text", html), lambda: html_to_text(html)),
+    )
+    pending = cache.memo(("search", documents), lambda: PendingSearchIndex(documents))
+    # The same documents as a build that failed: its Node run, stopped
+    # then, starts now, beside rendering, not once rendering is done.
+    pending.resume()
+    return pending
+
+
 class LaterSearch:
     """A deferred build's search index: its documents are gathered and Node
     started by the first :meth:`start` (the preview server calls it once the
@@ -196,6 +209,12 @@ class LaterSearch:
 
     def result(self) -> SearchFiles:
         return self.start().result()
+
+    def cancel(self) -> None:
+        """Stop Node, for an index a newer one replaces before it is written."""
+        with self._lock:
+            if self._pending is not None:
+                self._pending.cancel()
 
 
 def make_site(
@@ -233,15 +252,7 @@ def make_site(
     lap("read")
     progress(f"building the site model for {len(papers):,} papers")
 
-    def start_search(views: Sequence[PaperView]) -> PendingSearchIndex:
-        documents = search_documents(
-            views, lambda html: cache.memo(("search-text", html), lambda: html_to_text(html)),
-        )
-        pending = cache.memo(("search", documents), lambda: PendingSearchIndex(documents))
-        # The same documents as a build that failed: its Node run, stopped
-        # then, starts now, beside rendering, not once rendering is done.
-        pending.resume()
-        return pending
+    start_search = partial(search_index_for, cache=cache)
 
     # Node builds the search index on the other core while the related
     # papers are found and pages render; a deferred build leaves even

@@ -21,6 +21,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Callable, Mapping
@@ -35,7 +36,7 @@ from .links import links_to_nowhere
 from .markup import make_markdown, under_base
 from .papers import parse_paper
 from .parallel import Forked
-from .pipeline import SiteBuild, make_site, save_cache, unsaved_cache, untrusted_cache
+from .pipeline import LaterSearch, SiteBuild, make_site, save_cache, search_index_for, unsaved_cache, untrusted_cache
 from .preview_http import PreviewState
 from .preview_output import PreviewOutput
 from .render import BUILTIN_TEMPLATES, make_environment, render_page, template_sources
@@ -48,6 +49,8 @@ DEBOUNCE_SECONDS = 0.15
 # After a rebuild, open pages reload at once; background rendering starts a
 # moment later, so their requests do not wait behind it.
 FINISH_DELAY_SECONDS = 0.25
+# How often the build thread looks whether Node has made the search index, and for saves meanwhile.
+SEARCH_POLL_SECONDS = 0.02
 SAVE_WAIT_SECONDS = 30.0
 
 
@@ -226,8 +229,14 @@ class Preview:
         page = replace(page, context=MappingProxyType({**page.context, "paper": view}))
         written = self.output.write_page(page.output_path, render_page(env, page, assets))
         self._texts[path] = text
-        site = replace(site, pages=tuple(page if p.url == url else p for p in site.pages))
+        site = replace(
+            site, pages=tuple(page if p.url == url else p for p in site.pages),
+            papers=tuple(view if p.url == url else p for p in site.papers),
+        )
         self._notes_page = (site, env, assets)
+        # Notes are searched: the index anew, written once Node has made it,
+        # after the page (as a full rebuild's), and asked for by requests for it meanwhile.
+        self.output.write_search_later(LaterSearch(partial(search_index_for, site.papers, self.cache)))
         rebuild = Rebuild(time.perf_counter() - start, len(site.pages), (page.output_path,), written, changes)
         self._succeeded(rebuild, self._state.base_path)
         return True
@@ -321,6 +330,19 @@ class Preview:
         self.cache.release_kind("search")
         search = self.output.search
         while not interrupted() and self.unfinished:
+            index = self.output.search
+            if not self.output.later and index is not None:
+                # Only the index is left: Node is waited for here, not inside
+                # render_next, which holds the output's lock, so that a save
+                # meanwhile is rebuilt at once (stopping this Node run if it
+                # changes what is searched).
+                try:
+                    waiting = not index.start().done()
+                except Exception:
+                    waiting = False  # render_next says what failed
+                if waiting:
+                    time.sleep(SEARCH_POLL_SECONDS)
+                    continue
             if search is not None and rendered:
                 # Node builds the index on the other core while pages render
                 # here; an error is shown when the index is written.

@@ -84,6 +84,14 @@ class PreviewOutput:
             self.files = files
         return written
 
+    def write_search_later(self, search: LaterSearch) -> None:
+        """Write ``search`` once Node has made it, in place of the index not
+        yet written, whose Node run is stopped: a newer one replaces it."""
+        with self.lock:
+            if self.search is not None:
+                self.search.cancel()
+            self.search = search
+
     @property
     def unfinished(self) -> bool:
         """Whether pages or the search index are still to be written."""

@@ -25,7 +25,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Mapping, NamedTuple, Sequence
+from typing import BinaryIO, Callable, Collection, Mapping, NamedTuple, Sequence
 
 from .errors import SourceError
 from .site import html_to_text
@@ -37,8 +37,9 @@ NODE_MODULES = PROJECT_ROOT / "node_modules"
 LUNR_JS = NODE_MODULES / "lunr" / "lunr.js"
 
 # Title words count most: a paper is usually half-remembered by its name.
-# A tag, written by the reader, counts as a topic does.
-FIELDS: tuple[tuple[str, int], ...] = (("title", 10), ("topics", 3), ("tags", 3), ("abstract", 1))
+# A tag, written by the reader, counts as a topic does; the reader's notes
+# more than the abstract, which the digest wrote.
+FIELDS: tuple[tuple[str, int], ...] = (("title", 10), ("topics", 3), ("tags", 3), ("abstract", 1), ("notes", 2))
 SINGLE_FILE_MAX_DOCS = 500  # up to here one index file (refs = paper numbers) is simplest
 SHARD_TARGET_BYTES = 60_000  # raw JSON per shard; about a quarter of that gzipped
 DOCUMENT_CHUNK = 16  # documents per store chunk: a page of results reads ~20 small files
@@ -63,6 +64,7 @@ class SearchDocument:
     abstract: str  # plain text, as indexed
     shown: str  # the text a result shows an excerpt of: the abstract without headings (or other versions)
     tags: tuple[Link, ...] = ()  # its tags' pages and names, the names indexed
+    notes: str = ""  # the reader's notes as plain text, indexed and shown where they hold the words asked for
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ def search_documents(
             abstract=text_of(paper.abstract_html),
             shown=paper.abstract_text,
             tags=tuple(Link(tag.url, tag.name) for tag in paper.tags),
+            notes=text_of(paper.notes_html) if paper.notes_html else "",
         )
         for paper in papers
     )
@@ -131,14 +134,17 @@ def _store_entry(doc: SearchDocument) -> dict:
     entry = {"t": doc.title, "u": doc.url, "d": list(doc.dates), "g": list(doc.topics), "a": doc.shown}
     if doc.tags:  # shown after the topics; a site without tags keeps its store as it was
         entry["k"] = list(doc.tags)
+    if doc.notes:  # a result's passage is taken from them when its words are there and not in the abstract
+        entry["n"] = doc.notes
     return entry
 
 
 def index_fields(documents: Sequence[SearchDocument]) -> tuple[tuple[str, int], ...]:
-    """FIELDS, but "tags" only where a paper has tags: an empty field costs
-    every term of the index an entry (47 KB of the shipped site's 1.1 MB)."""
-    tagged = any(doc.tags for doc in documents)
-    return tuple((name, boost) for name, boost in FIELDS if name != "tags" or tagged)
+    """FIELDS, but "tags" and "notes" only where a paper has some: an empty
+    field costs every term of the index an entry (47 KB of the shipped site's
+    1.1 MB), and a site without them keeps its index as it was."""
+    held = {"tags": any(doc.tags for doc in documents), "notes": any(doc.notes for doc in documents)}
+    return tuple((name, boost) for name, boost in FIELDS if held.get(name, True))
 
 
 def _write_index_request(stream: BinaryIO, documents: Sequence[SearchDocument], sharded: bool,
@@ -148,6 +154,7 @@ def _write_index_request(stream: BinaryIO, documents: Sequence[SearchDocument], 
     memoised in the preview, where it is written after the pages a rebuild
     serves first: kept, the encoded fields were 32 MB at 20,000 papers."""
     fields = index_fields(documents)
+    names = frozenset(name for name, _boost in fields)
     head = _json({
         "fields": [{"name": name, "boost": boost} for name, boost in fields],
         "sharded": sharded,
@@ -162,16 +169,18 @@ def _write_index_request(stream: BinaryIO, documents: Sequence[SearchDocument], 
         # follows from its number.
         stream.write(b'{"ref":' if number == 0 else b',{"ref":')
         stream.write(_json(str(number)) + b",")
-        stream.write(_request_fields(doc, tagged=len(fields) == len(FIELDS)))
+        stream.write(_request_fields(doc, names))
     stream.write(b"]}")
 
 
-def _request_fields(doc: SearchDocument, tagged: bool) -> bytes:
-    """A document's fields, as JSON object members (no braces)."""
+def _request_fields(doc: SearchDocument, names: Collection[str]) -> bytes:
+    """A document's fields (those of ``names``), as JSON object members (no braces)."""
     fields = {"title": doc.title, "topics": " ".join(topic.text for topic in doc.topics)}
-    if tagged:
+    if "tags" in names:
         fields["tags"] = " ".join(tag.text for tag in doc.tags)
     fields["abstract"] = doc.abstract
+    if "notes" in names:
+        fields["notes"] = doc.notes
     return _json(fields)[1:-1] + b"}"
 
 
@@ -243,6 +252,10 @@ class PendingSearchIndex:
             self._process.kill()
             self._process.wait()
             self._cancelled = True
+
+    def done(self) -> bool:
+        """Whether Node has ended, or was stopped: :meth:`frames` then waits for nothing."""
+        return self._frames is not None or self._error is not None or self._process.poll() is not None
 
     def resume(self) -> None:
         """Start Node again if a failed build cancelled it."""

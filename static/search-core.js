@@ -636,7 +636,7 @@
   function wordsWritten(docs, words) {
     var written = new Map(), starts = words.map(function (word) { return word.slice(0, 2); });
     docs.forEach(function (doc) {
-      ((doc && doc.t + " " + doc.a || "").match(/[\p{L}\p{M}\p{N}]+/gu) || []).forEach(function (found) {
+      ((doc && doc.t + " " + doc.a + " " + (doc.n || "") || "").match(/[\p{L}\p{M}\p{N}]+/gu) || []).forEach(function (found) {
         var word = foldedLetters(found.toLowerCase());
         if (starts.indexOf(word.slice(0, 2)) === -1 || !isIndexed(word)) return;
         var term = stem(word)[0], counts = written.get(term) || new Map();
@@ -799,6 +799,9 @@
     return found;
   }
 
+  /* Whether text holds a word to mark. */
+  function finds(text, stems) { return marked(text || "", stems, true).length > 0; }
+
   /* Splits text into [segment, marked] pairs. */
   function highlight(text, stems) {
     var parts = [], last = 0;
@@ -847,6 +850,7 @@
     Searcher: Searcher,
     highlightStems: highlightStems,
     highlight: highlight,
+    finds: finds,
     excerpt: excerpt,
   };
 });

@@ -106,7 +106,14 @@
     item.appendChild(meta);
     var snippet = document.createElement("p");
     snippet.className = "snippet";
-    appendMarked(snippet, AtlasSearch.excerpt(doc.a, current.stems));
+    // A passage of the reader's notes where they hold the words asked for and the abstract does not.
+    var inNotes = doc.n && AtlasSearch.finds(doc.n, current.stems) && !AtlasSearch.finds(doc.a, current.stems);
+    if (inNotes) {
+      var label = document.createElement("strong");
+      label.textContent = "Your notes: ";
+      snippet.appendChild(label);
+    }
+    appendMarked(snippet, AtlasSearch.excerpt(inNotes ? doc.n : doc.a, current.stems));
     item.appendChild(snippet);
     return item;
   }

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import yaml
 from playwright.sync_api import expect
 
 from site_builder.pipeline import Paths, build
@@ -382,6 +383,32 @@ def test_a_hostile_title_is_text_in_results(browser, serve_site, tmp_path):
     page.wait_for_url("**/atlas/papers/**")
     assert page.locator("h1").inner_text().strip().endswith(titles[0])
     assert page.locator("main img").count() == 0
+    assert errors == [] and dialogs == []
+    context.close()
+
+
+def test_a_word_of_ones_notes_finds_the_paper_and_shows_the_passage_of_the_notes(browser, serve_site, tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    build(Paths(content=content, out=tmp_path / "_site"))  # the paper files, to write notes in
+    path = sorted((content / "papers").glob("*.md"))[3]
+    path.write_text(path.read_text(encoding="utf-8") + "\n## Notes\n\n# Idea\n\nTheir **zyxnoteword** "
+                    "trick halves the memory of attention, as our runs showed.\n", encoding="utf-8")
+    build(Paths(content=content, out=tmp_path / "_site"), base_url="/atlas/")
+    base = serve_site(tmp_path / "_site")
+    context, page, errors, dialogs = open_page(browser, base + "search/?q=zyxnoteword")
+    assert len(result_titles(page)) == 1
+    snippet = page.locator("#search-results .snippet")
+    assert snippet.inner_text() == "Your notes: Idea Their zyxnoteword trick halves the memory of attention, as our runs showed."
+    assert snippet.locator("mark").all_inner_texts() == ["zyxnoteword"]
+    # With a word its abstract holds too, the abstract's passage, as for any paper.
+    title = yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])["title"]
+    word = max(re.findall(r"[a-z]{6,}", path.read_text(encoding="utf-8").split("---\n", 2)[2].split("## Notes")[0]),
+               key=len)
+    page.goto(base + "search/?q=" + quote(f"zyxnoteword {word}"))
+    result = page.locator("#search-results .result", has=page.get_by_role("link", name=title, exact=True))
+    expect(result).to_have_count(1)
+    assert "Your notes" not in result.locator(".snippet").inner_text() and word in result.locator(".snippet").inner_text()
     assert errors == [] and dialogs == []
     context.close()
 

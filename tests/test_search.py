@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from site_builder.pipeline import Paths, build, make_site
 from site_builder.search import PendingSearchIndex, SearchDocument, _parse_frames, search_documents
@@ -422,6 +423,28 @@ def test_a_paper_is_found_by_its_tags_and_by_a_tags_field_query(tmp_path):
     assert [entry["k"] for entry in store if "k" in entry] == [
         [["tags/zyxwordtag/", "zyxwordtag"], ["tags/read-later/", "Read later"]],
     ]
+
+
+def test_a_paper_is_found_by_the_words_of_its_notes_and_by_a_notes_field_query(tmp_path):
+    """Notes were not searched: what the reader wrote was the one text search could not find."""
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    path = sorted((tmp_path / "content" / "papers").glob("*.md"))[7]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "\n## Notes\n\nTried its **zyxnoteword** trick on our cluster.\n", encoding="utf-8")
+    title = yaml.safe_load(text.split("---\n")[1])["title"]
+    build(Paths(tmp_path / "content", tmp_path / "_site"), workers=1)
+    site = tmp_path / "_site"
+    found = run_queries(site, [{"q": "zyxnoteword"}, {"q": "notes:zyxnoteword"}, {"q": "abstract:zyxnoteword"}])
+    assert [entry["titles"] for entry in found] == [[title], [title], []]
+    manifest = json.loads((site / "search" / "manifest.json").read_text())
+    assert manifest["fields"] == ["title", "topics", "abstract", "notes"]
+    store = [entry for path in manifest["documents"]["files"] for entry in json.loads((site / path).read_text())]
+    assert [entry["n"] for entry in store if "n" in entry] == ["Tried its zyxnoteword trick on our cluster."]
+
+
+def test_a_site_without_notes_or_tags_indexes_neither_field(shipped_site):
+    manifest = json.loads((shipped_site / "search" / "manifest.json").read_text())
+    assert manifest["fields"] == ["title", "topics", "abstract"]
 
 
 def test_search_files_are_fingerprinted_and_referenced_from_the_manifest(shipped_site):

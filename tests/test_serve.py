@@ -473,9 +473,57 @@ def test_note_edit_renders_one_page_and_gives_what_a_full_build_gives(server, ev
     events.wait_for(lambda s: s["version"] > version)
     assert server.preview.last.rendered == (f"papers/{PAPER}/index.html",)
     assert b'<img src="/atlas/static/favicon.svg" alt="an icon" />' in fetch(server, f"/atlas/papers/{PAPER}/")[2]
+    # Notes are searched: the index is made anew after the page, and a request for it waits for it.
+    manifest = json.loads(fetch(server, "/atlas/search/manifest.json")[2])
+    assert manifest["fields"][-1] == "notes"
+    store = [entry for chunk in manifest["documents"]["files"] for entry in json.loads(fetch(server, f"/atlas/{chunk}")[2])]
+    assert [entry["n"] for entry in store if "n" in entry] == ["Second note, with a link and an icon."]
+    assert server.preview.wait_until_finished(60)
     clean = tmp_path / "clean"
     build(Paths(server.preview.paths.content, clean), cache=None)
     assert snapshot(server.preview.paths.out) == snapshot(clean)
+
+
+class UnendingIndex:
+    """A search index whose Node run goes on until stopped."""
+
+    def __init__(self) -> None:
+        self.cancelled = threading.Event()
+
+    def done(self) -> bool:
+        return self.cancelled.is_set()
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+    def result(self):
+        self.cancelled.wait(20)  # as Node's run, for as long as it runs
+        raise RuntimeError("no index")
+
+
+def test_a_note_saved_while_the_last_ones_index_is_made_is_served_at_once_and_stops_that_index(
+        server, events, monkeypatch):
+    """The build thread waited for Node inside the output's lock: a second
+    save waited for the first one's index (seconds at 20,000 papers)."""
+    indexes: list[UnendingIndex] = []
+    made = threading.Event()
+
+    def unending(views, cache):
+        indexes.append(UnendingIndex())
+        made.set()
+        return indexes[-1]
+
+    monkeypatch.setattr(preview_module, "search_index_for", unending)
+    version = events.next_state()["version"]
+    path = paper_file(server)
+    path.write_text(path.read_text() + "\n## Notes\n\nFirst.\n")
+    version = events.wait_for(lambda s: s["version"] > version)["version"]
+    assert made.wait(30), "the first note's index is being made"
+    path.write_text(path.read_text().replace("First.", "Second."))
+    events.wait_for(lambda s: s["version"] > version)
+    assert b"<p>Second.</p>" in fetch(server, f"/atlas/papers/{PAPER}/")[2]
+    assert indexes[0].cancelled.is_set(), "a newer index replaces it"
+    assert len(indexes) == 1, "the second note's index is made once the page is served, not before"
 
 
 def test_a_bug_in_the_notes_only_rebuild_is_logged_and_the_full_build_serves_the_note(server, events, monkeypatch):
