@@ -173,6 +173,9 @@ def yaml_problem(error: yaml.MarkedYAMLError, first_line: int = 1, text: str = "
     closing '---', say); a mistake inside one that opened lines above says
     where it opened. PyYAML's words for a line indented wrong, or a value
     with ': ' in it, are said plainly (``text`` tells the two apart)."""
+    missing = _key_without_colon(error, text)
+    if missing is not None:
+        return _NO_COLON, missing + first_line
     problem = _plainly(error, text)
     opened = _UNCLOSED.get(error.context or "")
     context, mark = error.context_mark, error.problem_mark or error.context_mark
@@ -182,6 +185,55 @@ def yaml_problem(error: yaml.MarkedYAMLError, first_line: int = 1, text: str = "
         if mark is not None and mark.line > context.line:
             problem += f" (in {opened} begun on line {context.line + first_line})"
     return problem, None if mark is None else mark.line + first_line
+
+
+_NO_COLON = "this line has no ':' after its key: write 'key: value'"
+
+
+def _key_without_colon(error: yaml.MarkedYAMLError, text: str) -> int | None:
+    """The 0-based line of a key written without its ':' (``title My Atlas``),
+    or None. PyYAML looks for the ':' up to the next key, so it names a later
+    line: the one after (past the end of the file, or a key's after comments),
+    or the next key's, whose ': ' it says is not allowed there."""
+    if error.context == "while scanning a simple key" and error.context_mark is not None:
+        return error.context_mark.line
+    mark = error.problem_mark
+    if error.problem not in _NEXT_KEY_SEEN or mark is None or not text:
+        return None
+    lines = _LINE_BREAK.split(text)
+    if mark.line >= len(lines):
+        return None
+    indent = _indent(lines[mark.line])
+    if not _BARE_KEY.match(lines[mark.line], indent):
+        return None
+    above = [number for number in range(mark.line - 1, -1, -1)
+             if lines[number].strip() and not lines[number].lstrip().startswith("#")]
+    if not above or not _at(lines[above[0]], indent) or ":" in lines[above[0]]:
+        return None
+    if len(above) > 1:
+        # Only a key's line may come before it: a sibling's, or its parent's with no value on it.
+        # A value's line goes on below its key ("note: a thought / that wraps / and goes: on").
+        before = lines[above[1]].rstrip()
+        if not ((_at(before, indent) and ":" in before) or (_indent(before) < indent and before.endswith(":"))):
+            return None
+    return above[0] if _BARE_KEY.fullmatch(lines[above[0]].strip() + ":") else None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _at(line: str, indent: int) -> bool:
+    return _indent(line) == indent
+
+
+# What PyYAML says at the key after one without its ':': on the next line, it
+# read both as one key; after a blank line or a comment, the first as a
+# document of its own (when it is the file's first key).
+_NEXT_KEY_SEEN = ("mapping values are not allowed here", "expected '<document start>', but found '<block mapping start>'")
+
+# A line begun by a key and its ':', as the next key after one without its ':' is.
+_BARE_KEY = re.compile(r"[A-Za-z_][\w .-]*:")
 
 
 def _plainly(error: yaml.MarkedYAMLError, text: str) -> str:

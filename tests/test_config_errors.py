@@ -86,6 +86,32 @@ CASES = {
         append("content/site.yaml", "title: Atlas\n\tlanguage: en\n"),
         f"content/site.yaml:{SITE_LINES + 2}: invalid YAML: a tab where YAML needs a space: use spaces",
     ),
+    # PyYAML looks for the ':' up to the next key: it named the line after (past the end of the file,
+    # or the line of the next key after comments), or the next line when it holds a ': '.
+    "site-yaml-key-without-a-colon-last": (
+        append("content/site.yaml", "home_recent_dates 5\n"),
+        f"content/site.yaml:{SITE_LINES + 1}: invalid YAML: this line has no ':' after its key: write 'key: value'",
+    ),
+    "site-yaml-key-without-a-colon-before-comments": (
+        replace_in("content/site.yaml", "digest_year: 2025", "digest_year 2025"),
+        "content/site.yaml:8: invalid YAML: this line has no ':' after its key: write 'key: value'",
+    ),
+    "site-yaml-key-without-a-colon-before-a-key": (
+        replace_in("content/site.yaml", "title: Paper Atlas", "title My Atlas"),
+        "content/site.yaml:2: invalid YAML: this line has no ':' after its key: write 'key: value'",
+    ),
+    "site-yaml-first-key-without-a-colon-before-a-comment": (
+        write("content/site.yaml", "# My settings\ntitle My Atlas\n\n# Where it is served\nbase_url: /\n"),
+        "content/site.yaml:2: invalid YAML: this line has no ':' after its key: write 'key: value'",
+    ),
+    "front-matter-key-without-a-colon": (
+        replace_in(PAPER, "---\n\n", "starred true\n---\n\n"),
+        f"{PAPER}:7: invalid YAML: this line has no ':' after its key: write 'key: value'",
+    ),
+    "front-matter-key-without-a-colon-before-a-key": (
+        replace_in(PAPER, "links: []\n", "starred true\nlinks: []\n"),
+        f"{PAPER}:6: invalid YAML: this line has no ':' after its key: write 'key: value'",
+    ),
     "site-yaml-key-twice": (
         append("content/site.yaml", "title: Another Title\n"),
         f"content/site.yaml:{SITE_LINES + 1}: 'title' is set twice (first on line 2) (keep one of the two lines)",

@@ -279,6 +279,13 @@ def test_yaml_syntax_error_names_the_line(tmp_path):
     )
 
 
+def test_a_key_without_its_colon_is_an_error_at_its_line(tmp_path):
+    # PyYAML named the blank line after it, "could not find expected ':'".
+    assert error_text(tmp_path, "topics:\n  - slug: a\n    name: A\n    fallback true\n\n  - slug: b\n").startswith(
+        "topics.yaml:4: invalid YAML: this line has no ':' after its key: write 'key: value'"
+    )
+
+
 @pytest.mark.parametrize("line, tag", [
     ("    keywords: {rag: !w 3}", "!w"),  # a traceback: only numbers and true/false are constructed
     ("    keywords: {rag: 3, !not-rag: -3}", "!not-rag:"),  # read as the phrase '-3' with no weight
