@@ -318,6 +318,17 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
                 f"title {clip(title.text)!r} runs on into a sentence: is it a title with its abstract?",
                 path, title.line, hint=f"{hint}; or, for a title that ends in a full stop, join it onto one line",
             )
+        if abstract is None and previous is not None and title.text.endswith((".", "。")) \
+                and not _blank_line_hint(title):
+            # A sentence where the last title should be: the abstract above
+            # went on in a paragraph of its own, or this abstract's title was
+            # not copied. "Delete the title" would lose it.
+            raise SourceError(
+                f"{clip(title.text)!r} is where a title should be, but no abstract follows: is it a further "
+                f"paragraph of the abstract of {clip(previous[0].text)!r} (line {previous[1].line}), or an abstract "
+                "whose title is missing?", path, title.line,
+                hint="join it to that abstract by deleting the blank line above it, or add its title above it",
+            )
         if abstract is None:
             raise SourceError(
                 f"title {clip(title.text)!r} has no abstract", path, title.line,

@@ -152,6 +152,14 @@ def error_of(data: bytes | str) -> str:
         (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nT2\n\nAbstract two.\n\nIt works. Really well.\n\nT3\n\nThree.\n",
          "d.txt:15: 'It works. Really well.' is where a title should be but is followed by a title: is it a further "
          "paragraph of the abstract of 'T2' (line 13)?"),
+        # The same at the end of the digest, or an abstract there whose title was not copied: taken
+        # for a title without an abstract, with the fix "delete the title", which lost it.
+        (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nCode and models are released publicly.\n",
+         "d.txt:11: 'Code and models are released publicly.' is where a title should be, but no abstract follows: "
+         "is it a further paragraph of the abstract of 'T1' (line 9), or an abstract whose title is missing? (join "
+         "it to that abstract by deleting the blank line above it, or add its title above it)"),
+        (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nWe study widgets. They scale.\n\n",
+         "d.txt:11: 'We study widgets. They scale.' is where a title should be, but no abstract follows"),
     ],
     ids=["empty", "blank", "header-only", "no-date", "mistyped-date", "day-first-date", "feb-30", "feb-29-written",
          "title-at-end", "two-titles", "two-titles-the-second-a-question", "latin-1", "latin-1-lines-ended-by-cr",
@@ -165,7 +173,8 @@ def error_of(data: bytes | str) -> str:
          "submitter-glued-above-title", "date-line-glued-below-abstract",
          "date-line-glued-above-title", "no-blank-line-after-title", "no-blank-lines-at-all",
          "no-blank-line-short", "no-blank-line-last", "abstract-in-two-paragraphs",
-         "abstract-of-two-sentences-in-two-paragraphs"],
+         "abstract-of-two-sentences-in-two-paragraphs", "abstract-in-two-paragraphs-at-the-end",
+         "abstract-without-its-title-at-the-end"],
 )
 def test_named_bad_inputs_give_a_clear_error(data, expected):
     message = error_of(data)
