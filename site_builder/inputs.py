@@ -79,12 +79,8 @@ def read_inputs(
     paths: Paths, base_url: str | None = None, cache: BuildCache | None = None, workers: int = 1,
 ) -> Inputs:
     cache = cache or BuildCache()
-    if not paths.content.is_dir():
-        raise SourceError(
-            "content directory not found", paths.content,
-            hint="run from the project root or pass --content DIR",
-        )
-    _check_content_directory(paths.content)
+    check_content_directory(paths.content)
+    _check_settings_names(paths.content)
     config = with_base_url(load_config(paths.content / "site.yaml"), base_url)
     taxonomy_path = paths.content / "topics.yaml"
     # None, not "": no file is a site without topics, an empty one an error.
@@ -136,16 +132,25 @@ def _misnamings(wanted: str) -> tuple[str, ...]:
     return tuple(f"{stem}{ending}" for ending in (".yaml", ".yml", ".yaml.txt", ".yml.txt"))
 
 
-def _check_content_directory(content: Path) -> None:
-    """Refuse a content directory that is not one, or whose settings files
-    are misnamed: built on, it would replace the site with an empty one, or
-    (without topics.yaml) rewrite every paper file with no topics."""
-    names = os.listdir(content)
-    if not {"site.yaml", "topics.yaml", "digests", "papers"} & set(names):
+def check_content_directory(content: Path) -> None:
+    """Refuse a content directory that is not there, or is not one (built on,
+    it would replace the site with an empty one)."""
+    if not content.is_dir():
+        raise SourceError(
+            "content directory not found", content,
+            hint="run from the project root or pass --content DIR",
+        )
+    if not {"site.yaml", "topics.yaml", "digests", "papers"} & set(os.listdir(content)):
         raise SourceError(
             "not a content directory: it has none of site.yaml, topics.yaml, digests/ and papers/", content,
             hint="pass the directory that holds them (--content DIR; default: content)",
         )
+
+
+def _check_settings_names(content: Path) -> None:
+    """Refuse settings files saved under another name: without topics.yaml,
+    ingest would rewrite every paper file with no topics."""
+    names = os.listdir(content)
     misnamed = [
         SourceError(f"not read: settings are read from {wanted}", content / name, hint=f"rename it to {wanted}")
         for wanted in ("site.yaml", "topics.yaml") if wanted not in names

@@ -31,7 +31,7 @@ import jinja2
 from .cache import CACHE_FILE, BuildCache
 from .config import load_config
 from .errors import BuildErrors, SourceError, counted
-from .inputs import Paths, editors_file, write_ingest
+from .inputs import Paths, check_content_directory, editors_file, write_ingest
 from .links import links_to_nowhere
 from .markup import make_markdown, under_base
 from .papers import parse_paper
@@ -84,6 +84,9 @@ class Preview:
         debounce: float = DEBOUNCE_SECONDS,
     ) -> None:
         check_output_dir(paths.out, paths.inputs)
+        # A --content typed wrong, as build refuses it: no save can fix it (a
+        # folder not there is not even watched), so serving its error waits for ever.
+        check_content_directory(paths.content)
         distrusted = untrusted_cache(paths.cache) if paths.cache is not None else None
         self.paths = Paths(
             paths.content.resolve(), paths.out.resolve(), paths.static.resolve(),

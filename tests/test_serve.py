@@ -1422,6 +1422,26 @@ def test_port_in_use_is_a_clear_error_without_traceback(tmp_path):
     assert not paths.out.exists()
 
 
+@pytest.mark.parametrize("content, problem", [
+    ("contnet", "content directory not found"),
+    ("content/papers", "not a content directory: it has none of site.yaml, topics.yaml, digests/ and papers/"),
+])
+def test_a_content_directory_mistyped_is_refused_at_start_as_build_refuses_it(tmp_path, content, problem):
+    # It served a page of the error, waiting for a save that could not fix it:
+    # a folder that is not there is not watched.
+    paths = make_project(tmp_path)
+    with pytest.raises(SourceError, match=re.escape(problem)):
+        PreviewServer(Paths(content=tmp_path / content, out=paths.out), port=0)
+    result = subprocess.run(
+        [sys.executable, "build.py", "serve", "--content", str(tmp_path / content), "--out", str(paths.out),
+         "--port", "0"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.startswith(f"error: {tmp_path / content}: {problem}")
+    assert not paths.out.exists()
+
+
 @pytest.mark.browser
 def test_open_page_reloads_after_a_save_and_shows_build_errors(server, browser):
     page = browser.new_page()
