@@ -326,8 +326,7 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
             raise SourceError(
                 f"{clip(title.text)!r} is where a title should be, but no abstract follows: is it a further "
                 f"paragraph of the abstract of {clip(previous[0].text)!r} (line {previous[1].line}), or an abstract "
-                "whose title is missing?", path, title.line,
-                hint="join it to that abstract by deleting the blank line above it, or add its title above it",
+                "whose title is missing?", path, title.line, hint=_JOIN_OR_ADD_TITLE,
             )
         if abstract is None:
             raise SourceError(
@@ -337,12 +336,13 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
         _check_not_page_or_date_line(abstract, "abstract", path)
         if _looks_like_title(abstract.text) and after is not None and not _looks_like_title(after.text):
             if previous is not None and title.text.endswith((".", "。")):
-                # An abstract pasted as two paragraphs: its second was taken
-                # for a title, and the next title for its abstract.
+                # An abstract pasted as two paragraphs, or one whose title was
+                # not copied: taken for a title, and the next title for its abstract.
                 raise SourceError(
                     f"{clip(title.text)!r} is where a title should be but is followed by a title: is it a further "
-                    f"paragraph of the abstract of {clip(previous[0].text)!r} (line {previous[1].line})?",
-                    path, title.line, hint="join it to that abstract by deleting the blank line above it",
+                    f"paragraph of the abstract of {clip(previous[0].text)!r} (line {previous[1].line}), or an "
+                    "abstract whose title is missing?",
+                    path, title.line, hint=_JOIN_OR_ADD_TITLE,
                 )
             raise SourceError(
                 f"two titles in a row: {clip(title.text)!r} then {clip(abstract.text)!r}",
@@ -395,6 +395,9 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
         path, date, tuple(entries), tuple(warnings), date_line,
         year_from_settings=not year_written and year_in_name is None,
     )
+
+
+_JOIN_OR_ADD_TITLE = "join it to that abstract by deleting the blank line above it, or add its title above it"
 
 
 def _check_not_page_or_date_line(paragraph: _Paragraph, what: str, path: Path) -> None:

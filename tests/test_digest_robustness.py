@@ -147,11 +147,17 @@ def error_of(data: bytes | str) -> str:
         # two titles in a row, told at the second, where "delete that title" lost text.
         (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nCode and models are released publicly.\n\nT2\n\nAbstract two.\n",
          "d.txt:11: 'Code and models are released publicly.' is where a title should be but is followed by a title: "
-         "is it a further paragraph of the abstract of 'T1' (line 9)? (join it to that abstract by deleting the "
-         "blank line above it)"),
+         "is it a further paragraph of the abstract of 'T1' (line 9), or an abstract whose title is missing? (join "
+         "it to that abstract by deleting the blank line above it, or add its title above it)"),
         (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nT2\n\nAbstract two.\n\nIt works. Really well.\n\nT3\n\nThree.\n",
          "d.txt:15: 'It works. Really well.' is where a title should be but is followed by a title: is it a further "
-         "paragraph of the abstract of 'T2' (line 13)?"),
+         "paragraph of the abstract of 'T2' (line 13), or an abstract whose title is missing?"),
+        # An abstract whose title was not copied: the same question, with that fix too ("join it" alone
+        # made it part of the abstract above, and the paper was lost).
+        (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nWe study a second thing. It works.\n\nT3\n\nThree.\n",
+         "d.txt:11: 'We study a second thing. It works.' is where a title should be but is followed by a title: is "
+         "it a further paragraph of the abstract of 'T1' (line 9), or an abstract whose title is missing? (join it "
+         "to that abstract by deleting the blank line above it, or add its title above it)"),
         # The same at the end of the digest, or an abstract there whose title was not copied: taken
         # for a title without an abstract, with the fix "delete the title", which lost it.
         (HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nCode and models are released publicly.\n",
@@ -173,7 +179,7 @@ def error_of(data: bytes | str) -> str:
          "submitter-glued-above-title", "date-line-glued-below-abstract",
          "date-line-glued-above-title", "no-blank-line-after-title", "no-blank-lines-at-all",
          "no-blank-line-short", "no-blank-line-last", "abstract-in-two-paragraphs",
-         "abstract-of-two-sentences-in-two-paragraphs", "abstract-in-two-paragraphs-at-the-end",
+         "abstract-of-two-sentences-in-two-paragraphs", "abstract-without-its-title", "abstract-in-two-paragraphs-at-the-end",
          "abstract-without-its-title-at-the-end"],
 )
 def test_named_bad_inputs_give_a_clear_error(data, expected):
