@@ -289,7 +289,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _stop_as_if_interrupted(signum: int, frame: object) -> None:
+    # Once: a second signal (`timeout` signals the process, then its group;
+    # a closed terminal may send SIGHUP, then SIGTERM) would interrupt the
+    # stopping itself, leaving its clean-up half done.
+    for name in _STOPPING_SIGNALS:
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
     raise KeyboardInterrupt
+
+
+_STOPPING_SIGNALS = tuple(name for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 if __name__ == "__main__":
@@ -297,9 +305,9 @@ if __name__ == "__main__":
     # Ctrl+C does: a build removes its temporary files and children, and the
     # preview server lets go of its content directory at once instead of
     # through its children's exit seconds later.
-    for name in ("SIGTERM", "SIGHUP"):
+    for name in _STOPPING_SIGNALS:
         # Left alone where it is ignored: `nohup` keeps a server running after the terminal closes.
-        if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) is signal.SIG_DFL:
+        if signal.getsignal(getattr(signal, name)) is signal.SIG_DFL:
             signal.signal(getattr(signal, name), _stop_as_if_interrupted)
     # A build makes millions of objects that live until it ends. At Python's
     # default thresholds the cyclic collector walks all of them again and

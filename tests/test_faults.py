@@ -565,6 +565,19 @@ def test_a_server_stopped_by_a_signal_stops_as_with_ctrl_c(tmp_path, stop):
     assert again.wait(timeout=60) == 0
 
 
+def test_a_server_signalled_twice_to_stop_stops_once_and_cleanly(tmp_path):
+    """`timeout` signals the server, then its process group: the second
+    signal interrupted the first's clean-up ("interrupted", status 130)."""
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    process = _start_serving(tmp_path)
+    process.send_signal(signal.SIGTERM)
+    assert process.stdout.readline() == "\n" and process.stdout.readline() == "Stopped.\n"
+    process.send_signal(signal.SIGTERM)  # while it stops
+    rest, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, rest
+    assert "interrupted" not in rest and "Traceback" not in rest
+
+
 def test_a_server_started_with_nohup_outlives_its_terminal(tmp_path):
     shutil.copytree(ROOT / "content", tmp_path / "content")
     # As `nohup` starts it: hang-ups ignored.
