@@ -137,7 +137,8 @@ def check_content_directory(content: Path) -> None:
     it would replace the site with an empty one)."""
     if not content.is_dir():
         raise SourceError(
-            "content directory not found", content,
+            # A file's name given (--content content/site.yaml): it is there, and no directory.
+            "a file, not a content directory" if content.exists() else "content directory not found", content,
             hint="run from the project root or pass --content DIR",
         )
     if not {"site.yaml", "topics.yaml", "digests", "papers"} & set(os.listdir(content)):

@@ -333,6 +333,12 @@ def test_a_copy_named_for_another_year_gives_its_papers_no_second_date(project):
     assert sorted(path.name for path in (project / "_site" / "dates").glob("????-??-??")) == ["2025-03-18"]
 
 
+def test_a_file_given_as_the_content_directory_is_named_a_file(project):
+    result = run("build", "--content", "content/site.yaml", cwd=project)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: content/site.yaml: a file, not a content directory (run from the project root")
+
+
 @pytest.mark.parametrize("content", ["content/digests", "content/papers", "empty"])
 def test_a_directory_that_is_not_a_content_directory_is_refused(project, content):
     run(cwd=project)  # a site, and paper files
