@@ -13,6 +13,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from .errors import SourceError
 from .markup import ADDRESS, has_scheme
+from .search import is_search_file
 
 
 def links_to_nowhere(
@@ -67,6 +68,8 @@ def _leads_somewhere(target: str, base_path: str, outputs: Collection[str]) -> b
     if not target.startswith(base_path):
         return False  # out of the site: "../../.." from a page near its root
     relative = target[len(base_path):]
+    if is_search_file(relative):
+        return True  # written after the check: its names are not known yet
     if relative == "" or relative.endswith("/"):
         return f"{relative}index.html" in outputs
     # A folder without its slash: servers, GitHub Pages' too, add it.

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -124,6 +125,16 @@ def search_documents(
 
 def _hashed(directory: str, stem: str, data: bytes) -> str:
     return f"{directory}/{stem}.{hashlib.sha256(data).hexdigest()[:10]}.json"
+
+
+_HASHED = re.compile(r"search/(?:index|shard|documents-[0-9]+)\.[0-9a-f]{10}\.json")
+
+
+def is_search_file(path: str) -> bool:
+    """Whether ``path`` (from the site's root) has the name of a file of the
+    search index: the names are known only once Node has made the index,
+    after the pages are checked (in the preview, long after its rebuild)."""
+    return path == MANIFEST_PATH or _HASHED.fullmatch(path) is not None
 
 
 def _json(value: object) -> bytes:

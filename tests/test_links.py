@@ -120,3 +120,31 @@ def test_a_link_to_a_drafts_page_is_a_warning_that_says_drafts_have_none(tmp_pat
     report = build(Paths(tmp_path / "content", tmp_path / "site"), cache=None)
     (hint,) = [w.hint for w in report.warnings if "leads to no page" in w.message]
     assert "a draft has none until it is published" in hint
+
+
+def test_a_link_to_a_file_of_the_search_index_is_not_warned_of_though_it_is_written_after_the_check():
+    # Its names come from Node after the pages are checked: the manifest and
+    # every chunk were warned of as leading nowhere.
+    assert warned("[index](/search/manifest.json) [chunk](/search/documents-0.0123456789.json) "
+                  "[shard](/search/shard.abcdef0123.json) [one](/search/index.0123456789.json)") == []
+    assert [found[1] for found in warned("[x](/search/manifest.js) [y](/search/documents-0.json)")] == [
+        "link to '/search/manifest.js' leads to no page or file of the site",
+        "link to '/search/documents-0.json' leads to no page or file of the site",
+    ]
+
+
+def test_a_build_warns_of_no_link_to_a_file_it_writes_late(tmp_path):
+    # The search index, the feeds, the sitemap, lunr.js and stylesheets renamed with their hash.
+    content = tmp_path / "content"
+    papers = content / "papers"
+    papers.mkdir(parents=True)
+    (content / "site.yaml").write_text("base_url: https://user.github.io/repo/\n")
+    mine = papers / "mine.md"
+    mine.write_text("---\ntitle: Mine\n---\n\nAn abstract.\n")
+    build(Paths(content, tmp_path / "site"), cache=None)
+    made = sorted(str(path.relative_to(tmp_path / "site")) for path in (tmp_path / "site").rglob("*")
+                  if path.is_file() and path.suffix in (".json", ".xml", ".js", ".css", ".txt"))
+    assert any(name.startswith("search/documents-0.") for name in made) and "sitemap.xml" in made
+    mine.write_text(mine.read_text() + "\n## Notes\n\n" + " ".join(f"[{name}](/{name})" for name in made) + "\n")
+    report = build(Paths(content, tmp_path / "site"), cache=None)
+    assert [str(w) for w in report.warnings if "leads to no page" in w.message] == []
