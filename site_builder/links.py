@@ -9,7 +9,7 @@ import html
 import re
 from pathlib import Path
 from typing import Callable, Collection, Iterable
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from .errors import SourceError
 from .markup import ADDRESS, has_scheme
@@ -21,11 +21,14 @@ def links_to_nowhere(
     written: Iterable[tuple[str, str, Path]],
     outputs: Callable[[], Collection[str]],
     read: Callable[[Path], str],
+    site_url: str | None = None,
 ) -> tuple[SourceError, ...]:
     """A warning for each address in ``written`` (each: the page's URL from
     the site's root, the HTML shown there, the file it was written in) that
     is none of ``outputs()`` (the site's files, by path) once resolved against
-    its page; at the line of the file that has it (``read``: the file's text)."""
+    its page; at the line of the file that has it (``read``: the file's text).
+    ``site_url``: the site's full URL, when base_url gives one; an address
+    written in full with it is checked as the same address from the root."""
     warnings: list[SourceError] = []
     # Made at the first address on the site, if any: the set of every output
     # (tens of thousands of paths) is no cost to notes that link elsewhere
@@ -37,12 +40,25 @@ def links_to_nowhere(
     # Where each file's search for an address goes on from: an address linked
     # twice is warned of at each of its lines, not twice at the first.
     searched_to: dict[tuple[Path, str], int] = {}
+    # Each address resolved as a browser resolves it, against its page's full
+    # URL. A site known by its path alone gets a host no address can name
+    # (.invalid is reserved for that), so only its own addresses lead there.
+    origin = site_url or f"http://site.invalid{base_path}"
+    site = urlsplit(origin)
     for url, fragment, path in written:
         for found in ADDRESS.finditer(fragment):
             reference = html.unescape(found.group(2))
-            if not reference or reference.startswith(("#", "//")) or has_scheme(reference):
+            if not reference or reference.startswith("#"):
                 continue
-            target = unquote(urlsplit(urljoin(base_path + url, reference)).path)
+            resolved = urlsplit(urljoin(origin + url, reference))
+            target = unquote(resolved.path)
+            if has_scheme(reference) or reference.startswith("//"):
+                # Written in full: checked only where it is this site's, not
+                # elsewhere on its host (a GitHub Pages user's other projects).
+                if not _same_host(resolved, site) or not (target + "/").startswith(base):
+                    continue
+                if target + "/" == base:
+                    target = base  # "https://user.github.io/repo": servers add the slash
             known = outputs() if known is None else known
             if _leads_somewhere(target, base, known):
                 continue
@@ -62,6 +78,15 @@ def links_to_nowhere(
                 f"link to {as_written!r} leads to no page or file of the site", path, line, hint=hint,
             ))
     return tuple(warnings)
+
+
+def _same_host(address: SplitResult, site: SplitResult) -> bool:
+    """Whether ``address`` is on the site's host, over http or https alike
+    (GitHub Pages sends the one to the other)."""
+    try:
+        return address.scheme in ("http", "https") and (address.hostname, address.port) == (site.hostname, site.port)
+    except ValueError:  # a port that is no number: no address of the site's
+        return False
 
 
 def _leads_somewhere(target: str, base_path: str, outputs: Collection[str]) -> bool:

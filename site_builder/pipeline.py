@@ -322,6 +322,7 @@ def make_site(
         warnings += links_to_nowhere(
             site.config.base_path, written,
             lambda: files.keys() | {page.output_path for page in site.pages}, cache.read_text,
+            site.config.absolute_base,
         )
         warnings += unshown_math(written, cache.read_text)
     except BaseException:

@@ -225,7 +225,7 @@ class Preview:
         shown = tuple((url, html, path) for html in (page.context["paper"].notes_html, notes_html))
         if any(MATH_ERROR in html for _url, html, _path in shown) or links_to_nowhere(
             site.config.base_path, shown, lambda: files.keys() | {page.output_path for page in site.pages},
-            lambda _path: text,
+            lambda _path: text, site.config.absolute_base,
         ):
             return False
         view = replace(page.context["paper"], notes_html=notes_html)

@@ -148,3 +148,39 @@ def test_a_build_warns_of_no_link_to_a_file_it_writes_late(tmp_path):
     mine.write_text(mine.read_text() + "\n## Notes\n\n" + " ".join(f"[{name}](/{name})" for name in made) + "\n")
     report = build(Paths(content, tmp_path / "site"), cache=None)
     assert [str(w) for w in report.warnings if "leads to no page" in w.message] == []
+
+
+def test_a_link_written_with_the_sites_full_url_is_checked_as_one_from_its_root():
+    # base_url "https://user.github.io/repo/": "https://user.github.io/repo/papers/typo/"
+    # was taken for another site's address and never checked.
+    site = "https://user.github.io/repo/"
+
+    def full(notes: str) -> list[tuple[int | None, str]]:
+        html = under_base(make_markdown()(notes), "/repo/")
+        text = f"---\ntitle: A\n---\n\n{notes}\n"
+        return [(w.line, w.message) for w in links_to_nowhere(
+            "/repo/", [("papers/a/", html, NOTE)], lambda: OUTPUTS, lambda _: text, site)]
+
+    assert full("[b](https://user.github.io/repo/papers/b/) [http](http://USER.github.io/repo/papers/b) "
+                "[root](https://user.github.io/repo) [feed](//user.github.io/repo/feed.xml#x) "
+                "<https://user.github.io/repo/files/r%C3%A9sum%C3%A9.pdf> [other project](https://user.github.io/other/x/) "
+                "[another host](https://example.org/repo/papers/typo/) [port](https://user.github.io:8443/repo/typo/)") == []
+    assert full("[typo](https://user.github.io/repo/papers/typo/)\n\nbare https://user.github.io/repo/gone/") == [
+        (5, "link to 'https://user.github.io/repo/papers/typo/' leads to no page or file of the site"),
+        (7, "link to 'https://user.github.io/repo/gone/' leads to no page or file of the site"),
+    ]
+    # With a base path alone the host is not known: such an address is another site's.
+    assert warned("[typo](https://user.github.io/repo/papers/typo/)", "/repo/") == []
+
+
+def test_a_build_under_a_full_base_url_warns_of_a_link_to_no_page_written_with_it(tmp_path):
+    papers = tmp_path / "content" / "papers"
+    papers.mkdir(parents=True)
+    (tmp_path / "content" / "site.yaml").write_text("base_url: https://user.github.io/repo/\n")
+    (papers / "mine.md").write_text(
+        "---\ntitle: Mine\n---\n\nAn abstract.\n\n## Notes\n\n[me](https://user.github.io/repo/papers/mine/) "
+        "and [a typo](https://user.github.io/repo/papers/mien/).\n")
+    report = build(Paths(tmp_path / "content", tmp_path / "site"), cache=None)
+    assert [(w.line, w.message) for w in report.warnings if "leads to no page" in w.message] == [
+        (9, "link to 'https://user.github.io/repo/papers/mien/' leads to no page or file of the site"),
+    ]

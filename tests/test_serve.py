@@ -570,6 +570,24 @@ def test_a_note_with_tex_that_is_no_math_is_built_in_full_which_warns_of_it(serv
     ))
 
 
+def test_a_note_linking_no_page_with_the_sites_full_url_is_built_in_full_which_warns_of_it(tmp_path):
+    """The notes-only rebuild took the address for another site's."""
+    paths = make_project(tmp_path)
+    site_yaml = paths.content / "site.yaml"
+    full = "base_url: https://user.github.io/atlas/\n"
+    site_yaml.write_text(site_yaml.read_text().replace("base_url: /atlas/\n", full))
+    log: list[str] = []
+    preview = Preview(paths, log=log.append)
+    assert preview.build()
+    note = paths.papers / f"{PAPER}.md"
+    note.write_text(note.read_text() + "\n## Notes\n\nSee [this](https://user.github.io/atlas/papers/gone/).\n")
+    assert preview.build(("paper",), (note,))
+    assert len(preview.last.rendered + preview.last.later) > 1
+    assert any(line.startswith("warning: ") and line.endswith(
+        "link to 'https://user.github.io/atlas/papers/gone/' leads to no page or file of the site "
+        "(a paper's page is /papers/<its file name>/, a page of yours /<its file name>/, a file of content/public/ "
+        "at its path there; a draft has none until it is published)") for line in log)
+
 def test_a_front_matter_edit_is_not_mistaken_for_a_note(server, events):
     version = events.next_state()["version"]
     path = paper_file(server)
