@@ -106,10 +106,12 @@ def _line_with(text: str, address: str, start: int) -> tuple[int | None, int]:
     that holds ``address`` as a link's, as written or decoded, and where the
     next search for it starts. As a link's: after "(", "<" or a space, so not
     the end of another address ("https://huggingface.co/papers/x" in the
-    front matter's links for a note's "/papers/x")."""
-    for wanted in dict.fromkeys((address, unquote(address))):
-        linked = re.compile(r"(?<=[(<\s])" + re.escape(wanted))
-        found = linked.search(text, start) or linked.search(text)
-        if found is not None:
-            return text.count("\n", 0, found.start()) + 1, found.end()
+    front matter's links for a note's "/papers/x"), and best where it ends,
+    so not the start of another ("/papers/x" of "/papers/x-2/")."""
+    for end in (r"(?=[)>\s\"'.,;:!?]|$)", ""):
+        for wanted in dict.fromkeys((address, unquote(address))):
+            linked = re.compile(r"(?<=[(<\s])" + re.escape(wanted) + end)
+            found = linked.search(text, start) or linked.search(text)
+            if found is not None:
+                return text.count("\n", 0, found.start()) + 1, found.end()
     return None, start

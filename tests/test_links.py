@@ -184,3 +184,8 @@ def test_a_build_under_a_full_base_url_warns_of_a_link_to_no_page_written_with_i
     assert [(w.line, w.message) for w in report.warnings if "leads to no page" in w.message] == [
         (9, "link to 'https://user.github.io/repo/papers/mien/' leads to no page or file of the site"),
     ]
+
+
+def test_an_address_that_begins_another_is_warned_of_at_its_own_line():
+    # "/papers/c" was found at the line of "/papers/c-2/", written before it.
+    assert [line for line, _, _ in warned("[c2](/papers/c-2/)\n\n[c](/papers/c)\n\n<https://x.org/papers/c>")] == [9, 11]
