@@ -1,18 +1,21 @@
 """Links in what you wrote (notes, papers and pages of your own) that lead to
 no page or file of the site: a mistyped paper address, a page renamed, or
 the base path written in by hand ("/atlas/papers/x/", which the build puts
-under /atlas/ again). Warnings, as MkDocs gives them: the site still builds."""
+under /atlas/ again), or to an id its page has not (a section renamed).
+Warnings, as MkDocs gives them: the site still builds."""
 
 from __future__ import annotations
 
 import html
 import re
+from difflib import SequenceMatcher
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Callable, Collection, Iterable
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from .errors import SourceError
-from .markup import ADDRESS, has_scheme
+from .markup import ADDRESS, FOOTNOTE_LINK, has_scheme
 from .search import is_search_file
 
 
@@ -22,18 +25,24 @@ def links_to_nowhere(
     outputs: Callable[[], Collection[str]],
     read: Callable[[Path], str],
     site_url: str | None = None,
+    html_of: Callable[[str], bytes | None] = lambda output: None,
 ) -> tuple[SourceError, ...]:
     """A warning for each address in ``written`` (each: the page's URL from
     the site's root, the HTML shown there, the file it was written in) that
     is none of ``outputs()`` (the site's files, by path) once resolved against
     its page; at the line of the file that has it (``read``: the file's text).
     ``site_url``: the site's full URL, when base_url gives one; an address
-    written in full with it is checked as the same address from the root."""
+    written in full with it is checked as the same address from the root.
+    An address with a fragment (``#notes``) is warned of too when its page
+    has no such id: ``html_of`` gives a page's HTML by its path (None: not
+    known, not checked), and is asked only for pages linked so."""
     warnings: list[SourceError] = []
     # Made at the first address on the site, if any: the set of every output
     # (tens of thousands of paths) is no cost to notes that link elsewhere
     # alone, as the preview's saved note mostly does.
     known: Collection[str] | None = None
+    # Each page's ids, found once however many links go there.
+    ids_of: dict[str, frozenset[str]] = {}
     # Decoded, as each address is: base_url "/my%20atlas/" is the folder
     # "my atlas", which no decoded address starts with as written.
     base = unquote(base_path)
@@ -45,39 +54,99 @@ def links_to_nowhere(
     # (.invalid is reserved for that), so only its own addresses lead there.
     origin = site_url or f"http://site.invalid{base_path}"
     site = urlsplit(origin)
-    for url, fragment, path in written:
-        for found in ADDRESS.finditer(fragment):
+    for url, shown, path in written:
+        for found in ADDRESS.finditer(shown):
             reference = html.unescape(found.group(2))
-            if not reference or reference.startswith("#"):
-                continue
+            if not reference or FOOTNOTE_LINK.fullmatch(reference):
+                continue  # a footnote's: its page is not read for ids, which its own notes made
             resolved = urlsplit(urljoin(origin + url, reference))
-            target = unquote(resolved.path)
-            if has_scheme(reference) or reference.startswith("//"):
-                # Written in full: checked only where it is this site's, not
-                # elsewhere on its host (a GitHub Pages user's other projects).
-                if not _same_host(resolved, site) or not (target + "/").startswith(base):
-                    continue
-                if target + "/" == base:
-                    target = base  # "https://user.github.io/repo": servers add the slash
-            known = outputs() if known is None else known
-            if _leads_somewhere(target, base, known):
-                continue
             # As written: a link from the root got the base path in front of it.
             as_written = reference[len(base_path) - 1:] if reference.startswith(base_path) else reference
-            doubled = base != "/" and unquote(as_written).startswith(base)
-            hint = (
-                f"write {unquote(as_written)[len(base) - 1:]!r}: the build puts the base path {base_path} in front "
-                "of a link from the site's root" if doubled else
-                "a paper's page is /papers/<its file name>/, a page of yours /<its file name>/, "
-                "a file of content/public/ at its path there; a draft has none until it is published"
-            )
+            if reference.startswith("#"):
+                output: str | None = url if url.endswith(".html") else f"{url}index.html"  # its own page
+            else:
+                target = unquote(resolved.path)
+                if has_scheme(reference) or reference.startswith("//"):
+                    # Written in full: checked only where it is this site's, not
+                    # elsewhere on its host (a GitHub Pages user's other projects).
+                    if not _same_host(resolved, site) or not (target + "/").startswith(base):
+                        continue
+                    if target + "/" == base:
+                        target = base  # "https://user.github.io/repo": servers add the slash
+                known = outputs() if known is None else known
+                output = _output_of(target, base, known)
+            if output is None:
+                doubled = base != "/" and unquote(as_written).startswith(base)
+                message, hint = f"link to {as_written!r} leads to no page or file of the site", (
+                    f"write {unquote(as_written)[len(base) - 1:]!r}: the build puts the base path {base_path} in front "
+                    "of a link from the site's root" if doubled else
+                    "a paper's page is /papers/<its file name>/, a page of yours /<its file name>/, "
+                    "a file of content/public/ at its path there; a draft has none until it is published"
+                )
+            else:
+                wanted = _element_wanted(resolved.fragment) if output.endswith(".html") else None
+                page = html_of(output) if wanted is not None else None
+                if page is None:
+                    continue
+                ids = ids_of[output] if output in ids_of else ids_of.setdefault(output, ids_in(page))
+                if wanted in ids or unquote(wanted) in ids:
+                    continue
+                nearest = _nearest(unquote(wanted), ids)
+                message = f"link to {as_written!r} leads to no place on its page: it has no id {unquote(wanted)!r}"
+                hint = (
+                    (f"its ids nearest to it: {', '.join('#' + near for near in nearest)}; " if nearest else "")
+                    + "a heading you write has no id: link the page alone, or an id the page has as built"
+                )
             line, searched_to[path, as_written] = _line_with(
                 read(path), as_written, searched_to.get((path, as_written), 0),
             )
-            warnings.append(SourceError(
-                f"link to {as_written!r} leads to no page or file of the site", path, line, hint=hint,
-            ))
+            warnings.append(SourceError(message, path, line, hint=hint))
     return tuple(warnings)
+
+
+def _element_wanted(fragment: str) -> str | None:
+    """The id a fragment asks its page for, as written; None when a browser
+    needs none: no fragment, "#top" (the top of the page, HTML says, in
+    any case), or a text fragment ("#:~:text=...", looked for in the text)."""
+    wanted = fragment.split(":~:", 1)[0]
+    return None if not wanted or unquote(wanted).lower() == "top" else wanted
+
+
+def _nearest(wanted: str, ids: Iterable[str]) -> list[str]:
+    """Up to three of ``ids`` like ``wanted``, best first: as a whole, or by
+    their first words ("notes" is "notes-heading"'s), in any case."""
+    def likeness(id_: str) -> float:
+        words = id_.lower().split("-")
+        return max(
+            SequenceMatcher(None, wanted.lower(), "-".join(words[:count])).ratio() for count in range(1, len(words) + 1)
+        )
+
+    scored = sorted((-likeness(id_), id_) for id_ in ids)
+    return [id_ for score, id_ in scored[:3] if -score >= 0.75]
+
+
+def ids_in(page: bytes) -> frozenset[str]:
+    """The ids a fragment can name on ``page``: each element's id, and an
+    ``<a>``'s name, which browsers follow too (HTML's indicated part)."""
+    parser = _IdParser()
+    parser.feed(page.decode("utf-8", "replace"))
+    parser.close()
+    return frozenset(parser.ids)
+
+
+class _IdParser(HTMLParser):
+    # A parser, not a search for 'id="': ids in a script's strings or a
+    # comment are none, and a template may quote them otherwise or not at all.
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value is not None and (name == "id" or (name == "name" and tag == "a")):
+                self.ids.add(value)
+
+    handle_startendtag = handle_starttag
 
 
 def _same_host(address: SplitResult, site: SplitResult) -> bool:
@@ -89,16 +158,17 @@ def _same_host(address: SplitResult, site: SplitResult) -> bool:
         return False
 
 
-def _leads_somewhere(target: str, base_path: str, outputs: Collection[str]) -> bool:
+def _output_of(target: str, base_path: str, outputs: Collection[str]) -> str | None:
+    """The file of the site a decoded path from the server's root leads to, if any."""
     if not target.startswith(base_path):
-        return False  # out of the site: "../../.." from a page near its root
+        return None  # out of the site: "../../.." from a page near its root
     relative = target[len(base_path):]
     if is_search_file(relative):
-        return True  # written after the check: its names are not known yet
+        return relative  # written after the check: its names are not known yet
     if relative == "" or relative.endswith("/"):
-        return f"{relative}index.html" in outputs
+        return f"{relative}index.html" if f"{relative}index.html" in outputs else None
     # A folder without its slash: servers, GitHub Pages' too, add it.
-    return relative in outputs or f"{relative}/index.html" in outputs
+    return next((output for output in (relative, f"{relative}/index.html") if output in outputs), None)
 
 
 def _line_with(text: str, address: str, start: int) -> tuple[int | None, int]:

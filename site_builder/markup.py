@@ -257,6 +257,11 @@ def markdown_html(md: MarkdownIt, text: str) -> str:
     return md.render(text, {"docId": hashlib.blake2b(text.encode("utf-8"), digest_size=4).hexdigest()})
 
 
+# A footnote's link to its text and back (each text named as above), to ids
+# made beside it: none can lead nowhere.
+FOOTNOTE_LINK = re.compile(r"#fn(?:ref)?-[0-9a-f]{8}-[0-9]+(?::[0-9]+)?")
+
+
 # The address of a link or image our Markdown made, after what comes before
 # it in the tag: raw HTML is off, so every tag is ours and its attributes
 # escaped. Read here, by feeds and by the links check.

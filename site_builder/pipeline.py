@@ -322,7 +322,7 @@ def make_site(
         warnings += links_to_nowhere(
             site.config.base_path, written,
             lambda: files.keys() | {page.output_path for page in site.pages}, cache.read_text,
-            site.config.absolute_base,
+            site.config.absolute_base, partial(_page_html, files, later or {}),
         )
         warnings += unshown_math(written, cache.read_text)
     except BaseException:
@@ -343,6 +343,15 @@ def make_site(
     lap("search")
     cache.end_build()
     return SiteBuild(site, inputs.plan, files, rendered, timings, warnings, search, assets, drafts=len(parsed) - len(papers))
+
+
+def _page_html(files: Mapping[str, bytes], later: Mapping[str, LaterPage], output: str) -> bytes | None:
+    """A page's HTML, for the ids a link of yours asks it for. One the
+    preview left for later is rendered for them, and again when it is asked
+    for: a few pages, where it leaves thousands."""
+    if output in files:
+        return files[output]
+    return later[output].render() if output in later else None
 
 
 def _written(site: Site, papers: Sequence[Paper], own_pages: Sequence[OwnPage]) -> Iterator[tuple[str, str, Path]]:

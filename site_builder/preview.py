@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import gc
 import signal
 import threading
@@ -219,18 +220,35 @@ class Preview:
         url = f"papers/{new.slug}/"
         (page,) = [page for page in site.pages if page.url == url]
         notes_html = under_base(make_markdown()(new.notes), site.config.base_path) if new.notes else ""
-        # A link that leads nowhere or a formula shown as its TeX, before or
-        # now: the full rebuild says so, or that it no longer is.
-        files = self.output.files
-        shown = tuple((url, html, path) for html in (page.context["paper"].notes_html, notes_html))
-        if any(MATH_ERROR in html for _url, html, _path in shown) or links_to_nowhere(
-            site.config.base_path, shown, lambda: files.keys() | {page.output_path for page in site.pages},
-            lambda _path: text, site.config.absolute_base,
-        ):
+        old_notes = page.context["paper"].notes_html
+        # A formula shown as its TeX, before or now: the full rebuild says so,
+        # or that it no longer is.
+        if MATH_ERROR in old_notes or MATH_ERROR in notes_html:
             return False
         view = replace(page.context["paper"], notes_html=notes_html)
         page = replace(page, context=MappingProxyType({**page.context, "paper": view}))
-        written = self.output.write_page(page.output_path, render_page(env, page, assets))
+        data = render_page(env, page, assets)
+        # A link that leads nowhere, before or now: the full rebuild says so,
+        # or that it no longer is. A fragment names an id of the page as it
+        # was, or as it is now.
+        files = self.output.files
+        every = functools.cache(lambda: files.keys() | {p.output_path for p in site.pages})
+
+        def served(output: str) -> bytes | None:
+            self.ensure(output)  # a page left for later: its ids as it is served
+            return self.output.files.get(output) if self.output.files is not None else None
+
+        def now(output: str) -> bytes | None:
+            return data if output == page.output_path else served(output)
+
+        if any(
+            links_to_nowhere(
+                site.config.base_path, [(url, notes, path)], every, lambda _path: text, site.config.absolute_base, html,
+            )
+            for notes, html in ((old_notes, served), (notes_html, now))
+        ):
+            return False
+        written = self.output.write_page(page.output_path, data)
         self._texts[path] = text
         site = replace(
             site, pages=tuple(page if p.url == url else p for p in site.pages),

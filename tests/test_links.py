@@ -186,6 +186,84 @@ def test_a_build_under_a_full_base_url_warns_of_a_link_to_no_page_written_with_i
     ]
 
 
+PAGES = {
+    "papers/a/index.html": b'<main id="main"><h2 id="notes-heading">Notes</h2><a name="old-anchor"></a>'
+                           b'<h3 id="r&#233;sum&#233;">R</h3><!-- <p id="in-a-comment"> --></main>',
+    "papers/b/index.html": b'<main id="main"><h2 id="abstract-heading">Abstract</h2>'
+                           b'<script>let s = \'<p id="in-a-script">\';</script></main>',
+}
+
+
+def to_ids(notes: str, asked: list[str] | None = None) -> list[tuple[int | None, str, str]]:
+    text = f"---\ntitle: A\n---\n\n{notes}\n"
+
+    def html_of(output: str) -> bytes | None:
+        if asked is not None:
+            asked.append(output)
+        return PAGES.get(output)
+
+    return [(w.line, w.message, w.hint) for w in links_to_nowhere(
+        "/", [("papers/a/", make_markdown()(notes), NOTE)], lambda: OUTPUTS, lambda _: text, html_of=html_of)]
+
+
+def test_a_link_to_an_id_its_page_has_not_is_a_warning_at_its_line():
+    # A section renamed, or a typo: the page was found, and the link not warned of.
+    assert to_ids("[here](#notes-heading) [there](/papers/b/#abstract-heading) [b](../b#main) "
+                  "[name](#old-anchor) [encoded](#r%C3%A9sum%C3%A9) [as typed](#résumé)") == []
+    assert to_ids("See [here](#notse).\n\n[there](/papers/b/#abstract)\n\n[gone](#results)") == [
+        (5, "link to '#notse' leads to no place on its page: it has no id 'notse'",
+         "its ids nearest to it: #notes-heading; a heading you write has no id: link the page alone, "
+         "or an id the page has as built"),
+        (7, "link to '/papers/b/#abstract' leads to no place on its page: it has no id 'abstract'",
+         "its ids nearest to it: #abstract-heading; a heading you write has no id: link the page alone, "
+         "or an id the page has as built"),
+        (9, "link to '#results' leads to no place on its page: it has no id 'results'",
+         "a heading you write has no id: link the page alone, or an id the page has as built"),
+    ]
+    # Not an element's id: in a comment or a script's string.
+    assert [found[1] for found in to_ids("[c](#in-a-comment) [s](/papers/b/#in-a-script)")] == [
+        "link to '#in-a-comment' leads to no place on its page: it has no id 'in-a-comment'",
+        "link to '/papers/b/#in-a-script' leads to no place on its page: it has no id 'in-a-script'",
+    ]
+
+
+def test_fragments_a_browser_follows_without_an_element_are_not_warned_of():
+    # The top of the page (HTML: "#top" in any case, or no fragment), a text
+    # fragment (Chrome's, Safari's and Firefox's "#:~:text="), a file's own
+    # (a PDF's "#page=2"), and a page whose HTML is not known.
+    assert to_ids("[top](#top) [TOP](/papers/b/#Top) [empty](#) [text](#:~:text=a%20phrase) "
+                  "[text there](/papers/b/#:~:text=x) [id and text](#notes-heading:~:text=x) "
+                  "[pdf](/files/résumé.pdf#page=2) [search](/search/?q=lora#x) [feed](/feed.xml#x)") == []
+    assert [found[1] for found in to_ids("[x](#notse:~:text=x)")] == [
+        "link to '#notse:~:text=x' leads to no place on its page: it has no id 'notse'",
+    ]
+
+
+def test_a_pages_html_is_asked_for_only_when_a_link_names_an_id_of_it_and_once():
+    # Parsing every page for ids would cost seconds at 20,000 papers.
+    asked: list[str] = []
+    assert to_ids("[b](/papers/b/) [here](#) [top](#top) <https://example.org/#x>", asked) == [] and asked == []
+    # Nor for a footnote's links, which markdown-it makes to ids it makes beside them.
+    assert to_ids("A[^1], again[^1] and ^[inline].\n\n[^1]: The note.", asked) == [] and asked == []
+    to_ids("[a](#main) [b](/papers/b/#main) [b again](../b/#abstract-heading) [a again](#gone)", asked)
+    assert asked == ["papers/a/index.html", "papers/b/index.html", "papers/b/index.html", "papers/a/index.html"]
+
+
+def test_a_build_warns_of_a_link_to_an_id_its_page_lacks(tmp_path):
+    papers = tmp_path / "content" / "papers"
+    papers.mkdir(parents=True)
+    (papers / "other.md").write_text("---\ntitle: Other\n---\n\nIts abstract.\n")
+    (papers / "mine.md").write_text(
+        "---\ntitle: Mine\n---\n\nAn abstract[^1].\n\n[^1]: A footnote.\n\n## Notes\n\n"
+        "[ok](#notes-heading) [ok](../other/#abstract-heading) [ok](#main) [top](#top)\n\n"
+        "[renamed](../other/#abstract) and [mine](#results).\n")
+    report = build(Paths(tmp_path / "content", tmp_path / "site"), cache=None)
+    assert [(w.line, w.message) for w in report.warnings if "no place on its page" in w.message] == [
+        (13, "link to '../other/#abstract' leads to no place on its page: it has no id 'abstract'"),
+        (13, "link to '#results' leads to no place on its page: it has no id 'results'"),
+    ]
+
+
 def test_an_address_that_begins_another_is_warned_of_at_its_own_line():
     # "/papers/c" was found at the line of "/papers/c-2/", written before it.
     assert [line for line, _, _ in warned("[c2](/papers/c-2/)\n\n[c](/papers/c)\n\n<https://x.org/papers/c>")] == [9, 11]

@@ -588,6 +588,27 @@ def test_a_note_linking_no_page_with_the_sites_full_url_is_built_in_full_which_w
         "(a paper's page is /papers/<its file name>/, a page of yours /<its file name>/, a file of content/public/ "
         "at its path there; a draft has none until it is published)") for line in log)
 
+def test_a_note_linking_an_id_no_page_has_is_built_in_full_and_one_linking_ids_that_are_is_not(tmp_path):
+    """The notes-only rebuild checked the page alone, not its id."""
+    paths = make_project(tmp_path)
+    log: list[str] = []
+    preview = Preview(paths, log=log.append)
+    assert preview.build()
+    note = paths.papers / f"{PAPER}.md"
+    other = sorted(paths.papers.glob("*.md"))[1].stem
+    text = note.read_text()
+    note.write_text(text + f"\n## Notes\n\nSee [it](#notes-heading) and [that](/papers/{other}/#abstract-heading).\n")
+    assert preview.build(("paper",), (note,))
+    assert preview.last.rendered == (f"papers/{PAPER}/index.html",)
+    assert not any(line.startswith("warning: ") for line in log)
+    note.write_text(text + f"\n## Notes\n\nSee [that](/papers/{other}/#abstract).\n")
+    assert preview.build(("paper",), (note,))
+    assert len(preview.last.rendered + preview.last.later) > 1
+    assert any(line.startswith("warning: ") and line.endswith(
+        f"link to '/papers/{other}/#abstract' leads to no place on its page: it has no id 'abstract' "
+        "(its ids nearest to it: #abstract-heading; a heading you write has no id: link the page alone, "
+        "or an id the page has as built)") for line in log)
+
 def test_a_front_matter_edit_is_not_mistaken_for_a_note(server, events):
     version = events.next_state()["version"]
     path = paper_file(server)
