@@ -25,7 +25,7 @@ def links_to_nowhere(
     outputs: Callable[[], Collection[str]],
     read: Callable[[Path], str],
     site_url: str | None = None,
-    html_of: Callable[[str], bytes | None] = lambda output: None,
+    ids_of: Callable[[str], Collection[str] | None] = lambda output: None,
 ) -> tuple[SourceError, ...]:
     """A warning for each address in ``written`` (each: the page's URL from
     the site's root, the HTML shown there, the file it was written in) that
@@ -34,15 +34,16 @@ def links_to_nowhere(
     ``site_url``: the site's full URL, when base_url gives one; an address
     written in full with it is checked as the same address from the root.
     An address with a fragment (``#notes``) is warned of too when its page
-    has no such id: ``html_of`` gives a page's HTML by its path (None: not
-    known, not checked), and is asked only for pages linked so."""
+    has no such id: ``ids_of`` gives a page's ids by its path (None: not
+    known, not checked; :func:`ids_in` finds them in its HTML), and is
+    asked only for pages linked so, once each."""
     warnings: list[SourceError] = []
     # Made at the first address on the site, if any: the set of every output
     # (tens of thousands of paths) is no cost to notes that link elsewhere
     # alone, as the preview's saved note mostly does.
     known: Collection[str] | None = None
-    # Each page's ids, found once however many links go there.
-    ids_of: dict[str, frozenset[str]] = {}
+    # Each page's ids, asked for once however many links go there.
+    page_ids: dict[str, Collection[str] | None] = {}
     # Decoded, as each address is: base_url "/my%20atlas/" is the folder
     # "my atlas", which no decoded address starts with as written.
     base = unquote(base_path)
@@ -85,11 +86,10 @@ def links_to_nowhere(
                 )
             else:
                 wanted = _element_wanted(resolved.fragment) if output.endswith(".html") else None
-                page = html_of(output) if wanted is not None else None
-                if page is None:
+                if wanted is None:
                     continue
-                ids = ids_of[output] if output in ids_of else ids_of.setdefault(output, ids_in(page))
-                if wanted in ids or unquote(wanted) in ids:
+                ids = page_ids[output] if output in page_ids else page_ids.setdefault(output, ids_of(output))
+                if ids is None or wanted in ids or unquote(wanted) in ids:
                     continue
                 nearest = _nearest(unquote(wanted), ids)
                 message = f"link to {as_written!r} leads to no place on its page: it has no id {unquote(wanted)!r}"
