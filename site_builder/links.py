@@ -25,7 +25,7 @@ def links_to_nowhere(
     outputs: Callable[[], Collection[str]],
     read: Callable[[Path], str],
     site_url: str | None = None,
-    ids_of: Callable[[str], Collection[str] | None] = lambda output: None,
+    html_of: Callable[[str], bytes | None] = lambda output: None,
 ) -> tuple[SourceError, ...]:
     """A warning for each address in ``written`` (each: the page's URL from
     the site's root, the HTML shown there, the file it was written in) that
@@ -34,16 +34,17 @@ def links_to_nowhere(
     ``site_url``: the site's full URL, when base_url gives one; an address
     written in full with it is checked as the same address from the root.
     An address with a fragment (``#notes``) is warned of too when its page
-    has no such id: ``ids_of`` gives a page's ids by its path (None: not
-    known, not checked; :func:`ids_in` finds them in its HTML), and is
-    asked only for pages linked so, once each."""
+    has no such id: ``html_of`` gives a page's HTML by its path (None: not
+    known, not checked), and is asked only for pages linked so, once each."""
     warnings: list[SourceError] = []
     # Made at the first address on the site, if any: the set of every output
     # (tens of thousands of paths) is no cost to notes that link elsewhere
     # alone, as the preview's saved note mostly does.
     known: Collection[str] | None = None
-    # Each page's ids, asked for once however many links go there.
-    page_ids: dict[str, Collection[str] | None] = {}
+    # Each page's HTML, asked for once however many links go there, and its
+    # ids where one was not found as the build writes them.
+    pages: dict[str, bytes | None] = {}
+    parsed: dict[str, frozenset[str]] = {}
     # Decoded, as each address is: base_url "/my%20atlas/" is the folder
     # "my atlas", which no decoded address starts with as written.
     base = unquote(base_path)
@@ -59,7 +60,7 @@ def links_to_nowhere(
         for found in ADDRESS.finditer(shown):
             reference = html.unescape(found.group(2))
             if not reference or FOOTNOTE_LINK.fullmatch(reference):
-                continue  # a footnote's: its page is not read for ids, which its own notes made
+                continue  # a footnote's, to an id made beside it: its page is not read for that
             resolved = urlsplit(urljoin(origin + url, reference))
             # As written: a link from the root got the base path in front of it.
             as_written = reference[len(base_path) - 1:] if reference.startswith(base_path) else reference
@@ -88,8 +89,15 @@ def links_to_nowhere(
                 wanted = _element_wanted(resolved.fragment) if output.endswith(".html") else None
                 if wanted is None:
                     continue
-                ids = page_ids[output] if output in page_ids else page_ids.setdefault(output, ids_of(output))
-                if ids is None or wanted in ids or unquote(wanted) in ids:
+                page = pages[output] if output in pages else pages.setdefault(output, html_of(output))
+                names = dict.fromkeys((wanted, unquote(wanted)))  # as browsers look: as written, then decoded
+                # Looked for as the templates and markdown-it write an id first
+                # (microseconds, where parsing a page takes a millisecond, for each
+                # of thousands at 20,000 papers); the page is parsed only when not.
+                if page is None or any(f' id="{html.escape(name)}"'.encode() in page for name in names):
+                    continue
+                ids = parsed[output] if output in parsed else parsed.setdefault(output, ids_in(page))
+                if any(name in ids for name in names):
                     continue
                 nearest = _nearest(unquote(wanted), ids)
                 message = f"link to {as_written!r} leads to no place on its page: it has no id {unquote(wanted)!r}"
@@ -135,8 +143,9 @@ def ids_in(page: bytes) -> frozenset[str]:
 
 
 class _IdParser(HTMLParser):
-    # A parser, not a search for 'id="': ids in a script's strings or a
-    # comment are none, and a template may quote them otherwise or not at all.
+    # Where the quick look for ' id="x"' finds nothing: an id a template of
+    # one's own quotes otherwise, or not at all, is found; one in a comment
+    # or a script's strings is none.
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.ids: set[str] = set()

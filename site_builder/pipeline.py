@@ -23,7 +23,7 @@ from .inputs import Paths, digest_order, read_inputs, read_own_pages, write_inge
 from .lastbuild import (
     LastBuild, input_files, load_last_build, output_files, output_stats, save_last_build, unchanged_since,
 )
-from .links import ids_in, links_to_nowhere
+from .links import links_to_nowhere
 from .markup import UNDER_THE_TITLE, make_digest_text, make_markdown
 from .pages import OwnPage
 from .papers import Paper, parse_papers
@@ -322,7 +322,7 @@ def make_site(
         warnings += links_to_nowhere(
             site.config.base_path, written,
             lambda: files.keys() | {page.output_path for page in site.pages}, cache.read_text,
-            site.config.absolute_base, partial(_page_ids, files, later or {}, cache),
+            site.config.absolute_base, partial(_page_html, files, later or {}, cache),
         )
         warnings += unshown_math(written, cache.read_text)
     except BaseException:
@@ -345,19 +345,17 @@ def make_site(
     return SiteBuild(site, inputs.plan, files, rendered, timings, warnings, search, assets, drafts=len(parsed) - len(papers))
 
 
-def _page_ids(
+def _page_html(
     files: Mapping[str, bytes], later: Mapping[str, LaterPage], cache: BuildCache, output: str,
-) -> frozenset[str] | None:
-    """The ids of a page a link of yours names one of. Found once for the
-    same bytes: a rebuild of the preview reads again only the pages it
-    changed. One it left for later is rendered for them now (a few pages,
-    where it leaves thousands), and kept as its own renders are, for the
-    next rebuild."""
+) -> bytes | None:
+    """The HTML of a page a link of yours names an id of. One the preview
+    left for later is rendered now (a few pages, where it leaves thousands),
+    and kept as its own renders are: the next rebuild does not render it again."""
     html = files.get(output)
     if html is None and output in later:
         html = later[output].render()
         cache.pages[output] = (later[output].key, html)
-    return None if html is None else cache.memo(("ids", html), partial(ids_in, html))
+    return html
 
 
 def _written(site: Site, papers: Sequence[Paper], own_pages: Sequence[OwnPage]) -> Iterator[tuple[str, str, Path]]:

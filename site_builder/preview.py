@@ -33,7 +33,7 @@ from .cache import CACHE_FILE, BuildCache
 from .config import load_config
 from .errors import BuildErrors, SourceError, counted
 from .inputs import Paths, check_content_directory, editors_file, write_ingest
-from .links import ids_in, links_to_nowhere
+from .links import links_to_nowhere
 from .markup import make_markdown, under_base
 from .papers import parse_paper
 from .parallel import Forked
@@ -234,19 +234,18 @@ class Preview:
         files = self.output.files
         every = functools.cache(lambda: files.keys() | {p.output_path for p in site.pages})
 
-        def served(output: str) -> frozenset[str] | None:
+        def served(output: str) -> bytes | None:
             self.ensure(output)  # a page left for later: its ids as it is served
-            html = self.output.files.get(output) if self.output.files is not None else None
-            return None if html is None else ids_in(html)
+            return self.output.files.get(output) if self.output.files is not None else None
 
-        def now(output: str) -> frozenset[str] | None:
-            return ids_in(data) if output == page.output_path else served(output)
+        def now(output: str) -> bytes | None:
+            return data if output == page.output_path else served(output)
 
         if any(
             links_to_nowhere(
-                site.config.base_path, [(url, notes, path)], every, lambda _path: text, site.config.absolute_base, ids,
+                site.config.base_path, [(url, notes, path)], every, lambda _path: text, site.config.absolute_base, html,
             )
-            for notes, ids in ((old_notes, served), (notes_html, now))
+            for notes, html in ((old_notes, served), (notes_html, now))
         ):
             return False
         written = self.output.write_page(page.output_path, data)
