@@ -176,11 +176,13 @@ def command_deploy(args: argparse.Namespace) -> int:
         print(f"The site in {paths.out} is built; {args.branch} was not published.", file=sys.stderr)
         return 1
     what = "unchanged since the last deploy" if result.unchanged else f"committed {result.commit[:12]}"
+    # A new branch said, as a branch name mistyped (--branch gh-page) makes one too.
+    branch = args.branch if result.parent is not None else f"{args.branch} (a new branch: no earlier deploy is on it)"
     if result.pushed:
         where = f", pushed to {args.remote}"
     else:
         where = f"; {args.remote} has it already" if target.remote is not None else " (not pushed)"
-    print(f"{args.branch}: {what} ({counted(result.files, 'file')}){where}")
+    print(f"{branch}: {what} ({counted(result.files, 'file')}){where}")
     return 0
 
 

@@ -81,7 +81,9 @@ def test_deploy_twice_gives_one_new_commit_on_top_and_leaves_the_checkout_alone(
 
     first = run_deploy(repo)
     assert first.returncode == 0, first.stderr
-    assert "gh-pages: committed" in first.stdout and "pushed to origin" in first.stdout
+    # The first deploy says it starts the branch (a name mistyped would start one too); the next does not.
+    assert "gh-pages (a new branch: no earlier deploy is on it): committed " in first.stdout
+    assert "pushed to origin" in first.stdout
     tip = git(remote, "rev-parse", "refs/heads/gh-pages")
     files = git(remote, "ls-tree", "-r", "--name-only", tip).splitlines()
     assert {".nojekyll", "CNAME", "index.html", "404.html"} <= set(files)
@@ -94,6 +96,7 @@ def test_deploy_twice_gives_one_new_commit_on_top_and_leaves_the_checkout_alone(
     paper.write_text(paper.read_text() + "\n## Notes\n\nA note published on the second deploy.\n")
     second = run_deploy(repo, "--message", "Second deploy")
     assert second.returncode == 0, second.stderr
+    assert "new branch" not in second.stdout
     new_tip = git(remote, "rev-parse", "refs/heads/gh-pages")
     assert git(remote, "rev-parse", f"{new_tip}^") == tip
     assert git(remote, "rev-list", "--count", new_tip) == "2"
