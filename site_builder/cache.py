@@ -143,6 +143,12 @@ class BuildCache:
         used[key] = value
         return value
 
+    def forget(self, key: Hashable) -> None:
+        """Drop ``key``'s value from what this build used: one a newer value
+        replaced before any build ended (the preview's notes-only rebuilds,
+        which end none), so that it is not kept until two builds have."""
+        self._used.pop(key, None)
+
     def memo_many(self, jobs: Iterable[tuple[Hashable, Callable[[], Any]]], workers: int) -> list[Any]:
         """``[memo(key, compute) for key, compute in jobs]``, in one pass, with
         what no build has computed yet computed in ``workers`` processes.

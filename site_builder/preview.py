@@ -41,7 +41,8 @@ from .pipeline import LaterSearch, SiteBuild, make_site, save_cache, search_inde
 from .preview_http import PreviewState
 from .preview_output import PreviewOutput
 from .render import BUILTIN_TEMPLATES, make_environment, render_page, template_sources
-from .site import Site
+from .search import PendingSearchIndex
+from .site import PaperView, Site
 from .tex import MATH_ERROR
 from .watch_paths import links_out_of, named_templates_dir, within
 from .writer import check_output_dir
@@ -107,6 +108,10 @@ class Preview:
         # What re-rendering one paper page needs, from the last good build;
         # None when a template other than paper.html may show notes.
         self._notes_page: tuple[Site, jinja2.Environment, Mapping[str, str]] | None = None
+        # The search index of the last notes-only rebuild: memoised as a full
+        # build's is, but no build ends between two notes-only rebuilds to
+        # forget it, so the next one does (see _notes_search_index).
+        self._notes_search: PendingSearchIndex | None = None
         self._own_writes: dict[Path, bytes] = {}  # paper files our ingest wrote
         self._warnings: list[str] = []
         self.output = PreviewOutput(self.paths.out)
@@ -184,6 +189,7 @@ class Preview:
         env = make_environment(result.site.config)
         shows_notes = [name for name, source in template_sources(env) if "notes" in source]
         self._notes_page = (result.site, env, result.assets) if shows_notes == ["paper.html"] else None
+        self._notes_search = None  # the cache forgets it as this build ends, with all the build did not use
         self.templates_dir = result.site.config.templates_dir
         # Warnings stand until their file changes; repeat them only when they do.
         warnings = [_as_build_says(w) for w in result.warnings]
@@ -257,10 +263,21 @@ class Preview:
         self._notes_page = (site, env, assets)
         # Notes are searched: the index anew, written once Node has made it,
         # after the page (as a full rebuild's), and asked for by requests for it meanwhile.
-        self.output.write_search_later(LaterSearch(partial(search_index_for, site.papers, self.cache)))
+        self.output.write_search_later(LaterSearch(partial(self._notes_search_index, site.papers)))
         rebuild = Rebuild(time.perf_counter() - start, len(site.pages), (page.output_path,), written, changes)
         self._succeeded(rebuild, self._state.base_path)
         return True
+
+    def _notes_search_index(self, papers: tuple[PaperView, ...]) -> PendingSearchIndex:
+        """The search index after a notes-only rebuild. The one the last such
+        rebuild made is forgotten: kept, each save's index stayed in memory
+        (its files, 44 MB at 20,000 papers) and one stopped before Node ended
+        kept its three temporary files open, until two full rebuilds later."""
+        pending = search_index_for(papers, self.cache)
+        previous, self._notes_search = self._notes_search, pending
+        if previous is not None and previous is not pending:
+            self.cache.forget(("search", previous.documents))
+        return pending
 
     def _succeeded(self, rebuild: Rebuild, base_path: str) -> None:
         """Bump the version open pages watch, if they are to reload, and say what was done."""
