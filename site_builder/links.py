@@ -41,6 +41,7 @@ def links_to_nowhere(
     # (tens of thousands of paths) is no cost to notes that link elsewhere
     # alone, as the preview's saved note mostly does.
     known: Collection[str] | None = None
+    tops: set[str] | None = None  # the first folder (or name) of each output, for addresses written in full
     # Each page's HTML, asked for once however many links go there, and its
     # ids where one was not found as the build writes them.
     pages: dict[str, bytes | None] = {}
@@ -76,6 +77,15 @@ def links_to_nowhere(
                     if target + "/" == base:
                         target = base  # "https://user.github.io/repo": servers add the slash
                 known = outputs() if known is None else known
+                if base == "/" and (has_scheme(reference) or reference.startswith("//")):
+                    # A site at its host's root (user.github.io, or a custom
+                    # domain) shares it with the user's project sites, each at
+                    # /<its repository>/: an address whose first folder is
+                    # none of this site's is taken for one of theirs.
+                    tops = {output.split("/", 1)[0] for output in known} if tops is None else tops
+                    first = target[1:].split("/", 1)[0]
+                    if first and first not in tops:
+                        continue
                 output = _output_of(target, base, known)
             if output is None:
                 doubled = base != "/" and unquote(as_written).startswith(base)

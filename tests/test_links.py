@@ -173,6 +173,25 @@ def test_a_link_written_with_the_sites_full_url_is_checked_as_one_from_its_root(
     assert warned("[typo](https://user.github.io/repo/papers/typo/)", "/repo/") == []
 
 
+def test_a_site_at_its_hosts_root_takes_a_full_address_under_a_folder_it_has_not_for_a_project_sites():
+    # base_url "https://user.github.io/": GitHub Pages serves the user's
+    # project sites on the same host, each at /<repository>/ (under a custom
+    # domain too), so "https://user.github.io/other-project/" is no typo of
+    # this site's; it was a warning, and failed a build --strict.
+    def full(notes: str) -> list[tuple[int | None, str]]:
+        text = f"---\ntitle: A\n---\n\n{notes}\n"
+        return [(w.line, w.message) for w in links_to_nowhere(
+            "/", [("papers/a/", make_markdown()(notes), NOTE)], lambda: OUTPUTS, lambda _: text, "https://user.github.io/")]
+
+    assert full("[project](https://user.github.io/other-project/) <https://user.github.io/repo/papers/b/>") == []
+    # Under a folder this site has, it is checked as an address from the root is.
+    assert full("[typo](https://user.github.io/papers/typo/) [b](https://user.github.io/papers/b/)") == [
+        (5, "link to 'https://user.github.io/papers/typo/' leads to no page or file of the site"),
+    ]
+    # Written from the root, an address is this site's whatever its first folder.
+    assert full("[gone](/other-project/)") == [(5, "link to '/other-project/' leads to no page or file of the site")]
+
+
 def test_a_build_under_a_full_base_url_warns_of_a_link_to_no_page_written_with_it(tmp_path):
     papers = tmp_path / "content" / "papers"
     papers.mkdir(parents=True)
