@@ -211,10 +211,12 @@ def _key_without_colon(error: yaml.MarkedYAMLError, text: str) -> int | None:
     if not above or not _at(lines[above[0]], indent) or ":" in lines[above[0]]:
         return None
     if len(above) > 1:
-        # Only a key's line may come before it: a sibling's, or its parent's with no value on it.
-        # A value's line goes on below its key ("note: a thought / that wraps / and goes: on").
+        # Only a sibling key's line may come before it. A value's line goes on
+        # below its key ("note: a thought / that wraps / and goes: on"), and
+        # below a key with nothing after its ':' ("description:") is its value,
+        # begun on the next line, as likely as a first key of a mapping.
         before = lines[above[1]].rstrip()
-        if not ((_at(before, indent) and ":" in before) or (_indent(before) < indent and before.endswith(":"))):
+        if not (_at(before, indent) and ":" in before):
             return None
     return above[0] if _BARE_KEY.fullmatch(lines[above[0]].strip() + ":") else None
 

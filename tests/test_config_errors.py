@@ -104,6 +104,12 @@ CASES = {
         write("content/site.yaml", "# My settings\ntitle My Atlas\n\n# Where it is served\nbase_url: /\n"),
         "content/site.yaml:2: invalid YAML: this line has no ':' after its key: write 'key: value'",
     ),
+    # A value begun on the line below its key, wrapped, with a ': ' in it: no key lacks its ':' there.
+    "front-matter-title-wrapped-below-its-key-with-a-colon": (
+        replace_in(PAPER, "links: []\n", "summary:\n  A Book of Grammar\n  Revisited: Translation\nlinks: []\n"),
+        f"{PAPER}:8: invalid YAML: this ': ' cannot be read here: quote the value it is in (which may begin on a line "
+        "above), or indent this line as the keys above it",
+    ),
     "front-matter-key-without-a-colon": (
         replace_in(PAPER, "---\n\n", "starred true\n---\n\n"),
         f"{PAPER}:7: invalid YAML: this line has no ':' after its key: write 'key: value'",
