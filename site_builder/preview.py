@@ -39,7 +39,7 @@ from .papers import parse_paper
 from .parallel import Forked
 from .pipeline import LaterSearch, SiteBuild, make_site, save_cache, search_index_for, unsaved_cache, untrusted_cache
 from .preview_http import PreviewState
-from .preview_output import PreviewOutput
+from .preview_output import SEARCH_POLL_SECONDS, PreviewOutput
 from .render import BUILTIN_TEMPLATES, make_environment, render_page, template_sources
 from .search import PendingSearchIndex
 from .site import PaperView, Site
@@ -51,8 +51,6 @@ DEBOUNCE_SECONDS = 0.15
 # After a rebuild, open pages reload at once; background rendering starts a
 # moment later, so their requests do not wait behind it.
 FINISH_DELAY_SECONDS = 0.25
-# How often the build thread looks whether Node has made the search index, and for saves meanwhile.
-SEARCH_POLL_SECONDS = 0.02
 SAVE_WAIT_SECONDS = 30.0
 
 
@@ -368,19 +366,13 @@ class Preview:
         self.cache.release_kind("search")
         search = self.output.search
         while not interrupted() and self.unfinished:
-            index = self.output.search
-            if not self.output.later and index is not None:
+            if not self.output.later and not self.output.search_ready():
                 # Only the index is left: Node is waited for here, not inside
                 # render_next, which holds the output's lock, so that a save
                 # meanwhile is rebuilt at once (stopping this Node run if it
                 # changes what is searched).
-                try:
-                    waiting = not index.start().done()
-                except Exception:
-                    waiting = False  # render_next says what failed
-                if waiting:
-                    time.sleep(SEARCH_POLL_SECONDS)
-                    continue
+                time.sleep(SEARCH_POLL_SECONDS)
+                continue
             if search is not None and rendered:
                 # Node builds the index on the other core while pages render
                 # here; an error is shown when the index is written.

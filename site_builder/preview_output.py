@@ -23,6 +23,10 @@ from .render import LaterPage
 from .search import MANIFEST_PATH
 from .writer import sync_site, update_site
 
+# How often a wait for Node looks whether it has made the search index (and, in
+# the build thread, whether a save came meanwhile).
+SEARCH_POLL_SECONDS = 0.02
+
 
 class PreviewOutput:
     """The site as written to ``out``, and the pages and search index still to write."""
@@ -119,18 +123,38 @@ class PreviewOutput:
         site's error over the next)."""
         if relative not in self.later and not self.waits_for_search(relative):
             return
-        with self.lock:
-            start = time.perf_counter()
-            try:
-                later = self.later.get(relative)
-                if later is not None:
-                    self._commit({relative: (later.key, later.render())})
-                    self.rendered_on_request += 1
-                elif self.waits_for_search(relative):
-                    self._commit_search()
-            except Exception as error:
-                self.later.pop(relative, None)
-                failed(error, start)
+        while True:
+            # Node is waited for without the lock: a save meanwhile writes its
+            # page (and the index it makes anew) at once, not after this one.
+            while relative not in self.later and not self.search_ready():
+                time.sleep(SEARCH_POLL_SECONDS)
+            with self.lock:
+                if relative not in self.later and self.waits_for_search(relative) and not self.search_ready():
+                    continue  # a newer index came meanwhile: waited for too
+                start = time.perf_counter()
+                try:
+                    later = self.later.get(relative)
+                    if later is not None:
+                        self._commit({relative: (later.key, later.render())})
+                        self.rendered_on_request += 1
+                    elif self.waits_for_search(relative):
+                        self._commit_search()
+                except Exception as error:
+                    self.later.pop(relative, None)
+                    failed(error, start)
+                return
+
+    def search_ready(self) -> bool:
+        """Whether the search index left to write can be written with no wait
+        for Node: there is none, Node is done, or it failed to start (which
+        writing it then says). Starts Node if it has not started."""
+        search = self.search
+        if search is None:
+            return True
+        try:
+            return search.start().done()
+        except Exception:
+            return True
 
     def waits_for_search(self, relative: str) -> bool:
         """Whether ``relative`` must wait for the new search index: its

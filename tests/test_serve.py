@@ -549,6 +549,51 @@ def test_a_note_saved_while_the_last_ones_index_is_made_is_served_at_once_and_st
     assert len(indexes) == 1, "the second note's index is made once the page is served, not before"
 
 
+def test_a_search_page_waiting_for_the_index_keeps_no_save_waiting(server, events, monkeypatch):
+    """A search tab open in the preview reloads after a save and asks for the
+    index, and the server waited for Node holding the output's lock: the next
+    save's page waited for that index."""
+    indexes: list[UnendingIndex] = []
+    asked = threading.Event()  # by a request, not the build thread
+
+    class Asked(UnendingIndex):
+        documents = ()
+
+        def done(self) -> bool:
+            if "process_request" in threading.current_thread().name:
+                asked.set()
+            return super().done()
+
+        def result(self):
+            if "process_request" in threading.current_thread().name:
+                asked.set()
+            return super().result()
+
+    def unending(views, cache):
+        indexes.append(Asked())
+        return indexes[-1]
+
+    monkeypatch.setattr(preview_module, "search_index_for", unending)
+    version = events.next_state()["version"]
+    path = paper_file(server)
+    path.write_text(path.read_text() + "\n## Notes\n\nFirst.\n")
+    version = events.wait_for(lambda s: s["version"] > version)["version"]
+    waiting = threading.Thread(target=fetch, args=(server, "/atlas/search/manifest.json"), daemon=True)
+    waiting.start()
+    assert asked.wait(30), "the search page asks for the index being made"
+    path.write_text(path.read_text().replace("First.", "Second."))
+    events.wait_for(lambda s: s["version"] > version)
+    assert b"<p>Second.</p>" in fetch(server, f"/atlas/papers/{PAPER}/")[2]
+    assert waiting.is_alive(), "the search page still waits, for the index of the note as it is now"
+    deadline = time.monotonic() + 30
+    while len(indexes) < 2 and time.monotonic() < deadline:  # that index, made once asked for
+        time.sleep(0.01)
+    for index in indexes:
+        index.cancel()
+    waiting.join(30)
+    assert not waiting.is_alive()
+
+
 def test_a_bug_in_the_notes_only_rebuild_is_logged_and_the_full_build_serves_the_note(server, events, monkeypatch):
     def broken(*args):
         raise RuntimeError("a bug")
