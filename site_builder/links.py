@@ -57,11 +57,19 @@ def links_to_nowhere(
     # (.invalid is reserved for that), so only its own addresses lead there.
     origin = site_url or f"http://site.invalid{base_path}"
     site = urlsplit(origin)
+    # Most addresses in notes are other sites': passed over before they are
+    # resolved, by the site's host missing from them (urljoin and urlsplit
+    # took three quarters of the check's time at 20,000 notes).
+    host = (site.hostname or "").lower() if site_url else None
     for url, shown, path in written:
         for found in ADDRESS.finditer(shown):
             reference = html.unescape(found.group(2))
             if not reference or FOOTNOTE_LINK.fullmatch(reference):
                 continue  # a footnote's, to an id made beside it: its page is not read for that
+            if (has_scheme(reference) or reference.startswith("//")) and (
+                host is None or host not in reference.lower()
+            ):
+                continue
             resolved = urlsplit(urljoin(origin + url, reference))
             # As written: a link from the root got the base path in front of it.
             as_written = reference[len(base_path) - 1:] if reference.startswith(base_path) else reference
