@@ -20,6 +20,7 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from .config import SiteConfig
 from .markup import ADDRESS, has_scheme
+from .tex import as_tex
 
 if TYPE_CHECKING:
     from .site import PaperView
@@ -110,10 +111,11 @@ def entry_html(html: str, url: str) -> str:
     """A paper's HTML for its feed entry: a reader resolves a relative link
     against the feed, not the paper's page ("../other-paper/" from
     /atlas/feed.xml is /other-paper/), so each is resolved against the page
-    here (a full address when base_url has a host)."""
+    here (a full address when base_url has a host). A formula is its TeX,
+    which every reader shows (not all lay out MathML)."""
     if '="' not in html:
         return html
-    return ADDRESS.sub(partial(_from_page, url), html)
+    return ADDRESS.sub(partial(_from_page, url), as_tex(html))
 
 
 def _from_page(url: str, found: re.Match[str]) -> str:

@@ -25,6 +25,7 @@ from .markup import UNDER_THE_TITLE, make_markdown, tex_quotes, under_base
 from .pages import OwnPage
 from .pagination import paginate, title_list_pages
 from .papers import Memo, Paper, digest_abstract, no_memo
+from .tex import MATHML
 from .related import WordCounts, related_indices, word_counts
 from .tags import TagLink, gather_tags
 from .topics import Taxonomy, assign_topics
@@ -148,9 +149,6 @@ _FOOTNOTES = re.compile(r'<hr class="footnotes-sep" />\s*<section class="footnot
 # An image our Markdown made, for its text: its alt ("![a plot](plot.png)"),
 # without which "with ![a plot](plot.png)." read "with ." in a summary.
 _IMAGE = re.compile(r'<img src="[^"]*" alt="([^"]*)"[^>]*>')
-# A formula's text is its TeX ("x^2"), as it was written and as one searches
-# for it, not the letters of its MathML run together ("x2").
-_MATH = re.compile(r'<math\b.*?<annotation encoding="application/x-tex">(.*?)</annotation>.*?</math>', re.DOTALL)
 
 
 def html_to_text(fragment: str) -> str:
@@ -162,7 +160,8 @@ def html_to_text(fragment: str) -> str:
     if "<img" in fragment:
         fragment = _IMAGE.sub(r"\1", fragment)
     if "<math" in fragment:
-        fragment = _MATH.sub(r"\1", fragment)
+        # Its TeX ("x^2"), as written and as one searches for it, not its letters run together ("x2").
+        fragment = MATHML.sub(r"\2", fragment)
     return " ".join(html.unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", fragment))).split())
 
 

@@ -28,6 +28,23 @@ MATH_ERROR = "math-error"
 LONGEST_FORMULA = 5_000
 
 
+# A formula as the page holds it, with its TeX (the annotation the converter
+# writes): where MathML is not read, the TeX stands for it.
+MATHML = re.compile(r'<math\b([^>]*)>.*?<annotation encoding="application/x-tex">(.*?)</annotation>.*?</math>', re.DOTALL)
+
+
+def as_tex(html: str) -> str:
+    """``html`` with each formula as its TeX between dollar signs (``$$`` for
+    one shown as a block), as it was written: a feed reader that drops
+    MathML's tags showed "x2x^2" for $x^2$, its letters and its TeX run together."""
+    return MATHML.sub(_written_as_tex, html) if "<math" in html else html
+
+
+def _written_as_tex(found: re.Match[str]) -> str:
+    marks = "$$" if 'display="block"' in found.group(1) else "$"
+    return f"{marks}{found.group(2)}{marks}"
+
+
 @dataclass(frozen=True)
 class Unshown:
     """A formula the converter refused, and why, in its words."""

@@ -322,6 +322,20 @@ def test_structured_data_cannot_close_its_script_element(tmp_path):
     assert json.loads(block)["headline"] == "Breaking </script><script>alert(1)</script> out"
 
 
+def test_a_formula_in_a_feed_is_its_tex_which_every_reader_shows(tmp_path):
+    """A reader that drops MathML's tags showed its letters and its TeX run together ("x2x^2")."""
+    site = site_of_one_paper(
+        tmp_path, "mathy",
+        "---\ntitle: A Paper With Math\ndates: [2025-03-18]\ntopics: []\n---\n\n"
+        "The loss $x^2 < y$ falls.\n\n$$\n\\frac{a}{b}\n$$\n",
+    )
+    assert "<math" in (site / "papers" / "mathy" / "index.html").read_text(encoding="utf-8")
+    (entry,) = feedparser.parse((site / "feed.xml").read_bytes()).entries
+    content = entry.content[0].value
+    assert "<math" not in content
+    assert "The loss $x^2 &lt; y$ falls." in content and "$$\\frac{a}{b}$$" in content
+
+
 def test_a_bare_path_base_url_gives_site_relative_links_and_stable_ids(shipped_site):
     bare_path_site = shipped_site  # built by conftest with base_url /atlas/
     feed = feedparser.parse(
