@@ -323,7 +323,8 @@ MATH_NOTES = (
     "\n## Notes\n\nWith $\\alpha_i \\ge 0$ and $\\sum_i \\alpha_i = 1$, for $5 and $10:\n\n"
     "$$\nW = \\begin{bmatrix} w_{11} & w_{12} & w_{13} & w_{14} & w_{15} & w_{16} & w_{17} & w_{18} & w_{19} \\\\ "
     "w_{21} & w_{22} & w_{23} & w_{24} & w_{25} & w_{26} & w_{27} & w_{28} & w_{29} \\end{bmatrix}\n$$\n\n"
-    "$$\n\\begin{aligned} a &= b + c \\\\ &= d \\end{aligned}\n$$\n"
+    "$$\n\\begin{aligned} a &= b + c \\\\ &= d \\end{aligned}\n$$\n\n"
+    "Cancelled: $\\cancel{\\alpha_i} + \\bcancel{x} + \\xcancel{y}$.\n"
 )
 
 
@@ -339,8 +340,8 @@ def test_math_in_notes_is_laid_out_in_the_texts_colour_and_a_wide_formula_scroll
     context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": width, "height": 844},
                                       color_scheme=scheme)
     formulas = page.locator(".notes math")
-    assert formulas.count() == 4
-    for n in range(4):
+    assert formulas.count() == 5
+    for n in range(5):
         box = formulas.nth(n).bounding_box()
         assert box["width"] > 10 and box["height"] > 10
     looks = "e => [getComputedStyle(e).color, getComputedStyle(e).fontSize]"
@@ -354,6 +355,13 @@ def test_math_in_notes_is_laid_out_in_the_texts_colour_and_a_wide_formula_scroll
     assert ends.count() == starts.count() == 2
     assert ends.first.evaluate("e => getComputedStyle(e).textAlign") == "right"
     assert starts.first.evaluate("e => getComputedStyle(e).textAlign") == "left"
+    # A cancelled term is struck through: each stroke's box covers it, and is drawn.
+    strokes = page.locator(".notes menclose > mrow:empty")
+    assert strokes.count() == 4
+    for n in range(4):
+        stroke, term = strokes.nth(n).bounding_box(), strokes.nth(n).locator("xpath=..").bounding_box()
+        assert stroke["width"] == pytest.approx(term["width"], abs=1) and stroke["height"] > 5
+        assert "linear-gradient" in strokes.nth(n).evaluate("e => getComputedStyle(e).backgroundImage")
     assert errors == []
     context.close()
 
