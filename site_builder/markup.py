@@ -15,6 +15,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common import normalize_url
 from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
@@ -73,8 +74,7 @@ def markdown_parser(shown_under: int = UNDER_A_SECTION) -> MarkdownIt:
     rules["math_inline_double"] = _math_html
     rules["math_block"] = _math_html
     rules["footnote_anchor"] = partial(_named_backref, rules["footnote_anchor"])
-    md.core.ruler.push("table_alignment_classes", _table_alignment_as_classes)
-    md.core.ruler.push("short_table_columns", _short_table_columns_unwrapped)
+    md.core.ruler.push("table_cell_classes", _table_cell_classes)
     md.core.ruler.push("nested_headings", partial(_nest_headings, shown_under))
     md.core.ruler.push("bare_addresses", _mark_bare_addresses)
     md.core.ruler.push("math_as_mathml", _math_as_mathml)
@@ -143,51 +143,41 @@ def _mark_bare_addresses(state: StateCore) -> None:
                 child.attrSet("class", BARE_ADDRESS)
 
 
-def _table_alignment_as_classes(state: StateCore) -> None:
-    # A table column's alignment (`|--:|`) comes as style="text-align:right",
-    # which the pages' Content-Security-Policy (style-src 'self') refuses:
-    # every cell stood left-aligned, and the console listed a violation per
-    # cell. A class does the same from the stylesheet.
-    for token in state.tokens:
-        if token.type in ("th_open", "td_open") and "style" in token.attrs:
-            alignment = str(token.attrs.pop("style")).removeprefix("text-align:")
-            token.attrSet("class", f"align-{alignment}")
-
-
 # The longest cell of a column its cells are kept on one line for: a name
 # ("Mistral-7B-Instruct-v0.2"), a figure, a date; not a sentence.
 SHORT_CELL = 30
 
 
-def _short_table_columns_unwrapped(state: StateCore) -> None:
-    # A table wider than a phone scrolls, but the browser first narrows its
-    # columns to their longest word, breaking a model's name at each hyphen
-    # ("Mistral-/7B-/Instruct/-v0.2"): a column of short cells keeps each on
-    # one line (class "short"), and one of sentences still wraps.
+def _table_cell_classes(state: StateCore) -> None:
+    # What lays out a table's cells, as classes of the stylesheet's:
+    # - a column's alignment (`|--:|`) comes as style="text-align:right",
+    #   which the pages' Content-Security-Policy (style-src 'self') refuses:
+    #   every cell stood left-aligned, and the console listed a violation per
+    #   cell; "align-right" does the same;
+    # - a table wider than a phone scrolls, but the browser first narrows its
+    #   columns to their longest word, breaking a model's name at each hyphen
+    #   ("Mistral-/7B-/Instruct/-v0.2"): a column of short cells keeps each on
+    #   one line ("short"), and one of sentences still wraps.
+    cells: list[tuple[int, Token, int]] = []  # the table's: column, cell, length of its text as written
     tokens = state.tokens
-    start = None
     for index, token in enumerate(tokens):
-        if token.type == "table_open":
-            start, longest, column = index, {}, 0
-        elif start is None:
-            continue
-        elif token.type == "tr_open":
+        if token.type == "tr_open":
             column = 0
         elif token.type in ("th_open", "td_open"):
-            # The next token is the cell's inline content, its text as written.
-            longest[column] = max(longest.get(column, 0), len(tokens[index + 1].content.strip()))
+            # The next token is the cell's inline content.
+            cells.append((column, token, len(tokens[index + 1].content.strip())))
             column += 1
         elif token.type == "table_close":
-            short = {column for column, length in longest.items() if length <= SHORT_CELL}
-            column = 0
-            for cell in tokens[start:index]:
-                if cell.type == "tr_open":
-                    column = 0
-                elif cell.type in ("th_open", "td_open"):
-                    if column in short:
-                        cell.attrSet("class", " ".join(filter(None, (cell.attrGet("class"), "short"))))
-                    column += 1
-            start = None
+            longest: dict[int, int] = {}
+            for column, _cell, length in cells:
+                longest[column] = max(longest.get(column, 0), length)
+            for column, cell, _length in cells:
+                style = cell.attrs.pop("style", None)
+                classes = [f"align-{str(style).removeprefix('text-align:')}"] if style else []
+                classes += ["short"] if longest[column] <= SHORT_CELL else []
+                if classes:
+                    cell.attrSet("class", " ".join(classes))
+            cells = []
 
 
 def _named_backref(render: Callable[..., str], tokens: list, idx: int, options: object, env: dict) -> str:

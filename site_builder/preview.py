@@ -22,7 +22,6 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, replace
-from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Callable, Mapping
@@ -261,7 +260,7 @@ class Preview:
         self._notes_page = (site, env, assets)
         # Notes are searched: the index anew, written once Node has made it,
         # after the page (as a full rebuild's), and asked for by requests for it meanwhile.
-        self.output.write_search_later(LaterSearch(partial(self._notes_search_index, site.papers)))
+        self.output.write_search_later(LaterSearch(functools.partial(self._notes_search_index, site.papers)))
         rebuild = Rebuild(time.perf_counter() - start, len(site.pages), (page.output_path,), written, changes)
         self._succeeded(rebuild, self._state.base_path)
         return True

@@ -508,89 +508,97 @@ def test_note_edit_renders_one_page_and_gives_what_a_full_build_gives(server, ev
 
 
 class UnendingIndex:
-    """A search index whose Node run goes on until stopped."""
+    """A search index whose Node run goes on until stopped; it notes whether
+    a request (not the build thread) waited for it."""
+
+    documents = ()
 
     def __init__(self) -> None:
         self.cancelled = threading.Event()
+        self.asked = threading.Event()
+
+    def _noted(self) -> None:
+        if "process_request" in threading.current_thread().name:
+            self.asked.set()
 
     def done(self) -> bool:
+        self._noted()
         return self.cancelled.is_set()
 
     def cancel(self) -> None:
         self.cancelled.set()
 
     def result(self):
+        self._noted()
         self.cancelled.wait(20)  # as Node's run, for as long as it runs
         raise RuntimeError("no index")
 
 
-def test_a_note_saved_while_the_last_ones_index_is_made_is_served_at_once_and_stops_that_index(
-        server, events, monkeypatch):
-    """The build thread waited for Node inside the output's lock: a second
-    save waited for the first one's index (seconds at 20,000 papers)."""
-    indexes: list[UnendingIndex] = []
-    made = threading.Event()
+class UnendingIndexes(list):
+    """The indexes the preview made, in order; ``made`` once it made one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.made = threading.Event()
+
+
+@pytest.fixture
+def unending_indexes(monkeypatch) -> UnendingIndexes:
+    indexes = UnendingIndexes()
 
     def unending(views, cache):
         indexes.append(UnendingIndex())
-        made.set()
+        indexes.made.set()
         return indexes[-1]
 
     monkeypatch.setattr(preview_module, "search_index_for", unending)
+    return indexes
+
+
+def first_note_saved(server, events) -> int:
+    """Save "First." as a paper's notes; the version that serves it."""
     version = events.next_state()["version"]
     path = paper_file(server)
     path.write_text(path.read_text() + "\n## Notes\n\nFirst.\n")
-    version = events.wait_for(lambda s: s["version"] > version)["version"]
-    assert made.wait(30), "the first note's index is being made"
+    return events.wait_for(lambda s: s["version"] > version)["version"]
+
+
+def second_note_served(server, events, version: int) -> None:
+    path = paper_file(server)
     path.write_text(path.read_text().replace("First.", "Second."))
     events.wait_for(lambda s: s["version"] > version)
     assert b"<p>Second.</p>" in fetch(server, f"/atlas/papers/{PAPER}/")[2]
-    assert indexes[0].cancelled.is_set(), "a newer index replaces it"
-    assert len(indexes) == 1, "the second note's index is made once the page is served, not before"
 
 
-def test_a_search_page_waiting_for_the_index_keeps_no_save_waiting(server, events, monkeypatch):
+def test_a_note_saved_while_the_last_ones_index_is_made_is_served_at_once_and_stops_that_index(
+        server, events, unending_indexes):
+    """The build thread waited for Node inside the output's lock: a second
+    save waited for the first one's index (seconds at 20,000 papers)."""
+    version = first_note_saved(server, events)
+    assert unending_indexes.made.wait(30), "the first note's index is being made"
+    second_note_served(server, events, version)
+    assert unending_indexes[0].cancelled.is_set(), "a newer index replaces it"
+    assert len(unending_indexes) == 1, "the second note's index is made once the page is served, not before"
+
+
+def test_a_search_page_waiting_for_the_index_keeps_no_save_waiting(server, events, unending_indexes):
     """A search tab open in the preview reloads after a save and asks for the
     index, and the server waited for Node holding the output's lock: the next
     save's page waited for that index."""
-    indexes: list[UnendingIndex] = []
-    asked = threading.Event()  # by a request, not the build thread
-
-    class Asked(UnendingIndex):
-        documents = ()
-
-        def done(self) -> bool:
-            if "process_request" in threading.current_thread().name:
-                asked.set()
-            return super().done()
-
-        def result(self):
-            if "process_request" in threading.current_thread().name:
-                asked.set()
-            return super().result()
-
-    def unending(views, cache):
-        indexes.append(Asked())
-        return indexes[-1]
-
-    monkeypatch.setattr(preview_module, "search_index_for", unending)
-    version = events.next_state()["version"]
-    path = paper_file(server)
-    path.write_text(path.read_text() + "\n## Notes\n\nFirst.\n")
-    version = events.wait_for(lambda s: s["version"] > version)["version"]
+    version = first_note_saved(server, events)
     waiting = threading.Thread(target=fetch, args=(server, "/atlas/search/manifest.json"), daemon=True)
     waiting.start()
-    assert asked.wait(30), "the search page asks for the index being made"
-    path.write_text(path.read_text().replace("First.", "Second."))
-    events.wait_for(lambda s: s["version"] > version)
-    assert b"<p>Second.</p>" in fetch(server, f"/atlas/papers/{PAPER}/")[2]
+    assert unending_indexes.made.wait(30) and unending_indexes[0].asked.wait(30), (
+        "the search page asks for the index being made"
+    )
+    second_note_served(server, events, version)
     assert waiting.is_alive(), "the search page still waits, for the index of the note as it is now"
+    # Let it end: each index it may wait for, the one made once it asked included, is stopped.
     deadline = time.monotonic() + 30
-    while len(indexes) < 2 and time.monotonic() < deadline:  # that index, made once asked for
-        time.sleep(0.01)
-    for index in indexes:
-        index.cancel()
-    waiting.join(30)
+    while waiting.is_alive() and time.monotonic() < deadline:
+        for index in unending_indexes:
+            index.cancel()
+        waiting.join(0.05)
     assert not waiting.is_alive()
 
 
