@@ -57,6 +57,18 @@ _TYPES: dict[str, type] = {
 }
 
 
+def _as_whole_number(value: Any) -> int | None:
+    """The whole number a value YAML did not read as one stands for: 1e3
+    (a string to YAML 1.1, which wants 1.0e+3) or 30.0; None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, (str, float)):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() and abs(number) < 1e15 else None
+
+
 def parse_config(data: dict[str, Any], lines: dict[str, int], path: Path) -> SiteConfig:
     known = {f.name for f in fields(SiteConfig)}
     values: dict[str, Any] = {}
@@ -73,11 +85,13 @@ def parse_config(data: dict[str, Any], lines: dict[str, int], path: Path) -> Sit
             continue
         if not isinstance(value, expected) or isinstance(value, bool):
             quoted_number = expected is int and isinstance(value, str) and value.strip().isascii() and value.strip().isdigit()
+            whole = _as_whole_number(value) if expected is int else None
             # YAML reads no, yes, on and off as true or false: language: no (Norwegian) among them.
             hint = (f"remove the quotes: {key}: {value.strip()}" if quoted_number
+                    else f"write it in digits: {key}: {whole}" if whole is not None
                     else f"put it in quotes: {key}: '…'" if expected is str else "")
             raise SourceError(
-                f"{key} must be {'a number' if expected is int else 'text'}, not {value!r}", path, line, hint=hint,
+                f"{key} must be {'a whole number' if expected is int else 'text'}, not {value!r}", path, line, hint=hint,
             )
         values[key] = value
     for key in ("title", "description"):

@@ -208,7 +208,17 @@ CASES = {
     ),
     "site-yaml-number-in-quotes": (
         replace_in("content/site.yaml", "digest_year: 2025", 'digest_year: "2025"'),
-        "content/site.yaml:8: digest_year must be a number, not '2025' (remove the quotes: digest_year: 2025)",
+        "content/site.yaml:8: digest_year must be a whole number, not '2025' (remove the quotes: digest_year: 2025)",
+    ),
+    "site-yaml-number-in-e-notation": (  # YAML 1.1 reads 1e3 as text (it wants 1.0e+3)
+        append("content/site.yaml", "home_recent_dates: 1e3\n"),
+        f"content/site.yaml:{SITE_LINES + 1}: home_recent_dates must be a whole number, not '1e3' "
+        "(write it in digits: home_recent_dates: 1000)",
+    ),
+    "site-yaml-number-with-a-point": (
+        append("content/site.yaml", "home_recent_dates: 30.0\n"),
+        f"content/site.yaml:{SITE_LINES + 1}: home_recent_dates must be a whole number, not 30.0 "
+        "(write it in digits: home_recent_dates: 30)",
     ),
     "site-yaml-year-out-of-range": (
         replace_in("content/site.yaml", "digest_year: 2025", "digest_year: 99999"),

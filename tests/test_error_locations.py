@@ -93,7 +93,7 @@ def test_a_setting_of_the_wrong_type_names_site_yaml_and_its_line_without_a_trac
     site_yaml = "# Paper Atlas settings\ntitle: My Atlas\n\nhome_recent_dates: three\nbase_url: /\n"
     line = line_of(site_yaml, "home_recent_dates: three")
     assert failed_build_lines(tmp_path, monkeypatch, capsys, site_yaml) == [
-        f"error: {Path('content', 'site.yaml')}:{line}: home_recent_dates must be a number, not 'three'",
+        f"error: {Path('content', 'site.yaml')}:{line}: home_recent_dates must be a whole number, not 'three'",
         NOTHING_WRITTEN,
     ]
 
