@@ -487,12 +487,20 @@ class Preview:
             return True
         if path == self.paths.out or self.paths.out in path.parents:
             return True
-        own = self._own_writes.get(path)
-        if own is not None:
-            try:
-                return path.read_bytes() == own
-            except OSError:
-                return False
+        own_writes = self._own_writes  # a full rebuild replaces the dict from the build thread
+        own = own_writes.get(path)
+        if own is None:
+            return False
+        try:
+            if path.read_bytes() == own:
+                return True
+        except OSError:
+            pass
+        # Saved over since: ingest's write is no longer what the file holds,
+        # so a later save of those same bytes (a note undone) is the user's.
+        # Kept, it was taken for our write's echo until the next full rebuild,
+        # and the preview went on showing the note taken back.
+        own_writes.pop(path, None)
         return False
 
     def _parts_below_root(self, path: Path) -> tuple[str, ...]:

@@ -95,20 +95,24 @@ class EventStream:
         self.response = self.connection.getresponse()
         assert self.response.getheader("Content-Type").startswith("text/event-stream")
 
-    def next_state(self) -> dict:
+    def next_state(self, deadline: float | None = None) -> dict:
         event = None
         while True:
             line = self.response.fp.readline().decode("utf-8")
             if not line:
                 raise AssertionError("event stream closed")
+            # The keepalives every few seconds keep the socket's timeout from
+            # ever ending a wait for a rebuild that never comes.
+            assert deadline is None or time.monotonic() < deadline, "no such state before the timeout"
             if line.startswith("event:"):
                 event = line.removeprefix("event:").strip()
             elif line.startswith("data:") and event == "state":
                 return json.loads(line.removeprefix("data:"))
 
     def wait_for(self, predicate) -> dict:
+        deadline = time.monotonic() + EVENT_TIMEOUT
         while True:
-            state = self.next_state()
+            state = self.next_state(deadline)
             if predicate(state):
                 return state
 
@@ -1416,6 +1420,28 @@ def test_new_digest_adds_its_papers(server, events, monkeypatch):
     notices.wait_for(marker)
     verdicts = [at for path, at in notices.seen if path == written]
     assert verdicts and all(at is None for at in verdicts), "ingest's own write counted as a change"
+
+
+def test_a_paper_file_saved_back_as_ingest_wrote_it_after_a_note_is_rebuilt(server, events):
+    """A note undone (an editor's undo, saved) leaves the file as the server's
+    own ingest wrote it: that save is the user's, not the echo of ingest's
+    write, which a notes-only rebuild of the note in between did not forget.
+    Taken for it, the save rebuilt nothing and the note taken back stayed on
+    the page and in the search index."""
+    version = events.next_state()["version"]
+    (server.preview.paths.digests / "2025-03-20.txt").write_text(
+        "Daily Papers\n\nMar 20\n\nA Wholly New Preview Paper\n\n"
+        "We show that previews rebuild quickly when a digest is added.\n"
+    )
+    version = events.wait_for(lambda s: s["version"] > version)["version"]
+    paper = server.preview.paths.papers / "a-wholly-new-preview-paper.md"
+    as_ingest_wrote = paper.read_text()
+    paper.write_text(as_ingest_wrote + "\n## Notes\n\nA thought taken back.\n")
+    version = events.wait_for(lambda s: s["version"] > version)["version"]
+    assert b"A thought taken back." in fetch(server, "/atlas/papers/a-wholly-new-preview-paper/")[2]
+    paper.write_text(as_ingest_wrote)
+    events.wait_for(lambda s: s["version"] > version)
+    assert b"A thought taken back." not in fetch(server, "/atlas/papers/a-wholly-new-preview-paper/")[2]
 
 
 def test_a_page_of_ones_own_saved_is_rebuilt_and_open_pages_reload(server, events):
