@@ -188,9 +188,13 @@ class Preview:
         self._notes_page = (result.site, env, result.assets) if shows_notes == ["paper.html"] else None
         self._notes_search = None  # the cache forgets it as this build ends, with all the build did not use
         self.templates_dir = result.site.config.templates_dir
-        # Warnings stand until their file changes; repeat them only when they do.
+        # Warnings stand until their file changes; repeat them only when they
+        # do, and say when the last is gone (silence read as "still there").
         warnings = [_as_build_says(w) for w in result.warnings]
         if warnings != self._warnings:
+            if not warnings:
+                gone = len(self._warnings)
+                self.log(f"No warnings now: {'the one' if gone == 1 else f'the {gone}'} above {'is' if gone == 1 else 'are'} gone")
             self._warnings = warnings
             for warning in self._warnings:
                 self.log(f"warning: {warning}")

@@ -689,6 +689,31 @@ def test_a_note_linking_an_id_no_page_has_is_built_in_full_and_one_linking_ids_t
         "(its ids nearest to it: #abstract-heading; a heading you write has no id: link the page alone, "
         "or an id the page has as built)") for line in log)
 
+def test_warnings_are_said_once_and_their_end_is_said_too(tmp_path):
+    """A warning stands until its file changes, so it is not repeated at
+    every rebuild; when the last is fixed the preview says so, where it said
+    nothing and the warning read as still there."""
+    paths = make_project(tmp_path)
+    log: list[str] = []
+    preview = Preview(paths, log=log.append)
+    assert preview.build()
+    note = paths.papers / f"{PAPER}.md"
+    text = note.read_text()
+    note.write_text(text + "\n## Notes\n\nSee [this](/papers/gone/).\n")
+    assert preview.build(("paper",), (note,))
+    other = paths.digests / "2025-03-20.txt"
+    other.write_text("Daily Papers\n\nMar 20\n\nA Wholly New Preview Paper\n\nWe show previews rebuild.\n")
+    assert preview.build(("digest",), (other,))
+    assert [line for line in log if line.startswith(("warning: ", "No warnings"))] == [
+        f"warning: {note}:{text.count(chr(10)) + 4}: link to '/papers/gone/' leads to no page "
+        "or file of the site (a paper's page is /papers/<its file name>/, a page of yours /<its file name>/, "
+        "a file of content/public/ at its path there; a draft has none until it is published)",
+    ]
+    note.write_text(text + "\n## Notes\n\nSee [this](/papers/a-wholly-new-preview-paper/).\n")
+    assert preview.build(("paper",), (note,))
+    assert log[-2:-1] == ["No warnings now: the one above is gone"], log
+
+
 def test_a_front_matter_edit_is_not_mistaken_for_a_note(server, events):
     version = events.next_state()["version"]
     path = paper_file(server)
