@@ -7,6 +7,7 @@ import hashlib
 import re
 import sys
 from functools import partial
+from html import unescape
 from typing import Callable
 
 from linkify_it import LinkifyIt
@@ -26,7 +27,7 @@ from pygments.lexers import find_lexer_class_by_name
 from pygments.util import ClassNotFound
 
 from .papers import digest_body_parts, resolve_escapes, trim_address
-from .tex import Unshown, math_error_html, mathml_of
+from .tex import MATHML, Unshown, math_error_html, mathml_of
 
 
 # The level of the heading a text is shown under: notes and a paper's
@@ -280,6 +281,34 @@ def _from_root_under(base_path: str, found: re.Match[str]) -> str:
     if address[:1] != "/" or address[1:2] == "/":
         return found.group(0)
     return f'{found.group(1)}{base_path}{address[1:]}"'
+
+
+_TAG = re.compile(r"<[^>]+>")
+# Tags that end a word: "<p>One</p><p>Two</p>" reads "One Two", but
+# "<code>x</code>:" reads "x:".
+_BLOCK_TAG = re.compile(r"</?(?:p|h[1-6]|li|[ou]l|pre|blockquote|hr|br|table|thead|tbody|tr|t[dh]|dl|d[td])\b[^>]*>")
+# A footnote's marks: its number in the text ("[1]") and its way back ("↩︎"),
+# which are no words.
+_FOOTNOTE_MARK = re.compile(r'<sup class="footnote-ref">.*?</sup>|<a [^>]*class="footnote-backref"[^>]*>.*?</a>')
+
+
+# An image our Markdown made, for its text: its alt ("![a plot](plot.png)"),
+# without which "with ![a plot](plot.png)." read "with ." in a summary.
+_IMAGE = re.compile(r'<img src="[^"]*" alt="([^"]*)"[^>]*>')
+
+
+def html_to_text(fragment: str) -> str:
+    """Text of HTML that our own Markdown renderer produced (raw HTML is off,
+    so every tag in it is one we made), without footnotes' marks, with an
+    image's alt text for the image and a formula's TeX for the formula."""
+    if "footnote" in fragment:
+        fragment = _FOOTNOTE_MARK.sub("", fragment)
+    if "<img" in fragment:
+        fragment = _IMAGE.sub(r"\1", fragment)
+    if "<math" in fragment:
+        # Its TeX ("x^2"), as written and as one searches for it, not its letters run together ("x2").
+        fragment = MATHML.sub(r"\2", fragment)
+    return " ".join(unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", fragment))).split())
 
 
 # What makes text more than plain paragraphs: a character Markdown gives a

@@ -24,7 +24,7 @@ from .lastbuild import (
     LastBuild, input_files, load_last_build, output_files, output_stats, save_last_build, unchanged_since,
 )
 from .links import links_to_nowhere
-from .markup import UNDER_THE_TITLE, make_digest_text, make_markdown
+from .markup import UNDER_THE_TITLE, html_to_text, make_digest_text, make_markdown
 from .pages import OwnPage
 from .papers import Paper, parse_papers
 from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers
@@ -32,8 +32,7 @@ from .related import Terms, Vocabulary, related_by_terms
 from .render import BUILTIN_TEMPLATES, LaterPage, StoredPages, make_environment, render_site
 from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, search_documents
 from .site import (
-    PaperView, Related, RelatedSource, Site, build_site, html_to_text, in_title_order, listed_in, related_sources,
-    source_word_counts,
+    PaperView, Related, RelatedSource, Site, build_site, in_title_order, listed_in, related_sources, source_word_counts,
 )
 from .template_checks import unshown_blocks, unused_templates
 from .tex import unshown_math

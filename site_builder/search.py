@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Collection, Mapping, NamedTuple, Sequence
 
 from .errors import SourceError
-from .site import html_to_text
+from .markup import html_to_text
 from .weight import gzip_size
 
 JS_DIR = Path(__file__).resolve().parent / "js"

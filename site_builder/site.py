@@ -8,7 +8,6 @@ writing happen later, elsewhere.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,11 +20,10 @@ from .charts import build_topic_chart, build_topics_overview, column_counts, col
 from .config import SiteConfig
 from .errors import SourceError, raise_if_any
 from .feeds import SITEMAP_PROTOCOL_URL_LIMIT, build_feed, build_sitemap, split_sitemap
-from .markup import UNDER_THE_TITLE, make_markdown, tex_quotes, under_base
+from .markup import UNDER_THE_TITLE, html_to_text, make_markdown, tex_quotes, under_base
 from .pages import OwnPage
 from .pagination import paginate, title_list_pages
 from .papers import Memo, Paper, digest_abstract, no_memo
-from .tex import MATHML
 from .related import WordCounts, related_indices, word_counts
 from .tags import TagLink, gather_tags
 from .topics import Taxonomy, assign_topics
@@ -135,34 +133,9 @@ class Site:
 HOME_LATEST_PAPERS = 10  # the latest digest's papers on the home page; its date page has all
 HOME_TAGS = 10  # the tags the home page lists, those with most papers; /tags/ has all
 
-_TAG = re.compile(r"<[^>]+>")
-# Tags that end a word: "<p>One</p><p>Two</p>" reads "One Two", but
-# "<code>x</code>:" reads "x:".
-_BLOCK_TAG = re.compile(r"</?(?:p|h[1-6]|li|[ou]l|pre|blockquote|hr|br|table|thead|tbody|tr|t[dh]|dl|d[td])\b[^>]*>")
 _HEADING = re.compile(r"<h[1-6]\b.*?</h[1-6]>", re.S)
-# A footnote's marks: its number in the text ("[1]") and its way back ("↩︎"),
-# which are no words; and the footnotes after the text.
-_FOOTNOTE_MARK = re.compile(r'<sup class="footnote-ref">.*?</sup>|<a [^>]*class="footnote-backref"[^>]*>.*?</a>')
+# The footnotes after a text.
 _FOOTNOTES = re.compile(r'<hr class="footnotes-sep" />\s*<section class="footnotes">.*?</section>', re.S)
-
-
-# An image our Markdown made, for its text: its alt ("![a plot](plot.png)"),
-# without which "with ![a plot](plot.png)." read "with ." in a summary.
-_IMAGE = re.compile(r'<img src="[^"]*" alt="([^"]*)"[^>]*>')
-
-
-def html_to_text(fragment: str) -> str:
-    """Text of HTML that our own Markdown renderer produced (raw HTML is off,
-    so every tag in it is one we made), without footnotes' marks, with an
-    image's alt text for the image and a formula's TeX for the formula."""
-    if "footnote" in fragment:
-        fragment = _FOOTNOTE_MARK.sub("", fragment)
-    if "<img" in fragment:
-        fragment = _IMAGE.sub(r"\1", fragment)
-    if "<math" in fragment:
-        # Its TeX ("x^2"), as written and as one searches for it, not its letters run together ("x2").
-        fragment = MATHML.sub(r"\2", fragment)
-    return " ".join(html.unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", fragment))).split())
 
 
 def summarize(flat: str, limit: int = 220) -> str:

@@ -113,7 +113,7 @@ def source_texts() -> list[str]:
     # And the text its Markdown shows, which search carries (its notes, a
     # paragraph of many lines, as one string): shown as text, as it was written.
     from site_builder.markup import make_markdown
-    from site_builder.site import html_to_text
+    from site_builder.markup import html_to_text
 
     body, notes = USER_PAPER.split("\n---\n", 1)[1].split("## Notes")
     texts += [html_to_text(make_markdown()(part)) for part in (body, notes)]
