@@ -121,7 +121,7 @@ def links_to_nowhere(
                 message = f"link to {as_written!r} leads to no place on its page: it has no id {unquote(wanted)!r}"
                 hint = (
                     (f"its ids nearest to it: {', '.join('#' + near for near in nearest)}; " if nearest else "")
-                    + "a heading you write has no id: link the page alone, or an id the page has as built"
+                    + "a heading you write has its text as its id ('## Results' is #results, a second one #results-2)"
                 )
             line, searched_to[path, as_written] = _line_with(
                 read(path), as_written, searched_to.get((path, as_written), 0),

@@ -8,7 +8,7 @@ import re
 import sys
 from functools import partial
 from html import unescape
-from typing import Callable
+from typing import Callable, Iterable
 
 from linkify_it import LinkifyIt
 from linkify_it.main import Match
@@ -26,7 +26,7 @@ from pygments.lexer import Lexer
 from pygments.lexers import find_lexer_class_by_name
 from pygments.util import ClassNotFound
 
-from .papers import digest_body_parts, resolve_escapes, trim_address
+from .papers import digest_body_parts, resolve_escapes, slug_of, trim_address
 from .tex import MATHML, Unshown, math_error_html, mathml_of
 
 
@@ -309,6 +309,42 @@ def html_to_text(fragment: str) -> str:
         # Its TeX ("x^2"), as written and as one searches for it, not its letters run together ("x2").
         fragment = MATHML.sub(r"\2", fragment)
     return " ".join(unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", fragment))).split())
+
+
+# A heading our Markdown made: markdown-it writes none with attributes, and
+# raw HTML is off, so every "<h3>" in its HTML is one.
+_HEADING_MADE = re.compile(r"<(h[1-6])>(.*?)</\1>", re.S)
+_ID = re.compile(r' id="([^"]*)"')
+# The id of a heading whose text has no letter or digit to make one of ("## 🎉").
+UNNAMED_HEADING = "section"
+
+
+def with_heading_ids(html: str, taken: Iterable[str] = (), shown_above: str = "") -> str:
+    """Rendered Markdown with an id on each heading, so that a link can lead
+    to it (``#results``), as MkDocs, Hugo and GitHub give one: the slug of its
+    text ("## Results" is "results"; "section" for one with no letter or
+    digit), but none of ``taken`` (the ids its page's templates write), of
+    the text's own ids (an earlier heading's, a footnote's) nor of
+    ``shown_above``, the HTML of a text above it on the same page (a
+    paper's abstract, above its notes): the second "Results" is
+    "results-2", the third "results-3". After rendering, not in it: the
+    rendered text is kept by its text alone, whatever page it is shown on,
+    and a text without headings (most notes) is only looked at once."""
+    if "<h" not in html:
+        return html
+    used = {*taken, *_ID.findall(html), *(_ID.findall(shown_above) if ' id="' in shown_above else ())}
+
+    def with_id(found: re.Match[str]) -> str:
+        level, inner = found.groups()
+        slug = slug_of(html_to_text(inner)) or UNNAMED_HEADING
+        id_, number = slug, 2
+        while id_ in used:
+            id_, number = f"{slug}-{number}", number + 1
+        used.add(id_)
+        return f'<{level} id="{id_}">{inner}</{level}>'
+
+    return _HEADING_MADE.sub(with_id, html)
+
 
 
 # What makes text more than plain paragraphs: a character Markdown gives a

@@ -29,7 +29,7 @@ from .pages import OwnPage
 from .papers import Paper, parse_papers
 from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers
 from .related import Terms, Vocabulary, related_by_terms
-from .render import BUILTIN_TEMPLATES, LaterPage, StoredPages, make_environment, render_site
+from .render import BUILTIN_TEMPLATES, LaterPage, StoredPages, make_environment, render_site, template_ids
 from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, search_documents
 from .site import (
     PaperView, Related, RelatedSource, Site, build_site, in_title_order, listed_in, related_sources, source_word_counts,
@@ -287,6 +287,7 @@ def make_site(
                     ),
                     workers,
                 )
+            env = make_environment(inputs.config)
             site = build_site(
                 inputs.config, papers, inputs.taxonomy,
                 lambda text: cache.memo(("markdown", text), lambda: markdown(text)),
@@ -294,6 +295,7 @@ def make_site(
                 lambda text: cache.memo(("digest-text", text), lambda: digest_text(text)), views_made,
                 own_pages=own_pages,
                 render_page_markdown=lambda text: cache.memo(("page-markdown", text), lambda: page_markdown(text)),
+                ids_of_template=partial(template_ids, env),
             )
         finally:
             if forked is not None:
@@ -307,7 +309,6 @@ def make_site(
             )
             files.update(public)
             asset_warnings += public_warnings
-        env = make_environment(inputs.config)
         block_errors, block_warnings = unshown_blocks(env, site)
         raise_if_any(list(block_errors))
         warnings = inputs.warnings + unread_pages + asset_warnings + unused_templates(env, site) + block_warnings

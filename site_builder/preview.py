@@ -33,15 +33,15 @@ from .config import load_config
 from .errors import BuildErrors, SourceError, counted
 from .inputs import Paths, check_content_directory, editors_file, write_ingest
 from .links import links_to_nowhere
-from .markup import make_markdown, under_base
+from .markup import make_markdown
 from .papers import parse_paper
 from .parallel import Forked
 from .pipeline import LaterSearch, SiteBuild, make_site, save_cache, search_index_for, unsaved_cache, untrusted_cache
 from .preview_http import PreviewState
 from .preview_output import SEARCH_POLL_SECONDS, PreviewOutput
-from .render import BUILTIN_TEMPLATES, make_environment, render_page, template_sources
+from .render import BUILTIN_TEMPLATES, make_environment, render_page, template_ids, template_sources
 from .search import PendingSearchIndex
-from .site import PaperView, Site
+from .site import PaperView, Site, shown_markdown
 from .tex import MATH_ERROR
 from .watch_paths import links_out_of, named_templates_dir, within
 from .writer import check_output_dir
@@ -226,13 +226,16 @@ class Preview:
         site, env, assets = self._notes_page
         url = f"papers/{new.slug}/"
         (page,) = [page for page in site.pages if page.url == url]
-        notes_html = under_base(make_markdown()(new.notes), site.config.base_path) if new.notes else ""
-        old_notes = page.context["paper"].notes_html
+        old_view = page.context["paper"]
+        notes_html = shown_markdown(
+            make_markdown()(new.notes), site.config.base_path, template_ids(env, page.template), old_view.abstract_html,
+        ) if new.notes else ""
+        old_notes = old_view.notes_html
         # A formula shown as its TeX, before or now: the full rebuild says so,
         # or that it no longer is.
         if MATH_ERROR in old_notes or MATH_ERROR in notes_html:
             return False
-        view = replace(page.context["paper"], notes_html=notes_html)
+        view = replace(old_view, notes_html=notes_html)
         page = replace(page, context=MappingProxyType({**page.context, "paper": view}))
         data = render_page(env, page, assets)
         # A link that leads nowhere, before or now: the full rebuild says so,

@@ -409,6 +409,32 @@ def template_sources(env: jinja2.Environment) -> Iterator[tuple[str, str]]:
         yield name, source
 
 
+def template_ids(env: jinja2.Environment, name: str) -> tuple[str, ...]:
+    """The ids the template ``name`` writes on its pages, with those of the
+    templates it extends or includes (``main``, ``notes-heading``), sorted:
+    the headings one writes, shown on them, take none of them. Read from
+    the templates, the user's too, so that an id a template of one's own
+    adds is never a heading's as well; one an expression makes
+    (``id="{{ x }}"``) cannot be known. A template that includes one by a
+    computed name may include any: then every template's ids. A template
+    that cannot be read or parsed adds none (rendering the pages says why)."""
+    read: dict[str, tuple[str, str | None]] = {}
+    try:
+        template_fingerprints(env, {name}, read)
+    except SourceError:
+        pass  # said as the pages render, with every other template's errors
+    sources = [(template, source, filename) for template, (source, filename) in read.items()]
+    if any(template_outline(env, source, template, filename).names_unknown for template, source, filename in sources):
+        sources += [(other, source, None) for other, source in template_sources(env) if other not in read]
+    ids: set[str] = set()
+    for template, source, filename in sources:
+        try:
+            ids |= template_outline(env, source, template, filename).ids
+        except jinja2.TemplateSyntaxError:
+            continue  # rendering says why
+    return tuple(sorted(ids))
+
+
 def page_templates(site: Site) -> set[str]:
     # paper_item() renders PAPER_ITEM for any page, unseen by Jinja's reference scan.
     return {page.template for page in site.pages} | {PAPER_ITEM}

@@ -20,7 +20,7 @@ from .charts import build_topic_chart, build_topics_overview, column_counts, col
 from .config import SiteConfig
 from .errors import SourceError, raise_if_any
 from .feeds import SITEMAP_PROTOCOL_URL_LIMIT, build_feed, build_sitemap, split_sitemap
-from .markup import UNDER_THE_TITLE, html_to_text, make_markdown, tex_quotes, under_base
+from .markup import UNDER_THE_TITLE, html_to_text, make_markdown, tex_quotes, under_base, with_heading_ids
 from .pages import OwnPage
 from .pagination import paginate, title_list_pages
 from .papers import Memo, Paper, digest_abstract, no_memo
@@ -146,14 +146,23 @@ def summarize(flat: str, limit: int = 220) -> str:
     return cut.rstrip(",;:.") + "…"
 
 
+def shown_markdown(html: str, base_path: str, page_ids: Iterable[str], shown_above: str = "") -> str:
+    """Rendered Markdown as its page shows it: its addresses from the site's
+    root under the base path, and its headings with ids that none of
+    ``page_ids`` (those the page's templates write) nor the ids of
+    ``shown_above`` (a text above it on the page) has."""
+    return with_heading_ids(under_base(html, base_path), page_ids, shown_above)
+
+
 def _paper_view(
-    p: Paper, dates: tuple[DateLink, ...], topics: tuple[TopicLink, ...], render_markdown: Callable[[str], str],
+    p: Paper, dates: tuple[DateLink, ...], topics: tuple[TopicLink, ...], render_markdown: Callable[[str, str], str],
     render_digest_text: Callable[[str], str | None] | None = None, listed: bool = True,
     tags: tuple[TagLink, ...] = (),
 ) -> PaperView:
+    """``render_markdown(text, shown_above)``: see :func:`shown_markdown`."""
     abstract_html = render_digest_text(p.abstract) if render_digest_text else None
     if abstract_html is None:
-        abstract_html = render_markdown(p.abstract)
+        abstract_html = render_markdown(p.abstract, "")
     # A digest's abstract is summed up by its first version, as the digest
     # wrote it; any other by the text its Markdown shows, not its markup.
     first_version = render_digest_text and digest_abstract(p.abstract)
@@ -169,7 +178,8 @@ def _paper_view(
     return PaperView(
         slug=p.slug, title=p.title, url=f"papers/{p.slug}/", dates=dates, topics=topics, links=p.links,
         abstract_html=abstract_html,
-        notes_html=render_markdown(p.notes) if p.notes else "",
+        # Below the abstract: its headings' ids are taken.
+        notes_html=render_markdown(p.notes, abstract_html) if p.notes else "",
         extra=MappingProxyType(dict(p.extra)),
         summary=summarize(flat),
         abstract_text=flat,
@@ -225,6 +235,7 @@ def build_site(
     sitemap_url_limit: int = SITEMAP_PROTOCOL_URL_LIMIT,
     own_pages: Sequence[OwnPage] = (),
     render_page_markdown: Callable[[str], str] | None = None,
+    ids_of_template: Callable[[str], tuple[str, ...]] = lambda template: (),
 ) -> Site:
     """Compute every page. ``digest_order`` gives, per date, the title keys in the
     order the digests listed them, so date pages keep the digest's ranking.
@@ -243,7 +254,10 @@ def build_site(
     ``own_pages`` are the pages of content/pages/, each at its name, its
     body rendered by ``render_page_markdown``: Markdown as notes are, its
     headings nested under the page's title rather than under a section's
-    (None: by a renderer made here, ``make_markdown(UNDER_THE_TITLE)``)."""
+    (None: by a renderer made here, ``make_markdown(UNDER_THE_TITLE)``).
+    ``ids_of_template`` gives the ids a template writes on its pages
+    (:func:`~site_builder.render.template_ids`): the headings of what is
+    shown on them take none of them."""
     # A–Z first: the lists below are stable sorts of this order.
     papers = in_title_order(papers)
     errors: list[SourceError] = []
@@ -288,8 +302,10 @@ def build_site(
     listed_keys = listed_in(digest_order)
     in_digests = listed_keys if render_digest_text else frozenset()
 
-    def render_here(text: str) -> str:
-        return under_base(render_markdown(text), config.base_path)
+    paper_ids = ids_of_template("paper.html")
+
+    def render_here(text: str, shown_above: str) -> str:
+        return shown_markdown(render_markdown(text), config.base_path, paper_ids, shown_above)
 
     def view_of_paper(p: Paper, slugs: tuple[str, ...]) -> PaperView:
         dates = tuple(date_links[d] for d in p.dates)
@@ -308,10 +324,11 @@ def build_site(
         # Everything the view is made of: its links follow from the dates and
         # the topics' slugs and names. Extra by repr, where 1, 1.0 and True
         # differ. Its tags as well as its extra: a tag is named as most papers
-        # spell it. The base path, for the addresses from the root in its Markdown.
+        # spell it. The base path, for the addresses from the root in its Markdown;
+        # the page's ids, which its headings take none of.
         key = (
             "paper-view", p.slug, p.title, p.abstract, p.notes, p.links, repr(p.extra), p.dates, names,
-            p.key in in_digests, p.key in listed_keys, tags.links.get(p.slug, ()), config.base_path,
+            p.key in in_digests, p.key in listed_keys, tags.links.get(p.slug, ()), config.base_path, paper_ids,
         )
         views.append(memo(key, partial(view_of_paper, p, slugs)))
     view_of = {v.slug: v for v in views}
@@ -408,9 +425,11 @@ def build_site(
     page("search/", "search.html", "Search")
     if own_pages:
         render_page = render_page_markdown or make_markdown(UNDER_THE_TITLE)
+        own_page_ids = ids_of_template("page.html")
     for own in own_pages:
+        body_html = shown_markdown(render_page(own.body_below_title), config.base_path, own_page_ids)
         page(own.url, "page.html", own.title, title=own.title, description=own.description or None,
-             source=f"pages/{own.path.name}", body_html=under_base(render_page(own.body_below_title), config.base_path))
+             source=f"pages/{own.path.name}", body_html=body_html)
     page("404.html", "404.html", "Page not found")
     if config.absolute_base:  # the sitemap protocol takes full URLs only: no sitemap beats a broken one
         lastmod = {view.url: view.dates[-1].date for view in views if view.dates}

@@ -4,6 +4,7 @@ preview rebuild asks it of every template."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
@@ -36,6 +37,7 @@ class TemplateOutline:
     blocks: Mapping[str, int]  # every block it defines, however deep: name → line
     outer_blocks: tuple[tuple[str, int], ...]  # (name, line) of each block not inside another
     called_blocks: frozenset[str]  # the blocks it shows itself, as {{ self.name() }}
+    ids: frozenset[str]  # the ids its text writes (id="main"); not one made by an expression (id="{{ x }}")
 
 
 def template_outline(env: jinja2.Environment, source: str, name: str, filename: str | None) -> TemplateOutline:
@@ -68,7 +70,18 @@ def _parsed_outline(
             node.attr for node in parsed.find_all(nodes.Getattr)
             if isinstance(node.node, nodes.Name) and node.node.name == "self"
         ),
+        ids=frozenset(
+            next(value for value in found.groups() if value is not None)
+            for data in parsed.find_all(nodes.TemplateData) for found in _ID_ATTRIBUTE.finditer(data.data)
+        ),
     )
+
+
+# An id attribute whose value is all in the template's text: quoted, or
+# unquoted and ended there. One that an expression makes or ends
+# (id="{{ chart_id }}-title", id=day-{{ key }}) stops where the text does,
+# before its quote or end, and is not found.
+_ID_ATTRIBUTE = re.compile(r"""(?<![\w:-])id\s*=\s*(?:"([^"]+)"|'([^']+)'|([^\s"'=<>`]+)(?=[\s/>]))""")
 
 
 def _outer_blocks(node: nodes.Node) -> Iterator[nodes.Block]:

@@ -212,6 +212,9 @@ PAGES = {
 }
 
 
+HEADING_IDS = "a heading you write has its text as its id ('## Results' is #results, a second one #results-2)"
+
+
 def to_ids(notes: str, asked: list[str] | None = None) -> list[tuple[int | None, str, str]]:
     text = f"---\ntitle: A\n---\n\n{notes}\n"
 
@@ -230,13 +233,10 @@ def test_a_link_to_an_id_its_page_has_not_is_a_warning_at_its_line():
                   "[name](#old-anchor) [encoded](#r%C3%A9sum%C3%A9) [as typed](#résumé) [bare](#unquoted)") == []
     assert to_ids("See [here](#notse).\n\n[there](/papers/b/#abstract)\n\n[gone](#results)") == [
         (5, "link to '#notse' leads to no place on its page: it has no id 'notse'",
-         "its ids nearest to it: #notes-heading; a heading you write has no id: link the page alone, "
-         "or an id the page has as built"),
+         f"its ids nearest to it: #notes-heading; {HEADING_IDS}"),
         (7, "link to '/papers/b/#abstract' leads to no place on its page: it has no id 'abstract'",
-         "its ids nearest to it: #abstract-heading; a heading you write has no id: link the page alone, "
-         "or an id the page has as built"),
-        (9, "link to '#results' leads to no place on its page: it has no id 'results'",
-         "a heading you write has no id: link the page alone, or an id the page has as built"),
+         f"its ids nearest to it: #abstract-heading; {HEADING_IDS}"),
+        (9, "link to '#results' leads to no place on its page: it has no id 'results'", HEADING_IDS),
     ]
 
 
@@ -274,6 +274,25 @@ def test_a_build_warns_of_a_link_to_an_id_its_page_lacks(tmp_path):
     assert [(w.line, w.message) for w in report.warnings if "no place on its page" in w.message] == [
         (13, "link to '../other/#abstract' leads to no place on its page: it has no id 'abstract'"),
         (13, "link to '#results' leads to no place on its page: it has no id 'results'"),
+    ]
+
+
+def test_a_link_to_a_heading_one_wrote_is_not_warned_of_and_one_to_a_heading_misspelt_names_it(tmp_path):
+    content = tmp_path / "content"
+    (content / "papers").mkdir(parents=True)
+    (content / "pages").mkdir()
+    (content / "papers" / "other.md").write_text(
+        "---\ntitle: Other\n---\n\n## Idea\n\nIts abstract.\n\n## Notes\n\n## Idea\n\n"
+        "[mine](/papers/mine/#results) [its own](#idea-2) [abstract's](#idea)\n")
+    (content / "papers" / "mine.md").write_text(
+        "---\ntitle: Mine\n---\n\nAn abstract.\n\n## Notes\n\n## Results\n\n"
+        "[see](#results) [there](../other/#idea-2)\n\n[typo](#result)\n")
+    (content / "pages" / "about.md").write_text(
+        "---\ntitle: About\n---\n\n## Why\n\n[why](#why) [results](/papers/mine/#results)\n")
+    report = build(Paths(content, tmp_path / "site"), cache=None)
+    assert [(w.path.name, w.line, w.message, w.hint) for w in report.warnings] == [
+        ("mine.md", 13, "link to '#result' leads to no place on its page: it has no id 'result'",
+         f"its ids nearest to it: #results; {HEADING_IDS}"),
     ]
 
 

@@ -17,7 +17,7 @@ from markdown_it.common.utils import escapeHtml
 
 from site_builder.markup import (
     UNDER_THE_TITLE, QuickLinkify, _MARKUP_CHARACTER, _first_characters, _render_markdown, make_digest_text,
-    make_markdown, markdown_html, markdown_parser, tex_quotes, under_base,
+    make_markdown, markdown_html, markdown_parser, tex_quotes, under_base, with_heading_ids,
 )
 from site_builder.papers import PaperRecord, extract_links, title_key, trim_address
 from site_builder.tex import clean_mathml, unshown_math
@@ -234,6 +234,65 @@ def test_notes_with_headings_keep_their_footnotes_and_task_lists():
     assert 'type="checkbox"> read it</label>' in html
     (note,) = re.findall(r'<a href="#(fn-[^"]+)" id="fnref-[^"]+">\[1\]</a>', html)
     assert f'<li id="{note}" class="footnote-item"><p>Three seeds. <a href="#fnref-' in html
+
+
+def heading_ids(markdown: str, taken=(), shown_above: str = "", shown_under: int = 2) -> list[str]:
+    html = with_heading_ids(make_markdown(shown_under)(markdown), taken, shown_above)
+    return re.findall(r'<h[1-6] id="([^"]*)">', html)
+
+
+def test_a_heading_one_writes_has_the_slug_of_its_text_as_its_id():
+    assert heading_ids("## Results\n\nText.\n\n### The *big* idea: $x^2$ in [`run()`](https://x.org)") == [
+        "results", "the-big-idea-x-2-in-run",
+    ]
+    # As the text is shown: an image's alt, not a footnote's mark; accents and Greek as addresses spell them.
+    assert heading_ids("# ![Plot](p.png) of α[^1]\n\n# Résumé &amp; more\n\n[^1]: A note.") == [
+        "plot-of-alpha", "resume-more",
+    ]
+    assert heading_ids("Setext\n======\n\n> ## Quoted\n\n- ## In a list", shown_under=UNDER_THE_TITLE) == [
+        "setext", "quoted", "in-a-list",
+    ]
+
+
+def test_a_heading_with_no_letter_or_digit_is_a_section_and_a_second_one_too():
+    assert heading_ids("## 🎉\n\n## ***\n\n##\n\n## Section") == ["section", "section-2", "section-3", "section-4"]
+
+
+def test_a_heading_takes_no_earlier_headings_id_counting_on_as_mkdocs_and_github_do():
+    assert heading_ids("## Results\n\n## Results\n\n### Results 2\n\n## Results\n\n## results!") == [
+        "results", "results-2", "results-2-2", "results-3", "results-4",
+    ]
+
+
+def test_a_heading_takes_none_of_the_ids_its_page_has_nor_the_texts_own():
+    taken = ("main", "notes-heading", "abstract-heading")
+    assert heading_ids("## Main\n\n## Notes heading\n\n## Abstract", taken) == ["main-2", "notes-heading-2", "abstract"]
+    # A footnote's id, which the text holds before its headings are named
+    # (a heading spelt as it is, as its id is named after the text).
+    html = make_markdown()("A claim.[^1]\n\n## Later\n\n[^1]: A note.")
+    (footnote,) = re.findall(r'<li id="([^"]+)"', html)
+    named = with_heading_ids(html.replace("<h3>Later</h3>", f"<h3>{footnote}</h3>"))
+    assert re.findall(r'<h3 id="([^"]*)">', named) == [f"{footnote}-2"]
+
+
+def test_the_notes_headings_take_none_of_the_ids_of_the_abstract_above_them():
+    # A paper of one's own shows both on its page: "Results" in each was one id twice.
+    abstract = with_heading_ids(make_markdown()("## Results\n\n## Setup"), ("main",))
+    assert heading_ids("## Results\n\n## Results\n\n## Main", ("main",), abstract) == [
+        "results-2", "results-3", "main-2",
+    ]
+    assert heading_ids("## Results", ("main",)) == ["results"], "on a page of its own"
+
+
+def test_a_text_without_headings_is_given_back_as_it_is():
+    # Most notes: one look for "<h", nothing made.
+    html = make_markdown()("A note with a [link](#results), a rule\n\n---\n\nand **bold**.")
+    assert with_heading_ids(html, ("main",), "<h3 id=\"x\">X</h3>") is html
+
+
+def test_heading_ids_are_the_same_every_time():
+    text = "## Results\n\n## Results\n\n## 🎉"
+    assert heading_ids(text, ("main",)) == heading_ids(text, ("main",)) == ["results", "results-2", "section"]
 
 
 def test_a_table_columns_alignment_is_a_class_the_stylesheet_aligns_not_a_style_the_csp_refuses():

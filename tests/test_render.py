@@ -21,7 +21,9 @@ from site_builder.inputs import STATIC_DIR
 from site_builder.markup import make_digest_text, make_markdown
 from site_builder.pages import OwnPage
 from site_builder.papers import Paper, PaperRecord, title_key
-from site_builder.render import make_environment, render_page, render_site, template_fingerprints
+from site_builder.render import (
+    make_environment, render_page, render_site, template_fingerprints, template_ids,
+)
 from site_builder.search import LUNR_JS, search_documents
 from site_builder.site import build_site, summarize
 from site_builder.template_checks import unshown_blocks, unused_templates
@@ -129,6 +131,69 @@ def test_a_page_of_ones_own_nests_its_headings_under_its_title():
     files, _ = render_site(make_environment(site.config), site, ASSETS, {})
     assert outline(files["reading/index.html"].decode()) == ["h1 Reading", "h2 This week", "h3 Speech"]
     assert outline(files["about/index.html"].decode()) == ["h1 About", "h2 Why", "h3 How"], "as written"
+
+
+def site_with_heading_ids(*papers: Paper, config: SiteConfig = SiteConfig(), own_pages=()):
+    """The site of papers of one's own, as the build makes it: the headings
+    one wrote take none of the ids the templates write."""
+    env = make_environment(config)
+    site = build_site(
+        config, papers, TAXONOMY, make_markdown(), {}, own_pages=own_pages,
+        ids_of_template=lambda template: template_ids(env, template),
+    )
+    files, _ = render_site(env, site, ASSETS, {})
+    return site, {path: data.decode() for path, data in files.items()}
+
+
+def test_the_headings_one_wrote_have_ids_no_other_element_of_their_page_has():
+    own = paper(
+        "own", "Mine", "## Results\n\nGood.\n\n## Setup",
+        notes="## Results\n\nSee [the results](#results-2).\n\n## Results\n\n## Main\n\n## Notes heading\n\n## 🎉",
+    )
+    site, files = site_with_heading_ids(own)
+    page = files["papers/own/index.html"]
+    ids = re.findall(r' id="([^"]*)"', page)
+    assert len(ids) == len(set(ids)), "an id twice on a page: a link to it leads to the first"
+    assert re.findall(r'<h[3-6] id="([^"]*)">', page) == [
+        "results", "setup", "results-2", "results-3", "main-2", "notes-heading-2", "section",
+    ]
+    # The templates' ids, as the templates write them: none listed by hand here.
+    assert {"main", "notes-heading", "abstract-heading", "links-heading"} <= set(ids)
+
+
+def test_a_heading_takes_none_of_the_ids_a_template_of_ones_own_writes(tmp_path):
+    (tmp_path / "paper.html").write_text(
+        (BUILTIN_TEMPLATES / "paper.html").read_text().replace('<aside class', '<p id="results">Mine.</p>\n<aside class', 1)
+    )
+    own = paper("own", "Mine", notes="## Results\n\n## Links")
+    _site, files = site_with_heading_ids(own, config=SiteConfig(templates_dir=tmp_path))
+    page = files["papers/own/index.html"]
+    assert re.findall(r'<h3 id="([^"]*)">', page) == ["results-2", "links"]
+    assert page.count(' id="results"') == 1
+
+
+def test_template_ids_are_every_id_a_page_has_but_those_of_what_one_wrote():
+    # Derived from the templates: a template that adds an id (or a partial
+    # it includes) cannot leave a heading one wrote with the same.
+    env = make_environment(SiteConfig())
+    site, files = site_with_heading_ids(paper("own", "Mine", notes="A note.", starred=True), paper("b", "Beta"))
+    assert set(re.findall(r' id="([^"]*)"', files["papers/own/index.html"])) == set(template_ids(env, "paper.html"))
+    own_page = OwnPage("about", "About", "", False, "Text.", Path("about.md"))
+    _site, files = site_with_heading_ids(paper("x", "X"), own_pages=(own_page,))
+    assert set(re.findall(r' id="([^"]*)"', files["about/index.html"])) == set(template_ids(env, "page.html"))
+    assert template_ids(env, "no-such.html") == ()
+
+
+def test_a_digests_headings_have_no_ids():
+    record = PaperRecord(title_key("T"), "T", "Version one.", (dt.date(2025, 3, 17),), ((dt.date(2025, 3, 18), "Two."),))
+    digested = paper("t", "T", record.body)
+    env = make_environment(SiteConfig())
+    site = build_site(
+        SiteConfig(), (digested,), TAXONOMY, make_markdown(), {dt.date(2025, 3, 18): (digested.key,)},
+        render_digest_text=make_digest_text(), ids_of_template=lambda template: template_ids(env, template),
+    )
+    (view,) = site.papers
+    assert "<h3>Other versions of the abstract</h3>" in view.abstract_html
 
 
 def test_a_paper_of_ones_own_with_footnotes_is_summed_up_and_indexed_without_their_marks():

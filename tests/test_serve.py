@@ -686,8 +686,41 @@ def test_a_note_linking_an_id_no_page_has_is_built_in_full_and_one_linking_ids_t
     assert len(preview.last.rendered + preview.last.later) > 1
     assert any(line.startswith("warning: ") and line.endswith(
         f"link to '/papers/{other}/#abstract' leads to no place on its page: it has no id 'abstract' "
-        "(its ids nearest to it: #abstract-heading; a heading you write has no id: link the page alone, "
-        "or an id the page has as built)") for line in log)
+        "(its ids nearest to it: #abstract-heading; a heading you write has its text as its id "
+        "('## Results' is #results, a second one #results-2))") for line in log)
+
+def test_a_note_linking_its_own_headings_renders_its_page_alone_with_their_ids_as_a_full_build_does(tmp_path):
+    """Ids for the headings one writes: the notes-only rebuild gives the ids
+    a full build gives (a template of one's own's too), and checks links to them."""
+    paths = make_project(tmp_path)
+    theme = paths.content.parent / "theme" / "paper.html"
+    theme.write_text(theme.read_text().replace("<aside class", '<p id="results">Mine.</p>\n<aside class', 1))
+    log: list[str] = []
+    preview = Preview(paths, log=log.append)
+    assert preview.build()
+    note = paths.papers / f"{PAPER}.md"
+    text = note.read_text()
+    note.write_text(text + "\n## Notes\n\n## Results\n\nSee [the setup](#setup) and [these](#results-2).\n\n## Setup\n")
+    assert preview.build(("paper",), (note,))
+    assert preview.last.rendered == (f"papers/{PAPER}/index.html",)
+    assert not any(line.startswith("warning: ") for line in log)
+    page = preview.output.files[f"papers/{PAPER}/index.html"].decode()
+    assert re.findall(r'<h3 id="([^"]*)">', page) == ["results-2", "setup"]
+    # A link to a heading misspelt: built in full, which warns of it, naming the heading.
+    note.write_text(text + "\n## Notes\n\n## Results\n\nSee [the setup](#set-up).\n\n## Setup\n")
+    assert preview.build(("paper",), (note,))
+    assert len(preview.last.rendered + preview.last.later) > 1
+    assert any(line.startswith("warning: ") and line.endswith(
+        "link to '#set-up' leads to no place on its page: it has no id 'set-up' (its ids nearest to it: #setup; "
+        "a heading you write has its text as its id ('## Results' is #results, a second one #results-2))"
+    ) for line in log)
+    note.write_text(text + "\n## Notes\n\n## Results\n\nSee [the setup](#setup) and [these](#results-2).\n\n## Setup\n")
+    assert preview.build(("paper",), (note,))
+    preview.finish()
+    clean = tmp_path / "clean"
+    build(Paths(paths.content, clean), cache=None)
+    assert snapshot(paths.out) == snapshot(clean)
+
 
 def test_warnings_are_said_once_and_their_end_is_said_too(tmp_path):
     """A warning stands until its file changes, so it is not repeated at
