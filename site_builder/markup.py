@@ -346,6 +346,29 @@ def with_heading_ids(html: str, taken: Iterable[str] = (), shown_above: str = ""
     return _HEADING_MADE.sub(with_id, html)
 
 
+# A heading with_heading_ids named.
+_HEADING_WITH_ID = re.compile(r'<(h[1-6]) id="([^"]*)">(.*?)</\1>', re.S)
+
+
+def with_permalinks(html: str) -> str:
+    """Rendered Markdown with a link "#" after each heading that has an id
+    (:func:`with_heading_ids`), to that id, as MkDocs and GitHub show one,
+    for copying a section's address; the stylesheet shows it on hover and on
+    focus. Beside the heading, in a ``<div class="heading">``, not inside it:
+    there its name ("Link to this section: Results") was read as part of the
+    heading's own. For the templates (the ``permalinks`` filter), as a page
+    is made: search, feeds and descriptions, made from the same HTML, have
+    none."""
+    if "<h" not in html or ' id="' not in html:
+        return html
+    return _HEADING_WITH_ID.sub(_with_permalink, html)
+
+
+def _with_permalink(found: re.Match[str]) -> str:
+    _level, id_, inner = found.groups()
+    name = escapeHtml(f"Link to this section: {html_to_text(inner)}")
+    return f'<div class="heading">{found.group(0)}<a class="permalink" href="#{id_}" aria-label="{name}">#</a></div>'
+
 
 # What makes text more than plain paragraphs: a character Markdown gives a
 # meaning anywhere (escapes, code, emphasis, links, images, autolinks,

@@ -19,6 +19,7 @@ from .cache import KeyDigester
 from .config import SiteConfig
 from .errors import SourceError, counted, raise_if_any
 from .feeds import Feed, FeedEntry, SitemapEntry, absolute_url, as_uri
+from .markup import with_permalinks
 from .pagination import LetterLink, Pagination
 from .parallel import PARALLEL_MIN_ITEMS, fork_map
 from .site import DateLink, DateView, MonthView, NavLink, Page, PaperView, Site, TopicLink, TopicView
@@ -61,6 +62,7 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
     env.filters["uri"] = as_uri
     env.filters["href"] = quote_href
     env.filters["without_none"] = _without_none
+    env.filters["permalinks"] = _permalinks
     env.globals["site"] = config
     env.globals["paper_item"] = _paper_items(env)
     return env
@@ -158,6 +160,19 @@ def _described(value: Any) -> str:
     if known is not None:
         return known[0]
     return f"{'an' if kind.__name__[0] in 'aeiou' else 'a'} {kind.__name__}"
+
+
+def _permalinks(html: str) -> str:
+    """The ``permalinks`` filter (:func:`~site_builder.markup.with_permalinks`):
+    Markup in, Markup out (``| safe | permalinks``); text in, text out
+    (``| permalinks | safe``)."""
+    if not isinstance(html, str):
+        raise FilterError(
+            f"permalinks needs rendered Markdown, got {_described(html)}",
+            hint="give it paper.notes_html, paper.abstract_html or body_html",
+        )
+    linked = with_permalinks(str(html))
+    return Markup(linked) if isinstance(html, Markup) else linked
 
 
 PAPER_ITEM = "partials/paper_item.html"

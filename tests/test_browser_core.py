@@ -511,6 +511,47 @@ def test_notes_headings_step_down_from_notes_to_the_texts_size_then_by_colour(br
     context.close()
 
 
+LONG_HEADING = "A setup whose heading is long enough to wrap on a phone, twice over at the least"
+LINKED_NOTES = f"\n## Notes\n\n## Results\n\nSee [the setup](#{LONG_HEADING.lower().replace(' ', '-').replace(',', '')}).\n\n## {LONG_HEADING}\n\nText.\n"
+
+
+@pytest.mark.parametrize("width, scheme", [(390, "dark"), (1280, "light")])
+def test_a_headings_permalink_shows_on_hover_and_focus_inside_the_page_and_not_on_paper(
+        browser, tmp_path, serve_site, width, scheme):
+    """A heading one wrote has an id and, as on MkDocs and GitHub, a "#" link
+    to it for copying its address: hidden until the pointer is on the heading
+    or the keyboard on the link, named for a screen reader, beside the heading
+    (which keeps its text as its name), within a phone's width."""
+    base, paper = serve_with_notes(tmp_path, serve_site, LINKED_NOTES)
+    context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": width, "height": 900},
+                                      color_scheme=scheme)
+    opacity = "e => getComputedStyle(e).opacity"
+    link = page.locator('.notes .permalink[href="#results"]')
+    expect(link).to_have_accessible_name("Link to this section: Results")
+    expect(page.get_by_role("heading", name="Results", exact=True)).to_be_visible()
+    assert link.evaluate(opacity) == "0"
+    page.locator(".notes h3#results").hover()
+    assert link.evaluate(opacity) == "1"
+    page.mouse.move(0, 0)
+    assert link.evaluate(opacity) == "0"
+    link.focus()
+    assert link.evaluate(opacity) == "1"
+    # Right after "Notes", as close below it as a heading written without one.
+    assert page.locator(".notes h3#results").evaluate("e => getComputedStyle(e).marginTop") == "8px"
+    # The long heading wraps, its "#" beside it, inside the column.
+    long_link = page.locator(".notes .permalink").nth(1)
+    box, notes = long_link.bounding_box(), page.locator(".notes").bounding_box()
+    assert box["x"] + box["width"] <= notes["x"] + notes["width"] + 0.5
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # A link to the heading leads to it.
+    page.locator(".notes a", has_text="the setup").click()
+    assert page.evaluate("decodeURIComponent(location.hash)") == long_link.get_attribute("href")
+    page.emulate_media(media="print")
+    expect(link).to_be_hidden()
+    assert errors == []
+    context.close()
+
+
 @pytest.mark.parametrize("path", ["topics/", "topics/reasoning/"])
 def test_a_chart_is_named_once_to_a_screen_reader_and_captioned_for_the_eye(browser, shipped_site, serve_site, path):
     """Its caption and its picture's name both held its title (and the heat map's description)."""

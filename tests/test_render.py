@@ -184,7 +184,37 @@ def test_template_ids_are_every_id_a_page_has_but_those_of_what_one_wrote():
     assert template_ids(env, "no-such.html") == ()
 
 
-def test_a_digests_headings_have_no_ids():
+def test_a_heading_one_wrote_has_a_permalink_beside_it_named_for_it():
+    own = paper("own", "Mine", notes="## The $x^2$ *results*\n\nText.")
+    _site, files = site_with_heading_ids(own)
+    assert (
+        '<div class="heading"><h3 id="the-x-2-results">The <math>'
+    ) in files["papers/own/index.html"]
+    assert (
+        '</h3><a class="permalink" href="#the-x-2-results" aria-label="Link to this section: The x^2 results">#</a></div>'
+    ) in files["papers/own/index.html"]
+    # No style attribute, which the pages' Content-Security-Policy refuses.
+    assert "style=" not in files["papers/own/index.html"]
+    pages = (OwnPage("about", "About", "", False, "## Why\n\nTo read.\n\n## Main", Path("about.md")),)
+    _site, files = site_with_heading_ids(paper("x", "X"), own_pages=pages)
+    assert '<div class="heading"><h2 id="main-2">Main</h2><a class="permalink" href="#main-2"' in files["about/index.html"]
+
+
+def test_a_permalink_is_in_no_search_text_feed_title_or_description():
+    own = paper("own", "Mine", "## Idea\n\nIs bold.", notes="## Results\n\nThey hold.")
+    site, files = site_with_heading_ids(own)
+    (view,) = site.papers
+    assert 'id="idea"' in view.abstract_html and 'id="results"' in view.notes_html
+    (document,) = search_documents(site.papers)
+    assert (document.abstract, document.shown, document.notes) == ("Idea Is bold.", "Is bold.", "Results They hold.")
+    for path in ("feed.xml", "papers/own/index.html"):
+        head = files[path].split("<main", 1)[0]
+        assert "permalink" not in head and "Link to this section" not in head, path
+    assert "permalink" not in files["feed.xml"] and 'id="idea"' in html.unescape(files["feed.xml"])
+    assert '<meta name="description" content="Is bold.">' in files["papers/own/index.html"]
+
+
+def test_a_digests_headings_have_no_ids_nor_permalinks():
     record = PaperRecord(title_key("T"), "T", "Version one.", (dt.date(2025, 3, 17),), ((dt.date(2025, 3, 18), "Two."),))
     digested = paper("t", "T", record.body)
     env = make_environment(SiteConfig())
@@ -194,6 +224,21 @@ def test_a_digests_headings_have_no_ids():
     )
     (view,) = site.papers
     assert "<h3>Other versions of the abstract</h3>" in view.abstract_html
+    files, _ = render_site(env, site, ASSETS, {})
+    assert b"permalink" not in files["papers/t/index.html"]
+
+
+def test_the_permalinks_filter_keeps_markup_markup_and_text_text():
+    env = make_environment(SiteConfig())
+    heading = '<h3 id="a">A &amp; "B"</h3>\n'
+    for template in ("{{ x | safe | permalinks }}", "{{ x | permalinks | safe }}"):
+        assert env.from_string(template).render(x=heading) == (
+            '<div class="heading"><h3 id="a">A &amp; "B"</h3><a class="permalink" href="#a" '
+            'aria-label="Link to this section: A &amp; &quot;B&quot;">#</a></div>\n'
+        )
+    assert env.from_string("{{ x | permalinks }}").render(x="<p>Text</p>") == "&lt;p&gt;Text&lt;/p&gt;"
+    with pytest.raises(Exception, match="permalinks needs rendered Markdown, got None"):
+        env.from_string("{{ x | permalinks }}").render(x=None)
 
 
 def test_a_paper_of_ones_own_with_footnotes_is_summed_up_and_indexed_without_their_marks():

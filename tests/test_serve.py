@@ -706,6 +706,7 @@ def test_a_note_linking_its_own_headings_renders_its_page_alone_with_their_ids_a
     assert not any(line.startswith("warning: ") for line in log)
     page = preview.output.files[f"papers/{PAPER}/index.html"].decode()
     assert re.findall(r'<h3 id="([^"]*)">', page) == ["results-2", "setup"]
+    assert '<a class="permalink" href="#setup" aria-label="Link to this section: Setup">#</a>' in page
     # A link to a heading misspelt: built in full, which warns of it, naming the heading.
     note.write_text(text + "\n## Notes\n\n## Results\n\nSee [the setup](#set-up).\n\n## Setup\n")
     assert preview.build(("paper",), (note,))
