@@ -17,6 +17,11 @@ from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 from .errors import SourceError
 from .markup import ADDRESS, FOOTNOTE_LINK, has_scheme
 from .search import is_search_file
+from .wikilinks import WIKILINK, written_wikilink
+
+# What follows the address of a wikilink's <a> ("wikilink", or "wikilink untitled" before
+# with_link_targets: see wikilinks.py).
+_WIKILINK_CLASS = f' class="{WIKILINK}'
 
 
 def links_to_nowhere(
@@ -95,9 +100,12 @@ def links_to_nowhere(
                     if first and first not in tops:
                         continue
                 output = _output_of(target, base, known)
+            wikilink = shown.startswith(_WIKILINK_CLASS, found.end())
             if output is None:
                 doubled = base != "/" and unquote(as_written).startswith(base)
-                message, hint = f"link to {as_written!r} leads to no page or file of the site", (
+                problem, hint = "leads to no page or file of the site", (
+                    "[[name]] leads to the paper content/papers/<name>.md (in any case), or else to the page "
+                    "content/pages/<name>.md; a draft has none until it is published" if wikilink else
                     f"write {unquote(as_written)[len(base) - 1:]!r}: the build puts the base path {base_path} in front "
                     "of a link from the site's root" if doubled else
                     "a paper's page is /papers/<its file name>/, a page of yours /<its file name>/, "
@@ -118,14 +126,18 @@ def links_to_nowhere(
                 if any(name in ids for name in names):
                     continue
                 nearest = _nearest(unquote(wanted), ids)
-                message = f"link to {as_written!r} leads to no place on its page: it has no id {unquote(wanted)!r}"
+                problem = f"leads to no place on its page: it has no id {unquote(wanted)!r}"
                 hint = (
                     (f"its ids nearest to it: {', '.join('#' + near for near in nearest)}; " if nearest else "")
                     + "a heading you write has its text as its id ('## Results' is #results, a second one #results-2)"
                 )
-            line, searched_to[path, as_written] = _line_with(
-                read(path), as_written, searched_to.get((path, as_written), 0),
-            )
+            searched = searched_to.get((path, as_written), 0)
+            if wikilink:  # named as written: "[[Other-Paper#Resluts]]" does not hold its address
+                written, line, searched_to[path, as_written] = written_wikilink(read(path), as_written, searched)
+                message = f"wikilink {written} {problem}"
+            else:
+                line, searched_to[path, as_written] = _line_with(read(path), as_written, searched)
+                message = f"link to {as_written!r} {problem}"
             warnings.append(SourceError(message, path, line, hint=hint))
     return tuple(warnings)
 

@@ -26,8 +26,9 @@ from pygments.lexer import Lexer
 from pygments.lexers import find_lexer_class_by_name
 from pygments.util import ClassNotFound
 
-from .papers import digest_body_parts, resolve_escapes, slug_of, trim_address
+from .papers import digest_body_parts, resolve_escapes, trim_address
 from .tex import MATHML, Unshown, math_error_html, mathml_of
+from .wikilinks import heading_id, wikilinks_plugin
 
 
 # The level of the heading a text is shown under: notes and a paper's
@@ -58,7 +59,7 @@ def markdown_parser(shown_under: int = UNDER_A_SECTION) -> MarkdownIt:
     md.enable(["linkify", "table", "strikethrough"])
     # A task's checkbox inside a <label> with its text: named for a screen
     # reader, and with no id that two lists on one page could both use.
-    md.use(footnote_plugin).use(tasklists_plugin, label=True)
+    md.use(footnote_plugin).use(tasklists_plugin, label=True).use(wikilinks_plugin)
     # Math as pandoc reads it, so that money stays text: no space after the
     # opening "$" nor before the closing one, no digit straight after it
     # ("$5 and $10", "$100K"), nor a digit before the opening one ("5$");
@@ -315,8 +316,6 @@ def html_to_text(fragment: str) -> str:
 # raw HTML is off, so every "<h3>" in its HTML is one.
 _HEADING_MADE = re.compile(r"<(h[1-6])>(.*?)</\1>", re.S)
 _ID = re.compile(r' id="([^"]*)"')
-# The id of a heading whose text has no letter or digit to make one of ("## 🎉").
-UNNAMED_HEADING = "section"
 
 
 def with_heading_ids(html: str, taken: Iterable[str] = (), shown_above: str = "") -> str:
@@ -336,7 +335,7 @@ def with_heading_ids(html: str, taken: Iterable[str] = (), shown_above: str = ""
 
     def with_id(found: re.Match[str]) -> str:
         level, inner = found.groups()
-        slug = slug_of(html_to_text(inner)) or UNNAMED_HEADING
+        slug = heading_id(html_to_text(inner))
         id_, number = slug, 2
         while id_ in used:
             id_, number = f"{slug}-{number}", number + 1

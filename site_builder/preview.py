@@ -228,7 +228,8 @@ class Preview:
         (page,) = [page for page in site.pages if page.url == url]
         old_view = page.context["paper"]
         notes_html = shown_markdown(
-            make_markdown()(new.notes), site.config.base_path, template_ids(env, page.template), old_view.abstract_html,
+            make_markdown()(new.notes), site.config.base_path, site.link_targets, template_ids(env, page.template),
+            old_view.abstract_html,
         ) if new.notes else ""
         old_notes = old_view.notes_html
         # A formula shown as its TeX, before or now: the full rebuild says so,

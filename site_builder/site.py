@@ -27,6 +27,7 @@ from .papers import Memo, Paper, digest_abstract, no_memo
 from .related import WordCounts, related_indices, word_counts
 from .tags import TagLink, gather_tags
 from .topics import Taxonomy, assign_topics
+from .wikilinks import linked_names, wikilink_targets, with_link_targets
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,8 @@ class Site:
     dates: tuple[DateView, ...]  # newest first
     counts: Mapping[str, int] = field(default_factory=dict)  # pages per template
     unused_topics: tuple[TopicView, ...] = ()  # of topics.yaml, that no paper has
+    # Where a wikilink's name leads: its page's address and title (see wikilinks.py).
+    link_targets: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 HOME_LATEST_PAPERS = 10  # the latest digest's papers on the home page; its date page has all
@@ -146,12 +149,16 @@ def summarize(flat: str, limit: int = 220) -> str:
     return cut.rstrip(",;:.") + "…"
 
 
-def shown_markdown(html: str, base_path: str, page_ids: Iterable[str], shown_above: str = "") -> str:
-    """Rendered Markdown as its page shows it: its addresses from the site's
-    root under the base path, and its headings with ids that none of
+def shown_markdown(
+    html: str, base_path: str, link_targets: Mapping[str, tuple[str, str]], page_ids: Iterable[str],
+    shown_above: str = "",
+) -> str:
+    """Rendered Markdown as its page shows it: its wikilinks led to their
+    ``link_targets`` (:attr:`Site.link_targets`), its addresses from the
+    site's root under the base path, and its headings with ids that none of
     ``page_ids`` (those the page's templates write) nor the ids of
     ``shown_above`` (a text above it on the page) has."""
-    return with_heading_ids(under_base(html, base_path), page_ids, shown_above)
+    return with_heading_ids(under_base(with_link_targets(html, link_targets), base_path), page_ids, shown_above)
 
 
 def _paper_view(
@@ -303,9 +310,10 @@ def build_site(
     in_digests = listed_keys if render_digest_text else frozenset()
 
     paper_ids = ids_of_template("paper.html")
+    link_targets = wikilink_targets(((p.slug, p.title) for p in papers), ((own.name, own.title) for own in own_pages))
 
     def render_here(text: str, shown_above: str) -> str:
-        return shown_markdown(render_markdown(text), config.base_path, paper_ids, shown_above)
+        return shown_markdown(render_markdown(text), config.base_path, link_targets, paper_ids, shown_above)
 
     def view_of_paper(p: Paper, slugs: tuple[str, ...]) -> PaperView:
         dates = tuple(date_links[d] for d in p.dates)
@@ -325,10 +333,12 @@ def build_site(
         # the topics' slugs and names. Extra by repr, where 1, 1.0 and True
         # differ. Its tags as well as its extra: a tag is named as most papers
         # spell it. The base path, for the addresses from the root in its Markdown;
-        # the page's ids, which its headings take none of.
+        # the page's ids, which its headings take none of; where its
+        # wikilinks lead, and the titles they show, which are other papers'.
+        linked = tuple((name, link_targets.get(name)) for name in (*linked_names(p.abstract), *linked_names(p.notes)))
         key = (
             "paper-view", p.slug, p.title, p.abstract, p.notes, p.links, repr(p.extra), p.dates, names,
-            p.key in in_digests, p.key in listed_keys, tags.links.get(p.slug, ()), config.base_path, paper_ids,
+            p.key in in_digests, p.key in listed_keys, tags.links.get(p.slug, ()), config.base_path, paper_ids, linked,
         )
         views.append(memo(key, partial(view_of_paper, p, slugs)))
     view_of = {v.slug: v for v in views}
@@ -427,7 +437,7 @@ def build_site(
         render_page = render_page_markdown or make_markdown(UNDER_THE_TITLE)
         own_page_ids = ids_of_template("page.html")
     for own in own_pages:
-        body_html = shown_markdown(render_page(own.body_below_title), config.base_path, own_page_ids)
+        body_html = shown_markdown(render_page(own.body_below_title), config.base_path, link_targets, own_page_ids)
         page(own.url, "page.html", own.title, title=own.title, description=own.description or None,
              source=f"pages/{own.path.name}", body_html=body_html)
     page("404.html", "404.html", "Page not found")
@@ -466,7 +476,10 @@ def build_site(
     counts: dict[str, int] = defaultdict(int)
     for p in pages:
         counts[p.kind] += 1
-    return Site(config, tuple(pages), views, topics_used, dates_newest, MappingProxyType(dict(counts)), topics_unused)
+    return Site(
+        config, tuple(pages), views, topics_used, dates_newest, MappingProxyType(dict(counts)), topics_unused,
+        MappingProxyType(link_targets),
+    )
 
 
 def _months(dates_newest: tuple[DateView, ...], by_date: Mapping[dt.date, Sequence[Paper]]) -> tuple[MonthView, ...]:

@@ -334,3 +334,53 @@ def test_a_page_the_preview_left_for_later_rendered_for_its_ids_is_not_rendered_
     assert first.warnings == () and "papers/other/index.html" in first.later
     second = pipeline.make_site(paths, cache=cache, workers=1, defer=True)
     assert second.warnings == () and not {"papers/mine/index.html", "papers/other/index.html"} & second.later.keys()
+
+
+WIKILINK_HINT = (
+    "[[name]] leads to the paper content/papers/<name>.md (in any case), or else to the page "
+    "content/pages/<name>.md; a draft has none until it is published"
+)
+
+
+def test_a_wikilink_to_no_paper_or_page_is_warned_of_as_written_at_its_line():
+    # Its address, /papers/gone-paper/, is nowhere in the file to find its line by.
+    assert warned("[[B]] [[b.md|b]] [[A#Notes heading]]") == []
+    assert warned("Fine.\n\nSee [[B]] and\n[[Gone-Paper#Setup|its setup]], [[gone-paper]].", "/atlas/") == [
+        (12, "wikilink [[Gone-Paper#Setup|its setup]] leads to no page or file of the site", WIKILINK_HINT),
+        (12, "wikilink [[gone-paper]] leads to no page or file of the site", WIKILINK_HINT),
+    ]
+    assert to_ids("[[#Notes heading]]\n\n[[b#Abstract]] [[#Notse]]") == [
+        (7, "wikilink [[b#Abstract]] leads to no place on its page: it has no id 'abstract'",
+         f"its ids nearest to it: #abstract-heading; {HEADING_IDS}"),
+        (7, "wikilink [[#Notse]] leads to no place on its page: it has no id 'notse'",
+         f"its ids nearest to it: #notes-heading; {HEADING_IDS}"),
+    ]
+
+
+def test_a_build_links_a_wikilink_to_the_papers_page_under_the_base_path_and_warns_of_one_to_none(tmp_path):
+    content = tmp_path / "content"
+    (content / "papers").mkdir(parents=True)
+    (content / "pages").mkdir()
+    (content / "papers" / "other.md").write_text("---\ntitle: The Other Paper\n---\n\nIts abstract.\n")
+    (content / "papers" / "mine.md").write_text(
+        "---\ntitle: Mine\n---\n\nAn abstract.\n\n## Notes\n\n## Results\n\n"
+        "See [[Other]], [[other.md|that one]], [[about]], [[#Results]]\nand [[Othre]].\n")
+    (content / "pages" / "about.md").write_text("---\ntitle: About\n---\n\nMy [[mine]] and [[other#Abstract heading]].\n")
+    report = build(Paths(content, tmp_path / "site"), "/atlas/", cache=None)
+    assert [(w.path.name, w.line, w.message) for w in report.warnings] == [
+        ("mine.md", 12, "wikilink [[Othre]] leads to no page or file of the site"),
+    ]
+    mine = (tmp_path / "site" / "papers" / "mine" / "index.html").read_text()
+    assert (
+        '<p>See <a href="/atlas/papers/other/" class="wikilink">The Other Paper</a>, '
+        '<a href="/atlas/papers/other/" class="wikilink">that one</a>, '
+        '<a href="/atlas/about/" class="wikilink">About</a>, <a href="#results" class="wikilink">Results</a>\n'
+        'and <a href="/atlas/papers/othre/" class="wikilink">Othre</a>.</p>'
+    ) in mine
+    about = (tmp_path / "site" / "about" / "index.html").read_text()
+    assert (
+        '<p>My <a href="/atlas/papers/mine/" class="wikilink">Mine</a> and '
+        '<a href="/atlas/papers/other/#abstract-heading" class="wikilink">The Other Paper › Abstract heading</a>.</p>'
+    ) in about
+    # Found where they lead: the other paper's page and its heading.
+    assert 'id="abstract-heading"' in (tmp_path / "site" / "papers" / "other" / "index.html").read_text()

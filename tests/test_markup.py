@@ -17,10 +17,11 @@ from markdown_it.common.utils import escapeHtml
 
 from site_builder.markup import (
     UNDER_THE_TITLE, QuickLinkify, _MARKUP_CHARACTER, _first_characters, _render_markdown, make_digest_text,
-    make_markdown, markdown_html, markdown_parser, tex_quotes, under_base, with_heading_ids,
+    html_to_text, make_markdown, markdown_html, markdown_parser, tex_quotes, under_base, with_heading_ids,
 )
 from site_builder.papers import PaperRecord, extract_links, title_key, trim_address
 from site_builder.tex import clean_mathml, unshown_math
+from site_builder.wikilinks import linked_names, wikilink_targets, with_link_targets
 
 
 class EndedAsLinksList(LinkifyIt):
@@ -295,6 +296,87 @@ def test_heading_ids_are_the_same_every_time():
     assert heading_ids(text, ("main",)) == heading_ids(text, ("main",)) == ["results", "results-2", "section"]
 
 
+# Paper files and pages of one's own as wikilinks find them: "about" is both.
+LINK_TARGETS = wikilink_targets(
+    [("other-paper", "Other & Paper"), ("about", "A Paper Named About")], [("about", "About"), ("reading", "Reading")],
+)
+
+
+def wikilinked(markdown: str, base_path: str = "/") -> str:
+    """Notes' HTML with their wikilinks as a page shows them."""
+    return under_base(with_link_targets(make_markdown()(markdown), LINK_TARGETS), base_path)
+
+
+def test_a_wikilink_to_a_paper_file_links_its_page_by_its_title_as_obsidian_finds_the_file():
+    shown = '<a href="/papers/other-paper/" class="wikilink">Other &amp; Paper</a>'
+    assert wikilinked("See [[other-paper]].") == f"<p>See {shown}.</p>\n"
+    # In any case, with ".md", or with the folder of a vault before it, as Obsidian writes one.
+    for written in ("[[Other-Paper]]", "[[other-paper.md]]", "[[ Other-Paper.MD ]]", "[[content/papers/other-paper]]"):
+        assert wikilinked(written) == f"<p>{shown}</p>\n", written
+    assert wikilinked("[[other-paper]]", "/atlas/") == (
+        '<p><a href="/atlas/papers/other-paper/" class="wikilink">Other &amp; Paper</a></p>\n'
+    )
+
+
+def test_a_wikilink_with_text_of_its_own_shows_it_and_in_a_table_its_bar_is_escaped():
+    assert wikilinked("[[Other-Paper|the *other* one]]") == (
+        '<p><a href="/papers/other-paper/" class="wikilink">the *other* one</a></p>\n'
+    )
+    table = wikilinked("| paper | note |\n|---|---|\n| [[other-paper\\|that one]] | [[other-paper]] |\n")
+    assert '<td class="short"><a href="/papers/other-paper/" class="wikilink">that one</a></td>' in table
+    assert "Other &amp; Paper</a></td>" in table
+
+
+def test_a_wikilink_to_a_heading_leads_to_its_id_and_shows_it_after_the_title():
+    assert wikilinked("[[other-paper#The Results]] [[Other-Paper#Setup#Data|data]] [[#Setup]] [[#Setup#The $x^2$ loss]]") == (
+        '<p><a href="/papers/other-paper/#the-results" class="wikilink">Other &amp; Paper › The Results</a> '
+        '<a href="/papers/other-paper/#data" class="wikilink">data</a> '
+        '<a href="#setup" class="wikilink">Setup</a> '
+        '<a href="#the-x-2-loss" class="wikilink">Setup › The $x^2$ loss</a></p>\n'
+    )
+    # The id its heading gets.
+    assert heading_ids("## The Results\n\n## The $x^2$ loss") == ["the-results", "the-x-2-loss"]
+
+
+def test_a_wikilink_to_a_page_of_ones_own_links_it_unless_a_paper_has_its_name():
+    assert wikilinked("[[Reading]] and [[about]]", "/atlas/") == (
+        '<p><a href="/atlas/reading/" class="wikilink">Reading</a> and '
+        '<a href="/atlas/papers/about/" class="wikilink">A Paper Named About</a></p>\n'
+    )
+
+
+def test_a_wikilink_to_no_paper_or_page_links_papers_by_that_name_for_the_links_check():
+    assert wikilinked("[[Gone-Paper]] [[gone-paper#Setup]] [[a b?]] [[gone|text]]") == (
+        '<p><a href="/papers/gone-paper/" class="wikilink">Gone-Paper</a> '
+        '<a href="/papers/gone-paper/#setup" class="wikilink">gone-paper › Setup</a> '
+        '<a href="/papers/a%20b%3F/" class="wikilink">a b?</a> '
+        '<a href="/papers/gone/" class="wikilink">text</a></p>\n'
+    )
+
+
+def test_brackets_in_code_math_escapes_embeds_and_empty_ones_stay_as_written():
+    assert wikilinked("`[[other-paper]]` \\[\\[other-paper]] \\[[other-paper]] ![[plot.png]] [[]] [[|x]] [[#]]") == (
+        "<p><code>[[other-paper]]</code> [[other-paper]] [[other-paper]] ![[plot.png]] [[]] [[|x]] [[#]]</p>\n"
+    )
+    assert wikilinked("```\n[[other-paper]]\n```\n\n    [[other-paper]]") == (
+        "<pre><code>[[other-paper]]\n</code></pre>\n<pre><code>[[other-paper]]\n</code></pre>\n"
+    )
+    assert "wikilink" not in wikilinked("$[[other-paper]]$ and [[other\npaper]]")
+    # A link in a link's text is no link, as "[x [a](/b)](/y)" is not.
+    assert 'href="/y"' not in wikilinked("[x [[other-paper]]](/y)")
+
+
+def test_a_wikilinks_text_is_what_search_reads_not_its_brackets():
+    assert html_to_text(wikilinked("See [[other-paper]], [[reading|my list]] and [[#Setup]].")) == (
+        "See Other & Paper, my list and Setup."
+    )
+
+
+def test_the_names_a_text_may_link_by_wikilinks_are_found_without_rendering_it():
+    assert linked_names("No links.") == ()
+    assert linked_names("[[B.md|b]] `[[c]]` [[b#X]] ![[plot.png]] [[#Here]]") == ("b", "c")
+
+
 def test_a_table_columns_alignment_is_a_class_the_stylesheet_aligns_not_a_style_the_csp_refuses():
     html = make_markdown()("| a | b | c | d |\n|:--|:-:|--:|---|\n| 1 | 2 | 3 | 4 |\n")
     # The pages' Content-Security-Policy (style-src 'self') ignores a style
@@ -526,7 +608,7 @@ MARKDOWNISH_TEXT = st.lists(
         "word", "Word", "ü", "π", " ", " ", "  ", "\n", "\n", "\n\n", "\n \n", ".", ",", "'", '"', "$", "(", ")",
         "3", "1.", "2)", "-", "+", "*", "_", "#", "=", ">", "<", "&", "&amp;", "`", "~", "|", "[", "]", "!", "\\",
         "\t", "\u00a0", "\u2028", "\r", "\x00", "x.com", "http://a.b", "@", "---", "===", "//", "~~", "http:",
-        "old.example.com",
+        "old.example.com", "[[", "]]", "[[x|y]]",
     ]),
     max_size=30,
 ).map("".join)

@@ -723,6 +723,40 @@ def test_a_note_linking_its_own_headings_renders_its_page_alone_with_their_ids_a
     assert snapshot(paths.out) == snapshot(clean)
 
 
+def test_a_note_with_wikilinks_shows_a_renamed_papers_title_and_renders_its_page_alone_as_a_full_build_does(tmp_path):
+    """A wikilink shows the title of the paper it links: a rebuild after
+    that paper's title changed shows the new one on the linking page (whose
+    own text did not change), and the notes-only rebuild takes it from the
+    last build's model."""
+    paths = make_project(tmp_path)
+    mine = paths.papers / "mine.md"
+    mine.write_text("---\ntitle: My Own Paper\n---\n\nMy abstract.\n")
+    note = paths.papers / f"{PAPER}.md"
+    other = sorted(paths.papers.glob("a-*.md"))[1].stem
+    text = note.read_text() + "\n## Notes\n\n## Results\n\nSee [[Mine]].\n"
+    note.write_text(text)
+    log: list[str] = []
+    preview = Preview(paths, log=log.append)
+    assert preview.build()
+    shown = f"papers/{PAPER}/index.html"
+    assert '<a href="/atlas/papers/mine/" class="wikilink">My Own Paper</a>' in preview.output.files[shown].decode()
+    mine.write_text("---\ntitle: My Renamed Paper\n---\n\nMy abstract.\n")
+    assert preview.build(("paper",), (mine,))
+    preview.ensure(shown)  # a page no one has open is left for later
+    assert '<a href="/atlas/papers/mine/" class="wikilink">My Renamed Paper</a>' in preview.output.files[shown].decode()
+    note.write_text(text + f"\nAnd [[{other.upper()}.md]], [[mine.md|mine]], [[#Results]].\n")
+    assert preview.build(("paper",), (note,))
+    assert preview.last.rendered == (shown,)
+    assert not any(line.startswith("warning: ") for line in log)
+    page = preview.output.files[shown].decode()
+    assert f'<a href="/atlas/papers/{other}/" class="wikilink">' in page
+    assert '<a href="/atlas/papers/mine/" class="wikilink">mine</a>' in page
+    preview.finish()
+    clean = tmp_path / "clean"
+    build(Paths(paths.content, clean), cache=None)
+    assert snapshot(paths.out) == snapshot(clean)
+
+
 def test_warnings_are_said_once_and_their_end_is_said_too(tmp_path):
     """A warning stands until its file changes, so it is not repeated at
     every rebuild; when the last is fixed the preview says so, where it said

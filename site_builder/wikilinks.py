@@ -1,0 +1,208 @@
+"""Obsidian's links in what one writes: ``[[other-slug]]``, ``[[other-slug|shown
+text]]``, ``[[other-slug#Results]]`` and ``[[#Results]]`` (a heading of the
+same page). Paper files are named by their slug, so in a notes vault one
+paper's note links another by its file name.
+
+In two steps, as the heading ids are made: the Markdown renderer, which keeps
+what it rendered by the text alone, makes each a link to
+``/papers/<name>/`` (the name in lower case, as Obsidian finds a file in
+any case); :func:`with_link_targets`, as a page is made, leads it to a page
+of one's own instead when no paper has that name, and shows the linked
+paper's title where the link gives no text of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Mapping
+from urllib.parse import quote
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_inline import StateInline
+
+from .papers import slug_of
+
+# The id of a heading whose text has no letter or digit to make one of ("## 🎉").
+UNNAMED_HEADING = "section"
+
+
+def heading_id(text: str) -> str:
+    """The id a heading with this text gets (before "-2" for a second one),
+    and so the place ``[[x#<text>]]`` names."""
+    return slug_of(text) or UNNAMED_HEADING
+
+
+# The class of every wikilink, and of one that gives no text of its own (to
+# be shown its paper's title), until with_link_targets drops it.
+WIKILINK = "wikilink"
+_UNTITLED = "wikilink untitled"
+
+# What stands between "[[" and "]]": one line, no other bracket (as in
+# Obsidian, whose file names hold none).
+_INSIDE = re.compile(r"[^\[\]\n]+")
+# In a text, for the links check: an embed, "![[…]]", is no link.
+_WRITTEN = re.compile(r"(?<!!)\[\[([^\[\]\n]+)\]\]")
+
+
+def wikilinks_plugin(md: MarkdownIt) -> None:
+    # Before "link", which would read "[[x]]" as the reference "[x]" in
+    # brackets. A link whose text holds one ("[see [[x]]](/y)") is then no
+    # link, as one holding "[a](/b)" is not.
+    md.inline.ruler.before("link", "wikilink_embed", _embed)
+    md.inline.ruler.before("link", "wikilink", _wikilink)
+
+
+def _inside(state: StateInline, start: int) -> str | None:
+    """What stands between ``start`` (after "[[") and "]]", if they close there."""
+    found = _INSIDE.match(state.src, start, state.posMax)
+    if found is None or not state.src.startswith("]]", found.end()):
+        return None
+    return found.group(0)
+
+
+def _embed(state: StateInline, silent: bool) -> bool:
+    # Obsidian's "![[plot.png]]" and "![[other-note]]" show the file inside
+    # the note. Shown as written: its file is the vault's, not the site's.
+    if not state.src.startswith("![[", state.pos):
+        return False
+    inside = _inside(state, state.pos + 3)
+    if inside is None:
+        return False
+    if not silent:
+        state.push("text", "", 0).content = f"![[{inside}]]"
+    state.pos += len(inside) + 5
+    return True
+
+
+def _wikilink(state: StateInline, silent: bool) -> bool:
+    if not state.src.startswith("[[", state.pos):
+        return False
+    inside = _inside(state, state.pos + 2)
+    parts = inside and _parts(inside)
+    if not parts:
+        return False
+    target, text = parts
+    if not silent:
+        address = wikilink_address(target)
+        # Text of its own, else the target as written, which with_link_targets
+        # shows as the title of the paper it names.
+        untitled = text is None and not target.startswith("#")
+        shown = text if text is not None else _target_shown(target)
+        link = state.push("link_open", "a", 1)
+        link.attrs = {"href": address, "class": _UNTITLED if untitled else WIKILINK}
+        link.info = link.markup = WIKILINK
+        state.push("text", "", 0).content = shown
+        state.push("link_close", "a", -1).markup = WIKILINK
+    state.pos += len(inside) + 4
+    return True
+
+
+def _parts(inside: str) -> tuple[str, str | None] | None:
+    """The target and the text of its own (None if none), or None when the
+    wikilink names nothing. "\\|" is its "|" in a table (whose cells "|" ends)."""
+    target, bar, text = inside.replace("\\|", "|").partition("|")
+    target = target.strip()
+    if not _name(target) and not _headings(target):
+        return None
+    return target, (text.strip() or None) if bar else None
+
+
+def _name(target: str) -> str:
+    """The file name a target names: without a folder before it or ".md"
+    after it, in lower case (paper files and pages are named in lower case)."""
+    name = target.split("#", 1)[0].strip().rsplit("/", 1)[-1]
+    name = name[:-3] if name.lower().endswith(".md") else name
+    return name.strip().lower()
+
+
+def _headings(target: str) -> list[str]:
+    # "[[x#Setup#Data]]": Obsidian's heading "Data" under "Setup".
+    return [heading.strip() for heading in target.split("#")[1:] if heading.strip()]
+
+
+def _target_shown(target: str) -> str:
+    """A target as a link without text of its own shows it: "#Setup#Data" as "Setup › Data"."""
+    headings = _headings(target)
+    name = target.split("#", 1)[0].strip()
+    return " › ".join([name, *headings] if name else headings)
+
+
+def wikilink_address(target: str) -> str:
+    """Where ``target`` leads as the renderer writes it: "/papers/<name>/",
+    with "#<id>" of its last heading, or "#<id>" alone for a heading of the
+    same page. A name that is no file name of the site's (spaces, "?") is
+    escaped, to lead nowhere and be warned of, not to lead elsewhere."""
+    name, headings = _name(target), _headings(target)
+    fragment = f"#{heading_id(headings[-1])}" if headings else ""
+    return f"/papers/{quote(name, safe='')}/{fragment}" if name else fragment
+
+
+# A wikilink the renderer made, to a paper's address.
+_RENDERED = re.compile(
+    r'<a href="/papers/([^/"]+)/([^"]*)" class="(' + WIKILINK + r'(?: untitled)?)">([^<]*)</a>'
+)
+
+
+def with_link_targets(html: str, targets: Mapping[str, tuple[str, str]]) -> str:
+    """Rendered Markdown whose wikilinks lead where ``targets`` (each name:
+    its page's address from the root, "papers/x/" or "about/", and its
+    title) say, those without text of their own showing that title (and
+    the heading they name after it: "Title › Results"). A name not there
+    keeps its address, which the links check warns of. Here, not in the
+    renderer, which keeps its HTML by the text alone: a title is another
+    paper's, and may change without this text."""
+    if 'class="wikilink' not in html:
+        return html
+    return _RENDERED.sub(lambda found: _led(found, targets), html)
+
+
+def _led(found: re.Match[str], targets: Mapping[str, tuple[str, str]]) -> str:
+    name, fragment, classes, shown = found.groups()
+    target = targets.get(name)
+    address = f"/{target[0]}{fragment}" if target else f"/papers/{name}/{fragment}"
+    if target and classes == _UNTITLED:
+        # The target as written, to put the title for its name: "X.md#Setup" is "Title › Setup".
+        shown = " › ".join([escapeHtml(target[1]), *shown.split(" › ")[1:]])
+    return f'<a href="{address}" class="{WIKILINK}">{shown}</a>'
+
+
+def linked_names(text: str) -> tuple[str, ...]:
+    """The names ``text`` may link by wikilinks (those in code too): what
+    its HTML as shown depends on, besides the text itself."""
+    if "[[" not in text:
+        return ()
+    names = (_name(parts[0]) for inside in _WRITTEN.findall(text) if (parts := _parts(inside)))
+    return tuple(dict.fromkeys(name for name in names if name))
+
+
+def written_wikilink(text: str, address: str, start: int) -> tuple[str, int | None, int]:
+    """The wikilink of ``text`` that a link to ``address`` (from the root,
+    after with_link_targets) was made of, as written, its line, and where
+    the next search for one starts: the first from ``start`` on, else from
+    the beginning."""
+    found = _written_from(text, address, start) or _written_from(text, address, 0)
+    if found is None:
+        return f"[[{address}]]", None, start
+    return found.group(0), text.count("\n", 0, found.start()) + 1, found.end()
+
+
+def _written_from(text: str, address: str, start: int) -> re.Match[str] | None:
+    for found in _WRITTEN.finditer(text, start):
+        parts = _parts(found.group(1))
+        if parts is None:
+            continue
+        made = wikilink_address(parts[0])
+        # A page of one's own's is "/about/…" where the renderer wrote "/papers/about/…".
+        if address in (made, made.removeprefix("/papers")):
+            return found
+    return None
+
+
+def wikilink_targets(papers: Iterable[tuple[str, str]], pages: Iterable[tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """Where a wikilink's name leads: ``papers`` and ``pages`` are (name,
+    title); a paper's name before a page's, which only a name no paper has
+    leads to."""
+    targets = {name: (f"{name}/", title) for name, title in pages}
+    targets.update((slug, (f"papers/{slug}/", title)) for slug, title in papers)
+    return targets
