@@ -34,7 +34,7 @@ from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, searc
 from .site import (
     PaperView, Related, RelatedSource, Site, build_site, in_title_order, listed_in, related_sources, source_word_counts,
 )
-from .template_checks import unshown_blocks, unused_templates
+from .template_checks import extends_loops, unshown_blocks, unused_templates
 from .tex import unshown_math
 from .weight import PageWeight, measure_first_visit
 from .writer import check_output_dir, remove_stale_temp_files, write_atomic_with, write_site
@@ -309,6 +309,7 @@ def make_site(
             )
             files.update(public)
             asset_warnings += public_warnings
+        raise_if_any(list(extends_loops(env, site)))
         block_errors, block_warnings = unshown_blocks(env, site)
         raise_if_any(list(block_errors))
         warnings = inputs.warnings + unread_pages + asset_warnings + unused_templates(env, site) + block_warnings

@@ -1,6 +1,7 @@
 """Checks of the templates in use, before anything renders: a template of
-one's own that no page uses (a misspelt override), and blocks that no
-template above defines, which would never be shown."""
+one's own that no page uses (a misspelt override), a template that extends
+itself, and blocks that no template above defines, which would never be
+shown."""
 
 from __future__ import annotations
 
@@ -61,13 +62,9 @@ def unshown_blocks(env: jinja2.Environment, site: Site) -> tuple[tuple[SourceErr
     a ``templates_dir``: the built-in templates agree with each other (a
     test says so). Templates are parsed once per source text
     (template_outline), so the check costs a reading of each template file."""
-    templates_dir = site.config.templates_dir
-    if templates_dir is None:
+    if site.config.templates_dir is None:
         return (), ()
-    read: dict[str, tuple[str, str | None]] = {}
-    template_fingerprints(env, page_templates(site), read)
-    outlines = {name: template_outline(env, source, name, filename) for name, (source, filename) in read.items()}
-
+    read, outlines = _outlines_in_use(env, site)
     owned = {name for name, (_source, filename) in read.items() if is_users_template(filename, site.config)}
     base = BUILTIN_TEMPLATES / "base.html"
     builtin_blocks = template_outline(env, base.read_text(encoding="utf-8"), "base.html", str(base)).blocks
@@ -111,6 +108,48 @@ def unshown_blocks(env: jinja2.Environment, site: Site) -> tuple[tuple[SourceErr
             else f"add {{% block {block} %}}{{% endblock %}} where it should be shown",
         ))
     return tuple(errors), tuple(warnings)
+
+
+def extends_loops(env: jinja2.Environment, site: Site) -> tuple[SourceError, ...]:
+    """An error for each template in use that extends itself, directly or
+    through others. The likely one: an override that extends the built-in
+    template of its own name, as a MkDocs theme's override extends its base;
+    that name finds the override, and Jinja says only "RecursionError:
+    maximum recursion depth exceeded". Only with a ``templates_dir``: the
+    built-in templates extend base.html alone."""
+    if site.config.templates_dir is None:
+        return ()
+    read, outlines = _outlines_in_use(env, site)
+    errors = []
+    for name in sorted(outlines):
+        through: list[str] = []
+        parent = outlines[name].parent
+        while parent in outlines and parent != name and parent not in through:
+            through.append(parent)
+            parent = outlines[parent].parent
+        # Told once a loop, at its first template by name.
+        if parent != name or any(other < name for other in through):
+            continue
+        filename = read[name][1]
+        if through:
+            message, hint = f"{name} extends itself, through {_listed(through, 'and')}", "make the last of them extend base.html"
+        elif (BUILTIN_TEMPLATES / name).is_file() and is_users_template(filename, site.config):
+            message = f"{name} extends itself: it replaces the built-in {name}, so that name finds it, not the built-in one"
+            hint = f"copy templates/{name} into your templates_dir whole and edit the copy"
+        else:
+            message, hint = f"{name} extends itself", "make it extend base.html"
+        errors.append(SourceError(message, filename or name, outlines[name].parent_line, hint=hint))
+    return tuple(errors)
+
+
+def _outlines_in_use(
+    env: jinja2.Environment, site: Site,
+) -> tuple[dict[str, tuple[str, str | None]], dict[str, TemplateOutline]]:
+    """The templates the site's pages use, however deep: each name with its
+    (source, file name), and with its outline."""
+    read: dict[str, tuple[str, str | None]] = {}
+    template_fingerprints(env, page_templates(site), read)
+    return read, {name: template_outline(env, source, name, filename) for name, (source, filename) in read.items()}
 
 
 # The block of base.html that holds each page's own content.

@@ -32,6 +32,7 @@ class TemplateOutline:
     # which, is known only when rendering, so it may use any template.
     names_unknown: bool
     parent: str | None  # the template it extends, when it extends one named by a constant
+    parent_line: int | None  # the line of its {% extends %}, when it has one parent
     # It extends a template known only when rendering: {% extends name %}, or two in an {% if %}.
     parent_unknown: bool
     blocks: Mapping[str, int]  # every block it defines, however deep: name → line
@@ -63,6 +64,7 @@ def _parsed_outline(
         references=frozenset(ref for ref in referenced if ref),
         names_unknown=None in referenced,
         parent=parent if isinstance(parent, str) else None,
+        parent_line=extends[0].lineno if constant else None,
         parent_unknown=bool(extends) and not isinstance(parent, str),
         blocks=MappingProxyType({block.name: block.lineno for block in parsed.find_all(nodes.Block)}),
         outer_blocks=tuple((block.name, block.lineno) for block in _outer_blocks(parsed)),

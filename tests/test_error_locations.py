@@ -116,6 +116,29 @@ def test_a_misspelt_block_is_an_error_with_its_file_and_line(tmp_path, monkeypat
     ]
 
 
+def test_a_template_that_extends_the_built_in_one_it_replaces_is_told_to_copy_it(tmp_path, monkeypatch, capsys):
+    """As a MkDocs theme's override extends its base: here the name finds
+    the override itself, and Jinja said only "RecursionError: maximum
+    recursion depth exceeded in comparison"."""
+    page = '{% extends "paper.html" %}\n{% block main %}{{ super() }}<p>Cite</p>{% endblock %}\n'
+    assert failed_build_lines(tmp_path, monkeypatch, capsys, "templates_dir: ../mytpl\n", {"paper.html": page}) == [
+        f"error: {tmp_path / 'mytpl' / 'paper.html'}:1: paper.html extends itself: it replaces the built-in "
+        "paper.html, so that name finds it, not the built-in one (copy templates/paper.html into your "
+        "templates_dir whole and edit the copy)",
+        NOTHING_WRITTEN,
+    ]
+    # Two of one's own that extend each other: told at the first.
+    one, other = '{% extends "other.html" %}\n', '\n{% extends "404.html" %}\n'
+    (tmp_path / "loop").mkdir()
+    assert failed_build_lines(
+        tmp_path / "loop", monkeypatch, capsys, "templates_dir: ../mytpl\n", {"404.html": one, "other.html": other},
+    ) == [
+        f"error: {tmp_path / 'loop' / 'mytpl' / '404.html'}:1: 404.html extends itself, through other.html "
+        "(make the last of them extend base.html)",
+        NOTHING_WRITTEN,
+    ]
+
+
 def test_a_missing_node_is_named_with_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # a directory without node
     with pytest.raises(SourceError) as info:
