@@ -307,7 +307,11 @@ def _undefined_message(message: str) -> str:
     name, cls = _TEMPLATE_VALUES[kind]
     known = [f.name for f in fields(cls)] + [n for n, value in vars(cls).items() if isinstance(value, property)]
     close = difflib.get_close_matches(attribute, known, n=1)
-    return f"{name} has no {attribute!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+    if close:
+        return f"{name} has no {attribute!r} (did you mean {close[0]!r}?)"
+    if cls is PaperView:  # as Hugo's .Params.venue or MkDocs' page.meta.venue would be read here
+        return f"{name} has no {attribute!r} (a key of your own in its front matter is paper.extra.get({attribute!r}))"
+    return f"{name} has no {attribute!r}"
 
 
 def _syntax_error(error: jinja2.TemplateSyntaxError) -> SourceError:

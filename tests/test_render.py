@@ -1016,6 +1016,8 @@ def test_a_template_s_references_follow_the_environment_s_delimiters(tmp_path):
 
 @pytest.mark.parametrize("source,message", [
     ("{{ paper.titel }}", "a paper has no 'titel' (did you mean 'title'?)"),
+    # A key of one's own, read as Hugo's .Params or MkDocs' page.meta would have it read.
+    ("{{ paper.venue }}", "a paper has no 'venue' (a key of your own in its front matter is paper.extra.get('venue'))"),
     ("{{ paper.topics[0].nme }}", "a topic link has no 'nme' (did you mean 'name'?)"),
     ("{{ site.titl.x }}", "site has no 'titl' (did you mean 'title'?)"),
     ("{{ paper.extra.boom.x }}", "no key 'boom' here (for a key only some papers have, write .get('boom'))"),
