@@ -100,7 +100,10 @@ def read_inputs(
     assign = cache.memo(("assign", taxonomy), lambda: TopicRules(rules_id, taxonomy))
     merged = merge_entries(digests)
     plan = plan_ingest(merged.records, existing, paths.papers, assign, partial(cache.memo_many, workers=workers))
-    unread = _unread_files(paths.digests, ".txt", "digests") + _unread_files(paths.papers, ".md", "paper files")
+    unread = (
+        _unread_in_content(paths.content)
+        + _unread_files(paths.digests, ".txt", "digests") + _unread_files(paths.papers, ".md", "paper files")
+    )
     misplaced = placement_warnings(taxonomy, (path.stem for path, _text in plan.texts), plan.own_topics, taxonomy_path)
     if taxonomy_text is None and plan.unfiled:
         # Without the file the site has no topics, as README says; but a file
@@ -169,6 +172,44 @@ _EDITORS_FILE = re.compile(r"[.#].*|.*(?:~|\.swp|\.swx|\.tmp)|4913|sed[A-Za-z0-9
 
 def editors_file(name: str) -> bool:
     return _EDITORS_FILE.fullmatch(name) is not None
+
+
+# What a build reads in content/, beside which a folder, a Markdown file or a
+# text file is most likely one of them misplaced.
+_CONTENT_ENTRIES = frozenset({"site.yaml", "topics.yaml", "digests", "papers", "pages", "public"})
+# Where other site generators keep the files they publish as they are.
+_OTHER_GENERATORS_FILES = frozenset({"static", "assets", "files", "images", "img", "css", "js", "media"})
+
+
+def _unread_in_content(content: Path) -> tuple[SourceError, ...]:
+    """A folder, a ``.md`` or a ``.txt`` file in content/ that no build reads:
+    Hugo's and Jekyll's habits (``content/static/``, a page beside the
+    settings) were built without it and without a word. Other files (a
+    README, a licence) are the user's business."""
+    unread = []
+    for name in sorted(os.listdir(content)):
+        path = content / name
+        if name in _CONTENT_ENTRIES or editors_file(name):
+            continue
+        if path.is_dir():
+            if name.lower() in _OTHER_GENERATORS_FILES:
+                message = "not read: files the site publishes as they are come from content/public/"
+                # Hugo's static/x is /x; /static/ here is the site's own stylesheet and scripts.
+                hint = ("move what it holds into content/public/: content/public/x is /x on the site"
+                        if name.lower() == "static" else f"move it into content/public/: content/public/{name}/x is /{name}/x")
+            else:
+                message = "not read: content/ holds site.yaml, topics.yaml, digests/, papers/, pages/ and public/"
+                hint = "a folder of notes goes in content/papers/, or is linked from there; anything else, outside content/"
+        elif name.endswith(".md") and path.is_file():
+            message = "not read: a page of your own is read from content/pages/, a paper of your own from content/papers/"
+            hint = f"move it to content/pages/{name} for a page at /{name[:-3]}/"
+        elif name.endswith(".txt") and path.is_file():
+            message = "not read: digests are read from content/digests/"
+            hint = f"if it is one, move it to content/digests/{name}"
+        else:
+            continue
+        unread.append(SourceError(message, path, hint=hint))
+    return tuple(unread)
 
 
 def _unread_files(directory: Path, suffix: str, what: str) -> tuple[SourceError, ...]:

@@ -297,6 +297,36 @@ def test_files_that_are_not_read_are_named_in_a_warning_but_hidden_files_and_bac
     assert (project / "_site" / "papers" / "a-paper-on-speech").is_dir()
 
 
+def test_what_content_holds_besides_what_is_read_is_named_with_where_it_goes(project):
+    """Hugo's content/static/, a page or a digest saved beside the settings:
+    built without them, and without a word. A README or a licence there is
+    the user's own business."""
+    content = project / "content"
+    (content / "static").mkdir()
+    (content / "static" / "logo.png").write_bytes(b"\x89PNG")
+    (content / "img").mkdir()
+    (content / "drafts").mkdir()
+    (content / "about.md").write_text("# About\n\nMe.\n")
+    (content / "2025-04-01.txt").write_text(HEADER + "Apr 1\n\nA Misplaced Paper\n\nAbout a folder.\n")
+    (content / "README").write_text("My atlas.\n")
+    (content / "LICENSE.md.swp").write_bytes(b"\0")
+    result = run(cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert [line for line in result.stderr.splitlines() if "not read" in line] == [
+        "warning: content/2025-04-01.txt: not read: digests are read from content/digests/ "
+        "(if it is one, move it to content/digests/2025-04-01.txt)",
+        "warning: content/about.md: not read: a page of your own is read from content/pages/, a paper of your own "
+        "from content/papers/ (move it to content/pages/about.md for a page at /about/)",
+        "warning: content/drafts: not read: content/ holds site.yaml, topics.yaml, digests/, papers/, pages/ and "
+        "public/ (a folder of notes goes in content/papers/, or is linked from there; anything else, outside content/)",
+        "warning: content/img: not read: files the site publishes as they are come from content/public/ "
+        "(move it into content/public/: content/public/img/x is /img/x)",
+        "warning: content/static: not read: files the site publishes as they are come from content/public/ "
+        "(move what it holds into content/public/: content/public/x is /x on the site)",
+    ]
+    assert not (project / "_site" / "logo.png").exists()
+
+
 def test_a_link_in_content_public_whose_target_is_missing_is_a_warning_and_the_site_builds(project):
     """It was passed over without a word, and the file was missing from the site."""
     public = project / "content" / "public"
