@@ -853,7 +853,7 @@ def test_a_block_no_template_above_has_is_named_in_an_error(tmp_path):
     line = paper_html.split("\n").index("{% block main %}") + 1
     assert block_problems(site) == ([
         f"{tmp_path / '404.html'}:2: block 'sidebar' is not in base.html, so it is never shown "
-        "(blocks there: description, head, main, og_type, query, scripts, title)",
+        "(blocks there: description, footer, head, head_extra, main, nav_extra, og_type, query, scripts, title)",
         f"{tmp_path / 'paper.html'}:{line}: block 'mian' is not in base.html, so it is never shown "
         "(did you mean 'main'?)",
     ], [])
@@ -885,7 +885,7 @@ def test_a_base_template_of_ones_own_without_a_block_the_built_in_pages_fill_is_
     (tmp_path / "404.html").write_text('{% extends "base.html" %}{% block main %}Mine{% endblock %}')
     assert block_problems(site) == ([
         f"{tmp_path / '404.html'}:1: block 'main' is not in base.html, so it is never shown "
-        "(blocks there: content, description, head, og_type, query, scripts, title)",
+        "(blocks there: content, description, footer, head, head_extra, nav_extra, og_type, query, scripts, title)",
         f"{tmp_path / 'base.html'}: no block 'main', so what {children.replace('404.html, ', '')} put in it is never "
         "shown (add {% block main %}{% endblock %} where it should be shown)",
     ], [])
