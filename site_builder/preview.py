@@ -39,7 +39,7 @@ from .parallel import Forked
 from .pipeline import LaterSearch, SiteBuild, make_site, save_cache, search_index_for, unsaved_cache, untrusted_cache
 from .preview_http import PreviewState
 from .preview_output import SEARCH_POLL_SECONDS, PreviewOutput
-from .render import BUILTIN_TEMPLATES, make_environment, render_page, template_ids, template_sources
+from .render import BUILTIN_PREFIX, BUILTIN_TEMPLATES, make_environment, render_page, template_ids, template_sources
 from .search import PendingSearchIndex
 from .site import PaperView, Site, shown_markdown
 from .tex import MATH_ERROR
@@ -184,8 +184,10 @@ class Preview:
             return False
         self._texts = dict(result.plan.texts)
         env = make_environment(result.site.config)
-        shows_notes = [name for name, source in template_sources(env) if "notes" in source]
-        self._notes_page = (result.site, env, result.assets) if shows_notes == ["paper.html"] else None
+        # "!paper.html" (the built-in one) too shows them on paper pages alone:
+        # through one's own paper.html that extends it.
+        shows_notes = {name.removeprefix(BUILTIN_PREFIX) for name, source in template_sources(env) if "notes" in source}
+        self._notes_page = (result.site, env, result.assets) if shows_notes == {"paper.html"} else None
         self._notes_search = None  # the cache forgets it as this build ends, with all the build did not use
         self.templates_dir = result.site.config.templates_dir
         # Warnings stand until their file changes; repeat them only when they

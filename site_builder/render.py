@@ -31,11 +31,8 @@ BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 def make_environment(config: SiteConfig) -> jinja2.Environment:
     """Templates from the user's ``templates_dir`` first, then the built-in ones."""
-    search_path = [str(BUILTIN_TEMPLATES)]
-    if config.templates_dir is not None:
-        search_path.insert(0, str(config.templates_dir))
     env = jinja2.Environment(
-        loader=_TemplateLoader(search_path),
+        loader=_TemplateLoader(config.templates_dir, BUILTIN_TEMPLATES),
         autoescape=True,
         # A typo in a template variable is an error, not an empty string on the page.
         undefined=jinja2.StrictUndefined,
@@ -68,19 +65,49 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
     return env
 
 
+# A template name that always means the built-in template, never one of the
+# user's that replaces it: "!paper.html" in one's own paper.html, as Sphinx
+# writes {% extends "!layout.html" %} (Pelican: "!simple/base.html").
+BUILTIN_PREFIX = "!"
+
+
+def builtin_template_names() -> list[str]:
+    """The built-in templates' names, as a loader names them ("partials/pager.html")."""
+    return jinja2.FileSystemLoader(BUILTIN_TEMPLATES).list_templates()
+
+
 class _TemplateLoader(jinja2.FileSystemLoader):
-    """A template that is not UTF-8 is an error with its file and line
+    """The user's templates, then the built-in ones; a name with
+    :data:`BUILTIN_PREFIX` is looked up among the built-in ones alone, for
+    extends, include and import alike.
+
+    A template that is not UTF-8 is an error with its file and line
     wherever it is read: one included by a computed name is read only as a
     page renders, where Jinja's UnicodeDecodeError names neither."""
 
+    def __init__(self, users: Path | None, builtin: Path) -> None:
+        super().__init__([str(users), str(builtin)] if users is not None else [str(builtin)])
+        self.users = jinja2.FileSystemLoader([str(users)] if users is not None else [])
+        self.builtin = jinja2.FileSystemLoader(str(builtin))
+
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         try:
+            if template.startswith(BUILTIN_PREFIX):
+                return self.builtin.get_source(environment, template[len(BUILTIN_PREFIX):])
             return super().get_source(environment, template)
+        except jinja2.TemplateNotFound:
+            raise jinja2.TemplateNotFound(template) from None  # its name as written, with the prefix
         except UnicodeDecodeError as error:
             raise SourceError(
                 f"template {template!r} is not valid UTF-8: {error.reason}", _template_file(self, template),
                 error.object[: error.start].count(b"\n") + 1, hint="save the file as UTF-8",
             ) from None
+
+    def list_templates(self) -> list[str]:
+        """Every name a template can be found by: each built-in one that a
+        template of the user's replaces is found by its prefixed name too."""
+        replaced = set(self.users.list_templates()) & set(self.builtin.list_templates())
+        return sorted(super().list_templates() + [BUILTIN_PREFIX + name for name in replaced])
 
 
 class FilterError(jinja2.TemplateRuntimeError):
@@ -224,7 +251,7 @@ def render_page(env: jinja2.Environment, page: Page, assets: Mapping[str, str]) 
         raise _syntax_error(error) from None
     except jinja2.TemplateNotFound as error:
         path, line = _template_location(error)
-        raise SourceError(f"template {error.name!r} not found", path or page.template, line) from None
+        raise _not_found(str(error.name), path or page.template, line) from None
     except FilterError as error:
         path, line = _template_location(error)
         raise SourceError(
@@ -247,6 +274,16 @@ def render_page(env: jinja2.Environment, page: Page, assets: Mapping[str, str]) 
             f"template error while rendering {_rendered(page, error)}: {type(error).__name__}: {error}", path, line
         ) from None
     return html.encode("utf-8")
+
+
+def _not_found(name: str, path: str, line: int | None) -> SourceError:
+    """A template not found; for a built-in one's name ("!paper.html"), which there are."""
+    if not name.startswith(BUILTIN_PREFIX):
+        return SourceError(f"template {name!r} not found", path, line)
+    return SourceError(
+        f"template {name!r} not found: {BUILTIN_PREFIX!r} names a built-in template, and templates/ has no "
+        f"{name[len(BUILTIN_PREFIX):]}", path, line, hint="the built-in ones: " + ", ".join(builtin_template_names()),
+    )
 
 
 def is_users_template(filename: str | None, config: SiteConfig) -> bool:
@@ -335,9 +372,12 @@ def _template_location(error: BaseException) -> tuple[str | None, int | None]:
     return location
 
 
-def _template_file(loader: jinja2.FileSystemLoader, name: str) -> str:
+def _template_file(loader: _TemplateLoader, name: str) -> str:
     """The file ``loader`` would read for ``name``, for errors raised before Jinja knows it."""
-    for directory in loader.searchpath:
+    directories = loader.searchpath
+    if name.startswith(BUILTIN_PREFIX):
+        directories, name = loader.builtin.searchpath, name[len(BUILTIN_PREFIX):]
+    for directory in directories:
         candidate = Path(directory) / name
         if candidate.is_file():
             return str(candidate)

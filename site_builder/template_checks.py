@@ -12,7 +12,9 @@ import jinja2
 
 from .errors import SourceError
 from .inputs import editors_file
-from .render import BUILTIN_TEMPLATES, is_users_template, page_templates, template_fingerprints
+from .render import (
+    BUILTIN_PREFIX, BUILTIN_TEMPLATES, builtin_template_names, is_users_template, page_templates, template_fingerprints,
+)
 from .site import Site
 from .template_outline import TemplateOutline, template_outline
 
@@ -30,7 +32,7 @@ def unused_templates(env: jinja2.Environment, site: Site) -> tuple[SourceError, 
     # may use any: none can be told unused.
     if any(template_outline(env, source, name, filename).names_unknown for name, (source, filename) in used.items()):
         return ()
-    builtin = sorted(path.relative_to(BUILTIN_TEMPLATES).as_posix() for path in BUILTIN_TEMPLATES.rglob("*") if path.is_file())
+    builtin = builtin_template_names()
     unused = []
     for path in sorted(templates_dir.rglob("*")):
         name = path.relative_to(templates_dir).as_posix()
@@ -113,10 +115,11 @@ def unshown_blocks(env: jinja2.Environment, site: Site) -> tuple[tuple[SourceErr
 def extends_loops(env: jinja2.Environment, site: Site) -> tuple[SourceError, ...]:
     """An error for each template in use that extends itself, directly or
     through others. The likely one: an override that extends the built-in
-    template of its own name, as a MkDocs theme's override extends its base;
-    that name finds the override, and Jinja says only "RecursionError:
-    maximum recursion depth exceeded". Only with a ``templates_dir``: the
-    built-in templates extend base.html alone."""
+    template of its own name by that name, as a MkDocs theme's override
+    extends its base; that name finds the override (the built-in one is
+    "!paper.html"), and Jinja says only "RecursionError: maximum recursion
+    depth exceeded". Only with a ``templates_dir``: the built-in templates
+    extend base.html alone."""
     if site.config.templates_dir is None:
         return ()
     read, outlines = _outlines_in_use(env, site)
@@ -135,7 +138,7 @@ def extends_loops(env: jinja2.Environment, site: Site) -> tuple[SourceError, ...
             message, hint = f"{name} extends itself, through {_listed(through, 'and')}", "make the last of them extend base.html"
         elif (BUILTIN_TEMPLATES / name).is_file() and is_users_template(filename, site.config):
             message = f"{name} extends itself: it replaces the built-in {name}, so that name finds it, not the built-in one"
-            hint = f"copy templates/{name} into your templates_dir whole and edit the copy"
+            hint = f'write {{% extends "{BUILTIN_PREFIX}{name}" %}}, which names the built-in {name} alone'
         else:
             message, hint = f"{name} extends itself", "make it extend base.html"
         errors.append(SourceError(message, filename or name, outlines[name].parent_line, hint=hint))

@@ -16,6 +16,8 @@ from site_builder.errors import NOTHING_WRITTEN, SourceError
 from site_builder.papers import parse_paper
 from site_builder.preview_http import bind
 
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
 
 def line_of(text: str, line: str) -> int:
     """The 1-based number of the first line of ``text`` that is exactly ``line``."""
@@ -116,17 +118,23 @@ def test_a_misspelt_block_is_an_error_with_its_file_and_line(tmp_path, monkeypat
     ]
 
 
-def test_a_template_that_extends_the_built_in_one_it_replaces_is_told_to_copy_it(tmp_path, monkeypatch, capsys):
+def test_a_template_that_extends_the_built_in_one_it_replaces_by_its_name_is_told_its_prefixed_name(
+    tmp_path, monkeypatch, capsys,
+):
     """As a MkDocs theme's override extends its base: here the name finds
     the override itself, and Jinja said only "RecursionError: maximum
-    recursion depth exceeded in comparison"."""
+    recursion depth exceeded in comparison". The built-in one is "!paper.html"."""
     page = '{% extends "paper.html" %}\n{% block main %}{{ super() }}<p>Cite</p>{% endblock %}\n'
     assert failed_build_lines(tmp_path, monkeypatch, capsys, "templates_dir: ../mytpl\n", {"paper.html": page}) == [
         f"error: {tmp_path / 'mytpl' / 'paper.html'}:1: paper.html extends itself: it replaces the built-in "
-        "paper.html, so that name finds it, not the built-in one (copy templates/paper.html into your "
-        "templates_dir whole and edit the copy)",
+        "paper.html, so that name finds it, not the built-in one (write {% extends \"!paper.html\" %}, which "
+        "names the built-in paper.html alone)",
         NOTHING_WRITTEN,
     ]
+    # Extending the built-in one by its prefixed name is no loop: the build succeeds.
+    (tmp_path / "mytpl" / "paper.html").write_text(page.replace('"paper.html"', '"!paper.html"'), encoding="utf-8")
+    assert cli.main(["build", "-q", "--no-cache"]) == 0
+    assert "<p>Cite</p>" in (tmp_path / "_site" / "papers" / "a-paper" / "index.html").read_text(encoding="utf-8")
     # Two of one's own that extend each other: told at the first.
     one, other = '{% extends "other.html" %}\n', '\n{% extends "404.html" %}\n'
     (tmp_path / "loop").mkdir()
@@ -173,3 +181,15 @@ def test_an_address_the_server_cannot_listen_on_names_the_host_option(tmp_path, 
         f"error: --host: cannot listen on {UNASSIGNED_HOST}:8000: {reason}", NOTHING_WRITTEN,
     ]
     assert not (tmp_path / "_site").exists()
+
+
+def test_a_prefixed_name_that_no_built_in_template_has_is_an_error_at_its_line_naming_them(tmp_path, monkeypatch, capsys):
+    page = '{% extends "!paper.html" %}\n{% block side_extra %}\n{% include "!partials/cite.html" %}\n{% endblock %}\n'
+    (built_in,) = failed_build_lines(tmp_path, monkeypatch, capsys, "templates_dir: ../mytpl\n", {"paper.html": page})[:-1]
+    assert built_in == (
+        f"error: {tmp_path / 'mytpl' / 'paper.html'}:3: template '!partials/cite.html' not found: '!' names a "
+        "built-in template, and templates/ has no partials/cite.html (the built-in ones: "
+        + ", ".join(sorted(str(path.relative_to(TEMPLATES).as_posix()) for path in TEMPLATES.rglob("*") if path.is_file()))
+        + ")"
+    )
+    assert "partials/paper_item.html" in built_in

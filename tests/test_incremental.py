@@ -16,6 +16,7 @@ import pytest
 from site_builder.cache import CACHE_FILE, load_cache
 from site_builder.errors import SourceError
 from site_builder.lastbuild import LAST_BUILD_FILE
+from site_builder import pipeline, render, template_checks
 from site_builder.pipeline import Paths, build
 from files import snapshot
 
@@ -673,6 +674,32 @@ def test_after_editing_a_template_the_cached_build_equals_a_clean_one(work):
     shutil.copytree(templates, work / "my-templates-copy")
     assert site == clean_build(work)
 
+
+def test_after_editing_a_template_that_extends_the_built_in_one_or_that_one_the_cached_build_equals_a_clean_one(
+    work, monkeypatch,
+):
+    """Its pages show both: an edit of either renders them again. The
+    built-in templates are a copy here, to be edited as a new version of
+    Paper Atlas would change them."""
+    builtin = work / "builtin-templates"
+    shutil.copytree(ROOT / "templates", builtin)
+    for module in (render, pipeline, template_checks):
+        monkeypatch.setattr(module, "BUILTIN_TEMPLATES", builtin)
+    paths = cached_paths(work)
+    override = paths.content / "my-templates" / "paper.html"
+    override.parent.mkdir()
+    override.write_text('{% extends "!paper.html" %}\n{% block side_extra %}<p>Cite once</p>{% endblock %}\n')
+    site_yaml = paths.content / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text(encoding="utf-8") + "templates_dir: my-templates\n", encoding="utf-8")
+    build(paths)
+    for path, old, new in (
+        (override, "<p>Cite once</p>", "<p>Cite twice</p>"), (builtin / "paper.html", "Related papers", "Papers like it"),
+    ):
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+        build(paths)
+        site = snapshot(paths.out)
+        assert new.encode() in site["papers/a-comprehensive-overview-of-large-language-models/index.html"]
+        assert site == clean_build(work)
 
 def test_after_editing_a_partial_included_by_a_computed_name_the_cached_build_equals_a_clean_one(work):
     """Jinja's reference scan cannot name a template included as

@@ -18,6 +18,7 @@ from site_builder.charts import build_topic_chart
 from site_builder.config import SiteConfig
 from site_builder.errors import BuildErrors, SourceError
 from site_builder.inputs import STATIC_DIR
+from site_builder import render
 from site_builder.markup import make_digest_text, make_markdown
 from site_builder.pages import OwnPage
 from site_builder.papers import Paper, PaperRecord, title_key
@@ -26,7 +27,7 @@ from site_builder.render import (
 )
 from site_builder.search import LUNR_JS, search_documents
 from site_builder.site import build_site, summarize
-from site_builder.template_checks import unshown_blocks, unused_templates
+from site_builder.template_checks import extends_loops, unshown_blocks, unused_templates
 from site_builder.topics import Taxonomy
 from site_builder.topics_yaml import parse_taxonomy
 from small_site import ASSETS, TAXONOMY
@@ -934,6 +935,120 @@ def test_blocks_are_found_up_the_chain_and_inside_blocks_and_built_in_templates_
         '{% if site.title %}{% extends "base.html" %}{% else %}{% extends "other.html" %}{% endif %}'
     )
     assert block_problems(site) == ([], [])
+
+
+def template_problems(site) -> list[str]:
+    """Every error and warning the checks of the templates in use give, before rendering."""
+    env = make_environment(site.config)
+    errors, warnings = unshown_blocks(env, site)
+    return [str(problem) for problem in (*extends_loops(env, site), *errors, *warnings, *unused_templates(env, site))]
+
+
+def rendered(site) -> dict[str, str]:
+    return {path: data.decode() for path, data in render_site(make_environment(site.config), site, ASSETS, {})[0].items()}
+
+
+CITE_BOX = '<section class="cite" aria-labelledby="cite-heading"><h2 id="cite-heading">Cite</h2><pre>{{ paper.title }}</pre></section>\n'
+
+
+def test_a_paper_template_of_ones_own_that_extends_the_built_in_one_adds_its_box_to_every_paper_page_alone(tmp_path):
+    """As Sphinx's {% extends "!layout.html" %}: "!paper.html" names the
+    built-in template, which one's own paper.html replaces under its name."""
+    (tmp_path / "paper.html").write_text('{% extends "!paper.html" %}\n{% block side_extra %}' + CITE_BOX + "{% endblock %}\n")
+    papers = (paper("alpha", "Alpha", "Speech models."), paper("beta", "Beta", "Speech models too."), paper("gamma", "Gamma"))
+    builtin = rendered(site_for(*papers))
+    site = site_for(*papers, config=SiteConfig(templates_dir=tmp_path))
+    assert template_problems(site) == []
+    own = rendered(site)
+    assert own.keys() == builtin.keys()
+    paper_pages = {f"papers/{view.slug}/index.html": view.title for view in site.papers}
+    for path, page in own.items():
+        box = CITE_BOX.replace("{{ paper.title }}", paper_pages.get(path, "-"))
+        # Where the block is: under the links, before the related papers if any.
+        if path in paper_pages:
+            links, after = page.split('<h2 id="links-heading">', 1)[1].split("  </section>\n", 1)
+            assert after.startswith(box) and page.count(box) == 1, path
+        assert page.replace(box, "") == builtin[path], path
+    # The ids of the whole chain, the override's too: a heading one writes takes none of them.
+    ids = template_ids(make_environment(site.config), "paper.html")
+    assert {"cite-heading", "links-heading", "notes-heading", "main"} <= set(ids)
+
+
+def test_a_base_template_of_ones_own_that_extends_the_built_in_one_adds_to_every_html_page(tmp_path):
+    """Its blocks for that, which no built-in page fills: a stylesheet in
+    head_extra shows on paper.html's pages too, which fill head."""
+    (tmp_path / "base.html").write_text(
+        '{% extends "!base.html" %}\n'
+        "{% block head_extra %}<link rel=\"stylesheet\" href=\"{{ 'css/extra.css' | url }}\">\n{% endblock %}\n"
+        '{% block nav_extra %}      <a href="https://example.org/lab">Lab</a>\n{% endblock %}\n'
+        '{% block footer %}{{ super() }}  <div class="wrap">Text: CC BY 4.0</div>\n{% endblock %}\n'
+    )
+    papers = (paper("alpha", "Alpha"), paper("beta", "Beta"))
+    config = SiteConfig(base_url="https://example.org/atlas/")
+    builtin = rendered(site_for(*papers, config=config))
+    site = site_for(*papers, config=replace(config, templates_dir=tmp_path))
+    assert template_problems(site) == []
+    own = rendered(site)
+    added = {  # each, as the page has it → as the built-in base.html alone gives it
+        '<link rel="stylesheet" href="/atlas/css/extra.css">\n</head>': "</head>",
+        '      <a href="https://example.org/lab">Lab</a>\n    </nav>': "    </nav>",
+        'Atom feed</a></div>\n  <div class="wrap">Text: CC BY 4.0</div>\n</footer>': "Atom feed</a></div>\n</footer>",
+    }
+    assert own.keys() == builtin.keys()
+    for path, page in own.items():
+        for with_it, without in added.items() if path.endswith(".html") else ():
+            assert page.count(with_it) == 1, (path, with_it)
+            page = page.replace(with_it, without)
+        assert page == builtin[path], path
+
+
+def test_a_built_in_template_is_included_and_imported_by_its_prefixed_name_too(tmp_path):
+    (tmp_path / "partials").mkdir()
+    (tmp_path / "partials" / "paper_item.html").write_text(
+        '{% include "!partials/paper_item.html" %}<!-- mine -->\n'
+    )
+    (tmp_path / "partials" / "counted.html").write_text(
+        '{% from "!partials/counted.html" import papers_counted as counted %}\n'
+        "{% macro papers_counted(count) %}<b>{{ counted(count) }}</b>{% endmacro %}\n"
+    )
+    papers = (paper("alpha", "Alpha"), paper("beta", "Beta"))
+    site = site_for(*papers, config=SiteConfig(templates_dir=tmp_path), listed=True)
+    assert template_problems(site) == []
+    home = rendered(site)["index.html"]
+    assert home.count("  </li>\n<!-- mine -->\n") == 2
+    assert '<b><span class="count">2<span class="visually-hidden"> papers</span></span></b>' in home
+
+
+def test_an_edit_of_the_built_in_template_or_of_ones_own_that_extends_it_renders_its_pages_again(tmp_path, monkeypatch):
+    builtin = tmp_path / "builtin"
+    shutil.copytree(BUILTIN_TEMPLATES, builtin)
+    monkeypatch.setattr(render, "BUILTIN_TEMPLATES", builtin)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "paper.html").write_text('{% extends "!paper.html" %}{% block side_extra %}<p>Cite 1</p>{% endblock %}\n')
+    site = site_for(paper("alpha", "Alpha"), paper("beta", "Beta"), config=SiteConfig(templates_dir=mine))
+    previous: dict = {}
+    render_site(make_environment(site.config), site, ASSETS, previous)
+    edits = [
+        (builtin / "paper.html", "Related papers", "Papers like it"),
+        (builtin / "base.html", "Skip to content", "Skip to the page"),
+        (mine / "paper.html", "Cite 1", "Cite 2"),
+    ]
+    for path, old, new in edits:
+        path.write_text(path.read_text().replace(old, new))
+        files, done = render_site(make_environment(site.config), site, ASSETS, previous)
+        assert files == render_site(make_environment(site.config), site, ASSETS, {})[0]
+        assert all(new.encode() in files[f"papers/{slug}/index.html"] for slug in ("alpha", "beta")), new
+        assert ("papers/alpha/index.html" in done, "404.html" in done) == (True, path.name == "base.html")
+
+
+def test_a_block_misspelt_in_a_template_that_extends_the_built_in_one_is_an_error(tmp_path):
+    (tmp_path / "paper.html").write_text('{% extends "!paper.html" %}\n{% block side_extr %}Cite{% endblock %}\n')
+    site = site_for(paper("x", "A Paper"), config=SiteConfig(templates_dir=tmp_path))
+    assert block_problems(site) == ([
+        f"{tmp_path / 'paper.html'}:2: block 'side_extr' is not in !paper.html or base.html, so it is never shown "
+        "(did you mean 'side_extra'?)",
+    ], [])
 
 
 def test_template_syntax_error_names_file_and_line(tmp_path):

@@ -823,6 +823,30 @@ def test_template_edit_rerenders_the_pages_that_use_it(server, events, tmp_path)
     assert snapshot(server.preview.paths.out) == snapshot(clean)
 
 
+def test_a_template_that_extends_the_built_in_one_rerenders_its_pages_when_saved_and_a_note_its_page_alone(
+    server, events, tmp_path,
+):
+    version = events.next_state()["version"]
+    template = server.preview.paths.content.parent / "theme" / "paper.html"
+    template.write_text('{% extends "!paper.html" %}\n{% block side_extra %}<p>CITE ONE</p>{% endblock %}\n')
+    version = events.wait_for(lambda s: s["version"] > version)["version"]
+    assert b"<p>CITE ONE</p>" in fetch(server, f"/atlas/papers/{PAPER}/")[2]
+    template.write_text(template.read_text().replace("CITE ONE", "CITE TWO"))
+    version = events.wait_for(lambda s: s["version"] > version)["version"]
+    assert b"<p>CITE TWO</p>" in fetch(server, f"/atlas/papers/{PAPER}/")[2]
+    papers = {name for name in server.preview.output.files if name.startswith("papers/") and name != "papers/index.html"}
+    assert set(server.preview.last.rendered + server.preview.last.later) == papers
+    assert server.preview.wait_until_finished(EVENT_TIMEOUT)
+    # The built-in paper.html shows the notes, through the theme's: a note renders its page alone.
+    path = paper_file(server)
+    path.write_text(path.read_text() + "\n## Notes\n\nA note.\n")
+    events.wait_for(lambda s: s["version"] > version)
+    assert server.preview.last.rendered == (f"papers/{PAPER}/index.html",)
+    assert server.preview.wait_until_finished(EVENT_TIMEOUT)
+    clean = tmp_path / "clean"
+    build(Paths(server.preview.paths.content, clean), cache=None)
+    assert snapshot(server.preview.paths.out) == snapshot(clean)
+
 def test_a_templates_dir_is_watched_while_its_templates_break_the_build(tmp_path):
     """The fix for a broken template is a save in its directory: the preview
     must watch it though no build with it has succeeded yet."""
