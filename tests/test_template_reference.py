@@ -27,6 +27,7 @@ from site_builder.papers import Paper
 from site_builder.markup import make_markdown
 from site_builder.render import BUILTIN_TEMPLATES, PAPER_ITEM, make_environment, render_page
 from site_builder.site import Page, Site, build_site
+from site_builder.template_outline import template_outline
 from site_builder.topics_yaml import parse_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -212,6 +213,20 @@ def test_every_object_a_template_reaches_is_documented_field_by_field(reference,
     documented = {name: sorted(row_names(rows)) for name, rows in reference["Objects"].items()}
     assert documented == {cls.__name__: sorted(public_names(cls)) for cls in types}
 
+
+def test_the_blocks_to_extend_are_documented(reference):
+    """Every block of base.html, and each block a page template adds to
+    those, under its template's heading: a block not listed is one a
+    template of one's own that extends the built-in one cannot know of."""
+    env = make_environment(CONFIG)
+
+    def blocks(name: str) -> set[str]:
+        return set(template_outline(env, (BUILTIN_TEMPLATES / name).read_text(encoding="utf-8"), name, None).blocks)
+
+    base = blocks("base.html")
+    added = {path.name: blocks(path.name) - base for path in BUILTIN_TEMPLATES.glob("*.html") if path.name != "base.html"}
+    documented = {name: row_names(rows) for name, rows in reference["Extending a built-in template"].items()}
+    assert documented == {"base.html": base} | {name: own for name, own in added.items() if own}
 
 def test_the_reader_finds_headings_rows_and_methods():
     text = (
