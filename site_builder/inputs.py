@@ -101,7 +101,7 @@ def read_inputs(
     merged = merge_entries(digests)
     plan = plan_ingest(merged.records, existing, paths.papers, assign, partial(cache.memo_many, workers=workers))
     unread = (
-        _unread_in_content(paths.content)
+        _unread_in_content(paths.content, config.templates_dir)
         + _unread_files(paths.digests, ".txt", "digests") + _unread_files(paths.papers, ".md", "paper files")
     )
     misplaced = placement_warnings(taxonomy, (path.stem for path, _text in plan.texts), plan.own_topics, taxonomy_path)
@@ -181,15 +181,19 @@ _CONTENT_ENTRIES = frozenset({"site.yaml", "topics.yaml", "digests", "papers", "
 _OTHER_GENERATORS_FILES = frozenset({"static", "assets", "files", "images", "img", "css", "js", "media"})
 
 
-def _unread_in_content(content: Path) -> tuple[SourceError, ...]:
+def _unread_in_content(content: Path, templates_dir: Path | None) -> tuple[SourceError, ...]:
     """A folder, a ``.md`` or a ``.txt`` file in content/ that no build reads:
     Hugo's and Jekyll's habits (``content/static/``, a page beside the
     settings) were built without it and without a word. Other files (a
-    README, a licence) are the user's business."""
+    README, a licence) are the user's business, and so is the folder that
+    holds the ``templates_dir`` (resolved), which site.yaml names relative
+    to itself: ``templates_dir: templates`` is content/templates/."""
     unread = []
     for name in sorted(os.listdir(content)):
         path = content / name
         if name in _CONTENT_ENTRIES or editors_file(name):
+            continue
+        if templates_dir is not None and path.is_dir() and path.resolve() in (templates_dir, *templates_dir.parents):
             continue
         if path.is_dir():
             if name.lower() in _OTHER_GENERATORS_FILES:

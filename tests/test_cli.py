@@ -327,6 +327,21 @@ def test_what_content_holds_besides_what_is_read_is_named_with_where_it_goes(pro
     assert not (project / "_site" / "logo.png").exists()
 
 
+@pytest.mark.parametrize("templates_dir", ["templates", "theme/templates"])
+def test_the_templates_dir_site_yaml_names_in_content_is_not_told_unread(project, templates_dir):
+    """site.yaml names it relative to itself, so "templates_dir: templates"
+    is content/templates/: it was warned of as not read (and failed a
+    --strict build) while the build read its templates."""
+    content = project / "content"
+    (content / templates_dir).mkdir(parents=True)
+    (content / templates_dir / "404.html").write_text("{% extends 'base.html' %}{% block main %}Lost.{% endblock %}\n")
+    with (content / "site.yaml").open("a") as settings:
+        settings.write(f"templates_dir: {templates_dir}\n")
+    result = run("build", "--strict", cwd=project)
+    assert result.returncode == 0 and "not read" not in result.stderr, result.stderr
+    assert "Lost." in (project / "_site" / "404.html").read_text()
+
+
 def test_a_link_in_content_public_whose_target_is_missing_is_a_warning_and_the_site_builds(project):
     """It was passed over without a word, and the file was missing from the site."""
     public = project / "content" / "public"
