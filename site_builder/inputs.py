@@ -177,6 +177,9 @@ def editors_file(name: str) -> bool:
 # What a build reads in content/, beside which a folder, a Markdown file or a
 # text file is most likely one of them misplaced.
 _CONTENT_ENTRIES = frozenset({"site.yaml", "topics.yaml", "digests", "papers", "pages", "public"})
+# What a repository keeps beside what it holds, for people, not for a build:
+# README.md is what GitHub shows below a folder's files.
+_ABOUT_THE_FOLDER = frozenset({"readme", "license", "licence", "copying", "changelog"})
 # Where other site generators keep the files they publish as they are.
 _OTHER_GENERATORS_FILES = frozenset({"static", "assets", "files", "images", "img", "css", "js", "media"})
 
@@ -191,7 +194,7 @@ def _unread_in_content(content: Path, templates_dir: Path | None) -> tuple[Sourc
     unread = []
     for name in sorted(os.listdir(content)):
         path = content / name
-        if name in _CONTENT_ENTRIES or editors_file(name):
+        if name in _CONTENT_ENTRIES or editors_file(name) or name.rsplit(".", 1)[0].lower() in _ABOUT_THE_FOLDER:
             continue
         if templates_dir is not None and path.is_dir() and path.resolve() in (templates_dir, *templates_dir.parents):
             continue

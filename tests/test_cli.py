@@ -309,6 +309,8 @@ def test_what_content_holds_besides_what_is_read_is_named_with_where_it_goes(pro
     (content / "about.md").write_text("# About\n\nMe.\n")
     (content / "2025-04-01.txt").write_text(HEADER + "Apr 1\n\nA Misplaced Paper\n\nAbout a folder.\n")
     (content / "README").write_text("My atlas.\n")
+    (content / "README.md").write_text("# My atlas\n")  # what GitHub shows below the folder's files
+    (content / "LICENSE.txt").write_text("CC BY 4.0\n")
     (content / "LICENSE.md.swp").write_bytes(b"\0")
     result = run(cwd=project)
     assert result.returncode == 0, result.stderr
