@@ -41,8 +41,9 @@ _UNTITLED = "wikilink untitled"
 # What stands between "[[" and "]]": one line, no other bracket (as in
 # Obsidian, whose file names hold none).
 _INSIDE = re.compile(r"[^\[\]\n]+")
-# In a text, for the links check: an embed, "![[…]]", is no link.
-_WRITTEN = re.compile(r"(?<!!)\[\[([^\[\]\n]+)\]\]")
+# In a text, for the links check and a page's cache key: an embed, "![[…]]",
+# is no link, but "\![[…]]" (an escaped "!") is one.
+_WRITTEN = re.compile(r"(?<!(?<!\\)!)\[\[([^\[\]\n]+)\]\]")
 
 
 def wikilinks_plugin(md: MarkdownIt) -> None:

@@ -377,6 +377,16 @@ def test_the_names_a_text_may_link_by_wikilinks_are_found_without_rendering_it()
     assert linked_names("[[B.md|b]] `[[c]]` [[b#X]] ![[plot.png]] [[#Here]]") == ("b", "c")
 
 
+def test_a_wikilink_after_an_escaped_exclamation_mark_is_a_name_its_text_links():
+    """"\\![[x]]" is "!" and a wikilink, no embed: left out of the names a
+    text links, the page kept its cached HTML, with the old title, after
+    the linked paper's title changed (in the preview, until restarted)."""
+    assert wikilinked("Wow\\![[other-paper]]") == (
+        '<p>Wow!<a href="/papers/other-paper/" class="wikilink">Other &amp; Paper</a></p>\n'
+    )
+    assert linked_names("Wow\\![[Other-Paper]] ![[plot.png]]") == ("other-paper",)
+
+
 def test_a_table_columns_alignment_is_a_class_the_stylesheet_aligns_not_a_style_the_csp_refuses():
     html = make_markdown()("| a | b | c | d |\n|:--|:-:|--:|---|\n| 1 | 2 | 3 | 4 |\n")
     # The pages' Content-Security-Policy (style-src 'self') ignores a style
