@@ -349,6 +349,11 @@ def with_heading_ids(html: str, taken: Iterable[str] = (), shown_above: str = ""
 _HEADING_WITH_ID = re.compile(r'<(h[1-6]) id="([^"]*)">(.*?)</\1>', re.S)
 
 
+def heading_ids(html: str) -> list[str]:
+    """The ids :func:`with_heading_ids` gave the headings of ``html``, in order."""
+    return [id_ for _level, id_, _inner in _HEADING_WITH_ID.findall(html)]
+
+
 def with_permalinks(html: str) -> str:
     """Rendered Markdown with a link "#" after each heading that has an id
     (:func:`with_heading_ids`), to that id, as MkDocs and GitHub show one,

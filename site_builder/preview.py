@@ -33,7 +33,7 @@ from .config import load_config
 from .errors import BuildErrors, SourceError, counted
 from .inputs import Paths, check_content_directory, editors_file, write_ingest
 from .links import links_to_nowhere
-from .markup import make_markdown
+from .markup import heading_ids, make_markdown
 from .papers import parse_paper
 from .parallel import Forked
 from .pipeline import LaterSearch, SiteBuild, make_site, save_cache, search_index_for, unsaved_cache, untrusted_cache
@@ -237,6 +237,13 @@ class Preview:
         # A formula shown as its TeX, before or now: the full rebuild says so,
         # or that it no longer is.
         if MATH_ERROR in old_notes or MATH_ERROR in notes_html:
+            return False
+        # Its headings' ids, which a link on another page may name
+        # ([[this-paper#Setup]]): one gone, or one added while a warning
+        # stands (of a link to it, maybe), and the full rebuild checks every
+        # link to them, where this one checks the notes' own alone.
+        old_ids, new_ids = set(heading_ids(old_notes)), set(heading_ids(notes_html))
+        if not old_ids <= new_ids or (new_ids - old_ids and self._warnings):
             return False
         view = replace(old_view, notes_html=notes_html)
         page = replace(page, context=MappingProxyType({**page.context, "paper": view}))

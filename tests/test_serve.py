@@ -2096,3 +2096,32 @@ def test_a_link_that_cannot_be_followed_skips_only_itself_when_links_out_of_cont
         (content / f"{number}.md").symlink_to(f"../vault/{number}.md")
     found = watch_paths.links_out_of(content)
     assert {content / f"{number}.md" for number in range(50)} <= set(found.values())
+
+
+def test_a_note_giving_its_headings_other_ids_is_built_in_full_to_check_links_from_other_pages_to_them(tmp_path):
+    """Saving notes changes their headings' ids, which a link elsewhere
+    ([[this-paper#Setup]] in another paper's notes) may name. The
+    notes-only rebuild checked the links of the saved notes alone: a
+    heading renamed left the other note's link leading nowhere without a
+    warning, and a heading added left its warning standing, until some
+    other save rebuilt the site in full."""
+    paths = make_project(tmp_path)
+    note = paths.papers / f"{PAPER}.md"
+    other = paths.papers / f"{sorted(paths.papers.glob('a-*.md'))[1].stem}.md"
+    other.write_text(other.read_text() + f"\n## Notes\n\nSee [[{PAPER}#Setup]].\n")
+    text = note.read_text()
+    note.write_text(text + "\n## Notes\n\n## Setup\n\nA note.\n")
+    log: list[str] = []
+    preview = Preview(paths, log=log.append)
+    assert preview.build()
+    assert not any(line.startswith("warning: ") for line in log)
+    note.write_text(text + "\n## Notes\n\n## Set-up\n\nA note.\n")
+    assert preview.build(("paper",), (note,))
+    assert any(line.startswith(f"warning: {other}:") and f"[[{PAPER}#Setup]]" in line for line in log), log
+    note.write_text(text + "\n## Notes\n\n## Setup\n\nA note.\n")
+    assert preview.build(("paper",), (note,))
+    assert "No warnings now: the one above is gone" in log
+    # A save that takes no heading's id away, without a warning standing, renders the page alone.
+    note.write_text(text + "\n## Notes\n\n## Setup\n\nA note.\n\n## Data\n")
+    assert preview.build(("paper",), (note,))
+    assert preview.last.rendered == (f"papers/{PAPER}/index.html",)
