@@ -226,6 +226,8 @@ class Preview:
         if replace(old, notes=new.notes) != new or new.draft:  # a draft has no page to render
             return False
         site, env, assets = self._notes_page
+        if "[[" in new.notes and not site.link_targets:
+            return False  # the first wikilink: the full rebuild maps where they lead
         url = f"papers/{new.slug}/"
         (page,) = [page for page in site.pages if page.url == url]
         old_view = page.context["paper"]
