@@ -251,7 +251,7 @@ def render_page(env: jinja2.Environment, page: Page, assets: Mapping[str, str]) 
         raise _syntax_error(error) from None
     except jinja2.TemplateNotFound as error:
         path, line = _template_location(error)
-        raise _not_found(str(error.name), path or page.template, line) from None
+        raise _not_found(str(error.name), path or page.template, line, env) from None
     except FilterError as error:
         path, line = _template_location(error)
         raise SourceError(
@@ -276,10 +276,12 @@ def render_page(env: jinja2.Environment, page: Page, assets: Mapping[str, str]) 
     return html.encode("utf-8")
 
 
-def _not_found(name: str, path: str, line: int | None) -> SourceError:
-    """A template not found; for a built-in one's name ("!paper.html"), which there are."""
+def _not_found(name: str, path: str, line: int | None, env: jinja2.Environment) -> SourceError:
+    """A template not found, with the name of one there is that is nearest
+    to it ("bse.html"); for a built-in one's name ("!paper.html"), which there are."""
     if not name.startswith(BUILTIN_PREFIX):
-        return SourceError(f"template {name!r} not found", path, line)
+        close = difflib.get_close_matches(name, env.list_templates(), n=1)
+        return SourceError(f"template {name!r} not found", path, line, hint=f"did you mean {close[0]!r}?" if close else "")
     return SourceError(
         f"template {name!r} not found: {BUILTIN_PREFIX!r} names a built-in template, and templates/ has no "
         f"{name[len(BUILTIN_PREFIX):]}", path, line, hint="the built-in ones: " + ", ".join(builtin_template_names()),

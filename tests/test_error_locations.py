@@ -193,3 +193,17 @@ def test_a_prefixed_name_that_no_built_in_template_has_is_an_error_at_its_line_n
         + ")"
     )
     assert "partials/paper_item.html" in built_in
+
+
+def test_a_template_name_misspelt_in_extends_or_include_names_the_nearest_there_is(tmp_path, monkeypatch, capsys):
+    page = '{% extends "bse.html" %}\n{% block main %}{% include "partials/paper_itme.html" %}{% endblock %}\n'
+    (first,) = failed_build_lines(tmp_path, monkeypatch, capsys, "templates_dir: ../mytpl\n", {"paper.html": page})[:-1]
+    assert first == f"error: {tmp_path / 'mytpl' / 'paper.html'}:1: template 'bse.html' not found (did you mean 'base.html'?)"
+    page = '{% extends "base.html" %}\n{% block main %}{% include "partials/paper_itme.html" %}{% endblock %}\n'
+    other = tmp_path / "other"
+    other.mkdir()
+    (second,) = failed_build_lines(other, monkeypatch, capsys, "templates_dir: ../mytpl\n", {"paper.html": page})[:-1]
+    assert second == (
+        f"error: {other / 'mytpl' / 'paper.html'}:2: template 'partials/paper_itme.html' not found "
+        "(did you mean 'partials/paper_item.html'?)"
+    )
