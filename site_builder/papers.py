@@ -313,8 +313,7 @@ def split_front_matter(text: str, path: Path, what: str = "paper file") -> tuple
         )
     if opening is None:
         raise SourceError(
-            f"{what} does not start with '---' front matter", path, 1,
-            hint="begin the file with '---', YAML lines such as 'title: ...', then '---'",
+            f"{what} does not start with '---' front matter", path, 1, hint=_front_matter_hint(text),
         )
     closing = _FRONT_MATTER_LINE.search(text, opening.end())
     if closing is None:
@@ -322,6 +321,25 @@ def split_front_matter(text: str, path: Path, what: str = "paper file") -> tuple
             "front matter is not closed", path, 1, hint="add a line '---' after the YAML"
         )
     return text[opening.end() : closing.start()], text[closing.end() :]
+
+
+def _front_matter_hint(text: str) -> str:
+    """How to give ``text`` front matter, from what it opens with: the
+    metadata lines Pelican and Python-Markdown's meta extension read
+    ("Title: About"), or a first heading, which MkDocs takes for the title."""
+    first = text.lstrip("\n").split("\n", 1)[0]
+    if _UNFENCED_METADATA.match(first):
+        return (
+            "its first lines look like metadata written as Pelican writes it: put a line '---' above them and "
+            "one below, with keys in lower case ('title: ...', not 'Title: ...')"
+        )
+    if heading := _FIRST_HEADING.match(first):
+        return f"the title is not taken from a heading: begin the file with '---', 'title: {heading.group(1)}', '---'"
+    return "begin the file with '---', YAML lines such as 'title: ...', then '---'"
+
+
+_UNFENCED_METADATA = re.compile(r"[A-Za-z][\w-]*:(?:[ \t]|$)")
+_FIRST_HEADING = re.compile(r"#[ \t]+(.*?)[ \t#]*$")
 
 
 # A line of '---' that opens or closes front matter, with any spaces an

@@ -74,6 +74,24 @@ def test_a_page_without_front_matter_is_an_error_at_line_1():
     )
 
 
+def test_a_page_written_for_pelican_or_mkdocs_is_told_how_to_give_it_front_matter():
+    # It said to begin with '---' and YAML lines, as for any file, where a
+    # file of Pelican's has its metadata and one of MkDocs' its title already.
+    assert page_error("Title: About\nDate: 2025-03-20\nSlug: about\n\nText.\n") == (
+        "content/pages/about.md:1: page file does not start with '---' front matter "
+        "(its first lines look like metadata written as Pelican writes it: put a line '---' above them and "
+        "one below, with keys in lower case ('title: ...', not 'Title: ...'))"
+    )
+    assert page_error("\n# About me #\n\nText.\n") == (
+        "content/pages/about.md:1: page file does not start with '---' front matter "
+        "(the title is not taken from a heading: begin the file with '---', 'title: About me', '---')"
+    )
+    assert page_error("I read the digests.\n") == (
+        "content/pages/about.md:1: page file does not start with '---' front matter "
+        "(begin the file with '---', YAML lines such as 'title: ...', then '---')"
+    )
+
+
 def test_an_empty_page_file_is_an_error_that_says_so():
     """It said the file did not start with '---' front matter."""
     assert page_error("") == (
