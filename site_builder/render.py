@@ -60,6 +60,7 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
     env.filters["href"] = quote_href
     env.filters["without_none"] = _without_none
     env.filters["permalinks"] = _permalinks
+    env.filters["merged_csp"] = _merged_csp
     env.globals["site"] = config
     env.globals["paper_item"] = _paper_items(env)
     return env
@@ -200,6 +201,28 @@ def _permalinks(html: str) -> str:
         )
     linked = with_permalinks(str(html))
     return Markup(linked) if isinstance(html, Markup) else linked
+
+
+def _merged_csp(policy: str) -> str:
+    """The ``merged_csp`` filter, around base.html's ``csp`` block: a
+    Content-Security-Policy with each directive written more than once
+    made one, with the sources of all (``'none'`` dropped beside others).
+    A browser obeys only the first of two, without a word, so a theme's
+    ``{{ super() }}; script-src https://x`` would allow nothing more; merged,
+    it widens the built-in policy without copying it. A policy without a
+    directive written twice is given back as it is."""
+    directives = [directive.split() for directive in str(policy).split(";") if directive.strip()]
+    merged: dict[str, tuple[str, list[str]]] = {}
+    for name, *sources in directives:
+        known = merged.setdefault(name.lower(), (name, []))[1]  # directive names know no case
+        known += [source for source in sources if source not in known]
+    if len(merged) == len(directives):
+        return policy
+    text = "; ".join(
+        " ".join([name, *(source for source in sources if source != "'none'" or len(sources) == 1)])
+        for name, sources in merged.values()
+    )
+    return Markup(text) if isinstance(policy, Markup) else text
 
 
 PAPER_ITEM = "partials/paper_item.html"

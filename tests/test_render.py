@@ -854,7 +854,8 @@ def test_a_block_no_template_above_has_is_named_in_an_error(tmp_path):
     line = paper_html.split("\n").index("{% block main %}") + 1
     assert block_problems(site) == ([
         f"{tmp_path / '404.html'}:2: block 'sidebar' is not in base.html, so it is never shown "
-        "(blocks there: description, footer, head, head_extra, main, nav_extra, og_type, query, scripts, title)",
+        "(blocks there: csp, description, footer, head, head_extra, main, nav_extra, og_type, query, scripts, scripts_extra, "
+        "title)",
         f"{tmp_path / 'paper.html'}:{line}: block 'mian' is not in base.html, so it is never shown "
         "(did you mean 'main'?)",
     ], [])
@@ -886,7 +887,8 @@ def test_a_base_template_of_ones_own_without_a_block_the_built_in_pages_fill_is_
     (tmp_path / "404.html").write_text('{% extends "base.html" %}{% block main %}Mine{% endblock %}')
     assert block_problems(site) == ([
         f"{tmp_path / '404.html'}:1: block 'main' is not in base.html, so it is never shown "
-        "(blocks there: content, description, footer, head, head_extra, nav_extra, og_type, query, scripts, title)",
+        "(blocks there: content, csp, description, footer, head, head_extra, nav_extra, og_type, query, scripts, "
+        "scripts_extra, title)",
         f"{tmp_path / 'base.html'}: no block 'main', so what {children.replace('404.html, ', '')} put in it is never "
         "shown (add {% block main %}{% endblock %} where it should be shown)",
     ], [])
@@ -977,29 +979,76 @@ def test_a_paper_template_of_ones_own_that_extends_the_built_in_one_adds_its_box
 def test_a_base_template_of_ones_own_that_extends_the_built_in_one_adds_to_every_html_page(tmp_path):
     """Its blocks for that, which no built-in page fills: a stylesheet in
     head_extra shows on paper.html's pages too, which fill head."""
-    (tmp_path / "base.html").write_text(
+    base_html = (
         '{% extends "!base.html" %}\n'
         "{% block head_extra %}<link rel=\"stylesheet\" href=\"{{ 'css/extra.css' | url }}\">\n{% endblock %}\n"
         '{% block nav_extra %}      <a href="https://example.org/lab">Lab</a>\n{% endblock %}\n'
         '{% block footer %}{{ super() }}  <div class="wrap">Text: CC BY 4.0</div>\n{% endblock %}\n'
     )
+    assert_adds_to_every_html_page_alone(tmp_path, base_html, {
+        '<link rel="stylesheet" href="/atlas/css/extra.css">\n</head>': "</head>",
+        '      <a href="https://example.org/lab">Lab</a>\n    </nav>': "    </nav>",
+        'Atom feed</a></div>\n  <div class="wrap">Text: CC BY 4.0</div>\n</footer>': "Atom feed</a></div>\n</footer>",
+    }, SiteConfig(base_url="https://example.org/atlas/"))
+
+
+def assert_adds_to_every_html_page_alone(
+    tmp_path: Path, base_html: str, added: dict[str, str], config: SiteConfig = SiteConfig(),
+) -> dict[str, str]:
+    """With ``base_html`` as one's own base.html, every HTML page has each
+    text of ``added`` once (as the page has it → as the built-in base.html
+    alone gives it), and is the built-in page but for them. Returns the pages."""
+    (tmp_path / "base.html").write_text(base_html)
     papers = (paper("alpha", "Alpha"), paper("beta", "Beta"))
-    config = SiteConfig(base_url="https://example.org/atlas/")
     builtin = rendered(site_for(*papers, config=config))
     site = site_for(*papers, config=replace(config, templates_dir=tmp_path))
     assert template_problems(site) == []
     own = rendered(site)
-    added = {  # each, as the page has it → as the built-in base.html alone gives it
-        '<link rel="stylesheet" href="/atlas/css/extra.css">\n</head>': "</head>",
-        '      <a href="https://example.org/lab">Lab</a>\n    </nav>': "    </nav>",
-        'Atom feed</a></div>\n  <div class="wrap">Text: CC BY 4.0</div>\n</footer>': "Atom feed</a></div>\n</footer>",
-    }
     assert own.keys() == builtin.keys()
     for path, page in own.items():
         for with_it, without in added.items() if path.endswith(".html") else ():
             assert page.count(with_it) == 1, (path, with_it)
             page = page.replace(with_it, without)
         assert page == builtin[path], path
+    return own
+
+
+BUILT_IN_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'"
+)
+
+
+def test_a_base_template_of_ones_own_widens_the_csp_and_adds_scripts_after_the_pages_own(tmp_path):
+    """csp: a directive written again after super() adds its sources to the
+    built-in one's, where a browser would obey only the first of the two;
+    scripts_extra: after a page's scripts, search.html's too, which fill scripts."""
+    base_html = (
+        '{% extends "!base.html" %}\n'
+        "{% block csp %}{{ super() }}; script-src https://gc.zgo.at; connect-src 'self' https://me.goatcounter.com"
+        "{% endblock %}\n"
+        '{% block scripts_extra %}<script src="https://gc.zgo.at/count.js" defer></script>\n{% endblock %}\n'
+    )
+    widened = BUILT_IN_CSP.replace("script-src 'self';", "script-src 'self' https://gc.zgo.at;") + (
+        "; connect-src 'self' https://me.goatcounter.com"
+    )
+    own = assert_adds_to_every_html_page_alone(tmp_path, base_html, {
+        f'content="{widened}"': f'content="{BUILT_IN_CSP}"',
+        '<script src="https://gc.zgo.at/count.js" defer></script>\n</body>': "</body>",
+    })
+    search = own["search/index.html"]
+    assert search.index("search.0.js") < search.index("count.js")
+
+
+@pytest.mark.parametrize("policy,merged", [
+    # Each directive once: the policy as it is written.
+    (BUILT_IN_CSP, BUILT_IN_CSP),
+    ("script-src 'self'; SCRIPT-SRC 'self' https://x.org; ;", "script-src 'self' https://x.org"),
+    ("object-src 'none'; img-src 'self'; object-src https://x.org", "object-src https://x.org; img-src 'self'"),
+    ("upgrade-insecure-requests; upgrade-insecure-requests", "upgrade-insecure-requests"),
+])
+def test_a_csp_directive_written_twice_is_one_with_the_sources_of_both(policy, merged):
+    assert render._merged_csp(policy) == merged
 
 
 def test_a_built_in_template_is_included_and_imported_by_its_prefixed_name_too(tmp_path):
