@@ -271,7 +271,7 @@ def render_page(env: jinja2.Environment, page: Page, assets: Mapping[str, str]) 
         if page.template.endswith(".xml") and is_users_template(template.filename, env.globals["site"]):
             _check_well_formed(html, page, template.filename)
     except jinja2.TemplateSyntaxError as error:
-        raise _syntax_error(error) from None
+        raise (_unknown_filter_or_test(error, page, env) or _syntax_error(error)) from None
     except jinja2.TemplateNotFound as error:
         path, line = _template_location(error)
         raise _not_found(str(error.name), path or page.template, line, env) from None
@@ -293,6 +293,10 @@ def render_page(env: jinja2.Environment, page: Page, assets: Mapping[str, str]) 
         path, line = _template_location(error)
         if path is None or isinstance(error, SourceError):
             raise
+        if isinstance(error, jinja2.TemplateRuntimeError):
+            unknown = _unknown_filter_or_test(error, page, env)
+            if unknown is not None:
+                raise unknown from None
         raise SourceError(
             f"template error while rendering {_rendered(page, error)}: {type(error).__name__}: {error}", path, line
         ) from None
@@ -308,6 +312,44 @@ def _not_found(name: str, path: str, line: int | None, env: jinja2.Environment) 
     return SourceError(
         f"template {name!r} not found: {BUILTIN_PREFIX!r} names a built-in template, and templates/ has no "
         f"{name[len(BUILTIN_PREFIX):]}", path, line, hint="the built-in ones: " + ", ".join(builtin_template_names()),
+    )
+
+
+# Jinja's words for a filter or test that no environment has: as it compiles
+# a template ("No filter named 'titel'."), and as it renders one, for a name
+# in an {% if %}, which {% if 'x' is filter %} may guard, or given as text,
+# select('nmber'): "No test named 'nmber' found."
+_NO_FILTER_OR_TEST = re.compile(r"No (filter|test) named '(.*)'(?: found)?\.")
+_JINJA_FILTERS = "https://jinja.palletsprojects.com/en/stable/templates/#list-of-builtin-filters"
+_JINJA_TESTS = "https://jinja.palletsprojects.com/en/stable/templates/#list-of-builtin-tests"
+
+
+def _unknown_filter_or_test(error: jinja2.TemplateError, page: Page, env: jinja2.Environment) -> SourceError | None:
+    """A misspelt filter or test (``{{ x | titel }}``, ``{% if x is nmber %}``)
+    said as a misspelt variable is, with the nearest name there is; a test
+    written as a filter (``| odd``), or a filter as a test, says which it is."""
+    match = _NO_FILTER_OR_TEST.fullmatch(error.message or "")
+    if match is None:
+        return None
+    kind, name = match.groups()
+    names, others = (env.filters, env.tests) if kind == "filter" else (env.tests, env.filters)
+    close = difflib.get_close_matches(name, list(names), n=1)
+    if name in others:
+        hint = f"{name!r} is a test: write 'is {name}'" if kind == "filter" else f"{name!r} is a filter: write '| {name}'"
+    elif close:
+        hint = f"did you mean {close[0]!r}?"
+    elif kind == "filter":
+        own = [filter_name for filter_name in env.filters if filter_name not in jinja2.defaults.DEFAULT_FILTERS]
+        hint = f"the site's filters: {', '.join(own)}, in docs/templates.md; Jinja's: {_JINJA_FILTERS}"
+    else:
+        hint = f"Jinja's tests: {_JINJA_TESTS}"
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        path, line = error.filename or error.name, error.lineno
+    else:
+        path, line = _template_location(error)
+    return SourceError(
+        f"template error while rendering {_rendered(page, error)}: no {kind} named {name!r}", path or page.template,
+        line, hint=hint,
     )
 
 

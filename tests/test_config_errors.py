@@ -427,6 +427,11 @@ CASES = {
         "{project}/my-templates/paper.html:3: template error while rendering /papers/a-paper-on-speech/: "
         "a paper has no 'titel' (did you mean 'title'?)",
     ),
+    "template-misspelt-filter": (
+        user_template("paper.html", '{% extends "!paper.html" %}\n{% block side_extra %}\n{{ paper.title | titel }}\n{% endblock %}\n'),
+        "{project}/my-templates/paper.html:3: template error while rendering /papers/a-paper-on-speech/: "
+        "no filter named 'titel' (did you mean 'title'?)",
+    ),
     "template-missing-include": (
         user_template("404.html", '{% extends "base.html" %}\n{% block main %}\n{% include "nav.html" %}\n{% endblock %}\n'),
         "{project}/my-templates/404.html:3: template 'nav.html' not found",

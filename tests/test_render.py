@@ -1197,6 +1197,43 @@ def test_a_template_mistake_is_told_in_the_templates_terms(tmp_path, source, mes
         "(check the variable name; docs/templates.md lists what each template receives)"
 
 
+@pytest.mark.parametrize("source,message", [
+    ("{{ paper.title | titel }}", "no filter named 'titel' (did you mean 'title'?)"),
+    ("{% filter uper %}x{% endfilter %}", "no filter named 'uper' (did you mean 'upper'?)"),
+    ("{{ paper.title is nmber }}", "no test named 'nmber' (did you mean 'number'?)"),
+    # Told by Jinja as the page renders: in an {% if %}, and named as text.
+    ("{% if paper.title is nmber %}x{% endif %}", "no test named 'nmber' (did you mean 'number'?)"),
+    ("{% if paper.title | lenght %}x{% endif %}", "no filter named 'lenght' (did you mean 'length'?)"),
+    ("{{ paper.dates | select('nmber') | list }}", "no test named 'nmber' (did you mean 'number'?)"),
+    ("{{ paper.dates | map('lenght') | list }}", "no filter named 'lenght' (did you mean 'length'?)"),
+    ("{{ paper.dates | length | odd }}", "no filter named 'odd' ('odd' is a test: write 'is odd')"),
+    ("{{ paper.dates is length }}", "no test named 'length' ('length' is a filter: write '| length')"),
+    ("{{ paper.title | qqq }}", "no filter named 'qqq' (the site's filters: url, number, absolute, uri, href, "
+     "without_none, permalinks, merged_csp, in docs/templates.md; Jinja's: "
+     "https://jinja.palletsprojects.com/en/stable/templates/#list-of-builtin-filters)"),
+    ("{{ paper.title is qqq }}", "no test named 'qqq' "
+     "(Jinja's tests: https://jinja.palletsprojects.com/en/stable/templates/#list-of-builtin-tests)"),
+])
+def test_a_misspelt_filter_or_test_is_told_at_its_line_with_the_nearest_there_is(tmp_path, source, message):
+    (tmp_path / "paper.html").write_text('{% extends "!paper.html" %}\n{% block side_extra %}\n' + source + "\n{% endblock %}\n")
+    site = site_for(paper("x", "Speech synthesis"), config=SiteConfig(templates_dir=tmp_path))
+    with pytest.raises(SourceError) as info:
+        render_site(make_environment(site.config), site, ASSETS, {})
+    assert str(info.value) == f"{tmp_path / 'paper.html'}:3: template error while rendering /papers/x/: {message}"
+
+
+def test_a_misspelt_filter_in_a_list_item_names_the_paper_whose_item_it_is(tmp_path):
+    (tmp_path / "partials").mkdir()
+    (tmp_path / "partials" / "paper_item.html").write_text("<li>\n{% if paper.title | lenght %}{{ paper.title }}{% endif %}</li>\n")
+    site = site_for(paper("x", "Speech synthesis"), config=SiteConfig(templates_dir=tmp_path), listed=True)
+    with pytest.raises(SourceError) as info:
+        render_site(make_environment(site.config), site, ASSETS, {})
+    assert str(info.value) == (
+        f"{tmp_path / 'partials' / 'paper_item.html'}:2: template error while rendering / "
+        "(the list item of /papers/x/): no filter named 'lenght' (did you mean 'length'?)"
+    )
+
+
 # -- static files ------------------------------------------------------------
 
 
