@@ -15,7 +15,7 @@ from typing import Callable, Mapping
 
 from .errors import SourceError
 from .inputs import editors_file
-from .render import StaticFiles
+from .render import BUILTIN_PREFIX, CONTENT_BLOCK, StaticFiles, builtin_blocks
 from .watch_paths import within
 
 
@@ -91,12 +91,24 @@ def collect_public(
             template = site_files.get(name)
             raise SourceError(
                 f"would replace the site's own /{taken}", path,
-                hint=f"the site makes it from the template {template}: to change it, copy templates/{template} "
-                "into your templates_dir" if template
+                hint=f"the site makes it from the template {template}: {_how_to_change(template)}" if template
                 else "rename it, or move it into a directory of its own, such as content/public/files/",
             )
         files[name] = path.read_bytes()
     return files, tuple(warnings)
+
+
+def _how_to_change(template: str) -> str:
+    """How to change what a built-in template makes: extend it and fill
+    the block of the page's content, which follows the built-in one as it
+    changes; a template of no blocks (robots.txt, feed.xml) can only be copied."""
+    if CONTENT_BLOCK in builtin_blocks(template):
+        return (
+            f"to change it, write a {template} in your templates_dir that starts "
+            f'{{% extends "{BUILTIN_PREFIX}{template}" %}} and fills {{% block {CONTENT_BLOCK} %}}'
+            "; docs/templates.md lists the blocks"
+        )
+    return f"to change it, copy templates/{template} into your templates_dir"
 
 
 def files_under(directory: Path, passed_over: Callable[[str], bool]) -> tuple[dict[str, Path], list[SourceError]]:

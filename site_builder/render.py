@@ -77,6 +77,17 @@ def builtin_template_names() -> list[str]:
     return jinja2.FileSystemLoader(BUILTIN_TEMPLATES).list_templates()
 
 
+def builtin_blocks(name: str) -> Mapping[str, int]:
+    """The blocks the built-in template ``name`` defines (robots.txt has none): name → line."""
+    path = BUILTIN_TEMPLATES / name
+    # The lexer's defaults: make_environment's settings change no block's name.
+    return template_outline(jinja2.Environment(), path.read_text(encoding="utf-8"), name, str(path)).blocks
+
+
+# The block of base.html that holds each page's own content.
+CONTENT_BLOCK = "main"
+
+
 class _TemplateLoader(jinja2.FileSystemLoader):
     """The user's templates, then the built-in ones; a name with
     :data:`BUILTIN_PREFIX` is looked up among the built-in ones alone, for

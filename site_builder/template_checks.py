@@ -13,7 +13,8 @@ import jinja2
 from .errors import SourceError
 from .inputs import editors_file
 from .render import (
-    BUILTIN_PREFIX, BUILTIN_TEMPLATES, builtin_template_names, is_users_template, page_templates, template_fingerprints,
+    BUILTIN_PREFIX, BUILTIN_TEMPLATES, CONTENT_BLOCK, builtin_blocks, builtin_template_names, is_users_template,
+    page_templates, template_fingerprints,
 )
 from .site import Site
 from .template_outline import TemplateOutline, template_outline
@@ -68,8 +69,7 @@ def unshown_blocks(env: jinja2.Environment, site: Site) -> tuple[tuple[SourceErr
         return (), ()
     read, outlines = _outlines_in_use(env, site)
     owned = {name for name, (_source, filename) in read.items() if is_users_template(filename, site.config)}
-    base = BUILTIN_TEMPLATES / "base.html"
-    builtin_blocks = template_outline(env, base.read_text(encoding="utf-8"), "base.html", str(base)).blocks
+    base_blocks = builtin_blocks("base.html")
     errors, warnings = [], []
     # A built-in template's block missing from the user's template above it
     # is the user's template's fault: told once, at that file, for all the
@@ -92,7 +92,7 @@ def unshown_blocks(env: jinja2.Environment, site: Site) -> tuple[tuple[SourceErr
             # A block the built-in base.html has but the user's has not (a
             # copy of paper.html's "description" under a base.html of one's
             # own) leaves out only that; any other name is a slip of the pen.
-            is_error = block == _CONTENT_BLOCK or block not in builtin_blocks or not owners
+            is_error = block == CONTENT_BLOCK or block not in base_blocks or not owners
             (errors if is_error else warnings).append(SourceError(
                 f"block {block!r} is not in {_listed(chain, 'or')}, so it is never shown", read[name][1] or name, line,
                 hint=f"did you mean {close[0]!r}?" if close else f"blocks there: {', '.join(sorted(shown)) or 'none'}",
@@ -101,9 +101,9 @@ def unshown_blocks(env: jinja2.Environment, site: Site) -> tuple[tuple[SourceErr
     for (owner, block), children in sorted(unfilled.items()):
         # A block of the owner's that no child fills, and that no built-in
         # page fills either, is likely the one misspelt: named at its line.
-        unused = sorted(set(outlines[owner].blocks) - filled - set(builtin_blocks))
+        unused = sorted(set(outlines[owner].blocks) - filled - set(base_blocks))
         close = difflib.get_close_matches(block, unused, n=1)
-        (errors if block == _CONTENT_BLOCK else warnings).append(SourceError(
+        (errors if block == CONTENT_BLOCK else warnings).append(SourceError(
             f"no block {block!r}, so what {_listed(children, 'and')} put in it is never shown", read[owner][1] or owner,
             outlines[owner].blocks[close[0]] if close else None,
             hint=f"did you mean {block!r} for block {close[0]!r}?" if close
@@ -153,10 +153,6 @@ def _outlines_in_use(
     read: dict[str, tuple[str, str | None]] = {}
     template_fingerprints(env, page_templates(site), read)
     return read, {name: template_outline(env, source, name, filename) for name, (source, filename) in read.items()}
-
-
-# The block of base.html that holds each page's own content.
-_CONTENT_BLOCK = "main"
 
 
 def _parent_chain(name: str, outlines: Mapping[str, TemplateOutline]) -> tuple[str, ...]:

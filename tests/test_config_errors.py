@@ -157,8 +157,8 @@ CASES = {
     "public-file-replacing-a-page": (
         write("content/public/index.html", "<p>my own home page</p>"),
         "content/public/index.html: would replace the site's own /index.html "
-        "(the site makes it from the template home.html: to change it, copy templates/home.html into your "
-        "templates_dir)",
+        "(the site makes it from the template home.html: to change it, write a home.html in your templates_dir "
+        'that starts {{% extends "!home.html" %}} and fills {{% block main %}}; docs/templates.md lists the blocks)',
     ),
     "public-file-where-the-site-has-a-directory": (
         write("content/public/topics", "not a directory"),

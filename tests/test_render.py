@@ -1391,9 +1391,13 @@ def test_links_in_content_public_or_static_that_lead_to_no_file_are_warnings_and
 
 
 @pytest.mark.parametrize(("name", "taken", "hint"), [
+    # A page: extend the built-in template, which its block of content lets change.
     ("papers/x/index.html", "/papers/x/index.html", "the site makes it from the template paper.html: to change it, "
-     "copy templates/paper.html into your templates_dir"),
-    ("robots.txt", "/robots.txt", "the site makes it from the template robots.txt"),
+     'write a paper.html in your templates_dir that starts {% extends "!paper.html" %} and fills {% block main %}; '
+     "docs/templates.md lists the blocks)"),
+    # A template of no blocks cannot be extended: copy it.
+    ("robots.txt", "/robots.txt", "the site makes it from the template robots.txt: to change it, "
+     "copy templates/robots.txt into your templates_dir)"),
     ("papers/x", "/papers/x/", "rename it"),
     ("index.html/x", "/index.html", "rename it"),
     ("search/mine.json", "/search/", "rename it"),
