@@ -13,10 +13,10 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, Hashable, Iterable, Mapping
 
-from .digest import clip, visible
+from .digest import DigestEntry, clip, visible
 from .errors import SourceError, counted, raise_if_any
 from .paper_file import moved_to_notes, render_paper_file
-from .papers import MemoMany, Paper, PaperRecord, compute_each, extract_links, parse_paper, slug_for
+from .papers import OTHER_VERSIONS, MemoMany, Paper, PaperRecord, compute_each, extract_links, parse_paper, slug_for
 
 _WORDS = re.compile(r"\w+")
 
@@ -134,6 +134,11 @@ def plan_ingest(
         old = existing.get(path)
         if old != text:
             changed.append(path)
+            warnings.extend(
+                _other_abstract_written(first, other, path)
+                for first, other in record.other_abstracts_from
+                if old is None or not _holds_paragraphs(old, (first.abstract, other.abstract))
+            )
             if old is not None and moved_to_notes(old, path, record):
                 warnings.append(SourceError(
                     "text above the notes that the digests do not give (any more) was moved under the notes heading",
@@ -191,6 +196,24 @@ def _same_abstract_as_another(
                     "delete the newer file; if not, this is only a warning",
                 )
     return list(warnings.values())
+
+
+def _other_abstract_written(first: DigestEntry, other: DigestEntry, path: Path) -> SourceError:
+    # Said by the build that writes the version into the file alone: the
+    # next finds the file holding it. (Said by every build, it failed every
+    # build --strict, and only editing a pasted digest ended that.)
+    return SourceError(
+        f"{clip(other.title)!r} has a different abstract than in {first.path.name}:{first.line}: ingest wrote it "
+        f"into {path}, under {OTHER_VERSIONS.lstrip('# ')!r}, and the paper's page shows both", other.path, other.line,
+        hint="nothing needs doing: only the build that writes it there says so",
+    )
+
+
+def _holds_paragraphs(text: str, paragraphs: Iterable[str]) -> bool:
+    """Whether each of ``paragraphs`` (a digest's abstract: one line) is a
+    line of ``text`` (a paper file's, whatever its line ends)."""
+    lines = set(text.replace("\r\n", "\n").split("\n"))
+    return all(paragraph in lines for paragraph in paragraphs)
 
 
 def _own_values_replaced(paper: Paper, record: PaperRecord, topics: tuple[str, ...]) -> str:

@@ -98,6 +98,10 @@ class PaperRecord:
     dates: tuple[dt.date, ...]
     # Different abstracts a later digest gave for the same title: (date, text).
     other_abstracts: tuple[tuple[dt.date, str], ...] = ()
+    # Where each of them was first given, after the entry whose abstract is
+    # the paper's: (that first entry, the later one), for ingest to tell the
+    # user as it writes the version into the paper file.
+    other_abstracts_from: tuple[tuple[DigestEntry, DigestEntry], ...] = field(default=(), compare=False)
 
     @property
     def body(self) -> str:
@@ -261,12 +265,14 @@ def merge_entries(digests: Iterable[Digest]) -> Merged:
 
     The first appearance's title and abstract win, so a later digest cannot
     silently rewrite a paper; a different abstract under the same title is kept
-    as another version, and the user is told.
+    as another version, which ingest tells the user of once, as it writes it
+    into the paper file (:func:`.ingest.plan_ingest`): told here, it was said
+    by every build, and failed every ``build --strict``.
     """
     ordered = sorted(digests, key=lambda d: (d.date, d.path.name))
     first: dict[str, DigestEntry] = {}
     dates: dict[str, set[dt.date]] = {}
-    others: dict[str, dict[str, dt.date]] = {}
+    others: dict[str, dict[str, DigestEntry]] = {}
     warnings: list[SourceError] = list(new_year_warnings(ordered))
     for digest in ordered:
         warnings.extend(digest.warnings)
@@ -278,16 +284,12 @@ def merge_entries(digests: Iterable[Digest]) -> Merged:
                 continue
             versions = others.setdefault(key, {})
             if not any(_same_text(entry.abstract, text) for text in versions):
-                versions[entry.abstract] = entry.date
-                warnings.append(SourceError(
-                    f"{clip(entry.title)!r} has a different abstract than in "
-                    f"{original.path.name}:{original.line}; both are kept on its page",
-                    entry.path, entry.line,
-                ))
+                versions[entry.abstract] = entry
     records = tuple(
         PaperRecord(
             key, entry.title, entry.abstract, tuple(sorted(dates[key])),
-            tuple((date, text) for text, date in others.get(key, {}).items()),
+            tuple((other.date, text) for text, other in others.get(key, {}).items()),
+            tuple((entry, other) for other in others.get(key, {}).values()),
         )
         for key, entry in first.items()
     )

@@ -490,6 +490,35 @@ def test_strict_fails_a_build_that_warns_each_time_and_passes_one_that_does_not(
     assert run("build", "--strict", cwd=project).returncode == 0
 
 
+def test_a_revised_abstract_is_said_by_the_build_that_writes_it_alone_and_fails_strict_only_then(project):
+    """Said by every build, it failed every build --strict, and only editing
+    a pasted digest ended that; the paper file holding the version, there
+    is nothing more to say."""
+    digests, paper = project / "content" / "digests", project / "content" / "papers" / "a-paper-on-speech.md"
+    (digests / "b.txt").write_text(HEADER + "Mar 19\n\nA Paper on Speech\n\nWe study speech synthesis, revised.\n")
+    result = run("build", "--strict", "-q", cwd=project)
+    assert result.returncode == 1, result.stderr
+    warning, error = result.stderr.splitlines()
+    assert warning == (
+        "warning: content/digests/b.txt:7: 'A Paper on Speech' has a different abstract than in a.txt:7: ingest "
+        "wrote it into content/papers/a-paper-on-speech.md, under 'Other versions of the abstract', and the paper's "
+        "page shows both (nothing needs doing: only the build that writes it there says so)"
+    )
+    assert error.startswith("error: 1 warning above, and --strict fails a build that warns")
+    assert "\n### As of 2025-03-19\n\nWe study speech synthesis, revised.\n" in paper.read_text()
+    for again in (["-q"], ["-q", "--no-cache"]):  # nothing changed; then a build that reads every file anew
+        result = run("build", "--strict", *again, cwd=project)
+        assert result.returncode == 0 and result.stderr == "", result.stderr
+    # A third version is said once too, by whichever writes it: here ingest.
+    (digests / "c.txt").write_text(HEADER + "Mar 20\n\nA Paper on Speech\n\nWe study speech synthesis, again.\n")
+    result = run("ingest", cwd=project)
+    assert result.returncode == 0 and result.stderr.startswith("warning: content/digests/c.txt:7: 'A Paper on Speech' "
+                                                               "has a different abstract than in a.txt:7: ingest wrote it")
+    assert result.stderr.count("\n") == 1, result.stderr
+    result = run("build", "--strict", "-q", cwd=project)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+
+
 def test_ingest_shows_the_same_warnings_as_a_build(project):
     assert run("ingest", cwd=project).returncode == 0
     paper = project / "content" / "papers" / "another-paper.md"
