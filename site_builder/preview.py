@@ -110,7 +110,8 @@ class Preview:
         # forget it, so the next one does (see _notes_search_index).
         self._notes_search: PendingSearchIndex | None = None
         self._own_writes: dict[Path, bytes] = {}  # paper files our ingest wrote
-        self._warnings: list[str] = []
+        self._warnings: list[str] = []  # as last said
+        self._failed_since_warnings = False  # a build or page failed since they were said
         self.output = PreviewOutput(self.paths.out)
         self._render_failed_in: int | None = None  # the output.generation a page last failed to render in
         self._settled = True  # garbage collected since the last build (see settle_memory)
@@ -191,13 +192,19 @@ class Preview:
         self._notes_search = None  # the cache forgets it as this build ends, with all the build did not use
         self.templates_dir = result.site.config.templates_dir
         # Warnings stand until their file changes; repeat them only when they
-        # do, and say when the last is gone (silence read as "still there").
+        # do, saying that they replace those said before (silence read as
+        # "still there", and so did one of two said again alone).
         warnings = [_as_build_says(w) for w in result.warnings]
         if warnings != self._warnings:
-            if not warnings:
-                gone = len(self._warnings)
-                self.log(f"No warnings now: {'the one' if gone == 1 else f'the {gone}'} above {'is' if gone == 1 else 'are'} gone")
+            if self._warnings:
+                said = len(self._warnings)
+                # A failed build since then put its error below them.
+                where = "from before the error" if self._failed_since_warnings else "above"
+                earlier = f"{'the one' if said == 1 else f'the {said}'} {where}"
+                self.log(f"Warnings now, in place of {earlier}:" if warnings
+                         else f"No warnings now: {earlier} {'is' if said == 1 else 'are'} gone")
             self._warnings = warnings
+            self._failed_since_warnings = False
             for warning in self._warnings:
                 self.log(f"warning: {warning}")
         rebuild = Rebuild(
@@ -428,6 +435,7 @@ class Preview:
             return self._changed.wait_for(lambda: not self.unfinished, timeout)
 
     def _fail(self, message: str, start: float, what: str = "Build") -> None:
+        self._failed_since_warnings = True
         with self._changed:
             self._state = replace(self._state, error=message)
             built = self._state.version > 0

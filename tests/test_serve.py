@@ -781,8 +781,8 @@ def test_the_first_wikilink_of_a_site_written_in_the_preview_shows_its_papers_ti
 
 def test_warnings_are_said_once_and_their_end_is_said_too(tmp_path):
     """A warning stands until its file changes, so it is not repeated at
-    every rebuild; when the last is fixed the preview says so, where it said
-    nothing and the warning read as still there."""
+    every rebuild; when the warnings change, or the last is fixed, the
+    preview says so, where it said nothing and the warning read as still there."""
     paths = make_project(tmp_path)
     log: list[str] = []
     preview = Preview(paths, log=log.append)
@@ -802,6 +802,32 @@ def test_warnings_are_said_once_and_their_end_is_said_too(tmp_path):
     note.write_text(text + "\n## Notes\n\nSee [this](/papers/a-wholly-new-preview-paper/).\n")
     assert preview.build(("paper",), (note,))
     assert log[-2:-1] == ["No warnings now: the one above is gone"], log
+    # "The one above" pointed at the error's lines when a failed build came
+    # between the warning and its fix: the line says which it means. And
+    # one of two warnings fixed said the other again alone, which read as a
+    # warning more (warnings are said once): it is said as the one in place of both.
+    linking = lambda *targets: text + "\n## Notes\n\n" + "".join(f"See [this]({t}).\n" for t in targets)
+    broken = text.replace("\n---\n", "\ntitle: [\n---\n", 1)
+
+    def save(new: str) -> list[str]:
+        """What the terminal says of warnings and errors after ``new`` is saved."""
+        said = len(log)
+        note.write_text(new)
+        preview.build(("paper",), (note,))
+        return [line.split(":", 1)[0] if line.startswith(("warning: ", "error: ")) else line
+                for line in log[said:] if line.startswith(("warning: ", "error: ", "No warnings", "Warnings now"))]
+
+    assert save(linking("/papers/gone/", "/papers/lost/")) == ["warning", "warning"]
+    assert save(linking("/papers/lost/")) == ["Warnings now, in place of the 2 above:", "warning"]
+    assert save(broken) == ["error"]
+    assert save(text) == ["No warnings now: the one from before the error is gone"]
+    assert save(broken) == ["error"]
+    assert save(text) == []
+    # Warnings that outlive the error's fix are gone later: still from before it.
+    assert save(linking("/papers/gone/", "/papers/lost/")) == ["warning", "warning"]
+    assert save(broken) == ["error"]
+    assert save(linking("/papers/gone/", "/papers/lost/")) == []
+    assert save(text) == ["No warnings now: the 2 from before the error are gone"]
 
 
 def test_a_front_matter_edit_is_not_mistaken_for_a_note(server, events):
