@@ -183,7 +183,7 @@ class Preview:
             # Watched even now: the fix is often a save of a template there.
             self.templates_dir = _templates_dir(self.paths.content / "site.yaml", self.templates_dir)
             return False
-        self._texts = dict(result.plan.texts)
+        earlier_texts, self._texts = self._texts, dict(result.plan.texts)
         env = make_environment(result.site.config)
         # "!paper.html" (the built-in one) too shows them on paper pages alone:
         # through one's own paper.html that extends it.
@@ -209,7 +209,7 @@ class Preview:
                 self.log(f"warning: {warning}")
         rebuild = Rebuild(
             time.perf_counter() - start, len(result.site.pages), result.rendered, written, changes,
-            tuple(sorted(result.later)), result.plan.summary if result.plan.changed else "",
+            tuple(sorted(result.later)), result.plan.summary_since(earlier_texts) if result.plan.changed else "",
         )
         self._succeeded(rebuild, result.site.config.base_path)
         return True

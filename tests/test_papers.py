@@ -172,6 +172,24 @@ def test_a_file_that_holds_characters_showing_nothing_gets_the_digests_text_and_
     assert "Notes" not in dict(plan.texts)[path] and "\u00ad" not in dict(plan.texts)[path]
 
 
+def test_a_deleted_paper_file_written_again_is_no_new_paper_to_one_who_knows_the_files_before():
+    """Ingest alone takes a digest paper's file deleted for a new paper; the
+    preview knows the files its last build read, and says what happened."""
+    first = digest(MAR18, "a.txt", ("Kept Paper", "a"), ("Deleted Paper", "b"))
+    _, before = ingest_texts([first])
+    deleted = PAPERS / "deleted-paper.md"
+    now = {path: text for path, text in before.items() if path != deleted}
+    plan, _ = ingest_texts([first, digest(MAR17, "b.txt", ("A New Paper", "c"))], now)
+    assert plan.summary == "2 new papers, 2 paper files written"
+    assert plan.summary_since(before) == (
+        "1 new paper, 2 paper files written, 1 of them again after being deleted (a digest lists its paper)"
+    )
+    # A paper of one's own deleted, and another paper given its file name: new.
+    own = {deleted: "---\ntitle: My Own Write-up\n---\n\nMine.\n", **now}
+    plan, _ = ingest_texts([first], now)
+    assert plan.summary_since(own) == "1 new paper, 1 paper file written"
+
+
 def test_colliding_slugs_get_a_number():
     # Two papers (their titles differ in a letter) whose addresses would be one.
     _, texts = ingest_texts([digest(MAR18, "a.txt", ("Naïve Slugs", "a"), ("Naive Slugs", "b"))])

@@ -975,11 +975,14 @@ def test_a_rebuild_says_what_ingest_wrote_to_content_papers(tmp_path):
     assert not any("ingest:" in line for line in log), "nothing to say when ingest wrote nothing"
     assert preview.build(("digest",), (add_digest(paths, "A Wholly New Preview Paper"),))
     assert log[-1].endswith("; ingest: 1 new paper, 1 paper file written"), log[-1]
-    # A digest's paper file deleted is written again from the digests, and said to be.
+    # A digest's paper file deleted is written again from the digests, and
+    # said to be: not as a new paper, which it is not (it was said to be).
     written = paths.papers / "a-wholly-new-preview-paper.md"
     written.unlink()
     assert preview.build(("paper",), (written,))
-    assert written.is_file() and log[-1].endswith("; ingest: 1 new paper, 1 paper file written"), log[-1]
+    assert written.is_file() and log[-1].endswith(
+        "; ingest: 0 new papers, 1 paper file written, 1 of them again after being deleted (a digest lists its paper)"
+    ), log[-1]
     assert preview.build(("paper.html",), (themed(tmp_path, "<p>THEMED</p>"),))
     assert "ingest:" not in log[-1]
 
