@@ -26,7 +26,7 @@ from .pagination import paginate, title_list_pages
 from .papers import Memo, Paper, digest_abstract, no_memo
 from .related import WordCounts, related_indices, word_counts
 from .tags import TagLink, gather_tags
-from .topics import Taxonomy, assign_topics
+from .topics import Taxonomy, assign_topics, unknown_topic
 from .wikilinks import linked_names, wikilink_targets, with_link_targets
 
 
@@ -275,11 +275,7 @@ def build_site(
         )
         for slug in slugs:
             if taxonomy.get(slug) is None:
-                errors.append(SourceError(
-                    f"unknown topic {slug!r}", paper.path, paper.line_of("topics"),
-                    hint="use a slug from content/topics.yaml or add the topic there" if taxonomy.topics else
-                    "content/topics.yaml has no topics (is it missing?): restore it, or delete this topics: line",
-                ))
+                errors.append(unknown_topic(slug, taxonomy, paper.path, paper.line_of("topics")))
         paper_topics[paper.slug] = slugs
     raise_if_any(errors)
 

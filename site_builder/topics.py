@@ -320,3 +320,23 @@ def placement_warnings(
                         "a paper's slug is its file name in content/papers/ without .md",
                     ))
     return tuple(warnings)
+
+
+def unknown_topic(slug: str, taxonomy: Taxonomy, path: Path | str, line: int | None) -> SourceError:
+    """The error for a ``topics:`` line naming ``slug``, no topic of
+    ``taxonomy``. Only a paper no digest lists has a line of its own: ingest
+    writes a digest paper's from the taxonomy, and leaves this one as it is,
+    also when a topic's slug it names is renamed in topics.yaml (the file is
+    the user's, and the line may be theirs too)."""
+    if not taxonomy.topics:
+        return SourceError(
+            f"unknown topic {slug!r}", path, line,
+            hint="content/topics.yaml has no topics (is it missing?): restore it, or delete this topics: line",
+        )
+    guess = difflib.get_close_matches(slug, [topic.slug for topic in taxonomy.topics], n=1)
+    return SourceError(
+        f"unknown topic {slug!r}", path, line,
+        hint=(f"did you mean {guess[0]!r}? " if guess else "") + "a paper no digest lists keeps its topics: line as "
+        "written, also when a topic's slug is renamed in content/topics.yaml: write one of the slugs there in this "
+        "line, delete the line to have the rules there file the paper, or add the topic there",
+    )

@@ -395,6 +395,23 @@ CASES = {
         write("content/papers/my-paper.md", "---\ntitle: Mine\ndates: [2025-03-18]\ntopics: [no-such-topic]\n---\n\nText.\n"),
         "content/papers/my-paper.md:4: unknown topic 'no-such-topic'",
     ),
+    # A paper of a digest deleted is the user's, and ingest leaves its
+    # topics: line as it wrote it: a slug renamed since is no topic. The
+    # error said to use another slug or add the topic, not why the line was
+    # not renamed with it, nor that deleting it has the rules file the paper.
+    "front-matter-topic-renamed-after-the-papers-digest-was-deleted": (
+        lambda project: (
+            (project / "content" / "digests" / "2025-03-18.txt").unlink(),
+            replace_in("content/topics.yaml", "- slug: speech\n", "- slug: audio\n")(project),
+        ),
+        f"{PAPER}:5: unknown topic 'speech' (a paper no digest lists keeps its topics: line as written, also when "
+        "a topic's slug is renamed in content/topics.yaml: write one of the slugs there in this line, delete the "
+        "line to have the rules there file the paper, or add the topic there)",
+    ),
+    "front-matter-topic-misspelt": (
+        write("content/papers/my-paper.md", "---\ntitle: Mine\ndates: [2025-03-18]\ntopics: [speach]\n---\n\nText.\n"),
+        "content/papers/my-paper.md:4: unknown topic 'speach' (did you mean 'speech'? a paper no digest lists",
+    ),
     "front-matter-topic-without-topics-yaml": (
         lambda project: (
             write("content/papers/my-paper.md", "---\ntitle: Mine\ndates: [2025-03-18]\ntopics: [speech]\n---\n\nText.\n")(project),
