@@ -20,7 +20,7 @@ try:
     from site_builder.inputs import Paths, ingest
     from site_builder.pipeline import CACHE_DIR, BuildReport, build
     from site_builder.search import SearchPart
-    from site_builder.serve import PreviewServer
+    from site_builder.serve import PreviewServer, check_not_previewed
     from site_builder.writer import check_output_dir
 except ModuleNotFoundError as missing:
     if (missing.name or "").startswith("site_builder"):
@@ -104,6 +104,7 @@ def _search_part(part: SearchPart, files: str) -> str:
 def command_build(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     paths = _paths(args, cached=not args.no_cache)
+    check_not_previewed(paths.content, "build")
     report = build(paths, args.base_url, progress=_progress(args.quiet))
     if sys.stderr.isatty() and not args.quiet:
         print("\r\033[K", end="", file=sys.stderr)
@@ -124,6 +125,7 @@ def _failed_strictly(warnings: int, outcome: str) -> int:
 
 
 def command_ingest(args: argparse.Namespace) -> int:
+    check_not_previewed(Path(args.content), "ingest")
     plan, warnings = ingest(Paths(content=Path(args.content), out=Path("_site")))  # writes no site
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -153,8 +155,9 @@ def command_serve(args: argparse.Namespace) -> int:
 
 def command_deploy(args: argparse.Namespace) -> int:
     paths = _paths(args)
-    # The output directory, the branch and the remote first: a deploy they
-    # refuse leaves the site as it was.
+    # A preview, the output directory, the branch and the remote first: a
+    # deploy they refuse leaves the site as it was.
+    check_not_previewed(paths.content, "deploy")
     check_output_dir(paths.out, paths.inputs)
     target = check_target(Path.cwd(), None if args.no_push else args.remote, args.branch)
     report = build(paths, args.base_url)

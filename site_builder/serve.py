@@ -73,6 +73,34 @@ def _lock_content(content: Path) -> int | None:
         ) from None
 
 
+# What each command that writes what the preview writes would do to it, and what to do instead.
+_BREAKS_THE_PREVIEW = {
+    "build": ("a build now would write them under it, and the preview would serve the build's pages until restarted",
+              "; while it runs it keeps its site as 'build' makes it, so no build is needed"),
+    "ingest": ("an ingest now would write paper files under it, each taking the other's writes for your edits",
+               "; while it runs it ingests each digest you save, so no ingest is needed"),
+    "deploy": ("a deploy now would write them under it, and the preview would serve the deploy's pages until "
+               "restarted", ", then deploy, and serve again"),
+}
+
+
+def check_not_previewed(content: Path, command: str) -> None:
+    """Refuse ``command`` while a preview server holds the content directory
+    (a build for another base URL swapped its site in under the preview, which
+    went on serving pages whose every link was broken). The lock is tried and
+    let go at once, never held, and shared: two builds at once, each
+    checking, do not take each other for a preview."""
+    try:
+        unlock(lock_directory(content, shared=True))
+    except BlockingIOError:
+        why, instead = _BREAKS_THE_PREVIEW[command]
+        raise SourceError(
+            "'build.py serve' is previewing this content directory, writing the paper files and its site "
+            f"as you save; {why}", content,
+            hint=f"stop the preview first (Ctrl+C in its terminal){instead}",
+        ) from None
+
+
 class PreviewServer:
     """The HTTP server, the watcher and the build thread, started and stopped together."""
 

@@ -247,11 +247,12 @@ class _NotMovable(Exception):
     stat but refuses the rename."""
 
 
-def lock_directory(directory: Path) -> int | None:
-    """An exclusive lock on ``directory``, held by its open descriptor until
-    :func:`unlock`; None where locks are not to be had (no flock, a file
-    system without them) or there is no such directory. Raises
-    BlockingIOError while another process holds it."""
+def lock_directory(directory: Path, shared: bool = False) -> int | None:
+    """An exclusive lock on ``directory`` (or a ``shared`` one, which others
+    may hold at once), held by its open descriptor until :func:`unlock`;
+    None where locks are not to be had (no flock, a file system without
+    them) or there is no such directory. Raises BlockingIOError while
+    another process holds a lock that excludes it."""
     if fcntl is None:
         return None
     try:
@@ -259,7 +260,7 @@ def lock_directory(directory: Path) -> int | None:
     except OSError:
         return None
     try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(descriptor, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
     except OSError as error:
         os.close(descriptor)
         if error.errno in (errno.EWOULDBLOCK, errno.EAGAIN):

@@ -2079,6 +2079,52 @@ def test_a_second_server_on_one_content_directory_is_refused_until_the_first_sto
     second.stop()
 
 
+@pytest.mark.parametrize("argv, why, instead", [
+    (["build", "--base-url", "/REPO/"],
+     "a build now would write them under it, and the preview would serve the build's pages until restarted",
+     "; while it runs it keeps its site as 'build' makes it, so no build is needed"),
+    (["ingest"], "an ingest now would write paper files under it, each taking the other's writes for your edits",
+     "; while it runs it ingests each digest you save, so no ingest is needed"),
+    (["deploy", "--base-url", "https://user.github.io/REPO/", "--no-push"],
+     "a deploy now would write them under it, and the preview would serve the deploy's pages until restarted",
+     ", then deploy, and serve again"),
+], ids=["build", "ingest", "deploy"])
+def test_build_ingest_and_deploy_are_refused_while_a_preview_serves_the_content_directory(
+    tmp_path, monkeypatch, capsys, argv, why, instead,
+):
+    """A build for another base URL swapped its site in under the preview,
+    which went on serving pages whose every link was broken, saves or not."""
+    import build as cli
+
+    server, _log = start_server(tmp_path)
+    paths = server.preview.paths
+    # Where content/ and _site/ are the defaults, and no git checkout: a deploy let through publishes nothing.
+    monkeypatch.chdir(tmp_path)
+    try:
+        site, papers = snapshot(paths.out), snapshot(paths.papers)
+        capsys.readouterr()
+        assert cli.main(argv) == 1
+        assert capsys.readouterr().err == (
+            "error: content: 'build.py serve' is previewing this content directory, writing the paper files and "
+            f"its site as you save; {why} "
+            f"(stop the preview first (Ctrl+C in its terminal){instead})\n"
+            "Nothing was written; the previous site and your paper files are unchanged.\n"
+        )
+        assert (snapshot(paths.out), snapshot(paths.papers)) == (site, papers)
+    finally:
+        server.stop()
+    assert cli.main(["ingest"]) == 0, "let through once the preview stops"
+
+
+def test_two_builds_checking_for_a_preview_at_once_let_each_other_through(tmp_path):
+    (tmp_path / "content").mkdir()
+    checking = writer.lock_directory(tmp_path / "content", shared=True)  # another build, checking
+    try:
+        serve.check_not_previewed(tmp_path / "content", "build")
+    finally:
+        writer.unlock(checking)
+
+
 def test_a_stopped_server_lets_go_of_its_content_directory_though_a_child_still_runs(tmp_path):
     """Forked children (the renderers) share the lock's descriptor: closing
     ours alone would leave the directory locked until the last child exits."""
@@ -2106,6 +2152,7 @@ def test_a_file_system_without_locks_does_not_stop_the_server(tmp_path, monkeypa
 
     monkeypatch.setattr(writer.fcntl, "flock", no_locks)
     server = PreviewServer(make_project(tmp_path), port=0, log=lambda line: None)
+    serve.check_not_previewed(server.preview.paths.content, "build")  # nor a build: there is no telling
     server.stop()
 
 
