@@ -152,7 +152,7 @@ def plan_ingest(
             warnings.extend(
                 _other_abstract_written(first, other, path)
                 for first, other in record.other_abstracts_from
-                if old is None or not _holds_paragraphs(old, (first.abstract, other.abstract))
+                if old is None or not _holds_other_version(old, other.abstract)
             )
             if old is not None and moved_to_notes(old, path, record):
                 warnings.append(SourceError(
@@ -224,11 +224,14 @@ def _other_abstract_written(first: DigestEntry, other: DigestEntry, path: Path) 
     )
 
 
-def _holds_paragraphs(text: str, paragraphs: Iterable[str]) -> bool:
-    """Whether each of ``paragraphs`` (a digest's abstract: one line) is a
-    line of ``text`` (a paper file's, whatever its line ends)."""
-    lines = set(text.replace("\r\n", "\n").split("\n"))
-    return all(paragraph in lines for paragraph in paragraphs)
+def _holds_other_version(text: str, abstract: str) -> bool:
+    """Whether a paper file's ``text`` holds ``abstract`` under its other
+    versions, however an editor wrapped it or ended its lines. Not where
+    it stands as the paper's abstract: a digest of an earlier date moves
+    it under them. (Asked of the whole file, an edit of the first abstract,
+    which ingest undoes, said each version there was written anew.)"""
+    _, heading, versions = text.partition(OTHER_VERSIONS)
+    return bool(heading) and " ".join(abstract.split()) in " ".join(versions.split())
 
 
 def _own_values_replaced(paper: Paper, record: PaperRecord, topics: tuple[str, ...]) -> str:

@@ -99,13 +99,32 @@ def test_a_different_abstract_is_said_only_by_the_ingest_that_writes_it_into_the
     assert [str(w).split(": ingest", 1)[0] for w in plan.warnings] == [
         "d.txt:1: 'A paper' has a different abstract than in a.txt:1"
     ]
-    # A digest of an earlier date makes its abstract the paper's: said, though the file held both others.
+    # A digest of an earlier date makes its abstract the paper's: the one it
+    # moves under the other versions is said, not the one there already.
     earlier = [digest(dt.date(2025, 3, 16), "0.txt", ("A Paper", "Version zero.")), *digests]
     plan, _ = ingest_texts(earlier, texts)
     assert [str(w).split(": ingest", 1)[0] for w in plan.warnings] == [
         "a.txt:1: 'A Paper' has a different abstract than in 0.txt:1",
-        "b.txt:1: 'A Paper' has a different abstract than in 0.txt:1",
     ]
+
+
+def test_a_paper_file_rewritten_for_an_edit_of_its_abstract_does_not_say_its_versions_are_new():
+    """The file already held them: it said, on the build that undid the
+    edit (and failed it under --strict), that ingest wrote each one there."""
+    digests = [digest(MAR17, "a.txt", ("A Paper", "Version one of a long abstract.")),
+               digest(MAR18, "b.txt", ("A Paper", "Version two of a long abstract."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-paper.md"
+    # Wrapped by an editor: unwrapped; retyped: moved under the notes, and said so.
+    for edited, said in (("Version one of a long\nabstract.", []), ("Version one, edited.", ["text above the notes"])):
+        plan, _ = ingest_texts(digests, {path: texts[path].replace("Version one of a long abstract.", edited, 1)})
+        assert plan.changed == (path,)
+        assert [w.message[:20] for w in plan.warnings] == said
+    # The version's own paragraph wrapped by an editor is still the version.
+    wrapped = texts[path].replace("Version two of a long abstract.", "Version two of\na long abstract.")
+    plan, _ = ingest_texts([*digests, digest(dt.date(2025, 3, 19), "c.txt", ("A Paper", "Version one of a long abstract."))],
+                           {path: wrapped})
+    assert plan.changed == (path,) and plan.warnings == ()
 
 
 def test_a_long_title_quoted_in_a_warning_is_marked_where_it_is_cut():
