@@ -5,6 +5,7 @@ how, without losing what the user added (:mod:`.paper_file`)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
 
+import yaml
 from slugify import slugify
 
 from .digest import Digest, DigestEntry, clip, title_key, title_text
@@ -336,12 +338,26 @@ def _front_matter_hint(text: str) -> str:
             "one below, with keys in lower case ('title: ...', not 'Title: ...')"
         )
     if heading := _FIRST_HEADING.match(first):
-        return f"the title is not taken from a heading: begin the file with '---', 'title: {heading.group(1)}', '---'"
+        return f"the title is not taken from a heading: begin the file with '---', '{_title_line(heading.group(1))}', '---'"
     return "begin the file with '---', YAML lines such as 'title: ...', then '---'"
 
 
+def _title_line(title: str) -> str:
+    """A front matter line that YAML reads as ``title``: in double quotes
+    where it would read it otherwise (``About: me`` is an error, ``[Draft]
+    Notes`` a list, ``2025`` a number)."""
+    line = f"title: {title}"
+    try:
+        plain = yaml.safe_load(line) == {"title": title}
+    except yaml.YAMLError:
+        plain = False
+    return line if plain else f"title: {json.dumps(title, ensure_ascii=False)}"
+
+
 _UNFENCED_METADATA = re.compile(r"[A-Za-z][\w-]*:(?:[ \t]|$)")
-_FIRST_HEADING = re.compile(r"#[ \t]+(.*?)[ \t#]*$")
+# An ATX heading's text, without a closing sequence of '#', which only a
+# space sets apart from it (CommonMark): "# C#" is the title "C#".
+_FIRST_HEADING = re.compile(r"#[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 
 
 # A line of '---' that opens or closes front matter, with any spaces an

@@ -86,6 +86,11 @@ def test_a_page_written_for_pelican_or_mkdocs_is_told_how_to_give_it_front_matte
         "content/pages/about.md:1: page file does not start with '---' front matter "
         "(the title is not taken from a heading: begin the file with '---', 'title: About me', '---')"
     )
+    # The line it gives is YAML that reads as the heading: quoted where
+    # YAML would read it otherwise; a '#' in it kept, but a closing one's.
+    for heading, title in (("About: me", '"About: me"'), ("[Draft] Notes", '"[Draft] Notes"'), ("2025", '"2025"'),
+                           ("C# and F#", "C# and F#"), ("C# and F# ##", "C# and F#")):
+        assert page_error(f"# {heading}\n\nText.\n").endswith(f"begin the file with '---', 'title: {title}', '---')")
     assert page_error("I read the digests.\n") == (
         "content/pages/about.md:1: page file does not start with '---' front matter "
         "(begin the file with '---', YAML lines such as 'title: ...', then '---')"
