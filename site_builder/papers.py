@@ -332,7 +332,9 @@ def _front_matter_hint(text: str) -> str:
     metadata lines Pelican and Python-Markdown's meta extension read
     ("Title: About"), or a first heading, which MkDocs takes for the title."""
     first = text.lstrip("\n").split("\n", 1)[0]
-    if _UNFENCED_METADATA.match(first):
+    if metadata := _UNFENCED_METADATA.match(first):
+        if metadata.group(1).islower():  # front matter whose '---' lines were left out: no Pelican about it
+            return "its first lines look like front matter without its '---' lines: put a line '---' above them and one below"
         return (
             "its first lines look like metadata written as Pelican writes it: put a line '---' above them and "
             "one below, with keys in lower case ('title: ...', not 'Title: ...')"
@@ -354,7 +356,7 @@ def _title_line(title: str) -> str:
     return line if plain else f"title: {json.dumps(title, ensure_ascii=False)}"
 
 
-_UNFENCED_METADATA = re.compile(r"[A-Za-z][\w-]*:(?:[ \t]|$)")
+_UNFENCED_METADATA = re.compile(r"([A-Za-z][\w-]*):(?:[ \t]|$)")
 # An ATX heading's text, without a closing sequence of '#', which only a
 # space sets apart from it (CommonMark): "# C#" is the title "C#".
 _FIRST_HEADING = re.compile(r"#[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")

@@ -82,6 +82,11 @@ def test_a_page_written_for_pelican_or_mkdocs_is_told_how_to_give_it_front_matte
         "(its first lines look like metadata written as Pelican writes it: put a line '---' above them and "
         "one below, with keys in lower case ('title: ...', not 'Title: ...'))"
     )
+    # Keys in lower case already: front matter that lost its '---' lines, not Pelican's.
+    assert page_error("title: About\nnav: true\n\nText.\n") == (
+        "content/pages/about.md:1: page file does not start with '---' front matter "
+        "(its first lines look like front matter without its '---' lines: put a line '---' above them and one below)"
+    )
     assert page_error("\n# About me #\n\nText.\n") == (
         "content/pages/about.md:1: page file does not start with '---' front matter "
         "(the title is not taken from a heading: begin the file with '---', 'title: About me', '---')"
