@@ -217,9 +217,11 @@ def _other_abstract_written(first: DigestEntry, other: DigestEntry, path: Path) 
     # Said by the build that writes the version into the file alone: the
     # next finds the file holding it. (Said by every build, it failed every
     # build --strict, and only editing a pasted digest ended that.)
+    # The file by its name: its path is the preview's absolute one.
     return SourceError(
         f"{clip(other.title)!r} has a different abstract than in {first.path.name}:{first.line}: ingest wrote it "
-        f"into {path}, under {OTHER_VERSIONS.lstrip('# ')!r}, and the paper's page shows both", other.path, other.line,
+        f"into its paper file, {path.name}, under {OTHER_VERSIONS.lstrip('# ')!r}, and the paper's page shows both",
+        other.path, other.line,
         hint="nothing needs doing: only the build that writes it there says so",
     )
 

@@ -76,7 +76,8 @@ def test_same_title_with_a_different_abstract_keeps_both_and_says_so():
     body = parse_paper(texts[PAPERS / "a-paper.md"], PAPERS / "a-paper.md").abstract
     assert "Version one." in body and "### As of 2025-03-18\n\nVersion two." in body
     assert [str(w) for w in plan.warnings] == [
-        "b.txt:1: 'A Paper' has a different abstract than in a.txt:1: ingest wrote it into papers/a-paper.md, "
+        "b.txt:1: 'A Paper' has a different abstract than in a.txt:1: ingest wrote it into its paper file, "
+        "a-paper.md, "
         "under 'Other versions of the abstract', and the paper's page shows both (nothing needs doing: only the "
         "build that writes it there says so)"
     ]
