@@ -334,9 +334,13 @@ def unknown_topic(slug: str, taxonomy: Taxonomy, path: Path | str, line: int | N
             hint="content/topics.yaml has no topics (is it missing?): restore it, or delete this topics: line",
         )
     guess = difflib.get_close_matches(slug, [topic.slug for topic in taxonomy.topics], n=1)
+    if guess:  # a slip of the pen, most likely: the why of a rename would bury the answer
+        return SourceError(
+            f"unknown topic {slug!r}", path, line, hint=f"did you mean {guess[0]!r}?",
+        )
     return SourceError(
         f"unknown topic {slug!r}", path, line,
-        hint=(f"did you mean {guess[0]!r}? " if guess else "") + "a paper no digest lists keeps its topics: line as "
-        "written, also when a topic's slug is renamed in content/topics.yaml: write one of the slugs there in this "
-        "line, delete the line to have the rules there file the paper, or add the topic there",
+        hint="a paper no digest lists keeps its topics: line as written, also when a topic's slug is renamed in "
+        "content/topics.yaml: write one of the slugs there in this line, delete the line to have the rules there "
+        "file the paper, or add the topic there",
     )

@@ -410,7 +410,7 @@ CASES = {
     ),
     "front-matter-topic-misspelt": (
         write("content/papers/my-paper.md", "---\ntitle: Mine\ndates: [2025-03-18]\ntopics: [speach]\n---\n\nText.\n"),
-        "content/papers/my-paper.md:4: unknown topic 'speach' (did you mean 'speech'? a paper no digest lists",
+        "content/papers/my-paper.md:4: unknown topic 'speach' (did you mean 'speech'?)",
     ),
     "front-matter-topic-without-topics-yaml": (
         lambda project: (
