@@ -392,7 +392,10 @@ def build_site(
         # A taste of the latest digest: all of it (60 papers in the shipped
         # one) put the topics and dates 20,000 pixels down on a phone.
         latest_papers=in_digest_order(latest.date)[:HOME_LATEST_PAPERS] if latest else (),
-        topics=tuple(sorted(topics_used, key=lambda t: (-t.count, t.name))),
+        # In topics.yaml's order, as the topics page: its author groups them
+        # (and puts the catch-all last), where most papers first shuffled
+        # them with every digest and listed them unlike the topics page.
+        topics=topics_used,
         recent_dates=dates_newest[: config.home_recent_dates],
         paper_count=len(views),
         date_count=len(dates_newest),

@@ -332,6 +332,27 @@ def test_the_latest_digest_on_the_home_page_is_a_digests_not_a_later_paper_of_on
     assert only_own.context["latest"] is None and only_own.context["latest_papers"] == ()
 
 
+def test_the_home_page_and_the_topics_page_list_topics_in_the_order_of_topics_yaml():
+    """The home page listed them most papers first and the topics page in the
+    file's order: the same topics in two orders, and the home page's shifted
+    with every digest. The file's author orders them (here not A–Z, nor by count)."""
+    taxonomy = parse_taxonomy(
+        "topics:\n"
+        "  - {slug: zeta, name: Zeta, keywords: {zeta: 3}}\n"
+        "  - {slug: alpha, name: Alpha, keywords: {alpha: 3}}\n"
+        "  - {slug: other, name: Other, fallback: true}\n",
+        "topics.yaml",
+    )
+    papers = [paper("a1", "Alpha one"), paper("a2", "Alpha two"), paper("a3", "Alpha three"),
+              paper("z1", "Zeta one"), paper("o1", "Plain"), paper("o2", "Plainer")]
+    papers = [replace(p, topics=({"a": "alpha", "z": "zeta", "o": "other"}[p.slug[0]],)) for p in papers]
+    site = build_site(SiteConfig(), tuple(papers), taxonomy, make_markdown())
+    files = render_site(make_environment(SiteConfig()), site, ASSETS, {})[0]
+    for page in ("index.html", "topics/index.html"):
+        shown = files[page].decode()
+        assert re.findall(r'<a href="/topics/([a-z]+)/">', shown) == ["zeta", "alpha", "other"], page
+
+
 def test_the_home_pages_sidebar_leaves_out_a_section_with_nothing_to_list_and_says_what_it_counts():
     listed = paper("x", "A Paper From A Digest")
     order = {dt.date(2025, 3, 18): (listed.key,)}
