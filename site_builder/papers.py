@@ -210,12 +210,21 @@ _LATIN_LETTERS = str.maketrans({
 })
 
 
+# An English title's leading article, which library catalogues pass over in
+# filing ("A Survey of …" under S): paper titles are English.
+_LEADING_ARTICLE = re.compile(r"\A(?:a|an|the) ")
+_OPENING_MARKS = "\"'“‘(["
+
+
 def _sort_key(title: str) -> tuple[str, str]:
     """Where a title goes in A–Z order: as it reads, leading quotes and brackets
-    ignored, and accents too (``Émile`` among the E's). A title that starts
-    with no letter of A–Z (``2-bit``, ``$100K``, ``π-Zero``) goes first, under
-    the list's one "#": ``π`` sorted after ``z``, in a second "#" at the end."""
-    text = title_text(title).lstrip("\"'“‘([")
+    ignored, a leading "A", "An" or "The" too, and accents (``Émile`` among the
+    E's). A title that starts with no letter of A–Z (``2-bit``, ``$100K``,
+    ``π-Zero``) goes first, under the list's one "#": ``π`` sorted after
+    ``z``, in a second "#" at the end. Ties (``Survey of X`` and ``A Survey of
+    X``) go by the whole title."""
+    text = title_text(title).lstrip(_OPENING_MARKS)
+    text = _LEADING_ARTICLE.sub("", text, count=1).lstrip(_OPENING_MARKS)
     if not text.isascii():
         text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
         text = text.translate(_LATIN_LETTERS)

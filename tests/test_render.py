@@ -665,6 +665,29 @@ def test_titles_that_begin_with_other_letters_are_under_one_hash_first_and_accen
     assert [[letter for letter, _items in part.context["groups"]] for part in parts] == [["A", "L"], ["M", "O"]]
 
 
+def test_the_a_z_list_files_a_title_by_the_word_after_a_leading_a_an_or_the_and_shows_it_whole():
+    """"A Survey of …" was filed under A (20 of the shipped 47 A's began with
+    "A " or "An "), where a library catalogue passes over the article and
+    files it under S; a word that only begins like one ("Theory", "Another",
+    "A*") is filed as it reads, and so is "A" with no word after it."""
+    titles = ["The Zebra", "A Survey of Models", "An Owl", "Survey of Bees", "Theory", "Another",
+              "A* Search", '"The Quote"', "The 2-bit Trick", "A"]
+    site = site_for(*(paper(f"p{n}", title) for n, title in enumerate(titles)))
+    (part,) = [page for page in site.pages if page.template == "papers.html"]
+    assert [(letter, [view.title for view in items]) for letter, items in part.context["groups"]] == [
+        ("#", ["The 2-bit Trick"]),
+        ("A", ["A", "A* Search", "Another"]),
+        ("O", ["An Owl"]),
+        ("Q", ['"The Quote"']),
+        ("S", ["Survey of Bees", "A Survey of Models"]),
+        ("T", ["Theory"]),
+        ("Z", ["The Zebra"]),
+    ]
+    shown = render_site(make_environment(SiteConfig()), site, ASSETS, {})[0]["papers/index.html"].decode()
+    assert ">A Survey of Models</a>" in shown and ">The Zebra</a>" in shown
+    assert "A title that begins with “A”, “An” or “The” is filed by the word after it." in shown
+
+
 def test_paper_pages_link_their_neighbours_in_title_order_and_the_ends_link_no_further():
     site = site_for(paper("b", "Beta"), paper("a", "Alpha"), paper("c", "Gamma"))
     pages = {page.url: page for page in site.pages if page.template == "paper.html"}
