@@ -28,11 +28,11 @@ from .markup import UNDER_THE_TITLE, html_to_text, make_digest_text, make_markdo
 from .pages import OwnPage
 from .papers import Paper, parse_papers
 from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers
-from .related import Terms, Vocabulary, related_by_terms
+from .related_worker import RelatedWorker
 from .render import BUILTIN_TEMPLATES, LaterPage, StoredPages, make_environment, render_site, template_ids
 from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, search_documents
 from .site import (
-    PaperView, Related, RelatedSource, Site, build_site, in_title_order, listed_in, related_sources, source_word_counts,
+    PaperView, Related, RelatedSource, Site, build_site, find_related_papers, in_title_order, listed_in, related_sources,
 )
 from .template_checks import extends_loops, unshown_blocks, unused_templates
 from .tex import unshown_math
@@ -78,82 +78,38 @@ class BuildReport:
     skipped: bool = False  # nothing changed since the last build, so nothing was done
 
 
-# The related papers; the terms made for papers that had none kept, and the
-# words that took new ids meanwhile (in a child: its vocabulary is a copy).
-RelatedAndTerms = tuple[Related, dict[RelatedSource, Terms], tuple[str, ...]]
-
-
 def _start_related(
-    cache: BuildCache, sources: Sequence[RelatedSource], workers: int,
-) -> tuple[Callable[[Sequence[RelatedSource]], Related], Forked[RelatedAndTerms] | None]:
+    cache: BuildCache, sources: Sequence[RelatedSource], workers: int, worker: RelatedWorker | None,
+) -> tuple[Callable[[Sequence[RelatedSource]], Related], Forked[Related] | None]:
     """Related papers for ``sources``, memoised, as build_site asks for them;
-    started now in a child process on the other core, when not in the memo,
-    so that they are found while the rest of the site model is built (they
-    are its largest serial part). With a long-lived cache (the preview
-    server's) each paper's terms are memoised too, with one vocabulary for
-    all builds, so a new digest counts only its own papers' words (about
-    30 MB kept between rebuilds); the child sends back the terms it made and
-    the words it numbered. Returns the function for build_site and the
-    child, to close once it is done."""
+    started now on the other core, when not in the memo, so that they are
+    found while the rest of the site model is built (they are its largest
+    serial part): by the preview's ``worker``, which keeps each paper's terms
+    from rebuild to rebuild, or by a child forked for this build. Returns the
+    function for build_site and the child, to close once it is done."""
     key = ("related", tuple(sources))
-    known: dict[RelatedSource, Terms] = {}
-    # The one memo entry that changes: it only grows, and terms are keyed by
-    # it, so terms are never read with another vocabulary's ids.
-    vocabulary = cache.memo(("vocabulary",), Vocabulary) if cache.long_lived else Vocabulary()
-    if cache.long_lived:
-        # Asked for on every rebuild, so that they are kept while the related
-        # papers themselves come from the memo.
-        for source in sources:
-            terms = cache.kept(("terms", vocabulary, source))
-            if terms is not None:
-                known[source] = terms
-    # A preview's first build may find the related papers in the disk cache,
-    # but not the terms, which only a long-lived cache keeps: they are made
-    # all the same, or the first rebuild would make them all (1.3 s of its
-    # 2.9 s at 20,000 papers).
-    missing_terms = cache.long_lived and len(known) < len(sources)
-    compute: Callable[[], RelatedAndTerms] = partial(
-        _related_and_new_terms, sources, known, vocabulary, cache.long_lived,
-    )
+    compute: Callable[[], Related] = partial(find_related_papers, sources)
     forked = None
-    if workers > 1 and len(sources) >= PARALLEL_MIN_ITEMS and (missing_terms or not cache.has(key)):
+    if worker is not None and len(sources) >= PARALLEL_MIN_ITEMS:
+        # Also when the memo has them (the disk cache's, in a preview's first
+        # build): the worker then has the terms of all by the first rebuild.
+        if not cache.has(key) or not worker.holds(sources):
+            worker.start(sources)
+        find_here = compute
+
+        def compute() -> Related:
+            related = worker.result()
+            return related if related is not None else find_here()
+    elif workers > 1 and len(sources) >= PARALLEL_MIN_ITEMS and not cache.has(key):
         forked = Forked(compute)
         compute = forked.result
-
-    def related_keeping_terms() -> Related:
-        related, made, numbered = compute()
-        vocabulary.extend(numbered)  # what the child numbered; numbered already if done here
-        for source, terms in made.items():
-            cache.memo(("terms", vocabulary, source), lambda terms=terms: terms)
-        return related
 
     def find_related(asked: Sequence[RelatedSource]) -> Related:
         if tuple(asked) != key[1]:
             raise AssertionError("build_site asked for the related papers of other papers")
-        if missing_terms and cache.has(key):
-            related_keeping_terms()  # for its terms: the related papers are the memo's
-        return cache.memo(key, related_keeping_terms)
+        return cache.memo(key, compute)
 
     return find_related, forked
-
-
-def _related_and_new_terms(
-    sources: Sequence[RelatedSource], known: Mapping[RelatedSource, Terms], vocabulary: Vocabulary, keep: bool,
-) -> RelatedAndTerms:
-    """The related papers, and (with ``keep``) the terms made for them that
-    were not ``known`` and the words ``vocabulary`` numbered for them."""
-    size = len(vocabulary)
-    made: dict[RelatedSource, Terms] = {}
-
-    def terms_of(source: RelatedSource) -> Terms:
-        terms = known.get(source)
-        if terms is None:
-            terms = made[source] = vocabulary.terms(source_word_counts(source))
-        return terms
-
-    terms = [terms_of(source) for source in sources]
-    related = related_by_terms(terms, len(vocabulary))
-    return (related, made, vocabulary.words_since(size)) if keep else (related, {}, ())
 
 
 @dataclass(frozen=True)
@@ -223,9 +179,11 @@ def make_site(
     progress: Callable[[str], None] = lambda message: None,
     workers: int | None = None,
     defer: bool = False,
+    related_worker: RelatedWorker | None = None,
 ) -> SiteBuild:
     """Read, check and render everything; write nothing. Pages render in
-    ``workers`` processes (default: up to two, one per core).
+    ``workers`` processes (default: up to two, one per core); the related
+    papers are found by ``related_worker`` when given (the preview's).
 
     With ``defer`` (the preview server), pages are left to render when
     requested, but for one page per template, and the search index is not
@@ -264,7 +222,7 @@ def make_site(
 
     # Node would work on for seconds after a failed build: nothing waits for it.
     try:
-        find_related, forked = _start_related(cache, related_sources(papers), workers)
+        find_related, forked = _start_related(cache, related_sources(papers), workers, related_worker)
         try:
             markdown, digest_text = make_markdown(), make_digest_text()
             page_markdown = make_markdown(UNDER_THE_TITLE)

@@ -39,6 +39,7 @@ from .parallel import Forked
 from .pipeline import LaterSearch, SiteBuild, make_site, save_cache, search_index_for, unsaved_cache, untrusted_cache
 from .preview_http import PreviewState
 from .preview_output import SEARCH_POLL_SECONDS, PreviewOutput
+from .related_worker import RelatedWorker
 from .render import BUILTIN_PREFIX, BUILTIN_TEMPLATES, make_environment, render_page, template_ids, template_sources
 from .search import PendingSearchIndex
 from .site import PaperView, Site, shown_markdown
@@ -97,6 +98,7 @@ class Preview:
             log(f"warning: {_as_build_says(distrusted)}")
         self.debounce = debounce
         self.cache = BuildCache(long_lived=True)
+        self.related = RelatedWorker()  # the related papers' own process, started by the first build
         self._saving: threading.Thread | None = None  # the first build's work, going to paths.cache
         self.rebuilds = 0  # rebuilds started after the first build
         self.last: Rebuild | None = None
@@ -170,7 +172,7 @@ class Preview:
             first = self.output.files is None
             if first:
                 self._load_disk_cache()
-            result = make_site(self.paths, self.base_url, self.cache, defer=not first)
+            result = make_site(self.paths, self.base_url, self.cache, defer=not first, related_worker=self.related)
             changed = set(result.plan.changed)
             self._own_writes = {path: text.encode("utf-8") for path, text in result.plan.texts if path in changed}
             for warning in write_ingest(result.plan):
@@ -578,6 +580,7 @@ class Preview:
             self._changed.notify_all()
         if self._saving is not None:
             self._saving.join(SAVE_WAIT_SECONDS)  # a cache half-saved is not saved: wait a while
+        self.related.stop()
         gc.unfreeze()  # what settle_memory() froze is collected as usual again
 
 

@@ -19,7 +19,6 @@ result is the same on every machine; ties break by the papers' order.
 
 from __future__ import annotations
 
-import itertools
 import math
 import sys
 from collections import Counter
@@ -77,8 +76,9 @@ class Vocabulary:
 
     Which id a word gets never changes a result: ids only tell words apart
     (every order below is by document, weight or posting length, and ties
-    keep the words' order in the text). So the preview server keeps one
-    vocabulary, and each paper's terms, from build to build: words of
+    keep the words' order in the text). So the preview's related papers'
+    process (:mod:`.related_worker`) keeps one vocabulary, and each paper's
+    terms, from build to build: words of
     papers since deleted keep their ids, unused, and a new digest's words
     get new ones."""
 
@@ -93,17 +93,6 @@ class Vocabulary:
         words, numbers = counts
         term = np.fromiter((ids.setdefault(word, len(ids)) for word in words), np.int64, len(words))
         return term, np.array(numbers, dtype=np.int64)
-
-    def words_since(self, size: int) -> tuple[str, ...]:
-        """The words numbered since the vocabulary had ``size`` words, in order."""
-        return tuple(itertools.islice(self._ids, size, None))
-
-    def extend(self, words: Sequence[str]) -> None:
-        """Number ``words`` after the others, but for those already numbered:
-        a copy's :meth:`words_since` then gives both the same ids."""
-        ids = self._ids
-        for word in words:
-            ids.setdefault(word, len(ids))
 
 
 def related_indices(

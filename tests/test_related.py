@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import io
+import pickle
 import random
 import re
 
@@ -10,6 +12,7 @@ import pytest
 
 from site_builder import related
 from site_builder.related import Vocabulary, related_by_terms, related_indices, word_counts
+from site_builder.site import find_related_papers
 
 DOCUMENTS = [
     "Sparse mixture of experts routing: load balancing experts with a router for sparse transformers.",
@@ -70,23 +73,10 @@ def test_which_id_a_word_gets_changes_no_result():
     # Numbered as the preview's vocabulary may have them: after words of
     # papers since deleted, and in another order.
     vocabulary = Vocabulary()
-    vocabulary.extend([f"gone{n}" for n in range(50)] + sorted(words, reverse=True))
+    vocabulary.terms(word_counts(" ".join([f"gone{n}" for n in range(50)] + sorted(words, reverse=True))))
     terms = [vocabulary.terms(word_counts(document)) for document in reversed(documents)][::-1]
     assert related_by_terms(terms, len(vocabulary)) == expected
     assert sum(len(others) == 5 for others in expected) > 250
-
-
-def test_words_a_copy_numbered_are_numbered_alike_here():
-    vocabulary = Vocabulary()
-    vocabulary.terms(word_counts("alpha beta"))
-    child = Vocabulary()
-    child.extend(vocabulary.words_since(0))
-    size = len(child)
-    made, _counts = child.terms(word_counts("gamma alpha delta"))
-    vocabulary.extend(child.words_since(size))
-    vocabulary.extend(child.words_since(size))  # twice changes nothing
-    assert child.words_since(size) == ("gamma", "delta") and len(vocabulary) == 4
-    assert vocabulary.terms(word_counts("gamma alpha delta"))[0].tolist() == made.tolist() == [2, 0, 3]
 
 
 def test_candidates_stay_within_a_budget_when_every_paper_shares_a_word(monkeypatch):
@@ -135,11 +125,11 @@ def test_a_rebuild_reuses_related_papers_until_a_title_or_abstract_changes(tmp_p
 
     calls = []
 
-    def counting(terms, *args, **options):
-        calls.append(len(terms))
-        return related_by_terms(terms, *args, **options)
+    def counting(sources):
+        calls.append(len(sources))
+        return find_related_papers(sources)
 
-    monkeypatch.setattr(pipeline, "related_by_terms", counting)
+    monkeypatch.setattr(pipeline, "find_related_papers", counting)
     papers = tmp_path / "content" / "papers"
     papers.mkdir(parents=True)
     for slug, words in [("moe", "sparse experts routing"), ("moe-2", "experts routing balance"),
@@ -164,47 +154,125 @@ def test_a_rebuild_reuses_related_papers_until_a_title_or_abstract_changes(tmp_p
     assert calls == [3, 3]
 
 
-@pytest.mark.parametrize("in_a_child", [False, True])
-def test_the_preview_counts_words_only_for_papers_whose_text_changed(tmp_path, monkeypatch, in_a_child):
-    from site_builder import pipeline, site
-    from site_builder.cache import BuildCache
-    from site_builder.related import word_counts
+def _sources(count: int, seed: int) -> list[tuple[str, str]]:
+    """Papers as the model asks for their related ones: (title, abstract)."""
+    rng = random.Random(seed)
+    words = [f"term{n}" for n in range(400)]
+    return [(f"Paper {seed}-{n}", " ".join(rng.choices(words, k=rng.randint(8, 40)))) for n in range(count)]
 
+
+def test_the_preview_worker_finds_what_a_build_finds_as_papers_come_and_go():
+    from site_builder.related_worker import RelatedWorker
+
+    first, more = _sources(300, 1), _sources(30, 2)
+    asked = [
+        first,
+        first + more,  # a digest added
+        first[40:] + more,  # one deleted
+        list(reversed(first + more)),  # a title changed: the order of all
+        first,  # papers it forgot, sent again
+    ]
+    worker = RelatedWorker()
+    try:
+        for sources in asked:
+            worker.start(sources)
+            assert worker.holds(sources)
+            assert worker.result() == find_related_papers(sources)
+        process = worker._process
+    finally:
+        worker.stop()
+    assert process is not None and process.poll() is not None  # stopped, not left running
+    worker.start(first)  # after stop: nothing asked, and the build finds them itself
+    assert worker.result() is None and worker._process is None
+
+
+def test_the_preview_worker_is_sent_and_counts_the_words_of_new_papers_alone(monkeypatch):
+    from site_builder import related_worker, site
+
+    sent = []
+    dump = related_worker.pickle.dump
+
+    def recording(request, *args):
+        sent.append(len(request[0]))
+        return dump(request, *args)
+
+    monkeypatch.setattr(related_worker.pickle, "dump", recording)
+    first, more = _sources(250, 3), _sources(30, 4)
+    worker = related_worker.RelatedWorker()
+    try:
+        for sources in (first, first + more, first + more):
+            worker.start(sources)
+            assert worker.result() == find_related_papers(sources)
+    finally:
+        worker.stop()
+    assert sent == [250, 30, 0]
+
+    # And the process counts the words of those alone (here, over a pipe in memory).
     counted = []
+    word_counts_here = site.word_counts
+    monkeypatch.setattr(site, "word_counts", lambda text: counted.append(text) or word_counts_here(text))
+    requests, replies = io.BytesIO(), io.BytesIO()
+    dump(([(n, source) for n, source in enumerate(first)], list(range(250))), requests)
+    dump(([(250 + n, source) for n, source in enumerate(more)], list(range(280))), requests)
+    requests.seek(0)
+    related_worker.serve(requests, replies)
+    assert len(counted) == 280
+    replies.seek(0)
+    assert [pickle.load(replies), pickle.load(replies)] == [find_related_papers(first), find_related_papers(first + more)]
 
-    def counting(text):
-        counted.append(text.split("\n", 1)[0])
-        return word_counts(text)
 
-    monkeypatch.setattr(site, "word_counts", counting)
-    if in_a_child:  # counted there, sent back, and still counted once
-        monkeypatch.setattr(pipeline, "PARALLEL_MIN_ITEMS", 2)
-        from site_builder.parallel import Forked
+def test_a_preview_worker_that_died_leaves_the_build_to_find_them_and_is_started_again():
+    from site_builder.related_worker import RelatedWorker
 
-        children = []
-        monkeypatch.setattr(pipeline, "Forked", lambda f: children.append(f) or Forked(f))
+    sources = _sources(250, 5)
+    worker = RelatedWorker()
+    try:
+        worker.start(sources)
+        assert worker._process is not None
+        worker._process.kill()
+        assert worker.result() is None  # the caller finds them itself
+        assert not worker.holds(sources)
+        worker.start(sources)  # a new process, sent them all
+        assert worker.result() == find_related_papers(sources)
+    finally:
+        worker.stop()
+
+
+def test_a_preview_rebuild_whose_worker_died_finds_what_a_clean_build_finds(tmp_path, monkeypatch):
+    from site_builder import pipeline
+    from site_builder.cache import BuildCache
+    from site_builder.related_worker import RelatedWorker
+
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_ITEMS", 2)
     papers = tmp_path / "content" / "papers"
     papers.mkdir(parents=True)
-    for slug, words in [("moe", "sparse experts routing"), ("moe-2", "experts routing balance")]:
+    for slug, words in [("moe", "sparse experts routing"), ("moe-2", "experts routing balance"),
+                        ("quant", "weight quantization bits")]:
         (papers / f"{slug}.md").write_text(
             f"---\ntitle: {slug}\ndates: [2025-03-18]\ntopics: []\n---\n\nAbout {words}.\n", encoding="utf-8"
         )
     paths = pipeline.Paths(content=tmp_path / "content", out=tmp_path / "_site")
-    cache = BuildCache(long_lived=True)
-    pipeline.make_site(paths, cache=cache, workers=2)
-    # A child's counts are made in the child: none here.
-    assert sorted(counted) == ([] if in_a_child else ["moe", "moe-2"])
-    (papers / "quant.md").write_text(
-        "---\ntitle: quant\ndates: [2025-03-19]\ntopics: []\n---\n\nAbout sparse experts routing.\n",
-        encoding="utf-8",
-    )
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_ITEMS", 10**6)  # the rest counted here, where we can see
-    built = pipeline.make_site(paths, cache=cache, defer=True, workers=2)
-    assert sorted(counted) == (["quant"] if in_a_child else ["moe", "moe-2", "quant"])
-    if in_a_child:
-        assert len(children) == 1
-    # And the related papers are what a build from nothing finds.
-    assert built.site.pages == pipeline.make_site(paths).site.pages
+    cache, worker = BuildCache(long_lived=True), RelatedWorker()
+    try:
+        pipeline.make_site(paths, cache=cache, related_worker=worker)
+        (papers / "int8.md").write_text(
+            "---\ntitle: int8\ndates: [2025-03-19]\ntopics: []\n---\n\nAbout quantization bits routing.\n",
+            encoding="utf-8",
+        )
+        assert worker._process is not None
+        worker._process.kill()  # between rebuilds: the next starts another, sent every paper
+        built = pipeline.make_site(paths, cache=cache, defer=True, related_worker=worker)
+        assert built.site.pages == pipeline.make_site(paths).site.pages
+        # Dying in the middle of one: the rebuild finds them itself.
+        monkeypatch.setattr(worker, "result", lambda: None)
+        (papers / "int4.md").write_text(
+            "---\ntitle: int4\ndates: [2025-03-20]\ntopics: []\n---\n\nAbout weight quantization.\n",
+            encoding="utf-8",
+        )
+        built = pipeline.make_site(paths, cache=cache, defer=True, related_worker=worker)
+        assert built.site.pages == pipeline.make_site(paths).site.pages
+    finally:
+        worker.stop()
 
 
 def test_related_papers_found_in_a_child_equal_those_found_here_and_a_failed_model_reaps_it(

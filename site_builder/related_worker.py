@@ -1,0 +1,157 @@
+"""The preview's related papers, found by a process that lives as long as it.
+
+A new digest changes the weight of every word, so each rebuild after one
+finds every paper's related papers again. A child forked for each rebuild did
+that beside it, but a fork of the 700 MB server made the rebuild copy every
+page of memory it wrote to while the child lived (about 100,000 page faults,
+0.2-0.3 s of a 1.6 s rebuild at 20,000 papers). This process starts once,
+from a fresh interpreter, so it shares no memory with the server; it keeps
+each paper's terms from rebuild to rebuild, and is sent only the papers it
+has not seen and the order of all of them.
+
+The result is the same as a build's: which id a word gets never changes one
+(see :class:`~site_builder.related.Vocabulary`). Anything amiss (the process
+gone, a reply cut short) makes :meth:`RelatedWorker.result` None, for the
+caller to find them itself, and the next request starts a new process.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+from typing import BinaryIO, Sequence
+
+from .related import Terms, Vocabulary, related_by_terms
+from .site import Related, RelatedSource, source_word_counts
+
+# Each paper is sent once, by a number of its own: (number, source) for those
+# new to the process, then the numbers of all, in the order asked.
+Request = tuple[list[tuple[int, RelatedSource]], list[int]]
+
+STOP_WAIT_SECONDS = 5
+# The process gone or its reply cut short; ValueError: its pipe closed by stop() from another thread.
+_FAILED = (OSError, EOFError, ValueError, pickle.PickleError)
+
+
+class RelatedWorker:
+    """The parent's side: one request at a time, from one thread."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[bytes] | None = None
+        self._numbers: dict[RelatedSource, int] = {}  # the papers the process holds
+        self._next = 0
+        self._unread = False  # a reply not read yet
+        self._stopped = False
+
+    def holds(self, sources: Sequence[RelatedSource]) -> bool:
+        """Whether the process has the terms of every one of ``sources``."""
+        return self._process is not None and all(source in self._numbers for source in sources)
+
+    def start(self, sources: Sequence[RelatedSource]) -> None:
+        """Ask for the related papers of ``sources``; :meth:`result` waits for
+        them. A reply not read (a build that failed, or that found them in its
+        memo) is read and dropped first."""
+        if self._stopped:  # a build the preview's stop came during: result() is None, and it finds them itself
+            return
+        try:
+            if self._unread:
+                self._read()
+            process = self._running()
+            known, numbers, new = self._numbers, {}, []
+            for source in sources:
+                number = known.get(source)
+                if number is None:
+                    number, self._next = self._next, self._next + 1
+                    new.append((number, source))
+                numbers[source] = number
+            # Those not asked for now are forgotten, here and there alike.
+            self._numbers = numbers
+            assert process.stdin is not None
+            pickle.dump((new, [numbers[source] for source in sources]), process.stdin, pickle.HIGHEST_PROTOCOL)
+            process.stdin.flush()
+            self._unread = True
+        except _FAILED:
+            self.close()
+
+    def result(self) -> Related | None:
+        """The related papers asked for by :meth:`start`, or None if the
+        process failed to find them (the caller finds them then)."""
+        if not self._unread:
+            return None
+        try:
+            return self._read()
+        except _FAILED:
+            self.close()
+            return None
+
+    def stop(self) -> None:
+        """Stop the process for good (the preview stops)."""
+        self._stopped = True
+        self.close()
+
+    def close(self) -> None:
+        """Stop the process; the next request starts another."""
+        process, self._process = self._process, None
+        self._numbers, self._unread = {}, False
+        if process is None:
+            return
+        for stream in (process.stdin, process.stdout):
+            try:
+                if stream is not None:
+                    stream.close()
+            except OSError:
+                pass
+        try:
+            process.wait(STOP_WAIT_SECONDS)  # it stops at the end of its input
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def _read(self) -> Related:
+        self._unread = False
+        assert self._process is not None and self._process.stdout is not None
+        related = pickle.load(self._process.stdout)
+        if not isinstance(related, tuple):
+            raise pickle.UnpicklingError("not a reply")
+        return related
+
+    def _running(self) -> subprocess.Popen[bytes]:
+        if self._process is not None and self._process.poll() is None:
+            return self._process
+        self.close()
+        package_root = str(Path(__file__).resolve().parent.parent)
+        path = os.environ.get("PYTHONPATH")
+        env = {**os.environ, "PYTHONPATH": package_root + (os.pathsep + path if path else "")}
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "site_builder.related_worker"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+            # Not the server's: a Ctrl+C in the terminal stops the server, which then stops this.
+            start_new_session=True,
+        )
+        return self._process
+
+
+def serve(requests: BinaryIO, replies: BinaryIO) -> None:
+    """The process's side: answer each request until the input ends."""
+    vocabulary = Vocabulary()
+    terms: dict[int, Terms] = {}
+    while True:
+        try:
+            new, order = pickle.load(requests)
+        except EOFError:
+            return
+        for number, source in new:
+            terms[number] = vocabulary.terms(source_word_counts(source))
+        asked = set(order)
+        for number in [number for number in terms if number not in asked]:
+            del terms[number]
+        pickle.dump(related_by_terms([terms[number] for number in order], len(vocabulary)), replies,
+                    pickle.HIGHEST_PROTOCOL)
+        replies.flush()
+
+
+if __name__ == "__main__":
+    serve(sys.stdin.buffer, sys.stdout.buffer)
