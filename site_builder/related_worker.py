@@ -122,6 +122,8 @@ class RelatedWorker:
         if self._process is not None and self._process.poll() is None:
             return self._process
         self.close()
+        if self._stopped:  # by the preview, since start() began: no process to outlive it
+            raise OSError("the preview stopped")
         package_root = str(Path(__file__).resolve().parent.parent)
         path = os.environ.get("PYTHONPATH")
         env = {**os.environ, "PYTHONPATH": package_root + (os.pathsep + path if path else "")}
