@@ -21,6 +21,7 @@ import os
 import pickle
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 from typing import BinaryIO, Sequence
 
@@ -96,19 +97,8 @@ class RelatedWorker:
         """Stop the process; the next request starts another."""
         process, self._process = self._process, None
         self._numbers, self._unread = {}, False
-        if process is None:
-            return
-        for stream in (process.stdin, process.stdout):
-            try:
-                if stream is not None:
-                    stream.close()
-            except OSError:
-                pass
-        try:
-            process.wait(STOP_WAIT_SECONDS)  # it stops at the end of its input
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process is not None:
+            _end(process)
 
     def _read(self) -> Related:
         self._unread = False
@@ -133,7 +123,24 @@ class RelatedWorker:
             # Not the server's: a Ctrl+C in the terminal stops the server, which then stops this.
             start_new_session=True,
         )
+        # A preview never stopped (most tests') leaves no process behind:
+        # subprocess keeps one still running open, and it waits for input.
+        weakref.finalize(self, _end, self._process)
         return self._process
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    for stream in (process.stdin, process.stdout):
+        try:
+            if stream is not None:
+                stream.close()
+        except OSError:
+            pass
+    try:
+        process.wait(STOP_WAIT_SECONDS)  # it stops at the end of its input
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def serve(requests: BinaryIO, replies: BinaryIO) -> None:

@@ -238,6 +238,22 @@ def test_a_preview_worker_that_died_leaves_the_build_to_find_them_and_is_started
         worker.stop()
 
 
+def test_a_preview_worker_never_stopped_ends_with_its_preview():
+    # Tests leave most previews unstopped: each kept a process (40 MB) until
+    # the test run ended, subprocess holding its input open.
+    import gc
+
+    from site_builder.related_worker import RelatedWorker
+
+    worker = RelatedWorker()
+    worker.start(_sources(250, 6))
+    process = worker._process
+    assert process is not None and worker.result() is not None
+    del worker
+    gc.collect()
+    assert process.wait(10) is not None
+
+
 def test_a_preview_rebuild_whose_worker_died_finds_what_a_clean_build_finds(tmp_path, monkeypatch):
     from site_builder import pipeline
     from site_builder.cache import BuildCache
