@@ -32,7 +32,6 @@ from .site import Related, RelatedSource, source_word_counts
 # new to the process, then the numbers of all, in the order asked.
 Request = tuple[list[tuple[int, RelatedSource]], list[int]]
 
-STOP_WAIT_SECONDS = 5
 # The process gone or its reply cut short; ValueError: its pipe closed by stop() from another thread.
 _FAILED = (OSError, EOFError, ValueError, pickle.PickleError)
 
@@ -130,18 +129,18 @@ class RelatedWorker:
 
 
 def _end(process: subprocess.Popen[bytes]) -> None:
+    # Killed, not left to finish at the end of its input: a reply the build
+    # thread is reading holds the pipe's lock, so closing it waited for that
+    # reply (a second or more at 20,000 papers), and a child forked from the
+    # server (the cache's save) holds its input open.
+    process.kill()
     for stream in (process.stdin, process.stdout):
         try:
             if stream is not None:
                 stream.close()
         except OSError:
             pass
-    try:
-        process.wait(STOP_WAIT_SECONDS)  # it stops at the end of its input
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
+    process.wait()
 
 def serve(requests: BinaryIO, replies: BinaryIO) -> None:
     """The process's side: answer each request until the input ends."""

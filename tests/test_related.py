@@ -254,6 +254,31 @@ def test_a_preview_worker_never_stopped_ends_with_its_preview():
     assert process.wait(10) is not None
 
 
+def test_stopping_a_preview_waits_for_no_reply_of_its_related_papers_process(monkeypatch):
+    # Ctrl+C during a rebuild: the build thread reads a reply (at 20,000
+    # papers a second or more away) and stop() waited for it.
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    from site_builder.related_worker import RelatedWorker
+
+    popen = subprocess.Popen
+    slow = [sys.executable, "-c", "import time; time.sleep(20)"]  # replies to nothing
+    monkeypatch.setattr(subprocess, "Popen", lambda command, **options: popen(slow, **options))
+    worker = RelatedWorker()
+    worker.start(_sources(5, 7))
+    results = []
+    reading = threading.Thread(target=lambda: results.append(worker.result()))
+    reading.start()
+    time.sleep(0.3)
+    began = time.monotonic()
+    worker.stop()
+    reading.join()
+    assert time.monotonic() - began < 5 and results == [None]
+
+
 def test_a_preview_rebuild_whose_worker_died_finds_what_a_clean_build_finds(tmp_path, monkeypatch):
     from site_builder import pipeline
     from site_builder.cache import BuildCache
