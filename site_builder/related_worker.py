@@ -37,7 +37,8 @@ _FAILED = (OSError, EOFError, ValueError, pickle.PickleError)
 
 
 class RelatedWorker:
-    """The parent's side: one request at a time, from one thread."""
+    """The parent's side: one request at a time, from one thread (the build
+    thread); :meth:`stop` may come from another (the server's, on Ctrl+C)."""
 
     def __init__(self) -> None:
         self._process: subprocess.Popen[bytes] | None = None
@@ -111,8 +112,6 @@ class RelatedWorker:
         if self._process is not None and self._process.poll() is None:
             return self._process
         self.close()
-        if self._stopped:  # by the preview, since start() began: no process to outlive it
-            raise OSError("the preview stopped")
         package_root = str(Path(__file__).resolve().parent.parent)
         path = os.environ.get("PYTHONPATH")
         env = {**os.environ, "PYTHONPATH": package_root + (os.pathsep + path if path else "")}
@@ -125,6 +124,12 @@ class RelatedWorker:
         # A preview never stopped (most tests') leaves no process behind:
         # subprocess keeps one still running open, and it waits for input.
         weakref.finalize(self, _end, self._process)
+        # Asked once the process is in self._process: a stop() by the preview
+        # since start() began, in its own thread (even during the Popen),
+        # found none to stop.
+        if self._stopped:
+            self.close()
+            raise OSError("the preview stopped")
         return self._process
 
 

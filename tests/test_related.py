@@ -279,6 +279,24 @@ def test_stopping_a_preview_waits_for_no_reply_of_its_related_papers_process(mon
     assert time.monotonic() - began < 5 and results == [None]
 
 
+def test_a_preview_stopped_while_its_related_papers_process_starts_leaves_none_running(monkeypatch):
+    import subprocess
+
+    from site_builder.related_worker import RelatedWorker
+
+    worker, started, popen = RelatedWorker(), [], subprocess.Popen
+
+    def stopped_meanwhile(command, **options):
+        worker.stop()  # by the main thread (Ctrl+C) while the build thread starts the process
+        started.append(popen(command, **options))
+        return started[-1]
+
+    monkeypatch.setattr(subprocess, "Popen", stopped_meanwhile)
+    worker.start(_sources(5, 8))
+    assert worker.result() is None and worker._process is None
+    assert started[0].poll() is not None
+
+
 def test_a_preview_rebuild_whose_worker_died_finds_what_a_clean_build_finds(tmp_path, monkeypatch):
     from site_builder import pipeline
     from site_builder.cache import BuildCache
