@@ -17,7 +17,6 @@ caller to find them itself, and the next request starts a new process.
 
 from __future__ import annotations
 
-import os
 import pickle
 import subprocess
 import sys
@@ -112,12 +111,12 @@ class RelatedWorker:
         if self._process is not None and self._process.poll() is None:
             return self._process
         self.close()
-        package_root = str(Path(__file__).resolve().parent.parent)
-        path = os.environ.get("PYTHONPATH")
-        env = {**os.environ, "PYTHONPATH": package_root + (os.pathsep + path if path else "")}
         self._process = subprocess.Popen(
             [sys.executable, "-m", "site_builder.related_worker"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            # `-m` puts the working directory first on the path: this package's
+            # root there, not the previewed project's own modules (a json.py).
+            cwd=Path(__file__).resolve().parent.parent,
             # Not the server's: a Ctrl+C in the terminal stops the server, which then stops this.
             start_new_session=True,
         )

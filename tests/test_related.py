@@ -297,6 +297,22 @@ def test_a_preview_stopped_while_its_related_papers_process_starts_leaves_none_r
     assert started[0].poll() is not None
 
 
+def test_the_related_papers_process_imports_what_the_server_imports_wherever_it_is_started(tmp_path, monkeypatch):
+    # `python -m` puts the working directory first on the path: a project's
+    # own json.py, yaml.py or numpy.py was imported there instead, and the
+    # process failed on every rebuild, unsaid. The server's is the script's.
+    from site_builder.related_worker import RelatedWorker
+
+    (tmp_path / "numpy.py").write_text("raise ImportError('a module of the project being previewed')\n")
+    monkeypatch.chdir(tmp_path)
+    sources, worker = _sources(250, 9), RelatedWorker()
+    try:
+        worker.start(sources)
+        assert worker.result() == find_related_papers(sources)
+    finally:
+        worker.stop()
+
+
 def test_a_preview_rebuild_whose_worker_died_finds_what_a_clean_build_finds(tmp_path, monkeypatch):
     from site_builder import pipeline
     from site_builder.cache import BuildCache
