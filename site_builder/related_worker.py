@@ -17,6 +17,7 @@ caller to find them itself, and the next request starts a new process.
 
 from __future__ import annotations
 
+import os
 import pickle
 import subprocess
 import sys
@@ -166,4 +167,8 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
 
 
 if __name__ == "__main__":
-    serve(sys.stdin.buffer, sys.stdout.buffer)
+    # The replies go out on a copy of the output, and the output itself where
+    # errors go: a print in this process (a debug line) is not read as a reply.
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    serve(sys.stdin.buffer, replies)

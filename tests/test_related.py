@@ -161,6 +161,18 @@ def _sources(count: int, seed: int) -> list[tuple[str, str]]:
     return [(f"Paper {seed}-{n}", " ".join(rng.choices(words, k=rng.randint(8, 40)))) for n in range(count)]
 
 
+def _replied_by_a_new_worker(sources: list[tuple[str, str]]):
+    """The related papers of ``sources`` from a preview's process started for them."""
+    from site_builder.related_worker import RelatedWorker
+
+    worker = RelatedWorker()
+    try:
+        worker.start(sources)
+        return worker.result()
+    finally:
+        worker.stop()
+
+
 def test_the_preview_worker_finds_what_a_build_finds_as_papers_come_and_go():
     from site_builder.related_worker import RelatedWorker
 
@@ -301,16 +313,27 @@ def test_the_related_papers_process_imports_what_the_server_imports_wherever_it_
     # `python -m` puts the working directory first on the path: a project's
     # own json.py, yaml.py or numpy.py was imported there instead, and the
     # process failed on every rebuild, unsaid. The server's is the script's.
-    from site_builder.related_worker import RelatedWorker
-
     (tmp_path / "numpy.py").write_text("raise ImportError('a module of the project being previewed')\n")
     monkeypatch.chdir(tmp_path)
-    sources, worker = _sources(250, 9), RelatedWorker()
-    try:
-        worker.start(sources)
-        assert worker.result() == find_related_papers(sources)
-    finally:
-        worker.stop()
+    sources = _sources(250, 9)
+    assert _replied_by_a_new_worker(sources) == find_related_papers(sources)
+
+
+def test_a_print_in_the_related_papers_process_is_not_read_as_its_reply(monkeypatch):
+    # A debug line printed there came before the reply on the same pipe: the
+    # process was stopped, and started again and sent every paper on each rebuild.
+    import subprocess
+    import sys
+
+    printing = [sys.executable, "-c", (
+        "import runpy, site_builder.site as site; counts = site.source_word_counts; "
+        "site.source_word_counts = lambda source: print('counting', source[0]) or counts(source); "
+        "runpy.run_module('site_builder.related_worker', run_name='__main__')"
+    )]
+    popen = subprocess.Popen
+    monkeypatch.setattr(subprocess, "Popen", lambda command, **options: popen(printing, **options))
+    sources = _sources(250, 10)
+    assert _replied_by_a_new_worker(sources) == find_related_papers(sources)
 
 
 def test_a_preview_rebuild_whose_worker_died_finds_what_a_clean_build_finds(tmp_path, monkeypatch):
