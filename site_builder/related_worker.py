@@ -102,8 +102,10 @@ class RelatedWorker:
 
     def _read(self) -> Related:
         self._unread = False
-        assert self._process is not None and self._process.stdout is not None
-        related = pickle.load(self._process.stdout)
+        process = self._process  # once: stop() from another thread may take it meanwhile
+        if process is None or process.stdout is None:
+            raise OSError("the process was stopped")
+        related = pickle.load(process.stdout)
         if not isinstance(related, tuple):
             raise pickle.UnpicklingError("not a reply")
         return related
@@ -146,6 +148,7 @@ def _end(process: subprocess.Popen[bytes]) -> None:
         except OSError:
             pass
     process.wait()
+
 
 def serve(requests: BinaryIO, replies: BinaryIO) -> None:
     """The process's side: answer each request until the input ends."""
