@@ -501,8 +501,8 @@ def test_a_revised_abstract_is_said_by_the_build_that_writes_it_alone_and_fails_
     warning, error = result.stderr.splitlines()
     assert warning == (
         "warning: content/digests/b.txt:7: 'A Paper on Speech' has a different abstract than in a.txt:7: ingest "
-        "wrote it into content/papers/a-paper-on-speech.md, under 'Other versions of the abstract', and the paper's "
-        "page shows both (nothing needs doing: only the build that writes it there says so)"
+        "wrote it into its paper file, a-paper-on-speech.md, under 'Other versions of the abstract', and the "
+        "paper's page shows both (nothing needs doing: only the build that writes it there says so)"
     )
     assert error.startswith("error: 1 warning above, and --strict fails a build that warns")
     assert "\n### As of 2025-03-19\n\nWe study speech synthesis, revised.\n" in paper.read_text()

@@ -441,12 +441,12 @@ CASES = {
     ),
     "template-undefined-variable": (
         user_template("paper.html", '{% extends "base.html" %}\n{% block main %}\n{{ paper.titel }}\n{% endblock %}\n'),
-        "{project}/my-templates/paper.html:3: template error while rendering /papers/a-paper-on-speech/: "
+        "{project}/my-templates/paper.html:3: template error while rendering /papers/another-paper/: "
         "a paper has no 'titel' (did you mean 'title'?)",
     ),
     "template-misspelt-filter": (
         user_template("paper.html", '{% extends "!paper.html" %}\n{% block side_extra %}\n{{ paper.title | titel }}\n{% endblock %}\n'),
-        "{project}/my-templates/paper.html:3: template error while rendering /papers/a-paper-on-speech/: "
+        "{project}/my-templates/paper.html:3: template error while rendering /papers/another-paper/: "
         "no filter named 'titel' (did you mean 'title'?)",
     ),
     "template-missing-include": (
