@@ -71,8 +71,7 @@ class RelatedWorker:
             # Those not asked for now are forgotten, here and there alike.
             self._numbers = numbers
             assert process.stdin is not None
-            pickle.dump((new, [numbers[source] for source in sources]), process.stdin, pickle.HIGHEST_PROTOCOL)
-            process.stdin.flush()
+            _send((new, [numbers[source] for source in sources]), process.stdin)
             self._unread = True
         except _FAILED:
             self.close()
@@ -150,6 +149,11 @@ def _end(process: subprocess.Popen[bytes]) -> None:
     process.wait()
 
 
+def _send(message: Request | Related, stream: BinaryIO) -> None:
+    pickle.dump(message, stream, pickle.HIGHEST_PROTOCOL)
+    stream.flush()
+
+
 def serve(requests: BinaryIO, replies: BinaryIO) -> None:
     """The process's side: answer each request until the input ends."""
     vocabulary = Vocabulary()
@@ -164,9 +168,7 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
         asked = set(order)
         for number in [number for number in terms if number not in asked]:
             del terms[number]
-        pickle.dump(related_by_terms([terms[number] for number in order], len(vocabulary)), replies,
-                    pickle.HIGHEST_PROTOCOL)
-        replies.flush()
+        _send(related_by_terms([terms[number] for number in order], len(vocabulary)), replies)
 
 
 if __name__ == "__main__":

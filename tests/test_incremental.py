@@ -837,27 +837,31 @@ def test_parallel_and_serial_rendering_give_the_same_site(work):
     assert snapshot(work / "parallel") == serial == snapshot(work / "three")
 
 
-def test_a_long_lived_cache_started_from_the_disk_cache_counts_only_a_new_papers_words(work, monkeypatch):
-    """The preview's first build finds the related papers on disk, but not
-    each paper's terms, which only its long-lived cache keeps: they are made
-    then, not by the first rebuild, which counts only the new paper's words."""
-    from site_builder import pipeline
+def test_a_preview_started_from_the_disk_cache_sends_its_related_papers_process_each_paper_once(work, monkeypatch):
+    """The preview's first build finds the related papers on disk, but their
+    process has no paper's terms yet: it is sent every paper then (its reply
+    not waited for), not by the first rebuild, which sends only the new one."""
+    from site_builder import pipeline, related_worker
 
     paths = cached_paths(work)
     build(paths)
     cache = load_cache(paths.cache, paths.out)
     cache.long_lived = True
-    counted: list[str] = []
-    real = pipeline.source_word_counts
-    monkeypatch.setattr(pipeline, "source_word_counts", lambda source: counted.append(source[0]) or real(source))
-    first = pipeline.make_site(paths, cache=cache, workers=1)
-    assert len(counted) == len(first.site.papers), "every paper's words, counted in the first build"
-    counted.clear()
-    (paths.digests / "2025-03-20.txt").write_text(
-        "Daily Papers\n\nMar 20\n\nA Paper of the Twentieth\n\nWe study one day.\n", encoding="utf-8"
-    )
-    pipeline.make_site(paths, cache=cache, workers=1, defer=True)
-    assert counted == ["A Paper of the Twentieth"]
+    sent: list[int] = []
+    send = related_worker._send
+    monkeypatch.setattr(related_worker, "_send", lambda request, stream: sent.append(len(request[0])) or send(request, stream))
+    worker = related_worker.RelatedWorker()
+    try:
+        first = pipeline.make_site(paths, cache=cache, workers=1, related_worker=worker)
+        assert sent == [len(first.site.papers)], "every paper, sent by the first build"
+        (paths.digests / "2025-03-20.txt").write_text(
+            "Daily Papers\n\nMar 20\n\nA Paper of the Twentieth\n\nWe study one day.\n", encoding="utf-8"
+        )
+        rebuilt = pipeline.make_site(paths, cache=cache, workers=1, defer=True, related_worker=worker)
+        assert sent == [len(first.site.papers), 1]
+        assert rebuilt.site.pages == pipeline.make_site(paths, workers=1).site.pages
+    finally:
+        worker.stop()
 
 
 def test_a_long_lived_cache_renders_each_abstract_once_across_rebuilds(work, monkeypatch):

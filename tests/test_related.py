@@ -202,13 +202,8 @@ def test_the_preview_worker_is_sent_and_counts_the_words_of_new_papers_alone(mon
     from site_builder import related_worker, site
 
     sent = []
-    dump = related_worker.pickle.dump
-
-    def recording(request, *args):
-        sent.append(len(request[0]))
-        return dump(request, *args)
-
-    monkeypatch.setattr(related_worker.pickle, "dump", recording)
+    send = related_worker._send
+    monkeypatch.setattr(related_worker, "_send", lambda request, stream: sent.append(len(request[0])) or send(request, stream))
     first, more = _sources(250, 3), _sources(30, 4)
     worker = related_worker.RelatedWorker()
     try:
@@ -224,8 +219,8 @@ def test_the_preview_worker_is_sent_and_counts_the_words_of_new_papers_alone(mon
     word_counts_here = site.word_counts
     monkeypatch.setattr(site, "word_counts", lambda text: counted.append(text) or word_counts_here(text))
     requests, replies = io.BytesIO(), io.BytesIO()
-    dump(([(n, source) for n, source in enumerate(first)], list(range(250))), requests)
-    dump(([(250 + n, source) for n, source in enumerate(more)], list(range(280))), requests)
+    send(([(n, source) for n, source in enumerate(first)], list(range(250))), requests)
+    send(([(250 + n, source) for n, source in enumerate(more)], list(range(280))), requests)
     requests.seek(0)
     related_worker.serve(requests, replies)
     assert len(counted) == 280
