@@ -898,8 +898,8 @@ def test_a_block_no_template_above_has_is_named_in_an_error(tmp_path):
     line = paper_html.split("\n").index("{% block main %}") + 1
     assert block_problems(site) == ([
         f"{tmp_path / '404.html'}:2: block 'sidebar' is not in base.html, so it is never shown "
-        "(blocks there: csp, description, footer, head, head_extra, main, nav_extra, og_type, query, scripts, scripts_extra, "
-        "title)",
+        "(blocks there: csp, description, footer, head, head_extra, icon, main, nav_extra, og_type, query, scripts, "
+        "scripts_extra, title)",
         f"{tmp_path / 'paper.html'}:{line}: block 'mian' is not in base.html, so it is never shown "
         "(did you mean 'main'?)",
     ], [])
@@ -931,8 +931,8 @@ def test_a_base_template_of_ones_own_without_a_block_the_built_in_pages_fill_is_
     (tmp_path / "404.html").write_text('{% extends "base.html" %}{% block main %}Mine{% endblock %}')
     assert block_problems(site) == ([
         f"{tmp_path / '404.html'}:1: block 'main' is not in base.html, so it is never shown "
-        "(blocks there: content, csp, description, footer, head, head_extra, nav_extra, og_type, query, scripts, "
-        "scripts_extra, title)",
+        "(blocks there: content, csp, description, footer, head, head_extra, icon, nav_extra, og_type, query, "
+        "scripts, scripts_extra, title)",
         f"{tmp_path / 'base.html'}: no block 'main', so what {children.replace('404.html, ', '')} put in it is never "
         "shown (add {% block main %}{% endblock %} where it should be shown)",
     ], [])
@@ -1082,6 +1082,15 @@ def test_a_base_template_of_ones_own_widens_the_csp_and_adds_scripts_after_the_p
     })
     search = own["search/index.html"]
     assert search.index("search.0.js") < search.index("count.js")
+
+
+def test_a_base_template_of_ones_own_gives_every_page_its_own_icon(tmp_path):
+    base_html = (
+        '{% extends "!base.html" %}\n'
+        "{% block icon %}<link rel=\"icon\" href=\"{{ '/favicon.ico' | url }}\">\n{% endblock %}\n"
+    )
+    builtin_icon = f'<link rel="icon" href="/{ASSETS["favicon.svg"]}" type="image/svg+xml">'
+    assert_adds_to_every_html_page_alone(tmp_path, base_html, {'<link rel="icon" href="/favicon.ico">': builtin_icon})
 
 
 @pytest.mark.parametrize("policy,merged", [
