@@ -85,12 +85,13 @@ def _start_related(
     started now on the other core, when not in the memo, so that they are
     found while the rest of the site model is built (they are its largest
     serial part): by the preview's ``worker``, which keeps each paper's terms
-    from rebuild to rebuild, or by a child forked for this build. Returns the
+    from rebuild to rebuild, or by a child forked for this build (also in the
+    preview, once its worker is given up on). Returns the
     function for build_site and the child, to close once it is done."""
     key = ("related", tuple(sources))
     compute: Callable[[], Related] = partial(find_related_papers, sources)
     forked = None
-    if worker is not None and len(sources) >= PARALLEL_MIN_ITEMS:
+    if worker is not None and worker.usable and len(sources) >= PARALLEL_MIN_ITEMS:
         # Also when the memo has them (the disk cache's, in a preview's first
         # build): the worker then has the terms of all by the first rebuild.
         if not cache.has(key) or not worker.holds(sources):

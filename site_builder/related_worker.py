@@ -34,6 +34,12 @@ Request = tuple[list[tuple[int, RelatedSource]], list[int]]
 
 # The process gone or its reply cut short; ValueError: its pipe closed by stop() from another thread.
 _FAILED = (OSError, EOFError, ValueError, pickle.PickleError)
+# Requests failed in a row after which the preview stops asking: a process
+# that cannot start (an interpreter that cannot run this module) would be
+# started again for each rebuild and sent every paper, for nothing.
+GIVE_UP_AFTER = 2
+# How it is started: `-m`, so that it is this package's module, whatever runs the server.
+_COMMAND = [sys.executable, "-m", "site_builder.related_worker"]
 
 
 class RelatedWorker:
@@ -46,6 +52,13 @@ class RelatedWorker:
         self._next = 0
         self._unread = False  # a reply not read yet
         self._stopped = False
+        self._failures = 0  # requests failed since the last answered
+
+    @property
+    def usable(self) -> bool:
+        """False once stopped, or given up on (see :data:`GIVE_UP_AFTER`):
+        the build then finds the related papers as without it."""
+        return not self._stopped
 
     def holds(self, sources: Sequence[RelatedSource]) -> bool:
         """Whether the process has the terms of every one of ``sources``."""
@@ -74,7 +87,7 @@ class RelatedWorker:
             _send((new, [numbers[source] for source in sources]), process.stdin)
             self._unread = True
         except _FAILED:
-            self.close()
+            self._failed()
 
     def result(self) -> Related | None:
         """The related papers asked for by :meth:`start`, or None if the
@@ -82,10 +95,18 @@ class RelatedWorker:
         if not self._unread:
             return None
         try:
-            return self._read()
+            related = self._read()
         except _FAILED:
-            self.close()
+            self._failed()
             return None
+        self._failures = 0
+        return related
+
+    def _failed(self) -> None:
+        self.close()
+        self._failures += 1
+        if self._failures >= GIVE_UP_AFTER:
+            self._stopped = True
 
     def stop(self) -> None:
         """Stop the process for good (the preview stops)."""
@@ -114,7 +135,7 @@ class RelatedWorker:
             return self._process
         self.close()
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "site_builder.related_worker"],
+            _COMMAND,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             # `-m` puts the working directory first on the path: this package's
             # root there, not the previewed project's own modules (a json.py).

@@ -7,6 +7,7 @@ import io
 import pickle
 import random
 import re
+import sys
 
 import pytest
 
@@ -329,6 +330,46 @@ def test_a_print_in_the_related_papers_process_is_not_read_as_its_reply(monkeypa
     monkeypatch.setattr(subprocess, "Popen", lambda command, **options: popen(printing, **options))
     sources = _sources(250, 10)
     assert _replied_by_a_new_worker(sources) == find_related_papers(sources)
+
+
+def test_a_preview_worker_that_cannot_start_is_given_up_on_and_rebuilds_fork_as_a_build_does(tmp_path, monkeypatch):
+    # Started again for each rebuild, sent every paper, it failed each time,
+    # and the build thread found them itself; given up on, a child finds them.
+    from site_builder import pipeline, related_worker
+    from site_builder.cache import BuildCache
+
+    monkeypatch.setattr(related_worker, "_COMMAND", [sys.executable, "-c", "raise SystemExit(1)"])
+    started = []
+    popen = related_worker.subprocess.Popen
+    # (The module's subprocess is everyone's: Node's search index is started through it too.)
+    monkeypatch.setattr(related_worker.subprocess, "Popen", lambda args, **k: started.append(args) or popen(args, **k))
+    forked = []
+
+    class Recorded(pipeline.Forked):
+        def __init__(self, function):
+            super().__init__(function)
+            forked.append(self)
+
+    monkeypatch.setattr(pipeline, "Forked", Recorded)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_ITEMS", 2)
+    papers = tmp_path / "content" / "papers"
+    papers.mkdir(parents=True)
+    paths = pipeline.Paths(content=tmp_path / "content", out=tmp_path / "_site")
+    cache, worker = BuildCache(long_lived=True), related_worker.RelatedWorker()
+    try:
+        for n, words in enumerate(["sparse experts routing", "experts routing balance", "weight quantization bits",
+                                   "quantization bits routing", "sparse weight experts"]):
+            (papers / f"p{n}.md").write_text(
+                f"---\ntitle: p{n}\ndates: [2025-03-18]\ntopics: []\n---\n\nAbout {words}.\n", encoding="utf-8"
+            )
+            if n < 1:
+                continue
+            built = pipeline.make_site(paths, cache=cache, workers=2, defer=n > 1, related_worker=worker)
+            assert built.site.pages == pipeline.make_site(paths, workers=1).site.pages
+        assert started.count(related_worker._COMMAND) == related_worker.GIVE_UP_AFTER and not worker.usable
+        assert len(forked) == 4 - related_worker.GIVE_UP_AFTER  # the builds after it was given up on
+    finally:
+        worker.stop()
 
 
 def test_a_preview_rebuild_whose_worker_died_finds_what_a_clean_build_finds(tmp_path, monkeypatch):
