@@ -46,11 +46,9 @@ class IngestPlan:
         text): a digest's paper whose file was deleted since then, and that
         ingest wrote again, is no new paper. Ingest alone cannot tell the two
         apart: both are a digest's paper without a file."""
-        texts = dict(self.texts) if earlier else {}
-        again = sum(
-            1 for path, read in self.read_as
-            if read is None and path in earlier and parse_paper(earlier[path], path).key == parse_paper(texts[path], path).key
-        )
+        gone = [path for path, read in self.read_as if read is None and path in earlier]
+        texts = dict(self.texts) if gone else {}
+        again = sum(1 for path in gone if parse_paper(earlier[path], path).key == parse_paper(texts[path], path).key)
         summary = f"{counted(self.new_papers - again, 'new paper')}, {counted(len(self.changed), 'paper file')} written"
         if again:
             summary += f", {again:,} of them again after being deleted (a digest lists {'its paper' if again == 1 else 'their papers'})"

@@ -96,11 +96,12 @@ def _start_related(
         # build): the worker then has the terms of all by the first rebuild.
         if not cache.has(key) or not worker.holds(sources):
             worker.start(sources)
-        find_here = compute
 
-        def compute() -> Related:
+        def from_worker() -> Related:
             related = worker.result()
-            return related if related is not None else find_here()
+            return related if related is not None else find_related_papers(sources)  # it failed: here, then
+
+        compute = from_worker
     elif workers > 1 and len(sources) >= PARALLEL_MIN_ITEMS and not cache.has(key):
         forked = Forked(compute)
         compute = forked.result

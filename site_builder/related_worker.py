@@ -12,7 +12,8 @@ has not seen and the order of all of them.
 The result is the same as a build's: which id a word gets never changes one
 (see :class:`~site_builder.related.Vocabulary`). Anything amiss (the process
 gone, a reply cut short) makes :meth:`RelatedWorker.result` None, for the
-caller to find them itself, and the next request starts a new process.
+caller to find them itself, and the next request starts a new process;
+after two failures in a row the preview gives up on it (:data:`GIVE_UP_AFTER`).
 """
 
 from __future__ import annotations

@@ -332,6 +332,21 @@ def test_a_print_in_the_related_papers_process_is_not_read_as_its_reply(monkeypa
     assert _replied_by_a_new_worker(sources) == find_related_papers(sources)
 
 
+def _recorded_forks(monkeypatch) -> list:
+    """The children the pipeline forks from now on, as it forks them."""
+    from site_builder import pipeline
+
+    forked = []
+
+    class Recorded(pipeline.Forked):
+        def __init__(self, function):
+            super().__init__(function)
+            forked.append(self)
+
+    monkeypatch.setattr(pipeline, "Forked", Recorded)
+    return forked
+
+
 def test_a_preview_worker_that_cannot_start_is_given_up_on_and_rebuilds_fork_as_a_build_does(tmp_path, monkeypatch):
     # Started again for each rebuild, sent every paper, it failed each time,
     # and the build thread found them itself; given up on, a child finds them.
@@ -343,14 +358,7 @@ def test_a_preview_worker_that_cannot_start_is_given_up_on_and_rebuilds_fork_as_
     popen = related_worker.subprocess.Popen
     # (The module's subprocess is everyone's: Node's search index is started through it too.)
     monkeypatch.setattr(related_worker.subprocess, "Popen", lambda args, **k: started.append(args) or popen(args, **k))
-    forked = []
-
-    class Recorded(pipeline.Forked):
-        def __init__(self, function):
-            super().__init__(function)
-            forked.append(self)
-
-    monkeypatch.setattr(pipeline, "Forked", Recorded)
+    forked = _recorded_forks(monkeypatch)
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_ITEMS", 2)
     papers = tmp_path / "content" / "papers"
     papers.mkdir(parents=True)
@@ -421,14 +429,7 @@ def test_related_papers_found_in_a_child_equal_those_found_here_and_a_failed_mod
     root = Path(__file__).resolve().parent.parent
     shutil.copytree(root / "content", tmp_path / "content")
     paths = pipeline.Paths(content=tmp_path / "content", out=tmp_path / "_site")
-    started = []
-
-    class Recorded(pipeline.Forked):
-        def __init__(self, function):
-            super().__init__(function)
-            started.append(self)
-
-    monkeypatch.setattr(pipeline, "Forked", Recorded)
+    started = _recorded_forks(monkeypatch)
     forked = pipeline.make_site(paths, workers=2).site.pages
     assert len(started) == 1
     assert forked == pipeline.make_site(paths, workers=1).site.pages
