@@ -275,3 +275,39 @@ def test_topics_yaml_places_a_digest_paper_by_hand(tmp_path):
         "file), which this does not change (remove that line to file it by the rules and this list, or edit it there)",
     ]
     assert "papers/my-notes/" not in agents
+
+
+def test_readme_s_way_to_start_an_atlas_of_one_s_own_works(tmp_path):
+    """README's "Your own atlas": its git command takes the sample away
+    (the folders with it), a build then says where a digest goes, and the
+    first digest pasted into a new digests/ folder makes its papers' files."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    own_atlas = readme[readme.index("- **Your own atlas:**"):]
+    command = re.search(r"`(git rm [^`]+)`", own_atlas[:own_atlas.index("\n- **")]).group(1)
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    git = ["git", "-c", "user.name=Reader", "-c", "user.email=reader@example.org"]
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "add", "content"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "sample"], cwd=tmp_path, check=True)
+    subprocess.run(command, shell=True, cwd=tmp_path, check=True)
+    assert sorted(path.name for path in (tmp_path / "content").iterdir()) == ["site.yaml", "topics.yaml"]
+
+    def build_here() -> str:
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "build.py"), "build", "--out", "_site"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "0 papers" in build_here()
+    home = page_text(tmp_path / "_site", "index.html")
+    assert "No digests yet" in home and "content/digests/" in home
+
+    digest = sorted((ROOT / "content" / "digests").glob("*.txt"))[0]
+    (tmp_path / "content" / "digests").mkdir()
+    shutil.copy(digest, tmp_path / "content" / "digests")
+    entries = {title_key(entry.title) for entry in load_digests(tmp_path / "content" / "digests", 2025)[0].entries}
+    assert f"ingest: {len(entries)} new papers, {len(entries)} paper files written" in build_here()
+    assert len(list((tmp_path / "content" / "papers").glob("*.md"))) == len(entries)
+    assert "No digests yet" not in page_text(tmp_path / "_site", "index.html")
