@@ -118,7 +118,10 @@ def _updated_in_place(front: str, dumped: str, managed: Sequence[str], path: Pat
     lines, new_lines = front.splitlines(keepends=True), dumped.splitlines(keepends=True)
     # From the last to the first: the lines above each stay where they are.
     for key, (start, end) in sorted(old.items(), key=lambda item: item[1], reverse=True):
-        lines[start:end] = [new_lines[new[key][0]]]
+        line = new_lines[new[key][0]]
+        if comment := _trailing_comment(lines[start]):  # on the key's own line (not in a list below it)
+            line = f"{line.rstrip(chr(10))}{comment}\n"
+        lines[start:end] = [line]
     # A missing key goes where ingest writes it: after the one before it in
     # ingest's order (or first), so that a deleted line comes back in place.
     at = {key: start for key, (start, _end) in (_managed_spans("".join(lines), managed) or {}).items()}
@@ -138,6 +141,28 @@ def _updated_in_place(front: str, dumped: str, managed: Sequence[str], path: Pat
     except SourceError:
         return None
     return updated if same else None
+
+
+def _trailing_comment(line: str) -> str:
+    """The comment ending ``line`` (``dates: [2025-03-18]  # first seen``),
+    with the spaces before it, or "". A ``#`` starts one where what comes
+    before it reads as the whole line does (not one in a quoted title)."""
+    if "#" not in line or (whole := _yaml_value(line)) is _UNREADABLE:
+        return ""
+    for match in re.finditer(r"[ \t]+#", line):
+        if _yaml_value(line[:match.start()]) == whole:
+            return line[match.start():].rstrip("\r\n")
+    return ""
+
+
+_UNREADABLE = object()
+
+
+def _yaml_value(text: str) -> Any:
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return _UNREADABLE
 
 
 def _managed_spans(front: str, managed: Collection[str]) -> dict[str, tuple[int, int]] | None:

@@ -393,6 +393,30 @@ def test_a_value_ingest_owns_written_over_several_lines_becomes_its_line_and_the
     assert "\n\n  # about the rating\nrating: 5" in again_noted[path]
 
 
+def test_a_comment_at_the_end_of_a_line_ingest_rewrites_stays_at_the_end_of_its_new_line():
+    digests = [digest(MAR18, "a.txt", ("A Paper #1: C# and Go", "The abstract."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-paper-1-c-and-go.md"
+    title_line = next(line for line in texts[path].splitlines() if line.startswith("title:"))
+    assert "#" in title_line  # quoted, with its "#"s: none of them starts a comment
+    own = (texts[path].replace("dates: [2025-03-18]", "dates: [2025-03-18]   # first seen here", 1)
+           .replace("topics: [other]", "topics: [other]\t# refile?", 1)
+           .replace(title_line, f"{title_line}  # the #1 paper", 1))
+    later = digests + [digest(MAR17, "b.txt", ("A Paper #1: C# and Go", "The abstract."))]
+    plan, again = ingest_texts(later, {path: own})
+    assert plan.changed == (path,)
+    assert again[path] == own.replace("dates: [2025-03-18]", "dates: [2025-03-17, 2025-03-18]", 1)
+    assert parse_paper(again[path], path).title == "A Paper #1: C# and Go"
+    plan, unchanged = ingest_texts(later, {path: again[path]})
+    assert plan.changed == () and unchanged[path] == again[path]
+    # A value written over several lines becomes one: the comment on the
+    # key's line stays; one inside the list goes with it (README).
+    listed = own.replace("dates: [2025-03-18]   # first seen here", "dates:  # first seen here\n  - 2025-03-18  # here", 1)
+    _, again_listed = ingest_texts(later, {path: listed})
+    assert "\ndates: [2025-03-17, 2025-03-18]  # first seen here\n" in again_listed[path]
+    assert "# here" not in again_listed[path].replace("# first seen here", "")
+
+
 def test_a_file_that_already_says_what_ingest_would_is_left_byte_for_byte():
     digests = [digest(MAR18, "a.txt", ("A Paper", "See https://x.org/a."))]
     _, texts = ingest_texts(digests)
