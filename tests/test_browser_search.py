@@ -662,6 +662,10 @@ def test_the_search_box_and_tips_promise_only_what_works(browser, shipped_site, 
     page.goto(base + "papers/")
     expect(page.locator(box)).to_have_attribute("aria-keyshortcuts", "/")  # site.js has run
     assert page.locator(box).get_attribute("placeholder") == "Search papers"
+    # A keyboard can be plugged into one: its switch is a target a finger can hit (WCAG 2.5.8).
+    page.goto(base + "search/")
+    expect(page.locator(SWITCH)).to_be_visible()
+    assert page.locator(".search-shortcut label").bounding_box()["height"] >= 24
     context.close()
     # Without JavaScript there is no shortcut and no search to give tips for.
     context = browser.new_context(java_script_enabled=False)
@@ -671,6 +675,91 @@ def test_the_search_box_and_tips_promise_only_what_works(browser, shipped_site, 
     assert page.locator(box).get_attribute("aria-keyshortcuts") is None
     expect(page.locator("noscript, #search-app p.lead").first).to_be_attached()
     expect(page.locator(tips)).to_be_hidden()
+    expect(page.locator(".search-shortcut")).to_be_hidden()
+    context.close()
+
+
+SWITCH = "#search-shortcut"
+SHORTCUT_PROMISED = "Search papers (press /)"
+
+
+def press_slash_on_the_page(page) -> bool:
+    """Presses "/" with focus on the page itself; whether the box took it."""
+    page.evaluate("""() => {
+        document.activeElement.blur();
+        window.slashKept = null;  // after site.js's listener: whether it let the key be
+        document.addEventListener("keydown", (event) => { window.slashKept = !event.defaultPrevented; }, { once: true });
+    }""")
+    page.keyboard.press("/")
+    focused = page.evaluate("document.activeElement.id === 'site-search'")
+    assert page.evaluate("window.slashKept") is not focused
+    return focused
+
+
+def test_the_slash_shortcut_turned_off_on_the_search_page_is_off_on_every_page(browser, shipped_site, serve_site):
+    """WCAG 2.1.4: a shortcut of one character, which speech input types by
+    mistake, can be turned off; the search page has the switch."""
+    base = serve_site(shipped_site)
+    box = "#site-search"
+    context, page, errors, _ = open_page(browser, base + "topics/reasoning/")
+    assert press_slash_on_the_page(page)
+    page.goto(base + "search/")
+    expect(page.locator(SWITCH)).to_be_checked()
+    expect(page.get_by_role("checkbox", name="Press / anywhere to search")).to_be_visible()
+    page.locator(SWITCH).uncheck()
+    assert page.locator(box).get_attribute("placeholder") == "Search papers"  # at once, on this page too
+    assert not press_slash_on_the_page(page)
+    for arrive in (lambda: page.goto(base + "topics/reasoning/"), page.reload):  # another page, then again
+        arrive()
+        expect(page.locator(box)).not_to_have_attribute("aria-keyshortcuts", "/")
+        assert page.locator(box).get_attribute("placeholder") == "Search papers"
+        assert not press_slash_on_the_page(page)
+        assert page.locator(box).input_value() == ""
+    page.goto(base + "search/")
+    expect(page.locator(SWITCH)).not_to_be_checked()
+    page.locator(SWITCH).check()
+    page.goto(base + "topics/reasoning/")
+    expect(page.locator(box)).to_have_attribute("placeholder", SHORTCUT_PROMISED)
+    assert press_slash_on_the_page(page)
+    assert errors == []
+    context.close()
+
+
+def test_the_slash_shortcut_turned_off_in_another_tab_or_before_back_is_off_here(browser, shipped_site, serve_site):
+    base = serve_site(shipped_site)
+    box = "#site-search"
+    context, paper, errors, _ = open_page(browser, base + "topics/reasoning/")
+    expect(paper.locator(box)).to_have_attribute("placeholder", SHORTCUT_PROMISED)
+    search = context.new_page()
+    search.goto(base + "search/")
+    search.locator(SWITCH).uncheck()
+    expect(paper.locator(box)).to_have_attribute("placeholder", "Search papers")
+    assert not press_slash_on_the_page(paper)
+    # A page left in the back/forward cache while the switch was turned on
+    # again (no storage event reaches it): shown again, it follows the switch.
+    search.locator(SWITCH).check()
+    expect(paper.locator(box)).to_have_attribute("placeholder", SHORTCUT_PROMISED)
+    paper.evaluate("localStorage.setItem('paper-atlas-slash-shortcut', 'off')")  # as the switch writes it
+    paper.evaluate("window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))")
+    expect(paper.locator(box)).to_have_attribute("placeholder", "Search papers")
+    assert not press_slash_on_the_page(paper)
+    assert errors == []
+    context.close()
+
+
+def test_where_the_browser_refuses_storage_the_slash_shortcut_stays_on_with_no_switch(browser, shipped_site, serve_site):
+    """Cookies blocked: reading localStorage throws. A switch could not keep its setting."""
+    refusing = """Object.defineProperty(window, "localStorage", {
+        get() { throw new DOMException("The access is denied for this document.", "SecurityError"); },
+    });"""
+    base = serve_site(shipped_site)
+    context, page, errors, _ = open_page(browser, base + "search/", refusing)
+    expect(page.locator("#search-app .search-help")).to_be_visible()  # the scripts have run
+    expect(page.locator(".search-shortcut")).to_be_hidden()
+    expect(page.locator("#site-search")).to_have_attribute("placeholder", SHORTCUT_PROMISED)
+    page.goto(base + "topics/reasoning/")
+    assert press_slash_on_the_page(page)
+    assert errors == []
     context.close()
 
 
