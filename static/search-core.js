@@ -25,7 +25,9 @@
     // A word the index leaves out ("the") is not required when the query
     // has others: "+the lora" would find nothing, as "+mixture-of-experts".
     var anyIndexed = !stopWordCount(raw);
-    String(raw || "").slice(0, MAX_QUERY).replace(/\\/g, " ").split(/\s+/).forEach(function (token) {
+    // Folded before its syntax is read, as the build folds a paper's text
+    // before lunr's tokenizer: "ＬＬＭ－based" is "llm-based", two words.
+    folded(String(raw || "").slice(0, MAX_QUERY)).replace(/\\/g, " ").split(/\s+/).forEach(function (token) {
       if (/^\*+$/.test(token)) return words.push("*");  // every paper
       var syntax = /^([+-]?)(?:(\w+):(?=.*\w))?(.*?)(\*?(?:[\^~]\d*)?)$/.exec(token);
       // lunr's query lexer, as its tokenizer, takes a hyphen inside a word for a space.
@@ -53,14 +55,26 @@
     if (!text) return "";
     var last = /(?:^|\s)([\p{L}\p{M}\p{N}]{2,})$/u.exec(text);
     if (typing && last) text += " " + last[1] + "*";
-    return foldedLetters(text.toLowerCase());
+    return text;
   }
 
-  /* Lowercased text's letters as the index holds them (the build's trimmer,
-   * site_builder/js/build_index.js): composed, so "é" typed as e and a mark
-   * is "é", and Turkish's "İ", lowercased to i and a dot above, is i. */
-  function foldedLetters(lower) {
-    return lower.normalize("NFC").replace(/i\u0307/g, "i");
+  /* Text as the index holds its words, lowercased and folded: the build
+   * (site_builder/js/build_index.js) folds the papers' text with this before
+   * lunr's tokenizer, and a query, its marking of words and its typo
+   * suggestions fold the reader's words alike, so "frechet" finds and marks
+   * "Fréchet" (and "Fréchet" does too). NFKC writes a ligature, a
+   * full-width letter or a superscript as the letters it stands for ("ﬁne"
+   * from a PDF is "fine", "ＬＬＭ" "llm"); the marks on Latin, Greek and
+   * Cyrillic letters go, accents readers type without (é, whether written
+   * whole or as e and a mark as a Mac may, ö, ç, ά, й; "İ", lowercased to i
+   * and a dot above); "ß" is "ss". Marks of other scripts stay: a Devanagari or
+   * Thai vowel, or the dakuten of が, makes another word, not an accented one.
+   * (Marks on no letter go too: NFKC writes "¨" as a space and a mark.) */
+  var ACCENTS = /(^|[\s\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}])\p{M}+/gu;
+  function folded(text) {
+    // Plain ASCII, most of a site's text, is folded by lowercasing alone.
+    if (!/[^\x00-\x7f]/.test(text)) return text.toLowerCase();
+    return text.normalize("NFKC").toLowerCase().normalize("NFD").replace(ACCENTS, "$1").normalize("NFC").replace(/ß/g, "ss");
   }
 
   /* Whether lunr's index pipeline keeps ``term`` (its stop-word filter drops "the", "of"). */
@@ -122,7 +136,7 @@
   function stopWordCount(raw) {
     var text = String(raw || "").slice(0, MAX_QUERY);
     if (text.indexOf("*") !== -1) return 0;
-    var words = foldedLetters(text.toLowerCase()).split(/[\s-]+/).map(function (token) {
+    var words = folded(text).split(/[\s-]+/).map(function (token) {
       return trimmedTerm(token.replace(/^[+-]?(?:\w+:)?/, "").replace(/[\^~]\d*$/, ""));
     }).filter(Boolean);
     var common = words.every(function (word) { return !isIndexed(word); });
@@ -630,16 +644,16 @@
   };
 
   /* How often each word the index holds is written in the documents'
-   * titles and abstracts, lowercased, by its stem: stem → word → count; of
-   * the words that begin as one of ``words`` (the stemmer changes a word's
-   * ending only), to stem no more than those. */
+   * titles and abstracts, lowercased (with its accents: "fréchet"), by its
+   * stem: stem → word → count; of the words that begin as one of ``words``
+   * (the stemmer changes a word's ending only), to stem no more than those. */
   function wordsWritten(docs, words) {
     var written = new Map(), starts = words.map(function (word) { return word.slice(0, 2); });
     docs.forEach(function (doc) {
       ((doc && doc.t + " " + doc.a + " " + (doc.n || "") || "").match(/[\p{L}\p{M}\p{N}]+/gu) || []).forEach(function (found) {
-        var word = foldedLetters(found.toLowerCase());
-        if (starts.indexOf(word.slice(0, 2)) === -1 || !isIndexed(word)) return;
-        var term = stem(word)[0], counts = written.get(term) || new Map();
+        var held = folded(found), word = found.toLowerCase().normalize("NFC");
+        if (starts.indexOf(held.slice(0, 2)) === -1 || !isIndexed(held)) return;
+        var term = stem(held)[0], counts = written.get(term) || new Map();
         counts.set(word, (counts.get(word) || 0) + 1);
         written.set(term, counts);
       });
@@ -652,7 +666,7 @@
   function asWritten(written, term, near) {
     var best = null, most = 0, bestNear = false;
     (written.get(term) || new Map()).forEach(function (count, word) {
-      var isNear = near.has(word);
+      var isNear = near.has(folded(word));
       if (isNear && !bestNear || isNear === bestNear && count > most) { best = word; most = count; bestNear = isNear; }
     });
     return best;
@@ -784,7 +798,7 @@
     var found = [], match;
     var word = /[\p{L}\p{M}\p{N}]+/gu;  // a letter's marks are of its word
     while ((match = word.exec(text)) !== null) {
-      var lower = foldedLetters(match[0].toLowerCase());
+      var lower = folded(match[0]);
       if (!isIndexed(lower)) continue;
       var stemmed = stem(lower)[0] || lower;
       if (stems.some(function (s) {
@@ -842,6 +856,7 @@
 
   return {
     prepareQuery: prepareQuery,
+    folded: folded,
     plainWords: plainWords,
     stopWordCount: stopWordCount,
     shardsFor: shardsFor,

@@ -347,13 +347,21 @@ def test_the_words_a_typo_was_searched_for_by_are_a_search_of_their_own_in_the_h
     context.close()
 
 
-def test_a_site_with_no_papers_yet_says_so_not_to_try_other_words(browser, serve_site, tmp_path):
+def site_of_one_digest(tmp_path: Path, papers: str | None) -> Path:
+    """A site built under /atlas/ with the shipped settings and topics, of
+    one digest of ``papers`` (its titles and abstracts) or of no paper at all."""
     content = tmp_path / "content"
     (content / "digests").mkdir(parents=True)
     shutil.copy(ROOT / "content" / "site.yaml", content / "site.yaml")
     shutil.copy(ROOT / "content" / "topics.yaml", content / "topics.yaml")
+    if papers is not None:
+        (content / "digests" / "2025-03-18.txt").write_text("Daily Papers\nMar 18\n\n" + papers, encoding="utf-8")
     build(Paths(content=content, out=tmp_path / "_site"), base_url="/atlas/")
-    base = serve_site(tmp_path / "_site")
+    return tmp_path / "_site"
+
+
+def test_a_site_with_no_papers_yet_says_so_not_to_try_other_words(browser, serve_site, tmp_path):
+    base = serve_site(site_of_one_digest(tmp_path, None))
     context, page, errors, dialogs = open_page(browser, base + "search/?q=lora")
     expect(page.locator("#search-status")).to_have_text("There are no papers to search yet: the site has none.")
     assert page.locator("#search-results .result").count() == 0
@@ -362,18 +370,11 @@ def test_a_site_with_no_papers_yet_says_so_not_to_try_other_words(browser, serve
 
 
 def test_a_hostile_title_is_text_in_results(browser, serve_site, tmp_path):
-    content = tmp_path / "content"
-    (content / "digests").mkdir(parents=True)
-    shutil.copy(ROOT / "content" / "site.yaml", content / "site.yaml")
-    shutil.copy(ROOT / "content" / "topics.yaml", content / "topics.yaml")
-    (content / "digests" / "2025-03-18.txt").write_text(
-        "Daily Papers\nMar 18\n\n"
+    base = serve_site(site_of_one_digest(
+        tmp_path,
         "<img src=x onerror=alert(1)> Zebrafish Tokenizer\n\n"
         "A paper whose title tries to run code. <script>alert(2)</script> It is about zebrafish.\n",
-        encoding="utf-8",
-    )
-    build(Paths(content=content, out=tmp_path / "_site"), base_url="/atlas/")
-    base = serve_site(tmp_path / "_site")
+    ))
     context, page, errors, dialogs = open_page(browser, base + "search/?q=zebrafish")
     titles = result_titles(page)
     assert titles == ["<img src=x onerror=alert(1)> Zebrafish Tokenizer"]
@@ -383,6 +384,27 @@ def test_a_hostile_title_is_text_in_results(browser, serve_site, tmp_path):
     page.wait_for_url("**/atlas/papers/**")
     assert page.locator("h1").inner_text().strip().endswith(titles[0])
     assert page.locator("main img").count() == 0
+    assert errors == [] and dialogs == []
+    context.close()
+
+
+def test_a_word_typed_without_its_accents_finds_and_marks_the_paper_that_writes_them(browser, serve_site, tmp_path):
+    base = serve_site(site_of_one_digest(
+        tmp_path,
+        "Fréchet Inception Distance Revisited\n\nWe measure image models by the Fréchet distance of their features.\n\n"
+        "Gödel Machines for Efficient \ufb01ne-tuning\n\nA learner that rewrites its own code, as Gödel proposed.\n",
+    ))
+    context, page, errors, dialogs = open_page(browser, base + "search/")
+    expect(page.locator("#search-status")).to_have_text("Type to search titles, topics and abstracts.")
+    box = page.locator("#site-search")
+    for typed, title, marked in [("frechet", "Fréchet Inception Distance Revisited", "Fréchet"),
+                                 ("godel fine", "Gödel Machines for Efficient \ufb01ne-tuning", "Gödel")]:
+        box.fill("")
+        box.type(typed)
+        expect(page.locator("#search-status")).to_contain_text(f"1 paper matches “{typed}”")
+        assert result_titles(page) == [title]
+        expect(page.locator("#search-results .result h2 mark").first).to_have_text(marked)
+        expect(page.locator("#search-results .snippet mark").first).to_have_text(marked)
     assert errors == [] and dialogs == []
     context.close()
 

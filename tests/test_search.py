@@ -464,6 +464,8 @@ SHARD_QUERIES = [
     "survey", "quantization", "quant*", "title:survey", "+lora -vision", "low-rank adaptation",
     "mixture of experts", "hallucination", "weight decay", "deploying", "lora", "speech synthesis",
     "code", "multilingual transfer", "title:lora +fine", "abstract:benchmark", "instruction tuning",
+    # Written as a PDF's ligature, in full-width letters, with accents the papers do not write.
+    "\ufb01ne-tuning", "ＬＬＭ ａｇｅｎｔｓ", "tránsfôrmer", "title:\ufb01ne*",
     "agent*", "retrieval augmented generation", "-model", "long context", "1.5", "e.g", "cosyvoice",
     "wechsel", "edkm", "nola", "llm2llm", "pretrain*", "alignment", "data curation", "tokeni*",
     "evaluat*", "lora~1", "*former", "translation^10 speech",
@@ -676,6 +678,7 @@ def test_words_of_every_script_are_found(tmp_path):
     # A word saved as a letter and a mark (é as e and U+0301, as a Mac may)
     # and the word written composed found each other nowhere; nor did
     # "istanbul" and "İstanbul", which lowercases to i and a dot above.
+    # (Accents are folded away: "café" finds "Cafe" too, the shorter title first.)
     titles = ["PanGu-π: Nonlinearity Compensation", "PanGu-α: Chinese Models", "Émile Borel's Paradox",
               "A Mile of Road", "日本語 Benchmarks", "Cafe Tables", "Café (naïve) Bayes",
               "Re\u0301sume\u0301 Parsing", "İstanbul Traffic"]
@@ -683,7 +686,7 @@ def test_words_of_every_script_are_found(tmp_path):
                  for n, title in enumerate(titles)]
     site = write_sharded_site(tmp_path, documents, shard_target=100)
     queries = {"π": [0], "PanGu-α": [1, 0], "α": [1], "émile": [2], "Émile": [2], "mile": [3], "日本語": [4],
-               "café": [6], "naïve": [6], "(π)": [0], "cafe\u0301": [6], "re\u0301sume\u0301": [7], "résumé": [7],
+               "café": [5, 6], "naïve": [6], "(π)": [0], "cafe\u0301": [5, 6], "re\u0301sume\u0301": [7], "résumé": [7],
                "istanbul": [8], "ISTANBUL": [8], "İSTANBUL": [8], "İstanbul": [8]}
     results = run_queries(tmp_path, [{"q": q} for q in queries], site / "monolithic.json")
     for entry, expected in zip(results, queries.values(), strict=True):
@@ -694,6 +697,81 @@ def test_words_of_every_script_are_found(tmp_path):
     marked = search_core(f"{json.dumps(pairs)}.map(([q, text]) => core.highlight(text, core.highlightStems(q))"
                          ".filter((part) => part[1]).map((part) => part[0]))")
     assert marked == [["İstanbul"], ["Re\u0301sume\u0301"], ["Résumé"]]
+
+
+# Titles as papers write them, with accents (one as e and a separate mark, as
+# a Mac may save it), a ligature from a PDF (U+FB01), full-width letters and
+# ß; and Hindi, whose vowel marks make other words.
+FOLDING_TITLES = [
+    "Fréchet Inception Distance Revisited",
+    "Frechet Audio Distance for Music",
+    "Rényi Divergence Variational Inference",
+    "Gödel Machines: Self-Referential Learners",
+    "Efficient \ufb01ne-tuning of ＬＬＭ－based Agents",
+    "Fine-Tuning Without Labels",
+    "Straße: Street-Level Scene Parsing",
+    "Naïve Bayes for Re\u0301sume\u0301 Screening",
+    "कम संसाधन Translation",
+    "काम Benchmarks",
+]
+# A query → the papers it finds (their numbers above), in lunr's order.
+FOLDING_QUERIES = {
+    "frechet": [0, 1], "Fréchet": [0, 1], "FRÉCHET": [0, 1], "fréch*": [0, 1], "title:fréchet": [0, 1],
+    "frechet~1": [0, 1], "renyi": [2], "rényi divergence": [2], "+renyi -godel": [2], "godel": [3], "gödel": [3],
+    "fine": [5, 4], "\ufb01ne": [5, 4], "\ufb01ne-tuning": [5, 4], "fine-tuning": [5, 4], "ＦＩＮＥ": [5, 4],
+    "llm": [4], "ＬＬＭ": [4], "ＬＬＭ－based": [4], "llm-based": [4], "strasse": [6], "straße": [6], "STRASSE": [6],
+    "naive": [7], "naïve": [7], "resume": [7], "résumé": [7], "re\u0301su*": [7], "-frechet": [2, 3, 4, 5, 6, 7, 8, 9],
+    "कम": [8], "काम": [9],
+}
+
+
+def folding_documents() -> list[SearchDocument]:
+    abstracts = {0: "The Fréchet distance of two Gaussians, as Fréchet defined it.", 2: "Bounds by Rényi."}
+    return [SearchDocument(f"p{n}", title, f"papers/p{n}/", (), (), abstracts.get(n, ""), abstracts.get(n, ""))
+            for n, title in enumerate(FOLDING_TITLES)]
+
+
+def test_the_index_holds_words_without_accents_ligatures_or_full_width_letters():
+    request = {"fields": [{"name": "title", "boost": 10}], "sharded": False, "shard_target": 1000,
+               "emit_monolithic": False,
+               "documents": [{"ref": str(n), "title": title} for n, title in enumerate(FOLDING_TITLES)]}
+    terms = [term for term, _posting in json.loads(_node_index(request))["invertedIndex"]]
+    assert terms == sorted([
+        "frechet", "incept", "distanc", "revisit", "audio", "music", "renyi", "diverg", "variat", "infer",
+        "godel", "machin", "self", "referenti", "learner", "effici", "fine", "tune", "llm", "base", "agent",
+        "without", "label", "strass", "street", "level", "scene", "pars", "naiv", "bay", "resum", "screen",
+        "कम", "संसाधन", "translat", "काम", "benchmark",
+    ])
+
+
+@pytest.fixture(scope="module")
+def folding_site(tmp_path_factory) -> Path:
+    # Shards small enough that each word has its own: a query reads the shard of its folded word.
+    return write_sharded_site(tmp_path_factory.mktemp("folding"), folding_documents(), shard_target=60)
+
+
+def test_words_are_found_written_with_or_without_accents_ligatures_or_full_width_letters(folding_site):
+    results = run_queries(folding_site, [{"q": q} for q in FOLDING_QUERIES], folding_site / "monolithic.json")
+    for entry, expected in zip(results, FOLDING_QUERIES.values(), strict=True):
+        assert [int(ref) for ref, _score, _terms in entry["lunr"]] == expected, entry["q"]
+        assert entry["lunr"] == entry["monolithic"] and not entry["similar"], entry["q"]
+    # "Fréchet" reads the one shard of the words that begin with "fr", which holds frechet.
+    shards = {path: key for key, path in json.loads((folding_site / "search" / "manifest.json").read_text())["shards"]}
+    assert [shards[path] for path in results[1]["files"] if path in shards] == ["fr"]
+    # Being typed too; and a typo is answered with the word as the papers write it most.
+    typed = run_queries(folding_site, [{"q": "Fréch", "typing": True}, {"q": "gö", "typing": True}, {"q": "frechte"}])
+    assert [[int(ref) for ref, _score in entry["results"]] for entry in typed] == [[0, 1], [3], [0, 1]]
+    assert typed[2]["instead"] == "fréchet"
+
+
+def test_a_word_asked_for_without_its_accents_is_marked_as_written():
+    pairs = [["frechet", FOLDING_TITLES[0]], ["Fréchet", FOLDING_TITLES[1]], ["fréch*", FOLDING_TITLES[0]],
+             ["fine llm", FOLDING_TITLES[4]], ["strasse", FOLDING_TITLES[6]], ["resume naive", FOLDING_TITLES[7]],
+             ["godel", "Gödel's theorem"], ["कम", FOLDING_TITLES[9]]]
+    marked = search_core(f"{json.dumps(pairs)}.map(([q, text]) => core.highlight(text, core.highlightStems(q))"
+                         ".filter((part) => part[1]).map((part) => part[0]))")
+    assert marked == [["Fréchet"], ["Frechet"], ["Fréchet"], ["\ufb01ne", "ＬＬＭ"], ["Straße"],
+                      ["Naïve", "Re\u0301sume\u0301"], ["Gödel"], []]
 
 
 def test_shards_are_the_same_when_the_monolithic_index_is_not_made(sharded_site, documents):
@@ -757,6 +835,7 @@ EDGE_DOCUMENTS = [
     {"ref": "zeta", "title": "Tabs\tand\u00a0non-breaking\u2003spaces", "topics": "Speech", "abstract": "surveys surveyed deploying keys replay decay"},
     {"ref": "alpha", "title": "PanGu-π: Greek π and emoji 😀", "topics": "Code", "abstract": "Émile's café, naïve (日本語). ‹α›"},
     {"ref": "10", "title": "Low-Rank Adaptation (LoRA) of LLMs", "topics": "Parameter-efficient fine-tuning", "abstract": "LoRA lora LORA low-rank low rank"},
+    {"ref": "é", "title": "Fréchet \ufb01ne-tuning of ＬＬＭ－based Straße", "topics": "", "abstract": "Gödel's Re\u0301sume\u0301, İstanbul ¨a हिन्दी"},
 ]
 
 

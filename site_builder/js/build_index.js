@@ -20,23 +20,28 @@
 const path = require("path");
 const lunr = require(path.join(process.env.ATLAS_NODE_MODULES || path.resolve(__dirname, "../../node_modules"), "lunr"));
 
+// A paper's text is folded before lunr's tokenizer reads it, by the function
+// that folds a reader's query in the browser (accents, ligatures and
+// full-width letters go: "Fréchet" is held as frechet, "ﬁne" as fine), so
+// the terms held and the terms a query asks for are the same. Before the
+// tokenizer, not in the pipeline: "ＬＬＭ－based" folds to "llm-based",
+// which lunr's tokenizer splits in two as a query's is.
+// (The cache's code fingerprint covers that file too: search.py's SEARCH_CORE_JS.)
+const { folded } = require(path.resolve(__dirname, "../../static/search-core.js"))(lunr);
+
 // lunr.trimmer takes from both ends of a word what is not [A-Za-z0-9_], so
 // "π", "α" and "日本語" were no word at all and "Émile" was "mile". This one
 // keeps letters, marks and digits of every script (as lunr-languages'
 // trimmers do for theirs); search-core.js trims a query's words the same way.
-// A word is indexed composed (NFC): "é" saved as e and a mark (as a Mac may
-// save it) is the word "é" is, whichever way a query writes it. "İ" lowercases
-// to i and a dot above, Turkish's i: it is indexed as i, so "istanbul" finds
-// "İstanbul". search-core.js's foldedLetters does the same to a query.
 const EDGES = /^[^\p{L}\p{M}\p{N}_]+|[^\p{L}\p{M}\p{N}_]+$/gu;
 function trimmer(token) {
-  return token.update((word) => word.normalize("NFC").replace(/i\u0307/g, "i").replace(EDGES, ""));
+  return token.update((word) => word.replace(EDGES, ""));
 }
 lunr.Pipeline.registerFunction(trimmer, "atlasTrimmer");
 
 // lunr's own Builder spends most of its time on Token objects, repeated
 // toString() calls and garbage. This builder does the same computation —
-// lunr's tokenizer split, the trimmer above, lunr's stop-word filter and stemmer (each
+// the folding above, lunr's tokenizer split, the trimmer above, lunr's stop-word filter and stemmer (each
 // distinct word processed once), the same term numbering, BM25 expression
 // and rounding — over plain strings, and yields the same serialized index,
 // byte for byte (tests compare it with lunr.Builder's output). It also keeps
@@ -74,7 +79,7 @@ function buildFast(request, withVectors) {
     const ref = doc.ref;
     for (let f = 0; f < fields.length; f++) {
       const value = doc[fields[f]];
-      const words = value === null || value === undefined ? [] : value.toString().toLowerCase().split(SEPARATOR);
+      const words = value === null || value === undefined ? [] : folded(value.toString()).split(SEPARATOR);
       const frequencies = new Map(); // entry → term frequency in this field
       let length = 0;
       for (const word of words) {
@@ -167,6 +172,7 @@ if (SEPARATOR === null) throw new Error("lunr's tokenizer separator changed; upd
 // lunr.Builder itself, for tests that prove buildFast equal to it.
 function buildReference(request) {
   return lunr(function () {
+    this.tokenizer = (value, metadata) => lunr.tokenizer(value === null || value === undefined ? value : folded(value.toString()), metadata);
     this.pipeline.after(lunr.trimmer, trimmer);
     this.pipeline.remove(lunr.trimmer);
     this.ref("ref");
