@@ -32,6 +32,7 @@ from typing import Any, BinaryIO, Callable, Hashable, Iterable, Mapping, TypeVar
 
 from .errors import BYTE_ORDER_MARK, SourceError, check_regular_file, decode_utf8, raise_if_any
 from .parallel import fork_map
+from .search import SEARCH_CORE_JS
 
 T = TypeVar("T")
 
@@ -418,6 +419,8 @@ def code_fingerprint() -> bytes:
         # Python and the Node script that builds the search index, not bytecode.
         if source.is_file() and "__pycache__" not in source.parts:
             digest.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
+    # The browser's search code, whose folding of words the Node script applies to the index.
+    digest.update(b"static/search-core.js\0" + SEARCH_CORE_JS.read_bytes())
     return digest.digest()
 
 

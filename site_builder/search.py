@@ -36,6 +36,9 @@ JS_DIR = Path(__file__).resolve().parent / "js"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = PROJECT_ROOT / "node_modules"
 LUNR_JS = NODE_MODULES / "lunr" / "lunr.js"
+# The browser's search code, whose folding of words (accents, ligatures)
+# js/build_index.js applies to the papers' text: the index is made by it too.
+SEARCH_CORE_JS = PROJECT_ROOT / "static" / "search-core.js"
 
 # Title words count most: a paper is usually half-remembered by its name.
 # A tag, written by the reader, counts as a topic does; the reader's notes

@@ -382,13 +382,17 @@ def test_the_check_for_changes_passes_over_a_pipe_without_a_stat_of_each_file(wo
 
 
 def test_the_code_fingerprint_covers_the_node_script_and_python_not_bytecode(tmp_path):
-    # A new version's search index script must not leave an old index in the cache.
+    # A new version's search index script must not leave an old index in the
+    # cache; nor a new search-core.js, whose folding of words the script applies.
     import subprocess
     import sys
 
     package = tmp_path / "site_builder"
     shutil.copytree(Path(__file__).resolve().parent.parent / "site_builder", package,
                     ignore=shutil.ignore_patterns("__pycache__"))
+    search_core = tmp_path / "static" / "search-core.js"
+    search_core.parent.mkdir()
+    shutil.copy(Path(__file__).resolve().parent.parent / "static" / "search-core.js", search_core)
 
     def fingerprint() -> str:
         return subprocess.run(
@@ -406,7 +410,10 @@ def test_the_code_fingerprint_covers_the_node_script_and_python_not_bytecode(tmp
     second = fingerprint()
     assert second != first
     (package / "search.py").write_text((package / "search.py").read_text() + "\n# a new version\n")
-    assert fingerprint() not in (first, second)
+    third = fingerprint()
+    assert third not in (first, second)
+    search_core.write_text(search_core.read_text() + "\n// a new version\n")
+    assert fingerprint() not in (first, second, third)
 
 
 def test_a_library_upgraded_since_the_last_build_means_a_real_build_without_its_cache(work, monkeypatch):
