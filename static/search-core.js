@@ -69,13 +69,20 @@
    * whole or as e and a mark as a Mac may, ö, ç, ά, й; "İ", lowercased to i
    * and a dot above); "ß" is "ss". Marks of other scripts stay: a Devanagari or
    * Thai vowel, or the dakuten of が, makes another word, not an accented one.
-   * (Marks on no letter go too: NFKC writes "¨" as a space and a mark.) */
+   * (Marks on no letter go too: NFKC writes "¨" as a space and a mark.) "ß",
+   * "ł", "ø", "æ" and the like, which have no mark to take away, are written
+   * as they are typed: "ss", "l", "o", "ae". */
   var ACCENTS = /(^|[\s\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}])\p{M}+/gu;
   function folded(text) {
     // Plain ASCII, most of a site's text, is folded by lowercasing alone.
     if (!/[^\x00-\x7f]/.test(text)) return text.toLowerCase();
-    return text.normalize("NFKC").toLowerCase().normalize("NFD").replace(ACCENTS, "$1").normalize("NFC").replace(/ß/g, "ss");
+    return text.normalize("NFKC").toLowerCase().normalize("NFD").replace(ACCENTS, "$1").normalize("NFC")
+      .replace(UNDECOMPOSED, function (letter) { return AS_TYPED[letter]; });
   }
+  /* Letters Unicode writes as no letter and a mark, typed as they are here:
+   * "lukasiewicz" finds "Łukasiewicz", "aesthetic" "Æsthetic". */
+  var AS_TYPED = {"ß": "ss", "ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i"};
+  var UNDECOMPOSED = /[ßłøđðþæœı]/g;
 
   /* Whether lunr's index pipeline keeps ``term`` (its stop-word filter drops "the", "of"). */
   function isIndexed(term) {

@@ -713,6 +713,8 @@ FOLDING_TITLES = [
     "Naïve Bayes for Re\u0301sume\u0301 Screening",
     "कम संसाधन Translation",
     "काम Benchmarks",
+    "Łukasiewicz Logic in Neural Networks",
+    "Ørsted Encoders and Œuvre Æsthetics",
 ]
 # A query → the papers it finds (their numbers above), in lunr's order.
 FOLDING_QUERIES = {
@@ -720,8 +722,9 @@ FOLDING_QUERIES = {
     "frechet~1": [0, 1], "renyi": [2], "rényi divergence": [2], "+renyi -godel": [2], "godel": [3], "gödel": [3],
     "fine": [5, 4], "\ufb01ne": [5, 4], "\ufb01ne-tuning": [5, 4], "fine-tuning": [5, 4], "ＦＩＮＥ": [5, 4],
     "llm": [4], "ＬＬＭ": [4], "ＬＬＭ－based": [4], "llm-based": [4], "strasse": [6], "straße": [6], "STRASSE": [6],
-    "naive": [7], "naïve": [7], "resume": [7], "résumé": [7], "re\u0301su*": [7], "-frechet": [2, 3, 4, 5, 6, 7, 8, 9],
-    "कम": [8], "काम": [9],
+    "naive": [7], "naïve": [7], "resume": [7], "résumé": [7], "re\u0301su*": [7], "-frechet": [2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+    "कम": [8], "काम": [9], "lukasiewicz": [10], "łukasiewicz": [10], "ŁUKASIEWICZ": [10], "orsted": [11],
+    "ørsted": [11], "oeuvre": [11], "aesthetics": [11], "æsthetics": [11],
 }
 
 
@@ -741,6 +744,7 @@ def test_the_index_holds_words_without_accents_ligatures_or_full_width_letters()
         "godel", "machin", "self", "referenti", "learner", "effici", "fine", "tune", "llm", "base", "agent",
         "without", "label", "strass", "street", "level", "scene", "pars", "naiv", "bay", "resum", "screen",
         "कम", "संसाधन", "translat", "काम", "benchmark",
+        "lukasiewicz", "logic", "neural", "network", "orst", "encod", "oeuvr", "aesthet",
     ])
 
 
@@ -767,11 +771,11 @@ def test_words_are_found_written_with_or_without_accents_ligatures_or_full_width
 def test_a_word_asked_for_without_its_accents_is_marked_as_written():
     pairs = [["frechet", FOLDING_TITLES[0]], ["Fréchet", FOLDING_TITLES[1]], ["fréch*", FOLDING_TITLES[0]],
              ["fine llm", FOLDING_TITLES[4]], ["strasse", FOLDING_TITLES[6]], ["resume naive", FOLDING_TITLES[7]],
-             ["godel", "Gödel's theorem"], ["कम", FOLDING_TITLES[9]]]
+             ["godel", "Gödel's theorem"], ["कम", FOLDING_TITLES[9]], ["lukasiewicz oeuvre", "Łukasiewicz's Œuvre"]]
     marked = search_core(f"{json.dumps(pairs)}.map(([q, text]) => core.highlight(text, core.highlightStems(q))"
                          ".filter((part) => part[1]).map((part) => part[0]))")
     assert marked == [["Fréchet"], ["Frechet"], ["Fréchet"], ["\ufb01ne", "ＬＬＭ"], ["Straße"],
-                      ["Naïve", "Re\u0301sume\u0301"], ["Gödel"], []]
+                      ["Naïve", "Re\u0301sume\u0301"], ["Gödel"], [], ["Łukasiewicz", "Œuvre"]]
 
 
 def test_shards_are_the_same_when_the_monolithic_index_is_not_made(sharded_site, documents):
