@@ -248,6 +248,9 @@ def _plainly(error: yaml.MarkedYAMLError, text: str) -> str:
         return "this line is indented unlike the lines above it"
     if found == "'-'":
         return "a list item ('- ') where a 'key: value' line should be"
+    if found == "'?'":  # a key at the column of a list's '- ': a topic's key indented two spaces too few, say
+        return "this line is indented as the list's items ('- ') above it, but is no item: " \
+            "indent it as the keys above it, or begin it with '- '"
     mark = error.problem_mark
     if found == "'<scalar>'":
         return _text_after_its_end(_value_at(text, mark))

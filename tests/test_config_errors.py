@@ -276,6 +276,11 @@ CASES = {
         write("content/site.yaml", "title: Paper Atlas\rbase_url: /\rdescription: x\x07y\r"),
         "content/site.yaml:3: invalid YAML: a control character (U+0007) is not allowed",
     ),
+    "topics-yaml-key-indented-as-the-list": (  # PyYAML: "expected <block end>, but found '?'"
+        write("content/topics.yaml", "topics:\n  - slug: speech\n    name: Speech\n  keywords: {speech: 3}\n"),
+        "content/topics.yaml:4: invalid YAML: this line is indented as the list's items ('- ') above it, but is no "
+        "item: indent it as the keys above it, or begin it with '- '",
+    ),
     "topics-yaml-invalid-rule": (
         write("content/topics.yaml", "topics:\n  - slug: speech\n    name: Speech\n    keywords: {speech: lots}\n"),
         "content/topics.yaml:4: keyword 'speech' needs a number as its weight, not 'lots'",
