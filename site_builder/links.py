@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import html
 import re
-from difflib import SequenceMatcher
+from difflib import SequenceMatcher, get_close_matches
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Callable, Collection, Iterable
+from typing import Callable, Collection, Iterable, Mapping
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from .errors import SourceError
 from .markup import ADDRESS, FOOTNOTE_LINK, has_scheme
+from .papers import slug_of
 from .search import is_search_file
 from .wikilinks import WIKILINK, written_wikilink
 
@@ -47,6 +48,7 @@ def links_to_nowhere(
     # alone, as the preview's saved note mostly does.
     known: Collection[str] | None = None
     tops: set[str] | None = None  # the first folder (or name) of each output, for addresses written in full
+    papers: dict[str, list[str]] | None = None  # the papers' slugs by their first word, for a link to none
     # Each page's HTML, asked for once however many links go there, and its
     # ids where one was not found as the build writes them.
     pages: dict[str, bytes | None] = {}
@@ -103,7 +105,12 @@ def links_to_nowhere(
             wikilink = shown.startswith(_WIKILINK_CLASS, found.end())
             if output is None:
                 doubled = base != "/" and unquote(as_written).startswith(base)
-                problem, hint = "leads to no page or file of the site", (
+                meant: list[str] = []
+                if name := _paper_named(target, base):
+                    papers = _papers_by_first_word(known or ()) if papers is None else papers
+                    meant = _papers_like(name, papers)
+                links = " or ".join(f"[[{slug}]]" if wikilink else f"/papers/{slug}/" for slug in meant)
+                problem, hint = "leads to no page or file of the site", (f"did you mean {links}? " if meant else "") + (
                     "[[name]] leads to the paper content/papers/<name>.md (in any case), or else to the page "
                     "content/pages/<name>.md; a draft has none until it is published" if wikilink else
                     f"write {unquote(as_written)[len(base) - 1:]!r}: the build puts the base path {base_path} in front "
@@ -140,6 +147,40 @@ def links_to_nowhere(
                 message = f"link to {as_written!r} {problem}"
             warnings.append(SourceError(message, path, line, hint=hint))
     return tuple(warnings)
+
+
+def _paper_named(target: str, base: str) -> str:
+    """The name of the paper a decoded path from the server's root names
+    ("/papers/<name>/", under the base path), or ""."""
+    folder, _, name = target[len(base):].rstrip("/").partition("/") if target.startswith(base) else ("", "", "")
+    return name if folder == "papers" and "/" not in name else ""
+
+
+def _papers_by_first_word(outputs: Collection[str]) -> dict[str, list[str]]:
+    """Each paper page's slug, under its first word. Made once a check finds
+    a link to no paper, to look among the papers' few thousand that begin
+    alike for the one it meant, not among all of them (difflib took a second
+    and a half for each such link at 20,000 papers)."""
+    papers: dict[str, list[str]] = {}
+    for output in outputs:
+        if output.startswith("papers/") and output.endswith("/index.html") and output.count("/") == 2:
+            slug = output[len("papers/"):-len("/index.html")]
+            papers.setdefault(slug.split("-", 1)[0], []).append(slug)
+    return papers
+
+
+def _papers_like(name: str, papers: Mapping[str, list[str]]) -> list[str]:
+    """Up to three slugs of ``papers`` a link to the paper ``name`` meant,
+    best first: the one its name makes as a title makes a slug, cut at 80
+    characters (a wikilink written with the paper's title, or with a long
+    title's slug guessed whole), else those it begins (its first words
+    alone), else the slugs spelt most like it that begin with the same word."""
+    wanted = slug_of(name) or name.lower()
+    alike = papers.get(wanted.split("-", 1)[0], [])
+    if wanted in alike:
+        return [wanted]
+    begun = sorted(slug for slug in alike if slug.startswith(f"{wanted}-"))
+    return begun[:3] or get_close_matches(wanted, alike, n=3, cutoff=0.75)
 
 
 def _element_wanted(fragment: str) -> str | None:

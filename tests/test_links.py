@@ -357,6 +357,27 @@ def test_a_wikilink_to_no_paper_or_page_is_warned_of_as_written_at_its_line():
     ]
 
 
+def test_a_link_to_no_paper_names_the_paper_it_meant_written_by_its_title_its_whole_slug_or_a_typo():
+    # A title's slug is cut at 80 characters: the slug guessed from a long title is not its file's.
+    title = "Knowledge Overshadowing Causes Amalgamated Hallucination in Large Language Models"
+    cut = "knowledge-overshadowing-causes-amalgamated-hallucination-in-large-language"
+    outputs = {f"papers/{cut}/index.html", "papers/knowledge-distillation/index.html", "papers/other-paper/index.html",
+               "papers/page/2/index.html", "topics/knowledge/index.html"}
+    notes = (f"[[{title}]] [[{cut}-models|it]] [[Other-Papre]] [[knowledge-overshadowing]] [[reading-list]]\n\n"
+             f"[it](/papers/{cut}-models/) [it](/atlas/papers/{cut}-models/#results) [t](/topics/knowlege/)")
+    text = f"---\ntitle: A\n---\n\nThe abstract.\n\n## Notes\n\n{notes}\n"
+    html = under_base(make_markdown()(notes), "/atlas/")
+    hints = [w.hint.partition("? ")[0] for w in links_to_nowhere(
+        "/atlas/", [("papers/a/", html, NOTE)], lambda: outputs, lambda _: text)]
+    assert hints == [
+        f"did you mean [[{cut}]]", f"did you mean [[{cut}]]", "did you mean [[other-paper]]",
+        f"did you mean [[{cut}]]", WIKILINK_HINT,
+        f"did you mean /papers/{cut}/", "write '/papers/" + cut + "-models/#results': the build puts the base path "
+        "/atlas/ in front of a link from the site's root", "a paper's page is /papers/<its file name>/, a page of "
+        "yours /<its file name>/, a file of content/public/ at its path there; a draft has none until it is published",
+    ]
+
+
 def test_a_build_links_a_wikilink_to_the_papers_page_under_the_base_path_and_warns_of_one_to_none(tmp_path):
     content = tmp_path / "content"
     (content / "papers").mkdir(parents=True)
