@@ -16,7 +16,7 @@ from typing import Callable, Hashable, Iterable, Mapping
 from .digest import DigestEntry, clip, visible
 from .errors import SourceError, counted, raise_if_any
 from .paper_file import moved_to_notes, render_paper_file
-from .papers import OTHER_VERSIONS, MemoMany, Paper, PaperRecord, compute_each, extract_links, parse_paper, slug_for
+from .papers import NOTES_HEADING, OTHER_VERSIONS, MemoMany, Paper, PaperRecord, compute_each, extract_links, parse_paper, slug_for
 
 _WORDS = re.compile(r"\w+")
 
@@ -155,9 +155,11 @@ def plan_ingest(
             if old is not None and moved_to_notes(old, path, record):
                 warnings.append(SourceError(
                     "text above the notes that the digests do not give (any more) was moved under the notes heading",
+                    # At the line it begins on now: the file as written, not as it was.
                     # Whether the user or a digest changed it, only a history of the file could tell.
-                    path, hint="ingest rewrites the abstract from the digests; write your own text under '## Notes', "
-                    "and delete what moved there if it is only the digests' earlier wording",
+                    path, _first_line_of_notes(text), hint="ingest rewrites the abstract from the digests (correct "
+                    "one in its digest); write your own text under '## Notes', and delete what moved there if it is "
+                    "only the digests' earlier wording",
                 ))
         texts[path] = text
     changed.sort()
@@ -184,6 +186,15 @@ def plan_ingest(
         ),
         unfiled,
     )
+
+
+def _first_line_of_notes(text: str) -> int | None:
+    """The line of a paper file's ``text`` that its notes begin on, below their heading."""
+    heading = NOTES_HEADING.search(text)
+    if heading is None:
+        return None
+    after = len(text) - len(text[heading.end():].lstrip("\n"))
+    return text.count("\n", 0, after) + 1
 
 
 def _same_abstract_as_another(

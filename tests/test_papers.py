@@ -490,6 +490,10 @@ def test_text_written_above_the_notes_moves_under_them_instead_of_being_lost(not
     assert paper.notes == "Second paragraph, typo fixed.\n\nA thought of mine." + ("\n\nMine." if notes else "")
     (warning,) = plan.warnings
     assert warning.path == path and "moved under the notes heading" in str(warning)
+    # At the line where what moved begins now, to be found at once.
+    lines = again[path].splitlines()
+    assert lines[warning.line - 1] == "Second paragraph, typo fixed." and lines[warning.line - 3] == "## Notes"
+    assert "(correct one in its digest)" in warning.hint
     # The text may be the digests' own earlier wording (a typo a digest fixed): the warning says what to do then.
     assert warning.hint.endswith(", and delete what moved there if it is only the digests' earlier wording")
     plan, unchanged = ingest_texts(digests, {path: again[path]})
