@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Callable, Hashable, Iterable, Mapping
@@ -36,6 +36,8 @@ class IngestPlan:
     own_topics: frozenset[str] = frozenset()
     # Digest papers filed under some topic whose files ingest rewrites with none.
     unfiled: int = 0
+    # Files to delete, each with the text ingest wrote there (see PreviewWrites).
+    withdrawn: tuple[tuple[Path, str], ...] = ()
 
     @property
     def summary(self) -> str:
@@ -52,7 +54,31 @@ class IngestPlan:
         summary = f"{counted(self.new_papers - again, 'new paper')}, {counted(len(self.changed), 'paper file')} written"
         if again:
             summary += f", {again:,} of them again after being deleted (a digest lists {'its paper' if again == 1 else 'their papers'})"
+        if self.withdrawn:
+            names = ", ".join(path.name for path, _text in self.withdrawn)
+            summary += f"; deleted {names}, which an earlier save wrote for a paper no digest lists now"
         return summary
+
+
+@dataclass(frozen=True)
+class PreviewWrites:
+    """The paper files the preview's ingest wrote since the server started:
+    the text it last wrote into each, and those it made. A file that still
+    holds that text has nothing of the user's above its notes, and what
+    a save of a digest made there, the next save may take back:
+
+    - a file it made whose paper no digest lists now was made from a save
+      the next one took back (a title saved half typed or with a typo, a
+      paper deleted from the digest) and is deleted: kept as a paper of
+      one's own, it stayed on the site, or gave its address and abstract to
+      the paper whose title replaced its own. Its address was never built
+      or deployed;
+    - an abstract corrected in the digest replaces the one ingest wrote,
+      where a build moves the old one into the notes, not knowing whose
+      words it is."""
+
+    texts: Mapping[Path, str] = field(default_factory=dict)
+    made: frozenset[Path] = frozenset()
 
 
 def plan_ingest(
@@ -61,6 +87,7 @@ def plan_ingest(
     papers_dir: Path,
     assign_topics: Callable[[str, str, str], tuple[str, ...]],
     memo_many: MemoMany = compute_each,
+    preview_writes: PreviewWrites = PreviewWrites(),
 ) -> IngestPlan:
     """Decide each record's file and text. Pure: ``existing`` maps paper file
     paths to their current text; nothing is read or written here.
@@ -72,6 +99,17 @@ def plan_ingest(
     parsed: dict[Path, Paper] = dict(zip(existing, memo_many(
         (("paper", path, text), partial(parse_paper, text, path)) for path, text in existing.items()
     )))
+    ours = {path for path, text in preview_writes.texts.items() if existing.get(path) == text}
+    withdrawn: list[tuple[Path, str]] = []
+    if ours & preview_writes.made:
+        records = tuple(records)  # gone through again below
+        listed = {record.key for record in records}
+        withdrawn = sorted(
+            (path, existing[path]) for path in ours & preview_writes.made if parsed[path].key not in listed
+        )
+        existing = dict(existing)
+        for path, _text in withdrawn:
+            del existing[path], parsed[path]
     first_file: dict[str, Path] = {}
     clashes: list[tuple[Path, Path]] = []
     for path, paper in parsed.items():
@@ -140,8 +178,8 @@ def plan_ingest(
             # What the text is made of, flat: a key holding the record would
             # hash and compare it in Python, four times per paper and rebuild.
             ("paper-file", record.title, record.abstract, record.dates, record.other_abstracts,
-                   slug, topics, old),
-            partial(render_paper_file, record, slug, topics, old, path, parsed.get(path)),
+                   slug, topics, old, path in ours),
+            partial(render_paper_file, record, slug, topics, old, path, parsed.get(path), path in ours),
         ))
     for (path, record, _key, _render), text in zip(files, memo_many((key, render) for *_, key, render in files)):
         old = existing.get(path)
@@ -152,7 +190,7 @@ def plan_ingest(
                 for first, other in record.other_abstracts_from
                 if old is None or not _holds_other_version(old, other.abstract)
             )
-            if old is not None and moved_to_notes(old, path, record):
+            if old is not None and path not in ours and moved_to_notes(old, path, record):
                 warnings.append(SourceError(
                     "text above the notes that the digests do not give (any more) was moved under the notes heading",
                     # At the line it begins on now: the file as written, not as it was.
@@ -184,7 +222,7 @@ def plan_ingest(
         frozenset(
             slug_of[path] for path, paper in parsed.items() if paper.topics is not None and slug_of[path] not in in_digests
         ),
-        unfiled,
+        unfiled, tuple(withdrawn),
     )
 
 

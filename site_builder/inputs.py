@@ -21,7 +21,7 @@ from .config import SiteConfig, load_config, with_base_url
 from .digest import Digest
 from .digest_files import read_digest
 from .errors import BuildErrors, SourceError, counted, raise_if_any
-from .ingest import IngestPlan, plan_ingest
+from .ingest import IngestPlan, PreviewWrites, plan_ingest
 from .pages import OwnPage, read_pages
 from .papers import Memo, merge_entries, no_memo
 from .render import BUILTIN_TEMPLATES
@@ -77,7 +77,10 @@ class Inputs:
 
 def read_inputs(
     paths: Paths, base_url: str | None = None, cache: BuildCache | None = None, workers: int = 1,
+    preview_writes: PreviewWrites = PreviewWrites(),
 ) -> Inputs:
+    """Everything a build reads, checked; ``preview_writes``: the paper
+    files the preview's ingest wrote (see PreviewWrites)."""
     cache = cache or BuildCache()
     check_content_directory(paths.content)
     _check_settings_names(paths.content)
@@ -99,7 +102,9 @@ def read_inputs(
     rules_id = hashlib.sha256((taxonomy_text or "").encode()).hexdigest()
     assign = cache.memo(("assign", taxonomy), lambda: TopicRules(rules_id, taxonomy))
     merged = merge_entries(digests)
-    plan = plan_ingest(merged.records, existing, paths.papers, assign, partial(cache.memo_many, workers=workers))
+    plan = plan_ingest(
+        merged.records, existing, paths.papers, assign, partial(cache.memo_many, workers=workers), preview_writes,
+    )
     unread = (
         _unread_in_content(paths.content, config.templates_dir)
         + _unread_files(paths.digests, ".txt", "digests") + _unread_files(paths.papers, ".md", "paper files")
@@ -317,7 +322,10 @@ def write_ingest(plan: IngestPlan) -> tuple[SourceError, ...]:
     """Write the paper files ingest changed, except any saved again since the
     build read it: the build's text was made from the old one, so writing it
     would undo that edit. Such files are left as saved, with a warning; the
-    next build starts from them."""
+    next build starts from them. The same for the files it deletes."""
+    for path, text in plan.withdrawn:
+        if _still_reads_as(path, text):
+            path.unlink()
     if not plan.read_as:
         return ()
     # Temp files a killed ingest left, where this one writes (not per paper:

@@ -52,10 +52,12 @@ def _without_versions_section(notes: str, body: str) -> str:
 
 def render_paper_file(
     record: PaperRecord, slug: str, topics: tuple[str, ...], existing_text: str | None, path: Path,
-    existing: Paper | None,
+    existing: Paper | None, ingests_own: bool = False,
 ) -> str:
     """The file text for ``record``, keeping the user's keys and notes from
-    ``existing_text`` (``existing``: that text parsed; None when there is no file)."""
+    ``existing_text`` (``existing``: that text parsed; None when there is no
+    file). ``ingests_own``: the file holds what the preview's ingest wrote,
+    so nothing above its notes is the user's to move into them."""
     user_keys: dict[str, Any] = {}
     notes = ""
     front = None
@@ -64,7 +66,7 @@ def render_paper_file(
         front, body = split_front_matter(existing_text, path)
         user_keys = dict(existing.extra)
         notes = _without_versions_section(_body_tail(body), record.body)
-        kept = _text_ingest_would_drop(body[: len(body) - len(_body_tail(body))], record.body)
+        kept = "" if ingests_own else _text_ingest_would_drop(body[: len(body) - len(_body_tail(body))], record.body)
         if kept:
             # The part above the notes is ingest's, rewritten from the digests;
             # what it would drop there (the user's words, or an abstract the

@@ -18,7 +18,7 @@ from typing import Callable, Iterator, Mapping, Sequence
 from .assets import collect_assets, collect_public
 from .cache import CACHE_FILE, BuildCache, content_digest, dump_cache, load_cache
 from .errors import OutputError, SourceError, paper_files_written, raise_if_any
-from .ingest import IngestPlan
+from .ingest import IngestPlan, PreviewWrites
 from .inputs import Paths, digest_order, read_inputs, read_own_pages, write_ingest
 from .lastbuild import (
     LastBuild, input_files, load_last_build, output_files, output_stats, save_last_build, unchanged_since,
@@ -182,10 +182,12 @@ def make_site(
     workers: int | None = None,
     defer: bool = False,
     related_worker: RelatedWorker | None = None,
+    preview_writes: PreviewWrites = PreviewWrites(),
 ) -> SiteBuild:
     """Read, check and render everything; write nothing. Pages render in
     ``workers`` processes (default: up to two, one per core); the related
-    papers are found by ``related_worker`` when given (the preview's).
+    papers are found by ``related_worker`` when given (the preview's), and
+    ``preview_writes`` are the paper files the preview's ingest wrote.
 
     With ``defer`` (the preview server), pages are left to render when
     requested, but for one page per template, and the search index is not
@@ -202,7 +204,7 @@ def make_site(
 
     progress("reading digests and papers")
     workers = default_workers() if workers is None else workers
-    inputs = read_inputs(paths, base_url, cache, workers)
+    inputs = read_inputs(paths, base_url, cache, workers, preview_writes)
     # In title order from here on: the model's lists are stable sorts of it,
     # and sorting a sorted list again takes one pass, not a sort.
     parsed = parse_papers(inputs.plan.texts, partial(cache.memo_many, workers=workers))

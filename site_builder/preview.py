@@ -31,6 +31,7 @@ import jinja2
 from .cache import CACHE_FILE, BuildCache
 from .config import load_config
 from .errors import BuildErrors, SourceError, counted
+from .ingest import PreviewWrites
 from .inputs import Paths, check_content_directory, editors_file, write_ingest
 from .links import links_to_nowhere
 from .markup import heading_ids, make_markdown
@@ -111,7 +112,8 @@ class Preview:
         # build's is, but no build ends between two notes-only rebuilds to
         # forget it, so the next one does (see _notes_search_index).
         self._notes_search: PendingSearchIndex | None = None
-        self._own_writes: dict[Path, bytes] = {}  # paper files our ingest wrote
+        self._own_writes: dict[Path, bytes | None] = {}  # paper files our ingest wrote (None: deleted)
+        self._ingest_writes = PreviewWrites()  # every paper file our ingest wrote since the start
         self._warnings: list[str] = []  # as last said
         self._failed_since_warnings = False  # a build or page failed since they were said
         self.output = PreviewOutput(self.paths.out)
@@ -172,9 +174,23 @@ class Preview:
             first = self.output.files is None
             if first:
                 self._load_disk_cache()
-            result = make_site(self.paths, self.base_url, self.cache, defer=not first, related_worker=self.related)
-            changed = set(result.plan.changed)
-            self._own_writes = {path: text.encode("utf-8") for path, text in result.plan.texts if path in changed}
+            result = make_site(
+                self.paths, self.base_url, self.cache, defer=not first, related_worker=self.related,
+                preview_writes=self._ingest_writes,
+            )
+            plan = result.plan
+            changed = set(plan.changed)
+            self._own_writes = {
+                **{path: text.encode("utf-8") for path, text in plan.texts if path in changed},
+                **{path: None for path, _text in plan.withdrawn},
+            }
+            earlier = self._ingest_writes
+            gone = {path for path, _text in plan.withdrawn}
+            texts = {path: text for path, text in earlier.texts.items() if path not in gone}
+            texts.update((path, text) for path, text in plan.texts if path in changed)
+            self._ingest_writes = PreviewWrites(
+                texts, (earlier.made - gone) | {path for path, read in plan.read_as if read is None},
+            )
             for warning in write_ingest(result.plan):
                 self.log(f"warning: {_as_build_says(warning)}")  # the watcher brings the edit's own rebuild
             written = self.output.write(result, self.cache.verified)
@@ -211,7 +227,8 @@ class Preview:
                 self.log(f"warning: {warning}")
         rebuild = Rebuild(
             time.perf_counter() - start, len(result.site.pages), result.rendered, written, changes,
-            tuple(sorted(result.later)), result.plan.summary_since(earlier_texts) if result.plan.changed else "",
+            tuple(sorted(result.later)),
+            result.plan.summary_since(earlier_texts) if result.plan.changed or result.plan.withdrawn else "",
         )
         self._succeeded(rebuild, result.site.config.base_path)
         return True
@@ -517,9 +534,11 @@ class Preview:
         if path == self.paths.out or self.paths.out in path.parents:
             return True
         own_writes = self._own_writes  # a full rebuild replaces the dict from the build thread
-        own = own_writes.get(path)
-        if own is None:
+        own = own_writes.get(path, False)
+        if own is False:
             return False
+        if own is None:  # deleted by our ingest: its echo, unless made again since
+            return not path.exists()
         try:
             if path.read_bytes() == own:
                 return True

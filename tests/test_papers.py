@@ -8,7 +8,7 @@ import pytest
 
 from site_builder.digest import Digest, DigestEntry
 from site_builder.errors import SourceError
-from site_builder.ingest import plan_ingest
+from site_builder.ingest import PreviewWrites, plan_ingest
 from site_builder.papers import PaperRecord, extract_links, merge_entries, parse_paper, slug_for, title_key
 from site_builder.markup import make_markdown
 
@@ -475,6 +475,47 @@ def test_notes_under_any_notes_heading_are_kept(heading):
     assert parse_paper(edited, path).notes == "Mine."
     plan, again = ingest_texts(digests + [digest(MAR17, "b.txt", ("A Paper", "The abstract."))], {path: edited})
     assert plan.changed == (path,) and again[path].endswith(f"\n{heading}\n\nMine.\n")
+
+
+def preview_ingest(digests, existing, writes):
+    """Ingest as the preview's next save does: ``writes`` are its ingest's writes so far."""
+    plan = plan_ingest(merge_entries(digests).records, existing, PAPERS, no_topics, preview_writes=writes)
+    return plan, dict(plan.texts)
+
+
+def test_a_file_the_preview_made_from_a_save_the_next_one_takes_back_is_deleted_not_kept_as_the_users():
+    # A title saved half typed, then whole: without this, "sparse-mix.md" kept
+    # the paper's address for good, and moved its abstract into the notes.
+    abstract = "We route tokens to experts."
+    half = [digest(MAR18, "a.txt", ("Sparse Mix", abstract), ("Kept", "Its abstract."))]
+    _, texts = ingest_texts(half)
+    writes = PreviewWrites(texts, frozenset(texts))  # both files made by the preview
+    whole = [digest(MAR18, "a.txt", ("Sparse Mixture of Experts", abstract), ("Kept", "Its abstract."))]
+    plan, again = preview_ingest(whole, texts, writes)
+    assert plan.withdrawn == ((PAPERS / "sparse-mix.md", texts[PAPERS / "sparse-mix.md"]),)
+    assert sorted(again) == [PAPERS / "kept.md", PAPERS / "sparse-mixture-of-experts.md"]
+    assert parse_paper(again[PAPERS / "sparse-mixture-of-experts.md"], PAPERS / "x.md").notes == ""
+    assert plan.summary.endswith("; deleted sparse-mix.md, which an earlier save wrote for a paper no digest lists now")
+    # One the user wrote in since, or one that was there before the preview wrote it, stays as a build keeps it.
+    noted = {**texts, PAPERS / "sparse-mix.md": texts[PAPERS / "sparse-mix.md"] + "\n## Notes\n\nMine.\n"}
+    for existing, earlier in ((noted, writes), (texts, PreviewWrites(texts))):
+        plan, again = preview_ingest(whole, existing, earlier)
+        assert plan.withdrawn == () and sorted(again) == [PAPERS / "kept.md", PAPERS / "sparse-mix.md"]
+
+
+def test_an_abstract_corrected_in_the_digest_replaces_the_one_the_preview_wrote_instead_of_moving_into_the_notes():
+    typo = [digest(MAR18, "a.txt", ("A Paper", "We shows things."))]
+    _, texts = ingest_texts(typo)
+    path = PAPERS / "a-paper.md"
+    with_notes = {path: texts[path] + "\n## Notes\n\nMine.\n"}  # notes written before: the preview's write kept them
+    fixed = [digest(MAR18, "a.txt", ("A Paper", "We show things."))]
+    plan, again = preview_ingest(fixed, with_notes, PreviewWrites(with_notes))
+    paper = parse_paper(again[path], path)
+    assert (paper.abstract, paper.notes, plan.warnings) == ("We show things.", "Mine.", ())
+    # Not the text the preview wrote: whose words are above the notes, only the user knows; moved, and said.
+    plan, again = preview_ingest(fixed, with_notes, PreviewWrites({path: texts[path]}))
+    assert parse_paper(again[path], path).notes == "We shows things.\n\nMine."
+    assert "moved under the notes heading" in plan.warnings[0].message
 
 
 @pytest.mark.parametrize("notes", ["", "\n## Notes\n\nMine.\n"])

@@ -22,6 +22,7 @@ import pytest
 
 from site_builder import preview as preview_module, preview_output, serve, watch_paths, writer
 from site_builder.errors import BuildErrors, SourceError
+from site_builder.papers import parse_paper
 from site_builder.pipeline import Paths, build
 from site_builder.preview_http import KEEPALIVE_SECONDS, PreviewState, inject, requested_outputs, resolve_request
 from site_builder.preview import Preview
@@ -989,6 +990,37 @@ def test_a_rebuild_says_what_ingest_wrote_to_content_papers(tmp_path):
     ), log[-1]
     assert preview.build(("paper.html",), (themed(tmp_path, "<p>THEMED</p>"),))
     assert "ingest:" not in log[-1]
+
+
+def test_a_paper_file_made_from_a_digest_saved_half_edited_goes_when_the_next_save_takes_it_back(tmp_path):
+    """A digest saved with a title half typed, then whole: the first save's
+    paper file stayed as a paper of one's own, and the whole title's paper
+    took its file, address ("sparse-mix") and, once its abstract was pasted
+    too, moved the first one into its notes."""
+    paths = make_project(tmp_path)
+    log: list[str] = []
+    preview = Preview(paths, log=log.append)
+    assert preview.build()
+    before = set(paths.papers.iterdir())
+    assert preview.build(("digest",), (add_digest(paths, "Sparse Mix"),))
+    assert preview.build(("digest",), (add_digest(paths, "Sparse Mixture of Experts"),))
+    assert log[-1].endswith(
+        "; ingest: 1 new paper, 1 paper file written; deleted sparse-mix.md, which an earlier save wrote for a paper "
+        "no digest lists now"
+    ), log[-1]
+    made = paths.papers / "sparse-mixture-of-experts.md"
+    assert set(paths.papers.iterdir()) - before == {made}
+    assert "papers/sparse-mix/index.html" not in preview.output.files
+    assert preview._is_noise(paths.papers / "sparse-mix.md"), "its deletion's echo is no change of the user's"
+    digest = paths.digests / "2025-03-20.txt"
+    digest.write_text(digest.read_text().replace("rebuild quickly.", "rebuild in a moment."))
+    assert preview.build(("digest",), (digest,))
+    paper = parse_paper(made.read_text(), made)
+    assert (paper.abstract, paper.notes) == ("We show that previews rebuild in a moment.", "")
+    # A digest deleted takes back what it made.
+    digest.unlink()
+    assert preview.build(("digest",), (digest,))
+    assert set(paths.papers.iterdir()) == before
 
 
 def test_a_file_in_the_templates_dir_that_is_not_text_leaves_the_preview_building(tmp_path):
