@@ -390,9 +390,23 @@ def _as_date(value: Any, path: Path, line: int | None) -> dt.date:
     try:  # quoted, YAML leaves a time as text
         return dt.datetime.fromisoformat(str(value)).date()
     except ValueError:
-        raise SourceError(
-            f"{value!r} is not a date", path, line, hint="write dates as YYYY-MM-DD"
-        ) from None
+        raise SourceError(f"{value!r} is not a date", path, line, hint=_date_hint(str(value))) from None
+
+
+_LOOSE_DATE = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*")
+
+
+def _date_hint(text: str) -> str:
+    """How to write ``text`` as a date: ``2025-9-11`` is ``2025-09-11``;
+    ``2025-02-30``, written right, is a day no month has."""
+    loose = _LOOSE_DATE.fullmatch(text)
+    if loose is None:
+        return "write dates as YYYY-MM-DD"
+    try:
+        date = dt.date(*map(int, loose.groups()))
+    except ValueError:
+        return "there is no such day: check the month and the day"
+    return f"write it {date.isoformat()}: YYYY-MM-DD, two digits for the month and the day"
 
 
 def _as_strings(value: Any, key: str, path: Path, line: int | None) -> tuple[str, ...]:

@@ -325,7 +325,9 @@ def parse_yaml_mapping(
             mark = error.problem_mark or error.context_mark
             raise SourceError(
                 str(error.problem), path, mark.line + first_line if mark else first_line,
-                hint="write dates as YYYY-MM-DD, or quote the value to keep it as text",
+                # Written as a date (YYYY-MM-DD), so only the day can be wrong.
+                hint="there is no such day: check the month and the day; a value of your own that is no date, "
+                     "quote it to keep it as text",
             ) from None
         problem, line = yaml_problem(error, first_line, text)
         raise SourceError(f"invalid YAML: {problem}", path, first_line if line is None else line, hint=_HINT) from None

@@ -125,7 +125,8 @@ CASES = {
     "site-yaml-impossible-date": (
         append("content/site.yaml", "domain: 2025-02-30\n"),
         f"content/site.yaml:{SITE_LINES + 1}: '2025-02-30' is not a valid date: day is out of range for month "
-        "(write dates as YYYY-MM-DD, or quote the value to keep it as text)",
+        "(there is no such day: check the month and the day; a value of your own that is no date, quote it to keep "
+        "it as text)",
     ),
     "site-yaml-templates-dir-missing": (
         append("content/site.yaml", "templates_dir: ../no-such-dir\n"),

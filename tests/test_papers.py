@@ -806,7 +806,18 @@ def test_a_mistake_inside_a_closed_list_is_not_called_an_unclosed_list():
 def test_bad_date_in_front_matter():
     with pytest.raises(SourceError) as info:
         parse_paper("---\ntitle: ok\ndates: [yesterday]\n---\n", PAPERS / "p.md")
-    assert str(info.value).startswith("papers/p.md:3: 'yesterday' is not a date")
+    assert str(info.value) == "papers/p.md:3: 'yesterday' is not a date (write dates as YYYY-MM-DD)"
+    # Told how to write one written almost right, and that a day no month has is no such day, quoted or not
+    # (quoting it, as the hint said, only made it text that is no date).
+    for written, said in [
+        ("2025-9-11", "'2025-9-11' is not a date (write it 2025-09-11: YYYY-MM-DD, two digits for the month and the day)"),
+        ("'2025-02-30'", "'2025-02-30' is not a date (there is no such day: check the month and the day)"),
+        ("2025-02-30", "'2025-02-30' is not a valid date: day is out of range for month (there is no such day: check "
+                       "the month and the day; a value of your own that is no date, quote it to keep it as text)"),
+    ]:
+        with pytest.raises(SourceError) as info:
+            parse_paper(f"---\ntitle: ok\ndates: [{written}]\n---\n", PAPERS / "p.md")
+        assert str(info.value) == f"papers/p.md:3: {said}", written
 
 
 def test_dates_are_read_in_order_whatever_order_they_are_written_in():
