@@ -503,9 +503,11 @@ def _find_date(
             f"no date line found; is {suspect[1]!r} meant to be one?", path, suspect[0],
             hint="write the date as 'Mar 18', 'Mar 18, 2025' or '2025-03-18', alone on its line above the first title",
         )
+    named = date_from_filename(path)
     raise SourceError(
         "no date line found", path, 1,
-        hint="add a line such as 'Mar 18' or '2025-03-18' above the first title",
+        hint=f"add the line '{named:%b} {named.day}' above the first title, if the date in the file's name is the digest's"
+        if named else "add a line such as 'Mar 18' or '2025-03-18' above the first title",
     )
 
 

@@ -154,7 +154,14 @@ def test_impossible_date_names_its_line():
 def test_no_date_line_is_an_error():
     with pytest.raises(SourceError) as info:
         parse_digest("Title\n\nAbstract\n", Path("d.txt"), 2025)
-    assert str(info.value).startswith("d.txt:1: no date line found")
+    assert str(info.value) == "d.txt:1: no date line found (add a line such as 'Mar 18' or '2025-03-18' above the first title)"
+    # A file named for its day is told the line that day's page has.
+    with pytest.raises(SourceError) as info:
+        parse_digest("Title\n\nAbstract\n", Path("2025-09-11.txt"), None)
+    assert str(info.value) == (
+        "2025-09-11.txt:1: no date line found (add the line 'Sep 11' above the first title, "
+        "if the date in the file's name is the digest's)"
+    )
 
 
 def test_title_without_abstract_names_the_title_line():
