@@ -315,7 +315,8 @@ def _title_replaced(paper: Paper, record: PaperRecord) -> SourceError:
     return SourceError(
         f"title {clip(paper.title)!r} is not the digests' {clip(record.title)!r}: ingest wrote "
         "theirs, and the paper keeps this file and its address", paper.path, paper.line_of("title"),
-        hint="ingest owns the title; keep your own under another key (my_title: ...) or in your notes",
+        hint="ingest owns the title: one you wrote here, keep under another key (my_title: ...) or in your notes; "
+             "one a digest corrected needs nothing",
     )
 
 

@@ -240,7 +240,8 @@ def test_a_digest_paper_whose_title_was_edited_keeps_its_one_file_and_gets_the_t
     assert str(warning) == (
         f"{path}:2: title 'My Favourite Survey' is not the digests' 'A Survey of LLMs': ingest wrote theirs, "
         "and the paper keeps this file and its address "
-        "(ingest owns the title; keep your own under another key (my_title: ...) or in your notes)"
+        "(ingest owns the title: one you wrote here, keep under another key (my_title: ...) or in your notes; "
+        "one a digest corrected needs nothing)"
     )
 
 
@@ -250,6 +251,8 @@ def test_a_title_corrected_in_a_digest_keeps_the_papers_file_and_address():
     plan, again = ingest_texts([digest(MAR18, "a.txt", ("A Survey of LLMs", "We survey them."))], texts)
     assert list(again) == [path] and parse_paper(again[path], path).title == "A Survey of LLMs"
     assert "title 'A Survy of LLMs' is not the digests' 'A Survey of LLMs'" in str(plan.warnings[0])
+    # Which of the two it was, ingest cannot tell: the hint says what each needs (this one nothing).
+    assert str(plan.warnings[0]).endswith("; one a digest corrected needs nothing)")
 
 
 def test_a_title_edited_with_text_put_above_the_abstract_keeps_the_papers_one_file():
