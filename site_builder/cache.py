@@ -429,18 +429,8 @@ def load_cache(directory: Path, out_dir: Path) -> BuildCache:
     from other code, truncated or corrupt: it is checked, never trusted blindly."""
     cache = BuildCache(out_dir=out_dir, persistent=True)
     try:
-        raw = memoryview((directory / CACHE_FILE).read_bytes())
-    except OSError:
-        return cache
-    head, tail = len(_MAGIC) + _DIGEST_SIZE, _DIGEST_SIZE
-    if len(raw) < head + tail or raw[: len(_MAGIC)] != _MAGIC:
-        return cache
-    payload = raw[head:-tail]
-    if raw[len(_MAGIC):head] != code_fingerprint() or raw[-tail:] != content_digest(payload):
-        return cache
-    try:
-        stored, pages = pickle.loads(payload)
-    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError, ValueError):
+        stored, pages = load_checked(directory / CACHE_FILE, _MAGIC + code_fingerprint())
+    except (TypeError, ValueError):  # none to be had, or not the pair dump_cache saves
         return cache
     if isinstance(stored, dict) and isinstance(pages, dict):
         cache.stored, cache.stored_pages = stored, pages
@@ -461,6 +451,12 @@ def dump_cache(cache: BuildCache, page_digests: dict[str, tuple[bytes, bytes]], 
         digest = cache._key_digests.get(key) or key_digest(key)
         if digest is not None:
             stored[digest] = value
+    dump_checked((stored, page_digests), _MAGIC + code_fingerprint(), handle)
+
+
+def dump_checked(value: Any, header: bytes, handle: BinaryIO) -> None:
+    """Write ``header``, then ``value`` pickled, then a checksum of the
+    pickle, by which :func:`load_checked` tells a torn or damaged file."""
     checksum = hashlib.sha256()
 
     class Checksummed:
@@ -469,9 +465,29 @@ def dump_cache(cache: BuildCache, page_digests: dict[str, tuple[bytes, bytes]], 
             checksum.update(data)
             return handle.write(data)
 
-    handle.write(_MAGIC + code_fingerprint())
-    pickle.dump((stored, page_digests), Checksummed, protocol=pickle.HIGHEST_PROTOCOL)
+    handle.write(header)
+    pickle.dump(value, Checksummed, protocol=pickle.HIGHEST_PROTOCOL)
     handle.write(checksum.digest()[:_DIGEST_SIZE])
+
+
+def load_checked(path: Path, header: bytes) -> Any:
+    """The value :func:`dump_checked` wrote to ``path`` after ``header``; None
+    when the file is missing, has another header, or is torn or damaged.
+    Unpickled only once its checksum matches: a damaged pickle may ask for
+    terabytes, which is a MemoryError, not an unpickling error."""
+    try:
+        raw = memoryview(path.read_bytes())
+    except OSError:
+        return None
+    if len(raw) < len(header) + _DIGEST_SIZE or raw[: len(header)] != header:
+        return None
+    payload = raw[len(header):-_DIGEST_SIZE]
+    if raw[-_DIGEST_SIZE:] != content_digest(payload):
+        return None
+    try:
+        return pickle.loads(payload)
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError, ValueError):
+        return None  # of other code (a class since renamed), though it has this header
 
 
 @dataclass(frozen=True)

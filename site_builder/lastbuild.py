@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
-from .cache import code_fingerprint
+from .cache import code_fingerprint, dump_checked, load_checked
 from .config import load_config
 from .errors import SourceError
 from .writer import write_atomic_with
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .pipeline import BuildReport
 
 LAST_BUILD_FILE = "last-build.pickle"
-_VERSION = b"paper-atlas-last-build-1"
+_VERSION = b"paper-atlas-last-build-2"
 
 
 @dataclass(frozen=True)
@@ -150,13 +150,7 @@ def output_stats(out: Path) -> dict[str, tuple[int, int]]:
 
 
 def load_last_build(cache_dir: Path) -> LastBuild | None:
-    try:
-        with open(cache_dir / LAST_BUILD_FILE, "rb") as handle:
-            if handle.read(len(_VERSION)) != _VERSION:
-                return None
-            last = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError, ValueError):
-        return None
+    last = load_checked(cache_dir / LAST_BUILD_FILE, _VERSION)
     return last if isinstance(last, LastBuild) else None
 
 
@@ -168,8 +162,4 @@ def unchanged_since(last: LastBuild | None, inputs: InputFiles | None, out: Path
 
 
 def save_last_build(cache_dir: Path, last: LastBuild) -> None:
-    def dump(handle) -> None:
-        handle.write(_VERSION)
-        pickle.dump(last, handle, protocol=pickle.HIGHEST_PROTOCOL)
-
-    write_atomic_with(cache_dir / LAST_BUILD_FILE, dump)
+    write_atomic_with(cache_dir / LAST_BUILD_FILE, partial(dump_checked, last, _VERSION))

@@ -213,10 +213,9 @@ def test_another_users_cache_is_neither_run_nor_written(tmp_path, monkeypatch, c
     """A cache is pickles, which run code as they load: another user's (one
     made first in /tmp, for an output in /tmp) must not be loaded, nor the
     site kept there used."""
-    import pickle
-
     import build as cli
     from site_builder import lastbuild
+    from site_builder.cache import dump_checked
 
     work = copy_project(tmp_path)
     monkeypatch.chdir(work)
@@ -228,7 +227,8 @@ def test_another_users_cache_is_neither_run_nor_written(tmp_path, monkeypatch, c
             return Path.touch, (ran,)
 
     cache.mkdir()
-    (cache / "last-build.pickle").write_bytes(lastbuild._VERSION + pickle.dumps(Planted()))
+    with open(cache / "last-build.pickle", "wb") as record:  # checksummed as a build's own, to be loaded
+        dump_checked(Planted(), lastbuild._VERSION, record)
     planted = snapshot(cache)
     # Another user's (simulated: the tests may run as root, and as no one else).
     monkeypatch.setattr("site_builder.pipeline.os.getuid", lambda: os.stat(cache).st_uid + 1)

@@ -15,7 +15,7 @@ import pytest
 
 from site_builder.cache import CACHE_FILE, load_cache
 from site_builder.errors import SourceError
-from site_builder.lastbuild import LAST_BUILD_FILE
+from site_builder.lastbuild import LAST_BUILD_FILE, load_last_build
 from site_builder import pipeline, render, template_checks
 from site_builder.pipeline import Paths, build
 from files import snapshot
@@ -813,6 +813,29 @@ def test_a_corrupt_cache_file_is_ignored(work, damage):
     shutil.rmtree(paths.out)
     build(paths)
     assert snapshot(paths.out) == expected
+
+
+@pytest.mark.parametrize("damage", ["length made huge", "flipped byte", "truncated"])
+def test_a_damaged_record_of_the_last_build_is_ignored(work, damage):
+    """A byte changed where the pickle gives a length made the next build
+    ask for terabytes: a MemoryError, a traceback at every build."""
+    paths = cached_paths(work)
+    build(paths)
+    expected = snapshot(paths.out)
+    record = paths.cache / LAST_BUILD_FILE
+    data = bytearray(record.read_bytes())
+    if damage == "length made huge":
+        frame = data.index(b"\x80\x05\x95") + 3  # pickle's first frame: protocol 5, then its 8-byte length
+        data[frame + 4] = 0xFF
+    elif damage == "flipped byte":
+        data[len(data) // 2] ^= 0xFF
+    else:
+        del data[len(data) // 2:]
+    record.write_bytes(data)
+    assert load_last_build(paths.cache) is None
+    assert not build(paths).skipped
+    assert snapshot(paths.out) == expected
+    assert build(paths).skipped, "the next build has a record again"
 
 
 def test_a_cache_from_another_site_gives_this_sites_output(work):
