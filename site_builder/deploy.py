@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,8 +172,11 @@ class _Git:
     def run(self, *args: str, what: str = "", hint: str = "", stdin: str | None = None,
             env: dict[str, str] | None = None, check: bool = True,
             said: Callable[[list[str]], str] | None = None) -> str:
+        # Paths as the file system spells them: a name that is not UTF-8
+        # passes through as its bytes (strict, it was a UnicodeEncodeError).
         result = subprocess.run(
-            ["git", *args], cwd=self.repo, input=stdin, capture_output=True, text=True,
+            ["git", *args], cwd=self.repo, input=stdin, capture_output=True,
+            encoding=sys.getfilesystemencoding(), errors=sys.getfilesystemencodeerrors(),
             env={**os.environ, **(env or {})},
         )
         if check and result.returncode != 0:
@@ -226,13 +230,21 @@ def _remote_tip(git: _Git, remote: str | None, ref: str) -> str | None:
 
 def _write_tree(git: _Git, site_dir: Path, files: list[str], extra: dict[str, str]) -> str:
     hashes = git.run("hash-object", "-w", "--stdin-paths", "--no-filters",
-                     stdin="".join(f"{site_dir / name}\n" for name in files), what="store the site files")
+                     stdin="".join(f"{_quoted(str(site_dir / name))}\n" for name in files), what="store the site files")
     entries = dict(zip(files, hashes.splitlines()))
     for name, text in extra.items():
         entries[name] = git.run("hash-object", "-w", "--stdin", stdin=text, what=f"store {name}")
-    listing = "".join(f"100644 {sha}\t{name}\n" for name, sha in sorted(entries.items()))
+    listing = "".join(f"100644 {sha}\t{_quoted(name)}\n" for name, sha in sorted(entries.items()))
     # A temporary index, so the user's own index is never touched.
     with tempfile.TemporaryDirectory(prefix="atlas-deploy-") as temp:
         index = {"GIT_INDEX_FILE": str(Path(temp) / "index")}
         git.run("update-index", "--add", "--index-info", stdin=listing, env=index, what="index the site")
         return git.run("write-tree", env=index, what="write the site tree")
+
+
+def _quoted(path: str) -> str:
+    """``path`` quoted as git reads a path given one to a line: a name that
+    begins with a double quote is unquoted otherwise ('"a".txt' became
+    'a'), and a line end in one would end the line."""
+    escaped = path.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'

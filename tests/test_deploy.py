@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -153,6 +154,34 @@ def test_no_cname_without_a_domain_and_no_push_keeps_it_local(project, tmp_path)
     files = git(repo, "ls-tree", "-r", "--name-only", "refs/heads/pages").splitlines()
     assert files == [".nojekyll", "_hidden.css", "index.html"]
     assert git(remote, "for-each-ref") == ""
+
+
+def test_files_whose_names_git_would_read_otherwise_are_committed_under_their_own_names(project, tmp_path):
+    """Names git reads as quoted (one that begins with a double quote was
+    committed as "a" for '"a".txt'), holds a line end (git looked for the
+    file "new") or is not UTF-8 (a UnicodeEncodeError traceback), as a file
+    of content/public/ may be named."""
+    repo, _remote = project
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<!doctype html><title>x</title>")
+    names = ['"a".txt', "new\nline.txt", "ends in cr\r", "back\\slash \"and\" quote.txt", "naïve file.txt", "tab\there"]
+    for number, name in enumerate(names):
+        (site / name).write_text(f"file {number}")
+    with open(os.fsencode(site) + b"/caf\xe9.txt", "wb") as latin1:
+        latin1.write(b"latin-1")
+    deploy_site(site, check_target(repo, remote=None, branch="pages"))
+    listed = subprocess.run(["git", "ls-tree", "-r", "-z", "refs/heads/pages"], cwd=repo, check=True,
+                            capture_output=True).stdout.split(b"\0")
+    committed = {}
+    for entry in filter(None, listed):
+        info, name = entry.split(b"\t", 1)
+        committed[name] = subprocess.run(["git", "cat-file", "blob", info.split()[2].decode()], cwd=repo,
+                                         check=True, capture_output=True).stdout
+    assert committed == {
+        b".nojekyll": b"", b"index.html": b"<!doctype html><title>x</title>", b"caf\xe9.txt": b"latin-1",
+        **{name.encode(): f"file {number}".encode() for number, name in enumerate(names)},
+    }
 
 
 def test_unknown_remote_is_a_clear_error_and_nothing_is_committed(project):
