@@ -469,10 +469,10 @@ def _write_site_and_cache(
             warnings = (unsaved_cache(error, paths.cache),)
     finally:
         if saving is not None:
-            # Stops a child still saving when writing the site failed, and
-            # removes the temp file it was writing.
-            saving.close()
-            remove_stale_temp_files(save_path.parent)
+            saving.close()  # stops a child still saving when writing the site failed
+        # The temp file of a save stopped so, or by a build killed while it
+        # saved (a cache's size, left for ever where no save is forked: on one core).
+        remove_stale_temp_files(save_path.parent)
     return warnings, written
 
 

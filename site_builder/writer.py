@@ -63,6 +63,9 @@ def write_atomic_with(
     written, the moment before the rename. Returns whether it did."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = _new_temp_file(path)
+    # The temp file's lock, held until it is renamed or deleted: a second
+    # descriptor of it, as closing the file after writing would let go of it.
+    held = os.dup(fd) if fcntl is not None else None
     try:
         with os.fdopen(fd, "wb") as handle:
             produce(handle)
@@ -73,13 +76,17 @@ def write_atomic_with(
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+    finally:
+        if held is not None:
+            os.close(held)
     return True
 
 
 def _new_temp_file(path: Path) -> tuple[int, Path]:
-    """An empty temp file beside ``path``, with the mode ``path`` has, or a
-    new file would get (not mkstemp's 0600: a paper file is shared like
-    any other file of the project)."""
+    """An empty temp file beside ``path``, locked as in use (see
+    :func:`remove_stale_temp_files`), with the mode ``path`` has, or a new
+    file would get (not mkstemp's 0600: a paper file is shared like any
+    other file of the project)."""
     try:
         mode = stat.S_IMODE(os.stat(path).st_mode)
     except FileNotFoundError:
@@ -90,13 +97,33 @@ def _new_temp_file(path: Path) -> tuple[int, Path]:
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
         except FileExistsError:
             continue
+        if not _locked_as_in_use(fd, temp):
+            os.close(fd)
+            continue
         if mode is not None:
             os.chmod(temp, mode)  # (not fchmod: Windows has it only from Python 3.13)
         return fd, temp
 
 
+def _locked_as_in_use(fd: int, temp: Path) -> bool:
+    """Lock the new temp file ``fd`` is open on; False when another build
+    removed it as stale before the lock was taken (it is then no file's)."""
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:  # no locks on this file system: nothing to tell a stale file by either
+        return True
+    try:
+        return os.stat(temp).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
+        return False
+
+
 def remove_stale_temp_files(directory: Path) -> None:
-    """Temp files a killed process left behind; hidden, but not worth keeping."""
+    """Temp files a killed process left behind; hidden, but not worth keeping.
+    One another build is writing (two at once) is locked, and left to it:
+    removed, it failed that build's rename of it."""
     # Listed by name: glob() would make a Path of each of 20,000 paper files.
     try:
         names = os.listdir(directory)
@@ -104,7 +131,32 @@ def remove_stale_temp_files(directory: Path) -> None:
         return
     for name in names:
         if name.startswith(".") and name.endswith(TEMP_SUFFIX):
-            (directory / name).unlink(missing_ok=True)
+            _remove_unless_in_use(directory / name)
+
+
+def _remove_unless_in_use(temp: Path) -> None:
+    """Remove the temp file ``temp`` unless a process holds its lock; removed
+    holding the lock, so that no writer takes it meanwhile (see _locked_as_in_use)."""
+    try:
+        fd = os.open(temp, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:  # renamed into place meanwhile
+        return
+    except OSError:  # a link, say: no one's lock
+        fd = None
+    try:
+        if fd is not None and fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return
+            except OSError:  # no locks on this file system
+                pass
+        temp.unlink(missing_ok=True)
+    except OSError:  # a read-only directory, say: the write that follows says so, if there is one
+        pass
+    finally:
+        if fd is not None:
+            os.close(fd)
 
 
 def written_at(path: Path) -> Path:

@@ -153,6 +153,51 @@ def test_paper_files_are_all_written_or_the_failing_one_is_named(tmp_path):
     assert info.value.written == NOTHING_WRITTEN
 
 
+def test_a_build_leaves_the_temp_files_another_build_is_writing_and_removes_those_left_by_a_killed_one(tmp_path):
+    """Two builds at once: the second one's clean-up removed the temp files
+    the first was writing, whose renames then failed it ("cannot write
+    file: No such file or directory")."""
+    from site_builder.writer import TEMP_SUFFIX, remove_stale_temp_files, write_files
+
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    left_by_a_killed_build = papers / f".p0.md.0123abcd{TEMP_SUFFIX}"
+    left_by_a_killed_build.write_bytes(b"half a pap")
+    files = {papers / f"p{n}.md": f"paper {n}\n".encode() for n in range(5)}
+
+    def another_build_cleans_up(path: Path) -> bool:  # the moment before each rename
+        remove_stale_temp_files(papers)
+        return True
+
+    assert write_files(files, another_build_cleans_up) == ()
+    assert snapshot(papers) == {path.name: data for path, data in files.items()}
+
+
+def test_a_temp_file_that_cannot_be_removed_leaves_the_error_to_the_write(tmp_path, monkeypatch):
+    """A killed build's temp file in a directory since made read-only: the
+    clean-up before ingest writes was an OSError traceback."""
+    from site_builder.writer import TEMP_SUFFIX, remove_stale_temp_files, write_files
+
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    (papers / f".p0.md.0123abcd{TEMP_SUFFIX}").write_bytes(b"half a pap")
+    real_open = os.open
+
+    def read_only(path, flags, *args, **kwargs):
+        if flags & os.O_CREAT:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    def unlink(path, *args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+
+    monkeypatch.setattr(os, "open", read_only)
+    monkeypatch.setattr(os, "unlink", unlink)
+    remove_stale_temp_files(papers)
+    with pytest.raises(OutputError, match="cannot write file: Read-only file system"):
+        write_files({papers / "p0.md": b"paper\n"})
+
+
 def test_a_failed_ingest_counts_thousands_as_the_rest_of_the_terminal_does(tmp_path):
     """"1,200 paper files were written before it, of 1201", at 20,000 papers "of 20000"."""
     from site_builder.writer import write_files
@@ -207,6 +252,23 @@ def test_a_cache_that_cannot_be_saved_is_a_warning_and_the_site_is_built(tmp_pat
         assert error.count("warning: .atlas-cache: cannot save the build cache: this is a file") == 1
         assert (work / "_site" / "index.html").exists()
     assert (work / ".atlas-cache").read_text() == "not a directory"
+
+
+def test_a_cache_save_a_killed_build_left_is_removed_by_the_next_build_on_one_core(tmp_path):
+    """Its temp file, as large as the cache, was removed only where the
+    cache is saved by a forked child (on two cores or more), and then only
+    by a build that wrote the site."""
+    from site_builder.writer import TEMP_SUFFIX
+
+    work = copy_project(tmp_path)
+    paths = Paths(work / "content", work / "_site", cache=work / ".atlas-cache")
+    build(paths, workers=1)
+    left = [paths.cache / f".{CACHE_FILE}.0123abcd{TEMP_SUFFIX}", paths.cache / f".last-build.pickle.4567cdef{TEMP_SUFFIX}"]
+    for temp in left:
+        temp.write_bytes(b"half a cache")
+    (paths.digests / "new.txt").write_text(NEW_DIGEST, encoding="utf-8")
+    build(paths, workers=1)
+    assert [temp.name for temp in left if temp.exists()] == []
 
 
 def test_another_users_cache_is_neither_run_nor_written(tmp_path, monkeypatch, capsys):
