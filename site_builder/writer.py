@@ -332,6 +332,7 @@ def unlock(descriptor: int | None) -> None:
 def _write_site(out_dir: Path, files: Mapping[str, bytes], keep: Path | None) -> dict[str, tuple[int, int]]:
     items = sorted(files.items())
     staging: Path | None = None
+    held: int | None = None  # the lock of a new tree, which another build's _remove_stale_builds leaves alone
     stats: dict[str, tuple[int, int]] = {}
     if keep is not None and keep.is_dir():
         directory_mode, file_mode = _new_modes()
@@ -343,7 +344,7 @@ def _write_site(out_dir: Path, files: Mapping[str, bytes], keep: Path | None) ->
             shutil.rmtree(keep, ignore_errors=True)
     try:
         if staging is None:
-            staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+            staging, held = _new_tree(out_dir)
             stats = _in_two_halves(partial(_write_tree, staging), items)
         os.chmod(staging, 0o755)
         _swap_in(staging, out_dir, keep)
@@ -357,7 +358,24 @@ def _write_site(out_dir: Path, files: Mapping[str, bytes], keep: Path | None) ->
     except BaseException:
         _discard(staging, keep)
         raise
+    finally:
+        unlock(held)
     return stats
+
+
+def _new_tree(out_dir: Path) -> tuple[Path, int | None]:
+    """A new hidden directory beside ``out_dir`` to make the site in, and its
+    lock (None where there are none), held until it is swapped in or
+    discarded: another build at once removes only the trees of builds
+    killed, which no one holds (it removed this one as it was written)."""
+    while True:
+        tree = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+        try:
+            held = lock_directory(tree)
+        except BlockingIOError:  # taken for a killed build's by another build, which is removing it
+            continue
+        if held is not None or tree.is_dir():  # (not removed so before the lock was taken)
+            return tree, held
 
 
 def _as_the_user_knows_it(filename: str | None, staging: Path | None, out_dir: Path) -> Path:
@@ -546,10 +564,18 @@ def _set_aside(previous: Path, keep: Path | None) -> None:
 
 
 def _remove_stale_builds(out_dir: Path) -> None:
-    """Staging directories left by a build that was killed."""
+    """Staging directories left by a build that was killed; not those of a
+    build at work (see _new_tree)."""
     name = glob.escape(out_dir.name)  # "site[1]" is a name, not a pattern
     for stale in out_dir.parent.glob(f".{name}.new-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+        try:
+            held = lock_directory(stale)
+        except BlockingIOError:
+            continue
+        try:
+            shutil.rmtree(stale, ignore_errors=True)
+        finally:
+            unlock(held)
     for stale in out_dir.parent.glob(f".{name}.old-*"):
         shutil.rmtree(stale, ignore_errors=True)
 

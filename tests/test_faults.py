@@ -418,6 +418,35 @@ def test_two_builds_at_once_do_not_both_make_their_site_out_of_the_kept_one(tmp_
     assert stats == output_stats(out)
 
 
+def test_a_build_starting_while_another_writes_its_new_tree_leaves_that_tree_alone(tmp_path, monkeypatch):
+    """The second build's clean-up of killed builds' trees removed the tree
+    the first was writing: the first then failed ("No such file or
+    directory"), or swapped in what was left of it and said nothing (at
+    30,000 files, 26,173 and no index.html)."""
+    import threading
+
+    from site_builder import writer
+
+    out = tmp_path / "site"
+    write_site(out, {"index.html": b"old"})
+    killed = tmp_path / ".site.new-killed"
+    (killed / "a").mkdir(parents=True)
+    files = {"index.html": b"new", **{f"p/{n}/index.html": f"page {n}".encode() for n in range(50)}}
+    real_write = writer._write_new_file
+    started = threading.Event()
+
+    def another_build_starts(path, data):  # when this one has written its first file
+        if not started.is_set():
+            started.set()
+            writer._remove_stale_builds(out)
+        return real_write(path, data)
+
+    monkeypatch.setattr(writer, "_write_new_file", another_build_starts)
+    write_site(out, files)
+    assert started.is_set() and snapshot(out) == files
+    assert [path.name for path in tmp_path.iterdir()] == ["site"], "the killed build's tree removed"
+
+
 def test_a_kept_site_gets_the_modes_of_a_new_tree_and_is_never_written_through_a_hard_link(tmp_path):
     out, keep = tmp_path / "_site", tmp_path / ".atlas-cache" / "previous-site"
 
