@@ -352,6 +352,12 @@ def _write_site(out_dir: Path, files: Mapping[str, bytes], keep: Path | None) ->
         _discard(staging, keep)
         if staging == keep and error.errno == errno.EXDEV:
             raise _NotMovable from None
+        if error.errno == errno.EBUSY:  # what renaming a directory onto a mount point gives
+            raise SourceError(
+                "cannot replace the output directory: it is a mount point (a container's volume, say), "
+                "and a build swaps its new site in by renaming it there", out_dir,
+                hint="build into a directory inside it (--out DIR/site), or mount the directory above it",
+            ) from None
         # A new tree is hidden and gone once the error is read; the kept site is where it says.
         named = _as_the_user_knows_it(error.filename, staging if staging != keep else None, out_dir)
         raise SourceError(f"cannot write the site: {error.strerror}", named) from None

@@ -551,6 +551,29 @@ def test_without_an_atomic_exchange_a_failed_rename_puts_the_previous_site_back(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["_site"]
 
 
+@pytest.mark.parametrize("kept", [False, True], ids=["new-tree", "kept-tree"])
+def test_an_output_directory_that_is_a_mount_point_is_said_to_be_one_with_what_to_do(tmp_path, monkeypatch, kept):
+    """A container's volume mounted as the output (docker run -v $PWD/_site:/app/_site):
+    no site can be renamed onto it, which was "Device or resource busy", no more."""
+    out, keep = tmp_path / "_site", tmp_path / ".atlas-cache" / "previous-site"
+    write_site(out, {"index.html": b"old"})
+    if kept:
+        write_site(out, {"index.html": b"older"}, keep_previous_in=keep)
+
+    def mount_point(source, target, *args):  # as Linux renames (or exchanges) a directory onto one
+        raise OSError(errno.EBUSY, os.strerror(errno.EBUSY), str(target))
+
+    monkeypatch.setattr("site_builder.writer._exchange", mount_point)
+    with pytest.raises(SourceError) as info:
+        write_site(out, {"index.html": b"new"}, keep_previous_in=keep if kept else None)
+    assert (info.value.path, info.value.message, info.value.hint) == (
+        out, "cannot replace the output directory: it is a mount point (a container's volume, say), "
+        "and a build swaps its new site in by renaming it there",
+        "build into a directory inside it (--out DIR/site), or mount the directory above it",
+    )
+    assert snapshot(out) == {"index.html": b"older" if kept else b"old"}
+
+
 def small_content(root: Path, digest: str) -> Path:
     content = root / "content"
     (content / "digests").mkdir(parents=True)
