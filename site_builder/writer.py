@@ -62,7 +62,10 @@ def write_atomic_with(
     file replaces the old only if ``replace_if()``, asked once its bytes are
     written, the moment before the rename. Returns whether it did."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = _new_temp_file(path)
+    try:
+        fd, temp = _new_temp_file(path)
+    except OSError as error:
+        raise _as_writing(error, path) from None
     # The temp file's lock, held until it is renamed or deleted: a second
     # descriptor of it, as closing the file after writing would let go of it.
     held = os.dup(fd) if fcntl is not None else None
@@ -73,6 +76,9 @@ def write_atomic_with(
             Path(temp).unlink()
             return False
         os.replace(temp, path)
+    except OSError as error:
+        Path(temp).unlink(missing_ok=True)
+        raise _as_writing(error, path) from None
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
@@ -80,6 +86,16 @@ def write_atomic_with(
         if held is not None:
             os.close(held)
     return True
+
+
+def _as_writing(error: OSError, path: Path) -> OSError:
+    """``error`` naming the file being written, as the user knows it, not
+    its hidden temp file (the preview said it could not write
+    ``.page.html.24fa9a14.atlas-tmp``), nor nothing (a full disk's, from a
+    write, names no file: the preview named the output directory)."""
+    if error.filename is None or os.path.basename(error.filename).endswith(TEMP_SUFFIX):
+        error.filename = str(path)
+    return error
 
 
 def _new_temp_file(path: Path) -> tuple[int, Path]:

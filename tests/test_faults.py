@@ -101,6 +101,44 @@ def test_disk_full_or_read_only_output_gives_a_clear_error_and_keeps_the_old_sit
     assert [p.name for p in tmp_path.iterdir()] == ["_site"], "no staging directory left behind"
 
 
+@pytest.mark.parametrize("failing", ["creating", "writing"])
+def test_a_file_the_preview_cannot_write_is_named_not_its_temp_file_or_the_output(tmp_path, monkeypatch, failing):
+    """The preview writes in place, each file through a hidden temp file:
+    a full disk was told at the temp file (".page.html.24fa9a14.atlas-tmp")
+    or, when a write failed, at the output directory."""
+    import io
+
+    from site_builder.writer import update_site
+
+    out = tmp_path / "_site"
+    update_site(out, {"index.html": b"old"}, {})
+    full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    real_open, real_fdopen = os.open, os.fdopen
+
+    def create(path, flags, *args, **kwargs):
+        if flags & os.O_CREAT:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    class FullDisk(io.RawIOBase):
+        def writable(self):
+            return True
+
+        def write(self, data):
+            raise full
+
+    def fdopen(fd, *args, **kwargs):
+        os.close(fd)
+        return FullDisk()
+
+    monkeypatch.setattr(os, *(("open", create) if failing == "creating" else ("fdopen", fdopen)))
+    with pytest.raises(SourceError) as info:
+        update_site(out, {"index.html": b"old", "page.html": b"new"}, {"index.html": b"old"})
+    assert (Path(info.value.path), info.value.message) == (out / "page.html", "cannot write the site: No space left on device")
+    monkeypatch.undo()
+    assert snapshot(out) == {"index.html": b"old"}
+
+
 def test_an_output_directory_whose_parent_cannot_be_written_to_is_named_so(tmp_path, monkeypatch):
     import tempfile
 
