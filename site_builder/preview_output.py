@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Collection, Mapping
 
-from .errors import counted
+from .errors import SourceError, counted
 from .parallel import PARALLEL_MIN_ITEMS, default_workers, fork_map
 from .pipeline import LaterSearch, SiteBuild
 from .render import LaterPage
@@ -69,7 +69,7 @@ class PreviewOutput:
             old = self.files
             kept = {path: old[path] for path in itertools.chain(result.later, self._search_paths) if path in old}
             files = {**kept, **result.files}
-            written = update_site(self.out, files, old)
+            written = self._update_site(files, old)
             self.files = files
             self.generation += 1
             self.later = dict(result.later)
@@ -84,7 +84,7 @@ class PreviewOutput:
             self.later.pop(path, None)
             files = dict(self.files)
             files[path] = data
-            written = update_site(self.out, files, self.files)
+            written = self._update_site(files, self.files)
             self.files = files
         return written
 
@@ -95,6 +95,24 @@ class PreviewOutput:
             if self.search is not None:
                 self.search.cancel()
             self.search = search
+
+    def _update_site(self, files: Mapping[str, bytes], previous: Mapping[str, bytes]) -> tuple[str, ...]:
+        """:func:`update_site`; when it fails part way (a full disk), what it
+        may have changed is read back into ``files``, so that the next write
+        compares with the disk as it is: it took the disk for the last good
+        site, and a rebuild back to that site's bytes left the failed one's
+        files there, and the files it had removed missing, until a restart."""
+        try:
+            return update_site(self.out, files, previous)
+        except SourceError:
+            assert self.files is not None
+            for path in previous.keys() | files.keys():
+                if previous.get(path) != files.get(path):
+                    try:
+                        self.files[path] = self.out.joinpath(*path.split("/")).read_bytes()
+                    except OSError:
+                        self.files.pop(path, None)
+            raise
 
     @property
     def unfinished(self) -> bool:
@@ -186,7 +204,7 @@ class PreviewOutput:
         (the caller holds the lock)."""
         assert self.files is not None
         files = {path: data for path, (_key, data) in pages.items()}
-        update_site(self.out, files, {path: self.files[path] for path in files if path in self.files})
+        self._update_site(files, {path: self.files[path] for path in files if path in self.files})
         self.files.update(files)
         self._rendered_later.update(pages)
         for path in pages:
@@ -198,7 +216,7 @@ class PreviewOutput:
         try:
             files = self.search.result().files
             old = {path: self.files.pop(path) for path in self._search_paths if path in self.files}
-            update_site(self.out, files, old)
+            self._update_site(files, old)
             self.files.update(files)
             self._search_paths = frozenset(files)
         finally:

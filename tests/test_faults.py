@@ -139,6 +139,36 @@ def test_a_file_the_preview_cannot_write_is_named_not_its_temp_file_or_the_outpu
     assert snapshot(out) == {"index.html": b"old"}
 
 
+def test_a_preview_rebuild_that_failed_part_way_is_undone_by_the_next_one_back_to_the_earlier_site(tmp_path, monkeypatch):
+    """A rebuild the disk filled during, then one back to the earlier site
+    (the save undone, the disk freed): the preview took the disk for the
+    earlier site, and left the failed rebuild's files and a page it had
+    removed missing (a 404) until it was restarted."""
+    from types import SimpleNamespace
+
+    from site_builder.preview_output import PreviewOutput
+
+    def rebuild(files):
+        return SimpleNamespace(files=files, later={}, pending_search=None, search=None)
+
+    earlier = {"index.html": b"home", "a.html": b"A", "gone.html": b"G"}
+    output = PreviewOutput(tmp_path / "_site")
+    output.write(rebuild(earlier), ())
+    real_open = os.open
+
+    def full_at_z(path, flags, *args, **kwargs):
+        if "z.html" in os.fspath(path) and flags & os.O_CREAT:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", full_at_z)
+    with pytest.raises(SourceError, match="No space left on device"):
+        output.write(rebuild({"index.html": b"home 2", "a.html": b"A2", "z.html": b"Z"}), ())
+    monkeypatch.undo()
+    output.write(rebuild(earlier), ())
+    assert snapshot(tmp_path / "_site") == earlier
+
+
 def test_an_output_directory_whose_parent_cannot_be_written_to_is_named_so(tmp_path, monkeypatch):
     import tempfile
 
