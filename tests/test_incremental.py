@@ -93,6 +93,25 @@ def test_a_build_with_nothing_changed_is_skipped_and_says_so(work):
     assert (paths.cache / CACHE_FILE).stat().st_mtime_ns == cache_written
 
 
+def test_a_hidden_folder_in_the_content_which_no_build_reads_changes_nothing(work):
+    """A notes app's .obsidian/workspace.json, rewritten at each click, or
+    content/.git: no build reads a hidden folder (the preview takes a save
+    there for noise), so the check for nothing changed leaves it out too;
+    public/.well-known/ is published, so it counts."""
+    paths = cached_paths(work)
+    for folder in (paths.content / ".obsidian", paths.content / ".git", paths.papers / ".trash"):
+        folder.mkdir()
+        (folder / "workspace.json").write_text("{}")
+    build(paths)
+    for folder in (paths.content / ".obsidian", paths.content / ".git", paths.papers / ".trash"):
+        (folder / "workspace.json").write_text('{"active": "a-paper.md"}')
+    assert build(paths).skipped
+    (paths.content / "public" / ".well-known").mkdir(parents=True)
+    (paths.content / "public" / ".well-known" / "security.txt").write_text("Contact: mailto:me@example.org\n")
+    report = build(paths)
+    assert not report.skipped and (paths.out / ".well-known" / "security.txt").is_file()
+
+
 def _edit_note(work: Path, paths: Paths) -> Paths:
     paper = sorted(paths.papers.glob("*.md"))[3]
     paper.write_text(paper.read_text(encoding="utf-8") + "\n## Notes\n\nNoted.\n", encoding="utf-8")
