@@ -18,6 +18,7 @@ import secrets
 import shutil
 import stat
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path, PurePosixPath
@@ -422,17 +423,32 @@ def _discard(staging: Path | None, keep: Path | None) -> None:
 
 
 def _in_two_halves(
-    write: Callable[[list[tuple[str, bytes]]], dict[str, tuple[int, int]]], items: list[tuple[str, bytes]],
+    write: Callable[[Iterable[tuple[str, bytes]]], dict[str, tuple[int, int]]], items: list[tuple[str, bytes]],
 ) -> dict[str, tuple[int, int]]:
     """``write`` each half of the sorted paths in its own thread (so mostly
     its own directories; a parent both need is made by either, exist_ok):
     creating 20,000 directories and files is a wait on the disk per call, and
-    two calls in flight overlap those waits (each lets go of the GIL)."""
+    two calls in flight overlap those waits (each lets go of the GIL). When
+    one fails, or Ctrl+C stops the build, the other stops at its next file
+    (it wrote on to the end of its half: 5 s at 30,000 files)."""
     half = len(items) // 2
     stats: dict[str, tuple[int, int]] = {}
+    stop = threading.Event()
+
+    def until_stopped(run: list[tuple[str, bytes]]) -> Iterable[tuple[str, bytes]]:
+        for item in run:
+            if stop.is_set():
+                return
+            yield item
+
     with ThreadPoolExecutor(2) as writers:
-        for part in [writers.submit(write, run) for run in (items[:half], items[half:])]:
-            stats.update(part.result())
+        parts = [writers.submit(write, until_stopped(run)) for run in (items[:half], items[half:])]
+        try:
+            for part in parts:
+                stats.update(part.result())
+        except BaseException:
+            stop.set()
+            raise
     return stats
 
 
@@ -494,7 +510,7 @@ def _new_modes() -> tuple[int, int]:
     return 0o777 & ~umask, 0o666 & ~umask
 
 
-def _bring_up_to_date(root: Path, mode: int, items: list[tuple[str, bytes]]) -> dict[str, tuple[int, int]]:
+def _bring_up_to_date(root: Path, mode: int, items: Iterable[tuple[str, bytes]]) -> dict[str, tuple[int, int]]:
     """Make each file under ``root`` hold its bytes with a new file's
     ``mode``, writing only those that differ, in place (no temp file:
     ``root`` is no one's site yet). A file with other links (a backup made
@@ -524,7 +540,7 @@ def _not_following_links(path: str, flags: int) -> int:
     return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0))
 
 
-def _write_tree(root: Path, items: list[tuple[str, bytes]]) -> dict[str, tuple[int, int]]:
+def _write_tree(root: Path, items: Iterable[tuple[str, bytes]]) -> dict[str, tuple[int, int]]:
     made: set[Path] = set()
     stats: dict[str, tuple[int, int]] = {}
     for relative, data in items:

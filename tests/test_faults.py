@@ -769,3 +769,26 @@ def test_a_server_started_with_nohup_outlives_its_terminal(tmp_path):
     assert process.poll() is None, "stopped by the hang-up nohup ignores"
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=60) == 0
+
+
+def test_when_one_half_of_the_site_fails_to_be_written_the_other_stops_at_its_next_file(tmp_path):
+    """A full disk in one writer thread, or Ctrl+C in the build's own, left
+    the other thread writing the rest of its half before the build could
+    stop (5 s at 30,000 files) for a tree that is then thrown away."""
+    from site_builder import writer
+
+    items = [(f"p{i:04d}/index.html", b"x") for i in range(2_000)]
+    written: list[str] = []
+
+    def write(run):
+        for relative, _data in run:
+            if relative == items[0][0]:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            written.append(relative)
+            time.sleep(0.005)  # a disk's wait per file, so the failure is met before this half ends
+        return {}
+
+    with pytest.raises(OSError):
+        writer._in_two_halves(write, items)
+    assert len(written) < len(items) // 2, "the second half stopped early"
+    assert all(relative >= items[len(items) // 2][0] for relative in written)
