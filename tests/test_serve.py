@@ -1806,6 +1806,56 @@ def test_open_page_reloads_after_a_save_and_shows_build_errors(server, browser):
         page.close()
 
 
+@pytest.mark.browser
+def test_tabs_in_the_background_hold_no_connection_so_any_number_load_and_each_reloads_when_shown(server, browser):
+    """A browser opens at most six connections to one host over HTTP/1.1,
+    and each page's event stream held one: with six tabs of the preview open
+    (papers opened in background tabs), every further page waited for ever."""
+    pages = server.preview.paths.content / "pages"
+    pages.mkdir()
+    probe = pages / "probe.md"
+    probe.write_text("---\ntitle: Probe one\n---\n\nWords.\n")
+    deadline = time.monotonic() + EVENT_TIMEOUT
+    while b"Probe one" not in fetch(server, "/atlas/probe/")[2]:
+        assert time.monotonic() < deadline, "the page was never built"
+        time.sleep(0.05)
+    # Tabs of one window, as a user opens them (a playwright page is a window of its own, always shown).
+    cdp = browser.new_browser_cdp_session()
+    tabs: list[str] = []
+
+    def open_tab(background: bool) -> str:
+        tabs.append(cdp.send("Target.createTarget", {"url": f"{server.url}probe/", "background": background})["targetId"])
+        return tabs[-1]
+
+    def wait_for_titles(targets: list[str], words: str) -> None:
+        deadline = time.monotonic() + EVENT_TIMEOUT
+        while True:
+            titles = {info["targetId"]: info["title"] for info in cdp.send("Target.getTargets")["targetInfos"]}
+            if all(words in titles[target] for target in targets):
+                return
+            assert time.monotonic() < deadline, f"not every tab shows {words!r}: {titles}"
+            time.sleep(0.05)
+
+    try:
+        hidden = []
+        for _ in range(8):
+            hidden.append(open_tab(background=True))
+            wait_for_titles(hidden[-1:], "Probe one")
+        time.sleep(1)  # for their streams to connect, when they do
+        shown = open_tab(background=False)
+        wait_for_titles([shown], "Probe one")
+
+        probe.write_text("---\ntitle: Probe two\n---\n\nWords.\n")
+        wait_for_titles([shown], "Probe two")
+        wait_for_titles(hidden, "Probe one")  # not told, until shown
+        cdp.send("Target.activateTarget", {"targetId": hidden[0]})
+        wait_for_titles([hidden[0]], "Probe two")
+    finally:
+        for target in tabs:
+            cdp.send("Target.closeTarget", {"targetId": target})
+        cdp.detach()
+
+
 @pytest.mark.skipif(preview_module._MALLOC_TRIM is None, reason="the C library has no malloc_trim (not glibc)")
 def test_the_idle_server_gives_free_heap_memory_back_to_the_system():
     def resident() -> int:

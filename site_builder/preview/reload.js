@@ -4,7 +4,7 @@
   "use strict";
   var script = document.currentScript;
   var pageVersion = Number(script.dataset.version);
-  var events = new EventSource(script.dataset.events);
+  var events = null;
 
   function showError(text) {
     var overlay = document.getElementById("atlas-preview-error");
@@ -24,14 +24,37 @@
     overlay.querySelector("pre").textContent = text;
   }
 
-  events.addEventListener("state", function (event) {
+  function onState(event) {
     var state = JSON.parse(event.data);
     if (state.version !== pageVersion) {
       // Stop listening first, so the reload is not raced by a reconnect.
-      events.close();
+      disconnect();
       window.location.reload();
       return;
     }
     showError(state.error);
+  }
+
+  // Only while the tab is shown. A browser opens at most six connections to
+  // one host over HTTP/1.1, and each open stream holds one: with six tabs of
+  // the preview open (papers opened in background tabs), every further page
+  // waited for ever. A tab shown again connects, and its first state
+  // reloads it if the site was rebuilt meanwhile.
+  function connect() {
+    if (events !== null || document.visibilityState === "hidden") return;
+    events = new EventSource(script.dataset.events);
+    events.addEventListener("state", onState);
+  }
+
+  function disconnect() {
+    if (events === null) return;
+    events.close();
+    events = null;
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") disconnect();
+    else connect();
   });
+  connect();
 })();
