@@ -103,7 +103,9 @@ class Preview:
         self._saving: threading.Thread | None = None  # the first build's work, going to paths.cache
         self.rebuilds = 0  # rebuilds started after the first build
         self.last: Rebuild | None = None
-        self.templates_dir: Path | None = None
+        # Known before the first build, so that the server watches it during
+        # that build: a template saved meanwhile was seen by no watch.
+        self.templates_dir = _templates_dir(self.paths.content / "site.yaml", None)
         self._texts: dict[Path, str] = {}  # its paper files' text
         # What re-rendering one paper page needs, from the last good build;
         # None when a template other than paper.html may show notes.

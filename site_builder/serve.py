@@ -55,6 +55,15 @@ class _EventHandler(FileSystemEventHandler):
             notice(Path(os.fsdecode(event.dest_path)))
 
 
+def _identity(directory: Path) -> tuple[int, int] | None:
+    """Which directory ``directory`` is now (its device and inode); None when none is there."""
+    try:
+        stat = os.stat(directory)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
 # -- requests ---------------------------------------------------------------
 
 
@@ -118,7 +127,10 @@ class PreviewServer:
             raise
         self.observer = Observer()
         # None: a watch the system refused, not tried again while it is wanted.
-        self._watched: dict[tuple[Path, bool, str], tuple[ObservedWatch | None, _EventHandler]] = {}
+        # With the identity of the directory watched (see _identity).
+        self._watched: dict[
+            tuple[Path, bool, str], tuple[ObservedWatch | None, _EventHandler, tuple[int, int] | None]
+        ] = {}
         self._serving = False
 
     @property
@@ -132,7 +144,7 @@ class PreviewServer:
         # missed. Started first, so that each watch is made as it is
         # scheduled, and one the system refuses is known by its directory.
         self.observer.start()
-        self._sync_watches()
+        self._sync_watches(late=False)
         self.preview.build()
         self.preview.finish()
         self._sync_watches()
@@ -142,7 +154,9 @@ class PreviewServer:
             thread.start()
         self._serving = True
 
-    def _sync_watches(self) -> None:
+    def _sync_watches(self, late: bool = True) -> None:
+        """Watch what the site is built from now. ``late``: after a build,
+        which may have read a directory before its watch was made."""
         # Each watch: its directory, whether all below it too, and the Preview method told of changes.
         roots = self.preview.watch_roots()
         wanted = {(root, True, "notice") for root in roots}
@@ -156,14 +170,19 @@ class PreviewServer:
             made = next(parent for parent in awaited.parents if parent.is_dir())
             if not any(within(made, root) for root in roots):
                 wanted.add((made, False, "notice_awaited"))
-        for watch in set(self._watched) - wanted:
-            observed, handler = self._watched.pop(watch)
+        identities = {watch: _identity(watch[0]) for watch in wanted}
+        # A directory replaced since it was watched (deleted and made again,
+        # or another renamed in its place): its watch ended with the old one,
+        # and saves in the new one rebuilt nothing until the server restarted.
+        replaced = {watch for watch in wanted & set(self._watched) if self._watched[watch][2] != identities[watch]}
+        for watch in (set(self._watched) - wanted) | replaced:
+            observed, handler, _identity_watched = self._watched.pop(watch)
             if observed is None:
                 continue
             # watchdog keeps one watch per directory for all its handlers (a
             # linked file's and an awaited templates_dir's): unscheduled, it
             # would take the other's too.
-            if any(other == observed for other, _handler in self._watched.values()):
+            if any(other == observed for other, _handler, _identity_watched in self._watched.values()):
                 self.observer.remove_handler_for_watch(handler, observed)
             else:
                 self.observer.unschedule(observed)
@@ -181,7 +200,12 @@ class PreviewServer:
                 self.preview.log(f"warning: {directory} is not watched ({error.strerror or error}): "
                                  "saves there rebuild nothing")
                 observed = None
-            self._watched[watch] = (observed, handler)
+            self._watched[watch] = (observed, handler, identities[watch])
+            if late and observed is not None and notice != "notice_awaited":
+                # A save there since the last build read it and before this
+                # watch was made went unseen: a rebuild reads it (and writes
+                # nothing, nor reloads a page, if there was none).
+                getattr(self.preview, notice)(directory)
 
     def stop(self) -> None:
         """Stop whatever was started (Ctrl+C may come during the first build)."""

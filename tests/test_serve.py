@@ -966,6 +966,56 @@ def themed(root: Path, replacement: str) -> Path:
     return template
 
 
+def wait_until_page_shows(server: PreviewServer, text: bytes) -> None:
+    deadline = time.monotonic() + EVENT_TIMEOUT
+    while text not in fetch(server, f"/atlas/papers/{PAPER}/")[2]:
+        assert time.monotonic() < deadline, f"the page never showed {text!r}: {server.log}"
+        time.sleep(0.05)
+
+
+def saving_once_after_make_site(monkeypatch: pytest.MonkeyPatch, save) -> None:
+    """The next build calls ``save`` once it has read every input."""
+    make_site, saved = preview_module.make_site, []
+
+    def make_site_then_save(*args, **kwargs):
+        result = make_site(*args, **kwargs)
+        if not saved:
+            saved.append(save())
+        return result
+
+    monkeypatch.setattr(preview_module, "make_site", make_site_then_save)
+
+
+def test_a_template_saved_during_the_first_build_is_rebuilt(tmp_path, monkeypatch):
+    """The templates_dir was watched only from the end of the first build:
+    a template saved while it ran was served stale until the next save."""
+    paths = make_project(tmp_path)
+    saving_once_after_make_site(monkeypatch, lambda: themed(tmp_path, "<p>Saved during the first build</p>"))
+    log: list[str] = []
+    server = PreviewServer(paths, port=0, log=log.append)
+    server.start()
+    server.log = log
+    try:
+        wait_until_page_shows(server, b"Saved during the first build")
+    finally:
+        server.stop()
+
+
+def test_a_templates_dir_replaced_while_serving_is_watched_anew(server, monkeypatch, tmp_path):
+    """A directory deleted and made again, or another renamed in its place
+    (a theme updated by a script): its watch ended with the old one, and no
+    save in the new one rebuilt until the server restarted. A save made in
+    it before it is watched again is rebuilt too."""
+    theme = tmp_path / "theme"
+    shutil.copytree(theme, tmp_path / "new-theme")
+    saving_once_after_make_site(monkeypatch, lambda: themed(tmp_path, "<p>Saved before it is watched</p>"))
+    shutil.rmtree(theme)
+    (tmp_path / "new-theme").rename(theme)
+    wait_until_page_shows(server, b"Saved before it is watched")
+    themed(tmp_path, "<p>Saved once it is watched</p>")
+    wait_until_page_shows(server, b"Saved once it is watched")
+
+
 def add_digest(paths: Paths, title: str) -> Path:
     digest = paths.digests / "2025-03-20.txt"
     digest.write_text(f"Daily Papers\n\nMar 20\n\n{title}\n\nWe show that previews rebuild quickly.\n")
