@@ -398,6 +398,19 @@ class Preview:
 
         self.output.ensure(relative, failed)
 
+    def restore(self, outputs: tuple[str, ...]) -> bool:
+        """Write again the files of the site deleted from the output directory
+        while serving, if one of ``outputs`` is among them; whether any was."""
+        try:
+            restored = self.output.restore(outputs)
+        except SourceError as error:
+            self.log(f"warning: {_as_build_says(error)}")
+            return False
+        if restored:
+            self.log(f"warning: {counted(restored, 'file')} of the site had gone from {_display(self.paths.out)} "
+                     "while serving (deleted?): written again")
+        return bool(restored)
+
     def finish(self, interrupted: Callable[[], bool] = lambda: False) -> None:
         """Render the pages left for later, on both cores, and write the search
         index, until done or ``interrupted()``. Runs in the build thread."""

@@ -188,10 +188,13 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
                 self._send(HTTPStatus.SERVICE_UNAVAILABLE, inject(_NOT_BUILT, state), "text/html; charset=utf-8",
                            send_body)
                 return
-            for relative in requested_outputs(state.base_path, self.path):
+            outputs = requested_outputs(state.base_path, self.path)
+            for relative in outputs:
                 preview.ensure(relative)
             state = preview.state  # with the error, if rendering the page failed
             resolved = resolve_request(preview.paths.out, state.base_path, self.path, state.earlier_bases)
+            if resolved.status == HTTPStatus.NOT_FOUND and preview.restore((*outputs, "404.html")):
+                resolved = resolve_request(preview.paths.out, state.base_path, self.path, state.earlier_bases)
             if resolved.location is not None:
                 self._send(resolved.status, b"", "text/plain; charset=utf-8", send_body,
                            {"Location": resolved.location})

@@ -11,6 +11,7 @@ are, it holds exactly what a full build writes.
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 import time
 from pathlib import Path
@@ -113,6 +114,19 @@ class PreviewOutput:
                     except OSError:
                         self.files.pop(path, None)
             raise
+
+    def restore(self, outputs: Collection[str]) -> int:
+        """Write again every file of the site gone from the output directory,
+        if one of ``outputs`` is (deleted while the server runs: `make clean`,
+        `rm -rf _site`); how many. Every address was answered with 404 until
+        the server restarted: a rebuild writes only the files it changes."""
+        with self.lock:  # the site's files do not change meanwhile, nor go while written anew
+            files = self.files
+            if files is None or all(path not in files or os.path.isfile(self.out / path) for path in outputs):
+                return 0
+            missing = {path: data for path, data in files.items() if not os.path.isfile(self.out / path)}
+            update_site(self.out, missing, {})
+            return len(missing)
 
     @property
     def unfinished(self) -> bool:

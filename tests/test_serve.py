@@ -1553,6 +1553,24 @@ def test_a_server_started_after_a_build_reuses_its_work_and_corrects_what_was_ch
     }, "the files that were right are left as they were"
 
 
+def test_an_output_directory_deleted_while_serving_is_written_again_when_a_page_is_asked_for(server):
+    """`make clean` while serving: every address was answered with 404, the
+    terminal said nothing, and a save wrote only the files it changed."""
+    out = server.preview.paths.out
+    site = snapshot(out)
+    shutil.rmtree(out)
+    status, _headers, body = fetch(server, f"/atlas/papers/{PAPER}/")
+    assert status == 200 and b"<h1>A Benchmark for Learning to Translate" in body
+    assert snapshot(out) == site
+    assert any("files of the site had gone from" in line and "written again" in line for line in server.log)
+
+    (out / "papers" / PAPER / "index.html").unlink()  # one file alone
+    assert fetch(server, f"/atlas/papers/{PAPER}/")[0] == 200
+    status, _headers, body = fetch(server, "/atlas/no-such-page/")
+    assert status == 404 and body.startswith(site["404.html"][:100])
+    assert snapshot(out) == site
+
+
 def test_a_server_started_on_an_output_with_a_file_where_a_directory_goes_replaces_it(tmp_path):
     paths = replace(make_project(tmp_path), cache=tmp_path / ".atlas-cache")
     build(paths)
