@@ -1924,6 +1924,27 @@ def test_tabs_in_the_background_hold_no_connection_so_any_number_load_and_each_r
         cdp.detach()
 
 
+@pytest.mark.browser
+def test_an_open_page_reloads_when_the_server_is_started_again(tmp_path, browser):
+    """A restarted server counts its versions from 1 again, as the page of
+    the last one's first build did: the page stayed as it was, however much
+    was saved while no server ran."""
+    server, log = start_server(tmp_path)
+    page = browser.new_page()
+    try:
+        page.goto(f"{server.url}papers/{PAPER}/")
+        port = server.http.server_address[1]
+        server.stop()
+        path = paper_file(server)
+        path.write_text(path.read_text() + "\n## Notes\n\nSaved while no server ran.\n")
+        server = PreviewServer(server.preview.paths, port=port, log=log.append)
+        server.start()
+        page.get_by_text("Saved while no server ran.").wait_for(timeout=EVENT_TIMEOUT * 1000)
+    finally:
+        page.close()
+        server.stop()
+
+
 @pytest.mark.skipif(preview_module._MALLOC_TRIM is None, reason="the C library has no malloc_trim (not glibc)")
 def test_the_idle_server_gives_free_heap_memory_back_to_the_system():
     def resident() -> int:

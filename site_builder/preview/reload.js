@@ -44,6 +44,17 @@
     if (events !== null || document.visibilityState === "hidden") return;
     events = new EventSource(script.dataset.events);
     events.addEventListener("state", onState);
+    // The stream ends only when the server stops: open again, it is another
+    // server, whose versions count from 1 again (a page of the last one's
+    // first build stayed as it was, whatever changed between the two).
+    var opened = false;
+    events.addEventListener("open", function () {
+      if (opened) {
+        disconnect();
+        window.location.reload();
+      }
+      opened = true;
+    });
   }
 
   function disconnect() {
