@@ -140,7 +140,8 @@ def command_serve(args: argparse.Namespace) -> int:
     server = PreviewServer(_paths(args, cached=True), args.base_url, args.host, args.port)
     try:
         server.start()
-        print(f"Serving {server.url}  (watching content, templates and static files; Ctrl+C stops)",
+        network = f"; on your network, {server.network_url}" if server.network_url else ""
+        print(f"Serving {server.url}  (watching content, templates and static files{network}; Ctrl+C stops)",
               flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -9,6 +9,7 @@ you preview is what you deploy.
 from __future__ import annotations
 
 import os
+import socket
 import threading
 from pathlib import Path
 from typing import Callable
@@ -62,6 +63,21 @@ def _identity(directory: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return stat.st_dev, stat.st_ino
+
+
+_EVERY_ADDRESS = "0.0.0.0"
+
+
+def _network_address() -> str | None:
+    """This machine's address on the network its default route leads to; None
+    with none. A datagram socket "connected" chooses it and sends nothing."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never anyone's address
+            address = probe.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") or address == _EVERY_ADDRESS else address
 
 
 # -- requests ---------------------------------------------------------------
@@ -135,8 +151,20 @@ class PreviewServer:
 
     @property
     def url(self) -> str:
+        """Where this machine's browser opens the site: listening on every
+        address (``--host 0.0.0.0``), that is 127.0.0.1, not 0.0.0.0, which
+        is no address to open."""
         host, port = self.http.server_address[:2]
-        return f"http://{host}:{port}{self.preview.state.base_path}"
+        return f"http://{'127.0.0.1' if host == _EVERY_ADDRESS else host}:{port}{self.preview.state.base_path}"
+
+    @property
+    def network_url(self) -> str | None:
+        """Where another device (a phone) opens the site, when it listens on
+        every address: this machine's address on its network, if it has one."""
+        host, port = self.http.server_address[:2]
+        if host != _EVERY_ADDRESS or (address := _network_address()) is None:
+            return None
+        return f"http://{address}:{port}{self.preview.state.base_path}"
 
     def start(self) -> None:
         """Build, then watch and serve in background threads."""

@@ -2398,3 +2398,21 @@ def test_a_note_giving_its_headings_other_ids_is_built_in_full_to_check_links_fr
     note.write_text(text + "\n## Notes\n\n## Setup\n\nA note.\n\n## Data\n")
     assert preview.build(("paper",), (note,))
     assert preview.last.rendered == (f"papers/{PAPER}/index.html",)
+
+
+def test_a_server_on_every_address_names_one_to_open_here_and_one_for_other_devices(tmp_path):
+    """`--host 0.0.0.0` (to look at the site on a phone) printed
+    http://0.0.0.0:8000/, no address to open, and no other."""
+    from site_builder.serve import _network_address
+
+    paths = make_project(tmp_path)
+    for host in ("0.0.0.0", "127.0.0.1"):
+        server = PreviewServer(paths, host=host, port=0)
+        try:
+            port = server.http.server_address[1]
+            assert server.url == f"http://127.0.0.1:{port}/"
+            address = _network_address() if host == "0.0.0.0" else None
+            assert server.network_url == (f"http://{address}:{port}/" if address else None), host
+        finally:
+            server.stop()
+    assert _network_address() is None or not _network_address().startswith("127.")
