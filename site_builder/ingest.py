@@ -80,6 +80,20 @@ class PreviewWrites:
     texts: Mapping[Path, str] = field(default_factory=dict)
     made: frozenset[Path] = frozenset()
 
+    def after(self, plan: IngestPlan) -> PreviewWrites:
+        """These writes and those of a rebuild's ``plan``. A file it made,
+        then wrote again over text that was not its own (notes or a key the
+        user added, which the new text keeps), is one it made no more: its
+        text is then the user's too, and deleted with it once no digest
+        lists its paper. (Its abstract is still ingest's to replace.)"""
+        gone = {path for path, _text in plan.withdrawn}
+        read_as = dict(plan.read_as)
+        texts = {path: text for path, text in self.texts.items() if path not in gone}
+        texts.update((path, text) for path, text in plan.texts if path in read_as)
+        over_users = {path for path, read in read_as.items() if read is not None and self.texts.get(path) != read}
+        made = (self.made - gone - over_users) | {path for path, read in read_as.items() if read is None}
+        return PreviewWrites(texts, frozenset(made))
+
 
 def plan_ingest(
     records: Iterable[PaperRecord],

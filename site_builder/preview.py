@@ -186,13 +186,7 @@ class Preview:
                 **{path: text.encode("utf-8") for path, text in plan.texts if path in changed},
                 **{path: None for path, _text in plan.withdrawn},
             }
-            earlier = self._ingest_writes
-            gone = {path for path, _text in plan.withdrawn}
-            texts = {path: text for path, text in earlier.texts.items() if path not in gone}
-            texts.update((path, text) for path, text in plan.texts if path in changed)
-            self._ingest_writes = PreviewWrites(
-                texts, (earlier.made - gone) | {path for path, read in plan.read_as if read is None},
-            )
+            self._ingest_writes = self._ingest_writes.after(plan)
             for warning in write_ingest(result.plan):
                 self.log(f"warning: {_as_build_says(warning)}")  # the watcher brings the edit's own rebuild
             written = self.output.write(result, self.cache.verified)

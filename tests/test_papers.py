@@ -506,6 +506,21 @@ def test_a_file_the_preview_made_from_a_save_the_next_one_takes_back_is_deleted_
         assert plan.withdrawn == () and sorted(again) == [PAPERS / "kept.md", PAPERS / "sparse-mix.md"]
 
 
+def test_a_file_the_preview_made_then_wrote_again_over_notes_of_the_users_is_one_it_made_no_more():
+    # The notes stay in the text it writes: that text then holds what the
+    # user wrote, and is no longer one to delete with its paper.
+    path = PAPERS / "a-paper.md"
+    plan, texts = preview_ingest([digest(MAR18, "a.txt", ("A Paper", "We shows things."))], {}, PreviewWrites())
+    writes = PreviewWrites().after(plan)
+    assert writes.made == {path}
+    noted = {path: texts[path] + "\n## Notes\n\nMine.\n"}
+    plan, texts = preview_ingest([digest(MAR18, "a.txt", ("A Paper", "We show things."))], noted, writes)
+    writes = writes.after(plan)
+    assert (writes.made, writes.texts) == (frozenset(), {path: texts[path]})
+    plan, texts = preview_ingest([digest(MAR18, "a.txt", ("Another", "Its abstract."))], texts, writes)
+    assert plan.withdrawn == () and parse_paper(texts[path], path).notes.endswith("Mine.")
+
+
 def test_an_abstract_corrected_in_the_digest_replaces_the_one_the_preview_wrote_instead_of_moving_into_the_notes():
     typo = [digest(MAR18, "a.txt", ("A Paper", "We shows things."))]
     _, texts = ingest_texts(typo)

@@ -1073,6 +1073,27 @@ def test_a_paper_file_made_from_a_digest_saved_half_edited_goes_when_the_next_sa
     assert set(paths.papers.iterdir()) == before
 
 
+def test_notes_written_in_a_paper_file_the_preview_made_stay_when_a_later_save_takes_its_paper_back(tmp_path):
+    """Notes written in a file the preview made, which a later save wrote
+    again (its abstract corrected) keeping them: the file then held what
+    the preview wrote, and was deleted, notes and all, once its digest went."""
+    paths = make_project(tmp_path)
+    preview = Preview(paths, log=[].append)
+    assert preview.build()
+    digest = add_digest(paths, "Sparse Mixture of Experts")
+    assert preview.build(("digest",), (digest,))
+    made = paths.papers / "sparse-mixture-of-experts.md"
+    made.write_text(made.read_text() + "\n## Notes\n\nMine.\n")
+    assert preview.build(("paper",), (made,))
+    digest.write_text(digest.read_text().replace("rebuild quickly.", "rebuild in a moment."))
+    assert preview.build(("digest",), (digest,))
+    notes = parse_paper(made.read_text(), made).notes  # the abstract before it too, as a build moves it
+    assert notes.endswith("Mine.")
+    digest.unlink()
+    assert preview.build(("digest",), (digest,))
+    assert made.is_file() and parse_paper(made.read_text(), made).notes == notes
+
+
 def test_a_file_in_the_templates_dir_that_is_not_text_leaves_the_preview_building(tmp_path):
     """An editor's swap file beside the template being edited, or an image:
     the preview read every file there as a template, to see which show
