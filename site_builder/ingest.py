@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable, Hashable, Iterable, Mapping
+from typing import Callable, Collection, Hashable, Iterable, Mapping
 
 from .digest import DigestEntry, clip, visible
 from .errors import SourceError, counted, raise_if_any
@@ -62,10 +62,11 @@ class IngestPlan:
 
 @dataclass(frozen=True)
 class PreviewWrites:
-    """The paper files the preview's ingest wrote since the server started:
-    the text it last wrote into each, and those it made. A file that still
-    holds that text has nothing of the user's above its notes, and what
-    a save of a digest made there, the next save may take back:
+    """The paper files the preview's ingest wrote since its first build:
+    the text it last wrote into each, and those it made (see after). A
+    file that still holds that text has nothing of the user's above its
+    notes, and what a save of a digest made there, the next save may take
+    back:
 
     - a file it made whose paper no digest lists now was made from a save
       the next one took back (a title saved half typed or with a typo, a
@@ -80,8 +81,13 @@ class PreviewWrites:
     texts: Mapping[Path, str] = field(default_factory=dict)
     made: frozenset[Path] = frozenset()
 
-    def after(self, plan: IngestPlan) -> PreviewWrites:
-        """These writes and those of a rebuild's ``plan``. A file it made,
+    def after(self, plan: IngestPlan, earlier_files: Collection[Path]) -> PreviewWrites:
+        """These writes and those of ``plan``, a rebuild's after a save (not
+        the first build's: its digests are from before the preview started,
+        and a build keeps their papers' files). ``earlier_files``: the paper
+        files the build before it read. It makes a file for a paper a save
+        brought: not one the user deleted, which it writes again (a paper of
+        the digests from before, maybe on the site for long). A file it made,
         then wrote again over text that was not its own (notes or a key the
         user added, which the new text keeps), is one it made no more: its
         text is then the user's too, and deleted with it once no digest
@@ -91,8 +97,8 @@ class PreviewWrites:
         texts = {path: text for path, text in self.texts.items() if path not in gone}
         texts.update((path, text) for path, text in plan.texts if path in read_as)
         over_users = {path for path, read in read_as.items() if read is not None and self.texts.get(path) != read}
-        made = (self.made - gone - over_users) | {path for path, read in read_as.items() if read is None}
-        return PreviewWrites(texts, frozenset(made))
+        brought = {path for path, read in read_as.items() if read is None and path not in earlier_files}
+        return PreviewWrites(texts, frozenset((self.made - gone - over_users) | brought))
 
 
 def plan_ingest(

@@ -115,7 +115,7 @@ class Preview:
         # forget it, so the next one does (see _notes_search_index).
         self._notes_search: PendingSearchIndex | None = None
         self._own_writes: dict[Path, bytes | None] = {}  # paper files our ingest wrote (None: deleted)
-        self._ingest_writes = PreviewWrites()  # every paper file our ingest wrote since the start
+        self._ingest_writes = PreviewWrites()  # every paper file our ingest wrote since the first build
         self._warnings: list[str] = []  # as last said
         self._failed_since_warnings = False  # a build or page failed since they were said
         self.output = PreviewOutput(self.paths.out)
@@ -186,7 +186,8 @@ class Preview:
                 **{path: text.encode("utf-8") for path, text in plan.texts if path in changed},
                 **{path: None for path, _text in plan.withdrawn},
             }
-            self._ingest_writes = self._ingest_writes.after(plan)
+            if not first:
+                self._ingest_writes = self._ingest_writes.after(plan, self._texts)
             for warning in write_ingest(result.plan):
                 self.log(f"warning: {_as_build_says(warning)}")  # the watcher brings the edit's own rebuild
             written = self.output.write(result, self.cache.verified)

@@ -511,11 +511,11 @@ def test_a_file_the_preview_made_then_wrote_again_over_notes_of_the_users_is_one
     # user wrote, and is no longer one to delete with its paper.
     path = PAPERS / "a-paper.md"
     plan, texts = preview_ingest([digest(MAR18, "a.txt", ("A Paper", "We shows things."))], {}, PreviewWrites())
-    writes = PreviewWrites().after(plan)
+    writes = PreviewWrites().after(plan, ())
     assert writes.made == {path}
     noted = {path: texts[path] + "\n## Notes\n\nMine.\n"}
     plan, texts = preview_ingest([digest(MAR18, "a.txt", ("A Paper", "We show things."))], noted, writes)
-    writes = writes.after(plan)
+    writes = writes.after(plan, noted)
     assert (writes.made, writes.texts) == (frozenset(), {path: texts[path]})
     plan, texts = preview_ingest([digest(MAR18, "a.txt", ("Another", "Its abstract."))], texts, writes)
     assert plan.withdrawn == () and parse_paper(texts[path], path).notes.endswith("Mine.")

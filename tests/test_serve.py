@@ -1094,6 +1094,34 @@ def test_notes_written_in_a_paper_file_the_preview_made_stay_when_a_later_save_t
     assert made.is_file() and parse_paper(made.read_text(), made).notes == notes
 
 
+def test_a_paper_of_a_digest_from_before_the_preview_started_keeps_its_file_when_its_digest_goes(tmp_path):
+    """Not one a save brought, whose file a later save takes back: a paper
+    file the first build wrote (the digest saved before the preview
+    started), or one the user deleted, written again (a paper of the site
+    for long), went with its digest, where a build keeps it as a paper of
+    one's own."""
+    paths = make_project(tmp_path)
+    digest = add_digest(paths, "Sparse Mixture of Experts")
+    shipped = sorted(paths.digests.iterdir())[0]
+    others = "".join(path.read_text() for path in paths.digests.iterdir() if path != shipped)
+    (deleted,) = [
+        path for path in sorted(paths.papers.iterdir())
+        if (title := parse_paper(path.read_text(), path).title) in shipped.read_text() and title not in others
+    ][:1]
+    log: list[str] = []
+    preview = Preview(paths, log=log.append)
+    assert preview.build()
+    made = paths.papers / "sparse-mixture-of-experts.md"
+    assert made.is_file()
+    deleted.unlink()
+    assert preview.build(("paper",), (deleted,))
+    assert deleted.is_file()
+    digest.unlink()
+    shipped.unlink()
+    assert preview.build(("digest",), (digest, shipped))
+    assert made.is_file() and deleted.is_file() and "deleted" not in log[-1], log[-1]
+
+
 def test_a_file_in_the_templates_dir_that_is_not_text_leaves_the_preview_building(tmp_path):
     """An editor's swap file beside the template being edited, or an image:
     the preview read every file there as a template, to see which show
