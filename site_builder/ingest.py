@@ -72,8 +72,9 @@ class PreviewWrites:
       the next one took back (a title saved half typed or with a typo, a
       paper deleted from the digest) and is deleted: kept as a paper of
       one's own, it stayed on the site, or gave its address and abstract to
-      the paper whose title replaced its own. Its address was never built
-      or deployed;
+      the paper whose title replaced its own. Its address was never
+      deployed: deploy is refused while the preview runs, and a file
+      committed (which a push publishes) is no longer one it made;
     - an abstract corrected in the digest replaces the one ingest wrote,
       where a build moves the old one into the notes, not knowing whose
       words it is."""

@@ -12,9 +12,11 @@ import datetime as dt
 import hashlib
 import os
 import re
+import subprocess
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from typing import Collection
 
 from .cache import BuildCache
 from .config import SiteConfig, load_config, with_base_url
@@ -345,6 +347,26 @@ def write_ingest(plan: IngestPlan) -> tuple[SourceError, ...]:
         )
         for path in left
     )
+
+
+def tracked_by_git(paths: Collection[Path]) -> frozenset[Path]:
+    """Those of ``paths`` (files of one folder) that git tracks: committed,
+    or added to commit. None outside a repository or without git; all of
+    them when git fails otherwise (a repository it will not read, say)."""
+    folder = next(iter(paths)).parent
+    try:
+        result = subprocess.run(
+            ["git", "--literal-pathspecs", "ls-files", "-z", "--", *(path.name for path in paths)],
+            cwd=folder, capture_output=True, timeout=30, env={**os.environ, "LC_ALL": "C"},
+        )
+    except FileNotFoundError:  # no git (or no folder: nothing in it to keep)
+        return frozenset()
+    except (OSError, subprocess.TimeoutExpired):
+        return frozenset(paths)
+    if result.returncode != 0:
+        return frozenset() if b"not a git repository" in result.stderr else frozenset(paths)
+    names = set(os.fsdecode(result.stdout).split("\0"))
+    return frozenset(path for path in paths if path.name in names)
 
 
 def _still_reads_as(path: Path, text: str | None) -> bool:

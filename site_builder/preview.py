@@ -32,7 +32,7 @@ from .cache import CACHE_FILE, BuildCache
 from .config import load_config
 from .errors import BuildErrors, SourceError, counted
 from .ingest import PreviewWrites
-from .inputs import Paths, check_content_directory, editors_file, write_ingest
+from .inputs import Paths, check_content_directory, editors_file, tracked_by_git, write_ingest
 from .links import links_to_nowhere
 from .markup import heading_ids, make_markdown
 from .papers import parse_paper
@@ -176,6 +176,9 @@ class Preview:
             first = self.output.files is None
             if first:
                 self._load_disk_cache()
+            if made := self._ingest_writes.made:
+                # Committed, it is the user's: a push may have published its page.
+                self._ingest_writes = replace(self._ingest_writes, made=made - tracked_by_git(made))
             result = make_site(
                 self.paths, self.base_url, self.cache, defer=not first, related_worker=self.related,
                 preview_writes=self._ingest_writes,

@@ -1122,6 +1122,26 @@ def test_a_paper_of_a_digest_from_before_the_preview_started_keeps_its_file_when
     assert made.is_file() and deleted.is_file() and "deleted" not in log[-1], log[-1]
 
 
+def test_a_paper_file_the_preview_made_and_the_user_committed_stays_when_a_later_save_takes_its_paper_back(tmp_path):
+    """Committed, or added to commit, it is the user's: a push publishes
+    the site (.github/workflows/pages.yml), and the file deleted, and that
+    committed, took its page away. One not committed still goes."""
+    paths = make_project(tmp_path)
+    git = ["git", "-c", "user.name=A", "-c", "user.email=a@example.org"]
+    subprocess.run([*git, "init", "-q"], cwd=tmp_path, check=True)
+    preview = Preview(paths, log=[].append)
+    assert preview.build()
+    digest = add_digest(paths, "Sparse Mixture of Experts")
+    assert preview.build(("digest",), (digest,))
+    committed = paths.papers / "sparse-mixture-of-experts.md"
+    subprocess.run([*git, "add", "-A"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-qm", "Mar 20"], cwd=tmp_path, check=True)
+    assert preview.build(("digest",), (add_digest(paths, "Sparse Mix"),))
+    assert committed.is_file()
+    assert preview.build(("digest",), (add_digest(paths, "Dense Mix"),))
+    assert not (paths.papers / "sparse-mix.md").exists() and committed.is_file()
+
+
 def test_a_file_in_the_templates_dir_that_is_not_text_leaves_the_preview_building(tmp_path):
     """An editor's swap file beside the template being edited, or an image:
     the preview read every file there as a template, to see which show
