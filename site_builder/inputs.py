@@ -351,8 +351,8 @@ def write_ingest(plan: IngestPlan) -> tuple[SourceError, ...]:
 
 def tracked_by_git(paths: Collection[Path]) -> frozenset[Path]:
     """Those of ``paths`` (files of one folder) that git tracks: committed,
-    or added to commit. None outside a repository or without git; all of
-    them when git fails otherwise (a repository it will not read, say)."""
+    or added to commit. None of them outside a repository or without git;
+    all of them when git fails otherwise (a repository it will not read, say)."""
     folder = next(iter(paths)).parent
     try:
         result = subprocess.run(
