@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Callable, Mapping
 
+from .aliases import ALIAS_TEMPLATE
 from .errors import SourceError
 from .inputs import editors_file
 from .render import BUILTIN_PREFIX, CONTENT_BLOCK, StaticFiles, builtin_blocks
@@ -89,11 +90,16 @@ def collect_public(
             taken = next((str(parent) for parent in PurePosixPath(name).parents if str(parent) in site_files), None)
         if taken is not None:
             template = site_files.get(name)
-            raise SourceError(
-                f"would replace the site's own /{taken}", path,
-                hint=f"the site makes it from the template {template}: {_how_to_change(template)}" if template
-                else "rename it, or move it into a directory of its own, such as content/public/files/",
-            )
+            if template == ALIAS_TEMPLATE:
+                hint = (
+                    "an aliases: list names that address, for the page that moved from there: "
+                    "remove it there, or rename this file"
+                )
+            elif template:
+                hint = f"the site makes it from the template {template}: {_how_to_change(template)}"
+            else:
+                hint = "rename it, or move it into a directory of its own, such as content/public/files/"
+            raise SourceError(f"would replace the site's own /{taken}", path, hint=hint)
         files[name] = path.read_bytes()
     return files, tuple(warnings)
 

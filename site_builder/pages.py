@@ -15,9 +15,10 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, Iterable
 
+from .aliases import Alias, parse_aliases
 from .config import one_line_text
 from .errors import SourceError, raise_if_any
-from .papers import slug_for, split_front_matter
+from .papers import as_strings, slug_for, split_front_matter
 from .yamlsource import parse_yaml_mapping, text_hint
 
 # A page's address is its file name: one path segment that needs no escaping.
@@ -30,7 +31,7 @@ PAGE_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 RESERVED_NAMES = (
     "404", "dates", "feed", "index", "papers", "robots", "search", "sitemap", "starred", "static", "tags", "topics",
 )
-PAGE_KEYS = ("title", "description", "nav")
+PAGE_KEYS = ("title", "description", "nav", "aliases")
 # A first line "# <the title>", as a page written for MkDocs opens: MkDocs
 # takes the page's title from it, here title: gives it (page.html's <h1>).
 _FIRST_LINE_HEADING = re.compile(r" {0,3}#[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*(?:\n|$)")
@@ -46,6 +47,7 @@ class OwnPage:
     nav: bool  # whether the header links to it
     body: str  # Markdown
     path: Path
+    aliases: tuple[Alias, ...] = ()  # its old addresses, which lead to it
 
     @property
     def url(self) -> str:
@@ -82,7 +84,7 @@ def parse_page(text: str, path: Path) -> OwnPage:
             guess = difflib.get_close_matches(key, PAGE_KEYS, n=1)
             raise SourceError(
                 f"unknown key {key!r}", path, lines.get(key),
-                hint=(f"did you mean {guess[0]!r}? " if guess else "") + "a page's keys are title, description and nav",
+                hint=(f"did you mean {guess[0]!r}? " if guess else "") + "a page's keys are title, description, nav and aliases",
             )
     if data.get("title") is None:
         raise SourceError(
@@ -99,7 +101,12 @@ def parse_page(text: str, path: Path) -> OwnPage:
             hint="write nav: true to link the page from the header, or remove the line",
         )
     description = _text(data, "description", path, lines, front) if data.get("description") is not None else ""
-    return OwnPage(name=name, title=title, description=description, nav=nav, body=body.strip("\n"), path=path)
+    aliases = parse_aliases(
+        as_strings(data.get("aliases"), "aliases", path, lines.get("aliases")), "", f"{name}/", path, lines.get("aliases"),
+    )
+    return OwnPage(
+        name=name, title=title, description=description, nav=nav, body=body.strip("\n"), path=path, aliases=aliases,
+    )
 
 
 def _text(data: dict[str, Any], key: str, path: Path, lines: dict[str, int], front: str) -> str:

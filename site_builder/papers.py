@@ -16,6 +16,7 @@ from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
 import yaml
 from slugify import slugify
 
+from .aliases import Alias, parse_aliases
 from .digest import Digest, DigestEntry, clip, title_key, title_text
 from .digest_dates import new_year_warnings
 from .errors import BYTE_ORDER_MARK, SourceError, raise_if_any
@@ -49,7 +50,7 @@ def compute_each(jobs: Iterable[tuple[Hashable, Callable[[], Any]]]) -> list[Any
 # other key, and everything from the "## Notes" heading on, belongs to the user.
 MANAGED_KEYS = ("title", "slug", "dates", "topics", "links")
 # The keys the build reads, besides ingest's: spelt in another case, each is an error.
-KNOWN_KEYS = frozenset(MANAGED_KEYS + ("starred", "draft", "tags", "arxiv"))
+KNOWN_KEYS = frozenset(MANAGED_KEYS + ("starred", "draft", "tags", "arxiv", "aliases"))
 
 # "## Notes", and the ways people write it: "### Notes", "## notes", "## Notes:".
 # Not "# Notes", which is as likely a comment in a code block as a heading.
@@ -181,6 +182,8 @@ class Paper:
     # The front matter's own ``slug`` text (ingest writes the file's name
     # there); None when the key is missing or not text.
     slug_written: str | None = None
+    # The old addresses its aliases: names, which lead to its page.
+    aliases: tuple[Alias, ...] = ()
     # Made from the title once, as the paper is read: lists sort tens of
     # thousands of papers by it on every rebuild.
     key: str = field(init=False, repr=False, compare=False)  # title_key(title)
@@ -409,7 +412,7 @@ def _date_hint(text: str) -> str:
     return f"write it {date.isoformat()}: YYYY-MM-DD, two digits for the month and the day"
 
 
-def _as_strings(value: Any, key: str, path: Path, line: int | None) -> tuple[str, ...]:
+def as_strings(value: Any, key: str, path: Path, line: int | None) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
@@ -420,13 +423,17 @@ def _as_strings(value: Any, key: str, path: Path, line: int | None) -> tuple[str
     if numbers and all(isinstance(v, str) or _is_number(v) for v in value):
         # Each names a page or an address: YAML reads 3.10 as 3.1, 007 as 7 and 12:30 as 750.
         raise SourceError(
-            f"{key}: {numbers[0]!r} was read as a number, which may not be the {key.removesuffix('s')} as written",
+            f"{key}: {numbers[0]!r} was read as a number, which may not be the {_singular(key)} as written",
             path, line, hint=f"write it in quotes, as you mean it: {key}: ['3.10']",
         )
     raise SourceError(
         f"{key} must be a list of text values, not {_clipped_repr(value)}", path, line,
         hint=f"write {key}: [first, second], quoting a value that YAML reads as something else ('yes', '~')",
     )
+
+
+def _singular(key: str) -> str:
+    return key.removesuffix("es") if key.endswith("ses") else key.removesuffix("s")
 
 
 def _is_number(value: Any) -> bool:
@@ -480,11 +487,11 @@ def parse_paper(text: str, path: Path) -> Paper:
         raw_dates = [raw_dates]
     dates = tuple(sorted({_as_date(d, path, lines.get("dates")) for d in raw_dates}))
     topics = (
-        _as_strings(data["topics"], "topics", path, lines.get("topics"))
+        as_strings(data["topics"], "topics", path, lines.get("topics"))
         if "topics" in data
         else None
     )
-    links = _as_strings(data.get("links"), "links", path, lines.get("links"))
+    links = as_strings(data.get("links"), "links", path, lines.get("links"))
     for link in links:
         # Links become href attributes: a "javascript:" one would run when clicked.
         if not _WEB_ADDRESS.fullmatch(link):
@@ -494,7 +501,7 @@ def parse_paper(text: str, path: Path) -> Paper:
             )
     if "tags" in data:
         # Only shown, but shown for each value: "#None" and "#['a']" help no one.
-        _as_strings(data["tags"], "tags", path, lines.get("tags"))
+        as_strings(data["tags"], "tags", path, lines.get("tags"))
     for flag in ("starred", "draft"):
         value = data.get(flag)
         if value is not None and not isinstance(value, bool):
@@ -503,6 +510,10 @@ def parse_paper(text: str, path: Path) -> Paper:
                 f"{flag} must be true or false, not {_clipped_repr(value)}", path, lines.get(flag),
                 hint=f"write {flag}: true, or remove the line",
             )
+    aliases = parse_aliases(
+        as_strings(data["aliases"], "aliases", path, lines.get("aliases")), "papers/", f"papers/{path.stem}/",
+        path, lines.get("aliases"),
+    ) if "aliases" in data else ()
     if data.get("arxiv") not in (None, ""):  # "arxiv:" left empty, as in a file made from a template: none
         _check_arxiv_id(data["arxiv"], path, lines.get("arxiv"))
     notes_match = NOTES_HEADING.search(body)
@@ -514,6 +525,7 @@ def parse_paper(text: str, path: Path) -> Paper:
         slug=path.stem, title=title.strip(), dates=dates, topics=topics, links=links,
         abstract=abstract.strip(), notes=_without_blank_edges(notes), extra=extra, path=path,
         key_lines=tuple(lines.items()), slug_written=slug_written if isinstance(slug_written, str) else None,
+        aliases=aliases,
     )
 
 

@@ -16,6 +16,7 @@ from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from .aliases import ALIAS_TEMPLATE, check_aliases
 from .charts import build_topic_chart, build_topics_overview, column_counts, columns_for
 from .config import SiteConfig
 from .errors import SourceError, raise_if_any
@@ -478,6 +479,20 @@ def build_site(
         }), view.title)
         for index, view in enumerate(views)
     ]
+    # Last, after the sitemap: a page that sends the browser on is none to index.
+    # Each alias with the address and title of its page.
+    moved = [(alias, view_of[p.slug].url, p.title) for p in papers for alias in p.aliases]
+    moved += [(alias, own.url, own.title) for own in own_pages for alias in own.aliases]
+    # Not of a topic no paper has: it has no page to lead to.
+    moved += [
+        (alias, topic_views[t.slug].url, t.name) for t in taxonomy.topics if by_topic[t.slug] for alias in t.aliases
+    ]
+    if moved:
+        taken = {p.url: _what_is_at(p) for p in pages}
+        taken.update((t.url, f"topic {t.slug!r} of topics.yaml, once a paper has it") for t in topics_unused)
+        check_aliases((alias for alias, _url, _title in moved), taken, config.base_path)
+    for alias, url, title in moved:
+        page(alias.url, ALIAS_TEMPLATE, title, target=url, title=title)
 
     counts: dict[str, int] = defaultdict(int)
     for p in pages:
@@ -486,6 +501,12 @@ def build_site(
         config, tuple(pages), views, topics_used, dates_newest, MappingProxyType(dict(counts)), topics_unused,
         MappingProxyType(link_targets),
     )
+
+
+def _what_is_at(page: Page) -> str:
+    """The page at an address, as an error about an alias there names it."""
+    source = page.context.get("source") or getattr(page.context.get("paper"), "source", "")
+    return f"the page of {source}" if source else f"the site's own {page.kind} page"
 
 
 def _months(dates_newest: tuple[DateView, ...], by_date: Mapping[dt.date, Sequence[Paper]]) -> tuple[MonthView, ...]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Collection, Iterable, Mapping
 
+from .aliases import Alias
 from .errors import SourceError
 
 # Abstract hits are capped so an abstract that repeats a word ten times does
@@ -35,6 +36,7 @@ class Topic:
     # filed under this topic, whatever their score, and papers never filed here.
     papers: tuple[tuple[str, int], ...] = ()
     not_papers: tuple[tuple[str, int], ...] = ()
+    aliases: tuple[Alias, ...] = ()  # its old addresses (its old slugs), which lead to its page
 
 
 _SEPARATOR = r"[\s\-]?"  # spaces and hyphens are optional: "fine-tuning", "fine tuning", "finetuning"

@@ -13,6 +13,7 @@ from typing import Iterator
 import yaml
 from yaml.constructor import SafeConstructor
 
+from .aliases import Alias, parse_aliases
 from .errors import SourceError, raise_if_any, read_utf8
 from .papers import FILE_SLUG
 from .topics import Taxonomy, Topic
@@ -22,6 +23,7 @@ SLUG_PATTERN = re.compile(r"[a-z0-9-]+")
 TOP_LEVEL_KEYS = ("min_score", "max_topics", "title_weight", "topics")
 TOPIC_KEYS = (
     "slug", "name", "description", "min_score", "keywords", "title_keywords", "fallback", "papers", "not_papers",
+    "aliases",
 )
 KEYWORDS_HINT = "write one 'phrase: weight' per keyword, e.g. keywords: {quantiz*: 3, pruning: 2}"
 
@@ -184,6 +186,7 @@ class _Reader:
         min_score: float | None = None
         fallback = False
         placed: dict[str, tuple[tuple[str, int], ...]] = {}
+        alias_node: yaml.Node | None = None
         for key, key_node, value in self.items(node, "topic key", TOPIC_KEYS):
             keys[key] = key_node
             if key in ("slug", "name", "description"):
@@ -195,6 +198,8 @@ class _Reader:
                     text[key] = self.text(value, key)
             elif key in ("papers", "not_papers"):
                 placed[key] = self.paper_slugs(value, key)
+            elif key == "aliases":
+                alias_node = value
             elif key in ("keywords", "title_keywords"):
                 rules[key] = self.keywords(value, key)
             elif key == "min_score":
@@ -221,6 +226,7 @@ class _Reader:
                     f"{label} lists {paper!r} under both papers and not_papers", self.path, line,
                     hint="keep it under one of the two",
                 ))
+        aliases = self.aliases(alias_node, slug) if alias_node is not None and slug else ()
         if not any(rules.values()) and not fallback and len(self.errors) == errors_before:
             self.error(f"{label} has no keywords", node,
                        hint=f"{KEYWORDS_HINT}; or make it the catch-all with 'fallback: true'")
@@ -229,7 +235,7 @@ class _Reader:
         return Topic(
             slug, text.get("name") or "", text.get("description") or "",
             rules.get("keywords", ()), rules.get("title_keywords", ()), fallback, min_score,
-            placed.get("papers", ()), placed.get("not_papers", ()),
+            placed.get("papers", ()), placed.get("not_papers", ()), aliases,
         ), keys
 
     def paper_slugs(self, node: yaml.Node, key: str) -> tuple[tuple[str, int], ...]:
@@ -251,6 +257,22 @@ class _Reader:
             else:
                 found.setdefault(slug, _line(item))
         return tuple(found.items())
+
+    def aliases(self, node: yaml.Node, slug: str) -> tuple[Alias, ...]:
+        """The topic's old addresses (its old slugs), each at its line."""
+        if _is_null(node):
+            return ()
+        found: dict[str, Alias] = {}
+        for item in node.value if isinstance(node, yaml.SequenceNode) else [node]:
+            text = self.text(item, "each alias")
+            if text is None:
+                continue
+            try:
+                for alias in parse_aliases((text,), "topics/", f"topics/{slug}/", self.path, _line(item)):
+                    found.setdefault(alias.url, alias)
+            except SourceError as error:
+                self.errors.append(error)
+        return tuple(found.values())
 
     def keywords(self, node: yaml.Node, key: str) -> tuple[tuple[str, float], ...]:
         if _is_null(node):

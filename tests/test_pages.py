@@ -58,7 +58,7 @@ def test_a_page_without_a_title_is_an_error_saying_how_to_add_one():
 def test_a_misspelt_key_is_an_error_at_its_line_with_the_key_meant():
     assert page_error("---\ntitle: About\ntitel: About\n---\n") == (
         "content/pages/about.md:3: unknown key 'titel' "
-        "(did you mean 'title'? a page's keys are title, description and nav)"
+        "(did you mean 'title'? a page's keys are title, description, nav and aliases)"
     )
 
 

@@ -1220,23 +1220,43 @@ def test_the_pages_rendered_on_request_are_counted_with_thousands_as_the_rest(tm
     assert log[-1].startswith("Rendered the other ") and log[-1].endswith(" (1,234 more on request); the output is complete")
 
 
-def test_editing_a_papers_tags_in_the_preview_updates_the_tag_pages_as_a_build_does(tmp_path):
+@pytest.mark.parametrize(("fronts", "shown", "gone"), [
+    (("tags: [Read later, rlhf]\nstarred: true\n", "tags: [to-read]\n", ""), "tags", ("starred", "tags")),
+    (("aliases: [old-address, /reading/]\n", "aliases: [/reading/]\n", ""), "reading", ("papers/old-address", "reading")),
+], ids=["tags", "aliases"])
+def test_editing_a_papers_front_matter_in_the_preview_updates_its_pages_as_a_build_does(tmp_path, fronts, shown, gone):
     """A tag edit is no note edit: the preview rebuilds the tag pages, the
-    lists that show the paper and the home page, and ends as a build does."""
+    lists that show the paper and the home page, and ends as a build does;
+    so does an edit of its aliases, each a page of its own. ``shown`` is
+    there while the paper's front matter says something; ``gone`` at the end."""
     paths = make_project(tmp_path)
     preview = Preview(paths, log=lambda line: None)
     assert preview.build()
     paper = paths.papers / f"{PAPER}.md"
     original = paper.read_text()
-    for step, front in enumerate(("tags: [Read later, rlhf]\nstarred: true\n", "tags: [to-read]\n", "")):
+    for step, front in enumerate(fronts):
         paper.write_text(original.replace("\n---\n", f"\n{front}---\n", 1))
         assert preview.build(("paper",), (paper,))
         preview.finish()
         clean = tmp_path / f"clean-{step}"
         build(Paths(paths.content, clean), cache=None)
         assert snapshot(paths.out) == snapshot(clean)
-        assert (paths.out / "tags" / "index.html").exists() is bool(front)
-    assert not (paths.out / "starred").exists() and not (paths.out / "tags").exists()
+        assert (paths.out / shown / "index.html").exists() is bool(front)
+    assert not any((paths.out / path).exists() for path in gone)
+
+
+def test_an_alias_saved_while_serving_is_served_at_once_and_is_gone_once_taken_back(server, events):
+    version = events.next_state()["version"]
+    path = paper_file(server)
+    original = path.read_text()
+    path.write_text(original.replace("\n---\n", "\naliases: [old-address]\n---\n", 1))
+    version = events.wait_for(lambda state: state["version"] > version)["version"]
+    status, _headers, body = fetch(server, "/atlas/papers/old-address/")
+    assert status == 200 and f'content="0; url=/atlas/papers/{PAPER}/"'.encode() in body
+    assert b"/__atlas/reload.js" in body  # reloads as any page does, until the browser has gone on
+    path.write_text(original)
+    events.wait_for(lambda state: state["version"] > version)
+    assert fetch(server, "/atlas/papers/old-address/")[0] == 404
 
 
 def test_a_page_left_for_later_counts_as_pending_until_its_new_bytes_are_written(tmp_path, monkeypatch):

@@ -21,6 +21,7 @@ import jinja2
 import pytest
 from jinja2 import meta
 
+from site_builder.aliases import Alias
 from site_builder.config import SiteConfig
 from site_builder.pages import OwnPage
 from site_builder.papers import Paper
@@ -91,7 +92,8 @@ def site() -> Site:
     )
     papers = [
         Paper(slug, title, (date,), None, ("https://example.org/x",), "A speech model.", "Notes.",
-              (("rating", 4), ("tags", ["later"]), ("starred", True)), Path(f"{slug}.md"))
+              (("rating", 4), ("tags", ["later"]), ("starred", True)), Path(f"{slug}.md"),
+              aliases=(Alias(f"papers/old-{slug}/", Path(f"{slug}.md"), 3),))
         for slug, title, date in (
             ("one", "One speech paper", dt.date(2025, 3, 18)), ("two", "Two speech papers", dt.date(2025, 4, 1)),
         )

@@ -409,7 +409,7 @@ def test_unknown_topic_key_such_as_a_typo(tmp_path):
     text = "topics:\n  - slug: rag\n    name: RAG\n    keyword: {rag: 3}\n"
     assert error_text(tmp_path, text) == (
         "topics.yaml:4: unknown topic key 'keyword' (did you mean 'keywords'? "
-        "allowed: slug, name, description, min_score, keywords, title_keywords, fallback, papers, not_papers)"
+        "allowed: slug, name, description, min_score, keywords, title_keywords, fallback, papers, not_papers, aliases)"
     )
 
 

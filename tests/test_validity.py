@@ -100,6 +100,8 @@ def site_url(shipped_site, serve_site) -> str:
 # coloured code, in a digest paper's notes and in both the abstract and the
 # notes of a paper of one's own, whose notes have math too.
 TAG_PAGES = ["", "tags/", "tags/read-later/", "starred/", "papers/my-reading-list/"]
+# The page at an old address of my-reading-list, which sends the browser on.
+ALIAS_PAGE = "papers/reading-list/"
 FOOTNOTED_NOTES = (
     "\n## Notes\n\n# To do\n\n- [ ] re-run the ablation\n- [x] read section 3 of [the paper](https://arxiv.org/abs/1)\n\n"
     "## Cost\n\nThe gain is small.[^1] So is the cost.^[Table 2.]\n\n### Code\n\n"
@@ -131,17 +133,19 @@ def tagged_site(tmp_path_factory) -> tuple[Path, list[str]]:
         paper.write_text(paper.read_text(encoding="utf-8").replace("\n---\n", f"\n{front}---\n", 1), encoding="utf-8")
     with papers[0].open("a", encoding="utf-8") as notes:
         notes.write(FOOTNOTED_NOTES)
-    (work / "content" / "papers" / "my-reading-list.md").write_text(OWN_PAPER, encoding="utf-8")
+    (work / "content" / "papers" / "my-reading-list.md").write_text(
+        OWN_PAPER.replace("\n---\n", f"\naliases: [{ALIAS_PAGE.split('/')[1]}]\n---\n", 1), encoding="utf-8",
+    )
     build(Paths(work / "content", work / "_site"), base_url="/atlas/")
     pages = TAG_PAGES + [f"papers/{paper.stem}/" for paper in papers[:2]]
     assert all((work / "_site" / page / "index.html").is_file() for page in pages)
     return work / "_site", pages
 
 
-def test_the_tag_pages_and_the_pages_linking_them_are_valid_html(tagged_site):
+def test_the_tag_pages_the_pages_linking_them_and_an_alias_page_are_valid_html(tagged_site):
     java = require_java()
     site, pages = tagged_site
-    files = [str(site / page / "index.html") for page in pages]
+    files = [str(site / page / "index.html") for page in (*pages, ALIAS_PAGE)]
     result = subprocess.run(
         [java, "-jar", str(VNU_JAR), "--format", "json", "--errors-only", *files],
         capture_output=True, text=True, timeout=300,

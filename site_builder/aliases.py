@@ -1,0 +1,136 @@
+"""Aliases: the old addresses of a page that lead to it, as Hugo's
+``aliases:`` and jekyll-redirect-from's ``redirect_from:`` do. A paper file
+or a page of one's own renamed, or a topic given a new slug, moves its page;
+each old address its ``aliases:`` names gets a small page (``alias.html``)
+that sends the browser on to the new one.
+
+Read from what a file writes (:func:`parse_aliases`), then checked against
+the site's pages and each other as the site model is built
+(:func:`check_aliases`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from .errors import SourceError, raise_if_any
+
+ALIAS_TEMPLATE = "alias.html"
+# A name in an address the site gives a page: as a paper's file name
+# (papers.FILE_SLUG), a page's of one's own, a topic's slug or a date.
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+# The folders of the site's own files, which no page joins (assets._SITE_DIRECTORIES).
+_SITE_FOLDERS = ("static", "search")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_FILE_ENDING = re.compile(r"\.(?:md|html?)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Alias:
+    """An old address of a page, where a file names it."""
+
+    url: str  # from the site's root, as a page's: "papers/old-slug/" ("" is the home page)
+    path: Path | str  # the file whose aliases: names it
+    line: int | None
+
+
+def parse_aliases(
+    written: Iterable[str], folder: str, own_url: str, path: Path | str, line: int | None,
+) -> tuple[Alias, ...]:
+    """The old addresses of the page at ``own_url`` (each once), as an
+    ``aliases:`` list in ``path`` writes them at ``line``; ``folder`` is
+    the folder of that page's kind (see :func:`alias_url`)."""
+    found: dict[str, Alias] = {}
+    for text in written:
+        url = alias_url(text, folder, path, line)
+        if url == own_url:
+            raise SourceError(
+                f"alias {text!r} is this page's own address, /{own_url}", path, line,
+                hint="an alias is an address the page had before it moved: remove this one",
+            )
+        found.setdefault(url, Alias(url, path, line))
+    return tuple(found.values())
+
+
+def alias_url(written: str, folder: str, path: Path | str, line: int | None) -> str:
+    """The address an alias names, from the site's root. Two forms, each
+    read one way: an address from the site's root, with a leading '/'
+    (``/papers/old-slug/``, the closing '/' optional), or a name alone
+    (``old-slug``), which is in ``folder`` (``papers/``, ``topics/``, or
+    ``""`` for a page of one's own): the old name of the page's file, or of
+    its topic's slug. Folders without a leading '/' (``papers/old-slug``)
+    are an error: Hugo reads them from the page's own folder
+    (/papers/papers/old-slug/), most people from the site's root."""
+    text = written.strip()
+
+    def error(message: str, hint: str) -> SourceError:
+        return SourceError(f"alias {written!r} {message}", path, line, hint=hint)
+
+    example = f"/{folder}old-name/"
+    if not text:
+        raise error("is empty", f"write the address the page had, such as {example}, or remove it")
+    if _SCHEME.match(text) or text.startswith("//"):
+        raise error(
+            "is a full URL", f"write the address from the site's root, without its host or base path: {example}",
+        )
+    if "?" in text or "#" in text:
+        raise error("has a query or a fragment", "write the address alone: its page answers it with any query")
+    if text.startswith("/"):
+        names = text[1:].removesuffix("/").split("/") if text != "/" else []
+    elif "/" in text.removesuffix("/"):
+        raise error(
+            "has folders but no leading '/'",
+            f"write /{text.strip('/')}/ for an address from the site's root, or a name alone "
+            f"for one in /{folder} (the file's old name)",
+        )
+    else:
+        names = [*folder.split("/")[:-1], text.removesuffix("/")]
+    for name in names:
+        if name in ("", ".", ".."):
+            raise error(
+                f"has {'an empty name' if not name else repr(name)} between its '/'",
+                "write the address as the browser shows it, one '/' between names",
+            )
+        if ending := _FILE_ENDING.search(name):
+            page = "".join(f"{_FILE_ENDING.sub('', each)}/" for each in names)
+            raise error("names a file", f"write the address of its page, without {ending.group(0)}: /{page}")
+        if not _NAME.fullmatch(name):
+            lower = name.lower()
+            raise error(
+                f"cannot be an address the site had: {name!r} is not a name of one",
+                f"write it {lower!r}: the site's addresses are in lower case" if _NAME.fullmatch(lower)
+                else "the site's addresses are lower-case letters, digits, '-' and '_', as its files' names",
+            )
+    if names and names[0] in _SITE_FOLDERS:
+        raise error(f"is in /{names[0]}/, which holds the site's own files", "choose an address outside it")
+    return "".join(f"{name}/" for name in names)
+
+
+def check_aliases(aliases: Iterable[Alias], taken: Mapping[str, str], base_path: str) -> None:
+    """Raise an error for each alias at the address of a page (``taken``:
+    each page's address → what the page is), at one an earlier alias has,
+    or written with the base path in it, all at once. An old address leads
+    to one page."""
+    errors: list[SourceError] = []
+    claimed: dict[str, Alias] = {}
+    for alias in aliases:
+        other = claimed.setdefault(alias.url, alias)
+        if alias.url in taken:
+            errors.append(SourceError(
+                f"alias /{alias.url} is the address of {taken[alias.url]}", alias.path, alias.line,
+                hint="two pages cannot share an address: remove the alias, or move that page first",
+            ))
+        elif other is not alias:
+            where = f"{other.path}:{other.line}" if other.line else str(other.path)
+            errors.append(SourceError(
+                f"alias /{alias.url} is an alias in {where} too", alias.path, alias.line,
+                hint="an old address leads to one page: keep it in one aliases: list",
+            ))
+        elif base_path != "/" and f"/{alias.url}".startswith(base_path):
+            errors.append(SourceError(
+                f"alias /{alias.url} holds the base path {base_path}", alias.path, alias.line,
+                hint=f"write /{alias.url[len(base_path) - 1:]}: the build puts the base path in front of it",
+            ))
+    raise_if_any(errors)
