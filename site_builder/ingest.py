@@ -144,7 +144,11 @@ def plan_ingest(
     slug_of = {path: slug for slug, path in file_of.items()}
     slug_by_key = {key: slug_of[path] for key, path in first_file.items()}
 
-    taken = set(file_of)
+    # Nor the old address a renamed paper's aliases: name, which leads to it.
+    taken = set(file_of) | {
+        alias.url.split("/")[1] for paper in parsed.values() for alias in paper.aliases
+        if alias.url.startswith("papers/") and alias.url.count("/") == 2
+    }
     texts = dict(existing)
     changed: list[Path] = []
     new_papers = 0
@@ -229,8 +233,8 @@ def plan_ingest(
         SourceError(
             f"slug {paper.slug_written!r} is not this paper's address: its address is its file name, "
             f"papers/{slug_of[path]}/", path, paper.line_of("slug"),
-            hint=f"rename the file to {slug_for(paper.slug_written)}.md to move the page there, which ends its "
-                 "old address; or remove the slug: line",
+            hint=f"rename the file to {slug_for(paper.slug_written)}.md to move the page there, with "
+                 f"aliases: [{slug_of[path]}] in it to keep its old address; or remove the slug: line",
         )
         for path, paper in parsed.items()
         # Cheapest test first: slugifying every paper's slug: cost 0.2 s a rebuild at 20,000 papers.

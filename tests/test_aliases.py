@@ -299,6 +299,17 @@ def test_a_file_of_content_public_at_an_old_address_is_an_error_that_says_an_ali
     assert not (tmp_path / "_site").exists()
 
 
+def test_a_new_digest_paper_never_takes_an_address_an_alias_keeps():
+    from site_builder.ingest import plan_ingest
+    from site_builder.papers import merge_entries
+    from site_builder.digest import parse_digest
+
+    digest = parse_digest("Daily Papers\n\nMar 18\n\nOld Slug\n\nA paper on speech.\n", Path("2025-03-18.txt"))
+    renamed = "---\ntitle: Another Paper\naliases: [old-slug]\n---\n\nMine.\n"
+    plan = plan_ingest(merge_entries([digest]).records, {Path("papers/new.md"): renamed}, Path("papers"), lambda *a: ())
+    assert [path.name for path, _text in plan.texts] == ["new.md", "old-slug-2.md"]
+
+
 @pytest.mark.browser
 def test_a_browser_at_an_old_address_lands_on_the_new_page(browser, renamed_site, serve_site):
     base = serve_site(renamed_site)

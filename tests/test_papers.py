@@ -934,8 +934,8 @@ def test_a_slug_line_of_ones_own_that_is_not_the_file_name_is_a_warning_at_its_l
     assert [(warning.path, warning.line) for warning in plan.warnings] == [(mine, 3)]
     assert str(plan.warnings[0]) == (
         f"{mine}:3: slug 'My Address' is not this paper's address: its address is its file name, papers/mine/ "
-        "(rename the file to my-address.md to move the page there, which ends its old address; "
-        "or remove the slug: line)"
+        "(rename the file to my-address.md to move the page there, with aliases: [mine] in it to keep its old "
+        "address; or remove the slug: line)"
     )
     assert "slug: better-name" in again[renamed] and again[mine] == own
     plan, _ = ingest_texts(digests, {renamed: again[renamed], same: spelt_otherwise})
