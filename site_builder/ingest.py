@@ -75,9 +75,10 @@ class PreviewWrites:
       the paper whose title replaced its own. Its address was never
       deployed: deploy is refused while the preview runs, and a file
       committed (which a push publishes) is no longer one it made;
-    - an abstract corrected in the digest replaces the one ingest wrote,
-      where a build moves the old one into the notes, not knowing whose
-      words it is."""
+    - in a file it made, an abstract corrected in the digest replaces the
+      one ingest wrote, where a build moves the old one into the notes, not
+      knowing whose words it is (in a file it only wrote again, the preview
+      does as a build: its abstract may be from before the preview)."""
 
     texts: Mapping[Path, str] = field(default_factory=dict)
     made: frozenset[Path] = frozenset()
@@ -120,14 +121,15 @@ def plan_ingest(
     parsed: dict[Path, Paper] = dict(zip(existing, memo_many(
         (("paper", path, text), partial(parse_paper, text, path)) for path, text in existing.items()
     )))
-    ours = {path for path, text in preview_writes.texts.items() if existing.get(path) == text}
+    # Files a save made, as the preview wrote them. Not one it only wrote
+    # again (a topics.yaml edit rewrites them all): its abstract may be from
+    # before the preview, which a build moves into the notes, not drops.
+    ours = {path for path in preview_writes.made if path in existing and existing[path] == preview_writes.texts.get(path)}
     withdrawn: list[tuple[Path, str]] = []
-    if ours & preview_writes.made:
+    if ours:
         records = tuple(records)  # gone through again below
         listed = {record.key for record in records}
-        withdrawn = sorted(
-            (path, existing[path]) for path in ours & preview_writes.made if parsed[path].key not in listed
-        )
+        withdrawn = sorted((path, existing[path]) for path in ours if parsed[path].key not in listed)
         existing = dict(existing)
         for path, _text in withdrawn:
             del existing[path], parsed[path]

@@ -1122,6 +1122,29 @@ def test_a_paper_of_a_digest_from_before_the_preview_started_keeps_its_file_when
     assert made.is_file() and deleted.is_file() and "deleted" not in log[-1], log[-1]
 
 
+def test_an_abstract_from_before_the_preview_moves_into_the_notes_when_its_digest_goes_as_in_a_build(tmp_path):
+    """A file the preview only wrote again (a digest listing its paper once
+    more): its abstract is from before the preview, and deleting the digest
+    that gave it dropped it, where a build moves it into the notes and warns."""
+    paths = make_project(tmp_path)
+    first, second = paths.digests / "2025-03-20.txt", paths.digests / "2025-03-22.txt"
+    first.write_text("Daily Papers\n\nMar 20\n\nRouting Tokens Well\n\nFirst version: we route tokens.\n")
+    second.write_text("Daily Papers\n\nMar 22\n\nRouting Tokens Well\n\nSecond version: we route tokens better.\n")
+    log: list[str] = []
+    preview = Preview(paths, log=log.append)
+    assert preview.build()
+    again = paths.digests / "2025-03-24.txt"
+    again.write_text("Daily Papers\n\nMar 24\n\nRouting Tokens Well\n\nSecond version: we route tokens better.\n")
+    assert preview.build(("digest",), (again,))
+    first.unlink()
+    assert preview.build(("digest",), (first,))
+    paper_path = paths.papers / "routing-tokens-well.md"
+    paper = parse_paper(paper_path.read_text(), paper_path)
+    assert paper.abstract == "Second version: we route tokens better."
+    assert "First version: we route tokens." in paper.notes
+    assert any("was moved under the notes heading" in line for line in log)
+
+
 def test_a_paper_file_the_preview_made_and_the_user_committed_stays_when_a_later_save_takes_its_paper_back(tmp_path):
     """Committed, or added to commit, it is the user's: a push publishes
     the site (.github/workflows/pages.yml), and the file deleted, and that
