@@ -516,7 +516,7 @@ def test_a_file_the_preview_made_then_wrote_again_over_notes_of_the_users_is_one
     noted = {path: texts[path] + "\n## Notes\n\nMine.\n"}
     plan, texts = preview_ingest([digest(MAR18, "a.txt", ("A Paper", "We show things."))], noted, writes)
     writes = writes.after(plan, noted)
-    assert (writes.made, writes.texts) == (frozenset(), {path: texts[path]})
+    assert (writes.made, writes.texts) == (frozenset(), {})  # nor its text kept: only those of files it made
     plan, texts = preview_ingest([digest(MAR18, "a.txt", ("Another", "Its abstract."))], texts, writes)
     assert plan.withdrawn == () and parse_paper(texts[path], path).notes.endswith("Mine.")
 
