@@ -62,8 +62,8 @@ class IngestPlan:
 
 @dataclass(frozen=True)
 class PreviewWrites:
-    """The paper files the preview's ingest wrote since its first build:
-    the text it last wrote into each, and those it made (see after). A
+    """The paper files the preview's ingest made since its first build,
+    and the text it last wrote into each (see after). A
     file that still holds that text has nothing of the user's above its
     notes, and what a save of a digest made there, the next save may take
     back:
@@ -93,7 +93,9 @@ class PreviewWrites:
         then wrote again over text that was not its own (notes or a key the
         user added, which the new text keeps), is one it made no more: its
         text is then the user's too, and deleted with it once no digest
-        lists its paper. (Its abstract is still ingest's to replace.)"""
+        lists its paper, and its abstract corrected in a digest moves into
+        the notes, as in a build. Only the texts of the files it made are
+        kept."""
         gone = {path for path, _text in plan.withdrawn}
         read_as = dict(plan.read_as)
         over_users = {path for path, read in read_as.items() if read is not None and self.texts.get(path) != read}
