@@ -15,7 +15,7 @@ from typing import Callable, Mapping
 
 from .aliases import ALIAS_TEMPLATE
 from .errors import SourceError
-from .inputs import editors_file
+from .inputs import editors_file, unpublished
 from .render import BUILTIN_PREFIX, CONTENT_BLOCK, StaticFiles, builtin_blocks
 from .watch_paths import within
 
@@ -77,7 +77,7 @@ def collect_public(
     # A file where the site has a directory (content/public/topics), or in
     # one where the site has a file (index.html/x), could not be written either.
     site_directories = {str(parent) for name in site_files for parent in PurePosixPath(name).parents}
-    sources, warnings = files_under(directory, lambda part: editors_file(part) and part != ".well-known")
+    sources, warnings = files_under(directory, unpublished)
     for name, path in sorted(sources.items()):
         parts = name.split("/")
         if parts[0] in _SITE_DIRECTORIES:

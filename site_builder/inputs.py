@@ -181,6 +181,13 @@ def editors_file(name: str) -> bool:
     return _EDITORS_FILE.fullmatch(name) is not None
 
 
+def unpublished(name: str) -> bool:
+    """Whether a file or folder of this name, under content/, is none a
+    build reads or publishes: an editor's file, or a hidden one (a notes
+    app's .obsidian/, .git/), but .well-known/, which public/ publishes."""
+    return editors_file(name) and name != ".well-known"
+
+
 # What a build reads in content/, beside which a folder, a Markdown file or a
 # text file is most likely one of them misplaced.
 _CONTENT_ENTRIES = frozenset({"site.yaml", "topics.yaml", "digests", "papers", "pages", "public"})

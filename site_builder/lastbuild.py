@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 from .cache import code_fingerprint, dump_checked, load_checked
 from .config import load_config
 from .errors import SourceError
-from .inputs import editors_file
+from .inputs import unpublished
 from .writer import write_atomic_with
 
 if TYPE_CHECKING:
@@ -119,9 +119,8 @@ def _files_under(root: Path, skip: set[Path]) -> list[Path]:
         for entry in entries:
             try:
                 if entry.is_dir():
-                    # Not a hidden folder, which no build reads (.git, a notes app's
-                    # .obsidian/), as the preview takes a save there for none; but public/.well-known/.
-                    if not (editors_file(entry.name) and entry.name != ".well-known") and Path(entry.path).resolve() not in skip:
+                    # Not a hidden folder, as the preview takes a save there for none.
+                    if not unpublished(entry.name) and Path(entry.path).resolve() not in skip:
                         subdirectories.append(entry.path)
                 elif entry.is_file():
                     found.append(Path(entry.path))

@@ -32,7 +32,7 @@ from .cache import CACHE_FILE, BuildCache
 from .config import load_config
 from .errors import BuildErrors, SourceError, counted
 from .ingest import PreviewWrites
-from .inputs import Paths, check_content_directory, editors_file, tracked_by_git, write_ingest
+from .inputs import Paths, check_content_directory, tracked_by_git, unpublished, write_ingest
 from .links import links_to_nowhere
 from .markup import heading_ids, make_markdown
 from .papers import parse_paper
@@ -542,7 +542,7 @@ class Preview:
         # file in a hidden folder, which no build reads (but public/.well-known/):
         # a notes app's .obsidian/workspace.json, rewritten at each click in
         # a vault opened on content/papers, reloaded the open pages each time.
-        if any(editors_file(part) and part != ".well-known" for part in self._parts_below_root(path)):
+        if any(unpublished(part) for part in self._parts_below_root(path)):
             return True
         if path == self.paths.out or self.paths.out in path.parents:
             return True
