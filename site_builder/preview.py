@@ -100,6 +100,7 @@ class Preview:
         self.debounce = debounce
         self.cache = BuildCache(long_lived=True)
         self.related = RelatedWorker()  # the related papers' own process, started by the first build
+        self._said_related_gave_up = False
         self._saving: threading.Thread | None = None  # the first build's work, going to paths.cache
         self.rebuilds = 0  # rebuilds started after the first build
         self.last: Rebuild | None = None
@@ -202,6 +203,12 @@ class Preview:
             self.templates_dir = _templates_dir(self.paths.content / "site.yaml", self.templates_dir)
             return False
         earlier_texts, self._texts = self._texts, dict(result.plan.texts)
+        if self.related.gave_up and not self._said_related_gave_up:
+            # Said once: nothing is wrong in the site, but every rebuild after
+            # a new digest is slower, and a reason for it is worth a restart.
+            self._said_related_gave_up = True
+            self.log("note: the process that finds related papers failed twice; each rebuild now finds them "
+                     "itself, a little slower (restart the preview to try it again)")
         env = make_environment(result.site.config)
         # "!paper.html" (the built-in one) too shows them on paper pages alone:
         # through one's own paper.html that extends it.

@@ -61,6 +61,12 @@ class RelatedWorker:
         the build then finds the related papers as without it."""
         return not self._stopped
 
+    @property
+    def gave_up(self) -> bool:
+        """Whether it failed :data:`GIVE_UP_AFTER` times in a row, and so
+        stopped for good: each rebuild now finds the related papers itself."""
+        return self._failures >= GIVE_UP_AFTER
+
     def holds(self, sources: Sequence[RelatedSource]) -> bool:
         """Whether the process has the terms of every one of ``sources``."""
         return self._process is not None and all(source in self._numbers for source in sources)

@@ -380,6 +380,30 @@ def test_a_preview_worker_that_cannot_start_is_given_up_on_and_rebuilds_fork_as_
         worker.stop()
 
 
+def test_a_preview_whose_worker_was_given_up_on_says_so_once(tmp_path, monkeypatch):
+    # Given up on, the worker left every rebuild after a new digest slower,
+    # and nothing said why.
+    from site_builder import pipeline, related_worker
+    from site_builder.preview import Preview
+
+    monkeypatch.setattr(related_worker, "_COMMAND", [sys.executable, "-c", "raise SystemExit(1)"])
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_ITEMS", 2)
+    papers = tmp_path / "content" / "papers"
+    papers.mkdir(parents=True)
+    log: list[str] = []
+    preview = Preview(pipeline.Paths(content=tmp_path / "content", out=tmp_path / "_site"), log=log.append)
+    try:
+        for n in range(5):
+            paper = papers / f"p{n}.md"
+            paper.write_text(f"---\ntitle: p{n}\ndates: [2025-03-18]\ntopics: []\n---\n\nAbout experts {n}.\n")
+            if n:
+                assert preview.build((paper.name,), (paper,))
+        said = [line for line in log if "finds related papers failed" in line]
+        assert preview.related.gave_up and len(said) == 1, log
+    finally:
+        preview.stop()
+
+
 def test_a_preview_rebuild_whose_worker_died_finds_what_a_clean_build_finds(tmp_path, monkeypatch):
     from site_builder import pipeline
     from site_builder.cache import BuildCache
