@@ -79,6 +79,8 @@ Body with <script>alert('body')</script> and {{ 7*7 }}.
 
 <style>body{display:none}</style>
 
+Pasted from a terminal: \x1b[31mred\x1b[0m, a bell\x07, It\u00e2\x80\x99s, a\x0bb, \ufffe\x01 end.
+
 [r]: javascript:alert(1)
 
 Math: $\\text{<script>alert('tex')</script>}$ $\\href{javascript:alert(1)}{x}$ $\\style{color:red}{x}$
@@ -308,6 +310,27 @@ def test_hostile_tex_in_notes_is_math_with_its_text_escaped_or_code(hostile):
 def test_a_very_long_word_is_kept_whole(hostile):
     page = paper_page(hostile / "_site", "a-very-long-word-in-an-abstract")
     assert f"<p>The word {LONG_WORD} is long.</p>" in page
+
+
+# What HTML forbids a page to hold and XML a feed: controls but tab, line
+# ends and form feed, and the noncharacters U+FFFE and U+FFFF.
+_FORBIDDEN_CHARACTER = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def test_no_output_holds_a_character_no_page_or_feed_can_hold(hostile):
+    # The notes' control characters (pasted from a terminal) reached every
+    # page that shows the paper, its JSON-LD and the search index.
+    site = hostile / "_site"
+    found = {}
+    for file in site.rglob("*"):
+        if file.suffix in (".html", ".xml", ".json", ".txt"):
+            text = file.read_text(encoding="utf-8")
+            if file.suffix == ".json":  # its strings, which a page shows, not their escapes
+                text = "\n".join(string for _key, string in _strings(json.loads(text)))
+            found[file.relative_to(site).as_posix()] = sorted(set(_FORBIDDEN_CHARACTER.findall(text)))
+    assert {name: characters for name, characters in found.items() if characters} == {}
+    notes = paper_page(site, "my-hostile-paper")
+    assert "Pasted from a terminal: [31mred[0m, a bell, Itâs, a b,  end." in notes
 
 
 # --- paths ------------------------------------------------------------------------

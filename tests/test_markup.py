@@ -475,6 +475,25 @@ def test_markdown_shows_raw_html_as_text():
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 
+# What HTML forbids a page to hold (and XML a feed): controls but tab, line
+# ends and form feed, and the noncharacters U+FFFE and U+FFFF.
+FORBIDDEN_IN_HTML = re.compile("[\x01-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("Pasted from a terminal: \x1b[31mred\x1b[0m, a bell\x07, It\u00e2\x80\x99s, one\x0bword, \ufffe end.",
+     "Pasted from a terminal: [31mred[0m, a bell, Itâs, one word, end."),
+    ("## Pasted \x1b[1m*in*\x1b[0m a heading\x07\n\n- a\x1fb ~~c\x85d~~ [l\x01](https://x.org/\x02) `e\x03`",
+     "Pasted [1min[0m a heading a b c d l e"),
+], ids=["plain", "markdown"])
+def test_control_characters_no_page_can_hold_are_left_out_and_those_between_words_are_spaces(text, shown):
+    # A note pasted from a terminal or a PDF reached every page, the search
+    # index and the JSON-LD with them (a title with one is an error at its line).
+    html = make_markdown()(text)
+    assert not FORBIDDEN_IN_HTML.search(html), html
+    assert html_to_text(html) == shown
+
+
 def test_markdown_links_bare_urls_without_trailing_full_stop():
     html = make_markdown()("Code at https://github.com/a/b.")
     assert '<a href="https://github.com/a/b" class="bare-address">https://github.com/a/b</a>.' in html
