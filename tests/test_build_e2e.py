@@ -280,10 +280,15 @@ def test_topics_yaml_places_a_digest_paper_by_hand(tmp_path):
 def test_readme_s_way_to_start_an_atlas_of_one_s_own_works(tmp_path):
     """README's "Your own atlas": its git command takes the sample away
     (the folders with it), a build then says where a digest goes, and the
-    first digest pasted into a new digests/ folder makes its papers' files."""
+    first digest pasted into a new digests/ folder makes its papers' files,
+    dated by the file's name once the sample's digest_year is deleted (kept,
+    it dated a digest named otherwise in the sample's year, and README did
+    not say to delete it)."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     own_atlas = readme[readme.index("- **Your own atlas:**"):]
-    command = re.search(r"`(git rm [^`]+)`", own_atlas[:own_atlas.index("\n- **")]).group(1)
+    own_atlas = own_atlas[:own_atlas.index("\n- **")]
+    command = re.search(r"`(git rm [^`]+)`", own_atlas).group(1)
+    sample_year = re.search(r"`(digest_year: \d+)`", own_atlas).group(1)
     shutil.copytree(ROOT / "content", tmp_path / "content")
     git = ["git", "-c", "user.name=Reader", "-c", "user.email=reader@example.org"]
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
@@ -304,10 +309,16 @@ def test_readme_s_way_to_start_an_atlas_of_one_s_own_works(tmp_path):
     home = page_text(tmp_path / "_site", "index.html")
     assert "No digests yet" in home and "content/digests/" in home
 
+    settings = tmp_path / "content" / "site.yaml"
+    assert f"\n{sample_year}\n" in settings.read_text(encoding="utf-8")
+    settings.write_text(settings.read_text(encoding="utf-8").replace(f"{sample_year}\n", ""), encoding="utf-8")
     digest = sorted((ROOT / "content" / "digests").glob("*.txt"))[0]
     (tmp_path / "content" / "digests").mkdir()
-    shutil.copy(digest, tmp_path / "content" / "digests")
-    entries = {title_key(entry.title) for entry in load_digests(tmp_path / "content" / "digests", 2025)[0].entries}
+    # The sample's first digest says "Mar 18": named for its day, in a year not the sample's.
+    shutil.copy(digest, tmp_path / "content" / "digests" / "2026-03-18.txt")
+    entries = {title_key(entry.title) for entry in load_digests(tmp_path / "content" / "digests", None)[0].entries}
     assert f"ingest: {len(entries)} new papers, {len(entries)} paper files written" in build_here()
-    assert len(list((tmp_path / "content" / "papers").glob("*.md"))) == len(entries)
+    papers = list((tmp_path / "content" / "papers").glob("*.md"))
+    assert len(papers) == len(entries)
+    assert all("dates: [2026-03-18]" in paper.read_text(encoding="utf-8") for paper in papers)
     assert "No digests yet" not in page_text(tmp_path / "_site", "index.html")
