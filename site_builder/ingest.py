@@ -16,7 +16,10 @@ from typing import Callable, Collection, Hashable, Iterable, Mapping
 from .digest import DigestEntry, clip, visible
 from .errors import SourceError, counted, raise_if_any
 from .paper_file import moved_to_notes, render_paper_file
-from .papers import NOTES_HEADING, OTHER_VERSIONS, MemoMany, Paper, PaperRecord, compute_each, extract_links, parse_paper, slug_for
+from .papers import (
+    NOTES_HEADING, OTHER_VERSIONS, MemoMany, Paper, PaperRecord, compute_each, extract_links, misspelt_keys, parse_paper,
+    slug_for,
+)
 
 _WORDS = re.compile(r"\w+")
 
@@ -247,6 +250,9 @@ def plan_ingest(
         if paper.slug_written is not None and paper.slug_written != slug_of[path]
         and slug_of[path] not in in_digests and slug_for(paper.slug_written) != slug_of[path]
     )
+    for path, paper in parsed.items():
+        if paper.extra:
+            warnings.extend(misspelt_keys(paper, of_a_digest=slug_of[path] in in_digests))
     return IngestPlan(
         tuple(sorted(texts.items())), tuple(changed), new_papers, tuple((path, existing.get(path)) for path in changed),
         tuple(sorted(warnings, key=lambda warning: str(warning.path))),

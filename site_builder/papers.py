@@ -554,6 +554,39 @@ def _check_arxiv_id(value: Any, path: Path, line: int | None) -> None:
         )
 
 
+# The keys a build reads that a paper's own key one letter off (or without
+# its s) most likely meant, with the values each takes: "stared: true" starred
+# nothing and "darft: true" published the paper it was to hide, without a word.
+# Not "started: 2026-01-01", which is no true or false. Ingest's own keys only
+# in a paper no digest lists: in a digest's, ingest writes them.
+_MEANT_KEYS: dict[str, tuple[type, ...]] = {
+    "starred": (bool,), "draft": (bool,), "tags": (list, str), "aliases": (list, str), "arxiv": (str,),
+}
+_MEANT_KEYS_OF_ONES_OWN: dict[str, tuple[type, ...]] = {
+    "dates": (list, dt.date), "topics": (list, str), "links": (list, str),
+}
+
+
+def misspelt_keys(paper: Paper, of_a_digest: bool) -> list[SourceError]:
+    """A warning for each key of ``paper``'s own that is a key the build
+    reads misspelt, with a value that key takes."""
+    meant_keys = _MEANT_KEYS if of_a_digest else {**_MEANT_KEYS, **_MEANT_KEYS_OF_ONES_OWN}
+    warnings = []
+    for key, value in paper.extra:
+        if not isinstance(key, str) or key in KNOWN_KEYS:
+            continue
+        meant = next((
+            known for known, kinds in meant_keys.items()
+            if isinstance(value, kinds) and (_one_edit_apart(key.lower(), known) or key.lower() == _singular(known))
+        ), None)
+        if meant is not None:
+            warnings.append(SourceError(
+                f"{key!r} is read as a key of your own, not as {meant!r}", paper.path, paper.line_of(key),
+                hint=f"did you mean {meant}:? if it is a key of your own, rename it, and this warning goes",
+            ))
+    return warnings
+
+
 def _one_edit_apart(word: str, other: str) -> bool:
     """Whether ``word`` is ``other`` with one letter added, dropped or
     changed, or two neighbours swapped (or is ``other``)."""

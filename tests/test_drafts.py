@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from site_builder.errors import SourceError
-from site_builder.papers import parse_paper
+from site_builder.papers import misspelt_keys, parse_paper
 from site_builder.pipeline import Paths, build
 from site_builder.preview import Preview
 from files import snapshot
@@ -58,6 +58,41 @@ def test_a_key_the_build_reads_with_a_pasted_space_beside_it_is_an_error(key):
     known = key.strip()
     assert (info.value.line, info.value.hint) == (3, f"type {known}: again, at the start of its line")
     assert info.value.message == f"{key!r} is read as a key of your own, not as {known!r}: a space beside it is not a plain one"
+
+
+@pytest.mark.parametrize("line, of_a_digest, meant", [
+    ("darft: true", True, "draft"), ("drafts: true", True, "draft"), ("stared: true", True, "starred"),
+    ("Stared: true", True, "starred"), ("tag: [later]", True, "tags"), ("tgas: later", True, "tags"),
+    ("alias: [old-name]", True, "aliases"), ("arxive: '2503.12345'", True, "arxiv"),
+    ("date: 2025-03-18", False, "dates"), ("topic: [agents]", False, "topics"), ("link: [https://x.org/]", False, "links"),
+    # Keys of one's own: no true or false for starred, ingest's keys in a digest's paper, nothing near.
+    ("started: 2026-01-01", True, None), ("drafted: 2026-01-01", True, None), ("date: 2025-03-18", True, None),
+    ("link: [https://x.org/]", True, None), ("tagline: A phrase", True, None), ("rating: 4", True, None),
+])
+def test_a_key_of_ones_own_that_is_a_key_the_build_reads_misspelt_is_a_warning_at_its_line(line, of_a_digest, meant):
+    """'darft: true' published the paper it was to hide, 'stared: true' starred
+    nothing, and a Hugo user's 'date:' dated nothing, each without a word."""
+    paper = parse_paper(f"---\ntitle: A paper\n{line}\n---\n\nAn abstract.\n", Path("a-paper.md"))
+    warnings = misspelt_keys(paper, of_a_digest)
+    if meant is None:
+        assert warnings == []
+        return
+    key = line.partition(":")[0]
+    assert [(w.message, w.line, w.hint) for w in warnings] == [(
+        f"{key!r} is read as a key of your own, not as {meant!r}", 3,
+        f"did you mean {meant}:? if it is a key of your own, rename it, and this warning goes",
+    )]
+
+
+def test_a_build_warns_of_a_misspelt_draft_and_publishes_the_paper(content, tmp_path):
+    path = mark_draft(content)
+    path.write_text(path.read_text(encoding="utf-8").replace("\ndraft: true\n", "\ndarft: true\n"), encoding="utf-8")
+    report = build(Paths(content, tmp_path / "site"), workers=1)
+    line = path.read_text(encoding="utf-8").splitlines().index("darft: true") + 1
+    assert f"{path}:{line}: 'darft' is read as a key of your own, not as 'draft'" in [
+        f"{w.path}:{w.line}: {w.message}" for w in report.warnings
+    ]
+    assert (tmp_path / "site" / "papers" / SLUG / "index.html").is_file()
 
 
 def mark_draft(content: Path, slug: str = SLUG, draft: str = "true") -> Path:
