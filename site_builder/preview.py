@@ -116,6 +116,7 @@ class Preview:
         # forget it, so the next one does (see _notes_search_index).
         self._notes_search: PendingSearchIndex | None = None
         self._own_writes: dict[Path, bytes | None] = {}  # paper files our ingest wrote (None: deleted)
+        self._own_folders: frozenset[Path] = frozenset()  # the folders it made for them (content/papers/)
         self._ingest_writes = PreviewWrites()  # every paper file our ingest wrote since the first build
         self._warnings: list[str] = []  # as last said
         self._failed_since_warnings = False  # a build or page failed since they were said
@@ -190,6 +191,8 @@ class Preview:
                 **{path: text.encode("utf-8") for path, text in plan.texts if path in changed},
                 **{path: None for path, _text in plan.withdrawn},
             }
+            # A new atlas's first digest: its folder's event, too, is our write's echo.
+            self._own_folders = frozenset(folder for folder in {path.parent for path in changed} if not folder.exists())
             if not first:
                 self._ingest_writes = self._ingest_writes.after(plan, self._texts)
             for warning in write_ingest(result.plan):
@@ -553,6 +556,8 @@ class Preview:
             return True
         if path == self.paths.out or self.paths.out in path.parents:
             return True
+        if path in self._own_folders:
+            return path.is_dir()  # deleted since, it is a change
         own_writes = self._own_writes  # a full rebuild replaces the dict from the build thread
         own = own_writes.get(path, False)
         if own is False:

@@ -1042,6 +1042,25 @@ def test_a_rebuild_says_what_ingest_wrote_to_content_papers(tmp_path):
     assert "ingest:" not in log[-1]
 
 
+def test_the_papers_folder_the_preview_s_ingest_makes_is_no_change_of_the_user_s(tmp_path):
+    """A new atlas (README's "Your own atlas": the sample's files deleted, the
+    folders with them): the first digest saved makes content/papers/, and the
+    folder's own event rebuilt the site again, "after changes to
+    content/papers", with nothing changed. The folder deleted is a change."""
+    paths = make_project(tmp_path)
+    shutil.rmtree(paths.papers)
+    shutil.rmtree(paths.digests)
+    preview = Preview(paths, log=[].append)
+    assert preview.build()
+    paths.digests.mkdir()
+    assert preview.build(("digest",), (add_digest(paths, "A Wholly New Preview Paper"),))
+    assert (paths.papers / "a-wholly-new-preview-paper.md").is_file()
+    assert preview._is_noise(paths.papers), "ingest's own folder counted as a change"
+    assert not preview._is_noise(paths.digests), "the folder the user made is theirs"
+    shutil.rmtree(paths.papers)
+    assert not preview._is_noise(paths.papers), "the folder deleted is a change"
+
+
 def test_a_paper_file_made_from_a_digest_saved_half_edited_goes_when_the_next_save_takes_it_back(tmp_path):
     """A digest saved with a title half typed, then whole: the first save's
     paper file stayed as a paper of one's own, and the whole title's paper
