@@ -6,10 +6,11 @@ import datetime as dt
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
+from .digest import clip
 from .errors import SourceError, read_utf8
 
 _HINT = "check indentation, and quote values that contain ': ' or start with a special character"
@@ -340,6 +341,7 @@ def parse_yaml_mapping(
         raise SourceError("invalid YAML: nested too deeply", path, first_line) from None
     if data is None:
         return {}, {}
+    item_taken_as_text(node, text, path, first_line)
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
         raise SourceError("expected a mapping of 'key: value' lines", path, first_line)
     lines: dict[str, int] = {}
@@ -383,20 +385,51 @@ def _unholdable_message(what: str, character: str) -> tuple[str, str]:
 def _unholdable_in(node: yaml.Node) -> tuple[str, yaml.ScalarNode] | None:
     """The first such character in a scalar of ``node`` (a key, a value, a
     list or mapping of them: the node's text as written, whatever type YAML
-    then makes of it), with that scalar. A loop, not recursion: block
-    mappings nest as deep as lines are indented."""
+    then makes of it), with that scalar."""
+    for scalar in _scalars(node):
+        found = _UNHOLDABLE.search(scalar.value)
+        if found is not None:
+            return found.group(), scalar
+    return None
+
+
+def _scalars(node: yaml.Node) -> Iterator[yaml.ScalarNode]:
+    """The scalars of ``node``, in the order they are written. A loop, not
+    recursion: block mappings nest as deep as lines are indented."""
     stack, seen = [node], set()
     while stack:
         node = stack.pop()
         if isinstance(node, yaml.ScalarNode):
-            found = _UNHOLDABLE.search(node.value)
-            if found is not None:
-                return found.group(), node
+            yield node
         elif id(node) not in seen:  # an alias of a node above it, "&a [*a]", is walked once
             seen.add(id(node))
             children = [child for pair in node.value for child in pair] if isinstance(node, yaml.MappingNode) else node.value
             stack.extend(reversed(children))
-    return None
+
+
+# An indented line that starts as a list item does: "- b".
+_INDENTED_ITEM = re.compile(r"\n[ \t]+-(?:[ \t]|$)", re.MULTILINE)
+
+
+def item_taken_as_text(node: yaml.Node, text: str, path: Path | str, first_line: int = 1) -> None:
+    """Raise when a line of ``text`` that starts as a list item does ("- b")
+    is more of a value above it to YAML: an item indented more than the one
+    above it, "tags:\n  - a\n   - b", made one tag 'a - b', without a word."""
+    if not _INDENTED_ITEM.search(text):
+        return
+    lines = text.split("\n")
+    for scalar in _scalars(node):
+        if scalar.style or scalar.end_mark.line == scalar.start_mark.line:  # plain is None, or libyaml's ""
+            continue
+        for number in range(scalar.start_mark.line + 1, scalar.end_mark.line + 1):
+            item = lines[number].strip()
+            if item == "-" or item.startswith(("- ", "-\t")):
+                raise SourceError(
+                    f"invalid YAML: {clip(item, 40)!r} is read as more of the value above it "
+                    f"({clip(scalar.value, 60)!r}), not as a list item",
+                    path, number + first_line,
+                    hint="indent it as the list's other items are; if it is text of that value, quote the value",
+                )
 
 
 def text_hint(key: str, value: Any, text: str, line: int | None, first_line: int = 1) -> str:

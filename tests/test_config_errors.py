@@ -313,6 +313,20 @@ CASES = {
         replace_in(PAPER, "---\n\n", "  starred: true\n---\n\n"),
         f"{PAPER}:7: invalid YAML: this line is indented unlike the lines above it (check indentation, ",
     ),
+    # YAML reads a list item indented more than the one above it as more of
+    # that item's text: one tag 'read-later - long-context', without a word.
+    "front-matter-list-item-indented-more-than-the-one-above": (
+        replace_in(PAPER, "---\n\n", "tags:\n  - read-later\n   - long-context\n---\n\n"),
+        f"{PAPER}:9: invalid YAML: '- long-context' is read as more of the value above it ('read-later - "
+        "long-context'), not as a list item (indent it as the list's other items are; if it is text of that "
+        "value, quote the value)",
+    ),
+    "topics-yaml-list-item-indented-more-than-the-one-above": (
+        write("content/topics.yaml", "topics:\n  - slug: speech\n    name: Speech\n    keywords: {speech: 3}\n"
+              "    not_papers:\n      - a-paper-on-speech\n       - another-paper\n"),
+        "content/topics.yaml:7: invalid YAML: '- another-paper' is read as more of the value above it "
+        "('a-paper-on-speech - another-paper'), not as a list item",
+    ),
     "front-matter-value-with-colon-unquoted": (
         replace_in(PAPER, "---\n\n", "note: see: this\n---\n\n"),
         f"{PAPER}:7: invalid YAML: a value with ': ' in it must be in quotes",
