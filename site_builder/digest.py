@@ -9,6 +9,7 @@ Date lines and years are read by :mod:`.digest_dates`, files by :mod:`.digest_fi
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -285,7 +286,6 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
     year_in_name = year_from_filename(path)
     date, date_line, year_written = _find_date(numbered, path, named, year_in_name or default_year)
     paragraphs = _paragraphs(numbered, path)
-    entries: list[DigestEntry] = []
     warnings: list[SourceError] = []
     if named is not None and abs((date - named).days) > DAYS_APART_WARNED:
         # Apr 20 in 2025-03-20.txt is dated 2024-04-20, by the rule; a typo, more likely.
@@ -296,8 +296,28 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
             hint="if the date line or the file name has a typo, fix it; a file named for the day you saved it "
             "can be named for the digest's day instead",
         ))
-    seen: dict[str, DigestEntry] = {}
     window = [next(paragraphs, None), next(paragraphs, None), next(paragraphs, None)]
+    try:
+        return _digest_of(window, paragraphs, path, date, date_line, warnings, year_written, year_in_name)
+    except _PageLineError as error:
+        # A page copied whole has such lines at every paper: all named at once,
+        # not one a build (a submitter and an upvote count a paper: 60 builds for 30 papers).
+        more = _page_lines_after(error.line or 0, window, paragraphs)
+        if more:
+            named = [str(number) for number in more[:10]] + ([f"{len(more) - 10:,} more"] if len(more) > 10 else [])
+            shown = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+            error.hint += f"; {'so is line' if len(more) == 1 else 'so are lines'} {shown} below"
+        raise
+
+
+def _digest_of(
+    window: list[_Paragraph | None], paragraphs: Iterator[_Paragraph], path: Path, date: dt.date, date_line: int,
+    warnings: list[SourceError], year_written: bool, year_in_name: int | None,
+) -> Digest:
+    """The digest of the paragraphs after the date line: ``window``, the next three, then
+    ``paragraphs``; ``window`` is left holding those not yet read."""
+    entries: list[DigestEntry] = []
+    seen: dict[str, DigestEntry] = {}
     previous: tuple[_Paragraph, _Paragraph] | None = None  # the last entry's title and abstract
     while window[0] is not None:
         title, abstract, after = window
@@ -385,7 +405,7 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
             seen[entry.key] = entry
             entries.append(entry)
         previous = (title, abstract)
-        window = [after, next(paragraphs, None), next(paragraphs, None)]
+        window[:] = [after, next(paragraphs, None), next(paragraphs, None)]  # in place: the caller reads what is left
     if not entries:
         raise SourceError(
             "digest has a date but no papers", path, date_line,
@@ -422,13 +442,35 @@ def _second_date_error(text: str, path: Path, line: int) -> SourceError:
     )
 
 
+@dataclass(eq=False)
+class _PageLineError(SourceError):
+    """A line of the web page among the papers: the others after it are named too."""
+
+
 def _page_line_error(text: str, not_what: str, path: Path, line: int) -> SourceError:
-    return SourceError(
+    return _PageLineError(
         f"{clip(text)!r} is a line of the Daily Papers web page, not {not_what}", path, line,
         hint="delete the page's other lines (its header, submitters, upvote counts) from the digest: "
         "after its date line it alternates paper titles and abstracts; another day's papers go in "
         "a file of their own",
     )
+
+
+def _page_lines_after(line: int, window: list[_Paragraph | None], paragraphs: Iterator[_Paragraph]) -> list[int]:
+    """The lines of the web page after ``line`` in the paragraphs not yet
+    read: alone on their lines, or glued to a paper's."""
+    lines: list[int] = []
+    try:
+        for paragraph in itertools.chain(window, paragraphs):
+            if paragraph is None:
+                continue
+            if paragraph.glued is not None and paragraph.glued[0] > line and not parse_date_line(paragraph.glued[1], None):
+                lines.append(paragraph.glued[0])
+            elif paragraph.line > line and _PAGE_LINE.fullmatch(paragraph.text):
+                lines.append(paragraph.line)
+    except SourceError:  # a NUL byte further on: the next build says so
+        pass
+    return lines
 
 
 def _find_date(

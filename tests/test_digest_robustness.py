@@ -276,6 +276,20 @@ def test_crlf_and_cr_line_endings(newline):
     assert [(e.title, e.abstract, e.line) for e in digest.entries] == [("A Title", "An abstract.", 7)]
 
 
+def test_every_line_of_the_web_page_after_the_first_is_named_with_it():
+    """A page copied whole has a submitter and an upvote count at every
+    paper: a build named one of them, so 30 papers took 60 builds to clean."""
+    papers = "".join(f"Submitted by user{n}\n\n{n}2\n\nTitle {n}\n\nAbstract {n}.\n\n" for n in range(7))
+    message = error_of(HEADER + "Mar 18\n\n" + papers)
+    assert message.startswith("d.txt:7: 'Submitted by user0' is a line of the Daily Papers web page, not a paper's title")
+    assert message.endswith("; so are lines 9, 15, 17, 23, 25, 31, 33, 39, 41, 47 and 3 more below)"), message
+    # Glued to a paper's lines; and one alone.
+    message = error_of(HEADER + "Mar 18\n\nA Title\n\nIts abstract.\n\n42\n\nB Title\nSubmitted by x\n\nB's abstract.\n")
+    assert message.startswith("d.txt:11: '42' is a line of the Daily Papers web page"), message
+    assert message.endswith("; so is line 14 below)"), message
+    assert not error_of(HEADER + "Mar 18\n\nSubmitted by x\n\nA Title\n\nIts abstract.\n").endswith("below)")
+
+
 @pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85", "\f", "\x1c", "\x1d", "\x1e"])
 def test_only_cr_and_lf_end_a_line_as_in_an_editor(separator):
     """Python's str.splitlines() breaks lines at these too, so an error after
