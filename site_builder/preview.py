@@ -62,10 +62,11 @@ class Rebuild:
     seconds: float
     pages: int
     rendered: tuple[str, ...]
-    written: tuple[str, ...]
+    written: tuple[str, ...]  # the site's files written or deleted
     changes: tuple[str, ...]
     later: tuple[str, ...] = ()  # pages left to render on request or in the background
     ingest: str = ""  # what ingest added to content/papers/, when it wrote any file
+    deleted: int = 0  # how many of written were deleted
 
 
 class Preview:
@@ -239,6 +240,7 @@ class Preview:
             time.perf_counter() - start, len(result.site.pages), result.rendered, written, changes,
             tuple(sorted(result.later)),
             result.plan.summary_since(earlier_texts) if result.plan.changed or result.plan.withdrawn else "",
+            sum(path not in self.output.files for path in written),
         )
         self._succeeded(rebuild, result.site.config.base_path)
         return True
@@ -674,25 +676,28 @@ _MALLOC_TRIM = _malloc_trim()
 
 
 def describe(rebuild: Rebuild) -> str:
-    written = counted(len(rebuild.written), "file")
+    # "429 files written" said of a sample's files deleted.
+    written = f"{counted(len(rebuild.written) - rebuild.deleted, 'file')} written" + (
+        f", {rebuild.deleted:,} deleted" if rebuild.deleted else ""
+    )
     # A digest added, or a digest's paper file deleted (written again), says so.
     ingest = f"; ingest: {rebuild.ingest}" if rebuild.ingest else ""
     if not rebuild.changes:
-        return f"Built {rebuild.pages:,} pages in {rebuild.seconds:.2f}s, {written} written{ingest}"
+        return f"Built {rebuild.pages:,} pages in {rebuild.seconds:.2f}s, {written}{ingest}"
     shown = ", ".join(rebuild.changes[:3])
     more = f" and {len(rebuild.changes) - 3:,} more" if len(rebuild.changes) > 3 else ""
     cause = f" after changes to {shown}{more}"
     if not rebuild.later:
         return (
             f"Rebuilt in {rebuild.seconds:.2f}s{cause}: {len(rebuild.rendered):,} of {rebuild.pages:,} pages "
-            f"rendered, {written} written{ingest}"
+            f"rendered, {written}{ingest}"
         )
     # Said first, the pages to render: "0 of 442 pages rendered" read as if
     # nothing had changed. (They include pages the last rebuild left unrendered.)
     to_render = len(rebuild.rendered) + len(rebuild.later)
     return (
         f"Rebuilt in {rebuild.seconds:.2f}s{cause}: {to_render:,} of {rebuild.pages:,} pages to render, "
-        f"{len(rebuild.rendered):,} rendered now ({written} written); the other {len(rebuild.later):,} "
+        f"{len(rebuild.rendered):,} rendered now ({written}); the other {len(rebuild.later):,} "
         f"render when requested or in the background{ingest}"
     )
 

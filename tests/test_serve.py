@@ -1042,6 +1042,24 @@ def test_a_rebuild_says_what_ingest_wrote_to_content_papers(tmp_path):
     assert "ingest:" not in log[-1]
 
 
+def test_a_rebuild_says_how_many_of_the_site_s_files_it_deleted(tmp_path):
+    """README's "Your own atlas" with the preview running: the sample's files
+    deleted took 429 pages off the site, and the terminal said "429 files
+    written"."""
+    paths = make_project(tmp_path)
+    log: list[str] = []
+    preview = Preview(paths, log=log.append)
+    assert preview.build()
+    before = set(preview.output.files)
+    gone = [*paths.digests.iterdir(), *paths.papers.iterdir()]
+    for path in gone:
+        path.unlink()
+    assert preview.build(("digests",), tuple(gone))
+    deleted = len(before - set(preview.output.files))
+    assert deleted > 400
+    assert f"0 rendered now (0 files written, {deleted:,} deleted); " in log[-1], log[-1]
+
+
 def test_the_papers_folder_the_preview_s_ingest_makes_is_no_change_of_the_user_s(tmp_path):
     """A new atlas (README's "Your own atlas": the sample's files deleted, the
     folders with them): the first digest saved makes content/papers/, and the
