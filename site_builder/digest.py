@@ -450,9 +450,9 @@ class _PageLineError(SourceError):
 def _page_line_error(text: str, not_what: str, path: Path, line: int) -> SourceError:
     return _PageLineError(
         f"{clip(text)!r} is a line of the Daily Papers web page, not {not_what}", path, line,
-        hint="delete the page's other lines (its header, submitters, upvote counts) from the digest: "
-        "after its date line it alternates paper titles and abstracts; another day's papers go in "
-        "a file of their own",
+        hint="delete the page's lines among the papers (a header or menu, submitters, upvote counts) from the digest: "
+        "after its date line it alternates paper titles and abstracts (lines above the date line are passed "
+        "over); another day's papers go in a file of their own",
     )
 
 
