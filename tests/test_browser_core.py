@@ -120,6 +120,39 @@ def test_paper_page_fits_a_phone(browser, shipped_site, serve_site, scheme):
     context.close()
 
 
+# Every pill's text inside its own box: a pill wider than the column was cut
+# short with an ellipsis, its end hidden.
+CUT_PILLS = """() => [...document.querySelectorAll('.tag')]
+  .filter((pill) => pill.scrollWidth > pill.clientWidth + 1)
+  .map((pill) => pill.textContent.trim())"""
+
+
+@pytest.mark.parametrize("text_size", [20, 24], ids=["large-text", "very-large-text"])
+def test_a_phone_with_the_browsers_large_text_shows_every_page_in_its_width_and_every_pill_whole(
+    browser, shipped_site, serve_site, text_size
+):
+    """Chrome's "Large" and "Very large" text (20 and 24px, not a zoom: the
+    window stays 320px wide) made the topic cards 17 of those rems wide, wider
+    than the phone, and cut topics' names in pills to "Recommendation & Inf…"."""
+    base = serve_site(shipped_site)
+    context, page, errors = open_page(browser, base + "topics/", viewport={"width": 320, "height": 700})
+    session = context.new_cdp_session(page)
+    session.send("Page.enable")
+    session.send("Page.setFontSizes", {"fontSizes": {"standard": text_size, "fixed": 13}})
+    for path in ("", "topics/", "topics/fine-tuning/", "dates/", "dates/2025-03-17/", "dates/2025-03/", "papers/",
+                 "papers/longlora-efficient-fine-tuning-of-long-context-large-language-models/", "404.html"):
+        page.goto(base + path)
+        assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == f"{text_size}px"
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, path
+        assert page.evaluate(CUT_PILLS) == [], path
+    page.goto(base + "search/?q=recommendation")
+    page.wait_for_selector("#search-results .result")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert page.evaluate(CUT_PILLS) == []
+    assert errors == []
+    context.close()
+
+
 TOO_SMALL_TO_TAP = """() => Array.from(document.querySelectorAll('a'))
   .filter((a) => !a.closest('.visually-hidden, .skip-link'))
   .map((a) => [a.textContent.trim().slice(0, 40), a.getBoundingClientRect()])
