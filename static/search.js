@@ -24,9 +24,26 @@
     });
   }
 
+  /* What a screen reader is told: the status's text, in a live region of
+   * its own, once typing pauses (said at every key, the counts of "q", "qu",
+   * "qua"… queued up behind the typing); at once for a search sent or
+   * arrived at. A copy of search.html made before has none: its status is
+   * live itself, and says each. */
+  var announcer = document.getElementById("search-said");
+  var SAY_AFTER_TYPING = 1000;  // ms
+  var saying = null;
+
+  function announce(typing) {
+    if (!announcer) return;
+    clearTimeout(saying);
+    var text = status.textContent;
+    if (typing) saying = setTimeout(function () { announcer.textContent = text; }, SAY_AFTER_TYPING);
+    else announcer.textContent = text;
+  }
+
   /* The status: text, or a list of texts and [text, words] links that
    * search for those words, put in whole, so that it is announced once. */
-  function setStatus(said) {
+  function setStatus(said, typing) {
     var parts = [].concat(said), fragment = document.createDocumentFragment();
     parts.forEach(function (part) {
       if (typeof part === "string") return fragment.appendChild(document.createTextNode(part));
@@ -41,6 +58,7 @@
     });
     status.textContent = "";
     status.appendChild(fragment);
+    announce(typing);
   }
 
   /* The status when a query found nothing and its papers are those of
@@ -149,7 +167,7 @@
       lastResult = -1;
       more.hidden = true;
       current = { results: [], shown: 0, stems: [], text: "" };
-      setStatus("Type to search titles, topics and abstracts.");
+      setStatus("Type to search titles, topics and abstracts.", typing);
       return Promise.resolve();
     }
     return searcher.search(text, typing).then(function (outcome) {
@@ -164,30 +182,30 @@
       var n = outcome.results.length;
       if (n === 0) {
         if (searcher.manifest.documents.count === 0) {  // no other words would help either
-          setStatus("There are no papers to search yet: the site has none.");
+          setStatus("There are no papers to search yet: the site has none.", typing);
           return;
         }
         // Other words would not help a query that is all "the" and "of": the index holds none of them.
         var common = AtlasSearch.stopWordCount(text);
         if (common) {
           setStatus("“" + text + "” " + (common > 1 ? "are words" : "is a word") +
-            " too common to search for. Add one that says what the papers are about.");
+            " too common to search for. Add one that says what the papers are about.", typing);
           return;
         }
-        setStatus("No papers match “" + text + "”. Try fewer or different words, or a word’s beginning.");
+        setStatus("No papers match “" + text + "”. Try fewer or different words, or a word’s beginning.", typing);
         return;
       }
       var count = n.toLocaleString("en-US") + (n === 1 ? " paper" : " papers");
       current.said = outcome.similar ? similarSaid(text, outcome, count)
         : count + (n === 1 ? " matches" : " match") + " “" + text + "”";
-      setStatus(current.said);
+      setStatus(current.said, typing);
       return showMore().then(function () {
         // Time to the first results on screen, for bench/search_bench.py.
         if (mine === generation) performance.measure("atlas-search", { start: started });
       });
     }).catch(function (error) {
       if (mine !== generation) return;
-      setStatus("Search could not load its index (" + error.message + "). Press Enter to try again.");
+      setStatus("Search could not load its index (" + error.message + "). Press Enter to try again.", typing);
     });
   }
 

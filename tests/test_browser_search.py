@@ -124,6 +124,45 @@ def test_results_follow_typing_and_the_keyboard(browser, shipped_site, serve_sit
     context.close()
 
 
+# Each text the page's live region (its one element of role "status") takes, with when.
+RECORD_WHAT_IS_SAID = """() => {
+  window.said = [];
+  const region = document.querySelector('[role=status]');
+  new MutationObserver(() => window.said.push([performance.now(), region.textContent]))
+    .observe(region, { childList: true, subtree: true, characterData: true });
+}"""
+
+
+def test_a_screen_reader_is_told_the_count_once_typing_pauses_not_at_every_key(browser, shipped_site, serve_site):
+    """Said at every key, the counts of "q", "qu", "qua"… queued up behind
+    the typing, twelve of them for "quantization"."""
+    base = serve_site(shipped_site)
+    context, page, errors, _ = open_page(browser, base + "search/")
+    expect(page.locator("#search-status")).to_have_text("Type to search titles, topics and abstracts.")
+    expect(page.get_by_role("status")).to_have_count(1)
+    expect(page.get_by_role("status")).to_have_text("Type to search titles, topics and abstracts.")
+    page.evaluate(RECORD_WHAT_IS_SAID)
+    box = page.locator("#site-search")
+    box.press_sequentially("quantization", delay=150)
+    # Shown at once, said once the typing pauses.
+    expect(page.locator("#search-status")).to_contain_text("match “quantization”")
+    shown = page.locator("#search-status").inner_text()
+    expect(page.get_by_role("status")).to_have_text(shown)
+    said = page.evaluate("window.said.map(([_time, text]) => text).filter(Boolean)")
+    assert said == [shown]
+    # Sent with Enter: said at once.
+    page.evaluate("window.said = []")
+    box.press("Enter")
+    page.wait_for_function("window.said.length > 0", timeout=500)
+    assert page.evaluate("window.said.at(-1)[1]") == shown
+    # Arrived at with a query: said as it is shown.
+    page.goto(base + "search/?q=lora")
+    expect(page.locator("#search-status")).to_contain_text("match “lora”")
+    expect(page.get_by_role("status")).to_have_text(page.locator("#search-status").inner_text(), timeout=500)
+    assert errors == []
+    context.close()
+
+
 def test_typing_a_word_never_empties_the_results_and_enter_keeps_them(browser, shipped_site, serve_site):
     base = serve_site(shipped_site)
     context, page, errors, _ = open_page(browser, base + "search/")
@@ -279,7 +318,7 @@ def test_a_query_that_finds_nothing_says_why_in_curly_quotes(browser, shipped_si
 def test_a_typo_shows_the_papers_of_words_like_it_and_names_them(browser, shipped_site, serve_site):
     """The status said "15 papers match similar words, marked below." without
     naming them: it names the words searched for instead, as the papers write
-    them, in a link to that search (in the status, a live region, read whole)."""
+    them, in a link to that search (said whole by the status's live region)."""
     base = serve_site(shipped_site)
     context, page, errors, dialogs = open_page(browser, base + "search/")
     box = page.locator("#site-search")
@@ -287,7 +326,7 @@ def test_a_typo_shows_the_papers_of_words_like_it_and_names_them(browser, shippe
     box.press("Enter")
     status = page.locator("#search-status")
     expect(status).to_have_text(re.compile(r"^No papers match “hallucnation”\. Showing \d+ papers for “hallucination”\.$"))
-    assert status.get_attribute("role") == "status"
+    expect(page.get_by_role("status")).to_have_text(status.inner_text())  # said whole, words and all
     link = status.get_by_role("link", name="hallucination", exact=True)
     assert link.get_attribute("href").endswith("/atlas/search/?q=hallucination")
     # The status comes before the results' documents are in: the marks with them.
