@@ -399,6 +399,46 @@ def test_math_in_notes_is_laid_out_in_the_texts_colour_and_a_wide_formula_scroll
     context.close()
 
 
+LONG_INLINE_FORMULA = (
+    "\n## Notes\n\nThe loss, $L(\\theta) = \\sum_{i=1}^{N} \\log p_\\theta(y_i \\mid x_i)"
+    " + \\lambda \\lVert \\theta \\rVert_2^2 + \\mu \\sum_{j=1}^{M} \\mathrm{KL}(q_j \\parallel p_j)$, over $\\mathbb{R}^n$.\n"
+)
+
+
+def test_a_formula_in_a_line_wider_than_a_phone_scrolls_inside_the_column_and_a_short_one_is_as_it_was(
+    browser, tmp_path, serve_site,
+):
+    """A formula in a line cannot break: one 500px wide made a 390px phone's whole page scroll sideways."""
+    base, paper = serve_with_notes(tmp_path, serve_site, LONG_INLINE_FORMULA)
+    context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": 390, "height": 844},
+                                      bypass_csp=True)  # for the reader's own text spacing, below
+    long, short = page.locator(".notes math").first, page.locator(".notes math").last
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    column = page.locator(".notes p").first.bounding_box()
+    box = long.bounding_box()
+    assert box["x"] >= column["x"] and box["x"] + box["width"] <= column["x"] + column["width"] + 0.5
+    assert long.evaluate("e => e.scrollWidth - e.clientWidth") > 50
+    # Nothing of it is cut at the top or bottom, and the keyboard scrolls it.
+    assert long.evaluate("e => e.scrollHeight - e.clientHeight") == 0
+    long.focus()
+    assert page.evaluate("document.activeElement.tagName") == "math"
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('.notes math').scrollLeft > 0")
+    # One that fits is whole, as high as the text around it, and no keyboard stop.
+    assert short.evaluate("e => [e.scrollWidth - e.clientWidth, e.scrollHeight - e.clientHeight]") == [0, 0]
+    line = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.notes p')).lineHeight)")
+    # (Its padding, for what the font draws beyond its box, is taken back by its margins.)
+    takes = ("e => e.getBoundingClientRect().height"
+             " + parseFloat(getComputedStyle(e).marginTop) + parseFloat(getComputedStyle(e).marginBottom)")
+    assert short.evaluate(takes) < line
+    # Nor with the text spacing a reader may set (WCAG 1.4.12), which cut the top of the "n" of ℝⁿ.
+    page.add_style_tag(content="* { line-height: 1.5 !important; letter-spacing: 0.12em !important;"
+                               " word-spacing: 0.16em !important; }")
+    assert short.evaluate("e => [e.scrollWidth - e.clientWidth, e.scrollHeight - e.clientHeight]") == [0, 0]
+    assert errors == []
+    context.close()
+
+
 def test_two_blocks_of_code_that_scroll_are_regions_of_two_names(browser, tmp_path, serve_site):
     """Both were 'Code (scrolls sideways)': a screen reader's list of regions
     showed two of one name (axe: landmark-unique)."""
