@@ -103,7 +103,10 @@ def _dump(mapping: Mapping[str, Any]) -> str:
     )
 
 
-_TOP_LEVEL_KEY = re.compile(r"([A-Za-z_][\w-]*):(?:\s|$)")
+# A key at the start of its line, as YAML reads it: also in quotes, or with
+# spaces before its colon ("dates":, title :), else its line is not found
+# and the whole front matter is written anew, the user's comments gone.
+_TOP_LEVEL_KEY = re.compile(r"""(?:"([A-Za-z_][\w-]*)"|'([A-Za-z_][\w-]*)'|([A-Za-z_][\w-]*))[ \t]*:(?:\s|$)""")
 
 
 def _updated_in_place(front: str, dumped: str, managed: Sequence[str], path: Path) -> str | None:
@@ -176,8 +179,9 @@ def _managed_spans(front: str, managed: Collection[str]) -> dict[str, tuple[int,
     spans: dict[str, tuple[int, int]] = {}
     for number, line in enumerate(lines):
         match = _TOP_LEVEL_KEY.match(line)
-        if match and match.group(1) in managed:
-            if match.group(1) in spans:
+        key = match and next(name for name in match.groups() if name)
+        if key in managed:
+            if key in spans:
                 return None
             # In a block scalar (title: >-) an indented "#" is text, not a comment.
             between = _blank if _BLOCK_SCALAR.search(line) else _blank_or_comment
@@ -186,7 +190,7 @@ def _managed_spans(front: str, managed: Collection[str]) -> dict[str, tuple[int,
                 after += 1
                 if not between(lines[after - 1]):
                     end = after  # blank and comment lines count only before more of the value
-            spans[match.group(1)] = (number, end)
+            spans[key] = (number, end)
     return spans
 
 

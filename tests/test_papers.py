@@ -396,6 +396,24 @@ def test_a_value_ingest_owns_written_over_several_lines_becomes_its_line_and_the
     assert "\n\n  # about the rating\nrating: 5" in again_noted[path]
 
 
+def test_a_key_ingest_owns_written_quoted_or_with_a_space_before_its_colon_keeps_the_comments_around_it():
+    # YAML reads "dates": and title : as dates: and title:, and so did the
+    # build; ingest did not find their lines, wrote the whole front matter
+    # anew, and the user's comments, key order and layout were gone.
+    digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-paper.md"
+    later = digests + [digest(MAR17, "b.txt", ("A Paper", "The abstract."))]
+    for title, dates in [('"title":', "'dates':"), ("title :", "dates\t:"), ("'title' :", '"dates" :')]:
+        own = (texts[path].replace("---\ntitle:", f"---\n# read this one first\nstarred: true  # loved it\n{title}", 1)
+               .replace("dates:", dates, 1))
+        plan, again = ingest_texts(later, {path: own})
+        assert plan.changed == (path,)
+        # Their lines are ingest's, written as it writes them; the others stay.
+        expected = own.replace(f"{dates} [2025-03-18]", "dates: [2025-03-17, 2025-03-18]", 1).replace(title, "title:", 1)
+        assert again[path] == expected, title
+
+
 def test_a_comment_at_the_end_of_a_line_ingest_rewrites_stays_at_the_end_of_its_new_line():
     digests = [digest(MAR18, "a.txt", ("A Paper #1: C# and Go", "The abstract."))]
     _, texts = ingest_texts(digests)
