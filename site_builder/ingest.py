@@ -202,6 +202,10 @@ def plan_ingest(
                 path, hint="ingest owns title, dates, topics and links of a digest's paper; keep your own under "
                 "other keys (my_links: [...]) or in your notes",
             ))
+        if old is not None and parsed[path].slug_written is not None and (added := _links_added_by_hand(
+            parsed[path], record,
+        )):
+            warnings.append(_links_replaced(parsed[path], added))
         if old is not None and parsed[path].key == record.key and visible(parsed[path].title) != record.title:
             # Its case or punctuation, edited in the file or by a digest that
             # now comes first (an earlier date, a file of the same date); not
@@ -329,6 +333,25 @@ def _own_values_replaced(paper: Paper, record: PaperRecord, topics: tuple[str, .
         f"{key} [{', '.join(str(value) for value in values)}]"
         for key, values in ((key, [value for value in ours[key] if value not in theirs[key]]) for key in theirs)
         if values
+    )
+
+
+def _links_added_by_hand(paper: Paper, record: PaperRecord) -> tuple[str, ...]:
+    """The links of a digest paper's file that ingest, which writes those
+    its abstract holds, did not write there: in neither the digests' text
+    nor the file's above its notes (the abstract of a digest since
+    corrected, or of an older Paper Atlas that cut addresses otherwise)."""
+    theirs = extract_links(record.body)
+    return tuple(link for link in paper.links if link not in theirs and link not in paper.abstract)
+
+
+def _links_replaced(paper: Paper, links: tuple[str, ...]) -> SourceError:
+    # Ingest writes its own links over them, so the warning keeps them, as a title's does.
+    return SourceError(
+        f"links [{', '.join(links)}] are in no abstract of this paper: ingest wrote the links of its "
+        "abstract over them", paper.path, paper.line_of("links"),
+        hint="ingest owns links: keep links of your own in your notes (shown as links) or under another key "
+        "(my_links: [...])",
     )
 
 

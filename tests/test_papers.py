@@ -313,8 +313,9 @@ def test_a_paper_of_ones_own_a_digest_lists_says_which_of_its_values_ingest_repl
     assert warning.path == mine and warning.message.endswith(
         "ingest wrote the digests' values over yours: dates [2025-03-01], topics [moe], links [https://github.com/me/moe-code]"
     )
-    # Once ingest's (its slug: written), the file's values are the digests' without a word, as README says.
-    edited = texts[mine].replace("links: ['https://x.org/moe']", "links: ['https://x.org/moe', 'https://x.org/mine']")
+    # Once ingest's (its slug: written), the file's dates and topics are the digests' without a word, as
+    # README says; a link of one's own there is named as it goes (test_a_link_added_to_a_digest_papers_…).
+    edited = texts[mine].replace("dates: [2025-03-18]", "dates: [2025-03-01, 2025-03-18]")
     assert edited != texts[mine]
     plan, again = ingest_texts(digests, {mine: edited})
     assert again == texts and plan.warnings == ()
@@ -322,6 +323,31 @@ def test_a_paper_of_ones_own_a_digest_lists_says_which_of_its_values_ingest_repl
     plan, _ = ingest_texts(digests, {mine: own.replace("2025-03-01, ", "").replace("[moe]", "[other]")
                                      .replace("https://github.com/me/moe-code, ", "")})
     assert plan.warnings == ()
+
+
+def test_a_link_added_to_a_digest_papers_links_is_named_in_a_warning_as_ingest_writes_over_it():
+    # Ingest owns links: and writes those of the abstract; a link typed
+    # there by hand went at the next build, without a word.
+    abstract = "We route. Code: https://x.org/moe."
+    digests = [digest(MAR18, "a.txt", ("Mixture of Experts Done Right", abstract))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "mixture-of-experts-done-right.md"
+    assert "links: ['https://x.org/moe']\n" in texts[path]
+    edited = texts[path].replace("links: ['https://x.org/moe']", "links: ['https://x.org/moe', 'https://github.com/me/moe']")
+    plan, again = ingest_texts(digests, {path: edited})
+    assert again == texts and plan.changed == (path,)
+    (warning,) = plan.warnings
+    assert str(warning) == (
+        f"{path}:6: links [https://github.com/me/moe] are in no abstract of this paper: ingest wrote the links of "
+        "its abstract over them (ingest owns links: keep links of your own in your notes (shown as links) or under "
+        "another key (my_links: [...]))"
+    )
+    # A link the file's abstract holds is ingest's, not the user's: that of a
+    # digest since corrected (its file not yet rewritten) goes without a word.
+    corrected = [digest(MAR18, "a.txt", ("Mixture of Experts Done Right", abstract.replace("moe", "moe2")))]
+    plan, again = ingest_texts(corrected, texts)
+    assert "links: ['https://x.org/moe2']" in again[path]
+    assert not any("no abstract" in str(warning) for warning in plan.warnings)
 
 
 def test_reingest_keeps_user_keys_and_notes_and_changes_nothing_else():
