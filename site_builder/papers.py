@@ -52,9 +52,10 @@ MANAGED_KEYS = ("title", "slug", "dates", "topics", "links")
 # The keys the build reads, besides ingest's: spelt in another case, each is an error.
 KNOWN_KEYS = frozenset(MANAGED_KEYS + ("starred", "draft", "tags", "arxiv", "aliases"))
 
-# "## Notes", and the ways people write it: "### Notes", "## notes", "## Notes:".
+# "## Notes", and the ways people write it: "### Notes", "## notes", "## Notes:",
+# "## Notes ##" (CommonMark's closing sequence, which some editors write).
 # Not "# Notes", which is as likely a comment in a code block as a heading.
-NOTES_HEADING = re.compile(r"^###?[ \t]+notes[ \t]*:?[ \t]*$", re.MULTILINE | re.IGNORECASE)
+NOTES_HEADING = re.compile(r"^###?[ \t]+notes[ \t]*:?(?:[ \t]+#+)?[ \t]*$", re.MULTILINE | re.IGNORECASE)
 # Headings ingest writes itself, above the notes (see PaperRecord.body).
 OTHER_VERSIONS = "## Other versions of the abstract"
 _AS_OF = re.compile(r"### As of \d{4}-\d{2}-\d{2}")
