@@ -18,7 +18,7 @@ from .errors import SourceError, counted, raise_if_any
 from .paper_file import moved_to_notes, render_paper_file
 from .papers import (
     NOTES_HEADING, OTHER_VERSIONS, MemoMany, Paper, PaperRecord, compute_each, extract_links, misspelt_keys, parse_paper,
-    slug_for,
+    slug_for, unix_line_ends,
 )
 
 _WORDS = re.compile(r"\w+")
@@ -269,6 +269,7 @@ def plan_ingest(
 
 def _first_line_of_notes(text: str) -> int | None:
     """The line of a paper file's ``text`` that its notes begin on, below their heading."""
+    text = unix_line_ends(text)
     heading = NOTES_HEADING.search(text)
     if heading is None:
         return None

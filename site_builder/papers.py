@@ -318,10 +318,14 @@ def _same_text(a: str, b: str) -> bool:
 # --- paper files -----------------------------------------------------------
 
 
+def unix_line_ends(text: str) -> str:
+    """``text`` saved with Windows line ends as with Unix ones, as the
+    notes heading and front matter are looked for ("$" matches before "\\n" only)."""
+    return text.replace("\r\n", "\n") if "\r" in text else text
+
+
 def split_front_matter(text: str, path: Path, what: str = "paper file") -> tuple[str, str]:
-    text = text.removeprefix(BYTE_ORDER_MARK)  # saved by Windows Notepad, say
-    if "\r" in text:  # saved with Windows line ends
-        text = text.replace("\r\n", "\n")
+    text = unix_line_ends(text.removeprefix(BYTE_ORDER_MARK))  # saved by Windows Notepad, say
     opening = _FRONT_MATTER_LINE.match(text)
     if opening is None and not text.strip():  # made by "touch", say, or a save cut short
         raise SourceError(

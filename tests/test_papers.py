@@ -809,6 +809,23 @@ def test_a_paper_file_with_windows_line_ends_keeps_them_when_ingest_rewrites_it(
     assert parse_paper(again[path], path).notes == "Mine."
 
 
+def test_text_above_the_notes_of_a_file_with_windows_line_ends_is_warned_of_at_the_line_it_moved_to():
+    # The warning had no line: the notes heading was looked for in the text
+    # as written, where "$" does not match before "\r\n".
+    digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-paper.md"
+    unix = texts[path].replace("The abstract.", "The abstract.\n\nMy aside.") + "\n## Notes\n\nMine.\n"
+    lines = set()
+    for saved in (unix, unix.replace("\n", "\r\n")):
+        plan, again = ingest_texts(digests, {path: saved})
+        (warning,) = plan.warnings
+        assert "moved under the notes heading" in warning.message
+        lines.add(warning.line)
+        assert again[path].replace("\r\n", "\n").split("\n")[warning.line - 1] == "My aside."
+    assert len(lines) == 1
+
+
 def test_a_paper_file_saved_with_a_byte_order_mark_keeps_it_when_ingest_rewrites_it():
     """Windows Notepad saves UTF-8 with one: ingest dropped it, so git showed the first line changed."""
     digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
