@@ -87,13 +87,21 @@ def render_paper_file(
     text = f"---\n{dumped}---\n\n{record.body}\n"
     if notes:
         text += "\n" + notes.rstrip("\n") + "\n"
-    if existing_text is not None and "\r\n" in existing_text:
-        # Saved with Windows line ends, it keeps them: git would show every line changed.
-        text = text.replace("\n", "\r\n")
+    if existing_text is not None and (ending := _line_end(existing_text)) != "\n":
+        # Saved with Windows line ends (or CR alone), it keeps them: git would show every line changed.
+        text = text.replace("\n", ending)
     if existing_text is not None and existing_text.startswith(BYTE_ORDER_MARK):
         # Saved with one (Windows Notepad writes it), it keeps it: git would show the first line changed.
         text = BYTE_ORDER_MARK + text
     return text
+
+
+def _line_end(text: str) -> str:
+    """What ends the lines of ``text``: CRLF if any does (Windows), CR in
+    text with no LF (classic Mac OS), else LF."""
+    if "\r" not in text:
+        return "\n"
+    return "\r\n" if "\r\n" in text else "\n" if "\n" in text else "\r"
 
 
 def _dump(mapping: Mapping[str, Any]) -> str:

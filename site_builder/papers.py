@@ -319,9 +319,13 @@ def _same_text(a: str, b: str) -> bool:
 
 
 def unix_line_ends(text: str) -> str:
-    """``text`` saved with Windows line ends as with Unix ones, as the
-    notes heading and front matter are looked for ("$" matches before "\\n" only)."""
-    return text.replace("\r\n", "\n") if "\r" in text else text
+    """``text`` saved with Windows line ends (or classic Mac OS's, CR alone)
+    as with Unix ones, as the notes heading and front matter are looked for
+    ("$" matches before "\\n" only). A lone CR in a file of other line ends
+    stays: it may be the user's."""
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n") if "\n" in text else text.replace("\r", "\n")
 
 
 def split_front_matter(text: str, path: Path, what: str = "paper file") -> tuple[str, str]:

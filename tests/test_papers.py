@@ -826,6 +826,21 @@ def test_text_above_the_notes_of_a_file_with_windows_line_ends_is_warned_of_at_t
     assert len(lines) == 1
 
 
+def test_a_paper_file_with_lines_ended_by_cr_alone_reads_as_with_unix_ones_and_keeps_them():
+    """Classic Mac OS's line ends, which digests and YAML files are read
+    with: the file was "does not start with '---' front matter", which it does."""
+    digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-paper.md"
+    unix = texts[path] + "\n## Notes\n\nMine.\n"
+    mac = unix.replace("\n", "\r")
+    assert parse_paper(mac, path) == parse_paper(unix, path)
+    plan, again = ingest_texts(digests, {path: mac})
+    assert plan.changed == () and again[path] == mac
+    plan, again = ingest_texts([*digests, digest(MAR17, "0.txt", ("A Paper", "The abstract."))], {path: mac})
+    assert plan.changed == (path,) and again[path] == unix.replace("[2025-03-18]", "[2025-03-17, 2025-03-18]").replace("\n", "\r")
+
+
 def test_a_paper_file_saved_with_a_byte_order_mark_keeps_it_when_ingest_rewrites_it():
     """Windows Notepad saves UTF-8 with one: ingest dropped it, so git showed the first line changed."""
     digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
