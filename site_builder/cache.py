@@ -30,7 +30,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, BinaryIO, Callable, Hashable, Iterable, Mapping, TypeVar
 
-from .errors import BYTE_ORDER_MARK, SourceError, check_regular_file, decode_utf8, raise_if_any
+from .errors import BYTE_ORDER_MARK, SourceError, check_regular_file, decode_utf8, raise_if_any, unreadable
 from .parallel import fork_map
 from .search import SEARCH_CORE_JS
 
@@ -88,7 +88,7 @@ class BuildCache:
                 text = decode_utf8(data, path, keep_bom=True)
                 self._files[path] = (key, text, hashlib.sha256(data).digest())
         except OSError as error:
-            raise SourceError(f"cannot read file: {error.strerror}", path) from None
+            raise unreadable(error, path) from None
         return text if keep_bom else text.removeprefix(BYTE_ORDER_MARK)  # (the text itself when it has none)
 
     def file_hash(self, path: Path) -> str:
@@ -98,7 +98,7 @@ class BuildCache:
         try:
             stat = os.stat(path)
         except OSError as error:
-            raise SourceError(f"cannot read file: {error.strerror}", path) from None
+            raise unreadable(error, path) from None
         key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
         cached = self._hashes.get(path)
         if cached is None or cached[0] != key:
@@ -266,7 +266,7 @@ def file_hash(path: Path) -> str:
             while block := handle.read(1 << 20):
                 digest.update(block)
     except OSError as error:
-        raise SourceError(f"cannot read file: {error.strerror}", path) from None
+        raise unreadable(error, path) from None
     return digest.hexdigest()
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
-from .errors import SourceError
+from .errors import SourceError, exists_or_links
 from .yamlsource import load_yaml_mapping
 
 
@@ -230,7 +230,7 @@ def _port(parts: SplitResult) -> int | None:
 
 def load_config(path: Path) -> SiteConfig:
     """Load site.yaml; a missing file means all defaults."""
-    if not path.exists():
+    if not exists_or_links(path):
         return SiteConfig()
     data, lines = load_yaml_mapping(path)
     return parse_config(data, lines, path)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
 from .digest import LINE_END, Digest, parse_digest_lines, split_lines
-from .errors import SourceError, check_not_binary, raise_if_any, utf8_hint
+from .errors import SourceError, check_not_binary, raise_if_any, unreadable, utf8_hint
 
 
 def read_digest(path: Path, default_year: int | None = None) -> Digest:
@@ -18,7 +18,7 @@ def read_digest(path: Path, default_year: int | None = None) -> Digest:
         with path.open("rb") as handle:
             return _parse_digest_stream(handle, path, default_year)
     except OSError as error:
-        raise SourceError(f"cannot read digest: {error.strerror}", path) from None
+        raise unreadable(error, path, "digest") from None
 
 
 def _parse_digest_stream(handle: BinaryIO, path: Path, default_year: int | None) -> Digest:

@@ -120,10 +120,30 @@ def check_regular_file(mode: int, path: Path | str) -> None:
                           hint="delete it, or put the file it stands for in its place")
 
 
+def unreadable(error: OSError, path: Path, what: str = "file") -> SourceError:
+    """The error for ``path``, which could not be read; for a link that
+    leads to no file (kept in a notes vault or on a drive not there now),
+    where it leads: "No such file or directory" of a file one sees listed
+    told nothing."""
+    if isinstance(error, FileNotFoundError) and os.path.islink(path):
+        return SourceError(
+            f"cannot read {what}: it is a link to {os.readlink(path)}, which leads to no file", path,
+            hint="make the link lead to the file (is the drive or folder it leads to there?), or delete the link",
+        )
+    return SourceError(f"cannot read {what}: {error.strerror}", path)
+
+
+def exists_or_links(path: Path) -> bool:
+    """Whether ``path`` is there, as a file or as a link, also one that
+    leads to no file: a settings file so linked is an error to read, not a
+    file that is missing (topics.yaml missing takes every paper's topics away)."""
+    return os.path.lexists(path)
+
+
 def read_utf8(path: Path) -> str:
     try:
         check_regular_file(os.stat(path).st_mode, path)
         data = path.read_bytes()
     except OSError as error:
-        raise SourceError(f"cannot read file: {error.strerror}", path) from None
+        raise unreadable(error, path) from None
     return decode_utf8(data, path)

@@ -22,7 +22,7 @@ from .cache import BuildCache
 from .config import SiteConfig, load_config, with_base_url
 from .digest import Digest
 from .digest_files import read_digest
-from .errors import BuildErrors, SourceError, counted, raise_if_any
+from .errors import BuildErrors, SourceError, counted, exists_or_links, raise_if_any
 from .ingest import IngestPlan, PreviewWrites, plan_ingest
 from .pages import OwnPage, read_pages
 from .papers import Memo, merge_entries, no_memo
@@ -89,7 +89,7 @@ def read_inputs(
     config = with_base_url(load_config(paths.content / "site.yaml"), base_url)
     taxonomy_path = paths.content / "topics.yaml"
     # None, not "": no file is a site without topics, an empty one an error.
-    taxonomy_text = cache.read_text(taxonomy_path) if taxonomy_path.exists() else None
+    taxonomy_text = cache.read_text(taxonomy_path) if exists_or_links(taxonomy_path) else None
     taxonomy = cache.memo(
         ("taxonomy", taxonomy_text),
         lambda: parse_taxonomy(taxonomy_text, taxonomy_path) if taxonomy_text is not None else Taxonomy(()),

@@ -14,7 +14,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from .aliases import Alias, parse_aliases
-from .errors import SourceError, raise_if_any, read_utf8
+from .errors import SourceError, exists_or_links, raise_if_any, read_utf8
 from .papers import FILE_SLUG
 from .topics import Taxonomy, Topic
 from .yamlsource import control_character_error, item_taken_as_text, unholdable_problem, yaml_problem
@@ -34,7 +34,7 @@ KEYWORDS_HINT = "write one 'phrase: weight' per keyword, e.g. keywords: {quantiz
 def load_taxonomy(path: Path) -> Taxonomy:
     """Load topics.yaml; a missing file means a site without topics (as a
     missing site.yaml means all defaults)."""
-    if not path.exists():
+    if not exists_or_links(path):
         return Taxonomy(())
     return parse_taxonomy(read_utf8(path), path)
 

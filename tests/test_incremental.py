@@ -341,39 +341,57 @@ def test_an_edit_in_a_linked_papers_directory_means_a_real_build(work):
     assert "Edited where the notes are kept." in (paths.out / "papers" / paper.stem / "index.html").read_text()
 
 
-def test_a_named_pipe_or_a_broken_link_in_content_does_not_stop_the_check_for_changes(work):
-    """Hashing every file of content/ read a named pipe, which waits for a
-    writer for ever: the build hung before it began."""
+def build_in_a_process(work: Path, timeout: float = 60):
+    """``build.py build`` of ``work``'s content, as the command line runs it."""
     import subprocess
     import sys
 
-    os.mkfifo(work / "content" / "pipe")
-    (work / "content" / "z-gone.md").symlink_to(work / "nowhere.md")  # after the pipe
     command = [sys.executable, str(ROOT / "build.py"), "build", "--content", str(work / "content"),
                "--out", str(work / "site")]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def test_a_named_pipe_or_a_broken_link_in_content_does_not_stop_the_check_for_changes(work):
+    """Hashing every file of content/ read a named pipe, which waits for a
+    writer for ever: the build hung before it began."""
+    os.mkfifo(work / "content" / "pipe")
+    (work / "content" / "z-gone.md").symlink_to(work / "nowhere.md")  # after the pipe
     for expected in ("Built", "Nothing changed"):
-        done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+        done = build_in_a_process(work)
         assert done.returncode == 0 and expected in done.stdout, done.stdout + done.stderr
 
 
 @pytest.mark.parametrize("name", ["papers/pipe.md", "digests/pipe.txt", "pages/pipe.md", "topics.yaml", "site.yaml"])
 def test_a_named_pipe_where_the_build_reads_a_file_is_an_error_naming_it(work, name):
     """The build read it as the file its name says, and waited for a writer for ever, without a word."""
-    import subprocess
-    import sys
-
     pipe = work / "content" / name
     pipe.parent.mkdir(exist_ok=True)
     pipe.unlink(missing_ok=True)
     os.mkfifo(pipe)
-    command = [sys.executable, str(ROOT / "build.py"), "build", "--content", str(work / "content"),
-               "--out", str(work / "site")]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+    done = build_in_a_process(work, timeout=30)
     assert done.returncode == 1, done.stdout + done.stderr
     assert done.stderr.startswith(
         f"error: {pipe}: cannot read file: it is a named pipe or a device, not a file "
         "(delete it, or put the file it stands for in its place)\n"
     ), done.stderr
+
+
+@pytest.mark.parametrize("name", ["papers/vault-note.md", "digests/2025-03-20.txt", "topics.yaml", "site.yaml"])
+def test_a_link_that_leads_to_no_file_where_the_build_reads_one_is_an_error_naming_where_it_leads(work, name):
+    """A file kept elsewhere (a notes vault, a drive not mounted) and linked
+    in. topics.yaml so linked was taken for no topics.yaml: a warning, and
+    every paper file's topics: line written as []; site.yaml, for all defaults."""
+    papers = {path.name: path.read_bytes() for path in (work / "content" / "papers").iterdir()}
+    link = work / "content" / name
+    link.unlink(missing_ok=True)
+    link.symlink_to(work / "unmounted" / link.name)
+    done = build_in_a_process(work)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stderr.startswith(
+        f"error: {link}: cannot read file: it is a link to {work / 'unmounted' / link.name}, which leads to no file "
+        "(make the link lead to the file (is the drive or folder it leads to there?), or delete the link)\n"
+    ), done.stderr
+    assert {path.name: path.read_bytes() for path in (work / "content" / "papers").iterdir() if path != link} == papers
 
 
 def test_the_check_for_changes_passes_over_a_pipe_without_a_stat_of_each_file(work, monkeypatch):
