@@ -312,7 +312,13 @@ def merge_entries(digests: Iterable[Digest]) -> Merged:
 
 
 def _same_text(a: str, b: str) -> bool:
-    return a == b or a.split() == b.split()
+    """Whether two abstracts are one text: but for spacing, and for Unicode
+    forms ("é" typed, or pasted from a PDF as "e" and a combining accent),
+    which no one sees."""
+    if a == b or a.split() == b.split():
+        return True
+    return not (a.isascii() and b.isascii()) and \
+        unicodedata.normalize("NFC", a).split() == unicodedata.normalize("NFC", b).split()
 
 
 # --- paper files -----------------------------------------------------------

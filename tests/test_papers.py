@@ -83,6 +83,18 @@ def test_same_title_with_a_different_abstract_keeps_both_and_says_so():
     ]
 
 
+def test_an_abstract_again_in_another_unicode_form_is_the_same_abstract():
+    # "café" typed, and pasted from a PDF as "cafe" and a combining accent:
+    # one text, as a title is. It was another version of the abstract, shown
+    # twice alike on the page, with a warning that it differed.
+    abstract = "We serve café au lait to naïve models."
+    decomposed = unicodedata.normalize("NFD", abstract)
+    assert decomposed != abstract
+    digests = [digest(MAR17, "a.txt", ("A Paper", abstract)), digest(MAR18, "b.txt", ("A Paper", decomposed))]
+    (record,) = merge_entries(digests).records
+    assert (record.abstract, record.dates, record.other_abstracts) == (abstract, (MAR17, MAR18), ())
+
+
 def test_a_different_abstract_is_said_only_by_the_ingest_that_writes_it_into_the_paper_file():
     """Said by every build, it failed every build --strict, for good: the
     file holding the version, it is not said again; a third version is."""
