@@ -114,7 +114,10 @@ def utf8_hint(start: bytes) -> str:
 def check_regular_file(mode: int, path: Path | str) -> None:
     """An error for what has a file's name but is none (``mode``: its
     stat's): a named pipe, which reading would wait on for ever, so the
-    build hung with no word; a socket or a device."""
+    build hung with no word; a socket or a device; a folder."""
+    if stat.S_ISDIR(mode):
+        raise SourceError("cannot read file: it is a folder", path,
+                          hint="rename it: the build reads a name with this ending as a file")
     if not stat.S_ISREG(mode):
         raise SourceError("cannot read file: it is a named pipe or a device, not a file", path,
                           hint="delete it, or put the file it stands for in its place")

@@ -351,6 +351,12 @@ def build_in_a_process(work: Path, timeout: float = 60):
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
 
 
+def assert_stopped_by(done, error: str) -> None:
+    """``done``, a build in a process, stopped with ``error`` first."""
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stderr.startswith(f"error: {error}\n"), done.stderr
+
+
 def test_a_named_pipe_or_a_broken_link_in_content_does_not_stop_the_check_for_changes(work):
     """Hashing every file of content/ read a named pipe, which waits for a
     writer for ever: the build hung before it began."""
@@ -368,12 +374,18 @@ def test_a_named_pipe_where_the_build_reads_a_file_is_an_error_naming_it(work, n
     pipe.parent.mkdir(exist_ok=True)
     pipe.unlink(missing_ok=True)
     os.mkfifo(pipe)
-    done = build_in_a_process(work, timeout=30)
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert done.stderr.startswith(
-        f"error: {pipe}: cannot read file: it is a named pipe or a device, not a file "
-        "(delete it, or put the file it stands for in its place)\n"
-    ), done.stderr
+    assert_stopped_by(build_in_a_process(work, timeout=30), f"{pipe}: cannot read file: it is a named pipe or a "
+                      "device, not a file (delete it, or put the file it stands for in its place)")
+
+
+@pytest.mark.parametrize("name", ["papers/attachments.md", "digests/2025-03.txt"])
+def test_a_folder_named_as_a_file_the_build_reads_is_an_error_that_says_it_is_a_folder(work, name):
+    """It was said to be "a named pipe or a device"."""
+    folder = work / "content" / name
+    folder.mkdir()
+    (folder / "inside.md").write_text("x")
+    assert_stopped_by(build_in_a_process(work), f"{folder}: cannot read file: it is a folder (rename it: the "
+                      "build reads a name with this ending as a file)")
 
 
 @pytest.mark.parametrize("name", ["papers/vault-note.md", "digests/2025-03-20.txt", "topics.yaml", "site.yaml"])
@@ -385,12 +397,9 @@ def test_a_link_that_leads_to_no_file_where_the_build_reads_one_is_an_error_nami
     link = work / "content" / name
     link.unlink(missing_ok=True)
     link.symlink_to(work / "unmounted" / link.name)
-    done = build_in_a_process(work)
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert done.stderr.startswith(
-        f"error: {link}: cannot read file: it is a link to {work / 'unmounted' / link.name}, which leads to no file "
-        "(make the link lead to the file (is the drive or folder it leads to there?), or delete the link)\n"
-    ), done.stderr
+    assert_stopped_by(build_in_a_process(work), f"{link}: cannot read file: it is a link to "
+                      f"{work / 'unmounted' / link.name}, which leads to no file (make the link lead to the file "
+                      "(is the drive or folder it leads to there?), or delete the link)")
     assert {path.name: path.read_bytes() for path in (work / "content" / "papers").iterdir() if path != link} == papers
 
 
