@@ -16,7 +16,7 @@ import subprocess
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Collection
+from typing import Collection, Iterable
 
 from .cache import BuildCache
 from .config import SiteConfig, load_config, with_base_url
@@ -122,7 +122,31 @@ def read_inputs(
             hint=f"restore the file (git checkout {taxonomy_path}, say) to file them again; "
                  "for a site without topics, nothing more is needed",
         ),))
+    if linked := _hard_linked(path for path, read in plan.read_as if read is not None):
+        plan = replace(plan, warnings=plan.warnings + linked)
     return Inputs(config, taxonomy, digests, plan, unread + copies + merged.warnings + plan.warnings + misplaced)
+
+
+def _hard_linked(paths: Iterable[Path]) -> tuple[SourceError, ...]:
+    """A warning for each of the paper files ingest is to write anew that
+    has other names (hard links): a file is replaced whole (temp file and
+    rename), and they keep its text from before, as notes written under
+    them never reach the site. Not written in place, which a build stopped
+    halfway would leave half written."""
+    warnings = []
+    for path in paths:
+        try:
+            others = os.stat(path).st_nlink - 1
+        except OSError:  # deleted since it was read: the write says so, or writes it anew
+            continue
+        if others:
+            warnings.append(SourceError(
+                f"this file has {counted(others, 'other name')} (a hard link, in a notes vault, say), which "
+                "keeps its text from before ingest wrote it anew", path,
+                hint="to keep a paper file elsewhere, link it with a symbolic link (ln -s), which ingest writes "
+                "through; copy what you wrote under the other name into this file",
+            ))
+    return tuple(warnings)
 
 
 def read_own_pages(paths: Paths, cache: BuildCache) -> tuple[tuple[OwnPage, ...], tuple[SourceError, ...]]:

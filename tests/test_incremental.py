@@ -668,6 +668,29 @@ def test_a_paper_file_that_is_a_link_is_written_where_it_leads(work):
     assert "In my vault." in (paths.out / "papers" / paper.stem / "index.html").read_text(encoding="utf-8")
 
 
+def test_a_paper_file_with_a_hard_link_that_ingest_writes_anew_is_named_in_a_warning(work):
+    """Ingest replaces a file whole (temp file and rename), which a second
+    name of it (a hard link, in a notes vault) does not follow: that copy
+    kept the old text, and notes written there never reached the site,
+    without a word."""
+    paths = cached_paths(work)
+    build(paths)
+    paper, other = sorted(paths.papers.glob("*.md"))[3:5]
+    paper.write_text(paper.read_text(encoding="utf-8").replace("dates: [", "dates: [2020-01-01, ", 1), encoding="utf-8")
+    vault = work / "vault"
+    vault.mkdir()
+    os.link(paper, vault / paper.name)
+    os.link(other, vault / other.name)  # not written: nothing to say
+    report = build(paths)
+    assert report.plan.changed == (paper,)
+    (warning,) = [w for w in report.warnings if "hard link" in str(w)]
+    assert str(warning) == (
+        f"{paper}: this file has 1 other name (a hard link, in a notes vault, say), which keeps its text from "
+        "before ingest wrote it anew (to keep a paper file elsewhere, link it with a symbolic link (ln -s), "
+        "which ingest writes through; copy what you wrote under the other name into this file)"
+    )
+
+
 def test_after_editing_a_note_the_cached_build_equals_a_clean_one(work):
     paths = cached_paths(work)
     build(paths)
