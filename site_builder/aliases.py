@@ -54,6 +54,26 @@ def parse_aliases(
     return tuple(found.values())
 
 
+def addresses_of_front_matter(written: Iterable[str]) -> tuple[str, ...]:
+    """The aliases a file's front matter writes, without the other names
+    of its note that Obsidian keeps under the same key (``aliases: [MoE
+    survey, LoRA]``, names its [[links]] find the note by): an atlas whose
+    paper files live in a vault had them before aliases were addresses, and
+    its build stopped at each. A name alone that no address could hold (a
+    space, a capital, a '#') is such a name; one with a '/' is an address,
+    and one that names a file (``old-name.md``) is meant as one, so both are
+    still checked. topics.yaml, which no notes app writes, is not read
+    through this."""
+    return tuple(text for text in written if not _is_a_notes_name(text.strip()))
+
+
+def _is_a_notes_name(text: str) -> bool:
+    return (
+        "/" not in text and text not in ("", ".", "..") and not _FILE_ENDING.search(text)
+        and not _NAME.fullmatch(text)
+    )
+
+
 def alias_url(written: str, folder: str, path: Path | str, line: int | None) -> str:
     """The address an alias names, from the site's root. Two forms, each
     read one way: an address from the site's root, with a leading '/'

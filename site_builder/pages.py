@@ -15,7 +15,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, Iterable
 
-from .aliases import Alias, parse_aliases
+from .aliases import Alias, addresses_of_front_matter, parse_aliases
 from .config import one_line_text
 from .errors import SourceError, raise_if_any
 from .papers import as_strings, slug_for, split_front_matter
@@ -102,7 +102,8 @@ def parse_page(text: str, path: Path) -> OwnPage:
         )
     description = _text(data, "description", path, lines, front) if data.get("description") is not None else ""
     aliases = parse_aliases(
-        as_strings(data.get("aliases"), "aliases", path, lines.get("aliases")), "", f"{name}/", path, lines.get("aliases"),
+        addresses_of_front_matter(as_strings(data.get("aliases"), "aliases", path, lines.get("aliases"))),
+        "", f"{name}/", path, lines.get("aliases"),
     )
     return OwnPage(
         name=name, title=title, description=description, nav=nav, body=body.strip("\n"), path=path, aliases=aliases,

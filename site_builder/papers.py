@@ -16,7 +16,7 @@ from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
 import yaml
 from slugify import slugify
 
-from .aliases import Alias, parse_aliases
+from .aliases import Alias, addresses_of_front_matter, parse_aliases
 from .digest import Digest, DigestEntry, clip, title_key, title_text
 from .digest_dates import new_year_warnings
 from .errors import BYTE_ORDER_MARK, SourceError, raise_if_any
@@ -526,7 +526,8 @@ def parse_paper(text: str, path: Path) -> Paper:
                 hint=f"write {flag}: true, or remove the line",
             )
     aliases = parse_aliases(
-        as_strings(data["aliases"], "aliases", path, lines.get("aliases")), "papers/", f"papers/{path.stem}/",
+        addresses_of_front_matter(as_strings(data["aliases"], "aliases", path, lines.get("aliases"))),
+        "papers/", f"papers/{path.stem}/",
         path, lines.get("aliases"),
     ) if "aliases" in data else ()
     if data.get("arxiv") not in (None, ""):  # "arxiv:" left empty, as in a file made from a template: none

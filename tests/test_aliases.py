@@ -102,6 +102,19 @@ def test_a_bad_alias_in_a_paper_file_is_an_error_at_its_line(front, message):
     assert str(raised.value).startswith(message)
 
 
+def test_obsidians_other_names_of_a_note_under_aliases_are_passed_over_in_a_paper_file_and_a_page():
+    # A vault's paper file from before aliases were addresses: its build stopped at them.
+    text = "---\ntitle: A Paper\naliases: [MoE survey, LoRA, C# notes, old-slug, /reading/]\n---\n\nText.\n"
+    assert [alias.url for alias in parse_paper(text, PAPERS / "new-slug.md").aliases] == ["papers/old-slug/", "reading/"]
+    assert parse_paper("---\ntitle: A Paper\naliases: MoE survey\n---\n", PAPERS / "x.md").aliases == ()
+    page = parse_page("---\ntitle: About\naliases: [About me, who]\n---\n", Path("content/pages/about.md"))
+    assert [alias.url for alias in page.aliases] == ["who/"]
+    # What has a '/' or names a file is an address, and still checked.
+    for written in ("/papers/Old-Slug/", "Old-Slug.md", "papers/Old"):
+        with pytest.raises(SourceError):
+            parse_paper(f"---\ntitle: A Paper\naliases: [{written}]\n---\n", PAPERS / "x.md")
+
+
 def test_a_pages_aliases_are_names_at_the_root_or_addresses_from_it():
     path = Path("content/pages/about.md")
     page = parse_page("---\ntitle: About\naliases: [about-me, /who/]\n---\n", path)
