@@ -351,8 +351,8 @@ def _write_site(out_dir: Path, files: Mapping[str, bytes], keep: Path | None) ->
     staging: Path | None = None
     held: int | None = None  # the lock of a new tree, which another build's _remove_stale_builds leaves alone
     stats: dict[str, tuple[int, int]] = {}
+    directory_mode, file_mode = _new_modes()
     if keep is not None and keep.is_dir():
-        directory_mode, file_mode = _new_modes()
         try:
             _remove_strays(keep, files, directory_mode)
             stats = _in_two_halves(partial(_bring_up_to_date, keep, file_mode), items)
@@ -363,7 +363,8 @@ def _write_site(out_dir: Path, files: Mapping[str, bytes], keep: Path | None) ->
         if staging is None:
             staging, held = _new_tree(out_dir)
             stats = _in_two_halves(partial(_write_tree, staging), items)
-        os.chmod(staging, 0o755)
+        # The mode mkdir gives, as every directory in it has: mkdtemp makes it 0700.
+        os.chmod(staging, directory_mode)
         _swap_in(staging, out_dir, keep)
     except OSError as error:
         _discard(staging, keep)

@@ -167,6 +167,30 @@ def test_same_inputs_give_byte_identical_site(tmp_path):
     assert [k for k in files_one if files_one[k] != files_two[k]] == []
 
 
+def test_every_directory_of_the_site_its_own_included_gets_the_mode_the_umask_gives(tmp_path):
+    """The modes are the umask's throughout, as cp or mkdir would make them:
+    the site's own directory was 0755 whatever the umask, readable by all
+    while nothing in it was under 027, and not writable by the group under 002."""
+    def modes(site: Path, of_directories: bool) -> set[int]:
+        return {path.stat().st_mode & 0o777 for path in (site, *site.rglob("*")) if path.is_dir() == of_directories}
+
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    paths = Paths(tmp_path / "content", tmp_path / "_site", cache=tmp_path / ".atlas-cache")
+    old_umask = os.umask(0o027)
+    try:
+        build(paths)  # a new tree
+        first = modes(paths.out, of_directories=True)
+        site_yaml = tmp_path / "content" / "site.yaml"
+        for title in ("Another", "Paper Atlas"):  # the second build keeps the first's site, the third remakes it
+            site_yaml.write_text(re.sub(r"(?m)^title: .*$", f"title: {title}", site_yaml.read_text(encoding="utf-8")), encoding="utf-8")
+            build(paths)
+        assert (paths.cache / "previous-site").is_dir()
+    finally:
+        os.umask(old_umask)
+    assert first == modes(paths.out, of_directories=True) == {0o750}
+    assert modes(paths.out, of_directories=False) == {0o640}
+
+
 def test_shipped_paper_files_are_up_to_date_with_the_digests(tmp_path):
     shutil.copytree(ROOT / "content", tmp_path / "content")
     report = build(Paths(tmp_path / "content", tmp_path / "_site"))
