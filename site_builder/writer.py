@@ -664,9 +664,15 @@ def sync_site(out_dir: Path, files: Mapping[str, bytes], checked: Collection[str
     directory (from the last build or preview) is mostly what it would
     write, and rewriting 23,000 files at 20,000 papers takes seconds more
     than comparing them."""
+    directory_mode, file_mode = _new_modes()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        present, removed = _remove_strays(out_dir, files, _new_modes()[0])
+        present, removed = _remove_strays(out_dir, files, directory_mode)
+        # A site another umask made takes this one's modes, as a kept site
+        # does in a build: files rewritten below keep the mode they have.
+        for path, mode in ((out_dir, directory_mode), *((out_dir / name, file_mode) for name in present)):
+            if stat.S_IMODE(os.lstat(path).st_mode) != mode:
+                os.chmod(path, mode)
         previous = {
             path: files[path] if path in checked or _holds(out_dir / path, files[path]) else None for path in present
         }

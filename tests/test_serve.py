@@ -27,7 +27,7 @@ from site_builder.pipeline import Paths, build
 from site_builder.preview_http import KEEPALIVE_SECONDS, PreviewState, inject, requested_outputs, resolve_request
 from site_builder.preview import Preview
 from site_builder.serve import PreviewServer
-from site_builder.writer import sync_site, update_site
+from site_builder.writer import sync_site, update_site, write_site
 from files import snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -1963,6 +1963,24 @@ def test_sync_site_writes_only_what_differs_from_the_disk_and_removes_the_rest(t
     for name, stat in untouched.items():
         now = (tmp_path / name).stat()
         assert (now.st_ino, now.st_mtime_ns) == (stat.st_ino, stat.st_mtime_ns)
+
+
+def test_sync_site_gives_a_site_another_umask_made_the_modes_a_build_gives(tmp_path):
+    """The preview's first build, under a private umask, over a site a build
+    made under 022: its folders took the new modes and its files kept theirs,
+    0644 beside the 0600 of those it wrote, and the site's folder stayed 0755."""
+    out = tmp_path / "_site"
+    old_umask = os.umask(0o022)
+    try:
+        write_site(out, {"index.html": b"old", "same.css": b"same", "papers/a/index.html": b"a"})
+        os.umask(0o077)
+        sync_site(out, {"index.html": b"new", "same.css": b"same", "papers/a/index.html": b"a", "new.html": b"n"},
+                  checked={"papers/a/index.html"})
+    finally:
+        os.umask(old_umask)
+    modes = {path.relative_to(out).as_posix(): path.stat().st_mode & 0o777 for path in (out, *out.rglob("*"))}
+    assert modes == {".": 0o700, "papers": 0o700, "papers/a": 0o700,
+                     "index.html": 0o600, "same.css": 0o600, "papers/a/index.html": 0o600, "new.html": 0o600}
 
 
 def test_port_in_use_is_a_clear_error_without_traceback(tmp_path):
