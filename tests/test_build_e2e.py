@@ -198,19 +198,22 @@ def test_shipped_paper_files_are_up_to_date_with_the_digests(tmp_path):
 
 
 
-def test_builds_in_processes_with_different_hash_seeds_give_byte_identical_sites(tmp_path):
+def test_builds_in_processes_with_different_hash_seeds_time_zones_and_locales_give_byte_identical_sites(tmp_path):
     """Two builds in one process share its string hash seed, so an order
     that follows a set of strings comes out the same in both; only separate
-    processes with different seeds show it."""
+    processes with different seeds show it. The time zones are 26 hours
+    apart, so a date taken from the clock differs at any hour; Node takes
+    its ICU locale from LANG even where the system has no such locale
+    (a number's toLocaleString is 1.234,5 in Turkish)."""
     sites, processes = [], []
-    for seed in ("1", "2"):
+    for seed, time_zone, locale in (("1", "Pacific/Kiritimati", "tr_TR.UTF-8"), ("2", "Etc/GMT+12", "C.UTF-8")):
         work = tmp_path / f"seed{seed}"
         shutil.copytree(ROOT / "content", work / "content")
         sites.append(work / "_site")
         processes.append(subprocess.Popen(
             [sys.executable, str(ROOT / "build.py"), "build", "--content", "content", "--out", "_site",
              "-q", "--no-cache"],
-            cwd=work, env={**os.environ, "PYTHONHASHSEED": seed},
+            cwd=work, env={**os.environ, "PYTHONHASHSEED": seed, "TZ": time_zone, "LANG": locale, "LC_ALL": locale},
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         ))
     for process in processes:  # both at once: the suite's time, not a speed check
