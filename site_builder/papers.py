@@ -585,8 +585,11 @@ _MEANT_KEYS_OF_ONES_OWN: dict[str, tuple[type, ...]] = {
 
 def misspelt_keys(paper: Paper, of_a_digest: bool) -> list[SourceError]:
     """A warning for each key of ``paper``'s own that is a key the build
-    reads misspelt, with a value that key takes."""
-    meant_keys = _MEANT_KEYS if of_a_digest else {**_MEANT_KEYS, **_MEANT_KEYS_OF_ONES_OWN}
+    reads misspelt, with a value that key takes. Not beside that key itself:
+    "date:" in a paper with "dates:" is the "date:" a notes app's template
+    writes in every note, no misspelling."""
+    candidates = _MEANT_KEYS if of_a_digest else {**_MEANT_KEYS, **_MEANT_KEYS_OF_ONES_OWN}
+    meant_keys = {known: kinds for known, kinds in candidates.items() if paper.line_of(known) is None}
     warnings = []
     for key, value in paper.extra:
         if not isinstance(key, str) or key in KNOWN_KEYS:

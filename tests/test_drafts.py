@@ -68,6 +68,8 @@ def test_a_key_the_build_reads_with_a_pasted_space_beside_it_is_an_error(key):
     # Keys of one's own: no true or false for starred, ingest's keys in a digest's paper, nothing near.
     ("started: 2026-01-01", True, None), ("drafted: 2026-01-01", True, None), ("date: 2025-03-18", True, None),
     ("link: [https://x.org/]", True, None), ("tagline: A phrase", True, None), ("rating: 4", True, None),
+    # Beside the key it is near: an Obsidian template's "date:" in every note, a "tag:" of one's own.
+    ("date: 2024-01-05\ndates: [2025-03-18]", False, None), ("tags: [moe]\ntag: single", True, None),
 ])
 def test_a_key_of_ones_own_that_is_a_key_the_build_reads_misspelt_is_a_warning_at_its_line(line, of_a_digest, meant):
     """'darft: true' published the paper it was to hide, 'stared: true' starred
