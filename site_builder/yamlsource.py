@@ -417,7 +417,9 @@ def item_taken_as_text(node: yaml.Node, text: str, path: Path | str, first_line:
     above it, "tags:\n  - a\n   - b", made one tag 'a - b', without a word."""
     if not _INDENTED_ITEM.search(text):
         return
-    lines = text.split("\n")
+    # Split where YAML counts lines, as its marks do: a U+2028 pasted into a
+    # quoted value is one, and "\n" alone put the lines below it out of step.
+    lines = _LINE_BREAK.split(text)
     for scalar in _scalars(node):
         if scalar.style or scalar.end_mark.line == scalar.start_mark.line:  # plain is None, or libyaml's ""
             continue

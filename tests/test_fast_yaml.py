@@ -160,3 +160,21 @@ def test_an_escape_deep_in_nested_mappings_is_found_without_running_out_of_stack
     for _depth in range(5000):
         node = yaml.MappingNode("tag:yaml.org,2002:map", [(yaml.ScalarNode("tag:yaml.org,2002:str", "a"), node)])
     assert _unholdable_in(node) == ("\a", leaf)
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\r"])
+def test_a_line_break_only_yaml_counts_leaves_the_list_item_check_on_the_lines_yaml_read(separator):
+    """A quoted value holding line breaks that YAML counts and "\\n" does
+    not (a U+2028 pasted from a PDF) put the check's lines out of step with
+    YAML's: a list item below was taken for text of the value above it, or
+    the check read past the last line (IndexError, a traceback)."""
+    quoted = separator.join("pasted from a PDF")
+    text = f'note: "{quoted}"\ntags:\n  - a\ntitle: A title\n  over two lines\n'
+    data, _lines = parse_yaml_mapping(text, "a-paper.md", 2)
+    assert data["tags"] == ["a"] and data["title"] == "A title over two lines"
+    shifted = f'note: "{separator.join("abc")}"\ntitle: A long\n  title\ntags:\n  - a\n'
+    assert parse_yaml_mapping(shifted, "a-paper.md", 2)[0]["tags"] == ["a"]
+    with pytest.raises(SourceError) as info:
+        parse_yaml_mapping(f'note: "{quoted}"\ntags:\n  - a\n   - b\n', "a-paper.md", 2)
+    assert "'- b' is read as more of the value above it" in info.value.message
+    assert info.value.line == 2 + len(quoted.split(separator)) - 1 + 3
