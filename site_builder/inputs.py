@@ -139,7 +139,7 @@ def _hard_linked(paths: Iterable[Path]) -> tuple[SourceError, ...]:
             others = os.stat(path).st_nlink - 1
         except OSError:  # deleted since it was read: the write says so, or writes it anew
             continue
-        if others:
+        if others > 0:  # not -1: a FUSE file system that gives no count says 0
             warnings.append(SourceError(
                 f"this file has {counted(others, 'other name')} (a hard link, in a notes vault, say), which "
                 "keeps its text from before ingest wrote it anew", path,

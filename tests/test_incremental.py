@@ -691,6 +691,19 @@ def test_a_paper_file_with_a_hard_link_that_ingest_writes_anew_is_named_in_a_war
     )
 
 
+def test_a_file_system_that_counts_no_names_is_no_hard_link(tmp_path, monkeypatch):
+    """Some FUSE file systems (a vault's cloud drive) leave a file's count
+    of names 0: each paper file ingest wrote was said to have -1 other names."""
+    from site_builder import inputs
+    paper = tmp_path / "a-paper.md"
+    paper.write_text("---\ntitle: A paper\n---\n", encoding="utf-8")
+    real, stat = os.stat(paper), os.stat
+    monkeypatch.setattr(inputs.os, "stat", lambda path, **options: (
+        os.stat_result((*real[:3], 0, *real[4:10])) if path == paper else stat(path, **options)
+    ))
+    assert inputs._hard_linked([paper]) == ()
+
+
 def test_after_editing_a_note_the_cached_build_equals_a_clean_one(work):
     paths = cached_paths(work)
     build(paths)
