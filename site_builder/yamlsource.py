@@ -411,6 +411,25 @@ def _scalars(node: yaml.Node) -> Iterator[yaml.ScalarNode]:
 _INDENTED_ITEM = re.compile(r"\n[ \t]+-(?:[ \t]|$)", re.MULTILINE)
 
 
+def _list_items(node: yaml.Node) -> Iterator[yaml.ScalarNode]:
+    """The scalars of ``node`` that are items of a list, in the order they
+    are written. Not a mapping's value: one wrapped at a dash ("description:
+    Retrieval-augmented generation" over "  - grounding answers") is one
+    text, and built as one before the check; a list item so wrapped is the
+    mistake it looks for. A loop, as in _scalars."""
+    stack, seen = [(node, False)], set()
+    while stack:
+        node, in_list = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            if in_list:
+                yield node
+        elif id(node) not in seen:
+            seen.add(id(node))
+            is_list = isinstance(node, yaml.SequenceNode)
+            children = node.value if is_list else [child for pair in node.value for child in pair]
+            stack.extend((child, is_list) for child in reversed(children))
+
+
 def item_taken_as_text(node: yaml.Node, text: str, path: Path | str, first_line: int = 1) -> None:
     """Raise when a line of ``text`` that starts as a list item does ("- b")
     is more of a value above it to YAML: an item indented more than the one
@@ -420,7 +439,7 @@ def item_taken_as_text(node: yaml.Node, text: str, path: Path | str, first_line:
     # Split where YAML counts lines, as its marks do: a U+2028 pasted into a
     # quoted value is one, and "\n" alone put the lines below it out of step.
     lines = _LINE_BREAK.split(text)
-    for scalar in _scalars(node):
+    for scalar in _list_items(node):
         if scalar.style or scalar.end_mark.line == scalar.start_mark.line:  # plain is None, or libyaml's ""
             continue
         for number in range(scalar.start_mark.line + 1, scalar.end_mark.line + 1):

@@ -561,3 +561,20 @@ def test_a_title_or_description_over_several_lines_is_read_as_one_line(tmp_path)
     site_yaml.write_text("title: >\n  Paper\n  Atlas\ndescription: |\n  Papers I follow,\n    by topic.\n")
     config = load_config(site_yaml)
     assert (config.title, config.description) == ("Paper Atlas", "Papers I follow, by topic.")
+
+
+def test_a_value_wrapped_at_a_dash_is_one_text_as_before_the_list_item_check(tmp_path):
+    # Only a list's item so wrapped is read as a mistake: a mapping's value
+    # wrapped at a dash built as one text before, and builds so still.
+    site_yaml = tmp_path / "site.yaml"
+    site_yaml.write_text("description: Retrieval-augmented generation\n  - grounding answers in documents\n")
+    assert load_config(site_yaml).description == "Retrieval-augmented generation - grounding answers in documents"
+    topics = tmp_path / "topics.yaml"
+    topics.write_text(
+        "topics:\n  - slug: rag\n    name: RAG\n    description: Retrieval-augmented generation\n"
+        "      - grounding answers\n    keywords: {retrieval: 3}\n"
+    )
+    from site_builder.topics_yaml import load_taxonomy
+
+    (topic,) = load_taxonomy(topics).topics
+    assert topic.description == "Retrieval-augmented generation - grounding answers"
