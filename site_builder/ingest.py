@@ -348,9 +348,10 @@ def _links_added_by_hand(paper: Paper, record: PaperRecord) -> tuple[str, ...]:
 
 def _links_replaced(paper: Paper, links: tuple[str, ...]) -> SourceError:
     # Ingest writes its own links over them, so the warning keeps them, as a title's does.
+    said = f"link {links[0]} is" if len(links) == 1 else f"links {', '.join(links)} are"
     return SourceError(
-        f"links [{', '.join(links)}] are in no abstract of this paper: ingest wrote the links of its "
-        "abstract over them", paper.path, paper.line_of("links"),
+        f"{said} in no abstract of this paper: ingest wrote the links of its abstract over "
+        f"{'it' if len(links) == 1 else 'them'}", paper.path, paper.line_of("links"),
         hint="ingest owns links: keep links of your own in your notes (shown as links) or under another key "
         "(my_links: [...])",
     )

@@ -350,8 +350,8 @@ def test_a_link_added_to_a_digest_papers_links_is_named_in_a_warning_as_ingest_w
     assert again == texts and plan.changed == (path,)
     (warning,) = plan.warnings
     assert str(warning) == (
-        f"{path}:6: links [https://github.com/me/moe] are in no abstract of this paper: ingest wrote the links of "
-        "its abstract over them (ingest owns links: keep links of your own in your notes (shown as links) or under "
+        f"{path}:6: link https://github.com/me/moe is in no abstract of this paper: ingest wrote the links of "
+        "its abstract over it (ingest owns links: keep links of your own in your notes (shown as links) or under "
         "another key (my_links: [...]))"
     )
     # A link the file's abstract holds is ingest's, not the user's: that of a
