@@ -17,11 +17,31 @@
   var current = { results: [], shown: 0, stems: [], text: "" };
   var generation = 0;
 
-  function fetchJSON(path) {
-    return fetch(root + path).then(function (response) {
-      if (!response.ok) throw new Error(response.status + " " + path);
+  function fetchJSON(path, fresh) {
+    return fetch(root + path, fresh ? { cache: "reload" } : {}).then(function (response) {
+      if (!response.ok) {
+        var error = new Error(response.status + " " + path);
+        error.status = response.status;
+        throw error;
+      }
       return response.json();
     });
+  }
+
+  /* A file of the index gone (404): the site was deployed again since this
+   * page loaded, and its index files have new names. The manifest, asked
+   * for anew, names them: true once the searcher reads the new one, false
+   * when it names the same files (the failure is another). Asked for from
+   * the server, not revalidated: a server that dates files to the second
+   * answers "not modified" for a manifest written in the same second. */
+  function renewed(error) {
+    if (!error || error.status !== 404 || !searcher) return Promise.resolve(false);
+    var before = searcher;
+    return fetchJSON(app.getAttribute("data-manifest"), true).then(function (manifest) {
+      if (searcher !== before || JSON.stringify(manifest) === JSON.stringify(before.manifest)) return false;
+      searcher = new AtlasSearch.Searcher(manifest, fetchJSON);
+      return true;
+    }, function () { return false; });
   }
 
   /* What a screen reader is told: the status's text, in a live region of
@@ -205,7 +225,11 @@
       });
     }).catch(function (error) {
       if (mine !== generation) return;
-      setStatus("Search could not load its index (" + error.message + "). Press Enter to try again.", typing);
+      return renewed(error).then(function (again) {
+        if (mine !== generation) return;
+        if (again) return run(raw, typing);  // the same words, over the site as deployed now
+        setStatus("Search could not load its index (" + error.message + "). Press Enter to try again.", typing);
+      });
     });
   }
 
@@ -389,8 +413,13 @@
       }).join("")) setStatus(state.said);
       focusResult(shown);
     }, function (error) {
-      // Said, not left to fail unheard: the next press fetches the files again.
-      if (state === current) setStatus("More results could not load (" + error.message + "). Press the button to try again.");
+      return renewed(error).then(function (again) {
+        if (state !== current) return;
+        // Deployed anew: its papers' numbers may have moved, so the search runs again.
+        if (again) return run(state.text, false);
+        // Said, not left to fail unheard: the next press fetches the files again.
+        setStatus("More results could not load (" + error.message + "). Press the button to try again.");
+      });
     });
   });
   list.addEventListener("focusin", function (event) { lastResult = resultOf(event.target); rememberSoon(); });

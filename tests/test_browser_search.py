@@ -399,6 +399,54 @@ def site_of_one_digest(tmp_path: Path, papers: str | None) -> Path:
     return tmp_path / "_site"
 
 
+def test_a_search_page_left_open_across_a_deploy_searches_the_site_deployed_since(browser, serve_site, tmp_path):
+    # The index's files are named by their contents: a deploy since the page
+    # loaded took away those its manifest named, and search said it "could
+    # not load its index" until the page was reloaded.
+    first = "Zebrafish Tokenizer\n\nA paper about zebrafish.\n"
+    site = site_of_one_digest(tmp_path, first)
+    context, page, errors, dialogs = open_page(browser, serve_site(site) + "search/")
+    status = page.locator("#search-status")
+    expect(status).to_have_text("Type to search titles, topics and abstracts.")
+    (tmp_path / "content" / "digests" / "2025-03-19.txt").write_text(
+        "Daily Papers\nMar 19\n\nAxolotl Attention\n\nA paper about axolotl attention heads.\n", encoding="utf-8",
+    )
+    build(Paths(content=tmp_path / "content", out=site), base_url="/atlas/")
+    page.locator("#site-search").fill("axolotl")
+    page.keyboard.press("Enter")
+    assert result_titles(page) == ["Axolotl Attention"]
+    expect(status).to_have_text("1 paper matches “axolotl”")
+    page.locator("#site-search").fill("paper")
+    page.keyboard.press("Enter")
+    expect(status).to_have_text("2 papers match “paper”")
+    # The browser's own line for the file that was gone, and nothing else.
+    assert {error for error in errors} <= {
+        "Failed to load resource: the server responded with a status of 404 (File not found)"
+    } and dialogs == []
+    context.close()
+
+
+def test_show_more_on_a_search_page_left_open_across_a_deploy_searches_again(browser, serve_site, tmp_path):
+    def zebrafish(numbers) -> str:
+        return "".join(f"Zebrafish Study {n}\n\nA paper about zebrafish number {n}.\n\n" for n in numbers)
+
+    site = site_of_one_digest(tmp_path, zebrafish(range(1, 21)))  # two chunks of the store: 16 and 4
+    context, page, errors, dialogs = open_page(browser, serve_site(site) + "search/?q=zebrafish")
+    status = page.locator("#search-status")
+    expect(status).to_have_text("20 papers match “zebrafish”")
+    assert len(result_titles(page)) == 10
+    (tmp_path / "content" / "digests" / "2025-03-19.txt").write_text(
+        "Daily Papers\nMar 19\n\n" + zebrafish([21]), encoding="utf-8",
+    )
+    build(Paths(content=tmp_path / "content", out=site), base_url="/atlas/")
+    page.locator("#search-more").click()  # its papers' numbers may have moved: searched again, on the new site
+    expect(status).to_have_text("21 papers match “zebrafish”")
+    assert len(result_titles(page)) == 10
+    assert set(errors) <= {"Failed to load resource: the server responded with a status of 404 (File not found)"}
+    assert dialogs == []
+    context.close()
+
+
 def test_a_site_with_no_papers_yet_says_so_not_to_try_other_words(browser, serve_site, tmp_path):
     base = serve_site(site_of_one_digest(tmp_path, None))
     context, page, errors, dialogs = open_page(browser, base + "search/?q=lora")
