@@ -798,26 +798,35 @@ def test_a_title_edited_in_case_or_punctuation_gets_the_digests_back_with_a_warn
     assert "title 'A Survey of LLMs' is not the digests' 'A survey of LLMs'" in str(plan.warnings[0])
 
 
-def test_a_paper_file_with_windows_line_ends_reads_as_with_unix_ones():
+# Windows' line ends, and classic Mac OS's, which digests and YAML files are
+# read with: the latter's file was "does not start with '---' front matter".
+LINE_ENDS = pytest.mark.parametrize("ending", ["\r\n", "\r"], ids=["windows", "cr-alone"])
+
+
+@LINE_ENDS
+def test_a_paper_file_with_other_line_ends_reads_as_with_unix_ones(ending):
     digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
     _, texts = ingest_texts(digests)
     path = PAPERS / "a-paper.md"
     unix = texts[path] + "\n## Notes\n\nMine.\n"
-    windows = unix.replace("\n", "\r\n")
-    assert parse_paper(windows, path) == parse_paper(unix, path)
-    plan, again = ingest_texts(digests, {path: windows})
-    assert plan.changed == () and again[path] == windows
+    saved = unix.replace("\n", ending)
+    assert parse_paper(saved, path) == parse_paper(unix, path)
+    plan, again = ingest_texts(digests, {path: saved})
+    assert plan.changed == () and again[path] == saved
 
 
-def test_a_paper_file_with_windows_line_ends_keeps_them_when_ingest_rewrites_it():
+@LINE_ENDS
+def test_a_paper_file_with_other_line_ends_keeps_them_when_ingest_rewrites_it(ending):
     """It came back with Unix ones: git showed every line of it changed."""
     digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
     _, texts = ingest_texts(digests)
     path = PAPERS / "a-paper.md"
-    windows = (texts[path] + "\n## Notes\n\nMine.\n").replace("\n", "\r\n")
-    plan, again = ingest_texts([*digests, digest(MAR17, "0.txt", ("A Paper", "The abstract."))], {path: windows})
+    unix = texts[path] + "\n## Notes\n\nMine.\n"
+    plan, again = ingest_texts([*digests, digest(MAR17, "0.txt", ("A Paper", "The abstract."))],
+                               {path: unix.replace("\n", ending)})
     assert plan.changed == (path,) and "2025-03-17" in again[path]
-    assert again[path].count("\n") == again[path].count("\r\n") and again[path].endswith("Mine.\r\n")
+    assert again[path].count("\n") == again[path].count("\r\n") and again[path].endswith("Mine." + ending)
+    assert again[path] == unix.replace("[2025-03-18]", "[2025-03-17, 2025-03-18]").replace("\n", ending)
     assert parse_paper(again[path], path).notes == "Mine."
 
 
@@ -836,21 +845,6 @@ def test_text_above_the_notes_of_a_file_with_windows_line_ends_is_warned_of_at_t
         lines.add(warning.line)
         assert again[path].replace("\r\n", "\n").split("\n")[warning.line - 1] == "My aside."
     assert len(lines) == 1
-
-
-def test_a_paper_file_with_lines_ended_by_cr_alone_reads_as_with_unix_ones_and_keeps_them():
-    """Classic Mac OS's line ends, which digests and YAML files are read
-    with: the file was "does not start with '---' front matter", which it does."""
-    digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
-    _, texts = ingest_texts(digests)
-    path = PAPERS / "a-paper.md"
-    unix = texts[path] + "\n## Notes\n\nMine.\n"
-    mac = unix.replace("\n", "\r")
-    assert parse_paper(mac, path) == parse_paper(unix, path)
-    plan, again = ingest_texts(digests, {path: mac})
-    assert plan.changed == () and again[path] == mac
-    plan, again = ingest_texts([*digests, digest(MAR17, "0.txt", ("A Paper", "The abstract."))], {path: mac})
-    assert plan.changed == (path,) and again[path] == unix.replace("[2025-03-18]", "[2025-03-17, 2025-03-18]").replace("\n", "\r")
 
 
 def test_a_paper_file_saved_with_a_byte_order_mark_keeps_it_when_ingest_rewrites_it():
