@@ -180,10 +180,19 @@ def yaml_problem(error: yaml.MarkedYAMLError, first_line: int = 1, text: str = "
     problem = _plainly(error, text)
     opened = _UNCLOSED.get(error.context or "")
     context, mark = error.context_mark, error.problem_mark or error.context_mark
+    if error.context == "while parsing a flow node" and mark is not None:
+        # After a trailing comma PyYAML names no bracket, only the line it
+        # stopped at: the bracket is found by reading the text up to there.
+        bracket = _open_bracket_before(text, mark.line)
+        if bracket is not None:
+            opened, context = _UNCLOSED[_FLOW_CONTEXT[bracket[1]]], yaml.Mark("", 0, bracket[0], 0, None, None)
     if opened and context is not None:
         if "<stream end>" in problem or "end of stream" in problem:
             return f"{opened} begun on this line is not closed ({problem})", context.line + first_line
         if mark is not None and mark.line > context.line:
+            if _outdented(text, mark.line, context.line):
+                return (f"{opened} begun on this line is not closed before line {mark.line + first_line} "
+                        f"({problem})"), context.line + first_line
             problem += f" (in {opened} begun on line {context.line + first_line})"
     return problem, None if mark is None else mark.line + first_line
 
@@ -220,6 +229,48 @@ def _key_without_colon(error: yaml.MarkedYAMLError, text: str) -> int | None:
         if not (_at(before, indent) and ":" in before):
             return None
     return above[0] if _BARE_KEY.fullmatch(lines[above[0]].strip() + ":") else None
+
+
+_FLOW_CONTEXT = {"[": "while parsing a flow sequence", "{": "while parsing a flow mapping"}
+
+
+def _open_bracket_before(text: str, line: int) -> tuple[int, str] | None:
+    """The 0-based line and kind of the innermost '[' or '{' still open when
+    ``line`` begins, outside quotes and comments; None if none is."""
+    open_brackets: list[tuple[int, str]] = []
+    quote, escaped = "", False  # a quoted value may go on over lines
+    for number, content in enumerate(_LINE_BREAK.split(text)[:line]):
+        previous = " "
+        for position, character in enumerate(content):
+            if quote:
+                if escaped:
+                    escaped = False
+                elif character == "\\" and quote == '"':
+                    escaped = True
+                elif character == quote and quote == "'" and content[position + 1:position + 2] == "'":
+                    escaped = True  # '' is a quote inside '...'
+                elif character == quote:
+                    quote = ""
+            elif character == "#" and previous in " \t":
+                break
+            elif character in "'\"" and previous in " \t[{,:":
+                quote = character
+            elif character in "[{":
+                open_brackets.append((number, character))
+            elif character in "]}" and open_brackets:
+                open_brackets.pop()
+            previous = character
+    return open_brackets[-1] if open_brackets else None
+
+
+def _outdented(text: str, line: int, opening: int) -> bool:
+    """Whether ``line`` is indented no deeper than the line whose bracket it
+    ran into: a key or item of the block around it, so the bracket was never
+    closed. (Lines wrapped inside a bracket are indented deeper.)"""
+    lines = _LINE_BREAK.split(text)
+    if line >= len(lines) or not lines[line].strip():
+        return False
+    return _indent(lines[line]) <= _indent(lines[opening])
 
 
 def _indent(line: str) -> int:

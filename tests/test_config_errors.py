@@ -269,6 +269,19 @@ CASES = {
         "content/topics.yaml:3: invalid YAML: a '[' list begun on this line is not closed "
         "(expected ',' or ']', but got '<stream end>')",
     ),
+    # PyYAML's mark is the next topic's '-'; after a trailing comma it names no bracket.
+    "topics-yaml-mapping-unclosed-before-the-next-topic": (
+        write("content/topics.yaml", "topics:\n  - slug: speech\n    name: Speech\n    keywords: {\n"
+              "      speech: 3, voice: 2\n\n  - slug: vision\n    name: Vision\n"),
+        "content/topics.yaml:4: invalid YAML: a '{{' mapping begun on this line is not closed before line 7 "
+        "(expected ',' or '}}', but got ':')",
+    ),
+    "topics-yaml-mapping-unclosed-after-a-trailing-comma": (
+        write("content/topics.yaml", "topics:\n  - slug: speech\n    name: Speech\n    keywords: {\n"
+              "      \"a {b\": 1, 'it''s }': 1, # }\n      speech: 3, voice: 2,\n\n  - slug: vision\n"),
+        "content/topics.yaml:4: invalid YAML: a '{{' mapping begun on this line is not closed before line 8 "
+        "(expected the node content, but found '-')",
+    ),
     "topics-yaml-control-character": (
         write("content/topics.yaml", "topics:\n  - slug: speech\n    name: Spe\x07ech\n"),
         "content/topics.yaml:3: invalid YAML: a control character (U+0007) is not allowed",
@@ -307,7 +320,9 @@ CASES = {
     ),
     "front-matter-broken-yaml": (
         replace_in(PAPER, "title: A Paper on Speech", "title: [A Paper on Speech"),
-        f"{PAPER}:3: invalid YAML: expected ',' or ']', but got ':' (in a '[' list begun on line 2)",
+        # The next key, no deeper than the bracket's line, says it was never closed.
+        f"{PAPER}:2: invalid YAML: a '[' list begun on this line is not closed before line 3 "
+        "(expected ',' or ']', but got ':')",
     ),
     "front-matter-key-indented": (
         replace_in(PAPER, "---\n\n", "  starred: true\n---\n\n"),
@@ -515,7 +530,7 @@ def test_ingest_stops_on_the_same_mistakes(project, capsys):
     write("content/digests/2025-03-19.txt", DIGEST.replace("Mar 18", "Mar 19").replace("Another", "A Third"))(project)
     papers_before = snapshot(project / "content" / "papers")
     assert cli.main(["ingest"]) == 1
-    assert f"error: {PAPER}:3: invalid YAML" in capsys.readouterr().err
+    assert f"error: {PAPER}:2: invalid YAML" in capsys.readouterr().err
     assert snapshot(project / "content" / "papers") == papers_before
 
 
