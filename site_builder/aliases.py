@@ -54,17 +54,40 @@ def parse_aliases(
     return tuple(found.values())
 
 
-def addresses_of_front_matter(written: Iterable[str]) -> tuple[str, ...]:
-    """The aliases a file's front matter writes, without the other names
-    of its note that Obsidian keeps under the same key (``aliases: [MoE
-    survey, LoRA]``, names its [[links]] find the note by): an atlas whose
-    paper files live in a vault had them before aliases were addresses, and
-    its build stopped at each. A name alone that no address could hold (a
-    space, a capital, a '#') is such a name; one with a '/' is an address,
-    and one that names a file (``old-name.md``) is meant as one, so both are
-    still checked. topics.yaml, which no notes app writes, is not read
+# The keys of a paper file's or a page's front matter that list its aliases:
+# Obsidian's "aliases", and "alias", its older key, which its version 1.4 left
+# for "aliases" (a vault's older notes still hold it, and a Hugo user may
+# write it so, meaning the same).
+FRONT_MATTER_KEYS = ("aliases", "alias")
+
+
+def parse_front_matter_aliases(
+    written: Iterable[tuple[Iterable[str], int | None]], folder: str, own_url: str, path: Path | str,
+) -> tuple[tuple[Alias, ...], tuple[str, ...]]:
+    """The old addresses of a paper file's or a page's page (each once), and
+    the other names of its note, from the lists its front matter writes under
+    :data:`FRONT_MATTER_KEYS` (``written``: each list with its line).
+
+    Obsidian keeps a note's other names under the same key (``aliases: [MoE
+    survey, LoRA]``); an atlas whose paper files live in a vault had them
+    before aliases were addresses. Each entry without a '/' is such a name,
+    by which a ``[[link]]`` finds the note (see wikilinks.py). A name that no
+    address could hold (a space, a capital, a '#') is no address; one that
+    could (``old-slug``, or Obsidian's ``lora``) is both, as nothing tells
+    the old name of a file from a note's other name. One with a '/' is an
+    address, and one that names a file (``old-name.md``) is meant as one, so
+    both are checked. topics.yaml, which no notes app writes, is not read
     through this."""
-    return tuple(text for text in written if not _is_a_notes_name(text.strip()))
+    addresses: dict[str, Alias] = {}
+    names: dict[str, None] = {}
+    for texts, line in written:
+        for text in texts:
+            if "/" not in text:
+                names[text.strip()] = None
+            if not _is_a_notes_name(text.strip()):
+                for alias in parse_aliases((text,), folder, own_url, path, line):
+                    addresses.setdefault(alias.url, alias)
+    return tuple(addresses.values()), tuple(names)
 
 
 def _is_a_notes_name(text: str) -> bool:

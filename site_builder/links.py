@@ -11,7 +11,8 @@ import re
 from difflib import SequenceMatcher, get_close_matches
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Callable, Collection, Iterable, Mapping
+from types import MappingProxyType
+from typing import Callable, Collection, Iterable, Mapping, Sequence
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from .errors import SourceError
@@ -32,6 +33,7 @@ def links_to_nowhere(
     read: Callable[[Path], str],
     site_url: str | None = None,
     html_of: Callable[[str], bytes | None] = lambda output: None,
+    shared_link_names: Mapping[str, tuple[str, ...]] = MappingProxyType({}),
 ) -> tuple[SourceError, ...]:
     """A warning for each address in ``written`` (each: the page's URL from
     the site's root, the HTML shown there, the file it was written in) that
@@ -41,7 +43,10 @@ def links_to_nowhere(
     written in full with it is checked as the same address from the root.
     An address with a fragment (``#notes``) is warned of too when its page
     has no such id: ``html_of`` gives a page's HTML by its path (None: not
-    known, not checked), and is asked only for pages linked so, once each."""
+    known, not checked), and is asked only for pages linked so, once each.
+    A wikilink by a name under the aliases: of several papers or pages
+    (``shared_link_names``: each such name, in lower case, with their file
+    names) is warned of as leading to none of them."""
     warnings: list[SourceError] = []
     # Made at the first address on the site, if any: the set of every output
     # (tens of thousands of paths) is no cost to notes that link elsewhere
@@ -103,7 +108,15 @@ def links_to_nowhere(
                         continue
                 output = _output_of(target, base, known)
             wikilink = shown.startswith(_WIKILINK_CLASS, found.end())
-            if output is None:
+            # A name under the aliases: of several leads to none of them; or to
+            # an old address, if one of them has it so ("experts", beside
+            # another's "Experts"), whose page leads on to that one: warned of.
+            sharing = shared_link_names.get(_paper_named(target, base), ()) if wikilink and reference[0] != "#" else ()
+            if sharing:
+                # Its hint, from the wikilink as written, once that is found below.
+                files = " and ".join(f"[[{name}]]" for name in sharing)
+                problem, hint = f"is a name of each of {files}, under their aliases:", ""
+            elif output is None:
                 doubled = base != "/" and unquote(as_written).startswith(base)
                 meant: list[str] = []
                 if name := _paper_named(target, base):
@@ -112,7 +125,8 @@ def links_to_nowhere(
                 links = " or ".join(f"[[{slug}]]" if wikilink else f"/papers/{slug}/" for slug in meant)
                 problem, hint = "leads to no page or file of the site", (f"did you mean {links}? " if meant else "") + (
                     "[[name]] leads to the paper content/papers/<name>.md (in any case), or else to the page "
-                    "content/pages/<name>.md; a draft has none until it is published" if wikilink else
+                    "content/pages/<name>.md, or else to the one note that has it under aliases:; a draft has none until "
+                    "it is published" if wikilink else
                     f"write {unquote(as_written)[len(base) - 1:]!r}: the build puts the base path {base_path} in front "
                     "of a link from the site's root" if doubled else
                     "a paper's page is /papers/<its file name>/, a page of yours /<its file name>/, "
@@ -142,11 +156,22 @@ def links_to_nowhere(
             if wikilink:  # named as written: "[[Other-Paper#Resluts]]" does not hold its address
                 written, line, searched_to[path, as_written] = written_wikilink(read(path), as_written, searched)
                 message = f"wikilink {written} {problem}"
+                hint = _one_of(written, sharing) if sharing else hint
             else:
                 line, searched_to[path, as_written] = _line_with(read(path), as_written, searched)
                 message = f"link to {as_written!r} {problem}"
             warnings.append(SourceError(message, path, line, hint=hint))
     return tuple(warnings)
+
+
+def _one_of(written: str, files: Sequence[str]) -> str:
+    """What to write for ``written``, a wikilink by a name under the aliases:
+    of each of ``files``: the one meant, as Obsidian writes a link by such a
+    name, ``[[file|name]]``."""
+    target, bar, text = written[2:-2].replace("\\|", "|").partition("|")
+    name, hash_, headings = target.partition("#")
+    options = " or ".join(f"[[{file}{hash_}{headings}|{text if bar else name.strip()}]]" for file in files)
+    return f"write {options}, as Obsidian writes a link by another name of a note; or keep the name under one file's aliases:"
 
 
 def _paper_named(target: str, base: str) -> str:

@@ -15,7 +15,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, Iterable
 
-from .aliases import Alias, addresses_of_front_matter, parse_aliases
+from .aliases import FRONT_MATTER_KEYS as ALIAS_KEYS, Alias, parse_front_matter_aliases
 from .config import one_line_text
 from .errors import SourceError, raise_if_any
 from .papers import as_strings, slug_for, split_front_matter
@@ -31,7 +31,7 @@ PAGE_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 RESERVED_NAMES = (
     "404", "dates", "feed", "index", "papers", "robots", "search", "sitemap", "starred", "static", "tags", "topics",
 )
-PAGE_KEYS = ("title", "description", "nav", "aliases")
+PAGE_KEYS = ("title", "description", "nav") + ALIAS_KEYS
 # A first line "# <the title>", as a page written for MkDocs opens: MkDocs
 # takes the page's title from it, here title: gives it (page.html's <h1>).
 _FIRST_LINE_HEADING = re.compile(r" {0,3}#[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*(?:\n|$)")
@@ -48,6 +48,7 @@ class OwnPage:
     body: str  # Markdown
     path: Path
     aliases: tuple[Alias, ...] = ()  # its old addresses, which lead to it
+    names: tuple[str, ...] = ()  # the other names under its aliases:, by which a [[link]] finds it
 
     @property
     def url(self) -> str:
@@ -101,12 +102,13 @@ def parse_page(text: str, path: Path) -> OwnPage:
             hint="write nav: true to link the page from the header, or remove the line",
         )
     description = _text(data, "description", path, lines, front) if data.get("description") is not None else ""
-    aliases = parse_aliases(
-        addresses_of_front_matter(as_strings(data.get("aliases"), "aliases", path, lines.get("aliases"))),
-        "", f"{name}/", path, lines.get("aliases"),
+    aliases, names = parse_front_matter_aliases(
+        ((as_strings(data[key], key, path, lines.get(key)), lines.get(key)) for key in ALIAS_KEYS if key in data),
+        "", f"{name}/", path,
     )
     return OwnPage(
         name=name, title=title, description=description, nav=nav, body=body.strip("\n"), path=path, aliases=aliases,
+        names=names,
     )
 
 

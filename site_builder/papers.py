@@ -16,7 +16,7 @@ from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
 import yaml
 from slugify import slugify
 
-from .aliases import Alias, addresses_of_front_matter, parse_aliases
+from .aliases import FRONT_MATTER_KEYS as ALIAS_KEYS, Alias, parse_front_matter_aliases
 from .digest import Digest, DigestEntry, clip, title_key, title_text
 from .digest_dates import new_year_warnings
 from .errors import BYTE_ORDER_MARK, SourceError, raise_if_any
@@ -50,7 +50,7 @@ def compute_each(jobs: Iterable[tuple[Hashable, Callable[[], Any]]]) -> list[Any
 # other key, and everything from the "## Notes" heading on, belongs to the user.
 MANAGED_KEYS = ("title", "slug", "dates", "topics", "links")
 # The keys the build reads, besides ingest's: spelt in another case, each is an error.
-KNOWN_KEYS = frozenset(MANAGED_KEYS + ("starred", "draft", "tags", "arxiv", "aliases"))
+KNOWN_KEYS = frozenset(MANAGED_KEYS + ("starred", "draft", "tags", "arxiv") + ALIAS_KEYS)
 
 # "## Notes", and the ways people write it: "### Notes", "## notes", "## Notes:",
 # "## Notes ##" (CommonMark's closing sequence, which some editors write).
@@ -185,6 +185,9 @@ class Paper:
     slug_written: str | None = None
     # The old addresses its aliases: names, which lead to its page.
     aliases: tuple[Alias, ...] = ()
+    # The other names of its note under aliases:, as written ("MoE survey"),
+    # by which a [[link]] finds it as by its file name.
+    names: tuple[str, ...] = ()
     # Made from the title once, as the paper is read: lists sort tens of
     # thousands of papers by it on every rebuild.
     key: str = field(init=False, repr=False, compare=False)  # title_key(title)
@@ -448,7 +451,8 @@ def as_strings(value: Any, key: str, path: Path, line: int | None) -> tuple[str,
 
 
 def _singular(key: str) -> str:
-    return key.removesuffix("es") if key.endswith("ses") else key.removesuffix("s")
+    # "alias" is one already.
+    return key.removesuffix("es") if key.endswith("ses") else key if key.endswith("as") else key.removesuffix("s")
 
 
 def _is_number(value: Any) -> bool:
@@ -525,11 +529,10 @@ def parse_paper(text: str, path: Path) -> Paper:
                 f"{flag} must be true or false, not {_clipped_repr(value)}", path, lines.get(flag),
                 hint=f"write {flag}: true, or remove the line",
             )
-    aliases = parse_aliases(
-        addresses_of_front_matter(as_strings(data["aliases"], "aliases", path, lines.get("aliases"))),
-        "papers/", f"papers/{path.stem}/",
-        path, lines.get("aliases"),
-    ) if "aliases" in data else ()
+    aliases, names = parse_front_matter_aliases(
+        ((as_strings(data[key], key, path, lines.get(key)), lines.get(key)) for key in ALIAS_KEYS if key in data),
+        "papers/", f"papers/{path.stem}/", path,
+    )
     if data.get("arxiv") not in (None, ""):  # "arxiv:" left empty, as in a file made from a template: none
         _check_arxiv_id(data["arxiv"], path, lines.get("arxiv"))
     notes_match = NOTES_HEADING.search(body)
@@ -541,7 +544,7 @@ def parse_paper(text: str, path: Path) -> Paper:
         slug=path.stem, title=title.strip(), dates=dates, topics=topics, links=links,
         abstract=abstract.strip(), notes=_without_blank_edges(notes), extra=extra, path=path,
         key_lines=tuple(lines.items()), slug_written=slug_written if isinstance(slug_written, str) else None,
-        aliases=aliases,
+        aliases=aliases, names=names,
     )
 
 

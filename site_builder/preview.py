@@ -304,6 +304,7 @@ class Preview:
         if any(
             links_to_nowhere(
                 site.config.base_path, [(url, notes, path)], every, lambda _path: text, site.config.absolute_base, html,
+                site.shared_link_names,
             )
             for notes, html in ((old_notes, served), (notes_html, now))
         ):

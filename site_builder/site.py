@@ -131,7 +131,10 @@ class Site:
     counts: Mapping[str, int] = field(default_factory=dict)  # pages per template
     unused_topics: tuple[TopicView, ...] = ()  # of topics.yaml, that no paper has
     # Where a wikilink's name leads: its page's address and title (see wikilinks.py).
-    link_targets: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    link_targets: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)
+    # The names under aliases: of several papers or pages, which lead to none
+    # of them: each with their file names, for the links check.
+    shared_link_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 HOME_LATEST_PAPERS = 10  # the latest digest's papers on the home page; its date page has all
@@ -151,7 +154,7 @@ def summarize(flat: str, limit: int = 220) -> str:
 
 
 def shown_markdown(
-    html: str, base_path: str, link_targets: Mapping[str, tuple[str, str]], page_ids: Iterable[str],
+    html: str, base_path: str, link_targets: Mapping[str, tuple[str, str | None]], page_ids: Iterable[str],
     shown_above: str = "",
 ) -> str:
     """Rendered Markdown as its page shows it: its wikilinks led to their
@@ -312,9 +315,9 @@ def build_site(
     writes_wikilinks = any("[[" in p.notes or "[[" in p.abstract for p in papers) or any(
         "[[" in own.body_below_title for own in own_pages
     )
-    link_targets = wikilink_targets(
-        ((p.slug, p.title) for p in papers), ((own.name, own.title) for own in own_pages),
-    ) if writes_wikilinks else {}
+    link_targets, shared_link_names = wikilink_targets(
+        ((p.slug, p.title, p.names) for p in papers), ((own.name, own.title, own.names) for own in own_pages),
+    ) if writes_wikilinks else ({}, {})
 
     def render_here(text: str, shown_above: str) -> str:
         return shown_markdown(render_markdown(text), config.base_path, link_targets, paper_ids, shown_above)
@@ -499,7 +502,7 @@ def build_site(
         counts[p.kind] += 1
     return Site(
         config, tuple(pages), views, topics_used, dates_newest, MappingProxyType(dict(counts)), topics_unused,
-        MappingProxyType(link_targets),
+        MappingProxyType(link_targets), MappingProxyType(shared_link_names),
     )
 
 

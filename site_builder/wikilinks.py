@@ -1,21 +1,23 @@
 """Obsidian's links in what one writes: ``[[other-slug]]``, ``[[other-slug|shown
 text]]``, ``[[other-slug#Results]]`` and ``[[#Results]]`` (a heading of the
 same page). Paper files are named by their slug, so in a notes vault one
-paper's note links another by its file name.
+paper's note links another by its file name, or by another name of the note
+under its ``aliases:`` (``[[MoE survey]]``).
 
 In two steps, as the heading ids are made: the Markdown renderer, which keeps
 what it rendered by the text alone, makes each a link to
 ``/papers/<name>/`` (the name in lower case, as Obsidian finds a file in
 any case); :func:`with_link_targets`, as a page is made, leads it to a page
-of one's own instead when no paper has that name, and shows the linked
-paper's title where the link gives no text of its own.
+of one's own instead when no paper has that name, or to the note that has
+it under aliases:, and shows the linked paper's title where the link gives
+no text of its own.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Iterable, Mapping
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -111,9 +113,14 @@ def _parts(inside: str) -> tuple[str, str | None] | None:
 
 def _name(target: str) -> str:
     """The file name a target names: without a folder before it or ".md"
-    after it, in lower case (paper files and pages are named in lower case)."""
+    after it, as :func:`link_name` keys it."""
     name = target.split("#", 1)[0].strip().rsplit("/", 1)[-1]
-    name = name[:-3] if name.lower().endswith(".md") else name
+    return link_name(name[:-3] if name.lower().endswith(".md") else name)
+
+
+def link_name(name: str) -> str:
+    """A name as wikilinks find it: in lower case (paper files and pages
+    are named in lower case, and Obsidian finds a note by a name in any case)."""
     return name.strip().lower()
 
 
@@ -145,11 +152,12 @@ _RENDERED = re.compile(
 )
 
 
-def with_link_targets(html: str, targets: Mapping[str, tuple[str, str]]) -> str:
+def with_link_targets(html: str, targets: Mapping[str, tuple[str, str | None]]) -> str:
     """Rendered Markdown whose wikilinks lead where ``targets`` (each name:
     its page's address from the root, "papers/x/" or "about/", and its
-    title) say, those without text of their own showing that title (and
-    the heading they name after it: "Title › Results"). A name not there
+    title, or None for a name under aliases:, shown as written) say, those
+    without text of their own showing that title (and the heading they name
+    after it: "Title › Results"). A name not there
     keeps its address, which the links check warns of. Here, not in the
     renderer, which keeps its HTML by the text alone: a title is another
     paper's, and may change without this text."""
@@ -158,11 +166,11 @@ def with_link_targets(html: str, targets: Mapping[str, tuple[str, str]]) -> str:
     return _RENDERED.sub(lambda found: _led(found, targets), html)
 
 
-def _led(found: re.Match[str], targets: Mapping[str, tuple[str, str]]) -> str:
+def _led(found: re.Match[str], targets: Mapping[str, tuple[str, str | None]]) -> str:
     name, fragment, classes, shown = found.groups()
-    target = targets.get(name)
+    target = targets.get(unquote(name))  # "moe%20survey", a name under aliases: ("MoE survey")
     address = f"/{target[0]}{fragment}" if target else f"/papers/{name}/{fragment}"
-    if target and classes == _UNTITLED:
+    if target and target[1] is not None and classes == _UNTITLED:
         # The target as written, to put the title for its name: "X.md#Setup" is "Title › Setup".
         shown = " › ".join([escapeHtml(target[1]), *shown.split(" › ")[1:]])
     return f'<a href="{address}" class="{WIKILINK}">{shown}</a>'
@@ -200,10 +208,28 @@ def _written_from(text: str, address: str, start: int) -> re.Match[str] | None:
     return None
 
 
-def wikilink_targets(papers: Iterable[tuple[str, str]], pages: Iterable[tuple[str, str]]) -> dict[str, tuple[str, str]]:
-    """Where a wikilink's name leads: ``papers`` and ``pages`` are (name,
-    title); a paper's name before a page's, which only a name no paper has
-    leads to."""
-    targets = {name: (f"{name}/", title) for name, title in pages}
-    targets.update((slug, (f"papers/{slug}/", title)) for slug, title in papers)
-    return targets
+def wikilink_targets(
+    papers: Iterable[tuple[str, str, Iterable[str]]], pages: Iterable[tuple[str, str, Iterable[str]]],
+) -> tuple[dict[str, tuple[str, str | None]], dict[str, tuple[str, ...]]]:
+    """Where a wikilink's name leads, and the names it cannot lead by.
+    ``papers`` and ``pages`` are (file name, title, the other names under
+    its aliases:). A file's name leads to its page, showing its title: a
+    paper's before a page's, which only a name no paper has leads to. A
+    name under one file's aliases: that no file has leads to that file's
+    page, shown as written (as Obsidian shows ``[[lora-paper|LoRA]]``, the
+    link it writes for one). A name under the aliases: of several leads to
+    none of them: it is in the second mapping, with their file names, for
+    the links check to name them."""
+    papers, pages = tuple(papers), tuple(pages)
+    claimed: dict[str, dict[str, str]] = {}  # each other name → each file's address that has it → its file name
+    for folder, files in (("papers/", papers), ("", pages)):
+        for file_name, _title, others in files:
+            for other in others:
+                claimed.setdefault(link_name(other), {})[f"{folder}{file_name}/"] = file_name
+    targets: dict[str, tuple[str, str | None]] = {
+        other: (next(iter(by)), None) for other, by in claimed.items() if len(by) == 1
+    }
+    targets.update((name, (f"{name}/", title)) for name, title, _others in pages)
+    targets.update((slug, (f"papers/{slug}/", title)) for slug, title, _others in papers)
+    shared = {other: tuple(by.values()) for other, by in claimed.items() if len(by) > 1 and other not in targets}
+    return targets, shared

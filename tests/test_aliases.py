@@ -16,7 +16,7 @@ from site_builder.config import SiteConfig
 from site_builder.errors import BuildErrors, SourceError
 from site_builder.markup import make_markdown
 from site_builder.pages import parse_page
-from site_builder.papers import parse_paper
+from site_builder.papers import misspelt_keys, parse_paper
 from site_builder.pipeline import Paths, build
 from site_builder.render import make_environment, render_page
 from site_builder.site import build_site
@@ -102,17 +102,42 @@ def test_a_bad_alias_in_a_paper_file_is_an_error_at_its_line(front, message):
     assert str(raised.value).startswith(message)
 
 
-def test_obsidians_other_names_of_a_note_under_aliases_are_passed_over_in_a_paper_file_and_a_page():
+def test_obsidians_other_names_of_a_note_under_aliases_are_names_not_addresses_in_a_paper_file_and_a_page():
     # A vault's paper file from before aliases were addresses: its build stopped at them.
     text = "---\ntitle: A Paper\naliases: [MoE survey, LoRA, C# notes, old-slug, /reading/]\n---\n\nText.\n"
-    assert [alias.url for alias in parse_paper(text, PAPERS / "new-slug.md").aliases] == ["papers/old-slug/", "reading/"]
+    paper = parse_paper(text, PAPERS / "new-slug.md")
+    assert [alias.url for alias in paper.aliases] == ["papers/old-slug/", "reading/"]
+    # Each without a '/' is a name a [[link]] finds the note by, one that can be an address too.
+    assert paper.names == ("MoE survey", "LoRA", "C# notes", "old-slug")
     assert parse_paper("---\ntitle: A Paper\naliases: MoE survey\n---\n", PAPERS / "x.md").aliases == ()
     page = parse_page("---\ntitle: About\naliases: [About me, who]\n---\n", Path("content/pages/about.md"))
-    assert [alias.url for alias in page.aliases] == ["who/"]
+    assert [alias.url for alias in page.aliases] == ["who/"] and page.names == ("About me", "who")
     # What has a '/' or names a file is an address, and still checked.
     for written in ("/papers/Old-Slug/", "Old-Slug.md", "papers/Old"):
         with pytest.raises(SourceError):
             parse_paper(f"---\ntitle: A Paper\naliases: [{written}]\n---\n", PAPERS / "x.md")
+
+
+def test_obsidians_older_alias_key_is_read_as_aliases_is_in_a_paper_file_and_a_page():
+    """'alias:' is Obsidian's older key for a note's other names (its version
+    1.4 left it for 'aliases:'): a vault's older notes hold it. It was a key
+    of one's own, warned of as 'aliases' misspelt in a paper file, an error
+    (an unknown key) in a page."""
+    path = PAPERS / "new-slug.md"
+    paper = parse_paper("---\ntitle: A Paper\nalias: [MoE survey, old-slug]\naliases: [/reading/]\n---\n", path)
+    assert paper.aliases == (Alias("reading/", path, 4), Alias("papers/old-slug/", path, 3))
+    assert paper.names == ("MoE survey", "old-slug") and misspelt_keys(paper, of_a_digest=False) == []
+    assert parse_paper("---\ntitle: A Paper\nalias: LoRA\n---\n", path).names == ("LoRA",)
+    page = parse_page("---\ntitle: About\nalias: [About me, who]\n---\n", Path("content/pages/about.md"))
+    assert [alias.url for alias in page.aliases] == ["who/"] and page.names == ("About me", "who")
+    for front, message in (
+        ("alias: [2024]", "alias: 2024 was read as a number, which may not be the alias as written"),
+        ("alias: [papers/old]", "alias 'papers/old' has folders but no leading '/'"),
+        ("alias: [new-slug]", "alias 'new-slug' is this page's own address"),
+    ):
+        with pytest.raises(SourceError) as raised:
+            parse_paper(f"---\ntitle: A Paper\n{front}\n---\n", path)
+        assert str(raised.value).startswith(f"{path}:3: {message}")
 
 
 def test_a_pages_aliases_are_names_at_the_root_or_addresses_from_it():

@@ -63,7 +63,7 @@ def test_a_key_the_build_reads_with_a_pasted_space_beside_it_is_an_error(key):
 @pytest.mark.parametrize("line, of_a_digest, meant", [
     ("darft: true", True, "draft"), ("drafts: true", True, "draft"), ("stared: true", True, "starred"),
     ("Stared: true", True, "starred"), ("tag: [later]", True, "tags"), ("tgas: later", True, "tags"),
-    ("alias: [old-name]", True, "aliases"), ("arxive: '2503.12345'", True, "arxiv"),
+    ("aliase: [old-name]", True, "aliases"), ("arxive: '2503.12345'", True, "arxiv"),
     ("date: 2025-03-18", False, "dates"), ("topic: [agents]", False, "topics"), ("link: [https://x.org/]", False, "links"),
     # Keys of one's own: no true or false for starred, ingest's keys in a digest's paper, nothing near.
     ("started: 2026-01-01", True, None), ("drafted: 2026-01-01", True, None), ("date: 2025-03-18", True, None),

@@ -338,7 +338,8 @@ def test_a_page_the_preview_left_for_later_rendered_for_its_ids_is_not_rendered_
 
 WIKILINK_HINT = (
     "[[name]] leads to the paper content/papers/<name>.md (in any case), or else to the page "
-    "content/pages/<name>.md; a draft has none until it is published"
+    "content/pages/<name>.md, or else to the one note that has it under aliases:; a draft has none until "
+    "it is published"
 )
 
 
@@ -376,6 +377,51 @@ def test_a_link_to_no_paper_names_the_paper_it_meant_written_by_its_title_its_wh
         "/atlas/ in front of a link from the site's root", "a paper's page is /papers/<its file name>/, a page of "
         "yours /<its file name>/, a file of content/public/ at its path there; a draft has none until it is published",
     ]
+
+
+def test_a_wikilink_by_a_name_several_notes_have_under_aliases_is_warned_of_naming_them():
+    notes = "Fine: [[b]].\n\n[[MoE survey]] and [[moe survey#Setup|its setup]], [[MoE survye]]."
+    text = f"---\ntitle: A\n---\n\nThe abstract.\n\n## Notes\n\n{notes}\n"
+    html = under_base(make_markdown()(notes), "/atlas/")
+    warnings = links_to_nowhere(
+        "/atlas/", [("papers/a/", html, NOTE)], lambda: OUTPUTS, lambda _: text,
+        shared_link_names={"moe survey": ("b", "about")},
+    )
+    shared = "is a name of each of [[b]] and [[about]], under their aliases:"
+    assert [(w.line, w.message, w.hint) for w in warnings] == [
+        (11, f"wikilink [[MoE survey]] {shared}", "write [[b|MoE survey]] or [[about|MoE survey]], as Obsidian "
+         "writes a link by another name of a note; or keep the name under one file's aliases:"),
+        (11, f"wikilink [[moe survey#Setup|its setup]] {shared}", "write [[b#Setup|its setup]] or "
+         "[[about#Setup|its setup]], as Obsidian writes a link by another name of a note; or keep the name under "
+         "one file's aliases:"),
+        (11, "wikilink [[MoE survye]] leads to no page or file of the site", WIKILINK_HINT),
+    ]
+
+
+def test_a_build_links_a_wikilink_by_a_notes_other_name_and_warns_of_one_two_notes_have(tmp_path):
+    content = tmp_path / "content"
+    (content / "papers").mkdir(parents=True)
+    (content / "papers" / "moe.md").write_text(
+        "---\ntitle: A Survey of Mixture of Experts\naliases: [MoE survey, Experts]\n---\n\nIts abstract.\n")
+    (content / "papers" / "lora.md").write_text(  # Obsidian's older key
+        "---\ntitle: LoRA\nalias: [Low-rank adaptation, experts, old-lora]\n---\n\nIts abstract.\n")
+    (content / "papers" / "mine.md").write_text(
+        "---\ntitle: Mine\n---\n\nAn abstract.\n\n## Notes\n\n"
+        "See [[MoE survey]], [[low-rank adaptation|LoRA]], [[old-lora]]\nand [[Experts]].\n")
+    report = build(Paths(content, tmp_path / "site"), "/atlas/", cache=None)
+    assert [(w.path.name, w.line, w.message) for w in report.warnings] == [
+        ("mine.md", 10, "wikilink [[Experts]] is a name of each of [[lora]] and [[moe]], under their aliases:"),
+    ]
+    mine = (tmp_path / "site" / "papers" / "mine" / "index.html").read_text()
+    assert (
+        '<p>See <a href="/atlas/papers/moe/" class="wikilink">MoE survey</a>, '
+        '<a href="/atlas/papers/lora/" class="wikilink">LoRA</a>, '
+        '<a href="/atlas/papers/lora/" class="wikilink">old-lora</a>\n'
+        'and <a href="/atlas/papers/experts/" class="wikilink">Experts</a>.</p>'
+    ) in mine
+    # A name that can be an address is one still: its page leads on to the paper that has it so.
+    for old in ("old-lora", "experts"):
+        assert 'url=/atlas/papers/lora/"' in (tmp_path / "site" / "papers" / old / "index.html").read_text()
 
 
 def test_a_build_links_a_wikilink_to_the_papers_page_under_the_base_path_and_warns_of_one_to_none(tmp_path):

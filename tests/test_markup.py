@@ -297,8 +297,9 @@ def test_heading_ids_are_the_same_every_time():
 
 
 # Paper files and pages of one's own as wikilinks find them: "about" is both.
-LINK_TARGETS = wikilink_targets(
-    [("other-paper", "Other & Paper"), ("about", "A Paper Named About")], [("about", "About"), ("reading", "Reading")],
+LINK_TARGETS, _SHARED = wikilink_targets(
+    [("other-paper", "Other & Paper", ()), ("about", "A Paper Named About", ())],
+    [("about", "About", ()), ("reading", "Reading", ())],
 )
 
 
@@ -343,6 +344,32 @@ def test_a_wikilink_to_a_page_of_ones_own_links_it_unless_a_paper_has_its_name()
         '<p><a href="/atlas/reading/" class="wikilink">Reading</a> and '
         '<a href="/atlas/papers/about/" class="wikilink">A Paper Named About</a></p>\n'
     )
+
+
+def test_a_wikilink_by_a_name_under_a_notes_aliases_links_its_page_showing_the_name_as_written():
+    """Obsidian keeps a note's other names under aliases: ("MoE survey"): a
+    [[MoE survey]] led to no page, as no file has that name."""
+    targets, shared = wikilink_targets(
+        [("mixture-of-experts", "A Survey on Mixture of Experts", ("MoE survey", "moe")), ("lora", "LoRA", ("Low rank",)),
+         ("other-paper", "Other", ("LoRA", "Adapters")), ("qlora", "QLoRA", ("adapters",))],
+        [("about", "About", ("About me", "moe")), ("reading", "Reading", ("other-paper",))],
+    )
+    shown = with_link_targets(make_markdown()(
+        "[[MoE survey]] [[moe Survey#Setup]] [[MoE survey|the survey]] [[Low Rank.md]] [[About me]] "
+        "[[LoRA]] [[other-paper]] [[moe]] [[Adapters]]"
+    ), targets)
+    assert shown == (
+        '<p><a href="/papers/mixture-of-experts/" class="wikilink">MoE survey</a> '
+        '<a href="/papers/mixture-of-experts/#setup" class="wikilink">moe Survey › Setup</a> '
+        '<a href="/papers/mixture-of-experts/" class="wikilink">the survey</a> '
+        '<a href="/papers/lora/" class="wikilink">Low Rank.md</a> '
+        '<a href="/about/" class="wikilink">About me</a> '
+        # A file's name before another file's other name, as Obsidian links the file.
+        '<a href="/papers/lora/" class="wikilink">LoRA</a> <a href="/papers/other-paper/" class="wikilink">Other</a> '
+        # A name two files have leads to neither: the links check names them.
+        '<a href="/papers/moe/" class="wikilink">moe</a> <a href="/papers/adapters/" class="wikilink">Adapters</a></p>\n'
+    )
+    assert shared == {"moe": ("mixture-of-experts", "about"), "adapters": ("other-paper", "qlora")}
 
 
 def test_a_wikilink_to_no_paper_or_page_links_papers_by_that_name_for_the_links_check():
