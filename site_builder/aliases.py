@@ -11,7 +11,7 @@ the site's pages and each other as the site model is built
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -34,6 +34,9 @@ class Alias:
     url: str  # from the site's root, as a page's: "papers/old-slug/" ("" is the home page)
     path: Path | str  # the file whose aliases: names it
     line: int | None
+    # As written, where a note's front matter writes it as a name alone
+    # ("lora"), which may be meant as the note's other name, no address.
+    name: str = field(default="", compare=False)
 
 
 def parse_aliases(
@@ -86,7 +89,7 @@ def parse_front_matter_aliases(
                 names[text.strip()] = None
             if not _is_a_notes_name(text.strip()):
                 for alias in parse_aliases((text,), folder, own_url, path, line):
-                    addresses.setdefault(alias.url, alias)
+                    addresses.setdefault(alias.url, alias if "/" in text else replace(alias, name=text.strip()))
     return tuple(addresses.values()), tuple(names)
 
 
@@ -163,13 +166,13 @@ def check_aliases(aliases: Iterable[Alias], taken: Mapping[str, str], base_path:
         if alias.url in taken:
             errors.append(SourceError(
                 f"alias /{alias.url} is the address of {taken[alias.url]}", alias.path, alias.line,
-                hint="two pages cannot share an address: remove the alias, or move that page first",
+                hint="two pages cannot share an address: remove the alias, or move that page first" + _if_a_name(alias),
             ))
         elif other is not alias:
             where = f"{other.path}:{other.line}" if other.line else str(other.path)
             errors.append(SourceError(
                 f"alias /{alias.url} is an alias in {where} too", alias.path, alias.line,
-                hint="an old address leads to one page: keep it in one aliases: list",
+                hint="an old address leads to one page: keep it in one aliases: list" + _if_a_name(alias),
             ))
         elif base_path != "/" and f"/{alias.url}".startswith(base_path):
             errors.append(SourceError(
@@ -177,3 +180,14 @@ def check_aliases(aliases: Iterable[Alias], taken: Mapping[str, str], base_path:
                 hint=f"write /{alias.url[len(base_path) - 1:]}: the build puts the base path in front of it",
             ))
     raise_if_any(errors)
+
+
+def _if_a_name(alias: Alias) -> str:
+    """For an error at an alias written as a name alone in a note: how to
+    keep it as the note's other name without the address it makes."""
+    if not alias.name:
+        return ""
+    return (
+        f"; if {alias.name!r} is another name of the note, for [[links]], write it with a capital, "
+        f"{alias.name.capitalize()!r}: such a name is no address, and a [[link]] finds it in any case"
+    )

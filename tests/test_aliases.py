@@ -214,7 +214,11 @@ def test_the_aliases_of_a_page_of_ones_own_and_of_a_topic_lead_to_them():
 @pytest.mark.parametrize(("front", "message"), [
     # Renamed by copying: the old file still makes the page there.
     ("aliases: [other]\n", "content/papers/new.md:4: alias /papers/other/ is the address of the page of papers/other.md "
-     "(two pages cannot share an address: remove the alias, or move that page first)"),
+     "(two pages cannot share an address: remove the alias, or move that page first; if 'other' is another name of "
+     "the note, for [[links]], write it with a capital, 'Other': such a name is no address, and a [[link]] finds it "
+     "in any case)"),
+    ("aliases: [/papers/other/]\n", "content/papers/new.md:4: alias /papers/other/ is the address of the page of "
+     "papers/other.md (two pages cannot share an address: remove the alias, or move that page first)"),
     ("aliases: [/topics/]\n", "content/papers/new.md:4: alias /topics/ is the address of the site's own topics page"),
     ("aliases: ['/']\n", "content/papers/new.md:4: alias / is the address of the site's own home page"),
     ("aliases: [/about/]\n", "content/papers/new.md:4: alias /about/ is the address of the page of pages/about.md"),
@@ -234,9 +238,23 @@ def test_one_old_address_in_two_files_is_an_error_at_the_second_naming_the_first
         site_of(paper("one", "aliases: [old, older]\n"), paper("two", "aliases:\n  - /papers/old/\n  - older\n"))
     assert [str(error) for error in raised.value.errors] == [
         f"{PAPERS / 'two.md'}:4: alias /papers/{name}/ is an alias in {PAPERS / 'one.md'}:4 too "
-        "(an old address leads to one page: keep it in one aliases: list)"
-        for name in ("old", "older")
+        "(an old address leads to one page: keep it in one aliases: list" + end
+        for name, end in (("old", ")"), ("older", "; if 'older' is another name of the note, for [[links]], write it "
+                                                 "with a capital, 'Older': such a name is no address, and a [[link]] "
+                                                 "finds it in any case)"))
     ]
+
+
+def test_a_lower_case_name_two_notes_keep_under_aliases_is_an_old_address_of_both_and_the_error_says_to_capitalise():
+    """Obsidian's "lora" is a name alone that can be an address: nothing tells
+    it from the old name of a file (the build writes /papers/lora/ for it)."""
+    one, two = paper("one", "aliases: [lora]\n"), paper("two", "alias: [LoRA, lora]\n")
+    with pytest.raises(SourceError) as raised:
+        site_of(one, two)
+    assert (raised.value.line, raised.value.message) == (4, f"alias /papers/lora/ is an alias in {PAPERS / 'one.md'}:4 too")
+    assert "write it with a capital, 'Lora': such a name is no address" in raised.value.hint
+    written_so = site_of(one, paper("two", "alias: [LoRA]\n"))
+    assert [page.url for page in written_so.pages if page.template == "alias.html"] == ["papers/lora/"]
 
 
 # -- the page -------------------------------------------------------------------
