@@ -50,12 +50,15 @@ def test_a_long_topic_pages_on_to_older_papers(browser, shipped_site, serve_site
     base = serve_site(shipped_site)
     context, page, errors = open_page(browser, base + "topics/fine-tuning/")
     first_page = page.locator(".paper-title a").all_inner_texts()
-    page.get_by_role("link", name="Older →").click()
+    # The arrows are for the eye: a screen reader read "Older right arrow".
+    expect(page.get_by_role("link", name="Older Page 2 of")).to_have_accessible_name(re.compile(r"^Older Page 2 of \d+$"))
+    page.get_by_role("link", name="Older").click()
     page.wait_for_load_state()
     assert page.url == base + "topics/fine-tuning/page/2/"
     second_page = page.locator(".paper-title a").all_inner_texts()
     assert second_page and not set(first_page) & set(second_page)
-    page.get_by_role("link", name="← Newer").click()
+    expect(page.get_by_role("link", name="Newer")).to_have_accessible_name(re.compile(r"^Newer Page 1 of \d+$"))
+    page.get_by_role("link", name="Newer").click()
     page.wait_for_load_state()
     assert page.url == base + "topics/fine-tuning/"
     assert errors == []

@@ -78,8 +78,27 @@ def test_home_page_opens_the_latest_digest_and_links_to_all_of_it(shipped_site):
     titles = re.findall(r'class="paper-title"><a href="[^"]*">(.*?)</a>', latest)
     assert len(titles) > 10  # the shipped latest digest is long enough to be cut
     assert re.findall(r'class="paper-title"><a href="[^"]*">(.*?)</a>', home) == titles[:10]
-    assert f'<a href="{BASE}dates/2025-09-10/">All {len(titles)} papers of Sep 10, 2025 →</a>' in home
+    assert f'<a href="{BASE}dates/2025-09-10/">All {len(titles)} papers of Sep 10, 2025 <span aria-hidden="true">→</span></a>' in home
     assert "358 papers · 31 topics · 4 dates" in home
+
+
+# What a screen reader reads of a link: its text without what is hidden from it.
+_HIDDEN_SPAN = re.compile(r'<span aria-hidden="true">[^<]*</span>')
+_ARROWS = re.compile(r"[\u2190-\u21ff\u27f5-\u27ff]")
+
+
+def test_no_links_text_read_aloud_holds_an_arrow(shipped_site):
+    """The pager's "← Newer" and the home page's "All dates →" were read
+    "left arrow Newer", "All dates right arrow": the arrows are for the eye."""
+    read = []
+    for page in sorted(shipped_site.rglob("*.html")):
+        for link in re.findall(r"<a\b[^>]*>(.*?)</a>", page.read_text(encoding="utf-8"), re.S):
+            text = html.unescape(re.sub(r"<[^>]+>", "", _HIDDEN_SPAN.sub("", link)))
+            if _ARROWS.search(text):
+                read.append((page.relative_to(shipped_site).as_posix(), text))
+    assert read == []
+    home = page_text(shipped_site, "index.html")
+    assert home.count('<span aria-hidden="true">→</span></a>') >= 2, "the arrows are still there to see"
 
 
 def test_a_topic_s_pages_list_each_of_its_papers_once(shipped_site):

@@ -609,8 +609,8 @@ def test_a_long_topic_is_split_into_pages_of_fifty_newest_first():
     second = files["topics/speech/page/2/index.html"].decode()
     assert 'id="topic-chart' in files["topics/speech/index.html"].decode() and 'id="topic-chart' not in second
     assert "Papers 51–100 of 120, newest first · page 2 of 3" in second
-    assert 'href="/topics/speech/" rel="prev"><span>← Newer</span>Page 1 of 3</a>' in second
-    assert 'href="/topics/speech/page/3/" rel="next"><span>Older →</span>Page 3 of 3</a>' in second
+    assert 'href="/topics/speech/" rel="prev"><span><span aria-hidden="true">←</span> Newer</span>Page 1 of 3</a>' in second
+    assert 'href="/topics/speech/page/3/" rel="next"><span>Older <span aria-hidden="true">→</span></span>Page 3 of 3</a>' in second
     assert "sitemap.xml" not in files  # a bare path as base_url: its URLs could not be absolute
     sitemap = render_site(make_environment(ABSOLUTE), site_for(*papers, config=ABSOLUTE), ASSETS, {})[0]["sitemap.xml"]
     assert "<loc>https://example.org/atlas/topics/speech/page/3/</loc>" in sitemap.decode()
