@@ -76,6 +76,7 @@ def markdown_parser(shown_under: int = UNDER_A_SECTION) -> MarkdownIt:
     rules["math_inline_double"] = _math_html
     rules["math_block"] = _math_html
     rules["footnote_anchor"] = partial(_named_backref, rules["footnote_anchor"])
+    rules["table_open"] = rules["table_close"] = partial(_table_in_a_scroll_box, md.renderer.renderToken)
     md.core.ruler.push("table_cell_classes", _table_cell_classes)
     md.core.ruler.push("nested_headings", partial(_nest_headings, shown_under))
     md.core.ruler.push("bare_addresses", _mark_bare_addresses)
@@ -180,6 +181,16 @@ def _table_cell_classes(state: StateCore) -> None:
                 if classes:
                     cell.attrSet("class", " ".join(classes))
             cells = []
+
+
+def _table_in_a_scroll_box(render: Callable[..., str], tokens: list, idx: int, options: object, env: dict) -> str:
+    # A table wider than the column scrolls inside a box of its own (the
+    # stylesheet's .table-scroll), which site.js makes a region named as one
+    # that scrolls, and a stop for the keyboard: the table keeps its own
+    # display, and with it its rows and columns for every screen reader.
+    if tokens[idx].nesting == 1:
+        return '<div class="table-scroll">\n' + render(tokens, idx, options, env)
+    return render(tokens, idx, options, env) + "</div>\n"
 
 
 def _named_backref(render: Callable[..., str], tokens: list, idx: int, options: object, env: dict) -> str:

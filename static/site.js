@@ -61,20 +61,14 @@
 })();
 
 /* A box that scrolls sideways (a chart, or the code or a table of notes) is a
- * stop for the keyboard, whose arrow keys then scroll it; a chart or code is
- * then also a region that says it scrolls (a table keeps its own role). One
- * that fits its box is none of these (the chart inside still has its own title). */
+ * stop for the keyboard, whose arrow keys then scroll it, and a region that
+ * says it scrolls. One that fits its box is neither (the chart inside still
+ * has its own title, the table its rows and columns). */
 function fitScrolling() {
-  // Two regions of one name cannot be told apart in a screen reader's list of
-  // them: a page with several blocks of code numbers them.
-  var code = Array.prototype.slice.call(document.querySelectorAll("main pre"));
-  Array.prototype.forEach.call(document.querySelectorAll(".chart-scroll, main pre, main table"), function (box) {
+  Array.prototype.forEach.call(document.querySelectorAll(".chart-scroll, main pre, main .table-scroll"), function (box) {
     var scrolls = box.scrollWidth > box.clientWidth;
     if (scrolls) box.setAttribute("tabindex", "0"); else box.removeAttribute("tabindex");
-    if (box.tagName === "TABLE") return;
-    var at = code.indexOf(box);
-    var name = at >= 0 && code.length > 1 ? "Code " + (at + 1) + " of " + code.length : "Code";
-    if (!box.hasAttribute("data-label")) box.setAttribute("data-label", box.getAttribute("aria-label") || name + " (scrolls sideways)");
+    if (!box.hasAttribute("data-label")) box.setAttribute("data-label", box.getAttribute("aria-label") || scrollingName(box));
     if (scrolls) {
       box.setAttribute("role", "region");
       box.setAttribute("aria-label", box.getAttribute("data-label"));
@@ -83,6 +77,16 @@ function fitScrolling() {
       box.removeAttribute("aria-label");
     }
   });
+}
+
+/* "Code (scrolls sideways)", or "Table 2 of 3 (scrolls sideways)": two
+ * regions of one name cannot be told apart in a screen reader's list of
+ * them, so a page with several blocks of code, or tables, numbers them. */
+function scrollingName(box) {
+  var kind = box.tagName === "PRE" ? "Code" : "Table";
+  var all = Array.prototype.slice.call(document.querySelectorAll(box.tagName === "PRE" ? "main pre" : "main .table-scroll"));
+  var number = all.length > 1 ? " " + (all.indexOf(box) + 1) + " of " + all.length : "";
+  return kind + number + " (scrolls sideways)";
 }
 fitScrolling();
 window.addEventListener("resize", fitScrolling);

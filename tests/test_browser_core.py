@@ -269,14 +269,16 @@ def test_wide_notes_and_the_topics_chart_fit_a_phone(browser, tmp_path, serve_si
     assert page.locator(".notes pre").count() == 1 and page.locator(".notes table").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     # Code and a table that scroll sideways are stops for the keyboard, whose
-    # arrows scroll them; the code is a region that says so, the table a table.
+    # arrows scroll them, and regions that say so; the table inside its box
+    # is still a table, with its rows and columns.
     expect(page.locator(".notes pre")).to_have_attribute("tabindex", "0")
     expect(page.get_by_role("region", name="Code (scrolls sideways)")).to_have_count(1)
-    expect(page.locator(".notes table")).to_have_attribute("tabindex", "0")
-    expect(page.locator(".notes").get_by_role("table")).to_have_count(1)
-    page.locator(".notes table").focus()
+    scroll_box = page.get_by_role("region", name="Table (scrolls sideways)")
+    expect(scroll_box).to_have_attribute("tabindex", "0")
+    expect(scroll_box.get_by_role("table")).to_have_count(1)
+    scroll_box.focus()
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("() => document.querySelector('.notes table').scrollLeft > 0")  # scrolled, maybe smoothly
+    page.wait_for_function("() => document.querySelector('.notes .table-scroll').scrollLeft > 0")  # scrolled, maybe smoothly
     page.goto(base + "topics/")
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     # The shipped site's four dates fit beside the names at 390px, each name
@@ -311,6 +313,9 @@ def test_wide_notes_and_the_topics_chart_fit_a_phone(browser, tmp_path, serve_si
     context.close()
 
 
+# A cell's lines: the rows its text's boxes stand on (the cell is as tall as its row's tallest).
+CELL_LINES = ("cells => cells.map(cell => { const text = document.createRange(); text.selectNodeContents(cell);"
+              " return new Set([...text.getClientRects()].map(box => Math.round(box.top))).size; })")
 MODEL_TABLE = (
     "\n## Notes\n\n| Model | MMLU | GSM8K | HumanEval | License | Note |\n|---|--:|--:|--:|---|---|\n"
     "| Mistral-7B-Instruct-v0.2 | 60.1 | 40.0 | 26.2 | Apache-2.0 | the one we kept for the long-context runs, "
@@ -322,14 +327,44 @@ def test_a_table_of_names_and_figures_on_a_phone_keeps_each_name_on_a_line_and_s
     """It squeezed its columns to their longest word first: "Mistral-7B-Instruct-v0.2" on four lines."""
     base, paper = serve_with_notes(tmp_path, serve_site, MODEL_TABLE)
     context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": 390, "height": 844})
-    # A cell's lines: the rows its text's boxes stand on (the cell is as tall as its row's tallest).
-    lines = page.locator(".notes td").evaluate_all(
-        "cells => cells.map(cell => { const text = document.createRange(); text.selectNodeContents(cell);"
-        " return new Set([...text.getClientRects()].map(box => Math.round(box.top))).size; })"
-    )
+    lines = page.locator(".notes td").evaluate_all(CELL_LINES)
     assert lines[:5] == [1] * 5 and lines[6:11] == [1] * 5, lines  # each name, figure and license on one line
     assert lines[5] > 1, "the sentence wraps"
-    assert page.locator(".notes table").evaluate("table => table.scrollWidth > table.clientWidth")
+    assert page.locator(".notes .table-scroll").evaluate("box => box.scrollWidth > box.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert errors == []
+    context.close()
+
+
+SENTENCES_TABLE = (
+    "\n## Notes\n\n| Setting | First run | Second run | Why it matters | Next |\n|---|---|---|---|---|\n"
+    "| warm-up | the loss spiked in the first thousand steps and came back | steady from the start of the run "
+    "| schedules interact with the batch size we chose | a longer warm-up over two thousand steps |\n\n"
+    "| a | b |\n|---|---|\n| x | 1 |\n\n"
+    "| Model | Note |\n|---|---|\n| Mistral-7B | the one we kept for the long-context runs, as it fits on a card |\n"
+)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_table_of_sentences_keeps_a_readable_width_and_scrolls_and_one_that_fits_is_as_it_was(
+    browser, tmp_path, serve_site, width,
+):
+    """On a phone the browser squeezed each column of sentences to its longest
+    word, to fit a table that could not fit: "the loss / spiked in / the first"."""
+    base, paper = serve_with_notes(tmp_path, serve_site, SENTENCES_TABLE)
+    context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": width, "height": 900})
+    wide, narrow, fits = (page.locator(".notes .table-scroll").nth(n) for n in range(3))
+    rem = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    columns = "table => [...table.querySelectorAll('th')].map(cell => cell.getBoundingClientRect().width)"
+    assert min(wide.locator("table").evaluate(columns)[1:]) >= 10 * rem - 0.5
+    assert wide.evaluate("box => box.scrollWidth > box.clientWidth")
+    expect(page.get_by_role("region", name="Table 1 of 3 (scrolls sideways)")).to_have_count(1)
+    # A table that fits is no keyboard stop and no region, and a sentence in
+    # it wraps only where the column is too narrow for it whole (a phone's).
+    for table in (narrow, fits):
+        assert table.evaluate("box => [box.scrollWidth - box.clientWidth, box.getAttribute('tabindex'), box.getAttribute('role')]") == [0, None, None]
+    lines = fits.locator("td").evaluate_all(CELL_LINES)
+    assert lines[0] == 1 and (lines[1] > 1) == (width == 390), lines
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     assert errors == []
     context.close()

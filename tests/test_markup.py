@@ -428,6 +428,18 @@ def test_a_table_columns_alignment_is_a_class_the_stylesheet_aligns_not_a_style_
     assert "td.align-center" in stylesheet and "td.align-right" in stylesheet
 
 
+def test_a_table_stands_in_a_box_of_its_own_that_scrolls_and_keeps_its_display_as_a_table():
+    # The table was the box that scrolled (display: block), which some screen
+    # readers take for no table; its box is named as a region by site.js.
+    html = make_markdown()("Before.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n> | c |\n> |---|\n> | 3 |\n")
+    assert re.findall(r"<div class=\"table-scroll\">\n<table>.*?</table>\n</div>\n", html, re.S) == [
+        html[html.index('<div class="table-scroll">'):html.index("<blockquote>")],
+        html[html.index("<blockquote>\n") + 13:html.index("</blockquote>")],
+    ]
+    stylesheet = (Path(__file__).parent.parent / "static" / "style.css").read_text(encoding="utf-8")
+    assert ".table-scroll { overflow-x: auto;" in stylesheet and "table { display: block" not in stylesheet
+
+
 def test_a_table_column_of_short_cells_is_marked_to_stay_on_one_line_and_one_with_a_sentence_is_not():
     html = make_markdown()(
         "| Model | MMLU | Note |\n|---|--:|---|\n| Mistral-7B-Instruct-v0.2 | 60.1 | kept |\n"

@@ -96,15 +96,18 @@ def site_url(shipped_site, serve_site) -> str:
 
 
 # The shipped papers have no tags: a copy with some, and the pages they make;
-# and notes with headings (as Obsidian writes them), task lists, footnotes and
-# coloured code, in a digest paper's notes and in both the abstract and the
+# and notes with headings (as Obsidian writes them), task lists, footnotes,
+# coloured code and a table wider than the column, in a digest paper's notes and in both the abstract and the
 # notes of a paper of one's own, whose notes have math too.
 TAG_PAGES = ["", "tags/", "tags/read-later/", "starred/", "papers/my-reading-list/"]
 # The page at an old address of my-reading-list, which sends the browser on.
 ALIAS_PAGE = "papers/reading-list/"
 FOOTNOTED_NOTES = (
     "\n## Notes\n\n# To do\n\n- [ ] re-run the ablation\n- [x] read section 3 of [the paper](https://arxiv.org/abs/1)\n\n"
-    "## Cost\n\nThe gain is small.[^1] So is the cost.^[Table 2.]\n\n### Code\n\n"
+    "## Cost\n\nThe gain is small.[^1] So is the cost.^[Table 2.]\n\n"
+    "| run | what we saw | why it matters | what to try next | what it cost |\n|---|---|---|---|---|\n"
+    "| warm-up | the loss spiked in the first thousand steps | schedules interact with batch size "
+    "| a longer warm-up over two thousand steps | about a day on one card, with checkpoints |\n\n### Code\n\n"
     "```python\n@torch.no_grad()\ndef evaluate(model, n=3):  # three seeds\n    return sum(model(s) for s in range(n)) / 1.5e3\n```\n\n"
     "```diff\n- lr: 3e-4\n+ lr: 1e-4\n```\n\n[^1]: Within the noise of three seeds.\n"
 )
