@@ -524,6 +524,9 @@ def test_a_tasks_box_stands_where_a_bullet_would_and_tasks_in_a_task_are_indente
     context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": width, "height": 844})
     boxes = page.locator(".notes .task-list-item-checkbox")
     assert boxes.count() == 4
+    # Each box is named by its own task's text (its <label>), not its subtasks', and cannot be ticked.
+    for name in ("re-run the ablation", "seed 1", "seed 2", "read section 3"):
+        expect(page.get_by_role("checkbox", name=name, exact=True)).to_be_disabled()
     outer, inner = boxes.nth(0).bounding_box(), boxes.nth(1).bounding_box()
     assert inner["x"] > outer["x"] + 10, "a task's own tasks stand under it, not beside it"
     # Each item's text starts a bullet's room in from its list's edge, and a
