@@ -90,3 +90,29 @@ function scrollingName(box) {
 }
 fitScrolling();
 window.addEventListener("resize", fitScrolling);
+
+/* The topics heat map's names stand in rows of 22px (charts.py): on a phone,
+ * room for two lines of a name at the stylesheet's line height, but for one
+ * at a reader's own wider spacing, which cut the second line's top and the
+ * first's bottom. Then each name takes one line (the stylesheet's .one-line).
+ * Checked again whenever a name's size changes: a reader's spacing may come
+ * after the page, and a narrower window brings the two lines. */
+function fitHeatmapNames() {
+  Array.prototype.forEach.call(document.querySelectorAll(".heatmap-names"), function (names) {
+    var name = names.querySelector(".row-label span");
+    if (!name) return;
+    var row = name.parentNode;
+    // (A wide window keeps each name on one line anyway, ending in an ellipsis.)
+    var wraps = window.getComputedStyle(row).whiteSpace !== "nowrap";
+    var lines = 2 * parseFloat(window.getComputedStyle(name).lineHeight);
+    names.classList.toggle("one-line", wraps && lines > row.clientHeight + 0.5);
+  });
+}
+if (window.ResizeObserver) {
+  // A frame later: the names' new layout is a change of size the observer
+  // would otherwise report in the same frame, as a loop.
+  var namesResized = new ResizeObserver(function () { window.requestAnimationFrame(fitHeatmapNames); });
+  Array.prototype.forEach.call(document.querySelectorAll(".heatmap-names .row-label span"), function (name) {
+    namesResized.observe(name);
+  });
+}

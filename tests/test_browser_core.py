@@ -316,6 +316,38 @@ def test_wide_notes_and_the_topics_chart_fit_a_phone(browser, tmp_path, serve_si
 # A cell's lines: the rows its text's boxes stand on (the cell is as tall as its row's tallest).
 CELL_LINES = ("cells => cells.map(cell => { const text = document.createRange(); text.selectNodeContents(cell);"
               " return new Set([...text.getClientRects()].map(box => Math.round(box.top))).size; })")
+# The text spacing WCAG 1.4.12 asks a page to take without losing anything.
+TEXT_SPACING = ("* { line-height: 1.5 !important; letter-spacing: 0.12em !important; word-spacing: 0.16em !important; }"
+                " p { margin-bottom: 2em !important; }")
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_heat_maps_names_are_whole_at_a_readers_own_text_spacing(browser, shipped_site, serve_site, width):
+    """On a phone a name has two lines of its 22px row, and at lines 1.5 apart
+    the second line's top and the first's bottom were cut; on a wide screen
+    the longest name ended in an ellipsis."""
+    base = serve_site(shipped_site)
+    context, page, errors = open_page(browser, base + "topics/", viewport={"width": width, "height": 900},
+                                      bypass_csp=True)  # for the reader's own text spacing
+    names = page.locator(".heatmap-names")
+    expect(names).not_to_have_class(re.compile("one-line"))
+    page.add_style_tag(content=TEXT_SPACING)  # after the page, as a reader's bookmarklet adds it
+    if width == 390:
+        expect(names).to_have_class(re.compile("one-line"))
+    cut = ("names => names.filter(name => name.scrollWidth > name.clientWidth || name.scrollHeight > name.clientHeight"
+           " || name.firstElementChild.scrollWidth > name.firstElementChild.clientWidth"
+           " || name.firstElementChild.scrollHeight > name.firstElementChild.clientHeight + 2).map(name => name.textContent)")
+    assert page.locator(".heatmap-names .row-label").evaluate_all(cut) == []
+    assert_each_name_is_beside_its_row(page)
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    # Without it again, a phone's names take their two lines again.
+    page.evaluate("document.head.lastElementChild.remove()")
+    expect(names).not_to_have_class(re.compile("one-line"))
+    assert page.locator(".heatmap-names .row-label").evaluate_all(cut) == []
+    assert errors == []
+    context.close()
+
+
 MODEL_TABLE = (
     "\n## Notes\n\n| Model | MMLU | GSM8K | HumanEval | License | Note |\n|---|--:|--:|--:|---|---|\n"
     "| Mistral-7B-Instruct-v0.2 | 60.1 | 40.0 | 26.2 | Apache-2.0 | the one we kept for the long-context runs, "
