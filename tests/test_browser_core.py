@@ -509,6 +509,50 @@ def test_a_formula_in_a_line_wider_than_a_phone_scrolls_inside_the_column_and_a_
     context.close()
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_formula_in_a_line_that_scrolls_shows_a_shadow_at_each_edge_with_more_and_one_that_fits_none(
+    browser, tmp_path, serve_site, scheme,
+):
+    """Nothing told a formula wider than a phone's line from one that ends there."""
+    base, paper = serve_with_notes(tmp_path, serve_site, LONG_INLINE_FORMULA)
+    context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": 390, "height": 844},
+                                      color_scheme=scheme, device_scale_factor=2,
+                                      bypass_csp=True)  # for the style that hides the glyphs
+    page.add_style_tag(content=".notes math * { visibility: hidden; }")  # the backgrounds alone
+    canvas = context.new_page()  # about:blank, where no CSP keeps a canvas from reading a picture
+    background = [int(c) for c in re.findall(r"\d+", page.evaluate("getComputedStyle(document.body).backgroundColor"))]
+    long, short = page.locator(".notes math").first, page.locator(".notes math").last
+
+    def shade(formula) -> tuple[int, int]:
+        """How far from the page's colour the formula's first and last 12 columns of pixels (6px) go."""
+        shot = formula.screenshot()
+        data = canvas.evaluate(PIXELS, base64.b64encode(shot).decode())
+        width = int.from_bytes(shot[16:20], "big")  # the PNG's IHDR
+        far = [0, 0]
+        for i in range(0, len(data), 4):
+            column = (i // 4) % width
+            side = 0 if column < 12 else 1 if column >= width - 12 else None
+            if side is not None:
+                far[side] = max(far[side], sum(abs(a - b) for a, b in zip(data[i:i + 3], background)))
+        return far[0], far[1]
+
+    assert long.evaluate("e => e.scrollWidth - e.clientWidth") > 50
+    at_start = shade(long)
+    assert at_start[0] <= 3 and at_start[1] >= 20, at_start
+    long.evaluate("e => { e.scrollLeft = 40; }")
+    assert min(shade(long)) >= 20
+    long.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
+    at_end = shade(long)
+    assert at_end[0] >= 20 and at_end[1] <= 3, at_end
+    assert max(shade(short)) <= 3, "a formula that fits shows no edge"
+    # On a wide screen both fit, and show none.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert long.evaluate("e => e.scrollWidth - e.clientWidth") == 0
+    assert max(shade(long)) <= 3 and max(shade(short)) <= 3
+    assert errors == []
+    context.close()
+
+
 def test_two_blocks_of_code_that_scroll_are_regions_of_two_names(browser, tmp_path, serve_site):
     """Both were 'Code (scrolls sideways)': a screen reader's list of regions
     showed two of one name (axe: landmark-unique)."""
