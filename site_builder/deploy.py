@@ -52,6 +52,7 @@ class DeployTarget:
     local_tip: str  # the local branch's commit; "": no such branch
     parent: str | None  # what the new commit goes on top of: the remote's branch, else the local one
     remote_tip: str | None = None  # the remote's branch's commit; None: no such branch, or no remote
+    cname: str | None = None  # the domain in the CNAME file on the branch, which GitHub Pages' settings write
 
 
 def check_target(repo: Path, remote: str | None = "origin", branch: str = "gh-pages") -> DeployTarget:
@@ -85,7 +86,16 @@ def check_target(repo: Path, remote: str | None = "origin", branch: str = "gh-pa
         raise SourceError(f"{where} holds no deployed site (no .nojekyll); deploy would replace its files",
                           repo, hint="deploy to another branch with --branch; if it holds a site made another way "
                                      f"you no longer want, delete it first ({delete})")
-    return DeployTarget(repo, remote, branch, local_tip, parent, remote_tip)
+    cname = git.run("cat-file", "blob", f"{parent}:CNAME", check=False).split() if parent is not None else []
+    return DeployTarget(repo, remote, branch, local_tip, parent, remote_tip, cname[0] if cname else None)
+
+
+def kept_cname(site_dir: Path, target: DeployTarget) -> str | None:
+    """The branch's custom domain when a deploy without site.yaml's ``domain``
+    keeps it: unless the site has a CNAME of its own (content/public/CNAME).
+    A domain set in GitHub Pages' settings is written to the branch's CNAME,
+    and a commit without the file takes the domain away."""
+    return None if (site_dir / "CNAME").is_file() else target.cname
 
 
 def deploy_site(
@@ -94,10 +104,12 @@ def deploy_site(
     message: str = "Deploy Paper Atlas site",
     domain: str | None = None,
 ) -> Deployment:
-    """Commit ``site_dir`` (plus ``.nojekyll`` and ``CNAME``) to the target's branch and push it."""
+    """Commit ``site_dir`` (plus ``.nojekyll``, and ``CNAME`` for ``domain`` or
+    the one the branch keeps) to the target's branch and push it."""
     git = _Git(target.repo)
     ref = f"refs/heads/{target.branch}"
     extra = {".nojekyll": ""}  # GitHub Pages would otherwise drop files starting with "_"
+    domain = domain or kept_cname(site_dir, target)
     if domain:
         extra["CNAME"] = f"{domain}\n"
     # Absolute: git reads the paths from the top of the checkout, not where deploy runs.

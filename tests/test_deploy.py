@@ -156,6 +156,53 @@ def test_no_cname_without_a_domain_and_no_push_keeps_it_local(project, tmp_path)
     assert git(remote, "for-each-ref") == ""
 
 
+def set_domain_in_settings(remote: Path, tmp_path: Path, domain: str) -> str:
+    """What GitHub Pages' Settings do for a site published from a branch:
+    commit the custom domain to the branch's CNAME."""
+    clone = tmp_path / "github-settings"
+    git(tmp_path, "clone", "--quiet", "--branch", "gh-pages", str(remote), str(clone))
+    (clone / "CNAME").write_text(domain)
+    git(clone, "add", "CNAME")
+    git(clone, "commit", "--quiet", "-m", "Create CNAME")
+    git(clone, "push", "--quiet", "origin", "gh-pages")
+    return git(clone, "rev-parse", "HEAD")
+
+
+def test_a_custom_domain_set_in_github_settings_is_kept_by_the_next_deploy(project, tmp_path):
+    """GitHub writes a domain set in Settings → Pages to the branch's CNAME,
+    and takes the domain away when a commit deletes the file: a deploy
+    without a domain in site.yaml dropped it, and the site left its domain."""
+    repo, remote = project
+    (repo / "content" / "site.yaml").write_text("title: Deployed Atlas\ndigest_year: 2025\n")
+    assert run_deploy(repo).returncode == 0
+    settings = set_domain_in_settings(remote, tmp_path, "papers.example.org")
+
+    paper = repo / "content" / "papers" / "a-second-paper-about-pages.md"
+    paper.write_text(paper.read_text() + "\n## Notes\n\nDeployed after the domain was set.\n")
+    result = run_deploy(repo)
+    assert result.returncode == 0, result.stderr
+    tip = git(remote, "rev-parse", "refs/heads/gh-pages")
+    assert git(remote, "rev-parse", f"{tip}^") == settings
+    assert git(remote, "show", f"{tip}:CNAME") == "papers.example.org"
+    assert "CNAME: papers.example.org, kept from gh-pages" in result.stdout
+    # Served at the domain's root, which the site is built for: no warning of GitHub's own address.
+    git(repo, "remote", "set-url", "origin", "https://github.com/someone/atlas.git")
+    assert pages_warnings(repo, "https://github.com/someone/atlas.git", "base_url: /\n") == []
+    assert git(repo, "show", "refs/heads/gh-pages:CNAME") == "papers.example.org"
+    git(repo, "remote", "set-url", "origin", str(remote))
+
+    # site.yaml's domain, or the site's own CNAME, is the one deployed.
+    (repo / "content" / "site.yaml").write_text("title: Deployed Atlas\ndigest_year: 2025\ndomain: atlas.example.org\n")
+    assert run_deploy(repo).returncode == 0
+    assert git(remote, "show", "refs/heads/gh-pages:CNAME") == "atlas.example.org"
+    (repo / "content" / "site.yaml").write_text("title: Deployed Atlas\ndigest_year: 2025\n")
+    (repo / "content" / "public").mkdir()
+    (repo / "content" / "public" / "CNAME").write_text("own.example.org\n")
+    own = run_deploy(repo)
+    assert own.returncode == 0 and "kept from" not in own.stdout
+    assert git(remote, "show", "refs/heads/gh-pages:CNAME") == "own.example.org"
+
+
 def test_files_whose_names_git_would_read_otherwise_are_committed_under_their_own_names(project, tmp_path):
     """Names git reads as quoted (one that begins with a double quote was
     committed as "a" for '"a".txt'), holds a line end (git looked for the
