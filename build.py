@@ -17,7 +17,7 @@ try:
     from site_builder import __version__
     from site_builder.errors import NOTHING_WRITTEN, BuildErrors, OutputError, SourceError, counted
     from site_builder.config import load_config, with_base_url
-    from site_builder.deploy import check_target, deploy_site, kept_cname, pages_mismatch
+    from site_builder.deploy import check_target, deploy_site, kept_cname, pages_mismatch, pages_workflows
     from site_builder.inputs import Paths, ingest
     from site_builder.pipeline import CACHE_DIR, BuildReport, build
     from site_builder.search import SearchPart
@@ -168,16 +168,19 @@ def command_deploy(args: argparse.Namespace) -> int:
     site_yaml = paths.content / "site.yaml"
     config = with_base_url(load_config(site_yaml), args.base_url)
     kept = None if config.domain else kept_cname(paths.out, target)
-    mismatch = pages_mismatch(Path.cwd(), args.remote, replace(config, domain=config.domain or kept), site_yaml)
-    if mismatch:
-        print(f"warning: {mismatch}", file=sys.stderr)
+    pages_warnings = [warning for warning in (
+        pages_mismatch(Path.cwd(), args.remote, replace(config, domain=config.domain or kept), site_yaml),
+        pages_workflows(Path.cwd(), args.remote, args.branch),
+    ) if warning]
+    for warning in pages_warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"Built {report.site.pages:,} pages into {paths.out}")
     if kept:
         print(f"CNAME: {kept}, kept from {args.branch}, where GitHub Pages' settings write a custom domain "
               f"(set domain in {site_yaml} to change it; remove it in Settings → Pages to serve the site without it)")
-    if args.strict and (report.warnings or mismatch):
+    if args.strict and (report.warnings or pages_warnings):
         return _failed_strictly(
-            len(report.warnings) + bool(mismatch), f"the site in {paths.out} is built; {args.branch} was not published",
+            len(report.warnings) + len(pages_warnings), f"the site in {paths.out} is built; {args.branch} was not published",
         )
     try:
         result = deploy_site(paths.out, target, args.message, report.site.domain)

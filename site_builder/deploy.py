@@ -148,11 +148,10 @@ def pages_mismatch(repo: Path, remote: str, config: SiteConfig, site_yaml: Path)
     (its pages would then find neither their stylesheet nor their links), or
     on another host than a full base_url names. None when they agree, or the
     remote is not on GitHub."""
-    address = _Git(repo).run("remote", "get-url", remote, check=False) or remote
-    match = _GITHUB_REMOTE.fullmatch(address)
-    if match is None:
+    github = _github_repository(repo, remote)
+    if github is None:
         return None
-    owner, name = match.groups()
+    owner, name = github
     if config.domain:  # a custom domain is served at its root
         host, served = config.domain, "/"
     else:
@@ -175,6 +174,35 @@ def pages_mismatch(repo: Path, remote: str, config: SiteConfig, site_yaml: Path)
     if not config.domain and meant and not meant.endswith(".github.io"):
         hint += f"; or, for a site at https://{meant}/, set domain: {meant}"
     return f"GitHub Pages will serve this site at {url}, but it is built for {built_for}: {harm} ({hint})"
+
+
+def pages_workflows(repo: Path, remote: str, branch: str) -> str | None:
+    """What is wrong when the checkout ``repo``, on GitHub, also publishes
+    with a GitHub Actions workflow (actions/deploy-pages, as the shipped
+    .github/workflows/pages.yml does): GitHub Pages serves one source, so
+    either ``branch`` is not what it serves, or the workflow fails on every
+    push. None when there is no such workflow, or the remote is not on GitHub."""
+    if _github_repository(repo, remote) is None:
+        return None
+    top = Path(_Git(repo).run("rev-parse", "--show-toplevel", what="find the top of the checkout"))
+    found = sorted(
+        path.relative_to(top).as_posix() for path in (top / ".github" / "workflows").glob("*.y*ml")
+        if "actions/deploy-pages" in path.read_text(encoding="utf-8", errors="replace")
+    )
+    if not found:
+        return None
+    names = ", ".join(found)
+    return (f"{names} {'publishes' if len(found) == 1 else 'publish'} this site with GitHub Actions on every push to "
+            f"GitHub: with Settings → Pages → Source: GitHub Actions, the {branch} branch is not what GitHub serves, "
+            f"and with Source: Deploy from a branch, the workflow fails; publish one way: to publish {branch}, "
+            f"delete {'it' if len(found) == 1 else 'them'} (git rm {' '.join(found)})")
+
+
+def _github_repository(repo: Path, remote: str) -> tuple[str, str] | None:
+    """The owner and name of ``remote``'s repository when it is on GitHub."""
+    address = _Git(repo).run("remote", "get-url", remote, check=False) or remote
+    match = _GITHUB_REMOTE.fullmatch(address)
+    return None if match is None else (match[1], match[2])
 
 
 class _Git:

@@ -464,6 +464,32 @@ def test_a_site_built_for_another_path_than_github_pages_serves_it_at_is_a_warni
         ]
 
 
+def test_a_pages_workflow_beside_a_gh_pages_deploy_is_a_warning(project):
+    """The shipped workflow publishes with GitHub Actions on every push: with
+    Pages set to GitHub Actions, a gh-pages branch is not what is served; set
+    to the branch, the workflow's deploy job fails on every push."""
+    repo, _remote = project
+    workflows = repo / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    shutil.copy(ROOT / ".github" / "workflows" / "pages.yml", workflows / "pages.yml")
+    (workflows / "tests.yml").write_text("on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n")
+    expected = ("warning: .github/workflows/pages.yml publishes this site with GitHub Actions on every push to GitHub: "
+                "with Settings → Pages → Source: GitHub Actions, the gh-pages branch is not what GitHub serves, and with "
+                "Source: Deploy from a branch, the workflow fails; publish one way: to publish gh-pages, delete it "
+                "(git rm .github/workflows/pages.yml)")
+    assert pages_warnings(repo, "https://github.com/someone/atlas.git", "base_url: /atlas/\n") == []
+    result = run_deploy(repo, "--no-push", "--base-url", "/atlas/")
+    assert result.returncode == 0 and expected in result.stderr.splitlines(), result.stderr
+    strict = run_deploy(repo, "--no-push", "--strict", "--base-url", "/atlas/")
+    assert strict.returncode == 1 and "1 warning above" in strict.stderr
+    # Only where GitHub runs it.
+    git(repo, "remote", "set-url", "origin", "https://gitlab.com/someone/atlas.git")
+    assert "workflows" not in run_deploy(repo, "--no-push", "--base-url", "/atlas/").stderr
+    (workflows / "pages.yml").unlink()
+    git(repo, "remote", "set-url", "origin", "https://github.com/someone/atlas.git")
+    assert "workflows" not in run_deploy(repo, "--no-push", "--base-url", "/atlas/").stderr
+
+
 def test_a_site_meant_for_a_domain_of_its_own_is_told_to_set_domain(project):
     repo, _remote = project
     (repo / "content" / "site.yaml").write_text("title: Deployed Atlas\ndigest_year: 2025\nbase_url: https://atlas.example.org/\n")
