@@ -214,11 +214,15 @@ class _Git:
             said: Callable[[list[str]], str] | None = None) -> str:
         # Paths as the file system spells them: a name that is not UTF-8
         # passes through as its bytes (strict, it was a UnicodeEncodeError).
-        result = subprocess.run(
-            ["git", *args], cwd=self.repo, input=stdin, capture_output=True,
-            encoding=sys.getfilesystemencoding(), errors=sys.getfilesystemencodeerrors(),
-            env={**os.environ, **(env or {})},
-        )
+        try:
+            result = subprocess.run(
+                ["git", *args], cwd=self.repo, input=stdin, capture_output=True,
+                encoding=sys.getfilesystemencoding(), errors=sys.getfilesystemencodeerrors(),
+                env={**os.environ, **(env or {})},
+            )
+        except FileNotFoundError:  # git itself: cwd, the directory deploy runs in, exists
+            raise SourceError(f"cannot {what or 'run git ' + args[0]}: git is not installed (no git on PATH)",
+                              self.repo, hint="install git: deploy commits and pushes with it") from None
         if check and result.returncode != 0:
             detail = result.stderr.strip().splitlines()
             verdict = (said or _verdict)(detail)

@@ -250,6 +250,17 @@ def test_deploy_outside_a_git_repository_says_so(tmp_path):
         check_target(tmp_path, remote=None)
 
 
+def test_deploy_without_git_installed_says_so(project, monkeypatch, tmp_path):
+    """A Python image without git (python:3.12-slim) gave a FileNotFoundError traceback."""
+    repo, _remote = project
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs"))
+    result = run_deploy(repo)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "error: " in result.stderr and "cannot find the git repository: git is not installed" in result.stderr
+    assert "install git" in result.stderr
+    assert not (repo / "_site").exists()
+
+
 @pytest.mark.parametrize("branch", ["main", "notes"])
 def test_a_branch_that_is_checked_out_or_holds_no_site_is_refused(project, branch):
     repo, remote = project
