@@ -17,7 +17,7 @@ try:
     from site_builder import __version__
     from site_builder.errors import NOTHING_WRITTEN, BuildErrors, OutputError, SourceError, counted
     from site_builder.config import load_config, with_base_url
-    from site_builder.deploy import check_target, deploy_site, kept_cname, pages_mismatch, pages_workflows
+    from site_builder.deploy import check_target, deploy_site, kept_cname, pages_mismatch, pages_workflows, site_cname
     from site_builder.inputs import Paths, ingest
     from site_builder.pipeline import CACHE_DIR, BuildReport, build
     from site_builder.search import SearchPart
@@ -169,7 +169,8 @@ def command_deploy(args: argparse.Namespace) -> int:
     config = with_base_url(load_config(site_yaml), args.base_url)
     kept = None if config.domain else kept_cname(paths.out, target)
     pages_warnings = [warning for warning in (
-        pages_mismatch(Path.cwd(), args.remote, replace(config, domain=config.domain or kept), site_yaml),
+        pages_mismatch(Path.cwd(), args.remote, replace(config, domain=config.domain or site_cname(paths.out) or kept),
+                       site_yaml),
         pages_workflows(Path.cwd(), args.remote, args.branch),
     ) if warning]
     for warning in pages_warnings:

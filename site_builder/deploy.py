@@ -98,6 +98,13 @@ def kept_cname(site_dir: Path, target: DeployTarget) -> str | None:
     return None if (site_dir / "CNAME").is_file() else target.cname
 
 
+def site_cname(site_dir: Path) -> str | None:
+    """The domain the site's own CNAME (content/public/CNAME) names, if any."""
+    own = site_dir / "CNAME"
+    words = own.read_text(encoding="utf-8", errors="replace").split() if own.is_file() else []
+    return words[0] if words else None
+
+
 def deploy_site(
     site_dir: Path,
     target: DeployTarget,

@@ -201,6 +201,8 @@ def test_a_custom_domain_set_in_github_settings_is_kept_by_the_next_deploy(proje
     own = run_deploy(repo)
     assert own.returncode == 0 and "kept from" not in own.stdout
     assert git(remote, "show", "refs/heads/gh-pages:CNAME") == "own.example.org"
+    # Served at that domain's root too.
+    assert pages_warnings(repo, "https://github.com/someone/atlas.git", "base_url: /\n") == []
 
 
 def test_files_whose_names_git_would_read_otherwise_are_committed_under_their_own_names(project, tmp_path):
