@@ -255,7 +255,8 @@ def make_parser() -> argparse.ArgumentParser:
     deploy_parser = sub.add_parser(
         "deploy", parents=[common], help="build, commit the site to a gh-pages branch and push it",
         description="Build the site (ingesting new digest papers into content/papers/, as build does), "
-        "commit the output (with .nojekyll, and CNAME when site.yaml sets domain) as one new commit on a "
+        "commit the output (with .nojekyll, and CNAME when site.yaml sets domain; else the branch's CNAME, "
+        "which a custom domain set in GitHub's settings writes, is kept) as one new commit on a "
         "branch, then push it. Your index and current branch are not touched, nor your working tree beyond "
         "that ingest. Run inside the project's git checkout.",
     )
