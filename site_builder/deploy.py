@@ -194,7 +194,7 @@ def pages_workflows(repo: Path, remote: str, branch: str) -> str | None:
     top = Path(_Git(repo).run("rev-parse", "--show-toplevel", what="find the top of the checkout"))
     found = sorted(
         path.relative_to(top).as_posix() for path in (top / ".github" / "workflows").glob("*.y*ml")
-        if "actions/deploy-pages" in path.read_text(encoding="utf-8", errors="replace")
+        if "actions/deploy-pages" in _text_or_nothing(path)
     )
     if not found:
         return None
@@ -203,6 +203,15 @@ def pages_workflows(repo: Path, remote: str, branch: str) -> str | None:
             f"GitHub: with Settings → Pages → Source: GitHub Actions, the {branch} branch is not what GitHub serves, "
             f"and with Source: Deploy from a branch, the workflow fails; publish one way: to publish {branch}, "
             f"delete {'it' if len(found) == 1 else 'them'} (git rm {' '.join(found)})")
+
+
+def _text_or_nothing(path: Path) -> str:
+    # A folder or an unreadable file named like a workflow is none GitHub runs
+    # either: it is no reason to stop a deploy.
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def _github_repository(repo: Path, remote: str) -> tuple[str, str] | None:

@@ -486,6 +486,7 @@ def test_a_pages_workflow_beside_a_gh_pages_deploy_is_a_warning(project):
     workflows.mkdir(parents=True)
     shutil.copy(ROOT / ".github" / "workflows" / "pages.yml", workflows / "pages.yml")
     (workflows / "tests.yml").write_text("on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n")
+    (workflows / "old.yml").mkdir()  # a folder named as a workflow is none, and no reason to stop
     expected = ("warning: .github/workflows/pages.yml publishes this site with GitHub Actions on every push to GitHub: "
                 "with Settings → Pages → Source: GitHub Actions, the gh-pages branch is not what GitHub serves, and with "
                 "Source: Deploy from a branch, the workflow fails; publish one way: to publish gh-pages, delete it "
