@@ -42,6 +42,7 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
         # Each build makes its own environment, and its templates do not
         # change under it: no stat of the template file on every page.
         auto_reload=False,
+        finalize=_printable,
     )
     base_path = config.base_path
 
@@ -123,8 +124,9 @@ class _TemplateLoader(jinja2.FileSystemLoader):
 
 
 class FilterError(jinja2.TemplateRuntimeError):
-    """A filter given a value it cannot use, said in the template's terms
-    with how to fix it (render_page adds the template's file and line)."""
+    """A filter given a value it cannot use, or a value no page can show,
+    said in the template's terms with how to fix it (render_page adds the
+    template's file and line)."""
 
     def __init__(self, message: str, hint: str) -> None:
         super().__init__(message)
@@ -165,6 +167,26 @@ def _site_path(filter_name: str, value: Any, what: str = "a site path") -> str:
             hint="give it text such as 'topics/' or paper.url, and wrap it in {% if %} where it may be missing",
         )
     return value
+
+
+def _printable(value: Any) -> Any:
+    """What ``{{ … }}`` writes, as it is; but a function written without its
+    brackets (``{{ super }}``, ``{{ paper.title.upper }}``) is an error, where
+    Jinja wrote "<jinja2.runtime.BlockReference object at 0x7f…>" into every
+    page, an address that also made each build's bytes differ from the last's."""
+    if not callable(value) or isinstance(value, jinja2.Undefined):  # Undefined is callable, to fail when called
+        return value
+    if isinstance(value, jinja2.runtime.BlockReference):  # super, self.footer
+        raise FilterError(
+            f"the block {value.name!r} itself is written here, not what it holds",
+            hint=f"call it, with its brackets: {{{{ super() }}}} or {{{{ self.{value.name}() }}}}",
+        )
+    kind, name = ("macro", value.name) if isinstance(value, jinja2.runtime.Macro) else (
+        "function", getattr(value, "__name__", type(value).__name__))
+    raise FilterError(
+        f"the {kind} {name!r} itself is written here, not what it gives",
+        hint=f"call it, with its brackets: {name}(…)",
+    )
 
 
 def _without_none(mapping: Mapping[str, Any]) -> dict[str, Any]:

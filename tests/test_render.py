@@ -763,6 +763,14 @@ def test_url_and_absolute_leave_an_address_that_is_not_a_site_path_alone():
             f"{site_path} {config.absolute_base or config.base_path}topics/"
 
 
+def paper_page_error(tmp_path, **keys) -> str:
+    """The error that rendering a site of one paper, /papers/x/, with the templates in ``tmp_path`` gives."""
+    site = site_for(paper("x", "Speech synthesis", **keys), config=SiteConfig(templates_dir=tmp_path))
+    with pytest.raises(SourceError) as info:
+        render_site(make_environment(site.config), site, ASSETS, {})
+    return str(info.value)
+
+
 @pytest.mark.parametrize("source,message", [
     ("{{ paper.extra.nothing | url }}", "url needs a site path, got None (give it text such as 'topics/' or paper.url, "
      "and wrap it in {% if %} where it may be missing)"),
@@ -775,10 +783,28 @@ def test_url_and_absolute_leave_an_address_that_is_not_a_site_path_alone():
 ])
 def test_a_filter_given_a_value_it_cannot_use_says_what_it_got(tmp_path, source, message):
     (tmp_path / "paper.html").write_text('{% extends "base.html" %}{% block main %}\n' + source + "{% endblock %}")
-    site = site_for(paper("x", "Speech synthesis", nothing=None), config=SiteConfig(templates_dir=tmp_path))
-    with pytest.raises(SourceError) as info:
-        render_site(make_environment(site.config), site, ASSETS, {})
-    assert str(info.value) == f"{tmp_path / 'paper.html'}:2: template error while rendering /papers/x/: {message}"
+    assert paper_page_error(tmp_path, nothing=None) == \
+        f"{tmp_path / 'paper.html'}:2: template error while rendering /papers/x/: {message}"
+
+
+@pytest.mark.parametrize("source,message", [
+    # Each wrote "<jinja2.runtime.BlockReference object at 0x7f…>" or the like into
+    # the page, its address other at each build.
+    ("{{ super }}", "the block 'main' itself is written here, not what it holds "
+     "(call it, with its brackets: {{ super() }} or {{ self.main() }})"),
+    ("{{ self.title }}", "the block 'title' itself is written here, not what it holds "
+     "(call it, with its brackets: {{ super() }} or {{ self.title() }})"),
+    ("{{ paper.title.upper }}", "the function 'upper' itself is written here, not what it gives "
+     "(call it, with its brackets: upper(…))"),
+    ("{{ paper_item }}", "the function 'paper_item' itself is written here, not what it gives "
+     "(call it, with its brackets: paper_item(…))"),
+    ("{% macro cite() %}x{% endmacro %}{{ cite }}", "the macro 'cite' itself is written here, not what it gives "
+     "(call it, with its brackets: cite(…))"),
+])
+def test_a_function_written_without_its_brackets_is_an_error_not_its_address_on_the_page(tmp_path, source, message):
+    (tmp_path / "paper.html").write_text('{% extends "!paper.html" %}{% block main %}\n' + source + "{% endblock %}")
+    assert paper_page_error(tmp_path) == \
+        f"{tmp_path / 'paper.html'}:2: template error while rendering /papers/x/: {message}"
 
 
 def test_page_headings_count_one_paper_as_one_paper():
@@ -1243,10 +1269,8 @@ def test_a_template_s_references_follow_the_environment_s_delimiters(tmp_path):
 ])
 def test_a_template_mistake_is_told_in_the_templates_terms(tmp_path, source, message):
     (tmp_path / "paper.html").write_text('{% extends "base.html" %}{% block main %}' + source + "{% endblock %}")
-    site = site_for(paper("x", "Speech synthesis"), config=SiteConfig(templates_dir=tmp_path))
-    with pytest.raises(SourceError) as info:
-        render_site(make_environment(site.config), site, ASSETS, {})
-    assert str(info.value) == f"{tmp_path / 'paper.html'}:1: template error while rendering /papers/x/: {message} " \
+    assert paper_page_error(tmp_path) == \
+        f"{tmp_path / 'paper.html'}:1: template error while rendering /papers/x/: {message} " \
         "(check the variable name; docs/templates.md lists what each template receives)"
 
 
@@ -1269,10 +1293,8 @@ def test_a_template_mistake_is_told_in_the_templates_terms(tmp_path, source, mes
 ])
 def test_a_misspelt_filter_or_test_is_told_at_its_line_with_the_nearest_there_is(tmp_path, source, message):
     (tmp_path / "paper.html").write_text('{% extends "!paper.html" %}\n{% block side_extra %}\n' + source + "\n{% endblock %}\n")
-    site = site_for(paper("x", "Speech synthesis"), config=SiteConfig(templates_dir=tmp_path))
-    with pytest.raises(SourceError) as info:
-        render_site(make_environment(site.config), site, ASSETS, {})
-    assert str(info.value) == f"{tmp_path / 'paper.html'}:3: template error while rendering /papers/x/: {message}"
+    assert paper_page_error(tmp_path) == \
+        f"{tmp_path / 'paper.html'}:3: template error while rendering /papers/x/: {message}"
 
 
 def test_a_misspelt_filter_in_a_list_item_names_the_paper_whose_item_it_is(tmp_path):
@@ -1350,10 +1372,8 @@ def test_a_static_file_named_like_the_search_library_is_a_warning_not_a_silent_s
 ])
 def test_a_mistake_in_a_template_not_named_html_names_its_file_and_line(tmp_path, name, source, message):
     (tmp_path / name).write_text(source)
-    site = site_for(paper("x", "Speech synthesis"), config=SiteConfig(templates_dir=tmp_path))
-    with pytest.raises(SourceError) as info:
-        render_site(make_environment(site.config), site, ASSETS, {})
-    assert str(info.value) == f"{tmp_path / name}:2: template error while rendering {message}"
+    assert paper_page_error(tmp_path) == \
+        f"{tmp_path / name}:2: template error while rendering {message}"
 
 
 def test_a_mistake_in_a_partial_not_named_html_names_the_partial(tmp_path):
