@@ -490,37 +490,44 @@ def template_fingerprints(
     """For each template, a hash of its source and of every template it extends
     or includes, so a change re-renders exactly the pages that use it.
     ``read``, if given, receives each template found: (source, file name).
-    A template that cannot be read or parsed is an error; those of all are
-    raised together, in file order."""
+    A template that cannot be found, read or parsed is an error; those of
+    all are raised together, in file order: one included in an {% if %} that
+    no page of this site enters yet (a partial's name misspelt) too, which
+    rendering would not find."""
     sources: dict[str, str] = {}
     references: dict[str, set[str]] = {}
     computed: set[str] = set()  # the templates that name one by a computed name
+    missing: set[str] = set()
     errors: list[SourceError] = []
 
-    def visit(name: str) -> None:
+    def visit(name: str) -> bool:
+        """Whether ``name`` was found."""
         if name in sources:
-            return
+            return name not in missing
         try:
             source, filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
             outline = template_outline(env, source, name, filename)
-            referenced = outline.references
         except (jinja2.TemplateNotFound, jinja2.TemplateSyntaxError, SourceError) as error:
-            # One not found, rendering reports; one not Jinja or not UTF-8 is
-            # told with the others' below, so that all are fixed at once.
+            # One not Jinja or not UTF-8 is told with the others' below, so
+            # that all are fixed at once; one not found, at the line naming it.
             if isinstance(error, jinja2.TemplateSyntaxError):
                 errors.append(_syntax_error(error))
             elif isinstance(error, SourceError):
                 errors.append(error)
+            else:
+                missing.add(name)
             sources[name], references[name] = "", set()
-            return
+            return not isinstance(error, jinja2.TemplateNotFound)
         sources[name] = source
         if read is not None:
             read[name] = (source, filename)
-        references[name] = referenced
+        references[name] = set(outline.references)
         if outline.names_unknown:
             computed.add(name)
-        for ref in references[name]:
-            visit(ref)
+        for ref in sorted(outline.references):
+            if not visit(ref) and ref in outline.required:
+                errors.append(_not_found(ref, filename, outline.required[ref], env))
+        return True
 
     def closure(name: str, seen: set[str]) -> set[str]:
         if name not in seen:

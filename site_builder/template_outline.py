@@ -28,6 +28,9 @@ class TemplateOutline:
     """What a template's parse tells about it without rendering it."""
 
     references: frozenset[str]  # the templates it extends, includes or imports by name
+    # Those of them that must be found, each at the line that first names it: not
+    # one included "ignore missing", nor one of a list (the first found is used).
+    required: Mapping[str, int]
     # It extends, includes or imports a template by a computed name ({% include part %}):
     # which, is known only when rendering, so it may use any template.
     names_unknown: bool
@@ -62,6 +65,7 @@ def _parsed_outline(
     referenced = list(meta.find_referenced_templates(parsed))  # None for a computed name
     return TemplateOutline(
         references=frozenset(ref for ref in referenced if ref),
+        required=MappingProxyType(_required_templates(parsed)),
         names_unknown=None in referenced,
         parent=parent if isinstance(parent, str) else None,
         parent_line=extends[0].lineno if constant else None,
@@ -84,6 +88,17 @@ def _parsed_outline(
 # (id="{{ chart_id }}-title", id=day-{{ key }}) stops where the text does,
 # before its quote or end, and is not found.
 _ID_ATTRIBUTE = re.compile(r"""(?<![\w:-])id\s*=\s*(?:"([^"]+)"|'([^']+)'|([^\s"'=<>`]+)(?=[\s/>]))""")
+
+
+def _required_templates(parsed: nodes.Template) -> dict[str, int]:
+    """Each template ``parsed`` extends, includes or imports by a constant
+    name that must exist, at the first line naming it."""
+    required: dict[str, int] = {}
+    for node in parsed.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+        name = node.template.value if isinstance(node.template, nodes.Const) else None  # type: ignore[attr-defined]
+        if isinstance(name, str) and not getattr(node, "ignore_missing", False):
+            required.setdefault(name, node.lineno)
+    return required
 
 
 def _outer_blocks(node: nodes.Node) -> Iterator[nodes.Block]:

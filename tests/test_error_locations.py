@@ -197,13 +197,29 @@ def test_a_prefixed_name_that_no_built_in_template_has_is_an_error_at_its_line_n
 
 def test_a_template_name_misspelt_in_extends_or_include_names_the_nearest_there_is(tmp_path, monkeypatch, capsys):
     page = '{% extends "bse.html" %}\n{% block main %}{% include "partials/paper_itme.html" %}{% endblock %}\n'
-    (first,) = failed_build_lines(tmp_path, monkeypatch, capsys, "templates_dir: ../mytpl\n", {"paper.html": page})[:-1]
-    assert first == f"error: {tmp_path / 'mytpl' / 'paper.html'}:1: template 'bse.html' not found (did you mean 'base.html'?)"
-    page = '{% extends "base.html" %}\n{% block main %}{% include "partials/paper_itme.html" %}{% endblock %}\n'
-    other = tmp_path / "other"
-    other.mkdir()
-    (second,) = failed_build_lines(other, monkeypatch, capsys, "templates_dir: ../mytpl\n", {"paper.html": page})[:-1]
-    assert second == (
-        f"error: {other / 'mytpl' / 'paper.html'}:2: template 'partials/paper_itme.html' not found "
-        "(did you mean 'partials/paper_item.html'?)"
+    assert failed_build_lines(tmp_path, monkeypatch, capsys, "templates_dir: ../mytpl\n", {"paper.html": page}) == [
+        f"error: {tmp_path / 'mytpl' / 'paper.html'}:1: template 'bse.html' not found (did you mean 'base.html'?)",
+        f"error: {tmp_path / 'mytpl' / 'paper.html'}:2: template 'partials/paper_itme.html' not found "
+        "(did you mean 'partials/paper_item.html'?)",
+        NOTHING_WRITTEN,
+    ]
+
+
+def test_a_template_name_misspelt_where_no_page_renders_it_yet_is_an_error_at_its_line(tmp_path, monkeypatch, capsys):
+    """A partial for the starred papers, none yet: the build passed, and the
+    first star, months later, stopped it. Included "ignore missing" or as
+    one of a list, a name need not be found."""
+    page = (
+        '{% extends "!paper.html" %}\n{% block side_extra %}\n'
+        '{% include ["partials/cite.html", "partials/counted.html"] ignore missing %}\n'
+        '{% include "partials/local.html" ignore missing %}\n'
+        '{% if paper.extra.get("starred") %}{% include "partials/star.html" %}{% endif %}\n'
+        '{% if paper.extra.get("starred") %}{% from "macros.html" import star %}{% endif %}\n'
+        '{% endblock %}\n'
     )
+    assert failed_build_lines(tmp_path, monkeypatch, capsys, "templates_dir: ../mytpl\n", {"paper.html": page}) == [
+        f"error: {tmp_path / 'mytpl' / 'paper.html'}:5: template 'partials/star.html' not found "
+        "(did you mean 'partials/pager.html'?)",
+        f"error: {tmp_path / 'mytpl' / 'paper.html'}:6: template 'macros.html' not found (did you mean 'papers.html'?)",
+        NOTHING_WRITTEN,
+    ]

@@ -1004,7 +1004,7 @@ def test_blocks_are_found_up_the_chain_and_inside_blocks_and_built_in_templates_
     ], [])
     # A template between them that extends one known only when rendering: not checked.
     (tmp_path / "mine.html").write_text(
-        '{% if site.title %}{% extends "base.html" %}{% else %}{% extends "other.html" %}{% endif %}'
+        '{% if site.title %}{% extends "base.html" %}{% else %}{% extends "!base.html" %}{% endif %}'
     )
     assert block_problems(site) == ([], [])
 
