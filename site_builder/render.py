@@ -342,9 +342,12 @@ def _not_found(name: str, path: str, line: int | None, env: jinja2.Environment) 
     if not name.startswith(BUILTIN_PREFIX):
         close = difflib.get_close_matches(name, env.list_templates(), n=1)
         return SourceError(f"template {name!r} not found", path, line, hint=f"did you mean {close[0]!r}?" if close else "")
+    builtin = builtin_template_names()
+    close = difflib.get_close_matches(name[len(BUILTIN_PREFIX):], builtin, n=1)
     return SourceError(
         f"template {name!r} not found: {BUILTIN_PREFIX!r} names a built-in template, and templates/ has no "
-        f"{name[len(BUILTIN_PREFIX):]}", path, line, hint="the built-in ones: " + ", ".join(builtin_template_names()),
+        f"{name[len(BUILTIN_PREFIX):]}", path, line,
+        hint=(f"did you mean {BUILTIN_PREFIX + close[0]!r}? " if close else "") + "the built-in ones: " + ", ".join(builtin),
     )
 
 

@@ -184,13 +184,19 @@ def test_an_address_the_server_cannot_listen_on_names_the_host_option(tmp_path, 
 
 
 def test_a_prefixed_name_that_no_built_in_template_has_is_an_error_at_its_line_naming_them(tmp_path, monkeypatch, capsys):
-    page = '{% extends "!paper.html" %}\n{% block side_extra %}\n{% include "!partials/cite.html" %}\n{% endblock %}\n'
-    (built_in,) = failed_build_lines(tmp_path, monkeypatch, capsys, "templates_dir: ../mytpl\n", {"paper.html": page})[:-1]
+    page = '{% extends "!papr.html" %}\n{% block side_extra %}\n{% include "!q.j2" %}\n{% endblock %}\n'
+    every = ", ".join(sorted(str(path.relative_to(TEMPLATES).as_posix()) for path in TEMPLATES.rglob("*") if path.is_file()))
+    misspelt, built_in = failed_build_lines(
+        tmp_path, monkeypatch, capsys, "templates_dir: ../mytpl\n", {"paper.html": page},
+    )[:-1]
+    # A built-in name misspelt: the nearest named, as one without the '!' is.
+    assert misspelt == (
+        f"error: {tmp_path / 'mytpl' / 'paper.html'}:1: template '!papr.html' not found: '!' names a "
+        f"built-in template, and templates/ has no papr.html (did you mean '!paper.html'? the built-in ones: {every})"
+    )
     assert built_in == (
-        f"error: {tmp_path / 'mytpl' / 'paper.html'}:3: template '!partials/cite.html' not found: '!' names a "
-        "built-in template, and templates/ has no partials/cite.html (the built-in ones: "
-        + ", ".join(sorted(str(path.relative_to(TEMPLATES).as_posix()) for path in TEMPLATES.rglob("*") if path.is_file()))
-        + ")"
+        f"error: {tmp_path / 'mytpl' / 'paper.html'}:3: template '!q.j2' not found: '!' names a "
+        f"built-in template, and templates/ has no q.j2 (the built-in ones: {every})"
     )
     assert "partials/paper_item.html" in built_in
 
