@@ -279,6 +279,25 @@ def test_the_page_at_an_old_address_sends_the_browser_on_without_a_script(base_u
     assert "'unsafe-inline'" not in csp and "default-src 'self'" in csp
 
 
+def test_an_old_address_made_by_an_alias_template_of_ones_own_on_base_html_names_the_new_page(tmp_path):
+    """docs/templates.md's way to an old address with the site's header: its
+    canonical link and og:url named the old address, which search engines
+    were to forget, not the page they were to file in its place."""
+    (tmp_path / "alias.html").write_text(
+        '{% extends "base.html" %}\n'
+        '{% block head %}<meta http-equiv="refresh" content="0; url={{ target | url }}">'
+        '<meta name="robots" content="noindex">{% endblock %}\n'
+        '{% block main %}<p>Moved to <a href="{{ target | url }}">{{ title }}</a>.</p>{% endblock %}\n'
+    )
+    config = SiteConfig(base_url="https://user.github.io/atlas/", templates_dir=tmp_path)
+    site = site_of(paper("new", "aliases: [old]\n"), config=config)
+    (alias,) = [page for page in site.pages if page.template == "alias.html"]
+    html = render_page(make_environment(config), alias, ASSETS).decode()
+    assert '<link rel="canonical" href="https://user.github.io/atlas/papers/new/">' in html
+    assert '<meta property="og:url" content="https://user.github.io/atlas/papers/new/">' in html
+    assert "papers/old/" not in html and 'class="site-header"' in html
+
+
 # -- a build ------------------------------------------------------------------
 
 
