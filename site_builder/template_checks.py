@@ -76,6 +76,7 @@ def unshown_blocks(env: jinja2.Environment, site: Site) -> tuple[tuple[SourceErr
     # built-in templates that fill it. (user's template, block) → those.
     unfilled: dict[tuple[str, str], list[str]] = {}
     for name in sorted(outlines):
+        errors += _loose_output_errors(outlines[name], read[name][1] or name)
         chain = _parent_chain(name, outlines)
         if not chain:
             continue
@@ -110,6 +111,23 @@ def unshown_blocks(env: jinja2.Environment, site: Site) -> tuple[tuple[SourceErr
             else f"add {{% block {block} %}}{{% endblock %}} where it should be shown",
         ))
     return tuple(errors), tuple(warnings)
+
+
+def _loose_output_errors(outline: TemplateOutline, path: str) -> list[SourceError]:
+    """In a template that extends another, text outside its blocks: Jinja
+    drops what comes after the {% extends %} without a word (a paragraph
+    meant for every paper's page), and writes what comes before it above
+    the page's <!doctype html>. Told at the first of each."""
+    extends = outline.extends_line
+    if extends is None:
+        return []
+    before = [line for line in outline.loose_output if line < extends]
+    after = [line for line in outline.loose_output if line >= extends]
+    hint = "put it in one of the blocks, which docs/templates.md lists, or write a note to yourself as {# … #}"
+    return [SourceError(message, path, lines[0], hint=hint) for message, lines in (
+        ("text before {% extends %} is written above the page, before its <!doctype html>", before),
+        ("text outside the blocks of a template that extends another is never shown", after),
+    ) if lines]
 
 
 def extends_loops(env: jinja2.Environment, site: Site) -> tuple[SourceError, ...]:

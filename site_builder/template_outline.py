@@ -41,6 +41,11 @@ class TemplateOutline:
     blocks: Mapping[str, int]  # every block it defines, however deep: name → line
     outer_blocks: tuple[tuple[str, int], ...]  # (name, line) of each block not inside another
     called_blocks: frozenset[str]  # the blocks it shows itself, as {{ self.name() }}
+    extends_line: int | None  # the line of its first {% extends %}, if it has one
+    # The line of each text or {{ … }} outside any block or macro: in a template
+    # that extends another, Jinja writes one before the {% extends %} above the
+    # page, and drops one after it.
+    loose_output: tuple[int, ...]
     ids: frozenset[str]  # the ids its text writes (id="main"); not one made by an expression (id="{{ x }}")
 
 
@@ -76,6 +81,8 @@ def _parsed_outline(
             node.attr for node in parsed.find_all(nodes.Getattr)
             if isinstance(node.node, nodes.Name) and node.node.name == "self"
         ),
+        extends_line=extends[0].lineno if extends else None,
+        loose_output=tuple(_loose_output(parsed)),
         ids=frozenset(
             next(value for value in found.groups() if value is not None)
             for data in parsed.find_all(nodes.TemplateData) for found in _ID_ATTRIBUTE.finditer(data.data)
@@ -99,6 +106,27 @@ def _required_templates(parsed: nodes.Template) -> dict[str, int]:
         if isinstance(name, str) and not getattr(node, "ignore_missing", False):
             required.setdefault(name, node.lineno)
     return required
+
+
+def _loose_output(node: nodes.Node) -> Iterator[int]:
+    """The line of each output under ``node`` that no block or macro holds:
+    its first text that is not blank, or its first {{ … }}; a {% call %}'s."""
+    for child in node.iter_child_nodes():
+        if isinstance(child, (nodes.Block, nodes.Macro)):
+            continue
+        if isinstance(child, nodes.CallBlock):
+            yield child.lineno
+        elif isinstance(child, nodes.Output):
+            for part in child.nodes:
+                if not isinstance(part, nodes.TemplateData):
+                    yield part.lineno
+                    break
+                if part.data.strip():
+                    blank = part.data[: len(part.data) - len(part.data.lstrip())]
+                    yield part.lineno + blank.count("\n")
+                    break
+        else:
+            yield from _loose_output(child)
 
 
 def _outer_blocks(node: nodes.Node) -> Iterator[nodes.Block]:

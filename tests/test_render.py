@@ -939,6 +939,24 @@ def test_a_block_no_template_above_has_is_named_in_an_error(tmp_path):
     assert b"<article" not in page
 
 
+def test_text_outside_the_blocks_of_a_template_that_extends_another_is_named_in_an_error(tmp_path):
+    """Jinja drops the paragraph after {% extends %} from every page without a
+    word, and writes the comment before it above <!doctype html>."""
+    (tmp_path / "paper.html").write_text(
+        '<!-- my theme -->\n{% extends "!paper.html" %}\n{% import "partials/counted.html" as counted %}\n'
+        '{% set mine = "x" %}\n{% macro box() %}<p>In a macro</p>{% endmacro %}\n\n'
+        '  <p>On every paper</p>\n{% block side_extra %}{{ box() }}{% endblock %}\n{{ mine }}\n'
+    )
+    (tmp_path / "404.html").write_text('{# mine #}\n{% extends "base.html" %}\n{% block main %}Lost{% endblock %}\n\n')
+    site = site_for(paper("x", "A Paper"), config=SiteConfig(templates_dir=tmp_path))
+    hint = "(put it in one of the blocks, which docs/templates.md lists, or write a note to yourself as {# … #})"
+    assert block_problems(site) == ([
+        f"{tmp_path / 'paper.html'}:1: text before {{% extends %}} is written above the page, before its "
+        f"<!doctype html> {hint}",
+        f"{tmp_path / 'paper.html'}:7: text outside the blocks of a template that extends another is never shown {hint}",
+    ], [])
+
+
 def test_a_base_template_of_ones_own_without_a_block_the_built_in_pages_fill_is_named_once(tmp_path):
     base_html = (BUILTIN_TEMPLATES / "base.html").read_text()
     line = base_html.split("\n").index("{% block main %}{% endblock %}") + 1
