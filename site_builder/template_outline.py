@@ -109,10 +109,11 @@ def _required_templates(parsed: nodes.Template) -> dict[str, int]:
 
 
 def _loose_output(node: nodes.Node) -> Iterator[int]:
-    """The line of each output under ``node`` that no block or macro holds:
-    its first text that is not blank, or its first {{ … }}; a {% call %}'s."""
+    """The line of each output under ``node`` that no block or macro holds,
+    nor a {% set %} that keeps it: its first text that is not blank, or its
+    first {{ … }}; a {% call %}'s."""
     for child in node.iter_child_nodes():
-        if isinstance(child, (nodes.Block, nodes.Macro)):
+        if isinstance(child, (nodes.Block, nodes.Macro, nodes.AssignBlock)):
             continue
         if isinstance(child, nodes.CallBlock):
             yield child.lineno

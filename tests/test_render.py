@@ -944,7 +944,7 @@ def test_text_outside_the_blocks_of_a_template_that_extends_another_is_named_in_
     word, and writes the comment before it above <!doctype html>."""
     (tmp_path / "paper.html").write_text(
         '<!-- my theme -->\n{% extends "!paper.html" %}\n{% import "partials/counted.html" as counted %}\n'
-        '{% set mine = "x" %}\n{% macro box() %}<p>In a macro</p>{% endmacro %}\n\n'
+        '{% set mine %}<p>Kept</p>{% endset %}\n{% macro box() %}<p>In a macro</p>{% endmacro %}\n\n'
         '  <p>On every paper</p>\n{% block side_extra %}{{ box() }}{% endblock %}\n{{ mine }}\n'
     )
     (tmp_path / "404.html").write_text('{# mine #}\n{% extends "base.html" %}\n{% block main %}Lost{% endblock %}\n\n')
