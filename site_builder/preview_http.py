@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Collection
+from typing import TYPE_CHECKING, BinaryIO, Collection
 from urllib.parse import quote, unquote, urlsplit
 
 from .errors import SourceError
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 RESERVED = "/__atlas/"
 CLIENT_FILES = Path(__file__).resolve().parent / "preview"
 KEEPALIVE_SECONDS = 10.0
+_CHUNK_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,32 @@ def requested_outputs(base_path: str, raw_path: str) -> tuple[str, ...]:
     if relative == "" or relative.endswith("/"):
         return (relative + "index.html",)
     return (relative, relative + "/index.html")
+
+
+def byte_range(header: str | None, size: int) -> range | None:
+    """The bytes of a file of ``size`` bytes that a ``Range`` header asks for:
+    None for the whole file (no header, or one to ignore: another unit, a
+    syntax error, or several ranges, which a 200 of the whole file answers as
+    HTTP allows); an empty range when none of them is in the file (416).
+    A video or audio file embedded in a note seeks by asking for ranges, and
+    Safari plays no video from a server that ignores them."""
+    if header is None:
+        return None
+    unit, _, spec = header.partition("=")
+    if unit.strip().lower() != "bytes" or "," in spec:
+        return None
+    first, dash, last = (part.strip() for part in spec.partition("-"))
+    if not dash or not (first or last) or not all(_digits(part) for part in (first, last) if part):
+        return None
+    if not first:  # "-n": the last n bytes
+        return range(max(size - int(last), 0), size) if int(last) else range(0)
+    if last and int(last) < int(first):
+        return None
+    return range(int(first), min(int(last) + 1, size) if last else size)
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdecimal()  # not str.isdecimal alone, which takes "٣" for 3
 
 
 def inject(page: bytes, state: PreviewState) -> bytes:
@@ -210,15 +237,44 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
                                "text/html; charset=utf-8", send_body)
 
         def _send_file(self, path: Path, status: int, state: PreviewState, send_body: bool) -> bool:
+            kind = _content_type(path)
             try:
-                data = path.read_bytes()
+                file = path.open("rb")
             except OSError:  # replaced or removed by a rebuild since it was resolved
                 return False
-            kind = _content_type(path)
-            if kind.startswith("text/html"):
-                data = inject(data, state)
-            self._send(status, data, kind, send_body)
+            with file:
+                if kind.startswith("text/html"):  # whole, Range or not: the reload script goes into it
+                    self._send(status, inject(file.read(), state), kind, send_body)
+                else:
+                    self._send_range(file, status, kind, send_body)
             return True
+
+        def _send_range(self, file: BinaryIO, status: int, kind: str, send_body: bool) -> None:
+            """The bytes of ``file`` a Range header asks for (206), or all of them."""
+            size = os.fstat(file.fileno()).st_size
+            headers = {"Accept-Ranges": "bytes"}
+            # If-Range names a version of the file, and no response here names one.
+            wanted = None
+            if status == HTTPStatus.OK and self.headers["If-Range"] is None:
+                wanted = byte_range(self.headers["Range"], size)
+            if wanted is None:
+                wanted = range(size)
+            elif not wanted:
+                self._send(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, b"", "text/plain; charset=utf-8", send_body,
+                           {**headers, "Content-Range": f"bytes */{size}"})
+                return
+            else:
+                status = HTTPStatus.PARTIAL_CONTENT
+                headers["Content-Range"] = f"bytes {wanted.start}-{wanted.stop - 1}/{size}"
+            self._send_head(status, kind, len(wanted), headers)
+            if not send_body:
+                return
+            # In pieces: a video of hundreds of MB is not read into memory whole.
+            file.seek(wanted.start)
+            left = len(wanted)
+            while left and (chunk := file.read(min(left, _CHUNK_BYTES))):
+                self.wfile.write(chunk)
+                left -= len(chunk)
 
         def _reserved(self, name: str, send_body: bool) -> None:
             if name == "events":
@@ -256,15 +312,18 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
 
         def _send(self, status: int, body: bytes, kind: str, send_body: bool,
                   headers: dict[str, str] | None = None) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-cache")
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
+            self._send_head(status, kind, len(body), headers or {})
             if send_body:
                 self.wfile.write(body)
+
+        def _send_head(self, status: int, kind: str, length: int, headers: dict[str, str]) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(length))
+            self.send_header("Cache-Control", "no-cache")
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
 
         def log_message(self, format: str, *args: object) -> None:
             pass  # the terminal is for rebuilds and errors, not one line per request

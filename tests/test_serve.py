@@ -24,7 +24,9 @@ from site_builder import preview as preview_module, preview_output, serve, watch
 from site_builder.errors import BuildErrors, SourceError
 from site_builder.papers import parse_paper
 from site_builder.pipeline import Paths, build
-from site_builder.preview_http import KEEPALIVE_SECONDS, PreviewState, inject, requested_outputs, resolve_request
+from site_builder.preview_http import (
+    KEEPALIVE_SECONDS, PreviewState, byte_range, inject, requested_outputs, resolve_request,
+)
 from site_builder.preview import Preview
 from site_builder.serve import PreviewServer
 from site_builder.writer import sync_site, update_site, write_site
@@ -74,12 +76,13 @@ def shared_server(tmp_path_factory):
     server.stop()
 
 
-def fetch(server: PreviewServer, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+def fetch(server: PreviewServer, path: str, method: str = "GET",
+          headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     """Send ``path`` exactly as written (no client-side normalising of ``..``)."""
     host, port = server.http.server_address[:2]
     connection = http.client.HTTPConnection(host, port, timeout=30)
     try:
-        connection.request(method, path)
+        connection.request(method, path, headers=headers or {})
         response = connection.getresponse()
         return response.status, dict(response.getheaders()), response.read()
     finally:
@@ -290,6 +293,61 @@ def test_static_files_have_their_type_and_no_reload_snippet(shared_server):
     status, headers, body = fetch(shared_server, f"/atlas/{css}")
     assert status == 200 and headers["Content-Type"] == "text/css; charset=utf-8"
     assert b"__atlas" not in body
+
+
+@pytest.mark.parametrize("header, wanted", [
+    ("bytes=0-99", range(0, 100)),
+    ("bytes=9000-", range(9000, 10240)),
+    ("bytes=-100", range(10140, 10240)),
+    ("bytes=10000-99999", range(10000, 10240)),  # past the end: up to it
+    ("bytes=-99999", range(0, 10240)),
+    (" Bytes = 5 - 5 ", range(5, 6)),
+    ("bytes=10240-", range(0)),  # none of it there: 416
+    ("bytes=-0", range(0)),
+    (None, None),  # the whole file: none asked for, or a header to ignore
+    ("bytes=0-1,5-6", None),  # several ranges: HTTP allows the whole file
+    ("bytes=9-2", None),
+    ("items=0-9", None),
+    ("bytes=-", None),
+    ("bytes=x-9", None),
+    ("bytes=\u0663-", None),  # a digit, but not an ASCII one
+])
+def test_byte_range_is_what_a_range_header_asks_of_a_file(header, wanted):
+    assert byte_range(header, 10240) == wanted
+
+
+def test_a_video_in_public_is_served_in_the_ranges_a_player_asks_for(shared_server):
+    # A video or audio file embedded in a note could not seek, and Safari
+    # plays no video from a server that ignores Range.
+    data = bytes(range(256)) * 40
+    clip = shared_server.preview.paths.out / "clip.mp4"
+    clip.write_bytes(data)
+    try:
+        status, headers, body = fetch(shared_server, "/atlas/clip.mp4")
+        assert (status, headers["Accept-Ranges"], body) == (200, "bytes", data)
+        assert "Content-Range" not in headers
+        for asked, part in (("bytes=0-1", range(0, 2)), ("bytes=10000-", range(10000, 10240)),
+                            ("bytes=-300", range(9940, 10240))):
+            status, headers, body = fetch(shared_server, "/atlas/clip.mp4", headers={"Range": asked})
+            assert (status, body, headers["Content-Type"]) == (206, data[part.start:part.stop], "video/mp4"), asked
+            assert headers["Content-Range"] == f"bytes {part.start}-{part.stop - 1}/10240", asked
+            assert headers["Content-Length"] == str(len(part))
+        status, headers, body = fetch(shared_server, "/atlas/clip.mp4", "HEAD", {"Range": "bytes=100-199"})
+        assert (status, headers["Content-Range"], headers["Content-Length"], body) == (206, "bytes 100-199/10240",
+                                                                                        "100", b"")
+        status, headers, _ = fetch(shared_server, "/atlas/clip.mp4", headers={"Range": "bytes=10240-"})
+        assert (status, headers["Content-Range"]) == (416, "bytes */10240")
+        # Several ranges, or one asked for only if the file is still a version named: the whole file.
+        for asked in ({"Range": "bytes=0-1,4-5"}, {"Range": "bytes=0-1", "If-Range": '"v1"'}):
+            assert fetch(shared_server, "/atlas/clip.mp4", headers=asked)[::2] == (200, data), asked
+    finally:
+        clip.unlink()
+
+
+def test_a_page_asked_for_in_part_is_sent_whole_with_its_reload_script(shared_server):
+    status, headers, page = fetch(shared_server, "/atlas/", headers={"Range": "bytes=0-99"})
+    assert status == 200 and "Content-Range" not in headers
+    assert b"/__atlas/reload.js" in page and page.rstrip().endswith(b"</html>")
 
 
 def test_unknown_path_gets_the_sites_404_page(shared_server):
