@@ -4,11 +4,13 @@ output directory), server-sent events for open pages, and binding the port."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import html
 import json
 import mimetypes
 import os
+import socket
 import sys
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -347,13 +349,33 @@ class _Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
+class _Server6(_Server):
+    """On an IPv6 address (``--host ::1``): the IPv4 server's socket cannot
+    take one. On ``::``, every address, IPv4's too where the system allows."""
+
+    address_family = socket.AF_INET6
+
+    def server_bind(self) -> None:
+        if self.server_address[0] == "::":
+            with contextlib.suppress(OSError, AttributeError):  # AttributeError: a system without the option
+                self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        super().server_bind()
+
+
 def bind(host: str, port: int, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    host = host.removeprefix("[").removesuffix("]")  # "[::1]", as a URL writes it
     try:
-        return _Server((host, port), handler)
+        return (_Server6 if ":" in host else _Server)((host, port), handler)
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             raise SourceError(
                 f"port {port} on {host} is already in use", "--port",
                 hint="stop the other server or pass another --port",
             ) from None
-        raise SourceError(f"cannot listen on {host}:{port}: {error.strerror}", "--host") from None
+        raise SourceError(f"cannot listen on {host_and_port(host, port)}: {error.strerror}", "--host") from None
+
+
+def host_and_port(host: str, port: int) -> str:
+    """``host:port`` as a URL writes it: an IPv6 address in brackets, and
+    the ``%`` before a link-local address's interface as ``%25``."""
+    return f"[{host.replace('%', '%25')}]:{port}" if ":" in host else f"{host}:{port}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import socketserver
 import threading
 from pathlib import Path
 from typing import Callable
@@ -24,7 +25,7 @@ from watchdog.observers.api import ObservedWatch
 from .errors import SourceError
 from .inputs import Paths
 from .preview import DEBOUNCE_SECONDS, Preview
-from .preview_http import bind, make_handler
+from .preview_http import bind, host_and_port, make_handler
 from .watch_paths import within
 from .writer import lock_directory, unlock
 
@@ -65,7 +66,8 @@ def _identity(directory: Path) -> tuple[int, int] | None:
     return stat.st_dev, stat.st_ino
 
 
-_EVERY_ADDRESS = "0.0.0.0"
+# Every address of IPv4 and of IPv6, and the address of this machine to open in its place.
+_EVERY_ADDRESS = {"0.0.0.0": "127.0.0.1", "::": "::1"}
 
 
 def _network_address() -> str | None:
@@ -77,7 +79,17 @@ def _network_address() -> str | None:
             address = probe.getsockname()[0]
         except OSError:
             return None
-    return None if address.startswith("127.") or address == _EVERY_ADDRESS else address
+    return None if address.startswith("127.") or address in _EVERY_ADDRESS else address
+
+
+def _takes_ipv4(server: socketserver.TCPServer) -> bool:
+    """Whether the server's socket is one of IPv4, or of IPv6 that takes IPv4 too."""
+    if server.address_family != socket.AF_INET6:
+        return True
+    try:
+        return not server.socket.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY)
+    except (OSError, AttributeError):
+        return False
 
 
 # -- requests ---------------------------------------------------------------
@@ -153,16 +165,18 @@ class PreviewServer:
     def url(self) -> str:
         """Where this machine's browser opens the site: listening on every
         address (``--host 0.0.0.0``), that is 127.0.0.1, not 0.0.0.0, which
-        is no address to open."""
+        is no address to open (on ``--host ::``, [::1]); an IPv6 address in
+        brackets, or the browser takes its colons for the port's."""
         host, port = self.http.server_address[:2]
-        return f"http://{'127.0.0.1' if host == _EVERY_ADDRESS else host}:{port}{self.preview.state.base_path}"
+        return f"http://{host_and_port(_EVERY_ADDRESS.get(host, host), port)}{self.preview.state.base_path}"
 
     @property
     def network_url(self) -> str | None:
         """Where another device (a phone) opens the site, when it listens on
-        every address: this machine's address on its network, if it has one."""
+        every address: this machine's address on its network, if it has one
+        (an IPv4 one: on ``::``, only if IPv4 is listened on too)."""
         host, port = self.http.server_address[:2]
-        if host != _EVERY_ADDRESS or (address := _network_address()) is None:
+        if host not in _EVERY_ADDRESS or (address := _network_address()) is None or not _takes_ipv4(self.http):
             return None
         return f"http://{address}:{port}{self.preview.state.base_path}"
 

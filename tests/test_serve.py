@@ -2625,6 +2625,43 @@ def test_a_note_giving_its_headings_other_ids_is_built_in_full_to_check_links_fr
     assert preview.last.rendered == (f"papers/{PAPER}/index.html",)
 
 
+def _has_ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _has_ipv6_loopback(), reason="no IPv6 on this machine")
+def test_a_server_on_an_ipv6_address_serves_there_and_names_it_in_brackets(tmp_path):
+    """`--host ::1` failed with "Address family for hostname not supported"
+    (the server's socket was IPv4's), and an address printed without its
+    brackets is none a browser opens."""
+    paths = make_project(tmp_path)
+    for host, opened in (("::1", "::1"), ("[::1]", "::1"), ("::", "::1")):
+        server = PreviewServer(paths, host=host, port=0)
+        try:
+            port = server.http.server_address[1]
+            assert server.url == f"http://[{opened}]:{port}/", host
+            if host == "::":  # every address: IPv4's too, where the system lets a socket take both
+                assert server.network_url is None or server.network_url.startswith("http://") and "[" not in \
+                    server.network_url
+        finally:
+            server.stop()
+    server = PreviewServer(paths, host="::1", port=0)
+    server.start()
+    try:
+        assert server.url.startswith("http://[::1]:") and server.url.endswith("/atlas/")
+        status, headers, _ = fetch(server, "/")
+        assert (status, headers["Location"]) == (302, "/atlas/")
+        status, _, page = fetch(server, "/atlas/")
+        assert status == 200 and b"/__atlas/reload.js" in page
+    finally:
+        server.stop()
+
+
 def test_a_server_on_every_address_names_one_to_open_here_and_one_for_other_devices(tmp_path):
     """`--host 0.0.0.0` (to look at the site on a phone) printed
     http://0.0.0.0:8000/, no address to open, and no other."""
