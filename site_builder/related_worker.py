@@ -26,6 +26,7 @@ import weakref
 from pathlib import Path
 from typing import BinaryIO, Sequence
 
+from .children import child_environment, end_with_parent
 from .related import Terms, Vocabulary, related_by_terms
 from .site import Related, RelatedSource, source_word_counts
 
@@ -143,7 +144,7 @@ class RelatedWorker:
         self.close()
         self._process = subprocess.Popen(
             _COMMAND,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=child_environment(),
             # `-m` puts the working directory first on the path: this package's
             # root there, not the previewed project's own modules (a json.py).
             cwd=Path(__file__).resolve().parent.parent,
@@ -204,4 +205,7 @@ if __name__ == "__main__":
     # errors go: a print in this process (a debug line) is not read as a reply.
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    # The end of its input is not enough: a child the server forked (the
+    # cache's save) holds it open, and a request takes seconds to answer.
+    end_with_parent()
     serve(sys.stdin.buffer, replies)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Collection, Mapping, NamedTuple, Sequence
 
+from .children import child_environment
 from .errors import SourceError
 from .markup import html_to_text
 from .weight import gzip_size
@@ -255,7 +255,7 @@ class PendingSearchIndex:
         return subprocess.Popen(
             [node_executable(), str(JS_DIR / "build_index.js")],
             stdin=stdin, stdout=stdout, stderr=stderr,
-            env={**os.environ, "ATLAS_NODE_MODULES": str(NODE_MODULES)},
+            env={**child_environment(), "ATLAS_NODE_MODULES": str(NODE_MODULES)},
         )
 
     def cancel(self) -> None:

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import Collection
 from urllib.parse import unquote
 
 import pytest
@@ -2678,3 +2680,98 @@ def test_a_server_on_every_address_names_one_to_open_here_and_one_for_other_devi
         finally:
             server.stop()
     assert _network_address() is None or not _network_address().startswith("127.")
+
+
+# -- the server's children end with it, even killed ---------------------------
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads processes from /proc")
+
+
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command's name; None once gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
+def _children(pid: int) -> dict[int, str]:
+    """The processes whose parent is ``pid``: their command lines."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdecimal() and (stat := _stat(int(entry.name))) is not None and stat[1] == str(pid):
+            with contextlib.suppress(OSError):
+                found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+    return found
+
+
+def _gone_within(pids: Collection[int], seconds: float) -> set[int]:
+    """Those of ``pids`` still running after ``seconds`` (a zombie is not)."""
+    deadline = time.monotonic() + seconds
+    while (running := {pid for pid in pids if (stat := _stat(pid)) is not None and stat[0] != "Z"}) and \
+            time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid in running:  # nothing left behind by a test that fails
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return running
+
+
+@needs_proc
+def test_a_server_killed_leaves_neither_node_nor_its_related_papers_process_running(tmp_path):
+    """Killed (SIGKILL), the server has no chance to stop them: Node went on
+    building an index for no one (seconds at 20,000 papers)."""
+    paths = make_project(tmp_path)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    # A Node that takes a minute over the index, so that one is running when the server is killed.
+    (bin_dir / "slow.js").write_text(
+        "const parse = JSON.parse;\n"
+        "JSON.parse = (...args) => { const end = Date.now() + 60000; while (Date.now() < end); return parse(...args); };\n"
+    )
+    (bin_dir / "node").write_text(f'#!/bin/sh\nexec "{shutil.which("node")}" --require "{bin_dir / "slow.js"}" "$@"\n')
+    (bin_dir / "node").chmod(0o755)
+    server = subprocess.Popen(
+        [sys.executable, "build.py", "serve", "--content", str(paths.content), "--out", str(paths.out),
+         "--port", "0"],
+        cwd=ROOT, env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    children: dict[int, str] = {}
+    try:
+        deadline = time.monotonic() + EVENT_TIMEOUT
+        while not all(any(name in line for line in children.values())
+                      for name in ("build_index.js", "site_builder.related_worker")):
+            assert time.monotonic() < deadline and server.poll() is None, children
+            time.sleep(0.1)
+            children = _children(server.pid)
+    finally:
+        server.kill()
+        server.wait()
+    assert not _gone_within(children, 5.0), children
+
+
+@needs_proc
+def test_the_related_papers_process_ends_with_a_server_killed_while_another_child_holds_its_input(tmp_path):
+    # The end of its input was its only sign, and a child the server forked
+    # (the cache's save) holds that open: killed, the server left it waiting.
+    script = (
+        "import subprocess, sys\n"
+        "from site_builder.related_worker import RelatedWorker\n"
+        "related = RelatedWorker()\n"
+        "worker = related._running()\n"
+        "holder = subprocess.Popen(['sleep', '60'], pass_fds=[worker.stdin.fileno()])\n"
+        "print(worker.pid, holder.pid, flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        worker, holder = map(int, parent.stdout.readline().split())
+    finally:
+        parent.kill()
+        parent.wait()
+    try:
+        assert not _gone_within([worker], 5.0)
+    finally:
+        _gone_within([holder], 0)

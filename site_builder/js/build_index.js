@@ -17,6 +17,19 @@
 // results equal the monolithic index's: same refs, order and scores.
 "use strict";
 
+// Ends with the process that started it, even one killed (SIGKILL) that had
+// no chance to stop it: a preview server killed left this building an index
+// for no one, for seconds at 20,000 papers. A process whose parent is gone
+// is given another, so its parent's pid (ATLAS_PARENT_PID) is watched, from a
+// thread of its own, as the building below never lets the event loop run.
+// See site_builder/children.py.
+if (process.env.ATLAS_PARENT_PID) {
+  const { Worker } = require("worker_threads");
+  const watch = `const parent = require("worker_threads").workerData;
+    setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, "SIGKILL"); }, 500);`;
+  new Worker(watch, { eval: true, workerData: Number(process.env.ATLAS_PARENT_PID) }).unref();
+}
+
 const path = require("path");
 const lunr = require(path.join(process.env.ATLAS_NODE_MODULES || path.resolve(__dirname, "../../node_modules"), "lunr"));
 
