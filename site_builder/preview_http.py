@@ -10,6 +10,7 @@ import html
 import json
 import mimetypes
 import os
+import re
 import socket
 import sys
 from dataclasses import dataclass
@@ -62,13 +63,31 @@ def resolve_request(out_dir: Path, base_path: str, raw_path: str, earlier_bases:
     The request's path is compared decoded, so the base path is too: a
     base_url of "/my%20atlas/" or "/π/" is asked for as "/my%20atlas/" and
     "/%CF%80/". A Location names it encoded, as a header holds ASCII alone.
+
+    A path with an encoded slash (``%2F``) or an empty segment (``//``),
+    which no file's path is spelt with, redirects to its file's own address,
+    as if written with "/" and no empty segment: served at the other, a
+    page's relative links (a note's ``![me](me.jpg)``) led elsewhere.
     """
     base_path = unquote(base_path)
     parts = urlsplit(raw_path)
-    decoded, query = unquote(parts.path), f"?{parts.query}" if parts.query else ""
-    segments = decoded.split("/")
-    if any(s in (".", "..") for s in segments) or "\\" in decoded or "\0" in decoded:
+    # Without empty segments: a Location of "//x/" would send the browser to the host x.
+    decoded, query = _decoded(parts.path), f"?{parts.query}" if parts.query else ""
+    if any(s in (".", "..") for s in unquote(parts.path).split("/")) or "\\" in decoded or "\0" in decoded:
         return Resolved(HTTPStatus.FORBIDDEN)
+    resolved = _resolve_decoded(out_dir, base_path, decoded, query, earlier_bases)
+    if resolved.status == HTTPStatus.OK and ("%2f" in parts.path.lower() or decoded != unquote(parts.path)):
+        return Resolved(HTTPStatus.MOVED_PERMANENTLY, location=quote(decoded) + query)
+    return resolved
+
+
+def _decoded(path: str) -> str:
+    """A request's path decoded, without empty segments: "/a%2Fb" and "/a//b" are "/a/b"."""
+    return re.sub("/{2,}", "/", unquote(path))
+
+
+def _resolve_decoded(out_dir: Path, base_path: str, decoded: str, query: str,
+                     earlier_bases: Collection[str]) -> Resolved:
     if decoded in ("", "/", base_path.rstrip("/")) and decoded != base_path:
         return Resolved(HTTPStatus.FOUND, location=quote(base_path) + query)
     resolved = _resolve(out_dir, base_path, decoded, query)
@@ -80,8 +99,7 @@ def resolve_request(out_dir: Path, base_path: str, raw_path: str, earlier_bases:
             return Resolved(HTTPStatus.FOUND, location=quote(base_path) + query)
         if not decoded.startswith(earlier):
             continue
-        # Never "//x", which a browser takes for the host x: "/repo//x" is "/x".
-        moved = base_path + decoded[len(earlier):].lstrip("/")
+        moved = base_path + decoded[len(earlier):]
         if _resolve(out_dir, base_path, moved).status in (HTTPStatus.OK, HTTPStatus.MOVED_PERMANENTLY):
             return Resolved(HTTPStatus.FOUND, location=quote(moved) + query)
     return resolved
@@ -94,8 +112,7 @@ def _resolve(out_dir: Path, base_path: str, decoded: str, query: str = "") -> Re
     # os.path's checks, not Path's: Path.is_dir raises ENAMETOOLONG (a segment
     # past 255 bytes) instead of answering False, and the request went unanswered.
     if os.path.isdir(target) and not decoded.endswith("/"):
-        # One leading slash: "//x/" would send the browser to the host x.
-        return Resolved(HTTPStatus.MOVED_PERMANENTLY, location=quote("/" + decoded.lstrip("/") + "/") + query)
+        return Resolved(HTTPStatus.MOVED_PERMANENTLY, location=quote(decoded + "/") + query)
     if decoded.endswith("/"):
         # Even where a file has the name: a static host answers /index.html/
         # with 404, and served, its relative links would resolve under it.
@@ -112,7 +129,7 @@ def _resolve(out_dir: Path, base_path: str, decoded: str, query: str = "") -> Re
 def requested_outputs(base_path: str, raw_path: str) -> tuple[str, ...]:
     """The output paths a request may be served from: ``a/b`` and
     ``a/b/index.html`` (which :func:`resolve_request` then checks)."""
-    decoded, base_path = unquote(urlsplit(raw_path).path), unquote(base_path)
+    decoded, base_path = _decoded(urlsplit(raw_path).path), unquote(base_path)
     if not decoded.startswith(base_path):
         return ()
     relative = decoded[len(base_path):]

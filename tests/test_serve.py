@@ -1970,6 +1970,33 @@ def test_resolve_request_refuses_dot_segments_in_any_spelling(tmp_path):
         assert resolve_request(tmp_path, "/", path).status == 403, path
 
 
+def test_an_encoded_slash_or_an_empty_segment_leads_to_the_files_own_address(tmp_path):
+    # "/papers%2Fx/" served the page of /papers/x/ at an address whose
+    # relative links (a note's ![me](me.jpg)) resolved under /, not /papers/x/.
+    (tmp_path / "papers" / "x").mkdir(parents=True)
+    (tmp_path / "papers" / "x" / "index.html").write_text("x")
+    (tmp_path / "papers" / "x" / "me.jpg").write_bytes(b"jpg")
+    (tmp_path / "a%2Fb.txt").write_text("a file with '%2F' in its name")
+    (tmp_path.parent / "secret.txt").write_text(SECRET)
+    for path, location in (
+        ("/papers%2Fx/", "/papers/x/"),
+        ("/papers%2fx/?q=1", "/papers/x/?q=1"),
+        ("/papers//x/", "/papers/x/"),
+        ("/papers%2F%2Fx/me.jpg", "/papers/x/me.jpg"),
+        ("/papers%2Fx", "/papers/x/"),  # a folder: to its page at once
+        ("/%2Fpapers/x/", "/papers/x/"),  # never "//papers/x/", which a browser takes for the host "papers"
+    ):
+        resolved = resolve_request(tmp_path, "/", path)
+        assert (resolved.status, resolved.location) == (301, location), path
+    assert resolve_request(tmp_path, "/", "/a%252Fb.txt").file == tmp_path / "a%2Fb.txt"
+    assert resolve_request(tmp_path, "/", "/%2F%2Fexample.com/").status == 404
+    for path in ("/papers%2F..%2F..%2Fsecret.txt", "/%2F..%2Fsecret.txt"):
+        assert resolve_request(tmp_path, "/", path).status == 403, path
+    # The page a request renders (if left for later) is the one it is redirected to.
+    assert requested_outputs("/atlas/", "/atlas/papers%2F%2Fx/") == ("papers/x/index.html",)
+    assert requested_outputs("/atlas/", "/atlas//papers%2Fx") == ("papers/x", "papers/x/index.html")
+
+
 @pytest.mark.parametrize("base_path, asked", [("/my%20atlas/", "/my%20atlas/"), ("/π/", "/%CF%80/")])
 def test_a_base_path_beyond_plain_ascii_is_served_and_redirected_to_as_the_browser_asks(tmp_path, base_path, asked):
     # config takes these base_urls, and the pages' links name them as written;
