@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 # The name of the variable that tells a child its parent's pid (build_index.js reads it too).
 PARENT_PID = "ATLAS_PARENT_PID"
@@ -36,7 +37,7 @@ def end_with_parent() -> None:
 
     def watch() -> None:
         while os.getppid() == int(parent):
-            threading.Event().wait(WATCH_SECONDS)
+            time.sleep(WATCH_SECONDS)
         os._exit(1)  # at once: a reply half sent is no use to anyone now
 
     threading.Thread(target=watch, daemon=True, name="end-with-parent").start()
