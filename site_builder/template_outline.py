@@ -122,8 +122,10 @@ def _loose_output(node: nodes.Node) -> Iterator[int]:
                 if not isinstance(part, nodes.TemplateData):
                     yield part.lineno
                     break
-                if part.data.strip():
-                    blank = part.data[: len(part.data) - len(part.data.lstrip())]
+                # Not a BOM an editor saved first: Jinja writes it first on the page, where it is the page's BOM.
+                text = part.data.removeprefix("\ufeff")
+                if text.strip():
+                    blank = text[: len(text) - len(text.lstrip())]
                     yield part.lineno + blank.count("\n")
                     break
         else:

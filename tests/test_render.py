@@ -1583,3 +1583,14 @@ def test_a_computed_include_makes_pages_depend_on_every_template_but_not_on_edit
     (tmp_path / "mine" / "box.html").write_text("saved again")
     after = template_fingerprints(make_environment(SiteConfig(templates_dir=tmp_path)), {"404.html", "paper.html"})
     assert after["404.html"] != before["404.html"] and after["paper.html"] == before["paper.html"]
+
+
+def test_a_template_saved_with_a_byte_order_mark_that_extends_another_is_no_text_outside_the_blocks(tmp_path):
+    """Some editors save UTF-8 with a BOM first (Notepad, VS Code's "UTF-8 with
+    BOM"): Jinja writes it first on the page, where a browser takes it for
+    the page's own BOM, so nothing is shown or lost."""
+    (tmp_path / "404.html").write_text('\ufeff{% extends "base.html" %}\n{% block main %}Lost{% endblock %}\n')
+    site = site_for(paper("x", "A Paper"), config=SiteConfig(templates_dir=tmp_path))
+    assert block_problems(site) == ([], [])
+    (tmp_path / "404.html").write_text('\ufeff\n<p>Mine</p>\n{% extends "base.html" %}{% block main %}Lost{% endblock %}')
+    assert block_problems(site)[0][0].startswith(f"{tmp_path / '404.html'}:2: text before {{% extends %}}")
