@@ -954,3 +954,21 @@ def test_a_failed_build_with_the_index_from_the_last_build_reports_its_error(tmp
     break_a_template(tmp_path)
     with pytest.raises(SourceError, match="404.html"):
         build(paths)
+
+
+def test_node_started_through_a_launcher_that_does_not_exec_it_builds_the_index(monkeypatch, tmp_path):
+    """A node on PATH may be a shim that starts the real one as its child
+    (Volta's; scoop's on Windows): Node's parent is then the shim, not the
+    build, and Node took that for its parent gone and killed itself half a
+    second in, failing every build whose index took longer."""
+    from site_builder import search
+
+    (tmp_path / "slow.js").write_text(
+        "const parse = JSON.parse;\n"
+        "JSON.parse = (...args) => { const end = Date.now() + 1500; while (Date.now() < end); return parse(...args); };\n"
+    )
+    shim = tmp_path / "node"
+    shim.write_text(f'#!/bin/sh\n"{shutil.which("node")}" --require "{tmp_path / "slow.js"}" "$@"\nexit $?\n')
+    shim.chmod(0o755)
+    monkeypatch.setattr(search, "node_executable", lambda: str(shim))
+    assert PendingSearchIndex([SearchDocument("a", "A", "papers/a/", (), (), "text", "text")]).result().files

@@ -2802,3 +2802,49 @@ def test_the_related_papers_process_ends_with_a_server_killed_while_another_chil
         assert not _gone_within([worker], 5.0)
     finally:
         _gone_within([holder], 0)
+
+
+def test_a_child_started_through_a_launcher_that_does_not_exec_it_runs_on():
+    """On Windows a venv's python.exe starts the interpreter as a child of its
+    own, so the related-papers process's parent is that launcher, not the
+    server: it took that for its parent gone and ended at once."""
+    from site_builder.children import child_environment
+
+    script = "from site_builder.children import end_with_parent; import time; end_with_parent(); time.sleep(1); print('ran')"
+    launched = subprocess.run(
+        ["sh", "-c", f'"{sys.executable}" -c "{script}"; exit $?'], cwd=ROOT, env=child_environment(),
+        capture_output=True, text=True, timeout=EVENT_TIMEOUT,
+    )
+    assert (launched.returncode, launched.stdout) == (0, "ran\n")
+    # And it still ends once the process named is gone.
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    launched = subprocess.run(
+        ["sh", "-c", f'"{sys.executable}" -c "{script}"; exit $?'], cwd=ROOT,
+        env={**child_environment(), "ATLAS_PARENT_PID": str(gone.pid)}, capture_output=True, text=True,
+        timeout=EVENT_TIMEOUT,
+    )
+    assert (launched.returncode, launched.stdout) == (1, "")
+
+
+@needs_proc
+def test_a_child_ends_with_its_parent_killed_before_that_is_waited_for():
+    # Until its own parent waits for it, a process killed is still there (a
+    # zombie): a child that it started itself goes by its parent's change.
+    child = ("from site_builder.children import end_with_parent; import time; end_with_parent(); "
+             "print('watching', flush=True); time.sleep(60)")
+    script = (
+        "import subprocess, sys\n"
+        "from site_builder.children import child_environment\n"
+        f"print(subprocess.Popen([sys.executable, '-c', {child!r}], env=child_environment()).pid, flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        started = int(parent.stdout.readline())
+        assert parent.stdout.readline() == "watching\n"
+        parent.kill()
+        assert not _gone_within([started], 5.0)
+    finally:
+        parent.wait()

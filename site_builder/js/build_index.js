@@ -22,11 +22,15 @@
 // for no one, for seconds at 20,000 papers. A process whose parent is gone
 // is given another, so its parent's pid (ATLAS_PARENT_PID) is watched, from a
 // thread of its own, as the building below never lets the event loop run.
+// A node that is a shim starting the real one as its child (Volta's) has
+// another parent: then the one named is watched for being there at all.
 // See site_builder/children.py.
 if (process.env.ATLAS_PARENT_PID) {
   const { Worker } = require("worker_threads");
   const watch = `const parent = require("worker_threads").workerData;
-    setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, "SIGKILL"); }, 500);`;
+    const there = () => { try { return process.kill(parent, 0); } catch (error) { return error.code === "EPERM"; } };
+    const direct = process.ppid === parent;
+    setInterval(() => { if (direct ? process.ppid !== parent : !there()) process.kill(process.pid, "SIGKILL"); }, 500);`;
   new Worker(watch, { eval: true, workerData: Number(process.env.ATLAS_PARENT_PID) }).unref();
 }
 
