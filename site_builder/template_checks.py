@@ -118,11 +118,10 @@ def _loose_output_errors(outline: TemplateOutline, path: str) -> list[SourceErro
     drops what comes after the {% extends %} without a word (a paragraph
     meant for every paper's page), and writes what comes before it above
     the page's <!doctype html>. Told at the first of each."""
-    extends = outline.extends_line
-    if extends is None:
+    if outline.extends_line is None:
         return []
-    before = [line for line in outline.loose_output if line < extends]
-    after = [line for line in outline.loose_output if line >= extends]
+    before = outline.loose_output[:outline.loose_before_extends]
+    after = outline.loose_output[outline.loose_before_extends:]
     hint = "put it in one of the blocks, which docs/templates.md lists, or write a note to yourself as {# … #}"
     return [SourceError(message, path, lines[0], hint=hint) for message, lines in (
         ("text before {% extends %} is written above the page, before its <!doctype html>", before),

@@ -46,6 +46,8 @@ class TemplateOutline:
     # that extends another, Jinja writes one before the {% extends %} above the
     # page, and drops one after it.
     loose_output: tuple[int, ...]
+    # How many of them come before its first {% extends %} (on its line too: "<!-- x -->{% extends … %}").
+    loose_before_extends: int
     ids: frozenset[str]  # the ids its text writes (id="main"); not one made by an expression (id="{{ x }}")
 
 
@@ -68,6 +70,7 @@ def _parsed_outline(
     constant = len(extends) == 1 and isinstance(extends[0].template, nodes.Const)
     parent = extends[0].template.value if constant else None  # type: ignore[attr-defined]
     referenced = list(meta.find_referenced_templates(parsed))  # None for a computed name
+    loose = list(_loose_output(parsed))
     return TemplateOutline(
         references=frozenset(ref for ref in referenced if ref),
         required=MappingProxyType(_required_templates(parsed)),
@@ -82,7 +85,8 @@ def _parsed_outline(
             if isinstance(node.node, nodes.Name) and node.node.name == "self"
         ),
         extends_line=extends[0].lineno if extends else None,
-        loose_output=tuple(_loose_output(parsed)),
+        loose_output=tuple(line for line in loose if line is not None),
+        loose_before_extends=loose.index(None) if None in loose else len(loose),
         ids=frozenset(
             next(value for value in found.groups() if value is not None)
             for data in parsed.find_all(nodes.TemplateData) for found in _ID_ATTRIBUTE.finditer(data.data)
@@ -108,13 +112,16 @@ def _required_templates(parsed: nodes.Template) -> dict[str, int]:
     return required
 
 
-def _loose_output(node: nodes.Node) -> Iterator[int]:
+def _loose_output(node: nodes.Node) -> Iterator[int | None]:
     """The line of each output under ``node`` that no block or macro holds,
     nor a {% set %} that keeps it: its first text that is not blank, or its
-    first {{ … }}; a {% call %}'s."""
+    first {{ … }}; a {% call %}'s. None at each {% extends %}, in the order
+    written, which a line cannot tell on the line of one."""
     for child in node.iter_child_nodes():
         if isinstance(child, (nodes.Block, nodes.Macro, nodes.AssignBlock)):
             continue
+        if isinstance(child, nodes.Extends):
+            yield None
         if isinstance(child, nodes.CallBlock):
             yield child.lineno
         elif isinstance(child, nodes.Output):

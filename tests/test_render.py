@@ -1594,3 +1594,14 @@ def test_a_template_saved_with_a_byte_order_mark_that_extends_another_is_no_text
     assert block_problems(site) == ([], [])
     (tmp_path / "404.html").write_text('\ufeff\n<p>Mine</p>\n{% extends "base.html" %}{% block main %}Lost{% endblock %}')
     assert block_problems(site)[0][0].startswith(f"{tmp_path / '404.html'}:2: text before {{% extends %}}")
+
+
+def test_text_before_extends_on_its_line_is_told_as_written_above_the_page(tmp_path):
+    (tmp_path / "404.html").write_text('<!-- my theme -->{% extends "base.html" %}\n{% block main %}Lost{% endblock %}\n')
+    site = site_for(paper("x", "A Paper"), config=SiteConfig(templates_dir=tmp_path))
+    (error,) = block_problems(site)[0]
+    assert error.startswith(f"{tmp_path / '404.html'}:1: text before {{% extends %}} is written above the page")
+    assert render_site(make_environment(site.config), site, ASSETS, {})[0]["404.html"].startswith(b"<!-- my theme -->")
+    (tmp_path / "404.html").write_text('{% extends "base.html" %}<p>Mine</p>\n{% block main %}Lost{% endblock %}\n')
+    (error,) = block_problems(site)[0]
+    assert "is never shown" in error
