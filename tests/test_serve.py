@@ -1713,7 +1713,7 @@ def test_a_failed_first_build_shows_the_error_not_what_the_output_held_before(tm
         for path in ("/", "/atlas/", f"/atlas/papers/{PAPER}/", "/elsewhere/"):
             status, _, body = fetch(server, path)
             assert status == 503, path
-            assert b"topics.yaml:3" in body and b"The build failed; save a fix" in body
+            assert b"topics.yaml:2" in body and b"The build failed; save a fix" in body
             assert b"/elsewhere/" not in body and b"last good site" not in body
         assert "Nothing to serve until the site builds; save a fix to rebuild." in log
         assert not any("last good site" in line for line in log)
