@@ -49,8 +49,12 @@ def compute_each(jobs: Iterable[tuple[Hashable, Callable[[], Any]]]) -> list[Any
 # Front-matter keys that ingest owns and rewrites from the digests. Every
 # other key, and everything from the "## Notes" heading on, belongs to the user.
 MANAGED_KEYS = ("title", "slug", "dates", "topics", "links")
+# The keys of a paper file that list its tags: "tags", and "tag", Obsidian's
+# older key, which its version 1.4 left for "tags" (as "alias" for "aliases"):
+# a vault's older notes still hold it.
+TAG_KEYS = ("tags", "tag")
 # The keys the build reads, besides ingest's: spelt in another case, each is an error.
-KNOWN_KEYS = frozenset(MANAGED_KEYS + ("starred", "draft", "tags", "arxiv") + ALIAS_KEYS)
+KNOWN_KEYS = frozenset(MANAGED_KEYS + ("starred", "draft", "arxiv") + TAG_KEYS + ALIAS_KEYS)
 
 # "## Notes", and the ways people write it: "### Notes", "## notes", "## Notes:",
 # "## Notes ##" (CommonMark's closing sequence, which some editors write).
@@ -518,9 +522,10 @@ def parse_paper(text: str, path: Path) -> Paper:
                 f"link {clip(link, 80)!r} is not a web address", path, lines.get("links"),
                 hint="links start with http:// or https://",
             )
-    if "tags" in data:
-        # Only shown, but shown for each value: "#None" and "#['a']" help no one.
-        as_strings(data["tags"], "tags", path, lines.get("tags"))
+    for key in TAG_KEYS:
+        if key in data:
+            # Only shown, but shown for each value: "#None" and "#['a']" help no one.
+            as_strings(data[key], key, path, lines.get(key))
     for flag in ("starred", "draft"):
         value = data.get(flag)
         if value is not None and not isinstance(value, bool):

@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from .papers import Paper, slug_of
+from .papers import TAG_KEYS, Paper, slug_of
 
 # Symbols that tell tags apart ("C++", "C#", "R&D"): spelt out in addresses
 # instead of dropped. Whole words only, with no length limit: a cut slug
@@ -59,13 +59,14 @@ class Tags:
 
 
 def tag_texts(paper: Paper) -> tuple[str, ...]:
-    """What a paper file's ``tags:`` holds, each on one line, without the '#'
+    """What a paper file's ``tags:`` holds (and ``tag:``, Obsidian's older
+    key, in the file's order beside it), each on one line, without the '#'
     a tag is shown with (written "#rlhf", it is "rlhf"); blank ones left out.
     (parse_paper lets through only text, or a list of text.)"""
-    value = dict(paper.extra).get("tags")
-    if value is None:
-        return ()
-    values = [value] if isinstance(value, str) else value
+    values = [
+        text for key, value in paper.extra if key in TAG_KEYS and value is not None
+        for text in ([value] if isinstance(value, str) else value)
+    ]
     texts = (" ".join(str(text).split()).lstrip("# ") for text in values)
     return tuple(text for text in texts if _BETWEEN_WORDS.sub("", text))
 

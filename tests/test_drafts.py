@@ -62,14 +62,14 @@ def test_a_key_the_build_reads_with_a_pasted_space_beside_it_is_an_error(key):
 
 @pytest.mark.parametrize("line, of_a_digest, meant", [
     ("darft: true", True, "draft"), ("drafts: true", True, "draft"), ("stared: true", True, "starred"),
-    ("Stared: true", True, "starred"), ("tag: [later]", True, "tags"), ("tgas: later", True, "tags"),
+    ("Stared: true", True, "starred"), ("taggs: [later]", True, "tags"), ("tgas: later", True, "tags"),
     ("aliase: [old-name]", True, "aliases"), ("arxive: '2503.12345'", True, "arxiv"),
     ("date: 2025-03-18", False, "dates"), ("topic: [agents]", False, "topics"), ("link: [https://x.org/]", False, "links"),
     # Keys of one's own: no true or false for starred, ingest's keys in a digest's paper, nothing near.
     ("started: 2026-01-01", True, None), ("drafted: 2026-01-01", True, None), ("date: 2025-03-18", True, None),
     ("link: [https://x.org/]", True, None), ("tagline: A phrase", True, None), ("rating: 4", True, None),
-    # Beside the key it is near: an Obsidian template's "date:" in every note, a "tag:" of one's own.
-    ("date: 2024-01-05\ndates: [2025-03-18]", False, None), ("tags: [moe]\ntag: single", True, None),
+    # Beside the key it is near: an Obsidian template's "date:" in every note, a "tagz:" of one's own.
+    ("date: 2024-01-05\ndates: [2025-03-18]", False, None), ("tags: [moe]\ntagz: single", True, None),
 ])
 def test_a_key_of_ones_own_that_is_a_key_the_build_reads_misspelt_is_a_warning_at_its_line(line, of_a_digest, meant):
     """'darft: true' published the paper it was to hide, 'stared: true' starred

@@ -12,7 +12,8 @@ import pytest
 
 from site_builder.config import SiteConfig
 from site_builder.markup import make_markdown
-from site_builder.papers import Paper
+from site_builder.errors import SourceError
+from site_builder.papers import Paper, misspelt_keys, parse_paper
 from site_builder.pipeline import Paths, build, make_site
 from site_builder.render import make_environment, render_site
 from site_builder.site import build_site
@@ -185,6 +186,30 @@ def test_one_text_in_two_unicode_forms_is_one_tag_and_separators_alone_are_none(
 def test_a_tag_written_with_its_hash_mark_is_the_tag_and_a_blank_one_is_none():
     site = site_for(paper("a", tags=["#rlhf", "  ", "#"]), paper("b", tags="RLHF"))
     assert tag_index(site) == [("rlhf", "RLHF", 2)]  # on a tie, the first in sorted order
+
+
+def test_obsidians_older_tag_key_is_read_as_tags_is_beside_it_in_the_files_order():
+    """'tag:' is Obsidian's older key for a note's tags (its version 1.4 left
+    it for 'tags:', as 'alias:' for 'aliases:'): a vault's older notes hold
+    it. It was a key of one's own, warned of as 'tags' misspelt, and tagged
+    nothing."""
+    path = Path("content/papers/a.md")
+    both = parse_paper("---\ntitle: A\ntag: [read-later, RLHF]\ntags: [rlhf, moe]\n---\n", path)
+    alone = parse_paper("---\ntitle: B\ntag: read-later\n---\n", path.with_name("b.md"))
+    assert misspelt_keys(both, of_a_digest=False) == misspelt_keys(alone, of_a_digest=False) == []
+    site = site_for(both, alone)
+    assert {view.slug: [tag.name for tag in view.tags] for view in site.papers} == {
+        "a": ["read-later", "RLHF", "moe"], "b": ["read-later"],
+    }
+    assert tag_index(site) == [("moe", "moe", 1), ("read-later", "read-later", 2), ("rlhf", "RLHF", 1)]
+    # Each checked at its own line, as itself.
+    for front, line, message in (
+        ("tag: [2024]\ntags: [moe]", 3, "tag: 2024 was read as a number, which may not be the tag as written"),
+        ("tags: [moe]\ntag: [[a]]", 4, "tag must be a list of text values, not [['a']]"),
+    ):
+        with pytest.raises(SourceError) as raised:
+            parse_paper(f"---\ntitle: A\n{front}\n---\n", path)
+        assert str(raised.value).startswith(f"{path}:{line}: {message}")
 
 
 @pytest.mark.parametrize("tags", [None, [], "#", [" "]])
