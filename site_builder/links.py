@@ -34,6 +34,7 @@ def links_to_nowhere(
     site_url: str | None = None,
     html_of: Callable[[str], bytes | None] = lambda output: None,
     shared_link_names: Mapping[str, tuple[str, ...]] = MappingProxyType({}),
+    other_link_names: Collection[str] = (),
 ) -> tuple[SourceError, ...]:
     """A warning for each address in ``written`` (each: the page's URL from
     the site's root, the HTML shown there, the file it was written in) that
@@ -46,7 +47,10 @@ def links_to_nowhere(
     known, not checked), and is asked only for pages linked so, once each.
     A wikilink by a name under the aliases: of several papers or pages
     (``shared_link_names``: each such name, in lower case, with their file
-    names) is warned of as leading to none of them."""
+    names) is warned of as leading to none of them. A link to no page is
+    told the paper it likely meant; a wikilink, or the name under aliases:
+    it likely meant (``other_link_names``: each that leads to a page, as
+    written)."""
     warnings: list[SourceError] = []
     # Made at the first address on the site, if any: the set of every output
     # (tens of thousands of paths) is no cost to notes that link elsewhere
@@ -54,6 +58,7 @@ def links_to_nowhere(
     known: Collection[str] | None = None
     tops: set[str] | None = None  # the first folder (or name) of each output, for addresses written in full
     papers: dict[str, list[str]] | None = None  # the papers' slugs by their first word, for a link to none
+    names: dict[str, dict[str, str]] | None = None  # other_link_names likewise, for a wikilink to none
     # Each page's HTML, asked for once however many links go there, and its
     # ids where one was not found as the build writes them.
     pages: dict[str, bytes | None] = {}
@@ -121,7 +126,9 @@ def links_to_nowhere(
                 meant: list[str] = []
                 if name := _paper_named(target, base):
                     papers = _papers_by_first_word(known or ()) if papers is None else papers
-                    meant = _papers_like(name, papers)
+                    if wikilink:
+                        names = _names_by_first_word(other_link_names, papers) if names is None else names
+                    meant = _papers_like(name, papers, names if wikilink else None)
                 links = " or ".join(f"[[{slug}]]" if wikilink else f"/papers/{slug}/" for slug in meant)
                 problem, hint = "leads to no page or file of the site", (f"did you mean {links}? " if meant else "") + (
                     "[[name]] leads to the paper content/papers/<name>.md (in any case), or else to the page "
@@ -194,18 +201,41 @@ def _papers_by_first_word(outputs: Collection[str]) -> dict[str, list[str]]:
     return papers
 
 
-def _papers_like(name: str, papers: Mapping[str, list[str]]) -> list[str]:
+def _names_by_first_word(written: Collection[str], papers: Mapping[str, list[str]]) -> dict[str, dict[str, str]]:
+    """Each of the other names of notes ``written`` under aliases:, as
+    written, under its first word and by its slug, as :func:`_papers_like`
+    looks for a paper's; but where a paper's slug is that slug: that paper
+    is the one suggested, as a wikilink by its file name leads to it first."""
+    if not written:  # no note has another name: no set of every paper's slug
+        return {}
+    slugs = {slug for alike in papers.values() for slug in alike}
+    names: dict[str, dict[str, str]] = {}
+    for name in written:
+        slug = slug_of(name) or name.lower()
+        if slug not in slugs:
+            names.setdefault(slug.split("-", 1)[0], {}).setdefault(slug, name)
+    return names
+
+
+def _papers_like(name: str, papers: Mapping[str, list[str]], names: Mapping[str, Mapping[str, str]] | None) -> list[str]:
     """Up to three slugs of ``papers`` a link to the paper ``name`` meant,
-    best first: the one its name makes as a title makes a slug, cut at 80
-    characters (a wikilink written with the paper's title, or with a long
-    title's slug guessed whole), else those it begins (its first words
-    alone), else the slugs spelt most like it that begin with the same word."""
+    or other names of notes (``names``, a wikilink's, by
+    :func:`_names_by_first_word`), best first: the one its name makes as a
+    title makes a slug, cut at 80 characters (a wikilink written with the
+    paper's title, or with a long title's slug guessed whole), else those it
+    begins (its first words alone), else those spelt most like it that begin
+    with the same word."""
     wanted = slug_of(name) or name.lower()
-    alike = papers.get(wanted.split("-", 1)[0], [])
+    first = wanted.split("-", 1)[0]
+    written = names.get(first, {}) if names else {}
+    alike = [*papers.get(first, ()), *written]
     if wanted in alike:
-        return [wanted]
-    begun = sorted(slug for slug in alike if slug.startswith(f"{wanted}-"))
-    return begun[:3] or get_close_matches(wanted, alike, n=3, cutoff=0.75)
+        meant = [wanted]
+    else:
+        meant = sorted(slug for slug in alike if slug.startswith(f"{wanted}-"))[:3] or get_close_matches(
+            wanted, alike, n=3, cutoff=0.75,
+        )
+    return [written.get(slug, slug) for slug in meant]
 
 
 def _element_wanted(fragment: str) -> str | None:

@@ -286,6 +286,7 @@ def make_site(
             site.config.base_path, written,
             lambda: files.keys() | {page.output_path for page in site.pages}, cache.read_text,
             site.config.absolute_base, partial(_page_html, files, later or {}, cache), site.shared_link_names,
+            site.other_link_names,
         )
         warnings += unshown_math(written, cache.read_text)
     except BaseException:

@@ -135,6 +135,9 @@ class Site:
     # The names under aliases: of several papers or pages, which lead to none
     # of them: each with their file names, for the links check.
     shared_link_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The names under aliases: that lead to one paper or page, as written,
+    # for the links check to suggest the one a wikilink to no page meant.
+    other_link_names: tuple[str, ...] = ()
 
 
 HOME_LATEST_PAPERS = 10  # the latest digest's papers on the home page; its date page has all
@@ -315,9 +318,9 @@ def build_site(
     writes_wikilinks = any("[[" in p.notes or "[[" in p.abstract for p in papers) or any(
         "[[" in own.body_below_title for own in own_pages
     )
-    link_targets, shared_link_names = wikilink_targets(
+    link_targets, shared_link_names, other_link_names = wikilink_targets(
         ((p.slug, p.title, p.names) for p in papers), ((own.name, own.title, own.names) for own in own_pages),
-    ) if writes_wikilinks else ({}, {})
+    ) if writes_wikilinks else ({}, {}, ())
 
     def render_here(text: str, shown_above: str) -> str:
         return shown_markdown(render_markdown(text), config.base_path, link_targets, paper_ids, shown_above)
@@ -502,7 +505,7 @@ def build_site(
         counts[p.kind] += 1
     return Site(
         config, tuple(pages), views, topics_used, dates_newest, MappingProxyType(dict(counts)), topics_unused,
-        MappingProxyType(link_targets), MappingProxyType(shared_link_names),
+        MappingProxyType(link_targets), MappingProxyType(shared_link_names), other_link_names,
     )
 
 

@@ -210,26 +210,32 @@ def _written_from(text: str, address: str, start: int) -> re.Match[str] | None:
 
 def wikilink_targets(
     papers: Iterable[tuple[str, str, Iterable[str]]], pages: Iterable[tuple[str, str, Iterable[str]]],
-) -> tuple[dict[str, tuple[str, str | None]], dict[str, tuple[str, ...]]]:
-    """Where a wikilink's name leads, and the names it cannot lead by.
+) -> tuple[dict[str, tuple[str, str | None]], dict[str, tuple[str, ...]], tuple[str, ...]]:
+    """Where a wikilink's name leads, the names it cannot lead by, and the
+    other names it leads by as written.
     ``papers`` and ``pages`` are (file name, title, the other names under
     its aliases:). A file's name leads to its page, showing its title: a
     paper's before a page's, which only a name no paper has leads to. A
     name under one file's aliases: that no file has leads to that file's
     page, shown as written (as Obsidian shows ``[[lora-paper|LoRA]]``, the
-    link it writes for one). A name under the aliases: of several leads to
-    none of them: it is in the second mapping, with their file names, for
-    the links check to name them."""
+    link it writes for one): the third value holds each such name, as
+    first written, for the links check to suggest ("MoE survey" for a
+    [[MoE survy]]). A name under the aliases: of several leads to none of
+    them: it is in the second mapping, with their file names, for the links
+    check to name them."""
     papers, pages = tuple(papers), tuple(pages)
     claimed: dict[str, dict[str, str]] = {}  # each other name → each file's address that has it → its file name
+    written: dict[str, str] = {}  # each other name → as first written
     for folder, files in (("papers/", papers), ("", pages)):
         for file_name, _title, others in files:
             for other in others:
-                claimed.setdefault(link_name(other), {})[f"{folder}{file_name}/"] = file_name
+                key = link_name(other)
+                claimed.setdefault(key, {})[f"{folder}{file_name}/"] = file_name
+                written.setdefault(key, other)
     targets: dict[str, tuple[str, str | None]] = {
         other: (next(iter(by)), None) for other, by in claimed.items() if len(by) == 1
     }
     targets.update((name, (f"{name}/", title)) for name, title, _others in pages)
     targets.update((slug, (f"papers/{slug}/", title)) for slug, title, _others in papers)
     shared = {other: tuple(by.values()) for other, by in claimed.items() if len(by) > 1 and other not in targets}
-    return targets, shared
+    return targets, shared, tuple(written[other] for other, (_address, title) in targets.items() if title is None)

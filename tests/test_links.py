@@ -379,6 +379,25 @@ def test_a_link_to_no_paper_names_the_paper_it_meant_written_by_its_title_its_wh
     ]
 
 
+def test_a_wikilink_to_no_page_names_the_other_name_of_a_note_it_meant_as_written():
+    """The names under aliases: a wikilink leads by were not looked among:
+    [[MoE survy]] was told no name it meant."""
+    outputs = {"papers/moe/index.html", "papers/lo-ra/index.html", "about/index.html"}
+    notes = "[[MoE survy]] [[moe-survey#Setup|its setup]] [[lo-raa]]\n\n[it](/papers/moe-survy/)"
+    text = f"---\ntitle: A\n---\n\nThe abstract.\n\n## Notes\n\n{notes}\n"
+    html = under_base(make_markdown()(notes), "/atlas/")
+    warnings = links_to_nowhere(
+        "/atlas/", [("papers/a/", html, NOTE)], lambda: outputs, lambda _: text,
+        other_link_names=("MoE survey", "Lo Ra", "About me"),
+    )
+    assert [w.hint.partition("? ")[0] for w in warnings] == [
+        # The paper lo-ra is the one [[lo-ra]] leads to, before a note's "Lo Ra": a plain link, no name.
+        "did you mean [[MoE survey]]", "did you mean [[MoE survey]]", "did you mean [[lo-ra]]",
+        "a paper's page is /papers/<its file name>/, a page of yours /<its file name>/, a file of content/public/ at its "
+        "path there; a draft has none until it is published",
+    ]
+
+
 def test_a_wikilink_by_a_name_several_notes_have_under_aliases_is_warned_of_naming_them():
     notes = "Fine: [[b]].\n\n[[MoE survey]] and [[moe survey#Setup|its setup]], [[MoE survye]]."
     text = f"---\ntitle: A\n---\n\nThe abstract.\n\n## Notes\n\n{notes}\n"
@@ -407,10 +426,14 @@ def test_a_build_links_a_wikilink_by_a_notes_other_name_and_warns_of_one_two_not
         "---\ntitle: LoRA\nalias: [Low-rank adaptation, experts, old-lora]\n---\n\nIts abstract.\n")
     (content / "papers" / "mine.md").write_text(
         "---\ntitle: Mine\n---\n\nAn abstract.\n\n## Notes\n\n"
-        "See [[MoE survey]], [[low-rank adaptation|LoRA]], [[old-lora]]\nand [[Experts]].\n")
+        "See [[MoE survey]], [[low-rank adaptation|LoRA]], [[old-lora]]\nand [[Experts]].\n\n[[Low-rank adaptaton]]\n")
     report = build(Paths(content, tmp_path / "site"), "/atlas/", cache=None)
-    assert [(w.path.name, w.line, w.message) for w in report.warnings] == [
-        ("mine.md", 10, "wikilink [[Experts]] is a name of each of [[lora]] and [[moe]], under their aliases:"),
+    assert [(w.path.name, w.line, w.message, w.hint.partition("?")[0]) for w in report.warnings] == [
+        ("mine.md", 10, "wikilink [[Experts]] is a name of each of [[lora]] and [[moe]], under their aliases:",
+         "write [[lora|Experts]] or [[moe|Experts]], as Obsidian writes a link by another name of a note; or keep the "
+         "name under one file's aliases:"),
+        ("mine.md", 12, "wikilink [[Low-rank adaptaton]] leads to no page or file of the site",
+         "did you mean [[Low-rank adaptation]]"),
     ]
     mine = (tmp_path / "site" / "papers" / "mine" / "index.html").read_text()
     assert (

@@ -297,7 +297,7 @@ def test_heading_ids_are_the_same_every_time():
 
 
 # Paper files and pages of one's own as wikilinks find them: "about" is both.
-LINK_TARGETS, _SHARED = wikilink_targets(
+LINK_TARGETS, _SHARED, _NAMES = wikilink_targets(
     [("other-paper", "Other & Paper", ()), ("about", "A Paper Named About", ())],
     [("about", "About", ()), ("reading", "Reading", ())],
 )
@@ -349,7 +349,7 @@ def test_a_wikilink_to_a_page_of_ones_own_links_it_unless_a_paper_has_its_name()
 def test_a_wikilink_by_a_name_under_a_notes_aliases_links_its_page_showing_the_name_as_written():
     """Obsidian keeps a note's other names under aliases: ("MoE survey"): a
     [[MoE survey]] led to no page, as no file has that name."""
-    targets, shared = wikilink_targets(
+    targets, shared, names = wikilink_targets(
         [("mixture-of-experts", "A Survey on Mixture of Experts", ("MoE survey", "moe")), ("lora", "LoRA", ("Low rank",)),
          ("other-paper", "Other", ("LoRA", "Adapters")), ("qlora", "QLoRA", ("adapters",))],
         [("about", "About", ("About me", "moe")), ("reading", "Reading", ("other-paper",))],
@@ -370,6 +370,8 @@ def test_a_wikilink_by_a_name_under_a_notes_aliases_links_its_page_showing_the_n
         '<a href="/papers/moe/" class="wikilink">moe</a> <a href="/papers/adapters/" class="wikilink">Adapters</a></p>\n'
     )
     assert shared == {"moe": ("mixture-of-experts", "about"), "adapters": ("other-paper", "qlora")}
+    # The names that lead to one note, as written: for the links check to suggest.
+    assert names == ("MoE survey", "Low rank", "About me")
 
 
 def test_a_wikilink_to_no_paper_or_page_links_papers_by_that_name_for_the_links_check():
