@@ -108,11 +108,44 @@ function fitHeatmapNames() {
     names.classList.toggle("one-line", wraps && lines > row.clientHeight + 0.5);
   });
 }
+
+/* The dates over the heat map's columns stand a column apart (charts.py),
+ * room for "Mar 11" at the stylesheet's spacing, but at a reader's own wider
+ * letter spacing they ran together ("Mar 11Mar 17"). Then they take a smaller
+ * font, just small enough that each keeps a gap to the next and stays inside
+ * the picture: the reader's spacing is kept, as its share of the font. At the
+ * stylesheet's spacing they have room and keep their size. */
+var DATE_GAP = 4;  // px between two dates, a third of the 12px font
+function fitHeatmapDates() {
+  Array.prototype.forEach.call(document.querySelectorAll(".heatmap svg"), function (svg) {
+    var dates = Array.prototype.slice.call(svg.querySelectorAll("text.label"));
+    dates.forEach(function (date) { date.style.fontSize = ""; });
+    if (!dates.length) return;
+    // Each date's reach either side of its centre (text-anchor: middle), which
+    // a smaller font shortens in proportion.
+    var reach = dates.map(function (date) {
+      var box = date.getBBox(), centre = date.x.baseVal.getItem(0).value;
+      return { centre: centre, left: centre - box.x, right: box.x + box.width - centre };
+    });
+    var view = svg.viewBox.baseVal, first = reach[0], last = reach[reach.length - 1];
+    var scale = Math.min(1, (first.centre - view.x) / first.left, (view.x + view.width - last.centre) / last.right);
+    for (var i = 1; i < reach.length; i++) {
+      var room = reach[i].centre - reach[i - 1].centre - DATE_GAP;
+      scale = Math.min(scale, room / (reach[i - 1].right + reach[i].left));
+    }
+    if (scale >= 1) return;
+    var size = scale * parseFloat(window.getComputedStyle(dates[0]).fontSize);
+    dates.forEach(function (date) { date.style.fontSize = size + "px"; });
+  });
+}
 if (window.ResizeObserver) {
-  // A frame later: the names' new layout is a change of size the observer
-  // would otherwise report in the same frame, as a loop.
-  var namesResized = new ResizeObserver(function () { window.requestAnimationFrame(fitHeatmapNames); });
-  Array.prototype.forEach.call(document.querySelectorAll(".heatmap-names .row-label span"), function (name) {
-    namesResized.observe(name);
+  // First when observing starts, then at every change of size; a frame
+  // later: the new layout is a change of size the observer would otherwise
+  // report in the same frame, as a loop.
+  var heatmapResized = new ResizeObserver(function () {
+    window.requestAnimationFrame(function () { fitHeatmapNames(); fitHeatmapDates(); });
+  });
+  Array.prototype.forEach.call(document.querySelectorAll(".heatmap-names .row-label span, .heatmap svg text.label"), function (text) {
+    heatmapResized.observe(text);
   });
 }

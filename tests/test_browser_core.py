@@ -348,6 +348,38 @@ def test_the_heat_maps_names_are_whole_at_a_readers_own_text_spacing(browser, sh
     context.close()
 
 
+# The heat map's dates, each [left, right] on the screen, left to right; whether each stands 3px or more
+# from the one before it; and their font sizes.
+DATES = "[...document.querySelectorAll('.heatmap text.label')]"
+DATE_BOXES = f"{DATES}.map(date => {{ const box = date.getBoundingClientRect(); return [box.left, box.right]; }})"
+DATES_APART = f"{DATE_BOXES}.every((box, i, boxes) => i === 0 || boxes[i - 1][1] + 3 <= box[0])"
+DATE_SIZES = f"{DATES}.map(date => getComputedStyle(date).fontSize)"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_heat_maps_dates_stay_apart_at_a_readers_own_text_spacing(browser, shipped_site, serve_site, width):
+    """Its dates stand a column (52px) apart, and at 0.12em letter spacing ran
+    together: 'Mar 11Mar 17'. Then they take a smaller font; without the
+    reader's spacing they keep their size."""
+    base = serve_site(shipped_site)
+    context, page, errors = open_page(browser, base + "topics/", viewport={"width": width, "height": 900},
+                                      bypass_csp=True)  # for the reader's own text spacing
+    assert len(page.evaluate(DATE_BOXES)) == 4 and page.evaluate(DATES_APART)
+    assert set(page.evaluate(DATE_SIZES)) == {"12px"}
+    page.add_style_tag(content=TEXT_SPACING)
+    page.wait_for_function(DATES_APART, timeout=5000)  # fitted a frame after their size changes
+    boxes = page.evaluate(DATE_BOXES)
+    picture = page.locator(".heatmap svg").bounding_box()
+    assert picture["x"] <= boxes[0][0] and boxes[-1][1] <= picture["x"] + picture["width"], "a date cut at an edge"
+    (size,) = set(page.evaluate(DATE_SIZES))
+    assert 10 <= float(size.removesuffix("px")) < 12  # no smaller than it needs
+    # Without it again, they take their own size again.
+    page.evaluate("document.head.lastElementChild.remove()")
+    page.wait_for_function(f"{DATE_SIZES}.every(size => size === '12px')", timeout=5000)
+    assert errors == []
+    context.close()
+
+
 MODEL_TABLE = (
     "\n## Notes\n\n| Model | MMLU | GSM8K | HumanEval | License | Note |\n|---|--:|--:|--:|---|---|\n"
     "| Mistral-7B-Instruct-v0.2 | 60.1 | 40.0 | 26.2 | Apache-2.0 | the one we kept for the long-context runs, "
