@@ -66,7 +66,7 @@ def summarize(report: BuildReport, seconds: float) -> str:
         f"  {counted(site.papers, 'paper')}{_left_off(site.drafts)} · {counted(site.topics, 'topic')}"
         f"{f' ({site.unused_topics} more with no paper)' if site.unused_topics else ''} · "
         f"{counted(site.dates, 'date')} · {counted(report.files, 'file')}, {report.bytes / 1024:,.0f} KiB",
-        f"  ingest: {report.plan.summary}",
+        f"  ingest: {report.ingest}",
     ]
     if report.skipped:
         lines[0] = f"Nothing changed since the last build: its {site.pages:,} pages ({kinds}) are up to date"

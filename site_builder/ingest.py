@@ -44,16 +44,31 @@ class IngestPlan:
 
     @property
     def summary(self) -> str:
-        return self.summary_since({})
+        return self._summary(0)
 
     def summary_since(self, earlier: Mapping[Path, str]) -> str:
         """The summary, given the paper files an earlier build read (path →
         text): a digest's paper whose file was deleted since then, and that
         ingest wrote again, is no new paper. Ingest alone cannot tell the two
         apart: both are a digest's paper without a file."""
-        gone = [path for path, read in self.read_as if read is None and path in earlier]
+        gone = [path for path in self._made if path in earlier]
         texts = dict(self.texts) if gone else {}
-        again = sum(1 for path in gone if parse_paper(earlier[path], path).key == parse_paper(texts[path], path).key)
+        return self._summary(
+            sum(1 for path in gone if parse_paper(earlier[path], path).key == parse_paper(texts[path], path).key)
+        )
+
+    def summary_after(self, earlier_outputs: Collection[str]) -> str:
+        """The summary, given the output paths of the last build (the command
+        line's, which keeps no paper file's text): a file made for a paper
+        whose page that build wrote is one the user deleted, written again."""
+        return self._summary(sum(1 for path in self._made if f"papers/{path.stem}/index.html" in earlier_outputs))
+
+    @property
+    def _made(self) -> list[Path]:
+        """The paper files ingest writes where there was none."""
+        return [path for path, read in self.read_as if read is None]
+
+    def _summary(self, again: int) -> str:
         summary = f"{counted(self.new_papers - again, 'new paper')}, {counted(len(self.changed), 'paper file')} written"
         if again:
             summary += f", {again:,} of them again after being deleted (a digest lists {'its paper' if again == 1 else 'their papers'})"

@@ -17,12 +17,13 @@ import os
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Collection, Iterable, Iterator, Mapping
 
 from .cache import code_fingerprint, dump_checked, load_checked
 from .config import load_config
-from .errors import SourceError
+from .errors import SourceError, counted
 from .inputs import unpublished
+from .pages import RESERVED_NAMES
 from .writer import write_atomic_with
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from .pipeline import BuildReport
 
 LAST_BUILD_FILE = "last-build.pickle"
-_VERSION = b"paper-atlas-last-build-2"
+_VERSION = b"paper-atlas-last-build-3"
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,11 @@ class LastBuild:
     inputs: bytes  # InputFiles.fingerprint() of what the build read and wrote
     outputs: Mapping[str, tuple[int, int]]  # output path → (size, mtime in ns), as written
     report: BuildReport
+    out: str  # the output directory, resolved: a cache beside two holds the last build of either
+
+    def outputs_in(self, out: Path) -> Collection[str]:
+        """What this build left in ``out``: nothing, if it built another directory."""
+        return self.outputs.keys() if self.out == str(out.resolve()) else ()
 
 
 @dataclass(frozen=True)
@@ -149,6 +155,38 @@ def output_stats(out: Path) -> dict[str, tuple[int, int]]:
             continue
         stats[relative] = (stat.st_size, stat.st_mtime_ns)
     return stats
+
+
+def pages_gone(earlier: Collection[str], now: Collection[str], out: Path, base_path: str) -> tuple[SourceError, ...]:
+    """The pages of papers, topics, tags and one's own the last build wrote
+    (``earlier``, its output paths) and this one does not (``now``): an
+    address someone may have linked to or bookmarked, which has no page
+    now: one warning for all, or none. (Not a date's page or a list's later
+    one, which no file of the user's has aliases for; a page now at an old
+    address is in ``now``.)"""
+    gone = sorted(path for path in earlier if path not in now and _addressed(path))
+    if not gone:
+        return ()
+    shown = ", ".join(base_path + path.removesuffix("index.html") for path in gone[:3])
+    more = f" and {len(gone) - 3:,} more" if len(gone) > 3 else ""
+    one = len(gone) == 1
+    return (SourceError(
+        f"{counted(len(gone), 'page')} the last build wrote {'is' if one else 'are'} gone from this one: {shown}{more}; "
+        f"a link or bookmark to {'it' if one else 'them'} now finds the 404 page",
+        out,
+        hint="to keep an address, list it under aliases: in the paper file, page of your own or topics.yaml topic "
+        "now at another one, as README's Old addresses says; a site not published yet has no such links",
+    ),)
+
+
+def _addressed(path: str) -> bool:
+    """Whether output ``path`` is the page of a paper, topic, tag or page of one's own."""
+    parts = path.split("/")
+    if parts[-1] != "index.html":
+        return False
+    if len(parts) == 3:
+        return parts[0] in ("papers", "topics", "tags")
+    return len(parts) == 2 and parts[0] not in RESERVED_NAMES
 
 
 def load_last_build(cache_dir: Path) -> LastBuild | None:

@@ -21,7 +21,7 @@ from .errors import OutputError, SourceError, paper_files_written, raise_if_any
 from .ingest import IngestPlan, PreviewWrites
 from .inputs import Paths, digest_order, read_inputs, read_own_pages, write_ingest
 from .lastbuild import (
-    LastBuild, input_files, load_last_build, output_files, output_stats, save_last_build, unchanged_since,
+    LastBuild, input_files, load_last_build, output_files, output_stats, pages_gone, save_last_build, unchanged_since,
 )
 from .links import links_to_nowhere
 from .markup import UNDER_THE_TITLE, html_to_text, make_digest_text, make_markdown
@@ -69,6 +69,7 @@ class SiteSummary:
 class BuildReport:
     site: SiteSummary
     plan: IngestPlan
+    ingest: str  # the plan's summary, as the build knows it
     files: int
     bytes: int
     timings: Mapping[str, float] = field(default_factory=dict)
@@ -379,13 +380,16 @@ def build(
     if persistent and inputs is not None and last is None:
         read = ((path, cache.read_hash(path)) for path, _text in result.plan.texts)
         inputs = inputs.with_hashes((path, digest) for path, digest in read if digest is not None)
+    earlier = last.outputs_in(paths.out) if last is not None else ()
+    gone = pages_gone(earlier, result.files, paths.out, result.site.config.base_path)
     start = time.perf_counter()
     progress("writing")
     kept, written = _write_outputs(paths, result, cache if persistent else None, parallel)
     report = BuildReport(
-        site=SiteSummary.of(result.site, result.drafts), plan=result.plan, files=len(result.files),
-        bytes=sum(len(data) for data in result.files.values()), timings={},
-        warnings=result.warnings + kept, search=result.search.sizes() if result.search else None,
+        site=SiteSummary.of(result.site, result.drafts), plan=result.plan, ingest=result.plan.summary_after(earlier),
+        files=len(result.files), bytes=sum(len(data) for data in result.files.values()), timings={},
+        warnings=result.warnings + kept + gone,
+        search=result.search.sizes() if result.search else None,
         first_visit=_heaviest_paper_page(result.files, result.site.config.base_path),
     )
     if persistent and inputs is not None:
@@ -396,16 +400,17 @@ def build(
         inputs = inputs.with_texts((path, texts[path]) for path in result.plan.changed)
         # The report without every paper file's text (tens of megabytes at
         # 20,000 papers), which only this build needs, and without the
-        # warnings about what it did to paper files: the next build, if it
-        # finds nothing changed, repeats the warnings about what still is.
-        done = {id(warning) for warning in result.plan.warnings + kept}
+        # warnings about what it did to paper files and to pages: the next
+        # build, if it finds nothing changed, repeats the warnings about what still is.
+        done = {id(warning) for warning in result.plan.warnings + kept + gone}
+        nothing_ingested = IngestPlan((), (), 0)
         shown = replace(
-            report, plan=IngestPlan((), (), 0),
+            report, plan=nothing_ingested, ingest=nothing_ingested.summary,
             warnings=tuple(warning for warning in report.warnings if id(warning) not in done),
         )
         outputs = written if written is not None else output_stats(paths.out)
         try:
-            save_last_build(paths.cache, LastBuild(inputs.fingerprint(), outputs, shown))
+            save_last_build(paths.cache, LastBuild(inputs.fingerprint(), outputs, shown, str(paths.out.resolve())))
         except OSError as error:
             unsaved = unsaved_cache(error, paths.cache)
             if str(unsaved) not in map(str, report.warnings):

@@ -425,10 +425,12 @@ def test_a_deleted_topics_file_is_a_warning_once_when_papers_lose_their_topics(p
     (content / "topics.yaml").unlink()
     result = run(cwd=project)
     assert result.returncode == 0, result.stderr
-    assert result.stderr == (
+    first, gone = result.stderr.splitlines()
+    assert first == (
         "warning: content/topics.yaml: not found: ingest takes the topics away from 2 papers (restore the file "
-        "(git checkout content/topics.yaml, say) to file them again; for a site without topics, nothing more is needed)\n"
+        "(git checkout content/topics.yaml, say) to file them again; for a site without topics, nothing more is needed)"
     )
+    assert gone.startswith("warning: _site: 2 pages the last build wrote are gone from this one: /topics/other/, /topics/speech/;")
     assert "topics: []" in (content / "papers" / "a-paper-on-speech.md").read_text()
     result = run(cwd=project)  # nothing changed: what the last build did is not said again
     assert result.returncode == 0 and result.stderr == "" and "Nothing changed" in result.stdout
@@ -554,3 +556,43 @@ def test_the_terminal_writes_thousands_as_the_build_summary_does(monkeypatch, ca
     assert capsys.readouterr().out == "Ingested 3,905 paper files: 1,005 new, 1,005 written, 2,900 unchanged\n"
     part = types.SimpleNamespace(bytes=3424 * 1024, files=1099, gzip=None)
     assert build_module._search_part(part, "shards") == "3,424 KiB in 1,099 shards of 3.1 KiB on average"
+
+
+def test_a_page_the_last_build_wrote_and_this_one_does_not_is_warned_of_once(project):
+    """URLs are forever: a page gone since the last build leaves its links to the 404 page."""
+    papers, digests = project / "content" / "papers", project / "content" / "digests"
+    assert run("build", cwd=project).returncode == 0
+    (digests / "b.txt").write_text(HEADER + "Mar 19\n\nA Third Paper\n\nAbout more things.\n")
+    added = run("build", cwd=project)
+    assert added.returncode == 0 and "warning" not in added.stderr, "a digest added takes no page away"
+    (papers / "a-paper-on-speech.md").rename(papers / "speech.md")
+    moved = run("build", cwd=project)
+    assert moved.stderr.count("warning:") == 1
+    assert "1 page the last build wrote is gone from this one: /papers/a-paper-on-speech/; " in moved.stderr
+    assert "a link or bookmark to it now finds the 404 page" in moved.stderr and "aliases:" in moved.stderr
+    assert "warning" not in run("build", cwd=project).stderr, "said once"
+    # Your own atlas: the sample deleted, one warning counts the rest.
+    for path in [*digests.iterdir(), *papers.iterdir()]:
+        path.unlink()
+    emptied = run("build", cwd=project)
+    assert emptied.stderr.count("warning:") == 1 and " and 2 more; a link or bookmark to them " in emptied.stderr
+    assert "a site not published yet has no such links" in emptied.stderr
+
+
+# Two output directories side by side share site/.atlas-cache/: its last build is the other's.
+@pytest.mark.parametrize("first, then", [([], ["--no-cache"]), (["--out", "site/a"], ["--out", "site/b"])])
+def test_no_page_is_gone_to_a_build_without_the_last_one(project, first, then):
+    assert run("build", *first, cwd=project).returncode == 0
+    (project / "content" / "digests" / "a.txt").unlink()
+    (project / "content" / "papers" / "a-paper-on-speech.md").unlink()
+    result = run("build", *then, cwd=project)
+    assert result.returncode == 0 and "warning" not in result.stderr
+
+
+def test_a_digest_papers_file_deleted_and_written_again_is_no_new_paper(project):
+    assert "ingest: 2 new papers, 2 paper files written\n" in run("build", cwd=project).stdout
+    (project / "content" / "papers" / "another-paper.md").unlink()
+    result = run("build", cwd=project)
+    assert result.stderr == ""
+    assert ("ingest: 0 new papers, 1 paper file written, 1 of them again after being deleted "
+            "(a digest lists its paper)\n") in result.stdout
