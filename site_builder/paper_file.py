@@ -14,7 +14,8 @@ import yaml
 from .digest import visible
 from .errors import BYTE_ORDER_MARK, SourceError
 from .papers import (
-    INGEST_HEADING, MANAGED_KEYS, NOTES_HEADING, OTHER_VERSIONS, Paper, PaperRecord, extract_links, split_front_matter,
+    INGEST_HEADING, MANAGED_KEYS, NOTES_HEADING, OTHER_VERSIONS, Paper, PaperRecord, cut_short, extract_links,
+    split_front_matter,
 )
 from .yamlsource import parse_yaml_mapping
 
@@ -221,6 +222,8 @@ def _text_ingest_would_drop(managed: str, body: str) -> str:
     dropped = (
         _without_written_lines(paragraph, written) for paragraph in _paragraphs(managed)
         if _flat(paragraph) not in written and not INGEST_HEADING.fullmatch(paragraph)
+        # An abstract ingest wrote from a digest pasted in part, now whole.
+        and not any(cut_short(_flat(paragraph), whole) for whole in written)
     )
     return "\n\n".join(paragraph for paragraph in dropped if paragraph)
 

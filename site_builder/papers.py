@@ -294,28 +294,63 @@ def merge_entries(digests: Iterable[Digest]) -> Merged:
     ordered = sorted(digests, key=lambda d: (d.date, d.path.name))
     first: dict[str, DigestEntry] = {}
     dates: dict[str, set[dt.date]] = {}
-    others: dict[str, dict[str, DigestEntry]] = {}
+    # Each paper's abstracts, the paper's own first, then its other versions.
+    versions: dict[str, list[DigestEntry]] = {}
     warnings: list[SourceError] = list(new_year_warnings(ordered))
     for digest in ordered:
         warnings.extend(digest.warnings)
         for entry in digest.entries:
-            key = entry.key
-            original = first.setdefault(key, entry)
-            dates.setdefault(key, set()).add(entry.date)
-            if _same_text(entry.abstract, original.abstract):
-                continue
-            versions = others.setdefault(key, {})
-            if not any(_same_text(entry.abstract, text) for text in versions):
-                versions[entry.abstract] = entry
+            first.setdefault(entry.key, entry)
+            dates.setdefault(entry.key, set()).add(entry.date)
+            warnings.extend(_add_version(versions.setdefault(entry.key, []), entry))
     records = tuple(
         PaperRecord(
-            key, entry.title, entry.abstract, tuple(sorted(dates[key])),
-            tuple((other.date, text) for text, other in others.get(key, {}).items()),
-            tuple((entry, other) for other in others.get(key, {}).values()),
+            key, entry.title, versions[key][0].abstract, tuple(sorted(dates[key])),
+            tuple((other.date, other.abstract) for other in versions[key][1:]),
+            tuple((versions[key][0], other) for other in versions[key][1:]),
         )
         for key, entry in first.items()
     )
     return Merged(records, tuple(warnings))
+
+
+def _add_version(versions: list[DigestEntry], entry: DigestEntry) -> tuple[SourceError, ...]:
+    """Adds ``entry``'s abstract to a paper's ``versions`` unless one of them
+    has it. An abstract that another begins with was cut short (a digest
+    saved or copied in part: the preview ingests a save made halfway through
+    a paste): no version of its own, which would be written into the paper
+    file, and into the notes once the paste is whole. The whole one takes
+    its place, and the cut one is warned of, as a mistake to fix."""
+    for at, version in enumerate(versions):
+        if _same_text(entry.abstract, version.abstract):
+            return ()
+        if cut_short(entry.abstract, version.abstract):
+            return (_cut_short_warning(entry, version),)
+        if cut_short(version.abstract, entry.abstract):
+            versions[at] = entry
+            return (_cut_short_warning(version, entry),)
+    versions.append(entry)
+    return ()
+
+
+# Fewer words than this, the start of another abstract is no sign of a paste
+# cut short ("We", "This paper"): a version of that few words is kept as one.
+_CUT_SHORT_MIN_WORDS = 10
+
+
+def cut_short(text: str, whole: str) -> bool:
+    """Whether ``text`` is ``whole`` cut short, at a word or inside one."""
+    cut, full = " ".join(text.split()), " ".join(whole.split())
+    return len(cut) < len(full) and full.startswith(cut) and len(cut.split()) >= _CUT_SHORT_MIN_WORDS
+
+
+def _cut_short_warning(cut: DigestEntry, whole: DigestEntry) -> SourceError:
+    return SourceError(
+        f"the abstract of {clip(cut.title)!r} stops short: it is the start of the one in {whole.path.name}:{whole.line}, "
+        "which the paper keeps", cut.path, cut.line,
+        hint="was the digest pasted or saved in part? paste the rest of this abstract, and the papers after it if "
+        "they are missing too",
+    )
 
 
 def _same_text(a: str, b: str) -> bool:

@@ -121,6 +121,46 @@ def test_a_different_abstract_is_said_only_by_the_ingest_that_writes_it_into_the
     ]
 
 
+WHOLE = ("Language models hallucinate facts seen once in training, at the rate of the missing mass. "
+         "Calibration forces it, whatever the architecture.")
+CUT = WHOLE[:100]  # "... at the rate of the mi": a digest saved or copied in part
+
+
+def test_an_abstract_cut_short_is_no_other_version_but_a_warning_at_its_line():
+    for dates in ((MAR17, MAR18), (MAR18, MAR17)):  # cut in the later digest, or in the earlier one
+        digests = [digest(dates[0], "a.txt", ("A Paper", WHOLE)), digest(dates[1], "b.txt", ("A Paper", CUT))]
+        merged = merge_entries(digests)
+        (record,) = merged.records
+        assert (record.abstract, record.other_abstracts, record.dates) == (WHOLE, (), (MAR17, MAR18))
+        assert [str(w) for w in merged.warnings] == [
+            "b.txt:1: the abstract of 'A Paper' stops short: it is the start of the one in a.txt:1, which the "
+            "paper keeps (was the digest pasted or saved in part? paste the rest of this abstract, and the papers "
+            "after it if they are missing too)"
+        ]
+    # A few words that begin another abstract are no sign of a cut: a version of its own.
+    digests = [digest(MAR17, "a.txt", ("A Paper", WHOLE)), digest(MAR18, "b.txt", ("A Paper", "Language models."))]
+    assert merge_entries(digests).records[0].other_abstracts == ((MAR18, "Language models."),)
+
+
+def test_a_digest_saved_halfway_through_a_paste_leaves_nothing_in_the_paper_files_notes():
+    """The preview ingests every save: a paste saved halfway wrote the cut
+    abstract under "Other versions", and moved it into the notes once whole."""
+    path = PAPERS / "a-paper.md"
+    earlier = digest(MAR17, "a.txt", ("A Paper", WHOLE))
+    _, texts = ingest_texts([earlier])
+    noted = {path: texts[path] + "\n## Notes\n\nMine.\n"}
+    _, half = ingest_texts([earlier, digest(MAR18, "b.txt", ("A Paper", CUT))], noted)
+    assert "Other versions" not in half[path]
+    plan, whole = ingest_texts([earlier, digest(MAR18, "b.txt", ("A Paper", WHOLE))], half)
+    assert parse_paper(whole[path], path).notes == "Mine." and plan.warnings == ()
+    # A new paper first written from the cut paste, then the whole one: its file's cut
+    # abstract was moved into the notes, with a warning.
+    _, cut = ingest_texts([digest(MAR18, "b.txt", ("A Paper", CUT))])
+    plan, whole = ingest_texts([digest(MAR18, "b.txt", ("A Paper", WHOLE))], {path: cut[path] + "\n## Notes\n\nMine.\n"})
+    paper = parse_paper(whole[path], path)
+    assert (paper.abstract, paper.notes, plan.warnings) == (WHOLE, "Mine.", ())
+
+
 def test_a_paper_file_rewritten_for_an_edit_of_its_abstract_does_not_say_its_versions_are_new():
     """The file already held them: it said, on the build that undid the
     edit (and failed it under --strict), that ingest wrote each one there."""
