@@ -302,11 +302,16 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
     except _PageLineError as error:
         # A page copied whole has such lines at every paper: all named at once,
         # not one a build (a submitter and an upvote count a paper: 60 builds for 30 papers).
-        more = _page_lines_after(error.line or 0, window, paragraphs)
+        more, again = _page_lines_after(error.line or 0, window, paragraphs, date)
         if more:
             named = [str(number) for number in more[:10]] + ([f"{len(more) - 10:,} more"] if len(more) > 10 else [])
             shown = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
             error.hint += f"; {'so is line' if len(more) == 1 else 'so are lines'} {shown} below"
+        if again is not None:
+            error.hint += (
+                f"; line {again} is the date line of line {date_line} again: if the digest is pasted twice, "
+                f"delete its second copy, from line {error.line} on"
+            )
         raise
 
 
@@ -323,7 +328,7 @@ def _digest_of(
         title, abstract, after = window
         # The title's own lines first: a line of the page glued to it would
         # otherwise be reported as a paragraph too long, or a title run on.
-        _check_not_page_or_date_line(title, "title", path)
+        _check_not_page_or_date_line(title, "title", path, date, date_line)
         if len(title.text) > _MAX_TITLE_CHARS:
             raise SourceError(
                 f"expected a paper title but found a paragraph of {len(title.text):,} characters",
@@ -353,7 +358,7 @@ def _digest_of(
                 f"title {clip(title.text)!r} has no abstract", path, title.line,
                 hint=_blank_line_hint(title) or "add the abstract as the next paragraph, or delete the title",
             )
-        _check_not_page_or_date_line(abstract, "abstract", path)
+        _check_not_page_or_date_line(abstract, "abstract", path, date, date_line)
         if _looks_like_title(abstract.text) and after is not None and not _looks_like_title(after.text):
             if previous is not None and title.text.endswith((".", "。")):
                 # An abstract pasted as two paragraphs, or one whose title was
@@ -420,22 +425,29 @@ def _digest_of(
 _JOIN_OR_ADD_TITLE = "join it to that abstract by deleting the blank line above it, or add its title above it"
 
 
-def _check_not_page_or_date_line(paragraph: _Paragraph, what: str, path: Path) -> None:
+def _check_not_page_or_date_line(paragraph: _Paragraph, what: str, path: Path, date: dt.date, date_line: int) -> None:
     """An error if ``paragraph`` is a line of the web page or a date line, or
     has one among its lines (the one glued on is told first: the whole
     paragraph "Submitted by akhaliq A Title" reads as a line of the page)."""
     if paragraph.glued is not None:  # with no blank line between it and the paper's lines
         line, text = paragraph.glued
         if parse_date_line(text, None) is not None:
-            raise _second_date_error(text, path, line)
+            raise _second_date_error(text, path, line, date, date_line)
         raise _page_line_error(text, f"part of a paper's {what}", path, line)
     if _PAGE_LINE.fullmatch(paragraph.text):  # one line, or one wrapped: "Published on" "Mar 19"
         raise _page_line_error(paragraph.text, f"a paper's {what}", path, paragraph.line)
     if parse_date_line(paragraph.text, None) is not None:
-        raise _second_date_error(paragraph.text, path, paragraph.line)
+        raise _second_date_error(paragraph.text, path, paragraph.line, date, date_line)
 
 
-def _second_date_error(text: str, path: Path, line: int) -> SourceError:
+def _second_date_error(text: str, path: Path, line: int, date: dt.date, date_line: int) -> SourceError:
+    if _same_day(text, date):
+        # A file of its own, as for another day, would hold the same papers again.
+        return SourceError(
+            f"the date line {clip(text)!r} again (line {date_line} has it): is the digest pasted twice?", path, line,
+            hint="delete its second copy, from the page's lines above this line on; papers of the day that the "
+            "first copy lacks may stay, without this line",
+        )
     return SourceError(
         f"a second date line {clip(text)!r}: a digest holds one day's papers", path, line,
         hint="move this date line and the papers after it into a digest file of their own",
@@ -456,10 +468,14 @@ def _page_line_error(text: str, not_what: str, path: Path, line: int) -> SourceE
     )
 
 
-def _page_lines_after(line: int, window: list[_Paragraph | None], paragraphs: Iterator[_Paragraph]) -> list[int]:
+def _page_lines_after(
+    line: int, window: list[_Paragraph | None], paragraphs: Iterator[_Paragraph], date: dt.date,
+) -> tuple[list[int], int | None]:
     """The lines of the web page after ``line`` in the paragraphs not yet
-    read: alone on their lines, or glued to a paper's."""
+    read (alone on their lines, or glued to a paper's), and the line of the
+    first date line of ``date``'s day among them: the digest pasted twice."""
     lines: list[int] = []
+    again: int | None = None
     try:
         for paragraph in itertools.chain(window, paragraphs):
             if paragraph is None:
@@ -468,9 +484,16 @@ def _page_lines_after(line: int, window: list[_Paragraph | None], paragraphs: It
                 lines.append(paragraph.glued[0])
             elif paragraph.line > line and _PAGE_LINE.fullmatch(paragraph.text):
                 lines.append(paragraph.line)
+            elif paragraph.line > line and again is None and _same_day(paragraph.text, date):
+                again = paragraph.line
     except SourceError:  # a NUL byte further on: the next build says so
         pass
-    return lines
+    return lines, again
+
+
+def _same_day(text: str, date: dt.date) -> bool:
+    """Whether ``text`` is a date line of ``date`` (in its year, or with none)."""
+    return parse_date_line(text, date.year) == (date.month, date.day, date.year)
 
 
 def _find_date(

@@ -469,3 +469,25 @@ def test_every_shipped_paper_pasted_above_the_date_line_is_an_error_not_lost(shi
         else:
             missed.append(entry.title)
     assert missed == []
+
+
+def test_a_digest_pasted_twice_is_said_to_be_so_with_where_its_second_copy_starts():
+    """Its second date line was "another day's papers go in a file of their
+    own": such a file holds the same papers again."""
+    once = HEADER + "Mar 19\n\nT1\n\nAbstract one.\n\nT2\n\nAbstract two.\n\n"
+    # Pasted whole twice: the page's lines come first, and the hint names the date line after them.
+    message = error_of(once + once)
+    assert message.startswith("d.txt:15: 'new' is a line of the Daily Papers web page"), message
+    assert message.endswith(
+        "; so is line 17 below; line 19 is the date line of line 5 again: if the digest is pasted twice, "
+        "delete its second copy, from line 15 on)"
+    ), message
+    # Without the page's lines, or with them deleted: the date line again, not another day's.
+    assert error_of(once + once.removeprefix(HEADER)) == (
+        "d.txt:15: the date line 'Mar 19' again (line 5 has it): is the digest pasted twice? (delete its second "
+        "copy, from the page's lines above this line on; papers of the day that the first copy lacks may stay, "
+        "without this line)"
+    )
+    # Another day's date line is still another day's.
+    assert "a second date line 'Mar 20'" in error_of(once + "Mar 20\n\nT3\n\nAbstract three.\n")
+    assert "pasted twice" not in error_of(once + HEADER + "Mar 20\n\nT3\n\nAbstract three.\n")
