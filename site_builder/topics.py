@@ -335,6 +335,14 @@ def unknown_topic(slug: str, taxonomy: Taxonomy, path: Path | str, line: int | N
             f"unknown topic {slug!r}", path, line,
             hint="content/topics.yaml has no topics (is it missing?): restore it, or delete this topics: line",
         )
+    renamed = next((topic.slug for topic in taxonomy.topics if any(
+        alias.url == f"topics/{slug}/" for alias in topic.aliases)), None)
+    if renamed is not None:  # the old address kept, the line left behind: which slug is meant is known
+        return SourceError(
+            f"unknown topic {slug!r}", path, line,
+            hint=f"it is the old slug of {renamed!r}, under that topic's aliases: in content/topics.yaml: write "
+            f"{renamed!r} in this line (a paper no digest lists keeps its topics: line as written)",
+        )
     guess = difflib.get_close_matches(slug, [topic.slug for topic in taxonomy.topics], n=1)
     if guess:  # a slip of the pen, most likely: the why of a rename would bury the answer
         return SourceError(

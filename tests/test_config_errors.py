@@ -443,6 +443,15 @@ CASES = {
         "a topic's slug is renamed in content/topics.yaml: write one of the slugs there in this line, delete the "
         "line to have the rules there file the paper, or add the topic there)",
     ),
+    # Renamed with its old slug kept under aliases:, the topic the line means is known.
+    "front-matter-topic-renamed-with-its-old-slug-kept": (
+        lambda project: (
+            (project / "content" / "digests" / "2025-03-18.txt").unlink(),
+            replace_in("content/topics.yaml", "- slug: speech\n", "- slug: audio\n    aliases: [speech]\n")(project),
+        ),
+        f"{PAPER}:5: unknown topic 'speech' (it is the old slug of 'audio', under that topic's aliases: in "
+        "content/topics.yaml: write 'audio' in this line (a paper no digest lists keeps its topics: line as written))",
+    ),
     "front-matter-topic-misspelt": (
         write("content/papers/my-paper.md", "---\ntitle: Mine\ndates: [2025-03-18]\ntopics: [speach]\n---\n\nText.\n"),
         "content/papers/my-paper.md:4: unknown topic 'speach' (did you mean 'speech'?)",
