@@ -33,6 +33,7 @@ from .config import load_config
 from .errors import BuildErrors, SourceError, counted
 from .ingest import PreviewWrites
 from .inputs import Paths, check_content_directory, tracked_by_git, unpublished, write_ingest
+from .lastbuild import load_last_build, pages_gone
 from .links import links_to_nowhere
 from .markup import heading_ids, make_markdown
 from .papers import parse_paper
@@ -120,6 +121,10 @@ class Preview:
         self._own_folders: frozenset[Path] = frozenset()  # the folders it made for them (content/papers/)
         self._ingest_writes = PreviewWrites()  # every paper file our ingest wrote since the first build
         self._warnings: list[str] = []  # as last said
+        # The outputs of the last `build` (or of the first build here): its
+        # pages that a rename takes away are warned of as `build` warns of
+        # them, for one who previews and pushes for CI to build never runs it.
+        self._built_before: tuple[str, ...] | None = None
         self._failed_since_warnings = False  # a build or page failed since they were said
         self.output = PreviewOutput(self.paths.out)
         self._render_failed_in: int | None = None  # the output.generation a page last failed to render in
@@ -201,6 +206,12 @@ class Preview:
             written = self.output.write(result, self.cache.verified)
             if first:
                 self._save_disk_cache(result)
+            if self._built_before is None:
+                last = load_last_build(self.paths.cache) if self.paths.cache is not None else None
+                self._built_before = tuple(last.outputs_in(self.paths.out) if last is not None else result.files)
+            gone = pages_gone(
+                self._built_before, {*result.files, *result.later}, self.paths.out, result.site.config.base_path,
+            )
         except Exception as error:  # a bug must not take the preview down; show it like a user error
             self._fail(_error_text(error), start)
             # Watched even now: the fix is often a save of a template there.
@@ -223,7 +234,7 @@ class Preview:
         # Warnings stand until their file changes; repeat them only when they
         # do, saying that they replace those said before (silence read as
         # "still there", and so did one of two said again alone).
-        warnings = [_as_build_says(w) for w in result.warnings]
+        warnings = [_as_build_says(w) for w in result.warnings + gone]
         if warnings != self._warnings:
             if self._warnings:
                 said = len(self._warnings)

@@ -2848,3 +2848,34 @@ def test_a_child_ends_with_its_parent_killed_before_that_is_waited_for():
         assert not _gone_within([started], 5.0)
     finally:
         parent.wait()
+
+
+def test_a_page_a_rename_takes_away_while_previewing_is_warned_of_until_its_old_address_is_kept(tmp_path):
+    """Only the next `build` said that the renamed paper's old address now
+    finds the 404 page: one who previews, then pushes for GitHub Actions to
+    build, was never told. The preview says it, as that build would, for the
+    pages of the site it started from."""
+    paths = replace(make_project(tmp_path), cache=tmp_path / ".atlas-cache")
+    log: list[str] = []
+    preview = Preview(paths, log=log.append)
+    assert preview.build()
+    old, new = paths.papers / f"{PAPER}.md", paths.papers / "grammar-book.md"
+    old.rename(new)
+    assert preview.build(("paper",), (old, new))
+    assert [line for line in log if line.startswith("warning: ")] == [
+        f"warning: {paths.out}: 1 page the last build wrote is gone from this one: /atlas/papers/{PAPER}/; a link or "
+        "bookmark to it now finds the 404 page (to keep an address, list it under aliases: in the paper file, page "
+        "of your own or topics.yaml topic now at another one, as README's Old addresses says; a site not published "
+        "yet has no such links)",
+    ]
+    new.write_text(new.read_text().replace("\n---\n", f"\naliases: [{PAPER}]\n---\n", 1))
+    assert preview.build(("paper",), (new,))
+    assert "No warnings now: the one above is gone" in log[-3:], log
+    # A page the preview made and took back (a title half typed) is none the site had: nothing to say.
+    said = len(log)
+    digest = paths.digests / "2025-03-20.txt"
+    digest.write_text("Daily Papers\n\nMar 20\n\nA Wholly New Preview Pap\n\nWe show previews rebuild.\n")
+    assert preview.build(("digest",), (digest,))
+    digest.write_text("Daily Papers\n\nMar 20\n\nA Wholly New Preview Paper\n\nWe show previews rebuild.\n")
+    assert preview.build(("digest",), (digest,))
+    assert not [line for line in log[said:] if line.startswith("warning: ")]
