@@ -417,10 +417,12 @@ def build_site(
     counts = {topic.slug: column_counts(columns, (p.dates for p in by_topic[topic.slug])) for topic in topics_used}
     page("topics/", "topics.html", "Topics", topics=topics_used, unused_topics=topics_unused,
          overview=build_topics_overview(topics_used, columns, counts))
+    topic_feeds = {}
     for topic in topics_used:
         topic_papers = tuple(view_of[p.slug] for p in by_topic[topic.slug])
-        feed = build_feed(config, f"{topic.url}feed.xml", f"{topic.name} · {config.title}", topic.url,
-                          topic_papers)
+        feed = topic_feeds[topic.slug] = build_feed(
+            config, f"{topic.url}feed.xml", f"{topic.name} · {config.title}", topic.url, topic_papers,
+        )
         chart = build_topic_chart(topic.name, columns, counts[topic.slug], len(topic_papers))
         paged(topic.url, "topic.html", topic.name, topic_papers, topic=topic, feed=feed, chart=chart)
         page(feed.path, "feed.xml", feed.title, feed=feed)
@@ -499,6 +501,13 @@ def build_site(
         check_aliases((alias for alias, _url, _title in moved), taken, config.base_path)
     for alias, url, title in moved:
         page(alias.url, ALIAS_TEMPLATE, title, target=url, title=title)
+    # A feed reader asks a feed's address for ever, follows no refresh page,
+    # and says nothing of a 404: a topic's feed is at its old slugs' too,
+    # the same feed (its id and self link the new address's).
+    for t in taxonomy.topics:
+        for alias in t.aliases if t.slug in topic_feeds else ():
+            if alias.url.startswith("topics/"):
+                page(f"{alias.url}feed.xml", "feed.xml", topic_feeds[t.slug].title, feed=topic_feeds[t.slug])
 
     counts: dict[str, int] = defaultdict(int)
     for p in pages:

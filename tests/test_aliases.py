@@ -338,6 +338,14 @@ def test_a_renamed_papers_old_address_redirects_to_its_new_one(renamed_site):
         assert f'url=/atlas/{new}/"' in (renamed_site / old / "index.html").read_text(encoding="utf-8")
 
 
+def test_a_renamed_topics_feed_is_at_its_old_address_too(renamed_site):
+    """A feed reader asks the address it subscribed to for ever, and follows
+    no refresh page: it found the 404 page, and its reader said nothing."""
+    feed = (renamed_site / "topics" / "thinking" / "feed.xml").read_bytes()
+    assert (renamed_site / "topics" / "reasoning" / "feed.xml").read_bytes() == feed
+    assert b'<link rel="self" type="application/atom+xml" href="https://user.github.io/atlas/topics/thinking/feed.xml"/>' in feed
+
+
 def test_old_addresses_are_in_no_sitemap_search_or_feed(renamed_site):
     outside = [renamed_site / name for name in ("sitemap.xml", "feed.xml", "topics/thinking/feed.xml")]
     outside += sorted((renamed_site / "search").rglob("*.json"))
