@@ -995,3 +995,44 @@ def test_a_printed_paper_page_is_dark_text_on_white_with_addresses_and_its_side_
     assert side["x"] == pytest.approx(article["x"], abs=1) and side["width"] == pytest.approx(article["width"], abs=1)
     assert errors == []
     context.close()
+
+
+# Each star's middle against the line of its title's last letter, in pixels (0: on that line).
+STAR_OFF_ITS_TITLES_LINE = """() => [...document.querySelectorAll('h1 .star, .paper-title .star')].map((star) => {
+  const title = star.closest('h1, .paper-title');
+  const text = [...title.childNodes].map((node) => node.nodeType === 3 ? node : node.firstChild)
+    .filter((node) => node && node.nodeType === 3 && node.textContent.trim())[0];
+  const end = text.textContent.trimEnd().length;
+  const range = document.createRange();
+  range.setStart(text, end - 1);
+  range.setEnd(text, end);
+  const letter = range.getBoundingClientRect(), box = star.getBoundingClientRect();
+  const middle = box.top + box.height / 2;
+  return middle < letter.top ? letter.top - middle : Math.max(0, middle - letter.bottom);
+})"""
+
+
+def test_a_starred_papers_star_never_stands_alone_on_a_line_below_its_title(browser, tmp_path, serve_site):
+    """A title that filled its last line sent the star after it to a line of
+    its own (PanGu-π's at 768 and 1280px): the star is kept with the last word."""
+    from site_builder.pipeline import Paths, build
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    paper = content / "papers" / "pangu-pi-enhancing-language-model-architectures-via-nonlinearity-compensation.md"
+    paper.write_text(paper.read_text(encoding="utf-8").replace("\n---\n", "\nstarred: true\n---\n", 1), encoding="utf-8")
+    build(Paths(content=content, out=tmp_path / "_site"), base_url="/atlas/")
+    base = serve_site(tmp_path / "_site")
+    context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": 1280, "height": 900})
+    for path in (f"papers/{paper.stem}/", "starred/"):
+        page.goto(base + path)
+        alone = {}
+        for width in range(320, 1300, 8):  # every line length, the title's last word at each edge
+            page.set_viewport_size({"width": width, "height": 900})
+            offsets = page.evaluate(STAR_OFF_ITS_TITLES_LINE)
+            assert offsets, path
+            if max(offsets) > 0:
+                alone[width] = max(offsets)
+        assert alone == {}, (path, alone)
+    assert errors == []
+    context.close()

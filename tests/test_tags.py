@@ -254,7 +254,7 @@ def test_a_papers_tags_link_their_pages_and_its_star_the_starred_papers():
     assert '<a class="tag user-tag" href="/atlas/tags/read-later/">#Read later</a>' in page
     # After the title, so that the heading reads "A Starred", not "Starred A".
     assert (
-        '<h1>A <a class="star" href="/atlas/starred/" title="Starred">'
+        '<h1>A&nbsp;<a class="star" href="/atlas/starred/" title="Starred">'
         '<span aria-hidden="true">★</span><span class="visually-hidden">Starred</span></a></h1>'
     ) in page
 
@@ -281,7 +281,7 @@ def test_a_starred_papers_list_item_has_a_star_after_its_title_named_for_a_scree
     topic = render(site)["topics/speech/index.html"]
     titles = dict(re.findall(r'<h3 class="paper-title"><a href="/papers/(\w)/">.*?</a>(.*?)</h3>', topic))
     assert titles == {
-        "a": ' <span class="star"><span aria-hidden="true">★</span><span class="visually-hidden">Starred</span></span>',
+        "a": '&nbsp;<span class="star"><span aria-hidden="true">★</span><span class="visually-hidden">Starred</span></span>',
         "b": "",
     }
 
