@@ -1036,3 +1036,24 @@ def test_a_starred_papers_star_never_stands_alone_on_a_line_below_its_title(brow
         assert alone == {}, (path, alone)
     assert errors == []
     context.close()
+
+
+@pytest.mark.parametrize("width", [390, 768, 1280])
+def test_each_related_papers_date_stands_on_a_line_of_its_own_below_its_title(browser, shipped_site, serve_site, width):
+    """The dates followed the titles in the line: after a short last line the
+    date sat in it, after a full one it wrapped below, so the five related
+    papers' dates stood now at the end of a title, now under its start."""
+    base = serve_site(shipped_site)
+    slug = "pangu-pi-enhancing-language-model-architectures-via-nonlinearity-compensation"
+    context, page, errors = open_page(browser, base + f"papers/{slug}/", viewport={"width": width, "height": 900})
+    items = page.locator(".related li").evaluate_all(
+        """items => items.map((item) => {
+          const title = item.querySelector('a').getBoundingClientRect(), date = item.querySelector('time').getBoundingClientRect();
+          return [title.left, title.bottom, date.left, date.top];
+        })"""
+    )
+    assert len(items) == 5
+    for title_left, title_bottom, date_left, date_top in items:
+        assert date_left == pytest.approx(title_left, abs=0.5) and date_top >= title_bottom - 0.5
+    assert errors == []
+    context.close()
