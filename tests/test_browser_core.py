@@ -1057,3 +1057,35 @@ def test_each_related_papers_date_stands_on_a_line_of_its_own_below_its_title(br
         assert date_left == pytest.approx(title_left, abs=0.5) and date_top >= title_bottom - 0.5
     assert errors == []
     context.close()
+
+
+HEADER_ROW = """() => {
+  const box = (selector) => document.querySelector(selector).getBoundingClientRect();
+  const brand = box('.brand'), search = box('.search-form'), row = document.querySelector('.header-row');
+  const style = getComputedStyle(row);
+  return {brandLeft: brand.left, brandBottom: brand.bottom, left: search.left, right: search.right, top: search.top,
+          width: search.width, rowRight: row.getBoundingClientRect().right - parseFloat(style.paddingRight),
+          rem: parseFloat(getComputedStyle(document.documentElement).fontSize)};
+}"""
+
+
+def test_the_search_box_ends_the_headers_row_or_fills_a_row_of_its_own(browser, shipped_site, serve_site):
+    """Between a phone and a laptop (a phone on its side, a tablet, a window
+    at 200%), the search box that did not fit beside the links went to a row
+    of its own, 22rem wide at its right end: its left edge under nothing."""
+    base = serve_site(shipped_site)
+    context, page, errors = open_page(browser, base + "papers/", viewport={"width": 1280, "height": 800})
+    rows = {}
+    for width in range(320, 1300, 20):
+        page.set_viewport_size({"width": width, "height": 800})
+        header = page.evaluate(HEADER_ROW)
+        own_row = header["top"] >= header["brandBottom"]
+        rows[own_row] = width
+        assert header["right"] == pytest.approx(header["rowRight"], abs=0.5), width
+        if own_row:  # the whole row, as on a phone
+            assert header["left"] == pytest.approx(header["brandLeft"], abs=0.5), width
+        else:  # at the end of the brand's and the links' row, at its full width
+            assert header["width"] == pytest.approx(22 * header["rem"], abs=0.5), width
+    assert set(rows) == {True, False}  # both seen
+    assert errors == []
+    context.close()
