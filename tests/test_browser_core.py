@@ -1089,3 +1089,34 @@ def test_the_search_box_ends_the_headers_row_or_fills_a_row_of_its_own(browser, 
     assert set(rows) == {True, False}  # both seen
     assert errors == []
     context.close()
+
+
+COUNTS_OUTSIDE_THEIR_LIST = """() => [...document.querySelectorAll('.count-list li')].filter((item) => {
+  const list = item.closest('.count-list').getBoundingClientRect();
+  return [...item.children].some((child) => child.getBoundingClientRect().right > list.right + 0.5);
+}).map((item) => item.textContent.trim().slice(0, 30))"""
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_a_tag_of_one_long_word_breaks_inside_the_lists_of_tags_and_keeps_its_count_in_view(
+        browser, tmp_path, serve_site, width):
+    """A tag written as one long word ran out of the home page's side column
+    and the tags page, over its count, and the page scrolled sideways."""
+    from site_builder.pipeline import Paths, build
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    paper = sorted((content / "papers").glob("*.md"))[0]
+    long_tag = "to-read-after-the-deadline-once-the-experiments-are-done"
+    paper.write_text(paper.read_text(encoding="utf-8").replace("\n---\n", f"\ntags: [{long_tag.replace('-', '')}]\n---\n", 1),
+                     encoding="utf-8")
+    build(Paths(content=content, out=tmp_path / "_site"), base_url="/atlas/")
+    base = serve_site(tmp_path / "_site")
+    context, page, errors = open_page(browser, base, viewport={"width": width, "height": 900})
+    for path in ("", "tags/"):
+        page.goto(base + path)
+        assert page.locator(".count-list a", has_text="#toreadafter").count() == 1
+        assert page.evaluate(COUNTS_OUTSIDE_THEIR_LIST) == [], path
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, path
+    assert errors == []
+    context.close()
