@@ -1122,20 +1122,28 @@ def test_a_tag_of_one_long_word_breaks_inside_the_lists_of_tags_and_keeps_its_co
     context.close()
 
 
-def test_a_page_of_ones_own_named_in_one_long_word_breaks_inside_the_header_on_a_phone(browser, tmp_path, serve_site):
-    """Its link in the header ran past the screen's edge, and the page scrolled sideways."""
+def test_a_page_of_ones_own_and_a_site_named_in_one_long_word_break_inside_the_header_on_a_phone(
+        browser, tmp_path, serve_site):
+    """The page's link in the header, and the site's name, ran past the
+    screen's edge, and every page scrolled sideways."""
     from site_builder.pipeline import Paths, build
 
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content)
+    settings = content / "site.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("title: Paper Atlas", "title: Maschinenlernlektürenotizbuch"),
+                        encoding="utf-8")
     (content / "pages").mkdir()
     (content / "pages" / "reading.md").write_text(
         "---\ntitle: Literaturverzeichnisempfehlungensammlung\nnav: true\n---\n\nWhat to read.\n", encoding="utf-8")
     build(Paths(content=content, out=tmp_path / "_site"), base_url="/atlas/")
     base = serve_site(tmp_path / "_site")
     context, page, errors = open_page(browser, base + "reading/", viewport={"width": 320, "height": 700})
-    link = page.locator(".site-nav").get_by_role("link", name="Literaturverzeichnisempfehlungensammlung").bounding_box()
-    assert link["x"] + link["width"] <= page.locator(".header-row").bounding_box()["width"]
+    row = page.locator(".header-row").bounding_box()
+    for link in (page.locator(".site-nav").get_by_role("link", name="Literaturverzeichnisempfehlungensammlung"),
+                 page.get_by_role("link", name="Maschinenlernlektürenotizbuch")):
+        box = link.bounding_box()
+        assert box["x"] + box["width"] <= row["width"]
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     assert errors == []
     context.close()
