@@ -141,7 +141,8 @@ def build_feed(
             published=atom_time(paper.dates[0].date),
             updated=atom_time(paper.dates[-1].date),
             summary=xml_text(paper.summary),
-            content_html=xml_text(entry_html(paper.abstract_html, absolute_url(config, paper.url))),
+            # As text, which the feed escapes as Atom's type="html" wants: as Markup it was written as it is.
+            content_html=xml_text(entry_html(str(paper.abstract_html), absolute_url(config, paper.url))),
             topics=tuple(xml_text(topic.name) for topic in paper.topics),
         )
         for paper in dated

@@ -335,11 +335,11 @@ def _written(site: Site, papers: Sequence[Paper], own_pages: Sequence[OwnPage]) 
         # In the file's order, abstract then notes: an address in both is
         # found at each one's line.
         if not view.listed:
-            yield view.url, view.abstract_html, path_of[view.slug]
+            yield view.url, str(view.abstract_html), path_of[view.slug]  # read as text: see as_markup
         if view.notes_html:
-            yield view.url, view.notes_html, path_of[view.slug]
+            yield view.url, str(view.notes_html), path_of[view.slug]
     if own_pages:
-        shown = {page.url: page.context["body_html"] for page in site.pages if page.template == "page.html"}
+        shown = {page.url: str(page.context["body_html"]) for page in site.pages if page.template == "page.html"}
         for own in own_pages:
             yield own.url, shown[own.url], own.path
 

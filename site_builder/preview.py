@@ -282,9 +282,9 @@ class Preview:
         old_view = page.context["paper"]
         notes_html = shown_markdown(
             make_markdown()(new.notes), site.config.base_path, site.link_targets, template_ids(env, page.template),
-            old_view.abstract_html,
+            str(old_view.abstract_html),
         ) if new.notes else ""
-        old_notes = old_view.notes_html
+        old_notes = str(old_view.notes_html)  # read as text: see as_markup
         # A formula shown as its TeX, before or now: the full rebuild says so,
         # or that it no longer is.
         if MATH_ERROR in old_notes or MATH_ERROR in notes_html:

@@ -16,6 +16,8 @@ from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from markupsafe import Markup
+
 from .aliases import ALIAS_TEMPLATE, check_aliases
 from .charts import build_topic_chart, build_topics_overview, column_counts, columns_for
 from .config import SiteConfig
@@ -87,14 +89,28 @@ class PaperView:
     dates: tuple[DateLink, ...]
     topics: tuple[TopicLink, ...]
     links: tuple[str, ...]
-    abstract_html: str
-    notes_html: str
+    abstract_html: Markup  # see __post_init__
+    notes_html: Markup
     extra: Mapping[str, Any]
     summary: str  # plain text, for lists and meta descriptions
     abstract_text: str  # the whole abstract on one line, without headings: for structured data and search results
     listed: bool = True  # some digest lists it (else it is one of the user's own papers)
     tags: tuple[TagLink, ...] = ()  # its tags: key, each with its page: paper_item gets the paper alone
     source: str = ""  # its file, from the content directory: "papers/x.md"
+
+    def __post_init__(self) -> None:
+        # HTML, which a template of one's own writes as such with or without
+        # "| safe" (as text, autoescaping showed its tags).
+        object.__setattr__(self, "abstract_html", as_markup(self.abstract_html))
+        object.__setattr__(self, "notes_html", as_markup(self.notes_html))
+
+
+def as_markup(html: str) -> Markup:
+    """HTML we made, as Jinja's type for HTML that needs no escaping. Python
+    code that joins one to text (+, %, format, replace, and a regular
+    expression's sub, which joins its pieces so) escapes the text: what reads
+    it as text (search, feeds, the links check) takes str() of it first."""
+    return html if isinstance(html, Markup) else Markup(html)  # not copied again
 
 
 @dataclass(frozen=True)
@@ -454,7 +470,7 @@ def build_site(
     for own in own_pages:
         body_html = shown_markdown(render_page(own.body_below_title), config.base_path, link_targets, own_page_ids)
         page(own.url, "page.html", own.title, title=own.title, description=own.description or None,
-             source=f"pages/{own.path.name}", body_html=body_html)
+             source=f"pages/{own.path.name}", body_html=as_markup(body_html))
     page("404.html", "404.html", "Page not found")
     if config.absolute_base:  # the sitemap protocol takes full URLs only: no sitemap beats a broken one
         lastmod = {view.url: view.dates[-1].date for view in views if view.dates}

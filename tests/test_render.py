@@ -242,6 +242,31 @@ def test_the_permalinks_filter_keeps_markup_markup_and_text_text():
         env.from_string("{{ x | permalinks }}").render(x=None)
 
 
+def test_the_html_fields_are_html_in_a_template_of_ones_own_without_safe_and_text_where_python_reads_them(tmp_path):
+    """Autoescaping showed abstract_html, notes_html and body_html written
+    without "| safe" as their tags; they are Markup, and what Python makes
+    of them as text (the feed's escaped content, search) is as before."""
+    (tmp_path / "paper.html").write_text(
+        '{% extends "!paper.html" %}{% block main %}<div id="a">{{ paper.abstract_html }}</div>'
+        '<div id="n">{{ paper.notes_html | permalinks }}</div>{% endblock %}'
+    )
+    (tmp_path / "page.html").write_text('{% extends "!page.html" %}{% block main %}{{ body_html }}{% endblock %}')
+    own = OwnPage("about", "About", "", False, "Is **mine** & <b>.", Path("about.md"))
+    mine = paper("x", "A Paper", "Is **bold** & <i>, [see](#why).", notes="## Why\n\nMy *note*: $a<b$.")
+    site, files = site_with_heading_ids(mine, config=SiteConfig(templates_dir=tmp_path), own_pages=(own,))
+    page = files["papers/x/index.html"]
+    assert '<div id="a"><p>Is <strong>bold</strong> &amp; &lt;i&gt;, <a href="#why">see</a>.</p>\n</div>' in page
+    assert '<div class="heading"><h3 id="why">Why</h3><a class="permalink" href="#why"' in page
+    assert "<p>My <em>note</em>: <math" in page
+    assert "<p>Is <strong>mine</strong> &amp; &lt;b&gt;.</p>" in files["about/index.html"]
+    (document,) = search_documents(site.papers)
+    assert (document.abstract, document.notes) == ("Is bold & <i>, see.", "Why My note: a<b.")  # not "a&lt;b"
+    assert (
+        "&lt;p&gt;Is &lt;strong&gt;bold&lt;/strong&gt; &amp;amp; &amp;lt;i&amp;gt;, "
+        "&lt;a href=&#34;/papers/x/#why&#34;&gt;see&lt;/a&gt;.&lt;/p&gt;"
+    ) in files["feed.xml"]
+
+
 def test_a_paper_of_ones_own_with_footnotes_is_summed_up_and_indexed_without_their_marks():
     own = paper("own", "Mine", "Small gain.[^1] Cheap.^[Table 2.]\n\n[^1]: Three seeds.\n")
     site = build_site(SiteConfig(), (own,), TAXONOMY, make_markdown(), {}, render_digest_text=make_digest_text())
