@@ -117,16 +117,26 @@ def _loose_output_errors(outline: TemplateOutline, path: str) -> list[SourceErro
     """In a template that extends another, text outside its blocks: Jinja
     drops what comes after the {% extends %} without a word (a paragraph
     meant for every paper's page), and writes what comes before it above
-    the page's <!doctype html>. Told at the first of each."""
+    the page's <!doctype html>, as it does what an {% include %} outside
+    them includes, before the {% extends %} or after it. Told at the first
+    of each, in the file's order."""
     if outline.extends_line is None:
         return []
     before = outline.loose_output[:outline.loose_before_extends]
     after = outline.loose_output[outline.loose_before_extends:]
-    hint = "put it in one of the blocks, which docs/templates.md lists, or write a note to yourself as {# … #}"
-    return [SourceError(message, path, lines[0], hint=hint) for message, lines in (
-        ("text before {% extends %} is written above the page, before its <!doctype html>", before),
-        ("text outside the blocks of a template that extends another is never shown", after),
+    hint = "put it in one of the blocks, which docs/templates.md lists"
+    errors = [SourceError(message, path, lines[0], hint=hint + more) for message, lines, more in (
+        ("text before {% extends %} is written above the page, before its <!doctype html>", before, TO_YOURSELF),
+        ("text outside the blocks of a template that extends another is never shown", after, TO_YOURSELF),
+        (
+            "{% include %} outside the blocks of a template that extends another writes what it includes above "
+            "the page, before its <!doctype html>", outline.loose_includes, "; for its macros, {% import %} it",
+        ),
     ) if lines]
+    return sorted(errors, key=lambda error: error.line or 0)
+
+
+TO_YOURSELF = ", or write a note to yourself as {# … #}"
 
 
 def extends_loops(env: jinja2.Environment, site: Site) -> tuple[SourceError, ...]:

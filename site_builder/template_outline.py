@@ -48,6 +48,10 @@ class TemplateOutline:
     loose_output: tuple[int, ...]
     # How many of them come before its first {% extends %} (on its line too: "<!-- x -->{% extends … %}").
     loose_before_extends: int
+    # The line of each {% include %} outside any block or macro: in a template
+    # that extends another, Jinja writes what it includes above the page,
+    # before the {% extends %} or after it.
+    loose_includes: tuple[int, ...]
     ids: frozenset[str]  # the ids its text writes (id="main"); not one made by an expression (id="{{ x }}")
 
 
@@ -71,6 +75,7 @@ def _parsed_outline(
     parent = extends[0].template.value if constant else None  # type: ignore[attr-defined]
     referenced = list(meta.find_referenced_templates(parsed))  # None for a computed name
     loose = list(_loose_output(parsed))
+    written = [line for kind, line in loose if kind != "include"]
     return TemplateOutline(
         references=frozenset(ref for ref in referenced if ref),
         required=MappingProxyType(_required_templates(parsed)),
@@ -85,8 +90,9 @@ def _parsed_outline(
             if isinstance(node.node, nodes.Name) and node.node.name == "self"
         ),
         extends_line=extends[0].lineno if extends else None,
-        loose_output=tuple(line for line in loose if line is not None),
-        loose_before_extends=loose.index(None) if None in loose else len(loose),
+        loose_output=tuple(line for line in written if line is not None),
+        loose_before_extends=written.index(None) if None in written else len(written),
+        loose_includes=tuple(line for kind, line in loose if kind == "include"),
         ids=frozenset(
             next(value for value in found.groups() if value is not None)
             for data in parsed.find_all(nodes.TemplateData) for found in _ID_ATTRIBUTE.finditer(data.data)
@@ -112,28 +118,33 @@ def _required_templates(parsed: nodes.Template) -> dict[str, int]:
     return required
 
 
-def _loose_output(node: nodes.Node) -> Iterator[int | None]:
-    """The line of each output under ``node`` that no block or macro holds,
-    nor a {% set %} that keeps it: its first text that is not blank, or its
-    first {{ … }}; a {% call %}'s. None at each {% extends %}, in the order
-    written, which a line cannot tell on the line of one."""
+def _loose_output(node: nodes.Node) -> Iterator[tuple[str, int | None]]:
+    """Each output under ``node`` that no block or macro holds, nor a
+    {% set %} that keeps it, as ("text", its line): its first text that is
+    not blank, or its first {{ … }}; a {% call %}'s. ("include", its line)
+    for an {% include %}; ("extends", None) at each {% extends %}, in the
+    order written, which a line cannot tell on the line of one. ({% set %},
+    {% import %} and {% from %} write nothing: they are run, and are
+    for the blocks.)"""
     for child in node.iter_child_nodes():
         if isinstance(child, (nodes.Block, nodes.Macro, nodes.AssignBlock)):
             continue
         if isinstance(child, nodes.Extends):
-            yield None
+            yield "extends", None
         if isinstance(child, nodes.CallBlock):
-            yield child.lineno
+            yield "text", child.lineno
+        elif isinstance(child, nodes.Include):
+            yield "include", child.lineno
         elif isinstance(child, nodes.Output):
             for part in child.nodes:
                 if not isinstance(part, nodes.TemplateData):
-                    yield part.lineno
+                    yield "text", part.lineno
                     break
                 # Not a BOM an editor saved first: Jinja writes it first on the page, where it is the page's BOM.
                 text = part.data.removeprefix("\ufeff")
                 if text.strip():
                     blank = text[: len(text) - len(text.lstrip())]
-                    yield part.lineno + blank.count("\n")
+                    yield "text", part.lineno + blank.count("\n")
                     break
         else:
             yield from _loose_output(child)

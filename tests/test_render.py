@@ -982,6 +982,35 @@ def test_text_outside_the_blocks_of_a_template_that_extends_another_is_named_in_
     ], [])
 
 
+def test_an_include_outside_the_blocks_of_a_template_that_extends_another_is_named_in_an_error(tmp_path):
+    """Jinja writes what it includes above the page's <!doctype html>, after
+    the {% extends %} as before it; {% set %}, {% import %} and {% from %}
+    there write nothing, and are for the blocks."""
+    (tmp_path / "cite.html").write_text('<p class="cite">Cite me</p>')
+    (tmp_path / "paper.html").write_text(
+        '{% extends "!paper.html" %}\n{% import "partials/counted.html" as counted %}\n'
+        '{% from "partials/counted.html" import papers_counted %}\n{% set box = "cite.html" %}\n\n'
+        '{% include box %}\n{% if box %}{% include "cite.html" %}{% endif %}\n'
+        '{% block side_extra %}{% include "cite.html" %}{{ papers_counted(2) }}{% endblock %}\n'
+    )
+    site = site_for(paper("x", "A Paper"), config=SiteConfig(templates_dir=tmp_path))
+    assert block_problems(site) == ([
+        f"{tmp_path / 'paper.html'}:6: {{% include %}} outside the blocks of a template that extends another "
+        "writes what it includes above the page, before its <!doctype html> (put it in one of the blocks, which "
+        "docs/templates.md lists; for its macros, {% import %} it)",
+    ], [])
+    # What the error is about.
+    page = render_site(make_environment(site.config), site, ASSETS, {})[0]["papers/x/index.html"].decode()
+    assert page.startswith('<p class="cite">Cite me</p><p class="cite">Cite me</p><!doctype html>')
+    # In its block, it is shown there, once.
+    (tmp_path / "paper.html").write_text(
+        '{% extends "!paper.html" %}\n{% block side_extra %}{% include "cite.html" %}{% endblock %}'
+    )
+    assert block_problems(site) == ([], [])
+    page = render_site(make_environment(site.config), site, ASSETS, {})[0]["papers/x/index.html"].decode()
+    assert page.startswith("<!doctype html>") and page.count("Cite me") == 1
+
+
 def test_a_base_template_of_ones_own_without_a_block_the_built_in_pages_fill_is_named_once(tmp_path):
     base_html = (BUILTIN_TEMPLATES / "base.html").read_text()
     line = base_html.split("\n").index("{% block main %}{% endblock %}") + 1
