@@ -17,6 +17,7 @@ from markdown_it.common import normalize_url
 from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+from markupsafe import Markup
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
@@ -313,6 +314,10 @@ def html_to_text(fragment: str) -> str:
     """Text of HTML that our own Markdown renderer produced (raw HTML is off,
     so every tag in it is one we made), without footnotes' marks, with an
     image's alt text for the image and a formula's TeX for the formula."""
+    # As str: a regular expression's sub in Markup (a paper's view's HTML)
+    # escapes what it puts there, and read "a<b" back as "a&lt;b". Here,
+    # not by the caller: the search's memo keys the text by the view's own.
+    fragment = str(fragment)
     if "footnote" in fragment:
         fragment = _FOOTNOTE_MARK.sub("", fragment)
     if "<img" in fragment:
@@ -434,7 +439,7 @@ def _render_markdown(render: Callable[[str], str], may_link: Callable[[str], boo
     return "".join(f"<p>{escapeHtml(chr(10).join(lines))}</p>\n" for lines in paragraphs if lines)
 
 
-def make_digest_text() -> Callable[[str], str | None]:
+def make_digest_text() -> Callable[[str], Markup | None]:
     """HTML for an abstract as ingest writes it from the digests (None for
     text ingest did not write, which is Markdown): digests are plain text
     copied from a web page, so their characters mean themselves. "8*16B"
@@ -444,11 +449,13 @@ def make_digest_text() -> Callable[[str], str | None]:
     such as "methods.In" (a missing space) nor "pass@1" is taken for an
     address without one; a backslash escape still
     shows only the character it escapes, as arXiv abstracts mean "87.73\\%"
-    and as ingest escapes a line that would read as the notes heading."""
+    and as ingest escapes a line that would read as the notes heading.
+    Markup, as the paper's view keeps it (site.as_markup): made so here, the
+    build's memo and the views of 20,000 papers share one copy of each."""
     return partial(_render_digest_body, LinkifyIt())
 
 
-def _render_digest_body(linkify: LinkifyIt, body: str) -> str | None:
+def _render_digest_body(linkify: LinkifyIt, body: str) -> Markup | None:
     parts = digest_body_parts(body)
     if parts is None:
         return None
@@ -461,7 +468,7 @@ def _render_digest_body(linkify: LinkifyIt, body: str) -> str | None:
             html.append(f"<h{level}>{escapeHtml(text)}</h{level}>\n")
         elif text:
             html.append(f"<p>{_digest_text(linkify, text)}</p>\n")
-    return "".join(html)
+    return Markup("".join(html))
 
 
 def _digest_text(linkify: LinkifyIt, text: str) -> str:

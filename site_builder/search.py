@@ -117,11 +117,10 @@ def search_documents(
             url=paper.url,
             dates=tuple(Link(date.url, date.label) for date in paper.dates),
             topics=tuple(Link(topic.url, topic.name) for topic in paper.topics),
-            # As str: a regular expression's replacement in Markup is escaped ("<" read back as "&lt;").
-            abstract=text_of(str(paper.abstract_html)),
+            abstract=text_of(paper.abstract_html),
             shown=paper.abstract_text,
             tags=tuple(Link(tag.url, tag.name) for tag in paper.tags),
-            notes=text_of(str(paper.notes_html)) if paper.notes_html else "",
+            notes=text_of(paper.notes_html) if paper.notes_html else "",
         )
         for paper in papers
     )

@@ -109,8 +109,10 @@ def as_markup(html: str) -> Markup:
     """HTML we made, as Jinja's type for HTML that needs no escaping. Python
     code that joins one to text (+, %, format, replace, and a regular
     expression's sub, which joins its pieces so) escapes the text: what reads
-    it as text (search, feeds, the links check) takes str() of it first."""
-    return html if isinstance(html, Markup) else Markup(html)  # not copied again
+    it as text (feeds, the links check, html_to_text for search) takes str()
+    of it first. One given as Markup is kept, not copied: the digests'
+    abstracts are made so (make_digest_text), one copy in memo and view."""
+    return html if isinstance(html, Markup) else Markup(html)
 
 
 @dataclass(frozen=True)
@@ -186,7 +188,7 @@ def shown_markdown(
 
 def _paper_view(
     p: Paper, dates: tuple[DateLink, ...], topics: tuple[TopicLink, ...], render_markdown: Callable[[str, str], str],
-    render_digest_text: Callable[[str], str | None] | None = None, listed: bool = True,
+    render_digest_text: Callable[[str], Markup | None] | None = None, listed: bool = True,
     tags: tuple[TagLink, ...] = (),
 ) -> PaperView:
     """``render_markdown(text, shown_above)``: see :func:`shown_markdown`."""
@@ -199,8 +201,10 @@ def _paper_view(
     if first_version:
         flat = " ".join(tex_quotes(first_version).split())
     else:
-        # Without its footnotes, the text's asides, which would follow its last sentence.
-        shown = _FOOTNOTES.sub("", abstract_html) if "footnotes-sep" in abstract_html else abstract_html
+        # Without its footnotes, the text's asides, which would follow its
+        # last sentence. As str: see as_markup.
+        shown = str(abstract_html)
+        shown = _FOOTNOTES.sub("", shown) if "footnotes-sep" in shown else shown
         flat = html_to_text(shown)
         # Without its headings: "## Idea" then "Is bold." would read "Idea Is bold."
         if "<h" in shown:
@@ -209,7 +213,7 @@ def _paper_view(
         slug=p.slug, title=p.title, url=f"papers/{p.slug}/", dates=dates, topics=topics, links=p.links,
         abstract_html=abstract_html,
         # Below the abstract: its headings' ids are taken.
-        notes_html=render_markdown(p.notes, abstract_html) if p.notes else "",
+        notes_html=render_markdown(p.notes, str(abstract_html)) if p.notes else "",
         extra=MappingProxyType(dict(p.extra)),
         summary=summarize(flat),
         abstract_text=flat,
@@ -260,7 +264,7 @@ def build_site(
     digest_order: Mapping[dt.date, tuple[str, ...]] = MappingProxyType({}),
     find_related: Callable[[Sequence[RelatedSource]], Related] = find_related_papers,
     memo: Memo = no_memo,
-    render_digest_text: Callable[[str], str | None] | None = None,
+    render_digest_text: Callable[[str], Markup | None] | None = None,
     views_made: Callable[[tuple[PaperView, ...]], None] = lambda views: None,
     sitemap_url_limit: int = SITEMAP_PROTOCOL_URL_LIMIT,
     own_pages: Sequence[OwnPage] = (),
