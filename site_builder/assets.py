@@ -72,12 +72,17 @@ def collect_public(
     editor's backups or hidden files (but .well-known/). An error for one
     that would replace a file of the site (``site_files``: output path →
     the template that makes it). Returns the files and the warnings of
-    :func:`files_under`."""
+    :func:`files_under`, which follows a link only into the project (the
+    folder that holds content/) and to no hidden file there: content/ may
+    be a repository others write to, and a link in it to ``~/.ssh/id_rsa``,
+    ``/proc/self/environ`` or ``../../.git/config`` (where CI keeps its
+    token) published that file, and ``deploy`` pushed it."""
     files: dict[str, bytes] = {}
     # A file where the site has a directory (content/public/topics), or in
     # one where the site has a file (index.html/x), could not be written either.
     site_directories = {str(parent) for name in site_files for parent in PurePosixPath(name).parents}
-    sources, warnings = files_under(directory, unpublished)
+    content = directory.absolute().parent
+    sources, warnings = files_under(directory, unpublished, project=(content.parent, content))
     for name, path in sorted(sources.items()):
         parts = name.split("/")
         if parts[0] in _SITE_DIRECTORIES:
@@ -117,14 +122,20 @@ def _how_to_change(template: str) -> str:
     return f"to change it, copy templates/{template} into your templates_dir"
 
 
-def files_under(directory: Path, passed_over: Callable[[str], bool]) -> tuple[dict[str, Path], list[SourceError]]:
+def files_under(
+    directory: Path, passed_over: Callable[[str], bool], project: tuple[Path, ...] = (),
+) -> tuple[dict[str, Path], list[SourceError]]:
     """Every file under ``directory`` by its POSIX path there, but those
     whose name, or a folder's on the way, is ``passed_over``; through links,
     to files and to folders, as a copy that follows them (``cp -rL``) has them. A warning
     for each link that leads to no file: its target is missing, a loop of
     links, or a folder it is in (which would hold itself without end); the
     site builds without it, as without any file it lacks. (They were
-    passed over without a word; the folder's files too.)"""
+    passed over without a word; the folder's files too.) With ``project``
+    (the folders a link may lead into), a warning too for a link that leads
+    out of them, or to a file or folder there that is ``passed_over`` (a
+    hidden one): it is not followed, as Jekyll follows no link out of its
+    source."""
     files: dict[str, Path] = {}
     warnings: list[SourceError] = []
     # Each folder to list, with its path in ``directory`` and the real paths
@@ -141,6 +152,9 @@ def files_under(directory: Path, passed_over: Callable[[str], bool]) -> tuple[di
             if passed_over(name):
                 continue
             path = folder / name
+            if project and (astray := _leads_astray(path, project, passed_over)) is not None:
+                warnings.append(astray)
+                continue
             try:
                 mode = path.stat().st_mode
             except OSError as error:
@@ -159,6 +173,36 @@ def files_under(directory: Path, passed_over: Callable[[str], bool]) -> tuple[di
             elif stat.S_ISREG(mode):  # not a named pipe, which reading would wait on for ever
                 files[prefix + name] = path
     return files, warnings
+
+
+def _leads_astray(path: Path, project: tuple[Path, ...], passed_over: Callable[[str], bool]) -> SourceError | None:
+    """A warning when ``path`` is a link that leads out of the ``project``'s
+    folders, or to what a listing of them passes over (``.git/config``,
+    ``.env``); None for a file that is no link, or one leading to no file
+    (which :func:`_link_to_no_file` tells)."""
+    if not path.is_symlink():
+        return None
+    real = os.path.realpath(path)
+    if not os.path.exists(real):
+        return None
+    target = os.readlink(path)
+    hint = "copy the file into content/public/ if it is to be published, or delete the link"
+    for folder in map(os.path.realpath, project):
+        if within(real, folder):
+            parts = Path(os.path.relpath(real, folder)).parts
+            hidden = next((name for name in parts if passed_over(name)), None)
+            if hidden is None:
+                return None
+            kind = "folder" if os.path.isdir(real) else "file"
+            where = f"is the hidden {kind} {hidden!r}" if hidden == parts[-1] else f"is in the hidden folder {hidden!r}"
+            return SourceError(
+                f"not published: the link's target {target!r} {where}, which is never published", path, hint=hint,
+            )
+    return SourceError(
+        f"not published: the link's target {target!r} is outside the project", path,
+        hint=f"{hint}: a link from a repository others write to could publish any file of this computer, "
+        "a key or a token",
+    )
 
 
 def _link_to_no_file(link: Path, error: OSError) -> SourceError:

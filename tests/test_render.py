@@ -1535,6 +1535,51 @@ def test_links_in_content_public_or_static_that_lead_to_no_file_are_warnings_and
     ]
 
 
+def test_a_link_in_content_public_out_of_the_project_or_to_a_hidden_file_is_a_warning_not_published(tmp_path):
+    """content/ may be a repository others write to: a link in it to a key,
+    to the process's environment or to .git/config (where CI keeps its
+    token) published that file, and deploy pushed it. Links inside the
+    project, to files and folders, are published as before."""
+    project, home = tmp_path / "project", tmp_path / "home"
+    public = project / "content" / "public"
+    public.mkdir(parents=True)
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "id_ed25519").write_text("PRIVATE KEY")
+    (home / "Documents").mkdir()
+    (home / "Documents" / "cv.pdf").write_text("%PDF cv")
+    (project / ".git").mkdir()
+    (project / ".git" / "config").write_text("extraheader = AUTHORIZATION: basic TOKEN")
+    (project / ".env").write_text("TOKEN=1")
+    (project / "figures").mkdir()
+    (project / "figures" / "plot.png").write_bytes(b"\x89PNG")
+    (project / "content" / "papers").mkdir()
+    (project / "content" / "papers" / "fig.png").write_bytes(b"\x89PNG fig")
+    (public / "key.txt").symlink_to(home / ".ssh" / "id_ed25519")
+    (public / "ssh").symlink_to("../../../home/.ssh")
+    (public / "cv.pdf").symlink_to(home / "Documents" / "cv.pdf")
+    (public / "env.txt").symlink_to("/proc/self/environ")
+    (public / "git-config").symlink_to("../../.git/config")
+    (public / "git").symlink_to("../../.git")
+    (public / "dot-env").symlink_to("../../.env")
+    (public / "figures").symlink_to("../../figures")
+    (public / "fig.png").symlink_to("../papers/fig.png")
+    files, warnings = collect_public(public, {"index.html": "home.html"})
+    assert files == {"fig.png": b"\x89PNG fig", "figures/plot.png": b"\x89PNG"}
+    outside = ("outside the project (copy the file into content/public/ if it is to be published, or delete the "
+               "link: a link from a repository others write to could publish any file of this computer, a key or a token)")
+    hidden = "which is never published (copy the file into content/public/ if it is to be published, or delete the link)"
+    assert [str(warning) for warning in warnings] == [
+        f"{public / 'cv.pdf'}: not published: the link's target {str(home / 'Documents' / 'cv.pdf')!r} is {outside}",
+        f"{public / 'dot-env'}: not published: the link's target '../../.env' is the hidden file '.env', {hidden}",
+        f"{public / 'env.txt'}: not published: the link's target '/proc/self/environ' is {outside}",
+        f"{public / 'git'}: not published: the link's target '../../.git' is the hidden folder '.git', {hidden}",
+        f"{public / 'git-config'}: not published: the link's target '../../.git/config' is in the hidden folder "
+        f"'.git', {hidden}",
+        f"{public / 'key.txt'}: not published: the link's target {str(home / '.ssh' / 'id_ed25519')!r} is {outside}",
+        f"{public / 'ssh'}: not published: the link's target '../../../home/.ssh' is {outside}",
+    ]
+
+
 @pytest.mark.parametrize(("name", "taken", "hint"), [
     # A page: extend the built-in template, which its block of content lets change.
     ("papers/x/index.html", "/papers/x/index.html", "the site makes it from the template paper.html: to change it, "
