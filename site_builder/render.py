@@ -13,6 +13,7 @@ from urllib.parse import quote
 from xml.etree import ElementTree
 
 import jinja2
+import jinja2.sandbox
 from markupsafe import Markup, escape
 
 from .cache import KeyDigester
@@ -30,8 +31,15 @@ BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 def make_environment(config: SiteConfig) -> jinja2.Environment:
-    """Templates from the user's ``templates_dir`` first, then the built-in ones."""
-    env = jinja2.Environment(
+    """Templates from the user's ``templates_dir`` first, then the built-in
+    ones. With a ``templates_dir``, in Jinja's sandbox: site.yaml names it,
+    and content/ may be a repository others write to, whose templates reached
+    Python itself (``{{ cycler.__init__.__globals__.os.popen('…') }}`` ran a
+    command as the site was built), where a theme of Hugo's or Jekyll's runs
+    none. The built-in templates alone are the tool's code, and render half
+    as fast sandboxed (every attribute and call checked): they are not."""
+    environment = jinja2.sandbox.SandboxedEnvironment if config.templates_dir is not None else jinja2.Environment
+    env = environment(
         loader=_TemplateLoader(config.templates_dir, BUILTIN_TEMPLATES),
         autoescape=True,
         # A typo in a template variable is an error, not an empty string on the page.

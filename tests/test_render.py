@@ -1448,6 +1448,27 @@ def test_a_mistake_in_a_template_not_named_html_names_its_file_and_line(tmp_path
         f"{tmp_path / name}:2: template error while rendering {message}"
 
 
+@pytest.mark.parametrize("reach", [
+    "cycler.__init__.__globals__.os.popen(command).read()",
+    "''.__class__.__mro__[1].__subclasses__()",
+    "lipsum.__globals__['os'].popen(command).read()",
+    "paper_item.__closure__",
+    "site.__class__.__init__.__globals__",
+    "'{0.__class__}'.format(paper)",
+])
+def test_a_template_of_ones_own_cannot_reach_python_to_run_a_command(tmp_path, reach):
+    """site.yaml, which a repository others write to may hold, names the
+    templates_dir: a template there ran any command as the site was built."""
+    marker = tmp_path / "ran"
+    (tmp_path / "paper.html").write_text(
+        f"{{% set command = 'touch {marker}' %}}\n<p>{{{{ {reach} }}}}</p>\n"
+    )
+    error = paper_page_error(tmp_path)
+    assert error.startswith(f"{tmp_path / 'paper.html'}:2: template error while rendering /papers/x/: SecurityError: ")
+    assert "unsafe" in error
+    assert not marker.exists()
+
+
 def test_a_mistake_in_a_partial_not_named_html_names_the_partial(tmp_path):
     (tmp_path / "box.j2").write_text("<div>\n{{ paper.titel }}</div>")
     (tmp_path / "paper.html").write_text('{% extends "base.html" %}{% block main %}{% include "box.j2" %}{% endblock %}')
