@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field, fields
 from functools import partial
@@ -26,6 +27,7 @@ from .parallel import PARALLEL_MIN_ITEMS, fork_map
 from .site import DateLink, DateView, MonthView, NavLink, Page, PaperView, Site, TopicLink, TopicView
 from .tags import TagLink, TagView
 from .template_outline import template_outline
+from .watch_paths import within
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -104,18 +106,21 @@ class _TemplateLoader(jinja2.FileSystemLoader):
 
     A template that is not UTF-8 is an error with its file and line
     wherever it is read: one included by a computed name is read only as a
-    page renders, where Jinja's UnicodeDecodeError names neither."""
+    page renders, where Jinja's UnicodeDecodeError names neither. So is a
+    template of the user's that is a link out of the ``templates_dir``:
+    included, it put the file it leads to (``~/.ssh/id_ed25519``) in a page."""
 
     def __init__(self, users: Path | None, builtin: Path) -> None:
         super().__init__([str(users), str(builtin)] if users is not None else [str(builtin)])
         self.users = jinja2.FileSystemLoader([str(users)] if users is not None else [])
         self.builtin = jinja2.FileSystemLoader(str(builtin))
+        self.users_dir = os.path.realpath(users) if users is not None else None
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         try:
             if template.startswith(BUILTIN_PREFIX):
                 return self.builtin.get_source(environment, template[len(BUILTIN_PREFIX):])
-            return super().get_source(environment, template)
+            source, filename, uptodate = super().get_source(environment, template)
         except jinja2.TemplateNotFound:
             raise jinja2.TemplateNotFound(template) from None  # its name as written, with the prefix
         except UnicodeDecodeError as error:
@@ -123,6 +128,14 @@ class _TemplateLoader(jinja2.FileSystemLoader):
                 f"template {template!r} is not valid UTF-8: {error.reason}", _template_file(self, template),
                 error.object[: error.start].count(b"\n") + 1, hint="save the file as UTF-8",
             ) from None
+        users = self.users_dir
+        if users is not None and within(filename, users) and not within(os.path.realpath(filename), users):
+            raise SourceError(
+                f"template {template!r} is a link out of the templates_dir, to {os.readlink(filename)!r}", filename,
+                hint="copy the template into the templates_dir: a link from a repository others write to "
+                "could put any file of this computer, a key or a token, in a page",
+            )
+        return source, filename, uptodate
 
     def list_templates(self) -> list[str]:
         """Every name a template can be found by: each built-in one that a

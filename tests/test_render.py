@@ -1469,6 +1469,29 @@ def test_a_template_of_ones_own_cannot_reach_python_to_run_a_command(tmp_path, r
     assert not marker.exists()
 
 
+def test_a_template_of_ones_own_that_links_out_of_the_templates_dir_is_an_error(tmp_path):
+    """Included, a link to a key put the key in a page; a link to a
+    template inside the templates_dir is one, as before."""
+    theme, key = tmp_path / "theme", tmp_path / "home" / ".ssh" / "id_ed25519"
+    (theme / "parts").mkdir(parents=True)
+    key.parent.mkdir(parents=True)
+    key.write_text("PRIVATE KEY")
+    (theme / "key.txt").symlink_to(key)
+    (theme / "parts" / "box.html").write_text("<p>in a box</p>")
+    (theme / "box.html").symlink_to("parts/box.html")
+    (theme / "paper.html").write_text('{% include "box.html" %}\n{% include "key.txt" %}\n')
+    assert paper_page_error(theme) == (
+        f"{theme / 'key.txt'}: template 'key.txt' is a link out of the templates_dir, to {str(key)!r} "
+        "(copy the template into the templates_dir: a link from a repository others write to could put any file "
+        "of this computer, a key or a token, in a page)"
+    )
+    (theme / "key.txt").unlink()
+    (theme / "paper.html").write_text('{% include "box.html" %}\n')
+    site = site_for(paper("x", "Speech synthesis"), config=SiteConfig(templates_dir=theme))
+    [page] = [page for page in site.pages if page.url == "papers/x/"]
+    assert render_page(make_environment(site.config), page, ASSETS) == b"<p>in a box</p>"
+
+
 def test_a_mistake_in_a_partial_not_named_html_names_the_partial(tmp_path):
     (tmp_path / "box.j2").write_text("<div>\n{{ paper.titel }}</div>")
     (tmp_path / "paper.html").write_text('{% extends "base.html" %}{% block main %}{% include "box.j2" %}{% endblock %}')
