@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,21 @@ class SourceError(Exception):
         if self.path is not None:
             where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
         text = f"{where}{self.message}"
-        return f"{text} ({self.hint})" if self.hint else text
+        return _shown_in_a_terminal(f"{text} ({self.hint})" if self.hint else text)
+
+
+# Control characters but tab and line end: a terminal obeys them. A file
+# name from a repository others write to ("x\x1b[2K\r.md") printed as it is
+# could erase the lines above it, the warnings among them, retitle the
+# window, or set the clipboard (OSC 52).
+_TERMINAL_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _shown_in_a_terminal(text: str) -> str:
+    """``text`` with each control character written as Python writes it in a string, ``\\x1b``."""
+    if not _TERMINAL_CONTROL.search(text):
+        return text
+    return _TERMINAL_CONTROL.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), text)
 
 
 NOTHING_WRITTEN = "Nothing was written; the previous site and your paper files are unchanged."

@@ -27,3 +27,15 @@ def test_several_errors_are_reported_together():
     with pytest.raises(BuildErrors) as info:
         raise_if_any([SourceError("one", "a", 1), SourceError("two", "b", 2)])
     assert str(info.value) == "a:1: one\nb:2: two"
+
+
+def test_control_characters_a_terminal_obeys_are_shown_as_escapes():
+    """A file name from a repository others write to is printed in every
+    error and warning about the file: its escapes erased the lines above
+    (the warnings among them), retitled the window or set the clipboard."""
+    error = SourceError("name \x1b]52;c;cHduZWQ=\x07 in it\r", "content/papers/x\x1b[2K\x9b1A.md", 2,
+                        hint="tab\tand line\nstay")
+    assert str(error) == (
+        "content/papers/x\\x1b[2K\\x9b1A.md:2: name \\x1b]52;c;cHduZWQ=\\x07 in it\\r (tab\tand line\nstay)"
+    )
+    assert str(SourceError("plain", "a.md", 1, hint="as it was")) == "a.md:1: plain (as it was)"
