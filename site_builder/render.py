@@ -8,7 +8,7 @@ import os
 import re
 from dataclasses import dataclass, field, fields
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, Callable, Iterator, Mapping
 from urllib.parse import quote
 from xml.etree import ElementTree
@@ -40,7 +40,7 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
     command as the site was built), where a theme of Hugo's or Jekyll's runs
     none. The built-in templates alone are the tool's code, and render half
     as fast sandboxed (every attribute and call checked): they are not."""
-    environment = jinja2.sandbox.SandboxedEnvironment if config.templates_dir is not None else jinja2.Environment
+    environment = _Sandbox if config.templates_dir is not None else jinja2.Environment
     env = environment(
         loader=_TemplateLoader(config.templates_dir, BUILTIN_TEMPLATES),
         autoescape=True,
@@ -75,6 +75,16 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
     env.globals["site"] = config
     env.globals["paper_item"] = _paper_items(env)
     return env
+
+
+class _Sandbox(jinja2.sandbox.SandboxedEnvironment):
+    """Jinja's sandbox, which keeps a template out of Python's internals, and
+    out of the file system too: a path it is given (``site.templates_dir``)
+    shows as text, but none of its methods is there to call, of which
+    ``read_text`` and ``write_text`` read and wrote any file."""
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        return super().is_safe_attribute(obj, attr, value) and not (isinstance(obj, PurePath) and callable(value))
 
 
 # A template name that always means the built-in template, never one of the

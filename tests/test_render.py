@@ -1455,10 +1455,14 @@ def test_a_mistake_in_a_template_not_named_html_names_its_file_and_line(tmp_path
     "paper_item.__closure__",
     "site.__class__.__init__.__globals__",
     "'{0.__class__}'.format(paper)",
+    "site.templates_dir.joinpath('paper.html').read_text()",
+    "site.templates_dir.joinpath('ran').write_text('')",
+    "(site.templates_dir / 'ran').touch()",
 ])
 def test_a_template_of_ones_own_cannot_reach_python_to_run_a_command(tmp_path, reach):
     """site.yaml, which a repository others write to may hold, names the
-    templates_dir: a template there ran any command as the site was built."""
+    templates_dir: a template there ran any command as the site was built,
+    or read and wrote any file through the path it is given."""
     marker = tmp_path / "ran"
     (tmp_path / "paper.html").write_text(
         f"{{% set command = 'touch {marker}' %}}\n<p>{{{{ {reach} }}}}</p>\n"
