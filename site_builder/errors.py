@@ -28,23 +28,26 @@ class SourceError(Exception):
     def __str__(self) -> str:
         where = ""
         if self.path is not None:
-            where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
+            path = _shown_in_a_terminal(str(self.path), _CONTROL)
+            where = f"{path}:{self.line}: " if self.line else f"{path}: "
         text = f"{where}{self.message}"
-        return _shown_in_a_terminal(f"{text} ({self.hint})" if self.hint else text)
+        return _shown_in_a_terminal(f"{text} ({self.hint})" if self.hint else text, _CONTROL_BUT_TAB_AND_LINE_END)
 
 
-# Control characters but tab and line end: a terminal obeys them. A file
-# name from a repository others write to ("x\x1b[2K\r.md") printed as it is
-# could erase the lines above it, the warnings among them, retitle the
-# window, or set the clipboard (OSC 52).
-_TERMINAL_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# A terminal obeys control characters: a file name from a repository others
+# write to ("x\x1b[2K\r.md") printed as it is could erase the lines above it,
+# the warnings among them, retitle the window or set the clipboard (OSC 52);
+# a line end in it, begin a line that seems the build's own. A message may
+# hold a tab or a line end of its own.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_BUT_TAB_AND_LINE_END = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def _shown_in_a_terminal(text: str) -> str:
-    """``text`` with each control character written as Python writes it in a string, ``\\x1b``."""
-    if not _TERMINAL_CONTROL.search(text):
+def _shown_in_a_terminal(text: str, control: re.Pattern[str]) -> str:
+    """``text`` with each ``control`` character written as Python writes it in a string, ``\\x1b``."""
+    if not control.search(text):
         return text
-    return _TERMINAL_CONTROL.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), text)
+    return control.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), text)
 
 
 NOTHING_WRITTEN = "Nothing was written; the previous site and your paper files are unchanged."

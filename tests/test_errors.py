@@ -39,3 +39,6 @@ def test_control_characters_a_terminal_obeys_are_shown_as_escapes():
         "content/papers/x\\x1b[2K\\x9b1A.md:2: name \\x1b]52;c;cHduZWQ=\\x07 in it\\r (tab\tand line\nstay)"
     )
     assert str(SourceError("plain", "a.md", 1, hint="as it was")) == "a.md:1: plain (as it was)"
+    # In a name, a line end is one too: it began a line that seemed the build's own.
+    assert str(SourceError("not read", "content/digests/x\nBuilt 3 pages\t.txt")) == \
+        "content/digests/x\\nBuilt 3 pages\\t.txt: not read"
