@@ -78,24 +78,37 @@ def collect_public(
     ``/proc/self/environ`` or ``../../.git/config`` (where CI keeps its
     token) published that file, and ``deploy`` pushed it."""
     files: dict[str, bytes] = {}
+    # Each in lower case: on a Mac's or Windows' disk, which tells no case
+    # apart, STATIC/site.<hash>.js replaced the site's script of every page.
+    own_files = {output.lower(): output for output in site_files}
     # A file where the site has a directory (content/public/topics), or in
     # one where the site has a file (index.html/x), could not be written either.
-    site_directories = {str(parent) for name in site_files for parent in PurePosixPath(name).parents}
+    own_directories = {
+        str(parent).lower(): str(parent) for name in site_files for parent in PurePosixPath(name).parents
+    }
     content = directory.absolute().parent
     sources, warnings = files_under(directory, unpublished, project=(content.parent, content))
     for name, path in sorted(sources.items()):
-        parts = name.split("/")
+        lower = name.lower()
+        parts = lower.split("/")
         if parts[0] in _SITE_DIRECTORIES:
             taken: str | None = f"{parts[0]}/"
-        elif name in site_files:
-            taken = name
-        elif name in site_directories:
-            taken = f"{name}/"
+        elif lower in own_files:
+            taken = own_files[lower]
+        elif lower in own_directories:
+            taken = f"{own_directories[lower]}/"
         else:
-            taken = next((str(parent) for parent in PurePosixPath(name).parents if str(parent) in site_files), None)
+            taken = next(
+                (own_files[str(parent)] for parent in PurePosixPath(lower).parents if str(parent) in own_files), None,
+            )
         if taken is not None:
-            template = site_files.get(name)
-            if template == ALIAS_TEMPLATE:
+            template = site_files.get(own_files.get(lower, ""))
+            if not name.startswith(taken.rstrip("/")):
+                hint = (
+                    "rename it: its name differs from that one only in case, "
+                    "which a Mac's or Windows' disk does not tell apart"
+                )
+            elif template == ALIAS_TEMPLATE:
                 hint = (
                     "an aliases: list names that address, for the page that moved from there: "
                     "remove it there, or rename this file"

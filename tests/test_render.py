@@ -1640,6 +1640,12 @@ def test_a_link_in_content_public_out_of_the_project_or_to_a_hidden_file_is_a_wa
     ("index.html/x", "/index.html", "rename it"),
     ("search/mine.json", "/search/", "rename it"),
     ("static", "/static/", "rename it"),
+    # In another case: on a Mac's or Windows' disk, the same file (STATIC/site.<hash>.js replaced every page's script).
+    *((name, taken, "rename it: its name differs from that one only in case, which a Mac's or Windows' disk "
+       "does not tell apart)")
+      for name, taken in (("STATIC/site.js", "/static/"), ("Index.html", "/index.html"),
+                          ("Papers/X/index.html", "/papers/x/index.html"), ("papers/X", "/papers/x/"),
+                          ("ROBOTS.TXT/x", "/robots.txt"), ("Search", "/search/"))),
 ])
 def test_a_file_of_content_public_where_the_site_has_its_own_is_an_error(tmp_path, name, taken, hint):
     public = tmp_path / "public"
