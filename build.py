@@ -248,8 +248,9 @@ def make_parser() -> argparse.ArgumentParser:
         "in the terminal and over the page; the last good site stays up.",
     )
     serve_parser.add_argument("--host", default="127.0.0.1",
-                              help="address to listen on (default: 127.0.0.1, this machine only; "
-                              "0.0.0.0 or :: every address, ::1 this machine by IPv6)")
+                              help="address or name to listen on (default: 127.0.0.1, this machine only; "
+                              "0.0.0.0 or :: every address, ::1 this machine by IPv6); on this machine only, "
+                              "requests for a name but localhost or HOST are refused (DNS rebinding)")
     serve_parser.add_argument("--port", type=_port, default=8000, help="port to listen on (default: 8000)")
     serve_parser.set_defaults(run=command_serve, parser=serve_parser)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import html
+import ipaddress
 import json
 import mimetypes
 import os
@@ -160,6 +161,50 @@ def byte_range(header: str | None, size: int) -> range | None:
     return range(int(first), min(int(last) + 1, size) if last else size)
 
 
+def hosts_answered(named: str, address: str) -> frozenset[str] | None:
+    """The names a server listening on ``address`` (``named`` by ``--host``)
+    answers requests for, besides localhost and addresses; None: any.
+
+    Listening on a loopback address, only its own: a page on any site could
+    give its own name this machine's address (DNS rebinding), and its script,
+    same-origin to the browser, read every page of the preview. On every
+    address, or a name of the network's, it is there to be opened by other
+    names (a phone on the network), as another server would be."""
+    try:
+        loopback = ipaddress.ip_address(address.partition("%")[0]).is_loopback
+    except ValueError:
+        loopback = False
+    return frozenset({named.lower().rstrip(".")}) if loopback else None
+
+
+def host_allowed(host: str | None, names: frozenset[str] | None) -> bool:
+    """Whether a request's Host header is one :func:`hosts_answered` allows:
+    with ``names``, localhost and its subdomains (RFC 6761 keeps them on this
+    machine), an address (no name, so nothing rebound), or one of ``names``,
+    at any port. A request with no Host is no browser's."""
+    if names is None or host is None:
+        return True
+    name = host_name(host)
+    return name == "localhost" or name.endswith(".localhost") or _is_address(name) or name in names
+
+
+def host_name(host: str) -> str:
+    """The name (or address) in a Host header: without its port, brackets or final dot, in lower case."""
+    host = host.strip().lower()
+    if host.startswith("["):  # an IPv6 address, as a URL writes it
+        return host[1:].partition("]")[0]
+    name, colon, port = host.rpartition(":")
+    return (name if colon and _digits(port) else host).rstrip(".")
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.partition("%")[0])
+    except ValueError:
+        return False
+    return True
+
+
 def _digits(text: str) -> bool:
     return text.isascii() and text.isdecimal()  # not str.isdecimal alone, which takes "٣" for 3
 
@@ -202,6 +247,14 @@ _NOT_BUILT = (
 )
 
 
+_OTHER_HOST = (
+    "This preview server answers only for this machine's own names (localhost, 127.0.0.1, [::1]), not {host}: "
+    "a web page could give its own name this machine's address and read the preview (DNS rebinding).\n"
+    "To open it by that name, serve with --host {name} (or --host 0.0.0.0, which shows it on your network, "
+    "under any name).\n"
+)
+
+
 def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
     class PreviewHandler(BaseHTTPRequestHandler):
         server_version = "PaperAtlasPreview"
@@ -223,6 +276,11 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
         do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _not_allowed
 
         def _respond(self, send_body: bool) -> None:
+            host = self.headers["Host"]
+            if not host_allowed(host, self.server.hosts):  # type: ignore[attr-defined]
+                refusal = _OTHER_HOST.format(host=host, name=host_name(host)).encode("utf-8")
+                self._send(HTTPStatus.FORBIDDEN, refusal, "text/plain; charset=utf-8", send_body)
+                return
             path = urlsplit(self.path).path
             if path.startswith(RESERVED):
                 self._reserved(path[len(RESERVED):], send_body)
@@ -357,6 +415,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     # Room for a burst of connections (many tabs, a load test) before accept().
     request_queue_size = 256
+    hosts: frozenset[str] | None = None  # see hosts_answered
 
     def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
         # A reload or a closed tab stops a page mid-send: no traceback in the
@@ -382,7 +441,7 @@ class _Server6(_Server):
 def bind(host: str, port: int, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
     host = host.removeprefix("[").removesuffix("]")  # "[::1]", as a URL writes it
     try:
-        return (_Server6 if ":" in host else _Server)((host, port), handler)
+        server = (_Server6 if ":" in host else _Server)((host, port), handler)
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             raise SourceError(
@@ -390,6 +449,8 @@ def bind(host: str, port: int, handler: type[BaseHTTPRequestHandler]) -> Threadi
                 hint="stop the other server or pass another --port",
             ) from None
         raise SourceError(f"cannot listen on {host_and_port(host, port)}: {error.strerror}", "--host") from None
+    server.hosts = hosts_answered(host, server.server_address[0])
+    return server
 
 
 def host_and_port(host: str, port: int) -> str:

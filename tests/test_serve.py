@@ -27,7 +27,8 @@ from site_builder.errors import BuildErrors, SourceError
 from site_builder.papers import parse_paper
 from site_builder.pipeline import Paths, build
 from site_builder.preview_http import (
-    KEEPALIVE_SECONDS, PreviewState, byte_range, inject, requested_outputs, resolve_request,
+    KEEPALIVE_SECONDS, PreviewState, byte_range, host_allowed, hosts_answered, inject, requested_outputs,
+    resolve_request,
 )
 from site_builder.preview import Preview
 from site_builder.serve import PreviewServer
@@ -370,7 +371,7 @@ def test_head_on_the_event_stream_sends_its_headers_and_ends(shared_server):
     host, port = shared_server.http.server_address[:2]
     received, ended = b"", False
     with socket.create_connection((host, port), timeout=KEEPALIVE_SECONDS / 2) as connection:
-        connection.sendall(b"HEAD /__atlas/events HTTP/1.1\r\nHost: preview\r\n\r\n")
+        connection.sendall(b"HEAD /__atlas/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
         with contextlib.suppress(TimeoutError):  # no more for half the keepalive: never ending
             while chunk := connection.recv(65536):
                 received += chunk
@@ -407,6 +408,49 @@ def test_path_traversal_is_refused(shared_server, path):
     status, _, body = fetch(shared_server, path)
     assert status in (403, 404)
     assert SECRET.encode() not in body and b"root:" not in body
+
+
+@pytest.mark.parametrize("host, allowed", [
+    ("127.0.0.1:8000", True), ("localhost:8000", True), ("LocalHost.", True), ("[::1]:8000", True),
+    ("atlas.localhost:8000", True), ("127.0.0.2", True), ("192.168.1.20:8000", True),  # no name: nothing rebound
+    ("mybox:8000", True), ("MyBox.:9", True),  # the name it was started with, at any port
+    (None, True),  # no Host: HTTP/1.0, no browser
+    ("attacker.example:8000", False), ("attacker.example", False), ("localhost.attacker.example", False),
+    ("127.0.0.1.attacker.example:8000", False), ("mybox.attacker.example", False), ("", False),
+])
+def test_a_host_is_allowed_by_a_loopback_server_only_if_no_page_could_have_rebound_it(host, allowed):
+    assert host_allowed(host, hosts_answered("MyBox", "127.0.1.1")) == allowed
+    # On every address, or an address of the network's, any name is the network's.
+    for named, address in (("0.0.0.0", "0.0.0.0"), ("::", "::"), ("mybox.lan", "192.168.1.20")):
+        assert host_allowed(host, hosts_answered(named, address))
+
+
+def test_a_request_for_another_host_is_refused_saying_why_page_stream_and_script_alike(shared_server):
+    """DNS rebinding: a page on attacker.example gives its name 127.0.0.1,
+    and its script, same-origin to the browser, read the preview's pages."""
+    port = shared_server.http.server_address[1]
+    for path in ("/atlas/", f"/atlas/papers/{PAPER}/", "/__atlas/events", "/__atlas/reload.js", "/nowhere"):
+        status, headers, body = fetch(shared_server, path, headers={"Host": f"attacker.example:{port}"})
+        assert (status, headers["Content-Type"]) == (403, "text/plain; charset=utf-8"), path
+        assert b"DNS rebinding" in body and b"--host attacker.example " in body and b"--host 0.0.0.0" in body
+        assert fetch(shared_server, path, "HEAD", {"Host": "attacker.example"})[::2] == (403, b""), path
+    for host in (f"localhost:{port}", f"atlas.localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}"):
+        assert fetch(shared_server, "/atlas/", headers={"Host": host})[0] == 200, host
+
+
+def test_a_server_on_every_address_answers_any_host(tmp_path):
+    """On 0.0.0.0 the preview is for other devices, which open it by any name."""
+    paths = make_project(tmp_path)
+    for host, status in (("0.0.0.0", 200), ("127.0.0.1", 403)):
+        server = PreviewServer(paths, host=host, port=0)
+        try:
+            answering = threading.Thread(target=server.http.handle_request)
+            answering.start()
+            asked = fetch(server, "/__atlas/reload.js", headers={"Host": "atlas.lan:8000"})
+            answering.join()
+            assert asked[0] == status, host
+        finally:
+            server.stop()
 
 
 def test_a_name_too_long_for_the_file_system_gets_the_404_page(shared_server):
