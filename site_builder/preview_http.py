@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import html
 import ipaddress
 import json
@@ -15,6 +16,8 @@ import re
 import socket
 import sys
 from dataclasses import dataclass
+from email.message import Message
+from email.utils import formatdate, mktime_tz, parsedate_tz
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -205,6 +208,50 @@ def _is_address(text: str) -> bool:
     return True
 
 
+def validators(stat: os.stat_result, injected: PreviewState | None) -> dict[str, str]:
+    """The headers naming the version of a file sent, which a browser asks
+    again with (If-None-Match, If-Modified-Since, If-Range).
+
+    The ETag is the file's inode, time and size, as Apache's: a rebuild
+    writes a file it changes anew. A page is sent with the reload script and
+    overlay of ``injected``, the state it is sent in, so its tag names that
+    too, and it has no Last-Modified: a rebuild that leaves the page's file
+    as it was changes the version in it, and a date of the file alone would
+    have it answered 304 for the copy of before, which reloads for ever."""
+    tag = f"{stat.st_ino:x}-{stat.st_mtime_ns:x}-{stat.st_size:x}"
+    if injected is None:
+        return {"ETag": f'"{tag}"', "Last-Modified": formatdate(stat.st_mtime, usegmt=True)}
+    error = "" if injected.error is None else "-" + hashlib.blake2b(injected.error.encode(), digest_size=8).hexdigest()
+    return {"ETag": f'"{tag}-{injected.version}{error}"'}
+
+
+def not_modified(headers: Message, sent: dict[str, str]) -> bool:
+    """Whether a GET or HEAD with these headers is answered 304 for a file
+    sent with the validators ``sent``: If-None-Match naming its tag (or
+    "*"), compared weakly; without it, If-Modified-Since not before its
+    Last-Modified (RFC 9110, 13.2.2)."""
+    tags = headers["If-None-Match"]
+    if tags is not None:
+        asked = {tag.strip().removeprefix("W/") for tag in tags.split(",")}
+        return "*" in asked or sent["ETag"] in asked
+    since, modified = _http_date(headers["If-Modified-Since"]), _http_date(sent.get("Last-Modified"))
+    return since is not None and modified is not None and modified <= since
+
+
+def range_still_wanted(if_range: str | None, sent: dict[str, str]) -> bool:
+    """Whether a Range is answered: with no If-Range, or one naming the
+    file's tag as it is (strong comparison: a weak tag never does). A date
+    is taken for none: the file may have been written twice in its second,
+    and a range of the new one joined to the old would be neither
+    (RFC 9110, 13.1.5). Else the whole file is sent."""
+    return if_range is None or if_range.strip() == sent.get("ETag")
+
+
+def _http_date(text: str | None) -> int | None:
+    parsed = parsedate_tz(text) if text else None
+    return None if parsed is None else mktime_tz(parsed)
+
+
 def _digits(text: str) -> bool:
     return text.isascii() and text.isdecimal()  # not str.isdecimal alone, which takes "٣" for 3
 
@@ -320,19 +367,23 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
             except OSError:  # replaced or removed by a rebuild since it was resolved
                 return False
             with file:
-                if kind.startswith("text/html"):  # whole, Range or not: the reload script goes into it
-                    self._send(status, inject(file.read(), state), kind, send_body)
+                stat = os.fstat(file.fileno())
+                page = kind.startswith("text/html")
+                sent = validators(stat, state if page else None) if status == HTTPStatus.OK else {}
+                if sent and not_modified(self.headers, sent):
+                    self._send_head(HTTPStatus.NOT_MODIFIED, None, None, sent)
+                elif page:  # whole, Range or not: the reload script goes into it
+                    self._send(status, inject(file.read(), state), kind, send_body, sent)
                 else:
-                    self._send_range(file, status, kind, send_body)
+                    self._send_range(file, stat.st_size, status, kind, send_body, sent)
             return True
 
-        def _send_range(self, file: BinaryIO, status: int, kind: str, send_body: bool) -> None:
+        def _send_range(self, file: BinaryIO, size: int, status: int, kind: str, send_body: bool,
+                        sent: dict[str, str]) -> None:
             """The bytes of ``file`` a Range header asks for (206), or all of them."""
-            size = os.fstat(file.fileno()).st_size
-            headers = {"Accept-Ranges": "bytes"}
-            # If-Range names a version of the file, and no response here names one.
+            headers = {"Accept-Ranges": "bytes", **sent}
             wanted = None
-            if status == HTTPStatus.OK and self.headers["If-Range"] is None:
+            if status == HTTPStatus.OK and range_still_wanted(self.headers["If-Range"], sent):
                 wanted = byte_range(self.headers["Range"], size)
             if wanted is None:
                 wanted = range(size)
@@ -357,8 +408,7 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
             if name == "events":
                 self._events(send_body)
             elif name in ("reload.js", "overlay.css"):
-                data = (CLIENT_FILES / name).read_bytes()
-                self._send(HTTPStatus.OK, data, _content_type(Path(name)), send_body)
+                self._send_file(CLIENT_FILES / name, HTTPStatus.OK, preview.state, send_body)
             else:
                 self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8", send_body)
 
@@ -393,10 +443,12 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
             if send_body:
                 self.wfile.write(body)
 
-        def _send_head(self, status: int, kind: str, length: int, headers: dict[str, str]) -> None:
+        def _send_head(self, status: int, kind: str | None, length: int | None, headers: dict[str, str]) -> None:
+            """``kind`` and ``length`` None: a 304, which has neither."""
             self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(length))
+            if kind is not None and length is not None:
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(length))
             self.send_header("Cache-Control", "no-cache")
             for name, value in headers.items():
                 self.send_header(name, value)

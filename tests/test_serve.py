@@ -28,7 +28,7 @@ from site_builder.papers import parse_paper
 from site_builder.pipeline import Paths, build
 from site_builder.preview_http import (
     KEEPALIVE_SECONDS, PreviewState, byte_range, host_allowed, hosts_answered, inject, requested_outputs,
-    resolve_request,
+    resolve_request, validators,
 )
 from site_builder.preview import Preview
 from site_builder.serve import PreviewServer
@@ -340,11 +340,77 @@ def test_a_video_in_public_is_served_in_the_ranges_a_player_asks_for(shared_serv
                                                                                         "100", b"")
         status, headers, _ = fetch(shared_server, "/atlas/clip.mp4", headers={"Range": "bytes=10240-"})
         assert (status, headers["Content-Range"]) == (416, "bytes */10240")
-        # Several ranges, or one asked for only if the file is still a version named: the whole file.
+        # Several ranges, or one asked for only if the file is still a version it is not: the whole file.
         for asked in ({"Range": "bytes=0-1,4-5"}, {"Range": "bytes=0-1", "If-Range": '"v1"'}):
             assert fetch(shared_server, "/atlas/clip.mp4", headers=asked)[::2] == (200, data), asked
     finally:
         clip.unlink()
+
+
+def test_a_file_is_sent_with_its_validators_and_answered_304_while_they_name_it(shared_server):
+    """No ETag or Last-Modified: every file was sent whole again each time
+    a browser asked (a video of hundreds of MB on each reload), and
+    If-Range could not be honoured, so a range was never sent after it."""
+    out = shared_server.preview.paths.out
+    data = bytes(range(256)) * 4
+    (out / "validated.bin").write_bytes(data)
+    try:
+        status, headers, body = fetch(shared_server, "/atlas/validated.bin")
+        etag, modified = headers["ETag"], headers["Last-Modified"]
+        assert (status, body) == (200, data) and etag.startswith('"')
+        for asked in ({"If-None-Match": etag}, {"If-None-Match": f'"other", W/{etag}'}, {"If-None-Match": "*"},
+                      {"If-Modified-Since": modified}, {"If-None-Match": etag, "Range": "bytes=0-9"}):
+            status, headers, body = fetch(shared_server, "/atlas/validated.bin", headers=asked)
+            assert (status, body, headers["ETag"], headers["Last-Modified"]) == (304, b"", etag, modified), asked
+            assert "Content-Length" not in headers and headers["Cache-Control"] == "no-cache", asked
+        assert fetch(shared_server, "/atlas/validated.bin", "HEAD", {"If-None-Match": etag})[0] == 304
+        # If-None-Match, when there, is the one asked (RFC 9110, 13.2.2); a date that is none is no condition.
+        for asked in ({"If-None-Match": '"other"'}, {"If-None-Match": '"other"', "If-Modified-Since": modified},
+                      {"If-Modified-Since": "Thu, 01 Jan 1970 00:00:00 GMT"}, {"If-Modified-Since": "yesterday"}):
+            assert fetch(shared_server, "/atlas/validated.bin", headers=asked)[::2] == (200, data), asked
+        # A range of the file as it was named: of the same bytes, sent; a weak tag or a date never names them.
+        asked = {"Range": "bytes=0-9", "If-Range": etag}
+        assert fetch(shared_server, "/atlas/validated.bin", headers=asked)[::2] == (206, data[:10])
+        for if_range in (f"W/{etag}", modified):
+            asked = {"Range": "bytes=0-9", "If-Range": if_range}
+            assert fetch(shared_server, "/atlas/validated.bin", headers=asked)[::2] == (200, data), if_range
+        # Written anew, as a rebuild writes a file (its bytes replaced, its size the same): no tag names it now.
+        (out / "new.bin").write_bytes(data[::-1])
+        os.replace(out / "new.bin", out / "validated.bin")
+        for asked in ({"If-None-Match": etag}, {"Range": "bytes=0-9", "If-Range": etag}):
+            status, headers, body = fetch(shared_server, "/atlas/validated.bin", headers=asked)
+            assert (status, body) == (200, data[::-1]) and headers["ETag"] != etag, asked
+        # The preview's own script, too.
+        etag = fetch(shared_server, "/__atlas/reload.js")[1]["ETag"]
+        assert fetch(shared_server, "/__atlas/reload.js", headers={"If-None-Match": etag})[::2] == (304, b"")
+    finally:
+        (out / "validated.bin").unlink()
+
+
+def test_a_page_is_answered_304_only_while_its_file_and_the_state_its_script_carries_are_as_they_were(
+    server, events,
+):
+    """A page is sent with the reload script holding the site's version (and
+    the overlay of a build error): a 304 for the copy of before a rebuild
+    that left the page's file alone would have it reload for ever."""
+    version = events.next_state()["version"]
+    paper = f"/atlas/papers/{PAPER}/"
+    home_tag, paper_tag = (fetch(server, path)[1]["ETag"] for path in ("/atlas/", paper))
+    status, headers, body = fetch(server, "/atlas/", headers={"If-None-Match": home_tag})
+    assert (status, body, headers["ETag"]) == (304, b"", home_tag) and "Last-Modified" not in headers
+    path = paper_file(server)
+    path.write_text(path.read_text() + "\n## Notes\n\nRead this with *care*.\n")
+    events.wait_for(lambda state: state["version"] > version)
+    assert "index.html" not in server.preview.last.written  # the home page's file as it was
+    status, _, page = fetch(server, "/atlas/", headers={"If-None-Match": home_tag})
+    assert status == 200 and f'data-version="{version + 1}"'.encode() in page
+    status, _, page = fetch(server, paper, headers={"If-None-Match": paper_tag})
+    assert status == 200 and b"Read this with <em>care</em>." in page
+    stat = (server.preview.paths.out / "index.html").stat()
+    tags = {validators(stat, PreviewState(version, error, "/"))["ETag"] for version, error in (
+        (1, None), (2, None), (2, "paper.html:3: unexpected '}'"), (2, "paper.html:4: unexpected '}'"),
+    )}
+    assert len(tags) == 4
 
 
 def test_a_page_asked_for_in_part_is_sent_whole_with_its_reload_script(shared_server):
