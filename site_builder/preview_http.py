@@ -158,6 +158,11 @@ def byte_range(header: str | None, size: int) -> range | None:
     if not dash or not (first or last) or not all(_digits(part) for part in (first, last) if part):
         return None
     if not first:  # "-n": the last n bytes
+        if int(last) and not size:
+            # Of an empty file, satisfiable (RFC 9110, 14.1.2: a zero-length
+            # representation's only satisfiable range), but no Content-Range
+            # can name none of its bytes: the whole of it, as 14.2 allows.
+            return None
         return range(max(size - int(last), 0), size) if int(last) else range(0)
     if last and int(last) < int(first):
         return None

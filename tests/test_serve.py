@@ -319,6 +319,23 @@ def test_byte_range_is_what_a_range_header_asks_of_a_file(header, wanted):
     assert byte_range(header, 10240) == wanted
 
 
+def test_the_last_bytes_of_an_empty_file_are_the_whole_of_it_and_any_others_none(shared_server):
+    """RFC 9110, 14.1.2: "When a selected representation has zero length,
+    the only satisfiable form of range-spec is a suffix-range with a
+    non-zero suffix-length." It was answered 416, as unsatisfiable; no 206
+    can name no bytes, so the empty file is sent, 200."""
+    assert [byte_range(asked, 0) for asked in ("bytes=-5", "bytes=-0", "bytes=0-")] == [None, range(0), range(0)]
+    empty = shared_server.preview.paths.out / "empty.txt"
+    empty.write_bytes(b"")
+    try:
+        status, headers, body = fetch(shared_server, "/atlas/empty.txt", headers={"Range": "bytes=-5"})
+        assert (status, headers["Content-Length"], body) == (200, "0", b"") and "Content-Range" not in headers
+        status, headers, _ = fetch(shared_server, "/atlas/empty.txt", headers={"Range": "bytes=0-"})
+        assert (status, headers["Content-Range"]) == (416, "bytes */0")
+    finally:
+        empty.unlink()
+
+
 def test_a_video_in_public_is_served_in_the_ranges_a_player_asks_for(shared_server):
     # A video or audio file embedded in a note could not seek, and Safari
     # plays no video from a server that ignores Range.
