@@ -498,7 +498,8 @@ class _Server6(_Server):
 def bind(host: str, port: int, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
     host = host.removeprefix("[").removesuffix("]")  # "[::1]", as a URL writes it
     try:
-        server = (_Server6 if ":" in host else _Server)((host, port), handler)
+        family, address = _listening_address(host, port)
+        server = (_Server6 if family == socket.AF_INET6 else _Server)(address, handler)
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             raise SourceError(
@@ -508,6 +509,16 @@ def bind(host: str, port: int, handler: type[BaseHTTPRequestHandler]) -> Threadi
         raise SourceError(f"cannot listen on {host_and_port(host, port)}: {error.strerror}", "--host") from None
     server.hosts = hosts_answered(host, server.server_address[0])
     return server
+
+
+def _listening_address(host: str, port: int) -> tuple[int, tuple]:
+    """The family and socket address ``--host`` names: its IPv4 address
+    where it has one, as before, else its first. Told apart by a colon in it
+    alone, a name with only IPv6 addresses (Debian's ip6-localhost) was given
+    to an IPv4 socket, which found it no address to listen on."""
+    found = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    family, _kind, _protocol, _name, address = next((one for one in found if one[0] == socket.AF_INET), found[0])
+    return family, address
 
 
 def host_and_port(host: str, port: int) -> str:

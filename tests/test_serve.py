@@ -2818,6 +2818,34 @@ def test_a_server_on_an_ipv6_address_serves_there_and_names_it_in_brackets(tmp_p
         server.stop()
 
 
+@pytest.mark.skipif(not _has_ipv6_loopback(), reason="no IPv6 on this machine")
+def test_a_host_name_is_listened_on_in_the_family_of_its_addresses(monkeypatch):
+    """`--host NAME`, NAME having IPv6 addresses alone, was given to an IPv4
+    socket, which could not listen on it; a name with both keeps IPv4's."""
+    from http.server import BaseHTTPRequestHandler
+    from site_builder.preview_http import bind
+
+    resolve = socket.getaddrinfo
+    names = {"atlas-v6.test": [("::1", socket.AF_INET6)], "atlas-both.test": [("::1", socket.AF_INET6),
+                                                                                ("127.0.0.1", socket.AF_INET)]}
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host not in names:
+            return resolve(host, port, *args, **kwargs)
+        return [(family, socket.SOCK_STREAM, 6, "", (address, port, 0, 0) if family == socket.AF_INET6 else
+                 (address, port)) for address, family in names[host]]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    for name, family, address in (("atlas-v6.test", socket.AF_INET6, "::1"),
+                                  ("atlas-both.test", socket.AF_INET, "127.0.0.1")):
+        server = bind(name, 0, BaseHTTPRequestHandler)
+        try:
+            assert (server.address_family, server.server_address[0]) == (family, address), name
+            assert host_allowed(f"{name}:8000", server.hosts) and not host_allowed("other.test", server.hosts)
+        finally:
+            server.server_close()
+
+
 def test_a_server_on_every_address_names_one_to_open_here_and_one_for_other_devices(tmp_path):
     """`--host 0.0.0.0` (to look at the site on a phone) printed
     http://0.0.0.0:8000/, no address to open, and no other."""
