@@ -231,6 +231,12 @@ _GLUED_PAGE_LINE = re.compile(
 # then a space or the end ("… (code released.)", "… \"widget collapse.\""),
 # or a stop of another script ("。", "।", "۔").
 _SENTENCE_END = re.compile(r"[.!?…;][\"'”’)\]]*(?=\s|$)|[。！？।॥۔؟．]")
+_ENDS_A_SENTENCE = re.compile(f"(?:{_SENTENCE_END.pattern})\\Z")
+
+
+def ends_a_sentence(text: str) -> bool:
+    """Whether ``text`` ends where a sentence does, as :data:`_SENTENCE_END` tells."""
+    return _ENDS_A_SENTENCE.search(text.rstrip()) is not None
 
 
 def _not_an_abstract(text: str) -> bool:

@@ -17,7 +17,7 @@ import yaml
 from slugify import slugify
 
 from .aliases import FRONT_MATTER_KEYS as ALIAS_KEYS, Alias, parse_front_matter_aliases
-from .digest import Digest, DigestEntry, clip, title_key, title_text
+from .digest import Digest, DigestEntry, clip, ends_a_sentence, title_key, title_text
 from .digest_dates import new_year_warnings
 from .errors import BYTE_ORDER_MARK, SourceError, raise_if_any
 from .yamlsource import parse_yaml_mapping, text_hint
@@ -339,9 +339,14 @@ _CUT_SHORT_MIN_WORDS = 10
 
 
 def cut_short(text: str, whole: str) -> bool:
-    """Whether ``text`` is ``whole`` cut short, at a word or inside one."""
+    """Whether ``text`` is ``whole`` cut short, at a word or inside one. Not
+    where it ends a sentence: a revision adds one ("Code is at …"), or takes
+    the last away, and a version that ends so is one of its own."""
     cut, full = " ".join(text.split()), " ".join(whole.split())
-    return len(cut) < len(full) and full.startswith(cut) and len(cut.split()) >= _CUT_SHORT_MIN_WORDS
+    return (
+        len(cut) < len(full) and full.startswith(cut) and len(cut.split()) >= _CUT_SHORT_MIN_WORDS
+        and not ends_a_sentence(cut)
+    )
 
 
 def _cut_short_warning(cut: DigestEntry, whole: DigestEntry) -> SourceError:

@@ -142,6 +142,19 @@ def test_an_abstract_cut_short_is_no_other_version_but_a_warning_at_its_line():
     assert merge_entries(digests).records[0].other_abstracts == ((MAR18, "Language models."),)
 
 
+def test_a_revision_that_adds_a_sentence_or_takes_the_last_away_is_another_version_not_a_cut():
+    """One abstract the start of another that ends a sentence is whole: arXiv's
+    v2 adds "Code is at …" (or drops "Code will be released."). It was taken
+    for a paste cut short, the first abstract dropped for the revision, with a
+    warning that no edit could answer, every build (and --strict failed)."""
+    added = WHOLE + " Code is at https://github.com/x/y."
+    for first, later in ((WHOLE, added), (added, WHOLE)):
+        digests = [digest(MAR17, "a.txt", ("A Paper", first)), digest(MAR18, "b.txt", ("A Paper", later))]
+        merged = merge_entries(digests)
+        assert (merged.records[0].abstract, merged.records[0].other_abstracts) == (first, ((MAR18, later),))
+        assert not any("stops short" in str(w) for w in merged.warnings)
+
+
 def test_a_digest_saved_halfway_through_a_paste_leaves_nothing_in_the_paper_files_notes():
     """The preview ingests every save: a paste saved halfway wrote the cut
     abstract under "Other versions", and moved it into the notes once whole."""
