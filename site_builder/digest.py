@@ -308,7 +308,7 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
     except _PageLineError as error:
         # A page copied whole has such lines at every paper: all named at once,
         # not one a build (a submitter and an upvote count a paper: 60 builds for 30 papers).
-        more, again = _page_lines_after(error.line or 0, window, paragraphs, date)
+        more, again, copy = _page_lines_after(error.line or 0, window, paragraphs, date)
         if more:
             named = [str(number) for number in more[:10]] + ([f"{len(more) - 10:,} more"] if len(more) > 10 else [])
             shown = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
@@ -316,7 +316,7 @@ def parse_digest_lines(lines: Iterable[str], path: Path, default_year: int | Non
         if again is not None:
             error.hint += (
                 f"; line {again} is the date line of line {date_line} again: if the digest is pasted twice, "
-                f"delete its second copy, from line {error.line} on"
+                f"delete its second copy, from line {copy} on"
             )
         raise
 
@@ -476,25 +476,33 @@ def _page_line_error(text: str, not_what: str, path: Path, line: int) -> SourceE
 
 def _page_lines_after(
     line: int, window: list[_Paragraph | None], paragraphs: Iterator[_Paragraph], date: dt.date,
-) -> tuple[list[int], int | None]:
+) -> tuple[list[int], int | None, int | None]:
     """The lines of the web page after ``line`` in the paragraphs not yet
-    read (alone on their lines, or glued to a paper's), and the line of the
-    first date line of ``date``'s day among them: the digest pasted twice."""
+    read (alone on their lines, or glued to a paper's), the line of the
+    first date line of ``date``'s day among them (the digest pasted twice),
+    and where its second copy starts: the first of the page's lines just
+    above that date line, or the date line (the error's line may be in the
+    first copy, a submitter at its first paper)."""
     lines: list[int] = []
     again: int | None = None
+    copy: int | None = None
+    page_lines_from: int | None = None  # the first of the page's lines read since a paper's
     try:
         for paragraph in itertools.chain(window, paragraphs):
             if paragraph is None:
                 continue
+            page_line = _PAGE_LINE.fullmatch(paragraph.text) is not None
             if paragraph.glued is not None and paragraph.glued[0] > line and not parse_date_line(paragraph.glued[1], None):
                 lines.append(paragraph.glued[0])
-            elif paragraph.line > line and _PAGE_LINE.fullmatch(paragraph.text):
+            elif paragraph.line > line and page_line:
                 lines.append(paragraph.line)
             elif paragraph.line > line and again is None and _same_day(paragraph.text, date):
                 again = paragraph.line
+                copy = page_lines_from or again
+            page_lines_from = (page_lines_from or paragraph.line) if page_line and paragraph.line >= line else None
     except SourceError:  # a NUL byte further on: the next build says so
         pass
-    return lines, again
+    return lines, again, copy
 
 
 def _same_day(text: str, date: dt.date) -> bool:

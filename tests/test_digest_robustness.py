@@ -491,3 +491,16 @@ def test_a_digest_pasted_twice_is_said_to_be_so_with_where_its_second_copy_start
     # Another day's date line is still another day's.
     assert "a second date line 'Mar 20'" in error_of(once + "Mar 20\n\nT3\n\nAbstract three.\n")
     assert "pasted twice" not in error_of(once + HEADER + "Mar 20\n\nT3\n\nAbstract three.\n")
+
+
+def test_a_page_copied_whole_and_pasted_twice_is_told_to_be_deleted_from_its_second_copy_on():
+    """The first error is in the first copy (a submitter at its first
+    paper): the hint said to delete from there on, half the first copy."""
+    once = HEADER + "Mar 19\n\nT1\n\nSubmitted by akhaliq\n\nAbstract one is here.\n\nT2\n\nAbstract two.\n\n"
+    message = error_of(once + once)
+    assert message.startswith("d.txt:9: 'Submitted by akhaliq' is a line of the Daily Papers web page"), message
+    assert message.endswith("line 21 is the date line of line 5 again: if the digest is pasted twice, "
+                            "delete its second copy, from line 17 on)"), message
+    # With no line of the page before the second date line, the copy starts there.
+    again = "Mar 19\n\nT1\n\nAbstract one.\n\nView PDF\n\nT2\n\nAbstract two.\n\n"
+    assert error_of(again + again).endswith("delete its second copy, from line 13 on)")
