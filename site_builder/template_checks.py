@@ -77,6 +77,13 @@ def unshown_blocks(env: jinja2.Environment, site: Site) -> tuple[tuple[SourceErr
     unfilled: dict[tuple[str, str], list[str]] = {}
     for name in sorted(outlines):
         errors += _loose_output_errors(outlines[name], read[name][1] or name)
+        errors += [SourceError(
+            "HTML written as text edits an HTML field (abstract_html, notes_html, body_html), which is Markup: "
+            "the text is escaped, and its tags shown as text (or looked for so, by replace)",
+            read[name][1] or name, line,
+            hint="mark the text as HTML: '<img ' | safe, or (\"<hr>\" | safe) after ~; a template made while "
+            "the fields were text edited them as text, then wrote | safe",
+        ) for line in outlines[name].html_edits]
         chain = _parent_chain(name, outlines)
         if not chain:
             continue

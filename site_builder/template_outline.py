@@ -53,6 +53,10 @@ class TemplateOutline:
     # before the {% extends %} or after it.
     loose_includes: tuple[int, ...]
     ids: frozenset[str]  # the ids its text writes (id="main"); not one made by an expression (id="{{ x }}")
+    # The line of each edit of an HTML field with HTML written as text
+    # (paper.abstract_html | replace("<img ", "<img loading=lazy "), or ~ "<hr>"):
+    # the fields are Markup, which escapes that text (see html_edits).
+    html_edits: tuple[int, ...]
 
 
 def template_outline(env: jinja2.Environment, source: str, name: str, filename: str | None) -> TemplateOutline:
@@ -97,6 +101,45 @@ def _parsed_outline(
             next(value for value in found.groups() if value is not None)
             for data in parsed.find_all(nodes.TemplateData) for found in _ID_ATTRIBUTE.finditer(data.data)
         ),
+        html_edits=html_edits(parsed),
+    )
+
+
+# The fields that hold HTML, as Markup (site.as_markup), and the filters
+# that give Markup back.
+HTML_FIELDS = frozenset({"abstract_html", "notes_html", "body_html"})
+_MARKUP_FILTERS = frozenset({"permalinks", "safe"})
+
+
+def html_edits(parsed: nodes.Template) -> tuple[int, ...]:
+    """The lines that edit an HTML field with HTML written as text: a
+    | replace or .replace() whose text holds "<" or "&", or such text joined
+    with ~. Markup escapes it ("<img " is looked for as "&lt;img "; "<hr>"
+    shows as text), where a template made while the fields were text took
+    them as text, edited them, then wrote | safe."""
+    lines = []
+    for node in parsed.find_all((nodes.Filter, nodes.Call, nodes.Concat)):
+        if isinstance(node, nodes.Filter) and node.name == "replace" and node.node is not None:
+            edited, given = [node.node], node.args
+        elif isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr) and node.node.attr == "replace":
+            edited, given = [node.node.node], node.args
+        elif isinstance(node, nodes.Concat):
+            edited, given = node.nodes, node.nodes
+        else:
+            continue
+        if any(map(_is_html_field, edited)) and any(
+            isinstance(text, nodes.Const) and isinstance(text.value, str) and ("<" in text.value or "&" in text.value)
+            for text in given
+        ):
+            lines.append(node.lineno)
+    return tuple(sorted(set(lines)))
+
+
+def _is_html_field(node: nodes.Node) -> bool:
+    while isinstance(node, nodes.Filter) and node.name in _MARKUP_FILTERS and node.node is not None:
+        node = node.node
+    return (isinstance(node, nodes.Getattr) and node.attr in HTML_FIELDS) or (
+        isinstance(node, nodes.Name) and node.name in HTML_FIELDS
     )
 
 

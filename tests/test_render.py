@@ -1011,6 +1011,33 @@ def test_an_include_outside_the_blocks_of_a_template_that_extends_another_is_nam
     assert page.startswith("<!doctype html>") and page.count("Cite me") == 1
 
 
+def test_html_written_as_text_that_edits_an_html_field_is_an_error_at_its_line(tmp_path):
+    """The fields are Markup: a template made while they were text, which
+    edited them as text, then wrote | safe, showed its tags as text on every
+    page ("<img " looked for as "&lt;img ", "<hr>" written so)."""
+    (tmp_path / "paper.html").write_text(
+        '{% extends "!paper.html" %}\n{% block main %}\n'
+        '{{ paper.abstract_html | replace("<img ", "<img loading=lazy ") | safe }}\n'
+        '{{ (paper.notes_html | permalinks ~ "<hr>") | safe }}\n{{ paper.notes_html.replace("&", "and") }}\n'
+        # Marked as HTML, or text that is no HTML: as meant.
+        '{{ paper.abstract_html | replace("<img " | safe, "<img loading=lazy " | safe) }}'
+        '{{ paper.notes_html ~ ("<hr>" | safe) }}{{ paper.title | replace("<", "") }}{{ paper.notes_html ~ " " }}\n'
+        '{% endblock %}'
+    )
+    site = site_for(paper("x", "A Paper", notes="Mine."), config=SiteConfig(templates_dir=tmp_path))
+    errors, _warnings = block_problems(site)
+    message = (
+        "HTML written as text edits an HTML field (abstract_html, notes_html, body_html), which is Markup: the "
+        "text is escaped, and its tags shown as text (or looked for so, by replace) (mark the text as HTML: "
+        "'<img ' | safe, or (\"<hr>\" | safe) after ~; a template made while the fields were text edited them as "
+        "text, then wrote | safe)"
+    )
+    assert errors == [f"{tmp_path / 'paper.html'}:{line}: {message}" for line in (3, 4, 5)]
+    # What the error is about, and what it asks for.
+    page = render_site(make_environment(site.config), site, ASSETS, {})[0]["papers/x/index.html"].decode()
+    assert "<p>Mine.</p>\n&lt;hr&gt;" in page and "<p>Mine.</p>\n<hr>" in page
+
+
 def test_a_base_template_of_ones_own_without_a_block_the_built_in_pages_fill_is_named_once(tmp_path):
     base_html = (BUILTIN_TEMPLATES / "base.html").read_text()
     line = base_html.split("\n").index("{% block main %}{% endblock %}") + 1
