@@ -73,7 +73,8 @@ def collect_public(
     that would replace a file of the site (``site_files``: output path →
     the template that makes it). Returns the files and the warnings of
     :func:`files_under`, which follows a link only into the project (the
-    folder that holds content/) and to no hidden file there: content/ may
+    folder that holds content/, or content/public/ itself where that is a
+    link out of it) and to no hidden file there: content/ may
     be a repository others write to, and a link in it to ``~/.ssh/id_rsa``,
     ``/proc/self/environ`` or ``../../.git/config`` (where CI keeps its
     token) published that file, and ``deploy`` pushed it."""
@@ -87,7 +88,10 @@ def collect_public(
         str(parent).lower(): str(parent) for name in site_files for parent in PurePosixPath(name).parents
     }
     content = directory.absolute().parent
-    sources, warnings = files_under(directory, unpublished, project=(content.parent, content))
+    # content/public/ itself too, where it is a link out of the project (to a
+    # folder two atlases share): all of it is published, so a link in it to
+    # its own files may be.
+    sources, warnings = files_under(directory, unpublished, project=(content.parent, content, directory))
     for name, path in sorted(sources.items()):
         lower = name.lower()
         parts = lower.split("/")

@@ -1655,6 +1655,20 @@ def test_a_link_in_content_public_out_of_the_project_or_to_a_hidden_file_is_a_wa
     ]
 
 
+def test_a_link_inside_a_content_public_that_is_itself_a_link_out_of_the_project_is_published(tmp_path):
+    """content/public/ a link to a folder beside the project (shared by two
+    atlases): a link in that folder to a file of its own was "outside the
+    project", though all the folder is published through it."""
+    project, shared = tmp_path / "project", tmp_path / "shared-public"
+    (project / "content").mkdir(parents=True)
+    (shared / "pdfs").mkdir(parents=True)
+    (shared / "pdfs" / "v3.pdf").write_text("%PDF v3")
+    (shared / "latest.pdf").symlink_to("pdfs/v3.pdf")
+    (project / "content" / "public").symlink_to("../../shared-public")
+    files, warnings = collect_public(project / "content" / "public", {"index.html": "home.html"})
+    assert (files, tuple(warnings)) == ({"latest.pdf": b"%PDF v3", "pdfs/v3.pdf": b"%PDF v3"}, ())
+
+
 @pytest.mark.parametrize(("name", "taken", "hint"), [
     # A page: extend the built-in template, which its block of content lets change.
     ("papers/x/index.html", "/papers/x/index.html", "the site makes it from the template paper.html: to change it, "
