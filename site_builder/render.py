@@ -140,8 +140,10 @@ class _TemplateLoader(jinja2.FileSystemLoader):
             ) from None
         users = self.users_dir
         if users is not None and within(filename, users) and not within(os.path.realpath(filename), users):
+            link = _link_out(filename, users)
             raise SourceError(
-                f"template {template!r} is a link out of the templates_dir, to {os.readlink(filename)!r}", filename,
+                f"template {template!r} is {'a link' if link == filename else 'in a folder that is a link'} out of "
+                f"the templates_dir, to {os.readlink(link)!r}", link,
                 hint="copy the template into the templates_dir: a link from a repository others write to "
                 "could put any file of this computer, a key or a token, in a page",
             )
@@ -504,6 +506,17 @@ def _template_location(error: BaseException) -> tuple[str | None, int | None]:
             location = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
         tb = tb.tb_next
     return location
+
+
+def _link_out(filename: str, users: str) -> str:
+    """The link that leads ``filename`` out of the templates_dir ``users``:
+    the file itself, or a folder on the way ("partials" -> ~/elsewhere)."""
+    path = users
+    for part in Path(os.path.relpath(filename, users)).parts:
+        path = os.path.join(path, part)
+        if os.path.islink(path) and not within(os.path.realpath(path), users):
+            return path
+    return filename
 
 
 def _template_file(loader: _TemplateLoader, name: str) -> str:

@@ -1523,6 +1523,22 @@ def test_a_template_of_ones_own_that_links_out_of_the_templates_dir_is_an_error(
     assert render_page(make_environment(site.config), page, ASSETS) == b"<p>in a box</p>"
 
 
+def test_a_template_of_ones_own_in_a_folder_that_links_out_of_the_templates_dir_is_an_error_at_that_link(tmp_path):
+    """The folder on the way is the link: the error's os.readlink of the
+    template, no link itself, stopped the build with a traceback."""
+    theme, elsewhere = tmp_path / "theme", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "box.html").write_text("<p>from elsewhere</p>")
+    theme.mkdir()
+    (theme / "parts").symlink_to(elsewhere)
+    (theme / "paper.html").write_text('{% include "parts/box.html" %}\n')
+    assert paper_page_error(theme) == (
+        f"{theme / 'parts'}: template 'parts/box.html' is in a folder that is a link out of the templates_dir, to "
+        f"{str(elsewhere)!r} (copy the template into the templates_dir: a link from a repository others write to "
+        "could put any file of this computer, a key or a token, in a page)"
+    )
+
+
 def test_a_mistake_in_a_partial_not_named_html_names_the_partial(tmp_path):
     (tmp_path / "box.j2").write_text("<div>\n{{ paper.titel }}</div>")
     (tmp_path / "paper.html").write_text('{% extends "base.html" %}{% block main %}{% include "box.j2" %}{% endblock %}')
