@@ -38,9 +38,13 @@ class SourceError(Exception):
 # write to ("x\x1b[2K\r.md") printed as it is could erase the lines above it,
 # the warnings among them, retitle the window or set the clipboard (OSC 52);
 # a line end in it, begin a line that seems the build's own. A message may
-# hold a tab or a line end of its own.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-_CONTROL_BUT_TAB_AND_LINE_END = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# hold a tab or a line end of its own. Unicode's bidirectional controls are
+# no terminal's commands, but one that shows text both ways obeys them: a name
+# with U+202E shows the rest of the line reversed ("Trojan Source"), so that
+# "x\u202edm.txt" reads "xtxt.md".
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
+_CONTROL_BUT_TAB_AND_LINE_END = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
 
 
 def _shown_in_a_terminal(text: str, control: re.Pattern[str]) -> str:

@@ -42,3 +42,15 @@ def test_control_characters_a_terminal_obeys_are_shown_as_escapes():
     # In a name, a line end is one too: it began a line that seemed the build's own.
     assert str(SourceError("not read", "content/digests/x\nBuilt 3 pages\t.txt")) == \
         "content/digests/x\\nBuilt 3 pages\\t.txt: not read"
+
+
+def test_bidirectional_controls_are_shown_as_escapes_and_right_to_left_text_as_it_is():
+    """Trojan Source: a terminal that shows text both ways obeys U+202E,
+    and "x\\u202edm.txt" read "xtxt.md", a file one would open in place of
+    the one the error is about; a title quoted in a message can hold one too."""
+    error = SourceError("title 'a\u2067b\u2069' here", "content/digests/x\u202edm.txt", 4, hint="in \u200fhint")
+    assert str(error) == "content/digests/x\\u202edm.txt:4: title 'a\\u2067b\\u2069' here (in \\u200fhint)"
+    controls = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    assert str(SourceError("m", controls)) == "".join(f"\\u{ord(c):04x}" for c in controls) + ": m"
+    # Arabic and Hebrew letters are text, not controls: a name or title in them is shown as written.
+    assert str(SourceError("عنوان", "content/digests/מאמרים.txt", 1)) == "content/digests/מאמרים.txt:1: عنوان"
