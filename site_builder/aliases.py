@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from .errors import SourceError, raise_if_any
+from .errors import SourceError, raise_if_any, shown_name
 
 ALIAS_TEMPLATE = "alias.html"
 # A name in an address the site gives a page: as a paper's file name
@@ -169,7 +169,7 @@ def check_aliases(aliases: Iterable[Alias], taken: Mapping[str, str], base_path:
                 hint="two pages cannot share an address: remove the alias, or move that page first" + _if_a_name(alias),
             ))
         elif other is not alias:
-            where = f"{other.path}:{other.line}" if other.line else str(other.path)
+            where = f"{shown_name(other.path)}:{other.line}" if other.line else shown_name(other.path)
             errors.append(SourceError(
                 f"alias /{alias.url} is an alias in {where} too", alias.path, alias.line,
                 hint="an old address leads to one page: keep it in one aliases: list" + _if_a_name(alias),

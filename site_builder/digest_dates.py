@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from .errors import SourceError, counted
+from .errors import SourceError, counted, shown_name
 
 if TYPE_CHECKING:
     from .digest import Digest
@@ -131,7 +131,8 @@ def new_year_warnings(digests: Iterable[Digest]) -> tuple[SourceError, ...]:
     others = f" (so may {counted(len(early) - 1, 'other digest')} up to {last:%b} {last.day})" if len(early) > 1 else ""
     next_year = first.date.replace(year=first.date.year + 1)
     return (SourceError(
-        f"the digest is dated {first.date.isoformat()} by digest_year in site.yaml, as is {december.path.name} "
+        f"the digest is dated {first.date.isoformat()} by digest_year in site.yaml, "
+        f"as is {shown_name(december.path.name)} "
         f"({december.date.isoformat()}): a January digest after December's belongs to the next year{others}",
         first.path, first.date_line,
         hint=f"name the file for its day, {next_year.isoformat()}.txt, or write the year in its date line; "

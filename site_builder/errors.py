@@ -28,7 +28,7 @@ class SourceError(Exception):
     def __str__(self) -> str:
         where = ""
         if self.path is not None:
-            path = _shown_in_a_terminal(str(self.path), _CONTROL)
+            path = shown_name(self.path)
             where = f"{path}:{self.line}: " if self.line else f"{path}: "
         text = f"{where}{self.message}"
         return _shown_in_a_terminal(f"{text} ({self.hint})" if self.hint else text, _CONTROL_BUT_TAB_AND_LINE_END)
@@ -45,6 +45,14 @@ class SourceError(Exception):
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
 _CONTROL_BUT_TAB_AND_LINE_END = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
+
+
+def shown_name(name: Path | str) -> str:
+    """A name others may write, as the terminal shows it: a file's in an
+    error or warning, its own or one its message names ("the same text as
+    x.txt"), or a host's. Every control character written as an escape, a
+    line end and a tab too."""
+    return _shown_in_a_terminal(str(name), _CONTROL)
 
 
 def _shown_in_a_terminal(text: str, control: re.Pattern[str]) -> str:
@@ -152,7 +160,7 @@ def unreadable(error: OSError, path: Path, what: str = "file") -> SourceError:
     told nothing."""
     if isinstance(error, FileNotFoundError) and os.path.islink(path):
         return SourceError(
-            f"cannot read {what}: it is a link to {os.readlink(path)}, which leads to no file", path,
+            f"cannot read {what}: it is a link to {shown_name(os.readlink(path))}, which leads to no file", path,
             hint="make the link lead to the file (is the drive or folder it leads to there?), or delete the link",
         )
     return SourceError(f"cannot read {what}: {error.strerror}", path)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Collection, Hashable, Iterable, Mapping
 
 from .digest import DigestEntry, clip, visible
-from .errors import SourceError, counted, raise_if_any
+from .errors import SourceError, counted, raise_if_any, shown_name
 from .paper_file import moved_to_notes, render_paper_file
 from .papers import (
     NOTES_HEADING, OTHER_VERSIONS, MemoMany, Paper, PaperRecord, compute_each, extract_links, misspelt_keys, parse_paper,
@@ -323,8 +323,9 @@ def _other_abstract_written(first: DigestEntry, other: DigestEntry, path: Path) 
     # build --strict, and only editing a pasted digest ended that.)
     # The file by its name: its path is the preview's absolute one.
     return SourceError(
-        f"{clip(other.title)!r} has a different abstract than in {first.path.name}:{first.line}: ingest wrote it "
-        f"into its paper file, {path.name}, under {OTHER_VERSIONS.lstrip('# ')!r}, and the paper's page shows both",
+        f"{clip(other.title)!r} has a different abstract than in {shown_name(first.path.name)}:{first.line}: "
+        f"ingest wrote it into its paper file, {shown_name(path.name)}, under {OTHER_VERSIONS.lstrip('# ')!r}, "
+        "and the paper's page shows both",
         other.path, other.line,
         hint="nothing needs doing: only the build that writes it there says so",
     )
@@ -375,12 +376,13 @@ def _links_replaced(paper: Paper, links: tuple[str, ...]) -> SourceError:
 def _same_title(first: Path, paper: Paper, second: Path, other: Paper) -> SourceError:
     if paper.title == other.title:
         return SourceError(
-            f"paper has the same title as {first.name} ({clip(other.title)!r})", second, other.line_of("title"),
+            f"paper has the same title as {shown_name(first.name)} ({clip(other.title)!r})", second,
+            other.line_of("title"),
             hint="give one of the two files another title, or delete it",
         )
     return SourceError(
-        f"paper's title {clip(other.title)!r} is {first.name}'s {clip(paper.title)!r} but for case, spacing or "
-        "punctuation, and papers are told apart by title", second, other.line_of("title"),
+        f"paper's title {clip(other.title)!r} is {shown_name(first.name)}'s {clip(paper.title)!r} but for case, "
+        "spacing or punctuation, and papers are told apart by title", second, other.line_of("title"),
         hint="if they are one paper, move your notes into one file and delete the other; if not, make their titles "
         "differ in a letter, digit or symbol (a digest's paper has its digest's title)",
     )

@@ -22,7 +22,7 @@ from .cache import BuildCache
 from .config import SiteConfig, load_config, with_base_url
 from .digest import Digest
 from .digest_files import read_digest
-from .errors import BuildErrors, SourceError, counted, exists_or_links, raise_if_any
+from .errors import BuildErrors, SourceError, counted, exists_or_links, raise_if_any, shown_name
 from .ingest import IngestPlan, PreviewWrites, plan_ingest
 from .pages import OwnPage, read_pages
 from .papers import Memo, merge_entries, no_memo
@@ -308,7 +308,7 @@ def _read_digests(
             # Not read at all: a copy named for another day or year would
             # otherwise give its papers that date too.
             copies.append(SourceError(
-                f"the same text as {original.name}: the papers of the two are read once", path,
+                f"the same text as {shown_name(original.name)}: the papers of the two are read once", path,
                 hint="delete one of the two files",
             ))
             continue

@@ -19,7 +19,7 @@ from slugify import slugify
 from .aliases import FRONT_MATTER_KEYS as ALIAS_KEYS, Alias, parse_front_matter_aliases
 from .digest import Digest, DigestEntry, clip, ends_a_sentence, title_key, title_text
 from .digest_dates import new_year_warnings
-from .errors import BYTE_ORDER_MARK, SourceError, raise_if_any
+from .errors import BYTE_ORDER_MARK, SourceError, raise_if_any, shown_name
 from .yamlsource import parse_yaml_mapping, text_hint
 
 T = TypeVar("T")
@@ -351,8 +351,8 @@ def cut_short(text: str, whole: str) -> bool:
 
 def _cut_short_warning(cut: DigestEntry, whole: DigestEntry) -> SourceError:
     return SourceError(
-        f"the abstract of {clip(cut.title)!r} stops short: it is the start of the one in {whole.path.name}:{whole.line}, "
-        "which the paper keeps", cut.path, cut.line,
+        f"the abstract of {clip(cut.title)!r} stops short: it is the start of the one in "
+        f"{shown_name(whole.path.name)}:{whole.line}, which the paper keeps", cut.path, cut.line,
         hint="was the digest pasted or saved in part? paste the rest of this abstract, and the papers after it if "
         "they are missing too",
     )

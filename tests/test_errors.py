@@ -4,7 +4,7 @@ import contextlib
 
 import pytest
 
-from site_builder.errors import BuildErrors, SourceError, raise_if_any
+from site_builder.errors import BuildErrors, SourceError, raise_if_any, read_utf8
 
 
 def test_error_prints_path_line_message_and_hint():
@@ -54,3 +54,15 @@ def test_bidirectional_controls_are_shown_as_escapes_and_right_to_left_text_as_i
     assert str(SourceError("m", controls)) == "".join(f"\\u{ord(c):04x}" for c in controls) + ": m"
     # Arabic and Hebrew letters are text, not controls: a name or title in them is shown as written.
     assert str(SourceError("عنوان", "content/digests/מאמרים.txt", 1)) == "content/digests/מאמרים.txt:1: عنوان"
+
+
+def test_a_link_named_in_an_errors_text_shows_where_it_leads_as_its_own_path_is_shown(tmp_path):
+    """Where a link leads is a name others write too: its line end began a line that seemed the build's own."""
+    link = tmp_path / "digest.txt"
+    link.symlink_to("gone\nBuilt 3 pages\u202e.txt")
+    with pytest.raises(SourceError) as info:
+        read_utf8(link)
+    assert str(info.value) == (
+        f"{link}: cannot read file: it is a link to gone\\nBuilt 3 pages\\u202e.txt, which leads to no file "
+        "(make the link lead to the file (is the drive or folder it leads to there?), or delete the link)"
+    )

@@ -142,6 +142,23 @@ def test_an_abstract_cut_short_is_no_other_version_but_a_warning_at_its_line():
     assert merge_entries(digests).records[0].other_abstracts == ((MAR18, "Language models."),)
 
 
+def test_a_digest_named_in_a_warnings_text_shows_its_control_characters_as_escapes_as_its_own_path_does():
+    """A name from a repository others write to: "x\nBuilt 3 pages.txt" in the
+    message began a line that seemed the build's own, which the warning's own
+    path shows as an escape."""
+    whole_name, cut_name = "x\nBuilt 3 pages\t.txt", "y\u202edm.txt"
+    digests = [digest(MAR17, whole_name, ("A Paper", WHOLE)), digest(MAR18, cut_name, ("A Paper", CUT))]
+    assert [str(w).split(", which")[0] for w in merge_entries(digests).warnings] == [
+        "y\\u202edm.txt:1: the abstract of 'A Paper' stops short: it is the start of the one in "
+        "x\\nBuilt 3 pages\\t.txt:1"
+    ]
+    digests = [digest(MAR17, whole_name, ("A Paper", "Version one.")), digest(MAR18, cut_name, ("A Paper", "Two."))]
+    plan, _ = ingest_texts(digests)
+    assert [str(w).split(": ingest", 1)[0] for w in plan.warnings] == [
+        "y\\u202edm.txt:1: 'A Paper' has a different abstract than in x\\nBuilt 3 pages\\t.txt:1"
+    ]
+
+
 def test_a_revision_that_adds_a_sentence_or_takes_the_last_away_is_another_version_not_a_cut():
     """One abstract the start of another that ends a sentence is whole: arXiv's
     v2 adds "Code is at …" (or drops "Code will be released."). It was taken
