@@ -157,13 +157,16 @@ def output_stats(out: Path) -> dict[str, tuple[int, int]]:
     return stats
 
 
-def pages_gone(earlier: Collection[str], now: Collection[str], out: Path, base_path: str) -> tuple[SourceError, ...]:
+def pages_gone(
+    earlier: Collection[str], now: Collection[str], out: Path, base_path: str, written_by: str = "the last build",
+) -> tuple[SourceError, ...]:
     """The pages of papers, topics, tags and one's own the last build wrote
     (``earlier``, its output paths) and this one does not (``now``): an
     address someone may have linked to or bookmarked, which has no page
     now: one warning for all, or none. (Not a date's page or a list's later
     one, which no file of the user's has aliases for; a page now at an old
-    address is in ``now``.)"""
+    address is in ``now``.) ``written_by`` names the build that wrote
+    ``earlier``, as the warning says it."""
     gone = sorted(path for path in earlier if path not in now and _addressed(path))
     if not gone:
         return ()
@@ -171,7 +174,7 @@ def pages_gone(earlier: Collection[str], now: Collection[str], out: Path, base_p
     more = f" and {len(gone) - 3:,} more" if len(gone) > 3 else ""
     one = len(gone) == 1
     return (SourceError(
-        f"{counted(len(gone), 'page')} the last build wrote {'is' if one else 'are'} gone from this one: {shown}{more}; "
+        f"{counted(len(gone), 'page')} {written_by} wrote {'is' if one else 'are'} gone from this one: {shown}{more}; "
         f"a link or bookmark to {'it' if one else 'them'} now finds the 404 page",
         out,
         hint="to keep an address, list it under aliases: in the paper file, page of your own or topics.yaml topic "

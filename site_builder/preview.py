@@ -121,10 +121,11 @@ class Preview:
         self._own_folders: frozenset[Path] = frozenset()  # the folders it made for them (content/papers/)
         self._ingest_writes = PreviewWrites()  # every paper file our ingest wrote since the first build
         self._warnings: list[str] = []  # as last said
-        # The outputs of the last `build` (or of the first build here): its
-        # pages that a rename takes away are warned of as `build` warns of
-        # them, for one who previews and pushes for CI to build never runs it.
-        self._built_before: tuple[str, ...] | None = None
+        # The outputs of the last `build` (or of the first build here), and
+        # which of the two wrote them, as the warning says it: their pages
+        # that a rename takes away are warned of as `build` warns of them,
+        # for one who previews and pushes for CI to build never runs it.
+        self._built_before: tuple[tuple[str, ...], str] | None = None
         self._failed_since_warnings = False  # a build or page failed since they were said
         self.output = PreviewOutput(self.paths.out)
         self._render_failed_in: int | None = None  # the output.generation a page last failed to render in
@@ -208,9 +209,12 @@ class Preview:
                 self._save_disk_cache(result)
             if self._built_before is None:
                 last = load_last_build(self.paths.cache) if self.paths.cache is not None else None
-                self._built_before = tuple(last.outputs_in(self.paths.out) if last is not None else result.files)
+                # No `build` runs while the preview does: the last is older than it.
+                self._built_before = (tuple(last.outputs_in(self.paths.out)), "the last build before the preview") \
+                    if last is not None else (tuple(result.files), "the preview's first build")
+            built_before, written_by = self._built_before
             gone = pages_gone(
-                self._built_before, {*result.files, *result.later}, self.paths.out, result.site.config.base_path,
+                built_before, {*result.files, *result.later}, self.paths.out, result.site.config.base_path, written_by,
             )
         except Exception as error:  # a bug must not take the preview down; show it like a user error
             self._fail(_error_text(error), start)

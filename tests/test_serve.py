@@ -3018,8 +3018,8 @@ def test_a_page_a_rename_takes_away_while_previewing_is_warned_of_until_its_old_
     old.rename(new)
     assert preview.build(("paper",), (old, new))
     assert [line for line in log if line.startswith("warning: ")] == [
-        f"warning: {paths.out}: 1 page the last build wrote is gone from this one: /atlas/papers/{PAPER}/; a link or "
-        "bookmark to it now finds the 404 page (to keep an address, list it under aliases: in the paper file, page "
+        f"warning: {paths.out}: 1 page the preview's first build wrote is gone from this one: /atlas/papers/{PAPER}/; "
+        "a link or bookmark to it now finds the 404 page (to keep an address, list it under aliases: in the paper file, page "
         "of your own or topics.yaml topic now at another one, as README's Old addresses says; a site not published "
         "yet has no such links)",
     ]
@@ -3034,3 +3034,21 @@ def test_a_page_a_rename_takes_away_while_previewing_is_warned_of_until_its_old_
     digest.write_text("Daily Papers\n\nMar 20\n\nA Wholly New Preview Paper\n\nWe show previews rebuild.\n")
     assert preview.build(("digest",), (digest,))
     assert not [line for line in log[said:] if line.startswith("warning: ")]
+
+
+def test_a_page_gone_while_previewing_is_said_to_be_one_the_build_before_the_preview_wrote(tmp_path):
+    """With a `build` before it, the preview compares with that build's
+    pages, and says so; with none, with its own first build's (above), which
+    it said the last build wrote too: a build there never was."""
+    paths = replace(make_project(tmp_path), cache=tmp_path / ".atlas-cache")
+    build(paths)
+    log: list[str] = []
+    preview = Preview(paths, log=log.append)
+    assert preview.build()
+    old = paths.papers / f"{PAPER}.md"
+    old.rename(paths.papers / "grammar-book.md")
+    assert preview.build(("paper",), (old, paths.papers / "grammar-book.md"))
+    assert [line.split(";")[0] for line in log if line.startswith("warning: ")] == [
+        f"warning: {paths.out}: 1 page the last build before the preview wrote is gone from this one: "
+        f"/atlas/papers/{PAPER}/",
+    ]
