@@ -15,6 +15,7 @@ import os
 import re
 import socket
 import sys
+import threading
 from dataclasses import dataclass
 from email.message import Message
 from email.utils import formatdate, mktime_tz, parsedate_tz
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Collection
 from urllib.parse import quote, unquote, urlsplit
 
-from .errors import SourceError
+from .errors import SourceError, shown_name
 
 if TYPE_CHECKING:
     from .preview import Preview
@@ -299,12 +300,25 @@ _NOT_BUILT = (
 )
 
 
+_REBINDING = "a web page could give its own name this machine's address and read the preview (DNS rebinding)"
+_OPEN_BY_NAME = (
+    "serve with --host {name} if this machine has that name, else with --host 0.0.0.0 (which shows it on your "
+    "network, under any name)"
+)
 _OTHER_HOST = (
     "This preview server answers only for this machine's own names (localhost, 127.0.0.1, [::1]), not {host}: "
-    "a web page could give its own name this machine's address and read the preview (DNS rebinding).\n"
-    "To open it by that name, serve with --host {name} (or --host 0.0.0.0, which shows it on your network, "
-    "under any name).\n"
+    f"{_REBINDING}.\n"
+    f"To open it by that name, {_OPEN_BY_NAME}.\n"
 )
+# Said in the terminal too, where one who forwarded the port (a container's,
+# Codespaces', an SSH tunnel's under another name) looks, seeing only 403s;
+# the name may be a hostile page's too, so the advice is for one who opened it.
+_OTHER_HOST_SAID = (
+    f"warning: refused requests for {{name}}, no name of this machine's: {_REBINDING}. If you opened the preview "
+    f"by that name (a port forwarded from a container, Codespaces or an SSH tunnel), {_OPEN_BY_NAME}"
+)
+# A page that rebinds a name of its own for each request says no more than this.
+_OTHER_HOSTS_SAID = 10
 
 
 def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
@@ -330,7 +344,10 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
         def _respond(self, send_body: bool) -> None:
             host = self.headers["Host"]
             if not host_allowed(host, self.server.hosts):  # type: ignore[attr-defined]
-                refusal = _OTHER_HOST.format(host=host, name=host_name(host)).encode("utf-8")
+                name = host_name(host)
+                if self.server.first_refused(name):  # type: ignore[attr-defined]
+                    preview.log(_OTHER_HOST_SAID.format(name=shown_name(name)))
+                refusal = _OTHER_HOST.format(host=host, name=name).encode("utf-8")
                 self._send(HTTPStatus.FORBIDDEN, refusal, "text/plain; charset=utf-8", send_body)
                 return
             path = urlsplit(self.path).path
@@ -473,6 +490,21 @@ class _Server(ThreadingHTTPServer):
     # Room for a burst of connections (many tabs, a load test) before accept().
     request_queue_size = 256
     hosts: frozenset[str] | None = None  # see hosts_answered
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._refused: set[str] = set()  # the names requests were refused for, as said
+        self._refused_lock = threading.Lock()
+
+    def first_refused(self, name: str) -> bool:
+        """Whether ``name`` is one a request is refused for the first time,
+        to say in the terminal once, not for each of a page's files (or none,
+        past the first few names, or a request with an empty Host)."""
+        with self._refused_lock:
+            if not name or name in self._refused or len(self._refused) >= _OTHER_HOSTS_SAID:
+                return False
+            self._refused.add(name)
+            return True
 
     def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
         # A reload or a closed tab stops a page mid-send: no traceback in the

@@ -521,6 +521,33 @@ def test_a_request_for_another_host_is_refused_saying_why_page_stream_and_script
         assert fetch(shared_server, "/atlas/", headers={"Host": host})[0] == 200, host
 
 
+def test_a_name_refused_is_said_in_the_terminal_once_with_how_to_allow_it(server):
+    """One who forwarded the port (a container's, Codespaces', an SSH
+    tunnel's under another name) saw 403s in the browser and nothing in the
+    terminal. Said once a name, not for each of a page's files; a page that
+    rebinds a new name for each request says no more than the first ten."""
+    port = server.http.server_address[1]
+    forwarded = "fluffy-space-8000.app.github.dev"
+    for path in ("/atlas/", "/atlas/style.css", "/__atlas/reload.js"):
+        for host in (forwarded, f"{forwarded.upper()}.:{port}"):
+            assert fetch(server, path, headers={"Host": host})[0] == 403
+    assert fetch(server, "/atlas/", headers={"Host": f"localhost:{port}"})[0] == 200
+    refused = [line for line in server.log if "refused" in line]
+    assert refused == [
+        f"warning: refused requests for {forwarded}, no name of this machine's: a web page could give its own name "
+        "this machine's address and read the preview (DNS rebinding). If you opened the preview by that name (a port "
+        f"forwarded from a container, Codespaces or an SSH tunnel), serve with --host {forwarded} if this machine has "
+        "that name, else with --host 0.0.0.0 (which shows it on your network, under any name)"
+    ]
+    # A name is a page's to write: the terminal's controls in it are shown as escapes.
+    assert fetch(server, "/atlas/", headers={"Host": "x\x1b[2K\x9b.test"})[0] == 403
+    assert [line for line in server.log if "refused" in line][-1].startswith(
+        "warning: refused requests for x\\x1b[2k\\x9b.test, no name")
+    for number in range(20):
+        assert fetch(server, "/atlas/", headers={"Host": f"n{number}.rebound.test"})[0] == 403
+    assert len([line for line in server.log if "refused" in line]) == 10
+
+
 def test_a_server_on_every_address_answers_any_host(tmp_path):
     """On 0.0.0.0 the preview is for other devices, which open it by any name."""
     paths = make_project(tmp_path)
