@@ -41,6 +41,9 @@ class IngestPlan:
     unfiled: int = 0
     # Files to delete, each with the text ingest wrote there (see PreviewWrites).
     withdrawn: tuple[tuple[Path, str], ...] = ()
+    # Each old slug a paper file's aliases: keep, that no file has now, with
+    # that file's slug: topics.yaml may name the paper by it (sorted).
+    renamed: tuple[tuple[str, str], ...] = ()
 
     @property
     def summary(self) -> str:
@@ -129,7 +132,7 @@ def plan_ingest(
     records: Iterable[PaperRecord],
     existing: dict[Path, str],
     papers_dir: Path,
-    assign_topics: Callable[[str, str, str], tuple[str, ...]],
+    assign_topics: Callable[[str, str, str, tuple[str, ...]], tuple[str, ...]],
     memo_many: MemoMany = compute_each,
     preview_writes: PreviewWrites = PreviewWrites(),
 ) -> IngestPlan:
@@ -168,11 +171,16 @@ def plan_ingest(
     slug_of = {path: slug for slug, path in file_of.items()}
     slug_by_key = {key: slug_of[path] for key, path in first_file.items()}
 
-    # Nor the old address a renamed paper's aliases: name, which leads to it.
-    taken = set(file_of) | {
-        alias.url.split("/")[1] for paper in parsed.values() for alias in paper.aliases
-        if alias.url.startswith("papers/") and alias.url.count("/") == 2
+    # A file renamed by hand keeps its old name under aliases:, as the
+    # address that leads to it (one a file has is an error the site model
+    # reports), and topics.yaml may still place it by that name.
+    old_slugs = {
+        slug: olds for slug, path in file_of.items()
+        if (olds := tuple(old for old in parsed[path].old_slugs if old not in file_of))
     }
+    renamed = {old: slug for slug, olds in old_slugs.items() for old in olds}
+    # Nor does a new paper take such an address.
+    taken = set(file_of) | set(renamed)
     texts = dict(existing)
     changed: list[Path] = []
     new_papers = 0
@@ -195,9 +203,10 @@ def plan_ingest(
             new_records.append((record, slug))
         slugs.append(slug)
     warnings.extend(_same_abstract_as_another(new_records, ordered, papers_dir))
-    # The slug too: topics.yaml may place a paper by hand.
+    # The slug too, and the old ones: topics.yaml may place a paper by hand.
     assigned = memo_many(
-        (("topics", assign_topics, r.title, r.abstract, slug), partial(assign_topics, r.title, r.abstract, slug))
+        (("topics", assign_topics, r.title, r.abstract, slug, old_slugs.get(slug, ())),
+         partial(assign_topics, r.title, r.abstract, slug, old_slugs.get(slug, ())))
         for r, slug in zip(ordered, slugs)
     )
     unfiled = 0
@@ -278,7 +287,7 @@ def plan_ingest(
         frozenset(
             slug_of[path] for path, paper in parsed.items() if paper.topics is not None and slug_of[path] not in in_digests
         ),
-        unfiled, tuple(withdrawn),
+        unfiled, tuple(withdrawn), tuple(sorted(renamed.items())),
     )
 
 

@@ -111,7 +111,9 @@ def read_inputs(
         _unread_in_content(paths.content, config.templates_dir)
         + _unread_files(paths.digests, ".txt", "digests") + _unread_files(paths.papers, ".md", "paper files")
     )
-    misplaced = placement_warnings(taxonomy, (path.stem for path, _text in plan.texts), plan.own_topics, taxonomy_path)
+    misplaced = placement_warnings(
+        taxonomy, (path.stem for path, _text in plan.texts), plan.own_topics, taxonomy_path, dict(plan.renamed),
+    )
     if taxonomy_text is None and plan.unfiled:
         # Without the file the site has no topics, as README says; but a file
         # deleted or lost by mistake would take them away without a word. A
@@ -344,8 +346,8 @@ class TopicRules:
     fingerprint: str
     taxonomy: Taxonomy = field(compare=False, repr=False)
 
-    def __call__(self, title: str, abstract: str, slug: str) -> tuple[str, ...]:
-        return assign_topics(self.taxonomy, title, abstract, slug)
+    def __call__(self, title: str, abstract: str, slug: str, old_slugs: tuple[str, ...]) -> tuple[str, ...]:
+        return assign_topics(self.taxonomy, title, abstract, slug, old_slugs)
 
     def __reduce__(self) -> tuple[type, tuple[str]]:
         return str, (f"topic-rules:{self.fingerprint}",)

@@ -212,6 +212,15 @@ class Paper:
     def line_of(self, key: str) -> int | None:
         return dict(self.key_lines).get(key)
 
+    @property
+    def old_slugs(self) -> tuple[str, ...]:
+        """The old names of its file its aliases: keep (``papers/<name>/``),
+        by which topics.yaml may still place it, and no new paper takes."""
+        return tuple(
+            alias.url[len("papers/"):-1] for alias in self.aliases
+            if alias.url.startswith("papers/") and alias.url.count("/") == 2
+        )
+
 
 # Latin letters that are no letter with an accent, so that NFKD leaves them
 # whole: each sorts as the letters it is written for ("Øresund" under O).

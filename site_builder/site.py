@@ -298,7 +298,7 @@ def build_site(
     paper_topics: dict[str, tuple[str, ...]] = {}
     for paper in papers:
         slugs = paper.topics if paper.topics is not None else assign_topics(
-            taxonomy, paper.title, paper.abstract, paper.slug
+            taxonomy, paper.title, paper.abstract, paper.slug, paper.old_slugs
         )
         for slug in slugs:
             if taxonomy.get(slug) is None:

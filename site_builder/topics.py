@@ -12,6 +12,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Collection, Iterable, Mapping
 
 from .aliases import Alias
@@ -274,15 +275,21 @@ def score_topics(taxonomy: Taxonomy, title: str, abstract: str) -> tuple[float, 
     return tuple(scores)
 
 
-def assign_topics(taxonomy: Taxonomy, title: str, abstract: str, slug: str = "") -> tuple[str, ...]:
+def assign_topics(
+    taxonomy: Taxonomy, title: str, abstract: str, slug: str = "", old_slugs: tuple[str, ...] = (),
+) -> tuple[str, ...]:
     """Topic slugs for the paper ``slug``: first the topics that list it under
     ``papers:``, in taxonomy order; then, up to max_topics in all, the topics
     whose score reaches their min_score, best first, ties in taxonomy order,
     but not those that list it under ``not_papers:``; with none of either,
-    the fallback topic (unless it lists the paper under ``not_papers:``)."""
+    the fallback topic (unless it lists the paper under ``not_papers:``).
+    Listed by one of its ``old_slugs`` (those its aliases: keep, see
+    Paper.old_slugs) it is listed too: its file renamed, topics.yaml still
+    names it as it was."""
     scores = score_topics(taxonomy, title, abstract)
-    always = taxonomy._always.get(slug, ())
-    never = taxonomy._never.get(slug, frozenset())
+    names = (slug, *old_slugs)
+    always = sorted({index for name in names for index in taxonomy._always.get(name, ())})
+    never = frozenset().union(*(taxonomy._never.get(name, ()) for name in names))
     kept = sorted(
         (-score, index)
         for index, (topic, score) in enumerate(zip(taxonomy.topics, scores))
@@ -297,29 +304,41 @@ def assign_topics(taxonomy: Taxonomy, title: str, abstract: str, slug: str = "")
 
 def placement_warnings(
     taxonomy: Taxonomy, slugs: Iterable[str], own_topics: Collection[str], path: Path | str,
+    renamed: Mapping[str, str] = MappingProxyType({}),
 ) -> tuple[SourceError, ...]:
     """A warning for each slug that ``papers:`` or ``not_papers:`` names but
     no paper has (a typo, or a paper whose digest is not added yet), or that
     is a paper of your own with topics of its own (``own_topics``), which
-    they do not change. ``slugs`` is read only if some topic places papers."""
+    they do not change. ``slugs`` is read only if some topic places papers.
+    ``renamed``: each old slug a paper file's aliases: keep (no file's name)
+    → that file's slug; a list naming one places that paper (see
+    assign_topics), and is told its slug now."""
     warnings = []
     known: set[str] | None = None
     for topic in taxonomy.topics:
         for key, placed in (("papers", topic.papers), ("not_papers", topic.not_papers)):
             for slug, line in placed:
                 known = set(slugs) if known is None else known
-                if slug in own_topics:
+                now = slug if slug in known else renamed.get(slug)
+                if now in own_topics:
+                    named = repr(slug) if now == slug else f"{slug!r} (an old slug of {now!r})"
                     warnings.append(SourceError(
-                        f"topic {topic.slug!r} {key}: {slug!r} has topics of its own (the topics: line of its "
+                        f"topic {topic.slug!r} {key}: {named} has topics of its own (the topics: line of its "
                         "file), which this does not change", path, line,
                         hint="remove that line to file it by the rules and this list, or edit it there",
                     ))
-                elif slug not in known:
+                elif now is None:
                     guess = difflib.get_close_matches(slug, known, n=1, cutoff=0.8)
                     warnings.append(SourceError(
                         f"topic {topic.slug!r} {key}: no paper has the slug {slug!r}", path, line,
                         hint=f"did you mean {guess[0]!r}?" if guess else
                         "a paper's slug is its file name in content/papers/ without .md",
+                    ))
+                elif now != slug:  # read as that paper while the alias stays; the list outlives it otherwise
+                    warnings.append(SourceError(
+                        f"topic {topic.slug!r} {key}: {slug!r} is an old slug of {now!r}, kept under the aliases: "
+                        "of its file, so it is read as that paper", path, line,
+                        hint=f"write {now!r} here: this list names a paper by its file name",
                     ))
     return tuple(warnings)
 

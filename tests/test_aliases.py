@@ -21,6 +21,7 @@ from site_builder.pipeline import Paths, build
 from site_builder.render import make_environment, render_page
 from site_builder.site import build_site
 from site_builder.topics_yaml import parse_taxonomy
+from files import snapshot
 from small_site import ASSETS, TAXONOMY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -211,6 +212,18 @@ def test_the_aliases_of_a_page_of_ones_own_and_of_a_topic_lead_to_them():
     }  # not other's misc: no paper is filed there, so it has no page to lead to
 
 
+def test_a_paper_of_ones_own_renamed_is_filed_where_topics_yaml_names_it_by_the_old_slug_its_aliases_keep():
+    """One with no topics: line is filed as the site model is built, not by ingest."""
+    taxonomy = parse_taxonomy(
+        "topics:\n  - {slug: speech, name: Speech, keywords: {speech: 3}, not_papers: [old]}\n"
+        "  - {slug: mine, name: Mine, keywords: {zzz: 3}, papers: [old]}\n", "topics.yaml",
+    )
+    site = site_of(paper("new", "aliases: [old]\n"), paper("other"), taxonomy=taxonomy)
+    assert {view.slug: [topic.slug for topic in view.topics] for view in site.papers} == {
+        "new": ["mine"], "other": ["speech"],
+    }
+
+
 @pytest.mark.parametrize(("front", "message"), [
     # Renamed by copying: the old file still makes the page there.
     ("aliases: [other]\n", "content/papers/new.md:4: alias /papers/other/ is the address of the page of papers/other.md "
@@ -365,6 +378,46 @@ def test_a_build_with_aliases_is_the_same_byte_for_byte_each_time(renamed_site, 
     assert all((renamed_site / name).read_bytes() == (tmp_path / "_site" / name).read_bytes() for name in files)
 
 
+def test_a_paper_renamed_with_its_old_slug_kept_is_still_filed_where_topics_yaml_names_it_by_that_slug(tmp_path):
+    """topics.yaml's papers: and not_papers: name a paper by its file name.
+    Renamed by hand, with the old name kept under aliases:, it was filed by
+    the rules alone, and the lists warned that no paper had the slug: it is
+    read as that paper, by a build with the cache as by a clean one, and
+    the warnings name its slug now."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    topics = content / "topics.yaml"
+    topics.write_text(
+        topics.read_text(encoding="utf-8")
+        .replace("  - slug: agents\n", f"  - slug: agents\n    papers: [{PAPER}]\n", 1)
+        .replace("  - slug: evaluation\n", f"  - slug: evaluation\n    not_papers: [{PAPER}]\n", 1),
+        encoding="utf-8",
+    )
+    paths = Paths(content, tmp_path / "_site", cache=tmp_path / ".atlas-cache")
+    assert build(paths).warnings == ()
+    old, new = content / "papers" / f"{PAPER}.md", content / "papers" / "mtob.md"
+    assert "\ntopics: [agents, multilingual]\n" in old.read_text(encoding="utf-8")
+    old.rename(new)  # and built before the old name is kept, as a preview builds at each save
+    build(paths)
+    assert "\ntopics: [multilingual, evaluation]\n" in new.read_text(encoding="utf-8")
+    new.write_text(new.read_text(encoding="utf-8").replace("\n---\n", f"\naliases: [{PAPER}]\n---\n", 1), encoding="utf-8")
+    report = build(paths)
+    assert "\ntopics: [agents, multilingual]\n" in new.read_text(encoding="utf-8")
+    lines = topics.read_text(encoding="utf-8").splitlines()
+    assert sorted((warning.path, warning.line, warning.message, warning.hint) for warning in report.warnings) == sorted(
+        (topics, lines.index(f"    {key}: [{PAPER}]") + 1,
+         f"topic {topic!r} {key}: {PAPER!r} is an old slug of 'mtob', kept under the aliases: of its file, so it is "
+         "read as that paper", "write 'mtob' here: this list names a paper by its file name")
+        for topic, key in (("agents", "papers"), ("evaluation", "not_papers"))
+    )
+    page = (paths.out / "papers" / "mtob" / "index.html").read_text(encoding="utf-8")
+    assert 'href="/topics/agents/"' in page and 'href="/topics/evaluation/"' not in page
+    clean = tmp_path / "clean"
+    shutil.copytree(content, clean / "content")
+    build(Paths(clean / "content", clean / "_site"))
+    assert snapshot(paths.out) == snapshot(clean / "_site")
+
+
 def test_a_file_of_content_public_at_an_old_address_is_an_error_that_says_an_alias_is_there(tmp_path):
     content = tmp_path / "content"
     (content / "digests").mkdir(parents=True)
@@ -391,6 +444,29 @@ def test_a_new_digest_paper_never_takes_an_address_an_alias_keeps():
     renamed = "---\ntitle: Another Paper\naliases: [old-slug]\n---\n\nMine.\n"
     plan = plan_ingest(merge_entries([digest]).records, {Path("papers/new.md"): renamed}, Path("papers"), lambda *a: ())
     assert [path.name for path, _text in plan.texts] == ["new.md", "old-slug-2.md"]
+
+
+def test_ingest_files_a_paper_by_the_old_slugs_its_aliases_keep_but_not_by_another_files_name():
+    """An alias at another file's address is an error the site model
+    reports; ``build.py ingest`` alone, which builds none, filed the
+    paper under that file's topics meanwhile."""
+    from site_builder.digest import parse_digest
+    from site_builder.ingest import plan_ingest
+    from site_builder.papers import merge_entries
+
+    digest = parse_digest("Daily Papers\n\nMar 18\n\nA Paper\n\nOn speech.\n\nOther Paper\n\nOn text.\n", Path("2025-03-18.txt"))
+    existing = {
+        Path("papers/new.md"): "---\ntitle: A Paper\naliases: [old, other]\n---\n\nOn speech.\n",
+        Path("papers/other.md"): "---\ntitle: Other Paper\n---\n\nOn text.\n",
+    }
+    asked: dict[str, tuple[str, ...]] = {}
+
+    def assign(title: str, abstract: str, slug: str, old_slugs: tuple[str, ...]) -> tuple[str, ...]:
+        asked[slug] = old_slugs
+        return ()
+
+    plan = plan_ingest(merge_entries([digest]).records, existing, Path("papers"), assign)
+    assert asked == {"new": ("old",), "other": ()} and plan.renamed == (("old", "new"),)
 
 
 @pytest.mark.browser

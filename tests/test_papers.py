@@ -15,7 +15,7 @@ from site_builder.markup import make_markdown
 PAPERS = Path("papers")
 
 
-def no_topics(title: str, abstract: str, slug: str) -> tuple[str, ...]:
+def no_topics(title: str, abstract: str, slug: str, old_slugs: tuple[str, ...]) -> tuple[str, ...]:
     return ("other",)
 
 

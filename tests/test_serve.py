@@ -3079,3 +3079,31 @@ def test_a_page_gone_while_previewing_is_said_to_be_one_the_build_before_the_pre
         f"warning: {paths.out}: 1 page the last build before the preview wrote is gone from this one: "
         f"/atlas/papers/{PAPER}/",
     ]
+
+
+def test_a_paper_renamed_while_previewing_stays_where_topics_yaml_files_it_once_its_old_slug_is_kept(tmp_path):
+    """topics.yaml's papers: name a paper by its file name: renamed, it leaves
+    the topic, and comes back when its aliases: keep the old name, as in a
+    clean build of the same files."""
+    paths = make_project(tmp_path)
+    topics = paths.content / "topics.yaml"
+    topics.write_text(topics.read_text().replace("  - slug: agents\n", f"  - slug: agents\n    papers: [{PAPER}]\n", 1))
+    log: list[str] = []
+    preview = Preview(paths, log=log.append)
+    assert preview.build()
+    old, new = paths.papers / f"{PAPER}.md", paths.papers / "mtob.md"
+    old.rename(new)
+    assert preview.build(("paper",), (old, new))
+    assert "\ntopics: [multilingual, evaluation]\n" in new.read_text()
+    new.write_text(new.read_text().replace("\n---\n", f"\naliases: [{PAPER}]\n---\n", 1))
+    assert preview.build(("paper",), (new,))
+    assert "\ntopics: [agents, multilingual, evaluation]\n" in new.read_text()
+    assert "is an old slug of 'mtob', kept under the aliases: of its file" in [
+        line for line in log if line.startswith("warning: ")
+    ][-1]
+    preview.ensure("papers/mtob/index.html")
+    assert 'href="/atlas/topics/agents/"' in preview.output.files["papers/mtob/index.html"].decode()
+    preview.finish()
+    clean = tmp_path / "clean"
+    build(Paths(paths.content, clean), cache=None)
+    assert snapshot(paths.out) == snapshot(clean)

@@ -161,6 +161,21 @@ def test_not_papers_keeps_a_paper_out_of_a_topic_it_would_reach():
     assert assign_topics(strict, "RAG", "", "averages") == ()
 
 
+def test_a_paper_is_placed_by_an_old_slug_its_aliases_keep_as_by_its_own():
+    """A paper file renamed by hand, its old address kept with aliases:
+    [old-slug], was no longer filed as topics.yaml's lists said: they name
+    it as it was."""
+    taxonomy = Taxonomy(
+        (placed("a", {"alpha": 1}), placed("b", {"beta": 1}, not_papers=["old"]), placed("c", papers=["old"])),
+        min_score=1, max_topics=3, title_weight=3,
+    )
+    assert assign_topics(taxonomy, "Alpha", "beta", "new", ("old",)) == ("c", "a")
+    assert assign_topics(taxonomy, "Alpha", "beta", "new") == ("a", "b")
+    # Placed by both names, in taxonomy order, once each.
+    both = Taxonomy((placed("a", papers=["new"]), placed("b", papers=["old"]), placed("c", papers=["old", "new"])))
+    assert assign_topics(both, "", "", "new", ("old",)) == ("a", "b", "c")
+
+
 def test_papers_and_not_papers_are_read_with_their_lines(tmp_path):
     path = tmp_path / "topics.yaml"
     path.write_text(
@@ -207,6 +222,22 @@ def test_a_slug_no_paper_has_or_of_a_paper_with_its_own_topics_is_a_warning():
     ]
     # Without papers placed by hand, the slugs are not even read.
     assert placement_warnings(Taxonomy((topic("rag", {"rag": 3}),)), iter(()), {"my-own"}, "topics.yaml") == ()
+
+
+def test_a_slug_a_paper_keeps_under_its_aliases_is_read_as_that_paper_with_a_warning_naming_its_slug_now():
+    taxonomy = Taxonomy(
+        (topic("rag", {"rag": 3}, papers=(("old-rag", 5), ("old-own", 5)), not_papers=(("old-rag", 6),)),),
+    )
+    renamed = {"old-rag": "modular-rag", "old-own": "my-own"}
+    warnings = placement_warnings(taxonomy, iter(["modular-rag", "my-own"]), {"my-own"}, "topics.yaml", renamed)
+    assert [str(warning) for warning in warnings] == [
+        "topics.yaml:5: topic 'rag' papers: 'old-rag' is an old slug of 'modular-rag', kept under the aliases: of "
+        "its file, so it is read as that paper (write 'modular-rag' here: this list names a paper by its file name)",
+        "topics.yaml:5: topic 'rag' papers: 'old-own' (an old slug of 'my-own') has topics of its own (the topics: line of its file), which "
+        "this does not change (remove that line to file it by the rules and this list, or edit it there)",
+        "topics.yaml:6: topic 'rag' not_papers: 'old-rag' is an old slug of 'modular-rag', kept under the aliases: "
+        "of its file, so it is read as that paper (write 'modular-rag' here: this list names a paper by its file name)",
+    ]
 
 
 def test_taxonomy_finds_topics_by_slug_and_is_hashable():
