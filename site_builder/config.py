@@ -7,11 +7,16 @@ import ipaddress
 import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
-from urllib.parse import SplitResult, urlsplit
+from typing import Any, Collection
+from urllib.parse import SplitResult, quote, urlsplit
 
 from .errors import SourceError, exists_or_links
 from .yamlsource import load_yaml_mapping
+
+# An address that is not a site path, left as it is (as Hugo's relURL
+# leaves it): one with a scheme ("https:", "mailto:") or "//host". RFC 3986
+# lets no relative path have a colon in its first segment, for this reason.
+ABSOLUTE_ADDRESS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|//")
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,9 @@ class SiteConfig:
     # ("https://github.com/USER/REPO/edit/main/content/"): a paper's page links
     # its file there, to write notes from a phone as from a desk.
     edit_url: str | None = None
+    # The picture a link to the site shows where it is shared (a chat, a
+    # social post): a file of content/public/ ("social.png") or an https address.
+    image: str | None = None
 
     @property
     def base_path(self) -> str:
@@ -49,11 +57,20 @@ class SiteConfig:
             return None
         return f"{parts.scheme}://{parts.netloc}{self.base_path}"
 
+    @property
+    def image_url(self) -> str | None:
+        """The image's full URL, which a site showing a shared link fetches
+        from anywhere: a file of content/public/ has one only when base_url
+        has a host."""
+        if self.image is None or ABSOLUTE_ADDRESS.match(self.image):
+            return self.image
+        return self.absolute_base and self.absolute_base + quote(self.image, safe="/!$&'()*+,;=:@~")
+
 
 _TYPES: dict[str, type] = {
     "title": str, "description": str, "base_url": str, "language": str,
     "digest_year": int, "templates_dir": str, "home_recent_dates": int, "domain": str,
-    "edit_url": str,
+    "edit_url": str, "image": str,
 }
 
 
@@ -129,7 +146,53 @@ def parse_config(data: dict[str, Any], lines: dict[str, int], path: Path) -> Sit
         )
     if "edit_url" in values:
         values["edit_url"] = check_edit_url(values["edit_url"], path, lines.get("edit_url"))
+    if "image" in values and ABSOLUTE_ADDRESS.match(values["image"]):
+        # A file of content/public/ is checked as the build finds what it publishes.
+        check_image_address(values["image"], path, lines.get("image"))
     return SiteConfig(**values)
+
+
+_IMAGE_HINT = "name a file of content/public/, such as image: social.png, or a picture's https:// address"
+
+
+def check_image_address(value: str, path: Path, line: int | None) -> None:
+    """An https address a social site can fetch: not http (which Facebook
+    and X fetch only as a second choice, or refuse), nor one a page's
+    attribute would have to escape."""
+    try:
+        parts = urlsplit(value)
+        usable = (parts.scheme.lower() == "https" and parts.username is None and _is_host(parts.hostname or "")
+                  and _port(parts) is not None and not parts.fragment
+                  and all(_URL_PATH.fullmatch(part) for part in (parts.path, parts.query.replace("?", "/"))))
+    except ValueError:  # "https://[user].github.io/"
+        usable = False
+    if not usable:
+        raise SourceError(f"image {value!r} is not an https address of a picture", path, line, hint=_IMAGE_HINT)
+
+
+def image_warnings(config: SiteConfig, site_yaml: Path, published: Collection[str]) -> tuple[SourceError, ...]:
+    """The image of ``config`` against ``published`` (the files of
+    content/public/ the build publishes, by their path there): an error
+    when it is none of them; a warning when pages cannot name it because
+    base_url has no host: a social site fetches it from its own servers."""
+    if config.image is None or ABSOLUTE_ADDRESS.match(config.image):
+        return ()
+    # site.yaml read again for the line: only when it is needed.
+    line = load_yaml_mapping(site_yaml)[1].get("image")
+    if config.image not in published:
+        guess = difflib.get_close_matches(config.image, published, n=1)
+        raise SourceError(
+            f"image {config.image!r} is not a file content/public/ publishes", site_yaml, line,
+            hint=(f"did you mean {guess[0]!r}? " if guess else "") + _IMAGE_HINT,
+        )
+    if config.image_url is None:
+        return (SourceError(
+            f"image {config.image!r} is not shown where links are shared: social sites need the site's full URL",
+            site_yaml, line,
+            hint=f"set base_url to it, e.g. base_url: https://user.github.io{config.base_path}, "
+                 "or build with --base-url and that URL",
+        ),)
+    return ()
 
 
 def check_edit_url(value: str, path: Path, line: int | None) -> str:

@@ -17,6 +17,7 @@ from typing import Callable, Iterator, Mapping, Sequence
 
 from .assets import collect_assets, collect_public
 from .cache import CACHE_FILE, BuildCache, content_digest, dump_cache, load_cache
+from .config import image_warnings
 from .errors import OutputError, SourceError, paper_files_written, raise_if_any
 from .ingest import IngestPlan, PreviewWrites
 from .inputs import Paths, digest_order, read_inputs, read_own_pages, write_ingest
@@ -266,12 +267,14 @@ def make_site(
         lap("model")
         progress(f"rendering {len(site.pages):,} pages")
         assets, files, asset_warnings = collect_assets(paths.static, {"lunr.js": LUNR_JS})
+        public: dict[str, bytes] = {}
         if paths.public.is_dir():
             public, public_warnings = collect_public(
                 paths.public, {page.output_path: page.template for page in site.pages},
             )
             files.update(public)
             asset_warnings += public_warnings
+        asset_warnings += image_warnings(inputs.config, paths.content / "site.yaml", public.keys())
         raise_if_any(list(extends_loops(env, site)))
         block_errors, block_warnings = unshown_blocks(env, site)
         raise_if_any(list(block_errors))

@@ -18,7 +18,7 @@ import jinja2.sandbox
 from markupsafe import Markup, escape
 
 from .cache import KeyDigester
-from .config import SiteConfig
+from .config import ABSOLUTE_ADDRESS, SiteConfig
 from .errors import SourceError, counted, raise_if_any
 from .feeds import Feed, FeedEntry, SitemapEntry, absolute_url, as_uri
 from .markup import with_permalinks
@@ -58,11 +58,11 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
 
     def url(path: str) -> str:
         path = _site_path("url", path)
-        return path if _ABSOLUTE_ADDRESS.match(path) else base_path + path.lstrip("/")
+        return path if ABSOLUTE_ADDRESS.match(path) else base_path + path.lstrip("/")
 
     def absolute(path: str) -> str:
         path = _site_path("absolute", path)
-        return path if _ABSOLUTE_ADDRESS.match(path) else absolute_url(config, path)
+        return path if ABSOLUTE_ADDRESS.match(path) else absolute_url(config, path)
 
     env.filters["url"] = url
     env.filters["number"] = _number
@@ -183,12 +183,6 @@ class StaticFiles(dict):
         return jinja2.StrictUndefined(
             hint=f"no file {str(name)!r} in static/ for assets", name=str(name), exc=partial(FilterError, hint=hint),
         )
-
-
-# An address that is not a site path, left as it is (as Hugo's relURL
-# leaves it): one with a scheme ("https:", "mailto:") or "//host". RFC 3986
-# lets no relative path have a colon in its first segment, for this reason.
-_ABSOLUTE_ADDRESS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|//")
 
 
 def _site_path(filter_name: str, value: Any, what: str = "a site path") -> str:

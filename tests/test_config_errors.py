@@ -18,7 +18,7 @@ from typing import Callable
 import pytest
 from files import snapshot
 
-from site_builder.config import check_base_url, load_config
+from site_builder.config import SiteConfig, check_base_url, load_config
 from site_builder.errors import SourceError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,6 +132,20 @@ CASES = {
         append("content/site.yaml", "templates_dir: ../no-such-dir\n"),
         f"content/site.yaml:{SITE_LINES + 1}: templates_dir '../no-such-dir' is not a directory "
         "(the path is relative to site.yaml)",
+    ),
+    "site-yaml-image-not-a-public-file": (
+        lambda project: (
+            write("content/public/img/social.png", b"\x89PNG")(project),
+            append("content/site.yaml", "image: img/socal.png\n")(project),
+        ),
+        f"content/site.yaml:{SITE_LINES + 1}: image 'img/socal.png' is not a file content/public/ publishes "
+        "(did you mean 'img/social.png'? name a file of content/public/, such as image: social.png, "
+        "or a picture's https:// address)",
+    ),
+    "site-yaml-image-not-https": (
+        append("content/site.yaml", "image: http://example.org/social.png\n"),
+        f"content/site.yaml:{SITE_LINES + 1}: image 'http://example.org/social.png' is not an https address "
+        "of a picture",
     ),
     "site-yaml-base-url-not-web": (
         replace_in("content/site.yaml", "base_url: /", "base_url: ftp://example.org/atlas/"),
@@ -572,12 +586,32 @@ def test_a_base_url_no_link_could_use_is_refused_with_the_reason(value, problem)
         check_base_url(value)
 
 
+@pytest.mark.parametrize("value", [
+    "http://example.org/social.png", "//cdn.example.org/social.png", "ftp://example.org/social.png",
+    "https:///social.png", "https://exa mple.org/social.png", "https://example.org/my social.png",
+    'https://example.org/"social".png', "https://me@example.org/social.png", "https://example.org/x.png#top",
+])
+def test_an_image_address_a_social_site_cannot_fetch_is_an_error_at_its_line(tmp_path, value):
+    with pytest.raises(SourceError, match=r"^.*site\.yaml:2: image .* is not an https address of a picture"):
+        load_site_yaml(tmp_path, f"title: Atlas\nimage: '{value}'\n")
+
+
+def test_an_image_address_is_taken_as_written_and_a_file_is_left_for_the_build(tmp_path):
+    address = "https://cdn.example.org/atlas/social.png?w=1200"
+    assert load_site_yaml(tmp_path, f"image: {address}\n").image == address
+    # Checked against what content/public/ publishes, which only the build knows.
+    assert load_site_yaml(tmp_path, "image: no-such.png\n").image == "no-such.png"
+
+
+def load_site_yaml(directory: Path, text: str) -> SiteConfig:
+    (directory / "site.yaml").write_text(text, encoding="utf-8")
+    return load_config(directory / "site.yaml")
+
+
 @pytest.mark.parametrize("escape", ["\\a", "\\x1b", "\\uFFFE", "\\ud800"])
 def test_a_character_no_page_or_feed_can_hold_in_the_description_is_an_error(tmp_path, escape):
-    site_yaml = tmp_path / "site.yaml"
-    site_yaml.write_text(f'title: Atlas\ndescription: "Papers{escape} I follow"\n')
     with pytest.raises(SourceError, match=r"^.*site\.yaml:2: description holds a control character"):
-        load_config(site_yaml)
+        load_site_yaml(tmp_path, f'title: Atlas\ndescription: "Papers{escape} I follow"\n')
 
 
 def test_a_title_or_description_over_several_lines_is_read_as_one_line(tmp_path):

@@ -282,9 +282,67 @@ def test_every_page_has_canonical_description_and_open_graph(site):
         assert len(tags.meta["description"]) > 20, page
         assert tags.meta["og:description"] == tags.meta["description"]
         assert tags.meta["og:title"] and tags.meta["og:site_name"] == "Paper Atlas"
+        # No image in site.yaml: a small card, and no picture to name.
+        assert tags.meta["twitter:card"] == "summary" and "og:image" not in tags.meta
     # Served at any address that has no page: none of its own to name.
     not_found = head_tags(site / "404.html")
     assert "og:url" not in not_found.meta and not [link for link in not_found.links if link.get("rel") == "canonical"]
+
+
+def site_with_image(tmp_path: Path, image: str, base_url: str) -> tuple[Path, tuple[str, ...]]:
+    """A site of one paper whose site.yaml names ``image`` (content/public/img/social.png
+    is there), and the warnings of its build."""
+    content = tmp_path / "content"
+    (content / "papers").mkdir(parents=True)
+    (content / "papers" / "one.md").write_text("---\ntitle: One\ndates: [2025-03-18]\ntopics: []\n---\n\nAn abstract.\n")
+    (content / "public" / "img").mkdir(parents=True)
+    (content / "public" / "img" / "social.png").write_bytes(b"\x89PNG")
+    (content / "site.yaml").write_text(f"title: My Atlas\nimage: {image}\n", encoding="utf-8")
+    report = build(Paths(content=content, out=tmp_path / "_site"), base_url=base_url)
+    return tmp_path / "_site", tuple(map(str, report.warnings))
+
+
+def test_a_site_image_is_shared_by_its_full_url_on_every_page_with_a_large_card(tmp_path):
+    site, warnings = site_with_image(tmp_path, "img/social.png", SITE_URL)
+    assert warnings == ()
+    assert (site / "img" / "social.png").read_bytes() == b"\x89PNG"
+    for page in (site / "index.html", site / "papers" / "one" / "index.html", site / "404.html"):
+        tags = head_tags(page)
+        assert tags.meta["og:image"] == "https://example.org/atlas/img/social.png", page
+        assert tags.meta["og:image:alt"] == "My Atlas"
+        assert tags.meta["twitter:card"] == "summary_large_image"
+
+
+def test_a_site_image_under_a_bare_path_base_url_is_left_out_with_a_warning_at_its_line(tmp_path):
+    site, warnings = site_with_image(tmp_path, "img/social.png", "/atlas/")
+    assert warnings == (
+        f"{tmp_path / 'content' / 'site.yaml'}:2: image 'img/social.png' is not shown where links are shared: "
+        "social sites need the site's full URL (set base_url to it, e.g. base_url: https://user.github.io/atlas/, "
+        "or build with --base-url and that URL)",
+    )
+    tags = head_tags(site / "index.html")
+    # A relative og:image is one no social site can fetch: none, and the small card.
+    assert "og:image" not in tags.meta and "og:image:alt" not in tags.meta
+    assert tags.meta["twitter:card"] == "summary"
+
+
+def test_a_site_image_at_an_https_address_is_shared_under_any_base_url(tmp_path):
+    # Beyond ASCII, as a URI: a social site's crawler need not encode it.
+    site, warnings = site_with_image(tmp_path, "https://cdn.example.org/π.png?w=1200", "/atlas/")
+    assert warnings == ()
+    tags = head_tags(site / "index.html")
+    assert tags.meta["og:image"] == "https://cdn.example.org/%CF%80.png?w=1200"
+    assert tags.meta["twitter:card"] == "summary_large_image"
+
+
+def test_a_site_image_file_with_a_space_in_its_name_is_named_by_its_encoded_url(tmp_path):
+    content = tmp_path / "content"
+    (content / "public").mkdir(parents=True)
+    (content / "public" / "my social π.png").write_bytes(b"\x89PNG")
+    (content / "site.yaml").write_text("image: my social π.png\n", encoding="utf-8")
+    build(Paths(content=content, out=tmp_path / "_site"), base_url="https://bücher.example/atlas/")
+    tags = head_tags(tmp_path / "_site" / "index.html")
+    assert tags.meta["og:image"] == "https://xn--bcher-kva.example/atlas/my%20social%20%CF%80.png"
 
 
 def test_paper_pages_describe_a_scholarly_article(site):
