@@ -30,7 +30,7 @@ import jinja2
 
 from .cache import CACHE_FILE, BuildCache
 from .config import load_config
-from .errors import BuildErrors, SourceError, counted
+from .errors import BuildErrors, SourceError, counted, shown_name
 from .ingest import PreviewWrites
 from .inputs import Paths, check_content_directory, tracked_by_git, unpublished, write_ingest
 from .lastbuild import load_last_build, pages_gone
@@ -163,7 +163,8 @@ class Preview:
         except (SourceError, OSError, ValueError):
             pass  # a file in the middle of a save, say: the full build says what is wrong, if anything
         except Exception as error:  # a bug of the fast path: the full build still serves the edit, and says so
-            self.log(f"warning: the notes-only rebuild failed ({type(error).__name__}: {error}); rebuilding in full")
+            said = shown_name(f"{type(error).__name__}: {error}")  # its text may quote a file's name
+            self.log(f"warning: the notes-only rebuild failed ({said}); rebuilding in full")
         # No garbage collection during a rebuild: it makes little garbage but
         # hundreds of thousands of new objects, and each full collection would
         # scan the whole site model (unfrozen by every fork). Its objects are

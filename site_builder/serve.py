@@ -22,7 +22,7 @@ from watchdog.events import (
 from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
-from .errors import SourceError
+from .errors import SourceError, shown_name
 from .inputs import Paths
 from .preview import DEBOUNCE_SECONDS, Preview
 from .preview_http import bind, host_and_port, make_handler
@@ -239,7 +239,7 @@ class PreviewServer:
                 # inotify's watch limit (a vault of many directories), or the
                 # directory gone meanwhile: raised here, it failed the start
                 # with a traceback, or ended the build thread after a rebuild.
-                self.preview.log(f"warning: {directory} is not watched ({error.strerror or error}): "
+                self.preview.log(f"warning: {shown_name(directory)} is not watched ({error.strerror or error}): "
                                  "saves there rebuild nothing")
                 observed = None
             self._watched[watch] = (observed, handler, identities[watch])
