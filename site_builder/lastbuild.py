@@ -41,9 +41,9 @@ class LastBuild:
     report: BuildReport
     out: str  # the output directory, resolved: a cache beside two holds the last build of either
 
-    def outputs_in(self, out: Path) -> Collection[str]:
-        """What this build left in ``out``: nothing, if it built another directory."""
-        return self.outputs.keys() if self.out == str(out.resolve()) else ()
+    def outputs_in(self, out: Path) -> Collection[str] | None:
+        """What this build left in ``out``; None if it built another directory."""
+        return self.outputs.keys() if self.out == str(out.resolve()) else None
 
 
 @dataclass(frozen=True)

@@ -383,7 +383,7 @@ def build(
     if persistent and inputs is not None and last is None:
         read = ((path, cache.read_hash(path)) for path, _text in result.plan.texts)
         inputs = inputs.with_hashes((path, digest) for path, digest in read if digest is not None)
-    earlier = last.outputs_in(paths.out) if last is not None else ()
+    earlier = (last.outputs_in(paths.out) if last is not None else None) or ()
     gone = pages_gone(earlier, result.files, paths.out, result.site.config.base_path)
     start = time.perf_counter()
     progress("writing")

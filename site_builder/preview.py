@@ -210,9 +210,13 @@ class Preview:
                 self._save_disk_cache(result)
             if self._built_before is None:
                 last = load_last_build(self.paths.cache) if self.paths.cache is not None else None
-                # No `build` runs while the preview does: the last is older than it.
-                self._built_before = (tuple(last.outputs_in(self.paths.out)), "the last build before the preview") \
-                    if last is not None else (tuple(result.files), "the preview's first build")
+                earlier = last.outputs_in(self.paths.out) if last is not None else None
+                # No `build` runs while the preview does: the last is older
+                # than it. With none of this output directory (none at all,
+                # or one of another `--out` beside it), the site it started
+                # from is its own first build's.
+                self._built_before = (tuple(earlier), "the last build before the preview") \
+                    if earlier is not None else (tuple(result.files), "the preview's first build")
             built_before, written_by = self._built_before
             gone = pages_gone(
                 built_before, {*result.files, *result.later}, self.paths.out, result.site.config.base_path, written_by,

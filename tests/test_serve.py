@@ -3064,12 +3064,21 @@ def test_a_page_a_rename_takes_away_while_previewing_is_warned_of_until_its_old_
     assert not [line for line in log[said:] if line.startswith("warning: ")]
 
 
-def test_a_page_gone_while_previewing_is_said_to_be_one_the_build_before_the_preview_wrote(tmp_path):
-    """With a `build` before it, the preview compares with that build's
-    pages, and says so; with none, with its own first build's (above), which
-    it said the last build wrote too: a build there never was."""
+@pytest.mark.parametrize(("built_out", "written_by"), [
+    ("_site", "the last build before the preview"),
+    # The cache beside two output directories holds the last build of
+    # either: of the other, the preview compared with nothing, never warning.
+    ("other-site", "the preview's first build"),
+], ids=["this-output", "another-output"])
+def test_a_page_gone_while_previewing_is_said_to_be_one_the_build_before_the_preview_wrote(
+    tmp_path, built_out, written_by,
+):
+    """With a `build` of its output directory before it, the preview compares
+    with that build's pages, and says so; with none, with its own first
+    build's (above), which it said the last build wrote too: a build there
+    never was."""
     paths = replace(make_project(tmp_path), cache=tmp_path / ".atlas-cache")
-    build(paths)
+    build(replace(paths, out=tmp_path / built_out))
     log: list[str] = []
     preview = Preview(paths, log=log.append)
     assert preview.build()
@@ -3077,8 +3086,7 @@ def test_a_page_gone_while_previewing_is_said_to_be_one_the_build_before_the_pre
     old.rename(paths.papers / "grammar-book.md")
     assert preview.build(("paper",), (old, paths.papers / "grammar-book.md"))
     assert [line.split(";")[0] for line in log if line.startswith("warning: ")] == [
-        f"warning: {paths.out}: 1 page the last build before the preview wrote is gone from this one: "
-        f"/atlas/papers/{PAPER}/",
+        f"warning: {paths.out}: 1 page {written_by} wrote is gone from this one: /atlas/papers/{PAPER}/",
     ]
 
 
