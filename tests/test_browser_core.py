@@ -1036,6 +1036,31 @@ def test_a_printed_paper_page_is_dark_text_on_white_with_addresses_and_its_side_
     context.close()
 
 
+
+# Shown elements of what only a screen can use: a form or button (the header's
+# search box, a star or "Show more results" button), a pager, a feed's link.
+SHOWN_SCREEN_ONLY = """() => [...document.querySelectorAll(
+  'form, input, button, .pager, .feed-link, a[href$="feed.xml"]')]
+  .filter((element) => element.getClientRects().length).map((element) => element.outerHTML.slice(0, 80))"""
+
+
+@pytest.mark.parametrize("path", [
+    "papers/language-models-are-few-shot-learners/", "topics/fine-tuning/", "dates/2025-03-11/", "", "search/",
+    "search/?q=agents",
+], ids=["paper", "topic", "date", "home", "search", "search-results"])
+def test_a_printed_page_of_every_kind_leaves_out_what_only_a_screen_can_use(browser, shipped_site, serve_site, path):
+    """The footer's feed link printed, blue and underlined: on paper it leads nowhere."""
+    base = serve_site(shipped_site)
+    context, page, errors = open_page(browser, base + path)
+    if "?q=" in path:
+        expect(page.locator(".result").first).to_be_visible()
+        expect(page.locator(".more-button")).to_be_visible()  # 26 results: the rest behind the button
+    page.emulate_media(media="print")
+    assert page.evaluate(SHOWN_SCREEN_ONLY) == []
+    expect(page.locator("main h1")).to_be_visible()
+    assert errors == []
+    context.close()
+
 # Each star's middle against the line of its title's last letter, in pixels (0: on that line).
 STAR_OFF_ITS_TITLES_LINE = """() => [...document.querySelectorAll('h1 .star, .paper-title .star')].map((star) => {
   const title = star.closest('h1, .paper-title');
