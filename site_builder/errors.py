@@ -31,7 +31,7 @@ class SourceError(Exception):
             path = shown_name(self.path)
             where = f"{path}:{self.line}: " if self.line else f"{path}: "
         text = f"{where}{self.message}"
-        return _shown_in_a_terminal(f"{text} ({self.hint})" if self.hint else text, _CONTROL_BUT_TAB_AND_LINE_END)
+        return shown_text(f"{text} ({self.hint})" if self.hint else text)
 
 
 # A terminal obeys control characters: a file name from a repository others
@@ -53,6 +53,13 @@ def shown_name(name: Path | str) -> str:
     x.txt"), or a host's. Every control character written as an escape, a
     line end and a tab too."""
     return _shown_in_a_terminal(str(name), _CONTROL)
+
+
+def shown_text(text: str) -> str:
+    """Text that may quote names others write (a message, a traceback), as
+    the terminal shows it: every control character written as an escape but
+    a tab and a line end, which it may hold of its own."""
+    return _shown_in_a_terminal(text, _CONTROL_BUT_TAB_AND_LINE_END)
 
 
 def _shown_in_a_terminal(text: str, control: re.Pattern[str]) -> str:

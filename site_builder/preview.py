@@ -30,7 +30,7 @@ import jinja2
 
 from .cache import CACHE_FILE, BuildCache
 from .config import load_config
-from .errors import BuildErrors, SourceError, counted, shown_name
+from .errors import BuildErrors, SourceError, counted, shown_name, shown_text
 from .ingest import PreviewWrites
 from .inputs import Paths, check_content_directory, tracked_by_git, unpublished, write_ingest
 from .lastbuild import load_last_build, pages_gone
@@ -666,7 +666,8 @@ def _reloads(rebuild: Rebuild, shown: PreviewState, base_path: str) -> bool:
 def _error_text(error: Exception) -> str:
     if isinstance(error, (SourceError, BuildErrors)):
         return _as_build_says(error)
-    return "internal error while building:\n" + "".join(traceback.format_exception(error))
+    # A bug's message may quote a file's name, as a SourceError's does.
+    return "internal error while building:\n" + shown_text("".join(traceback.format_exception(error)))
 
 
 def settle_memory() -> None:

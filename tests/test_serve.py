@@ -838,6 +838,21 @@ def test_a_bug_in_the_notes_only_rebuild_is_logged_and_the_full_build_serves_the
     ))
 
 
+def test_a_bug_in_a_full_build_is_shown_with_the_control_characters_of_its_text_as_escapes(tmp_path, monkeypatch):
+    """Its traceback was printed as it was: a file's name its message quotes
+    could erase the lines above it, as one in an error could not."""
+    def broken(*args):
+        raise RuntimeError("a bug over x\x1b[2K\u202e.md")
+
+    monkeypatch.setattr(preview_module, "pages_gone", broken)
+    log: list[str] = []
+    preview = Preview(make_project(tmp_path), log=log.append)
+    assert not preview.build()
+    assert "error: RuntimeError: a bug over x\\x1b[2K\\u202e.md" in log
+    assert not [line for line in log if "\x1b" in line or "\u202e" in line]
+    assert "RuntimeError: a bug over x\\x1b[2K\\u202e.md" in preview.state.error  # the page's overlay
+
+
 def test_a_note_that_links_to_no_page_is_built_in_full_which_warns_of_it(server, events):
     """The notes-only rebuild would not say so."""
     version = events.next_state()["version"]
