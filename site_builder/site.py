@@ -22,7 +22,7 @@ from .aliases import ALIAS_TEMPLATE, check_aliases
 from .charts import build_topic_chart, build_topics_overview, column_counts, columns_for
 from .config import SiteConfig
 from .errors import SourceError, raise_if_any
-from .feeds import SITEMAP_PROTOCOL_URL_LIMIT, build_feed, build_sitemap, split_sitemap
+from .feeds import SITEMAP_PROTOCOL_URL_LIMIT, Feed, build_feed, build_sitemap, split_sitemap
 from .markup import UNDER_THE_TITLE, html_to_text, make_markdown, tex_quotes, under_base, with_heading_ids
 from .pages import OwnPage
 from .pagination import paginate, title_list_pages
@@ -437,7 +437,7 @@ def build_site(
     counts = {topic.slug: column_counts(columns, (p.dates for p in by_topic[topic.slug])) for topic in topics_used}
     page("topics/", "topics.html", "Topics", topics=topics_used, unused_topics=topics_unused,
          overview=build_topics_overview(topics_used, columns, counts))
-    topic_feeds = {}
+    topic_feeds: dict[str, Feed] = {}
     for topic in topics_used:
         topic_papers = tuple(view_of[p.slug] for p in by_topic[topic.slug])
         feed = topic_feeds[topic.slug] = build_feed(
@@ -525,9 +525,10 @@ def build_site(
     # and says nothing of a 404: a topic's feed is at its old slugs' too,
     # the same feed (its id and self link the new address's).
     for t in taxonomy.topics:
-        for alias in t.aliases if t.slug in topic_feeds else ():
+        feed = topic_feeds.get(t.slug)  # none for a topic without papers, which has no page
+        for alias in t.aliases if feed is not None else ():
             if alias.url.startswith("topics/"):
-                page(f"{alias.url}feed.xml", "feed.xml", topic_feeds[t.slug].title, feed=topic_feeds[t.slug])
+                page(f"{alias.url}feed.xml", "feed.xml", feed.title, feed=feed)
 
     counts: dict[str, int] = defaultdict(int)
     for p in pages:
