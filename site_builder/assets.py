@@ -63,6 +63,21 @@ def collect_assets(
 _SITE_DIRECTORIES = ("static", "search")
 
 
+def _public_sources(directory: Path) -> tuple[dict[str, Path], list[SourceError]]:
+    content = directory.absolute().parent
+    # content/public/ itself too, where it is a link out of the project (to a
+    # folder two atlases share): all of it is published, so a link in it to
+    # its own files may be.
+    return files_under(directory, unpublished, project=(content.parent, content, directory))
+
+
+def public_names(directory: Path) -> frozenset[str]:
+    """The paths in ``directory`` (content/public/) of the files a build
+    publishes from it, listed without reading them: what site.yaml's image
+    may name, checked with the other inputs, before the site model."""
+    return frozenset(_public_sources(directory)[0]) if directory.is_dir() else frozenset()
+
+
 def collect_public(
     directory: Path, site_files: Mapping[str, str],
 ) -> tuple[dict[str, bytes], tuple[SourceError, ...]]:
@@ -87,11 +102,7 @@ def collect_public(
     own_directories = {
         str(parent).lower(): str(parent) for name in site_files for parent in PurePosixPath(name).parents
     }
-    content = directory.absolute().parent
-    # content/public/ itself too, where it is a link out of the project (to a
-    # folder two atlases share): all of it is published, so a link in it to
-    # its own files may be.
-    sources, warnings = files_under(directory, unpublished, project=(content.parent, content, directory))
+    sources, warnings = _public_sources(directory)
     for name, path in sorted(sources.items()):
         lower = name.lower()
         parts = lower.split("/")

@@ -6,7 +6,7 @@ import difflib
 import ipaddress
 import re
 from dataclasses import dataclass, fields, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Collection
 from urllib.parse import SplitResult, quote, urlsplit
 
@@ -170,29 +170,43 @@ def check_image_address(value: str, path: Path, line: int | None) -> None:
         raise SourceError(f"image {value!r} is not an https address of a picture", path, line, hint=_IMAGE_HINT)
 
 
-def image_warnings(config: SiteConfig, site_yaml: Path, published: Collection[str]) -> tuple[SourceError, ...]:
-    """The image of ``config`` against ``published`` (the files of
-    content/public/ the build publishes, by their path there): an error
-    when it is none of them; a warning when pages cannot name it because
-    base_url has no host: a social site fetches it from its own servers."""
-    if config.image is None or ABSOLUTE_ADDRESS.match(config.image):
-        return ()
-    # site.yaml read again for the line: only when it is needed.
-    line = load_yaml_mapping(site_yaml)[1].get("image")
-    if config.image not in published:
-        guess = difflib.get_close_matches(config.image, published, n=1)
-        raise SourceError(
-            f"image {config.image!r} is not a file content/public/ publishes", site_yaml, line,
-            hint=(f"did you mean {guess[0]!r}? " if guess else "") + _IMAGE_HINT,
-        )
-    if config.image_url is None:
-        return (SourceError(
-            f"image {config.image!r} is not shown where links are shared: social sites need the site's full URL",
-            site_yaml, line,
-            hint=f"set base_url to it, e.g. base_url: https://user.github.io{config.base_path}, "
-                 "or build with --base-url and that URL",
-        ),)
-    return ()
+def image_findings(
+    config: SiteConfig, site_yaml: Path, published: Collection[str],
+) -> tuple[tuple[SourceError, ...], tuple[SourceError, ...]]:
+    """The errors and warnings of ``config``'s image, a file of content/public/
+    checked against ``published`` (the files the build publishes, by their
+    path there): an error when it is none of them; a warning when pages
+    cannot name it because base_url has no host (a social site fetches it
+    from its own servers), or when it is an SVG, which they do not show."""
+    if config.image is None:
+        return (), ()
+    errors: list[SourceError] = []
+    warnings: list[SourceError] = []
+
+    def line() -> int | None:  # site.yaml read again for the line: only when it is needed
+        return load_yaml_mapping(site_yaml)[1].get("image")
+
+    if not ABSOLUTE_ADDRESS.match(config.image):
+        if config.image not in published:
+            guess = difflib.get_close_matches(config.image, published, n=1)
+            errors.append(SourceError(
+                f"image {config.image!r} is not a file content/public/ publishes", site_yaml, line(),
+                hint=(f"did you mean {guess[0]!r}? " if guess else "") + _IMAGE_HINT,
+            ))
+        elif config.image_url is None:
+            warnings.append(SourceError(
+                f"image {config.image!r} is not shown where links are shared: social sites need the site's full URL",
+                site_yaml, line(),
+                hint=f"set base_url to it, e.g. base_url: https://user.github.io{config.base_path}, "
+                     "or build with --base-url and that URL",
+            ))
+    if PurePosixPath(urlsplit(config.image).path).suffix.lower() in (".svg", ".svgz"):
+        warnings.append(SourceError(
+            f"image {config.image!r} is an SVG, which Facebook, X, LinkedIn and most chat apps do not show "
+            "where links are shared", site_yaml, line(),
+            hint="use a PNG or JPEG of it: 1200×630 suits most sites",
+        ))
+    return tuple(errors), tuple(warnings)
 
 
 def check_edit_url(value: str, path: Path, line: int | None) -> str:

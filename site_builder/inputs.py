@@ -16,10 +16,10 @@ import subprocess
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Collection, Iterable
+from typing import Callable, Collection, Iterable
 
 from .cache import BuildCache
-from .config import SiteConfig, load_config, with_base_url
+from .config import SiteConfig, image_findings, load_config, with_base_url
 from .digest import Digest
 from .digest_files import read_digest
 from .errors import BuildErrors, SourceError, counted, exists_or_links, raise_if_any, shown_name
@@ -80,9 +80,13 @@ class Inputs:
 def read_inputs(
     paths: Paths, base_url: str | None = None, cache: BuildCache | None = None, workers: int = 1,
     preview_writes: PreviewWrites = PreviewWrites(),
+    published: Callable[[Path], Collection[str]] | None = None,
 ) -> Inputs:
     """Everything a build reads, checked; ``preview_writes``: the paper
-    files the preview's ingest wrote (see PreviewWrites)."""
+    files the preview's ingest wrote (see PreviewWrites); ``published``:
+    the names of the files content/public/ publishes (assets.public_names,
+    which imports this module), for site.yaml's image; None for ingest,
+    which shows no image."""
     cache = cache or BuildCache()
     check_content_directory(paths.content)
     _check_settings_names(paths.content)
@@ -94,7 +98,10 @@ def read_inputs(
         ("taxonomy", taxonomy_text),
         lambda: parse_taxonomy(taxonomy_text, taxonomy_path) if taxonomy_text is not None else Taxonomy(()),
     )
-    digests, copies = _read_digests(paths.digests, config.digest_year, cache, workers)
+    image_errors, image_warnings = (
+        image_findings(config, paths.content / "site.yaml", published(paths.public)) if published else ((), ())
+    )
+    digests, copies = _read_digests(paths.digests, config.digest_year, cache, workers, image_errors)
     existing = (
         {path: cache.read_text(path, keep_bom=True) for path in files_ending(paths.papers, ".md", cache.memo)}
         if paths.papers.is_dir() else {}
@@ -126,7 +133,9 @@ def read_inputs(
         ),))
     if linked := _hard_linked(path for path, read in plan.read_as if read is not None):
         plan = replace(plan, warnings=plan.warnings + linked)
-    return Inputs(config, taxonomy, digests, plan, unread + copies + merged.warnings + plan.warnings + misplaced)
+    return Inputs(
+        config, taxonomy, digests, plan, image_warnings + unread + copies + merged.warnings + plan.warnings + misplaced,
+    )
 
 
 def _hard_linked(paths: Iterable[Path]) -> tuple[SourceError, ...]:
@@ -289,11 +298,14 @@ def _unread_files(directory: Path, suffix: str, what: str) -> tuple[SourceError,
 
 def _read_digests(
     directory: Path, default_year: int | None, cache: BuildCache, workers: int = 1,
+    errors_before: tuple[SourceError, ...] = (),
 ) -> tuple[tuple[Digest, ...], tuple[SourceError, ...]]:
     """The digests, and a warning for each that is a byte-for-byte copy of
-    another (a second download, "2025-03-18 (1).txt"): its papers count once."""
+    another (a second download, "2025-03-18 (1).txt"): its papers count once.
+    ``errors_before``, the settings' found so far, are raised with theirs:
+    one build names them all."""
     jobs = []
-    errors: list[SourceError] = []
+    errors: list[SourceError] = list(errors_before)
     copies: list[SourceError] = []
     first_with: dict[str, Path] = {}
     for path in files_ending(directory, ".txt", cache.memo) if directory.is_dir() else ():

@@ -15,9 +15,8 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator, Mapping, Sequence
 
-from .assets import collect_assets, collect_public
+from .assets import collect_assets, collect_public, public_names
 from .cache import CACHE_FILE, BuildCache, content_digest, dump_cache, load_cache
-from .config import image_warnings
 from .errors import OutputError, SourceError, paper_files_written, raise_if_any
 from .ingest import IngestPlan, PreviewWrites
 from .inputs import Paths, digest_order, read_inputs, read_own_pages, write_ingest
@@ -206,7 +205,7 @@ def make_site(
 
     progress("reading digests and papers")
     workers = default_workers() if workers is None else workers
-    inputs = read_inputs(paths, base_url, cache, workers, preview_writes)
+    inputs = read_inputs(paths, base_url, cache, workers, preview_writes, public_names)
     # In title order from here on: the model's lists are stable sorts of it,
     # and sorting a sorted list again takes one pass, not a sort.
     parsed = parse_papers(inputs.plan.texts, partial(cache.memo_many, workers=workers))
@@ -274,7 +273,6 @@ def make_site(
             )
             files.update(public)
             asset_warnings += public_warnings
-        asset_warnings += image_warnings(inputs.config, paths.content / "site.yaml", public.keys())
         raise_if_any(list(extends_loops(env, site)))
         block_errors, block_warnings = unshown_blocks(env, site)
         raise_if_any(list(block_errors))

@@ -636,3 +636,24 @@ def test_a_value_wrapped_at_a_dash_is_one_text_as_before_the_list_item_check(tmp
 
     (topic,) = load_taxonomy(topics).topics
     assert topic.description == "Retrieval-augmented generation - grounding answers"
+
+
+def test_an_image_that_is_no_file_is_an_error_with_the_digests_before_the_site_model(project, capsys, monkeypatch):
+    """Found with the other inputs' mistakes, in the same build: it was found
+    after the site model (seconds into a large build), and only once the
+    digests were right."""
+    import site_builder.pipeline as pipeline
+
+    append("content/site.yaml", "image: social.png\n")(project)
+    write("content/digests/2025-03-19.txt", "Mar 19\n\nOnly A Title\n")(project)
+    capsys.readouterr()
+    assert cli.main(["-q"]) == 1
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error: ")]
+    assert [error.split(": ")[1] for error in errors] == [
+        "content/digests/2025-03-19.txt:3", f"content/site.yaml:{SITE_LINES + 1}",
+    ]
+
+    (project / "content" / "digests" / "2025-03-19.txt").unlink()
+    monkeypatch.setattr(pipeline, "build_site", lambda *args, **kwargs: pytest.fail("the site model was built"))
+    assert cli.main(["-q"]) == 1
+    assert f"error: content/site.yaml:{SITE_LINES + 1}: image 'social.png' is not a file" in capsys.readouterr().err

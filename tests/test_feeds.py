@@ -295,7 +295,7 @@ def site_with_image(tmp_path: Path, image: str, base_url: str) -> tuple[Path, tu
     content = tmp_path / "content"
     (content / "papers").mkdir(parents=True)
     (content / "papers" / "one.md").write_text("---\ntitle: One\ndates: [2025-03-18]\ntopics: []\n---\n\nAn abstract.\n")
-    (content / "public" / "img").mkdir(parents=True)
+    (content / "public" / "img").mkdir(parents=True, exist_ok=True)
     (content / "public" / "img" / "social.png").write_bytes(b"\x89PNG")
     (content / "site.yaml").write_text(f"title: My Atlas\nimage: {image}\n", encoding="utf-8")
     report = build(Paths(content=content, out=tmp_path / "_site"), base_url=base_url)
@@ -333,6 +333,18 @@ def test_a_site_image_at_an_https_address_is_shared_under_any_base_url(tmp_path)
     tags = head_tags(site / "index.html")
     assert tags.meta["og:image"] == "https://cdn.example.org/%CF%80.png?w=1200"
     assert tags.meta["twitter:card"] == "summary_large_image"
+
+
+@pytest.mark.parametrize("image", ["img/social.svg", "https://cdn.example.org/social.SVG?v=2"])
+def test_a_site_image_in_svg_is_named_with_a_warning_that_social_sites_show_none(tmp_path, image):
+    (tmp_path / "content" / "public" / "img").mkdir(parents=True)
+    (tmp_path / "content" / "public" / "img" / "social.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    site, warnings = site_with_image(tmp_path, image, SITE_URL)
+    assert warnings == (
+        f"{tmp_path / 'content' / 'site.yaml'}:2: image {image!r} is an SVG, which Facebook, X, LinkedIn and "
+        "most chat apps do not show where links are shared (use a PNG or JPEG of it: 1200×630 suits most sites)",
+    )
+    assert head_tags(site / "index.html").meta["og:image"].endswith(image.split("/")[-1])
 
 
 def test_a_site_image_file_with_a_space_in_its_name_is_named_by_its_encoded_url(tmp_path):
