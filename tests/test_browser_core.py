@@ -1042,6 +1042,10 @@ def test_a_printed_paper_page_is_dark_text_on_white_with_addresses_and_its_side_
 SHOWN_SCREEN_ONLY = """() => [...document.querySelectorAll(
   'form, input, button, .pager, .feed-link, a[href$="feed.xml"]')]
   .filter((element) => element.getClientRects().length).map((element) => element.outerHTML.slice(0, 80))"""
+# Shown links that lead on to the rest of a list ("All dates →", "Older →"):
+# on paper, an arrow to nowhere.
+SHOWN_ARROW_LINKS = """() => [...document.querySelectorAll('a')].filter((link) => /[←→]/.test(link.textContent))
+  .filter((link) => link.getClientRects().length).map((link) => link.textContent.trim())"""
 
 
 @pytest.mark.parametrize("path", [
@@ -1049,7 +1053,9 @@ SHOWN_SCREEN_ONLY = """() => [...document.querySelectorAll(
     "search/?q=agents",
 ], ids=["paper", "topic", "date", "home", "search", "search-results"])
 def test_a_printed_page_of_every_kind_leaves_out_what_only_a_screen_can_use(browser, shipped_site, serve_site, path):
-    """The footer's feed link printed, blue and underlined: on paper it leads nowhere."""
+    """The footer's feed link printed, blue and underlined: on paper it leads
+    nowhere; hidden, it left the " · " before it ending the footer's line. The
+    home page's "All dates →" printed too."""
     base = serve_site(shipped_site)
     context, page, errors = open_page(browser, base + path)
     if "?q=" in path:
@@ -1057,6 +1063,8 @@ def test_a_printed_page_of_every_kind_leaves_out_what_only_a_screen_can_use(brow
         expect(page.locator(".more-button")).to_be_visible()  # 26 results: the rest behind the button
     page.emulate_media(media="print")
     assert page.evaluate(SHOWN_SCREEN_ONLY) == []
+    assert page.evaluate(SHOWN_ARROW_LINKS) == []
+    assert page.inner_text("footer").strip().endswith("digests")
     expect(page.locator("main h1")).to_be_visible()
     assert errors == []
     context.close()

@@ -1157,7 +1157,7 @@ def test_a_base_template_of_ones_own_that_extends_the_built_in_one_adds_to_every
     assert_adds_to_every_html_page_alone(tmp_path, base_html, {
         '<link rel="stylesheet" href="/atlas/css/extra.css">\n</head>': "</head>",
         '      <a href="https://example.org/lab">Lab</a>\n    </nav>': "    </nav>",
-        'Atom feed</a></div>\n  <div class="wrap">Text: CC BY 4.0</div>\n</footer>': "Atom feed</a></div>\n</footer>",
+        'Atom feed</a></span></div>\n  <div class="wrap">Text: CC BY 4.0</div>\n</footer>': "Atom feed</a></span></div>\n</footer>",
     }, SiteConfig(base_url="https://example.org/atlas/"))
 
 
