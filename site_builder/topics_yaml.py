@@ -295,6 +295,12 @@ class _Reader:
             elif "*" in phrase.rstrip("*") or phrase.endswith("**"):
                 self.error(f"{what} {phrase!r}: '*' may only end a phrase", phrase_node,
                            hint="'quantiz*' matches words that start with 'quantiz'")
+            elif phrase.rstrip("*").rstrip().endswith(","):
+                # A comma from a list's habits (JSON's, or braces' written on
+                # lines of their own): the phrase would match only before one.
+                self.error(f"{what} {phrase!r} ends in a comma, so it would match only where one follows it",
+                           phrase_node, hint="delete it: a keyword on a line of its own is 'lora: 2', with no comma; "
+                           "only between braces do commas part them: {lora: 2, adapter*: 1}")
             elif same:
                 self.error(f"{what} {phrase!r} repeats {same[0][0]!r} from line {same[0][1]}", phrase_node,
                            hint="case, spaces, hyphens and a plural 's' make no difference, "

@@ -484,6 +484,19 @@ def test_star_inside_a_phrase(tmp_path):
     )
 
 
+@pytest.mark.parametrize("keywords", ["\n      lora,: 2\n      adapter: 1", ' {"lora,": 2, adapter: 1}'])
+def test_a_phrase_ending_in_a_comma_is_an_error_at_its_line(tmp_path, keywords):
+    """Written on lines of their own with the commas of braces or JSON, the
+    phrase was 'lora,', which matched only "LoRA," (and never a title's LoRA)."""
+    text = f"topics:\n  - slug: peft\n    name: PEFT\n    keywords:{keywords}\n"
+    line = 5 if keywords.startswith("\n") else 4
+    assert error_text(tmp_path, text) == (
+        f"topics.yaml:{line}: keyword 'lora,' ends in a comma, so it would match only where one follows it "
+        "(delete it: a keyword on a line of its own is 'lora: 2', with no comma; only between braces do commas "
+        "part them: {lora: 2, adapter*: 1})"
+    )
+
+
 def test_repeated_key_in_a_topic(tmp_path):
     text = "topics:\n  - slug: rag\n    name: RAG\n    name: Retrieval\n    keywords: {rag: 3}\n"
     assert error_text(tmp_path, text) == (
