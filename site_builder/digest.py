@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .digest_dates import (
-    DAYS_APART_WARNED, date_from_filename, in_some_year, nearest_year, parse_date_line, year_from_filename,
+    DAYS_APART_WARNED, date_from_filename, in_some_year, mistyped_date_line, nearest_year, parse_date_line,
+    year_from_filename,
 )
 from .errors import SourceError
 
@@ -374,6 +375,16 @@ def _digest_of(
                     f"paragraph of the abstract of {clip(previous[0].text)!r} (line {previous[1].line}), or an "
                     "abstract whose title is missing?",
                     path, title.line, hint=_JOIN_OR_ADD_TITLE,
+                )
+            if mistyped_date_line(title.text):
+                # Another day's date line, misspelt: no error said so, as one
+                # written right is (a second date line), and this one's line
+                # was the title's after it.
+                raise SourceError(
+                    f"two titles in a row: {clip(title.text)!r} then {clip(abstract.text)!r}; "
+                    f"is {clip(title.text)!r} a mistyped date line?", path, title.line,
+                    hint="a date line is written as 'Mar 19', 'Mar 19, 2025' or '2025-03-19', and another day's "
+                    "papers go in a digest file of their own; if it is a title, add its abstract after it",
                 )
             raise SourceError(
                 f"two titles in a row: {clip(title.text)!r} then {clip(abstract.text)!r}",

@@ -9,6 +9,7 @@ wrong year. Nothing here raises.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
@@ -86,6 +87,20 @@ def parse_date_line(text: str, default_year: int | None) -> tuple[int, int, int 
         return None
     year = int(match.group(3)) if match.group(3) else default_year
     return _MONTHS[match.group(1).lower()], int(match.group(2)), year
+
+
+def mistyped_date_line(text: str) -> bool:
+    """Whether ``text``, no date line, reads as one mistyped: a word like a
+    month's name and a day ("Marc 19", "Mar 1 9", "19 Mar", "Mrach 19, 2025"),
+    or numbers as an ISO date's ("2025-3-19"). "Llama 2" is no month."""
+    if re.fullmatch(r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}", text):
+        return True
+    words = re.split(r"[\s,.]+", text.strip(" ,."))
+    names = [word for word in words if not word.isdigit()]
+    return (
+        2 <= len(words) <= 4 and len(names) == 1 and any(len(word) <= 2 for word in words if word.isdigit())
+        and bool(difflib.get_close_matches(names[0].lower(), _MONTHS, n=1, cutoff=0.6))
+    )
 
 
 # A digest is saved on its day or after it: its date line may be up to this

@@ -188,6 +188,22 @@ def test_named_bad_inputs_give_a_clear_error(data, expected):
     assert "(" in message, "every error says how to fix it"
 
 
+@pytest.mark.parametrize("line", ["Marc 19", "Mar 1 9", "19 Mar", "Mrach 19, 2025", "2025-3-19"])
+def test_a_mistyped_second_date_line_is_named_at_its_line_as_one(line):
+    """A second day pasted below the first with its date line misspelt: the
+    error was two titles in a row, at the next title's line, with "add the
+    missing abstract"; a date line written right is a second date line."""
+    message = error_of(HEADER + f"Mar 18\n\nT1\n\nAbstract one.\n\n{line}\n\nT2\n\nAbstract two.\n")
+    assert message.startswith(f"d.txt:11: two titles in a row: {line!r} then 'T2'; is {line!r} a mistyped date line? "
+                              "(a date line is written as 'Mar 19', 'Mar 19, 2025' or '2025-03-19'"), message
+
+
+def test_a_short_title_with_a_number_followed_by_a_title_is_two_titles_as_before():
+    message = error_of(HEADER + "Mar 18\n\nT1\n\nAbstract one.\n\nLlama 2\n\nT2\n\nAbstract two.\n")
+    assert message == ("d.txt:13: two titles in a row: 'Llama 2' then 'T2' (add the missing abstract after the "
+                       "first title, or delete that title)")
+
+
 @pytest.mark.parametrize("stray", [
     "We further show that the approach transfers to vision and speech, with gains of 2 to 4 points over strong baselines.",
     "Our code is at https://github.com/x/y.",
