@@ -279,6 +279,9 @@ def check_base_url(value: str, path: Path | str | None = None, line: int | None 
         problem, hint = "has a '.' or '..' segment", "give the path the site is served at, e.g. '/atlas/'"
     elif re.search(r"\.html?$", parts.path, re.IGNORECASE):
         problem, hint = "names a page, not a directory", "give the directory the site is served at, e.g. '/atlas/'"
+    elif parts.path.rstrip("/").endswith(","):
+        # A list's habit ("base_url: /atlas/,"): every link began "/atlas/,/".
+        problem, hint = "ends in a comma", f"delete it: '{value.rstrip('/').rstrip(',').rstrip('/')}/'"
     else:
         return value
     raise SourceError(f"base_url {value!r} {problem}", path, line, hint=hint)

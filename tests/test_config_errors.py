@@ -586,6 +586,16 @@ def test_a_base_url_no_link_could_use_is_refused_with_the_reason(value, problem)
         check_base_url(value)
 
 
+@pytest.mark.parametrize(("value", "fixed"), [
+    ("/atlas/,", "/atlas/"), ("/atlas,", "/atlas/"), ("https://me.github.io/atlas,/", "https://me.github.io/atlas/"),
+])
+def test_a_base_url_ending_in_a_comma_is_an_error_at_its_line(tmp_path, value, fixed):
+    """A list's comma after the value ('base_url: /atlas/,'): every link of the site began '/atlas/,/'."""
+    with pytest.raises(SourceError) as info:
+        load_site_yaml(tmp_path, f"title: Atlas\nbase_url: {value}\n")
+    assert str(info.value) == f"{tmp_path / 'site.yaml'}:2: base_url {value!r} ends in a comma (delete it: {fixed!r})"
+
+
 @pytest.mark.parametrize("value", [
     "http://example.org/social.png", "//cdn.example.org/social.png", "ftp://example.org/social.png",
     "https:///social.png", "https://exa mple.org/social.png", "https://example.org/my social.png",
