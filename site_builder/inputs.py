@@ -99,7 +99,9 @@ def read_inputs(
         lambda: parse_taxonomy(taxonomy_text, taxonomy_path) if taxonomy_text is not None else Taxonomy(()),
     )
     image_errors, image_warnings = (
-        image_findings(config, paths.content / "site.yaml", published(paths.public)) if published else ((), ())
+        # content/public/ walked again only for an image to find there.
+        image_findings(config, paths.content / "site.yaml", published(paths.public))
+        if published and config.image is not None else ((), ())
     )
     digests, copies = _read_digests(paths.digests, config.digest_year, cache, workers, image_errors)
     existing = (
