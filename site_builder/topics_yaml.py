@@ -292,6 +292,11 @@ class _Reader:
             same = [earlier[spelling] for spelling in _spellings(phrase) if spelling in earlier]
             if not phrase.rstrip("*").strip():
                 self.error(f"empty {what} in {key}", phrase_node, hint=KEYWORDS_HINT)
+            elif not re.sub(r"[\s\-]+", "", phrase.rstrip("*")):
+                # Spaces and hyphens are optional in a match: alone, they
+                # match the empty text, and scoring a paper by it never ended.
+                self.error(f"{what} {phrase!r} is only spaces and hyphens, which match anywhere", phrase_node,
+                           hint=KEYWORDS_HINT)
             elif "*" in phrase.rstrip("*") or phrase.endswith("**"):
                 self.error(f"{what} {phrase!r}: '*' may only end a phrase", phrase_node,
                            hint="'quantiz*' matches words that start with 'quantiz'")

@@ -497,6 +497,17 @@ def test_a_phrase_ending_in_a_comma_is_an_error_at_its_line(tmp_path, keywords):
     )
 
 
+@pytest.mark.parametrize("phrase, shown", [("'-'", "'-'"), ("' - '", "'-'"), ("'--*'", "'--*'")])
+def test_a_phrase_of_only_spaces_and_hyphens_is_an_error_not_a_build_that_never_ends(tmp_path, phrase, shown):
+    # Spaces and hyphens are optional in a match: alone, they matched the
+    # empty text, and scoring a paper by it looped for ever.
+    text = f"topics:\n  - slug: rag\n    name: RAG\n    keywords: {{retrieval: 2, {phrase}: 1}}\n"
+    assert error_text(tmp_path, text) == (
+        f"topics.yaml:4: keyword {shown} is only spaces and hyphens, which match anywhere "
+        "(write one 'phrase: weight' per keyword, e.g. keywords: {quantiz*: 3, pruning: 2})"
+    )
+
+
 def test_repeated_key_in_a_topic(tmp_path):
     text = "topics:\n  - slug: rag\n    name: RAG\n    name: Retrieval\n    keywords: {rag: 3}\n"
     assert error_text(tmp_path, text) == (
