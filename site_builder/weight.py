@@ -42,8 +42,9 @@ class _Resources(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attributes = {name: value or "" for name, value in attrs}
-        rel = set(attributes.get("rel", "").split())
-        if tag == "link" and rel & {"stylesheet", "icon"}:
+        rel = set(attributes.get("rel", "").lower().split())  # as browsers read it: "Stylesheet" too
+        # Without an href (a template of one's own), the link loads nothing: a KeyError stopped the build.
+        if tag == "link" and rel & {"stylesheet", "icon"} and attributes.get("href"):
             self.needed.append(attributes["href"])
         elif tag == "script" and attributes.get("src"):
             self.scripts.append(attributes["src"])

@@ -273,6 +273,18 @@ def test_first_visit_counts_the_page_and_what_it_loads():
     assert [t.path for t in weight.scripts] == ["static/j.js"]
 
 
+def test_first_visit_reads_a_link_as_browsers_do_without_an_href_or_with_rel_in_capitals():
+    # A template of one's own may write either; one without an href stopped the build with a KeyError.
+    from site_builder.weight import measure_first_visit
+
+    files = {
+        "papers/x/index.html": b'<link rel="icon"><link rel="Stylesheet" href="/static/s.css">',
+        "static/s.css": b"body{}",
+    }
+    weight = measure_first_visit(files, "papers/x/index.html", "/")
+    assert [t.path for t in weight.needed] == ["papers/x/index.html", "static/s.css"]
+
+
 @pytest.mark.browser
 def test_a_paper_page_reads_without_javascript(browser, site_url):
     context = browser.new_context(java_script_enabled=False)
