@@ -98,11 +98,14 @@ def render_paper_file(
 
 
 def _line_end(text: str) -> str:
-    """What ends the lines of ``text``: CRLF if any does (Windows), CR in
-    text with no LF (classic Mac OS), else LF."""
+    """What ends most lines of ``text``: CRLF (Windows) or LF, or CR in text
+    with no LF (classic Mac OS). Most, not any: a line pasted with a Windows
+    line end into notes with Unix ones turned every line of the file to CRLF."""
     if "\r" not in text:
         return "\n"
-    return "\r\n" if "\r\n" in text else "\n" if "\n" in text else "\r"
+    if "\n" not in text:
+        return "\r"
+    return "\r\n" if 2 * text.count("\r\n") > text.count("\n") else "\n"
 
 
 def _dump(mapping: Mapping[str, Any]) -> str:

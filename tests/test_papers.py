@@ -900,6 +900,22 @@ def test_a_paper_file_with_other_line_ends_keeps_them_when_ingest_rewrites_it(en
     assert parse_paper(again[path], path).notes == "Mine."
 
 
+def test_a_paper_file_keeps_the_line_ends_most_of_its_lines_have_when_one_line_has_others():
+    """A line pasted into notes with a Windows line end (or typed in an editor
+    with Unix ones into a Windows file) made ingest rewrite every line of the
+    file with CRLF: git showed all of them changed."""
+    digests = [digest(MAR18, "a.txt", ("A Paper", "The abstract."))]
+    later = [*digests, digest(MAR17, "0.txt", ("A Paper", "The abstract."))]
+    _, texts = ingest_texts(digests)
+    path = PAPERS / "a-paper.md"
+    unix = texts[path] + "\n## Notes\n\nMine.\nPasted.\nMore.\n"
+    rewritten = ingest_texts(later, {path: unix})[1][path]
+    for ending, other in (("\n", "\r\n"), ("\r\n", "\n")):
+        saved = unix.replace("\n", ending).replace(f"Pasted.{ending}", f"Pasted.{other}")
+        plan, again = ingest_texts(later, {path: saved})
+        assert plan.changed == (path,) and again[path] == rewritten.replace("\n", ending)
+
+
 def test_text_above_the_notes_of_a_file_with_windows_line_ends_is_warned_of_at_the_line_it_moved_to():
     # The warning had no line: the notes heading was looked for in the text
     # as written, where "$" does not match before "\r\n".
