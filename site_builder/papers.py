@@ -269,7 +269,9 @@ def extract_links(text: str) -> tuple[str, ...]:
     links: list[str] = []
     for match in _URL.finditer(text):
         url = trim_address(match.group(0))
-        if url not in links:
+        # Not the scheme alone, left of "https://..." (an address a paper under
+        # review leaves out): a paper file's links: refuses it, so the build stopped.
+        if url not in links and _WEB_ADDRESS.fullmatch(url):
             links.append(url)
     return tuple(links)
 

@@ -53,6 +53,16 @@ def test_links_end_at_latex_braces_left_by_arxiv():
     assert extract_links(text) == ("https://github.com/a/LaRA", "https://huggingface.co/org/model/")
 
 
+def test_a_scheme_with_no_address_after_it_is_no_link_and_the_paper_file_reads():
+    # "https://..." trimmed of its full stops left "https://", which ingest
+    # wrote under links: and the build then refused in the file it wrote.
+    text = "Code will be released at https://... (or https://). Data: https://x.org/d."
+    assert extract_links(text) == ("https://x.org/d",)
+    _, texts = ingest_texts([digest(MAR18, "a.txt", ("A Paper", text))])
+    (path, written), = texts.items()
+    assert parse_paper(written, path).links == ("https://x.org/d",)
+
+
 def test_merge_joins_a_paper_across_digests_and_keeps_first_abstract():
     merged = merge_entries([
         digest(MAR18, "b.txt", ("Same Paper", "first   abstract")),
