@@ -357,7 +357,7 @@ def build(
     Without a ``cache`` and with ``paths.cache`` set, work is reused from the
     previous build's on-disk cache and saved for the next one; the output is
     byte-identical either way, and an unchanged site is not rewritten."""
-    check_output_dir(paths.out, paths.inputs)
+    check_output_dir(paths.out, paths.inputs, paths.cache)
     distrusted = untrusted_cache(paths.cache) if cache is None and paths.cache is not None else None
     if distrusted is not None:
         paths = replace(paths, cache=None)

@@ -86,7 +86,7 @@ class Preview:
         self, paths: Paths, base_url: str | None = None, log: Callable[[str], None] = print,
         debounce: float = DEBOUNCE_SECONDS,
     ) -> None:
-        check_output_dir(paths.out, paths.inputs)
+        check_output_dir(paths.out, paths.inputs, paths.cache)
         # A --content typed wrong, as build refuses it: no save can fix it (a
         # folder not there is not even watched), so serving its error waits for ever.
         check_content_directory(paths.content)

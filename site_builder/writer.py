@@ -222,16 +222,23 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(b))
 
 
-def check_output_dir(out_dir: Path, inputs: Iterable[Path]) -> None:
+def check_output_dir(out_dir: Path, inputs: Iterable[Path], cache: Path | None = None) -> None:
     """Refuse an output directory whose replacement would delete what is not
     a site: one that is, holds or lies inside an input (``--out .`` or ``--out
     content``), holds the working directory or is the home directory, holds
-    a git repository, or holds anything but no home page."""
+    a git repository, or holds anything but no home page; and one that is
+    the build's ``cache``, kept beside it (``--out .atlas-cache``: the site
+    published the cache, and the next build failed)."""
     hint = "each build replaces the whole output directory: choose a new one or a site, e.g. --out _site"
     try:
         out = out_dir.resolve()
     except (OSError, RuntimeError):  # a link that loops
         raise SourceError("the output directory is a link that cannot be followed", out_dir, hint=hint) from None
+    if cache is not None and out == cache.resolve():
+        raise SourceError(
+            "the output directory is the build cache, which a build keeps beside its output", out_dir,
+            hint="choose another name, e.g. --out _site (or build with --no-cache)",
+        )
     for source in inputs:
         try:
             source = source.resolve()

@@ -241,6 +241,23 @@ def test_an_output_directory_that_is_not_a_site_is_refused_and_nothing_is_delete
     assert not (project.parent / ".atlas-cache").exists()
 
 
+def test_an_output_directory_that_is_the_build_cache_beside_it_is_refused(project):
+    """``--out .atlas-cache``: the cache is kept beside the output, so it
+    was the output itself. The first build published the record of the last
+    build and the site it replaced (``previous-site/``) in the site, and
+    every build after it failed (``cannot write the site: No such file or
+    directory``). Without the cache (``--no-cache``, ``deploy``) it is a
+    directory like any other."""
+    for command in ("build", "serve"):
+        result = run(command, "--out", ".atlas-cache", cwd=project)
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        assert "error: .atlas-cache: the output directory is the build cache" in result.stderr, result.stderr
+        assert not (project / ".atlas-cache").exists()
+    result = run("build", "--no-cache", "--out", ".atlas-cache", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in (project / ".atlas-cache").iterdir() if path.suffix == ".pickle") == []
+
+
 def test_a_new_empty_or_earlier_output_directory_is_built_into(project):
     (project / "empty").mkdir()
     for out in ("empty", "new/site", "empty"):
