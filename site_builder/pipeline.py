@@ -429,7 +429,7 @@ def _write_outputs(
     Returns warnings (paper files left as saved during the build, a cache
     that could not be saved), and the output files' stats when the site was
     written (None: left as it was)."""
-    kept = write_ingest(result.plan)
+    kept = write_ingest(result.plan, paths.papers)
     try:
         cache_warnings, written = _write_site_and_cache(paths, result, cache, parallel)
     except SourceError as error:

@@ -241,6 +241,25 @@ def test_a_build_leaves_the_temp_files_another_build_is_writing_and_removes_thos
     assert snapshot(papers) == {path.name: data for path, data in files.items()}
 
 
+@pytest.mark.parametrize("command", ["build", "ingest"])
+def test_a_temp_file_a_killed_ingest_left_is_removed_by_the_next_though_it_writes_no_paper_file(tmp_path, command):
+    """A build killed as ingest wrote a new digest's paper file, the digest
+    then deleted (pasted by mistake): no build after it had a paper file to
+    write, so none removed the temp file, which stayed hidden for ever for
+    `git add -A` to commit."""
+    from site_builder.inputs import ingest
+    from site_builder.writer import TEMP_SUFFIX
+
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    papers = tmp_path / "content" / "papers"
+    before = snapshot(papers)
+    (papers / f".a-brand-new-paper-about-killing-builds.md.0123abcd{TEMP_SUFFIX}").write_text("---\ntitle: A Bra")
+    paths = Paths(tmp_path / "content", tmp_path / "_site")
+    plan = build(paths).plan if command == "build" else ingest(paths)[0]
+    assert plan.changed == ()
+    assert snapshot(papers) == before
+
+
 def test_a_temp_file_that_cannot_be_removed_leaves_the_error_to_the_write(tmp_path, monkeypatch):
     """A killed build's temp file in a directory since made read-only: the
     clean-up before ingest writes was an OSError traceback."""
