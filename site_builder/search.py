@@ -17,6 +17,7 @@ Output, under ``search/``:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -235,9 +236,20 @@ class PendingSearchIndex:
         # Node reads and writes files, not pipes: a thread of ours feeding a
         # pipe would need the GIL for every 64 KiB while pages render, and
         # Node would sit waiting for it.
-        self._streams = [tempfile.TemporaryFile() for _name in ("stdin", "stdout", "stderr")]
-        stdin, stdout, stderr = self._streams
-        _write_index_request(stdin, self.documents, self.sharded, shard_target, emit_monolithic)
+        self._streams: list[BinaryIO] = []
+        try:
+            self._streams.extend(tempfile.TemporaryFile() for _name in ("stdin", "stdout", "stderr"))
+            _write_index_request(self._streams[0], self.documents, self.sharded, shard_target, emit_monolithic)
+            self._streams[0].flush()  # here, not by the seek that starts Node
+        except OSError as error:  # a full /tmp (often a small tmpfs) was a traceback
+            for stream in self._streams:
+                with contextlib.suppress(OSError):  # closing flushes what is buffered: the same error
+                    stream.close()
+            raise SourceError(
+                f"cannot write the search index's input to a temporary file: {error.strerror}",
+                Path(tempfile.gettempdir()),
+                hint="free some space there, or set TMPDIR to a directory with room",
+            ) from None
         self._process = self._start()
         self._cancelled = False
         self._frames: list[tuple[str, bytes]] | None = None

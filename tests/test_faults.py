@@ -260,6 +260,38 @@ def test_a_temp_file_a_killed_ingest_left_is_removed_by_the_next_though_it_write
     assert snapshot(papers) == before
 
 
+def test_a_full_temp_directory_is_a_one_line_error_naming_it_and_nothing_is_written(tmp_path, monkeypatch):
+    """The search index's input is written to a temporary file (TMPDIR,
+    /tmp: often a small tmpfs), for Node to read: a full one was an OSError
+    traceback (tried with TMPDIR on a tmpfs of 500 KB)."""
+    import io
+    import tempfile
+
+    from site_builder import search
+
+    class FullDisk(io.BytesIO):
+        def write(self, data):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        def close(self):  # as a buffered file's close, which flushes what it holds
+            super().close()
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    build(Paths(tmp_path / "content", tmp_path / "_site"))
+    before = snapshot(tmp_path)
+    (tmp_path / "content" / "papers" / "a-comprehensive-overview-of-large-language-models.md").unlink()
+    monkeypatch.setattr(search.tempfile, "TemporaryFile", FullDisk)
+    with pytest.raises(SourceError) as raised:
+        build(Paths(tmp_path / "content", tmp_path / "_site"))
+    assert str(raised.value).startswith(
+        f"{tempfile.gettempdir()}: cannot write the search index's input to a temporary file: No space left on device"
+    ), str(raised.value)
+    assert not isinstance(raised.value, OutputError)  # so: "Nothing was written"
+    assert snapshot(tmp_path) == {name: data for name, data in before.items()
+                                  if name != "content/papers/a-comprehensive-overview-of-large-language-models.md"}
+
+
 def test_a_temp_file_that_cannot_be_removed_leaves_the_error_to_the_write(tmp_path, monkeypatch):
     """A killed build's temp file in a directory since made read-only: the
     clean-up before ingest writes was an OSError traceback."""
