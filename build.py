@@ -23,6 +23,9 @@ try:
     from site_builder.search import SearchPart
     from site_builder.serve import PreviewServer, check_not_previewed
     from site_builder.writer import check_output_dir
+except KeyboardInterrupt:  # Ctrl+C in the third of a second they take: said as main() says it
+    print("interrupted", file=sys.stderr)
+    sys.exit(130)
 except ModuleNotFoundError as missing:
     if (missing.name or "").startswith("site_builder"):
         raise

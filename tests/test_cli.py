@@ -190,6 +190,28 @@ def test_a_paper_file_saved_with_a_byte_order_mark_is_read_and_rewritten_with_it
     assert paper.read_bytes() == marked.replace(b"dates: [2025-03-18]", b"dates: [2025-03-17, 2025-03-18]")
 
 
+def test_ctrl_c_while_the_program_starts_says_interrupted_not_a_traceback(tmp_path):
+    """Ctrl+C in the first third of a second, while build.py imports its
+    modules, was a KeyboardInterrupt traceback; later it says "interrupted"."""
+    build_py = str(ROOT / "build.py")
+    code = (
+        "import builtins, runpy, sys\n"
+        "real_import = builtins.__import__\n"
+        "def interrupted(name, *args, **kwargs):\n"
+        "    if name == 'site_builder.serve':\n"
+        "        raise KeyboardInterrupt\n"
+        "    return real_import(name, *args, **kwargs)\n"
+        "builtins.__import__ = interrupted\n"
+        f"sys.argv = [{build_py!r}, 'build']\n"
+        f"runpy.run_path({build_py!r}, run_name='__main__')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert (result.returncode, result.stderr) == (130, "interrupted\n")
+
+
 def test_missing_content_directory(tmp_path):
     result = run(cwd=tmp_path)
     assert result.returncode == 1
