@@ -203,12 +203,30 @@ def _parse_frames(output: bytes) -> list[tuple[str, bytes]]:
     frames = []
     position = 0
     while position < len(output):
-        newline = output.index(b"\n", position)
-        name, length = output[position:newline].decode("utf-8").rsplit(" ", 1)
-        start = newline + 1
-        frames.append((name, output[start:start + int(length)]))
-        position = start + int(length)
+        try:
+            newline = output.index(b"\n", position)
+            name, length = output[position:newline].decode("utf-8").rsplit(" ", 1)
+            start = newline + 1
+            end = start + int(length)
+        except ValueError:  # no header whole (UnicodeDecodeError is one too)
+            end = len(output) + 1
+        if end > len(output):
+            raise _cut_short(len(output))
+        frames.append((name, output[start:end]))
+        position = end
     return frames
+
+
+def _cut_short(length: int) -> SourceError:
+    """Node's output ended part way through a frame. Its writes to the
+    temporary file stop short, unsaid, where there is no more room, and it
+    exits 0: the site got an index of what fitted (16 KiB of 1 MB)."""
+    return SourceError(
+        f"building the search index failed: its output ends part way through, after {length:,} bytes",
+        Path(tempfile.gettempdir()),
+        hint="Node writes it to a temporary file in this directory: free some space there, or set TMPDIR "
+        "to a directory with room",
+    )
 
 
 def node_executable() -> str:
