@@ -37,7 +37,7 @@ from .site import (
 from .template_checks import extends_loops, unshown_blocks, unused_templates
 from .tex import unshown_math
 from .weight import PageWeight, measure_first_visit
-from .writer import check_output_dir, remove_stale_temp_files, write_atomic_with, write_site
+from .writer import check_output_dir, remove_stale_builds, remove_stale_temp_files, write_atomic_with, write_site
 
 # Where the command line keeps work between runs, beside the output directory.
 CACHE_DIR = ".atlas-cache"
@@ -358,6 +358,10 @@ def build(
     previous build's on-disk cache and saved for the next one; the output is
     byte-identical either way, and an unchanged site is not rewritten."""
     check_output_dir(paths.out, paths.inputs, paths.cache)
+    # A killed build's tree, of the site's size: not left to write_site
+    # alone, which a build that finds nothing changed, or the site
+    # unchanged, never calls (it stayed for as long as they did).
+    remove_stale_builds(paths.out.resolve())
     distrusted = untrusted_cache(paths.cache) if cache is None and paths.cache is not None else None
     if distrusted is not None:
         paths = replace(paths, cache=None)

@@ -293,7 +293,7 @@ def write_site(
     parent = out_dir.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        _remove_stale_builds(out_dir)
+        remove_stale_builds(out_dir)
     except OSError as error:
         raise SourceError(f"cannot create output directory: {error.strerror}", parent) from None
     keep = _usable_keep(keep_previous_in, parent)
@@ -356,7 +356,7 @@ def unlock(descriptor: int | None) -> None:
 def _write_site(out_dir: Path, files: Mapping[str, bytes], keep: Path | None) -> dict[str, tuple[int, int]]:
     items = sorted(files.items())
     staging: Path | None = None
-    held: int | None = None  # the lock of a new tree, which another build's _remove_stale_builds leaves alone
+    held: int | None = None  # the lock of a new tree, which another build's remove_stale_builds leaves alone
     stats: dict[str, tuple[int, int]] = {}
     directory_mode, file_mode = _new_modes()
     if keep is not None and keep.is_dir():
@@ -597,7 +597,7 @@ def _set_aside(previous: Path, keep: Path | None) -> None:
     """Keep the previous site in ``keep`` for the next build, or delete it.
     Once swapped, the new site is in place: a previous site that cannot be
     deleted (made by another user, say) is left where the next build tries
-    again (_remove_stale_builds), rather than failing this one."""
+    again (remove_stale_builds), rather than failing this one."""
     if previous == keep:
         return
     if keep is not None:
@@ -609,7 +609,7 @@ def _set_aside(previous: Path, keep: Path | None) -> None:
     shutil.rmtree(previous, ignore_errors=True)
 
 
-def _remove_stale_builds(out_dir: Path) -> None:
+def remove_stale_builds(out_dir: Path) -> None:
     """Staging directories left by a build that was killed; not those of a
     build at work (see _new_tree)."""
     name = glob.escape(out_dir.name)  # "site[1]" is a name, not a pattern

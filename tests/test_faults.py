@@ -459,6 +459,26 @@ def test_stale_builds_are_told_by_the_output_directorys_name_as_written_not_as_a
     assert sorted(p.name for p in tmp_path.iterdir()) == [".site1.new-abc", "site[1]"]
 
 
+@pytest.mark.parametrize("change", ["nothing changed", "the site unchanged"])
+def test_a_killed_builds_site_is_removed_by_the_next_build_though_it_writes_no_site(tmp_path, change):
+    """A build killed as it swapped its site in (or wrote it) leaves a hidden
+    tree of the site's size beside it (``._site.old-PID``, ``._site.new-…``),
+    which only a build that wrote the site removed: it stayed for as long as
+    the builds after it found nothing changed, or the site unchanged (tried:
+    strace -e inject=renameat2:error=EINVAL -e inject=rename:signal=SIGKILL)."""
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    paths = Paths(tmp_path / "content", tmp_path / "_site", cache=tmp_path / ".atlas-cache")
+    build(paths)
+    for stale in ("._site.old-12345", "._site.new-abc123"):
+        (tmp_path / stale).mkdir()
+        (tmp_path / stale / "index.html").write_bytes(b"a killed build's")
+    if change == "the site unchanged":  # read (so a real build), but shown nowhere
+        (tmp_path / "content" / "papers" / ".scratch").write_text("a note to self")
+    report = build(paths)
+    assert report.skipped == (change == "nothing changed")
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".atlas-cache", "_site", "content"]
+
+
 def test_write_site_reports_the_stats_a_later_look_at_the_disk_finds(tmp_path):
     out = tmp_path / "_site"
     write_site(out, {"index.html": b"old", "gone/index.html": b"x"})
@@ -557,7 +577,7 @@ def test_a_build_starting_while_another_writes_its_new_tree_leaves_that_tree_alo
     def another_build_starts(path, data):  # when this one has written its first file
         if not started.is_set():
             started.set()
-            writer._remove_stale_builds(out)
+            writer.remove_stale_builds(out)
         return real_write(path, data)
 
     monkeypatch.setattr(writer, "_write_new_file", another_build_starts)
