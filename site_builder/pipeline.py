@@ -7,6 +7,7 @@ were.
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 import time
@@ -515,10 +516,11 @@ def unsaved_cache(error: OSError, cache_dir: Path) -> SourceError:
             "cannot save the build cache: this is a file, not a directory", cache_dir,
             hint="the site was built; delete the file so that the next build can reuse this one's work",
         )
-    return SourceError(
-        f"cannot save the build cache: {error.strerror}", cache_dir,
-        hint="the site was built; the next build starts from scratch unless this directory becomes writable",
-    )
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):  # writable, and full
+        hint = "the site was built; free some space there for the next build to reuse this one's work"
+    else:
+        hint = "the site was built; the next build starts from scratch unless this directory becomes writable"
+    return SourceError(f"cannot save the build cache: {error.strerror}", cache_dir, hint=hint)
 
 
 def save_cache(cache: BuildCache, manifest: Mapping[str, bytes], path: Path) -> None:

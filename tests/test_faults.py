@@ -373,6 +373,18 @@ def test_a_cache_that_cannot_be_saved_is_a_warning_and_the_site_is_built(tmp_pat
     assert (work / ".atlas-cache").read_text() == "not a directory"
 
 
+def test_a_cache_that_cannot_be_saved_on_a_full_disk_says_to_free_space_not_to_make_it_writable(tmp_path):
+    """It said "the next build starts from scratch unless this directory
+    becomes writable" of a writable directory on a full disk (tried: the
+    project on a tmpfs with 0.2 to 3 MB free)."""
+    from site_builder.pipeline import unsaved_cache
+
+    (tmp_path / ".atlas-cache").mkdir()
+    warning = str(unsaved_cache(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), tmp_path / ".atlas-cache"))
+    assert "cannot save the build cache: No space left on device (the site was built; free some space" in warning
+    assert "writable" not in warning
+
+
 def test_a_cache_save_a_killed_build_left_is_removed_by_the_next_build_on_one_core(tmp_path):
     """Its temp file, as large as the cache, was removed only where the
     cache is saved by a forked child (on two cores or more), and then only
