@@ -348,9 +348,15 @@ def lock_directory(directory: Path, shared: bool = False) -> int | None:
 def unlock(descriptor: int | None) -> None:
     if descriptor is not None:
         # Unlocked, not only closed: forked children share the descriptor's
-        # lock, and would hold it until they exit.
-        fcntl.flock(descriptor, fcntl.LOCK_UN)
-        os.close(descriptor)
+        # lock, and would hold it until they exit. A lock the file system
+        # lost meanwhile (NFS's lockd restarted, ENOLCK) is let go by the close:
+        # it was a traceback after the site was written.
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+        except OSError:
+            pass
+        finally:
+            os.close(descriptor)
 
 
 def _write_site(out_dir: Path, files: Mapping[str, bytes], keep: Path | None) -> dict[str, tuple[int, int]]:

@@ -402,6 +402,31 @@ def test_a_cache_save_a_killed_build_left_is_removed_by_the_next_build_on_one_co
     assert [temp.name for temp in left if temp.exists()] == []
 
 
+def test_a_lock_the_file_system_lost_meanwhile_is_let_go_without_a_traceback(tmp_path, monkeypatch, capsys):
+    """Unlocking raised ENOLCK (NFS's lock daemon restarted during the build,
+    tried with strace): a traceback once the site was written. Closing the
+    descriptor lets the lock go."""
+    import fcntl
+
+    import build as cli
+
+    work = copy_project(tmp_path)
+    monkeypatch.chdir(work)
+    flock = fcntl.flock
+
+    def lost_on_unlock(descriptor, operation):
+        if operation == fcntl.LOCK_UN:
+            raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+        return flock(descriptor, operation)
+
+    monkeypatch.setattr(fcntl, "flock", lost_on_unlock)
+    descriptors = len(os.listdir("/proc/self/fd"))
+    assert cli.main(["build", "-q"]) == 0
+    assert capsys.readouterr().err == ""
+    assert (work / "_site" / "index.html").exists()
+    assert len(os.listdir("/proc/self/fd")) == descriptors  # each closed all the same
+
+
 def test_another_users_cache_is_neither_run_nor_written(tmp_path, monkeypatch, capsys):
     """A cache is pickles, which run code as they load: another user's (one
     made first in /tmp, for an output in /tmp) must not be loaded, nor the
