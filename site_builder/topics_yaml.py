@@ -17,7 +17,7 @@ from .aliases import Alias, parse_aliases
 from .errors import SourceError, exists_or_links, raise_if_any, read_utf8
 from .papers import FILE_SLUG
 from .topics import Taxonomy, Topic
-from .yamlsource import control_character_error, item_taken_as_text, unholdable_problem, yaml_problem
+from .yamlsource import alias_problem, control_character_error, item_taken_as_text, unholdable_problem, yaml_problem
 
 SLUG_PATTERN = re.compile(r"[a-z0-9-]+")
 TOP_LEVEL_KEYS = ("min_score", "max_topics", "title_weight", "topics")
@@ -58,6 +58,13 @@ def parse_taxonomy(text: str, path: Path | str) -> Taxonomy:
         raise SourceError("invalid YAML: nested too deeply", path) from None
     if root is None:
         raise _no_topics(path)
+    # The reader below reads each value by the shape it expects, so a value
+    # that holds itself did no harm here; refused all the same, as in every
+    # other YAML file, with the same words.
+    aliases = alias_problem(root, text)
+    if aliases is not None:
+        problem, hint, mark = aliases
+        raise SourceError(f"invalid YAML: {problem}", path, mark.line + 1, hint=hint)
     item_taken_as_text(root, text, path)
     tagged = _unknown_tag(root)
     if tagged is not None:

@@ -142,13 +142,65 @@ def _plain_value(text: str) -> Any:
 
 
 def _compose_and_load(text: str, loader_class: type) -> tuple[yaml.Node | None, Any]:
-    """The node tree (for key lines) and the data, from one parse."""
+    """The node tree (for key lines) and the data, from one parse; its
+    aliases are checked before any data is made of them."""
     loader = loader_class(text)
     try:
         node = loader.get_single_node()
-        return node, (loader.construct_document(node) if node is not None else None)
+        if node is None:
+            return None, None
+        problem = alias_problem(node, text)
+        if problem is not None:
+            raise _AliasError(None, None, problem[0], problem[2], note=problem[1])
+        return node, loader.construct_document(node)
     finally:
         loader.dispose()
+
+
+class _AliasError(yaml.MarkedYAMLError):
+    """An alias that makes a value without end: the hint is in ``note``."""
+
+
+# An alias ("*name") stands for the whole value anchored "&name"; one in
+# its own anchor's value ("loop: &a [*a]") makes a value that never ends.
+# Every step after reading walks values in full (ingest compares a file's
+# old and new front matter, the cache pickles them, a template prints
+# them): the first ended in a RecursionError. So it is refused where YAML
+# is read, as Go's yaml.v3 refuses it.
+_ANCHOR = re.compile(r"&([^\s,\[\]{}]+)")
+
+
+def alias_problem(root: yaml.Node, text: str) -> tuple[str, str, yaml.Mark] | None:
+    """What is wrong with the aliases in ``root`` (the document composed
+    from ``text``), how to fix it, and where; None when nothing is. A loop,
+    not recursion, as in _scalars; each node is walked once."""
+    finished_nodes: set[int] = set()
+    walking: set[int] = set()  # the nodes whose value is being walked: those around the current one
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        children = _children(node)
+        if finished:
+            walking.discard(id(node))
+            finished_nodes.add(id(node))
+        elif id(node) in walking:
+            anchor = _ANCHOR.match(text, node.start_mark.index)
+            name = anchor.group(1) if anchor else "name"
+            return (f"the value anchored here ('&{name}') holds an alias of itself ('*{name}'), "
+                    "so it would never end",
+                    "an alias names a value written before it, whole: write that value out instead",
+                    node.start_mark)
+        elif id(node) not in finished_nodes:
+            walking.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in children)
+    return None
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    return node.value if isinstance(node, yaml.SequenceNode) else []
 
 
 def _parse_fast(text: str) -> tuple[yaml.Node | None, Any] | None:
@@ -373,6 +425,9 @@ def parse_yaml_mapping(
     try:
         node, data = _parse_fast(text) or _compose_and_load(text, _Loader)
     except yaml.MarkedYAMLError as error:
+        if isinstance(error, _AliasError):
+            raise SourceError(f"invalid YAML: {error.problem}", path, error.problem_mark.line + first_line,
+                              hint=error.note) from None
         if isinstance(error, _BadDate):
             mark = error.problem_mark or error.context_mark
             raise SourceError(
@@ -454,8 +509,7 @@ def _scalars(node: yaml.Node) -> Iterator[yaml.ScalarNode]:
             yield node
         elif id(node) not in seen:  # an alias of a node above it, "&a [*a]", is walked once
             seen.add(id(node))
-            children = [child for pair in node.value for child in pair] if isinstance(node, yaml.MappingNode) else node.value
-            stack.extend(reversed(children))
+            stack.extend(reversed(_children(node)))
 
 
 # An indented line that starts as a list item does: "- b".

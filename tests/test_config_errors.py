@@ -332,6 +332,24 @@ CASES = {
         write("content/topics.yaml", "topics: " + "[" * 5000 + "]" * 5000 + "\n"),
         "content/topics.yaml: invalid YAML: nested too deeply",
     ),
+    # An alias in its own anchor's value: ingest's rewrite of the file, once a
+    # new digest dated the paper, ended in a RecursionError.
+    "front-matter-alias-of-itself": (
+        replace_in(PAPER, "links: []\n", "links: []\nloop: &a [*a]\n"),
+        f"{PAPER}:7: invalid YAML: the value anchored here ('&a') holds an alias of itself ('*a'), so it would never end",
+    ),
+    "page-alias-of-itself": (
+        write("content/pages/about.md", "---\ntitle: About\nsee:\n  &loop {also: *loop}\n---\n"),
+        "content/pages/about.md:4: invalid YAML: the value anchored here ('&loop') holds an alias of itself",
+    ),
+    "site-yaml-alias-of-itself": (
+        append("content/site.yaml", "loop: &a\n  - *a\n"),
+        f"content/site.yaml:{SITE_LINES + 1}: invalid YAML: the value anchored here ('&a') holds an alias of itself",
+    ),
+    "topics-yaml-alias-of-itself": (
+        replace_in("content/topics.yaml", "\ntopics:", "\nloop: &a [x, [y, *a]]\ntopics:"),
+        "content/topics.yaml:53: invalid YAML: the value anchored here ('&a') holds an alias of itself",
+    ),
     "front-matter-broken-yaml": (
         replace_in(PAPER, "title: A Paper on Speech", "title: [A Paper on Speech"),
         # The next key, no deeper than the bracket's line, says it was never closed.
@@ -667,3 +685,14 @@ def test_an_image_that_is_no_file_is_an_error_with_the_digests_before_the_site_m
     monkeypatch.setattr(pipeline, "build_site", lambda *args, **kwargs: pytest.fail("the site model was built"))
     assert cli.main(["-q"]) == 1
     assert f"error: content/site.yaml:{SITE_LINES + 1}: image 'social.png' is not a file" in capsys.readouterr().err
+
+
+def test_ingest_stops_at_an_alias_of_itself_before_rewriting_the_paper(project, capsys):
+    """A new digest dates the paper, so ingest rewrites its file: comparing
+    the old front matter with the new ended in a RecursionError."""
+    replace_in(PAPER, "links: []\n", "links: []\nloop: &a [*a]\n")(project)
+    write("content/digests/2025-03-19.txt", DIGEST.replace("Mar 18", "Mar 19"))(project)
+    papers_before = snapshot(project / "content" / "papers")
+    assert cli.main(["ingest"]) == 1
+    assert f"error: {PAPER}:7: invalid YAML: the value anchored here ('&a') holds an alias of itself" in capsys.readouterr().err
+    assert snapshot(project / "content" / "papers") == papers_before
