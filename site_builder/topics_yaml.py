@@ -59,8 +59,8 @@ def parse_taxonomy(text: str, path: Path | str) -> Taxonomy:
     if root is None:
         raise _no_topics(path)
     # The reader below reads each value by the shape it expects, so a value
-    # that holds itself did no harm here; refused all the same, as in every
-    # other YAML file, with the same words.
+    # that holds itself or millions did no harm here; refused all the same,
+    # as in every other YAML file, with the same words.
     aliases = alias_problem(root, text)
     if aliases is not None:
         problem, hint, mark = aliases

@@ -158,23 +158,30 @@ def _compose_and_load(text: str, loader_class: type) -> tuple[yaml.Node | None, 
 
 
 class _AliasError(yaml.MarkedYAMLError):
-    """An alias that makes a value without end: the hint is in ``note``."""
+    """An alias that makes a value without end, or of millions of values:
+    the hint is in ``note``."""
 
 
-# An alias ("*name") stands for the whole value anchored "&name"; one in
-# its own anchor's value ("loop: &a [*a]") makes a value that never ends.
-# Every step after reading walks values in full (ingest compares a file's
-# old and new front matter, the cache pickles them, a template prints
-# them): the first ended in a RecursionError. So it is refused where YAML
-# is read, as Go's yaml.v3 refuses it.
+# An alias ("*name") stands for the whole value anchored "&name". One in
+# its own anchor's value ("loop: &a [*a]") makes a value that never ends;
+# aliases of values that hold aliases multiply ("billion laughs": nine
+# lines of nine aliases each make 387 million values). Every step after
+# reading walks values in full (ingest compares a file's old and new front
+# matter, the cache pickles them, a template prints them): the first ended
+# in a RecursionError, the second took seconds, ninefold a line, and all
+# memory. So both are refused where YAML is read, as Go's yaml.v3 refuses
+# them. The limit counts values beyond those the text writes, far above any
+# real use: reusing a topic's keywords (keywords: *kw) adds a few dozen.
+ALIAS_EXPANSION_LIMIT = 100_000
 _ANCHOR = re.compile(r"&([^\s,\[\]{}]+)")
 
 
 def alias_problem(root: yaml.Node, text: str) -> tuple[str, str, yaml.Mark] | None:
     """What is wrong with the aliases in ``root`` (the document composed
     from ``text``), how to fix it, and where; None when nothing is. A loop,
-    not recursion, as in _scalars; each node is walked once."""
-    finished_nodes: set[int] = set()
+    not recursion, as in _scalars; each node is counted once, so a document
+    of a billion values is checked in the time its text takes to read."""
+    sizes: dict[int, int] = {}  # a node finished → its values, each alias's written out
     walking: set[int] = set()  # the nodes whose value is being walked: those around the current one
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
@@ -182,7 +189,12 @@ def alias_problem(root: yaml.Node, text: str) -> tuple[str, str, yaml.Mark] | No
         children = _children(node)
         if finished:
             walking.discard(id(node))
-            finished_nodes.add(id(node))
+            sizes[id(node)] = size = 1 + sum(sizes[id(child)] for child in children)
+            if size > ALIAS_EXPANSION_LIMIT + len(sizes):  # beyond the values written (each node once)
+                return (f"with its aliases ('*name') written out, this value holds {size:,} values: "
+                        "aliases of values that hold aliases multiply them",
+                        f"aliases may add up to {ALIAS_EXPANSION_LIMIT:,} values to a file: write them out, "
+                        "or use fewer aliases of values that hold aliases", node.start_mark)
         elif id(node) in walking:
             anchor = _ANCHOR.match(text, node.start_mark.index)
             name = anchor.group(1) if anchor else "name"
@@ -190,7 +202,7 @@ def alias_problem(root: yaml.Node, text: str) -> tuple[str, str, yaml.Mark] | No
                     "so it would never end",
                     "an alias names a value written before it, whole: write that value out instead",
                     node.start_mark)
-        elif id(node) not in finished_nodes:
+        elif id(node) not in sizes:
             walking.add(id(node))
             stack.append((node, True))
             stack.extend((child, False) for child in children)

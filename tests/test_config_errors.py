@@ -20,6 +20,7 @@ from files import snapshot
 
 from site_builder.config import SiteConfig, check_base_url, load_config
 from site_builder.errors import SourceError
+from site_builder.yamlsource import parse_yaml_mapping
 
 ROOT = Path(__file__).resolve().parent.parent
 # build.py is a script, not a package module: load it to call main() in-process.
@@ -75,6 +76,12 @@ def user_template(name: str, source: str | bytes) -> Callable[[Path], None]:
         append("content/site.yaml", "templates_dir: ../my-templates\n")(project)
         write(f"my-templates/{name}", source)(project)
     return change
+
+
+def aliases_of_aliases(lines: int) -> str:
+    """YAML lines "l0: &l0 [x, …]", then "l1: &l1 [*l0, …]", nine items each:
+    line n holds 9**(n+1) values written out ("billion laughs")."""
+    return "".join(f"l{n}: &l{n} [{', '.join([f'*l{n - 1}' if n else 'x'] * 9)}]\n" for n in range(lines))
 
 
 SITE_LINES = len((ROOT / "content" / "site.yaml").read_text().splitlines())
@@ -349,6 +356,13 @@ CASES = {
     "topics-yaml-alias-of-itself": (
         replace_in("content/topics.yaml", "\ntopics:", "\nloop: &a [x, [y, *a]]\ntopics:"),
         "content/topics.yaml:53: invalid YAML: the value anchored here ('&a') holds an alias of itself",
+    ),
+    # "Billion laughs": each line nine aliases of the line above. Seven lines
+    # made a build take seconds, nine took minutes and all memory.
+    "front-matter-aliases-multiplying": (
+        replace_in(PAPER, "links: []\n", "links: []\n" + aliases_of_aliases(7)),
+        f"{PAPER}:12: invalid YAML: with its aliases ('*name') written out, this value holds 597,871 values: "
+        "aliases of values that hold aliases multiply them (aliases may add up to 100,000 values",
     ),
     "front-matter-broken-yaml": (
         replace_in(PAPER, "title: A Paper on Speech", "title: [A Paper on Speech"),
@@ -696,3 +710,11 @@ def test_ingest_stops_at_an_alias_of_itself_before_rewriting_the_paper(project, 
     assert cli.main(["ingest"]) == 1
     assert f"error: {PAPER}:7: invalid YAML: the value anchored here ('&a') holds an alias of itself" in capsys.readouterr().err
     assert snapshot(project / "content" / "papers") == papers_before
+
+
+# The second has too many '[' for libyaml (its parser crashes deep down), so PyYAML's reads it.
+@pytest.mark.parametrize("comment", ["", "# " + "[" * 600 + "\n"], ids=["libyaml", "pyyaml"])
+def test_aliases_adding_values_up_to_the_limit_are_read_as_written(comment):
+    """Nine x's, then four lines of nine aliases each of the line above: 74,000 values, under the limit."""
+    data = parse_yaml_mapping(comment + "title: T\n" + aliases_of_aliases(5), "paper.md", first_line=2)[0]
+    assert data["l4"][8][8][8][8] == ["x"] * 9

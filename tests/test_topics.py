@@ -690,3 +690,20 @@ def test_scores_equal_the_definition_for_phrases_with_symbols_and_no_word_to_sta
     abstract = "".join(word + glue for word, glue in abstract_parts)
     title = "".join(word.upper() + glue for word, glue in title_parts)
     assert score_topics(AWKWARD_TAXONOMY, title, abstract) == scores_by_definition(AWKWARD_TAXONOMY, title, abstract)
+
+
+def test_keywords_anchored_once_and_reused_by_an_alias_are_read_for_both_topics():
+    taxonomy = parse_taxonomy(
+        "topics:\n  - slug: a\n    name: A\n    keywords: &kw {lora: 2, adapter*: 1}\n"
+        "  - slug: b\n    name: B\n    keywords: *kw\n", "topics.yaml",
+    )
+    assert [t.keywords for t in taxonomy.topics] == [(("lora", 2.0), ("adapter*", 1.0))] * 2
+
+
+def test_aliases_multiplying_in_topics_yaml_are_an_error_at_their_line():
+    """Each line nine aliases of the line above: the sixth holds 9**6 values."""
+    levels = "".join(f"      l{n}: &l{n} [{', '.join([f'*l{n - 1}' if n else 'x'] * 9)}]\n" for n in range(7))
+    with pytest.raises(SourceError) as caught:
+        parse_taxonomy("topics:\n  - slug: a\n    name: A\n    keywords: {lora: 2}\n    papers:\n" + levels, "topics.yaml")
+    assert str(caught.value).startswith(
+        "topics.yaml:11: invalid YAML: with its aliases ('*name') written out, this value holds 597,871 values")
