@@ -14,6 +14,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from .aliases import Alias, parse_aliases
+from .digest import clip
 from .errors import SourceError, exists_or_links, raise_if_any, read_utf8
 from .papers import FILE_SLUG
 from .topics import Taxonomy, Topic
@@ -391,13 +392,23 @@ def _is_null(node: yaml.Node) -> bool:
 def _number(node: yaml.Node) -> float | None:
     value = _scalar(node)
     # bool is an int in Python, but "weight: yes" is a mistake, not 1.
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of 309 digits or more, which no float holds
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _written(node: yaml.Node) -> str:
-    """A value as the message quotes it: a number as written ("not 0"), text in quotes ("not 'three'")."""
+    """A value as the message quotes it: a number as written ("not 0"), text in quotes ("not 'three'");
+    a number no float holds (309 digits, .inf), clipped, said to be too large."""
     if not isinstance(node, yaml.ScalarNode):
         return "a list or mapping"
-    return str(node.value) if node.style is None and _number(node) is not None else repr(str(node.value))
+    if node.style is None and _number(node) is not None:
+        return str(node.value)
+    value = _scalar(node)
+    if node.style is None and isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
+        return f"{clip(str(node.value), 20)}, which is too large"  # value == value: not .nan
+    return repr(str(node.value))

@@ -436,6 +436,18 @@ def test_keyword_weight_that_is_not_a_number(tmp_path):
     )
 
 
+def test_a_weight_or_setting_no_float_holds_is_an_error_at_its_line_said_to_be_too_large(tmp_path):
+    """An integer of 309 digits or more raised an OverflowError traceback."""
+    text = f"min_score: {'1' * 400}\ntopics:\n  - slug: rag\n    name: RAG\n    keywords:\n      rag: {'9' * 309}\n"
+    with pytest.raises(BuildErrors) as caught:
+        parse_taxonomy(text, "topics.yaml")
+    assert [str(error) for error in caught.value.errors] == [
+        "topics.yaml:1: min_score must be a number greater than 0, not 1111111111111111111…, which is too large",
+        "topics.yaml:6: keyword 'rag' needs a number as its weight, not 9999999999999999999…, which is too large "
+        "(write one 'phrase: weight' per keyword, e.g. keywords: {quantiz*: 3, pruning: 2})",
+    ]
+
+
 def test_unknown_topic_key_such_as_a_typo(tmp_path):
     text = "topics:\n  - slug: rag\n    name: RAG\n    keyword: {rag: 3}\n"
     assert error_text(tmp_path, text) == (
