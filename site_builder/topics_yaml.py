@@ -79,7 +79,7 @@ def parse_taxonomy(text: str, path: Path | str) -> Taxonomy:
     if not isinstance(root, yaml.MappingNode):
         raise SourceError("expected a mapping with 'topics:' and optional settings", path, _line(root),
                           hint="start the file with 'topics:' followed by '- slug: ...' items")
-    reader = _Reader(path, [])
+    reader = _Reader(path, text, [])
     settings: dict[str, float] = {}
     topics: tuple[Topic, ...] = ()
     for key, _key_node, value in reader.items(root, "setting", TOP_LEVEL_KEYS):
@@ -102,6 +102,7 @@ class _Reader:
     """Turns nodes into values, adding a SourceError for each problem found."""
 
     path: Path | str
+    source: str  # the file's text, for a key that is no word as it was written
     errors: list[SourceError]
 
     def error(self, message: str, node: yaml.Node, hint: str = "") -> None:
@@ -114,7 +115,10 @@ class _Reader:
         keys are reported (a typo like 'keyword:' must not be silently ignored)."""
         seen: dict[str, int] = {}
         for key_node, value in node.value:
-            key = str(key_node.value)
+            # A key may be a list or mapping ("? [a, b]"): its value is nodes,
+            # whose repr the message showed ("ScalarNode(tag=…)"), not its text.
+            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else " ".join(
+                self.source[key_node.start_mark.index:key_node.end_mark.index].split())
             if key not in allowed:
                 guess = difflib.get_close_matches(key, allowed, n=1)
                 maybe = f"did you mean {guess[0]!r}? " if guess else ""

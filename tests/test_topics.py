@@ -448,6 +448,19 @@ def test_a_weight_or_setting_no_float_holds_is_an_error_at_its_line_said_to_be_t
     ]
 
 
+def test_a_key_written_as_a_list_or_mapping_is_named_as_written_at_its_line():
+    """A complex key ("? [a, b]") was named by PyYAML's repr of its nodes: "[ScalarNode(tag=…"."""
+    text = "? [a, b]\n: 1\ntopics:\n  - slug: rag\n    name: RAG\n    keywords:\n      ? [lora, adapter]\n      : 2\n" \
+        "    ? {x: y}\n    : 3\n"
+    with pytest.raises(BuildErrors) as caught:
+        parse_taxonomy(text, "topics.yaml")
+    assert [str(error).partition(" (")[0] for error in caught.value.errors] == [
+        "topics.yaml:1: unknown setting '[a, b]'",
+        "topics.yaml:7: keyword must be text, not a list or mapping",
+        "topics.yaml:9: unknown topic key '{x: y}'",
+    ]
+
+
 def test_unknown_topic_key_such_as_a_typo(tmp_path):
     text = "topics:\n  - slug: rag\n    name: RAG\n    keyword: {rag: 3}\n"
     assert error_text(tmp_path, text) == (
