@@ -494,7 +494,8 @@ def _digest_text(linkify: LinkifyIt, text: str) -> str:
 
 # Where linkify-it's schemes with "://" start a link: not after a letter, a
 # digit or "+" (which would make them part of another scheme's name), so
-# "page.https://…", a missing space, is linked too.
+# "page.https://…", a missing space, is linked too; papers._URL, which
+# finds a paper's links:, starts them alike.
 _SCHEME = re.compile(r"(?<![A-Za-z0-9+])(?:https?|ftp)(?=://)", re.IGNORECASE)
 # What ends an address in digest text before linkify-it would: a LaTeX brace
 # (see papers._URL) and a backslash escape.

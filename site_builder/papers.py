@@ -71,10 +71,13 @@ _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 FILE_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
 # Braces end a URL: abstracts copied from arXiv carry LaTeX leftovers such as
 # "https://x.org/a{https://x.org/a}" and "https://x.org/{this https URL}".
-_URL = re.compile(r"https?://[^\s<>\"{}]+")
+# An address starts where the abstract's page links one (markup._SCHEME):
+# its scheme in any case ("Https://github.com/…" begins a sentence), not
+# after a letter, digit or "+" ("xhttps://…" is no address there).
+_URL = re.compile(r"(?<![A-Za-z0-9+])https?://[^\s<>\"{}]+", re.IGNORECASE)
 # What a link in front matter may be: any http(s) address without spaces or
 # markup characters (older files may hold braces from before _URL stopped at them).
-_WEB_ADDRESS = re.compile(r"https?://[^\s<>\"]+")
+_WEB_ADDRESS = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
 _SLUG_MAX = 80
 # An arXiv identifier: 2503.12345 (since 2007, four digits after the dot
 # until 2014), hep-th/9901001 or math/0309136 before; a version, v2, may follow.
@@ -264,7 +267,7 @@ def slug_for(title: str) -> str:
 
 
 def extract_links(text: str) -> tuple[str, ...]:
-    if "http" not in text:  # most abstracts; ingest asks for every paper on every build
+    if "://" not in text:  # most abstracts; ingest asks for every paper on every build
         return ()
     links: list[str] = []
     for match in _URL.finditer(text):

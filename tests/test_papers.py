@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from site_builder.digest import Digest, DigestEntry
 from site_builder.errors import SourceError
 from site_builder.ingest import PreviewWrites, plan_ingest
 from site_builder.papers import PaperRecord, extract_links, merge_entries, parse_paper, slug_for, title_key
-from site_builder.markup import make_markdown
+from site_builder.markup import make_digest_text, make_markdown
 
 PAPERS = Path("papers")
 
@@ -61,6 +62,17 @@ def test_a_scheme_with_no_address_after_it_is_no_link_and_the_paper_file_reads()
     _, texts = ingest_texts([digest(MAR18, "a.txt", ("A Paper", text))])
     (path, written), = texts.items()
     assert parse_paper(written, path).links == ("https://x.org/d",)
+
+
+def test_a_papers_links_are_the_addresses_its_page_links_in_its_abstract_in_any_case():
+    # The page links a scheme in capitals ("Https://" beginning a sentence),
+    # and none run on from a word; links: took only "http(s)://", anywhere.
+    text = "Https://github.com/a/b holds the code. Data at HTTP://x.org/d; not xhttps://y.org/e or 1http://z.org/f."
+    linked = tuple(re.findall(r'href="([^"]+)"', make_digest_text()(text)))
+    assert extract_links(text) == linked == ("Https://github.com/a/b", "HTTP://x.org/d")
+    _, texts = ingest_texts([digest(MAR18, "a.txt", ("A Paper", text))])
+    (path, written), = texts.items()
+    assert parse_paper(written, path).links == linked
 
 
 def test_merge_joins_a_paper_across_digests_and_keeps_first_abstract():
