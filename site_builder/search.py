@@ -209,18 +209,26 @@ def _parse_frames(output: bytes) -> list[tuple[str, bytes]]:
             start = newline + 1
             end = start + int(length)
         except ValueError:  # no header whole (UnicodeDecodeError is one too)
-            end = len(output) + 1
+            break
         if end > len(output):
-            raise _cut_short(len(output))
+            break
         frames.append((name, output[start:end]))
         position = end
-    return frames
+    # Cut short at a frame's end, or before the first, reads as whole frames:
+    # only the last one, which Node writes after all others, says none is missing.
+    if position < len(output) or not frames or frames[-1][0] != _LAST_FRAME:
+        raise _cut_short(len(output))
+    return frames[:-1]
+
+
+_LAST_FRAME = "end"  # (js/build_index.js)
 
 
 def _cut_short(length: int) -> SourceError:
-    """Node's output ended part way through a frame. Its writes to the
+    """Node's output ended before its last frame. Its writes to the
     temporary file stop short, unsaid, where there is no more room, and it
-    exits 0: the site got an index of what fitted (16 KiB of 1 MB)."""
+    exits 0: the site got an index of what fitted (16 KiB of 1 MB), or,
+    sharded, none at all where nothing fitted."""
     return SourceError(
         f"building the search index failed: its output ends part way through, after {length:,} bytes",
         Path(tempfile.gettempdir()),

@@ -976,24 +976,30 @@ def test_node_started_through_a_launcher_that_does_not_exec_it_builds_the_index(
     assert PendingSearchIndex([SearchDocument("a", "A", "papers/a/", (), (), "text", "text")]).result().files
 
 
-@pytest.mark.parametrize("written", ["half", "header-only", "half-a-header"])
+@pytest.mark.parametrize(
+    "written", ["half", "header-only", "half-a-header", "nothing", "nothing-sharded", "one-shard-of-two"],
+)
 def test_an_index_cut_short_by_a_full_temp_directory_is_an_error_not_a_broken_index(monkeypatch, tmp_path, written):
     """Node writes the index to a temporary file (TMPDIR, /tmp); with little
     room there, its write stops short, unsaid, and it exits 0: the build
     published an index of 16 KiB instead of 1 MB, whose searches found
     next to nothing (tried with TMPDIR on a tmpfs of 640 KB), or, cut in a
-    frame's header, ended in a ValueError traceback."""
+    frame's header, ended in a ValueError traceback. With no room at all
+    (or cut where a frame ends), a sharded site got no index or part of
+    its shards, unsaid, and a single index was a ValueError traceback."""
     from site_builder import search
 
     document = SearchDocument("a", "A", "papers/a/", (), (), "text", "text")
-    whole = PendingSearchIndex([document]).result()
-    frames = {"half": 'index 1000\\n{"version":"2.3.9","fie', "header-only": "index 1000", "half-a-header": "ind"}
+    sharded = written in ("nothing-sharded", "one-shard-of-two")
+    whole = PendingSearchIndex([document], sharded=sharded).result()
+    frames = {"half": 'index 1000\\n{"version":"2.3.9","fie', "header-only": "index 1000", "half-a-header": "ind",
+              "nothing": "", "nothing-sharded": "", "one-shard-of-two": "shard:a 2\\n{}"}
     cut_short = tmp_path / "node"
     cut_short.write_text(f"#!/bin/sh\ncat >/dev/null\nprintf '{frames[written]}'\n")
     cut_short.chmod(0o755)
     monkeypatch.setattr(search, "node_executable", lambda: str(cut_short))
     with pytest.raises(SourceError) as raised:
-        PendingSearchIndex([document]).result()
+        PendingSearchIndex([document], sharded=sharded).result()
     assert str(raised.value).startswith(
         f"{tempfile.gettempdir()}: building the search index failed: its output ends part way through"
     ), str(raised.value)

@@ -8,6 +8,8 @@
 // stdout: frames of "<name> <byte length>\n<bytes>", names in a fixed order:
 //   sharded=false: "index"                       a serialized lunr index
 //   sharded=true:  "shard:<prefix>" for each shard, then "monolithic" if asked
+//   and last, whatever was asked, "end" (empty): output cut short by a full
+//   temporary directory, which Node does not report, then ends without it
 //
 // A shard holds the terms that start with its prefix (and no longer shard's
 // prefix). For each term it keeps the global term index and, per field, the
@@ -300,3 +302,4 @@ function main() {
 }
 
 main();
+writeFrame("end", "");
