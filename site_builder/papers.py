@@ -78,6 +78,7 @@ _URL = re.compile(r"(?<![A-Za-z0-9+])https?://[^\s<>\"{}]+", re.IGNORECASE)
 # What a link in front matter may be: any http(s) address without spaces or
 # markup characters (older files may hold braces from before _URL stopped at them).
 _WEB_ADDRESS = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+_SCHEMES = ("http://", "https://")
 _SLUG_MAX = 80
 # An arXiv identifier: 2503.12345 (since 2007, four digits after the dot
 # until 2014), hep-th/9901001 or math/0309136 before; a version, v2, may follow.
@@ -568,7 +569,11 @@ def parse_paper(text: str, path: Path) -> Paper:
         if "topics" in data
         else None
     )
-    links = as_strings(data.get("links"), "links", path, lines.get("links"))
+    # Not a scheme alone, which ingest wrote for an abstract's "https://..."
+    # until extract_links left it out: the files it wrote then read.
+    links = tuple(
+        link for link in as_strings(data.get("links"), "links", path, lines.get("links")) if link.lower() not in _SCHEMES
+    )
     for link in links:
         # Links become href attributes: a "javascript:" one would run when clicked.
         if not _WEB_ADDRESS.fullmatch(link):

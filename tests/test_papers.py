@@ -75,6 +75,21 @@ def test_a_papers_links_are_the_addresses_its_page_links_in_its_abstract_in_any_
     assert parse_paper(written, path).links == linked
 
 
+def test_a_paper_file_an_older_ingest_wrote_a_scheme_alone_into_reads():
+    # Such files were committed (`build.py ingest` wrote them): every build
+    # stopped at them, "link 'https://' is not a web address", hinting that
+    # links start with https://, until each was edited by hand. Read as
+    # ingest would write it now, the file is left as it is, as any such.
+    text = "Code will be released at https://... Data: https://x.org/d."
+    _, texts = ingest_texts([digest(MAR18, "a.txt", ("A Paper", text))])
+    (path, written), = texts.items()
+    older = written.replace("links: ['https://x.org/d']", "links: ['https://', 'https://x.org/d']")
+    assert older != written
+    assert parse_paper(older, path).links == ("https://x.org/d",)
+    plan, again = ingest_texts([digest(MAR18, "a.txt", ("A Paper", text))], {path: older})
+    assert plan.changed == () and again[path] == older
+
+
 def test_merge_joins_a_paper_across_digests_and_keeps_first_abstract():
     merged = merge_entries([
         digest(MAR18, "b.txt", ("Same Paper", "first   abstract")),
