@@ -376,7 +376,7 @@ def _digest_of(
                     "abstract whose title is missing?",
                     path, title.line, hint=_JOIN_OR_ADD_TITLE,
                 )
-            if mistyped_date_line(title.text):
+            if mistyped_date_line(title.text, date):
                 # Another day's date line, misspelt: no error said so, as one
                 # written right is (a second date line), and this one's line
                 # was the title's after it.

@@ -89,18 +89,32 @@ def parse_date_line(text: str, default_year: int | None) -> tuple[int, int, int 
     return _MONTHS[match.group(1).lower()], int(match.group(2)), year
 
 
-def mistyped_date_line(text: str) -> bool:
+def mistyped_date_line(text: str, near: dt.date) -> bool:
     """Whether ``text``, no date line, reads as one mistyped: a word like a
-    month's name and a day ("Marc 19", "Mar 1 9", "19 Mar", "Mrach 19, 2025"),
-    or numbers as an ISO date's ("2025-3-19"). "Llama 2" is no month."""
+    month's name and a day ("Marc 19", "Mar 1 9", "19 Mar", "Mrach 19, 2025")
+    within DAYS_APART_WARNED of ``near``, the digest's date, in any year, or
+    numbers as an ISO date's ("2025-3-19"). "Llama 2" is no month; "Maya 2"
+    is May 2, too far from a digest of Mar 18 for another day's date line:
+    a title (models are named so) that lost its abstract."""
     if re.fullmatch(r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}", text):
         return True
     words = re.split(r"[\s,.]+", text.strip(" ,."))
     names = [word for word in words if not word.isdigit()]
-    return (
-        2 <= len(words) <= 4 and len(names) == 1 and any(len(word) <= 2 for word in words if word.isdigit())
-        and bool(difflib.get_close_matches(names[0].lower(), _MONTHS, n=1, cutoff=0.6))
-    )
+    days = [word for word in words if word.isdigit() and len(word) <= 2]
+    if not (2 <= len(words) <= 4 and len(names) == 1 and days):
+        return False
+    month = difflib.get_close_matches(names[0].lower(), _MONTHS, n=1, cutoff=0.6)
+    if not month:
+        return False
+    day = int("".join(days)) if len("".join(days)) <= 2 else int(days[0])  # "Mar 1 9": the 19th
+    for year in (near.year - 1, near.year, near.year + 1):
+        try:
+            read = dt.date(year, _MONTHS[month[0]], day)
+        except ValueError:  # no such day (Feb 30), nor in the year before or after
+            continue
+        if abs((read - near).days) <= DAYS_APART_WARNED:
+            return True
+    return False
 
 
 # A digest is saved on its day or after it: its date line may be up to this
