@@ -234,7 +234,14 @@ def check_output_dir(out_dir: Path, inputs: Iterable[Path], cache: Path | None =
         out = out_dir.resolve()
     except (OSError, RuntimeError):  # a link that loops
         raise SourceError("the output directory is a link that cannot be followed", out_dir, hint=hint) from None
-    if cache is not None and out == cache.resolve():
+    try:
+        cached_in = cache.resolve() if cache is not None else None
+    except (OSError, RuntimeError):  # a link that loops: every build after this stopped at it, a traceback
+        raise SourceError(
+            "the build cache is a link that cannot be followed", cache,
+            hint="delete it (the next build makes it again), or build with --no-cache",
+        ) from None
+    if out == cached_in:
         raise SourceError(
             "the output directory is the build cache, which a build keeps beside its output", out_dir,
             hint="choose another name, e.g. --out _site (or build with --no-cache)",

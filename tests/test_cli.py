@@ -280,6 +280,16 @@ def test_an_output_directory_that_is_the_build_cache_beside_it_is_refused(projec
     assert sorted(path.name for path in (project / ".atlas-cache").iterdir() if path.suffix == ".pickle") == []
 
 
+def test_a_build_cache_that_is_a_link_in_a_loop_is_a_one_line_error(project):
+    (project / ".atlas-cache").symlink_to(".atlas-cache")
+    for command in ("build", "serve"):
+        result = run(command, cwd=project)
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        assert result.stderr.startswith("error: .atlas-cache: the build cache is a link that cannot be followed"), \
+            result.stderr
+    assert run("build", "--no-cache", cwd=project).returncode == 0
+
+
 def test_a_new_empty_or_earlier_output_directory_is_built_into(project):
     (project / "empty").mkdir()
     for out in ("empty", "new/site", "empty"):
