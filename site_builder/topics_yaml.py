@@ -407,12 +407,13 @@ def _number(node: yaml.Node) -> float | None:
 
 def _written(node: yaml.Node) -> str:
     """A value as the message quotes it: a number as written ("not 0"), text in quotes ("not 'three'");
-    a number no float holds (309 digits, .inf), clipped, said to be too large."""
+    a number no float holds (309 digits, .inf), clipped, said to be too large, or too small below 0."""
     if not isinstance(node, yaml.ScalarNode):
         return "a list or mapping"
     if node.style is None and _number(node) is not None:
         return str(node.value)
     value = _scalar(node)
     if node.style is None and isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
-        return f"{clip(str(node.value), 20)}, which is too large"  # value == value: not .nan
+        # value == value: not .nan; "-.inf" is no number too large for min_score.
+        return f"{clip(str(node.value), 20)}, which is too {'large' if value > 0 else 'small'}"
     return repr(str(node.value))

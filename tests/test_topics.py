@@ -448,6 +448,17 @@ def test_a_weight_or_setting_no_float_holds_is_an_error_at_its_line_said_to_be_t
     ]
 
 
+def test_a_negative_number_no_float_holds_is_said_to_be_too_small():
+    """-.inf was said to be too large a min_score, which must be greater than 0."""
+    text = f"min_score: -.inf\ntopics:\n  - slug: rag\n    name: RAG\n    keywords:\n      rag: -{'9' * 309}\n"
+    with pytest.raises(BuildErrors) as caught:
+        parse_taxonomy(text, "topics.yaml")
+    assert [str(error).partition(" (")[0] for error in caught.value.errors] == [
+        "topics.yaml:1: min_score must be a number greater than 0, not -.inf, which is too small",
+        "topics.yaml:6: keyword 'rag' needs a number as its weight, not -999999999999999999…, which is too small",
+    ]
+
+
 def test_a_key_written_as_a_list_or_mapping_is_named_as_written_at_its_line():
     """A complex key ("? [a, b]") was named by PyYAML's repr of its nodes: "[ScalarNode(tag=…"."""
     text = "? [a, b]\n: 1\ntopics:\n  - slug: rag\n    name: RAG\n    keywords:\n      ? [lora, adapter]\n      : 2\n" \
