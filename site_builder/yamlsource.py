@@ -173,7 +173,8 @@ class _AliasError(yaml.MarkedYAMLError):
 # them. The limit counts values beyond those the text writes, far above any
 # real use: reusing a topic's keywords (keywords: *kw) adds a few dozen.
 ALIAS_EXPANSION_LIMIT = 100_000
-_ANCHOR = re.compile(r"&([^\s,\[\]{}]+)")
+# A node's mark is at its tag when one comes first ("!!seq &a [*a]").
+_ANCHOR = re.compile(r"(?:![^\s&]*\s+)?&([^\s,\[\]{}]+)")
 
 
 def alias_problem(root: yaml.Node, text: str) -> tuple[str, str, yaml.Mark] | None:

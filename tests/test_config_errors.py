@@ -718,3 +718,12 @@ def test_aliases_adding_values_up_to_the_limit_are_read_as_written(comment):
     """Nine x's, then four lines of nine aliases each of the line above: 74,000 values, under the limit."""
     data = parse_yaml_mapping(comment + "title: T\n" + aliases_of_aliases(5), "paper.md", first_line=2)[0]
     assert data["l4"][8][8][8][8] == ["x"] * 9
+
+
+@pytest.mark.parametrize("value", ["!!seq &a [*a]", "&a !!seq [*a]", "!<tag:yaml.org,2002:seq> &a\n  - *a"])
+def test_an_alias_of_itself_is_named_by_its_anchor_with_a_tag_before_or_after_it(value):
+    """A tag before the anchor hid its name: "('&name') holds an alias of itself ('*name')"."""
+    with pytest.raises(SourceError) as raised:
+        parse_yaml_mapping(f"title: T\nloop: {value}\n", "paper.md", first_line=2)
+    assert str(raised.value).startswith(
+        "paper.md:3: invalid YAML: the value anchored here ('&a') holds an alias of itself ('*a')"), str(raised.value)
