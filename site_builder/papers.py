@@ -274,8 +274,11 @@ def extract_links(text: str) -> tuple[str, ...]:
     for match in _URL.finditer(text):
         url = trim_address(match.group(0))
         # Not the scheme alone, left of "https://..." (an address a paper under
-        # review leaves out): a paper file's links: refuses it, so the build stopped.
-        if url not in links and _WEB_ADDRESS.fullmatch(url):
+        # review leaves out): a paper file's links: refuses it, so the build
+        # stopped. Nor one whose host starts with no letter or digit
+        # ("https://…", "https://-x.org"), which the page does not link: its
+        # Links section showed a link to nowhere.
+        if url not in links and _WEB_ADDRESS.fullmatch(url) and url[url.index("://") + 3].isalnum():
             links.append(url)
     return tuple(links)
 

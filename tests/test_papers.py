@@ -64,6 +64,15 @@ def test_a_scheme_with_no_address_after_it_is_no_link_and_the_paper_file_reads()
     assert parse_paper(written, path).links == ("https://x.org/d",)
 
 
+def test_an_address_whose_host_starts_with_no_letter_or_digit_is_no_link_as_on_the_page():
+    # "https://…" (one character, an ellipsis) was written under links: and
+    # the page's Links section linked it, where its abstract did not.
+    text = "Code at https://… soon; see https://-x.org/a, https://_y.org/ and https://ünï.org/b, or https://1.2.3.4/c."
+    linked = tuple(re.findall(r'href="([^"]+)"', make_digest_text()(text)))
+    assert linked == ("https://xn--n-nga1b.org/b", "https://1.2.3.4/c")  # the page's own spelling of the first
+    assert extract_links(text) == ("https://ünï.org/b", "https://1.2.3.4/c")
+
+
 def test_a_papers_links_are_the_addresses_its_page_links_in_its_abstract_in_any_case():
     # The page links a scheme in capitals ("Https://" beginning a sentence),
     # and none run on from a word; links: took only "http(s)://", anywhere.
