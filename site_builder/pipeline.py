@@ -18,7 +18,7 @@ from typing import Callable, Iterator, Mapping, Sequence
 
 from .assets import collect_assets, collect_public, public_names
 from .cache import CACHE_FILE, BuildCache, content_digest, dump_cache, load_cache
-from .errors import OutputError, SourceError, paper_files_written, raise_if_any
+from .errors import OutputError, SourceError, paper_files_written, raise_if_any, shown_name
 from .ingest import IngestPlan, PreviewWrites
 from .inputs import Paths, digest_order, read_inputs, read_own_pages, write_ingest
 from .lastbuild import (
@@ -515,6 +515,12 @@ def unsaved_cache(error: OSError, cache_dir: Path) -> SourceError:
         return SourceError(
             "cannot save the build cache: this is a file, not a directory", cache_dir,
             hint="the site was built; delete the file so that the next build can reuse this one's work",
+        )
+    if cache_dir.is_symlink() and not cache_dir.exists():  # mkdir says "File exists" of it
+        return SourceError(
+            f"cannot save the build cache: it is a link to {shown_name(os.readlink(cache_dir))}, which is not there",
+            cache_dir, hint="the site was built; delete the link, or make the folder it leads to, "
+            "so that the next build can reuse this one's work",
         )
     if error.errno in (errno.ENOSPC, errno.EDQUOT):  # writable, and full
         hint = "the site was built; free some space there for the next build to reuse this one's work"

@@ -373,6 +373,23 @@ def test_a_cache_that_cannot_be_saved_is_a_warning_and_the_site_is_built(tmp_pat
     assert (work / ".atlas-cache").read_text() == "not a directory"
 
 
+def test_a_cache_that_is_a_link_to_nothing_says_so_not_file_exists(tmp_path, monkeypatch, capsys):
+    """It said "cannot save the build cache: File exists (… unless this
+    directory becomes writable)" of a link whose folder is gone."""
+    import build as cli
+
+    work = copy_project(tmp_path)
+    monkeypatch.chdir(work)
+    (work / ".atlas-cache").symlink_to(tmp_path / "gone")
+    assert cli.main(["build", "-q"]) == 0
+    assert capsys.readouterr().err == (
+        f"warning: .atlas-cache: cannot save the build cache: it is a link to {tmp_path / 'gone'}, which is not "
+        "there (the site was built; delete the link, or make the folder it leads to, so that the next build can "
+        "reuse this one's work)\n"
+    )
+    assert (work / "_site" / "index.html").exists()
+
+
 def test_a_cache_that_cannot_be_saved_on_a_full_disk_says_to_free_space_not_to_make_it_writable(tmp_path):
     """It said "the next build starts from scratch unless this directory
     becomes writable" of a writable directory on a full disk (tried: the
