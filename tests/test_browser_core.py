@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -536,6 +537,25 @@ def test_math_in_notes_is_laid_out_in_the_texts_colour_and_a_wide_formula_scroll
         stroke, term = strokes.nth(n).bounding_box(), strokes.nth(n).locator("xpath=..").bounding_box()
         assert stroke["width"] == pytest.approx(term["width"], abs=1) and stroke["height"] > 5
         assert "linear-gradient" in strokes.nth(n).evaluate("e => getComputedStyle(e).backgroundImage")
+    assert errors == []
+    context.close()
+
+
+def test_a_matrix_and_cases_brackets_stretch_to_their_rows_in_the_systems_math_font(browser, tmp_path, serve_site):
+    """On Linux with DejaVu's math font alone, no font the stylesheet named was
+    there, and a text font drew the brackets of a matrix and the brace of
+    cases one line high beside two rows."""
+    families = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True).stdout
+    if "DejaVu Math TeX Gyre" not in families:
+        pytest.skip("DejaVu Math TeX Gyre is not installed (Debian's fonts-dejavu-extra)")
+    notes = ("\n## Notes\n\n$A = \\begin{pmatrix} a & b \\\\ c & d \\end{pmatrix}$ and "
+             "$f = \\begin{cases} 1 & x > 0 \\\\ 0 & \\text{otherwise} \\end{cases}$\n")
+    base, paper = serve_with_notes(tmp_path, serve_site, notes)
+    context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": 1280, "height": 844})
+    for formula in (page.locator(".notes math").nth(0), page.locator(".notes math").nth(1)):
+        rows = formula.locator("mtable").bounding_box()
+        bracket = formula.locator("mo", has_text=re.compile(r"^[({]$")).bounding_box()
+        assert bracket["height"] >= 0.9 * rows["height"], (bracket, rows)
     assert errors == []
     context.close()
 
