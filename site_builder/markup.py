@@ -27,6 +27,7 @@ from pygments.lexer import Lexer
 from pygments.lexers import find_lexer_class_by_name
 from pygments.util import ClassNotFound
 
+from .comments import comments_plugin
 from .papers import digest_body_parts, resolve_escapes, trim_address
 from .tex import MATHML, Unshown, math_error_html, mathml_of
 from .wikilinks import heading_id, wikilinks_plugin
@@ -47,7 +48,7 @@ def make_markdown(shown_under: int = UNDER_A_SECTION) -> Callable[[str], str]:
     """CommonMark with tables, strikethrough, footnotes, task lists, code
     coloured by its language, bare-URL links and TeX math as MathML (``$x$``,
     ``$$x$$``; money such as "$100K" or "$5 and $10" stays text); raw HTML is
-    shown as text. Digest abstracts are not Markdown (make_digest_text): they
+    shown as text, and comments (``<!-- -->``, Obsidian's ``%% %%``) not at all. Digest abstracts are not Markdown (make_digest_text): they
     are shown as written, dollar signs and all. The text's headings nest
     under an ``<h{shown_under}>``: its shallowest level is one below it,
     deeper ones keep their depth (h6 at most)."""
@@ -61,6 +62,7 @@ def markdown_parser(shown_under: int = UNDER_A_SECTION) -> MarkdownIt:
     # A task's checkbox inside a <label> with its text: named for a screen
     # reader, and with no id that two lists on one page could both use.
     md.use(footnote_plugin).use(tasklists_plugin, label=True).use(wikilinks_plugin)
+    md.use(comments_plugin)
     # Math as pandoc reads it, so that money stays text: no space after the
     # opening "$" nor before the closing one, no digit straight after it
     # ("$5 and $10", "$100K"), nor a digit before the opening one ("5$");
@@ -427,6 +429,7 @@ def _render_markdown(render: Callable[[str], str], may_link: Callable[[str], boo
         # An address (one abstract in seven) goes to the parser without the
         # slower check: it would say yes anyway.
         or "://" in text
+        or "%%" in text  # a comment (comments.py); "5%" is text
         or may_link(text)
     ):
         return render(text)

@@ -516,6 +516,25 @@ def test_markdown_shows_raw_html_as_text():
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 
+@pytest.mark.parametrize(("text", "shown"), [
+    ("Seed 3 %%ask the authors why%% of 5.", "<p>Seed 3  of 5.</p>"),
+    ("Seed 3 <!-- ask the authors --> of 5.", "<p>Seed 3  of 5.</p>"),
+    ("Before\n\n%%\nA draft\n\nover two paragraphs\n%%\nAfter", "<p>Before</p>\n<p>After</p>"),
+    ("Before\n\n<!--\n- a list\n\n- kept out\n-->\n\nAfter", "<p>Before</p>\n<p>After</p>"),
+    ("- one %%x%%\n- two\n  %%\n  hidden\n  %%\n\n> %% q %%\n> quoted",
+     "<ul>\n<li>one </li>\n<li>two</li>\n</ul>\n<blockquote>\n<p>quoted</p>\n</blockquote>"),
+    ("## Setup %%todo%%", '<h3>Setup </h3>'),
+    # Left open, it is text: a stray one hides nothing after it.
+    ("Open %% for ever\n\nand <!-- ever", "<p>Open %% for ever</p>\n<p>and &lt;!-- ever</p>"),
+    # In code, text; "5%" and "100%%" too.
+    ("`%% a %%` `<!-- b -->`, 5% and 100%% sure", "<p><code>%% a %%</code> <code>&lt;!-- b --&gt;</code>, 5% and 100%% sure</p>"),
+    ("```\n%% c %%\n<!-- d -->\n```", "<pre><code>%% c %%\n&lt;!-- d --&gt;\n</code></pre>"),
+], ids=["obsidian", "html", "obsidian-block", "html-block", "in-a-list-and-a-quote", "heading", "open", "code", "fence"])
+def test_comments_are_not_shown_as_obsidian_and_markdown_sites_hide_them(text, shown):
+    """They were raw HTML, and text: a note's private remark was published."""
+    assert make_markdown()(text).strip() == shown
+
+
 # What HTML forbids a page to hold (and XML a feed): controls but tab, line
 # ends and form feed, and the noncharacters U+FFFE and U+FFFF.
 FORBIDDEN_IN_HTML = re.compile("[\x01-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
@@ -613,8 +632,8 @@ def test_digest_text_renders_text_without_markup_as_commonmark_links_addresses_w
     # Only addresses with a scheme and "://": no names, no "//x.org", no "mailto:".
     commonmark.linkify = EndedAsLinksList(options={"fuzzy_link": False, "fuzzy_email": False}).add("//", None)
     commonmark.linkify.add("mailto:", None)
-    # Nor math: a digest's "$5" and "$x$" are as it wrote them.
-    commonmark.disable(["math_inline", "math_block"])
+    # Nor math or comments: a digest's "$5", "$x$" and "%%" are as it wrote them.
+    commonmark.disable(["math_inline", "math_block", "comment_inline", "comment_block"])
     assert make_digest_text()(text) == commonmark.render(text)
 
 
