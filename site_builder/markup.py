@@ -27,6 +27,7 @@ from pygments.lexer import Lexer
 from pygments.lexers import find_lexer_class_by_name
 from pygments.util import ClassNotFound
 
+from .callouts import callouts_plugin
 from .comments import comments_plugin
 from .papers import digest_body_parts, resolve_escapes, trim_address
 from .tex import MATHML, Unshown, math_error_html, mathml_of
@@ -62,7 +63,7 @@ def markdown_parser(shown_under: int = UNDER_A_SECTION) -> MarkdownIt:
     # A task's checkbox inside a <label> with its text: named for a screen
     # reader, and with no id that two lists on one page could both use.
     md.use(footnote_plugin).use(tasklists_plugin, label=True).use(wikilinks_plugin)
-    md.use(comments_plugin)
+    md.use(comments_plugin).use(callouts_plugin)
     # Math as pandoc reads it, so that money stays text: no space after the
     # opening "$" nor before the closing one, no digit straight after it
     # ("$5 and $10", "$100K"), nor a digit before the opening one ("5$");

@@ -535,6 +535,27 @@ def test_comments_are_not_shown_as_obsidian_and_markdown_sites_hide_them(text, s
     assert make_markdown()(text).strip() == shown
 
 
+@pytest.mark.parametrize(("text", "shown"), [
+    ("> [!note] Check the seed\n> Reran with $s=3$.",
+     '<div class="callout callout-note">\n<p class="callout-title">Check the seed</p>\n<p>Reran with <math>'),
+    ("> [!WARNING]\n> Leaks the test set.",
+     '<div class="callout callout-warning">\n<p class="callout-title">Warning</p>\n<p>Leaks the test set.</p>\n</div>'),
+    ("> [!tip]- Folded\n> Hidden.\n>\n> More.",
+     '<details class="callout callout-tip">\n<summary class="callout-title">Folded</summary>\n<p>Hidden.</p>\n'
+     "<p>More.</p>\n</details>"),
+    ("> [!faq]+ Open\n> - a", '<details class="callout callout-faq" open="">\n<summary class="callout-title">Open</summary>\n<ul>'),
+    ("> [!info] Outer\n> > [!todo]\n> > inner",
+     '<div class="callout callout-info">\n<p class="callout-title">Outer</p>\n<div class="callout callout-todo">\n'
+     '<p class="callout-title">Todo</p>\n<p>inner</p>\n</div>\n</div>'),
+    # A quote's later line, and one in code, are no callout.
+    ("> A quote\n> [!note] not first", "<blockquote>\n<p>A quote\n[!note] not first</p>\n</blockquote>"),
+    ("```\n> [!note] code\n```", "<pre><code>&gt; [!note] code\n</code></pre>"),
+], ids=["titled", "untitled", "folded", "open", "nested", "not-first", "code"])
+def test_an_obsidian_callout_is_a_box_with_its_title_not_a_quote_showing_its_marker(text, shown):
+    """As a quote, "[!note] Check the seed" ran into the callout's first line."""
+    assert shown in make_markdown()(text)
+
+
 # What HTML forbids a page to hold (and XML a feed): controls but tab, line
 # ends and form feed, and the noncharacters U+FFFE and U+FFFF.
 FORBIDDEN_IN_HTML = re.compile("[\x01-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
