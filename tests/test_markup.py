@@ -556,6 +556,18 @@ def test_an_obsidian_callout_is_a_box_with_its_title_not_a_quote_showing_its_mar
     assert shown in make_markdown()(text)
 
 
+@pytest.mark.parametrize(("text", "shown"), [
+    ("The ==key result==, in ==**bold**== too.", "<p>The <mark>key result</mark>, in <mark><strong>bold</strong></mark> too.</p>"),
+    ("## A ==marked== heading\n\n[==linked==](https://x.org/?a==b)",
+     '<h3>A <mark>marked</mark> heading</h3>\n<p><a href="https://x.org/?a==b"><mark>linked</mark></a></p>'),
+    # Not opened or closed next to text, one "=" or three, in code and math: as written.
+    ("a == b, x ==, =one= and ===three===", "<p>a == b, x ==, =one= and ===three===</p>"),
+    ("`==code==` and $a == b$", "<p><code>==code==</code> and <math>"),
+], ids=["marked", "heading-and-link", "not-a-highlight", "code-math"])
+def test_an_obsidian_highlight_is_marked_text_not_its_equals_signs(text, shown):
+    assert make_markdown()(text).startswith(shown)
+
+
 # What HTML forbids a page to hold (and XML a feed): controls but tab, line
 # ends and form feed, and the noncharacters U+FFFE and U+FFFF.
 FORBIDDEN_IN_HTML = re.compile("[\x01-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
@@ -653,8 +665,8 @@ def test_digest_text_renders_text_without_markup_as_commonmark_links_addresses_w
     # Only addresses with a scheme and "://": no names, no "//x.org", no "mailto:".
     commonmark.linkify = EndedAsLinksList(options={"fuzzy_link": False, "fuzzy_email": False}).add("//", None)
     commonmark.linkify.add("mailto:", None)
-    # Nor math or comments: a digest's "$5", "$x$" and "%%" are as it wrote them.
-    commonmark.disable(["math_inline", "math_block", "comment_inline", "comment_block"])
+    # Nor math, comments or highlights: a digest's "$5", "$x$", "%%" and "==" are as it wrote them.
+    commonmark.disable(["math_inline", "math_block", "comment_inline", "comment_block", "highlight"])
     assert make_digest_text()(text) == commonmark.render(text)
 
 
