@@ -568,6 +568,13 @@ def test_an_obsidian_highlight_is_marked_text_not_its_equals_signs(text, shown):
     assert make_markdown()(text).startswith(shown)
 
 
+def test_in_a_tables_math_a_norm_is_written_vert_for_the_tables_bar_is_the_cells():
+    """As docs/content.md says: in a cell, "\\|" is the table's "|" (GitHub's and Obsidian's reading)."""
+    html = make_markdown()("| norm |\n|---|\n| $\\Vert x \\Vert_2$ and $\\|y\\|$ |")
+    first, second = re.findall(r"<math>.*?</math>", html)
+    assert first.count(">‖</mo>") == 2 and second.count(">|</mo>") == 2
+
+
 # What HTML forbids a page to hold (and XML a feed): controls but tab, line
 # ends and form feed, and the noncharacters U+FFFE and U+FFFF.
 FORBIDDEN_IN_HTML = re.compile("[\x01-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
