@@ -609,7 +609,9 @@ def test_a_formula_in_a_line_that_scrolls_shows_a_shadow_at_each_edge_with_more_
     context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": 390, "height": 844},
                                       color_scheme=scheme, device_scale_factor=2,
                                       bypass_csp=True)  # for the style that hides the glyphs
-    page.add_style_tag(content=".notes math * { visibility: hidden; }")  # the backgrounds alone
+    # The backgrounds alone: not the formula's glyphs, nor the line of text
+    # above, whose letters a math font's taller formula reaches into.
+    page.add_style_tag(content=".notes math * { visibility: hidden; } .notes p { color: transparent; }")
     canvas = context.new_page()  # about:blank, where no CSP keeps a canvas from reading a picture
     background = [int(c) for c in re.findall(r"\d+", page.evaluate("getComputedStyle(document.body).backgroundColor"))]
     long, short = page.locator(".notes math").first, page.locator(".notes math").last
