@@ -86,6 +86,7 @@ def markdown_parser(shown_under: int = UNDER_A_SECTION) -> MarkdownIt:
     md.core.ruler.push("nested_headings", partial(_nest_headings, shown_under))
     md.core.ruler.push("bare_addresses", _mark_bare_addresses)
     md.core.ruler.push("math_as_mathml", _math_as_mathml)
+    md.core.ruler.push("math_with_its_punctuation", _math_with_its_punctuation)
     md.linkify = QuickLinkify()
     return md
 
@@ -110,6 +111,45 @@ def _math_as_mathml(state: StateCore) -> None:
     shown = mathml_of([(token.content.strip(), token.type != "math_inline") for token in formulas], id_prefix)
     for token, mathml in zip(formulas, shown):
         token.meta["mathml"] = mathml
+
+
+# What a formula in a line is written between, as a word is: a browser may
+# break a line on either side of a formula (an atomic inline), and put "(1)."'s
+# full stop at the start of the next line, or leave "(" at the end of one.
+_OPENING = re.compile(r"[(\[{\"'‘“«]+$")
+_CLOSING = re.compile(r"^[.,;:!?)\]}\"'’”»…%]+")
+# Its span (the stylesheet's .math-in-text) keeps them on one line.
+_IN_TEXT_OPEN, _IN_TEXT_CLOSE = '<span class="math-in-text">', "</span>"
+
+
+def _math_with_its_punctuation(state: StateCore) -> None:
+    for block in state.tokens:
+        if block.type != "inline" or not any(child.type == "math_inline" for child in block.children or ()):
+            continue
+        children: list[Token] = []
+        after: Token | None = None  # the text token after the last formula, its punctuation taken
+        for index, child in enumerate(block.children or ()):
+            if child is after:
+                children.append(child)
+                continue
+            following = block.children[index + 1] if index + 1 < len(block.children) else None
+            before = children[-1] if children and children[-1].type == "text" else None
+            opening = _OPENING.search(before.content) if before else None
+            closing = _CLOSING.match(following.content) if following and following.type == "text" else None
+            if child.type != "math_inline" or not (opening or closing):
+                children.append(child)
+                continue
+            if before is not None and opening:
+                before.content = before.content[:opening.start()]
+            children += [Token("html_inline", "", 0, content=_IN_TEXT_OPEN)]
+            children += [Token("text", "", 0, content=opening.group(0))] if opening else []
+            children.append(child)
+            children += [Token("text", "", 0, content=closing.group(0))] if closing else []
+            children.append(Token("html_inline", "", 0, content=_IN_TEXT_CLOSE))
+            if following is not None and closing:
+                following.content = following.content[closing.end():]
+                after = following
+        block.children = children
 
 
 def _math_html(tokens: list, idx: int, _options: object, _env: dict) -> str:

@@ -566,6 +566,39 @@ LONG_INLINE_FORMULA = (
 )
 
 
+def test_no_line_starts_with_the_punctuation_after_a_formula_nor_ends_with_the_bracket_before_it(
+    browser, tmp_path, serve_site,
+):
+    """A line broke between a formula and the text against it (an atomic
+    inline, where a word has no break): at some widths "(1)." or "x²." put
+    its full stop at the start of the next line."""
+    notes = "\n## Notes\n\nThe callout's body, with **bold** and $x^2$. Then ($y$), and a last one: $z_i$.\n"
+    base, paper = serve_with_notes(tmp_path, serve_site, notes)
+    context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": 390, "height": 844},
+                                      bypass_csp=True)  # to narrow the paragraph, below
+    broken = page.evaluate("""() => {
+      const paragraph = document.querySelector('.notes p'), broken = [];
+      const top = (node, start, end) => {
+        const range = document.createRange(); range.setStart(node, start); range.setEnd(node, end);
+        return range.getBoundingClientRect().top;
+      };
+      for (let width = 60; width <= 360; width += 1) {
+        paragraph.style.width = width + 'px';
+        for (const formula of paragraph.querySelectorAll('math')) {
+          const box = formula.getBoundingClientRect();
+          const next = formula.nextSibling, previous = formula.previousSibling;
+          if (next && next.nodeType === 3 && top(next, 0, 1) > box.bottom - 2) broken.push([width, 'after']);
+          if (previous && previous.nodeType === 3 && previous.data.endsWith('(')
+              && top(previous, previous.data.length - 1, previous.data.length) < box.top - 2) broken.push([width, 'before']);
+        }
+      }
+      return broken;
+    }""")
+    assert broken == []
+    assert errors == []
+    context.close()
+
+
 def test_a_formula_in_a_line_wider_than_a_phone_scrolls_inside_the_column_and_a_short_one_is_as_it_was(
     browser, tmp_path, serve_site,
 ):

@@ -59,8 +59,16 @@ class EndedAsLinksList(LinkifyIt):
     ("$$5 million", "$$5 million"),
 ])
 def test_money_in_markdown_stays_text_beside_math(text, shown):
-    html = make_markdown()(f"{text} Beside $x$.")
+    html = make_markdown()(f"{text} Beside $x$ too")
     assert html.startswith(f"<p>{shown} Beside <math><semantics><mi>x</mi>") and html.count("<math") == 1
+
+
+def test_a_formula_in_a_line_is_kept_with_the_punctuation_written_against_it():
+    """A browser breaks a line on either side of a formula; the stylesheet keeps this span on one line."""
+    html = make_markdown()("Then ($x$), and “$y$”: top-$k$ and $z$ done.")
+    shown = re.sub(r"<math>.*?</math>", "M", html)
+    assert shown == ('<p>Then <span class="math-in-text">(M),</span> and <span class="math-in-text">“M”:</span>'
+                     " top-M and M done.</p>\n")
 
 
 def test_inline_and_display_math_become_mathml_with_their_tex_as_annotation():
@@ -536,7 +544,7 @@ def test_comments_are_not_shown_as_obsidian_and_markdown_sites_hide_them(text, s
 
 
 @pytest.mark.parametrize(("text", "shown"), [
-    ("> [!note] Check the seed\n> Reran with $s=3$.",
+    ("> [!note] Check the seed\n> Reran with $s=3$ twice",
      '<div class="callout callout-note">\n<p class="callout-title">Check the seed</p>\n<p>Reran with <math>'),
     ("> [!WARNING]\n> Leaks the test set.",
      '<div class="callout callout-warning">\n<p class="callout-title">Warning</p>\n<p>Leaks the test set.</p>\n</div>'),
