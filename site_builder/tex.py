@@ -62,6 +62,7 @@ def mathml_of(formulas: Sequence[tuple[str, bool]], id_prefix: str) -> list[str 
         Unshown(f"it is longer than {LONGEST_FORMULA:,} characters") if len(tex) > LONGEST_FORMULA else None
         for tex, _display in formulas
     ]
+    written, formulas = formulas, [(_tagged_as_an_equation(tex) if display else tex, display) for tex, display in formulas]
     converter, refused = _converter(id_prefix)
     # One bad formula fails the whole batch, without saying which: each is
     # then tried alone (a failure does not depend on the others), and the
@@ -79,8 +80,27 @@ def mathml_of(formulas: Sequence[tuple[str, bool]], id_prefix: str) -> list[str 
             continue
         for index, mathml in zip(todo, converted):
             shown[index] = clean_mathml(mathml)
+            if formulas[index] != written[index]:  # its annotation, the TeX as written
+                shown[index] = _ANNOTATION.sub(
+                    lambda found: f"{found.group(1)}{escapeHtml(written[index][0])}{found.group(2)}", shown[index], count=1,
+                )
         break
     return [done if done is not None else Unshown("it could not be converted") for done in shown]
+
+
+# "$$ E = mc^2 \tag{3} $$", as MathJax (Obsidian's, Jupyter's) and KaTeX show
+# it with "(3)" at its right, the converter takes only inside an equation
+# environment ("may only appear in a numbered equation environment"): such a
+# formula outside one is converted as equation*, numbered by its tag alone.
+_TAG = re.compile(r"\\tag\*?\s*\{")
+_NUMBERED_ENVIRONMENT = re.compile(r"\\begin\s*\{(?:equation|align|alignat|gather|multline|flalign)\*?\}")
+_ANNOTATION = re.compile(r'(<annotation encoding="application/x-tex">).*?(</annotation>)', re.DOTALL)
+
+
+def _tagged_as_an_equation(tex: str) -> str:
+    if _TAG.search(tex) is None or _NUMBERED_ENVIRONMENT.search(tex) is not None:
+        return tex
+    return f"\\begin{{equation*}}{tex}\\end{{equation*}}"
 
 
 @lru_cache(maxsize=64)

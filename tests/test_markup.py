@@ -100,6 +100,21 @@ def test_math_is_laid_out_by_classes_not_by_style_attributes_which_the_csp_refus
     assert {"math-gap-left", "math-rule-left", "math-rule-top", "math-rule-right"} <= set(" ".join(re.findall(r'class="([^"]*)"', html)).split())
 
 
+def test_a_display_formula_tagged_outside_an_environment_is_numbered_by_its_tag_as_mathjax_shows_it():
+    """"$$ E = mc^2 \\tag{3} $$" was TeX shown as code, with a warning that \\tag
+    belongs in an equation environment, where Obsidian's MathJax shows "(3)"."""
+    html = make_markdown()(
+        "$$ E = mc^2 \\tag{3} $$\n\n$$\\begin{aligned} a &= b \\end{aligned} \\tag{A.1} \\label{eq:a}$$\n\n"
+        "By $\\eqref{eq:a}$; $$\\begin{align} c \\tag{4} \\end{align}$$ as before; $x \\tag{5}$ in a line is not math."
+    )
+    assert html.count('class="math-error"') == 1 and "$x \\tag{5}$</code>" in html
+    assert re.findall(r"<mtext>([^<]*)</mtext>", html) == ["(3)", "(A.1)", "(A.1)", "(4)"]
+    # Each keeps the TeX as written, for copying, search and feeds.
+    assert re.findall(r'<annotation encoding="application/x-tex">([^<]*)</annotation>', html)[:2] == [
+        "E = mc^2 \\tag{3}", "\\begin{aligned} a &amp;= b \\end{aligned} \\tag{A.1} \\label{eq:a}",
+    ]
+
+
 def test_tex_that_is_no_math_is_shown_as_code_saying_why():
     html = make_markdown()("Bad $\\foo{x}$ and $x^{2$ here.\n\n$$\n\\frac{a}{b\n$$\n")
     assert "<math" not in html
