@@ -37,6 +37,7 @@ from .site import (
 )
 from .template_checks import extends_loops, unshown_blocks, unused_templates
 from .tex import unshown_math
+from .wikilinks import unshown_embeds
 from .weight import PageWeight, measure_first_visit
 from .writer import check_output_dir, remove_stale_builds, remove_stale_temp_files, write_atomic_with, write_site
 
@@ -292,6 +293,7 @@ def make_site(
             site.other_link_names,
         )
         warnings += unshown_math(written, cache.read_text)
+        warnings += unshown_embeds(written, cache.read_text, public)
     except BaseException:
         for pending in searches:
             pending.cancel()

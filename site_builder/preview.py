@@ -46,6 +46,7 @@ from .render import BUILTIN_PREFIX, BUILTIN_TEMPLATES, make_environment, render_
 from .search import PendingSearchIndex
 from .site import PaperView, Site, shown_markdown
 from .tex import MATH_ERROR
+from .wikilinks import EMBED
 from .watch_paths import links_out_of, named_templates_dir, within
 from .writer import check_output_dir
 
@@ -294,9 +295,9 @@ class Preview:
             str(old_view.abstract_html),
         ) if new.notes else ""
         old_notes = str(old_view.notes_html)  # read as text: see as_markup
-        # A formula shown as its TeX, before or now: the full rebuild says so,
-        # or that it no longer is.
-        if MATH_ERROR in old_notes or MATH_ERROR in notes_html:
+        # A formula shown as its TeX, or an embed shown as written, before or
+        # now: the full rebuild says so, or that it no longer is.
+        if any(shown in notes for shown in (MATH_ERROR, EMBED) for notes in (old_notes, notes_html)):
             return False
         # Its headings' ids, which a link on another page may name
         # ([[this-paper#Setup]]): one gone, or one added while a warning

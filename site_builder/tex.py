@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from markdown_it.common.utils import escapeHtml
 
@@ -261,30 +261,39 @@ def unshown_math(written: Iterable[tuple[str, str, Path]], read: Callable[[Path]
     """A warning for each formula in ``written`` (each: the page's URL, the
     HTML shown there, the file it was written in) shown as its TeX, at the
     line of the file (``read``: its text) where the formula starts."""
-    warnings: list[SourceError] = []
-    # Where each file's search goes on from: a formula written twice is
-    # warned of at each of its lines.
-    searched_to: dict[tuple[Path, str], int] = {}
+    return tuple(
+        SourceError(
+            f"math shown as its TeX, not as math: {html.unescape(found.group(1))}", path, line,
+            hint="fix the TeX; a dollar sign that starts no formula is written \\$",
+        )
+        for found, path, line in found_at_lines(written, read, MATH_ERROR, _SHOWN_AS_TEX, _first_line_of_tex)
+    )
+
+
+def _first_line_of_tex(found: re.Match[str]) -> str:
+    # Its first line of TeX: "$$" alone may be any display formula's, and in
+    # a quote or a list the lines after it start with "> " or spaces.
+    tex = html.unescape(found.group(2))
+    return next((line for line in tex.split("\n") if line.strip("$ ")), tex)
+
+
+def found_at_lines(
+    written: Iterable[tuple[str, str, Path]], read: Callable[[Path], str], marker: str, shown: re.Pattern[str],
+    as_written: Callable[[re.Match[str]], str],
+) -> Iterator[tuple[re.Match[str], Path, int | None]]:
+    """Each match of ``shown`` in the HTML of ``written`` (each: the page's
+    URL, the HTML shown there, the file it was written in) that holds
+    ``marker``, with its file and its line there (``read``: the file's text),
+    where its text ``as_written`` is: one written twice is at each of its lines."""
+    searched_to: dict[tuple[Path, str], int] = {}  # where each file's search for a text goes on from
     for _url, fragment, path in written:
-        if MATH_ERROR not in fragment:
+        if marker not in fragment:
             continue
-        for found in _SHOWN_AS_TEX.finditer(fragment):
-            reason, tex = html.unescape(found.group(1)), html.unescape(found.group(2))
-            # Its first line of TeX: "$$" alone may be any display formula's,
-            # and in a quote or a list the lines after it start with "> " or spaces.
-            first_line = next((line for line in tex.split("\n") if line.strip("$ ")), tex)
-            line, searched_to[path, first_line] = _line_with(read(path), first_line, searched_to.get((path, first_line), 0))
-            warnings.append(SourceError(
-                f"math shown as its TeX, not as math: {reason}", path, line,
-                hint="fix the TeX; a dollar sign that starts no formula is written \\$",
-            ))
-    return tuple(warnings)
-
-
-def _line_with(text: str, wanted: str, start: int) -> tuple[int | None, int]:
-    found = text.find(wanted, start)
-    if found < 0:
-        found = text.find(wanted)
-    if found < 0:
-        return None, start
-    return text.count("\n", 0, found) + 1, found + len(wanted)
+        for found in shown.finditer(fragment):
+            wanted = as_written(found)
+            text, start = read(path), searched_to.get((path, wanted), 0)
+            at = text.find(wanted, start)
+            if at < 0:
+                at = text.find(wanted)
+            searched_to[path, wanted] = at + len(wanted) if at >= 0 else start
+            yield found, path, text.count("\n", 0, at) + 1 if at >= 0 else None

@@ -16,14 +16,18 @@ no text of its own.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping
+from html import unescape
+from pathlib import Path
+from typing import Callable, Iterable, Mapping
 from urllib.parse import quote, unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_inline import StateInline
 
+from .errors import SourceError
 from .papers import slug_of
+from .tex import found_at_lines
 
 # The id of a heading whose text has no letter or digit to make one of ("## 🎉").
 UNNAMED_HEADING = "section"
@@ -64,18 +68,59 @@ def _inside(state: StateInline, start: int) -> str | None:
     return found.group(0)
 
 
+# The class of an embed shown as written, read back for the build's warning.
+EMBED = "obsidian-embed"
+_EMBED_SHOWN = re.compile(rf'<span class="{EMBED}"[^>]*>([^<]*)</span>')
+
+
 def _embed(state: StateInline, silent: bool) -> bool:
     # Obsidian's "![[plot.png]]" and "![[other-note]]" show the file inside
-    # the note. Shown as written: its file is the vault's, not the site's.
+    # the note. Shown as written: its file is the vault's, not the site's;
+    # the build warns of it (unshown_embeds), as the page shows nothing else.
     if not state.src.startswith("![[", state.pos):
         return False
     inside = _inside(state, state.pos + 3)
     if inside is None:
         return False
     if not silent:
-        state.push("text", "", 0).content = f"![[{inside}]]"
+        state.push("html_inline", "", 0).content = (
+            f'<span class="{EMBED}" title="An Obsidian embed: shown as written">{escapeHtml(f"![[{inside}]]")}</span>'
+        )
     state.pos += len(inside) + 5
     return True
+
+
+def unshown_embeds(
+    written: Iterable[tuple[str, str, Path]], read: Callable[[Path], str], published: Iterable[str],
+) -> tuple[SourceError, ...]:
+    """A warning for each embed in ``written`` (each: the page's URL, the HTML
+    shown there, the file it was written in), at its line of the file
+    (``read``: its text), saying what to write instead: for a file, an image
+    of its address (of the file of content/public/ by that name, if one of
+    ``published``, their paths there); for a note, a link."""
+    return tuple(
+        SourceError(
+            f"Obsidian embed {embed} is shown as written, not as the file: the site does not read your vault",
+            path, line, hint=_instead_of(embed, published),
+        )
+        for found, path, line in found_at_lines(written, read, EMBED, _EMBED_SHOWN, _embed_as_written)
+        for embed in (_embed_as_written(found),)
+    )
+
+
+def _embed_as_written(found: re.Match[str]) -> str:
+    return unescape(found.group(1))
+
+
+def _instead_of(embed: str, published: Iterable[str]) -> str:
+    target = embed[3:-2].replace("\\|", "|").partition("|")[0].split("#", 1)[0].strip()
+    name = target.rsplit("/", 1)[-1]
+    if "." not in name or name.lower().endswith(".md"):
+        return f"link the note instead, [[{target}]]"
+    found = sorted(path for path in published if path.rsplit("/", 1)[-1].lower() == name.lower())
+    if found:
+        return f"content/public/ has it: write ![{name}](/{quote(found[0])})"
+    return f"put the file in content/public/ and write ![{name}](/{quote(name)})"
 
 
 def _wikilink(state: StateInline, silent: bool) -> bool:

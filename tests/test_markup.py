@@ -21,7 +21,7 @@ from site_builder.markup import (
 )
 from site_builder.papers import PaperRecord, extract_links, title_key, trim_address
 from site_builder.tex import clean_mathml, unshown_math
-from site_builder.wikilinks import linked_names, wikilink_targets, with_link_targets
+from site_builder.wikilinks import linked_names, unshown_embeds, wikilink_targets, with_link_targets
 
 
 class EndedAsLinksList(LinkifyIt):
@@ -408,7 +408,8 @@ def test_a_wikilink_to_no_paper_or_page_links_papers_by_that_name_for_the_links_
 
 def test_brackets_in_code_math_escapes_embeds_and_empty_ones_stay_as_written():
     assert wikilinked("`[[other-paper]]` \\[\\[other-paper]] \\[[other-paper]] ![[plot.png]] [[]] [[|x]] [[#]]") == (
-        "<p><code>[[other-paper]]</code> [[other-paper]] [[other-paper]] ![[plot.png]] [[]] [[|x]] [[#]]</p>\n"
+        "<p><code>[[other-paper]]</code> [[other-paper]] [[other-paper]] "
+        '<span class="obsidian-embed" title="An Obsidian embed: shown as written">![[plot.png]]</span> [[]] [[|x]] [[#]]</p>\n'
     )
     assert wikilinked("```\n[[other-paper]]\n```\n\n    [[other-paper]]") == (
         "<pre><code>[[other-paper]]\n</code></pre>\n<pre><code>[[other-paper]]\n</code></pre>\n"
@@ -416,6 +417,26 @@ def test_brackets_in_code_math_escapes_embeds_and_empty_ones_stay_as_written():
     assert "wikilink" not in wikilinked("$[[other-paper]]$ and [[other\npaper]]")
     # A link in a link's text is no link, as "[x [a](/b)](/y)" is not.
     assert 'href="/y"' not in wikilinked("[x [[other-paper]]](/y)")
+
+
+def test_an_embed_shown_as_written_is_a_warning_at_its_line_saying_what_to_write():
+    """Obsidian's "![[Pasted image ….png]]" showed as written, without a word."""
+    note = "![[plot.png]]\n\nSee ![[Pasted image 1.png|300]], ![[other-note#Setup]],\n`![[code.png]]` and ![[plot.png]].\n"
+    path = Path("content/papers/a.md")
+    text = "---\ntitle: A\n---\n\n## Notes\n\n" + note
+    html = make_markdown()(note)
+    warnings = unshown_embeds([("papers/a/", html, path)], lambda _path: text, ["img/plot.png", "favicon.ico"])
+    assert [(str(w.path), w.line, w.hint) for w in warnings] == [
+        (str(path), 7, "content/public/ has it: write ![plot.png](/img/plot.png)"),
+        (str(path), 9, "put the file in content/public/ and write ![Pasted image 1.png](/Pasted%20image%201.png)"),
+        (str(path), 9, "link the note instead, [[other-note]]"),
+        (str(path), 10, "content/public/ has it: write ![plot.png](/img/plot.png)"),
+    ]
+    assert str(warnings[0]).startswith(
+        "content/papers/a.md:7: Obsidian embed ![[plot.png]] is shown as written, not as the file: the site does not read your vault"
+    )
+    assert html_to_text(html).startswith("![[plot.png]] See ![[Pasted image 1.png|300]],")
+    assert unshown_embeds([("papers/a/", make_markdown()("`![[x.png]]` [[x]]"), path)], lambda _path: text, []) == ()
 
 
 def test_a_wikilinks_text_is_what_search_reads_not_its_brackets():

@@ -334,6 +334,19 @@ def test_math_in_notes_and_pages_reaches_the_built_pages_the_same_on_any_core_an
     assert '<meta name="description" content="We minimise \\mathcal{L}(\\theta) for $5.">' in paper
 
 
+def test_an_obsidian_embed_in_notes_or_a_page_is_a_warning_at_its_line_naming_the_file_of_public(content, tmp_path):
+    (content / "papers").mkdir()
+    (content / "papers" / "my-own.md").write_text("---\ntitle: A Paper of My Own\n---\n\nText.\n\n## Notes\n\n![[plot.png]]\n")
+    (content / "pages" / "figures.md").write_text("---\ntitle: Figures\n---\n\nThe loss:\n\n![[Loss Curve.png]]\n")
+    (content / "public" / "img").mkdir(parents=True)
+    (content / "public" / "img" / "plot.png").write_bytes(b"\x89PNG")
+    report = build(Paths(content, tmp_path / "site"), workers=1)
+    assert sorted((Path(w.path).name, w.line, w.hint) for w in report.warnings if "embed" in w.message) == [
+        ("figures.md", 7, "put the file in content/public/ and write ![Loss Curve.png](/Loss%20Curve.png)"),
+        ("my-own.md", 9, "content/public/ has it: write ![plot.png](/img/plot.png)"),
+    ]
+
+
 def test_the_shipped_site_has_no_math_and_is_the_same_as_without_it(tmp_path, monkeypatch):
     # The shipped papers come from digests (a title "… with $100K Budget",
     # abstracts with "$"), which are shown as written: reading math in

@@ -880,6 +880,26 @@ def test_a_note_with_tex_that_is_no_math_is_built_in_full_which_warns_of_it(serv
     ))
 
 
+def test_a_note_with_an_obsidian_embed_is_built_in_full_which_warns_of_it(tmp_path):
+    """The notes-only rebuild would not say so."""
+    paths = make_project(tmp_path)
+    log: list[str] = []
+    preview = Preview(paths, log=log.append)
+    assert preview.build()
+    note = paths.papers / f"{PAPER}.md"
+    # A wikilink first, so that the site knows where they lead, and a note's
+    # save may be rebuilt alone.
+    note.write_text(note.read_text() + f"\n## Notes\n\nAs [[{PAPER}]] says.\n")
+    assert preview.build(("paper",), (note,))
+    note.write_text(note.read_text() + "\nThe loss:\n\n![[loss.png]]\n")
+    assert preview.build(("paper",), (note,))
+    assert len(preview.last.rendered + preview.last.later) > 1
+    assert any(line.startswith("warning: ") and line.endswith(
+        f"{PAPER}.md:{note.read_text().count(chr(10))}: Obsidian embed ![[loss.png]] is shown as written, not as the file: "
+        "the site does not read your vault (put the file in content/public/ and write ![loss.png](/loss.png))"
+    ) for line in log)
+
+
 def test_a_note_linking_no_page_with_the_sites_full_url_is_built_in_full_which_warns_of_it(tmp_path):
     """The notes-only rebuild took the address for another site's."""
     paths = make_project(tmp_path)
