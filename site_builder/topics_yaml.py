@@ -89,7 +89,10 @@ def parse_taxonomy(text: str, path: Path | str) -> Taxonomy:
             if key == "max_topics" and number != int(number):
                 reader.error(f"max_topics must be a whole number, not {_written(value)}", value)
             settings[key] = number
-    raise_if_any(sorted(reader.errors, key=lambda error: error.line or 0))
+    # A mistake in a merged value is found where it is written and again
+    # where it is merged, at the same line: it is reported once.
+    errors = {str(error): error for error in reader.errors}
+    raise_if_any(sorted(errors.values(), key=lambda error: error.line or 0))
     if not topics:
         raise _no_topics(path, next((_line(key) for key, _value in root.value if key.value == "topics"), None))
     if "max_topics" in settings:
@@ -114,11 +117,8 @@ class _Reader:
         """Each known key with its key node and value node; unknown or repeated
         keys are reported (a typo like 'keyword:' must not be silently ignored)."""
         seen: dict[str, int] = {}
-        for key_node, value in node.value:
-            # A key may be a list or mapping ("? [a, b]"): its value is nodes,
-            # whose repr the message showed ("ScalarNode(tag=…)"), not its text.
-            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else " ".join(
-                self.source[key_node.start_mark.index:key_node.end_mark.index].split())
+        for key_node, value in self.pairs(node):
+            key = self.key(key_node)
             if key not in allowed:
                 guess = difflib.get_close_matches(key, allowed, n=1)
                 maybe = f"did you mean {guess[0]!r}? " if guess else ""
@@ -128,6 +128,43 @@ class _Reader:
             else:
                 seen[key] = _line(key_node)
                 yield key, key_node, value
+
+    def key(self, node: yaml.Node) -> str:
+        # A key may be a list or mapping ("? [a, b]"): its value is nodes,
+        # whose repr the message showed ("ScalarNode(tag=…)"), not its text.
+        if isinstance(node, yaml.ScalarNode):
+            return str(node.value)
+        return " ".join(self.source[node.start_mark.index:node.end_mark.index].split())
+
+    def pairs(self, node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
+        """The mapping's keys and values with its merge keys ("<<: *base",
+        "<<: [*a, *b]") merged in as YAML 1.1 merges them: a key written in
+        the mapping wins over a merged one, an earlier mapping of a list over
+        a later one. A merged key is placed on its '<<' line, where it came
+        into this mapping (a duplicate slug or an unknown key is a mistake
+        made there); its value keeps its own line, where it is written."""
+        taken = {self.key(key) for key, _value in node.value if key.tag != _MERGE}
+        pairs: list[tuple[yaml.Node, yaml.Node]] = []
+        for key, value in node.value:
+            if key.tag != _MERGE:
+                pairs.append((key, value))
+                continue
+            for source in value.value if isinstance(value, yaml.SequenceNode) else [value]:
+                if not isinstance(source, yaml.MappingNode):
+                    # At the '<<' line: an alias's node is where its anchor is.
+                    shown = _written(source) if isinstance(source, yaml.ScalarNode) else "a list inside its list"
+                    self.error(f"'<<' merges a mapping, or a list of mappings, into this one, not {shown}", key,
+                               hint="anchor a mapping where it is written (keywords: &kw {lora: 2}) "
+                               "and merge it by its name: <<: *kw")
+                    continue
+                # A key written twice in the mapping merged: YAML keeps the last.
+                merged = {self.key(merged_key): (merged_key, merged_value)
+                          for merged_key, merged_value in self.pairs(source)}
+                for name, (merged_key, merged_value) in merged.items():
+                    if name not in taken:
+                        taken.add(name)
+                        pairs.append((_placed_at(merged_key, key), merged_value))
+        return pairs
 
     def text(self, node: yaml.Node, what: str) -> str | None:
         # The raw scalar text, so "name: yes" or "slug: 2024" stay the words written.
@@ -296,7 +333,7 @@ class _Reader:
         what = "keyword" if key == "keywords" else "title keyword"
         found: list[tuple[str, float]] = []
         earlier: dict[str, tuple[str, int]] = {}  # each spelling of a phrase: the phrase, its line
-        for phrase_node, weight_node in node.value:
+        for phrase_node, weight_node in self.pairs(node):
             phrase = self.text(phrase_node, what)
             weight = _number(weight_node)
             if phrase is None:
@@ -366,13 +403,23 @@ def _unknown_tag(root: yaml.Node) -> yaml.Node | None:
         if id(node) in seen:  # an alias of a node already seen, or of its own parent
             continue
         seen.add(id(node))
-        if node.tag not in _PLAIN_TAGS and node.tag != "tag:yaml.org,2002:merge":
+        if node.tag not in _PLAIN_TAGS and node.tag != _MERGE:
             return node
         if isinstance(node, yaml.SequenceNode):
             nodes.extend(reversed(node.value))
         elif isinstance(node, yaml.MappingNode):
             nodes.extend(item for pair in reversed(node.value) for item in reversed(pair))
     return None
+
+
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def _placed_at(key: yaml.Node, merge: yaml.Node) -> yaml.Node:
+    """A merged key, on the line of the '<<' that merged it."""
+    if not isinstance(key, yaml.ScalarNode):
+        return key  # named by its text, as written: left where it is
+    return yaml.ScalarNode(key.tag, key.value, merge.start_mark, merge.end_mark, key.style)
 
 
 def _line(node: yaml.Node) -> int:

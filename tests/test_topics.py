@@ -743,3 +743,42 @@ def test_aliases_multiplying_in_topics_yaml_are_an_error_at_their_line():
         parse_taxonomy("topics:\n  - slug: a\n    name: A\n    keywords: {lora: 2}\n    papers:\n" + levels, "topics.yaml")
     assert str(caught.value).startswith(
         "topics.yaml:11: invalid YAML: with its aliases ('*name') written out, this value holds 597,871 values")
+
+
+def test_a_merge_key_merges_a_mapping_in_and_the_keys_written_beside_it_win():
+    """YAML 1.1's '<<': a mapping, or a list of mappings whose earlier ones win, merged in."""
+    taxonomy = parse_taxonomy(
+        "topics:\n"
+        "  - &base\n    slug: lora\n    name: LoRA\n    keywords: &kw {lora: 3, low-rank: 2}\n"
+        "    title_keywords: &title {lora: 9, qlora: 4}\n"
+        "  - slug: peft\n    name: PEFT\n    keywords: {<<: *kw, low-rank: 1, adapter*: 1}\n"
+        "    title_keywords:\n      <<: [*kw, *title]\n"
+        "  - <<: *base\n    slug: qlora\n    name: QLoRA\n", "topics.yaml",
+    )
+    assert [(t.slug, t.name, t.keywords, t.title_keywords) for t in taxonomy.topics[1:]] == [
+        ("peft", "PEFT", (("lora", 3.0), ("low-rank", 1.0), ("adapter*", 1.0)),
+         (("lora", 3.0), ("low-rank", 2.0), ("qlora", 4.0))),
+        ("qlora", "QLoRA", (("lora", 3.0), ("low-rank", 2.0)), (("lora", 9.0), ("qlora", 4.0))),
+    ]
+
+
+def test_a_merge_of_no_mapping_or_a_mistake_it_merges_is_an_error_at_a_line_that_shows_it(tmp_path):
+    text = (
+        "topics:\n"
+        "  - &base\n    slug: a\n    name: &name A\n    keywords: {rag: 1}\n"
+        "  - slug: b\n    name: B\n    keywords: &kw {lora: x, rag: 1}\n"  # 8
+        "  - slug: c\n    name: C\n    keywords: {<<: *kw, adapter: 1}\n"  # the weight 'x' again, at line 8
+        "  - <<: *base\n    name: C2\n"  # 12: a's slug merged in
+        "  - slug: d\n    name: D\n    keywords:\n      <<: *name\n"  # 17: its anchor is on line 4
+        "  - slug: e\n    name: E\n    <<: *kw\n"  # 20: keywords merged in as topic keys
+    )
+    unknown = "(allowed: slug, name, description, min_score, keywords, title_keywords, fallback, papers, not_papers, aliases)"
+    assert error_text(tmp_path, text).splitlines() == [
+        "topics.yaml:8: keyword 'lora' needs a number as its weight, not 'x' "
+        "(write one 'phrase: weight' per keyword, e.g. keywords: {quantiz*: 3, pruning: 2})",
+        "topics.yaml:12: duplicate topic slug 'a' (first used on line 3; each topic needs its own slug)",
+        "topics.yaml:17: '<<' merges a mapping, or a list of mappings, into this one, not 'A' "
+        "(anchor a mapping where it is written (keywords: &kw {lora: 2}) and merge it by its name: <<: *kw)",
+        f"topics.yaml:20: unknown topic key 'lora' {unknown}",
+        f"topics.yaml:20: unknown topic key 'rag' {unknown}",
+    ]
