@@ -69,6 +69,7 @@ _PLAIN_BREAKS = (": ", " #", "\t")
 _NOT_FLAT = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 _RESOLVER = yaml.resolver.Resolver()
 _STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NOT_FLAT_VALUE = object()
@@ -141,18 +142,25 @@ def _plain_value(text: str) -> Any:
     return _NOT_FLAT_VALUE
 
 
-def _compose_and_load(text: str, loader_class: type) -> tuple[yaml.Node | None, Any]:
-    """The node tree (for key lines) and the data, from one parse; its
-    aliases are checked before any data is made of them."""
+_Pairs = list[tuple[yaml.Node, yaml.Node]]  # a mapping node's keys and values
+
+
+def _compose_and_load(text: str, loader_class: type) -> tuple[yaml.Node | None, _Pairs, Any]:
+    """The node tree (for key lines), its top mapping's keys and values as
+    written, and the data, from one parse; its aliases are checked before
+    any data is made of them."""
     loader = loader_class(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            return None, None
+            return None, [], None
         problem = alias_problem(node, text)
         if problem is not None:
             raise _AliasError(None, None, problem[0], problem[2], note=problem[1])
-        return node, loader.construct_document(node)
+        # Making the data folds the keys a merge brings in ("<<: *defaults")
+        # into the mapping's own, and drops the '<<': kept here as written.
+        written = list(node.value) if isinstance(node, yaml.MappingNode) else []
+        return node, written, loader.construct_document(node)
     finally:
         loader.dispose()
 
@@ -216,7 +224,7 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return node.value if isinstance(node, yaml.SequenceNode) else []
 
 
-def _parse_fast(text: str) -> tuple[yaml.Node | None, Any] | None:
+def _parse_fast(text: str) -> tuple[yaml.Node | None, _Pairs, Any] | None:
     """None when the text is not simple enough for libyaml or has an error."""
     if sum(text.count(mark) for mark in _NESTING_MARKS) > _FAST_MAX_MARKS:
         return None
@@ -436,7 +444,7 @@ def parse_yaml_mapping(
     if flat is not None:
         return flat
     try:
-        node, data = _parse_fast(text) or _compose_and_load(text, _Loader)
+        node, written, data = _parse_fast(text) or _compose_and_load(text, _Loader)
     except yaml.MarkedYAMLError as error:
         if isinstance(error, _AliasError):
             raise SourceError(f"invalid YAML: {error.problem}", path, error.problem_mark.line + first_line,
@@ -464,7 +472,11 @@ def parse_yaml_mapping(
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
         raise SourceError("expected a mapping of 'key: value' lines", path, first_line)
     lines: dict[str, int] = {}
-    for key, _value in node.value:
+    merged = False
+    for key, _value in written:
+        if key.tag == _MERGE:
+            merged = True  # a key written here overrides one merged in: that is what merges are for
+            continue
         name, line = str(key.value), key.start_mark.line + first_line
         if name in lines:
             # YAML would silently keep the last value; the user meant one of them.
@@ -473,6 +485,8 @@ def parse_yaml_mapping(
                 hint="keep one of the two lines",
             )
         lines[name] = line
+    if merged:  # each key at the line of the value the data holds: YAML keeps the last of the merged keys
+        lines = {str(key.value): key.start_mark.line + first_line for key, _value in node.value}
     if "\\" in text:  # only an escape in double quotes ("\a", "\ud800") makes one
         for key, value in node.value:
             found = _unholdable_in(key) or _unholdable_in(value)

@@ -66,6 +66,20 @@ def test_deep_nesting_is_an_error_not_a_crash():
     assert "nested too deeply" in str(raised.value)
 
 
+# More than _FAST_MAX_MARKS nesting marks (in a comment) leave the text to PyYAML's own parser.
+@pytest.mark.parametrize("above", ["", "# " + "[" * 600 + "\n"], ids=["libyaml", "pyyaml"])
+def test_a_key_written_beside_a_merge_overrides_the_merged_one_and_only_one_written_twice_is_an_error(above):
+    text = above + "defaults: &d {title: X, lang: en}\n<<: *d\ntitle: Y\n"
+    line = 2 + above.count("\n")  # the text's first line in a paper file
+    assert parse_yaml_mapping(text, "paper.md", first_line=2) == (
+        {"title": "Y", "lang": "en", "defaults": {"title": "X", "lang": "en"}},
+        {"title": line + 2, "lang": line, "defaults": line},
+    )
+    with pytest.raises(SourceError) as raised:
+        parse_yaml_mapping(text + "title: Z\n", "paper.md", first_line=2)
+    assert str(raised.value) == f"paper.md:{line + 3}: 'title' is set twice (first on line {line + 2}) (keep one of the two lines)"
+
+
 # --- flat front matter, read without the parser ---------------------------
 
 

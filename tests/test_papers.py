@@ -84,6 +84,12 @@ def test_a_papers_links_are_the_addresses_its_page_links_in_its_abstract_in_any_
     assert parse_paper(written, path).links == linked
 
 
+def test_a_paper_files_front_matter_may_merge_a_mapping_in_and_override_its_keys():
+    text = "---\nmine: &mine {title: A Draft Title, starred: true}\n<<: *mine\ntitle: A Paper\nslug: a-paper\n---\n"
+    paper = parse_paper(text, Path("content/papers/a-paper.md"))
+    assert (paper.title, dict(paper.extra)["starred"], dict(paper.key_lines)["title"]) == ("A Paper", True, 4)
+
+
 def test_a_paper_file_an_older_ingest_wrote_a_scheme_alone_into_reads():
     # Such files were committed (`build.py ingest` wrote them): every build
     # stopped at them, "link 'https://' is not a web address", hinting that
