@@ -58,10 +58,7 @@ def mathml_of(formulas: Sequence[tuple[str, bool]], id_prefix: str) -> list[str 
     math. Converted together, as one document: ``\\eqref`` finds a label in
     another formula, and numbered equations count on across the text. Ids
     (of ``\\label``) start with ``id_prefix``."""
-    shown: list[str | Unshown | None] = [
-        Unshown(f"it is longer than {LONGEST_FORMULA:,} characters") if len(tex) > LONGEST_FORMULA else None
-        for tex, _display in formulas
-    ]
+    shown: list[str | Unshown | None] = [_refused_unread(tex) for tex, _display in formulas]
     written, formulas = formulas, [(_tagged_as_an_equation(tex) if display else tex, display) for tex, display in formulas]
     converter, refused = _converter(id_prefix)
     # One bad formula fails the whole batch, without saying which: each is
@@ -95,6 +92,25 @@ def mathml_of(formulas: Sequence[tuple[str, bool]], id_prefix: str) -> list[str 
 _TAG = re.compile(r"\\tag\*?\s*\{")
 _NUMBERED_ENVIRONMENT = re.compile(r"\\begin\s*\{(?:equation|align|alignat|gather|multline|flalign)\*?\}")
 _ANNOTATION = re.compile(r'(<annotation encoding="application/x-tex">).*?(</annotation>)', re.DOTALL)
+
+
+# A line of a formula ends at "\\" (or TeX's "\cr").
+_LINE_END = re.compile(r"\\\\|\\cr(?![A-Za-z])")
+
+
+def _refused_unread(tex: str) -> Unshown | None:
+    """Why ``tex`` is not given to the converter, if it is not."""
+    if len(tex) > LONGEST_FORMULA:
+        return Unshown(f"it is longer than {LONGEST_FORMULA:,} characters")
+    # The converter numbers an equation by its last \tag and drops the
+    # others unsaid; LaTeX, MathJax and KaTeX refuse it ("Multiple \tag").
+    # Each line of a numbered environment is one equation; a formula outside
+    # one is one, over all its lines.
+    if len(_TAG.findall(tex)) > 1:
+        equations = _LINE_END.split(tex) if _NUMBERED_ENVIRONMENT.search(tex) else [tex]
+        if any(len(_TAG.findall(equation)) > 1 for equation in equations):
+            return Unshown("it has two \\tag for one equation, which has one number")
+    return None
 
 
 def _tagged_as_an_equation(tex: str) -> str:

@@ -115,6 +115,20 @@ def test_a_display_formula_tagged_outside_an_environment_is_numbered_by_its_tag_
     ]
 
 
+def test_an_equation_with_two_tags_is_shown_as_its_tex_not_numbered_by_the_last():
+    """The converter showed "(2)" for "x \\tag{1} \\tag{2}", the "(1)" gone
+    unsaid; LaTeX, MathJax and KaTeX refuse it. The lines of align are
+    equations each, with a tag each; a formula outside one is one equation."""
+    html = make_markdown()(
+        "$$ x = 1 \\tag{1} \\tag*{2} $$\n\n$$\\begin{align} a \\tag{3} \\tag{4} \\\\ b \\end{align}$$\n\n"
+        "$$ y \\tag{7} \\\\ z \\tag{8} $$\n\n$$\\begin{align} c \\tag{5} \\\\ d \\tag{6} \\end{align}$$"
+    )
+    assert re.findall(r'<code class="math-error" title="([^"]*)">', html) == [
+        "it has two \\tag for one equation, which has one number",
+    ] * 3
+    assert re.findall(r"<mtext>([^<]*)</mtext>", html) == ["(5)", "(6)"]
+
+
 def test_tex_that_is_no_math_is_shown_as_code_saying_why():
     html = make_markdown()("Bad $\\foo{x}$ and $x^{2$ here.\n\n$$\n\\frac{a}{b\n$$\n")
     assert "<math" not in html
