@@ -23,6 +23,8 @@ def callouts_plugin(md: MarkdownIt) -> None:
     # After the blocks are read and before their text is, so that a title is
     # Markdown as any line is ("[!tip] See $x^2$").
     md.core.ruler.after("block", "callouts", _callouts)
+    # Once its title is read, and its addresses linked.
+    md.core.ruler.after("linkify", "callouts_unfolded", _unfold_linked_titles)
 
 
 def _callouts(state: StateCore) -> None:
@@ -64,6 +66,25 @@ def _make_callout(tokens: list[Token], index: int) -> None:
         tokens[index + 1:index + 1] = [title_open, title_text, title_close]
     else:  # the marker's line was the paragraph
         tokens[index + 1:index + 4] = [title_open, title_text, title_close]
+
+
+# A fold's title is its <summary>, a button to a screen reader, which does
+# not reach a link inside it (axe: "Interactive controls must not be nested"):
+# a fold whose title holds one (a wikilink, an address, a footnote's mark) is
+# shown as a callout without a fold, its body open.
+_LINKS = frozenset({"link_open", "footnote_ref"})
+
+
+def _unfold_linked_titles(state: StateCore) -> None:
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type != "blockquote_open" or token.tag != "details":
+            continue
+        if any(child.type in _LINKS for child in tokens[index + 2].children or ()):
+            for outer in (token, tokens[_closing(tokens, index)]):
+                outer.tag = "div"
+            token.attrs.pop("open", None)
+            tokens[index + 1].tag = tokens[index + 3].tag = "p"
 
 
 def _closing(tokens: list[Token], index: int) -> int:

@@ -605,10 +605,14 @@ def test_comments_are_not_shown_as_obsidian_and_markdown_sites_hide_them(text, s
     ("> [!info] Outer\n> > [!todo]\n> > inner",
      '<div class="callout callout-info">\n<p class="callout-title">Outer</p>\n<div class="callout callout-todo">\n'
      '<p class="callout-title">Todo</p>\n<p>inner</p>\n</div>\n</div>'),
+    # A fold whose title holds a link is open, not a <summary> a screen reader does not reach the link in.
+    ("> [!tip]- See [the paper](https://x.org)[^1]\n> Hidden.\n\n[^1]: Its appendix.",
+     '<div class="callout callout-tip">\n<p class="callout-title">See <a href="https://x.org">the paper</a><sup class="footnote-ref">'),
+    ("> [!tip]+ See [[other]]\n> Shown.", '<div class="callout callout-tip">\n<p class="callout-title">See <a href="/papers/other/"'),
     # A quote's later line, and one in code, are no callout.
     ("> A quote\n> [!note] not first", "<blockquote>\n<p>A quote\n[!note] not first</p>\n</blockquote>"),
     ("```\n> [!note] code\n```", "<pre><code>&gt; [!note] code\n</code></pre>"),
-], ids=["titled", "untitled", "folded", "open", "nested", "not-first", "code"])
+], ids=["titled", "untitled", "folded", "open", "nested", "folded-link-in-title", "open-wikilink-in-title", "not-first", "code"])
 def test_an_obsidian_callout_is_a_box_with_its_title_not_a_quote_showing_its_marker(text, shown):
     """As a quote, "[!note] Check the seed" ran into the callout's first line."""
     assert shown in make_markdown()(text)
