@@ -428,16 +428,18 @@ def test_a_paper_is_found_by_its_tags_and_by_a_tags_field_query(tmp_path):
 
 
 def test_a_paper_is_found_by_the_words_of_its_notes_and_by_a_notes_field_query(tmp_path):
-    """Notes were not searched: what the reader wrote was the one text search could not find."""
+    """Notes were not searched: what the reader wrote was the one text search could not find.
+    A comment in them is not shown, and not found: a private remark stays private."""
     shutil.copytree(ROOT / "content", tmp_path / "content")
     path = sorted((tmp_path / "content" / "papers").glob("*.md"))[7]
     text = path.read_text(encoding="utf-8")
-    path.write_text(text + "\n## Notes\n\nTried its **zyxnoteword** trick on our cluster.\n", encoding="utf-8")
+    path.write_text(text + "\n## Notes\n\nTried its **zyxnoteword** trick %% zyxprivate %% on our<!-- zyxhidden --> cluster.\n", encoding="utf-8")
     title = yaml.safe_load(text.split("---\n")[1])["title"]
     build(Paths(tmp_path / "content", tmp_path / "_site"), workers=1)
     site = tmp_path / "_site"
-    found = run_queries(site, [{"q": "zyxnoteword"}, {"q": "notes:zyxnoteword"}, {"q": "abstract:zyxnoteword"}])
-    assert [entry["titles"] for entry in found] == [[title], [title], []]
+    found = run_queries(site, [{"q": "zyxnoteword"}, {"q": "notes:zyxnoteword"}, {"q": "abstract:zyxnoteword"},
+                               {"q": "zyxprivate"}, {"q": "zyxhidden"}])
+    assert [entry["titles"] for entry in found] == [[title], [title], [], [], []]
     manifest = json.loads((site / "search" / "manifest.json").read_text())
     assert manifest["fields"] == ["title", "topics", "abstract", "notes"]
     store = [entry for path in manifest["documents"]["files"] for entry in json.loads((site / path).read_text())]
