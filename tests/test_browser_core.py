@@ -1053,7 +1053,8 @@ def test_a_paper_pages_links_and_related_papers_stand_beside_it_on_a_wide_screen
 
 PRINTED_NOTES = (
     "\n## Notes\n\nAs [the LoRA paper](https://arxiv.org/abs/2106.09685) says, and its code at"
-    " https://github.com/microsoft/LoRA shows.\n\n```python\nprint('trained')\n```\n"
+    " https://github.com/microsoft/LoRA shows.\n\n```python\nprint('trained')\n```\n\n"
+    "> [!tip]- Folded\n> Printed all the same.\n"
 )
 RGB = re.compile(r"\d+(?:\.\d+)?")
 
@@ -1064,7 +1065,8 @@ def test_a_printed_paper_page_is_dark_text_on_white_with_addresses_and_its_side_
     """Printed, or saved as PDF, a paper's page was the screen's: the header's
     links and search box, from a dark window pale text on nothing (a printer
     leaves out backgrounds), links whose address the paper did not say, and on
-    a wide page its links and related papers squeezed beside the text."""
+    a wide page its links and related papers squeezed beside the text; a
+    folded callout's text was left out."""
     base, paper = serve_with_notes(tmp_path, serve_site, PRINTED_NOTES)
     context, page, errors = open_page(browser, base + f"papers/{paper.stem}/", viewport={"width": 1280, "height": 900},
                                       color_scheme=scheme)
@@ -1081,6 +1083,8 @@ def test_a_printed_paper_page_is_dark_text_on_white_with_addresses_and_its_side_
     for text in ("h1", ".abstract p", ".notes p", ".notes pre code", ".paper-side h2", ".related a"):
         assert contrast(rgb(text), white) >= 7, (text, rgb(text))
     assert page.locator(".notes pre").evaluate("e => getComputedStyle(e).backgroundColor") == "rgba(0, 0, 0, 0)"
+    # A folded callout's text is printed: paper has no title to click (it was left out).
+    expect(page.locator(".notes details.callout p", has_text="Printed all the same.")).to_be_visible()
     # A link out of the site says where it leads; one whose text is its address says it once.
     after = "a => getComputedStyle(a, '::after').content"
     assert page.locator(".notes a", has_text="the LoRA paper").evaluate(after) == '" (https://arxiv.org/abs/2106.09685)"'
