@@ -16,6 +16,10 @@ from markdown_it.rules_inline import StateInline
 
 # Each comment's opening and what closes it.
 _CLOSING = {"<!--": "-->", "%%": "%%"}
+# Where the closing is looked for: from the opening's third character, as
+# "<!-->" and "<!--->" are whole comments, empty, to HTML and CommonMark
+# (looked for after "<!--", the next "-->" closed them, notes away).
+_CLOSED_FROM = 2
 
 
 def comments_plugin(md: MarkdownIt) -> None:
@@ -41,7 +45,7 @@ def _comment_block(state: StateBlock, start_line: int, end_line: int, silent: bo
     if opening is None:
         return False
     closing = _CLOSING[opening]
-    line, searched = start_line, first[len(opening):]
+    line, searched = start_line, first[_CLOSED_FROM:]
     while closing not in searched:
         line += 1
         if line >= end_line or (state.sCount[line] < state.blkIndent and not state.isEmpty(line)):
@@ -61,7 +65,7 @@ def _comment_inline(state: StateInline, silent: bool) -> bool:
     if opening is None:
         return False
     closing = _CLOSING[opening]
-    end = state.src.find(closing, state.pos + len(opening), state.posMax)
+    end = state.src.find(closing, state.pos + _CLOSED_FROM, state.posMax)
     if end < 0 or end + len(closing) > state.posMax:
         return False  # left open: text
     state.pos = end + len(closing)

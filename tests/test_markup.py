@@ -582,12 +582,15 @@ def test_markdown_shows_raw_html_as_text():
     ("- one %%x%%\n- two\n  %%\n  hidden\n  %%\n\n> %% q %%\n> quoted",
      "<ul>\n<li>one </li>\n<li>two</li>\n</ul>\n<blockquote>\n<p>quoted</p>\n</blockquote>"),
     ("## Setup %%todo%%", '<h3>Setup </h3>'),
+    # "<!-->" and "<!--->" are whole comments, empty, as HTML and CommonMark read them: the next "-->" hid the notes up to it.
+    ("a <!--> b <!---> c\n\n<!-->\n\nKept.\n\n<!-- x -->", "<p>a  b  c</p>\n<p>Kept.</p>"),
     # Left open, it is text: a stray one hides nothing after it.
     ("Open %% for ever\n\nand <!-- ever", "<p>Open %% for ever</p>\n<p>and &lt;!-- ever</p>"),
     # In code, text; "5%" and "100%%" too.
     ("`%% a %%` `<!-- b -->`, 5% and 100%% sure", "<p><code>%% a %%</code> <code>&lt;!-- b --&gt;</code>, 5% and 100%% sure</p>"),
     ("```\n%% c %%\n<!-- d -->\n```", "<pre><code>%% c %%\n&lt;!-- d --&gt;\n</code></pre>"),
-], ids=["obsidian", "html", "obsidian-block", "html-block", "in-a-list-and-a-quote", "heading", "open", "code", "fence"])
+], ids=["obsidian", "html", "obsidian-block", "html-block", "in-a-list-and-a-quote", "heading", "empty-html", "open", "code",
+        "fence"])
 def test_comments_are_not_shown_as_obsidian_and_markdown_sites_hide_them(text, shown):
     """They were raw HTML, and text: a note's private remark was published."""
     assert make_markdown()(text).strip() == shown
