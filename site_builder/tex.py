@@ -58,7 +58,10 @@ def mathml_of(formulas: Sequence[tuple[str, bool]], id_prefix: str) -> list[str 
     math. Converted together, as one document: ``\\eqref`` finds a label in
     another formula, and numbered equations count on across the text. Ids
     (of ``\\label``) start with ``id_prefix``."""
-    shown: list[str | Unshown | None] = [_refused_unread(tex) for tex, _display in formulas]
+    shown: list[str | Unshown | None] = [
+        Unshown(f"it is longer than {LONGEST_FORMULA:,} characters") if len(tex) > LONGEST_FORMULA else None
+        for tex, _display in formulas
+    ]
     written, formulas = formulas, [(_tagged_as_an_equation(tex) if display else tex, display) for tex, display in formulas]
     converter, refused = _converter(id_prefix)
     # One bad formula fails the whole batch, without saying which: each is
@@ -82,6 +85,11 @@ def mathml_of(formulas: Sequence[tuple[str, bool]], id_prefix: str) -> list[str 
                     lambda found: f"{found.group(1)}{escapeHtml(written[index][0])}{found.group(2)}", shown[index], count=1,
                 )
         break
+    # After the converter, whose reason comes first where it has one (two
+    # formulas on a line, "$$ x \tag{1} $$ and $$ y \tag{2} $$", are one to it).
+    for index, (tex, _display) in enumerate(written):
+        if isinstance(shown[index], str) and _tagged_twice(tex):
+            shown[index] = Unshown("it has two \\tag for one equation, which has one number")
     return [done if done is not None else Unshown("it could not be converted") for done in shown]
 
 
@@ -98,19 +106,15 @@ _ANNOTATION = re.compile(r'(<annotation encoding="application/x-tex">).*?(</anno
 _LINE_END = re.compile(r"\\\\|\\cr(?![A-Za-z])")
 
 
-def _refused_unread(tex: str) -> Unshown | None:
-    """Why ``tex`` is not given to the converter, if it is not."""
-    if len(tex) > LONGEST_FORMULA:
-        return Unshown(f"it is longer than {LONGEST_FORMULA:,} characters")
-    # The converter numbers an equation by its last \tag and drops the
-    # others unsaid; LaTeX, MathJax and KaTeX refuse it ("Multiple \tag").
-    # Each line of a numbered environment is one equation; a formula outside
-    # one is one, over all its lines.
-    if len(_TAG.findall(tex)) > 1:
-        equations = _LINE_END.split(tex) if _NUMBERED_ENVIRONMENT.search(tex) else [tex]
-        if any(len(_TAG.findall(equation)) > 1 for equation in equations):
-            return Unshown("it has two \\tag for one equation, which has one number")
-    return None
+def _tagged_twice(tex: str) -> bool:
+    """Whether an equation of ``tex`` has two \\tag: the converter numbers it
+    by the last and drops the others unsaid, where LaTeX, MathJax and KaTeX
+    refuse it ("Multiple \\tag"). Each line of a numbered environment is one
+    equation; a formula outside one is one, over all its lines."""
+    if len(_TAG.findall(tex)) < 2:
+        return False
+    equations = _LINE_END.split(tex) if _NUMBERED_ENVIRONMENT.search(tex) else [tex]
+    return any(len(_TAG.findall(equation)) > 1 for equation in equations)
 
 
 def _tagged_as_an_equation(tex: str) -> str:
