@@ -257,7 +257,7 @@ def test_the_html_fields_are_html_in_a_template_of_ones_own_without_safe_and_tex
     page = files["papers/x/index.html"]
     assert '<div id="a"><p>Is <strong>bold</strong> &amp; &lt;i&gt;, <a href="#why">see</a>.</p>\n</div>' in page
     assert '<div class="heading"><h3 id="why">Why</h3><a class="permalink" href="#why"' in page
-    assert "<p>My <em>note</em>: <math" in page
+    assert "<p>My <em>note</em>: <span class=\"math-in-text\"><math" in page  # the formula kept on one line with its "."
     assert "<p>Is <strong>mine</strong> &amp; &lt;b&gt;.</p>" in files["about/index.html"]
     (document,) = search_documents(site.papers)
     assert (document.abstract, document.notes) == ("Is bold & <i>, see.", "Why My note: a<b.")  # not "a&lt;b"
