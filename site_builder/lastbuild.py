@@ -178,7 +178,7 @@ def pages_gone(
         f"a link or bookmark to {'it' if one else 'them'} now finds the 404 page",
         out,
         hint="to keep an address, list it under aliases: in the paper file, page of your own or topics.yaml topic "
-        "now at another one, as README's Old addresses says; a site not published yet has no such links",
+        "now at another one, as docs/content.md's Old addresses says; a site not published yet has no such links",
     ),)
 
 

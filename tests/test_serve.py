@@ -3083,7 +3083,7 @@ def test_a_page_a_rename_takes_away_while_previewing_is_warned_of_until_its_old_
     assert [line for line in log if line.startswith("warning: ")] == [
         f"warning: {paths.out}: 1 page the preview's first build wrote is gone from this one: /atlas/papers/{PAPER}/; "
         "a link or bookmark to it now finds the 404 page (to keep an address, list it under aliases: in the paper file, page "
-        "of your own or topics.yaml topic now at another one, as README's Old addresses says; a site not published "
+        "of your own or topics.yaml topic now at another one, as docs/content.md's Old addresses says; a site not published "
         "yet has no such links)",
     ]
     new.write_text(new.read_text().replace("\n---\n", f"\naliases: [{PAPER}]\n---\n", 1))
