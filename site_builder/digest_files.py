@@ -1,5 +1,5 @@
 """Read digest files: UTF-8 (with or without a byte order mark) or UTF-16
-with one, streamed line by line into the parser (:mod:`.digest`)."""
+or UTF-32 with one, streamed line by line into the parser (:mod:`.digest`)."""
 
 from __future__ import annotations
 
@@ -25,21 +25,29 @@ def _parse_digest_stream(handle: BinaryIO, path: Path, default_year: int | None)
     start = handle.read(8)
     check_not_binary(start, path, "digest")
     handle.seek(0)
-    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return parse_digest_lines(_utf16_lines(handle.read(), path), path, default_year)
+    encoding = next((encoding for mark, encoding in _MARKS if start.startswith(mark)), None)
+    if encoding is not None:
+        return parse_digest_lines(_marked_lines(handle.read(), path, encoding), path, default_year)
     return parse_digest_lines(_decoded_lines(handle, path), path, default_year)
 
 
-def _utf16_lines(data: bytes, path: Path) -> list[str]:
-    """The lines of a UTF-16 file that begins with a byte order mark (Windows
-    Notepad's "Unicode"), which tells its encoding for certain. Read whole:
-    files saved so are a day's digest, not a corpus."""
+# UTF-32's first: its little-endian mark begins with UTF-16's.
+_MARKS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def _marked_lines(data: bytes, path: Path, encoding: str) -> list[str]:
+    """The lines of a UTF-16 or UTF-32 file that begins with a byte order mark
+    (Windows Notepad's "Unicode"), which tells its encoding for certain. Read
+    whole: files saved so are a day's digest, not a corpus."""
     try:
-        return split_lines(data.decode("utf-16"))  # the mark says which byte order, and is dropped
+        return split_lines(data.decode(encoding))  # the mark says which byte order, and is dropped
     except UnicodeDecodeError as error:
-        before = data[: error.start].decode("utf-16", "replace")
+        before = data[: error.start].decode(encoding, "replace")
         raise SourceError(
-            f"digest is not valid UTF-16 (bytes {data[error.start:error.end].hex(' ')})",
+            f"digest is not valid {encoding} (bytes {data[error.start:error.end].hex(' ')})",
             path, len(LINE_END.findall(before)) + 1,
             hint="save the digest as UTF-8 text; in Notepad: Save As, Encoding: UTF-8",
         ) from None

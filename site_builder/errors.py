@@ -141,6 +141,8 @@ _BINARY_STARTS = (
 
 def utf8_hint(start: bytes) -> str:
     """How to convert a file that begins with ``start`` to UTF-8."""
+    if start.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "save the file as UTF-8; from UTF-32: iconv -f utf-32 -t utf-8"
     if start.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "save the file as UTF-8; from UTF-16: iconv -f utf-16 -t utf-8"
     # Windows' "ANSI" (Notepad's default in older Windows) is Windows-1252,

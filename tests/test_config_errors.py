@@ -285,6 +285,11 @@ CASES = {
         write(PAPER, "---\ntitle: A Paper on Speech\n---\n\nCaf\xe9.\n".encode("latin-1")),
         f"{PAPER}:5: file is not valid UTF-8 (byte 0xe9)",
     ),
+    # Notepad's UTF-32 and UTF-16 marks begin alike: the hint names the one saved.
+    "paper-utf-32": (
+        write(PAPER, "\ufeff---\ntitle: A Paper on Speech\n---\n".encode("utf-32-le")),
+        f"{PAPER}:1: file is not valid UTF-8 (byte 0xff) (save the file as UTF-8; from UTF-32: iconv -f utf-32 -t utf-8)",
+    ),
     "topics-yaml-unclosed-bracket": (
         write("content/topics.yaml", "topics:\n  - slug: speech\n    name: [Speech\n"),
         "content/topics.yaml:3: invalid YAML: a '[' list begun on this line is not closed "

@@ -419,6 +419,8 @@ def test_mutated_real_digests_give_a_digest_or_our_error(which, cuts, insert):
     (codecs.BOM_UTF16_LE + "Sep 10, 2025\r\n\r\nT\r\n".encode("utf-16-le") + b"\x00\xdc",
      "d.txt:4: digest is not valid UTF-16 (bytes 00 dc)"),
     (codecs.BOM_UTF16_LE + b"\x00\xdc", "d.txt:1: digest is not valid UTF-16 (bytes 00 dc)"),
+    (codecs.BOM_UTF32_BE + "Sep 10, 2025\n\nT\n".encode("utf-32-be") + b"\x00\x11\x00\x00",
+     "d.txt:4: digest is not valid UTF-32 (bytes 00 11 00 00)"),
     (b"Mar 18, 2025\n\nTitle\n\nCaf\xe9 au lait.\n", "from Windows' ANSI or Latin-1: iconv -f windows-1252 -t utf-8"),
     # A file saved under a digest's name that is no text at all.
     (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "d.txt: digest is not text: it looks like a PNG image"),
@@ -436,14 +438,14 @@ def test_a_digest_file_read_as_the_build_reads_it_gets_the_same_clear_errors(tmp
         assert expected in str(error).replace(f"{tmp_path}/", ""), str(error)
 
 
-@pytest.mark.parametrize("byte_order", ["utf-16-le", "utf-16-be"])
-def test_utf16_with_a_byte_order_mark_is_read_as_utf8_is(tmp_path, byte_order):
+@pytest.mark.parametrize("byte_order", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_utf16_or_utf32_with_a_byte_order_mark_is_read_as_utf8_is(tmp_path, byte_order):
     """Windows Notepad's "Unicode": the mark says the encoding for certain (it was
-    refused with a hint to convert it with iconv)."""
+    refused with a hint to convert it with iconv; UTF-32, whose little-endian
+    mark begins with UTF-16's, was read as UTF-16 and called NUL bytes)."""
     text = HEADER + "Mar 18\n\nπ-Scaling 🙂 Laws\n\nAn abstract, “quoted”.\n\nT2\n\nAbstract two.\n"
-    mark = codecs.BOM_UTF16_LE if byte_order == "utf-16-le" else codecs.BOM_UTF16_BE
     path = tmp_path / "d.txt"
-    path.write_bytes(mark + text.replace("\n", "\r\n").encode(byte_order))
+    path.write_bytes(("\ufeff" + text.replace("\n", "\r\n")).encode(byte_order))
     expected = [(e.title, e.abstract, e.line) for e in parse(text).entries]
     assert expected[0] == ("π-Scaling 🙂 Laws", "An abstract, “quoted”.", 7)
     for digest in (read_digest(path, 2025), parse_digest_bytes(path.read_bytes(), PATH, 2025)):
