@@ -30,6 +30,7 @@ from pygments.util import ClassNotFound
 from .callouts import callouts_plugin
 from .comments import comments_plugin
 from .highlights import highlights_plugin
+from .inline_tags import MAY_HOLD_A_TAG, inline_tags_plugin
 from .papers import digest_body_parts, resolve_escapes, trim_address
 from .tex import MATHML, Unshown, math_error_html, mathml_of
 from .wikilinks import heading_id, wikilinks_plugin
@@ -64,7 +65,7 @@ def markdown_parser(shown_under: int = UNDER_A_SECTION) -> MarkdownIt:
     # A task's checkbox inside a <label> with its text: named for a screen
     # reader, and with no id that two lists on one page could both use.
     md.use(footnote_plugin).use(tasklists_plugin, label=True).use(wikilinks_plugin)
-    md.use(comments_plugin).use(callouts_plugin).use(highlights_plugin)
+    md.use(comments_plugin).use(callouts_plugin).use(highlights_plugin).use(inline_tags_plugin)
     # Math as pandoc reads it, so that money stays text: no space after the
     # opening "$" nor before the closing one, no digit straight after it
     # ("$5 and $10", "$100K"), nor a digit before the opening one ("5$");
@@ -473,6 +474,7 @@ def _render_markdown(render: Callable[[str], str], may_link: Callable[[str], boo
         or "://" in text
         or "%%" in text  # a comment (comments.py); "5%" is text
         or "==" in text  # a highlight (highlights.py)
+        or ("#" in text and MAY_HOLD_A_TAG.search(text))  # an inline tag (inline_tags.py)
         or may_link(text)
     ):
         return render(text)

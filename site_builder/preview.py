@@ -32,6 +32,7 @@ from .cache import CACHE_FILE, BuildCache
 from .config import load_config
 from .errors import BuildErrors, SourceError, counted, shown_name, shown_text
 from .ingest import PreviewWrites
+from .inline_tags import inline_tags_of, tag_addresses
 from .inputs import Paths, check_content_directory, tracked_by_git, unpublished, write_ingest
 from .lastbuild import load_last_build, pages_gone
 from .links import links_to_nowhere
@@ -290,9 +291,15 @@ class Preview:
         url = f"papers/{new.slug}/"
         (page,) = [page for page in site.pages if page.url == url]
         old_view = page.context["paper"]
+        render = make_markdown()
+        rendered = render(new.notes) if new.notes else ""
+        # A tag written or taken away, or spelt otherwise: its page, the tags
+        # index and the home page's change too (and the tag's name may).
+        if inline_tags_of(rendered) != inline_tags_of(render(old.notes) if "#" in old.notes else ""):
+            return False
         notes_html = shown_markdown(
-            make_markdown()(new.notes), site.config.base_path, site.link_targets, template_ids(env, page.template),
-            str(old_view.abstract_html),
+            rendered, site.config.base_path, site.link_targets, template_ids(env, page.template),
+            str(old_view.abstract_html), tag_addresses(old_view.tags),
         ) if new.notes else ""
         old_notes = str(old_view.notes_html)  # read as text: see as_markup
         # A formula shown as its TeX, or an embed shown as written, before or

@@ -28,7 +28,8 @@ from .pages import OwnPage
 from .pagination import paginate, title_list_pages
 from .papers import Memo, Paper, digest_abstract, no_memo
 from .related import WordCounts, related_indices, word_counts
-from .tags import TagLink, gather_tags
+from .inline_tags import MAY_HOLD_A_TAG, inline_tags_of, tag_addresses, with_tag_addresses
+from .tags import TagLink, gather_tags, tag_key
 from .topics import Taxonomy, assign_topics, unknown_topic
 from .wikilinks import linked_names, wikilink_targets, with_link_targets
 
@@ -176,14 +177,27 @@ def summarize(flat: str, limit: int = 220) -> str:
 
 def shown_markdown(
     html: str, base_path: str, link_targets: Mapping[str, tuple[str, str | None]], page_ids: Iterable[str],
-    shown_above: str = "",
+    shown_above: str = "", tag_urls: Mapping[str, str] = MappingProxyType({}),
 ) -> str:
     """Rendered Markdown as its page shows it: its wikilinks led to their
-    ``link_targets`` (:attr:`Site.link_targets`), its addresses from the
+    ``link_targets`` (:attr:`Site.link_targets`), its inline tags to the
+    pages of ``tag_urls`` (by tag_key), its addresses from the
     site's root under the base path, and its headings with ids that none of
     ``page_ids`` (those the page's templates write) nor the ids of
     ``shown_above`` (a text above it on the page) has."""
-    return with_heading_ids(under_base(with_link_targets(html, link_targets), base_path), page_ids, shown_above)
+    led = with_tag_addresses(with_link_targets(html, link_targets), tag_urls)
+    return with_heading_ids(under_base(led, base_path), page_ids, shown_above)
+
+
+def inline_tags_of_paper(p: Paper, render_markdown: Callable[[str], str], listed: bool) -> tuple[str, ...]:
+    """The tags written in the text of ``p``'s that is the user's: its notes,
+    and the abstract of a paper no digest lists (``listed``), all of its file
+    one's own. Found in its rendered Markdown, where the renderer marked them."""
+    texts = (p.notes,) if listed else (p.abstract, p.notes)
+    return tuple(
+        tag for text in texts if "#" in text and MAY_HOLD_A_TAG.search(text)
+        for tag in inline_tags_of(render_markdown(text))
+    )
 
 
 def _paper_view(
@@ -313,8 +327,11 @@ def build_site(
     for paper in newest_first:
         for slug in paper_topics[paper.slug]:
             by_topic[slug].append(paper)
+    listed_keys = listed_in(digest_order)
     # In the same order: a tag's page and the starred one list papers as a topic's does.
-    tags = gather_tags(newest_first)
+    tags = gather_tags(newest_first, {
+        p.slug: found for p in papers if (found := inline_tags_of_paper(p, render_markdown, p.key in listed_keys))
+    })
     by_date: dict[dt.date, list[Paper]] = defaultdict(list)
     for paper in papers:
         for date in paper.dates:
@@ -329,7 +346,6 @@ def build_site(
     }
     topic_links = {t.slug: TopicLink(t.slug, t.name, t.url) for t in topic_views.values()}
     date_links = {d.date: DateLink(d.date, d.url) for d in date_views.values()}
-    listed_keys = listed_in(digest_order)
     in_digests = listed_keys if render_digest_text else frozenset()
 
     paper_ids = ids_of_template("paper.html")
@@ -342,14 +358,15 @@ def build_site(
         ((p.slug, p.title, p.names) for p in papers), ((own.name, own.title, own.names) for own in own_pages),
     ) if writes_wikilinks else ({}, {}, ())
 
-    def render_here(text: str, shown_above: str) -> str:
-        return shown_markdown(render_markdown(text), config.base_path, link_targets, paper_ids, shown_above)
+    def render_here(tag_urls: Mapping[str, str], text: str, shown_above: str) -> str:
+        return shown_markdown(render_markdown(text), config.base_path, link_targets, paper_ids, shown_above, tag_urls)
 
     def view_of_paper(p: Paper, slugs: tuple[str, ...]) -> PaperView:
         dates = tuple(date_links[d] for d in p.dates)
+        paper_tags = tags.links.get(p.slug, ())
         return _paper_view(
-            p, dates, tuple(topic_links[slug] for slug in slugs), render_here,
-            render_digest_text if p.key in in_digests else None, p.key in listed_keys, tags.links.get(p.slug, ()),
+            p, dates, tuple(topic_links[slug] for slug in slugs), partial(render_here, tag_addresses(paper_tags)),
+            render_digest_text if p.key in in_digests else None, p.key in listed_keys, paper_tags,
         )
 
     views = []
@@ -471,8 +488,12 @@ def build_site(
     if own_pages:
         render_page = render_page_markdown or make_markdown(UNDER_THE_TITLE)
         own_page_ids = ids_of_template("page.html")
+        # A page's "#idea" leads to the tag's page, if a paper has that tag.
+        every_tag = {tag_key(tag.name): tag.url for tag in tags.tags}
     for own in own_pages:
-        body_html = shown_markdown(render_page(own.body_below_title), config.base_path, link_targets, own_page_ids)
+        body_html = shown_markdown(
+            render_page(own.body_below_title), config.base_path, link_targets, own_page_ids, tag_urls=every_tag,
+        )
         page(own.url, "page.html", own.title, title=own.title, description=own.description or None,
              source=f"pages/{own.path.name}", body_html=as_markup(body_html))
     page("404.html", "404.html", "Page not found")

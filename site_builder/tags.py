@@ -1,6 +1,7 @@
 """Tags and stars of one's own: the ``tags:`` and ``starred:`` keys a user
-writes in paper files, gathered for a page per tag, an index of the tags and
-a page of the starred papers.
+writes in paper files, and the ``#tags`` written in their notes
+(inline_tags.py), gathered for a page per tag, an index of the tags and a
+page of the starred papers.
 
 A topic has a slug of its own in topics.yaml; a tag is only the text written.
 Spellings that differ only in case and in the spaces, hyphens or underscores
@@ -16,6 +17,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Mapping, Sequence
 
 from .papers import TAG_KEYS, Paper, slug_of
@@ -54,7 +56,8 @@ class Tags:
 
     tags: tuple[TagView, ...]  # by name, case-insensitively
     papers: Mapping[str, tuple[str, ...]]  # a tag's slug → its papers' slugs, in the order gather_tags was given
-    links: Mapping[str, tuple[TagLink, ...]]  # a paper's slug → its tags, in its file's order, each once
+    # A paper's slug → its tags, each once: its tags: key's in their order, then its inline tags in theirs.
+    links: Mapping[str, tuple[TagLink, ...]]
     starred: tuple[str, ...]  # the starred papers' slugs, in the order given
 
 
@@ -82,15 +85,17 @@ def is_starred(paper: Paper) -> bool:
     return ("starred", True) in paper.extra
 
 
-def gather_tags(papers: Sequence[Paper]) -> Tags:
-    """The tags of ``papers``. A tag is named by the spelling most of its
+def gather_tags(papers: Sequence[Paper], inline: Mapping[str, tuple[str, ...]] = MappingProxyType({})) -> Tags:
+    """The tags of ``papers``, and the tags written in their text (``inline``:
+    a paper's slug → those of :func:`~site_builder.inline_tags.inline_tags_of`),
+    after its tags: key's. A tag is named by the spelling most of its
     papers use (on a tie, the first in sorted order), so that its name does
     not depend on the order papers are read in."""
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     members: dict[str, list[str]] = defaultdict(list)
     written: dict[str, tuple[str, ...]] = {}  # a paper's slug → its tags' keys, each once, as first written
     for paper in papers:
-        texts = tag_texts(paper)
+        texts = tag_texts(paper) + inline.get(paper.slug, ())
         if not texts:
             continue
         own = {tag_key(text): text for text in reversed(texts)}  # each key's first spelling in the file

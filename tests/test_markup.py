@@ -739,8 +739,8 @@ def test_digest_text_renders_text_without_markup_as_commonmark_links_addresses_w
     # Only addresses with a scheme and "://": no names, no "//x.org", no "mailto:".
     commonmark.linkify = EndedAsLinksList(options={"fuzzy_link": False, "fuzzy_email": False}).add("//", None)
     commonmark.linkify.add("mailto:", None)
-    # Nor math, comments or highlights: a digest's "$5", "$x$", "%%" and "==" are as it wrote them.
-    commonmark.disable(["math_inline", "math_block", "comment_inline", "comment_block", "highlight"])
+    # Nor math, comments, highlights or tags: a digest's "$5", "$x$", "%%", "==" and "#1" are as it wrote them.
+    commonmark.disable(["math_inline", "math_block", "comment_inline", "comment_block", "highlight", "inline_tag"])
     assert make_digest_text()(text) == commonmark.render(text)
 
 
