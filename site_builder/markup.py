@@ -32,6 +32,7 @@ from .comments import comments_plugin
 from .highlights import highlights_plugin
 from .inline_tags import MAY_HOLD_A_TAG, inline_tags_plugin
 from .papers import digest_body_parts, resolve_escapes, trim_address
+from .raw_html import raw_html_plugin
 from .tex import MATHML, Unshown, math_error_html, mathml_of
 from .wikilinks import heading_id, wikilinks_plugin
 
@@ -65,7 +66,7 @@ def markdown_parser(shown_under: int = UNDER_A_SECTION) -> MarkdownIt:
     # A task's checkbox inside a <label> with its text: named for a screen
     # reader, and with no id that two lists on one page could both use.
     md.use(footnote_plugin).use(tasklists_plugin, label=True).use(wikilinks_plugin)
-    md.use(comments_plugin).use(callouts_plugin).use(highlights_plugin).use(inline_tags_plugin)
+    md.use(comments_plugin).use(callouts_plugin).use(highlights_plugin).use(inline_tags_plugin).use(raw_html_plugin)
     # Math as pandoc reads it, so that money stays text: no space after the
     # opening "$" nor before the closing one, no digit straight after it
     # ("$5 and $10", "$100K"), nor a digit before the opening one ("5$");

@@ -29,6 +29,7 @@ from .markup import UNDER_THE_TITLE, html_to_text, make_digest_text, make_markdo
 from .pages import OwnPage
 from .papers import Paper, parse_papers
 from .parallel import PARALLEL_MIN_ITEMS, Forked, default_workers
+from .raw_html import html_shown_as_text
 from .related_worker import RelatedWorker
 from .render import BUILTIN_TEMPLATES, LaterPage, StoredPages, make_environment, render_site, template_ids
 from .search import LUNR_JS, PendingSearchIndex, SearchFiles, SearchSizes, search_documents
@@ -294,6 +295,7 @@ def make_site(
         )
         warnings += unshown_math(written, cache.read_text)
         warnings += unshown_embeds(written, cache.read_text, public)
+        warnings += html_shown_as_text(written, cache.read_text)
     except BaseException:
         for pending in searches:
             pending.cancel()

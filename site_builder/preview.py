@@ -42,6 +42,7 @@ from .parallel import Forked
 from .pipeline import LaterSearch, SiteBuild, make_site, save_cache, search_index_for, unsaved_cache, untrusted_cache
 from .preview_http import PreviewState
 from .preview_output import SEARCH_POLL_SECONDS, PreviewOutput
+from .raw_html import RAW_HTML
 from .related_worker import RelatedWorker
 from .render import BUILTIN_PREFIX, BUILTIN_TEMPLATES, make_environment, render_page, template_ids, template_sources
 from .search import PendingSearchIndex
@@ -302,9 +303,9 @@ class Preview:
             str(old_view.abstract_html), tag_addresses(old_view.tags),
         ) if new.notes else ""
         old_notes = str(old_view.notes_html)  # read as text: see as_markup
-        # A formula shown as its TeX, or an embed shown as written, before or
-        # now: the full rebuild says so, or that it no longer is.
-        if any(shown in notes for shown in (MATH_ERROR, EMBED) for notes in (old_notes, notes_html)):
+        # A formula shown as its TeX, or an embed or an HTML tag shown as
+        # written, before or now: the full rebuild says so, or that it no longer is.
+        if any(shown in notes for shown in (MATH_ERROR, EMBED, RAW_HTML) for notes in (old_notes, notes_html)):
             return False
         # Its headings' ids, which a link on another page may name
         # ([[this-paper#Setup]]): one gone, or one added while a warning

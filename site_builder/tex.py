@@ -299,12 +299,13 @@ def _first_line_of_tex(found: re.Match[str]) -> str:
 
 def found_at_lines(
     written: Iterable[tuple[str, str, Path]], read: Callable[[Path], str], marker: str, shown: re.Pattern[str],
-    as_written: Callable[[re.Match[str]], str],
+    as_written: Callable[[re.Match[str]], str], find: Callable[[str, str, int], int] = str.find,
 ) -> Iterator[tuple[re.Match[str], Path, int | None]]:
     """Each match of ``shown`` in the HTML of ``written`` (each: the page's
     URL, the HTML shown there, the file it was written in) that holds
     ``marker``, with its file and its line there (``read``: the file's text),
-    where its text ``as_written`` is: one written twice is at each of its lines."""
+    where its text ``as_written`` is (``find``: where it is in the text from
+    a place on, or -1): one written twice is at each of its lines."""
     searched_to: dict[tuple[Path, str], int] = {}  # where each file's search for a text goes on from
     for _url, fragment, path in written:
         if marker not in fragment:
@@ -312,8 +313,8 @@ def found_at_lines(
         for found in shown.finditer(fragment):
             wanted = as_written(found)
             text, start = read(path), searched_to.get((path, wanted), 0)
-            at = text.find(wanted, start)
+            at = find(text, wanted, start)
             if at < 0:
-                at = text.find(wanted)
+                at = find(text, wanted, 0)
             searched_to[path, wanted] = at + len(wanted) if at >= 0 else start
             yield found, path, text.count("\n", 0, at) + 1 if at >= 0 else None

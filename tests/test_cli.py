@@ -541,6 +541,24 @@ def test_strict_fails_a_build_that_warns_each_time_and_passes_one_that_does_not(
     assert run("build", "--strict", cwd=project).returncode == 0
 
 
+def test_an_html_tag_in_a_note_is_a_warning_at_its_line_on_every_build_and_fails_strict(project):
+    """<kbd>Ctrl</kbd> showed its tags on the published page without a word."""
+    assert run("build", "-q", cwd=project).returncode == 0
+    paper = project / "content" / "papers" / "a-paper-on-speech.md"
+    paper.write_text(paper.read_text() + "\n## Notes\n\nPress <kbd>Ctrl</kbd>, not `<kbd>`.\n")
+    line = paper.read_text().count("\n")
+    warning = (f"warning: content/papers/a-paper-on-speech.md:{line}: HTML tag <kbd> is shown as written, not as HTML: "
+               "what you write is Markdown (for a key, write it in backticks: `Ctrl`)")
+    for _again in range(2):  # the second reuses the first's cache, and says it again
+        result = run("build", "-q", cwd=project)
+        assert result.returncode == 0 and result.stderr.splitlines() == [warning], result.stderr
+        assert (project / ".atlas-cache").is_dir()
+    result = run("build", "--strict", "-q", cwd=project)
+    assert result.returncode == 1 and result.stderr.splitlines()[0] == warning, result.stderr
+    assert result.stderr.splitlines()[1].startswith("error: 1 warning above, and --strict fails a build that warns")
+    page = (project / "_site" / "papers" / "a-paper-on-speech" / "index.html").read_text()
+    assert '<span class="raw-html">&lt;kbd&gt;</span>Ctrl' in page
+
 def test_a_revised_abstract_is_said_by_the_build_that_writes_it_alone_and_fails_strict_only_then(project):
     """Said by every build, it failed every build --strict, and only editing
     a pasted digest ended that; the paper file holding the version, there

@@ -20,6 +20,7 @@ from site_builder.markup import (
     html_to_text, make_markdown, markdown_html, markdown_parser, tex_quotes, under_base, with_heading_ids,
 )
 from site_builder.papers import PaperRecord, extract_links, title_key, trim_address
+from site_builder.raw_html import html_shown_as_text, instead_of
 from site_builder.tex import clean_mathml, unshown_math
 from site_builder.wikilinks import linked_names, unshown_embeds, wikilink_targets, with_link_targets
 
@@ -574,6 +575,75 @@ def test_addresses_from_the_sites_root_lead_under_its_base_path():
 def test_markdown_shows_raw_html_as_text():
     html = make_markdown()("<script>alert(1)</script> and <b>bold</b>")
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+
+def test_an_html_tag_is_shown_as_written_marked_for_the_builds_warning():
+    """<kbd>, <br>, <details>, … showed as text on the published page without a word."""
+    html = make_markdown()('Press <kbd>Ctrl</kbd>,<br>\n<div align="center">\n\n## A <sup>2</sup> heading')
+    assert html == (
+        '<p>Press <span class="raw-html">&lt;kbd&gt;</span>Ctrl<span class="raw-html">&lt;/kbd&gt;</span>,'
+        '<span class="raw-html">&lt;br&gt;</span>\n<span class="raw-html">&lt;div align=&quot;center&quot;&gt;</span></p>\n'
+        '<h3>A <span class="raw-html">&lt;sup&gt;</span>2<span class="raw-html">&lt;/sup&gt;</span> heading</h3>\n'
+    )
+    # Read as the text it is, as before: by search, a summary, a heading's id.
+    assert html_to_text(html) == 'Press <kbd>Ctrl</kbd>,<br> <div align="center"> A <sup>2</sup> heading'
+    assert with_heading_ids(html).count('id="a-sup-2-sup-heading"') == 1
+    # An image's alt text is its text, the tags in it too.
+    assert make_markdown()("![a <b>plot</b>](p.png)") == '<p><img src="p.png" alt="a &lt;b&gt;plot&lt;/b&gt;" /></p>\n'
+
+
+@pytest.mark.parametrize("text", [
+    "`<b>x</b>` and ``<br>``", "```\n<br>\n```", "    <kbd>x</kbd>", "$<b>$ and $$<br>$$",
+    "<https://x.org> and <me@x.org>", "a < b > c, <3, x<y", "\\<b>", "<!-- hidden --> and <!-- x\n\ny -->",
+    # Tags to CommonMark, but written to be read as they are: a type, a model's tokens.
+    "List<int>, Map<K, V>", "<EOS>, <think>, <s>[INST]</s>, <|endoftext|>",
+    # No tag: "<b" left open, a name that does not start with a letter.
+    "<b and <1b>", "< b>",
+])
+def test_what_is_no_html_tag_or_no_elements_is_shown_as_before(text):
+    assert "raw-html" not in make_markdown()(text)
+
+
+def test_html_tags_shown_as_written_are_one_warning_per_element_and_file_at_its_first_line():
+    note = (
+        "Press `<br>`, <kbd>Ctrl</kbd> and `<kbd>` here.\n\n" + "A line<br>\n" * 9
+        + '\n<details>\n<summary>More</summary>\n\nx<sup>2</sup> and <img\n  src="plot.png" alt="A plot">\n\n</details>\n'
+    )
+    path = Path("content/papers/a.md")
+    text = "---\ntitle: A\n---\n\n## Notes\n\n" + note
+    warnings = html_shown_as_text([("papers/a/", make_markdown()(note), path)], lambda _path: text)
+    assert [str(warning) for warning in warnings] == [
+        "content/papers/a.md:7: HTML tag <kbd> is shown as written, not as HTML: what you write is Markdown "
+        "(for a key, write it in backticks: `Ctrl`)",
+        "content/papers/a.md:9: HTML tag <br> is shown as written, not as HTML, here and on lines 10, 11, 12, 13, 14 "
+        "and 3 more: what you write is Markdown (to break the line there, end it with a backslash, \\)",
+        "content/papers/a.md:19: HTML tag <details> is shown as written, not as HTML, here and on line 25: what you "
+        "write is Markdown (for a folded section, write a folded callout: > [!note]- Title, its lines below each "
+        "starting with >)",
+        "content/papers/a.md:20: HTML tag <summary> is shown as written, not as HTML: what you write is Markdown "
+        "(for a folded section, write a folded callout: > [!note]- Title, its lines below each starting with >)",
+        "content/papers/a.md:22: HTML tag <sup> is shown as written, not as HTML: what you write is Markdown "
+        "(Markdown has no superscript: its text stays as written; in math, write $x^{2}$)",
+        "content/papers/a.md:22: HTML tag <img> is shown as written, not as HTML: what you write is Markdown "
+        "(for an image, write ![A plot](plot.png))",
+    ]
+    assert html_shown_as_text([("papers/a/", make_markdown()("`<br>` and a<b"), path)], lambda _path: text) == ()
+
+
+@pytest.mark.parametrize(("tag", "instead"), [
+    ("<b>", "for bold, write **text**"),
+    ("</em>", "for italics, write *text*"),
+    ("<code>", "for code, write it in backticks: `code`"),
+    ("<mark>", "for a highlight, write ==text=="),
+    ("<sub>", "Markdown has no subscript: its text stays as written; in math, write $x_{i}$"),
+    ("<a href='https://x.org' title=x>", "for a link, write [text](https://x.org)"),
+    ("<img src=plot.png>", "for an image, write ![what it shows](plot.png)"),
+    ("<H2>", "for a heading, write ## Title on a line of its own"),
+    ("<div align=\"center\">", "say it in Markdown if Markdown has a way, or put the tag in backticks to show it as code: `<div>`"),
+])
+def test_an_html_tag_shown_as_written_says_what_to_write_in_markdown_instead(tag, instead):
+    assert instead_of(tag) == instead
 
 
 @pytest.mark.parametrize(("text", "shown"), [

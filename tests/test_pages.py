@@ -194,7 +194,8 @@ def test_a_page_is_built_at_its_name_with_its_markdown_as_notes_are(content, tmp
     assert '<meta name="description" content="Who keeps this atlas, and why.">' in about
     assert "<h1>About</h1>" in about
     assert "<p>I read the <strong>digests</strong> every morning.</p>" in about
-    assert "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>" in about, "raw HTML shows as text, as in notes"
+    assert ('<p><span class="raw-html">&lt;script&gt;</span>alert(1)<span class="raw-html">&lt;/script&gt;</span></p>'
+            in about), "raw HTML shows as text, as in notes"
     reading = (tmp_path / "site" / "reading-list" / "index.html").read_text()
     assert "<li>A Paper on Speech</li>" in reading
     assert '<li><a href="/atlas/topics/">All topics</a></li>' in reading, "under the base path, as the site's links"
@@ -278,7 +279,7 @@ def test_a_folder_in_content_pages_is_not_read_and_the_build_says_so(content, tm
     (content / "pages" / "notes").mkdir()
     (content / "pages" / "notes" / "x.md").write_text("---\ntitle: X\n---\n")
     report = build(Paths(content, tmp_path / "site"), workers=1)
-    assert [str(warning) for warning in report.warnings] == [
+    assert [str(warning) for warning in report.warnings if "HTML tag" not in warning.message] == [
         f"{content / 'pages' / 'notes'}: not read: a folder (pages are read from {content / 'pages'} alone) "
         f"(to build them, move them up into {content / 'pages'})"
     ]
@@ -346,6 +347,18 @@ def test_an_obsidian_embed_in_notes_or_a_page_is_a_warning_at_its_line_naming_th
         ("my-own.md", 9, "content/public/ has it: write ![plot.png](/img/plot.png)"),
     ]
 
+
+def test_an_html_tag_in_a_page_or_a_papers_own_abstract_is_a_warning_at_its_line(content, tmp_path):
+    (content / "papers").mkdir()
+    (content / "papers" / "my-own.md").write_text("---\ntitle: A Paper of My Own\n---\n\nText<br>more.\n\n## Notes\n\nx<sub>i</sub>\n")
+    (content / "pages" / "figures.md").write_text('---\ntitle: Figures\n---\n\nThe loss:\n\n<img src="loss.png">\n')
+    report = build(Paths(content, tmp_path / "site"), workers=1)
+    assert sorted((Path(w.path).name, w.line, w.hint) for w in report.warnings if "HTML tag" in w.message) == [
+        ("about.md", 11, "say it in Markdown if Markdown has a way, or put the tag in backticks to show it as code: `<script>`"),
+        ("figures.md", 7, "for an image, write ![what it shows](loss.png)"),
+        ("my-own.md", 5, "to break the line there, end it with a backslash, \\"),
+        ("my-own.md", 9, "Markdown has no subscript: its text stays as written; in math, write $x_{i}$"),
+    ]
 
 def test_the_shipped_site_has_no_math_and_is_the_same_as_without_it(tmp_path, monkeypatch):
     # The shipped papers come from digests (a title "… with $100K Budget",

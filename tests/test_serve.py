@@ -880,7 +880,13 @@ def test_a_note_with_tex_that_is_no_math_is_built_in_full_which_warns_of_it(serv
     ))
 
 
-def test_a_note_with_an_obsidian_embed_is_built_in_full_which_warns_of_it(tmp_path):
+@pytest.mark.parametrize(("added", "warning"), [
+    ("The loss:\n\n![[loss.png]]", "Obsidian embed ![[loss.png]] is shown as written, not as the file: the site does "
+     "not read your vault (put the file in content/public/ and write ![loss.png](/loss.png))"),
+    ("Press <kbd>Ctrl</kbd>.", "HTML tag <kbd> is shown as written, not as HTML: what you write is Markdown "
+     "(for a key, write it in backticks: `Ctrl`)"),
+], ids=["embed", "html-tag"])
+def test_a_note_with_an_obsidian_embed_or_an_html_tag_is_built_in_full_which_warns_of_it(tmp_path, added, warning):
     """The notes-only rebuild would not say so."""
     paths = make_project(tmp_path)
     log: list[str] = []
@@ -891,12 +897,11 @@ def test_a_note_with_an_obsidian_embed_is_built_in_full_which_warns_of_it(tmp_pa
     # save may be rebuilt alone.
     note.write_text(note.read_text() + f"\n## Notes\n\nAs [[{PAPER}]] says.\n")
     assert preview.build(("paper",), (note,))
-    note.write_text(note.read_text() + "\nThe loss:\n\n![[loss.png]]\n")
+    note.write_text(note.read_text() + f"\n{added}\n")
     assert preview.build(("paper",), (note,))
     assert len(preview.last.rendered + preview.last.later) > 1
     assert any(line.startswith("warning: ") and line.endswith(
-        f"{PAPER}.md:{note.read_text().count(chr(10))}: Obsidian embed ![[loss.png]] is shown as written, not as the file: "
-        "the site does not read your vault (put the file in content/public/ and write ![loss.png](/loss.png))"
+        f"{PAPER}.md:{note.read_text().count(chr(10))}: {warning}"
     ) for line in log)
 
 
