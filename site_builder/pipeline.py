@@ -262,6 +262,7 @@ def make_site(
                 own_pages=own_pages,
                 render_page_markdown=lambda text: cache.memo(("page-markdown", text), lambda: page_markdown(text)),
                 ids_of_template=partial(template_ids, env),
+                published=partial(public_names, paths.public),
             )
         finally:
             if forked is not None:

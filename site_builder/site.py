@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from operator import attrgetter
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Collection, Iterable, Mapping, Sequence
 
 from markupsafe import Markup
 
@@ -23,15 +23,17 @@ from .charts import build_topic_chart, build_topics_overview, column_counts, col
 from .config import SiteConfig
 from .errors import SourceError, raise_if_any
 from .feeds import SITEMAP_PROTOCOL_URL_LIMIT, Feed, build_feed, build_sitemap, split_sitemap
+from .inline_tags import MAY_HOLD_A_TAG, inline_tags_of, tag_addresses, with_tag_addresses
 from .markup import UNDER_THE_TITLE, html_to_text, make_markdown, tex_quotes, under_base, with_heading_ids
 from .pages import OwnPage
 from .pagination import paginate, title_list_pages
 from .papers import Memo, Paper, digest_abstract, no_memo
 from .related import WordCounts, related_indices, word_counts
-from .inline_tags import MAY_HOLD_A_TAG, inline_tags_of, tag_addresses, with_tag_addresses
 from .tags import TagLink, gather_tags, tag_key
 from .topics import Taxonomy, assign_topics, unknown_topic
-from .wikilinks import linked_names, wikilink_targets, with_link_targets
+from .wikilinks import (
+    embed_targets, embedded_names, linked_names, wikilink_targets, with_embedded_images, with_link_targets,
+)
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,8 @@ class Site:
     # The names under aliases: that lead to one paper or page, as written,
     # for the links check to suggest the one a wikilink to no page meant.
     other_link_names: tuple[str, ...] = ()
+    # Where an embed's file name or path finds an image of content/public/ (see wikilinks.py).
+    embedded_images: Mapping[str, str] = field(default_factory=dict)
 
 
 HOME_LATEST_PAPERS = 10  # the latest digest's papers on the home page; its date page has all
@@ -178,15 +182,18 @@ def summarize(flat: str, limit: int = 220) -> str:
 def shown_markdown(
     html: str, base_path: str, link_targets: Mapping[str, tuple[str, str | None]], page_ids: Iterable[str],
     shown_above: str = "", tag_urls: Mapping[str, str] = MappingProxyType({}),
+    embedded_images: Mapping[str, str] = MappingProxyType({}),
 ) -> str:
     """Rendered Markdown as its page shows it: its wikilinks led to their
     ``link_targets`` (:attr:`Site.link_targets`), its inline tags to the
-    pages of ``tag_urls`` (by tag_key), its addresses from the
-    site's root under the base path, and its headings with ids that none of
-    ``page_ids`` (those the page's templates write) nor the ids of
-    ``shown_above`` (a text above it on the page) has."""
+    pages of ``tag_urls`` (by tag_key), its embeds of an image of
+    ``embedded_images`` (:attr:`Site.embedded_images`) showing it, its
+    addresses from the site's root under the base path, and its headings
+    with ids that none of ``page_ids`` (those the page's templates write)
+    nor the ids of ``shown_above`` (a text above it on the page) has."""
     led = with_tag_addresses(with_link_targets(html, link_targets), tag_urls)
-    return with_heading_ids(under_base(led, base_path), page_ids, shown_above)
+    shown = with_embedded_images(led, embedded_images)
+    return with_heading_ids(under_base(shown, base_path), page_ids, shown_above)
 
 
 def inline_tags_of_paper(p: Paper, render_markdown: Callable[[str], str], listed: bool) -> tuple[str, ...]:
@@ -284,6 +291,7 @@ def build_site(
     own_pages: Sequence[OwnPage] = (),
     render_page_markdown: Callable[[str], str] | None = None,
     ids_of_template: Callable[[str], tuple[str, ...]] = lambda template: (),
+    published: Callable[[], Collection[str]] = lambda: (),
 ) -> Site:
     """Compute every page. ``digest_order`` gives, per date, the title keys in the
     order the digests listed them, so date pages keep the digest's ranking.
@@ -305,7 +313,9 @@ def build_site(
     (None: by a renderer made here, ``make_markdown(UNDER_THE_TITLE)``).
     ``ids_of_template`` gives the ids a template writes on its pages
     (:func:`~site_builder.render.template_ids`): the headings of what is
-    shown on them take none of them."""
+    shown on them take none of them. ``published`` gives the paths in
+    content/public/ of the files the build publishes, asked for only when
+    some text has an embed (``![[plot.png]]``), which may show one."""
     # A–Z first: the lists below are stable sorts of this order.
     papers = in_title_order(papers)
     errors: list[SourceError] = []
@@ -357,9 +367,17 @@ def build_site(
     link_targets, shared_link_names, other_link_names = wikilink_targets(
         ((p.slug, p.title, p.names) for p in papers), ((own.name, own.title, own.names) for own in own_pages),
     ) if writes_wikilinks else ({}, {}, ())
+    # "![[" holds "[[": only a site with wikilinks is looked at again.
+    writes_embeds = writes_wikilinks and (
+        any("![[" in p.notes or "![[" in p.abstract for p in papers)
+        or any("![[" in own.body_below_title for own in own_pages)
+    )
+    embedded_images = embed_targets(published()) if writes_embeds else {}
 
     def render_here(tag_urls: Mapping[str, str], text: str, shown_above: str) -> str:
-        return shown_markdown(render_markdown(text), config.base_path, link_targets, paper_ids, shown_above, tag_urls)
+        return shown_markdown(
+            render_markdown(text), config.base_path, link_targets, paper_ids, shown_above, tag_urls, embedded_images,
+        )
 
     def view_of_paper(p: Paper, slugs: tuple[str, ...]) -> PaperView:
         dates = tuple(date_links[d] for d in p.dates)
@@ -381,11 +399,16 @@ def build_site(
         # differ. Its tags as well as its extra: a tag is named as most papers
         # spell it. The base path, for the addresses from the root in its Markdown;
         # the page's ids, which its headings take none of; where its
-        # wikilinks lead, and the titles they show, which are other papers'.
+        # wikilinks lead, and the titles they show, which are other papers';
+        # the images its embeds find, which content/public/ may gain or lose.
         linked = tuple((name, link_targets.get(name)) for name in (*linked_names(p.abstract), *linked_names(p.notes)))
+        embedded = tuple(
+            (name, embedded_images.get(name)) for name in (*embedded_names(p.abstract), *embedded_names(p.notes))
+        )
         key = (
             "paper-view", p.slug, p.title, p.abstract, p.notes, p.links, repr(p.extra), p.dates, names,
             p.key in in_digests, p.key in listed_keys, tags.links.get(p.slug, ()), config.base_path, paper_ids, linked,
+            embedded,
         )
         views.append(memo(key, partial(view_of_paper, p, slugs)))
     view_of = {v.slug: v for v in views}
@@ -492,7 +515,8 @@ def build_site(
         every_tag = {tag_key(tag.name): tag.url for tag in tags.tags}
     for own in own_pages:
         body_html = shown_markdown(
-            render_page(own.body_below_title), config.base_path, link_targets, own_page_ids, tag_urls=every_tag,
+            render_page(own.body_below_title), config.base_path, link_targets, own_page_ids,
+            tag_urls=every_tag, embedded_images=embedded_images,
         )
         page(own.url, "page.html", own.title, title=own.title, description=own.description or None,
              source=f"pages/{own.path.name}", body_html=as_markup(body_html))
@@ -557,6 +581,7 @@ def build_site(
     return Site(
         config, tuple(pages), views, topics_used, dates_newest, MappingProxyType(dict(counts)), topics_unused,
         MappingProxyType(link_targets), MappingProxyType(shared_link_names), other_link_names,
+        MappingProxyType(embedded_images),
     )
 
 

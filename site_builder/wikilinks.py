@@ -11,6 +11,10 @@ any case); :func:`with_link_targets`, as a page is made, leads it to a page
 of one's own instead when no paper has that name, or to the note that has
 it under aliases:, and shows the linked paper's title where the link gives
 no text of its own.
+
+An embed, ``![[plot.png]]``, likewise: the renderer shows it as written;
+:func:`with_embedded_images`, as a page is made, shows the image of
+content/public/ it names, if there is one.
 """
 
 from __future__ import annotations
@@ -75,8 +79,9 @@ _EMBED_SHOWN = re.compile(rf'<span class="{EMBED}"[^>]*>([^<]*)</span>')
 
 def _embed(state: StateInline, silent: bool) -> bool:
     # Obsidian's "![[plot.png]]" and "![[other-note]]" show the file inside
-    # the note. Shown as written: its file is the vault's, not the site's;
-    # the build warns of it (unshown_embeds), as the page shows nothing else.
+    # the note. Shown as written here: with_embedded_images shows an image
+    # of content/public/ it names, as a page is made; the build warns of
+    # the rest (unshown_embeds), as the page shows nothing else.
     if not state.src.startswith("![[", state.pos):
         return False
     inside = _inside(state, state.pos + 3)
@@ -90,14 +95,88 @@ def _embed(state: StateInline, silent: bool) -> bool:
     return True
 
 
+# The files Obsidian embeds as images ("Accepted file formats" in its help).
+IMAGE_EXTENSIONS = frozenset({"avif", "bmp", "gif", "jpeg", "jpg", "png", "svg", "webp"})
+# An embed as written, for the names a text embeds: after "\" too, where
+# it is none ("\![[x]]"), or is one ("\\![[x]]"): a name too many costs
+# nothing, one too few a stale page.
+_EMBED_WRITTEN = re.compile(r"!\[\[([^\[\]\n]+)\]\]")
+# "|300" or "|300x200" after the name: the image's width, and height, in pixels.
+_SIZE = re.compile(r"([0-9]{1,5})(?:x([0-9]{1,5}))?")
+
+
+def _is_image(name: str) -> bool:
+    return name.rpartition(".")[2].lower() in IMAGE_EXTENSIONS
+
+
+def _embedded(inside: str) -> tuple[str, str]:
+    """The file an embed names, as written (without "#…" after it), and what
+    follows its "|" ("\\|" in a table)."""
+    target, _bar, options = inside.replace("\\|", "|").partition("|")
+    return target.split("#", 1)[0].strip(), options.strip()
+
+
+def embed_targets(published: Iterable[str]) -> dict[str, str]:
+    """Where an embed finds an image of content/public/ (``published``: the
+    paths there of the files the build publishes), as Obsidian finds a
+    file in its vault: by its path there (``figures/plot.png``), or by its
+    name alone wherever it is (``plot.png``), in any case; of two by one
+    name, the one of the shortest path, then the first in sorted order."""
+    images = sorted((path for path in published if _is_image(path)), key=lambda path: (len(path), path))
+    targets: dict[str, str] = {}
+    for path in images:
+        targets.setdefault(link_name(path), path)
+    for path in images:
+        targets.setdefault(link_name(path.rsplit("/", 1)[-1]), path)
+    return targets
+
+
+def embedded_names(text: str) -> tuple[str, ...]:
+    """The keys of :func:`embed_targets` that ``text`` may embed by (those in
+    code too): what its HTML as shown depends on, besides the text itself."""
+    if "![[" not in text:
+        return ()
+    return tuple(dict.fromkeys(link_name(_embedded(inside)[0]) for inside in _EMBED_WRITTEN.findall(text)))
+
+
+def with_embedded_images(html: str, targets: Mapping[str, str]) -> str:
+    """Rendered Markdown whose embeds of an image that ``targets`` (see
+    :func:`embed_targets`) finds show it: an ``<img>`` of its address from
+    the site's root, its alt text the file's name without its extension,
+    or the text after "|"; "|300" is its width, "|300x200" its width and
+    height. Others stay as written (and are warned of). Here, not in the
+    renderer, which keeps its HTML by the text alone: content/public/ may
+    gain the file, or lose it, while the text stays the same."""
+    if not targets or EMBED not in html:
+        return html
+    return _EMBED_SHOWN.sub(lambda found: _image(found, targets), html)
+
+
+def _image(found: re.Match[str], targets: Mapping[str, str]) -> str:
+    target, options = _embedded(_embed_as_written(found)[3:-2])
+    path = targets.get(link_name(target)) if _is_image(target) else None
+    if path is None:
+        return found.group(0)
+    # "alt|300" too: the size comes last.
+    alt, _bar, last = options.rpartition("|")
+    size = _SIZE.fullmatch(last.strip())
+    if size is None:
+        alt = options
+    alt = alt.strip() or target.rsplit("/", 1)[-1].rpartition(".")[0]
+    width, height = size.groups() if size else (None, None)
+    sized = (f' width="{int(width)}"' if width else "") + (f' height="{int(height)}"' if height else "")
+    return f'<img src="/{quote(path)}" alt="{escapeHtml(alt)}" loading="lazy"{sized} />'
+
+
 def unshown_embeds(
     written: Iterable[tuple[str, str, Path]], read: Callable[[Path], str], published: Iterable[str],
 ) -> tuple[SourceError, ...]:
     """A warning for each embed in ``written`` (each: the page's URL, the HTML
-    shown there, the file it was written in), at its line of the file
-    (``read``: its text), saying what to write instead: for a file, an image
-    of its address (of the file of content/public/ by that name, if one of
-    ``published``, their paths there); for a note, a link."""
+    shown there, the file it was written in) shown as written, at its line
+    of the file (``read``: its text), saying what to do instead: for an
+    image, put it in content/public/; for another file, link it (the file
+    of content/public/ by that name, if one of ``published``, their paths
+    there); for a note, link it."""
     return tuple(
         SourceError(
             f"Obsidian embed {embed} is shown as written, not as the file: the site does not read your vault",
@@ -113,14 +192,20 @@ def _embed_as_written(found: re.Match[str]) -> str:
 
 
 def _instead_of(embed: str, published: Iterable[str]) -> str:
-    target = embed[3:-2].replace("\\|", "|").partition("|")[0].split("#", 1)[0].strip()
-    name = target.rsplit("/", 1)[-1]
+    target = embed[3:-2].replace("\\|", "|").partition("|")[0].strip()
+    file = target.split("#", 1)[0].strip()
+    name = file.rsplit("/", 1)[-1]
     if "." not in name or name.lower().endswith(".md"):
+        # With its heading: "![[a#Setup]]" is "[[a#Setup]]".
         return f"link the note instead, [[{target}]]"
+    if _is_image(name):
+        # Found by its path there, when it names one, else by its name in any folder.
+        where = f"at content/public/{file}" if "/" in file else "in content/public/, in any folder there"
+        return f"put {name} {where}, and the embed shows it"
     found = sorted(path for path in published if path.rsplit("/", 1)[-1].lower() == name.lower())
     if found:
-        return f"content/public/ has it: write ![{name}](/{quote(found[0])})"
-    return f"put the file in content/public/ and write ![{name}](/{quote(name)})"
+        return f"content/public/ has it: link it, [{name}](/{quote(found[0])})"
+    return f"put the file in content/public/ and link it, [{name}](/{quote(name)})"
 
 
 def _wikilink(state: StateInline, silent: bool) -> bool:

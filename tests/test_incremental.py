@@ -715,6 +715,27 @@ def test_after_editing_a_note_the_cached_build_equals_a_clean_one(work):
     assert site == clean_build(work)
 
 
+def test_after_adding_or_removing_the_image_a_note_embeds_the_cached_build_equals_a_clean_one(work):
+    """The note is unchanged, and so its rendered Markdown: the page is not."""
+    paths = cached_paths(work)
+    paper = sorted((paths.papers).glob("*.md"))[10]
+    paper.write_text(paper.read_text(encoding="utf-8") + "\n## Notes\n\n![[plot.png|300]]\n", encoding="utf-8")
+    page = f"papers/{paper.stem}/index.html"
+    build(paths)
+    assert b"![[plot.png|300]]</span>" in snapshot(paths.out)[page]
+    (paths.public / "img").mkdir(parents=True)
+    (paths.public / "img" / "plot.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    build(paths)
+    site = snapshot(paths.out)
+    assert b'<img src="/img/plot.png" alt="plot" loading="lazy" width="300" />' in site[page]
+    assert site == clean_build(work)
+    (paths.public / "img" / "plot.png").unlink()
+    build(paths)
+    site = snapshot(paths.out)
+    assert b"![[plot.png|300]]</span>" in site[page]
+    assert site == clean_build(work, "clean-without")
+
+
 def _front_matter_with(paper: Path, front: str) -> None:
     """``paper`` with ``front`` as its only keys after the ones ingest writes (links: is the last)."""
     text = paper.read_text(encoding="utf-8")

@@ -22,7 +22,11 @@ from site_builder.markup import (
 from site_builder.papers import PaperRecord, extract_links, title_key, trim_address
 from site_builder.raw_html import html_shown_as_text, instead_of
 from site_builder.tex import clean_mathml, unshown_math
-from site_builder.wikilinks import linked_names, unshown_embeds, wikilink_targets, with_link_targets
+from site_builder.site import shown_markdown
+from site_builder.wikilinks import (
+    embed_targets, embedded_names, linked_names, unshown_embeds, wikilink_targets, with_embedded_images,
+    with_link_targets,
+)
 
 
 class EndedAsLinksList(LinkifyIt):
@@ -438,22 +442,93 @@ def test_brackets_in_code_math_escapes_embeds_and_empty_ones_stay_as_written():
 
 def test_an_embed_shown_as_written_is_a_warning_at_its_line_saying_what_to_write():
     """Obsidian's "![[Pasted image ….png]]" showed as written, without a word."""
-    note = "![[plot.png]]\n\nSee ![[Pasted image 1.png|300]], ![[other-note#Setup]],\n`![[code.png]]` and ![[plot.png]].\n"
+    note = (
+        "![[plot.png]]\n\nSee ![[Pasted image 1.png|300]], ![[other-note#Setup|its setup]],\n"
+        "`![[code.png]]`, ![[paper.pdf]] and ![[img/plot.png]].\n"
+    )
     path = Path("content/papers/a.md")
     text = "---\ntitle: A\n---\n\n## Notes\n\n" + note
     html = make_markdown()(note)
-    warnings = unshown_embeds([("papers/a/", html, path)], lambda _path: text, ["img/plot.png", "favicon.ico"])
+    warnings = unshown_embeds([("papers/a/", html, path)], lambda _path: text, ["files/Paper.pdf", "favicon.ico"])
     assert [(str(w.path), w.line, w.hint) for w in warnings] == [
-        (str(path), 7, "content/public/ has it: write ![plot.png](/img/plot.png)"),
-        (str(path), 9, "put the file in content/public/ and write ![Pasted image 1.png](/Pasted%20image%201.png)"),
-        (str(path), 9, "link the note instead, [[other-note]]"),
-        (str(path), 10, "content/public/ has it: write ![plot.png](/img/plot.png)"),
+        (str(path), 7, "put plot.png in content/public/, in any folder there, and the embed shows it"),
+        (str(path), 9, "put Pasted image 1.png in content/public/, in any folder there, and the embed shows it"),
+        # With its heading, which the hint dropped ("[[other-note]]").
+        (str(path), 9, "link the note instead, [[other-note#Setup]]"),
+        # A file no image shows is linked, not shown as an image that shows nothing.
+        (str(path), 10, "content/public/ has it: link it, [paper.pdf](/files/Paper.pdf)"),
+        (str(path), 10, "put plot.png at content/public/img/plot.png, and the embed shows it"),
     ]
     assert str(warnings[0]).startswith(
         "content/papers/a.md:7: Obsidian embed ![[plot.png]] is shown as written, not as the file: the site does not read your vault"
     )
     assert html_to_text(html).startswith("![[plot.png]] See ![[Pasted image 1.png|300]],")
     assert unshown_embeds([("papers/a/", make_markdown()("`![[x.png]]` [[x]]"), path)], lambda _path: text, []) == ()
+    (warning,) = unshown_embeds([("papers/a/", make_markdown()("![[x.pdf]]"), path)], lambda _path: text, [])
+    assert warning.hint == "put the file in content/public/ and link it, [x.pdf](/x.pdf)"
+
+
+PUBLISHED = ("favicon.ico", "img/plot.png", "figures/deep/Plot.png", "Loss Curve.JPG", "paper.pdf", "b/twice.svg",
+             "a/twice.svg", "aa/Twice.svg")
+
+
+def embedded(markdown: str, base_path: str = "/") -> str:
+    """Notes' HTML with their embeds as a page shows them, PUBLISHED in content/public/."""
+    return shown_markdown(make_markdown()(markdown), base_path, {}, (), "", embed_targets(PUBLISHED))
+
+
+def test_an_embed_of_an_image_of_public_shows_it_found_by_its_name_or_its_path_there_in_any_case():
+    """As Obsidian finds a file in its vault: Obsidian's "![[plot.png]]"
+    showed as written, an image put in content/public/ or not."""
+    assert embedded("![[plot.png]]") == '<p><img src="/img/plot.png" alt="plot" loading="lazy" /></p>\n'
+    assert embedded("A ![[PLOT.png]] and ![[figures/deep/plot.PNG]]", "/atlas/") == (
+        '<p>A <img src="/atlas/img/plot.png" alt="PLOT" loading="lazy" /> and '
+        '<img src="/atlas/figures/deep/Plot.png" alt="plot" loading="lazy" /></p>\n'
+    )
+    # Its address encoded; its alt text its name as written, without the extension.
+    assert embedded("![[loss curve.jpg]]") == (
+        '<p><img src="/Loss%20Curve.JPG" alt="loss curve" loading="lazy" /></p>\n'
+    )
+    # Of files of one name, the one of the shortest path, then the first in order.
+    assert embed_targets(PUBLISHED)["twice.svg"] == "a/twice.svg"
+    assert embed_targets(reversed(PUBLISHED)) == embed_targets(PUBLISHED)
+    # An image by no path of public's, a file no image shows, a note: shown as written.
+    for written in ("![[deep/plot.png]]", "![[paper.pdf]]", "![[favicon.ico]]", "![[plot]]", "![[img/plot.png.md]]"):
+        assert embedded(written) == make_markdown()(written), written
+    # In code, or after "\\", which makes it "!" and a wikilink: no image.
+    assert embedded("`![[plot.png]]`") == "<p><code>![[plot.png]]</code></p>\n"
+    assert "<img" not in embedded("\\![[plot.png]]")
+
+
+def test_an_embedded_images_width_height_and_alt_text_are_what_follows_its_bar():
+    assert embedded("![[plot.png|300]]") == '<p><img src="/img/plot.png" alt="plot" loading="lazy" width="300" /></p>\n'
+    assert embedded("![[plot.png | 300x0200 ]]") == (
+        '<p><img src="/img/plot.png" alt="plot" loading="lazy" width="300" height="200" /></p>\n'
+    )
+    assert embedded('![[plot.png|The "loss" <b>curve</b>]]') == (
+        '<p><img src="/img/plot.png" alt="The &quot;loss&quot; &lt;b&gt;curve&lt;/b&gt;" loading="lazy" /></p>\n'
+    )
+    assert embedded("![[plot.png|Loss, 300|300]] ![[plot.png|300 wide]]") == (
+        '<p><img src="/img/plot.png" alt="Loss, 300" loading="lazy" width="300" /> '
+        '<img src="/img/plot.png" alt="300 wide" loading="lazy" /></p>\n'
+    )
+    # In a table, "\|" is its bar.
+    assert '<img src="/img/plot.png" alt="plot" loading="lazy" width="40" /></td>' in embedded(
+        "| a |\n|---|\n| ![[plot.png\\|40]] |\n"
+    )
+
+
+def test_an_embedded_image_reads_as_its_alt_text_for_search_and_summaries():
+    assert html_to_text(embedded("The loss: ![[plot.png|a falling curve|300]].")) == "The loss: a falling curve."
+    assert html_to_text(embedded("![[plot.png]] Text.")) == "plot Text."
+
+
+def test_the_names_a_text_may_embed_by_are_found_without_rendering_it():
+    assert embedded_names("No embeds, [[a]].") == ()
+    assert embedded_names("![[Plot.png|300]] `![[figures/x.PNG#y]]` \\![[z.png]] ![[Plot.png]] [[w.png]]") == (
+        "plot.png", "figures/x.png", "z.png",
+    )
+    assert with_embedded_images("<p>x</p>", {"plot.png": "plot.png"}) == "<p>x</p>"
 
 
 def test_a_wikilinks_text_is_what_search_reads_not_its_brackets():

@@ -335,17 +335,36 @@ def test_math_in_notes_and_pages_reaches_the_built_pages_the_same_on_any_core_an
     assert '<meta name="description" content="We minimise \\mathcal{L}(\\theta) for $5.">' in paper
 
 
-def test_an_obsidian_embed_in_notes_or_a_page_is_a_warning_at_its_line_naming_the_file_of_public(content, tmp_path):
+def test_an_obsidian_embed_of_an_image_of_public_shows_it_under_the_base_path_in_notes_pages_and_feeds(content, tmp_path):
+    """Obsidian's ![[plot.png]] showed as written, the image in content/public/ or not."""
     (content / "papers").mkdir()
-    (content / "papers" / "my-own.md").write_text("---\ntitle: A Paper of My Own\n---\n\nText.\n\n## Notes\n\n![[plot.png]]\n")
-    (content / "pages" / "figures.md").write_text("---\ntitle: Figures\n---\n\nThe loss:\n\n![[Loss Curve.png]]\n")
+    (content / "papers" / "my-own.md").write_text(
+        "---\ntitle: A Paper of My Own\ndates: [2025-03-19]\n---\n\nIts loss: ![[Plot.png|200]]\n\n"
+        "## Notes\n\n![[figures/loss curve.svg|The loss]]\n\n![[other-note#Setup]]\n"
+    )
+    (content / "pages" / "figures.md").write_text("---\ntitle: Figures\n---\n\nThe loss:\n\n![[Loss Curve.svg]]\n\n![[gone.png]]\n")
     (content / "public" / "img").mkdir(parents=True)
     (content / "public" / "img" / "plot.png").write_bytes(b"\x89PNG")
+    (content / "public" / "figures").mkdir()
+    (content / "public" / "figures" / "loss curve.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
     report = build(Paths(content, tmp_path / "site"), workers=1)
+    site = tmp_path / "site"
+    paper = (site / "papers" / "my-own" / "index.html").read_text()
+    assert '<p>Its loss: <img src="/atlas/img/plot.png" alt="Plot" loading="lazy" width="200" /></p>' in paper
+    assert '<p><img src="/atlas/figures/loss%20curve.svg" alt="The loss" loading="lazy" /></p>' in paper
+    page = (site / "figures" / "index.html").read_text()
+    assert '<p><img src="/atlas/figures/loss%20curve.svg" alt="Loss Curve" loading="lazy" /></p>' in page
+    # A feed's addresses are full ones, as every other link's there.
+    feed = (site / "feed.xml").read_text()
+    assert "&lt;img src=&#34;https://example.org/atlas/img/plot.png&#34; alt=&#34;Plot&#34;" in feed
+    # Search reads its alt text.
+    assert '<meta name="description" content="Its loss: Plot">' in paper
+    # Those it finds no image of are warned of at their lines, and none other.
     assert sorted((Path(w.path).name, w.line, w.hint) for w in report.warnings if "embed" in w.message) == [
-        ("figures.md", 7, "put the file in content/public/ and write ![Loss Curve.png](/Loss%20Curve.png)"),
-        ("my-own.md", 9, "content/public/ has it: write ![plot.png](/img/plot.png)"),
+        ("figures.md", 9, "put gone.png in content/public/, in any folder there, and the embed shows it"),
+        ("my-own.md", 12, "link the note instead, [[other-note#Setup]]"),
     ]
+    assert not [w for w in report.warnings if "leads to no page" in w.message]
 
 
 def test_an_html_tag_in_a_page_or_a_papers_own_abstract_is_a_warning_at_its_line(content, tmp_path):

@@ -882,7 +882,7 @@ def test_a_note_with_tex_that_is_no_math_is_built_in_full_which_warns_of_it(serv
 
 @pytest.mark.parametrize(("added", "warning"), [
     ("The loss:\n\n![[loss.png]]", "Obsidian embed ![[loss.png]] is shown as written, not as the file: the site does "
-     "not read your vault (put the file in content/public/ and write ![loss.png](/loss.png))"),
+     "not read your vault (put loss.png in content/public/, in any folder there, and the embed shows it)"),
     ("Press <kbd>Ctrl</kbd>.", "HTML tag <kbd> is shown as written, not as HTML: what you write is Markdown "
      "(for a key, write it in backticks: `Ctrl`)"),
 ], ids=["embed", "html-tag"])
@@ -903,6 +903,37 @@ def test_a_note_with_an_obsidian_embed_or_an_html_tag_is_built_in_full_which_war
     assert any(line.startswith("warning: ") and line.endswith(
         f"{PAPER}.md:{note.read_text().count(chr(10))}: {warning}"
     ) for line in log)
+
+
+def test_an_image_put_in_public_while_previewing_shows_in_the_note_that_embeds_it_as_a_build_does(tmp_path):
+    """The note is unchanged, and so its rendered Markdown: its page, kept
+    by the view's key, went on showing the embed as written."""
+    paths = make_project(tmp_path)
+    note = paths.papers / f"{PAPER}.md"
+    note.write_text(note.read_text() + "\n## Notes\n\nThe loss:\n\n![[Loss.png|300]]\n")
+    preview = Preview(paths, log=lambda line: None)
+    assert preview.build()
+    shown = f"papers/{PAPER}/index.html"
+    assert "![[Loss.png|300]]</span>" in preview.output.files[shown].decode()
+    (paths.public / "figures").mkdir(parents=True)
+    (paths.public / "figures" / "loss.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    assert preview.build(("loss.png",), (paths.public / "figures" / "loss.png",)), preview.state.error
+    preview.ensure(shown)
+    image = '<img src="/atlas/figures/loss.png" alt="Loss" loading="lazy" width="300" />'
+    assert image in preview.output.files[shown].decode()
+    # A note saved with another size: rebuilt alone, with the image.
+    note.write_text(note.read_text().replace("|300]]", "|200]]"))
+    assert preview.build(("paper",), (note,))
+    assert preview.last.rendered == (shown,)
+    assert image.replace("300", "200") in preview.output.files[shown].decode()
+    preview.finish()
+    clean = tmp_path / "clean"
+    build(Paths(paths.content, clean), cache=None)
+    assert snapshot(paths.out) == snapshot(clean)
+    (paths.public / "figures" / "loss.png").unlink()
+    assert preview.build(("loss.png",), (paths.public / "figures" / "loss.png",)), preview.state.error
+    preview.ensure(shown)
+    assert "![[Loss.png|200]]</span>" in preview.output.files[shown].decode()
 
 
 def test_a_note_linking_no_page_with_the_sites_full_url_is_built_in_full_which_warns_of_it(tmp_path):
