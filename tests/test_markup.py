@@ -474,7 +474,7 @@ PUBLISHED = ("favicon.ico", "img/plot.png", "figures/deep/Plot.png", "Loss Curve
 
 def embedded(markdown: str, base_path: str = "/") -> str:
     """Notes' HTML with their embeds as a page shows them, PUBLISHED in content/public/."""
-    return shown_markdown(make_markdown()(markdown), base_path, {}, (), "", embed_targets(PUBLISHED))
+    return shown_markdown(make_markdown()(markdown), base_path, {}, (), embedded_images=embed_targets(PUBLISHED))
 
 
 def test_an_embed_of_an_image_of_public_shows_it_found_by_its_name_or_its_path_there_in_any_case():
