@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 
 # Each comment's opening and what closes it.
@@ -31,6 +32,7 @@ def comments_plugin(md: MarkdownIt) -> None:
     # Before "text", which would take "%%" as text, and the rules after it
     # (code spans and math come first where they start first).
     md.inline.ruler.before("text", "comment_inline", _comment_inline)
+    md.core.ruler.push("comment_headings", _without_headings_of_comments)
 
 
 def _opening(text: str) -> str | None:
@@ -70,3 +72,20 @@ def _comment_inline(state: StateInline, silent: bool) -> bool:
         return False  # left open: text
     state.pos = end + len(closing)
     return True
+
+
+def _without_headings_of_comments(state: StateCore) -> None:
+    # "## %% draft %%": a heading whose only text is hidden is left out, not
+    # shown as an empty one (which a screen reader still announces, and
+    # whose link would be "#section").
+    tokens = state.tokens
+    for at in range(len(tokens) - 3, -1, -1):
+        heading, inline = tokens[at], tokens[at + 1]
+        if heading.type == "heading_open" and _only_comments(inline.content) and not any(
+            child.type != "text" or child.content.strip() for child in inline.children or ()
+        ):
+            del tokens[at:at + 3]
+
+
+def _only_comments(content: str) -> bool:
+    return content.startswith(tuple(_CLOSING))

@@ -729,6 +729,8 @@ def test_an_html_tag_shown_as_written_says_what_to_write_in_markdown_instead(tag
     ("- one %%x%%\n- two\n  %%\n  hidden\n  %%\n\n> %% q %%\n> quoted",
      "<ul>\n<li>one </li>\n<li>two</li>\n</ul>\n<blockquote>\n<p>quoted</p>\n</blockquote>"),
     ("## Setup %%todo%%", '<h3>Setup </h3>'),
+    # A heading of only a comment is left out, not an empty heading (Nu: "Empty heading"); "##" alone stays one.
+    ("## %% draft %%\n\n### <!-- a --> %%b%%\n\nText\n\n##", "<p>Text</p>\n<h3></h3>"),
     # "<!-->" and "<!--->" are whole comments, empty, as HTML and CommonMark read them: the next "-->" hid the notes up to it.
     ("a <!--> b <!---> c\n\n<!-->\n\nKept.\n\n<!-- x -->", "<p>a  b  c</p>\n<p>Kept.</p>"),
     # Left open, it is text: a stray one hides nothing after it.
@@ -736,8 +738,8 @@ def test_an_html_tag_shown_as_written_says_what_to_write_in_markdown_instead(tag
     # In code, text; "5%" and "100%%" too.
     ("`%% a %%` `<!-- b -->`, 5% and 100%% sure", "<p><code>%% a %%</code> <code>&lt;!-- b --&gt;</code>, 5% and 100%% sure</p>"),
     ("```\n%% c %%\n<!-- d -->\n```", "<pre><code>%% c %%\n&lt;!-- d --&gt;\n</code></pre>"),
-], ids=["obsidian", "html", "obsidian-block", "html-block", "in-a-list-and-a-quote", "heading", "empty-html", "open", "code",
-        "fence"])
+], ids=["obsidian", "html", "obsidian-block", "html-block", "in-a-list-and-a-quote", "heading", "heading-of-comments",
+        "empty-html", "open", "code", "fence"])
 def test_comments_are_not_shown_as_obsidian_and_markdown_sites_hide_them(text, shown):
     """They were raw HTML, and text: a note's private remark was published."""
     assert make_markdown()(text).strip() == shown
