@@ -16,6 +16,8 @@ CommonMark, but written to be read as they are.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from functools import cache, partial
 from html import unescape
 from pathlib import Path
 from typing import Callable, Iterable
@@ -28,6 +30,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
 from .errors import SourceError
+from .papers import split_front_matter
 from .tex import found_at_lines
 
 # The class of a tag shown as written, read back for the build's warning; no
@@ -122,7 +125,13 @@ def html_shown_as_text(
     note of forty <br> is one warning."""
     lines: dict[tuple[Path, str], list[int]] = {}
     tags: dict[tuple[Path, str], str] = {}  # the first tag of each, for the hint (an image's address)
-    for found, path, line in found_at_lines(written, read, RAW_HTML, _SHOWN, _first_line_of_tag, _find_tag):
+    written = tuple(written)
+    shown = Counter(
+        (read(path), _first_line_of_tag(found))
+        for _url, fragment, path in written if RAW_HTML in fragment for found in _SHOWN.finditer(fragment)
+    )
+    find = partial(_find_tag, shown, cache(_blocks_with_tags))
+    for found, path, line in found_at_lines(written, read, RAW_HTML, _SHOWN, _first_line_of_tag, find):
         tag = unescape(found.group(1))
         key = (path, _element(tag))
         at = lines.setdefault(key, [])
@@ -143,13 +152,62 @@ def _first_line_of_tag(found: re.Match[str]) -> str:
     return unescape(found.group(1)).split("\n", 1)[0]
 
 
-def _find_tag(text: str, tag: str, start: int) -> int:
+def _find_tag(
+    shown: Counter[tuple[str, str]], blocks_with_tags: Callable[[str], dict[str, list[range]]],
+    text: str, tag: str, start: int,
+) -> int:
+    at = _find_unescaped(text, tag, start)
+    if _count_unescaped(text, tag) <= shown[text, tag]:
+        return at  # each one is a tag shown
+    # Only one in a block where the file, read as Markdown, has the tag: the
+    # same characters earlier in code, in math, in a comment or in the front
+    # matter are no tag, and would take its line.
+    blocks = blocks_with_tags(text).get(tag)
+    while blocks and at >= 0 and not any(text.count("\n", 0, at) + 1 in block for block in blocks):
+        at = _find_unescaped(text, tag, at + 1)
+    return at
+
+
+def _count_unescaped(text: str, tag: str) -> int:
+    count, at = 0, _find_unescaped(text, tag, 0)
+    while at >= 0:
+        count, at = count + 1, _find_unescaped(text, tag, at + 1)
+    return count
+
+
+def _find_unescaped(text: str, tag: str, start: int) -> int:
     # Not one in code of its own ("`<br>`") nor an escaped one ("\\<br>"),
     # which are no tags: a note on HTML writes them before the tag it uses.
     at = text.find(tag, start)
     while at > 0 and text[at - 1] in "`\\":
         at = text.find(tag, at + 1)
     return at
+
+
+@cache
+def _parser() -> MarkdownIt:
+    from .markup import markdown_parser  # which uses this module's plugin
+
+    return markdown_parser()
+
+
+def _blocks_with_tags(text: str) -> dict[str, list[range]]:
+    """The lines of each block of ``text`` (a file's) holding tags shown as
+    written, by each tag's first line."""
+    try:
+        body = split_front_matter(text, Path())[1]
+    except SourceError:
+        body = text
+    lines_before = text.count("\n") - body.count("\n")
+    blocks: dict[str, list[range]] = {}
+    for token in _parser().parse("\n" * lines_before + body):
+        for child in token.children or ():
+            shown = _SHOWN.fullmatch(child.content) if child.type == "html_inline" else None
+            if shown:
+                # A block made by a plugin may have no lines of its own: anywhere, then.
+                lines = range(token.map[0] + 1, token.map[1] + 1) if token.map else range(len(text) + 1)
+                blocks.setdefault(_first_line_of_tag(shown), []).append(lines)
+    return blocks
 
 
 # The most lines a warning names beside its own.

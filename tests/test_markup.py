@@ -706,6 +706,22 @@ def test_html_tags_shown_as_written_are_one_warning_per_element_and_file_at_its_
     assert html_shown_as_text([("papers/a/", make_markdown()("`<br>` and a<b"), path)], lambda _path: text) == ()
 
 
+@pytest.mark.parametrize("before", [
+    "Use `x = '<br>'` to break it.", "```html\nA<br>\n```", "    A<br>", "$$a<br>b$$", "<!-- A<br> -->",
+    "[[a|x<br>y]]", "title: Why <br> breaks",
+])
+def test_an_html_tags_line_is_not_that_of_the_same_text_earlier_where_it_is_no_tag(before):
+    """Found by its text alone, it took the line of the same characters in
+    code, math, a comment, an alias or the front matter before it."""
+    front_matter = before if before.startswith("title:") else "title: A"
+    note = f"{'' if before == front_matter else before}\n\nThen\n\nA<br>b\n"
+    text = f"---\n{front_matter}\n---\n\n## Notes\n\n" + note
+    (warning,) = html_shown_as_text(
+        [("papers/a/", make_markdown()(note), Path("a.md"))], lambda _path: text,
+    )
+    assert warning.line == text.splitlines().index("A<br>b") + 1
+
+
 @pytest.mark.parametrize(("tag", "instead"), [
     ("<b>", "for bold, write **text**"),
     ("</em>", "for italics, write *text*"),
