@@ -74,6 +74,11 @@ _OTHERS = frozenset({
 })
 # Not "s": it is strikethrough to HTML, but a model's first token, "<s>", to a note on one.
 _WARNED = frozenset({*_INSTEAD, *_SAME_AS, *_NONE_IN_MARKDOWN, *_OTHERS})
+# Elements that show nothing without an attribute, whose bare tags are a
+# multimodal model's tokens (Video-LLaVA's <video>, Qwen-VL's <img>pic.jpg</img>,
+# Qwen-Audio's <audio>): warned of only as <img src=…>, <video controls>.
+_SHOWN_BY_ATTRIBUTES = frozenset({"img", "video", "audio", "iframe"})
+_BARE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*\s*/?>")
 
 
 def raw_html_plugin(md: MarkdownIt) -> None:
@@ -86,7 +91,7 @@ def _tag_shown_as_text(state: StateInline, silent: bool) -> bool:
     if state.md.options.get("html") or state.src[state.pos] != "<":
         return False
     found = _TAG.match(state.src, state.pos, state.posMax)
-    if found is None or _element(found.group(0)) not in _WARNED:
+    if found is None or not _warned(found.group(0)):
         return False  # text, as it was
     if not silent:
         state.push("html_inline", "", 0).content = f'<span class="{RAW_HTML}">{escapeHtml(found.group(0))}</span>'
@@ -108,6 +113,11 @@ def _html_in_alt_text_as_text(state: StateCore) -> None:
 def _as_text(token: Token) -> Token:
     found = _SHOWN.fullmatch(token.content) if token.type == "html_inline" else None
     return Token("text", "", 0, content=unescape(found.group(1))) if found else token
+
+
+def _warned(tag: str) -> bool:
+    name = _element(tag)
+    return name in _WARNED and not (name in _SHOWN_BY_ATTRIBUTES and _BARE.fullmatch(tag))
 
 
 def _element(tag: str) -> str:

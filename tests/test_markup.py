@@ -673,6 +673,8 @@ def test_an_html_tag_is_shown_as_written_marked_for_the_builds_warning():
     "<https://x.org> and <me@x.org>", "a < b > c, <3, x<y", "\\<b>", "<!-- hidden --> and <!-- x\n\ny -->",
     # Tags to CommonMark, but written to be read as they are: a type, a model's tokens.
     "List<int>, Map<K, V>", "<EOS>, <think>, <s>[INST]</s>, <|endoftext|>",
+    # A multimodal model's tokens, named as elements that show nothing bare.
+    "<image>, <video>, <audio>speech.wav</audio>, <img>pic.jpg</img>, <img/>, <iframe>",
     # No tag: "<b" left open, a name that does not start with a letter.
     "<b and <1b>", "< b>",
 ])
