@@ -135,6 +135,7 @@ def html_shown_as_text(
     note of forty <br> is one warning."""
     lines: dict[tuple[Path, str], list[int]] = {}
     tags: dict[tuple[Path, str], str] = {}  # the first tag of each, for the hint (an image's address)
+    outside_cells: set[tuple[Path, str]] = set()  # those with one outside a table's cell
     written = tuple(written)
     shown = Counter(
         (read(path), _first_line_of_tag(found))
@@ -148,10 +149,12 @@ def html_shown_as_text(
         at += [line] if line is not None and line not in at else []
         if key not in tags or tags[key].startswith("</"):
             tags[key] = tag
+        if not _in_a_cell(found.string, found.start()):
+            outside_cells.add(key)
     return tuple(
         SourceError(
             f"HTML tag <{name}> is shown as written, not as HTML{_also_on(sorted(at))}: what you write is Markdown",
-            path, min(at, default=None), hint=instead_of(tags[path, name]),
+            path, min(at, default=None), hint=instead_of(tags[path, name], (path, name) not in outside_cells),
         )
         for (path, name), at in sorted(lines.items(), key=lambda item: (str(item[0][0]), min(item[1], default=0)))
     )
@@ -236,10 +239,20 @@ def _also_on(lines: list[int]) -> str:
 _ATTRIBUTE = re.compile(r"""\s([A-Za-z_:][A-Za-z0-9:._-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
 
 
-def instead_of(tag: str) -> str:
-    """What to write in Markdown for ``tag`` (as written), or how to show it as code."""
+def _in_a_cell(html: str, at: int) -> bool:
+    # Our own HTML: "<td" and "<th" in what one wrote are "&lt;td"; "<thead" and "<tbody" hold no text.
+    opened = max(html.rfind("<td", 0, at), html.rfind("<th ", 0, at), html.rfind("<th>", 0, at))
+    return opened > max(html.rfind("</td>", 0, at), html.rfind("</th>", 0, at))
+
+
+def instead_of(tag: str, in_cells: bool = False) -> str:
+    """What to write in Markdown for ``tag`` (as written), or how to show it
+    as code; ``in_cells``: every one is in a table's cell."""
     name = _element(tag)
     name = _SAME_AS.get(name, name)
+    if name == "br" and in_cells:
+        # GitHub's way, <br> in a cell, is raw HTML; Markdown has none.
+        return "a table's cell is one line in Markdown, with no break in it: part what it says with a comma or a semicolon"
     if name in _INSTEAD:
         return _INSTEAD[name]
     if name in _NONE_IN_MARKDOWN:

@@ -724,6 +724,20 @@ def test_an_html_tags_line_is_not_that_of_the_same_text_earlier_where_it_is_no_t
     assert warning.line == text.splitlines().index("A<br>b") + 1
 
 
+def test_a_br_in_a_table_cell_is_not_told_to_end_its_line_with_a_backslash():
+    """A table's row is one line: the backslash the hint asked for broke nothing."""
+    def hint(note: str) -> str:
+        (warning,) = html_shown_as_text([("papers/a/", make_markdown()(note), Path("a.md"))], lambda _path: note)
+        return warning.hint
+
+    in_cells = "a table's cell is one line in Markdown, with no break in it: part what it says with a comma or a semicolon"
+    table = "| lr | batch |\n|---|---|\n| 3e-4 | 256<br>per GPU |\n"
+    assert hint(table) == hint("| a<br>b |\n|---|\n") == in_cells
+    # One outside a cell too: what it says for that one, the cells' next time.
+    line = "A line<br>\nand the next.\n"
+    assert hint(f"{line}\n{table}") == hint(f"{table}\n{line}") == "to break the line there, end it with a backslash, \\"
+
+
 @pytest.mark.parametrize(("tag", "instead"), [
     ("<b>", "for bold, write **text**"),
     ("</em>", "for italics, write *text*"),
