@@ -62,7 +62,7 @@ _SAME_AS = {
     "summary": "details", "tt": "code", "samp": "code", "var": "code", "strong": "b", "em": "i", "strike": "del",
     "ol": "ul", "li": "ul", "thead": "table", "tbody": "table", "tr": "table", "th": "table", "td": "table",
 }
-_NONE_IN_MARKDOWN = {"sup": ("superscript", "$x^{2}$"), "sub": ("subscript", "$x_{i}$")}
+_NONE_IN_MARKDOWN = {"sup": ("superscript", "$x^{2}$", "x², 1st"), "sub": ("subscript", "$x_{i}$", "H₂O, x_i")}
 # The other elements a note is written with (from READMEs, pasted pages):
 # links, images and headings get a hint of their own (instead_of), the rest
 # the general one.
@@ -256,8 +256,8 @@ def instead_of(tag: str, in_cells: bool = False) -> str:
     if name in _INSTEAD:
         return _INSTEAD[name]
     if name in _NONE_IN_MARKDOWN:
-        what, formula = _NONE_IN_MARKDOWN[name]
-        return f"Markdown has no {what}: its text stays as written; in math, write {formula}"
+        what, formula, in_text = _NONE_IN_MARKDOWN[name]
+        return f"Markdown has no {what}: in math, write {formula}; in text, write it without the tags: {in_text}"
     attributes = {found.group(1).lower(): next(v for v in found.groups()[1:] if v is not None)
                   for found in _ATTRIBUTE.finditer(tag)}
     if name == "img":

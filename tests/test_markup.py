@@ -701,7 +701,7 @@ def test_html_tags_shown_as_written_are_one_warning_per_element_and_file_at_its_
         "content/papers/a.md:20: HTML tag <summary> is shown as written, not as HTML: what you write is Markdown "
         "(for a folded section, write a folded callout: > [!note]- Title, its lines below each starting with >)",
         "content/papers/a.md:22: HTML tag <sup> is shown as written, not as HTML: what you write is Markdown "
-        "(Markdown has no superscript: its text stays as written; in math, write $x^{2}$)",
+        "(Markdown has no superscript: in math, write $x^{2}$; in text, write it without the tags: x², 1st)",
         "content/papers/a.md:22: HTML tag <img> is shown as written, not as HTML: what you write is Markdown "
         "(for an image, write ![A plot](plot.png))",
     ]
@@ -743,7 +743,7 @@ def test_a_br_in_a_table_cell_is_not_told_to_end_its_line_with_a_backslash():
     ("</em>", "for italics, write *text*"),
     ("<code>", "for code, write it in backticks: `code`"),
     ("<mark>", "for a highlight, write ==text=="),
-    ("<sub>", "Markdown has no subscript: its text stays as written; in math, write $x_{i}$"),
+    ("<sub>", "Markdown has no subscript: in math, write $x_{i}$; in text, write it without the tags: H₂O, x_i"),
     ("<a href='https://x.org' title=x>", "for a link, write [text](https://x.org)"),
     ("<img src=plot.png>", "for an image, write ![what it shows](plot.png)"),
     ("<H2>", "for a heading, write ## Title on a line of its own"),

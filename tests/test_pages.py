@@ -376,7 +376,7 @@ def test_an_html_tag_in_a_page_or_a_papers_own_abstract_is_a_warning_at_its_line
         ("about.md", 11, "say it in Markdown if Markdown has a way, or put the tag in backticks to show it as code: `<script>`"),
         ("figures.md", 7, "for an image, write ![what it shows](loss.png)"),
         ("my-own.md", 5, "to break the line there, end it with a backslash, \\"),
-        ("my-own.md", 9, "Markdown has no subscript: its text stays as written; in math, write $x_{i}$"),
+        ("my-own.md", 9, "Markdown has no subscript: in math, write $x_{i}$; in text, write it without the tags: H₂O, x_i"),
     ]
 
 def test_the_shipped_site_has_no_math_and_is_the_same_as_without_it(tmp_path, monkeypatch):
