@@ -47,6 +47,7 @@ from .related_worker import RelatedWorker
 from .render import BUILTIN_PREFIX, BUILTIN_TEMPLATES, make_environment, render_page, template_ids, template_sources
 from .search import PendingSearchIndex
 from .site import PaperView, Site, shown_markdown
+from .tags import each_once
 from .tex import MATH_ERROR
 from .wikilinks import EMBED
 from .watch_paths import links_out_of, named_templates_dir, within
@@ -294,9 +295,11 @@ class Preview:
         old_view = page.context["paper"]
         render = make_markdown()
         rendered = render(new.notes) if new.notes else ""
-        # A tag written or taken away, or spelt otherwise: its page, the tags
-        # index and the home page's change too (and the tag's name may).
-        if inline_tags_of(rendered) != inline_tags_of(render(old.notes) if "#" in old.notes else ""):
+        # A tag written or taken away, or first spelt otherwise: its page, the
+        # tags index and the home page's change too (and the tag's name may).
+        # One written again changes none of them.
+        old_tags = each_once(inline_tags_of(render(old.notes) if "#" in old.notes else ""))
+        if list(each_once(inline_tags_of(rendered)).items()) != list(old_tags.items()):
             return False
         notes_html = shown_markdown(
             rendered, site.config.base_path, site.link_targets, template_ids(env, page.template),

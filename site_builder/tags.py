@@ -81,6 +81,17 @@ def tag_key(text: str) -> str:
     return _BETWEEN_WORDS.sub("-", unicodedata.normalize("NFKC", text).casefold()).strip("-")
 
 
+def each_once(texts: Sequence[str]) -> dict[str, str]:
+    """The tags of ``texts`` each once, in the order first written: each
+    one's key (:func:`tag_key`) → its first spelling, which is the one
+    counted for its name. What ``texts`` makes of a paper's tags: a text
+    that writes a tag again (as "#Idea" after "#idea") changes none."""
+    first: dict[str, str] = {}
+    for text in texts:
+        first.setdefault(tag_key(text), text)
+    return first
+
+
 def is_starred(paper: Paper) -> bool:
     return ("starred", True) in paper.extra
 
@@ -98,8 +109,8 @@ def gather_tags(papers: Sequence[Paper], inline: Mapping[str, tuple[str, ...]] =
         texts = tag_texts(paper) + inline.get(paper.slug, ())
         if not texts:
             continue
-        own = {tag_key(text): text for text in reversed(texts)}  # each key's first spelling in the file
-        keys = tuple(dict.fromkeys(tag_key(text) for text in texts))
+        own = each_once(texts)
+        keys = tuple(own)
         for key in keys:
             spellings[key][own[key]] += 1
             members[key].append(paper.slug)

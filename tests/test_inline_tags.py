@@ -172,3 +172,23 @@ def test_a_note_saved_with_a_new_tag_in_the_preview_is_built_in_full_and_one_wit
     clean = work / "clean"
     build(Paths(paths.content, clean), cache=None)
     assert snapshot(paths.out) == snapshot(clean)
+
+
+def test_a_note_saved_writing_again_a_tag_it_has_renders_its_page_alone_as_a_build_does(work):
+    """Its tags are the same, each once, named as first written: the
+    notes-only rebuild compared every mention and rebuilt the site."""
+    paths = Paths(content=work / "content", out=work / "site", cache=work / ".atlas-cache")
+    note_path = sorted(paths.papers.glob("*.md"))[0]
+    text = note_path.read_text(encoding="utf-8")
+    note_path.write_text(text + "\n## Notes\n\nA #idea.\n", encoding="utf-8")
+    preview = Preview(paths, log=lambda line: None)
+    assert preview.build()
+    note_path.write_text(text + "\n## Notes\n\nA #idea, and #Idea again.\n", encoding="utf-8")
+    assert preview.build(("paper",), (note_path,))
+    assert preview.last.rendered == (f"papers/{note_path.stem}/index.html",)
+    shown = preview.output.files[preview.last.rendered[0]].decode()
+    assert '<a href="/tags/idea/" class="tag-inline">#Idea</a>' in shown
+    preview.finish()
+    clean = work / "clean"
+    build(Paths(paths.content, clean), cache=None)
+    assert snapshot(paths.out) == snapshot(clean)
