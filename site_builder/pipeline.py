@@ -295,7 +295,9 @@ def make_site(
             site.other_link_names,
         )
         warnings += unshown_math(written, cache.read_text)
-        warnings += unshown_embeds(written, cache.read_text, public)
+        warnings += unshown_embeds(
+            written, cache.read_text, public, site.link_targets.keys() | site.shared_link_names.keys(),
+        )
         warnings += html_shown_as_text(written, cache.read_text)
     except BaseException:
         for pending in searches:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from html import unescape
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Collection, Iterable, Mapping
 from urllib.parse import quote, unquote
 
 from markdown_it import MarkdownIt
@@ -170,17 +170,20 @@ def _image(found: re.Match[str], targets: Mapping[str, str]) -> str:
 
 def unshown_embeds(
     written: Iterable[tuple[str, str, Path]], read: Callable[[Path], str], published: Iterable[str],
+    note_names: Collection[str] = frozenset(),
 ) -> tuple[SourceError, ...]:
     """A warning for each embed in ``written`` (each: the page's URL, the HTML
     shown there, the file it was written in) shown as written, at its line
     of the file (``read``: its text), saying what to do instead: for an
     image, put it in content/public/; for another file, link it (the file
     of content/public/ by that name, if one of ``published``, their paths
-    there); for a note, link it."""
+    there); for a note, link it: a name with no "." in it, or one of
+    ``note_names`` (by :func:`link_name`: those wikilinks lead by, such as
+    an alias "Llama 3.1")."""
     return tuple(
         SourceError(
             f"Obsidian embed {embed} is shown as written, not as the file: the site does not read your vault",
-            path, line, hint=_instead_of(embed, published),
+            path, line, hint=_instead_of(embed, published, note_names),
         )
         for found, path, line in found_at_lines(written, read, EMBED, _EMBED_SHOWN, _embed_as_written)
         for embed in (_embed_as_written(found),)
@@ -191,11 +194,11 @@ def _embed_as_written(found: re.Match[str]) -> str:
     return unescape(found.group(1))
 
 
-def _instead_of(embed: str, published: Iterable[str]) -> str:
+def _instead_of(embed: str, published: Iterable[str], note_names: Collection[str]) -> str:
     target = embed[3:-2].replace("\\|", "|").partition("|")[0].strip()
     file = target.split("#", 1)[0].strip()
     name = file.rsplit("/", 1)[-1]
-    if "." not in name or name.lower().endswith(".md"):
+    if "." not in name or name.lower().endswith(".md") or link_name(file) in note_names:
         # With its heading: "![[a#Setup]]" is "[[a#Setup]]".
         return f"link the note instead, [[{target}]]"
     if _is_image(name):

@@ -342,7 +342,10 @@ def test_an_obsidian_embed_of_an_image_of_public_shows_it_under_the_base_path_in
         "---\ntitle: A Paper of My Own\ndates: [2025-03-19]\n---\n\nIts loss: ![[Plot.png|200]]\n\n"
         "## Notes\n\n![[figures/loss curve.svg|The loss]]\n\n![[other-note#Setup]]\n"
     )
-    (content / "pages" / "figures.md").write_text("---\ntitle: Figures\n---\n\nThe loss:\n\n![[Loss Curve.svg]]\n\n![[gone.png]]\n")
+    (content / "papers" / "llama-3.md").write_text("---\ntitle: The Llama 3 Herd\naliases: [Llama 3.1]\n---\n\nText.\n")
+    (content / "pages" / "figures.md").write_text(
+        "---\ntitle: Figures\n---\n\nThe loss:\n\n![[Loss Curve.svg]]\n\n![[gone.png]]\n\n![[Llama 3.1#Setup]]\n"
+    )
     (content / "public" / "img").mkdir(parents=True)
     (content / "public" / "img" / "plot.png").write_bytes(b"\x89PNG")
     (content / "public" / "figures").mkdir()
@@ -362,6 +365,9 @@ def test_an_obsidian_embed_of_an_image_of_public_shows_it_under_the_base_path_in
     # Those it finds no image of are warned of at their lines, and none other.
     assert sorted((Path(w.path).name, w.line, w.hint) for w in report.warnings if "embed" in w.message) == [
         ("figures.md", 9, "put gone.png in content/public/, in any folder there, and the embed shows it"),
+        # A note's other name with a "." in it, as a file's has: the hint
+        # said to put the file in content/public/.
+        ("figures.md", 11, "link the note instead, [[Llama 3.1#Setup]]"),
         ("my-own.md", 12, "link the note instead, [[other-note#Setup]]"),
     ]
     assert not [w for w in report.warnings if "leads to no page" in w.message]
