@@ -303,7 +303,7 @@ class Preview:
             return False
         notes_html = shown_markdown(
             rendered, site.config.base_path, site.link_targets, template_ids(env, page.template),
-            str(old_view.abstract_html), tag_addresses(old_view.tags), site.embedded_images,
+            str(old_view.abstract_html), tag_urls=tag_addresses(old_view.tags), embedded_images=site.embedded_images,
         ) if new.notes else ""
         old_notes = str(old_view.notes_html)  # read as text: see as_markup
         # A formula shown as its TeX, or an embed or an HTML tag shown as

@@ -181,7 +181,7 @@ def summarize(flat: str, limit: int = 220) -> str:
 
 def shown_markdown(
     html: str, base_path: str, link_targets: Mapping[str, tuple[str, str | None]], page_ids: Iterable[str],
-    shown_above: str = "", tag_urls: Mapping[str, str] = MappingProxyType({}),
+    shown_above: str = "", *, tag_urls: Mapping[str, str] = MappingProxyType({}),
     embedded_images: Mapping[str, str] = MappingProxyType({}),
 ) -> str:
     """Rendered Markdown as its page shows it: its wikilinks led to their
@@ -376,7 +376,8 @@ def build_site(
 
     def render_here(tag_urls: Mapping[str, str], text: str, shown_above: str) -> str:
         return shown_markdown(
-            render_markdown(text), config.base_path, link_targets, paper_ids, shown_above, tag_urls, embedded_images,
+            render_markdown(text), config.base_path, link_targets, paper_ids, shown_above,
+            tag_urls=tag_urls, embedded_images=embedded_images,
         )
 
     def view_of_paper(p: Paper, slugs: tuple[str, ...]) -> PaperView:
