@@ -201,11 +201,28 @@ def _instead_of(embed: str, published: Iterable[str], note_names: Collection[str
     if "." not in name or name.lower().endswith(".md") or link_name(file) in note_names:
         # With its heading: "![[a#Setup]]" is "[[a#Setup]]".
         return f"link the note instead, [[{target}]]"
+    # Of two files of one name, the one an embed by the name alone finds.
+    found = sorted(
+        (path for path in published if link_name(path.rsplit("/", 1)[-1]) == link_name(name)),
+        key=lambda path: (len(path), path),
+    )
     if _is_image(name):
-        # Found by its path there, when it names one, else by its name in any folder.
-        where = f"at content/public/{file}" if "/" in file else "in content/public/, in any folder there"
-        return f"put {name} {where}, and the embed shows it"
-    found = sorted(path for path in published if path.rsplit("/", 1)[-1].lower() == name.lower())
+        if "/" not in file:
+            return f"put {name} in content/public/, in any folder there, and the embed shows it"
+        # A vault's path ("../public/img/plot.png", "public/img/plot.png"),
+        # not content/public/'s.
+        if found:
+            return (
+                f"content/public/ has {found[0]}: embed it by its path there, ![[{found[0]}]],"
+                f" or by its name alone, ![[{name}]]"
+            )
+        there = "/".join(part for part in file.split("/") if part not in ("", ".", ".."))
+        if there != file:
+            return (
+                f"put {name} at content/public/{there} and embed it by its path there"
+                f" (./ and ../ lead nowhere), ![[{there}]]"
+            )
+        return f"put {name} at content/public/{file}, and the embed shows it"
     if found:
         return f"content/public/ has it: link it, [{name}](/{quote(found[0])})"
     return f"put the file in content/public/ and link it, [{name}](/{quote(name)})"

@@ -468,6 +468,24 @@ def test_an_embed_shown_as_written_is_a_warning_at_its_line_saying_what_to_write
     assert warning.hint == "put the file in content/public/ and link it, [x.pdf](/x.pdf)"
 
 
+def test_an_embed_by_a_path_from_elsewhere_than_content_public_is_told_the_path_there():
+    """A vault's relative or absolute path ("![[../public/img/plot.png]]",
+    "![[./img/plot.png]]") was told to put the file where it was already, or
+    out of content/public/ ("at content/public/../public/img/plot.png")."""
+    note = "![[../public/img/plot.png]] ![[./img/plot.png|300]]\n\n![[public/img/plot.png]] ![[../secret.png]]\n"
+    path = Path("content/papers/a.md")
+    text = "---\ntitle: A\n---\n\n## Notes\n\n" + note
+    published = ["img/plot.png", "other/deeper/plot.png"]
+    warnings = unshown_embeds([("papers/a/", make_markdown()(note), path)], lambda _path: text, published)
+    has_it = "content/public/ has img/plot.png: embed it by its path there, ![[img/plot.png]], or by its name alone, ![[plot.png]]"
+    assert [(w.line, w.hint) for w in warnings] == [
+        (7, has_it),
+        (7, has_it),
+        (9, has_it),
+        (9, "put secret.png at content/public/secret.png and embed it by its path there (./ and ../ lead nowhere), ![[secret.png]]"),
+    ]
+
+
 PUBLISHED = ("favicon.ico", "img/plot.png", "figures/deep/Plot.png", "Loss Curve.JPG", "paper.pdf", "b/twice.svg",
              "a/twice.svg", "aa/Twice.svg")
 
