@@ -177,9 +177,17 @@ def pages_gone(
         f"{counted(len(gone), 'page')} {written_by} wrote {'is' if one else 'are'} gone from this one: {shown}{more}; "
         f"a link or bookmark to {'it' if one else 'them'} now finds the 404 page",
         out,
-        hint="to keep an address, list it under aliases: in the paper file, page of your own or topics.yaml topic "
-        "now at another one, as docs/content.md's Old addresses says; a site not published yet has no such links",
+        # aliases: keep no tag's page: it is there while a paper has its tag.
+        hint=_KEEP_A_TAG if all(path.startswith("tags/") for path in gone) else _KEEP_AN_ADDRESS,
     ),)
+
+
+_NOT_PUBLISHED = "a site not published yet has no such links"
+_KEEP_AN_ADDRESS = (
+    "to keep an address, list it under aliases: in the paper file, page of your own or topics.yaml topic now at "
+    f"another one, as docs/content.md's Old addresses says; {_NOT_PUBLISHED}"
+)
+_KEEP_A_TAG = f"a tag's page is there while some paper has the tag: to keep its address, tag one again; {_NOT_PUBLISHED}"
 
 
 def _addressed(path: str) -> bool:

@@ -646,6 +646,22 @@ def test_a_page_the_last_build_wrote_and_this_one_does_not_is_warned_of_once(pro
     assert "a site not published yet has no such links" in emptied.stderr
 
 
+def test_a_tag_page_gone_is_told_how_a_tag_keeps_its_address_not_aliases(project):
+    """aliases: keeps no tag's page: the hint said to list it there."""
+    paper = project / "content" / "papers" / "a-paper-on-speech.md"
+    assert run("build", cwd=project).returncode == 0
+    paper.write_text(paper.read_text().replace("\n---\n", "\ntags: [speech-notes]\n---\n", 1))
+    assert run("build", cwd=project).returncode == 0
+    paper.write_text(paper.read_text().replace("tags: [speech-notes]\n", ""))
+    untagged = run("build", cwd=project)
+    assert untagged.returncode == 0 and untagged.stderr.count("warning:") == 1
+    assert untagged.stderr.endswith(
+        "is gone from this one: /tags/speech-notes/; a link or bookmark to it now finds the 404 page (a tag's page is "
+        "there while some paper has the tag: to keep its address, tag one again; a site not published yet has no "
+        "such links)\n"
+    ), untagged.stderr
+
+
 # Two output directories side by side share site/.atlas-cache/: its last build is the other's.
 @pytest.mark.parametrize("first, then", [([], ["--no-cache"]), (["--out", "site/a"], ["--out", "site/b"])])
 def test_no_page_is_gone_to_a_build_without_the_last_one(project, first, then):
