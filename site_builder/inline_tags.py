@@ -70,16 +70,19 @@ def _inline_tag(state: StateInline, silent: bool) -> bool:
     return True
 
 
-# A tag as the renderer marks it: a link with no address yet. Raw HTML is
-# shown as text, so no text of one's own makes one.
+# A tag as the renderer marks it: a link with no address yet; and as a page
+# shows it, with its address. Raw HTML is shown as text, so no text of one's
+# own makes one.
 _MARKED = re.compile(rf'<a class="{INLINE_TAG}">#([^<]*)</a>')
+_MARKED_OR_LED = re.compile(rf'<a (?:href="[^"]*" )?class="{INLINE_TAG}">#([^<]*)</a>')
 
 
 def inline_tags_of(html: str) -> tuple[str, ...]:
-    """The inline tags of rendered Markdown, as written, without their '#', in their order."""
+    """The inline tags of rendered Markdown, or of a paper's notes as its
+    page shows them, as written, without their '#', in their order."""
     if INLINE_TAG not in html:
         return ()
-    return tuple(unescape(found) for found in _MARKED.findall(html))
+    return tuple(unescape(found) for found in _MARKED_OR_LED.findall(html))
 
 
 def with_tag_addresses(html: str, urls: Mapping[str, str]) -> str:

@@ -293,19 +293,18 @@ class Preview:
         url = f"papers/{new.slug}/"
         (page,) = [page for page in site.pages if page.url == url]
         old_view = page.context["paper"]
-        render = make_markdown()
-        rendered = render(new.notes) if new.notes else ""
+        rendered = make_markdown()(new.notes) if new.notes else ""
+        old_notes = str(old_view.notes_html)  # read as text: see as_markup
         # A tag written or taken away, or first spelt otherwise: its page, the
         # tags index and the home page's change too (and the tag's name may).
         # One written again changes none of them.
-        old_tags = each_once(inline_tags_of(render(old.notes) if "#" in old.notes else ""))
+        old_tags = each_once(inline_tags_of(old_notes))
         if list(each_once(inline_tags_of(rendered)).items()) != list(old_tags.items()):
             return False
         notes_html = shown_markdown(
             rendered, site.config.base_path, site.link_targets, template_ids(env, page.template),
             str(old_view.abstract_html), tag_urls=tag_addresses(old_view.tags), embedded_images=site.embedded_images,
         ) if new.notes else ""
-        old_notes = str(old_view.notes_html)  # read as text: see as_markup
         # A formula shown as its TeX, or an embed or an HTML tag shown as
         # written, before or now: the full rebuild says so, or that it no longer is.
         if any(shown in notes for shown in (MATH_ERROR, EMBED, RAW_HTML) for notes in (old_notes, notes_html)):

@@ -92,6 +92,8 @@ def test_an_inline_tag_links_its_page_as_its_pill_does_whatever_address_its_spel
     pills = {text: href for href, text in re.findall(r'<a class="tag user-tag" href="([^"]*)">#([^<]*)</a>', html)}
     assert links == [("/tags/c/", "#C"), ("/tags/c-plus-plus-2/", "#c-plus-plus")]
     assert pills["c plus plus"] == "/tags/c-plus-plus-2/" and pills["C++"] == "/tags/c-plus-plus/"
+    # Read back from the page as from the renderer's HTML: the preview compares a saved note's with them.
+    assert inline_tags_of(str(site.papers[0].notes_html)) == ("C", "c-plus-plus")
 
 
 def test_a_digests_abstract_holds_no_tags_a_papers_own_abstract_does_and_a_page_links_those_papers_have():
