@@ -18,7 +18,9 @@ from .digest import clip
 from .errors import SourceError, exists_or_links, raise_if_any, read_utf8
 from .papers import FILE_SLUG
 from .topics import Taxonomy, Topic
-from .yamlsource import alias_problem, control_character_error, item_taken_as_text, unholdable_problem, yaml_problem
+from .yamlsource import (
+    MERGE_TAG, alias_problem, control_character_error, item_taken_as_text, unholdable_problem, yaml_problem,
+)
 
 SLUG_PATTERN = re.compile(r"[a-z0-9-]+")
 TOP_LEVEL_KEYS = ("min_score", "max_topics", "title_weight", "topics")
@@ -143,10 +145,10 @@ class _Reader:
         a later one. A merged key is placed on its '<<' line, where it came
         into this mapping (a duplicate slug or an unknown key is a mistake
         made there); its value keeps its own line, where it is written."""
-        taken = {self.key(key) for key, _value in node.value if key.tag != _MERGE}
+        taken = {self.key(key) for key, _value in node.value if key.tag != MERGE_TAG}
         pairs: list[tuple[yaml.Node, yaml.Node]] = []
         for key, value in node.value:
-            if key.tag != _MERGE:
+            if key.tag != MERGE_TAG:
                 pairs.append((key, value))
                 continue
             for source in value.value if isinstance(value, yaml.SequenceNode) else [value]:
@@ -403,16 +405,13 @@ def _unknown_tag(root: yaml.Node) -> yaml.Node | None:
         if id(node) in seen:  # an alias of a node already seen, or of its own parent
             continue
         seen.add(id(node))
-        if node.tag not in _PLAIN_TAGS and node.tag != _MERGE:
+        if node.tag not in _PLAIN_TAGS and node.tag != MERGE_TAG:
             return node
         if isinstance(node, yaml.SequenceNode):
             nodes.extend(reversed(node.value))
         elif isinstance(node, yaml.MappingNode):
             nodes.extend(item for pair in reversed(node.value) for item in reversed(pair))
     return None
-
-
-_MERGE = "tag:yaml.org,2002:merge"
 
 
 def _placed_at(key: yaml.Node, merge: yaml.Node) -> yaml.Node:

@@ -69,7 +69,7 @@ _PLAIN_BREAKS = (": ", " #", "\t")
 _NOT_FLAT = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 _RESOLVER = yaml.resolver.Resolver()
 _STR = "tag:yaml.org,2002:str"
-_MERGE = "tag:yaml.org,2002:merge"
+MERGE_TAG = "tag:yaml.org,2002:merge"  # a merge key's, "<<"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NOT_FLAT_VALUE = object()
@@ -474,7 +474,7 @@ def parse_yaml_mapping(
     lines: dict[str, int] = {}
     merged = False
     for key, _value in written:
-        if key.tag == _MERGE:
+        if key.tag == MERGE_TAG:
             merged = True  # a key written here overrides one merged in: that is what merges are for
             continue
         name, line = str(key.value), key.start_mark.line + first_line
