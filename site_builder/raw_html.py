@@ -29,9 +29,8 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
-from .errors import SourceError
+from .errors import SourceError, found_at_lines
 from .papers import split_front_matter
-from .tex import found_at_lines
 
 # The class of a tag shown as written, read back for the build's warning; no
 # style of its own: the page shows the tag as the text it always was.

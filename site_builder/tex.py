@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from markdown_it.common.utils import escapeHtml
 
-from .errors import SourceError
+from .errors import SourceError, found_at_lines
 
 
 # The class of a formula shown as the TeX it was written in, because it is
@@ -295,26 +295,3 @@ def _first_line_of_tex(found: re.Match[str]) -> str:
     # a quote or a list the lines after it start with "> " or spaces.
     tex = html.unescape(found.group(2))
     return next((line for line in tex.split("\n") if line.strip("$ ")), tex)
-
-
-def found_at_lines(
-    written: Iterable[tuple[str, str, Path]], read: Callable[[Path], str], marker: str, shown: re.Pattern[str],
-    as_written: Callable[[re.Match[str]], str], find: Callable[[str, str, int], int] = str.find,
-) -> Iterator[tuple[re.Match[str], Path, int | None]]:
-    """Each match of ``shown`` in the HTML of ``written`` (each: the page's
-    URL, the HTML shown there, the file it was written in) that holds
-    ``marker``, with its file and its line there (``read``: the file's text),
-    where its text ``as_written`` is (``find``: where it is in the text from
-    a place on, or -1): one written twice is at each of its lines."""
-    searched_to: dict[tuple[Path, str], int] = {}  # where each file's search for a text goes on from
-    for _url, fragment, path in written:
-        if marker not in fragment:
-            continue
-        for found in shown.finditer(fragment):
-            wanted = as_written(found)
-            text, start = read(path), searched_to.get((path, wanted), 0)
-            at = find(text, wanted, start)
-            if at < 0:
-                at = find(text, wanted, 0)
-            searched_to[path, wanted] = at + len(wanted) if at >= 0 else start
-            yield found, path, text.count("\n", 0, at) + 1 if at >= 0 else None

@@ -29,9 +29,8 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_inline import StateInline
 
-from .errors import SourceError
+from .errors import SourceError, found_at_lines
 from .papers import slug_of
-from .tex import found_at_lines
 
 # The id of a heading whose text has no letter or digit to make one of ("## 🎉").
 UNNAMED_HEADING = "section"
