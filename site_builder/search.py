@@ -31,6 +31,7 @@ from typing import BinaryIO, Callable, Collection, Mapping, NamedTuple, Sequence
 from .children import child_environment
 from .errors import SourceError
 from .markup import html_to_text
+from .tags import tag_key
 from .weight import gzip_size
 
 JS_DIR = Path(__file__).resolve().parent / "js"
@@ -188,11 +189,23 @@ def _write_index_request(stream: BinaryIO, documents: Sequence[SearchDocument], 
     stream.write(b"]}")
 
 
+def indexed_tag(text: str) -> str:
+    """A tag as the tags field holds it: its words, which a query's words
+    find ("later" finds a paper tagged "Read later"), and, for a tag of
+    several, the tag whole as one term, "read_later" (lunr splits words at
+    '-' alone), which a query written as the tag ("#read-later") asks for:
+    the papers its page lists, not those tagged "to-read" too. Its words as
+    the tag's page tells one tag from another (tag_key): "Read later",
+    "read-later" and "#read_later" are the one tag."""
+    words = tag_key(text).split("-")
+    return " ".join(words + ["_".join(words)] if len(words) > 1 else words)
+
+
 def _request_fields(doc: SearchDocument, names: Collection[str]) -> bytes:
     """A document's fields (those of ``names``), as JSON object members (no braces)."""
     fields = {"title": doc.title, "topics": " ".join(topic.text for topic in doc.topics)}
     if "tags" in names:
-        fields["tags"] = " ".join(tag.text for tag in doc.tags)
+        fields["tags"] = " ".join(indexed_tag(tag.text) for tag in doc.tags)
     fields["abstract"] = doc.abstract
     if "notes" in names:
         fields["notes"] = doc.notes

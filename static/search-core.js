@@ -18,25 +18,29 @@
    * as the build trimmed the documents' words, which lunr does not do to
    * a query ("(LoRA)," finds lora, "Pretrainer's" pretrainer's, "$100K" 100k,
    * "87.73%" 87.73), and lunr's query syntax kept (+ and -, a field, a
-   * wildcard, a boost); a plain last word also matches as a prefix, so
-   * results follow typing. */
+   * wildcard, a boost); a word written as an inline tag ("#routing") is
+   * that tag ("tags:routing"); a plain last word (or tag) also matches as a
+   * prefix, so results follow typing. */
   function prepareQuery(raw, typing) {
-    var words = [];
+    var words = [], typedTag = null;
     // A word the index leaves out ("the") is not required when the query
     // has others: "+the lora" would find nothing, as "+mixture-of-experts".
     var anyIndexed = !stopWordCount(raw);
     // Folded before its syntax is read, as the build folds a paper's text
     // before lunr's tokenizer: "ＬＬＭ－based" is "llm-based", two words.
     folded(String(raw || "").slice(0, MAX_QUERY)).replace(/\\/g, " ").split(/\s+/).forEach(function (token) {
+      typedTag = null;
       if (/^\*+$/.test(token)) return words.push("*");  // every paper
-      var syntax = /^([+-]?)(?:(\w+):(?=.*\w))?(.*?)(\*?(?:[\^~]\d*)?)$/.exec(token);
+      var tag = asTag(token);
+      var syntax = /^([+-]?)(?:(\w+):(?=.*[\p{L}\p{M}\p{N}_]))?(.*?)(\*?(?:[\^~]\d*)?)$/u.exec(tag || token);
       // lunr's query lexer, as its tokenizer, takes a hyphen inside a word for a space.
       var terms = syntax[3].split("-").map(trimmedTerm).filter(Boolean);
       if (!terms.length) return;
       var field = syntax[2] ? syntax[2] + ":" : "";
       // A plain word also means its parts, so that "LLM's" finds the papers
-      // that say LLM (those that say LLM's rank first, for the rarer word).
-      var parts = syntax[1] || syntax[4] ? [] : [].concat.apply([], terms.map(partsOf));
+      // that say LLM (those that say LLM's rank first, for the rarer word);
+      // a tag is a name, not words ("#project/llm" is not "#llm").
+      var parts = syntax[1] || syntax[4] || tag ? [] : [].concat.apply([], terms.map(partsOf));
       // Each piece of a hyphenated word is asked for as the word is: lunr
       // would give its first piece alone the sign and the field, and the
       // last alone the boost, so "-fine-tuning" asked for papers on tuning
@@ -50,12 +54,46 @@
         return sign + field + term + (i === terms.length - 1 ? star : "") + modifier;
       });
       words.push(terms.concat(parts.map(function (part) { return field + part; })).join(" "));
+      if (tag && !syntax[1] && !syntax[4]) typedTag = terms[terms.length - 1];
     });
     var text = words.join(" ");
     if (!text) return "";
     var last = /(?:^|\s)([\p{L}\p{M}\p{N}]{2,})$/u.exec(text);
     if (typing && last) text += " " + last[1] + "*";
+    else if (typing && typedTag && /[\p{L}\p{M}\p{N}]{2,}$/u.test(typedTag)) text += " " + typedTag + "*";
     return text;
+  }
+
+  /* A query's word written as Obsidian writes an inline tag ("#routing",
+   * "+#to-read", "-#project/llm", "#rout*"), as a query of the tags field
+   * ("tags:routing"); null for any other word. As site_builder/inline_tags.py
+   * reads a tag: after the '#', letters, marks and digits of any script, '_',
+   * '-' and '/', not digits alone ("#2024", "#1") nor marks alone ("#-"),
+   * up to anything else ("#routing," is "#routing"); and only at a word's
+   * start ("C#" is no tag). A tag of several words is one term, as the
+   * build indexes it (search.py's indexed_tag): "#read-later", "#Read_later"
+   * and a "Read later" of a paper's tags: are "read_later", one tag's page. */
+  function asTag(token) {
+    var tag = inlineTag(token);
+    return tag && tag[1] + "tags:" + tag[2].split(/[-_]+/).filter(Boolean).join("_") + tag[3];
+  }
+
+  /* [the word, its sign, the tag's name, a wildcard or boost] of a word
+   * written as an inline tag, or null. */
+  function inlineTag(token) {
+    var tag = /^([+-]?)#([\p{L}\p{M}\p{N}_\/-]+)(\*?(?:[\^~]\d*)?)(?:[^\p{L}\p{M}\p{N}_\/*^~-].*)?$/u.exec(token);
+    return tag && !/^\p{N}+$/u.test(tag[2]) && /[^_\/-]/.test(tag[2]) ? tag : null;
+  }
+
+  /* The tags a query asks for, as written ("#Routing" of "+#Routing,"); not
+   * those it excludes ("-#routing"). */
+  function tagsAskedFor(raw) {
+    var tags = [];
+    String(raw || "").slice(0, MAX_QUERY).split(/\s+/).forEach(function (token) {
+      var tag = inlineTag(token) || inlineTag(folded(token));  // as typed, or "＃routing" as folded
+      if (tag && tag[1] !== "-") tags.push("#" + tag[2]);
+    });
+    return tags;
   }
 
   /* Text as the index holds its words, lowercased and folded: the build
@@ -457,6 +495,28 @@
     return this.lists === null ? this.fromMask(this.masks[doc]) : this.lists[doc] || [];
   };
 
+  /* The fields an index holds only where a paper has some (search.py's index_fields). */
+  var FIELDS_NOT_ALWAYS_HELD = ["tags", "notes"];
+
+  /* A prepared query without its words of a field the index does not hold
+   * because no paper has any ("#routing" where no paper has tags), which
+   * find nothing: lunr cannot parse them, and its plain words ("tags
+   * routing") are not what was asked for. "" when it finds nothing: one
+   * was required, or asked for beside exclusions alone, or nothing is left. */
+  function inFieldsHeld(text, fields) {
+    var kept = [], asked = false, required = false;
+    text.split(" ").forEach(function (word) {
+      var field = /^([+-]?)(\w+):/.exec(word);
+      if (!field || FIELDS_NOT_ALWAYS_HELD.indexOf(field[2]) === -1 || fields.indexOf(field[2]) !== -1) {
+        return kept.push(word);
+      }
+      asked = asked || field[1] !== "-";
+      required = required || field[1] === "+";
+    });
+    var excluding = kept.every(function (word) { return word.charAt(0) === "-"; });
+    return required || asked && excluding || !kept.length ? "" : kept.join(" ");
+  }
+
   /* A small site's single lunr index, answering like ShardIndex. */
   function SingleIndex(serialized) {
     this.index = lunr.Index.load(serialized);
@@ -574,6 +634,8 @@
   /* search() for a prepared query. */
   Searcher.prototype.answer = function (text, sameWord) {
     var self = this;
+    text = inFieldsHeld(text, this.manifest.fields);
+    if (!text) return Promise.resolve({ query: "", results: [], lunrResults: [], error: null });
     sameWord = withWholes(text, sameWord);
     var attempts = [text, plainWords(text)].filter(function (t, i, all) { return t && all.indexOf(t) === i; });
     function attempt(i) {
@@ -780,8 +842,9 @@
     var stems = [];
     prepareQuery(text, false).split(" ").forEach(function (word) {
       // A word the reader excluded is not marked, nor the name of a field
-      // ("title:survey" marks "survey", not "title"), nor a boost ("^10").
-      if (!word || word.charAt(0) === "-") return;
+      // ("title:survey" marks "survey", not "title"), nor a boost ("^10"),
+      // nor a tag ("#routing", "tags:routing"): the text shown is not where it was found.
+      if (!word || word.charAt(0) === "-" || /^\+?tags:/.test(word)) return;
       var body = word.split(":").pop().replace(/[\^~][\d.]*$/, "");
       var beginning = body.indexOf("*") !== -1;
       // The runs of letters and digits the excerpt's words are ("pretrainer" of "pretrainer's"),
@@ -863,6 +926,7 @@
 
   return {
     prepareQuery: prepareQuery,
+    tagsAskedFor: tagsAskedFor,
     folded: folded,
     plainWords: plainWords,
     stopWordCount: stopWordCount,

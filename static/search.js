@@ -211,6 +211,13 @@
             " too common to search for. Add one that says what the papers are about.", typing);
           return;
         }
+        // A tag no paper has: its name may still be a word of theirs, one click away.
+        var tags = AtlasSearch.tagsAskedFor(text);
+        if (tags.length === 1 && !/\s/.test(text)) {
+          var name = tags[0].slice(1);
+          setStatus(["No paper is tagged “" + tags[0] + "”. Search for the word “", [name, name], "”."], typing);
+          return;
+        }
         setStatus("No papers match “" + text + "”. Try fewer or different words, or a word’s beginning.", typing);
         return;
       }

@@ -497,14 +497,20 @@ def test_a_word_typed_without_its_accents_finds_and_marks_the_paper_that_writes_
     context.close()
 
 
-def test_a_word_of_ones_notes_finds_the_paper_and_shows_the_passage_of_the_notes(browser, serve_site, tmp_path):
+def site_with_notes(tmp_path, number: int, notes: str) -> Path:
+    """The shipped papers built under /atlas/ into tmp_path/_site, with
+    ``notes`` in the paper file ``number`` (in name order); that file."""
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content)
     build(Paths(content=content, out=tmp_path / "_site"))  # the paper files, to write notes in
-    path = sorted((content / "papers").glob("*.md"))[3]
-    path.write_text(path.read_text(encoding="utf-8") + "\n## Notes\n\n# Idea\n\nTheir **zyxnoteword** "
-                    "trick halves the memory of attention, as our runs showed.\n", encoding="utf-8")
+    path = sorted((content / "papers").glob("*.md"))[number]
+    path.write_text(path.read_text(encoding="utf-8") + "\n## Notes\n\n" + notes, encoding="utf-8")
     build(Paths(content=content, out=tmp_path / "_site"), base_url="/atlas/")
+    return path
+
+
+def test_a_word_of_ones_notes_finds_the_paper_and_shows_the_passage_of_the_notes(browser, serve_site, tmp_path):
+    path = site_with_notes(tmp_path, 3, "# Idea\n\nTheir **zyxnoteword** trick halves the memory of attention, as our runs showed.\n")
     base = serve_site(tmp_path / "_site")
     context, page, errors, dialogs = open_page(browser, base + "search/?q=zyxnoteword")
     assert len(result_titles(page)) == 1
@@ -522,6 +528,35 @@ def test_a_word_of_ones_notes_finds_the_paper_and_shows_the_passage_of_the_notes
     # The empty box says that notes are searched too (the shipped site, without notes, does not).
     page.goto(base + "search/")
     expect(page.locator("#search-status")).to_have_text("Type to search titles, topics, abstracts and your notes.")
+    assert errors == [] and dialogs == []
+    context.close()
+
+
+def test_a_tag_typed_as_notes_write_it_finds_the_tagged_paper_first(browser, serve_site, tmp_path):
+    """"#routing" was read as the word: the paper tagged so came 8th of the 9 that say it."""
+    path = site_with_notes(tmp_path, 39, "For our router. #routing\n")
+    assert "routing" not in path.read_text(encoding="utf-8").split("## Notes")[0].lower()
+    title = yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])["title"]
+    base = serve_site(tmp_path / "_site")
+    context, page, errors, dialogs = open_page(browser, base + "search/")
+    expect(page.locator("#search-status")).to_contain_text("Type to search")
+    box = page.locator("#site-search")
+    box.click()
+    box.type("#routing")
+    expect(page.locator("#search-status")).to_have_text("1 paper matches “#routing”")
+    assert result_titles(page) == [title]
+    result = page.locator("#search-results .result")
+    expect(result.locator("a.user-tag")).to_have_text("#routing")
+    assert result.locator("mark").count() == 0  # found in its tags: no word of its abstract is marked
+    box.press("Enter")
+    page.wait_for_url("**/search/?q=%23routing")
+    assert result_titles(page) == [title]
+    # A tag no paper has is said to be one, with its word a search away.
+    page.goto(base + "search/?q=" + quote("#pruning"))
+    expect(page.locator("#search-status")).to_have_text("No paper is tagged “#pruning”. Search for the word “pruning”.")
+    page.locator("#search-status a").click()
+    page.wait_for_url("**/search/?q=pruning")
+    expect(page.locator("#search-status")).to_contain_text("papers match “pruning”")
     assert errors == [] and dialogs == []
     context.close()
 

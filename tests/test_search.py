@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ import yaml
 
 from site_builder.errors import SourceError
 from site_builder.pipeline import Paths, build, make_site
-from site_builder.search import PendingSearchIndex, SearchDocument, _parse_frames, search_documents
+from site_builder.search import Link, PendingSearchIndex, SearchDocument, _parse_frames, search_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 HARNESS = ROOT / "tests" / "js" / "run_queries.js"
@@ -128,6 +129,7 @@ def table(shipped_site) -> dict[str, dict]:
         + [{"q": "transfor", "label": "transfor (sent)"}, {"q": "hallucina", "label": "hallucina (sent)"}]
         + [{"q": q, "label": q + " (sent)"} for q in ("the", "of", "The of", "the the")]
         + [{"q": q} for q in HOSTILE_QUERIES]
+        + [{"q": q} for q in ("lora", "#routing", "tags:routing", "#routing lora", "+#routing lora", "-#routing lora")]
     )
     entries = run_queries(shipped_site, queries)
     return {query.get("label", query["q"]): entry for query, entry in zip(queries, entries)}
@@ -364,6 +366,15 @@ def test_a_wildcard_alone_lists_every_paper(table, documents):
     assert len(table["*"]["results"]) == len(documents)
 
 
+def test_a_tag_asked_for_where_no_paper_has_tags_finds_nothing_not_its_words(table):
+    """The index has no tags field then: lunr could not parse "tags:routing",
+    whose plain words "tags routing" were searched for instead."""
+    assert table["lora"]["results"]
+    for query in ("#routing", "tags:routing", "+#routing lora"):
+        assert table[query]["results"] == [] and table[query]["error"] is None, query
+    assert table["#routing lora"]["results"] == table["-#routing lora"]["results"] == table["lora"]["results"]
+
+
 def test_field_query_searches_titles_only(table, documents):
     results = table["title:survey"]["results"]
     assert results
@@ -427,6 +438,63 @@ def test_a_paper_is_found_by_its_tags_and_by_a_tags_field_query(tmp_path):
     ]
 
 
+def test_a_query_written_as_an_inline_tag_finds_the_papers_its_tag_page_lists(tmp_path):
+    """"#routing", as Obsidian writes a tag, was read as the word "routing":
+    the paper tagged so came 8th of the 9 that say it. As a tag's page, the
+    query takes "_", "-" and a space between its words for one, a tag of
+    several words whole ("#read-later" is not "#to-read"), and "project/llm"
+    for one name, not the words project and llm."""
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    papers = sorted((tmp_path / "content" / "papers").glob("*.md"))
+    tagged, later = papers[39], papers[49]
+    assert "routing" not in tagged.read_text(encoding="utf-8").lower()
+    tagged.write_text(tagged.read_text(encoding="utf-8") + "\n## Notes\n\nFor our router. #routing #project/llm #read_later\n",
+                      encoding="utf-8")
+    later.write_text(later.read_text(encoding="utf-8").replace("\n---\n", "\ntags: [Read later]\n---\n", 1), encoding="utf-8")
+    papers[59].write_text(papers[59].read_text(encoding="utf-8") + "\n## Notes\n\n#to-read\n", encoding="utf-8")
+    titles = {path: yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])["title"] for path in (tagged, later)}
+    build(Paths(tmp_path / "content", tmp_path / "_site"), workers=1)
+    site = tmp_path / "_site"
+    listed = re.findall(r'<h3 class="paper-title"><a href="[^"]*">([^<]*)</a>', (site / "tags" / "read-later" / "index.html").read_text())
+    assert sorted(html.unescape(title) for title in listed) == sorted(titles.values())
+    word = re.findall(r"[a-z]{7,}", titles[tagged].lower())[0]  # a word of its title, which other papers say too
+    queries = ["#routing", "#Routing,", "#read_later", "#read-later", "tags:read_later", "#project/llm", "#llm",
+               f"#routing {word}", f"+#routing {word}", f"-#routing {word}", word, "routing"]
+    found = {entry["q"]: entry for entry in run_queries(site, [{"q": q} for q in queries])}
+    assert len(found["routing"]["results"]) > 5  # the word, which other papers say
+    for query in ("#routing", "#Routing,", "#project/llm"):
+        assert found[query]["titles"] == [titles[tagged]], query
+        # Found in its tags, which no passage shows: no word of its abstract is marked.
+        assert not any(marked for excerpt in found[query]["excerpts"] for _part, marked in excerpt["parts"])
+    for query in ("#read_later", "#read-later", "tags:read_later"):
+        assert sorted(found[query]["titles"]) == sorted(titles.values()), query
+    assert found["#llm"]["titles"] == []  # (and "#project", no tag, is read as typed: as a beginning)
+    # Beside a word, as words are: papers with both first, then those with either.
+    either = found[f"#routing {word}"]
+    assert either["titles"][0] == titles[tagged] and len(either["results"]) == len(found[word]["results"])
+    assert found[f"+#routing {word}"]["titles"] == [titles[tagged]]
+    assert found[f"-#routing {word}"]["titles"] == [title for title in found[word]["titles"] if title != titles[tagged]]
+
+
+def test_only_a_word_written_as_an_inline_tag_is_one():
+    """"C#" and "#2024" are no tags in a note (inline_tags.py): read as they were."""
+    queries = ["C#", "c# lora", "#1", "#2024", "#-", "#_/", "x#y", "#日本語", "+#to-read", "-#a_b", "#rout*", "#lora^2"]
+    prepared = search_core(f"{json.dumps(queries)}.map((q) => core.prepareQuery(q, false))")
+    assert prepared == ["c", "c lora", "1", "2024", "", "_", "x#y", "tags:日本語", "+tags:to_read", "-tags:a_b",
+                        "tags:rout*", "tags:lora^2"]
+    # A tag of several words is one term, as the build indexes it: the tag's page lists it alike however written.
+    assert search_core("['#Read-Later', '#read__later-', '#a/-b'].map((q) => core.prepareQuery(q, false))") == [
+        "tags:read_later", "tags:read_later", "tags:a/_b",
+    ]
+    # Typed, a tag is a beginning too, as a plain last word is.
+    assert search_core("['#rout', '#lora xy', '+#rout', '#to-re'].map((q) => core.prepareQuery(q, true))") == [
+        "tags:rout tags:rout*", "tags:lora xy xy*", "+tags:rout", "tags:to_re tags:to_re*",
+    ]
+    assert search_core("['#routing, lora', '-#x #y', '+#Read-Later', 'C# #1'].map(core.tagsAskedFor)") == [
+        ["#routing"], ["#y"], ["#Read-Later"], [],
+    ]
+
+
 def test_a_paper_is_found_by_the_words_of_its_notes_and_by_a_notes_field_query(tmp_path):
     """Notes were not searched: what the reader wrote was the one text search could not find.
     A comment in them is not shown, and not found: a private remark stays private."""
@@ -473,6 +541,9 @@ SHARD_QUERIES = [
     "agent*", "retrieval augmented generation", "-model", "long context", "1.5", "e.g", "cosyvoice",
     "wechsel", "edkm", "nola", "llm2llm", "pretrain*", "alignment", "data curation", "tokeni*",
     "evaluat*", "lora~1", "*former", "translation^10 speech",
+    # Tags (sharded_site's TAGS), written as inline tags are.
+    "#routing", "#read_later", "#read-later lora", "+#project/llm -#to-read", "#日本語 survey", "-#routing", "#rout*",
+    "+#routing +#to_read survey", "#routing^5 #nosuch",
 ]
 
 
@@ -486,22 +557,40 @@ def write_sharded_site(site: Path, documents, shard_target: int) -> Path:
     return site
 
 
+# Tags as readers write them (front matter, inline), given to some papers of
+# the sharded site: every fifth has one, two or three of them.
+TAGS = ("routing", "Read later", "read_later", "project/llm", "to-read", "日本語")
+
+
+def with_tags(documents) -> tuple[SearchDocument, ...]:
+    return tuple(
+        replace(doc, tags=tuple(Link(f"tags/{n}/", TAGS[(n + k) % len(TAGS)]) for k in range(n % 3 + 1)))
+        if n % 5 == 0 else doc
+        for n, doc in enumerate(documents)
+    )
+
+
 @pytest.fixture(scope="module")
 def sharded_site(tmp_path_factory, documents) -> Path:
-    return write_sharded_site(tmp_path_factory.mktemp("sharded"), documents, shard_target=8_000)
+    return write_sharded_site(tmp_path_factory.mktemp("sharded"), with_tags(documents), shard_target=8_000)
 
 
-def test_sharded_search_equals_the_monolithic_index(sharded_site):
+def test_sharded_search_equals_the_monolithic_index(sharded_site, documents):
     assert len(SHARD_QUERIES) >= 30
-    typed = [{"q": q, "typing": True} for q in ("hallucina", "trainin", "large hallucina", "quant")]
+    typed = [{"q": q, "typing": True} for q in ("hallucina", "trainin", "large hallucina", "quant", "#rout")]
     results = run_queries(sharded_site, [{"q": q} for q in SHARD_QUERIES] + typed, sharded_site / "monolithic.json")
     for entry in results:
         assert entry["error"] is None, entry["q"]
         assert entry["lunr"] == entry["monolithic"], entry["q"]
+    # A tag finds the papers that have it, however it is written, as its page lists them.
+    tags_of = [{tag.text for tag in doc.tags} for doc in with_tags(documents)]
+    found = {entry["q"]: {int(ref) for ref, _score in entry["results"]} for entry in results}
+    assert found["#routing"] == {n for n, tags in enumerate(tags_of) if "routing" in tags}
+    assert found["#read_later"] == {n for n, tags in enumerate(tags_of) if tags & {"Read later", "read_later"}}
     assert sum(bool(entry["lunr"]) for entry in results) >= 30
     assert [entry["prepared"] for entry in results[-len(typed):]] == [
         "hallucina hallucina* hallucin*", "trainin trainin* train*", "large hallucina hallucina* hallucin*",
-        "quant quant*",
+        "quant quant*", "tags:rout tags:rout*",
     ]
 
 
@@ -784,7 +873,7 @@ def test_a_word_asked_for_without_its_accents_is_marked_as_written():
 
 def test_shards_are_the_same_when_the_monolithic_index_is_not_made(sharded_site, documents):
     # Without it, Node skips the field vectors that only a monolithic index holds.
-    alone = PendingSearchIndex(documents, sharded=True, shard_target=8_000).result().files
+    alone = PendingSearchIndex(with_tags(documents), sharded=True, shard_target=8_000).result().files
     written = {path.relative_to(sharded_site).as_posix() for path in (sharded_site / "search").iterdir()}
     assert set(alone) == written
     assert all(data == (sharded_site / path).read_bytes() for path, data in alone.items())
