@@ -32,7 +32,7 @@ from .related import WordCounts, related_indices, word_counts
 from .tags import TagLink, gather_tags, tag_key
 from .topics import Taxonomy, assign_topics, unknown_topic
 from .wikilinks import (
-    embed_targets, embedded_names, linked_names, wikilink_targets, with_embedded_images, with_link_targets,
+    LinkTarget, embed_targets, embedded_names, linked_names, wikilink_targets, with_embedded_images, with_link_targets,
 )
 
 
@@ -152,7 +152,7 @@ class Site:
     counts: Mapping[str, int] = field(default_factory=dict)  # pages per template
     unused_topics: tuple[TopicView, ...] = ()  # of topics.yaml, that no paper has
     # Where a wikilink's name leads: its page's address and title (see wikilinks.py).
-    link_targets: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)
+    link_targets: Mapping[str, LinkTarget] = field(default_factory=dict)
     # The names under aliases: of several papers or pages, which lead to none
     # of them: each with their file names, for the links check.
     shared_link_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -180,7 +180,7 @@ def summarize(flat: str, limit: int = 220) -> str:
 
 
 def shown_markdown(
-    html: str, base_path: str, link_targets: Mapping[str, tuple[str, str | None]], page_ids: Iterable[str],
+    html: str, base_path: str, link_targets: Mapping[str, LinkTarget], page_ids: Iterable[str],
     shown_above: str = "", *, tag_urls: Mapping[str, str] = MappingProxyType({}),
     embedded_images: Mapping[str, str] = MappingProxyType({}),
 ) -> str:
@@ -366,6 +366,7 @@ def build_site(
     )
     link_targets, shared_link_names, other_link_names = wikilink_targets(
         ((p.slug, p.title, p.names) for p in papers), ((own.name, own.title, own.names) for own in own_pages),
+        {own.name for own in own_pages if own.body_below_title != own.body},
     ) if writes_wikilinks else ({}, {}, ())
     # "![[" holds "[[": only a site with wikilinks is looked at again.
     writes_embeds = writes_wikilinks and (

@@ -295,16 +295,22 @@ def wikilink_address(target: str) -> str:
     return f"/papers/{quote(name, safe='')}/{fragment}" if name else fragment
 
 
+# Where a wikilink's name leads: its page's address from the root ("papers/x/",
+# "about/"); its title, or None for a name under aliases: (shown as written);
+# and the id of the heading the page shows as its title, not in its body (a
+# page of one's own whose first heading repeats its title), or None.
+LinkTarget = tuple[str, str | None, str | None]
+
 # A wikilink the renderer made, to a paper's address.
 _RENDERED = re.compile(
     r'<a href="/papers/([^/"]+)/([^"]*)" class="(' + WIKILINK + r'(?: untitled)?)">([^<]*)</a>'
 )
 
 
-def with_link_targets(html: str, targets: Mapping[str, tuple[str, str | None]]) -> str:
-    """Rendered Markdown whose wikilinks lead where ``targets`` (each name:
-    its page's address from the root, "papers/x/" or "about/", and its
-    title, or None for a name under aliases:, shown as written) say, those
+def with_link_targets(html: str, targets: Mapping[str, LinkTarget]) -> str:
+    """Rendered Markdown whose wikilinks lead where ``targets`` say (to the
+    page itself for the heading it shows as its title, as Obsidian leads
+    [[about#About]] to a first line "# About"), those
     without text of their own showing that title (and the heading they name
     after it: "Title › Results"). A name not there
     keeps its address, which the links check warns of. Here, not in the
@@ -315,9 +321,11 @@ def with_link_targets(html: str, targets: Mapping[str, tuple[str, str | None]]) 
     return _RENDERED.sub(lambda found: _led(found, targets), html)
 
 
-def _led(found: re.Match[str], targets: Mapping[str, tuple[str, str | None]]) -> str:
+def _led(found: re.Match[str], targets: Mapping[str, LinkTarget]) -> str:
     name, fragment, classes, shown = found.groups()
     target = targets.get(unquote(name))  # "moe%20survey", a name under aliases: ("MoE survey")
+    if target and target[2] is not None and fragment == f"#{target[2]}":
+        fragment = ""
     address = f"/{target[0]}{fragment}" if target else f"/papers/{name}/{fragment}"
     if target and target[1] is not None and classes == _UNTITLED:
         # The target as written, to put the title for its name: "X.md#Setup" is "Title › Setup".
@@ -359,7 +367,8 @@ def _written_from(text: str, address: str, start: int) -> re.Match[str] | None:
 
 def wikilink_targets(
     papers: Iterable[tuple[str, str, Iterable[str]]], pages: Iterable[tuple[str, str, Iterable[str]]],
-) -> tuple[dict[str, tuple[str, str | None]], dict[str, tuple[str, ...]], tuple[str, ...]]:
+    headed_by_title: Collection[str] = frozenset(),
+) -> tuple[dict[str, LinkTarget], dict[str, tuple[str, ...]], tuple[str, ...]]:
     """Where a wikilink's name leads, the names it cannot lead by, and the
     other names it leads by as written.
     ``papers`` and ``pages`` are (file name, title, the other names under
@@ -371,7 +380,8 @@ def wikilink_targets(
     first written, for the links check to suggest ("MoE survey" for a
     [[MoE survy]]). A name under the aliases: of several leads to none of
     them: it is in the second mapping, with their file names, for the links
-    check to name them."""
+    check to name them. ``headed_by_title``: the file names of the pages
+    whose first heading, repeating their title, is shown as their title."""
     papers, pages = tuple(papers), tuple(pages)
     claimed: dict[str, dict[str, str]] = {}  # each other name → each file's address that has it → its file name
     written: dict[str, str] = {}  # each other name → as first written
@@ -381,10 +391,13 @@ def wikilink_targets(
                 key = link_name(other)
                 claimed.setdefault(key, {})[f"{folder}{file_name}/"] = file_name
                 written.setdefault(key, other)
-    targets: dict[str, tuple[str, str | None]] = {
-        other: (next(iter(by)), None) for other, by in claimed.items() if len(by) == 1
+    targets: dict[str, LinkTarget] = {
+        other: (next(iter(by)), None, None) for other, by in claimed.items() if len(by) == 1
     }
-    targets.update((name, (f"{name}/", title)) for name, title, _others in pages)
-    targets.update((slug, (f"papers/{slug}/", title)) for slug, title, _others in papers)
+    targets.update(
+        (name, (f"{name}/", title, heading_id(title) if name in headed_by_title else None))
+        for name, title, _others in pages
+    )
+    targets.update((slug, (f"papers/{slug}/", title, None)) for slug, title, _others in papers)
     shared = {other: tuple(by.values()) for other, by in claimed.items() if len(by) > 1 and other not in targets}
-    return targets, shared, tuple(written[other] for other, (_address, title) in targets.items() if title is None)
+    return targets, shared, tuple(written[other] for other, (_address, title, _top) in targets.items() if title is None)

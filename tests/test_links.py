@@ -296,6 +296,23 @@ def test_a_link_to_a_heading_one_wrote_is_not_warned_of_and_one_to_a_heading_mis
     ]
 
 
+def test_a_wikilink_to_the_first_heading_a_page_shows_as_its_title_leads_to_the_page_unwarned(tmp_path):
+    # As a page written for MkDocs or in Obsidian opens: the page shows "# About" once, as its title.
+    content = tmp_path / "content"
+    (content / "papers").mkdir(parents=True)
+    (content / "pages").mkdir()
+    (content / "papers" / "mine.md").write_text(
+        "---\ntitle: Mine\n---\n\nAn abstract.\n\n## Notes\n\nSee [[about#About]] and [[reading#Reading]].\n")
+    (content / "pages" / "about.md").write_text("---\ntitle: About\n---\n\n# About\n\n## Why\n\nTo read.\n")
+    (content / "pages" / "reading.md").write_text("---\ntitle: Reading\n---\n\n# Reading list\n\nTo read.\n")
+    report = build(Paths(content, tmp_path / "site"), cache=None)
+    assert [(w.path.name, w.line, w.message) for w in report.warnings] == [
+        ("mine.md", 9, "wikilink [[reading#Reading]] leads to no place on its page: it has no id 'reading'"),
+    ]
+    mine = (tmp_path / "site" / "papers" / "mine" / "index.html").read_text()
+    assert '<a href="/about/" class="wikilink">About › About</a>' in mine
+
+
 def test_an_address_that_begins_another_is_warned_of_at_its_own_line():
     # "/papers/c" was found at the line of "/papers/c-2/", written before it.
     assert [line for line, _, _ in warned("[c2](/papers/c-2/)\n\n[c](/papers/c)\n\n<https://x.org/papers/c>")] == [9, 11]

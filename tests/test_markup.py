@@ -390,6 +390,24 @@ def test_a_wikilink_to_a_page_of_ones_own_links_it_unless_a_paper_has_its_name()
     )
 
 
+def test_a_wikilink_to_the_first_heading_a_page_shows_as_its_title_leads_to_the_page():
+    """A page whose first line "# About" repeats its title shows it once, as
+    its title (OwnPage.body_below_title): Obsidian's [[about#About]] names
+    that heading, which has no id of its own on the page."""
+    targets, _shared, _names = wikilink_targets(
+        [("other-paper", "Other", ())], [("about", "About", ()), ("reading", "Reading", ())], headed_by_title={"about"},
+    )
+    assert with_link_targets(make_markdown()(
+        "[[about#About]] [[About.md#about|me]] [[about#About#Why]] [[reading#Reading]] [[other-paper#Other]]"
+    ), targets) == (
+        '<p><a href="/about/" class="wikilink">About › About</a> <a href="/about/" class="wikilink">me</a> '
+        '<a href="/about/#why" class="wikilink">About › About › Why</a> '
+        # A page whose first heading is shown (none of its title) and a paper keep theirs.
+        '<a href="/reading/#reading" class="wikilink">Reading › Reading</a> '
+        '<a href="/papers/other-paper/#other" class="wikilink">Other › Other</a></p>\n'
+    )
+
+
 def test_a_wikilink_by_a_name_under_a_notes_aliases_links_its_page_showing_the_name_as_written():
     """Obsidian keeps a note's other names under aliases: ("MoE survey"): a
     [[MoE survey]] led to no page, as no file has that name."""
