@@ -200,11 +200,22 @@ def _instead_of(embed: str, published: Iterable[str], note_names: Collection[str
     if "." not in name or name.lower().endswith(".md") or link_name(file) in note_names:
         # With its heading: "![[a#Setup]]" is "[[a#Setup]]".
         return f"link the note instead, [[{target}]]"
+    # A name copied from an address ("Router%20Heatmap.png"), by which
+    # Obsidian finds no file either: the file is the one spelt out.
+    spelt = unquote(file)
+    respell = "" if spelt == file else (
+        "the space as a space" if file.replace("%20", " ") == spelt else "the name as it is spelt, not %-encoded"
+    )
+    file, name = spelt, spelt.rsplit("/", 1)[-1]
     # Of two files of one name, the one an embed by the name alone finds.
     found = sorted(
         (path for path in published if link_name(path.rsplit("/", 1)[-1]) == link_name(name)),
         key=lambda path: (len(path), path),
     )
+    if _is_image(name) and respell:
+        if found:
+            return f"content/public/ has {found[0]}: write {respell}, ![[{name}]]"
+        return f"put {name} in content/public/, in any folder there, and write {respell}, ![[{name}]]"
     if _is_image(name):
         if "/" not in file:
             return f"put {name} in content/public/, in any folder there, and the embed shows it"

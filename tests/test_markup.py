@@ -504,6 +504,23 @@ def test_an_embed_by_a_path_from_elsewhere_than_content_public_is_told_the_path_
     ]
 
 
+def test_an_embed_with_a_space_written_as_percent_20_is_told_the_file_spelt_with_its_space():
+    """A name copied from an address ("![[Router%20Heatmap.png]]") was told
+    to put "Router%20Heatmap.png" in content/public/, which had "Router Heatmap.png"."""
+    note = "![[Router%20Heatmap.png|300]] ![[img/Loss%20Curve.png]]\n\n![[R%C3%A9sum%C3%A9.pdf]] ![[New%20Plot.png]] ![[Caf%C3%A9.png]]\n"
+    path = Path("content/papers/a.md")
+    text = "---\ntitle: A\n---\n\n## Notes\n\n" + note
+    published = ["Router Heatmap.png", "img/Loss Curve.png", "files/Résumé.pdf"]
+    warnings = unshown_embeds([("papers/a/", make_markdown()(note), path)], lambda _path: text, published)
+    assert [(w.line, w.hint) for w in warnings] == [
+        (7, "content/public/ has Router Heatmap.png: write the space as a space, ![[Router Heatmap.png]]"),
+        (7, "content/public/ has img/Loss Curve.png: write the space as a space, ![[Loss Curve.png]]"),
+        (9, "content/public/ has it: link it, [Résumé.pdf](/files/R%C3%A9sum%C3%A9.pdf)"),
+        (9, "put New Plot.png in content/public/, in any folder there, and write the space as a space, ![[New Plot.png]]"),
+        (9, "put Café.png in content/public/, in any folder there, and write the name as it is spelt, not %-encoded, ![[Café.png]]"),
+    ]
+
+
 PUBLISHED = ("favicon.ico", "img/plot.png", "figures/deep/Plot.png", "Loss Curve.JPG", "paper.pdf", "b/twice.svg",
              "a/twice.svg", "aa/Twice.svg")
 
