@@ -4,7 +4,7 @@ in a note's text tags its paper as ``tags: [idea]`` does.
 As Obsidian reads them: a '#' at the start of a line or after a space,
 then letters, digits (of any script), '_', '-' and '/', at least one of
 them no digit ("#1" and "#2024" are numbers); the tag ends at anything else
-(a space, punctuation). Not in code, math, a link's text or address, a
+(a space, punctuation), and before a '/' it would end with. Not in code, math, a link's text or address, a
 wikilink, a comment, nor after "\\": the Markdown renderer sees those, so it
 is the renderer that finds them (:func:`inline_tags_plugin`), and the tags
 a text has are those its HTML shows (:func:`inline_tags_of`). A heading's
@@ -56,6 +56,9 @@ def _inline_tag(state: StateInline, silent: bool) -> bool:
     end = start + 1
     while end < state.posMax and _in_a_name(state.src[end]):
         end += 1
+    # "#project/" is "project": a nested tag's '/' stands between names.
+    while state.src[end - 1] == "/":
+        end -= 1
     name = state.src[start + 1:end]
     if name.isdigit() or not name.strip("".join(_NAME_MARKS)):  # "#2024", "#-": no tags
         return False

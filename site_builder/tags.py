@@ -64,13 +64,14 @@ class Tags:
 def tag_texts(paper: Paper) -> tuple[str, ...]:
     """What a paper file's ``tags:`` holds (and ``tag:``, Obsidian's older
     key, in the file's order beside it), each on one line, without the '#'
-    a tag is shown with (written "#rlhf", it is "rlhf"); blank ones left out.
+    a tag is shown with (written "#rlhf", it is "rlhf") and a '/' after it,
+    as an inline tag has none ("project/" is "project"); blank ones left out.
     (parse_paper lets through only text, or a list of text.)"""
     values = [
         text for key, value in paper.extra if key in TAG_KEYS and value is not None
         for text in ([value] if isinstance(value, str) else value)
     ]
-    texts = (" ".join(str(text).split()).lstrip("# ") for text in values)
+    texts = (" ".join(str(text).split()).lstrip("# ").rstrip("/ ") for text in values)
     return tuple(text for text in texts if _BETWEEN_WORDS.sub("", text))
 
 

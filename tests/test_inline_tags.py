@@ -61,6 +61,12 @@ def test_a_tag_ends_at_punctuation_or_a_space():
     assert tags_in("#idea's #a&b #c.d #e:f #g(h) #i") == ("idea", "a", "c", "e", "g", "i")
 
 
+def test_a_tag_ends_before_a_slash_it_ends_with():
+    # "#project/" was the tag "project/", besides "project", at /tags/project-2/.
+    assert tags_in("#project/ #project/llm/, #a//. #b/c") == ("project", "project/llm", "a", "b/c")
+    assert MARKDOWN("See #project/ here.") == '<p>See <a class="tag-inline">#project</a>/ here.</p>\n'
+
+
 def note(slug: str, notes: str, *, tags=None, abstract: str = "An abstract.", day: int = 18) -> Paper:
     base = paper(slug, tags=tags, day=day)
     return Paper(

@@ -188,6 +188,11 @@ def test_a_tag_written_with_its_hash_mark_is_the_tag_and_a_blank_one_is_none():
     assert tag_index(site) == [("rlhf", "RLHF", 2)]  # on a tie, the first in sorted order
 
 
+def test_a_tag_ending_with_a_slash_is_the_tag_without_it_as_an_inline_one_is():
+    site = site_for(paper("a", tags=["project/", "project/llm//", "/"]), paper("b", tags=["project"]))
+    assert tag_index(site) == [("project", "project", 2), ("project-llm", "project/llm", 1)]
+
+
 def test_obsidians_older_tag_key_is_read_as_tags_is_beside_it_in_the_files_order():
     """'tag:' is Obsidian's older key for a note's tags (its version 1.4 left
     it for 'tags:', as 'alias:' for 'aliases:'): a vault's older notes hold
