@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
 from .digest import LINE_END, Digest, parse_digest_lines, split_lines
-from .errors import SourceError, check_not_binary, raise_if_any, unreadable, utf8_hint
+from .errors import SourceError, check_not_binary, raise_if_any, unmarked_encoding, unreadable, utf8_hint
 
 
 def read_digest(path: Path, default_year: int | None = None) -> Digest:
@@ -28,6 +28,13 @@ def _parse_digest_stream(handle: BinaryIO, path: Path, default_year: int | None)
     encoding = next((encoding for mark, encoding in _MARKS if start.startswith(mark)), None)
     if encoding is not None:
         return parse_digest_lines(_marked_lines(handle.read(), path, encoding), path, default_year)
+    if (unmarked_encoding(start) or "").startswith("utf-32"):
+        # Told apart from UTF-16 without a mark, whose NUL bytes a binary
+        # file may have too (see digest._nul_error).
+        raise SourceError(
+            "digest contains NUL bytes: it looks like text saved as UTF-32 without a byte order mark", path, 1,
+            hint=utf8_hint(start),
+        )
     return parse_digest_lines(_decoded_lines(handle, path), path, default_year)
 
 

@@ -146,9 +146,36 @@ def utf8_hint(start: bytes) -> str:
         return "save the file as UTF-8; from UTF-32: iconv -f utf-32 -t utf-8"
     if start.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "save the file as UTF-8; from UTF-16: iconv -f utf-16 -t utf-8"
+    unmarked = unmarked_encoding(start)
+    if unmarked is not None:
+        # Without a mark, iconv needs the byte order.
+        return (
+            f"save the file as UTF-8; from {unmarked[:6].upper()} without a byte order mark:"
+            f" iconv -f {unmarked} -t utf-8"
+        )
     # Windows' "ANSI" (Notepad's default in older Windows) is Windows-1252,
     # which Latin-1 reads wrongly: its quotes, dashes and "…" become control characters.
     return "save the file as UTF-8; from Windows' ANSI or Latin-1: iconv -f windows-1252 -t utf-8"
+
+
+def unmarked_encoding(start: bytes) -> str | None:
+    """The encoding ("utf-32le", "utf-32be", "utf-16le" or "utf-16be") of a
+    file that begins with ``start`` when its first two characters are UTF-32
+    or UTF-16 without a byte order mark, told by NUL bytes, which UTF-8 and
+    Latin-1 text has none of: in UTF-32 the upper two of each character's
+    four (of any but emoji and rare scripts), in UTF-16 the upper one of each
+    ASCII or Latin-1 character's two. Else None. UTF-32's first: where an
+    ASCII character has three NUL bytes, UTF-16 has one."""
+    for size, name in ((4, "utf-32"), (2, "utf-16")):
+        units = [start[at:at + size] for at in (0, size)]
+        if len(start) < 2 * size or any(unit == bytes(size) for unit in units):
+            continue
+        half = size // 2
+        if all(unit[half:] == bytes(half) for unit in units):
+            return f"{name}le"
+        if all(unit[:half] == bytes(half) for unit in units):
+            return f"{name}be"
+    return None
 
 
 def check_regular_file(mode: int, path: Path | str) -> None:

@@ -290,6 +290,17 @@ CASES = {
         write(PAPER, "\ufeff---\ntitle: A Paper on Speech\n---\n".encode("utf-32-le")),
         f"{PAPER}:1: file is not valid UTF-8 (byte 0xff) (save the file as UTF-8; from UTF-32: iconv -f utf-32 -t utf-8)",
     ),
+    # Without a mark, its "é" was taken for Latin-1's.
+    "paper-utf-32-unmarked": (
+        write(PAPER, "---\ntitle: Café\n---\n".encode("utf-32-le")),
+        f"{PAPER}:2: file is not valid UTF-8 (byte 0xe9) (save the file as UTF-8; "
+        "from UTF-32 without a byte order mark: iconv -f utf-32le -t utf-8)",
+    ),
+    "paper-utf-16-unmarked": (
+        write(PAPER, "---\ntitle: Café\n---\n".encode("utf-16-be")),
+        f"{PAPER}:2: file is not valid UTF-8 (byte 0xe9) (save the file as UTF-8; "
+        "from UTF-16 without a byte order mark: iconv -f utf-16be -t utf-8)",
+    ),
     "topics-yaml-unclosed-bracket": (
         write("content/topics.yaml", "topics:\n  - slug: speech\n    name: [Speech\n"),
         "content/topics.yaml:3: invalid YAML: a '[' list begun on this line is not closed "

@@ -413,6 +413,13 @@ def test_mutated_real_digests_give_a_digest_or_our_error(which, cuts, insert):
     ("Sep 10\n\nT\n\nA.\n".encode("utf-16-le"), "d.txt:1: digest contains NUL bytes: it looks like a binary file, "
      "or text saved as UTF-16 without a byte order mark (save the digest as plain UTF-8 text; in Notepad: Save As, "
      "Encoding: UTF-8)"),
+    # UTF-32 without one: three NUL bytes to an ASCII character, where UTF-16 has one (it was told UTF-16).
+    ("Sep 10\n\nT\n\nA.\n".encode("utf-32-le"), "d.txt:1: digest contains NUL bytes: it looks like text saved as "
+     "UTF-32 without a byte order mark (save the file as UTF-8; from UTF-32 without a byte order mark: "
+     "iconv -f utf-32le -t utf-8)"),
+    ("Café\n\nSep 10\n".encode("utf-32-be"), "d.txt:1: digest contains NUL bytes: it looks like text saved as "
+     "UTF-32 without a byte order mark (save the file as UTF-8; from UTF-32 without a byte order mark: "
+     "iconv -f utf-32be -t utf-8)"),
     (codecs.BOM_UTF16_LE + "Sep 10, 2025\r\n\r\nT\r\n\r\nA\ud800.\r\n".encode("utf-16-le", "surrogatepass"),
      "d.txt:5: digest is not valid UTF-16 (bytes 00 d8) (save the digest as UTF-8 text"),
     # The bad bytes at the start of a line: that line, not the one before.
