@@ -366,6 +366,20 @@ def _digest_of(
                 hint=_blank_line_hint(title) or "add the abstract as the next paragraph, or delete the title",
             )
         _check_not_page_or_date_line(abstract, "abstract", path, date, date_line)
+        # A title may end in "!" ("… Is All You Need!"), as the abstract,
+        # which the date line would otherwise take for its own, does not.
+        if mistyped_date_line(title.text, date) and _looks_like_title(abstract.text.rstrip("!！")) and (
+            after is None or not _looks_like_title(after.text)
+        ):
+            # Another day's date line, misspelt: no error said so, as one
+            # written right is (a second date line), and this one's line
+            # was the title's after it.
+            raise SourceError(
+                f"two titles in a row: {clip(title.text)!r} then {clip(abstract.text)!r}; "
+                f"is {clip(title.text)!r} a mistyped date line?", path, title.line,
+                hint="a date line is written as 'Mar 19', 'Mar 19, 2025' or '2025-03-19', and another day's "
+                "papers go in a digest file of their own; if it is a title, add its abstract after it",
+            )
         if _looks_like_title(abstract.text) and after is not None and not _looks_like_title(after.text):
             if previous is not None and title.text.endswith((".", "。")):
                 # An abstract pasted as two paragraphs, or one whose title was
@@ -375,16 +389,6 @@ def _digest_of(
                     f"paragraph of the abstract of {clip(previous[0].text)!r} (line {previous[1].line}), or an "
                     "abstract whose title is missing?",
                     path, title.line, hint=_JOIN_OR_ADD_TITLE,
-                )
-            if mistyped_date_line(title.text, date):
-                # Another day's date line, misspelt: no error said so, as one
-                # written right is (a second date line), and this one's line
-                # was the title's after it.
-                raise SourceError(
-                    f"two titles in a row: {clip(title.text)!r} then {clip(abstract.text)!r}; "
-                    f"is {clip(title.text)!r} a mistyped date line?", path, title.line,
-                    hint="a date line is written as 'Mar 19', 'Mar 19, 2025' or '2025-03-19', and another day's "
-                    "papers go in a digest file of their own; if it is a title, add its abstract after it",
                 )
             raise SourceError(
                 f"two titles in a row: {clip(title.text)!r} then {clip(abstract.text)!r}",

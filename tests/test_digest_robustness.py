@@ -198,6 +198,22 @@ def test_a_mistyped_second_date_line_is_named_at_its_line_as_one(line):
                               "(a date line is written as 'Mar 19', 'Mar 19, 2025' or '2025-03-19'"), message
 
 
+@pytest.mark.parametrize("after", [
+    "T2!\n\nAbstract two.\n",
+    "T2!\n",  # at the end: the paper "Mrch 19", of the abstract "T2!", without a word
+    "T2\n",  # at the end: "T2" did not look like an abstract, below the title 'Mrch 19'
+    "T2!\n\nAbstract two.\n\nT3\n\nAbstract three.\n",
+])
+def test_a_mistyped_second_date_line_above_a_title_ending_in_an_exclamation_mark_is_named_as_one(after):
+    """A title ending in "!" reads as no title: the date line misspelt above
+    it was taken for a title with that abstract, without a word at the end
+    of the digest, else told at the next paragraph as an abstract's."""
+    title = after.split("\n", 1)[0]
+    message = error_of(HEADER + f"Mar 18\n\nT1\n\nAbstract one.\n\nMrch 19\n\n{after}")
+    assert message.startswith(f"d.txt:11: two titles in a row: 'Mrch 19' then {title!r}; is 'Mrch 19' a mistyped "
+                              "date line? (a date line is written as 'Mar 19', 'Mar 19, 2025' or '2025-03-19'"), message
+
+
 @pytest.mark.parametrize("title", ["Llama 2", "Maya 2", "Janus 3", "Nova 2"])
 def test_a_short_title_with_a_number_followed_by_a_title_is_two_titles_as_before(title):
     # A model's name like a month's (May, Jan, Nov) is no mistyped date line
