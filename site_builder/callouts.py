@@ -63,6 +63,8 @@ def _make_callout(tokens: list[Token], index: int) -> None:
     body = inline.content[found.end():]
     if body.strip():
         inline.content = body
+        if inline.map:  # from the line below the marker's, as its warnings' lines count (source_lines.py)
+            inline.map = [inline.map[0] + 1, inline.map[1]]
         tokens[index + 1:index + 1] = [title_open, title_text, title_close]
     else:  # the marker's line was the paragraph
         tokens[index + 1:index + 4] = [title_open, title_text, title_close]

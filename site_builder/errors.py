@@ -7,7 +7,6 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 
 # Not frozen: Python sets __traceback__ on exceptions as they propagate, which a
@@ -217,28 +216,3 @@ def read_utf8(path: Path) -> str:
     except OSError as error:
         raise unreadable(error, path) from None
     return decode_utf8(data, path)
-
-
-# For the warnings of what a page shows as written (math as its TeX, an
-# embed, an HTML tag), found by their text in the file they were written in.
-def found_at_lines(
-    written: Iterable[tuple[str, str, Path]], read: Callable[[Path], str], marker: str, shown: re.Pattern[str],
-    as_written: Callable[[re.Match[str]], str], find: Callable[[str, str, int], int] = str.find,
-) -> Iterator[tuple[re.Match[str], Path, int | None]]:
-    """Each match of ``shown`` in the HTML of ``written`` (each: the page's
-    URL, the HTML shown there, the file it was written in) that holds
-    ``marker``, with its file and its line there (``read``: the file's text),
-    where its text ``as_written`` is (``find``: where it is in the text from
-    a place on, or -1): one written twice is at each of its lines."""
-    searched_to: dict[tuple[Path, str], int] = {}  # where each file's search for a text goes on from
-    for _url, fragment, path in written:
-        if marker not in fragment:
-            continue
-        for found in shown.finditer(fragment):
-            wanted = as_written(found)
-            text, start = read(path), searched_to.get((path, wanted), 0)
-            at = find(text, wanted, start)
-            if at < 0:
-                at = find(text, wanted, 0)
-            searched_to[path, wanted] = at + len(wanted) if at >= 0 else start
-            yield found, path, text.count("\n", 0, at) + 1 if at >= 0 else None

@@ -33,6 +33,7 @@ from .highlights import highlights_plugin
 from .inline_tags import MAY_HOLD_A_TAG, inline_tags_plugin
 from .papers import digest_body_parts, resolve_escapes, trim_address
 from .raw_html import raw_html_plugin
+from .source_lines import source_lines_plugin
 from .tex import MATHML, Unshown, math_error_html, mathml_of
 from .wikilinks import heading_id, wikilinks_plugin
 
@@ -77,6 +78,7 @@ def markdown_parser(shown_under: int = UNDER_A_SECTION) -> MarkdownIt:
         dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False, allow_blank_lines=False,
         double_inline=True,
     )
+    md.use(source_lines_plugin)
     md.options["highlight"] = _code_highlighter()
     rules = md.renderer.rules
     rules["math_inline"] = _math_html
@@ -158,7 +160,8 @@ def _math_html(tokens: list, idx: int, _options: object, _env: dict) -> str:
     token = tokens[idx]
     mathml = token.meta["mathml"]
     if isinstance(mathml, Unshown):
-        return math_error_html(f"{token.markup}{token.content}{token.markup}", mathml.reason, token.block)
+        line = token.map[0] + 1 if token.map else token.meta.get("line")
+        return math_error_html(f"{token.markup}{token.content}{token.markup}", mathml.reason, token.block, line)
     if token.type == "math_inline":
         return mathml
     # Display math scrolls on its own on a narrow screen (the stylesheet's

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, Iterable
@@ -18,7 +18,7 @@ from typing import Any, Iterable
 from .aliases import FRONT_MATTER_KEYS as ALIAS_KEYS, Alias, parse_front_matter_aliases
 from .config import one_line_text
 from .errors import SourceError, raise_if_any
-from .papers import as_strings, slug_for, split_front_matter
+from .papers import as_strings, line_below, slug_for, split_front_matter
 from .yamlsource import parse_yaml_mapping, text_hint
 
 # A page's address is its file name: one path segment that needs no escaping.
@@ -49,6 +49,7 @@ class OwnPage:
     path: Path
     aliases: tuple[Alias, ...] = ()  # its old addresses, which lead to it
     names: tuple[str, ...] = ()  # the other names under its aliases:, by which a [[link]] finds it
+    body_line: int = field(default=1, compare=False)  # the line of the file the body starts on
 
     @property
     def url(self) -> str:
@@ -58,10 +59,19 @@ class OwnPage:
     def body_below_title(self) -> str:
         """The body without a first line that heads it with its title: the
         page shows its title once, as MkDocs shows such a page's."""
+        return self.body[self._below_title:]
+
+    @property
+    def line_below_title(self) -> int:
+        """The line of the file :attr:`body_below_title` starts on."""
+        return self.body_line + self.body.count("\n", 0, self._below_title)
+
+    @property
+    def _below_title(self) -> int:
         heading = _FIRST_LINE_HEADING.match(self.body)
         if heading is None or one_line_text(heading.group(1)).casefold() != self.title.casefold():
-            return self.body
-        return self.body[heading.end():].lstrip("\n")
+            return 0
+        return len(self.body) - len(self.body[heading.end():].lstrip("\n"))
 
 
 def parse_page(text: str, path: Path) -> OwnPage:
@@ -108,7 +118,7 @@ def parse_page(text: str, path: Path) -> OwnPage:
     )
     return OwnPage(
         name=name, title=title, description=description, nav=nav, body=body.strip("\n"), path=path, aliases=aliases,
-        names=names,
+        names=names, body_line=line_below(front) + len(body) - len(body.lstrip("\n")),
     )
 
 

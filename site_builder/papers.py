@@ -196,6 +196,10 @@ class Paper:
     # The other names of its note under aliases:, as written ("MoE survey"),
     # by which a [[link]] finds it as by its file name.
     names: tuple[str, ...] = ()
+    # The lines of the file the abstract and the notes start on, where the
+    # warnings of what their pages show as written count their lines from.
+    abstract_line: int = field(default=1, compare=False)
+    notes_line: int = field(default=1, compare=False)
     # Made from the title once, as the paper is read: lists sort tens of
     # thousands of papers by it on every rebuild.
     key: str = field(init=False, repr=False, compare=False)  # title_key(title)
@@ -419,6 +423,18 @@ def split_front_matter(text: str, path: Path, what: str = "paper file") -> tuple
     return text[opening.end() : closing.start()], text[closing.end() :]
 
 
+def line_below(front: str) -> int:
+    """The line of its file that the body below ``front`` (as
+    split_front_matter gives them) starts on: below its two '---' lines."""
+    return front.count("\n") + 3
+
+
+def _first_line_of(kept: str, text: str, first_line: int) -> int:
+    """The line ``kept``, ``text`` (which starts on ``first_line``) without
+    white space at its start and end, starts on."""
+    return first_line + text.count("\n", 0, len(text.rstrip()) - len(kept))
+
+
 def _front_matter_hint(text: str) -> str:
     """How to give ``text`` front matter, from what it opens with: the
     metadata lines Pelican and Python-Markdown's meta extension read
@@ -603,15 +619,19 @@ def parse_paper(text: str, path: Path) -> Paper:
     if data.get("arxiv") not in (None, ""):  # "arxiv:" left empty, as in a file made from a template: none
         _check_arxiv_id(data["arxiv"], path, lines.get("arxiv"))
     notes_match = NOTES_HEADING.search(body)
-    abstract = body[: notes_match.start()] if notes_match else body
-    notes = body[notes_match.end() :] if notes_match else ""
+    above_notes = body[: notes_match.start()] if notes_match else body
+    below_notes = body[notes_match.end() :] if notes_match else ""
+    abstract, notes = above_notes.strip(), _without_blank_edges(below_notes)
+    body_line = line_below(front)
+    heading_line = body_line + body.count("\n", 0, notes_match.end()) if notes_match else body_line
     extra = tuple((k, v) for k, v in data.items() if k not in MANAGED_KEYS)
     slug_written = data.get("slug")
     return Paper(
         slug=path.stem, title=title.strip(), dates=dates, topics=topics, links=links,
-        abstract=abstract.strip(), notes=_without_blank_edges(notes), extra=extra, path=path,
+        abstract=abstract, notes=notes, extra=extra, path=path,
         key_lines=tuple(lines.items()), slug_written=slug_written if isinstance(slug_written, str) else None,
-        aliases=aliases, names=names,
+        aliases=aliases, names=names, abstract_line=_first_line_of(abstract, above_notes, body_line),
+        notes_line=_first_line_of(notes, below_notes, heading_line),
     )
 
 

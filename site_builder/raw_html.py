@@ -16,11 +16,9 @@ CommonMark, but written to be read as they are.
 from __future__ import annotations
 
 import re
-from collections import Counter
-from functools import cache, partial
 from html import unescape
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 from markdown_it import MarkdownIt
 from markdown_it.common.html_re import close_tag, open_tag
@@ -29,13 +27,13 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
-from .errors import SourceError, found_at_lines
-from .papers import split_front_matter
+from .errors import SourceError
+from .source_lines import DATA_LINE, data_line, line_here, shown_at_lines
 
 # The class of a tag shown as written, read back for the build's warning; no
 # style of its own: the page shows the tag as the text it always was.
 RAW_HTML = "raw-html"
-_SHOWN = re.compile(rf'<span class="{RAW_HTML}">([^<]*)</span>')
+_SHOWN = re.compile(rf'<span class="{RAW_HTML}"{DATA_LINE}>(?P<tag>[^<]*)</span>')
 
 _TAG = re.compile(f"{open_tag}|{close_tag}")
 _NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
@@ -93,7 +91,9 @@ def _tag_shown_as_text(state: StateInline, silent: bool) -> bool:
     if found is None or not _warned(found.group(0)):
         return False  # text, as it was
     if not silent:
-        state.push("html_inline", "", 0).content = f'<span class="{RAW_HTML}">{escapeHtml(found.group(0))}</span>'
+        state.push("html_inline", "", 0).content = (
+            f'<span class="{RAW_HTML}"{data_line(line_here(state))}>{escapeHtml(found.group(0))}</span>'
+        )
     state.pos = found.end()
     return True
 
@@ -111,7 +111,7 @@ def _html_in_alt_text_as_text(state: StateCore) -> None:
 
 def _as_text(token: Token) -> Token:
     found = _SHOWN.fullmatch(token.content) if token.type == "html_inline" else None
-    return Token("text", "", 0, content=unescape(found.group(1))) if found else token
+    return Token("text", "", 0, content=unescape(found.group("tag"))) if found else token
 
 
 def _warned(tag: str) -> bool:
@@ -124,25 +124,17 @@ def _element(tag: str) -> str:
     return found.group(1).lower() if found else ""
 
 
-def html_shown_as_text(
-    written: Iterable[tuple[str, str, Path]], read: Callable[[Path], str],
-) -> tuple[SourceError, ...]:
+def html_shown_as_text(written: Iterable[tuple[str, str, Path, int]]) -> tuple[SourceError, ...]:
     """A warning for each element whose tags ``written`` (each: the page's
-    URL, the HTML shown there, the file it was written in) shows as text, one
-    per element and file, at the first line of the file (``read``: its text)
-    that has one, naming the others, and saying what to write instead: a
-    note of forty <br> is one warning."""
+    URL, the HTML shown there, the file it was written in, the line of the
+    file the text starts on) shows as text, one per element and file, at
+    the first line that has one, naming the others, and saying what to
+    write instead: a note of forty <br> is one warning."""
     lines: dict[tuple[Path, str], list[int]] = {}
     tags: dict[tuple[Path, str], str] = {}  # the first tag of each, for the hint (an image's address)
     outside_cells: set[tuple[Path, str]] = set()  # those with one outside a table's cell
-    written = tuple(written)
-    shown = Counter(
-        (read(path), _first_line_of_tag(found))
-        for _url, fragment, path in written if RAW_HTML in fragment for found in _SHOWN.finditer(fragment)
-    )
-    find = partial(_find_tag, shown, cache(_blocks_with_tags))
-    for found, path, line in found_at_lines(written, read, RAW_HTML, _SHOWN, _first_line_of_tag, find):
-        tag = unescape(found.group(1))
+    for found, path, line in shown_at_lines(written, RAW_HTML, _SHOWN):
+        tag = unescape(found.group("tag"))
         key = (path, _element(tag))
         at = lines.setdefault(key, [])
         at += [line] if line is not None and line not in at else []
@@ -157,69 +149,6 @@ def html_shown_as_text(
         )
         for (path, name), at in sorted(lines.items(), key=lambda item: (str(item[0][0]), min(item[1], default=0)))
     )
-
-
-def _first_line_of_tag(found: re.Match[str]) -> str:
-    # Its attributes may go on over lines, which in a quote or a list start with "> " or spaces.
-    return unescape(found.group(1)).split("\n", 1)[0]
-
-
-def _find_tag(
-    shown: Counter[tuple[str, str]], blocks_with_tags: Callable[[str], dict[str, list[range]]],
-    text: str, tag: str, start: int,
-) -> int:
-    at = _find_unescaped(text, tag, start)
-    if _count_unescaped(text, tag) <= shown[text, tag]:
-        return at  # each one is a tag shown
-    # Only one in a block where the file, read as Markdown, has the tag: the
-    # same characters earlier in code, in math, in a comment or in the front
-    # matter are no tag, and would take its line.
-    blocks = blocks_with_tags(text).get(tag)
-    while blocks and at >= 0 and not any(text.count("\n", 0, at) + 1 in block for block in blocks):
-        at = _find_unescaped(text, tag, at + 1)
-    return at
-
-
-def _count_unescaped(text: str, tag: str) -> int:
-    count, at = 0, _find_unescaped(text, tag, 0)
-    while at >= 0:
-        count, at = count + 1, _find_unescaped(text, tag, at + 1)
-    return count
-
-
-def _find_unescaped(text: str, tag: str, start: int) -> int:
-    # Not one in code of its own ("`<br>`") nor an escaped one ("\\<br>"),
-    # which are no tags: a note on HTML writes them before the tag it uses.
-    at = text.find(tag, start)
-    while at > 0 and text[at - 1] in "`\\":
-        at = text.find(tag, at + 1)
-    return at
-
-
-@cache
-def _parser() -> MarkdownIt:
-    from .markup import markdown_parser  # which uses this module's plugin
-
-    return markdown_parser()
-
-
-def _blocks_with_tags(text: str) -> dict[str, list[range]]:
-    """The lines of each block of ``text`` (a file's) holding tags shown as
-    written, by each tag's first line."""
-    try:
-        body = split_front_matter(text, Path())[1]
-    except SourceError:
-        body = text
-    lines_before = text.count("\n") - body.count("\n")
-    blocks: dict[str, list[range]] = {}
-    for token in _parser().parse("\n" * lines_before + body):
-        for child in token.children or ():
-            shown = _SHOWN.fullmatch(child.content) if child.type == "html_inline" else None
-            if shown:
-                # A block made by a plugin may have no lines of its own: anywhere, then.
-                lines = range(token.map[0] + 1, token.map[1] + 1) if token.map else range(len(text) + 1)
-                blocks.setdefault(_first_line_of_tag(shown), []).append(lines)
-    return blocks
 
 
 # The most lines a warning names beside its own.

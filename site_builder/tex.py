@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from markdown_it.common.utils import escapeHtml
 
-from .errors import SourceError, found_at_lines
+from .errors import SourceError
+from .source_lines import DATA_LINE, data_line, shown_at_lines
 
 
 # The class of a formula shown as the TeX it was written in, because it is
@@ -267,31 +268,33 @@ def _declaration(text: str) -> str:
     return f"{name.strip().lower()}: {value.strip().lower()}"
 
 
-def math_error_html(written: str, reason: str, block: bool = False) -> str:
+def math_error_html(written: str, reason: str, block: bool = False, line: int | None = None) -> str:
     """A formula that is not shown as math: as it was written, as code,
-    saying why to whoever points at it."""
-    code = f'<code class="{MATH_ERROR}" title="{escapeHtml(reason)}">{escapeHtml(written)}</code>'
+    saying why to whoever points at it; marked with the ``line`` of the text
+    it starts on, if known, for the build's warning."""
+    at = data_line(None if line is None else line + _lines_before_tex(written))
+    code = f'<code class="{MATH_ERROR}" title="{escapeHtml(reason)}"{at}>{escapeHtml(written)}</code>'
     return f"<pre>{code}</pre>\n" if block else code
 
 
-_SHOWN_AS_TEX = re.compile(rf'<code class="{MATH_ERROR}" title="([^"]*)">([^<]*)</code>')
+def _lines_before_tex(written: str) -> int:
+    # Warned of at its first line of TeX: "$$" alone may be any display
+    # formula's.
+    lines = written.split("\n")
+    return next((index for index, line in enumerate(lines) if line.strip("$ ")), 0)
 
 
-def unshown_math(written: Iterable[tuple[str, str, Path]], read: Callable[[Path], str]) -> tuple[SourceError, ...]:
+_SHOWN_AS_TEX = re.compile(rf'<code class="{MATH_ERROR}" title="([^"]*)"{DATA_LINE}>[^<]*</code>')
+
+
+def unshown_math(written: Iterable[tuple[str, str, Path, int]]) -> tuple[SourceError, ...]:
     """A warning for each formula in ``written`` (each: the page's URL, the
-    HTML shown there, the file it was written in) shown as its TeX, at the
-    line of the file (``read``: its text) where the formula starts."""
+    HTML shown there, the file it was written in, the line of the file the
+    text starts on) shown as its TeX, at the line where its TeX starts."""
     return tuple(
         SourceError(
             f"math shown as its TeX, not as math: {html.unescape(found.group(1))}", path, line,
             hint="fix the TeX; a dollar sign that starts no formula is written \\$",
         )
-        for found, path, line in found_at_lines(written, read, MATH_ERROR, _SHOWN_AS_TEX, _first_line_of_tex)
+        for found, path, line in shown_at_lines(written, MATH_ERROR, _SHOWN_AS_TEX)
     )
-
-
-def _first_line_of_tex(found: re.Match[str]) -> str:
-    # Its first line of TeX: "$$" alone may be any display formula's, and in
-    # a quote or a list the lines after it start with "> " or spaces.
-    tex = html.unescape(found.group(2))
-    return next((line for line in tex.split("\n") if line.strip("$ ")), tex)

@@ -22,15 +22,16 @@ from __future__ import annotations
 import re
 from html import unescape
 from pathlib import Path
-from typing import Callable, Collection, Iterable, Mapping
+from typing import Collection, Iterable, Mapping
 from urllib.parse import quote, unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_inline import StateInline
 
-from .errors import SourceError, found_at_lines
+from .errors import SourceError
 from .papers import slug_of
+from .source_lines import DATA_LINE, data_line, line_here, shown_at_lines
 
 # The id of a heading whose text has no letter or digit to make one of ("## 🎉").
 UNNAMED_HEADING = "section"
@@ -73,7 +74,8 @@ def _inside(state: StateInline, start: int) -> str | None:
 
 # The class of an embed shown as written, read back for the build's warning.
 EMBED = "obsidian-embed"
-_EMBED_SHOWN = re.compile(rf'<span class="{EMBED}"[^>]*>([^<]*)</span>')
+_EMBED_TITLE = "An Obsidian embed: shown as written"
+_EMBED_SHOWN = re.compile(rf'<span class="{EMBED}" title="{_EMBED_TITLE}"{DATA_LINE}>(?P<embed>[^<]*)</span>')
 
 
 def _embed(state: StateInline, silent: bool) -> bool:
@@ -88,7 +90,8 @@ def _embed(state: StateInline, silent: bool) -> bool:
         return False
     if not silent:
         state.push("html_inline", "", 0).content = (
-            f'<span class="{EMBED}" title="An Obsidian embed: shown as written">{escapeHtml(f"![[{inside}]]")}</span>'
+            f'<span class="{EMBED}" title="{_EMBED_TITLE}"{data_line(line_here(state))}>'
+            f'{escapeHtml(f"![[{inside}]]")}</span>'
         )
     state.pos += len(inside) + 5
     return True
@@ -168,15 +171,14 @@ def _image(found: re.Match[str], targets: Mapping[str, str]) -> str:
 
 
 def unshown_embeds(
-    written: Iterable[tuple[str, str, Path]], read: Callable[[Path], str], published: Iterable[str],
-    note_names: Collection[str] = frozenset(),
+    written: Iterable[tuple[str, str, Path, int]], published: Iterable[str], note_names: Collection[str] = frozenset(),
 ) -> tuple[SourceError, ...]:
     """A warning for each embed in ``written`` (each: the page's URL, the HTML
-    shown there, the file it was written in) shown as written, at its line
-    of the file (``read``: its text), saying what to do instead: for an
-    image, put it in content/public/; for another file, link it (the file
-    of content/public/ by that name, if one of ``published``, their paths
-    there); for a note, link it: a name with no "." in it, or one of
+    shown there, the file it was written in, the line of the file the text
+    starts on) shown as written, at its line, saying what to do instead:
+    for an image, put it in content/public/; for another file, link it (the
+    file of content/public/ by that name, if one of ``published``, their
+    paths there); for a note, link it: a name with no "." in it, or one of
     ``note_names`` (by :func:`link_name`: those wikilinks lead by, such as
     an alias "Llama 3.1")."""
     return tuple(
@@ -184,13 +186,13 @@ def unshown_embeds(
             f"Obsidian embed {embed} is shown as written, not as the file: the site does not read your vault",
             path, line, hint=_instead_of(embed, published, note_names),
         )
-        for found, path, line in found_at_lines(written, read, EMBED, _EMBED_SHOWN, _embed_as_written)
+        for found, path, line in shown_at_lines(written, EMBED, _EMBED_SHOWN)
         for embed in (_embed_as_written(found),)
     )
 
 
 def _embed_as_written(found: re.Match[str]) -> str:
-    return unescape(found.group(1))
+    return unescape(found.group("embed"))
 
 
 def _instead_of(embed: str, published: Iterable[str], note_names: Collection[str]) -> str:

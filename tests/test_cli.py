@@ -557,7 +557,7 @@ def test_an_html_tag_in_a_note_is_a_warning_at_its_line_on_every_build_and_fails
     assert result.returncode == 1 and result.stderr.splitlines()[0] == warning, result.stderr
     assert result.stderr.splitlines()[1].startswith("error: 1 warning above, and --strict fails a build that warns")
     page = (project / "_site" / "papers" / "a-paper-on-speech" / "index.html").read_text()
-    assert '<span class="raw-html">&lt;kbd&gt;</span>Ctrl' in page
+    assert '<span class="raw-html" data-line="1">&lt;kbd&gt;</span>Ctrl' in page  # its line in the notes
 
 def test_a_revised_abstract_is_said_by_the_build_that_writes_it_alone_and_fails_strict_only_then(project):
     """Said by every build, it failed every build --strict, and only editing

@@ -284,8 +284,9 @@ def test_user_paper_file_with_hostile_front_matter_and_notes(hostile):
     assert ('<a class="star" href="/atlas/starred/" title="Starred"><span aria-hidden="true">★</span>'
             '<span class="visually-hidden">Starred</span></a>') in page
     notes = page[page.index('id="notes-heading"'):]
-    assert '<span class="raw-html">&lt;script&gt;</span>alert' in notes  # marked for the build's warning
-    notes = re.sub(r'<span class="raw-html">([^<]*)</span>', r"\1", notes)
+    # Marked for the build's warning, with its line in the notes.
+    assert re.search(r'<span class="raw-html" data-line="[0-9]+">&lt;script&gt;</span>alert', notes)
+    notes = re.sub(r'<span class="raw-html" data-line="[0-9]+">([^<]*)</span>', r"\1", notes)
     for literal in ("&lt;script&gt;alert('notes')&lt;/script&gt;", "&lt;img src=x onerror=alert(1)&gt;",
                     "&lt;iframe src=&quot;javascript:alert(1)&quot;&gt;", "[click](javascript:alert(1))",
                     "{{ 7*7 }} {% raw %} {% endraw %}", "&lt;style&gt;body{display:none}&lt;/style&gt;"):
@@ -299,7 +300,8 @@ def test_hostile_tex_in_notes_is_math_with_its_text_escaped_or_code(hostile):
     notes = page[page.index('id="notes-heading"'):]
     assert "<mtext>&lt;script&gt;alert(’tex’)&lt;/script&gt;</mtext>" in notes  # TeX's quotes in text
     assert notes.count("<math>") == 3  # \text, \color (without its colour), \mathrm
-    refused = [html.unescape(tex) for tex in re.findall(r'<code class="math-error" title="[^"]*">([^<]*)</code>', notes)]
+    shown_as_tex = re.compile(r'<code class="math-error" title="[^"]*" data-line="[0-9]+">([^<]*)</code>')
+    refused = [html.unescape(tex) for tex in shown_as_tex.findall(notes)]
     assert refused == [
         "$\\href{javascript:alert(1)}{x}$", "$\\style{color:red}{x}$", "$\\class{evil}{y}$",
         '$$\n\\begin{equation}x\\label{a" onclick="alert(1)}\\end{equation} \\url{javascript:alert(1)}\n$$',

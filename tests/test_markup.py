@@ -130,7 +130,7 @@ def test_an_equation_with_two_tags_is_shown_as_its_tex_not_numbered_by_the_last(
         # Two formulas on a line are one to the parser: the converter's reason says so.
         "$$ p \\tag{9} $$ and $$ q \\tag{10} $$"
     )
-    assert re.findall(r'<code class="math-error" title="([^"]*)">', html) == [
+    assert re.findall(r'<code class="math-error" title="([^"]*)" data-line="[0-9]+">', html) == [
         "it has two \\tag for one equation, which has one number",
     ] * 3 + ["Unexpected &quot;$&quot;"]
     assert re.findall(r"<mtext>([^<]*)</mtext>", html) == ["(5)", "(6)"]
@@ -139,7 +139,7 @@ def test_an_equation_with_two_tags_is_shown_as_its_tex_not_numbered_by_the_last(
 def test_tex_that_is_no_math_is_shown_as_code_saying_why():
     html = make_markdown()("Bad $\\foo{x}$ and $x^{2$ here.\n\n$$\n\\frac{a}{b\n$$\n")
     assert "<math" not in html
-    assert re.findall(r'<code class="math-error" title="([^"]*)">([^<]*)</code>', html) == [
+    assert re.findall(r'<code class="math-error" title="([^"]*)" data-line="[0-9]+">([^<]*)</code>', html) == [
         ("Unknown command &quot;\\foo&quot;", "$\\foo{x}$"),
         ("Expected closing token &quot;}&quot;, but reached end of input", "$x^{2$"),
         ("Expected closing token &quot;}&quot;, but reached end of input", "$$\n\\frac{a}{b\n$$"),
@@ -149,17 +149,20 @@ def test_tex_that_is_no_math_is_shown_as_code_saying_why():
     assert html.count("math-error") == 3 and make_markdown()("$\\foo$ and $x$").count("<math>") == 1
 
 
+# The line a note starts on in its file, below "---\ntitle: A\n---\n\n## Notes\n\n".
+NOTES_LINE = 7
+
+
 def test_a_formula_shown_as_tex_is_a_warning_at_its_line():
     note = "A note.\n\nFirst $x$ fine,\nthen $\\foo{x}$ not.\n\n$$\n\\frac{a}{b\n$$\n\nAgain $\\foo{x}$.\n"
     path = Path("content/papers/a.md")
-    text = "---\ntitle: A\n---\n\n## Notes\n\n" + note
-    warnings = unshown_math([("papers/a/", make_markdown()(note), path)], lambda _path: text)
+    warnings = unshown_math([("papers/a/", make_markdown()(note), path, NOTES_LINE)])
     assert [(str(w.path), w.line) for w in warnings] == [(str(path), 10), (str(path), 13), (str(path), 16)]
     assert str(warnings[0]) == (
         'content/papers/a.md:10: math shown as its TeX, not as math: Unknown command "\\foo" '
         "(fix the TeX; a dollar sign that starts no formula is written \\$)"
     )
-    assert unshown_math([("papers/a/", make_markdown()("$x$ and $5"), path)], lambda _path: text) == ()
+    assert unshown_math([("papers/a/", make_markdown()("$x$ and $5"), path, NOTES_LINE)]) == ()
 
 
 # Each either math, its text escaped and only the converter's known
@@ -448,7 +451,8 @@ def test_a_wikilink_to_no_paper_or_page_links_papers_by_that_name_for_the_links_
 def test_brackets_in_code_math_escapes_embeds_and_empty_ones_stay_as_written():
     assert wikilinked("`[[other-paper]]` \\[\\[other-paper]] \\[[other-paper]] ![[plot.png]] [[]] [[|x]] [[#]]") == (
         "<p><code>[[other-paper]]</code> [[other-paper]] [[other-paper]] "
-        '<span class="obsidian-embed" title="An Obsidian embed: shown as written">![[plot.png]]</span> [[]] [[|x]] [[#]]</p>\n'
+        '<span class="obsidian-embed" title="An Obsidian embed: shown as written" data-line="1">![[plot.png]]</span> '
+        "[[]] [[|x]] [[#]]</p>\n"
     )
     assert wikilinked("```\n[[other-paper]]\n```\n\n    [[other-paper]]") == (
         "<pre><code>[[other-paper]]\n</code></pre>\n<pre><code>[[other-paper]]\n</code></pre>\n"
@@ -465,9 +469,8 @@ def test_an_embed_shown_as_written_is_a_warning_at_its_line_saying_what_to_write
         "`![[code.png]]`, ![[paper.pdf]] and ![[img/plot.png]].\n"
     )
     path = Path("content/papers/a.md")
-    text = "---\ntitle: A\n---\n\n## Notes\n\n" + note
     html = make_markdown()(note)
-    warnings = unshown_embeds([("papers/a/", html, path)], lambda _path: text, ["files/Paper.pdf", "favicon.ico"])
+    warnings = unshown_embeds([("papers/a/", html, path, NOTES_LINE)], ["files/Paper.pdf", "favicon.ico"])
     assert [(str(w.path), w.line, w.hint) for w in warnings] == [
         (str(path), 7, "put plot.png in content/public/, in any folder there, and the embed shows it"),
         (str(path), 9, "put Pasted image 1.png in content/public/, in any folder there, and the embed shows it"),
@@ -481,8 +484,8 @@ def test_an_embed_shown_as_written_is_a_warning_at_its_line_saying_what_to_write
         "content/papers/a.md:7: Obsidian embed ![[plot.png]] is shown as written, not as the file: the site does not read your vault"
     )
     assert html_to_text(html).startswith("![[plot.png]] See ![[Pasted image 1.png|300]],")
-    assert unshown_embeds([("papers/a/", make_markdown()("`![[x.png]]` [[x]]"), path)], lambda _path: text, []) == ()
-    (warning,) = unshown_embeds([("papers/a/", make_markdown()("![[x.pdf]]"), path)], lambda _path: text, [])
+    assert unshown_embeds([("papers/a/", make_markdown()("`![[x.png]]` [[x]]"), path, NOTES_LINE)], []) == ()
+    (warning,) = unshown_embeds([("papers/a/", make_markdown()("![[x.pdf]]"), path, NOTES_LINE)], [])
     assert warning.hint == "put the file in content/public/ and link it, [x.pdf](/x.pdf)"
 
 
@@ -492,9 +495,8 @@ def test_an_embed_by_a_path_from_elsewhere_than_content_public_is_told_the_path_
     out of content/public/ ("at content/public/../public/img/plot.png")."""
     note = "![[../public/img/plot.png]] ![[./img/plot.png|300]]\n\n![[public/img/plot.png]] ![[../secret.png]]\n"
     path = Path("content/papers/a.md")
-    text = "---\ntitle: A\n---\n\n## Notes\n\n" + note
     published = ["img/plot.png", "other/deeper/plot.png"]
-    warnings = unshown_embeds([("papers/a/", make_markdown()(note), path)], lambda _path: text, published)
+    warnings = unshown_embeds([("papers/a/", make_markdown()(note), path, NOTES_LINE)], published)
     has_it = "content/public/ has img/plot.png: embed it by its path there, ![[img/plot.png]], or by its name alone, ![[plot.png]]"
     assert [(w.line, w.hint) for w in warnings] == [
         (7, has_it),
@@ -710,9 +712,10 @@ def test_an_html_tag_is_shown_as_written_marked_for_the_builds_warning():
     """<kbd>, <br>, <details>, … showed as text on the published page without a word."""
     html = make_markdown()('Press <kbd>Ctrl</kbd>,<br>\n<div align="center">\n\n## A <sup>2</sup> heading')
     assert html == (
-        '<p>Press <span class="raw-html">&lt;kbd&gt;</span>Ctrl<span class="raw-html">&lt;/kbd&gt;</span>,'
-        '<span class="raw-html">&lt;br&gt;</span>\n<span class="raw-html">&lt;div align=&quot;center&quot;&gt;</span></p>\n'
-        '<h3>A <span class="raw-html">&lt;sup&gt;</span>2<span class="raw-html">&lt;/sup&gt;</span> heading</h3>\n'
+        '<p>Press <span class="raw-html" data-line="1">&lt;kbd&gt;</span>Ctrl<span class="raw-html" data-line="1">&lt;/kbd&gt;</span>,'
+        '<span class="raw-html" data-line="1">&lt;br&gt;</span>\n'
+        '<span class="raw-html" data-line="2">&lt;div align=&quot;center&quot;&gt;</span></p>\n'
+        '<h3>A <span class="raw-html" data-line="4">&lt;sup&gt;</span>2<span class="raw-html" data-line="4">&lt;/sup&gt;</span> heading</h3>\n'
     )
     # Read as the text it is, as before: by search, a summary, a heading's id.
     assert html_to_text(html) == 'Press <kbd>Ctrl</kbd>,<br> <div align="center"> A <sup>2</sup> heading'
@@ -741,8 +744,7 @@ def test_html_tags_shown_as_written_are_one_warning_per_element_and_file_at_its_
         + '\n<details>\n<summary>More</summary>\n\nx<sup>2</sup> and <img\n  src="plot.png" alt="A plot">\n\n</details>\n'
     )
     path = Path("content/papers/a.md")
-    text = "---\ntitle: A\n---\n\n## Notes\n\n" + note
-    warnings = html_shown_as_text([("papers/a/", make_markdown()(note), path)], lambda _path: text)
+    warnings = html_shown_as_text([("papers/a/", make_markdown()(note), path, NOTES_LINE)])
     assert [str(warning) for warning in warnings] == [
         "content/papers/a.md:7: HTML tag <kbd> is shown as written, not as HTML: what you write is Markdown "
         "(for a key, write it in backticks: `Ctrl`)",
@@ -758,7 +760,19 @@ def test_html_tags_shown_as_written_are_one_warning_per_element_and_file_at_its_
         "content/papers/a.md:22: HTML tag <img> is shown as written, not as HTML: what you write is Markdown "
         "(for an image, write ![A plot](plot.png))",
     ]
-    assert html_shown_as_text([("papers/a/", make_markdown()("`<br>` and a<b"), path)], lambda _path: text) == ()
+    assert html_shown_as_text([("papers/a/", make_markdown()("`<br>` and a<b"), path, NOTES_LINE)]) == ()
+
+
+def test_what_is_shown_as_written_is_marked_with_its_line_in_a_callout_a_footnote_a_table_and_a_formula():
+    """Each line the parser's own: a callout's body starts below its title's
+    line, an inline footnote on the line of its "^[", a display formula's
+    TeX on the line below its "$$"."""
+    html = make_markdown()(
+        "> [!note] A <b>\n> and <i>\n\nThen\n^[a\nfootnote <sup>] and\n<kbd>\n\n| a |\n|---|\n| <br> |\n\n$$\n\\foo\n$$\n"
+    )
+    assert re.findall(r'data-line="([0-9]+)">(?:&lt;)?([a-z$]+)', html) == [
+        ("1", "b"), ("2", "i"), ("7", "kbd"), ("11", "br"), ("14", "$$"), ("6", "sup"),
+    ]
 
 
 @pytest.mark.parametrize("before", [
@@ -772,7 +786,7 @@ def test_an_html_tags_line_is_not_that_of_the_same_text_earlier_where_it_is_no_t
     note = f"{'' if before == front_matter else before}\n\nThen\n\nA<br>b\n"
     text = f"---\n{front_matter}\n---\n\n## Notes\n\n" + note
     (warning,) = html_shown_as_text(
-        [("papers/a/", make_markdown()(note), Path("a.md"))], lambda _path: text,
+        [("papers/a/", make_markdown()(note), Path("a.md"), NOTES_LINE)],
     )
     assert warning.line == text.splitlines().index("A<br>b") + 1
 
@@ -780,7 +794,7 @@ def test_an_html_tags_line_is_not_that_of_the_same_text_earlier_where_it_is_no_t
 def test_a_br_in_a_table_cell_is_not_told_to_end_its_line_with_a_backslash():
     """A table's row is one line: the backslash the hint asked for broke nothing."""
     def hint(note: str) -> str:
-        (warning,) = html_shown_as_text([("papers/a/", make_markdown()(note), Path("a.md"))], lambda _path: note)
+        (warning,) = html_shown_as_text([("papers/a/", make_markdown()(note), Path("a.md"), 1)])
         return warning.hint
 
     in_cells = "a table's cell is one line in Markdown, with no break in it: part what it says with a comma or a semicolon"

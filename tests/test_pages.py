@@ -194,8 +194,8 @@ def test_a_page_is_built_at_its_name_with_its_markdown_as_notes_are(content, tmp
     assert '<meta name="description" content="Who keeps this atlas, and why.">' in about
     assert "<h1>About</h1>" in about
     assert "<p>I read the <strong>digests</strong> every morning.</p>" in about
-    assert ('<p><span class="raw-html">&lt;script&gt;</span>alert(1)<span class="raw-html">&lt;/script&gt;</span></p>'
-            in about), "raw HTML shows as text, as in notes"
+    assert ('<p><span class="raw-html" data-line="3">&lt;script&gt;</span>alert(1)'
+            '<span class="raw-html" data-line="3">&lt;/script&gt;</span></p>' in about), "raw HTML shows as text, as in notes"
     reading = (tmp_path / "site" / "reading-list" / "index.html").read_text()
     assert "<li>A Paper on Speech</li>" in reading
     assert '<li><a href="/atlas/topics/">All topics</a></li>' in reading, "under the base path, as the site's links"
@@ -384,6 +384,82 @@ def test_an_html_tag_in_a_page_or_a_papers_own_abstract_is_a_warning_at_its_line
         ("my-own.md", 5, "to break the line there, end it with a backslash, \\"),
         ("my-own.md", 9, "Markdown has no subscript: in math, write $x_{i}$; in text, write it without the tags: H₂O, x_i"),
     ]
+
+# What the page shows as written, and the same text above it where it is
+# none: in code, in a comment, in a key of one's own.
+SHOWN = "Then $\\badcmd$, ![[gone.png]] and <kbd>Ctrl</kbd>."
+SAME_TEXT_ABOVE = {
+    "fenced-code": "```\n$\\badcmd$ ![[gone.png]] <kbd>\n```",
+    "indented-code": "    $\\badcmd$ ![[gone.png]] <kbd>",
+    "inline-code": "`$\\badcmd$` `![[gone.png]]` `<kbd>`",
+    "obsidian-comment": "%% $\\badcmd$ ![[gone.png]] <kbd> %%",
+    "html-comment": "<!-- $\\badcmd$\n![[gone.png]] <kbd> -->",
+    "escaped": "\\$\\badcmd$ \\![[gone.png]] \\<kbd>",
+}
+
+
+def shown_as_written_lines(warnings: tuple[SourceError, ...]) -> list[tuple[str, str, int | None]]:
+    kinds = {"math shown as its TeX": "math", "Obsidian embed": "embed", "HTML tag": "tag"}
+    return sorted(
+        (Path(str(warning.path)).name, kind, warning.line)
+        for warning in warnings for start, kind in kinds.items() if warning.message.startswith(start)
+    )
+
+
+def test_math_embeds_and_html_tags_are_warned_of_at_their_line_not_that_of_the_same_text_above(content, tmp_path):
+    """Found by its text in the file, math and an embed took the line of
+    the same characters anywhere above them: a formula written in a fenced
+    code block, then in a paragraph, was warned of at the code block."""
+    (content / "papers").mkdir()
+    files = {
+        f"{name}.md": f"---\ntitle: {name}\n---\n\nMine.\n\n## Notes\n\n{above}\n\n{SHOWN}\n"
+        for name, above in SAME_TEXT_ABOVE.items()
+    }
+    # Right below front matter of many lines, one of them a key of one's
+    # own with the same text; the abstract of a paper of one's own is shown too.
+    files["front-matter.md"] = (
+        "---\ntitle: Front matter\nnote: '$\\badcmd$ ![[gone.png]] <kbd>'\ntags:\n  - one\n  - two\n---\n"
+        f"{SHOWN}\n## Notes\n{SHOWN}\n"
+    )
+    files["windows-line-ends.md"] = files["fenced-code.md"].replace("fenced-code", "windows").replace("\n", "\r\n")
+    for name, text in files.items():
+        (content / "papers" / name).write_text(text, newline="")
+    # A page of one's own: front matter of many lines, and a first line
+    # heading it with its title, which the page does not show.
+    page = (
+        "---\ntitle: Figures\ndescription: >\n  Two\n  lines.\n---\n\n\n# Figures\n\n"
+        f"{SAME_TEXT_ABOVE['fenced-code']}\n\n{SHOWN}\n"
+    )
+    (content / "pages" / "figures.md").write_text(page)
+    report = build(Paths(content, tmp_path / "site"), workers=1)
+    expected = [
+        (name, kind, line)
+        for name, text in {**files, "figures.md": page}.items()
+        for line in [number for number, written in enumerate(text.splitlines(), 1) if written == SHOWN]
+        for kind in ("embed", "math", "tag")
+        if not (kind == "tag" and name == "front-matter.md" and line > 8)  # one warning per element and file
+    ]
+    assert shown_as_written_lines(report.warnings) == sorted(expected + [("about.md", "tag", 11)])
+    tag_twice = next(w for w in report.warnings if Path(str(w.path)).name == "front-matter.md" and "<kbd>" in w.message)
+    assert "here and on line 10:" in tag_twice.message
+
+
+def test_a_warning_of_a_digest_papers_notes_is_at_the_notes_line_not_at_the_same_text_in_its_abstract(content, tmp_path):
+    """The abstract above the notes is the digest's text, shown as written
+    and no Markdown: the same characters there took the notes' warning."""
+    (content / "digests" / "2025-03-19.txt").write_text(
+        "Daily Papers\n\nMar 19\n\nKeys of a Keyboard\n\nPress <kbd>Ctrl</kbd>: see $\\badcmd$ and ![[gone.png]].\n"
+    )
+    build(Paths(content, tmp_path / "site"), workers=1)
+    paper = content / "papers" / "keys-of-a-keyboard.md"
+    assert "<kbd>Ctrl</kbd>" in paper.read_text()
+    paper.write_text(paper.read_text() + f"\n## Notes\n\n{SHOWN}\n")
+    report = build(Paths(content, tmp_path / "site"), workers=1)
+    line = paper.read_text().splitlines().index(SHOWN) + 1
+    assert shown_as_written_lines(report.warnings) == [
+        ("about.md", "tag", 11), *((paper.name, kind, line) for kind in ("embed", "math", "tag")),
+    ]
+
 
 def test_the_shipped_site_has_no_math_and_is_the_same_as_without_it(tmp_path, monkeypatch):
     # The shipped papers come from digests (a title "… with $100K Budget",

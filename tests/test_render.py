@@ -256,15 +256,15 @@ def test_the_html_fields_are_html_in_a_template_of_ones_own_without_safe_and_tex
     site, files = site_with_heading_ids(mine, config=SiteConfig(templates_dir=tmp_path), own_pages=(own,))
     page = files["papers/x/index.html"]
     # A tag shown as written is marked for the build's warning (raw_html.py), and is text to Python.
-    italic = '<span class="raw-html">&lt;i&gt;</span>'
+    italic = '<span class="raw-html" data-line="1">&lt;i&gt;</span>'
     assert f'<div id="a"><p>Is <strong>bold</strong> &amp; {italic}, <a href="#why">see</a>.</p>\n</div>' in page
     assert '<div class="heading"><h3 id="why">Why</h3><a class="permalink" href="#why"' in page
     assert "<p>My <em>note</em>: <span class=\"math-in-text\"><math" in page  # the formula kept on one line with its "."
-    assert '<p>Is <strong>mine</strong> &amp; <span class="raw-html">&lt;b&gt;</span>.</p>' in files["about/index.html"]
+    assert '<p>Is <strong>mine</strong> &amp; <span class="raw-html" data-line="1">&lt;b&gt;</span>.</p>' in files["about/index.html"]
     (document,) = search_documents(site.papers)
     assert (document.abstract, document.notes) == ("Is bold & <i>, see.", "Why My note: a<b.")  # not "a&lt;b"
     assert (
-        "&lt;p&gt;Is &lt;strong&gt;bold&lt;/strong&gt; &amp;amp; &lt;span class=&#34;raw-html&#34;&gt;&amp;lt;i&amp;gt;&lt;/span&gt;, "
+        "&lt;p&gt;Is &lt;strong&gt;bold&lt;/strong&gt; &amp;amp; &lt;span class=&#34;raw-html&#34; data-line=&#34;1&#34;&gt;&amp;lt;i&amp;gt;&lt;/span&gt;, "
         "&lt;a href=&#34;/papers/x/#why&#34;&gt;see&lt;/a&gt;.&lt;/p&gt;"
     ) in files["feed.xml"]
 
