@@ -511,9 +511,8 @@ def test_an_embed_with_a_space_written_as_percent_20_is_told_the_file_spelt_with
     to put "Router%20Heatmap.png" in content/public/, which had "Router Heatmap.png"."""
     note = "![[Router%20Heatmap.png|300]] ![[img/Loss%20Curve.png]]\n\n![[R%C3%A9sum%C3%A9.pdf]] ![[New%20Plot.png]] ![[Caf%C3%A9.png]]\n"
     path = Path("content/papers/a.md")
-    text = "---\ntitle: A\n---\n\n## Notes\n\n" + note
     published = ["Router Heatmap.png", "img/Loss Curve.png", "files/Résumé.pdf"]
-    warnings = unshown_embeds([("papers/a/", make_markdown()(note), path)], lambda _path: text, published)
+    warnings = unshown_embeds([("papers/a/", make_markdown()(note), path, NOTES_LINE)], published)
     assert [(w.line, w.hint) for w in warnings] == [
         (7, "content/public/ has Router Heatmap.png: write the space as a space, ![[Router Heatmap.png]]"),
         (7, "content/public/ has img/Loss Curve.png: write the space as a space, ![[Loss Curve.png]]"),
