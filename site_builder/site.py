@@ -32,7 +32,8 @@ from .related import WordCounts, related_indices, word_counts
 from .tags import TagLink, gather_tags, tag_key
 from .topics import Taxonomy, assign_topics, unknown_topic
 from .wikilinks import (
-    LinkTarget, embed_targets, embedded_names, linked_names, wikilink_targets, with_embedded_images, with_link_targets,
+    LinkTarget, embed_targets, embedded_names, heading_id, linked_names, wikilink_targets, with_embedded_images,
+    with_link_targets,
 )
 
 
@@ -182,16 +183,17 @@ def summarize(flat: str, limit: int = 220) -> str:
 def shown_markdown(
     html: str, base_path: str, link_targets: Mapping[str, LinkTarget], page_ids: Iterable[str],
     shown_above: str = "", *, tag_urls: Mapping[str, str] = MappingProxyType({}),
-    embedded_images: Mapping[str, str] = MappingProxyType({}),
+    embedded_images: Mapping[str, str] = MappingProxyType({}), title_heading: str | None = None,
 ) -> str:
     """Rendered Markdown as its page shows it: its wikilinks led to their
-    ``link_targets`` (:attr:`Site.link_targets`), its inline tags to the
+    ``link_targets`` (:attr:`Site.link_targets`), and those to the heading
+    the page shows as its title (``title_heading``, its id) to its top, its inline tags to the
     pages of ``tag_urls`` (by tag_key), its embeds of an image of
     ``embedded_images`` (:attr:`Site.embedded_images`) showing it, its
     addresses from the site's root under the base path, and its headings
     with ids that none of ``page_ids`` (those the page's templates write)
     nor the ids of ``shown_above`` (a text above it on the page) has."""
-    led = with_tag_addresses(with_link_targets(html, link_targets), tag_urls)
+    led = with_tag_addresses(with_link_targets(html, link_targets, title_heading), tag_urls)
     shown = with_embedded_images(led, embedded_images)
     return with_heading_ids(under_base(shown, base_path), page_ids, shown_above)
 
@@ -364,9 +366,11 @@ def build_site(
     writes_wikilinks = any("[[" in p.notes or "[[" in p.abstract for p in papers) or any(
         "[[" in own.body_below_title for own in own_pages
     )
+    # The pages whose first heading, repeating their title, they show as their title.
+    headed_by_title = {own.name for own in own_pages if own.body_below_title != own.body}
     link_targets, shared_link_names, other_link_names = wikilink_targets(
         ((p.slug, p.title, p.names) for p in papers), ((own.name, own.title, own.names) for own in own_pages),
-        {own.name for own in own_pages if own.body_below_title != own.body},
+        headed_by_title,
     ) if writes_wikilinks else ({}, {}, ())
     # "![[" holds "[[": only a site with wikilinks is looked at again.
     writes_embeds = writes_wikilinks and (
@@ -519,6 +523,7 @@ def build_site(
         body_html = shown_markdown(
             render_page(own.body_below_title), config.base_path, link_targets, own_page_ids,
             tag_urls=every_tag, embedded_images=embedded_images,
+            title_heading=heading_id(own.title) if own.name in headed_by_title else None,
         )
         page(own.url, "page.html", own.title, title=own.title, description=own.description or None,
              source=f"pages/{own.path.name}", body_html=as_markup(body_html))

@@ -320,7 +320,7 @@ _RENDERED = re.compile(
 )
 
 
-def with_link_targets(html: str, targets: Mapping[str, LinkTarget]) -> str:
+def with_link_targets(html: str, targets: Mapping[str, LinkTarget], title_heading: str | None = None) -> str:
     """Rendered Markdown whose wikilinks lead where ``targets`` say (to the
     page itself for the heading it shows as its title, as Obsidian leads
     [[about#About]] to a first line "# About"), those
@@ -328,9 +328,13 @@ def with_link_targets(html: str, targets: Mapping[str, LinkTarget]) -> str:
     after it: "Title › Results"). A name not there
     keeps its address, which the links check warns of. Here, not in the
     renderer, which keeps its HTML by the text alone: a title is another
-    paper's, and may change without this text."""
+    paper's, and may change without this text. ``title_heading``: the id
+    of the heading the page this is on shows as its title (see
+    :data:`LinkTarget`), whose [[#About]] leads to the page's top."""
     if 'class="wikilink' not in html:
         return html
+    if title_heading is not None:
+        html = html.replace(f'<a href="#{title_heading}" class="{WIKILINK}">', f'<a href="#" class="{WIKILINK}">')
     return _RENDERED.sub(lambda found: _led(found, targets), html)
 
 

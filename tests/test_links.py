@@ -303,14 +303,23 @@ def test_a_wikilink_to_the_first_heading_a_page_shows_as_its_title_leads_to_the_
     (content / "pages").mkdir()
     (content / "papers" / "mine.md").write_text(
         "---\ntitle: Mine\n---\n\nAn abstract.\n\n## Notes\n\nSee [[about#About]] and [[reading#Reading]].\n")
-    (content / "pages" / "about.md").write_text("---\ntitle: About\n---\n\n# About\n\n## Why\n\nTo read.\n")
-    (content / "pages" / "reading.md").write_text("---\ntitle: Reading\n---\n\n# Reading list\n\nTo read.\n")
+    # On the page itself too, where Obsidian scrolls to the heading at the top of the note.
+    (content / "pages" / "about.md").write_text(
+        "---\ntitle: About\n---\n\n# About\n\n## Why\n\nBack to [[#About]], [[#about|the top]] or [[#Why]].\n")
+    (content / "pages" / "reading.md").write_text(
+        "---\ntitle: Reading\n---\n\n# Reading list\n\nTo read, from [[#Reading]].\n")
     report = build(Paths(content, tmp_path / "site"), cache=None)
     assert [(w.path.name, w.line, w.message) for w in report.warnings] == [
         ("mine.md", 9, "wikilink [[reading#Reading]] leads to no place on its page: it has no id 'reading'"),
+        ("reading.md", 7, "wikilink [[#Reading]] leads to no place on its page: it has no id 'reading'"),
     ]
     mine = (tmp_path / "site" / "papers" / "mine" / "index.html").read_text()
     assert '<a href="/about/" class="wikilink">About › About</a>' in mine
+    about = (tmp_path / "site" / "about" / "index.html").read_text()
+    assert (
+        'Back to <a href="#" class="wikilink">About</a>, <a href="#" class="wikilink">the top</a> '
+        'or <a href="#why" class="wikilink">Why</a>.'
+    ) in about
 
 
 def test_an_address_that_begins_another_is_warned_of_at_its_own_line():

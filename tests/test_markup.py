@@ -411,6 +411,19 @@ def test_a_wikilink_to_the_first_heading_a_page_shows_as_its_title_leads_to_the_
     )
 
 
+def test_a_wikilink_on_a_page_to_the_heading_it_shows_as_its_title_leads_to_its_top():
+    """[[#About]] on the page whose first line "# About" is shown as its title."""
+    targets, _shared, _names = wikilink_targets([], [("about", "About", ())], headed_by_title={"about"})
+    rendered = make_markdown()("[[#About]] [[#about|top]] [[#About#Why]] [[about#About]] [[#Aboutness]]")
+    assert with_link_targets(rendered, targets, title_heading="about") == (
+        '<p><a href="#" class="wikilink">About</a> <a href="#" class="wikilink">top</a> '
+        '<a href="#why" class="wikilink">About › Why</a> <a href="/about/" class="wikilink">About › About</a> '
+        '<a href="#aboutness" class="wikilink">Aboutness</a></p>\n'
+    )
+    # On another page, or a page whose first heading it shows: the heading's id.
+    assert with_link_targets(rendered, targets).startswith('<p><a href="#about" class="wikilink">About</a>')
+
+
 def test_a_wikilink_by_a_name_under_a_notes_aliases_links_its_page_showing_the_name_as_written():
     """Obsidian keeps a note's other names under aliases: ("MoE survey"): a
     [[MoE survey]] led to no page, as no file has that name."""
