@@ -91,7 +91,8 @@ def parse_date_line(text: str, default_year: int | None) -> tuple[int, int, int 
 
 def mistyped_date_line(text: str, near: dt.date) -> bool:
     """Whether ``text``, no date line, reads as one mistyped: a word like a
-    month's name and a day ("Marc 19", "Mar 1 9", "19 Mar", "Mrach 19, 2025")
+    month's name and a day ("Marc 19", "Mar 1 9", "19 Mar", "Mrach 19, 2025",
+    "Mar 1B")
     within DAYS_APART_WARNED of ``near``, the digest's date, in any year, or
     numbers as an ISO date's ("2025-3-19"). "Llama 2" is no month; "Maya 2"
     is May 2, too far from a digest of Mar 18 for another day's date line:
@@ -99,8 +100,8 @@ def mistyped_date_line(text: str, near: dt.date) -> bool:
     if re.fullmatch(r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}", text):
         return True
     words = re.split(r"[\s,.]+", text.strip(" ,."))
-    names = [word for word in words if not word.isdigit()]
-    days = [word for word in words if word.isdigit() and len(word) <= 2]
+    days = [day for day in map(_day_written, words) if day]
+    names = [word for word in words if not word.isdigit() and not _day_written(word)]
     if not (2 <= len(words) <= 4 and len(names) == 1 and days):
         return False
     month = difflib.get_close_matches(names[0].lower(), _MONTHS, n=1, cutoff=0.6)
@@ -115,6 +116,19 @@ def mistyped_date_line(text: str, near: dt.date) -> bool:
         if abs((read - near).days) <= DAYS_APART_WARNED:
             return True
     return False
+
+
+# The letters a day's digit is mistyped as, for the digit each looks like.
+_LIKE_DIGITS = str.maketrans("BOoIlSZ", "8001152")
+
+
+def _day_written(word: str) -> str | None:
+    """The digits of the day ``word`` is, or is mistyped as: one or two
+    digits, or a digit and a letter like one ("1B" is 18, "l9" 19). A
+    letter alone is none ("May I Ask…"): a title's word, more likely."""
+    if re.fullmatch(r"[0-9]{1,2}|[0-9][BOoIlSZ]|[BOoIlSZ][0-9]", word) is None:
+        return None
+    return word.translate(_LIKE_DIGITS)
 
 
 # A digest is saved on its day or after it: its date line may be up to this
