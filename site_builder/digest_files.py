@@ -28,12 +28,14 @@ def _parse_digest_stream(handle: BinaryIO, path: Path, default_year: int | None)
     encoding = next((encoding for mark, encoding in _MARKS if start.startswith(mark)), None)
     if encoding is not None:
         return parse_digest_lines(_marked_lines(handle.read(), path, encoding), path, default_year)
-    if (unmarked_encoding(start) or "").startswith("utf-32"):
-        # Told apart from UTF-16 without a mark, whose NUL bytes a binary
-        # file may have too (see digest._nul_error).
+    unmarked = unmarked_encoding(start)
+    if unmarked is not None:
+        # Its NUL bytes where text's are, not a binary file's, which has
+        # them too (see digest._nul_error): iconv needs the byte order.
+        endian = "little" if unmarked.endswith("le") else "big"
         raise SourceError(
-            "digest contains NUL bytes: it looks like text saved as UTF-32 without a byte order mark", path, 1,
-            hint=utf8_hint(start),
+            f"digest contains NUL bytes: it looks like text saved as {unmarked[:6].upper()} ({endian}-endian) "
+            "without a byte order mark", path, 1, hint=utf8_hint(start),
         )
     return parse_digest_lines(_decoded_lines(handle, path), path, default_year)
 

@@ -163,17 +163,21 @@ def unmarked_encoding(start: bytes) -> str | None:
     or UTF-16 without a byte order mark, told by NUL bytes, which UTF-8 and
     Latin-1 text has none of: in UTF-32 the upper two of each character's
     four (of any but emoji and rare scripts), in UTF-16 the upper one of each
-    ASCII or Latin-1 character's two. Else None. UTF-32's first: where an
-    ASCII character has three NUL bytes, UTF-16 has one."""
+    ASCII or Latin-1 character's two; and characters that text begins with,
+    not a binary file's numbers (``01 00 02 00``). Else None. UTF-32's
+    first: where an ASCII character has three NUL bytes, UTF-16 has one."""
     for size, name in ((4, "utf-32"), (2, "utf-16")):
         units = [start[at:at + size] for at in (0, size)]
         if len(start) < 2 * size or any(unit == bytes(size) for unit in units):
             continue
         half = size // 2
-        if all(unit[half:] == bytes(half) for unit in units):
-            return f"{name}le"
-        if all(unit[:half] == bytes(half) for unit in units):
-            return f"{name}be"
+        order = "le" if all(unit[half:] == bytes(half) for unit in units) else (
+            "be" if all(unit[:half] == bytes(half) for unit in units) else None
+        )
+        if order is not None and all(
+            char.isprintable() or char.isspace() for char in start[:2 * size].decode(name + order)
+        ):
+            return name + order
     return None
 
 

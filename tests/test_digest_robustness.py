@@ -429,16 +429,23 @@ def test_mutated_real_digests_give_a_digest_or_our_error(which, cuts, insert):
 
 @pytest.mark.parametrize(("data", "expected"), [
     (b" \n\n\t\n", "d.txt:1: digest is empty"),
-    # UTF-16 without a byte order mark: told from binary by no certain sign.
-    ("Sep 10\n\nT\n\nA.\n".encode("utf-16-le"), "d.txt:1: digest contains NUL bytes: it looks like a binary file, "
+    # UTF-16 without a byte order mark, ASCII alone: a NUL byte to each character, beside it (it was told
+    # a binary file or UTF-16, with Notepad's hint, which names no byte order).
+    ("Sep 10\n\nT\n\nA.\n".encode("utf-16-le"), "d.txt:1: digest contains NUL bytes: it looks like text saved as "
+     "UTF-16 (little-endian) without a byte order mark (save the file as UTF-8; from UTF-16 without a byte order "
+     "mark: iconv -f utf-16le -t utf-8)"),
+    ("\nSep 10\n\nT\n\nA.\n".encode("utf-16-be"), "UTF-16 (big-endian) without a byte order mark (save the file as "
+     "UTF-8; from UTF-16 without a byte order mark: iconv -f utf-16be -t utf-8)"),
+    # A binary file's numbers, whose NUL bytes fall as UTF-16's do: no sign of which it is.
+    (b"\x01\x00\x02\x00\x00\x00\x10\x00", "d.txt:1: digest contains NUL bytes: it looks like a binary file, "
      "or text saved as UTF-16 without a byte order mark (save the digest as plain UTF-8 text; in Notepad: Save As, "
      "Encoding: UTF-8)"),
     # UTF-32 without one: three NUL bytes to an ASCII character, where UTF-16 has one (it was told UTF-16).
     ("Sep 10\n\nT\n\nA.\n".encode("utf-32-le"), "d.txt:1: digest contains NUL bytes: it looks like text saved as "
-     "UTF-32 without a byte order mark (save the file as UTF-8; from UTF-32 without a byte order mark: "
+     "UTF-32 (little-endian) without a byte order mark (save the file as UTF-8; from UTF-32 without a byte order mark: "
      "iconv -f utf-32le -t utf-8)"),
     ("Café\n\nSep 10\n".encode("utf-32-be"), "d.txt:1: digest contains NUL bytes: it looks like text saved as "
-     "UTF-32 without a byte order mark (save the file as UTF-8; from UTF-32 without a byte order mark: "
+     "UTF-32 (big-endian) without a byte order mark (save the file as UTF-8; from UTF-32 without a byte order mark: "
      "iconv -f utf-32be -t utf-8)"),
     (codecs.BOM_UTF16_LE + "Sep 10, 2025\r\n\r\nT\r\n\r\nA\ud800.\r\n".encode("utf-16-le", "surrogatepass"),
      "d.txt:5: digest is not valid UTF-16 (bytes 00 d8) (save the digest as UTF-8 text"),
