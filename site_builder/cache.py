@@ -273,7 +273,9 @@ def file_hash(path: Path) -> str:
 # Memo entries worth keeping between CLI builds: each is slow to compute and
 # keyed by everything it depends on. Decoded file text is not (decoding is
 # faster than storing it).
-PERSISTED_KINDS = frozenset({"digest", "paper", "paper-file", "topics", "markdown", "related", "search"})
+PERSISTED_KINDS = frozenset(
+    {"digest", "paper", "paper-file", "topics", "markdown", "related", "search", "links-written"},
+)
 CACHE_FILE = "build-cache.pickle"
 
 

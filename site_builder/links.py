@@ -8,18 +8,25 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from difflib import SequenceMatcher, get_close_matches
+from functools import cache, partial
 from html.parser import HTMLParser
 from pathlib import Path
 from types import MappingProxyType
-from typing import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any, Callable, Collection, Iterable, Mapping, Sequence
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import normalizeReference
+from markdown_it.token import Token
+
 from .errors import SourceError
-from .markup import ADDRESS, FOOTNOTE_LINK, has_scheme
-from .papers import slug_of
+from .markup import ADDRESS, FOOTNOTE_LINK, has_scheme, markdown_parser, showable
+from .papers import Memo, no_memo, slug_of
 from .search import is_search_file
-from .wikilinks import WIKILINK, written_wikilink
+from .source_lines import READ, token_lines_plugin
+from .wikilinks import WIKILINK
 
 # What follows the address of a wikilink's <a> ("wikilink", or "wikilink untitled" before
 # with_link_targets: see wikilinks.py).
@@ -28,18 +35,19 @@ _WIKILINK_CLASS = f' class="{WIKILINK}'
 
 def links_to_nowhere(
     base_path: str,
-    written: Iterable[tuple[str, str, Path]],
+    written: Iterable[tuple[str, str, Path, int, str]],
     outputs: Callable[[], Collection[str]],
-    read: Callable[[Path], str],
     site_url: str | None = None,
     html_of: Callable[[str], bytes | None] = lambda output: None,
     shared_link_names: Mapping[str, tuple[str, ...]] = MappingProxyType({}),
     other_link_names: Collection[str] = (),
+    memo: Memo = no_memo,
 ) -> tuple[SourceError, ...]:
     """A warning for each address in ``written`` (each: the page's URL from
-    the site's root, the HTML shown there, the file it was written in) that
-    is none of ``outputs()`` (the site's files, by path) once resolved against
-    its page; at the line of the file that has it (``read``: the file's text).
+    the site's root, the HTML shown there, the file it was written in, the
+    line of the file the text starts on, and the Markdown it was made of)
+    that is none of ``outputs()`` (the site's files, by path) once resolved
+    against its page; at its line, which the parser tells (:func:`links_written`).
     ``site_url``: the site's full URL, when base_url gives one; an address
     written in full with it is checked as the same address from the root.
     An address with a fragment (``#notes``) is warned of too when its page
@@ -50,7 +58,9 @@ def links_to_nowhere(
     names) is warned of as leading to none of them. A link to no page is
     told the paper it likely meant; a wikilink, or the name under aliases:
     it likely meant (``other_link_names``: each that leads to a page, as
-    written)."""
+    written). ``memo`` keeps a text's links as the parser read them: a
+    rebuild finds the same links leading nowhere, and parsing a text again
+    costs what rendering it did."""
     warnings: list[SourceError] = []
     # Made at the first address on the site, if any: the set of every output
     # (tens of thousands of paths) is no cost to notes that link elsewhere
@@ -66,9 +76,6 @@ def links_to_nowhere(
     # Decoded, as each address is: base_url "/my%20atlas/" is the folder
     # "my atlas", which no decoded address starts with as written.
     base = unquote(base_path)
-    # Where each file's search for an address goes on from: an address linked
-    # twice is warned of at each of its lines, not twice at the first.
-    searched_to: dict[tuple[Path, str], int] = {}
     # Each address resolved as a browser resolves it, against its page's full
     # URL. A site known by its path alone gets a host no address can name
     # (.invalid is reserved for that), so only its own addresses lead there.
@@ -78,8 +85,15 @@ def links_to_nowhere(
     # resolved, by the site's host missing from them (urljoin and urlsplit
     # took three quarters of the check's time at 20,000 notes).
     host = (site.hostname or "").lower() if site_url else None
-    for url, shown, path in written:
+    for url, shown, path, first_line, markdown in written:
+        # The text's links as the parser read them, once one is warned of:
+        # a clean build parses nothing again.
+        in_text: tuple[WrittenLink, ...] | None = None
+        wikilinks = 0  # the text's wikilinks up to this address
+        warned_before: dict[str, int] = {}  # how many times each address was warned of, up to this one
         for found in ADDRESS.finditer(shown):
+            wikilink = shown.startswith(_WIKILINK_CLASS, found.end())
+            wikilinks += wikilink
             reference = html.unescape(found.group(2))
             if not reference or FOOTNOTE_LINK.fullmatch(reference):
                 continue  # a footnote's, to an id made beside it: its page is not read for that
@@ -112,7 +126,6 @@ def links_to_nowhere(
                     if first and first not in tops:
                         continue
                 output = _output_of(target, base, known)
-            wikilink = shown.startswith(_WIKILINK_CLASS, found.end())
             # A name under the aliases: of several leads to none of them; or to
             # an old address, if one of them has it so ("experts", beside
             # another's "Experts"), whose page leads on to that one: warned of.
@@ -159,16 +172,81 @@ def links_to_nowhere(
                     (f"its ids nearest to it: {', '.join('#' + near for near in nearest)}; " if nearest else "")
                     + "a heading you write has its text as its id ('## Results' is #results, a second one #results-2)"
                 )
-            searched = searched_to.get((path, as_written), 0)
-            if wikilink:  # named as written: "[[Other-Paper#Resluts]]" does not hold its address
-                written, line, searched_to[path, as_written] = written_wikilink(read(path), as_written, searched)
-                message = f"wikilink {written} {problem}"
-                hint = _one_of(written, sharing) if sharing else hint
+            if in_text is None:
+                in_text = memo(("links-written", markdown), partial(links_written, markdown))
+            if wikilink:
+                # The nth wikilink of the HTML is the text's nth, where it may
+                # lead elsewhere than its address (with_link_targets).
+                link = _nth((link for link in in_text if link.wikilink), wikilinks)
+                # Named as written: "[[Other-Paper#Resluts]]" does not hold its address.
+                as_typed = link.written if link else f"[[{as_written}]]"
+                message = f"wikilink {as_typed} {problem}"
+                hint = _one_of(as_typed, sharing) if sharing else hint
             else:
-                line, searched_to[path, as_written] = _line_with(read(path), as_written, searched)
+                # Others keep their address; those the page adds to the text's
+                # (a tag's, an embedded image's) lead somewhere.
+                warned_before[as_written] = times = warned_before.get(as_written, 0) + 1
+                link = _nth((link for link in in_text if not link.wikilink and link.address == as_written), times)
                 message = f"link to {as_written!r} {problem}"
+            line = first_line + link.line - 1 if link and link.line else None
             warnings.append(SourceError(message, path, line, hint=hint))
     return tuple(warnings)
+
+
+@dataclass(frozen=True)
+class WrittenLink:
+    """A link or an image of a text, as the parser read it."""
+
+    address: str  # as the renderer writes it: a link's href, an image's src
+    line: int | None  # the line of the text it is on, from 1; for a reference link, its address's
+    written: str  # as written: "[[Gone#Setup|its setup]]"
+    wikilink: bool
+
+
+def links_written(text: str) -> tuple[WrittenLink, ...]:
+    """The links and images of Markdown ``text``, in the order its HTML has
+    them, where the parser read them: parsed again, not found by their
+    address in the file, which may be above them in code, a comment, the
+    front matter, a digest paper's abstract or another link."""
+    env: dict[str, Any] = {}
+    blocks = _parser_with_lines().parse(showable(text), env)
+    references = env.get("references", {})
+    return tuple(
+        WrittenLink(
+            token.attrs["src" if token.type == "image" else "href"], _line_of_address(token, references),
+            token.meta[READ].source, token.info == WIKILINK,
+        )
+        for block in blocks for token in block.children or ()
+        if token.type in ("link_open", "image")
+    )
+
+
+@cache
+def _parser_with_lines() -> MarkdownIt:
+    md = markdown_parser().use(token_lines_plugin)
+    md.core.ruler.disable("math_as_mathml")  # tokens alone: no formula need be converted
+    return md
+
+
+# A reference link's label, after its text or as its text: "[text][label]", "[label]".
+_LABEL = re.compile(r"\[((?:[^\\\[\]]|\\.)*)\]$")
+
+
+def _line_of_address(token: Token, references: Mapping[str, dict[str, Any]]) -> int | None:
+    """The line of a link's address: a reference link's ("[text][ref]") is
+    where "[ref]: /papers/x/" gives it, the line to mend."""
+    read = token.meta[READ]
+    label = _LABEL.search(read.source) if token.markup == "" and token.info == "" else None
+    if label is None:
+        return read.line
+    # "[text][]": its text is its label.
+    name = label.group(1) or read.source[read.source.index("[") + 1:-3]
+    reference = references.get(normalizeReference(name))
+    return reference["map"][0] + 1 if reference and reference.get("map") else read.line
+
+
+def _nth(links: Iterable[WrittenLink], nth: int) -> WrittenLink | None:
+    return next((link for count, link in enumerate(links, 1) if count == nth), None)
 
 
 def _one_of(written: str, files: Sequence[str]) -> str:
@@ -304,19 +382,3 @@ def _output_of(target: str, base_path: str, outputs: Collection[str]) -> str | N
         return f"{relative}index.html" if f"{relative}index.html" in outputs else None
     # A folder without its slash: servers, GitHub Pages' too, add it.
     return next((output for output in (relative, f"{relative}/index.html") if output in outputs), None)
-
-
-def _line_with(text: str, address: str, start: int) -> tuple[int | None, int]:
-    """The first line of ``text`` from ``start`` on (else from its beginning)
-    that holds ``address`` as a link's, as written or decoded, and where the
-    next search for it starts. As a link's: after "(", "<" or a space, so not
-    the end of another address ("https://huggingface.co/papers/x" in the
-    front matter's links for a note's "/papers/x"), and best where it ends,
-    so not the start of another ("/papers/x" of "/papers/x-2/")."""
-    for end in (r"(?=[)>\s\"'.,;:!?]|$)", ""):
-        for wanted in dict.fromkeys((address, unquote(address))):
-            linked = re.compile(r"(?<=[(<\s])" + re.escape(wanted) + end)
-            found = linked.search(text, start) or linked.search(text)
-            if found is not None:
-                return text.count("\n", 0, found.start()) + 1, found.end()
-    return None, start

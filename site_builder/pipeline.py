@@ -289,14 +289,14 @@ def make_site(
         files.update(pages)
         written = tuple(_written(site, papers, own_pages))
         warnings += links_to_nowhere(
-            site.config.base_path, ((url, html, path) for url, html, path, _line in written),
-            lambda: files.keys() | {page.output_path for page in site.pages}, cache.read_text,
+            site.config.base_path, written, lambda: files.keys() | {page.output_path for page in site.pages},
             site.config.absolute_base, partial(_page_html, files, later or {}, cache), site.shared_link_names,
-            site.other_link_names,
+            site.other_link_names, cache.memo,
         )
-        warnings += unshown_math(written)
-        warnings += unshown_embeds(written, public, site.link_targets.keys() | site.shared_link_names.keys())
-        warnings += html_shown_as_text(written)
+        shown = tuple((url, html, path, line) for url, html, path, line, _markdown in written)
+        warnings += unshown_math(shown)
+        warnings += unshown_embeds(shown, public, site.link_targets.keys() | site.shared_link_names.keys())
+        warnings += html_shown_as_text(shown)
     except BaseException:
         for pending in searches:
             pending.cancel()
@@ -332,26 +332,26 @@ def _page_html(
 
 def _written(
     site: Site, papers: Sequence[Paper], own_pages: Sequence[OwnPage],
-) -> Iterator[tuple[str, str, Path, int]]:
+) -> Iterator[tuple[str, str, Path, int, str]]:
     """What you wrote, as the site shows it: each page's URL, the HTML you
     wrote there (notes; the abstract of a paper of your own; a page of your
-    own), the file it is in, and the line of the file it starts on."""
+    own), the file it is in, the line of the file it starts on, and its Markdown."""
     yours = [view for view in site.papers if view.notes_html or not view.listed]
     # Each paper's file, looked up only when a paper has something of yours
     # (a site of digests alone, rebuilt in the preview, has none).
     paper_of = {paper.slug: paper for paper in papers} if yours else {}
     for view in yours:
-        # In the file's order, abstract then notes: an address in both is
-        # found at each one's line.
+        # In the file's order, abstract then notes, as their warnings are told.
         paper = paper_of[view.slug]
         if not view.listed:
-            yield view.url, str(view.abstract_html), paper.path, paper.abstract_line  # read as text: see as_markup
+            # Read as text: see as_markup.
+            yield view.url, str(view.abstract_html), paper.path, paper.abstract_line, paper.abstract
         if view.notes_html:
-            yield view.url, str(view.notes_html), paper.path, paper.notes_line
+            yield view.url, str(view.notes_html), paper.path, paper.notes_line, paper.notes
     if own_pages:
         shown = {page.url: str(page.context["body_html"]) for page in site.pages if page.template == "page.html"}
         for own in own_pages:
-            yield own.url, shown[own.url], own.path, own.line_below_title
+            yield own.url, shown[own.url], own.path, own.line_below_title, own.body_below_title
 
 
 def build(

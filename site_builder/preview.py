@@ -334,10 +334,10 @@ class Preview:
 
         if any(
             links_to_nowhere(
-                site.config.base_path, [(url, notes, path)], every, lambda _path: text, site.config.absolute_base, html,
-                site.shared_link_names,
+                site.config.base_path, [(url, notes, path, paper.notes_line, paper.notes)], every,
+                site.config.absolute_base, html, site.shared_link_names, memo=self.cache.memo,
             )
-            for notes, html in ((old_notes, served), (notes_html, now))
+            for notes, html, paper in ((old_notes, served, old), (notes_html, now, new))
         ):
             return False
         written = self.output.write_page(page.output_path, data)

@@ -7,11 +7,14 @@ Found by their text in the file instead, each took the line of the same
 characters anywhere above it: in code, in math, in a comment, in the front
 matter, or in a digest paper's abstract above its notes. The renderer keeps
 its HTML by the text alone, so the line must be the text's, not the file's.
+A link that leads nowhere is found at its line so too, in the text parsed
+again (:func:`token_lines_plugin`).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -22,6 +25,9 @@ from markdown_it.rules_inline import StateInline
 # In the parser's env: the line (from 0) of the text that the inline text
 # being read starts on, or None where the parser made the block itself.
 _FIRST_LINE = "first_line_of_inline_text"
+
+# In a token's meta, with token_lines_plugin: where the parser read it (a Read).
+READ = "read"
 
 # The attribute a marker carries its line in (from 1, in the text rendered),
 # which shows nothing; as the markers write it and as the warnings read it.
@@ -92,6 +98,55 @@ def _marked_with_its_line(rule: InlineRule) -> InlineRule:
         return True
 
     return marked
+
+
+@dataclass(frozen=True)
+class Read:
+    """Where the parser read an inline token (its meta's "read"): by its
+    rule, from ``line`` (of the text, from 1) to ``end``, ``source`` (the
+    rule's text: "[[Gone#Setup|its setup]]" for a wikilink's link_open)."""
+
+    line: int | None
+    end: int | None
+    source: str
+
+
+def token_lines_plugin(md: MarkdownIt) -> None:
+    """Mark each inline token with where its rule read it (:class:`Read`).
+    For the links check alone, which parses again only a text with a link it
+    warns of: a link marked in the HTML, as what is shown as written is,
+    would change every page with a link, where almost all lead somewhere."""
+    for rule in list(md.inline.ruler.__rules__):
+        md.inline.ruler.at(rule.name, _with_where_read(rule.fn), {"alt": rule.alt})
+    md.core.ruler.after("linkify", "where_linked_text_was_read", _where_linked_text_was_read)
+
+
+def _with_where_read(rule: InlineRule) -> InlineRule:
+    def read(state: StateInline, silent: bool) -> bool:
+        start, count = state.pos, len(state.tokens)
+        if not rule(state, silent):
+            return False
+        if not silent:
+            # Those a rule inside it read (a link's text) are marked already.
+            where = Read(line_here(state, start), line_here(state), state.src[start:state.pos])
+            for token in state.tokens[count:]:
+                token.meta.setdefault(READ, where)
+        return True
+
+    return read
+
+
+def _where_linked_text_was_read(state: StateCore) -> None:
+    # An address without its scheme ("user.github.io/x") is linked once the
+    # text is read, in tokens made anew: each is on the line the token before
+    # it ended on (the text it was cut from ran to a line's end at most).
+    for block in state.tokens:
+        line = block.map[0] + 1 if block.map else None
+        for token in block.children or ():
+            if READ in token.meta:
+                line = token.meta[READ].end
+            else:
+                token.meta[READ] = Read(line, line, token.content)
 
 
 def shown_at_lines(

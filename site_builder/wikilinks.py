@@ -359,29 +359,6 @@ def linked_names(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(name for name in names if name))
 
 
-def written_wikilink(text: str, address: str, start: int) -> tuple[str, int | None, int]:
-    """The wikilink of ``text`` that a link to ``address`` (from the root,
-    after with_link_targets) was made of, as written, its line, and where
-    the next search for one starts: the first from ``start`` on, else from
-    the beginning."""
-    found = _written_from(text, address, start) or _written_from(text, address, 0)
-    if found is None:
-        return f"[[{address}]]", None, start
-    return found.group(0), text.count("\n", 0, found.start()) + 1, found.end()
-
-
-def _written_from(text: str, address: str, start: int) -> re.Match[str] | None:
-    for found in _WRITTEN.finditer(text, start):
-        parts = _parts(found.group(1))
-        if parts is None:
-            continue
-        made = wikilink_address(parts[0])
-        # A page of one's own's is "/about/…" where the renderer wrote "/papers/about/…".
-        if address in (made, made.removeprefix("/papers")):
-            return found
-    return None
-
-
 def wikilink_targets(
     papers: Iterable[tuple[str, str, Iterable[str]]], pages: Iterable[tuple[str, str, Iterable[str]]],
     headed_by_title: Collection[str] = frozenset(),

@@ -5,8 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from site_builder.links import ids_in, links_to_nowhere
-from site_builder.markup import make_markdown, under_base
+from site_builder.links import ids_in, links_to_nowhere, links_written
+from site_builder.markup import UNDER_THE_TITLE, make_markdown, under_base
+from site_builder.pages import parse_page
+from site_builder.papers import parse_paper
 from site_builder.pipeline import Paths, build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,10 +20,14 @@ OUTPUTS = {
 }
 
 
+# The line of the file notes start on, below "---\ntitle: A\n---\n\nThe abstract.\n\n## Notes\n\n".
+NOTES_LINE = 9
+
+
 def warned(notes: str, base_path: str = "/", url: str = "papers/a/") -> list[tuple[int | None, str, str]]:
-    text = f"---\ntitle: A\n---\n\nThe abstract.\n\n## Notes\n\n{notes}\n"
     html = under_base(make_markdown()(notes), base_path)
-    return [(w.line, w.message, w.hint) for w in links_to_nowhere(base_path, [(url, html, NOTE)], lambda: OUTPUTS, lambda _: text)]
+    return [(w.line, w.message, w.hint) for w in links_to_nowhere(
+        base_path, [(url, html, NOTE, NOTES_LINE, notes)], lambda: OUTPUTS)]
 
 
 def test_links_that_lead_to_a_page_or_file_of_the_site_are_not_warned_about():
@@ -87,7 +93,7 @@ def test_the_set_of_every_output_is_made_only_for_a_link_to_a_place_on_the_site(
         raise AssertionError("made")
 
     html = make_markdown()("[x](https://example.org/) <https://example.org/y> [up](#notes) [mail](mailto:a@b.org)")
-    assert links_to_nowhere("/", [("papers/a/", html, NOTE)], outputs, lambda _: "") == ()
+    assert links_to_nowhere("/", [("papers/a/", html, NOTE, NOTES_LINE, "")], outputs) == ()
 
 
 def test_an_address_linked_twice_is_warned_of_at_each_of_its_lines_not_where_it_ends_another():
@@ -97,9 +103,10 @@ def test_an_address_linked_twice_is_warned_of_at_each_of_its_lines_not_where_it_
     text = ("---\ntitle: A\nlinks: [https://huggingface.co/papers/c/]\n---\n\nSee [c](/papers/c/).\n\n"
             "## Notes\n\nAgain [c](/papers/c/), [c][ref].\n\n[ref]: /papers/c/\n")
     abstract, notes = text.split("## Notes")
-    written = [("papers/a/", make_markdown()(abstract.split("---\n")[-1]), NOTE),
-               ("papers/a/", make_markdown()(notes), NOTE)]
-    assert [w.line for w in links_to_nowhere("/", written, lambda: OUTPUTS, lambda _: text)] == [6, 10, 12]
+    abstract = abstract.split("---\n")[-1]
+    written = [("papers/a/", make_markdown()(abstract), NOTE, 5, abstract),
+               ("papers/a/", make_markdown()(notes), NOTE, 8, notes)]
+    assert [w.line for w in links_to_nowhere("/", written, lambda: OUTPUTS)] == [6, 10, 12]
 
 
 def test_a_paper_of_ones_own_is_warned_of_at_its_abstracts_line_and_its_notes(tmp_path):
@@ -157,9 +164,8 @@ def test_a_link_written_with_the_sites_full_url_is_checked_as_one_from_its_root(
 
     def full(notes: str) -> list[tuple[int | None, str]]:
         html = under_base(make_markdown()(notes), "/repo/")
-        text = f"---\ntitle: A\n---\n\n{notes}\n"
         return [(w.line, w.message) for w in links_to_nowhere(
-            "/repo/", [("papers/a/", html, NOTE)], lambda: OUTPUTS, lambda _: text, site)]
+            "/repo/", [("papers/a/", html, NOTE, 5, notes)], lambda: OUTPUTS, site)]
 
     assert full("[b](https://user.github.io/repo/papers/b/) [http](http://USER.github.io/repo/papers/b) "
                 "[root](https://user.github.io/repo) [feed](//user.github.io/repo/feed.xml#x) "
@@ -179,9 +185,8 @@ def test_a_site_at_its_hosts_root_takes_a_full_address_under_a_folder_it_has_not
     # domain too), so "https://user.github.io/other-project/" is no typo of
     # this site's; it was a warning, and failed a build --strict.
     def full(notes: str) -> list[tuple[int | None, str]]:
-        text = f"---\ntitle: A\n---\n\n{notes}\n"
         return [(w.line, w.message) for w in links_to_nowhere(
-            "/", [("papers/a/", make_markdown()(notes), NOTE)], lambda: OUTPUTS, lambda _: text, "https://user.github.io/")]
+            "/", [("papers/a/", make_markdown()(notes), NOTE, 5, notes)], lambda: OUTPUTS, "https://user.github.io/")]
 
     assert full("[project](https://user.github.io/other-project/) <https://user.github.io/repo/papers/b/>") == []
     # Under a folder this site has, it is checked as an address from the root is.
@@ -216,15 +221,13 @@ HEADING_IDS = "a heading you write has its text as its id ('## Results' is #resu
 
 
 def to_ids(notes: str, asked: list[str] | None = None) -> list[tuple[int | None, str, str]]:
-    text = f"---\ntitle: A\n---\n\n{notes}\n"
-
     def html_of(output: str) -> bytes | None:
         if asked is not None:
             asked.append(output)
         return PAGES.get(output)
 
     return [(w.line, w.message, w.hint) for w in links_to_nowhere(
-        "/", [("papers/a/", make_markdown()(notes), NOTE)], lambda: OUTPUTS, lambda _: text, html_of=html_of)]
+        "/", [("papers/a/", make_markdown()(notes), NOTE, 5, notes)], lambda: OUTPUTS, html_of=html_of)]
 
 
 def test_a_link_to_an_id_its_page_has_not_is_a_warning_at_its_line():
@@ -392,10 +395,9 @@ def test_a_link_to_no_paper_names_the_paper_it_meant_written_by_its_title_its_wh
                "papers/page/2/index.html", "topics/knowledge/index.html"}
     notes = (f"[[{title}]] [[{cut}-models|it]] [[Other-Papre]] [[knowledge-overshadowing]] [[reading-list]]\n\n"
              f"[it](/papers/{cut}-models/) [it](/atlas/papers/{cut}-models/#results) [t](/topics/knowlege/)")
-    text = f"---\ntitle: A\n---\n\nThe abstract.\n\n## Notes\n\n{notes}\n"
     html = under_base(make_markdown()(notes), "/atlas/")
     hints = [w.hint.partition("? ")[0] for w in links_to_nowhere(
-        "/atlas/", [("papers/a/", html, NOTE)], lambda: outputs, lambda _: text)]
+        "/atlas/", [("papers/a/", html, NOTE, NOTES_LINE, notes)], lambda: outputs)]
     assert hints == [
         f"did you mean [[{cut}]]", f"did you mean [[{cut}]]", "did you mean [[other-paper]]",
         f"did you mean [[{cut}]]", WIKILINK_HINT,
@@ -410,10 +412,9 @@ def test_a_wikilink_to_no_page_names_the_other_name_of_a_note_it_meant_as_writte
     [[MoE survy]] was told no name it meant."""
     outputs = {"papers/moe/index.html", "papers/lo-ra/index.html", "about/index.html"}
     notes = "[[MoE survy]] [[moe-survey#Setup|its setup]] [[lo-raa]]\n\n[it](/papers/moe-survy/)"
-    text = f"---\ntitle: A\n---\n\nThe abstract.\n\n## Notes\n\n{notes}\n"
     html = under_base(make_markdown()(notes), "/atlas/")
     warnings = links_to_nowhere(
-        "/atlas/", [("papers/a/", html, NOTE)], lambda: outputs, lambda _: text,
+        "/atlas/", [("papers/a/", html, NOTE, NOTES_LINE, notes)], lambda: outputs,
         other_link_names=("MoE survey", "Lo Ra", "About me"),
     )
     assert [w.hint.partition("? ")[0] for w in warnings] == [
@@ -426,10 +427,9 @@ def test_a_wikilink_to_no_page_names_the_other_name_of_a_note_it_meant_as_writte
 
 def test_a_wikilink_by_a_name_several_notes_have_under_aliases_is_warned_of_naming_them():
     notes = "Fine: [[b]].\n\n[[MoE survey]] and [[moe survey#Setup|its setup]], [[MoE survye]]."
-    text = f"---\ntitle: A\n---\n\nThe abstract.\n\n## Notes\n\n{notes}\n"
     html = under_base(make_markdown()(notes), "/atlas/")
     warnings = links_to_nowhere(
-        "/atlas/", [("papers/a/", html, NOTE)], lambda: OUTPUTS, lambda _: text,
+        "/atlas/", [("papers/a/", html, NOTE, NOTES_LINE, notes)], lambda: OUTPUTS,
         shared_link_names={"moe survey": ("b", "about")},
     )
     shared = "is a name of each of [[b]] and [[about]], under their aliases:"
@@ -500,3 +500,87 @@ def test_a_build_links_a_wikilink_to_the_papers_page_under_the_base_path_and_war
     ) in about
     # Found where they lead: the other paper's page and its heading.
     assert 'id="abstract-heading"' in (tmp_path / "site" / "papers" / "other" / "index.html").read_text()
+
+
+def test_a_link_is_warned_of_at_the_line_the_parser_read_it_on_not_where_its_address_is_written_above(tmp_path):
+    # Found by its address in the file, each took the line of the first same
+    # address or wikilink above it: in the front matter, in code, in a comment,
+    # or the line of the link before it.
+    papers = tmp_path / "content" / "papers"
+    papers.mkdir(parents=True)
+    (papers / "mine.md").write_text(
+        "---\ntitle: Mine\nsee: (/papers/gone/) [[gone]]\n---\n\n"
+        "An abstract, `[it](/papers/gone/)` and `[[gone]]` in code.\n\n## Notes\n\n"
+        "%% [it](/papers/gone/) [[gone]] %%\n\n"
+        "```\n[it](/papers/gone/) [[gone]]\n```\n\n"
+        "<!-- [it](/papers/gone/)\n[[gone]] -->\n\n"
+        "Here [it](/papers/gone/) and [[gone]].\n\n"
+        "Again [[gone]],\n[it](/papers/gone/).\n")
+    report = build(Paths(tmp_path / "content", tmp_path / "site"), cache=None)
+    link, wikilink = "link to '/papers/gone/' leads", "wikilink [[gone]] leads"
+    assert [(w.line, w.message.partition(" to no")[0]) for w in report.warnings] == [
+        (19, link), (19, wikilink), (21, wikilink), (22, link),
+    ]
+
+
+def test_a_link_on_a_page_of_ones_own_is_warned_of_at_its_line_not_its_front_matters():
+    page = "---\ntitle: About\ndescription: \"[[Gone]] and (/papers/gone/)\"\n---\n\n# About\n\n[[Gone]] [x](/papers/gone/)\n"
+    own = parse_page(page, Path("content/pages/about.md"))
+    html = make_markdown(UNDER_THE_TITLE)(own.body_below_title)
+    written = [("about/", html, own.path, own.line_below_title, own.body_below_title)]
+    assert [(w.line, w.message.partition(" leads")[0]) for w in links_to_nowhere("/", written, lambda: OUTPUTS)] == [
+        (8, "wikilink [[Gone]]"), (8, "link to '/papers/gone/'"),
+    ]
+
+
+def test_a_broken_link_in_a_digest_papers_notes_is_at_its_line_not_at_the_same_address_in_its_abstract():
+    text = ("---\ntitle: A\n---\n\nWe release code (https://user.github.io/repo/papers/gone/) and [[gone]].\n\n"
+            "## Notes\n\nTheir [code](https://user.github.io/repo/papers/gone/), [[gone]].\n")
+    paper = parse_paper(text, NOTE)
+    html = under_base(make_markdown()(paper.notes), "/repo/")
+    warnings = links_to_nowhere(
+        "/repo/", [("papers/a/", html, NOTE, paper.notes_line, paper.notes)], lambda: OUTPUTS, "https://user.github.io/repo/",
+    )
+    assert [w.line for w in warnings] == [9, 9]
+
+
+def test_links_of_one_address_in_a_table_a_quote_a_footnote_and_a_reference_are_each_at_their_line():
+    notes = ("| a | b |\n|---|---|\n| [x](/papers/c/) | [[c]] |\n\n> [!note] [[c]]\n> [x](/papers/c/)\n\n"
+             "Text^[with [x](/papers/c/)\nand [[c]]] and [y][c].\n\n- [[c]]\n  [[c|again]]\n\n[c]: /papers/c/\n")
+    assert [(line - NOTES_LINE + 1, message.partition(" leads")[0]) for line, message, _hint in warned(notes)] == [
+        (3, "link to '/papers/c/'"), (3, "wikilink [[c]]"), (5, "wikilink [[c]]"), (6, "link to '/papers/c/'"),
+        (14, "link to '/papers/c/'"), (11, "wikilink [[c]]"), (12, "wikilink [[c|again]]"),
+        (8, "link to '/papers/c/'"), (9, "wikilink [[c]]"),
+    ]
+
+
+def test_a_wikilink_by_a_name_under_aliases_to_a_heading_its_page_has_not_is_named_as_written_at_its_line(tmp_path):
+    # It leads to the page of the note that has the name, an address written
+    # nowhere: it was told as "[[/papers/moe/#nope]]", at no line.
+    content = tmp_path / "content"
+    (content / "papers").mkdir(parents=True)
+    (content / "papers" / "moe.md").write_text("---\ntitle: MoE\naliases: [MoE survey]\n---\n\nIts abstract.\n")
+    (content / "papers" / "mine.md").write_text(
+        "---\ntitle: Mine\n---\n\nAn abstract.\n\n## Notes\n\nSee [[MoE survey]]\nand [[MoE survey#Nope|its part]].\n")
+    report = build(Paths(content, tmp_path / "site"), cache=None)
+    assert [(w.line, w.message) for w in report.warnings] == [
+        (10, "wikilink [[MoE survey#Nope|its part]] leads to no place on its page: it has no id 'nope'"),
+    ]
+
+
+def test_a_text_is_parsed_again_for_its_links_lines_only_when_one_leads_nowhere_and_once(tmp_path, monkeypatch):
+    # Parsing a text costs what rendering it did: a build with no link to
+    # nowhere parses none again, and a rebuild none it parsed before.
+    from site_builder import links, pipeline
+    from site_builder.cache import BuildCache
+
+    parsed: list[str] = []
+    monkeypatch.setattr(links, "links_written", lambda text: parsed.append(text) or links_written(text))
+    papers = tmp_path / "content" / "papers"
+    papers.mkdir(parents=True)
+    (papers / "fine.md").write_text("---\ntitle: Fine\n---\n\nAn abstract.\n\n## Notes\n\n[it](../mine/) [[mine]]\n")
+    (papers / "mine.md").write_text("---\ntitle: Mine\n---\n\nAn abstract.\n\n## Notes\n\n[[fine]] and [[gone]]\n")
+    paths, cache = Paths(tmp_path / "content", tmp_path / "site"), BuildCache()
+    for _build in range(2):
+        assert [w.line for w in pipeline.make_site(paths, cache=cache, workers=1).warnings] == [9]
+    assert parsed == ["[[fine]] and [[gone]]"]
