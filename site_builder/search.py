@@ -31,7 +31,7 @@ from typing import BinaryIO, Callable, Collection, Mapping, NamedTuple, Sequence
 from .children import child_environment
 from .errors import SourceError
 from .markup import html_to_text
-from .tags import tag_key
+from .tags import tag_words
 from .weight import gzip_size
 
 JS_DIR = Path(__file__).resolve().parent / "js"
@@ -196,8 +196,9 @@ def indexed_tag(text: str) -> str:
     '-' alone), which a query written as the tag ("#read-later") asks for:
     the papers its page lists, not those tagged "to-read" too. Its words as
     the tag's page tells one tag from another (tag_key): "Read later",
-    "read-later" and "#read_later" are the one tag."""
-    words = tag_key(text).split("-")
+    "read-later" and "#read_later" are the one tag; their case is left to
+    the index's folding, which a query's matches (tag_words)."""
+    words = tag_words(text)
     return " ".join(words + ["_".join(words)] if len(words) > 1 else words)
 
 

@@ -82,6 +82,13 @@ def tag_key(text: str) -> str:
     return _BETWEEN_WORDS.sub("-", unicodedata.normalize("NFKC", text).casefold()).strip("-")
 
 
+def tag_words(text: str) -> list[str]:
+    """A tag's words, parted where :func:`tag_key` parts them, in the case
+    written: a search index folds them as it folds a query, which casefold
+    does not ("Λόγος" casefolded is "λόγοσ", which a query "λόγος" is not)."""
+    return [word for word in _BETWEEN_WORDS.split(unicodedata.normalize("NFKC", text)) if word]
+
+
 def each_once(texts: Sequence[str]) -> dict[str, str]:
     """The tags of ``texts`` each once, in the order first written: each
     one's key (:func:`tag_key`) → its first spelling, which is the one

@@ -476,6 +476,22 @@ def test_a_query_written_as_an_inline_tag_finds_the_papers_its_tag_page_lists(tm
     assert found[f"-#routing {word}"]["titles"] == [title for title in found[word]["titles"] if title != titles[tagged]]
 
 
+def test_a_tag_is_found_as_typed_in_any_case_its_final_letter_too(tmp_path):
+    """The tags field held a tag casefolded before the index folded it, as
+    no query is: "Λόγος" was "λόγοσ", which neither "#λόγος" nor the word
+    λόγος finds (a query's final sigma stays "ς")."""
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    papers = sorted((tmp_path / "content" / "papers").glob("*.md"))
+    tagged, noted = papers[39], papers[49]
+    tagged.write_text(tagged.read_text(encoding="utf-8").replace("\n---\n", "\ntags: [Λόγος]\n---\n", 1),
+                      encoding="utf-8")
+    noted.write_text(noted.read_text(encoding="utf-8") + "\n## Notes\n\nSee #Ὀδυσσεύς.\n", encoding="utf-8")
+    titles = [yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])["title"] for path in (tagged, noted)]
+    build(Paths(tmp_path / "content", tmp_path / "_site"), workers=1)
+    found = run_queries(tmp_path / "_site", [{"q": q} for q in ("#λόγος", "#ΛΌΓΟΣ", "#Ὀδυσσεύς", "#οδυσσευς")])
+    assert [entry["titles"] for entry in found] == [[titles[0]], [titles[0]], [titles[1]], [titles[1]]]
+
+
 def test_only_a_word_written_as_an_inline_tag_is_one():
     """"C#" and "#2024" are no tags in a note (inline_tags.py): read as they were."""
     queries = ["C#", "c# lora", "#1", "#2024", "#-", "#_/", "x#y", "#日本語", "+#to-read", "-#a_b", "#rout*", "#lora^2"]
