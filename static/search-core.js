@@ -79,9 +79,11 @@
   }
 
   /* [the word, its sign, the tag's name, a wildcard or boost] of a word
-   * written as an inline tag, or null. */
+   * written as an inline tag, or null. A '/' it would end with is no part
+   * of it, as in a note ("#project/" is project, "#2024/" a number). */
   function inlineTag(token) {
     var tag = /^([+-]?)#([\p{L}\p{M}\p{N}_\/-]+)(\*?(?:[\^~]\d*)?)(?:[^\p{L}\p{M}\p{N}_\/*^~-].*)?$/u.exec(token);
+    if (tag) tag[2] = tag[2].replace(/\/+$/, "");
     return tag && !/^\p{N}+$/u.test(tag[2]) && /[^_\/-]/.test(tag[2]) ? tag : null;
   }
 

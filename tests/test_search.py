@@ -511,6 +511,16 @@ def test_only_a_word_written_as_an_inline_tag_is_one():
     ]
 
 
+def test_a_query_tag_ends_before_a_slash_it_ends_with_as_a_notes_does():
+    """A note's "#project/" is the tag project, and "#2024/" none, a number
+    (inline_tags.py): the query read them as the tags "project/" (no paper
+    has one; "No paper is tagged “#project/”") and 2024."""
+    assert search_core("['#project/', '#2024/', '+#project//'].map((q) => core.prepareQuery(q, false))") == [
+        "tags:project", "2024", "+tags:project",
+    ]
+    assert search_core("['#project/', '#2024/'].map(core.tagsAskedFor)") == [["#project"], []]
+
+
 def test_a_paper_is_found_by_the_words_of_its_notes_and_by_a_notes_field_query(tmp_path):
     """Notes were not searched: what the reader wrote was the one text search could not find.
     A comment in them is not shown, and not found: a private remark stays private."""
