@@ -385,13 +385,13 @@ def wikilink_targets(
                 key = link_name(other)
                 claimed.setdefault(key, {})[f"{folder}{file_name}/"] = file_name
                 written.setdefault(key, other)
+    # The id of the heading each such page shows as its title, by its address: by any of its names.
+    title_ids = {f"{name}/": heading_id(title) for name, title, _others in pages if name in headed_by_title}
     targets: dict[str, LinkTarget] = {
-        other: (next(iter(by)), None, None) for other, by in claimed.items() if len(by) == 1
+        other: (address, None, title_ids.get(address))
+        for other, by in claimed.items() if len(by) == 1 for address in by
     }
-    targets.update(
-        (name, (f"{name}/", title, heading_id(title) if name in headed_by_title else None))
-        for name, title, _others in pages
-    )
+    targets.update((name, (f"{name}/", title, title_ids.get(f"{name}/"))) for name, title, _others in pages)
     targets.update((slug, (f"papers/{slug}/", title, None)) for slug, title, _others in papers)
     shared = {other: tuple(by.values()) for other, by in claimed.items() if len(by) > 1 and other not in targets}
     return targets, shared, tuple(written[other] for other, (_address, title, _top) in targets.items() if title is None)

@@ -424,6 +424,17 @@ def test_a_wikilink_on_a_page_to_the_heading_it_shows_as_its_title_leads_to_its_
     assert with_link_targets(rendered, targets).startswith('<p><a href="#about" class="wikilink">About</a>')
 
 
+def test_a_wikilink_by_a_pages_other_name_to_the_heading_it_shows_as_its_title_leads_to_the_page():
+    """[[Who#About]], by a name under the page's aliases:, names the heading
+    [[about#About]] does: it kept the heading's id, which the page has not,
+    and was warned of as [[about#About]], the link written to that address."""
+    targets, _shared, _names = wikilink_targets([], [("about", "About", ("Who",))], headed_by_title={"about"})
+    assert with_link_targets(make_markdown()("[[Who#About]] [[who#about|me]] [[Who#Why]]"), targets) == (
+        '<p><a href="/about/" class="wikilink">Who › About</a> <a href="/about/" class="wikilink">me</a> '
+        '<a href="/about/#why" class="wikilink">Who › Why</a></p>\n'
+    )
+
+
 def test_a_wikilink_by_a_name_under_a_notes_aliases_links_its_page_showing_the_name_as_written():
     """Obsidian keeps a note's other names under aliases: ("MoE survey"): a
     [[MoE survey]] led to no page, as no file has that name."""
