@@ -28,7 +28,8 @@
     var anyIndexed = !stopWordCount(raw);
     // Folded before its syntax is read, as the build folds a paper's text
     // before lunr's tokenizer: "ＬＬＭ－based" is "llm-based", two words.
-    folded(String(raw || "").slice(0, MAX_QUERY)).replace(/\\/g, " ").split(/\s+/).forEach(function (token) {
+    folded(String(raw || "").slice(0, MAX_QUERY)).replace(/\\/g, " ").split(/\s+/).reduce(withTagsApart, [])
+    .forEach(function (token) {
       typedTag = null;
       if (/^\*+$/.test(token)) return words.push("*");  // every paper
       var tag = asTag(token);
@@ -78,11 +79,20 @@
     return tag && tag[1] + "tags:" + tag[2].split(/[-_]+/).filter(Boolean).join("_") + tag[3];
   }
 
-  /* [the word, its sign, the tag's name, a wildcard or boost] of a word
-   * written as an inline tag, or null. A '/' it would end with is no part
-   * of it, as in a note ("#project/" is project, "#2024/" a number). */
+  /* ``tokens`` and a query's word ``token``, a word written as an inline tag
+   * ending where a note's does: "#routing,lora" is the tag routing, then
+   * the word lora. */
+  function withTagsApart(tokens, token) {
+    var rest = (inlineTag(token) || [])[4];
+    return tokens.concat(rest && /[\p{L}\p{M}\p{N}]/u.test(rest) ? [token.slice(0, -rest.length), rest] : [token]);
+  }
+
+  /* [the word, its sign, the tag's name, a wildcard or boost, what follows
+   * it] of a word written as an inline tag, or null. A '/' it would end
+   * with is no part of it, as in a note ("#project/" is project, "#2024/" a
+   * number). */
   function inlineTag(token) {
-    var tag = /^([+-]?)#([\p{L}\p{M}\p{N}_\/-]+)(\*?(?:[\^~]\d*)?)(?:[^\p{L}\p{M}\p{N}_\/*^~-].*)?$/u.exec(token);
+    var tag = /^([+-]?)#([\p{L}\p{M}\p{N}_\/-]+)(\*?(?:[\^~]\d*)?)([^\p{L}\p{M}\p{N}_\/*^~-].*)?$/u.exec(token);
     if (tag) tag[2] = tag[2].replace(/\/+$/, "");
     return tag && !/^\p{N}+$/u.test(tag[2]) && /[^_\/-]/.test(tag[2]) ? tag : null;
   }

@@ -521,6 +521,18 @@ def test_a_query_tag_ends_before_a_slash_it_ends_with_as_a_notes_does():
     assert search_core("['#project/', '#2024/'].map(core.tagsAskedFor)") == [["#project"], []]
 
 
+def test_a_query_tag_ends_where_a_notes_does_and_the_words_after_it_are_asked_for():
+    """A note's "#routing,lora" is the tag routing, then the text ",lora"
+    (inline_tags.py): the query read the tag and left out what followed it,
+    typed or not ("#routing,lor" asked for routing alone)."""
+    assert search_core("['#routing,lora', '#a.b', '-#x,y', '#rout,', '#1,lora'].map((q) => core.prepareQuery(q, false))") == [
+        "tags:routing lora", "tags:a b", "-tags:x y", "tags:rout", "1,lora",
+    ]
+    assert search_core("['#routing,lor', '#rout,'].map((q) => core.prepareQuery(q, true))") == [
+        "tags:routing lor lor*", "tags:rout tags:rout*",
+    ]
+
+
 def test_a_paper_is_found_by_the_words_of_its_notes_and_by_a_notes_field_query(tmp_path):
     """Notes were not searched: what the reader wrote was the one text search could not find.
     A comment in them is not shown, and not found: a private remark stays private."""
