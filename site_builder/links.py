@@ -217,7 +217,8 @@ def links_written(text: str) -> tuple[WrittenLink, ...]:
             token.meta[READ].source, token.info == WIKILINK,
         )
         for block in blocks for token in block.children or ()
-        if token.type in ("link_open", "image")
+        # Not an inline tag's link, which gets its address as the page is made.
+        if token.type == "image" or (token.type == "link_open" and "href" in token.attrs)
     )
 
 

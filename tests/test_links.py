@@ -584,3 +584,16 @@ def test_a_text_is_parsed_again_for_its_links_lines_only_when_one_leads_nowhere_
     for _build in range(2):
         assert [w.line for w in pipeline.make_site(paths, cache=cache, workers=1).warnings] == [9]
     assert parsed == ["[[fine]] and [[gone]]"]
+
+
+def test_a_note_with_an_inline_tag_and_a_link_leading_nowhere_builds_and_warns_at_its_line(tmp_path):
+    # An inline tag's link has its address only once the page is made: parsed
+    # again for the link's line, the note stopped the build with KeyError 'href'.
+    papers = tmp_path / "content" / "papers"
+    papers.mkdir(parents=True)
+    (papers / "mine.md").write_text(
+        "---\ntitle: Mine\n---\n\nAn abstract.\n\n## Notes\n\n#idea [[gone]]\n\nand [it](/papers/gone/) #idea.\n")
+    report = build(Paths(tmp_path / "content", tmp_path / "site"), cache=None)
+    assert [(w.line, w.message.partition(" leads")[0]) for w in report.warnings] == [
+        (9, "wikilink [[gone]]"), (11, "link to '/papers/gone/'"),
+    ]
