@@ -174,8 +174,10 @@ def unmarked_encoding(start: bytes) -> str | None:
         order = "le" if all(unit[half:] == bytes(half) for unit in units) else (
             "be" if all(unit[:half] == bytes(half) for unit in units) else None
         )
+        # A surrogate (UTF-32's "00 d8 00 00") is passed through to be no
+        # printable character, not raised: it is a binary file's number.
         if order is not None and all(
-            char.isprintable() or char.isspace() for char in start[:2 * size].decode(name + order)
+            char.isprintable() or char.isspace() for char in start[:2 * size].decode(name + order, "surrogatepass")
         ):
             return name + order
     return None

@@ -440,6 +440,9 @@ def test_mutated_real_digests_give_a_digest_or_our_error(which, cuts, insert):
     (b"\x01\x00\x02\x00\x00\x00\x10\x00", "d.txt:1: digest contains NUL bytes: it looks like a binary file, "
      "or text saved as UTF-16 without a byte order mark (save the digest as plain UTF-8 text; in Notepad: Save As, "
      "Encoding: UTF-8)"),
+    # Numbers that would be UTF-32's surrogates, which are no characters: decoded to tell whether they
+    # are text, they stopped the build with a UnicodeDecodeError.
+    (b"\x00\xd8\x00\x00\x00\xdc\x00\x00\x01\x02", "d.txt:1: digest is not valid UTF-8 (byte 0xd8)"),
     # UTF-32 without one: three NUL bytes to an ASCII character, where UTF-16 has one (it was told UTF-16).
     ("Sep 10\n\nT\n\nA.\n".encode("utf-32-le"), "d.txt:1: digest contains NUL bytes: it looks like text saved as "
      "UTF-32 (little-endian) without a byte order mark (save the file as UTF-8; from UTF-32 without a byte order mark: "
